@@ -1,0 +1,34 @@
+"""pytest-nocode: security reviews of no-code and low-code apps as pytest runs."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from pytest_nocode.findings import (
+    CATEGORIES,
+    Finding,
+    FindingCollector,
+    Rule,
+    Severity,
+    check,
+    not_applicable,
+)
+from pytest_nocode.model import App, Resource
+
+try:
+    __version__ = version("pytest-nocode")
+except PackageNotFoundError:  # running from a source tree without metadata
+    __version__ = "0+unknown"
+
+__all__ = [
+    "CATEGORIES",
+    "App",
+    "Finding",
+    "FindingCollector",
+    "Resource",
+    "Rule",
+    "Severity",
+    "__version__",
+    "check",
+    "not_applicable",
+]

@@ -1,0 +1,112 @@
+"""Connectors: are the components and outbound destinations ones the policy approved?"""
+
+from __future__ import annotations
+
+from pytest_nocode import App, FindingCollector, check, not_applicable
+from pytest_nocode.checks._support import setting_or_skip
+from pytest_nocode.policy import Policy
+
+
+@check(
+    "CON001",
+    title="Connector or node type outside the allowlist",
+    category="connectors",
+    severity="medium",
+    owasp=["LCNC-SEC-07", "LCNC-SEC-03"],
+    rationale="""Community and custom nodes run with the platform's full rights and are not
+    vetted by its maintainers; blocked connectors move data where policy forbids.""",
+    remediation="Replace the node with an approved one, or have it reviewed and add its type "
+                "or package to connectors.allow in the policy.",
+    requires=("workflows",),
+)
+def test_connectors_are_allowed(nocode_app: App, nocode_findings: FindingCollector,
+                                nocode_policy: Policy) -> None:
+    for connector in nocode_app.connectors:
+        if nocode_policy.connector_allowed(connector.type, connector.package):
+            continue
+        blocked = nocode_policy.connector_blocked(connector.type, connector.package)
+        verdict = "is blocked by policy" if blocked else "is not on the allowlist"
+        nocode_findings.add(
+            connector, f"{connector.type} ({connector.package}) {verdict}, used by "
+            f"{len(connector.used_by)} step(s)",
+            {"type": connector.type, "package": connector.package, "version": connector.version,
+             "used_by": list(connector.used_by[:50]),
+             "policy": nocode_policy.excerpt("connectors")},
+            severity="high" if blocked else None)
+
+
+@check(
+    "CON002",
+    title="Outbound destination outside the allowlist",
+    category="connectors",
+    severity="medium",
+    owasp=["LCNC-SEC-07", "LCNC-SEC-03"],
+    rationale="""Every host a flow sends data to is a place the data can leak; only reviewed
+    destinations should receive it.""",
+    remediation="Add the host to hosts.allow in the policy after review, or remove the call.",
+    requires=("workflows",),
+)
+def test_destinations_are_allowed(nocode_app: App, nocode_findings: FindingCollector,
+                                  nocode_policy: Policy) -> None:
+    if not nocode_policy.has_host_allowlist:
+        not_applicable(f"policy {nocode_policy.source} sets no hosts.allow")
+    for dest in nocode_app.destinations:
+        step = nocode_app.step(dest.step_id)
+        if step is None or dest.is_loopback:
+            continue
+        evidence = {"host": dest.host, "url": dest.url, "protocol": dest.protocol,
+                    "policy": nocode_policy.excerpt("hosts")}
+        if dest.dynamic or not dest.host:
+            if dest.dynamic:
+                nocode_findings.add(step, "destination is computed at run time, so it cannot "
+                                    "be held to the allowlist", evidence)
+            continue
+        if not nocode_policy.host_allowed(dest.host):
+            nocode_findings.add(step, f"sends to {dest.host}, which the policy does not allow",
+                                evidence)
+
+
+@check(
+    "CON003",
+    title="Editor can install unvetted node modules",
+    category="connectors",
+    severity="medium",
+    owasp=["LCNC-SEC-07"],
+    rationale="""With palette installs or uploads allowed, any editor user can add code from the
+    npm registry to the running instance without review.""",
+    remediation="Set externalModules.palette.allowInstall and allowUpload to false and install "
+                "reviewed modules through your deployment.",
+    requires=("settings",),
+    platforms=("nodered",),
+)
+def test_palette_installs_disabled(nocode_app: App, nocode_findings: FindingCollector) -> None:
+    install = setting_or_skip(nocode_app, "palette.allowInstall")
+    if install.value is not False:
+        nocode_findings.add(install, "editor users can install node modules from npm",
+                            {"palette.allowInstall": install.value})
+    upload = nocode_app.setting("palette.allowUpload")
+    if upload is not None and upload.value is not False:
+        nocode_findings.add(upload, "editor users can upload node module tarballs",
+                            {"palette.allowUpload": upload.value})
+
+
+@check(
+    "CON004",
+    title="Function nodes may load external modules",
+    category="connectors",
+    severity="medium",
+    owasp=["LCNC-SEC-07"],
+    rationale="""functionExternalModules lets any function node install and require arbitrary
+    npm packages at deploy time.""",
+    remediation="Set functionExternalModules: false in settings.js, or pin an allowlist with "
+                "externalModules.modules.allowList.",
+    requires=("settings",),
+    platforms=("nodered",),
+)
+def test_function_external_modules_disabled(nocode_app: App,
+                                            nocode_findings: FindingCollector) -> None:
+    setting = setting_or_skip(nocode_app, "functionExternalModules")
+    if setting.value is True:
+        libs = [s.id for s in nocode_app.steps_of_type("function") if s.params.get("libs")]
+        nocode_findings.add(setting, "function nodes can require arbitrary npm modules",
+                            {"functionExternalModules": True, "functions_using_libs": libs})

@@ -1,0 +1,93 @@
+"""Inventory: does every asset have an owner, and is nothing stale still holding access?"""
+
+from __future__ import annotations
+
+from pytest_nocode import App, FindingCollector, check, not_applicable
+from pytest_nocode.policy import Policy
+
+
+@check(
+    "INV001",
+    title="Workflow without an owner",
+    category="inventory",
+    severity="low",
+    owasp=["LCNC-SEC-09"],
+    rationale="""Nobody reviews, patches or retires what nobody owns; the policy's ownership map
+    should name an owner for every workflow.""",
+    remediation="Add an owners entry (by app, workflow or tag) to the policy.",
+    requires=("workflows",),
+)
+def test_workflows_have_owners(nocode_app: App, nocode_findings: FindingCollector,
+                               nocode_policy: Policy) -> None:
+    if not nocode_policy.owners:
+        not_applicable(f"policy {nocode_policy.source} names no owners")
+    for wf in nocode_app.workflows:
+        if wf.kind == "subflow":
+            continue
+        if not nocode_policy.owner_for(nocode_app.id, wf.name, wf.tags):
+            nocode_findings.add(wf, "no owner in the policy's ownership map",
+                                {"workflow": wf.name, "tags": list(wf.tags)})
+
+
+@check(
+    "INV002",
+    title="Inactive workflow still holds credentials",
+    category="inventory",
+    severity="low",
+    owasp=["LCNC-SEC-09"],
+    rationale="""Inactive or archived workflows that keep credential references are forgotten
+    access paths: anyone who re-activates them inherits the access.""",
+    remediation="Delete stale workflows, or remove their credentials until they are needed.",
+    requires=("workflows",),
+    platforms=("n8n",),
+)
+def test_inactive_workflows_hold_no_credentials(nocode_app: App,
+                                                nocode_findings: FindingCollector) -> None:
+    holding: dict[str, set[str]] = {}
+    for step in nocode_app.steps:
+        if step.credential_refs:
+            holding.setdefault(step.workflow_id, set()).update(step.credential_refs)
+    for wf in nocode_app.workflows:
+        if (wf.active is False or wf.disabled) and holding.get(wf.id):
+            names = sorted(c.name for c in nocode_app.credentials if c.id in holding[wf.id])
+            nocode_findings.add(wf, f"inactive workflow references {len(names)} credential(s)",
+                                {"credentials": names, "active": wf.active,
+                                 "archived": wf.disabled})
+
+
+@check(
+    "INV003",
+    title="Node type from an unidentified module",
+    category="inventory",
+    severity="low",
+    owasp=["LCNC-SEC-09", "LCNC-SEC-07"],
+    rationale="""A node type whose providing module is unknown cannot be checked for versions,
+    advisories or licence: the inventory is incomplete.""",
+    remediation="Scan the live instance (its /nodes list names every module), or record the "
+                "module in the policy's connectors.allow.",
+    requires=("workflows",),
+    platforms=("nodered",),
+)
+def test_node_modules_identified(nocode_app: App, nocode_findings: FindingCollector) -> None:
+    for connector in nocode_app.connectors:
+        if connector.package == "(unknown module)":
+            nocode_findings.add(connector, f"module providing {connector.type!r} is unknown",
+                                {"type": connector.type, "used_by": list(connector.used_by)})
+
+
+@check(
+    "INV004",
+    title="Invited user never joined",
+    category="inventory",
+    severity="low",
+    owasp=["LCNC-SEC-09"],
+    rationale="""Pending invitations are open doors: whoever gets the invite link first gets the
+    account and its role.""",
+    remediation="Revoke invitations that were not accepted within a few days.",
+    requires=("principals",),
+)
+def test_no_pending_invitations(nocode_app: App, nocode_findings: FindingCollector) -> None:
+    for principal in nocode_app.principals:
+        if principal.kind == "user" and principal.active is False:
+            nocode_findings.add(principal, "invitation pending, account not activated",
+                                {"roles": list(principal.roles)})

@@ -1,0 +1,89 @@
+"""Logging: will there be a record when something goes wrong or someone misuses a flow?"""
+
+from __future__ import annotations
+
+from pytest_nocode import App, FindingCollector, check, not_applicable
+from pytest_nocode.policy import Policy
+
+
+@check(
+    "LOG001",
+    title="Execution history switched off",
+    category="logging",
+    severity="medium",
+    owasp=["LCNC-SEC-10"],
+    rationale="""When a workflow keeps no record of failed (or successful) executions, misuse
+    and incidents leave no trace to investigate.""",
+    remediation="Set 'Save failed executions' (and, for entry-point workflows, 'Save successful "
+                "executions') to save in the workflow settings.",
+    requires=("workflows",),
+    platforms=("n8n",),
+)
+def test_execution_history_kept(nocode_app: App, nocode_findings: FindingCollector,
+                                nocode_policy: Policy) -> None:
+    if not nocode_policy.setting("require_execution_logging", True):
+        not_applicable("policy sets settings.require_execution_logging: false")
+    entry_workflows = {s.workflow_id for ep in nocode_app.entry_points
+                       if (s := nocode_app.step(ep.step_id))}
+    for wf in nocode_app.workflows:
+        if wf.disabled:
+            continue
+        off = [k for k in ("saveDataErrorExecution", "saveDataSuccessExecution")
+               if wf.settings.get(k) == "none"]
+        if "saveDataErrorExecution" in off or (off and wf.id in entry_workflows):
+            kinds = " or ".join("failed" if k == "saveDataErrorExecution" else "successful"
+                                for k in off)
+            nocode_findings.add(wf, f"workflow does not save {kinds} executions",
+                                {k: wf.settings.get(k) for k in off} | {"active": wf.active},
+                severity=None if wf.active else "low")
+
+
+@check(
+    "LOG002",
+    title="Flow errors are not caught",
+    category="logging",
+    severity="low",
+    owasp=["LCNC-SEC-10"],
+    rationale="""A tab with entry points but no catch node drops errors silently: failures and
+    abuse of the endpoint leave nothing to alert on.""",
+    remediation="Add a catch node on the tab that logs or forwards errors to monitoring.",
+    requires=("workflows",),
+    platforms=("nodered",),
+)
+def test_entry_flows_catch_errors(nocode_app: App, nocode_findings: FindingCollector) -> None:
+    catching = {s.workflow_id for s in nocode_app.steps_of_type("catch")}
+    flagged = set()
+    for ep in nocode_app.entry_points:
+        sources = [ep.step_id, *(u.id for u in nocode_app.users_of(ep.step_id))]
+        for source_id in sources:
+            step = nocode_app.step(source_id)
+            if step is None or not step.workflow_id or step.workflow_id in catching:
+                continue
+            wf = nocode_app.workflow(step.workflow_id)
+            if wf is None or wf.id in flagged or wf.disabled:
+                continue
+            flagged.add(wf.id)
+            nocode_findings.add(wf, f"tab receives {ep.kind} traffic but has no catch node",
+                                {"entry_point": ep.route, "step": source_id})
+
+
+@check(
+    "LOG003",
+    title="No error workflow for an active workflow with entry points",
+    category="logging",
+    severity="low",
+    owasp=["LCNC-SEC-10"],
+    rationale="""Without an error workflow, failures of an exposed workflow alert nobody.""",
+    remediation="Set an error workflow that notifies the owning team.",
+    requires=("workflows",),
+    platforms=("n8n",),
+)
+def test_entry_workflows_have_error_workflow(nocode_app: App,
+                                             nocode_findings: FindingCollector) -> None:
+    for wf_id in sorted({s.workflow_id for ep in nocode_app.entry_points
+                         if (s := nocode_app.step(ep.step_id))}):
+        wf = nocode_app.workflow(wf_id)
+        if wf is None or not wf.active or wf.settings.get("errorWorkflow"):
+            continue
+        nocode_findings.add(wf, "active workflow with an entry point has no error workflow",
+                            {"errorWorkflow": None})

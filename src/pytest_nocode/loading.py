@@ -1,0 +1,119 @@
+"""Loading each app once per run: fetch or read, normalize, hash, and hand over to workers.
+
+The controller loads every app before tests start and writes the raw snapshots to a private
+run folder; xdist workers read them from there, so a live app is fetched exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_nocode.appspec import AppSpec
+from pytest_nocode.errors import FetchError, InputError, NocodeError
+from pytest_nocode.model import App
+from pytest_nocode.platforms import PlatformRegistry, RawSnapshot
+
+
+@dataclass(frozen=True)
+class RecordingOptions:
+    mode: str | None  # None: live fetch, nothing recorded
+    cassette_dir: Path
+
+
+@dataclass
+class LoadedApp:
+    """One app's data for this run, or the reason it could not be had."""
+
+    spec: AppSpec
+    raw: RawSnapshot | None = None
+    app: App | None = None
+    error: str | None = None
+    sha256: str = ""
+    secret_values: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def source(self) -> str:
+        return self.raw.source if self.raw else self.spec.source
+
+
+def load_raw(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOptions
+             ) -> RawSnapshot:
+    adapter = registry[spec.platform]
+    if spec.transport in ("file", "demo"):
+        data = adapter.load_file(Path(spec.location))
+        return RawSnapshot(spec.platform, data, spec.transport)
+    from pytest_nocode.recording import fetch_recorded
+
+    return fetch_recorded(spec, adapter, recording)
+
+
+def load_app(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOptions
+             ) -> LoadedApp:
+    """Load and normalize one app.
+
+    Problems with what the user pointed at (a missing file, bad JSON, a wrong export shape)
+    raise InputError so the run stops with one clear line. Problems reaching a live app are
+    kept in ``error``: every check on that app then errors, and the others still run.
+    """
+    try:
+        raw = load_raw(spec, registry, recording)
+    except FetchError as exc:
+        return LoadedApp(spec, error=str(exc))
+    except InputError:
+        raise
+    except NocodeError as exc:
+        return LoadedApp(spec, error=str(exc))
+    return finish_loading(spec, registry, raw)
+
+
+def finish_loading(spec: AppSpec, registry: PlatformRegistry, raw: RawSnapshot) -> LoadedApp:
+    try:
+        app = registry[spec.platform].normalize(spec, raw)
+    except InputError as exc:
+        if spec.is_live:  # an unexpected shape from a server: fail closed on this app
+            return LoadedApp(spec, raw=raw, error=f"{spec.uri}: unexpected data: {exc}")
+        raise
+    from pytest_nocode.secretscan import find_secrets
+
+    secrets = [hit.value for hit in find_secrets(app)]
+    return LoadedApp(spec, raw=raw, app=app, sha256=app.sha256(), secret_values=secrets)
+
+
+class RunFolder:
+    """A private folder holding each app's raw snapshot (or error) for xdist workers."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def create(cls) -> RunFolder:
+        return cls(Path(tempfile.mkdtemp(prefix="pytest-nocode-")))
+
+    def _file(self, app_id: str) -> Path:
+        return self.path / f"{app_id}.json"
+
+    def write(self, loaded: LoadedApp) -> None:
+        payload: dict[str, Any] = {"error": loaded.error,
+                                   "raw": loaded.raw.to_json() if loaded.raw else None}
+        target = self._file(loaded.spec.id)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh)
+
+    def read(self, spec: AppSpec, registry: PlatformRegistry) -> LoadedApp:
+        with self._file(spec.id).open(encoding="utf-8") as fh:
+            payload = json.load(fh)
+        raw = RawSnapshot.from_json(payload["raw"]) if payload["raw"] else None
+        if payload["error"] or raw is None:
+            return LoadedApp(spec, raw=raw, error=payload["error"] or "not loaded")
+        return finish_loading(spec, registry, raw)
+
+    def remove(self) -> None:
+        for child in self.path.glob("*.json"):
+            child.unlink()
+        self.path.rmdir()

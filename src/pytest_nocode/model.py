@@ -1,0 +1,446 @@
+"""The platform-neutral model of an app: what every check reads.
+
+Adapters in :mod:`pytest_nocode.platforms` build an :class:`App` from a raw snapshot; checks
+never see platform JSON. Everything here is frozen; lookups the checks need often (steps by id,
+by type, by workflow; edges both ways) are indexed once when the App is built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+# What an adapter could see. A check that needs a facet the app lacks is "not applicable".
+FACETS = (
+    "workflows",  # workflows/flows with steps and wiring
+    "settings",  # instance settings (e.g. Node-RED /settings + /diagnostics)
+    "principals",  # users, groups, roles
+    "shares",  # public links, shared views
+    "modules",  # installed packages/modules with versions
+    "executions",  # execution history settings/records
+    "advisories",  # the platform's own audit findings
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """The smallest thing a finding can point at."""
+
+    kind: str  # node | workflow | credential | user | share | setting | module | app
+    id: str
+    name: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One node of a workflow (a Node-RED node, an n8n node)."""
+
+    id: str
+    name: str
+    type: str  # the platform's own type, e.g. "http request", "n8n-nodes-base.webhook"
+    workflow_id: str  # tab/flow/workflow id ("" for global config nodes)
+    path: str  # e.g. "flows/<tab id>/<node id>"
+    package: str = ""  # module that provides the type, e.g. "node-red", "n8n-nodes-base"
+    params: Mapping[str, Any] = field(
+        default_factory=lambda: EMPTY
+    )  # the platform's configuration of the step, read-only
+    outbound: tuple[str, ...] = ()  # ids of steps this one sends to
+    config_refs: tuple[str, ...] = ()  # ids of config steps it uses (tls-config, broker, …)
+    credential_refs: tuple[str, ...] = ()  # ids of credentials it uses
+    disabled: bool = False
+    is_config: bool = False  # a shared configuration node, not part of the message flow
+
+    @property
+    def resource(self) -> Resource:
+        return Resource("node", self.id, self.name or self.type, self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Workflow:
+    id: str
+    name: str
+    path: str
+    active: bool | None = None  # None where the platform has no such notion
+    disabled: bool = False
+    settings: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    tags: tuple[str, ...] = ()
+    kind: str = "workflow"  # workflow | tab | subflow
+
+    @property
+    def resource(self) -> Resource:
+        return Resource("workflow", self.id, self.name, self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPoint:
+    """A way in from outside: an HTTP route, webhook, form, websocket, listener."""
+
+    step_id: str
+    kind: str  # http | webhook | form | websocket | mqtt | tcp | udp | email | other
+    route: str  # path, topic or port as configured
+    methods: tuple[str, ...] = ()
+    # "none" when nothing authenticates the caller, else the mechanism ("basic", "header",
+    # "jwt", "instance"); None when the data does not say.
+    authentication: str | None = None
+    active: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Somewhere data leaves to: the target of an HTTP call, broker, socket, server."""
+
+    step_id: str
+    protocol: (
+        str  # http | https | mqtt | mqtts | ws | wss | tcp | udp | ftp | sftp | ssh | smtp | db
+    )
+    url: str = ""  # as configured (never with user info: adapters strip it)
+    host: str = ""  # "" when dynamic
+    port: int | None = None
+    tls: bool | None = None  # None when unknown
+    verify_cert: bool | None = None
+    dynamic: bool = False  # the target is computed at run time (msg.url, an expression)
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback_host(self.host)
+
+
+@dataclass(frozen=True, slots=True)
+class Connector:
+    """A node type/connector in use, with the package that provides it."""
+
+    type: str
+    package: str
+    version: str = ""
+    builtin: bool = True  # shipped with the platform core
+    used_by: tuple[str, ...] = ()  # step ids
+
+    @property
+    def resource(self) -> Resource:
+        return Resource("connector", self.type, self.type, f"connectors/{self.package}")
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A reference to a stored credential (never its secret)."""
+
+    id: str
+    name: str
+    type: str
+    used_by: tuple[str, ...] = ()
+
+    @property
+    def resource(self) -> Resource:
+        return Resource("credential", self.id, self.name, f"credentials/{self.id}")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    id: str
+    name: str
+    kind: str = "user"  # user | group | service | anonymous | everyone
+    email: str = ""
+    roles: tuple[str, ...] = ()
+    active: bool | None = None
+    mfa: bool | None = None
+
+    @property
+    def resource(self) -> Resource:
+        return Resource("user", self.id, self.name or self.email, f"principals/{self.id}")
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A principal's access to a resource."""
+
+    principal_id: str
+    resource: Resource
+    level: str  # the platform's word: owner, admin, edit, read, …
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """Access given to an audience rather than a named principal (links, public views)."""
+
+    id: str
+    resource: Resource
+    audience: str  # public | link | domain | organisation
+    password_protected: bool | None = None
+    allows_download: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DataStore:
+    """Where the app keeps data: files, tables, context stores."""
+
+    step_id: str
+    kind: str  # file | database | sheet | context | other
+    location: str
+    operation: str = ""  # read | write | query
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    """An installed package (node module, community package)."""
+
+    name: str
+    version: str = ""
+    builtin: bool = False
+
+    @property
+    def resource(self) -> Resource:
+        return Resource(
+            "module",
+            self.name,
+            f"{self.name}@{self.version}" if self.version else self.name,
+            f"modules/{self.name}",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    key: str
+    value: Any
+    source: str = ""  # where it was read, e.g. "GET /settings", "/diagnostics runtime.settings"
+
+    @property
+    def resource(self) -> Resource:
+        return Resource("setting", self.key, self.key, f"settings/{self.key}")
+
+
+@dataclass(frozen=True, slots=True)
+class Advisory:
+    """A problem the platform itself reports (e.g. n8n's security audit), kept as evidence."""
+
+    source: str  # "n8n audit"
+    category: str  # one of the contract's categories, mapped by the adapter
+    title: str
+    description: str
+    resource: Resource
+    recommendation: str = ""
+
+
+COLLECTIONS = (
+    "workflows", "steps", "entry_points", "destinations", "connectors", "credentials",
+    "principals", "grants", "shares", "stores", "modules", "advisories",
+)
+
+
+@dataclass(frozen=True)
+class App:
+    """One normalized app. Build it with :func:`build_app`, which fills the indexes."""
+
+    id: str
+    platform: str
+    name: str
+    facets: frozenset[str]
+    workflows: tuple[Workflow, ...] = ()
+    steps: tuple[Step, ...] = ()
+    entry_points: tuple[EntryPoint, ...] = ()
+    destinations: tuple[Destination, ...] = ()
+    connectors: tuple[Connector, ...] = ()
+    credentials: tuple[Credential, ...] = ()
+    principals: tuple[Principal, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    shares: tuple[Share, ...] = ()
+    stores: tuple[DataStore, ...] = ()
+    modules: tuple[Module, ...] = ()
+    advisories: tuple[Advisory, ...] = ()
+    settings: Mapping[str, Setting] = field(default_factory=lambda: EMPTY)
+    # indexes, derived from the above in __post_init__
+    _step_by_id: Mapping[str, Step] = field(
+        default_factory=lambda: EMPTY, repr=False, compare=False
+    )
+    _steps_by_type: Mapping[str, tuple[Step, ...]] = field(
+        default_factory=lambda: EMPTY, repr=False, compare=False
+    )
+    _inbound: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: EMPTY, repr=False, compare=False
+    )
+    _config_users: Mapping[str, tuple[Step, ...]] = field(
+        default_factory=lambda: EMPTY, repr=False, compare=False
+    )
+    _workflow_by_id: Mapping[str, Workflow] = field(
+        default_factory=lambda: EMPTY, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        by_id: dict[str, Step] = {}
+        by_type: dict[str, list[Step]] = {}
+        inbound: dict[str, list[str]] = {}
+        config_users: dict[str, list[Step]] = {}
+        for step in self.steps:
+            for ref in step.config_refs:
+                config_users.setdefault(ref, []).append(step)
+            by_id[step.id] = step
+            by_type.setdefault(step.type, []).append(step)
+            for target in step.outbound:
+                inbound.setdefault(target, []).append(step.id)
+        object.__setattr__(self, "_step_by_id", MappingProxyType(by_id))
+        object.__setattr__(
+            self, "_steps_by_type", MappingProxyType({k: tuple(v) for k, v in by_type.items()})
+        )
+        object.__setattr__(
+            self, "_inbound", MappingProxyType({k: tuple(v) for k, v in inbound.items()})
+        )
+        object.__setattr__(
+            self, "_workflow_by_id", MappingProxyType({w.id: w for w in self.workflows})
+        )
+        object.__setattr__(
+            self, "_config_users", MappingProxyType({k: tuple(v) for k, v in config_users.items()})
+        )
+        object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
+
+    # -- lookups -------------------------------------------------------------------------
+    def has(self, facet: str) -> bool:
+        return facet in self.facets
+
+    def step(self, step_id: str) -> Step | None:
+        return self._step_by_id.get(step_id)
+
+    def workflow(self, workflow_id: str) -> Workflow | None:
+        return self._workflow_by_id.get(workflow_id)
+
+    def steps_of_type(self, *types: str) -> Iterator[Step]:
+        """Steps whose platform type is one of ``types``, enabled ones only."""
+        for t in types:
+            for step in self._steps_by_type.get(t, ()):
+                if not step.disabled:
+                    yield step
+
+    def inbound(self, step_id: str) -> tuple[str, ...]:
+        return self._inbound.get(step_id, ())
+
+    def downstream(self, start: Iterable[str]) -> Iterator[Step]:
+        """Every step reachable from ``start`` along the wiring (start excluded), once each."""
+        seen = set(start)
+        stack = list(seen)
+        while stack:
+            current = self._step_by_id.get(stack.pop())
+            if current is None:
+                continue
+            for target in current.outbound:
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+                    step = self._step_by_id.get(target)
+                    if step is not None:
+                        yield step
+
+    def paths_from(self, start: Iterable[str]) -> dict[str, str]:
+        """Breadth-first parents: reachable step id → the step it was reached from.
+
+        The start steps map to themselves, so :func:`path_to` can rebuild the shortest route.
+        """
+        parents = {s: s for s in start}
+        queue = list(parents)
+        for current_id in queue:  # the list grows while we walk it: a BFS queue
+            current = self._step_by_id.get(current_id)
+            if current is None:
+                continue
+            for target in current.outbound:
+                if target not in parents:
+                    parents[target] = current_id
+                    queue.append(target)
+        return parents
+
+    def users_of(self, config_id: str) -> tuple[Step, ...]:
+        """Enabled steps that use the config step ``config_id`` (a broker, a listener, …)."""
+        return tuple(s for s in self._config_users.get(config_id, ()) if not s.disabled)
+
+    def setting(self, key: str) -> Setting | None:
+        return self.settings.get(key)
+
+    def resource_of(self, step_id: str) -> Resource:
+        step = self.step(step_id)
+        return step.resource if step else Resource("node", step_id, step_id)
+
+    # -- identity --------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The normalized configuration as plain JSON-able data (no indexes)."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "platform": self.platform,
+            "name": self.name,
+            "facets": sorted(self.facets),
+        }
+        for name in COLLECTIONS:
+            out[name] = [_plain(item) for item in getattr(self, name)]
+        out["settings"] = {k: _plain(s.value) for k, s in sorted(self.settings.items())}
+        return out
+
+    def sha256(self) -> str:
+        """Hash of the normalized configuration; key order and step order do not matter."""
+        data = self.to_dict()
+        for name in COLLECTIONS:
+            data[name] = sorted(data[name], key=canonical_json)
+        return hashlib.sha256(canonical_json(data).encode()).hexdigest()
+
+
+def path_to(parents: Mapping[str, str], target: str) -> list[str]:
+    """The route from a start step to ``target`` in a :meth:`App.paths_from` map."""
+    route = [target]
+    while parents.get(route[-1], route[-1]) != route[-1]:
+        route.append(parents[route[-1]])
+    return route[::-1]
+
+
+def _plain(value: Any) -> Any:
+    """JSON-able copy of model data (dataclasses, read-only mappings, tuples)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def split_url(url: str) -> tuple[str, str, int | None, bool]:
+    """(scheme, host, port, had_userinfo) of a URL; empty parts where it has none."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return "", "", None, False
+    return (
+        parts.scheme.lower(),
+        (parts.hostname or "").lower(),
+        port,
+        parts.username is not None or parts.password is not None,
+    )
+
+
+def strip_userinfo(url: str) -> str:
+    """The URL without ``user:password@``, so it can be shown and stored."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"***@{host}").geturl()

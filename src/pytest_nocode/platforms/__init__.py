@@ -1,0 +1,109 @@
+"""Platform adapters: each knows one platform's API and export formats, and nothing of pytest.
+
+An adapter turns an :class:`~pytest_nocode.appspec.AppSpec` into a :class:`RawSnapshot` (the
+JSON as the platform gave it) and a raw snapshot into an :class:`~pytest_nocode.model.App`.
+New platforms come from plugins implementing the ``pytest_nocode_platforms`` hook.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from pytest_nocode.appspec import AppSpec
+from pytest_nocode.errors import InputError, SchemaError
+from pytest_nocode.model import App
+
+
+@dataclass(frozen=True)
+class RawSnapshot:
+    """What the platform gave, untouched: the input of ``normalize`` and of drift baselines."""
+
+    platform: str
+    data: Any
+    source: str  # live | cassette | file | demo
+    # per-part fetch notes, e.g. {"projects": "not available: 403 (license)"}
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"platform": self.platform, "source": self.source, "notes": self.notes,
+                "data": self.data}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> RawSnapshot:
+        return cls(obj["platform"], obj["data"], obj["source"], dict(obj.get("notes") or {}))
+
+
+class Fetcher(Protocol):
+    """How an adapter reaches a live app (see :mod:`pytest_nocode.transport`)."""
+
+    def get_json(self, path: str, **kwargs: Any) -> Any: ...
+
+
+@runtime_checkable
+class Platform(Protocol):
+    """The whole interface a platform adapter implements."""
+
+    name: str  # the URI prefix: "nodered", "n8n", …
+    title: str  # for humans: "Node-RED"
+
+    def load_file(self, path: Path) -> Any:
+        """Read an export from disk (a file or folder) into the raw JSON the adapter expects."""
+
+    def fetch(self, spec: AppSpec, client: Fetcher) -> tuple[Any, dict[str, str]]:
+        """Fetch the live configuration; returns (raw JSON, notes on parts not available)."""
+
+    def normalize(self, spec: AppSpec, raw: RawSnapshot) -> App:
+        """Build the model; raise SchemaError naming the JSON path when the shape is wrong."""
+
+
+class PlatformRegistry:
+    """Platform name → adapter, filled from the ``pytest_nocode_platforms`` hook."""
+
+    def __init__(self, adapters: Iterable[Platform] = ()) -> None:
+        self._by_name: dict[str, Platform] = {}
+        for adapter in adapters:
+            self.add(adapter)
+
+    def add(self, adapter: Platform) -> None:
+        if adapter.name in self._by_name:
+            raise ValueError(f"platform {adapter.name!r} is registered twice")
+        self._by_name[adapter.name] = adapter
+
+    def __getitem__(self, name: str) -> Platform:
+        return self._by_name[name]
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+
+def read_json_file(path: Path) -> Any:
+    """Parse a JSON file; errors name the file, line and column."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, expected a JSON file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+
+
+def expect(condition: bool, where: str, expected: str) -> None:
+    """Raise a SchemaError naming the JSON path unless ``condition`` holds."""
+    if not condition:
+        raise SchemaError(f"{where}: expected {expected}")
+
+
+def builtin_platforms() -> list[Platform]:
+    from pytest_nocode.platforms.n8n import N8nPlatform
+    from pytest_nocode.platforms.nodered import NodeRedPlatform
+
+    return [NodeRedPlatform(), N8nPlatform()]

@@ -1,0 +1,381 @@
+"""Node-RED: ``flows.json`` exports, snapshots and (live) the admin API, normalized.
+
+A raw Node-RED snapshot is ``{"flows": [...], "rev"?, "settings"?, "diagnostics"?, "nodes"?}``:
+``flows`` is the flat node array of a ``flows.json`` export or ``GET /flows`` (API v2),
+``settings`` is ``GET /settings``, ``diagnostics`` is ``GET /diagnostics`` and ``nodes`` is
+``GET /nodes``. A bare array is read as ``{"flows": array}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from pytest_nocode.appspec import AppSpec
+from pytest_nocode.errors import SchemaError
+from pytest_nocode.model import (
+    App,
+    Connector,
+    DataStore,
+    Destination,
+    EntryPoint,
+    Module,
+    Setting,
+    Step,
+    Workflow,
+    split_url,
+    strip_userinfo,
+)
+from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
+
+CORE_PACKAGE = "node-red"
+CORE_TYPES = frozenset({
+    "inject", "debug", "complete", "catch", "status", "link in", "link out", "link call",
+    "comment", "unknown", "function", "switch", "change", "range", "template", "delay",
+    "trigger", "exec", "rbe", "filter", "tls-config", "http proxy", "mqtt in", "mqtt out",
+    "mqtt-broker", "http in", "http response", "http request", "websocket in", "websocket out",
+    "websocket-listener", "websocket-client", "tcp in", "tcp out", "tcp request", "udp in",
+    "udp out", "csv", "html", "json", "xml", "yaml", "split", "join", "sort", "batch", "file",
+    "file in", "watch", "junction", "global-config",
+})
+CONTAINER_TYPES = frozenset({"tab", "subflow", "group"})
+# Where Node-RED instance settings come from, for Setting.source.
+SETTINGS_SOURCE = "GET /settings"
+DIAGNOSTICS_SOURCE = "GET /diagnostics runtime.settings"
+
+
+class NodeRedPlatform:
+    name = "nodered"
+    title = "Node-RED"
+
+    # -- reading -----------------------------------------------------------------------------
+    def load_file(self, path: Path) -> dict[str, Any]:
+        if path.is_dir():
+            candidate = path / "flows.json"
+            if not candidate.exists():
+                raise SchemaError(f"{path}: a folder without flows.json; pass the flows export")
+            path = candidate
+        data = read_json_file(path)
+        return as_snapshot(data, str(path))
+
+    def fetch(self, spec: AppSpec, client: Fetcher) -> tuple[Any, dict[str, str]]:
+        from pytest_nocode.platforms.nodered_live import fetch_nodered
+
+        return fetch_nodered(spec, client)
+
+    # -- normalizing ---------------------------------------------------------------------------
+    def normalize(self, spec: AppSpec, raw: RawSnapshot) -> App:
+        where = spec.location if spec.transport in ("file", "demo") else spec.uri
+        data = as_snapshot(raw.data, where)
+        return _Normalizer(spec, data, where).build()
+
+
+def as_snapshot(data: Any, where: str) -> dict[str, Any]:
+    """Accept a flat flows array or a snapshot object; anything else is a SchemaError."""
+    if isinstance(data, list):
+        return {"flows": data}
+    if isinstance(data, dict) and isinstance(data.get("flows"), list):
+        return data
+    if isinstance(data, dict) and "flows" in data:
+        raise SchemaError(f"{where}: $.flows: expected the flat array of nodes")
+    kind = type(data).__name__
+    raise SchemaError(f"{where}: $: expected a Node-RED flows export (a JSON array of nodes) or "
+                      f"a snapshot object with \"flows\", got {kind}")
+
+
+def _as_str(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _port(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+class _Normalizer:
+    """One pass over the node array; indexes first, then steps, then derived views."""
+
+    def __init__(self, spec: AppSpec, data: dict[str, Any], where: str) -> None:
+        self.spec = spec
+        self.data = data
+        self.where = where
+        self.flows: list[dict[str, Any]] = data["flows"]
+        self.by_id: dict[str, dict[str, Any]] = {}
+        self.container: dict[str, dict[str, Any]] = {}
+        self.module_of_type: dict[str, tuple[str, str]] = {}
+
+    def _validate(self) -> None:
+        for i, node in enumerate(self.flows):
+            at = f"{self.where}: $[{i}]"
+            expect(isinstance(node, dict), at, "a node object")
+            expect(isinstance(node.get("id"), str) and bool(node["id"]), f"{at}.id",
+                   "a non-empty string node id")
+            expect(isinstance(node.get("type"), str) and bool(node["type"]), f"{at}.type",
+                   "a non-empty string node type")
+            wires = node.get("wires")
+            if wires is not None:
+                expect(isinstance(wires, list) and all(
+                    isinstance(port, list) and all(isinstance(t, str) for t in port)
+                    for port in wires), f"{at}.wires",
+                    "a list of output ports, each a list of node ids")
+            self.by_id[node["id"]] = node
+            if node["type"] in ("tab", "subflow"):
+                self.container[node["id"]] = node
+        for key in ("settings", "diagnostics"):
+            if key in self.data:
+                expect(isinstance(self.data[key], dict), f"{self.where}: $.{key}", "an object")
+        if "nodes" in self.data:
+            expect(isinstance(self.data["nodes"], list), f"{self.where}: $.nodes",
+                   "a list of node sets (GET /nodes)")
+
+    def build(self) -> App:
+        self._validate()
+        facets = {"workflows"}
+        modules = self._modules()
+        if modules:
+            facets.add("modules")
+        settings = self._settings()
+        if settings:
+            facets.add("settings")
+        workflows = tuple(
+            Workflow(id=n["id"], name=_as_str(n.get("label") or n.get("name")) or n["id"],
+                     path=f"flows/{n['id']}", disabled=bool(n.get("disabled")),
+                     kind=n["type"], active=None if n["type"] == "subflow"
+                     else not n.get("disabled"))
+            for n in self.container.values())
+        config_ids = {n["id"] for n in self.flows
+                      if n["type"] not in CONTAINER_TYPES and not n.get("z")}
+        extra_out = self._subflow_and_link_edges()
+        steps: list[Step] = []
+        for node in self.flows:
+            if node["type"] in CONTAINER_TYPES:
+                continue
+            steps.append(self._step(node, config_ids, extra_out.get(node["id"], ())))
+        by_step = {s.id: s for s in steps}
+        http_auth = self._http_node_auth(settings)
+        entry_points = tuple(ep for s in steps for ep in self._entry_points(s, by_step, http_auth))
+        destinations = tuple(d for s in steps for d in self._destinations(s, by_step))
+        stores = tuple(st for s in steps for st in self._stores(s))
+        connectors = self._connectors(steps)
+        return App(
+            id=self.spec.id, platform="nodered", name=self._app_name(), facets=frozenset(facets),
+            workflows=workflows, steps=tuple(steps), entry_points=entry_points,
+            destinations=destinations, connectors=connectors, stores=stores,
+            modules=modules, settings=settings,
+        )
+
+    def _app_name(self) -> str:
+        if self.spec.transport == "demo":
+            return "Acme order intake (demo, Node-RED)"
+        if self.spec.transport == "file":
+            return Path(self.spec.location).name
+        return self.spec.location
+
+    # -- steps ---------------------------------------------------------------------------------
+    def _step(self, node: dict[str, Any], config_ids: set[str], extra: Iterable[str]) -> Step:
+        nid, ntype = node["id"], node["type"]
+        z = _as_str(node.get("z"))
+        container = self.container.get(z)
+        outbound = [t for port in node.get("wires") or () for t in port]
+        outbound.extend(extra)
+        config_refs = tuple(sorted({v for k, v in node.items()
+                                    if k not in ("id", "z", "g") and isinstance(v, str)
+                                    and v in config_ids and v != nid}))
+        package, _version = self._package_of(ntype)
+        disabled = bool(node.get("d")) or bool(container and container.get("disabled"))
+        params = MappingProxyType({k: v for k, v in node.items()
+                                   if k not in ("x", "y", "w", "h", "wires")})
+        return Step(
+            id=nid, name=_as_str(node.get("name")) or _as_str(node.get("label")), type=ntype,
+            workflow_id=z, path=f"flows/{z}/{nid}" if z else f"config/{nid}", package=package,
+            params=params, outbound=tuple(dict.fromkeys(outbound)), config_refs=config_refs,
+            credential_refs=(), disabled=disabled, is_config=not z,
+        )
+
+    def _subflow_and_link_edges(self) -> dict[str, list[str]]:
+        """Edges that ``wires`` do not show: link out → link in, and through subflows."""
+        extra: dict[str, list[str]] = {}
+        for node in self.flows:
+            ntype = node["type"]
+            if ntype in ("link out", "link call"):
+                links = node.get("links") or []
+                extra.setdefault(node["id"], []).extend(t for t in links if isinstance(t, str))
+            elif ntype.startswith("subflow:"):
+                sub = self.container.get(ntype.split(":", 1)[1])
+                if not sub:
+                    continue
+                for port in sub.get("in") or []:
+                    for wire in (port or {}).get("wires") or []:
+                        if isinstance(wire, dict) and isinstance(wire.get("id"), str):
+                            extra.setdefault(node["id"], []).append(wire["id"])
+                outs = node.get("wires") or []
+                for index, port in enumerate(sub.get("out") or []):
+                    targets = outs[index] if index < len(outs) else []
+                    for wire in (port or {}).get("wires") or []:
+                        if isinstance(wire, dict) and isinstance(wire.get("id"), str):
+                            extra.setdefault(wire["id"], []).extend(targets)
+        return extra
+
+    def _package_of(self, ntype: str) -> tuple[str, str]:
+        if ntype in self.module_of_type:
+            return self.module_of_type[ntype]
+        if ntype in CORE_TYPES or ntype.startswith("subflow:"):
+            return CORE_PACKAGE, ""
+        return "", ""
+
+    def _connectors(self, steps: list[Step]) -> tuple[Connector, ...]:
+        used: dict[str, list[str]] = {}
+        for step in steps:
+            key = "subflow" if step.type.startswith("subflow:") else step.type
+            used.setdefault(key, []).append(step.id)
+        out = []
+        for ntype in sorted(used):
+            package, version = self._package_of("subflow:" if ntype == "subflow" else ntype)
+            out.append(Connector(type=ntype, package=package or "(unknown module)",
+                                 version=version, builtin=package == CORE_PACKAGE,
+                                 used_by=tuple(used[ntype])))
+        return tuple(out)
+
+    # -- entry points and destinations -------------------------------------------------------
+    @staticmethod
+    def _http_node_auth(settings: Mapping[str, Setting]) -> str | None:
+        setting = settings.get("httpNodeAuth")
+        if setting is None:
+            return None  # the export does not say: checks treat this as unproven
+        return "basic" if setting.value == "SET" else "none"
+
+    def _entry_points(self, step: Step, by_step: Mapping[str, Step], http_auth: str | None
+                      ) -> Iterable[EntryPoint]:
+        p = step.params
+        active = not step.disabled
+        if step.type == "http in":
+            method = _as_str(p.get("method")) or "get"
+            yield EntryPoint(step.id, "http", _as_str(p.get("url")),
+                             ("ALL",) if method == "all" else (method.upper(),),
+                             http_auth, active)
+        elif step.type == "websocket-listener":
+            users = [s for s in by_step.values()
+                     if step.id in s.config_refs and not s.disabled]
+            yield EntryPoint(step.id, "websocket", _as_str(p.get("path")), (), http_auth,
+                             bool(users))
+        elif step.type == "tcp in" and _as_str(p.get("server")) == "server":
+            yield EntryPoint(step.id, "tcp", _as_str(p.get("port")), (), "none", active)
+        elif step.type == "udp in":
+            yield EntryPoint(step.id, "udp", _as_str(p.get("port")), (), "none", active)
+
+    def _tls_verify(self, tls_id: str, by_step: Mapping[str, Step]) -> bool:
+        tls = by_step.get(tls_id)
+        if tls is None:
+            return True
+        return tls.params.get("verifyservercert", True) not in (False, "false")
+
+    def _destinations(self, step: Step, by_step: Mapping[str, Step]) -> Iterable[Destination]:
+        p = step.params
+        t = step.type
+        if t == "http request":
+            url = _as_str(p.get("url")).strip()
+            if not url or url.startswith("{{") or "://{{" in url:
+                yield Destination(step.id, "http", strip_userinfo(url), dynamic=True)
+                return
+            if "://" not in url:  # Node-RED prepends http:// to scheme-less URLs
+                url = "http://" + url
+            scheme, host, port, _ = split_url(url)
+            tls_id = _as_str(p.get("tls"))
+            yield Destination(step.id, scheme or "http", strip_userinfo(url), host, port,
+                              tls=scheme == "https",
+                              verify_cert=self._tls_verify(tls_id, by_step) if tls_id else True,
+                              dynamic="{{" in host)
+        elif t == "mqtt-broker":
+            broker = _as_str(p.get("broker")).strip()
+            if "://" in broker:
+                scheme, host, port, _ = split_url(broker)
+                tls = scheme in ("mqtts", "wss") or bool(p.get("usetls"))
+            else:
+                host, port, tls = broker.lower(), None, bool(p.get("usetls"))
+            port = _port(p.get("port")) or port
+            yield Destination(step.id, "mqtts" if tls else "mqtt", strip_userinfo(broker), host,
+                              port, tls=tls, verify_cert=self._tls_verify(_as_str(p.get("tls")),
+                                                                          by_step))
+        elif t == "websocket-client":
+            url = _as_str(p.get("path"))
+            scheme, host, port, _ = split_url(url)
+            yield Destination(step.id, scheme or "ws", strip_userinfo(url), host, port,
+                              tls=scheme == "wss",
+                              verify_cert=self._tls_verify(_as_str(p.get("tls")), by_step))
+        elif t in ("tcp request", "tcp out") and (t == "tcp request"
+                                                  or _as_str(p.get("beserver")) == "client"):
+            host = _as_str(p.get("server") or p.get("host")).lower()
+            tls_id = _as_str(p.get("tls"))
+            yield Destination(step.id, "tcp", host, host, _port(p.get("port")),
+                              tls=bool(tls_id), verify_cert=self._tls_verify(tls_id, by_step),
+                              dynamic=not host)
+        elif t == "udp out":
+            host = _as_str(p.get("addr")).lower()
+            yield Destination(step.id, "udp", host, host, _port(p.get("port")), tls=False,
+                              dynamic=not host)
+        elif t == "http proxy":
+            url = _as_str(p.get("url"))
+            scheme, host, port, _ = split_url(url)
+            yield Destination(step.id, scheme or "http", strip_userinfo(url), host, port,
+                              tls=scheme == "https")
+        elif t in ("ftp", "ftp-config") and (p.get("host") or p.get("server")):
+            host = _as_str(p.get("host") or p.get("server")).lower()
+            secure = p.get("secure") in (True, "true", "explicit", "implicit")
+            yield Destination(step.id, "ftps" if secure else "ftp", host, host,
+                              _port(p.get("port")), tls=bool(secure))
+        elif t in ("e-mail", "email") and p.get("server"):
+            host = _as_str(p.get("server")).lower()
+            secure = p.get("secure") in (True, "true")
+            yield Destination(step.id, "smtp", host, host, _port(p.get("port")),
+                              tls=secure or None)
+
+    def _stores(self, step: Step) -> Iterable[DataStore]:
+        p = step.params
+        if step.type == "file":
+            yield DataStore(step.id, "file", _as_str(p.get("filename")), "write")
+        elif step.type == "file in":
+            yield DataStore(step.id, "file", _as_str(p.get("filename")), "read")
+
+    # -- instance facts ------------------------------------------------------------------------
+    def _modules(self) -> tuple[Module, ...]:
+        modules: dict[str, Module] = {}
+        for node_set in self.data.get("nodes") or []:
+            if not isinstance(node_set, dict):
+                continue
+            module = _as_str(node_set.get("module"))
+            version = _as_str(node_set.get("version"))
+            if not module:
+                continue
+            for ntype in node_set.get("types") or []:
+                if isinstance(ntype, str):
+                    self.module_of_type[ntype] = (module, version)
+            modules.setdefault(module, Module(module, version, builtin=module == CORE_PACKAGE))
+        return tuple(sorted(modules.values(), key=lambda m: m.name))
+
+    def _settings(self) -> dict[str, Setting]:
+        out: dict[str, Setting] = {}
+        settings = self.data.get("settings")
+        if isinstance(settings, dict):
+            for key, value in settings.items():
+                out[key] = Setting(key, value, SETTINGS_SOURCE)
+            palette = ((settings.get("externalModules") or {}).get("palette") or {})
+            for key in ("allowInstall", "allowUpload"):
+                if key in palette:
+                    out[f"palette.{key}"] = Setting(f"palette.{key}", palette[key],
+                                                    SETTINGS_SOURCE)
+            out["user"] = Setting("user", "SET" if "user" in settings else "UNSET",
+                                  SETTINGS_SOURCE)
+        diagnostics = self.data.get("diagnostics")
+        if isinstance(diagnostics, dict):
+            runtime = diagnostics.get("runtime") or {}
+            for key, value in (runtime.get("settings") or {}).items():
+                out[key] = Setting(key, value, DIAGNOSTICS_SOURCE)
+            nodejs = diagnostics.get("nodejs") or {}
+            if "version" in nodejs:
+                out["nodejs.version"] = Setting("nodejs.version", nodejs["version"],
+                                                "GET /diagnostics nodejs")
+        return out

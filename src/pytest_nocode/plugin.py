@@ -1,0 +1,413 @@
+"""pytest glue: options, fixtures, parametrization over apps, built-in checks, reporting hooks.
+
+It wires adapters (which know platforms), checks (which know the model and the policy) and
+reporters (which know findings); it holds no platform or check logic of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_nocode import hookspecs
+from pytest_nocode.appspec import CREDENTIAL_VARIABLES, AppSpec, parse_app_uris
+from pytest_nocode.errors import InputError
+from pytest_nocode.findings import Finding, FindingCollector, Rule
+from pytest_nocode.loading import LoadedApp, RecordingOptions, RunFolder, load_app
+from pytest_nocode.model import App
+from pytest_nocode.platforms import PlatformRegistry, RawSnapshot, builtin_platforms
+from pytest_nocode.policy import Policy, load_policy, waiver_expired
+from pytest_nocode.redaction import Redactor
+
+CHECKS_DIR = Path(__file__).parent / "checks"
+RECORD_MODES = ("none", "once", "new_episodes", "all")
+NOT_APPLICABLE = "not applicable"
+FINDINGS_PROPERTY = "nocode_findings"
+RULE_PROPERTY = "nocode_rule"
+
+
+@dataclass
+class NocodeRun:
+    """Everything the plugin knows about this run; lives in ``config.stash``."""
+
+    specs: list[AppSpec]
+    policy: Policy
+    registry: PlatformRegistry
+    recording: RecordingOptions
+    started: datetime
+    is_worker: bool
+    run_folder: RunFolder | None = None
+    loaded: dict[str, LoadedApp] = field(default_factory=dict)
+    redactor: Redactor = field(default_factory=Redactor)
+    findings: list[dict[str, Any]] = field(default_factory=list)  # controller, from reports
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    not_applicable: list[tuple[str, str]] = field(default_factory=list)
+    load_errors: list[str] = field(default_factory=list)
+
+    def spec(self, app_id: str) -> AppSpec:
+        for spec in self.specs:
+            if spec.id == app_id:
+                return spec
+        raise KeyError(app_id)
+
+    def get(self, app_id: str) -> LoadedApp:
+        """The app's data, loaded at most once in this process (read from the run folder on
+        xdist workers, so live apps are fetched once by the controller)."""
+        if app_id not in self.loaded:
+            spec = self.spec(app_id)
+            if self.run_folder is not None:
+                loaded = self.run_folder.read(spec, self.registry)
+            else:
+                loaded = load_app(spec, self.registry, self.recording)
+            self._remember(loaded)
+        return self.loaded[app_id]
+
+    def _remember(self, loaded: LoadedApp) -> None:
+        self.loaded[loaded.spec.id] = loaded
+        for value in loaded.secret_values:
+            self.redactor.add(value)
+
+    def load_all(self) -> None:
+        for spec in self.specs:
+            if spec.id not in self.loaded:
+                self._remember(load_app(spec, self.registry, self.recording))
+
+
+RUN_KEY = pytest.StashKey[NocodeRun]()
+COLLECTOR_KEY = pytest.StashKey[FindingCollector]()
+RESULT_KEY = pytest.StashKey[list[Finding]]()
+
+
+def get_run(config: pytest.Config) -> NocodeRun:
+    return config.stash[RUN_KEY]
+
+
+# -- options ---------------------------------------------------------------------------------
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("nocode", "security checks of no-code apps (pytest-nocode)")
+    group.addoption("--nocode-app", action="append", default=[], metavar="URI",
+                    help="app to scan: nodered+https://host, n8n+file:PATH, demo, … (repeatable)")
+    group.addoption("--nocode-policy", metavar="PATH", help="policy YAML (default: built-in)")
+    group.addoption("--nocode-record-mode", choices=RECORD_MODES, default=None,
+                    help="vcrpy record mode for live apps' cassettes")
+    group.addoption("--nocode-cassette-dir", metavar="DIR", help="cassettes (default cassettes/)")
+    group.addoption("--nocode-json", metavar="PATH", help="write the findings report (JSON)")
+    group.addoption("--nocode-sarif", metavar="PATH", help="write the findings as SARIF 2.1.0")
+    group.addoption("--nocode-no-builtin", action="store_true", default=None,
+                    help="run only your own checks, not the built-in ones")
+    parser.addini("nocode_apps", "apps to scan (URIs)", type="linelist", default=[])
+    parser.addini("nocode_policy", "policy YAML", default="")
+    parser.addini("nocode_record_mode", "vcrpy record mode", default="")
+    parser.addini("nocode_cassette_dir", "cassette folder", default="cassettes")
+    parser.addini("nocode_json", "findings report path", default="")
+    parser.addini("nocode_sarif", "SARIF report path", default="")
+    parser.addini("nocode_builtin_checks", "run the built-in checks", type="bool", default=True)
+
+
+def _option(config: pytest.Config, name: str) -> str:
+    value = config.getoption(f"nocode_{name}")
+    return value if value else str(config.getini(f"nocode_{name}") or "")
+
+
+def _path(config: pytest.Config, text: str) -> Path:
+    path = Path(text)
+    return path if path.is_absolute() else config.invocation_params.dir / path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "nocode_check(rule): a pytest-nocode security check")
+    try:
+        run = _make_run(config)
+    except InputError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[RUN_KEY] = run
+    if not run.is_worker:
+        config.pluginmanager.register(FindingsGatherer(config, run), "nocode-findings")
+
+
+def _make_run(config: pytest.Config) -> NocodeRun:
+    registry = PlatformRegistry(builtin_platforms())
+    for adapters in config.hook.pytest_nocode_platforms():
+        for adapter in adapters or ():
+            registry.add(adapter)
+    uris = config.getoption("nocode_app") or config.getini("nocode_apps")
+    specs = parse_app_uris(uris, registry.names(), config.invocation_params.dir)
+    policy_text = _option(config, "policy")
+    policy = load_policy(_path(config, policy_text) if policy_text else None)
+    mode = _option(config, "record_mode") or None
+    if mode is not None and mode not in RECORD_MODES:
+        raise InputError(f"nocode_record_mode {mode!r}: expected one of {', '.join(RECORD_MODES)}")
+    recording = RecordingOptions(mode, _path(config, _option(config, "cassette_dir")))
+    is_worker = hasattr(config, "workerinput")
+    run = NocodeRun(specs, policy, registry, recording, datetime.now(UTC), is_worker)
+    if is_worker:
+        folder = config.workerinput.get("nocode_run_folder")  # type: ignore[attr-defined]
+        run.run_folder = RunFolder(Path(folder)) if folder else None
+    for names in CREDENTIAL_VARIABLES.values():
+        for name in names:
+            if not name.endswith("USERNAME") and os.environ.get(name):
+                run.redactor.add(os.environ[name])
+    return run
+
+
+def _uses_xdist(config: pytest.Config) -> bool:
+    return getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Load every app once, before any test and before xdist starts its workers."""
+    config = session.config
+    run = get_run(config)
+    if run.is_worker or not run.specs or config.option.collectonly:
+        return
+    try:
+        run.load_all()
+    except InputError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    run.load_errors = [f"{lo.spec.id}: {lo.error}" for lo in run.loaded.values() if lo.error]
+    if _uses_xdist(config):
+        run.run_folder = RunFolder.create()
+        for loaded in run.loaded.values():
+            run.run_folder.write(loaded)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    run = get_run(node.config)
+    if run.run_folder is not None:
+        node.workerinput["nocode_run_folder"] = str(run.run_folder.path)
+
+
+# -- collection: the built-in checks join the user's tests -----------------------------------
+class CheckSuite(pytest.Collector):
+    """The built-in checks (and plugins' extra check files), with machine-independent ids."""
+
+    def collect(self) -> Iterator[pytest.Module]:
+        paths = sorted(CHECKS_DIR.glob("test_*.py"))
+        for extra in self.config.hook.pytest_nocode_check_paths():
+            for item in extra or ():
+                p = Path(item)
+                paths.extend(sorted(p.glob("test_*.py")) if p.is_dir() else [p])
+        for path in paths:
+            nodeid = (f"pytest_nocode/checks/{path.name}" if path.parent == CHECKS_DIR
+                      else f"nocode-extra/{path.name}")
+            yield pytest.Module.from_parent(self, path=path, nodeid=nodeid)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    report = yield
+    if isinstance(collector, pytest.Session) and report.outcome == "passed":
+        config = collector.config
+        run = get_run(config)
+        builtin = not config.getoption("nocode_no_builtin") and config.getini(
+            "nocode_builtin_checks")
+        explicit_ids = any("::" in str(arg) for arg in config.args)
+        if run.specs and builtin and not explicit_ids:
+            report.result.append(CheckSuite.from_parent(collector, name="pytest_nocode",
+                                                        path=CHECKS_DIR,
+                                                        nodeid="pytest_nocode"))
+    return report
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "nocode_app" in metafunc.fixturenames:
+        ids = [spec.id for spec in get_run(metafunc.config).specs] or ["no-app"]
+        metafunc.parametrize("nocode_app", ids, indirect=True, ids=ids)
+
+
+# -- fixtures --------------------------------------------------------------------------------
+def _rule_of(node: pytest.Item) -> Rule | None:
+    marker = node.get_closest_marker("nocode_check")
+    return marker.args[0] if marker and marker.args else None
+
+
+@pytest.fixture
+def nocode_app(request: pytest.FixtureRequest) -> App:
+    """The normalized app under review (one test per ``--nocode-app``)."""
+    run = get_run(request.config)
+    app_id = request.param
+    if app_id == "no-app" and not run.specs:
+        pytest.fail("no app to check: pass --nocode-app=URI or set nocode_apps", pytrace=False)
+    loaded = run.get(app_id)
+    if loaded.app is None:
+        pytest.fail(f"app {app_id} could not be loaded, so it cannot be checked: "
+                    f"{run.redactor.text(loaded.error or 'unknown error')}", pytrace=False)
+    rule = _rule_of(request.node)
+    if rule is not None:
+        _skip_unless_applicable(run.policy, rule, loaded.app)
+    return loaded.app
+
+
+def _skip_unless_applicable(policy: Policy, rule: Rule, app: App) -> None:
+    if not policy.rule_enabled(rule.id):
+        pytest.skip(f"{rule.id} disabled by policy {policy.source}")
+    if rule.platforms and app.platform not in rule.platforms:
+        pytest.skip(f"{NOT_APPLICABLE}: {rule.id} is for {', '.join(rule.platforms)}")
+    missing = [facet for facet in rule.requires if not app.has(facet)]
+    if missing:
+        pytest.skip(f"{NOT_APPLICABLE}: {app.id} has no {', '.join(missing)} data "
+                    f"({app.platform} {'export' if 'settings' in missing else 'source'})")
+
+
+@pytest.fixture
+def nocode_snapshot(nocode_app: App, request: pytest.FixtureRequest) -> RawSnapshot:
+    """The raw configuration exactly as the platform gave it."""
+    loaded = get_run(request.config).get(nocode_app.id)
+    assert loaded.raw is not None
+    return loaded.raw
+
+
+@pytest.fixture(scope="session")
+def nocode_policy(pytestconfig: pytest.Config) -> Policy:
+    """The policy in force (``--nocode-policy`` or the built-in default)."""
+    return get_run(pytestconfig).policy
+
+
+@pytest.fixture
+def nocode_rule(request: pytest.FixtureRequest) -> Rule:
+    """The rule of the current check, with the policy's severity applied."""
+    rule = _rule_of(request.node)
+    if rule is None:
+        pytest.fail(f"{request.node.nodeid}: nocode_findings needs a check: decorate the test "
+                    "with @pytest_nocode.check(rule_id, title=…, category=…, severity=…)",
+                    pytrace=False)
+    policy = get_run(request.config).policy
+    return rule.with_severity(policy.severity_for(rule.id, rule.severity))
+
+
+@pytest.fixture
+def nocode_findings(nocode_app: App, nocode_rule: Rule,
+                    request: pytest.FixtureRequest) -> FindingCollector:
+    """Where a check reports offending resources: ``nocode_findings.add(step, "why", {...})``."""
+    run = get_run(request.config)
+    collector = FindingCollector(nocode_app.id, request.node.nodeid, nocode_rule,
+                                 run.redactor.data)
+    request.node.stash[COLLECTOR_KEY] = collector
+    return collector
+
+
+# -- turning findings into verdicts ----------------------------------------------------------
+def _apply_waivers(run: NocodeRun, findings: list[Finding]) -> list[Finding]:
+    out = []
+    for finding in findings:
+        waiver = run.policy.waiver_for(finding.rule.id, finding.app_id,
+                                       (finding.resource.id, finding.resource.path))
+        if waiver is not None:
+            finding = Finding(**{**finding.__dict__, "waiver": waiver,
+                                 "waiver_expired": waiver_expired(waiver)})
+        out.append(finding)
+    return out
+
+
+def _failure_text(rule: Rule, failing: list[Finding]) -> str:
+    lines = [f"{rule.id} {rule.title}: {len(failing)} offending resource(s)"]
+    for f in failing:
+        where = f"{f.resource.kind} {f.resource.id}"
+        if f.resource.name and f.resource.name != f.resource.id:
+            where += f" {f.resource.name!r}"
+        expired = f" (waiver expired {f.waiver.expires}, {f.waiver.source})" \
+            if f.waiver and f.waiver_expired else ""
+        lines.append(f"  [{f.severity.label}] {where}: {f.message}{expired}")
+    if rule.remediation:
+        lines.append(f"  remediation: {rule.remediation}")
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    finally:
+        collector = item.stash.get(COLLECTOR_KEY, None)
+        if collector is not None:
+            run = get_run(item.config)
+            findings = _apply_waivers(run, collector.findings)
+            item.stash[RESULT_KEY] = findings
+            failing = [f for f in findings if f.status == "fail"]
+            if failing:
+                pytest.fail(run.redactor.text(_failure_text(collector.rule, failing)),
+                            pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Iterator[None]:
+    report = yield
+    run = get_run(item.config)
+    rule = _rule_of(item)
+    if report.when == "call" and rule is not None:
+        findings = item.stash.get(RESULT_KEY, [])
+        report.user_properties.append(
+            (FINDINGS_PROPERTY, [run.redactor.data(f.to_json()) for f in findings]))
+        report.user_properties.append((RULE_PROPERTY, _rule_json(rule, run.policy)))
+    if len(run.redactor) and (rule is not None or "nocode_app" in getattr(item, "fixturenames",
+                                                                            ())):
+        if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+            report.longrepr = run.redactor.text(str(report.longrepr))
+        report.sections = [(k, run.redactor.text(v)) for k, v in report.sections]
+    return report
+
+
+def _rule_json(rule: Rule, policy: Policy) -> dict[str, Any]:
+    return {"id": rule.id, "title": rule.title, "category": rule.category,
+            "severity": policy.severity_for(rule.id, rule.severity).label,
+            "owasp": list(rule.owasp), "rationale": rule.rationale,
+            "remediation": rule.remediation, "docs": rule.docs}
+
+
+class FindingsGatherer:
+    """Gathers findings on the controller from in-process and xdist worker reports alike."""
+
+    def __init__(self, config: pytest.Config, run: NocodeRun) -> None:
+        self.config = config
+        self.run = run
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == FINDINGS_PROPERTY:
+                self.run.findings.extend(value)
+                for finding in value:
+                    self.config.hook.pytest_nocode_finding(finding=finding)
+            elif name == RULE_PROPERTY:
+                self.run.rules.setdefault(value["id"], value)
+        if report.skipped and isinstance(report.longrepr, tuple):
+            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+            if reason.startswith(NOT_APPLICABLE):
+                self.run.not_applicable.append((report.nodeid, reason))
+
+
+# -- reports -----------------------------------------------------------------------------------
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash.get(RUN_KEY, None)
+    if run is None or run.is_worker:
+        return
+    try:
+        if run.specs and not session.config.option.collectonly:
+            from pytest_nocode.reporting import write_reports
+
+            write_reports(session.config, run)
+    finally:
+        if run.run_folder is not None:
+            run.run_folder.remove()
+            run.run_folder = None
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config
+                            ) -> None:
+    run = config.stash.get(RUN_KEY, None)
+    if run is None or run.is_worker or not run.specs or config.option.collectonly:
+        return
+    from pytest_nocode.reporting.terminal import write_summary
+
+    write_summary(terminalreporter, run)

@@ -1,0 +1,337 @@
+"""The policy: what is allowed (connectors, hosts), severity overrides, owners, waivers.
+
+Loaded from YAML and validated with a JSON Schema before any check runs; every error names the
+file, the line and the shape that was expected.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from pytest_nocode.errors import InputError
+from pytest_nocode.findings import Severity, Waiver
+
+SEVERITY_WORDS = ["critical", "high", "medium", "low", "info"]
+_GLOB = {"type": "string", "minLength": 1, "format": "glob"}
+_GLOBS = {"type": "array", "items": _GLOB}
+
+POLICY_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "version": {"const": 1},
+        "name": {"type": "string"},
+        "connectors": {
+            "type": "object", "additionalProperties": False,
+            "description": "node types / connector types, or the packages that provide them",
+            "properties": {"allow": _GLOBS, "block": _GLOBS},
+        },
+        "hosts": {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                "allow": _GLOBS,  # outbound destinations allowed
+                "block": _GLOBS,
+                "internal": _GLOBS,  # hosts inside the organisation's trust boundary
+            },
+        },
+        "rules": {
+            "type": "object",
+            "propertyNames": {"pattern": r"^[A-Za-z][A-Za-z0-9_.-]{1,63}$"},
+            "additionalProperties": {
+                "type": "object", "additionalProperties": False,
+                "properties": {
+                    "severity": {"enum": SEVERITY_WORDS},
+                    "enabled": {"type": "boolean"},
+                },
+            },
+        },
+        "settings": {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                "function_timeout_max_seconds": {"type": "number", "minimum": 0},
+                "require_execution_logging": {"type": "boolean"},
+            },
+        },
+        "owners": {
+            "type": "array",
+            "items": {
+                "type": "object", "additionalProperties": False, "required": ["owner"],
+                "properties": {
+                    "owner": {"type": "string", "minLength": 1},
+                    "app": _GLOB, "workflow": _GLOB, "tag": _GLOB,
+                },
+            },
+        },
+        "waivers": {
+            "type": "array",
+            "items": {
+                "type": "object", "additionalProperties": False,
+                "required": ["rule", "justification", "owner", "expires"],
+                "properties": {
+                    "rule": _GLOB,
+                    "app": _GLOB,
+                    "resources": _GLOBS,
+                    "justification": {"type": "string", "minLength": 10},
+                    "owner": {"type": "string", "minLength": 1},
+                    "expires": {"type": "string", "format": "date"},
+                    "ticket": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def _check_glob(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if any(c.isspace() for c in value.strip(" ")) or value != value.strip():
+        return False
+    depth = 0
+    for ch in value:
+        if ch == "[":
+            depth += 1
+        elif ch == "]" and depth:
+            depth -= 1
+    if depth:
+        return False
+    try:
+        re.compile(fnmatch.translate(value))
+    except re.error:
+        return False
+    return True
+
+
+def _check_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+_FORMATS = jsonschema.FormatChecker(formats=())
+_FORMATS.checks("glob")(_check_glob)
+_FORMATS.checks("date")(_check_date)
+_VALIDATOR = jsonschema.Draft202012Validator(POLICY_SCHEMA, format_checker=_FORMATS)
+
+_EXPECTED_FORMAT = {
+    "glob": "a glob such as 'api.*.example.com' (no spaces, brackets closed)",
+    "date": "an ISO date YYYY-MM-DD",
+}
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    """A short 'expected …' for one schema error, in a reviewer's words."""
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance,
+                                                                          dict) else []
+        return (f"unknown key {', '.join(map(repr, extra))}; expected one of "
+                f"{', '.join(allowed)}")
+    if error.validator == "format":
+        return f"expected {_EXPECTED_FORMAT.get(error.validator_value, error.validator_value)}, " \
+               f"got {error.instance!r}"
+    if error.validator == "enum":
+        return f"expected one of {', '.join(map(str, error.validator_value))}, " \
+               f"got {error.instance!r}"
+    if error.validator == "type":
+        return f"expected {error.validator_value}, got {type(error.instance).__name__}"
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    if error.validator == "const":
+        return f"expected {error.validator_value!r}, got {error.instance!r}"
+    return error.message
+
+
+def _node_at(node: yaml.Node, path: Sequence[Any]) -> yaml.Node:
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    node = value
+                    break
+            else:
+                return node
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
+                and part < len(node.value):
+            node = node.value[part]
+        else:
+            return node
+    return node
+
+
+def _json_path(path: Iterable[Any]) -> str:
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+@dataclass(frozen=True)
+class Owner:
+    owner: str
+    app: str = "*"
+    workflow: str = "*"
+    tag: str = "*"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The validated policy and the questions checks ask of it."""
+
+    source: str  # file path or "built-in default"
+    sha256: str
+    data: Mapping[str, Any] = field(repr=False)
+    waivers: tuple[Waiver, ...] = ()
+    owners: tuple[Owner, ...] = ()
+
+    # -- allowlists -------------------------------------------------------------------------
+    def _globs(self, section: str, key: str) -> list[str] | None:
+        value = self.data.get(section, {}).get(key)
+        return None if value is None else list(value)
+
+    @property
+    def has_host_allowlist(self) -> bool:
+        return self._globs("hosts", "allow") is not None
+
+    def host_allowed(self, host: str) -> bool:
+        host = host.lower()
+        if _matches(host, self._globs("hosts", "block") or []):
+            return False
+        allow = self._globs("hosts", "allow")
+        return True if allow is None else _matches(host, allow) or self.host_internal(host)
+
+    def host_internal(self, host: str) -> bool:
+        return _matches(host.lower(), self._globs("hosts", "internal") or [])
+
+    @property
+    def has_connector_allowlist(self) -> bool:
+        return self._globs("connectors", "allow") is not None
+
+    def connector_blocked(self, type_: str, package: str) -> bool:
+        return _matches_any((type_, package, f"{package}/{type_}"),
+                            self._globs("connectors", "block") or [])
+
+    def connector_allowed(self, type_: str, package: str) -> bool:
+        if self.connector_blocked(type_, package):
+            return False
+        allow = self._globs("connectors", "allow")
+        return True if allow is None else _matches_any((type_, package, f"{package}/{type_}"),
+                                                       allow)
+
+    # -- rules --------------------------------------------------------------------------------
+    def rule_enabled(self, rule_id: str) -> bool:
+        return bool(self.data.get("rules", {}).get(rule_id, {}).get("enabled", True))
+
+    def severity_for(self, rule_id: str, default: Severity) -> Severity:
+        word = self.data.get("rules", {}).get(rule_id, {}).get("severity")
+        return Severity.parse(word) if word else default
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        return self.data.get("settings", {}).get(key, default)
+
+    def excerpt(self, *sections: str) -> dict[str, Any]:
+        """The parts of the policy a result depended on, for evidence."""
+        return {s: self.data[s] for s in sections if s in self.data}
+
+    # -- owners and waivers -------------------------------------------------------------------
+    def owner_for(self, app_id: str, workflow: str = "", tags: Iterable[str] = ()) -> str:
+        tags = list(tags)
+        for rule in self.owners:
+            if not fnmatch.fnmatchcase(app_id, rule.app):
+                continue
+            if rule.workflow != "*" and not fnmatch.fnmatchcase(workflow, rule.workflow):
+                continue
+            if rule.tag != "*" and not any(fnmatch.fnmatchcase(t, rule.tag) for t in tags):
+                continue
+            return rule.owner
+        return ""
+
+    def waiver_for(self, rule_id: str, app_id: str, resource_ids: Iterable[str]
+                   ) -> Waiver | None:
+        ids = list(resource_ids)
+        for waiver in self.waivers:
+            if not fnmatch.fnmatchcase(rule_id, waiver.rule):
+                continue
+            if not any(fnmatch.fnmatchcase(app_id, a) for a in waiver.apps):
+                continue
+            if any(fnmatch.fnmatchcase(r, g) for r in ids for g in waiver.resources):
+                return waiver
+        return None
+
+
+def _matches(value: str, globs: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatchcase(value, g.lower()) for g in globs)
+
+
+def _matches_any(values: Iterable[str], globs: Iterable[str]) -> bool:
+    globs = list(globs)
+    return any(fnmatch.fnmatchcase(v, g) for v in values for g in globs)
+
+
+def load_policy_text(text: str, source: str) -> Policy:
+    """Parse and validate policy YAML; raise InputError naming file, line and expectation."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError(f"{where}: invalid YAML: {problem}") from None
+    if data is None:
+        data = {}
+    if node is None:
+        node = yaml.MappingNode("tag:yaml.org,2002:map", [])
+    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = []
+        for error in errors[:10]:
+            at = _node_at(node, list(error.absolute_path))
+            lines.append(f"{source}:{at.start_mark.line + 1}: {_json_path(error.absolute_path)}: "
+                         f"{_describe(error)}")
+        raise InputError("invalid policy:\n  " + "\n  ".join(lines))
+    waivers = []
+    for i, w in enumerate(data.get("waivers") or []):
+        at = _node_at(node, ["waivers", i])
+        waivers.append(Waiver(
+            rule=w["rule"], apps=(w.get("app", "*"),), resources=tuple(w.get("resources", ["*"])),
+            justification=w["justification"].strip(), owner=w["owner"], expires=w["expires"],
+            ticket=w.get("ticket", ""), source=f"{source}:{at.start_mark.line + 1}"))
+    owners = tuple(Owner(o["owner"], o.get("app", "*"), o.get("workflow", "*"), o.get("tag", "*"))
+                   for o in data.get("owners") or [])
+    return Policy(source, hashlib.sha256(text.encode()).hexdigest(), data, tuple(waivers), owners)
+
+
+def load_policy(path: Path | None) -> Policy:
+    """The user's policy file, or the built-in default when ``path`` is None."""
+    if path is None:
+        text = resources.files("pytest_nocode").joinpath("default_policy.yaml").read_text(
+            encoding="utf-8")
+        return load_policy_text(text, "built-in default policy")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"--nocode-policy {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--nocode-policy {path}: cannot read: {exc}") from None
+    return load_policy_text(text, str(path))
+
+
+def waiver_expired(waiver: Waiver, today: date | None = None) -> bool:
+    return date.fromisoformat(waiver.expires) < (today or date.today())

@@ -1,0 +1,37 @@
+"""Reporters: they read findings (and the run's provenance) and nothing else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pytest
+
+    from pytest_nocode.plugin import NocodeRun
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_reports(config: pytest.Config, run: NocodeRun) -> None:
+    """Write the findings JSON and SARIF files the user asked for."""
+    from pytest_nocode.plugin import _option, _path
+    from pytest_nocode.reporting.findings_json import build_report
+
+    report = build_report(run)
+    config.hook.pytest_nocode_report(report=report)
+    report = run.redactor.data(report)
+    json_path = _option(config, "json")
+    if json_path:
+        write_json(_path(config, json_path), report)
+    sarif_path = _option(config, "sarif")
+    if sarif_path:
+        from pytest_nocode.reporting.sarif import build_sarif
+
+        write_json(_path(config, sarif_path), run.redactor.data(build_sarif(report, run.rules)))

@@ -1,0 +1,52 @@
+"""The findings report of the contract, section 4 (``pytest-nocode/findings/v1``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pytest_nocode import __version__
+
+if TYPE_CHECKING:
+    from pytest_nocode.plugin import NocodeRun
+
+SCHEMA = "pytest-nocode/findings/v1"
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+
+
+def finding_sort_key(finding: dict[str, Any]) -> tuple[Any, ...]:
+    return (SEVERITY_ORDER.get(finding["severity"], 9), finding["app"], finding["rule"],
+            finding["resource"]["path"], finding["resource"]["id"])
+
+
+def build_report(run: NocodeRun) -> dict[str, Any]:
+    apps = []
+    for spec in run.specs:
+        loaded = run.loaded.get(spec.id)
+        entry: dict[str, Any] = {
+            "id": spec.id, "uri": spec.uri, "platform": spec.platform,
+            "source": loaded.source if loaded else spec.source,
+            "snapshot_sha256": loaded.sha256 if loaded else "",
+        }
+        if loaded is not None and loaded.app is not None:
+            entry["name"] = loaded.app.name
+        if loaded is not None and loaded.error:
+            entry["error"] = loaded.error
+        if loaded is not None and loaded.raw is not None and loaded.raw.notes:
+            entry["notes"] = dict(loaded.raw.notes)
+        apps.append(entry)
+    findings = sorted(run.findings, key=finding_sort_key)
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "pytest-nocode", "version": __version__},
+        "run": {
+            "started": run.started.isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "policy_sha256": run.policy.sha256,
+            "policy": run.policy.source,
+        },
+        "apps": apps,
+        "findings": findings,
+        "not_applicable": [{"check": nodeid, "reason": reason}
+                           for nodeid, reason in sorted(run.not_applicable)],
+    }

@@ -1,0 +1,50 @@
+"""The summary printed after the run: findings by severity and category, then each finding."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from pytest_nocode.reporting.findings_json import SEVERITY_ORDER, finding_sort_key
+
+if TYPE_CHECKING:
+    from pytest_nocode.plugin import NocodeRun
+
+COLOURS = {"critical": {"red": True, "bold": True}, "high": {"red": True},
+           "medium": {"yellow": True}, "low": {"cyan": True}, "info": {}}
+
+
+def write_summary(tr: Any, run: NocodeRun) -> None:
+    tr.write_sep("=", "pytest-nocode findings")
+    for line in run.load_errors:
+        tr.write_line(f"could not load {run.redactor.text(line)}", red=True, bold=True)
+    findings = sorted(run.findings, key=finding_sort_key)
+    failing = [f for f in findings if f["status"] == "fail"]
+    waived = [f for f in findings if f["status"] == "waived"]
+    for spec in run.specs:
+        loaded = run.loaded.get(spec.id)
+        digest = loaded.sha256[:12] if loaded and loaded.sha256 else "-"
+        tr.write_line(f"app {spec.id} ({spec.platform}, {loaded.source if loaded else '?'}, "
+                      f"snapshot {digest})")
+    if not findings:
+        tr.write_line("no findings")
+    else:
+        by_severity = Counter(f["severity"] for f in failing)
+        by_category = Counter(f["category"] for f in failing)
+        sev = ", ".join(f"{by_severity[s]} {s}" for s in SEVERITY_ORDER if by_severity[s])
+        cat = ", ".join(f"{n} {c}" for c, n in sorted(by_category.items(),
+                                                       key=lambda kv: (-kv[1], kv[0])))
+        tr.write_line(f"{len(failing)} finding(s): {sev or 'none'}"
+                      + (f"; {len(waived)} waived" if waived else ""))
+        if cat:
+            tr.write_line(f"by category: {cat}")
+        for f in findings:
+            res = f["resource"]
+            name = f" {res['name']!r}" if res["name"] and res["name"] != res["id"] else ""
+            status = " (waived)" if f["status"] == "waived" else ""
+            tr.write_line(run.redactor.text(
+                f"{f['severity'].upper():8} {f['app']} {f['rule']} {res['kind']} {res['id']}"
+                f"{name}: {f['message']}{status}"), **COLOURS.get(f["severity"], {}))
+    if run.not_applicable:
+        tr.write_line(f"{len(run.not_applicable)} check(s) not applicable "
+                      "(data not available for that platform or source)")
