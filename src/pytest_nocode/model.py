@@ -379,8 +379,10 @@ class App:
         return out
 
     def sha256(self) -> str:
-        """Hash of the normalized configuration; key order and step order do not matter."""
+        """Hash of the normalized configuration; key order and step order do not matter, nor
+        do the labels the run gave the app (its id and display name)."""
         data = self.to_dict()
+        del data["id"], data["name"]
         for name in COLLECTIONS:
             data[name] = sorted(data[name], key=canonical_json)
         return hashlib.sha256(canonical_json(data).encode()).hexdigest()

@@ -303,6 +303,9 @@ def load_policy_text(text: str, source: str) -> Policy:
         lines = []
         for error in errors[:10]:
             at = _node_at(node, list(error.absolute_path))
+            if error.validator == "additionalProperties" and isinstance(at, yaml.MappingNode):
+                allowed = error.schema.get("properties", {})
+                at = next((k for k, _ in at.value if k.value not in allowed), at)
             lines.append(f"{source}:{at.start_mark.line + 1}: {_json_path(error.absolute_path)}: "
                          f"{_describe(error)}")
         raise InputError("invalid policy:\n  " + "\n  ".join(lines))

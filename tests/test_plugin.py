@@ -1,0 +1,258 @@
+"""Plugin behaviour through real pytest runs (pytester): options, ids, errors, custom checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, DEMO, node, run_json, tab
+
+INSECURE_FLOW = [
+    tab(),
+    node("in1", "http in", url="/run", method="post", wires=[["ex1"]]),
+    node("ex1", "exec", command="ls", addpay="payload", wires=[["out1"], [], []]),
+    node("out1", "http response", wires=[]),
+]
+
+
+def test_scans_a_flows_export_in_an_empty_folder(pytester: pytest.Pytester, write_flows) -> None:
+    flows = write_flows(INSECURE_FLOW)
+    result, report = run_json(pytester, f"--nocode-app=nodered+file:{flows}")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    rules = {f["rule"] for f in report["findings"]}
+    assert {"AUTH001", "INJ001"} <= rules
+    inj = next(f for f in report["findings"] if f["rule"] == "INJ001")
+    assert inj["resource"] == {"kind": "node", "id": "ex1", "name": "exec",
+                               "path": "flows/t1/ex1"}
+    assert inj["evidence"]["route"] == ["in1", "ex1"]
+    assert inj["app"] == "nodered-flows" and inj["status"] == "fail"
+    assert inj["check"].startswith("pytest_nocode/checks/test_injection.py::")
+    assert report["schema"] == "pytest-nocode/findings/v1"
+    assert len(report["apps"][0]["snapshot_sha256"]) == 64
+
+
+def test_clean_flow_passes_with_exit_code_zero(pytester: pytest.Pytester, write_flows) -> None:
+    flows = write_flows([tab(), node("a", "inject", wires=[["b"]]), node("b", "debug")])
+    result, report = run_json(pytester, f"--nocode-app=nodered+file:{flows}")
+    assert result.ret == pytest.ExitCode.OK
+    assert report["findings"] == []
+    result.stdout.fnmatch_lines(["*no findings*"])
+
+
+def test_each_check_runs_once_per_app_with_readable_ids(pytester: pytest.Pytester,
+                                                        write_flows) -> None:
+    flows = write_flows(INSECURE_FLOW)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q",
+                                f"--nocode-app=nodered+file:{flows}",
+                                f"--nocode-app=n8n+file:{DEMO / 'n8n'}")
+    ids = [line for line in result.outlines if "::" in line]
+    assert any(i.endswith("[nodered-flows]") for i in ids)
+    assert any(i.endswith("[n8n-n8n]") for i in ids)
+    per_app = {i.rsplit("[", 1)[0] for i in ids}
+    assert len(ids) == 2 * len(per_app)
+
+
+def test_demo_scans_offline_with_known_findings(pytester: pytest.Pytester) -> None:
+    result, report = run_json(pytester, "--nocode-app=demo")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert {a["id"] for a in report["apps"]} == {"demo-nodered", "demo-n8n"}
+    assert {a["source"] for a in report["apps"]} == {"demo"}
+    by_app = {a: {f["rule"] for f in report["findings"] if f["app"] == a}
+              for a in ("demo-nodered", "demo-n8n")}
+    assert {"INJ001", "ENC001", "ENC002", "AUTH001"} <= by_app["demo-nodered"]
+    assert {"INJ001", "ENC001", "AUTH001", "LOG001"} <= by_app["demo-n8n"]
+    result.stdout.fnmatch_lines(["*pytest-nocode findings*", "*finding(s):*critical*"])
+
+
+@pytest.mark.parametrize(("uri", "expected"), [
+    ("nodered+gopher://x", "unknown transport 'gopher'"),
+    ("zapier+file:x.json", "unknown platform 'zapier'"),
+    ("flows.json", "expected PLATFORM+TRANSPORT://LOCATION"),
+    ("nodered+https://admin:hunter2secret@flows.example.com",
+     "credentials in the URI are refused"),
+])
+def test_bad_uri_is_one_clear_usage_error(pytester: pytest.Pytester, uri: str,
+                                          expected: str) -> None:
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--nocode-app={uri}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    text = result.stderr.str() + result.stdout.str()
+    assert expected in text
+    assert "Traceback" not in text
+    assert "hunter2secret" not in text
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("missing.json", "missing.json: no such file"),
+    ("malformed.json", "malformed.json:3:"),
+    ("not-an-array.json", "$: expected a Node-RED flows export"),
+])
+def test_bad_export_is_one_clear_usage_error(pytester: pytest.Pytester, name: str,
+                                             expected: str) -> None:
+    result = pytester.runpytest("-p", "no:cacheprovider",
+                                f"--nocode-app=nodered+file:{DATA / 'nodered' / name}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    text = result.stderr.str()
+    assert expected in text
+    assert "Traceback" not in text + result.stdout.str()
+    assert result.stderr.str().count("ERROR:") == 1
+
+
+def test_wrong_node_shape_names_the_json_path(pytester: pytest.Pytester, write_flows) -> None:
+    flows = write_flows([tab(), {"id": "a", "type": "inject", "wires": "b"}])
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--nocode-app=nodered+file:{flows}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "$[1].wires: expected a list of output ports" in result.stderr.str()
+
+
+CUSTOM_CHECKS = '''
+from pytest_nocode import check
+
+@check("ACME-001", title="No exec nodes", category="injection", severity="high")
+def test_no_exec_nodes(nocode_app, nocode_findings):
+    for step in nocode_app.steps_of_type("exec"):
+        nocode_findings.add(step, "exec nodes are banned at Acme", {"command": step.params["command"]})
+
+def test_uses_the_raw_snapshot(nocode_app, nocode_snapshot, nocode_policy):
+    assert nocode_snapshot.platform == nocode_app.platform == "nodered"
+    assert len(nocode_snapshot.data["flows"]) == 4
+    assert nocode_policy.source == "built-in default policy"
+'''
+
+
+def test_custom_checks_use_the_same_api(pytester: pytest.Pytester, write_flows) -> None:
+    flows = write_flows(INSECURE_FLOW)
+    pytester.makepyfile(test_acme=CUSTOM_CHECKS)
+    result, report = run_json(pytester, f"--nocode-app=nodered+file:{flows}",
+                              "--nocode-no-builtin")
+    result.assert_outcomes(failed=1, passed=1)
+    (finding,) = report["findings"]
+    assert finding["rule"] == "ACME-001"
+    assert finding["check"] == "test_acme.py::test_no_exec_nodes[nodered-flows]"
+    assert finding["evidence"] == {"command": "ls"}
+    result.stdout.fnmatch_lines(["*ACME-001 No exec nodes: 1 offending resource*",
+                                 "*node ex1*exec nodes are banned at Acme*"])
+
+
+def test_findings_without_a_check_decorator_is_a_clear_error(pytester: pytest.Pytester,
+                                                              write_flows) -> None:
+    flows = write_flows(INSECURE_FLOW)
+    pytester.makepyfile("def test_x(nocode_findings):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--nocode-app=nodered+file:{flows}",
+                                "--nocode-no-builtin")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*decorate the test with @pytest_nocode.check*"])
+
+
+def test_settings_checks_are_not_applicable_on_a_bare_export(pytester: pytest.Pytester,
+                                                             write_flows) -> None:
+    flows = write_flows(INSECURE_FLOW)
+    result, report = run_json(pytester, f"--nocode-app=nodered+file:{flows}", "-rs")
+    checks = {na["check"].split("::")[1] for na in report["not_applicable"]}
+    assert "test_admin_api_requires_authentication[nodered-flows]" in checks
+    assert all(na["reason"].startswith("not applicable") for na in report["not_applicable"])
+    result.stdout.fnmatch_lines(["*SKIPPED*not applicable*"])
+
+
+def test_snapshot_settings_are_checked(pytester: pytest.Pytester) -> None:
+    result, report = run_json(pytester,
+                              f"--nocode-app=nodered+file:{DATA / 'nodered' / 'snapshot.json'}")
+    rules = {f["rule"] for f in report["findings"]}
+    assert {"AUTH002", "AUTH003", "ENC003", "CON003", "CON004", "CFG001", "CFG002"} <= rules
+    admin = next(f for f in report["findings"] if f["rule"] == "AUTH002")
+    assert admin["resource"]["kind"] == "setting" and admin["resource"]["id"] == "adminAuth"
+
+
+def test_apps_from_ini(pytester: pytest.Pytester, write_flows) -> None:
+    flows = write_flows(INSECURE_FLOW)
+    pytester.makeini(f"[pytest]\nnocode_apps =\n    nodered+file:{flows}\n")
+    result, report = run_json(pytester)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert report["apps"][0]["id"] == "nodered-flows"
+
+
+def test_same_findings_under_xdist(pytester: pytest.Pytester) -> None:
+    serial, serial_report = run_json(pytester, "--nocode-app=demo")
+    parallel = pytester.runpytest("-p", "no:cacheprovider", "-n", "2", "--nocode-app=demo",
+                                  f"--nocode-json={pytester.path / 'x.json'}")
+    parallel_report = json.loads((pytester.path / "x.json").read_text())
+    assert parallel.ret == serial.ret == pytest.ExitCode.TESTS_FAILED
+    assert serial_report["findings"] == parallel_report["findings"]
+    assert serial_report["apps"] == parallel_report["apps"]
+
+
+def test_no_app_means_no_builtin_checks(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_ok():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_policy_severity_override_and_disable(pytester: pytest.Pytester, write_flows) -> None:
+    flows = write_flows(INSECURE_FLOW)
+    policy = pytester.path / "policy.yaml"
+    policy.write_text("version: 1\nrules:\n  INJ001:\n    severity: low\n"
+                      "  AUTH001:\n    enabled: false\n")
+    _, report = run_json(pytester, f"--nocode-app=nodered+file:{flows}",
+                         f"--nocode-policy={policy}")
+    rules = {f["rule"]: f["severity"] for f in report["findings"]}
+    assert rules["INJ001"] == "low"
+    assert "AUTH001" not in rules
+    assert report["run"]["policy_sha256"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("version: 1\nconectors: {}\n", "policy.yaml:2: $: unknown key 'conectors'"),
+    ("version: 1\nhosts:\n  allow: api.example.com\n", "policy.yaml:3: $.hosts.allow: expected"
+                                                       " array, got str"),
+    ("version: 1\nhosts:\n  allow:\n    - 'api.[example.com'\n",
+     "policy.yaml:4: $.hosts.allow[0]: expected a glob"),
+    ("version: 1\nrules:\n  INJ001:\n    severity: urgent\n",
+     "policy.yaml:4: $.rules.INJ001.severity: expected one of critical"),
+    ("version: 1\nhosts: [\n", "policy.yaml:3: invalid YAML"),
+])
+def test_policy_errors_name_file_line_and_shape(pytester: pytest.Pytester, write_flows,
+                                                text: str, expected: str) -> None:
+    flows = write_flows(INSECURE_FLOW)
+    policy = pytester.path / "policy.yaml"
+    policy.write_text(text)
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--nocode-app=nodered+file:{flows}",
+                                f"--nocode-policy={policy}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert expected in result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_policy_allowlists(pytester: pytest.Pytester, write_flows) -> None:
+    flows = write_flows([
+        tab(),
+        node("a", "inject", wires=[["r1", "r2"]]),
+        node("r1", "http request", url="https://api.good.example/x", wires=[["c1"]]),
+        node("r2", "http request", url="https://evil.example.net/x", wires=[[]]),
+        node("c1", "acme-custom-node", wires=[]),
+    ])
+    policy = pytester.path / "policy.yaml"
+    policy.write_text("version: 1\nhosts:\n  allow: ['*.good.example']\n"
+                      "connectors:\n  allow: [node-red, acme-custom-*]\n")
+    _, report = run_json(pytester, f"--nocode-app=nodered+file:{flows}",
+                         f"--nocode-policy={policy}")
+    con = [(f["rule"], f["resource"]["id"]) for f in report["findings"]
+           if f["rule"].startswith("CON")]
+    assert con == [("CON002", "r2")]
+
+
+def test_hash_is_stable_across_key_order(pytester: pytest.Pytester, write_flows) -> None:
+    a = write_flows(INSECURE_FLOW, "a.json")
+    b = write_flows([dict(reversed(list(n.items()))) for n in reversed(INSECURE_FLOW)],
+                    "b.json")
+    _, report = run_json(pytester, f"--nocode-app=nodered+file:{a}",
+                         f"--nocode-app=nodered+file:{b}")
+    hashes = {app["snapshot_sha256"] for app in report["apps"]}
+    assert len(report["apps"]) == 2 and len(hashes) == 1
+
+
+def test_report_paths_relative_to_invocation(pytester: pytest.Pytester, write_flows) -> None:
+    flows = write_flows(INSECURE_FLOW)
+    pytester.runpytest("-p", "no:cacheprovider", f"--nocode-app=nodered+file:{flows}",
+                       "--nocode-json=out/report.json")
+    assert Path(pytester.path / "out" / "report.json").is_file()
