@@ -143,7 +143,7 @@ def _make_run(config: pytest.Config) -> NocodeRun:
     uris = config.getoption("nocode_app") or config.getini("nocode_apps")
     specs = parse_app_uris(uris, registry.names(), config.invocation_params.dir)
     policy_text = _option(config, "policy")
-    policy = load_policy(_path(config, policy_text) if policy_text else None)
+    policy = load_policy(_path(config, policy_text) if policy_text else None, policy_text)
     mode = _option(config, "record_mode") or None
     if mode is not None and mode not in RECORD_MODES:
         raise InputError(f"nocode_record_mode {mode!r}: expected one of {', '.join(RECORD_MODES)}")

@@ -321,19 +321,23 @@ def load_policy_text(text: str, source: str) -> Policy:
     return Policy(source, hashlib.sha256(text.encode()).hexdigest(), data, tuple(waivers), owners)
 
 
-def load_policy(path: Path | None) -> Policy:
-    """The user's policy file, or the built-in default when ``path`` is None."""
+def load_policy(path: Path | None, shown_as: str | None = None) -> Policy:
+    """The user's policy file, or the built-in default when ``path`` is None.
+
+    ``shown_as`` is how messages and reports name the file (as the user wrote it).
+    """
     if path is None:
         text = resources.files("pytest_nocode").joinpath("default_policy.yaml").read_text(
             encoding="utf-8")
         return load_policy_text(text, "built-in default policy")
+    name = shown_as or str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"--nocode-policy {path}: no such file") from None
+        raise InputError(f"--nocode-policy {name}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--nocode-policy {path}: cannot read: {exc}") from None
-    return load_policy_text(text, str(path))
+        raise InputError(f"--nocode-policy {name}: cannot read: {exc}") from None
+    return load_policy_text(text, name)
 
 
 def waiver_expired(waiver: Waiver, today: date | None = None) -> bool:
