@@ -1,0 +1,639 @@
+"""n8n: workflow exports (one, a list, or a folder of them) and live snapshots into the model.
+
+The raw form every source produces is ``{"workflows": [workflow, ...]}`` with the workflows
+exactly as n8n exports them, plus optional instance-level keys from a live server (``users``,
+``settings`` and ``audit`` are mapped; ``tags``, ``projects``, ``variables`` and unknown keys
+stay in the raw snapshot only). Only this module knows what n8n's JSON looks like.
+
+Choices worth knowing when reading findings:
+
+* A step's id is the n8n node id (its name in old exports without ids). Node ids are UUIDs,
+  unique in practice, but copied workflows repeat them; the App indexes steps by id, so a repeat
+  gets ``@<workflow id>`` appended (and ``#2``, ``#3`` … if that still repeats). The path
+  ``workflows/<workflow id>/<node id>`` always carries the platform's own ids.
+* ``outbound`` follows every connection type as n8n stores it (source → target): for ``main``
+  that is the data flow; for the AI types (``ai_tool``, ``ai_languageModel``, …) the sub-node
+  points at the agent that uses it.
+* Disabled nodes stay in ``steps`` (``disabled=True``) and in the connector and credential
+  inventories, but add no entry point, destination or data store: n8n does not run them.
+* Authentication of entry points uses the model's words: ``none``, ``basic``, ``header``,
+  ``jwt``, ``bearer``, ``instance`` (an n8n login); unknown n8n values pass through verbatim.
+  Service triggers (GitHub, Stripe, …) are not entry points here: the service, not a stranger,
+  calls them, and whether n8n checks its signature is not in the export.
+* ``audit`` (n8n's own security audit, from a live server) becomes advisories.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from pytest_nocode.appspec import AppSpec
+from pytest_nocode.errors import InputError, SchemaError
+from pytest_nocode.model import (
+    EMPTY,
+    Advisory,
+    App,
+    Connector,
+    Credential,
+    DataStore,
+    Destination,
+    EntryPoint,
+    Principal,
+    Setting,
+    Step,
+    Workflow,
+    split_url,
+    strip_userinfo,
+)
+from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
+
+BASE = "n8n-nodes-base."
+LANGCHAIN = "@n8n/n8n-nodes-langchain."
+BUILTIN_PACKAGES = ("n8n-nodes-base", "@n8n/n8n-nodes-langchain")
+WORKFLOW_EXPECTED = 'a workflow object with "nodes" and "connections"'
+
+# n8n's authentication option values → the model's words.
+AUTH_WORDS = {
+    "none": "none",
+    "basicAuth": "basic",
+    "headerAuth": "header",
+    "jwtAuth": "jwt",
+    "bearerAuth": "bearer",
+    "n8nUserAuth": "instance",
+    "n8nOAuth2": "instance",
+}
+
+SQL_NODES = ("postgres", "mySql", "microsoftSql", "oracleDb", "timescaleDb", "questDb",
+             "crateDb", "snowflake")
+QUERY_OPS = frozenset({"executeQuery"})
+SQL_WRITES = frozenset({"insert", "update", "delete", "merge", "upsert", "replace", "create",
+                        "drop", "alter", "truncate", "grant", "revoke", "copy"})
+SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+SQL_TABLE = re.compile(r"\b(?:from|into|update|join|table)\s+([A-Za-z_][\w.\"`\[\]]*)", re.I)
+READ_OPS = frozenset({"select", "find", "get", "getAll", "read", "lookup", "keys", "info",
+                      "fromFile", "aggregate"})
+WRITE_OPS = frozenset({"insert", "update", "upsert", "deleteTable", "delete", "set", "incr",
+                       "push", "pop", "publish", "append", "appendOrUpdate", "clear", "remove",
+                       "write", "create", "toFile", "findOneAndUpdate", "findOneAndReplace"})
+
+
+class N8nPlatform:
+    """The n8n adapter: reads exports, and turns raw snapshots into an :class:`App`."""
+
+    name = "n8n"
+    title = "n8n"
+
+    # -- reading ---------------------------------------------------------------------------
+    def load_file(self, path: Path) -> dict[str, Any]:
+        """One export, a list of them, a folder of ``*.json`` (``--all --separate``), a saved
+        public-API page (``{"data": [...]}``) or a snapshot already in the raw form; returns
+        ``{"workflows": [...]}`` (plus any instance-level keys a snapshot file carries)."""
+        if path.is_dir():
+            files = sorted((p for p in path.glob("*.json") if p.is_file()),
+                           key=lambda p: p.name)
+            if not files:
+                raise InputError(f"no *.json workflow exports in {path}")
+            workflows: list[Any] = []
+            for file in files:
+                workflows.extend(_workflows_in(read_json_file(file), file, allow_raw=False))
+            return {"workflows": workflows}
+        data = read_json_file(path)
+        if isinstance(data, dict) and "workflows" in data and "nodes" not in data:
+            _validate_raw(data, f"{path}: $")
+            return data
+        return {"workflows": _workflows_in(data, path, allow_raw=True)}
+
+    def fetch(self, spec: AppSpec, client: Fetcher) -> tuple[Any, dict[str, str]]:
+        """The public API (:mod:`pytest_nocode.platforms.n8n_live`), imported only when used."""
+        from pytest_nocode.platforms.n8n_live import fetch_n8n
+
+        return fetch_n8n(spec, client)  # type: ignore[arg-type]
+
+    # -- normalizing -----------------------------------------------------------------------
+    def normalize(self, spec: AppSpec, raw: RawSnapshot) -> App:
+        """Build the model; a wrong shape (also from a live server) names its JSON path."""
+        data = raw.data
+        where = spec.location if spec.transport in ("file", "demo") else spec.uri
+        _validate_raw(data, f"{where}: $")
+        builder = _Builder()
+        for index, wf in enumerate(data["workflows"]):
+            builder.add_workflow(wf, index)
+        facets = {"workflows"}
+        principals: tuple[Principal, ...] = ()
+        users = _user_list(data)
+        if users is not None:
+            facets.add("principals")
+            principals = tuple(_principal(u) for u in users)
+        settings: dict[str, Setting] = {}
+        if isinstance(data.get("settings"), dict):
+            facets.add("settings")
+            settings = {str(k): Setting(str(k), v, "n8n settings")
+                        for k, v in data["settings"].items()}
+        advisories: tuple[Advisory, ...] = ()
+        if data.get("audit") is not None:
+            from pytest_nocode.platforms.n8n_live import advisories_from_audit
+
+            facets.add("advisories")
+            advisories = advisories_from_audit(data["audit"])
+        return App(
+            id=spec.id,
+            platform=self.name,
+            name=_app_name(spec, builder.workflows),
+            facets=frozenset(facets),
+            workflows=tuple(builder.workflows),
+            steps=tuple(builder.steps),
+            entry_points=tuple(builder.entry_points),
+            destinations=tuple(builder.destinations),
+            connectors=builder.connectors(),
+            credentials=builder.credentials(),
+            principals=principals,
+            stores=tuple(builder.stores),
+            advisories=advisories,
+            settings=settings,
+        )
+
+
+# -- shape checks ------------------------------------------------------------------------------
+def _at(where: str, key: str) -> str:
+    """JSON path of ``key`` under ``where``: ``$.nodes`` or ``$.connections["My node"]``."""
+    return f"{where}.{key}" if key.isidentifier() else f"{where}[{json.dumps(key)}]"
+
+
+def _workflows_in(data: Any, file: Path, allow_raw: bool) -> list[Any]:
+    """The workflows one export file holds (an object or a list), shape-checked."""
+    if isinstance(data, list):
+        for i, wf in enumerate(data):
+            _validate_workflow(wf, f"{file}: $[{i}]")
+        return data
+    if isinstance(data, dict) and ("nodes" in data or "connections" in data):
+        _validate_workflow(data, f"{file}: $")
+        return [data]
+    if isinstance(data, dict) and isinstance(data.get("data"), list):
+        # a saved page of the public API: GET /api/v1/workflows → {"data": [...], …}
+        page: list[Any] = data["data"]
+        for i, wf in enumerate(page):
+            _validate_workflow(wf, f"{file}: $.data[{i}]")
+        return page
+    hint = ' or a {"workflows": [...]} snapshot' if allow_raw else ""
+    raise SchemaError(f"{file}: $: expected {WORKFLOW_EXPECTED}, a list of them{hint}")
+
+
+def _validate_raw(data: Any, where: str) -> None:
+    """The raw form: ``{"workflows": [...], "users"?: [...], "settings"?: {...}, …}``."""
+    expect(isinstance(data, dict), where, 'an object with a "workflows" list')
+    expect(isinstance(data.get("workflows"), list), _at(where, "workflows"),
+           "a list of workflows")
+    for i, wf in enumerate(data["workflows"]):
+        _validate_workflow(wf, f"{where}.workflows[{i}]")
+    if data.get("users") is not None:
+        users = data["users"]
+        if isinstance(users, dict):  # the public API's page: {"data": [...], "nextCursor"}
+            expect(isinstance(users.get("data"), list), _at(where, "users") + ".data",
+                   "a list of users")
+            users, where_users = users["data"], _at(where, "users") + ".data"
+        else:
+            where_users = _at(where, "users")
+            expect(isinstance(users, list), where_users, "a list of users")
+        for i, user in enumerate(users):
+            expect(isinstance(user, dict) and isinstance(user.get("id"), (str, int)),
+                   f"{where_users}[{i}]", 'a user object with an "id"')
+    if data.get("settings") is not None:
+        expect(isinstance(data["settings"], dict), _at(where, "settings"),
+               "an object of instance settings")
+
+
+def _optional(obj: Mapping[str, Any], key: str, kinds: type | tuple[type, ...], where: str,
+              expected: str) -> None:
+    value = obj.get(key)
+    if value is None:
+        return
+    ok = isinstance(value, kinds) and (kinds is bool or not isinstance(value, bool))
+    expect(ok, _at(where, key), expected)
+
+
+def _validate_workflow(wf: Any, where: str) -> None:
+    """Every shape ``normalize`` relies on, so that mapping never meets a surprise."""
+    expect(isinstance(wf, dict) and "nodes" in wf and "connections" in wf, where,
+           WORKFLOW_EXPECTED)
+    expect(isinstance(wf["nodes"], list), f"{where}.nodes", "a list of nodes")
+    expect(isinstance(wf["connections"], dict), f"{where}.connections",
+           "an object mapping node names to their outputs")
+    _optional(wf, "id", (str, int), where, "a workflow id (string)")
+    _optional(wf, "name", str, where, "a workflow name (string)")
+    _optional(wf, "active", bool, where, "true or false")
+    _optional(wf, "isArchived", bool, where, "true or false")
+    _optional(wf, "settings", dict, where, "an object of workflow settings")
+    _optional(wf, "tags", list, where, "a list of tags")
+    for i, tag in enumerate(wf.get("tags") or ()):
+        expect(isinstance(tag, str) or (isinstance(tag, dict)
+                                        and isinstance(tag.get("name"), str)),
+               f"{where}.tags[{i}]", 'a tag name or a tag object with a "name"')
+    for i, node in enumerate(wf["nodes"]):
+        here = f"{where}.nodes[{i}]"
+        expect(isinstance(node, dict), here, "a node object")
+        expect(isinstance(node.get("type"), str) and node["type"] != "", f"{here}.type",
+               "the node type (string)")
+        expect(isinstance(node.get("name"), str), f"{here}.name", "the node name (string)")
+        _optional(node, "id", (str, int), here, "a node id (string)")
+        _optional(node, "parameters", dict, here, "an object of node parameters")
+        _optional(node, "disabled", bool, here, "true or false")
+        _optional(node, "credentials", dict, here,
+                  "an object mapping credential types to credentials")
+        for ctype, ref in (node.get("credentials") or {}).items():
+            expect(isinstance(ref, (str, dict)), _at(f"{here}.credentials", ctype),
+                   'a credential {"id", "name"} or a credential name')
+    for source, kinds in wf["connections"].items():
+        here = _at(f"{where}.connections", source)
+        expect(isinstance(kinds, dict), here, 'an object of connection types ("main", …)')
+        for kind, outputs in kinds.items():
+            here_kind = _at(here, kind)
+            expect(isinstance(outputs, list), here_kind, "a list of outputs")
+            for o, output in enumerate(outputs):
+                if output is None:  # n8n writes null for an output nothing is wired to
+                    continue
+                expect(isinstance(output, list), f"{here_kind}[{o}]",
+                       "a list of connections")
+                for c, conn in enumerate(output):
+                    expect(isinstance(conn, dict) and isinstance(conn.get("node"), str),
+                           f"{here_kind}[{o}][{c}]", 'a connection {"node": NAME, …}')
+
+
+def _user_list(data: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    users = data.get("users")
+    if users is None:
+        return None
+    listed: list[dict[str, Any]] = users["data"] if isinstance(users, dict) else users
+    return listed
+
+
+# -- mapping -----------------------------------------------------------------------------------
+def _text(value: Any) -> str:
+    """A parameter as text; resource locators (``{"__rl": true, "value": …}``) give their
+    value."""
+    if isinstance(value, dict):
+        value = value.get("value")
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return str(value)
+
+
+def _options(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    options = params.get("options")
+    return options if isinstance(options, dict) else EMPTY
+
+
+def _auth(value: Any, default: str = "none") -> str:
+    if value is None or value == "":
+        return default
+    return AUTH_WORDS.get(str(value), str(value))
+
+
+def _package(node_type: str) -> str:
+    return node_type.rsplit(".", 1)[0] if "." in node_type else ""
+
+
+class _Builder:
+    """Collects the model's parts in one pass over the workflows (linear in nodes + wires)."""
+
+    def __init__(self) -> None:
+        self.workflows: list[Workflow] = []
+        self.steps: list[Step] = []
+        self.entry_points: list[EntryPoint] = []
+        self.destinations: list[Destination] = []
+        self.stores: list[DataStore] = []
+        self._workflow_ids: set[str] = set()
+        self._step_ids: set[str] = set()
+        self._types: dict[str, list[str]] = {}
+        self._creds: dict[str, tuple[str, str, list[str]]] = {}  # id → (name, type, users)
+
+    @staticmethod
+    def _unique(wanted: str, used: set[str], suffix: str) -> str:
+        ident, n = wanted, 1
+        if ident in used:
+            ident = f"{wanted}{suffix}"
+            while ident in used:
+                n += 1
+                ident = f"{wanted}{suffix}#{n}"
+        used.add(ident)
+        return ident
+
+    def add_workflow(self, wf: dict[str, Any], index: int) -> None:
+        name = wf.get("name") or ""
+        raw_id = wf.get("id")
+        wid = self._unique(str(raw_id) if raw_id not in (None, "") else
+                           (name or f"workflow-{index + 1}"), self._workflow_ids, "")
+        archived = wf.get("isArchived") is True
+        active = wf.get("active")
+        workflow = Workflow(
+            id=wid, name=name, path=f"workflows/{wid}", active=active, disabled=archived,
+            settings=MappingProxyType(wf.get("settings") or {}),
+            tags=tuple(t if isinstance(t, str) else t["name"] for t in wf.get("tags") or ()),
+            kind="workflow")
+        self.workflows.append(workflow)
+        live: bool | None = False if archived else active
+
+        by_name: dict[str, str] = {}
+        nodes: list[tuple[dict[str, Any], str, str]] = []
+        for node in wf["nodes"]:
+            node_id = str(node["id"]) if node.get("id") not in (None, "") else node["name"]
+            step_id = self._unique(node_id, self._step_ids, f"@{wid}")
+            by_name.setdefault(node["name"], step_id)
+            nodes.append((node, node_id, step_id))
+
+        connections = wf["connections"]
+        for node, node_id, step_id in nodes:
+            node_type: str = node["type"]
+            params: dict[str, Any] = node.get("parameters") or {}
+            outbound: dict[str, None] = {}
+            for outputs in (connections.get(node["name"]) or {}).values():
+                for output in outputs:
+                    for conn in output or ():
+                        target = by_name.get(conn["node"])
+                        if target is not None:
+                            outbound[target] = None
+            cred_refs = self._credential_refs(node.get("credentials") or {}, step_id)
+            disabled = node.get("disabled") is True
+            self.steps.append(Step(
+                id=step_id, name=node["name"], type=node_type, workflow_id=wid,
+                path=f"workflows/{wid}/{node_id}", package=_package(node_type),
+                params=MappingProxyType(params), outbound=tuple(outbound),
+                credential_refs=cred_refs, disabled=disabled))
+            self._types.setdefault(node_type, []).append(step_id)
+            if not disabled:
+                self._roles(node_type, node, params, step_id, live)
+
+    def _credential_refs(self, creds: Mapping[str, Any], step_id: str) -> tuple[str, ...]:
+        refs: list[str] = []
+        for ctype, ref in creds.items():
+            if isinstance(ref, str):  # old exports name the credential only
+                cid, cname = ref, ref
+            else:
+                cname = _text(ref.get("name"))
+                cid = _text(ref.get("id")) or cname
+            if not cid:
+                continue
+            entry = self._creds.setdefault(cid, (cname, ctype, []))
+            entry[2].append(step_id)
+            refs.append(cid)
+        return tuple(dict.fromkeys(refs))
+
+    def _roles(self, node_type: str, node: dict[str, Any], params: dict[str, Any],
+               step_id: str, live: bool | None) -> None:
+        """Entry point, destination or data store the node stands for, if any."""
+        handler = ROLES.get(node_type)
+        if handler is None and node_type.endswith("Tool"):  # the "usable as AI tool" twin
+            handler = ROLES.get(node_type[:-4])
+        if handler is not None:
+            handler(self, node, params, step_id, live)
+
+    def connectors(self) -> tuple[Connector, ...]:
+        return tuple(
+            Connector(type=t, package=_package(t), builtin=_package(t) in BUILTIN_PACKAGES,
+                      used_by=tuple(users))
+            for t, users in sorted(self._types.items()))
+
+    def credentials(self) -> tuple[Credential, ...]:
+        return tuple(Credential(cid, name, ctype, tuple(dict.fromkeys(users)))
+                     for cid, (name, ctype, users) in self._creds.items())
+
+
+# -- node roles --------------------------------------------------------------------------------
+Role = Callable[[_Builder, dict[str, Any], dict[str, Any], str, bool | None], None]
+
+
+def _route(params: Mapping[str, Any], node: Mapping[str, Any]) -> str:
+    return _text(params.get("path")) or _text(node.get("webhookId"))
+
+
+def _webhook(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+             live: bool | None) -> None:
+    method = params.get("httpMethod")
+    if isinstance(method, list):  # "multipleMethods": true
+        methods = tuple(str(m) for m in method)
+    elif params.get("multipleMethods") is True and method is None:
+        methods = ("GET", "POST")  # the multi-select's default
+    else:
+        methods = (_text(method) or "GET",)
+    b.entry_points.append(EntryPoint(step_id, "webhook", _route(params, node), methods,
+                                     _auth(params.get("authentication")), live))
+
+
+def _form_trigger(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+                  live: bool | None) -> None:
+    b.entry_points.append(EntryPoint(step_id, "form", _route(params, node), ("GET", "POST"),
+                                     _auth(params.get("authentication")), live))
+
+
+def _chat_trigger(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+                  live: bool | None) -> None:
+    # Not public: only the editor's chat for logged-in n8n users reaches it.
+    auth = _auth(params.get("authentication")) if params.get("public") is True else "instance"
+    route = f"{_text(node.get('webhookId'))}/chat"
+    b.entry_points.append(EntryPoint(step_id, "webhook", route, ("GET", "POST"), auth, live))
+
+
+def _mcp_trigger(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+                 live: bool | None) -> None:
+    b.entry_points.append(EntryPoint(step_id, "webhook", _route(params, node), ("GET", "POST"),
+                                     _auth(params.get("authentication")), live))
+
+
+def _wait(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+          live: bool | None) -> None:
+    """A Wait node resumed by a call to ``$execution.resumeUrl`` is a way in while waiting."""
+    resume = params.get("resume")
+    if resume not in ("webhook", "form"):
+        return
+    suffix = _text(_options(params).get("webhookSuffix"))
+    methods: tuple[str, ...]
+    if resume == "form":
+        kind, methods = "form", ("GET", "POST")
+    else:
+        kind, methods = "webhook", (_text(params.get("httpMethod")) or "GET",)
+    route = f"{kind}-waiting/<execution id>" + (f"/{suffix}" if suffix else "")
+    b.entry_points.append(EntryPoint(step_id, kind, route, methods,
+                                     _auth(params.get("incomingAuthentication")), live))
+
+
+def _url_target(value: Any) -> tuple[str, str, str, int | None, bool]:
+    """(url as shown, scheme, host, port, dynamic) of a URL parameter.
+
+    ``=…`` is an n8n expression: the host is known only if the text before the first
+    ``{{`` already closes the authority (``=https://api.x.com/{{ $json.id }}``).
+    """
+    text = value if isinstance(value, str) else ""
+    if not text.startswith("="):
+        scheme, host, port, _ = split_url(text)
+        return strip_userinfo(text), scheme, host, port, False
+    expr = text[1:]
+    shown = "=" + strip_userinfo(expr)
+    cut = expr.find("{{")
+    if cut < 0:  # expression mode holding a literal
+        scheme, host, port, _ = split_url(expr)
+        return shown, scheme, host, port, False
+    prefix = expr[:cut].strip()
+    sep = prefix.find("://")
+    if sep < 0:
+        return shown, "", "", None, True
+    scheme = prefix[:sep].lower()
+    rest = prefix[sep + 3:]
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=-1)
+    if end < 0:
+        return shown, scheme, "", None, True
+    _, host, port, _ = split_url(prefix[:sep + 3 + end])
+    return shown, scheme, host, port, not host
+
+
+def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+                  live: bool | None, url_key: str = "url") -> None:
+    url, scheme, host, port, dynamic = _url_target(params.get(url_key))
+    insecure = (_options(params).get("allowUnauthorizedCerts") is True
+                or params.get("allowUnauthorizedCerts") is True)  # typeVersion 1-2
+    b.destinations.append(Destination(
+        step_id, scheme, url=url, host=host, port=port,
+        tls=(scheme == "https") if scheme else None, verify_cert=not insecure,
+        dynamic=dynamic))
+
+
+def _graphql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+             live: bool | None) -> None:
+    _http_request(b, node, params, step_id, live, url_key="endpoint")
+
+
+def _ftp(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+         live: bool | None) -> None:
+    # The server lives in the credential, which exports never show.
+    protocol = "sftp" if params.get("protocol") == "sftp" else "ftp"
+    b.destinations.append(Destination(step_id, protocol, tls=protocol == "sftp"))
+
+
+def _ssh(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+         live: bool | None) -> None:
+    b.destinations.append(Destination(step_id, "ssh", tls=True))  # encrypted, host in cred
+
+
+def _email_send(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+                live: bool | None) -> None:
+    b.destinations.append(Destination(step_id, "smtp"))  # server and TLS in the credential
+
+
+def _operation(params: Mapping[str, Any], default: str = "") -> str:
+    """n8n's operation in the model's words (read | write | query), else verbatim."""
+    op = _text(params.get("operation")) or default
+    if op in QUERY_OPS:
+        return "query"
+    if op in READ_OPS:
+        return "read"
+    if op in WRITE_OPS:
+        return "write"
+    return op
+
+
+def _first(params: Mapping[str, Any], keys: Iterable[str]) -> str:
+    for key in keys:
+        text = _text(params.get(key))
+        if text:
+            return text
+    return ""
+
+
+def _store(kind: str, keys: tuple[str, ...], default_op: str = "") -> Role:
+    def add(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+            live: bool | None) -> None:
+        b.stores.append(DataStore(step_id, kind, _first(params, keys),
+                                  _operation(params, default_op)))
+    return add
+
+
+def _sql_statement(query: str) -> tuple[str, str]:
+    """(operation, first table) of a hand-written query, best effort: an ``INSERT`` through
+    Execute Query writes, it does not serve data."""
+    text = SQL_COMMENT.sub(" ", query.removeprefix("=")).strip()
+    verb = text.split(None, 1)[0].lower() if text else ""
+    table = SQL_TABLE.search(text)
+    return ("write" if verb in SQL_WRITES else "query"), (table.group(1) if table else "")
+
+
+def _sql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+         live: bool | None) -> None:
+    operation = _operation(params, "insert")
+    if operation == "query":
+        operation, location = _sql_statement(_text(params.get("query")))
+    else:
+        table = _text(params.get("table"))
+        schema = _text(params.get("schema"))
+        location = f"{schema}.{table}" if schema and table else table
+    b.stores.append(DataStore(step_id, "database", location, operation))
+
+
+def _sheet(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+           live: bool | None) -> None:
+    doc = _first(params, ("documentId", "sheetId"))
+    sheet = _first(params, ("sheetName", "range"))
+    location = f"{doc}/{sheet}" if doc and sheet else doc or sheet
+    b.stores.append(DataStore(step_id, "sheet", location, _operation(params)))
+
+
+def _fixed_op(kind: str, keys: tuple[str, ...], op: str) -> Role:
+    def add(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+            live: bool | None) -> None:
+        b.stores.append(DataStore(step_id, kind, _first(params, keys), op))
+    return add
+
+
+FILE_KEYS = ("fileName", "fileSelector", "filePath")
+ROLES: dict[str, Role] = {
+    BASE + "webhook": _webhook,
+    BASE + "formTrigger": _form_trigger,
+    LANGCHAIN + "chatTrigger": _chat_trigger,
+    LANGCHAIN + "mcpTrigger": _mcp_trigger,
+    BASE + "mcpTrigger": _mcp_trigger,
+    BASE + "wait": _wait,
+    BASE + "httpRequest": _http_request,
+    LANGCHAIN + "toolHttpRequest": _http_request,
+    BASE + "graphql": _graphql,
+    BASE + "ftp": _ftp,
+    BASE + "ssh": _ssh,
+    BASE + "emailSend": _email_send,
+    BASE + "mongoDb": _store("database", ("collection",), "find"),
+    BASE + "redis": _store("database", ("key",), "info"),
+    BASE + "googleSheets": _sheet,
+    BASE + "spreadsheetFile": _store("file", FILE_KEYS, "fromFile"),
+    BASE + "readWriteFile": _store("file", FILE_KEYS, "read"),
+    BASE + "readBinaryFile": _fixed_op("file", FILE_KEYS, "read"),
+    BASE + "readBinaryFiles": _fixed_op("file", FILE_KEYS, "read"),
+    BASE + "writeBinaryFile": _fixed_op("file", FILE_KEYS, "write"),
+    **{BASE + name: _sql for name in SQL_NODES},
+}
+
+
+def _principal(user: Mapping[str, Any]) -> Principal:
+    first, last = _text(user.get("firstName")), _text(user.get("lastName"))
+    email = _text(user.get("email"))
+    pending = user.get("isPending")
+    mfa = user.get("mfaEnabled")
+    role = _text(user.get("role"))
+    return Principal(
+        id=str(user["id"]), name=f"{first} {last}".strip() or email, kind="user",
+        email=email, roles=(role,) if role else (),
+        active=(not pending) if isinstance(pending, bool) else None,
+        mfa=mfa if isinstance(mfa, bool) else None)
+
+
+def _app_name(spec: AppSpec, workflows: list[Workflow]) -> str:
+    if len(workflows) == 1 and workflows[0].name:
+        return workflows[0].name
+    if spec.transport in ("file", "demo"):
+        path = Path(spec.location)
+        return path.stem if path.suffix else path.name
+    try:
+        host = urlsplit(spec.location).hostname
+    except ValueError:
+        host = None
+    return host or spec.location
