@@ -194,11 +194,12 @@ def test_wiring_resolves_names_to_ids_across_connection_types() -> None:
     assert step_of(app, "id-hook").outbound == ("id-agent",)
     assert step_of(app, "id-model").outbound == ("id-agent",)
     assert step_of(app, "id-tool").outbound == ("id-agent",)
-    assert step_of(app, "id-agent").outbound == ("id-if",)
+    # the agent calls its sub-nodes with the data it got: edges back to them carry the taint
+    assert step_of(app, "id-agent").outbound == ("id-if", "id-model", "id-tool")
     assert step_of(app, "id-if").outbound == ("id-yes", "id-no")  # each target once
     assert set(app.inbound("id-agent")) == {"id-hook", "id-model", "id-tool"}
     assert {s.id for s in app.downstream(["id-hook"])} == {"id-agent", "id-if", "id-yes",
-                                                             "id-no"}
+                                                             "id-no", "id-model", "id-tool"}
 
 
 def test_wiring_stays_inside_its_workflow() -> None:

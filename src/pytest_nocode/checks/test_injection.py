@@ -23,7 +23,7 @@ def _n8n_expression(value: object) -> bool:
 def sink_reason(step: Step) -> str | None:
     """Why this step would execute or render its input, or None if it does not."""
     p = step.params
-    t = step.type
+    t = step.type.removesuffix("Tool")  # n8n AI-tool twins share their base node's parameters
     if t == "exec":
         if p.get("addpay") not in (None, "", False):
             return f"appends msg.{p.get('addpay') or 'payload'} to the shell command"

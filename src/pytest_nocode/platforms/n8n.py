@@ -13,7 +13,8 @@ Choices worth knowing when reading findings:
   ``workflows/<workflow id>/<node id>`` always carries the platform's own ids.
 * ``outbound`` follows every connection type as n8n stores it (source → target): for ``main``
   that is the data flow; for the AI types (``ai_tool``, ``ai_languageModel``, …) the sub-node
-  points at the agent that uses it.
+  points at the agent that uses it, and the agent also gets an edge to each sub-node, since it
+  calls its tools with the data it received.
 * Disabled nodes stay in ``steps`` (``disabled=True``) and in the connector and credential
   inventories, but add no entry point, destination or data store: n8n does not run them.
 * Authentication of entry points uses the model's words: ``none``, ``basic``, ``header``,
@@ -347,16 +348,30 @@ class _Builder:
             nodes.append((node, node_id, step_id))
 
         connections = wf["connections"]
+        # AI connections point from the sub-node (tool, model, memory) to the agent, but the
+        # agent calls the tool with data it received: the taint flows both ways.
+        called_by_agent: dict[str, list[str]] = {}
+        for node, _node_id, step_id in nodes:
+            for kind, outputs in (connections.get(node["name"]) or {}).items():
+                if kind == "main":
+                    continue
+                for output in outputs or ():
+                    for conn in output or ():
+                        agent = by_name.get(conn["node"])
+                        if agent is not None:
+                            called_by_agent.setdefault(agent, []).append(step_id)
         for node, node_id, step_id in nodes:
             node_type: str = node["type"]
             params: dict[str, Any] = node.get("parameters") or {}
             outbound: dict[str, None] = {}
             for outputs in (connections.get(node["name"]) or {}).values():
-                for output in outputs:
+                for output in outputs or ():
                     for conn in output or ():
                         target = by_name.get(conn["node"])
                         if target is not None:
                             outbound[target] = None
+            for tool in called_by_agent.get(step_id, ()):
+                outbound[tool] = None
             cred_refs = self._credential_refs(node.get("credentials") or {}, step_id)
             disabled = node.get("disabled") is True
             self.steps.append(Step(
