@@ -79,7 +79,8 @@ def test_admin_api_requires_authentication(nocode_app: App,
 def test_http_nodes_require_authentication(nocode_app: App,
                                            nocode_findings: FindingCollector) -> None:
     setting = setting_or_skip(nocode_app, "httpNodeAuth")
-    routes = [ep.route for ep in nocode_app.entry_points if ep.kind in ("http", "websocket")]
+    routes = [ep.route for ep in nocode_app.entry_points
+              if ep.kind in ("http", "websocket") and ep.active is not False]
     if setting.value == "UNSET" and routes:
         nocode_findings.add(setting, f"{len(routes)} HTTP/websocket route(s) are served "
                             "without instance-wide authentication",

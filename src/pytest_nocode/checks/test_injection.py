@@ -16,6 +16,21 @@ SQL_TYPES = ("n8n-nodes-base.postgres", "n8n-nodes-base.mySql", "n8n-nodes-base.
 NODE_RED_SQL = ("mysql", "postgresql", "MSSQL", "sqlite", "sqlitedb", "oracledb")
 
 
+# RegExp.prototype.exec runs no process: `/re/.exec(`, `new RegExp(…).exec(` and `re.exec(`
+# (re assigned a regular expression) are dropped before looking for code execution.
+_REGEX_EXEC = re.compile(r"(?:/[dgimsuvy]*|\bRegExp\s*\([^()]*\))\s*\.exec\s*\(")
+_REGEX_NAME = re.compile(r"\b([A-Za-z_$][\w$]*)\s*=\s*(?:/(?![/*])|new\s+RegExp\b)")
+
+
+def _without_regex_exec(code: str) -> str:
+    code = _REGEX_EXEC.sub("(", code)
+    names = sorted(set(_REGEX_NAME.findall(code)))
+    if names:
+        code = re.sub(rf"(?<![\w$.])(?:{'|'.join(map(re.escape, names))})\s*\.exec\s*\(", "(",
+                      code)
+    return code
+
+
 def _n8n_expression(value: object) -> bool:
     return isinstance(value, str) and value.startswith("=") and bool(EXPRESSION.search(value))
 
@@ -36,7 +51,7 @@ def sink_reason(step: Step) -> str | None:
     elif t in NODE_RED_SQL:
         return "runs the SQL query it receives in the message"
     elif t == "function":
-        code = str(p.get("func", ""))
+        code = _without_regex_exec(str(p.get("func", "")))
         if re.search(r"\beval\s*\(|new\s+Function\s*\(|child_process|\.exec(Sync)?\s*\(", code):
             return "evaluates or executes message data in code"
     elif t == "n8n-nodes-base.executeCommand" and _n8n_expression(p.get("command")):
@@ -47,7 +62,8 @@ def sink_reason(step: Step) -> str | None:
             p.get("query")):
         return "builds SQL by interpolating an expression (not query parameters)"
     elif t in ("n8n-nodes-base.code", "n8n-nodes-base.function"):
-        code = str(p.get("jsCode") or p.get("functionCode") or p.get("pythonCode") or "")
+        code = _without_regex_exec(
+            str(p.get("jsCode") or p.get("functionCode") or p.get("pythonCode") or ""))
         if re.search(r"\beval\s*\(|new\s+Function\s*\(|child_process|\bexec\s*\(", code):
             return "evaluates or executes input data in code"
     return None

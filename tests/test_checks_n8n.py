@@ -1,0 +1,929 @@
+"""Detection tests of the built-in checks on n8n: each check fires on a realistic bad workflow
+and stays quiet on a look-alike good one.
+
+Apps are built through the real n8n adapter from workflows shaped like n8n exports (nodes with
+id, name, type, typeVersion, position, parameters, credentials, webhookId; connections keyed by
+node name; workflow settings and tags), plus the instance's users where a check needs them.
+Each check function is called with the fixtures it names, as the plugin would call it; a few
+pytester runs prove the same through the real plugin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_nocode.appspec import AppSpec
+from pytest_nocode.checks import test_authentication as authentication
+from pytest_nocode.checks import test_configuration as configuration
+from pytest_nocode.checks import test_connectors as connectors
+from pytest_nocode.checks import test_encryption as encryption
+from pytest_nocode.checks import test_exports as exports
+from pytest_nocode.checks import test_injection as injection
+from pytest_nocode.checks import test_inventory as inventory
+from pytest_nocode.checks import test_logging as logging_checks
+from pytest_nocode.checks import test_permissions as permissions
+from pytest_nocode.checks import test_platform_audit as platform_audit
+from pytest_nocode.checks import test_secrets as secrets
+from pytest_nocode.findings import Finding, FindingCollector, Rule, Severity
+from pytest_nocode.model import App
+from pytest_nocode.platforms import RawSnapshot
+from pytest_nocode.platforms.n8n import N8nPlatform
+from pytest_nocode.policy import Policy, load_policy, load_policy_text
+from pytest_nocode.redaction import Redactor
+
+ADAPTER = N8nPlatform()
+DEFAULT_POLICY = load_policy(None)
+DETECTION = Path(__file__).resolve().parent / "data" / "detection"
+NOT_APPLICABLE = "not applicable"
+
+Check = Callable[..., None]
+
+
+# -- running a check the way the plugin does ---------------------------------------------------
+def rule_of(check: Check) -> Rule:
+    rule = check.pytestmark[0].args[0]  # type: ignore[attr-defined]
+    assert isinstance(rule, Rule)
+    return rule
+
+
+def _gate(rule: Rule, app: App) -> None:
+    """The plugin's applicability test (rule platforms and required facets) before a check."""
+    if rule.platforms and app.platform not in rule.platforms:
+        pytest.skip(f"{NOT_APPLICABLE}: {rule.id} is for {', '.join(rule.platforms)}")
+    missing = [facet for facet in rule.requires if not app.has(facet)]
+    if missing:
+        pytest.skip(f"{NOT_APPLICABLE}: {app.id} has no {', '.join(missing)} data")
+
+
+def run_check(check: Check, app: App, policy: Policy | None = None, *,
+              gate: bool = True) -> tuple[list[Finding] | None, str]:
+    """(findings, "") when the check ran; (None, skip reason) when it was not applicable."""
+    policy = policy or DEFAULT_POLICY
+    rule = rule_of(check)
+    rule = rule.with_severity(policy.severity_for(rule.id, rule.severity))
+    collector = FindingCollector(app.id, "test", rule, Redactor().data)
+    fixtures: dict[str, Any] = {"nocode_app": app, "nocode_findings": collector,
+                                "nocode_policy": policy}
+    wanted = list(inspect.signature(check).parameters)
+    unknown = [name for name in wanted if name not in fixtures]
+    assert not unknown, f"{check.__name__} asks for fixtures this helper lacks: {unknown}"
+    try:
+        if gate:
+            _gate(rule, app)
+        check(**{name: fixtures[name] for name in wanted})
+    except pytest.skip.Exception as exc:
+        return None, str(exc.msg)
+    return collector.findings, ""
+
+
+def scan(check: Check, app: App, policy: Policy | None = None) -> list[Finding] | None:
+    """The findings of one check on one app; None when the check is not applicable."""
+    return run_check(check, app, policy)[0]
+
+
+def findings_of(check: Check, app: App, policy: Policy | None = None) -> list[Finding]:
+    found = scan(check, app, policy)
+    assert found is not None, f"{rule_of(check).id} was unexpectedly not applicable"
+    return found
+
+
+def skip_reason(check: Check, app: App, policy: Policy | None = None, *,
+                gate: bool = True) -> str:
+    found, reason = run_check(check, app, policy, gate=gate)
+    assert found is None, f"{rule_of(check).id} ran and reported {len(found)} finding(s)"
+    return reason
+
+
+def one(findings: list[Finding]) -> Finding:
+    assert len(findings) == 1, [(f.resource.id, f.message) for f in findings]
+    return findings[0]
+
+
+def ids(findings: Iterable[Finding]) -> set[str]:
+    return {f.resource.id for f in findings}
+
+
+def policy(text: str) -> Policy:
+    return load_policy_text(text, "test policy")
+
+
+# -- n8n workflows as n8n exports them ---------------------------------------------------------
+_NS = uuid.UUID("6f1c2a4e-8b3d-4c5e-9f7a-0b1c2d3e4f50")
+
+
+def uid(key: str) -> str:
+    """A stable node UUID (or webhook id) for a readable key."""
+    return str(uuid.uuid5(_NS, key))
+
+
+def wid(key: str) -> str:
+    """A stable 16-character workflow id for a readable key."""
+    return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+BASE = "n8n-nodes-base."
+
+
+def n8n_node(key: str, ntype: str, parameters: dict[str, Any], *, name: str | None = None,
+             version: float = 1, credentials: dict[str, tuple[str, str]] | None = None,
+             webhook: bool = False, **extra: Any) -> dict[str, Any]:
+    """One node; ``key`` is its name unless ``name`` is given; credentials type → (id, name)."""
+    out: dict[str, Any] = {"parameters": parameters, "id": uid(key), "name": name or key,
+                           "type": ntype if "." in ntype else BASE + ntype,
+                           "typeVersion": version, "position": [220, 0]}
+    if webhook:
+        out["webhookId"] = uid(f"webhook:{key}")
+    if credentials:
+        out["credentials"] = {ctype: {"id": cid, "name": cname}
+                              for ctype, (cid, cname) in credentials.items()}
+    out.update(extra)
+    return out
+
+
+def chain(*names: str) -> dict[str, Any]:
+    """Connections of a straight line of nodes, keyed by node name as n8n stores them."""
+    return {a: {"main": [[{"node": b, "type": "main", "index": 0}]]}
+            for a, b in pairwise(names)}
+
+
+def workflow(name: str, nodes: list[dict[str, Any]], connections: dict[str, Any], *,
+             active: bool = True, archived: bool = False, tags: Iterable[str] = (),
+             **settings: Any) -> dict[str, Any]:
+    return {
+        "createdAt": "2025-03-04T10:21:07.311Z", "updatedAt": "2025-05-20T14:02:55.870Z",
+        "id": wid(name), "name": name, "active": active, "isArchived": archived,
+        "nodes": nodes, "connections": connections,
+        "settings": {"executionOrder": "v1", **settings},
+        "staticData": None, "meta": {"templateCredsSetupCompleted": True}, "pinData": {},
+        "versionId": uid(f"version:{name}"), "triggerCount": 1 if active else 0,
+        "tags": [{"createdAt": "2025-03-04T10:21:07.311Z",
+                  "updatedAt": "2025-03-04T10:21:07.311Z", "id": wid(f"tag:{t}"), "name": t}
+                 for t in tags],
+    }
+
+
+def app_of(*workflows: dict[str, Any], users: list[dict[str, Any]] | None = None,
+           app_id: str = "n8n-detect") -> App:
+    """The App the n8n adapter builds from exported workflows (and users, when given)."""
+    data: dict[str, Any] = {"workflows": list(workflows)}
+    if users is not None:
+        data["users"] = users
+    spec = AppSpec(f"n8n+file:{app_id}", "n8n", "file", f"/srv/{app_id}", app_id)
+    return ADAPTER.normalize(spec, RawSnapshot("n8n", data, "file"))
+
+
+# -- common nodes --------------------------------------------------------------------------------
+def webhook(key: str = "Webhook", path: str = "ops/ping", method: str = "GET",
+            auth: str | None = None) -> dict[str, Any]:
+    params: dict[str, Any] = {"httpMethod": method, "path": path,
+                              "responseMode": "lastNode", "options": {}}
+    creds = None
+    if auth is not None:
+        params["authentication"] = auth
+        if auth == "headerAuth":
+            creds = {"httpHeaderAuth": ("dVXsPzk9T2gFX1qB", "Ops webhook header auth")}
+        elif auth == "basicAuth":
+            creds = {"httpBasicAuth": ("Kq3ZtR8vW1yX5aBc", "Ops webhook basic auth")}
+    return n8n_node(key, "webhook", params, version=2, webhook=True, credentials=creds)
+
+
+def schedule(key: str = "Schedule Trigger") -> dict[str, Any]:
+    return n8n_node(key, "scheduleTrigger", {"rule": {"interval": [{"triggerAtHour": 2}]}},
+                    version=1.2)
+
+
+def execute_command(key: str, command: str) -> dict[str, Any]:
+    return n8n_node(key, "executeCommand", {"command": command})
+
+
+def http_request(key: str, url: str, **options: Any) -> dict[str, Any]:
+    return n8n_node(key, "httpRequest", {"method": "POST", "url": url, "sendBody": True,
+                                         "bodyParameters": {"parameters": [
+                                             {"name": "email", "value": "={{ $json.email }}"}]},
+                                         "options": options}, version=4.2)
+
+
+def postgres(key: str, operation: str, **params: Any) -> dict[str, Any]:
+    return n8n_node(key, "postgres", {"operation": operation, **params}, version=2.5,
+                    credentials={"postgres": ("4VucwEHGMX3gY66g", "Leads DB (prod)")})
+
+
+def select_orders(key: str = "Yesterday's orders") -> dict[str, Any]:
+    return postgres(key, "select",
+                    schema={"__rl": True, "value": "public", "mode": "list"},
+                    table={"__rl": True, "value": "orders", "mode": "list"}, returnAll=True,
+                    options={})
+
+
+def respond(key: str = "Respond to Webhook") -> dict[str, Any]:
+    return n8n_node(key, "respondToWebhook", {"respondWith": "json",
+                                              "responseBody": '={\n  "ok": true\n}',
+                                              "options": {}}, version=1.1)
+
+
+def wf_id(name: str) -> str:
+    return wid(name)
+
+
+def ping_runbook(*, auth: str | None = None, active: bool = True, **settings: Any
+                 ) -> dict[str, Any]:
+    nodes = [webhook(auth=auth), execute_command("Ping host",
+                                                 "=ping -c 1 {{ $json.query.host }}"),
+             respond()]
+    return workflow("Ops runbook", nodes, chain("Webhook", "Ping host", "Respond to Webhook"),
+                    active=active, **settings)
+
+
+# == AUTH001 =====================================================================================
+AUTH001 = authentication.test_entry_points_require_authentication
+
+
+def _lead_capture(auth: str | None, *, active: bool = True,
+                  archived: bool = False) -> dict[str, Any]:
+    nodes = [webhook(path="lead-capture", method="POST", auth=auth), respond()]
+    return workflow("Lead capture webhook", nodes, chain("Webhook", "Respond to Webhook"),
+                    active=active, archived=archived)
+
+
+def test_auth001_webhook_without_authentication_fires_high() -> None:
+    f = one(findings_of(AUTH001, app_of(_lead_capture(None))))
+    assert (f.resource.kind, f.resource.id) == ("node", uid("Webhook"))
+    assert f.resource.path == f"workflows/{wf_id('Lead capture webhook')}/{uid('Webhook')}"
+    assert f.severity is Severity.HIGH
+    assert f.evidence == {"kind": "webhook", "route": "lead-capture", "methods": ["POST"],
+                          "authentication": "none", "type": "n8n-nodes-base.webhook"}
+
+
+def test_auth001_webhook_with_explicit_none_fires() -> None:
+    assert ids(findings_of(AUTH001, app_of(_lead_capture("none")))) == {uid("Webhook")}
+
+
+@pytest.mark.parametrize("auth", ["headerAuth", "basicAuth", "jwtAuth"])
+def test_auth001_webhook_with_authentication_is_quiet(auth: str) -> None:
+    assert findings_of(AUTH001, app_of(_lead_capture(auth))) == []
+
+
+def test_auth001_webhook_of_an_inactive_workflow_is_low() -> None:
+    f = one(findings_of(AUTH001, app_of(_lead_capture(None, active=False))))
+    assert f.resource.id == uid("Webhook")
+    assert f.severity is Severity.LOW
+    assert f.message.endswith("(currently inactive)")
+
+
+def test_auth001_webhook_of_an_archived_workflow_is_low() -> None:
+    f = one(findings_of(AUTH001, app_of(_lead_capture(None, archived=True))))
+    assert f.severity is Severity.LOW
+
+
+def _contact_form(auth: str | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"formTitle": "Contact sales", "formFields": {"values": [
+        {"fieldLabel": "Email", "fieldType": "email", "requiredField": True}]}, "options": {}}
+    if auth:
+        params["authentication"] = auth
+    form = n8n_node("On form submission", "formTrigger", params, version=2.2, webhook=True)
+    return workflow("Form to Slack", [form], {})
+
+
+def test_auth001_public_form_fires_and_form_with_basic_auth_is_quiet() -> None:
+    f = one(findings_of(AUTH001, app_of(_contact_form(None))))
+    assert f.resource.id == uid("On form submission")
+    assert f.evidence["kind"] == "form"
+    assert findings_of(AUTH001, app_of(_contact_form("basicAuth"))) == []
+
+
+def test_auth001_schedule_trigger_is_no_endpoint() -> None:
+    wf = workflow("Nightly export", [schedule(), select_orders()],
+                  chain("Schedule Trigger", "Yesterday's orders"))
+    assert findings_of(AUTH001, app_of(wf)) == []
+
+
+# == ENC001 ======================================================================================
+ENC001 = encryption.test_no_cleartext_to_remote_hosts
+
+
+def _push(url: str, **options: Any) -> dict[str, Any]:
+    return workflow("Lead sync", [schedule(), http_request("Push lead to CRM", url, **options)],
+                    chain("Schedule Trigger", "Push lead to CRM"))
+
+
+@pytest.mark.parametrize(("url", "host"), [
+    ("http://crm.acme-partner.com/api/leads", "crm.acme-partner.com"),
+    ("=http://crm.acme-partner.com/api/leads/{{ $json.id }}", "crm.acme-partner.com"),
+])
+def test_enc001_http_to_a_remote_host_fires(url: str, host: str) -> None:
+    f = one(findings_of(ENC001, app_of(_push(url))))
+    assert f.resource.id == uid("Push lead to CRM")
+    assert (f.evidence["protocol"], f.evidence["host"]) == ("http", host)
+    assert f.evidence["type"] == "n8n-nodes-base.httpRequest"
+
+
+@pytest.mark.parametrize("url", [
+    "https://crm.acme-partner.com/api/leads",
+    "http://localhost:5678/webhook/lead-capture",
+    "http://127.0.0.1:8080/api/leads",
+    "={{ $json.callbackUrl }}",
+])
+def test_enc001_https_loopback_or_dynamic_is_quiet(url: str) -> None:
+    assert findings_of(ENC001, app_of(_push(url))) == []
+
+
+def _ftp_upload(protocol: str, *, credentials: bool = True) -> dict[str, Any]:
+    ftp = n8n_node("Upload to partner FTP", "ftp",
+                   {"protocol": protocol, "operation": "upload",
+                    "path": "=/incoming/acme/{{ $binary.data.fileName }}"},
+                   credentials={protocol: ("PAzWke7taaTipiQ0", "Partner FTP")}
+                   if credentials else None)
+    return workflow("Nightly export", [schedule(), ftp],
+                    chain("Schedule Trigger", "Upload to partner FTP"))
+
+
+def test_enc001_plain_ftp_fires() -> None:
+    f = one(findings_of(ENC001, app_of(_ftp_upload("ftp"))))
+    assert f.resource.id == uid("Upload to partner FTP")
+    assert f.evidence["protocol"] == "ftp"
+    assert f.message == "FTP without TLS to the server named in its credential"
+
+
+def test_enc001_sftp_is_quiet() -> None:
+    assert findings_of(ENC001, app_of(_ftp_upload("sftp"))) == []
+
+
+def test_enc001_ftp_node_without_a_credential_is_quiet() -> None:
+    assert findings_of(ENC001, app_of(_ftp_upload("ftp", credentials=False))) == []
+
+
+# == ENC002 ======================================================================================
+ENC002 = encryption.test_certificates_are_verified
+
+
+def test_enc002_allow_unauthorized_certs_fires() -> None:
+    app = app_of(_push("https://crm.acme-partner.com/api/leads", allowUnauthorizedCerts=True))
+    f = one(findings_of(ENC002, app))
+    assert f.resource.id == uid("Push lead to CRM")
+    assert (f.evidence["host"], f.evidence["verify_cert"]) == ("crm.acme-partner.com", False)
+
+
+def test_enc002_allow_unauthorized_certs_false_is_quiet() -> None:
+    app = app_of(_push("https://crm.acme-partner.com/api/leads", allowUnauthorizedCerts=False))
+    assert findings_of(ENC002, app) == []
+
+
+def test_enc002_http_request_v1_top_level_flag_fires() -> None:
+    node = n8n_node("Legacy call", "httpRequest",
+                    {"url": "https://legacy.acme-partner.com/api", "requestMethod": "POST",
+                     "allowUnauthorizedCerts": True, "options": {}}, version=1)
+    wf = workflow("Legacy", [schedule(), node], chain("Schedule Trigger", "Legacy call"))
+    assert ids(findings_of(ENC002, app_of(wf))) == {uid("Legacy call")}
+
+
+def test_enc002_loopback_with_unverified_certs_is_quiet() -> None:
+    app = app_of(_push("https://localhost:8443/api/leads", allowUnauthorizedCerts=True))
+    assert findings_of(ENC002, app) == []
+
+
+# == INJ001 / INJ002 =============================================================================
+INJ001 = injection.test_untrusted_input_does_not_reach_sinks
+INJ002 = injection.test_sinks_do_not_interpolate_data
+
+
+def test_inj001_webhook_query_into_execute_command_fires() -> None:
+    app = app_of(ping_runbook())
+    f = one(findings_of(INJ001, app))
+    assert f.resource.id == uid("Ping host")
+    assert f.resource.path == f"workflows/{wf_id('Ops runbook')}/{uid('Ping host')}"
+    assert f.severity is Severity.CRITICAL
+    assert f.evidence["route"] == [uid("Webhook"), uid("Ping host")]
+    assert f.evidence["route_names"] == ["Webhook", "Ping host"]
+    assert f.evidence["source"] == "webhook ops/ping"
+    assert f.evidence["sink_type"] == "n8n-nodes-base.executeCommand"
+    assert findings_of(INJ002, app) == []
+
+
+def test_inj001_authenticated_webhook_still_carries_caller_data() -> None:
+    f = one(findings_of(INJ001, app_of(ping_runbook(auth="headerAuth"))))
+    assert f.evidence["route"] == [uid("Webhook"), uid("Ping host")]
+
+
+def test_inj001_fixed_command_after_schedule_is_quiet_for_both_rules() -> None:
+    wf = workflow("Disk report", [schedule(), execute_command("Disk usage", "df -h /srv")],
+                  chain("Schedule Trigger", "Disk usage"))
+    app = app_of(wf)
+    assert findings_of(INJ001, app) == []
+    assert findings_of(INJ002, app) == []
+
+
+def test_inj001_fixed_command_after_webhook_is_quiet() -> None:
+    nodes = [webhook(), execute_command("Ping host", "ping -c 1 gateway.acme.internal"),
+             respond()]
+    wf = workflow("Ops runbook", nodes, chain("Webhook", "Ping host", "Respond to Webhook"))
+    assert findings_of(INJ001, app_of(wf)) == []
+
+
+def _lead_insert(query: str, **options: Any) -> dict[str, Any]:
+    nodes = [webhook(path="lead-capture", method="POST"),
+             postgres("Insert lead", "executeQuery", query=query, options=options), respond()]
+    return workflow("Lead capture webhook", nodes,
+                    chain("Webhook", "Insert lead", "Respond to Webhook"))
+
+
+def test_inj001_webhook_into_sql_built_with_an_expression_fires() -> None:
+    wf = _lead_insert("=INSERT INTO leads (email) VALUES ('{{ $json.body.email }}')")
+    f = one(findings_of(INJ001, app_of(wf)))
+    assert f.resource.id == uid("Insert lead")
+    assert f.evidence["route"] == [uid("Webhook"), uid("Insert lead")]
+    assert "interpolating an expression" in f.message
+
+
+def test_inj001_webhook_into_parameterized_sql_is_quiet() -> None:
+    wf = _lead_insert("INSERT INTO leads (email) VALUES ($1)",
+                      queryReplacement="={{ $json.body.email }}")
+    app = app_of(wf)
+    assert findings_of(INJ001, app) == []
+    assert findings_of(INJ002, app) == []
+
+
+def test_inj001_follows_the_chain_through_intermediate_nodes() -> None:
+    set_node = n8n_node("Pick host", "set", {"assignments": {"assignments": [
+        {"id": uid("a1"), "name": "host", "value": "={{ $json.query.host }}",
+         "type": "string"}]}, "options": {}}, version=3.4)
+    nodes = [webhook(), set_node,
+             n8n_node("Run on bastion", "ssh",
+                      {"command": "=traceroute {{ $json.host }}", "cwd": "/"},
+                      credentials={"sshPassword": ("x2Lq9", "Bastion")})]
+    wf = workflow("Ops runbook", nodes, chain("Webhook", "Pick host", "Run on bastion"))
+    f = one(findings_of(INJ001, app_of(wf)))
+    assert f.resource.id == uid("Run on bastion")
+    assert f.evidence["route"] == [uid("Webhook"), uid("Pick host"), uid("Run on bastion")]
+
+
+def test_inj001_code_node_evaluating_input_fires_and_plain_code_is_quiet() -> None:
+    def wf(code: str) -> dict[str, Any]:
+        nodes = [webhook(), n8n_node("Transform", "code", {"jsCode": code}, version=2)]
+        return workflow("Ops runbook", nodes, chain("Webhook", "Transform"))
+
+    bad = "return $input.all().map(i => ({ json: { r: eval(i.json.query.expr) } }));"
+    good = "return $input.all().map(i => ({ json: { r: Number(i.json.query.n) + 1 } }));"
+    assert ids(findings_of(INJ001, app_of(wf(bad)))) == {uid("Transform")}
+    assert findings_of(INJ001, app_of(wf(good))) == []
+
+
+def test_inj001_regexp_exec_in_a_code_node_is_quiet() -> None:
+    code = ("const re = /^[a-z0-9.-]+$/i;\nreturn $input.all().filter(i => "
+            "re.exec(i.json.query.host) !== null\n  && /^\\S+$/.exec(i.json.query.host));")
+    nodes = [webhook(), n8n_node("Validate host", "code", {"jsCode": code}, version=2)]
+    app = app_of(workflow("Ops runbook", nodes, chain("Webhook", "Validate host")))
+    assert findings_of(INJ001, app) == []
+    assert findings_of(INJ002, app) == []
+
+
+def test_inj001_inactive_workflow_leaves_only_inj002() -> None:
+    app = app_of(ping_runbook(active=False))
+    assert findings_of(INJ001, app) == []
+    f = one(findings_of(INJ002, app))
+    assert f.resource.id == uid("Ping host") and f.severity is Severity.MEDIUM
+
+
+def test_inj002_command_built_from_an_expression_after_schedule_fires() -> None:
+    nodes = [schedule(), execute_command("Archive", "=tar czf /backups/{{ $json.name }}.tgz "
+                                                    "/srv/data")]
+    wf = workflow("Backups", nodes, chain("Schedule Trigger", "Archive"))
+    f = one(findings_of(INJ002, app_of(wf)))
+    assert f.resource.id == uid("Archive")
+    assert f.evidence == {"sink_type": "n8n-nodes-base.executeCommand"}
+
+
+def test_inj002_disabled_node_is_quiet() -> None:
+    nodes = [schedule(), {**execute_command("Archive", "=tar czf {{ $json.name }}.tgz /srv"),
+                          "disabled": True}]
+    wf = workflow("Backups", nodes, chain("Schedule Trigger", "Archive"))
+    assert findings_of(INJ002, app_of(wf)) == []
+
+
+# == CON001 / CON002 =============================================================================
+CON001 = connectors.test_connectors_are_allowed
+CON002 = connectors.test_destinations_are_allowed
+
+
+def _crm_sync() -> dict[str, Any]:
+    crm = n8n_node("Sync customers to Acme CRM", "n8n-nodes-acme-crm.acmeCrm",
+                   {"resource": "contact", "operation": "upsert", "email": "={{ $json.email }}"},
+                   credentials={"acmeCrmApi": ("1ePPZNc84ddPD7pq", "Acme CRM prod")})
+    return workflow("Nightly export", [schedule(), select_orders(), crm],
+                    chain("Schedule Trigger", "Yesterday's orders",
+                          "Sync customers to Acme CRM"))
+
+
+def test_con001_community_node_fires() -> None:
+    f = one(findings_of(CON001, app_of(_crm_sync())))
+    assert (f.resource.kind, f.resource.id) == ("connector", "n8n-nodes-acme-crm.acmeCrm")
+    assert f.evidence["package"] == "n8n-nodes-acme-crm"
+    assert f.evidence["used_by"] == [uid("Sync customers to Acme CRM")]
+    assert f.severity is Severity.MEDIUM
+
+
+def test_con001_core_and_langchain_nodes_are_quiet() -> None:
+    agent = n8n_node("AI Agent", "@n8n/n8n-nodes-langchain.agent", {"options": {}}, version=1.7)
+    wf = workflow("Nightly export", [schedule(), select_orders(), agent],
+                  chain("Schedule Trigger", "Yesterday's orders", "AI Agent"))
+    assert findings_of(CON001, app_of(wf)) == []
+
+
+@pytest.mark.parametrize("allow", ["n8n-nodes-acme-crm", "'n8n-nodes-acme-crm.*'"])
+def test_con001_policy_allows_by_package_or_type_glob(allow: str) -> None:
+    allowed = policy(f"version: 1\nconnectors:\n  allow: [n8n-nodes-base, {allow}]\n")
+    assert findings_of(CON001, app_of(_crm_sync()), allowed) == []
+
+
+def test_con001_blocked_package_is_high() -> None:
+    blocked = policy("version: 1\nconnectors:\n  block: [n8n-nodes-acme-crm]\n")
+    f = one(findings_of(CON001, app_of(_crm_sync()), blocked))
+    assert f.severity is Severity.HIGH and "blocked by policy" in f.message
+
+
+HOSTS = policy("version: 1\nhosts:\n  allow: [api.acme.io, '*.acme-partner.com']\n")
+
+
+@pytest.mark.parametrize("url", [
+    "https://api.acme.io/v1/forms",
+    "=https://api.acme.io/v1/forms/{{ $json.id }}",
+    "https://crm.acme-partner.com/api/leads",
+    "http://localhost:5678/webhook/next",
+])
+def test_con002_allowed_destination_is_quiet(url: str) -> None:
+    assert findings_of(CON002, app_of(_push(url)), HOSTS) == []
+
+
+def test_con002_destination_outside_the_allowlist_fires() -> None:
+    f = one(findings_of(CON002, app_of(_push("https://hooks.zapier.com/hooks/catch/1/x")),
+                        HOSTS))
+    assert f.resource.id == uid("Push lead to CRM")
+    assert f.evidence["host"] == "hooks.zapier.com"
+
+
+def test_con002_destination_from_an_expression_fires() -> None:
+    f = one(findings_of(CON002, app_of(_push("={{ $json.callbackUrl }}")), HOSTS))
+    assert f.resource.id == uid("Push lead to CRM")
+    assert "computed at run time" in f.message
+
+
+# == EXP001 / EXP002 =============================================================================
+EXP001 = exports.test_internal_data_stays_inside
+EXP002 = exports.test_endpoints_do_not_serve_stored_data
+
+
+def _orders_to(url: str) -> dict[str, Any]:
+    nodes = [schedule(), select_orders(), http_request("Send to analytics", url)]
+    return workflow("Nightly export", nodes,
+                    chain("Schedule Trigger", "Yesterday's orders", "Send to analytics"))
+
+
+def test_exp001_table_rows_sent_to_an_external_host_fires() -> None:
+    app = app_of(_orders_to("https://ingest.partner-analytics.com/v1/orders"))
+    f = one(findings_of(EXP001, app))
+    assert f.resource.id == uid("Send to analytics")
+    assert f.evidence["route"] == [uid("Yesterday's orders"), uid("Send to analytics")]
+    assert f.evidence["store"] == "public.orders"
+    assert f.evidence["destination"] == "ingest.partner-analytics.com"
+
+
+def test_exp001_table_rows_sent_to_an_internal_host_is_quiet() -> None:
+    internal = policy("version: 1\nhosts:\n  internal: ['*.acme.internal']\n")
+    app = app_of(_orders_to("https://warehouse.acme.internal/v1/orders"))
+    assert findings_of(EXP001, app, internal) == []
+
+
+def test_exp001_rows_written_then_posted_is_quiet() -> None:
+    nodes = [webhook(path="lead-capture", method="POST"),
+             postgres("Insert lead", "insert", table={"__rl": True, "value": "leads"},
+                      columns={"mappingMode": "autoMapInputData", "value": {}}),
+             http_request("Notify CRM", "https://crm.acme-partner.com/api/leads")]
+    wf = workflow("Lead capture webhook", nodes, chain("Webhook", "Insert lead", "Notify CRM"))
+    assert findings_of(EXP001, app_of(wf)) == []
+
+
+def _lookup(operation: str, *, active: bool = True) -> dict[str, Any]:
+    db = (select_orders("Find order") if operation == "select" else
+          postgres("Find order", "insert", table={"__rl": True, "value": "orders"},
+                   columns={"mappingMode": "autoMapInputData", "value": {}}))
+    nodes = [webhook(path="orders", method="GET", auth="headerAuth"), db, respond()]
+    return workflow("Order lookup", nodes, chain("Webhook", "Find order", "Respond to Webhook"),
+                    active=active)
+
+
+def test_exp002_webhook_reading_a_table_fires_on_the_reader() -> None:
+    f = one(findings_of(EXP002, app_of(_lookup("select"))))
+    assert f.resource.id == uid("Find order")
+    assert f.evidence == {"route": [uid("Webhook"), uid("Find order")], "endpoint": "orders",
+                          "auth": "header"}
+
+
+def test_exp002_webhook_writing_a_table_is_quiet() -> None:
+    assert findings_of(EXP002, app_of(_lookup("insert"))) == []
+
+
+def test_exp002_inactive_workflow_is_quiet() -> None:
+    assert findings_of(EXP002, app_of(_lookup("select", active=False))) == []
+
+
+# == LOG001 / LOG003 =============================================================================
+LOG001 = logging_checks.test_execution_history_kept
+LOG003 = logging_checks.test_entry_workflows_have_error_workflow
+
+
+def test_log001_failed_executions_not_saved_fires() -> None:
+    wf = ping_runbook(saveDataErrorExecution="none", saveDataSuccessExecution="all")
+    f = one(findings_of(LOG001, app_of(wf)))
+    assert (f.resource.kind, f.resource.id) == ("workflow", wf_id("Ops runbook"))
+    assert f.severity is Severity.MEDIUM
+    assert f.evidence == {"saveDataErrorExecution": "none", "active": True}
+
+
+def test_log001_all_executions_saved_is_quiet() -> None:
+    wf = ping_runbook(saveDataErrorExecution="all", saveDataSuccessExecution="all")
+    assert findings_of(LOG001, app_of(wf)) == []
+
+
+def test_log001_successful_runs_of_an_endpoint_not_saved_fires() -> None:
+    wf = ping_runbook(saveDataErrorExecution="all", saveDataSuccessExecution="none")
+    f = one(findings_of(LOG001, app_of(wf)))
+    assert f.evidence == {"saveDataSuccessExecution": "none", "active": True}
+
+
+def test_log001_successful_runs_of_a_scheduled_job_not_saved_is_quiet() -> None:
+    wf = workflow("Disk report", [schedule(), execute_command("Disk usage", "df -h /srv")],
+                  chain("Schedule Trigger", "Disk usage"),
+                  saveDataErrorExecution="all", saveDataSuccessExecution="none")
+    assert findings_of(LOG001, app_of(wf)) == []
+
+
+def test_log001_inactive_workflow_is_low() -> None:
+    wf = ping_runbook(active=False, saveDataErrorExecution="none")
+    assert one(findings_of(LOG001, app_of(wf))).severity is Severity.LOW
+
+
+def test_log001_policy_can_switch_it_off() -> None:
+    off = policy("version: 1\nsettings:\n  require_execution_logging: false\n")
+    wf = ping_runbook(saveDataErrorExecution="none")
+    assert skip_reason(LOG001, app_of(wf), off).startswith(NOT_APPLICABLE)
+
+
+def test_log003_active_endpoint_without_error_workflow_fires() -> None:
+    f = one(findings_of(LOG003, app_of(ping_runbook())))
+    assert (f.resource.kind, f.resource.id) == ("workflow", wf_id("Ops runbook"))
+    assert f.evidence == {"errorWorkflow": None}
+
+
+def test_log003_error_workflow_set_is_quiet() -> None:
+    assert findings_of(LOG003, app_of(ping_runbook(errorWorkflow="AuPNmjfz1YKhC1zy"))) == []
+
+
+def test_log003_inactive_or_endpointless_workflow_is_quiet() -> None:
+    scheduled = workflow("Disk report", [schedule(), execute_command("Disk usage", "df -h")],
+                         chain("Schedule Trigger", "Disk usage"))
+    assert findings_of(LOG003, app_of(ping_runbook(active=False), scheduled)) == []
+
+
+# == CFG004 ======================================================================================
+CFG004 = configuration.test_workflow_caller_policy_restricted
+
+
+def test_cfg004_any_caller_fires_and_same_owner_is_quiet() -> None:
+    bad = ping_runbook(callerPolicy="any")
+    good = workflow("Disk report", [schedule()], {}, callerPolicy="workflowsFromSameOwner")
+    f = one(findings_of(CFG004, app_of(bad, good)))
+    assert f.resource.id == wf_id("Ops runbook")
+    assert f.evidence == {"callerPolicy": "any"}
+
+
+# == INV001 / INV002 / INV004 ====================================================================
+INV001 = inventory.test_workflows_have_owners
+INV002 = inventory.test_inactive_workflows_hold_no_credentials
+INV004 = inventory.test_no_pending_invitations
+
+
+def test_inv001_untagged_workflow_has_no_owner_and_tagged_one_has() -> None:
+    owners = policy("version: 1\nowners:\n  - owner: ops-team\n    tag: ops\n")
+    owned = workflow("Ops runbook", [webhook()], {}, tags=["ops", "production"])
+    orphan = workflow("Form to Slack", [schedule()], {}, tags=["marketing"])
+    f = one(findings_of(INV001, app_of(owned, orphan), owners))
+    assert (f.resource.kind, f.resource.id) == ("workflow", wf_id("Form to Slack"))
+    assert f.evidence == {"workflow": "Form to Slack", "tags": ["marketing"]}
+
+
+def test_inv001_without_owners_in_policy_is_not_applicable() -> None:
+    assert skip_reason(INV001, app_of(ping_runbook())).startswith(NOT_APPLICABLE)
+
+
+def _slack_post(*, active: bool, archived: bool = False,
+                credentials: bool = True) -> dict[str, Any]:
+    slack = n8n_node("Post to #sales", "slack",
+                     {"select": "channel", "text": "={{ $json.text }}", "otherOptions": {}},
+                     version=2.3, webhook=True,
+                     credentials={"slackApi": ("ONx0qx7kJ3E8iBQo", "Slack bot #sales")}
+                     if credentials else None)
+    return workflow("Form to Slack", [schedule(), slack], chain("Schedule Trigger",
+                                                                "Post to #sales"),
+                    active=active, archived=archived)
+
+
+def test_inv002_inactive_workflow_holding_credentials_fires() -> None:
+    f = one(findings_of(INV002, app_of(_slack_post(active=False))))
+    assert (f.resource.kind, f.resource.id) == ("workflow", wf_id("Form to Slack"))
+    assert f.evidence == {"credentials": ["Slack bot #sales"], "active": False,
+                          "archived": False}
+
+
+def test_inv002_archived_workflow_holding_credentials_fires() -> None:
+    f = one(findings_of(INV002, app_of(_slack_post(active=False, archived=True))))
+    assert f.evidence["archived"] is True
+
+
+def test_inv002_active_workflow_or_inactive_without_credentials_is_quiet() -> None:
+    assert findings_of(INV002, app_of(_slack_post(active=True))) == []
+    assert findings_of(INV002, app_of(_slack_post(active=False, credentials=False))) == []
+
+
+def user(key: str, role: str, *, pending: bool = False) -> dict[str, Any]:
+    """A user as ``GET /api/v1/users`` lists them."""
+    return {"id": uid(f"user:{key}"), "email": f"{key}@acme.io", "firstName": key.title(),
+            "lastName": "Acme", "createdAt": "2025-01-27T19:03:52.640Z",
+            "updatedAt": "2025-05-30T07:12:09.377Z", "isPending": pending, "role": role}
+
+
+def test_inv004_pending_invitation_fires() -> None:
+    users = [user("ada", "global:owner"), user("bob", "global:member", pending=True)]
+    f = one(findings_of(INV004, app_of(ping_runbook(), users=users)))
+    assert (f.resource.kind, f.resource.id) == ("user", uid("user:bob"))
+    assert f.evidence == {"roles": ["global:member"]}
+
+
+def test_inv004_accepted_invitations_are_quiet() -> None:
+    users = [user("ada", "global:owner"), user("bob", "global:member")]
+    assert findings_of(INV004, app_of(ping_runbook(), users=users)) == []
+
+
+# == PERM002 =====================================================================================
+PERM002 = permissions.test_few_administrators
+
+
+def test_perm002_four_administrators_fire_on_each() -> None:
+    users = [user("ada", "global:owner"), user("bob", "global:admin"),
+             user("cy", "global:admin"), user("dee", "global:admin"),
+             user("eve", "global:member")]
+    found = findings_of(PERM002, app_of(ping_runbook(), users=users))
+    assert ids(found) == {uid(f"user:{k}") for k in ("ada", "bob", "cy", "dee")}
+    assert all(f.resource.kind == "user" and f.message.startswith("one of 4 administrators")
+               for f in found)
+
+
+def test_perm002_three_administrators_are_quiet() -> None:
+    users = [user("ada", "global:owner"), user("bob", "global:admin"),
+             user("cy", "global:admin"), user("eve", "global:member"),
+             user("fay", "global:member")]
+    assert findings_of(PERM002, app_of(ping_runbook(), users=users)) == []
+
+
+def test_perm002_pending_admin_does_not_count() -> None:
+    users = [user("ada", "global:owner"), user("bob", "global:admin"),
+             user("cy", "global:admin"), user("dee", "global:admin", pending=True)]
+    assert findings_of(PERM002, app_of(ping_runbook(), users=users)) == []
+
+
+# == SEC001 ======================================================================================
+SEC001 = secrets.test_no_hardcoded_credentials
+
+
+def _crm_header(value: str) -> dict[str, Any]:
+    node = http_request("Push lead to CRM", "https://crm.acme-partner.com/api/leads")
+    node["parameters"].update({"sendHeaders": True, "headerParameters": {"parameters": [
+        {"name": "X-API-Key", "value": value}]}})
+    return workflow("Lead sync", [schedule(), node], chain("Schedule Trigger",
+                                                           "Push lead to CRM"))
+
+
+def test_sec001_literal_api_key_in_a_header_fires() -> None:
+    key = "ghp_16C7e42F292c6912E7710c838347Ae178B4a"
+    f = one(findings_of(SEC001, app_of(_crm_header(key))))
+    assert f.resource.id == uid("Push lead to CRM")
+    assert key not in json.dumps(f.evidence)
+
+
+def test_sec001_api_key_from_the_environment_is_quiet() -> None:
+    assert findings_of(SEC001, app_of(_crm_header("={{ $env.CRM_API_KEY }}"))) == []
+
+
+# == PLAT001 =====================================================================================
+PLAT001 = platform_audit.test_platform_audit_findings
+
+AUDIT = {"Nodes Risk Report": {"risk": "nodes", "sections": [{
+    "title": "Official risky nodes",
+    "description": "These nodes are part of n8n. Some of them allow arbitrary code execution.",
+    "recommendation": "Consider restricting these nodes with NODES_EXCLUDE.",
+    "location": [{"kind": "node", "workflowId": wid("Ops runbook"),
+                  "workflowName": "Ops runbook", "nodeId": uid("Ping host"),
+                  "nodeName": "Ping host", "nodeType": "n8n-nodes-base.executeCommand"}]}]}}
+
+
+def _with_audit(audit: Any) -> App:
+    spec = AppSpec("n8n+https://n8n.acme.io", "n8n", "https", "https://n8n.acme.io",
+                   "n8n-n8n.acme.io")
+    return ADAPTER.normalize(spec, RawSnapshot("n8n", {"workflows": [ping_runbook()],
+                                                       "audit": audit}, "live"))
+
+
+def test_plat001_relays_the_n8n_audit_with_its_category() -> None:
+    f = one(findings_of(PLAT001, _with_audit(AUDIT)))
+    assert (f.resource.kind, f.resource.id) == ("node", uid("Ping host"))
+    assert f.resource.path == f"workflows/{wid('Ops runbook')}/{uid('Ping host')}"
+    assert f.category == "injection"
+    assert f.message == "n8n audit: Official risky nodes"
+    assert f.evidence["recommendation"].startswith("Consider restricting")
+
+
+def test_plat001_empty_audit_is_quiet() -> None:
+    assert findings_of(PLAT001, _with_audit([])) == []
+
+
+# == not applicable ==============================================================================
+NODE_RED_ONLY = [
+    authentication.test_admin_api_requires_authentication,
+    authentication.test_http_nodes_require_authentication,
+    encryption.test_credentials_encrypted_at_rest,
+    connectors.test_palette_installs_disabled,
+    connectors.test_function_external_modules_disabled,
+    configuration.test_editor_not_bound_to_all_interfaces,
+    configuration.test_function_timeout_bounded,
+    configuration.test_http_parser_strict,
+    logging_checks.test_entry_flows_catch_errors,
+    inventory.test_node_modules_identified,
+]
+
+
+@pytest.mark.parametrize("check", NODE_RED_ONLY, ids=lambda c: rule_of(c).id)
+def test_node_red_checks_on_n8n_are_not_applicable(check: Check) -> None:
+    app = app_of(ping_runbook(), users=[user("ada", "global:owner")])
+    assert skip_reason(check, app).startswith(NOT_APPLICABLE)
+
+
+@pytest.mark.parametrize("check", [INV004, PERM002, permissions.test_no_public_shares,
+                                   platform_audit.test_platform_audit_findings],
+                         ids=lambda c: rule_of(c).id)
+def test_instance_checks_on_a_workflow_export_are_not_applicable(check: Check) -> None:
+    assert skip_reason(check, app_of(ping_runbook())).startswith(NOT_APPLICABLE)
+
+
+# == end to end through the plugin ===============================================================
+def _run(pytester: pytest.Pytester, path: Path, *extra: str
+         ) -> tuple[pytest.RunResult, dict[str, Any]]:
+    out = pytester.path / "out.json"
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--nocode-app=n8n+file:{path}",
+                                f"--nocode-json={out}", *extra)
+    return result, json.loads(out.read_text(encoding="utf-8"))
+
+
+# ids in tests/data/detection/n8n-bad.json
+BAD_WF = "Rk7Qz2Lw9XbT4mNc"
+BAD_WEBHOOK = "0b6e5c1a-3f7d-4e29-8a41-c2d9f8b7e613"
+BAD_EXEC = "7d3f9a2e-5b1c-4c8d-9e6f-a4b2c1d0e5f7"
+
+
+def test_e2e_bad_workflow_export(pytester: pytest.Pytester) -> None:
+    result, report = _run(pytester, DETECTION / "n8n-bad.json")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    by_rule: dict[str, list[dict[str, Any]]] = {}
+    for f in report["findings"]:
+        by_rule.setdefault(f["rule"], []).append(f)
+    (inj,) = by_rule["INJ001"]
+    assert inj["resource"]["id"] == BAD_EXEC
+    assert inj["resource"]["path"] == f"workflows/{BAD_WF}/{BAD_EXEC}"
+    assert inj["evidence"]["route"] == [BAD_WEBHOOK, BAD_EXEC]
+    assert inj["severity"] == "critical"
+    (auth,) = by_rule["AUTH001"]
+    assert auth["resource"]["id"] == BAD_WEBHOOK
+    assert auth["evidence"]["authentication"] == "none" and auth["severity"] == "high"
+    (log,) = by_rule["LOG001"]
+    assert log["resource"]["id"] == BAD_WF
+    assert log["evidence"]["saveDataErrorExecution"] == "none"
+    assert [f["resource"]["id"] for f in by_rule["LOG003"]] == [BAD_WF]
+    assert set(by_rule) == {"INJ001", "AUTH001", "LOG001", "LOG003"}
+    skipped = {entry["check"].split("::")[1].split("[")[0]
+               for entry in report["not_applicable"]}
+    assert {c.__name__ for c in NODE_RED_ONLY} <= skipped
+
+
+def test_e2e_good_workflow_export_passes(pytester: pytest.Pytester) -> None:
+    result, report = _run(pytester, DETECTION / "n8n-good.json", "-v")
+    assert report["findings"] == []
+    assert result.ret == pytest.ExitCode.OK
+    for check in [AUTH001, INJ001, INJ002, ENC001, ENC002, LOG001, LOG003, CFG004, CON001,
+                  INV002, SEC001]:
+        result.stdout.fnmatch_lines([f"*::{check.__name__}*PASSED*"])
