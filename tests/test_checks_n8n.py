@@ -336,6 +336,12 @@ def test_enc001_https_loopback_or_dynamic_is_quiet(url: str) -> None:
     assert findings_of(ENC001, app_of(_push(url))) == []
 
 
+def test_enc001_computed_host_over_plain_http_fires() -> None:
+    f = one(findings_of(ENC001, app_of(_push("=http://{{ $json.tenant }}.crm.example/api"))))
+    assert f.message == "HTTP without TLS to a host computed at run time"
+    assert f.evidence["host"] == ""
+
+
 def _ftp_upload(protocol: str, *, credentials: bool = True) -> dict[str, Any]:
     ftp = n8n_node("Upload to partner FTP", "ftp",
                    {"protocol": protocol, "operation": "upload",

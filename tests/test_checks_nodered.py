@@ -384,9 +384,6 @@ def test_auth001_websocket_listener_nobody_uses_is_low() -> None:
     assert f.message.endswith("(currently inactive)")
 
 
-@pytest.mark.xfail(strict=True, reason="adapter bug: nodered.py gives websocket-listener entry "
-                   "points the httpNodeAuth verdict, but httpNodeAuth guards only http-in "
-                   "routes; websocket upgrades are checked by webSocketNodeVerifyClient alone")
 def test_auth001_websocket_listener_is_not_covered_by_http_node_auth() -> None:
     flows = [tab(), ws_listener("wsl", "/ws/telemetry"), ws_in("wsin", "wsl", to=["dbg"]),
              debug("dbg")]

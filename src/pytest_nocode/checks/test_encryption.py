@@ -24,18 +24,23 @@ CLEARTEXT = {"http": "HTTP", "ws": "WebSocket", "mqtt": "MQTT", "tcp": "TCP", "u
 def test_no_cleartext_to_remote_hosts(nocode_app: App,
                                       nocode_findings: FindingCollector) -> None:
     for dest in nocode_app.destinations:
-        if dest.tls is not False or dest.dynamic or dest.is_loopback:
+        if dest.tls is not False or dest.is_loopback:
+            continue
+        # A computed host still goes out in clear when the scheme is written as http/ws.
+        if dest.dynamic and not dest.url.lstrip("=").lower().startswith(("http://", "ws://")):
             continue
         step = nocode_app.step(dest.step_id)
         if step is None or step.type == "http proxy":
             continue  # a proxy tunnels TLS for https targets; its own scheme is not the issue
-        if not dest.host and not step.credential_refs:
+        if not dest.host and not dest.dynamic and not step.credential_refs:
             continue  # no host, and no credential that names one (n8n keeps FTP hosts there)
         if step.is_config and not nocode_app.users_of(step.id):
             continue  # an unused config node sends nothing
         protocol = CLEARTEXT.get(dest.protocol, dest.protocol.upper())
         port = f":{dest.port}" if dest.port else ""
-        target = f"{dest.host}{port}" if dest.host else "the server named in its credential"
+        target = (f"{dest.host}{port}" if dest.host
+                  else "a host computed at run time" if dest.dynamic
+                  else "the server named in its credential")
         nocode_findings.add(step, f"{protocol} without TLS to {target}",
                             {"protocol": dest.protocol, "host": dest.host, "port": dest.port,
                              "url": dest.url, "type": step.type})
@@ -55,7 +60,7 @@ def test_no_cleartext_to_remote_hosts(nocode_app: App,
 )
 def test_certificates_are_verified(nocode_app: App, nocode_findings: FindingCollector) -> None:
     for dest in nocode_app.destinations:
-        if dest.verify_cert is not False or dest.is_loopback:
+        if dest.verify_cert is not False or dest.tls is False or dest.is_loopback:
             continue
         step = nocode_app.step(dest.step_id)
         if step is None or (step.is_config and not nocode_app.users_of(step.id)):

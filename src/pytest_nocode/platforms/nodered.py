@@ -49,6 +49,9 @@ DIAGNOSTICS_SOURCE = "GET /diagnostics runtime.settings"
 class NodeRedPlatform:
     name = "nodered"
     title = "Node-RED"
+    # fields of live answers that change on every call; recordings leave them out
+    volatile_fields = {"/diagnostics": ("time", "nodejs.memoryUsage", "os.freemem",
+                                        "os.loadavg", "os.uptime")}
 
     # -- reading -----------------------------------------------------------------------------
     def load_file(self, path: Path) -> dict[str, Any]:
@@ -260,7 +263,9 @@ class _Normalizer:
         elif step.type == "websocket-listener":
             users = [s for s in by_step.values()
                      if step.id in s.config_refs and not s.disabled]
-            yield EntryPoint(step.id, "websocket", _as_str(p.get("path")), (), http_auth,
+            # httpNodeAuth guards http-in routes only; websocket upgrades are checked by
+            # webSocketNodeVerifyClient, which no API reports: unproven, never assumed.
+            yield EntryPoint(step.id, "websocket", _as_str(p.get("path")), (), None,
                              bool(users))
         elif step.type == "tcp in" and _as_str(p.get("server")) == "server":
             yield EntryPoint(step.id, "tcp", _as_str(p.get("port")), (), "none", active)
@@ -367,6 +372,9 @@ class _Normalizer:
                 if key in palette:
                     out[f"palette.{key}"] = Setting(f"palette.{key}", palette[key],
                                                     SETTINGS_SOURCE)
+                elif "version" in settings:  # a live GET /settings omits the default: allowed
+                    out[f"palette.{key}"] = Setting(f"palette.{key}", True,
+                                                    f"{SETTINGS_SOURCE} (absent: default)")
             out["user"] = Setting("user", "SET" if "user" in settings else "UNSET",
                                   SETTINGS_SOURCE)
         diagnostics = self.data.get("diagnostics")
@@ -378,4 +386,9 @@ class _Normalizer:
             if "version" in nodejs:
                 out["nodejs.version"] = Setting("nodejs.version", nodejs["version"],
                                                 "GET /diagnostics nodejs")
+        auth = self.data.get("auth")  # GET /auth/login: {} when the admin API is open
+        if isinstance(auth, dict) and isinstance(auth.get("adminAuth"), bool) \
+                and "adminAuth" not in out:
+            out["adminAuth"] = Setting("adminAuth", "SET" if auth["adminAuth"] else "UNSET",
+                                       "GET /auth/login")
         return out
