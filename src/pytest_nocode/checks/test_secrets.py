@@ -1,0 +1,40 @@
+"""Secrets: credentials, keys and tokens written into the configuration itself."""
+
+from __future__ import annotations
+
+from pytest_nocode import App, FindingCollector, check
+from pytest_nocode.redaction import mask
+from pytest_nocode.secretscan import CRITICAL_KINDS, find_secrets
+
+
+@check(
+    "SEC001",
+    title="Hard-coded credential in configuration",
+    category="secrets",
+    severity="high",
+    rationale="""
+        A password, API key or token typed into a node's configuration travels with every
+        export, backup, screenshot and version-control commit of the flow, is readable by
+        everyone who can open the editor, and cannot be rotated without editing the flow.
+        Node-RED keeps real credentials encrypted in flows_cred.json and n8n in its credential
+        store; values in node properties, headers, change rules, code and URLs bypass both.
+    """,
+    remediation="""
+        Revoke and rotate the exposed value first: it must be considered leaked. Then move it
+        into the platform's credential store (Node-RED node credentials or an env variable of
+        type "cred"; n8n credentials) or an environment variable (Node-RED `env.get("X")` /
+        typed input "env", n8n `$env.X`), and reference it from the node.
+    """,
+    requires=("workflows",),
+)
+def test_no_hardcoded_credentials(nocode_app: App, nocode_findings: FindingCollector) -> None:
+    for hit in find_secrets(nocode_app):
+        step = nocode_app.step(hit.step_id)
+        if step is None:  # find_secrets only walks the app's steps; guard anyway
+            continue
+        nocode_findings.add(
+            step,
+            f"{hit.kind} written into {hit.field}",
+            {"field": hit.field, "kind": hit.kind, "value": mask(hit.value), "type": step.type},
+            severity="critical" if hit.kind in CRITICAL_KINDS else None,
+        )
