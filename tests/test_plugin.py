@@ -112,7 +112,8 @@ from pytest_nocode import check
 @check("ACME-001", title="No exec nodes", category="injection", severity="high")
 def test_no_exec_nodes(nocode_app, nocode_findings):
     for step in nocode_app.steps_of_type("exec"):
-        nocode_findings.add(step, "exec nodes are banned at Acme", {"command": step.params["command"]})
+        nocode_findings.add(step, "exec nodes are banned at Acme",
+                            {"command": step.params["command"]})
 
 def test_uses_the_raw_snapshot(nocode_app, nocode_snapshot, nocode_policy):
     assert nocode_snapshot.platform == nocode_app.platform == "nodered"
@@ -156,8 +157,8 @@ def test_settings_checks_are_not_applicable_on_a_bare_export(pytester: pytest.Py
 
 
 def test_snapshot_settings_are_checked(pytester: pytest.Pytester) -> None:
-    result, report = run_json(pytester,
-                              f"--nocode-app=nodered+file:{DATA / 'nodered' / 'snapshot.json'}")
+    _, report = run_json(pytester,
+                         f"--nocode-app=nodered+file:{DATA / 'nodered' / 'snapshot.json'}")
     rules = {f["rule"] for f in report["findings"]}
     assert {"AUTH002", "AUTH003", "ENC003", "CON003", "CON004", "CFG001", "CFG002"} <= rules
     admin = next(f for f in report["findings"] if f["rule"] == "AUTH002")

@@ -31,8 +31,9 @@ def test_installed_wheel_scans_the_demo_in_an_empty_folder(
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "--target", str(next((env_dir / "lib").glob("python3*")) / "site-packages"),
                     str(wheel)], check=True)
-    where = subprocess.run([str(python), "-c", "import pytest_nocode; print(pytest_nocode.__file__)"],
-                           check=True, capture_output=True, text=True).stdout
+    where = subprocess.run(
+        [str(python), "-c", "import pytest_nocode; print(pytest_nocode.__file__)"],
+        check=True, capture_output=True, text=True).stdout
     assert str(env_dir) in where, where
     empty = tmp_path / "empty"
     empty.mkdir()

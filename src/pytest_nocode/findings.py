@@ -153,14 +153,22 @@ class Finding:
     waiver: Waiver | None = None
     waiver_expired: bool = False
     category: str = ""  # the rule's category unless the check reports another
+    below_threshold: bool = False  # severity under --nocode-fail-on: reported, not failing
+    risk: int | None = None  # 0-100, see pytest_nocode.risk
+    risk_factors: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.category:
             object.__setattr__(self, "category", self.rule.category)
 
     @property
+    def verdict(self) -> str:
+        """The verdict before any waiver: fail, or warn below ``--nocode-fail-on``."""
+        return "warn" if self.below_threshold else "fail"
+
+    @property
     def status(self) -> str:
-        return "waived" if self.waiver is not None and not self.waiver_expired else "fail"
+        return "waived" if self.waiver is not None and not self.waiver_expired else self.verdict
 
     def to_json(self) -> dict[str, Any]:
         waiver = None
@@ -181,7 +189,10 @@ class Finding:
             "message": self.message,
             "evidence": dict(self.evidence),
             "status": self.status,
+            "verdict": self.verdict,
             "waiver": waiver,
+            "risk": self.risk,
+            "risk_factors": dict(self.risk_factors),
         }
 
 

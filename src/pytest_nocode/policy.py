@@ -23,6 +23,10 @@ from pytest_nocode.errors import InputError
 from pytest_nocode.findings import Severity, Waiver
 
 SEVERITY_WORDS = ["critical", "high", "medium", "low", "info"]
+# Key risk indicators the ``kri`` section may bound (see pytest_nocode.checks.test_drift).
+KRI_NAMES = ("permission_changes", "new_external_destinations",
+             "new_unauthenticated_entry_points", "secrets_count")
+_WEIGHT = {"type": "number", "minimum": 0}
 _GLOB = {"type": "string", "minLength": 1, "format": "glob"}
 _GLOBS = {"type": "array", "items": _GLOB}
 
@@ -90,6 +94,28 @@ POLICY_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "kri": {
+            "type": "object", "additionalProperties": False,
+            "description": "thresholds: a key risk indicator above its number fails the run",
+            "properties": {name: {"type": "integer", "minimum": 0} for name in KRI_NAMES},
+        },
+        "risk": {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                "weights": {
+                    "type": "object", "additionalProperties": False,
+                    "properties": {k: _WEIGHT for k in ("severity", "unauthenticated_entry",
+                                                        "leaves_boundary", "sensitive_data")},
+                },
+                "severity_scale": {
+                    "type": "object", "additionalProperties": False,
+                    "properties": {k: {"type": "number", "minimum": 0, "maximum": 1}
+                                   for k in SEVERITY_WORDS},
+                },
+                "sensitive_keywords": {"type": "array",
+                                       "items": {"type": "string", "minLength": 1}},
+            },
+        },
     },
 }
 
@@ -97,8 +123,8 @@ POLICY_SCHEMA: dict[str, Any] = {
 def _check_glob(value: object) -> bool:
     if not isinstance(value, str):
         return True
-    if any(c.isspace() for c in value.strip(" ")) or value != value.strip():
-        return False
+    if value != value.strip() or any(c in value for c in "\t\r\n"):
+        return False  # inner spaces are fine: workflow names have them
     depth = 0
     for ch in value:
         if ch == "[":
@@ -130,7 +156,7 @@ _FORMATS.checks("date")(_check_date)
 _VALIDATOR = jsonschema.Draft202012Validator(POLICY_SCHEMA, format_checker=_FORMATS)
 
 _EXPECTED_FORMAT = {
-    "glob": "a glob such as 'api.*.example.com' (no spaces, brackets closed)",
+    "glob": "a glob such as 'api.*.example.com' (no surrounding spaces, brackets closed)",
     "date": "an ISO date YYYY-MM-DD",
 }
 
@@ -296,6 +322,9 @@ def load_policy_text(text: str, source: str) -> Policy:
         raise InputError(f"{where}: invalid YAML: {problem}") from None
     if data is None:
         data = {}
+    for w in (data.get("waivers") or []) if isinstance(data, dict) else []:
+        if isinstance(w, dict) and isinstance(w.get("expires"), date):  # unquoted YAML date
+            w["expires"] = w["expires"].isoformat()
     if node is None:
         node = yaml.MappingNode("tag:yaml.org,2002:map", [])
     errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pytest_nocode import __version__
+from pytest_nocode.audit import report_extras
 
 if TYPE_CHECKING:
     from pytest_nocode.plugin import NocodeRun
@@ -34,6 +35,7 @@ def build_report(run: NocodeRun) -> dict[str, Any]:
             entry["error"] = loaded.error
         if loaded is not None and loaded.raw is not None and loaded.raw.notes:
             entry["notes"] = dict(loaded.raw.notes)
+        entry["risk"] = run.audit.app_risk.get(spec.id, {"max": 0, "sum": 0, "open_findings": 0})
         apps.append(entry)
     findings = sorted(run.findings, key=finding_sort_key)
     return {
@@ -49,4 +51,5 @@ def build_report(run: NocodeRun) -> dict[str, Any]:
         "findings": findings,
         "not_applicable": [{"check": nodeid, "reason": reason}
                            for nodeid, reason in sorted(run.not_applicable)],
+        **report_extras(run),  # fail_on, top_risks, stale_waivers, waivers file, baseline
     }

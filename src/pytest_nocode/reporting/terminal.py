@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from pytest_nocode.audit import finding_note
+from pytest_nocode.audit import write_terminal as write_audit_summary
 from pytest_nocode.reporting.findings_json import SEVERITY_ORDER, finding_sort_key
 
 if TYPE_CHECKING:
@@ -21,6 +23,7 @@ def write_summary(tr: Any, run: NocodeRun) -> None:
     findings = sorted(run.findings, key=finding_sort_key)
     failing = [f for f in findings if f["status"] == "fail"]
     waived = [f for f in findings if f["status"] == "waived"]
+    warned = [f for f in findings if f["status"] == "warn"]  # below --nocode-fail-on
     for spec in run.specs:
         loaded = run.loaded.get(spec.id)
         digest = loaded.sha256[:12] if loaded and loaded.sha256 else "-"
@@ -35,16 +38,18 @@ def write_summary(tr: Any, run: NocodeRun) -> None:
         cat = ", ".join(f"{n} {c}" for c, n in sorted(by_category.items(),
                                                        key=lambda kv: (-kv[1], kv[0])))
         tr.write_line(f"{len(failing)} finding(s): {sev or 'none'}"
-                      + (f"; {len(waived)} waived" if waived else ""))
+                      + (f"; {len(waived)} waived" if waived else "")
+                      + (f"; {len(warned)} below the fail-on threshold" if warned else ""))
         if cat:
             tr.write_line(f"by category: {cat}")
         for f in findings:
             res = f["resource"]
             name = f" {res['name']!r}" if res["name"] and res["name"] != res["id"] else ""
-            status = " (waived)" if f["status"] == "waived" else ""
+            status = finding_note(f)  # risk, and a waiver beside the original verdict
             tr.write_line(run.redactor.text(
                 f"{f['severity'].upper():8} {f['app']} {f['rule']} {res['kind']} {res['id']}"
                 f"{name}: {f['message']}{status}"), **COLOURS.get(f["severity"], {}))
     if run.not_applicable:
         tr.write_line(f"{len(run.not_applicable)} check(s) not applicable "
                       "(data not available for that platform or source)")
+    write_audit_summary(tr, run)

@@ -1,0 +1,227 @@
+"""Drift: what changed since the approved baseline (``--nocode-baseline``), and key risk
+indicators (the policy's ``kri`` thresholds) that fail the run when breached.
+
+Drift compares configuration values of the normalized model, not findings: a new outbound
+host is drift even when it is on the allowlist, because it is not what was approved. Approve
+a change by writing a new baseline (remove the file and re-run), or waive the finding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_nocode import App, FindingCollector, check
+from pytest_nocode.baseline import BaselineApp, Change, diff_models, measure, read_baseline
+from pytest_nocode.errors import InputError
+from pytest_nocode.findings import not_applicable
+from pytest_nocode.policy import KRI_NAMES, Policy
+
+_BASELINES = pytest.StashKey[dict[str, BaselineApp]]()
+_DRIFT = pytest.StashKey[dict[str, list[Change]]]()
+_REMEDIATION = ("Review the change with the app's owner. If it is approved, write a new "
+                "baseline (delete the baseline file and re-run with --nocode-baseline) and "
+                "commit it; otherwise revert the change in the app.")
+
+
+def _baselines(config: pytest.Config) -> dict[str, BaselineApp]:
+    """The baseline file's apps, read once per process; not applicable when there is none."""
+    from pytest_nocode.plugin import get_run
+
+    state = get_run(config).audit
+    if state.baseline_path is None:
+        not_applicable("no baseline given (--nocode-baseline=PATH)")
+    assert state.baseline_path is not None
+    if not state.baseline_existed:
+        not_applicable(f"no baseline yet: this run writes {state.baseline_path}")
+    if _BASELINES not in config.stash:
+        try:
+            config.stash[_BASELINES] = read_baseline(state.baseline_path)
+        except InputError as exc:
+            pytest.fail(str(exc), pytrace=False)
+    return config.stash[_BASELINES]
+
+
+@pytest.fixture
+def nocode_baseline(nocode_app: App, request: pytest.FixtureRequest) -> BaselineApp:
+    """The approved snapshot of the app under review."""
+    baseline = _baselines(request.config).get(nocode_app.id)
+    if baseline is None:
+        not_applicable(f"the baseline has no snapshot of {nocode_app.id}")
+    assert baseline is not None
+    return baseline
+
+
+@pytest.fixture
+def nocode_drift(nocode_app: App, nocode_baseline: BaselineApp,
+                 request: pytest.FixtureRequest) -> list[Change]:
+    """Every configuration change of the app since its baseline (secrets masked both sides);
+    computed once per app and process, since ten checks and the KRIs ask for it."""
+    from pytest_nocode.plugin import get_run
+
+    cache = request.config.stash.setdefault(_DRIFT, {})
+    if nocode_app.id not in cache:
+        current = get_run(request.config).redactor.data(nocode_app.to_dict())
+        # both sides are JSON data: the baseline was read from JSON, and the redactor's copy
+        # of to_dict() has lists for tuples and string keys
+        cache[nocode_app.id] = diff_models(nocode_baseline.model, current, already_plain=True)
+    return cache[nocode_app.id]
+
+
+def _report(findings: FindingCollector, changes: list[Change], baseline: BaselineApp,
+            area: str) -> None:
+    for change in changes:
+        if change.area != area:
+            continue
+        severity = "low" if change.change in ("removed", "deactivated") else None
+        findings.add(_resource(change), change.describe(), change.evidence(baseline),
+                     severity=severity)
+
+
+def _resource(change: Change) -> Any:
+    from pytest_nocode.model import Resource
+
+    r = change.resource
+    return Resource(r.get("kind", "") or change.area, r.get("id", "") or change.key,
+                    r.get("name", ""), r.get("path", ""))
+
+
+_COMMON: dict[str, Any] = {"remediation": _REMEDIATION}
+
+
+@check("DRIFT001", title="Principals changed since the baseline", category="permissions",
+       severity="high", requires=("principals",), **_COMMON,
+       rationale="New accounts, removed accounts and role changes alter who can do what.")
+def test_principals_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
+                          nocode_findings: FindingCollector) -> None:
+    _report(nocode_findings, nocode_drift, nocode_baseline, "principals")
+
+
+@check("DRIFT002", title="Grants changed since the baseline", category="permissions",
+       severity="high", requires=("principals",), **_COMMON,
+       rationale="A grant is access to a resource; new or wider grants need approval.")
+def test_grants_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
+                      nocode_findings: FindingCollector) -> None:
+    _report(nocode_findings, nocode_drift, nocode_baseline, "grants")
+
+
+@check("DRIFT003", title="Shares changed since the baseline", category="permissions",
+       severity="high", requires=("shares",), **_COMMON,
+       rationale="Shares open data to audiences rather than people; each one needs approval.")
+def test_shares_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
+                      nocode_findings: FindingCollector) -> None:
+    _report(nocode_findings, nocode_drift, nocode_baseline, "shares")
+
+
+@check("DRIFT004", title="Connectors changed since the baseline", category="connectors",
+       severity="medium", requires=("workflows",), **_COMMON,
+       rationale="A new connector type or package version is new code running with the app's "
+                 "credentials.")
+def test_connectors_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
+                          nocode_findings: FindingCollector) -> None:
+    _report(nocode_findings, nocode_drift, nocode_baseline, "connectors")
+
+
+@check("DRIFT005", title="Outbound destinations changed since the baseline",
+       category="connectors", severity="high", requires=("workflows",), **_COMMON,
+       owasp=["LCNC-SEC-07", "LCNC-SEC-03"],
+       rationale="A new host or protocol is a new place the app's data goes.")
+def test_destinations_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
+                            nocode_findings: FindingCollector) -> None:
+    _report(nocode_findings, nocode_drift, nocode_baseline, "destinations")
+
+
+@check("DRIFT006", title="Entry points changed since the baseline", category="authentication",
+       severity="high", requires=("workflows",), **_COMMON,
+       rationale="New routes, and routes whose authentication changed, change who can call "
+                 "the app from outside.")
+def test_entry_points_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
+                            nocode_findings: FindingCollector) -> None:
+    _report(nocode_findings, nocode_drift, nocode_baseline, "entry_points")
+
+
+@check("DRIFT007", title="Credentials changed since the baseline", category="authentication",
+       severity="medium", owasp=["LCNC-SEC-01"], **_COMMON,
+       rationale="A new stored credential is a new identity the app acts as.")
+def test_credentials_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
+                           nocode_findings: FindingCollector) -> None:
+    _report(nocode_findings, nocode_drift, nocode_baseline, "credentials")
+
+
+@check("DRIFT008", title="Settings changed since the baseline", category="configuration",
+       severity="medium", requires=("settings",), **_COMMON,
+       rationale="Instance settings (authentication, CORS, timeouts, encryption) decide how "
+                 "safe everything else is.")
+def test_settings_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
+                        nocode_findings: FindingCollector) -> None:
+    _report(nocode_findings, nocode_drift, nocode_baseline, "settings")
+
+
+@check("DRIFT009", title="Workflows added, removed or (de)activated since the baseline",
+       category="inventory", severity="low", requires=("workflows",), **_COMMON,
+       rationale="The inventory of what runs is what the review approved.")
+def test_workflows_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
+                         nocode_findings: FindingCollector) -> None:
+    _report(nocode_findings, nocode_drift, nocode_baseline, "workflows")
+
+
+@check("DRIFT010", title="Node configuration changed since the baseline",
+       category="configuration", severity="low", requires=("workflows",), **_COMMON,
+       rationale="Node settings (URLs, code, commands, wiring) are the app's behaviour.")
+def test_nodes_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
+                     nocode_findings: FindingCollector) -> None:
+    _report(nocode_findings, nocode_drift, nocode_baseline, "steps")
+
+
+# -- key risk indicators ---------------------------------------------------------------------
+NEEDS_BASELINE = ("permission_changes", "new_external_destinations",
+                  "new_unauthenticated_entry_points")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One KRI001 test per indicator the policy sets a threshold for (ids from the policy
+    file only, so xdist workers agree)."""
+    if "kri_indicator" in metafunc.fixturenames:
+        from pytest_nocode.plugin import get_run
+
+        kri = get_run(metafunc.config).policy.data.get("kri") or {}
+        names = [n for n in KRI_NAMES if n in kri] or ["none"]
+        metafunc.parametrize("kri_indicator", names)
+
+
+@check("KRI001", title="Key risk indicator within its threshold", category="configuration",
+       severity="high", owasp=["LCNC-SEC-05", "LCNC-SEC-09"],
+       rationale="Key risk indicators turn drift and exposure into numbers the policy bounds; "
+                 "a breach stops the pipeline until someone looks.",
+       remediation="Review the items counted in the evidence; revert them, or raise the "
+                   "threshold in the policy's kri section with the risk owner's approval.")
+def test_key_risk_indicator(nocode_app: App, nocode_policy: Policy, kri_indicator: str,
+                            request: pytest.FixtureRequest,
+                            nocode_findings: FindingCollector) -> None:
+    if kri_indicator == "none":
+        not_applicable("the policy sets no key risk indicators (kri section)")
+    threshold = int(nocode_policy.data["kri"][kri_indicator])
+    changes: list[Change] = []
+    baseline_sha = None
+    if kri_indicator in NEEDS_BASELINE:
+        baseline = request.getfixturevalue("nocode_baseline")
+        changes = request.getfixturevalue("nocode_drift")
+        baseline_sha = baseline.sha256
+    secrets = 0
+    if kri_indicator == "secrets_count":
+        from pytest_nocode.secretscan import find_secrets
+
+        secrets = len(find_secrets(nocode_app))
+    value, items = measure(kri_indicator, changes, nocode_policy.host_internal, secrets)
+    if value > threshold:
+        from pytest_nocode.model import Resource
+
+        evidence: dict[str, Any] = {"indicator": kri_indicator, "value": value,
+                                    "threshold": threshold, "counted": items[:50]}
+        if baseline_sha:
+            evidence["baseline_sha256"] = baseline_sha
+        nocode_findings.add(Resource("indicator", kri_indicator, kri_indicator,
+                                     f"kri/{kri_indicator}"),
+                            f"{kri_indicator} is {value}, above the threshold {threshold}",
+                            evidence)

@@ -1,0 +1,135 @@
+"""``pytest-nocode`` command: ``scan`` (built-in checks from any folder), ``rules`` (what
+they check) and ``verify-log`` (is the evidence log intact).
+
+The plugin itself is plain pytest (``pytest --nocode-app=…``); this command is a shortcut for
+people who do not keep a test folder, and a tool for auditors checking what runs left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pytest_nocode import __version__
+
+
+def _verify_log(args: argparse.Namespace) -> int:
+    from pytest_nocode.reporting.evidence_log import verify
+
+    started = time.perf_counter()
+    verdict = verify(Path(args.path), head=args.head)
+    elapsed = time.perf_counter() - started
+    stream = sys.stdout if verdict.ok else sys.stderr
+    print(f"{args.path}: {verdict.message}", file=stream)
+    if verdict.ok and verdict.head:
+        print(f"head {verdict.head}")
+    if args.timing:
+        print(f"verified in {elapsed:.3f} s", file=sys.stderr)
+    return 0 if verdict.ok else 1
+
+
+def _scan(args: argparse.Namespace, extra: list[str]) -> int:
+    """Only the built-in checks, from any folder: collection starts in an empty folder, so
+    the current folder's own tests are not run (use plain pytest for those)."""
+    import tempfile
+
+    import pytest
+
+    with tempfile.TemporaryDirectory(prefix="pytest-nocode-scan-") as empty:
+        ini = Path(empty) / "pytest.ini"
+        ini.write_text("[pytest]\n", encoding="utf-8")
+        argv = [*(f"--nocode-app={uri}" for uri in args.uris), "-c", str(ini),
+                "--rootdir", str(Path.cwd()), "-p", "no:cacheprovider", *extra, empty]
+        return int(pytest.main(argv))
+
+
+def builtin_rules() -> list[Any]:
+    """Every built-in rule, read from the check modules' markers, ordered by id."""
+    import importlib
+
+    from pytest_nocode.plugin import CHECKS_DIR
+
+    rules: dict[str, Any] = {}
+    for path in sorted(CHECKS_DIR.glob("test_*.py")):
+        module = importlib.import_module(f"pytest_nocode.checks.{path.stem}")
+        for value in vars(module).values():
+            for mark in getattr(value, "pytestmark", []):
+                if mark.name == "nocode_check" and mark.args:
+                    rules.setdefault(mark.args[0].id, mark.args[0])
+    return [rules[k] for k in sorted(rules)]
+
+
+def _rules(args: argparse.Namespace) -> int:
+    rules = builtin_rules()
+    if args.format == "json":
+        print(json.dumps([{"id": r.id, "title": r.title, "category": r.category,
+                           "severity": r.severity.label, "owasp": list(r.owasp),
+                           "rationale": r.rationale, "remediation": r.remediation,
+                           "requires": list(r.requires), "platforms": list(r.platforms),
+                           "docs": r.docs} for r in rules], indent=2))
+    elif args.format == "markdown":
+        print("| rule | severity | category | OWASP LCNC | title |")
+        print("|---|---|---|---|---|")
+        for r in rules:
+            print(f"| {r.id} | {r.severity.label} | {r.category} | {', '.join(r.owasp)} | "
+                  f"{r.title} |")
+    else:
+        for r in rules:
+            print(f"{r.id:9} {r.severity.label:8} {r.category:14} {r.title}")
+            if args.verbose:
+                for label, text in (("why", r.rationale), ("fix", r.remediation)):
+                    if text:
+                        print(f"          {label}: {' '.join(text.split())}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pytest-nocode",
+        description="Scan no-code apps with the built-in checks, list the rules, verify an "
+                    "evidence log. The plugin itself runs under plain pytest "
+                    "(pytest --nocode-app=URI).")
+    parser.add_argument("--version", action="version", version=f"pytest-nocode {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    verify = sub.add_parser(
+        "verify-log", help="verify an evidence log's hash chain",
+        description="Verify the hash chain of an evidence log (--nocode-evidence-log). Exit 0 "
+                    "when intact, 1 naming the first record altered, removed or inserted.")
+    verify.add_argument("path", metavar="PATH", help="the evidence log (JSON lines)")
+    verify.add_argument("--head", metavar="HASH",
+                        help="the last record's hash as anchored elsewhere; catches records "
+                             "removed from the end")
+    verify.add_argument("--timing", action="store_true", help="print how long it took")
+    verify.set_defaults(func=_verify_log)
+    scan = sub.add_parser(
+        "scan", help="run the built-in checks against apps (any other option goes to pytest)",
+        description="Run only the built-in checks against the apps, from any folder. Options "
+                    "it does not know (--nocode-json=…, --alluredir=…, -n 4) go to pytest.")
+    scan.add_argument("uris", nargs="+", metavar="URI", help="app URI or 'demo'")
+    scan.set_defaults(func=_scan, passthrough=True)
+    rules = sub.add_parser("rules", help="list the built-in rules",
+                           description="List the built-in rules with severity and category.")
+    rules.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    rules.add_argument("-v", "--verbose", action="store_true",
+                       help="with rationale and remediation")
+    rules.set_defaults(func=_rules)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if getattr(args, "passthrough", False):
+        return int(args.func(args, extra))
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return int(args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

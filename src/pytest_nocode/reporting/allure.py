@@ -1,0 +1,386 @@
+"""Allure results that carry the audit trail: who owns a finding, what proves it, which policy
+and waiver applied, and where the run came from.
+
+Severity mapping (ours → Allure's), so Allure's own severity filters rank findings the same way:
+
+    critical → blocker, high → critical, medium → normal, low → minor, info → trivial
+
+A check's severity in Allure is the highest of its rule's severity (after the policy's
+override) and its findings' own severities.
+
+Everything goes through allure-pytest's public API (``allure.dynamic``, ``allure.attach``)
+during the test's call phase, so it works in xdist workers as in a single process. Secrets
+never reach Allure: evidence is masked before it is attached, nothing secret is passed as an
+Allure parameter (Allure's "masked" parameters are stored in clear in the result files), and a
+last-line filter masks every known secret in each result before allure-commons writes it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import platform
+import socket
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import allure_commons
+import yaml
+
+from pytest_nocode import __version__
+from pytest_nocode.findings import Rule, Severity
+
+if TYPE_CHECKING:
+    import pytest
+
+    from pytest_nocode.model import App
+    from pytest_nocode.plugin import NocodeRun
+    from pytest_nocode.policy import Policy
+    from pytest_nocode.redaction import Redactor
+
+SEVERITY_TO_ALLURE: Mapping[str, str] = {
+    "critical": "blocker", "high": "critical", "medium": "normal", "low": "minor",
+    "info": "trivial",
+}
+OUTCOME_LABEL = "nocode_outcome"  # pass | fail | expired | waived | warn
+WAIVER_LABEL = "nocode_waiver"
+WAIVED_MESSAGE = "waived (accepted risk): "
+EXPIRED_MARK = "waiver expired"
+MAX_EVIDENCE_CHARS = 1500  # per resource, in the description
+MAX_DESCRIBED_RESOURCES = 50  # the rest are in the attachments only
+LOAD_ERROR_MARK = "could not be loaded, so it cannot be checked"
+# Which policy sections a category's result depends on, for the policy excerpt attachment.
+POLICY_SECTIONS: Mapping[str, tuple[str, ...]] = {
+    "connectors": ("connectors", "hosts"), "exports": ("hosts",),
+    "encryption": ("hosts",), "configuration": ("settings",), "logging": ("settings",),
+}
+
+CATEGORIES: list[dict[str, Any]] = [
+    {"name": "Apps that could not be fetched or loaded", "matchedStatuses": ["broken", "failed"],
+     "messageRegex": f"(?s).*{LOAD_ERROR_MARK}.*",
+     "description": "The check could not run: the app's data was not available."},
+    {"name": "Findings with an expired waiver", "matchedStatuses": ["failed"],
+     "messageRegex": f"(?s).*\\({EXPIRED_MARK} .*",
+     "description": "A waiver accepted this risk until a date that has passed."},
+    {"name": "Waived findings (accepted risks)", "matchedStatuses": ["passed"],
+     "messageRegex": f"(?s){WAIVED_MESSAGE.strip()}.*",
+     "description": "Findings accepted by an unexpired waiver: the run passes, the risk stays."},
+    {"name": "Security findings", "matchedStatuses": ["failed"],
+     "messageRegex": "(?s).*offending resource.*",
+     "description": "Checks that named offending resources."},
+]
+
+
+def is_active(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "allure_report_dir", None))
+
+
+def allure_severity(rule: Rule, findings: Iterable[Mapping[str, Any]]) -> str:
+    worst = max([rule.severity, *(Severity.parse(f["severity"]) for f in findings)])
+    return SEVERITY_TO_ALLURE[worst.label]
+
+
+def workflow_of(path: str) -> str:
+    """The workflow id in a resource path (``flows/<tab>/<node>``, ``workflows/<id>/…``)."""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2 and parts[0] in ("flows", "workflows"):
+        return parts[1]
+    return ""
+
+
+def owners_for(policy: Policy, app: App | None, app_id: str,
+               findings: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Owners of the offending resources (by app, workflow name or workflow tag); the app's
+    owner when nothing was found."""
+    owners: list[str] = []
+    paths = [f["resource"].get("path", "") for f in findings] or [""]
+    for path in paths:
+        wid = workflow_of(path)
+        wf = app.workflow(wid) if app is not None and wid else None
+        tags = wf.tags if wf is not None else ()
+        # workflow globs match the workflow's name, as the inventory check reads them
+        owner = policy.owner_for(app_id, wf.name if wf is not None else wid, tags)
+        if owner and owner not in owners:
+            owners.append(owner)
+    return owners
+
+
+def policy_excerpt(policy: Policy, rule: Rule, findings: Iterable[Mapping[str, Any]]
+                   ) -> dict[str, Any]:
+    """The parts of the policy this result depended on."""
+    findings = list(findings)
+    excerpt: dict[str, Any] = {"policy": policy.source, "sha256": policy.sha256}
+    rules = policy.data.get("rules") or {}
+    if rule.id in rules:
+        excerpt["rules"] = {rule.id: rules[rule.id]}
+    sections = list(POLICY_SECTIONS.get(rule.category, ()))
+    if rule.id.startswith(("DRIFT", "KRI")):
+        sections.append("kri")
+    if any(f.get("risk") for f in findings):
+        sections.append("risk")
+    excerpt.update(policy.excerpt(*sections))
+    waivers = [f["waiver"] for f in findings if f.get("waiver")]
+    if waivers:
+        unique = {w["source"]: w for w in waivers}
+        excerpt["waivers_applied"] = list(unique.values())
+    if policy.owners:
+        excerpt["owners"] = [{k: v for k, v in o.__dict__.items() if v != "*"}
+                             for o in policy.owners]
+    return excerpt
+
+
+def outcome(findings: Iterable[Mapping[str, Any]]) -> str:
+    statuses = [f["status"] for f in findings]
+    expired = [f for f in findings if f["status"] == "fail" and (f.get("waiver") or {}).get(
+        "expired")]
+    if expired:
+        return "expired"
+    if "fail" in statuses:
+        return "fail"
+    if "waived" in statuses:
+        return "waived"
+    if "warn" in statuses:
+        return "warn"
+    return "pass"
+
+
+def annotate(run: NocodeRun, app: App | None, app_id: str, rule: Rule,
+             findings: list[dict[str, Any]]) -> None:
+    """Labels, links and attachments of one check result (call phase, any process)."""
+    import allure
+
+    redact = run.redactor
+    findings = redact.data(findings)  # mask before any escaping can hide a secret's shape
+    allure.dynamic.severity(allure_severity(rule, findings))
+    allure.dynamic.epic(app_id)
+    allure.dynamic.feature(rule.category)
+    allure.dynamic.story(f"{rule.id} {rule.title}")
+    allure.dynamic.tag(rule.id, rule.category, *rule.owasp)
+    allure.dynamic.label("rule", rule.id)
+    allure.dynamic.label("category", rule.category)
+    allure.dynamic.label("owasp", *rule.owasp)
+    for owner in owners_for(run.policy, app, app_id, findings):
+        allure.dynamic.label("owner", owner)
+    allure.dynamic.label(OUTCOME_LABEL, outcome(findings))
+    if findings:
+        allure.dynamic.label("risk", str(max(int(f.get("risk") or 0) for f in findings)))
+    for source in dict.fromkeys(f["waiver"]["source"] for f in findings if f.get("waiver")):
+        w = next(f["waiver"] for f in findings if (f.get("waiver") or {}).get("source") == source)
+        allure.dynamic.label(WAIVER_LABEL, redact.text(
+            f"{source}: owner {w['owner']}, expires {w['expires']}"
+            + (f", {w['ticket']}" if w.get("ticket") else "") + f": {w['justification']}"))
+    if rule.docs:
+        allure.dynamic.link(rule.docs, name=f"{rule.id} documentation")
+    by_resource: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for f in findings:
+        by_resource.setdefault((f["resource"]["kind"], f["resource"]["id"]), []).append(f)
+    allure.dynamic.description(redact.text(describe(rule, findings, by_resource)))
+    for (kind, rid), group in by_resource.items():  # one evidence attachment per resource
+        res = group[0]["resource"]
+        body = {"app": app_id, "rule": rule.id, "resource": res, "findings": [
+            {k: v for k, v in f.items() if k not in ("app", "rule", "resource")} for f in group]}
+        allure.attach(redact.text(json.dumps(redact.data(body), indent=2, ensure_ascii=False)),
+                      name=f"evidence: {kind} {rid}"
+                           + (f" ({res['name']})" if res.get("name") not in ("", rid) else ""),
+                      attachment_type=allure.attachment_type.JSON)
+    if rule.remediation:
+        allure.attach(redact.text(rule.remediation), name="remediation",
+                      attachment_type=allure.attachment_type.TEXT)
+    allure.attach(redact.text(yaml.safe_dump(redact.data(policy_excerpt(run.policy, rule,
+                                                                        findings)),
+                                             sort_keys=False, allow_unicode=True)),
+                  name="policy excerpt", attachment_type=allure.attachment_type.YAML)
+
+
+def describe(rule: Rule, findings: list[dict[str, Any]],
+             by_resource: Mapping[tuple[str, str], list[dict[str, Any]]]) -> str:
+    """Markdown for the result's overview: why the rule matters, each finding, its evidence
+    (shown in the report itself, not only in attachments a reviewer must open)."""
+    parts = [rule.rationale] if rule.rationale else []
+    if not findings:
+        parts.append("No offending resources.")
+        return "\n\n".join(parts)
+    parts.append(f"**{len(findings)} offending resource(s)**")
+    parts.append("\n".join(
+        f"- [{f['severity']}, risk {f.get('risk', 0)}, {f['status']}] {f['resource']['kind']} "
+        f"`{f['resource']['id']}`: {f['message']}" for f in findings))
+    parts.append("**Evidence**")
+    for n, ((kind, rid), group) in enumerate(by_resource.items()):
+        if n == MAX_DESCRIBED_RESOURCES:
+            parts.append(f"… and {len(by_resource) - n} more resource(s): see the attachments.")
+            break
+        text = json.dumps([f["evidence"] for f in group], indent=1, ensure_ascii=False,
+                          default=str)
+        if len(text) > MAX_EVIDENCE_CHARS:
+            text = text[:MAX_EVIDENCE_CHARS] + "\n… (cut; the attachment has it all)"
+        parts.append(f"{kind} `{rid}`:\n\n```json\n{text}\n```")
+    return "\n\n".join(parts)
+
+
+# -- the last line of defence, and the waived message ----------------------------------------
+class ResultFilter:
+    """An allure-commons plugin that sees each result just before it is written: it masks
+    every known secret, marks checks that could not load their app as broken, and gives a
+    waived check the status message Allure categories match on."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+
+    def _mask(self, obj: Any) -> None:
+        import attr
+
+        for a in attr.fields(type(obj)):
+            value = getattr(obj, a.name)
+            if isinstance(value, str):
+                setattr(obj, a.name, self.redactor.text(value))
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    if isinstance(v, str):
+                        value[i] = self.redactor.text(v)
+                    elif attr.has(type(v)):
+                        self._mask(v)
+            elif attr.has(type(value)):
+                self._mask(value)
+
+    def _finish(self, result: Any) -> None:
+        from allure_commons.model2 import Status, StatusDetails
+
+        labels = {}
+        for label in result.labels:
+            labels.setdefault(label.name, []).append(label.value)
+        message = (result.statusDetails.message or "") if result.statusDetails else ""
+        if result.status == Status.FAILED and LOAD_ERROR_MARK in message:
+            result.status = Status.BROKEN
+        if result.status == Status.PASSED and labels.get(OUTCOME_LABEL) == ["waived"]:
+            waivers = labels.get(WAIVER_LABEL, [])
+            result.statusDetails = StatusDetails(
+                message=WAIVED_MESSAGE + "; ".join(waivers),
+                trace="The findings stay in the evidence; the waiver(s) accepted them.")
+
+    @allure_commons.hookimpl(tryfirst=True)
+    def report_result(self, result: Any) -> None:
+        self._finish(result)
+        if len(self.redactor):
+            self._mask(result)
+
+    @allure_commons.hookimpl(tryfirst=True)
+    def report_container(self, container: Any) -> None:
+        if len(self.redactor):
+            self._mask(container)
+
+
+def install(config: pytest.Config, run: NocodeRun) -> None:
+    """Register the result filter with allure-commons for this session (any process)."""
+    if not is_active(config):
+        return
+    result_filter = ResultFilter(run.redactor)
+    name = f"pytest-nocode-filter-{id(result_filter)}"
+    allure_commons.plugin_manager.register(result_filter, name)
+    config.add_cleanup(lambda: allure_commons.plugin_manager.unregister(name=name))
+
+
+# -- run files, written once by the controller -----------------------------------------------
+def _escape(text: str, key: bool = False) -> str:
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif key and ch in " :=#!":
+            out.append("\\" + ch)
+        elif ord(ch) > 0x7E or ord(ch) < 0x20:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def who_ran() -> str:
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "unknown"
+    actor = os.environ.get("GITHUB_ACTOR") or os.environ.get("GITLAB_USER_LOGIN") \
+        or os.environ.get("BUILD_REQUESTEDFOR") or os.environ.get("BUILD_USER_ID")
+    return f"{user} (CI actor {actor})" if actor else user
+
+
+def environment(run: NocodeRun, finished: datetime) -> dict[str, str]:
+    env = {
+        "tool.version": f"pytest-nocode {__version__}",
+        "python": platform.python_version(),
+        "run.started": run.started.isoformat(timespec="seconds"),
+        "run.finished": finished.isoformat(timespec="seconds"),
+        "run.duration_seconds": f"{(finished - run.started).total_seconds():.1f}",
+        "run.by": who_ran(),
+        "run.host": socket.gethostname(),
+        "policy.source": run.policy.source,
+        "policy.sha256": run.policy.sha256,
+        "platforms": ", ".join(sorted({s.platform for s in run.specs})),
+        "apps": ", ".join(s.id for s in run.specs),
+    }
+    for spec in run.specs:
+        loaded = run.loaded.get(spec.id)
+        env[f"app.{spec.id}.uri"] = spec.uri
+        env[f"app.{spec.id}.source"] = loaded.source if loaded else spec.source
+        env[f"app.{spec.id}.snapshot_sha256"] = (loaded.sha256 if loaded else "") or "not loaded"
+    state = getattr(run, "audit", None)
+    for app_id, risk in (getattr(state, "app_risk", None) or {}).items():
+        env[f"app.{app_id}.risk"] = f"max {risk['max']}, sum {risk['sum']}, " \
+                                    f"{risk['open_findings']} open finding(s)"
+    for i, top in enumerate(getattr(state, "top_risks", None) or [], start=1):
+        env[f"top_risk.{i}"] = (f"{top['risk']} {top['app']} {top['rule']} "
+                                f"{top['resource']['kind']} {top['resource']['id']}")
+    env.update(getattr(state, "environment", None) or {})
+    return env
+
+
+def executor() -> dict[str, Any]:
+    """Allure's executor.json: the CI build that produced the results, or 'local'."""
+    e = os.environ
+    if e.get("GITHUB_ACTIONS") == "true":
+        server = e.get("GITHUB_SERVER_URL", "https://github.com")
+        repo = e.get("GITHUB_REPOSITORY", "")
+        run_id = e.get("GITHUB_RUN_ID", "")
+        return {"name": "GitHub Actions", "type": "github", "url": f"{server}/{repo}",
+                "buildOrder": int(e.get("GITHUB_RUN_NUMBER", "0") or 0),
+                "buildName": f"{e.get('GITHUB_WORKFLOW', 'workflow')} #"
+                             f"{e.get('GITHUB_RUN_NUMBER', '')}",
+                "buildUrl": f"{server}/{repo}/actions/runs/{run_id}" if run_id else ""}
+    if e.get("GITLAB_CI") == "true":
+        return {"name": "GitLab CI", "type": "gitlab", "url": e.get("CI_PROJECT_URL", ""),
+                "buildOrder": int(e.get("CI_PIPELINE_IID", "0") or 0),
+                "buildName": f"{e.get('CI_JOB_NAME', 'job')} #{e.get('CI_PIPELINE_IID', '')}",
+                "buildUrl": e.get("CI_JOB_URL", "")}
+    if e.get("JENKINS_URL"):
+        return {"name": "Jenkins", "type": "jenkins", "url": e.get("JENKINS_URL", ""),
+                "buildOrder": int(e.get("BUILD_NUMBER", "0") or 0),
+                "buildName": e.get("BUILD_TAG") or e.get("JOB_NAME", ""),
+                "buildUrl": e.get("BUILD_URL", "")}
+    if e.get("CI"):
+        return {"name": "CI", "type": "ci", "buildName": e.get("CI_JOB_ID", "ci build")}
+    return {"name": "local", "type": "local", "buildName": f"{who_ran()}@{socket.gethostname()}"}
+
+
+def write_run_files(config: pytest.Config, run: NocodeRun) -> Path | None:
+    """environment.properties, executor.json and categories.json in ``--alluredir``."""
+    if not is_active(config):
+        return None
+    folder = Path(config.option.allure_report_dir).absolute()
+    folder.mkdir(parents=True, exist_ok=True)
+    env = run.redactor.data(environment(run, datetime.now(UTC)))
+    lines = [f"{_escape(k, key=True)}={_escape(str(v))}" for k, v in env.items()]
+    (folder / "environment.properties").write_text("\n".join(lines) + "\n", encoding="ascii")
+    (folder / "executor.json").write_text(
+        json.dumps(run.redactor.data(executor()), indent=2) + "\n", encoding="utf-8")
+    (folder / "categories.json").write_text(json.dumps(CATEGORIES, indent=2) + "\n",
+                                            encoding="utf-8")
+    return folder
