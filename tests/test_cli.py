@@ -60,3 +60,15 @@ def test_unknown_options_outside_scan_are_errors(capsys: pytest.CaptureFixture[s
         main(["rules", "--bogus"])
     assert info.value.code == 2
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_readme_lists_every_rule() -> None:
+    """The README's rule table is the one `pytest-nocode rules` prints: docs cannot drift."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    table = subprocess.run([sys.executable, "-m", "pytest_nocode.cli", "rules", "--format",
+                            "markdown"], capture_output=True, text=True, check=True).stdout
+    assert table.strip() in (REPO / "README.md").read_text()
