@@ -11,7 +11,6 @@ through the real plugin.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from pytest_nocode import testing
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.checks import test_authentication as authentication
 from pytest_nocode.checks import test_configuration as configuration
@@ -31,12 +31,12 @@ from pytest_nocode.checks import test_logging as logging_checks
 from pytest_nocode.checks import test_permissions as permissions
 from pytest_nocode.checks import test_platform_audit as platform_audit
 from pytest_nocode.checks import test_secrets as secrets
-from pytest_nocode.findings import Finding, FindingCollector, Rule, Severity
+from pytest_nocode.findings import Finding, Severity
 from pytest_nocode.model import App
 from pytest_nocode.platforms import RawSnapshot
 from pytest_nocode.platforms.nodered import NodeRedPlatform
 from pytest_nocode.policy import Policy, load_policy, load_policy_text
-from pytest_nocode.redaction import Redactor
+from pytest_nocode.testing import rule_of
 
 ADAPTER = NodeRedPlatform()
 DEFAULT_POLICY = load_policy(None)
@@ -47,40 +47,11 @@ Check = Callable[..., None]
 
 
 # -- running a check the way the plugin does ---------------------------------------------------
-def rule_of(check: Check) -> Rule:
-    rule = check.pytestmark[0].args[0]  # type: ignore[attr-defined]
-    assert isinstance(rule, Rule)
-    return rule
-
-
-def _gate(rule: Rule, app: App) -> None:
-    """The plugin's applicability test (rule platforms and required facets) before a check."""
-    if rule.platforms and app.platform not in rule.platforms:
-        pytest.skip(f"{NOT_APPLICABLE}: {rule.id} is for {', '.join(rule.platforms)}")
-    missing = [facet for facet in rule.requires if not app.has(facet)]
-    if missing:
-        pytest.skip(f"{NOT_APPLICABLE}: {app.id} has no {', '.join(missing)} data")
-
-
 def run_check(check: Check, app: App, policy: Policy | None = None, *,
               gate: bool = True) -> tuple[list[Finding] | None, str]:
     """(findings, "") when the check ran; (None, skip reason) when it was not applicable."""
-    policy = policy or DEFAULT_POLICY
-    rule = rule_of(check)
-    rule = rule.with_severity(policy.severity_for(rule.id, rule.severity))
-    collector = FindingCollector(app.id, "test", rule, Redactor().data)
-    fixtures: dict[str, Any] = {"nocode_app": app, "nocode_findings": collector,
-                                "nocode_policy": policy}
-    wanted = list(inspect.signature(check).parameters)
-    unknown = [name for name in wanted if name not in fixtures]
-    assert not unknown, f"{check.__name__} asks for fixtures this helper lacks: {unknown}"
-    try:
-        if gate:
-            _gate(rule, app)
-        check(**{name: fixtures[name] for name in wanted})
-    except pytest.skip.Exception as exc:
-        return None, str(exc.msg)
-    return collector.findings, ""
+    result = testing.run_check(check, app, policy or DEFAULT_POLICY, gate=gate)
+    return result.findings, result.skip_reason
 
 
 def scan(check: Check, app: App, policy: Policy | None = None) -> list[Finding] | None:

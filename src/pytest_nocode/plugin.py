@@ -21,7 +21,7 @@ from pytest_nocode import audit, hookspecs
 from pytest_nocode.appspec import CREDENTIAL_VARIABLES, AppSpec, parse_app_uris
 from pytest_nocode.audit import AuditState
 from pytest_nocode.errors import InputError
-from pytest_nocode.findings import Finding, FindingCollector, Rule
+from pytest_nocode.findings import Finding, FindingCollector, Rule, why_not_applicable
 from pytest_nocode.loading import LoadedApp, RecordingOptions, RunFolder, load_app
 from pytest_nocode.model import App
 from pytest_nocode.platforms import PlatformRegistry, RawSnapshot, builtin_platforms
@@ -273,14 +273,9 @@ def nocode_app(request: pytest.FixtureRequest) -> App:
 
 
 def _skip_unless_applicable(policy: Policy, rule: Rule, app: App) -> None:
-    if not policy.rule_enabled(rule.id):
-        pytest.skip(f"{rule.id} disabled by policy {policy.source}")
-    if rule.platforms and app.platform not in rule.platforms:
-        pytest.skip(f"{NOT_APPLICABLE}: {rule.id} is for {', '.join(rule.platforms)}")
-    missing = [facet for facet in rule.requires if not app.has(facet)]
-    if missing:
-        pytest.skip(f"{NOT_APPLICABLE}: {app.id} has no {', '.join(missing)} data "
-                    f"({app.platform} {'export' if 'settings' in missing else 'source'})")
+    reason = why_not_applicable(rule, app, policy)
+    if reason:
+        pytest.skip(reason)
 
 
 @pytest.fixture
