@@ -136,7 +136,7 @@ def test_stale_waivers_are_reported_on_the_controller(pytester: pytest.Pytester,
     ("waivers:\n  - rule: X\n    justification: short\n    owner: a\n"
      "    expires: 2030-01-01\n", 3, "too short"),
     ("waivers:\n  - rule: X\n    justification: long enough text\n    owner: a\n"
-     "    expires: 2030-01-01\n    reason: typo\n", 2, "unknown key 'reason'"),
+     "    expires: 2030-01-01\n    reason: typo\n", 6, "unknown key 'reason'"),
     ("waiver: []\n", 1, "unknown key 'waiver'"),
 ])
 def test_waivers_file_errors_name_file_line_and_shape(tmp_path: Path, body: str, line: int,

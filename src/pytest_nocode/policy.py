@@ -290,15 +290,19 @@ class Policy:
 
     def waiver_for(self, rule_id: str, app_id: str, resource_ids: Iterable[str]
                    ) -> Waiver | None:
+        """The first waiver that covers this finding (the policy's own come first)."""
         ids = list(resource_ids)
-        for waiver in self.waivers:
-            if not fnmatch.fnmatchcase(rule_id, waiver.rule):
-                continue
-            if not any(fnmatch.fnmatchcase(app_id, a) for a in waiver.apps):
-                continue
-            if any(fnmatch.fnmatchcase(r, g) for r in ids for g in waiver.resources):
-                return waiver
-        return None
+        return next((w for w in self.waivers if waiver_matches(w, rule_id, app_id, ids)), None)
+
+
+def waiver_matches(waiver: Waiver, rule_id: str, app_id: str, resource_ids: Iterable[str]
+                   ) -> bool:
+    """Does ``waiver`` cover this rule, app and any of the resource's id or path?"""
+    if not fnmatch.fnmatchcase(rule_id, waiver.rule):
+        return False
+    if not any(fnmatch.fnmatchcase(app_id, a) for a in waiver.apps):
+        return False
+    return any(fnmatch.fnmatchcase(r, g) for r in resource_ids for g in waiver.resources)
 
 
 def _matches(value: str, globs: Iterable[str]) -> bool:
@@ -310,8 +314,8 @@ def _matches_any(values: Iterable[str], globs: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(v, g) for v in values for g in globs)
 
 
-def load_policy_text(text: str, source: str) -> Policy:
-    """Parse and validate policy YAML; raise InputError naming file, line and expectation."""
+def read_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
+    """(node tree with line marks, data) of YAML text; bad YAML names file and line."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -320,34 +324,65 @@ def load_policy_text(text: str, source: str) -> Policy:
         where = f"{source}:{mark.line + 1}" if mark else source
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError(f"{where}: invalid YAML: {problem}") from None
-    if data is None:
-        data = {}
+    return node, data
+
+
+def dates_as_text(data: Any) -> None:
+    """YAML reads an unquoted ``expires: 2026-03-31`` as a date; the schema wants its text."""
     for w in (data.get("waivers") or []) if isinstance(data, dict) else []:
-        if isinstance(w, dict) and isinstance(w.get("expires"), date):  # unquoted YAML date
+        if isinstance(w, dict) and isinstance(w.get("expires"), date):
             w["expires"] = w["expires"].isoformat()
-    if node is None:
-        node = yaml.MappingNode("tag:yaml.org,2002:map", [])
-    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        lines = []
-        for error in errors[:10]:
-            at = _node_at(node, list(error.absolute_path))
-            if error.validator == "additionalProperties" and isinstance(at, yaml.MappingNode):
-                allowed = error.schema.get("properties", {})
-                at = next((k for k, _ in at.value if k.value not in allowed), at)
-            lines.append(f"{source}:{at.start_mark.line + 1}: {_json_path(error.absolute_path)}: "
-                         f"{_describe(error)}")
-        raise InputError("invalid policy:\n  " + "\n  ".join(lines))
-    waivers = []
-    for i, w in enumerate(data.get("waivers") or []):
-        at = _node_at(node, ["waivers", i])
-        waivers.append(Waiver(
+
+
+def validate(validator: jsonschema.Validator, data: Any, node: yaml.Node | None, source: str,
+             what: str, node_prefix: Sequence[Any] = ()) -> None:
+    """Raise one InputError listing each schema error as ``file:line: $.path: expected …``.
+
+    ``node_prefix`` is the part of the data path that has no YAML node (a bare list that was
+    wrapped as ``{"waivers": [...]}`` before validation).
+    """
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if not errors:
+        return
+    lines = []
+    for error in errors[:10]:
+        path = list(error.absolute_path)
+        if node_prefix and path[:len(node_prefix)] == list(node_prefix):
+            path = path[len(node_prefix):]
+        at = _node_at(node, path) if node is not None else None
+        if error.validator == "additionalProperties" and isinstance(at, yaml.MappingNode):
+            allowed = error.schema.get("properties", {})
+            at = next((k for k, _ in at.value if k.value not in allowed), at)
+        line = at.start_mark.line + 1 if at is not None else 1
+        lines.append(f"{source}:{line}: {_json_path(error.absolute_path)}: {_describe(error)}")
+    raise InputError(f"invalid {what}:\n  " + "\n  ".join(lines))
+
+
+def waivers_from(items: Sequence[Mapping[str, Any]], node: yaml.Node | None, source: str,
+                 node_path: Sequence[Any]) -> tuple[Waiver, ...]:
+    """Validated waiver items → Waivers, each remembering the ``file:line`` it came from."""
+    out = []
+    for i, w in enumerate(items):
+        at = _node_at(node, [*node_path, i]) if node is not None else None
+        line = at.start_mark.line + 1 if at is not None else 1
+        out.append(Waiver(
             rule=w["rule"], apps=(w.get("app", "*"),), resources=tuple(w.get("resources", ["*"])),
             justification=w["justification"].strip(), owner=w["owner"], expires=w["expires"],
-            ticket=w.get("ticket", ""), source=f"{source}:{at.start_mark.line + 1}"))
+            ticket=w.get("ticket", ""), source=f"{source}:{line}"))
+    return tuple(out)
+
+
+def load_policy_text(text: str, source: str) -> Policy:
+    """Parse and validate policy YAML; raise InputError naming file, line and expectation."""
+    node, data = read_yaml(text, source)
+    if data is None:
+        data = {}
+    dates_as_text(data)
+    validate(_VALIDATOR, data, node, source, "policy")
+    waivers = waivers_from(data.get("waivers") or [], node, source, ["waivers"])
     owners = tuple(Owner(o["owner"], o.get("app", "*"), o.get("workflow", "*"), o.get("tag", "*"))
                    for o in data.get("owners") or [])
-    return Policy(source, hashlib.sha256(text.encode()).hexdigest(), data, tuple(waivers), owners)
+    return Policy(source, hashlib.sha256(text.encode()).hexdigest(), data, waivers, owners)
 
 
 def load_policy(path: Path | None, shown_as: str | None = None) -> Policy:

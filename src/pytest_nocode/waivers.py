@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import Waiver
@@ -24,9 +23,12 @@ from pytest_nocode.policy import (
     _FORMATS,
     POLICY_SCHEMA,
     Policy,
-    _describe,
-    _json_path,
-    _node_at,
+    dates_as_text,
+    read_yaml,
+    validate,
+    waiver_expired,
+    waiver_matches,
+    waivers_from,
 )
 
 ITEM_SHAPE = ("each waiver is a mapping with rule, justification (10+ characters), owner and "
@@ -45,51 +47,21 @@ WAIVERS_FILE_SCHEMA: dict[str, Any] = {
 _VALIDATOR = jsonschema.Draft202012Validator(WAIVERS_FILE_SCHEMA, format_checker=_FORMATS)
 
 
-def _dates_as_text(data: Any) -> Any:
-    """YAML reads an unquoted ``expires: 2026-03-31`` as a date; the schema wants its text."""
-    if isinstance(data, dict):
-        for item in data.get("waivers") or []:
-            if isinstance(item, dict) and isinstance(item.get("expires"), date):
-                item["expires"] = item["expires"].isoformat()
-    return data
-
-
 def parse_waivers(text: str, source: str) -> list[Waiver]:
     """Waivers from YAML text: a list of waivers, or a mapping with a ``waivers`` list."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise InputError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}"
-                         ) from None
+    node, data = read_yaml(text, source)
     if data is None:
         return []
-    prefix: list[Any] = []
-    if isinstance(data, list):  # a bare list: validate it as if it were {"waivers": [...]}
+    wrapped = isinstance(data, list)
+    if wrapped:  # a bare list: validate it as if it were {"waivers": [...]}
         data = {"waivers": data}
-        prefix = ["waivers"]
-    _dates_as_text(data)
-    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        lines = []
-        for error in errors[:10]:
-            path = list(error.absolute_path)
-            at = _node_at(node, path[len(prefix):] if prefix and path[:1] == prefix else path) \
-                if node is not None else None
-            line = at.start_mark.line + 1 if at is not None else 1
-            lines.append(f"{source}:{line}: {_json_path(path)}: {_describe(error)}")
-        raise InputError("invalid waivers file:\n  " + "\n  ".join(lines)
-                         + f"\n  ({ITEM_SHAPE})")
-    out = []
-    for i, w in enumerate(data["waivers"]):
-        at = _node_at(node, [*(() if prefix else ("waivers",)), i])
-        out.append(Waiver(
-            rule=w["rule"], apps=(w.get("app", "*"),), resources=tuple(w.get("resources", ["*"])),
-            justification=w["justification"].strip(), owner=w["owner"], expires=w["expires"],
-            ticket=w.get("ticket", ""), source=f"{source}:{at.start_mark.line + 1}"))
-    return out
+    dates_as_text(data)
+    try:
+        validate(_VALIDATOR, data, node, source, "waivers file",
+                 node_prefix=["waivers"] if wrapped else ())
+    except InputError as exc:
+        raise InputError(f"{exc}\n  ({ITEM_SHAPE})") from None
+    return list(waivers_from(data["waivers"], node, source, [] if wrapped else ["waivers"]))
 
 
 def load_waivers_file(path: Path) -> tuple[list[Waiver], str]:
@@ -106,16 +78,6 @@ def load_waivers_file(path: Path) -> tuple[list[Waiver], str]:
 def with_waivers(policy: Policy, extra: Iterable[Waiver]) -> Policy:
     """The policy with more waivers; the policy's own come first, so they win ties."""
     return replace(policy, waivers=(*policy.waivers, *extra))
-
-
-def waiver_matches(waiver: Waiver, rule_id: str, app_id: str, resource_ids: Iterable[str]
-                   ) -> bool:
-    if not fnmatch.fnmatchcase(rule_id, waiver.rule):
-        return False
-    if not any(fnmatch.fnmatchcase(app_id, a) for a in waiver.apps):
-        return False
-    ids = list(resource_ids)
-    return any(fnmatch.fnmatchcase(r, g) for r in ids for g in waiver.resources)
 
 
 def stale_waivers(waivers: Iterable[Waiver], findings: Iterable[Mapping[str, Any]],
@@ -146,7 +108,7 @@ def stale_waivers(waivers: Iterable[Waiver], findings: Iterable[Mapping[str, Any
 
 
 def waiver_json(waiver: Waiver, today: date | None = None) -> dict[str, Any]:
-    expired = date.fromisoformat(waiver.expires) < (today or date.today())
+    expired = waiver_expired(waiver, today)
     return {"rule": waiver.rule, "app": list(waiver.apps), "resources": list(waiver.resources),
             "justification": waiver.justification, "owner": waiver.owner,
             "expires": waiver.expires, "ticket": waiver.ticket or None,
