@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_nocode import testing
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.checks import test_authentication as authentication
 from pytest_nocode.checks import test_configuration as configuration
@@ -31,58 +30,25 @@ from pytest_nocode.checks import test_logging as logging_checks
 from pytest_nocode.checks import test_permissions as permissions
 from pytest_nocode.checks import test_platform_audit as platform_audit
 from pytest_nocode.checks import test_secrets as secrets
-from pytest_nocode.findings import Finding, Severity
+from pytest_nocode.findings import Severity
 from pytest_nocode.model import App
 from pytest_nocode.platforms import RawSnapshot
 from pytest_nocode.platforms.nodered import NodeRedPlatform
-from pytest_nocode.policy import Policy, load_policy, load_policy_text
 from pytest_nocode.testing import rule_of
+from tests.checkrun import (
+    NOT_APPLICABLE,
+    Check,
+    findings_of,
+    ids,
+    one,
+    policy,
+    skip_reason,
+)
 
 ADAPTER = NodeRedPlatform()
-DEFAULT_POLICY = load_policy(None)
 DETECTION = Path(__file__).resolve().parent / "data" / "detection"
-NOT_APPLICABLE = "not applicable"
-
-Check = Callable[..., None]
 
 
-# -- running a check the way the plugin does ---------------------------------------------------
-def run_check(check: Check, app: App, policy: Policy | None = None, *,
-              gate: bool = True) -> tuple[list[Finding] | None, str]:
-    """(findings, "") when the check ran; (None, skip reason) when it was not applicable."""
-    result = testing.run_check(check, app, policy or DEFAULT_POLICY, gate=gate)
-    return result.findings, result.skip_reason
-
-
-def scan(check: Check, app: App, policy: Policy | None = None) -> list[Finding] | None:
-    """The findings of one check on one app; None when the check is not applicable."""
-    return run_check(check, app, policy)[0]
-
-
-def findings_of(check: Check, app: App, policy: Policy | None = None) -> list[Finding]:
-    found = scan(check, app, policy)
-    assert found is not None, f"{rule_of(check).id} was unexpectedly not applicable"
-    return found
-
-
-def skip_reason(check: Check, app: App, policy: Policy | None = None, *,
-                gate: bool = True) -> str:
-    found, reason = run_check(check, app, policy, gate=gate)
-    assert found is None, f"{rule_of(check).id} ran and reported {len(found)} finding(s)"
-    return reason
-
-
-def one(findings: list[Finding]) -> Finding:
-    assert len(findings) == 1, [(f.resource.id, f.message) for f in findings]
-    return findings[0]
-
-
-def ids(findings: Iterable[Finding]) -> set[str]:
-    return {f.resource.id for f in findings}
-
-
-def policy(text: str) -> Policy:
-    return load_policy_text(text, "test policy")
 
 
 # -- Node-RED flows as the editor exports them ---------------------------------------------------
