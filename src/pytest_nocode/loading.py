@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,12 @@ class LoadedApp:
     raw: RawSnapshot | None = None
     app: App | None = None
     error: str | None = None
-    sha256: str = ""
     secret_values: list[str] = field(default_factory=list, repr=False)
+
+    @cached_property
+    def sha256(self) -> str:
+        """The snapshot hash, computed on first use: xdist workers never need it."""
+        return self.app.sha256() if self.app is not None else ""
 
     @property
     def source(self) -> str:
@@ -81,7 +86,7 @@ def finish_loading(spec: AppSpec, registry: PlatformRegistry, raw: RawSnapshot) 
     from pytest_nocode.secretscan import find_secrets
 
     secrets = [hit.value for hit in find_secrets(app)]
-    return LoadedApp(spec, raw=raw, app=app, sha256=app.sha256(), secret_values=secrets)
+    return LoadedApp(spec, raw=raw, app=app, secret_values=secrets)
 
 
 class RunFolder:
