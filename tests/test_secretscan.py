@@ -690,6 +690,33 @@ def test_scan_text_for_other_modules() -> None:
                                                                    "Hunter2024")]
 
 
+def test_a_registered_placeholder_stands_for_its_secret_and_nothing_else() -> None:
+    """Placeholders from a replayed cassette: reported as the recorded kind where the rule
+    reported the secret, masked as it was; unregistered look-alikes are ordinary text."""
+    from pytest_nocode import placeholders
+
+    token = placeholders.make_placeholder(b"k", "test-secretscan", 0,
+                                          placeholders.ScrubbedSecret("GitHub Token", 40, "ghp_"))
+    word = placeholders.make_placeholder(b"k", "test-secretscan", 1,
+                                         placeholders.ScrubbedSecret("Password in URL", 9, ""))
+    stranger = placeholders.PREFIX + "0123456789ab"
+    placeholders.register({token: {"kind": "GitHub Token", "length": 40, "prefix": "ghp_"},
+                           word: {"kind": "Password in URL", "length": 9, "prefix": ""}})
+    assert mask(token) == "ghp_…[masked, 40 chars]" and mask(word) == "********"
+    assert mask(stranger) == "noco…[masked, 28 chars]"  # an ordinary value
+    step = nodered("function", func=f'// {token}\nconst apiKey = "{token}";\nreturn msg;',
+                   url=f"https://svc:{word}@db.example/x?token={stranger}")
+    hits = [(h.field, h.kind, h.value) for h in find_secrets(app_of(step))]
+    assert hits == [("func:line 1", "GitHub Token", token),
+                    ("func:line 2", "GitHub Token", token),
+                    ("url (query token)", "Secret in URL query", stranger),
+                    ("url (user info)", "Password in URL", word)]
+    with pytest.raises(ValueError, match="re-record one of them"):
+        placeholders.register({token: {"kind": "AWS Access Key", "length": 20,
+                                       "prefix": "AKIA"}})
+    assert placeholders.lookup(token) == placeholders.ScrubbedSecret("GitHub Token", 40, "ghp_")
+
+
 # -- speed -----------------------------------------------------------------------------------
 def _bench_module() -> Any:
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "secrets_bench.py"

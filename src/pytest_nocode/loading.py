@@ -77,6 +77,12 @@ def load_app(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOpti
 
 
 def finish_loading(spec: AppSpec, registry: PlatformRegistry, raw: RawSnapshot) -> LoadedApp:
+    from pytest_nocode import placeholders
+
+    try:  # before the secret scan: a replayed cassette's placeholders are its secrets
+        placeholders.register(raw.scrubbed)
+    except ValueError as exc:
+        return LoadedApp(spec, raw=raw, error=f"{spec.uri}: scrubbed cassette: {exc}")
     try:
         app = registry[spec.platform].normalize(spec, raw)
     except InputError as exc:

@@ -11,26 +11,26 @@ Why it is built this way:
 - **What is checked is what is on disk.** After recording, the snapshot is read back from the
   written cassette, so a recording run and every later replay see the same bytes and report
   the same ``snapshot_sha256``.
-- **Nothing secret is written.** :class:`Scrubber` runs on the whole cassette before it is
-  serialized: credentials in request headers and bodies, tokens handed out by the server,
-  secrets found in the configuration (by :mod:`pytest_nocode.secretscan`), and people's names
-  and e-mail addresses. A final check refuses to write a cassette in which a known secret
-  survived. See :func:`fake_secret` for why scrubbed secrets still look like secrets.
+- **Nothing secret is written, and it shows.** :class:`Scrubber` runs on the whole cassette
+  before it is serialized: credentials in request headers and bodies, tokens handed out by the
+  server, secrets found in the configuration (by :mod:`pytest_nocode.secretscan`), and people's
+  names and e-mail addresses. Secrets become inert placeholders (``nocode-scrubbed-…``) that no
+  generic secret scanner mistakes for a credential; what each stood for (kind, length, the
+  characters a mask shows) is written under the cassette's ``nocode_scrubbed:`` key, so a
+  replay reports the same findings (see :mod:`pytest_nocode.placeholders`). A final check
+  refuses to write a cassette in which a known secret survived.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
+import dataclasses
 import gzip
 import hashlib
 import hmac
 import json
 import os
-import random
 import re
-import string
 import tempfile
 import zlib
 from collections import defaultdict
@@ -48,10 +48,13 @@ from vcr.request import Request
 from vcr.serialize import deserialize as vcr_deserialize
 from vcr.serialize import serialize as vcr_serialize
 
+from pytest_nocode import placeholders
 from pytest_nocode.appspec import CREDENTIAL_VARIABLES, AppSpec, credential_hint
 from pytest_nocode.errors import FetchError, NocodeError
 from pytest_nocode.loading import RecordingOptions
+from pytest_nocode.placeholders import ScrubbedSecret
 from pytest_nocode.platforms import Platform, RawSnapshot
+from pytest_nocode.redaction import shown_prefix
 from pytest_nocode.transport import (
     RETRY_STATUSES,
     Credentials,
@@ -64,8 +67,10 @@ PLACEHOLDER = "scrubbed"  # credentials we send: nothing about them is worth kee
 TOKEN_PLACEHOLDER = "scrubbed-access-token"
 SCRUB_KEY_VAR = "NOCODE_SCRUB_KEY"  # optional: keys the pseudonyms (see Scrubber)
 CASSETTE_HEADER = ("# pytest-nocode cassette (vcrpy format). Scrubbed before writing: "
-                   "credentials, tokens,\n# secrets in the configuration (format-preserving "
-                   "fakes) and people's names and e-mails.\n")
+                   "credentials, tokens,\n# secrets in the configuration and people's names "
+                   "and e-mails. A secret is replaced by a\n# placeholder, nocode-scrubbed-"
+                   "<hex>; what it stood for (kind, length, the characters a\n# report's mask "
+                   "shows; never the secret) is listed under nocode_scrubbed.\n")
 
 SECRET_REQUEST_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie",
                                     "x-n8n-api-key", "xc-token", "xc-auth", "x-api-key"})
@@ -232,12 +237,40 @@ class CassetteSerializer:
         return yaml.load(text, Loader=_Loader)  # a safe loader: libyaml's or PyYAML's
 
 
+class _Parsed:
+    """A serializer for vcrpy's deserialize that hands over YAML already parsed (once)."""
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+    def deserialize(self, _text: str) -> Any:
+        return self.data
+
+
+class _WithManifest:
+    """Our serializer, adding the placeholders' manifest next to vcrpy's own keys."""
+
+    def __init__(self, serializer: Any, manifest: dict[str, dict[str, Any]]) -> None:
+        self.serializer = serializer
+        self.manifest = manifest
+
+    def serialize(self, data: dict[str, Any]) -> str:
+        if self.manifest:
+            data = {**data, placeholders.MANIFEST_KEY: self.manifest}
+        return str(self.serializer.serialize(data))
+
+
 class ScrubbingPersister:
-    """Loads cassettes as vcrpy does; scrubs, checks and writes them atomically."""
+    """Loads cassettes as vcrpy does; scrubs, checks and writes them atomically.
+
+    ``manifest`` is what the loaded cassette's placeholders stood for: a replay hands it on
+    in the RawSnapshot, a recording that extends the cassette keeps it for the old answers.
+    """
 
     def __init__(self, scrubber: Scrubber | None = None) -> None:
         self.scrubber = scrubber
         self.saved = False
+        self.manifest: dict[str, ScrubbedSecret] = {}
 
     def load_cassette(self, cassette_path: str | Path, serializer: Any) -> Any:
         path = Path(cassette_path)
@@ -250,17 +283,31 @@ class ScrubbingPersister:
         if not text.strip():
             raise CassetteNotFoundError()
         try:
-            return vcr_deserialize(text, serializer)
+            data = serializer.deserialize(text)
+            loaded = vcr_deserialize(text, _Parsed(data))
         except (yaml.YAMLError, ValueError, KeyError, TypeError) as exc:
             raise FetchError(f"cassette {path}: not a readable vcrpy cassette "
                              f"({type(exc).__name__}); re-record it") from None
+        try:
+            manifest = placeholders.parse_manifest(data.get(placeholders.MANIFEST_KEY))
+        except ValueError as exc:
+            raise FetchError(f"cassette {path}: {exc}; re-record it") from None
+        missing = placeholders.unlisted(text, manifest)
+        if missing:  # its findings could not be reproduced: fail closed
+            raise FetchError(f"cassette {path}: {len(missing)} placeholder(s), e.g. "
+                             f"{missing[0]}, not listed under {placeholders.MANIFEST_KEY}; "
+                             "re-record it")
+        self.manifest = manifest
+        if self.scrubber is not None:
+            self.scrubber.inherit(manifest)
+        return loaded
 
     def save_cassette(self, cassette_path: str | Path, cassette_dict: dict[str, Any],
                       serializer: Any) -> None:
         if self.scrubber is None:
             raise FetchError("refusing to write a cassette without scrubbing it")
         clean = self.scrubber.scrub(cassette_dict)
-        text = vcr_serialize(clean, serializer)
+        text = vcr_serialize(clean, _WithManifest(serializer, self.scrubber.manifest()))
         self.scrubber.assert_clean(text)
         path = Path(cassette_path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -280,111 +327,6 @@ class ScrubbingPersister:
 # -- scrubbing -----------------------------------------------------------------------------------
 _EMAIL = re.compile(r"(?<![\w.%+:/-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
                     r"\.[A-Za-z]{2,}\b")
-_JWT = re.compile(r"eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*")
-_PEM_ARMOR = re.compile(r"-----[A-Z0-9 ]+-----")
-_TOKEN_PREFIX = re.compile(r"^(?:[A-Za-z0-9]{1,6}[_-]){1,2}")
-_LOWER = "abcdefghijklmnopqrstuvwyz"  # no x: runs of x read as a mask to the secret scanner
-_UPPER = _LOWER.upper()
-_HEX_LOWER = "0123456789abcdef"
-_HEX_UPPER = "0123456789ABCDEF"
-_SYMBOLS = "!#%&*+-=?@^_~"
-MASK_PREFIX = 4  # redaction.mask shows this many leading characters of long secrets
-MASK_MIN = 16
-
-
-def kept_prefix(value: str) -> int:
-    """How many leading characters of a secret its fake keeps.
-
-    Nothing for short values (reports mask them whole). For long ones, what reports already
-    show (four characters) and a token-type prefix (``ghp_``, ``sk_live_``, ``xoxb-``), so
-    pattern-based detection still recognises the fake and masked evidence reads the same.
-    """
-    if len(value) < MASK_MIN:
-        return 0
-    m = _TOKEN_PREFIX.match(value[:12])
-    return max(MASK_PREFIX, m.end() if m else 0)
-
-
-def _fill(text: str, keep: set[int], rng: random.Random) -> str:
-    """Each character not kept → a random one of its class (digit, lower, upper, hex)."""
-    free = [c for i, c in enumerate(text) if i not in keep and c.isascii() and c.isalnum()]
-    letters = [c for c in free if c.isalpha()]
-    hex_lower = bool(letters) and all(c in _HEX_LOWER for c in free)
-    hex_upper = bool(letters) and all(c in _HEX_UPPER for c in free)
-    out = []
-    for i, c in enumerate(text):
-        if i in keep or not (c.isascii() and c.isalnum()):
-            out.append(c)
-        elif hex_lower:
-            out.append(rng.choice(_HEX_LOWER))
-        elif hex_upper:
-            out.append(rng.choice(_HEX_UPPER))
-        elif c.isdigit():
-            out.append(rng.choice(string.digits))
-        elif c.islower():
-            out.append(rng.choice(_LOWER))
-        else:
-            out.append(rng.choice(_UPPER))
-    fake = "".join(out)
-    if fake == text:  # nothing alphanumeric to change (a password of symbols): change those
-        fake = "".join(c if i in keep or c.isspace() else rng.choice(_SYMBOLS)
-                       for i, c in enumerate(text))
-    return fake
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _fake_jwt(token: str, rng: random.Random) -> str | None:
-    """Same header, a payload of the same length saying it was scrubbed, a random signature."""
-    header, payload, signature = token.split(".", 2)
-    if len(payload) % 4 == 1:
-        return None
-    size = len(payload) * 3 // 4
-    stub = '{"scrubbed":true,"pad":""}'
-    if size < len(stub):
-        return None
-    body = stub[:-2] + "p" * (size - len(stub)) + '"}'
-    return f"{header}.{_b64url(body.encode())}.{_fill(signature, set(), rng)}"
-
-
-def _fake_basic(token: str, rng: random.Random) -> str | None:
-    """``base64(user:password)`` with the password faked and the user kept."""
-    try:
-        raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    user, sep, password = raw.partition(":")
-    if not sep:
-        return None
-    fake = base64.b64encode(f"{user}:{_fill(password, set(), rng)}".encode()).decode()
-    return fake if token.endswith("=") else fake.rstrip("=")
-
-
-def fake_secret(value: str, kind: str, keep: set[int], rng: random.Random) -> str:
-    """A stand-in for a secret that the secret scanner still reports the same way.
-
-    Why not ``scrubbed-secret-1234``: replaying the cassette must give the same findings as
-    the live run, and a placeholder is not a secret to the scanner (and reports would show a
-    different masked prefix and length). So the fake keeps the length, the characters that
-    masked evidence shows anyway (four, for long values), a token-type prefix, punctuation,
-    PEM armour lines and the JWT header, and draws every other character at random from the
-    same class. The random stream is seeded by position in the cassette, never by the secret,
-    so a fake reveals nothing a guess could be checked against.
-    """
-    if kind == "Basic auth header":
-        fake = _fake_basic(value, rng)
-        if fake:
-            return fake
-    if _JWT.fullmatch(value):
-        fake = _fake_jwt(value, rng)
-        if fake:
-            return fake
-    keep = set(keep)
-    for m in _PEM_ARMOR.finditer(value):
-        keep.update(range(m.start(), m.end()))
-    return _fill(value, keep, rng)
 
 
 class Scrubber:
@@ -393,6 +335,10 @@ class Scrubber:
     Two passes: the first finds what to hide (secrets in every response, people from user
     lists, e-mail addresses anywhere), the second replaces every occurrence in every string and
     key, so references stay consistent (a renamed n8n node keeps its connections).
+
+    A secret becomes a placeholder (:mod:`pytest_nocode.placeholders`), the same one for every
+    occurrence of the same secret, derived from its position and from what the manifest says
+    anyway, never from the secret: nothing in the cassette lets anyone check a guess.
 
     Pseudonyms come from faker seeded with an HMAC of the original, so the same person gets
     the same fake name in every cassette and on every machine. The HMAC key is
@@ -409,7 +355,11 @@ class Scrubber:
         self.credentials = [c for c in credentials if c]
         self.volatile = dict(volatile or {})
         self._key = (key or os.environ.get(SCRUB_KEY_VAR) or "pytest-nocode").encode()
-        self._fakes: dict[str, str] = {}
+        self._placeholders: dict[str, str] = {}  # scrubbed span → its placeholder
+        self._inherited: dict[str, ScrubbedSecret] = {}  # the extended cassette's manifest
+        self._kept: set[str] = set()  # its placeholders still in the answers to write
+        self._manifest: dict[str, ScrubbedSecret] = {}  # new placeholder → what it stood for
+        self._used: set[str] = set()  # placeholders in the scrubbed answers
         self._people: dict[str, str] = {}  # original name or e-mail → its pseudonym
         self._records: list[tuple[str, str, str]] = []  # (first, last, email) of people
         self._emails: dict[str, None] = {}  # e-mail addresses seen anywhere, in order
@@ -417,13 +367,26 @@ class Scrubber:
         self._faker: Any = None
 
     def add_secrets(self, found: Iterable[tuple[str, str]]) -> None:
-        """(kind, value) pairs, e.g. from ``find_secrets`` on the normalized snapshot."""
+        """(kind, value) pairs, e.g. from ``find_secrets`` on the normalized snapshot.
+
+        Placeholders (answers replayed from the cassette being extended) are not secrets."""
         for kind, value in found:
-            if value and len(value) >= 4:
+            if value and len(value) >= 4 and not placeholders.PATTERN.search(value):
                 self.secrets.setdefault(value, kind)
+
+    def inherit(self, manifest: Mapping[str, ScrubbedSecret]) -> None:
+        """What the placeholders of the cassette being extended stood for: answers kept from
+        it keep their placeholders, and the manifest must still explain them."""
+        self._inherited.update(manifest)
+
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        """The ``nocode_scrubbed`` mapping of the last scrub: every placeholder it wrote."""
+        known = {**self._inherited, **self._manifest}
+        return {p: known[p].to_json() for p in sorted(self._used) if p in known}
 
     # -- the whole cassette ----------------------------------------------------------------
     def scrub(self, cassette: dict[str, Any]) -> dict[str, Any]:
+        self._kept.clear()
         kept = [(q, s) for q, s in zip(cassette["requests"], cassette["responses"], strict=True)
                 if (s.get("status") or {}).get("code") not in RETRY_STATUSES]  # retried: noise
         requests_ = [self._request(q) for q, _ in kept]
@@ -440,7 +403,8 @@ class Scrubber:
         return {**cassette, "requests": requests_, "responses": responses}
 
     def assert_clean(self, text: str) -> None:
-        """Fail closed: no cassette is written if a known secret is still in it."""
+        """Fail closed: no cassette is written if a known secret is still in it, or if a
+        placeholder in it is missing from its manifest (a replay could not report it)."""
         leaked = [v for v in [*self.credentials, *self._tokens] if len(v) >= 6 and v in text]
         leaked += [v for v in self.secrets if len(v) >= 8 and v in text]
         leaked += [v for v in self._people if "@" in v and v in text
@@ -448,6 +412,11 @@ class Scrubber:
         if leaked:
             raise FetchError(f"{self.label}: refusing to write the cassette: "
                              f"{len(leaked)} secret value(s) survived scrubbing")
+        unexplained = placeholders.unlisted(text, self.manifest())
+        if unexplained:
+            raise FetchError(f"{self.label}: refusing to write the cassette: "
+                             f"{len(unexplained)} placeholder(s) not in its manifest, e.g. "
+                             f"{unexplained[0]}")
 
     # -- requests --------------------------------------------------------------------------
     def _request(self, request: Request) -> Request:
@@ -530,15 +499,19 @@ class Scrubber:
                     self._records.append(record)
                 for k, v in value.items():
                     if k in TOKEN_FIELDS and isinstance(v, str) and v:
-                        self._tokens.add(v)
+                        if v != TOKEN_PLACEHOLDER:  # an answer kept from the cassette
+                            self._tokens.add(v)
                     else:
                         walk(v, str(k))
             elif isinstance(value, list):
                 for item in value:
                     walk(item, key)
             elif isinstance(value, str) and len(value) >= 4:
+                if placeholders.PREFIX in value:  # an answer kept from the extended cassette
+                    self._kept.update(placeholders.PATTERN.findall(value))
                 for kind, secret in scan_text(key, value):
-                    self.secrets.setdefault(secret, kind)
+                    if not placeholders.PATTERN.search(secret):
+                        self.secrets.setdefault(secret, kind)
                 for m in _EMAIL.finditer(value):
                     self._emails.setdefault(m.group(0), None)
 
@@ -563,10 +536,13 @@ class Scrubber:
         for value in self.credentials:
             self.secrets.pop(value, None)
         self._secret_values = sorted(self.secrets, key=len, reverse=True)
+        self._placeholders.clear()
+        self._manifest.clear()
+        self._used.clear()
         names = sorted((n for n in self._people if "@" not in n), key=len, reverse=True)
         self._name_re = (re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b")
                          if names else None)
-        self._secret_counter = 0
+        self._ordinal = 0
 
     def _pseudonym(self, role: str, original: str) -> str:
         """A fake first or last name, the same for the same original everywhere."""
@@ -604,44 +580,62 @@ class Scrubber:
             text = _EMAIL.sub(lambda m: self._people.get(m.group(0)) or m.group(0), text)
         if self._name_re is not None:
             text = self._name_re.sub(lambda m: self._people.get(m.group(0), m.group(0)), text)
+        if placeholders.PREFIX in text:  # new ones, and those of answers kept from the file
+            self._used.update(placeholders.PATTERN.findall(text))
         return text
 
     def _secrets_in(self, text: str) -> str:
-        """Every secret occurrence faked; overlapping occurrences are faked as one span."""
-        spans: list[tuple[int, int, set[int]]] = []
+        """Every secret occurrence → its placeholder; overlapping occurrences are one span.
+
+        A secret spanning lines (a PEM key) leaves its line breaks after the placeholder, so
+        the lines after it keep their numbers: findings in code say ``func:line 12``.
+        """
+        spans: list[tuple[int, int]] = []
         for value in self._secret_values:
             start = text.find(value)
             while start >= 0:
-                keep = set(range(start, start + kept_prefix(value)))
-                spans.append((start, start + len(value), keep))
+                spans.append((start, start + len(value)))
                 start = text.find(value, start + 1)
         if not spans:
             return text
         spans.sort(key=lambda s: (s[0], -s[1]))
-        merged: list[tuple[int, int, set[int]]] = []
-        for start, end, keep in spans:
+        merged: list[tuple[int, int]] = []
+        for start, end in spans:
             if merged and start < merged[-1][1]:
-                s0, e0, k0 = merged[-1]
-                merged[-1] = (s0, max(e0, end), k0 | keep)
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
             else:
-                merged.append((start, end, keep))
+                merged.append((start, end))
         out, pos = [], 0
-        for start, end, keep in merged:
+        for start, end in merged:
+            span = text[start:end]
             out.append(text[pos:start])
-            out.append(self._fake(text[start:end], {i - start for i in keep}))
+            out.append(self._placeholder(span) + "\n" * span.count("\n"))
             pos = end
         out.append(text[pos:])
         return "".join(out)
 
-    def _fake(self, span: str, keep: set[int]) -> str:
-        if span in self._fakes:
-            return self._fakes[span]
-        seed = hmac.new(self._key, f"{self.label}|secret|{self._secret_counter}".encode(),
-                        "sha256").digest()
-        self._secret_counter += 1
-        fake = fake_secret(span, self.secrets.get(span, ""), keep, random.Random(seed))
-        self._fakes[span] = fake
-        return fake
+    def _placeholder(self, span: str) -> str:
+        known = self._placeholders.get(span)
+        if known is not None:
+            return known
+        secret = ScrubbedSecret(self._kind_of(span), len(span), shown_prefix(span))
+        placeholder = ""
+        while not placeholder or placeholder in self._manifest or placeholder in self._kept:
+            placeholder = placeholders.make_placeholder(self._key, self.label, self._ordinal,
+                                                        secret)
+            self._ordinal += 1
+        self._placeholders[span] = placeholder
+        self._manifest[placeholder] = secret
+        return placeholder
+
+    def _kind_of(self, span: str) -> str:
+        """The scanner's kind for a scrubbed span; for overlapping secrets merged into one
+        span, the kind of the longest of them (``_secret_values`` is longest first)."""
+        from pytest_nocode.secretscan import KIND_KEYWORD
+
+        kind = self.secrets.get(span) or next(
+            (self.secrets[v] for v in self._secret_values if v in span), "")
+        return kind or KIND_KEYWORD
 
 
 def _person(obj: Mapping[str, Any]) -> tuple[str, str, str] | None:
@@ -696,14 +690,15 @@ def _fetch_recorded(spec: AppSpec, adapter: Platform, recording: RecordingOption
     recorded, played = _record(spec, adapter, path, RecordMode(mode), environ, options)
     snapshot = replay(spec, adapter, path)
     source = "cassette" if recorded == 0 and played > 0 else "live"
-    return RawSnapshot(spec.platform, snapshot.data, source, snapshot.notes)
+    return dataclasses.replace(snapshot, source=source)
 
 
 def replay(spec: AppSpec, adapter: Platform, path: Path) -> RawSnapshot:
     """Fetch from the cassette alone; no request reaches the network, no credential is needed.
 
     The client carries placeholder credentials: recorded requests are matched without headers
-    and with login forms scrubbed, so whatever the recording used, the replay matches it.
+    and with login forms scrubbed, so whatever the recording used, the replay matches it. The
+    snapshot carries the cassette's manifest (``scrubbed``), for the loader to register.
     """
     credentials = Credentials(spec.platform, dict.fromkeys(
         CREDENTIAL_VARIABLES.get(spec.platform, ()), PLACEHOLDER))
@@ -722,7 +717,8 @@ def replay(spec: AppSpec, adapter: Platform, path: Path) -> RawSnapshot:
                          "server or version: re-record it with --nocode-record-mode=all") from None
     finally:
         client.close()
-    return RawSnapshot(spec.platform, data, "cassette", dict(notes))
+    return RawSnapshot(spec.platform, data, "cassette", dict(notes),
+                       scrubbed={p: s.to_json() for p, s in persister.manifest.items()})
 
 
 def _record(spec: AppSpec, adapter: Platform, path: Path, mode: RecordMode,
@@ -783,4 +779,4 @@ def _describe(request: Request | None) -> str:
 
 
 __all__ = ["CassetteSerializer", "IndexedCassette", "Scrubber", "ScrubbingPersister",
-           "cassette_path", "fake_secret", "fetch_recorded", "replay", "request_key"]
+           "cassette_path", "fetch_recorded", "replay", "request_key"]

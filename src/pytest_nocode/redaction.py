@@ -11,18 +11,36 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pytest_nocode import placeholders
+
 MIN_SECRET_LENGTH = 6
+MASK_MIN_LENGTH = 16  # shorter values are masked whole
+MASK_SHOWN = 4  # leading characters a mask shows of longer ones
 
 
 def mask(value: str) -> str:
     """A stand-in that shows the kind of token (its first characters) and never the secret.
 
     Short values are masked entirely; longer ones keep up to four leading characters, enough
-    to tell ``ghp_`` from ``AKIA`` without revealing anything a guess could use.
+    to tell ``ghp_`` from ``AKIA`` without revealing anything a guess could use. A placeholder
+    from a replayed cassette is masked as the secret it replaced was (its manifest says how),
+    so a replay's evidence reads exactly as the live scan's.
     """
-    if len(value) < 16:
+    scrubbed = placeholders.lookup(value)
+    if scrubbed is not None:
+        return _masked(scrubbed.prefix, scrubbed.length)
+    return _masked(shown_prefix(value), len(value))
+
+
+def shown_prefix(value: str) -> str:
+    """The characters of a secret that :func:`mask` shows: what a cassette may keep of it."""
+    return value[:MASK_SHOWN] if len(value) >= MASK_MIN_LENGTH else ""
+
+
+def _masked(prefix: str, length: int) -> str:
+    if length < MASK_MIN_LENGTH:
         return "********"
-    return f"{value[:4]}…[masked, {len(value)} chars]"
+    return f"{prefix}…[masked, {length} chars]"
 
 
 class Redactor:

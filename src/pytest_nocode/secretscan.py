@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from pytest_nocode import placeholders
 from pytest_nocode.model import App, Step
 
 __all__ = ["CRITICAL_KINDS", "SecretHit", "find_secrets", "is_secret_name", "scan_text"]
@@ -49,6 +50,8 @@ KIND_BEARER = "Bearer token"
 KIND_BASIC = "Basic auth header"
 KIND_WEBHOOK = "Webhook URL with token"
 KIND_CLI = "Password on command line"
+# kinds the URL rule reports, at "<field> (user info)" or "<field> (query <name>)"
+_URL_KINDS = frozenset({KIND_URL_PASSWORD, KIND_URL_TOKEN, KIND_URL_QUERY})
 
 # Keys that reach cloud accounts, sign as the owner, move money or publish code: a leak is an
 # incident, not a smell.
@@ -567,7 +570,11 @@ class _Scanner:
         type field says the value is a reference, e.g. ``tot: "env"``)."""
         if len(value) < 4 or value.startswith("data:"):
             return
-        if literal_typed and is_secret_name(key):
+        scrubbed = placeholders.found_in(value)
+        whole = False  # the value is one placeholder: a keyword hit was reported at `field`
+        if scrubbed:  # the placeholder stands in for the rules (see scan_text)
+            whole = _literal(value, min_len=1) in {p for _, p, _ in scrubbed}
+        elif literal_typed and is_secret_name(key):
             secret = _literal(value, ids=self.ids, min_len=_min_len(key))
             if secret is not None:
                 emit(field, KIND_KEYWORD, secret)
@@ -577,10 +584,16 @@ class _Scanner:
             mode = "template"
         else:
             mode = "text"
-        self.scan_text(field, value, mode, emit)
+        self.scan_text(field, value, mode, emit, whole=whole)
 
-    def scan_text(self, field: str, text: str, mode: str, emit: Emit) -> None:
-        """Patterns, assignments, auth headers and URLs in free text, located by line."""
+    def scan_text(self, field: str, text: str, mode: str, emit: Emit, *,
+                  whole: bool = False) -> None:
+        """Patterns, assignments, auth headers and URLs in free text, located by line.
+
+        A registered placeholder (a secret scrubbed out of a replayed cassette) is reported as
+        the secret it replaced, where the rule that found the secret reported it; the rules
+        themselves do not judge scrubbed text (``whole``: see :meth:`_place`).
+        """
         if len(text) < 8:
             return
         if "base64," in text:
@@ -589,12 +602,21 @@ class _Scanner:
         starts = _line_starts(text) if mode == "code" or "\n" in text else None
 
         def where(pos: int) -> tuple[str, str, int]:
+            """(field or ``field:line N``, that line, its offset): for every rule's hits and
+            for placeholders (see _place)."""
             if starts is None:
                 return field, text, 0
             n = bisect_right(starts, pos) - 1
             begin = starts[n]
             end = text.find("\n", begin)
             return f"{field}:line {n + 1}", text[begin:end if end >= 0 else len(text)], begin
+
+        scrubbed = placeholders.found_in(text)
+        if scrubbed:
+            for pos, placeholder, secret in scrubbed:
+                emit(self._place(field, text, where, pos, secret.kind, whole), secret.kind,
+                     placeholder)
+            emit = _ignoring([p for _, p, _ in scrubbed], emit)
 
         # 1. detect-secrets patterns, run only on the lines the union pattern flags
         done: set[str] = set()
@@ -662,34 +684,43 @@ class _Scanner:
                     emit(where(m.start())[0], KIND_BASIC, token)
 
     def _scan_url(self, field: str, url: str, emit: Emit) -> None:
-        rest = url.split("://", 1)[1]
-        authority = _URL_PARTS.split(rest, maxsplit=1)[0]
-        if "@" in authority:
-            userinfo = authority.rsplit("@", 1)[0]
-            user, sep, password = userinfo.partition(":")
-            if sep:
-                secret = _literal(password, min_len=1)
-                if secret is not None and secret == password:
-                    emit(f"{field} (user info)", KIND_URL_PASSWORD, password)
-            elif (len(user) >= 20 and _TOKENISH.fullmatch(user)
-                  and any(c.isdigit() for c in user) and any(c.isalpha() for c in user)):
-                emit(f"{field} (user info)", KIND_URL_TOKEN, user)
-        for mark in ("?", "#"):
-            if mark not in rest:
-                continue
-            query = rest.split(mark, 1)[1]
-            if mark == "?":
-                query = query.split("#", 1)[0]
-            for pair in _QUERY_SPLIT.split(query):
-                name, eq, raw = pair.partition("=")
-                lname = name.lower()
-                if not eq or lname not in _QUERY_SECRET_KEYS:
-                    continue
-                if lname == "key" and (len(raw) < 16 or raw.isalpha() or raw.isdigit()):
-                    continue  # `key=` names many things: demand a random-looking value
-                secret = _literal(raw, min_len=_min_len(lname), ids=self.ids)
+        for part in _url_parts(url):
+            place, raw = f"{field}{part.suffix}", part.value
+            if part.name == ":password":
+                secret = _literal(raw, min_len=1)
                 if secret is not None and secret == raw:
-                    emit(f"{field} (query {lname})", KIND_URL_QUERY, raw)
+                    emit(place, KIND_URL_PASSWORD, raw)
+            elif part.name == ":user":
+                if (len(raw) >= 20 and _TOKENISH.fullmatch(raw)
+                        and any(c.isdigit() for c in raw) and any(c.isalpha() for c in raw)):
+                    emit(place, KIND_URL_TOKEN, raw)
+            elif part.name in _QUERY_SECRET_KEYS:
+                if part.name == "key" and (len(raw) < 16 or raw.isalpha() or raw.isdigit()):
+                    continue  # `key=` names many things: demand a random-looking value
+                secret = _literal(raw, min_len=_min_len(part.name), ids=self.ids)
+                if secret is not None and secret == raw:
+                    emit(place, KIND_URL_QUERY, raw)
+
+    # -- placeholders -------------------------------------------------------------------
+    @staticmethod
+    def _place(field: str, text: str, where: Callable[[int], tuple[str, str, int]], pos: int,
+               kind: str, whole: bool) -> str:
+        """Where the rule that reports ``kind`` reported the secret now at ``pos``.
+
+        The placeholder sits where the secret began, and multi-line secrets keep their line
+        breaks after it, so the line is the same. The URL rules add which part of the URL
+        (user info, query parameter); a keyword or name/value hit on a whole value is at the
+        field itself, also in code and multi-line text.
+        """
+        if kind in _URL_KINDS:
+            for m in _URL.finditer(text):
+                if m.start() <= pos < m.end():
+                    for part in _url_parts(m.group(0)):
+                        if part.start <= pos - m.start() < part.start + len(part.value):
+                            return where(m.start())[0] + part.suffix
+        if kind == KIND_KEYWORD and whole:
+            return field
+        return where(pos)[0]
 
     # -- one step's params ----------------------------------------------------------------
     def scan_params(self, params: Mapping[str, Any], emit: Emit) -> None:
@@ -723,9 +754,62 @@ class _Scanner:
             if not (isinstance(name, str) and isinstance(value, str)) or not is_secret_name(
                     name):
                 continue
+            if placeholders.found_in(value):
+                continue  # reported as the secret it replaced when the value is scanned
             secret = _literal(value, ids=self.ids, min_len=_min_len(name))
             if secret is not None:
                 emit(f"{path}.{value_key}" if path else value_key, KIND_KEYWORD, secret)
+
+
+@dataclass(frozen=True)
+class _UrlPart:
+    name: str  # ":user", ":password", or a query or fragment parameter's lower-cased name
+    value: str
+    start: int  # offset in the URL
+
+    @property
+    def suffix(self) -> str:
+        """How a hit in this part is placed: ``url (user info)``, ``url (query api_key)``."""
+        return " (user info)" if self.name.startswith(":") else f" (query {self.name})"
+
+
+def _url_parts(url: str) -> Iterator[_UrlPart]:
+    """The parts of a URL that can carry a secret: the password of its user info (or the user
+    when there is no password), and every ``name=value`` of its query and fragment. One
+    parser for the URL rules and for placing a placeholder found in a URL."""
+    offset = url.index("://") + 3
+    rest = url[offset:]
+    authority = _URL_PARTS.split(rest, maxsplit=1)[0]
+    if "@" in authority:
+        user, sep, password = authority.rsplit("@", 1)[0].partition(":")
+        if sep:
+            yield _UrlPart(":password", password, offset + len(user) + 1)
+        else:
+            yield _UrlPart(":user", user, offset)
+    for mark in ("?", "#"):
+        at = rest.find(mark)
+        if at < 0:
+            continue
+        query = rest[at + 1:]
+        if mark == "?":
+            query = query.split("#", 1)[0]
+        pos = offset + at + 1
+        for pair in _QUERY_SPLIT.split(query):  # separators are one character
+            name, eq, raw = pair.partition("=")
+            if eq:
+                yield _UrlPart(name.lower(), raw, pos + len(name) + 1)
+            pos += len(pair) + 1
+
+
+def _ignoring(scrubbed: list[str], emit: Emit) -> Emit:
+    """``emit`` without the hits the rules make of placeholders (or of pieces of them): a
+    placeholder is reported once, as the secret it replaced, by scan_text."""
+
+    def filtered(field: str, kind: str, value: str) -> None:
+        if not any(p in value or value in p for p in scrubbed):
+            emit(field, kind, value)
+
+    return filtered
 
 
 def _min_len(name: str) -> int:

@@ -36,8 +36,16 @@ N8N_VERSION = "1.94.1"
 
 
 def random_token(prefix: str, length: int) -> str:
+    """Drawn again if it happens to contain a word the risk score looks for in a finding's
+    steps ("ssn", "cvv", "iban"; one draw in a few hundred): the live scan would list it among the
+    risk factors and the replay, where a placeholder stands in for the token, would not."""
+    from pytest_nocode.risk import DEFAULT_SENSITIVE_KEYWORDS
+
     alphabet = string.ascii_letters + string.digits
-    return prefix + "".join(secrets.choice(alphabet) for _ in range(length))
+    while True:
+        token = prefix + "".join(secrets.choice(alphabet) for _ in range(length))
+        if not any(word in token.lower() for word in DEFAULT_SENSITIVE_KEYWORDS):
+            return token
 
 
 def free_port() -> int:

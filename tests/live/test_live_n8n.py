@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+import yaml
 
-from tests.conftest import run_json
+from pytest_nocode import placeholders
+from tests.conftest import assert_obviously_safe, run_json
 from tests.httpfake import BLOCK_NETWORK
 from tests.live.conftest import N8n, findings_of
 
@@ -37,6 +40,7 @@ def test_record_then_replay_offline_gives_the_same_findings(
     monkeypatch.setenv("NOCODE_N8N_API_KEY", n8n_server.api_key)
     cassettes = pytester.path / "cassettes"
     args = (f"--nocode-app={n8n_server.uri}", f"--nocode-cassette-dir={cassettes}")
+    _, live = run_json(pytester, f"--nocode-app={n8n_server.uri}")
     recorded, first = run_json(pytester, *args, "--nocode-record-mode=once")
     assert recorded.ret == pytest.ExitCode.TESTS_FAILED, recorded.stdout.str()
     [cassette] = cassettes.glob("*.yaml")
@@ -48,13 +52,21 @@ def test_record_then_replay_offline_gives_the_same_findings(
     assert first["apps"][0]["snapshot_sha256"] == second["apps"][0]["snapshot_sha256"]
     assert findings_of(first) == findings_of(second)
     assert replayed.ret == recorded.ret
+    # people are pseudonymized in cassettes, secrets are not changed in any way a report shows
+    assert secret_findings(live) == secret_findings(first)
 
     text = cassette.read_text()
     for value in (n8n_server.api_key, n8n_server.canary, n8n_server.owner_email,
                   n8n_server.owner_first, n8n_server.owner_last, n8n_server.member_email):
         assert value not in text, "a secret or a person's name reached the cassette"
-    assert n8n_server.canary[:8] in text  # sk_live_: a fake of the same kind stands in
+    manifest = yaml.safe_load(text)[placeholders.MANIFEST_KEY].values()
+    assert {"kind": "Stripe Access Key", "length": 32, "prefix": "sk_l"} in manifest
     assert "@acme-corp.example" in text  # pseudonyms keep the organisation's domain
+    assert_obviously_safe(text, str(cassette))
+
+
+def secret_findings(report: dict[str, Any]) -> list[str]:
+    return [f for f in findings_of(report) if '"category": "secrets"' in f]
 
 
 def test_a_wrong_api_key_errors_every_check_and_names_the_variable(

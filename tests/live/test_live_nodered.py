@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
-from tests.conftest import run_json
+from pytest_nocode import placeholders
+from tests.conftest import assert_obviously_safe, run_json
 from tests.httpfake import BLOCK_NETWORK
 from tests.live.conftest import NodeRed, findings_of
 
@@ -44,6 +46,7 @@ def test_record_then_replay_offline_gives_the_same_findings(
     login(monkeypatch, nodered_server)
     cassettes = pytester.path / "cassettes"
     args = (f"--nocode-app={nodered_server.uri}", f"--nocode-cassette-dir={cassettes}")
+    _, live = run_json(pytester, f"--nocode-app={nodered_server.uri}")
     recorded, first = run_json(pytester, *args, "--nocode-record-mode=once")
     assert recorded.ret == pytest.ExitCode.TESTS_FAILED, recorded.stdout.str()
     [cassette] = cassettes.glob("*.yaml")
@@ -56,7 +59,7 @@ def test_record_then_replay_offline_gives_the_same_findings(
     assert first["apps"][0]["source"] == "live"
     assert second["apps"][0]["source"] == "cassette"
     assert first["apps"][0]["snapshot_sha256"] == second["apps"][0]["snapshot_sha256"]
-    assert findings_of(first) == findings_of(second)
+    assert findings_of(live) == findings_of(first) == findings_of(second)
     assert {f["resource"]["id"] for f in second["findings"]} >= {"c0ffee00000func1",
                                                                 "c0ffee0000httpr1"}
     assert_scrubbed(cassette, nodered_server)
@@ -66,10 +69,16 @@ def assert_scrubbed(cassette: Path, server: NodeRed) -> None:
     text = cassette.read_text()
     for value in (server.password, server.canary, server.canary_password):
         assert value not in text
-    assert "Bearer " not in text.replace("Bearer sk_live_", "")  # no token in a header
+    assert "Bearer " not in text.replace("Bearer nocode-scrubbed-", "")  # no token in a header
     assert '"access_token": "scrubbed-access-token"' in text
     assert "password=scrubbed" in text
-    assert server.canary[:4] in text  # a fake of the same kind stands in its place
+    # placeholders stand in for the canaries; the manifest says what they were, no more
+    manifest = yaml.safe_load(text)[placeholders.MANIFEST_KEY].values()
+    assert {"kind": "GitHub Token", "length": 40, "prefix": "ghp_"} in manifest
+    assert {"kind": "Password in URL", "length": 16, "prefix": server.canary_password[:4]} \
+        in manifest
+    assert "https://svc-inventory:nocode-scrubbed-" in text
+    assert_obviously_safe(text, str(cassette))
 
 
 def test_a_rejected_token_errors_every_check_and_names_the_variable(

@@ -27,14 +27,18 @@ class RawSnapshot:
     source: str  # live | cassette | file | demo
     # per-part fetch notes, e.g. {"projects": "not available: 403 (license)"}
     notes: dict[str, str] = field(default_factory=dict)
+    # from a cassette: placeholder → what the scrubbed secret was ({"kind", "length",
+    # "prefix"}, never the secret); the loader registers it, in every xdist worker too
+    scrubbed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"platform": self.platform, "source": self.source, "notes": self.notes,
-                "data": self.data}
+                "scrubbed": self.scrubbed, "data": self.data}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> RawSnapshot:
-        return cls(obj["platform"], obj["data"], obj["source"], dict(obj.get("notes") or {}))
+        return cls(obj["platform"], obj["data"], obj["source"], dict(obj.get("notes") or {}),
+                   dict(obj.get("scrubbed") or {}))
 
 
 class Fetcher(Protocol):
