@@ -153,3 +153,22 @@ def test_risk_section_is_validated(tmp_path: Path) -> None:
         load_policy_text("version: 1\nrisk:\n  weights: {sev: 1}\n", "p.yaml")
     with pytest.raises(InputError, match=r"risk.severity_scale.high"):
         load_policy_text("risk:\n  severity_scale: {high: 2}\n", "p.yaml")
+
+
+def test_keywords_inside_secret_values_are_not_sensitive_data() -> None:
+    """A token that happens to contain 'ssn' is no evidence of personal data (and naming the
+    word would hint at the secret)."""
+    from pytest_nocode.risk import AppExposure, sensitive_terms
+    from pytest_nocode.testing import app_from
+
+    token = "ghp_" + "ssnX" * 9
+    flows = [{"id": "t", "type": "tab"},
+             {"id": "f", "type": "function", "z": "t", "name": "Sign",
+              "func": f'const token = "{token}";\nreturn msg;', "wires": []}]
+    app = app_from("nodered", flows)
+    exposure = AppExposure(app, lambda host: False)
+    finding = {"message": "GitHub Token written into func:line 1", "evidence": {},
+               "resource": {"kind": "node", "id": "f"}}
+    steps = exposure.steps_of(finding["resource"])
+    assert sensitive_terms(["ssn"], finding, steps, exposure.secrets_of) == []
+    assert sensitive_terms(["ssn"], finding, steps) == ["ssn"]  # without blanking it would

@@ -62,7 +62,16 @@ class AppExposure:
     once per app because every finding of the app asks the same questions."""
 
     def __init__(self, app: App, is_internal: Any) -> None:
+        from pytest_nocode.secretscan import find_secrets  # memoized per app
+
         self.app = app
+        # secret values are no evidence of sensitive data, and a keyword found inside one
+        # would hint at the secret: they are blanked before the keyword search
+        self.secrets_of: dict[str, set[str]] = {}
+        for hit in find_secrets(app):
+            # as the value stands inside the step's canonical JSON
+            self.secrets_of.setdefault(hit.step_id, set()).add(
+                json.dumps(hit.value, ensure_ascii=False)[1:-1])
         open_entries = [ep.step_id for ep in app.entry_points if ep.authentication in OPEN_AUTH
                         and ep.active is not False]
         self.reachable_open: set[str] = set(open_entries)
@@ -127,14 +136,18 @@ class AppExposure:
 
 
 def sensitive_terms(keywords: Iterable[str], finding: Mapping[str, Any],
-                    steps: Iterable[Step]) -> list[str]:
+                    steps: Iterable[Step],
+                    secrets_of: Mapping[str, Iterable[str]] | None = None) -> list[str]:
     """Keywords found in what the finding is about: its message, evidence, resource, and the
-    configuration of its steps and their direct neighbours."""
+    configuration of its steps and their direct neighbours, with secret values blanked."""
     parts = [finding.get("message", ""), json.dumps(finding.get("evidence", {}), default=str),
              json.dumps(finding.get("resource", {}), default=str)]
     for step in steps:
         parts.append(step.name)
-        parts.append(canonical_json(dict(step.params)))
+        config = canonical_json(dict(step.params))
+        for value in sorted((secrets_of or {}).get(step.id, ()), key=len, reverse=True):
+            config = config.replace(value, " ")
+        parts.append(config)
     haystack = "\n".join(parts).lower()
     return sorted({k for k in keywords if k in haystack})
 
@@ -156,7 +169,8 @@ def assess(settings: RiskSettings, exposure: AppExposure | None,
     unauth = bool(exposure and exposure.unauthenticated(steps))
     leaves = bool(exposure and exposure.leaves_boundary(steps))
     terms = sensitive_terms(settings.keywords, finding,
-                            exposure.with_neighbours(steps) if exposure else steps)
+                            exposure.with_neighbours(steps) if exposure else steps,
+                            exposure.secrets_of if exposure else {})
     factors = {"severity": finding.get("severity", "info"), "unauthenticated_entry": unauth,
                "leaves_boundary": leaves, "sensitive_data": terms}
     return score(settings, factors["severity"], unauth, leaves, bool(terms)), factors
