@@ -226,7 +226,8 @@ def build_reports(loaded: list[tuple[Any, App, RawSnapshot, str]],
                     RecordingOptions(None, Path("cassettes")), started, False)
     run.redactor = redactor
     for spec, app, raw, digest in loaded:
-        run.loaded[spec.id] = LoadedApp(spec, raw=raw, app=app, sha256=digest)
+        run.loaded[spec.id] = LoadedApp(spec, raw=raw, app=app)
+        run.loaded[spec.id].__dict__["sha256"] = digest  # already measured above; not again
         for r in results[spec.id]:
             run.findings.extend(redactor.data(f.to_json()) for f in r.findings)
             if r.outcome != "skipped":
