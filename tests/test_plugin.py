@@ -175,7 +175,7 @@ def test_apps_from_ini(pytester: pytest.Pytester, write_flows) -> None:
 
 def test_same_findings_under_xdist(pytester: pytest.Pytester) -> None:
     serial, serial_report = run_json(pytester, "--nocode-app=demo")
-    parallel = pytester.runpytest("-p", "no:cacheprovider", "-n", "2", "--nocode-app=demo",
+    parallel = pytester.runpytest("-p", "no:cacheprovider", "-n", "4", "--nocode-app=demo",
                                   f"--nocode-json={pytester.path / 'x.json'}")
     parallel_report = json.loads((pytester.path / "x.json").read_text())
     assert parallel.ret == serial.ret == pytest.ExitCode.TESTS_FAILED
