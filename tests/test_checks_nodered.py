@@ -690,6 +690,16 @@ def test_inj001_follows_a_message_out_of_a_subflow() -> None:
     assert f.evidence["route"] == [nid("sub-in"), nid("sub-fn"), nid("label")]
 
 
+def test_inj001_route_through_a_subflow_shows_the_nodes_inside() -> None:
+    flows = [tab(), _subflow("sub-fn", "sub-fn"),
+             function("sub-fn", z=SUBFLOW),
+             http_in("in", "/api/labels", to=["instance"]),
+             node("instance", f"subflow:{SUBFLOW}", env=[], wires=[["label"]]),
+             exec_node("label", "/usr/local/bin/print-label", "payload")]
+    f = one(findings_of(INJ001, app_of(flows)))
+    assert f.evidence["route"] == [nid("in"), nid("instance"), nid("sub-fn"), nid("label")]
+
+
 def test_inj001_subflow_whose_output_is_not_wired_is_quiet() -> None:
     flows = [tab(), _subflow("sub-fn", None),
              http_in("sub-in", "/api/labels", z=SUBFLOW, to=["sub-fn"]),

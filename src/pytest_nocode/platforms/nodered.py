@@ -183,7 +183,12 @@ class _Normalizer:
         nid, ntype = node["id"], node["type"]
         z = _as_str(node.get("z"))
         container = self.container.get(z)
-        outbound = [t for port in node.get("wires") or () for t in port]
+        if ntype.startswith("subflow:") and ntype[8:] in self.container:
+            # an instance's outputs come from the subflow's inside (its "out" ports, wired
+            # back in _subflow_and_link_edges): routes then show the nodes data passes through
+            outbound: list[str] = []
+        else:
+            outbound = [t for port in node.get("wires") or () for t in port]
         outbound.extend(extra)
         config_refs = tuple(sorted({v for k, v in node.items()
                                     if k not in ("id", "z", "g") and isinstance(v, str)
