@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pytest
 
@@ -69,6 +69,7 @@ OWASP_TITLES: Mapping[str, str] = {
     "LCNC-SEC-10": "Security Logging and Monitoring Failures",
 }
 
+NOT_APPLICABLE = "not applicable"  # how every such skip reason starts
 _RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,63}$")
 
 
@@ -199,8 +200,11 @@ class Finding:
         }
 
 
-class HasResource:  # typing helper: anything with a .resource property
-    resource: Resource
+class HasResource(Protocol):
+    """Anything a finding can point at: steps, workflows, settings, connectors, …"""
+
+    @property
+    def resource(self) -> Resource: ...
 
 
 class FindingCollector:
@@ -243,14 +247,14 @@ def why_not_applicable(rule: Rule, app: App, policy: Policy) -> str | None:
     if not policy.rule_enabled(rule.id):
         return f"{rule.id} disabled by policy {policy.source}"
     if rule.platforms and app.platform not in rule.platforms:
-        return f"not applicable: {rule.id} is for {', '.join(rule.platforms)}"
+        return f"{NOT_APPLICABLE}: {rule.id} is for {', '.join(rule.platforms)}"
     missing = [facet for facet in rule.requires if not app.has(facet)]
     if missing:
-        return (f"not applicable: {app.id} has no {', '.join(missing)} data "
+        return (f"{NOT_APPLICABLE}: {app.id} has no {', '.join(missing)} data "
                 f"({app.platform} {'export' if 'settings' in missing else 'source'})")
     return None
 
 
 def not_applicable(reason: str) -> None:
     """End a check that cannot evaluate this app: reported as not applicable, never passed."""
-    pytest.skip(f"not applicable: {reason}")
+    pytest.skip(f"{NOT_APPLICABLE}: {reason}")

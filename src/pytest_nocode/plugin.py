@@ -21,7 +21,13 @@ from pytest_nocode import audit, hookspecs
 from pytest_nocode.appspec import CREDENTIAL_VARIABLES, AppSpec, parse_app_uris
 from pytest_nocode.audit import AuditState
 from pytest_nocode.errors import InputError
-from pytest_nocode.findings import Finding, FindingCollector, Rule, why_not_applicable
+from pytest_nocode.findings import (
+    NOT_APPLICABLE,
+    Finding,
+    FindingCollector,
+    Rule,
+    why_not_applicable,
+)
 from pytest_nocode.loading import LoadedApp, RecordingOptions, RunFolder, load_app
 from pytest_nocode.model import App
 from pytest_nocode.platforms import PlatformRegistry, RawSnapshot, builtin_platforms
@@ -30,7 +36,6 @@ from pytest_nocode.redaction import Redactor
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 RECORD_MODES = ("none", "once", "new_episodes", "all")
-NOT_APPLICABLE = "not applicable"
 FINDINGS_PROPERTY = "nocode_findings"
 RULE_PROPERTY = "nocode_rule"
 
@@ -51,7 +56,6 @@ class NocodeRun:
     findings: list[dict[str, Any]] = field(default_factory=list)  # controller, from reports
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     not_applicable: list[tuple[str, str]] = field(default_factory=list)
-    load_errors: list[str] = field(default_factory=list)
     audit: AuditState = field(default_factory=AuditState)  # waivers file, risk, baseline, log
 
     def spec(self, app_id: str) -> AppSpec:
@@ -197,7 +201,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         run.load_all()
     except InputError as exc:
         raise pytest.UsageError(str(exc)) from None
-    run.load_errors = [f"{lo.spec.id}: {lo.error}" for lo in run.loaded.values() if lo.error]
     if _uses_xdist(config):
         run.run_folder = RunFolder.create()
         for loaded in run.loaded.values():
@@ -268,14 +271,10 @@ def nocode_app(request: pytest.FixtureRequest) -> App:
                     f"{run.redactor.text(loaded.error or 'unknown error')}", pytrace=False)
     rule = _rule_of(request.node)
     if rule is not None:
-        _skip_unless_applicable(run.policy, rule, loaded.app)
+        reason = why_not_applicable(rule, loaded.app, run.policy)
+        if reason:
+            pytest.skip(reason)
     return loaded.app
-
-
-def _skip_unless_applicable(policy: Policy, rule: Rule, app: App) -> None:
-    reason = why_not_applicable(rule, app, policy)
-    if reason:
-        pytest.skip(reason)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from pytest_nocode.errors import InputError
+from pytest_nocode.errors import InputError, read_input_file
 from pytest_nocode.findings import Severity, Waiver
 
 SEVERITY_WORDS = ["critical", "high", "medium", "low", "info"]
@@ -395,13 +395,7 @@ def load_policy(path: Path | None, shown_as: str | None = None) -> Policy:
             encoding="utf-8")
         return load_policy_text(text, "built-in default policy")
     name = shown_as or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"--nocode-policy {name}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--nocode-policy {name}: cannot read: {exc}") from None
-    return load_policy_text(text, name)
+    return load_policy_text(read_input_file(path, f"--nocode-policy {name}"), name)
 
 
 def waiver_expired(waiver: Waiver, today: date | None = None) -> bool:

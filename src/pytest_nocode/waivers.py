@@ -17,7 +17,7 @@ from typing import Any
 
 import jsonschema
 
-from pytest_nocode.errors import InputError
+from pytest_nocode.errors import InputError, read_input_file
 from pytest_nocode.findings import Waiver
 from pytest_nocode.policy import (
     _FORMATS,
@@ -66,12 +66,7 @@ def parse_waivers(text: str, source: str) -> list[Waiver]:
 
 def load_waivers_file(path: Path) -> tuple[list[Waiver], str]:
     """(waivers, sha256 of the file) for ``--nocode-waivers``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"--nocode-waivers {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--nocode-waivers {path}: cannot read: {exc}") from None
+    text = read_input_file(path, f"--nocode-waivers {path}")
     return parse_waivers(text, str(path)), hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from pytest_nocode.appspec import AppSpec
-from pytest_nocode.errors import InputError, SchemaError
+from pytest_nocode.errors import InputError, SchemaError, read_input_file
 from pytest_nocode.model import App
 
 
@@ -86,14 +86,7 @@ class PlatformRegistry:
 
 def read_json_file(path: Path) -> Any:
     """Parse a JSON file; errors name the file, line and column."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, expected a JSON file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
+    text = read_input_file(path, str(path), "a JSON file", encoding="utf-8-sig")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

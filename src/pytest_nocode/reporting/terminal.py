@@ -18,8 +18,10 @@ COLOURS = {"critical": {"red": True, "bold": True}, "high": {"red": True},
 
 def write_summary(tr: Any, run: NocodeRun) -> None:
     tr.write_sep("=", "pytest-nocode findings")
-    for line in run.load_errors:
-        tr.write_line(f"could not load {run.redactor.text(line)}", red=True, bold=True)
+    for loaded in run.loaded.values():
+        if loaded.error:
+            tr.write_line(f"could not load {loaded.spec.id}: {run.redactor.text(loaded.error)}",
+                          red=True, bold=True)
     findings = sorted(run.findings, key=finding_sort_key)
     failing = [f for f in findings if f["status"] == "fail"]
     waived = [f for f in findings if f["status"] == "waived"]
