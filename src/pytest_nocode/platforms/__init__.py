@@ -8,6 +8,7 @@ New platforms come from plugins implementing the ``pytest_nocode_platforms`` hoo
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,13 +85,76 @@ class PlatformRegistry:
         return sorted(self._by_name)
 
 
+MAX_DEPTH = 100  # nesting levels of a JSON export; real ones have about a dozen
+# a \uD800-\uDFFF escape: half of a UTF-16 pair, which JSON allows on its own
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def read_json_file(path: Path) -> Any:
     """Parse a JSON file; errors name the file, line and column."""
     text = read_input_file(path, str(path), "a JSON file", encoding="utf-8-sig")
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{path}: $: nested too deeply to be an export") from None
+    too_deep = first_too_deep(data)
+    if too_deep:
+        raise InputError(f"{path}: {too_deep}: nested more than {MAX_DEPTH} levels deep "
+                         "(real exports nest about a dozen)")
+    return without_lone_surrogates(data) if SURROGATE_ESCAPE.search(text) else data
+
+
+def first_too_deep(data: Any) -> str | None:
+    """The JSON path of a container nested deeper than MAX_DEPTH, if any.
+
+    Real exports nest a dozen levels; far deeper data would exhaust Python's stack in the
+    code that walks it (normalizing, the secret scan, hashing), so it is refused when read.
+    Level by level first (a fraction of ``json.loads``), paths only when one is too deep.
+    """
+    level, depth = ([data] if isinstance(data, (dict, list)) else []), 0
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH:
+            break
+        below: list[Any] = []
+        for value in level:
+            children = value.values() if type(value) is dict else value
+            below += [c for c in children if type(c) is dict or type(c) is list]
+        level = below
+    else:
+        return None
+    stack: list[tuple[Any, int, str]] = [(data, 1, "$")]
+    while stack:
+        value, depth, where = stack.pop()
+        if depth > MAX_DEPTH:
+            return where
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        stack.extend((v, depth + 1, f"{where}[{k}]" if isinstance(k, int) else f"{where}.{k}")
+                     for k, v in items if isinstance(v, (dict, list)))
+    return None
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """``value`` with each unpaired surrogate replaced by U+FFFD.
+
+    Editors written in JavaScript save an emoji cut in half as a lone ``\\udc8f``; Python
+    decodes it into a string that no UTF-8 writer accepts, so hashing or reporting the app
+    would fail. Replacing the half character keeps every other byte of the export.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v)
+                for k, v in value.items()}
+    return value
 
 
 def expect(condition: bool, where: str, expected: str) -> None:

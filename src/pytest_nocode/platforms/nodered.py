@@ -99,6 +99,39 @@ def _port(value: Any) -> int | None:
         return None
 
 
+def _is_list_of(value: Any, kind: type) -> bool:
+    return isinstance(value, list) and all(isinstance(item, kind) for item in value)
+
+
+def _validate_ports(ports: Any, at: str) -> None:
+    """A subflow's ``in`` / ``out``: ``[{"wires": [{"id": NODE_ID, "port"?: N}], …}, …]``."""
+    if ports is None:
+        return
+    expected = 'a list of ports, each {"wires": [{"id": NODE_ID}, …]}'
+    expect(isinstance(ports, list), at, expected)
+    for p, port in enumerate(ports):
+        expect(isinstance(port, dict), f"{at}[{p}]", expected)
+        wires = port.get("wires")
+        if wires is None:
+            continue
+        expect(isinstance(wires, list), f"{at}[{p}].wires", 'a list of {"id": NODE_ID}')
+        for w, wire in enumerate(wires):
+            expect(isinstance(wire, dict) and isinstance(wire.get("id"), str),
+                   f"{at}[{p}].wires[{w}]", 'a wire {"id": NODE_ID}')
+
+
+def _validate_objects(parent: Any, at: str, dotted: Iterable[str]) -> None:
+    """Each dotted key under ``parent`` that is present (and not null) is an object."""
+    if not isinstance(parent, dict):
+        return
+    for key in dotted:
+        value: Any = parent
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None:
+            expect(isinstance(value, dict), f"{at}.{key}", "an object")
+
+
 class _Normalizer:
     """One pass over the node array; indexes first, then steps, then derived views."""
 
@@ -125,15 +158,31 @@ class _Normalizer:
                     isinstance(port, list) and all(isinstance(t, str) for t in port)
                     for port in wires), f"{at}.wires",
                     "a list of output ports, each a list of node ids")
+            if node["type"] == "subflow":
+                for key in ("in", "out"):
+                    _validate_ports(node.get(key), f"{at}.{key}")
+            if node["type"] in ("link out", "link call") and node.get("links") is not None:
+                expect(_is_list_of(node["links"], str), f"{at}.links",
+                       "a list of link node ids")
             self.by_id[node["id"]] = node
             if node["type"] in ("tab", "subflow"):
                 self.container[node["id"]] = node
         for key in ("settings", "diagnostics"):
             if key in self.data:
                 expect(isinstance(self.data[key], dict), f"{self.where}: $.{key}", "an object")
+        _validate_objects(self.data.get("settings"), f"{self.where}: $.settings",
+                          ("externalModules", "externalModules.palette"))
+        _validate_objects(self.data.get("diagnostics"), f"{self.where}: $.diagnostics",
+                          ("runtime", "runtime.settings", "nodejs"))
         if "nodes" in self.data:
             expect(isinstance(self.data["nodes"], list), f"{self.where}: $.nodes",
                    "a list of node sets (GET /nodes)")
+            for i, node_set in enumerate(self.data["nodes"]):
+                at = f"{self.where}: $.nodes[{i}]"
+                expect(isinstance(node_set, dict), at, "a node set object (GET /nodes)")
+                if node_set.get("types") is not None:
+                    expect(_is_list_of(node_set["types"], str), f"{at}.types",
+                           "a list of node type names")
 
     def build(self) -> App:
         self._validate()

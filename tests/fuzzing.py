@@ -1,0 +1,280 @@
+"""Mutating exports and scanning them the way a run does, for the fuzz tests and
+``benchmarks/fuzz_corpus.py`` alike.
+
+A mutation draws every choice from a :class:`Chooser`: the tests pass one backed by
+hypothesis (so failures shrink), the benchmark one backed by ``random.Random(seed)``. A scan
+loads the file through the adapter, normalizes it, hashes it, runs the secret scan and calls
+every built-in check with the fixtures the plugin would give; its outcome is ``scanned``,
+``rejected`` (the one-line error a user would read) or ``crashed`` (anything else).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import inspect
+import json
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+
+from pytest_nocode import testing
+from pytest_nocode.appspec import AppSpec
+from pytest_nocode.baseline import BaselineApp, diff_models
+from pytest_nocode.errors import InputError
+from pytest_nocode.loading import LoadedApp, RecordingOptions, load_app
+from pytest_nocode.platforms import PlatformRegistry, builtin_platforms
+from pytest_nocode.policy import KRI_NAMES, Policy, load_policy_text
+from pytest_nocode.redaction import Redactor
+
+CHECKS_DIR = Path(testing.__file__).parent / "checks"
+REGISTRY = PlatformRegistry(builtin_platforms())
+RECORDING = RecordingOptions(None, Path("cassettes"))
+# every key risk indicator bounded, so KRI001 runs once per indicator
+POLICY = load_policy_text("version: 1\nkri: {" + ", ".join(f"{n}: 0" for n in KRI_NAMES) + "}\n",
+                          "fuzz policy")
+
+# What a value may turn into: other types, empty and odd strings, expressions, containers.
+REPLACEMENTS: tuple[Any, ...] = (
+    None, True, False, 0, 1, -1, 2**63, 1.5, "", " ", "x", "=", "{{ $json.x }}",
+    "=https://{{ $json.host }}/", "http://10.0.0.1:80/", "subflow:", "../", "\u00e9\u2603",
+    [], {}, [None], [1, "a"], [[]], [{}], {"id": 1}, {"__rl": True, "value": 7},
+)
+ID_KEYS = frozenset({"id", "name", "z", "g", "node", "tls", "broker", "server", "webhookId"})
+LINK_KEYS = frozenset({"wires", "links", "main", "ai_tool", "ai_languageModel", "node", "in",
+                       "out"})
+
+
+class Chooser(Protocol):
+    """Where a mutation gets its choices: an integer in ``[low, high]``."""
+
+    def integer(self, low: int, high: int) -> int: ...
+
+
+@dataclass
+class Spot:
+    """One place in a JSON document: ``parent[key]``, with its JSON path."""
+
+    parent: Any
+    key: Any
+    path: str
+
+    @property
+    def value(self) -> Any:
+        return self.parent[self.key]
+
+
+def spots(doc: Any, path: str = "$") -> Iterator[Spot]:
+    """Every value under ``doc`` (not ``doc`` itself), parents before children."""
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) \
+        if isinstance(doc, list) else ()
+    for key, value in items:
+        here = f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}"
+        yield Spot(doc, key, here)
+        yield from spots(value, here)
+
+
+def _pick(chooser: Chooser, items: list[Any]) -> Any:
+    return items[chooser.integer(0, len(items) - 1)]
+
+
+def _strings_at(all_spots: list[Spot], keys: frozenset[str]) -> list[str]:
+    return [s.value for s in all_spots
+            if isinstance(s.key, str) and s.key in keys and isinstance(s.value, str)]
+
+
+def _replace_value(doc: Any, all_spots: list[Spot], chooser: Chooser) -> str:
+    spot = _pick(chooser, all_spots)
+    spot.parent[spot.key] = copy.deepcopy(_pick(chooser, list(REPLACEMENTS)))
+    return f"replace {spot.path}"
+
+
+def _scalar_for_container(doc: Any, all_spots: list[Spot], chooser: Chooser) -> str:
+    containers = [s for s in all_spots if isinstance(s.value, (dict, list))]
+    if not containers:
+        return _replace_value(doc, all_spots, chooser)
+    spot = _pick(chooser, containers)
+    spot.parent[spot.key] = _pick(chooser, [None, 0, 3, "", "x", True])
+    return f"scalar {spot.path}"
+
+
+def _remove_key(doc: Any, all_spots: list[Spot], chooser: Chooser) -> str:
+    keyed = [s for s in all_spots if isinstance(s.parent, dict)]
+    if not keyed:
+        return "nothing to remove"
+    spot = _pick(chooser, keyed)
+    del spot.parent[spot.key]
+    return f"remove {spot.path}"
+
+
+def _duplicate_item(doc: Any, all_spots: list[Spot], chooser: Chooser) -> str:
+    lists = [s.value for s in all_spots if isinstance(s.value, list) and s.value]
+    if isinstance(doc, list) and doc:
+        lists.append(doc)
+    if not lists:
+        return "nothing to duplicate"
+    target = _pick(chooser, lists)
+    index = chooser.integer(0, len(target) - 1)
+    target.insert(index, copy.deepcopy(target[index]))
+    return f"duplicate item {index}"
+
+
+def _repeat_id(doc: Any, all_spots: list[Spot], chooser: Chooser) -> str:
+    ids = _strings_at(all_spots, ID_KEYS)
+    targets = [s for s in all_spots if isinstance(s.key, str) and s.key in ID_KEYS]
+    if not ids or not targets:
+        return _replace_value(doc, all_spots, chooser)
+    spot = _pick(chooser, targets)
+    spot.parent[spot.key] = _pick(chooser, ids)
+    return f"repeat id at {spot.path}"
+
+
+def _dangling_link(doc: Any, all_spots: list[Spot], chooser: Chooser) -> str:
+    """A wire, link or connection that points at no node, or a connection from no node."""
+    links = [s for s in all_spots if isinstance(s.value, str) and any(
+        f".{k}" in s.path for k in LINK_KEYS)]
+    connections = [s.value for s in all_spots if s.key == "connections"
+                   and isinstance(s.value, dict)]
+    if connections and chooser.integer(0, 2) == 0:
+        _pick(chooser, connections)["No such node"] = {"main": [[{"node": "Nowhere",
+                                                                  "type": "main", "index": 0}]]}
+        return "connection from nowhere"
+    if not links:
+        return _replace_value(doc, all_spots, chooser)
+    spot = _pick(chooser, links)
+    spot.parent[spot.key] = "nowhere-" + str(chooser.integer(0, 9))
+    return f"dangling {spot.path}"
+
+
+Mutation = Callable[[Any, list[Spot], Chooser], str]
+MUTATIONS: tuple[Mutation, ...] = (_replace_value, _scalar_for_container, _remove_key,
+                                   _duplicate_item, _repeat_id, _dangling_link)
+
+
+def mutate(doc: Any, chooser: Chooser, rounds: int = 3) -> tuple[Any, list[str]]:
+    """A mutated deep copy of ``doc`` and what was done to it (1 to ``rounds`` mutations)."""
+    doc = copy.deepcopy(doc)
+    done = []
+    for _ in range(chooser.integer(1, rounds)):
+        all_spots = list(spots(doc))
+        if not all_spots:
+            break
+        done.append(_pick(chooser, list(MUTATIONS))(doc, all_spots, chooser))
+    return doc, done
+
+
+# -- scanning ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # scanned | rejected | crashed
+    detail: str = ""  # the error line, or the crash's type, message and where it was raised
+
+
+def builtin_checks() -> list[Callable[..., None]]:
+    """Every ``@check`` test function of the built-in check modules."""
+    out = []
+    for path in sorted(CHECKS_DIR.glob("test_*.py")):
+        module = importlib.import_module(f"pytest_nocode.checks.{path.stem}")
+        for name, func in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("test_") and func.__module__ == module.__name__ and any(
+                    m.name == "nocode_check" for m in getattr(func, "pytestmark", ())):
+                out.append(func)
+    return out
+
+
+CHECKS = builtin_checks()
+
+
+class _Request:
+    """What KRI001 asks of ``request``: the baseline and drift fixtures by name."""
+
+    def __init__(self, fixtures: dict[str, Any]) -> None:
+        self._fixtures = fixtures
+
+    def getfixturevalue(self, name: str) -> Any:
+        return self._fixtures[name]
+
+
+def run_all_checks(loaded: LoadedApp, baseline_model: dict[str, Any] | None,
+                   policy: Policy = POLICY) -> dict[str, str]:
+    """Each built-in check's verdict on the app: ``passed``, ``failed`` or ``not applicable``.
+
+    Drift checks compare with ``baseline_model`` (the unmutated input's model), so they run too.
+    """
+    app = loaded.app
+    assert app is not None and loaded.raw is not None
+    redactor = Redactor()
+    for value in loaded.secret_values:
+        redactor.add(value)
+    current = redactor.data(app.to_dict())
+    base = baseline_model if baseline_model is not None else current
+    fixtures: dict[str, Any] = {
+        "nocode_snapshot": loaded.raw,
+        "nocode_baseline": BaselineApp(app.id, "0" * 64, "fuzz", "2026-01-01T00:00:00+00:00", base),
+        "nocode_drift": diff_models(base, current, already_plain=True),
+    }
+    fixtures["request"] = _Request(fixtures)
+    verdicts = {}
+    for check in CHECKS:
+        indicators = KRI_NAMES if "kri_indicator" in inspect.signature(check).parameters \
+            else (None,)
+        for indicator in indicators:
+            extra = dict(fixtures, kri_indicator=indicator) if indicator else fixtures
+            result = testing.run_check(check, app, policy, fixtures=extra)
+            for finding in result.findings or ():
+                json.dumps(redactor.data(finding.to_json()))  # what the reports write
+            verdict = ("not applicable" if result.findings is None
+                       else "failed" if result.findings else "passed")
+            verdicts[f"{check.__name__}[{indicator}]" if indicator else check.__name__] = \
+                verdict
+    return verdicts
+
+
+def spec_for(platform: str, path: Path) -> AppSpec:
+    return AppSpec(f"{platform}+file:{path}", platform, "file", str(path), f"fuzz-{platform}")
+
+
+def baseline_of(platform: str, path: Path) -> dict[str, Any] | None:
+    """The model of an unmutated export (for drift), or None if it does not load."""
+    try:
+        loaded = load_app(spec_for(platform, path), REGISTRY, RECORDING)
+    except InputError:
+        return None
+    assert loaded.app is not None
+    return Redactor().data(loaded.app.to_dict())
+
+
+def is_clear_error(message: str, path: Path) -> bool:
+    """One line, naming the file, and a JSON path (``$…``) in it."""
+    return "\n" not in message and str(path) in message and ": $" in message
+
+
+def scan(platform: str, path: Path, baseline_model: dict[str, Any] | None = None) -> Outcome:
+    """Load ``path`` as the plugin would and run every built-in check on it."""
+    try:
+        try:
+            loaded = load_app(spec_for(platform, path), REGISTRY, RECORDING)
+        except InputError as exc:
+            return Outcome("rejected", str(exc))
+        if loaded.app is None:
+            return Outcome("crashed", f"not loaded: {loaded.error}")
+        loaded.app.sha256()
+        run_all_checks(loaded, baseline_model)
+    except (Exception, pytest.fail.Exception) as exc:
+        return Outcome("crashed", crash_line(exc))
+    return Outcome("scanned")
+
+
+def crash_line(exc: BaseException) -> str:
+    """``TypeError: message (at file.py:line in function)``: the innermost frame."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        last = frames[-1]
+        where = f" (at {Path(last.filename).name}:{last.lineno} in {last.name})"
+    first = (str(exc).splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first}{where}"
