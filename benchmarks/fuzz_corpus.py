@@ -1,0 +1,154 @@
+"""Mutate real exports at random and scan each one: how many scan, how many are rejected with a
+clear error, and how many crash inside the plugin (which must be none).
+
+    python benchmarks/fuzz_corpus.py [FOLDER ...] [-n 10000] [--seed 1] [--show 3]
+
+FOLDER (repeatable) holds Node-RED and n8n exports, in any sub-folders (``*.json``); without
+one, ``/work/corpus`` is used once ``/work/corpus/READY`` exists, else the bundled demo and the
+test exports. Each of the N inputs is one export, picked at random, with one to three
+mutations (see ``tests/fuzzing.py``: values replaced by other types, keys removed, list items
+duplicated, ids repeated, wires pointing nowhere, containers replaced by scalars), written to
+a temporary file and scanned as a run would: the adapter reads and normalizes it, the secret
+scan and every built-in check run (drift against the unmutated export). The same seed and
+folders give the same inputs.
+
+Prints the counts, then each distinct internal error (exception type and where it was raised)
+with how often it occurred and the first inputs that caused it (the error's first line, the
+source file and the mutations), and each rejection that is not one clear line naming the file
+and the JSON path. Exits 1 when there was any of either.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the mutation and scan helpers live with the fuzz tests
+
+from tests.fuzzing import baseline_of, is_clear_error, mutate, scan  # noqa: E402
+
+CORPUS = Path("/work/corpus")
+DEFAULT_SOURCES = (REPO / "src" / "pytest_nocode" / "demo", REPO / "tests" / "data")
+
+
+class RandomChooser:
+    """Mutation choices from a seeded ``random.Random``."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def integer(self, low: int, high: int) -> int:
+        return self.rng.randint(low, high)
+
+
+def platform_of(path: Path, data: Any) -> str | None:
+    """``nodered`` for a flows array or snapshot, ``n8n`` for workflows, else None."""
+    parts = {p.lower() for p in path.parts}
+    if "nodered" in parts or "node-red" in parts:
+        return "nodered"
+    if "n8n" in parts:
+        return "n8n"
+    items = data if isinstance(data, list) else data.get("flows") if isinstance(data, dict) \
+        else None
+    if isinstance(data, dict) and ("nodes" in data or "workflows" in data):
+        return "n8n"
+    if isinstance(items, list) and items and all(isinstance(i, dict) for i in items):
+        if all("nodes" in i for i in items):
+            return "n8n"
+        if any("wires" in i or "z" in i for i in items):
+            return "nodered"
+    return None
+
+
+def sources(folders: list[Path]) -> list[tuple[str, Path, Any]]:
+    """(platform, path, parsed JSON) of every export under the folders, in a stable order."""
+    out = []
+    for folder in folders:
+        files = [folder] if folder.is_file() else sorted(folder.rglob("*.json"))
+        for path in files:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8-sig"))
+            except (OSError, ValueError):
+                continue
+            platform = platform_of(path.relative_to(folder) if folder.is_dir() else path, data)
+            if platform:
+                out.append((platform, path, data))
+    return out
+
+
+def bug_of(crash: str) -> str:
+    """One bug, one line: the exception type and where it was raised (messages vary with the
+    data, e.g. the position of a bad character)."""
+    kind, _, rest = crash.partition(":")
+    at = rest.rfind(" (at ")
+    return kind + (rest[at:] if at >= 0 else f": {rest.strip()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folders", nargs="*", type=Path)
+    parser.add_argument("-n", type=int, default=10_000, help="inputs to scan (default 10000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--show", type=int, default=3, help="examples per distinct error")
+    args = parser.parse_args(argv)
+    folders = args.folders or ([CORPUS] if (CORPUS / "READY").exists()
+                               else list(DEFAULT_SOURCES))
+    pool = sources(folders)
+    if not pool:
+        print(f"no Node-RED or n8n exports under {', '.join(map(str, folders))}")
+        return 2
+    by_platform = Counter(p for p, _, _ in pool)
+    mix = ", ".join(f"{n} {p}" for p, n in sorted(by_platform.items()))
+    print(f"sources: {len(pool)} exports ({mix}) under {', '.join(map(str, folders))}; "
+          f"n={args.n}, seed={args.seed}")
+    rng = random.Random(args.seed)
+    chooser = RandomChooser(rng)
+    baselines: dict[Path, Any] = {}
+    counts: Counter[str] = Counter()
+    crashes: dict[str, list[str]] = {}
+    unclear: dict[str, list[str]] = {}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="fuzz-corpus-") as tmp:
+        for i in range(args.n):
+            platform, path, data = pool[rng.randrange(len(pool))]
+            if path not in baselines:
+                baselines[path] = baseline_of(platform, path)
+            doc, done = mutate(data, chooser)
+            target = Path(tmp) / f"{i}-{path.name}"
+            target.write_text(json.dumps(doc), encoding="utf-8")
+            outcome = scan(platform, target, baselines[path])
+            target.unlink()
+            example = f"{path.name} ({'; '.join(done)})"
+            if outcome.kind == "crashed":
+                crashes.setdefault(bug_of(outcome.detail), []).append(
+                    f"{outcome.detail}\n           in {example}")
+            elif outcome.kind == "rejected" and not is_clear_error(outcome.detail, target):
+                unclear.setdefault(outcome.detail.replace(str(target), "FILE"), []).append(
+                    example)
+            counts[outcome.kind] += 1
+    seconds = time.perf_counter() - started
+    print(f"{args.n} inputs in {seconds:.0f} s: {counts['scanned']} scanned, "
+          f"{counts['rejected']} rejected with an error "
+          f"({counts['rejected'] - sum(map(len, unclear.values()))} clear), "
+          f"{counts['crashed']} internal errors")
+    for title, table in (("internal errors", crashes), ("unclear rejections", unclear)):
+        if not table:
+            continue
+        print(f"\n{title} ({len(table)} distinct):")
+        for line, examples in sorted(table.items(), key=lambda kv: -len(kv[1])):
+            print(f"  {len(examples):5}  {line}")
+            for example in examples[:args.show]:
+                print(f"         e.g. {example}")
+    return 1 if crashes or unclear else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
