@@ -17,7 +17,7 @@ from typing import Any
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.errors import FetchError, InputError, NocodeError
 from pytest_nocode.model import App
-from pytest_nocode.platforms import PlatformRegistry, RawSnapshot
+from pytest_nocode.platforms import PlatformRegistry, RawSnapshot, read_export
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,9 @@ def load_raw(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOpti
              ) -> RawSnapshot:
     adapter = registry[spec.platform]
     if spec.transport in ("file", "demo"):
-        data = adapter.load_file(Path(spec.location))
-        return RawSnapshot(spec.platform, data, spec.transport)
+        export = read_export(adapter, Path(spec.location))
+        return RawSnapshot(spec.platform, export.data, spec.transport,
+                           skipped_files=export.skipped)
     from pytest_nocode.recording import fetch_recorded
 
     return fetch_recorded(spec, adapter, recording)

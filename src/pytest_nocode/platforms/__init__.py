@@ -20,6 +20,25 @@ from pytest_nocode.model import App
 
 
 @dataclass(frozen=True)
+class SkippedFile:
+    """A file in an export folder that is not an export (a backup tool's ``metadata.json``)."""
+
+    path: str  # relative to the folder the user named, with "/" separators
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class FileExport:
+    """What :meth:`Platform.load_export` read: the raw JSON, and the files it passed over."""
+
+    data: Any
+    skipped: tuple[SkippedFile, ...] = ()
+
+
+@dataclass(frozen=True)
 class RawSnapshot:
     """What the platform gave, untouched: the input of ``normalize`` and of drift baselines."""
 
@@ -31,15 +50,20 @@ class RawSnapshot:
     # from a cassette: placeholder → what the scrubbed secret was ({"kind", "length",
     # "prefix"}, never the secret); the loader registers it, in every xdist worker too
     scrubbed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # files of an export folder that were not read as exports, with the reason
+    skipped_files: tuple[SkippedFile, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"platform": self.platform, "source": self.source, "notes": self.notes,
-                "scrubbed": self.scrubbed, "data": self.data}
+                "scrubbed": self.scrubbed, "data": self.data,
+                "skipped_files": [f.to_json() for f in self.skipped_files]}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> RawSnapshot:
         return cls(obj["platform"], obj["data"], obj["source"], dict(obj.get("notes") or {}),
-                   dict(obj.get("scrubbed") or {}))
+                   dict(obj.get("scrubbed") or {}),
+                   tuple(SkippedFile(f["path"], f["reason"])
+                         for f in obj.get("skipped_files") or ()))
 
 
 class Fetcher(Protocol):
@@ -56,7 +80,11 @@ class Platform(Protocol):
     title: str  # for humans: "Node-RED"
 
     def load_file(self, path: Path) -> Any:
-        """Read an export from disk (a file or folder) into the raw JSON the adapter expects."""
+        """Read an export from disk (a file or folder) into the raw JSON the adapter expects.
+
+        An adapter whose folders may hold other files beside the exports also implements
+        ``load_export(path) -> FileExport``, which runs use instead (see :func:`read_export`).
+        """
 
     def fetch(self, spec: AppSpec, client: Fetcher) -> tuple[Any, dict[str, str]]:
         """Fetch the live configuration; returns (raw JSON, notes on parts not available)."""
@@ -88,6 +116,16 @@ class PlatformRegistry:
 MAX_DEPTH = 100  # nesting levels of a JSON export; real ones have about a dozen
 # a \uD800-\uDFFF escape: half of a UTF-16 pair, which JSON allows on its own
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def read_export(adapter: Platform, path: Path) -> FileExport:
+    """An export from disk with the files skipped beside it: the adapter's ``load_export``
+    when it has one, else its ``load_file`` (which skips nothing)."""
+    load_export = getattr(adapter, "load_export", None)
+    if load_export is not None:
+        export: FileExport = load_export(path)
+        return export
+    return FileExport(adapter.load_file(path))
 
 
 def read_json_file(path: Path) -> Any:

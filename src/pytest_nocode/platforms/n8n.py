@@ -27,6 +27,7 @@ Choices worth knowing when reading findings:
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -52,7 +53,14 @@ from pytest_nocode.model import (
     split_url,
     strip_userinfo,
 )
-from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
+from pytest_nocode.platforms import (
+    Fetcher,
+    FileExport,
+    RawSnapshot,
+    SkippedFile,
+    expect,
+    read_json_file,
+)
 
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
@@ -92,23 +100,45 @@ class N8nPlatform:
 
     # -- reading ---------------------------------------------------------------------------
     def load_file(self, path: Path) -> dict[str, Any]:
-        """One export, a list of them, a folder of ``*.json`` (``--all --separate``), a saved
+        """One export, a list of them, a folder of them (see :meth:`load_export`), a saved
         public-API page (``{"data": [...]}``) or a snapshot already in the raw form; returns
         ``{"workflows": [...]}`` (plus any instance-level keys a snapshot file carries)."""
-        if path.is_dir():
-            files = sorted((p for p in path.glob("*.json") if p.is_file()),
-                           key=lambda p: p.name)
-            if not files:
-                raise InputError(f"no *.json workflow exports in {path}")
-            workflows: list[Any] = []
-            for file in files:
-                workflows.extend(_workflows_in(read_json_file(file), file, allow_raw=False))
-            return {"workflows": workflows}
-        data = read_json_file(path)
-        if isinstance(data, dict) and "workflows" in data and "nodes" not in data:
-            _validate_raw(data, f"{path}: $")
-            return data
-        return {"workflows": _workflows_in(data, path, allow_raw=True)}
+        data: dict[str, Any] = self.load_export(path).data
+        return data
+
+    def load_export(self, path: Path) -> FileExport:
+        """:meth:`load_file`'s raw form, with the files of a folder that hold no workflow.
+
+        A folder is read with its sub-folders (``export:workflow --all --separate`` writes a
+        flat one; backup tools write one folder per workflow or per project or tag), leaving
+        out hidden folders and ``node_modules``. A JSON file that holds no workflow (a
+        ``metadata.json``, a manifest, a credentials export) is skipped with the reason; one
+        that looks like a workflow but is malformed is an error naming it, as is a folder
+        with no workflow at all.
+        """
+        if not path.is_dir():
+            data = read_json_file(path)
+            if isinstance(data, dict) and "workflows" in data and "nodes" not in data:
+                _validate_raw(data, f"{path}: $")
+                return FileExport(data)
+            return FileExport({"workflows": _workflows_in(data, path, allow_raw=True)})
+        files = _json_files(path)
+        if not files:
+            raise InputError(f"no *.json workflow exports in {path}")
+        workflows: list[Any] = []
+        skipped: list[SkippedFile] = []
+        for file in files:
+            data = read_json_file(file)
+            reason = _not_a_workflow(data)
+            if reason:
+                skipped.append(SkippedFile(file.relative_to(path).as_posix(), reason))
+            else:
+                workflows.extend(_workflows_in(data, file, allow_raw=False))
+        if skipped and not workflows:
+            first = skipped[0]
+            raise InputError(f"{path}: none of its {len(files)} JSON file(s) is a workflow "
+                             f"export (e.g. {first.path}: {first.reason})")
+        return FileExport({"workflows": workflows}, tuple(skipped))
 
     def fetch(self, spec: AppSpec, client: Fetcher) -> tuple[Any, dict[str, str]]:
         """The public API (:mod:`pytest_nocode.platforms.n8n_live`), imported only when used."""
@@ -164,6 +194,60 @@ class N8nPlatform:
 def _at(where: str, key: str) -> str:
     """JSON path of ``key`` under ``where``: ``$.nodes`` or ``$.connections["My node"]``."""
     return f"{where}.{key}" if key.isidentifier() else f"{where}[{json.dumps(key)}]"
+
+
+SKIPPED_FOLDERS = frozenset({"node_modules"})  # and every hidden folder (.git, .n8n, …)
+
+
+def _json_files(folder: Path) -> list[Path]:
+    """The ``*.json`` files under ``folder`` and its sub-folders, by relative path."""
+    found: list[Path] = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS]
+        found.extend(Path(root) / n for n in names if n.endswith(".json"))
+    return sorted((f for f in found if f.is_file()),
+                  key=lambda f: f.relative_to(folder).parts)
+
+
+def _looks_like_workflow(item: Any) -> bool:
+    return isinstance(item, dict) and ("nodes" in item or "connections" in item)
+
+
+def _is_credential(item: Any) -> bool:
+    """An entry of ``n8n export:credentials``: ``{"id", "name", "type", "data", …}``."""
+    return isinstance(item, dict) and {"name", "type", "data"} <= item.keys()
+
+
+def _not_a_workflow(data: Any) -> str | None:
+    """Why a JSON file in an export folder holds no workflow, or None when it does (or
+    looks as if it should: then its shape is checked and any fault is an error)."""
+    if isinstance(data, dict):
+        if _looks_like_workflow(data) or "workflows" in data:
+            return None
+        page = data.get("data")
+        if isinstance(page, list) and (not page or any(map(_looks_like_workflow, page))):
+            return None
+        if _is_credential(data):
+            return "an n8n credentials export, not a workflow"
+        keys = sorted(str(k)[:40] for k in data)
+        shown = ", ".join(keys[:6]) + (", …" if len(keys) > 6 else "")
+        return ('an object without "nodes" and "connections"'
+                + (f" (keys: {shown})" if keys else ""))
+    if isinstance(data, list):
+        if not data or any(map(_looks_like_workflow, data)):
+            return None
+        if all(map(_is_credential, data)):
+            return "an n8n credentials export, not a workflow"
+        return f"a list of {len(data)} item(s), none a workflow"
+    return f"a JSON {_json_kind(data)}, not a workflow"
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "string" if isinstance(value, str) else "null"
 
 
 def _workflows_in(data: Any, file: Path, allow_raw: bool) -> list[Any]:

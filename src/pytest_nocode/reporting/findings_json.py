@@ -35,6 +35,8 @@ def build_report(run: NocodeRun) -> dict[str, Any]:
             entry["error"] = loaded.error
         if loaded is not None and loaded.raw is not None and loaded.raw.notes:
             entry["notes"] = dict(loaded.raw.notes)
+        if loaded is not None and loaded.raw is not None and loaded.raw.skipped_files:
+            entry["skipped_files"] = [f.to_json() for f in loaded.raw.skipped_files]
         entry["risk"] = run.audit.app_risk.get(spec.id, {"max": 0, "sum": 0, "open_findings": 0})
         apps.append(entry)
     findings = sorted(run.findings, key=finding_sort_key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_nocode.audit import finding_note
@@ -10,8 +11,10 @@ from pytest_nocode.audit import write_terminal as write_audit_summary
 from pytest_nocode.reporting.findings_json import SEVERITY_ORDER, finding_sort_key
 
 if TYPE_CHECKING:
+    from pytest_nocode.platforms import SkippedFile
     from pytest_nocode.plugin import NocodeRun
 
+MAX_SKIPPED_SHOWN = 10  # skipped files listed per app; the findings JSON lists them all
 COLOURS = {"critical": {"red": True, "bold": True}, "high": {"red": True},
            "medium": {"yellow": True}, "low": {"cyan": True}, "info": {}}
 
@@ -31,6 +34,8 @@ def write_summary(tr: Any, run: NocodeRun) -> None:
         digest = loaded.sha256[:12] if loaded and loaded.sha256 else "-"
         tr.write_line(f"app {spec.id} ({spec.platform}, {loaded.source if loaded else '?'}, "
                       f"snapshot {digest})")
+        if loaded is not None and loaded.raw is not None and loaded.raw.skipped_files:
+            write_skipped_files(tr, run, loaded.raw.skipped_files)
     if not findings:
         tr.write_line("no findings")
     else:
@@ -55,3 +60,13 @@ def write_summary(tr: Any, run: NocodeRun) -> None:
         tr.write_line(f"{len(run.not_applicable)} check(s) not applicable "
                       "(data not available for that platform or source)")
     write_audit_summary(tr, run)
+
+
+def write_skipped_files(tr: Any, run: NocodeRun, skipped: Sequence[SkippedFile]) -> None:
+    """The files of an export folder that were not read, so nobody assumes they were."""
+    tr.write_line(f"  skipped {len(skipped)} file(s) that are not exports:", yellow=True)
+    for f in skipped[:MAX_SKIPPED_SHOWN]:
+        tr.write_line(run.redactor.text(f"    {f.path}: {f.reason}"))
+    if len(skipped) > MAX_SKIPPED_SHOWN:
+        tr.write_line(f"    … and {len(skipped) - MAX_SKIPPED_SHOWN} more "
+                      "(all listed in the findings JSON, apps[].skipped_files)")
