@@ -17,12 +17,13 @@ import json
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
 
-from pytest_nocode import testing
+from pytest_nocode import audit, testing
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.baseline import BaselineApp, diff_models
 from pytest_nocode.errors import InputError
@@ -199,22 +200,43 @@ class _Request:
         return self._fixtures[name]
 
 
+class _Terminal:
+    """Collects what the terminal summary writes."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def write_sep(self, sep: str, title: str = "", **markup: Any) -> None:
+        self.lines.append(title)
+
+    def write_line(self, line: str, **markup: Any) -> None:
+        self.lines.append(line)
+
+
 def run_all_checks(loaded: LoadedApp, baseline_model: dict[str, Any] | None,
                    policy: Policy = POLICY) -> dict[str, str]:
-    """Each built-in check's verdict on the app: ``passed``, ``failed`` or ``not applicable``.
+    """Each built-in check's verdict on the app: ``passed``, ``failed`` or ``not applicable``;
+    then risk scores, the findings JSON, SARIF and the terminal summary, as a run makes them.
 
     Drift checks compare with ``baseline_model`` (the unmutated input's model), so they run too.
     """
+    from pytest_nocode.plugin import NocodeRun, _rule_json
+    from pytest_nocode.reporting.findings_json import build_report
+    from pytest_nocode.reporting.sarif import build_sarif
+    from pytest_nocode.reporting.terminal import write_summary
+
     app = loaded.app
     assert app is not None and loaded.raw is not None
-    redactor = Redactor()
+    run = NocodeRun([loaded.spec], policy, REGISTRY, RECORDING, datetime.now(UTC), False)
+    run.loaded[app.id] = loaded
     for value in loaded.secret_values:
-        redactor.add(value)
-    current = redactor.data(app.to_dict())
+        run.redactor.add(value)
+    current = run.redactor.data(app.to_dict())
     base = baseline_model if baseline_model is not None else current
     fixtures: dict[str, Any] = {
         "nocode_snapshot": loaded.raw,
-        "nocode_baseline": BaselineApp(app.id, "0" * 64, "fuzz", "2026-01-01T00:00:00+00:00", base),
+        "nocode_baseline": BaselineApp(app.id, "0" * 64, "fuzz", "2026-01-01T00:00:00+00:00",
+                                       base),
         "nocode_drift": diff_models(base, current, already_plain=True),
     }
     fixtures["request"] = _Request(fixtures)
@@ -225,12 +247,18 @@ def run_all_checks(loaded: LoadedApp, baseline_model: dict[str, Any] | None,
         for indicator in indicators:
             extra = dict(fixtures, kri_indicator=indicator) if indicator else fixtures
             result = testing.run_check(check, app, policy, fixtures=extra)
-            for finding in result.findings or ():
-                json.dumps(redactor.data(finding.to_json()))  # what the reports write
+            findings = audit.assess(run, app.id, result.findings or [])
+            run.findings.extend(run.redactor.data(f.to_json()) for f in findings)
+            rule = testing.rule_of(check)
+            run.rules.setdefault(rule.id, _rule_json(rule, policy))
             verdict = ("not applicable" if result.findings is None
                        else "failed" if result.findings else "passed")
             verdicts[f"{check.__name__}[{indicator}]" if indicator else check.__name__] = \
                 verdict
+    report = run.redactor.data(build_report(run))
+    json.dumps(build_sarif(report, run.rules), ensure_ascii=False).encode()
+    json.dumps(report, ensure_ascii=False).encode()
+    write_summary(_Terminal(), run)
     return verdicts
 
 
