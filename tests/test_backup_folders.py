@@ -92,6 +92,19 @@ def test_a_file_that_looks_like_a_workflow_but_is_malformed_is_an_error(
     assert str(info.value).startswith(f"{bad}: {where}")
 
 
+def test_metadata_that_counts_nodes_is_not_taken_for_a_workflow(tmp_path: Path) -> None:
+    folder = tmp_path / "backup"
+    write(folder / "Orders" / "workflow.json", workflow("wfA", "Orders"))
+    write(folder / "Orders" / "metadata.json", {"id": "wfA", "nodes": 2, "connections": 1})
+    write(folder / "Billing" / "metadata.json", {"id": "wfB", "nodes": 2})
+    with pytest.raises(SchemaError, match=r"Orders/metadata\.json: \$\.nodes: expected a list"):
+        ADAPTER.load_file(folder)  # both keys: it claims to be a workflow
+    write(folder / "Orders" / "metadata.json", {"id": "wfA", "nodes": 2})
+    export = read_export(ADAPTER, folder)
+    assert [f.path for f in export.skipped] == ["Billing/metadata.json",
+                                                 "Orders/metadata.json"]
+
+
 def test_a_folder_without_any_workflow_is_an_error_not_an_empty_pass(tmp_path: Path) -> None:
     folder = tmp_path / "only-metadata"
     write(folder / "a" / "metadata.json", {"id": "a", "name": "A"})

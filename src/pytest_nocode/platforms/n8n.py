@@ -210,7 +210,11 @@ def _json_files(folder: Path) -> list[Path]:
 
 
 def _looks_like_workflow(item: Any) -> bool:
-    return isinstance(item, dict) and ("nodes" in item or "connections" in item)
+    """Both keys in any shape, or either in its own (a node list, a connections object); a
+    tool's metadata counting ``"nodes": 12`` does not."""
+    return isinstance(item, dict) and (
+        ("nodes" in item and "connections" in item) or isinstance(item.get("nodes"), list)
+        or isinstance(item.get("connections"), dict))
 
 
 def _is_credential(item: Any) -> bool:
