@@ -13,6 +13,7 @@ import pytest
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.platforms import MAX_DEPTH, read_json_file
 from pytest_nocode.testing import app_from
+from tests.conftest import run_json
 from tests.fuzzing import scan
 
 
@@ -115,6 +116,19 @@ def test_half_an_emoji_is_replaced_and_the_export_scans(tmp_path: Path) -> None:
     assert data["nodes"][0]["parameters"]["text"] == "hi \ufffd"
     assert data["name"] == "Bot \U0001f600"  # a whole pair is kept
     assert scan("n8n", path).kind == "scanned"
+
+
+def test_half_an_emoji_goes_through_a_whole_run_and_its_reports(
+        pytester: pytest.Pytester) -> None:
+    path = pytester.path / "wf.json"
+    path.write_text(json.dumps({"name": "Bot", "nodes": [
+        {"name": "Reply", "type": "n8n-nodes-base.set", "parameters": {"text": "hi"}}],
+        "connections": {}}).replace("hi", "hi \\udc8f"), encoding="utf-8")
+    result, report = run_json(pytester, f"--nocode-app=n8n+file:{path}",
+                              f"--nocode-sarif={pytester.path / 'out.sarif'}")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert report["apps"][0]["snapshot_sha256"]
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 
 def test_json_nested_deeper_than_any_export_names_the_path(tmp_path: Path) -> None:
