@@ -10,11 +10,14 @@ from typing import Any
 
 import pytest
 
+from pytest_nocode.appspec import parse_app_uri
 from pytest_nocode.errors import InputError, SchemaError
+from pytest_nocode.loading import load_app
 from pytest_nocode.platforms import MAX_DEPTH, read_json_file
 from pytest_nocode.testing import app_from
 from tests.conftest import run_json
-from tests.fuzzing import scan
+from tests.fuzzing import RECORDING, REGISTRY, scan
+from tests.httpfake import FakeServer, nodered_routes
 
 
 def subflow_flows(ports_in: Any = None, ports_out: Any = None) -> list[dict[str, Any]]:
@@ -149,3 +152,31 @@ def test_json_too_deep_for_the_parser_is_an_input_error(tmp_path: Path) -> None:
     path.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(InputError, match=rf"^{path}: \$: nested too deeply"):
         read_json_file(path)
+
+
+# -- live data is held to the same --------------------------------------------------------------
+@pytest.mark.parametrize("label", ["Kitchen \udc8f", "Kitchen"])
+def test_live_data_with_half_an_emoji_is_checked(label: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NOCODE_NODERED_TOKEN", "NOCODE_NODERED_USERNAME", "NOCODE_NODERED_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    with FakeServer(nodered_routes([{"id": "t1", "type": "tab", "label": label}])) as server:
+        spec = parse_app_uri(f"nodered+{server.url}", ["nodered"], Path("."))[0]
+        loaded = load_app(spec, REGISTRY, RECORDING)
+    assert loaded.error is None and loaded.app is not None
+    assert loaded.app.workflows[0].name == label.replace("\udc8f", "\ufffd")
+    assert loaded.app.sha256()
+
+
+def test_live_data_nested_too_deep_makes_that_app_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NOCODE_NODERED_TOKEN", raising=False)
+    deep: Any = "leaf"
+    for _ in range(MAX_DEPTH + 1):
+        deep = [deep]
+    with FakeServer(nodered_routes([{"id": "t1", "type": "tab", "info": deep}])) as server:
+        spec = parse_app_uri(f"nodered+{server.url}", ["nodered"], Path("."))[0]
+        loaded = load_app(spec, REGISTRY, RECORDING)
+    assert loaded.app is None
+    assert loaded.error is not None
+    assert loaded.error.startswith(f"{spec.uri}: unexpected data: $.flows[0].info[0]")
+    assert loaded.error.endswith(f"nested more than {MAX_DEPTH} levels deep")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,14 @@ from typing import Any
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.errors import FetchError, InputError, NocodeError
 from pytest_nocode.model import App
-from pytest_nocode.platforms import PlatformRegistry, RawSnapshot, read_export
+from pytest_nocode.platforms import (
+    MAX_DEPTH,
+    PlatformRegistry,
+    RawSnapshot,
+    first_too_deep,
+    read_export,
+    without_lone_surrogates,
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,21 @@ def load_raw(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOpti
                            skipped_files=export.skipped)
     from pytest_nocode.recording import fetch_recorded
 
-    return fetch_recorded(spec, adapter, recording)
+    return readable(spec, fetch_recorded(spec, adapter, recording))
+
+
+def readable(spec: AppSpec, raw: RawSnapshot) -> RawSnapshot:
+    """Live data held to what files are held to when read (``read_json_file``): nesting
+    within MAX_DEPTH (else a FetchError: this app errors), lone surrogates as U+FFFD."""
+    too_deep = first_too_deep(raw.data)
+    if too_deep:
+        raise FetchError(f"{spec.uri}: unexpected data: {too_deep}: nested more than "
+                         f"{MAX_DEPTH} levels deep")
+    try:
+        json.dumps(raw.data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return replace(raw, data=without_lone_surrogates(raw.data))
+    return raw
 
 
 def load_app(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOptions
