@@ -347,8 +347,8 @@ def _from_bulk(answer: Any, known: AdvisoryData) -> Iterable[KnownAdvisory]:
                                   "vulnerable_versions")
             url = str(item.get("url") or "")
             ghsa = _GHSA.search(url)
-            ident = ghsa.group(0).upper() if ghsa else f"npm-{item.get('id')}"
-            ours = by_id.get(ident)
+            ident = f"GHSA-{ghsa.group(0)[5:].lower()}" if ghsa else f"npm-{item.get('id')}"
+            ours = by_id.get(ident.upper())
             severity = _NPM_SEVERITY.get(str(item.get("severity", "")).lower(), "high")
             yield KnownAdvisory(
                 id=ident, package=package, affected=(item["vulnerable_versions"],),
