@@ -47,9 +47,9 @@ def fetch_n8n(spec: AppSpec, client: HttpClient) -> tuple[dict[str, Any], dict[s
     exposure = probe_unauthenticated(client)
     if exposure is None:
         notes[EXPOSURE_KEY] = NOT_RECORDED_NOTE
-    key = client.credentials.get(API_KEY_VAR)
-    if not key and exposure is not None and _owner_setup_open(exposure):
+    if exposure is not None and _owner_setup_open(exposure):  # no owner, so no key works
         return {"workflows": [], EXPOSURE_KEY: exposure}, {"workflows": NO_OWNER_NOTE}
+    key = client.credentials.get(API_KEY_VAR)
     if not key:
         raise FetchError(f"{client.host}: n8n's public API needs an API key: set {API_KEY_VAR} "
                          "in the environment (n8n: Settings > n8n API)")
