@@ -193,10 +193,15 @@ def test_an_old_dashboard_module_is_reported_and_a_fixed_one_is_not() -> None:
     assert findings(adv001, app_from("nodered", nodered("2.26.2"))) == []
 
 
-def test_nodered_version_from_settings_alone_is_enough_to_evaluate() -> None:
+@pytest.mark.parametrize(("version", "expected"), [("1.2.7", ["CVE-2021-21297"]),
+                                                   ("1.2.8", [])])
+def test_nodered_version_from_settings_alone_is_enough_to_evaluate(
+        version: str, expected: list[str]) -> None:
     app = app_from("nodered", {"flows": [{"id": "t1", "type": "tab"}],
-                               "settings": {"version": "4.1.8"}})
-    assert findings(adv001, app) == []  # evaluated (no table entry for node-red 4.1.8)
+                               "settings": {"version": version}})
+    found = findings(adv001, app)
+    assert [f.evidence["advisory"] for f in found] == expected
+    assert all(f.evidence["version_source"] == "GET /settings" for f in found)
     bare = app_from("nodered", [{"id": "t1", "type": "tab"}])
     assert run_check(adv001, bare, fixtures={
         "nocode_advisories": shipped_table()}).skip_reason.startswith("not applicable")
