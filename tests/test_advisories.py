@@ -4,6 +4,7 @@ check on n8n and Node-RED apps; and the unauthenticated exposure rules (EXPO001-
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ PYTHON = {"id": "p1", "name": "Score", "type": "n8n-nodes-base.code", "typeVersi
 JS = {**PYTHON, "id": "j1", "parameters": {"language": "javaScript", "jsCode": "return $input"}}
 
 
-def n8n_live(version: str | None, nodes: list[dict[str, Any]] = (), *, active: bool = True,
+def n8n_live(version: str | None, nodes: Sequence[dict[str, Any]] = (), *, active: bool = True,
              **settings: Any) -> dict[str, Any]:
     """A live n8n snapshot as the fetcher builds it: workflows and the unauthenticated probes."""
     data = {"versionCli": version, **settings} if version else dict(settings)
