@@ -302,6 +302,19 @@ def test_an_api_that_refuses_strangers_is_quiet_and_one_that_answers_is_not() ->
     assert f.resource.id == "GET /rest/workflows"
 
 
+def test_the_release_in_sentry_js_gives_the_version_where_settings_do_not() -> None:
+    raw = n8n_live(None, [FORM], settingsMode="public")
+    raw["unauthenticated"]["responses"].append(
+        {"request": "GET /rest/sentry.js", "kind": "version", "status": 200, "data": True,
+         "release": "1.94.1"})
+    app = app_from("n8n", raw)
+    assert "GHSA-v4pr-fm98-w9pg" in {f.evidence["advisory"] for f in findings(adv001, app)}
+    [leak] = findings(expo002, app)
+    assert (leak.resource.id, leak.evidence["version"]) == ("GET /rest/sentry.js", "1.94.1")
+    assert run_check(adv001, app_from("n8n", n8n_live(None, settingsMode="public")), fixtures={
+        "nocode_advisories": shipped_table()}).skip_reason.startswith("not applicable")
+
+
 def test_exposure_rules_are_not_applicable_to_an_export() -> None:
     export = app_from("n8n", {"workflows": n8n_live(None)["workflows"]})
     assert run_check(expo001, export).skip_reason.startswith("not applicable")

@@ -43,7 +43,8 @@ PENDING = "the online lookup has not run (it runs once the apps are loaded)"
 SHIPPED_SOURCE = "built-in advisory table"
 # The package whose version is the platform's own, and where adapters read module versions.
 PLATFORM_PACKAGES = {"n8n": "n8n", "nodered": "node-red"}
-MODULE_SOURCES = {"n8n": "GET /rest/settings versionCli (sent without credentials)",
+MODULE_SOURCES = {"n8n": "GET /rest/settings versionCli or /rest/sentry.js release (sent "
+                         "without credentials)",
                   "nodered": "GET /nodes"}
 _GHSA = re.compile(r"GHSA(?:-[23456789cfghjmpqrvwx]{4}){3}", re.I)
 # npm's severity words → ours

@@ -31,8 +31,11 @@ def test_a_fresh_instance_reports_open_owner_setup_and_its_advisories(
     [setup] = by_rule(report, "EXPO001")
     assert setup["severity"] == "critical"
     assert setup["evidence"]["userManagement.showSetupOnFirstLoad"] is True
-    [leak] = by_rule(report, "EXPO002")
-    assert leak["evidence"]["version"] == "1.94.1" and "versionCli" in leak["evidence"]["revealed"]
+    leaks = {f["resource"]["id"]: f["evidence"] for f in by_rule(report, "EXPO002")}
+    assert leaks["GET /rest/settings"]["version"] == "1.94.1"
+    assert "versionCli" in leaks["GET /rest/settings"]["revealed"]
+    assert leaks["GET /rest/sentry.js"] == {"request": "GET /rest/sentry.js", "status": 200,
+                                            "revealed": ["release"], "version": "1.94.1"}
     assert by_rule(report, "EXPO003") == []  # n8n's REST API refuses strangers (401)
     advisories = {f["evidence"]["advisory"]: f for f in by_rule(report, "ADV001")}
     ni8mare = advisories["GHSA-v4pr-fm98-w9pg"]
@@ -56,7 +59,8 @@ def test_the_probes_record_and_replay_offline(pytester: pytest.Pytester,
     text = cassette.read_text()
     paths = {i["request"]["uri"].split(n8n_fresh_server, 1)[1]
              for i in yaml.safe_load(text)["interactions"]}
-    assert {"/rest/settings", "/rest/workflows", "/api/v1/workflows?limit=1"} <= paths
+    assert {"/rest/settings", "/rest/sentry.js", "/rest/workflows",
+            "/api/v1/workflows?limit=1"} <= paths
     assert_obviously_safe(text, str(cassette))
 
     pytester.makeconftest(BLOCK_NETWORK)
@@ -73,8 +77,7 @@ def test_a_set_up_instance_has_no_open_setup_but_still_shows_its_version(
     result, report = run_json(pytester, f"--nocode-app={n8n_server.uri}")
     assert by_rule(report, "EXPO001") == []
     assert by_rule(report, "EXPO003") == []
-    [leak] = by_rule(report, "EXPO002")
-    assert leak["evidence"]["version"] == "1.94.1"
+    assert {f["evidence"]["version"] for f in by_rule(report, "EXPO002")} == {"1.94.1"}
     advisories = {f["evidence"]["advisory"] for f in by_rule(report, "ADV001")}
     assert {"GHSA-v4pr-fm98-w9pg", "GHSA-v364-rw7m-3263"} <= advisories
     assert n8n_server.api_key not in result.stdout.str() + json.dumps(report)

@@ -46,7 +46,7 @@ def test_owner_setup_closed(nocode_app: App, nocode_findings: FindingCollector) 
 )
 def test_no_configuration_leak(nocode_app: App, nocode_findings: FindingCollector) -> None:
     for exposure in nocode_app.exposures:
-        if exposure.kind == "settings" and exposure.details.get("revealed"):
+        if exposure.kind in ("settings", "version") and exposure.details.get("revealed"):
             evidence = {"request": exposure.request, "status": exposure.status,
                         "revealed": list(exposure.details["revealed"])}
             if "version" in exposure.details:

@@ -8,6 +8,7 @@ fetch note says why a part is missing (an enterprise-only endpoint answers 403).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -97,6 +98,7 @@ NO_OWNER_NOTE = ("not available: the instance has no owner yet (owner setup is o
 # asked with ``limit=1`` so the request never matches the keyed listing in a cassette.
 PROBES: tuple[tuple[str, dict[str, str] | None, str], ...] = (
     ("/rest/settings", None, "settings"),
+    ("/rest/sentry.js", None, "version"),  # window.sentry={…"release":"n8n@1.94.1"}
     ("/rest/workflows", None, "api"),
     ("/rest/credentials", None, "api"),
     ("/rest/users", None, "api"),
@@ -131,15 +133,25 @@ def probe_unauthenticated(client: HttpClient) -> dict[str, Any] | None:
         if kind == "settings" and is_json and isinstance(body, dict) \
                 and isinstance(body.get("data"), dict):
             settings = body["data"]
+        release = None
         if kind == "metrics":
             has_data = status == 200 and isinstance(body, str) and "# HELP" in body
+        elif kind == "version":
+            found = _RELEASE.search(body) if status == 200 and isinstance(body, str) else None
+            release = found.group(1) if found else None
+            has_data = release is not None
         else:
             has_data = status == 200 and is_json and _carries_data(body)
         request = f"GET {path}" + (f"?{'&'.join(f'{k}={v}' for k, v in params.items())}"
                                    if params else "")
-        responses.append({"request": request, "kind": kind, "status": status,
-                          "data": has_data})
+        entry = {"request": request, "kind": kind, "status": status, "data": has_data}
+        if release is not None:
+            entry["release"] = release
+        responses.append(entry)
     return {"settings": settings, "responses": responses}
+
+
+_RELEASE = re.compile(r'"release"\s*:\s*"n8n@([0-9][0-9A-Za-z.+-]*)"')
 
 
 def _get_quietly(client: HttpClient, path: str, params: dict[str, str] | None
@@ -181,14 +193,16 @@ def instance_facts(raw: Mapping[str, Any]) -> tuple[tuple[Module, ...], tuple[Ex
         return None
     settings = exposure.get("settings")
     settings = settings if isinstance(settings, Mapping) else {}
-    modules: tuple[Module, ...] = ()
-    if isinstance(settings.get("versionCli"), str) and settings["versionCli"]:
-        modules = (Module("n8n", settings["versionCli"], builtin=True),)
+    responses = [r for r in exposure.get("responses") or () if isinstance(r, Mapping)]
+    releases = [r["release"] for r in responses if isinstance(r.get("release"), str)]
+    version = settings.get("versionCli") if isinstance(settings.get("versionCli"), str) else ""
+    version = version or (releases[0] if releases else "")
+    modules = (Module("n8n", version, builtin=True),) if version else ()
     out = []
-    for r in exposure.get("responses") or ():
-        if not isinstance(r, Mapping):
-            continue
+    for r in responses:
         details: dict[str, Any] = {}
+        if r.get("kind") == "version" and isinstance(r.get("release"), str):
+            details = {"revealed": ["release"], "version": r["release"]}
         if r.get("kind") == "settings" and settings:
             details = {"revealed": sorted(k for k in REVEALING_SETTINGS if settings.get(k)
                                           not in (None, "", {}, [])),
