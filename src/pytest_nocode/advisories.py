@@ -31,6 +31,7 @@ from typing import Any
 
 import jsonschema
 import nodesemver
+import requests
 
 from pytest_nocode.errors import read_input_file
 from pytest_nocode.findings import Severity
@@ -298,8 +299,6 @@ def npm_registry(environ: Mapping[str, str] | None = None) -> str:
 
 
 def _post_with_requests(url: str, payload: Mapping[str, list[str]]) -> Any:
-    import requests
-
     response = requests.post(url, json=payload, timeout=(10, 60),
                              headers={"Accept": "application/json",
                                       "User-Agent": "pytest-nocode"})
@@ -328,7 +327,7 @@ def lookup_online(packages: Mapping[str, Iterable[str]], known: AdvisoryData,
     except LookupError as exc:
         return AdvisoryData("online", ONLINE_SOURCE, error=f"online advisory lookup failed: "
                                                            f"{exc}")
-    except Exception as exc:  # network errors of every kind: not available, never a pass
+    except (requests.RequestException, OSError, ValueError) as exc:  # not available, no pass
         return AdvisoryData("online", ONLINE_SOURCE, error=f"online advisory lookup failed: "
                                                            f"{type(exc).__name__}: {exc}")
     return AdvisoryData("online", f"{ONLINE_SOURCE} at {base}", advisories)
@@ -340,7 +339,7 @@ def _from_bulk(answer: Any, known: AdvisoryData) -> Iterable[KnownAdvisory]:
     by_id = {i.upper(): a for a in known.advisories for i in a.ids}
     for package, items in sorted(answer.items()):
         if not isinstance(items, list):
-            raise LookupError(f"unexpected answer: ${json.dumps(package)} is not a list")
+            raise LookupError(f"unexpected answer: $[{json.dumps(package)}] is not a list")
         for n, item in enumerate(items):
             where = f"$[{json.dumps(package)}][{n}]"
             if not isinstance(item, dict) or not _is_range(item.get("vulnerable_versions")):
