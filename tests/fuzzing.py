@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import pytest
 
 from pytest_nocode import audit, testing
+from pytest_nocode.advisories import shipped_table
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.baseline import BaselineApp, diff_models
 from pytest_nocode.errors import InputError
@@ -235,6 +236,7 @@ def run_all_checks(loaded: LoadedApp, baseline_model: dict[str, Any] | None,
     base = baseline_model if baseline_model is not None else current
     fixtures: dict[str, Any] = {
         "nocode_snapshot": loaded.raw,
+        "nocode_advisories": shipped_table(),  # the offline table a run uses by default
         "nocode_baseline": BaselineApp(app.id, "0" * 64, "fuzz", "2026-01-01T00:00:00+00:00",
                                        base),
         "nocode_drift": diff_models(base, current, already_plain=True),
