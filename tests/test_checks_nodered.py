@@ -318,7 +318,7 @@ def test_auth001_websocket_listener_nobody_uses_is_low() -> None:
     f = one(findings_of(AUTH001, app_of(flows)))
     assert f.resource.id == nid("wsl")
     assert f.severity is Severity.LOW
-    assert f.message.endswith("(currently inactive)")
+    assert f.message.endswith("(currently unused)")
 
 
 def test_auth001_websocket_listener_is_not_covered_by_http_node_auth() -> None:
@@ -328,10 +328,120 @@ def test_auth001_websocket_listener_is_not_covered_by_http_node_auth() -> None:
     assert f.resource.id == nid("wsl")
 
 
-def test_auth001_disabled_http_in_is_low() -> None:
+def test_auth001_disabled_http_in_is_quiet() -> None:
     flows = [tab(), http_in("in", "/api/orders", to=["resp"], d=True), http_response("resp")]
-    f = one(findings_of(AUTH001, app_of(flows)))
+    assert findings_of(AUTH001, app_of(flows)) == []
+
+
+def test_disabled_tab_disables_its_nodes_for_every_check() -> None:
+    flows = [tab(disabled=True), http_in("in", "/run", to=["sh"]),
+             exec_node("sh", "/bin/sh -c", "payload")]
+    app = app_of(flows)
+    assert all(app.step(nid(k)).disabled for k in ("in", "sh"))
+    assert findings_of(AUTH001, app) == []
+    assert findings_of(injection.test_untrusted_input_does_not_reach_sinks, app) == []
+    # the same flow on an enabled tab is found by both
+    live = app_of([tab(), *flows[1:]])
+    assert ids(findings_of(AUTH001, live)) == {nid("in")}
+
+
+# -- checks in the first steps (AUTH004) ----------------------------------------------------------
+AUTH004 = authentication.test_in_flow_authentication_reviewed
+VERIFY_JS = """const crypto = global.get('crypto');
+const sig = msg.req.headers['x-hub-signature-256'] || '';
+const mac = 'sha256=' + crypto.createHmac('sha256', env.get('HOOK_SECRET'))
+    .update(msg.req.rawBody || '').digest('hex');
+if (sig !== mac) {
+    msg.statusCode = 401;
+    return [null, msg];
+}
+return [msg, null];"""
+
+
+def _guarded(guard: dict[str, Any], *more: dict[str, Any]) -> list[dict[str, Any]]:
+    return [tab(), http_in("in", "/hooks/github", to=["guard"]), guard, *more,
+            function("handle", to=["ok"]), http_response("ok")]
+
+
+def test_auth004_function_checking_a_request_header_hmac_and_answering_401() -> None:
+    guard = function("guard", VERIFY_JS)
+    guard.update(name="Verify signature", outputs=2,
+                 wires=[[nid("handle")], [nid("deny")]])
+    deny = node("deny", "http response", name="deny", statusCode="401", headers={})
+    app = app_of(_guarded(guard, deny))
+    assert findings_of(AUTH001, app) == []
+    f = one(findings_of(AUTH004, app))
     assert f.resource.id == nid("in") and f.severity is Severity.LOW
+    assert f.evidence["guard"] == {
+        "step": nid("guard"), "name": "Verify signature", "type": "function",
+        "compares": "header x-hub-signature-256, a signature computed in code (HMAC/JWT)",
+        "on_failure": "responds 401 ('deny')"}
+
+
+def test_auth004_switch_on_an_api_key_header_dropping_the_rest() -> None:
+    guard = node("guard", "switch", name="Known key?", property="req.headers['x-api-key']",
+                 propertyType="msg", rules=[{"t": "eq", "v": "HOOK_KEY", "vt": "env"}],
+                 checkall="true", repair=False, outputs=1, wires=[["handle"]])
+    f = one(findings_of(AUTH004, app_of(_guarded(guard))))
+    assert f.evidence["guard"]["compares"] == "header x-api-key"
+    assert f.evidence["guard"]["on_failure"] == "drops messages that match no rule"
+
+
+def test_auth001_switch_with_an_otherwise_rule_lets_everyone_through() -> None:
+    guard = node("guard", "switch", name="Known key?", property="req.headers['x-api-key']",
+                 propertyType="msg", rules=[{"t": "eq", "v": "HOOK_KEY", "vt": "env"},
+                                            {"t": "else"}],
+                 checkall="true", repair=False, outputs=2, wires=[["handle"], ["handle"]])
+    assert ids(findings_of(AUTH001, app_of(_guarded(guard)))) == {nid("in")}
+
+
+def test_auth001_function_setting_outgoing_headers_is_no_check() -> None:
+    guard = function("guard", "if (!msg.payload) { return null; }\n"
+                     "msg.headers = {}; msg.headers['authorization'] = 'Bearer ' + "
+                     "env.get('ERP_TOKEN');\nreturn msg;", to=["handle"])
+    app = app_of(_guarded(guard))
+    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+    assert findings_of(AUTH004, app) == []
+
+
+# -- Telegram bots ------------------------------------------------------------------------------
+def telegram_bot(key: str, **allowed: str) -> dict[str, Any]:
+    return config(key, "telegram bot", botname="HomeBot", usernames=allowed.get("usernames", ""),
+                  chatids=allowed.get("chatids", ""), baseapiurl="", updatemode="polling",
+                  pollinterval="300", usesocks=False, verboselogging=False)
+
+
+def telegram_in(key: str, bot: str, ntype: str = "telegram receiver", *,
+                to: Iterable[str] = (), **extra: Any) -> dict[str, Any]:
+    return node(key, ntype, name=key, bot=nid(bot), saveDataDir="", filterCommands=False,
+                wires=[list(to), []], **extra)
+
+
+def test_auth001_telegram_bot_answering_anyone_fires_on_the_bot() -> None:
+    flows = [tab(), telegram_bot("bot"), telegram_in("rx", "bot", to=["sh"]),
+             exec_node("sh", "/usr/local/bin/home", "payload")]
+    app = app_of(flows)
+    f = one(findings_of(AUTH001, app))
+    assert (f.resource.id, f.evidence["kind"]) == (nid("bot"), "chat")
+    assert f.message == ("telegram bot HomeBot answers anyone on Telegram: it names no allowed "
+                         "users or chats")
+    assert ids(findings_of(injection.test_untrusted_input_does_not_reach_sinks, app)) == {
+        nid("sh")}
+
+
+@pytest.mark.parametrize("allowed", [{"usernames": "alice"}, {"chatids": "418273645"}])
+def test_auth001_telegram_bot_with_allowed_users_or_chats_is_quiet(allowed: dict[str, str]
+                                                                   ) -> None:
+    flows = [tab(), telegram_bot("bot", **allowed), telegram_in("rx", "bot", to=["dbg"]),
+             debug("dbg")]
+    assert findings_of(AUTH001, app_of(flows)) == []
+
+
+def test_auth001_telegram_bot_that_only_sends_or_whose_receivers_are_off_is_quiet() -> None:
+    sender = node("tx", "telegram sender", name="tx", bot=nid("bot"), wires=[[]])
+    assert findings_of(AUTH001, app_of([tab(), telegram_bot("bot"), sender])) == []
+    off = telegram_in("rx", "bot", to=["dbg"], d=True)
+    assert findings_of(AUTH001, app_of([tab(), telegram_bot("bot"), off, debug("dbg")])) == []
 
 
 def test_auth001_tcp_server_fires_and_tcp_client_is_quiet() -> None:
