@@ -375,7 +375,8 @@ def test_auth001_telegram_trigger_without_allowed_chats_is_an_open_entry_point()
     assert f.message == ("telegram message answers anyone on Telegram: it names no allowed "
                          "users or chats")
     # and its messages are untrusted input for the injection checks
-    assert ids(findings_of(injection.test_untrusted_input_does_not_reach_sinks, app)) == {uid("Run")}
+    inj001 = injection.test_untrusted_input_does_not_reach_sinks
+    assert ids(findings_of(inj001, app)) == {uid("Run")}
 
 
 @pytest.mark.parametrize("field", ["chatIds", "userIds"])
@@ -639,8 +640,8 @@ def _crm_sync() -> dict[str, Any]:
 
 def test_con001_community_node_fires() -> None:
     f = one(findings_of(CON001, app_of(_crm_sync())))
-    assert (f.resource.kind, f.resource.id) == ("connector", "n8n-nodes-acme-crm.acmeCrm")
-    assert f.evidence["package"] == "n8n-nodes-acme-crm"
+    assert (f.resource.kind, f.resource.id) == ("module", "n8n-nodes-acme-crm")
+    assert f.evidence["types"] == {"n8n-nodes-acme-crm.acmeCrm": 1}
     assert f.evidence["used_by"] == [uid("Sync customers to Acme CRM")]
     assert f.severity is Severity.MEDIUM
 

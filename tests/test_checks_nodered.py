@@ -926,14 +926,67 @@ def _ftp_flows() -> list[dict[str, Any]]:
                  wires=[[]])]
 
 
-def test_con001_community_node_of_a_bare_export_fires() -> None:
-    found = findings_of(CON001, app_of(_ftp_flows()))
-    assert {(f.resource.kind, f.resource.id) for f in found} == {
-        ("connector", "ftp"), ("connector", "ftp in")}
-    by_type = {f.resource.id: f for f in found}
-    assert by_type["ftp in"].evidence["used_by"] == [nid("put")]
-    assert by_type["ftp"].evidence["package"] == "(unknown module)"
-    assert all(f.severity is Severity.MEDIUM for f in found)
+HA_FLOW = [tab(), config("ha", "server", name="Home Assistant", addon=True),
+           node("sensor", "server-state-changed", name="Door", server=nid("ha"),
+                entityidfilter="binary_sensor.front_door", wires=[["lamp"]]),
+           node("lamp", "api-call-service", name="Hall lamp", server=nid("ha"),
+                domain="light", service="turn_on", wires=[["dbg"]]),
+           node("lamp2", "api-call-service", name="Porch lamp", server=nid("ha"),
+                domain="light", service="turn_on", wires=[]),
+           debug("dbg")]
+HA_MODULE = "node-red-contrib-home-assistant-websocket"
+
+
+def global_config(**modules: str) -> dict[str, Any]:
+    """The node the editor's Export dialog adds: the modules the exported nodes come from."""
+    return {"id": nid("global-config"), "type": "global-config", "env": [], "modules": modules}
+
+
+def test_con001_reports_one_finding_per_module_naming_its_types() -> None:
+    f = one(findings_of(CON001, app_of(HA_FLOW)))
+    assert (f.resource.kind, f.resource.id, f.resource.path) == (
+        "module", HA_MODULE, f"modules/{HA_MODULE}")
+    assert f.evidence["types"] == {"api-call-service": 2, "server": 1,
+                                   "server-state-changed": 1}
+    assert sorted(f.evidence["used_by"]) == sorted(nid(k) for k in ("ha", "sensor", "lamp",
+                                                                     "lamp2"))
+    assert f.message == (f"module {HA_MODULE} is not on the allowlist: 4 step(s) of 3 type(s) "
+                         "use it (api-call-service (2), server (1), server-state-changed (1))")
+    assert f.severity is Severity.MEDIUM
+    # the module is known from its node types, so the inventory question is answered
+    assert findings_of(INV003, app_of(HA_FLOW)) == []
+
+
+def test_con001_dashboard_nodes_are_allowed_by_the_default_policy() -> None:
+    flows = [tab(), config("ui-tab", "ui_tab", name="Home"),
+             config("ui-grp", "ui_group", name="Lights", tab=nid("ui-tab")),
+             node("btn", "ui_button", group=nid("ui-grp"), wires=[["dbg"]]),
+             node("txt", "ui_text", group=nid("ui-grp"), wires=[]), debug("dbg")]
+    assert findings_of(CON001, app_of(flows)) == []
+    assert findings_of(INV003, app_of(flows)) == []
+
+
+def test_con001_module_version_comes_from_the_global_config() -> None:
+    app = app_of([*HA_FLOW, global_config(**{HA_MODULE: "0.77.1"})])
+    f = one(findings_of(CON001, app))
+    assert (f.resource.name, f.evidence["version"]) == (f"{HA_MODULE}@0.77.1", "0.77.1")
+
+
+def test_con001_global_config_attributes_types_of_the_only_module_left() -> None:
+    flows = [*_ftp_flows(), global_config(**{"node-red-contrib-ftp": "0.0.6"})]
+    f = one(findings_of(CON001, app_of(flows)))
+    assert (f.resource.id, f.evidence["types"]) == ("node-red-contrib-ftp",
+                                                    {"ftp": 1, "ftp in": 1})
+    assert findings_of(INV003, app_of(flows)) == []
+
+
+def test_con001_unidentified_types_are_left_to_inv003() -> None:
+    assert findings_of(CON001, app_of(_ftp_flows())) == []
+    f = one(findings_of(INV003, app_of(_ftp_flows())))
+    assert (f.resource.kind, f.resource.id) == ("app", "nodered-detect")
+    assert f.evidence["types"] == {"ftp": 1, "ftp in": 1}
+    assert f.message == ("the modules providing 2 node type(s) are not named by the export "
+                         "(ftp, ftp in)")
 
 
 def test_con001_core_nodes_are_quiet() -> None:
@@ -941,15 +994,16 @@ def test_con001_core_nodes_are_quiet() -> None:
 
 
 def test_con001_policy_allows_by_type_glob() -> None:
-    allow = policy("version: 1\nconnectors:\n  allow: [node-red, 'ftp*']\n")
-    assert findings_of(CON001, app_of(_ftp_flows()), allow) == []
+    allow = policy("version: 1\nconnectors:\n  allow: [node-red, 'api-*', 'server*']\n")
+    assert findings_of(CON001, app_of(HA_FLOW), allow) == []
+    assert findings_of(INV003, app_of(_ftp_flows()), policy(
+        "version: 1\nconnectors:\n  allow: [node-red, 'ftp*']\n")) == []
 
 
 def test_con001_policy_allows_by_package_of_a_live_snapshot() -> None:
     app = app_of(_ftp_flows(), nodes=[*CORE_NODE_SETS, FTP_NODE_SET])
-    found = findings_of(CON001, app)
-    assert {f.evidence["package"] for f in found} == {"node-red-contrib-ftp"}
-    assert {f.evidence["version"] for f in found} == {"0.0.6"}
+    f = one(findings_of(CON001, app))
+    assert (f.resource.id, f.evidence["version"]) == ("node-red-contrib-ftp", "0.0.6")
     allow = policy("version: 1\nconnectors:\n  allow: [node-red, node-red-contrib-ftp]\n")
     assert findings_of(CON001, app, allow) == []
 
@@ -958,9 +1012,18 @@ def test_con001_blocked_package_is_high() -> None:
     app = app_of(_ftp_flows(), nodes=[*CORE_NODE_SETS, FTP_NODE_SET])
     block = policy("version: 1\nconnectors:\n  allow: [node-red, node-red-contrib-ftp]\n"
                    "  block: [node-red-contrib-ftp]\n")
-    found = findings_of(CON001, app, block)
-    assert ids(found) == {"ftp", "ftp in"}
-    assert all(f.severity is Severity.HIGH and "blocked" in f.message for f in found)
+    f = one(findings_of(CON001, app, block))
+    assert f.resource.id == "node-red-contrib-ftp"
+    assert f.severity is Severity.HIGH and "is blocked by policy" in f.message
+
+
+def test_con001_blocked_type_of_an_allowed_module_is_reported_on_its_own() -> None:
+    app = app_of(_ftp_flows(), nodes=[*CORE_NODE_SETS, FTP_NODE_SET])
+    block = policy("version: 1\nconnectors:\n  allow: [node-red, node-red-contrib-ftp]\n"
+                   "  block: ['ftp in']\n")
+    f = one(findings_of(CON001, app, block))
+    assert (f.resource.kind, f.resource.id, f.severity) == ("connector", "ftp in",
+                                                            Severity.HIGH)
 
 
 # == CON002 ======================================================================================
@@ -1194,12 +1257,6 @@ def test_inv001_tab_without_owner_fires_and_owned_tab_is_quiet() -> None:
 
 def test_inv001_without_owners_in_policy_is_not_applicable() -> None:
     assert skip_reason(INV001, app_of(ORDER_API)).startswith(NOT_APPLICABLE)
-
-
-def test_inv003_community_node_of_a_bare_export_fires() -> None:
-    found = findings_of(INV003, app_of(_ftp_flows()))
-    assert ids(found) == {"ftp", "ftp in"}
-    assert {f.resource.kind for f in found} == {"connector"}
 
 
 def test_inv003_modules_known_from_a_live_snapshot_are_quiet() -> None:

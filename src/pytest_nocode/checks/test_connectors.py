@@ -4,7 +4,24 @@ from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check, not_applicable
 from pytest_nocode.checks._support import setting_or_skip
+from pytest_nocode.model import Connector, Module
 from pytest_nocode.policy import Policy
+
+UNKNOWN_MODULE = "(unknown module)"  # the adapters' word for a type no data attributes
+
+
+def modules_in_use(app: App) -> dict[str, list[Connector]]:
+    """The app's connectors by the module that provides them (unidentified ones left out:
+    INV003 asks about those)."""
+    by_module: dict[str, list[Connector]] = {}
+    for connector in app.connectors:
+        if connector.package and connector.package != UNKNOWN_MODULE:
+            by_module.setdefault(connector.package, []).append(connector)
+    return by_module
+
+
+def _type_counts(connectors: list[Connector]) -> dict[str, int]:
+    return {c.type: len(c.used_by) for c in sorted(connectors, key=lambda c: -len(c.used_by))}
 
 
 @check(
@@ -14,24 +31,40 @@ from pytest_nocode.policy import Policy
     severity="medium",
     owasp=["LCNC-SEC-07", "LCNC-SEC-03"],
     rationale="""Community and custom nodes run with the platform's full rights and are not
-    vetted by its maintainers; blocked connectors move data where policy forbids.""",
-    remediation="Replace the node with an approved one, or have it reviewed and add its type "
-                "or package to connectors.allow in the policy.",
+    vetted by its maintainers; blocked connectors move data where policy forbids. The question
+    is one per module: is this package reviewed?""",
+    remediation="Replace the module's nodes with approved ones, or have the module reviewed "
+                "and add it (or its node types) to connectors.allow in the policy.",
     requires=("workflows",),
 )
 def test_connectors_are_allowed(nocode_app: App, nocode_findings: FindingCollector,
                                 nocode_policy: Policy) -> None:
-    for connector in nocode_app.connectors:
-        if nocode_policy.connector_allowed(connector.type, connector.package):
+    policy = nocode_policy.excerpt("connectors")
+    for module, connectors in sorted(modules_in_use(nocode_app).items()):
+        blocked = [c for c in connectors if nocode_policy.connector_blocked(c.type, module)]
+        if blocked and len(blocked) < len(connectors):
+            for connector in blocked:  # a type the policy blocks in a module it may allow
+                nocode_findings.add(
+                    connector, f"{connector.type} ({module}) is blocked by policy, used by "
+                    f"{len(connector.used_by)} step(s)",
+                    {"type": connector.type, "module": module, "version": connector.version,
+                     "used_by": list(connector.used_by[:50]), "policy": policy},
+                    severity="high")
+            connectors = [c for c in connectors if c not in blocked]
+        outside = [c for c in connectors if not nocode_policy.connector_allowed(c.type, module)]
+        if not outside:
             continue
-        blocked = nocode_policy.connector_blocked(connector.type, connector.package)
+        version = next((c.version for c in outside if c.version), "")
+        steps = [s for c in outside for s in c.used_by]
+        counts = _type_counts(outside)
         verdict = "is blocked by policy" if blocked else "is not on the allowlist"
+        shown = ", ".join(f"{t} ({n})" for t, n in list(counts.items())[:5])
+        more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
         nocode_findings.add(
-            connector, f"{connector.type} ({connector.package}) {verdict}, used by "
-            f"{len(connector.used_by)} step(s)",
-            {"type": connector.type, "package": connector.package, "version": connector.version,
-             "used_by": list(connector.used_by[:50]),
-             "policy": nocode_policy.excerpt("connectors")},
+            Module(module, version), f"module {module} {verdict}: {len(steps)} step(s) of "
+            f"{len(counts)} type(s) use it ({shown}{more})",
+            {"module": module, "version": version, "types": counts, "used_by": steps[:50],
+             "policy": policy},
             severity="high" if blocked else None)
 
 

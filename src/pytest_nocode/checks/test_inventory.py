@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pytest_nocode import App, FindingCollector, check, not_applicable
+from pytest_nocode import App, FindingCollector, Resource, check, not_applicable
+from pytest_nocode.checks.test_connectors import UNKNOWN_MODULE
 from pytest_nocode.policy import Policy
 
 
@@ -62,17 +63,29 @@ def test_inactive_workflows_hold_no_credentials(nocode_app: App,
     severity="low",
     owasp=["LCNC-SEC-09", "LCNC-SEC-07"],
     rationale="""A node type whose providing module is unknown cannot be checked for versions,
-    advisories or licence: the inventory is incomplete.""",
-    remediation="Scan the live instance (its /nodes list names every module), or record the "
-                "module in the policy's connectors.allow.",
+    advisories, licence or the connector allowlist: the inventory is incomplete. A flows.json
+    names types only; the editor's export (with its global-config module list) or the live
+    instance (GET /nodes) names the modules.""",
+    remediation="Scan the live instance, or export with Node-RED's Export dialog (it adds the "
+                "global-config node listing the modules in use), or record the types in the "
+                "policy's connectors.allow.",
     requires=("workflows",),
     platforms=("nodered",),
 )
-def test_node_modules_identified(nocode_app: App, nocode_findings: FindingCollector) -> None:
-    for connector in nocode_app.connectors:
-        if connector.package == "(unknown module)":
-            nocode_findings.add(connector, f"module providing {connector.type!r} is unknown",
-                                {"type": connector.type, "used_by": list(connector.used_by)})
+def test_node_modules_identified(nocode_app: App, nocode_findings: FindingCollector,
+                                 nocode_policy: Policy) -> None:
+    unknown = [c for c in nocode_app.connectors if c.package == UNKNOWN_MODULE
+               and not nocode_policy.connector_allowed(c.type, "")]
+    if not unknown:
+        return
+    counts = {c.type: len(c.used_by) for c in sorted(unknown, key=lambda c: -len(c.used_by))}
+    shown = ", ".join(list(counts)[:5]) + (f" and {len(counts) - 5} more"
+                                           if len(counts) > 5 else "")
+    nocode_findings.add(
+        Resource("app", nocode_app.id, nocode_app.name, "connectors"),
+        f"the modules providing {len(counts)} node type(s) are not named by the export "
+        f"({shown})", {"types": counts,
+                       "used_by": [s for c in unknown for s in c.used_by][:50]})
 
 
 @check(
