@@ -23,6 +23,7 @@ import pytest
 
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.checks import test_authentication as authentication
+from pytest_nocode.checks import test_commands as commands
 from pytest_nocode.checks import test_configuration as configuration
 from pytest_nocode.checks import test_connectors as connectors
 from pytest_nocode.checks import test_encryption as encryption
@@ -818,6 +819,128 @@ def test_cfg004_any_caller_fires_and_same_owner_is_quiet() -> None:
     f = one(findings_of(CFG004, app_of(bad, good)))
     assert f.resource.id == wf_id("Ops runbook")
     assert f.evidence == {"callerPolicy": "any"}
+
+
+# == CMD001 / CMD002 ==============================================================================
+CMD001 = commands.test_commands_do_not_dump_credentials
+CMD002 = commands.test_ssh_host_keys_checked
+
+
+def _backup(command_node: dict[str, Any]) -> dict[str, Any]:
+    return workflow("Nightly backup", [schedule(), command_node],
+                    chain("Schedule Trigger", command_node["name"]))
+
+
+def test_cmd001_export_of_decrypted_credentials_fires() -> None:
+    wf = _backup(execute_command("Export", "n8n export:credentials --all --decrypted "
+                                           "--output=/backups/creds.json"))
+    f = one(findings_of(CMD001, app_of(wf)))
+    assert f.resource.id == uid("Export") and f.severity is Severity.HIGH
+    assert f.evidence == {"type": "n8n-nodes-base.executeCommand",
+                          "matches": ["n8n export:credentials"], "decrypted": True}
+    assert f.message == "exports n8n's stored credentials in clear (--decrypted)"
+
+
+def test_cmd001_code_reading_the_encryption_key_fires() -> None:
+    js = ("const fs = require('fs');\n"
+          "return [{json: {key: fs.readFileSync('/home/node/.n8n/config', 'utf8')}}];")
+    f = one(findings_of(CMD001, app_of(_backup(code("Read key", js)))))
+    assert f.evidence["matches"] == ["n8n config"] and f.evidence["decrypted"] is False
+
+
+def test_cmd001_workflow_export_notes_and_disabled_steps_are_quiet() -> None:
+    note = n8n_node("Sticky Note", "stickyNote", {"content": "Restore with n8n "
+                                                  "export:credentials --decrypted"})
+    off = execute_command("Old export", "n8n export:credentials --all --decrypted")
+    off["disabled"] = True
+    wf = _backup(execute_command("Export", "n8n export:workflow --all --output=/backups/"))
+    wf["nodes"] += [note, off]
+    assert findings_of(CMD001, app_of(wf)) == []
+
+
+@pytest.mark.parametrize("command", [
+    "rsync -e 'ssh -o StrictHostKeyChecking=no' /data/ backup@nas.lan:/srv/",
+    "scp -o UserKnownHostsFile=/dev/null report.pdf pi@printer.lan:",
+])
+def test_cmd002_host_key_checking_off_fires(command: str) -> None:
+    f = one(findings_of(CMD002, app_of(_backup(execute_command("Copy", command)))))
+    assert f.resource.id == uid("Copy") and f.evidence["type"] == "n8n-nodes-base.executeCommand"
+
+
+@pytest.mark.parametrize("command", [
+    "rsync -e 'ssh -o StrictHostKeyChecking=accept-new' /data/ backup@nas.lan:/srv/",
+    "ssh -o StrictHostKeyChecking=yes backup@nas.lan uptime",
+])
+def test_cmd002_host_key_checking_on_is_quiet(command: str) -> None:
+    assert findings_of(CMD002, app_of(_backup(execute_command("Copy", command)))) == []
+
+
+def test_cmd002_ssh_node_command_is_searched_too() -> None:
+    ssh = n8n_node("Hop", "ssh", {"command": "ssh -o StrictHostKeyChecking=no db01 pg_dump"},
+                   credentials={"sshPassword": ("Yq2mXk8pT4wZr7Lb", "Bastion")})
+    assert ids(findings_of(CMD002, app_of(_backup(ssh)))) == {uid("Hop")}
+
+
+@pytest.mark.parametrize(("policy_call", "fires"), [("paramiko.AutoAddPolicy()", True),
+                                                   ("paramiko.RejectPolicy()", False)])
+def test_cmd002_python_code_accepting_any_host_key(policy_call: str, fires: bool) -> None:
+    py = ("import paramiko\nclient = paramiko.SSHClient()\n"
+          f"client.set_missing_host_key_policy({policy_call})\nclient.connect('nas.lan')")
+    step = n8n_node("Reboot NAS", "code", {"language": "python", "pythonCode": py}, version=2)
+    found = findings_of(CMD002, app_of(_backup(step)))
+    assert ids(found) == ({uid("Reboot NAS")} if fires else set())
+
+
+# == INV005 ======================================================================================
+INV005 = inventory.test_connections_point_at_existing_nodes
+
+
+def test_inv005_connection_to_a_renamed_node_fires_on_the_workflow() -> None:
+    wf = ping_runbook()
+    wf["connections"]["Ping host"] = {"main": [[{"node": "Respond (old)", "type": "main",
+                                                 "index": 0}]]}
+    f = one(findings_of(INV005, app_of(wf)))
+    assert (f.resource.kind, f.resource.id) == ("workflow", wf_id("Ops runbook"))
+    assert f.severity is Severity.INFO
+    assert f.evidence["missing"] == ["Respond (old)"]
+    assert f.evidence["from"] == [uid("Ping host")]
+    assert f.evidence["names_node_ids"] is False
+    assert "if the export was cut, what they do is not analysed" in f.message
+
+
+def test_inv005_connections_keyed_by_a_missing_sender_fire() -> None:
+    wf = ping_runbook()
+    wf["connections"]["Deleted node"] = {"main": [[{"node": "Ping host", "type": "main",
+                                                    "index": 0}]]}
+    f = one(findings_of(INV005, app_of(wf)))
+    assert f.evidence["missing"] == ["Deleted node"] and f.evidence["from"] == []
+
+
+def test_inv005_connections_naming_node_ids_say_n8n_does_not_follow_them() -> None:
+    wf = ping_runbook()
+    wf["connections"] = {"Webhook": {"main": [[{"node": uid("Ping host"), "type": "main",
+                                                "index": 0}]]}}
+    f = one(findings_of(INV005, app_of(wf)))
+    assert f.evidence["names_node_ids"] is True
+    assert "n8n connects nodes by name" in f.message
+
+
+def test_inv005_intact_workflow_is_quiet() -> None:
+    assert findings_of(INV005, app_of(ping_runbook())) == []
+
+
+# == resource ids of copied workflows ============================================================
+def test_a_node_id_repeated_in_a_copied_workflow_keeps_its_own_id_in_findings() -> None:
+    original = _lead_capture(None)
+    copy_wf = copy.deepcopy(original)
+    copy_wf.update(id=wid("Lead capture webhook (copy)"), name="Lead capture webhook (copy)")
+    app = app_of(original, copy_wf)
+    found = findings_of(AUTH001, app)
+    assert [f.resource.id for f in found] == [uid("Webhook"), uid("Webhook")]
+    assert sorted(f.resource.path for f in found) == sorted(
+        f"workflows/{w}/{uid('Webhook')}"
+        for w in (wid("Lead capture webhook"), wid("Lead capture webhook (copy)")))
+    assert len({s.id for s in app.steps}) == len(app.steps)  # still unique in the App
 
 
 # == INV001 / INV002 / INV004 ====================================================================

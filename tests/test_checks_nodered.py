@@ -20,6 +20,7 @@ import pytest
 
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.checks import test_authentication as authentication
+from pytest_nocode.checks import test_commands as commands
 from pytest_nocode.checks import test_configuration as configuration
 from pytest_nocode.checks import test_connectors as connectors
 from pytest_nocode.checks import test_encryption as encryption
@@ -1266,6 +1267,70 @@ def test_inv003_modules_known_from_a_live_snapshot_are_quiet() -> None:
 
 def test_inv003_core_nodes_are_quiet() -> None:
     assert findings_of(INV003, app_of(LABEL_FLOW)) == []
+
+
+# == CMD001 / CMD002 ==============================================================================
+CMD001 = commands.test_commands_do_not_dump_credentials
+CMD002 = commands.test_ssh_host_keys_checked
+
+
+def test_cmd001_exec_copying_the_credentials_file_fires() -> None:
+    flows = [tab(), inject("nightly", to=["copy"]),
+             exec_node("copy", "cp /data/flows_cred.json /data/.config.runtime.json "
+                               "/mnt/usb/backup/", "")]
+    f = one(findings_of(CMD001, app_of(flows)))
+    assert f.resource.id == nid("copy")
+    assert f.evidence["matches"] == ["Node-RED credentials file", "Node-RED runtime config"]
+
+
+def test_cmd001_flows_backup_without_credentials_is_quiet() -> None:
+    flows = [tab(), inject("nightly", to=["copy"]),
+             exec_node("copy", "cp /data/flows.json /mnt/usb/backup/", ""),
+             node("note", "comment", name="Backup",
+                  info="Never copy flows_cred.json off the box")]
+    assert findings_of(CMD001, app_of(flows)) == []
+
+
+def test_cmd002_template_building_an_ssh_command_for_exec_fires() -> None:
+    text = "ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null pi@{{payload}} reboot"
+    flows = [tab(), inject("tick", to=["cmd"]), template("cmd", text, to=["run"]),
+             exec_node("run", "", "payload")]
+    f = one(findings_of(CMD002, app_of(flows)))
+    assert f.resource.id == nid("cmd")
+    assert f.evidence["matches"] == ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"]
+
+
+def test_cmd002_same_text_in_a_template_that_feeds_no_exec_is_quiet() -> None:
+    text = "Run: ssh -o StrictHostKeyChecking=no pi@{{payload}} to reach the box"
+    flows = [tab(), inject("tick", to=["doc"]), template("doc", text, to=["dbg"]), debug("dbg")]
+    assert findings_of(CMD002, app_of(flows)) == []
+
+
+# == INV005 ======================================================================================
+INV005 = inventory.test_connections_point_at_existing_nodes
+
+
+def test_inv005_wire_to_a_deleted_node_fires_on_its_tab() -> None:
+    flows = [*ORDER_API]
+    flows[1] = http_in("in", "/api/orders", to=["normalise", "gone"])
+    f = one(findings_of(INV005, app_of(flows)))
+    assert (f.resource.kind, f.resource.id) == ("workflow", TAB)
+    assert f.evidence == {"missing": [nid("gone")], "from": [nid("in")], "via": ["wire"],
+                          "names_node_ids": False}
+
+
+def test_inv005_link_to_a_missing_link_in_and_an_undefined_subflow_fire() -> None:
+    out = node("out", "link out", mode="link", links=[nid("nowhere")])
+    inst = node("inst", "subflow:0f1e2d3c4b5a6978", env=[], wires=[[]])
+    flows = [tab(), inject("tick", to=["out", "inst"]), out, inst]
+    f = one(findings_of(INV005, app_of(flows)))
+    assert f.evidence["missing"] == sorted([nid("nowhere"), "0f1e2d3c4b5a6978"])
+    assert f.evidence["via"] == ["link", "subflow"]
+
+
+def test_inv005_complete_export_is_quiet() -> None:
+    assert findings_of(INV005, app_of(ORDER_API)) == []
+    assert findings_of(INV005, app_of(LABEL_FLOW)) == []
 
 
 # == SEC001 ======================================================================================

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, Resource, check, not_applicable
 from pytest_nocode.checks.test_connectors import UNKNOWN_MODULE
+from pytest_nocode.model import BrokenLink
 from pytest_nocode.policy import Policy
 
 
@@ -104,3 +105,45 @@ def test_no_pending_invitations(nocode_app: App, nocode_findings: FindingCollect
         if principal.kind == "user" and principal.active is False:
             nocode_findings.add(principal, "invitation pending, account not activated",
                                 {"roles": list(principal.roles)})
+
+
+@check(
+    "INV005",
+    title="Connection to a node that is not in the export",
+    category="inventory",
+    severity="info",
+    owasp=["LCNC-SEC-09"],
+    rationale="""A wire or connection that names a node the export does not contain (deleted,
+    renamed, or cut out when the export was edited) leaves a gap: whatever the missing node does
+    with the data is not analysed, so the other checks' verdicts are incomplete there.""",
+    remediation="Export the whole workflow again from the platform (or reconnect or remove the "
+                "dangling connection in the editor) and scan once more.",
+    requires=("workflows",),
+)
+def test_connections_point_at_existing_nodes(nocode_app: App,
+                                             nocode_findings: FindingCollector) -> None:
+    by_workflow: dict[str, list[BrokenLink]] = {}
+    for link in nocode_app.broken_links:
+        by_workflow.setdefault(link.workflow_id, []).append(link)
+    for workflow_id, links in by_workflow.items():
+        missing = sorted({link.target if link.missing == "target" else link.source
+                          for link in links})
+        senders = sorted({link.source for link in links if link.missing == "target"})
+        workflow = nocode_app.workflow(workflow_id)
+        target = workflow.resource if workflow is not None else Resource(
+            "app", nocode_app.id, nocode_app.name, "config")
+        shown = ", ".join(repr(m) for m in missing[:3]) + (
+            f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        # an edited n8n export may name nodes by id where n8n connects by name
+        node_ids = {s.native_id or s.id for s in nocode_app.steps
+                    if s.workflow_id == workflow_id}
+        by_id = nocode_app.platform == "n8n" and all(m in node_ids for m in missing)
+        why = ("they name nodes by id, but n8n connects nodes by name, so it does not follow "
+               "them either" if by_id else
+               "if the export was cut, what they do is not analysed")
+        nocode_findings.add(
+            target, f"{len(links)} connection(s) point at {len(missing)} node(s) not in the "
+            f"export ({shown}): {why}",
+            {"missing": missing[:50], "from": [nocode_app.resource_of(s).id
+                                               for s in senders][:50],
+             "via": sorted({link.via for link in links}), "names_node_ids": by_id})

@@ -69,6 +69,7 @@ KNOWN_MODULE_TYPES: Mapping[str, tuple[str, ...]] = {
     "node-red-node-sqlite": ("sqlite", "sqlitedb"),
     "node-red-node-suncalc": ("sunrise",),
     "node-red-node-tail": ("tail",),
+    "node-red-node-ui-table": ("ui_table",),
 }
 
 MODULE_OF_KNOWN_TYPE: Mapping[str, str] = {
