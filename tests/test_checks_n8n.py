@@ -220,10 +220,20 @@ def test_auth001_webhook_of_a_workflow_that_is_not_active_is_quiet(state: dict[s
     assert findings_of(AUTH004, app_of(_lead_capture(None, **state))) == []
 
 
+def test_auth001_inactive_workflows_are_reported_low_when_the_policy_asks() -> None:
+    asks = policy("version: 1\nsettings:\n  report_inactive_entry_points: true\n")
+    f = one(findings_of(AUTH001, app_of(_lead_capture(None, active=False)), asks))
+    assert f.severity is Severity.LOW
+    assert f.message.endswith("(workflow inactive: reachable once activated)")
+    assert findings_of(AUTH001, app_of(_lead_capture("headerAuth", active=False)), asks) == []
+
+
 def test_auth001_disabled_webhook_node_is_quiet() -> None:
     wf = _lead_capture(None)
     wf["nodes"][0]["disabled"] = True
     assert findings_of(AUTH001, app_of(wf)) == []
+    asks = policy("version: 1\nsettings:\n  report_inactive_entry_points: true\n")
+    assert findings_of(AUTH001, app_of(wf), asks) == []  # disabled is never reported
 
 
 # -- checks in the first steps (AUTH004) ----------------------------------------------------------

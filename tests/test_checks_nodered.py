@@ -943,8 +943,11 @@ def global_config(**modules: str) -> dict[str, Any]:
     return {"id": nid("global-config"), "type": "global-config", "env": [], "modules": modules}
 
 
+CORE_ONLY = policy("version: 1\nconnectors:\n  allow: [node-red]\n")
+
+
 def test_con001_reports_one_finding_per_module_naming_its_types() -> None:
-    f = one(findings_of(CON001, app_of(HA_FLOW)))
+    f = one(findings_of(CON001, app_of(HA_FLOW), CORE_ONLY))
     assert (f.resource.kind, f.resource.id, f.resource.path) == (
         "module", HA_MODULE, f"modules/{HA_MODULE}")
     assert f.evidence["types"] == {"api-call-service": 2, "server": 1,
@@ -958,6 +961,10 @@ def test_con001_reports_one_finding_per_module_naming_its_types() -> None:
     assert findings_of(INV003, app_of(HA_FLOW)) == []
 
 
+def test_con001_widely_used_modules_are_allowed_by_the_default_policy() -> None:
+    assert findings_of(CON001, app_of(HA_FLOW)) == []
+
+
 def test_con001_dashboard_nodes_are_allowed_by_the_default_policy() -> None:
     flows = [tab(), config("ui-tab", "ui_tab", name="Home"),
              config("ui-grp", "ui_group", name="Lights", tab=nid("ui-tab")),
@@ -969,7 +976,7 @@ def test_con001_dashboard_nodes_are_allowed_by_the_default_policy() -> None:
 
 def test_con001_module_version_comes_from_the_global_config() -> None:
     app = app_of([*HA_FLOW, global_config(**{HA_MODULE: "0.77.1"})])
-    f = one(findings_of(CON001, app))
+    f = one(findings_of(CON001, app, CORE_ONLY))
     assert (f.resource.name, f.evidence["version"]) == (f"{HA_MODULE}@0.77.1", "0.77.1")
 
 

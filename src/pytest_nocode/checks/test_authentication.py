@@ -7,29 +7,35 @@ from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import setting_or_skip
 from pytest_nocode.model import EntryPoint, Step
+from pytest_nocode.policy import Policy
 
 UNPROVEN = "unproven"
 
 
-def _switched_off(app: App, ep: EntryPoint, step: Step) -> bool:
-    """Disabled, on a disabled tab, or in an inactive or archived workflow: the platform does
-    not serve it, so nobody can reach it (a chat bot whose receiving nodes are all off too)."""
-    if step.disabled:
-        return True
+def _switched_off(ep: EntryPoint, step: Step) -> bool:
+    """Disabled, or on a disabled tab (a chat bot whose receiving nodes are all off too): the
+    platform does not start it, so nobody can reach it."""
+    return step.disabled or (ep.kind == "chat" and ep.active is False)
+
+
+def _inactive_workflow(app: App, step: Step) -> bool:
+    """In an inactive or archived n8n workflow: no production URL is registered until someone
+    activates it (the test URL listens only while an editor user waits for a test call)."""
     workflow = app.workflow(step.workflow_id)
-    if workflow is not None and (workflow.disabled or workflow.active is False):
-        return True
-    return ep.kind == "chat" and ep.active is False
+    return workflow is not None and (workflow.disabled or workflow.active is False)
 
 
-def unauthenticated(app: App) -> list[tuple[EntryPoint, Step]]:
-    """Entry points the platform serves without authenticating the caller itself."""
+def unauthenticated(app: App, *, inactive: bool = False) -> list[tuple[EntryPoint, Step]]:
+    """Entry points the platform serves without authenticating the caller itself (with
+    ``inactive``, also those of inactive workflows)."""
     out = []
     for ep in app.entry_points:
         if ep.authentication not in (None, "none"):
             continue
         step = app.step(ep.step_id)
-        if step is not None and not _switched_off(app, ep, step):
+        if step is None or _switched_off(ep, step):
+            continue
+        if inactive or not _inactive_workflow(app, step):
             out.append((ep, step))
     return out
 
@@ -50,12 +56,16 @@ def _evidence(ep: EntryPoint, step: Step) -> dict[str, object]:
     remediation="""Require authentication on the endpoint (n8n: basic, header or JWT auth on the
     Webhook/Form node; Node-RED: httpNodeAuth or an authenticating httpNodeMiddleware; a
     Telegram bot: restrict it to your chat or user ids), or put it behind an authenticating
-    proxy and record that in a waiver.""",
+    proxy and record that in a waiver. Endpoints of disabled nodes, disabled tabs and inactive
+    workflows are not reported (policy settings.report_inactive_entry_points: true reports
+    inactive workflows' at low severity).""",
     requires=("workflows",),
 )
 def test_entry_points_require_authentication(nocode_app: App,
-                                             nocode_findings: FindingCollector) -> None:
-    for ep, step in unauthenticated(nocode_app):
+                                             nocode_findings: FindingCollector,
+                                             nocode_policy: Policy) -> None:
+    inactive = bool(nocode_policy.setting("report_inactive_entry_points", False))
+    for ep, step in unauthenticated(nocode_app, inactive=inactive):
         if guard_of(nocode_app, step) is not None:
             continue  # checked in its first steps: AUTH004
         if ep.kind == "chat":
@@ -66,7 +76,10 @@ def test_entry_points_require_authentication(nocode_app: App,
                        "the data does not show an instance-wide one")
         else:
             message = f"{ep.kind} endpoint {ep.route!r} accepts requests without authentication"
-        if ep.active is False:  # served, but nothing uses it (a listener no node reads)
+        if _inactive_workflow(nocode_app, step):
+            nocode_findings.add(step, message + " (workflow inactive: reachable once "
+                                "activated)", _evidence(ep, step), severity="low")
+        elif ep.active is False:  # served, but nothing uses it (a listener no node reads)
             nocode_findings.add(step, message + " (currently unused)", _evidence(ep, step),
                                 severity="low")
         else:
