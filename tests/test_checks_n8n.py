@@ -383,8 +383,8 @@ def test_auth001_telegram_trigger_without_allowed_chats_is_an_open_entry_point()
     f = one(findings_of(AUTH001, app))
     assert f.resource.id == uid("Telegram Trigger")
     assert f.evidence["kind"] == "chat" and f.evidence["authentication"] == "none"
-    assert f.message == ("telegram message answers anyone on Telegram: it names no allowed "
-                         "users or chats")
+    assert f.message == ("telegram bot Home bot answers anyone on Telegram: it names no "
+                         "allowed users or chats")
     # and its messages are untrusted input for the injection checks
     inj001 = injection.test_untrusted_input_does_not_reach_sinks
     assert ids(findings_of(inj001, app)) == {uid("Run")}

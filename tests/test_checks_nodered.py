@@ -988,13 +988,38 @@ def test_con001_global_config_attributes_types_of_the_only_module_left() -> None
     assert findings_of(INV003, app_of(flows)) == []
 
 
-def test_con001_unidentified_types_are_left_to_inv003() -> None:
-    assert findings_of(CON001, app_of(_ftp_flows())) == []
-    f = one(findings_of(INV003, app_of(_ftp_flows())))
+def test_con001_types_of_unnamed_modules_are_one_question_for_the_app() -> None:
+    f = one(findings_of(CON001, app_of(_ftp_flows())))
     assert (f.resource.kind, f.resource.id) == ("app", "nodered-detect")
     assert f.evidence["types"] == {"ftp": 1, "ftp in": 1}
-    assert f.message == ("the modules providing 2 node type(s) are not named by the export "
-                         "(ftp, ftp in)")
+    assert f.message == ("2 node type(s) from community or custom modules the export does not "
+                         "name are not on the allowlist (ftp (1), ftp in (1))")
+
+
+def test_inv003_bare_flows_export_naming_no_modules_is_not_applicable() -> None:
+    reason = skip_reason(INV003, app_of(_ftp_flows()))
+    assert reason.startswith(NOT_APPLICABLE) and "ftp, ftp in" in reason
+
+
+def test_con001_listed_modules_with_ambiguous_types_are_each_asked_about() -> None:
+    # two modules listed and neither is known to provide ftp/ftp in: which one does is unknown
+    flows = [*_ftp_flows(), global_config(**{"node-red-contrib-ftp": "0.0.6",
+                                             "node-red-contrib-other": "1.0.0"})]
+    found = findings_of(CON001, app_of(flows))
+    assert {(f.resource.kind, f.resource.id) for f in found} == {
+        ("module", "node-red-contrib-ftp"), ("module", "node-red-contrib-other")}
+    assert all(f.evidence["unattributed_types"] == ["ftp", "ftp in"] for f in found)
+    allow = policy("version: 1\nconnectors:\n  allow: [node-red, 'node-red-contrib-*']\n")
+    assert findings_of(CON001, app_of(flows), allow) == []
+    # the export names every module in use: the inventory is complete at module level
+    assert findings_of(INV003, app_of(flows)) == []
+
+
+def test_inv003_type_the_live_instance_does_not_know_fires() -> None:
+    app = app_of([*_ftp_flows(), node("odd", "acme-label", wires=[])],
+                 nodes=[*CORE_NODE_SETS, FTP_NODE_SET])
+    f = one(findings_of(INV003, app))
+    assert f.evidence["types"] == {"acme-label": 1}
 
 
 def test_con001_core_nodes_are_quiet() -> None:

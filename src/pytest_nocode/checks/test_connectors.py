@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_nocode import App, FindingCollector, check, not_applicable
+from pytest_nocode import App, FindingCollector, Resource, check, not_applicable
 from pytest_nocode.checks._support import setting_or_skip
 from pytest_nocode.model import Connector, Module
 from pytest_nocode.policy import Policy
@@ -11,8 +11,7 @@ UNKNOWN_MODULE = "(unknown module)"  # the adapters' word for a type no data att
 
 
 def modules_in_use(app: App) -> dict[str, list[Connector]]:
-    """The app's connectors by the module that provides them (unidentified ones left out:
-    INV003 asks about those)."""
+    """The app's connectors by the module that provides them (unidentified ones apart)."""
     by_module: dict[str, list[Connector]] = {}
     for connector in app.connectors:
         if connector.package and connector.package != UNKNOWN_MODULE:
@@ -66,6 +65,61 @@ def test_connectors_are_allowed(nocode_app: App, nocode_findings: FindingCollect
             {"module": module, "version": version, "types": counts, "used_by": steps[:50],
              "policy": policy},
             severity="high" if blocked else None)
+    _listed_modules_outside_allowlist(nocode_app, nocode_findings, nocode_policy)
+    _unidentified_outside_allowlist(nocode_app, nocode_findings, nocode_policy)
+
+
+def _unattributed(app: App) -> list[Connector]:
+    return [c for c in app.connectors if c.package == UNKNOWN_MODULE]
+
+
+def _listed_modules_outside_allowlist(app: App, findings: FindingCollector,
+                                      policy: Policy) -> None:
+    """Modules the export lists (global-config) without telling which types they provide:
+    still in use, so still a question when the policy does not allow them."""
+    in_use = modules_in_use(app)
+    unattributed = sorted(c.type for c in _unattributed(app))
+    for module in app.modules:
+        if module.name in in_use or policy.connector_allowed(module.name, module.name):
+            continue
+        if app.has("modules") or not unattributed:
+            continue  # installed (GET /nodes maps every type) but no node of the app uses it
+        verdict = ("is blocked by policy" if policy.connector_blocked(module.name, module.name)
+                   else "is not on the allowlist")
+        findings.add(module, f"module {module.name} {verdict}: the export lists it in use, "
+                     f"and it provides some of {len(unattributed)} node type(s) no data "
+                     f"attributes ({', '.join(unattributed[:5])})",
+                     {"module": module.name, "version": module.version, "types": {},
+                      "unattributed_types": unattributed[:50],
+                      "policy": policy.excerpt("connectors")},
+                     severity="high" if verdict.startswith("is blocked") else None)
+
+
+def _unidentified_outside_allowlist(app: App, findings: FindingCollector,
+                                    policy: Policy) -> None:
+    """Node types whose module nothing names (a bare flows.json): one question for the app,
+    since the allowlist cannot be checked by module (allowing or blocking a type still works)."""
+    unknown = _unattributed(app)
+    blocked = [c for c in unknown if policy.connector_blocked(c.type, "")]
+    outside = [c for c in unknown if c not in blocked and not policy.connector_allowed(c.type, "")]
+    for connector in blocked:
+        findings.add(connector, f"{connector.type} is blocked by policy, used by "
+                     f"{len(connector.used_by)} step(s)",
+                     {"type": connector.type, "module": UNKNOWN_MODULE,
+                      "used_by": list(connector.used_by[:50]),
+                      "policy": policy.excerpt("connectors")}, severity="high")
+    if not outside or app.modules:
+        return  # with a module list, the types belong to its modules: asked about above
+    counts = _type_counts(outside)
+    shown = ", ".join(f"{t} ({n})" for t, n in list(counts.items())[:5])
+    more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
+    findings.add(
+        Resource("app", app.id, app.name, "connectors"),
+        f"{len(counts)} node type(s) from community or custom modules the export does not name "
+        f"are not on the allowlist ({shown}{more})",
+        {"module": UNKNOWN_MODULE, "types": counts,
+         "used_by": [s for c in outside for s in c.used_by][:50],
+         "policy": policy.excerpt("connectors")})
 
 
 @check(

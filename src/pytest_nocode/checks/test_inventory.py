@@ -63,13 +63,13 @@ def test_inactive_workflows_hold_no_credentials(nocode_app: App,
     category="inventory",
     severity="low",
     owasp=["LCNC-SEC-09", "LCNC-SEC-07"],
-    rationale="""A node type whose providing module is unknown cannot be checked for versions,
-    advisories, licence or the connector allowlist: the inventory is incomplete. A flows.json
-    names types only; the editor's export (with its global-config module list) or the live
-    instance (GET /nodes) names the modules.""",
-    remediation="Scan the live instance, or export with Node-RED's Export dialog (it adds the "
-                "global-config node listing the modules in use), or record the types in the "
-                "policy's connectors.allow.",
+    rationale="""The live instance (GET /nodes) lists every installed module, yet some node types
+    of the flows belong to none of them: types that are not installed, whose versions,
+    advisories and licence cannot be checked. An export names modules only in the Export
+    dialog's global-config (then every type belongs to one of them); a bare flows.json names
+    none, and there the check is not applicable (CON001 still asks about the types).""",
+    remediation="Install or remove the node types the instance does not know, or scan the live "
+                "instance, whose GET /nodes names every type's module.",
     requires=("workflows",),
     platforms=("nodered",),
 )
@@ -82,11 +82,16 @@ def test_node_modules_identified(nocode_app: App, nocode_findings: FindingCollec
     counts = {c.type: len(c.used_by) for c in sorted(unknown, key=lambda c: -len(c.used_by))}
     shown = ", ".join(list(counts)[:5]) + (f" and {len(counts) - 5} more"
                                            if len(counts) > 5 else "")
+    if not nocode_app.has("modules"):
+        if nocode_app.modules:
+            return  # the export's global-config names every module in use (CON001 asks)
+        not_applicable(f"{nocode_app.id} names no modules (a flows.json without the Export "
+                       f"dialog's global-config): the modules of {len(counts)} node type(s) "
+                       f"cannot be told ({shown})")
     nocode_findings.add(
         Resource("app", nocode_app.id, nocode_app.name, "connectors"),
-        f"the modules providing {len(counts)} node type(s) are not named by the export "
-        f"({shown})", {"types": counts,
-                       "used_by": [s for c in unknown for s in c.used_by][:50]})
+        f"{len(counts)} node type(s) belong to no module the instance has installed "
+        f"({shown})", {"types": counts, "used_by": [s for c in unknown for s in c.used_by][:50]})
 
 
 @check(

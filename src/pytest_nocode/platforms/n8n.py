@@ -492,9 +492,10 @@ def _telegram_trigger(b: _Builder, node: dict[str, Any], params: dict[str, Any],
     extra = params.get("additionalFields")
     extra = extra if isinstance(extra, dict) else {}
     allowed = any(_text(extra.get(key)).strip() for key in ("chatIds", "userIds"))
-    updates = params.get("updates")
-    shown = ",".join(str(u) for u in updates) if isinstance(updates, list) else _text(updates)
-    b.entry_points.append(EntryPoint(step_id, "chat", f"telegram {shown or 'updates'}",
+    creds = node.get("credentials") or {}
+    ref = creds.get("telegramApi") if isinstance(creds, dict) else None
+    bot = ref if isinstance(ref, str) else _text(ref.get("name")) if isinstance(ref, dict) else ""
+    b.entry_points.append(EntryPoint(step_id, "chat", f"telegram bot {bot}".strip(),
                                      (), "allowlist" if allowed else "none", live))
 
 

@@ -157,7 +157,10 @@ class _Normalizer:
         modules = self._modules()
         if modules:
             facets.add("modules")
-        self._attribute_types()
+        listed = self._attribute_types()
+        known = {m.name for m in modules}
+        modules += tuple(Module(name, version) for name, version in sorted(listed.items())
+                         if name not in known)
         settings = self._settings()
         if settings:
             facets.add("settings")
@@ -261,10 +264,11 @@ class _Normalizer:
                                           "link" if target in linked else "wire"))
         return tuple(out)
 
-    def _attribute_types(self) -> None:
+    def _attribute_types(self) -> dict[str, str]:
         """Module of each type ``GET /nodes`` did not name: a widely used module's known type
         (only a module the export's ``global-config`` lists, when it has one), then the one
-        listed module left when exactly one is."""
+        listed module left when exactly one is. Returns the listed modules (name → version),
+        which join the App's modules: the export names them, without their types."""
         listed: dict[str, str] = {}
         for node in self.flows:
             if node["type"] == "global-config" and isinstance(node.get("modules"), dict):
@@ -286,6 +290,7 @@ class _Normalizer:
         if unplaced and len(left) == 1:
             for ntype in unplaced:
                 self.module_of_type[ntype] = (left[0], listed[left[0]])
+        return listed
 
     def _package_of(self, ntype: str) -> tuple[str, str]:
         if ntype in self.module_of_type:
