@@ -223,6 +223,7 @@ def test_duplicate_node_ids_across_workflows_get_the_workflow_suffix() -> None:
     assert [s.id for s in app.steps] == ["n-1", "n-2", "n-1@w2", "n-2@w2"]
     assert len({s.id for s in app.steps}) == 4
     assert step_of(app, "n-1@w2").path == "workflows/w2/n-1"  # the platform's ids in the path
+    assert step_of(app, "n-1@w2").resource.id == "n-1"  # and findings name the n8n id
     assert step_of(app, "n-1@w2").outbound == ("n-2@w2",)
     assert step_of(app, "n-1").outbound == ("n-2",)
     assert {e.step_id: e.route for e in app.entry_points} == {"n-1": "a", "n-1@w2": "b"}
@@ -230,12 +231,19 @@ def test_duplicate_node_ids_across_workflows_get_the_workflow_suffix() -> None:
                                                               "n-2@w2": "b.example"}
 
 
-def test_duplicate_workflow_ids_are_made_unique() -> None:
-    app = app_of(workflow("w1", "A", [node("x", "X", HTTP)]),
-                 workflow("w1", "B", [node("y", "Y", HTTP)]))
-    assert [w.id for w in app.workflows] == ["w1", "w1#2"]
-    assert step_of(app, "y").workflow_id == "w1#2"
-    assert workflow_of(app, "w1#2").name == "B"
+def test_duplicate_workflow_ids_are_made_unique_whatever_the_order() -> None:
+    a = workflow("w1", "A", [node("x", "X", HTTP)])
+    b = workflow("w1", "B", [node("y", "Y", HTTP)])
+    ids = {w.name: w.id for w in app_of(a, b).workflows}
+    assert all(re.fullmatch(r"w1~[0-9a-f]{6}", i) for i in ids.values())
+    assert ids["A"] != ids["B"]
+    assert {w.name: w.id for w in app_of(b, a).workflows} == ids  # the content decides
+    app = app_of(a, b)
+    assert step_of(app, "y").workflow_id == ids["B"]
+    assert workflow_of(app, ids["B"]).name == "B"
+    assert step_of(app, "y").path == f"workflows/{ids['B']}/y"
+    # identical copies share the content tag: the second gets #2
+    assert [w.id for w in app_of(a, a).workflows] == [ids["A"], ids["A"] + "#2"]
 
 
 def test_nodes_without_ids_use_their_names() -> None:

@@ -11,7 +11,9 @@ Choices worth knowing when reading findings:
   unique in practice, but copied workflows repeat them; the App indexes steps by id, so a repeat
   gets ``@<workflow id>`` appended (and ``#2``, ``#3`` … if that still repeats) and keeps the
   n8n id as ``native_id``: findings name the node by its own id, and the path
-  ``workflows/<workflow id>/<node id>`` carries the workflow.
+  ``workflows/<workflow id>/<node id>`` carries the workflow. Workflows that share an id (copies
+  in one folder) each get ``~`` and 6 hex of their content, whatever order they are read in;
+  only identical copies fall back to ``#2``.
 * Connections to or from a node name the workflow does not contain (a renamed or deleted node)
   are kept as ``broken_links``: the data flow cannot be followed past them.
 * ``outbound`` follows every connection type as n8n stores it (source → target): for ``main``
@@ -31,8 +33,10 @@ Choices worth knowing when reading findings:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -129,6 +133,8 @@ class N8nPlatform:
         where = spec.location if spec.transport in ("file", "demo") else spec.uri
         _validate_raw(data, f"{where}: $")
         builder = _Builder()
+        seen = Counter(_wanted_id(wf, i) for i, wf in enumerate(data["workflows"]))
+        builder.repeated_ids = {wid for wid, n in seen.items() if n > 1}
         for index, wf in enumerate(data["workflows"]):
             builder.add_workflow(wf, index)
         facets = {"workflows"}
@@ -306,6 +312,18 @@ def _package(node_type: str) -> str:
     return node_type.rsplit(".", 1)[0] if "." in node_type else ""
 
 
+def _wanted_id(wf: Mapping[str, Any], index: int) -> str:
+    raw_id, name = wf.get("id"), wf.get("name") or ""
+    return str(raw_id) if raw_id not in (None, "") else (name or f"workflow-{index + 1}")
+
+
+def _content_tag(wf: Mapping[str, Any]) -> str:
+    """``~`` and 6 hex of a workflow's content: tells apart workflows that share an id (copies
+    in a backup folder, edited collections) the same way whatever order they were read in."""
+    text = json.dumps(wf, sort_keys=True, default=str, ensure_ascii=False)
+    return "~" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:6]
+
+
 class _Builder:
     """Collects the model's parts in one pass over the workflows (linear in nodes + wires)."""
 
@@ -316,6 +334,7 @@ class _Builder:
         self.destinations: list[Destination] = []
         self.stores: list[DataStore] = []
         self.broken_links: list[BrokenLink] = []
+        self.repeated_ids: set[str] = set()  # workflow ids more than one workflow has
         self._workflow_ids: set[str] = set()
         self._step_ids: set[str] = set()
         self._types: dict[str, list[str]] = {}
@@ -334,9 +353,10 @@ class _Builder:
 
     def add_workflow(self, wf: dict[str, Any], index: int) -> None:
         name = wf.get("name") or ""
-        raw_id = wf.get("id")
-        wid = self._unique(str(raw_id) if raw_id not in (None, "") else
-                           (name or f"workflow-{index + 1}"), self._workflow_ids, "")
+        wanted = _wanted_id(wf, index)
+        if wanted in self.repeated_ids:
+            wanted += _content_tag(wf)
+        wid = self._unique(wanted, self._workflow_ids, "")
         archived = wf.get("isArchived") is True
         active = wf.get("active")
         workflow = Workflow(
