@@ -257,7 +257,7 @@ class _Normalizer:
                 out.append(BrokenLink(step.workflow_id, step.id, step.type[8:], "target",
                                       "subflow"))
             links = step.params.get("links") if step.type in ("link out", "link call") else ()
-            linked = {t for t in links or () if isinstance(t, str)}
+            linked = {t for t in links if isinstance(t, str)} if isinstance(links, list) else set()
             for target in step.outbound:
                 if target not in self.by_id:
                     out.append(BrokenLink(step.workflow_id, step.id, target, "target",
