@@ -23,6 +23,12 @@ def _type_counts(connectors: list[Connector]) -> dict[str, int]:
     return {c.type: len(c.used_by) for c in sorted(connectors, key=lambda c: -len(c.used_by))}
 
 
+def _shown(counts: dict[str, int]) -> str:
+    """The most used types with their step counts, for a one-line message."""
+    more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
+    return ", ".join(f"{t} ({n})" for t, n in list(counts.items())[:5]) + more
+
+
 @check(
     "CON001",
     title="Connector or node type outside the allowlist",
@@ -57,11 +63,9 @@ def test_connectors_are_allowed(nocode_app: App, nocode_findings: FindingCollect
         steps = [s for c in outside for s in c.used_by]
         counts = _type_counts(outside)
         verdict = "is blocked by policy" if blocked else "is not on the allowlist"
-        shown = ", ".join(f"{t} ({n})" for t, n in list(counts.items())[:5])
-        more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
         nocode_findings.add(
             Module(module, version), f"module {module} {verdict}: {len(steps)} step(s) of "
-            f"{len(counts)} type(s) use it ({shown}{more})",
+            f"{len(counts)} type(s) use it ({_shown(counts)})",
             {"module": module, "version": version, "types": counts, "used_by": steps[:50],
              "policy": policy},
             severity="high" if blocked else None)
@@ -111,12 +115,10 @@ def _unidentified_outside_allowlist(app: App, findings: FindingCollector,
     if not outside or app.modules:
         return  # with a module list, the types belong to its modules: asked about above
     counts = _type_counts(outside)
-    shown = ", ".join(f"{t} ({n})" for t, n in list(counts.items())[:5])
-    more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
     findings.add(
         Resource("app", app.id, app.name, "connectors"),
         f"{len(counts)} node type(s) from community or custom modules the export does not name "
-        f"are not on the allowlist ({shown}{more})",
+        f"are not on the allowlist ({_shown(counts)})",
         {"module": UNKNOWN_MODULE, "types": counts,
          "used_by": [s for c in outside for s in c.used_by][:50],
          "policy": policy.excerpt("connectors")})
