@@ -390,6 +390,14 @@ def test_auth001_telegram_trigger_without_allowed_chats_is_an_open_entry_point()
     assert ids(findings_of(inj001, app)) == {uid("Run")}
 
 
+def test_auth001_telegram_trigger_of_an_inactive_workflow_follows_the_policy() -> None:
+    wf = _bot(telegram_trigger())
+    wf["active"] = False
+    assert findings_of(AUTH001, app_of(wf)) == []
+    asks = policy("version: 1\nsettings:\n  report_inactive_entry_points: true\n")
+    assert one(findings_of(AUTH001, app_of(wf), asks)).severity is Severity.LOW
+
+
 @pytest.mark.parametrize("field", ["chatIds", "userIds"])
 def test_auth001_telegram_trigger_restricted_to_chats_or_users_is_quiet(field: str) -> None:
     assert findings_of(AUTH001, app_of(_bot(telegram_trigger(**{field: "418273645"})))) == []

@@ -15,7 +15,7 @@ UNPROVEN = "unproven"
 def _switched_off(ep: EntryPoint, step: Step) -> bool:
     """Disabled, or on a disabled tab (a chat bot whose receiving nodes are all off too): the
     platform does not start it, so nobody can reach it."""
-    return step.disabled or (ep.kind == "chat" and ep.active is False)
+    return step.disabled or (ep.kind == "chat" and step.is_config and ep.active is False)
 
 
 def _inactive_workflow(app: App, step: Step) -> bool:
