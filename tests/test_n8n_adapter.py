@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -669,7 +668,8 @@ def test_normalize_rejects_wrong_live_shapes_by_json_path(data: Any, message: st
 
 
 # -- scale -------------------------------------------------------------------------------------
-def test_two_thousand_workflows_normalize_quickly(tmp_path: Path) -> None:
+def test_two_thousand_workflows_normalize_whole(tmp_path: Path) -> None:
+    """Every node of a large file is normalized (its speed is benchmarks/scan_bench.py's)."""
     workflows = []
     for w in range(2000):
         nodes = [node(f"{w}-{n}", f"Node {n}", HTTP if n % 2 else "n8n-nodes-base.set",
@@ -679,12 +679,9 @@ def test_two_thousand_workflows_normalize_quickly(tmp_path: Path) -> None:
     folder = tmp_path / "many"
     folder.mkdir()
     write(folder / "all.json", workflows)
-    started = time.perf_counter()
     app = load(folder)
-    elapsed = time.perf_counter() - started
     assert len(app.steps) == 40_000
     assert len(app.destinations) == 20_000
-    assert elapsed < 5, f"normalizing 40,000 nodes took {elapsed:.1f} s"
 
 
 # -- shared fixtures and the bundled demo -------------------------------------------------------
