@@ -38,8 +38,8 @@ from pytest_nocode.secretscan.kinds import (
 from pytest_nocode.secretscan.names import is_secret_name, min_length
 from pytest_nocode.secretscan.patterns import has_key_body, patterns, private_key_block, widen
 
-__all__ = ["TEXT_DETECTORS", "Detector", "Found", "Text", "UrlPart", "name_value_pairs",
-           "secret_named_value", "url_parts"]
+__all__ = ["TEXT_DETECTORS", "Detector", "Found", "Text", "UrlPart", "config_node_key",
+           "name_value_pairs", "secret_named_value", "url_parts"]
 
 
 @dataclass(frozen=True)
@@ -370,6 +370,17 @@ def secret_named_value(key: str, value: str, ids: frozenset[str]) -> str | None:
     if not is_secret_name(key):
         return None
     return literal(value, name=key, ids=ids, min_len=min_length(key))
+
+
+_GENERATED = re.compile(r"^(?=[^\d]*\d)(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9+/=_-]{16,}$")
+
+
+def config_node_key(value: str, ids: frozenset[str]) -> str | None:
+    """A vendor config node's bare ``key`` (a gateway's developer or pre-shared key): the
+    name alone says nothing (tls-config ``key`` is a file, a Redis ``key`` a name), so the
+    value must look generated: 16 or more characters mixing digits and letters."""
+    secret = literal(value, name="key", ids=ids, min_len=16)
+    return secret if secret is not None and _GENERATED.match(secret) else None
 
 
 def name_value_pairs(node: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:

@@ -78,7 +78,7 @@ _REFERENCE = re.compile(
            vars|credentials|\$credentials)(?:\b|(?=[.\[(]))[.\[(].*
       | os\.getenv\(.*
       | \$\(.*
-      | \$[A-Za-z_][A-Za-z0-9_]*
+      | \$+[A-Za-z_][A-Za-z0-9_]*              # $VAR, $$var: a variable to substitute
       | \{[A-Za-z_][\w.-]*\}
       | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+        # an environment variable's NAME
     )$""")
@@ -123,16 +123,19 @@ _PLACEHOLDER_WORDS = frozenset({
 })
 _PLACEHOLDER_START = ("your", "replace", "insert", "paste")  # yourapikey, pasteyourkey
 _PLACEHOLDER_FIRST_WORD = frozenset({"your", "replace", "insert", "paste", "enter", "put",
-                                     "add", "set", "fill", "my", "change"})
-_PLACEHOLDER_END = ("here", "goeshere")
+                                     "add", "set", "fill", "my", "change", "sua", "seu", "tu",
+                                     "votre", "ton", "dein", "ihr", "mon"})
+_DASH_WRAPPED = re.compile(r"^[-_]+[A-Za-z][A-Za-z_-]*$")
+_PLACEHOLDER_END = ("here", "goeshere", "aqui", "ici", "hier")  # pt/es, fr, de: "here"
 _PLACEHOLDER_PREFIXES = ("__PWRD__", "__n8n_BLANK_VALUE")
 
 
 def placeholder(c: Candidate) -> bool:
-    """``YOUR_API_KEY``, ``your-token``, ``-put-your-api-key-``, ``REPLACE_ME``, ``TODO``,
-    ``changeme``, ``api_key_here``, ``__PWRD__`` (Node-RED's stand-in for a stored password):
-    a value left for the user to fill in."""
-    if c.text.startswith(_PLACEHOLDER_PREFIXES):
+    """``YOUR_API_KEY``, ``your-token``, ``-put-your-api-key-``, ``--SUA-KEY-AQUI--``,
+    ``REPLACE_ME``, ``TODO``, ``changeme``, ``api_key_here``, ``__PWRD__`` (Node-RED's
+    stand-in for a stored password): a value left for the user to fill in, in English or
+    not; letters wrapped in dashes or underscores are a stand-in, never a generated secret."""
+    if c.text.startswith(_PLACEHOLDER_PREFIXES) or _DASH_WRAPPED.match(c.text):
         return True
     words = words_of(c.text)
     norm = "".join(words)
@@ -150,7 +153,8 @@ _VOCABULARY = frozenset({
     "api", "key", "keys", "secret", "token", "access", "auth", "client", "private", "password",
     "pass", "pwd", "app", "application", "bearer", "session", "refresh", "id", "user",
     "consumer", "service", "account", "master", "admin", "db", "webhook", "bot", "my", "your",
-    "the", "x", "oauth", "jwt", "credential", "credentials", "signing",
+    "the", "x", "oauth", "jwt", "credential", "credentials", "signing", "test", "demo",
+    "sample", "dummy", "fake", "example",
 })
 
 
@@ -163,14 +167,25 @@ def _in_vocabulary(norm: str) -> bool:
 
 
 def names_a_secret(c: Candidate) -> bool:
-    """``gitlabToken``, ``CLIENTSECRET``, ``device_token_1``, ``API_KEY``: an identifier that
-    itself names a secret (a variable, a column, a template's stand-in) is not its value."""
+    """``gitlabToken``, ``CLIENTSECRET``, ``device_token_1``, ``testpassword``: an identifier
+    that itself names a secret (a variable, a column, a template's stand-in, a demo value) is
+    not its value."""
     if not _IDENT_WORDS.match(c.text) or not is_secret_name(c.text):
         return False
     words = words_of(c.text)
     if len(words) > 1:
         return all(w.isalpha() or len(w) <= 2 for w in words)
     return c.text.isalpha() and _in_vocabulary(c.text.lower())
+
+
+_PHRASE = re.compile(r"^[a-z]+(?:_[a-z]+){2,}$")
+
+
+def phrase(c: Candidate) -> bool:
+    """``mon_mot_de_passe_postgres_fort``, ``password_hash_column``: three or more lowercase
+    words joined by underscores are an identifier (a column, a variable) or a description
+    of the value a demo expects, not a generated secret."""
+    return _PHRASE.match(c.text) is not None
 
 
 _ENUM_WORDS = frozenset({
@@ -181,12 +196,14 @@ _ENUM_WORDS = frozenset({
     "predefinedcredentialtype", "credentials", "str", "msg", "env", "flow", "global", "json",
     "other", "required", "optional", "enabled", "disabled", "default", "auto", "token", "user",
     "client_credentials", "authorization_code", "implicit", "pkce", "manual", "cred",
+    "scram-sha-1", "scram-sha-256", "plain", "login", "gssapi", "cram-md5", "xoauth2",
+    "mongodb-cr", "mongodb-x509", "mongodb-aws", "ntlmv2", "kerberos",
 })
 
 
 def option_word(c: Candidate) -> bool:
-    """``basic``, ``headerAuth``, ``oauth2``, ``client_credentials``: a dropdown option (how
-    to authenticate), not a credential."""
+    """``basic``, ``headerAuth``, ``oauth2``, ``client_credentials``, ``SCRAM-SHA-256``: a
+    dropdown option (how to authenticate), not a credential."""
     return c.text.lower() in _ENUM_WORDS
 
 
@@ -273,9 +290,15 @@ def public_default(c: Candidate) -> bool:
     return c.text.lower() in _PUBLIC_DEFAULTS and "community" in c.name.lower()
 
 
+_SPACED_APP_PASSWORD = re.compile(r"^[A-Za-z0-9]{4}(?: [A-Za-z0-9]{4}){3,5}$")
+
+
 def prose(c: Candidate) -> bool:
-    """A sentence, a command line or a list has spaces; a secret has none."""
-    return any(ch.isspace() for ch in c.text)
+    """A sentence, a command line or a list has spaces; a secret has none, except an
+    application password shown in groups of four (WordPress: ``abcd efgh ijkl …``)."""
+    if not any(ch.isspace() for ch in c.text):
+        return False
+    return not ("pass" in c.name.lower() and _SPACED_APP_PASSWORD.match(c.text))
 
 
 def fragment(c: Candidate) -> bool:
@@ -305,6 +328,7 @@ VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("timestamp", timestamp),
     ("placeholder", placeholder),
     ("names a secret", names_a_secret),
+    ("phrase", phrase),
     ("status word", status_word),
     ("sequential", sequential),
     ("no letters in token", no_letters_in_token),
@@ -344,8 +368,19 @@ def sample_or_public_jwt(c: Candidate) -> bool:
     return claims.get("sub") in _JWT_SAMPLE_SUBJECTS or claims.get("role") == "anon"
 
 
+_TWILIO_ACCOUNT_SID = re.compile(r"^AC[0-9a-f]{32}$")
+
+
+def twilio_account_sid(c: Candidate) -> bool:
+    """Twilio's ``AC…`` is the Account SID, the account's public id that every API URL
+    carries (``/Accounts/AC…/Messages.json``); its auth token is the secret. detect-secrets
+    matches it next to the API key SID (``SK…``), which stays a candidate."""
+    return _TWILIO_ACCOUNT_SID.match(c.text) is not None
+
+
 SHAPE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("documented example", documented_example),
+    ("Twilio account SID", twilio_account_sid),
     ("masked token", masked_token),
     ("sample or public JWT", sample_or_public_jwt),
 )

@@ -54,6 +54,7 @@ _NOT_SECRET_LAST = frozenset({
     "prefix", "suffix", "domain", "secure", "samesite", "httponly", "at", "in", "on", "count",
     "hash", "hashed", "digest", "salt", "reset", "changed", "updated", "created", "mapping",
     "column", "columns", "usage", "usages", "number", "nr", "no", "pins", "state",
+    "mechanism", "mechanisms",
 })
 _NOT_SECRET_JOINED_END = ("url", "uri", "type", "name", "field", "path", "file", "header",
                           "mode", "method", "endpoint", "expiry", "expires", "length", "hint",

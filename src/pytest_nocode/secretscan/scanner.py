@@ -22,6 +22,7 @@ from pytest_nocode.secretscan.detectors import (
     TEXT_DETECTORS,
     Detector,
     Text,
+    config_node_key,
     name_value_pairs,
     secret_named_value,
     url_parts,
@@ -67,9 +68,11 @@ class _Scanner:
 
     # -- one string ---------------------------------------------------------------------
     def scan_value(self, field: str, key: str, value: str, emit: Emit, *,
-                   literal_typed: bool = True, documentation: bool = False) -> None:
+                   literal_typed: bool = True, documentation: bool = False,
+                   config_key: bool = False) -> None:
         """All rules for a string found under ``key`` (``literal_typed`` False when a sibling
-        type field says the value is a reference, e.g. ``tot: "env"``)."""
+        type field says the value is a reference, e.g. ``tot: "env"``; ``config_key`` for a
+        config node's own ``key`` property)."""
         if len(value) < 4 or value.startswith("data:"):
             return
         scrubbed = placeholders.found_in(value)
@@ -77,7 +80,8 @@ class _Scanner:
         if scrubbed:  # the placeholder stands in for the rules (see scan_text)
             whole = literal(value, min_len=1) in {p for _, p, _ in scrubbed}
         elif literal_typed and not documentation:
-            secret = secret_named_value(key, value, self.ids)
+            secret = (config_node_key(value, self.ids) if config_key
+                      else secret_named_value(key, value, self.ids))
             if secret is not None:
                 emit(field, KIND_KEYWORD, secret)
         if key in CODE_KEYS:
@@ -149,9 +153,10 @@ class _Scanner:
 
     # -- one step's params ----------------------------------------------------------------
     def scan_params(self, params: Mapping[str, Any], emit: Emit, *,
-                    documentation: bool = False) -> None:
+                    documentation: bool = False, config: bool = False) -> None:
         """Walk nested params iteratively (no recursion limit on deep configs);
-        ``documentation`` for a step that is a note or a comment as a whole."""
+        ``documentation`` for a step that is a note or a comment as a whole, ``config`` for
+        a Node-RED config node (a broker, a gateway, a database)."""
         stack: list[tuple[str, Any, bool]] = [("", params, documentation)]
         while stack:
             path, node, doc = stack.pop()
@@ -166,7 +171,8 @@ class _Scanner:
                     if isinstance(value, str):
                         self.scan_value(child, key, value, emit,
                                         literal_typed=_typed_literal(node, key),
-                                        documentation=child_doc)
+                                        documentation=child_doc,
+                                        config_key=config and not path and key == "key")
                     elif isinstance(value, (Mapping, list, tuple)) and key not in _NO_DESCEND:
                         stack.append((child, value, child_doc))
             elif isinstance(node, (list, tuple)):
@@ -263,7 +269,8 @@ def _scan_step(scanner: _Scanner, step: Step) -> list[SecretHit]:
                 or (score == current[0] and _field_order(field) < _field_order(current[1]))):
             best[value] = (score, field, kind)
 
-    scanner.scan_params(step.params, emit, documentation=step.type in DOCUMENTATION_TYPES)
+    scanner.scan_params(step.params, emit, documentation=step.type in DOCUMENTATION_TYPES,
+                        config=step.is_config)
     hits = []
     for value, (_, field, kind) in best.items():
         base = field.split(" (", 1)[0]
