@@ -2,9 +2,9 @@
 
 Where a value sits decides which detectors run on it: in documentation (an n8n sticky
 note, a Node-RED comment node, any node's ``info``) only the strong shapes, since notes that
-explain how to call an API are full of ``Authorization: Bearer <your token>``; inside an n8n
-``{{ … }}`` expression none of the context rules. One step reports each value once, at the
-field the most specific rule found it, with every field that holds it.
+explain how to call an API are full of ``Authorization: Bearer <your token>``. One step
+reports each value once, at the field the most specific rule found it, with every field that
+holds it.
 """
 
 from __future__ import annotations
@@ -55,7 +55,6 @@ _NO_DESCEND = frozenset({"wires", "links"})
 DOCUMENTATION_TYPES = frozenset({"n8n-nodes-base.stickyNote", "comment"})
 DOCUMENTATION_KEYS = frozenset({"info"})
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]{16,}")
-_EXPRESSION = re.compile(r"\{\{.*?\}\}", re.S)
 
 Emit = Callable[[str, str, str], None]  # (field, kind, value)
 
@@ -117,8 +116,6 @@ class _Scanner:
                      placeholder)
             emit = _ignoring([p for _, p, _ in scrubbed], emit)
 
-        expressions = ([m.span() for m in _EXPRESSION.finditer(text)]
-                       if "{{" in text else [])
         hinted = bool(t.hint_spans)
         for detector in _applicable(mode, documentation):
             gate = detector.gate
@@ -126,8 +123,6 @@ class _Scanner:
                     or (gate is not None and gate.search(text) is None)):
                 continue
             for found in detector.find(t):
-                if not detector.strong and _inside(found.pos, expressions):
-                    continue  # computed by the expression: a reference, not a literal
                 emit(where(found.pos) + found.suffix, found.kind, found.value)
 
     # -- placeholders -------------------------------------------------------------------
@@ -199,10 +194,6 @@ def _applicable(mode: str, documentation: bool) -> tuple[Detector, ...]:
     only the strong shapes."""
     return tuple(d for d in TEXT_DETECTORS
                  if mode in d.modes and (d.strong or not documentation))
-
-
-def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
-    return any(begin <= pos < end for begin, end in spans)
 
 
 def _ignoring(scrubbed: list[str], emit: Emit) -> Emit:
