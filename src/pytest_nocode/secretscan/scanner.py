@@ -30,6 +30,7 @@ from pytest_nocode.secretscan.detectors import (
 )
 from pytest_nocode.secretscan.filters import literal
 from pytest_nocode.secretscan.kinds import KIND_KEYWORD, URL_KINDS, rank
+from pytest_nocode.secretscan.names import is_secret_name
 
 __all__ = ["SecretHit", "find_secrets", "scan_text"]
 
@@ -78,7 +79,7 @@ class _Scanner:
         whole = False  # the value is one placeholder: a keyword hit was reported at `field`
         if scrubbed:  # the placeholder stands in for the rules (see scan_text)
             whole = literal(value, min_len=1) in {p for _, p, _ in scrubbed}
-        elif literal_typed and not documentation:
+        elif literal_typed and not documentation and (config_key or is_secret_name(key)):
             secret = (config_node_key(value, self.ids) if config_key
                       else secret_named_value(key, value, self.ids))
             if secret is not None:
@@ -164,10 +165,12 @@ class _Scanner:
                     child = f"{path}.{key}" if path else key
                     child_doc = doc or (not path and key in DOCUMENTATION_KEYS)
                     if isinstance(value, str):
-                        self.scan_value(child, key, value, emit,
-                                        literal_typed=_typed_literal(node, key),
-                                        documentation=child_doc,
-                                        config_key=config and not path and key == "key")
+                        config_key = config and not path and key == "key"
+                        # the typed-input sibling matters only to a value judged by its name
+                        typed = (_typed_literal(node, key)
+                                 if config_key or is_secret_name(key) else True)
+                        self.scan_value(child, key, value, emit, literal_typed=typed,
+                                        documentation=child_doc, config_key=config_key)
                     elif isinstance(value, (Mapping, list, tuple)) and key not in _NO_DESCEND:
                         stack.append((child, value, child_doc))
             elif isinstance(node, (list, tuple)):
