@@ -29,8 +29,9 @@ from pytest_nocode.secretscan.kinds import (
                                             KIND_WEBHOOK,
 )
 from pytest_nocode.secretscan.names import is_secret_name
-from pytest_nocode.secretscan.scanner import _CACHE, SecretHit, find_secrets, scan_text
+from pytest_nocode.secretscan.scanner import _CACHE as _CACHE  # the per-App memo
+from pytest_nocode.secretscan.scanner import SecretHit, find_secrets, scan_text
 
 __all__ = ["CRITICAL_KINDS", "KIND_BASIC", "KIND_BEARER", "KIND_CLI", "KIND_KEYWORD",
-           "KIND_URL_PASSWORD", "KIND_URL_QUERY", "KIND_URL_TOKEN", "KIND_WEBHOOK", "_CACHE",
-           "SecretHit", "find_secrets", "is_secret_name", "scan_text"]
+           "KIND_URL_PASSWORD", "KIND_URL_QUERY", "KIND_URL_TOKEN", "KIND_WEBHOOK", "SecretHit",
+           "find_secrets", "is_secret_name", "scan_text"]
