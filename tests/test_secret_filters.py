@@ -92,6 +92,8 @@ VALUE_CASES = [
                "0x" + "a0b86991c6218b36c1d19d4a2e9eb0ce3606eb48",
                "0x" + "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"),
     FilterCase("public default", "community", "public", "s3cr3t-c0mmunity"),
+    FilterCase("not a PIN", "pin", "GPIO17", "4711"),
+    FilterCase("not a PIN", "simPin", "D4-pin", "90210"),
     FilterCase("prose", "password", "kept in the vault since 2024",
                "abcd EFGH ijkl MNOP qrst UVWX"),
     FilterCase("fragment", "token", "+ token", "t0ken+Plus9x"),
@@ -211,13 +213,16 @@ def test_json_headers_with_an_expression_keep_their_literal_lines() -> None:
 
 
 # -- names: vendor credential fields, public identifiers ---------------------------------------
-@pytest.mark.parametrize("name", ["psk", "presharedKey", "preshared_key", "passphrase", "pin",
-                                  "community", "wifiPassword", "apiSecret", "clientSecret",
-                                  "privateKey", "wpaKey"])
-def test_vendor_credential_fields_are_secret_names(name: str) -> None:
+@pytest.mark.parametrize(("name", "value"), [
+    ("psk", "Qz7-Lm2x-Pw9k"), ("presharedKey", "Qz7-Lm2x-Pw9k"), ("preshared_key", "Qz7Lm2xPw9k"),
+    ("passphrase", "Qz7-Lm2x-Pw9k"), ("pin", "80731"), ("simPin", "4711"),
+    ("community", "n0c-r34d-2024"), ("wifiPassword", "Qz7-Lm2x-Pw9k"),
+    ("apiSecret", "Qz7-Lm2x-Pw9k"), ("clientSecret", "Qz7-Lm2x-Pw9k"),
+    ("privateKey", "Qz7-Lm2x-Pw9k"), ("wpaKey", "Qz7-Lm2x-Pw9k")])
+def test_vendor_credential_fields_are_secret_names(name: str, value: str) -> None:
     assert is_secret_name(name)
-    step = nodered("acme-gateway-config", z="", name="gw", **{name: "Qz7-Lm2x-Pw9k"})
-    assert _values(step) == ["Qz7-Lm2x-Pw9k"]
+    step = nodered("acme-gateway-config", z="", name="gw", **{name: value})
+    assert _values(step) == [value]
 
 
 @pytest.mark.parametrize("name", ["sessionKey", "flow_token", "authMechanism", "pinMode",

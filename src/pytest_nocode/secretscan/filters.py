@@ -281,6 +281,17 @@ def blockchain_address(c: Candidate) -> bool:
     return _CONTRACT_ADDRESS.match(c.text) is not None
 
 
+_PIN = re.compile(r"^\d{4,8}$")
+_PIN_NAMES = frozenset({"pin", "pincode"})
+
+
+def not_a_pin(c: Candidate) -> bool:
+    """A PIN is 4 to 8 digits; anything else under ``pin`` is a GPIO pin (``GPIO17``,
+    ``D4``) or a board's pin name."""
+    words = words_of(c.name)
+    return bool(words) and words[-1] in _PIN_NAMES and _PIN.match(c.text) is None
+
+
 _PUBLIC_DEFAULTS = frozenset({"public"})
 
 
@@ -334,6 +345,7 @@ VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("no letters in token", no_letters_in_token),
     ("blockchain address", blockchain_address),
     ("public default", public_default),
+    ("not a PIN", not_a_pin),
 )
 
 
