@@ -271,6 +271,13 @@ def test_sql_column_names_and_bind_parameters_are_not_values() -> None:
 
 
 # -- evidence -----------------------------------------------------------------------------------
+def test_a_numeric_password_in_a_url_is_a_password() -> None:
+    """Digits-only is an id under a token's name, but a password may be digits only."""
+    assert _values(nodered("http request", url="rtsp://admin:80731942@10.0.0.9/stream")) == [
+        "80731942"]
+    assert _values(nodered("http request", url="https://api.example/v1?token=80731942")) == []
+
+
 def test_a_query_parameter_is_named_as_written() -> None:
     step = nodered("http request", url="https://api.example/v1?apiKey=Zq8Wm3Lx7Rt2Yp5K")
     app = App(id="t", platform="nodered", name="t", facets=frozenset({"workflows"}),

@@ -227,7 +227,7 @@ def url_credentials(t: Text) -> Iterator[Found]:
         for part in url_parts(url):
             raw, name, where = part.value, part.name.lower(), at + part.start
             if name == ":password":
-                secret = literal(raw, min_len=1)
+                secret = literal(raw, name="password", min_len=1)
                 if secret is not None and secret == raw:
                     yield Found(where, KIND_URL_PASSWORD, raw, part.suffix)
             elif name == ":user":
