@@ -71,13 +71,15 @@ VALUE_CASES = [
     FilterCase("placeholder", "secret", "REPLACE_ME", "R3place-Me-Not-9"),
     FilterCase("placeholder", "password", "TODO", "todo-8f7d6s5a4"),
     FilterCase("placeholder", "apiKey", "api_key_here", "ak_here_92jd83"),
-    FilterCase("names a secret", "clientSecret", "CLIENTSECRET", "CL13NTs3cr3tV4lu3"),
+    FilterCase("names a secret", "client_secret", "CLIENTSECRET", "CL13NTs3cr3tV4lu3"),
     FilterCase("names a secret", "PRIVATE-TOKEN", "=gitlabToken", "glt-9Kd8Jf7Hg6"),
     FilterCase("names a secret", "pushToken", "push_token_alice", "ExponentPushToken9x8"),
     FilterCase("names a secret", "payload", "testpassword", "t3stp4ssw0rd!"),
     FilterCase("phrase", "password", "orders_db_main_pw", "orders_db_main_pw42"),
     FilterCase("placeholder", "password", "mon_mot_de_passe_fort", "mon_mot_de_passe_42"),
     FilterCase("option word", "authMechanism", "SCRAM-SHA-256", "SCRAM-9f8e7d6c"),
+    FilterCase("echoes its name", "SecretToken", "secrettoken", "S3cretT0ken-92"),
+    FilterCase("placeholder", "password", "test", "t3st-2024!"),
     FilterCase("option word", "auth", "headerAuth", "h3aderAuth-92jd"),
     FilterCase("status word", "tokenState", "expired", "exp1red-9d8f7g"),
     FilterCase("status word", "pass", "MISSING", "M1ss1ng-Pw!"),
@@ -226,7 +228,8 @@ def test_vendor_credential_fields_are_secret_names(name: str, value: str) -> Non
 
 
 @pytest.mark.parametrize("name", ["sessionKey", "flow_token", "authMechanism", "pinMode",
-                                  "postman-token", "YOUR_CREDENTIAL_HERE", "gpioPin"])
+                                  "postman-token", "YOUR_CREDENTIAL_HERE", "gpioPin",
+                                  "Secretary", "apiKeyList"])
 def test_identifiers_that_sound_like_secrets_are_not(name: str) -> None:
     assert not is_secret_name(name)
 

@@ -119,7 +119,7 @@ _PLACEHOLDER_WORDS = frozenset({
     "hidden", "masked", "notset", "unset", "none", "null", "nil", "undefined", "na", "empty",
     "example", "sample", "value", "string", "pwrd", "changeme", "changeit", "secret",
     "password", "token", "apikey", "dummy", "mytoken", "mysecret", "mypassword", "mykey",
-    "myapikey",
+    "myapikey", "test", "testing", "demo",
 })
 _PLACEHOLDER_START = ("your", "replace", "insert", "paste")  # yourapikey, pasteyourkey
 _PLACEHOLDER_FIRST_WORD = frozenset({"your", "replace", "insert", "paste", "enter", "put",
@@ -199,6 +199,12 @@ _ENUM_WORDS = frozenset({
     "scram-sha-1", "scram-sha-256", "plain", "login", "gssapi", "cram-md5", "xoauth2",
     "mongodb-cr", "mongodb-x509", "mongodb-aws", "ntlmv2", "kerberos",
 })
+
+
+def echoes_its_name(c: Candidate) -> bool:
+    """``{"name": "Secretary", "value": "Secretary"}``: a dropdown option or column whose
+    value repeats its label is a choice, not a credential."""
+    return bool(c.name) and c.text.lower() == c.name.lower()
 
 
 def option_word(c: Candidate) -> bool:
@@ -331,6 +337,7 @@ VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("masked", masked),
     ("placeholder", placeholder),
     ("prose", prose),
+    ("echoes its name", echoes_its_name),
     ("option word", option_word),
     ("step id", step_id),
     ("reference", reference),

@@ -54,7 +54,7 @@ _NOT_SECRET_LAST = frozenset({
     "prefix", "suffix", "domain", "secure", "samesite", "httponly", "at", "in", "on", "count",
     "hash", "hashed", "digest", "salt", "reset", "changed", "updated", "created", "mapping",
     "column", "columns", "usage", "usages", "number", "nr", "no", "pins", "state",
-    "mechanism", "mechanisms",
+    "mechanism", "mechanisms", "list",
 })
 _NOT_SECRET_JOINED_END = ("url", "uri", "type", "name", "field", "path", "file", "header",
                           "mode", "method", "endpoint", "expiry", "expires", "length", "hint",
@@ -63,7 +63,7 @@ _NOT_SECRET_WORDS = frozenset({
     "public", "publishable", "csrf", "xsrf", "next", "page", "pagination", "cursor",
     "continuation", "max", "min", "num", "total", "limit", "tokenizer", "tokenize", "through",
     "forgot", "show", "confirm", "remember", "is", "has", "use", "no", "bypass", "captcha",
-    "gpio", "postman",
+    "gpio", "postman", "secretary", "secretariat",
 })
 # whole names that platforms use for identifiers: WhatsApp's `flow_token` (set by the
 # business to recognise a flow), an n8n AI memory's `sessionKey`, a sync or page cursor
