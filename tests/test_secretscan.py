@@ -11,7 +11,6 @@ import base64
 import gc
 import importlib.util
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -747,13 +746,8 @@ def _bench_module() -> Any:
     return module
 
 
-def test_20k_node_flow_scans_in_well_under_five_seconds() -> None:
+def test_20k_node_flow_finds_exactly_the_planted_secrets() -> None:
+    """The benchmark's flow: no noise from 257k other strings (speed: secrets_bench.py)."""
     bench = _bench_module()
-    flow = bench.make_flow(20_000)
-    find_secrets(bench.make_app(flow[:50]))  # detect-secrets import and pattern compilation
-    app = bench.make_app(flow)
-    start = time.perf_counter()
-    hits = find_secrets(app)
-    elapsed = time.perf_counter() - start
-    assert len(hits) == 100  # exactly the planted secrets: no noise from 257k other strings
-    assert elapsed < 5.0, f"{elapsed:.2f}s"
+    app = bench.make_app(bench.make_flow(20_000))
+    assert len(find_secrets(app)) == 100
