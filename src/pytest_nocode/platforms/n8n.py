@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -53,6 +54,7 @@ from pytest_nocode.model import (
     strip_userinfo,
 )
 from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
+from pytest_nocode.platforms.n8n_flow import CALLED_TRIGGERS, CALLERS, N8nFlows
 
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
@@ -125,6 +127,7 @@ class N8nPlatform:
         builder = _Builder()
         for index, wf in enumerate(data["workflows"]):
             builder.add_workflow(wf, index)
+        builder.link_called_workflows()
         facets = {"workflows"}
         principals: tuple[Principal, ...] = ()
         users = _user_list(data)
@@ -157,6 +160,7 @@ class N8nPlatform:
             stores=tuple(builder.stores),
             advisories=advisories,
             settings=settings,
+            flow_of=builder.flows.describe,
         )
 
 
@@ -312,6 +316,8 @@ class _Builder:
         self._step_ids: set[str] = set()
         self._types: dict[str, list[str]] = {}
         self._creds: dict[str, tuple[str, str, list[str]]] = {}  # id → (name, type, users)
+        self.flows = N8nFlows()
+        self._raw_ids: dict[str, str] = {}  # the workflow id as exported → its model id
 
     @staticmethod
     def _unique(wanted: str, used: set[str], suffix: str) -> str:
@@ -337,6 +343,8 @@ class _Builder:
             tags=tuple(t if isinstance(t, str) else t["name"] for t in wf.get("tags") or ()),
             kind="workflow")
         self.workflows.append(workflow)
+        if raw_id not in (None, ""):
+            self._raw_ids.setdefault(str(raw_id), wid)
         live: bool | None = False if archived else active
 
         by_name: dict[str, str] = {}
@@ -380,8 +388,36 @@ class _Builder:
                 params=MappingProxyType(params), outbound=tuple(outbound),
                 credential_refs=cred_refs, disabled=disabled))
             self._types.setdefault(node_type, []).append(step_id)
+            self._describe(node, wid, step_id)
             if not disabled:
                 self._roles(node_type, node, params, step_id, live)
+
+    def _describe(self, node: Mapping[str, Any], wid: str, step_id: str) -> None:
+        """What the flow description needs: the node's version and name (``$('Name')``)."""
+        version = node.get("typeVersion")
+        if isinstance(version, (int, float)) and not isinstance(version, bool):
+            self.flows.versions[step_id] = float(version)
+        self.flows.names.setdefault((wid, node["name"]), step_id)
+
+    def link_called_workflows(self) -> None:
+        """Edges from Execute Workflow (and the AI workflow tool) to the Execute Workflow
+        Trigger of the workflow it calls, when that workflow is in this app; and the stores
+        and senders the flow description asks about."""
+        self.flows.stores = {st.step_id: st for st in self.stores}
+        self.flows.senders = {d.step_id for d in self.destinations}
+        triggers: dict[str, list[str]] = {}
+        for step in self.steps:
+            if step.type in CALLED_TRIGGERS and not step.disabled:
+                triggers.setdefault(step.workflow_id, []).append(step.id)
+        for i, step in enumerate(self.steps):
+            if step.type not in CALLERS:
+                continue
+            source = _text(step.params.get("source")) or "database"
+            called = _text(step.params.get("workflowId"))
+            wid = self._raw_ids.get(called) if source == "database" else None
+            targets = [t for t in triggers.get(wid or "", ()) if t not in step.outbound]
+            if targets:
+                self.steps[i] = replace(step, outbound=(*step.outbound, *targets))
 
     def _credential_refs(self, creds: Mapping[str, Any], step_id: str) -> tuple[str, ...]:
         refs: list[str] = []

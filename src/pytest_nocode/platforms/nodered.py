@@ -29,6 +29,7 @@ from pytest_nocode.model import (
     strip_userinfo,
 )
 from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
+from pytest_nocode.platforms.nodered_flow import NodeRedFlows
 
 CORE_PACKAGE = "node-red"
 CORE_TYPES = frozenset({
@@ -153,6 +154,8 @@ class _Normalizer:
         config_ids = {n["id"] for n in self.flows
                       if n["type"] not in CONTAINER_TYPES and not n.get("z")}
         extra_out = self._subflow_and_link_edges()
+        for source, targets in self._link_call_returns().items():
+            extra_out.setdefault(source, []).extend(targets)
         steps: list[Step] = []
         for node in self.flows:
             if node["type"] in CONTAINER_TYPES:
@@ -169,6 +172,9 @@ class _Normalizer:
             workflows=workflows, steps=tuple(steps), entry_points=entry_points,
             destinations=destinations, connectors=connectors, stores=stores,
             modules=modules, settings=settings,
+            flow_of=NodeRedFlows({n["id"]: n for n in self.flows
+                                  if n["type"] not in CONTAINER_TYPES and not n.get("z")}
+                                 ).describe,
         )
 
     def _app_name(self) -> str:
@@ -226,6 +232,25 @@ class _Normalizer:
                     for wire in (port or {}).get("wires") or []:
                         if isinstance(wire, dict) and isinstance(wire.get("id"), str):
                             extra.setdefault(wire["id"], []).extend(targets)
+        return extra
+
+    def _link_call_returns(self) -> dict[str, list[str]]:
+        """A ``link call`` gets its answer from a ``link out`` in return mode on the called
+        flow's tab: an edge from each such return to what the link call is wired to."""
+        returns: dict[str, list[str]] = {}
+        for node in self.flows:
+            if node["type"] == "link out" and node.get("mode") == "return":
+                returns.setdefault(_as_str(node.get("z")), []).append(node["id"])
+        extra: dict[str, list[str]] = {}
+        for node in self.flows:
+            if node["type"] != "link call":
+                continue
+            targets = [t for port in node.get("wires") or () for t in port]
+            links = node.get("links") if isinstance(node.get("links"), list) else []
+            for link_in in links:
+                called = self.by_id.get(link_in) if isinstance(link_in, str) else None
+                for ret in returns.get(_as_str((called or {}).get("z")), ()):
+                    extra.setdefault(ret, []).extend(targets)
         return extra
 
     def _package_of(self, ntype: str) -> tuple[str, str]:
@@ -289,7 +314,11 @@ class _Normalizer:
         if t == "http request":
             url = _as_str(p.get("url")).strip()
             if not url or url.startswith("{{") or "://{{" in url:
-                yield Destination(step.id, "http", strip_userinfo(url), dynamic=True)
+                tls_id = _as_str(p.get("tls"))
+                yield Destination(step.id, "https" if url.startswith("https") else "http",
+                                  strip_userinfo(url), dynamic=True,
+                                  verify_cert=self._tls_verify(tls_id, by_step) if tls_id
+                                  else None)
                 return
             if "://" not in url:  # Node-RED prepends http:// to scheme-less URLs
                 url = "http://" + url
@@ -337,6 +366,11 @@ class _Normalizer:
             secure = p.get("secure") in (True, "true", "explicit", "implicit")
             yield Destination(step.id, "ftps" if secure else "ftp", host, host,
                               _port(p.get("port")), tls=bool(secure))
+        elif t == "server" and "rejectUnauthorizedCerts" in p:
+            # Home Assistant (node-red-contrib-home-assistant-websocket): the host sits in
+            # the credentials, which exports leave out
+            verify = p.get("rejectUnauthorizedCerts") not in (False, "false")
+            yield Destination(step.id, "wss", "", verify_cert=verify)
         elif t in ("e-mail", "email") and p.get("server"):
             host = _as_str(p.get("server")).lower()
             secure = p.get("secure") in (True, "true")
