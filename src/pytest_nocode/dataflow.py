@@ -73,9 +73,11 @@ def per_app(build: Callable[[App], T]) -> Callable[[App], T]:
             return entry[1]  # type: ignore[return-value]
         result = build(app)
 
-        def forget(ref: weakref.ref[App], key: tuple[int, str] = key) -> None:
-            if _CACHE.get(key, (None,))[0] is ref:
-                del _CACHE[key]
+        def forget(ref: weakref.ref[App], key: tuple[int, str] = key,
+                   cache: dict[tuple[int, str], tuple[weakref.ref[App], object]] = _CACHE
+                   ) -> None:
+            if cache.get(key, (None,))[0] is ref:  # the cache itself, even at shutdown
+                del cache[key]
 
         _CACHE[key] = (weakref.ref(app, forget), result)
         return result
@@ -94,7 +96,6 @@ class DataFlow:
         self._origins: list[Origin] = []
         self._origin_ids: dict[Origin, int] = {}
         self._out: dict[str, State] = {}
-        self._parent: dict[tuple[str, int], str] = {}
         self._entries = self._entry_origins()
         self._store_feeds = self._stores_written_then_read()
         # steps some running step sends to; the others start from "nothing arrives"
@@ -102,6 +103,7 @@ class DataFlow:
                                for s in app.inbound(sid))
                       for sid in self._flows}
         self._run()
+        self._inputs: dict[str, State] = {}  # input_of, asked after the walk only
 
     # -- origins -------------------------------------------------------------------------
     def _oid(self, origin: Origin) -> int:
@@ -148,10 +150,7 @@ class DataFlow:
             source = self._out.get(ref.step)
             if not source:
                 return frozenset()
-            found = _field(source, ref.name)
-            for oid in found:
-                self._parent.setdefault((at, oid), ref.step)
-            return found
+            return _field(source, ref.name)
         if kind == "ai" and not ref.step:  # $fromAI: what the calling agent wrote
             answers = frozenset(o for o in _field(state, "*") if self._origins[o].kind == "ai")
             return answers or frozenset({self._rooted(Origin("ai", ref.name, at), at)})
@@ -162,30 +161,32 @@ class DataFlow:
         return frozenset({self._rooted(Origin(kind, ref.name, ref.step or at), at)})
 
     def _rooted(self, origin: Origin, at: str) -> int:
-        oid = self._oid(origin)
-        self._parent.setdefault((at, oid), at)
-        return oid
+        return self._oid(origin)
 
     # -- propagation ---------------------------------------------------------------------
-    def _input(self, sid: str, record: bool) -> State:
-        """The union of what the inbound steps emit (``record``: remember who brought each
-        origin first, for routes)."""
+    def _input(self, sid: str) -> State:
+        """The union of what the inbound steps emit (shared, not copied, when one does)."""
+        emitted = [out for source in self.app.inbound(sid) if (out := self._out.get(source))]
+        if len(emitted) <= 1:
+            return emitted[0] if emitted else {}
         state: State = {}
-        for source in self.app.inbound(sid):
-            emitted = self._out.get(source)
-            if not emitted:
-                continue
-            for key, oids in emitted.items():
-                state[key] = state.get(key, frozenset()) | oids
-                if record:
-                    for oid in oids:
-                        self._parent.setdefault((sid, oid), source)
-        if "*" not in state and state:
-            state["*"] = frozenset()
+        for out in emitted:
+            for key, oids in out.items():
+                known = state.get(key)
+                state[key] = oids if known is None else known | oids
+        rest = state.get("*", frozenset())
+        for out in emitted:  # a field one source names holds the others' "*" too
+            for key in state:
+                if key not in out:
+                    state[key] = state[key] | out.get("*", frozenset())
+        state["*"] = rest
         return state
 
     def _transfer(self, step: Step, flow: StepFlow, state: State) -> State:
         sid = step.id
+        if flow.output == "pass" and not flow.writes and state and sid not in self._entries \
+                and sid not in self._store_feeds:
+            return state  # most steps: the message goes on as it came
         if flow.output == "fresh":
             out: State = {"*": frozenset()}
         elif flow.output == "mix":
@@ -201,14 +202,11 @@ class DataFlow:
             else:
                 out[write.field] = _field(out, write.field) | value
         for writer in self._store_feeds.get(sid, ()):
-            written = _field(self._input(writer, record=False), "*")
-            for oid in written:
-                self._parent.setdefault((sid, oid), writer)
+            written = _field(self._input(writer), "*")
             out = {k: v | written for k, v in out.items()}
         entry = self._entries.get(sid)
         if entry is not None:
             out = {k: v | {entry} for k, v in out.items()}
-            self._parent.setdefault((sid, entry), sid)
         return out
 
     def _run(self) -> None:
@@ -235,8 +233,8 @@ class DataFlow:
                 self._out[sid] = {}
                 continue
             if self._live[sid]:
-                state = self._input(sid, record=True)
-            elif flow.output == "fresh" or sid in self._entries:
+                state = self._input(sid)
+            elif flow.starts or sid in self._entries:
                 state = {}
             else:
                 state = {"*": frozenset({self._rooted(Origin("unknown", NO_INPUT, sid), sid)})}
@@ -251,15 +249,21 @@ class DataFlow:
     # -- questions the checks ask --------------------------------------------------------
     def input_of(self, step_id: str) -> State:
         """What reaches the step (field → origin ids), as its sinks see it."""
+        state = self._inputs.get(step_id)
+        if state is None:
+            state = self._inputs[step_id] = self._input_of(step_id)
+        return state
+
+    def _input_of(self, step_id: str) -> State:
         if self._flows.get(step_id, _DROP).output == "drop":
             return {}
         step = self.app.step(step_id)
         if step is None:
             return {}
         if self._live.get(step_id):
-            return self._input(step_id, record=False)
+            return self._input(step_id)
         flow = self._flows[step_id]
-        if flow.output == "fresh" or step_id in self._entries:
+        if flow.starts or step_id in self._entries:
             return {}
         return {"*": frozenset({self._rooted(Origin("unknown", NO_INPUT, step_id), step_id)})}
 
@@ -286,19 +290,33 @@ class DataFlow:
                 for s in self._flows[step_id].sinks if kinds is None or s.kind in kinds]
 
     def route(self, step_id: str, origin: Origin) -> list[str]:
-        """Step ids from where ``origin`` entered the flow to ``step_id``."""
+        """Step ids from where ``origin`` entered the flow to ``step_id``: the shortest way
+        back through steps whose output holds it (wires, ``$('Node')`` reads, stores)."""
         oid = self._origin_ids.get(origin)
-        if oid is None:
+        if oid is None or not origin.step_id or origin.step_id == step_id:
             return [step_id]
-        route = [step_id]
-        seen = {step_id}
-        while True:
-            parent = self._parent.get((route[-1], oid))
-            if parent is None or parent == route[-1] or parent in seen:
-                break
-            route.append(parent)
-            seen.add(parent)
-        return route[::-1]
+        parents = {step_id: step_id}
+        queue = deque([step_id])
+        while queue:
+            current = queue.popleft()
+            for source in self._predecessors(current):
+                if source in parents or oid not in _field(self._out.get(source, {}), "*"):
+                    continue
+                parents[source] = current
+                if source == origin.step_id:
+                    route = [source]
+                    while route[-1] != step_id:
+                        route.append(parents[route[-1]])
+                    return route
+                queue.append(source)
+        return [origin.step_id, step_id]
+
+    def _predecessors(self, sid: str) -> Iterator[str]:
+        yield from self.app.inbound(sid)
+        for ref in _refs(self._flows.get(sid, _DROP)):
+            if ref.kind == "step" and ref.step:
+                yield ref.step
+        yield from self._store_feeds.get(sid, ())
 
     def untrusted_behind(self, origin: Origin) -> tuple[Origin, list[str]] | None:
         """(the untrusted entry, its route to ``origin``'s step) when ``origin`` is an entry

@@ -280,6 +280,7 @@ class StepFlow:
     output: str = "pass"
     writes: tuple[FieldWrite, ...] = ()
     sinks: tuple[SinkUse, ...] = ()
+    starts: bool = False  # a trigger: it starts a flow and is sent nothing
 
 
 PASS_FLOW = StepFlow()

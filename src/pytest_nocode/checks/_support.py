@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from pytest_nocode.dataflow import DataFlow, Origin, dataflow, sensitivity_labels
+from pytest_nocode.dataflow import DataFlow, Origin, dataflow, per_app, sensitivity_labels
 from pytest_nocode.findings import not_applicable
-from pytest_nocode.model import App, Destination, Setting, Step
+from pytest_nocode.model import App, DataStore, Destination, Setting, Step
 
 SENT = frozenset({"send", "url"})
 
@@ -43,7 +43,7 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
               ) -> Iterator[tuple[Step, Origin, list[str]]]:
     """(sending step, origin, sensitivity labels) of what a destination is actually sent:
     store reads and entry-point data, each with the labels its names carry."""
-    stores = {s.step_id: s for s in app.stores}
+    stores = stores_by_step(app)
     step = app.step(dest.step_id)
     if step is None:
         return
@@ -60,3 +60,9 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
                                                 store.location if store else "")
                     if labels:
                         yield sender, origin, labels
+
+
+@per_app
+def stores_by_step(app: App) -> dict[str, DataStore]:
+    """The app's data stores by the step that reads or writes them."""
+    return {s.step_id: s for s in app.stores}

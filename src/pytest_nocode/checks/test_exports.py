@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.checks._support import flow_or_skip, route_evidence, sent_data
+from pytest_nocode.checks._support import (
+    flow_or_skip,
+    route_evidence,
+    sent_data,
+    stores_by_step,
+)
 from pytest_nocode.dataflow import store_name
 from pytest_nocode.model import DataStore, path_to
 from pytest_nocode.policy import Policy
@@ -27,7 +32,7 @@ LEAVING_ZONES = ("internet",)  # the owner's own services (host, private) keep d
 def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCollector,
                                     nocode_policy: Policy) -> None:
     flow = flow_or_skip(nocode_app)
-    stores = {s.step_id: s for s in nocode_app.stores}
+    stores = stores_by_step(nocode_app)
     for dest in nocode_app.destinations:
         zone = nocode_policy.zone_of(dest.host)
         if zone not in LEAVING_ZONES:

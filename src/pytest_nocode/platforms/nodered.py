@@ -9,6 +9,7 @@ A raw Node-RED snapshot is ``{"flows": [...], "rev"?, "settings"?, "diagnostics"
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -89,6 +90,14 @@ def as_snapshot(data: Any, where: str) -> dict[str, Any]:
                       f"a snapshot object with \"flows\", got {kind}")
 
 
+def _answered_by_return(step: Step) -> Step:
+    """A link call whose answer comes back through a return link: what it is wired to gets
+    that answer, not the message it sent (the return edges carry it)."""
+    links = step.params.get("links")
+    called = {t for t in links if isinstance(t, str)} if isinstance(links, list) else set()
+    return replace(step, outbound=tuple(t for t in step.outbound if t in called))
+
+
 def _as_str(value: Any) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
 
@@ -154,13 +163,15 @@ class _Normalizer:
         config_ids = {n["id"] for n in self.flows
                       if n["type"] not in CONTAINER_TYPES and not n.get("z")}
         extra_out = self._subflow_and_link_edges()
-        for source, targets in self._link_call_returns().items():
+        returns, answered = self._link_call_returns()
+        for source, targets in returns.items():
             extra_out.setdefault(source, []).extend(targets)
         steps: list[Step] = []
         for node in self.flows:
             if node["type"] in CONTAINER_TYPES:
                 continue
             steps.append(self._step(node, config_ids, extra_out.get(node["id"], ())))
+        steps = [_answered_by_return(s) if s.id in answered else s for s in steps]
         by_step = {s.id: s for s in steps}
         http_auth = self._http_node_auth(settings)
         entry_points = tuple(ep for s in steps for ep in self._entry_points(s, by_step, http_auth))
@@ -234,14 +245,16 @@ class _Normalizer:
                             extra.setdefault(wire["id"], []).extend(targets)
         return extra
 
-    def _link_call_returns(self) -> dict[str, list[str]]:
+    def _link_call_returns(self) -> tuple[dict[str, list[str]], set[str]]:
         """A ``link call`` gets its answer from a ``link out`` in return mode on the called
-        flow's tab: an edge from each such return to what the link call is wired to."""
+        flow's tab: an edge from each such return to what the link call is wired to; and the
+        link calls that have such an answer."""
         returns: dict[str, list[str]] = {}
         for node in self.flows:
             if node["type"] == "link out" and node.get("mode") == "return":
                 returns.setdefault(_as_str(node.get("z")), []).append(node["id"])
         extra: dict[str, list[str]] = {}
+        answered: set[str] = set()
         for node in self.flows:
             if node["type"] != "link call":
                 continue
@@ -251,7 +264,8 @@ class _Normalizer:
                 called = self.by_id.get(link_in) if isinstance(link_in, str) else None
                 for ret in returns.get(_as_str((called or {}).get("z")), ()):
                     extra.setdefault(ret, []).extend(targets)
-        return extra
+                    answered.add(node["id"])
+        return extra, answered
 
     def _package_of(self, ntype: str) -> tuple[str, str]:
         if ntype in self.module_of_type:

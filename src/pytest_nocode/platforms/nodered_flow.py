@@ -64,13 +64,13 @@ class NodeRedFlows:
         t = step.type
         p = step.params
         if t == "inject":
-            return StepFlow("fresh", tuple(_inject_writes(p)))
+            return StepFlow("fresh", tuple(_inject_writes(p)), starts=True)
         if t in SUBSCRIPTIONS:
             topic = _text(p.get("topic"))
             return StepFlow("fresh", (FieldWrite("*", (ValueRef(
-                "entry", f"{SUBSCRIPTIONS[t]} {topic}".strip()),)),))
+                "entry", f"{SUBSCRIPTIONS[t]} {topic}".strip()),)),), starts=True)
         if t in FRESH_SOURCES:
-            return StepFlow("fresh")  # the engine adds the entry point's origin
+            return StepFlow("fresh", starts=True)  # the engine adds the entry's origin
         if t == "change":
             return StepFlow("pass", tuple(_change_writes(p)))
         if t == "template":
@@ -177,8 +177,11 @@ def _text(value: Any) -> str:
 
 def _top(path: str) -> str:
     """The top-level property of ``payload.a`` / ``payload["a"]``."""
-    m = re.match(r"\s*([A-Za-z_$][\w$]*)", path)
+    m = _TOP.match(path)
     return m.group(1) if m else "*"
+
+
+_TOP = re.compile(r"\s*([A-Za-z_$][\w$]*)")
 
 
 def _typed(value: Any, kind: str) -> ValueRef:
