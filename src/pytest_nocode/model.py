@@ -27,6 +27,7 @@ FACETS = (
     "modules",  # installed packages/modules with versions
     "executions",  # execution history settings/records
     "advisories",  # the platform's own audit findings
+    "exposure",  # what the live app answers to requests sent without credentials
 )
 
 
@@ -34,7 +35,7 @@ FACETS = (
 class Resource:
     """The smallest thing a finding can point at."""
 
-    kind: str  # node | workflow | credential | user | share | setting | module | app
+    kind: str  # node | workflow | credential | user | share | setting | module | endpoint | app
     id: str
     name: str = ""
     path: str = ""
@@ -229,6 +230,21 @@ class Advisory:
     recommendation: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """One read-only request sent to a live app without credentials, and what it answered."""
+
+    request: str  # "GET /rest/settings"
+    status: int  # the HTTP status, 0 when nothing answered
+    kind: str  # settings | api | metrics: what the request asks for
+    answered: bool  # it answered with data (not a login page, not an error)
+    details: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # what it revealed
+
+    @property
+    def resource(self) -> Resource:
+        return Resource("endpoint", self.request, self.request, f"exposure/{self.request}")
+
+
 # -- data flow: what each step reads, writes and runs (see pytest_nocode.dataflow) ----------
 # Kinds of a ValueRef. "field" and "step" read data already in the flow; the others are where a
 # value comes from in the first place (its origin).
@@ -283,12 +299,9 @@ class StepFlow:
     starts: bool = False  # a trigger: it starts a flow and is sent nothing
 
 
-PASS_FLOW = StepFlow()
-
-
 COLLECTIONS = (
     "workflows", "steps", "entry_points", "destinations", "connectors", "credentials",
-    "principals", "grants", "shares", "stores", "modules", "advisories",
+    "principals", "grants", "shares", "stores", "modules", "advisories", "exposures",
 )
 
 
@@ -312,6 +325,7 @@ class App:
     stores: tuple[DataStore, ...] = ()
     modules: tuple[Module, ...] = ()
     advisories: tuple[Advisory, ...] = ()
+    exposures: tuple[Exposure, ...] = ()
     settings: Mapping[str, Setting] = field(default_factory=lambda: EMPTY)
     # the adapter's description of how data passes each step (derived from the steps, so not
     # part of the configuration: neither hashed nor in to_dict); None: the adapter gives none

@@ -46,6 +46,8 @@ from pytest_nocode.model import (
     DataStore,
     Destination,
     EntryPoint,
+    Exposure,
+    Module,
     Principal,
     Setting,
     Step,
@@ -139,6 +141,7 @@ class N8nPlatform:
             facets.add("settings")
             settings = {str(k): Setting(str(k), v, "n8n settings")
                         for k, v in data["settings"].items()}
+        modules, exposures = _instance(data, facets, raw.notes)
         advisories: tuple[Advisory, ...] = ()
         if data.get("audit") is not None:
             from pytest_nocode.platforms.n8n_live import advisories_from_audit
@@ -159,9 +162,29 @@ class N8nPlatform:
             principals=principals,
             stores=tuple(builder.stores),
             advisories=advisories,
+            modules=modules,
+            exposures=exposures,
             settings=settings,
             flow_of=builder.flows.describe,
         )
+
+
+def _instance(data: Mapping[str, Any], facets: set[str], notes: Mapping[str, str]
+              ) -> tuple[tuple[Module, ...], tuple[Exposure, ...]]:
+    """The version and the unauthenticated probes of a live snapshot (facets added in place);
+    an instance with no owner yet has no workflows to read, so none are claimed."""
+    from pytest_nocode.platforms.n8n_live import NO_OWNER_NOTE, instance_facts
+
+    if notes.get("workflows") == NO_OWNER_NOTE:
+        facets.discard("workflows")
+    facts = instance_facts(data)
+    if facts is None:
+        return (), ()
+    modules, exposures = facts
+    facets.add("exposure")
+    if modules:
+        facets.add("modules")
+    return modules, exposures
 
 
 # -- shape checks ------------------------------------------------------------------------------
