@@ -258,17 +258,26 @@ def test_exp002_table_chosen_at_run_time_is_named_by_its_step() -> None:
 
 
 @pytest.mark.parametrize(("url", "severity"), [
-    ("http://qdrant:6333/collections", Severity.LOW),
-    ("http://172.18.0.5:8000/api", Severity.LOW),
-    ("http://192.168.1.20/api", Severity.MEDIUM),
+    ("http://qdrant:6333/collections", None),
+    ("http://172.18.0.5:8000/api", None),
+    ("http://192.168.1.20/api", Severity.LOW),
     ("http://api.partner.example.com/api", Severity.HIGH),
 ])
-def test_enc001_severity_follows_the_trust_zone(url: str, severity: Severity) -> None:
+def test_enc001_severity_follows_the_trust_zone(url: str, severity: Severity | None) -> None:
     wf = workflow("Sync", [schedule(), n8n_node("Call", "httpRequest",
                                                 {"url": url, "options": {}}, version=4.2)],
                   chain("Schedule Trigger", "Call"))
-    f = one(findings_of(ENC001, app_of(wf)))
-    assert f.severity is severity and f.evidence["zone"] in ("host", "private", "internet")
+    found = findings_of(ENC001, app_of(wf))
+    assert [f.severity for f in found] == ([severity] if severity else [])
+
+
+def test_enc001_policy_can_report_the_host_zone() -> None:
+    zones = policy("version: 1\ntrust_zones:\n  host:\n    cleartext_severity: low\n")
+    wf = workflow("Sync", [schedule(), n8n_node("Call", "httpRequest", {
+        "url": "http://qdrant:6333/collections", "options": {}}, version=4.2)],
+        chain("Schedule Trigger", "Call"))
+    f = one(findings_of(ENC001, app_of(wf), zones))
+    assert (f.severity, f.evidence["zone"]) == (Severity.LOW, "host")
 
 
 def test_enc001_credentials_crossing_a_private_network_are_full_severity() -> None:

@@ -214,12 +214,14 @@ def test_enc001_plain_url_set_in_a_function_reaches_a_request_with_no_url() -> N
     assert findings_of(ENC001, app_of(flows("https://telemetry.acme-partner.com/v1"))) == []
 
 
-@pytest.mark.parametrize(("url", "severity"), [("http://mosquitto:1883", Severity.LOW),
-                                               ("http://10.0.0.7/api", Severity.MEDIUM),
-                                               ("http://nas.home.arpa/api", Severity.MEDIUM)])
-def test_enc001_own_networks_are_lower(url: str, severity: Severity) -> None:
+@pytest.mark.parametrize(("url", "severity"), [("http://mosquitto:1883", None),
+                                               ("http://host.docker.internal:8000/api", None),
+                                               ("http://10.0.0.7/api", Severity.LOW),
+                                               ("http://nas.home.arpa/api", Severity.LOW)])
+def test_enc001_own_networks_are_quiet_or_lower(url: str, severity: Severity | None) -> None:
     flows = [tab(), inject("tick", to=["req"]), http_request("req", url)]
-    assert one(findings_of(ENC001, app_of(flows))).severity is severity
+    found = findings_of(ENC001, app_of(flows))
+    assert [f.severity for f in found] == ([severity] if severity else [])
 
 
 def test_enc002_tls_config_without_verification_on_a_computed_url() -> None:
@@ -246,3 +248,16 @@ def test_enc002_home_assistant_server_accepting_any_certificate(reject: bool,
     ("printer.local", "private"), ("api.example.com", "internet"), ("1.1.1.1", "internet")])
 def test_default_trust_zones(host: str, zone: str) -> None:
     assert default_zone(host) == zone
+
+
+@pytest.mark.parametrize(("code", "fires"), [
+    ('msg.topic = "SELECT * FROM readings WHERE sensor = ?";\nmsg.payload = [msg.payload.id];'
+     '\nreturn msg;', False),
+    ('msg.topic = "SELECT * FROM readings WHERE sensor = " + msg.payload.id;\nreturn msg;',
+     True),
+])
+def test_function_setting_a_fixed_query_ends_the_taint_of_msg_topic(code: str,
+                                                                    fires: bool) -> None:
+    flows = [tab(), http_in("in", "/api/readings", to=["q"]), function("q", code, to=["sql"]),
+             node("sql", "mysql", mydb="", wires=[[]])]
+    assert bool(findings_of(INJ001, app_of(flows))) is fires

@@ -29,7 +29,7 @@ SAFE_KINDS = frozenset({"constant", "env", "platform"})
 # Sinks where a value is executed or interpreted (injection); "url" and "send" are where data
 # goes, which the export and encryption checks ask about.
 INJECTION_SINKS = frozenset({"command", "code", "sql", "template", "path", "query"})
-NO_INPUT = "nothing in this app sends it data"
+NO_INPUT = "input this app does not show (nothing wired to it)"
 
 State = dict[str, frozenset[int]]
 T = TypeVar("T")
@@ -329,8 +329,15 @@ class DataFlow:
         if origin.kind != "ai" or origin.step_id in seen:
             return None
         seen.add(origin.step_id)
-        state = self.input_of(origin.step_id)
-        for oid in sorted(_field(state, "*"), key=lambda o: _order(self._origins[o])):
+        prompts = [s.reads for s in self._flows.get(origin.step_id, _DROP).sinks
+                   if s.kind == "prompt"]
+        if prompts:  # what the model is prompted with: its input and what its prompt reads
+            found_ids = frozenset().union(*(self._resolve(r, self.input_of(origin.step_id),
+                                                          origin.step_id)
+                                            for refs in prompts for r in refs))
+        else:
+            found_ids = _field(self.input_of(origin.step_id), "*")
+        for oid in sorted(found_ids, key=lambda o: _order(self._origins[o])):
             found = self._untrusted(self._origins[oid], seen)
             if found is not None:
                 entry, route = found

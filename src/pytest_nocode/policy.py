@@ -31,8 +31,10 @@ KRI_NAMES = ("permission_changes", "new_external_destinations",
 # Trust zones, nearest first: where a destination host sits seen from the app.
 ZONES = ("loopback", "host", "private", "internet")
 # How bad cleartext is inside each zone unless the policy says otherwise (None: the rule's
-# own severity). Credentials or sensitive data crossing raise it to the rule's severity.
-CLEARTEXT_SEVERITY = {"loopback": None, "host": "low", "private": "medium", "internet": None}
+# own severity; "off": not reported). Inside the own private network credentials or sensitive
+# data crossing raise it to the rule's severity. Traffic between containers of one host stays
+# on its virtual bridge: off unless a policy sets a severity for the host zone.
+CLEARTEXT_SEVERITY = {"loopback": "off", "host": "off", "private": "low", "internet": None}
 # Same host or compose network: Docker's default address pools for bridge networks
 # (172.17.0.0/16 for docker0, then 172.18-31.0.0/16 for compose networks) and its host alias.
 HOST_NETWORKS = tuple(ipaddress.ip_network(f"172.{n}.0.0/16") for n in range(17, 32))
@@ -71,7 +73,8 @@ POLICY_SCHEMA: dict[str, Any] = {
                            "defaults) and the severity of cleartext inside each zone",
             "properties": {zone: {
                 "type": "object", "additionalProperties": False,
-                "properties": {"hosts": _GLOBS, "cleartext_severity": {"enum": SEVERITY_WORDS}},
+                "properties": {"hosts": _GLOBS,
+                               "cleartext_severity": {"enum": [*SEVERITY_WORDS, "off"]}},
             } for zone in ZONES},
         },
         "rules": {
@@ -294,10 +297,13 @@ class Policy:
             return "private"
         return default_zone(host)
 
-    def cleartext_severity(self, zone: str, default: Severity) -> Severity:
-        """Severity of cleartext inside ``zone`` (the policy's, else the defaults)."""
+    def cleartext_severity(self, zone: str, default: Severity) -> Severity | None:
+        """Severity of cleartext inside ``zone`` (the policy's, else the defaults); None when
+        cleartext there is not reported."""
         word = ((self.data.get("trust_zones") or {}).get(zone) or {}).get(
             "cleartext_severity") or CLEARTEXT_SEVERITY.get(zone)
+        if word == "off":
+            return None
         return Severity.parse(word) if word else default
 
     @property

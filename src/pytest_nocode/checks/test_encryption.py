@@ -74,14 +74,14 @@ def test_no_cleartext_to_remote_hosts(nocode_app: App, nocode_findings: FindingC
             continue  # an unused config node sends nothing
         for protocol, host, port, url in _cleartext_targets(nocode_app, flow, dest):
             zone = nocode_policy.zone_of(host) if host else "unknown"
-            if zone == "loopback":
-                continue
+            zone_severity = nocode_policy.cleartext_severity(zone, nocode_rule.severity)
+            if zone_severity is None:
+                continue  # loopback, and by default one host's own container network
             users = nocode_app.users_of(step.id) if step.is_config else ()
             secrets = any(_carries_secrets(nocode_app, s) for s in (step, *users))
             labels = sorted({label for _s, _o, found in sent_data(nocode_app, flow, dest)
                              for label in found})
-            severity = nocode_rule.severity if secrets or labels else \
-                nocode_policy.cleartext_severity(zone, nocode_rule.severity)
+            severity = nocode_rule.severity if secrets or labels else zone_severity
             name = CLEARTEXT.get(protocol, protocol.upper())
             shown = f":{port}" if port else ""
             target = (f"{host}{shown}" if host

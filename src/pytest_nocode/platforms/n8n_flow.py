@@ -217,6 +217,12 @@ class N8nFlows:
             return tuple(self._set_writes(step))
         if AI_PRODUCERS.match(t):
             return (FieldWrite("*", (ValueRef("ai", f"answer of {step.name}", step.id),)),)
+        if t in CODE_NODES or t == LANGCHAIN + "code":
+            # code reads other nodes' output too: $('Webhook').first().json.body
+            code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
+            refs = [r for r in self.segment_refs(step, code) if r.kind == "step"] \
+                if "$(" in code or "$node" in code else []
+            return (FieldWrite("*", tuple(refs), strong=False),) if refs else ()
         store = self.stores.get(step.id)
         if store is not None and store.operation in ("read", "query"):
             return (FieldWrite("*", (ValueRef("store", store_name(store, step)),)),)
@@ -274,6 +280,10 @@ class N8nFlows:
             if runs_code(code):
                 yield SinkUse("code", "jsCode", (ValueRef("field", "*"),),
                               "evaluates or executes input data in code")
+        elif AI_PRODUCERS.match(step.type):
+            prompt = tuple(dict.fromkeys(r for v in p.values() for r in self.all_refs(step, v)))
+            yield SinkUse("prompt", "text", (ValueRef("field", "*", path="the input item"),
+                                             *prompt), "prompts the model with these values")
         elif t in FILE_NODES:
             key = next((k for k in FILE_KEYS if p.get(k)), "fileName")
             refs = self.refs(step, p.get(key))

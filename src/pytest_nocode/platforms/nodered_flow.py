@@ -278,11 +278,29 @@ def _template(p: Mapping[str, Any]) -> StepFlow:
 
 def _function(p: Mapping[str, Any]) -> StepFlow:
     code = _text(p.get("func"))
-    writes = tuple(FieldWrite("url", (ValueRef("constant", m.group(2)),), strong=False)
-                   for m in URL_LITERAL.finditer(code))
+    writes = [FieldWrite("url", (ValueRef("constant", m.group(2)),), strong=False)
+              for m in URL_LITERAL.finditer(code)]
+    counts = _assigned(code)
+    for m in CONSTANT_ASSIGNMENT.finditer(code):
+        if counts.get(m.group(1)) == 1 and m.group(1) != "url":  # set once, to fixed text
+            writes.append(FieldWrite(m.group(1), (ValueRef("constant"),)))
     sinks = (SinkUse("code", "func", (ValueRef("field", "*", path="msg"),),
                      "evaluates or executes message data in code"),) if runs_code(code) else ()
-    return StepFlow("mix", writes, sinks)
+    return StepFlow("mix", tuple(writes), sinks)
+
+
+# msg.topic = "SELECT …"; — a whole property set to one fixed text (no ${ }, no +)
+CONSTANT_ASSIGNMENT = re.compile(
+    r"\bmsg\.([A-Za-z_$][\w$]*)\s*=\s*(?:\"[^\"\\\n]*\"|'[^'\\\n]*'|`[^`$\\]*`)\s*(?:;|\n|$)")
+ASSIGNMENT = re.compile(r"\bmsg\.([A-Za-z_$][\w$]*)\s*=(?!=)")
+
+
+def _assigned(code: str) -> dict[str, int]:
+    """How often the code assigns each top-level message property."""
+    counts: dict[str, int] = {}
+    for name in ASSIGNMENT.findall(code):
+        counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def _exec_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
