@@ -312,3 +312,24 @@ def test_enc002_computed_url_is_not_shown_as_the_host() -> None:
 def test_engine_is_built_once_per_app() -> None:
     app = app_of(_command_after_webhook("=ls {{ $json.query.dir }}"))
     assert dataflow(app) is dataflow(app)
+
+
+@pytest.mark.parametrize(("url", "fires"), [("={{ $json.body.callback }}", True),
+                                            ("=https://api.acme.io/v1/{{ $json.body.id }}",
+                                             False)])
+def test_inj001_request_to_a_url_from_the_webhook_is_ssrf(url: str, fires: bool) -> None:
+    call = n8n_node("Fetch", "httpRequest", {"url": url, "options": {}}, version=4.2)
+    app = app_of(workflow("Fetcher", [webhook(path="fetch", method="POST"), call],
+                          chain("Webhook", "Fetch")))
+    assert [f.evidence["sink"] for f in findings_of(INJ001, app)] == (["fetch"] if fires
+                                                                      else [])
+
+
+def test_inj002_does_not_ask_about_urls_from_services() -> None:
+    pages = n8n_node("Next page", "httpRequest", {"url": "={{ $json.next }}", "options": {}},
+                     version=4.2)
+    first = n8n_node("First page", "httpRequest", {"url": "https://api.acme.io/items",
+                                                   "options": {}}, version=4.2)
+    app = app_of(workflow("Pager", [schedule(), first, pages],
+                          chain("Schedule Trigger", "First page", "Next page")))
+    assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []

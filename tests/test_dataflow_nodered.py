@@ -261,3 +261,16 @@ def test_function_setting_a_fixed_query_ends_the_taint_of_msg_topic(code: str,
     flows = [tab(), http_in("in", "/api/readings", to=["q"]), function("q", code, to=["sql"]),
              node("sql", "mysql", mydb="", wires=[[]])]
     assert bool(findings_of(INJ001, app_of(flows))) is fires
+
+
+@pytest.mark.parametrize(("url", "fires"), [("", True), ("https://api.acme.io/v1/{{payload.id}}",
+                                                         False)])
+def test_inj001_request_to_a_url_from_the_caller_is_ssrf(url: str, fires: bool) -> None:
+    flows = [tab(), http_in("in", "/api/fetch", to=["pick"]),
+             change("pick", to=["req"], rules=[{"t": "move", "p": "payload.link", "pt": "msg",
+                                                 "to": "url", "tot": "msg"}]),
+             http_request("req", url, to=["resp"]), http_response("resp")]
+    app = app_of(flows)
+    assert [f.evidence["sink"] for f in findings_of(INJ001, app)] == (["fetch"] if fires
+                                                                      else [])
+    assert findings_of(INJ002, app) == []

@@ -29,6 +29,9 @@ SAFE_KINDS = frozenset({"constant", "env", "platform"})
 # Sinks where a value is executed or interpreted (injection); "url" and "send" are where data
 # goes, which the export and encryption checks ask about.
 INJECTION_SINKS = frozenset({"command", "code", "sql", "template", "path", "query"})
+# A request whose whole target is computed: given by a caller, it is server-side request
+# forgery; from anywhere else it is ordinary (a service's next-page link), so only INJ001 asks.
+FETCH_SINKS = frozenset({"fetch"})
 NO_INPUT = "input this app does not show (nothing wired to it)"
 
 State = dict[str, frozenset[int]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import flow_or_skip, origin_evidence, route_evidence
-from pytest_nocode.dataflow import INJECTION_SINKS
+from pytest_nocode.dataflow import FETCH_SINKS, INJECTION_SINKS
 
 
 @check(
@@ -20,8 +20,9 @@ from pytest_nocode.dataflow import INJECTION_SINKS
     severity="critical",
     owasp=["LCNC-SEC-06"],
     rationale="""Data from a webhook, HTTP route, socket, chat or subscription flows into a
-    step that executes or renders it, directly or through an AI agent it prompts: a caller can
-    run commands, SQL or script of their own.""",
+    step that executes or renders it, or picks the whole URL a request goes to, directly or
+    through an AI agent it prompts: a caller can run commands, SQL or script of their own, or
+    make the server fetch what they choose.""",
     remediation="""Never build commands, SQL or markup from input: use fixed commands with
     validated arguments, parameterized queries (n8n 'Query Parameters'), escaped templates
     ({{ }}), and validate input in a switch/function node first.""",
@@ -31,7 +32,7 @@ def test_untrusted_input_does_not_reach_sinks(nocode_app: App,
                                               nocode_findings: FindingCollector) -> None:
     flow = flow_or_skip(nocode_app)
     reported: set[str] = set()
-    for sf in flow.sinks(INJECTION_SINKS):
+    for sf in flow.sinks(INJECTION_SINKS | FETCH_SINKS):
         if sf.step.id in reported:
             continue
         for origin in sf.origins:

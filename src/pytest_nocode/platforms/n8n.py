@@ -428,6 +428,7 @@ class _Builder:
         and senders the flow description asks about."""
         self.flows.stores = {st.step_id: st for st in self.stores}
         self.flows.senders = {d.step_id for d in self.destinations}
+        self.flows.computed_targets = {d.step_id for d in self.destinations if d.dynamic}
         triggers: dict[str, list[str]] = {}
         for step in self.steps:
             if step.type in CALLED_TRIGGERS and not step.disabled:

@@ -110,6 +110,7 @@ class N8nFlows:
     names: dict[tuple[str, str], str] = field(default_factory=dict)  # (workflow, name) → id
     stores: dict[str, DataStore] = field(default_factory=dict)
     senders: set[str] = field(default_factory=set)  # steps with a Destination
+    computed_targets: set[str] = field(default_factory=set)  # ... whose host is computed
 
     def describe(self, step: Step) -> StepFlow:
         """How data passes ``step``; a disabled n8n node passes its input on untouched."""
@@ -292,6 +293,10 @@ class N8nFlows:
         if step.id in self.senders:
             url = p.get("url") if "url" in p else p.get("endpoint")
             yield SinkUse("url", "url", self.refs(step, url), "sends to this URL")
+            if step.id in self.computed_targets:
+                yield SinkUse("fetch", "url", self.refs(step, url),
+                              "sends a request to a URL it is given (server-side request "
+                              "forgery)")
             sent = tuple(dict.fromkeys(r for k, v in p.items() if k not in ("url", "endpoint")
                                        for r in self.all_refs(step, v)))
             if t in (BASE + "ftp", BASE + "emailSend"):

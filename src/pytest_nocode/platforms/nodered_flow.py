@@ -327,6 +327,9 @@ def _request_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
         refs = tuple(ValueRef("field", _top(ref), path=f"msg.{ref}")
                      for _t, _s, ref in MUSTACHE.findall(url))
     yield SinkUse("url", "url", refs, "sends to this URL")
+    if not url or url.startswith("{{") or "://{{" in url:  # the whole target is computed
+        yield SinkUse("fetch", "url", refs,
+                      "sends a request to a URL it is given (server-side request forgery)")
     yield SinkUse("send", "payload", (ValueRef("field", "payload", path="msg.payload"),
                                       ValueRef("field", "headers", path="msg.headers")),
                   "sends msg.payload")
