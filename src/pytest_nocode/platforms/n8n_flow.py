@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -100,6 +101,9 @@ AI_PRODUCERS = re.compile(r"^@n8n/n8n-nodes-langchain\.(agent\w*|chain\w*|openAi
                           r"sentimentAnalysis|anthropic|googleGemini|ollama|mistralAi)$|"
                           r"^n8n-nodes-base\.openAi$")
 CALLERS = frozenset({BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"})
+# base types (AI-tool twins folded in) that can run, render or open what they are given
+SINK_TYPES = frozenset({BASE + "executeCommand", BASE + "ssh", *CODE_NODES, *FILE_NODES,
+                        *(BASE + t for t in SQL_NODES)})
 
 
 @dataclass
@@ -111,6 +115,7 @@ class N8nFlows:
     stores: dict[str, DataStore] = field(default_factory=dict)
     senders: set[str] = field(default_factory=set)  # steps with a Destination
     computed_targets: set[str] = field(default_factory=set)  # ... whose host is computed
+    _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
 
     def describe(self, step: Step) -> StepFlow:
         """How data passes ``step``; a disabled n8n node passes its input on untouched."""
@@ -119,8 +124,8 @@ class N8nFlows:
         t = step.type
         starts = t in ENTRY_TRIGGERS or t in UNTRUSTED_TRIGGERS or t in SCHEDULES or (
             t.endswith(("Trigger", "trigger")) and t not in CALLED_TRIGGERS)
-        return StepFlow(self._output(step), self._writes(step), tuple(self._sinks(step)),
-                        starts)
+        output = self._output(step)
+        return StepFlow(output, self._writes(step, output), tuple(self._sinks(step)), starts)
 
     # -- expressions -----------------------------------------------------------------------
     def refs(self, step: Step, value: Any, *, bare: bool = False) -> tuple[ValueRef, ...]:
@@ -130,10 +135,14 @@ class N8nFlows:
             return ()
         if not value.startswith("=") and not bare:
             return ()
-        out: list[ValueRef] = []
-        for segment in SEGMENT.findall(value):
-            out.extend(self.segment_refs(step, segment))
-        return tuple(dict.fromkeys(out))
+        key = (step.workflow_id, value)  # $('Name') means a node of this workflow
+        found = self._parsed.get(key)
+        if found is None:
+            out: list[ValueRef] = []
+            for segment in SEGMENT.findall(value):
+                out.extend(self.segment_refs(step, segment))
+            found = self._parsed[key] = tuple(dict.fromkeys(out))
+        return found
 
     def segment_refs(self, step: Step, code: str) -> list[ValueRef]:
         if "$" not in code:
@@ -143,7 +152,7 @@ class N8nFlows:
             return [ValueRef("constant", "encoded value")]
         out: list[ValueRef] = []
         rest = code
-        for m in NODE_REF.finditer(code):
+        for m in (NODE_REF.finditer(code) if "$(" in code or "$node" in code else ()):
             name = m.group("a") or m.group("b") or m.group("c") or ""
             tail = NODE_PATH.match(code, m.end())
             path = (tail.group("path") if tail else "") or ""
@@ -152,20 +161,24 @@ class N8nFlows:
                 out.append(ValueRef("unknown", f"output of {name!r}, not in this workflow"))
             else:
                 out.append(ValueRef("step", _top(path), target, f"$('{name}').json{path}"))
-        rest = NODE_REF.sub(" ", rest)
-        for m in FROM_AI.finditer(rest):
-            out.append(ValueRef("ai", f"$fromAI('{m.group('key')}')"))
-        rest = FROM_AI.sub(" ", rest)
-        for m in ENV_REF.finditer(rest):
-            out.append(ValueRef("env", f"${m.group('kind')}.{m.group('a') or m.group('b') or ''}"
-                                .rstrip(".")))
-        rest = ENV_REF.sub(" ", rest)
-        if BINARY_DATA.search(rest):
-            out.append(ValueRef("constant", "base64 file content"))
-            rest = BINARY_DATA.sub(" ", rest)
-        if ANY_BINARY.search(rest):
-            out.append(ValueRef("field", "*", path="$binary"))
-            rest = ANY_BINARY.sub(" ", rest)
+        if out:
+            rest = NODE_REF.sub(" ", rest)
+        if "$fromAI" in rest:
+            for m in FROM_AI.finditer(rest):
+                out.append(ValueRef("ai", f"$fromAI('{m.group('key')}')"))
+            rest = FROM_AI.sub(" ", rest)
+        if "$env" in rest or "$vars" in rest or "$secrets" in rest:
+            for m in ENV_REF.finditer(rest):
+                name = m.group("a") or m.group("b") or ""
+                out.append(ValueRef("env", f"${m.group('kind')}.{name}".rstrip(".")))
+            rest = ENV_REF.sub(" ", rest)
+        if "$binary" in rest:
+            if BINARY_DATA.search(rest):
+                out.append(ValueRef("constant", "base64 file content"))
+                rest = BINARY_DATA.sub(" ", rest)
+            if ANY_BINARY.search(rest):
+                out.append(ValueRef("field", "*", path="$binary"))
+                rest = ANY_BINARY.sub(" ", rest)
         for m in PLATFORM.finditer(rest):
             attr = f".{m.group('attr')}" if m.group("attr") else ""
             out.append(ValueRef("platform", f"${m.group('name')}{attr}"))
@@ -206,7 +219,7 @@ class N8nFlows:
             return "pass"  # a write returns the rows it wrote: the input
         return "fresh"
 
-    def _writes(self, step: Step) -> tuple[FieldWrite, ...]:
+    def _writes(self, step: Step, output: str) -> tuple[FieldWrite, ...]:
         t = step.type
         if t in ENTRY_TRIGGERS:
             return ()  # the engine adds the entry point's origin
@@ -216,7 +229,7 @@ class N8nFlows:
             return (FieldWrite("*", (ValueRef("platform", f"{_short(t)} event"),)),)
         if t == BASE + "set":
             return tuple(self._set_writes(step))
-        if AI_PRODUCERS.match(t):
+        if _is_ai(t):
             return (FieldWrite("*", (ValueRef("ai", f"answer of {step.name}", step.id),)),)
         if t in CODE_NODES or t == LANGCHAIN + "code":
             # code reads other nodes' output too: $('Webhook').first().json.body
@@ -230,7 +243,7 @@ class N8nFlows:
         if t in CALLERS:
             return (FieldWrite("*", (ValueRef("unknown", f"result of {step.name}"),),
                                strong=False),)
-        if self._output(step) == "fresh" and t not in CALLED_TRIGGERS:
+        if output == "fresh" and t not in CALLED_TRIGGERS:
             label = f"events from {_short(t)}" if t.endswith("Trigger") else \
                 f"response of {step.name}"
             return (FieldWrite("*", (ValueRef("unknown", label),)),)
@@ -267,8 +280,10 @@ class N8nFlows:
 
     # -- sinks -----------------------------------------------------------------------------
     def _sinks(self, step: Step) -> Iterator[SinkUse]:
-        p = step.params
         t = _base(step.type)
+        if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type):
+            return
+        p = step.params
         if t in (BASE + "executeCommand", BASE + "ssh"):
             refs = self.refs(step, p.get("command"))
             if refs:
@@ -281,7 +296,7 @@ class N8nFlows:
             if runs_code(code):
                 yield SinkUse("code", "jsCode", (ValueRef("field", "*"),),
                               "evaluates or executes input data in code")
-        elif AI_PRODUCERS.match(step.type):
+        elif _is_ai(step.type):
             prompt = tuple(dict.fromkeys(r for v in p.values() for r in self.all_refs(step, v)))
             yield SinkUse("prompt", "text", (ValueRef("field", "*", path="the input item"),
                                              *prompt), "prompts the model with these values")
@@ -341,9 +356,15 @@ def _top(path: str) -> str:
 _TOP = re.compile(r"\s*(?:\.([A-Za-z_$][\w$]*)|\[\s*['\"]([^'\"\]]+)['\"]\s*\])")
 
 
+@lru_cache(maxsize=4096)
 def _base(node_type: str) -> str:
     """The base node of an AI-tool twin (``postgresTool`` → ``postgres``)."""
     return node_type.removesuffix("Tool") if node_type.startswith(BASE) else node_type
+
+
+@lru_cache(maxsize=4096)
+def _is_ai(node_type: str) -> bool:
+    return AI_PRODUCERS.match(node_type) is not None
 
 
 def _short(node_type: str) -> str:
