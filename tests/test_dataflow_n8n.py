@@ -13,6 +13,7 @@ from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import dataflow
+from pytest_nocode.errors import InputError
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, one, policy
 from tests.test_checks_n8n import (
@@ -333,3 +334,8 @@ def test_inj002_does_not_ask_about_urls_from_services() -> None:
     app = app_of(workflow("Pager", [schedule(), first, pages],
                           chain("Schedule Trigger", "First page", "Next page")))
     assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
+def test_policy_rejects_an_unknown_trust_zone() -> None:
+    with pytest.raises(InputError, match="unknown key 'office'"):
+        policy("version: 1\ntrust_zones:\n  office: {hosts: [nas]}\n")

@@ -359,7 +359,9 @@ _DROP = StepFlow(output="drop")
 
 
 def _field(state: Mapping[str, frozenset[int]], name: str) -> frozenset[int]:
-    if name == "*":
+    if name == "*":  # every field: most states hold only the "*" of a whole message
+        if len(state) == 1:
+            return next(iter(state.values()))
         return frozenset().union(*state.values()) if state else frozenset()
     return state.get(name, state.get("*", frozenset()))
 
@@ -396,6 +398,9 @@ _RUNS_CODE = re.compile(r"\beval\s*\(|new\s+Function\s*\(|child_process|\.exec(S
 def runs_code(code: str) -> bool:
     """Does JavaScript ``code`` evaluate code or start a process (eval, new Function,
     child_process, exec)? Regular expressions' own ``.exec`` does not count."""
+    if "eval" not in code and "Function" not in code and "exec" not in code \
+            and "child_process" not in code:
+        return False
     code = _REGEX_EXEC.sub("(", code)
     names = sorted(set(_REGEX_NAME.findall(code)))
     if names:

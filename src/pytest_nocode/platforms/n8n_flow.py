@@ -30,6 +30,7 @@ from pytest_nocode.model import (
     ValueRef,
 )
 
+_PASS = StepFlow()
 _MAPPINGS = (dict, MappingProxyType)  # exact types: an ABC isinstance is 10x slower
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
@@ -125,7 +126,10 @@ class N8nFlows:
         starts = t in ENTRY_TRIGGERS or t in UNTRUSTED_TRIGGERS or t in SCHEDULES or (
             t.endswith(("Trigger", "trigger")) and t not in CALLED_TRIGGERS)
         output = self._output(step)
-        return StepFlow(output, self._writes(step, output), tuple(self._sinks(step)), starts)
+        writes, sinks = self._writes(step, output), tuple(self._sinks(step))
+        if output == "pass" and not writes and not sinks and not starts:
+            return _PASS  # most nodes: shared, not rebuilt
+        return StepFlow(output, writes, sinks, starts)
 
     # -- expressions -----------------------------------------------------------------------
     def refs(self, step: Step, value: Any, *, bare: bool = False) -> tuple[ValueRef, ...]:
@@ -347,6 +351,7 @@ def _keeps_other_fields(step: Step, version: float) -> bool:
     return not p.get("keepOnlySet")
 
 
+@lru_cache(maxsize=8192)
 def _top(path: str) -> str:
     """The top-level key of ``.a.b`` / ``["a"].b``; "*" for the whole item."""
     m = _TOP.match(path)

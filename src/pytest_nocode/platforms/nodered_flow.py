@@ -279,9 +279,9 @@ def _template(p: Mapping[str, Any]) -> StepFlow:
 def _function(p: Mapping[str, Any]) -> StepFlow:
     code = _text(p.get("func"))
     writes = [FieldWrite("url", (ValueRef("constant", m.group(2)),), strong=False)
-              for m in URL_LITERAL.finditer(code)]
+              for m in URL_LITERAL.finditer(code)] if "msg.url" in code else []
     counts = _assigned(code)
-    for m in CONSTANT_ASSIGNMENT.finditer(code):
+    for m in CONSTANT_ASSIGNMENT.finditer(code) if counts else ():
         if counts.get(m.group(1)) == 1 and m.group(1) != "url":  # set once, to fixed text
             writes.append(FieldWrite(m.group(1), (ValueRef("constant"),)))
     sinks = (SinkUse("code", "func", (ValueRef("field", "*", path="msg"),),
