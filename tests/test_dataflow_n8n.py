@@ -339,3 +339,24 @@ def test_inj002_does_not_ask_about_urls_from_services() -> None:
 def test_policy_rejects_an_unknown_trust_zone() -> None:
     with pytest.raises(InputError, match="unknown key 'office'"):
         policy("version: 1\ntrust_zones:\n  office: {hosts: [nas]}\n")
+
+
+def test_code_node_that_ignores_its_input_builds_constant_items() -> None:
+    config = n8n_node("Config", "code", {"jsCode": "return [{ json: { BASE_URL: "
+                                                   "'https://acme.supabase.co' } }];"},
+                      version=2)
+    call = n8n_node("Fetch", "httpRequest", {"url": "={{ $('Config').first().json.BASE_URL }}"
+                                                    "/rest/v1/tickets", "options": {}},
+                    version=4.2)
+    app = app_of(workflow("Tickets", [webhook(path="t", method="POST"), config, call],
+                          chain("Webhook", "Config", "Fetch")))
+    assert findings_of(INJ001, app) == []
+
+
+def test_url_with_its_host_written_in_the_expression_is_no_ssrf() -> None:
+    call = n8n_node("Reply", "httpRequest", {
+        "url": '={{ "https://graph.facebook.com/v22.0/" + $json.body.commentId + "/replies" }}',
+        "options": {}}, version=4.2)
+    app = app_of(workflow("Replies", [webhook(path="fb", method="POST"), call],
+                          chain("Webhook", "Reply")))
+    assert findings_of(INJ001, app) == []

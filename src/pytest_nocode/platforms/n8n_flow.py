@@ -61,6 +61,11 @@ SANITIZED = re.compile(r"^\s*(?:Number|parseInt|parseFloat|btoa|Math\.\w+)\s*\(.
                        r"^\s*Buffer\.from\(.*\)\.toString\(\s*['\"](?:base64|hex)['\"]\s*\)\s*$",
                        re.S)
 
+# Code that reads what it is given (or other nodes' output); code without these builds new items
+READS_INPUT = re.compile(r"\$input|\$json|\$binary|\$\(|\$node|\$items|\bitems?\b|\bquery\b")
+# ={{ "https://host/" + … }}: the host is written out, only the path is computed
+FIXED_HOST = re.compile(r"^=\{\{\s*(['\"`])(?:https?|wss?)://[^'\"`$/{}]+/")
+
 # SQL nodes that substitute {{ }} in their query with or without a leading "=", and the
 # first type version where they do (Microsoft SQL has only ever had version 1).
 SUBSTITUTING_SQL = {"postgres": 2.0, "mySql": 2.0, "microsoftSql": 1.0}
@@ -213,7 +218,8 @@ class N8nFlows:
             return "pass" if t != BASE + "set" or _keeps_other_fields(step, self._v(step)) \
                 else "fresh"
         if t in CODE_NODES or t == LANGCHAIN + "code":
-            return "mix"
+            code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
+            return "mix" if READS_INPUT.search(code) or not code else "fresh"
         if _base(t).endswith("Tool") or t.startswith(LANGCHAIN + "tool") \
                 or t == LANGCHAIN + "mcpClientTool":
             store = self.stores.get(step.id)
@@ -235,6 +241,8 @@ class N8nFlows:
             return tuple(self._set_writes(step))
         if _is_ai(t):
             return (FieldWrite("*", (ValueRef("ai", f"answer of {step.name}", step.id),)),)
+        if output == "fresh" and (t in CODE_NODES or t == LANGCHAIN + "code"):
+            return (FieldWrite("*", (ValueRef("constant"),)),)  # builds items of its own
         if t in CODE_NODES or t == LANGCHAIN + "code":
             # code reads other nodes' output too: $('Webhook').first().json.body
             code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
@@ -312,7 +320,7 @@ class N8nFlows:
         if step.id in self.senders:
             url = p.get("url") if "url" in p else p.get("endpoint")
             yield SinkUse("url", "url", self.refs(step, url), "sends to this URL")
-            if step.id in self.computed_targets:
+            if step.id in self.computed_targets and not FIXED_HOST.match(str(url or "")):
                 yield SinkUse("fetch", "url", self.refs(step, url),
                               "sends a request to a URL it is given (server-side request "
                               "forgery)")
