@@ -258,7 +258,9 @@ def test_a_failed_lookup_errors_the_rule_and_a_good_one_reports(
     assert [f["resource"]["id"] for f in report["findings"] if f["rule"] == "ADV001"] == [
         "node-red-dashboard"]
     assert len([s for s in server.seen if s.path == path]) == 1, "one lookup for the run"
+    # the demo's flows export lists node-red-contrib-ftp 0.0.6 in its global-config node
     assert json.loads(server.seen[0].body) == {"node-red": ["4.1.8"],
+                                               "node-red-contrib-ftp": ["0.0.6"],
                                                "node-red-dashboard": ["2.26.1"]}
 
 

@@ -59,10 +59,13 @@ class Step:
     credential_refs: tuple[str, ...] = ()  # ids of credentials it uses
     disabled: bool = False
     is_config: bool = False  # a shared configuration node, not part of the message flow
+    # the platform's own id where ``id`` had to be made unique in the App (an n8n node id
+    # repeated across copied workflows); "" when ``id`` is the platform's id
+    native_id: str = ""
 
     @property
     def resource(self) -> Resource:
-        return Resource("node", self.id, self.name or self.type, self.path)
+        return Resource("node", self.native_id or self.id, self.name or self.type, self.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +89,12 @@ class EntryPoint:
     """A way in from outside: an HTTP route, webhook, form, websocket, listener."""
 
     step_id: str
-    kind: str  # http | webhook | form | websocket | mqtt | tcp | udp | email | other
+    kind: str  # http | webhook | form | websocket | chat | mqtt | tcp | udp | email | other
     route: str  # path, topic or port as configured
     methods: tuple[str, ...] = ()
     # "none" when nothing authenticates the caller, else the mechanism ("basic", "header",
-    # "jwt", "instance"); None when the data does not say.
+    # "jwt", "instance", "allowlist" for a chat bot limited to named users or chats); None when
+    # the data does not say.
     authentication: str | None = None
     active: bool | None = None
 
@@ -208,6 +212,18 @@ class Module:
 
 
 @dataclass(frozen=True, slots=True)
+class BrokenLink:
+    """A connection the export declares to or from a node it does not contain (a renamed or
+    deleted node): data flow past it cannot be followed, so the analysis is incomplete there."""
+
+    workflow_id: str
+    source: str  # step id of the sending node, or the missing sender as the export names it
+    target: str  # the receiving step id, or the missing receiver as the export names it
+    missing: str  # "target" | "source"
+    via: str = "wire"  # wire | link | subflow | connection (n8n), as the platform calls it
+
+
+@dataclass(frozen=True, slots=True)
 class Setting:
     key: str
     value: Any
@@ -302,6 +318,7 @@ class StepFlow:
 COLLECTIONS = (
     "workflows", "steps", "entry_points", "destinations", "connectors", "credentials",
     "principals", "grants", "shares", "stores", "modules", "advisories", "exposures",
+    "broken_links",
 )
 
 
@@ -326,6 +343,7 @@ class App:
     modules: tuple[Module, ...] = ()
     advisories: tuple[Advisory, ...] = ()
     exposures: tuple[Exposure, ...] = ()
+    broken_links: tuple[BrokenLink, ...] = ()
     settings: Mapping[str, Setting] = field(default_factory=lambda: EMPTY)
     # the adapter's description of how data passes each step (derived from the steps, so not
     # part of the configuration: neither hashed nor in to_dict); None: the adapter gives none
