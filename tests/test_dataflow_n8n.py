@@ -360,3 +360,16 @@ def test_url_with_its_host_written_in_the_expression_is_no_ssrf() -> None:
     app = app_of(workflow("Replies", [webhook(path="fb", method="POST"), call],
                           chain("Webhook", "Reply")))
     assert findings_of(INJ001, app) == []
+
+
+@pytest.mark.parametrize(("sent", "fires"), [("={{ $json.email }}", True),
+                                             ("={{ $json.ticket_ref }}", False)])
+def test_exp001_names_what_one_sent_field_holds(sent: str, fires: bool) -> None:
+    reader = postgres("Read users", "select", table={"__rl": True, "value": "users"},
+                      returnAll=True, options={})
+    post = n8n_node("Notify", "httpRequest", {"method": "POST", "url": "https://api.chat.io/send",
+                                              "jsonBody": sent, "options": {}}, version=4.2)
+    wf = workflow("Reminders", [schedule(), reader, post],
+                  chain("Schedule Trigger", "Read users", "Notify"))
+    found = findings_of(EXP001, app_of(wf))
+    assert [f.evidence["labels"] for f in found] == ([["personal data"]] if fires else [])

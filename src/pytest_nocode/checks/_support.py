@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from pytest_nocode.dataflow import DataFlow, Origin, dataflow, per_app, sensitivity_labels
@@ -54,10 +55,13 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
                 for origin in flow.origins(sender.id, (ref,)):
                     if origin.kind not in ("store", "entry"):
                         continue
-                    named = app.resource_of(origin.step_id).name
                     store = stores.get(origin.step_id)
-                    labels = sensitivity_labels(origin.detail, named, ref.path,
-                                                store.location if store else "")
+                    if _names_a_field(ref.path):  # one field: its name says what it holds
+                        labels = sensitivity_labels(ref.path)
+                    else:  # the whole record: what the store or entry point holds
+                        labels = sensitivity_labels(origin.detail,
+                                                    app.resource_of(origin.step_id).name,
+                                                    store.location if store else "")
                     if labels:
                         yield sender, origin, labels
 
@@ -66,3 +70,14 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
 def stores_by_step(app: App) -> dict[str, DataStore]:
     """The app's data stores by the step that reads or writes them."""
     return {s.step_id: s for s in app.stores}
+
+
+# words of a value's path that name a container, not what it holds (msg.payload, $json.body)
+_CONTAINERS = frozenset({"msg", "payload", "json", "body", "data", "item", "items", "headers",
+                         "query", "params", "input", "binary", "first", "last", "all"})
+
+
+def _names_a_field(path: str) -> bool:
+    """Does ``path`` pick one field (``$json.email``, ``msg.payload.id``) rather than a whole
+    message or record (``msg.payload``, ``$json.body``)?"""
+    return any(w.lower() not in _CONTAINERS for w in re.findall(r"[A-Za-z_]\w*", path))
