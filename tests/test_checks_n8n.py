@@ -627,13 +627,32 @@ def test_inj001_inactive_workflow_leaves_only_inj002() -> None:
     assert f.resource.id == uid("Ping host") and f.severity is Severity.MEDIUM
 
 
-def test_inj002_command_built_from_an_expression_after_schedule_fires() -> None:
-    nodes = [schedule(), execute_command("Archive", "=tar czf /backups/{{ $json.name }}.tgz "
-                                                    "/srv/data")]
-    wf = workflow("Backups", nodes, chain("Schedule Trigger", "Archive"))
+def test_inj002_command_built_from_a_service_response_fires() -> None:
+    listing = n8n_node("List projects", "httpRequest",
+                       {"url": "https://git.acme-partner.com/api/projects", "options": {}},
+                       version=4.2)
+    nodes = [schedule(), listing,
+             execute_command("Archive", "=tar czf /backups/{{ $json.name }}.tgz /srv/data")]
+    wf = workflow("Backups", nodes, chain("Schedule Trigger", "List projects", "Archive"))
     f = one(findings_of(INJ002, app_of(wf)))
     assert f.resource.id == uid("Archive")
-    assert f.evidence == {"sink_type": "n8n-nodes-base.executeCommand"}
+    assert f.evidence["sink_type"] == "n8n-nodes-base.executeCommand"
+    assert (f.evidence["origin"], f.evidence["origin_detail"]) == ("unknown",
+                                                                   "response of List projects")
+    assert f.evidence["route"] == [uid("List projects"), uid("Archive")]
+
+
+def test_inj002_command_built_from_the_schedule_trigger_is_quiet() -> None:
+    nodes = [schedule(), execute_command("Archive", "=tar czf /backups/{{ $json.name }}.tgz "
+                                                    "/srv/data")]
+    app = app_of(workflow("Backups", nodes, chain("Schedule Trigger", "Archive")))
+    assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
+def test_inj002_command_with_no_input_wired_fires() -> None:
+    nodes = [schedule(), execute_command("Archive", "=tar czf /backups/{{ $json.name }}.tgz")]
+    f = one(findings_of(INJ002, app_of(workflow("Backups", nodes, {}))))
+    assert (f.evidence["origin"], f.evidence["route"]) == ("unknown", [uid("Archive")])
 
 
 def test_inj002_disabled_node_is_quiet() -> None:
@@ -736,13 +755,16 @@ def test_exp001_table_rows_sent_to_an_internal_host_is_quiet() -> None:
     assert findings_of(EXP001, app, internal) == []
 
 
-def test_exp001_rows_written_then_posted_is_quiet() -> None:
+def test_exp001_rows_written_then_posted_names_the_webhook_not_the_table() -> None:
     nodes = [webhook(path="lead-capture", method="POST"),
              postgres("Insert lead", "insert", table={"__rl": True, "value": "leads"},
                       columns={"mappingMode": "autoMapInputData", "value": {}}),
              http_request("Notify CRM", "https://crm.acme-partner.com/api/leads")]
     wf = workflow("Lead capture webhook", nodes, chain("Webhook", "Insert lead", "Notify CRM"))
-    assert findings_of(EXP001, app_of(wf)) == []
+    f = one(findings_of(EXP001, app_of(wf)))
+    assert (f.evidence["origin"], f.evidence["source"]) == ("entry", "webhook lead-capture")
+    assert f.evidence["store"] == ""
+    assert f.evidence["labels"] == ["personal data"]
 
 
 def _lookup(operation: str, *, active: bool = True) -> dict[str, Any]:

@@ -545,7 +545,8 @@ def test_enc001_plain_mqtt_broker_in_use_fires_on_the_broker() -> None:
     f = one(findings_of(ENC001, app_of(flows)))
     assert (f.resource.id, f.resource.path) == (nid("plain"), f"config/{nid('plain')}")
     assert f.evidence == {"protocol": "mqtt", "host": "mqtt.acme-iot.net", "port": 1883,
-                          "url": "mqtt.acme-iot.net", "type": "mqtt-broker"}
+                          "url": "mqtt.acme-iot.net", "type": "mqtt-broker",
+                          "zone": "internet", "credentials": False, "sensitive": []}
 
 
 def test_enc001_tls_mqtt_broker_is_quiet() -> None:
@@ -902,16 +903,32 @@ def test_inj002_exec_taking_its_command_from_the_message_fires() -> None:
              exec_node("run", "", "payload")]
     f = one(findings_of(INJ002, app_of(flows)))
     assert f.resource.id == nid("run")
-    assert f.evidence == {"sink_type": "exec"}
+    assert (f.evidence["sink_type"], f.evidence["sink"]) == ("exec", "command")
+    assert (f.evidence["origin"], f.evidence["origin_detail"]) == (
+        "store", "global context cleanup.command")
+    assert f.evidence["route"] == [nid("pick"), nid("run")]
 
 
-def test_inj002_function_with_eval_fires_and_plain_function_is_quiet() -> None:
-    bad = [tab(), inject("tick", to=["calc"]),
-           function("calc", "msg.payload = eval(msg.payload.expr);\nreturn msg;")]
-    good = [tab(), inject("tick", to=["calc"]),
-            function("calc", "msg.payload = Number(msg.payload.a) + 1;\nreturn msg;")]
-    assert ids(findings_of(INJ002, app_of(bad))) == {nid("calc")}
+def test_inj002_function_evaluating_a_service_response_fires_and_plain_function_is_quiet(
+) -> None:
+    def flows(code: str) -> list[dict[str, Any]]:
+        return [tab(), inject("tick", to=["fetch"]),
+                http_request("fetch", "https://rules.acme-partner.com/today", method="GET",
+                             to=["calc"]), function("calc", code)]
+
+    bad = flows("msg.payload = eval(msg.payload.expr);\nreturn msg;")
+    good = flows("msg.payload = Number(msg.payload.a) + 1;\nreturn msg;")
+    f = one(findings_of(INJ002, app_of(bad)))
+    assert f.resource.id == nid("calc")
+    assert f.evidence["origin_detail"] == "response of fetch"
     assert findings_of(INJ002, app_of(good)) == []
+
+
+def test_inj002_eval_of_an_injected_timestamp_is_quiet() -> None:
+    flows = [tab(), inject("tick", to=["calc"]),
+             function("calc", "msg.payload = eval(msg.payload.expr);\nreturn msg;")]
+    assert findings_of(INJ001, app_of(flows)) == []
+    assert findings_of(INJ002, app_of(flows)) == []
 
 
 # == CON001 ======================================================================================
@@ -1172,11 +1189,14 @@ def test_exp001_file_read_sent_to_an_internal_host_is_quiet(url: str) -> None:
     assert findings_of(EXP001, app_of(_report_upload(url)), INTERNAL) == []
 
 
-def test_exp001_file_written_then_sent_is_quiet() -> None:
+def test_exp001_file_written_then_sent_names_the_request_not_the_file() -> None:
     flows = [tab(), http_in("in", "/api/orders", to=["save"]),
              file_out("save", "/data/exports/orders.csv", to=["upload"]),
              http_request("upload", "https://reports.acme-partner.com/up")]
-    assert findings_of(EXP001, app_of(flows), INTERNAL) == []
+    f = one(findings_of(EXP001, app_of(flows), INTERNAL))
+    assert (f.evidence["origin"], f.evidence["source"]) == ("entry", "http /api/orders")
+    assert f.evidence["store"] == ""  # the file is written, not what is sent
+    assert f.evidence["route"] == [nid("in"), nid("save"), nid("upload")]
 
 
 def test_exp002_endpoint_reading_a_file_fires_on_the_reader() -> None:

@@ -232,7 +232,8 @@ class FindingCollector:
         if isinstance(severity, str):
             severity = Severity.parse(severity)
         finding = Finding(self.app_id, self.check_id, self.rule, resource, message,
-                          self._mask(dict(evidence or {})), severity or self.rule.severity,
+                          self._mask(dict(evidence or {})),
+                          self.rule.severity if severity is None else severity,
                           category=category or "")
         self.findings.append(finding)
         return finding

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from types import MappingProxyType
 from typing import Any
@@ -261,6 +261,60 @@ class Exposure:
         return Resource("endpoint", self.request, self.request, f"exposure/{self.request}")
 
 
+# -- data flow: what each step reads, writes and runs (see pytest_nocode.dataflow) ----------
+# Kinds of a ValueRef. "field" and "step" read data already in the flow; the others are where a
+# value comes from in the first place (its origin).
+ORIGIN_KINDS = ("constant", "env", "platform", "store", "entry", "ai", "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRef:
+    """One value a step uses, in the engine's words.
+
+    ``field``: a field of the incoming message or item (``name`` its top-level key, ``"*"`` the
+    whole of it; ``path`` the full path as written, for evidence); ``step``: a field of another
+    step's output (n8n ``$('Node')``); ``ai``: what an AI model wrote (``$fromAI``); any other
+    kind of :data:`ORIGIN_KINDS` is an origin itself (``name`` says which: the env variable, the
+    platform value, the store, the entry point).
+    """
+
+    kind: str
+    name: str = "*"
+    step: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SinkUse:
+    """A parameter whose value a step runs, renders, opens or sends."""
+
+    kind: str  # command | code | sql | template | path | query | url | send
+    param: str  # the parameter it sits in ("command", "query", "addpay", "filename")
+    reads: tuple[ValueRef, ...]
+    reason: str  # in a reviewer's words: "appends msg.payload to the shell command"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldWrite:
+    """A field the step sets: ``strong`` replaces what it held, else adds to it."""
+
+    field: str  # top-level key; "*" replaces the whole message/item
+    value: tuple[ValueRef, ...]
+    strong: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StepFlow:
+    """How data passes one step. ``output``: ``pass`` (input goes on, ``writes`` applied),
+    ``fresh`` (a new message made only of ``writes``), ``mix`` (code: any input field may end
+    up in any output field), ``drop`` (nothing goes on: a disabled Node-RED node)."""
+
+    output: str = "pass"
+    writes: tuple[FieldWrite, ...] = ()
+    sinks: tuple[SinkUse, ...] = ()
+    starts: bool = False  # a trigger: it starts a flow and is sent nothing
+
+
 COLLECTIONS = (
     "workflows", "steps", "entry_points", "destinations", "connectors", "credentials",
     "principals", "grants", "shares", "stores", "modules", "advisories", "exposures",
@@ -291,6 +345,10 @@ class App:
     exposures: tuple[Exposure, ...] = ()
     broken_links: tuple[BrokenLink, ...] = ()
     settings: Mapping[str, Setting] = field(default_factory=lambda: EMPTY)
+    # the adapter's description of how data passes each step (derived from the steps, so not
+    # part of the configuration: neither hashed nor in to_dict); None: the adapter gives none
+    flow_of: Callable[[Step], StepFlow] | None = field(default=None, repr=False,
+                                                       compare=False)
     # indexes, derived from the above in __post_init__
     _step_by_id: Mapping[str, Step] = field(
         default_factory=lambda: EMPTY, repr=False, compare=False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,11 +22,27 @@ import yaml
 
 from pytest_nocode.errors import InputError, read_input_file
 from pytest_nocode.findings import Severity, Waiver
+from pytest_nocode.model import is_loopback_host
 
 SEVERITY_WORDS = ["critical", "high", "medium", "low", "info"]
 # Key risk indicators the ``kri`` section may bound (see pytest_nocode.checks.test_drift).
 KRI_NAMES = ("permission_changes", "new_external_destinations",
              "new_unauthenticated_entry_points", "secrets_count")
+# Trust zones, nearest first: where a destination host sits seen from the app.
+ZONES = ("loopback", "host", "private", "internet")
+# How bad cleartext is inside each zone unless the policy says otherwise (None: the rule's
+# own severity; "off": not reported). Inside the own private network credentials or sensitive
+# data crossing raise it to the rule's severity. Traffic between containers of one host stays
+# on its virtual bridge: off unless a policy sets a severity for the host zone.
+CLEARTEXT_SEVERITY = {"loopback": "off", "host": "off", "private": "low", "internet": None}
+# Same host or compose network: Docker's default address pools for bridge networks
+# (172.17.0.0/16 for docker0, then 172.18-31.0.0/16 for compose networks) and its host alias.
+HOST_NETWORKS = tuple(ipaddress.ip_network(f"172.{n}.0.0/16") for n in range(17, 32))
+HOST_NAMES = ("host.docker.internal", "gateway.docker.internal", "host.containers.internal")
+PRIVATE_SUFFIXES = (".local", ".lan", ".internal", ".home.arpa", ".home", ".localdomain",
+                    ".intranet", ".corp", ".private")
+# 100.64.0.0/10 is carrier-grade NAT (Tailscale and other overlays hand it out)
+PRIVATE_NETWORKS = (ipaddress.ip_network("100.64.0.0/10"),)
 _WEIGHT = {"type": "number", "minimum": 0}
 _GLOB = {"type": "string", "minLength": 1, "format": "glob"}
 _GLOBS = {"type": "array", "items": _GLOB}
@@ -49,6 +66,16 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "block": _GLOBS,
                 "internal": _GLOBS,  # hosts inside the organisation's trust boundary
             },
+        },
+        "trust_zones": {
+            "type": "object", "additionalProperties": False,
+            "description": "hosts per zone (globs or CIDR ranges, checked before the "
+                           "defaults) and the severity of cleartext inside each zone",
+            "properties": {zone: {
+                "type": "object", "additionalProperties": False,
+                "properties": {"hosts": _GLOBS,
+                               "cleartext_severity": {"enum": [*SEVERITY_WORDS, "off"]}},
+            } for zone in ZONES},
         },
         "rules": {
             "type": "object",
@@ -226,6 +253,8 @@ class Policy:
     data: Mapping[str, Any] = field(repr=False)
     waivers: tuple[Waiver, ...] = ()
     owners: tuple[Owner, ...] = ()
+    _zones: dict[str, str] = field(default_factory=dict, init=False, repr=False,
+                                   compare=False)
 
     # -- allowlists -------------------------------------------------------------------------
     def _globs(self, section: str, key: str) -> list[str] | None:
@@ -245,6 +274,38 @@ class Policy:
 
     def host_internal(self, host: str) -> bool:
         return _matches(host.lower(), self._globs("hosts", "internal") or [])
+
+    # -- trust zones ------------------------------------------------------------------------
+    def zone_of(self, host: str) -> str:
+        """The trust zone of a destination host: ``loopback``, ``host`` (same host or compose
+        network), ``private``, ``internet``, or ``unknown`` when the host is computed at run
+        time. The policy's ``trust_zones.<zone>.hosts`` come first, then ``hosts.internal``
+        (private), then the defaults. Answered once per host."""
+        host = host.strip().strip("[]").lower().rstrip(".")
+        zone = self._zones.get(host)
+        if zone is None:
+            zone = self._zones[host] = self._zone(host)
+        return zone
+
+    def _zone(self, host: str) -> str:
+        if not host or any(c in host for c in "{}$=` ") or host.startswith("msg."):
+            return "unknown"
+        section = self.data.get("trust_zones") or {}
+        for zone in ZONES:
+            if _host_matches(host, (section.get(zone) or {}).get("hosts") or ()):
+                return zone
+        if self.host_internal(host):
+            return "private"
+        return default_zone(host)
+
+    def cleartext_severity(self, zone: str, default: Severity) -> Severity | None:
+        """Severity of cleartext inside ``zone`` (the policy's, else the defaults); None when
+        cleartext there is not reported."""
+        word = ((self.data.get("trust_zones") or {}).get(zone) or {}).get(
+            "cleartext_severity") or CLEARTEXT_SEVERITY.get(zone)
+        if word == "off":
+            return None
+        return Severity.parse(word) if word else default
 
     @property
     def has_connector_allowlist(self) -> bool:
@@ -304,6 +365,38 @@ def waiver_matches(waiver: Waiver, rule_id: str, app_id: str, resource_ids: Iter
     if not any(fnmatch.fnmatchcase(app_id, a) for a in waiver.apps):
         return False
     return any(fnmatch.fnmatchcase(r, g) for r in resource_ids for g in waiver.resources)
+
+
+def default_zone(host: str) -> str:
+    """The zone of a host name or address without any policy (see the constants above)."""
+    if is_loopback_host(host):
+        return "loopback"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if host in HOST_NAMES or "." not in host:
+            return "host"  # a compose service name (qdrant, mosquitto, backend)
+        return "private" if host.endswith(PRIVATE_SUFFIXES) else "internet"
+    if any(address in net for net in HOST_NETWORKS if net.version == address.version):
+        return "host"
+    if address.is_private or address.is_link_local or any(
+            address in net for net in PRIVATE_NETWORKS if net.version == address.version):
+        return "private"
+    return "internet"
+
+
+def _host_matches(host: str, entries: Iterable[str]) -> bool:
+    """Globs match names; entries that are CIDR ranges match addresses inside them."""
+    for entry in entries:
+        if "/" in entry:
+            try:
+                if ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                pass
+        elif fnmatch.fnmatchcase(host, entry.lower()):
+            return True
+    return False
 
 
 def _matches(value: str, globs: Iterable[str]) -> bool:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from pytest_nocode.findings import not_applicable
-from pytest_nocode.model import App, Setting
+import re
+from collections.abc import Iterable, Iterator
 
-# Step types where data from outside enters a flow without an EntryPoint of its own.
-SUBSCRIPTION_TYPES = ("mqtt in", "n8n-nodes-base.mqttTrigger", "n8n-nodes-base.emailReadImap",
-                      "n8n-nodes-base.rabbitmqTrigger", "n8n-nodes-base.kafkaTrigger")
+from pytest_nocode.dataflow import DataFlow, Origin, dataflow, per_app, sensitivity_labels
+from pytest_nocode.findings import not_applicable
+from pytest_nocode.model import App, DataStore, Destination, Setting, Step
+
+SENT = frozenset({"send", "url"})
 
 
 def setting_or_skip(app: App, key: str) -> Setting:
@@ -19,16 +21,63 @@ def setting_or_skip(app: App, key: str) -> Setting:
     return setting
 
 
-def untrusted_sources(app: App) -> dict[str, str]:
-    """Steps where outside data enters → a short description of how it enters."""
-    sources: dict[str, str] = {}
-    for ep in app.entry_points:
-        if ep.active is False:
-            continue
-        how = f"{ep.kind} {ep.route}".strip()
-        sources[ep.step_id] = how
-        for user in app.users_of(ep.step_id):
-            sources[user.id] = how
-    for step in app.steps_of_type(*SUBSCRIPTION_TYPES):
-        sources.setdefault(step.id, f"{step.type} {step.params.get('topic', '')}".strip())
-    return sources
+def flow_or_skip(app: App) -> DataFlow:
+    """The app's data flow, or the check ends as not applicable when its adapter does not
+    describe how data passes its steps (a check must not pass on data it did not get)."""
+    flow = dataflow(app)
+    if not flow.described:
+        not_applicable(f"the {app.platform} adapter does not describe data flow")
+    return flow
+
+
+def route_evidence(app: App, route: Iterable[str]) -> dict[str, list[str]]:
+    """The path a value took, as step ids and as the names a reviewer sees."""
+    ids = list(dict.fromkeys(route))
+    return {"route": ids, "route_names": [app.resource_of(s).name for s in ids]}
+
+
+def origin_evidence(origin: Origin) -> dict[str, str]:
+    return {"origin": origin.kind, "origin_detail": origin.detail}
+
+
+def sent_data(app: App, flow: DataFlow, dest: Destination
+              ) -> Iterator[tuple[Step, Origin, list[str]]]:
+    """(sending step, origin, sensitivity labels) of what a destination is actually sent:
+    store reads and entry-point data, each with the labels its names carry."""
+    stores = stores_by_step(app)
+    step = app.step(dest.step_id)
+    if step is None:
+        return
+    senders = app.users_of(step.id) if step.is_config else (step,)
+    for sender in senders:
+        for sf in flow.sinks_of(sender.id, SENT):
+            for ref in sf.sink.reads:
+                for origin in flow.origins(sender.id, (ref,)):
+                    if origin.kind not in ("store", "entry"):
+                        continue
+                    store = stores.get(origin.step_id)
+                    if _names_a_field(ref.path):  # one field: its name says what it holds
+                        labels = sensitivity_labels(ref.path)
+                    else:  # the whole record: what the store or entry point holds
+                        labels = sensitivity_labels(origin.detail,
+                                                    app.resource_of(origin.step_id).name,
+                                                    store.location if store else "")
+                    if labels:
+                        yield sender, origin, labels
+
+
+@per_app
+def stores_by_step(app: App) -> dict[str, DataStore]:
+    """The app's data stores by the step that reads or writes them."""
+    return {s.step_id: s for s in app.stores}
+
+
+# words of a value's path that name a container, not what it holds (msg.payload, $json.body)
+_CONTAINERS = frozenset({"msg", "payload", "json", "body", "data", "item", "items", "headers",
+                         "query", "params", "input", "binary", "first", "last", "all"})
+
+
+def _names_a_field(path: str) -> bool:
+    """Does ``path`` pick one field (``$json.email``, ``msg.payload.id``) rather than a whole
+    message or record (``msg.payload``, ``$json.body``)?"""
+    return any(w.lower() not in _CONTAINERS for w in re.findall(r"[A-Za-z_]\w*", path))

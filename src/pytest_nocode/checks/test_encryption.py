@@ -2,11 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.checks._support import setting_or_skip
+from pytest_nocode.checks._support import flow_or_skip, sent_data, setting_or_skip
+from pytest_nocode.dataflow import DataFlow
+from pytest_nocode.findings import Rule
+from pytest_nocode.model import Destination, Step, split_url
+from pytest_nocode.policy import Policy
 
 CLEARTEXT = {"http": "HTTP", "ws": "WebSocket", "mqtt": "MQTT", "tcp": "TCP", "udp": "UDP",
              "ftp": "FTP", "smtp": "SMTP", "telnet": "Telnet"}
+
+
+def _cleartext_targets(app: App, flow: DataFlow, dest: Destination
+                       ) -> Iterator[tuple[str, str, int | None, str]]:
+    """(protocol, host, port, url) of each cleartext target of a destination: its own, or for
+    a URL computed at run time, each plain ``http://``/``ws://`` URL the flow shows reaching
+    it (a function setting ``msg.url``), or the unnamed host when the scheme alone is plain."""
+    if dest.tls is False and not dest.dynamic:
+        yield dest.protocol, dest.host, dest.port, dest.url
+        return
+    if not dest.dynamic:
+        return
+    literals = [o.detail for sf in flow.sinks_of(dest.step_id, frozenset({"url"}))
+                for o in sf.origins if o.kind == "constant" and "://" in o.detail]
+    for url in dict.fromkeys(literals):
+        scheme, host, port, _ = split_url(url)
+        if scheme in CLEARTEXT:
+            yield scheme, host, port, url
+    if dest.tls is False and dest.url.lstrip("=").lower().startswith(("http://", "ws://")):
+        yield dest.protocol, dest.host, dest.port, dest.url
+
+
+def _carries_secrets(app: App, step: Step) -> bool:
+    """Does the connection carry credentials: a stored credential, an auth header or a login
+    in its settings?"""
+    p = step.params
+    if step.credential_refs or (isinstance(p.get("credentials"), dict) and p["credentials"]):
+        return True
+    if str(p.get("authType") or "") not in ("", "none") or str(
+            p.get("authentication") or "none") not in ("none", ""):
+        return True
+    headers = str(p.get("headers") or "") + str(p.get("headerParameters") or "")
+    return "authorization" in headers.lower() or bool(p.get("user") or p.get("username"))
 
 
 @check(
@@ -16,19 +55,16 @@ CLEARTEXT = {"http": "HTTP", "ws": "WebSocket", "mqtt": "MQTT", "tcp": "TCP", "u
     severity="high",
     owasp=["LCNC-SEC-04", "LCNC-SEC-08"],
     rationale="""Data and credentials sent without TLS to a host beyond this machine can be read
-    and changed by anyone on the network path.""",
+    and changed by anyone on the network path. Inside the same host or the organisation's own
+    network the risk is lower, unless credentials or sensitive data cross it.""",
     remediation="Use the TLS variant (https, mqtts/8883, FTPS/SFTP, TLS on TCP) with a tls "
                 "configuration that verifies the server certificate.",
     requires=("workflows",),
 )
-def test_no_cleartext_to_remote_hosts(nocode_app: App,
-                                      nocode_findings: FindingCollector) -> None:
+def test_no_cleartext_to_remote_hosts(nocode_app: App, nocode_findings: FindingCollector,
+                                      nocode_policy: Policy, nocode_rule: Rule) -> None:
+    flow = flow_or_skip(nocode_app)
     for dest in nocode_app.destinations:
-        if dest.tls is not False or dest.is_loopback:
-            continue
-        # A computed host still goes out in clear when the scheme is written as http/ws.
-        if dest.dynamic and not dest.url.lstrip("=").lower().startswith(("http://", "ws://")):
-            continue
         step = nocode_app.step(dest.step_id)
         if step is None or step.type == "http proxy":
             continue  # a proxy tunnels TLS for https targets; its own scheme is not the issue
@@ -36,14 +72,28 @@ def test_no_cleartext_to_remote_hosts(nocode_app: App,
             continue  # no host, and no credential that names one (n8n keeps FTP hosts there)
         if step.is_config and not nocode_app.users_of(step.id):
             continue  # an unused config node sends nothing
-        protocol = CLEARTEXT.get(dest.protocol, dest.protocol.upper())
-        port = f":{dest.port}" if dest.port else ""
-        target = (f"{dest.host}{port}" if dest.host
-                  else "a host computed at run time" if dest.dynamic
-                  else "the server named in its credential")
-        nocode_findings.add(step, f"{protocol} without TLS to {target}",
-                            {"protocol": dest.protocol, "host": dest.host, "port": dest.port,
-                             "url": dest.url, "type": step.type})
+        for protocol, host, port, url in _cleartext_targets(nocode_app, flow, dest):
+            zone = nocode_policy.zone_of(host) if host else "unknown"
+            zone_severity = nocode_policy.cleartext_severity(zone, nocode_rule.severity)
+            if zone_severity is None:
+                continue  # loopback, and by default one host's own container network
+            users = nocode_app.users_of(step.id) if step.is_config else ()
+            secrets = any(_carries_secrets(nocode_app, s) for s in (step, *users))
+            labels = sorted({label for _s, _o, found in sent_data(nocode_app, flow, dest)
+                             for label in found})
+            severity = nocode_rule.severity if secrets or labels else zone_severity
+            name = CLEARTEXT.get(protocol, protocol.upper())
+            shown = f":{port}" if port else ""
+            target = (f"{host}{shown}" if host
+                      else "a host computed at run time" if dest.dynamic
+                      else "the server named in its credential")
+            crossing = ""  # said where it raises the severity: inside the own networks
+            if zone in ("host", "private") and (secrets or labels):
+                crossing = " with credentials" if secrets else f" carrying {', '.join(labels)}"
+            nocode_findings.add(step, f"{name} without TLS to {target}{crossing}",
+                                {"protocol": protocol, "host": host, "port": port, "url": url,
+                                 "type": step.type, "zone": zone, "credentials": secrets,
+                                 "sensitive": labels}, severity=severity)
 
 
 @check(
@@ -55,19 +105,25 @@ def test_no_cleartext_to_remote_hosts(nocode_app: App,
     rationale="""A connection that accepts any certificate is open to interception: TLS without
     verification protects against nothing but passive eavesdropping.""",
     remediation="Turn certificate verification back on (Node-RED tls-config 'Verify server "
-                "certificate'; n8n 'Ignore SSL Issues' off) and trust the right CA instead.",
+                "certificate'; n8n 'Ignore SSL Issues' off; Home Assistant server 'Accept "
+                "unauthorized SSL certificates' off) and trust the right CA instead.",
     requires=("workflows",),
 )
-def test_certificates_are_verified(nocode_app: App, nocode_findings: FindingCollector) -> None:
+def test_certificates_are_verified(nocode_app: App, nocode_findings: FindingCollector,
+                                   nocode_policy: Policy) -> None:
     for dest in nocode_app.destinations:
         if dest.verify_cert is not False or dest.tls is False or dest.is_loopback:
             continue
         step = nocode_app.step(dest.step_id)
         if step is None or (step.is_config and not nocode_app.users_of(step.id)):
             continue  # an unused config node connects nowhere
-        nocode_findings.add(step, f"certificate checks are off for {dest.host or dest.url}",
+        target = (dest.host or ("a host computed at run time" if dest.dynamic
+                                else "the server named in its credentials"))
+        nocode_findings.add(step, f"certificate checks are off for {target}",
                             {"host": dest.host, "url": dest.url, "verify_cert": False,
-                             "type": step.type, "tls_config": [
+                             "type": step.type,
+                             "zone": nocode_policy.zone_of(dest.host) if dest.host
+                             else "unknown", "tls_config": [
                                  r for r in step.config_refs
                                  if (c := nocode_app.step(r)) and c.type == "tls-config"]})
 

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.model import path_to
+from pytest_nocode.checks._support import (
+    flow_or_skip,
+    route_evidence,
+    sent_data,
+    stores_by_step,
+)
+from pytest_nocode.dataflow import store_name
+from pytest_nocode.model import DataStore, path_to
 from pytest_nocode.policy import Policy
 
-READ_OPERATIONS = ("read", "select", "query", "get", "getAll", "executeQuery", "search", "")
+LEAVING_ZONES = ("internet",)  # the owner's own services (host, private) keep data inside
 
 
 @check(
@@ -15,33 +22,40 @@ READ_OPERATIONS = ("read", "select", "query", "get", "getAll", "executeQuery", "
     category="exports",
     severity="medium",
     owasp=["LCNC-SEC-03"],
-    rationale="""A flow that reads a file, table or sheet and sends it to a host outside the
-    organisation copies internal data out of its trust boundary.""",
+    rationale="""A flow that sends personal data, credentials or business records read from a
+    file, table or sheet, or received from its users, to a host outside the organisation's own
+    networks copies them out of their trust boundary.""",
     remediation="Confirm the transfer is approved (add the host to hosts.internal or waive it "
                 "with a justification), minimise the fields sent, and encrypt the channel.",
     requires=("workflows",),
 )
 def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCollector,
                                     nocode_policy: Policy) -> None:
-    readers = {s.step_id: s for s in nocode_app.stores
-               if s.operation in READ_OPERATIONS or s.operation.startswith(("read", "select"))}
-    if not readers:
-        return
-    parents = nocode_app.paths_from(readers)
+    flow = flow_or_skip(nocode_app)
+    stores = stores_by_step(nocode_app)
     for dest in nocode_app.destinations:
-        if dest.step_id not in parents or dest.is_loopback or not dest.host:
-            continue
-        if nocode_policy.host_internal(dest.host):
-            continue
+        zone = nocode_policy.zone_of(dest.host)
+        if zone not in LEAVING_ZONES:
+            continue  # loopback, own networks, or a host computed at run time
         step = nocode_app.step(dest.step_id)
-        if step is None:
+        if step is None or (step.is_config and not nocode_app.users_of(step.id)):
             continue
-        route = path_to(parents, dest.step_id)
-        store = readers[route[0]]
-        nocode_findings.add(step, f"data read from {store.kind} {store.location!r} is sent to "
-                            f"{dest.host}", {"store": store.location, "store_kind": store.kind,
-                                             "destination": dest.host, "route": route,
-                                             "policy": nocode_policy.excerpt("hosts")})
+        hits = sorted(sent_data(nocode_app, flow, dest),
+                      key=lambda h: (h[1].kind != "store", h[1].step_id, h[1].detail))
+        if not hits:
+            continue
+        sender, origin, labels = hits[0]
+        store: DataStore | None = stores.get(origin.step_id) if origin.kind == "store" else None
+        source = store_name(store, nocode_app.step(store.step_id) or sender) if store \
+            else origin.detail
+        what = f"data read from {source}" if store else f"data received from {source}"
+        nocode_findings.add(
+            step, f"{what} ({', '.join(labels)}) is sent to {dest.host} ({zone})",
+            {"store": store.location if store else "", "store_kind": store.kind if store else "",
+             "source": source, "origin": origin.kind, "labels": labels,
+             "destination": dest.host, "zone": zone,
+             **route_evidence(nocode_app, flow.route(sender.id, origin)),
+             "policy": nocode_policy.excerpt("hosts", "trust_zones")})
 
 
 @check(
@@ -67,7 +81,7 @@ def test_endpoints_do_not_serve_stored_data(nocode_app: App,
                 step = nocode_app.step(store_id)
                 if step is None:
                     continue
-                nocode_findings.add(step, f"{ep.kind} {ep.route!r} reads {store.kind} "
-                                    f"{store.location!r} on request",
+                nocode_findings.add(step, f"{ep.kind} {ep.route!r} reads "
+                                    f"{store_name(store, step)} on request",
                                     {"route": path_to(parents, store_id),
                                      "endpoint": ep.route, "auth": ep.authentication})

@@ -39,6 +39,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -73,6 +74,7 @@ from pytest_nocode.platforms import (
     expect,
     read_json_file,
 )
+from pytest_nocode.platforms.n8n_flow import CALLED_TRIGGERS, CALLERS, N8nFlows
 
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
@@ -169,6 +171,7 @@ class N8nPlatform:
         builder.repeated_ids = {wid for wid, n in seen.items() if n > 1}
         for index, wf in enumerate(data["workflows"]):
             builder.add_workflow(wf, index)
+        builder.link_called_workflows()
         facets = {"workflows"}
         principals: tuple[Principal, ...] = ()
         users = _user_list(data)
@@ -205,6 +208,7 @@ class N8nPlatform:
             exposures=exposures,
             broken_links=tuple(builder.broken_links),
             settings=settings,
+            flow_of=builder.flows.describe,
         )
 
 
@@ -450,6 +454,8 @@ class _Builder:
         self._step_ids: set[str] = set()
         self._types: dict[str, list[str]] = {}
         self._creds: dict[str, tuple[str, str, list[str]]] = {}  # id → (name, type, users)
+        self.flows = N8nFlows()
+        self._raw_ids: dict[str, str] = {}  # the workflow id as exported → its model id
 
     @staticmethod
     def _unique(wanted: str, used: set[str], suffix: str) -> str:
@@ -476,6 +482,8 @@ class _Builder:
             tags=tuple(t if isinstance(t, str) else t["name"] for t in wf.get("tags") or ()),
             kind="workflow")
         self.workflows.append(workflow)
+        if wf.get("id") not in (None, ""):
+            self._raw_ids.setdefault(str(wf["id"]), wid)
         live: bool | None = False if archived else active
 
         by_name: dict[str, str] = {}
@@ -521,8 +529,37 @@ class _Builder:
                 credential_refs=cred_refs, disabled=disabled,
                 native_id=node_id if step_id != node_id else ""))
             self._types.setdefault(node_type, []).append(step_id)
+            self._describe(node, wid, step_id)
             if not disabled:
                 self._roles(node_type, node, params, step_id, live)
+
+    def _describe(self, node: Mapping[str, Any], wid: str, step_id: str) -> None:
+        """What the flow description needs: the node's version and name (``$('Name')``)."""
+        version = node.get("typeVersion")
+        if isinstance(version, (int, float)) and not isinstance(version, bool):
+            self.flows.versions[step_id] = float(version)
+        self.flows.names.setdefault((wid, node["name"]), step_id)
+
+    def link_called_workflows(self) -> None:
+        """Edges from Execute Workflow (and the AI workflow tool) to the Execute Workflow
+        Trigger of the workflow it calls, when that workflow is in this app; and the stores
+        and senders the flow description asks about."""
+        self.flows.stores = {st.step_id: st for st in self.stores}
+        self.flows.senders = {d.step_id for d in self.destinations}
+        self.flows.computed_targets = {d.step_id for d in self.destinations if d.dynamic}
+        triggers: dict[str, list[str]] = {}
+        for step in self.steps:
+            if step.type in CALLED_TRIGGERS and not step.disabled:
+                triggers.setdefault(step.workflow_id, []).append(step.id)
+        for i, step in enumerate(self.steps):
+            if step.type not in CALLERS:
+                continue
+            source = _text(step.params.get("source")) or "database"
+            called = _text(step.params.get("workflowId"))
+            wid = self._raw_ids.get(called) if source == "database" else None
+            targets = [t for t in triggers.get(wid or "", ()) if t not in step.outbound]
+            if targets:
+                self.steps[i] = replace(step, outbound=(*step.outbound, *targets))
 
     def _broken_links(self, wid: str, connections: Mapping[str, Any],
                       by_name: Mapping[str, str]) -> None:

@@ -15,6 +15,7 @@ not contain are kept as ``broken_links``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -36,6 +37,7 @@ from pytest_nocode.model import (
     strip_userinfo,
 )
 from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
+from pytest_nocode.platforms.nodered_flow import NodeRedFlows
 from pytest_nocode.platforms.nodered_modules import MODULE_OF_KNOWN_TYPE
 
 CORE_PACKAGE = "node-red"
@@ -102,6 +104,14 @@ def as_snapshot(data: Any, where: str) -> dict[str, Any]:
     kind = type(data).__name__
     raise SchemaError(f"{where}: $: expected a Node-RED flows export (a JSON array of nodes) or "
                       f"a snapshot object with \"flows\", got {kind}")
+
+
+def _answered_by_return(step: Step) -> Step:
+    """A link call whose answer comes back through a return link: what it is wired to gets
+    that answer, not the message it sent (the return edges carry it)."""
+    links = step.params.get("links")
+    called = {t for t in links if isinstance(t, str)} if isinstance(links, list) else set()
+    return replace(step, outbound=tuple(t for t in step.outbound if t in called))
 
 
 def _as_str(value: Any) -> str:
@@ -222,11 +232,15 @@ class _Normalizer:
         config_ids = {n["id"] for n in self.flows
                       if n["type"] not in CONTAINER_TYPES and not n.get("z")}
         extra_out = self._subflow_and_link_edges()
+        returns, answered = self._link_call_returns()
+        for source, targets in returns.items():
+            extra_out.setdefault(source, []).extend(targets)
         steps: list[Step] = []
         for node in self.flows:
             if node["type"] in CONTAINER_TYPES:
                 continue
             steps.append(self._step(node, config_ids, extra_out.get(node["id"], ())))
+        steps = [_answered_by_return(s) if s.id in answered else s for s in steps]
         by_step = {s.id: s for s in steps}
         http_auth = self._http_node_auth(settings)
         entry_points = tuple(ep for s in steps for ep in self._entry_points(s, by_step, http_auth))
@@ -239,6 +253,9 @@ class _Normalizer:
             workflows=workflows, steps=tuple(steps), entry_points=entry_points,
             destinations=destinations, connectors=connectors, stores=stores,
             modules=modules, settings=settings, broken_links=broken_links,
+            flow_of=NodeRedFlows({n["id"]: n for n in self.flows
+                                  if n["type"] not in CONTAINER_TYPES and not n.get("z")}
+                                 ).describe,
         )
 
     def _app_name(self) -> str:
@@ -297,6 +314,28 @@ class _Normalizer:
                         if isinstance(wire, dict) and isinstance(wire.get("id"), str):
                             extra.setdefault(wire["id"], []).extend(targets)
         return extra
+
+    def _link_call_returns(self) -> tuple[dict[str, list[str]], set[str]]:
+        """A ``link call`` gets its answer from a ``link out`` in return mode on the called
+        flow's tab: an edge from each such return to what the link call is wired to; and the
+        link calls that have such an answer."""
+        returns: dict[str, list[str]] = {}
+        for node in self.flows:
+            if node["type"] == "link out" and node.get("mode") == "return":
+                returns.setdefault(_as_str(node.get("z")), []).append(node["id"])
+        extra: dict[str, list[str]] = {}
+        answered: set[str] = set()
+        for node in self.flows:
+            if node["type"] != "link call":
+                continue
+            targets = [t for port in node.get("wires") or () for t in port]
+            links = node.get("links") if isinstance(node.get("links"), list) else []
+            for link_in in links:
+                called = self.by_id.get(link_in) if isinstance(link_in, str) else None
+                for ret in returns.get(_as_str((called or {}).get("z")), ()):
+                    extra.setdefault(ret, []).extend(targets)
+                    answered.add(node["id"])
+        return extra, answered
 
     def _broken_links(self, steps: list[Step]) -> tuple[BrokenLink, ...]:
         """Wires, links and subflow instances that name a node id the export lacks."""
@@ -418,7 +457,11 @@ class _Normalizer:
         if t == "http request":
             url = _as_str(p.get("url")).strip()
             if not url or url.startswith("{{") or "://{{" in url:
-                yield Destination(step.id, "http", strip_userinfo(url), dynamic=True)
+                tls_id = _as_str(p.get("tls"))
+                yield Destination(step.id, "https" if url.startswith("https") else "http",
+                                  strip_userinfo(url), dynamic=True,
+                                  verify_cert=self._tls_verify(tls_id, by_step) if tls_id
+                                  else None)
                 return
             if "://" not in url:  # Node-RED prepends http:// to scheme-less URLs
                 url = "http://" + url
@@ -466,6 +509,11 @@ class _Normalizer:
             secure = p.get("secure") in (True, "true", "explicit", "implicit")
             yield Destination(step.id, "ftps" if secure else "ftp", host, host,
                               _port(p.get("port")), tls=bool(secure))
+        elif t == "server" and "rejectUnauthorizedCerts" in p:
+            # Home Assistant (node-red-contrib-home-assistant-websocket): the host sits in
+            # the credentials, which exports leave out
+            verify = p.get("rejectUnauthorizedCerts") not in (False, "false")
+            yield Destination(step.id, "wss", "", verify_cert=verify)
         elif t in ("e-mail", "email") and p.get("server"):
             host = _as_str(p.get("server")).lower()
             secure = p.get("secure") in (True, "true")

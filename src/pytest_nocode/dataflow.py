@@ -1,0 +1,466 @@
+"""Provenance over an app's wiring: where each value a step runs, renders or sends comes from.
+
+Semgrep's taint mode is the model. Adapters declare, per step (:class:`~pytest_nocode.model.
+StepFlow`), which fields each sink parameter reads and which fields the step overwrites and
+with what; entry points come from the model. This module propagates *origins* (a constant, an
+environment or credential reference, a platform value of known origin, a store read, an
+untrusted entry point, an AI model's answer, unknown) along the wiring to a fixpoint, once per
+app, and the checks ask it. They never walk wires themselves.
+
+The state of a message is a map field → origins, with ``"*"`` standing for every field not
+named. A step's input is the union of what its inbound steps emit; a strong write replaces a
+field's origins (a Node-RED change node setting ``msg.payload`` to a constant ends the taint of
+that field), ``mix`` (code) lets every input origin reach every field. The union only grows and
+origins are finitely many, so the walk ends on cyclic flows too.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pytest_nocode.model import App, DataStore, SinkUse, Step, StepFlow, ValueRef
+
+SAFE_KINDS = frozenset({"constant", "env", "platform"})
+# Sinks where a value is executed or interpreted (injection); "url" and "send" are where data
+# goes, which the export and encryption checks ask about.
+INJECTION_SINKS = frozenset({"command", "code", "sql", "template", "path", "query"})
+# A request whose whole target is computed: given by a caller, it is server-side request
+# forgery; from anywhere else it is ordinary (a service's next-page link), so only INJ001 asks.
+FETCH_SINKS = frozenset({"fetch"})
+NO_INPUT = "input this app does not show (nothing wired to it)"
+
+State = dict[str, frozenset[int]]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a value comes from: ``kind`` is one of :data:`~pytest_nocode.model.ORIGIN_KINDS`,
+    ``detail`` says which one, ``step_id`` is where it enters the flow ("" when nowhere in
+    particular: constants, env references, platform values)."""
+
+    kind: str
+    detail: str
+    step_id: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}: {self.detail}" if self.detail else self.kind
+
+
+@dataclass(frozen=True)
+class SinkFlow:
+    """One sink of one step, with every origin of what reaches it."""
+
+    step: Step
+    sink: SinkUse
+    origins: tuple[Origin, ...]
+
+
+_CACHE: dict[tuple[int, str], tuple[weakref.ref[App], object]] = {}
+
+
+def per_app(build: Callable[[App], T]) -> Callable[[App], T]:
+    """Memoize ``build`` per App instance (by identity, with a weak reference: App's fields are
+    not hashable), so every check of a run shares one result."""
+
+    def cached(app: App) -> T:
+        key = (id(app), build.__qualname__)
+        entry = _CACHE.get(key)
+        if entry is not None and entry[0]() is app:
+            return entry[1]  # type: ignore[return-value]
+        result = build(app)
+
+        def forget(ref: weakref.ref[App], key: tuple[int, str] = key,
+                   cache: dict[tuple[int, str], tuple[weakref.ref[App], object]] = _CACHE
+                   ) -> None:
+            if cache.get(key, (None,))[0] is ref:  # the cache itself, even at shutdown
+                del cache[key]
+
+        _CACHE[key] = (weakref.ref(app, forget), result)
+        return result
+
+    return cached
+
+
+class DataFlow:
+    """The provenance of every sink of one app. Build it with :func:`dataflow`."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.described = app.flow_of is not None
+        describe = app.flow_of or (lambda _step: StepFlow())
+        self._flows: dict[str, StepFlow] = {s.id: describe(s) for s in app.steps}
+        self._origins: list[Origin] = []
+        self._origin_ids: dict[Origin, int] = {}
+        self._out: dict[str, State] = {}
+        self._entries = self._entry_origins()
+        self._store_feeds = self._stores_written_then_read()
+        # steps some running step sends to; the others start from "nothing arrives"
+        self._live = {sid: any(self._flows.get(s, _DROP).output != "drop"
+                               for s in app.inbound(sid))
+                      for sid in self._flows}
+        self._run()
+        self._inputs: dict[str, State] = {}  # input_of, asked after the walk only
+
+    # -- origins -------------------------------------------------------------------------
+    def _oid(self, origin: Origin) -> int:
+        oid = self._origin_ids.get(origin)
+        if oid is None:
+            oid = self._origin_ids[origin] = len(self._origins)
+            self._origins.append(origin)
+        return oid
+
+    def _entry_origins(self) -> dict[str, int]:
+        """Entry-point steps → their origin; a config entry (a websocket listener) marks the
+        steps that use it. An inactive entry is no way in today: its data is of unknown
+        origin, not absent."""
+        out: dict[str, int] = {}
+        for ep in self.app.entry_points:
+            how = f"{ep.kind} {ep.route}".strip()
+            origin = (Origin("entry", how, ep.step_id) if ep.active is not False
+                      else Origin("unknown", f"{how} (not active)", ep.step_id))
+            step = self.app.step(ep.step_id)
+            targets = [u.id for u in self.app.users_of(ep.step_id)] if step and step.is_config \
+                else [ep.step_id]
+            for sid in targets:
+                out.setdefault(sid, self._oid(Origin(origin.kind, origin.detail, sid)))
+        return out
+
+    def _stores_written_then_read(self) -> dict[str, list[str]]:
+        """Reader step → the steps that write the same named store (a file, a table): what
+        one flow writes, another reads back (stored injection, data kept for later)."""
+        writers: dict[tuple[str, str], list[str]] = {}
+        readers: dict[tuple[str, str], list[str]] = {}
+        for store in self.app.stores:
+            location = store.location.strip()
+            if not location or location.startswith("=") or "{{" in location:
+                continue  # named at run time: which store is unknown
+            side = writers if store.operation == "write" else readers
+            side.setdefault((store.kind, location), []).append(store.step_id)
+        return {r: ws for key, ws in writers.items() for r in readers.get(key, ())}
+
+    def _resolve(self, ref: ValueRef, state: State, at: str) -> frozenset[int]:
+        kind = ref.kind
+        if kind == "field":
+            return _field(state, ref.name)
+        if kind == "step":
+            source = self._out.get(ref.step)
+            if not source:
+                return frozenset()
+            return _field(source, ref.name)
+        if kind == "ai" and not ref.step:  # $fromAI: what the calling agent wrote
+            answers = frozenset(o for o in _field(state, "*") if self._origins[o].kind == "ai")
+            return answers or frozenset({self._rooted(Origin("ai", ref.name, at), at)})
+        if kind in SAFE_KINDS:
+            step_id = at if kind == "constant" and ref.name not in ("", "*") else ""
+            detail = "" if ref.name == "*" else ref.name
+            return frozenset({self._oid(Origin(kind, detail, step_id))})
+        return frozenset({self._rooted(Origin(kind, ref.name, ref.step or at), at)})
+
+    def _rooted(self, origin: Origin, at: str) -> int:
+        return self._oid(origin)
+
+    # -- propagation ---------------------------------------------------------------------
+    def _input(self, sid: str) -> State:
+        """The union of what the inbound steps emit (shared, not copied, when one does)."""
+        emitted = [out for source in self.app.inbound(sid) if (out := self._out.get(source))]
+        if len(emitted) <= 1:
+            return emitted[0] if emitted else {}
+        state: State = {}
+        for out in emitted:
+            for key, oids in out.items():
+                known = state.get(key)
+                state[key] = oids if known is None else known | oids
+        rest = state.get("*", frozenset())
+        for out in emitted:  # a field one source names holds the others' "*" too
+            for key in state:
+                if key not in out:
+                    state[key] = state[key] | out.get("*", frozenset())
+        state["*"] = rest
+        return state
+
+    def _transfer(self, step: Step, flow: StepFlow, state: State) -> State:
+        sid = step.id
+        if flow.output == "pass" and not flow.writes and state and sid not in self._entries \
+                and sid not in self._store_feeds:
+            return state  # most steps: the message goes on as it came
+        if flow.output == "fresh":
+            out: State = {"*": frozenset()}
+        elif flow.output == "mix":
+            out = {"*": _field(state, "*")} if state else {"*": frozenset()}
+        else:
+            out = dict(state) if state else {"*": frozenset()}
+        for write in flow.writes:
+            value = frozenset().union(*(self._resolve(r, state, sid) for r in write.value))
+            if write.field == "*":
+                out = {"*": value} if write.strong else {k: v | value for k, v in out.items()}
+            elif write.strong:
+                out[write.field] = value
+            else:
+                out[write.field] = _field(out, write.field) | value
+        for writer in self._store_feeds.get(sid, ()):
+            written = _field(self._input(writer), "*")
+            out = {k: v | written for k, v in out.items()}
+        entry = self._entries.get(sid)
+        if entry is not None:
+            out = {k: v | {entry} for k, v in out.items()}
+        return out
+
+    def _run(self) -> None:
+        app = self.app
+        dependents: dict[str, list[str]] = {}
+        for sid, flow in self._flows.items():
+            for ref in _refs(flow):
+                if ref.kind == "step" and ref.step:
+                    dependents.setdefault(ref.step, []).append(sid)
+        for reader, writers in self._store_feeds.items():
+            for writer in writers:
+                for source in app.inbound(writer):  # what the writer is given, it writes
+                    dependents.setdefault(source, []).append(reader)
+        queue = deque(s.id for s in app.steps)
+        queued = set(queue)
+        while queue:
+            sid = queue.popleft()
+            queued.discard(sid)
+            step = app.step(sid)
+            flow = self._flows.get(sid)
+            if step is None or flow is None:
+                continue
+            if flow.output == "drop":
+                self._out[sid] = {}
+                continue
+            if self._live[sid]:
+                state = self._input(sid)
+            elif flow.starts or sid in self._entries:
+                state = {}
+            else:
+                state = {"*": frozenset({self._rooted(Origin("unknown", NO_INPUT, sid), sid)})}
+            new = self._transfer(step, flow, state)
+            if new != self._out.get(sid):
+                self._out[sid] = new
+                for target in (*step.outbound, *dependents.get(sid, ())):
+                    if target not in queued and target in self._flows:
+                        queued.add(target)
+                        queue.append(target)
+
+    # -- questions the checks ask --------------------------------------------------------
+    def input_of(self, step_id: str) -> State:
+        """What reaches the step (field → origin ids), as its sinks see it."""
+        state = self._inputs.get(step_id)
+        if state is None:
+            state = self._inputs[step_id] = self._input_of(step_id)
+        return state
+
+    def _input_of(self, step_id: str) -> State:
+        if self._flows.get(step_id, _DROP).output == "drop":
+            return {}
+        step = self.app.step(step_id)
+        if step is None:
+            return {}
+        if self._live.get(step_id):
+            return self._input(step_id)
+        flow = self._flows[step_id]
+        if flow.starts or step_id in self._entries:
+            return {}
+        return {"*": frozenset({self._rooted(Origin("unknown", NO_INPUT, step_id), step_id)})}
+
+    def origins(self, step_id: str, refs: tuple[ValueRef, ...]) -> tuple[Origin, ...]:
+        """Every origin of the values ``refs`` read at ``step_id``, sorted."""
+        state = self.input_of(step_id)
+        found = frozenset().union(*(self._resolve(r, state, step_id) for r in refs))
+        return tuple(sorted((self._origins[o] for o in found), key=_order))
+
+    def sinks(self, kinds: frozenset[str] | None = None) -> Iterator[SinkFlow]:
+        """Each sink of an enabled, non-config step (of ``kinds``), with its origins."""
+        for step in self.app.steps:
+            if step.disabled or step.is_config:
+                continue
+            for sink in self._flows[step.id].sinks:
+                if kinds is None or sink.kind in kinds:
+                    yield SinkFlow(step, sink, self.origins(step.id, sink.reads))
+
+    def sinks_of(self, step_id: str, kinds: frozenset[str] | None = None) -> list[SinkFlow]:
+        step = self.app.step(step_id)
+        if step is None:
+            return []
+        return [SinkFlow(step, s, self.origins(step_id, s.reads))
+                for s in self._flows[step_id].sinks if kinds is None or s.kind in kinds]
+
+    def route(self, step_id: str, origin: Origin) -> list[str]:
+        """Step ids from where ``origin`` entered the flow to ``step_id``: the shortest way
+        back through steps whose output holds it (wires, ``$('Node')`` reads, stores)."""
+        oid = self._origin_ids.get(origin)
+        if oid is None or not origin.step_id or origin.step_id == step_id:
+            return [step_id]
+        parents = {step_id: step_id}
+        queue = deque([step_id])
+        while queue:
+            current = queue.popleft()
+            for source in self._predecessors(current):
+                if source in parents or oid not in _field(self._out.get(source, {}), "*"):
+                    continue
+                parents[source] = current
+                if source == origin.step_id:
+                    route = [source]
+                    while route[-1] != step_id:
+                        route.append(parents[route[-1]])
+                    return route
+                queue.append(source)
+        return [origin.step_id, step_id]
+
+    def _predecessors(self, sid: str) -> Iterator[str]:
+        yield from self.app.inbound(sid)
+        for ref in _refs(self._flows.get(sid, _DROP)):
+            if ref.kind == "step" and ref.step:
+                yield ref.step
+        yield from self._store_feeds.get(sid, ())
+
+    def untrusted_behind(self, origin: Origin) -> tuple[Origin, list[str]] | None:
+        """(the untrusted entry, its route to ``origin``'s step) when ``origin`` is an entry
+        point, or an AI answer driven by one (the prompt reaches the model), else None."""
+        return self._untrusted(origin, set())
+
+    def _untrusted(self, origin: Origin, seen: set[str]) -> tuple[Origin, list[str]] | None:
+        if origin.kind == "entry":
+            return origin, [origin.step_id]
+        if origin.kind != "ai" or origin.step_id in seen:
+            return None
+        seen.add(origin.step_id)
+        prompts = [s.reads for s in self._flows.get(origin.step_id, _DROP).sinks
+                   if s.kind == "prompt"]
+        if prompts:  # what the model is prompted with: its input and what its prompt reads
+            found_ids = frozenset().union(*(self._resolve(r, self.input_of(origin.step_id),
+                                                          origin.step_id)
+                                            for refs in prompts for r in refs))
+        else:
+            found_ids = _field(self.input_of(origin.step_id), "*")
+        for oid in sorted(found_ids, key=lambda o: _order(self._origins[o])):
+            found = self._untrusted(self._origins[oid], seen)
+            if found is not None:
+                entry, route = found
+                return entry, [*route[:-1], *self.route(origin.step_id, self._origins[oid])]
+        return None
+
+    def trust(self, origin: Origin) -> str:
+        """``safe`` (constants, env references, platform values), ``untrusted`` (an entry
+        point, or an AI answer it drives) or ``other`` (stores, service responses, unknown)."""
+        if origin.kind in SAFE_KINDS:
+            return "safe"
+        return "untrusted" if self.untrusted_behind(origin) else "other"
+
+
+_DROP = StepFlow(output="drop")
+
+
+def _field(state: Mapping[str, frozenset[int]], name: str) -> frozenset[int]:
+    if name == "*":  # every field: most states hold only the "*" of a whole message
+        if len(state) == 1:
+            return next(iter(state.values()))
+        return frozenset().union(*state.values()) if state else frozenset()
+    return state.get(name, state.get("*", frozenset()))
+
+
+def _refs(flow: StepFlow) -> Iterator[ValueRef]:
+    for write in flow.writes:
+        yield from write.value
+    for sink in flow.sinks:
+        yield from sink.reads
+
+
+_KIND_ORDER = {"entry": 0, "ai": 1, "unknown": 2, "store": 3, "env": 4, "platform": 5,
+               "constant": 6}
+
+
+def _order(origin: Origin) -> tuple[int, str, str]:
+    return (_KIND_ORDER.get(origin.kind, 9), origin.step_id, origin.detail)
+
+
+@per_app
+def dataflow(app: App) -> DataFlow:
+    """The app's data flow, computed once per App and shared by every check.
+
+    The walk makes many small sets and maps that all stay alive, which in a process holding a
+    large export only makes the cyclic garbage collector re-scan that export again and again
+    (3x the build time on a 35,000-node org): it is paused while the walk runs."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return DataFlow(app)
+    finally:
+        if paused:
+            gc.enable()
+
+
+# RegExp.prototype.exec runs no process: `/re/.exec(`, `new RegExp(…).exec(` and `re.exec(`
+# (re assigned a regular expression) are dropped before looking for code execution.
+_REGEX_EXEC = re.compile(r"(?:/[dgimsuvy]*|\bRegExp\s*\([^()]*\))\s*\.exec\s*\(")
+_REGEX_NAME = re.compile(r"\b([A-Za-z_$][\w$]*)\s*=\s*(?:/(?![/*])|new\s+RegExp\b)")
+_RUNS_CODE = re.compile(r"\beval\s*\(|new\s+Function\s*\(|child_process|\.exec(Sync)?\s*\(|"
+                        r"(?<![\w$.])exec(Sync)?\s*\(")
+
+
+def runs_code(code: str) -> bool:
+    """Does JavaScript ``code`` evaluate code or start a process (eval, new Function,
+    child_process, exec)? Regular expressions' own ``.exec`` does not count."""
+    if "eval" not in code and "Function" not in code and "exec" not in code \
+            and "child_process" not in code:
+        return False
+    code = _REGEX_EXEC.sub("(", code)
+    names = sorted(set(_REGEX_NAME.findall(code)))
+    if names:
+        code = re.sub(rf"(?<![\w$.])(?:{'|'.join(map(re.escape, names))})\s*\.exec\s*\(", "(",
+                      code)
+    return bool(_RUNS_CODE.search(code))
+
+
+def store_name(store: DataStore, step: Step) -> str:
+    """A store as a reviewer names it: "database public.orders"; a location computed at run
+    time or left empty is named by its step, never shown as '' or as raw code."""
+    location = store.location.strip()
+    if not location or location.startswith("=") or "{{" in location:
+        how = "chosen at run time" if location else "not named in the export"
+        return f"{store.kind} of {step.name or step.type} ({how})"
+    return f"{store.kind} {location}"
+
+
+# What makes data worth protecting, by the words that name it (a store, a field, a route).
+# Timestamps, ids and public URLs carry none of these.
+SENSITIVITY: Mapping[str, tuple[str, ...]] = {
+    "personal data": ("email", "emails", "phone", "mobile", "address", "firstname", "lastname",
+                      "fullname", "surname", "birthday", "birthdate", "dob", "ssn", "passport",
+                      "customer", "customers", "client", "clients", "user", "users", "contact",
+                      "contacts", "lead", "leads", "patient", "patients", "employee",
+                      "employees", "member", "members", "person", "people", "profile",
+                      "profiles", "guest", "guests", "applicant", "candidate", "candidates",
+                      "student", "students", "subscriber", "subscribers"),
+    "credentials": ("password", "passwd", "pwd", "token", "tokens", "secret", "secrets",
+                    "apikey", "credential", "credentials"),
+    "business records": ("order", "orders", "invoice", "invoices", "payment", "payments",
+                         "sale", "sales", "revenue", "salary", "salaries", "payroll",
+                         "contract", "contracts", "account", "accounts", "transaction",
+                         "transactions", "deal", "deals", "purchase", "purchases", "billing",
+                         "ledger", "inventory", "crm", "finance", "financial"),
+}
+_WORD_INDEX = {word: label for label, words in SENSITIVITY.items() for word in words}
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def sensitivity_labels(*texts: str) -> list[str]:
+    """The sensitivity labels the words of ``texts`` carry (``first_name``, ``customerEmail``
+    and ``public.orders`` split into words first), sorted."""
+    found = set()
+    for text in texts:
+        words = [w.lower() for w in _WORDS.findall(text)]
+        for i, word in enumerate(words):
+            label = _WORD_INDEX.get(word) or _WORD_INDEX.get(word + (words[i + 1] if i + 1 <
+                                                                      len(words) else ""))
+            if label:
+                found.add(label)
+    return sorted(found)

@@ -1,0 +1,384 @@
+"""How data passes each n8n node, in the model's terms (for :mod:`pytest_nocode.dataflow`).
+
+n8n evaluates a parameter as an expression when its value starts with ``=``; each ``{{ … }}``
+inside is JavaScript that reads the item (``$json.x``, ``$input.item.json.x``), another node's
+output (``$('Node').item.json.x``, ``$node["Node"].json.x``), what an AI agent decided
+(``$fromAI('key')``), or values whose origin is known (``$execution.id``, ``$now``,
+``$workflow.id``, ``$env.X``, ``$vars.X``). The SQL nodes (Postgres, MySQL from v2, Microsoft
+SQL) also substitute ``{{ }}`` in ``query`` written without the ``=``: the most common real
+injection.
+
+Only this module and :mod:`pytest_nocode.platforms.n8n` know n8n's node types.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
+
+from pytest_nocode.dataflow import runs_code, store_name
+from pytest_nocode.model import (
+    DataStore,
+    FieldWrite,
+    SinkUse,
+    Step,
+    StepFlow,
+    ValueRef,
+)
+
+_PASS = StepFlow()
+_MAPPINGS = (dict, MappingProxyType)  # exact types: an ABC isinstance is 10x slower
+BASE = "n8n-nodes-base."
+LANGCHAIN = "@n8n/n8n-nodes-langchain."
+
+SEGMENT = re.compile(r"\{\{(.*?)\}\}", re.S)
+_KEY = r"(?:\.[A-Za-z_$][\w$]*|\[\s*['\"][^'\"\]]+['\"]\s*\]|\[\d+\])"
+_ITEM = r"(?:\.(?:item|first\(\s*\)|last\(\s*\)|all\(\s*\)(?:\[\d+\])?|itemMatching\([^)]*\)|" \
+        r"params|context))*"
+NODE_REF = re.compile(
+    r"\$\(\s*(['\"`])(?P<a>.+?)\1\s*\)|\$node\[\s*(['\"])(?P<b>.+?)\3\s*\]|\$node\.(?P<c>\w+)")
+NODE_PATH = re.compile(_ITEM + r"(?:\.json(?P<path>" + _KEY + r"*))?")
+JSON_REF = re.compile(r"\$json(?P<path>" + _KEY + r"*)|\$input" + _ITEM +
+                      r"(?:\.json(?P<ipath>" + _KEY + r"*))?")
+FROM_AI = re.compile(r"\$fromAI\s*\(\s*(['\"`])(?P<key>[^'\"`]*)\1")
+ENV_REF = re.compile(r"\$(?P<kind>env|vars|secrets)(?:\.(?P<a>\w+)|\[\s*['\"](?P<b>[^'\"]+))?")
+# base64 content of an attached file: text of [A-Za-z0-9+/=], harmless in a shell or a query
+BINARY_DATA = re.compile(r"\$binary(?:\.\w+|\[['\"][^'\"]+['\"]\])\.data\b(?!\s*\.\s*\w)")
+PLATFORM = re.compile(r"\$(?P<name>execution|now|today|workflow|runIndex|itemIndex|prevNode|"
+                      r"position|mode|nodeVersion|parameter|resumeWebhookUrl|thisNode|"
+                      r"webhookId)\b(?:\.(?P<attr>\w+))?")
+OTHER_DOLLAR = re.compile(r"\$(?!json\b|input\b|node\b|fromAI\b|env\b|vars\b|secrets\b|"
+                          r"binary\b)[A-Za-z_]\w*")
+ANY_BINARY = re.compile(r"\$binary\b")
+# a value encoded on its way in: base64 or a number cannot break out of a command or query
+SANITIZED = re.compile(r"^\s*(?:Number|parseInt|parseFloat|btoa|Math\.\w+)\s*\(.*\)\s*$|"
+                       r"\.(?:toBase64|base64Encode|toNumber|toInt|toFloat)\(\s*\)\s*$|"
+                       r"toString\(\s*['\"]base64['\"]\s*\)\s*$|"
+                       r"^\s*Buffer\.from\(.*\)\.toString\(\s*['\"](?:base64|hex)['\"]\s*\)\s*$",
+                       re.S)
+
+# Code that reads what it is given (or other nodes' output); code without these builds new items
+READS_INPUT = re.compile(r"\$input|\$json|\$binary|\$\(|\$node|\$items|\bitems?\b|\bquery\b")
+# ={{ "https://host/" + … }}: the host is written out, only the path is computed
+FIXED_HOST = re.compile(r"^=\{\{\s*(['\"`])(?:https?|wss?)://[^'\"`$/{}]+/")
+
+# SQL nodes that substitute {{ }} in their query with or without a leading "=", and the
+# first type version where they do (Microsoft SQL has only ever had version 1).
+SUBSTITUTING_SQL = {"postgres": 2.0, "mySql": 2.0, "microsoftSql": 1.0}
+SQL_NODES = ("postgres", "mySql", "microsoftSql", "oracleDb", "timescaleDb", "questDb",
+             "crateDb", "snowflake")
+CODE_NODES = (BASE + "code", BASE + "function", BASE + "functionItem")
+FILE_NODES = (BASE + "readWriteFile", BASE + "readBinaryFile", BASE + "readBinaryFiles",
+              BASE + "writeBinaryFile")
+FILE_KEYS = ("fileName", "fileSelector", "filePath")
+SCHEDULES = frozenset({BASE + t for t in ("manualTrigger", "scheduleTrigger", "cron",
+                                          "interval", "start", "errorTrigger", "n8nTrigger",
+                                          "localFileTrigger")})
+ENTRY_TRIGGERS = frozenset({BASE + t for t in ("webhook", "formTrigger", "mcpTrigger")}
+                           | {LANGCHAIN + t for t in ("chatTrigger", "mcpTrigger")})
+CALLED_TRIGGERS = frozenset({BASE + "executeWorkflowTrigger"})
+# Triggers whose events anyone outside can write: messages to a bot, mail, subscriptions.
+UNTRUSTED_TRIGGERS = {
+    BASE + "telegramTrigger": "Telegram bot messages",
+    BASE + "emailReadImap": "email (IMAP)",
+    BASE + "gmailTrigger": "email (Gmail)",
+    BASE + "microsoftOutlookTrigger": "email (Outlook)",
+    BASE + "whatsAppTrigger": "WhatsApp messages",
+    BASE + "mqttTrigger": "MQTT subscription",
+    BASE + "rabbitmqTrigger": "RabbitMQ subscription",
+    BASE + "kafkaTrigger": "Kafka subscription",
+    BASE + "amqpTrigger": "AMQP subscription",
+    BASE + "slackTrigger": "Slack events",
+    BASE + "discordTrigger": "Discord messages",
+}
+# Nodes that pass their input items on (filtered, reordered, merged or annotated).
+PASS_TYPES = frozenset({BASE + t for t in (
+    "if", "filter", "switch", "merge", "noOp", "splitInBatches", "splitOut", "limit", "sort",
+    "removeDuplicates", "itemLists", "aggregate", "summarize", "wait", "compareDatasets",
+    "dateTime", "crypto", "markdown", "html", "xml", "convertToFile", "extractFromFile",
+    "moveBinaryData", "renameKeys", "stopAndError", "respondToWebhook", "executionData",
+    "debugHelper", "spreadsheetFile", "compression", "editImage")})
+AI_PRODUCERS = re.compile(r"^@n8n/n8n-nodes-langchain\.(agent\w*|chain\w*|openAi|lmChat\w*|"
+                          r"lmOpenAi|lmOllama|informationExtractor|textClassifier|"
+                          r"sentimentAnalysis|anthropic|googleGemini|ollama|mistralAi)$|"
+                          r"^n8n-nodes-base\.openAi$")
+CALLERS = frozenset({BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"})
+# base types (AI-tool twins folded in) that can run, render or open what they are given
+SINK_TYPES = frozenset({BASE + "executeCommand", BASE + "ssh", *CODE_NODES, *FILE_NODES,
+                        *(BASE + t for t in SQL_NODES)})
+
+
+@dataclass
+class N8nFlows:
+    """What the flow description needs beyond a step: filled by the adapter while it builds."""
+
+    versions: dict[str, float] = field(default_factory=dict)  # step id → typeVersion
+    names: dict[tuple[str, str], str] = field(default_factory=dict)  # (workflow, name) → id
+    stores: dict[str, DataStore] = field(default_factory=dict)
+    senders: set[str] = field(default_factory=set)  # steps with a Destination
+    computed_targets: set[str] = field(default_factory=set)  # ... whose host is computed
+    _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
+
+    def describe(self, step: Step) -> StepFlow:
+        """How data passes ``step``; a disabled n8n node passes its input on untouched."""
+        if step.disabled:
+            return StepFlow()
+        t = step.type
+        starts = t in ENTRY_TRIGGERS or t in UNTRUSTED_TRIGGERS or t in SCHEDULES or (
+            t.endswith(("Trigger", "trigger")) and t not in CALLED_TRIGGERS)
+        output = self._output(step)
+        writes, sinks = self._writes(step, output), tuple(self._sinks(step))
+        if output == "pass" and not writes and not sinks and not starts:
+            return _PASS  # most nodes: shared, not rebuilt
+        return StepFlow(output, writes, sinks, starts)
+
+    # -- expressions -----------------------------------------------------------------------
+    def refs(self, step: Step, value: Any, *, bare: bool = False) -> tuple[ValueRef, ...]:
+        """Every value an expression parameter reads (``bare``: ``{{ }}`` count without the
+        leading ``=``); () for a literal."""
+        if not isinstance(value, str) or "{{" not in value:
+            return ()
+        if not value.startswith("=") and not bare:
+            return ()
+        key = (step.workflow_id, value)  # $('Name') means a node of this workflow
+        found = self._parsed.get(key)
+        if found is None:
+            out: list[ValueRef] = []
+            for segment in SEGMENT.findall(value):
+                out.extend(self.segment_refs(step, segment))
+            found = self._parsed[key] = tuple(dict.fromkeys(out))
+        return found
+
+    def segment_refs(self, step: Step, code: str) -> list[ValueRef]:
+        if "$" not in code:
+            return [ValueRef("platform", "the current time")] if "DateTime" in code or \
+                "Date" in code else [ValueRef("constant")]
+        if SANITIZED.search(code):
+            return [ValueRef("constant", "encoded value")]
+        out: list[ValueRef] = []
+        rest = code
+        for m in (NODE_REF.finditer(code) if "$(" in code or "$node" in code else ()):
+            name = m.group("a") or m.group("b") or m.group("c") or ""
+            tail = NODE_PATH.match(code, m.end())
+            path = (tail.group("path") if tail else "") or ""
+            target = self.names.get((step.workflow_id, name))
+            if target is None:
+                out.append(ValueRef("unknown", f"output of {name!r}, not in this workflow"))
+            else:
+                out.append(ValueRef("step", _top(path), target, f"$('{name}').json{path}"))
+        if out:
+            rest = NODE_REF.sub(" ", rest)
+        if "$fromAI" in rest:
+            for m in FROM_AI.finditer(rest):
+                out.append(ValueRef("ai", f"$fromAI('{m.group('key')}')"))
+            rest = FROM_AI.sub(" ", rest)
+        if "$env" in rest or "$vars" in rest or "$secrets" in rest:
+            for m in ENV_REF.finditer(rest):
+                name = m.group("a") or m.group("b") or ""
+                out.append(ValueRef("env", f"${m.group('kind')}.{name}".rstrip(".")))
+            rest = ENV_REF.sub(" ", rest)
+        if "$binary" in rest:
+            if BINARY_DATA.search(rest):
+                out.append(ValueRef("constant", "base64 file content"))
+                rest = BINARY_DATA.sub(" ", rest)
+            if ANY_BINARY.search(rest):
+                out.append(ValueRef("field", "*", path="$binary"))
+                rest = ANY_BINARY.sub(" ", rest)
+        for m in PLATFORM.finditer(rest):
+            attr = f".{m.group('attr')}" if m.group("attr") else ""
+            out.append(ValueRef("platform", f"${m.group('name')}{attr}"))
+        rest = PLATFORM.sub(" ", rest)
+        for m in JSON_REF.finditer(rest):
+            path = m.group("path") or m.group("ipath") or ""
+            out.append(ValueRef("field", _top(path), path=("$json" + path)))
+        rest = JSON_REF.sub(" ", rest)
+        if OTHER_DOLLAR.search(rest):  # a helper we do not know: assume it reads the item
+            out.append(ValueRef("field", "*", path=OTHER_DOLLAR.search(rest).group(0)))
+        return out or [ValueRef("constant")]
+
+    def all_refs(self, step: Step, value: Any) -> Iterator[ValueRef]:
+        """Refs of every expression anywhere in a parameter tree."""
+        if isinstance(value, str):
+            yield from self.refs(step, value)
+        elif isinstance(value, _MAPPINGS):
+            for v in value.values():
+                yield from self.all_refs(step, v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from self.all_refs(step, v)
+
+    # -- outputs ---------------------------------------------------------------------------
+    def _output(self, step: Step) -> str:
+        t = step.type
+        if t in CALLED_TRIGGERS or t in PASS_TYPES or t in CALLERS or t == BASE + "set":
+            return "pass" if t != BASE + "set" or _keeps_other_fields(step, self._v(step)) \
+                else "fresh"
+        if t in CODE_NODES or t == LANGCHAIN + "code":
+            code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
+            return "mix" if READS_INPUT.search(code) or not code else "fresh"
+        if _base(t).endswith("Tool") or t.startswith(LANGCHAIN + "tool") \
+                or t == LANGCHAIN + "mcpClientTool":
+            store = self.stores.get(step.id)
+            return "fresh" if store and store.operation in ("read", "query") else "pass"
+        store = self.stores.get(step.id)
+        if store is not None and store.operation not in ("read", "query"):
+            return "pass"  # a write returns the rows it wrote: the input
+        return "fresh"
+
+    def _writes(self, step: Step, output: str) -> tuple[FieldWrite, ...]:
+        t = step.type
+        if t in ENTRY_TRIGGERS:
+            return ()  # the engine adds the entry point's origin
+        if t in UNTRUSTED_TRIGGERS:
+            return (FieldWrite("*", (ValueRef("entry", UNTRUSTED_TRIGGERS[t]),)),)
+        if t in SCHEDULES:
+            return (FieldWrite("*", (ValueRef("platform", f"{_short(t)} event"),)),)
+        if t == BASE + "set":
+            return tuple(self._set_writes(step))
+        if _is_ai(t):
+            return (FieldWrite("*", (ValueRef("ai", f"answer of {step.name}", step.id),)),)
+        if output == "fresh" and (t in CODE_NODES or t == LANGCHAIN + "code"):
+            return (FieldWrite("*", (ValueRef("constant"),)),)  # builds items of its own
+        if t in CODE_NODES or t == LANGCHAIN + "code":
+            # code reads other nodes' output too: $('Webhook').first().json.body
+            code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
+            refs = [r for r in self.segment_refs(step, code) if r.kind == "step"] \
+                if "$(" in code or "$node" in code else []
+            return (FieldWrite("*", tuple(refs), strong=False),) if refs else ()
+        store = self.stores.get(step.id)
+        if store is not None and store.operation in ("read", "query"):
+            return (FieldWrite("*", (ValueRef("store", store_name(store, step)),)),)
+        if t in CALLERS:
+            return (FieldWrite("*", (ValueRef("unknown", f"result of {step.name}"),),
+                               strong=False),)
+        if output == "fresh" and t not in CALLED_TRIGGERS:
+            label = f"events from {_short(t)}" if t.endswith("Trigger") else \
+                f"response of {step.name}"
+            return (FieldWrite("*", (ValueRef("unknown", label),)),)
+        return ()
+
+    def _set_writes(self, step: Step) -> Iterator[FieldWrite]:
+        p = step.params
+        if p.get("mode") == "raw":
+            yield FieldWrite("*", self.refs(step, p.get("jsonOutput")) or
+                             (ValueRef("constant"),), strong=False)
+            return
+        assignments = (p.get("assignments") or {}).get("assignments") \
+            if isinstance(p.get("assignments"), dict) else None
+        pairs: list[tuple[str, Any]] = []
+        if isinstance(assignments, list):  # v3.3+
+            pairs = [(str(a.get("name", "")), a.get("value")) for a in assignments
+                     if isinstance(a, dict)]
+        else:  # v1-v3.2: values: {string: [{name, value}], number: [...]}, fields.values
+            groups = p.get("values") if isinstance(p.get("values"), dict) else {}
+            for items in groups.values():
+                for a in items if isinstance(items, list) else ():
+                    if isinstance(a, dict):
+                        pairs.append((str(a.get("name", "")), a.get("value")))
+            fields_ = (p.get("fields") or {}).get("values") if isinstance(p.get("fields"),
+                                                                             dict) else None
+            for a in fields_ if isinstance(fields_, list) else ():
+                if isinstance(a, dict):
+                    pairs.append((str(a.get("name", "")),
+                                  next((v for k, v in a.items() if k.endswith("Value")), None)))
+        for name, value in pairs:
+            if name:
+                refs = self.refs(step, value) or (ValueRef("constant"),)
+                yield FieldWrite(_top("." + name), refs, strong="." not in name)
+
+    # -- sinks -----------------------------------------------------------------------------
+    def _sinks(self, step: Step) -> Iterator[SinkUse]:
+        t = _base(step.type)
+        if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type):
+            return
+        p = step.params
+        if t in (BASE + "executeCommand", BASE + "ssh"):
+            refs = self.refs(step, p.get("command"))
+            if refs:
+                where = "a remote shell command" if t.endswith("ssh") else "a shell command"
+                yield SinkUse("command", "command", refs, f"builds {where} from an expression")
+        elif t.removeprefix(BASE) in SQL_NODES:
+            yield from self._sql_sink(step)
+        elif t in CODE_NODES:
+            code = str(p.get("jsCode") or p.get("functionCode") or p.get("pythonCode") or "")
+            if runs_code(code):
+                yield SinkUse("code", "jsCode", (ValueRef("field", "*"),),
+                              "evaluates or executes input data in code")
+        elif _is_ai(step.type):
+            prompt = tuple(dict.fromkeys(r for v in p.values() for r in self.all_refs(step, v)))
+            yield SinkUse("prompt", "text", (ValueRef("field", "*", path="the input item"),
+                                             *prompt), "prompts the model with these values")
+        elif t in FILE_NODES:
+            key = next((k for k in FILE_KEYS if p.get(k)), "fileName")
+            refs = self.refs(step, p.get(key))
+            if any(r.kind not in ("constant", "env", "platform") for r in refs):
+                yield SinkUse("path", key, refs, "opens a file path built from an expression")
+        if step.id in self.senders:
+            url = p.get("url") if "url" in p else p.get("endpoint")
+            yield SinkUse("url", "url", self.refs(step, url), "sends to this URL")
+            if step.id in self.computed_targets and not FIXED_HOST.match(str(url or "")):
+                yield SinkUse("fetch", "url", self.refs(step, url),
+                              "sends a request to a URL it is given (server-side request "
+                              "forgery)")
+            sent = tuple(dict.fromkeys(r for k, v in p.items() if k not in ("url", "endpoint")
+                                       for r in self.all_refs(step, v)))
+            if t in (BASE + "ftp", BASE + "emailSend"):
+                sent = (*sent, ValueRef("field", "*", path="the input item"))
+            yield SinkUse("send", "body", sent, "sends these values")
+
+    def _sql_sink(self, step: Step) -> Iterator[SinkUse]:
+        p = step.params
+        t = _base(step.type).removeprefix(BASE)
+        default = "executeQuery" if t == "microsoftSql" else ""
+        if (str(p.get("operation") or default)) != "executeQuery":
+            return
+        query = p.get("query")
+        bare = t in SUBSTITUTING_SQL and self._v(step) >= SUBSTITUTING_SQL[t]
+        refs = self.refs(step, query, bare=bare)
+        if not refs:
+            return
+        how = "{{ }} (not query parameters)" if not str(query).startswith("=") else \
+            "an expression (not query parameters)"
+        yield SinkUse("sql", "query", refs, f"builds SQL by interpolating {how}")
+
+    def _v(self, step: Step) -> float:
+        return self.versions.get(step.id, 1.0)
+
+
+def _keeps_other_fields(step: Step, version: float) -> bool:
+    """Does a Set node pass the input's other fields on? (v3+: off unless asked; v1-2: on
+    unless 'Keep Only Set')."""
+    p = step.params
+    if version >= 3:
+        options = p.get("options") if isinstance(p.get("options"), dict) else {}
+        return bool(p.get("includeOtherFields") or options.get("includeOtherFields"))
+    return not p.get("keepOnlySet")
+
+
+@lru_cache(maxsize=8192)
+def _top(path: str) -> str:
+    """The top-level key of ``.a.b`` / ``["a"].b``; "*" for the whole item."""
+    m = _TOP.match(path)
+    return (m.group(1) or m.group(2)) if m else "*"
+
+
+_TOP = re.compile(r"\s*(?:\.([A-Za-z_$][\w$]*)|\[\s*['\"]([^'\"\]]+)['\"]\s*\])")
+
+
+@lru_cache(maxsize=4096)
+def _base(node_type: str) -> str:
+    """The base node of an AI-tool twin (``postgresTool`` → ``postgres``)."""
+    return node_type.removesuffix("Tool") if node_type.startswith(BASE) else node_type
+
+
+@lru_cache(maxsize=4096)
+def _is_ai(node_type: str) -> bool:
+    return AI_PRODUCERS.match(node_type) is not None
+
+
+def _short(node_type: str) -> str:
+    return node_type.rsplit(".", 1)[-1]

@@ -1,0 +1,276 @@
+"""The data-flow engine on Node-RED, and the checks built on it: strong updates of message
+properties, link call, subflows, cycles, SQL nodes, Flux queries, file paths, URLs set in
+functions, TLS and Home Assistant certificate settings. Each pattern is distilled from real
+flows, written in our own words, and tested in both directions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_nocode.checks import test_encryption as encryption
+from pytest_nocode.checks import test_injection as injection
+from pytest_nocode.dataflow import dataflow
+from pytest_nocode.findings import Severity
+from pytest_nocode.policy import default_zone
+from tests.checkrun import findings_of, ids, one
+from tests.test_checks_nodered import (
+    SUBFLOW,
+    TAB2,
+    _subflow,
+    app_of,
+    change,
+    config,
+    debug,
+    exec_node,
+    function,
+    http_in,
+    http_request,
+    http_response,
+    inject,
+    nid,
+    node,
+    tab,
+    template,
+    tls_config,
+)
+
+INJ001 = injection.test_untrusted_input_does_not_reach_sinks
+INJ002 = injection.test_sinks_do_not_interpolate_data
+ENC001 = encryption.test_no_cleartext_to_remote_hosts
+ENC002 = encryption.test_certificates_are_verified
+
+
+def _set_payload(key: str, to: str, *, target: str = "payload", next_: str) -> dict[str, Any]:
+    return change(key, to=[next_], rules=[{"t": "set", "p": target, "pt": "msg", "to": to,
+                                           "tot": "str"}])
+
+
+# -- strong updates --------------------------------------------------------------------------
+def test_change_setting_the_payload_to_a_constant_ends_the_request_taint() -> None:
+    flows = [tab(), http_in("in", "/api/restart", to=["fix"]),
+             _set_payload("fix", "nginx", next_="run"),
+             exec_node("run", "systemctl restart", "payload")]
+    app = app_of(flows)
+    assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+    origins = dataflow(app).sinks_of(nid("run"))[0].origins
+    assert [o.kind for o in origins] == ["constant"]
+
+
+def test_change_setting_a_sub_property_keeps_the_rest_of_the_payload_tainted() -> None:
+    flows = [tab(), http_in("in", "/api/restart", to=["fix"]),
+             _set_payload("fix", "nginx", target="payload.unit", next_="run"),
+             exec_node("run", "systemctl restart", "payload")]
+    assert ids(findings_of(INJ001, app_of(flows))) == {nid("run")}
+
+
+@pytest.mark.parametrize(("payload", "payload_type"), [("ls -l /srv", "str"), ("", "date")])
+def test_exec_appending_an_injected_constant_is_quiet(payload: str, payload_type: str) -> None:
+    tick = inject("tick", to=["run"], payload=payload)
+    tick["payloadType"] = payload_type
+    app = app_of([tab(), tick, exec_node("run", "/usr/bin/env", "payload")])
+    assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
+def test_template_with_a_fixed_text_ends_the_taint_and_one_with_fields_keeps_it() -> None:
+    def flows(text: str) -> list[dict[str, Any]]:
+        return [tab(), http_in("in", "/api/report", to=["cmd"]),
+                template("cmd", text, to=["run"]), exec_node("run", "sh -c", "payload")]
+
+    assert findings_of(INJ001, app_of(flows("df -h /srv"))) == []
+    assert ids(findings_of(INJ001, app_of(flows("du -sh {{payload.dir}}")))) == {nid("run")}
+
+
+def test_legacy_addpay_true_reads_the_payload() -> None:
+    run = exec_node("run", "/usr/local/bin/print-label", "")
+    run["addpay"] = True
+    f = one(findings_of(INJ001, app_of([tab(), http_in("in", "/api/l", to=["run"]), run])))
+    assert "appends msg.payload" in f.message and "msg.True" not in f.message
+
+
+# -- link call, subflows, cycles -------------------------------------------------------------
+def _link_call_flows(returned_to: str) -> list[dict[str, Any]]:
+    return [tab(), tab("Partner sync"),
+            http_in("in", "/api/labels", to=["call"]),
+            node("call", "link call", links=[nid("recv")], linkType="static", timeout="30",
+                 wires=[[returned_to]]),
+            node("recv", "link in", z=TAB2, links=[], wires=[["norm"]]),
+            function("norm", z=TAB2, to=["back"]),
+            node("back", "link out", z=TAB2, mode="return", links=[]),
+            exec_node("inside", "/usr/local/bin/print-label", "payload", z=TAB2),
+            exec_node("after", "/usr/local/bin/print-label", "payload")]
+
+
+def test_inj001_follows_a_link_call_and_its_return() -> None:
+    flows = _link_call_flows("after")
+    flows[4]["wires"] = [[nid("norm"), nid("inside")]]
+    found = {f.resource.id: f for f in findings_of(INJ001, app_of(flows))}
+    assert set(found) == {nid("inside"), nid("after")}
+    assert found[nid("inside")].evidence["route"] == [nid("in"), nid("call"), nid("recv"),
+                                                      nid("inside")]
+    assert nid("back") in found[nid("after")].evidence["route"]
+
+
+def test_subflow_input_reaches_the_node_inside() -> None:
+    flows = [tab(), _subflow("sub-exec", None),
+             exec_node("sub-exec", "/usr/local/bin/print-label", "payload", z=SUBFLOW),
+             inject("tick", to=["instance"], payload="label-42"),
+             node("instance", f"subflow:{SUBFLOW}", env=[], wires=[[]])]
+    app = app_of(flows)
+    assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
+def test_a_loop_terminates_and_keeps_the_taint() -> None:
+    flows = [tab(), http_in("in", "/api/retry", to=["try"]),
+             function("try", to=["wait", "run"]),
+             node("wait", "delay", pauseType="delay", timeout="5", wires=[["try"]]),
+             exec_node("run", "/usr/local/bin/sync", "payload")]
+    f = one(findings_of(INJ001, app_of(flows)))
+    assert f.evidence["route"] == [nid("in"), nid("try"), nid("run")]
+
+
+def test_stored_request_data_read_back_elsewhere_is_untrusted() -> None:
+    flows = [tab(), http_in("in", "/api/notes", to=["save"]),
+             node("save", "file", filename="/data/notes.html", filenameType="str",
+                  wires=[[]]),
+             inject("tick", to=["load"]),
+             node("load", "file in", filename="/data/notes.html", filenameType="str",
+                  format="utf8", wires=[["page"]]),
+             template("page", "<div>{{{payload}}}</div>")]
+    f = one(findings_of(INJ001, app_of(flows)))
+    assert f.evidence["route"] == [nid("in"), nid("save"), nid("load"), nid("page")]
+
+
+# -- SQL, Flux, file paths -------------------------------------------------------------------
+def test_mysql_running_a_query_set_by_a_change_node_is_quiet() -> None:
+    flows = [tab(), config("db", "MySQLdatabase", name="shop", db="shop", host="db"),
+             http_in("in", "/api/orders", to=["q"]),
+             _set_payload("q", "SELECT * FROM orders WHERE id = ?", target="topic", next_="sql"),
+             node("sql", "mysql", mydb=nid("db"), wires=[[]])]
+    app = app_of(flows)
+    assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
+def test_mysql_running_the_request_as_sql_fires() -> None:
+    flows = [tab(), config("db", "MySQLdatabase", name="shop", db="shop", host="db"),
+             http_in("in", "/api/orders", to=["sql"]),
+             node("sql", "mysql", mydb=nid("db"), wires=[[]])]
+    f = one(findings_of(INJ001, app_of(flows)))
+    assert "msg.topic" in f.message
+
+
+@pytest.mark.parametrize(("query", "fires"), [
+    ("SELECT * FROM orders WHERE id = $1", False),
+    ("SELECT * FROM orders WHERE id = {{{ msg.payload.id }}}", True),
+])
+def test_postgresql_query_templated_from_the_message(query: str, fires: bool) -> None:
+    flows = [tab(), http_in("in", "/api/orders", to=["sql"]),
+             node("sql", "postgresql", query=query, postgreSQLConfig="", split=False,
+                  rowsPerMsg=1, outputs=1, wires=[[]])]
+    assert bool(findings_of(INJ001, app_of(flows))) is fires
+
+
+@pytest.mark.parametrize(("mode", "fires"), [("msg.topic", True), ("fixed", False),
+                                             ("prepared", False)])
+def test_sqlite_modes(mode: str, fires: bool) -> None:
+    flows = [tab(), http_in("in", "/api/q", to=["sql"]),
+             node("sql", "sqlite", mydb="", sqlquery=mode, sql="SELECT 1", wires=[[]])]
+    assert bool(findings_of(INJ001, app_of(flows))) is fires
+
+
+@pytest.mark.parametrize(("query", "fires"), [("", True),
+                                              ('from(bucket: "home") |> range(start: -1h)',
+                                               False)])
+def test_influx_query_from_the_message(query: str, fires: bool) -> None:
+    flows = [tab(), http_in("in", "/api/metrics", to=["flux"]),
+             node("flux", "influxdb in", influxdb="", query=query, rawOutput=False,
+                  wires=[[]])]
+    found = findings_of(INJ001, app_of(flows))
+    assert [f.evidence["sink"] for f in found] == (["query"] if fires else [])
+
+
+@pytest.mark.parametrize(("filename", "fires"), [("", True), ("/data/labels/current.txt",
+                                                              False)])
+def test_file_in_opening_msg_filename_from_the_request(filename: str, fires: bool) -> None:
+    flows = [tab(), http_in("in", "/api/download", method="get", to=["read"]),
+             node("read", "file in", filename=filename, filenameType="str", format="utf8",
+                  wires=[["resp"]]), http_response("resp")]
+    found = findings_of(INJ001, app_of(flows))
+    assert [f.evidence["sink"] for f in found] == (["path"] if fires else [])
+
+
+# -- cleartext and certificates --------------------------------------------------------------
+def test_enc001_plain_url_set_in_a_function_reaches_a_request_with_no_url() -> None:
+    def flows(url: str) -> list[dict[str, Any]]:
+        return [tab(), inject("tick", to=["set"]),
+                function("set", f'msg.url = "{url}";\nreturn msg;', to=["req"]),
+                http_request("req", "", to=["dbg"]), debug("dbg")]
+
+    f = one(findings_of(ENC001, app_of(flows("http://telemetry.acme-partner.com/v1/push"))))
+    assert f.resource.id == nid("req")
+    assert (f.evidence["host"], f.evidence["zone"]) == ("telemetry.acme-partner.com",
+                                                        "internet")
+    assert findings_of(ENC001, app_of(flows("https://telemetry.acme-partner.com/v1"))) == []
+
+
+@pytest.mark.parametrize(("url", "severity"), [("http://mosquitto:1883", None),
+                                               ("http://host.docker.internal:8000/api", None),
+                                               ("http://10.0.0.7/api", Severity.LOW),
+                                               ("http://nas.home.arpa/api", Severity.LOW)])
+def test_enc001_own_networks_are_quiet_or_lower(url: str, severity: Severity | None) -> None:
+    flows = [tab(), inject("tick", to=["req"]), http_request("req", url)]
+    found = findings_of(ENC001, app_of(flows))
+    assert [f.severity for f in found] == ([severity] if severity else [])
+
+
+def test_enc002_tls_config_without_verification_on_a_computed_url() -> None:
+    flows = [tab(), tls_config("lax", verify=False), inject("tick", to=["req"]),
+             http_request("req", "", tls=nid("lax"))]
+    f = one(findings_of(ENC002, app_of(flows)))
+    assert f.message == "certificate checks are off for a host computed at run time"
+    assert f.evidence["tls_config"] == [nid("lax")]
+
+
+@pytest.mark.parametrize(("reject", "fires"), [(False, True), (True, False)])
+def test_enc002_home_assistant_server_accepting_any_certificate(reject: bool,
+                                                                fires: bool) -> None:
+    flows = [tab(), config("ha", "server", name="Home Assistant", addon=False,
+                           rejectUnauthorizedCerts=reject),
+             node("state", "server-state-changed", server=nid("ha"), entityidfilter="sun.sun",
+                  wires=[[]])]
+    assert ids(findings_of(ENC002, app_of(flows))) == ({nid("ha")} if fires else set())
+
+
+@pytest.mark.parametrize(("host", "zone"), [
+    ("localhost", "loopback"), ("qdrant", "host"), ("host.docker.internal", "host"),
+    ("172.17.0.1", "host"), ("172.16.4.2", "private"), ("10.1.1.1", "private"),
+    ("printer.local", "private"), ("api.example.com", "internet"), ("1.1.1.1", "internet")])
+def test_default_trust_zones(host: str, zone: str) -> None:
+    assert default_zone(host) == zone
+
+
+@pytest.mark.parametrize(("code", "fires"), [
+    ('msg.topic = "SELECT * FROM readings WHERE sensor = ?";\nmsg.payload = [msg.payload.id];'
+     '\nreturn msg;', False),
+    ('msg.topic = "SELECT * FROM readings WHERE sensor = " + msg.payload.id;\nreturn msg;',
+     True),
+])
+def test_function_setting_a_fixed_query_ends_the_taint_of_msg_topic(code: str,
+                                                                    fires: bool) -> None:
+    flows = [tab(), http_in("in", "/api/readings", to=["q"]), function("q", code, to=["sql"]),
+             node("sql", "mysql", mydb="", wires=[[]])]
+    assert bool(findings_of(INJ001, app_of(flows))) is fires
+
+
+@pytest.mark.parametrize(("url", "fires"), [("", True), ("https://api.acme.io/v1/{{payload.id}}",
+                                                         False)])
+def test_inj001_request_to_a_url_from_the_caller_is_ssrf(url: str, fires: bool) -> None:
+    flows = [tab(), http_in("in", "/api/fetch", to=["pick"]),
+             change("pick", to=["req"], rules=[{"t": "move", "p": "payload.link", "pt": "msg",
+                                                 "to": "url", "tot": "msg"}]),
+             http_request("req", url, to=["resp"]), http_response("resp")]
+    app = app_of(flows)
+    assert [f.evidence["sink"] for f in findings_of(INJ001, app)] == (["fetch"] if fires
+                                                                      else [])
+    assert findings_of(INJ002, app) == []
