@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pytest_nocode.findings import not_applicable
-from pytest_nocode.model import App, Setting
+from pytest_nocode.model import App, Setting, Step
 
 # Step types where data from outside enters a flow without an EntryPoint of its own.
 SUBSCRIPTION_TYPES = ("mqtt in", "n8n-nodes-base.mqttTrigger", "n8n-nodes-base.emailReadImap",
@@ -32,3 +32,20 @@ def untrusted_sources(app: App) -> dict[str, str]:
     for step in app.steps_of_type(*SUBSCRIPTION_TYPES):
         sources.setdefault(step.id, f"{step.type} {step.params.get('topic', '')}".strip())
     return sources
+
+
+# n8n 2 loads no Execute Command (nor Local File Trigger) node unless NODES_EXCLUDE is changed.
+N8N2_EXCLUDED = ("n8n-nodes-base.executeCommand", "n8n-nodes-base.localFileTrigger")
+
+
+def step_context(app: App, step: Step) -> dict[str, str]:
+    """What the platform's defaults say about whether ``step`` runs, for a finding's evidence:
+    {} when they say nothing."""
+    workflow = app.workflow(step.workflow_id)
+    if app.platform != "n8n" or workflow is None or not workflow.version \
+            or step.type not in N8N2_EXCLUDED:
+        return {}  # workflow.version: n8n 2 (it keeps drafts), where the default applies
+    how = ("it is active, so this instance allows the node" if workflow.active
+           else "it cannot be activated until the instance allows the node")
+    return {"context": f"n8n 2 excludes {step.type.rsplit('.', 1)[-1]} by default "
+                       f"(NODES_EXCLUDE): {how}"}

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.checks._support import untrusted_sources
+from pytest_nocode.checks._support import step_context, untrusted_sources
 from pytest_nocode.model import Step, path_to
 
 EXPRESSION = re.compile(r"\{\{.*?\}\}", re.S)
@@ -103,7 +103,7 @@ def test_untrusted_input_does_not_reach_sinks(nocode_app: App,
         names = [nocode_app.resource_of(s).name for s in route]
         nocode_findings.add(sink, f"input from {origin} reaches {sink.type} which {reason}",
                             {"source": origin, "route": route, "route_names": names,
-                             "sink_type": sink.type})
+                             "sink_type": sink.type, **step_context(nocode_app, sink)})
 
 
 @check(
@@ -122,4 +122,5 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
     reached = nocode_app.paths_from(untrusted_sources(nocode_app))
     for sink, reason in _sinks(nocode_app):
         if sink.id not in reached:
-            nocode_findings.add(sink, f"{sink.type} {reason}", {"sink_type": sink.type})
+            nocode_findings.add(sink, f"{sink.type} {reason}",
+                                {"sink_type": sink.type, **step_context(nocode_app, sink)})

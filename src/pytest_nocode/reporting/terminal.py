@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_nocode.audit import finding_note
 from pytest_nocode.audit import write_terminal as write_audit_summary
-from pytest_nocode.reporting.findings_json import SEVERITY_ORDER, finding_sort_key
+from pytest_nocode.reporting.findings_json import SEVERITY_ORDER, app_notes, finding_sort_key
 
 if TYPE_CHECKING:
     from pytest_nocode.plugin import NocodeRun
@@ -31,6 +31,8 @@ def write_summary(tr: Any, run: NocodeRun) -> None:
         digest = loaded.sha256[:12] if loaded and loaded.sha256 else "-"
         tr.write_line(f"app {spec.id} ({spec.platform}, {loaded.source if loaded else '?'}, "
                       f"snapshot {digest})")
+        for part, note in app_notes(loaded).items():
+            tr.write_line(run.redactor.text(f"  {part}: {note}"), yellow=True)
     if not findings:
         tr.write_line("no findings")
     else:
