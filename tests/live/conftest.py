@@ -20,7 +20,7 @@ import string
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -223,6 +223,17 @@ class N8n:
     owner_last: str
     member_email: str
     canary: str  # a secret header value planted in an HTTP Request node
+    scopes: int  # how many scopes an API key may have (all of them went to api_key)
+    cli: tuple[str, ...] = field(default=(), repr=False)  # node + n8n's bin, for its commands
+    cli_env: dict[str, str] = field(default_factory=dict, repr=False)  # its user folder, key
+
+    def export_workflows(self, folder: Path) -> Path:
+        """``n8n export:workflow --all --separate`` into ``folder``, as a user exports them."""
+        done = subprocess.run([*self.cli, "export:workflow", "--all", "--separate",
+                               f"--output={folder}"], env=self.cli_env, capture_output=True,
+                              text=True, timeout=180, check=False)
+        assert done.returncode == 0 and any(folder.glob("*.json")), done.stdout + done.stderr
+        return folder
 
     @property
     def uri(self) -> str:
@@ -300,6 +311,7 @@ def start_n8n(home: Path, port: int, version: str = N8N_VERSIONS[-1]) -> tuple[S
             "password": random_token("Aa1", 16)}, timeout=30)
         assert answer.status_code == 200, answer.text
         scopes = web.get(f"{url}/rest/api-keys/scopes", timeout=10).json()["data"]
+        assert isinstance(scopes, list) and scopes, scopes
         key = web.post(f"{url}/rest/api-keys", json={"label": "pytest-nocode", "scopes": scopes,
                                                      "expiresAt": None},
                        timeout=10).json()["data"]["rawApiKey"]
@@ -318,7 +330,8 @@ def start_n8n(home: Path, port: int, version: str = N8N_VERSIONS[-1]) -> tuple[S
     except BaseException:
         server.stop()
         raise
-    return server, N8n(version, url, port, key, owner_email, first, last, member, canary)
+    return server, N8n(version, url, port, key, owner_email, first, last, member, canary,
+                       len(scopes), (node, str(folder / "node_modules" / spec.bin)), env)
 
 
 @pytest.fixture(scope="session", params=N8N_VERSIONS, ids=lambda v: f"n8n-{v}")
