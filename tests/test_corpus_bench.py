@@ -1,0 +1,137 @@
+"""The corpus benchmark counts what it claims: finding keys, precision, recall and internal errors.
+
+A tiny corpus is written per test: an n8n workflow with an open webhook and a token typed into
+a header, a Node-RED flow with an open ``http in``, and a file that is not an export at all.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from pytest_nocode import App, FindingCollector, check
+from pytest_nocode.platforms import PlatformRegistry, builtin_platforms
+from pytest_nocode.policy import load_policy
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus_bench.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("corpus_bench", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["corpus_bench"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _token() -> str:
+    """A GitHub-token-shaped value made at run time, so no token-like literal is committed."""
+    return "ghp_" + "A1b2C3d4" * 4 + "Ef12"
+
+
+def n8n_workflow() -> dict[str, Any]:
+    header = {"parameters": [{"name": "Authorization", "value": f"token {_token()}"}]}
+    return {
+        "name": "Intake", "active": True, "settings": {},
+        "nodes": [
+            {"id": "hook", "name": "Hook", "type": "n8n-nodes-base.webhook", "typeVersion": 2,
+             "position": [0, 0], "webhookId": "w1",
+             "parameters": {"path": "intake", "httpMethod": "POST"}},
+            {"id": "call", "name": "Call", "type": "n8n-nodes-base.httpRequest",
+             "typeVersion": 4, "position": [200, 0],
+             "parameters": {"url": "https://api.example.org/items", "sendHeaders": True,
+                            "headerParameters": header}},
+        ],
+        "connections": {"Hook": {"main": [[{"node": "Call", "type": "main", "index": 0}]]}},
+    }
+
+
+def nodered_flow() -> list[dict[str, Any]]:
+    return [
+        {"id": "t1", "type": "tab", "label": "API"},
+        {"id": "in1", "type": "http in", "z": "t1", "url": "/orders", "method": "post",
+         "wires": [["out1"]]},
+        {"id": "out1", "type": "http response", "z": "t1", "wires": []},
+    ]
+
+
+def write_corpus(root: Path) -> Path:
+    (root / "n8n").mkdir(parents=True)
+    (root / "nodered").mkdir()
+    (root / "n8n" / "intake.json").write_text(json.dumps(n8n_workflow()), encoding="utf-8")
+    (root / "nodered" / "api.json").write_text(json.dumps(nodered_flow()), encoding="utf-8")
+    (root / "nodered" / "notes.json").write_text('{"title": "not a flow"}', encoding="utf-8")
+    return root
+
+
+def test_keys_name_file_rule_resource_and_the_field_never_the_value(bench: ModuleType,
+                                                                     tmp_path: Path) -> None:
+    outcomes, _ = bench.scan_corpus(write_corpus(tmp_path), ["SEC001", "AUTH001"])
+    keys = sorted(f.key for o in outcomes for f in o.findings)
+    assert "n8n/intake.json|AUTH001|hook" in keys
+    secret_keys = [k for k in keys if "|SEC001|" in k]
+    assert secret_keys == ["n8n/intake.json|SEC001|call|headerParameters.parameters[0].value"]
+    assert "nodered/api.json|AUTH001|in1" in keys
+    assert all(_token() not in k for k in keys)
+    assert all(_token() not in f.message for o in outcomes for f in o.findings)
+
+
+def test_rejected_files_are_counted_with_their_reason_not_as_internal_errors(
+        bench: ModuleType, tmp_path: Path) -> None:
+    outcomes, _ = bench.scan_corpus(write_corpus(tmp_path), ["AUTH001"])
+    summary = bench.summarize(outcomes, {}, {})
+    assert summary.apps == {"n8n": 1, "nodered": 1}
+    assert sum(summary.rejected["nodered"].values()) == 1
+    assert summary.internal_errors == []
+
+
+def test_precision_counts_labelled_findings_only_and_recall_splits_by_depth(
+        bench: ModuleType, tmp_path: Path) -> None:
+    outcomes, _ = bench.scan_corpus(write_corpus(tmp_path), ["SEC001", "AUTH001"])
+    triage = {"n8n/intake.json|AUTH001|hook": ("TP", "open webhook"),
+              "nodered/api.json|AUTH001|in1": ("FP", "behind a proxy"),
+              "n8n/intake.json|SEC001|call|headerParameters.parameters[0].value": ("TP", "")}
+    expected = {"n8n/intake.json|SEC001|call": ("basic", "token in a header"),
+                "n8n/intake.json|INJ001|call": ("deep", "not found by anything"),
+                "nodered/api.json|AUTH001|in1": ("basic", "")}
+    summary = bench.summarize(outcomes, triage, expected)
+    n8n_auth = summary.rows[("n8n", "AUTH001")]
+    assert (n8n_auth.findings, n8n_auth.tp, n8n_auth.fp, n8n_auth.precision) == (1, 1, 0, 1.0)
+    assert summary.rows[("nodered", "AUTH001")].precision == 0.0
+    assert summary.recall("n8n", "basic") == (1, 1)  # found without naming the field
+    assert summary.recall("n8n", "deep") == (0, 1)
+    assert summary.recall("nodered", "basic") == (1, 1)
+    assert summary.fp_per_25("nodered") == 25.0  # one FP in one labelled app
+
+
+def test_a_crashing_check_is_an_internal_error_and_the_others_still_count(
+        bench: ModuleType, tmp_path: Path) -> None:
+    @check("TST900", title="crashes", category="configuration", severity="low")
+    def test_crashes(nocode_app: App, nocode_findings: FindingCollector) -> None:
+        raise RuntimeError("boom\nsecond line")
+
+    root = write_corpus(tmp_path)
+    registry = PlatformRegistry(builtin_platforms())
+    checks = [test_crashes, *[c for c in bench.builtin_checks()
+                              if bench.rule_of(c).id == "AUTH001"]]
+    outcome = bench.scan_app(root / "n8n" / "intake.json", "n8n", registry, checks,
+                             load_policy(None))
+    assert outcome.internal_errors == ["TST900: RuntimeError: boom"]
+    assert [f.rule for f in outcome.findings] == ["AUTH001"]
+    summary = bench.summarize([outcome], {}, {})
+    assert len(summary.internal_errors) == 1
+
+
+def test_label_files_refuse_unknown_labels(bench: ModuleType, tmp_path: Path) -> None:
+    triage = tmp_path / "triage.tsv"
+    triage.write_text("key\tlabel\tnote\nn8n/a.json|SEC001|x\tmaybe\t\n", encoding="utf-8")
+    with pytest.raises(bench.InputError, match="label must be one of TP, FP"):
+        bench.read_triage(triage)
