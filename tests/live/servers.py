@@ -148,6 +148,9 @@ def install(server: ServerSpec) -> Path:
             return final
         env = node_env(server) if server is not NODE_SPEC else dict(os.environ)
         final.parent.mkdir(parents=True, exist_ok=True)
+        for stale in final.parent.glob(f".{server.name}.*"):  # an installer killed midway
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix=f".{server.name}.", dir=final.parent) as tmp:
             work = Path(tmp)
