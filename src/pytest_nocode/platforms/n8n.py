@@ -22,6 +22,10 @@ Choices worth knowing when reading findings:
   Service triggers (GitHub, Stripe, …) are not entry points here: the service, not a stranger,
   calls them, and whether n8n checks its signature is not in the export.
 * ``audit`` (n8n's own security audit, from a live server) becomes advisories.
+* n8n 2 keeps a saved draft beside the published version of a workflow: the steps are from
+  the version that runs (:func:`version_that_runs`), and how the draft differs is kept on the
+  workflow (:func:`draft_changes`, reported by DRIFT011). An export without the published
+  version gets an app note saying the drafts were checked.
 """
 
 from __future__ import annotations
