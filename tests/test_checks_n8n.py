@@ -10,6 +10,7 @@ pytester runs prove the same through the real plugin.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import uuid
@@ -22,6 +23,7 @@ import pytest
 
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.checks import test_authentication as authentication
+from pytest_nocode.checks import test_commands as commands
 from pytest_nocode.checks import test_configuration as configuration
 from pytest_nocode.checks import test_connectors as connectors
 from pytest_nocode.checks import test_encryption as encryption
@@ -209,16 +211,206 @@ def test_auth001_webhook_with_authentication_is_quiet(auth: str) -> None:
     assert findings_of(AUTH001, app_of(_lead_capture(auth))) == []
 
 
-def test_auth001_webhook_of_an_inactive_workflow_is_low() -> None:
-    f = one(findings_of(AUTH001, app_of(_lead_capture(None, active=False))))
-    assert f.resource.id == uid("Webhook")
-    assert f.severity is Severity.LOW
-    assert f.message.endswith("(currently inactive)")
+@pytest.mark.parametrize("state", [{"active": False}, {"active": False, "archived": True}],
+                         ids=["inactive", "archived"])
+def test_auth001_webhook_of_a_workflow_that_is_not_active_is_quiet(state: dict[str, bool]
+                                                                    ) -> None:
+    # n8n registers production webhooks of active workflows only: nobody can call this one
+    assert findings_of(AUTH001, app_of(_lead_capture(None, **state))) == []
+    assert findings_of(AUTH004, app_of(_lead_capture(None, **state))) == []
 
 
-def test_auth001_webhook_of_an_archived_workflow_is_low() -> None:
-    f = one(findings_of(AUTH001, app_of(_lead_capture(None, archived=True))))
+def test_auth001_inactive_workflows_are_reported_low_when_the_policy_asks() -> None:
+    asks = policy("version: 1\nsettings:\n  report_inactive_entry_points: true\n")
+    f = one(findings_of(AUTH001, app_of(_lead_capture(None, active=False)), asks))
     assert f.severity is Severity.LOW
+    assert f.message.endswith("(workflow inactive: reachable once activated)")
+    assert findings_of(AUTH001, app_of(_lead_capture("headerAuth", active=False)), asks) == []
+
+
+def test_auth001_disabled_webhook_node_is_quiet() -> None:
+    wf = _lead_capture(None)
+    wf["nodes"][0]["disabled"] = True
+    assert findings_of(AUTH001, app_of(wf)) == []
+    asks = policy("version: 1\nsettings:\n  report_inactive_entry_points: true\n")
+    assert findings_of(AUTH001, app_of(wf), asks) == []  # disabled is never reported
+
+
+# -- checks in the first steps (AUTH004) ----------------------------------------------------------
+AUTH004 = authentication.test_in_flow_authentication_reviewed
+
+
+def if_node(key: str, left: str, operation: str = "equals",
+            right: str = "={{ $env.PARTNER_SIGNATURE }}") -> dict[str, Any]:
+    return n8n_node(key, "if", {"conditions": {
+        "options": {"caseSensitive": True, "leftValue": "", "typeValidation": "strict"},
+        "conditions": [{"id": uid(f"cond:{key}"), "leftValue": left, "rightValue": right,
+                        "operator": {"type": "string", "operation": operation}}],
+        "combinator": "and"}, "options": {}}, version=2)
+
+
+def reject(key: str = "Reject", code: int = 401) -> dict[str, Any]:
+    return n8n_node(key, "respondToWebhook", {"respondWith": "json",
+                                              "responseBody": '={"error": "unauthorized"}',
+                                              "options": {"responseCode": code}}, version=1.1)
+
+
+def code(key: str, js: str) -> dict[str, Any]:
+    return n8n_node(key, "code", {"jsCode": js}, version=2)
+
+
+def branches(source: str, *outputs: list[str]) -> dict[str, Any]:
+    """Connections of one branching node: one list of target names per output."""
+    return {source: {"main": [[{"node": t, "type": "main", "index": 0} for t in out]
+                              for out in outputs]}}
+
+
+def _signed_partner_hook(nodes: list[dict[str, Any]], connections: dict[str, Any]
+                         ) -> dict[str, Any]:
+    hook = webhook(path="partner/orders", method="POST")
+    return workflow("Partner orders", [hook, *nodes, respond("Accept")],
+                    {**chain("Webhook", nodes[0]["name"]), **connections})
+
+
+SIGNATURE_IF = if_node("Check signature", '={{ $json.headers["x-partner-signature"] }}')
+SIGNED_BY_IF = _signed_partner_hook([SIGNATURE_IF, reject()],
+                                    branches("Check signature", ["Accept"], ["Reject"]))
+HMAC_JS = """const crypto = require('crypto');
+const expected = crypto.createHmac('sha256', $env.PARTNER_SECRET)
+  .update(JSON.stringify($json.body)).digest('hex');
+const given = $json.headers['x-hub-signature-256'] || '';
+if (!crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
+  throw new Error('bad signature');
+}
+return $input.all();"""
+
+
+def test_auth004_if_on_a_signature_header_routing_failures_to_401_is_its_own_verdict() -> None:
+    app = app_of(SIGNED_BY_IF)
+    assert findings_of(AUTH001, app) == []
+    f = one(findings_of(AUTH004, app))
+    assert f.resource.id == uid("Webhook") and f.severity is Severity.LOW
+    assert f.evidence["guard"] == {
+        "step": uid("Check signature"), "name": "Check signature",
+        "type": "n8n-nodes-base.if", "compares": "header x-partner-signature",
+        "on_failure": "responds 401 ('Reject')"}
+    assert "step 'Check signature' checks header x-partner-signature" in f.message
+
+
+def test_auth004_code_computing_an_hmac_that_throws_on_mismatch() -> None:
+    wf = _signed_partner_hook([code("Verify HMAC", HMAC_JS)], chain("Verify HMAC", "Accept"))
+    f = one(findings_of(AUTH004, app_of(wf)))
+    assert f.evidence["guard"]["compares"] == (
+        "header x-hub-signature-256, a signature computed in code (HMAC/JWT)")
+    assert f.evidence["guard"]["on_failure"] == "stops the run in code when the check fails"
+    assert findings_of(AUTH001, app_of(wf)) == []
+
+
+def test_auth004_code_flagging_validity_then_if_to_stop_and_error() -> None:
+    js = ("const sig = require('crypto').createHmac('sha256', $env.KEY)"
+          ".update($json.rawBody).digest('hex');\nreturn [{ json: { valid: sig === "
+          "$json.headers['x-signature'] } }];")
+    stop = n8n_node("Stop", "stopAndError", {"errorMessage": "invalid signature"})
+    wf = _signed_partner_hook(
+        [code("Compute HMAC", js), if_node("Valid?", "={{ $json.valid }}", "true", ""), stop],
+        {**chain("Compute HMAC", "Valid?"), **branches("Valid?", ["Accept"], ["Stop"])})
+    f = one(findings_of(AUTH004, app_of(wf)))
+    assert f.evidence["guard"]["step"] == uid("Valid?")
+    assert f.evidence["guard"]["on_failure"] == "stops with an error ('Stop')"
+
+
+def test_auth004_switch_on_a_token_with_the_other_output_unwired() -> None:
+    switch = n8n_node("Route by token", "switch", {"rules": {"values": [{"conditions": {
+        "conditions": [{"leftValue": "={{ $json.query.token }}",
+                        "rightValue": "={{ $env.HOOK_TOKEN }}",
+                        "operator": {"type": "string", "operation": "equals"}}]}}]},
+        "options": {}}, version=3)
+    wf = _signed_partner_hook([switch], branches("Route by token", ["Accept"]))
+    f = one(findings_of(AUTH004, app_of(wf)))
+    assert f.evidence["guard"]["compares"] == "query parameter token"
+
+
+def test_auth001_if_on_a_body_field_is_no_check_of_the_caller() -> None:
+    by_type = if_node("Is order?", "={{ $json.body.type }}", right="order")
+    wf = _signed_partner_hook([by_type, reject()],
+                              branches("Is order?", ["Accept"], ["Reject"]))
+    assert ids(findings_of(AUTH001, app_of(wf))) == {uid("Webhook")}
+    assert findings_of(AUTH004, app_of(wf)) == []
+
+
+def test_auth001_signature_if_whose_both_branches_go_on_is_open() -> None:
+    log = n8n_node("Log call", "noOp", {})
+    wf = _signed_partner_hook([SIGNATURE_IF, log],
+                              {**branches("Check signature", ["Accept"], ["Log call"]),
+                               **chain("Log call", "Accept")})
+    assert ids(findings_of(AUTH001, app_of(wf))) == {uid("Webhook")}
+    assert findings_of(AUTH004, app_of(wf)) == []
+
+
+def test_auth001_webhook_fanning_out_past_its_check_is_open() -> None:
+    wf = copy.deepcopy(SIGNED_BY_IF)
+    wf["nodes"].append(select_orders())
+    wf["connections"]["Webhook"]["main"][0].append(
+        {"node": "Yesterday's orders", "type": "main", "index": 0})
+    assert ids(findings_of(AUTH001, app_of(wf))) == {uid("Webhook")}
+
+
+def test_auth001_check_after_a_call_out_comes_too_late() -> None:
+    wf = _signed_partner_hook(
+        [http_request("Forward", "https://erp.acme.io/orders"), SIGNATURE_IF, reject()],
+        {**chain("Forward", "Check signature"),
+         **branches("Check signature", ["Accept"], ["Reject"])})
+    assert ids(findings_of(AUTH001, app_of(wf))) == {uid("Webhook")}
+
+
+# -- Telegram bots ------------------------------------------------------------------------------
+def telegram_trigger(key: str = "Telegram Trigger", **extra: str) -> dict[str, Any]:
+    return n8n_node(key, "telegramTrigger", {"updates": ["message"],
+                                             "additionalFields": dict(extra)},
+                    version=1.1, webhook=True,
+                    credentials={"telegramApi": ("Tg7bQ2mZk4XyP9aL", "Home bot")})
+
+
+def _bot(trigger: dict[str, Any], *rest: dict[str, Any],
+         connections: dict[str, Any] | None = None) -> dict[str, Any]:
+    run = execute_command("Run", "=/opt/bot/{{ $json.message.text }}")
+    return workflow("Home bot", [trigger, *rest, run],
+                    connections if connections is not None else chain(trigger["name"], "Run"))
+
+
+def test_auth001_telegram_trigger_without_allowed_chats_is_an_open_entry_point() -> None:
+    app = app_of(_bot(telegram_trigger()))
+    f = one(findings_of(AUTH001, app))
+    assert f.resource.id == uid("Telegram Trigger")
+    assert f.evidence["kind"] == "chat" and f.evidence["authentication"] == "none"
+    assert f.message == ("telegram bot Home bot answers anyone on Telegram: it names no "
+                         "allowed users or chats")
+    # and its messages are untrusted input for the injection checks
+    inj001 = injection.test_untrusted_input_does_not_reach_sinks
+    assert ids(findings_of(inj001, app)) == {uid("Run")}
+
+
+def test_auth001_telegram_trigger_of_an_inactive_workflow_follows_the_policy() -> None:
+    wf = _bot(telegram_trigger())
+    wf["active"] = False
+    assert findings_of(AUTH001, app_of(wf)) == []
+    asks = policy("version: 1\nsettings:\n  report_inactive_entry_points: true\n")
+    assert one(findings_of(AUTH001, app_of(wf), asks)).severity is Severity.LOW
+
+
+@pytest.mark.parametrize("field", ["chatIds", "userIds"])
+def test_auth001_telegram_trigger_restricted_to_chats_or_users_is_quiet(field: str) -> None:
+    assert findings_of(AUTH001, app_of(_bot(telegram_trigger(**{field: "418273645"})))) == []
+
+
+def test_auth004_telegram_sender_checked_by_an_if_with_no_else() -> None:
+    sender = if_node("Only me", "={{ $json.message.from.id }}", right="418273645")
+    wf = _bot(telegram_trigger(), sender,
+              connections={**chain("Telegram Trigger", "Only me"),
+                           **branches("Only me", ["Run"])})
+    f = one(findings_of(AUTH004, app_of(wf)))
+    assert f.evidence["guard"]["compares"] == "the message sender"
+    assert findings_of(AUTH001, app_of(wf)) == []
 
 
 def _contact_form(auth: str | None) -> dict[str, Any]:
@@ -467,8 +659,8 @@ def _crm_sync() -> dict[str, Any]:
 
 def test_con001_community_node_fires() -> None:
     f = one(findings_of(CON001, app_of(_crm_sync())))
-    assert (f.resource.kind, f.resource.id) == ("connector", "n8n-nodes-acme-crm.acmeCrm")
-    assert f.evidence["package"] == "n8n-nodes-acme-crm"
+    assert (f.resource.kind, f.resource.id) == ("module", "n8n-nodes-acme-crm")
+    assert f.evidence["types"] == {"n8n-nodes-acme-crm.acmeCrm": 1}
     assert f.evidence["used_by"] == [uid("Sync customers to Acme CRM")]
     assert f.severity is Severity.MEDIUM
 
@@ -645,6 +837,128 @@ def test_cfg004_any_caller_fires_and_same_owner_is_quiet() -> None:
     f = one(findings_of(CFG004, app_of(bad, good)))
     assert f.resource.id == wf_id("Ops runbook")
     assert f.evidence == {"callerPolicy": "any"}
+
+
+# == CMD001 / CMD002 ==============================================================================
+CMD001 = commands.test_commands_do_not_dump_credentials
+CMD002 = commands.test_ssh_host_keys_checked
+
+
+def _backup(command_node: dict[str, Any]) -> dict[str, Any]:
+    return workflow("Nightly backup", [schedule(), command_node],
+                    chain("Schedule Trigger", command_node["name"]))
+
+
+def test_cmd001_export_of_decrypted_credentials_fires() -> None:
+    wf = _backup(execute_command("Export", "n8n export:credentials --all --decrypted "
+                                           "--output=/backups/creds.json"))
+    f = one(findings_of(CMD001, app_of(wf)))
+    assert f.resource.id == uid("Export") and f.severity is Severity.HIGH
+    assert f.evidence == {"type": "n8n-nodes-base.executeCommand",
+                          "matches": ["n8n export:credentials"], "decrypted": True}
+    assert f.message == "exports n8n's stored credentials in clear (--decrypted)"
+
+
+def test_cmd001_code_reading_the_encryption_key_fires() -> None:
+    js = ("const fs = require('fs');\n"
+          "return [{json: {key: fs.readFileSync('/home/node/.n8n/config', 'utf8')}}];")
+    f = one(findings_of(CMD001, app_of(_backup(code("Read key", js)))))
+    assert f.evidence["matches"] == ["n8n config"] and f.evidence["decrypted"] is False
+
+
+def test_cmd001_workflow_export_notes_and_disabled_steps_are_quiet() -> None:
+    note = n8n_node("Sticky Note", "stickyNote", {"content": "Restore with n8n "
+                                                  "export:credentials --decrypted"})
+    off = execute_command("Old export", "n8n export:credentials --all --decrypted")
+    off["disabled"] = True
+    wf = _backup(execute_command("Export", "n8n export:workflow --all --output=/backups/"))
+    wf["nodes"] += [note, off]
+    assert findings_of(CMD001, app_of(wf)) == []
+
+
+@pytest.mark.parametrize("command", [
+    "rsync -e 'ssh -o StrictHostKeyChecking=no' /data/ backup@nas.lan:/srv/",
+    "scp -o UserKnownHostsFile=/dev/null report.pdf pi@printer.lan:",
+])
+def test_cmd002_host_key_checking_off_fires(command: str) -> None:
+    f = one(findings_of(CMD002, app_of(_backup(execute_command("Copy", command)))))
+    assert f.resource.id == uid("Copy") and f.evidence["type"] == "n8n-nodes-base.executeCommand"
+
+
+@pytest.mark.parametrize("command", [
+    "rsync -e 'ssh -o StrictHostKeyChecking=accept-new' /data/ backup@nas.lan:/srv/",
+    "ssh -o StrictHostKeyChecking=yes backup@nas.lan uptime",
+])
+def test_cmd002_host_key_checking_on_is_quiet(command: str) -> None:
+    assert findings_of(CMD002, app_of(_backup(execute_command("Copy", command)))) == []
+
+
+def test_cmd002_ssh_node_command_is_searched_too() -> None:
+    ssh = n8n_node("Hop", "ssh", {"command": "ssh -o StrictHostKeyChecking=no db01 pg_dump"},
+                   credentials={"sshPassword": ("Yq2mXk8pT4wZr7Lb", "Bastion")})
+    assert ids(findings_of(CMD002, app_of(_backup(ssh)))) == {uid("Hop")}
+
+
+@pytest.mark.parametrize(("policy_call", "fires"), [("paramiko.AutoAddPolicy()", True),
+                                                   ("paramiko.RejectPolicy()", False)])
+def test_cmd002_python_code_accepting_any_host_key(policy_call: str, fires: bool) -> None:
+    py = ("import paramiko\nclient = paramiko.SSHClient()\n"
+          f"client.set_missing_host_key_policy({policy_call})\nclient.connect('nas.lan')")
+    step = n8n_node("Reboot NAS", "code", {"language": "python", "pythonCode": py}, version=2)
+    found = findings_of(CMD002, app_of(_backup(step)))
+    assert ids(found) == ({uid("Reboot NAS")} if fires else set())
+
+
+# == INV005 ======================================================================================
+INV005 = inventory.test_connections_point_at_existing_nodes
+
+
+def test_inv005_connection_to_a_renamed_node_fires_on_the_workflow() -> None:
+    wf = ping_runbook()
+    wf["connections"]["Ping host"] = {"main": [[{"node": "Respond (old)", "type": "main",
+                                                 "index": 0}]]}
+    f = one(findings_of(INV005, app_of(wf)))
+    assert (f.resource.kind, f.resource.id) == ("workflow", wf_id("Ops runbook"))
+    assert f.severity is Severity.INFO
+    assert f.evidence["missing"] == ["Respond (old)"]
+    assert f.evidence["from"] == [uid("Ping host")]
+    assert f.evidence["names_node_ids"] is False
+    assert "if the export was cut, what they do is not analysed" in f.message
+
+
+def test_inv005_connections_keyed_by_a_missing_sender_fire() -> None:
+    wf = ping_runbook()
+    wf["connections"]["Deleted node"] = {"main": [[{"node": "Ping host", "type": "main",
+                                                    "index": 0}]]}
+    f = one(findings_of(INV005, app_of(wf)))
+    assert f.evidence["missing"] == ["Deleted node"] and f.evidence["from"] == []
+
+
+def test_inv005_connections_naming_node_ids_say_n8n_does_not_follow_them() -> None:
+    wf = ping_runbook()
+    wf["connections"] = {"Webhook": {"main": [[{"node": uid("Ping host"), "type": "main",
+                                                "index": 0}]]}}
+    f = one(findings_of(INV005, app_of(wf)))
+    assert f.evidence["names_node_ids"] is True
+    assert "n8n connects nodes by name" in f.message
+
+
+def test_inv005_intact_workflow_is_quiet() -> None:
+    assert findings_of(INV005, app_of(ping_runbook())) == []
+
+
+# == resource ids of copied workflows ============================================================
+def test_a_node_id_repeated_in_a_copied_workflow_keeps_its_own_id_in_findings() -> None:
+    original = _lead_capture(None)
+    copy_wf = copy.deepcopy(original)
+    copy_wf.update(id=wid("Lead capture webhook (copy)"), name="Lead capture webhook (copy)")
+    app = app_of(original, copy_wf)
+    found = findings_of(AUTH001, app)
+    assert [f.resource.id for f in found] == [uid("Webhook"), uid("Webhook")]
+    assert sorted(f.resource.path for f in found) == sorted(
+        f"workflows/{w}/{uid('Webhook')}"
+        for w in (wid("Lead capture webhook"), wid("Lead capture webhook (copy)")))
+    assert len({s.id for s in app.steps}) == len(app.steps)  # still unique in the App
 
 
 # == INV001 / INV002 / INV004 ====================================================================

@@ -20,6 +20,7 @@ import pytest
 
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.checks import test_authentication as authentication
+from pytest_nocode.checks import test_commands as commands
 from pytest_nocode.checks import test_configuration as configuration
 from pytest_nocode.checks import test_connectors as connectors
 from pytest_nocode.checks import test_encryption as encryption
@@ -318,7 +319,7 @@ def test_auth001_websocket_listener_nobody_uses_is_low() -> None:
     f = one(findings_of(AUTH001, app_of(flows)))
     assert f.resource.id == nid("wsl")
     assert f.severity is Severity.LOW
-    assert f.message.endswith("(currently inactive)")
+    assert f.message.endswith("(currently unused)")
 
 
 def test_auth001_websocket_listener_is_not_covered_by_http_node_auth() -> None:
@@ -328,10 +329,120 @@ def test_auth001_websocket_listener_is_not_covered_by_http_node_auth() -> None:
     assert f.resource.id == nid("wsl")
 
 
-def test_auth001_disabled_http_in_is_low() -> None:
+def test_auth001_disabled_http_in_is_quiet() -> None:
     flows = [tab(), http_in("in", "/api/orders", to=["resp"], d=True), http_response("resp")]
-    f = one(findings_of(AUTH001, app_of(flows)))
+    assert findings_of(AUTH001, app_of(flows)) == []
+
+
+def test_disabled_tab_disables_its_nodes_for_every_check() -> None:
+    flows = [tab(disabled=True), http_in("in", "/run", to=["sh"]),
+             exec_node("sh", "/bin/sh -c", "payload")]
+    app = app_of(flows)
+    assert all(app.step(nid(k)).disabled for k in ("in", "sh"))
+    assert findings_of(AUTH001, app) == []
+    assert findings_of(injection.test_untrusted_input_does_not_reach_sinks, app) == []
+    # the same flow on an enabled tab is found by both
+    live = app_of([tab(), *flows[1:]])
+    assert ids(findings_of(AUTH001, live)) == {nid("in")}
+
+
+# -- checks in the first steps (AUTH004) ----------------------------------------------------------
+AUTH004 = authentication.test_in_flow_authentication_reviewed
+VERIFY_JS = """const crypto = global.get('crypto');
+const sig = msg.req.headers['x-hub-signature-256'] || '';
+const mac = 'sha256=' + crypto.createHmac('sha256', env.get('HOOK_SECRET'))
+    .update(msg.req.rawBody || '').digest('hex');
+if (sig !== mac) {
+    msg.statusCode = 401;
+    return [null, msg];
+}
+return [msg, null];"""
+
+
+def _guarded(guard: dict[str, Any], *more: dict[str, Any]) -> list[dict[str, Any]]:
+    return [tab(), http_in("in", "/hooks/github", to=["guard"]), guard, *more,
+            function("handle", to=["ok"]), http_response("ok")]
+
+
+def test_auth004_function_checking_a_request_header_hmac_and_answering_401() -> None:
+    guard = function("guard", VERIFY_JS)
+    guard.update(name="Verify signature", outputs=2,
+                 wires=[[nid("handle")], [nid("deny")]])
+    deny = node("deny", "http response", name="deny", statusCode="401", headers={})
+    app = app_of(_guarded(guard, deny))
+    assert findings_of(AUTH001, app) == []
+    f = one(findings_of(AUTH004, app))
     assert f.resource.id == nid("in") and f.severity is Severity.LOW
+    assert f.evidence["guard"] == {
+        "step": nid("guard"), "name": "Verify signature", "type": "function",
+        "compares": "header x-hub-signature-256, a signature computed in code (HMAC/JWT)",
+        "on_failure": "responds 401 ('deny')"}
+
+
+def test_auth004_switch_on_an_api_key_header_dropping_the_rest() -> None:
+    guard = node("guard", "switch", name="Known key?", property="req.headers['x-api-key']",
+                 propertyType="msg", rules=[{"t": "eq", "v": "HOOK_KEY", "vt": "env"}],
+                 checkall="true", repair=False, outputs=1, wires=[["handle"]])
+    f = one(findings_of(AUTH004, app_of(_guarded(guard))))
+    assert f.evidence["guard"]["compares"] == "header x-api-key"
+    assert f.evidence["guard"]["on_failure"] == "drops messages that match no rule"
+
+
+def test_auth001_switch_with_an_otherwise_rule_lets_everyone_through() -> None:
+    guard = node("guard", "switch", name="Known key?", property="req.headers['x-api-key']",
+                 propertyType="msg", rules=[{"t": "eq", "v": "HOOK_KEY", "vt": "env"},
+                                            {"t": "else"}],
+                 checkall="true", repair=False, outputs=2, wires=[["handle"], ["handle"]])
+    assert ids(findings_of(AUTH001, app_of(_guarded(guard)))) == {nid("in")}
+
+
+def test_auth001_function_setting_outgoing_headers_is_no_check() -> None:
+    guard = function("guard", "if (!msg.payload) { return null; }\n"
+                     "msg.headers = {}; msg.headers['authorization'] = 'Bearer ' + "
+                     "env.get('ERP_TOKEN');\nreturn msg;", to=["handle"])
+    app = app_of(_guarded(guard))
+    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+    assert findings_of(AUTH004, app) == []
+
+
+# -- Telegram bots ------------------------------------------------------------------------------
+def telegram_bot(key: str, **allowed: str) -> dict[str, Any]:
+    return config(key, "telegram bot", botname="HomeBot", usernames=allowed.get("usernames", ""),
+                  chatids=allowed.get("chatids", ""), baseapiurl="", updatemode="polling",
+                  pollinterval="300", usesocks=False, verboselogging=False)
+
+
+def telegram_in(key: str, bot: str, ntype: str = "telegram receiver", *,
+                to: Iterable[str] = (), **extra: Any) -> dict[str, Any]:
+    return node(key, ntype, name=key, bot=nid(bot), saveDataDir="", filterCommands=False,
+                wires=[list(to), []], **extra)
+
+
+def test_auth001_telegram_bot_answering_anyone_fires_on_the_bot() -> None:
+    flows = [tab(), telegram_bot("bot"), telegram_in("rx", "bot", to=["sh"]),
+             exec_node("sh", "/usr/local/bin/home", "payload")]
+    app = app_of(flows)
+    f = one(findings_of(AUTH001, app))
+    assert (f.resource.id, f.evidence["kind"]) == (nid("bot"), "chat")
+    assert f.message == ("telegram bot HomeBot answers anyone on Telegram: it names no allowed "
+                         "users or chats")
+    assert ids(findings_of(injection.test_untrusted_input_does_not_reach_sinks, app)) == {
+        nid("sh")}
+
+
+@pytest.mark.parametrize("allowed", [{"usernames": "alice"}, {"chatids": "418273645"}])
+def test_auth001_telegram_bot_with_allowed_users_or_chats_is_quiet(allowed: dict[str, str]
+                                                                   ) -> None:
+    flows = [tab(), telegram_bot("bot", **allowed), telegram_in("rx", "bot", to=["dbg"]),
+             debug("dbg")]
+    assert findings_of(AUTH001, app_of(flows)) == []
+
+
+def test_auth001_telegram_bot_that_only_sends_or_whose_receivers_are_off_is_quiet() -> None:
+    sender = node("tx", "telegram sender", name="tx", bot=nid("bot"), wires=[[]])
+    assert findings_of(AUTH001, app_of([tab(), telegram_bot("bot"), sender])) == []
+    off = telegram_in("rx", "bot", to=["dbg"], d=True)
+    assert findings_of(AUTH001, app_of([tab(), telegram_bot("bot"), off, debug("dbg")])) == []
 
 
 def test_auth001_tcp_server_fires_and_tcp_client_is_quiet() -> None:
@@ -816,14 +927,99 @@ def _ftp_flows() -> list[dict[str, Any]]:
                  wires=[[]])]
 
 
-def test_con001_community_node_of_a_bare_export_fires() -> None:
-    found = findings_of(CON001, app_of(_ftp_flows()))
+HA_FLOW = [tab(), config("ha", "server", name="Home Assistant", addon=True),
+           node("sensor", "server-state-changed", name="Door", server=nid("ha"),
+                entityidfilter="binary_sensor.front_door", wires=[["lamp"]]),
+           node("lamp", "api-call-service", name="Hall lamp", server=nid("ha"),
+                domain="light", service="turn_on", wires=[["dbg"]]),
+           node("lamp2", "api-call-service", name="Porch lamp", server=nid("ha"),
+                domain="light", service="turn_on", wires=[]),
+           debug("dbg")]
+HA_MODULE = "node-red-contrib-home-assistant-websocket"
+
+
+def global_config(**modules: str) -> dict[str, Any]:
+    """The node the editor's Export dialog adds: the modules the exported nodes come from."""
+    return {"id": nid("global-config"), "type": "global-config", "env": [], "modules": modules}
+
+
+CORE_ONLY = policy("version: 1\nconnectors:\n  allow: [node-red]\n")
+
+
+def test_con001_reports_one_finding_per_module_naming_its_types() -> None:
+    f = one(findings_of(CON001, app_of(HA_FLOW), CORE_ONLY))
+    assert (f.resource.kind, f.resource.id, f.resource.path) == (
+        "module", HA_MODULE, f"modules/{HA_MODULE}")
+    assert f.evidence["types"] == {"api-call-service": 2, "server": 1,
+                                   "server-state-changed": 1}
+    assert sorted(f.evidence["used_by"]) == sorted(nid(k) for k in ("ha", "sensor", "lamp",
+                                                                     "lamp2"))
+    assert f.message == (f"module {HA_MODULE} is not on the allowlist: 4 step(s) of 3 type(s) "
+                         "use it (api-call-service (2), server (1), server-state-changed (1))")
+    assert f.severity is Severity.MEDIUM
+    # the module is known from its node types, so the inventory question is answered
+    assert findings_of(INV003, app_of(HA_FLOW)) == []
+
+
+def test_con001_widely_used_modules_are_allowed_by_the_default_policy() -> None:
+    assert findings_of(CON001, app_of(HA_FLOW)) == []
+
+
+def test_con001_dashboard_nodes_are_allowed_by_the_default_policy() -> None:
+    flows = [tab(), config("ui-tab", "ui_tab", name="Home"),
+             config("ui-grp", "ui_group", name="Lights", tab=nid("ui-tab")),
+             node("btn", "ui_button", group=nid("ui-grp"), wires=[["dbg"]]),
+             node("txt", "ui_text", group=nid("ui-grp"), wires=[]), debug("dbg")]
+    assert findings_of(CON001, app_of(flows)) == []
+    assert findings_of(INV003, app_of(flows)) == []
+
+
+def test_con001_module_version_comes_from_the_global_config() -> None:
+    app = app_of([*HA_FLOW, global_config(**{HA_MODULE: "0.77.1"})])
+    f = one(findings_of(CON001, app, CORE_ONLY))
+    assert (f.resource.name, f.evidence["version"]) == (f"{HA_MODULE}@0.77.1", "0.77.1")
+
+
+def test_con001_global_config_attributes_types_of_the_only_module_left() -> None:
+    flows = [*_ftp_flows(), global_config(**{"node-red-contrib-ftp": "0.0.6"})]
+    f = one(findings_of(CON001, app_of(flows)))
+    assert (f.resource.id, f.evidence["types"]) == ("node-red-contrib-ftp",
+                                                    {"ftp": 1, "ftp in": 1})
+    assert findings_of(INV003, app_of(flows)) == []
+
+
+def test_con001_types_of_unnamed_modules_are_one_question_for_the_app() -> None:
+    f = one(findings_of(CON001, app_of(_ftp_flows())))
+    assert (f.resource.kind, f.resource.id) == ("app", "nodered-detect")
+    assert f.evidence["types"] == {"ftp": 1, "ftp in": 1}
+    assert f.message == ("2 node type(s) from community or custom modules the export does not "
+                         "name are not on the allowlist (ftp (1), ftp in (1))")
+
+
+def test_inv003_bare_flows_export_naming_no_modules_is_not_applicable() -> None:
+    reason = skip_reason(INV003, app_of(_ftp_flows()))
+    assert reason.startswith(NOT_APPLICABLE) and "ftp, ftp in" in reason
+
+
+def test_con001_listed_modules_with_ambiguous_types_are_each_asked_about() -> None:
+    # two modules listed and neither is known to provide ftp/ftp in: which one does is unknown
+    flows = [*_ftp_flows(), global_config(**{"node-red-contrib-ftp": "0.0.6",
+                                             "node-red-contrib-other": "1.0.0"})]
+    found = findings_of(CON001, app_of(flows))
     assert {(f.resource.kind, f.resource.id) for f in found} == {
-        ("connector", "ftp"), ("connector", "ftp in")}
-    by_type = {f.resource.id: f for f in found}
-    assert by_type["ftp in"].evidence["used_by"] == [nid("put")]
-    assert by_type["ftp"].evidence["package"] == "(unknown module)"
-    assert all(f.severity is Severity.MEDIUM for f in found)
+        ("module", "node-red-contrib-ftp"), ("module", "node-red-contrib-other")}
+    assert all(f.evidence["unattributed_types"] == ["ftp", "ftp in"] for f in found)
+    allow = policy("version: 1\nconnectors:\n  allow: [node-red, 'node-red-contrib-*']\n")
+    assert findings_of(CON001, app_of(flows), allow) == []
+    # the export names every module in use: the inventory is complete at module level
+    assert findings_of(INV003, app_of(flows)) == []
+
+
+def test_inv003_type_the_live_instance_does_not_know_fires() -> None:
+    app = app_of([*_ftp_flows(), node("odd", "acme-label", wires=[])],
+                 nodes=[*CORE_NODE_SETS, FTP_NODE_SET])
+    f = one(findings_of(INV003, app))
+    assert f.evidence["types"] == {"acme-label": 1}
 
 
 def test_con001_core_nodes_are_quiet() -> None:
@@ -831,15 +1027,16 @@ def test_con001_core_nodes_are_quiet() -> None:
 
 
 def test_con001_policy_allows_by_type_glob() -> None:
-    allow = policy("version: 1\nconnectors:\n  allow: [node-red, 'ftp*']\n")
-    assert findings_of(CON001, app_of(_ftp_flows()), allow) == []
+    allow = policy("version: 1\nconnectors:\n  allow: [node-red, 'api-*', 'server*']\n")
+    assert findings_of(CON001, app_of(HA_FLOW), allow) == []
+    assert findings_of(INV003, app_of(_ftp_flows()), policy(
+        "version: 1\nconnectors:\n  allow: [node-red, 'ftp*']\n")) == []
 
 
 def test_con001_policy_allows_by_package_of_a_live_snapshot() -> None:
     app = app_of(_ftp_flows(), nodes=[*CORE_NODE_SETS, FTP_NODE_SET])
-    found = findings_of(CON001, app)
-    assert {f.evidence["package"] for f in found} == {"node-red-contrib-ftp"}
-    assert {f.evidence["version"] for f in found} == {"0.0.6"}
+    f = one(findings_of(CON001, app))
+    assert (f.resource.id, f.evidence["version"]) == ("node-red-contrib-ftp", "0.0.6")
     allow = policy("version: 1\nconnectors:\n  allow: [node-red, node-red-contrib-ftp]\n")
     assert findings_of(CON001, app, allow) == []
 
@@ -848,9 +1045,18 @@ def test_con001_blocked_package_is_high() -> None:
     app = app_of(_ftp_flows(), nodes=[*CORE_NODE_SETS, FTP_NODE_SET])
     block = policy("version: 1\nconnectors:\n  allow: [node-red, node-red-contrib-ftp]\n"
                    "  block: [node-red-contrib-ftp]\n")
-    found = findings_of(CON001, app, block)
-    assert ids(found) == {"ftp", "ftp in"}
-    assert all(f.severity is Severity.HIGH and "blocked" in f.message for f in found)
+    f = one(findings_of(CON001, app, block))
+    assert f.resource.id == "node-red-contrib-ftp"
+    assert f.severity is Severity.HIGH and "is blocked by policy" in f.message
+
+
+def test_con001_blocked_type_of_an_allowed_module_is_reported_on_its_own() -> None:
+    app = app_of(_ftp_flows(), nodes=[*CORE_NODE_SETS, FTP_NODE_SET])
+    block = policy("version: 1\nconnectors:\n  allow: [node-red, node-red-contrib-ftp]\n"
+                   "  block: ['ftp in']\n")
+    f = one(findings_of(CON001, app, block))
+    assert (f.resource.kind, f.resource.id, f.severity) == ("connector", "ftp in",
+                                                            Severity.HIGH)
 
 
 # == CON002 ======================================================================================
@@ -1086,12 +1292,6 @@ def test_inv001_without_owners_in_policy_is_not_applicable() -> None:
     assert skip_reason(INV001, app_of(ORDER_API)).startswith(NOT_APPLICABLE)
 
 
-def test_inv003_community_node_of_a_bare_export_fires() -> None:
-    found = findings_of(INV003, app_of(_ftp_flows()))
-    assert ids(found) == {"ftp", "ftp in"}
-    assert {f.resource.kind for f in found} == {"connector"}
-
-
 def test_inv003_modules_known_from_a_live_snapshot_are_quiet() -> None:
     app = app_of(_ftp_flows(), nodes=[*CORE_NODE_SETS, FTP_NODE_SET])
     assert findings_of(INV003, app) == []
@@ -1099,6 +1299,70 @@ def test_inv003_modules_known_from_a_live_snapshot_are_quiet() -> None:
 
 def test_inv003_core_nodes_are_quiet() -> None:
     assert findings_of(INV003, app_of(LABEL_FLOW)) == []
+
+
+# == CMD001 / CMD002 ==============================================================================
+CMD001 = commands.test_commands_do_not_dump_credentials
+CMD002 = commands.test_ssh_host_keys_checked
+
+
+def test_cmd001_exec_copying_the_credentials_file_fires() -> None:
+    flows = [tab(), inject("nightly", to=["copy"]),
+             exec_node("copy", "cp /data/flows_cred.json /data/.config.runtime.json "
+                               "/mnt/usb/backup/", "")]
+    f = one(findings_of(CMD001, app_of(flows)))
+    assert f.resource.id == nid("copy")
+    assert f.evidence["matches"] == ["Node-RED credentials file", "Node-RED runtime config"]
+
+
+def test_cmd001_flows_backup_without_credentials_is_quiet() -> None:
+    flows = [tab(), inject("nightly", to=["copy"]),
+             exec_node("copy", "cp /data/flows.json /mnt/usb/backup/", ""),
+             node("note", "comment", name="Backup",
+                  info="Never copy flows_cred.json off the box")]
+    assert findings_of(CMD001, app_of(flows)) == []
+
+
+def test_cmd002_template_building_an_ssh_command_for_exec_fires() -> None:
+    text = "ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null pi@{{payload}} reboot"
+    flows = [tab(), inject("tick", to=["cmd"]), template("cmd", text, to=["run"]),
+             exec_node("run", "", "payload")]
+    f = one(findings_of(CMD002, app_of(flows)))
+    assert f.resource.id == nid("cmd")
+    assert f.evidence["matches"] == ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"]
+
+
+def test_cmd002_same_text_in_a_template_that_feeds_no_exec_is_quiet() -> None:
+    text = "Run: ssh -o StrictHostKeyChecking=no pi@{{payload}} to reach the box"
+    flows = [tab(), inject("tick", to=["doc"]), template("doc", text, to=["dbg"]), debug("dbg")]
+    assert findings_of(CMD002, app_of(flows)) == []
+
+
+# == INV005 ======================================================================================
+INV005 = inventory.test_connections_point_at_existing_nodes
+
+
+def test_inv005_wire_to_a_deleted_node_fires_on_its_tab() -> None:
+    flows = [*ORDER_API]
+    flows[1] = http_in("in", "/api/orders", to=["normalise", "gone"])
+    f = one(findings_of(INV005, app_of(flows)))
+    assert (f.resource.kind, f.resource.id) == ("workflow", TAB)
+    assert f.evidence == {"missing": [nid("gone")], "from": [nid("in")], "via": ["wire"],
+                          "names_node_ids": False}
+
+
+def test_inv005_link_to_a_missing_link_in_and_an_undefined_subflow_fire() -> None:
+    out = node("out", "link out", mode="link", links=[nid("nowhere")])
+    inst = node("inst", "subflow:0f1e2d3c4b5a6978", env=[], wires=[[]])
+    flows = [tab(), inject("tick", to=["out", "inst"]), out, inst]
+    f = one(findings_of(INV005, app_of(flows)))
+    assert f.evidence["missing"] == sorted([nid("nowhere"), "0f1e2d3c4b5a6978"])
+    assert f.evidence["via"] == ["link", "subflow"]
+
+
+def test_inv005_complete_export_is_quiet() -> None:
+    assert findings_of(INV005, app_of(ORDER_API)) == []
+    assert findings_of(INV005, app_of(LABEL_FLOW)) == []
 
 
 # == SEC001 ======================================================================================

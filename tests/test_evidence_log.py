@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -133,7 +132,8 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
 
 
-def test_ten_thousand_records_verify_quickly(tmp_path: Path) -> None:
+def test_ten_thousand_records_verify(tmp_path: Path) -> None:
+    """A log of benchmark size verifies whole (its speed is benchmarks/evidence_log_bench.py's)."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     try:
         from evidence_log_bench import make_log
@@ -141,11 +141,8 @@ def test_ten_thousand_records_verify_quickly(tmp_path: Path) -> None:
         sys.path.pop(0)
     log = tmp_path / "evidence.jsonl"
     make_log(log, 10_000)
-    started = time.perf_counter()
     verdict = verify(log)
-    elapsed = time.perf_counter() - started
     assert verdict.ok and verdict.records == 10_000, verdict.message
-    assert elapsed < 5.0, f"verify took {elapsed:.2f} s for 10,000 records"
 
 
 FLOW = [tab(), node("in1", "http in", url="/run", method="post", wires=[["ex1"]]),

@@ -27,6 +27,7 @@ FACETS = (
     "modules",  # installed packages/modules with versions
     "executions",  # execution history settings/records
     "advisories",  # the platform's own audit findings
+    "exposure",  # what the live app answers to requests sent without credentials
 )
 
 
@@ -34,7 +35,7 @@ FACETS = (
 class Resource:
     """The smallest thing a finding can point at."""
 
-    kind: str  # node | workflow | credential | user | share | setting | module | app
+    kind: str  # node | workflow | credential | user | share | setting | module | endpoint | app
     id: str
     name: str = ""
     path: str = ""
@@ -58,10 +59,13 @@ class Step:
     credential_refs: tuple[str, ...] = ()  # ids of credentials it uses
     disabled: bool = False
     is_config: bool = False  # a shared configuration node, not part of the message flow
+    # the platform's own id where ``id`` had to be made unique in the App (an n8n node id
+    # repeated across copied workflows); "" when ``id`` is the platform's id
+    native_id: str = ""
 
     @property
     def resource(self) -> Resource:
-        return Resource("node", self.id, self.name or self.type, self.path)
+        return Resource("node", self.native_id or self.id, self.name or self.type, self.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +103,12 @@ class EntryPoint:
     """A way in from outside: an HTTP route, webhook, form, websocket, listener."""
 
     step_id: str
-    kind: str  # http | webhook | form | websocket | mqtt | tcp | udp | email | other
+    kind: str  # http | webhook | form | websocket | chat | mqtt | tcp | udp | email | other
     route: str  # path, topic or port as configured
     methods: tuple[str, ...] = ()
     # "none" when nothing authenticates the caller, else the mechanism ("basic", "header",
-    # "jwt", "instance"); None when the data does not say.
+    # "jwt", "instance", "allowlist" for a chat bot limited to named users or chats); None when
+    # the data does not say.
     authentication: str | None = None
     active: bool | None = None
 
@@ -221,6 +226,18 @@ class Module:
 
 
 @dataclass(frozen=True, slots=True)
+class BrokenLink:
+    """A connection the export declares to or from a node it does not contain (a renamed or
+    deleted node): data flow past it cannot be followed, so the analysis is incomplete there."""
+
+    workflow_id: str
+    source: str  # step id of the sending node, or the missing sender as the export names it
+    target: str  # the receiving step id, or the missing receiver as the export names it
+    missing: str  # "target" | "source"
+    via: str = "wire"  # wire | link | subflow | connection (n8n), as the platform calls it
+
+
+@dataclass(frozen=True, slots=True)
 class Setting:
     key: str
     value: Any
@@ -243,9 +260,25 @@ class Advisory:
     recommendation: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """One read-only request sent to a live app without credentials, and what it answered."""
+
+    request: str  # "GET /rest/settings"
+    status: int  # the HTTP status, 0 when nothing answered
+    kind: str  # settings | api | metrics: what the request asks for
+    answered: bool  # it answered with data (not a login page, not an error)
+    details: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # what it revealed
+
+    @property
+    def resource(self) -> Resource:
+        return Resource("endpoint", self.request, self.request, f"exposure/{self.request}")
+
+
 COLLECTIONS = (
     "workflows", "steps", "entry_points", "destinations", "connectors", "credentials",
-    "principals", "grants", "shares", "stores", "modules", "advisories",
+    "principals", "grants", "shares", "stores", "modules", "advisories", "exposures",
+    "broken_links",
 )
 
 
@@ -269,6 +302,8 @@ class App:
     stores: tuple[DataStore, ...] = ()
     modules: tuple[Module, ...] = ()
     advisories: tuple[Advisory, ...] = ()
+    exposures: tuple[Exposure, ...] = ()
+    broken_links: tuple[BrokenLink, ...] = ()
     settings: Mapping[str, Setting] = field(default_factory=lambda: EMPTY)
     # what the data given did not show, by part, for the report beside the fetch's notes:
     # {"published versions": "…"}; not configuration, so not hashed

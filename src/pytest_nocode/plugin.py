@@ -18,6 +18,13 @@ from typing import Any
 import pytest
 
 from pytest_nocode import audit, hookspecs
+from pytest_nocode.advisories import (
+    PENDING,
+    AdvisoryData,
+    configured,
+    lookup_online,
+    packages_of,
+)
 from pytest_nocode.appspec import CREDENTIAL_VARIABLES, AppSpec, parse_app_uris
 from pytest_nocode.audit import AuditState
 from pytest_nocode.errors import InputError
@@ -57,6 +64,7 @@ class NocodeRun:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     not_applicable: list[tuple[str, str]] = field(default_factory=list)
     audit: AuditState = field(default_factory=AuditState)  # waivers file, risk, baseline, log
+    advisories: AdvisoryData = field(default_factory=lambda: AdvisoryData("off", "unset"))
 
     def spec(self, app_id: str) -> AppSpec:
         for spec in self.specs:
@@ -130,6 +138,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--nocode-sarif", metavar="PATH", help="write the findings as SARIF 2.1.0")
     group.addoption("--nocode-no-builtin", action="store_true", default=None,
                     help="run only your own checks, not the built-in ones")
+    group.addoption("--nocode-advisories", metavar="online|PATH|off",
+                    help="known advisories: the built-in table (default), npm's bulk advisory "
+                         "endpoint (online), your own table (PATH), or none (off)")
     parser.addini("nocode_apps", "apps to scan (URIs)", type="linelist", default=[])
     parser.addini("nocode_policy", "policy YAML", default="")
     parser.addini("nocode_record_mode", "vcrpy record mode", default="")
@@ -137,6 +148,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("nocode_json", "findings report path", default="")
     parser.addini("nocode_sarif", "SARIF report path", default="")
     parser.addini("nocode_builtin_checks", "run the built-in checks", type="bool", default=True)
+    parser.addini("nocode_advisories", "known advisories: online, PATH or off", default="")
     audit.add_options(group, parser)
 
 
@@ -180,6 +192,10 @@ def _make_run(config: pytest.Config) -> NocodeRun:
     if is_worker:
         folder = config.workerinput.get("nocode_run_folder")  # type: ignore[attr-defined]
         run.run_folder = RunFolder(Path(folder)) if folder else None
+    advisories = getattr(config, "workerinput", {}).get("nocode_advisories")
+    run.advisories = (AdvisoryData.from_json(advisories) if advisories
+                      else configured(_option(config, "advisories"),
+                                      config.invocation_params.dir))
     for names in CREDENTIAL_VARIABLES.values():
         for name in names:
             if not name.endswith("USERNAME") and os.environ.get(name):
@@ -201,6 +217,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         run.load_all()
     except InputError as exc:
         raise pytest.UsageError(str(exc)) from None
+    if run.advisories.error == PENDING:  # once per run, for every app's packages
+        apps = [loaded.app for loaded in run.loaded.values() if loaded.app is not None]
+        run.advisories = lookup_online(packages_of(apps), configured("offline", Path()))
     if _uses_xdist(config):
         run.run_folder = RunFolder.create()
         for loaded in run.loaded.values():
@@ -212,6 +231,7 @@ def pytest_configure_node(node: Any) -> None:
     run = get_run(node.config)
     if run.run_folder is not None:
         node.workerinput["nocode_run_folder"] = str(run.run_folder.path)
+    node.workerinput["nocode_advisories"] = run.advisories.to_json()
 
 
 # -- collection: the built-in checks join the user's tests -----------------------------------
@@ -289,6 +309,18 @@ def nocode_snapshot(nocode_app: App, request: pytest.FixtureRequest) -> RawSnaps
 def nocode_policy(pytestconfig: pytest.Config) -> Policy:
     """The policy in force (``--nocode-policy`` or the built-in default)."""
     return get_run(pytestconfig).policy
+
+
+@pytest.fixture(scope="session")
+def nocode_advisories(pytestconfig: pytest.Config) -> AdvisoryData:
+    """The known advisories in force (``--nocode-advisories``); a failed lookup errors the
+    check that asks, ``off`` makes it not applicable."""
+    data = get_run(pytestconfig).advisories
+    if data.mode == "off":
+        pytest.skip(f"{NOT_APPLICABLE}: advisories are off (--nocode-advisories=off)")
+    if data.error:
+        pytest.fail(f"known advisories not available: {data.error}", pytrace=False)
+    return data
 
 
 @pytest.fixture

@@ -66,6 +66,7 @@ POLICY_SCHEMA: dict[str, Any] = {
             "properties": {
                 "function_timeout_max_seconds": {"type": "number", "minimum": 0},
                 "require_execution_logging": {"type": "boolean"},
+                "report_inactive_entry_points": {"type": "boolean"},
             },
         },
         "owners": {

@@ -334,6 +334,13 @@ def start_n8n(home: Path, port: int, version: str = N8N_VERSIONS[-1]) -> tuple[S
                        len(scopes), (node, str(folder / "node_modules" / spec.bin)), env)
 
 
+# Tests of one major pin the server fixture to it (a live test never skips).
+ON_N8N_1 = pytest.mark.parametrize("n8n_server", [N8N_VERSIONS[0]], indirect=True,
+                                   ids=lambda v: f"n8n-{v}")
+ON_N8N_2 = pytest.mark.parametrize("n8n_server", [N8N_VERSIONS[1]], indirect=True,
+                                   ids=lambda v: f"n8n-{v}")
+
+
 @pytest.fixture(scope="session", params=N8N_VERSIONS, ids=lambda v: f"n8n-{v}")
 def n8n_server(request: pytest.FixtureRequest,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[N8n]:
@@ -349,3 +356,29 @@ def n8n_server(request: pytest.FixtureRequest,
 def findings_of(report: dict[str, Any]) -> list[str]:
     """The findings of a report, comparable across runs (order and timestamps aside)."""
     return sorted(json.dumps(f, sort_keys=True) for f in report["findings"])
+
+
+# -- an n8n that was never set up (for the owner-setup probe) --------------------------------
+@pytest.fixture(scope="session")
+def n8n_fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real n8n, started and left exactly as a fresh install is: no owner, no API key, no
+    workflows. Yields its base URL; nothing but read-only GETs may be sent to it."""
+    home, port = tmp_path_factory.mktemp("n8n-fresh"), free_port()
+    env = _server_env(
+        N8N_USER_FOLDER=str(home), N8N_LISTEN_ADDRESS="127.0.0.1", N8N_PORT=str(port),
+        N8N_RUNNERS_BROKER_LISTEN_ADDRESS="127.0.0.1", N8N_RUNNERS_BROKER_PORT=str(free_port()),
+        DB_TYPE="sqlite", N8N_ENCRYPTION_KEY=secrets.token_hex(16),
+        N8N_DIAGNOSTICS_ENABLED="false", N8N_VERSION_NOTIFICATIONS_ENABLED="false",
+        N8N_TEMPLATES_ENABLED="false", N8N_PERSONALIZATION_ENABLED="false",
+        N8N_SECURE_COOKIE="false")
+    spec = servers.spec("n8n", N8N_VERSIONS[0])
+    folder, node, path = install(spec)
+    env["PATH"] = path
+    server = Server("n8n (fresh)", [node, str(folder / "node_modules" / spec.bin), "start"],
+                    env, home / "n8n.log")
+    try:
+        url = f"http://127.0.0.1:{port}"
+        server.wait_until(f"{url}/rest/settings", 240)
+        yield url
+    finally:
+        server.stop()

@@ -16,7 +16,7 @@ import yaml
 from pytest_nocode import placeholders
 from tests.conftest import assert_obviously_safe, run_json
 from tests.httpfake import BLOCK_NETWORK
-from tests.live.conftest import N8N_VERSIONS, N8n, findings_of
+from tests.live.conftest import ON_N8N_1, ON_N8N_2, N8n, findings_of
 
 pytestmark = pytest.mark.live
 
@@ -93,11 +93,6 @@ def test_api_keys_may_have_every_scope_of_the_major(n8n_server: N8n) -> None:
 
 
 # -- n8n 2: published version and draft ------------------------------------------------------
-# Tests of one major pin the server fixture to it (a live test never skips).
-N8N_1 = pytest.mark.parametrize("n8n_server", [N8N_VERSIONS[0]], indirect=True,
-                                ids=lambda v: f"n8n-{v}")
-N8N_2 = pytest.mark.parametrize("n8n_server", [N8N_VERSIONS[1]], indirect=True,
-                                ids=lambda v: f"n8n-{v}")
 LEAD_CAPTURE = "ZNg8qg35R3p0prOp.json"  # the demo's unauthenticated lead-capture webhook
 
 
@@ -154,7 +149,7 @@ def add_header_auth_to_the_draft(n8n: N8n, wid: str, body: dict[str, Any]) -> in
     return answer.status_code
 
 
-@N8N_2
+@ON_N8N_2
 def test_an_unpublished_auth_fix_is_not_what_runs(pytester: pytest.Pytester,
                                                  monkeypatch: pytest.MonkeyPatch,
                                                  n8n_server: N8n) -> None:
@@ -174,7 +169,7 @@ def test_an_unpublished_auth_fix_is_not_what_runs(pytester: pytest.Pytester,
     assert draft["severity"] == "high" and draft["category"] == "configuration"
 
 
-@N8N_1
+@ON_N8N_1
 def test_n8n1_a_saved_change_is_what_runs(pytester: pytest.Pytester,
                                           monkeypatch: pytest.MonkeyPatch,
                                           n8n_server: N8n) -> None:
@@ -204,7 +199,7 @@ def test_exports_are_read_and_say_what_they_lack(pytester: pytest.Pytester,
     assert {f["category"] for f in report["findings"]} >= {"secrets", "authentication"}
 
 
-@N8N_2
+@ON_N8N_2
 def test_an_export_of_an_unpublished_draft_says_the_published_version_is_unseen(
         pytester: pytest.Pytester, n8n_server: N8n) -> None:
     with active_copy_of_lead_capture(n8n_server, "lead-capture-export") as (wid, body):

@@ -4,9 +4,45 @@ they are?"""
 from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
+from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import setting_or_skip
+from pytest_nocode.model import EntryPoint, Step
+from pytest_nocode.policy import Policy
 
 UNPROVEN = "unproven"
+
+
+def _switched_off(ep: EntryPoint, step: Step) -> bool:
+    """Disabled, or on a disabled tab (a chat bot whose receiving nodes are all off too): the
+    platform does not start it, so nobody can reach it."""
+    return step.disabled or (ep.kind == "chat" and step.is_config and ep.active is False)
+
+
+def _inactive_workflow(app: App, step: Step) -> bool:
+    """In an inactive or archived n8n workflow: no production URL is registered until someone
+    activates it (the test URL listens only while an editor user waits for a test call)."""
+    workflow = app.workflow(step.workflow_id)
+    return workflow is not None and (workflow.disabled or workflow.active is False)
+
+
+def unauthenticated(app: App, *, inactive: bool = False) -> list[tuple[EntryPoint, Step]]:
+    """Entry points the platform serves without authenticating the caller itself (with
+    ``inactive``, also those of inactive workflows)."""
+    out = []
+    for ep in app.entry_points:
+        if ep.authentication not in (None, "none"):
+            continue
+        step = app.step(ep.step_id)
+        if step is None or _switched_off(ep, step):
+            continue
+        if inactive or not _inactive_workflow(app, step):
+            out.append((ep, step))
+    return out
+
+
+def _evidence(ep: EntryPoint, step: Step) -> dict[str, object]:
+    return {"kind": ep.kind, "route": ep.route, "methods": list(ep.methods),
+            "authentication": ep.authentication or UNPROVEN, "type": step.type}
 
 
 @check(
@@ -15,33 +51,68 @@ UNPROVEN = "unproven"
     category="authentication",
     severity="high",
     owasp=["LCNC-SEC-01", "LCNC-SEC-04"],
-    rationale="""Anyone who can reach an unauthenticated webhook, form, HTTP route or socket can
-    trigger the flow behind it with data of their choosing.""",
+    rationale="""Anyone who can reach an unauthenticated webhook, form, HTTP route, socket or chat
+    bot can trigger the flow behind it with data of their choosing.""",
     remediation="""Require authentication on the endpoint (n8n: basic, header or JWT auth on the
-    Webhook/Form node; Node-RED: httpNodeAuth or an authenticating httpNodeMiddleware), or put
-    it behind an authenticating proxy and record that in a waiver.""",
+    Webhook/Form node; Node-RED: httpNodeAuth or an authenticating httpNodeMiddleware; a
+    Telegram bot: restrict it to your chat or user ids), or put it behind an authenticating
+    proxy and record that in a waiver. Endpoints of disabled nodes, disabled tabs and inactive
+    workflows are not reported (policy settings.report_inactive_entry_points: true reports
+    inactive workflows' at low severity).""",
     requires=("workflows",),
 )
 def test_entry_points_require_authentication(nocode_app: App,
-                                             nocode_findings: FindingCollector) -> None:
-    for ep in nocode_app.entry_points:
-        if ep.authentication not in (None, "none"):
-            continue
-        step = nocode_app.step(ep.step_id)
-        if step is None:
-            continue
-        evidence = {"kind": ep.kind, "route": ep.route, "methods": list(ep.methods),
-                    "authentication": ep.authentication or UNPROVEN, "type": step.type}
-        if ep.authentication is None:
+                                             nocode_findings: FindingCollector,
+                                             nocode_policy: Policy) -> None:
+    inactive = bool(nocode_policy.setting("report_inactive_entry_points", False))
+    for ep, step in unauthenticated(nocode_app, inactive=inactive):
+        if guard_of(nocode_app, step) is not None:
+            continue  # checked in its first steps: AUTH004
+        if ep.kind == "chat":
+            message = (f"{ep.route} answers anyone on Telegram: it names no allowed users or "
+                       "chats")
+        elif ep.authentication is None:
             message = (f"{ep.kind} endpoint {ep.route!r} has no authentication of its own and "
                        "the data does not show an instance-wide one")
         else:
             message = f"{ep.kind} endpoint {ep.route!r} accepts requests without authentication"
-        if ep.active is False:
-            nocode_findings.add(step, message + " (currently inactive)", evidence,
+        if _inactive_workflow(nocode_app, step):
+            nocode_findings.add(step, message + " (workflow inactive: reachable once "
+                                "activated)", _evidence(ep, step), severity="low")
+        elif ep.active is False:  # served, but nothing uses it (a listener no node reads)
+            nocode_findings.add(step, message + " (currently unused)", _evidence(ep, step),
                                 severity="low")
         else:
-            nocode_findings.add(step, message, evidence)
+            nocode_findings.add(step, message, _evidence(ep, step))
+
+
+@check(
+    "AUTH004",
+    title="Endpoint authenticated only by a check in its flow",
+    category="authentication",
+    severity="low",
+    owasp=["LCNC-SEC-01", "LCNC-SEC-04"],
+    rationale="""The platform lets anyone call this endpoint, but the step right after it
+    compares a signature, token or sender and ends the run when that fails. A hand-written check
+    is easy to get subtly wrong (a plain instead of a timing-safe comparison, a signature over
+    re-serialised instead of raw body, no replay window, a check of presence only), and every
+    call still starts a run.""",
+    remediation="""Review the named step; prefer the platform's own authentication (n8n header or
+    JWT auth, Node-RED httpNodeAuth or middleware) where the caller can send it, or waive this
+    finding with the review's ticket.""",
+    requires=("workflows",),
+)
+def test_in_flow_authentication_reviewed(nocode_app: App,
+                                         nocode_findings: FindingCollector) -> None:
+    for ep, step in unauthenticated(nocode_app):
+        guard = guard_of(nocode_app, step)
+        if guard is None:
+            continue
+        where = ep.route if ep.kind == "chat" else f"{ep.kind} endpoint {ep.route!r}"
+        nocode_findings.add(
+            step, f"{where} is open at the platform, but step '{guard.step.name}' checks "
+            f"{guard.compares} and {guard.on_failure}",
+            {**_evidence(ep, step), "guard": guard.evidence()})
 
 
 @check(

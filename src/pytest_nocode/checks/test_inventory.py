@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pytest_nocode import App, FindingCollector, check, not_applicable
+from pytest_nocode import App, FindingCollector, Resource, check, not_applicable
+from pytest_nocode.checks.test_connectors import UNKNOWN_MODULE
+from pytest_nocode.model import BrokenLink
 from pytest_nocode.policy import Policy
 
 
@@ -61,18 +63,35 @@ def test_inactive_workflows_hold_no_credentials(nocode_app: App,
     category="inventory",
     severity="low",
     owasp=["LCNC-SEC-09", "LCNC-SEC-07"],
-    rationale="""A node type whose providing module is unknown cannot be checked for versions,
-    advisories or licence: the inventory is incomplete.""",
-    remediation="Scan the live instance (its /nodes list names every module), or record the "
-                "module in the policy's connectors.allow.",
+    rationale="""The live instance (GET /nodes) lists every installed module, yet some node types
+    of the flows belong to none of them: types that are not installed, whose versions,
+    advisories and licence cannot be checked. An export names modules only in the Export
+    dialog's global-config (then every type belongs to one of them); a bare flows.json names
+    none, and there the check is not applicable (CON001 still asks about the types).""",
+    remediation="Install or remove the node types the instance does not know, or scan the live "
+                "instance, whose GET /nodes names every type's module.",
     requires=("workflows",),
     platforms=("nodered",),
 )
-def test_node_modules_identified(nocode_app: App, nocode_findings: FindingCollector) -> None:
-    for connector in nocode_app.connectors:
-        if connector.package == "(unknown module)":
-            nocode_findings.add(connector, f"module providing {connector.type!r} is unknown",
-                                {"type": connector.type, "used_by": list(connector.used_by)})
+def test_node_modules_identified(nocode_app: App, nocode_findings: FindingCollector,
+                                 nocode_policy: Policy) -> None:
+    unknown = [c for c in nocode_app.connectors if c.package == UNKNOWN_MODULE
+               and not nocode_policy.connector_allowed(c.type, "")]
+    if not unknown:
+        return
+    counts = {c.type: len(c.used_by) for c in sorted(unknown, key=lambda c: -len(c.used_by))}
+    shown = ", ".join(list(counts)[:5]) + (f" and {len(counts) - 5} more"
+                                           if len(counts) > 5 else "")
+    if not nocode_app.has("modules"):
+        if nocode_app.modules:
+            return  # the export's global-config names every module in use (CON001 asks)
+        not_applicable(f"{nocode_app.id} names no modules (a flows.json without the Export "
+                       f"dialog's global-config): the modules of {len(counts)} node type(s) "
+                       f"cannot be told ({shown})")
+    nocode_findings.add(
+        Resource("app", nocode_app.id, nocode_app.name, "connectors"),
+        f"{len(counts)} node type(s) belong to no module the instance has installed "
+        f"({shown})", {"types": counts, "used_by": [s for c in unknown for s in c.used_by][:50]})
 
 
 @check(
@@ -91,3 +110,45 @@ def test_no_pending_invitations(nocode_app: App, nocode_findings: FindingCollect
         if principal.kind == "user" and principal.active is False:
             nocode_findings.add(principal, "invitation pending, account not activated",
                                 {"roles": list(principal.roles)})
+
+
+@check(
+    "INV005",
+    title="Connection to a node that is not in the export",
+    category="inventory",
+    severity="info",
+    owasp=["LCNC-SEC-09"],
+    rationale="""A wire or connection that names a node the export does not contain (deleted,
+    renamed, or cut out when the export was edited) leaves a gap: whatever the missing node does
+    with the data is not analysed, so the other checks' verdicts are incomplete there.""",
+    remediation="Export the whole workflow again from the platform (or reconnect or remove the "
+                "dangling connection in the editor) and scan once more.",
+    requires=("workflows",),
+)
+def test_connections_point_at_existing_nodes(nocode_app: App,
+                                             nocode_findings: FindingCollector) -> None:
+    by_workflow: dict[str, list[BrokenLink]] = {}
+    for link in nocode_app.broken_links:
+        by_workflow.setdefault(link.workflow_id, []).append(link)
+    for workflow_id, links in by_workflow.items():
+        missing = sorted({link.target if link.missing == "target" else link.source
+                          for link in links})
+        senders = sorted({link.source for link in links if link.missing == "target"})
+        workflow = nocode_app.workflow(workflow_id)
+        target = workflow.resource if workflow is not None else Resource(
+            "app", nocode_app.id, nocode_app.name, "config")
+        shown = ", ".join(repr(m) for m in missing[:3]) + (
+            f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        # an edited n8n export may name nodes by id where n8n connects by name
+        node_ids = {s.native_id or s.id for s in nocode_app.steps
+                    if s.workflow_id == workflow_id}
+        by_id = nocode_app.platform == "n8n" and all(m in node_ids for m in missing)
+        why = ("they name nodes by id, but n8n connects nodes by name, so it does not follow "
+               "them either" if by_id else
+               "if the export was cut, what they do is not analysed")
+        nocode_findings.add(
+            target, f"{len(links)} connection(s) point at {len(missing)} node(s) not in the "
+            f"export ({shown}): {why}",
+            {"missing": missing[:50], "from": [nocode_app.resource_of(s).id
+                                               for s in senders][:50],
+             "via": sorted({link.via for link in links}), "names_node_ids": by_id})

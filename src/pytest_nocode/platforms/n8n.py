@@ -9,8 +9,13 @@ Choices worth knowing when reading findings:
 
 * A step's id is the n8n node id (its name in old exports without ids). Node ids are UUIDs,
   unique in practice, but copied workflows repeat them; the App indexes steps by id, so a repeat
-  gets ``@<workflow id>`` appended (and ``#2``, ``#3`` … if that still repeats). The path
-  ``workflows/<workflow id>/<node id>`` always carries the platform's own ids.
+  gets ``@<workflow id>`` appended (and ``#2``, ``#3`` … if that still repeats) and keeps the
+  n8n id as ``native_id``: findings name the node by its own id, and the path
+  ``workflows/<workflow id>/<node id>`` carries the workflow. Workflows that share an id (copies
+  in one folder) each get ``~`` and 6 hex of their content, whatever order they are read in;
+  only identical copies fall back to ``#2``.
+* Connections to or from a node name the workflow does not contain (a renamed or deleted node)
+  are kept as ``broken_links``: the data flow cannot be followed past them.
 * ``outbound`` follows every connection type as n8n stores it (source → target): for ``main``
   that is the data flow; for the AI types (``ai_tool``, ``ai_languageModel``, …) the sub-node
   points at the agent that uses it, and the agent also gets an edge to each sub-node, since it
@@ -20,7 +25,9 @@ Choices worth knowing when reading findings:
 * Authentication of entry points uses the model's words: ``none``, ``basic``, ``header``,
   ``jwt``, ``bearer``, ``instance`` (an n8n login); unknown n8n values pass through verbatim.
   Service triggers (GitHub, Stripe, …) are not entry points here: the service, not a stranger,
-  calls them, and whether n8n checks its signature is not in the export.
+  calls them, and whether n8n checks its signature is not in the export. A Telegram trigger
+  is one (kind ``chat``): Telegram calls it, but with messages anyone on Telegram can send,
+  unless the node names the chats or users it accepts (authentication ``allowlist``).
 * ``audit`` (n8n's own security audit, from a live server) becomes advisories.
 * n8n 2 keeps a saved draft beside the published version of a workflow: the steps are from
   the version that runs (:func:`version_that_runs`), and how the draft differs is kept on the
@@ -30,8 +37,10 @@ Choices worth knowing when reading findings:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -44,12 +53,15 @@ from pytest_nocode.model import (
     EMPTY,
     Advisory,
     App,
+    BrokenLink,
     Connector,
     Credential,
     DataStore,
     Destination,
     DraftChange,
     EntryPoint,
+    Exposure,
+    Module,
     Principal,
     Setting,
     Step,
@@ -128,6 +140,8 @@ class N8nPlatform:
         where = spec.location if spec.transport in ("file", "demo") else spec.uri
         _validate_raw(data, f"{where}: $")
         builder = _Builder()
+        seen = Counter(_wanted_id(wf, i) for i, wf in enumerate(data["workflows"]))
+        builder.repeated_ids = {wid for wid, n in seen.items() if n > 1}
         for index, wf in enumerate(data["workflows"]):
             builder.add_workflow(wf, index)
         facets = {"workflows"}
@@ -141,6 +155,7 @@ class N8nPlatform:
             facets.add("settings")
             settings = {str(k): Setting(str(k), v, "n8n settings")
                         for k, v in data["settings"].items()}
+        modules, exposures = _instance(data, facets, raw.notes)
         advisories: tuple[Advisory, ...] = ()
         if data.get("audit") is not None:
             from pytest_nocode.platforms.n8n_live import advisories_from_audit
@@ -165,9 +180,30 @@ class N8nPlatform:
             principals=principals,
             stores=tuple(builder.stores),
             advisories=advisories,
+            modules=modules,
+            exposures=exposures,
+            broken_links=tuple(builder.broken_links),
             settings=settings,
             notes=MappingProxyType(notes),
         )
+
+
+def _instance(data: Mapping[str, Any], facets: set[str], notes: Mapping[str, str]
+              ) -> tuple[tuple[Module, ...], tuple[Exposure, ...]]:
+    """The version and the unauthenticated probes of a live snapshot (facets added in place);
+    an instance with no owner yet has no workflows to read, so none are claimed."""
+    from pytest_nocode.platforms.n8n_live import NO_OWNER_NOTE, instance_facts
+
+    if notes.get("workflows") == NO_OWNER_NOTE:
+        facets.discard("workflows")
+    facts = instance_facts(data)
+    if facts is None:
+        return (), ()
+    modules, exposures = facts
+    facets.add("exposure")
+    if modules:
+        facets.add("modules")
+    return modules, exposures
 
 
 # -- shape checks ------------------------------------------------------------------------------
@@ -429,6 +465,18 @@ def _package(node_type: str) -> str:
     return node_type.rsplit(".", 1)[0] if "." in node_type else ""
 
 
+def _wanted_id(wf: Mapping[str, Any], index: int) -> str:
+    raw_id, name = wf.get("id"), wf.get("name") or ""
+    return str(raw_id) if raw_id not in (None, "") else (name or f"workflow-{index + 1}")
+
+
+def _content_tag(wf: Mapping[str, Any]) -> str:
+    """``~`` and 6 hex of a workflow's content: tells apart workflows that share an id (copies
+    in a backup folder, edited collections) the same way whatever order they were read in."""
+    text = json.dumps(wf, sort_keys=True, default=str, ensure_ascii=False)
+    return "~" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:6]
+
+
 class _Builder:
     """Collects the model's parts in one pass over the workflows (linear in nodes + wires)."""
 
@@ -438,6 +486,8 @@ class _Builder:
         self.entry_points: list[EntryPoint] = []
         self.destinations: list[Destination] = []
         self.stores: list[DataStore] = []
+        self.broken_links: list[BrokenLink] = []
+        self.repeated_ids: set[str] = set()  # workflow ids more than one workflow has
         self._workflow_ids: set[str] = set()
         self._step_ids: set[str] = set()
         self._types: dict[str, list[str]] = {}
@@ -456,9 +506,10 @@ class _Builder:
 
     def add_workflow(self, wf: dict[str, Any], index: int) -> None:
         name = wf.get("name") or ""
-        raw_id = wf.get("id")
-        wid = self._unique(str(raw_id) if raw_id not in (None, "") else
-                           (name or f"workflow-{index + 1}"), self._workflow_ids, "")
+        wanted = _wanted_id(wf, index)
+        if wanted in self.repeated_ids:
+            wanted += _content_tag(wf)
+        wid = self._unique(wanted, self._workflow_ids, "")
         archived = wf.get("isArchived") is True
         active = wf.get("active")
         graph, version = version_that_runs(wf)
@@ -481,6 +532,7 @@ class _Builder:
             nodes.append((node, node_id, step_id))
 
         connections = wf["connections"]
+        self._broken_links(wid, connections, by_name)
         # AI connections point from the sub-node (tool, model, memory) to the agent, but the
         # agent calls the tool with data it received: the taint flows both ways.
         called_by_agent: dict[str, list[str]] = {}
@@ -511,10 +563,27 @@ class _Builder:
                 id=step_id, name=node["name"], type=node_type, workflow_id=wid,
                 path=f"workflows/{wid}/{node_id}", package=_package(node_type),
                 params=MappingProxyType(params), outbound=tuple(outbound),
-                credential_refs=cred_refs, disabled=disabled))
+                credential_refs=cred_refs, disabled=disabled,
+                native_id=node_id if step_id != node_id else ""))
             self._types.setdefault(node_type, []).append(step_id)
             if not disabled:
                 self._roles(node_type, node, params, step_id, live)
+
+    def _broken_links(self, wid: str, connections: Mapping[str, Any],
+                      by_name: Mapping[str, str]) -> None:
+        """Connections whose sending or receiving node name is not in the workflow."""
+        for source, kinds in connections.items():
+            sender = by_name.get(source)
+            for outputs in kinds.values():
+                for output in outputs or ():
+                    for conn in output or ():
+                        receiver = by_name.get(conn["node"])
+                        if sender is None:
+                            self.broken_links.append(BrokenLink(
+                                wid, source, receiver or conn["node"], "source", "connection"))
+                        elif receiver is None:
+                            self.broken_links.append(BrokenLink(
+                                wid, sender, conn["node"], "target", "connection"))
 
     def _credential_refs(self, creds: Mapping[str, Any], step_id: str) -> tuple[str, ...]:
         refs: list[str] = []
@@ -590,6 +659,20 @@ def _mcp_trigger(b: _Builder, node: dict[str, Any], params: dict[str, Any], step
                  live: bool | None) -> None:
     b.entry_points.append(EntryPoint(step_id, "webhook", _route(params, node), ("GET", "POST"),
                                      _auth(params.get("authentication")), live))
+
+
+def _telegram_trigger(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+                      live: bool | None) -> None:
+    """A Telegram bot takes messages from anyone on Telegram unless it names the chats or
+    users it answers (``additionalFields.chatIds`` / ``userIds``, comma-separated)."""
+    extra = params.get("additionalFields")
+    extra = extra if isinstance(extra, dict) else {}
+    allowed = any(_text(extra.get(key)).strip() for key in ("chatIds", "userIds"))
+    creds = node.get("credentials") or {}
+    ref = creds.get("telegramApi") if isinstance(creds, dict) else None
+    bot = ref if isinstance(ref, str) else _text(ref.get("name")) if isinstance(ref, dict) else ""
+    b.entry_points.append(EntryPoint(step_id, "chat", f"telegram bot {bot}".strip(),
+                                     (), "allowlist" if allowed else "none", live))
 
 
 def _wait(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
@@ -743,6 +826,7 @@ ROLES: dict[str, Role] = {
     LANGCHAIN + "mcpTrigger": _mcp_trigger,
     BASE + "mcpTrigger": _mcp_trigger,
     BASE + "wait": _wait,
+    BASE + "telegramTrigger": _telegram_trigger,
     BASE + "httpRequest": _http_request,
     LANGCHAIN + "toolHttpRequest": _http_request,
     BASE + "graphql": _graphql,

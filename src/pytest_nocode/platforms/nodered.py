@@ -4,6 +4,12 @@ A raw Node-RED snapshot is ``{"flows": [...], "rev"?, "settings"?, "diagnostics"
 ``flows`` is the flat node array of a ``flows.json`` export or ``GET /flows`` (API v2),
 ``settings`` is ``GET /settings``, ``diagnostics`` is ``GET /diagnostics`` and ``nodes`` is
 ``GET /nodes``. A bare array is read as ``{"flows": array}``.
+
+A node on a disabled tab is disabled like one switched off itself (Node-RED starts neither).
+Node types are attributed to modules from ``GET /nodes`` when the snapshot has it, else from
+the export's ``global-config`` module list and the known types of widely used modules
+(:mod:`pytest_nocode.platforms.nodered_modules`). Wires and links to node ids the export does
+not contain are kept as ``broken_links``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from pytest_nocode.appspec import AppSpec
 from pytest_nocode.errors import SchemaError
 from pytest_nocode.model import (
     App,
+    BrokenLink,
     Connector,
     DataStore,
     Destination,
@@ -29,6 +36,7 @@ from pytest_nocode.model import (
     strip_userinfo,
 )
 from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
+from pytest_nocode.platforms.nodered_modules import MODULE_OF_KNOWN_TYPE
 
 CORE_PACKAGE = "node-red"
 CORE_TYPES = frozenset({
@@ -41,6 +49,14 @@ CORE_TYPES = frozenset({
     "file in", "watch", "junction", "global-config",
 })
 CONTAINER_TYPES = frozenset({"tab", "subflow", "group"})
+# Chat bot config nodes: the fields that name the users or chats it answers (empty: anyone on
+# Telegram), and the node types that receive messages through it.
+CHAT_BOTS: Mapping[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "telegram bot": (("usernames", "chatids"),
+                     frozenset({"telegram receiver", "telegram command", "telegram event"})),
+    "telegrambot-config": (("usernames", "chatIds"),
+                           frozenset({"telegrambot-command", "telegrambot-switch"})),
+}
 # Where Node-RED instance settings come from, for Setting.source.
 SETTINGS_SOURCE = "GET /settings"
 DIAGNOSTICS_SOURCE = "GET /diagnostics runtime.settings"
@@ -141,6 +157,10 @@ class _Normalizer:
         modules = self._modules()
         if modules:
             facets.add("modules")
+        listed = self._attribute_types()
+        known = {m.name for m in modules}
+        modules += tuple(Module(name, version) for name, version in sorted(listed.items())
+                         if name not in known)
         settings = self._settings()
         if settings:
             facets.add("settings")
@@ -164,11 +184,12 @@ class _Normalizer:
         destinations = tuple(d for s in steps for d in self._destinations(s, by_step))
         stores = tuple(st for s in steps for st in self._stores(s))
         connectors = self._connectors(steps)
+        broken_links = self._broken_links(steps)
         return App(
             id=self.spec.id, platform="nodered", name=self._app_name(), facets=frozenset(facets),
             workflows=workflows, steps=tuple(steps), entry_points=entry_points,
             destinations=destinations, connectors=connectors, stores=stores,
-            modules=modules, settings=settings,
+            modules=modules, settings=settings, broken_links=broken_links,
         )
 
     def _app_name(self) -> str:
@@ -228,6 +249,49 @@ class _Normalizer:
                             extra.setdefault(wire["id"], []).extend(targets)
         return extra
 
+    def _broken_links(self, steps: list[Step]) -> tuple[BrokenLink, ...]:
+        """Wires, links and subflow instances that name a node id the export lacks."""
+        out: list[BrokenLink] = []
+        for step in steps:
+            if step.type.startswith("subflow:") and step.type[8:] not in self.container:
+                out.append(BrokenLink(step.workflow_id, step.id, step.type[8:], "target",
+                                      "subflow"))
+            links = step.params.get("links") if step.type in ("link out", "link call") else ()
+            linked = {t for t in links if isinstance(t, str)} if isinstance(links, list) else set()
+            for target in step.outbound:
+                if target not in self.by_id:
+                    out.append(BrokenLink(step.workflow_id, step.id, target, "target",
+                                          "link" if target in linked else "wire"))
+        return tuple(out)
+
+    def _attribute_types(self) -> dict[str, str]:
+        """Module of each type ``GET /nodes`` did not name: a widely used module's known type
+        (only a module the export's ``global-config`` lists, when it has one), then the one
+        listed module left when exactly one is. Returns the listed modules (name → version),
+        which join the App's modules: the export names them, without their types."""
+        listed: dict[str, str] = {}
+        for node in self.flows:
+            if node["type"] == "global-config" and isinstance(node.get("modules"), dict):
+                listed.update({str(k): _as_str(v) for k, v in node["modules"].items()})
+        open_types = sorted({n["type"] for n in self.flows
+                             if n["type"] not in self.module_of_type
+                             and n["type"] not in CORE_TYPES
+                             and n["type"] not in CONTAINER_TYPES
+                             and not n["type"].startswith("subflow:")})
+        unplaced: list[str] = []
+        for ntype in open_types:
+            module = MODULE_OF_KNOWN_TYPE.get(ntype)
+            if module is not None and (not listed or module in listed):
+                self.module_of_type[ntype] = (module, listed.get(module, ""))
+            else:
+                unplaced.append(ntype)
+        placed = {module for module, _ in self.module_of_type.values()}
+        left = [m for m in listed if m not in placed and m != CORE_PACKAGE]
+        if unplaced and len(left) == 1:
+            for ntype in unplaced:
+                self.module_of_type[ntype] = (left[0], listed[left[0]])
+        return listed
+
     def _package_of(self, ntype: str) -> tuple[str, str]:
         if ntype in self.module_of_type:
             return self.module_of_type[ntype]
@@ -276,6 +340,22 @@ class _Normalizer:
             yield EntryPoint(step.id, "tcp", _as_str(p.get("port")), (), "none", active)
         elif step.type == "udp in":
             yield EntryPoint(step.id, "udp", _as_str(p.get("port")), (), "none", active)
+        elif step.type in CHAT_BOTS:
+            yield from self._chat_bot(step, by_step)
+
+    @staticmethod
+    def _chat_bot(step: Step, by_step: Mapping[str, Step]) -> Iterable[EntryPoint]:
+        """A bot config node that receiving nodes use: anyone on Telegram can message it
+        unless it names the users or chats it answers."""
+        allow_fields, receivers = CHAT_BOTS[step.type]
+        users = [s for s in by_step.values() if step.id in s.config_refs and s.type in receivers]
+        if not users:
+            return  # a bot that only sends takes nothing in
+        allowed = any(_as_str(step.params.get(f)).strip() for f in allow_fields)
+        name = _as_str(step.params.get("botname")) or step.name
+        yield EntryPoint(step.id, "chat", f"telegram bot {name}".strip(), (),
+                         "allowlist" if allowed else "none",
+                         any(not s.disabled for s in users))
 
     def _tls_verify(self, tls_id: str, by_step: Mapping[str, Step]) -> bool:
         tls = by_step.get(tls_id)

@@ -1,0 +1,192 @@
+"""Endpoints that check their callers themselves, in the first steps after the trigger.
+
+An n8n webhook with ``authentication: none`` (or a Node-RED ``http in``) is not open when the
+step right after it compares a signature, token or HMAC the caller sent and ends the run when
+the comparison fails (a 401/403 response, a stop, an error, or a branch that leads nowhere).
+Such a guard is hand-written, so it is worth a look (timing-safe comparison, raw body, replay),
+but it is not an open door. This module recognises guards; AUTH001 and AUTH004 use it.
+
+What counts, kept as data below so a new pattern is one line:
+
+* **what is compared**: a credential-like request header (``x-hub-signature-256``,
+  ``authorization``, ``x-api-key``, …), a token or signature in the query or body, the sender
+  of a chat message (Telegram ``message.from.id``), or a signature computed in code (HMAC, JWT);
+* **how failures end**: a response with status 401 or 403, n8n's Stop and Error, code that
+  throws or returns nothing, a filter, or a branch whose other output is not wired.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pytest_nocode.model import App, Step
+
+N8N = "n8n-nodes-base."
+# Steps that decide: a branch, a filter, or code.
+N8N_BRANCHES = frozenset({N8N + "if", N8N + "switch", N8N + "filter"})
+N8N_CODE = frozenset({N8N + "code", N8N + "function", N8N + "functionItem"})
+N8N_HELPERS = frozenset({N8N + "crypto", N8N + "set", N8N + "noOp", N8N + "merge"})
+NODE_RED_BRANCHES = frozenset({"switch"})
+NODE_RED_CODE = frozenset({"function"})
+NODE_RED_HELPERS = frozenset({"change", "json"})
+DECIDERS = N8N_BRANCHES | N8N_CODE | NODE_RED_BRANCHES | NODE_RED_CODE
+PASS_THROUGH = N8N_HELPERS | NODE_RED_HELPERS
+
+# How far from the trigger the comparison and the decision may sit.
+MAX_STEPS_TO_CHECK = 3
+MAX_STEPS_TO_REJECTION = 2
+
+_CREDENTIAL_WORD = (r"(?:[\w-]*(?:auth|token|signature|hmac|secret|api[-_]?key|apikey|password)"
+                    r"[\w-]*)")
+# headers["x-signature"], headers.authorization, headers?.['x-api-key'] (n8n: $json.headers);
+# Node-RED's incoming headers are msg.req.headers (msg.headers are the ones a request sends)
+_HEADER = r"headers\s*(?:\?\.)?\s*(?:\[\s*\\?[\"']|\.)\s*(" + _CREDENTIAL_WORD + r")"
+HEADER_REF = re.compile(_HEADER, re.I)
+REQUEST_HEADER_REF = re.compile(r"\breq\s*(?:\?\.)?\s*\.?" + _HEADER, re.I)
+# query.token, body["signature"], query['hub.verify_token']
+PARAM_REF = re.compile(
+    r"\b(query|body|payload)\s*(?:\?\.)?\s*(?:\[\s*\\?[\"']|\.)\s*((?:hub\.)?" + _CREDENTIAL_WORD
+    + r")", re.I)
+# the sender of a chat message: message.from.id, message.chat.id, callback_query.from.username
+SENDER_REF = re.compile(r"\b(?:message|callback_query|originalMessage)\??\.(?:from|chat)\??\."
+                        r"(?:id|username)\b")
+CRYPTO_REF = re.compile(r"createHmac|timingSafeEqual|jwt\.verify|jsonwebtoken|jose\b|"
+                        r"verifySignature|crypto\.subtle\.verify|\"action\":\s*\"hmac\"", re.I)
+# code that ends the run when the check fails
+CODE_STOPS = re.compile(r"\bthrow\b|return\s*(?:null|\[\s*\]|;|\})|statusCode\s*=\s*40[13]\b")
+REJECT_STATUS = re.compile(r"^\s*40[13]\s*$")
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The step that checks the caller, what it compares and how a failed check ends."""
+
+    step: Step
+    compares: str
+    on_failure: str
+
+    def evidence(self) -> dict[str, str]:
+        return {"step": self.step.resource.id, "name": self.step.name, "type": self.step.type,
+                "compares": self.compares, "on_failure": self.on_failure}
+
+
+def _text(step: Step) -> str:
+    """Everything a step is configured with, as one searchable string."""
+    return json.dumps(dict(step.params), default=str, ensure_ascii=False)
+
+
+def _credential_compared(step: Step) -> str:
+    """What credential-like input the step reads ("" when none): header names, parameters,
+    the chat sender, or a computed signature."""
+    text = _text(step)
+    headers = (HEADER_REF if step.type.startswith(N8N) else REQUEST_HEADER_REF).findall(text)
+    found = [f"header {h.lower()}" for h in dict.fromkeys(headers)]
+    found += [f"{where.lower()} parameter {name}"
+              for where, name in dict.fromkeys(PARAM_REF.findall(text))]
+    if SENDER_REF.search(text):
+        found.append("the message sender")
+    if CRYPTO_REF.search(text):
+        found.append("a signature computed in code (HMAC/JWT)")
+    return ", ".join(found[:4])
+
+
+def _successors(app: App, step: Step) -> list[Step]:
+    out = []
+    for target in step.outbound:
+        nxt = app.step(target)
+        if nxt is not None and not nxt.disabled and not nxt.is_config:
+            out.append(nxt)
+    return out
+
+
+def _rejects(step: Step) -> str:
+    """How this step ends a call that failed the check ("" when it does not)."""
+    p = step.params
+    if step.type == N8N + "respondToWebhook":
+        options = p.get("options")
+        code = options.get("responseCode") if isinstance(options, dict) else None
+        if code is not None and REJECT_STATUS.match(str(code)):
+            return f"responds {str(code).strip()} ('{step.name}')"
+    elif step.type == N8N + "stopAndError":
+        return f"stops with an error ('{step.name}')"
+    elif step.type == "http response":
+        if REJECT_STATUS.match(str(p.get("statusCode", ""))):
+            return f"responds {str(p['statusCode']).strip()} ('{step.name or step.id}')"
+    elif step.type == "change":
+        rules = json.dumps(p.get("rules"), default=str)
+        if re.search(r"statusCode\"[^}]*\"to\":\s*\"?40[13]\b", rules):
+            return f"sets status 401/403 ('{step.name or step.id}')"
+    elif step.type in N8N_CODE | NODE_RED_CODE:
+        code = _text(step)
+        if re.search(r"\bthrow\b", code) or re.search(r"statusCode\s*=\s*40[13]\b", code):
+            return f"rejects in code ('{step.name or step.id}')"
+    return ""
+
+
+def _rejection_after(app: App, step: Step) -> str:
+    """A rejection among the steps right after ``step`` (a short chain each)."""
+    for first in _successors(app, step):
+        current: Step | None = first
+        for _ in range(MAX_STEPS_TO_REJECTION):
+            if current is None:
+                break
+            how = _rejects(current)
+            if how:
+                return how
+            nxt = _successors(app, current)
+            current = nxt[0] if len(nxt) == 1 else None
+    return ""
+
+
+def _fails_closed(app: App, step: Step) -> str:
+    """How ``step`` ends a call that fails its check, or "" when a failure can go on."""
+    if step.type not in DECIDERS:
+        return ""
+    rejection = _rejection_after(app, step)
+    if rejection:
+        return rejection
+    successors = _successors(app, step)
+    if step.type == N8N + "filter":
+        return "drops the call (filter)"
+    if step.type in (N8N + "if", N8N + "switch") and len(successors) <= 1:
+        return "ends the run on the other branch (not wired)"
+    if step.type == "switch":
+        rules = step.params.get("rules")
+        if isinstance(rules, list) and not any(isinstance(r, dict) and r.get("t") == "else"
+                                               for r in rules):
+            return "drops messages that match no rule"
+    if step.type in N8N_CODE | NODE_RED_CODE and CODE_STOPS.search(_text(step)):
+        return "stops the run in code when the check fails"
+    return ""
+
+
+def _chain(app: App, start: Step) -> Iterator[Step]:
+    """The first steps after ``start`` while the flow runs in one line (a fan-out ends it:
+    the parallel branch would run unchecked)."""
+    current = start
+    for _ in range(MAX_STEPS_TO_CHECK + MAX_STEPS_TO_REJECTION):
+        successors = _successors(app, current)
+        if len(successors) != 1:
+            return
+        current = successors[0]
+        yield current
+
+
+def guard_of(app: App, entry: Step) -> Guard | None:
+    """The step that checks callers of ``entry`` before anything else runs, if there is one."""
+    compared = ""
+    for depth, step in enumerate(_chain(app, entry), start=1):
+        if not compared:
+            if depth > MAX_STEPS_TO_CHECK:
+                return None
+            compared = _credential_compared(step)
+        if compared:
+            on_failure = _fails_closed(app, step)
+            if on_failure:
+                return Guard(step, compared, on_failure)
+        if step.type not in PASS_THROUGH and step.type not in DECIDERS:
+            return None  # something else runs before the check decides
+    return None
