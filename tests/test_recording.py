@@ -275,7 +275,7 @@ def _everywhere_flows() -> list[dict[str, Any]]:
          "template": "Hello\npassword: Sup3r-Secret-7\nslack: "
                      "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"},
         {"id": "e1", "type": "e-mail", "z": z, "name": "mail", "wires": [[]],
-         "password": "{{flow.unused}}\nSecr3t-Value-9"},  # a keyword hit at the field itself
+         "password": "Secr3t-Value-9"},  # a keyword hit at the field itself
         {"id": "x1", "type": "exec", "z": z, "name": "dump", "wires": [[]],
          "command": "mysqldump -u root -pHunter2Db! shop"},
         {"id": "i1", "type": "inject", "z": z, "name": "tick", "wires": [[]],

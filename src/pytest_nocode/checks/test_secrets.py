@@ -32,9 +32,15 @@ def test_no_hardcoded_credentials(nocode_app: App, nocode_findings: FindingColle
         step = nocode_app.step(hit.step_id)
         if step is None:  # find_secrets only walks the app's steps; guard anyway
             continue
+        evidence = {"field": hit.field, "kind": hit.kind, "value": mask(hit.value),
+                    "type": step.type}
+        also = ""
+        if len(hit.fields) > 1:  # one value repeated in several fields is one secret
+            evidence["fields"] = list(hit.fields)
+            also = f" (and {len(hit.fields) - 1} more field{'s' * (len(hit.fields) > 2)})"
         nocode_findings.add(
             step,
-            f"{hit.kind} written into {hit.field}",
-            {"field": hit.field, "kind": hit.kind, "value": mask(hit.value), "type": step.type},
+            f"{hit.kind} written into {hit.field}{also}",
+            evidence,
             severity="critical" if hit.kind in CRITICAL_KINDS else None,
         )

@@ -1,0 +1,422 @@
+"""Detectors: what finds a candidate secret.
+
+Two kinds of evidence, because neither is enough alone in JSON node configs:
+
+* **Shapes** (``strong``): detect-secrets' regex plugins (AWS, GitHub, Slack, Stripe, private
+  keys, JWT, …, see patterns.py) and webhook URLs whose path is the token recognise a secret
+  by its shape, wherever it sits, also in documentation (sticky notes, comments, ``info``).
+* **Context**: a value under a name that says secret (``password``, ``x-api-key``), a
+  name/value pair (a Node-RED header or change rule, an n8n parameter), an assignment in code
+  or text, an auth header, a URL's user info or ``?api_key=``, a password on a command line.
+  What they propose is judged by ``filters.VALUE_FILTERS``.
+
+Text detectors are functions of a :class:`Text` in the ``TEXT_DETECTORS`` table; adding one
+is one function and one entry (and its tests, both directions).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_nocode.secretscan.filters import literal, rejected_shape
+from pytest_nocode.secretscan.kinds import (
+    KIND_BASIC,
+    KIND_BEARER,
+    KIND_CLI,
+    KIND_KEYWORD,
+    KIND_URL_PASSWORD,
+    KIND_URL_QUERY,
+    KIND_URL_TOKEN,
+    KIND_WEBHOOK,
+)
+from pytest_nocode.secretscan.names import is_secret_name, min_length
+from pytest_nocode.secretscan.patterns import has_key_body, patterns, private_key_block, widen
+
+__all__ = ["TEXT_DETECTORS", "Detector", "Found", "Text", "UrlPart", "config_node_key",
+           "name_value_pairs", "secret_named_value", "url_parts"]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A candidate a detector kept: where it starts in the text, what it looks like, the
+    value to mask, and which part of a URL it is in (``" (user info)"``), if any."""
+
+    pos: int
+    kind: str
+    value: str
+    suffix: str = ""
+
+
+class Text:
+    """One string being scanned, with what every text detector needs of it (computed once:
+    a plain class with slots, since it is made for every string of an app)."""
+
+    __slots__ = ("hint_spans", "ids", "low", "mode", "starts", "text")
+
+    def __init__(self, text: str, mode: str, ids: frozenset[str] = frozenset()) -> None:
+        self.text = text
+        self.mode = mode  # "code" (only quoted values count), "template" or "text"
+        self.ids = ids
+        self.low = text.lower()
+        # line offsets; None for one-line text, which is placed at its field alone
+        self.starts = _line_starts(text) if mode == "code" or "\n" in text else None
+        self.hint_spans = self._hint_spans()
+
+    def line_at(self, pos: int) -> tuple[int, int, str]:
+        """(line number from 1, its offset, the line) of ``pos``; (0, 0, text) when the text
+        is one line, which is placed at its field alone."""
+        if self.starts is None:
+            return 0, 0, self.text
+        n = bisect_right(self.starts, pos) - 1
+        begin = self.starts[n]
+        end = self.text.find("\n", begin)
+        return n + 1, begin, self.text[begin:end if end >= 0 else len(self.text)]
+
+    def _hint_spans(self) -> list[tuple[int, int]]:
+        """(begin, end) of the lines that contain a word every secret name contains: the
+        assignment regexes are costly on long code."""
+        if self.starts is None or len(self.low) != len(self.text):
+            return [(0, len(self.text))] if _HINT.search(self.low) else []
+        spans: list[tuple[int, int]] = []
+        last = -1
+        starts = self.starts
+        for m in _HINT.finditer(self.low):
+            n = bisect_right(starts, m.start()) - 1
+            if n != last:
+                last = n
+                end = starts[n + 1] - 1 if n + 1 < len(starts) else len(self.text)
+                spans.append((starts[n], end))
+        return spans
+
+
+@dataclass(frozen=True)
+class Detector:
+    name: str
+    find: Callable[[Text], Iterable[Found]]
+    strong: bool  # a shape: it also fires in documentation, and only SHAPE_FILTERS judge it
+    # what the text must have for the detector to find anything, so that the scanner skips
+    # it cheaply on most of an app's 250k strings: a match of ``gate``, a line with a
+    # secret-ish word (``hint_lines``)
+    gate: re.Pattern[str] | None = None
+    hint_lines: bool = False
+    modes: frozenset[str] = frozenset({"code", "template", "text"})  # where it applies
+
+
+# -- token shapes -----------------------------------------------------------------------------
+def token_shapes(t: Text) -> list[Found]:
+    """detect-secrets' regex plugins, on the lines their trigger literals flag; a private key
+    is the whole PEM block, and only with a key body (a header alone is code testing for
+    one). A list, not a generator: it runs on every string."""
+    det = patterns()
+    starts = det.candidates(t.text, t.low)
+    if not starts:
+        return []
+    found_here: list[Found] = []
+    done: set[int] = set()
+    skip_until = -1
+    for pos in sorted(starts):
+        if pos < skip_until:
+            continue  # inside a private key block already reported
+        _, begin, line = t.line_at(pos)
+        if begin in done:
+            continue
+        done.add(begin)
+        for kind, plugin in det.plugins:
+            for found in plugin.analyze_string(line):
+                if not found:
+                    continue
+                if kind == "Private Key":
+                    block, stop = private_key_block(t.text, begin)
+                    if has_key_body(block):
+                        skip_until = stop
+                        found_here.append(Found(begin, kind, block))
+                    continue
+                value = widen(line, found)
+                if not rejected_shape(value):
+                    found_here.append(Found(begin, kind, value))
+    return found_here
+
+
+# incoming-webhook URLs whose path is the credential (Slack's are a detect-secrets plugin)
+_WEBHOOK = re.compile(
+    r"(?i)https://(?:[\w-]+\.)?(?:discord(?:app)?\.com/api/webhooks/\d+/"
+    r"|[\w.-]+\.webhook\.office\.com/webhookb2/|maker\.ifttt\.com/trigger/[^/\s]+/with/key/)"
+    r"(?P<value>[^\s'\"`<>?#]{10,})")
+
+
+def webhook_urls(t: Text) -> Iterator[Found]:
+    """Discord, Teams and IFTTT webhook URLs: whoever has the URL can post."""
+    if "hook" not in t.low:
+        return
+    for m in _WEBHOOK.finditer(t.text):
+        if not rejected_shape(m.group("value")):
+            yield Found(m.start(), KIND_WEBHOOK, m.group("value"))
+
+
+# -- URLs -------------------------------------------------------------------------------------
+_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s'\"`<>]+")
+_URL_GATE = re.compile("://")
+_URL_PARTS = re.compile(r"[/?#]")
+_QUERY_SPLIT = re.compile(r"[&;]")
+_TOKENISH = re.compile(r"[\w.~-]+")
+_QUERY_SECRET_KEYS = frozenset({
+    "api_key", "apikey", "api-key", "key", "token", "access_token", "accesstoken", "auth",
+    "auth_token", "authtoken", "password", "pass", "passwd", "pwd", "secret", "client_secret",
+    "sig", "signature", "private_token", "app_key", "appkey", "app_secret", "refresh_token",
+    "id_token", "session", "sessionid", "jwt", "hapikey", "access_key", "secret_key",
+})
+
+
+@dataclass(frozen=True)
+class UrlPart:
+    name: str  # ":user", ":password", or a query or fragment parameter's name as written
+    value: str
+    start: int  # offset in the URL
+
+    @property
+    def suffix(self) -> str:
+        """How a hit in this part is placed: ``url (user info)``, ``url (query api_key)``."""
+        return " (user info)" if self.name.startswith(":") else f" (query {self.name})"
+
+
+def url_parts(url: str) -> Iterator[UrlPart]:
+    """The parts of a URL that can carry a secret: the password of its user info (or the user
+    when there is no password), and every ``name=value`` of its query and fragment. One
+    parser for the URL rule and for placing a placeholder found in a URL."""
+    offset = url.index("://") + 3
+    rest = url[offset:]
+    authority = _URL_PARTS.split(rest, maxsplit=1)[0]
+    if "@" in authority:
+        user, sep, password = authority.rsplit("@", 1)[0].partition(":")
+        if sep:
+            yield UrlPart(":password", password, offset + len(user) + 1)
+        else:
+            yield UrlPart(":user", user, offset)
+    for mark in ("?", "#"):
+        at = rest.find(mark)
+        if at < 0:
+            continue
+        query = rest[at + 1:]
+        if mark == "?":
+            query = query.split("#", 1)[0]
+        pos = offset + at + 1
+        for pair in _QUERY_SPLIT.split(query):  # separators are one character
+            name, eq, raw = pair.partition("=")
+            if eq:
+                yield UrlPart(name, raw, pos + len(name) + 1)
+            pos += len(pair) + 1
+
+
+def urls(t: Text) -> Iterator[tuple[int, str]]:
+    """(offset, URL) of every URL in the text."""
+    if "://" in t.text:
+        for m in _URL.finditer(t.text):
+            yield m.start(), m.group(0)
+
+
+def url_credentials(t: Text) -> Iterator[Found]:
+    """A URL's password (``https://user:pw@host``), a user part that is a token, and secret
+    query parameters (``?api_key=``, ``&sig=``)."""
+    for at, url in urls(t):
+        for part in url_parts(url):
+            raw, name, where = part.value, part.name.lower(), at + part.start
+            if name == ":password":
+                secret = literal(raw, name="password", min_len=1)
+                if secret is not None and secret == raw:
+                    yield Found(where, KIND_URL_PASSWORD, raw, part.suffix)
+            elif name == ":user":
+                if (len(raw) >= 20 and _TOKENISH.fullmatch(raw)
+                        and any(c.isdigit() for c in raw) and any(c.isalpha() for c in raw)):
+                    yield Found(where, KIND_URL_TOKEN, raw, part.suffix)
+            elif name in _QUERY_SECRET_KEYS:
+                if name == "key" and (len(raw) < 16 or raw.isalpha() or raw.isdigit()):
+                    continue  # `key=` names many things: demand a random-looking value
+                secret = literal(raw, name=name, min_len=min_length(name), ids=t.ids)
+                if secret is not None and secret == raw:
+                    yield Found(where, KIND_URL_QUERY, raw, part.suffix)
+
+
+# -- command lines ----------------------------------------------------------------------------
+_CLI_HINT = re.compile(r"--|\bmysql|\bsshpass\b|\bcurl\b|\bwget\b")
+_CLI_PASSWORD = re.compile(
+    r"""(?x)
+      \b(?:curl|wget)\b[^\n|;&]*?[ \t](?:-u|--user)[ \t]+["']?[^\s:"']+:(?P<v4>[^\s"'@]{4,})
+    | --(?P<name>[A-Za-z][\w-]{1,40})(?:=|[ \t]+)["']?(?P<value>[^\s"'-][^\s"']{3,})
+    | \bmysql(?:dump|admin|import|check)?\b[^\n|;&]*?[ \t]-p(?P<v2>[^\s"'-][^\s"']{3,})
+    | \bsshpass[ \t]+-p[ \t]*["']?(?P<v3>[^\s"']{4,})
+    """)
+
+
+def command_line_passwords(t: Text) -> Iterator[Found]:
+    """``--password=…``, ``mysql -p…``, ``sshpass -p …``, ``curl -u user:…`` in exec,
+    Execute Command and SSH nodes."""
+    for m in _CLI_PASSWORD.finditer(t.text):
+        name = m.group("name")
+        if name and not is_secret_name(name):
+            continue
+        group = next(g for g in ("value", "v2", "v3", "v4") if m.group(g))
+        secret = literal(m.group(group), name=name or "password", ids=t.ids, min_len=4)
+        if secret is not None:
+            yield Found(m.start(group), KIND_CLI, secret)
+
+
+# -- assignments and auth headers -------------------------------------------------------------
+# every name is_secret_name accepts contains one of these (tested on the lower-cased text)
+_HINT = re.compile(r"pass|pwd|secret|token|key|auth|bearer|basic|cookie|credential|psk|pin|"
+                   r"community")
+_ASSIGN_QUOTED = re.compile(
+    r"""(?x)
+    (?<![\w$])(?P<q0>["']?)(?P<name>[A-Za-z_$][\w$.-]{0,63})(?P=q0)\]?
+    [ \t]*(?::=|=(?![=>~])|:(?!:))[ \t]*
+    (?P<q>["'`])(?P<value>(?:\\.|(?!(?P=q))[^\\\n]){1,2000})(?P=q)""")
+_CALL_PAIR = re.compile(
+    r"""(?x)\([ \t]*(?P<q0>["'])(?P<name>[\w$.-]{1,64})(?P=q0)[ \t]*,[ \t]*
+    (?P<q>["'`])(?P<value>(?:\\.|(?!(?P=q))[^\\\n]){1,2000})(?P=q)""")
+_ASSIGN_BARE_EQ = re.compile(
+    r"""(?x)(?<![\w$.-])(?P<name>[A-Za-z_][\w.-]{0,63})[ \t]*=(?![=>~])[ \t]*
+    (?P<value>[^\s"'`,;&<>{}()\[\]|]{4,})""")
+_ASSIGN_BARE_COLON = re.compile(
+    r"""(?x)(?<![\w$.-])(?P<name>[A-Za-z_][\w.-]{0,63})[ \t]*:[ \t]*
+    (?:(?:Bearer|Basic|Token)[ \t]+)?(?P<value>[^\s"'`,;&<>{}()\[\]|]{4,})""")
+# `Password=…;` inside a string literal in code (connection strings, query strings): the
+# name follows a separator and the value runs up to one, so `password=getPw();` is not it
+_ASSIGN_IN_STRING = re.compile(
+    r"""(?x)(?<=[;"'?&])(?P<name>[A-Za-z_][\w .-]{0,40}?)=(?P<value>[^\s"'`;&]{4,})(?=[;&"'])""")
+_ASSIGNMENTS: Mapping[str, tuple[re.Pattern[str], ...]] = {
+    # `password = req.body.pw` is code, not a secret: in code only quoted values count
+    "code": (_ASSIGN_QUOTED, _CALL_PAIR, _ASSIGN_IN_STRING),
+    "text": (_ASSIGN_QUOTED, _CALL_PAIR, _ASSIGN_BARE_EQ),  # + `Password=…;`, `token=…`
+    "template": (_ASSIGN_QUOTED, _CALL_PAIR, _ASSIGN_BARE_EQ, _ASSIGN_BARE_COLON),
+}
+# an unquoted `Name: value` in a template is prose unless the value has a digit or symbol
+_BARE_VALUE = re.compile(r"[^A-Za-z]")
+_TERNARY = re.compile(r"\?[ \t]*[\"']?$")
+
+
+def secret_assignments(t: Text) -> Iterator[Found]:
+    """``apiKey = "…"``, ``password: '…'``, ``setHeader("x-api-key", "…")``,
+    ``Password=…;`` in a connection string, ``api_key: …`` in a template, on the lines that
+    mention a secret-ish word. A ternary's branch (``ok ? "PASS" : "FAIL"``) is not one."""
+    for begin, end in t.hint_spans:
+        for pattern in _ASSIGNMENTS[t.mode]:
+            for m in pattern.finditer(t.text, begin, end):
+                name = m.group("name")
+                if not is_secret_name(name):
+                    continue
+                if _TERNARY.search(t.text, max(begin, m.start() - 4), m.start() + 1):
+                    continue
+                raw = m.group("value")
+                if pattern is _ASSIGN_BARE_COLON and not _BARE_VALUE.search(raw):
+                    continue
+                secret = literal(raw, name=name, ids=t.ids, min_len=min_length(name))
+                if secret is not None:
+                    yield Found(m.start("value"), KIND_KEYWORD, secret)
+
+
+_BEARER = re.compile(r"(?i)(?<![\w-])bearer[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{20,}=*)")
+
+
+def bearer_headers(t: Text) -> Iterator[Found]:
+    """``Bearer <token>`` in a header, a curl command or an HTTP template."""
+    for begin, end in t.hint_spans:
+        for m in _BEARER.finditer(t.text, begin, end):
+            secret = literal(m.group("value"), name="token", min_len=20, ids=t.ids)
+            if secret is not None:
+                yield Found(m.start(), KIND_BEARER, secret)
+
+
+_BASIC = re.compile(r"(?<![\w-])Basic[ \t]+(?P<value>[A-Za-z0-9+/]{8,}={0,2})(?![\w+/=])")
+
+
+def _basic_secret(token: str) -> str | None:
+    try:
+        decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    user, sep, password = decoded.partition(":")
+    return token if sep and user and literal(password, name="password", min_len=1) else None
+
+
+def basic_headers(t: Text) -> Iterator[Found]:
+    """``Basic <base64 user:password>``, when it decodes to a literal password."""
+    for begin, end in t.hint_spans:
+        for m in _BASIC.finditer(t.text, begin, end):
+            token = _basic_secret(m.group("value"))
+            if token is not None:
+                yield Found(m.start(), KIND_BASIC, token)
+
+
+TEXT_DETECTORS: tuple[Detector, ...] = (
+    Detector("token shapes", token_shapes, strong=True),
+    Detector("webhook URLs", webhook_urls, strong=True, gate=_URL_GATE),
+    Detector("URL credentials", url_credentials, strong=False, gate=_URL_GATE),
+    Detector("command-line passwords", command_line_passwords, strong=False, gate=_CLI_HINT,
+             modes=frozenset({"text"})),
+    Detector("secret assignments", secret_assignments, strong=False, hint_lines=True),
+    Detector("bearer headers", bearer_headers, strong=False, hint_lines=True),
+    Detector("basic auth headers", basic_headers, strong=False, hint_lines=True),
+)
+
+
+# -- whole values under a name ----------------------------------------------------------------
+def secret_named_value(key: str, value: str, ids: frozenset[str]) -> str | None:
+    """A property whose key says secret (``password``, ``apiKey``) holding a literal."""
+    if not is_secret_name(key):
+        return None
+    return literal(value, name=key, ids=ids, min_len=min_length(key))
+
+
+_GENERATED = re.compile(r"^(?=[^\d]*\d)(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9+/=_-]{16,}$")
+
+
+def config_node_key(value: str, ids: frozenset[str]) -> str | None:
+    """A vendor config node's bare ``key`` (a gateway's developer or pre-shared key): the
+    name alone says nothing (tls-config ``key`` is a file, a Redis ``key`` a name), so the
+    value must look generated: 16 or more characters mixing digits and letters."""
+    secret = literal(value, name="key", ids=ids, min_len=16)
+    return secret if secret is not None and _GENERATED.match(secret) else None
+
+
+def name_value_pairs(node: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(name, value field, value) of the name/value shapes Node-RED and n8n use, when the
+    name says secret: the secret's name is in one field, its value in another."""
+    for name, value_key in _pair_fields(node):
+        value = node.get(value_key)
+        if isinstance(name, str) and isinstance(value, str) and is_secret_name(name):
+            yield name, value_key, value
+
+
+def _pair_fields(node: Mapping[str, Any]) -> Iterator[tuple[Any, str]]:
+    if "valueValue" in node and ("keyValue" in node or "keyType" in node):
+        # Node-RED http request headers: keyType "other" means the name is in keyValue,
+        # otherwise keyType is a predefined header name; valueType "other" is a literal
+        key_type = node.get("keyType")
+        name = node.get("keyValue") if key_type in (None, "", "other") else key_type
+        if node.get("valueType", "other") == "other":
+            yield name, "valueValue"
+    elif "p" in node and "to" in node and "tot" in node:  # Node-RED change rules
+        if node.get("t", "set") in ("set", "change") and node.get("tot") in ("str", ""):
+            yield node["p"], "to"
+    elif "p" in node and "v" in node:  # Node-RED inject props
+        if node.get("vt", "str") in ("str", ""):
+            yield node["p"], "v"
+    elif ("value" in node and ("name" in node or "key" in node)
+          and node.get("type", "str") in ("str", "string", "", None)):
+        # n8n header/query/body parameters and Set assignments; Node-RED env entries
+        yield node.get("name", node.get("key")), "value"
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    find = text.find
+    pos = find("\n")
+    while pos >= 0:
+        starts.append(pos + 1)
+        pos = find("\n", pos + 1)
+    return starts

@@ -1,0 +1,314 @@
+"""The scan: walk a step's params, run the detectors, keep what the filters let through.
+
+Where a value sits decides which detectors run on it: in documentation (an n8n sticky
+note, a Node-RED comment node, any node's ``info``) only the strong shapes, since notes that
+explain how to call an API are full of ``Authorization: Bearer <your token>``. One step
+reports each value once, at the field the most specific rule found it, with every field that
+holds it.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from pytest_nocode import placeholders
+from pytest_nocode.model import App, Step
+from pytest_nocode.secretscan.detectors import (
+    TEXT_DETECTORS,
+    Detector,
+    Text,
+    config_node_key,
+    name_value_pairs,
+    secret_named_value,
+    url_parts,
+    urls,
+)
+from pytest_nocode.secretscan.filters import literal
+from pytest_nocode.secretscan.kinds import KIND_KEYWORD, URL_KINDS, rank
+from pytest_nocode.secretscan.names import is_secret_name
+
+__all__ = ["SecretHit", "find_secrets", "scan_text"]
+
+
+@dataclass(frozen=True)
+class SecretHit:
+    step_id: str
+    field: str  # where in the step's params, e.g. "headers[0].valueValue", "func:line 12"
+    kind: str  # what it looks like: "AWS Access Key", "Password in URL", …
+    value: str  # the secret itself: never shown, only used to mask
+    fields: tuple[str, ...] = ()  # every field of the step that holds it, ``field`` first
+
+
+CODE_KEYS = frozenset({"func", "initialize", "finalize", "jsCode", "pythonCode",
+                       "functionCode", "code"})
+TEMPLATE_KEYS = frozenset({"template", "html", "format"})
+# Node-RED bookkeeping: ids, wiring and editor coordinates, never a secret
+_SKIP_KEYS = frozenset({"id", "z", "g", "type", "wires", "links", "x", "y", "w", "h", "l",
+                        "d", "outputLabels", "inputLabels", "position", "typeVersion",
+                        "webhookId", "color", "icon"})
+_NO_DESCEND = frozenset({"wires", "links"})
+# steps that are documentation, and the key that is documentation on every Node-RED node
+DOCUMENTATION_TYPES = frozenset({"n8n-nodes-base.stickyNote", "comment"})
+DOCUMENTATION_KEYS = frozenset({"info"})
+_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]{16,}")
+
+Emit = Callable[[str, str, str], None]  # (field, kind, value)
+
+
+class _Scanner:
+    """Runs every rule over one step's params; ``ids`` are the app's step ids (references)."""
+
+    def __init__(self, ids: frozenset[str]) -> None:
+        self.ids = ids
+
+    # -- one string ---------------------------------------------------------------------
+    def scan_value(self, field: str, key: str, value: str, emit: Emit, *,
+                   literal_typed: bool = True, documentation: bool = False,
+                   config_key: bool = False) -> None:
+        """All rules for a string found under ``key`` (``literal_typed`` False when a sibling
+        type field says the value is a reference, e.g. ``tot: "env"``; ``config_key`` for a
+        config node's own ``key`` property)."""
+        if len(value) < 4 or value.startswith("data:"):
+            return
+        scrubbed = placeholders.found_in(value)
+        whole = False  # the value is one placeholder: a keyword hit was reported at `field`
+        if scrubbed:  # the placeholder stands in for the rules (see scan_text)
+            whole = literal(value, min_len=1) in {p for _, p, _ in scrubbed}
+        elif literal_typed and not documentation and (config_key or is_secret_name(key)):
+            secret = (config_node_key(value, self.ids) if config_key
+                      else secret_named_value(key, value, self.ids))
+            if secret is not None:
+                emit(field, KIND_KEYWORD, secret)
+        if key in CODE_KEYS:
+            mode = "code"
+        elif key in TEMPLATE_KEYS and "\n" in value:
+            mode = "template"
+        else:
+            mode = "text"
+        self.scan_text(field, value, mode, emit, whole=whole, documentation=documentation)
+
+    def scan_text(self, field: str, text: str, mode: str, emit: Emit, *,
+                  whole: bool = False, documentation: bool = False) -> None:
+        """Every text detector over free text, hits located by line (code always).
+
+        A registered placeholder (a secret scrubbed out of a replayed cassette) is reported as
+        the secret it replaced, where the rule that found the secret reported it; the rules
+        themselves do not judge scrubbed text (``whole``: see :meth:`_place`).
+        """
+        if len(text) < 8:
+            return
+        if "base64," in text:
+            text = _DATA_URI.sub("data:", text)
+        t = Text(text, mode, self.ids)
+
+        def where(pos: int) -> str:
+            n = t.line_at(pos)[0]
+            return f"{field}:line {n}" if n else field
+
+        scrubbed = placeholders.found_in(text)
+        if scrubbed:
+            for pos, placeholder, secret in scrubbed:
+                emit(self._place(field, t, where, pos, secret.kind, whole), secret.kind,
+                     placeholder)
+            emit = _ignoring([p for _, p, _ in scrubbed], emit)
+
+        hinted = bool(t.hint_spans)
+        for detector in _applicable(mode, documentation):
+            gate = detector.gate
+            if ((detector.hint_lines and not hinted)
+                    or (gate is not None and gate.search(text) is None)):
+                continue
+            for found in detector.find(t):
+                emit(where(found.pos) + found.suffix, found.kind, found.value)
+
+    # -- placeholders -------------------------------------------------------------------
+    @staticmethod
+    def _place(field: str, t: Text, where: Callable[[int], str], pos: int, kind: str,
+               whole: bool) -> str:
+        """Where the rule that reports ``kind`` reported the secret now at ``pos``.
+
+        The placeholder sits where the secret began, and multi-line secrets keep their line
+        breaks after it, so the line is the same. The URL rule adds which part of the URL
+        (user info, query parameter); a keyword or name/value hit on a whole value is at the
+        field itself, also in code and multi-line text.
+        """
+        if kind in URL_KINDS:
+            for at, url in urls(t):
+                if at <= pos < at + len(url):
+                    for part in url_parts(url):
+                        if part.start <= pos - at < part.start + len(part.value):
+                            return where(at) + part.suffix
+        if kind == KIND_KEYWORD and whole:
+            return field
+        return where(pos)
+
+    # -- one step's params ----------------------------------------------------------------
+    def scan_params(self, params: Mapping[str, Any], emit: Emit, *,
+                    documentation: bool = False, config: bool = False) -> None:
+        """Walk nested params iteratively (no recursion limit on deep configs);
+        ``documentation`` for a step that is a note or a comment as a whole, ``config`` for
+        a Node-RED config node (a broker, a gateway, a database)."""
+        stack: list[tuple[str, Any, bool]] = [("", params, documentation)]
+        while stack:
+            path, node, doc = stack.pop()
+            if isinstance(node, Mapping):
+                if not doc:
+                    self._pairs(path, node, emit)
+                for key, value in node.items():
+                    if not isinstance(key, str) or (not path and key in _SKIP_KEYS):
+                        continue
+                    child = f"{path}.{key}" if path else key
+                    child_doc = doc or (not path and key in DOCUMENTATION_KEYS)
+                    if isinstance(value, str):
+                        config_key = config and not path and key == "key"
+                        # the typed-input sibling matters only to a value judged by its name
+                        typed = (_typed_literal(node, key)
+                                 if config_key or is_secret_name(key) else True)
+                        self.scan_value(child, key, value, emit, literal_typed=typed,
+                                        documentation=child_doc, config_key=config_key)
+                    elif isinstance(value, (Mapping, list, tuple)) and key not in _NO_DESCEND:
+                        stack.append((child, value, child_doc))
+            elif isinstance(node, (list, tuple)):
+                for i, value in enumerate(node):
+                    child = f"{path}[{i}]"
+                    if isinstance(value, str):
+                        self.scan_text(child, value, "text", emit, documentation=doc)
+                    elif isinstance(value, (Mapping, list, tuple)):
+                        stack.append((child, value, doc))
+
+    def _pairs(self, path: str, node: Mapping[str, Any], emit: Emit) -> None:
+        """Name/value structures: the secret's name is in one field, the value in another."""
+        for name, value_key, value in name_value_pairs(node):
+            if placeholders.found_in(value):
+                continue  # reported as the secret it replaced when the value is scanned
+            secret = secret_named_value(name, value, self.ids)
+            if secret is not None:
+                emit(f"{path}.{value_key}" if path else value_key, KIND_KEYWORD, secret)
+
+
+@lru_cache(maxsize=8)
+def _applicable(mode: str, documentation: bool) -> tuple[Detector, ...]:
+    """The text detectors for a mode (``code``, ``template``, ``text``): in documentation
+    only the strong shapes."""
+    return tuple(d for d in TEXT_DETECTORS
+                 if mode in d.modes and (d.strong or not documentation))
+
+
+def _ignoring(scrubbed: list[str], emit: Emit) -> Emit:
+    """``emit`` without the hits the rules make of placeholders (or of pieces of them): a
+    placeholder is reported once, as the secret it replaced, by scan_text."""
+
+    def filtered(field: str, kind: str, value: str) -> None:
+        if not any(p in value or value in p for p in scrubbed):
+            emit(field, kind, value)
+
+    return filtered
+
+
+# Node-RED typed-input types whose value is a name to look up or a non-string, not a literal
+_REFERENCE_TYPES = frozenset({"msg", "flow", "global", "env", "jsonata", "cred", "re", "date",
+                              "num", "bool", "json", "bin", "node", "jsonpath", "expression"})
+
+
+@lru_cache(maxsize=4096)
+def _type_siblings(key: str) -> tuple[str, ...]:
+    """Where Node-RED keeps the type of ``key``'s typed input: ``payloadType``, ``tot``,
+    ``valueType`` (for ``valueValue``), …"""
+    names = [f"{key}Type", f"{key}type", f"{key}t", f"{key}_type"]
+    if key.endswith("Value"):
+        names.append(key[:-5] + "Type")
+    return tuple(names)
+
+
+def _typed_literal(node: Mapping[str, Any], key: str) -> bool:
+    """False when a typed-input sibling says the value is a reference (``env``, ``msg``,
+    ``flow`` …), not a literal string."""
+    for name in _type_siblings(key):
+        kind = node.get(name)
+        if isinstance(kind, str):
+            return kind not in _REFERENCE_TYPES
+    return True
+
+
+# -- public API ---------------------------------------------------------------------------------
+_LINE = re.compile(r":line (\d+)")
+
+
+def _field_order(field: str) -> tuple[str, int, str]:
+    """Fields in reading order: by key, then by line number (``func:line 2`` before 10)."""
+    base = field.split(" (", 1)[0]
+    m = _LINE.search(base)
+    return (base.split(":line", 1)[0], int(m.group(1)) if m else 0, field)
+
+
+def _scan_step(scanner: _Scanner, step: Step) -> list[SecretHit]:
+    """One hit per value: named by the most specific rule that found it, placed where that
+    rule found it first, with every field that holds it (a value repeated in several
+    options or lines is one secret to rotate)."""
+    best: dict[str, tuple[int, str, str]] = {}  # value → (rank, field, kind)
+    places: dict[str, dict[str, None]] = {}  # value → its base fields, in order found
+
+    def emit(field: str, kind: str, value: str) -> None:
+        if not value:
+            return
+        places.setdefault(value, {})[field.split(" (", 1)[0]] = None
+        score = rank(kind)
+        current = best.get(value)
+        if (current is None or score > current[0]
+                or (score == current[0] and _field_order(field) < _field_order(current[1]))):
+            best[value] = (score, field, kind)
+
+    scanner.scan_params(step.params, emit, documentation=step.type in DOCUMENTATION_TYPES,
+                        config=step.is_config)
+    hits = []
+    for value, (_, field, kind) in best.items():
+        base = field.split(" (", 1)[0]
+        others = sorted((f for f in places[value] if f != base), key=_field_order)
+        hits.append(SecretHit(step.id, field, kind, value, (base, *others)))
+    return sorted(hits, key=lambda h: (_field_order(h.field), h.kind))
+
+
+_CACHE: dict[int, tuple[weakref.ref[App], tuple[SecretHit, ...]]] = {}
+
+
+def find_secrets(app: App) -> tuple[SecretHit, ...]:
+    """Every secret written into the app's step configurations, once per (step, value).
+
+    Memoized per App instance (keyed by identity with a weak reference, since App's fields
+    are not hashable): the loader and the SEC001 check both ask.
+    """
+    key = id(app)
+    entry = _CACHE.get(key)
+    if entry is not None and entry[0]() is app:
+        return entry[1]
+    scanner = _Scanner(frozenset(step.id for step in app.steps))
+    hits: list[SecretHit] = []
+    for step in app.steps:
+        hits.extend(_scan_step(scanner, step))
+    result = tuple(hits)
+
+    def forget(ref: weakref.ref[App], key: int = key) -> None:
+        if _CACHE.get(key, (None,))[0] is ref:
+            del _CACHE[key]
+
+    _CACHE[key] = (weakref.ref(app, forget), result)
+    return result
+
+
+def scan_text(key: str, text: str) -> list[tuple[str, str]]:
+    """(kind, value) of every secret in ``text`` found under ``key`` (a setting, a header…),
+    with the same rules the step scan uses. For modules outside the step walk."""
+    found: dict[str, tuple[int, str]] = {}
+
+    def emit(_field: str, kind: str, value: str) -> None:
+        score = rank(kind)
+        if value and (value not in found or score > found[value][0]):
+            found[value] = (score, kind)
+
+    _Scanner(frozenset()).scan_value(key, key, text, emit)
+    return [(kind, value) for value, (_, kind) in found.items()]
