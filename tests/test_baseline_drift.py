@@ -154,7 +154,7 @@ def test_without_baseline_drift_is_not_applicable(pytester: pytest.Pytester) -> 
     reasons = {r["reason"] for r in report["not_applicable"]}
     assert "not applicable: no baseline given (--nocode-baseline=PATH)" in reasons
     assert result.ret == pytest.ExitCode.OK
-    result.assert_outcomes(passed=0, skipped=11)
+    result.assert_outcomes(passed=0, skipped=12)
 
 
 def test_baseline_without_the_app_and_broken_baseline(pytester: pytest.Pytester) -> None:

@@ -499,20 +499,45 @@ def test_under_xdist_workers_report_placeholders_as_the_secrets(pytester: pytest
     assert comparable(replayed) == comparable(live)
 
 
+# cassettes/ holds the current majors (n8n 2.41.1, Node-RED 5.0.7), the fixtures the previous
+# ones (n8n 1.94.1, Node-RED 4.1.8), all recorded from real servers by
+# tests/live/record_demo_cassettes.py: replay of both majors stays tested.
+COMMITTED_CASSETTES = {"current": REPO / "cassettes",
+                       "previous": REPO / "tests" / "data" / "cassettes-previous-majors"}
+
+
+@pytest.mark.parametrize("majors", sorted(COMMITTED_CASSETTES))
 @pytest.mark.parametrize("uri", ["nodered+http://127.0.0.1:41880",
                                  "n8n+http://127.0.0.1:45678"])
-def test_the_committed_cassettes_replay_offline(pytester: pytest.Pytester, uri: str) -> None:
-    """cassettes/ was recorded from real servers (tests/live/record_demo_cassettes.py)."""
+def test_the_committed_cassettes_replay_offline(pytester: pytest.Pytester, uri: str,
+                                               majors: str) -> None:
     pytester.makeconftest(BLOCK_NETWORK)
     result, report = run_json(pytester, f"--nocode-app={uri}", "--nocode-record-mode=none",
-                              f"--nocode-cassette-dir={REPO / 'cassettes'}")
+                              f"--nocode-cassette-dir={COMMITTED_CASSETTES[majors]}")
     assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
     assert report["apps"][0]["source"] == "cassette"
     assert {f["category"] for f in report["findings"]} >= {"secrets", "authentication"}
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "cassettes").glob("*.yaml")),
-                         ids=lambda p: p.name)
+def test_the_n8n2_cassette_is_checked_on_what_runs(pytester: pytest.Pytester) -> None:
+    """n8n 2's workflows carry their published version: the checks read it, and the seeded
+    drafts are what was published, so no draft finding; on n8n 1 there are no drafts."""
+    pytester.makeconftest(BLOCK_NETWORK)
+    found: dict[str, set[str]] = {}
+    for majors, folder in COMMITTED_CASSETTES.items():
+        _, report = run_json(pytester, "--nocode-app=n8n+http://127.0.0.1:45678",
+                             "--nocode-record-mode=none", f"--nocode-cassette-dir={folder}")
+        found[majors] = {f["rule"] for f in report["findings"]}
+        assert "DRIFT011" not in found[majors]
+        reasons = " ".join(r["reason"] for r in report["not_applicable"]
+                           if "test_drafts_match_what_runs" in r["check"])
+        assert ("no drafts" in reasons) == (majors == "previous"), reasons
+    assert {"AUTH001", "SEC001", "INJ001"} <= found["current"] & found["previous"]
+
+
+@pytest.mark.parametrize("path", sorted(p for folder in COMMITTED_CASSETTES.values()
+                                        for p in folder.glob("*.yaml")),
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_the_committed_cassettes_are_obviously_safe(path: Path) -> None:
     """No generic secret scanner (the pre-stop hook, push protection, gitleaks) flags them,
     and each placeholder in them is explained by their manifest."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -25,12 +26,18 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_installed_wheel_scans_the_demo_in_an_empty_folder(
         wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
-    # Dependencies come from this interpreter's site-packages; the plugin from the wheel only.
-    venv.create(env_dir, system_site_packages=True, with_pip=False)
+    venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
+    site_packages = next((env_dir / "lib").glob("python3*")) / "site-packages"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--target", str(next((env_dir / "lib").glob("python3*")) / "site-packages"),
-                    str(wheel)], check=True)
+                    "--target", str(site_packages), str(wheel)], check=True)
+    # The dependencies come from the environment running this test (a venv's
+    # ``system_site_packages`` would see the base interpreter's instead), after the wheel on
+    # sys.path; a plain path line, so that environment's own .pth files (this checkout's
+    # editable install) are not read.
+    (site_packages / "zz_dependencies.pth").write_text("".join(
+        f"{path}\n" for path in dict.fromkeys(sysconfig.get_paths()[k]
+                                               for k in ("purelib", "platlib"))))
     where = subprocess.run(
         [str(python), "-c", "import pytest_nocode; print(pytest_nocode.__file__)"],
         check=True, capture_output=True, text=True).stdout

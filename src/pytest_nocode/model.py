@@ -69,6 +69,15 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
+class DraftChange:
+    """One way a workflow's saved draft differs from the version that runs (published)."""
+
+    change: str  # added | removed | changed (a step) | authentication (of an entry step)
+    step: str  # the step's name (in the draft; in the published version when removed)
+    detail: str = ""  # what changed: "parameters, wiring"; "none → header"
+
+
+@dataclass(frozen=True, slots=True)
 class Workflow:
     id: str
     name: str
@@ -78,6 +87,11 @@ class Workflow:
     settings: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     tags: tuple[str, ...] = ()
     kind: str = "workflow"  # workflow | tab | subflow
+    # Where the platform keeps a draft beside what runs: which one the steps are from,
+    # "published" or "draft" ("" where there are no drafts). An active workflow checked on
+    # its draft is one whose published version the data did not carry.
+    version: str = ""
+    draft_changes: tuple[DraftChange, ...] = ()  # draft versus published, when both were seen
 
     @property
     def resource(self) -> Resource:
@@ -349,6 +363,9 @@ class App:
     # part of the configuration: neither hashed nor in to_dict); None: the adapter gives none
     flow_of: Callable[[Step], StepFlow] | None = field(default=None, repr=False,
                                                        compare=False)
+    # what the data given did not show, by part, for the report beside the fetch's notes:
+    # {"published versions": "…"}; not configuration, so not hashed
+    notes: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     # indexes, derived from the above in __post_init__
     _step_by_id: Mapping[str, Step] = field(
         default_factory=lambda: EMPTY, repr=False, compare=False

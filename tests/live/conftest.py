@@ -1,4 +1,5 @@
-"""Real Node-RED and n8n servers for the live tests, installed once into ``.cache/servers/``.
+"""Real Node-RED and n8n servers for the live tests, both majors of each, installed once
+into a cache outside the clone (:mod:`tests.live.servers`).
 
 Each server is started once per test session on a free loopback port, in its own process
 group with a temporary user folder, bootstrapped through its own API (admin user, API key)
@@ -10,29 +11,28 @@ installed (no npm registry), the fixture fails with the reason: a live test neve
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import string
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from tests.live import servers
+
 REPO = Path(__file__).resolve().parents[2]
-SERVERS = REPO / ".cache" / "servers"
 DEMO = REPO / "src" / "pytest_nocode" / "demo"
-NODE_RED_VERSION = "4.1.8"
-N8N_VERSION = "1.94.1"
+NODE_RED_VERSIONS = ("4.1.8", "5.0.7")  # the previous major and the current one
+N8N_VERSIONS = ("1.94.1", "2.41.1")
 
 
 def random_token(prefix: str, length: int) -> str:
@@ -55,69 +55,15 @@ def free_port() -> int:
 
 
 # -- installing ------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _install_lock(name: str) -> Iterator[None]:
-    """One installer at a time per package, also across xdist workers."""
-    SERVERS.mkdir(parents=True, exist_ok=True)
-    with (SERVERS / f".{name}.lock").open("w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _npm_install(folder: Path, what: str, args: list[str], timeout: float,
-                 env: dict[str, str] | None = None) -> None:
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        pytest.fail(f"cannot install {what}: node and npm are needed on PATH", pytrace=False)
+def install(server: servers.ServerSpec) -> tuple[Path, str, str]:
+    """``server``'s install folder, the node that runs it and the PATH to run it with; a
+    failed install fails the test with npm's reason (never a skip)."""
     try:
-        done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error",
-                               *args], cwd=folder, env={**os.environ, **(env or {})},
-                              capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"installing {what} into {folder} took more than {timeout:.0f} s",
+        folder = servers.install(server)
+        return folder, servers.node_binary(server), servers.node_env(server)["PATH"]
+    except servers.InstallError as error:
+        pytest.fail(f"cannot install {server.name} into {servers.cache_root()}: {error}",
                     pytrace=False)
-    if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-        pytest.fail(f"installing {what} into {folder} failed (npm exit {done.returncode}); is "
-                    f"the npm registry reachable?\n{tail}", pytrace=False)
-
-
-def install_node_red() -> Path:
-    """``node-red@4.1.8`` under .cache/servers (about 15 s the first time, then reused)."""
-    folder = SERVERS / f"node-red-{NODE_RED_VERSION}"
-    binary = folder / "node_modules" / ".bin" / "node-red"
-    with _install_lock("node-red"):
-        if not binary.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            _npm_install(folder, f"node-red@{NODE_RED_VERSION}",
-                         ["--prefix", str(folder), f"node-red@{NODE_RED_VERSION}"], 600)
-    return folder
-
-
-def install_n8n() -> Path:
-    """``n8n@1.94.1`` (about 3 min and 1.3 GB the first time, then reused).
-
-    n8n pins xlsx to a tarball URL outside the registry: the override takes the registry's
-    0.18.5. sqlite3 builds against the system's Node headers (``npm_config_nodedir``).
-    """
-    folder = SERVERS / f"n8n-{N8N_VERSION}"
-    binary = folder / "node_modules" / ".bin" / "n8n"
-    with _install_lock("n8n"):
-        if not binary.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "package.json").write_text(json.dumps({
-                "name": "nocode-test-n8n", "private": True, "version": "0.0.0",
-                "dependencies": {"n8n": N8N_VERSION},
-                "overrides": {"xlsx": "0.18.5"},
-                "allowScripts": {"sqlite3": True},
-            }, indent=2))
-            node_dir = Path(shutil.which("node") or "/usr/bin/node").resolve().parents[1]
-            _npm_install(folder, f"n8n@{N8N_VERSION}", [], 1200,
-                         {"npm_config_nodedir": str(node_dir)})
-    return folder
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -175,6 +121,7 @@ def _server_env(**extra: str) -> dict[str, str]:
 # -- Node-RED ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class NodeRed:
+    version: str
     url: str
     port: int
     username: str
@@ -216,19 +163,22 @@ def canary_flows(canary: str, password: str) -> list[dict[str, Any]]:
     return [tab, inject, func, request]
 
 
-def start_nodered(userdir: Path, port: int) -> tuple[Server, NodeRed]:
-    """Node-RED with adminAuth on ``port``, seeded with the demo flows and a canary."""
-    folder = install_node_red()
+def start_nodered(userdir: Path, port: int, version: str = NODE_RED_VERSIONS[-1]
+                  ) -> tuple[Server, NodeRed]:
+    """Node-RED ``version`` with adminAuth on ``port``, seeded with the demo flows and a
+    canary."""
+    spec = servers.spec("node-red", version)
+    folder, node, _ = install(spec)
     username, password = "reviewer", random_token("Pw-", 16)
     hashed = subprocess.run(
-        ["node", "-e", "console.log(require(process.argv[1]).hashSync(process.env.PW, 8))",
+        [node, "-e", "console.log(require(process.argv[1]).hashSync(process.env.PW, 8))",
          str(folder / "node_modules" / "bcryptjs")], env={**os.environ, "PW": password},
         capture_output=True, text=True, check=True).stdout.strip()
     (userdir / "settings.js").write_text(SETTINGS_JS.format(username=json.dumps(username),
                                                             hash=json.dumps(hashed)))
-    server = Server("Node-RED", [str(folder / "node_modules" / ".bin" / "node-red"), "-u",
-                                 str(userdir), "-s", str(userdir / "settings.js"), "-p",
-                                 str(port)],
+    server = Server(f"Node-RED {version}", [node, str(folder / "node_modules" / spec.bin),
+                                            "-u", str(userdir), "-s",
+                                            str(userdir / "settings.js"), "-p", str(port)],
                     _server_env(NODE_RED_DISABLE_TELEMETRY="1"), userdir / "node-red.log")
     try:
         url = f"http://127.0.0.1:{port}"
@@ -246,13 +196,15 @@ def start_nodered(userdir: Path, port: int) -> tuple[Server, NodeRed]:
     except BaseException:
         server.stop()
         raise
-    return server, NodeRed(url, port, username, password, canary, canary_password)
+    return server, NodeRed(version, url, port, username, password, canary, canary_password)
 
 
-@pytest.fixture(scope="session")
-def nodered_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeRed]:
-    """A real Node-RED shared by the session's live tests."""
-    server, info = start_nodered(tmp_path_factory.mktemp("nodered"), free_port())
+@pytest.fixture(scope="session", params=NODE_RED_VERSIONS, ids=lambda v: f"node-red-{v}")
+def nodered_server(request: pytest.FixtureRequest,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeRed]:
+    """A real Node-RED of each major, shared by the session's live tests."""
+    server, info = start_nodered(tmp_path_factory.mktemp("nodered"), free_port(),
+                                 request.param)
     try:
         yield info
     finally:
@@ -262,6 +214,7 @@ def nodered_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeRed
 # -- n8n ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class N8n:
+    version: str
     url: str
     port: int
     api_key: str
@@ -270,10 +223,25 @@ class N8n:
     owner_last: str
     member_email: str
     canary: str  # a secret header value planted in an HTTP Request node
+    scopes: int  # how many scopes an API key may have (all of them went to api_key)
+    cli: tuple[str, ...] = field(default=(), repr=False)  # node + n8n's bin, for its commands
+    cli_env: dict[str, str] = field(default_factory=dict, repr=False)  # its user folder, key
+
+    def export_workflows(self, folder: Path) -> Path:
+        """``n8n export:workflow --all --separate`` into ``folder``, as a user exports them."""
+        done = subprocess.run([*self.cli, "export:workflow", "--all", "--separate",
+                               f"--output={folder}"], env=self.cli_env, capture_output=True,
+                              text=True, timeout=180, check=False)
+        assert done.returncode == 0 and any(folder.glob("*.json")), done.stdout + done.stderr
+        return folder
 
     @property
     def uri(self) -> str:
         return f"n8n+{self.url}"
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0])
 
 
 WORKFLOW_KEYS = ("name", "nodes", "connections", "settings")
@@ -317,19 +285,21 @@ def canary_workflow(canary: str) -> dict[str, Any]:
     }
 
 
-def start_n8n(home: Path, port: int) -> tuple[Server, N8n]:
-    """n8n on ``port`` with an owner, an invited member, an API key, the demo workflows
-    (active where the export says so) and a canary."""
-    folder = install_n8n()
+def start_n8n(home: Path, port: int, version: str = N8N_VERSIONS[-1]) -> tuple[Server, N8n]:
+    """n8n ``version`` on ``port`` with an owner, an invited member, an API key, the demo
+    workflows (active where the export says so, and n8n lets them be) and a canary."""
+    spec = servers.spec("n8n", version)
+    folder, node, path = install(spec)
     env = _server_env(
+        PATH=path,
         N8N_USER_FOLDER=str(home), N8N_LISTEN_ADDRESS="127.0.0.1", N8N_PORT=str(port),
         N8N_RUNNERS_BROKER_LISTEN_ADDRESS="127.0.0.1", N8N_RUNNERS_BROKER_PORT=str(free_port()),
         DB_TYPE="sqlite", N8N_ENCRYPTION_KEY=secrets.token_hex(16),
         N8N_DIAGNOSTICS_ENABLED="false", N8N_VERSION_NOTIFICATIONS_ENABLED="false",
         N8N_TEMPLATES_ENABLED="false", N8N_PERSONALIZATION_ENABLED="false",
         N8N_SECURE_COOKIE="false", N8N_HIDE_USAGE_PAGE="true")
-    server = Server("n8n", [str(folder / "node_modules" / ".bin" / "n8n"), "start"], env,
-                    home / "n8n.log")
+    server = Server(f"n8n {version}", [node, str(folder / "node_modules" / spec.bin), "start"],
+                    env, home / "n8n.log")
     try:
         url = f"http://127.0.0.1:{port}"
         server.wait_until(f"{url}/rest/settings", 240)
@@ -341,6 +311,7 @@ def start_n8n(home: Path, port: int) -> tuple[Server, N8n]:
             "password": random_token("Aa1", 16)}, timeout=30)
         assert answer.status_code == 200, answer.text
         scopes = web.get(f"{url}/rest/api-keys/scopes", timeout=10).json()["data"]
+        assert isinstance(scopes, list) and scopes, scopes
         key = web.post(f"{url}/rest/api-keys", json={"label": "pytest-nocode", "scopes": scopes,
                                                      "expiresAt": None},
                        timeout=10).json()["data"]["rawApiKey"]
@@ -359,13 +330,22 @@ def start_n8n(home: Path, port: int) -> tuple[Server, N8n]:
     except BaseException:
         server.stop()
         raise
-    return server, N8n(url, port, key, owner_email, first, last, member, canary)
+    return server, N8n(version, url, port, key, owner_email, first, last, member, canary,
+                       len(scopes), (node, str(folder / "node_modules" / spec.bin)), env)
 
 
-@pytest.fixture(scope="session")
-def n8n_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N8n]:
-    """A real n8n shared by the session's live tests."""
-    server, info = start_n8n(tmp_path_factory.mktemp("n8n"), free_port())
+# Tests of one major pin the server fixture to it (a live test never skips).
+ON_N8N_1 = pytest.mark.parametrize("n8n_server", [N8N_VERSIONS[0]], indirect=True,
+                                   ids=lambda v: f"n8n-{v}")
+ON_N8N_2 = pytest.mark.parametrize("n8n_server", [N8N_VERSIONS[1]], indirect=True,
+                                   ids=lambda v: f"n8n-{v}")
+
+
+@pytest.fixture(scope="session", params=N8N_VERSIONS, ids=lambda v: f"n8n-{v}")
+def n8n_server(request: pytest.FixtureRequest,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[N8n]:
+    """A real n8n of each major, shared by the session's live tests."""
+    server, info = start_n8n(tmp_path_factory.mktemp("n8n"), free_port(), request.param)
     try:
         yield info
     finally:
@@ -391,8 +371,11 @@ def n8n_fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         N8N_DIAGNOSTICS_ENABLED="false", N8N_VERSION_NOTIFICATIONS_ENABLED="false",
         N8N_TEMPLATES_ENABLED="false", N8N_PERSONALIZATION_ENABLED="false",
         N8N_SECURE_COOKIE="false")
-    server = Server("n8n (fresh)", [str(install_n8n() / "node_modules" / ".bin" / "n8n"),
-                                    "start"], env, home / "n8n.log")
+    spec = servers.spec("n8n", N8N_VERSIONS[0])
+    folder, node, path = install(spec)
+    env["PATH"] = path
+    server = Server("n8n (fresh)", [node, str(folder / "node_modules" / spec.bin), "start"],
+                    env, home / "n8n.log")
     try:
         url = f"http://127.0.0.1:{port}"
         server.wait_until(f"{url}/rest/settings", 240)

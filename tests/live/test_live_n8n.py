@@ -1,17 +1,22 @@
-"""Against a real n8n 1.94: live scan with n8n's own audit, record and offline replay."""
+"""Against real n8n 1.94 and 2.41: live scan with n8n's own audit, record and offline replay;
+on n8n 2, what runs (the published version) against the saved draft, and its exports."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 import yaml
 
 from pytest_nocode import placeholders
 from tests.conftest import assert_obviously_safe, run_json
 from tests.httpfake import BLOCK_NETWORK
-from tests.live.conftest import N8n, findings_of
+from tests.live.conftest import ON_N8N_1, ON_N8N_2, N8n, findings_of
 
 pytestmark = pytest.mark.live
 
@@ -80,3 +85,132 @@ def test_a_wrong_api_key_errors_every_check_and_names_the_variable(
                                  "*NOCODE_N8N_API_KEY*"])
     result.stdout.no_fnmatch_line("*Traceback*")
     assert "wrong-key-0123456789" not in result.stdout.str()
+
+
+def test_api_keys_may_have_every_scope_of_the_major(n8n_server: N8n) -> None:
+    """The bootstrap gives the key every scope the server offers: 36 on 1.x, 106 on 2.x."""
+    assert n8n_server.scopes == {1: 36, 2: 106}[n8n_server.major]
+
+
+# -- n8n 2: published version and draft ------------------------------------------------------
+LEAD_CAPTURE = "ZNg8qg35R3p0prOp.json"  # the demo's unauthenticated lead-capture webhook
+
+
+@contextlib.contextmanager
+def active_copy_of_lead_capture(n8n: N8n, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A new, active copy of the demo's lead-capture workflow on its own webhook path, removed
+    afterwards so the other tests see the seeded instance unchanged."""
+    from tests.live.conftest import DEMO
+
+    api = requests.Session()
+    api.headers["X-N8N-API-KEY"] = n8n.api_key
+    export = json.loads((DEMO / "n8n" / LEAD_CAPTURE).read_text())
+    for node in export["nodes"]:
+        if node["type"] == "n8n-nodes-base.webhook":
+            node["parameters"]["path"] = path
+            node.pop("webhookId", None)
+    body = {"name": f"Lead capture ({path})", "nodes": export["nodes"],
+            "connections": export["connections"], "settings": {"executionOrder": "v1"}}
+    created = api.post(f"{n8n.url}/api/v1/workflows", json=body, timeout=30)
+    assert created.status_code == 200, created.text
+    wid = created.json()["id"]
+    try:
+        activated = api.post(f"{n8n.url}/api/v1/workflows/{wid}/activate", timeout=30)
+        assert activated.status_code == 200, activated.text
+        yield wid, {**body, "nodes": created.json()["nodes"]}
+    finally:
+        api.post(f"{n8n.url}/api/v1/workflows/{wid}/deactivate", timeout=30)
+        for _ in range(60):  # n8n 2 answers 409 while it is still unpublishing
+            deleted = api.delete(f"{n8n.url}/api/v1/workflows/{wid}", timeout=30)
+            if deleted.status_code != 409:
+                break
+            time.sleep(0.5)
+    assert deleted.status_code == 200, deleted.text
+
+
+def webhook_lets_in(url: str) -> bool:
+    """Whether a call without credentials gets past the webhook's authentication (n8n answers
+    403 before running anything when it wants a header it did not get)."""
+    try:
+        answer = requests.post(url, json={"email": "probe@example.org"}, timeout=20)
+    except requests.Timeout:
+        return True  # the workflow is running: the call got in
+    return answer.status_code not in (401, 403)
+
+
+def add_header_auth_to_the_draft(n8n: N8n, wid: str, body: dict[str, Any]) -> int:
+    """What a user does in the editor: header auth on the webhook, saved, not published (n8n 2
+    saves the draft and answers 400 for the publish, as the credential is missing)."""
+    for node in body["nodes"]:
+        if node["type"] == "n8n-nodes-base.webhook":
+            node["parameters"]["authentication"] = "headerAuth"
+    answer = requests.put(f"{n8n.url}/api/v1/workflows/{wid}", json=body, timeout=30,
+                          headers={"X-N8N-API-KEY": n8n.api_key})
+    return answer.status_code
+
+
+@ON_N8N_2
+def test_an_unpublished_auth_fix_is_not_what_runs(pytester: pytest.Pytester,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 n8n_server: N8n) -> None:
+    """The issue's false negative: the live webhook is still open, and the draft says so."""
+    monkeypatch.setenv("NOCODE_N8N_API_KEY", n8n_server.api_key)
+    with active_copy_of_lead_capture(n8n_server, "lead-capture-draft") as (wid, body):
+        assert add_header_auth_to_the_draft(n8n_server, wid, body) == 400
+        assert webhook_lets_in(f"{n8n_server.url}/webhook/lead-capture-draft")
+        _, report = run_json(pytester, f"--nocode-app={n8n_server.uri}")
+    mine = [f for f in report["findings"] if f"workflows/{wid}" in f["resource"]["path"]]
+    by_rule = {f["rule"]: f for f in mine}
+    assert by_rule["AUTH001"]["resource"]["kind"] == "node"  # the live webhook: no auth
+    draft = by_rule["DRIFT011"]
+    assert draft["resource"] == {"kind": "workflow", "id": wid, "name": body["name"],
+                                 "path": f"workflows/{wid}"}
+    assert draft["evidence"]["authentication"] == {"Webhook": "none → header"}
+    assert draft["severity"] == "high" and draft["category"] == "configuration"
+
+
+@ON_N8N_1
+def test_n8n1_a_saved_change_is_what_runs(pytester: pytest.Pytester,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          n8n_server: N8n) -> None:
+    """The look-alike on n8n 1: saving is publishing, the webhook is authenticated, no draft."""
+    monkeypatch.setenv("NOCODE_N8N_API_KEY", n8n_server.api_key)
+    with active_copy_of_lead_capture(n8n_server, "lead-capture-saved") as (wid, body):
+        assert add_header_auth_to_the_draft(n8n_server, wid, body) == 200
+        _, report = run_json(pytester, f"--nocode-app={n8n_server.uri}")
+    rules = {f["rule"] for f in report["findings"] if f"workflows/{wid}" in
+             f["resource"]["path"]}
+    assert "DRIFT011" not in rules and "AUTH001" not in rules
+
+
+def test_exports_are_read_and_say_what_they_lack(pytester: pytest.Pytester,
+                                                 n8n_server: N8n) -> None:
+    """``export:workflow`` files of both majors scan like the live server; n8n 2's carry no
+    published nodes, so the report says the drafts were checked (the seeded drafts are what
+    was published: nothing to note unless a draft was saved since)."""
+    folder = n8n_server.export_workflows(pytester.path / "export")
+    exports = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+    assert all(("activeVersionId" in wf) == (n8n_server.major >= 2) for wf in exports)
+    assert not any("activeVersion" in wf for wf in exports)
+    result, report = run_json(pytester, f"--nocode-app=n8n+file:{folder}")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
+    [app] = report["apps"]
+    assert "published versions" not in app.get("notes", {})
+    assert {f["category"] for f in report["findings"]} >= {"secrets", "authentication"}
+
+
+@ON_N8N_2
+def test_an_export_of_an_unpublished_draft_says_the_published_version_is_unseen(
+        pytester: pytest.Pytester, n8n_server: N8n) -> None:
+    with active_copy_of_lead_capture(n8n_server, "lead-capture-export") as (wid, body):
+        add_header_auth_to_the_draft(n8n_server, wid, body)
+        folder = n8n_server.export_workflows(pytester.path / "export")
+    exported = json.loads((folder / f"{wid}.json").read_text())
+    assert exported["activeVersionId"] != exported["versionId"]
+    result, report = run_json(pytester, f"--nocode-app=n8n+file:{folder}")
+    [app] = report["apps"]
+    assert body["name"] in app["notes"]["published versions"]
+    result.stdout.fnmatch_lines(["  published versions: 1 active workflow(s)*"])
+    assert not [f for f in report["findings"] if f["rule"] == "DRIFT011"]
+
+

@@ -1,11 +1,14 @@
-"""Against a real Node-RED 4.1: live scan, record and offline replay, credentials errors."""
+"""Against real Node-RED 4.1 and 5.0: live scan, record and offline replay, credentials
+errors."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 import yaml
 
 from pytest_nocode import placeholders
@@ -108,3 +111,27 @@ def test_a_wrong_password_is_refused_once_with_a_clear_error(
     result.stdout.fnmatch_lines(["*credentials rejected by*NOCODE_NODERED_PASSWORD*"])
     result.stdout.no_fnmatch_line("*Traceback*")
     assert "Wrong-Password-42" not in result.stdout.str()
+
+
+def test_admin_api_shapes_of_the_major(nodered_server: NodeRed) -> None:
+    """The parts the scan reads keep their shapes across majors; 5.x adds ``codeEditor.lib``
+    to ``/settings``."""
+    url = nodered_server.url
+    token = requests.post(f"{url}/auth/token", data={
+        "client_id": "node-red-admin", "grant_type": "password", "scope": "*",
+        "username": nodered_server.username, "password": nodered_server.password},
+        timeout=10).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "Node-RED-API-Version": "v2",
+               "Accept": "application/json"}
+
+    def get(path: str) -> Any:
+        answer = requests.get(f"{url}{path}", headers=headers, timeout=10)
+        assert answer.status_code == 200, f"{path}: {answer.status_code}"
+        return answer.json()
+
+    flows, settings = get("/flows"), get("/settings")
+    assert isinstance(flows["flows"], list) and isinstance(flows["rev"], str)
+    assert isinstance(get("/diagnostics")["runtime"], dict)
+    assert all({"id", "module", "version"} <= set(n) for n in get("/nodes"))
+    assert settings["version"] == nodered_server.version
+    assert ("lib" in settings.get("codeEditor", {})) == nodered_server.version.startswith("5")

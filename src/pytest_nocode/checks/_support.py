@@ -81,3 +81,20 @@ def _names_a_field(path: str) -> bool:
     """Does ``path`` pick one field (``$json.email``, ``msg.payload.id``) rather than a whole
     message or record (``msg.payload``, ``$json.body``)?"""
     return any(w.lower() not in _CONTAINERS for w in re.findall(r"[A-Za-z_]\w*", path))
+
+
+# n8n 2 loads no Execute Command (nor Local File Trigger) node unless NODES_EXCLUDE is changed.
+N8N2_EXCLUDED = ("n8n-nodes-base.executeCommand", "n8n-nodes-base.localFileTrigger")
+
+
+def step_context(app: App, step: Step) -> dict[str, str]:
+    """What the platform's defaults say about whether ``step`` runs, for a finding's evidence:
+    {} when they say nothing."""
+    workflow = app.workflow(step.workflow_id)
+    if app.platform != "n8n" or workflow is None or not workflow.version \
+            or step.type not in N8N2_EXCLUDED:
+        return {}  # workflow.version: n8n 2 (it keeps drafts), where the default applies
+    how = ("it is active, so this instance allows the node" if workflow.active
+           else "it cannot be activated until the instance allows the node")
+    return {"context": f"n8n 2 excludes {step.type.rsplit('.', 1)[-1]} by default "
+                       f"(NODES_EXCLUDE): {how}"}

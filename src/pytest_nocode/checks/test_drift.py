@@ -1,5 +1,6 @@
-"""Drift: what changed since the approved baseline (``--nocode-baseline``), and key risk
-indicators (the policy's ``kri`` thresholds) that fail the run when breached.
+"""Drift: what changed since the approved baseline (``--nocode-baseline``), what a saved but
+unpublished draft changes against what runs, and key risk indicators (the policy's ``kri``
+thresholds) that fail the run when breached.
 
 Drift compares configuration values of the normalized model, not findings: a new outbound
 host is drift even when it is on the allowlist, because it is not what was approved. Approve
@@ -172,6 +173,42 @@ def test_workflows_drift(nocode_drift: list[Change], nocode_baseline: BaselineAp
 def test_nodes_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
                      nocode_findings: FindingCollector) -> None:
     _report(nocode_findings, nocode_drift, nocode_baseline, "steps")
+
+
+@check("DRIFT011", title="Saved draft differs from the published version that runs",
+       category="configuration", severity="medium", requires=("workflows",),
+       owasp=["LCNC-SEC-05"],
+       rationale="""The checks judge what runs: an active workflow's published version. A
+    draft saved beside it is an unpublished change, a fix that is not live yet (authentication
+    added but not published) or a risk waiting for the next publish.""",
+       remediation="""Publish the draft if it is the approved fix, or discard it; review what
+    it changes either way (the evidence lists the steps).""")
+def test_drafts_match_what_runs(nocode_app: App, nocode_findings: FindingCollector) -> None:
+    versioned = [w for w in nocode_app.workflows if w.version]
+    if not versioned:
+        not_applicable(f"{nocode_app.platform} keeps no drafts beside what runs, or this "
+                       "data does not show them")
+    compared = [w for w in versioned if w.version == "published"]
+    if not compared:
+        not_applicable("no published version is in the data (an export of drafts only)")
+    for workflow in compared:
+        if not workflow.draft_changes:
+            continue
+        evidence: dict[str, Any] = {"checked": "the published version"}
+        for change in workflow.draft_changes:
+            if change.change in ("added", "removed"):
+                evidence.setdefault(f"steps {change.change}", []).append(
+                    f"{change.step} ({change.detail})")
+            else:
+                key = "steps changed" if change.change == "changed" else "authentication"
+                evidence.setdefault(key, {})[change.step] = change.detail
+        auth = evidence.get("authentication", {})
+        said = [f"{len(v)} step(s) {k.removeprefix('steps ')}" for k, v in evidence.items()
+                if k.startswith("steps ")]
+        said += [f"authentication of {name!r} {detail}" for name, detail in auth.items()]
+        nocode_findings.add(workflow, "the saved draft is not what runs: "
+                            + "; ".join(said) + " (unpublished)", evidence,
+                            severity="high" if auth else None)
 
 
 # -- key risk indicators ---------------------------------------------------------------------

@@ -9,7 +9,12 @@ constants, environment references and platform values of known origin are neithe
 from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.checks._support import flow_or_skip, origin_evidence, route_evidence
+from pytest_nocode.checks._support import (
+    flow_or_skip,
+    origin_evidence,
+    route_evidence,
+    step_context,
+)
 from pytest_nocode.dataflow import FETCH_SINKS, INJECTION_SINKS
 
 
@@ -48,7 +53,8 @@ def test_untrusted_input_does_not_reach_sinks(nocode_app: App,
                 f"{sf.sink.reason}",
                 {"source": entry.detail, **origin_evidence(origin),
                  **route_evidence(nocode_app, route), "sink_type": sf.step.type,
-                 "sink": sf.sink.kind, "parameter": sf.sink.param})
+                 "sink": sf.sink.kind, "parameter": sf.sink.param,
+                 **step_context(nocode_app, sf.step)})
             reported.add(sf.step.id)
             break
 
@@ -82,5 +88,6 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
             sf.step, f"{sf.step.type} {sf.sink.reason}; the data comes from {origin.detail}",
             {"sink_type": sf.step.type, "sink": sf.sink.kind, "parameter": sf.sink.param,
              **origin_evidence(origin),
-             **route_evidence(nocode_app, flow.route(sf.step.id, origin))})
+             **route_evidence(nocode_app, flow.route(sf.step.id, origin)),
+             **step_context(nocode_app, sf.step)})
         reported.add(sf.step.id)

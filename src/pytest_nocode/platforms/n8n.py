@@ -29,6 +29,10 @@ Choices worth knowing when reading findings:
   is one (kind ``chat``): Telegram calls it, but with messages anyone on Telegram can send,
   unless the node names the chats or users it accepts (authentication ``allowlist``).
 * ``audit`` (n8n's own security audit, from a live server) becomes advisories.
+* n8n 2 keeps a saved draft beside the published version of a workflow: the steps are from
+  the version that runs (:func:`version_that_runs`), and how the draft differs is kept on the
+  workflow (:func:`draft_changes`, reported by DRIFT011). An export without the published
+  version gets an app note saying the drafts were checked.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from pytest_nocode.model import (
     Credential,
     DataStore,
     Destination,
+    DraftChange,
     EntryPoint,
     Exposure,
     Module,
@@ -190,6 +195,10 @@ class N8nPlatform:
 
             facets.add("advisories")
             advisories = advisories_from_audit(data["audit"])
+        notes = {}
+        unseen = published_not_seen(builder.workflows)
+        if unseen:
+            notes[PUBLISHED_NOTE] = unseen
         return App(
             id=spec.id,
             platform=self.name,
@@ -209,6 +218,7 @@ class N8nPlatform:
             broken_links=tuple(builder.broken_links),
             settings=settings,
             flow_of=builder.flows.describe,
+            notes=MappingProxyType(notes),
         )
 
 
@@ -363,6 +373,23 @@ def _validate_workflow(wf: Any, where: str) -> None:
         expect(isinstance(tag, str) or (isinstance(tag, dict)
                                         and isinstance(tag.get("name"), str)),
                f"{where}.tags[{i}]", 'a tag name or a tag object with a "name"')
+    _optional(wf, "versionId", str, where, "a version id (string)")
+    _optional(wf, "activeVersionId", str, where, "the published version's id (string)")
+    _optional(wf, "activeVersion", dict, where, "the published version (an object)")
+    _validate_graph(wf, where)
+    if isinstance(wf.get("activeVersion"), dict):
+        published = wf["activeVersion"]
+        here = f"{where}.activeVersion"
+        expect("nodes" in published and "connections" in published, here,
+               'the published version with "nodes" and "connections"')
+        expect(isinstance(published["nodes"], list), f"{here}.nodes", "a list of nodes")
+        expect(isinstance(published["connections"], dict), f"{here}.connections",
+               "an object mapping node names to their outputs")
+        _validate_graph(published, here)
+
+
+def _validate_graph(wf: Mapping[str, Any], where: str) -> None:
+    """The nodes and connections of a workflow (its draft) or of its published version."""
     for i, node in enumerate(wf["nodes"]):
         here = f"{where}.nodes[{i}]"
         expect(isinstance(node, dict), here, "a node object")
@@ -391,6 +418,109 @@ def _validate_workflow(wf: Any, where: str) -> None:
                 for c, conn in enumerate(output):
                     expect(isinstance(conn, dict) and isinstance(conn.get("node"), str),
                            f"{here_kind}[{o}][{c}]", 'a connection {"node": NAME, …}')
+
+
+# -- n8n 2: the published version and the draft ----------------------------------------------
+PUBLISHED_NOTE = "published versions"
+AUTH_PARAMS = ("authentication", "incomingAuthentication")
+# node keys that change how the editor draws a node, not what it does
+COSMETIC_KEYS = frozenset({"id", "position", "notes", "notesInFlow", "color"})
+
+
+def version_that_runs(wf: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The nodes and connections n8n runs for ``wf`` (the workflow itself, or its published
+    version), and which version that is: "published", "draft", or "" (n8n 1: no drafts).
+
+    n8n 2 keeps a draft (the top-level ``nodes`` and ``connections``, what the editor saves)
+    beside the published version (``activeVersion``; ``activeVersionId`` is its id). An active
+    workflow runs its published version; an inactive one runs nothing, and its draft is what
+    activating it would run. ``export:workflow`` files carry ``activeVersionId`` but not the
+    published nodes: the draft is all there is then, and it is what runs only when its
+    ``versionId`` is the published one (nothing saved since publishing).
+    """
+    if "activeVersionId" not in wf and "activeVersion" not in wf:
+        return wf, ""
+    if wf.get("active") is not True:
+        return wf, "draft"
+    published = wf.get("activeVersion")
+    if isinstance(published, dict):
+        return published, "published"
+    if wf.get("activeVersionId") and wf.get("activeVersionId") == wf.get("versionId"):
+        return wf, "published"
+    return wf, "draft"
+
+
+def draft_changes(wf: Mapping[str, Any]) -> tuple[DraftChange, ...]:
+    """How the draft of ``wf`` differs from its published version, step by step (by node id):
+    steps added, removed or changed (what changed, wiring included; moving a node on the
+    canvas is no change), and changed authentication of a step on its own. () when the
+    published version is not in the data or the two are the same."""
+    published = wf.get("activeVersion")
+    if not isinstance(published, Mapping):
+        return ()
+    before, after = _nodes_by_key(published), _nodes_by_key(wf)
+    wiring_before, wiring_after = _wiring(published, before), _wiring(wf, after)
+    changes: list[DraftChange] = []
+    for key, node in after.items():
+        if key not in before:
+            changes.append(DraftChange("added", node["name"], node["type"]))
+    for key, node in before.items():
+        if key not in after:
+            changes.append(DraftChange("removed", node["name"], node["type"]))
+    for key, new in after.items():
+        old = before.get(key)
+        if old is None:
+            continue
+        old_params, new_params = old.get("parameters") or {}, new.get("parameters") or {}
+        parts = [k for k in sorted((set(old) | set(new)) - COSMETIC_KEYS - {"parameters"})
+                 if old.get(k) != new.get(k)]
+        if ({k: v for k, v in old_params.items() if k not in AUTH_PARAMS}
+                != {k: v for k, v in new_params.items() if k not in AUTH_PARAMS}):
+            parts.append("parameters")
+        if wiring_before.get(key) != wiring_after.get(key):
+            parts.append("wiring")
+        if parts:
+            changes.append(DraftChange("changed", new["name"], ", ".join(parts)))
+        for param in AUTH_PARAMS:
+            if old_params.get(param) != new_params.get(param):
+                changes.append(DraftChange(
+                    "authentication", new["name"],
+                    f"{_auth(old_params.get(param))} → {_auth(new_params.get(param))}"))
+    return tuple(changes)
+
+
+def _nodes_by_key(graph: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Nodes by id (by name in old exports without ids); a renamed node is the same node."""
+    return {str(n["id"]) if n.get("id") not in (None, "") else n["name"]: n
+            for n in graph["nodes"]}
+
+
+def _wiring(graph: Mapping[str, Any], nodes: Mapping[str, Mapping[str, Any]]
+            ) -> dict[str, list[tuple[str, int, str, str, int]]]:
+    """Each node's outgoing connections by node key, so a renamed node keeps its wiring."""
+    key_of = {node["name"]: key for key, node in nodes.items()}
+    out: dict[str, list[tuple[str, int, str, str, int]]] = {}
+    for source, kinds in graph["connections"].items():
+        edges = sorted((kind, o, key_of.get(conn["node"], conn["node"]),
+                        str(conn.get("type", kind)), int(conn.get("index") or 0))
+                       for kind, outputs in kinds.items()
+                       for o, output in enumerate(outputs or ()) for conn in output or ())
+        if edges:
+            out[key_of.get(source, source)] = edges
+    return out
+
+
+def published_not_seen(workflows: Iterable[Workflow]) -> str:
+    """The report's note when active workflows were checked on their drafts, else ""."""
+    unseen = [w for w in workflows if w.active is True and w.version == "draft"]
+    if not unseen:
+        return ""
+    names = ", ".join(f"{w.name or w.id!r}" for w in unseen[:5])
+    more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
+    return (f"{len(unseen)} active workflow(s) name a published version (activeVersionId) "
+            "that the data does not carry, as n8n 2's export:workflow writes them: their "
+            "saved drafts were checked, and what runs may differ; scan the instance live to "
+            f"check what runs ({names}{more})")
 
 
 def _user_list(data: Mapping[str, Any]) -> list[dict[str, Any]] | None:
@@ -476,15 +606,18 @@ class _Builder:
         wid = self._unique(wanted, self._workflow_ids, "")
         archived = wf.get("isArchived") is True
         active = wf.get("active")
+        graph, version = version_that_runs(wf)
         workflow = Workflow(
             id=wid, name=name, path=f"workflows/{wid}", active=active, disabled=archived,
             settings=MappingProxyType(wf.get("settings") or {}),
             tags=tuple(t if isinstance(t, str) else t["name"] for t in wf.get("tags") or ()),
-            kind="workflow")
+            kind="workflow", version=version,
+            draft_changes=draft_changes(wf) if graph is not wf else ())
         self.workflows.append(workflow)
         if wf.get("id") not in (None, ""):
             self._raw_ids.setdefault(str(wf["id"]), wid)
         live: bool | None = False if archived else active
+        wf = graph  # the nodes and connections that run
 
         by_name: dict[str, str] = {}
         nodes: list[tuple[dict[str, Any], str, str]] = []

@@ -9,6 +9,7 @@ from pytest_nocode import __version__
 from pytest_nocode.audit import report_extras
 
 if TYPE_CHECKING:
+    from pytest_nocode.loading import LoadedApp
     from pytest_nocode.plugin import NocodeRun
 
 SCHEMA = "pytest-nocode/findings/v1"
@@ -18,6 +19,17 @@ SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 def finding_sort_key(finding: dict[str, Any]) -> tuple[Any, ...]:
     return (SEVERITY_ORDER.get(finding["severity"], 9), finding["app"], finding["rule"],
             finding["resource"]["path"], finding["resource"]["id"])
+
+
+def app_notes(loaded: LoadedApp | None) -> dict[str, str]:
+    """What the run could not see of an app, by part: the fetch's notes (parts the server did
+    not give) and the adapter's (what the data given lacks, e.g. n8n 2 published versions)."""
+    if loaded is None:
+        return {}
+    notes = dict(loaded.raw.notes) if loaded.raw is not None else {}
+    if loaded.app is not None:
+        notes.update(loaded.app.notes)
+    return notes
 
 
 def build_report(run: NocodeRun) -> dict[str, Any]:
@@ -33,8 +45,9 @@ def build_report(run: NocodeRun) -> dict[str, Any]:
             entry["name"] = loaded.app.name
         if loaded is not None and loaded.error:
             entry["error"] = loaded.error
-        if loaded is not None and loaded.raw is not None and loaded.raw.notes:
-            entry["notes"] = dict(loaded.raw.notes)
+        notes = app_notes(loaded)
+        if notes:
+            entry["notes"] = notes
         if loaded is not None and loaded.raw is not None and loaded.raw.skipped_files:
             entry["skipped_files"] = [f.to_json() for f in loaded.raw.skipped_files]
         entry["risk"] = run.audit.app_risk.get(spec.id, {"max": 0, "sum": 0, "open_findings": 0})

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_nocode.audit import finding_note
 from pytest_nocode.audit import write_terminal as write_audit_summary
-from pytest_nocode.reporting.findings_json import SEVERITY_ORDER, finding_sort_key
+from pytest_nocode.reporting.findings_json import SEVERITY_ORDER, app_notes, finding_sort_key
 
 if TYPE_CHECKING:
     from pytest_nocode.platforms import SkippedFile
@@ -34,6 +34,8 @@ def write_summary(tr: Any, run: NocodeRun) -> None:
         digest = loaded.sha256[:12] if loaded and loaded.sha256 else "-"
         tr.write_line(f"app {spec.id} ({spec.platform}, {loaded.source if loaded else '?'}, "
                       f"snapshot {digest})")
+        for part, note in app_notes(loaded).items():
+            tr.write_line(run.redactor.text(f"  {part}: {note}"), yellow=True)
         if loaded is not None and loaded.raw is not None and loaded.raw.skipped_files:
             write_skipped_files(tr, run, loaded.raw.skipped_files)
     if not findings:
