@@ -495,6 +495,12 @@ def _nodes_by_key(graph: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             for n in graph["nodes"]}
 
 
+def _input_index(value: Any) -> int:
+    """The input a connection feeds: n8n writes an integer; anything else compares as 0 (the
+    normalizer reads wiring by node name only, so no check depends on it)."""
+    return value if isinstance(value, int) else 0
+
+
 def _wiring(graph: Mapping[str, Any], nodes: Mapping[str, Mapping[str, Any]]
             ) -> dict[str, list[tuple[str, int, str, str, int]]]:
     """Each node's outgoing connections by node key, so a renamed node keeps its wiring."""
@@ -502,7 +508,7 @@ def _wiring(graph: Mapping[str, Any], nodes: Mapping[str, Mapping[str, Any]]
     out: dict[str, list[tuple[str, int, str, str, int]]] = {}
     for source, kinds in graph["connections"].items():
         edges = sorted((kind, o, key_of.get(conn["node"], conn["node"]),
-                        str(conn.get("type", kind)), int(conn.get("index") or 0))
+                        str(conn.get("type", kind)), _input_index(conn.get("index")))
                        for kind, outputs in kinds.items()
                        for o, output in enumerate(outputs or ()) for conn in output or ())
         if edges:
