@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pytest_nocode.checks import test_encryption as encryption
+from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import dataflow
 from pytest_nocode.findings import Severity
@@ -24,6 +25,7 @@ from tests.test_checks_nodered import (
     config,
     debug,
     exec_node,
+    file_in,
     function,
     http_in,
     http_request,
@@ -34,12 +36,15 @@ from tests.test_checks_nodered import (
     tab,
     template,
     tls_config,
+    ws_in,
+    ws_listener,
 )
 
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 INJ002 = injection.test_sinks_do_not_interpolate_data
 ENC001 = encryption.test_no_cleartext_to_remote_hosts
 ENC002 = encryption.test_certificates_are_verified
+EXP002 = exports.test_endpoints_do_not_serve_stored_data
 
 
 def _set_payload(key: str, to: str, *, target: str = "payload", next_: str) -> dict[str, Any]:
@@ -274,3 +279,28 @@ def test_inj001_request_to_a_url_from_the_caller_is_ssrf(url: str, fires: bool) 
     assert [f.evidence["sink"] for f in findings_of(INJ001, app)] == (["fetch"] if fires
                                                                       else [])
     assert findings_of(INJ002, app) == []
+
+
+# -- EXP002: what an endpoint answers ------------------------------------------------------------
+def test_exp002_file_read_only_to_decide_is_quiet_when_the_answer_is_fixed() -> None:
+    flows = [tab(), http_in("in", "/api/ready", method="get", to=["read"]),
+             file_in("read", "/data/state/ready.flag", to=["fix"]),
+             _set_payload("fix", "ok", next_="resp"), http_response("resp")]
+    assert findings_of(EXP002, app_of(flows)) == []
+
+
+def test_exp002_websocket_out_on_the_listener_serves_its_clients() -> None:
+    flows = [tab(), ws_listener("wsl", "/ws/orders"), ws_in("ask", "wsl", to=["read"]),
+             file_in("read", "/data/exports/orders.csv", to=["out"]),
+             node("out", "websocket out", server=nid("wsl"), client="")]
+    f = one(findings_of(EXP002, app_of(flows)))
+    assert (f.resource.id, f.evidence["endpoint"]) == (nid("read"), "/ws/orders")
+    assert f.evidence["answered_by"] == nid("out")
+
+
+def test_exp002_websocket_out_through_a_client_answers_no_caller() -> None:
+    flows = [tab(), ws_listener("wsl", "/ws/orders"), ws_in("ask", "wsl", to=["read"]),
+             file_in("read", "/data/exports/orders.csv", to=["out"]),
+             config("remote", "websocket-client", path="wss://feed.example.net/in"),
+             node("out", "websocket out", server="", client=nid("remote"))]
+    assert findings_of(EXP002, app_of(flows)) == []

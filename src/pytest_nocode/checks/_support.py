@@ -56,7 +56,7 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
                     if origin.kind not in ("store", "entry"):
                         continue
                     store = stores.get(origin.step_id)
-                    if _names_a_field(ref.path):  # one field: its name says what it holds
+                    if names_a_field(ref.path):  # one field: its name says what it holds
                         labels = sensitivity_labels(ref.path)
                     else:  # the whole record: what the store or entry point holds
                         labels = sensitivity_labels(origin.detail,
@@ -77,7 +77,7 @@ _CONTAINERS = frozenset({"msg", "payload", "json", "body", "data", "item", "item
                          "query", "params", "input", "binary", "first", "last", "all"})
 
 
-def _names_a_field(path: str) -> bool:
+def names_a_field(path: str) -> bool:
     """Does ``path`` pick one field (``$json.email``, ``msg.payload.id``) rather than a whole
     message or record (``msg.payload``, ``$json.body``)?"""
     return any(w.lower() not in _CONTAINERS for w in re.findall(r"[A-Za-z_]\w*", path))

@@ -97,6 +97,8 @@ class NodeRedFlows:
                 "runs the Flux/InfluxQL query it receives in msg.query"),)
             return StepFlow("pass", (FieldWrite("payload", (ValueRef(
                 "store", f"database {self._config_name(p, 'influxdb')}"),)),), sinks)
+        if t in ("http response", "websocket out"):
+            return StepFlow("pass", (), tuple(self._answer_sinks(step)))
         if t in PASS_TYPES or t.startswith("subflow:"):
             sends = (SinkUse("send", "payload", (ValueRef("field", "payload"),),
                              "sends msg.payload"),) if t in ("mqtt out", "tcp out",
@@ -149,6 +151,19 @@ class NodeRedFlows:
                                "server")
         return StepFlow("pass", (FieldWrite("payload", (ValueRef("store", f"database {db}"),)),),
                         sinks)
+
+    def _answer_sinks(self, step: Step) -> Iterator[SinkUse]:
+        """What goes back to a caller: an ``http response`` answers its request with
+        msg.payload; a ``websocket out`` on a listener (not a client) sends it to the
+        clients connected to that endpoint."""
+        payload = (ValueRef("field", "payload", path="msg.payload"),)
+        if step.type == "http response":
+            yield SinkUse("answer", "payload", payload, "answers the HTTP request with msg.payload")
+            return
+        listener = self.configs.get(_text(step.params.get("server")))
+        if listener is not None and listener.get("type") == "websocket-listener":
+            yield SinkUse("answer", "payload", payload,
+                          "sends msg.payload to the clients of its websocket endpoint")
 
     def _config_name(self, p: Mapping[str, Any], *keys: str) -> str:
         for key in keys:
