@@ -176,6 +176,67 @@ def test_postgresql_query_templated_from_the_message(query: str, fires: bool) ->
     assert bool(findings_of(INJ001, app_of(flows))) is fires
 
 
+@pytest.mark.parametrize(("query", "fires"), [
+    ("SELECT * FROM users WHERE name = '{{msg.payload.name}}'", False),  # ' is HTML-escaped
+    ("SELECT * FROM users WHERE id = {{msg.payload.id}}", True),  # no quotes to stay inside
+    ("SELECT * FROM users WHERE name = '{{{msg.payload.name}}}'", True),  # raw
+    ("SELECT * FROM users WHERE name = '{{& msg.payload.name}}'", True),  # raw too
+])
+def test_postgresql_escaped_mustache_inside_a_quoted_string_is_no_sql_text(query: str,
+                                                                           fires: bool) -> None:
+    flows = [tab(), http_in("in", "/api/users", to=["sql"]),
+             node("sql", "postgresql", query=query, postgreSQLConfig="", split=False,
+                  rowsPerMsg=1, outputs=1, wires=[[]])]
+    assert bool(findings_of(INJ001, app_of(flows))) is fires
+
+
+def _function_then_mysql(func: str) -> list[dict[str, Any]]:
+    return [tab(), config("db", "MySQLdatabase", name="home", db="home", host="db"),
+            http_in("in", "/api/readings", to=["build"]), function("build", func, to=["sql"]),
+            node("sql", "mysql", mydb=nid("db"), wires=[[]])]
+
+
+@pytest.mark.parametrize("func", [
+    # a literal, with the values bound separately
+    'msg.topic = "INSERT INTO readings (room, value) VALUES (?, ?)";\n'
+    "msg.payload = [msg.payload.room, msg.payload.value];\nreturn msg;",
+    # named placeholders, the table picked from a constant map
+    'const TABLES = { motion: "motion_log", door: "door_log" };\n'
+    "msg.topic = `INSERT INTO ${TABLES[msg.payload.kind]}` + \" (at, state) VALUES "
+    '(:at, :state)";\nreturn msg;',
+    # the statement kept in a constant first
+    "const sql = `SELECT * FROM readings ORDER BY at DESC LIMIT 50`;\n"
+    "msg.topic = sql;\nreturn msg;",
+])
+def test_function_setting_fixed_or_parameterised_sql_is_quiet(func: str) -> None:
+    app = app_of(_function_then_mysql(func))
+    assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
+@pytest.mark.parametrize("func", [
+    "msg.topic = \"INSERT INTO readings VALUES ('\" + msg.payload.room + \"')\";\nreturn msg;",
+    "msg.topic = `SELECT * FROM readings WHERE room = '${msg.payload.room}'`;\nreturn msg;",
+    'msg.topic = "SELECT 1";\nif (msg.payload.q) msg.topic = msg.payload.q;\nreturn msg;',
+    "const room = msg.payload.room;\nmsg.topic = `DELETE FROM readings WHERE room = ${room}`;"
+    "\nreturn msg;",
+])
+def test_function_concatenating_request_data_into_sql_fires(func: str) -> None:
+    f = one(findings_of(INJ001, app_of(_function_then_mysql(func))))
+    assert f.resource.id == nid("sql")
+
+
+@pytest.mark.parametrize(("widget", "props", "fires"), [
+    ("ui_button", {"payload": "refresh", "payloadType": "str"}, False),
+    ("ui_dropdown", {"options": [{"label": "A", "value": "a", "type": "str"}]}, False),
+    ("ui_dropdown", {"allowFreeInput": True, "options": []}, True),  # typed by a user
+])
+def test_dashboard_widget_with_a_fixed_value_starts_a_known_message(
+        widget: str, props: dict[str, Any], fires: bool) -> None:
+    flows = [tab(), node("w", widget, wires=[["sql"]], **props),
+             node("sql", "sqlite", mydb="/data/home.db", sqlquery="msg.topic", wires=[[]])]
+    assert bool(findings_of(INJ002, app_of(flows))) is fires
+
+
 @pytest.mark.parametrize(("mode", "fires"), [("msg.topic", True), ("fixed", False),
                                              ("prepared", False)])
 def test_sqlite_modes(mode: str, fires: bool) -> None:
