@@ -442,3 +442,34 @@ def test_exp001_names_what_one_sent_field_holds(sent: str, fires: bool) -> None:
                   chain("Schedule Trigger", "Read users", "Notify"))
     found = findings_of(EXP001, app_of(wf))
     assert [f.evidence["labels"] for f in found] == ([["personal data"]] if fires else [])
+
+
+@pytest.mark.parametrize(("sent", "fires"), [("={{ $json.customer_email }}", True),
+                                             ("={{ $json.customer_id }}", False),
+                                             ("={{ $('Read users').item.json.userId }}", False)])
+def test_exp001_an_identifier_of_a_person_is_no_personal_data(sent: str, fires: bool) -> None:
+    reader = postgres("Read users", "select", table={"__rl": True, "value": "users"},
+                      returnAll=True, options={})
+    post = n8n_node("Notify", "httpRequest", {"method": "POST", "url": "https://api.chat.io/send",
+                                              "jsonBody": sent, "options": {}}, version=4.2)
+    wf = workflow("Reminders", [schedule(), reader, post],
+                  chain("Schedule Trigger", "Read users", "Notify"))
+    assert len(findings_of(EXP001, app_of(wf))) == (1 if fires else 0)
+
+
+@pytest.mark.parametrize(("header", "fires"), [("Authorization", False), ("X-Api-Key", False),
+                                               ("X-Customer-Token", True)])
+def test_exp001_a_stored_token_sent_to_log_in_to_its_own_service_is_no_export(
+        header: str, fires: bool) -> None:
+    """A token read from the table and put in the Authorization header authenticates to that
+    API; the same token in any other header is data the API is sent."""
+    reader = postgres("Read accounts", "select", table={"__rl": True, "value": "api_accounts"},
+                      returnAll=True, options={})
+    call = n8n_node("Search", "httpRequest", {
+        "url": "https://api.rentals.example.net/v1/search", "sendHeaders": True,
+        "headerParameters": {"parameters": [
+            {"name": header, "value": "=Bearer {{ $json.access_token }}"}]},
+        "options": {}}, version=4.2)
+    wf = workflow("Sync", [schedule(), reader, call],
+                  chain("Schedule Trigger", "Read accounts", "Search"))
+    assert len(findings_of(EXP001, app_of(wf))) == (1 if fires else 0)

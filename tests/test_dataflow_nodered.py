@@ -365,3 +365,27 @@ def test_exp002_websocket_out_through_a_client_answers_no_caller() -> None:
              config("remote", "websocket-client", path="wss://feed.example.net/in"),
              node("out", "websocket out", server="", client=nid("remote"))]
     assert findings_of(EXP002, app_of(flows)) == []
+
+
+@pytest.mark.parametrize(("func", "severity"), [
+    # the scheme is written, the host is computed: not shown to leave the own networks
+    ("msg.url = 'http://' + flow.get('device_ip') + '/status';\nreturn msg;", Severity.MEDIUM),
+    ("msg.url = 'http://telemetry.acme-partner.com/v1';\nreturn msg;", Severity.HIGH),
+])
+def test_enc001_plain_url_to_a_computed_host_is_below_full_severity(func: str,
+                                                                    severity: Severity) -> None:
+    flows = [tab(), inject("tick", to=["set"]), function("set", func, to=["req"]),
+             http_request("req", "")]
+    assert one(findings_of(ENC001, app_of(flows))).severity == severity
+
+
+@pytest.mark.parametrize(("broker", "reported"), [("xxx.xxx.xx.xx", False),
+                                                  ("your-broker.com", False),
+                                                  ("broker.acme-iot.net", True)])
+def test_enc001_placeholder_host_left_in_a_shared_flow_is_no_destination(
+        broker: str, reported: bool) -> None:
+    flows = [tab(), config("b", "mqtt-broker", name="b", broker=broker, port="1883",
+                           usetls=False),
+             node("pub", "mqtt out", topic="t", broker=nid("b"), wires=[]),
+             inject("tick", to=["pub"])]
+    assert bool(findings_of(ENC001, app_of(flows))) is reported

@@ -57,13 +57,27 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
                         continue
                     store = stores.get(origin.step_id)
                     if names_a_field(ref.path):  # one field: its name says what it holds
-                        labels = sensitivity_labels(ref.path)
+                        labels = field_labels(ref.path)
                     else:  # the whole record: what the store or entry point holds
                         labels = sensitivity_labels(origin.detail,
                                                     app.resource_of(origin.step_id).name,
                                                     store.location if store else "")
                     if labels:
                         yield sender, origin, labels
+
+
+_LAST_KEY = re.compile(r"([A-Za-z_$][\w$]*)\W*$")
+_ID_WORDS = frozenset({"id", "ids", "uuid", "guid"})
+
+
+def field_labels(path: str) -> list[str]:
+    """The sensitivity labels of one field picked by ``path``: an identifier (``user_id``,
+    ``customerId``) names a record without holding what it says, so it carries none."""
+    last = _LAST_KEY.search(path)
+    words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", last.group(1)) if last else []
+    if words and words[-1].lower() in _ID_WORDS:
+        return []
+    return sensitivity_labels(path)
 
 
 @per_app

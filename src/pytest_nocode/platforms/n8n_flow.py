@@ -330,7 +330,7 @@ class N8nFlows:
                               "sends a request to a URL it is given (server-side request "
                               "forgery)")
             sent = tuple(dict.fromkeys(r for k, v in p.items() if k not in ("url", "endpoint")
-                                       for r in self.all_refs(step, v)))
+                                       for r in self._sent_refs(step, k, v)))
             if t in (BASE + "ftp", BASE + "emailSend"):
                 sent = (*sent, ValueRef("field", "*", path="the input item"))
             yield SinkUse("send", "body", sent, "sends these values")
@@ -349,6 +349,18 @@ class N8nFlows:
         how = "{{ }} (not query parameters)" if not str(query).startswith("=") else \
             "an expression (not query parameters)"
         yield SinkUse("sql", "query", refs, f"builds SQL by interpolating {how}")
+
+    def _sent_refs(self, step: Step, key: str, value: Any) -> Iterator[ValueRef]:
+        """What a parameter sends: an authentication header (``Authorization: Bearer {{ …
+        }}``) logs in to the destination itself, it carries no data out of the app."""
+        if key != "headerParameters" or not isinstance(value, _MAPPINGS):
+            yield from self.all_refs(step, value)
+            return
+        headers = value.get("parameters")
+        for header in headers if isinstance(headers, list) else ():
+            if isinstance(header, _MAPPINGS) and not AUTH_HEADER.fullmatch(
+                    str(header.get("name") or "").strip()):
+                yield from self.all_refs(step, header.get("value"))
 
     def _answer_sinks(self, step: Step) -> Iterator[SinkUse]:
         """What this step answers a webhook, form or chat caller with: a Respond to Webhook
@@ -377,6 +389,8 @@ class N8nFlows:
         return self.versions.get(step.id, 1.0)
 
 
+AUTH_HEADER = re.compile(r"authorization|proxy-authorization|x-api-key|api-key|apikey|"
+                         r"x-auth-token|x-access-token", re.I)
 _ANSWERS = {"firstIncomingItem": "the first item it receives",
             "allIncomingItems": "every item it receives", "binary": "the file it receives",
             "json": "a JSON body built from an expression",
