@@ -771,16 +771,22 @@ def _lookup(operation: str, *, active: bool = True) -> dict[str, Any]:
     db = (select_orders("Find order") if operation == "select" else
           postgres("Find order", "insert", table={"__rl": True, "value": "orders"},
                    columns={"mappingMode": "autoMapInputData", "value": {}}))
-    nodes = [webhook(path="orders", method="GET", auth="headerAuth"), db, respond()]
-    return workflow("Order lookup", nodes, chain("Webhook", "Find order", "Respond to Webhook"),
-                    active=active)
+    hook = webhook(path="orders", method="GET", auth="headerAuth")
+    hook["parameters"]["responseMode"] = "responseNode"
+    answer = n8n_node("Respond to Webhook", "respondToWebhook",
+                      {"respondWith": "allIncomingItems", "options": {}}, version=1.1)
+    return workflow("Order lookup", [hook, db, answer],
+                    chain("Webhook", "Find order", "Respond to Webhook"), active=active)
 
 
 def test_exp002_webhook_reading_a_table_fires_on_the_reader() -> None:
     f = one(findings_of(EXP002, app_of(_lookup("select"))))
     assert f.resource.id == uid("Find order")
-    assert f.evidence == {"route": [uid("Webhook"), uid("Find order")], "endpoint": "orders",
-                          "auth": "header"}
+    # the webhook answers with its last node's output: the rows, passed on by the respond node
+    assert f.evidence["route"] == [uid("Webhook"), uid("Find order"), uid("Respond to Webhook")]
+    assert f.evidence["answered_by"] == uid("Respond to Webhook")
+    assert (f.evidence["endpoint"], f.evidence["auth"]) == ("orders", "header")
+    assert f.evidence["store"] == "public.orders"
 
 
 def test_exp002_webhook_writing_a_table_is_quiet() -> None:

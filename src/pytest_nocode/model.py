@@ -305,7 +305,7 @@ class ValueRef:
 class SinkUse:
     """A parameter whose value a step runs, renders, opens or sends."""
 
-    kind: str  # command | code | sql | template | path | query | url | send
+    kind: str  # command | code | sql | template | path | query | url | send | answer
     param: str  # the parameter it sits in ("command", "query", "addpay", "filename")
     reads: tuple[ValueRef, ...]
     reason: str  # in a reviewer's words: "appends msg.payload to the shell command"

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import (
     flow_or_skip,
+    names_a_field,
     route_evidence,
     sent_data,
     stores_by_step,
 )
-from pytest_nocode.dataflow import store_name
-from pytest_nocode.model import DataStore, path_to
+from pytest_nocode.dataflow import (
+    ANSWER_SINKS,
+    DataFlow,
+    Origin,
+    SinkFlow,
+    sensitivity_labels,
+    store_name,
+)
+from pytest_nocode.model import DataStore, EntryPoint, Step, ValueRef, path_to
 from pytest_nocode.policy import Policy
 
 LEAVING_ZONES = ("internet",)  # the owner's own services (host, private) keep data inside
@@ -58,30 +68,73 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
              "policy": nocode_policy.excerpt("hosts", "trust_zones")})
 
 
+ENDPOINT_KINDS = ("http", "webhook", "form", "websocket")
+
+
+def _endpoints_answered(app: App, answer: Step) -> list[EntryPoint]:
+    """The active endpoints whose callers ``answer`` replies to: those whose step reaches it
+    along the wiring, or the listener (a config step) it sends through."""
+    found = []
+    for ep in app.entry_points:
+        if ep.kind not in ENDPOINT_KINDS or ep.active is False:
+            continue
+        if ep.step_id in answer.config_refs or answer.id in app.paths_from([ep.step_id]):
+            found.append(ep)
+    return found
+
+
 @check(
     "EXP002",
     title="HTTP endpoint serves stored data",
     category="exports",
     severity="medium",
     owasp=["LCNC-SEC-03"],
-    rationale="""An entry point whose flow reads a file or table and answers with it is a
-    download channel for that data.""",
+    rationale="""An endpoint that answers its callers with what it read from a file, table or
+    sheet is a download channel for that data. A lookup whose result only steers the flow or
+    goes elsewhere is not.""",
     remediation="Authenticate the endpoint, limit what it returns, and log who downloads.",
     requires=("workflows",),
 )
 def test_endpoints_do_not_serve_stored_data(nocode_app: App,
                                             nocode_findings: FindingCollector) -> None:
-    stores = {s.step_id: s for s in nocode_app.stores if s.operation != "write"}
-    for ep in nocode_app.entry_points:
-        if ep.kind not in ("http", "webhook", "form") or ep.active is False:
+    flow = flow_or_skip(nocode_app)
+    stores = stores_by_step(nocode_app)
+    reported: set[str] = set()
+    for sf in flow.sinks(ANSWER_SINKS):
+        endpoints: list[EntryPoint] | None = None
+        for ref, origin in _served(flow, sf):
+            store = stores.get(origin.step_id)
+            reader = nocode_app.step(origin.step_id)
+            if store is None or reader is None or origin.step_id in reported:
+                continue
+            if endpoints is None:
+                endpoints = _endpoints_answered(nocode_app, sf.step)
+            if not endpoints:
+                break
+            ep = endpoints[0]
+            parents = nocode_app.paths_from([ep.step_id])
+            to_store = path_to(parents, reader.id) if reader.id in parents else [ep.step_id]
+            route = [*to_store, *flow.route(sf.step.id, origin)]
+            nocode_findings.add(
+                reader, f"{ep.kind} {ep.route!r} answers its callers with "
+                f"{store_name(store, reader)} (through {sf.step.name or sf.step.type})",
+                {"endpoint": ep.route, "auth": ep.authentication,
+                 "store": store.location, "store_kind": store.kind,
+                 "answered_by": sf.step.id, "answer": sf.sink.reason,
+                 "fields": ref.path if ref.name != "*" and names_a_field(ref.path)
+                 else "the whole record",
+                 **route_evidence(nocode_app, route)})
+            reported.add(reader.id)
+
+
+def _served(flow: DataFlow, sf: SinkFlow) -> Iterator[tuple[ValueRef, Origin]]:
+    """(what the answer reads, a store read it holds): the whole record, or a field picked
+    by name only when its name says it holds personal data, credentials or business records
+    (an id, a status or a count answered back is no download)."""
+    for ref in sf.sink.reads:
+        picked = ref.kind in ("field", "step") and ref.name != "*" and names_a_field(ref.path)
+        if picked and not sensitivity_labels(ref.path):
             continue
-        parents = nocode_app.paths_from([ep.step_id])
-        for store_id, store in stores.items():
-            if store_id in parents:
-                step = nocode_app.step(store_id)
-                if step is None:
-                    continue
-                nocode_findings.add(step, f"{ep.kind} {ep.route!r} reads "
-                                    f"{store_name(store, step)} on request",
-                                    {"route": path_to(parents, store_id),
-                                     "endpoint": ep.route, "auth": ep.authentication})
+        for origin in flow.origins(sf.step.id, (ref,)):
+            if origin.kind == "store":
+                yield ref, origin

@@ -79,7 +79,12 @@ from pytest_nocode.platforms import (
     expect,
     read_json_file,
 )
-from pytest_nocode.platforms.n8n_flow import CALLED_TRIGGERS, CALLERS, N8nFlows
+from pytest_nocode.platforms.n8n_flow import (
+    CALLED_TRIGGERS,
+    CALLERS,
+    N8nFlows,
+    answering_steps,
+)
 
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
@@ -636,6 +641,7 @@ class _Builder:
 
         connections = wf["connections"]
         self._broken_links(wid, connections, by_name)
+        self.flows.answers.update(answering_steps(wf["nodes"], connections, by_name))
         # AI connections point from the sub-node (tool, model, memory) to the agent, but the
         # agent calls the tool with data it received: the taint flows both ways.
         called_by_agent: dict[str, list[str]] = {}
@@ -914,20 +920,37 @@ def _store(kind: str, keys: tuple[str, ...], default_op: str = "") -> Role:
     return add
 
 
-def _sql_statement(query: str) -> tuple[str, str]:
+def _sql_statement(query: str, node_name: str = "") -> tuple[str, str]:
     """(operation, first table) of a hand-written query, best effort: an ``INSERT`` through
-    Execute Query writes, it does not serve data."""
+    Execute Query writes, it does not serve data. A statement computed whole at run time
+    (``={{ $json.sql }}``) shows no verb: the node's name says what it does ("Save message")."""
     text = SQL_COMMENT.sub(" ", query.removeprefix("=")).strip()
     verb = text.split(None, 1)[0].lower() if text else ""
+    if text.startswith("{{") and text.endswith("}}") and "}}" not in text[:-2]:
+        verb = _write_verb_of(node_name) or verb
     table = SQL_TABLE.search(text)
     return ("write" if verb in SQL_WRITES else "query"), (table.group(1) if table else "")
+
+
+# what a node named "Save inbound message" or "Upsert lead" does to a table
+NAMED_WRITES = {"insert": "insert", "update": "update", "upsert": "upsert", "save": "insert",
+                "create": "insert", "delete": "delete", "remove": "delete", "log": "insert",
+                "store": "insert", "write": "insert", "record": "insert", "add": "insert",
+                "mark": "update", "set": "update"}
+
+
+def _write_verb_of(node_name: str) -> str:
+    """The SQL verb the first word of a node's name stands for, "" when it names no write."""
+    words = re.findall(r"[A-Za-z]+", node_name)
+    return NAMED_WRITES.get(words[0].lower(), "") if words else ""
 
 
 def _sql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
          live: bool | None) -> None:
     operation = _operation(params, "insert")
     if operation == "query":
-        operation, location = _sql_statement(_text(params.get("query")))
+        operation, location = _sql_statement(_text(params.get("query")),
+                                             _text(node.get("name")))
     else:
         table = _text(params.get("table"))
         schema = _text(params.get("schema"))

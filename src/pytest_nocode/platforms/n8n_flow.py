@@ -14,7 +14,7 @@ Only this module and :mod:`pytest_nocode.platforms.n8n` know n8n's node types.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
@@ -121,6 +121,8 @@ class N8nFlows:
     stores: dict[str, DataStore] = field(default_factory=dict)
     senders: set[str] = field(default_factory=set)  # steps with a Destination
     computed_targets: set[str] = field(default_factory=set)  # ... whose host is computed
+    # steps whose data a trigger answers its caller with → (trigger, response mode)
+    answers: dict[str, tuple[str, str]] = field(default_factory=dict)
     _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
 
     def describe(self, step: Step) -> StepFlow:
@@ -131,7 +133,8 @@ class N8nFlows:
         starts = t in ENTRY_TRIGGERS or t in UNTRUSTED_TRIGGERS or t in SCHEDULES or (
             t.endswith(("Trigger", "trigger")) and t not in CALLED_TRIGGERS)
         output = self._output(step)
-        writes, sinks = self._writes(step, output), tuple(self._sinks(step))
+        writes = self._writes(step, output)
+        sinks = (*self._sinks(step), *self._answer_sinks(step))
         if output == "pass" and not writes and not sinks and not starts:
             return _PASS  # most nodes: shared, not rebuilt
         return StepFlow(output, writes, sinks, starts)
@@ -226,7 +229,9 @@ class N8nFlows:
             return "fresh" if store and store.operation in ("read", "query") else "pass"
         store = self.stores.get(step.id)
         if store is not None and store.operation not in ("read", "query"):
-            return "pass"  # a write returns the rows it wrote: the input
+            # a write returns the rows it wrote (the input); a hand-written statement
+            # returns what the statement does (an UPDATE: a count), not its input
+            return "fresh" if step.params.get("operation") == "executeQuery" else "pass"
         return "fresh"
 
     def _writes(self, step: Step, output: str) -> tuple[FieldWrite, ...]:
@@ -325,7 +330,7 @@ class N8nFlows:
                               "sends a request to a URL it is given (server-side request "
                               "forgery)")
             sent = tuple(dict.fromkeys(r for k, v in p.items() if k not in ("url", "endpoint")
-                                       for r in self.all_refs(step, v)))
+                                       for r in self._sent_refs(step, k, v)))
             if t in (BASE + "ftp", BASE + "emailSend"):
                 sent = (*sent, ValueRef("field", "*", path="the input item"))
             yield SinkUse("send", "body", sent, "sends these values")
@@ -345,8 +350,98 @@ class N8nFlows:
             "an expression (not query parameters)"
         yield SinkUse("sql", "query", refs, f"builds SQL by interpolating {how}")
 
+    def _sent_refs(self, step: Step, key: str, value: Any) -> Iterator[ValueRef]:
+        """What a parameter sends: an authentication header (``Authorization: Bearer {{ …
+        }}``) logs in to the destination itself, it carries no data out of the app."""
+        if key != "headerParameters" or not isinstance(value, _MAPPINGS):
+            yield from self.all_refs(step, value)
+            return
+        headers = value.get("parameters")
+        for header in headers if isinstance(headers, list) else ():
+            if isinstance(header, _MAPPINGS) and not AUTH_HEADER.fullmatch(
+                    str(header.get("name") or "").strip()):
+                yield from self.all_refs(step, header.get("value"))
+
+    def _answer_sinks(self, step: Step) -> Iterator[SinkUse]:
+        """What this step answers a webhook, form or chat caller with: a Respond to Webhook
+        node's body when its trigger waits for one, or the step's own output when its trigger
+        answers with the last node."""
+        _trigger, mode = self.answers.get(step.id, ("", ""))
+        if mode == "lastNode":
+            yield SinkUse("answer", "responseMode", (ValueRef("step", "*", step.id),),
+                          "is where the flow ends: the trigger answers with its output")
+        elif mode == "responseNode":
+            p = step.params
+            how = str(p.get("respondWith") or "firstIncomingItem")
+            if how in ("firstIncomingItem", "allIncomingItems", "binary"):
+                refs: tuple[ValueRef, ...] = (ValueRef("field", "*", path="the input item"),)
+            elif how in ("json", "text"):
+                refs = self.refs(step, p.get("responseBody"))
+            elif how == "jwt":
+                refs = self.refs(step, p.get("payload"))
+            else:  # noData, redirect
+                refs = ()
+            if refs:
+                yield SinkUse("answer", "respondWith", refs,
+                              f"answers the caller with {_ANSWERS.get(how, 'its body')}")
+
     def _v(self, step: Step) -> float:
         return self.versions.get(step.id, 1.0)
+
+
+AUTH_HEADER = re.compile(r"authorization|proxy-authorization|x-api-key|api-key|apikey|"
+                         r"x-auth-token|x-access-token", re.I)
+_ANSWERS = {"firstIncomingItem": "the first item it receives",
+            "allIncomingItems": "every item it receives", "binary": "the file it receives",
+            "json": "a JSON body built from an expression",
+            "text": "a text body built from an expression", "jwt": "a signed token's payload"}
+# Triggers that can answer their caller with the data of the flow, and their default mode:
+# "lastNode" answers with what the node the flow ends at outputs, "responseNode" with what a
+# Respond to Webhook node after it says (any other mode answers before the flow runs).
+ANSWERING_TRIGGERS = {BASE + "webhook": "onReceived", BASE + "formTrigger": "onReceived",
+                      BASE + "wait": "onReceived", LANGCHAIN + "chatTrigger": "lastNode"}
+
+
+def answering_steps(nodes: Iterable[Mapping[str, Any]], connections: Mapping[str, Any],
+                    ids: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """Step id of each node whose data a trigger answers its caller with → (the trigger's
+    step id, its response mode): in "lastNode" mode the nodes its main wiring ends at (no main
+    output wired; sub-nodes such as AI tools are never last), in "responseNode" mode the
+    Respond to Webhook nodes after it. ``ids`` maps node names to step ids."""
+    main: dict[str, list[str]] = {}
+    types: dict[str, str] = {}
+    for node in nodes:
+        types[str(node.get("name"))] = str(node.get("type"))
+    for source, kinds in connections.items():
+        outputs = kinds.get("main") if isinstance(kinds, dict) else None
+        main[source] = [c["node"] for output in outputs or () for c in output or ()
+                        if isinstance(c, dict) and c.get("node") in ids]
+    out: dict[str, tuple[str, str]] = {}
+    for node in nodes:
+        default = ANSWERING_TRIGGERS.get(str(node.get("type")))
+        params = node.get("parameters") or {}
+        options = params.get("options") if isinstance(params.get("options"), dict) else {}
+        mode = params.get("responseMode") or options.get("responseMode") or default
+        name = node.get("name")
+        if default is None or mode not in ("lastNode", "responseNode") or name not in ids \
+                or params.get("responseData") == "noData":  # answers with no body
+            continue
+        seen, queue = {name}, [name]
+        for current in queue:  # grows while walked: breadth first
+            targets = main.get(current, [])
+            if current != name and (  # (a Respond node in lastNode mode fails the run)
+                    (mode == "lastNode" and not targets
+                     and types.get(current) != BASE + "respondToWebhook")
+                    or (mode == "responseNode"
+                        and types.get(current) == BASE + "respondToWebhook")):
+                out.setdefault(ids[current], (ids[name], mode))
+            if current != name and types.get(current) == BASE + "form":
+                continue  # a Form page answers the user itself; what runs after it does not
+            for target in targets:
+                if target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+    return out
 
 
 def _keeps_other_fields(step: Step, version: float) -> bool:
