@@ -128,7 +128,7 @@ def test_a_connection_index_of_another_type_still_compares_draft_and_published()
                                   "index": "{{ $json.x }}"}]]}}
     app = app_of(versioned(lead_capture("headerAuth"), lead_capture(), published_wiring=odd))
     [workflow] = app.workflows
-    assert [c.kind for c in workflow.draft_changes if c.step == "wh-1"]
+    assert ("authentication", "Webhook") in [(c.change, c.step) for c in workflow.draft_changes]
 
 
 def test_moving_nodes_on_the_canvas_is_no_change() -> None:
