@@ -415,6 +415,12 @@ MAIL_ADDRESS_KEYS = ("sendTo", "toEmail", "toRecipients", "recipients")
 MESSAGE_FILE_GETS = frozenset({BASE + t for t in ("slack", "telegram", "discord")})
 SQL_READ = re.compile(r"^\s*(?:\(\s*)*(?:select|with|show|describe|explain)\b", re.I)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What an agent is told a called workflow does, when it changes or sends something (English,
+# Spanish, Portuguese: the languages of the real exports we read).
+ACTING_WORDS = re.compile(
+    r"\b(?:(?:creat|updat|delet|remov|book|send|post|writ|manag|handl|modif|edit|deploy|fix|"
+    r"schedul|cancel|insert|upsert|publish|refund|reserv|crear|criar|enviar|actualiz|atualiz|"
+    r"eliminar|exclu|agendar|alterar|borrar|registr)\w*|execute[sd]?|runs?|pays?)\b", re.I)
 # Operations that only add a row or entry (a log line, a message buffer, a sheet row): after
 # a model they record what it said; as an agent's tool they are still its choice.
 ADDING_VERBS = re.compile(r"^(?:append|insert|push|add|write|set|incr|upload|copy)")
@@ -441,6 +447,9 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
             return None  # a search API called by POST still only reads
         return f"sends {method} requests", True
     if t in (BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"):
+        told = str(p.get("description") or p.get("toolDescription") or "")
+        if told.strip() and not ACTING_WORDS.search(told):
+            return None  # a workflow the agent is told only looks things up
         return "runs another workflow", True
     if t.removeprefix(BASE) in SQL_NODES:
         op = str(p.get("operation") or ("executeQuery" if t.endswith("microsoftSql") else
