@@ -1018,12 +1018,25 @@ def test_inv002_inactive_workflow_holding_credentials_fires() -> None:
     f = one(findings_of(INV002, app_of(_slack_post(active=False))))
     assert (f.resource.kind, f.resource.id) == ("workflow", wf_id("Form to Slack"))
     assert f.evidence == {"credentials": ["Slack bot #sales"], "active": False,
-                          "archived": False}
+                          "archived": False, "last_saved": "2025-05-20T14:02:55.870Z"}
 
 
 def test_inv002_archived_workflow_holding_credentials_fires() -> None:
     f = one(findings_of(INV002, app_of(_slack_post(active=False, archived=True))))
     assert f.evidence["archived"] is True
+
+
+def test_inv002_undated_inactive_workflows_are_not_instance_state() -> None:
+    """A template collection sets ``active: false`` on every file and drops the instance's
+    timestamps: nothing there says an instance left the workflow switched off."""
+    template = _slack_post(active=False)
+    del template["createdAt"], template["updatedAt"]
+    reason = skip_reason(INV002, app_of(template))
+    assert reason.startswith(NOT_APPLICABLE) and "updatedAt" in reason
+    dated = _slack_post(active=False)
+    dated["name"] = dated["id"] = "Dated copy"
+    f = one(findings_of(INV002, app_of(template, dated)))
+    assert f.resource.name == "Dated copy"
 
 
 def test_inv002_active_workflow_or_inactive_without_credentials_is_quiet() -> None:

@@ -92,6 +92,9 @@ class Workflow:
     # its draft is one whose published version the data did not carry.
     version: str = ""
     draft_changes: tuple[DraftChange, ...] = ()  # draft versus published, when both were seen
+    # When the platform last saved it (ISO 8601), "" when the data does not say: instance
+    # exports and APIs carry it; templates and hand-edited collections do not.
+    updated: str = ""
 
     @property
     def resource(self) -> Resource:

@@ -613,7 +613,8 @@ class _Builder:
             settings=MappingProxyType(wf.get("settings") or {}),
             tags=tuple(t if isinstance(t, str) else t["name"] for t in wf.get("tags") or ()),
             kind="workflow", version=version,
-            draft_changes=draft_changes(wf) if graph is not wf else ())
+            draft_changes=draft_changes(wf) if graph is not wf else (),
+            updated=_text(wf.get("updatedAt")))
         self.workflows.append(workflow)
         if wf.get("id") not in (None, ""):
             self._raw_ids.setdefault(str(wf["id"]), wid)
