@@ -204,6 +204,20 @@ def read_expected(path: Path) -> dict[str, tuple[str, str]]:
     return _read_tsv(path, ("key", "depth"), DEPTHS)
 
 
+SUPERSEDES = re.compile(r"\bsupersedes\s+(\S+)")
+
+
+def superseded(expected: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """Old key → the key of the line whose note says it "supersedes" it: a new rule that fits
+    an issue first filed under the nearest rule. The issue is one issue, found by either."""
+    out: dict[str, str] = {}
+    for key, (_depth, note) in expected.items():
+        m = SUPERSEDES.search(note)
+        if m and m.group(1) in expected:
+            out[m.group(1)] = key
+    return out
+
+
 def _found(expected_key: str, keys: set[str], prefixes: set[str]) -> bool:
     return expected_key in keys or expected_key in prefixes
 
@@ -300,11 +314,15 @@ def summarize(outcomes: Sequence[AppOutcome], triage: Mapping[str, tuple[str, st
                 r.tp += label == "TP"
                 r.fp += label == "FP"
         labelled_apps[out.platform] += labelled
+    replaced = superseded(expected)
     for key, (depth, _note) in expected.items():
+        if key in replaced:
+            continue  # counted once, with the line that supersedes it
         platform, rule = key.split("/", 1)[0], key.split("|")[1]
         counts = row(platform, rule).expected[depth]
         counts[1] += 1
-        counts[0] += _found(key, keys, prefixes)
+        counts[0] += _found(key, keys, prefixes) or any(
+            _found(old, keys, prefixes) for old, new in replaced.items() if new == key)
     stale = sorted(k for k in triage if k not in keys)
     return Summary(rows, apps, dict(rejected), internal, labelled_apps, ambiguous, stale)
 

@@ -123,6 +123,7 @@ class Destination:
     step_id: str
     protocol: (
         str  # http | https | mqtt | mqtts | ws | wss | tcp | udp | ftp | sftp | ssh | smtp | db
+        # | opcua | mail (a recipient: host is the address's domain, url "mailto:…")
     )
     url: str = ""  # as configured (never with user info: adapters strip it)
     host: str = ""  # "" when dynamic
@@ -134,6 +135,10 @@ class Destination:
     @property
     def is_loopback(self) -> bool:
         return is_loopback_host(self.host)
+
+
+# The url of a ``mail`` destination that answers a message: it goes to whoever wrote it.
+REPLY_TO_SENDER = "reply to the sender of the message answered"
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +310,7 @@ class ValueRef:
 class SinkUse:
     """A parameter whose value a step runs, renders, opens or sends."""
 
-    kind: str  # command | code | sql | template | path | query | url | send | answer
+    kind: str  # command | code | sql | template | path | query | url | send | prompt | act | answer
     param: str  # the parameter it sits in ("command", "query", "addpay", "filename")
     reads: tuple[ValueRef, ...]
     reason: str  # in a reviewer's words: "appends msg.payload to the shell command"

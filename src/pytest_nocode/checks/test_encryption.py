@@ -13,7 +13,7 @@ from pytest_nocode.model import Destination, Step, split_url
 from pytest_nocode.policy import Policy
 
 CLEARTEXT = {"http": "HTTP", "ws": "WebSocket", "mqtt": "MQTT", "tcp": "TCP", "udp": "UDP",
-             "ftp": "FTP", "smtp": "SMTP", "telnet": "Telnet"}
+             "ftp": "FTP", "smtp": "SMTP", "telnet": "Telnet", "opcua": "OPC UA"}
 
 
 def _cleartext_targets(app: App, flow: DataFlow, dest: Destination

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import (
+    SENT,
     flow_or_skip,
     names_a_field,
     route_evidence,
@@ -20,7 +22,15 @@ from pytest_nocode.dataflow import (
     sensitivity_labels,
     store_name,
 )
-from pytest_nocode.model import DataStore, EntryPoint, Step, ValueRef, path_to
+from pytest_nocode.model import (
+    REPLY_TO_SENDER,
+    DataStore,
+    Destination,
+    EntryPoint,
+    Step,
+    ValueRef,
+    path_to,
+)
 from pytest_nocode.policy import Policy
 
 LEAVING_ZONES = ("internet",)  # the owner's own services (host, private) keep data inside
@@ -44,13 +54,14 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
     flow = flow_or_skip(nocode_app)
     stores = stores_by_step(nocode_app)
     for dest in nocode_app.destinations:
-        zone = nocode_policy.zone_of(dest.host)
+        zone = _zone_of(nocode_policy, dest)
         if zone not in LEAVING_ZONES:
             continue  # loopback, own networks, or a host computed at run time
         step = nocode_app.step(dest.step_id)
         if step is None or (step.is_config and not nocode_app.users_of(step.id)):
             continue
-        hits = sorted(sent_data(nocode_app, flow, dest),
+        hits = sorted(_mailed_data(nocode_app, flow, dest) if dest.protocol == "mail" else
+                      sent_data(nocode_app, flow, dest),
                       key=lambda h: (h[1].kind != "store", h[1].step_id, h[1].detail))
         if not hits:
             continue
@@ -60,7 +71,7 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
             else origin.detail
         what = f"data read from {source}" if store else f"data received from {source}"
         nocode_findings.add(
-            step, f"{what} ({', '.join(labels)}) is sent to {dest.host} ({zone})",
+            step, f"{what} ({', '.join(labels)}) is sent to {_target(dest)} ({zone})",
             {"store": store.location if store else "", "store_kind": store.kind if store else "",
              "source": source, "origin": origin.kind, "labels": labels,
              "destination": dest.host, "zone": zone,
@@ -81,6 +92,45 @@ def _endpoints_answered(app: App, answer: Step) -> list[EntryPoint]:
         if ep.step_id in answer.config_refs or answer.id in app.paths_from([ep.step_id]):
             found.append(ep)
     return found
+
+def _zone_of(policy: Policy, dest: Destination) -> str:
+    """The trust zone of a destination; a mail address written by an expression (or the
+    sender of a message answered) is anyone's: the internet."""
+    if dest.protocol == "mail" and dest.dynamic:
+        return "internet"
+    return policy.zone_of(dest.host)
+
+
+def _target(dest: Destination) -> str:
+    if dest.protocol != "mail":
+        return dest.host
+    if dest.dynamic:
+        return f"a mail address chosen at run time ({dest.url})"
+    return f"the mail address {dest.url.removeprefix('mailto:')}"
+
+
+def _mailed_data(app: App, flow: DataFlow, dest: Destination
+                 ) -> Iterator[tuple[Step, Origin, list[str]]]:
+    """What a mail carries out: store reads with a sensitivity label, and anything of an
+    inbound mail (a forward), whose content is someone's correspondence whatever its
+    fields are called. Other entry data (a form's fields mailed back to whoever sent them)
+    is not counted: the sender chose the address."""
+    for hit in sent_data(app, flow, dest):
+        if hit[1].kind == "store":
+            yield hit
+    step = app.step(dest.step_id)
+    if step is None or dest.url == REPLY_TO_SENDER:
+        return  # an answer goes back to whoever wrote the mail it quotes
+    sinks = flow.sinks_of(step.id, SENT)
+    addressed = {o for sf in sinks if sf.sink.kind == "url" for o in sf.origins}
+    for sf in sinks:
+        for origin in sf.origins:
+            if origin.kind == "entry" and MAIL_CHANNEL.search(origin.detail) \
+                    and origin not in addressed:  # not mailed back to its own sender
+                yield step, origin, ["correspondence"]
+
+
+MAIL_CHANNEL = re.compile(r"^e-?mail\b", re.I)  # the entry detail of a mail trigger
 
 
 @check(

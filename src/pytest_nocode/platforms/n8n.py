@@ -53,6 +53,7 @@ from pytest_nocode.appspec import AppSpec
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import (
     EMPTY,
+    REPLY_TO_SENDER,
     Advisory,
     App,
     BrokenLink,
@@ -692,7 +693,8 @@ class _Builder:
         and senders the flow description asks about."""
         self.flows.stores = {st.step_id: st for st in self.stores}
         self.flows.senders = {d.step_id for d in self.destinations}
-        self.flows.computed_targets = {d.step_id for d in self.destinations if d.dynamic}
+        self.flows.computed_targets = {d.step_id for d in self.destinations
+                                       if d.dynamic and d.protocol != "mail"}
         triggers: dict[str, list[str]] = {}
         for step in self.steps:
             if step.type in CALLED_TRIGGERS and not step.disabled:
@@ -704,6 +706,8 @@ class _Builder:
             called = _text(step.params.get("workflowId"))
             wid = self._raw_ids.get(called) if source == "database" else None
             targets = [t for t in triggers.get(wid or "", ()) if t not in step.outbound]
+            if triggers.get(wid or ""):
+                self.flows.linked_callers.add(step.id)
             if targets:
                 self.steps[i] = replace(step, outbound=(*step.outbound, *targets))
 
@@ -890,6 +894,57 @@ def _ssh(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str
 def _email_send(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
                 live: bool | None) -> None:
     b.destinations.append(Destination(step_id, "smtp"))  # server and TLS in the credential
+    _mail_recipients(b, params, step_id, "toEmail")
+
+
+# Mail nodes that send (operation → the parameter naming the recipients; "" for a reply,
+# which goes to whoever wrote the message answered).
+MAIL_SENDS: dict[str, dict[str, str]] = {
+    BASE + "gmail": {"send": "sendTo", "reply": ""},
+    BASE + "microsoftOutlook": {"send": "toRecipients", "reply": "", "forward": "recipients"},
+}
+# Domains whose addresses belong to anyone: sharing one with the sender says nothing.
+MAIL_PROVIDERS = frozenset({"gmail.com", "googlemail.com", "outlook.com", "hotmail.com",
+                            "live.com", "yahoo.com", "icloud.com", "me.com", "aol.com",
+                            "proton.me", "protonmail.com", "gmx.com", "gmx.de", "web.de",
+                            "mail.ru", "yandex.ru", "qq.com", "163.com"})
+_ADDRESS = re.compile(r"[\w.+'-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+def _mail_send(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+               live: bool | None) -> None:
+    """A mail node's recipients as destinations (resource message; Gmail's default operation
+    is send)."""
+    if _text(params.get("resource") or "message") != "message":
+        return
+    node_type = _text(node.get("type")).removesuffix("Tool")
+    op = _text(params.get("operation")) or ("send" if node_type == BASE + "gmail" else "")
+    ops = MAIL_SENDS.get(node_type, {})
+    if op not in ops:
+        return
+    if ops[op]:
+        _mail_recipients(b, params, step_id, ops[op])
+    else:
+        b.destinations.append(Destination(step_id, "mail", url=REPLY_TO_SENDER, dynamic=True))
+
+
+def _mail_recipients(b: _Builder, params: Mapping[str, Any], step_id: str, key: str) -> None:
+    """One ``mail`` destination per recipient domain written in ``key`` (host: the domain, so
+    trust zones and hosts.internal say whether it is the organisation's own), and one computed
+    at run time for an address given by an expression."""
+    text = _text(params.get(key))
+    literal = text.split("{{", 1)[0].lstrip("=") if text.startswith("=") else text
+    domains = dict.fromkeys(m.group(1).lower() for m in _ADDRESS.finditer(literal))
+    own = _ADDRESS.search(_text(params.get("fromEmail")))
+    for domain in domains:
+        if own and own.group(1).lower() == domain and domain not in MAIL_PROVIDERS:
+            continue  # to the sender's own organisation (info@x.com to info@x.com)
+        address = next(m.group(0) for m in _ADDRESS.finditer(literal)
+                       if m.group(1).lower() == domain)
+        b.destinations.append(Destination(step_id, "mail", url=f"mailto:{address}",
+                                          host=domain))
+    if text.startswith("=") and "{{" in text:
+        b.destinations.append(Destination(step_id, "mail", url=text, dynamic=True))
 
 
 def _operation(params: Mapping[str, Any], default: str = "") -> str:
@@ -988,6 +1043,7 @@ ROLES: dict[str, Role] = {
     BASE + "ftp": _ftp,
     BASE + "ssh": _ssh,
     BASE + "emailSend": _email_send,
+    **{t: _mail_send for t in MAIL_SENDS},
     BASE + "mongoDb": _store("database", ("collection",), "find"),
     BASE + "redis": _store("database", ("key",), "info"),
     BASE + "googleSheets": _sheet,

@@ -123,6 +123,7 @@ class N8nFlows:
     computed_targets: set[str] = field(default_factory=set)  # ... whose host is computed
     # steps whose data a trigger answers its caller with → (trigger, response mode)
     answers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    linked_callers: set[str] = field(default_factory=set)  # callers whose callee is in the app
     _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
 
     def describe(self, step: Step) -> StepFlow:
@@ -244,6 +245,8 @@ class N8nFlows:
             return (FieldWrite("*", (ValueRef("platform", f"{_short(t)} event"),)),)
         if t == BASE + "set":
             return tuple(self._set_writes(step))
+        if t == BASE + "splitOut":
+            return tuple(_split_out_writes(step))
         if _is_ai(t):
             return (FieldWrite("*", (ValueRef("ai", f"answer of {step.name}", step.id),)),)
         if output == "fresh" and (t in CODE_NODES or t == LANGCHAIN + "code"):
@@ -263,7 +266,24 @@ class N8nFlows:
         if output == "fresh" and t not in CALLED_TRIGGERS:
             label = f"events from {_short(t)}" if t.endswith("Trigger") else \
                 f"response of {step.name}"
-            return (FieldWrite("*", (ValueRef("unknown", label),)),)
+            return (FieldWrite("*", (ValueRef("unknown", label), *self._fetched_from(step))),)
+        return ()
+
+    def _fetched_from(self, step: Step) -> tuple[ValueRef, ...]:
+        """What picks the content a step fetches when the whole target is given to it: a
+        request to a computed URL, a file a message attached. Whoever chose the target chose
+        the content (the text of a PDF a Slack user uploaded), so the response carries the
+        origins of the target too."""
+        p = step.params
+        if step.id in self.computed_targets:
+            url = p.get("url") if "url" in p else p.get("endpoint")
+            if FIXED_HOST.match(str(url or "")):
+                return ()
+            return self.refs(step, url)
+        if _base(step.type) in MESSAGE_FILE_GETS and p.get("resource") == "file" \
+                and str(p.get("operation") or "get") in ("get", "download"):
+            return tuple(r for key in ("fileId", "url") for r in self.all_refs(step,
+                                                                                  p.get(key)))
         return ()
 
     def _set_writes(self, step: Step) -> Iterator[FieldWrite]:
@@ -298,6 +318,7 @@ class N8nFlows:
     # -- sinks -----------------------------------------------------------------------------
     def _sinks(self, step: Step) -> Iterator[SinkUse]:
         t = _base(step.type)
+        yield from self._action_sinks(step)
         if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type):
             return
         p = step.params
@@ -324,6 +345,9 @@ class N8nFlows:
                 yield SinkUse("path", key, refs, "opens a file path built from an expression")
         if step.id in self.senders:
             url = p.get("url") if "url" in p else p.get("endpoint")
+            for key in MAIL_ADDRESS_KEYS if url is None else ():
+                if p.get(key):
+                    yield SinkUse("url", key, self.refs(step, p.get(key)), "mails to this address")
             yield SinkUse("url", "url", self.refs(step, url), "sends to this URL")
             if step.id in self.computed_targets and not FIXED_HOST.match(str(url or "")):
                 yield SinkUse("fetch", "url", self.refs(step, url),
@@ -334,6 +358,30 @@ class N8nFlows:
             if t in (BASE + "ftp", BASE + "emailSend"):
                 sent = (*sent, ValueRef("field", "*", path="the input item"))
             yield SinkUse("send", "body", sent, "sends these values")
+
+    def _action_sinks(self, step: Step) -> Iterator[SinkUse]:
+        """An ``act`` sink on a step that changes or sends data (a record created, updated or
+        deleted, a mail sent, a non-GET request, a command run): what it is given decides
+        what it does. An AI tool acts on what the agent decided (its whole input); a step
+        wired after a model acts on the values its parameters read. Chat messages, requests and
+        called workflows count only as tools: a bot posting its answer back to the
+        conversation (often by an HTTP POST to the messaging API) is what a chatbot is for."""
+        action = _action(step, self.stores.get(step.id))
+        if action is None or step.id in self.linked_callers:
+            return  # a called workflow in the app: its own steps say whether it acts
+        what, tool_only = action
+        if _is_tool(step.type):
+            yield SinkUse("act", "tool", (ValueRef("field", "*", path="what the agent "
+                                                   "decided"),), what)
+        elif not tool_only:
+            p = step.params
+            reads = tuple(dict.fromkeys(r for v in p.values() for r in self.all_refs(step, v)))
+            columns = p.get("columns") if isinstance(p.get("columns"), _MAPPINGS) else {}
+            if p.get("dataToSend") == "autoMapInputColumns" or \
+                    columns.get("mappingMode") == "autoMapInputData":
+                reads = (*reads, ValueRef("field", "*", path="the input item"))
+            if reads:
+                yield SinkUse("act", "parameters", reads, what)
 
     def _sql_sink(self, step: Step) -> Iterator[SinkUse]:
         p = step.params
@@ -442,6 +490,98 @@ def answering_steps(nodes: Iterable[Mapping[str, Any]], connections: Mapping[str
                     seen.add(target)
                     queue.append(target)
     return out
+
+# Operations, by their leading word, that change or send data; anything else (get, getAll,
+# search, list, lookup …) only reads.
+ACTING_VERBS = re.compile(r"^(?:create|update|delete|upsert|append|insert|remove|clear|send|"
+                          r"reply|post|patch|put|move|copy|archive|upload|execute|ban|kick|"
+                          r"invite|add|write|publish|forward|share|cancel|book|refund|charge|"
+                          r"set|edit|replace|trash|incr)")
+# Nodes whose default operation acts (a Gmail node with no operation sends a message).
+DEFAULT_ACTS = {BASE + "gmail": "send", BASE + "microsoftOutlook": "send",
+                BASE + "emailSend": "send", BASE + "slack": "post",
+                BASE + "telegram": "sendMessage", BASE + "discord": "send",
+                BASE + "whatsApp": "send"}
+# Messaging nodes: sending counts as acting only when an agent decides it (a tool).
+CHAT_SENDERS = frozenset({BASE + t for t in ("slack", "telegram", "discord", "whatsApp",
+                                             "mattermost", "matrix", "microsoftTeams")})
+MAIL_ADDRESS_KEYS = ("sendTo", "toEmail", "toRecipients", "recipients")
+MESSAGE_FILE_GETS = frozenset({BASE + t for t in ("slack", "telegram", "discord")})
+SQL_READ = re.compile(r"^\s*(?:\(\s*)*(?:select|with|show|describe|explain)\b", re.I)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What an agent is told a called workflow does, when it changes or sends something (English,
+# Spanish, Portuguese: the languages of the real exports we read).
+ACTING_WORDS = re.compile(
+    r"\b(?:(?:creat|updat|delet|remov|book|send|post|writ|manag|handl|modif|edit|deploy|fix|"
+    r"schedul|cancel|insert|upsert|publish|refund|reserv|crear|criar|enviar|actualiz|atualiz|"
+    r"eliminar|exclu|agendar|alterar|borrar|registr)\w*|execute[sd]?|runs?|pays?)\b", re.I)
+# Operations that only add a row or entry (a log line, a message buffer, a sheet row): after
+# a model they record what it said; as an agent's tool they are still its choice.
+ADDING_VERBS = re.compile(r"^(?:append|insert|push|add|write|set|incr|upload|copy)")
+SQL_INSERT = re.compile(r"^\s*insert\b", re.I)
+# A tool whose own name says it reads (searchProducts, get_orders, "Find customer")
+READING_NAME = re.compile(r"^\W*(?i:search|get|find|list|lookup|look up|query|fetch|read|"
+                          r"check|retrieve)(?![a-z])")
+LABELLING = re.compile(r"^(?:add|remove)Labels?$|^markAs(?:Un)?[Rr]ead$")
+
+
+def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
+    """(what the step does in a reviewer's words, whether it counts only as an AI tool) when
+    ``step`` changes or sends data; None when it only reads. After a model, only steps that
+    choose what changes or what leaves count (an update, a delete, a mail sent), not those
+    that add a row recording what the model said."""
+    t = _base(step.type)
+    p = step.params
+    if t in (BASE + "executeCommand", BASE + "ssh"):
+        return ("runs shell commands" if t.endswith("Command") else "runs remote commands",
+                False)
+    if t in (BASE + "httpRequest", LANGCHAIN + "toolHttpRequest"):
+        method = str(p.get("method") or p.get("requestMethod") or "GET").upper()
+        if method in SAFE_METHODS or READING_NAME.match(step.name):
+            return None  # a search API called by POST still only reads
+        return f"sends {method} requests", True
+    if t in (BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"):
+        told = str(p.get("description") or p.get("toolDescription") or "")
+        if told.strip() and not ACTING_WORDS.search(told):
+            return None  # a workflow the agent is told only looks things up
+        return "runs another workflow", True
+    if t.removeprefix(BASE) in SQL_NODES:
+        op = str(p.get("operation") or ("executeQuery" if t.endswith("microsoftSql") else
+                                        "insert"))
+        if op == "executeQuery":
+            query = str(p.get("query") or "").lstrip("=")
+            if SQL_READ.match(query):
+                return None
+            return "runs SQL that changes data", bool(SQL_INSERT.match(query))
+        return (f"runs {op} on the database", bool(ADDING_VERBS.match(op))) \
+            if ACTING_VERBS.match(op) else None
+    if p.get("resource") == "draft":
+        return None  # a draft waits for a person to send it
+    op = str(p.get("operation") or DEFAULT_ACTS.get(t) or "")
+    if LABELLING.match(op):
+        return None  # a label or read mark sorts a mailbox, it changes no one's data
+    if not ACTING_VERBS.match(op) and not (store is not None and store.operation == "write"):
+        return None
+    name = _short(t)
+    return (f"can {op} ({name})" if op else f"writes to {name}",
+            t in CHAT_SENDERS or not op or bool(ADDING_VERBS.match(op)))
+
+
+def _split_out_writes(step: Step) -> Iterator[FieldWrite]:
+    """Split Out makes an item of each element of a list field: every field of the new items
+    comes from that list (a Slack message's ``files`` become items with an ``id`` each)."""
+    names = str(step.params.get("fieldToSplitOut") or "")
+    fields_ = [_top("." + n.strip().removeprefix("$json.")) for n in names.split(",")
+               if n.strip() and "{{" not in n]
+    if fields_:
+        yield FieldWrite("*", tuple(ValueRef("field", f, path=f"$json.{f}") for f in fields_),
+                         strong=False)
+
+
+def _is_tool(node_type: str) -> bool:
+    """An AI agent's tool: the agent calls it with what it decided."""
+    return (node_type.startswith(BASE) and node_type.endswith("Tool")) or \
+        node_type.startswith(LANGCHAIN + "tool") or node_type == LANGCHAIN + "mcpClientTool"
 
 
 def _keeps_other_fields(step: Step, version: float) -> bool:

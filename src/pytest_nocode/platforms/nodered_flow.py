@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_nocode.dataflow import runs_code
-from pytest_nocode.model import FieldWrite, SinkUse, Step, StepFlow, ValueRef
+from pytest_nocode.model import FieldWrite, SinkUse, Step, StepFlow, ValueRef, split_url
+from pytest_nocode.policy import default_zone
 
 DROP = StepFlow(output="drop")
 MUSTACHE = re.compile(r"\{\{(\{?)\s*([#^/&]?)\s*([A-Za-z_$][\w$]*(?:\.[\w$]+|\[[^\]]*\])*)")
@@ -33,7 +34,14 @@ PASS_TYPES = frozenset({
 SUBSCRIPTIONS = {"mqtt in": "mqtt in", "e-mail in": "email", "telegram receiver":
                  "Telegram bot messages", "telegram command": "Telegram bot commands",
                  "aedes broker": "MQTT broker"}
-FRESH_SOURCES = frozenset({"http in", "websocket in", "tcp in", "udp in", *SUBSCRIPTIONS})
+# Receivers of chat messages anyone can send a bot (Slack, Discord, Telegram events, RedBot).
+MESSAGE_RECEIVERS = {"telegram event": "Telegram bot events",
+                     "chatbot-telegram-receive": "Telegram bot messages",
+                     "chatbot-slack-receive": "Slack messages",
+                     "chatbot-discord-receive": "Discord messages",
+                     "discordMessage": "Discord messages", "slack-rtm-in": "Slack messages"}
+FRESH_SOURCES = frozenset({"http in", "websocket in", "tcp in", "udp in", *SUBSCRIPTIONS,
+                           *MESSAGE_RECEIVERS})
 # SQL nodes: (the node's own query property, the message property it runs when that is
 # empty, whether its own query is a mustache template of msg).
 SQL_NODES: dict[str, tuple[str, str, bool]] = {
@@ -65,6 +73,11 @@ class NodeRedFlows:
         p = step.params
         if t == "inject":
             return StepFlow("fresh", tuple(_inject_writes(p)), starts=True)
+        if t == "mqtt in":
+            return self._mqtt_in(step)
+        if t in MESSAGE_RECEIVERS:
+            return StepFlow("fresh", (FieldWrite("*", (ValueRef(
+                "entry", MESSAGE_RECEIVERS[t]),)),), starts=True)
         if t in SUBSCRIPTIONS:
             topic = _text(p.get("topic"))
             return StepFlow("fresh", (FieldWrite("*", (ValueRef(
@@ -109,6 +122,23 @@ class NodeRedFlows:
         # a node we do not know: it passes the message on and may set the payload
         return StepFlow("pass", (FieldWrite("payload", (ValueRef(
             "unknown", f"output of {step.name or t}"),), strong=False),))
+
+    def _mqtt_in(self, step: Step) -> StepFlow:
+        """Messages from a broker beyond the owner's own networks come from whoever can
+        publish there (an internet broker's topic is anyone's); from a broker on this host or
+        the private network, from the owner's devices: of unknown origin, not untrusted."""
+        topic = _text(step.params.get("topic"))
+        broker = self.configs.get(_text(step.params.get("broker"))) or {}
+        address = _text(broker.get("broker")).strip()
+        host = (split_url(address)[1] if "://" in address else address).lower()
+        zone = default_zone(host) if host else "internet"
+        if zone in ("loopback", "host", "private"):
+            return StepFlow("fresh", (FieldWrite("*", (ValueRef(
+                "unknown", f"mqtt in {topic} from the {zone} broker {host}".strip()),)),),
+                starts=True)
+        shown = f" from {host}" if host else ""
+        return StepFlow("fresh", (FieldWrite("*", (ValueRef(
+            "entry", f"mqtt in {topic}{shown}".strip()),)),), starts=True)
 
     def _file(self, step: Step) -> StepFlow:
         p = step.params
