@@ -35,8 +35,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib
-import importlib.util
 import inspect
 import json
 import random
@@ -55,10 +53,9 @@ from pytest_nocode.loading import RecordingOptions, load_app
 from pytest_nocode.platforms import PlatformRegistry, builtin_platforms
 from pytest_nocode.policy import Policy, load_policy
 from pytest_nocode.redaction import Redactor
-from pytest_nocode.testing import Check, rule_of, run_check
+from pytest_nocode.testing import Check, builtin_checks, rule_of, run_check
 
 PLATFORMS = ("n8n", "nodered")
-CHECKS_DIR = Path(importlib.util.find_spec("pytest_nocode.checks").origin or "").parent
 FIXTURES_GIVEN = ("nocode_app", "nocode_findings", "nocode_policy", "nocode_rule",
                   "nocode_snapshot")
 # evidence fields that tell apart several findings of one rule on one resource (names only)
@@ -89,18 +86,6 @@ class AppOutcome:
     rejected: str | None = None  # the clear one-line error the user would see
     internal_errors: list[str] = field(default_factory=list)  # "where: Type: first line"
     ambiguous_keys: int = 0
-
-
-def builtin_checks() -> list[Check]:
-    """Every ``test_*`` function of the built-in check modules that carries a rule."""
-    out: list[Check] = []
-    for path in sorted(CHECKS_DIR.glob("test_*.py")):
-        module = importlib.import_module(f"pytest_nocode.checks.{path.stem}")
-        for name, func in inspect.getmembers(module, inspect.isfunction):
-            if name.startswith("test_") and func.__module__ == module.__name__ and any(
-                    m.name == "nocode_check" for m in getattr(func, "pytestmark", ())):
-                out.append(func)
-    return out
 
 
 def runnable(check: Check) -> bool:
