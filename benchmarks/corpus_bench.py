@@ -35,8 +35,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib
-import importlib.util
 import inspect
 import json
 import random
@@ -55,10 +53,9 @@ from pytest_nocode.loading import RecordingOptions, load_app
 from pytest_nocode.platforms import PlatformRegistry, builtin_platforms
 from pytest_nocode.policy import Policy, load_policy
 from pytest_nocode.redaction import Redactor
-from pytest_nocode.testing import Check, rule_of, run_check
+from pytest_nocode.testing import Check, builtin_checks, rule_of, run_check
 
 PLATFORMS = ("n8n", "nodered")
-CHECKS_DIR = Path(importlib.util.find_spec("pytest_nocode.checks").origin or "").parent
 FIXTURES_GIVEN = ("nocode_app", "nocode_findings", "nocode_policy", "nocode_rule",
                   "nocode_snapshot")
 # evidence fields that tell apart several findings of one rule on one resource (names only)
@@ -89,18 +86,6 @@ class AppOutcome:
     rejected: str | None = None  # the clear one-line error the user would see
     internal_errors: list[str] = field(default_factory=list)  # "where: Type: first line"
     ambiguous_keys: int = 0
-
-
-def builtin_checks() -> list[Check]:
-    """Every ``test_*`` function of the built-in check modules that carries a rule."""
-    out: list[Check] = []
-    for path in sorted(CHECKS_DIR.glob("test_*.py")):
-        module = importlib.import_module(f"pytest_nocode.checks.{path.stem}")
-        for name, func in inspect.getmembers(module, inspect.isfunction):
-            if name.startswith("test_") and func.__module__ == module.__name__ and any(
-                    m.name == "nocode_check" for m in getattr(func, "pytestmark", ())):
-                out.append(func)
-    return out
 
 
 def runnable(check: Check) -> bool:
@@ -204,6 +189,20 @@ def read_expected(path: Path) -> dict[str, tuple[str, str]]:
     return _read_tsv(path, ("key", "depth"), DEPTHS)
 
 
+SUPERSEDES = re.compile(r"\bsupersedes\s+(\S+)")
+
+
+def superseded(expected: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """Old key → the key of the line whose note says it "supersedes" it: a new rule that fits
+    an issue first filed under the nearest rule. The issue is one issue, found by either."""
+    out: dict[str, str] = {}
+    for key, (_depth, note) in expected.items():
+        m = SUPERSEDES.search(note)
+        if m and m.group(1) in expected:
+            out[m.group(1)] = key
+    return out
+
+
 def _found(expected_key: str, keys: set[str], prefixes: set[str]) -> bool:
     return expected_key in keys or expected_key in prefixes
 
@@ -300,11 +299,15 @@ def summarize(outcomes: Sequence[AppOutcome], triage: Mapping[str, tuple[str, st
                 r.tp += label == "TP"
                 r.fp += label == "FP"
         labelled_apps[out.platform] += labelled
+    replaced = superseded(expected)
     for key, (depth, _note) in expected.items():
+        if key in replaced:
+            continue  # counted once, with the line that supersedes it
         platform, rule = key.split("/", 1)[0], key.split("|")[1]
         counts = row(platform, rule).expected[depth]
         counts[1] += 1
-        counts[0] += _found(key, keys, prefixes)
+        counts[0] += _found(key, keys, prefixes) or any(
+            _found(old, keys, prefixes) for old, new in replaced.items() if new == key)
     stale = sorted(k for k in triage if k not in keys)
     return Summary(rows, apps, dict(rejected), internal, labelled_apps, ambiguous, stale)
 

@@ -4,8 +4,8 @@ clear error, and how many crash inside the plugin (which must be none).
     python benchmarks/fuzz_corpus.py [FOLDER ...] [-n 10000] [--seed 1] [--show 3]
 
 FOLDER (repeatable) holds Node-RED and n8n exports, in any sub-folders (``*.json``); without
-one, ``/work/corpus`` is used once ``/work/corpus/READY`` exists, else the bundled demo and the
-test exports. Each of the N inputs is one export, picked at random, with one to three
+one, the folder ``$NOCODE_CORPUS`` names (a corpus of real exports), else the bundled demo
+and the test exports. Each of the N inputs is one export, picked at random, with one to three
 mutations (see ``tests/fuzzing.py``: values replaced by other types, keys removed, list items
 duplicated, ids repeated, wires pointing nowhere, containers replaced by scalars), written to
 a temporary file and scanned as a run would: the adapter reads and normalizes it, the secret
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -35,7 +36,8 @@ sys.path.insert(0, str(REPO))  # the mutation and scan helpers live with the fuz
 
 from tests.fuzzing import baseline_of, is_clear_error, mutate, scan  # noqa: E402
 
-CORPUS = Path("/work/corpus")
+# A corpus of real exports (n8n/, nodered/; never committed), where the environment names one
+CORPUS = Path(os.environ["NOCODE_CORPUS"]) if os.environ.get("NOCODE_CORPUS") else None
 DEFAULT_SOURCES = (REPO / "src" / "pytest_nocode" / "demo", REPO / "tests" / "data")
 
 
@@ -99,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--show", type=int, default=3, help="examples per distinct error")
     args = parser.parse_args(argv)
-    folders = args.folders or ([CORPUS] if (CORPUS / "READY").exists()
+    folders = args.folders or ([CORPUS] if CORPUS is not None and CORPUS.is_dir()
                                else list(DEFAULT_SOURCES))
     pool = sources(folders)
     if not pool:

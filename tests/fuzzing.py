@@ -11,7 +11,6 @@ every built-in check with the fixtures the plugin would give; its outcome is ``s
 from __future__ import annotations
 
 import copy
-import importlib
 import inspect
 import json
 import traceback
@@ -33,7 +32,6 @@ from pytest_nocode.platforms import PlatformRegistry, builtin_platforms
 from pytest_nocode.policy import KRI_NAMES, Policy, load_policy_text
 from pytest_nocode.redaction import Redactor
 
-CHECKS_DIR = Path(testing.__file__).parent / "checks"
 REGISTRY = PlatformRegistry(builtin_platforms())
 RECORDING = RecordingOptions(None, Path("cassettes"))
 # every key risk indicator bounded, so KRI001 runs once per indicator
@@ -176,19 +174,7 @@ class Outcome:
     detail: str = ""  # the error line, or the crash's type, message and where it was raised
 
 
-def builtin_checks() -> list[Callable[..., None]]:
-    """Every ``@check`` test function of the built-in check modules."""
-    out = []
-    for path in sorted(CHECKS_DIR.glob("test_*.py")):
-        module = importlib.import_module(f"pytest_nocode.checks.{path.stem}")
-        for name, func in inspect.getmembers(module, inspect.isfunction):
-            if name.startswith("test_") and func.__module__ == module.__name__ and any(
-                    m.name == "nocode_check" for m in getattr(func, "pytestmark", ())):
-                out.append(func)
-    return out
-
-
-CHECKS = builtin_checks()
+CHECKS = testing.builtin_checks()
 
 
 class _Request:

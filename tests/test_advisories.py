@@ -342,3 +342,21 @@ def test_a_rest_api_that_answers_strangers_is_reported(pytester: pytest.Pytester
     probes = [s for s in server.seen if s.path in ("/rest/settings", "/rest/workflows")]
     assert probes and all("x-n8n-api-key" not in {k.lower() for k in s.headers}
                           for s in probes)
+
+
+def test_the_version_is_read_from_both_majors_pages() -> None:
+    """1.x writes the Sentry release as JSON in /rest/sentry.js; 2.x puts the same JSON,
+    base64-encoded, in a meta tag of the editor page (seen on n8n 2.41.1)."""
+    import base64
+
+    from pytest_nocode.platforms.n8n_live import release_in
+
+    sentry_js = 'window.sentry = {"dsn":"","environment":"development","release":"n8n@1.94.1"};'
+    config = base64.b64encode(b'{"dsn":"","environment":"production",'
+                              b'"release":"n8n@2.41.1"}').decode()
+    page = (f'<html><head><meta name="n8n:config:rest-endpoint" content="cmVzdA==">'
+            f'<meta name="n8n:config:sentry" content="{config}"></head></html>')
+    assert release_in(sentry_js) == "1.94.1"
+    assert release_in(page) == "2.41.1"
+    assert release_in("<html><head><title>n8n</title></head></html>") is None
+    assert release_in('<meta name="n8n:config:sentry" content="not=base64!">') is None

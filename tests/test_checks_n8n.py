@@ -771,16 +771,22 @@ def _lookup(operation: str, *, active: bool = True) -> dict[str, Any]:
     db = (select_orders("Find order") if operation == "select" else
           postgres("Find order", "insert", table={"__rl": True, "value": "orders"},
                    columns={"mappingMode": "autoMapInputData", "value": {}}))
-    nodes = [webhook(path="orders", method="GET", auth="headerAuth"), db, respond()]
-    return workflow("Order lookup", nodes, chain("Webhook", "Find order", "Respond to Webhook"),
-                    active=active)
+    hook = webhook(path="orders", method="GET", auth="headerAuth")
+    hook["parameters"]["responseMode"] = "responseNode"
+    answer = n8n_node("Respond to Webhook", "respondToWebhook",
+                      {"respondWith": "allIncomingItems", "options": {}}, version=1.1)
+    return workflow("Order lookup", [hook, db, answer],
+                    chain("Webhook", "Find order", "Respond to Webhook"), active=active)
 
 
 def test_exp002_webhook_reading_a_table_fires_on_the_reader() -> None:
     f = one(findings_of(EXP002, app_of(_lookup("select"))))
     assert f.resource.id == uid("Find order")
-    assert f.evidence == {"route": [uid("Webhook"), uid("Find order")], "endpoint": "orders",
-                          "auth": "header"}
+    # the webhook answers with its last node's output: the rows, passed on by the respond node
+    assert f.evidence["route"] == [uid("Webhook"), uid("Find order"), uid("Respond to Webhook")]
+    assert f.evidence["answered_by"] == uid("Respond to Webhook")
+    assert (f.evidence["endpoint"], f.evidence["auth"]) == ("orders", "header")
+    assert f.evidence["store"] == "public.orders"
 
 
 def test_exp002_webhook_writing_a_table_is_quiet() -> None:
@@ -1018,12 +1024,25 @@ def test_inv002_inactive_workflow_holding_credentials_fires() -> None:
     f = one(findings_of(INV002, app_of(_slack_post(active=False))))
     assert (f.resource.kind, f.resource.id) == ("workflow", wf_id("Form to Slack"))
     assert f.evidence == {"credentials": ["Slack bot #sales"], "active": False,
-                          "archived": False}
+                          "archived": False, "last_saved": "2025-05-20T14:02:55.870Z"}
 
 
 def test_inv002_archived_workflow_holding_credentials_fires() -> None:
     f = one(findings_of(INV002, app_of(_slack_post(active=False, archived=True))))
     assert f.evidence["archived"] is True
+
+
+def test_inv002_undated_inactive_workflows_are_not_instance_state() -> None:
+    """A template collection sets ``active: false`` on every file and drops the instance's
+    timestamps: nothing there says an instance left the workflow switched off."""
+    template = _slack_post(active=False)
+    del template["createdAt"], template["updatedAt"]
+    reason = skip_reason(INV002, app_of(template))
+    assert reason.startswith(NOT_APPLICABLE) and "updatedAt" in reason
+    dated = _slack_post(active=False)
+    dated["name"] = dated["id"] = "Dated copy"
+    f = one(findings_of(INV002, app_of(template, dated)))
+    assert f.resource.name == "Dated copy"
 
 
 def test_inv002_active_workflow_or_inactive_without_credentials_is_quiet() -> None:

@@ -1205,8 +1205,9 @@ def test_exp002_endpoint_reading_a_file_fires_on_the_reader() -> None:
              template("page", "<pre>{{payload}}</pre>", to=["resp"]), http_response("resp")]
     f = one(findings_of(EXP002, app_of(flows)))
     assert f.resource.id == nid("read")
-    assert f.evidence == {"route": [nid("in"), nid("read")], "endpoint": "/admin/export",
-                          "auth": None}
+    assert f.evidence["route"] == [nid("in"), nid("read"), nid("page"), nid("resp")]
+    assert (f.evidence["endpoint"], f.evidence["auth"]) == ("/admin/export", None)
+    assert f.evidence["answered_by"] == nid("resp")
 
 
 def test_exp002_endpoint_writing_a_file_is_quiet() -> None:

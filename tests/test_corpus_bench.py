@@ -112,6 +112,19 @@ def test_precision_counts_labelled_findings_only_and_recall_splits_by_depth(
     assert summary.fp_per_25("nodered") == 25.0  # one FP in one labelled app
 
 
+def test_a_line_that_supersedes_another_counts_the_issue_once_found_by_either(
+        bench: ModuleType, tmp_path: Path) -> None:
+    outcomes, _ = bench.scan_corpus(write_corpus(tmp_path), ["AUTH001"])
+    old, new = "n8n/intake.json|AUTH001|hook", "n8n/intake.json|ZZZ001|hook"
+    expected = {old: ("basic", "open webhook"),
+                new: ("basic", f"open webhook; supersedes {old}"),
+                "n8n/intake.json|ZZZ002|call": ("basic", "found by nothing")}
+    assert bench.superseded(expected) == {old: new}
+    summary = bench.summarize(outcomes, {}, expected)
+    assert summary.recall("n8n", "basic") == (1, 2)  # the old key's finding counts for new
+    assert summary.rows[("n8n", "AUTH001")].expected["basic"] == [0, 0]
+
+
 def test_a_crashing_check_is_an_internal_error_and_the_others_still_count(
         bench: ModuleType, tmp_path: Path) -> None:
     @check("TST900", title="crashes", category="configuration", severity="low")

@@ -20,6 +20,7 @@ from tests.test_checks_n8n import (
     app_of,
     chain,
     execute_command,
+    http_request,
     n8n_node,
     postgres,
     respond,
@@ -252,10 +253,78 @@ def test_exp001_timestamps_read_from_a_store_are_not_sensitive() -> None:
 
 def test_exp002_table_chosen_at_run_time_is_named_by_its_step() -> None:
     db = postgres("Find order", "executeQuery", query="=SELECT * FROM {{ $json.query.t }}")
-    wf = workflow("Lookup", [webhook(path="orders"), db, respond()],
-                  chain("Webhook", "Find order", "Respond to Webhook"))
+    wf = workflow("Lookup", [webhook(path="orders"), db], chain("Webhook", "Find order"))
     f = one(findings_of(EXP002, app_of(wf)))
     assert "''" not in f.message and "database of Find order" in f.message
+
+
+# -- EXP002: what an endpoint answers, not what it looks up -------------------------------------
+def _answering(mode: str, *middle: dict[str, Any], answer: dict[str, Any] | None = None
+               ) -> dict[str, Any]:
+    """A webhook in response ``mode`` → a lookup of the users table → ``middle`` → ``answer``."""
+    hook = webhook(path="members", method="GET")
+    hook["parameters"]["responseMode"] = mode
+    lookup = postgres("Find member", "select", table={"__rl": True, "value": "members"},
+                      returnAll=True, options={})
+    nodes = [hook, lookup, *middle, *([answer] if answer else [])]
+    return workflow("Member lookup", nodes, chain(*(n["name"] for n in nodes)))
+
+
+def _respond_with(body: str) -> dict[str, Any]:
+    return n8n_node("Answer", "respondToWebhook", {"respondWith": "json", "responseBody": body,
+                                                   "options": {}}, version=1.1)
+
+
+def test_exp002_respond_node_answering_with_the_rows_fires_with_the_whole_route() -> None:
+    wf = _answering("responseNode", answer=_respond_with("={{ JSON.stringify($json) }}"))
+    f = one(findings_of(EXP002, app_of(wf)))
+    assert f.resource.id == uid("Find member")
+    assert f.evidence["route"] == [uid("Webhook"), uid("Find member"), uid("Answer")]
+    assert (f.evidence["answered_by"], f.evidence["store"]) == (uid("Answer"), "members")
+    assert f.evidence["fields"] == "the whole record"
+
+
+def test_exp002_lookup_that_only_steers_the_flow_is_quiet() -> None:
+    found = n8n_node("Found?", "if", {"conditions": {}}, version=2)
+    wf = _answering("responseNode", found, answer=_respond_with('={ "ok": true }'))
+    assert findings_of(EXP002, app_of(wf)) == []
+
+
+@pytest.mark.parametrize(("body", "fires"), [
+    ("={{ { id: $json.id, status: $json.status } }}", False),  # ids and a status: no download
+    ("={{ { email: $json.email } }}", True),  # a field whose name says it is personal data
+])
+def test_exp002_answer_picking_fields_fires_only_on_sensitive_ones(body: str,
+                                                                   fires: bool) -> None:
+    wf = _answering("responseNode", answer=_respond_with(body))
+    assert len(findings_of(EXP002, app_of(wf))) == (1 if fires else 0)
+
+
+def test_exp002_webhook_answering_before_the_flow_runs_is_quiet() -> None:
+    """onReceived answers at once: a Respond node after it answers nobody (n8n fails it)."""
+    wf = _answering("onReceived", answer=_respond_with("={{ JSON.stringify($json) }}"))
+    assert findings_of(EXP002, app_of(wf)) == []
+
+
+def test_exp002_last_node_mode_answers_with_where_the_flow_ends() -> None:
+    assert one(findings_of(EXP002, app_of(_answering("lastNode")))).evidence["answered_by"] \
+        == uid("Find member")
+    post = http_request("Post elsewhere", "https://hooks.example.org/in")
+    notify = n8n_node("Done", "noOp", {})
+    # the rows go to another service; the flow ends at a node answering with a constant
+    ends_elsewhere = _answering("lastNode", post, n8n_node(
+        "Reset", "set", {"mode": "manual", "assignments": {"assignments": [
+            {"id": "a", "name": "ok", "value": "true", "type": "string"}]}}, version=3.4),
+        notify)
+    assert findings_of(EXP002, app_of(ends_elsewhere)) == []
+
+
+@pytest.mark.parametrize(("name", "fires"), [("Save message", False), ("Find message", True)])
+def test_exp002_statement_computed_at_run_time_is_read_or_write_by_the_node_name(
+        name: str, fires: bool) -> None:
+    db = postgres(name, "executeQuery", query="={{ $json.sql }}")
+    wf = workflow("Chat log", [webhook(path="chat"), db], chain("Webhook", name))
+    assert len(findings_of(EXP002, app_of(wf))) == (1 if fires else 0)
 
 
 @pytest.mark.parametrize(("url", "severity"), [
@@ -373,3 +442,34 @@ def test_exp001_names_what_one_sent_field_holds(sent: str, fires: bool) -> None:
                   chain("Schedule Trigger", "Read users", "Notify"))
     found = findings_of(EXP001, app_of(wf))
     assert [f.evidence["labels"] for f in found] == ([["personal data"]] if fires else [])
+
+
+@pytest.mark.parametrize(("sent", "fires"), [("={{ $json.customer_email }}", True),
+                                             ("={{ $json.customer_id }}", False),
+                                             ("={{ $('Read users').item.json.userId }}", False)])
+def test_exp001_an_identifier_of_a_person_is_no_personal_data(sent: str, fires: bool) -> None:
+    reader = postgres("Read users", "select", table={"__rl": True, "value": "users"},
+                      returnAll=True, options={})
+    post = n8n_node("Notify", "httpRequest", {"method": "POST", "url": "https://api.chat.io/send",
+                                              "jsonBody": sent, "options": {}}, version=4.2)
+    wf = workflow("Reminders", [schedule(), reader, post],
+                  chain("Schedule Trigger", "Read users", "Notify"))
+    assert len(findings_of(EXP001, app_of(wf))) == (1 if fires else 0)
+
+
+@pytest.mark.parametrize(("header", "fires"), [("Authorization", False), ("X-Api-Key", False),
+                                               ("X-Customer-Token", True)])
+def test_exp001_a_stored_token_sent_to_log_in_to_its_own_service_is_no_export(
+        header: str, fires: bool) -> None:
+    """A token read from the table and put in the Authorization header authenticates to that
+    API; the same token in any other header is data the API is sent."""
+    reader = postgres("Read accounts", "select", table={"__rl": True, "value": "api_accounts"},
+                      returnAll=True, options={})
+    call = n8n_node("Search", "httpRequest", {
+        "url": "https://api.rentals.example.net/v1/search", "sendHeaders": True,
+        "headerParameters": {"parameters": [
+            {"name": header, "value": "=Bearer {{ $json.access_token }}"}]},
+        "options": {}}, version=4.2)
+    wf = workflow("Sync", [schedule(), reader, call],
+                  chain("Schedule Trigger", "Read accounts", "Search"))
+    assert len(findings_of(EXP001, app_of(wf))) == (1 if fires else 0)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pytest_nocode.checks import test_encryption as encryption
+from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import dataflow
 from pytest_nocode.findings import Severity
@@ -24,6 +25,7 @@ from tests.test_checks_nodered import (
     config,
     debug,
     exec_node,
+    file_in,
     function,
     http_in,
     http_request,
@@ -34,12 +36,15 @@ from tests.test_checks_nodered import (
     tab,
     template,
     tls_config,
+    ws_in,
+    ws_listener,
 )
 
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 INJ002 = injection.test_sinks_do_not_interpolate_data
 ENC001 = encryption.test_no_cleartext_to_remote_hosts
 ENC002 = encryption.test_certificates_are_verified
+EXP002 = exports.test_endpoints_do_not_serve_stored_data
 
 
 def _set_payload(key: str, to: str, *, target: str = "payload", next_: str) -> dict[str, Any]:
@@ -171,6 +176,67 @@ def test_postgresql_query_templated_from_the_message(query: str, fires: bool) ->
     assert bool(findings_of(INJ001, app_of(flows))) is fires
 
 
+@pytest.mark.parametrize(("query", "fires"), [
+    ("SELECT * FROM users WHERE name = '{{msg.payload.name}}'", False),  # ' is HTML-escaped
+    ("SELECT * FROM users WHERE id = {{msg.payload.id}}", True),  # no quotes to stay inside
+    ("SELECT * FROM users WHERE name = '{{{msg.payload.name}}}'", True),  # raw
+    ("SELECT * FROM users WHERE name = '{{& msg.payload.name}}'", True),  # raw too
+])
+def test_postgresql_escaped_mustache_inside_a_quoted_string_is_no_sql_text(query: str,
+                                                                           fires: bool) -> None:
+    flows = [tab(), http_in("in", "/api/users", to=["sql"]),
+             node("sql", "postgresql", query=query, postgreSQLConfig="", split=False,
+                  rowsPerMsg=1, outputs=1, wires=[[]])]
+    assert bool(findings_of(INJ001, app_of(flows))) is fires
+
+
+def _function_then_mysql(func: str) -> list[dict[str, Any]]:
+    return [tab(), config("db", "MySQLdatabase", name="home", db="home", host="db"),
+            http_in("in", "/api/readings", to=["build"]), function("build", func, to=["sql"]),
+            node("sql", "mysql", mydb=nid("db"), wires=[[]])]
+
+
+@pytest.mark.parametrize("func", [
+    # a literal, with the values bound separately
+    'msg.topic = "INSERT INTO readings (room, value) VALUES (?, ?)";\n'
+    "msg.payload = [msg.payload.room, msg.payload.value];\nreturn msg;",
+    # named placeholders, the table picked from a constant map
+    'const TABLES = { motion: "motion_log", door: "door_log" };\n'
+    "msg.topic = `INSERT INTO ${TABLES[msg.payload.kind]}` + \" (at, state) VALUES "
+    '(:at, :state)";\nreturn msg;',
+    # the statement kept in a constant first
+    "const sql = `SELECT * FROM readings ORDER BY at DESC LIMIT 50`;\n"
+    "msg.topic = sql;\nreturn msg;",
+])
+def test_function_setting_fixed_or_parameterised_sql_is_quiet(func: str) -> None:
+    app = app_of(_function_then_mysql(func))
+    assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
+@pytest.mark.parametrize("func", [
+    "msg.topic = \"INSERT INTO readings VALUES ('\" + msg.payload.room + \"')\";\nreturn msg;",
+    "msg.topic = `SELECT * FROM readings WHERE room = '${msg.payload.room}'`;\nreturn msg;",
+    'msg.topic = "SELECT 1";\nif (msg.payload.q) msg.topic = msg.payload.q;\nreturn msg;',
+    "const room = msg.payload.room;\nmsg.topic = `DELETE FROM readings WHERE room = ${room}`;"
+    "\nreturn msg;",
+])
+def test_function_concatenating_request_data_into_sql_fires(func: str) -> None:
+    f = one(findings_of(INJ001, app_of(_function_then_mysql(func))))
+    assert f.resource.id == nid("sql")
+
+
+@pytest.mark.parametrize(("widget", "props", "fires"), [
+    ("ui_button", {"payload": "refresh", "payloadType": "str"}, False),
+    ("ui_dropdown", {"options": [{"label": "A", "value": "a", "type": "str"}]}, False),
+    ("ui_dropdown", {"allowFreeInput": True, "options": []}, True),  # typed by a user
+])
+def test_dashboard_widget_with_a_fixed_value_starts_a_known_message(
+        widget: str, props: dict[str, Any], fires: bool) -> None:
+    flows = [tab(), node("w", widget, wires=[["sql"]], **props),
+             node("sql", "sqlite", mydb="/data/home.db", sqlquery="msg.topic", wires=[[]])]
+    assert bool(findings_of(INJ002, app_of(flows))) is fires
+
+
 @pytest.mark.parametrize(("mode", "fires"), [("msg.topic", True), ("fixed", False),
                                              ("prepared", False)])
 def test_sqlite_modes(mode: str, fires: bool) -> None:
@@ -274,3 +340,52 @@ def test_inj001_request_to_a_url_from_the_caller_is_ssrf(url: str, fires: bool) 
     assert [f.evidence["sink"] for f in findings_of(INJ001, app)] == (["fetch"] if fires
                                                                       else [])
     assert findings_of(INJ002, app) == []
+
+
+# -- EXP002: what an endpoint answers ------------------------------------------------------------
+def test_exp002_file_read_only_to_decide_is_quiet_when_the_answer_is_fixed() -> None:
+    flows = [tab(), http_in("in", "/api/ready", method="get", to=["read"]),
+             file_in("read", "/data/state/ready.flag", to=["fix"]),
+             _set_payload("fix", "ok", next_="resp"), http_response("resp")]
+    assert findings_of(EXP002, app_of(flows)) == []
+
+
+def test_exp002_websocket_out_on_the_listener_serves_its_clients() -> None:
+    flows = [tab(), ws_listener("wsl", "/ws/orders"), ws_in("ask", "wsl", to=["read"]),
+             file_in("read", "/data/exports/orders.csv", to=["out"]),
+             node("out", "websocket out", server=nid("wsl"), client="")]
+    f = one(findings_of(EXP002, app_of(flows)))
+    assert (f.resource.id, f.evidence["endpoint"]) == (nid("read"), "/ws/orders")
+    assert f.evidence["answered_by"] == nid("out")
+
+
+def test_exp002_websocket_out_through_a_client_answers_no_caller() -> None:
+    flows = [tab(), ws_listener("wsl", "/ws/orders"), ws_in("ask", "wsl", to=["read"]),
+             file_in("read", "/data/exports/orders.csv", to=["out"]),
+             config("remote", "websocket-client", path="wss://feed.example.net/in"),
+             node("out", "websocket out", server="", client=nid("remote"))]
+    assert findings_of(EXP002, app_of(flows)) == []
+
+
+@pytest.mark.parametrize(("func", "severity"), [
+    # the scheme is written, the host is computed: not shown to leave the own networks
+    ("msg.url = 'http://' + flow.get('device_ip') + '/status';\nreturn msg;", Severity.MEDIUM),
+    ("msg.url = 'http://telemetry.acme-partner.com/v1';\nreturn msg;", Severity.HIGH),
+])
+def test_enc001_plain_url_to_a_computed_host_is_below_full_severity(func: str,
+                                                                    severity: Severity) -> None:
+    flows = [tab(), inject("tick", to=["set"]), function("set", func, to=["req"]),
+             http_request("req", "")]
+    assert one(findings_of(ENC001, app_of(flows))).severity == severity
+
+
+@pytest.mark.parametrize(("broker", "reported"), [("xxx.xxx.xx.xx", False),
+                                                  ("your-broker.com", False),
+                                                  ("broker.acme-iot.net", True)])
+def test_enc001_placeholder_host_left_in_a_shared_flow_is_no_destination(
+        broker: str, reported: bool) -> None:
+    flows = [tab(), config("b", "mqtt-broker", name="b", broker=broker, port="1883",
+                           usetls=False),
+             node("pub", "mqtt out", topic="t", broker=nid("b"), wires=[]),
+             inject("tick", to=["pub"])]
+    assert bool(findings_of(ENC001, app_of(flows))) is reported

@@ -122,6 +122,15 @@ def test_draft_changes_name_steps_added_removed_changed_and_authentication() -> 
     }
 
 
+def test_a_connection_index_of_another_type_still_compares_draft_and_published() -> None:
+    """Found by fuzzing real exports: an expression where n8n writes the input number."""
+    odd = {"Webhook": {"main": [[{"node": "Push lead", "type": "main",
+                                  "index": "{{ $json.x }}"}]]}}
+    app = app_of(versioned(lead_capture("headerAuth"), lead_capture(), published_wiring=odd))
+    [workflow] = app.workflows
+    assert ("authentication", "Webhook") in [(c.change, c.step) for c in workflow.draft_changes]
+
+
 def test_moving_nodes_on_the_canvas_is_no_change() -> None:
     draft = copy.deepcopy(lead_capture())
     for n in draft:

@@ -435,12 +435,16 @@ def test_ftp_ssh_and_email_destinations_keep_unknown_hosts_empty() -> None:
         node("s", "SSH", "n8n-nodes-base.ssh", command="ls"),
         node("e", "Mail", "n8n-nodes-base.emailSend", toEmail="a@b.c"),
     ]))
-    by_step = {d.step_id: d for d in app.destinations}
+    servers = [d for d in app.destinations if d.protocol != "mail"]
+    by_step = {d.step_id: d for d in servers}
     assert (by_step["f"].protocol, by_step["f"].tls) == ("ftp", False)
     assert (by_step["sf"].protocol, by_step["sf"].tls) == ("sftp", True)
     assert by_step["s"].protocol == "ssh"
     assert by_step["e"].protocol == "smtp"
-    assert all(d.host == "" and d.dynamic is False for d in app.destinations)
+    assert all(d.host == "" and d.dynamic is False for d in servers)
+    # the recipient is a destination of its own: its domain, never the SMTP server
+    mail = one_of([d for d in app.destinations if d.protocol == "mail"])
+    assert (mail.step_id, mail.host, mail.url) == ("e", "b.c", "mailto:a@b.c")
 
 
 # -- data stores -------------------------------------------------------------------------------
@@ -733,3 +737,8 @@ def test_bundled_demo_folder_normalizes_with_its_known_faults() -> None:
     community = [c.type for c in app.connectors if not c.builtin]
     assert community == ["n8n-nodes-acme-crm.acmeCrm"]
     assert all(c.used_by for c in app.credentials)
+
+
+def one_of(items: list[Any]) -> Any:
+    assert len(items) == 1, items
+    return items[0]

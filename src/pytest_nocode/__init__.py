@@ -1,4 +1,9 @@
-"""pytest-nocode: security reviews of no-code and low-code apps as pytest runs."""
+"""pytest-nocode: security reviews of no-code and low-code apps as pytest runs.
+
+PYTEST_DONT_REWRITE: this module holds no assertion to rewrite (its submodules are rewritten
+as usual), and the ``pytest-nocode`` command imports it before pytest starts, which would
+otherwise warn on every scan.
+"""
 
 from __future__ import annotations
 

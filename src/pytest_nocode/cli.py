@@ -50,17 +50,9 @@ def _scan(args: argparse.Namespace, extra: list[str]) -> int:
 
 def builtin_rules() -> list[Any]:
     """Every built-in rule, read from the check modules' markers, ordered by id."""
-    import importlib
+    from pytest_nocode.testing import builtin_checks, rule_of
 
-    from pytest_nocode.plugin import CHECKS_DIR
-
-    rules: dict[str, Any] = {}
-    for path in sorted(CHECKS_DIR.glob("test_*.py")):
-        module = importlib.import_module(f"pytest_nocode.checks.{path.stem}")
-        for value in vars(module).values():
-            for mark in getattr(value, "pytestmark", []):
-                if mark.name == "nocode_check" and mark.args:
-                    rules.setdefault(mark.args[0].id, mark.args[0])
+    rules = {rule.id: rule for rule in map(rule_of, builtin_checks())}
     return [rules[k] for k in sorted(rules)]
 
 

@@ -33,6 +33,13 @@ INJECTION_SINKS = frozenset({"command", "code", "sql", "template", "path", "quer
 # A request whose whole target is computed: given by a caller, it is server-side request
 # forgery; from anywhere else it is ordinary (a service's next-page link), so only INJ001 asks.
 FETCH_SINKS = frozenset({"fetch"})
+# What an endpoint answers its caller with (n8n Respond to Webhook or a trigger answering with
+# its last node's output, Node-RED http response): a store read reaching it is served (EXP002).
+ANSWER_SINKS = frozenset({"answer"})
+
+# Steps that change or send data (a record created or deleted, a mail sent, a command run):
+# what an AI model decided reaching one is an agent acting on whoever wrote its prompt.
+ACTION_SINKS = frozenset({"act"})
 NO_INPUT = "input this app does not show (nothing wired to it)"
 
 State = dict[str, frozenset[int]]

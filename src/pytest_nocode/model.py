@@ -92,6 +92,9 @@ class Workflow:
     # its draft is one whose published version the data did not carry.
     version: str = ""
     draft_changes: tuple[DraftChange, ...] = ()  # draft versus published, when both were seen
+    # When the platform last saved it (ISO 8601), "" when the data does not say: instance
+    # exports and APIs carry it; templates and hand-edited collections do not.
+    updated: str = ""
 
     @property
     def resource(self) -> Resource:
@@ -120,6 +123,7 @@ class Destination:
     step_id: str
     protocol: (
         str  # http | https | mqtt | mqtts | ws | wss | tcp | udp | ftp | sftp | ssh | smtp | db
+        # | opcua | mail (a recipient: host is the address's domain, url "mailto:…")
     )
     url: str = ""  # as configured (never with user info: adapters strip it)
     host: str = ""  # "" when dynamic
@@ -131,6 +135,10 @@ class Destination:
     @property
     def is_loopback(self) -> bool:
         return is_loopback_host(self.host)
+
+
+# The url of a ``mail`` destination that answers a message: it goes to whoever wrote it.
+REPLY_TO_SENDER = "reply to the sender of the message answered"
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +310,7 @@ class ValueRef:
 class SinkUse:
     """A parameter whose value a step runs, renders, opens or sends."""
 
-    kind: str  # command | code | sql | template | path | query | url | send
+    kind: str  # command | code | sql | template | path | query | url | send | prompt | act | answer
     param: str  # the parameter it sits in ("command", "query", "addpay", "filename")
     reads: tuple[ValueRef, ...]
     reason: str  # in a reviewer's words: "appends msg.payload to the shell command"

@@ -11,9 +11,11 @@ For teams testing their own checks (and for our detection tests) without a whole
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +36,19 @@ class CheckResult:
 
     findings: list[Finding] | None  # None when the check did not run to the end
     skip_reason: str = ""
+
+
+def builtin_checks() -> list[Check]:
+    """Every built-in check: the ``@check`` test functions of ``pytest_nocode/checks``, in
+    module order, for tools that run them outside pytest (benchmarks, fuzzing)."""
+    out: list[Check] = []
+    for path in sorted((Path(__file__).parent / "checks").glob("test_*.py")):
+        module = importlib.import_module(f"pytest_nocode.checks.{path.stem}")
+        for name, func in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("test_") and func.__module__ == module.__name__ and any(
+                    m.name == "nocode_check" for m in getattr(func, "pytestmark", ())):
+                out.append(func)
+    return out
 
 
 def rule_of(check: Check) -> Rule:

@@ -40,6 +40,20 @@ def test_live_scan_reports_findings_and_n8n_audit(pytester: pytest.Pytester,
     assert n8n_server.canary not in everything
 
 
+def test_the_version_is_known_without_credentials_on_both_majors(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, n8n_server: N8n) -> None:
+    """1.x gives its release away in /rest/sentry.js, 2.x in the editor page's meta tag: either
+    way ADV001 runs on what the instance is, and EXPO002 says which page told."""
+    monkeypatch.setenv("NOCODE_N8N_API_KEY", n8n_server.api_key)
+    _, report = run_json(pytester, f"--nocode-app={n8n_server.uri}")
+    skipped = json.dumps(report.get("not_applicable", []))
+    assert "ADV001" not in skipped and "test_no_version_with_known_advisory" not in skipped
+    told = {f["resource"]["id"]: f["evidence"] for f in report["findings"]
+            if f["rule"] == "EXPO002"}
+    page = "GET /rest/sentry.js" if n8n_server.version.startswith("1.") else "GET /"
+    assert json.dumps(told[page]).count(n8n_server.version) >= 1, told
+
+
 def test_record_then_replay_offline_gives_the_same_findings(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, n8n_server: N8n) -> None:
     monkeypatch.setenv("NOCODE_N8N_API_KEY", n8n_server.api_key)

@@ -56,14 +56,28 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
                     if origin.kind not in ("store", "entry"):
                         continue
                     store = stores.get(origin.step_id)
-                    if _names_a_field(ref.path):  # one field: its name says what it holds
-                        labels = sensitivity_labels(ref.path)
+                    if names_a_field(ref.path):  # one field: its name says what it holds
+                        labels = field_labels(ref.path)
                     else:  # the whole record: what the store or entry point holds
                         labels = sensitivity_labels(origin.detail,
                                                     app.resource_of(origin.step_id).name,
                                                     store.location if store else "")
                     if labels:
                         yield sender, origin, labels
+
+
+_LAST_KEY = re.compile(r"([A-Za-z_$][\w$]*)\W*$")
+_ID_WORDS = frozenset({"id", "ids", "uuid", "guid"})
+
+
+def field_labels(path: str) -> list[str]:
+    """The sensitivity labels of one field picked by ``path``: an identifier (``user_id``,
+    ``customerId``) names a record without holding what it says, so it carries none."""
+    last = _LAST_KEY.search(path)
+    words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", last.group(1)) if last else []
+    if words and words[-1].lower() in _ID_WORDS:
+        return []
+    return sensitivity_labels(path)
 
 
 @per_app
@@ -77,7 +91,7 @@ _CONTAINERS = frozenset({"msg", "payload", "json", "body", "data", "item", "item
                          "query", "params", "input", "binary", "first", "last", "all"})
 
 
-def _names_a_field(path: str) -> bool:
+def names_a_field(path: str) -> bool:
     """Does ``path`` pick one field (``$json.email``, ``msg.payload.id``) rather than a whole
     message or record (``msg.payload``, ``$json.body``)?"""
     return any(w.lower() not in _CONTAINERS for w in re.findall(r"[A-Za-z_]\w*", path))

@@ -36,8 +36,8 @@ def test_no_version_with_known_advisory(nocode_app: App, nocode_findings: Findin
         not_applicable(f"no known platform package for {nocode_app.platform}")
     if platform not in versions:
         title = PLATFORM_TITLES.get(nocode_app.platform, nocode_app.platform)
-        not_applicable(f"{nocode_app.id} does not say which {title} version it runs (an export "
-                       "does not carry it): scan the live instance")
+        not_applicable(f"{nocode_app.id} does not say which {title} version it runs: exports "
+                       "carry none, and this instance's version is not in what was read")
     if checked_version(versions[platform]) is None:
         not_applicable(f"{nocode_app.id} reports {platform} version {versions[platform]!r}, "
                        "which is not a version the advisories' ranges can be matched against")

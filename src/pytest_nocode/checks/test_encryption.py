@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import flow_or_skip, sent_data, setting_or_skip
 from pytest_nocode.dataflow import DataFlow
-from pytest_nocode.findings import Rule
+from pytest_nocode.findings import Rule, Severity
 from pytest_nocode.model import Destination, Step, split_url
 from pytest_nocode.policy import Policy
 
 CLEARTEXT = {"http": "HTTP", "ws": "WebSocket", "mqtt": "MQTT", "tcp": "TCP", "udp": "UDP",
-             "ftp": "FTP", "smtp": "SMTP", "telnet": "Telnet"}
+             "ftp": "FTP", "smtp": "SMTP", "telnet": "Telnet", "opcua": "OPC UA"}
 
 
 def _cleartext_targets(app: App, flow: DataFlow, dest: Destination
@@ -33,6 +34,19 @@ def _cleartext_targets(app: App, flow: DataFlow, dest: Destination
             yield scheme, host, port, url
     if dest.tls is False and dest.url.lstrip("=").lower().startswith(("http://", "ws://")):
         yield dest.protocol, dest.host, dest.port, dest.url
+
+
+# A host computed at run time (msg.url, an expression, a ${ENV} placeholder) is not shown to
+# leave the own networks: reported below full severity unless credentials or sensitive data go.
+COMPUTED_HOST_SEVERITY = Severity.MEDIUM
+# Hosts that stand for "put yours here": xxx.xxx.xx.xx, your-broker.com, <host>.
+PLACEHOLDER_HOST = re.compile(r"(?:x+\.)+x+|your[-_.]?[\w.-]*|"
+                              r"my[-_](?:host|server|broker|domain|ip)[\w.-]*|<[^>]*>", re.I)
+
+
+def placeholder_host(host: str) -> bool:
+    """Is ``host`` a placeholder left in a shared export rather than a real destination?"""
+    return bool(host) and PLACEHOLDER_HOST.fullmatch(host.strip()) is not None
 
 
 def _carries_secrets(app: App, step: Step) -> bool:
@@ -73,10 +87,14 @@ def test_no_cleartext_to_remote_hosts(nocode_app: App, nocode_findings: FindingC
         if step.is_config and not nocode_app.users_of(step.id):
             continue  # an unused config node sends nothing
         for protocol, host, port, url in _cleartext_targets(nocode_app, flow, dest):
+            if placeholder_host(host):
+                continue  # documentation, not a destination
             zone = nocode_policy.zone_of(host) if host else "unknown"
             zone_severity = nocode_policy.cleartext_severity(zone, nocode_rule.severity)
             if zone_severity is None:
                 continue  # loopback, and by default one host's own container network
+            if zone == "unknown" and (dest.dynamic or host):
+                zone_severity = min(zone_severity, COMPUTED_HOST_SEVERITY)
             users = nocode_app.users_of(step.id) if step.is_config else ()
             secrets = any(_carries_secrets(nocode_app, s) for s in (step, *users))
             labels = sorted({label for _s, _o, found in sent_data(nocode_app, flow, dest)

@@ -3,7 +3,10 @@
 Both checks ask the data-flow engine (:mod:`pytest_nocode.dataflow`) where the values each
 sink runs come from: INJ001 when one is an untrusted entry point (or an AI answer driven by
 one), INJ002 when one is of unknown origin (a store, a service's response, unwired input);
-constants, environment references and platform values of known origin are neither.
+constants, environment references and platform values of known origin are neither. INJ003
+asks where the decisions of an AI model come from when a step that changes or sends data acts
+on them: text a stranger wrote steering an agent that can act is prompt injection with
+excessive agency, even where no single parameter is executed.
 """
 
 from __future__ import annotations
@@ -15,7 +18,14 @@ from pytest_nocode.checks._support import (
     route_evidence,
     step_context,
 )
-from pytest_nocode.dataflow import FETCH_SINKS, INJECTION_SINKS
+from pytest_nocode.dataflow import (
+    ACTION_SINKS,
+    FETCH_SINKS,
+    INJECTION_SINKS,
+    DataFlow,
+    Origin,
+    SinkFlow,
+)
 
 
 @check(
@@ -91,3 +101,82 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
              **route_evidence(nocode_app, flow.route(sf.step.id, origin)),
              **step_context(nocode_app, sf.step)})
         reported.add(sf.step.id)
+
+
+@check(
+    "INJ003",
+    title="Outside text steers an AI agent that can change or send data",
+    category="injection",
+    severity="high",
+    owasp=["LCNC-SEC-06", "LCNC-SEC-03"],
+    rationale="""A chat, mail, message, form or webhook text reaches an AI model whose
+    decisions a step then acts on: a tool that writes, deletes, sends or runs, or a step after
+    the model that creates records or sends mail with what it answered. Whoever writes that
+    text can instruct the model (prompt injection) and so make the app change data or send it
+    where they choose.""",
+    remediation="""Give agents that read outside text read-only tools; put a human approval
+    or a fixed validation step between the model and any write, delete or send; limit the
+    records, recipients and hosts a tool can reach.""",
+    requires=("workflows",),
+)
+def test_outside_text_does_not_steer_acting_agents(nocode_app: App,
+                                                   nocode_findings: FindingCollector) -> None:
+    flow = flow_or_skip(nocode_app)
+    injected = _injected_steps(flow)  # INJ001 reports those
+    tools: dict[str, list[tuple[SinkFlow, Origin, Origin, list[str]]]] = {}
+    for sf in flow.sinks(ACTION_SINKS):
+        if sf.step.id in injected:
+            continue
+        steered = _steered_by_outside_text(nocode_app, flow, sf)
+        if steered is None:
+            continue
+        origin, entry, route = steered
+        if sf.sink.param == "tool":  # one finding per agent, naming each tool that acts
+            tools.setdefault(origin.step_id, []).append((sf, origin, entry, route))
+            continue
+        agent = nocode_app.resource_of(origin.step_id).name
+        nocode_findings.add(
+            sf.step, f"text from {entry.detail} steers {agent}, and {sf.step.name} "
+            f"{sf.sink.reason} with its answer",
+            {"source": entry.detail, "agent": agent, "agent_id": origin.step_id,
+             "actions": [f"{sf.step.name}: {sf.sink.reason}"], "action_steps": [sf.step.id],
+             **route_evidence(nocode_app, route), **step_context(nocode_app, sf.step)})
+    for agent_id, acting in tools.items():
+        agent_step = nocode_app.step(agent_id)
+        if agent_step is None:
+            continue
+        _sf, _origin, entry, route = acting[0]
+        names = [f"{sf.step.name}: {sf.sink.reason}" for sf, *_ in acting]
+        nocode_findings.add(
+            agent_step, f"text from {entry.detail} steers {agent_step.name}, whose tools "
+            f"act: {'; '.join(names)}",
+            {"source": entry.detail, "agent": agent_step.name, "agent_id": agent_id,
+             "actions": names, "action_steps": [sf.step.id for sf, *_ in acting],
+             **route_evidence(nocode_app, route[:-1] or route)})
+
+
+def _steered_by_outside_text(app: App, flow: DataFlow, sf: SinkFlow
+                             ) -> tuple[Origin, Origin, list[str]] | None:
+    """(the AI answer, the outside entry behind it, the route) of the first model decision
+    that reaches ``sf`` and was prompted with outside text; entries only the owner can write
+    to (a Telegram bot limited to named chats, n8n's own editor chat) do not count."""
+    for origin in sf.origins:
+        behind = flow.untrusted_behind(origin) if origin.kind == "ai" else None
+        if behind is None:
+            continue
+        entry, to_origin = behind
+        point = next((ep for ep in app.entry_points if ep.step_id == entry.step_id), None)
+        if point is not None and point.authentication in OWNER_ONLY:
+            continue
+        return origin, entry, [*to_origin[:-1], *flow.route(sf.step.id, origin)]
+    return None
+
+
+# Entry points whose text only the app's owner writes.
+OWNER_ONLY = ("allowlist", "instance")
+
+
+def _injected_steps(flow: DataFlow) -> set[str]:
+    """Steps where untrusted data reaches a command, query, template or fetch (INJ001's)."""
+    return {sf.step.id for sf in flow.sinks(INJECTION_SINKS | FETCH_SINKS)
+            if any(flow.trust(o) == "untrusted" for o in sf.origins)}

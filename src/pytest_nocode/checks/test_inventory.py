@@ -45,16 +45,26 @@ def test_workflows_have_owners(nocode_app: App, nocode_findings: FindingCollecto
 )
 def test_inactive_workflows_hold_no_credentials(nocode_app: App,
                                                 nocode_findings: FindingCollector) -> None:
+    """Only workflows the data dates (``updatedAt``) count: an inactive flag in a template or a
+    hand-edited collection says nothing about what an instance left switched off."""
     holding: dict[str, set[str]] = {}
     for step in nocode_app.steps:
         if step.credential_refs:
             holding.setdefault(step.workflow_id, set()).update(step.credential_refs)
-    for wf in nocode_app.workflows:
-        if (wf.active is False or wf.disabled) and holding.get(wf.id):
-            names = sorted(c.name for c in nocode_app.credentials if c.id in holding[wf.id])
-            nocode_findings.add(wf, f"inactive workflow references {len(names)} credential(s)",
-                                {"credentials": names, "active": wf.active,
-                                 "archived": wf.disabled})
+    stale = [wf for wf in nocode_app.workflows
+             if (wf.active is False or wf.disabled) and holding.get(wf.id)]
+    undated = [wf for wf in stale if not wf.updated]
+    if stale and len(undated) == len(stale):
+        not_applicable(f"{len(undated)} inactive workflow(s) hold credentials, but none carries "
+                       "the instance's updatedAt: a template or edited export, whose inactive "
+                       "flag is not the instance's state")
+    for wf in stale:
+        if not wf.updated:
+            continue
+        names = sorted(c.name for c in nocode_app.credentials if c.id in holding[wf.id])
+        nocode_findings.add(wf, f"inactive workflow references {len(names)} credential(s)",
+                            {"credentials": names, "active": wf.active,
+                             "archived": wf.disabled, "last_saved": wf.updated})
 
 
 @check(

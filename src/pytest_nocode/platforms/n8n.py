@@ -53,6 +53,7 @@ from pytest_nocode.appspec import AppSpec
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import (
     EMPTY,
+    REPLY_TO_SENDER,
     Advisory,
     App,
     BrokenLink,
@@ -79,7 +80,12 @@ from pytest_nocode.platforms import (
     expect,
     read_json_file,
 )
-from pytest_nocode.platforms.n8n_flow import CALLED_TRIGGERS, CALLERS, N8nFlows
+from pytest_nocode.platforms.n8n_flow import (
+    CALLED_TRIGGERS,
+    CALLERS,
+    N8nFlows,
+    answering_steps,
+)
 
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
@@ -495,6 +501,12 @@ def _nodes_by_key(graph: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             for n in graph["nodes"]}
 
 
+def _input_index(value: Any) -> int:
+    """The input a connection feeds: n8n writes an integer; anything else compares as 0 (the
+    normalizer reads wiring by node name only, so no check depends on it)."""
+    return value if isinstance(value, int) else 0
+
+
 def _wiring(graph: Mapping[str, Any], nodes: Mapping[str, Mapping[str, Any]]
             ) -> dict[str, list[tuple[str, int, str, str, int]]]:
     """Each node's outgoing connections by node key, so a renamed node keeps its wiring."""
@@ -502,7 +514,7 @@ def _wiring(graph: Mapping[str, Any], nodes: Mapping[str, Mapping[str, Any]]
     out: dict[str, list[tuple[str, int, str, str, int]]] = {}
     for source, kinds in graph["connections"].items():
         edges = sorted((kind, o, key_of.get(conn["node"], conn["node"]),
-                        str(conn.get("type", kind)), int(conn.get("index") or 0))
+                        str(conn.get("type", kind)), _input_index(conn.get("index")))
                        for kind, outputs in kinds.items()
                        for o, output in enumerate(outputs or ()) for conn in output or ())
         if edges:
@@ -612,7 +624,8 @@ class _Builder:
             settings=MappingProxyType(wf.get("settings") or {}),
             tags=tuple(t if isinstance(t, str) else t["name"] for t in wf.get("tags") or ()),
             kind="workflow", version=version,
-            draft_changes=draft_changes(wf) if graph is not wf else ())
+            draft_changes=draft_changes(wf) if graph is not wf else (),
+            updated=_text(wf.get("updatedAt")))
         self.workflows.append(workflow)
         if wf.get("id") not in (None, ""):
             self._raw_ids.setdefault(str(wf["id"]), wid)
@@ -629,6 +642,7 @@ class _Builder:
 
         connections = wf["connections"]
         self._broken_links(wid, connections, by_name)
+        self.flows.answers.update(answering_steps(wf["nodes"], connections, by_name))
         # AI connections point from the sub-node (tool, model, memory) to the agent, but the
         # agent calls the tool with data it received: the taint flows both ways.
         called_by_agent: dict[str, list[str]] = {}
@@ -679,7 +693,8 @@ class _Builder:
         and senders the flow description asks about."""
         self.flows.stores = {st.step_id: st for st in self.stores}
         self.flows.senders = {d.step_id for d in self.destinations}
-        self.flows.computed_targets = {d.step_id for d in self.destinations if d.dynamic}
+        self.flows.computed_targets = {d.step_id for d in self.destinations
+                                       if d.dynamic and d.protocol != "mail"}
         triggers: dict[str, list[str]] = {}
         for step in self.steps:
             if step.type in CALLED_TRIGGERS and not step.disabled:
@@ -691,6 +706,8 @@ class _Builder:
             called = _text(step.params.get("workflowId"))
             wid = self._raw_ids.get(called) if source == "database" else None
             targets = [t for t in triggers.get(wid or "", ()) if t not in step.outbound]
+            if triggers.get(wid or ""):
+                self.flows.linked_callers.add(step.id)
             if targets:
                 self.steps[i] = replace(step, outbound=(*step.outbound, *targets))
 
@@ -877,6 +894,57 @@ def _ssh(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str
 def _email_send(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
                 live: bool | None) -> None:
     b.destinations.append(Destination(step_id, "smtp"))  # server and TLS in the credential
+    _mail_recipients(b, params, step_id, "toEmail")
+
+
+# Mail nodes that send (operation → the parameter naming the recipients; "" for a reply,
+# which goes to whoever wrote the message answered).
+MAIL_SENDS: dict[str, dict[str, str]] = {
+    BASE + "gmail": {"send": "sendTo", "reply": ""},
+    BASE + "microsoftOutlook": {"send": "toRecipients", "reply": "", "forward": "recipients"},
+}
+# Domains whose addresses belong to anyone: sharing one with the sender says nothing.
+MAIL_PROVIDERS = frozenset({"gmail.com", "googlemail.com", "outlook.com", "hotmail.com",
+                            "live.com", "yahoo.com", "icloud.com", "me.com", "aol.com",
+                            "proton.me", "protonmail.com", "gmx.com", "gmx.de", "web.de",
+                            "mail.ru", "yandex.ru", "qq.com", "163.com"})
+_ADDRESS = re.compile(r"[\w.+'-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+def _mail_send(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+               live: bool | None) -> None:
+    """A mail node's recipients as destinations (resource message; Gmail's default operation
+    is send)."""
+    if _text(params.get("resource") or "message") != "message":
+        return
+    node_type = _text(node.get("type")).removesuffix("Tool")
+    op = _text(params.get("operation")) or ("send" if node_type == BASE + "gmail" else "")
+    ops = MAIL_SENDS.get(node_type, {})
+    if op not in ops:
+        return
+    if ops[op]:
+        _mail_recipients(b, params, step_id, ops[op])
+    else:
+        b.destinations.append(Destination(step_id, "mail", url=REPLY_TO_SENDER, dynamic=True))
+
+
+def _mail_recipients(b: _Builder, params: Mapping[str, Any], step_id: str, key: str) -> None:
+    """One ``mail`` destination per recipient domain written in ``key`` (host: the domain, so
+    trust zones and hosts.internal say whether it is the organisation's own), and one computed
+    at run time for an address given by an expression."""
+    text = _text(params.get(key))
+    literal = text.split("{{", 1)[0].lstrip("=") if text.startswith("=") else text
+    domains = dict.fromkeys(m.group(1).lower() for m in _ADDRESS.finditer(literal))
+    own = _ADDRESS.search(_text(params.get("fromEmail")))
+    for domain in domains:
+        if own and own.group(1).lower() == domain and domain not in MAIL_PROVIDERS:
+            continue  # to the sender's own organisation (info@x.com to info@x.com)
+        address = next(m.group(0) for m in _ADDRESS.finditer(literal)
+                       if m.group(1).lower() == domain)
+        b.destinations.append(Destination(step_id, "mail", url=f"mailto:{address}",
+                                          host=domain))
+    if text.startswith("=") and "{{" in text:
+        b.destinations.append(Destination(step_id, "mail", url=text, dynamic=True))
 
 
 def _operation(params: Mapping[str, Any], default: str = "") -> str:
@@ -907,20 +975,37 @@ def _store(kind: str, keys: tuple[str, ...], default_op: str = "") -> Role:
     return add
 
 
-def _sql_statement(query: str) -> tuple[str, str]:
+def _sql_statement(query: str, node_name: str = "") -> tuple[str, str]:
     """(operation, first table) of a hand-written query, best effort: an ``INSERT`` through
-    Execute Query writes, it does not serve data."""
+    Execute Query writes, it does not serve data. A statement computed whole at run time
+    (``={{ $json.sql }}``) shows no verb: the node's name says what it does ("Save message")."""
     text = SQL_COMMENT.sub(" ", query.removeprefix("=")).strip()
     verb = text.split(None, 1)[0].lower() if text else ""
+    if text.startswith("{{") and text.endswith("}}") and "}}" not in text[:-2]:
+        verb = _write_verb_of(node_name) or verb
     table = SQL_TABLE.search(text)
     return ("write" if verb in SQL_WRITES else "query"), (table.group(1) if table else "")
+
+
+# what a node named "Save inbound message" or "Upsert lead" does to a table
+NAMED_WRITES = {"insert": "insert", "update": "update", "upsert": "upsert", "save": "insert",
+                "create": "insert", "delete": "delete", "remove": "delete", "log": "insert",
+                "store": "insert", "write": "insert", "record": "insert", "add": "insert",
+                "mark": "update", "set": "update"}
+
+
+def _write_verb_of(node_name: str) -> str:
+    """The SQL verb the first word of a node's name stands for, "" when it names no write."""
+    words = re.findall(r"[A-Za-z]+", node_name)
+    return NAMED_WRITES.get(words[0].lower(), "") if words else ""
 
 
 def _sql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
          live: bool | None) -> None:
     operation = _operation(params, "insert")
     if operation == "query":
-        operation, location = _sql_statement(_text(params.get("query")))
+        operation, location = _sql_statement(_text(params.get("query")),
+                                             _text(node.get("name")))
     else:
         table = _text(params.get("table"))
         schema = _text(params.get("schema"))
@@ -958,6 +1043,7 @@ ROLES: dict[str, Role] = {
     BASE + "ftp": _ftp,
     BASE + "ssh": _ssh,
     BASE + "emailSend": _email_send,
+    **{t: _mail_send for t in MAIL_SENDS},
     BASE + "mongoDb": _store("database", ("collection",), "find"),
     BASE + "redis": _store("database", ("key",), "info"),
     BASE + "googleSheets": _sheet,

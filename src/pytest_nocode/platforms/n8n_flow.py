@@ -14,7 +14,7 @@ Only this module and :mod:`pytest_nocode.platforms.n8n` know n8n's node types.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
@@ -121,6 +121,9 @@ class N8nFlows:
     stores: dict[str, DataStore] = field(default_factory=dict)
     senders: set[str] = field(default_factory=set)  # steps with a Destination
     computed_targets: set[str] = field(default_factory=set)  # ... whose host is computed
+    # steps whose data a trigger answers its caller with → (trigger, response mode)
+    answers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    linked_callers: set[str] = field(default_factory=set)  # callers whose callee is in the app
     _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
 
     def describe(self, step: Step) -> StepFlow:
@@ -131,7 +134,8 @@ class N8nFlows:
         starts = t in ENTRY_TRIGGERS or t in UNTRUSTED_TRIGGERS or t in SCHEDULES or (
             t.endswith(("Trigger", "trigger")) and t not in CALLED_TRIGGERS)
         output = self._output(step)
-        writes, sinks = self._writes(step, output), tuple(self._sinks(step))
+        writes = self._writes(step, output)
+        sinks = (*self._sinks(step), *self._answer_sinks(step))
         if output == "pass" and not writes and not sinks and not starts:
             return _PASS  # most nodes: shared, not rebuilt
         return StepFlow(output, writes, sinks, starts)
@@ -226,7 +230,9 @@ class N8nFlows:
             return "fresh" if store and store.operation in ("read", "query") else "pass"
         store = self.stores.get(step.id)
         if store is not None and store.operation not in ("read", "query"):
-            return "pass"  # a write returns the rows it wrote: the input
+            # a write returns the rows it wrote (the input); a hand-written statement
+            # returns what the statement does (an UPDATE: a count), not its input
+            return "fresh" if step.params.get("operation") == "executeQuery" else "pass"
         return "fresh"
 
     def _writes(self, step: Step, output: str) -> tuple[FieldWrite, ...]:
@@ -239,6 +245,8 @@ class N8nFlows:
             return (FieldWrite("*", (ValueRef("platform", f"{_short(t)} event"),)),)
         if t == BASE + "set":
             return tuple(self._set_writes(step))
+        if t == BASE + "splitOut":
+            return tuple(_split_out_writes(step))
         if _is_ai(t):
             return (FieldWrite("*", (ValueRef("ai", f"answer of {step.name}", step.id),)),)
         if output == "fresh" and (t in CODE_NODES or t == LANGCHAIN + "code"):
@@ -258,7 +266,24 @@ class N8nFlows:
         if output == "fresh" and t not in CALLED_TRIGGERS:
             label = f"events from {_short(t)}" if t.endswith("Trigger") else \
                 f"response of {step.name}"
-            return (FieldWrite("*", (ValueRef("unknown", label),)),)
+            return (FieldWrite("*", (ValueRef("unknown", label), *self._fetched_from(step))),)
+        return ()
+
+    def _fetched_from(self, step: Step) -> tuple[ValueRef, ...]:
+        """What picks the content a step fetches when the whole target is given to it: a
+        request to a computed URL, a file a message attached. Whoever chose the target chose
+        the content (the text of a PDF a Slack user uploaded), so the response carries the
+        origins of the target too."""
+        p = step.params
+        if step.id in self.computed_targets:
+            url = p.get("url") if "url" in p else p.get("endpoint")
+            if FIXED_HOST.match(str(url or "")):
+                return ()
+            return self.refs(step, url)
+        if _base(step.type) in MESSAGE_FILE_GETS and p.get("resource") == "file" \
+                and str(p.get("operation") or "get") in ("get", "download"):
+            return tuple(r for key in ("fileId", "url") for r in self.all_refs(step,
+                                                                                  p.get(key)))
         return ()
 
     def _set_writes(self, step: Step) -> Iterator[FieldWrite]:
@@ -293,6 +318,7 @@ class N8nFlows:
     # -- sinks -----------------------------------------------------------------------------
     def _sinks(self, step: Step) -> Iterator[SinkUse]:
         t = _base(step.type)
+        yield from self._action_sinks(step)
         if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type):
             return
         p = step.params
@@ -319,16 +345,43 @@ class N8nFlows:
                 yield SinkUse("path", key, refs, "opens a file path built from an expression")
         if step.id in self.senders:
             url = p.get("url") if "url" in p else p.get("endpoint")
+            for key in MAIL_ADDRESS_KEYS if url is None else ():
+                if p.get(key):
+                    yield SinkUse("url", key, self.refs(step, p.get(key)), "mails to this address")
             yield SinkUse("url", "url", self.refs(step, url), "sends to this URL")
             if step.id in self.computed_targets and not FIXED_HOST.match(str(url or "")):
                 yield SinkUse("fetch", "url", self.refs(step, url),
                               "sends a request to a URL it is given (server-side request "
                               "forgery)")
             sent = tuple(dict.fromkeys(r for k, v in p.items() if k not in ("url", "endpoint")
-                                       for r in self.all_refs(step, v)))
+                                       for r in self._sent_refs(step, k, v)))
             if t in (BASE + "ftp", BASE + "emailSend"):
                 sent = (*sent, ValueRef("field", "*", path="the input item"))
             yield SinkUse("send", "body", sent, "sends these values")
+
+    def _action_sinks(self, step: Step) -> Iterator[SinkUse]:
+        """An ``act`` sink on a step that changes or sends data (a record created, updated or
+        deleted, a mail sent, a non-GET request, a command run): what it is given decides
+        what it does. An AI tool acts on what the agent decided (its whole input); a step
+        wired after a model acts on the values its parameters read. Chat messages, requests and
+        called workflows count only as tools: a bot posting its answer back to the
+        conversation (often by an HTTP POST to the messaging API) is what a chatbot is for."""
+        action = _action(step, self.stores.get(step.id))
+        if action is None or step.id in self.linked_callers:
+            return  # a called workflow in the app: its own steps say whether it acts
+        what, tool_only = action
+        if _is_tool(step.type):
+            yield SinkUse("act", "tool", (ValueRef("field", "*", path="what the agent "
+                                                   "decided"),), what)
+        elif not tool_only:
+            p = step.params
+            reads = tuple(dict.fromkeys(r for v in p.values() for r in self.all_refs(step, v)))
+            columns = p.get("columns") if isinstance(p.get("columns"), _MAPPINGS) else {}
+            if p.get("dataToSend") == "autoMapInputColumns" or \
+                    columns.get("mappingMode") == "autoMapInputData":
+                reads = (*reads, ValueRef("field", "*", path="the input item"))
+            if reads:
+                yield SinkUse("act", "parameters", reads, what)
 
     def _sql_sink(self, step: Step) -> Iterator[SinkUse]:
         p = step.params
@@ -345,8 +398,190 @@ class N8nFlows:
             "an expression (not query parameters)"
         yield SinkUse("sql", "query", refs, f"builds SQL by interpolating {how}")
 
+    def _sent_refs(self, step: Step, key: str, value: Any) -> Iterator[ValueRef]:
+        """What a parameter sends: an authentication header (``Authorization: Bearer {{ …
+        }}``) logs in to the destination itself, it carries no data out of the app."""
+        if key != "headerParameters" or not isinstance(value, _MAPPINGS):
+            yield from self.all_refs(step, value)
+            return
+        headers = value.get("parameters")
+        for header in headers if isinstance(headers, list) else ():
+            if isinstance(header, _MAPPINGS) and not AUTH_HEADER.fullmatch(
+                    str(header.get("name") or "").strip()):
+                yield from self.all_refs(step, header.get("value"))
+
+    def _answer_sinks(self, step: Step) -> Iterator[SinkUse]:
+        """What this step answers a webhook, form or chat caller with: a Respond to Webhook
+        node's body when its trigger waits for one, or the step's own output when its trigger
+        answers with the last node."""
+        _trigger, mode = self.answers.get(step.id, ("", ""))
+        if mode == "lastNode":
+            yield SinkUse("answer", "responseMode", (ValueRef("step", "*", step.id),),
+                          "is where the flow ends: the trigger answers with its output")
+        elif mode == "responseNode":
+            p = step.params
+            how = str(p.get("respondWith") or "firstIncomingItem")
+            if how in ("firstIncomingItem", "allIncomingItems", "binary"):
+                refs: tuple[ValueRef, ...] = (ValueRef("field", "*", path="the input item"),)
+            elif how in ("json", "text"):
+                refs = self.refs(step, p.get("responseBody"))
+            elif how == "jwt":
+                refs = self.refs(step, p.get("payload"))
+            else:  # noData, redirect
+                refs = ()
+            if refs:
+                yield SinkUse("answer", "respondWith", refs,
+                              f"answers the caller with {_ANSWERS.get(how, 'its body')}")
+
     def _v(self, step: Step) -> float:
         return self.versions.get(step.id, 1.0)
+
+
+AUTH_HEADER = re.compile(r"authorization|proxy-authorization|x-api-key|api-key|apikey|"
+                         r"x-auth-token|x-access-token", re.I)
+_ANSWERS = {"firstIncomingItem": "the first item it receives",
+            "allIncomingItems": "every item it receives", "binary": "the file it receives",
+            "json": "a JSON body built from an expression",
+            "text": "a text body built from an expression", "jwt": "a signed token's payload"}
+# Triggers that can answer their caller with the data of the flow, and their default mode:
+# "lastNode" answers with what the node the flow ends at outputs, "responseNode" with what a
+# Respond to Webhook node after it says (any other mode answers before the flow runs).
+ANSWERING_TRIGGERS = {BASE + "webhook": "onReceived", BASE + "formTrigger": "onReceived",
+                      BASE + "wait": "onReceived", LANGCHAIN + "chatTrigger": "lastNode"}
+
+
+def answering_steps(nodes: Iterable[Mapping[str, Any]], connections: Mapping[str, Any],
+                    ids: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """Step id of each node whose data a trigger answers its caller with → (the trigger's
+    step id, its response mode): in "lastNode" mode the nodes its main wiring ends at (no main
+    output wired; sub-nodes such as AI tools are never last), in "responseNode" mode the
+    Respond to Webhook nodes after it. ``ids`` maps node names to step ids."""
+    main: dict[str, list[str]] = {}
+    types: dict[str, str] = {}
+    for node in nodes:
+        types[str(node.get("name"))] = str(node.get("type"))
+    for source, kinds in connections.items():
+        outputs = kinds.get("main") if isinstance(kinds, dict) else None
+        main[source] = [c["node"] for output in outputs or () for c in output or ()
+                        if isinstance(c, dict) and c.get("node") in ids]
+    out: dict[str, tuple[str, str]] = {}
+    for node in nodes:
+        default = ANSWERING_TRIGGERS.get(str(node.get("type")))
+        params = node.get("parameters") or {}
+        options = params.get("options") if isinstance(params.get("options"), dict) else {}
+        mode = params.get("responseMode") or options.get("responseMode") or default
+        name = node.get("name")
+        if default is None or mode not in ("lastNode", "responseNode") or name not in ids \
+                or params.get("responseData") == "noData":  # answers with no body
+            continue
+        seen, queue = {name}, [name]
+        for current in queue:  # grows while walked: breadth first
+            targets = main.get(current, [])
+            if current != name and (  # (a Respond node in lastNode mode fails the run)
+                    (mode == "lastNode" and not targets
+                     and types.get(current) != BASE + "respondToWebhook")
+                    or (mode == "responseNode"
+                        and types.get(current) == BASE + "respondToWebhook")):
+                out.setdefault(ids[current], (ids[name], mode))
+            if current != name and types.get(current) == BASE + "form":
+                continue  # a Form page answers the user itself; what runs after it does not
+            for target in targets:
+                if target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+    return out
+
+# Operations, by their leading word, that change or send data; anything else (get, getAll,
+# search, list, lookup …) only reads.
+ACTING_VERBS = re.compile(r"^(?:create|update|delete|upsert|append|insert|remove|clear|send|"
+                          r"reply|post|patch|put|move|copy|archive|upload|execute|ban|kick|"
+                          r"invite|add|write|publish|forward|share|cancel|book|refund|charge|"
+                          r"set|edit|replace|trash|incr)")
+# Nodes whose default operation acts (a Gmail node with no operation sends a message).
+DEFAULT_ACTS = {BASE + "gmail": "send", BASE + "microsoftOutlook": "send",
+                BASE + "emailSend": "send", BASE + "slack": "post",
+                BASE + "telegram": "sendMessage", BASE + "discord": "send",
+                BASE + "whatsApp": "send"}
+# Messaging nodes: sending counts as acting only when an agent decides it (a tool).
+CHAT_SENDERS = frozenset({BASE + t for t in ("slack", "telegram", "discord", "whatsApp",
+                                             "mattermost", "matrix", "microsoftTeams")})
+MAIL_ADDRESS_KEYS = ("sendTo", "toEmail", "toRecipients", "recipients")
+MESSAGE_FILE_GETS = frozenset({BASE + t for t in ("slack", "telegram", "discord")})
+SQL_READ = re.compile(r"^\s*(?:\(\s*)*(?:select|with|show|describe|explain)\b", re.I)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What an agent is told a called workflow does, when it changes or sends something (English,
+# Spanish, Portuguese: the languages of the real exports we read).
+ACTING_WORDS = re.compile(
+    r"\b(?:(?:creat|updat|delet|remov|book|send|post|writ|manag|handl|modif|edit|deploy|fix|"
+    r"schedul|cancel|insert|upsert|publish|refund|reserv|crear|criar|enviar|actualiz|atualiz|"
+    r"eliminar|exclu|agendar|alterar|borrar|registr)\w*|execute[sd]?|runs?|pays?)\b", re.I)
+# Operations that only add a row or entry (a log line, a message buffer, a sheet row): after
+# a model they record what it said; as an agent's tool they are still its choice.
+ADDING_VERBS = re.compile(r"^(?:append|insert|push|add|write|set|incr|upload|copy)")
+SQL_INSERT = re.compile(r"^\s*insert\b", re.I)
+# A tool whose own name says it reads (searchProducts, get_orders, "Find customer")
+READING_NAME = re.compile(r"^\W*(?i:search|get|find|list|lookup|look up|query|fetch|read|"
+                          r"check|retrieve)(?![a-z])")
+LABELLING = re.compile(r"^(?:add|remove)Labels?$|^markAs(?:Un)?[Rr]ead$")
+
+
+def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
+    """(what the step does in a reviewer's words, whether it counts only as an AI tool) when
+    ``step`` changes or sends data; None when it only reads. After a model, only steps that
+    choose what changes or what leaves count (an update, a delete, a mail sent), not those
+    that add a row recording what the model said."""
+    t = _base(step.type)
+    p = step.params
+    if t in (BASE + "executeCommand", BASE + "ssh"):
+        return ("runs shell commands" if t.endswith("Command") else "runs remote commands",
+                False)
+    if t in (BASE + "httpRequest", LANGCHAIN + "toolHttpRequest"):
+        method = str(p.get("method") or p.get("requestMethod") or "GET").upper()
+        if method in SAFE_METHODS or READING_NAME.match(step.name):
+            return None  # a search API called by POST still only reads
+        return f"sends {method} requests", True
+    if t in (BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"):
+        told = str(p.get("description") or p.get("toolDescription") or "")
+        if told.strip() and not ACTING_WORDS.search(told):
+            return None  # a workflow the agent is told only looks things up
+        return "runs another workflow", True
+    if t.removeprefix(BASE) in SQL_NODES:
+        op = str(p.get("operation") or ("executeQuery" if t.endswith("microsoftSql") else
+                                        "insert"))
+        if op == "executeQuery":
+            query = str(p.get("query") or "").lstrip("=")
+            if SQL_READ.match(query):
+                return None
+            return "runs SQL that changes data", bool(SQL_INSERT.match(query))
+        return (f"runs {op} on the database", bool(ADDING_VERBS.match(op))) \
+            if ACTING_VERBS.match(op) else None
+    if p.get("resource") == "draft":
+        return None  # a draft waits for a person to send it
+    op = str(p.get("operation") or DEFAULT_ACTS.get(t) or "")
+    if LABELLING.match(op):
+        return None  # a label or read mark sorts a mailbox, it changes no one's data
+    if not ACTING_VERBS.match(op) and not (store is not None and store.operation == "write"):
+        return None
+    name = _short(t)
+    return (f"can {op} ({name})" if op else f"writes to {name}",
+            t in CHAT_SENDERS or not op or bool(ADDING_VERBS.match(op)))
+
+
+def _split_out_writes(step: Step) -> Iterator[FieldWrite]:
+    """Split Out makes an item of each element of a list field: every field of the new items
+    comes from that list (a Slack message's ``files`` become items with an ``id`` each)."""
+    names = str(step.params.get("fieldToSplitOut") or "")
+    fields_ = [_top("." + n.strip().removeprefix("$json.")) for n in names.split(",")
+               if n.strip() and "{{" not in n]
+    if fields_:
+        yield FieldWrite("*", tuple(ValueRef("field", f, path=f"$json.{f}") for f in fields_),
+                         strong=False)
+
+
+def _is_tool(node_type: str) -> bool:
+    """An AI agent's tool: the agent calls it with what it decided."""
+    return (node_type.startswith(BASE) and node_type.endswith("Tool")) or \
+        node_type.startswith(LANGCHAIN + "tool") or node_type == LANGCHAIN + "mcpClientTool"
 
 
 def _keeps_other_fields(step: Step, version: float) -> bool:

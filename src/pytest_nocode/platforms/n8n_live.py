@@ -8,6 +8,7 @@ fetch note says why a part is missing (an enterprise-only endpoint answers 403).
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -98,7 +99,8 @@ NO_OWNER_NOTE = ("not available: the instance has no owner yet (owner setup is o
 # asked with ``limit=1`` so the request never matches the keyed listing in a cassette.
 PROBES: tuple[tuple[str, dict[str, str] | None, str], ...] = (
     ("/rest/settings", None, "settings"),
-    ("/rest/sentry.js", None, "version"),  # window.sentry={…"release":"n8n@1.94.1"}
+    ("/rest/sentry.js", None, "version"),  # 1.x: window.sentry={…"release":"n8n@1.94.1"}
+    ("/", None, "version"),  # 2.x: the editor page's <meta name="n8n:config:sentry"> (base64)
     ("/rest/workflows", None, "api"),
     ("/rest/credentials", None, "api"),
     ("/rest/users", None, "api"),
@@ -137,8 +139,7 @@ def probe_unauthenticated(client: HttpClient) -> dict[str, Any] | None:
         if kind == "metrics":
             has_data = status == 200 and isinstance(body, str) and "# HELP" in body
         elif kind == "version":
-            found = _RELEASE.search(body) if status == 200 and isinstance(body, str) else None
-            release = found.group(1) if found else None
+            release = release_in(body) if status == 200 and isinstance(body, str) else None
             has_data = release is not None
         else:
             has_data = status == 200 and is_json and _carries_data(body)
@@ -152,6 +153,24 @@ def probe_unauthenticated(client: HttpClient) -> dict[str, Any] | None:
 
 
 _RELEASE = re.compile(r'"release"\s*:\s*"n8n@([0-9][0-9A-Za-z.+-]*)"')
+_SENTRY_META = re.compile(r'<meta\s+name="n8n:config:sentry"\s+content="([A-Za-z0-9+/=]+)"')
+
+
+def release_in(text: str) -> str | None:
+    """The n8n version a page gives away: 1.x's ``/rest/sentry.js`` writes the Sentry release
+    as JSON; 2.x's editor page carries the same JSON base64-encoded in a meta tag."""
+    found = _RELEASE.search(text)
+    if found:
+        return found.group(1)
+    meta = _SENTRY_META.search(text)
+    if meta is None:
+        return None
+    try:
+        decoded = base64.b64decode(meta.group(1), validate=True).decode("utf-8", "replace")
+    except ValueError:
+        return None
+    found = _RELEASE.search(decoded)
+    return found.group(1) if found else None
 
 
 def _get_quietly(client: HttpClient, path: str, params: dict[str, str] | None
@@ -167,7 +186,7 @@ def _get_quietly(client: HttpClient, path: str, params: dict[str, str] | None
             return response.status_code, response.json(), True
         except ValueError:
             return response.status_code, None, False
-    return response.status_code, text[:4096], False
+    return response.status_code, text, False
 
 
 def _carries_data(body: Any) -> bool:

@@ -519,6 +519,8 @@ class _Normalizer:
             secure = p.get("secure") in (True, "true")
             yield Destination(step.id, "smtp", host, host, _port(p.get("port")),
                               tls=secure or None)
+        elif t == "OpcUa-Endpoint":
+            yield from _opcua_destinations(step)
 
     def _stores(self, step: Step) -> Iterable[DataStore]:
         p = step.params
@@ -574,3 +576,23 @@ class _Normalizer:
             out["adminAuth"] = Setting("adminAuth", "SET" if auth["adminAuth"] else "UNSET",
                                        "GET /auth/login")
         return out
+
+
+# node-red-contrib-opcua's endpoint config: ``secpol`` (None, Basic256Sha256, …) and ``secmode``
+# (None, Sign, SignAndEncrypt; NONE/SIGN/SIGNANDENCRYPT before node-opcua 2). Only
+# SignAndEncrypt under a policy other than None keeps what travels secret.
+OPCUA_ENCRYPTED_MODES = frozenset({"signandencrypt"})
+
+
+def _opcua_destinations(step: Step) -> Iterable[Destination]:
+    """The OPC UA server an endpoint config connects to, encrypted or not."""
+    p = step.params
+    url = _as_str(p.get("endpoint")).strip()
+    if not url:
+        return
+    _scheme, host, port, _ = split_url(url)
+    policy = _as_str(p.get("secpol") or "None")
+    mode = _as_str(p.get("secmode") or "None").lower()
+    encrypted = policy.lower() != "none" and mode in OPCUA_ENCRYPTED_MODES
+    yield Destination(step.id, "opcua", strip_userinfo(url), host, port, tls=encrypted,
+                      dynamic="{{" in url or url.startswith("msg."))

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_nocode.dataflow import runs_code
-from pytest_nocode.model import FieldWrite, SinkUse, Step, StepFlow, ValueRef
+from pytest_nocode.model import FieldWrite, SinkUse, Step, StepFlow, ValueRef, split_url
+from pytest_nocode.policy import default_zone
 
 DROP = StepFlow(output="drop")
 MUSTACHE = re.compile(r"\{\{(\{?)\s*([#^/&]?)\s*([A-Za-z_$][\w$]*(?:\.[\w$]+|\[[^\]]*\])*)")
@@ -33,7 +34,14 @@ PASS_TYPES = frozenset({
 SUBSCRIPTIONS = {"mqtt in": "mqtt in", "e-mail in": "email", "telegram receiver":
                  "Telegram bot messages", "telegram command": "Telegram bot commands",
                  "aedes broker": "MQTT broker"}
-FRESH_SOURCES = frozenset({"http in", "websocket in", "tcp in", "udp in", *SUBSCRIPTIONS})
+# Receivers of chat messages anyone can send a bot (Slack, Discord, Telegram events, RedBot).
+MESSAGE_RECEIVERS = {"telegram event": "Telegram bot events",
+                     "chatbot-telegram-receive": "Telegram bot messages",
+                     "chatbot-slack-receive": "Slack messages",
+                     "chatbot-discord-receive": "Discord messages",
+                     "discordMessage": "Discord messages", "slack-rtm-in": "Slack messages"}
+FRESH_SOURCES = frozenset({"http in", "websocket in", "tcp in", "udp in", *SUBSCRIPTIONS,
+                           *MESSAGE_RECEIVERS})
 # SQL nodes: (the node's own query property, the message property it runs when that is
 # empty, whether its own query is a mustache template of msg).
 SQL_NODES: dict[str, tuple[str, str, bool]] = {
@@ -65,12 +73,19 @@ class NodeRedFlows:
         p = step.params
         if t == "inject":
             return StepFlow("fresh", tuple(_inject_writes(p)), starts=True)
+        if t == "mqtt in":
+            return self._mqtt_in(step)
+        if t in MESSAGE_RECEIVERS:
+            return StepFlow("fresh", (FieldWrite("*", (ValueRef(
+                "entry", MESSAGE_RECEIVERS[t]),)),), starts=True)
         if t in SUBSCRIPTIONS:
             topic = _text(p.get("topic"))
             return StepFlow("fresh", (FieldWrite("*", (ValueRef(
                 "entry", f"{SUBSCRIPTIONS[t]} {topic}".strip()),)),), starts=True)
         if t in FRESH_SOURCES:
             return StepFlow("fresh", starts=True)  # the engine adds the entry's origin
+        if t in FIXED_WIDGETS:
+            return _fixed_widget(p)
         if t == "change":
             return StepFlow("pass", tuple(_change_writes(p)))
         if t == "template":
@@ -97,6 +112,8 @@ class NodeRedFlows:
                 "runs the Flux/InfluxQL query it receives in msg.query"),)
             return StepFlow("pass", (FieldWrite("payload", (ValueRef(
                 "store", f"database {self._config_name(p, 'influxdb')}"),)),), sinks)
+        if t in ("http response", "websocket out"):
+            return StepFlow("pass", (), tuple(self._answer_sinks(step)))
         if t in PASS_TYPES or t.startswith("subflow:"):
             sends = (SinkUse("send", "payload", (ValueRef("field", "payload"),),
                              "sends msg.payload"),) if t in ("mqtt out", "tcp out",
@@ -105,6 +122,23 @@ class NodeRedFlows:
         # a node we do not know: it passes the message on and may set the payload
         return StepFlow("pass", (FieldWrite("payload", (ValueRef(
             "unknown", f"output of {step.name or t}"),), strong=False),))
+
+    def _mqtt_in(self, step: Step) -> StepFlow:
+        """Messages from a broker beyond the owner's own networks come from whoever can
+        publish there (an internet broker's topic is anyone's); from a broker on this host or
+        the private network, from the owner's devices: of unknown origin, not untrusted."""
+        topic = _text(step.params.get("topic"))
+        broker = self.configs.get(_text(step.params.get("broker"))) or {}
+        address = _text(broker.get("broker")).strip()
+        host = (split_url(address)[1] if "://" in address else address).lower()
+        zone = default_zone(host) if host else "internet"
+        if zone in ("loopback", "host", "private"):
+            return StepFlow("fresh", (FieldWrite("*", (ValueRef(
+                "unknown", f"mqtt in {topic} from the {zone} broker {host}".strip()),)),),
+                starts=True)
+        shown = f" from {host}" if host else ""
+        return StepFlow("fresh", (FieldWrite("*", (ValueRef(
+            "entry", f"mqtt in {topic}{shown}".strip()),)),), starts=True)
 
     def _file(self, step: Step) -> StepFlow:
         p = step.params
@@ -135,9 +169,7 @@ class NodeRedFlows:
         text = _text(p.get(own)) if own else ""
         if text.strip():
             if templated:
-                reads = tuple(ValueRef("field", _top(ref.removeprefix("msg.")), path=ref)
-                              for _triple, _sect, ref in MUSTACHE.findall(text)
-                              if ref.startswith("msg."))
+                reads = _raw_sql_refs(text)
                 reason = "builds its SQL query from message data ({{ }} in the query)"
             else:
                 reason = ""
@@ -149,6 +181,19 @@ class NodeRedFlows:
                                "server")
         return StepFlow("pass", (FieldWrite("payload", (ValueRef("store", f"database {db}"),)),),
                         sinks)
+
+    def _answer_sinks(self, step: Step) -> Iterator[SinkUse]:
+        """What goes back to a caller: an ``http response`` answers its request with
+        msg.payload; a ``websocket out`` on a listener (not a client) sends it to the
+        clients connected to that endpoint."""
+        payload = (ValueRef("field", "payload", path="msg.payload"),)
+        if step.type == "http response":
+            yield SinkUse("answer", "payload", payload, "answers the HTTP request with msg.payload")
+            return
+        listener = self.configs.get(_text(step.params.get("server")))
+        if listener is not None and listener.get("type") == "websocket-listener":
+            yield SinkUse("answer", "payload", payload,
+                          "sends msg.payload to the clients of its websocket endpoint")
 
     def _config_name(self, p: Mapping[str, Any], *keys: str) -> str:
         for key in keys:
@@ -284,6 +329,7 @@ def _function(p: Mapping[str, Any]) -> StepFlow:
     for m in CONSTANT_ASSIGNMENT.finditer(code) if counts else ():
         if counts.get(m.group(1)) == 1 and m.group(1) != "url":  # set once, to fixed text
             writes.append(FieldWrite(m.group(1), (ValueRef("constant"),)))
+    writes.extend(_fixed_sql_writes(code, {w.field for w in writes}))
     sinks = (SinkUse("code", "func", (ValueRef("field", "*", path="msg"),),
                      "evaluates or executes message data in code"),) if runs_code(code) else ()
     return StepFlow("mix", tuple(writes), sinks)
@@ -333,3 +379,125 @@ def _request_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
     yield SinkUse("send", "payload", (ValueRef("field", "payload", path="msg.payload"),
                                       ValueRef("field", "headers", path="msg.headers")),
                   "sends msg.payload")
+
+
+# -- dashboard widgets whose message is fixed in the node -------------------------------------
+# node-red-dashboard (ui_*) and FlowFuse Dashboard 2 (ui-*): a button, dropdown, switch or
+# slider sends a value its configuration fixes (a typed payload, one of its options, the on /
+# off value, a number), never text a user types.
+FIXED_WIDGETS = frozenset({"ui_button", "ui-button", "ui_dropdown", "ui-dropdown", "ui_switch",
+                           "ui-switch", "ui_slider", "ui-slider", "ui_numeric", "ui-number-input"})
+
+
+def _fixed_widget(p: Mapping[str, Any]) -> StepFlow:
+    """A widget starts a message of its own; a dropdown allowing free text does not."""
+    if p.get("allowFreeInput") is True or _text(p.get("payloadType")) in ("msg", "jsonata"):
+        return StepFlow("pass", (FieldWrite("payload", (ValueRef(
+            "unknown", "a value entered in a dashboard widget"),)),))
+    kind = _text(p.get("payloadType")) or "str"
+    payload = _typed(p.get("payload"), kind) if "payload" in p else ValueRef("constant")
+    if payload.kind in ("field", "unknown"):
+        payload = ValueRef("constant")
+    return StepFlow("fresh", (FieldWrite("payload", (payload,)),
+                              FieldWrite("topic", (ValueRef("constant"),))), starts=True)
+
+
+# -- SQL text: what is data, what is fixed ----------------------------------------------------
+_QUOTED = re.compile(r"'[^']*'")
+
+
+def _raw_sql_refs(text: str) -> tuple[ValueRef, ...]:
+    """Message properties a mustache SQL template (node-red-contrib-postgresql) puts into the
+    statement as SQL text. ``{{ }}`` HTML-escapes (``'`` becomes ``&#39;``), so inside a quoted
+    SQL string it cannot close the string; ``{{{ }}}``/``{{& }}`` and unquoted ``{{ }}`` can."""
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    out = []
+    for m in MUSTACHE.finditer(text):
+        triple, section, ref = m.group(1), m.group(2), m.group(3)
+        if not ref.startswith("msg."):
+            continue
+        in_string = any(a < m.start() and m.end() < b for a, b in quoted)
+        if triple or section == "&" or not in_string:
+            out.append(ValueRef("field", _top(ref.removeprefix("msg.")), path=ref))
+    return tuple(dict.fromkeys(out))
+
+
+SQL_PROPS = ("topic", "query", "sql", "payload")
+_PLAIN_STRING = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
+_TEMPLATE = re.compile(r"`(?:[^`\\$]|\\.|\$(?!\{)|\$\{[^{}`]*\})*`")
+_LOOKUP = re.compile(r"([A-Za-z_$][\w$]*)\s*\[[^\[\]]*\]")
+_NAME = re.compile(r"[A-Za-z_$][\w$]*")
+_CONST_MAP = re.compile(r"\bconst\s+([A-Za-z_$][\w$]*)\s*=\s*(?:\{|\[|new\s+(?:Set|Map)\s*\(\s*\[)")
+_DECLARED = re.compile(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=(?!=)\s*")
+_SET_PROP = re.compile(r"\bmsg\.(" + "|".join(SQL_PROPS) + r")\s*(\+?=)(?!=)\s*")
+
+
+def _fixed_sql_writes(code: str, already: set[str]) -> Iterator[FieldWrite]:
+    """msg.topic / query / sql / payload set, every time the code sets it, to fixed SQL text:
+    string literals joined with ``+``, template literals whose ``${}`` parts are fixed too,
+    constants declared once (``const sql = "SELECT …"``) and look-ups in a constant map
+    (``TABLES[kind]``, one of its own values). Placeholders (``?``, ``$1``, ``:name``) keep the
+    values out of the text: what they bind is no SQL. Text joined with ``msg.payload.x`` is
+    not fixed and stays the message's."""
+    if "msg." not in code:
+        return
+    maps = set(_CONST_MAP.findall(code))
+    fixed_names = {m.group(1) for m in _DECLARED.finditer(code)
+                   if _fixed_expression(code, m.end(), maps, set()) is not None
+                   and len(re.findall(rf"(?<![\w$.]){re.escape(m.group(1))}\s*\+?=(?!=)",
+                                      code)) == 1}
+    sets: dict[str, list[bool]] = {}
+    for m in _SET_PROP.finditer(code):
+        end = _fixed_expression(code, m.end(), maps, fixed_names)
+        sets.setdefault(m.group(1), []).append(end is not None)
+    for prop, fixed in sets.items():
+        if prop not in already and fixed and all(fixed):
+            yield FieldWrite(prop, (ValueRef("constant", "fixed SQL text"),))
+
+
+def _fixed_expression(code: str, at: int, maps: set[str], names: set[str]) -> int | None:
+    """Where the fixed-text expression starting at ``at`` ends, or None when a part of it is
+    not fixed (a message property, a variable, a call)."""
+    pos, parts = at, 0
+    while True:
+        while pos < len(code) and code[pos] in " \t\r\n":
+            pos += 1
+        part = _fixed_part(code, pos, maps, names)
+        if part is None:
+            return None
+        pos, parts = part, parts + 1
+        rest = code[pos:pos + 200].lstrip(" \t\r\n")
+        if rest.startswith("+") and not rest.startswith(("++", "+=")):
+            pos = code.index("+", pos) + 1
+            continue
+        if not rest or rest[0] in ";)}," or re.match(r"(?:return|msg|node|if|else|let|const|"
+                                                     r"var|for|while)\b", rest) \
+                or rest.startswith("//"):
+            return pos if parts else None
+        return None  # .replace(), a call, an operator: computed text
+
+
+def _fixed_part(code: str, pos: int, maps: set[str], names: set[str]) -> int | None:
+    for pattern in (_PLAIN_STRING, _TEMPLATE):
+        m = pattern.match(code, pos)
+        if m:
+            if pattern is _TEMPLATE and not all(
+                    _fixed_inner(inner, maps, names)
+                    for inner in re.findall(r"\$\{([^{}`]*)\}", m.group(0))):
+                return None
+            return m.end()
+    m = _LOOKUP.match(code, pos)
+    if m and m.group(1) in maps:
+        return m.end()
+    m = _NAME.match(code, pos)
+    if m and m.group(0) in names:
+        return m.end()
+    return None
+
+
+def _fixed_inner(inner: str, maps: set[str], names: set[str]) -> bool:
+    inner = inner.strip()
+    m = _LOOKUP.fullmatch(inner)
+    if m:
+        return m.group(1) in maps
+    return bool(_PLAIN_STRING.fullmatch(inner)) or inner in names

@@ -18,15 +18,15 @@ teach the run's redactor the values, and the ``SEC001`` check calls it again.
 from __future__ import annotations
 
 from pytest_nocode.secretscan.kinds import (
-                                            CRITICAL_KINDS,
-                                            KIND_BASIC,
-                                            KIND_BEARER,
-                                            KIND_CLI,
-                                            KIND_KEYWORD,
-                                            KIND_URL_PASSWORD,
-                                            KIND_URL_QUERY,
-                                            KIND_URL_TOKEN,
-                                            KIND_WEBHOOK,
+    CRITICAL_KINDS,
+    KIND_BASIC,
+    KIND_BEARER,
+    KIND_CLI,
+    KIND_KEYWORD,
+    KIND_URL_PASSWORD,
+    KIND_URL_QUERY,
+    KIND_URL_TOKEN,
+    KIND_WEBHOOK,
 )
 from pytest_nocode.secretscan.names import is_secret_name
 from pytest_nocode.secretscan.scanner import _CACHE as _CACHE  # the per-App memo
