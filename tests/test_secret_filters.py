@@ -281,6 +281,16 @@ def test_a_numeric_password_in_a_url_is_a_password() -> None:
     assert _values(nodered("http request", url="https://api.example/v1?token=80731942")) == []
 
 
+def test_a_camera_password_in_the_query_is_a_secret() -> None:
+    """IP cameras and NVRs take ``user=…&pw=…`` in the query (seen in a real Node-RED flow
+    triggering a recording); a placeholder there is documentation."""
+    assert _values(nodered("http request", url="http://192.168.0.10:81/admin?camera=door"
+                                               "&trigger&user=ha&pw=Gr33n-Tea-42")) == [
+        "Gr33n-Tea-42"]
+    assert _values(nodered("http request", url="http://nvr.local/admin?user=ha&pw=YOUR_PASSWORD")
+                   ) == []
+
+
 def test_a_query_parameter_is_named_as_written() -> None:
     step = nodered("http request", url="https://api.example/v1?apiKey=Zq8Wm3Lx7Rt2Yp5K")
     app = App(id="t", platform="nodered", name="t", facets=frozenset({"workflows"}),
