@@ -225,6 +225,28 @@ def test_function_concatenating_request_data_into_sql_fires(func: str) -> None:
     assert f.resource.id == nid("sql")
 
 
+def _template_then_postgres(text: str) -> list[dict[str, Any]]:
+    """node-red-contrib-postgres runs msg.payload, binding $names from msg.queryParameters."""
+    return [tab(), config("db", "postgresdb", hostname="db", db="telemetry"),
+            node("in", "mqtt in", topic="sensors/+", wires=[["params"]]),
+            function("params", "msg.queryParameters = {uuid: msg.topic, data: msg.payload};"
+                     "\nreturn msg;", to=["fmt"]),
+            template("fmt", text, to=["sql"]),
+            node("sql", "postgres", postgresdb=nid("db"), output="true", wires=[[]])]
+
+
+def test_postgres_running_a_fixed_query_with_named_parameters_is_quiet() -> None:
+    app = app_of(_template_then_postgres(
+        "insert into data (value_id, value) values ($uuid, $data)"))
+    assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
+def test_postgres_running_a_query_templated_from_the_message_is_reported() -> None:
+    app = app_of(_template_then_postgres("insert into data values ('{{{payload}}}')"))
+    found = {f.resource.id: f for f in findings_of(INJ001, app) + findings_of(INJ002, app)}
+    assert "msg.payload" in found[nid("sql")].message  # (the {{{ }}} template is one too)
+
+
 @pytest.mark.parametrize(("widget", "props", "fires"), [
     ("ui_button", {"payload": "refresh", "payloadType": "str"}, False),
     ("ui_dropdown", {"options": [{"label": "A", "value": "a", "type": "str"}]}, False),

@@ -47,7 +47,8 @@ FRESH_SOURCES = frozenset({"http in", "websocket in", "tcp in", "udp in", *SUBSC
 SQL_NODES: dict[str, tuple[str, str, bool]] = {
     "mysql": ("", "topic", False),
     "postgresql": ("query", "query", True),
-    "postgres": ("query", "query", True),
+    "postgres": ("query", "payload", True),  # node-red-contrib-postgres: msg.payload, with
+    # named $parameters bound from msg.queryParameters
     "MSSQL": ("query", "payload", True),
     "MSSQL-CN": ("query", "payload", True),
     "oracledb": ("query", "query", False),
