@@ -39,6 +39,34 @@ def test_mqtt_in_from_the_own_broker_is_of_unknown_origin_not_untrusted(broker: 
     assert one(findings_of(INJ002, app)).resource.id == nid("run")
 
 
+def _kafka_to_exec(host: str) -> list[dict[str, Any]]:
+    return [tab(), config("kb", "Kafka Broker", name="events", usetls=False,
+                          hosts=[{"host": host, "port": 9092}]),
+            node("sub", "Kafka Consumer", name="sensorMotion", broker=nid("kb"),
+                 topics=[{"topic": "home", "offset": 0, "partition": 0}], wires=[["run"]]),
+            exec_node("run", "/opt/home/alarm.sh", "payload")]
+
+
+def test_kafka_topic_on_an_internet_broker_is_untrusted() -> None:
+    f = one(findings_of(INJ001, app_of(_kafka_to_exec("kafka.example-cloud.com"))))
+    assert f.evidence["source"] == "Kafka topic of sensorMotion from kafka.example-cloud.com"
+
+
+def test_kafka_topic_on_the_own_broker_is_of_unknown_origin_and_says_so() -> None:
+    app = app_of(_kafka_to_exec("localhost"))
+    assert findings_of(INJ001, app) == []
+    f = one(findings_of(INJ002, app))
+    assert "Kafka topic of sensorMotion from the loopback broker localhost" in f.message
+
+
+def test_ibm_iot_device_events_are_untrusted() -> None:
+    flows = [tab(), node("iot", "ibmiot in", name="IBM IoT", authentication="boundService",
+                         deviceType="+", eventType="+", wires=[["run"]]),
+             exec_node("run", "/opt/plant/valve.sh", "payload")]
+    assert one(findings_of(INJ001, app_of(flows))).evidence["source"] == \
+        "IBM Watson IoT device events"
+
+
 @pytest.mark.parametrize(("ntype", "source"), [("chatbot-slack-receive", "Slack messages"),
                                                ("discordMessage", "Discord messages")])
 def test_chat_receivers_are_untrusted(ntype: str, source: str) -> None:

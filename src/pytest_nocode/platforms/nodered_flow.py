@@ -33,7 +33,8 @@ PASS_TYPES = frozenset({
 # Where messages from outside begin without an EntryPoint of their own in the model.
 SUBSCRIPTIONS = {"mqtt in": "mqtt in", "e-mail in": "email", "telegram receiver":
                  "Telegram bot messages", "telegram command": "Telegram bot commands",
-                 "aedes broker": "MQTT broker"}
+                 "aedes broker": "MQTT broker",
+                 "ibmiot in": "IBM Watson IoT device events"}
 # Receivers of chat messages anyone can send a bot (Slack, Discord, Telegram events, RedBot).
 MESSAGE_RECEIVERS = {"telegram event": "Telegram bot events",
                      "chatbot-telegram-receive": "Telegram bot messages",
@@ -76,6 +77,8 @@ class NodeRedFlows:
             return StepFlow("fresh", tuple(_inject_writes(p)), starts=True)
         if t == "mqtt in":
             return self._mqtt_in(step)
+        if t == "Kafka Consumer":
+            return self._kafka_in(step)
         if t in MESSAGE_RECEIVERS:
             return StepFlow("fresh", (FieldWrite("*", (ValueRef(
                 "entry", MESSAGE_RECEIVERS[t]),)),), starts=True)
@@ -125,21 +128,18 @@ class NodeRedFlows:
             "unknown", f"output of {step.name or t}"),), strong=False),))
 
     def _mqtt_in(self, step: Step) -> StepFlow:
-        """Messages from a broker beyond the owner's own networks come from whoever can
-        publish there (an internet broker's topic is anyone's); from a broker on this host or
-        the private network, from the owner's devices: of unknown origin, not untrusted."""
-        topic = _text(step.params.get("topic"))
         broker = self.configs.get(_text(step.params.get("broker"))) or {}
         address = _text(broker.get("broker")).strip()
         host = (split_url(address)[1] if "://" in address else address).lower()
-        zone = default_zone(host) if host else "internet"
-        if zone in ("loopback", "host", "private"):
-            return StepFlow("fresh", (FieldWrite("*", (ValueRef(
-                "unknown", f"mqtt in {topic} from the {zone} broker {host}".strip()),)),),
-                starts=True)
-        shown = f" from {host}" if host else ""
-        return StepFlow("fresh", (FieldWrite("*", (ValueRef(
-            "entry", f"mqtt in {topic}{shown}".strip()),)),), starts=True)
+        return _subscription(f"mqtt in {_text(step.params.get('topic'))}".strip(), host)
+
+    def _kafka_in(self, step: Step) -> StepFlow:
+        """node-red-contrib-kafka-client: the broker config lists ``hosts: [{host, port}]``."""
+        broker = self.configs.get(_text(step.params.get("broker"))) or {}
+        hosts = broker.get("hosts")
+        first = hosts[0] if isinstance(hosts, list) and hosts else {}
+        host = _text(first.get("host") if isinstance(first, dict) else "").strip().lower()
+        return _subscription(f"Kafka topic of {step.name or step.type}", host)
 
     def _file(self, step: Step) -> StepFlow:
         p = step.params
@@ -502,3 +502,16 @@ def _fixed_inner(inner: str, maps: set[str], names: set[str]) -> bool:
     if m:
         return m.group(1) in maps
     return bool(_PLAIN_STRING.fullmatch(inner)) or inner in names
+
+
+def _subscription(what: str, host: str) -> StepFlow:
+    """Messages from a broker beyond the owner's own networks come from whoever can publish
+    there (an internet broker's topic is anyone's); from a broker on this host or the private
+    network, from the owner's devices: of unknown origin, not untrusted."""
+    zone = default_zone(host) if host else "internet"
+    if zone in ("loopback", "host", "private"):
+        return StepFlow("fresh", (FieldWrite("*", (ValueRef(
+            "unknown", f"{what} from the {zone} broker {host}"),)),), starts=True)
+    shown = f" from {host}" if host else ""
+    return StepFlow("fresh", (FieldWrite("*", (ValueRef("entry", f"{what}{shown}"),)),),
+                    starts=True)
