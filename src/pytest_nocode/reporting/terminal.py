@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_nocode.audit import finding_note
 from pytest_nocode.audit import write_terminal as write_audit_summary
+from pytest_nocode.loading import what_to_do
 from pytest_nocode.reporting.findings_json import SEVERITY_ORDER, app_notes, finding_sort_key
 
 if TYPE_CHECKING:
+    from pytest_nocode.loading import LoadedApp
     from pytest_nocode.platforms import SkippedFile
     from pytest_nocode.plugin import NocodeRun
 
@@ -23,8 +25,7 @@ def write_summary(tr: Any, run: NocodeRun) -> None:
     tr.write_sep("=", "pytest-nocode findings")
     for loaded in run.loaded.values():
         if loaded.error:
-            tr.write_line(f"could not load {loaded.spec.id}: {run.redactor.text(loaded.error)}",
-                          red=True, bold=True)
+            write_load_error(tr, run, loaded)
     findings = sorted(run.findings, key=finding_sort_key)
     failing = [f for f in findings if f["status"] == "fail"]
     waived = [f for f in findings if f["status"] == "waived"]
@@ -62,6 +63,14 @@ def write_summary(tr: Any, run: NocodeRun) -> None:
         tr.write_line(f"{len(run.not_applicable)} check(s) not applicable "
                       "(data not available for that platform or source)")
     write_audit_summary(tr, run)
+
+
+def write_load_error(tr: Any, run: NocodeRun, loaded: LoadedApp) -> None:
+    """An app that could not be loaded, explained once: its checks only point here."""
+    error = run.redactor.text(loaded.error or "unknown error")
+    tr.write_line(f"could not load {loaded.spec.id}: {error}", red=True, bold=True)
+    tr.write_line(f"  every check of {loaded.spec.id} errored, nothing was checked; what to do: "
+                  f"{what_to_do(loaded.spec, error)}", red=True)
 
 
 def write_skipped_files(tr: Any, run: NocodeRun, skipped: Sequence[SkippedFile]) -> None:
