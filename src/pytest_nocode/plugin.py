@@ -447,7 +447,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if run.specs and not session.config.option.collectonly:
             from pytest_nocode.reporting import write_reports
 
-            audit.before_reports(session.config, run)
+            audit.before_reports(session, run, exitstatus)
             write_reports(session.config, run)
             audit.after_reports(session, run, exitstatus)
     finally:

@@ -26,6 +26,9 @@ def write_summary(tr: Any, run: NocodeRun) -> None:
     for loaded in run.loaded.values():
         if loaded.error:
             write_load_error(tr, run, loaded)
+    if run.audit.approval:  # a sign-off ran no check: no findings to speak of
+        write_audit_summary(tr, run)
+        return
     findings = sorted(run.findings, key=finding_sort_key)
     failing = [f for f in findings if f["status"] == "fail"]
     waived = [f for f in findings if f["status"] == "waived"]
