@@ -49,6 +49,8 @@ class AuditState:
     approval: dict[str, str] = field(default_factory=dict)  # approve mode: by, why, ticket
     approval_record: dict[str, Any] | None = None
     approval_error: str = ""
+    summary_path: Path | None = None
+    summary_error: str = ""
     kri_values: dict[str, dict[str, int]] = field(default_factory=dict)  # app: indicator: value
     stale_waivers: list[dict[str, Any]] = field(default_factory=list)
     app_risk: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -72,6 +74,10 @@ def add_options(group: Any, parser: pytest.Parser) -> None:
     parser.addini("nocode_baseline", "baseline snapshot path", default="")
     parser.addini("nocode_fail_on", "lowest severity that fails a check", default="info")
     parser.addini("nocode_evidence_log", "evidence log path (JSON lines)", default="")
+    group.addoption("--nocode-summary", metavar="PATH.md",
+                    help="write the review summary (markdown, with SVG trend charts beside "
+                         "it); also appended to $GITHUB_STEP_SUMMARY when that is set")
+    parser.addini("nocode_summary", "review summary path (markdown)", default="")
     group.addoption("--nocode-approve-by", metavar="WHO",
                     help="sign-off (what 'pytest-nocode approve' runs): make the current "
                          "snapshot the approved baseline, recorded in the evidence log; runs "
@@ -436,6 +442,13 @@ def after_reports(session: pytest.Session, run: NocodeRun, exitstatus: int) -> N
     if state.waivers_file:
         state.environment["waivers.sha256"] = state.waivers_sha256
     allure_reporting.write_run_files(session.config, run)
+    if not state.approval:
+        from pytest_nocode.reporting.summary import write_summary
+
+        try:
+            state.summary_path = write_summary(session.config, run)
+        except OSError as exc:
+            state.summary_error = run.redactor.text(str(exc))
 
 
 # -- terminal --------------------------------------------------------------------------------
@@ -495,3 +508,7 @@ def write_terminal(tr: Any, run: NocodeRun) -> None:
                       f"hash {rec['hash'][:16]}…")
     if state.evidence_error:
         tr.write_line(f"evidence log NOT written: {state.evidence_error}", red=True, bold=True)
+    if state.summary_path is not None:
+        tr.write_line(f"review summary written to {state.summary_path}")
+    if state.summary_error:
+        tr.write_line(f"review summary NOT written: {state.summary_error}", red=True, bold=True)
