@@ -9,7 +9,6 @@ result is in, so it is right under ``pytest -n N`` too.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 from pytest_nocode import __version__
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import Finding, Rule, Severity
+from pytest_nocode.reporting.evidence_log import SEVERITIES
 from pytest_nocode.risk import AppExposure, RiskSettings
 from pytest_nocode.run import NocodeRun, invocation_path, option_value
 
 if TYPE_CHECKING:
     import pytest
-
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
 # -- options ---------------------------------------------------------------------------------
@@ -153,18 +151,11 @@ def _write_baseline(run: NocodeRun, path: Path) -> None:
         state.baseline_written = sorted(models)
 
 
-def counts(findings: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    by_status = Counter(f["status"] for f in findings)
-    by_severity = Counter(f["severity"] for f in findings)
-    return {"status": {s: by_status[s] for s in ("fail", "warn", "waived") if by_status[s]},
-            "severity": {s: by_severity[s] for s in SEVERITIES if by_severity[s]}}
-
-
 def after_reports(session: pytest.Session, run: NocodeRun, exitstatus: int) -> None:
     """The evidence log record and Allure's run files, last, when everything is known."""
     from pytest_nocode.reporting import allure as allure_reporting
     from pytest_nocode.reporting.allure import who_ran
-    from pytest_nocode.reporting.evidence_log import append_record, findings_digest
+    from pytest_nocode.reporting.evidence_log import append_record, counts, findings_digest
 
     state = run.audit
     finished = datetime.now(UTC)

@@ -69,6 +69,7 @@ class NocodeRun:
     not_applicable: list[tuple[str, str]] = field(default_factory=list)
     audit: AuditState = field(default_factory=AuditState)  # waivers file, risk, baseline, log
     advisories: AdvisoryData = field(default_factory=lambda: AdvisoryData("off", "unset"))
+    shard: str = ""  # "I/N" under --nocode-shard: this run checks only those apps
 
     def spec(self, app_id: str) -> AppSpec:
         for spec in self.specs:

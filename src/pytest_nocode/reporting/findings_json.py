@@ -69,15 +69,18 @@ def build_report(run: NocodeRun) -> dict[str, Any]:
         entry["risk"] = run.audit.app_risk.get(spec.id, {"max": 0, "sum": 0, "open_findings": 0})
         apps.append(entry)
     findings = sorted(run.findings, key=finding_sort_key)
+    run_info = {
+        "started": run.started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "policy_sha256": run.policy.sha256,
+        "policy": run.policy.source,
+    }
+    if run.shard:
+        run_info["shard"] = run.shard
     return {
         "schema": SCHEMA,
         "tool": {"name": "pytest-nocode", "version": __version__},
-        "run": {
-            "started": run.started.isoformat(timespec="seconds"),
-            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-            "policy_sha256": run.policy.sha256,
-            "policy": run.policy.source,
-        },
+        "run": run_info,
         "apps": apps,
         "findings": findings,
         "not_applicable": [{"check": nodeid, "reason": reason}
