@@ -10,8 +10,7 @@ result is in, so it is right under ``pytest -n N`` too.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,45 +18,12 @@ from typing import TYPE_CHECKING, Any
 from pytest_nocode import __version__
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import Finding, Rule, Severity
+from pytest_nocode.reporting.evidence_log import SEVERITIES
 from pytest_nocode.risk import AppExposure, RiskSettings
+from pytest_nocode.run import NocodeRun, invocation_path, option_value
 
 if TYPE_CHECKING:
     import pytest
-
-    from pytest_nocode.plugin import NocodeRun
-
-SEVERITIES = ("critical", "high", "medium", "low", "info")
-
-
-@dataclass
-class AuditState:
-    """What the audit features know about this run (``NocodeRun.audit``)."""
-
-    fail_on: Severity = Severity.INFO
-    waivers_file: str = ""
-    waivers_sha256: str = ""
-    baseline_path: Path | None = None
-    baseline_existed: bool = False
-    baseline_written: list[str] = field(default_factory=list)
-    baseline_skipped: list[str] = field(default_factory=list)
-    baseline_error: str = ""
-    evidence_log: Path | None = None
-    evidence_key: bytes | None = field(default=None, repr=False)  # never printed or written
-    evidence_record: dict[str, Any] | None = None
-    evidence_error: str = ""
-    owner_risk: dict[str, dict[str, int]] = field(default_factory=dict)
-    approval: dict[str, str] = field(default_factory=dict)  # approve mode: by, why, ticket
-    approval_record: dict[str, Any] | None = None
-    approval_error: str = ""
-    summary_path: Path | None = None
-    summary_error: str = ""
-    kri_values: dict[str, dict[str, int]] = field(default_factory=dict)  # app: indicator: value
-    stale_waivers: list[dict[str, Any]] = field(default_factory=list)
-    app_risk: dict[str, dict[str, int]] = field(default_factory=dict)
-    top_risks: list[dict[str, Any]] = field(default_factory=list)
-    environment: dict[str, str] = field(default_factory=dict)
-    risk_settings: RiskSettings | None = None
-    exposures: dict[str, AppExposure] = field(default_factory=dict, repr=False)
 
 
 # -- options ---------------------------------------------------------------------------------
@@ -88,28 +54,27 @@ def add_options(group: Any, parser: pytest.Parser) -> None:
 
 def configure(config: pytest.Config, run: NocodeRun) -> None:
     """Read the audit options (every process); merge the waivers file into the policy."""
-    from pytest_nocode.plugin import _option, _path
     from pytest_nocode.waivers import load_waivers_file, with_waivers
 
     state = run.audit
-    word = _option(config, "fail_on") or "info"
+    word = option_value(config, "fail_on") or "info"
     try:
         state.fail_on = Severity.parse(word)
     except ValueError as exc:
         raise InputError(f"nocode_fail_on: {exc}") from None
-    waivers = _option(config, "waivers")
+    waivers = option_value(config, "waivers")
     if waivers:
-        path = _path(config, waivers)
+        path = invocation_path(config, waivers)
         extra, state.waivers_sha256 = load_waivers_file(path)
         state.waivers_file = str(path)
         run.policy = with_waivers(run.policy, extra)
-    baseline = _option(config, "baseline")
+    baseline = option_value(config, "baseline")
     if baseline:
-        state.baseline_path = _path(config, baseline)
+        state.baseline_path = invocation_path(config, baseline)
         state.baseline_existed = state.baseline_path.exists()
-    log = _option(config, "evidence_log")
+    log = option_value(config, "evidence_log")
     if log:
-        state.evidence_log = _path(config, log)
+        state.evidence_log = invocation_path(config, log)
     from pytest_nocode.reporting.evidence_log import evidence_key
 
     state.evidence_key = evidence_key()
@@ -305,8 +270,7 @@ def owner_risk(run: NocodeRun) -> dict[str, dict[str, int]]:
 def kri_values(run: NocodeRun) -> dict[str, dict[str, int]]:
     """Each app's value of every key risk indicator the policy bounds, whether or not it is
     breached, so their trend can be shown; indicators that need a baseline only with one."""
-    from pytest_nocode.baseline import diff_models, measure, read_baseline
-    from pytest_nocode.checks.test_drift import NEEDS_BASELINE
+    from pytest_nocode.baseline import NEEDS_BASELINE, diff_models, measure, read_baseline
 
     bounded = [name for name in (run.policy.data.get("kri") or {})]
     state = run.audit
@@ -356,47 +320,10 @@ def _write_baseline(run: NocodeRun, path: Path) -> None:
         state.baseline_written = sorted(models)
 
 
-def report_extras(run: NocodeRun) -> dict[str, Any]:
-    """What the audit adds to the findings JSON (top level)."""
-    state = run.audit
-    extras: dict[str, Any] = {
-        "fail_on": state.fail_on.label,
-        "top_risks": state.top_risks,
-        "stale_waivers": state.stale_waivers,
-    }
-    if state.waivers_file:
-        extras["waivers_file"] = {"path": state.waivers_file, "sha256": state.waivers_sha256}
-    if state.baseline_path is not None:
-        extras["baseline"] = {"path": str(state.baseline_path),
-                              "written": not state.baseline_existed,
-                              "apps_written": state.baseline_written}
-    head = evidence_head(run)
-    if head:
-        extras["evidence_log"] = head
-    return extras
-
-
-def evidence_head(run: NocodeRun) -> dict[str, Any]:
-    """This run's evidence log record as the reports pin it: path, seq, hash, keyed."""
-    state = run.audit
-    rec = state.evidence_record
-    if rec is None or state.evidence_log is None:
-        return {}
-    return {"path": str(state.evidence_log), "seq": rec["seq"], "head": rec["hash"],
-            "keyed": rec.get("hash_alg") == "hmac-sha256"}
-
-
-def counts(findings: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    by_status = Counter(f["status"] for f in findings)
-    by_severity = Counter(f["severity"] for f in findings)
-    return {"status": {s: by_status[s] for s in ("fail", "warn", "waived") if by_status[s]},
-            "severity": {s: by_severity[s] for s in SEVERITIES if by_severity[s]}}
-
-
 def _log_run(session: pytest.Session, run: NocodeRun, exitstatus: int) -> None:
     """Append this run's record to the evidence log (keyed when NOCODE_EVIDENCE_KEY is set)."""
     from pytest_nocode.reporting.allure import who_ran
-    from pytest_nocode.reporting.evidence_log import append_record, findings_digest
+    from pytest_nocode.reporting.evidence_log import append_record, counts, findings_digest
 
     state = run.audit
     assert state.evidence_log is not None
@@ -434,6 +361,8 @@ def after_reports(session: pytest.Session, run: NocodeRun, exitstatus: int) -> N
 
     state = run.audit
     state.environment = {"fail_on": state.fail_on.label}
+    from pytest_nocode.reporting.findings_json import evidence_head
+
     head = evidence_head(run)
     if head:
         state.environment.update({"evidence_log.head": head["head"],
@@ -449,66 +378,3 @@ def after_reports(session: pytest.Session, run: NocodeRun, exitstatus: int) -> N
             state.summary_path = write_summary(session.config, run)
         except OSError as exc:
             state.summary_error = run.redactor.text(str(exc))
-
-
-# -- terminal --------------------------------------------------------------------------------
-def finding_note(finding: dict[str, Any]) -> str:
-    """The suffix a finding line gets in the terminal: its waiver beside its verdict."""
-    w = finding.get("waiver")
-    risk = f" [risk {finding['risk']}]" if finding.get("risk") is not None else ""
-    if finding["status"] == "waived" and w:
-        return (f"{risk} (waived, verdict {finding.get('verdict', 'fail')}: {w['owner']} until "
-                f"{w['expires']}, {w['source']})")
-    below = " (below --nocode-fail-on: reported, not failing)" \
-        if finding["status"] == "warn" else ""
-    if w and w.get("expired"):
-        return f"{risk} (waiver expired {w['expires']}, {w['source']}){below}"
-    return risk + below
-
-
-def write_terminal(tr: Any, run: NocodeRun) -> None:
-    """Top risks, stale waivers, baseline and evidence log lines of the summary."""
-    state = run.audit
-    if state.approval:
-        if state.approval_record is not None:
-            rec = state.approval_record
-            tr.write_line(f"approved: {state.baseline_path} is now the approved baseline of "
-                          f"{', '.join(a['id'] for a in rec['apps'])}, signed off by "
-                          f"{rec['approval']['by']}; evidence log {state.evidence_log} record "
-                          f"{rec['seq']} hash {rec['hash'][:16]}…; commit the baseline",
-                          green=True, bold=True)
-        else:
-            tr.write_line(f"NOT approved: {state.approval_error}", red=True, bold=True)
-        return
-    if state.top_risks:
-        tr.write_line("top risks:")
-        for r in state.top_risks:
-            res = r["resource"]
-            tr.write_line(run.redactor.text(
-                f"  {r['risk']:3} {r['app']} {r['rule']} {res['kind']} {res['id']}: "
-                f"{r['message']}"))
-        tr.write_line("app risk: " + ", ".join(
-            f"{app} max {v['max']} sum {v['sum']}" for app, v in state.app_risk.items()))
-    for stale in state.stale_waivers:
-        tr.write_line(f"stale waiver {stale['source']} (rule {stale['rule']}, owner "
-                      f"{stale['owner']}): {stale['reason']}; remove it", yellow=True)
-    if state.baseline_path is not None and not state.baseline_existed:
-        if state.baseline_written:
-            tr.write_line(f"baseline written to {state.baseline_path} for "
-                          f"{', '.join(state.baseline_written)}: review and commit it; later "
-                          "runs report drift from it", bold=True)
-        if state.baseline_error:
-            tr.write_line(f"baseline NOT written: {state.baseline_error}", red=True, bold=True)
-        if state.baseline_skipped:
-            tr.write_line(f"baseline: not written for {', '.join(state.baseline_skipped)} "
-                          "(could not be loaded)", red=True)
-    if state.evidence_record is not None:
-        rec = state.evidence_record
-        tr.write_line(f"evidence log {state.evidence_log}: record {rec['seq']} "
-                      f"hash {rec['hash'][:16]}…")
-    if state.evidence_error:
-        tr.write_line(f"evidence log NOT written: {state.evidence_error}", red=True, bold=True)
-    if state.summary_path is not None:
-        tr.write_line(f"review summary written to {state.summary_path}")
-    if state.summary_error:
-        tr.write_line(f"review summary NOT written: {state.summary_error}", red=True, bold=True)

@@ -324,6 +324,8 @@ def _step_values(step: Mapping[str, Any]) -> dict[str, Any]:
 
 # -- key risk indicators ---------------------------------------------------------------------
 PERMISSION_AREAS = ("principals", "grants", "shares")
+NEEDS_BASELINE = ("permission_changes", "new_external_destinations",
+                  "new_unauthenticated_entry_points")
 
 
 def is_external(host: str, internal: Callable[[str], bool]) -> bool:

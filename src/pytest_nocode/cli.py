@@ -1,5 +1,6 @@
 """``pytest-nocode`` command: ``scan`` (built-in checks from any folder), ``rules`` (what
-they check), ``verify-log`` (is the evidence log intact) and ``approve`` (sign-off).
+they check), ``verify-log`` (is the evidence log intact), ``approve`` (sign-off) and
+``merge`` (CI shards' reports into one).
 
 The plugin itself is plain pytest (``pytest --nocode-app=…``); this command is a shortcut for
 people who do not keep a test folder, and a tool for auditors checking what runs left behind.
@@ -42,6 +43,24 @@ def _verify_log(args: argparse.Namespace) -> int:
     if args.timing:
         print(f"verified in {elapsed:.3f} s", file=sys.stderr)
     return 0 if verdict.ok else 1
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from pytest_nocode.errors import NocodeError
+    from pytest_nocode.reporting.merge import merge
+
+    try:
+        merged = merge(Path(args.out), [Path(s) for s in args.shards],
+                       Path(args.evidence_log) if args.evidence_log else None)
+    except NocodeError as exc:
+        print(f"pytest-nocode merge: {exc}", file=sys.stderr)
+        return 2
+    shards = merged.report["run"]["shards"]
+    print(f"merged {len(shards)} shard(s), {len(merged.report['apps'])} app(s), "
+          f"{len(merged.report['findings'])} finding(s):")
+    for path in merged.written:
+        print(f"  {path}")
+    return 1 if merged.failed else 0
 
 
 def _scan(args: argparse.Namespace, extra: list[str]) -> int:
@@ -143,6 +162,19 @@ def build_parser() -> argparse.ArgumentParser:
     approve.add_argument("--why", required=True, metavar="TEXT", help="why it is approved")
     approve.add_argument("--ticket", metavar="ID", help="the change ticket")
     approve.set_defaults(func=_approve, passthrough=True)
+    merge = sub.add_parser(
+        "merge", help="merge CI shards' reports into one",
+        description="Merge the outputs of CI shards (each SHARD the folder of one job's "
+                    "artifact: its --nocode-json report and, if written, its SARIF, evidence "
+                    "log and Allure results) into OUT: findings.json, findings.sarif, "
+                    "allure-results/ and evidence-log.jsonl. Exit 0 when no finding fails, 1 "
+                    "when one does (as pytest would), 2 when the shards cannot be merged.")
+    merge.add_argument("out", metavar="OUT", help="folder for the merged outputs")
+    merge.add_argument("shards", nargs="+", metavar="SHARD", help="a shard's folder")
+    merge.add_argument("--evidence-log", metavar="PATH",
+                       help="append the merged run's record to this log (default "
+                            "OUT/evidence-log.jsonl)")
+    merge.set_defaults(func=_merge)
     rules = sub.add_parser("rules", help="list the built-in rules",
                            description="List the built-in rules with severity and category.")
     rules.add_argument("--format", choices=("text", "markdown", "json"), default="text")

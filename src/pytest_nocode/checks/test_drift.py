@@ -14,10 +14,18 @@ from typing import Any
 import pytest
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.baseline import BaselineApp, Change, diff_models, measure, read_baseline
+from pytest_nocode.baseline import (
+    NEEDS_BASELINE,
+    BaselineApp,
+    Change,
+    diff_models,
+    measure,
+    read_baseline,
+)
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import not_applicable
 from pytest_nocode.policy import KRI_NAMES, Policy
+from pytest_nocode.run import get_run
 
 _BASELINES = pytest.StashKey[dict[str, BaselineApp]]()
 _DRIFT = pytest.StashKey[dict[str, list[Change]]]()
@@ -29,7 +37,6 @@ SIGN_OFF = "needs sign-off"
 
 def _baselines(config: pytest.Config) -> dict[str, BaselineApp]:
     """The baseline file's apps, read once per process; not applicable when there is none."""
-    from pytest_nocode.plugin import get_run
 
     state = get_run(config).audit
     if state.baseline_path is None:
@@ -60,7 +67,6 @@ def nocode_drift(nocode_app: App, nocode_baseline: BaselineApp,
                  request: pytest.FixtureRequest) -> list[Change]:
     """Every configuration change of the app since its baseline (secrets masked both sides);
     computed once per app and process, since ten checks and the KRIs ask for it."""
-    from pytest_nocode.plugin import get_run
 
     cache = request.config.stash.setdefault(_DRIFT, {})
     if nocode_app.id not in cache:
@@ -224,15 +230,12 @@ def test_drafts_match_what_runs(nocode_app: App, nocode_findings: FindingCollect
 
 
 # -- key risk indicators ---------------------------------------------------------------------
-NEEDS_BASELINE = ("permission_changes", "new_external_destinations",
-                  "new_unauthenticated_entry_points")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One KRI001 test per indicator the policy sets a threshold for (ids from the policy
     file only, so xdist workers agree)."""
     if "kri_indicator" in metafunc.fixturenames:
-        from pytest_nocode.plugin import get_run
 
         kri = get_run(metafunc.config).policy.data.get("kri") or {}
         names = [n for n in KRI_NAMES if n in kri] or ["none"]

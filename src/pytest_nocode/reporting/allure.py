@@ -43,9 +43,9 @@ if TYPE_CHECKING:
     import pytest
 
     from pytest_nocode.model import App
-    from pytest_nocode.plugin import NocodeRun
     from pytest_nocode.policy import Policy
     from pytest_nocode.redaction import Redactor
+    from pytest_nocode.run import NocodeRun
 
 SEVERITY_TO_ALLURE: Mapping[str, str] = {
     "critical": "blocker", "high": "critical", "medium": "normal", "low": "minor",
@@ -394,32 +394,50 @@ def who_ran() -> str:
 
 
 def environment(run: NocodeRun, finished: datetime) -> dict[str, str]:
+    apps = []
+    for spec in run.specs:
+        loaded = run.loaded.get(spec.id)
+        apps.append({"id": spec.id, "platform": spec.platform, "uri": spec.uri,
+                     "source": loaded.source if loaded else spec.source,
+                     "snapshot_sha256": loaded.sha256 if loaded else ""})
+    state = getattr(run, "audit", None)
+    return environment_of(run.started, finished, run.policy.source, run.policy.sha256, apps,
+                          getattr(state, "app_risk", None) or {},
+                          getattr(state, "top_risks", None) or [],
+                          getattr(state, "environment", None) or {})
+
+
+def environment_of(started: datetime, finished: datetime, policy_source: str,
+                   policy_sha256: str, apps: Iterable[Mapping[str, Any]],
+                   app_risk: Mapping[str, Mapping[str, int]],
+                   top_risks: Iterable[Mapping[str, Any]],
+                   extra: Mapping[str, str]) -> dict[str, str]:
+    """environment.properties of a run, or of CI shards merged into one (``merge.py``)."""
+    apps = list(apps)
     env = {
         "tool.version": f"pytest-nocode {__version__}",
         "python": platform.python_version(),
-        "run.started": run.started.isoformat(timespec="seconds"),
+        "run.started": started.isoformat(timespec="seconds"),
         "run.finished": finished.isoformat(timespec="seconds"),
-        "run.duration_seconds": f"{(finished - run.started).total_seconds():.1f}",
+        "run.duration_seconds": f"{(finished - started).total_seconds():.1f}",
         "run.by": who_ran(),
         "run.host": socket.gethostname(),
-        "policy.source": run.policy.source,
-        "policy.sha256": run.policy.sha256,
-        "platforms": ", ".join(sorted({s.platform for s in run.specs})),
-        "apps": ", ".join(s.id for s in run.specs),
+        "policy.source": policy_source,
+        "policy.sha256": policy_sha256,
+        "platforms": ", ".join(sorted({a["platform"] for a in apps})),
+        "apps": ", ".join(a["id"] for a in apps),
     }
-    for spec in run.specs:
-        loaded = run.loaded.get(spec.id)
-        env[f"app.{spec.id}.uri"] = spec.uri
-        env[f"app.{spec.id}.source"] = loaded.source if loaded else spec.source
-        env[f"app.{spec.id}.snapshot_sha256"] = (loaded.sha256 if loaded else "") or "not loaded"
-    state = getattr(run, "audit", None)
-    for app_id, risk in (getattr(state, "app_risk", None) or {}).items():
+    for app in apps:
+        env[f"app.{app['id']}.uri"] = app["uri"]
+        env[f"app.{app['id']}.source"] = app["source"]
+        env[f"app.{app['id']}.snapshot_sha256"] = app["snapshot_sha256"] or "not loaded"
+    for app_id, risk in app_risk.items():
         env[f"app.{app_id}.risk"] = f"max {risk['max']}, sum {risk['sum']}, " \
                                     f"{risk['open_findings']} open finding(s)"
-    for i, top in enumerate(getattr(state, "top_risks", None) or [], start=1):
+    for i, top in enumerate(top_risks, start=1):
         env[f"top_risk.{i}"] = (f"{top['risk']} {top['app']} {top['rule']} "
                                 f"{top['resource']['kind']} {top['resource']['id']}")
-    env.update(getattr(state, "environment", None) or {})
+    env.update(extra)
     return env
 
 
@@ -459,20 +477,28 @@ def allure3_config() -> dict[str, Any]:
                                                 "groupBy": list(SUITE_LABELS)}}}}
 
 
+RUN_FILES = ("environment.properties", "executor.json", "categories.json", ALLURE3_CONFIG)
+
+
 def write_run_files(config: pytest.Config, run: NocodeRun) -> Path | None:
     """environment.properties, executor.json, categories.json (Allure 2) and allurerc.json
     (Allure 3) in ``--alluredir``."""
     if not is_active(config):
         return None
     folder = Path(config.option.allure_report_dir).absolute()
+    write_run_files_to(folder, run.redactor.data(environment(run, datetime.now(UTC))),
+                       run.redactor.data(executor()))
+    return folder
+
+
+def write_run_files_to(folder: Path, env: Mapping[str, Any], executor_json: Any) -> None:
+    """The files of ``RUN_FILES``, from an environment and executor already masked."""
     folder.mkdir(parents=True, exist_ok=True)
-    env = run.redactor.data(environment(run, datetime.now(UTC)))
     lines = [f"{_escape(k, key=True)}={_escape(str(v))}" for k, v in env.items()]
     (folder / "environment.properties").write_text("\n".join(lines) + "\n", encoding="ascii")
-    (folder / "executor.json").write_text(
-        json.dumps(run.redactor.data(executor()), indent=2) + "\n", encoding="utf-8")
+    (folder / "executor.json").write_text(json.dumps(executor_json, indent=2) + "\n",
+                                          encoding="utf-8")
     (folder / "categories.json").write_text(json.dumps(CATEGORIES, indent=2) + "\n",
                                             encoding="utf-8")
     (folder / ALLURE3_CONFIG).write_text(json.dumps(allure3_config(), indent=2,
                                                     ensure_ascii=False) + "\n", encoding="utf-8")
-    return folder

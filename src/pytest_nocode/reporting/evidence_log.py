@@ -22,12 +22,14 @@ import hashlib
 import hmac
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 SCHEMA = "pytest-nocode/evidence-log/v1"
+SEVERITIES = ("critical", "high", "medium", "low", "info")
 KEY_VARIABLE = "NOCODE_EVIDENCE_KEY"
 KEYED = "hmac-sha256"  # the hash_alg of a keyed record; unkeyed records have none (sha256)
 
@@ -62,6 +64,15 @@ def findings_digest(findings: Iterable[Mapping[str, Any]]) -> str:
     same findings give the same digest whatever order the workers reported them in."""
     items = sorted(canonical(f) for f in findings)
     return hashlib.sha256(("[" + ",".join(items) + "]").encode("utf-8")).hexdigest()
+
+
+def counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """The record's finding counts, by status and by severity (zero counts left out)."""
+    findings = list(findings)
+    by_status = Counter(f["status"] for f in findings)
+    by_severity = Counter(f["severity"] for f in findings)
+    return {"status": {s: by_status[s] for s in ("fail", "warn", "waived") if by_status[s]},
+            "severity": {s: by_severity[s] for s in SEVERITIES if by_severity[s]}}
 
 
 def _last_line(fh: Any) -> bytes:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pytest
 
-    from pytest_nocode.plugin import NocodeRun
+    from pytest_nocode.run import NocodeRun
 
 HISTORY_RUNS = 12  # runs shown in a trend
 TOP_RISKS = 5
@@ -362,19 +362,19 @@ def _approval(path: Path) -> Mapping[str, Any]:
 
 
 def _links(config: pytest.Config, run: NocodeRun, folder: Path) -> dict[str, str]:
-    from pytest_nocode.plugin import _option, _path
+    from pytest_nocode.run import invocation_path, option_value
 
     found: dict[str, Path] = {}
     threat = config.getoption("nocode_threat_model", None)
     if threat:
-        found["Threat model"] = _path(config, str(threat))
+        found["Threat model"] = invocation_path(config, str(threat))
     for name, option in (("Findings (JSON)", "json"), ("Findings (SARIF)", "sarif")):
-        value = _option(config, option)
+        value = option_value(config, option)
         if value:
-            found[name] = _path(config, value)
+            found[name] = invocation_path(config, value)
     allure_dir = getattr(config.option, "allure_report_dir", None)
     if allure_dir:
-        found["Allure results"] = _path(config, str(allure_dir))
+        found["Allure results"] = invocation_path(config, str(allure_dir))
     if run.audit.evidence_log is not None:
         found["Evidence log"] = run.audit.evidence_log
     return {name: Path(os.path.relpath(path, folder)).as_posix() for name, path in
@@ -385,13 +385,13 @@ def write_summary(config: pytest.Config, run: NocodeRun) -> Path | None:
     """Write ``--nocode-summary`` with its charts, and append it to $GITHUB_STEP_SUMMARY
     when that is set (only when a summary was asked for: a CI job that wants none gets
     none)."""
-    from pytest_nocode.plugin import _option, _path
+    from pytest_nocode.run import invocation_path, option_value
 
-    target = _option(config, "summary")
+    target = option_value(config, "summary")
     if not target:
         return None
     step_summary = os.environ.get(STEP_SUMMARY_VARIABLE, "")
-    path = _path(config, target)
+    path = invocation_path(config, target)
     summary = build_summary(run, read_history(run), _links(config, run, path.parent))
     redact = run.redactor.text
     path.parent.mkdir(parents=True, exist_ok=True)
