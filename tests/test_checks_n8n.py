@@ -1045,6 +1045,40 @@ def test_inv002_undated_inactive_workflows_are_not_instance_state() -> None:
     assert f.resource.name == "Dated copy"
 
 
+def _downloaded(wf: dict[str, Any]) -> dict[str, Any]:
+    """The workflow as the editor's Download writes it: no timestamps, the instance's id."""
+    del wf["createdAt"], wf["updatedAt"], wf["isArchived"], wf["staticData"], wf["triggerCount"]
+    wf["meta"] = {"templateCredsSetupCompleted": True, "instanceId": "9c" * 32}
+    return wf
+
+
+def test_inv002_instance_download_without_timestamps_is_instance_state() -> None:
+    """A backup made with the editor's Download keeps the workflow id, versionId, the active
+    flag and meta.instanceId but no updatedAt: its inactive flag is still the instance's."""
+    f = one(findings_of(INV002, app_of(_downloaded(_slack_post(active=False)))))
+    assert f.resource.id == wf_id("Form to Slack")
+    assert f.evidence["credentials"] == ["Slack bot #sales"]
+    assert f.evidence["last_saved"] is None
+
+
+def test_inv002_collection_copy_or_placeholder_credentials_are_not_instance_state() -> None:
+    """The look-alikes: a collection that re-wrote meta with its catalogue fields (licence,
+    category, its own dates), and a download whose credential ids are placeholders."""
+    catalogued = _downloaded(_slack_post(active=False))
+    catalogued["meta"].update({"license": "MIT", "category": "Sales",
+                               "createdAt": "2025-01-01", "updatedAt": "2025-01-01"})
+    assert skip_reason(INV002, app_of(catalogued)).startswith(NOT_APPLICABLE)
+    placeholder = _downloaded(_slack_post(active=False))
+    placeholder["nodes"][1]["credentials"]["slackApi"]["id"] = "REPLACE_WITH_CREDENTIAL_ID"
+    assert skip_reason(INV002, app_of(placeholder)).startswith(NOT_APPLICABLE)
+    no_instance = _downloaded(_slack_post(active=False))
+    del no_instance["meta"]["instanceId"]
+    assert skip_reason(INV002, app_of(no_instance)).startswith(NOT_APPLICABLE)
+    written_by_hand = _downloaded(_slack_post(active=False))
+    written_by_hand["meta"]["instanceId"] = "n8n-instance-id"
+    assert skip_reason(INV002, app_of(written_by_hand)).startswith(NOT_APPLICABLE)
+
+
 def test_inv002_active_workflow_or_inactive_without_credentials_is_quiet() -> None:
     assert findings_of(INV002, app_of(_slack_post(active=True))) == []
     assert findings_of(INV002, app_of(_slack_post(active=False, credentials=False))) == []

@@ -95,6 +95,10 @@ class Workflow:
     # When the platform last saved it (ISO 8601), "" when the data does not say: instance
     # exports and APIs carry it; templates and hand-edited collections do not.
     updated: str = ""
+    # The file is the instance's own download of the workflow (n8n: the editor's Download, which
+    # keeps the workflow id, versionId, active flag and meta.instanceId but no timestamps), not
+    # a template or a collection's edited copy: its active flag is the instance's state.
+    downloaded: bool = False
 
     @property
     def resource(self) -> Resource:
