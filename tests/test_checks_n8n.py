@@ -319,6 +319,30 @@ def test_auth004_code_flagging_validity_then_if_to_stop_and_error() -> None:
     assert f.evidence["guard"]["on_failure"] == "stops with an error ('Stop')"
 
 
+def test_auth001_hmac_that_signs_what_is_forwarded_is_no_check_of_the_caller() -> None:
+    """An open webhook whose Crypto node HMAC-signs the body for the next service, followed by
+    an IF on a body field: nothing compares what the caller sent with the computed value, so
+    the endpoint is open (AUTH001), not guarded. Comparing an inbound signature header with
+    the computed one in the IF is the look-alike that is a guard (AUTH004)."""
+    sign = n8n_node("Sign for CRM", "crypto", {"action": "hmac", "type": "SHA256",
+                                               "value": "={{ JSON.stringify($json.body) }}",
+                                               "dataPropertyName": "signature"})
+    by_kind = if_node("Lead?", '={{ $json.body.kind }}', "equals", "lead")
+    signs = _signed_partner_hook([sign, by_kind], {**chain("Sign for CRM", "Lead?"),
+                                                   **branches("Lead?", ["Accept"])})
+    f = one(findings_of(AUTH001, app_of(signs)))
+    assert f.resource.id == uid("Webhook")
+    assert findings_of(AUTH004, app_of(signs)) == []
+    compare = if_node("Signed by caller?", '={{ $json.headers["x-partner-signature"] }}',
+                      "equals", "={{ $json.signature }}")
+    verifies = _signed_partner_hook([sign, compare], {
+        **chain("Sign for CRM", "Signed by caller?"), **branches("Signed by caller?",
+                                                                 ["Accept"])})
+    assert findings_of(AUTH001, app_of(verifies)) == []
+    assert one(findings_of(AUTH004, app_of(verifies))).evidence["guard"]["step"] == uid(
+        "Signed by caller?")
+
+
 def test_auth004_switch_on_a_token_with_the_other_output_unwired() -> None:
     switch = n8n_node("Route by token", "switch", {"rules": {"values": [{"conditions": {
         "conditions": [{"leftValue": "={{ $json.query.token }}",
