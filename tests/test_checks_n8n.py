@@ -647,6 +647,74 @@ def test_inj001_regexp_exec_in_a_code_node_is_quiet() -> None:
     assert findings_of(INJ002, app) == []
 
 
+def _member_lookup(query: str) -> dict[str, Any]:
+    """A chat-bot backend: the webhook's member id looks the member up in MongoDB."""
+    find = n8n_node("Find member", "mongoDb", {"collection": "members", "query": query,
+                                               "options": {}}, version=1.2,
+                    credentials={"mongoDb": ("Yp3nR7sLq2Wv8XcT", "Members DB")})
+    return workflow("Member bot", [webhook(path="member-bot", method="POST"), find, respond()],
+                    chain("Webhook", "Find member", "Respond to Webhook"))
+
+
+def test_inj001_webhook_value_pasted_into_a_mongodb_query_json_fires() -> None:
+    """n8n renders the query text, then parses it: a quote in the member id closes the string
+    and what follows rewrites the filter (``x", "$where": "…``)."""
+    wf = _member_lookup('={"member_id": "{{ $json.body.member_id }}"}')
+    f = one(findings_of(INJ001, app_of(wf)))
+    assert f.resource.id == uid("Find member")
+    assert f.evidence["sink"] == "query" and f.severity is Severity.CRITICAL
+    assert "MongoDB query" in f.message
+
+
+def test_inj001_mongodb_query_with_a_json_encoded_or_fixed_value_is_quiet() -> None:
+    """The look-alikes: the value through JSON.stringify stays one JSON string; a query of
+    constants reads nothing from the caller."""
+    for query in ('={"member_id": {{ JSON.stringify($json.body.member_id) }}}',
+                  '{"status": "active"}'):
+        app = app_of(_member_lookup(query))
+        assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == [], query
+
+
+def _merchant_lookup(url: str) -> dict[str, Any]:
+    get = n8n_node("Get merchant", "httpRequest", {"url": url, "options": {}}, version=4.2,
+                   credentials={"httpHeaderAuth": ("Hq8vN2xKp5Lm3RtZ", "Backend API key")})
+    get["parameters"].update({"authentication": "genericCredentialType",
+                              "genericAuthType": "httpHeaderAuth"})
+    return workflow("Merchant bot", [webhook(path="merchant-bot", method="POST"), get,
+                                     respond()],
+                    chain("Webhook", "Get merchant", "Respond to Webhook"))
+
+
+def test_inj001_webhook_value_in_the_path_of_a_fixed_api_url_is_high() -> None:
+    """The host is written out, but the caller's merchant id is the path: ``../admin/users``
+    reaches another endpoint of the backend with the node's API key."""
+    wf = _merchant_lookup("=https://api.acme-shop.io/v2/merchants/{{ $json.body.merchantId }}")
+    f = one(findings_of(INJ001, app_of(wf)))
+    assert f.resource.id == uid("Get merchant")
+    assert (f.evidence["sink"], f.evidence["parameter"]) == ("fetch", "url path")
+    assert f.severity is Severity.HIGH
+    assert "path of the API URL" in f.message
+
+
+def test_inj001_url_value_in_the_query_string_encoded_or_not_from_a_caller_is_quiet() -> None:
+    """The look-alikes: the value only in the query string, the value through
+    encodeURIComponent, and an id a schedule-run flow got from the API itself (INJ002 does
+    not ask about paths: that is how REST URLs are built)."""
+    for url in ("=https://api.acme-shop.io/v2/merchants?id={{ $json.body.merchantId }}",
+                "=https://api.acme-shop.io/v2/merchants/"
+                "{{ encodeURIComponent($json.body.merchantId) }}"):
+        app = app_of(_merchant_lookup(url))
+        assert findings_of(INJ001, app) == [], url
+    listing = n8n_node("List merchants", "httpRequest",
+                       {"url": "https://api.acme-shop.io/v2/merchants", "options": {}},
+                       version=4.2)
+    get = _merchant_lookup("=https://api.acme-shop.io/v2/merchants/{{ $json.id }}")["nodes"][1]
+    wf = workflow("Merchant sync", [schedule(), listing, get],
+                  chain("Schedule Trigger", "List merchants", "Get merchant"))
+    app = app_of(wf)
+    assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
 def test_inj001_inactive_workflow_leaves_only_inj002() -> None:
     app = app_of(ping_runbook(active=False))
     assert findings_of(INJ001, app) == []
