@@ -171,25 +171,48 @@ _QUERY_SECRET_KEYS = frozenset({
     "sig", "signature", "private_token", "app_key", "appkey", "app_secret", "refresh_token",
     "id_token", "session", "sessionid", "jwt", "hapikey", "access_key", "secret_key",
     "pw", "psw", "passcode",  # IP cameras and NVRs (Blue Iris, Hikvision …): ?user=…&pw=…
+    "appid",  # OpenWeather, Wolfram|Alpha: the API key is the `appid`
 })
+# names that also name public things (`key=orders`, WeChat's `appid=wx…` beside its secret):
+# only a random-looking value counts
+_QUERY_RANDOM_ONLY = frozenset({"key", "appid"})
+_SEGMENT_END = r"(?=[/?#]|$)"
+# vendor APIs that take the credential as a path segment, not as a header or a query
+# parameter: (whose token, a regex on the URL's path whose group ``value`` is the token). A
+# resource id in a path (an Airtable base, a document, a UUID) is not a credential, so a
+# shape is the vendor's fixed path around the segment, never the segment's randomness alone.
+_PATH_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # ThingsBoard device API over HTTP or CoAP: /api/v1/<device access token>/telemetry
+    ("ThingsBoard device", re.compile(
+        r"/api/v\d+[a-z]?/(?P<value>[^/?#]+)/(?:telemetry|attributes|rpc|claim|provision|"
+        r"firmware|software)" + _SEGMENT_END)),
+    # Blynk's legacy HTTP API, cloud or local server: /<32-character auth token>/update/V1
+    ("Blynk", re.compile(
+        r"^/(?P<value>[A-Za-z0-9_-]{32})/(?:update|get|isHardwareConnected|isAppConnected|"
+        r"notify|email|project|qr)" + _SEGMENT_END)),
+)
 
 
 @dataclass(frozen=True)
 class UrlPart:
-    name: str  # ":user", ":password", or a query or fragment parameter's name as written
+    name: str  # ":user", ":password", ":path", or a query or fragment parameter's name
     value: str
     start: int  # offset in the URL
 
     @property
     def suffix(self) -> str:
-        """How a hit in this part is placed: ``url (user info)``, ``url (query api_key)``."""
+        """How a hit in this part is placed: ``url (user info)``, ``url (path)``,
+        ``url (query api_key)``."""
+        if self.name == ":path":
+            return " (path)"
         return " (user info)" if self.name.startswith(":") else f" (query {self.name})"
 
 
 def url_parts(url: str) -> Iterator[UrlPart]:
     """The parts of a URL that can carry a secret: the password of its user info (or the user
-    when there is no password), and every ``name=value`` of its query and fragment. One
-    parser for the URL rule and for placing a placeholder found in a URL."""
+    when there is no password), a path segment where a vendor's API takes its token
+    (``_PATH_TOKENS``), and every ``name=value`` of its query and fragment. One parser for
+    the URL rule and for placing a placeholder found in a URL."""
     offset = url.index("://") + 3
     rest = url[offset:]
     authority = _URL_PARTS.split(rest, maxsplit=1)[0]
@@ -199,6 +222,7 @@ def url_parts(url: str) -> Iterator[UrlPart]:
             yield UrlPart(":password", password, offset + len(user) + 1)
         else:
             yield UrlPart(":user", user, offset)
+    yield from _path_tokens(rest, len(authority), offset)
     for mark in ("?", "#"):
         at = rest.find(mark)
         if at < 0:
@@ -212,6 +236,26 @@ def url_parts(url: str) -> Iterator[UrlPart]:
             if eq:
                 yield UrlPart(name, raw, pos + len(name) + 1)
             pos += len(pair) + 1
+
+
+def _path_tokens(rest: str, path_at: int, offset: int) -> Iterator[UrlPart]:
+    """The segments of the URL's path (``rest[path_at:]`` up to its query or fragment) that
+    a vendor's API reads as its token."""
+    path = rest[path_at:]
+    if not path.startswith("/"):
+        return
+    end = min((i for i in (path.find("?"), path.find("#")) if i >= 0), default=len(path))
+    path = path[:end]
+    for _vendor, shape in _PATH_TOKENS:
+        m = shape.search(path)
+        if m:
+            yield UrlPart(":path", m.group("value"), offset + path_at + m.start("value"))
+            return
+
+
+def _generated(value: str) -> bool:
+    """Letters and digits mixed, as a generated token has them (an id of words does not)."""
+    return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
 
 
 def urls(t: Text) -> Iterator[tuple[int, str]]:
@@ -232,12 +276,16 @@ def url_credentials(t: Text) -> Iterator[Found]:
                 if secret is not None and secret == raw:
                     yield Found(where, KIND_URL_PASSWORD, raw, part.suffix)
             elif name == ":user":
-                if (len(raw) >= 20 and _TOKENISH.fullmatch(raw)
-                        and any(c.isdigit() for c in raw) and any(c.isalpha() for c in raw)):
+                if len(raw) >= 20 and _TOKENISH.fullmatch(raw) and _generated(raw):
+                    yield Found(where, KIND_URL_TOKEN, raw, part.suffix)
+            elif name == ":path":
+                secret = literal(raw, name="token", min_len=8, ids=t.ids)
+                if secret is not None and secret == raw and _generated(raw):
                     yield Found(where, KIND_URL_TOKEN, raw, part.suffix)
             elif name in _QUERY_SECRET_KEYS:
-                if name == "key" and (len(raw) < 16 or raw.isalpha() or raw.isdigit()):
-                    continue  # `key=` names many things: demand a random-looking value
+                if name in _QUERY_RANDOM_ONLY and (len(raw) < 16 or raw.isalpha()
+                                                   or raw.isdigit()):
+                    continue  # demand a random-looking value
                 secret = literal(raw, name=name, min_len=min_length(name), ids=t.ids)
                 if secret is not None and secret == raw:
                     yield Found(where, KIND_URL_QUERY, raw, part.suffix)

@@ -1,0 +1,94 @@
+"""Secrets a reviewer files that the scan used to miss (issue 11, recall), both directions.
+
+Each shape is distilled from a pattern in real exports, with synthetic values: a device
+token in a vendor's URL path, a key in ``?appid=``, a key on a disabled node. Each has
+look-alikes that must stay quiet: resource ids, UUIDs and hashes in paths, public app ids.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_nocode.secretscan import KIND_URL_QUERY, KIND_URL_TOKEN
+from tests.test_secretscan import Case, code, hits_of, n8n, nodered
+
+# synthetic tokens in the vendors' shapes: ThingsBoard 20 characters, Blynk 32, a 32-hex key
+TB_TOKEN = "Qe7rT2yU9iO4pA6sD1fG"
+BLYNK_TOKEN = "Zx8Cv2Bn5Mq1Wl7Ek3Rt9Yu4Io6Pa0Sd"
+APPID = "5c1e8a7d3b9f2046e1d7c3a9b8f40e62"
+
+POSITIVES = [
+    # -- a device token in a vendor's URL path --------------------------------------------------
+    Case("nr-thingsboard-telemetry-path",
+         nodered("http request", method="POST",
+                 url=f"http://tb.plant.lan:9090/api/v1/{TB_TOKEN}/telemetry"),
+         "url (path)", TB_TOKEN, KIND_URL_TOKEN),
+    Case("nr-thingsboard-coap-attributes-with-query",
+         nodered("coap request",
+                 url=f"coap://tb.plant.lan/api/v1/{TB_TOKEN}/attributes?sharedKeys=fw"),
+         "url (path)", TB_TOKEN, KIND_URL_TOKEN),
+    Case("nr-thingsboard-url-built-in-function",
+         nodered("function", func=code(
+             f'msg.url = "http://tb.plant.lan:8080/api/v1/{TB_TOKEN}/rpc";', "return msg;")),
+         "func:line 1 (path)", TB_TOKEN, KIND_URL_TOKEN),
+    Case("n8n-thingsboard-versioned-typo",
+         n8n("httpRequest", method="POST",
+             url=f"https://tb.example.net/api/v1a/{TB_TOKEN}/telemetry"),
+         "url (path)", TB_TOKEN, KIND_URL_TOKEN),
+    Case("nr-blynk-legacy-update",
+         nodered("http request",
+                 url=f"http://192.168.1.20:8080/{BLYNK_TOKEN}/update/V3?value=1"),
+         "url (path)", BLYNK_TOKEN, KIND_URL_TOKEN),
+    # -- a key in the query, also on a disabled node (the export still ships it) ------------
+    Case("nr-weather-appid-on-disabled-node",
+         nodered("http request", d=True,
+                 url=f"https://api.weather.example/data/2.5/weather?id=2950159&appid={APPID}"),
+         "url (query appid)", APPID, KIND_URL_QUERY),
+]
+
+NEGATIVES = [
+    # paths: the token comes from elsewhere, or the segment is a resource id
+    Case("nr-thingsboard-token-from-message",
+         nodered("http request",
+                 url="http://tb.plant.lan:9090/api/v1/{{{payload.token}}}/telemetry")),
+    Case("nr-thingsboard-token-concatenated",
+         nodered("function", func='msg.url = "http://tb.lan/api/v1/" + flow.get("tok") + '
+                                  '"/telemetry";\nreturn msg;')),
+    Case("nr-thingsboard-word-segment",
+         nodered("http request", url="http://tb.plant.lan:9090/api/v1/devices/telemetry")),
+    Case("nr-thingsboard-server-api-device-uuid",
+         nodered("http request", url=(
+             "http://tb.plant.lan:9090/api/plugins/telemetry/DEVICE/"
+             "3f2b8c1e-4a5d-4e6f-9a7b-1c2d3e4f5a6b/values/timeseries?keys=temp"))),
+    Case("n8n-uuid-resource-after-api-version",
+         n8n("httpRequest", url="https://erp.example.net/api/v1/3f2b8c1e-4a5d-4e6f-9a7b-"
+                                "1c2d3e4f5a6b/orders")),
+    Case("n8n-airtable-base-id",
+         n8n("httpRequest", url="https://api.airtable.example/v0/appQ3x7Z9k2M4p6R8/Orders")),
+    Case("nr-hash-in-download-path",
+         nodered("http request", url=("https://files.example.net/api/v1/files/"
+                                      "9c1185a5c5e9fc54612808977ee8f548b2258d31/download"))),
+    # query: an app id that is public, or a word
+    Case("nr-numeric-app-id", nodered(
+        "http request", url="https://graph.example.net/oauth?appid=1234509876543210&x=1")),
+    Case("nr-appid-word", nodered("http request", url="https://api.example.net/x?appid=weather")),
+]
+
+ALL = POSITIVES + NEGATIVES
+
+
+def test_case_ids_are_unique() -> None:
+    assert len({c.id for c in ALL}) == len(ALL)
+
+
+@pytest.mark.parametrize("case", POSITIVES, ids=lambda c: c.id)
+def test_reviewer_shape_is_found(case: Case) -> None:
+    hits = hits_of(case)
+    assert [(h.field, h.value) for h in hits] == [(case.field, case.value)], hits
+    if case.kind:
+        assert hits[0].kind == case.kind
+
+
+@pytest.mark.parametrize("case", NEGATIVES, ids=lambda c: c.id)
+def test_look_alike_stays_quiet(case: Case) -> None:
+    assert hits_of(case) == ()
