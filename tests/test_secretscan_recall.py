@@ -1,21 +1,23 @@
 """Secrets a reviewer files that the scan used to miss (issue 11, recall), both directions.
 
 Each shape is distilled from a pattern in real exports, with synthetic values: a device
-token in a vendor's URL path, a key in ``?appid=``, a key on a disabled node. Each has
-look-alikes that must stay quiet: resource ids, UUIDs and hashes in paths, public app ids.
+token in a vendor's URL path, a key in ``?appid=``, vendor credential headers, OM2M's
+``login:password`` originator, a key on a disabled node. Each has look-alikes that must
+stay quiet: resource ids, UUIDs and hashes in paths, public app ids, oneM2M originator ids.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from pytest_nocode.secretscan import KIND_URL_QUERY, KIND_URL_TOKEN
-from tests.test_secretscan import Case, code, hits_of, n8n, nodered
+from pytest_nocode.secretscan import KIND_KEYWORD, KIND_URL_QUERY, KIND_URL_TOKEN
+from tests.test_secretscan import Case, code, header, hits_of, n8n, nodered
 
 # synthetic tokens in the vendors' shapes: ThingsBoard 20 characters, Blynk 32, a 32-hex key
 TB_TOKEN = "Qe7rT2yU9iO4pA6sD1fG"
 BLYNK_TOKEN = "Zx8Cv2Bn5Mq1Wl7Ek3Rt9Yu4Io6Pa0Sd"
 APPID = "5c1e8a7d3b9f2046e1d7c3a9b8f40e62"
+PASSWORD = "Gr33n-Valley-7"
 
 POSITIVES = [
     # -- a device token in a vendor's URL path --------------------------------------------------
@@ -44,6 +46,29 @@ POSITIVES = [
          nodered("http request", d=True,
                  url=f"https://api.weather.example/data/2.5/weather?id=2950159&appid={APPID}"),
          "url (query appid)", APPID, KIND_URL_QUERY),
+    # -- vendors' credential headers -------------------------------------------------------
+    Case("nr-om2m-origin-in-function",
+         nodered("function", func=code(
+             "msg.headers = {};", f"msg.headers['X-M2M-Origin'] = \"ops:{PASSWORD}\";",
+             "msg.headers['Content-Type'] = 'application/xml;ty=4';", "return msg;")),
+         "func:line 2", f"ops:{PASSWORD}", KIND_KEYWORD),
+    Case("nr-om2m-origin-header-list",
+         nodered("http request", url="http://om2m.plant.lan:8080/~/in-cse/in-name",
+                 headers=[header("X-M2M-Origin", f"ops:{PASSWORD}")]),
+         "headers[0].valueValue", f"ops:{PASSWORD}"),
+    Case("nr-om2m-origin-change-rule",
+         nodered("change", rules=[{"t": "set", "p": "headers.X-M2M-Origin", "pt": "msg",
+                                   "to": f"ops:{PASSWORD}", "tot": "str"}]),
+         "rules[0].to", f"ops:{PASSWORD}"),
+    Case("n8n-rapidapi-key-header",
+         n8n("httpRequest", url="https://weather.p.rapidapi.example/current", sendHeaders=True,
+             headerParameters={"parameters": [
+                 {"name": "x-rapidapi-key", "value": "4d9c2b7e1a8f3d6c0b5e9a2f7d1c8b3e"}]}),
+         "headerParameters.parameters[0].value", "4d9c2b7e1a8f3d6c0b5e9a2f7d1c8b3e"),
+    Case("nr-home-assistant-legacy-password-header",
+         nodered("change", rules=[{"t": "set", "p": "headers.x-ha-access", "pt": "msg",
+                                   "to": PASSWORD, "tot": "str"}]),
+         "rules[0].to", PASSWORD),
 ]
 
 NEGATIVES = [
@@ -72,6 +97,17 @@ NEGATIVES = [
     Case("nr-numeric-app-id", nodered(
         "http request", url="https://graph.example.net/oauth?appid=1234509876543210&x=1")),
     Case("nr-appid-word", nodered("http request", url="https://api.example.net/x?appid=weather")),
+    # headers: oneM2M originator ids and headers that only look like keys
+    Case("nr-onem2m-originator-id", nodered("function", func=code(
+        "msg.headers = {'X-M2M-Origin': 'CAdmin', 'X-M2M-RI': 'req-0001'};", "return msg;"))),
+    Case("nr-onem2m-originator-header-list",
+         nodered("http request", headers=[header("X-M2M-Origin", "Cae-sensor-7")])),
+    Case("nr-onem2m-originator-from-message", nodered(
+        "function", func="msg.headers['X-M2M-Origin'] = msg.origin;\nreturn msg;")),
+    Case("n8n-idempotency-key-header",
+         n8n("httpRequest", url="https://pay.example.net/charges", sendHeaders=True,
+             headerParameters={"parameters": [
+                 {"name": "X-Idempotency-Key", "value": "7f9c2b1e-8a3d-4c6f-b5e0-2d1a9c8b7e6f"}]})),
 ]
 
 ALL = POSITIVES + NEGATIVES

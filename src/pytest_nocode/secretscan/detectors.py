@@ -318,7 +318,7 @@ def command_line_passwords(t: Text) -> Iterator[Found]:
 # -- assignments and auth headers -------------------------------------------------------------
 # every name is_secret_name accepts contains one of these (tested on the lower-cased text)
 _HINT = re.compile(r"pass|pwd|secret|token|key|auth|bearer|basic|cookie|credential|psk|pin|"
-                   r"community")
+                   r"community|m2m.?origin|ha.?access")
 _ASSIGN_QUOTED = re.compile(
     r"""(?x)
     (?<![\w$])(?P<q0>["']?)(?P<name>[A-Za-z_$][\w$.-]{0,63})(?P=q0)\]?
