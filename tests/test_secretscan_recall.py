@@ -2,16 +2,23 @@
 
 Each shape is distilled from a pattern in real exports, with synthetic values: a device
 token in a vendor's URL path, a key in ``?appid=``, vendor credential headers, OM2M's
-``login:password`` originator, a key on a disabled node. Each has look-alikes that must
-stay quiet: resource ids, UUIDs and hashes in paths, public app ids, oneM2M originator ids.
+``login:password`` originator, a login written down in a note, a key on a disabled node.
+Each has look-alikes that must stay quiet: resource ids, UUIDs and hashes in paths, public
+app ids, oneM2M originator ids, notes that explain where a credential goes.
 """
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from pytest_nocode.secretscan import KIND_KEYWORD, KIND_URL_QUERY, KIND_URL_TOKEN
-from tests.test_secretscan import Case, code, header, hits_of, n8n, nodered
+import pytest_nocode.checks.test_secrets as sec001
+from pytest_nocode.findings import FindingCollector
+from pytest_nocode.redaction import Redactor, mask
+from pytest_nocode.secretscan import KIND_KEYWORD, KIND_URL_QUERY, KIND_URL_TOKEN, find_secrets
+from tests.conftest import node, tab
+from tests.test_secretscan import Case, _rule, app_of, code, header, hits_of, n8n, nodered
 
 # synthetic tokens in the vendors' shapes: ThingsBoard 20 characters, Blynk 32, a 32-hex key
 TB_TOKEN = "Qe7rT2yU9iO4pA6sD1fG"
@@ -69,6 +76,18 @@ POSITIVES = [
          nodered("change", rules=[{"t": "set", "p": "headers.x-ha-access", "pt": "msg",
                                    "to": PASSWORD, "tot": "str"}]),
          "rules[0].to", PASSWORD),
+    # -- a login written down in a note ----------------------------------------------------
+    Case("nr-comment-node-login",
+         nodered("comment", name="NVR login", info=f"Username: nvr-viewer\nPassword: {PASSWORD}"),
+         "info:line 2", PASSWORD, KIND_KEYWORD),
+    Case("nr-info-markdown-login",
+         nodered("function", func="return msg;", info=code(
+             "## Camera", "- **User**: `viewer`", f"- **Password**: `{PASSWORD}`")),
+         "info:line 3", PASSWORD),
+    Case("n8n-sticky-note-login-password-first",
+         n8n("stickyNote", content=code("### Staging CRM", f"Password: {PASSWORD}",
+                                        "Login: crm-bot@example.net")),
+         "content:line 2", PASSWORD),
 ]
 
 NEGATIVES = [
@@ -108,6 +127,15 @@ NEGATIVES = [
          n8n("httpRequest", url="https://pay.example.net/charges", sendHeaders=True,
              headerParameters={"parameters": [
                  {"name": "X-Idempotency-Key", "value": "7f9c2b1e-8a3d-4c6f-b5e0-2d1a9c8b7e6f"}]})),
+    # notes: where a credential goes, not what it is
+    Case("nr-comment-login-placeholder", nodered(
+        "comment", info="Username: ops\nPassword: <ask the ops team>")),
+    Case("nr-comment-login-references", nodered(
+        "comment", info="User: {{env.NVR_USER}}\nPassword: {{env.NVR_PASSWORD}}")),
+    Case("n8n-sticky-note-example-password-alone", n8n("stickyNote", content=code(
+        "## Calling the API", "password: Hunter-2024!", "Send it as JSON."))),
+    Case("nr-comment-login-prose", nodered(
+        "comment", info="User: the service account\nPassword: stored in the vault")),
 ]
 
 ALL = POSITIVES + NEGATIVES
@@ -128,3 +156,55 @@ def test_reviewer_shape_is_found(case: Case) -> None:
 @pytest.mark.parametrize("case", NEGATIVES, ids=lambda c: c.id)
 def test_look_alike_stays_quiet(case: Case) -> None:
     assert hits_of(case) == ()
+
+
+# -- canaries: the new places never reach a finding or an output unmasked ----------------------
+CANARY_PATH = "Canary7Path4Tok3nQx9"
+CANARY_LOGIN = "ops:Canary-M2m-5e8d"
+CANARY_NOTE = "Canary-N0te-3b7c1f"
+CANARY_APPID = "c4na7e1d3b9f2046e1d7c3a9b8f40e6a"
+
+
+def test_canaries_in_new_places_are_masked_in_findings() -> None:
+    steps = (
+        nodered("http request", node_id="4444444444444444",
+                url=f"http://tb.plant.lan/api/v1/{CANARY_PATH}/telemetry?x=1&appid={CANARY_APPID}"),
+        nodered("function", node_id="5555555555555555",
+                func=f"msg.headers['X-M2M-Origin'] = \"{CANARY_LOGIN}\";\nreturn msg;"),
+        nodered("comment", node_id="6666666666666666",
+                info=f"User: viewer\nPassword: {CANARY_NOTE}"),
+    )
+    app = app_of(*steps)
+    hits = find_secrets(app)
+    assert sorted(h.value for h in hits) == sorted(
+        [CANARY_PATH, CANARY_APPID, CANARY_LOGIN, CANARY_NOTE])
+    collector = FindingCollector(app.id, "checks/test_secrets.py::sec001", _rule(), lambda e: e)
+    sec001.test_no_hardcoded_credentials(app, collector)
+    dumped = json.dumps([f.to_json() for f in collector.findings], ensure_ascii=False)
+    for canary in (CANARY_PATH, CANARY_APPID, CANARY_LOGIN, CANARY_NOTE):
+        assert canary not in dumped and mask(canary) in dumped
+    redactor = Redactor(h.value for h in hits)
+    line = f"GET /api/v1/{CANARY_PATH}/telemetry as {CANARY_LOGIN}, note {CANARY_NOTE}"
+    assert not any(c in redactor.text(line) for c in (CANARY_PATH, CANARY_LOGIN, CANARY_NOTE))
+
+
+def test_no_new_canary_in_any_output(pytester: pytest.Pytester, write_flows) -> None:
+    """A run's every output (terminal, findings JSON, SARIF, JUnit) hides the new kinds."""
+    flows = write_flows([
+        tab(),
+        node("rq1", "http request", method="POST", wires=[[]],
+             url=f"http://tb.plant.lan/api/v1/{CANARY_PATH}/telemetry"),
+        node("fn1", "function", wires=[["rq1"]],
+             func=f"msg.headers['X-M2M-Origin'] = \"{CANARY_LOGIN}\";\nreturn msg;"),
+        node("cm1", "comment", info=f"Username: viewer\nPassword: {CANARY_NOTE}"),
+    ])
+    out = pytester.path / "out"
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", f"--nocode-app=nodered+file:{flows}", "-rA", "-l",
+        f"--nocode-json={out / 'f.json'}", f"--nocode-sarif={out / 'f.sarif'}",
+        f"--junitxml={out / 'junit.xml'}")
+    report = (out / "f.json").read_text()
+    assert report.count('"SEC001"') >= 3
+    texts = [result.stdout.str(), result.stderr.str()]
+    texts += [p.read_text(errors="replace") for p in out.rglob("*") if p.is_file()]
+    assert not [c for c in (CANARY_PATH, CANARY_LOGIN, CANARY_NOTE) for t in texts if c in t]

@@ -106,6 +106,8 @@ class Detector:
     gate: re.Pattern[str] | None = None
     hint_lines: bool = False
     modes: frozenset[str] = frozenset({"code", "template", "text"})  # where it applies
+    # a context rule that also reads documentation (``strong`` shapes always do)
+    documentation: bool = False
 
 
 # -- token shapes -----------------------------------------------------------------------------
@@ -401,6 +403,40 @@ def basic_headers(t: Text) -> Iterator[Found]:
                 yield Found(m.start(), KIND_BASIC, token)
 
 
+# `Password: …` as a line of its own, with optional Markdown around it (a list item, bold,
+# a code span), and the login line that makes it a login written down
+_CREDENTIAL_LINE = re.compile(
+    r"""(?mx)^[ \t>*#_`-]*(?P<name>[A-Za-z][A-Za-z0-9 _-]{0,30}?)[*_` \t]*[:=][*_` \t]*
+    (?P<q>["'`]?)(?P<value>[^\s"'`*]{4,200})(?P=q)[*_` \t\r]*$""")
+_LOGIN_LINE = re.compile(
+    r"""(?ix)^[ \t>*#_`-]*(?:[a-z][a-z0-9 _-]{0,20}[ _-])?(?:user(?:[ _-]?name)?|login|
+    e-?mail|account|benutzer(?:name)?|usuario|utilisateur)[*_` \t]*[:=][*_` \t]*\S+""")
+
+
+def _next_to_login(text: str, begin: int, end: int) -> bool:
+    """Whether the line before or after ``text[begin:end]`` names a login (``User: ops``)."""
+    before_end = begin - 1
+    before = text[text.rfind("\n", 0, max(before_end, 0)) + 1:before_end] if begin else ""
+    after_end = text.find("\n", end + 1)
+    after = text[end + 1:after_end if after_end >= 0 else len(text)]
+    return any(_LOGIN_LINE.match(line) for line in (before, after))
+
+
+def written_logins(t: Text) -> Iterator[Found]:
+    """``Username: ops`` then ``Password: …`` on lines of their own, in a note, a comment or
+    plain text: a login written down for the next person. A note that explains how to call
+    an API shows a key or a password alone (``password: <yours>``, an example); that is
+    documentation, and stays quiet."""
+    for begin, end in t.hint_spans:
+        for m in _CREDENTIAL_LINE.finditer(t.text, begin, end):
+            name = m.group("name").strip(" _-")
+            if not is_secret_name(name) or not _next_to_login(t.text, m.start(), m.end()):
+                continue
+            secret = literal(m.group("value"), name=name, ids=t.ids, min_len=min_length(name))
+            if secret is not None:
+                yield Found(m.start("value"), KIND_KEYWORD, secret)
+
+
 TEXT_DETECTORS: tuple[Detector, ...] = (
     Detector("token shapes", token_shapes, strong=True),
     Detector("webhook URLs", webhook_urls, strong=True, gate=_URL_GATE),
@@ -410,6 +446,8 @@ TEXT_DETECTORS: tuple[Detector, ...] = (
     Detector("secret assignments", secret_assignments, strong=False, hint_lines=True),
     Detector("bearer headers", bearer_headers, strong=False, hint_lines=True),
     Detector("basic auth headers", basic_headers, strong=False, hint_lines=True),
+    Detector("written logins", written_logins, strong=False, hint_lines=True,
+             modes=frozenset({"template", "text"}), documentation=True),
 )
 
 
