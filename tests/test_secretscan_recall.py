@@ -17,7 +17,7 @@ import pytest_nocode.checks.test_secrets as sec001
 from pytest_nocode.findings import FindingCollector
 from pytest_nocode.redaction import Redactor, mask
 from pytest_nocode.secretscan import KIND_KEYWORD, KIND_URL_QUERY, KIND_URL_TOKEN, find_secrets
-from tests.conftest import node, tab
+from tests.conftest import node, run_json, tab
 from tests.test_secretscan import Case, _rule, app_of, code, header, hits_of, n8n, nodered
 
 # synthetic tokens in the vendors' shapes: ThingsBoard 20 characters, Blynk 32, a 32-hex key
@@ -208,3 +208,20 @@ def test_no_new_canary_in_any_output(pytester: pytest.Pytester, write_flows) -> 
     texts = [result.stdout.str(), result.stderr.str()]
     texts += [p.read_text(errors="replace") for p in out.rglob("*") if p.is_file()]
     assert not [c for c in (CANARY_PATH, CANARY_LOGIN, CANARY_NOTE) for t in texts if c in t]
+
+
+def test_keys_on_disabled_nodes_and_tabs_are_findings(pytester: pytest.Pytester,
+                                                      write_flows) -> None:
+    """A disabled node, or any node on a disabled tab, still ships its key in the export."""
+    flows = write_flows([
+        tab(),
+        {**tab("t2", "Retired"), "disabled": True},
+        node("rq1", "http request", d=True, wires=[[]],
+             url=f"https://api.weather.example/w?appid={APPID}"),
+        node("rq2", "http request", z="t2", wires=[[]],
+             url=f"http://tb.plant.lan/api/v1/{TB_TOKEN}/telemetry"),
+    ])
+    _, report = run_json(pytester, f"--nocode-app=nodered+file:{flows}")
+    found = {(f["resource"]["id"], f["evidence"]["field"]) for f in report["findings"]
+             if f["rule"] == "SEC001"}
+    assert found == {("rq1", "url (query appid)"), ("rq2", "url (path)")}
