@@ -322,6 +322,26 @@ class DataFlow:
                 queue.append(source)
         return [origin.step_id, step_id]
 
+    def reaches_unreplaced(self, step_id: str, origin: Origin, field: str) -> bool:
+        """Can ``origin`` reach ``step_id`` along some way on which no step in between sets
+        ``field`` anew (a strong write)? Code may carry any value anywhere, so a URL one
+        function sets still taints the next; but when the next function sets ``msg.url``
+        itself, the request it feeds is not sent to the first one's URL."""
+        if not origin.step_id or origin.step_id == step_id:
+            return True
+        seen = {step_id}
+        queue = deque([step_id])
+        while queue:
+            for source in self._predecessors(queue.popleft()):
+                if source == origin.step_id:
+                    return True
+                if source in seen or any(w.field == field and w.strong for w in
+                                         self._flows.get(source, _DROP).writes):
+                    continue
+                seen.add(source)
+                queue.append(source)
+        return False
+
     def _predecessors(self, sid: str) -> Iterator[str]:
         yield from self.app.inbound(sid)
         for ref in _refs(self._flows.get(sid, _DROP)):
