@@ -329,6 +329,17 @@ def length(c: Candidate) -> bool:
     return len(c.text) < c.min_len or len(c.text) > 20000
 
 
+# Values a tutorial or specification prints as its example, copied verbatim into shared
+# configurations: the TURN credential of HTML5 Rocks' "Getting started with WebRTC" ICE
+# server list (username 28224511:1379330808, server 192.158.29.39).
+PUBLISHED_SAMPLES = frozenset({"JZEOEt2V3Qb0y27GRntt2u2PAYA="})
+
+
+def published_sample(c: Candidate) -> bool:
+    """A value known as a published documentation example, not anyone's secret."""
+    return c.text in PUBLISHED_SAMPLES
+
+
 VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("length", length),
     ("fragment", fragment),
@@ -353,6 +364,7 @@ VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("blockchain address", blockchain_address),
     ("public default", public_default),
     ("not a PIN", not_a_pin),
+    ("published sample", published_sample),
 )
 
 
