@@ -41,6 +41,9 @@ ANSWER_SINKS = frozenset({"answer"})
 # what an AI model decided reaching one is an agent acting on whoever wrote its prompt.
 ACTION_SINKS = frozenset({"act"})
 NO_INPUT = "input this app does not show (nothing wired to it)"
+# Entry points whose steps' own descriptions say what enters (a dashboard: each control's
+# fixed value, or a value typed into it): the entry itself adds no origin.
+SELF_DESCRIBED_ENTRIES = frozenset({"dashboard"})
 
 State = dict[str, frozenset[int]]
 T = TypeVar("T")
@@ -130,6 +133,8 @@ class DataFlow:
         origin, not absent."""
         out: dict[str, int] = {}
         for ep in self.app.entry_points:
+            if ep.kind in SELF_DESCRIBED_ENTRIES:
+                continue  # its controls say what they send (a fixed value, typed text)
             how = f"{ep.kind} {ep.route}".strip()
             origin = (Origin("entry", how, ep.step_id) if ep.active is not False
                       else Origin("unknown", f"{how} (not active)", ep.step_id))

@@ -60,6 +60,29 @@ CHAT_BOTS: Mapping[str, tuple[tuple[str, ...], frozenset[str]]] = {
                            frozenset({"telegrambot-command", "telegrambot-switch"})),
 }
 # Where Node-RED instance settings come from, for Setting.source.
+# Dashboard widgets a visitor operates to send a message into the flows, per generation
+# (node-red-dashboard, FlowFuse Dashboard 2), with the node that stands for the dashboard,
+# the page node to name it by when that is missing, and the path it is served at by default.
+DASHBOARDS: Mapping[str, tuple[frozenset[str], str, str, str]] = {
+    "node-red-dashboard": (frozenset({
+        "ui_button", "ui_switch", "ui_slider", "ui_dropdown", "ui_numeric", "ui_text_input",
+        "ui_form", "ui_date_picker", "ui_colour_picker"}), "ui_base", "ui_tab", "/ui"),
+    "@flowfuse/node-red-dashboard": (frozenset({
+        "ui-button", "ui-switch", "ui-slider", "ui-dropdown", "ui-number-input",
+        "ui-text-input", "ui-form", "ui-radio-group", "ui-button-group", "ui-file-input"}),
+        "ui-base", "ui-page", "/dashboard"),
+}
+# Nodes that only shape, route, show or read what a control sends: a dashboard whose controls
+# reach nothing else (a chart's date range, a refresh of a reading) changes nothing. Any other
+# node (a device or broker output, a request, a command, a write, a community node) acts.
+_DISPLAY_MODULES = ("node-red-dashboard", "@flowfuse/node-red-dashboard",
+                    "node-red-contrib-web-worldmap")
+PASSIVE_TYPES = frozenset({
+    "function", "change", "switch", "template", "delay", "trigger", "rbe", "filter", "split",
+    "join", "sort", "batch", "range", "csv", "json", "xml", "yaml", "html", "debug", "link in",
+    "link out", "link call", "junction", "comment", "status", "catch", "complete", "file in",
+    "influxdb in", "mongodb in", "http response",
+    *(t for t, module in MODULE_OF_KNOWN_TYPE.items() if module in _DISPLAY_MODULES)})
 SETTINGS_SOURCE = "GET /settings"
 DIAGNOSTICS_SOURCE = "GET /diagnostics runtime.settings"
 
@@ -243,7 +266,8 @@ class _Normalizer:
         steps = [_answered_by_return(s) if s.id in answered else s for s in steps]
         by_step = {s.id: s for s in steps}
         http_auth = self._http_node_auth(settings)
-        entry_points = tuple(ep for s in steps for ep in self._entry_points(s, by_step, http_auth))
+        entry_points = (*(ep for s in steps for ep in self._entry_points(s, by_step, http_auth)),
+                        *dashboard_entry_points(steps, http_auth))
         destinations = tuple(d for s in steps for d in self._destinations(s, by_step))
         stores = tuple(st for s in steps for st in self._stores(s))
         connectors = self._connectors(steps)
@@ -596,3 +620,46 @@ def _opcua_destinations(step: Step) -> Iterable[Destination]:
     encrypted = policy.lower() != "none" and mode in OPCUA_ENCRYPTED_MODES
     yield Destination(step.id, "opcua", strip_userinfo(url), host, port, tls=encrypted,
                       dynamic="{{" in url or url.startswith("msg."))
+
+
+def dashboard_entry_points(steps: list[Step], http_auth: str | None) -> Iterable[EntryPoint]:
+    """A dashboard whose controls reach a node that acts (the PLC's start and stop buttons
+    writing Modbus coils) is a way in for anyone who can open it: one entry per dashboard, on
+    its base node (else its first page), guarded by httpNodeAuth like an ``http in`` route."""
+    by_id = {s.id: s for s in steps}
+    for inputs, base_type, page_type, default_path in DASHBOARDS.values():
+        controls = [s for s in steps if s.type in inputs and not s.disabled and s.outbound]
+        if not _reaches_an_action(controls, by_id):
+            continue
+        if not controls:
+            continue
+        base = next((s for s in steps if s.type == base_type), None)
+        pages = sorted((s for s in steps if s.type == page_type),
+                       key=lambda s: (_order(s.params.get("order")), s.id))
+        anchor = base or (pages[0] if pages else controls[0])
+        path = _as_str(base.params.get("path")) if base else ""
+        yield EntryPoint(anchor.id, "dashboard", path or default_path, (), http_auth, True)
+
+
+def _order(value: Any) -> float:
+    """A page's position in the dashboard menu (``order``), unknown ones last."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("inf")
+
+
+def _reaches_an_action(controls: list[Step], by_id: Mapping[str, Step]) -> bool:
+    """Does any control's message reach an enabled node outside :data:`PASSIVE_TYPES`?"""
+    seen: set[str] = set()
+    queue = [t for c in controls for t in c.outbound]
+    while queue:
+        sid = queue.pop()
+        step = by_id.get(sid)
+        if sid in seen or step is None or step.disabled:
+            continue
+        if step.type not in PASSIVE_TYPES:
+            return True
+        seen.add(sid)
+        queue.extend(step.outbound)
+    return False
