@@ -353,10 +353,29 @@ def basic_headers(t: Text) -> Iterator[Found]:
                 yield Found(m.start(), KIND_BASIC, token)
 
 
+# Device APIs whose URL path carries the device's access token (ThingsBoard's HTTP device
+# API: /api/v1/<token>/telemetry, attributes, rpc, claim): whoever has the URL is the device.
+_DEVICE_TOKEN_PATH = re.compile(
+    r"(?i)/api/v1\w?/(?P<value>(?=[^/\s'\"`]*\d)[A-Za-z0-9_-]{8,})/"
+    r"(?:telemetry|attributes|rpc|claim|firmware|software)\b")
+
+
+def device_token_urls(t: Text) -> Iterator[Found]:
+    """A device access token in a device API's URL path, unless the value filters rule it out
+    (``$TOKEN``, ``YOUR_DEVICE_TOKEN``)."""
+    if "/api/v1" not in t.low:
+        return
+    for m in _DEVICE_TOKEN_PATH.finditer(t.text):
+        token = literal(m.group("value"), name="token", min_len=8)
+        if token is not None and token == m.group("value"):
+            yield Found(m.start("value"), KIND_URL_TOKEN, token, " (path token)")
+
+
 TEXT_DETECTORS: tuple[Detector, ...] = (
     Detector("token shapes", token_shapes, strong=True),
     Detector("webhook URLs", webhook_urls, strong=True, gate=_URL_GATE),
     Detector("URL credentials", url_credentials, strong=False, gate=_URL_GATE),
+    Detector("device token URLs", device_token_urls, strong=False, gate=_URL_GATE),
     Detector("command-line passwords", command_line_passwords, strong=False, gate=_CLI_HINT,
              modes=frozenset({"text"})),
     Detector("secret assignments", secret_assignments, strong=False, hint_lines=True),
