@@ -171,6 +171,7 @@ _QUERY_SECRET_KEYS = frozenset({
     "sig", "signature", "private_token", "app_key", "appkey", "app_secret", "refresh_token",
     "id_token", "session", "sessionid", "jwt", "hapikey", "access_key", "secret_key",
     "pw", "psw", "passcode",  # IP cameras and NVRs (Blue Iris, Hikvision …): ?user=…&pw=…
+    "appid",  # OpenWeather's API key: ?appid=…
 })
 
 

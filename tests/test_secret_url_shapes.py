@@ -1,6 +1,6 @@
-"""A device API URL whose path is the device's access token (ThingsBoard's HTTP device API),
-distilled in our own words from a real telemetry flow, with the look-alikes: a placeholder, an
-environment reference, a plain path segment."""
+"""Secrets a URL carries by its shape, distilled in our own words from real flows, with the
+look-alikes: a device API URL whose path is the device's access token (ThingsBoard's HTTP
+device API), and a weather API key in the query (OpenWeather's ``appid``)."""
 
 from __future__ import annotations
 
@@ -26,3 +26,13 @@ def test_device_token_in_the_url_path_is_a_secret(url: str) -> None:
 ])
 def test_lookalike_path_segments_are_not_tokens(url: str) -> None:
     assert _values(nodered("http request", url=url, method="POST")) == []
+
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("id=2643743&appid=5f2c8e91b7d04a6e9c3f1a2b8d7e6c40", ["5f2c8e91b7d04a6e9c3f1a2b8d7e6c40"]),
+    ("id=2643743&appid=YOUR_API_KEY", []),
+    ("id=2643743&units=metric", []),
+])
+def test_weather_api_key_in_the_query(query: str, found: list[str]) -> None:
+    url = f"https://api.openweathermap.org/data/2.5/weather?{query}"
+    assert _values(nodered("http request", url=url, method="GET")) == found
