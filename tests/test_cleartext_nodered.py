@@ -114,3 +114,39 @@ def test_unused_plain_endpoint_config_sends_nothing() -> None:
                            endpoint="opc.tcp://uademo.example-vendor.com:53530/UA",
                            secpol="None", secmode="None", none=True, login=False)]
     assert findings_of(ENC001, app_of(flows)) == []
+
+
+def _db_flow(config_node: dict[str, Any], user_type: str, ref_key: str) -> list[dict[str, Any]]:
+    return [tab(), config_node, inject("tick", to=["q"]),
+            node("q", user_type, **{ref_key: config_node["id"]}, wires=[[]])]
+
+
+@pytest.mark.parametrize(("props", "reported"), [
+    ({"host": "sql-eu-1.dbhost-cloud.com", "port": "25931"}, True),
+    ({"host": "sql-eu-1.dbhost-cloud.com", "port": "25931", "tls": True}, False),
+    ({"host": "localhost", "port": "3306"}, False),
+])
+def test_mysql_connection_without_tls(props: dict[str, Any], reported: bool) -> None:
+    flows = _db_flow(config("db", "MySQLdatabase", db="readings", tz="", **props),
+                     "mysql", "mydb")
+    found = findings_of(ENC001, app_of(flows))
+    assert bool(found) is reported
+    if reported:
+        assert one(found).message == "MySQL without TLS to sql-eu-1.dbhost-cloud.com:25931"
+
+
+@pytest.mark.parametrize(("uri", "reported"), [
+    ("mongodb://51.15.20.30/telemetry", True),
+    ("mongodb+srv://cluster0.example-mongo.net/telemetry", False),
+    ("mongodb://51.15.20.30/telemetry?tls=true", False),
+])
+def test_mongodb_uri_without_tls(uri: str, reported: bool) -> None:
+    flows = _db_flow(config("mdb", "mongodb3", uri=uri, options="", parallelism="-1"),
+                     "mongodb3 in", "service")
+    assert bool(findings_of(ENC001, app_of(flows))) is reported
+
+
+def test_database_config_nobody_uses_sends_nothing() -> None:
+    flows = [tab(), config("db", "MySQLdatabase", host="sql-eu-1.dbhost-cloud.com",
+                           port="25931", db="readings", tz="")]
+    assert findings_of(ENC001, app_of(flows)) == []

@@ -15,7 +15,8 @@ from pytest_nocode.secretscan import find_secrets
 from pytest_nocode.secretscan.kinds import URL_KINDS
 
 CLEARTEXT = {"http": "HTTP", "ws": "WebSocket", "mqtt": "MQTT", "tcp": "TCP", "udp": "UDP",
-             "ftp": "FTP", "smtp": "SMTP", "telnet": "Telnet", "opcua": "OPC UA"}
+             "ftp": "FTP", "smtp": "SMTP", "telnet": "Telnet", "opcua": "OPC UA",
+             "mysql": "MySQL", "postgres": "PostgreSQL", "mongodb": "MongoDB"}
 
 
 def _cleartext_targets(app: App, flow: DataFlow, dest: Destination

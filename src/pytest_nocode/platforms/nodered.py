@@ -14,6 +14,7 @@ not contain are kept as ``broken_links``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -545,6 +546,8 @@ class _Normalizer:
                               tls=secure or None)
         elif t == "OpcUa-Endpoint":
             yield from _opcua_destinations(step)
+        elif t in DATABASE_CONFIGS:
+            yield from _database_destinations(step)
 
     def _stores(self, step: Step) -> Iterable[DataStore]:
         p = step.params
@@ -663,3 +666,36 @@ def _reaches_an_action(controls: list[Step], by_id: Mapping[str, Step]) -> bool:
         seen.add(sid)
         queue.extend(step.outbound)
     return False
+
+
+# Database connection config nodes: type → (protocol, host key, port key, the keys whose truthy
+# value turns TLS on). A URI (mongodb3's ``uri``) is read instead when the type has one.
+DATABASE_CONFIGS: Mapping[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "MySQLdatabase": ("mysql", "host", "port", ("tls", "ssl")),  # node-red-node-mysql
+    "postgreSQLConfig": ("postgres", "host", "port", ("ssl",)),  # node-red-contrib-postgresql
+    "mongodb": ("mongodb", "hostname", "port", ("ssl", "tls")),  # node-red-node-mongodb
+    "mongodb3": ("mongodb", "uri", "", ()),  # node-red-contrib-mongodb3: a connection URI
+}
+_TLS_IN_URI = re.compile(r"[?&](?:ssl|tls)=true\b", re.I)
+
+
+def _database_destinations(step: Step) -> Iterable[Destination]:
+    """Where a database config node connects, and whether over TLS: a MongoDB URI is TLS with
+    ``mongodb+srv://`` or ``?tls=true``; the others by their TLS setting. A host given as an
+    environment variable or typed elsewhere (``hostFieldType``) is not shown: no destination."""
+    protocol, host_key, port_key, tls_keys = DATABASE_CONFIGS[step.type]
+    p = step.params
+    if _as_str(p.get(f"{host_key}FieldType") or "str") != "str":
+        return
+    value = _as_str(p.get(host_key)).strip()
+    if not value or "{{" in value or value.startswith("$"):
+        return
+    if "://" in value:
+        scheme, host, port, _ = split_url(value)
+        tls = scheme.endswith("+srv") or _TLS_IN_URI.search(value) is not None
+    else:
+        host, port = value.lower(), _port(p.get(port_key)) if port_key else None
+        options = _as_str(p.get("connectOptions"))
+        tls = any(p.get(k) in (True, "true") for k in tls_keys) or bool(
+            _TLS_IN_URI.search("?" + options)) or _as_str(p.get("topology")) == "dnscluster"
+    yield Destination(step.id, protocol, strip_userinfo(value), host, port, tls=tls)
