@@ -150,3 +150,16 @@ def test_database_config_nobody_uses_sends_nothing() -> None:
     flows = [tab(), config("db", "MySQLdatabase", host="sql-eu-1.dbhost-cloud.com",
                            port="25931", db="readings", tz="")]
     assert findings_of(ENC001, app_of(flows)) == []
+
+
+@pytest.mark.parametrize(("markup", "reported"), [
+    ('<iframe src="http://203.0.113.57:8080/?action=stream" width="640"></iframe>', True),
+    ('<img src="https://cam.example-farm.com/snapshot.jpg">', False),
+    ('<a href="http://203.0.113.57:8080/">open the camera</a>', False),  # a link, not loaded
+    ('<img src="http://localhost:8081/snapshot.jpg">', False),
+])
+def test_dashboard_template_loading_a_plain_http_stream(markup: str, reported: bool) -> None:
+    flows = [tab(), node("cam", "ui_template", group="", name="Camera", format=markup,
+                         storeOutMessages=True, fwdInMessages=True, templateScope="local",
+                         wires=[[]])]
+    assert bool(findings_of(ENC001, app_of(flows))) is reported

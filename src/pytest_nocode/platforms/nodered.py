@@ -548,6 +548,8 @@ class _Normalizer:
             yield from _opcua_destinations(step)
         elif t in DATABASE_CONFIGS:
             yield from _database_destinations(step)
+        elif t in ("ui_template", "ui-template"):
+            yield from _embedded_destinations(step)
 
     def _stores(self, step: Step) -> Iterable[DataStore]:
         p = step.params
@@ -699,3 +701,17 @@ def _database_destinations(step: Step) -> Iterable[Destination]:
         tls = any(p.get(k) in (True, "true") for k in tls_keys) or bool(
             _TLS_IN_URI.search("?" + options)) or _as_str(p.get("topology")) == "dnscluster"
     yield Destination(step.id, protocol, strip_userinfo(value), host, port, tls=tls)
+
+
+# What a dashboard page loads by itself: src of an iframe, img, video, audio, source or script.
+_EMBEDDED_SRC = re.compile(r"""(?i)<(?:iframe|img|video|audio|source|script)\b[^>]*?\bsrc\s*=\s*
+                           ["']((?:https?|wss?)://[^"'\s{}]+)["']""", re.X)
+
+
+def _embedded_destinations(step: Step) -> Iterable[Destination]:
+    """Hosts a dashboard template makes every viewer's browser load from (a camera stream in
+    an iframe): the page fetches them, in cleartext when the URL is plain http."""
+    for url in dict.fromkeys(_EMBEDDED_SRC.findall(_as_str(step.params.get("format")))):
+        scheme, host, port, _ = split_url(url)
+        yield Destination(step.id, scheme, strip_userinfo(url), host, port,
+                          tls=scheme in ("https", "wss"))
