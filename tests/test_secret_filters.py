@@ -102,6 +102,8 @@ VALUE_CASES = [
                "abcd EFGH ijkl MNOP qrst UVWX"),
     FilterCase("fragment", "token", "+ token", "t0ken+Plus9x"),
     FilterCase("length", "token", "ab12", "ab12cd34"),
+    FilterCase("published sample", "credential", "JZEOEt2V3Qb0y27GRntt2u2PAYA=",
+               "Qm8vT2xLr5Zp0Wc3Ny7Bd1Kf4Hs="),
 ]
 
 

@@ -338,6 +338,17 @@ def not_a_login_pair(c: Candidate) -> bool:
     return takes_login_pair(c.name) and _LOGIN_PAIR.match(c.text) is None
 
 
+# Values a tutorial or specification prints as its example, copied verbatim into shared
+# configurations: the TURN credential of HTML5 Rocks' "Getting started with WebRTC" ICE
+# server list (username 28224511:1379330808, server 192.158.29.39).
+PUBLISHED_SAMPLES = frozenset({"JZEOEt2V3Qb0y27GRntt2u2PAYA="})
+
+
+def published_sample(c: Candidate) -> bool:
+    """A value known as a published documentation example, not anyone's secret."""
+    return c.text in PUBLISHED_SAMPLES
+
+
 VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("length", length),
     ("fragment", fragment),
@@ -363,6 +374,7 @@ VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("public default", public_default),
     ("not a PIN", not_a_pin),
     ("not a login pair", not_a_login_pair),
+    ("published sample", published_sample),
 )
 
 
