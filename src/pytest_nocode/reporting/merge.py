@@ -307,6 +307,15 @@ def _stale_waivers(shards: Sequence[Shard]) -> list[dict[str, Any]]:
     return merged
 
 
+def _alike(shards: Sequence[Shard], section: Callable[[Shard], Mapping[str, Any]],
+           skip: Iterable[str]) -> dict[str, Any]:
+    """The entries of ``section`` every shard has with the same value: what plugins' report
+    hooks add (a team name, a ticket) survives the merge; what differs has no merged value."""
+    first, skip = section(shards[0]), set(skip)
+    return {k: v for k, v in first.items() if k not in skip
+            and all(section(s).get(k, object()) == v for s in shards[1:])}
+
+
 def merge_reports(shards: Sequence[Shard]) -> dict[str, Any]:
     """The findings report one unsharded run would have written, plus each shard's run."""
     first = shards[0].report
@@ -316,6 +325,7 @@ def merge_reports(shards: Sequence[Shard]) -> dict[str, Any]:
         for app in shard.report["apps"]:
             apps.append({**app, "risk": aggregate(f for f in findings if f["app"] == app["id"])})
     run = {
+        **_alike(shards, lambda s: s.report["run"], ("shard",)),
         "started": min((s.report["run"]["started"] for s in shards), key=datetime.fromisoformat),
         "finished": max((s.report["run"]["finished"] for s in shards),
                         key=datetime.fromisoformat),
@@ -324,6 +334,8 @@ def merge_reports(shards: Sequence[Shard]) -> dict[str, Any]:
         "shards": [_provenance(s) for s in shards],
     }
     report: dict[str, Any] = {
+        **_alike(shards, lambda s: s.report, ("run", "apps", "findings", "not_applicable",
+                                              "top_risks", "stale_waivers", "baseline")),
         "schema": SCHEMA, "tool": first["tool"], "run": run, "apps": apps,
         "findings": findings,
         "not_applicable": sorted((n for s in shards for n in s.report["not_applicable"]),
@@ -332,7 +344,7 @@ def merge_reports(shards: Sequence[Shard]) -> dict[str, Any]:
         "top_risks": top_risks(findings),
         "stale_waivers": _stale_waivers(shards),
     }
-    if "waivers_file" in first:
+    if "waivers_file" in first:  # the same file (sha256 checked), perhaps at another path
         report["waivers_file"] = first["waivers_file"]
     if "baseline" in first:
         written = [s.report["baseline"] for s in shards]
