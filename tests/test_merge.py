@@ -273,3 +273,16 @@ def test_an_evidence_log_must_be_intact_and_of_the_same_run(tmp_path: Path) -> N
     (a / "evidence.jsonl").write_text(text, "utf-8")
     merge(tmp_path / "out", [a])
     assert load_last(tmp_path / "out" / "evidence-log.jsonl")["shards"][0]["seq"] == 1
+
+
+def test_other_tools_sarif_in_a_shard_is_left_alone(tmp_path: Path) -> None:
+    a = shard(tmp_path, "a", report(["x"]))
+    other = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "semgrep"}},
+                                           "results": []}]}
+    (a / "semgrep.sarif").write_text(json.dumps(other), encoding="utf-8")
+    assert [p.name for p in merge(tmp_path / "out", [a]).written] == ["findings.json"]
+    ours = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "pytest-nocode",
+                                                              "rules": "none"}}}]}
+    (a / "nocode.sarif").write_text(json.dumps(ours), encoding="utf-8")
+    with pytest.raises(InputError, match=r"nocode.sarif: \$.runs\[0\].tool.driver.rules"):
+        merge(tmp_path / "out2", [a])

@@ -149,11 +149,16 @@ def _check_sarif(path: Path, log: Any) -> None:
 
 
 def _kind_of_json(path: Path) -> tuple[str, Any]:
-    """("report" | "sarif" | "", data) for a JSON file of a shard."""
+    """("report" | "sarif" | "", data) for a JSON file of a shard; other tools' SARIF logs
+    and other JSON files are not ours to merge."""
     data = read_json_file(path)
     if isinstance(data, dict) and data.get("schema") == SCHEMA:
         return "report", data
-    if isinstance(data, dict) and "runs" in data and "version" in data:
+    runs = data.get("runs") if isinstance(data, dict) and "version" in data else None
+    if isinstance(runs, list) and any(
+            isinstance(run, dict) and isinstance(run.get("tool"), dict)
+            and (run["tool"].get("driver") or {}).get("name") == "pytest-nocode"
+            for run in runs):
         return "sarif", data
     return "", data
 
