@@ -286,3 +286,14 @@ def test_other_tools_sarif_in_a_shard_is_left_alone(tmp_path: Path) -> None:
     (a / "nocode.sarif").write_text(json.dumps(ours), encoding="utf-8")
     with pytest.raises(InputError, match=r"nocode.sarif: \$.runs\[0\].tool.driver.rules"):
         merge(tmp_path / "out2", [a])
+
+
+def test_an_evidence_record_without_counts_is_named(tmp_path: Path) -> None:
+    from pytest_nocode.reporting.evidence_log import findings_digest
+
+    data = report(["x"])
+    a = shard(tmp_path, "a", data)
+    append_record(a / "evidence.jsonl", {"apps": [{"id": "x"}], "exit_status": 0,
+                                         "findings_digest": findings_digest(data["findings"])})
+    with pytest.raises(InputError, match=r"evidence.jsonl: record 1: \$.counts.checks"):
+        merge(tmp_path / "out", [a])

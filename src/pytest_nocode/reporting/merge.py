@@ -137,15 +137,17 @@ def _check_sarif(path: Path, log: Any) -> None:
         isinstance(r, dict) and isinstance(r.get("id"), str) for r in driver["rules"]),
         path, "$.runs[0].tool.driver.rules", "a list of rules with ids")
     for key in ("results", "invocations"):
-        _expect(isinstance(run.get(key), list), path, f"$.runs[0].{key}", "a list")
+        _expect(isinstance(run.get(key), list) and all(isinstance(x, dict) for x in run[key]),
+                path, f"$.runs[0].{key}", "a list of objects")
     for i, result in enumerate(run["results"]):
         props = result.get("properties") if isinstance(result, dict) else None
         _expect(isinstance(props, dict) and isinstance(props.get("resource"), dict)
                 and isinstance(result.get("ruleId"), str), path,
                 f"$.runs[0].results[{i}]", "a result with ruleId and properties.resource")
     _expect(isinstance(run.get("properties"), dict)
-            and isinstance(run["properties"].get("apps"), list), path,
-            "$.runs[0].properties.apps", "a list")
+            and isinstance(run["properties"].get("apps"), list)
+            and all(isinstance(a, dict) for a in run["properties"]["apps"]), path,
+            "$.runs[0].properties.apps", "a list of objects")
 
 
 def _kind_of_json(path: Path) -> tuple[str, Any]:
@@ -225,6 +227,16 @@ def _last_record(shard: Shard) -> dict[str, Any]:
     lines = shard.log_path.read_text(encoding="utf-8").splitlines()
     record: dict[str, Any] = json.loads(lines[-1])
     where = f"{shard.log_path}: record {record['seq']}"
+    checks = (record.get("counts") or {}).get("checks") if isinstance(
+        record.get("counts"), dict) else None
+    _expect(isinstance(checks, dict) and all(type(checks.get(k)) is int
+                                             for k in ("collected", "failed")),
+            shard.log_path, f"record {record['seq']}: $.counts.checks", "collected and failed")
+    _expect(type(record.get("exit_status")) is int, shard.log_path,
+            f"record {record['seq']}: $.exit_status", "an integer")
+    _expect(isinstance(record.get("apps"), list) and all(isinstance(a, dict)
+                                                         for a in record["apps"]),
+            shard.log_path, f"record {record['seq']}: $.apps", "a list of objects")
     if [a.get("id") for a in record.get("apps") or []] != shard.app_ids \
             or record.get("findings_digest") != findings_digest(shard.report["findings"]):
         raise InputError(f"{where}: not the run of {shard.report_path} (other apps or "
@@ -403,9 +415,10 @@ def merge_sarif(shards: Sequence[Shard], report: Mapping[str, Any]) -> dict[str,
 
     def result_key(result: Mapping[str, Any]) -> tuple[Any, ...]:
         props = result["properties"]
+        resource = {k: str(props["resource"].get(k, "")) for k in ("path", "id")}
         return finding_sort_key({"severity": props.get("severity", ""),
                                  "app": props.get("app", ""), "rule": result["ruleId"],
-                                 "resource": props["resource"]})
+                                 "resource": resource})
 
     first = shards[0].sarif
     assert first is not None
