@@ -207,9 +207,9 @@ def nocode_app(request: pytest.FixtureRequest) -> App:
     if app_id == "no-app" and not run.specs:
         pytest.fail("no app to check: pass --nocode-app=URI or set nocode_apps", pytrace=False)
     loaded = run.get(app_id)
-    if loaded.app is None:
-        pytest.fail(f"app {app_id} could not be loaded, so it cannot be checked: "
-                    f"{run.redactor.text(loaded.error or 'unknown error')}", pytrace=False)
+    if loaded.app is None:  # the reason, and what to do, once in the terminal summary
+        pytest.fail(f"app {app_id} could not be loaded, so it cannot be checked "
+                    "(the reason is in the pytest-nocode summary)", pytrace=False)
     rule = _rule_of(request.node)
     if rule is not None:
         reason = why_not_applicable(rule, loaded.app, run.policy)
@@ -368,7 +368,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if run.specs and not session.config.option.collectonly:
             from pytest_nocode.reporting import write_reports
 
-            audit.before_reports(session.config, run)
+            audit.before_reports(session, run, exitstatus)
             write_reports(session.config, run)
             audit.after_reports(session, run, exitstatus)
     finally:

@@ -45,7 +45,20 @@ def report_extras(run: NocodeRun) -> dict[str, Any]:
         extras["baseline"] = {"path": str(state.baseline_path),
                               "written": not state.baseline_existed,
                               "apps_written": state.baseline_written}
+    head = evidence_head(run)
+    if head:
+        extras["evidence_log"] = head
     return extras
+
+
+def evidence_head(run: NocodeRun) -> dict[str, Any]:
+    """This run's evidence log record as the reports pin it: path, seq, hash, keyed."""
+    state = run.audit
+    rec = state.evidence_record
+    if rec is None or state.evidence_log is None:
+        return {}
+    return {"path": str(state.evidence_log), "seq": rec["seq"], "head": rec["hash"],
+            "keyed": rec.get("hash_alg") == "hmac-sha256"}
 
 
 def build_report(run: NocodeRun) -> dict[str, Any]:

@@ -218,10 +218,10 @@ def read_shard(folder: Path) -> Shard:
 
 def _last_record(shard: Shard) -> dict[str, Any]:
     """The evidence log's last record, which must be the run of the shard's findings report."""
-    from pytest_nocode.reporting.evidence_log import findings_digest, verify
+    from pytest_nocode.reporting.evidence_log import evidence_key, findings_digest, verify
 
     assert shard.log_path is not None
-    verdict = verify(shard.log_path)
+    verdict = verify(shard.log_path, key=evidence_key())  # a keyed log needs its key
     if not verdict.ok:
         raise InputError(f"{shard.log_path}: {verdict.message}")
     lines = shard.log_path.read_text(encoding="utf-8").splitlines()
@@ -503,7 +503,7 @@ def merged_record(shards: Sequence[Shard], report: Mapping[str, Any]) -> dict[st
 
 def merge(out: Path, folders: Iterable[Path], evidence_log: Path | None = None) -> Merged:
     """Read, check and merge the shards into ``out``; nothing is written if a check fails."""
-    from pytest_nocode.reporting.evidence_log import append_record
+    from pytest_nocode.reporting.evidence_log import append_record, evidence_key
 
     shards = [read_shard(folder) for folder in folders]
     if not shards:
@@ -526,7 +526,7 @@ def merge(out: Path, folders: Iterable[Path], evidence_log: Path | None = None) 
     if shards[0].record is not None:
         log = evidence_log or out / EVIDENCE_NAME
         try:
-            append_record(log, merged_record(shards, report))
+            append_record(log, merged_record(shards, report), evidence_key())
         except (OSError, ValueError) as exc:
             raise InputError(f"{log}: evidence log not written: {exc}") from None
         written.append(log)
