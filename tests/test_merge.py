@@ -297,3 +297,24 @@ def test_an_evidence_record_without_counts_is_named(tmp_path: Path) -> None:
                                          "findings_digest": findings_digest(data["findings"])})
     with pytest.raises(InputError, match=r"evidence.jsonl: record 1: \$.counts.checks"):
         merge(tmp_path / "out", [a])
+
+
+def test_keyed_shard_logs_need_the_key_and_the_merged_record_is_keyed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_nocode.reporting.evidence_log import KEY_VARIABLE, findings_digest
+
+    key = "merge-test-key-4f1d9c"
+    data = report(["x"])
+    a = shard(tmp_path, "a", data)
+    append_record(a / "evidence.jsonl", {
+        "apps": [{"id": "x"}], "exit_status": 1, "findings_digest":
+        findings_digest(data["findings"]), "counts": {"checks": {"collected": 2, "failed": 1}}},
+        key.encode())
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    with pytest.raises(InputError, match=KEY_VARIABLE):
+        merge(tmp_path / "out", [a])
+    monkeypatch.setenv(KEY_VARIABLE, key)
+    merge(tmp_path / "out", [a])
+    assert load_last(tmp_path / "out" / "evidence-log.jsonl")["hash_alg"] == "hmac-sha256"
+    assert verify(tmp_path / "out" / "evidence-log.jsonl", key=key.encode()).ok
+    assert key not in (tmp_path / "out" / "evidence-log.jsonl").read_text(encoding="utf-8")
