@@ -716,6 +716,36 @@ def test_inj001_url_value_in_the_query_string_encoded_or_not_from_a_caller_is_qu
     assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
 
 
+def _subscriber_message(json_body: str) -> dict[str, Any]:
+    """A messaging bot: the webhook's subscriber id and text go into the JSON body of the
+    send request, as JSON text with expressions in its strings."""
+    send = n8n_node("Send reply", "httpRequest", {
+        "method": "POST", "url": "https://api.acme-chat.io/v1/send", "sendBody": True,
+        "specifyBody": "json", "jsonBody": json_body, "options": {}}, version=4.2)
+    return workflow("Chat bot", [webhook(path="chat-bot", method="POST"), send, respond()],
+                    chain("Webhook", "Send reply", "Respond to Webhook"))
+
+
+def test_inj001_webhook_value_pasted_inside_a_json_body_string_is_high() -> None:
+    """n8n renders the body text, then parses it: a quote in the subscriber id closes the
+    string, and the caller adds a key or a second subscriber_id (the last one wins)."""
+    wf = _subscriber_message('={\n  "subscriber_id": "{{ $json.body.id }}",\n'
+                             '  "text": "Thanks!"\n}')
+    f = one(findings_of(INJ001, app_of(wf)))
+    assert f.resource.id == uid("Send reply")
+    assert (f.evidence["sink"], f.evidence["parameter"]) == ("fetch", "jsonBody")
+    assert f.severity is Severity.HIGH and "JSON injection" in f.message
+
+
+def test_inj001_json_body_with_encoded_or_quote_free_values_is_quiet() -> None:
+    """The look-alikes: JSON.stringify makes one JSON value, and a value whose quotes are
+    taken out cannot close the string."""
+    for body in ('={"subscriber_id": {{ JSON.stringify($json.body.id) }}}',
+                 '={"text": "{{ $json.body.text.replaceAll(\'"\', \'\') }}"}'):
+        app = app_of(_subscriber_message(body))
+        assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == [], body
+
+
 def test_inj001_inactive_workflow_leaves_only_inj002() -> None:
     app = app_of(ping_runbook(active=False))
     assert findings_of(INJ001, app) == []

@@ -20,7 +20,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from pytest_nocode.dataflow import FETCH_PATH, runs_code, store_name
+from pytest_nocode.dataflow import FETCH_JSON_BODY, FETCH_PATH, runs_code, store_name
 from pytest_nocode.model import (
     DataStore,
     FieldWrite,
@@ -64,6 +64,10 @@ SANITIZED = re.compile(r"^\s*(?:Number|parseInt|parseFloat|btoa|Math\.\w+)\s*\(.
 # a value encoded as one JSON value, or as one URL component, on its way in
 JSON_ENCODED = re.compile(r"^\s*JSON\.stringify\(.*\)\s*$", re.S)
 URL_ENCODED = re.compile(r"^\s*encodeURIComponent\(.*\)\s*$|\.urlEncode\(\s*\)\s*$", re.S)
+# .replaceAll('"', '') / .replace(/"/g, …): the value's double quotes taken out or escaped
+QUOTES_REMOVED = re.compile(r"""\.replace(?:All)?\(\s*(?:/[^/\n]*"[^/\n]*/\w*|'\\?"'|`\\?"`)""")
+# {{ }} inside a JSON string: "…{{ x }}…"
+QUOTED_SEGMENT = re.compile(r"\"[^\"{}]*\{\{(.*?)\}\}[^\"]*\"", re.S)
 # =https://host/path…: a literal scheme and host, then the path (with any {{ }} in it)
 URL_PATH = re.compile(r"^=\s*(?:https?)://[^/{}?#\s]+(?P<path>/.*)$", re.S)
 
@@ -330,6 +334,7 @@ class N8nFlows:
         yield from self._action_sinks(step)
         yield from self._query_json_sink(step)
         yield from self._url_path_sink(step)
+        yield from self._json_body_sink(step)
         if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type):
             return
         p = step.params
@@ -451,6 +456,27 @@ class N8nFlows:
             yield SinkUse("fetch", FETCH_PATH, refs, "puts a value into the path of the API URL "
                           "it calls (a ../ or ? in it reaches another endpoint, with this "
                           "node's credentials)")
+
+    def _json_body_sink(self, step: Step) -> Iterator[SinkUse]:
+        """An HTTP request (or an agent's HTTP tool) whose JSON body is text with expressions
+        pasted inside its strings (``"query": "{{ $json.body.text }}"``): n8n renders the
+        text, then parses it, so a quote in the value closes the string and the caller adds
+        or overrides keys (a second ``merchantId``: last key wins). ``JSON.stringify`` and
+        taking the quotes out are the look-alikes; only a caller's data counts (INJ001).
+        Expressions outside a string (usually an object pasted whole) are not counted yet."""
+        p = step.params
+        if _base(step.type) != BASE + "httpRequest" or p.get("specifyBody") != "json":
+            return
+        body = p.get("jsonBody")
+        if not isinstance(body, str) or not body.startswith("="):
+            return
+        refs = tuple(dict.fromkeys(r for seg in QUOTED_SEGMENT.findall(body)
+                                   if not JSON_ENCODED.match(seg) and not QUOTES_REMOVED.search(seg)
+                                   for r in self.segment_refs(step, seg)))
+        if any(r.kind not in ("constant", "env", "platform") for r in refs):
+            yield SinkUse("fetch", FETCH_JSON_BODY, refs, "pastes values inside the strings "
+                          "of its JSON body (a quote in one adds or overrides keys: JSON "
+                          "injection)")
 
     def _formula_sink(self, step: Step) -> Iterator[SinkUse]:
         """Airtable's ``filterByFormula`` (v1 under additionalOptions, v2 under options or at
