@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_nocode.dataflow import DataFlow as Flows
@@ -331,6 +331,8 @@ class _Builder:
         callers = self.entry_of_step
         for sink_flow in self.flows_engine.sinks(frozenset({"answer"})):
             carries = {"store data" for o in sink_flow.origins if o.kind == "store"}
+            readers = [r for o in sink_flow.origins if o.kind == "store"
+                       and (r := self.app.step(o.step_id)) is not None]
             for origin in sink_flow.origins:
                 entry = callers.get(origin.step_id) if origin.kind == "entry" else None
                 if entry is None:
@@ -340,7 +342,7 @@ class _Builder:
                           if f"flow:{entry.caller}->{entry.process}" in self.flows else "",
                           None, None, carries | {*sensitivity_labels(
                               *(o.detail for o in sink_flow.origins if o.kind == "store"))},
-                          (sink_flow.step,), "response")
+                          (sink_flow.step, *readers), "response")
 
 
 def _key(step: Step) -> tuple[str, str]:
@@ -413,21 +415,22 @@ def _stride(element: Element | None, flow: DataFlow | None, kind: str, category:
     # processes
     entries = workflow_entries.get(element.workflow_id, [])
     who = ("caller of " + ", ".join(entries[:3]) + (" and more" if len(entries) > 3 else "")
-           if entries else "user or workflow that can start it")
+           if entries else "user or another workflow")
+    starts = f"who can start {name}"
     text = {
-        "spoofing": (who, f"of {name}", f"start {name} while posing as someone allowed to",
+        "spoofing": (who, starts, "do so while posing as someone allowed to",
                      f"{name} running for whoever asks", ("integrity",)),
         "tampering": ("attacker who controls data sent to " + name, "",
                       "inject commands, code or queries through that data",
                       f"{name} doing what the attacker wrote", ("integrity",)),
-        "repudiation": (who, f"of {name}", "run it without a record of who triggered it "
+        "repudiation": (who, starts, "run it without a record of who triggered it "
                         "and what it did", "incidents nobody can reconstruct",
                         ("accountability",)),
         "information disclosure": ("attacker", f"who can call or read {name}",
                                    "read the secrets in its configuration or the data it "
                                    "answers with", "disclosure of credentials or stored data",
                                    ("confidentiality",)),
-        "denial of service": (who, f"of {name}", "send it more work than it can run or make it "
+        "denial of service": (who, starts, "send it more work than it can run or make it "
                               "hang", f"{name} and the workflows sharing its runtime stopping",
                               ("availability",)),
         "elevation of privilege": ("attacker who controls data sent to " + name, "",
@@ -482,8 +485,7 @@ def build_threat_model(app: App, zone_of: Callable[[str], str],
     b.stores()
     b.credentials()
     b.responses()
-    elements = dict(sorted(b.elements.items()))
-    flows = dict(sorted(b.flows.items()))
+    elements, flows = _widened(app, b)
     boundaries = tuple(TrustBoundary(boundary_id(k), k, BOUNDARY_NAMES[k],
                                      boundary_id(BOUNDARY_KINDS[i - 1]) if i else "")
                        for i, k in enumerate(BOUNDARY_KINDS))
@@ -506,6 +508,32 @@ def build_threat_model(app: App, zone_of: Callable[[str], str],
         tuple(t.id for t in threats if register is not None and t.id not in register),
         summarised=b.summarised)
     return model
+
+
+def _widened(app: App, b: _Builder) -> tuple[dict[str, Element], dict[str, DataFlow]]:
+    """Elements and flows, sorted, with every finding key that points at them: a workflow
+    process answers for its steps (those without a process of their own), an element or flow
+    drawn from steps for the workflows they sit in (LOG001 reports a workflow)."""
+    by_key = {s.resource.id: s for s in app.steps}
+    own: dict[str, set[tuple[str, str]]] = {}
+    for step in app.steps:
+        if step.id not in b.step_process:
+            own.setdefault(step.workflow_id, set()).add(_key(step))
+
+    def widen(keys: Iterable[tuple[str, str]], workflow_id: str = "") -> tuple[tuple[str, str],
+                                                                              ...]:
+        out = set(keys) | (own.get(workflow_id, set()) if workflow_id else set())
+        for kind, rid in list(out):
+            step = by_key.get(rid) if kind == "node" else None
+            if step is not None and step.workflow_id:
+                out.add(("workflow", step.workflow_id))
+        return tuple(sorted(out))
+
+    elements = {eid: replace(e, resources=widen(
+        e.resources, e.workflow_id if e.role == "workflow" else ""))
+        for eid, e in sorted(b.elements.items())}
+    flows = {fid: replace(f, resources=widen(f.resources)) for fid, f in sorted(b.flows.items())}
+    return elements, flows
 
 
 def _scope(app: App, summarised: str) -> str:

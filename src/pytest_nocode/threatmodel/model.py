@@ -200,7 +200,9 @@ class Threat:
     @property
     def statement(self) -> str:
         """The full sentence, as Threat Composer writes it."""
-        text = ("An " if self.source[:1].lower() in "aeiou" else "A ") + self.source
+        vowel = self.source[:1].lower() in "aeiou" and not self.source.startswith(
+            ("user", "uni", "use", "one"))
+        text = ("An " if vowel else "A ") + self.source
         if self.prerequisites:
             text += f" {self.prerequisites}"
         text += f" can {self.action}, which leads to {self.impact}"
