@@ -52,9 +52,10 @@ PAST = (date.today() - timedelta(days=1)).isoformat()
 
 # -- apps: shapes seen in real exports, written for these tests -----------------------------------
 def home_flows() -> list[dict[str, Any]]:
-    """Three tabs as home-automation exports have them: MQTT sensors into a function and a
-    CSV log; an HTTP API that runs a command and answers with the log; alerts to a chat
-    service over HTTPS and to a LAN device in cleartext."""
+    """Three tabs as home-automation exports have them: MQTT sensors from the compose
+    network's broker into a function and a CSV log; an HTTP API that answers with the log and
+    passes a request through a function to a command; alerts to a chat service over HTTPS and
+    to a LAN device in cleartext."""
     return [
         tab("sens", "Sensors"), tab("api", "Status API"), tab("alrt", "Alerts"),
         {"id": "brk", "type": "mqtt-broker", "name": "mosquitto", "broker": "mosquitto",
@@ -71,7 +72,9 @@ def home_flows() -> list[dict[str, Any]]:
              wires=[["resp"]]),
         node("resp", "http response", z="api", name="", wires=[]),
         node("h_cmd", "http in", z="api", name="", url="/reboot", method="post",
-             wires=[["ex"]]),
+             wires=[["parse"]]),
+        node("parse", "function", z="api", name="Parse request",
+             func="msg.payload = msg.payload.device;\nreturn msg;", wires=[["ex"]]),
         node("ex", "exec", z="api", name="Reboot device", command="ssh pi@10.0.0.7 reboot",
              addpay="payload", wires=[[], [], []]),
         node("tick", "inject", z="alrt", name="Every hour", repeat="3600", wires=[["tg"]]),
@@ -203,7 +206,10 @@ def test_multi_tab_app_links_threats_to_its_own_findings() -> None:
     assert names["external:service:192.168.1.40"][2] == "boundary:organisation"
     assert names["external:service:api.chat.example.com"][2] == "boundary:internet"
     assert names["process:step:ex"][1] == "command"
-    assert names["process:step:fn"][1] == "code"  # a function node: code the author wrote
+    # code the author wrote is drawn when a caller's input reaches it, not when only the
+    # local broker's messages do
+    assert names["process:step:parse"][1] == "code"
+    assert "process:step:fn" not in names
     flows = {f.id: f for f in model.flows}
     # the broker is the caller of the MQTT entry point: messages come from it
     subscribed = flows["flow:external:service:mosquitto->process:workflow:sens"]
@@ -214,7 +220,7 @@ def test_multi_tab_app_links_threats_to_its_own_findings() -> None:
     reboot = threat(model, "elevation of privilege", "process:step:ex")
     assert reboot.status == "open" and "INJ001" in {k.rule for k in reboot.evidence}
     # the function node has no finding: its tampering threat is not open
-    assert threat(model, "tampering", "process:step:fn").status != "open"
+    assert threat(model, "tampering", "process:step:parse").status != "open"
     log = threat(model, "information disclosure", "store:file:/data/readings.csv")
     assert log.status == "open" and log.evidence[0].rule == "EXP002"
     chat = threat(model, "information disclosure",
@@ -340,13 +346,13 @@ def assert_mermaid_structure(text: str) -> None:
     """Balanced subgraphs, safe node ids, every edge between declared nodes, labels whose
     quotes and brackets are escaped."""
     lines = text.splitlines()
-    assert lines[0] == "flowchart LR"
+    assert lines[0] == "flowchart TB"
     depth, declared = 0, set()
     for line in lines[1:]:
         stripped = line.strip()
         if stripped.startswith("subgraph "):
             depth += 1
-            assert re.fullmatch(r'subgraph b_[a-z]+\["[^"]*"\]', stripped), stripped
+            assert re.fullmatch(r'subgraph (b_[a-z]+|w_n\d+)\["[^"]*"\]', stripped), stripped
         elif stripped == "end":
             depth -= 1
             assert depth >= 0
@@ -366,7 +372,7 @@ def assert_mermaid_structure(text: str) -> None:
 def test_mermaid_parses_structurally_with_hostile_names() -> None:
     flows = home_flows()
     for n in flows:
-        if n["id"] == "fn":
+        if n["id"] == "parse":
             n["name"] = 'Avg "temp"] --> |x| (y) #1; <b>'
         if n["id"] == "h_in":
             n["url"] = "/status/[id]"
@@ -412,7 +418,9 @@ def test_dot_is_balanced_and_renders() -> None:
     model = model_of(app_from("nodered", home_flows(), app_id="home"))
     text = dot(model, 0)
     assert text.count("{") == text.count("}")
-    assert text.count("subgraph cluster_") == 4
+    assert text.count("subgraph cluster_") == 4 + 1  # boundaries; the API tab and its steps
+    api = text.split("subgraph cluster_w_")[1].split("}")[0]
+    assert 'label="Status API"' in api and "Reboot device" in api and "Parse request" in api
     dot_exe = shutil.which("dot")
     assert dot_exe, "Graphviz 'dot' is needed (Debian package graphviz; .ci/run installs it)"
     import subprocess

@@ -16,7 +16,7 @@ from typing import Any
 
 from pytest_nocode.dataflow import DataFlow as Flows
 from pytest_nocode.dataflow import dataflow, sensitivity_labels, store_name
-from pytest_nocode.model import App, Step
+from pytest_nocode.model import App, Step, ValueRef
 from pytest_nocode.secretscan import find_secrets
 from pytest_nocode.threatmodel.model import (
     BOUNDARY_KINDS,
@@ -37,7 +37,8 @@ from pytest_nocode.threatmodel.model import (
 )
 
 # Steps that matter on their own (drawn as processes inside their workflow): sink kind → role;
-# steps whose output mixes their input (a function or Code node: code the author wrote) too.
+# code the author wrote (a function or Code node, whose output mixes its input) too when
+# untrusted input reaches it.
 STEP_ROLES = {"command": "command", "code": "code", "sql": "query", "query": "query",
               "prompt": "ai agent"}
 # Above this many such steps the model is drawn at workflow level (one process per workflow).
@@ -153,10 +154,14 @@ class _Builder:
         for sink_flow in self.flows_engine.sinks(frozenset(STEP_ROLES)):
             found.setdefault(sink_flow.step.id, STEP_ROLES[sink_flow.sink.kind])
         describe = self.app.flow_of
-        if describe is not None:  # code the app's author wrote: a function or Code node
+        if describe is not None:  # code the author wrote (a function or Code node) that
+            # untrusted input reaches: what a caller sends runs through it
+            everything = (ValueRef("field"),)
             for step in self.app.steps:
                 if not step.disabled and not step.is_config and step.id not in found \
-                        and describe(step).output == "mix":
+                        and describe(step).output == "mix" and any(
+                            self.flows_engine.trust(o) == "untrusted"
+                            for o in self.flows_engine.origins(step.id, everything)):
                     found[step.id] = "code"
         if self.level == "workflow" or (self.level == "auto" and len(found) > MAX_STEP_PROCESSES):
             if found:
@@ -276,8 +281,9 @@ class _Builder:
         secrets = {hit.step_id for hit in find_secrets(self.app)}
         for dest in self.app.destinations:
             step = self.app.step(dest.step_id)
-            if step is None:
-                continue
+            users = list(self.app.users_of(step.id)) if step and step.is_config else [step]
+            if step is None or not users:
+                continue  # a broker or server configured but used by no step: no data moves
             if dest.host:
                 role = "mail recipient" if dest.protocol == "mail" else "service"
                 target = self.zone_element(f"external:service:{dest.host}", role, dest.host,
@@ -286,7 +292,6 @@ class _Builder:
                 target = self.zone_element(f"external:dynamic:{step.id}", "service",
                                            f"Target chosen at run time ({step.name or step.type})",
                                            "", step, "the address is computed when it runs")
-            users = list(self.app.users_of(step.id)) if step.is_config else [step]
             describe = self.app.flow_of
             for user in users:
                 if any(e.step_id == user.id for e in self.app.entry_points):
@@ -337,9 +342,9 @@ class _Builder:
                          ("credentials",),
                          resources=tuple(sorted(("credential", c.id)
                                                 for c in self.app.credentials))))
-        for step in users:
-            self.flow(CREDENTIAL_STORE, self.process_of(step), "credentials", "", None, None,
-                      ("credentials",), (step,), "internal")
+        for step in users:  # to the workflow: its steps share what it was given
+            self.flow(CREDENTIAL_STORE, self.workflow_process(step.workflow_id), "credentials",
+                      "", None, None, ("credentials",), (step,), "internal")
 
     def responses(self) -> None:
         """What an endpoint answers its caller with (an http response, Respond to Webhook)."""
