@@ -8,6 +8,7 @@ review-by date fails the run like an expired waiver.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 import uuid
@@ -22,7 +23,7 @@ from pytest_nocode.errors import InputError
 from pytest_nocode.threatmodel.build import RunEvidence, build_threat_model
 from pytest_nocode.threatmodel.model import RegisterEntry, ThreatModel
 from pytest_nocode.threatmodel.register import load_register, stale_entries
-from pytest_nocode.threatmodel.render import dot, markdown, mermaid
+from pytest_nocode.threatmodel.render import documents
 
 if TYPE_CHECKING:
     from pytest_nocode.plugin import NocodeRun
@@ -98,9 +99,17 @@ class ThreatModels:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.run.specs or session.config.option.collectonly:
             return
-        self.draw()
-        if self.folder is not None:
-            self.write(session.config)
+        # many small objects that all stay alive while the apps are in memory: paused, the
+        # cyclic collector does not walk the apps again and again (as in dataflow)
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            self.draw()
+            if self.folder is not None:
+                self.write(session.config)
+        finally:
+            if paused:
+                gc.enable()
         if self.expired and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -158,10 +167,8 @@ class ThreatModels:
             folder = self.folder / app_id
             try:
                 folder.mkdir(parents=True, exist_ok=True)
-                text = redact(markdown(model, tool=tool))
+                text, graph = (redact(form) for form in documents(model, tool=tool))
                 (folder / "threat-model.md").write_text(text, encoding="utf-8")
-                level = mermaid(model)[1]
-                graph = redact(dot(model, level))
                 (folder / "dfd.dot").write_text(graph, encoding="utf-8")
             except OSError as exc:
                 self.notes.append(f"threat model NOT written for {app_id}: {exc}")
