@@ -16,7 +16,7 @@ from typing import Any
 
 from pytest_nocode.dataflow import DataFlow as Flows
 from pytest_nocode.dataflow import dataflow, sensitivity_labels, store_name
-from pytest_nocode.model import App, Step, ValueRef
+from pytest_nocode.model import App, Step, ValueRef, strip_userinfo
 from pytest_nocode.secretscan import find_secrets
 from pytest_nocode.threatmodel.model import (
     BOUNDARY_KINDS,
@@ -327,6 +327,8 @@ class _Builder:
             step = self.app.step(store.step_id)
             if step is None or step.disabled:
                 continue
+            # a connection string as location: its user and password never reach a name or id
+            store = replace(store, location=strip_userinfo(store.location))
             name = store_name(store, step)
             location = store.location.strip()
             named = location and not location.startswith("=") and "{{" not in location
