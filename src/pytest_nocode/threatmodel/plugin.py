@@ -116,7 +116,9 @@ class ThreatModels:
     def draw(self) -> None:
         from pytest_nocode.cli import builtin_rules
 
-        platforms = {r.id: tuple(r.platforms) for r in builtin_rules()}
+        rules = builtin_rules()
+        platforms = {r.id: tuple(r.platforms) for r in rules}
+        titles = {**{r.id: r.title for r in rules}, **self.titles}  # also of checks not run
         baseline = self._baseline()
         for spec in self.run.specs:
             loaded = self.run.loaded.get(spec.id)
@@ -126,7 +128,7 @@ class ThreatModels:
                 continue
             outcomes = {r: o for r, o in self.outcomes.get(spec.id, {}).items() if o != "error"}
             evidence = RunEvidence(tuple(f for f in self.run.findings if f["app"] == spec.id),
-                                   outcomes, self.titles, platforms)
+                                   outcomes, titles, platforms)
             model = build_threat_model(loaded.app, self.run.policy.zone_of, evidence,
                                        self.register)
             if spec.id in baseline:
