@@ -497,6 +497,8 @@ def test_plugin_writes_the_files_identically_and_attaches_them(pytester: pytest.
     assert set(attached) == {"threat-model.md", "dfd.svg"}
     assert (allure_dir / attached["threat-model.md"]["source"]).read_text() == md
     assert {"name": "epic", "value": "nodered-flows"} in tm[0]["labels"]
+    assert {"name": "parentSuite", "value": "nodered-flows"} in tm[0]["labels"]
+    assert tm[0]["titlePath"] == ["nodered-flows", "threat model", "Threat model of nodered-flows"]
     pytester.runpytest(*args)
     again = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
     assert again == first

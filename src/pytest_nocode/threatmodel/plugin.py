@@ -213,13 +213,19 @@ class ThreatModels:
             attachments.append(Attachment(name=name, source=source, type=kind))
         expired = any(t.decision is not None and t.decision.expired for t in model.threats)
         open_count = sum(t.status == "open" for t in model.threats)
+        name = f"Threat model of {app_id}"
+        tree = (app_id, "threat model", name)  # beside the app's checks: App > category > …
         logger.report_result(TestResult(
-            name=f"Threat model of {app_id}", fullName=f"pytest-nocode threat model {app_id}",
+            name=name, fullName=f"pytest-nocode threat model {app_id}",
             uuid=str(uuid.uuid4()), historyId=f"threat-model-{app_id}",
             status=Status.FAILED if expired else Status.PASSED, stage="finished",
-            description=f"{len(model.threats)} threats, {open_count} open. {model.scope}",
-            labels=[Label("epic", app_id), Label("feature", "threat model"),
-                    Label("tag", "threat model")], attachments=attachments))
+            description=self.run.redactor.text(
+                f"{len(model.threats)} threats, {open_count} open. {model.scope}"),
+            labels=[*(Label(k, v) for k, v in zip(("parentSuite", "suite", "subSuite"), tree,
+                                                   strict=True)),
+                    Label("epic", app_id), Label("feature", "threat model"),
+                    Label("tag", "threat model")],
+            titlePath=list(tree), attachments=attachments))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         tr = terminalreporter
