@@ -587,3 +587,31 @@ def test_plugin_shows_changes_since_the_baseline(pytester: pytest.Pytester) -> N
     assert f"Compared with the baseline {baseline} at workflow level." in changes
     row = next(line for line in changes.splitlines() if line.startswith("| Entry points"))
     assert "entry:h_dbg" in row
+
+
+def test_a_check_that_did_not_run_mitigates_nothing_and_waivers_are_accepted_risks() -> None:
+    app = app_from("nodered", home_flows(), app_id="home")
+    evidence = evidence_of(app)
+    chat = "flow:process:workflow:alrt->external:service:api.chat.example.com"
+    assert threat(build_threat_model(app, POLICY.zone_of, evidence), "tampering",
+                  chat).status == "mitigated"
+    without = RunEvidence(evidence.findings,
+                          {r: o for r, o in evidence.outcomes.items() if r != "ENC002"},
+                          evidence.titles, evidence.platforms)
+    unsure = threat(build_threat_model(app, POLICY.zone_of, without), "tampering", chat)
+    assert unsure.status == "needs review" and unsure.mitigated_by == ()
+    assert unsure.residual_risk is None
+    waiver = {"justification": "the LAN lamp only blinks", "owner": "home-ops",
+              "expires": FUTURE, "ticket": "HOME-9", "source": "waivers.yaml:3",
+              "expired": False}
+    waived = tuple({**f, "waiver": waiver, "status": "waived"} if f["rule"] == "ENC001" else f
+                   for f in evidence.findings)
+    model = build_threat_model(app, POLICY.zone_of, RunEvidence(
+        waived, evidence.outcomes, evidence.titles, evidence.platforms))
+    lamp = threat(model, "tampering", "flow:process:workflow:alrt->external:service:"
+                                      "192.168.1.40")
+    assert lamp.status == "open"  # the finding is real; the waiver accepts it
+    accepted = [r for r in model.accepted_risks if r.threat_id == lamp.id]
+    assert [(r.status, r.owner, r.review_by, r.ticket) for r in accepted] == [
+        ("accepted", "home-ops", FUTURE, "HOME-9")]
+    assert accepted[0].source.startswith("waiver waivers.yaml:3 (ENC001 on lan)")
