@@ -30,9 +30,8 @@ from pytest_nocode.threatmodel.build import build_threat_model
 from pytest_nocode.threatmodel.render import (
     MERMAID_MAX_CHARS,
     MERMAID_MAX_EDGES,
-    diagram,
     documents,
-    mermaid,
+    drawn,
 )
 from pytest_nocode.transport import RecordingOptions
 
@@ -81,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             documents(model, tool="bench")
         gc.enable()
         elapsed = time.perf_counter() - started
-        chart, level = mermaid(model)
-        edges = len(diagram(model, level).edges)
+        chart, drawing = drawn(model)
+        level, edges = drawing.level, len(drawing.edges)
         seconds += elapsed
         crossings = sum(len(f.crosses) > 0 for f in model.flows)
         linddun = sum(t.framework == "LINDDUN" for t in model.threats)
@@ -95,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{platform:7} {len(loaded.app.steps):6} steps {len(model.elements):5} el "
               f"{len(model.flows):5} fl {crossings:4} cross {len(model.threats):6} thr "
               f"({linddun} LINDDUN) {'W' if model.summarised else '-'} mermaid {len(chart):6} ch "
-              f"{edges:4} ed L{level} {elapsed * 1000:7.1f} ms  {path.name[:60]}")
+              f"{edges:4} ed L{level}{f'/{drawing.kept}' if drawing.kept else ''} "
+              f"{elapsed * 1000:7.1f} ms  {path.name[:60]}")
     print(f"apps {totals['apps']} (not loaded {totals['failed']}), threats {totals['threats']}, "
           f"drawn at workflow level {totals['summarised']}, diagram summarised "
           f"{totals['diagram summarised']}, over Mermaid's limits {totals['over limits']}, "

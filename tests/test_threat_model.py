@@ -35,9 +35,12 @@ from pytest_nocode.threatmodel.changes import model_changes
 from pytest_nocode.threatmodel.model import ThreatModel
 from pytest_nocode.threatmodel.register import parse_register, stale_entries
 from pytest_nocode.threatmodel.render import (
+    EDGE_BUDGET,
+    KEEP_LEVEL,
     MERMAID_MAX_CHARS,
     MERMAID_MAX_EDGES,
     dot,
+    drawn,
     markdown,
     mermaid,
     mermaid_text,
@@ -416,10 +419,10 @@ def test_large_app_is_drawn_at_workflow_level_and_the_diagram_summarised() -> No
     assert len(model.flows) > MERMAID_MAX_EDGES
     text, level = mermaid(model)
     assert level >= 2 and len(text) <= MERMAID_MAX_CHARS
-    assert text.count("-->") <= MERMAID_MAX_EDGES
+    assert text.count("-->") <= EDGE_BUDGET <= MERMAID_MAX_EDGES
     assert_mermaid_structure(text)
     md = markdown(model, tool="t")
-    assert "Summarised to stay within Mermaid's limits" in md
+    assert "Summarised to stay readable and within Mermaid's limits" in md
     assert "drawn at workflow level" in md
     # the tables still list every flow
     assert sum(1 for line in md.splitlines() if "partner.example.com" in line
@@ -615,3 +618,28 @@ def test_a_check_that_did_not_run_mitigates_nothing_and_waivers_are_accepted_ris
     assert [(r.status, r.owner, r.review_by, r.ticket) for r in accepted] == [
         ("accepted", "home-ops", FUTURE, "HOME-9")]
     assert accepted[0].source.startswith("waiver waivers.yaml:3 (ENC001 on lan)")
+
+
+def test_many_workflows_keep_the_busiest_on_their_own() -> None:
+    nodes: list[dict[str, Any]] = []
+    for t in range(200):  # 200 tabs: an open route and a call out each; tab 7 calls out more
+        nodes += [tab(f"t{t}", f"Tab {t}"),
+                  node(f"in{t}", "http in", z=f"t{t}", url=f"/api/{t}", method="post",
+                       wires=[[f"rq{t}"]]),
+                  node(f"rq{t}", "http request", z=f"t{t}", url=f"https://s{t}.example.com/x",
+                       method="POST", wires=[[f"ft{t}"]]),
+                  node(f"ft{t}", "http request", z=f"t{t}", url="http://10.1.2.3/log",
+                       method="POST", wires=[[]])]
+    nodes += [node(f"more{k}", "mqtt out", z="t7", broker=f"b{k}", topic="x", wires=[])
+              for k in range(3)]
+    nodes += [{"id": f"b{k}", "type": "mqtt-broker", "broker": f"mq{k}.example.net",
+               "port": "1883"} for k in range(3)]
+    model = build_threat_model(app_from("nodered", nodes, app_id="many"), POLICY.zone_of)
+    text, drawing = drawn(model)
+    assert drawing.level == KEEP_LEVEL and 0 < drawing.kept < 200
+    assert len(drawing.edges) <= EDGE_BUDGET
+    assert_mermaid_structure(text)
+    assert '(["Tab 7"])' in text  # the busiest workflow is drawn on its own
+    assert f"{200 - drawing.kept} other workflows" in text
+    assert f"the {drawing.kept} workflows with the most flows across a trust boundary" in \
+        markdown(model, tool="t")

@@ -3,10 +3,12 @@
 Both diagrams are drawn from one :class:`Diagram`: trust boundaries as nested boxes
 (Mermaid ``subgraph``, DOT ``cluster``), elements inside their innermost boundary, one arrow
 per data flow. Mermaid refuses large diagrams (about 50,000 characters of text and 500 edges by
-default), so a diagram that would pass either limit is summarised step by step, and the file
-says how: steps are folded into their workflows, then external entities and stores into one
-node per boundary and kind, then workflows into one node. The tables list every element and
-flow in full whatever the diagram shows.
+default), and people cannot read one long before that, so a diagram of more than
+:data:`EDGE_BUDGET` arrows or 50,000 characters is summarised step by step, and the file says
+how: steps are folded into their workflows, then external entities and stores into one
+node per boundary and kind, then all but the busiest workflows (as many as fit) into one node,
+then every workflow. The tables list every element and flow in full whatever the diagram
+shows.
 """
 
 from __future__ import annotations
@@ -25,14 +27,22 @@ from pytest_nocode.threatmodel.model import (
 
 MERMAID_MAX_CHARS = 50_000
 MERMAID_MAX_EDGES = 500
+# Well before Mermaid refuses, a diagram stops being readable (arrows and labels pile up on
+# each other): above this many arrows it is summarised too.
+READABLE_MAX_EDGES = 150
+EDGE_BUDGET = min(MERMAID_MAX_EDGES, READABLE_MAX_EDGES)
 SUMMARY_LEVELS = (
     "",  # steps with a process of their own drawn inside a box of their workflow
     "steps that run code, commands, queries or AI agents are drawn inside their workflows",
     "steps are drawn inside their workflows; external entities and data stores are drawn as "
     "one node per trust boundary and kind",
+    "the {kept} workflows with the most flows across a trust boundary are drawn on their own, "
+    "the other workflows as one node; external entities and data stores as one node per trust "
+    "boundary and kind",
     "every workflow is drawn as one node, external entities and data stores as one node per "
     "trust boundary and kind",
 )
+KEEP_LEVEL = 3  # the level that keeps the busiest workflows on their own
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,12 @@ class Diagram:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
     level: int  # index into SUMMARY_LEVELS
+    kept: int = 0  # at KEEP_LEVEL: how many workflows are drawn on their own
+
+    @property
+    def note(self) -> str:
+        """How the diagram was summarised, for people ("" when it was not)."""
+        return SUMMARY_LEVELS[self.level].format(kept=self.kept)
 
 
 def flow_label(flow: DataFlow) -> str:
@@ -78,8 +94,10 @@ def flow_label(flow: DataFlow) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _group_of(model: ThreatModel, level: int) -> Callable[[Element], tuple[str, str, str]]:
-    """element → (group key, label, kind) at a summary level."""
+def _group_of(model: ThreatModel, level: int, keep: frozenset[str] = frozenset()
+              ) -> Callable[[Element], tuple[str, str, str]]:
+    """element → (group key, label, kind) at a summary level; ``keep``: the workflow
+    processes drawn on their own at :data:`KEEP_LEVEL`."""
     counts: dict[tuple[str, str, str], int] = {}
 
     def key(e: Element) -> tuple[str, str, str]:
@@ -89,8 +107,8 @@ def _group_of(model: ThreatModel, level: int) -> Callable[[Element], tuple[str, 
                 e = parent
         if level >= 2 and e.kind != "process":
             return (f"{e.kind}:{e.role}:{e.boundary}", e.role, e.kind)
-        if level >= 3 and e.kind == "process":
-            return ("process:all", "workflow", e.kind)
+        if level >= KEEP_LEVEL and e.kind == "process" and e.id not in keep:
+            return ("process:others", "other workflow" if keep else "workflow", e.kind)
         return (e.id, e.name, e.kind)
 
     for element in model.elements:
@@ -107,10 +125,11 @@ def _group_of(model: ThreatModel, level: int) -> Callable[[Element], tuple[str, 
     return group
 
 
-def diagram(model: ThreatModel, level: int = 0) -> Diagram:
+def diagram(model: ThreatModel, level: int = 0, keep: frozenset[str] = frozenset()
+            ) -> Diagram:
     """The nodes and edges drawn at a summary level. Steps with a process of their own are
     drawn inside a box of their workflow rather than joined to it by an arrow."""
-    group = _group_of(model, level)
+    group = _group_of(model, level, keep)
     ids: dict[str, str] = {}
     by_element: dict[str, str] = {}
     first: dict[str, tuple[Element, str, str]] = {}
@@ -140,7 +159,21 @@ def diagram(model: ThreatModel, level: int = 0) -> Diagram:
         edges.append(Edge(source, target, label, any(f.crosses for f in flows),
                           any(f.tls is False and "boundary:host" in f.crosses
                               for f in flows)))
-    return Diagram(tuple(nodes), tuple(edges), level)
+    return Diagram(tuple(nodes), tuple(edges), level, len(keep) if level == KEEP_LEVEL else 0)
+
+
+def busiest_workflows(model: ThreatModel) -> list[str]:
+    """Workflow processes, most flows across a trust boundary first (then by id)."""
+    count: dict[str, int] = {e.id: 0 for e in model.elements
+                             if e.kind == "process" and not e.parent}
+    for flow in model.flows:
+        if flow.crosses:
+            for end in (flow.source, flow.target):
+                element = model.element(end)
+                owner = element.parent if element is not None and element.parent else end
+                if owner in count:
+                    count[owner] += 1
+    return sorted(count, key=lambda e: (-count[e], e))
 
 
 def _placed(nodes: Iterable[Node]) -> dict[str, list[tuple[Node, list[Node]]]]:
@@ -171,18 +204,40 @@ _MERMAID_SHAPES = {"external_entity": ('["', '"]'), "process": ('(["', '"])'),
                    "data_store": ('[("', '")]')}
 
 
-def mermaid(model: ThreatModel, level: int = 0) -> tuple[str, int]:
-    """The Mermaid flowchart at the first summary level at or above ``level`` that Mermaid
-    accepts, and that level."""
-    current = level
-    while True:
-        d = diagram(model, current)
-        last = current == len(SUMMARY_LEVELS) - 1
-        if last or len(d.edges) <= MERMAID_MAX_EDGES:
+def fits(text: str, d: Diagram) -> bool:
+    return len(text) <= MERMAID_MAX_CHARS and len(d.edges) <= EDGE_BUDGET
+
+
+def drawn(model: ThreatModel) -> tuple[str, Diagram]:
+    """The Mermaid text and the diagram at the first summary level Mermaid accepts; at
+    :data:`KEEP_LEVEL` as many of the busiest workflows on their own as fit."""
+    for level in range(KEEP_LEVEL):
+        d = diagram(model, level)
+        if len(d.edges) <= EDGE_BUDGET:
             text = _mermaid(d, model)
-            if last or len(text) <= MERMAID_MAX_CHARS:
-                return text, current
-        current += 1
+            if fits(text, d):
+                return text, d
+    ranked = busiest_workflows(model)
+    low, high = 1, len(ranked) - 1  # keeping all would be level 2, keeping none level 4
+    best: tuple[str, Diagram] | None = None
+    while low <= high:  # the most workflows that fit: fewer kept, fewer edges
+        mid = (low + high) // 2
+        d = diagram(model, KEEP_LEVEL, frozenset(ranked[:mid]))
+        text = _mermaid(d, model) if len(d.edges) <= EDGE_BUDGET else ""
+        if text and fits(text, d):
+            best, low = (text, d), mid + 1
+        else:
+            high = mid - 1
+    if best is not None:
+        return best
+    d = diagram(model, len(SUMMARY_LEVELS) - 1)
+    return _mermaid(d, model), d
+
+
+def mermaid(model: ThreatModel) -> tuple[str, int]:
+    """The Mermaid flowchart Mermaid accepts, and its summary level."""
+    text, d = drawn(model)
+    return text, d.level
 
 
 def _mermaid(d: Diagram, model: ThreatModel) -> str:
@@ -226,9 +281,9 @@ def dot_text(text: str) -> str:
 _DOT_SHAPES = {"external_entity": "box", "process": "ellipse", "data_store": "cylinder"}
 
 
-def dot(model: ThreatModel, level: int) -> str:
-    """The data-flow diagram in Graphviz DOT, at the given summary level."""
-    d = diagram(model, level)
+def dot(model: ThreatModel, level: int | Diagram = 0) -> str:
+    """The data-flow diagram in Graphviz DOT, at a summary level or as a drawn diagram."""
+    d = level if isinstance(level, Diagram) else diagram(model, level)
     lines = ["digraph dfd {", "  rankdir=LR;", '  graph [fontname="Helvetica", fontsize=11];',
              '  node [fontname="Helvetica", fontsize=10];',
              '  edge [fontname="Helvetica", fontsize=9];']
@@ -283,17 +338,18 @@ def _evidence(threat: Threat) -> str:
 
 
 def documents(model: ThreatModel, *, tool: str) -> tuple[str, str]:
-    """(threat-model.md, dfd.dot): the DOT diagram at the summary level the Mermaid one
-    needed, so both show the same picture; the diagram is laid out once."""
-    chart, level = mermaid(model)
-    return markdown(model, tool=tool, chart=(chart, level)), dot(model, level)
+    """(threat-model.md, dfd.dot): the DOT diagram is the one Mermaid needed, so both show
+    the same picture; the diagram is laid out once."""
+    chart = drawn(model)
+    return markdown(model, tool=tool, chart=chart), dot(model, chart[1])
 
 
-def markdown(model: ThreatModel, *, tool: str, chart: tuple[str, int] | None = None) -> str:
-    """The whole model as one Markdown document (``chart``: its Mermaid text and summary
-    level when already drawn)."""
+def markdown(model: ThreatModel, *, tool: str, chart: tuple[str, Diagram] | None = None
+             ) -> str:
+    """The whole model as one Markdown document (``chart``: its Mermaid text and diagram
+    when already drawn)."""
     names: Mapping[str, str] = {e.id: e.name for e in model.elements}
-    chart_text, level = chart or mermaid(model)
+    chart_text, drawn_diagram = chart or drawn(model)
     out = [f"# Threat model: {cell(model.app_name or model.app_id)}", "",
            f"App `{model.app_id}` ({model.platform}). Drawn by {tool} from the configuration on "
            "every run: do not edit it; record decisions in the threat register "
@@ -330,10 +386,10 @@ def markdown(model: ThreatModel, *, tool: str, chart: tuple[str, int] | None = N
     out += ["", "## Data-flow diagram", ""]
     if model.summarised:
         out += [f"The model is drawn at workflow level: {model.summarised}.", ""]
-    if level:
-        out += [f"Summarised to stay within Mermaid's limits ({MERMAID_MAX_CHARS:,} characters, "
-                f"{MERMAID_MAX_EDGES} edges): {SUMMARY_LEVELS[level]}. The tables list every "
-                "element and flow.", ""]
+    if drawn_diagram.level:
+        out += [f"Summarised to stay readable and within Mermaid's limits (at most "
+                f"{EDGE_BUDGET} arrows, {MERMAID_MAX_CHARS:,} characters): "
+                f"{drawn_diagram.note}. The tables list every element and flow.", ""]
     out += ["Red arrows carry data in cleartext off the app's host.", "",
             "```mermaid", chart_text.rstrip("\n"), "```", ""]
     out += ["## Data flows", ""]
