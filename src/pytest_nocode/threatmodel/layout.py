@@ -6,8 +6,9 @@ layout nests each boundary's box inside its parent's and puts each element, on a
 its own boundary's box and outside every box nested deeper. Positions are absolute and whole
 numbers; the same model gives the same layout.
 
-A box holds, from the top: its label, a grid of its own elements, then its child boxes side by
-side.
+A box holds, under its label, a grid of its own elements on the left and its child boxes to the
+right, one above the other: nested boundaries then read left to right from the least trusted
+(the internet's callers and services) to the app itself.
 """
 
 from __future__ import annotations
@@ -89,17 +90,20 @@ def layout(model: ThreatModel) -> Layout:
     sizes: dict[str, tuple[int, int]] = {}
 
     def grid_shape(count: int) -> tuple[int, int]:
-        columns = min(MAX_COLUMNS, math.ceil(math.sqrt(count))) if count else 0
-        return columns, (math.ceil(count / columns) if columns else 0)
+        """(columns, rows) of a near-square grid, taller than wide (few elements: a column)."""
+        if not count:
+            return 0, 0
+        rows = max(math.ceil(math.sqrt(count)), math.ceil(count / MAX_COLUMNS))
+        return math.ceil(count / rows), rows
 
     def measure(boundary_id: str) -> tuple[int, int]:
         columns, rows = grid_shape(len(members[boundary_id]))
         inner = [measure(child) for child in children[boundary_id]]
-        width = max(columns * SLOT_WIDTH,
-                    sum(w for w, _ in inner) + GAP * max(0, len(inner) - 1))
+        width = columns * SLOT_WIDTH
         height = rows * SLOT_HEIGHT
         if inner:
-            height += (GAP if rows else 0) + max(h for _, h in inner)
+            width += (GAP if columns else 0) + max(w for w, _ in inner)
+            height = max(height, sum(h for _, h in inner) + GAP * (len(inner) - 1))
         size = ((max(EMPTY_BOX[0], width + 2 * PADDING),
                  max(EMPTY_BOX[1], LABEL_HEIGHT + height + PADDING)))
         sizes[boundary_id] = size
@@ -115,15 +119,15 @@ def layout(model: ThreatModel) -> Layout:
         top = y + LABEL_HEIGHT
         for index, element in enumerate(members[boundary_id]):
             shape_w, shape_h = SHAPE_SIZES.get(element.kind, SHAPE_SIZES["process"])
-            row, column = divmod(index, columns)
+            column, row = divmod(index, rows)  # down each column first
             cells[element.id] = Box(x + PADDING + column * SLOT_WIDTH + (SLOT_WIDTH - shape_w) // 2,
                                     top + row * SLOT_HEIGHT + (SLOT_HEIGHT - shape_h) // 2,
                                     shape_w, shape_h)
-        child_x = x + PADDING
-        child_y = top + rows * SLOT_HEIGHT + (GAP if rows else 0)
+        child_x = x + PADDING + columns * SLOT_WIDTH + (GAP if columns else 0)
+        child_y = top
         for child in children[boundary_id]:
             place(child, child_x, child_y)
-            child_x += sizes[child][0] + GAP
+            child_y += sizes[child][1] + GAP
 
     x = PADDING
     canvas_height = 0
