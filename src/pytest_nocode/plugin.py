@@ -40,6 +40,7 @@ from pytest_nocode.model import App
 from pytest_nocode.platforms import PlatformRegistry, RawSnapshot, builtin_platforms
 from pytest_nocode.policy import Policy, load_policy, waiver_expired
 from pytest_nocode.redaction import Redactor
+from pytest_nocode.threatmodel import plugin as threatmodel_plugin
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 RECORD_MODES = ("none", "once", "new_episodes", "all")
@@ -150,6 +151,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("nocode_builtin_checks", "run the built-in checks", type="bool", default=True)
     parser.addini("nocode_advisories", "known advisories: online, PATH or off", default="")
     audit.add_options(group, parser)
+    threatmodel_plugin.add_options(group, parser)
 
 
 def _option(config: pytest.Config, name: str) -> str:
@@ -167,6 +169,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         run = _make_run(config)
         audit.configure(config, run)
+        threatmodel_plugin.configure(config, run)
     except InputError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[RUN_KEY] = run

@@ -37,7 +37,9 @@ ZONE_BOUNDARY = {"internet": "internet", "private": "organisation", "host": "hos
                  "loopback": "host", "app": "app"}
 
 # What an element holds or a flow carries (``holds`` / ``carries``), in these words only:
-DATA_KINDS = ("store data", "personal data", "credentials", "request data")
+# "business records" (orders, invoices, payments) as :data:`pytest_nocode.dataflow.SENSITIVITY`
+# names them; "request data" is what a caller sent.
+DATA_KINDS = ("store data", "personal data", "credentials", "business records", "request data")
 
 FRAMEWORKS = ("STRIDE", "LINDDUN")
 STRIDE = ("spoofing", "tampering", "repudiation", "information disclosure",
@@ -113,7 +115,8 @@ class DataFlow:
     tls: bool | None = None  # None: unknown or not applicable (in-process)
     authentication: str | None = None  # as EntryPoint.authentication: "none", "basic", …
     carries: tuple[str, ...] = ()  # of DATA_KINDS
-    crosses: tuple[str, ...] = ()  # ids of the TrustBoundary boxes it crosses, sorted
+    crosses: tuple[str, ...] = ()  # ids of the TrustBoundary boxes it enters or leaves,
+    # outermost first ("boundary:organisation", "boundary:host", "boundary:app")
     step_ids: tuple[str, ...] = ()  # the app's steps this flow was drawn from
     resources: tuple[tuple[str, str], ...] = ()  # finding keys, as in Element.resources
 
@@ -181,7 +184,7 @@ class Threat:
     category: str  # one of STRIDE or LINDDUN
     target: str  # the Element or DataFlow id it threatens
     title: str  # short, for tables: "Spoofing of the caller of POST /hook"
-    source: str  # threat source: "an unauthenticated caller on the internet"
+    source: str  # threat source, without its article: "attacker on the internet"
     prerequisites: str  # "who can reach the webhook /hook"
     action: str  # "send forged requests that start the workflow"
     impact: str  # "actions taken in the name of a user who never asked for them"
@@ -197,7 +200,9 @@ class Threat:
     @property
     def statement(self) -> str:
         """The full sentence, as Threat Composer writes it."""
-        text = f"A {self.source}"
+        vowel = self.source[:1].lower() in "aeiou" and not self.source.startswith(
+            ("user", "uni", "use", "one"))
+        text = ("An " if vowel else "A ") + self.source
         if self.prerequisites:
             text += f" {self.prerequisites}"
         text += f" can {self.action}, which leads to {self.impact}"

@@ -1,0 +1,368 @@
+"""The threat model for people: Markdown with a Mermaid data-flow diagram, and Graphviz DOT.
+
+Both diagrams are drawn from one :class:`Diagram`: trust boundaries as nested boxes
+(Mermaid ``subgraph``, DOT ``cluster``), elements inside their innermost boundary, one arrow
+per data flow. Mermaid refuses large diagrams (about 50,000 characters of text and 500 edges by
+default), so a diagram that would pass either limit is summarised step by step, and the file
+says how: steps are folded into their workflows, then external entities and stores into one
+node per boundary and kind, then workflows into one node. The tables list every element and
+flow in full whatever the diagram shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from pytest_nocode.threatmodel.model import (
+    BOUNDARY_KINDS,
+    DataFlow,
+    Element,
+    Threat,
+    ThreatModel,
+)
+
+MERMAID_MAX_CHARS = 50_000
+MERMAID_MAX_EDGES = 500
+SUMMARY_LEVELS = (
+    "",
+    "steps that run code, commands, queries or AI agents are drawn inside their workflows",
+    "steps are drawn inside their workflows; external entities and data stores are drawn as "
+    "one node per trust boundary and kind",
+    "every workflow is drawn as one node, external entities and data stores as one node per "
+    "trust boundary and kind",
+)
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str  # a safe id: n1, n2, … in element order
+    kind: str  # external_entity | process | data_store
+    label: str
+    boundary: str
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    label: str
+    crossing: bool
+    cleartext: bool
+
+
+@dataclass(frozen=True)
+class Diagram:
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    level: int  # index into SUMMARY_LEVELS
+
+
+def flow_label(flow: DataFlow) -> str:
+    """An arrow's label: what moves, over what, how protected, carrying what."""
+    parts = [flow.name]
+    if flow.crosses:
+        if flow.tls is True:
+            parts.append("TLS")
+        elif flow.tls is False:
+            parts.append("no TLS")
+        if flow.authentication == "none":
+            parts.append("no auth")
+        elif flow.authentication:
+            parts.append(f"auth {flow.authentication}")
+    carried = [c for c in flow.carries if c != "store data" or len(flow.carries) == 1]
+    if carried:
+        parts.append(", ".join(carried))
+    return " · ".join(p for p in parts if p)
+
+
+def _group_of(model: ThreatModel, level: int) -> Callable[[Element], tuple[str, str, str]]:
+    """element → (group key, label, kind) at a summary level."""
+    counts: dict[tuple[str, str, str], int] = {}
+
+    def key(e: Element) -> tuple[str, str, str]:
+        if level >= 1 and e.parent:
+            parent = model.element(e.parent)
+            if parent is not None:
+                e = parent
+        if level >= 2 and e.kind != "process":
+            return (f"{e.kind}:{e.role}:{e.boundary}", e.role, e.kind)
+        if level >= 3 and e.kind == "process":
+            return ("process:all", "workflow", e.kind)
+        return (e.id, e.name, e.kind)
+
+    for element in model.elements:
+        k = key(element)
+        counts[k] = counts.get(k, 0) + 1
+
+    def group(e: Element) -> tuple[str, str, str]:
+        gid, label, kind = key(e)
+        if gid != e.id and not (e.parent and level >= 1 and gid == e.parent):
+            n = counts[(gid, label, kind)]
+            label = f"{n} {label}{'s' if n != 1 else ''}"
+        return gid, label, kind
+
+    return group
+
+
+def diagram(model: ThreatModel, level: int = 0) -> Diagram:
+    group = _group_of(model, level)
+    ids: dict[str, str] = {}
+    nodes: list[Node] = []
+    by_element: dict[str, str] = {}
+    for element in model.elements:
+        gid, label, kind = group(element)
+        boundary = element.boundary
+        if gid != element.id and element.parent and level >= 1:
+            parent = model.element(element.parent)
+            boundary = parent.boundary if parent else boundary
+        if gid not in ids:
+            ids[gid] = f"n{len(ids) + 1}"
+            nodes.append(Node(ids[gid], kind, label, boundary))
+        by_element[element.id] = ids[gid]
+    merged: dict[tuple[str, str], list[DataFlow]] = {}
+    for flow in model.flows:
+        source, target = by_element[flow.source], by_element[flow.target]
+        if source != target:
+            merged.setdefault((source, target), []).append(flow)
+    edges = []
+    for (source, target), flows in merged.items():
+        labels = sorted({flow_label(f) for f in flows})
+        label = labels[0] if len(labels) == 1 else f"{len(flows)} flows"
+        edges.append(Edge(source, target, label, any(f.crosses for f in flows),
+                          any(f.tls is False and f.crosses for f in flows)))
+    return Diagram(tuple(nodes), tuple(edges), level)
+
+
+# -- Mermaid ------------------------------------------------------------------------------------
+def mermaid_text(text: str) -> str:
+    """Text safe inside a quoted Mermaid label: quotes, brackets, pipes and '#' as entity
+    codes, whitespace runs as one space."""
+    text = re.sub(r"\s+", " ", text).strip()
+    out = []
+    for ch in text:
+        if ch in '#"<>|`[]{}()&;\\':
+            out.append(f"#{ord(ch)};")
+        else:
+            out.append(ch)
+    return "".join(out) or " "
+
+
+_MERMAID_SHAPES = {"external_entity": ('["', '"]'), "process": ('(["', '"])'),
+                   "data_store": ('[("', '")]')}
+
+
+def mermaid(model: ThreatModel, level: int = 0) -> tuple[str, int]:
+    """The Mermaid flowchart at the first summary level at or above ``level`` that Mermaid
+    accepts, and that level."""
+    current = level
+    while True:
+        d = diagram(model, current)
+        text = _mermaid(d, model)
+        if current == len(SUMMARY_LEVELS) - 1 or (
+                len(text) <= MERMAID_MAX_CHARS and len(d.edges) <= MERMAID_MAX_EDGES):
+            return text, current
+        current += 1
+
+
+def _mermaid(d: Diagram, model: ThreatModel) -> str:
+    lines = ["flowchart LR"]
+    boundaries = {b.kind: b.name for b in model.boundaries}
+    inside: dict[str, list[Node]] = {}
+    for node in d.nodes:
+        inside.setdefault(node.boundary, []).append(node)
+    depth = 0
+    for kind in BOUNDARY_KINDS:
+        depth += 1
+        pad = "  " * depth
+        lines.append(f'{pad}subgraph b_{kind}["{mermaid_text(boundaries.get(kind, kind))}"]')
+        for node in inside.get(f"boundary:{kind}", ()):
+            start, end = _MERMAID_SHAPES[node.kind]
+            lines.append(f"{pad}  {node.id}{start}{mermaid_text(node.label)}{end}")
+    for level in range(depth, 0, -1):
+        lines.append("  " * level + "end")
+    cleartext = []
+    for i, edge in enumerate(d.edges):
+        lines.append(f'  {edge.source} -->|"{mermaid_text(edge.label)}"| {edge.target}')
+        if edge.cleartext:
+            cleartext.append(str(i))
+    if cleartext:
+        lines.append(f"  linkStyle {','.join(cleartext)} stroke:#d33,stroke-width:2px")
+    return "\n".join(lines) + "\n"
+
+
+# -- DOT ------------------------------------------------------------------------------------------
+def dot_text(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().replace("\\", "\\\\").replace('"', '\\"')
+
+
+_DOT_SHAPES = {"external_entity": "box", "process": "ellipse", "data_store": "cylinder"}
+
+
+def dot(model: ThreatModel, level: int) -> str:
+    """The data-flow diagram in Graphviz DOT, at the given summary level."""
+    d = diagram(model, level)
+    lines = ["digraph dfd {", "  rankdir=LR;", '  graph [fontname="Helvetica", fontsize=11];',
+             '  node [fontname="Helvetica", fontsize=10];',
+             '  edge [fontname="Helvetica", fontsize=9];']
+    inside: dict[str, list[Node]] = {}
+    for node in d.nodes:
+        inside.setdefault(node.boundary, []).append(node)
+    names = {b.kind: b.name for b in model.boundaries}
+    for depth, kind in enumerate(BOUNDARY_KINDS, 1):
+        pad = "  " * depth
+        lines.append(f"{pad}subgraph cluster_{kind} {{")
+        lines.append(f'{pad}  label="{dot_text(names.get(kind, kind))}"; style=dashed;')
+        for node in inside.get(f"boundary:{kind}", ()):
+            lines.append(f'{pad}  {node.id} [label="{dot_text(node.label)}", '
+                         f"shape={_DOT_SHAPES[node.kind]}];")
+    for depth in range(len(BOUNDARY_KINDS), 0, -1):
+        lines.append("  " * depth + "}")
+    for edge in d.edges:
+        style = ', color="#cc3333", penwidth=2' if edge.cleartext else ""
+        lines.append(f'  {edge.source} -> {edge.target} [label="{dot_text(edge.label)}"{style}];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# -- Markdown -------------------------------------------------------------------------------------
+def cell(text: object) -> str:
+    """Text safe in a Markdown table cell."""
+    return re.sub(r"\s+", " ", str(text)).replace("|", "\\|").strip() or " "
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[str]:
+    header = list(header)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines.extend("| " + " | ".join(cell(c) for c in row) + " |" for row in rows)
+    return lines
+
+
+def _tls(value: bool | None) -> str:
+    return {True: "yes", False: "**no**", None: "unknown"}[value]
+
+
+def _evidence(threat: Threat) -> str:
+    return ", ".join(f"{k.rule} on {k.resource_kind} {k.resource_id}" for k in threat.evidence)
+
+
+def markdown(model: ThreatModel, *, tool: str, diagram_level: int = 0) -> str:
+    """The whole model as one Markdown document."""
+    names: Mapping[str, str] = {e.id: e.name for e in model.elements}
+    chart, level = mermaid(model, diagram_level)
+    out = [f"# Threat model: {cell(model.app_name or model.app_id)}", "",
+           f"App `{model.app_id}` ({model.platform}). Drawn by {tool} from the configuration on "
+           "every run: do not edit it; record decisions in the threat register "
+           "(`--nocode-threat-register`), keyed by threat id.", "",
+           "## Scope", "", model.scope, ""]
+    counts: dict[str, int] = {}
+    for t in model.threats:
+        counts[t.status] = counts.get(t.status, 0) + 1
+    out += [f"{len(model.elements)} elements, {len(model.flows)} data flows, "
+            f"{len(model.threats)} threats: " + ", ".join(
+                f"{counts[s]} {s}" for s in ("open", "needs review", "mitigated")
+                if counts.get(s)) + ".", ""]
+    out += ["## Assets", ""]
+    out += _table(("Asset", "Kind", "Held by"),
+                  ((a.name, a.kind, ", ".join(names[e] for e in a.elements))
+                   for a in model.assets)) if model.assets else ["No stores or credentials."]
+    out += ["", "## Entry points", ""]
+    out += _table(("Entry point", "Authentication", "Active", "Caller", "Handled by"),
+                  ((" ".join(filter(None, (e.kind, "/".join(e.methods), e.route))),
+                    e.authentication or "unknown", {True: "yes", False: "no", None: "unknown"}[
+                        e.active], names.get(e.caller, e.caller), names.get(e.process, e.process))
+                   for e in model.entry_points)) if model.entry_points else ["None."]
+    out += ["", "## Trust boundaries", ""]
+    crossing: dict[str, int] = {}
+    for flow in model.flows:
+        for b in flow.crosses:
+            crossing[b] = crossing.get(b, 0) + 1
+    members: dict[str, int] = {}
+    for e in model.elements:
+        members[e.boundary] = members.get(e.boundary, 0) + 1
+    out += _table(("Boundary", "Inside", "Elements directly inside", "Flows crossing it"),
+                  ((b.name, next((p.name for p in model.boundaries if p.id == b.parent), "—"),
+                    members.get(b.id, 0), crossing.get(b.id, 0)) for b in model.boundaries))
+    out += ["", "## Data-flow diagram", ""]
+    if model.summarised:
+        out += [f"The model is drawn at workflow level: {model.summarised}.", ""]
+    if level:
+        out += [f"Summarised to stay within Mermaid's limits ({MERMAID_MAX_CHARS:,} characters, "
+                f"{MERMAID_MAX_EDGES} edges): {SUMMARY_LEVELS[level]}. The tables list every "
+                "element and flow.", ""]
+    out += ["Red arrows carry data in cleartext across a trust boundary.", "",
+            "```mermaid", chart.rstrip("\n"), "```", ""]
+    out += ["## Data flows", ""]
+    out += _table(("From", "To", "What", "Protocol", "TLS", "Authentication", "Carries",
+                   "Crosses"),
+                  ((names[f.source], names[f.target], f.name, f.protocol or "in process",
+                    _tls(f.tls) if f.crosses else "—", f.authentication or "—",
+                    ", ".join(f.carries) or "—",
+                    ", ".join(b.removeprefix("boundary:") for b in f.crosses) or "—")
+                   for f in model.flows))
+    out += ["", "## Threats", "",
+            "Open: a finding of this run makes it real. Mitigated: every check covering it ran "
+            "and reported nothing there. Needs review: no check covers it, or one did not run.",
+            ""]
+    order = {"open": 0, "needs review": 1, "mitigated": 2}
+    threats = sorted(model.threats, key=lambda t: (order.get(t.status, 3),
+                                                   -(t.residual_risk or 0), t.id))
+    out += _table(("Id", "Category", "Threat", "Status", "Evidence", "Checks", "Residual risk",
+                   "Decision"),
+                  ((t.id, f"{t.framework} {t.category}", t.statement,
+                    t.status + (f" ({', '.join(t.mitigated_by)})" if t.mitigated_by else ""),
+                    _evidence(t) or "—", ", ".join(t.checks) or "none",
+                    "—" if t.residual_risk is None else t.residual_risk,
+                    _decision(t)) for t in threats))
+    out += ["", "## Mitigations (checks)", ""]
+    out += _table(("Check", "Title", "This run", "Threats"),
+                  ((m.rule, m.title, m.status, len(m.threats)) for m in model.mitigations)) \
+        if model.mitigations else ["None."]
+    out += ["", "## Assumptions", ""]
+    out += [f"- **{a.id}**: {a.statement}" + (f" ({len(a.threats)} threats depend on it)"
+                                              if a.threats else "")
+            for a in model.assumptions]
+    out += ["", "## Accepted risks", ""]
+    out += _table(("Threat", "Decision", "Justification", "Owner", "Reviewer", "Ticket",
+                   "Review by", "Source"),
+                  ((r.threat_id, r.status, r.justification, r.owner, r.reviewer or "—",
+                    r.ticket or "—", r.review_by + (" **(expired)**" if r.expired else ""),
+                    r.source) for r in model.accepted_risks)) \
+        if model.accepted_risks else ["None."]
+    out += ["", "## Threat register", ""]
+    if model.new_threats or model.stale_entries:
+        if model.new_threats:
+            out += [f"New since the register ({len(model.new_threats)}): "
+                    + ", ".join(model.new_threats), ""]
+        if model.stale_entries:
+            out += ["Stale entries (their threat no longer exists; remove them):", ""]
+            out += [f"- {e.threat_id} ({e.source}, owner {e.owner})" for e in model.stale_entries]
+    else:
+        out += ["No register given, or it matches the model."]
+    out += ["", "## Changes since the baseline", ""]
+    out += _changes(model)
+    return "\n".join(out) + "\n"
+
+
+def _decision(threat: Threat) -> str:
+    d = threat.decision
+    if d is None:
+        return "—"
+    return f"{d.status} by {d.owner} until {d.review_by}" + (" (expired)" if d.expired else "")
+
+
+def _changes(model: ThreatModel) -> list[str]:
+    c = model.changes
+    if c is None:
+        return ["No baseline (`--nocode-baseline`) to compare with."]
+    rows = [("Entry points", c.added_entry_points, c.removed_entry_points),
+            ("Data flows", c.added_flows, c.removed_flows),
+            ("Boundary crossings", c.added_crossings, c.removed_crossings),
+            ("Threats", c.added_threats, c.removed_threats)]
+    if not any(a or r for _, a, r in rows):
+        return [f"Nothing changed since the baseline {c.baseline} (compared at workflow level)."]
+    lines = [f"Compared with the baseline {c.baseline} at workflow level.", ""]
+    lines += _table(("What", "Added", "Removed"),
+                    ((what, ", ".join(a) or "—", ", ".join(r) or "—") for what, a, r in rows))
+    return lines
