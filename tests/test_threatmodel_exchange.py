@@ -1,25 +1,19 @@
 """Threat Dragon v2, Threat Composer and OTM files: valid against each project's published
-schema, byte-identical across runs, and laid out so Threat Dragon's geometry gives each element
-the trust boundary the model gives it.
-
-The schemas are read from the ``shared/schemas`` folder beside the checkout (or
-``$NOCODE_SHARED_SCHEMAS``); they are other projects' files and are not copied into this one.
-Without them the tests fail, never skip: a conformance test that did not run passed nothing.
+schema (see :mod:`tests.published_schemas`), byte-identical across runs, and laid out so Threat
+Dragon's geometry gives each element the trust boundary the model gives it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-from jsonschema.validators import validator_for
 
+from pytest_nocode.redaction import Redactor
 from pytest_nocode.threatmodel.exchange import stable_uuid
 from pytest_nocode.threatmodel.exports import write_exchange_files
 from pytest_nocode.threatmodel.layout import Box
@@ -27,40 +21,11 @@ from pytest_nocode.threatmodel.model import ThreatModel
 from pytest_nocode.threatmodel.otm import to_otm
 from pytest_nocode.threatmodel.threat_composer import to_threat_composer
 from pytest_nocode.threatmodel.threat_dragon import to_threat_dragon
-from tests.conftest import REPO
+from tests.published_schemas import SCHEMAS, schema_errors, shared_schemas
 from tests.threatmodels import APP, HOST, chain, large_model, lead_intake_model
 
-SCHEMAS = {"threat-dragon.json": "threat-dragon-v2.schema.json",
-           "threat-composer.json": "threat-composer-v1.schema.json",
-           "otm.json": "open-threat-model.schema.json"}
 EXPORTS = {"threat-dragon.json": to_threat_dragon, "threat-composer.json": to_threat_composer,
            "otm.json": to_otm}
-
-
-def shared_schemas() -> Path:
-    """The folder of published schemas: $NOCODE_SHARED_SCHEMAS, or the first ``shared/schemas``
-    found walking up from the repository root. Fails the test when there is none."""
-    configured = os.environ.get("NOCODE_SHARED_SCHEMAS")
-    candidates = ([Path(configured)] if configured
-                  else [folder / "shared" / "schemas" for folder in (REPO, *REPO.parents)])
-    for folder in candidates:
-        if all((folder / name).is_file() for name in SCHEMAS.values()):
-            return folder
-    pytest.fail("published schemas not found: set NOCODE_SHARED_SCHEMAS or put "
-                f"{', '.join(SCHEMAS.values())} in a shared/schemas folder above {REPO} "
-                f"(looked in {', '.join(str(c) for c in candidates[:3])} …)", pytrace=False)
-
-
-def schema_errors(document: dict[str, Any], form: str) -> list[str]:
-    """Every schema error of ``document``, as "path: message", format checks on. A schema that
-    declares no draft is read as draft-07, the default of Ajv, which Threat Dragon validates
-    with."""
-    schema = json.loads((shared_schemas() / SCHEMAS[form]).read_text(encoding="utf-8"))
-    cls = validator_for(schema, default=jsonschema.Draft7Validator)
-    cls.check_schema(schema)
-    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-            for e in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.path)))]
 
 
 @pytest.mark.parametrize("form", SCHEMAS)
@@ -306,3 +271,46 @@ def test_otm_threat_states_follow_evidence_and_decisions() -> None:
         if threat.decision and not threat.decision.expired:
             expected = "accepted"
         assert states[stable_uuid("threat", threat.id)] == expected, threat.id
+
+
+# -- writing ------------------------------------------------------------------------------------
+def test_secret_values_are_masked_in_every_file(tmp_path: Path) -> None:
+    """A secret that slipped into a name (a token in a host label) never reaches a file, and the
+    masking works on the data, so a secret holding a quote is caught too."""
+    secret = 'tok"en-4f9a81c2d7e6b5a4'
+    model = lead_intake_model()
+    leaky = replace(model.elements[0], name=f"hooks.chat.example/{secret}")
+    model = replace(model, elements=(leaky, *model.elements[1:]))
+    written = write_exchange_files(model, tmp_path, Redactor([secret]).data)
+    for path in written:
+        text = path.read_text(encoding="utf-8")
+        assert secret not in text and secret.replace('"', '\\"') not in text, path.name
+        assert "masked" in text
+        assert schema_errors(json.loads(text), path.name) == []
+
+
+def test_run_writes_exchange_files_for_each_demo_app(pytester: pytest.Pytester) -> None:
+    """End to end: --nocode-threat-model writes the three forms for each app, valid, with the
+    run's evidence (the demo apps have known findings, so some threats are open)."""
+    result = pytester.runpytest("-p", "no:cacheprovider", "--nocode-app=demo",
+                                "--nocode-threat-model=models")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # the demo apps have findings
+    for app_id in ("demo-nodered", "demo-n8n"):
+        folder = pytester.path / "models" / app_id
+        documents = {name: json.loads((folder / name).read_text(encoding="utf-8"))
+                     for name in SCHEMAS}
+        for name, document in documents.items():
+            assert schema_errors(document, name) == [], (app_id, name)
+        dragon = documents["threat-dragon.json"]
+        statuses = {t["status"] for d in dragon["detail"]["diagrams"] for c in d["cells"]
+                    for t in c.get("data", {}).get("threats", [])}
+        assert "Open" in statuses, app_id
+        # every element lies inside the boxes of its boundary and the ones around it, only
+        cells = dragon["detail"]["diagrams"][0]["cells"]
+        names = {c["id"]: c["data"]["name"] for c in cells if c["shape"] == "trust-boundary-box"}
+        assert {"Internet", "The app"} <= {n.split(" (")[0] for n in names.values()} or names
+        nesting = {len(inside) for inside in _inside(cells).values()}
+        assert nesting and min(nesting) >= 1, app_id
+        otm = documents["otm.json"]
+        states = {r["state"] for c in otm["components"] + otm["dataflows"] for r in c["threats"]}
+        assert "exposed" in states, app_id

@@ -67,7 +67,7 @@ def _threats_for(target: str, kind: str, name: str, seed: int) -> list[Threat]:
             id=_threat_id("STRIDE", category, target),
             framework="STRIDE", category=category, target=target,
             title=f"{category.capitalize()} of {name}",
-            source="an unauthenticated caller on the internet" if turn == 0 else "an insider",
+            source="unauthenticated caller on the internet" if turn == 0 else "insider",
             prerequisites=f"who can reach {name}", action=f"cause {category} of {name}",
             impact="data the team relies on being wrong or exposed",
             impacted_goal=("integrity",), impacted_assets=(name,), status=status,
@@ -123,7 +123,7 @@ def _model(workflows: int, app_id: str, linddun: bool = True,
         if linddun and "personal data" in flow.carries:
             threats.append(Threat(
                 _threat_id("LINDDUN", "linking", flow.id), "LINDDUN", "linking", flow.id,
-                f"Linking of people through {flow.name}", "an analyst with the data",
+                f"Linking of people through {flow.name}", "analyst with the data",
                 "who reads the stored leads", "link leads to the people behind them",
                 "profiles nobody consented to", ("privacy",), ("leads",)))
     if decisions:

@@ -14,7 +14,6 @@ keep it whole.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pytest_nocode.threatmodel.exchange import (
@@ -41,7 +40,6 @@ MITIGATION_STATUSES = {"passed": "mitigationResolved", "failed": "mitigationIden
 STRIDE_LETTERS = {"spoofing": "S", "tampering": "T", "repudiation": "R",
                   "information disclosure": "I", "denial of service": "D",
                   "elevation of privilege": "E"}
-ARTICLE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
 # Whole-model lists in the descriptions stop here; the rest is counted, and otm.json and
 # threat-model.md hold them all.
 LISTED = 400
@@ -74,7 +72,7 @@ def _threat(threat: Threat, number: int) -> dict[str, Any]:
         "id": stable_uuid("threat", threat.id), "numericId": number, "displayOrder": number,
         "metadata": metadata,
         "tags": [fit(tag, TAG) for tag in dict.fromkeys(tags)],
-        "threatSource": fit(ARTICLE.sub("", threat.source), PART),
+        "threatSource": fit(threat.source, PART),  # without article: Threat Composer adds it
         "prerequisites": fit(threat.prerequisites, PART),
         "threatAction": fit(threat.action, PART),
         "threatImpact": fit(threat.impact, PART),
