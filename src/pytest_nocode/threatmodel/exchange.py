@@ -97,11 +97,17 @@ def status_note(threat: Threat) -> str:
     return note
 
 
+def mitigation_name(mitigation: Mitigation) -> str:
+    """The control a check tests for, named after the weakness the check looks for (a check's
+    title names the flaw: "Inbound endpoint without authentication")."""
+    return f"Guard against: {mitigation.title} (check {mitigation.rule})"
+
+
 def mitigation_note(threat: Threat, mitigations: list[Mitigation]) -> str:
     """The controls that answer the threat and how their checks did on this run."""
     if not mitigations:
         return "No check of pytest-nocode covers this threat: record the control you rely on."
-    return "\n".join(f"{m.rule} {m.title}: check {m.status} on this run." for m in mitigations)
+    return "\n".join(f"{mitigation_name(m)}: {m.status} on this run." for m in mitigations)
 
 
 def fit(text: str, limit: int) -> str:

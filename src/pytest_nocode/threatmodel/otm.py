@@ -18,6 +18,7 @@ from typing import Any
 from pytest_nocode.threatmodel.exchange import (
     effective_status,
     evidence_text,
+    mitigation_name,
     mitigations_by_threat,
     stable_uuid,
     status_note,
@@ -168,7 +169,9 @@ def to_otm(model: ThreatModel) -> dict[str, Any]:
                              "id": REPRESENTATION, "type": "diagram",
                              "size": {"width": found.width, "height": found.height}}],
         "assets": [{"id": stable_uuid("asset", a.id), "name": a.name,
-                    "description": f"{a.kind}, held by " + ", ".join(a.elements),
+                    "description": f"{a.kind}, held by " + ", ".join(
+                        element.name if (element := model.element(e)) else e
+                        for e in a.elements),
                     "risk": dict(zip(("confidentiality", "integrity", "availability"),
                                      ASSET_RISK.get(a.kind, (50, 50, 50)), strict=True))
                     | {"comment": f"rated as any {a.kind}, not measured"},
@@ -179,7 +182,7 @@ def to_otm(model: ThreatModel) -> dict[str, Any]:
                                   assets_of) for e in model.elements],
         "dataflows": dataflows,
         "threats": [_threat(t) for t in model.threats],
-        "mitigations": [{"id": stable_uuid("mitigation", m.id), "name": m.title,
+        "mitigations": [{"id": stable_uuid("mitigation", m.id), "name": mitigation_name(m),
                          "description": f"Tested by the check {m.rule}: {m.status} on this run.",
                          # how much this run's control lowers the risk: all of it when its
                          # check passed, none when the check failed or did not run

@@ -20,6 +20,7 @@ from pytest_nocode.threatmodel.exchange import (
     effective_status,
     evidence_text,
     fit,
+    mitigation_name,
     risk_band,
     stable_uuid,
     status_note,
@@ -91,7 +92,7 @@ def _mitigation(mitigation: Mitigation, number: int) -> dict[str, Any]:
                               "this run."),
                      {"key": "custom:rule", "value": mitigation.rule}],
         "tags": [fit(mitigation.rule, TAG)],
-        "content": fit(f"{mitigation.title} (check {mitigation.rule})", COMMENT),
+        "content": fit(mitigation_name(mitigation), COMMENT),
         "status": MITIGATION_STATUSES.get(mitigation.status, "mitigationIdentified"),
     }
 
