@@ -52,14 +52,17 @@ STATUSES = {"open": "Open", "needs review": "Open", "mitigated": "Mitigated",
             "accepted": "Accepted", "transferred": "Transferred",
             "not applicable": "NotApplicable"}
 OPEN_STROKE, STROKE = "red", "#333333"  # Threat Dragon draws cells with open threats red
-LABEL_WIDTH, LABEL_LINES = 22, 3
+# Characters per label line that fit a shape (a process is a circle), and lines at most.
+LABEL_WIDTHS = {"actor": 22, "store": 22, "process": 14, "flow": 22}
+LABEL_LINES = 3
 
 
-def _label(name: str) -> str:
+def _label(name: str, shape: str) -> str:
     """The name wrapped to fit a shape (the full name stays in the cell's data)."""
-    lines = textwrap.wrap(name, LABEL_WIDTH) or [""]
+    width = LABEL_WIDTHS[shape]
+    lines = textwrap.wrap(name, width) or [""]
     if len(lines) > LABEL_LINES:
-        lines = [*lines[: LABEL_LINES - 1], fit(" ".join(lines[LABEL_LINES - 1:]), LABEL_WIDTH)]
+        lines = [*lines[: LABEL_LINES - 1], fit(" ".join(lines[LABEL_LINES - 1:]), width)]
     return "\n".join(lines)
 
 
@@ -89,7 +92,7 @@ def _element_cell(element: Element, box: Box, threats: list[dict[str, Any]],
     is_open = _has_open(threats)
     stroke = {"stroke": OPEN_STROKE if is_open else STROKE, "strokeWidth": 1.5,
               "strokeDasharray": ""}
-    attrs: dict[str, Any] = {"text": {"text": _label(element.name)}}
+    attrs: dict[str, Any] = {"text": {"text": _label(element.name, shape)}}
     if shape == "store":  # a store is drawn as two lines, not a body
         attrs |= {"topLine": dict(stroke), "bottomLine": dict(stroke)}
     else:
@@ -151,8 +154,8 @@ def _flow_cell(model: ThreatModel, flow: DataFlow, threats: list[dict[str, Any]]
         "labels": [{  # Threat Dragon's own flow label: text on a white ellipse
             "markup": [{"tagName": "ellipse", "selector": "labelBody"},
                        {"tagName": "text", "selector": "labelText"}],
-            "attrs": {"labelText": {"text": _label(_flow_label(flow)), "textAnchor": "middle",
-                                    "textVerticalAnchor": "middle"},
+            "attrs": {"labelText": {"text": _label(_flow_label(flow), "flow"),
+                                    "textAnchor": "middle", "textVerticalAnchor": "middle"},
                       "labelBody": {"ref": "labelText", "refRx": "50%", "refRy": "60%",
                                     "fill": "#fff", "strokeWidth": 0}},
             "position": 0.5}],
