@@ -54,7 +54,7 @@ def test_missing_schemas_fail_clearly(monkeypatch: pytest.MonkeyPatch, tmp_path:
 @pytest.mark.parametrize("form", SCHEMAS)
 def test_a_large_app_stays_valid(form: str) -> None:
     model = large_model()
-    assert len(model.elements) > 300 and len(model.threats) > 4000
+    assert len(model.elements) > 400 and len(model.threats) > 4000
     assert schema_errors(EXPORTS[form](model), form) == []
 
 
@@ -211,6 +211,16 @@ def test_threat_composer_threats_keep_grammar_status_and_our_id() -> None:
                     else "threatIdentified")
         assert item["status"] == expected, threat.id
         assert ("Priority" in meta) == (threat.residual_risk is not None)
+
+
+def test_threat_composer_descriptions_count_what_they_do_not_list() -> None:
+    model = large_model()
+    architecture = to_threat_composer(model)["architecture"]["description"]
+    listed = architecture.count("\n- **") - len(model.boundaries)
+    assert listed == 400 < len(model.elements)
+    assert f"{len(model.elements) - 400} more are not listed here" in architecture
+    small = to_threat_composer(lead_intake_model())["architecture"]["description"]
+    assert "not listed" not in small
 
 
 def test_threat_composer_cuts_long_fields_visibly() -> None:

@@ -163,5 +163,5 @@ def lead_intake_model(linddun: bool = True, decisions: bool = True) -> ThreatMod
     return _model(2, "lead-intake", linddun, decisions)
 
 
-def large_model(workflows: int = 120) -> ThreatModel:
+def large_model(workflows: int = 140) -> ThreatModel:
     return _model(workflows, "big-app")
