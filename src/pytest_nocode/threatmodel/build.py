@@ -16,7 +16,7 @@ from typing import Any
 
 from pytest_nocode.dataflow import DataFlow as Flows
 from pytest_nocode.dataflow import dataflow, sensitivity_labels, store_name
-from pytest_nocode.model import App, Step
+from pytest_nocode.model import App, Step, ValueRef
 from pytest_nocode.secretscan import find_secrets
 from pytest_nocode.threatmodel.model import (
     BOUNDARY_KINDS,
@@ -36,7 +36,9 @@ from pytest_nocode.threatmodel.model import (
     TrustBoundary,
 )
 
-# Steps that matter on their own (drawn as processes inside their workflow): sink kind → role.
+# Steps that matter on their own (drawn as processes inside their workflow): sink kind → role;
+# code the author wrote (a function or Code node, whose output mixes its input) too when
+# untrusted input reaches it.
 STEP_ROLES = {"command": "command", "code": "code", "sql": "query", "query": "query",
               "prompt": "ai agent"}
 # Above this many such steps the model is drawn at workflow level (one process per workflow).
@@ -151,6 +153,16 @@ class _Builder:
         found: dict[str, str] = {}
         for sink_flow in self.flows_engine.sinks(frozenset(STEP_ROLES)):
             found.setdefault(sink_flow.step.id, STEP_ROLES[sink_flow.sink.kind])
+        describe = self.app.flow_of
+        if describe is not None:  # code the author wrote (a function or Code node) that
+            # untrusted input reaches: what a caller sends runs through it
+            everything = (ValueRef("field"),)
+            for step in self.app.steps:
+                if not step.disabled and not step.is_config and step.id not in found \
+                        and describe(step).output == "mix" and any(
+                            self.flows_engine.trust(o) == "untrusted"
+                            for o in self.flows_engine.origins(step.id, everything)):
+                    found[step.id] = "code"
         if self.level == "workflow" or (self.level == "auto" and len(found) > MAX_STEP_PROCESSES):
             if found:
                 self.summarised = (
@@ -269,8 +281,9 @@ class _Builder:
         secrets = {hit.step_id for hit in find_secrets(self.app)}
         for dest in self.app.destinations:
             step = self.app.step(dest.step_id)
-            if step is None:
-                continue
+            users = list(self.app.users_of(step.id)) if step and step.is_config else [step]
+            if step is None or not users:
+                continue  # a broker or server configured but used by no step: no data moves
             if dest.host:
                 role = "mail recipient" if dest.protocol == "mail" else "service"
                 target = self.zone_element(f"external:service:{dest.host}", role, dest.host,
@@ -279,16 +292,23 @@ class _Builder:
                 target = self.zone_element(f"external:dynamic:{step.id}", "service",
                                            f"Target chosen at run time ({step.name or step.type})",
                                            "", step, "the address is computed when it runs")
-            users = list(self.app.users_of(step.id)) if step.is_config else [step]
+            describe = self.app.flow_of
             for user in users:
                 if any(e.step_id == user.id for e in self.app.entry_points):
                     continue  # drawn as the entry point's caller
+                steps = (user, step) if user is not step else (step,)
+                if describe is not None and describe(user).starts:  # a subscriber: data in
+                    self.flow(target, self.process_of(user), dest.protocol.upper(),
+                              dest.protocol, dest.tls, None,
+                              {"request data", *sensitivity_labels(user.name)}, steps,
+                              "inbound")
+                    continue
                 carries = self.carried(self.flows_engine.sinks_of(user.id), user, dest.url)
                 if user.credential_refs or user.id in secrets or step.id in secrets:
                     carries.add("credentials")
                 self.flow(self.process_of(user), target, dest.protocol.upper(), dest.protocol,
                           dest.tls, "credential" if user.credential_refs else None, carries,
-                          (user, step) if user is not step else (step,), "outbound")
+                          steps, "outbound")
 
     def stores(self) -> None:
         for store in self.app.stores:
@@ -322,9 +342,9 @@ class _Builder:
                          ("credentials",),
                          resources=tuple(sorted(("credential", c.id)
                                                 for c in self.app.credentials))))
-        for step in users:
-            self.flow(CREDENTIAL_STORE, self.process_of(step), "credentials", "", None, None,
-                      ("credentials",), (step,), "internal")
+        for step in users:  # to the workflow: its steps share what it was given
+            self.flow(CREDENTIAL_STORE, self.workflow_process(step.workflow_id), "credentials",
+                      "", None, None, ("credentials",), (step,), "internal")
 
     def responses(self) -> None:
         """What an endpoint answers its caller with (an http response, Respond to Webhook)."""
@@ -351,7 +371,7 @@ def _key(step: Step) -> tuple[str, str]:
 
 # -- threats -----------------------------------------------------------------------------------
 def _stride(element: Element | None, flow: DataFlow | None, kind: str, category: str,
-            model: dict[str, Element], workflow_entries: Mapping[str, list[str]]
+            model: Mapping[str, Element], workflow_entries: Mapping[str, list[str]]
             ) -> tuple[str, str, str, str, tuple[str, ...], tuple[str, ...]]:
     """(source, prerequisites, action, impact, goals, assets) of one threat, in Threat
     Composer's grammar."""
@@ -567,10 +587,12 @@ def _threats(elements: Mapping[str, Element], flows: Mapping[str, DataFlow],
                  if (f["resource"]["kind"], f["resource"]["id"]) in keys
                  or f["resource"]["kind"] not in ("node", "workflow", "credential")]
         ran = [r for r in checks if r in evidence.outcomes]
-        if found:
+        if found:  # residual risk: the worst unwaived finding's, else the worst waived one's
             status = "open"
-            open_risk = [int(f.get("risk") or 0) for f in found if f.get("status") != "waived"]
-            risk: int | None = max(open_risk or [int(f.get("risk") or 0) for f in found])
+            scored = [f for f in found if f.get("risk") is not None]
+            unwaived = [int(f["risk"]) for f in scored if f.get("status") != "waived"]
+            risk: int | None = max(unwaived or [int(f["risk"]) for f in scored] or [-1])
+            risk = None if risk == -1 else risk
         elif checks and len(ran) == len(checks):
             status, risk = "mitigated", 0
         else:
@@ -594,12 +616,12 @@ def _threats(elements: Mapping[str, Element], flows: Mapping[str, DataFlow],
                     and category == "spoofing":
                 continue  # a recipient is written to, never trusted
             add("STRIDE", category, element.id, f"{category.capitalize()}: {element.name}",
-                _stride(element, None, role, category, dict(elements), entries_of),
+                _stride(element, None, role, category, elements, entries_of),
                 (cover, category), element.resources)
         if element.kind == "data_store" and "personal data" in element.holds:
             for category in LINDDUN:
                 add("LINDDUN", category, element.id, f"{category.capitalize()}: {element.name}",
-                    _stride(element, None, role, category, dict(elements), entries_of),
+                    _stride(element, None, role, category, elements, entries_of),
                     ("personal", category), element.resources)
     for flow in flows.values():
         if not flow.crosses:
@@ -608,12 +630,12 @@ def _threats(elements: Mapping[str, Element], flows: Mapping[str, DataFlow],
         kind = flow_kind.get(flow.id, "")
         for category in STRIDE_PER_ELEMENT["data_flow"]:
             add("STRIDE", category, flow.id, f"{category.capitalize()}: {label}",
-                _stride(None, flow, kind, category, dict(elements), entries_of),
+                _stride(None, flow, kind, category, elements, entries_of),
                 (kind, category), flow.resources)
         if "personal data" in flow.carries:
             for category in LINDDUN:
                 add("LINDDUN", category, flow.id, f"{category.capitalize()}: {label}",
-                    _stride(None, flow, kind, category, dict(elements), entries_of),
+                    _stride(None, flow, kind, category, elements, entries_of),
                     ("personal", category), flow.resources)
     return tuple(sorted(out, key=lambda t: t.id))
 

@@ -32,9 +32,10 @@ ELEMENT_KINDS = ("external_entity", "process", "data_store")
 #   app           the no-code app itself: its workflows, steps and own stores
 BOUNDARY_KINDS = ("internet", "organisation", "host", "app")
 # The policy's trust zone (:meth:`pytest_nocode.policy.Policy.zone_of`) → the boundary an
-# element in that zone sits in. Loopback is the app's own host: inside "host".
+# element in that zone sits in. Loopback is the app's own host: inside "host". A host computed
+# at run time ("unknown") may be anywhere: on the internet (fail closed).
 ZONE_BOUNDARY = {"internet": "internet", "private": "organisation", "host": "host",
-                 "loopback": "host", "app": "app"}
+                 "loopback": "host", "app": "app", "unknown": "internet"}
 
 # What an element holds or a flow carries (``holds`` / ``carries``), in these words only:
 # "business records" (orders, invoices, payments) as :data:`pytest_nocode.dataflow.SENSITIVITY`

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import yaml
 
 from pytest_nocode.errors import InputError, read_input_file
 from pytest_nocode.policy import _FORMATS, _node_at, read_yaml, validate
@@ -79,8 +80,7 @@ def parse_register(text: str, source: str, today: date | None = None
     out: dict[str, RegisterEntry] = {}
     bad = []
     for tid, entry in data["threats"].items():
-        at = _node_at(node, ["threats", tid]) if node is not None else None
-        line = at.start_mark.line + 1 if at is not None else 1
+        line = _key_line(node, tid)
         if not THREAT_ID.match(str(tid)):
             bad.append(f"{source}:{line}: $.threats: {tid!r} is no threat id; expected TM- and "
                        "10 hex digits, as the threat model shows them")
@@ -92,6 +92,16 @@ def parse_register(text: str, source: str, today: date | None = None
     if bad:
         raise InputError("invalid threat register:\n  " + "\n  ".join(bad))
     return out
+
+
+def _key_line(node: yaml.Node | None, tid: str) -> int:
+    """The line of ``tid``'s key under ``threats:`` (where a reader looks for the entry)."""
+    threats = _node_at(node, ["threats"]) if node is not None else None
+    if isinstance(threats, yaml.MappingNode):
+        for key, _value in threats.value:
+            if key.value == tid:
+                return int(key.start_mark.line) + 1
+    return 1
 
 
 def load_register(path: Path, today: date | None = None) -> dict[str, RegisterEntry]:

@@ -26,7 +26,7 @@ from pytest_nocode.threatmodel.model import (
 MERMAID_MAX_CHARS = 50_000
 MERMAID_MAX_EDGES = 500
 SUMMARY_LEVELS = (
-    "",
+    "",  # steps with a process of their own drawn inside a box of their workflow
     "steps that run code, commands, queries or AI agents are drawn inside their workflows",
     "steps are drawn inside their workflows; external entities and data stores are drawn as "
     "one node per trust boundary and kind",
@@ -41,6 +41,7 @@ class Node:
     kind: str  # external_entity | process | data_store
     label: str
     boundary: str
+    parent: str = ""  # the workflow node it is drawn inside (a step with its own process)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Edge:
     target: str
     label: str
     crossing: bool
-    cleartext: bool
+    cleartext: bool  # in cleartext off the app's host (the policy's zones beyond "host")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def flow_label(flow: DataFlow) -> str:
         elif flow.authentication:
             parts.append(f"auth {flow.authentication}")
     carried = [c for c in flow.carries if c != "store data" or len(flow.carries) == 1]
-    if carried:
+    if carried and carried != [flow.name]:
         parts.append(", ".join(carried))
     return " · ".join(p for p in parts if p)
 
@@ -107,32 +108,53 @@ def _group_of(model: ThreatModel, level: int) -> Callable[[Element], tuple[str, 
 
 
 def diagram(model: ThreatModel, level: int = 0) -> Diagram:
+    """The nodes and edges drawn at a summary level. Steps with a process of their own are
+    drawn inside a box of their workflow rather than joined to it by an arrow."""
     group = _group_of(model, level)
     ids: dict[str, str] = {}
-    nodes: list[Node] = []
     by_element: dict[str, str] = {}
+    first: dict[str, tuple[Element, str, str]] = {}
     for element in model.elements:
         gid, label, kind = group(element)
-        boundary = element.boundary
-        if gid != element.id and element.parent and level >= 1:
-            parent = model.element(element.parent)
-            boundary = parent.boundary if parent else boundary
         if gid not in ids:
             ids[gid] = f"n{len(ids) + 1}"
-            nodes.append(Node(ids[gid], kind, label, boundary))
+            first[gid] = (element, label, kind)
         by_element[element.id] = ids[gid]
+    nodes = []
+    for gid, (element, label, kind) in first.items():
+        parent = by_element.get(element.parent, "") if gid == element.id else ""
+        owner = model.element(element.parent) if element.parent else None
+        boundary = owner.boundary if owner is not None and gid != element.id else \
+            element.boundary
+        nodes.append(Node(ids[gid], kind, label, boundary, parent))
+    parent_of = {n.id: n.parent for n in nodes if n.parent}
     merged: dict[tuple[str, str], list[DataFlow]] = {}
     for flow in model.flows:
         source, target = by_element[flow.source], by_element[flow.target]
-        if source != target:
+        if source != target and parent_of.get(target) != source:
             merged.setdefault((source, target), []).append(flow)
     edges = []
     for (source, target), flows in merged.items():
         labels = sorted({flow_label(f) for f in flows})
         label = labels[0] if len(labels) == 1 else f"{len(flows)} flows"
         edges.append(Edge(source, target, label, any(f.crosses for f in flows),
-                          any(f.tls is False and f.crosses for f in flows)))
+                          any(f.tls is False and "boundary:host" in f.crosses
+                              for f in flows)))
     return Diagram(tuple(nodes), tuple(edges), level)
+
+
+def _placed(nodes: Iterable[Node]) -> dict[str, list[tuple[Node, list[Node]]]]:
+    """boundary id → its top-level nodes, each with the step nodes drawn inside it."""
+    nodes = list(nodes)
+    children: dict[str, list[Node]] = {}
+    for node in nodes:
+        if node.parent:
+            children.setdefault(node.parent, []).append(node)
+    out: dict[str, list[tuple[Node, list[Node]]]] = {}
+    for node in nodes:
+        if not node.parent:
+            out.setdefault(node.boundary, []).append((node, children.get(node.id, [])))
+    return out
 
 
 # -- Mermaid ------------------------------------------------------------------------------------
@@ -167,19 +189,26 @@ def mermaid(model: ThreatModel, level: int = 0) -> tuple[str, int]:
 
 
 def _mermaid(d: Diagram, model: ThreatModel) -> str:
-    lines = ["flowchart LR"]
+    lines = ["flowchart TB"]
     boundaries = {b.kind: b.name for b in model.boundaries}
-    inside: dict[str, list[Node]] = {}
-    for node in d.nodes:
-        inside.setdefault(node.boundary, []).append(node)
+    placed = _placed(d.nodes)
+
+    def shape(node: Node) -> str:
+        start, end = _MERMAID_SHAPES[node.kind]
+        return f"{node.id}{start}{mermaid_text(node.label)}{end}"
+
     depth = 0
     for kind in BOUNDARY_KINDS:
         depth += 1
         pad = "  " * depth
         lines.append(f'{pad}subgraph b_{kind}["{mermaid_text(boundaries.get(kind, kind))}"]')
-        for node in inside.get(f"boundary:{kind}", ()):
-            start, end = _MERMAID_SHAPES[node.kind]
-            lines.append(f"{pad}  {node.id}{start}{mermaid_text(node.label)}{end}")
+        for node, inner in placed.get(f"boundary:{kind}", ()):
+            if not inner:
+                lines.append(f"{pad}  {shape(node)}")
+                continue
+            lines.append(f'{pad}  subgraph w_{node.id}["{mermaid_text(node.label)}"]')
+            lines.extend(f"{pad}    {shape(n)}" for n in (node, *inner))
+            lines.append(f"{pad}  end")
     for level in range(depth, 0, -1):
         lines.append("  " * level + "end")
     cleartext = []
@@ -206,17 +235,26 @@ def dot(model: ThreatModel, level: int) -> str:
     lines = ["digraph dfd {", "  rankdir=LR;", '  graph [fontname="Helvetica", fontsize=11];',
              '  node [fontname="Helvetica", fontsize=10];',
              '  edge [fontname="Helvetica", fontsize=9];']
-    inside: dict[str, list[Node]] = {}
-    for node in d.nodes:
-        inside.setdefault(node.boundary, []).append(node)
+    placed = _placed(d.nodes)
     names = {b.kind: b.name for b in model.boundaries}
+
+    def shape(node: Node) -> str:
+        return f'{node.id} [label="{dot_text(node.label)}", shape={_DOT_SHAPES[node.kind]}];'
+
     for depth, kind in enumerate(BOUNDARY_KINDS, 1):
         pad = "  " * depth
         lines.append(f"{pad}subgraph cluster_{kind} {{")
-        lines.append(f'{pad}  label="{dot_text(names.get(kind, kind))}"; style=dashed;')
-        for node in inside.get(f"boundary:{kind}", ()):
-            lines.append(f'{pad}  {node.id} [label="{dot_text(node.label)}", '
-                         f"shape={_DOT_SHAPES[node.kind]}];")
+        lines.append(f'{pad}  label="{dot_text(names.get(kind, kind))}"; labeljust=l; '
+                     "style=dashed;")
+        for node, inner in placed.get(f"boundary:{kind}", ()):
+            if not inner:
+                lines.append(f"{pad}  {shape(node)}")
+                continue
+            lines.append(f"{pad}  subgraph cluster_w_{node.id} {{")
+            lines.append(f'{pad}    label="{dot_text(node.label)}"; labeljust=l; '
+                         "style=rounded;")
+            lines.extend(f"{pad}    {shape(n)}" for n in (node, *inner))
+            lines.append(f"{pad}  }}")
     for depth in range(len(BOUNDARY_KINDS), 0, -1):
         lines.append("  " * depth + "}")
     for edge in d.edges:
@@ -291,7 +329,7 @@ def markdown(model: ThreatModel, *, tool: str, diagram_level: int = 0) -> str:
         out += [f"Summarised to stay within Mermaid's limits ({MERMAID_MAX_CHARS:,} characters, "
                 f"{MERMAID_MAX_EDGES} edges): {SUMMARY_LEVELS[level]}. The tables list every "
                 "element and flow.", ""]
-    out += ["Red arrows carry data in cleartext across a trust boundary.", "",
+    out += ["Red arrows carry data in cleartext off the app's host.", "",
             "```mermaid", chart.rstrip("\n"), "```", ""]
     out += ["## Data flows", ""]
     out += _table(("From", "To", "What", "Protocol", "TLS", "Authentication", "Carries",

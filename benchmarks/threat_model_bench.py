@@ -1,0 +1,97 @@
+"""Threat models of a corpus of real exports: sizes, summarising, diagram limits and time.
+
+    python benchmarks/threat_model_bench.py /work/corpus            # every app of the corpus
+    python benchmarks/threat_model_bench.py /tmp/org --render       # + Markdown and DOT
+
+For each app it builds the model without run evidence (every threat then needs review) and
+prints one line: elements, flows, boundary crossings, threats (LINDDUN among them), whether the
+model was drawn at workflow level, the Mermaid diagram's characters, edges and summary level,
+and the time. The totals say how many apps were summarised and how many stay within Mermaid's
+limits (they all must: summarising never truncates).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from pytest_nocode.appspec import AppSpec
+from pytest_nocode.errors import NocodeError
+from pytest_nocode.loading import RecordingOptions, load_app
+from pytest_nocode.platforms import PlatformRegistry, builtin_platforms
+from pytest_nocode.policy import load_policy
+from pytest_nocode.threatmodel.build import build_threat_model
+from pytest_nocode.threatmodel.render import (
+    MERMAID_MAX_CHARS,
+    MERMAID_MAX_EDGES,
+    diagram,
+    dot,
+    markdown,
+    mermaid,
+)
+
+
+def exports(root: Path) -> list[tuple[str, Path]]:
+    """(platform, path) of each export: ``nodered/*.json`` and ``n8n/*.json`` (or folders)."""
+    out = []
+    for platform in ("nodered", "n8n"):
+        folder = root / platform
+        if folder.is_dir():
+            out += [(platform, p) for p in sorted(folder.iterdir())
+                    if p.suffix == ".json" or p.is_dir()]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("root", type=Path)
+    parser.add_argument("--render", action="store_true", help="also time Markdown and DOT")
+    args = parser.parse_args(argv)
+    registry = PlatformRegistry(builtin_platforms())
+    policy = load_policy(None)
+    totals = {"apps": 0, "failed": 0, "summarised": 0, "diagram summarised": 0,
+              "over limits": 0, "threats": 0}
+    seconds = 0.0
+    for platform, path in exports(args.root):
+        spec = AppSpec(f"{platform}+file:{path}", platform, "file", str(path), path.stem[:40])
+        try:
+            loaded = load_app(spec, registry, RecordingOptions(None, Path("cassettes")))
+        except NocodeError as exc:
+            print(f"{path.name}: not loaded: {str(exc)[:100]}")
+            totals["failed"] += 1
+            continue
+        if loaded.app is None:
+            totals["failed"] += 1
+            continue
+        started = time.perf_counter()
+        model = build_threat_model(loaded.app, policy.zone_of)
+        chart, level = mermaid(model)
+        edges = len(diagram(model, level).edges)
+        if args.render:
+            markdown(model, tool="bench")
+            dot(model, level)
+        elapsed = time.perf_counter() - started
+        seconds += elapsed
+        crossings = sum(len(f.crosses) > 0 for f in model.flows)
+        linddun = sum(t.framework == "LINDDUN" for t in model.threats)
+        over = len(chart) > MERMAID_MAX_CHARS or edges > MERMAID_MAX_EDGES
+        totals["apps"] += 1
+        totals["summarised"] += bool(model.summarised)
+        totals["diagram summarised"] += level > 0
+        totals["over limits"] += over
+        totals["threats"] += len(model.threats)
+        print(f"{platform:7} {len(loaded.app.steps):6} steps {len(model.elements):5} el "
+              f"{len(model.flows):5} fl {crossings:4} cross {len(model.threats):6} thr "
+              f"({linddun} LINDDUN) {'W' if model.summarised else '-'} mermaid {len(chart):6} ch "
+              f"{edges:4} ed L{level} {elapsed * 1000:7.1f} ms  {path.name[:60]}")
+    print(f"apps {totals['apps']} (not loaded {totals['failed']}), threats {totals['threats']}, "
+          f"drawn at workflow level {totals['summarised']}, diagram summarised "
+          f"{totals['diagram summarised']}, over Mermaid's limits {totals['over limits']}, "
+          f"model time {seconds:.2f} s")
+    return 1 if totals["over limits"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
