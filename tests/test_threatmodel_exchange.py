@@ -18,7 +18,7 @@ from pytest_nocode.redaction import Redactor
 from pytest_nocode.threatmodel.exchange import stable_uuid
 from pytest_nocode.threatmodel.exports import write_exchange_files
 from pytest_nocode.threatmodel.layout import Box
-from pytest_nocode.threatmodel.model import ThreatModel
+from pytest_nocode.threatmodel.model import RegisterEntry, ThreatModel
 from pytest_nocode.threatmodel.otm import to_otm
 from pytest_nocode.threatmodel.threat_composer import to_threat_composer
 from pytest_nocode.threatmodel.threat_dragon import to_threat_dragon
@@ -292,12 +292,29 @@ def test_secret_values_are_masked_in_every_file(tmp_path: Path) -> None:
     model = lead_intake_model()
     leaky = replace(model.elements[0], name=f"hooks.chat.example/{secret}")
     model = replace(model, elements=(leaky, *model.elements[1:]))
-    written = write_exchange_files(model, tmp_path, Redactor([secret]).data)
+    written = write_exchange_files(model, tmp_path, Redactor([secret]).text)
     for path in written:
         text = path.read_text(encoding="utf-8")
         assert secret not in text and secret.replace('"', '\\"') not in text, path.name
         assert "masked" in text
         assert schema_errors(json.loads(text), path.name) == []
+
+
+def test_masking_keeps_the_length_limits(tmp_path: Path) -> None:
+    """A mask can be longer than the secret it hides ("abcd…[masked, 20 chars]"): masking the
+    model before the fields are cut keeps a 200-character field within Threat Composer's
+    limit."""
+    secret = "abcdefghijklmnop1234"
+    model = lead_intake_model()
+    action = "x" * (200 - len(secret) - 1) + " " + secret
+    model = replace(model, threats=(replace(model.threats[0], action=action),
+                                    *model.threats[1:]))
+    written = write_exchange_files(model, tmp_path, Redactor([secret]).text)
+    text = written[1].read_text(encoding="utf-8")
+    assert secret not in text
+    composer = json.loads(text)
+    assert composer["threats"][0]["threatAction"].endswith("…")
+    assert schema_errors(composer, "threat-composer.json") == []
 
 
 def test_run_writes_exchange_files_for_each_demo_app(pytester: pytest.Pytester) -> None:
@@ -333,3 +350,36 @@ def test_run_writes_exchange_files_for_each_demo_app(pytester: pytest.Pytester) 
                        for inner, outer in itertools.pairwise(around))
         states = {r["state"] for c in otm["components"] + otm["dataflows"] for r in c["threats"]}
         assert "exposed" in states, app_id
+
+
+@pytest.mark.parametrize(("decided", "dragon", "composer", "otm"), [
+    ("accepted", "Accepted", "threatResolved", "accepted"),
+    ("transferred", "Transferred", "threatResolved", "transferred"),
+    ("mitigated", "Mitigated", "threatResolved", "mitigated"),
+    ("not applicable", "NotApplicable", "threatResolvedNotUseful", "not-applicable"),
+])
+def test_every_register_decision_maps_to_each_form(decided: str, dragon: str, composer: str,
+                                                   otm: str) -> None:
+    model = lead_intake_model(decisions=False)
+    threat = next(t for t in model.threats if t.status == "open")
+    entry = RegisterEntry(threat.id, decided, "reviewed", "ops", "2099-01-01")
+    model = replace(model, threats=tuple(replace(t, decision=entry) if t is threat else t
+                                         for t in model.threats))
+    key = stable_uuid("threat", threat.id)
+    written = {t["id"]: t for d in to_threat_dragon(model)["detail"]["diagrams"]
+               for c in d["cells"] for t in c.get("data", {}).get("threats", [])}
+    assert written[key]["status"] == dragon
+    assert "Register: " + decided in written[key]["description"]
+    assert {t["id"]: t["status"] for t in to_threat_composer(model)["threats"]}[key] == composer
+    document = to_otm(model)
+    states = {r["threat"]: r["state"] for item in (*document["components"],
+                                                   *document["dataflows"])
+              for r in item["threats"]}
+    assert states[key] == otm
+    # expired, the same decision no longer counts: the evidence (open) decides again
+    expired = replace(model, threats=tuple(
+        replace(t, decision=replace(entry, expired=True)) if t.id == threat.id else t
+        for t in model.threats))
+    again = {t["id"]: t for d in to_threat_dragon(expired)["detail"]["diagrams"]
+             for c in d["cells"] for t in c.get("data", {}).get("threats", [])}
+    assert again[key]["status"] == "Open"

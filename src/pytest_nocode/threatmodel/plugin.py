@@ -169,7 +169,7 @@ class ThreatModels:
                 self.notes.append(f"threat model NOT written for {app_id}: {exc}")
                 continue
             try:
-                write_exchange_files(model, folder, self.run.redactor.data)
+                write_exchange_files(model, folder, self.run.redactor.text)
             except (OSError, ValueError) as exc:
                 self.notes.append(f"threat model: Threat Dragon, Threat Composer and OTM files "
                                   f"NOT written for {app_id}: {exc}")
