@@ -26,7 +26,7 @@ from pytest_nocode.threatmodel.register import load_register, stale_entries
 from pytest_nocode.threatmodel.render import dot, markdown, mermaid
 
 if TYPE_CHECKING:
-    from pytest_nocode.plugin import NocodeRun
+    from pytest_nocode.run import NocodeRun
 
 DOT_TIMEOUT_S = 120
 NO_DOT = ("threat model: Graphviz 'dot' is not on PATH, so dfd.svg was not drawn (install the "
@@ -47,17 +47,17 @@ def add_options(group: Any, parser: pytest.Parser) -> None:
 def configure(config: pytest.Config, run: NocodeRun) -> None:
     """Validate the register (every process: a bad file stops the run at once) and, on the
     controller, register the plugin that draws the models at the end."""
-    from pytest_nocode.plugin import _option, _path
+    from pytest_nocode.run import invocation_path, option_value
 
-    folder = _option(config, "threat_model")
-    register_path = _option(config, "threat_register")
+    folder = option_value(config, "threat_model")
+    register_path = option_value(config, "threat_register")
     if not folder and not register_path:
         return
-    register = load_register(_path(config, register_path)) if register_path else None
+    register = load_register(invocation_path(config, register_path)) if register_path else None
     if not run.is_worker:
         config.pluginmanager.register(
-            ThreatModels(run, _path(config, folder) if folder else None, register,
-                         str(_path(config, register_path)) if register_path else ""),
+            ThreatModels(run, invocation_path(config, folder) if folder else None, register,
+                         str(invocation_path(config, register_path)) if register_path else ""),
             "nocode-threat-model")
 
 
