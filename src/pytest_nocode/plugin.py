@@ -30,14 +30,20 @@ from pytest_nocode.model import App
 from pytest_nocode.platforms import PlatformRegistry, RawSnapshot
 from pytest_nocode.platforms.builtin import builtin_platforms
 from pytest_nocode.policy import Policy, load_policy, waiver_expired, why_not_applicable
-from pytest_nocode.run import RUN_KEY, NocodeRun, get_run, invocation_path, option_value
+from pytest_nocode.run import (
+    FINDINGS_PROPERTY,
+    RULE_PROPERTY,
+    RUN_KEY,
+    NocodeRun,
+    get_run,
+    invocation_path,
+    option_value,
+)
 from pytest_nocode.threatmodel import plugin as threatmodel_plugin
 from pytest_nocode.transport import RecordingOptions
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 RECORD_MODES = ("none", "once", "new_episodes", "all")
-FINDINGS_PROPERTY = "nocode_findings"
-RULE_PROPERTY = "nocode_rule"
 
 
 COLLECTOR_KEY = pytest.StashKey[FindingCollector]()

@@ -117,6 +117,10 @@ def _gc_paused() -> Iterator[None]:
 
 
 RUN_KEY = pytest.StashKey[NocodeRun]()
+# The user properties a check's report carries to the controller: its findings (masked JSON)
+# and its rule's metadata. The plugin writes them; the reporters and the threat model read them.
+FINDINGS_PROPERTY = "nocode_findings"
+RULE_PROPERTY = "nocode_rule"
 
 
 def get_run(config: pytest.Config) -> NocodeRun:

@@ -77,7 +77,7 @@ class ThreatModels:
     stale: tuple[RegisterEntry, ...] = ()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        from pytest_nocode.plugin import FINDINGS_PROPERTY, RULE_PROPERTY
+        from pytest_nocode.run import FINDINGS_PROPERTY, RULE_PROPERTY
 
         if report.when != "call":
             return
