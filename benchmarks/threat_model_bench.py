@@ -19,8 +19,9 @@ from pathlib import Path
 
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.errors import NocodeError
-from pytest_nocode.loading import RecordingOptions, load_app
-from pytest_nocode.platforms import PlatformRegistry, builtin_platforms
+from pytest_nocode.loading import load_app
+from pytest_nocode.platforms import PlatformRegistry
+from pytest_nocode.platforms.builtin import builtin_platforms
 from pytest_nocode.policy import load_policy
 from pytest_nocode.threatmodel.build import build_threat_model
 from pytest_nocode.threatmodel.render import (
@@ -31,6 +32,7 @@ from pytest_nocode.threatmodel.render import (
     markdown,
     mermaid,
 )
+from pytest_nocode.transport import RecordingOptions
 
 
 def exports(root: Path) -> list[tuple[str, Path]]:

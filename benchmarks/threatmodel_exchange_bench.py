@@ -27,14 +27,16 @@ from corpus_bench import corpus_files  # noqa: E402
 
 from pytest_nocode.appspec import parse_app_uri  # noqa: E402
 from pytest_nocode.errors import InputError  # noqa: E402
-from pytest_nocode.loading import RecordingOptions, load_app  # noqa: E402
-from pytest_nocode.platforms import PlatformRegistry, builtin_platforms  # noqa: E402
+from pytest_nocode.loading import load_app  # noqa: E402
+from pytest_nocode.platforms import PlatformRegistry  # noqa: E402
+from pytest_nocode.platforms.builtin import builtin_platforms  # noqa: E402
 from pytest_nocode.policy import load_policy  # noqa: E402
 from pytest_nocode.threatmodel.build import build_threat_model  # noqa: E402
 from pytest_nocode.threatmodel.exchange import dumps  # noqa: E402
 from pytest_nocode.threatmodel.exports import EXPORTERS  # noqa: E402
 from pytest_nocode.threatmodel.layout import boundaries_around, layout  # noqa: E402
 from pytest_nocode.threatmodel.model import ThreatModel  # noqa: E402
+from pytest_nocode.transport import RecordingOptions  # noqa: E402
 
 
 def layout_faults(model: ThreatModel) -> list[str]:
