@@ -259,6 +259,12 @@ def test_otm_references_resolve_and_positions_nest() -> None:
         assert zone == stable_uuid("boundary", element.boundary)
         assert absolute(zones[zone]).contains(absolute(component)), element.id
         assert set(component["assets"]["stored"] + component["assets"]["processed"]) <= assets
+        # importers pick a shape from the words "database" and "service" in type or id
+        # (Threat Dragon: store, process, else actor): the type decides, the UUID id never does
+        words = {w for w in ("database", "service") if w in component["type"]}
+        assert words == {"data_store": {"database"}, "process": {"service"},
+                         "external_entity": set()}[element.kind], element.id
+        assert not {w for w in ("database", "service") if w in component["id"]}
     refs = [r for item in (*document["components"], *document["dataflows"])
             for r in item["threats"]]
     assert len(refs) == len(model.threats)
