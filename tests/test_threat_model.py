@@ -268,6 +268,18 @@ def test_no_secret_reaches_the_model_text(demo_nodered: App) -> None:
     assert [s[:4] for s in secrets if s in text] == []
 
 
+def test_a_connection_string_store_keeps_its_password_out_of_names_and_ids() -> None:
+    flows = [tab("t1", "Import"),
+             node("w", "file", z="t1", filename="sftp://loader:Hunter2Hunter2@files.lan/in.csv",
+                  wires=[[]]),
+             node("r", "file in", z="t1", filename="/data/in.csv", wires=[[]])]
+    model = build_threat_model(app_from("nodered", flows, app_id="imp"), POLICY.zone_of)
+    text = markdown(model, tool="t") + dot(model, 0) + " ".join(
+        e.id for e in model.elements) + " ".join(t.target for t in model.threats)
+    assert "Hunter2" not in text
+    assert "store:file:sftp://***@files.lan/in.csv" in {e.id for e in model.elements}
+
+
 # -- register -------------------------------------------------------------------------------------
 def test_register_decisions_stale_and_new() -> None:
     model = model_of(app_from("nodered", home_flows(), app_id="home"))
@@ -486,6 +498,8 @@ def test_plugin_writes_the_files_identically_and_attaches_them(pytester: pytest.
     assert set(attached) == {"threat-model.md", "dfd.svg"}
     assert (allure_dir / attached["threat-model.md"]["source"]).read_text() == md
     assert {"name": "epic", "value": "nodered-flows"} in tm[0]["labels"]
+    assert {"name": "parentSuite", "value": "nodered-flows"} in tm[0]["labels"]
+    assert tm[0]["titlePath"] == ["nodered-flows", "threat model", "Threat model of nodered-flows"]
     pytester.runpytest(*args)
     again = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
     assert again == first
@@ -555,3 +569,23 @@ def test_bad_register_stops_the_run_with_one_line(pytester: pytest.Pytester) -> 
     result.stderr.fnmatch_lines([f"*{register}:3: $.threats.TM-0123456789.status: expected "
                                  "one of accepted, *"])
     assert "Traceback" not in result.stderr.str()
+
+
+def test_plugin_shows_changes_since_the_baseline(pytester: pytest.Pytester) -> None:
+    flows = _write(pytester.path / "flows.json", home_flows())
+    baseline = pytester.path / "baseline.json"
+    out = pytester.path / "tm"
+    args = ("-p", "no:cacheprovider", f"--nocode-app=nodered+file:{flows}",
+            f"--nocode-baseline={baseline}", f"--nocode-threat-model={out}")
+    pytester.runpytest(*args)
+    assert baseline.exists()
+    first = (out / "nodered-flows" / "threat-model.md").read_text()
+    assert "No baseline (`--nocode-baseline`) to compare with." in first  # it was written now
+    _write(flows, [*home_flows(), node("h_dbg", "http in", z="api", url="/debug",
+                                       method="get", wires=[["resp"]])])
+    pytester.runpytest(*args)
+    md = (out / "nodered-flows" / "threat-model.md").read_text()
+    changes = md.split("## Changes since the baseline")[1]
+    assert f"Compared with the baseline {baseline} at workflow level." in changes
+    row = next(line for line in changes.splitlines() if line.startswith("| Entry points"))
+    assert "entry:h_dbg" in row

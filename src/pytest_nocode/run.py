@@ -41,8 +41,16 @@ class AuditState:
     baseline_skipped: list[str] = field(default_factory=list)
     baseline_error: str = ""
     evidence_log: Path | None = None
+    evidence_key: bytes | None = field(default=None, repr=False)  # never printed or written
     evidence_record: dict[str, Any] | None = None
     evidence_error: str = ""
+    owner_risk: dict[str, dict[str, int]] = field(default_factory=dict)
+    kri_values: dict[str, dict[str, int]] = field(default_factory=dict)  # app: indicator: value
+    approval: dict[str, str] = field(default_factory=dict)  # approve mode: by, why, ticket
+    approval_record: dict[str, Any] | None = None
+    approval_error: str = ""
+    summary_path: Path | None = None
+    summary_error: str = ""
     stale_waivers: list[dict[str, Any]] = field(default_factory=list)
     app_risk: dict[str, dict[str, int]] = field(default_factory=dict)
     top_risks: list[dict[str, Any]] = field(default_factory=list)
@@ -69,6 +77,7 @@ class NocodeRun:
     not_applicable: list[tuple[str, str]] = field(default_factory=list)
     audit: AuditState = field(default_factory=AuditState)  # waivers file, risk, baseline, log
     advisories: AdvisoryData = field(default_factory=lambda: AdvisoryData("off", "unset"))
+    shard: str = ""  # "I/N" under --nocode-shard: this run checks only those apps
 
     def spec(self, app_id: str) -> AppSpec:
         for spec in self.specs:
@@ -117,8 +126,8 @@ def _gc_paused() -> Iterator[None]:
 
 
 RUN_KEY = pytest.StashKey[NocodeRun]()
-# The user properties a check's report carries to the controller: its findings (masked JSON)
-# and its rule's metadata. The plugin writes them; the reporters and the threat model read them.
+# The user properties a check's report carries from the process that ran it to the controller:
+# its findings (JSON) and its rule (JSON).
 FINDINGS_PROPERTY = "nocode_findings"
 RULE_PROPERTY = "nocode_rule"
 

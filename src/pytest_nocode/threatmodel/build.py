@@ -16,7 +16,7 @@ from typing import Any
 
 from pytest_nocode.dataflow import DataFlow as Flows
 from pytest_nocode.dataflow import dataflow, sensitivity_labels, store_name
-from pytest_nocode.model import App, Step, ValueRef
+from pytest_nocode.model import App, Step, ValueRef, strip_userinfo
 from pytest_nocode.secretscan import find_secrets
 from pytest_nocode.threatmodel.model import (
     BOUNDARY_KINDS,
@@ -103,13 +103,30 @@ _COVER: Mapping[tuple[str, str], tuple[str, ...]] = {
 
 
 @dataclass
+class _FlowParts:
+    """A flow being gathered from the steps that make it."""
+
+    source: str
+    target: str
+    tls: bool | None
+    authentication: str | None
+    names: set[str] = field(default_factory=set)
+    protocols: set[str] = field(default_factory=set)
+    carries: set[str] = field(default_factory=set)
+    step_ids: set[str] = field(default_factory=set)
+    resources: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
 class _Builder:
     app: App
     zone_of: Callable[[str], str]
     level: str
     flows_engine: Flows = field(init=False)
     elements: dict[str, Element] = field(default_factory=dict)
-    flows: dict[str, DataFlow] = field(default_factory=dict)
+    flows: dict[str, _FlowParts] = field(default_factory=dict)
+    # per element id: what every sighting of it held and pointed at
+    more: dict[str, tuple[set[str], set[tuple[str, str]]]] = field(default_factory=dict)
     flow_kind: dict[str, str] = field(default_factory=dict)  # flow id → inbound | outbound | …
     entries: list[EntryPointInfo] = field(default_factory=list)
     step_process: dict[str, str] = field(default_factory=dict)  # step id → its process id
@@ -121,17 +138,16 @@ class _Builder:
 
     # -- elements ----------------------------------------------------------------------------
     def add(self, element: Element) -> Element:
+        """The element, once per id; what a later sighting holds or points at is added."""
         known = self.elements.get(element.id)
         if known is None:
             self.elements[element.id] = element
-            return element
-        merged = Element(known.id, known.kind, known.role, known.name, known.boundary,
-                         known.zone, tuple(sorted({*known.holds, *element.holds})),
-                         known.workflow_id, known.parent,
-                         tuple(sorted({*known.resources, *element.resources})),
-                         known.description)
-        self.elements[element.id] = merged
-        return merged
+            known = element
+        self.more.setdefault(element.id, (set(), set()))
+        holds, resources = self.more[element.id]
+        holds.update(element.holds)
+        resources.update(element.resources)
+        return known
 
     def workflow_process(self, workflow_id: str) -> str:
         workflow = self.app.workflow(workflow_id)
@@ -193,30 +209,25 @@ class _Builder:
     def flow(self, source: str, target: str, name: str, protocol: str, tls: bool | None,
              authentication: str | None, carries: Iterable[str], steps: Iterable[Step],
              kind: str) -> None:
+        """One flow per ordered pair of elements: more steps moving data between the same two
+        add their names, protocols and data; TLS and authentication are the weakest seen."""
         fid = f"flow:{source}->{target}"
-        steps = list(steps)
-        keys = {_key(s) for s in steps}
-        sids = {s.id for s in steps}
-        known = self.flows.get(fid)
-        if known is not None:
-            names = sorted({*known.name.split(", "), name})
-            protocols = sorted({p for p in (*known.protocol.split(", "), protocol) if p})
-            tls = False if False in (known.tls, tls) else (
-                True if known.tls and tls else None)
-            auth = known.authentication if known.authentication == authentication else (
-                "none" if "none" in (known.authentication, authentication) else None)
-            self.flows[fid] = DataFlow(fid, source, target, ", ".join(names),
-                                       ", ".join(protocols), tls, auth,
-                                       tuple(sorted({*known.carries, *carries})),
-                                       known.crosses,
-                                       tuple(sorted({*known.step_ids, *sids})),
-                                       tuple(sorted({*known.resources, *keys})))
-            return
-        self.flows[fid] = DataFlow(fid, source, target, name, protocol, tls, authentication,
-                                   tuple(sorted(set(carries))),
-                                   self.crossings(source, target), tuple(sorted(sids)),
-                                   tuple(sorted(keys)))
-        self.flow_kind[fid] = kind
+        acc = self.flows.get(fid)
+        if acc is None:
+            acc = self.flows[fid] = _FlowParts(source, target, tls, authentication)
+            self.flow_kind[fid] = kind
+        else:
+            acc.tls = False if False in (acc.tls, tls) else (True if acc.tls and tls else None)
+            if acc.authentication != authentication:
+                acc.authentication = "none" if "none" in (acc.authentication,
+                                                          authentication) else None
+        acc.names.add(name)
+        if protocol:
+            acc.protocols.add(protocol)
+        acc.carries.update(carries)
+        for step in steps:
+            acc.step_ids.add(step.id)
+            acc.resources.add(_key(step))
 
     def crossings(self, source: str, target: str) -> tuple[str, ...]:
         """The boundary boxes a flow from ``source`` to ``target`` enters or leaves, outermost
@@ -279,6 +290,7 @@ class _Builder:
 
     def destinations(self) -> None:
         secrets = {hit.step_id for hit in find_secrets(self.app)}
+        entry_steps = {e.step_id for e in self.app.entry_points}
         for dest in self.app.destinations:
             step = self.app.step(dest.step_id)
             users = list(self.app.users_of(step.id)) if step and step.is_config else [step]
@@ -294,7 +306,7 @@ class _Builder:
                                            "", step, "the address is computed when it runs")
             describe = self.app.flow_of
             for user in users:
-                if any(e.step_id == user.id for e in self.app.entry_points):
+                if user.id in entry_steps:
                     continue  # drawn as the entry point's caller
                 steps = (user, step) if user is not step else (step,)
                 if describe is not None and describe(user).starts:  # a subscriber: data in
@@ -315,6 +327,8 @@ class _Builder:
             step = self.app.step(store.step_id)
             if step is None or step.disabled:
                 continue
+            # a connection string as location: its user and password never reach a name or id
+            store = replace(store, location=strip_userinfo(store.location))
             name = store_name(store, step)
             location = store.location.strip()
             named = location and not location.startswith("=") and "{{" not in location
@@ -357,9 +371,9 @@ class _Builder:
                 entry = callers.get(origin.step_id) if origin.kind == "entry" else None
                 if entry is None:
                     continue
+                request = self.flows.get(f"flow:{entry.caller}->{entry.process}")
                 self.flow(self.process_of(sink_flow.step), entry.caller, "response",
-                          self.flows[f"flow:{entry.caller}->{entry.process}"].protocol
-                          if f"flow:{entry.caller}->{entry.process}" in self.flows else "",
+                          ", ".join(sorted(request.protocols)) if request else "",
                           None, None, carries | {*sensitivity_labels(
                               *(o.detail for o in sink_flow.origins if o.kind == "store"))},
                           (sink_flow.step, *readers), "response")
@@ -549,10 +563,16 @@ def _widened(app: App, b: _Builder) -> tuple[dict[str, Element], dict[str, DataF
                 out.add(("workflow", step.workflow_id))
         return tuple(sorted(out))
 
-    elements = {eid: replace(e, resources=widen(
-        e.resources, e.workflow_id if e.role == "workflow" else ""))
-        for eid, e in sorted(b.elements.items())}
-    flows = {fid: replace(f, resources=widen(f.resources)) for fid, f in sorted(b.flows.items())}
+    elements = {}
+    for eid, e in sorted(b.elements.items()):
+        holds, resources = b.more.get(eid, (set(), set()))
+        elements[eid] = replace(e, holds=tuple(sorted({*e.holds, *holds})), resources=widen(
+            {*e.resources, *resources}, e.workflow_id if e.role == "workflow" else ""))
+    flows = {fid: DataFlow(fid, f.source, f.target, ", ".join(sorted(f.names)),
+                           ", ".join(sorted(f.protocols)), f.tls, f.authentication,
+                           tuple(sorted(f.carries)), b.crossings(f.source, f.target),
+                           tuple(sorted(f.step_ids)), widen(f.resources))
+             for fid, f in sorted(b.flows.items())}
     return elements, flows
 
 

@@ -8,6 +8,7 @@ review-by date fails the run like an expired waiver.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 import uuid
@@ -23,7 +24,7 @@ from pytest_nocode.threatmodel.build import RunEvidence, build_threat_model
 from pytest_nocode.threatmodel.exports import write_exchange_files
 from pytest_nocode.threatmodel.model import RegisterEntry, ThreatModel
 from pytest_nocode.threatmodel.register import load_register, stale_entries
-from pytest_nocode.threatmodel.render import dot, markdown, mermaid
+from pytest_nocode.threatmodel.render import documents
 
 if TYPE_CHECKING:
     from pytest_nocode.run import NocodeRun
@@ -100,16 +101,26 @@ class ThreatModels:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.run.specs or session.config.option.collectonly:
             return
-        self.draw()
-        if self.folder is not None:
-            self.write(session.config)
+        # many small objects that all stay alive while the apps are in memory: paused, the
+        # cyclic collector does not walk the apps again and again (as in dataflow)
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            self.draw()
+            if self.folder is not None:
+                self.write(session.config)
+        finally:
+            if paused:
+                gc.enable()
         if self.expired and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def draw(self) -> None:
         from pytest_nocode.cli import builtin_rules
 
-        platforms = {r.id: tuple(r.platforms) for r in builtin_rules()}
+        rules = builtin_rules()
+        platforms = {r.id: tuple(r.platforms) for r in rules}
+        titles = {**{r.id: r.title for r in rules}, **self.titles}  # also of checks not run
         baseline = self._baseline()
         for spec in self.run.specs:
             loaded = self.run.loaded.get(spec.id)
@@ -119,7 +130,7 @@ class ThreatModels:
                 continue
             outcomes = {r: o for r, o in self.outcomes.get(spec.id, {}).items() if o != "error"}
             evidence = RunEvidence(tuple(f for f in self.run.findings if f["app"] == spec.id),
-                                   outcomes, self.titles, platforms)
+                                   outcomes, titles, platforms)
             model = build_threat_model(loaded.app, self.run.policy.zone_of, evidence,
                                        self.register)
             if spec.id in baseline:
@@ -160,10 +171,8 @@ class ThreatModels:
             folder = self.folder / app_id
             try:
                 folder.mkdir(parents=True, exist_ok=True)
-                text = redact(markdown(model, tool=tool))
+                text, graph = (redact(form) for form in documents(model, tool=tool))
                 (folder / "threat-model.md").write_text(text, encoding="utf-8")
-                level = mermaid(model)[1]
-                graph = redact(dot(model, level))
                 (folder / "dfd.dot").write_text(graph, encoding="utf-8")
             except OSError as exc:
                 self.notes.append(f"threat model NOT written for {app_id}: {exc}")
@@ -211,13 +220,19 @@ class ThreatModels:
             attachments.append(Attachment(name=name, source=source, type=kind))
         expired = any(t.decision is not None and t.decision.expired for t in model.threats)
         open_count = sum(t.status == "open" for t in model.threats)
+        name = f"Threat model of {app_id}"
+        tree = (app_id, "threat model", name)  # beside the app's checks: App > category > …
         logger.report_result(TestResult(
-            name=f"Threat model of {app_id}", fullName=f"pytest-nocode threat model {app_id}",
+            name=name, fullName=f"pytest-nocode threat model {app_id}",
             uuid=str(uuid.uuid4()), historyId=f"threat-model-{app_id}",
             status=Status.FAILED if expired else Status.PASSED, stage="finished",
-            description=f"{len(model.threats)} threats, {open_count} open. {model.scope}",
-            labels=[Label("epic", app_id), Label("feature", "threat model"),
-                    Label("tag", "threat model")], attachments=attachments))
+            description=self.run.redactor.text(
+                f"{len(model.threats)} threats, {open_count} open. {model.scope}"),
+            labels=[*(Label(k, v) for k, v in zip(("parentSuite", "suite", "subSuite"), tree,
+                                                   strict=True)),
+                    Label("epic", app_id), Label("feature", "threat model"),
+                    Label("tag", "threat model")],
+            titlePath=list(tree), attachments=attachments))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         tr = terminalreporter

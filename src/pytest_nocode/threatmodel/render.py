@@ -158,17 +158,13 @@ def _placed(nodes: Iterable[Node]) -> dict[str, list[tuple[Node, list[Node]]]]:
 
 
 # -- Mermaid ------------------------------------------------------------------------------------
+_MERMAID_ESCAPES = str.maketrans({ch: f"#{ord(ch)};" for ch in '#"<>|`[]{}()&;\\'})
+
+
 def mermaid_text(text: str) -> str:
     """Text safe inside a quoted Mermaid label: quotes, brackets, pipes and '#' as entity
     codes, whitespace runs as one space."""
-    text = re.sub(r"\s+", " ", text).strip()
-    out = []
-    for ch in text:
-        if ch in '#"<>|`[]{}()&;\\':
-            out.append(f"#{ord(ch)};")
-        else:
-            out.append(ch)
-    return "".join(out) or " "
+    return " ".join(text.split()).translate(_MERMAID_ESCAPES) or " "
 
 
 _MERMAID_SHAPES = {"external_entity": ('["', '"]'), "process": ('(["', '"])'),
@@ -181,10 +177,11 @@ def mermaid(model: ThreatModel, level: int = 0) -> tuple[str, int]:
     current = level
     while True:
         d = diagram(model, current)
-        text = _mermaid(d, model)
-        if current == len(SUMMARY_LEVELS) - 1 or (
-                len(text) <= MERMAID_MAX_CHARS and len(d.edges) <= MERMAID_MAX_EDGES):
-            return text, current
+        last = current == len(SUMMARY_LEVELS) - 1
+        if last or len(d.edges) <= MERMAID_MAX_EDGES:
+            text = _mermaid(d, model)
+            if last or len(text) <= MERMAID_MAX_CHARS:
+                return text, current
         current += 1
 
 
@@ -266,8 +263,8 @@ def dot(model: ThreatModel, level: int) -> str:
 
 # -- Markdown -------------------------------------------------------------------------------------
 def cell(text: object) -> str:
-    """Text safe in a Markdown table cell."""
-    return re.sub(r"\s+", " ", str(text)).replace("|", "\\|").strip() or " "
+    """Text safe in a Markdown table cell: one line, pipes escaped."""
+    return " ".join(str(text).split()).replace("|", "\\|") or " "
 
 
 def _table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[str]:
@@ -285,10 +282,18 @@ def _evidence(threat: Threat) -> str:
     return ", ".join(f"{k.rule} on {k.resource_kind} {k.resource_id}" for k in threat.evidence)
 
 
-def markdown(model: ThreatModel, *, tool: str, diagram_level: int = 0) -> str:
-    """The whole model as one Markdown document."""
+def documents(model: ThreatModel, *, tool: str) -> tuple[str, str]:
+    """(threat-model.md, dfd.dot): the DOT diagram at the summary level the Mermaid one
+    needed, so both show the same picture; the diagram is laid out once."""
+    chart, level = mermaid(model)
+    return markdown(model, tool=tool, chart=(chart, level)), dot(model, level)
+
+
+def markdown(model: ThreatModel, *, tool: str, chart: tuple[str, int] | None = None) -> str:
+    """The whole model as one Markdown document (``chart``: its Mermaid text and summary
+    level when already drawn)."""
     names: Mapping[str, str] = {e.id: e.name for e in model.elements}
-    chart, level = mermaid(model, diagram_level)
+    chart_text, level = chart or mermaid(model)
     out = [f"# Threat model: {cell(model.app_name or model.app_id)}", "",
            f"App `{model.app_id}` ({model.platform}). Drawn by {tool} from the configuration on "
            "every run: do not edit it; record decisions in the threat register "
@@ -330,7 +335,7 @@ def markdown(model: ThreatModel, *, tool: str, diagram_level: int = 0) -> str:
                 f"{MERMAID_MAX_EDGES} edges): {SUMMARY_LEVELS[level]}. The tables list every "
                 "element and flow.", ""]
     out += ["Red arrows carry data in cleartext off the app's host.", "",
-            "```mermaid", chart.rstrip("\n"), "```", ""]
+            "```mermaid", chart_text.rstrip("\n"), "```", ""]
     out += ["## Data flows", ""]
     out += _table(("From", "To", "What", "Protocol", "TLS", "Authentication", "Carries",
                    "Crosses"),
