@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from detect_secrets.filters import heuristic
 
-from pytest_nocode.secretscan.names import is_secret_name, words_of
+from pytest_nocode.secretscan.names import is_secret_name, takes_login_pair, words_of
 
 __all__ = ["SHAPE_FILTERS", "VALUE_FILTERS", "Candidate", "first_filter", "literal",
            "rejected_shape"]
@@ -329,6 +329,15 @@ def length(c: Candidate) -> bool:
     return len(c.text) < c.min_len or len(c.text) > 20000
 
 
+_LOGIN_PAIR = re.compile(r"^[^\s:]+:[^\s:]+$")
+
+
+def not_a_login_pair(c: Candidate) -> bool:
+    """Under a name that holds a secret only as ``login:password`` (OM2M's ``X-M2M-Origin``),
+    any other value (``CAdmin``, an AE id) is an originator id, not a credential."""
+    return takes_login_pair(c.name) and _LOGIN_PAIR.match(c.text) is None
+
+
 VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("length", length),
     ("fragment", fragment),
@@ -353,6 +362,7 @@ VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("blockchain address", blockchain_address),
     ("public default", public_default),
     ("not a PIN", not_a_pin),
+    ("not a login pair", not_a_login_pair),
 )
 
 
