@@ -485,7 +485,8 @@ def test_plugin_writes_the_files_identically_and_attaches_them(pytester: pytest.
     result.stdout.fnmatch_lines(["threat model nodered-flows: * threats (* open, *) in *"])
     folder = out / "nodered-flows"
     first = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
-    assert sorted(first) == ["dfd.dot", "dfd.svg", "threat-model.md"]
+    assert sorted(first) == ["dfd.dot", "dfd.svg", "otm.json", "threat-composer.json",
+                             "threat-dragon.json", "threat-model.md"]
     md = first["threat-model.md"].decode()
     for heading in ("## Scope", "## Assets", "## Entry points", "## Trust boundaries",
                     "## Data-flow diagram", "## Threats", "## Assumptions", "## Accepted risks",
@@ -524,8 +525,9 @@ def test_without_dot_it_says_so_once_and_writes_the_text_forms(pytester: pytest.
     text = result.stdout.str()
     assert text.count("Graphviz 'dot' is not on PATH") == 1, text
     for app_id in ("nodered-flows", "n8n-n8n"):
-        assert sorted(p.name for p in (out / app_id).iterdir()) == ["dfd.dot",
-                                                                    "threat-model.md"]
+        assert sorted(p.name for p in (out / app_id).iterdir()) == [
+            "dfd.dot", "otm.json", "threat-composer.json", "threat-dragon.json",
+            "threat-model.md"]
     assert os.environ["PATH"] == str(empty)
 
 

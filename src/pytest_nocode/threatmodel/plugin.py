@@ -21,6 +21,7 @@ import pytest
 from pytest_nocode import __version__
 from pytest_nocode.errors import InputError
 from pytest_nocode.threatmodel.build import RunEvidence, build_threat_model
+from pytest_nocode.threatmodel.exports import write_exchange_files
 from pytest_nocode.threatmodel.model import RegisterEntry, ThreatModel
 from pytest_nocode.threatmodel.register import load_register, stale_entries
 from pytest_nocode.threatmodel.render import documents
@@ -36,7 +37,8 @@ NO_DOT = ("threat model: Graphviz 'dot' is not on PATH, so dfd.svg was not drawn
 def add_options(group: Any, parser: pytest.Parser) -> None:
     group.addoption("--nocode-threat-model", metavar="DIR",
                     help="write each app's threat model to DIR/<app id>/ (Markdown with a "
-                         "Mermaid diagram, dfd.dot, dfd.svg when Graphviz is installed)")
+                         "Mermaid diagram, dfd.dot, dfd.svg when Graphviz is installed, and "
+                         "threat-dragon.json, threat-composer.json, otm.json)")
     group.addoption("--nocode-threat-register", metavar="PATH",
                     help="threat register YAML: the team's decisions, keyed by threat id")
     parser.addini("nocode_threat_model", "threat model folder", default="")
@@ -175,6 +177,11 @@ class ThreatModels:
             except OSError as exc:
                 self.notes.append(f"threat model NOT written for {app_id}: {exc}")
                 continue
+            try:
+                write_exchange_files(model, folder, self.run.redactor.text)
+            except (OSError, ValueError) as exc:
+                self.notes.append(f"threat model: Threat Dragon, Threat Composer and OTM files "
+                                  f"NOT written for {app_id}: {exc}")
             svg = self._svg(folder, graph) if has_dot else None
             self._allure(config, app_id, model, text, svg)
 
