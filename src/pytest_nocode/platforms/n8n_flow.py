@@ -440,7 +440,8 @@ class N8nFlows:
         ``?`` in the value makes the request reach another endpoint of that API, with the
         credentials the node sends. Only a caller's data counts (INJ001): an id a service
         returned is the ordinary way to build such a URL. The query string after ``?`` is
-        left out, and so are values through ``encodeURIComponent``."""
+        left out, and so are values through ``encodeURIComponent`` and an agent's ``$fromAI``
+        (a tool's id picked by the model is what the tool is for: INJ003 asks about that)."""
         if _base(step.type) != BASE + "httpRequest" or step.id in self.computed_targets:
             return
         url = step.params.get("url")
@@ -451,7 +452,8 @@ class N8nFlows:
             return
         refs = tuple(dict.fromkeys(
             r for seg in SEGMENT.findall(path.group("path").split("?", 1)[0])
-            if not URL_ENCODED.match(seg) for r in self.segment_refs(step, seg)))
+            if not URL_ENCODED.match(seg) for r in self.segment_refs(step, seg)
+            if r.kind != "ai"))
         if any(r.kind not in ("constant", "env", "platform") for r in refs):
             yield SinkUse("fetch", FETCH_PATH, refs, "puts a value into the path of the API URL "
                           "it calls (a ../ or ? in it reaches another endpoint, with this "
@@ -462,7 +464,8 @@ class N8nFlows:
         pasted inside its strings (``"query": "{{ $json.body.text }}"``): n8n renders the
         text, then parses it, so a quote in the value closes the string and the caller adds
         or overrides keys (a second ``merchantId``: last key wins). ``JSON.stringify`` and
-        taking the quotes out are the look-alikes; only a caller's data counts (INJ001).
+        taking the quotes out are the look-alikes; only a caller's data counts (INJ001), not
+        an agent's ``$fromAI`` (INJ003's).
         Expressions outside a string (usually an object pasted whole) are not counted yet."""
         p = step.params
         if _base(step.type) != BASE + "httpRequest" or p.get("specifyBody") != "json":
@@ -472,7 +475,7 @@ class N8nFlows:
             return
         refs = tuple(dict.fromkeys(r for seg in QUOTED_SEGMENT.findall(body)
                                    if not JSON_ENCODED.match(seg) and not QUOTES_REMOVED.search(seg)
-                                   for r in self.segment_refs(step, seg)))
+                                   for r in self.segment_refs(step, seg) if r.kind != "ai"))
         if any(r.kind not in ("constant", "env", "platform") for r in refs):
             yield SinkUse("fetch", FETCH_JSON_BODY, refs, "pastes values inside the strings "
                           "of its JSON body (a quote in one adds or overrides keys: JSON "
