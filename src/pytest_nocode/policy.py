@@ -21,8 +21,8 @@ import jsonschema
 import yaml
 
 from pytest_nocode.errors import InputError, read_input_file
-from pytest_nocode.findings import Severity, Waiver
-from pytest_nocode.model import is_loopback_host
+from pytest_nocode.findings import NOT_APPLICABLE, Rule, Severity, Waiver
+from pytest_nocode.model import App, is_loopback_host
 
 SEVERITY_WORDS = ["critical", "high", "medium", "low", "info"]
 # Key risk indicators the ``kri`` section may bound (see pytest_nocode.checks.test_drift).
@@ -307,6 +307,12 @@ class Policy:
             return None
         return Severity.parse(word) if word else default
 
+    def cleartext_severity_is_set(self, zone: str) -> bool:
+        """Does the policy itself set the severity of cleartext inside ``zone`` (not the
+        defaults)? An explicit "off" silences even secrets crossing there."""
+        return bool(((self.data.get("trust_zones") or {}).get(zone) or {}).get(
+            "cleartext_severity"))
+
     @property
     def has_connector_allowlist(self) -> bool:
         return self._globs("connectors", "allow") is not None
@@ -494,3 +500,17 @@ def load_policy(path: Path | None, shown_as: str | None = None) -> Policy:
 
 def waiver_expired(waiver: Waiver, today: date | None = None) -> bool:
     return date.fromisoformat(waiver.expires) < (today or date.today())
+
+
+def why_not_applicable(rule: Rule, app: App, policy: Policy) -> str | None:
+    """Why ``rule`` cannot be evaluated on ``app`` (disabled, other platform, data missing),
+    or None when it can. The reason of a not-applicable check starts with "not applicable"."""
+    if not policy.rule_enabled(rule.id):
+        return f"{rule.id} disabled by policy {policy.source}"
+    if rule.platforms and app.platform not in rule.platforms:
+        return f"{NOT_APPLICABLE}: {rule.id} is for {', '.join(rule.platforms)}"
+    missing = [facet for facet in rule.requires if not app.has(facet)]
+    if missing:
+        return (f"{NOT_APPLICABLE}: {app.id} has no {', '.join(missing)} data "
+                f"({app.platform} {'export' if 'settings' in missing else 'source'})")
+    return None

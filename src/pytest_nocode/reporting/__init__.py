@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_nocode.run import invocation_path, option_value
+
 if TYPE_CHECKING:
     import pytest
 
-    from pytest_nocode.plugin import NocodeRun
+    from pytest_nocode.run import NocodeRun
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -21,18 +23,17 @@ def write_json(path: Path, data: Any) -> None:
 
 def write_reports(config: pytest.Config, run: NocodeRun) -> None:
     """Write the findings JSON and SARIF files the user asked for."""
-    from pytest_nocode.plugin import _option, _path
     from pytest_nocode.reporting.findings_json import build_report
 
     report = build_report(run)
     config.hook.pytest_nocode_report(report=report)
     report = run.redactor.data(report)
-    json_path = _option(config, "json")
+    json_path = option_value(config, "json")
     if json_path:
-        write_json(_path(config, json_path), report)
-    sarif_path = _option(config, "sarif")
+        write_json(invocation_path(config, json_path), report)
+    sarif_path = option_value(config, "sarif")
     if sarif_path:
         from pytest_nocode.reporting.sarif import build_sarif
 
         # built from the report masked above and the rules' static text: no second pass
-        write_json(_path(config, sarif_path), build_sarif(report, run.rules))
+        write_json(invocation_path(config, sarif_path), build_sarif(report, run.rules))
