@@ -65,6 +65,9 @@ QUIET = {
     "pick from a constant map": "const STATES = { greeting: 'new', done: 'closed' };\n"
     "const state = STATES[$json.body.stage] || 'new';\n"
     "return { sql: `UPDATE chats SET state = '${state}'` };",
+    "a timestamp and a random number": "const id = Date.now().toString() + "
+    "Math.floor(Math.random() * 1000).toString();\n"
+    "const result = { sql: `INSERT INTO jobs (id) VALUES ('job_${id}')` };\nreturn [result];",
     "placeholders bind the values": "const d = $json.body;\n"
     "return [{ json: { sql: `INSERT INTO log (who, what) VALUES ($1, $2)`, "
     "params: [d.who, d.what] } }];",

@@ -390,6 +390,20 @@ class CodeValues:
         return value
 
     # -- what the code returns -------------------------------------------------------------
+    def _object_named(self, expr: str) -> str:
+        """``return [result]`` where ``const result = {…}`` is never changed afterwards: the
+        object literal itself; any other expression as it is."""
+        m = re.fullmatch(r"\[?\s*(" + _IDENT + r")\s*\]?", expr)
+        if not m or (expr.startswith("[") != expr.endswith("]")):
+            return expr
+        name = m.group(1)
+        decl = re.search(r"\bconst\s+" + re.escape(name) + r"\s*=\s*(?=\{)", self.code)
+        if decl is None or re.search(r"(?<![\w$.])" + re.escape(name) +
+                                     r"\s*(?:\.[\w$]+|\[[^\]]*\])\s*=(?!=)", self.code):
+            return expr
+        literal = self.code[decl.end():_skip_group(self.code, decl.end())]
+        return f"[{literal}]" if expr.startswith("[") else literal
+
     def returned_fields(self) -> dict[str, Value] | None:
         """Field → value for the items the code returns, when every ``return`` outside its
         helpers is an object literal (alone, in ``[{…}]`` or as ``{json: {…}}``) or returns
@@ -403,7 +417,7 @@ class CodeValues:
             expr = code[r.end():_expression_end(code, r.end())].strip()
             if expr in ("", "[]", "null", "undefined"):
                 continue
-            obj = _item_object(expr)
+            obj = _item_object(self._object_named(expr))
             if obj is None:
                 return None
             objects.append(obj)
@@ -469,6 +483,10 @@ def _head(expr: str) -> tuple[str | None, str]:
     if expr[:1] == "(":
         end = _skip_group(expr, 0)
         return expr[:end], expr[end:]
+    m = re.match(r"Date\.now\(\s*\)|Math\.\w+\s*\(", expr)  # a time or a number
+    if m:
+        end = m.end() if m.group(0).startswith("Date") else _skip_group(expr, m.end() - 1)
+        return "new Date()", expr[end:]
     m = re.match(r"new\s+Date\s*\(", expr)
     if m:
         end = _skip_group(expr, m.end() - 1)
