@@ -148,3 +148,20 @@ def test_the_sms_sender_number_twilio_fills_in_is_not_free_text(field: str,
     app = app_of(workflow("SMS agent", [trigger, search], chain("Twilio Trigger",
                                                                 "Find session")))
     assert len(findings_of(INJ002, app)) == (1 if fires else 0)
+
+
+@pytest.mark.parametrize(("field", "fires"), [("note", True), ("stamp", False)])
+def test_a_field_read_from_a_named_nodes_items_keeps_that_origin(field: str,
+                                                                 fires: bool) -> None:
+    """``$("Webhook").all()[0].json.body.note``, read in a try block, is the webhook's note;
+    a field the same code builds from the clock is not."""
+    js = ("let hooks = [];\ntry { hooks = $(\"Webhook\").all(); } catch (e) {}\n"
+          "let note = '';\nif (hooks.length > 0) {\n  note = hooks[0].json.body.note || '';\n}\n"
+          "return [{ json: { note, stamp: `run_${Date.now()}`, id: $execution.id } }];")
+    build = n8n_node("Build query", "code", {"jsCode": js}, version=2)
+    run = n8n_node("Run query", "postgres", {
+        "operation": "executeQuery",
+        "query": f"=INSERT INTO notes VALUES ('{{{{ $json.{field} }}}}')"}, version=2.5)
+    app = app_of(workflow("Notes", [webhook(path="notes", method="POST"), build, run],
+                          chain("Webhook", "Build query", "Run query")))
+    assert len(findings_of(INJ001, app)) == (1 if fires else 0)

@@ -35,11 +35,11 @@ FIXED = Value(TEXT)
 OPAQUE = Value(RAW, None)
 _IDENT = r"[A-Za-z_$][\w$]*"
 # the item, another node's output, or a field of either, as written in code
-INPUT_BASE = re.compile(r"^(?:\$json|\$input\.(?:first|last|item)(?:\(\s*\))?\.json|"
-                        r"\$input\.all\(\s*\)\[\d+\]\.json|"
-                        r"\$\(\s*(['\"`]).+?\1\s*\)\.(?:first\(\s*\)|last\(\s*\)|item)\.json|"
-                        r"\$node\[\s*(['\"]).+?\2\s*\]\.json)$")
-_PROP = re.compile(r"^(?:\??\.(" + _IDENT + r")|\[\s*(['\"])([^'\"]+)\2\s*\])")
+_INPUT = (r"\$json|\$input\.(?:first|last|item)(?:\(\s*\))?\.json|\$input\.all\(\s*\)|"
+          r"\$\(\s*(['\"`]).+?\1\s*\)\.(?:(?:first\(\s*\)|last\(\s*\)|item)\.json|all\(\s*\))|"
+          r"\$node\[\s*(['\"]).+?\2\s*\]\.json")
+INPUT_BASE = re.compile(f"^(?:{_INPUT})$")
+_PROP = re.compile(r"^(?:\??\.(" + _IDENT + r")|\[\s*(['\"])([^'\"]+)\2\s*\]|\[\s*(\d+)\s*\])")
 _QUOTE_ESCAPE = re.compile(r"""\.replace(?:All)?\(\s*(?:/'/g|(['"])'\1)\s*,\s*"""
                            r"""(?:"''"|`''`|"\\\\'"|'\\\\'')\s*\)""")
 _DIGITS_ONLY = re.compile(r"""\.replace(?:All)?\(\s*/\[\^0-9\]\+?/g\s*,\s*(['"])\1\s*\)|"""
@@ -48,7 +48,8 @@ _KEEPS = re.compile(r"^\.(?:trim|trimStart|trimEnd|toLowerCase|toUpperCase|toStr
                     r"substring|substr|slice|padStart|padEnd|normalize)\(")
 _NUMERIC_CALL = re.compile(r"^(?:parseInt|parseFloat|Number|Math\.\w+|Boolean)\s*\(")
 _NUMERIC_TAIL = re.compile(r"^\.(?:toFixed\(|length\b|toISOString\(|getTime\()")
-_LITERAL = re.compile(r"^(?:-?\d+(?:\.\d+)?|true|false|null|undefined|''|\"\")$")
+_LITERAL = re.compile(r"^(?:-?\d+(?:\.\d+)?|true|false|null|undefined|''|\"\"|\[\s*\]|\{\s*\})$")
+_PLATFORM = re.compile(r"\$(?:execution|workflow|now|today|runIndex|itemIndex)")
 _DECL = re.compile(r"\b(?:const|let|var)\s+(" + _IDENT + r")\s*=(?![=>])")
 _ASSIGN = re.compile(r"(?<![\w$.])(" + _IDENT + r")\s*=(?![=>])")
 _FUNC = re.compile(r"\bfunction\s+(" + _IDENT + r")\s*\(([^()]*)\)\s*\{")
@@ -360,8 +361,12 @@ class CodeValues:
         m = re.fullmatch(r"(" + _IDENT + r")\s*\[(.*)\]", head, re.S)
         if m and m.group(1) in self.maps:
             return FIXED
+        if m:  # an element of a variable: what the variable holds
+            return self._tail(self.names.get(m.group(1), OPAQUE), f"[{m.group(2)}]")
         if INPUT_BASE.match(head):
             return Value(RAW, frozenset({head}))
+        if _PLATFORM.fullmatch(head):
+            return FIXED  # the execution's own id, the time
         if re.fullmatch(_IDENT, head):
             return self.names.get(head, OPAQUE)
         if head.startswith("new Date("):
@@ -380,10 +385,13 @@ class CodeValues:
                 value, rest = FIXED, rest[end:]
             elif (m := _KEEPS.match(rest)) is not None:
                 rest = rest[_skip_group(rest, m.end() - 1):]
+            elif (m := _PROP.match(rest)) is not None and value == FIXED:
+                rest = rest[m.end():]  # a part of fixed data is fixed
             elif (m := _PROP.match(rest)) is not None and value.level == RAW and value.reads:
-                key = m.group(1) or m.group(3)
-                value = Value(RAW, frozenset(f"{r}.{key}" if re.fullmatch(r"\w+", key) else
-                                             f"{r}[{key!r}]" for r in value.reads))
+                key = m.group(1) or m.group(3) or ""
+                step = f"[{m.group(4)}]" if m.group(4) else f".{key}" if re.fullmatch(
+                    r"\w+", key) else f"[{key!r}]"
+                value = Value(RAW, frozenset(r + step for r in value.reads))
                 rest = rest[m.end():]
             else:
                 return OPAQUE
@@ -471,10 +479,7 @@ def _depths(code: str) -> list[int]:
 
 def _head(expr: str) -> tuple[str | None, str]:
     """The first part of a member/call chain (an input path counts as one) and the rest."""
-    m = re.match(r"\$json|\$input\.(?:first|last|item)(?:\(\s*\))?\.json|"
-                 r"\$input\.all\(\s*\)\[\d+\]\.json|"
-                 r"\$\(\s*(['\"`]).+?\1\s*\)\.(?:first\(\s*\)|last\(\s*\)|item)\.json|"
-                 r"\$node\[\s*(['\"]).+?\2\s*\]\.json", expr)
+    m = re.match(_INPUT, expr)
     if m:
         return m.group(0), expr[m.end():]
     if expr[:1] in ("'", '"', "`"):
