@@ -273,3 +273,48 @@ def test_an_evidence_log_must_be_intact_and_of_the_same_run(tmp_path: Path) -> N
     (a / "evidence.jsonl").write_text(text, "utf-8")
     merge(tmp_path / "out", [a])
     assert load_last(tmp_path / "out" / "evidence-log.jsonl")["shards"][0]["seq"] == 1
+
+
+def test_other_tools_sarif_in_a_shard_is_left_alone(tmp_path: Path) -> None:
+    a = shard(tmp_path, "a", report(["x"]))
+    other = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "semgrep"}},
+                                           "results": []}]}
+    (a / "semgrep.sarif").write_text(json.dumps(other), encoding="utf-8")
+    assert [p.name for p in merge(tmp_path / "out", [a]).written] == ["findings.json"]
+    ours = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "pytest-nocode",
+                                                              "rules": "none"}}}]}
+    (a / "nocode.sarif").write_text(json.dumps(ours), encoding="utf-8")
+    with pytest.raises(InputError, match=r"nocode.sarif: \$.runs\[0\].tool.driver.rules"):
+        merge(tmp_path / "out2", [a])
+
+
+def test_an_evidence_record_without_counts_is_named(tmp_path: Path) -> None:
+    from pytest_nocode.reporting.evidence_log import findings_digest
+
+    data = report(["x"])
+    a = shard(tmp_path, "a", data)
+    append_record(a / "evidence.jsonl", {"apps": [{"id": "x"}], "exit_status": 0,
+                                         "findings_digest": findings_digest(data["findings"])})
+    with pytest.raises(InputError, match=r"evidence.jsonl: record 1: \$.counts.checks"):
+        merge(tmp_path / "out", [a])
+
+
+def test_keyed_shard_logs_need_the_key_and_the_merged_record_is_keyed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_nocode.reporting.evidence_log import KEY_VARIABLE, findings_digest
+
+    key = "merge-test-key-4f1d9c"
+    data = report(["x"])
+    a = shard(tmp_path, "a", data)
+    append_record(a / "evidence.jsonl", {
+        "apps": [{"id": "x"}], "exit_status": 1, "findings_digest":
+        findings_digest(data["findings"]), "counts": {"checks": {"collected": 2, "failed": 1}}},
+        key.encode())
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    with pytest.raises(InputError, match=KEY_VARIABLE):
+        merge(tmp_path / "out", [a])
+    monkeypatch.setenv(KEY_VARIABLE, key)
+    merge(tmp_path / "out", [a])
+    assert load_last(tmp_path / "out" / "evidence-log.jsonl")["hash_alg"] == "hmac-sha256"
+    assert verify(tmp_path / "out" / "evidence-log.jsonl", key=key.encode()).ok
+    assert key not in (tmp_path / "out" / "evidence-log.jsonl").read_text(encoding="utf-8")

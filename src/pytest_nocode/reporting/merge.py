@@ -137,23 +137,30 @@ def _check_sarif(path: Path, log: Any) -> None:
         isinstance(r, dict) and isinstance(r.get("id"), str) for r in driver["rules"]),
         path, "$.runs[0].tool.driver.rules", "a list of rules with ids")
     for key in ("results", "invocations"):
-        _expect(isinstance(run.get(key), list), path, f"$.runs[0].{key}", "a list")
+        _expect(isinstance(run.get(key), list) and all(isinstance(x, dict) for x in run[key]),
+                path, f"$.runs[0].{key}", "a list of objects")
     for i, result in enumerate(run["results"]):
         props = result.get("properties") if isinstance(result, dict) else None
         _expect(isinstance(props, dict) and isinstance(props.get("resource"), dict)
                 and isinstance(result.get("ruleId"), str), path,
                 f"$.runs[0].results[{i}]", "a result with ruleId and properties.resource")
     _expect(isinstance(run.get("properties"), dict)
-            and isinstance(run["properties"].get("apps"), list), path,
-            "$.runs[0].properties.apps", "a list")
+            and isinstance(run["properties"].get("apps"), list)
+            and all(isinstance(a, dict) for a in run["properties"]["apps"]), path,
+            "$.runs[0].properties.apps", "a list of objects")
 
 
 def _kind_of_json(path: Path) -> tuple[str, Any]:
-    """("report" | "sarif" | "", data) for a JSON file of a shard."""
+    """("report" | "sarif" | "", data) for a JSON file of a shard; other tools' SARIF logs
+    and other JSON files are not ours to merge."""
     data = read_json_file(path)
     if isinstance(data, dict) and data.get("schema") == SCHEMA:
         return "report", data
-    if isinstance(data, dict) and "runs" in data and "version" in data:
+    runs = data.get("runs") if isinstance(data, dict) and "version" in data else None
+    if isinstance(runs, list) and any(
+            isinstance(run, dict) and isinstance(run.get("tool"), dict)
+            and (run["tool"].get("driver") or {}).get("name") == "pytest-nocode"
+            for run in runs):
         return "sarif", data
     return "", data
 
@@ -220,6 +227,16 @@ def _last_record(shard: Shard) -> dict[str, Any]:
     lines = shard.log_path.read_text(encoding="utf-8").splitlines()
     record: dict[str, Any] = json.loads(lines[-1])
     where = f"{shard.log_path}: record {record['seq']}"
+    checks = (record.get("counts") or {}).get("checks") if isinstance(
+        record.get("counts"), dict) else None
+    _expect(isinstance(checks, dict) and all(type(checks.get(k)) is int
+                                             for k in ("collected", "failed")),
+            shard.log_path, f"record {record['seq']}: $.counts.checks", "collected and failed")
+    _expect(type(record.get("exit_status")) is int, shard.log_path,
+            f"record {record['seq']}: $.exit_status", "an integer")
+    _expect(isinstance(record.get("apps"), list) and all(isinstance(a, dict)
+                                                         for a in record["apps"]),
+            shard.log_path, f"record {record['seq']}: $.apps", "a list of objects")
     if [a.get("id") for a in record.get("apps") or []] != shard.app_ids \
             or record.get("findings_digest") != findings_digest(shard.report["findings"]):
         raise InputError(f"{where}: not the run of {shard.report_path} (other apps or "
@@ -307,6 +324,15 @@ def _stale_waivers(shards: Sequence[Shard]) -> list[dict[str, Any]]:
     return merged
 
 
+def _alike(shards: Sequence[Shard], section: Callable[[Shard], Mapping[str, Any]],
+           skip: Iterable[str]) -> dict[str, Any]:
+    """The entries of ``section`` every shard has with the same value: what plugins' report
+    hooks add (a team name, a ticket) survives the merge; what differs has no merged value."""
+    first, skip = section(shards[0]), set(skip)
+    return {k: v for k, v in first.items() if k not in skip
+            and all(section(s).get(k, object()) == v for s in shards[1:])}
+
+
 def merge_reports(shards: Sequence[Shard]) -> dict[str, Any]:
     """The findings report one unsharded run would have written, plus each shard's run."""
     first = shards[0].report
@@ -316,6 +342,7 @@ def merge_reports(shards: Sequence[Shard]) -> dict[str, Any]:
         for app in shard.report["apps"]:
             apps.append({**app, "risk": aggregate(f for f in findings if f["app"] == app["id"])})
     run = {
+        **_alike(shards, lambda s: s.report["run"], ("shard",)),
         "started": min((s.report["run"]["started"] for s in shards), key=datetime.fromisoformat),
         "finished": max((s.report["run"]["finished"] for s in shards),
                         key=datetime.fromisoformat),
@@ -324,6 +351,8 @@ def merge_reports(shards: Sequence[Shard]) -> dict[str, Any]:
         "shards": [_provenance(s) for s in shards],
     }
     report: dict[str, Any] = {
+        **_alike(shards, lambda s: s.report, ("run", "apps", "findings", "not_applicable",
+                                              "top_risks", "stale_waivers", "baseline")),
         "schema": SCHEMA, "tool": first["tool"], "run": run, "apps": apps,
         "findings": findings,
         "not_applicable": sorted((n for s in shards for n in s.report["not_applicable"]),
@@ -332,7 +361,7 @@ def merge_reports(shards: Sequence[Shard]) -> dict[str, Any]:
         "top_risks": top_risks(findings),
         "stale_waivers": _stale_waivers(shards),
     }
-    if "waivers_file" in first:
+    if "waivers_file" in first:  # the same file (sha256 checked), perhaps at another path
         report["waivers_file"] = first["waivers_file"]
     if "baseline" in first:
         written = [s.report["baseline"] for s in shards]
@@ -386,9 +415,10 @@ def merge_sarif(shards: Sequence[Shard], report: Mapping[str, Any]) -> dict[str,
 
     def result_key(result: Mapping[str, Any]) -> tuple[Any, ...]:
         props = result["properties"]
+        resource = {k: str(props["resource"].get(k, "")) for k in ("path", "id")}
         return finding_sort_key({"severity": props.get("severity", ""),
                                  "app": props.get("app", ""), "rule": result["ruleId"],
-                                 "resource": props["resource"]})
+                                 "resource": resource})
 
     first = shards[0].sarif
     assert first is not None
