@@ -106,8 +106,11 @@ def _skip_group(code: str, i: int) -> int:
 
 
 def _regex_may_start(code: str, i: int) -> bool:
-    before = code[:i].rstrip()
-    return not before or before[-1] in "(,=:[!&|?{};+" or before.endswith("return")
+    """Can a ``/`` at ``i`` open a regular expression (not divide)? By what precedes it."""
+    j = i - 1
+    while j >= 0 and code[j] in " \t\r\n":
+        j -= 1
+    return j < 0 or code[j] in "(,=:[!&|?{};+" or code.endswith("return", 0, j + 1)
 
 
 def _skip_regex(code: str, i: int) -> int:
@@ -208,6 +211,7 @@ class CodeValues:
         self.helpers: dict[str, Value] = {}
         self.bodies: list[tuple[int, int]] = []
         self.names: dict[str, Value] = {}
+        self.depths = _depths(code)
         self._read_helpers()
         self._read_variables()
 
@@ -251,7 +255,7 @@ class CodeValues:
         """Each variable's value after the code's last assignment to it; an assignment in a
         block it was not declared in may not run, so it only adds to what the name held."""
         code = self.code
-        depth_at = _depths(code)
+        depth_at = self.depths
         declared: dict[str, int] = {}
         events = sorted([(m.start(1), m.group(1), m.end(), True) for m in _DECL.finditer(code)]
                         + [(m.start(1), m.group(1), m.end(), False)
@@ -418,7 +422,7 @@ class CodeValues:
         no item; None when one is anything else. A field a return leaves out while it
         spreads something in (``...input``) is not listed."""
         code, objects = self.code, []
-        depths = _depths(code)
+        depths = self.depths
         for r in _RETURN.finditer(code):
             if self._inside_helper(r.start()) or depths[r.start()] < 0:
                 continue
