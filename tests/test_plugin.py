@@ -257,3 +257,28 @@ def test_report_paths_relative_to_invocation(pytester: pytest.Pytester, write_fl
     pytester.runpytest("-p", "no:cacheprovider", f"--nocode-app=nodered+file:{flows}",
                        "--nocode-json=out/report.json")
     assert Path(pytester.path / "out" / "report.json").is_file()
+
+
+MODULES_SEEN = """
+import sys
+
+def pytest_unconfigure(config):
+    seen = sorted({m.split(".")[0] for m in sys.modules} & {"jsonschema", "faker"})
+    (config.rootpath / "modules.txt").write_text(" ".join(seen))
+"""
+
+
+@pytest.mark.parametrize(("policy", "expected"), [("", ""), ("version: 1\n", "jsonschema")])
+def test_jsonschema_and_faker_load_only_when_needed(pytester: pytest.Pytester, policy: str,
+                                                    expected: str) -> None:
+    """A plain scan imports neither (a third of a second each at start-up); a policy file
+    the user gives is validated with jsonschema; faker is for recording only."""
+    pytester.makeconftest(MODULES_SEEN)
+    args = ["-p", "no:cacheprovider", "-p", "no:faker", "-p", "no:hypothesispytest",
+            "--nocode-app=demo"]
+    if policy:
+        (pytester.path / "policy.yaml").write_text(policy)
+        args.append(f"--nocode-policy={pytester.path / 'policy.yaml'}")
+    result = pytester.runpytest_subprocess(*args)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # the demo's findings
+    assert (pytester.path / "modules.txt").read_text() == expected

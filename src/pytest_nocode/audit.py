@@ -5,6 +5,8 @@ plugin.py calls into here at a handful of points so that the audit features live
 and the plugin stays a thin wiring layer. Per-check work (risk, threshold, Allure labels) runs
 in whichever process runs the check; whole-run work runs on the controller after every
 result is in, so it is right under ``pytest -n N`` too.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 A check is a pytest test decorated with :func:`check`; it reports offending resources through
 the ``nocode_findings`` fixture (a :class:`FindingCollector`). The plugin fails the test when
 unwaived findings remain, so a check's body is only the reviewer's question.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 The controller loads every app before tests start and writes the raw snapshots to a private
 run folder; xdist workers read them from there, so a live app is fetched exactly once.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

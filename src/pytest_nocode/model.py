@@ -3,6 +3,8 @@
 Adapters in :mod:`pytest_nocode.platforms` build an :class:`App` from a raw snapshot; checks
 never see platform JSON. Everything here is frozen; lookups the checks need often (steps by id,
 by type, by workflow; edges both ways) are indexed once when the App is built.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

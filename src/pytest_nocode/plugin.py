@@ -2,6 +2,8 @@
 
 It wires adapters (which know platforms), checks (which know the model and the policy) and
 reporters (which know findings); it holds no platform or check logic of its own.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

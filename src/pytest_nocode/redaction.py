@@ -3,6 +3,8 @@
 The run's :class:`Redactor` learns the secret values the secret scanner found in each app and
 the credentials taken from the environment. Reporters pass all text through it, as a last line
 of defence behind checks that already mask their evidence.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

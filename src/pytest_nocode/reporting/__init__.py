@@ -1,4 +1,7 @@
-"""Reporters: they read findings (and the run's provenance) and nothing else."""
+"""Reporters: they read findings (and the run's provenance) and nothing else.
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

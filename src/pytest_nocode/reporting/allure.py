@@ -13,6 +13,8 @@ during the test's call phase, so it works in xdist workers as in a single proces
 never reach Allure: evidence is masked before it is attached, nothing secret is passed as an
 Allure parameter (Allure's "masked" parameters are stored in clear in the result files), and a
 last-line filter masks every known secret in each result before allure-commons writes it.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ exactly that canonical JSON, so even a change that parses to the same data is ca
 A chain without a secret key shows accidental and naive edits; someone who rewrites the whole
 file from the edited record on can forge it. Anchor the last hash outside the log (a CI
 artifact, a commit message, a ticket) and check it with ``verify-log --head HASH``.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ module:
 
 The scan is memoized per :class:`~pytest_nocode.model.App` instance: the loader calls it to
 teach the run's redactor the values, and the ``SEC001`` check calls it again.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

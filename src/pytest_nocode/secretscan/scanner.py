@@ -5,6 +5,8 @@ note, a Node-RED comment node, any node's ``info``) only the strong shapes, sinc
 explain how to call an API are full of ``Authorization: Bearer <your token>``. One step
 reports each value once, at the field the most specific rule found it, with every field that
 holds it.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
