@@ -121,7 +121,7 @@ def assess(run: NocodeRun, app_id: str, findings: list[Finding]) -> list[Finding
     for finding in findings:
         score, factors = risk_of(settings, exposure, finding.to_json())
         out.append(replace(finding, below_threshold=finding.severity < state.fail_on,
-                           risk=score, risk_factors=factors))
+                           risk=score, risk_factors=run.redactor.data(factors)))
     return out
 
 

@@ -154,8 +154,7 @@ def annotate(run: NocodeRun, app: App | None, app_id: str, rule: Rule,
     """Labels, links and attachments of one check result (call phase, any process)."""
     import allure
 
-    redact = run.redactor
-    findings = redact.data(findings)  # mask before any escaping can hide a secret's shape
+    redact = run.redactor  # findings are masked already; each text gets one last pass
     allure.dynamic.severity(allure_severity(rule, findings))
     allure.dynamic.epic(app_id)
     allure.dynamic.feature(rule.category)
@@ -184,16 +183,16 @@ def annotate(run: NocodeRun, app: App | None, app_id: str, rule: Rule,
         res = group[0]["resource"]
         body = {"app": app_id, "rule": rule.id, "resource": res, "findings": [
             {k: v for k, v in f.items() if k not in ("app", "rule", "resource")} for f in group]}
-        allure.attach(redact.text(json.dumps(redact.data(body), indent=2, ensure_ascii=False)),
+        allure.attach(redact.json_text(json.dumps(body, indent=2, ensure_ascii=False)),
                       name=f"evidence: {kind} {rid}"
                            + (f" ({res['name']})" if res.get("name") not in ("", rid) else ""),
                       attachment_type=allure.attachment_type.JSON)
     if rule.remediation:
         allure.attach(redact.text(rule.remediation), name="remediation",
                       attachment_type=allure.attachment_type.TEXT)
-    allure.attach(redact.text(yaml.safe_dump(redact.data(policy_excerpt(run.policy, rule,
-                                                                        findings)),
-                                             sort_keys=False, allow_unicode=True)),
+    allure.attach(redact.text(yaml.safe_dump(policy_excerpt(run.policy, rule, findings),
+                                             sort_keys=False, allow_unicode=True,
+                                             width=float("inf"))),  # no folded values
                   name="policy excerpt", attachment_type=allure.attachment_type.YAML)
 
 
