@@ -52,7 +52,7 @@ WAIVER_LABEL = "nocode_waiver"
 WAIVED_MESSAGE = "waived (accepted risk): "
 EXPIRED_MARK = "waiver expired"
 MAX_EVIDENCE_CHARS = 1500  # per resource, in the description
-MAX_DESCRIBED_RESOURCES = 50  # the rest are in the attachments only
+MAX_DESCRIBED_RESOURCES = 50  # each its own attachment; the rest in the overview's last one
 LOAD_ERROR_MARK = "could not be loaded, so it cannot be checked"
 # Which policy sections a category's result depends on, for the policy excerpt attachment.
 POLICY_SECTIONS: Mapping[str, tuple[str, ...]] = {
@@ -179,13 +179,22 @@ def annotate(run: NocodeRun, app: App | None, app_id: str, rule: Rule,
     for f in findings:
         by_resource.setdefault((f["resource"]["kind"], f["resource"]["id"]), []).append(f)
     allure.dynamic.description(redact.text(describe(rule, findings, by_resource)))
-    for (kind, rid), group in by_resource.items():  # one evidence attachment per resource
-        res = group[0]["resource"]
-        body = {"app": app_id, "rule": rule.id, "resource": res, "findings": [
-            {k: v for k, v in f.items() if k not in ("app", "rule", "resource")} for f in group]}
+    bodies = [{"app": app_id, "rule": rule.id, "resource": group[0]["resource"], "findings": [
+        {k: v for k, v in f.items() if k not in ("app", "rule", "resource")} for f in group]}
+        for group in by_resource.values()]
+    # one attachment per resource described in the overview; the rest share one: each is a
+    # file allure-commons writes and renames (about a millisecond each)
+    for body in bodies[:MAX_DESCRIBED_RESOURCES]:
+        res = body["resource"]
         allure.attach(redact.json_text(json.dumps(body, indent=2, ensure_ascii=False)),
-                      name=f"evidence: {kind} {rid}"
-                           + (f" ({res['name']})" if res.get("name") not in ("", rid) else ""),
+                      name=f"evidence: {res['kind']} {res['id']}"
+                           + (f" ({res['name']})" if res.get("name") not in ("", res["id"])
+                              else ""),
+                      attachment_type=allure.attachment_type.JSON)
+    rest = bodies[MAX_DESCRIBED_RESOURCES:]
+    if rest:
+        allure.attach(redact.json_text(json.dumps(rest, indent=2, ensure_ascii=False)),
+                      name=f"evidence: {len(rest)} more resource(s)",
                       attachment_type=allure.attachment_type.JSON)
     if rule.remediation:
         allure.attach(redact.text(rule.remediation), name="remediation",
