@@ -75,13 +75,13 @@ class NocodeRun:
         raise KeyError(app_id)
 
     def get(self, app_id: str) -> LoadedApp:
-        """The app's data, loaded at most once in this process (read from the run folder on
-        xdist workers, so live apps are fetched once by the controller)."""
+        """The app's data, loaded at most once in this process (on xdist workers, the
+        controller's pickled app from the run folder: fetched, normalized and scanned once)."""
         if app_id not in self.loaded:
             spec = self.spec(app_id)
             with _gc_paused():
                 if self.run_folder is not None:
-                    loaded = self.run_folder.read(spec, self.registry)
+                    loaded = self.run_folder.read(spec)
                 else:
                     loaded = load_app(spec, self.registry, self.recording)
             self._remember(loaded)
