@@ -49,11 +49,13 @@ from typing import Any
 from pytest_nocode.appspec import parse_app_uri
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import Finding
-from pytest_nocode.loading import RecordingOptions, load_app
-from pytest_nocode.platforms import PlatformRegistry, builtin_platforms
+from pytest_nocode.loading import load_app
+from pytest_nocode.platforms import PlatformRegistry
+from pytest_nocode.platforms.builtin import builtin_platforms
 from pytest_nocode.policy import Policy, load_policy
 from pytest_nocode.redaction import Redactor
 from pytest_nocode.testing import Check, builtin_checks, rule_of, run_check
+from pytest_nocode.transport import RecordingOptions
 
 PLATFORMS = ("n8n", "nodered")
 FIXTURES_GIVEN = ("nocode_app", "nocode_findings", "nocode_policy", "nocode_rule",

@@ -22,7 +22,6 @@ import requests
 import vcr
 
 from pytest_nocode.appspec import AppSpec
-from pytest_nocode.loading import RecordingOptions
 from pytest_nocode.model import App
 from pytest_nocode.platforms import RawSnapshot
 from pytest_nocode.recording import (
@@ -31,7 +30,7 @@ from pytest_nocode.recording import (
     cassette_path,
     fetch_recorded,
 )
-from pytest_nocode.transport import HttpClient
+from pytest_nocode.transport import HttpClient, RecordingOptions
 
 
 class _Handler(BaseHTTPRequestHandler):

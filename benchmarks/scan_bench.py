@@ -45,10 +45,11 @@ from typing import Any
 import pytest
 
 from pytest_nocode.appspec import parse_app_uri
-from pytest_nocode.findings import FindingCollector, Rule, why_not_applicable
+from pytest_nocode.findings import FindingCollector, Rule
 from pytest_nocode.model import App
-from pytest_nocode.platforms import PlatformRegistry, RawSnapshot, builtin_platforms
-from pytest_nocode.policy import Policy, load_policy
+from pytest_nocode.platforms import PlatformRegistry, RawSnapshot
+from pytest_nocode.platforms.builtin import builtin_platforms
+from pytest_nocode.policy import Policy, load_policy, why_not_applicable
 from pytest_nocode.redaction import Redactor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -217,9 +218,11 @@ def build_reports(loaded: list[tuple[Any, App, RawSnapshot, str]],
                   results: dict[str, list[CheckResult]], policy: Policy,
                   redactor: Redactor, started: datetime) -> tuple[int, int]:
     """Findings JSON and SARIF text built the way the plugin builds them; returns sizes."""
-    from pytest_nocode.loading import LoadedApp, RecordingOptions
-    from pytest_nocode.plugin import NocodeRun, _rule_json
+    from pytest_nocode.loading import LoadedApp
+    from pytest_nocode.plugin import _rule_json
     from pytest_nocode.reporting.findings_json import build_report
+    from pytest_nocode.run import NocodeRun
+    from pytest_nocode.transport import RecordingOptions
 
     registry = PlatformRegistry(builtin_platforms())
     run = NocodeRun([spec for spec, *_ in loaded], policy, registry,

@@ -27,10 +27,12 @@ from pytest_nocode.advisories import shipped_table
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.baseline import BaselineApp, diff_models
 from pytest_nocode.errors import InputError
-from pytest_nocode.loading import LoadedApp, RecordingOptions, load_app
-from pytest_nocode.platforms import PlatformRegistry, builtin_platforms
+from pytest_nocode.loading import LoadedApp, load_app
+from pytest_nocode.platforms import PlatformRegistry
+from pytest_nocode.platforms.builtin import builtin_platforms
 from pytest_nocode.policy import KRI_NAMES, Policy, load_policy_text
 from pytest_nocode.redaction import Redactor
+from pytest_nocode.transport import RecordingOptions
 
 REGISTRY = PlatformRegistry(builtin_platforms())
 RECORDING = RecordingOptions(None, Path("cassettes"))
@@ -207,10 +209,11 @@ def run_all_checks(loaded: LoadedApp, baseline_model: dict[str, Any] | None,
 
     Drift checks compare with ``baseline_model`` (the unmutated input's model), so they run too.
     """
-    from pytest_nocode.plugin import NocodeRun, _rule_json
+    from pytest_nocode.plugin import _rule_json
     from pytest_nocode.reporting.findings_json import build_report
     from pytest_nocode.reporting.sarif import build_sarif
     from pytest_nocode.reporting.terminal import write_summary
+    from pytest_nocode.run import NocodeRun
 
     app = loaded.app
     assert app is not None and loaded.raw is not None

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.platforms import PlatformRegistry, builtin_platforms
+from pytest_nocode.platforms import PlatformRegistry
+from pytest_nocode.platforms.builtin import builtin_platforms
 from pytest_nocode.policy import load_policy
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus_bench.py"

@@ -15,13 +15,13 @@ import yaml
 from pytest_nocode import placeholders
 from pytest_nocode.appspec import parse_app_uri
 from pytest_nocode.errors import FetchError
-from pytest_nocode.loading import RecordingOptions
 from pytest_nocode.platforms import RawSnapshot
 from pytest_nocode.platforms.n8n import N8nPlatform
 from pytest_nocode.platforms.nodered import NodeRedPlatform
 from pytest_nocode.recording import Scrubber, cassette_path, fetch_recorded
 from pytest_nocode.redaction import mask
 from pytest_nocode.secretscan import find_secrets, scan_text
+from pytest_nocode.transport import RecordingOptions
 from tests.conftest import REPO, assert_obviously_safe, run_json
 from tests.httpfake import BLOCK_NETWORK, Answer, FakeServer, nodered_routes
 

@@ -12,7 +12,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,36 +21,12 @@ from pytest_nocode import __version__
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import Finding, Rule, Severity
 from pytest_nocode.risk import AppExposure, RiskSettings
+from pytest_nocode.run import NocodeRun, invocation_path, option_value
 
 if TYPE_CHECKING:
     import pytest
 
-    from pytest_nocode.plugin import NocodeRun
-
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-
-
-@dataclass
-class AuditState:
-    """What the audit features know about this run (``NocodeRun.audit``)."""
-
-    fail_on: Severity = Severity.INFO
-    waivers_file: str = ""
-    waivers_sha256: str = ""
-    baseline_path: Path | None = None
-    baseline_existed: bool = False
-    baseline_written: list[str] = field(default_factory=list)
-    baseline_skipped: list[str] = field(default_factory=list)
-    baseline_error: str = ""
-    evidence_log: Path | None = None
-    evidence_record: dict[str, Any] | None = None
-    evidence_error: str = ""
-    stale_waivers: list[dict[str, Any]] = field(default_factory=list)
-    app_risk: dict[str, dict[str, int]] = field(default_factory=dict)
-    top_risks: list[dict[str, Any]] = field(default_factory=list)
-    environment: dict[str, str] = field(default_factory=dict)
-    risk_settings: RiskSettings | None = None
-    exposures: dict[str, AppExposure] = field(default_factory=dict, repr=False)
 
 
 # -- options ---------------------------------------------------------------------------------
@@ -71,28 +47,27 @@ def add_options(group: Any, parser: pytest.Parser) -> None:
 
 def configure(config: pytest.Config, run: NocodeRun) -> None:
     """Read the audit options (every process); merge the waivers file into the policy."""
-    from pytest_nocode.plugin import _option, _path
     from pytest_nocode.waivers import load_waivers_file, with_waivers
 
     state = run.audit
-    word = _option(config, "fail_on") or "info"
+    word = option_value(config, "fail_on") or "info"
     try:
         state.fail_on = Severity.parse(word)
     except ValueError as exc:
         raise InputError(f"nocode_fail_on: {exc}") from None
-    waivers = _option(config, "waivers")
+    waivers = option_value(config, "waivers")
     if waivers:
-        path = _path(config, waivers)
+        path = invocation_path(config, waivers)
         extra, state.waivers_sha256 = load_waivers_file(path)
         state.waivers_file = str(path)
         run.policy = with_waivers(run.policy, extra)
-    baseline = _option(config, "baseline")
+    baseline = option_value(config, "baseline")
     if baseline:
-        state.baseline_path = _path(config, baseline)
+        state.baseline_path = invocation_path(config, baseline)
         state.baseline_existed = state.baseline_path.exists()
-    log = _option(config, "evidence_log")
+    log = option_value(config, "evidence_log")
     if log:
-        state.evidence_log = _path(config, log)
+        state.evidence_log = invocation_path(config, log)
     state.risk_settings = RiskSettings.from_policy(run.policy.data)
     from pytest_nocode.reporting import allure as allure_reporting
 
@@ -180,23 +155,6 @@ def _write_baseline(run: NocodeRun, path: Path) -> None:
         state.baseline_written = sorted(models)
 
 
-def report_extras(run: NocodeRun) -> dict[str, Any]:
-    """What the audit adds to the findings JSON (top level)."""
-    state = run.audit
-    extras: dict[str, Any] = {
-        "fail_on": state.fail_on.label,
-        "top_risks": state.top_risks,
-        "stale_waivers": state.stale_waivers,
-    }
-    if state.waivers_file:
-        extras["waivers_file"] = {"path": state.waivers_file, "sha256": state.waivers_sha256}
-    if state.baseline_path is not None:
-        extras["baseline"] = {"path": str(state.baseline_path),
-                              "written": not state.baseline_existed,
-                              "apps_written": state.baseline_written}
-    return extras
-
-
 def counts(findings: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     by_status = Counter(f["status"] for f in findings)
     by_severity = Counter(f["severity"] for f in findings)
@@ -238,51 +196,3 @@ def after_reports(session: pytest.Session, run: NocodeRun, exitstatus: int) -> N
     if state.waivers_file:
         state.environment["waivers.sha256"] = state.waivers_sha256
     allure_reporting.write_run_files(session.config, run)
-
-
-# -- terminal --------------------------------------------------------------------------------
-def finding_note(finding: dict[str, Any]) -> str:
-    """The suffix a finding line gets in the terminal: its waiver beside its verdict."""
-    w = finding.get("waiver")
-    risk = f" [risk {finding['risk']}]" if finding.get("risk") is not None else ""
-    if finding["status"] == "waived" and w:
-        return (f"{risk} (waived, verdict {finding.get('verdict', 'fail')}: {w['owner']} until "
-                f"{w['expires']}, {w['source']})")
-    below = " (below --nocode-fail-on: reported, not failing)" \
-        if finding["status"] == "warn" else ""
-    if w and w.get("expired"):
-        return f"{risk} (waiver expired {w['expires']}, {w['source']}){below}"
-    return risk + below
-
-
-def write_terminal(tr: Any, run: NocodeRun) -> None:
-    """Top risks, stale waivers, baseline and evidence log lines of the summary."""
-    state = run.audit
-    if state.top_risks:
-        tr.write_line("top risks:")
-        for r in state.top_risks:
-            res = r["resource"]
-            tr.write_line(run.redactor.text(
-                f"  {r['risk']:3} {r['app']} {r['rule']} {res['kind']} {res['id']}: "
-                f"{r['message']}"))
-        tr.write_line("app risk: " + ", ".join(
-            f"{app} max {v['max']} sum {v['sum']}" for app, v in state.app_risk.items()))
-    for stale in state.stale_waivers:
-        tr.write_line(f"stale waiver {stale['source']} (rule {stale['rule']}, owner "
-                      f"{stale['owner']}): {stale['reason']}; remove it", yellow=True)
-    if state.baseline_path is not None and not state.baseline_existed:
-        if state.baseline_written:
-            tr.write_line(f"baseline written to {state.baseline_path} for "
-                          f"{', '.join(state.baseline_written)}: review and commit it; later "
-                          "runs report drift from it", bold=True)
-        if state.baseline_error:
-            tr.write_line(f"baseline NOT written: {state.baseline_error}", red=True, bold=True)
-        if state.baseline_skipped:
-            tr.write_line(f"baseline: not written for {', '.join(state.baseline_skipped)} "
-                          "(could not be loaded)", red=True)
-    if state.evidence_record is not None:
-        rec = state.evidence_record
-        tr.write_line(f"evidence log {state.evidence_log}: record {rec['seq']} "
-                      f"hash {rec['hash'][:16]}…")
-    if state.evidence_error:
-        tr.write_line(f"evidence log NOT written: {state.evidence_error}", red=True, bold=True)

@@ -13,14 +13,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pytest
 
-from pytest_nocode.model import App, Resource
-
-if TYPE_CHECKING:
-    from pytest_nocode.policy import Policy
+from pytest_nocode.model import Resource
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -246,20 +243,6 @@ class FindingCollector:
 
     def __len__(self) -> int:
         return len(self.findings)
-
-
-def why_not_applicable(rule: Rule, app: App, policy: Policy) -> str | None:
-    """Why ``rule`` cannot be evaluated on ``app`` (disabled, other platform, data missing),
-    or None when it can. The reason of a not-applicable check starts with "not applicable"."""
-    if not policy.rule_enabled(rule.id):
-        return f"{rule.id} disabled by policy {policy.source}"
-    if rule.platforms and app.platform not in rule.platforms:
-        return f"{NOT_APPLICABLE}: {rule.id} is for {', '.join(rule.platforms)}"
-    missing = [facet for facet in rule.requires if not app.has(facet)]
-    if missing:
-        return (f"{NOT_APPLICABLE}: {app.id} has no {', '.join(missing)} data "
-                f"({app.platform} {'export' if 'settings' in missing else 'source'})")
-    return None
 
 
 def not_applicable(reason: str) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.errors import FetchError, InputError, NocodeError
@@ -32,11 +32,8 @@ from pytest_nocode.platforms import (
     without_lone_surrogates,
 )
 
-
-@dataclass(frozen=True)
-class RecordingOptions:
-    mode: str | None  # None: live fetch, nothing recorded
-    cassette_dir: Path
+if TYPE_CHECKING:
+    from pytest_nocode.transport import RecordingOptions
 
 
 @dataclass
@@ -66,7 +63,7 @@ def load_raw(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOpti
         export = read_export(adapter, Path(spec.location))
         return RawSnapshot(spec.platform, export.data, spec.transport,
                            skipped_files=export.skipped)
-    from pytest_nocode.recording import fetch_recorded
+    from pytest_nocode.recording import fetch_recorded  # vcrpy only when an app is live
 
     return readable(spec, fetch_recorded(spec, adapter, recording))
 

@@ -8,11 +8,8 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,21 +24,16 @@ from pytest_nocode.advisories import (
     lookup_online,
     packages_of,
 )
-from pytest_nocode.appspec import CREDENTIAL_VARIABLES, AppSpec, parse_app_uris
-from pytest_nocode.audit import AuditState
+from pytest_nocode.appspec import CREDENTIAL_VARIABLES, parse_app_uris
 from pytest_nocode.errors import InputError
-from pytest_nocode.findings import (
-    NOT_APPLICABLE,
-    Finding,
-    FindingCollector,
-    Rule,
-    why_not_applicable,
-)
-from pytest_nocode.loading import LoadedApp, RecordingOptions, RunFolder, load_app
+from pytest_nocode.findings import NOT_APPLICABLE, Finding, FindingCollector, Rule
+from pytest_nocode.loading import RunFolder
 from pytest_nocode.model import App
-from pytest_nocode.platforms import PlatformRegistry, RawSnapshot, builtin_platforms
-from pytest_nocode.policy import Policy, load_policy, waiver_expired
-from pytest_nocode.redaction import Redactor
+from pytest_nocode.platforms import PlatformRegistry, RawSnapshot
+from pytest_nocode.platforms.builtin import builtin_platforms
+from pytest_nocode.policy import Policy, load_policy, waiver_expired, why_not_applicable
+from pytest_nocode.run import RUN_KEY, NocodeRun, get_run, invocation_path, option_value
+from pytest_nocode.transport import RecordingOptions
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 RECORD_MODES = ("none", "once", "new_episodes", "all")
@@ -49,78 +41,8 @@ FINDINGS_PROPERTY = "nocode_findings"
 RULE_PROPERTY = "nocode_rule"
 
 
-@dataclass
-class NocodeRun:
-    """Everything the plugin knows about this run; lives in ``config.stash``."""
-
-    specs: list[AppSpec]
-    policy: Policy
-    registry: PlatformRegistry
-    recording: RecordingOptions
-    started: datetime
-    is_worker: bool
-    run_folder: RunFolder | None = None
-    loaded: dict[str, LoadedApp] = field(default_factory=dict)
-    redactor: Redactor = field(default_factory=Redactor)
-    findings: list[dict[str, Any]] = field(default_factory=list)  # controller, from reports
-    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
-    not_applicable: list[tuple[str, str]] = field(default_factory=list)
-    audit: AuditState = field(default_factory=AuditState)  # waivers file, risk, baseline, log
-    advisories: AdvisoryData = field(default_factory=lambda: AdvisoryData("off", "unset"))
-
-    def spec(self, app_id: str) -> AppSpec:
-        for spec in self.specs:
-            if spec.id == app_id:
-                return spec
-        raise KeyError(app_id)
-
-    def get(self, app_id: str) -> LoadedApp:
-        """The app's data, loaded at most once in this process (on xdist workers, the
-        controller's pickled app from the run folder: fetched, normalized and scanned once)."""
-        if app_id not in self.loaded:
-            spec = self.spec(app_id)
-            with _gc_paused():
-                if self.run_folder is not None:
-                    loaded = self.run_folder.read(spec)
-                else:
-                    loaded = load_app(spec, self.registry, self.recording)
-            self._remember(loaded)
-        return self.loaded[app_id]
-
-    def _remember(self, loaded: LoadedApp) -> None:
-        self.loaded[loaded.spec.id] = loaded
-        for value in loaded.secret_values:
-            self.redactor.add(value)
-
-    def load_all(self) -> None:
-        with _gc_paused():
-            for spec in self.specs:
-                if spec.id not in self.loaded:
-                    self._remember(load_app(spec, self.registry, self.recording))
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Load with the cyclic GC paused, then freeze what was loaded: apps are millions of
-    objects that live for the whole run, and every full collection walks them all (on a
-    55,000-step estate, 17 collections took 5 s of a 15 s run, 5 of them pytest's own at exit)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-        gc.freeze()
-
-
-RUN_KEY = pytest.StashKey[NocodeRun]()
 COLLECTOR_KEY = pytest.StashKey[FindingCollector]()
 RESULT_KEY = pytest.StashKey[list[Finding]]()
-
-
-def get_run(config: pytest.Config) -> NocodeRun:
-    return config.stash[RUN_KEY]
 
 
 # -- options ---------------------------------------------------------------------------------
@@ -154,16 +76,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     audit.add_options(group, parser)
 
 
-def _option(config: pytest.Config, name: str) -> str:
-    value = config.getoption(f"nocode_{name}")
-    return value if value else str(config.getini(f"nocode_{name}") or "")
-
-
-def _path(config: pytest.Config, text: str) -> Path:
-    path = Path(text)
-    return path if path.is_absolute() else config.invocation_params.dir / path
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "nocode_check(rule): a pytest-nocode security check")
     try:
@@ -183,12 +95,13 @@ def _make_run(config: pytest.Config) -> NocodeRun:
             registry.add(adapter)
     uris = config.getoption("nocode_app") or config.getini("nocode_apps")
     specs = parse_app_uris(uris, registry.names(), config.invocation_params.dir)
-    policy_text = _option(config, "policy")
-    policy = load_policy(_path(config, policy_text) if policy_text else None, policy_text)
-    mode = _option(config, "record_mode") or None
+    policy_text = option_value(config, "policy")
+    policy = load_policy(invocation_path(config, policy_text) if policy_text else None, policy_text)
+    mode = option_value(config, "record_mode") or None
     if mode is not None and mode not in RECORD_MODES:
         raise InputError(f"nocode_record_mode {mode!r}: expected one of {', '.join(RECORD_MODES)}")
-    recording = RecordingOptions(mode, _path(config, _option(config, "cassette_dir")))
+    cassette_dir = invocation_path(config, option_value(config, "cassette_dir"))
+    recording = RecordingOptions(mode, cassette_dir)
     is_worker = hasattr(config, "workerinput")
     run = NocodeRun(specs, policy, registry, recording, datetime.now(UTC), is_worker)
     if is_worker:
@@ -196,7 +109,7 @@ def _make_run(config: pytest.Config) -> NocodeRun:
         run.run_folder = RunFolder(Path(folder)) if folder else None
     advisories = getattr(config, "workerinput", {}).get("nocode_advisories")
     run.advisories = (AdvisoryData.from_json(advisories) if advisories
-                      else configured(_option(config, "advisories"),
+                      else configured(option_value(config, "advisories"),
                                       config.invocation_params.dir))
     for names in CREDENTIAL_VARIABLES.values():
         for name in names:

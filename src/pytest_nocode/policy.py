@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from pytest_nocode.errors import InputError, read_input_file
-from pytest_nocode.findings import Severity, Waiver
-from pytest_nocode.model import is_loopback_host
+from pytest_nocode.findings import NOT_APPLICABLE, Rule, Severity, Waiver
+from pytest_nocode.model import App, is_loopback_host
 
 if TYPE_CHECKING:
     import jsonschema
@@ -526,3 +526,17 @@ def load_policy(path: Path | None, shown_as: str | None = None) -> Policy:
 
 def waiver_expired(waiver: Waiver, today: date | None = None) -> bool:
     return date.fromisoformat(waiver.expires) < (today or date.today())
+
+
+def why_not_applicable(rule: Rule, app: App, policy: Policy) -> str | None:
+    """Why ``rule`` cannot be evaluated on ``app`` (disabled, other platform, data missing),
+    or None when it can. The reason of a not-applicable check starts with "not applicable"."""
+    if not policy.rule_enabled(rule.id):
+        return f"{rule.id} disabled by policy {policy.source}"
+    if rule.platforms and app.platform not in rule.platforms:
+        return f"{NOT_APPLICABLE}: {rule.id} is for {', '.join(rule.platforms)}"
+    missing = [facet for facet in rule.requires if not app.has(facet)]
+    if missing:
+        return (f"{NOT_APPLICABLE}: {app.id} has no {', '.join(missing)} data "
+                f"({app.platform} {'export' if 'settings' in missing else 'source'})")
+    return None

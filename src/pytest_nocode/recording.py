@@ -54,7 +54,6 @@ from vcr.serialize import serialize as vcr_serialize
 from pytest_nocode import placeholders
 from pytest_nocode.appspec import CREDENTIAL_VARIABLES, AppSpec, credential_hint
 from pytest_nocode.errors import FetchError, NocodeError
-from pytest_nocode.loading import RecordingOptions
 from pytest_nocode.placeholders import ScrubbedSecret
 from pytest_nocode.platforms import Platform, RawSnapshot
 from pytest_nocode.redaction import shown_prefix
@@ -62,6 +61,7 @@ from pytest_nocode.transport import (
     RETRY_STATUSES,
     Credentials,
     HttpClient,
+    RecordingOptions,
     TransportOptions,
     client_for,
 )

@@ -23,10 +23,11 @@ from typing import Any
 import pytest
 
 from pytest_nocode.appspec import AppSpec
-from pytest_nocode.findings import Finding, FindingCollector, Rule, why_not_applicable
+from pytest_nocode.findings import Finding, FindingCollector, Rule
 from pytest_nocode.model import App
-from pytest_nocode.platforms import RawSnapshot, builtin_platforms
-from pytest_nocode.policy import Policy, load_policy
+from pytest_nocode.platforms import RawSnapshot
+from pytest_nocode.platforms.builtin import builtin_platforms
+from pytest_nocode.policy import Policy, load_policy, why_not_applicable
 from pytest_nocode.redaction import Redactor
 
 Check = Callable[..., None]

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -42,6 +43,17 @@ _TRANSIENT = (requests.ConnectionError, requests.Timeout,
               requests.exceptions.ChunkedEncodingError)
 _URL_LIKE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class RecordingOptions:
+    """Whether live apps' traffic is recorded (the vcrpy record mode) and where cassettes are.
+
+    Here beside :class:`TransportOptions`, not in ``recording.py``: the run reads it at
+    start-up, and importing it must not import vcrpy for runs that fetch nothing live."""
+
+    mode: str | None  # None: live fetch, nothing recorded
+    cassette_dir: Path
 
 
 @dataclass(frozen=True)

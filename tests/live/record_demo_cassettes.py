@@ -16,9 +16,9 @@ import tempfile
 from pathlib import Path
 
 from pytest_nocode.appspec import parse_app_uri
-from pytest_nocode.loading import RecordingOptions
-from pytest_nocode.platforms import builtin_platforms
+from pytest_nocode.platforms.builtin import builtin_platforms
 from pytest_nocode.recording import cassette_path, fetch_recorded
+from pytest_nocode.transport import RecordingOptions
 from tests.live.conftest import N8N_VERSIONS, NODE_RED_VERSIONS, REPO, start_n8n, start_nodered
 
 NODE_RED_PORT = 41880  # not Node-RED's 1880 or n8n's 5678: a real server there is someone's

@@ -20,6 +20,7 @@ from pytest_nocode.baseline import BaselineApp, Change, diff_models, measure, re
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import not_applicable
 from pytest_nocode.policy import KRI_NAMES, Policy
+from pytest_nocode.run import get_run
 
 _BASELINES = pytest.StashKey[dict[str, BaselineApp]]()
 _DRIFT = pytest.StashKey[dict[str, list[Change]]]()
@@ -30,7 +31,6 @@ _REMEDIATION = ("Review the change with the app's owner. If it is approved, writ
 
 def _baselines(config: pytest.Config) -> dict[str, BaselineApp]:
     """The baseline file's apps, read once per process; not applicable when there is none."""
-    from pytest_nocode.plugin import get_run
 
     state = get_run(config).audit
     if state.baseline_path is None:
@@ -61,7 +61,6 @@ def nocode_drift(nocode_app: App, nocode_baseline: BaselineApp,
                  request: pytest.FixtureRequest) -> list[Change]:
     """Every configuration change of the app since its baseline (secrets masked both sides);
     computed once per app and process, since ten checks and the KRIs ask for it."""
-    from pytest_nocode.plugin import get_run
 
     cache = request.config.stash.setdefault(_DRIFT, {})
     if nocode_app.id not in cache:
@@ -222,7 +221,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One KRI001 test per indicator the policy sets a threshold for (ids from the policy
     file only, so xdist workers agree)."""
     if "kri_indicator" in metafunc.fixturenames:
-        from pytest_nocode.plugin import get_run
 
         kri = get_run(metafunc.config).policy.data.get("kri") or {}
         names = [n for n in KRI_NAMES if n in kri] or ["none"]

@@ -201,10 +201,3 @@ def expect(condition: bool, where: str, expected: str) -> None:
     """Raise a SchemaError naming the JSON path unless ``condition`` holds."""
     if not condition:
         raise SchemaError(f"{where}: expected {expected}")
-
-
-def builtin_platforms() -> list[Platform]:
-    from pytest_nocode.platforms.n8n import N8nPlatform
-    from pytest_nocode.platforms.nodered import NodeRedPlatform
-
-    return [NodeRedPlatform(), N8nPlatform()]

@@ -9,11 +9,13 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_nocode.run import invocation_path, option_value
+
 if TYPE_CHECKING:
     import pytest
 
-    from pytest_nocode.plugin import NocodeRun
     from pytest_nocode.redaction import Redactor
+    from pytest_nocode.run import NocodeRun
 
 
 def write_json(path: Path, data: Any, redactor: Redactor | None = None) -> None:
@@ -29,16 +31,16 @@ def write_json(path: Path, data: Any, redactor: Redactor | None = None) -> None:
 
 def write_reports(config: pytest.Config, run: NocodeRun) -> None:
     """Write the findings JSON and SARIF files the user asked for."""
-    from pytest_nocode.plugin import _option, _path
     from pytest_nocode.reporting.findings_json import build_report
 
     report = build_report(run)  # findings were masked where they were made
     config.hook.pytest_nocode_report(report=report)
-    json_path = _option(config, "json")
+    json_path = option_value(config, "json")
     if json_path:
-        write_json(_path(config, json_path), report, run.redactor)
-    sarif_path = _option(config, "sarif")
+        write_json(invocation_path(config, json_path), report, run.redactor)
+    sarif_path = option_value(config, "sarif")
     if sarif_path:
         from pytest_nocode.reporting.sarif import build_sarif
 
-        write_json(_path(config, sarif_path), build_sarif(report, run.rules), run.redactor)
+        write_json(invocation_path(config, sarif_path), build_sarif(report, run.rules),
+                   run.redactor)

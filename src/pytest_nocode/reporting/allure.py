@@ -39,9 +39,9 @@ if TYPE_CHECKING:
     import pytest
 
     from pytest_nocode.model import App
-    from pytest_nocode.plugin import NocodeRun
     from pytest_nocode.policy import Policy
     from pytest_nocode.redaction import Redactor
+    from pytest_nocode.run import NocodeRun
 
 SEVERITY_TO_ALLURE: Mapping[str, str] = {
     "critical": "blocker", "high": "critical", "medium": "normal", "low": "minor",

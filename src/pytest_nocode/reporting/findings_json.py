@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pytest_nocode import __version__
-from pytest_nocode.audit import report_extras
 
 if TYPE_CHECKING:
     from pytest_nocode.loading import LoadedApp
-    from pytest_nocode.plugin import NocodeRun
+    from pytest_nocode.run import NocodeRun
 
 SCHEMA = "pytest-nocode/findings/v1"
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
@@ -33,6 +32,23 @@ def app_notes(loaded: LoadedApp | None) -> dict[str, str]:
     if loaded.app is not None:
         notes.update(loaded.app.notes)
     return notes
+
+
+def report_extras(run: NocodeRun) -> dict[str, Any]:
+    """What the audit adds to the findings JSON (top level)."""
+    state = run.audit
+    extras: dict[str, Any] = {
+        "fail_on": state.fail_on.label,
+        "top_risks": state.top_risks,
+        "stale_waivers": state.stale_waivers,
+    }
+    if state.waivers_file:
+        extras["waivers_file"] = {"path": state.waivers_file, "sha256": state.waivers_sha256}
+    if state.baseline_path is not None:
+        extras["baseline"] = {"path": str(state.baseline_path),
+                              "written": not state.baseline_existed,
+                              "apps_written": state.baseline_written}
+    return extras
 
 
 def build_report(run: NocodeRun) -> dict[str, Any]:

@@ -9,13 +9,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pytest_nocode.audit import finding_note
-from pytest_nocode.audit import write_terminal as write_audit_summary
 from pytest_nocode.reporting.findings_json import SEVERITY_ORDER, app_notes, finding_sort_key
 
 if TYPE_CHECKING:
     from pytest_nocode.platforms import SkippedFile
-    from pytest_nocode.plugin import NocodeRun
+    from pytest_nocode.run import NocodeRun
 
 MAX_SKIPPED_SHOWN = 10  # skipped files listed per app; the findings JSON lists them all
 COLOURS = {"critical": {"red": True, "bold": True}, "high": {"red": True},
@@ -75,3 +73,51 @@ def write_skipped_files(tr: Any, run: NocodeRun, skipped: Sequence[SkippedFile])
     if len(skipped) > MAX_SKIPPED_SHOWN:
         tr.write_line(f"    … and {len(skipped) - MAX_SKIPPED_SHOWN} more "
                       "(all listed in the findings JSON, apps[].skipped_files)")
+
+
+# -- terminal --------------------------------------------------------------------------------
+def finding_note(finding: dict[str, Any]) -> str:
+    """The suffix a finding line gets in the terminal: its waiver beside its verdict."""
+    w = finding.get("waiver")
+    risk = f" [risk {finding['risk']}]" if finding.get("risk") is not None else ""
+    if finding["status"] == "waived" and w:
+        return (f"{risk} (waived, verdict {finding.get('verdict', 'fail')}: {w['owner']} until "
+                f"{w['expires']}, {w['source']})")
+    below = " (below --nocode-fail-on: reported, not failing)" \
+        if finding["status"] == "warn" else ""
+    if w and w.get("expired"):
+        return f"{risk} (waiver expired {w['expires']}, {w['source']}){below}"
+    return risk + below
+
+
+def write_audit_summary(tr: Any, run: NocodeRun) -> None:
+    """Top risks, stale waivers, baseline and evidence log lines of the summary."""
+    state = run.audit
+    if state.top_risks:
+        tr.write_line("top risks:")
+        for r in state.top_risks:
+            res = r["resource"]
+            tr.write_line(run.redactor.text(
+                f"  {r['risk']:3} {r['app']} {r['rule']} {res['kind']} {res['id']}: "
+                f"{r['message']}"))
+        tr.write_line("app risk: " + ", ".join(
+            f"{app} max {v['max']} sum {v['sum']}" for app, v in state.app_risk.items()))
+    for stale in state.stale_waivers:
+        tr.write_line(f"stale waiver {stale['source']} (rule {stale['rule']}, owner "
+                      f"{stale['owner']}): {stale['reason']}; remove it", yellow=True)
+    if state.baseline_path is not None and not state.baseline_existed:
+        if state.baseline_written:
+            tr.write_line(f"baseline written to {state.baseline_path} for "
+                          f"{', '.join(state.baseline_written)}: review and commit it; later "
+                          "runs report drift from it", bold=True)
+        if state.baseline_error:
+            tr.write_line(f"baseline NOT written: {state.baseline_error}", red=True, bold=True)
+        if state.baseline_skipped:
+            tr.write_line(f"baseline: not written for {', '.join(state.baseline_skipped)} "
+                          "(could not be loaded)", red=True)
+    if state.evidence_record is not None:
+        rec = state.evidence_record
+        tr.write_line(f"evidence log {state.evidence_log}: record {rec['seq']} "
+                      f"hash {rec['hash'][:16]}…")
+    if state.evidence_error:
+        tr.write_line(f"evidence log NOT written: {state.evidence_error}", red=True, bold=True)

@@ -1,0 +1,136 @@
+"""The run's state: what every part of a run shares, in ``config.stash``.
+
+It sits below the pytest glue (``plugin.py``, ``audit.py``) and the reporters, so each imports
+it and neither imports the other: data flows one way, URI → adapter → model → checks →
+findings → reporters.
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_nocode.advisories import AdvisoryData
+from pytest_nocode.appspec import AppSpec
+from pytest_nocode.findings import Severity
+from pytest_nocode.loading import LoadedApp, RunFolder, load_app
+from pytest_nocode.platforms import PlatformRegistry
+from pytest_nocode.policy import Policy
+from pytest_nocode.redaction import Redactor
+from pytest_nocode.risk import AppExposure, RiskSettings
+from pytest_nocode.transport import RecordingOptions
+
+
+@dataclass
+class AuditState:
+    """What the audit features know about this run (``NocodeRun.audit``)."""
+
+    fail_on: Severity = Severity.INFO
+    waivers_file: str = ""
+    waivers_sha256: str = ""
+    baseline_path: Path | None = None
+    baseline_existed: bool = False
+    baseline_written: list[str] = field(default_factory=list)
+    baseline_skipped: list[str] = field(default_factory=list)
+    baseline_error: str = ""
+    evidence_log: Path | None = None
+    evidence_record: dict[str, Any] | None = None
+    evidence_error: str = ""
+    stale_waivers: list[dict[str, Any]] = field(default_factory=list)
+    app_risk: dict[str, dict[str, int]] = field(default_factory=dict)
+    top_risks: list[dict[str, Any]] = field(default_factory=list)
+    environment: dict[str, str] = field(default_factory=dict)
+    risk_settings: RiskSettings | None = None
+    exposures: dict[str, AppExposure] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class NocodeRun:
+    """Everything the plugin knows about this run; lives in ``config.stash``."""
+
+    specs: list[AppSpec]
+    policy: Policy
+    registry: PlatformRegistry
+    recording: RecordingOptions
+    started: datetime
+    is_worker: bool
+    run_folder: RunFolder | None = None
+    loaded: dict[str, LoadedApp] = field(default_factory=dict)
+    redactor: Redactor = field(default_factory=Redactor)
+    findings: list[dict[str, Any]] = field(default_factory=list)  # controller, from reports
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    not_applicable: list[tuple[str, str]] = field(default_factory=list)
+    audit: AuditState = field(default_factory=AuditState)  # waivers file, risk, baseline, log
+    advisories: AdvisoryData = field(default_factory=lambda: AdvisoryData("off", "unset"))
+
+    def spec(self, app_id: str) -> AppSpec:
+        for spec in self.specs:
+            if spec.id == app_id:
+                return spec
+        raise KeyError(app_id)
+
+    def get(self, app_id: str) -> LoadedApp:
+        """The app's data, loaded at most once in this process (on xdist workers, the
+        controller's pickled app from the run folder: fetched, normalized and scanned once)."""
+        if app_id not in self.loaded:
+            spec = self.spec(app_id)
+            with _gc_paused():
+                if self.run_folder is not None:
+                    loaded = self.run_folder.read(spec)
+                else:
+                    loaded = load_app(spec, self.registry, self.recording)
+            self._remember(loaded)
+        return self.loaded[app_id]
+
+    def _remember(self, loaded: LoadedApp) -> None:
+        self.loaded[loaded.spec.id] = loaded
+        for value in loaded.secret_values:
+            self.redactor.add(value)
+
+    def load_all(self) -> None:
+        with _gc_paused():
+            for spec in self.specs:
+                if spec.id not in self.loaded:
+                    self._remember(load_app(spec, self.registry, self.recording))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Load with the cyclic GC paused, then freeze what was loaded: apps are millions of
+    objects that live for the whole run, and every full collection walks them all (on a
+    55,000-step estate, 17 collections took 5 s of a 15 s run, 5 of them pytest's own at exit)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.freeze()
+
+
+RUN_KEY = pytest.StashKey[NocodeRun]()
+
+
+def get_run(config: pytest.Config) -> NocodeRun:
+    return config.stash[RUN_KEY]
+
+
+def option_value(config: pytest.Config, name: str) -> str:
+    """``--nocode-NAME`` if given, else the ``nocode_NAME`` ini value, else ""."""
+    value = config.getoption(f"nocode_{name}")
+    return value if value else str(config.getini(f"nocode_{name}") or "")
+
+
+def invocation_path(config: pytest.Config, text: str) -> Path:
+    """A path option, relative to where pytest was invoked (not to rootdir)."""
+    path = Path(text)
+    return path if path.is_absolute() else config.invocation_params.dir / path
