@@ -3,6 +3,7 @@
 It sits below the pytest glue (``plugin.py``, ``audit.py``) and the reporters, so each imports
 it and neither imports the other: data flows one way, URI → adapter → model → checks →
 findings → reporters.
+
 PYTEST_DONT_REWRITE (see the package docstring)
 """
 
