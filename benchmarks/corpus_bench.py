@@ -2,7 +2,7 @@
 
     python benchmarks/corpus_bench.py CORPUS [--triage benchmarks/corpus/triage.tsv]
         [--expected benchmarks/corpus/expected.tsv] [--rules SEC001,INJ001]
-        [--list-unlabelled N] [--seed 11] [--json OUT]
+        [--list-unlabelled N] [--seed 11] [--json OUT] [--apps all|deployments|examples]
 
 ``CORPUS`` holds ``n8n/*.json`` and ``nodered/*.json`` (one export per file; the folder names
 the platform; see ``benchmarks/corpus/SOURCES.tsv`` for where ours came from). Every file is
@@ -29,6 +29,12 @@ key, the later ones get ``#2``, ``#3`` in scan order (counted as "ambiguous keys
 ``triage.tsv``: ``key``, ``label`` (TP | FP), ``note``. ``expected.tsv``: ``key`` (without
 discriminator: file|rule|resource id), ``depth`` (basic | deep), ``note``. An expected issue
 counts as found when a finding has that key, with or without a discriminator.
+
+``--apps`` narrows every figure to one kind of app: ``examples`` are the example flows npm
+packages of Node-RED nodes ship (corpus files named ``npm__…``), which exist to show their own
+package, so a connector check asking about that package is noise there and only there;
+``deployments`` is everything else (instance backups, ``flows.json`` files, workflow
+collections).
 """
 
 from __future__ import annotations
@@ -147,13 +153,24 @@ def scan_app(path: Path, platform: str, registry: PlatformRegistry, checks: Sequ
     return outcome
 
 
-def corpus_files(root: Path) -> list[tuple[str, Path]]:
-    """(platform, file) for every export in the corpus, in a stable order."""
+APP_KINDS = ("all", "deployments", "examples")
+
+
+def is_package_example(path: Path) -> bool:
+    """Whether a corpus file is an example flow an npm package ships (named ``npm__…``)."""
+    return path.name.startswith("npm__")
+
+
+def corpus_files(root: Path, apps: str = "all") -> list[tuple[str, Path]]:
+    """(platform, file) for every export of the kind ``apps`` in the corpus, in a stable
+    order."""
     return [(platform, path) for platform in PLATFORMS
-            for path in sorted((root / platform).glob("*.json"))]
+            for path in sorted((root / platform).glob("*.json"))
+            if apps == "all" or (apps == "examples") == is_package_example(path)]
 
 
-def scan_corpus(root: Path, rules: Iterable[str] = ()) -> tuple[list[AppOutcome], list[str]]:
+def scan_corpus(root: Path, rules: Iterable[str] = (), apps: str = "all"
+                ) -> tuple[list[AppOutcome], list[str]]:
     """Scan every file; returns the outcomes and the checks that could not run here."""
     registry = PlatformRegistry(builtin_platforms())
     policy = load_policy(None)
@@ -162,7 +179,7 @@ def scan_corpus(root: Path, rules: Iterable[str] = ()) -> tuple[list[AppOutcome]
     not_run = sorted(rule_of(c).id for c in checks if not runnable(c))
     checks = [c for c in checks if runnable(c)]
     return [scan_app(path, platform, registry, checks, policy)
-            for platform, path in corpus_files(root)], not_run
+            for platform, path in corpus_files(root, apps)], not_run
 
 
 # -- labels ------------------------------------------------------------------------------------
@@ -398,6 +415,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="print up to N unlabelled findings per platform and rule")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", type=Path, help="write the figures and finding keys here")
+    parser.add_argument("--apps", choices=APP_KINDS, default="all",
+                        help="only deployments, or only npm packages' example flows")
     args = parser.parse_args(argv)
     try:
         triage = read_triage(args.triage) if args.triage else {}
@@ -406,7 +425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     rules = [r for r in args.rules.split(",") if r.strip()]
-    outcomes, not_run = scan_corpus(args.corpus, rules)
+    outcomes, not_run = scan_corpus(args.corpus, rules, args.apps)
+    scanned = {f"{o.platform}/{o.file}" for o in outcomes}
+    expected = {k: v for k, v in expected.items() if k.split("|", 1)[0] in scanned}
     summary = summarize(outcomes, triage, expected)
     print_summary(summary, not_run)
     if args.list_unlabelled:

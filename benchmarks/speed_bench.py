@@ -100,6 +100,8 @@ def timed(cmd: Sequence[str], cwd: Path, env: dict[str, str], log: Path, into: T
     into.wall.append(float(wall))
     into.cpu.append(float(cpu))
     into.rss_mb = max(into.rss_mb, int(rss) / 1024)
+    print(f"  {float(wall):7.2f} s wall {float(cpu):7.2f} s cpu {int(rss) / 1024:6.0f} MB  "
+          f"{' '.join(cmd[:3])} … {cmd[-1][-60:]}", flush=True)  # as it goes: long runs
     return rc
 
 

@@ -37,6 +37,7 @@ CANARY_URL_PASSWORD = "Tr0ub4dor-canary-77"
 CANARY_TOKEN = "tok-canary-5e1f0c2b9a8d7e6f"
 CANARIES = (CANARY_KEY, CANARY_URL_PASSWORD, CANARY_TOKEN)
 EVIDENCE_MARKER = "evidence-marker-7f3a9c"
+LEAK_TITLE = "LEAK001 · Careless custom check"
 FUTURE = (date.today() + timedelta(days=30)).isoformat()
 PAST = (date.today() - timedelta(days=3)).isoformat()
 
@@ -117,10 +118,13 @@ def _run_scan(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
 
 
 def _results(folder: Path) -> dict[str, dict[str, Any]]:
+    """Each result by its pytest id (``test_x[app]``): its Allure title is its rule's."""
     out = {}
     for path in folder.glob("*-result.json"):
         data = json.loads(path.read_text(encoding="utf-8"))
-        out[data["name"]] = data
+        params = {p["name"]: p["value"] for p in data.get("parameters", [])}
+        app = params["nocode_app"].strip("'\"") if "nocode_app" in params else None
+        out[data["fullName"].rsplit("#", 1)[1] + (f"[{app}]" if app else "")] = data
     return out
 
 
@@ -146,6 +150,15 @@ def test_results_carry_audit_labels_evidence_and_no_secret(
     assert _labels(sec, "epic") == ["nodered-canary"]
     assert _labels(sec, "feature") == ["secrets"]
     assert _labels(sec, "story")[0].startswith("SEC001 ")
+    # the auditor's tree, App > category > rule, in Allure 2's labels and Allure 3's titlePath
+    heading = "SEC001 · Hard-coded credential in configuration"
+    assert sec["name"] == heading
+    assert [_labels(sec, n) for n in ("parentSuite", "suite", "subSuite")] == [
+        ["nodered-canary"], ["secrets"], [heading]]
+    assert sec["titlePath"] == ["nodered-canary", "secrets", heading]
+    assert all(len(_labels(r, "severity")) == 1 for r in by_name.values())
+    assert len(_labels(sec, "rule")) == 1 and len(_labels(sec, "tag")) == len(
+        set(_labels(sec, "tag")))
     assert {"SEC001", "secrets", "LCNC-SEC-08"} <= set(_labels(sec, "tag"))
     assert _labels(sec, "owasp") == ["LCNC-SEC-08"] and _labels(sec, "rule") == ["SEC001"]
     assert _labels(sec, "owner") == ["team-orders"]  # by workflow name
@@ -249,7 +262,8 @@ def test_html_report_shows_the_evidence(pytester: pytest.Pytester,
     results = pytester.path / "allure-results"
     _run_scan(pytester, monkeypatch, results)
     report = tmp_path_factory.mktemp("report") / "html"
-    built = subprocess.run([str(allure), "generate", str(results), "-o", str(report)],
+    built = subprocess.run([str(allure), "generate", str(results), "-o", str(report),
+                            "--config", str(results / "allurerc.json")],
                            capture_output=True, text=True, timeout=300, check=False,
                            env={**os.environ, "NO_COLOR": "1"})
     assert built.returncode == 0, built.stdout + built.stderr
@@ -257,9 +271,24 @@ def test_html_report_shows_the_evidence(pytester: pytest.Pytester,
     target = None
     for path in (report / "data" / "test-results").glob("*.json"):
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("name") == "test_leaky_check[nodered-canary]":
+        if data.get("name") == LEAK_TITLE and any(
+                p["value"].strip("'") == "nodered-canary" for p in data["parameters"]):
             target = data["id"]
     assert target, "the check's result is not in the report"
+    # the tree an auditor navigates: App > category > rule, not Python modules
+    tree = json.loads((report / "widgets" / "tree.json").read_text(encoding="utf-8"))
+    groups = tree["groupsById"]
+    apps = {groups[g]["name"]: g for g in tree["root"]["groups"]}
+    assert set(apps) == {"demo-nodered", "demo-n8n", "nodered-canary"}
+    categories = {groups[g]["name"]: g for g in groups[apps["nodered-canary"]]["groups"]}
+    assert "secrets" in categories and "pytest_nocode" not in categories
+    rules = [groups[g]["name"] for g in groups[categories["secrets"]]["groups"]]
+    assert LEAK_TITLE in rules and "SEC001 · Hard-coded credential in configuration" in rules
+    # Allure 3 reads the categories from the shipped configuration
+    shown_categories = json.loads((report / "widgets" / "categories.json").read_text())
+    names = {node.get("name") for node in shown_categories["nodes"].values()}
+    assert {"Security findings", "Waived findings (accepted risks)",
+            "Findings with an expired waiver"} <= names
 
     server = ThreadingHTTPServer(("127.0.0.1", 0),
                                  functools.partial(_Quiet, directory=str(report)))
@@ -311,7 +340,7 @@ def _chromium(url: str, profile: Path) -> subprocess.CompletedProcess[str]:
 def _assert_shows_evidence(shown: subprocess.CompletedProcess[str]) -> None:
     dom = shown.stdout
     assert shown.returncode == 0 and "<html" in dom, shown.stderr[-2000:]
-    assert "test_leaky_check[nodered-canary]" in dom, "the test case page did not render"
+    assert LEAK_TITLE in dom, "the test case page did not render"
     assert EVIDENCE_MARKER in dom, "the finding's evidence is not shown on its page"
     assert "evidence: node in1" in dom  # the attachment is listed
     for canary in CANARIES:
@@ -352,6 +381,26 @@ def test_environment_properties_escape_keys_and_values() -> None:
 
     assert _escape("app.a b:c=d", key=True) == "app.a\\ b\\:c\\=d"
     assert _escape("line1\nline2 café") == "line1\\nline2 caf\\u00e9"
+
+
+def test_layout_keeps_one_of_each_label_and_the_worst_severity() -> None:
+    from allure_commons.model2 import Label, TestResult
+
+    from pytest_nocode.reporting.allure import _lay_out
+
+    check = TestResult(name="test_x[app]", labels=[
+        Label("severity", "normal"), Label("parentSuite", "app"), Label("suite", "secrets"),
+        Label("subSuite", "SEC001 · t"), Label("rule", "SEC001"), Label("severity", "blocker"),
+        Label("rule", "SEC001"), Label("severity", "minor")])
+    _lay_out(check)
+    assert check.name == "SEC001 · t" and check.titlePath == ["app", "secrets", "SEC001 · t"]
+    assert [(lb.name, lb.value) for lb in check.labels if lb.name in ("severity", "rule")] == [
+        ("rule", "SEC001"), ("severity", "blocker")]
+    # a user's own test (no rule) keeps its name and pytest's suites
+    plain = TestResult(name="test_mine", titlePath=["tests", "test_mine.py"], labels=[
+        Label("parentSuite", "tests"), Label("suite", "test_mine"), Label("subSuite", "C")])
+    _lay_out(plain)
+    assert plain.name == "test_mine" and plain.titlePath == ["tests", "test_mine.py"]
 
 
 def test_past_fifty_resources_the_rest_share_one_evidence_attachment(

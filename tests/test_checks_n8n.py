@@ -467,7 +467,8 @@ def test_enc001_https_loopback_or_dynamic_is_quiet(url: str) -> None:
 
 def test_enc001_computed_host_over_plain_http_fires() -> None:
     f = one(findings_of(ENC001, app_of(_push("=http://{{ $json.tenant }}.crm.example/api"))))
-    assert f.message == "HTTP without TLS to a host computed at run time"
+    assert f.message == ("HTTP without TLS to a host computed at run time (not shown to be "
+                         "remote; no credentials or labelled data seen crossing: medium)")
     assert f.evidence["host"] == ""
 
 

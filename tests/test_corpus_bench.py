@@ -149,3 +149,20 @@ def test_label_files_refuse_unknown_labels(bench: ModuleType, tmp_path: Path) ->
     triage.write_text("key\tlabel\tnote\nn8n/a.json|SEC001|x\tmaybe\t\n", encoding="utf-8")
     with pytest.raises(bench.InputError, match="label must be one of TP, FP"):
         bench.read_triage(triage)
+
+
+def test_apps_kind_splits_package_examples_from_deployments(bench: ModuleType, tmp_path: Path
+                                                            ) -> None:
+    """A package's example flow exists to show its own package: ``--apps`` measures the two
+    kinds apart, and each file is in exactly one of them."""
+    root = write_corpus(tmp_path)
+    example = root / "nodered" / "npm__node-red-contrib-x__examples-demo-0a1b2c.json"
+    example.write_text(json.dumps(nodered_flow()), encoding="utf-8")
+    every = {p.name for _, p in bench.corpus_files(root)}
+    examples = {p.name for _, p in bench.corpus_files(root, "examples")}
+    deployments = {p.name for _, p in bench.corpus_files(root, "deployments")}
+    assert examples == {example.name}
+    assert deployments == every - examples
+    outcomes, _ = bench.scan_corpus(root, ["AUTH001"], "examples")
+    assert [o.file for o in outcomes] == [example.name]
+    assert [f.rule for f in outcomes[0].findings] == ["AUTH001"]

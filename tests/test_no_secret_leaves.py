@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_nocode.cli import main
 from tests.conftest import node, tab
 
 CANARY_TOKEN = "ghp_CanaryT0kenQ9Zx81LmN0pQrStUvWxYz012345"
@@ -54,10 +55,13 @@ def test_no_canary_in_any_output(pytester: pytest.Pytester, write_flows,
     result = pytester.runpytest(
         "-p", "no:cacheprovider", f"--nocode-app=nodered+file:{flows}", "-rA", "-l",
         "--tb=long", f"--nocode-json={out / 'f.json'}", f"--nocode-sarif={out / 'f.sarif'}",
-        f"--junitxml={out / 'junit.xml'}", f"--alluredir={out / 'allure'}")
+        f"--junitxml={out / 'junit.xml'}", f"--alluredir={out / 'allure'}",
+        f"--nocode-evidence-log={out / 'evidence.jsonl'}")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert main(["merge", str(out / "merged"), str(out)]) == 1  # a CI shard's merge, too
     files = [p for p in out.rglob("*") if p.is_file()]
-    assert {p.name for p in files} >= {"f.json", "f.sarif", "junit.xml"}
+    assert {p.name for p in files} >= {"f.json", "f.sarif", "junit.xml", "evidence.jsonl",
+                                       "findings.json", "findings.sarif", "evidence-log.jsonl"}
     assert any(p.parent.name == "allure" for p in files)
     report = (out / "f.json").read_text()
     assert '"SEC001"' in report  # the secrets were found, and reported masked

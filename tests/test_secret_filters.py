@@ -96,10 +96,14 @@ VALUE_CASES = [
     FilterCase("public default", "community", "public", "s3cr3t-c0mmunity"),
     FilterCase("not a PIN", "pin", "GPIO17", "4711"),
     FilterCase("not a PIN", "simPin", "D4-pin", "90210"),
+    FilterCase("not a login pair", "X-M2M-Origin", "CAdmin", "ops:Gr33n-Valley"),
+    FilterCase("not a login pair", "headers.X-M2M-Origin", "Cae-sensor-7", "ops:Gr33n-Valley"),
     FilterCase("prose", "password", "kept in the vault since 2024",
                "abcd EFGH ijkl MNOP qrst UVWX"),
     FilterCase("fragment", "token", "+ token", "t0ken+Plus9x"),
     FilterCase("length", "token", "ab12", "ab12cd34"),
+    FilterCase("published sample", "credential", "JZEOEt2V3Qb0y27GRntt2u2PAYA=",
+               "Qm8vT2xLr5Zp0Wc3Ny7Bd1Kf4Hs="),
 ]
 
 

@@ -125,6 +125,25 @@ def parse_app_uris(uris: Sequence[str], platforms: Iterable[str],
     return specs
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"2/4"`` → (2, 4): the shard's number, counted from 1, and how many shards there are."""
+    index, sep, count = text.strip().partition("/")
+    if sep and index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count):
+        return int(index), int(count)
+    raise InputError(f"nocode_shard {text!r}: expected I/N with 1 <= I <= N, e.g. 2/4")
+
+
+def shard_of(specs: Sequence[AppSpec], index: int, count: int) -> list[AppSpec]:
+    """The apps of shard ``index`` of ``count``: every ``count``-th app in order of id, so every
+    job of a CI matrix picks its apps from the same list alone and together they pick each app
+    exactly once. The apps keep their command-line order."""
+    chosen = {spec.id for spec in sorted(specs, key=lambda s: s.id)[index - 1::count]}
+    if not chosen:
+        raise InputError(f"nocode_shard {index}/{count} selects no app: {len(specs)} app(s) "
+                         f"for {count} shards; use at most {len(specs)} shards")
+    return [spec for spec in specs if spec.id in chosen]
+
+
 CREDENTIAL_VARIABLES = {
     "nodered": ("NOCODE_NODERED_TOKEN", "NOCODE_NODERED_USERNAME", "NOCODE_NODERED_PASSWORD"),
     "n8n": ("NOCODE_N8N_API_KEY",),

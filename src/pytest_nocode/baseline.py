@@ -33,6 +33,17 @@ class BaselineApp:
     tool_version: str
     approved: str  # ISO date-time the snapshot was written
     model: Mapping[str, Any] = field(repr=False)
+    # the sign-off (``pytest-nocode approve``): by, why, ticket, at; empty for a baseline a
+    # first run wrote and nobody signed off
+    approval: Mapping[str, Any] = field(default_factory=dict)
+
+    def approval_note(self) -> str:
+        """The approval a drift finding deviates from, in a few words ('' when unsigned)."""
+        a = self.approval
+        if not a:
+            return ""
+        ticket = f", {a['ticket']}" if a.get("ticket") else ""
+        return f"approved baseline: {a.get('by', '?')}, {str(a.get('at', ''))[:10]}{ticket}"
 
 
 def read_baseline(path: Path) -> dict[str, BaselineApp]:
@@ -53,16 +64,20 @@ def read_baseline(path: Path) -> dict[str, BaselineApp]:
         if not isinstance(entry, dict) or not isinstance(entry.get("model"), dict):
             raise InputError(f"--nocode-baseline {path}: $.apps.{app_id}: expected an object "
                              "with sha256, tool_version, approved and model")
+        approval = data.get("approval")
         out[app_id] = BaselineApp(app_id, str(entry.get("sha256", "")),
                                   str(entry.get("tool_version", "")),
-                                  str(entry.get("approved", "")), entry["model"])
+                                  str(entry.get("approved", "")), entry["model"],
+                                  approval if isinstance(approval, dict) else {})
     return out
 
 
-def build_baseline(models: Mapping[str, tuple[Mapping[str, Any], str]]) -> dict[str, Any]:
-    """The baseline document for ``{app id: (masked model, snapshot sha256)}``."""
+def build_baseline(models: Mapping[str, tuple[Mapping[str, Any], str]],
+                   approval: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The baseline document for ``{app id: (masked model, snapshot sha256)}``, with the
+    sign-off (by, why, ticket, at) when someone approved it."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    return {
+    document: dict[str, Any] = {
         "schema": SCHEMA,
         "tool": {"name": "pytest-nocode", "version": __version__},
         "created": now,
@@ -70,15 +85,25 @@ def build_baseline(models: Mapping[str, tuple[Mapping[str, Any], str]]) -> dict[
                           "model": model}
                  for app_id, (model, sha) in sorted(models.items())},
     }
+    if approval:
+        document["approval"] = dict(approval)
+    return document
 
 
-def write_baseline(path: Path, document: Mapping[str, Any]) -> None:
-    """Write atomically, and never over an existing file (a baseline is approved, not
-    refreshed by accident): an existing file makes this a no-op error."""
+def serialize(document: Mapping[str, Any]) -> str:
+    """The baseline file's text (its sha256 is what a sign-off records)."""
+    return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_baseline(path: Path, document: Mapping[str, Any], replace: bool = False) -> None:
+    """Write atomically, and never over an existing file unless ``replace`` (a sign-off): a
+    baseline is approved, not refreshed by accident, so an existing file is an error."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                   encoding="utf-8")
+    tmp.write_text(serialize(document), encoding="utf-8")
+    if replace:
+        tmp.replace(path)
+        return
     try:
         os.link(tmp, path)  # fails if a baseline appeared meanwhile
     except FileExistsError:
@@ -116,7 +141,8 @@ class Change:
     def evidence(self, baseline: BaselineApp) -> dict[str, Any]:
         return {"change": self.change, "area": self.area, "key": self.key,
                 "before": _cut(self.before), "after": _cut(self.after),
-                "baseline_sha256": baseline.sha256, "baseline_approved": baseline.approved}
+                "baseline_sha256": baseline.sha256, "baseline_approved": baseline.approved,
+                "baseline_approval": dict(baseline.approval) or None}
 
 
 def _short(value: Any) -> str:
@@ -300,10 +326,28 @@ def _step_values(step: Mapping[str, Any]) -> dict[str, Any]:
 
 # -- key risk indicators ---------------------------------------------------------------------
 PERMISSION_AREAS = ("principals", "grants", "shares")
+NEEDS_BASELINE = ("permission_changes", "new_external_destinations",
+                  "new_unauthenticated_entry_points")
 
 
 def is_external(host: str, internal: Callable[[str], bool]) -> bool:
     return not host or not (is_loopback_host(host) or internal(host))
+
+
+def opens_new_access(change: Change, internal: Callable[[str], bool]) -> bool:
+    """A new connector, a new external destination, or an entry point newly open without
+    authentication: these fail until someone signs off (``pytest-nocode approve``), whatever
+    the fail-on threshold."""
+    if change.area == "connectors":
+        return change.change == "added"
+    if change.area == "destinations":
+        return change.change == "added" and is_external(
+            (change.after or {}).get("host") or "", internal)
+    if change.area == "entry_points":
+        opened = (change.after or {}).get("authentication", "n/a") in (None, "none")
+        return (change.change == "added" and opened) or (
+            change.change == "changed" and "authentication" in (change.after or {}) and opened)
+    return False
 
 
 def measure(indicator: str, changes: list[Change], internal: Callable[[str], bool],

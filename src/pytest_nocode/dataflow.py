@@ -43,6 +43,9 @@ ANSWER_SINKS = frozenset({"answer"})
 # what an AI model decided reaching one is an agent acting on whoever wrote its prompt.
 ACTION_SINKS = frozenset({"act"})
 NO_INPUT = "input this app does not show (nothing wired to it)"
+# Entry points whose steps' own descriptions say what enters (a dashboard: each control's
+# fixed value, or a value typed into it): the entry itself adds no origin.
+SELF_DESCRIBED_ENTRIES = frozenset({"dashboard"})
 
 State = dict[str, frozenset[int]]
 T = TypeVar("T")
@@ -132,6 +135,8 @@ class DataFlow:
         origin, not absent."""
         out: dict[str, int] = {}
         for ep in self.app.entry_points:
+            if ep.kind in SELF_DESCRIBED_ENTRIES:
+                continue  # its controls say what they send (a fixed value, typed text)
             how = f"{ep.kind} {ep.route}".strip()
             origin = (Origin("entry", how, ep.step_id) if ep.active is not False
                       else Origin("unknown", f"{how} (not active)", ep.step_id))
@@ -323,6 +328,26 @@ class DataFlow:
                     return route
                 queue.append(source)
         return [origin.step_id, step_id]
+
+    def reaches_unreplaced(self, step_id: str, origin: Origin, field: str) -> bool:
+        """Can ``origin`` reach ``step_id`` along some way on which no step in between sets
+        ``field`` anew (a strong write)? Code may carry any value anywhere, so a URL one
+        function sets still taints the next; but when the next function sets ``msg.url``
+        itself, the request it feeds is not sent to the first one's URL."""
+        if not origin.step_id or origin.step_id == step_id:
+            return True
+        seen = {step_id}
+        queue = deque([step_id])
+        while queue:
+            for source in self._predecessors(queue.popleft()):
+                if source == origin.step_id:
+                    return True
+                if source in seen or any(w.field == field and w.strong for w in
+                                         self._flows.get(source, _DROP).writes):
+                    continue
+                seen.add(source)
+                queue.append(source)
+        return False
 
     def _predecessors(self, sid: str) -> Iterator[str]:
         yield from self.app.inbound(sid)

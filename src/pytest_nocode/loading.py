@@ -176,3 +176,29 @@ class RunFolder:
         for child in self.path.glob("*.pickle"):
             child.unlink()
         self.path.rmdir()
+
+
+# What a user can do about an app that did not load, by what the error says; the error
+# itself often names a variable or an option, so the advice only adds the usual next step.
+_ADVICE: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("cassette",), "record the cassette again while the server is reachable "
+                    "(--nocode-record-mode=once, or all to replace it)"),
+    (("credentials", "api key", "answered 401", "answered 403", "logs admins in"),
+     "set {credentials} to an account that may read the app's configuration"),
+    (("could not be reached", "timed out", "request to", "redirect", "answered 5"),
+     "check the URL and that the server is up and reachable from here"),
+    (("unexpected", "truncated", "not utf-8", "nested more than"),
+     "check that the URL points at the platform's own API (not a proxy or login page); "
+     "if it does, report the response's shape to pytest-nocode"),
+)
+
+
+def what_to_do(spec: AppSpec, error: str) -> str:
+    """The next step for an app that could not be loaded, in one sentence."""
+    from pytest_nocode.appspec import credential_hint
+
+    text = error.lower()
+    for words, advice in _ADVICE:
+        if any(word in text for word in words):
+            return advice.format(credentials=credential_hint(spec.platform)) + ", then re-run"
+    return "fix the cause above, then re-run"

@@ -108,7 +108,8 @@ class EntryPoint:
     """A way in from outside: an HTTP route, webhook, form, websocket, listener."""
 
     step_id: str
-    kind: str  # http | webhook | form | websocket | chat | mqtt | tcp | udp | email | other
+    # http | webhook | form | websocket | chat | dashboard | mqtt | tcp | udp | email | other
+    kind: str
     route: str  # path, topic or port as configured
     methods: tuple[str, ...] = ()
     # "none" when nothing authenticates the caller, else the mechanism ("basic", "header",

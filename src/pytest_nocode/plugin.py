@@ -24,7 +24,7 @@ from pytest_nocode.advisories import (
     lookup_online,
     packages_of,
 )
-from pytest_nocode.appspec import CREDENTIAL_VARIABLES, parse_app_uris
+from pytest_nocode.appspec import CREDENTIAL_VARIABLES, parse_app_uris, parse_shard, shard_of
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import NOT_APPLICABLE, Finding, FindingCollector, Rule
 from pytest_nocode.loading import RunFolder
@@ -65,6 +65,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--nocode-advisories", metavar="online|PATH|off",
                     help="known advisories: the built-in table (default), npm's bulk advisory "
                          "endpoint (online), your own table (PATH), or none (off)")
+    group.addoption("--nocode-shard", metavar="I/N",
+                    help="check only shard I of N of the apps (every N-th app by id), for a CI "
+                         "matrix; 'pytest-nocode merge' joins the shards' reports")
     parser.addini("nocode_apps", "apps to scan (URIs)", type="linelist", default=[])
     parser.addini("nocode_policy", "policy YAML", default="")
     parser.addini("nocode_record_mode", "vcrpy record mode", default="")
@@ -73,6 +76,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("nocode_sarif", "SARIF report path", default="")
     parser.addini("nocode_builtin_checks", "run the built-in checks", type="bool", default=True)
     parser.addini("nocode_advisories", "known advisories: online, PATH or off", default="")
+    parser.addini("nocode_shard", "check only shard I/N of the apps", default="")
     audit.add_options(group, parser)
 
 
@@ -95,6 +99,9 @@ def _make_run(config: pytest.Config) -> NocodeRun:
             registry.add(adapter)
     uris = config.getoption("nocode_app") or config.getini("nocode_apps")
     specs = parse_app_uris(uris, registry.names(), config.invocation_params.dir)
+    shard = parse_shard(option_value(config, "shard")) if option_value(config, "shard") else None
+    if shard is not None:
+        specs = shard_of(specs, *shard)
     policy_text = option_value(config, "policy")
     policy = load_policy(invocation_path(config, policy_text) if policy_text else None, policy_text)
     mode = option_value(config, "record_mode") or None
@@ -104,6 +111,7 @@ def _make_run(config: pytest.Config) -> NocodeRun:
     recording = RecordingOptions(mode, cassette_dir)
     is_worker = hasattr(config, "workerinput")
     run = NocodeRun(specs, policy, registry, recording, datetime.now(UTC), is_worker)
+    run.shard = f"{shard[0]}/{shard[1]}" if shard else ""
     if is_worker:
         folder = config.workerinput.get("nocode_run_folder")  # type: ignore[attr-defined]
         run.run_folder = RunFolder(Path(folder)) if folder else None
@@ -201,9 +209,9 @@ def nocode_app(request: pytest.FixtureRequest) -> App:
     if app_id == "no-app" and not run.specs:
         pytest.fail("no app to check: pass --nocode-app=URI or set nocode_apps", pytrace=False)
     loaded = run.get(app_id)
-    if loaded.app is None:
-        pytest.fail(f"app {app_id} could not be loaded, so it cannot be checked: "
-                    f"{run.redactor.text(loaded.error or 'unknown error')}", pytrace=False)
+    if loaded.app is None:  # the reason, and what to do, once in the terminal summary
+        pytest.fail(f"app {app_id} could not be loaded, so it cannot be checked "
+                    "(the reason is in the pytest-nocode summary)", pytrace=False)
     rule = _rule_of(request.node)
     if rule is not None:
         reason = why_not_applicable(rule, loaded.app, run.policy)
@@ -362,7 +370,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if run.specs and not session.config.option.collectonly:
             from pytest_nocode.reporting import write_reports
 
-            audit.before_reports(session.config, run)
+            audit.before_reports(session, run, exitstatus)
             write_reports(session.config, run)
             audit.after_reports(session, run, exitstatus)
     finally:

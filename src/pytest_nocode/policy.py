@@ -334,6 +334,12 @@ class Policy:
             return None
         return Severity.parse(word) if word else default
 
+    def cleartext_severity_is_set(self, zone: str) -> bool:
+        """Does the policy itself set the severity of cleartext inside ``zone`` (not the
+        defaults)? An explicit "off" silences even secrets crossing there."""
+        return bool(((self.data.get("trust_zones") or {}).get(zone) or {}).get(
+            "cleartext_severity"))
+
     @property
     def has_connector_allowlist(self) -> bool:
         return self._globs("connectors", "allow") is not None

@@ -43,8 +43,16 @@ class AuditState:
     baseline_skipped: list[str] = field(default_factory=list)
     baseline_error: str = ""
     evidence_log: Path | None = None
+    evidence_key: bytes | None = field(default=None, repr=False)  # never printed or written
     evidence_record: dict[str, Any] | None = None
     evidence_error: str = ""
+    owner_risk: dict[str, dict[str, int]] = field(default_factory=dict)
+    kri_values: dict[str, dict[str, int]] = field(default_factory=dict)  # app: indicator: value
+    approval: dict[str, str] = field(default_factory=dict)  # approve mode: by, why, ticket
+    approval_record: dict[str, Any] | None = None
+    approval_error: str = ""
+    summary_path: Path | None = None
+    summary_error: str = ""
     stale_waivers: list[dict[str, Any]] = field(default_factory=list)
     app_risk: dict[str, dict[str, int]] = field(default_factory=dict)
     top_risks: list[dict[str, Any]] = field(default_factory=list)
@@ -71,6 +79,7 @@ class NocodeRun:
     not_applicable: list[tuple[str, str]] = field(default_factory=list)
     audit: AuditState = field(default_factory=AuditState)  # waivers file, risk, baseline, log
     advisories: AdvisoryData = field(default_factory=lambda: AdvisoryData("off", "unset"))
+    shard: str = ""  # "I/N" under --nocode-shard: this run checks only those apps
 
     def spec(self, app_id: str) -> AppSpec:
         for spec in self.specs:

@@ -4,7 +4,7 @@ thresholds) that fail the run when breached.
 
 Drift compares configuration values of the normalized model, not findings: a new outbound
 host is drift even when it is on the allowlist, because it is not what was approved. Approve
-a change by writing a new baseline (remove the file and re-run), or waive the finding.
+a change by signing it off (``pytest-nocode approve``), or waive the finding.
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -16,7 +16,14 @@ from typing import Any
 import pytest
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.baseline import BaselineApp, Change, diff_models, measure, read_baseline
+from pytest_nocode.baseline import (
+    NEEDS_BASELINE,
+    BaselineApp,
+    Change,
+    diff_models,
+    measure,
+    read_baseline,
+)
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import not_applicable
 from pytest_nocode.policy import KRI_NAMES, Policy
@@ -24,9 +31,10 @@ from pytest_nocode.run import get_run
 
 _BASELINES = pytest.StashKey[dict[str, BaselineApp]]()
 _DRIFT = pytest.StashKey[dict[str, list[Change]]]()
-_REMEDIATION = ("Review the change with the app's owner. If it is approved, write a new "
-                "baseline (delete the baseline file and re-run with --nocode-baseline) and "
-                "commit it; otherwise revert the change in the app.")
+_REMEDIATION = ("Review the change with the app's owner. If it is approved, sign it off "
+                "(pytest-nocode approve --baseline PATH --by WHO --why TEXT [--ticket ID]) "
+                "and commit the new baseline; otherwise revert the change in the app.")
+SIGN_OFF = "needs sign-off"
 
 
 def _baselines(config: pytest.Config) -> dict[str, BaselineApp]:
@@ -72,13 +80,24 @@ def nocode_drift(nocode_app: App, nocode_baseline: BaselineApp,
 
 
 def _report(findings: FindingCollector, changes: list[Change], baseline: BaselineApp,
-            area: str) -> None:
+            area: str, policy: Policy | None = None) -> None:
+    """One finding per change, naming the approval it deviates from; new access (see
+    ``opens_new_access``) is marked to fail until signed off."""
+    from pytest_nocode.baseline import opens_new_access
+
+    note = baseline.approval_note()
     for change in changes:
         if change.area != area:
             continue
         severity = "low" if change.change in ("removed", "deactivated") else None
-        findings.add(_resource(change), change.describe(), change.evidence(baseline),
-                     severity=severity)
+        evidence = change.evidence(baseline)
+        message = change.describe()
+        if policy is not None and opens_new_access(change, policy.host_internal):
+            evidence["needs_sign_off"] = True
+            message += f" ({SIGN_OFF})"
+        if note:
+            message += f" [{note}]"
+        findings.add(_resource(change), message, evidence, severity=severity)
 
 
 def _resource(change: Change) -> Any:
@@ -121,8 +140,8 @@ def test_shares_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
        rationale="A new connector type or package version is new code running with the app's "
                  "credentials.")
 def test_connectors_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
-                          nocode_findings: FindingCollector) -> None:
-    _report(nocode_findings, nocode_drift, nocode_baseline, "connectors")
+                          nocode_policy: Policy, nocode_findings: FindingCollector) -> None:
+    _report(nocode_findings, nocode_drift, nocode_baseline, "connectors", nocode_policy)
 
 
 @check("DRIFT005", title="Outbound destinations changed since the baseline",
@@ -130,8 +149,8 @@ def test_connectors_drift(nocode_drift: list[Change], nocode_baseline: BaselineA
        owasp=["LCNC-SEC-07", "LCNC-SEC-03"],
        rationale="A new host or protocol is a new place the app's data goes.")
 def test_destinations_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
-                            nocode_findings: FindingCollector) -> None:
-    _report(nocode_findings, nocode_drift, nocode_baseline, "destinations")
+                            nocode_policy: Policy, nocode_findings: FindingCollector) -> None:
+    _report(nocode_findings, nocode_drift, nocode_baseline, "destinations", nocode_policy)
 
 
 @check("DRIFT006", title="Entry points changed since the baseline", category="authentication",
@@ -139,8 +158,8 @@ def test_destinations_drift(nocode_drift: list[Change], nocode_baseline: Baselin
        rationale="New routes, and routes whose authentication changed, change who can call "
                  "the app from outside.")
 def test_entry_points_drift(nocode_drift: list[Change], nocode_baseline: BaselineApp,
-                            nocode_findings: FindingCollector) -> None:
-    _report(nocode_findings, nocode_drift, nocode_baseline, "entry_points")
+                            nocode_policy: Policy, nocode_findings: FindingCollector) -> None:
+    _report(nocode_findings, nocode_drift, nocode_baseline, "entry_points", nocode_policy)
 
 
 @check("DRIFT007", title="Credentials changed since the baseline", category="authentication",
@@ -213,8 +232,6 @@ def test_drafts_match_what_runs(nocode_app: App, nocode_findings: FindingCollect
 
 
 # -- key risk indicators ---------------------------------------------------------------------
-NEEDS_BASELINE = ("permission_changes", "new_external_destinations",
-                  "new_unauthenticated_entry_points")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -14,23 +14,28 @@ from pytest_nocode.dataflow import DataFlow
 from pytest_nocode.findings import Rule, Severity
 from pytest_nocode.model import Destination, Step, split_url
 from pytest_nocode.policy import Policy
+from pytest_nocode.secretscan import find_secrets
+from pytest_nocode.secretscan.kinds import URL_KINDS
 
 CLEARTEXT = {"http": "HTTP", "ws": "WebSocket", "mqtt": "MQTT", "tcp": "TCP", "udp": "UDP",
-             "ftp": "FTP", "smtp": "SMTP", "telnet": "Telnet", "opcua": "OPC UA"}
+             "ftp": "FTP", "smtp": "SMTP", "telnet": "Telnet", "opcua": "OPC UA",
+             "mysql": "MySQL", "postgres": "PostgreSQL", "mongodb": "MongoDB"}
 
 
 def _cleartext_targets(app: App, flow: DataFlow, dest: Destination
                        ) -> Iterator[tuple[str, str, int | None, str]]:
     """(protocol, host, port, url) of each cleartext target of a destination: its own, or for
     a URL computed at run time, each plain ``http://``/``ws://`` URL the flow shows reaching
-    it (a function setting ``msg.url``), or the unnamed host when the scheme alone is plain."""
+    it (a function setting ``msg.url``, unless a later step sets it anew), or the unnamed host
+    when the scheme alone is plain."""
     if dest.tls is False and not dest.dynamic:
         yield dest.protocol, dest.host, dest.port, dest.url
         return
     if not dest.dynamic:
         return
     literals = [o.detail for sf in flow.sinks_of(dest.step_id, frozenset({"url"}))
-                for o in sf.origins if o.kind == "constant" and "://" in o.detail]
+                for o in sf.origins if o.kind == "constant" and "://" in o.detail
+                and flow.reaches_unreplaced(dest.step_id, o, "url")]
     for url in dict.fromkeys(literals):
         scheme, host, port, _ = split_url(url)
         if scheme in CLEARTEXT:
@@ -50,6 +55,13 @@ PLACEHOLDER_HOST = re.compile(r"(?:x+\.)+x+|your[-_.]?[\w.-]*|"
 def placeholder_host(host: str) -> bool:
     """Is ``host`` a placeholder left in a shared export rather than a real destination?"""
     return bool(host) and PLACEHOLDER_HOST.fullmatch(host.strip()) is not None
+
+
+def _url_credentials(app: App, step: Step, url: str) -> bool:
+    """Is a password or token written into the URL itself (``user:pw@``, ``?pw=``,
+    ``?api_key=``)? The secret scan already judged it a real value, not a placeholder."""
+    return any(h.step_id == step.id and h.kind in URL_KINDS and h.value in url
+               for h in find_secrets(app))
 
 
 def _carries_secrets(app: App, step: Step) -> bool:
@@ -83,8 +95,8 @@ def test_no_cleartext_to_remote_hosts(nocode_app: App, nocode_findings: FindingC
     flow = flow_or_skip(nocode_app)
     for dest in nocode_app.destinations:
         step = nocode_app.step(dest.step_id)
-        if step is None or step.type == "http proxy":
-            continue  # a proxy tunnels TLS for https targets; its own scheme is not the issue
+        if step is None or step.disabled or step.type == "http proxy":
+            continue  # off (or on a disabled tab); a proxy tunnels TLS for https targets
         if not dest.host and not dest.dynamic and not step.credential_refs:
             continue  # no host, and no credential that names one (n8n keeps FTP hosts there)
         if step.is_config and not nocode_app.users_of(step.id):
@@ -92,29 +104,52 @@ def test_no_cleartext_to_remote_hosts(nocode_app: App, nocode_findings: FindingC
         for protocol, host, port, url in _cleartext_targets(nocode_app, flow, dest):
             if placeholder_host(host):
                 continue  # documentation, not a destination
-            zone = nocode_policy.zone_of(host) if host else "unknown"
-            zone_severity = nocode_policy.cleartext_severity(zone, nocode_rule.severity)
-            if zone_severity is None:
-                continue  # loopback, and by default one host's own container network
-            if zone == "unknown" and (dest.dynamic or host):
-                zone_severity = min(zone_severity, COMPUTED_HOST_SEVERITY)
-            users = nocode_app.users_of(step.id) if step.is_config else ()
-            secrets = any(_carries_secrets(nocode_app, s) for s in (step, *users))
-            labels = sorted({label for _s, _o, found in sent_data(nocode_app, flow, dest)
-                             for label in found})
-            severity = nocode_rule.severity if secrets or labels else zone_severity
-            name = CLEARTEXT.get(protocol, protocol.upper())
-            shown = f":{port}" if port else ""
-            target = (f"{host}{shown}" if host
-                      else "a host computed at run time" if dest.dynamic
-                      else "the server named in its credential")
-            crossing = ""  # said where it raises the severity: inside the own networks
-            if zone in ("host", "private") and (secrets or labels):
-                crossing = " with credentials" if secrets else f" carrying {', '.join(labels)}"
-            nocode_findings.add(step, f"{name} without TLS to {target}{crossing}",
-                                {"protocol": protocol, "host": host, "port": port, "url": url,
-                                 "type": step.type, "zone": zone, "credentials": secrets,
-                                 "sensitive": labels}, severity=severity)
+            _report_cleartext(nocode_app, flow, dest, step, (protocol, host, port, url),
+                              nocode_findings, nocode_policy, nocode_rule)
+
+
+# Data labelled so (passwords, tokens carried as data) is reported even on one host's compose
+# network, where cleartext is off by default: a connection's own API key there is not.
+CREDENTIAL_DATA = "credentials"
+# How a finding names where a cleartext target sits when that lowers its severity.
+ZONE_WORDS = {"host": "same host or compose network", "private": "private network",
+              "unknown": "not shown to be remote"}
+
+
+def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
+                      target: tuple[str, str, int | None, str], findings: FindingCollector,
+                      policy: Policy, rule: Rule) -> None:
+    """One cleartext target: its zone sets the severity, lowered inside the own networks
+    unless credentials or labelled data cross; the message says which and why."""
+    protocol, host, port, url = target
+    zone = policy.zone_of(host) if host else "unknown"
+    users = app.users_of(step.id) if step.is_config else ()
+    secrets = any(_carries_secrets(app, s) for s in (step, *users)) or _url_credentials(
+        app, step, url)
+    labels = sorted({label for _s, _o, found in sent_data(app, flow, dest)
+                     for label in found})
+    zone_severity = policy.cleartext_severity(zone, rule.severity)
+    if zone_severity is None and not (zone == "host" and CREDENTIAL_DATA in labels
+                                      and not policy.cleartext_severity_is_set(zone)):
+        return  # loopback never leaves; by default a compose network only when passwords cross
+    if zone == "unknown" and zone_severity is not None and (dest.dynamic or host):
+        zone_severity = min(zone_severity, COMPUTED_HOST_SEVERITY)
+    severity = rule.severity if secrets or labels or zone_severity is None else zone_severity
+    name = CLEARTEXT.get(protocol, protocol.upper())
+    shown = f":{port}" if port else ""
+    where = (f"{host}{shown}" if host else "a host computed at run time" if dest.dynamic
+             else "the server named in its credential")
+    lowering = zone in ZONE_WORDS and (zone != "unknown" or dest.dynamic or bool(host))
+    crossing = ""  # said where the zone would lower the severity
+    if lowering and (secrets or labels):
+        crossing = " with credentials" if secrets else f" carrying {', '.join(labels)}"
+    elif lowering and severity < rule.severity:
+        crossing = (f" ({ZONE_WORDS[zone]}; no credentials or labelled data seen crossing: "
+                    f"{severity.label})")
+    findings.add(step, f"{name} without TLS to {where}{crossing}",
+                 {"protocol": protocol, "host": host, "port": port, "url": url,
+                  "type": step.type, "zone": zone, "credentials": secrets,
+                  "sensitive": labels}, severity=severity)
 
 
 @check(

@@ -6,7 +6,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import (
@@ -56,10 +56,13 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
                                     nocode_policy: Policy) -> None:
     flow = flow_or_skip(nocode_app)
     stores = stores_by_step(nocode_app)
+    own = own_domains(nocode_app)
     for dest in nocode_app.destinations:
         zone = _zone_of(nocode_policy, dest)
         if zone not in LEAVING_ZONES:
             continue  # loopback, own networks, or a host computed at run time
+        if not dest.dynamic and _under(dest.host, own):
+            continue  # the organisation's own domain: its staff's mail, its own services
         step = nocode_app.step(dest.step_id)
         if step is None or (step.is_config and not nocode_app.users_of(step.id)):
             continue
@@ -80,6 +83,22 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
              "destination": dest.host, "zone": zone,
              **route_evidence(nocode_app, flow.route(sender.id, origin)),
              "policy": nocode_policy.excerpt("hosts", "trust_zones")})
+
+
+def own_domains(app: App) -> frozenset[str]:
+    """Domains the app shows to be its organisation's own: a domain it mails fixed
+    recipients at (its staff) and whose services it also calls (``crm.acme.example`` beside
+    ``sales@acme.example``). Either alone is anyone's: a partner's inbox, a SaaS API."""
+    mailed = {d.host for d in app.destinations
+              if d.protocol == "mail" and not d.dynamic and d.host}
+    called = [d.host for d in app.destinations
+              if d.protocol != "mail" and not d.dynamic and d.host]
+    return frozenset(m for m in mailed if any(_under(h, (m,)) for h in called))
+
+
+def _under(host: str, domains: Iterable[str]) -> bool:
+    host = host.lower()
+    return any(host == d or host.endswith("." + d) for d in domains)
 
 
 ENDPOINT_KINDS = ("http", "webhook", "form", "websocket")

@@ -110,8 +110,11 @@ AI_PRODUCERS = re.compile(r"^@n8n/n8n-nodes-langchain\.(agent\w*|chain\w*|openAi
                           r"^n8n-nodes-base\.openAi$")
 CALLERS = frozenset({BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"})
 # base types (AI-tool twins folded in) that can run, render or open what they are given
+# Nodes whose filter is a formula the service evaluates (Airtable's filterByFormula): a value
+# quoted into it can close the string and change which records match, or are updated.
+FORMULA_NODES = frozenset({BASE + "airtable"})
 SINK_TYPES = frozenset({BASE + "executeCommand", BASE + "ssh", *CODE_NODES, *FILE_NODES,
-                        *(BASE + t for t in SQL_NODES)})
+                        *(BASE + t for t in SQL_NODES), *FORMULA_NODES})
 
 
 @dataclass
@@ -331,6 +334,8 @@ class N8nFlows:
                 yield SinkUse("command", "command", refs, f"builds {where} from an expression")
         elif t.removeprefix(BASE) in SQL_NODES:
             yield from self._sql_sink(step)
+        elif t in FORMULA_NODES:
+            yield from self._formula_sink(step)
         elif t in CODE_NODES:
             code = str(p.get("jsCode") or p.get("functionCode") or p.get("pythonCode") or "")
             if runs_code(code):
@@ -399,6 +404,19 @@ class N8nFlows:
         how = "{{ }} (not query parameters)" if not str(query).startswith("=") else \
             "an expression (not query parameters)"
         yield SinkUse("sql", "query", refs, f"builds SQL by interpolating {how}")
+
+    def _formula_sink(self, step: Step) -> Iterator[SinkUse]:
+        """Airtable's ``filterByFormula`` (v1 under additionalOptions, v2 under options or at
+        the top) with expressions in it: a query the service runs, built from data."""
+        p = step.params
+        places = [p, *(p.get(k) for k in ("additionalOptions", "options"))]
+        formula = next((m.get("filterByFormula") for m in places
+                        if isinstance(m, _MAPPINGS) and m.get("filterByFormula")), None)
+        refs = self.refs(step, formula)
+        if refs:
+            yield SinkUse("query", "filterByFormula", refs,
+                          "builds an Airtable filter formula from an expression (formula "
+                          "injection)")
 
     def _sent_refs(self, step: Step, key: str, value: Any) -> Iterator[ValueRef]:
         """What a parameter sends: an authentication header (``Authorization: Bearer {{ …

@@ -16,6 +16,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -62,6 +63,29 @@ CHAT_BOTS: Mapping[str, tuple[tuple[str, ...], frozenset[str]]] = {
                            frozenset({"telegrambot-command", "telegrambot-switch"})),
 }
 # Where Node-RED instance settings come from, for Setting.source.
+# Dashboard widgets a visitor operates to send a message into the flows, per generation
+# (node-red-dashboard, FlowFuse Dashboard 2), with the node that stands for the dashboard,
+# the page node to name it by when that is missing, and the path it is served at by default.
+DASHBOARDS: Mapping[str, tuple[frozenset[str], str, str, str]] = {
+    "node-red-dashboard": (frozenset({
+        "ui_button", "ui_switch", "ui_slider", "ui_dropdown", "ui_numeric", "ui_text_input",
+        "ui_form", "ui_date_picker", "ui_colour_picker"}), "ui_base", "ui_tab", "/ui"),
+    "@flowfuse/node-red-dashboard": (frozenset({
+        "ui-button", "ui-switch", "ui-slider", "ui-dropdown", "ui-number-input",
+        "ui-text-input", "ui-form", "ui-radio-group", "ui-button-group", "ui-file-input"}),
+        "ui-base", "ui-page", "/dashboard"),
+}
+# Nodes that only shape, route, show or read what a control sends: a dashboard whose controls
+# reach nothing else (a chart's date range, a refresh of a reading) changes nothing. Any other
+# node (a device or broker output, a request, a command, a write, a community node) acts.
+_DISPLAY_MODULES = ("node-red-dashboard", "@flowfuse/node-red-dashboard",
+                    "node-red-contrib-web-worldmap")
+PASSIVE_TYPES = frozenset({
+    "function", "change", "switch", "template", "delay", "trigger", "rbe", "filter", "split",
+    "join", "sort", "batch", "range", "csv", "json", "xml", "yaml", "html", "debug", "link in",
+    "link out", "link call", "junction", "comment", "status", "catch", "complete", "file in",
+    "influxdb in", "mongodb in", "http response",
+    *(t for t, module in MODULE_OF_KNOWN_TYPE.items() if module in _DISPLAY_MODULES)})
 SETTINGS_SOURCE = "GET /settings"
 DIAGNOSTICS_SOURCE = "GET /diagnostics runtime.settings"
 
@@ -245,7 +269,8 @@ class _Normalizer:
         steps = [_answered_by_return(s) if s.id in answered else s for s in steps]
         by_step = {s.id: s for s in steps}
         http_auth = self._http_node_auth(settings)
-        entry_points = tuple(ep for s in steps for ep in self._entry_points(s, by_step, http_auth))
+        entry_points = (*(ep for s in steps for ep in self._entry_points(s, by_step, http_auth)),
+                        *dashboard_entry_points(steps, http_auth))
         destinations = tuple(d for s in steps for d in self._destinations(s, by_step))
         stores = tuple(st for s in steps for st in self._stores(s))
         connectors = self._connectors(steps)
@@ -523,6 +548,10 @@ class _Normalizer:
                               tls=secure or None)
         elif t == "OpcUa-Endpoint":
             yield from _opcua_destinations(step)
+        elif t in DATABASE_CONFIGS:
+            yield from _database_destinations(step)
+        elif t in ("ui_template", "ui-template"):
+            yield from _embedded_destinations(step)
 
     def _stores(self, step: Step) -> Iterable[DataStore]:
         p = step.params
@@ -598,3 +627,93 @@ def _opcua_destinations(step: Step) -> Iterable[Destination]:
     encrypted = policy.lower() != "none" and mode in OPCUA_ENCRYPTED_MODES
     yield Destination(step.id, "opcua", strip_userinfo(url), host, port, tls=encrypted,
                       dynamic="{{" in url or url.startswith("msg."))
+
+
+def dashboard_entry_points(steps: list[Step], http_auth: str | None) -> Iterable[EntryPoint]:
+    """A dashboard whose controls reach a node that acts (the PLC's start and stop buttons
+    writing Modbus coils) is a way in for anyone who can open it: one entry per dashboard, on
+    its base node (else its first page), guarded by httpNodeAuth like an ``http in`` route."""
+    by_id = {s.id: s for s in steps}
+    for inputs, base_type, page_type, default_path in DASHBOARDS.values():
+        controls = [s for s in steps if s.type in inputs and not s.disabled and s.outbound]
+        if not _reaches_an_action(controls, by_id):
+            continue
+        if not controls:
+            continue
+        base = next((s for s in steps if s.type == base_type), None)
+        pages = sorted((s for s in steps if s.type == page_type),
+                       key=lambda s: (_order(s.params.get("order")), s.id))
+        anchor = base or (pages[0] if pages else controls[0])
+        path = _as_str(base.params.get("path")) if base else ""
+        yield EntryPoint(anchor.id, "dashboard", path or default_path, (), http_auth, True)
+
+
+def _order(value: Any) -> float:
+    """A page's position in the dashboard menu (``order``), unknown ones last."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("inf")
+
+
+def _reaches_an_action(controls: list[Step], by_id: Mapping[str, Step]) -> bool:
+    """Does any control's message reach an enabled node outside :data:`PASSIVE_TYPES`?"""
+    seen: set[str] = set()
+    queue = [t for c in controls for t in c.outbound]
+    while queue:
+        sid = queue.pop()
+        step = by_id.get(sid)
+        if sid in seen or step is None or step.disabled:
+            continue
+        if step.type not in PASSIVE_TYPES:
+            return True
+        seen.add(sid)
+        queue.extend(step.outbound)
+    return False
+
+
+# Database connection config nodes: type → (protocol, host key, port key, the keys whose truthy
+# value turns TLS on). A URI (mongodb3's ``uri``) is read instead when the type has one.
+DATABASE_CONFIGS: Mapping[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "MySQLdatabase": ("mysql", "host", "port", ("tls", "ssl")),  # node-red-node-mysql
+    "postgreSQLConfig": ("postgres", "host", "port", ("ssl",)),  # node-red-contrib-postgresql
+    "mongodb": ("mongodb", "hostname", "port", ("ssl", "tls")),  # node-red-node-mongodb
+    "mongodb3": ("mongodb", "uri", "", ()),  # node-red-contrib-mongodb3: a connection URI
+}
+_TLS_IN_URI = re.compile(r"[?&](?:ssl|tls)=true\b", re.I)
+
+
+def _database_destinations(step: Step) -> Iterable[Destination]:
+    """Where a database config node connects, and whether over TLS: a MongoDB URI is TLS with
+    ``mongodb+srv://`` or ``?tls=true``; the others by their TLS setting. A host given as an
+    environment variable or typed elsewhere (``hostFieldType``) is not shown: no destination."""
+    protocol, host_key, port_key, tls_keys = DATABASE_CONFIGS[step.type]
+    p = step.params
+    if _as_str(p.get(f"{host_key}FieldType") or "str") != "str":
+        return
+    value = _as_str(p.get(host_key)).strip()
+    if not value or "{{" in value or value.startswith("$"):
+        return
+    if "://" in value:
+        scheme, host, port, _ = split_url(value)
+        tls = scheme.endswith("+srv") or _TLS_IN_URI.search(value) is not None
+    else:
+        host, port = value.lower(), _port(p.get(port_key)) if port_key else None
+        options = _as_str(p.get("connectOptions"))
+        tls = any(p.get(k) in (True, "true") for k in tls_keys) or bool(
+            _TLS_IN_URI.search("?" + options)) or _as_str(p.get("topology")) == "dnscluster"
+    yield Destination(step.id, protocol, strip_userinfo(value), host, port, tls=tls)
+
+
+# What a dashboard page loads by itself: src of an iframe, img, video, audio, source or script.
+_EMBEDDED_SRC = re.compile(r"""(?i)<(?:iframe|img|video|audio|source|script)\b[^>]*?\bsrc\s*=\s*
+                           ["']((?:https?|wss?)://[^"'\s{}]+)["']""", re.X)
+
+
+def _embedded_destinations(step: Step) -> Iterable[Destination]:
+    """Hosts a dashboard template makes every viewer's browser load from (a camera stream in
+    an iframe): the page fetches them, in cleartext when the URL is plain http."""
+    for url in dict.fromkeys(_EMBEDDED_SRC.findall(_as_str(step.params.get("format")))):
+        scheme, host, port, _ = split_url(url)
+        yield Destination(step.id, scheme, strip_userinfo(url), host, port,
+                          tls=scheme in ("https", "wss"))

@@ -326,8 +326,7 @@ def _template(p: Mapping[str, Any]) -> StepFlow:
 
 def _function(p: Mapping[str, Any]) -> StepFlow:
     code = _text(p.get("func"))
-    writes = [FieldWrite("url", (ValueRef("constant", m.group(2)),), strong=False)
-              for m in URL_LITERAL.finditer(code)] if "msg.url" in code else []
+    writes = _url_writes(code)
     counts = _assigned(code)
     for m in CONSTANT_ASSIGNMENT.finditer(code) if counts else ():
         if counts.get(m.group(1)) == 1 and m.group(1) != "url":  # set once, to fixed text
@@ -338,6 +337,21 @@ def _function(p: Mapping[str, Any]) -> StepFlow:
     return StepFlow("mix", tuple(writes), sinks)
 
 
+def _url_writes(code: str) -> list[FieldWrite]:
+    """What a function sets ``msg.url`` to: each plain URL literal it writes (a scheme with
+    a computed host is kept as the scheme alone), added to what the URL held; when it also
+    computes the URL (``${baseUrl}/x``, a variable), the URL is set anew from anything the
+    code read, and a URL an earlier function set is not where the request goes."""
+    if "msg.url" not in code:
+        return []
+    literals = tuple(ValueRef("constant", m.group(2)) for m in URL_LITERAL.finditer(code))
+    computed = len(URL_ASSIGNMENT.findall(code)) > len(literals)
+    if computed:
+        return [FieldWrite("url", (ValueRef("field", "*", path="msg"), *literals))]
+    return [FieldWrite("url", (literal,), strong=False) for literal in literals]
+
+
+URL_ASSIGNMENT = re.compile(r"\bmsg\.url\s*=(?!=)")
 # msg.topic = "SELECT …"; — a whole property set to one fixed text (no ${ }, no +)
 CONSTANT_ASSIGNMENT = re.compile(
     r"\bmsg\.([A-Za-z_$][\w$]*)\s*=\s*(?:\"[^\"\\\n]*\"|'[^'\\\n]*'|`[^`$\\]*`)\s*(?:;|\n|$)")

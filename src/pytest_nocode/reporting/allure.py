@@ -6,7 +6,13 @@ Severity mapping (ours → Allure's), so Allure's own severity filters rank find
     critical → blocker, high → critical, medium → normal, low → minor, info → trivial
 
 A check's severity in Allure is the highest of its rule's severity (after the policy's
-override) and its findings' own severities.
+override) and its findings' own severities; a check that never ran (its app did not load)
+has its rule's.
+
+The layout is the auditor's, not Python's: App > category > rule (``parentSuite``, ``suite``,
+``subSuite``, and the same ``titlePath`` Allure 3 builds its tree from), each result titled
+``RULE · title``. Those labels are set when the checks are collected, so a check that errors
+before it runs is filed in the same place.
 
 Everything goes through allure-pytest's public API (``allure.dynamic``, ``allure.attach``)
 during the test's call phase, so it works in xdist workers as in a single process. Secrets
@@ -60,6 +66,11 @@ POLICY_SECTIONS: Mapping[str, tuple[str, ...]] = {
     "encryption": ("hosts",), "configuration": ("settings",), "logging": ("settings",),
 }
 
+SUITE_LABELS = ("parentSuite", "suite", "subSuite")
+ALLURE_SEVERITY_ORDER = ("trivial", "minor", "normal", "critical", "blocker")
+ALLURE3_CONFIG = "allurerc.json"  # Allure 3: allure generate DIR --config DIR/allurerc.json
+REPORT_NAME = "pytest-nocode audit"
+
 CATEGORIES: list[dict[str, Any]] = [
     {"name": "Apps that could not be fetched or loaded", "matchedStatuses": ["broken", "failed"],
      "messageRegex": f"(?s).*{LOAD_ERROR_MARK}.*",
@@ -76,8 +87,58 @@ CATEGORIES: list[dict[str, Any]] = [
 ]
 
 
+# Allure 3 reads categories from its configuration, not from categories.json, and its
+# regular expressions are JavaScript's (no inline flags): the same four, matched on the
+# outcome label each check carries, and on the load-error message for checks that never ran.
+ALLURE3_CATEGORIES: list[dict[str, Any]] = [
+    {"name": CATEGORIES[0]["name"],
+     "matchers": {"statuses": ["broken", "failed"], "message": LOAD_ERROR_MARK}},
+    {"name": CATEGORIES[1]["name"], "matchers": {"labels": {OUTCOME_LABEL: "^expired$"}}},
+    {"name": CATEGORIES[2]["name"], "matchers": {"labels": {OUTCOME_LABEL: "^waived$"}}},
+    {"name": CATEGORIES[3]["name"], "matchers": {"labels": {OUTCOME_LABEL: "^fail$"}}},
+]
+
+
 def is_active(config: pytest.Config) -> bool:
     return bool(getattr(config.option, "allure_report_dir", None))
+
+
+def rule_heading(rule: Rule) -> str:
+    """A result's title and its rule's node in the tree: ``AUTH001 · Inbound endpoint …``."""
+    return f"{rule.id} · {rule.title}"
+
+
+def static_labels(rule: Rule, app_id: str) -> list[tuple[str, str]]:
+    """What is known before a check runs: where it sits in the tree, what it is about, and
+    its rule's severity (the findings may raise it when the check runs)."""
+    labels = [("parentSuite", app_id), ("suite", rule.category), ("subSuite", rule_heading(rule)),
+              ("epic", app_id), ("feature", rule.category), ("story", rule_heading(rule)),
+              ("rule", rule.id), ("category", rule.category),
+              ("severity", SEVERITY_TO_ALLURE[rule.severity.label])]
+    labels += [("owasp", oid) for oid in rule.owasp]
+    labels += [("tag", tag) for tag in dict.fromkeys((rule.id, rule.category, *rule.owasp))]
+    return labels
+
+
+class ResultLayout:
+    """A pytest plugin that files each check under App > category > rule when it is collected
+    (allure-pytest then leaves out its module-based suites)."""
+
+    def __init__(self, run: NocodeRun) -> None:
+        self.run = run
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        import pytest
+
+        for item in items:
+            marker = item.get_closest_marker("nocode_check")
+            callspec = getattr(item, "callspec", None)
+            if not (marker and marker.args and callspec and "nocode_app" in callspec.params):
+                continue
+            rule: Rule = marker.args[0]
+            rule = rule.with_severity(self.run.policy.severity_for(rule.id, rule.severity))
+            for name, value in static_labels(rule, str(callspec.params["nocode_app"])):
+                item.add_marker(pytest.mark.allure_label(value, label_type=name))
 
 
 def allure_severity(rule: Rule, findings: Iterable[Mapping[str, Any]]) -> str:
@@ -155,14 +216,7 @@ def annotate(run: NocodeRun, app: App | None, app_id: str, rule: Rule,
     import allure
 
     redact = run.redactor  # findings are masked already; each text gets one last pass
-    allure.dynamic.severity(allure_severity(rule, findings))
-    allure.dynamic.epic(app_id)
-    allure.dynamic.feature(rule.category)
-    allure.dynamic.story(f"{rule.id} {rule.title}")
-    allure.dynamic.tag(rule.id, rule.category, *rule.owasp)
-    allure.dynamic.label("rule", rule.id)
-    allure.dynamic.label("category", rule.category)
-    allure.dynamic.label("owasp", *rule.owasp)
+    allure.dynamic.severity(allure_severity(rule, findings))  # the worst wins (ResultFilter)
     for owner in owners_for(run.policy, app, app_id, findings):
         allure.dynamic.label("owner", owner)
     allure.dynamic.label(OUTCOME_LABEL, outcome(findings))
@@ -231,6 +285,30 @@ def describe(rule: Rule, findings: list[dict[str, Any]],
 
 
 # -- the last line of defence, and the waived message ----------------------------------------
+def _lay_out(result: Any) -> None:
+    """One of each label (the rule's are set at collection and again by a custom check's own
+    code), the worst severity, and a check's title and tree path from its rule."""
+    from allure_commons.model2 import Label
+
+    seen: set[tuple[str, str]] = set()
+    labels = []
+    severities = []
+    for label in result.labels:
+        if label.name == "severity":
+            severities.append(label.value)
+        elif (label.name, label.value) not in seen:
+            seen.add((label.name, label.value))
+            labels.append(label)
+    known = [s for s in severities if s in ALLURE_SEVERITY_ORDER]
+    if known:
+        labels.append(Label("severity", max(known, key=ALLURE_SEVERITY_ORDER.index)))
+    result.labels = labels
+    values = {label.name: label.value for label in labels}
+    if "rule" in values and all(name in values for name in SUITE_LABELS):
+        result.name = values["subSuite"]
+        result.titlePath = [values[name] for name in SUITE_LABELS]
+
+
 class ResultFilter:
     """An allure-commons plugin that sees each result just before it is written: it masks
     every known secret, marks checks that could not load their app as broken, and gives a
@@ -258,7 +336,8 @@ class ResultFilter:
     def _finish(self, result: Any) -> None:
         from allure_commons.model2 import Status, StatusDetails
 
-        labels = {}
+        _lay_out(result)
+        labels: dict[str, list[str]] = {}
         for label in result.labels:
             labels.setdefault(label.name, []).append(label.value)
         message = (result.statusDetails.message or "") if result.statusDetails else ""
@@ -290,6 +369,7 @@ def install(config: pytest.Config, run: NocodeRun) -> None:
     name = f"pytest-nocode-filter-{id(result_filter)}"
     allure_commons.plugin_manager.register(result_filter, name)
     config.add_cleanup(lambda: allure_commons.plugin_manager.unregister(name=name))
+    config.pluginmanager.register(ResultLayout(run), "nocode-allure-layout")
 
 
 # -- run files, written once by the controller -----------------------------------------------
@@ -324,32 +404,50 @@ def who_ran() -> str:
 
 
 def environment(run: NocodeRun, finished: datetime) -> dict[str, str]:
+    apps = []
+    for spec in run.specs:
+        loaded = run.loaded.get(spec.id)
+        apps.append({"id": spec.id, "platform": spec.platform, "uri": spec.uri,
+                     "source": loaded.source if loaded else spec.source,
+                     "snapshot_sha256": loaded.sha256 if loaded else ""})
+    state = getattr(run, "audit", None)
+    return environment_of(run.started, finished, run.policy.source, run.policy.sha256, apps,
+                          getattr(state, "app_risk", None) or {},
+                          getattr(state, "top_risks", None) or [],
+                          getattr(state, "environment", None) or {})
+
+
+def environment_of(started: datetime, finished: datetime, policy_source: str,
+                   policy_sha256: str, apps: Iterable[Mapping[str, Any]],
+                   app_risk: Mapping[str, Mapping[str, int]],
+                   top_risks: Iterable[Mapping[str, Any]],
+                   extra: Mapping[str, str]) -> dict[str, str]:
+    """environment.properties of a run, or of CI shards merged into one (``merge.py``)."""
+    apps = list(apps)
     env = {
         "tool.version": f"pytest-nocode {__version__}",
         "python": platform.python_version(),
-        "run.started": run.started.isoformat(timespec="seconds"),
+        "run.started": started.isoformat(timespec="seconds"),
         "run.finished": finished.isoformat(timespec="seconds"),
-        "run.duration_seconds": f"{(finished - run.started).total_seconds():.1f}",
+        "run.duration_seconds": f"{(finished - started).total_seconds():.1f}",
         "run.by": who_ran(),
         "run.host": socket.gethostname(),
-        "policy.source": run.policy.source,
-        "policy.sha256": run.policy.sha256,
-        "platforms": ", ".join(sorted({s.platform for s in run.specs})),
-        "apps": ", ".join(s.id for s in run.specs),
+        "policy.source": policy_source,
+        "policy.sha256": policy_sha256,
+        "platforms": ", ".join(sorted({a["platform"] for a in apps})),
+        "apps": ", ".join(a["id"] for a in apps),
     }
-    for spec in run.specs:
-        loaded = run.loaded.get(spec.id)
-        env[f"app.{spec.id}.uri"] = spec.uri
-        env[f"app.{spec.id}.source"] = loaded.source if loaded else spec.source
-        env[f"app.{spec.id}.snapshot_sha256"] = (loaded.sha256 if loaded else "") or "not loaded"
-    state = getattr(run, "audit", None)
-    for app_id, risk in (getattr(state, "app_risk", None) or {}).items():
+    for app in apps:
+        env[f"app.{app['id']}.uri"] = app["uri"]
+        env[f"app.{app['id']}.source"] = app["source"]
+        env[f"app.{app['id']}.snapshot_sha256"] = app["snapshot_sha256"] or "not loaded"
+    for app_id, risk in app_risk.items():
         env[f"app.{app_id}.risk"] = f"max {risk['max']}, sum {risk['sum']}, " \
                                     f"{risk['open_findings']} open finding(s)"
-    for i, top in enumerate(getattr(state, "top_risks", None) or [], start=1):
+    for i, top in enumerate(top_risks, start=1):
         env[f"top_risk.{i}"] = (f"{top['risk']} {top['app']} {top['rule']} "
                                 f"{top['resource']['kind']} {top['resource']['id']}")
-    env.update(getattr(state, "environment", None) or {})
+    env.update(extra)
     return env
 
 
@@ -380,17 +478,37 @@ def executor() -> dict[str, Any]:
     return {"name": "local", "type": "local", "buildName": f"{who_ran()}@{socket.gethostname()}"}
 
 
+def allure3_config() -> dict[str, Any]:
+    """Allure 3's configuration for these results: the categories (which Allure 3 does not
+    read from categories.json) and the App > category > rule tree."""
+    return {"name": REPORT_NAME,
+            "categories": {"rules": ALLURE3_CATEGORIES},
+            "plugins": {"awesome": {"options": {"reportName": REPORT_NAME,
+                                                "groupBy": list(SUITE_LABELS)}}}}
+
+
+RUN_FILES = ("environment.properties", "executor.json", "categories.json", ALLURE3_CONFIG)
+
+
 def write_run_files(config: pytest.Config, run: NocodeRun) -> Path | None:
-    """environment.properties, executor.json and categories.json in ``--alluredir``."""
+    """environment.properties, executor.json, categories.json (Allure 2) and allurerc.json
+    (Allure 3) in ``--alluredir``."""
     if not is_active(config):
         return None
     folder = Path(config.option.allure_report_dir).absolute()
+    write_run_files_to(folder, run.redactor.data(environment(run, datetime.now(UTC))),
+                       run.redactor.data(executor()))
+    return folder
+
+
+def write_run_files_to(folder: Path, env: Mapping[str, Any], executor_json: Any) -> None:
+    """The files of ``RUN_FILES``, from an environment and executor already masked."""
     folder.mkdir(parents=True, exist_ok=True)
-    env = run.redactor.data(environment(run, datetime.now(UTC)))
     lines = [f"{_escape(k, key=True)}={_escape(str(v))}" for k, v in env.items()]
     (folder / "environment.properties").write_text("\n".join(lines) + "\n", encoding="ascii")
-    (folder / "executor.json").write_text(
-        json.dumps(run.redactor.data(executor()), indent=2) + "\n", encoding="utf-8")
+    (folder / "executor.json").write_text(json.dumps(executor_json, indent=2) + "\n",
+                                          encoding="utf-8")
     (folder / "categories.json").write_text(json.dumps(CATEGORIES, indent=2) + "\n",
                                             encoding="utf-8")
-    return folder
+    (folder / ALLURE3_CONFIG).write_text(json.dumps(allure3_config(), indent=2,
+                                                    ensure_ascii=False) + "\n", encoding="utf-8")

@@ -48,7 +48,20 @@ def report_extras(run: NocodeRun) -> dict[str, Any]:
         extras["baseline"] = {"path": str(state.baseline_path),
                               "written": not state.baseline_existed,
                               "apps_written": state.baseline_written}
+    head = evidence_head(run)
+    if head:
+        extras["evidence_log"] = head
     return extras
+
+
+def evidence_head(run: NocodeRun) -> dict[str, Any]:
+    """This run's evidence log record as the reports pin it: path, seq, hash, keyed."""
+    state = run.audit
+    rec = state.evidence_record
+    if rec is None or state.evidence_log is None:
+        return {}
+    return {"path": str(state.evidence_log), "seq": rec["seq"], "head": rec["hash"],
+            "keyed": rec.get("hash_alg") == "hmac-sha256"}
 
 
 def build_report(run: NocodeRun) -> dict[str, Any]:
@@ -72,15 +85,18 @@ def build_report(run: NocodeRun) -> dict[str, Any]:
         entry["risk"] = run.audit.app_risk.get(spec.id, {"max": 0, "sum": 0, "open_findings": 0})
         apps.append(entry)
     findings = sorted(run.findings, key=finding_sort_key)
+    run_info = {
+        "started": run.started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "policy_sha256": run.policy.sha256,
+        "policy": run.policy.source,
+    }
+    if run.shard:
+        run_info["shard"] = run.shard
     return {
         "schema": SCHEMA,
         "tool": {"name": "pytest-nocode", "version": __version__},
-        "run": {
-            "started": run.started.isoformat(timespec="seconds"),
-            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-            "policy_sha256": run.policy.sha256,
-            "policy": run.policy.source,
-        },
+        "run": run_info,
         "apps": apps,
         "findings": findings,
         "not_applicable": [{"check": nodeid, "reason": reason}

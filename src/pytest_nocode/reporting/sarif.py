@@ -100,6 +100,8 @@ def build_sarif(report: Mapping[str, Any], rules: Mapping[str, Mapping[str, Any]
             "policy_sha256": run_info.get("policy_sha256", ""),
         },
     }
+    if report.get("evidence_log"):  # this run's record: the report pins the log
+        run["properties"]["evidence_log"] = dict(report["evidence_log"])
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 

@@ -9,9 +9,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from pytest_nocode.loading import what_to_do
 from pytest_nocode.reporting.findings_json import SEVERITY_ORDER, app_notes, finding_sort_key
 
 if TYPE_CHECKING:
+    from pytest_nocode.loading import LoadedApp
     from pytest_nocode.platforms import SkippedFile
     from pytest_nocode.run import NocodeRun
 
@@ -24,8 +26,10 @@ def write_summary(tr: Any, run: NocodeRun) -> None:
     tr.write_sep("=", "pytest-nocode findings")
     for loaded in run.loaded.values():
         if loaded.error:
-            tr.write_line(f"could not load {loaded.spec.id}: {run.redactor.text(loaded.error)}",
-                          red=True, bold=True)
+            write_load_error(tr, run, loaded)
+    if run.audit.approval:  # a sign-off ran no check: no findings to speak of
+        write_audit_summary(tr, run)
+        return
     findings = sorted(run.findings, key=finding_sort_key)
     failing = [f for f in findings if f["status"] == "fail"]
     waived = [f for f in findings if f["status"] == "waived"]
@@ -65,6 +69,14 @@ def write_summary(tr: Any, run: NocodeRun) -> None:
     write_audit_summary(tr, run)
 
 
+def write_load_error(tr: Any, run: NocodeRun, loaded: LoadedApp) -> None:
+    """An app that could not be loaded, explained once: its checks only point here."""
+    error = run.redactor.text(loaded.error or "unknown error")
+    tr.write_line(f"could not load {loaded.spec.id}: {error}", red=True, bold=True)
+    tr.write_line(f"  every check of {loaded.spec.id} errored, nothing was checked; what to do: "
+                  f"{what_to_do(loaded.spec, error)}", red=True)
+
+
 def write_skipped_files(tr: Any, run: NocodeRun, skipped: Sequence[SkippedFile]) -> None:
     """The files of an export folder that were not read, so nobody assumes they were."""
     tr.write_line(f"  skipped {len(skipped)} file(s) that are not exports:", yellow=True)
@@ -93,6 +105,9 @@ def finding_note(finding: dict[str, Any]) -> str:
 def write_audit_summary(tr: Any, run: NocodeRun) -> None:
     """Top risks, stale waivers, baseline and evidence log lines of the summary."""
     state = run.audit
+    if state.approval:
+        write_approval(tr, run)
+        return
     if state.top_risks:
         tr.write_line("top risks:")
         for r in state.top_risks:
@@ -121,3 +136,21 @@ def write_audit_summary(tr: Any, run: NocodeRun) -> None:
                       f"hash {rec['hash'][:16]}…")
     if state.evidence_error:
         tr.write_line(f"evidence log NOT written: {state.evidence_error}", red=True, bold=True)
+    if state.summary_path is not None:
+        tr.write_line(f"review summary written to {state.summary_path}")
+    if state.summary_error:
+        tr.write_line(f"review summary NOT written: {state.summary_error}", red=True, bold=True)
+
+
+def write_approval(tr: Any, run: NocodeRun) -> None:
+    """What a sign-off did, or why it did nothing."""
+    state = run.audit
+    if state.approval_record is None:
+        tr.write_line(f"NOT approved: {state.approval_error}", red=True, bold=True)
+        return
+    rec = state.approval_record
+    tr.write_line(f"approved: {state.baseline_path} is now the approved baseline of "
+                  f"{', '.join(a['id'] for a in rec['apps'])}, signed off by "
+                  f"{rec['approval']['by']}; evidence log {state.evidence_log} record "
+                  f"{rec['seq']} hash {rec['hash'][:16]}…; commit the baseline",
+                  green=True, bold=True)

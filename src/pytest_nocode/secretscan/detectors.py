@@ -108,6 +108,8 @@ class Detector:
     gate: re.Pattern[str] | None = None
     hint_lines: bool = False
     modes: frozenset[str] = frozenset({"code", "template", "text"})  # where it applies
+    # a context rule that also reads documentation (``strong`` shapes always do)
+    documentation: bool = False
 
 
 # -- token shapes -----------------------------------------------------------------------------
@@ -173,25 +175,48 @@ _QUERY_SECRET_KEYS = frozenset({
     "sig", "signature", "private_token", "app_key", "appkey", "app_secret", "refresh_token",
     "id_token", "session", "sessionid", "jwt", "hapikey", "access_key", "secret_key",
     "pw", "psw", "passcode",  # IP cameras and NVRs (Blue Iris, Hikvision …): ?user=…&pw=…
+    "appid",  # OpenWeather, Wolfram|Alpha: the API key is the `appid`
 })
+# names that also name public things (`key=orders`, WeChat's `appid=wx…` beside its secret):
+# only a random-looking value counts
+_QUERY_RANDOM_ONLY = frozenset({"key", "appid"})
+_SEGMENT_END = r"(?=[/?#]|$)"
+# vendor APIs that take the credential as a path segment, not as a header or a query
+# parameter: (whose token, a regex on the URL's path whose group ``value`` is the token). A
+# resource id in a path (an Airtable base, a document, a UUID) is not a credential, so a
+# shape is the vendor's fixed path around the segment, never the segment's randomness alone.
+_PATH_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # ThingsBoard device API over HTTP or CoAP: /api/v1/<device access token>/telemetry
+    ("ThingsBoard device", re.compile(
+        r"/api/v\d+[a-z]?/(?P<value>[^/?#]+)/(?:telemetry|attributes|rpc|claim|provision|"
+        r"firmware|software)" + _SEGMENT_END)),
+    # Blynk's legacy HTTP API, cloud or local server: /<32-character auth token>/update/V1
+    ("Blynk", re.compile(
+        r"^/(?P<value>[A-Za-z0-9_-]{32})/(?:update|get|isHardwareConnected|isAppConnected|"
+        r"notify|email|project|qr)" + _SEGMENT_END)),
+)
 
 
 @dataclass(frozen=True)
 class UrlPart:
-    name: str  # ":user", ":password", or a query or fragment parameter's name as written
+    name: str  # ":user", ":password", ":path", or a query or fragment parameter's name
     value: str
     start: int  # offset in the URL
 
     @property
     def suffix(self) -> str:
-        """How a hit in this part is placed: ``url (user info)``, ``url (query api_key)``."""
+        """How a hit in this part is placed: ``url (user info)``, ``url (path)``,
+        ``url (query api_key)``."""
+        if self.name == ":path":
+            return " (path)"
         return " (user info)" if self.name.startswith(":") else f" (query {self.name})"
 
 
 def url_parts(url: str) -> Iterator[UrlPart]:
     """The parts of a URL that can carry a secret: the password of its user info (or the user
-    when there is no password), and every ``name=value`` of its query and fragment. One
-    parser for the URL rule and for placing a placeholder found in a URL."""
+    when there is no password), a path segment where a vendor's API takes its token
+    (``_PATH_TOKENS``), and every ``name=value`` of its query and fragment. One parser for
+    the URL rule and for placing a placeholder found in a URL."""
     offset = url.index("://") + 3
     rest = url[offset:]
     authority = _URL_PARTS.split(rest, maxsplit=1)[0]
@@ -201,6 +226,7 @@ def url_parts(url: str) -> Iterator[UrlPart]:
             yield UrlPart(":password", password, offset + len(user) + 1)
         else:
             yield UrlPart(":user", user, offset)
+    yield from _path_tokens(rest, len(authority), offset)
     for mark in ("?", "#"):
         at = rest.find(mark)
         if at < 0:
@@ -214,6 +240,26 @@ def url_parts(url: str) -> Iterator[UrlPart]:
             if eq:
                 yield UrlPart(name, raw, pos + len(name) + 1)
             pos += len(pair) + 1
+
+
+def _path_tokens(rest: str, path_at: int, offset: int) -> Iterator[UrlPart]:
+    """The segments of the URL's path (``rest[path_at:]`` up to its query or fragment) that
+    a vendor's API reads as its token."""
+    path = rest[path_at:]
+    if not path.startswith("/"):
+        return
+    end = min((i for i in (path.find("?"), path.find("#")) if i >= 0), default=len(path))
+    path = path[:end]
+    for _vendor, shape in _PATH_TOKENS:
+        m = shape.search(path)
+        if m:
+            yield UrlPart(":path", m.group("value"), offset + path_at + m.start("value"))
+            return
+
+
+def _generated(value: str) -> bool:
+    """Letters and digits mixed, as a generated token has them (an id of words does not)."""
+    return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
 
 
 def urls(t: Text) -> Iterator[tuple[int, str]]:
@@ -234,12 +280,16 @@ def url_credentials(t: Text) -> Iterator[Found]:
                 if secret is not None and secret == raw:
                     yield Found(where, KIND_URL_PASSWORD, raw, part.suffix)
             elif name == ":user":
-                if (len(raw) >= 20 and _TOKENISH.fullmatch(raw)
-                        and any(c.isdigit() for c in raw) and any(c.isalpha() for c in raw)):
+                if len(raw) >= 20 and _TOKENISH.fullmatch(raw) and _generated(raw):
+                    yield Found(where, KIND_URL_TOKEN, raw, part.suffix)
+            elif name == ":path":
+                secret = literal(raw, name="token", min_len=8, ids=t.ids)
+                if secret is not None and secret == raw and _generated(raw):
                     yield Found(where, KIND_URL_TOKEN, raw, part.suffix)
             elif name in _QUERY_SECRET_KEYS:
-                if name == "key" and (len(raw) < 16 or raw.isalpha() or raw.isdigit()):
-                    continue  # `key=` names many things: demand a random-looking value
+                if name in _QUERY_RANDOM_ONLY and (len(raw) < 16 or raw.isalpha()
+                                                   or raw.isdigit()):
+                    continue  # demand a random-looking value
                 secret = literal(raw, name=name, min_len=min_length(name), ids=t.ids)
                 if secret is not None and secret == raw:
                     yield Found(where, KIND_URL_QUERY, raw, part.suffix)
@@ -272,7 +322,7 @@ def command_line_passwords(t: Text) -> Iterator[Found]:
 # -- assignments and auth headers -------------------------------------------------------------
 # every name is_secret_name accepts contains one of these (tested on the lower-cased text)
 _HINT = re.compile(r"pass|pwd|secret|token|key|auth|bearer|basic|cookie|credential|psk|pin|"
-                   r"community")
+                   r"community|m2m.?origin|ha.?access")
 _ASSIGN_QUOTED = re.compile(
     r"""(?x)
     (?<![\w$])(?P<q0>["']?)(?P<name>[A-Za-z_$][\w$.-]{0,63})(?P=q0)\]?
@@ -355,6 +405,40 @@ def basic_headers(t: Text) -> Iterator[Found]:
                 yield Found(m.start(), KIND_BASIC, token)
 
 
+# `Password: …` as a line of its own, with optional Markdown around it (a list item, bold,
+# a code span), and the login line that makes it a login written down
+_CREDENTIAL_LINE = re.compile(
+    r"""(?mx)^[ \t>*#_`-]*(?P<name>[A-Za-z][A-Za-z0-9 _-]{0,30}?)[*_` \t]*[:=][*_` \t]*
+    (?P<q>["'`]?)(?P<value>[^\s"'`*]{4,200})(?P=q)[*_` \t\r]*$""")
+_LOGIN_LINE = re.compile(
+    r"""(?ix)^[ \t>*#_`-]*(?:[a-z][a-z0-9 _-]{0,20}[ _-])?(?:user(?:[ _-]?name)?|login|
+    e-?mail|account|benutzer(?:name)?|usuario|utilisateur)[*_` \t]*[:=][*_` \t]*\S+""")
+
+
+def _next_to_login(text: str, begin: int, end: int) -> bool:
+    """Whether the line before or after ``text[begin:end]`` names a login (``User: ops``)."""
+    before_end = begin - 1
+    before = text[text.rfind("\n", 0, max(before_end, 0)) + 1:before_end] if begin else ""
+    after_end = text.find("\n", end + 1)
+    after = text[end + 1:after_end if after_end >= 0 else len(text)]
+    return any(_LOGIN_LINE.match(line) for line in (before, after))
+
+
+def written_logins(t: Text) -> Iterator[Found]:
+    """``Username: ops`` then ``Password: …`` on lines of their own, in a note, a comment or
+    plain text: a login written down for the next person. A note that explains how to call
+    an API shows a key or a password alone (``password: <yours>``, an example); that is
+    documentation, and stays quiet."""
+    for begin, end in t.hint_spans:
+        for m in _CREDENTIAL_LINE.finditer(t.text, begin, end):
+            name = m.group("name").strip(" _-")
+            if not is_secret_name(name) or not _next_to_login(t.text, m.start(), m.end()):
+                continue
+            secret = literal(m.group("value"), name=name, ids=t.ids, min_len=min_length(name))
+            if secret is not None:
+                yield Found(m.start("value"), KIND_KEYWORD, secret)
+
+
 TEXT_DETECTORS: tuple[Detector, ...] = (
     Detector("token shapes", token_shapes, strong=True),
     Detector("webhook URLs", webhook_urls, strong=True, gate=_URL_GATE),
@@ -364,6 +448,8 @@ TEXT_DETECTORS: tuple[Detector, ...] = (
     Detector("secret assignments", secret_assignments, strong=False, hint_lines=True),
     Detector("bearer headers", bearer_headers, strong=False, hint_lines=True),
     Detector("basic auth headers", basic_headers, strong=False, hint_lines=True),
+    Detector("written logins", written_logins, strong=False, hint_lines=True,
+             modes=frozenset({"template", "text"}), documentation=True),
 )
 
 

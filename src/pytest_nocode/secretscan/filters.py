@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from detect_secrets.filters import heuristic
 
-from pytest_nocode.secretscan.names import is_secret_name, words_of
+from pytest_nocode.secretscan.names import is_secret_name, takes_login_pair, words_of
 
 __all__ = ["SHAPE_FILTERS", "VALUE_FILTERS", "Candidate", "first_filter", "literal",
            "rejected_shape"]
@@ -331,6 +331,26 @@ def length(c: Candidate) -> bool:
     return len(c.text) < c.min_len or len(c.text) > 20000
 
 
+_LOGIN_PAIR = re.compile(r"^[^\s:]+:[^\s:]+$")
+
+
+def not_a_login_pair(c: Candidate) -> bool:
+    """Under a name that holds a secret only as ``login:password`` (OM2M's ``X-M2M-Origin``),
+    any other value (``CAdmin``, an AE id) is an originator id, not a credential."""
+    return takes_login_pair(c.name) and _LOGIN_PAIR.match(c.text) is None
+
+
+# Values a tutorial or specification prints as its example, copied verbatim into shared
+# configurations: the TURN credential of HTML5 Rocks' "Getting started with WebRTC" ICE
+# server list (username 28224511:1379330808, server 192.158.29.39).
+PUBLISHED_SAMPLES = frozenset({"JZEOEt2V3Qb0y27GRntt2u2PAYA="})
+
+
+def published_sample(c: Candidate) -> bool:
+    """A value known as a published documentation example, not anyone's secret."""
+    return c.text in PUBLISHED_SAMPLES
+
+
 VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("length", length),
     ("fragment", fragment),
@@ -355,6 +375,8 @@ VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("blockchain address", blockchain_address),
     ("public default", public_default),
     ("not a PIN", not_a_pin),
+    ("not a login pair", not_a_login_pair),
+    ("published sample", published_sample),
 )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["is_secret_name", "min_length", "words_of"]
+__all__ = ["is_secret_name", "min_length", "takes_login_pair", "words_of"]
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -74,6 +74,16 @@ _NOT_SECRET_NAMES = frozenset({
     "verifytoken",
 })
 
+# vendors' credential headers that the word rules miss, as their joined words: RapidAPI,
+# Azure Functions, Gotify and Adafruit IO keys, Home Assistant's legacy API password, and
+# OM2M's originator, which is `login:password` (see takes_login_pair)
+_SECRET_NAMES = frozenset({
+    "xrapidapikey", "xfunctionskey", "xgotifykey", "xaiokey", "xhaaccess", "xm2morigin",
+})
+# names whose value is a secret only as `login:password`: the oneM2M originator header is an
+# id (`CAdmin`) in the standard, and OM2M's credentials (`admin:admin`) in Eclipse OM2M
+_LOGIN_PAIR_NAMES = frozenset({"xm2morigin"})
+
 
 def words_of(name: str) -> list[str]:
     """``x-api-key`` → [x, api, key]; ``dbPassword`` → [db, password]."""
@@ -92,6 +102,8 @@ def is_secret_name(name: str) -> bool:
     if not words:
         return False
     joined = "".join(words)
+    if joined in _SECRET_NAMES:
+        return True
     if joined in _NOT_SECRET_NAMES or words[0] == "your" or words[-1] == "here":
         return False  # a public identifier, or a template's stand-in (YOUR_CREDENTIAL_HERE)
     if words[-1] in _NOT_SECRET_LAST or joined.endswith(_NOT_SECRET_JOINED_END):
@@ -104,6 +116,15 @@ def is_secret_name(name: str) -> bool:
         if word == "key" and i and words[i - 1] in _KEY_QUALIFIERS:
             return True
     return False
+
+
+def takes_login_pair(name: str) -> bool:
+    """Whether ``name``'s value is a secret only in the ``login:password`` shape (OM2M's
+    ``X-M2M-Origin``); a property path is judged by its last segment."""
+    if not name or len(name) > 80:
+        return False
+    last = [p for p in _PATH_SPLIT.split(name) if p][-1:] or [""]
+    return "".join(words_of(last[0])) in _LOGIN_PAIR_NAMES
 
 
 def min_length(name: str) -> int:

@@ -196,9 +196,9 @@ class _Scanner:
 @lru_cache(maxsize=8)
 def _applicable(mode: str, documentation: bool) -> tuple[Detector, ...]:
     """The text detectors for a mode (``code``, ``template``, ``text``): in documentation
-    only the strong shapes."""
+    only the strong shapes and the rules made to read it (``Detector.documentation``)."""
     return tuple(d for d in TEXT_DETECTORS
-                 if mode in d.modes and (d.strong or not documentation))
+                 if mode in d.modes and (d.strong or d.documentation or not documentation))
 
 
 def _ignoring(scrubbed: list[str], emit: Emit) -> Emit:

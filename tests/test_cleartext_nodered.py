@@ -1,0 +1,165 @@
+"""ENC001 on shapes seen in real Node-RED flows, in our own words, both directions: nodes on a
+disabled tab, a camera password in a LAN URL's query, a base URL one function sets and the
+next replaces, LAN cleartext stated at low severity, passwords crossing a compose network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_nocode.checks import test_encryption as encryption
+from pytest_nocode.findings import Severity
+from tests.checkrun import findings_of, one, policy
+from tests.test_checks_nodered import (
+    app_of,
+    config,
+    function,
+    http_in,
+    http_request,
+    inject,
+    nid,
+    node,
+    tab,
+)
+
+ENC001 = encryption.test_no_cleartext_to_remote_hosts
+
+
+def _udp_to_console(disabled_tab: bool) -> list[dict[str, Any]]:
+    return [tab("Lighting", disabled=disabled_tab), inject("go", z=nid("tab:Lighting"),
+                                                           to=["osc"]),
+            node("osc", "udp out", z=nid("tab:Lighting"), addr="10.40.2.1", iface="",
+                 port="8000", ipv="udp4", outport="", base64=False, multicast="false")]
+
+
+@pytest.mark.parametrize(("disabled_tab", "reported"), [(True, False), (False, True)])
+def test_node_on_a_disabled_tab_sends_nothing(disabled_tab: bool, reported: bool) -> None:
+    assert bool(findings_of(ENC001, app_of(_udp_to_console(disabled_tab)))) is reported
+
+
+def test_lan_cleartext_without_secrets_says_low_and_why() -> None:
+    f = one(findings_of(ENC001, app_of(_udp_to_console(False))))
+    assert f.severity is Severity.LOW
+    assert f.message == ("UDP without TLS to 10.40.2.1:8000 (private network; no credentials "
+                         "or labelled data seen crossing: low)")
+
+
+@pytest.mark.parametrize(("query", "severity"), [
+    ("camera=porch&trigger&user=nvr&pw=Vq7rTzL2mWx9KpD4sHj8", Severity.HIGH),
+    ("camera=porch&trigger", Severity.LOW),
+])
+def test_password_in_a_lan_url_query_is_credentials_crossing(query: str,
+                                                             severity: Severity) -> None:
+    flows = [tab(), inject("ring", to=["nvr"]),
+             http_request("nvr", f"http://192.168.7.10:81/admin?{query}", method="GET")]
+    f = one(findings_of(ENC001, app_of(flows)))
+    assert (f.severity, f.evidence["credentials"]) == (severity, severity is Severity.HIGH)
+    assert f.message.endswith("with credentials") is (severity is Severity.HIGH)
+
+
+def _base_url_then(second: str) -> list[dict[str, Any]]:
+    """A start-up function sets a plain base URL to a computed host; a second function
+    builds the request's URL (or leaves it alone)."""
+    return [tab(), inject("boot", to=["base"]),
+            function("base", "const ip = flow.get('scanner_ip');\n"
+                     "msg.url = 'http://' + ip + ':8000/info';\nreturn msg;", to=["info"]),
+            http_request("info", "", method="GET", to=["next"]),
+            function("next", second, to=["act"]),
+            http_request("act", "", method="POST")]
+
+
+def test_a_url_set_anew_downstream_is_not_the_first_functions_url() -> None:
+    found = findings_of(ENC001, app_of(_base_url_then(
+        "const base = global.get('baseUrl');\nmsg.url = `${base}/lights/toggle`;\n"
+        "return msg;")))
+    assert [f.resource.id for f in found] == [nid("info")]  # only the request it feeds
+
+
+def test_a_url_passed_on_unchanged_still_reaches_the_next_request() -> None:
+    found = findings_of(ENC001, app_of(_base_url_then("msg.method = 'POST';\nreturn msg;")))
+    assert sorted(f.resource.id for f in found) == sorted([nid("info"), nid("act")])
+
+
+def _to_compose_service(route: str, *, api_key: bool = False) -> list[dict[str, Any]]:
+    request = http_request("fwd", "http://accounts:9080/sync")
+    if api_key:
+        request["authType"] = "bearer"
+    return [tab(), http_in("in", route, to=["fwd"]), request]
+
+
+@pytest.mark.parametrize(("route", "api_key", "reported"), [
+    ("/api/users/password-reset", False, True),  # passwords cross the compose network
+    ("/api/sensor-readings", False, False),
+    ("/api/sensor-readings", True, False),  # only the connection's own key: host zone stays off
+])
+def test_compose_network_cleartext_is_reported_when_passwords_cross(
+        route: str, api_key: bool, reported: bool) -> None:
+    found = findings_of(ENC001, app_of(_to_compose_service(route, api_key=api_key)))
+    assert bool(found) is reported
+    if reported:
+        f = one(found)
+        assert (f.severity, f.evidence["zone"]) == (Severity.HIGH, "host")
+        assert "credentials" in f.evidence["sensitive"]
+
+
+def test_policy_turning_the_host_zone_off_silences_even_passwords() -> None:
+    off = policy("version: 1\ntrust_zones:\n  host:\n    cleartext_severity: 'off'\n")
+    app = app_of(_to_compose_service("/api/users/password-reset"))
+    assert findings_of(ENC001, app, off) == []
+
+
+def test_unused_plain_endpoint_config_sends_nothing() -> None:
+    flows = [tab(), config("ua", "OpcUa-Endpoint",
+                           endpoint="opc.tcp://uademo.example-vendor.com:53530/UA",
+                           secpol="None", secmode="None", none=True, login=False)]
+    assert findings_of(ENC001, app_of(flows)) == []
+
+
+def _db_flow(config_node: dict[str, Any], user_type: str, ref_key: str) -> list[dict[str, Any]]:
+    return [tab(), config_node, inject("tick", to=["q"]),
+            node("q", user_type, **{ref_key: config_node["id"]}, wires=[[]])]
+
+
+@pytest.mark.parametrize(("props", "reported"), [
+    ({"host": "sql-eu-1.dbhost-cloud.com", "port": "25931"}, True),
+    ({"host": "sql-eu-1.dbhost-cloud.com", "port": "25931", "tls": True}, False),
+    ({"host": "localhost", "port": "3306"}, False),
+])
+def test_mysql_connection_without_tls(props: dict[str, Any], reported: bool) -> None:
+    flows = _db_flow(config("db", "MySQLdatabase", db="readings", tz="", **props),
+                     "mysql", "mydb")
+    found = findings_of(ENC001, app_of(flows))
+    assert bool(found) is reported
+    if reported:
+        assert one(found).message == "MySQL without TLS to sql-eu-1.dbhost-cloud.com:25931"
+
+
+@pytest.mark.parametrize(("uri", "reported"), [
+    ("mongodb://51.15.20.30/telemetry", True),
+    ("mongodb+srv://cluster0.example-mongo.net/telemetry", False),
+    ("mongodb://51.15.20.30/telemetry?tls=true", False),
+])
+def test_mongodb_uri_without_tls(uri: str, reported: bool) -> None:
+    flows = _db_flow(config("mdb", "mongodb3", uri=uri, options="", parallelism="-1"),
+                     "mongodb3 in", "service")
+    assert bool(findings_of(ENC001, app_of(flows))) is reported
+
+
+def test_database_config_nobody_uses_sends_nothing() -> None:
+    flows = [tab(), config("db", "MySQLdatabase", host="sql-eu-1.dbhost-cloud.com",
+                           port="25931", db="readings", tz="")]
+    assert findings_of(ENC001, app_of(flows)) == []
+
+
+@pytest.mark.parametrize(("markup", "reported"), [
+    ('<iframe src="http://203.0.113.57:8080/?action=stream" width="640"></iframe>', True),
+    ('<img src="https://cam.example-farm.com/snapshot.jpg">', False),
+    ('<a href="http://203.0.113.57:8080/">open the camera</a>', False),  # a link, not loaded
+    ('<img src="http://localhost:8081/snapshot.jpg">', False),
+])
+def test_dashboard_template_loading_a_plain_http_stream(markup: str, reported: bool) -> None:
+    flows = [tab(), node("cam", "ui_template", group="", name="Camera", format=markup,
+                         storeOutMessages=True, fwdInMessages=True, templateScope="local",
+                         wires=[[]])]
+    assert bool(findings_of(ENC001, app_of(flows))) is reported
