@@ -328,13 +328,24 @@ ALLURERC = """export default {
 """
 
 
-def _chromium(url: str, profile: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=20000",
-         "--dump-dom", url],
-        capture_output=True, text=True, timeout=180, check=False)
+def _chromium(url: str, profile: Path, attempts: int = 3) -> subprocess.CompletedProcess[str]:
+    """The page's DOM once the report's scripts have drawn the test case. The report loads
+    its data with fetches that virtual time does not wait for, so on a busy machine the dump
+    can come before the page is drawn: dump again (at most ``attempts`` times) rather than
+    judge a half-drawn page."""
+    shown = None
+    for _ in range(attempts):
+        shown = subprocess.run(
+            [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=20000",
+             "--dump-dom", url],
+            capture_output=True, text=True, timeout=180, check=False)
+        if shown.returncode == 0 and LEAK_TITLE in shown.stdout \
+                and EVIDENCE_MARKER in shown.stdout:
+            break
+    assert shown is not None
+    return shown
 
 
 def _assert_shows_evidence(shown: subprocess.CompletedProcess[str]) -> None:

@@ -114,6 +114,8 @@ class DataFlow:
         self._out: dict[str, State] = {}
         self._entries = self._entry_origins()
         self._store_feeds = self._stores_written_then_read()
+        self._kept_readers_of = self._kept_readers()
+        self._kept: dict[str, frozenset[int]] = {}  # what the app has put in each store key
         # steps some running step sends to; the others start from "nothing arrives"
         self._live = {sid: any(self._flows.get(s, _DROP).output != "drop"
                                for s in app.inbound(sid))
@@ -162,6 +164,9 @@ class DataFlow:
 
     def _resolve(self, ref: ValueRef, state: State, at: str) -> frozenset[int]:
         kind = ref.kind
+        if kind == "store" and ref.name in self._kept_readers_of \
+                and not ref.name.endswith(" *"):
+            return self._read_kept(ref.name)
         if kind == "field":
             return _field(state, ref.name)
         if kind == "step":
@@ -177,6 +182,39 @@ class DataFlow:
             detail = "" if ref.name == "*" else ref.name
             return frozenset({self._oid(Origin(kind, detail, step_id))})
         return frozenset({self._rooted(Origin(kind, ref.name, ref.step or at), at)})
+
+    def _kept_readers(self) -> dict[str, set[str]]:
+        """Store name → the steps that read it back, for the names the app sets itself; a
+        name set under a key chosen at run time (``name *``) is read by every key's readers."""
+        kept = {w.field for flow in self._flows.values() for w in flow.keeps}
+        readers: dict[str, set[str]] = {name: set() for name in kept}
+        for sid, flow in self._flows.items():
+            for ref in _refs(flow):
+                if ref.kind != "store" or ref.name not in kept or ref.name.endswith(" *"):
+                    continue
+                readers[ref.name].add(sid)
+                wildcard = ref.name.rsplit(" ", 1)[0] + " *"
+                if wildcard in readers:
+                    readers[wildcard].add(sid)
+        return readers
+
+    def _read_kept(self, name: str) -> frozenset[int]:
+        """What a read of a store key the app itself sets holds: what the app puts there
+        (a paging counter, a table picked in the dashboard), not "a store" of unknown
+        content. Values set under a key chosen at run time count for every key."""
+        wildcard = name.rsplit(" ", 1)[0] + " *"
+        return self._kept.get(name, frozenset()) | self._kept.get(wildcard, frozenset())
+
+    def _keep(self, flow: StepFlow, state: State, sid: str) -> set[str]:
+        """Add what the step sets in stores to what they hold; the readers to walk again."""
+        again: set[str] = set()
+        for write in flow.keeps:
+            value = frozenset().union(*(self._resolve(r, state, sid) for r in write.value))
+            held = self._kept.get(write.field, frozenset())
+            if not value <= held:
+                self._kept[write.field] = held | value
+                again |= self._kept_readers_of[write.field]
+        return again
 
     def _rooted(self, origin: Origin, at: str) -> int:
         return self._oid(origin)
@@ -257,12 +295,15 @@ class DataFlow:
             else:
                 state = {"*": frozenset({self._rooted(Origin("unknown", NO_INPUT, sid), sid)})}
             new = self._transfer(step, flow, state)
-            if new != self._out.get(sid):
+            readers = self._keep(flow, state, sid) if flow.keeps else set()
+            changed = new != self._out.get(sid)
+            if changed:
                 self._out[sid] = new
-                for target in (*step.outbound, *dependents.get(sid, ())):
-                    if target not in queued and target in self._flows:
-                        queued.add(target)
-                        queue.append(target)
+            for target in (*(step.outbound if changed else ()),
+                           *(dependents.get(sid, ()) if changed else ()), *sorted(readers)):
+                if target not in queued and target in self._flows:
+                    queued.add(target)
+                    queue.append(target)
 
     # -- questions the checks ask --------------------------------------------------------
     def input_of(self, step_id: str) -> State:
@@ -402,7 +443,7 @@ def _field(state: Mapping[str, frozenset[int]], name: str) -> frozenset[int]:
 
 
 def _refs(flow: StepFlow) -> Iterator[ValueRef]:
-    for write in flow.writes:
+    for write in (*flow.writes, *flow.keeps):
         yield from write.value
     for sink in flow.sinks:
         yield from sink.reads

@@ -338,6 +338,10 @@ class StepFlow:
     writes: tuple[FieldWrite, ...] = ()
     sinks: tuple[SinkUse, ...] = ()
     starts: bool = False  # a trigger: it starts a flow and is sent nothing
+    # values the step keeps for any step to read back (a Node-RED flow or global context key):
+    # ``field`` names the store as a "store" ValueRef does; a name ending " *" is a key chosen
+    # at run time, which may be any key of that store
+    keeps: tuple[FieldWrite, ...] = ()
 
 
 COLLECTIONS = (

@@ -32,13 +32,20 @@ from pytest_nocode.model import App
 from pytest_nocode.platforms import PlatformRegistry, RawSnapshot
 from pytest_nocode.platforms.builtin import builtin_platforms
 from pytest_nocode.policy import Policy, load_policy, waiver_expired, why_not_applicable
-from pytest_nocode.run import RUN_KEY, NocodeRun, get_run, invocation_path, option_value
+from pytest_nocode.run import (
+    FINDINGS_PROPERTY,
+    RULE_PROPERTY,
+    RUN_KEY,
+    NocodeRun,
+    get_run,
+    invocation_path,
+    option_value,
+)
+from pytest_nocode.threatmodel import plugin as threatmodel_plugin
 from pytest_nocode.transport import RecordingOptions
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 RECORD_MODES = ("none", "once", "new_episodes", "all")
-FINDINGS_PROPERTY = "nocode_findings"
-RULE_PROPERTY = "nocode_rule"
 
 
 COLLECTOR_KEY = pytest.StashKey[FindingCollector]()
@@ -78,6 +85,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("nocode_advisories", "known advisories: online, PATH or off", default="")
     parser.addini("nocode_shard", "check only shard I/N of the apps", default="")
     audit.add_options(group, parser)
+    threatmodel_plugin.add_options(group, parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -85,6 +93,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         run = _make_run(config)
         audit.configure(config, run)
+        threatmodel_plugin.configure(config, run)
     except InputError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[RUN_KEY] = run

@@ -128,6 +128,10 @@ def _gc_paused() -> Iterator[None]:
 
 
 RUN_KEY = pytest.StashKey[NocodeRun]()
+# The user properties a check's report carries from the process that ran it to the controller:
+# its findings (JSON) and its rule (JSON).
+FINDINGS_PROPERTY = "nocode_findings"
+RULE_PROPERTY = "nocode_rule"
 
 
 def get_run(config: pytest.Config) -> NocodeRun:

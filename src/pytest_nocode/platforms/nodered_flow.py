@@ -21,6 +21,7 @@ from typing import Any
 
 from pytest_nocode.dataflow import runs_code
 from pytest_nocode.model import FieldWrite, SinkUse, Step, StepFlow, ValueRef, split_url
+from pytest_nocode.platforms.nodered_function import follow_function
 from pytest_nocode.policy import default_zone
 
 DROP = StepFlow(output="drop")
@@ -93,15 +94,13 @@ class NodeRedFlows:
         if t in FIXED_WIDGETS:
             return _fixed_widget(p)
         if t == "change":
-            return StepFlow("pass", tuple(_change_writes(p)))
+            return StepFlow("pass", tuple(_change_writes(p)), keeps=tuple(_change_keeps(p)))
         if t == "template":
             return _template(p)
         if t == "function":
             return _function(p)
         if t == "exec":
-            return StepFlow("pass", (FieldWrite("payload", (ValueRef(
-                "unknown", f"output of {_text(p.get('command')) or 'a command'}"),)),),
-                tuple(_exec_sinks(p)))
+            return _exec(p)
         if t == "http request":
             return StepFlow("pass", (FieldWrite("payload", (ValueRef(
                 "unknown", f"response of {step.name or 'an HTTP request'}"),)),),
@@ -269,6 +268,20 @@ def _inject_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
             yield FieldWrite(_top(name), (_typed(value, kind),), strong="." not in name)
 
 
+def _change_keeps(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
+    """Flow and global context keys a change node sets, and to what."""
+    rules = p.get("rules")
+    for rule in rules if isinstance(rules, list) else ():
+        if not isinstance(rule, dict) or rule.get("t") != "set":
+            continue
+        store = _text(rule.get("pt"))
+        if store in ("flow", "global"):
+            key = _text(rule.get("p")).strip()
+            whole = bool(re.fullmatch(r"[A-Za-z_$][\w$]*", key))  # a.b changes part of a
+            value = _typed(rule.get("to"), _text(rule.get("tot")) or "str")
+            yield FieldWrite(f"{store} context {key if whole else '*'}", (value,), strong=False)
+
+
 def _change_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
     rules = p.get("rules")
     for rule in rules if isinstance(rules, list) else ():
@@ -325,15 +338,22 @@ def _template(p: Mapping[str, Any]) -> StepFlow:
 
 
 def _function(p: Mapping[str, Any]) -> StepFlow:
+    """A function node: the properties its code sets carry what their values are built from
+    (:func:`~pytest_nocode.platforms.nodered_function.follow_function`); code that cannot be
+    followed lets every input reach every property."""
     code = _text(p.get("func"))
-    writes = _url_writes(code)
+    writes = _url_writes(code)  # msg.url as the encryption checks read it, applied last
+    sinks = (SinkUse("code", "func", (ValueRef("field", "*", path="msg"),),
+                     "evaluates or executes message data in code"),) if runs_code(code) else ()
+    followed = follow_function(code)
+    if followed is not None:
+        return StepFlow("fresh" if followed.fresh else "pass", (*followed.writes, *writes), sinks,
+                        keeps=followed.keeps)
     counts = _assigned(code)
     for m in CONSTANT_ASSIGNMENT.finditer(code) if counts else ():
         if counts.get(m.group(1)) == 1 and m.group(1) != "url":  # set once, to fixed text
             writes.append(FieldWrite(m.group(1), (ValueRef("constant"),)))
     writes.extend(_fixed_sql_writes(code, {w.field for w in writes}))
-    sinks = (SinkUse("code", "func", (ValueRef("field", "*", path="msg"),),
-                     "evaluates or executes message data in code"),) if runs_code(code) else ()
     return StepFlow("mix", tuple(writes), sinks)
 
 
@@ -364,6 +384,17 @@ def _assigned(code: str) -> dict[str, int]:
     for name in ASSIGNMENT.findall(code):
         counts[name] = counts.get(name, 0) + 1
     return counts
+
+
+def _exec(p: Mapping[str, Any]) -> StepFlow:
+    """An exec node: what a fixed command with nothing appended prints is the host's own
+    reading (a CPU frequency, a disk's use), a platform value; a command that runs message
+    data prints what that data made it print, of unknown origin."""
+    sinks = tuple(_exec_sinks(p))
+    command = _text(p.get("command")).strip()
+    kind = "unknown" if sinks else "platform"
+    return StepFlow("pass", (FieldWrite("payload", (ValueRef(
+        kind, f"output of {command or 'a command'}"),)),), sinks)
 
 
 def _exec_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:

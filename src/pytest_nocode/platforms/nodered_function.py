@@ -1,0 +1,618 @@
+"""What a Node-RED function node's code sets on the message, and from what (for
+:mod:`pytest_nocode.platforms.nodered_flow`).
+
+A function's code is JavaScript: it reads message properties, context and environment values
+and builds new ones. Treating its output as "every input reaching every property" makes a
+function that builds SQL from two database reads carry the MQTT message that only triggered it,
+and a command built from ``env.get("HOST")`` and ``Date.now()`` look like data of unknown
+origin. The code is parsed (tree-sitter's JavaScript grammar) and each property it sets is given
+the origins of what its value is built from: literals, template literals of them and numbers
+are constants, ``env.get(...)`` is the environment, ``Date.now()``/``new Date()`` the
+platform's clock, ``flow.get``/``global.get`` a context store, ``msg.x`` the message's ``x``,
+and a look-up ``MAP[key]`` in a map the code fills with literals is one of its values whatever
+the key. Taint flows through local variables, loops, callbacks and helper functions declared in
+the code; what the analysis cannot follow (code it cannot parse, the message object replaced or
+aliased) returns None, and the caller falls back to "every input reaches every property".
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import tree_sitter
+import tree_sitter_javascript
+
+from pytest_nocode.model import FieldWrite, ValueRef
+
+# A function node's body runs inside `async function (msg, node, context, flow, global, env,
+# RED)`: wrapping it so makes its top-level `return` valid JavaScript.
+_PREFIX = "async function __nodered_function__(msg) {\n"
+_SUFFIX = "\n}"
+
+CONSTANT = ValueRef("constant")
+NUMBER = ValueRef("constant", "a number")
+TIMESTAMP = ValueRef("platform", "timestamp")
+WHOLE_MESSAGE = ValueRef("field", "*", path="msg")
+NOT_SHOWN = ValueRef("unknown", "a value the function's code does not show")
+Sources = frozenset[ValueRef]
+NEVER = 1 << 30
+EMPTY: Sources = frozenset()
+
+# Names a function node's code can use without declaring them; what they hold is no message
+# data (RED.util helpers are calls: their arguments say what flows through).
+KNOWN_GLOBALS = frozenset({
+    "node", "RED", "context", "flow", "global", "env", "Math", "JSON", "Date", "Number",
+    "String", "Boolean", "Object", "Array", "parseInt", "parseFloat", "isNaN", "isFinite",
+    "encodeURIComponent", "decodeURIComponent", "encodeURI", "decodeURI", "escape", "unescape",
+    "Buffer", "console", "Promise", "setTimeout", "clearTimeout", "setInterval",
+    "clearInterval", "Symbol", "RegExp", "Error", "TypeError", "Set", "Map", "WeakMap",
+    "Intl", "BigInt", "this", "arguments"})
+CONSTANT_NAMES = frozenset({"undefined", "NaN", "Infinity"})
+LITERALS = frozenset({"string", "number", "true", "false", "null", "undefined", "regex"})
+# Whatever goes in, a number (or a boolean) comes out: no SQL text, no shell word.
+NUMERIC_CALLS = frozenset({"Number", "parseInt", "parseFloat", "isNaN", "isFinite", "Boolean"})
+NUMERIC_METHODS = frozenset({"toFixed", "getTime", "valueOf", "getFullYear", "getMonth",
+                             "getDate", "getDay", "getHours", "getMinutes", "getSeconds",
+                             "getMilliseconds", "indexOf", "includes", "startsWith",
+                             "endsWith", "test", "hasOwnProperty", "some", "every"})
+NUMERIC_PROPERTIES = frozenset({"length"})
+NUMERIC_OPERATORS = frozenset({"-", "*", "/", "%", "**", "&", "|", "^", "<<", ">>", ">>>",
+                               "==", "===", "!=", "!==", "<", ">", "<=", ">=", "instanceof",
+                               "in"})
+NUMERIC_UNARY = frozenset({"!", "-", "+", "~", "typeof", "void", "delete"})
+CONTEXT_READS = {"flow": "flow", "global": "global", "context": "node", "context.flow": "flow",
+                 "context.global": "global"}
+FUNCTIONS = frozenset({"function_declaration", "function_expression", "arrow_function",
+                       "method_definition", "generator_function_declaration",
+                       "generator_function"})
+
+
+@lru_cache(maxsize=1)
+def _parser() -> tree_sitter.Parser:
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
+
+
+class _CannotFollow(Exception):
+    """The code does something with the message this analysis does not model."""
+
+
+@dataclass
+class _Facts:
+    """What one walk over the code finds; evaluated together to a fixpoint."""
+
+    bindings: list[tuple[str, tree_sitter.Node | Sources]] = field(default_factory=list)
+    functions: dict[str, list[tree_sitter.Node]] = field(default_factory=dict)
+    # (field, value, operator, top-level statement index or -1 when nested)
+    msg_writes: list[tuple[str, tree_sitter.Node | None, str, int]] = field(
+        default_factory=list)
+    # sub-property writes on a local object: (variable, key or "*", value)
+    object_writes: list[tuple[str, str, tree_sitter.Node]] = field(default_factory=list)
+    emitted: list[tree_sitter.Node] = field(default_factory=list)
+    kept: list[tuple[str, tree_sitter.Node]] = field(default_factory=list)  # context sets
+    first_emit: int = NEVER  # top-level statement index of the first `return msg`/send
+
+
+@dataclass(frozen=True)
+class FollowedCode:
+    """What a function's code sets: message properties (``writes``) and context keys
+    (``keeps``, named as context reads are: "flow context rate", "global context *" for a
+    key chosen at run time)."""
+
+    writes: tuple[FieldWrite, ...]
+    keeps: tuple[FieldWrite, ...]
+    fresh: bool = False  # the code never sends msg itself, only messages it builds
+
+
+def follow_function(code: str) -> FollowedCode | None:
+    """The message properties and context keys ``code`` sets and the origins of their values,
+    or None when the code cannot be followed (the caller then lets every input reach every
+    property)."""
+    source = f"{_PREFIX}{code}{_SUFFIX}".encode()
+    tree = _parser().parse(source)
+    if tree.root_node.has_error:
+        return None
+    wrapper = tree.root_node.named_children[0]
+    body = wrapper.child_by_field_name("body")
+    if body is None:
+        return None
+    try:
+        analysis = _Analysis(body)
+        return FollowedCode(analysis.writes(), analysis.keeps(),
+                            fresh=analysis.facts.first_emit == NEVER)
+    except (_CannotFollow, RecursionError):
+        return None
+
+
+class _Analysis:
+    def __init__(self, body: tree_sitter.Node) -> None:
+        self.facts = _Facts()
+        self.env: dict[str, Sources] = {}
+        self.opaque: set[str] = set()  # local names that may hold other than an object literal
+        self._memo: dict[int, Sources] = {}
+        statements = body.named_children
+        # assignments that are whole statements of the function's body (not in an if or loop)
+        self._top_level = {s.named_children[0].id for s in statements
+                           if s.type == "expression_statement" and s.named_children}
+        for index, statement in enumerate(statements):
+            self._walk(statement, index, 0)
+        self._written: dict[str, list[tree_sitter.Node]] = {}
+        for prop, value, _op, _top in self.facts.msg_writes:
+            if value is not None:
+                self._written.setdefault(prop, []).append(value)
+
+    # -- the walk: bindings, writes, emissions -------------------------------------------------
+    def _walk(self, node: tree_sitter.Node, top: int, depth: int) -> None:
+        t = node.type
+        if t in FUNCTIONS:
+            self._function(node)
+            depth += 1
+        elif t == "variable_declarator":
+            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if name is not None:  # `let x;` holds undefined until set
+                self._bind_pattern(name, value if value is not None
+                                   else frozenset({CONSTANT}))
+        elif t in ("assignment_expression", "augmented_assignment_expression"):
+            self._assignment(node, top if node.id in self._top_level else -1)
+        elif t == "for_in_statement":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is not None and right is not None:
+                self._bind_pattern(left, right)
+        elif t == "catch_clause":
+            param = node.child_by_field_name("parameter")
+            if param is not None:
+                self._bind_pattern(param, frozenset({ValueRef("platform", "an error")}))
+        elif t == "return_statement" and depth == 0:
+            value = node.named_children[0] if node.named_children else None
+            if value is not None:
+                self._emit(value, top)
+        elif t == "call_expression":
+            self._call_facts(node, top)
+        elif t == "identifier" and node.text == b"msg" and not self._is_property_root(node):
+            self._whole_message_use(node)
+        for child in node.named_children:
+            self._walk(child, top, depth)
+
+    def _function(self, node: tree_sitter.Node) -> None:
+        name = node.child_by_field_name("name")
+        if name is None and node.parent is not None and node.parent.type == "variable_declarator":
+            name = node.parent.child_by_field_name("name")
+        if name is not None and name.type == "identifier":
+            self.facts.functions.setdefault(_text(name), []).append(node)
+        params = node.child_by_field_name("parameters") or node.child_by_field_name("parameter")
+        for param in _params(params):
+            if _text(param) == "msg":
+                raise _CannotFollow  # a callback's own msg shadows the node's
+        # a callback's parameters hold what the object it is handed to iterates or yields
+        call = node.parent.parent if node.parent is not None and node.parent.type == "arguments" \
+            else None
+        if call is None or call.type != "call_expression":
+            for param in _params(params):  # a helper's: what its callers pass (see _bind_call)
+                self._bind_pattern(param, EMPTY)
+        else:
+            callee = call.child_by_field_name("function")
+            holder = callee.child_by_field_name("object") if callee is not None \
+                and callee.type == "member_expression" else None
+            for param in _params(params):
+                self._bind_pattern(param, holder if holder is not None
+                                   else frozenset({NOT_SHOWN}))
+
+    def _bind_pattern(self, pattern: tree_sitter.Node, value: tree_sitter.Node | Sources) -> None:
+        for name in _pattern_names(pattern):
+            if name == "msg":
+                raise _CannotFollow  # the message replaced or shadowed
+            self.facts.bindings.append((name, value))
+        if pattern.type == "identifier" and isinstance(value, tree_sitter.Node):
+            if value.type == "object":
+                self._object_literal(_text(pattern), value)
+            else:
+                self.opaque.add(_text(pattern))
+
+    def _object_literal(self, name: str, node: tree_sitter.Node) -> None:
+        for key, value in _object_pairs(node):
+            self.facts.object_writes.append((name, key, value))
+
+    def _assignment(self, node: tree_sitter.Node, top: int) -> None:
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is None or right is None:
+            return
+        op = _operator(node)
+        if left.type == "identifier":
+            name = _text(left)
+            if name == "msg":
+                raise _CannotFollow
+            self.facts.bindings.append((name, right))
+            if right.type == "object":
+                self._object_literal(name, right)
+            elif op == "=":
+                self.opaque.add(name)
+            return
+        root, prop, direct = _member_root(left)
+        if root is None:
+            return
+        if _text(root) == "msg":
+            self.facts.msg_writes.append((prop, right, op if direct else "sub", top))
+        else:  # a local object changed: what it holds now includes the value
+            name = _text(root)
+            self.facts.bindings.append((name, right))
+            self.facts.object_writes.append((name, prop if direct else "*", right))
+
+    def _call_facts(self, node: tree_sitter.Node, top: int) -> None:
+        callee = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        values = args.named_children if args is not None else []
+        if callee is None:
+            return
+        if callee.type == "member_expression":
+            obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name(
+                "property")
+            method = _text(prop) if prop is not None else ""
+            if obj is not None and _text(obj) == "node" and method == "send":
+                for value in values:
+                    self._emit(value, top)
+                return
+            store = CONTEXT_READS.get(_text(obj)) if obj is not None else None
+            if store is not None and method == "set" and len(values) >= 2:
+                key = values[0]
+                name = _text(key)[1:-1] if key.type == "string" else "*"
+                if not name.isidentifier():  # "a.b" changes part of a: any key, then
+                    name = "*"
+                self.facts.kept.append((f"{store} context {name}", values[1]))
+                return
+            if obj is not None and method in ("push", "unshift", "splice", "set", "add") \
+                    and _text(obj).split(".")[0] not in KNOWN_GLOBALS:
+                root, key, _direct = _member_root(obj) if obj.type != "identifier" \
+                    else (obj, "*", False)
+                if root is not None:
+                    for value in values:
+                        if _text(root) == "msg":
+                            self.facts.msg_writes.append((key, value, "sub", -1))
+                        else:
+                            self.facts.bindings.append((_text(root), value))
+                            self.facts.object_writes.append((_text(root), "*", value))
+            if obj is not None and _text(obj) == "Object" and method == "assign" and values:
+                target = values[0]
+                root, key, _direct = _member_root(target) if target.type != "identifier" \
+                    else (target, "", True)
+                if root is not None and _text(root) == "msg":
+                    for value in values[1:]:
+                        self.facts.msg_writes.append((key or "*", value, "sub", -1))
+
+    def _whole_message_use(self, node: tree_sitter.Node) -> None:
+        """``msg`` used as a whole, not ``msg.x``: fine where it is sent, returned, read or
+        cloned; an alias that could change it behind our back is not followed."""
+        parent = node.parent
+        if parent is not None and parent.type == "variable_declarator" \
+                and parent.child_by_field_name("value") == node:
+            raise _CannotFollow  # var m = msg; m.payload = ...
+        if parent is not None and parent.type == "assignment_expression" \
+                and parent.child_by_field_name("right") == node:
+            raise _CannotFollow
+
+    def _emit(self, value: tree_sitter.Node, top: int) -> None:
+        if value.type == "array":
+            for item in value.named_children:
+                self._emit(item, top)
+            return
+        if value.type in ("null", "undefined"):
+            return
+        if value.type == "identifier" and _text(value) == "msg":
+            self.facts.first_emit = min(self.facts.first_emit, top)
+            return
+        self.facts.emitted.append(value)
+
+    @staticmethod
+    def _is_property_root(node: tree_sitter.Node) -> bool:
+        parent = node.parent
+        return parent is not None and parent.type in ("member_expression",
+                                                       "subscript_expression") \
+            and parent.child_by_field_name("object") == node
+
+    # -- evaluation ----------------------------------------------------------------------------
+    def writes(self) -> tuple[FieldWrite, ...]:
+        facts = self.facts
+        for name, _value in facts.bindings:  # every local is known before any is evaluated
+            self.env.setdefault(name, EMPTY)
+        for _ in range(12):  # bindings only grow; a few rounds reach the fixpoint
+            before = dict(self.env)
+            self._memo = {}
+            for name, value in facts.bindings:
+                found = value if isinstance(value, frozenset) else self.sources(value)
+                self.env[name] = self.env.get(name, EMPTY) | found
+            if self.env == before:
+                break
+        self._memo = {}
+        out: list[FieldWrite] = []
+        strong_ok = not facts.emitted
+        strong_seen: set[str] = set()
+        for prop, value, op, top in facts.msg_writes:
+            found = self.sources(value) if value is not None else EMPTY
+            if op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
+                out.append(FieldWrite(prop, found, strong=False))
+            elif strong_ok and op == "=" and top >= 0 and top < facts.first_emit \
+                    and prop != "*" and prop not in strong_seen:
+                strong_seen.add(prop)
+                out.append(FieldWrite(prop, found))
+            else:
+                out.append(FieldWrite(prop, found, strong=False))
+        for owner, _key, value in facts.object_writes:  # a local alias of msg.x changed
+            fields = {ref.name for ref in self.env.get(owner, EMPTY) if ref.kind == "field"}
+            for name in sorted(fields):
+                out.append(FieldWrite(name, self.sources(value), strong=False))
+        for value in facts.emitted:  # other messages sent: their properties
+            out.extend(self._message_writes(value))
+        return tuple(out)
+
+    def keeps(self) -> tuple[FieldWrite, ...]:
+        return tuple(FieldWrite(name, self.sources(value), strong=False)
+                     for name, value in self.facts.kept)
+
+    def _later_object_writes(self, name: str) -> Iterator[tuple[str, Sources]]:
+        for owner, key, value in self.facts.object_writes:
+            if owner == name:
+                yield key, self.sources(value)
+
+    def _message_writes(self, value: tree_sitter.Node) -> Iterator[FieldWrite]:
+        if value.type == "object":
+            for key, item in _object_pairs(value):
+                yield FieldWrite(key, self.sources(item), strong=False)
+            return
+        if value.type == "identifier" and _text(value) in self._objects_built() \
+                and _text(value) not in self.opaque:
+            for key, found in self._later_object_writes(_text(value)):
+                yield FieldWrite(key, found, strong=False)
+            return
+        yield FieldWrite("*", self.sources(value), strong=False)
+
+    def _objects_built(self) -> set[str]:
+        return {owner for owner, _key, _value in self.facts.object_writes}
+
+    def sources(self, node: tree_sitter.Node) -> Sources:
+        key = node.id
+        memo = self._memo
+        if key in memo:
+            return memo[key]
+        memo[key] = EMPTY  # a cycle through helper functions adds nothing new this round
+        found = self._sources(node)
+        memo[key] = found
+        return found
+
+    def _sources(self, node: tree_sitter.Node) -> Sources:
+        t = node.type
+        if t in LITERALS:
+            return frozenset({CONSTANT})
+        if t == "template_string":
+            return frozenset({CONSTANT}).union(*(self.sources(c) for c in node.named_children
+                                                 if c.type == "template_substitution"))
+        if t == "identifier":
+            return self._identifier(_text(node))
+        if t in ("member_expression", "subscript_expression"):
+            return self._member(node)
+        if t == "call_expression":
+            return self._call(node)
+        if t == "new_expression":
+            ctor = node.child_by_field_name("constructor")
+            args = self._args(node)
+            if ctor is not None and _text(ctor) == "Date":
+                return frozenset({TIMESTAMP})
+            return args | (self.sources(ctor) if ctor is not None else EMPTY)
+        if t == "binary_expression":
+            op = _operator(node)
+            if op in NUMERIC_OPERATORS:
+                return frozenset({NUMBER})
+            return EMPTY.union(*(self.sources(c) for c in node.named_children))
+        if t == "update_expression" or (t == "unary_expression" \
+                and _operator(node) in NUMERIC_UNARY):
+            return frozenset({NUMBER})
+        if t == "ternary_expression":
+            return EMPTY.union(*(self.sources(c) for name in ("consequence", "alternative")
+                                 if (c := node.child_by_field_name(name)) is not None))
+        if t in ("assignment_expression", "augmented_assignment_expression"):
+            right = node.child_by_field_name("right")
+            return self.sources(right) if right is not None else EMPTY
+        if t in FUNCTIONS:
+            return self._returns(node)
+        if t == "object":
+            return frozenset({CONSTANT}).union(*(self.sources(v) for _k, v in
+                                                 _object_pairs(node)))
+        if t == "array":
+            return frozenset({CONSTANT}).union(*(self.sources(c) for c in node.named_children))
+        if t == "shorthand_property_identifier":
+            return self._identifier(_text(node))
+        if t in ("comment", "property_identifier"):
+            return EMPTY
+        return EMPTY.union(*(self.sources(c) for c in node.named_children))
+
+    def _identifier(self, name: str) -> Sources:
+        if name == "msg":  # the whole message, as the code has changed it
+            return frozenset({WHOLE_MESSAGE}).union(*(self.sources(v) for values in
+                                                      self._written.values() for v in values))
+        if name in self.env:
+            return self.env[name]
+        if name in CONSTANT_NAMES:
+            return frozenset({CONSTANT})
+        if name in self.facts.functions or name in KNOWN_GLOBALS:
+            return EMPTY
+        return frozenset({NOT_SHOWN})
+
+    def _member(self, node: tree_sitter.Node) -> Sources:
+        root, prop, _direct = _member_root(node)
+        if root is not None and _text(root) == "msg":  # as it came, or as the code set it
+            written = (*self._written.get(prop, ()), *self._written.get("*", ()))
+            return frozenset({ValueRef("field", prop, path=_text(node))}).union(
+                *(self.sources(v) for v in written))
+        obj = node.child_by_field_name("object")
+        if node.type == "member_expression":
+            name = node.child_by_field_name("property")
+            if name is not None and _text(name) in NUMERIC_PROPERTIES:
+                return frozenset({NUMBER})
+        return self.sources(obj) if obj is not None else EMPTY
+
+    def _call(self, node: tree_sitter.Node) -> Sources:
+        callee = node.child_by_field_name("function")
+        args = self._args(node)
+        if callee is None:
+            return args
+        if callee.type == "member_expression":
+            obj = callee.child_by_field_name("object")
+            prop = callee.child_by_field_name("property")
+            method = _text(prop) if prop is not None else ""
+            owner = _text(obj) if obj is not None else ""
+            first = self._first_string(node)
+            if method == "get" and owner == "env":
+                return frozenset({ValueRef("env", first or "*")})
+            if method == "get" and owner in CONTEXT_READS:
+                kind = CONTEXT_READS[owner]
+                return frozenset({ValueRef("store", f"{kind} context {first or '*'}")})
+            if owner == "Date" and method == "now":
+                return frozenset({TIMESTAMP})
+            if owner == "Math" or method in NUMERIC_METHODS:
+                return frozenset({NUMBER})
+            if owner == "node":
+                return EMPTY
+            return args | (self.sources(obj) if obj is not None else EMPTY)
+        if callee.type == "identifier":
+            name = _text(callee)
+            if name in NUMERIC_CALLS:
+                return frozenset({NUMBER})
+            if name in self.facts.functions:
+                found = args
+                for function in self.facts.functions[name]:
+                    self._bind_call(function, node)
+                    found = found | self._returns(function)
+                return found
+        return args | self.sources(callee)
+
+    def _bind_call(self, function: tree_sitter.Node, call: tree_sitter.Node) -> None:
+        """A helper's parameters hold what its callers pass (bound for the next round)."""
+        params = function.child_by_field_name("parameters") or function.child_by_field_name(
+            "parameter")
+        args = call.child_by_field_name("arguments")
+        values = args.named_children if args is not None else []
+        for i, param in enumerate(_params(params)):
+            for name in _pattern_names(param):
+                found = self.sources(values[i]) if i < len(values) else frozenset({CONSTANT})
+                self.env[name] = self.env.get(name, EMPTY) | found
+
+    def _returns(self, function: tree_sitter.Node) -> Sources:
+        body = function.child_by_field_name("body")
+        if body is None:
+            return EMPTY
+        if body.type != "statement_block":  # an arrow function's expression body
+            return self.sources(body)
+        return EMPTY.union(*(self.sources(r.named_children[0]) for r in _own_returns(body)
+                             if r.named_children))
+
+    def _args(self, node: tree_sitter.Node) -> Sources:
+        args = node.child_by_field_name("arguments")
+        if args is None:
+            return EMPTY
+        return EMPTY.union(*(self.sources(a) for a in args.named_children))
+
+    @staticmethod
+    def _first_string(call: tree_sitter.Node) -> str:
+        args = call.child_by_field_name("arguments")
+        first = args.named_children[0] if args is not None and args.named_children else None
+        if first is not None and first.type == "string":
+            return _text(first)[1:-1]
+        return ""
+
+
+# -- small AST helpers ----------------------------------------------------------------------------
+def _text(node: tree_sitter.Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
+def _operator(node: tree_sitter.Node) -> str:
+    op = node.child_by_field_name("operator")
+    if op is not None:
+        return _text(op)
+    for child in node.children:
+        if not child.is_named:
+            return _text(child)
+    return ""
+
+
+def _params(params: tree_sitter.Node | None) -> list[tree_sitter.Node]:
+    if params is None:
+        return []
+    if params.type == "identifier":
+        return [params]
+    return [p for p in params.named_children if p.type != "comment"]
+
+
+def _pattern_names(pattern: tree_sitter.Node) -> Iterator[str]:
+    """The names a declaration or parameter pattern binds (``{a, b: c}``, ``[x, ...y]``)."""
+    t = pattern.type
+    if t in ("identifier", "shorthand_property_identifier_pattern"):
+        yield _text(pattern)
+    elif t == "pair_pattern":
+        value = pattern.child_by_field_name("value")
+        if value is not None:
+            yield from _pattern_names(value)
+    elif t == "assignment_pattern":
+        left = pattern.child_by_field_name("left")
+        if left is not None:
+            yield from _pattern_names(left)
+    elif t in ("object_pattern", "array_pattern", "rest_pattern", "object_assignment_pattern"):
+        for child in pattern.named_children:
+            yield from _pattern_names(child)
+    elif t in ("lexical_declaration", "variable_declaration"):  # for (const x of …)
+        for child in pattern.named_children:
+            name = child.child_by_field_name("name")
+            if name is not None:
+                yield from _pattern_names(name)
+
+
+def _member_root(node: tree_sitter.Node) -> tuple[tree_sitter.Node | None, str, bool]:
+    """(the identifier at the root of ``a.b.c``/``a["b"][i]``, its first property or "*" when
+    computed, whether the expression is that first property itself)."""
+    chain: list[tree_sitter.Node] = []
+    current = node
+    while current.type in ("member_expression", "subscript_expression"):
+        chain.append(current)
+        obj = current.child_by_field_name("object")
+        if obj is None:
+            return None, "*", False
+        current = obj
+    if current.type != "identifier" or not chain:
+        return (current if current.type == "identifier" else None), "*", False
+    first = chain[-1]
+    if first.type == "member_expression":
+        prop = first.child_by_field_name("property")
+        name = _text(prop) if prop is not None else "*"
+    else:
+        index = first.child_by_field_name("index")
+        name = _text(index)[1:-1] if index is not None and index.type == "string" else "*"
+    return current, name or "*", len(chain) == 1
+
+
+def _object_pairs(node: tree_sitter.Node) -> Iterator[tuple[str, tree_sitter.Node]]:
+    """(key, value) of an object literal; a spread or computed key is ``"*"``."""
+    for child in node.named_children:
+        if child.type == "pair":
+            key, value = child.child_by_field_name("key"), child.child_by_field_name("value")
+            if key is None or value is None:
+                continue
+            name = _text(key)
+            if key.type == "string":
+                name = name[1:-1]
+            elif key.type == "computed_property_name":
+                name = "*"
+            yield name, value
+        elif child.type == "shorthand_property_identifier":
+            yield _text(child), child
+        elif child.type == "spread_element" and child.named_children:
+            yield "*", child.named_children[0]
+
+
+def _own_returns(body: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    """The return statements of one function, not of the functions nested in it."""
+    for child in body.named_children:
+        if child.type == "return_statement":
+            yield child
+        elif child.type not in FUNCTIONS:
+            yield from _own_returns(child)
