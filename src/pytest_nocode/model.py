@@ -342,6 +342,9 @@ class StepFlow:
     # ``field`` names the store as a "store" ValueRef does; a name ending " *" is a key chosen
     # at run time, which may be any key of that store
     keeps: tuple[FieldWrite, ...] = ()
+    # code the app's author wrote runs here (a Node-RED function, an n8n Code node): what
+    # reaches it is handled by logic no configuration review sees, so a threat model draws it
+    authored_code: bool = False
 
 
 COLLECTIONS = (

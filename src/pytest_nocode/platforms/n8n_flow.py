@@ -141,9 +141,10 @@ class N8nFlows:
         output = self._output(step)
         writes = self._writes(step, output)
         sinks = (*self._sinks(step), *self._answer_sinks(step))
-        if output == "pass" and not writes and not sinks and not starts:
+        code = t in CODE_NODES or t == LANGCHAIN + "code"
+        if output == "pass" and not writes and not sinks and not starts and not code:
             return _PASS  # most nodes: shared, not rebuilt
-        return StepFlow(output, writes, sinks, starts)
+        return StepFlow(output, writes, sinks, starts, authored_code=code)
 
     # -- expressions -----------------------------------------------------------------------
     def refs(self, step: Step, value: Any, *, bare: bool = False) -> tuple[ValueRef, ...]:
