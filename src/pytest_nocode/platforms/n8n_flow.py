@@ -9,6 +9,8 @@ SQL) also substitute ``{{ }}`` in ``query`` written without the ``=``: the most 
 injection.
 
 Only this module and :mod:`pytest_nocode.platforms.n8n` know n8n's node types.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

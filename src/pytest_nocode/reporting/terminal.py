@@ -1,4 +1,7 @@
-"""The summary printed after the run: findings by severity and category, then each finding."""
+"""The summary printed after the run: findings by severity and category, then each finding.
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 
