@@ -11,6 +11,8 @@ unquoted after quote-escaping, a call it does not know.
 
 Quote doubling is the SQL standard (PostgreSQL, SQL Server, SQLite); MySQL also reads
 backslash escapes, so there a doubled quote alone is not enough: the caveat is the reader's.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
