@@ -26,6 +26,7 @@ from tests.test_checks_nodered import (
     debug,
     exec_node,
     file_in,
+    file_out,
     function,
     http_in,
     http_request,
@@ -145,6 +146,37 @@ def test_stored_request_data_read_back_elsewhere_is_untrusted() -> None:
              template("page", "<div>{{{payload}}}</div>")]
     f = one(findings_of(INJ001, app_of(flows)))
     assert f.evidence["route"] == [nid("in"), nid("save"), nid("load"), nid("page")]
+
+
+def _shared_file(untrusted_writer: int | None, flows_count: int = 6) -> list[dict[str, Any]]:
+    """Many flows (tabs) each writing the same file, and many others each reading it into a
+    page; writer ``untrusted_writer`` is fed by a request, the others by a timer."""
+    out: list[dict[str, Any]] = []
+    for i in range(flows_count):
+        w, r = tab(f"Writer {i}"), tab(f"Reader {i}")
+        feed = (http_in(f"in{i}", f"/api/notes/{i}", to=[f"save{i}"], z=w["id"])
+                if i == untrusted_writer else inject(f"in{i}", to=[f"save{i}"], z=w["id"]))
+        out += [w, feed, file_out(f"save{i}", "/data/notes.html", z=w["id"]),
+                r, inject(f"tick{i}", to=[f"load{i}"], z=r["id"]),
+                file_in(f"load{i}", "/data/notes.html", to=[f"page{i}"], z=r["id"]),
+                template(f"page{i}", "<div>{{{payload}}}</div>", z=r["id"])]
+    return out
+
+
+@pytest.mark.parametrize("untrusted_writer", [0, 5])
+def test_a_store_many_flows_write_carries_one_writers_request_to_every_reader(
+        untrusted_writer: int) -> None:
+    """Stores are joined once, not writer by writer: one request-fed writer among six taints
+    what each of six readers renders, wherever it sits in the export."""
+    found = findings_of(INJ001, app_of(_shared_file(untrusted_writer)))
+    assert sorted(f.resource.id for f in found) == sorted(nid(f"page{i}") for i in range(6))
+    f = next(f for f in found if f.resource.id == nid("page3"))
+    assert f.evidence["route"] == [nid(f"in{untrusted_writer}"), nid(f"save{untrusted_writer}"),
+                                   nid("load3"), nid("page3")]
+
+
+def test_a_store_many_flows_write_from_timers_only_is_quiet() -> None:
+    assert findings_of(INJ001, app_of(_shared_file(None))) == []
 
 
 # -- SQL, Flux, file paths -------------------------------------------------------------------

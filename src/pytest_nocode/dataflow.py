@@ -54,6 +54,7 @@ NO_INPUT = "input this app does not show (nothing wired to it)"
 SELF_DESCRIBED_ENTRIES = frozenset({"dashboard"})
 
 State = dict[str, frozenset[int]]
+StoreKey = tuple[str, str]  # (store kind, location): one named file, table, sheet
 T = TypeVar("T")
 
 
@@ -119,7 +120,14 @@ class DataFlow:
         self._origin_ids: dict[Origin, int] = {}
         self._out: dict[str, State] = {}
         self._entries = self._entry_origins()
-        self._store_feeds = self._stores_written_then_read()
+        self._stores_read, self._store_writers = self._stores_written_then_read()
+        self._writes_to: dict[str, list[StoreKey]] = {}
+        for key, writers in self._store_writers.items():
+            for writer in dict.fromkeys(writers):
+                self._writes_to.setdefault(writer, []).append(key)
+        # what each writer is given (its input, every field), and each store's union of those
+        self._written: dict[str, frozenset[int]] = {}
+        self._held: dict[StoreKey, frozenset[int]] = {}
         self._kept_readers_of = self._kept_readers()
         self._kept: dict[str, frozenset[int]] = {}  # what the app has put in each store key
         # steps some running step sends to; the others start from "nothing arrives"
@@ -155,18 +163,54 @@ class DataFlow:
                 out.setdefault(sid, self._oid(Origin(origin.kind, origin.detail, sid)))
         return out
 
-    def _stores_written_then_read(self) -> dict[str, list[str]]:
-        """Reader step → the steps that write the same named store (a file, a table): what
-        one flow writes, another reads back (stored injection, data kept for later)."""
-        writers: dict[tuple[str, str], list[str]] = {}
-        readers: dict[tuple[str, str], list[str]] = {}
+    def _stores_written_then_read(self) -> tuple[dict[str, list[StoreKey]],
+                                                 dict[StoreKey, list[str]]]:
+        """(reader step → the named stores it reads that some step writes, store → its
+        writers): what one flow writes to a file or table, another reads back (stored
+        injection, data kept for later). Each store is one summary of what its writers are
+        given, so a store written by many and read by many costs writers + readers, not
+        writers x readers."""
+        writers: dict[StoreKey, list[str]] = {}
+        readers: dict[StoreKey, list[str]] = {}
         for store in self.app.stores:
             location = store.location.strip()
             if not location or location.startswith("=") or "{{" in location:
                 continue  # named at run time: which store is unknown
             side = writers if store.operation == "write" else readers
             side.setdefault((store.kind, location), []).append(store.step_id)
-        return {r: ws for key, ws in writers.items() for r in readers.get(key, ())}
+        read: dict[str, list[StoreKey]] = {}
+        for key, steps in readers.items():
+            if key in writers:
+                for reader in dict.fromkeys(steps):
+                    read.setdefault(reader, []).append(key)
+        return read, {key: ws for key, ws in writers.items() if key in readers}
+
+    def _store_readers(self) -> dict[StoreKey, list[str]]:
+        out: dict[StoreKey, list[str]] = {}
+        for reader, keys in self._stores_read.items():
+            for key in keys:
+                out.setdefault(key, []).append(reader)
+        return out
+
+    def _rewrite(self, writer: str) -> set[StoreKey]:
+        """Take in what ``writer`` is given now; the stores whose summary changed."""
+        written = _field(self._input(writer), "*")
+        before = self._written.get(writer, frozenset())
+        if written == before:
+            return set()
+        self._written[writer] = written
+        changed = set()
+        for key in self._writes_to[writer]:
+            held = self._held.get(key, frozenset())
+            if before <= written:  # the usual case: it only grows
+                new = held | written
+            else:  # a writer's input lost an origin: join every writer's again
+                new = frozenset().union(*(self._written.get(w, frozenset())
+                                          for w in self._store_writers[key]))
+            if new != held:
+                self._held[key] = new
+                changed.add(key)
+        return changed
 
     def _resolve(self, ref: ValueRef, state: State, at: str) -> frozenset[int]:
         kind = ref.kind
@@ -247,7 +291,7 @@ class DataFlow:
     def _transfer(self, step: Step, flow: StepFlow, state: State) -> State:
         sid = step.id
         if flow.output == "pass" and not flow.writes and state and sid not in self._entries \
-                and sid not in self._store_feeds:
+                and sid not in self._stores_read:
             return state  # most steps: the message goes on as it came
         if flow.output == "fresh":
             out: State = {"*": frozenset()}
@@ -263,8 +307,8 @@ class DataFlow:
                 out[write.field] = value
             else:
                 out[write.field] = _field(out, write.field) | value
-        for writer in self._store_feeds.get(sid, ()):
-            written = _field(self._input(writer), "*")
+        for key in self._stores_read.get(sid, ()):
+            written = self._held.get(key, frozenset())
             out = {k: v | written for k, v in out.items()}
         entry = self._entries.get(sid)
         if entry is not None:
@@ -278,10 +322,11 @@ class DataFlow:
             for ref in _refs(flow):
                 if ref.kind == "step" and ref.step:
                     dependents.setdefault(ref.step, []).append(sid)
-        for reader, writers in self._store_feeds.items():
-            for writer in writers:
-                for source in app.inbound(writer):  # what the writer is given, it writes
-                    dependents.setdefault(source, []).append(reader)
+        feeds: dict[str, list[str]] = {}  # step → the store writers it sends to
+        for writer in self._writes_to:
+            for source in dict.fromkeys(app.inbound(writer)):  # what it is given, it writes
+                feeds.setdefault(source, []).append(writer)
+        store_readers = self._store_readers()
         queue = deque(s.id for s in app.steps)
         queued = set(queue)
         while queue:
@@ -305,6 +350,9 @@ class DataFlow:
             changed = new != self._out.get(sid)
             if changed:
                 self._out[sid] = new
+                for writer in feeds.get(sid, ()):
+                    for key in self._rewrite(writer):
+                        readers.update(store_readers[key])
             for target in (*(step.outbound if changed else ()),
                            *(dependents.get(sid, ()) if changed else ()), *sorted(readers)):
                 if target not in queued and target in self._flows:
@@ -401,7 +449,8 @@ class DataFlow:
         for ref in _refs(self._flows.get(sid, _DROP)):
             if ref.kind == "step" and ref.step:
                 yield ref.step
-        yield from self._store_feeds.get(sid, ())
+        for key in self._stores_read.get(sid, ()):
+            yield from self._store_writers[key]
 
     def untrusted_behind(self, origin: Origin) -> tuple[Origin, list[str]] | None:
         """(the untrusted entry, its route to ``origin``'s step) when ``origin`` is an entry
