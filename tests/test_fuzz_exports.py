@@ -35,6 +35,7 @@ from tests.fuzzing import (
     scan,
     spec_for,
 )
+from tests.published_schemas import SCHEMAS, schema_errors
 
 # NOCODE_FUZZ_EXAMPLES=5000 searches deeper, by hand; CI keeps the fixed default
 FUZZ = settings(max_examples=int(os.environ.get("NOCODE_FUZZ_EXAMPLES", "120")),
@@ -130,7 +131,8 @@ def function_code(draw: st.DrawFn) -> str:
     if how == 1:
         code = code[:draw(st.integers(0, len(code)))]
     elif how == 2:
-        code = "\n".join([code or "msg.a = msg.b;"] * draw(st.integers(50, 1500)))
+        body = code or "msg.a = msg.b;"  # up to about 100 KB
+        code = "\n".join([body] * draw(st.integers(2, max(2, 100_000 // len(body)))))
     elif how == 3:
         depth = draw(st.integers(50, 3000))
         code = f"msg.cmd = {'(' * depth}{code or 'msg.payload'}{')' * depth};"
@@ -299,6 +301,24 @@ def test_mutated_exports_scan_or_fail_clearly(seed: tuple[str, Path], data: st.D
     assert_scanned_or_clear(platform, doc, fuzz_dir, BASELINES[path])
 
 
+@settings(FUZZ, max_examples=min(FUZZ.max_examples, 30))  # a sample: validation is slow
+@given(seed=st.sampled_from(SEEDS), data=st.data())
+def test_threat_model_forms_of_mutated_exports_match_published_schemas(
+        seed: tuple[str, Path], data: st.DataObject, fuzz_dir: Path) -> None:
+    """What a mangled input leaves of the threat model still opens in Threat Dragon, Threat
+    Composer and OTM tools: each JSON form validates against its project's schema."""
+    platform, path = seed
+    doc, _done = mutate(SEED_DATA[path], DrawChooser(data))
+    target = fuzz_dir / f"{platform}-forms.json"
+    target.write_text(json.dumps(doc), encoding="utf-8")
+    outputs: dict[str, Any] = {}
+    outcome = scan(platform, target, BASELINES[path], outputs)
+    assert outcome.kind != "crashed", outcome.detail
+    event(outcome.kind)
+    for form in SCHEMAS if outcome.kind == "scanned" else ():
+        assert schema_errors(outputs[form], form) == [], form
+
+
 @FUZZ
 @given(export=nodered_export(), data=st.data())
 def test_generated_nodered_exports_scan_or_fail_clearly(export: Any, data: st.DataObject,
@@ -329,7 +349,7 @@ def test_the_function_follower_answers_on_any_code(code: str) -> None:
                    for w in (*followed.writes, *followed.keeps))
 
 
-@FUZZ
+@settings(FUZZ, max_examples=min(FUZZ.max_examples, 40))  # a whole scan each: keep it short
 @given(code=FUNCTION_CODE, addpay=st.sampled_from(["payload", "cmd", True, ""]))
 def test_function_code_feeding_a_command_scans_or_fails_clearly(code: Any, addpay: Any,
                                                                 fuzz_dir: Path) -> None:
