@@ -301,7 +301,7 @@ def test_mutated_exports_scan_or_fail_clearly(seed: tuple[str, Path], data: st.D
     assert_scanned_or_clear(platform, doc, fuzz_dir, BASELINES[path])
 
 
-@settings(FUZZ, max_examples=min(FUZZ.max_examples, 30))  # a sample: validation is slow
+@settings(FUZZ, max_examples=FUZZ.max_examples // 4)  # a sample: validation is slow
 @given(seed=st.sampled_from(SEEDS), data=st.data())
 def test_threat_model_forms_of_mutated_exports_match_published_schemas(
         seed: tuple[str, Path], data: st.DataObject, fuzz_dir: Path) -> None:
@@ -349,7 +349,7 @@ def test_the_function_follower_answers_on_any_code(code: str) -> None:
                    for w in (*followed.writes, *followed.keeps))
 
 
-@settings(FUZZ, max_examples=min(FUZZ.max_examples, 40))  # a whole scan each: keep it short
+@settings(FUZZ, max_examples=FUZZ.max_examples // 3)  # a whole scan each: keep it short
 @given(code=FUNCTION_CODE, addpay=st.sampled_from(["payload", "cmd", True, ""]))
 def test_function_code_feeding_a_command_scans_or_fails_clearly(code: Any, addpay: Any,
                                                                 fuzz_dir: Path) -> None:

@@ -47,7 +47,7 @@ def test_the_unmutated_shards_merge(tmp_path: Path) -> None:
     assert [s["shard"] for s in merged["run"]["shards"]] == ["1/2", "2/2"]
 
 
-@settings(FUZZ, max_examples=min(FUZZ.max_examples, 80))
+@settings(FUZZ, max_examples=FUZZ.max_examples * 2 // 3)
 @given(victim=st.integers(0, 1), name=st.sampled_from([REPORT_NAME, SARIF_NAME]),
        data=st.data())
 def test_mutated_shards_merge_or_are_refused_clearly(victim: int, name: str,
