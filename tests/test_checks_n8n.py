@@ -213,19 +213,22 @@ def test_auth001_webhook_with_authentication_is_quiet(auth: str) -> None:
 
 @pytest.mark.parametrize("state", [{"active": False}, {"active": False, "archived": True}],
                          ids=["inactive", "archived"])
-def test_auth001_webhook_of_a_workflow_that_is_not_active_is_quiet(state: dict[str, bool]
-                                                                    ) -> None:
-    # n8n registers production webhooks of active workflows only: nobody can call this one
-    assert findings_of(AUTH001, app_of(_lead_capture(None, **state))) == []
+def test_auth001_webhook_of_a_workflow_that_is_not_active_is_low(state: dict[str, bool]
+                                                                 ) -> None:
+    """n8n registers production webhooks of active workflows only, but whoever activates the
+    workflow (or imports the file) opens the door: reported, at low severity."""
+    f = one(findings_of(AUTH001, app_of(_lead_capture(None, **state))))
+    assert f.severity is Severity.LOW
+    assert f.message.endswith("(workflow inactive: reachable once activated)")
+    assert findings_of(AUTH001, app_of(_lead_capture("headerAuth", **state))) == []
     assert findings_of(AUTH004, app_of(_lead_capture(None, **state))) == []
 
 
-def test_auth001_inactive_workflows_are_reported_low_when_the_policy_asks() -> None:
-    asks = policy("version: 1\nsettings:\n  report_inactive_entry_points: true\n")
-    f = one(findings_of(AUTH001, app_of(_lead_capture(None, active=False)), asks))
-    assert f.severity is Severity.LOW
-    assert f.message.endswith("(workflow inactive: reachable once activated)")
-    assert findings_of(AUTH001, app_of(_lead_capture("headerAuth", active=False)), asks) == []
+def test_auth001_inactive_workflows_are_left_out_when_the_policy_says_so() -> None:
+    quiet = policy("version: 1\nsettings:\n  report_inactive_entry_points: false\n")
+    assert findings_of(AUTH001, app_of(_lead_capture(None, active=False)), quiet) == []
+    assert one(findings_of(AUTH001, app_of(_lead_capture(None)), quiet)).severity is (
+        Severity.HIGH)
 
 
 def test_auth001_disabled_webhook_node_is_quiet() -> None:
@@ -319,6 +322,30 @@ def test_auth004_code_flagging_validity_then_if_to_stop_and_error() -> None:
     assert f.evidence["guard"]["on_failure"] == "stops with an error ('Stop')"
 
 
+def test_auth001_hmac_that_signs_what_is_forwarded_is_no_check_of_the_caller() -> None:
+    """An open webhook whose Crypto node HMAC-signs the body for the next service, followed by
+    an IF on a body field: nothing compares what the caller sent with the computed value, so
+    the endpoint is open (AUTH001), not guarded. Comparing an inbound signature header with
+    the computed one in the IF is the look-alike that is a guard (AUTH004)."""
+    sign = n8n_node("Sign for CRM", "crypto", {"action": "hmac", "type": "SHA256",
+                                               "value": "={{ JSON.stringify($json.body) }}",
+                                               "dataPropertyName": "signature"})
+    by_kind = if_node("Lead?", '={{ $json.body.kind }}', "equals", "lead")
+    signs = _signed_partner_hook([sign, by_kind], {**chain("Sign for CRM", "Lead?"),
+                                                   **branches("Lead?", ["Accept"])})
+    f = one(findings_of(AUTH001, app_of(signs)))
+    assert f.resource.id == uid("Webhook")
+    assert findings_of(AUTH004, app_of(signs)) == []
+    compare = if_node("Signed by caller?", '={{ $json.headers["x-partner-signature"] }}',
+                      "equals", "={{ $json.signature }}")
+    verifies = _signed_partner_hook([sign, compare], {
+        **chain("Sign for CRM", "Signed by caller?"), **branches("Signed by caller?",
+                                                                 ["Accept"])})
+    assert findings_of(AUTH001, app_of(verifies)) == []
+    assert one(findings_of(AUTH004, app_of(verifies))).evidence["guard"]["step"] == uid(
+        "Signed by caller?")
+
+
 def test_auth004_switch_on_a_token_with_the_other_output_unwired() -> None:
     switch = n8n_node("Route by token", "switch", {"rules": {"values": [{"conditions": {
         "conditions": [{"leftValue": "={{ $json.query.token }}",
@@ -393,9 +420,9 @@ def test_auth001_telegram_trigger_without_allowed_chats_is_an_open_entry_point()
 def test_auth001_telegram_trigger_of_an_inactive_workflow_follows_the_policy() -> None:
     wf = _bot(telegram_trigger())
     wf["active"] = False
-    assert findings_of(AUTH001, app_of(wf)) == []
-    asks = policy("version: 1\nsettings:\n  report_inactive_entry_points: true\n")
-    assert one(findings_of(AUTH001, app_of(wf), asks)).severity is Severity.LOW
+    assert one(findings_of(AUTH001, app_of(wf))).severity is Severity.LOW
+    quiet = policy("version: 1\nsettings:\n  report_inactive_entry_points: false\n")
+    assert findings_of(AUTH001, app_of(wf), quiet) == []
 
 
 @pytest.mark.parametrize("field", ["chatIds", "userIds"])
@@ -619,6 +646,104 @@ def test_inj001_regexp_exec_in_a_code_node_is_quiet() -> None:
     app = app_of(workflow("Ops runbook", nodes, chain("Webhook", "Validate host")))
     assert findings_of(INJ001, app) == []
     assert findings_of(INJ002, app) == []
+
+
+def _member_lookup(query: str) -> dict[str, Any]:
+    """A chat-bot backend: the webhook's member id looks the member up in MongoDB."""
+    find = n8n_node("Find member", "mongoDb", {"collection": "members", "query": query,
+                                               "options": {}}, version=1.2,
+                    credentials={"mongoDb": ("Yp3nR7sLq2Wv8XcT", "Members DB")})
+    return workflow("Member bot", [webhook(path="member-bot", method="POST"), find, respond()],
+                    chain("Webhook", "Find member", "Respond to Webhook"))
+
+
+def test_inj001_webhook_value_pasted_into_a_mongodb_query_json_fires() -> None:
+    """n8n renders the query text, then parses it: a quote in the member id closes the string
+    and what follows rewrites the filter (``x", "$where": "…``)."""
+    wf = _member_lookup('={"member_id": "{{ $json.body.member_id }}"}')
+    f = one(findings_of(INJ001, app_of(wf)))
+    assert f.resource.id == uid("Find member")
+    assert f.evidence["sink"] == "query" and f.severity is Severity.CRITICAL
+    assert "MongoDB query" in f.message
+
+
+def test_inj001_mongodb_query_with_a_json_encoded_or_fixed_value_is_quiet() -> None:
+    """The look-alikes: the value through JSON.stringify stays one JSON string; a query of
+    constants reads nothing from the caller."""
+    for query in ('={"member_id": {{ JSON.stringify($json.body.member_id) }}}',
+                  '{"status": "active"}'):
+        app = app_of(_member_lookup(query))
+        assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == [], query
+
+
+def _merchant_lookup(url: str) -> dict[str, Any]:
+    get = n8n_node("Get merchant", "httpRequest", {"url": url, "options": {}}, version=4.2,
+                   credentials={"httpHeaderAuth": ("Hq8vN2xKp5Lm3RtZ", "Backend API key")})
+    get["parameters"].update({"authentication": "genericCredentialType",
+                              "genericAuthType": "httpHeaderAuth"})
+    return workflow("Merchant bot", [webhook(path="merchant-bot", method="POST"), get,
+                                     respond()],
+                    chain("Webhook", "Get merchant", "Respond to Webhook"))
+
+
+def test_inj001_webhook_value_in_the_path_of_a_fixed_api_url_is_high() -> None:
+    """The host is written out, but the caller's merchant id is the path: ``../admin/users``
+    reaches another endpoint of the backend with the node's API key."""
+    wf = _merchant_lookup("=https://api.acme-shop.io/v2/merchants/{{ $json.body.merchantId }}")
+    f = one(findings_of(INJ001, app_of(wf)))
+    assert f.resource.id == uid("Get merchant")
+    assert (f.evidence["sink"], f.evidence["parameter"]) == ("fetch", "url path")
+    assert f.severity is Severity.HIGH
+    assert "path of the API URL" in f.message
+
+
+def test_inj001_url_value_in_the_query_string_encoded_or_not_from_a_caller_is_quiet() -> None:
+    """The look-alikes: the value only in the query string, the value through
+    encodeURIComponent, and an id a schedule-run flow got from the API itself (INJ002 does
+    not ask about paths: that is how REST URLs are built)."""
+    for url in ("=https://api.acme-shop.io/v2/merchants?id={{ $json.body.merchantId }}",
+                "=https://api.acme-shop.io/v2/merchants/"
+                "{{ encodeURIComponent($json.body.merchantId) }}"):
+        app = app_of(_merchant_lookup(url))
+        assert findings_of(INJ001, app) == [], url
+    listing = n8n_node("List merchants", "httpRequest",
+                       {"url": "https://api.acme-shop.io/v2/merchants", "options": {}},
+                       version=4.2)
+    get = _merchant_lookup("=https://api.acme-shop.io/v2/merchants/{{ $json.id }}")["nodes"][1]
+    wf = workflow("Merchant sync", [schedule(), listing, get],
+                  chain("Schedule Trigger", "List merchants", "Get merchant"))
+    app = app_of(wf)
+    assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
+def _subscriber_message(json_body: str) -> dict[str, Any]:
+    """A messaging bot: the webhook's subscriber id and text go into the JSON body of the
+    send request, as JSON text with expressions in its strings."""
+    send = n8n_node("Send reply", "httpRequest", {
+        "method": "POST", "url": "https://api.acme-chat.io/v1/send", "sendBody": True,
+        "specifyBody": "json", "jsonBody": json_body, "options": {}}, version=4.2)
+    return workflow("Chat bot", [webhook(path="chat-bot", method="POST"), send, respond()],
+                    chain("Webhook", "Send reply", "Respond to Webhook"))
+
+
+def test_inj001_webhook_value_pasted_inside_a_json_body_string_is_high() -> None:
+    """n8n renders the body text, then parses it: a quote in the subscriber id closes the
+    string, and the caller adds a key or a second subscriber_id (the last one wins)."""
+    wf = _subscriber_message('={\n  "subscriber_id": "{{ $json.body.id }}",\n'
+                             '  "text": "Thanks!"\n}')
+    f = one(findings_of(INJ001, app_of(wf)))
+    assert f.resource.id == uid("Send reply")
+    assert (f.evidence["sink"], f.evidence["parameter"]) == ("fetch", "jsonBody")
+    assert f.severity is Severity.HIGH and "JSON injection" in f.message
+
+
+def test_inj001_json_body_with_encoded_or_quote_free_values_is_quiet() -> None:
+    """The look-alikes: JSON.stringify makes one JSON value, and a value whose quotes are
+    taken out cannot close the string."""
+    for body in ('={"subscriber_id": {{ JSON.stringify($json.body.id) }}}',
+                 '={"text": "{{ $json.body.text.replaceAll(\'"\', \'\') }}"}'):
+        app = app_of(_subscriber_message(body))
+        assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == [], body
 
 
 def test_inj001_inactive_workflow_leaves_only_inj002() -> None:
@@ -1044,6 +1169,40 @@ def test_inv002_undated_inactive_workflows_are_not_instance_state() -> None:
     dated["name"] = dated["id"] = "Dated copy"
     f = one(findings_of(INV002, app_of(template, dated)))
     assert f.resource.name == "Dated copy"
+
+
+def _downloaded(wf: dict[str, Any]) -> dict[str, Any]:
+    """The workflow as the editor's Download writes it: no timestamps, the instance's id."""
+    del wf["createdAt"], wf["updatedAt"], wf["isArchived"], wf["staticData"], wf["triggerCount"]
+    wf["meta"] = {"templateCredsSetupCompleted": True, "instanceId": "9c" * 32}
+    return wf
+
+
+def test_inv002_instance_download_without_timestamps_is_instance_state() -> None:
+    """A backup made with the editor's Download keeps the workflow id, versionId, the active
+    flag and meta.instanceId but no updatedAt: its inactive flag is still the instance's."""
+    f = one(findings_of(INV002, app_of(_downloaded(_slack_post(active=False)))))
+    assert f.resource.id == wf_id("Form to Slack")
+    assert f.evidence["credentials"] == ["Slack bot #sales"]
+    assert f.evidence["last_saved"] is None
+
+
+def test_inv002_collection_copy_or_placeholder_credentials_are_not_instance_state() -> None:
+    """The look-alikes: a collection that re-wrote meta with its catalogue fields (licence,
+    category, its own dates), and a download whose credential ids are placeholders."""
+    catalogued = _downloaded(_slack_post(active=False))
+    catalogued["meta"].update({"license": "MIT", "category": "Sales",
+                               "createdAt": "2025-01-01", "updatedAt": "2025-01-01"})
+    assert skip_reason(INV002, app_of(catalogued)).startswith(NOT_APPLICABLE)
+    placeholder = _downloaded(_slack_post(active=False))
+    placeholder["nodes"][1]["credentials"]["slackApi"]["id"] = "REPLACE_WITH_CREDENTIAL_ID"
+    assert skip_reason(INV002, app_of(placeholder)).startswith(NOT_APPLICABLE)
+    no_instance = _downloaded(_slack_post(active=False))
+    del no_instance["meta"]["instanceId"]
+    assert skip_reason(INV002, app_of(no_instance)).startswith(NOT_APPLICABLE)
+    written_by_hand = _downloaded(_slack_post(active=False))
+    written_by_hand["meta"]["instanceId"] = "n8n-instance-id"
+    assert skip_reason(INV002, app_of(written_by_hand)).startswith(NOT_APPLICABLE)
 
 
 def test_inv002_active_workflow_or_inactive_without_credentials_is_quiet() -> None:

@@ -445,6 +445,48 @@ def test_auth001_telegram_bot_that_only_sends_or_whose_receivers_are_off_is_quie
     assert findings_of(AUTH001, app_of([tab(), telegram_bot("bot"), off, debug("dbg")])) == []
 
 
+def test_auth001_redbot_telegram_bot_without_users_fires_on_its_config() -> None:
+    """node-red-contrib-chatbot keeps the bot's allowed users in its config node, like the
+    core Telegram nodes: empty, anyone on Telegram talks to the home alarm bot."""
+    def flows(usernames: str) -> list[dict[str, Any]]:
+        bot = config("redbot", "chatbot-telegram-node", botname="AlarmBot",
+                     usernames=usernames, polling="1000", connectMode="polling")
+        rx = node("rx", "chatbot-telegram-receive", bot=nid("redbot"), wires=[["dbg"]])
+        return [tab(), bot, rx, debug("dbg")]
+
+    f = one(findings_of(AUTH001, app_of(flows(""))))
+    assert (f.resource.id, f.evidence["kind"]) == (nid("redbot"), "chat")
+    assert "AlarmBot answers anyone" in f.message
+    assert findings_of(AUTH001, app_of(flows("alice,bob"))) == []
+
+
+def test_auth001_worldmap_page_follows_http_node_auth() -> None:
+    """The worldmap node serves its live map at /worldmap (or its path) on Node-RED's HTTP
+    server: unproven in a bare export, open without httpNodeAuth, quiet with it."""
+    page = node("map", "worldmap", name="Fleet", path="/fleet-map", usermenu="show")
+    f = one(findings_of(AUTH001, app_of([tab(), page])))
+    assert f.resource.id == nid("map")
+    assert (f.evidence["kind"], f.evidence["route"]) == ("http", "/fleet-map")
+    default = node("map", "worldmap", name="Fleet", path="")
+    assert one(findings_of(AUTH001, hardened([tab(), default], httpNodeAuth="UNSET"))
+               ).evidence["route"] == "/worldmap"
+    assert findings_of(AUTH001, hardened([tab(), page], httpNodeAuth="SET")) == []
+
+
+def test_auth001_opcua_server_allowing_anonymous_sessions_fires() -> None:
+    """node-red-contrib-opcua's server opens anonymous sessions unless allowAnonymous is off
+    (then its users log in): the look-alike is the same server with anonymous access off."""
+    def server(**props: Any) -> dict[str, Any]:
+        return node("opc", "OpcUa-Server", port="53880", endpoint="UA/Line1",
+                    endpointNone=True, **props)
+
+    f = one(findings_of(AUTH001, app_of([tab(), server(allowAnonymous=True)])))
+    assert f.resource.id == nid("opc")
+    assert (f.evidence["kind"], f.evidence["authentication"]) == ("tcp", "none")
+    assert "53880" in f.evidence["route"]
+    assert findings_of(AUTH001, app_of([tab(), server(allowAnonymous=False)])) == []
+
+
 def test_auth001_tcp_server_fires_and_tcp_client_is_quiet() -> None:
     flows = [tab(),
              node("tcpsrv", "tcp in", name="PLC feed", server="server", host="", port="4001",

@@ -384,15 +384,17 @@ def test_engine_is_built_once_per_app() -> None:
     assert dataflow(app) is dataflow(app)
 
 
-@pytest.mark.parametrize(("url", "fires"), [("={{ $json.body.callback }}", True),
-                                            ("=https://api.acme.io/v1/{{ $json.body.id }}",
-                                             False)])
-def test_inj001_request_to_a_url_from_the_webhook_is_ssrf(url: str, fires: bool) -> None:
+@pytest.mark.parametrize(("url", "parameter"), [("={{ $json.body.callback }}", "url"),
+                                                ("=https://api.acme.io/v1/{{ $json.body.id }}",
+                                                 "url path")])
+def test_inj001_request_to_a_url_from_the_webhook_is_ssrf(url: str, parameter: str) -> None:
+    """The whole URL from the caller is server-side request forgery; under a fixed host the
+    caller still picks the path (another endpoint of that API), reported apart."""
     call = n8n_node("Fetch", "httpRequest", {"url": url, "options": {}}, version=4.2)
     app = app_of(workflow("Fetcher", [webhook(path="fetch", method="POST"), call],
                           chain("Webhook", "Fetch")))
-    assert [f.evidence["sink"] for f in findings_of(INJ001, app)] == (["fetch"] if fires
-                                                                      else [])
+    assert [(f.evidence["sink"], f.evidence["parameter"])
+            for f in findings_of(INJ001, app)] == [("fetch", parameter)]
 
 
 def test_inj002_does_not_ask_about_urls_from_services() -> None:

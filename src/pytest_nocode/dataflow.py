@@ -33,6 +33,12 @@ INJECTION_SINKS = frozenset({"command", "code", "sql", "template", "path", "quer
 # A request whose whole target is computed: given by a caller, it is server-side request
 # forgery; from anywhere else it is ordinary (a service's next-page link), so only INJ001 asks.
 FETCH_SINKS = frozenset({"fetch"})
+# A fetch sink's parameter when only part of a request to a fixed host is steered: the path
+# (the caller picks another endpoint of the same API, not any server) or the JSON text of the
+# body (a quote in a pasted value adds or overrides keys). INJ001 reports these a step lower.
+FETCH_PATH = "url path"
+FETCH_JSON_BODY = "jsonBody"
+FETCH_PARTS = frozenset({FETCH_PATH, FETCH_JSON_BODY})
 # What an endpoint answers its caller with (n8n Respond to Webhook or a trigger answering with
 # its last node's output, Node-RED http response): a store read reaching it is served (EXP002).
 ANSWER_SINKS = frozenset({"answer"})

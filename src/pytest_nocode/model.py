@@ -95,6 +95,10 @@ class Workflow:
     # When the platform last saved it (ISO 8601), "" when the data does not say: instance
     # exports and APIs carry it; templates and hand-edited collections do not.
     updated: str = ""
+    # The file is the instance's own download of the workflow (n8n: the editor's Download, which
+    # keeps the workflow id, versionId, active flag and meta.instanceId but no timestamps), not
+    # a template or a collection's edited copy: its active flag is the instance's state.
+    downloaded: bool = False
 
     @property
     def resource(self) -> Resource:
@@ -340,6 +344,9 @@ class StepFlow:
     # ``field`` names the store as a "store" ValueRef does; a name ending " *" is a key chosen
     # at run time, which may be any key of that store
     keeps: tuple[FieldWrite, ...] = ()
+    # code the app's author wrote runs here (a Node-RED function, an n8n Code node): what
+    # reaches it is handled by logic no configuration review sees, so a threat model draws it
+    authored_code: bool = False
 
 
 COLLECTIONS = (

@@ -10,7 +10,9 @@ What counts, kept as data below so a new pattern is one line:
 
 * **what is compared**: a credential-like request header (``x-hub-signature-256``,
   ``authorization``, ``x-api-key``, …), a token or signature in the query or body, the sender
-  of a chat message (Telegram ``message.from.id``), or a signature computed in code (HMAC, JWT);
+  of a chat message (Telegram ``message.from.id``), or a signature verified in code (JWT,
+  a timing-safe comparison; an HMAC computed without an inbound signature to compare it with
+  only signs what the flow sends on);
 * **how failures end**: a response with status 401 or 403, n8n's Stop and Error, code that
   throws or returns nothing, a filter, or a branch whose other output is not wired.
 """
@@ -53,8 +55,13 @@ PARAM_REF = re.compile(
 # the sender of a chat message: message.from.id, message.chat.id, callback_query.from.username
 SENDER_REF = re.compile(r"\b(?:message|callback_query|originalMessage)\??\.(?:from|chat)\??\."
                         r"(?:id|username)\b")
-CRYPTO_REF = re.compile(r"createHmac|timingSafeEqual|jwt\.verify|jsonwebtoken|jose\b|"
-                        r"verifySignature|crypto\.subtle\.verify|\"action\":\s*\"hmac\"", re.I)
+# code that verifies a signature or token by itself
+VERIFY_REF = re.compile(r"timingSafeEqual|jwt\.verify|jsonwebtoken|jose\b|verifySignature|"
+                        r"crypto\.subtle\.verify", re.I)
+# code that only computes one (an HMAC, n8n's Crypto node): a check only beside an inbound
+# signature to compare it with; alone it signs what the flow forwards, which proves nothing
+# about the caller
+SIGN_REF = re.compile(r"createHmac|\"action\":\s*\"hmac\"", re.I)
 # code that ends the run when the check fails
 CODE_STOPS = re.compile(r"\bthrow\b|return\s*(?:null|\[\s*\]|;|\})|statusCode\s*=\s*40[13]\b")
 REJECT_STATUS = re.compile(r"^\s*40[13]\s*$")
@@ -88,7 +95,7 @@ def _credential_compared(step: Step) -> str:
               for where, name in dict.fromkeys(PARAM_REF.findall(text))]
     if SENDER_REF.search(text):
         found.append("the message sender")
-    if CRYPTO_REF.search(text):
+    if VERIFY_REF.search(text) or (found and SIGN_REF.search(text)):
         found.append("a signature computed in code (HMAC/JWT)")
     return ", ".join(found[:4])
 

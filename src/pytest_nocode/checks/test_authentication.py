@@ -56,15 +56,17 @@ def _evidence(ep: EntryPoint, step: Step) -> dict[str, object]:
     remediation="""Require authentication on the endpoint (n8n: basic, header or JWT auth on the
     Webhook/Form node; Node-RED: httpNodeAuth or an authenticating httpNodeMiddleware; a
     Telegram bot: restrict it to your chat or user ids), or put it behind an authenticating
-    proxy and record that in a waiver. Endpoints of disabled nodes, disabled tabs and inactive
-    workflows are not reported (policy settings.report_inactive_entry_points: true reports
-    inactive workflows' at low severity).""",
+    proxy and record that in a waiver. Endpoints of disabled nodes and disabled tabs are not
+    reported; those of inactive workflows are, at low severity, as doors one switch away
+    (policy settings.report_inactive_entry_points: false leaves them out).""",
     requires=("workflows",),
 )
 def test_entry_points_require_authentication(nocode_app: App,
                                              nocode_findings: FindingCollector,
                                              nocode_policy: Policy) -> None:
-    inactive = bool(nocode_policy.setting("report_inactive_entry_points", False))
+    # on by default: reviewers of real backups file an open webhook of an inactive workflow
+    # (whoever activates it, or imports the file, opens it), at low severity
+    inactive = bool(nocode_policy.setting("report_inactive_entry_points", True))
     for ep, step in unauthenticated(nocode_app, inactive=inactive):
         if guard_of(nocode_app, step) is not None:
             continue  # checked in its first steps: AUTH004

@@ -20,6 +20,7 @@ from pytest_nocode.checks._support import (
 )
 from pytest_nocode.dataflow import (
     ACTION_SINKS,
+    FETCH_PARTS,
     FETCH_SINKS,
     INJECTION_SINKS,
     DataFlow,
@@ -64,7 +65,8 @@ def test_untrusted_input_does_not_reach_sinks(nocode_app: App,
                 {"source": entry.detail, **origin_evidence(origin),
                  **route_evidence(nocode_app, route), "sink_type": sf.step.type,
                  "sink": sf.sink.kind, "parameter": sf.sink.param,
-                 **step_context(nocode_app, sf.step)})
+                 **step_context(nocode_app, sf.step)},
+                severity="high" if sf.sink.param in FETCH_PARTS else None)
             reported.add(sf.step.id)
             break
 

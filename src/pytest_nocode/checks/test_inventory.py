@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from pytest_nocode import App, FindingCollector, Resource, check, not_applicable
 from pytest_nocode.checks.test_connectors import UNKNOWN_MODULE
 from pytest_nocode.model import BrokenLink
 from pytest_nocode.policy import Policy
+
+# the ids an instance gives stored credentials: 16 letters and digits (n8n 1.x), or a number
+# (older n8n); placeholders and expressions match neither
+STORED_CREDENTIAL_ID = re.compile(r"[A-Za-z0-9]{16}|[0-9]+")
 
 
 @check(
@@ -45,26 +51,30 @@ def test_workflows_have_owners(nocode_app: App, nocode_findings: FindingCollecto
 )
 def test_inactive_workflows_hold_no_credentials(nocode_app: App,
                                                 nocode_findings: FindingCollector) -> None:
-    """Only workflows the data dates (``updatedAt``) count: an inactive flag in a template or a
-    hand-edited collection says nothing about what an instance left switched off."""
+    """Only workflows whose inactive flag is the instance's count: those the data dates
+    (``updatedAt``) or that are the instance's own download; an inactive flag in a template or
+    a hand-edited collection says nothing about what an instance left switched off. In an
+    undated download only references to stored credentials count: a placeholder id
+    (``REPLACE_WITH_CREDENTIAL_ID``, an expression) says the file was prepared for sharing."""
     holding: dict[str, set[str]] = {}
     for step in nocode_app.steps:
         if step.credential_refs:
             holding.setdefault(step.workflow_id, set()).update(step.credential_refs)
     stale = [wf for wf in nocode_app.workflows
              if (wf.active is False or wf.disabled) and holding.get(wf.id)]
-    undated = [wf for wf in stale if not wf.updated]
-    if stale and len(undated) == len(stale):
-        not_applicable(f"{len(undated)} inactive workflow(s) hold credentials, but none carries "
-                       "the instance's updatedAt: a template or edited export, whose inactive "
-                       "flag is not the instance's state")
-    for wf in stale:
-        if not wf.updated:
-            continue
-        names = sorted(c.name for c in nocode_app.credentials if c.id in holding[wf.id])
+    instance_state = [wf for wf in stale if wf.updated or (wf.downloaded and any(
+        STORED_CREDENTIAL_ID.fullmatch(c) for c in holding[wf.id]))]
+    if stale and not instance_state:
+        not_applicable(f"{len(stale)} inactive workflow(s) hold credentials, but none carries "
+                       "the instance's updatedAt or is the instance's own download: a template "
+                       "or edited export, whose inactive flag is not the instance's state")
+    for wf in instance_state:
+        refs = holding[wf.id] if wf.updated else {
+            c for c in holding[wf.id] if STORED_CREDENTIAL_ID.fullmatch(c)}
+        names = sorted(c.name for c in nocode_app.credentials if c.id in refs)
         nocode_findings.add(wf, f"inactive workflow references {len(names)} credential(s)",
                             {"credentials": names, "active": wf.active,
-                             "archived": wf.disabled, "last_saved": wf.updated})
+                             "archived": wf.disabled, "last_saved": wf.updated or None})
 
 
 @check(

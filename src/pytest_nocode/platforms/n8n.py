@@ -544,6 +544,26 @@ def _user_list(data: Mapping[str, Any]) -> list[dict[str, Any]] | None:
 
 
 # -- mapping -----------------------------------------------------------------------------------
+# meta keys a catalogue of shared workflows adds (n8n writes instanceId, templateId and
+# templateCredsSetupCompleted only): a file with them was edited for the collection
+CATALOGUE_META = frozenset({"license", "category", "owner", "status", "priority", "environment",
+                            "createdAt", "updatedAt", "requiredCredentials", "triggers"})
+INSTANCE_ID = re.compile(r"[0-9a-f]{64}")  # n8n's instance id: a SHA-256 in hex
+
+
+def downloaded_from_instance(wf: Mapping[str, Any]) -> bool:
+    """Whether the file is an instance's Download of the workflow: the workflow id, versionId,
+    a true/false ``active`` and ``meta.instanceId``, as the editor writes them, and none of the
+    fields a template collection adds. Such a file has no timestamps, yet its inactive flag
+    is what the instance had; a template's or a collection's is not."""
+    meta = wf.get("meta")
+    return (isinstance(meta, Mapping) and INSTANCE_ID.fullmatch(_text(meta.get("instanceId")))
+            is not None
+            and not CATALOGUE_META & meta.keys()
+            and isinstance(wf.get("active"), bool)
+            and bool(_text(wf.get("id"))) and bool(_text(wf.get("versionId"))))
+
+
 def _text(value: Any) -> str:
     """A parameter as text; resource locators (``{"__rl": true, "value": …}``) give their
     value."""
@@ -625,7 +645,7 @@ class _Builder:
             tags=tuple(t if isinstance(t, str) else t["name"] for t in wf.get("tags") or ()),
             kind="workflow", version=version,
             draft_changes=draft_changes(wf) if graph is not wf else (),
-            updated=_text(wf.get("updatedAt")))
+            updated=_text(wf.get("updatedAt")), downloaded=downloaded_from_instance(wf))
         self.workflows.append(workflow)
         if wf.get("id") not in (None, ""):
             self._raw_ids.setdefault(str(wf["id"]), wid)

@@ -20,7 +20,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from pytest_nocode.dataflow import runs_code, store_name
+from pytest_nocode.dataflow import FETCH_JSON_BODY, FETCH_PATH, runs_code, store_name
 from pytest_nocode.model import (
     DataStore,
     FieldWrite,
@@ -60,6 +60,16 @@ SANITIZED = re.compile(r"^\s*(?:Number|parseInt|parseFloat|btoa|Math\.\w+)\s*\(.
                        r"toString\(\s*['\"]base64['\"]\s*\)\s*$|"
                        r"^\s*Buffer\.from\(.*\)\.toString\(\s*['\"](?:base64|hex)['\"]\s*\)\s*$",
                        re.S)
+
+# a value encoded as one JSON value, or as one URL component, on its way in
+JSON_ENCODED = re.compile(r"^\s*JSON\.stringify\(.*\)\s*$", re.S)
+URL_ENCODED = re.compile(r"^\s*encodeURIComponent\(.*\)\s*$|\.urlEncode\(\s*\)\s*$", re.S)
+# .replaceAll('"', '') / .replace(/"/g, …): the value's double quotes taken out or escaped
+QUOTES_REMOVED = re.compile(r"""\.replace(?:All)?\(\s*(?:/[^/\n]*"[^/\n]*/\w*|'\\?"'|`\\?"`)""")
+# {{ }} inside a JSON string: "…{{ x }}…"
+QUOTED_SEGMENT = re.compile(r"\"[^\"{}]*\{\{(.*?)\}\}[^\"]*\"", re.S)
+# =https://host/path…: a literal scheme and host, then the path (with any {{ }} in it)
+URL_PATH = re.compile(r"^=\s*(?:https?)://[^/{}?#\s]+(?P<path>/.*)$", re.S)
 
 # Code that reads what it is given (or other nodes' output); code without these builds new items
 READS_INPUT = re.compile(r"\$input|\$json|\$binary|\$\(|\$node|\$items|\bitems?\b|\bquery\b")
@@ -139,9 +149,10 @@ class N8nFlows:
         output = self._output(step)
         writes = self._writes(step, output)
         sinks = (*self._sinks(step), *self._answer_sinks(step))
-        if output == "pass" and not writes and not sinks and not starts:
+        code = t in CODE_NODES or t == LANGCHAIN + "code"
+        if output == "pass" and not writes and not sinks and not starts and not code:
             return _PASS  # most nodes: shared, not rebuilt
-        return StepFlow(output, writes, sinks, starts)
+        return StepFlow(output, writes, sinks, starts, authored_code=code)
 
     # -- expressions -----------------------------------------------------------------------
     def refs(self, step: Step, value: Any, *, bare: bool = False) -> tuple[ValueRef, ...]:
@@ -322,6 +333,9 @@ class N8nFlows:
     def _sinks(self, step: Step) -> Iterator[SinkUse]:
         t = _base(step.type)
         yield from self._action_sinks(step)
+        yield from self._query_json_sink(step)
+        yield from self._url_path_sink(step)
+        yield from self._json_body_sink(step)
         if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type):
             return
         p = step.params
@@ -402,6 +416,71 @@ class N8nFlows:
         how = "{{ }} (not query parameters)" if not str(query).startswith("=") else \
             "an expression (not query parameters)"
         yield SinkUse("sql", "query", refs, f"builds SQL by interpolating {how}")
+
+    def _query_json_sink(self, step: Step) -> Iterator[SinkUse]:
+        """A MongoDB query written as JSON text with expressions pasted into it
+        (``{"user_id": "{{ $json.body.id }}"}``): n8n renders the text, then parses it, so a
+        quote in the value closes the string and the rest rewrites the filter. A value
+        passed through ``JSON.stringify`` stays one JSON value."""
+        if _base(step.type) != BASE + "mongoDb":
+            return
+        query = step.params.get("query")
+        if not isinstance(query, str) or not query.startswith("="):
+            return
+        refs = tuple(dict.fromkeys(r for seg in SEGMENT.findall(query)
+                                   if not JSON_ENCODED.match(seg)
+                                   for r in self.segment_refs(step, seg)))
+        if any(r.kind not in ("constant", "env", "platform") for r in refs):
+            yield SinkUse("query", "query", refs, "builds a MongoDB query by pasting an "
+                          "expression into its JSON text (a quote in the value rewrites the "
+                          "filter)")
+
+    def _url_path_sink(self, step: Step) -> Iterator[SinkUse]:
+        """A request to a fixed host whose URL path has an expression pasted into it
+        (``https://api.example.com/merchants/{{ $json.body.merchantId }}``): a ``../`` or a
+        ``?`` in the value makes the request reach another endpoint of that API, with the
+        credentials the node sends. Only a caller's data counts (INJ001): an id a service
+        returned is the ordinary way to build such a URL. The query string after ``?`` is
+        left out, and so are values through ``encodeURIComponent`` and an agent's ``$fromAI``
+        (a tool's id picked by the model is what the tool is for: INJ003 asks about that)."""
+        if _base(step.type) != BASE + "httpRequest" or step.id in self.computed_targets:
+            return
+        url = step.params.get("url")
+        if not isinstance(url, str) or not url.startswith("="):
+            return
+        path = URL_PATH.match(url)
+        if path is None:
+            return
+        refs = tuple(dict.fromkeys(
+            r for seg in SEGMENT.findall(path.group("path").split("?", 1)[0])
+            if not URL_ENCODED.match(seg) for r in self.segment_refs(step, seg)
+            if r.kind != "ai"))
+        if any(r.kind not in ("constant", "env", "platform") for r in refs):
+            yield SinkUse("fetch", FETCH_PATH, refs, "puts a value into the path of the API URL "
+                          "it calls (a ../ or ? in it reaches another endpoint, with this "
+                          "node's credentials)")
+
+    def _json_body_sink(self, step: Step) -> Iterator[SinkUse]:
+        """An HTTP request (or an agent's HTTP tool) whose JSON body is text with expressions
+        pasted inside its strings (``"query": "{{ $json.body.text }}"``): n8n renders the
+        text, then parses it, so a quote in the value closes the string and the caller adds
+        or overrides keys (a second ``merchantId``: last key wins). ``JSON.stringify`` and
+        taking the quotes out are the look-alikes; only a caller's data counts (INJ001), not
+        an agent's ``$fromAI`` (INJ003's).
+        Expressions outside a string (usually an object pasted whole) are not counted yet."""
+        p = step.params
+        if _base(step.type) != BASE + "httpRequest" or p.get("specifyBody") != "json":
+            return
+        body = p.get("jsonBody")
+        if not isinstance(body, str) or not body.startswith("="):
+            return
+        refs = tuple(dict.fromkeys(r for seg in QUOTED_SEGMENT.findall(body)
+                                   if not JSON_ENCODED.match(seg) and not QUOTES_REMOVED.search(seg)
+                                   for r in self.segment_refs(step, seg) if r.kind != "ai"))
+        if any(r.kind not in ("constant", "env", "platform") for r in refs):
+            yield SinkUse("fetch", FETCH_JSON_BODY, refs, "pastes values inside the strings "
+                          "of its JSON body (a quote in one adds or overrides keys: JSON "
+                          "injection)")
 
     def _formula_sink(self, step: Step) -> Iterator[SinkUse]:
         """Airtable's ``filterByFormula`` (v1 under additionalOptions, v2 under options or at

@@ -59,6 +59,13 @@ CHAT_BOTS: Mapping[str, tuple[tuple[str, ...], frozenset[str]]] = {
                      frozenset({"telegram receiver", "telegram command", "telegram event"})),
     "telegrambot-config": (("usernames", "chatIds"),
                            frozenset({"telegrambot-command", "telegrambot-switch"})),
+    # node-red-contrib-chatbot (RedBot): the Telegram bot config names its users, if any
+    "chatbot-telegram-node": (("usernames",), frozenset({"chatbot-telegram-receive"})),
+}
+# Pages a node serves on Node-RED's HTTP server (httpNodeAuth guards them like http-in routes):
+# type → (the parameter with its path, the path when it is empty).
+SERVED_PAGES: Mapping[str, tuple[str, str]] = {
+    "worldmap": ("path", "/worldmap"),  # node-red-contrib-web-worldmap: a live map page
 }
 # Where Node-RED instance settings come from, for Setting.source.
 # Dashboard widgets a visitor operates to send a message into the flows, per generation
@@ -455,6 +462,10 @@ class _Normalizer:
             yield EntryPoint(step.id, "udp", _as_str(p.get("port")), (), "none", active)
         elif step.type in CHAT_BOTS:
             yield from self._chat_bot(step, by_step)
+        elif step.type in SERVED_PAGES:
+            yield from _served_page(step, http_auth)
+        elif step.type == "OpcUa-Server":
+            yield from _opcua_server(step)
 
     @staticmethod
     def _chat_bot(step: Step, by_step: Mapping[str, Step]) -> Iterable[EntryPoint]:
@@ -605,6 +616,24 @@ class _Normalizer:
             out["adminAuth"] = Setting("adminAuth", "SET" if auth["adminAuth"] else "UNSET",
                                        "GET /auth/login")
         return out
+
+
+def _served_page(step: Step, http_auth: str | None) -> Iterable[EntryPoint]:
+    """A page the node serves on Node-RED's HTTP server (a map of live positions): a route
+    like an http-in one, guarded by httpNodeAuth alone."""
+    key, default = SERVED_PAGES[step.type]
+    path = _as_str(step.params.get(key)).strip() or default
+    yield EntryPoint(step.id, "http", path, ("GET",), http_auth, not step.disabled)
+
+
+def _opcua_server(step: Step) -> Iterable[EntryPoint]:
+    """node-red-contrib-opcua's server: a TCP listener whose ``allowAnonymous`` (on unless
+    set false) opens sessions without a user; otherwise its users log in."""
+    anonymous = step.params.get("allowAnonymous", True) not in (False, "false")
+    port = _as_str(step.params.get("port")).strip() or "53880"
+    endpoint = _as_str(step.params.get("endpoint")).strip()
+    yield EntryPoint(step.id, "tcp", f"opc.tcp :{port}/{endpoint}".rstrip("/"), (),
+                     "none" if anonymous else "basic", not step.disabled)
 
 
 # node-red-contrib-opcua's endpoint config: ``secpol`` (None, Basic256Sha256, …) and ``secmode``

@@ -346,13 +346,13 @@ def _function(p: Mapping[str, Any]) -> StepFlow:
     followed = follow_function(code)
     if followed is not None:
         return StepFlow("fresh" if followed.fresh else "pass", (*followed.writes, *writes), sinks,
-                        keeps=followed.keeps)
+                        keeps=followed.keeps, authored_code=True)
     counts = _assigned(code)
     for m in CONSTANT_ASSIGNMENT.finditer(code) if counts else ():
         if counts.get(m.group(1)) == 1 and m.group(1) != "url":  # set once, to fixed text
             writes.append(FieldWrite(m.group(1), (ValueRef("constant"),)))
     writes.extend(_fixed_sql_writes(code, {w.field for w in writes}))
-    return StepFlow("mix", tuple(writes), sinks)
+    return StepFlow("mix", tuple(writes), sinks, authored_code=True)
 
 
 def _url_writes(code: str) -> list[FieldWrite]:

@@ -37,7 +37,7 @@ from pytest_nocode.threatmodel.model import (
 )
 
 # Steps that matter on their own (drawn as processes inside their workflow): sink kind → role;
-# code the author wrote (a function or Code node, whose output mixes its input) too when
+# code the author wrote (a function or Code node: `StepFlow.authored_code`) too when
 # untrusted input reaches it.
 STEP_ROLES = {"command": "command", "code": "code", "sql": "query", "query": "query",
               "prompt": "ai agent"}
@@ -175,7 +175,7 @@ class _Builder:
             everything = (ValueRef("field"),)
             for step in self.app.steps:
                 if not step.disabled and not step.is_config and step.id not in found \
-                        and describe(step).output == "mix" and any(
+                        and describe(step).authored_code and any(
                             self.flows_engine.trust(o) == "untrusted"
                             for o in self.flows_engine.origins(step.id, everything)):
                     found[step.id] = "code"
