@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 
+from pytest_nocode import advisories as advisories_module
 from pytest_nocode.advisories import (
+    SHIPPED_SOURCE,
     AdvisoryData,
     KnownAdvisory,
     configured,
+    load_table_text,
     lookup_online,
     shipped_table,
 )
@@ -110,6 +113,12 @@ def test_a_word_that_is_not_a_version_is_not_matched() -> None:
 def test_the_shipped_table_names_the_issue_advisories() -> None:
     ids = {i for a in shipped_table().advisories for i in a.ids}
     assert {"CVE-2026-21858", "CVE-2026-1470", "CVE-2026-21877", "CVE-2026-49444"} <= ids
+
+
+def test_the_shipped_table_passes_the_schema_it_skips_at_run_time() -> None:
+    text = (Path(advisories_module.__file__).parent / "advisories.yaml").read_text("utf-8")
+    validated = load_table_text(text, SHIPPED_SOURCE, "offline")  # raises when invalid
+    assert validated == shipped_table()
 
 
 def test_a_bad_table_names_file_line_and_path(tmp_path: Path) -> None:

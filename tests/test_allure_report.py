@@ -412,3 +412,31 @@ def test_layout_keeps_one_of_each_label_and_the_worst_severity() -> None:
         Label("parentSuite", "tests"), Label("suite", "test_mine"), Label("subSuite", "C")])
     _lay_out(plain)
     assert plain.name == "test_mine" and plain.titlePath == ["tests", "test_mine.py"]
+
+
+def test_past_fifty_resources_the_rest_share_one_evidence_attachment(
+        pytester: pytest.Pytester) -> None:
+    """Each attachment is a file allure-commons writes and renames: a check with thousands of
+    offending resources gets one each for the 50 its overview describes, one for the rest."""
+    flows = [tab("t1", "Hosts")] + [
+        node(f"ex{i}", "exec", command=f"ping host-{i}", wires=[[], [], []]) for i in range(53)]
+    (pytester.path / "many.json").write_text(json.dumps(flows), encoding="utf-8")
+    pytester.makepyfile(test_every_exec="""
+from pytest_nocode import check
+
+@check("EVERY001", title="Every exec node", category="injection", severity="low")
+def test_every_exec(nocode_app, nocode_findings):
+    for step in nocode_app.steps_of_type("exec"):
+        nocode_findings.add(step, "an exec node", {"command": step.params.get("command")})
+""")
+    results = pytester.path / "allure"
+    pytester.runpytest("-p", "no:cacheprovider", "--nocode-app=nodered+file:many.json",
+                       "--nocode-no-builtin", f"--alluredir={results}")
+    [result] = _results(results).values()
+    names = [a["name"] for a in result["attachments"] if a["name"].startswith("evidence: ")]
+    assert len(names) == 51
+    assert names[:2] == ["evidence: node ex0 (exec)", "evidence: node ex1 (exec)"]
+    assert names[-1] == "evidence: 3 more resource(s)"
+    [rest] = _attachment(results, result, "evidence: 3 more")
+    assert [b["resource"]["id"] for b in json.loads(rest)] == ["ex50", "ex51", "ex52"]
+    assert all(b["findings"][0]["evidence"]["command"] for b in json.loads(rest))

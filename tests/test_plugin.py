@@ -183,6 +183,49 @@ def test_same_findings_under_xdist(pytester: pytest.Pytester) -> None:
     assert serial_report["apps"] == parallel_report["apps"]
 
 
+COUNT_LOADING = """
+import os
+from pathlib import Path
+
+from pytest_nocode.platforms import n8n, nodered
+from pytest_nocode.secretscan import scanner
+
+LOG = Path(__file__).parent / "loading.log"
+
+
+def _logged(what, func):
+    def wrapper(*args, **kwargs):
+        with LOG.open("a") as fh:
+            fh.write(f"{what} {os.getpid()}\\n")
+        return func(*args, **kwargs)
+    return wrapper
+
+
+def pytest_configure(config):
+    if not getattr(scanner, "_counted", False):
+        scanner._counted = True
+        scanner._Scanner = _logged("scan", scanner._Scanner)
+        for platform in (n8n.N8nPlatform, nodered.NodeRedPlatform):
+            platform.normalize = _logged("normalize", platform.normalize)
+"""
+
+
+def test_xdist_workers_get_the_controllers_model(pytester: pytest.Pytester) -> None:
+    """Each app is normalized and scanned for secrets once per run, by the controller; the
+    workers unpickle its model and secrets (SEC001 still finds the demo's secrets)."""
+    pytester.makeconftest(COUNT_LOADING)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
+                                           "--nocode-app=demo",
+                                           f"--nocode-json={pytester.path / 'x.json'}")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    lines = (pytester.path / "loading.log").read_text().split("\n")[:-1]
+    assert sorted(line.split()[0] for line in lines) == ["normalize"] * 2 + ["scan"] * 2
+    assert len({line.split()[1] for line in lines}) == 1  # one process: the controller
+    report = json.loads((pytester.path / "x.json").read_text())
+    assert {f["app"] for f in report["findings"] if f["rule"] == "SEC001"} == {
+        "demo-n8n", "demo-nodered"}
+
+
 def test_no_app_means_no_builtin_checks(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_ok():\n    pass\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
@@ -257,3 +300,44 @@ def test_report_paths_relative_to_invocation(pytester: pytest.Pytester, write_fl
     pytester.runpytest("-p", "no:cacheprovider", f"--nocode-app=nodered+file:{flows}",
                        "--nocode-json=out/report.json")
     assert Path(pytester.path / "out" / "report.json").is_file()
+
+
+MODULES_SEEN = """
+import sys
+
+def pytest_unconfigure(config):
+    seen = sorted({m.split(".")[0] for m in sys.modules} & {"jsonschema", "faker"})
+    (config.rootpath / "modules.txt").write_text(" ".join(seen))
+"""
+
+
+@pytest.mark.parametrize(("policy", "expected"), [("", ""), ("version: 1\n", "jsonschema")])
+def test_jsonschema_and_faker_load_only_when_needed(pytester: pytest.Pytester, policy: str,
+                                                    expected: str) -> None:
+    """A plain scan imports neither (a third of a second each at start-up); a policy file
+    the user gives is validated with jsonschema; faker is for recording only."""
+    pytester.makeconftest(MODULES_SEEN)
+    args = ["-p", "no:cacheprovider", "-p", "no:faker", "-p", "no:hypothesispytest",
+            "--nocode-app=demo"]
+    if policy:
+        (pytester.path / "policy.yaml").write_text(policy)
+        args.append(f"--nocode-policy={pytester.path / 'policy.yaml'}")
+    result = pytester.runpytest_subprocess(*args)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # the demo's findings
+    assert (pytester.path / "modules.txt").read_text() == expected
+
+
+def test_every_plugin_module_opts_out_of_assertion_rewriting() -> None:
+    """pytest rewrites the asserts of every module a ``pytest11`` plugin imports unless the
+    module's docstring says ``PYTEST_DONT_REWRITE``; the plugin's modules hold no assertion
+    that needs it, and rewriting them all cost about 1.9 s of start-up. A new module that
+    forgets the marker brings that cost back, one module at a time."""
+    import ast
+
+    import pytest_nocode
+
+    package = Path(pytest_nocode.__file__).parent
+    missing = [str(path.relative_to(package)) for path in sorted(package.rglob("*.py"))
+               if "PYTEST_DONT_REWRITE" not in (ast.get_docstring(ast.parse(
+                   path.read_text(encoding="utf-8"))) or "")]
+    assert missing == [], f"modules without PYTEST_DONT_REWRITE in their docstring: {missing}"

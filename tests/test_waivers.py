@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import textwrap
 from datetime import date, timedelta
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import Waiver
-from pytest_nocode.policy import load_policy_text
+from pytest_nocode.policy import DEFAULT_POLICY_SOURCE, load_policy, load_policy_text
 from pytest_nocode.waivers import parse_waivers, stale_waivers, waiver_matches
 from tests.conftest import node, run_json, tab
 
@@ -204,3 +205,9 @@ def test_stale_waivers_unit() -> None:
     finding = {"rule": "R1", "app": "x", "resource": {"id": "n1", "path": "flows/t/n1"}}
     assert stale_waivers([used, unused], [finding], ["R1"], ["x"]) == [
         (unused, "no finding matched")]
+
+
+def test_the_builtin_default_policy_passes_the_schema_it_skips_at_run_time() -> None:
+    text = resources.files("pytest_nocode").joinpath("default_policy.yaml").read_text("utf-8")
+    validated = load_policy_text(text, DEFAULT_POLICY_SOURCE)  # raises when invalid
+    assert validated == load_policy(None)

@@ -1,4 +1,7 @@
-"""App URIs (``nodered+https://host``, ``n8n+file:exports/``, ``demo``) parsed into AppSpecs."""
+"""App URIs (``nodered+https://host``, ``n8n+file:exports/``, ``demo``) parsed into AppSpecs.
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

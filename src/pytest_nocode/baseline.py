@@ -4,6 +4,8 @@ A baseline is the normalized model of each app as it was approved (``App.to_dict
 masked) with the snapshot hash, tool version and date. Drift compares configuration values,
 not findings: a new outbound host is drift even when no check flags it, because it was not
 part of what was approved.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ they check), ``verify-log`` (is the evidence log intact), ``approve`` (sign-off)
 
 The plugin itself is plain pytest (``pytest --nocode-app=…``); this command is a shortcut for
 people who do not keep a test folder, and a tool for auditors checking what runs left behind.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

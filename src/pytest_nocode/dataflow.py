@@ -12,6 +12,8 @@ named. A step's input is the union of what its inbound steps emit; a strong writ
 field's origins (a Node-RED change node setting ``msg.payload`` to a constant ends the taint of
 that field), ``mix`` (code) lets every input origin reach every field. The union only grows and
 origins are finitely many, so the walk ends on cyclic flows too.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Errors that end as one clear line for the user, never as a traceback."""
+"""Errors that end as one clear line for the user, never as a traceback.
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@
 A check is a pytest test decorated with :func:`check`; it reports offending resources through
 the ``nocode_findings`` fixture (a :class:`FindingCollector`). The plugin fails the test when
 unwaived findings remain, so a check's body is only the reviewer's question.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
@@ -220,15 +222,19 @@ class FindingCollector:
             severity: str | Severity | None = None, category: str | None = None) -> Finding:
         """Report ``target`` (a Resource or anything with ``.resource``) as offending.
 
-        Evidence values pass through the secret mask before they are stored anywhere.
+        Evidence, message and resource pass through the secret mask here, once: what is stored
+        is masked, and reporters only give their serialized output a last pass.
         ``category`` overrides the rule's for checks that relay another tool's verdicts.
         """
         if category is not None and category not in CATEGORIES:
             raise ValueError(f"unknown category {category!r}")
         resource = target if isinstance(target, Resource) else target.resource
+        masked = self._mask([resource.id, resource.name, resource.path])
+        if masked != [resource.id, resource.name, resource.path]:
+            resource = replace(resource, id=masked[0], name=masked[1], path=masked[2])
         if isinstance(severity, str):
             severity = Severity.parse(severity)
-        finding = Finding(self.app_id, self.check_id, self.rule, resource, message,
+        finding = Finding(self.app_id, self.check_id, self.rule, resource, self._mask(message),
                           self._mask(dict(evidence or {})),
                           self.rule.severity if severity is None else severity,
                           category=category or "")

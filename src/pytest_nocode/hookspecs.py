@@ -2,6 +2,8 @@
 
 Implement them in a ``conftest.py`` or an installed plugin. All are optional for implementers;
 mark implementations of hooks from plugins that may be absent with ``optionalhook=True``.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

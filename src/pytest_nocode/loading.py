@@ -1,17 +1,23 @@
 """Loading each app once per run: fetch or read, normalize, hash, and hand over to workers.
 
-The controller loads every app before tests start and writes the raw snapshots to a private
-run folder; xdist workers read them from there, so a live app is fetched exactly once.
+The controller loads every app before tests start and, under xdist, pickles each loaded app
+(raw snapshot, model, secrets found) to a private run folder; workers read them from there, so
+an app is fetched, normalized and scanned for secrets exactly once per run.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
 
+import copyreg
 import json
 import os
+import pickle
 import tempfile
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from pytest_nocode.appspec import AppSpec
@@ -114,8 +120,26 @@ def finish_loading(spec: AppSpec, registry: PlatformRegistry, raw: RawSnapshot) 
     return LoadedApp(spec, raw=raw, app=app, secret_values=secrets)
 
 
+def _rebuilt_proxy(data: dict[str, Any]) -> MappingProxyType[str, Any]:
+    return MappingProxyType(data)
+
+
+def _reduce_proxy(proxy: MappingProxyType[str, Any]) -> tuple[Any, ...]:
+    return _rebuilt_proxy, (dict(proxy),)
+
+
+class _ModelPickler(pickle.Pickler):
+    """Pickles the model's read-only mappings as what they wrap (its own dispatch table:
+    nothing process-wide is changed)."""
+
+    dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
+
+
 class RunFolder:
-    """A private folder holding each app's raw snapshot (or error) for xdist workers."""
+    """A private folder (0700, files 0600, written and read only by this run's processes)
+    holding each app as the controller loaded it, for xdist workers: the pickled raw
+    snapshot, model and secrets, so a worker neither fetches nor normalizes nor scans again.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -125,26 +149,31 @@ class RunFolder:
         return cls(Path(tempfile.mkdtemp(prefix="pytest-nocode-")))
 
     def _file(self, app_id: str) -> Path:
-        return self.path / f"{app_id}.json"
+        return self.path / f"{app_id}.pickle"
 
     def write(self, loaded: LoadedApp) -> None:
-        payload: dict[str, Any] = {"error": loaded.error,
-                                   "raw": loaded.raw.to_json() if loaded.raw else None}
+        from pytest_nocode.secretscan import find_secrets
+
+        hits = find_secrets(loaded.app) if loaded.app is not None else ()  # memoized
         target = self._file(loaded.spec.id)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh)
+        with os.fdopen(fd, "wb") as fh:
+            _ModelPickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump((loaded, hits))
 
-    def read(self, spec: AppSpec, registry: PlatformRegistry) -> LoadedApp:
-        with self._file(spec.id).open(encoding="utf-8") as fh:
-            payload = json.load(fh)
-        raw = RawSnapshot.from_json(payload["raw"]) if payload["raw"] else None
-        if payload["error"] or raw is None:
-            return LoadedApp(spec, raw=raw, error=payload["error"] or "not loaded")
-        return finish_loading(spec, registry, raw)
+    def read(self, spec: AppSpec) -> LoadedApp:
+        from pytest_nocode import placeholders
+        from pytest_nocode.secretscan import remember_secrets
+
+        with self._file(spec.id).open("rb") as fh:
+            loaded, hits = pickle.load(fh)  # our own run's private folder, 0600
+        if loaded.raw is not None and loaded.raw.scrubbed:
+            placeholders.register(loaded.raw.scrubbed)  # as the controller did, per process
+        if loaded.app is not None:
+            remember_secrets(loaded.app, hits)
+        return loaded
 
     def remove(self) -> None:
-        for child in self.path.glob("*.json"):
+        for child in self.path.glob("*.pickle"):
             child.unlink()
         self.path.rmdir()
 

@@ -3,6 +3,8 @@
 Adapters in :mod:`pytest_nocode.platforms` build an :class:`App` from a raw snapshot; checks
 never see platform JSON. Everything here is frozen; lookups the checks need often (steps by id,
 by type, by workflow; edges both ways) are indexed once when the App is built.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
@@ -515,14 +517,24 @@ class App:
         The hashed text is ``canonical_json`` of ``to_dict()`` without id and name, each
         collection sorted by its items' canonical JSON; it is built here by the C JSON encoder
         straight from the model, each item encoded once (3x faster on large apps).
+        The text is fed to the hash piece by piece, never joined: on 20,000 workflows the
+        joined text and its bytes were the run's peak memory.
         """
         encode = _CANONICAL.encode
-        parts = {"platform": encode(self.platform), "facets": encode(sorted(self.facets)),
-                 "settings": encode({k: s.value for k, s in self.settings.items()})}
-        for name in COLLECTIONS:
-            parts[name] = "[" + ",".join(sorted(encode(i) for i in getattr(self, name))) + "]"
-        text = "{" + ",".join(f"{encode(k)}:{parts[k]}" for k in sorted(parts)) + "}"
-        return hashlib.sha256(text.encode()).hexdigest()
+        scalars = {"platform": encode(self.platform), "facets": encode(sorted(self.facets)),
+                   "settings": encode({k: s.value for k, s in self.settings.items()})}
+        digest = hashlib.sha256(b"{")
+        for n, key in enumerate(sorted([*scalars, *COLLECTIONS])):
+            digest.update(f"{',' if n else ''}{encode(key)}:".encode())
+            if key in scalars:
+                digest.update(scalars[key].encode())
+                continue
+            digest.update(b"[")
+            for i, item in enumerate(sorted(encode(i) for i in getattr(self, key))):
+                digest.update(f",{item}".encode() if i else item.encode())
+            digest.update(b"]")
+        digest.update(b"}")
+        return digest.hexdigest()
 
 
 def path_to(parents: Mapping[str, str], target: str) -> list[str]:

@@ -12,6 +12,8 @@ manifest (``nocode_scrubbed:``). A replayed cassette registers its manifest here
 and keyed by placeholder only. The secret scanner then reports a registered placeholder as a
 secret of its recorded kind, and :func:`pytest_nocode.redaction.mask` masks it as it masked
 the original, so a replay reports exactly what the live scan reported.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

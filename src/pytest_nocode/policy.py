@@ -2,6 +2,8 @@
 
 Loaded from YAML and validated with a JSON Schema before any check runs; every error names the
 file, the line and the shape that was expected.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
@@ -10,20 +12,23 @@ import fnmatch
 import hashlib
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from pytest_nocode.errors import InputError, read_input_file
 from pytest_nocode.findings import NOT_APPLICABLE, Rule, Severity, Waiver
 from pytest_nocode.model import App, is_loopback_host
 
+if TYPE_CHECKING:
+    import jsonschema
+
+DEFAULT_POLICY_SOURCE = "built-in default policy"
 SEVERITY_WORDS = ["critical", "high", "medium", "low", "info"]
 # Key risk indicators the ``kri`` section may bound (see pytest_nocode.checks.test_drift).
 KRI_NAMES = ("permission_changes", "new_external_destinations",
@@ -178,10 +183,32 @@ def _check_date(value: object) -> bool:
     return True
 
 
-_FORMATS = jsonschema.FormatChecker(formats=())
-_FORMATS.checks("glob")(_check_glob)
-_FORMATS.checks("date")(_check_date)
-_VALIDATOR = jsonschema.Draft202012Validator(POLICY_SCHEMA, format_checker=_FORMATS)
+class Schema:
+    """A JSON Schema with its own formats, compiled on first use: jsonschema costs a third of a
+    second to import, and only a file the user gives (policy, waivers, advisory table) needs
+    it; the built-in files are validated by the test suite instead."""
+
+    def __init__(self, schema: Mapping[str, Any],
+                 formats: Mapping[str, Callable[[object], bool]]) -> None:
+        self.schema = schema
+        self.formats = formats
+        self._validator: jsonschema.Validator | None = None
+
+    def validator(self) -> jsonschema.Validator:
+        if self._validator is None:
+            import jsonschema
+
+            checker = jsonschema.FormatChecker(formats=())
+            for name, func in self.formats.items():
+                checker.checks(name)(func)
+            self._validator = jsonschema.Draft202012Validator(self.schema,
+                                                              format_checker=checker)
+        return self._validator
+
+
+POLICY_FORMATS: Mapping[str, Callable[[object], bool]] = {"glob": _check_glob,
+                                                           "date": _check_date}
+POLICY = Schema(POLICY_SCHEMA, POLICY_FORMATS)
 
 _EXPECTED_FORMAT = {
     "glob": "a glob such as 'api.*.example.com' (no surrounding spaces, brackets closed)",
@@ -434,14 +461,15 @@ def dates_as_text(data: Any) -> None:
             w["expires"] = w["expires"].isoformat()
 
 
-def validate(validator: jsonschema.Validator, data: Any, node: yaml.Node | None, source: str,
+def validate(schema: Schema, data: Any, node: yaml.Node | None, source: str,
              what: str, node_prefix: Sequence[Any] = ()) -> None:
     """Raise one InputError listing each schema error as ``file:line: $.path: expected …``.
 
     ``node_prefix`` is the part of the data path that has no YAML node (a bare list that was
     wrapped as ``{"waivers": [...]}`` before validation).
     """
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(schema.validator().iter_errors(data),
+                    key=lambda e: list(map(str, e.absolute_path)))
     if not errors:
         return
     lines = []
@@ -472,13 +500,17 @@ def waivers_from(items: Sequence[Mapping[str, Any]], node: yaml.Node | None, sou
     return tuple(out)
 
 
-def load_policy_text(text: str, source: str) -> Policy:
-    """Parse and validate policy YAML; raise InputError naming file, line and expectation."""
+def load_policy_text(text: str, source: str, *, validated: bool = True) -> Policy:
+    """Parse and validate policy YAML; raise InputError naming file, line and expectation.
+
+    ``validated=False`` is for the built-in default, which the test suite validates.
+    """
     node, data = read_yaml(text, source)
     if data is None:
         data = {}
     dates_as_text(data)
-    validate(_VALIDATOR, data, node, source, "policy")
+    if validated:
+        validate(POLICY, data, node, source, "policy")
     waivers = waivers_from(data.get("waivers") or [], node, source, ["waivers"])
     owners = tuple(Owner(o["owner"], o.get("app", "*"), o.get("workflow", "*"), o.get("tag", "*"))
                    for o in data.get("owners") or [])
@@ -493,7 +525,7 @@ def load_policy(path: Path | None, shown_as: str | None = None) -> Policy:
     if path is None:
         text = resources.files("pytest_nocode").joinpath("default_policy.yaml").read_text(
             encoding="utf-8")
-        return load_policy_text(text, "built-in default policy")
+        return load_policy_text(text, DEFAULT_POLICY_SOURCE, validated=False)
     name = shown_as or str(path)
     return load_policy_text(read_input_file(path, f"--nocode-policy {name}"), name)
 

@@ -19,6 +19,8 @@ Why it is built this way:
   characters a mask shows) is written under the cassette's ``nocode_scrubbed:`` key, so a
   replay reports the same findings (see :mod:`pytest_nocode.placeholders`). A final check
   refuses to write a cassette in which a known secret survived.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import dataclasses
 import gzip
 import hashlib
 import hmac
+import importlib.util
 import json
 import os
 import re
@@ -726,6 +729,10 @@ def _record(spec: AppSpec, adapter: Platform, path: Path, mode: RecordMode,
             ) -> tuple[int, int]:
     """Fetch through vcrpy in ``mode``; returns (interactions recorded, interactions played)."""
     from pytest_nocode.transport import credential_values
+
+    if importlib.util.find_spec("faker") is None:  # an extra: only recording pseudonymizes
+        raise FetchError(f"{spec.uri}: recording a cassette pseudonymizes people with faker, "
+                         "which is not installed: pip install 'pytest-nocode[record]'")
 
     base = options or TransportOptions.from_env(environ)
     client = client_for(spec, environ=environ, options=TransportOptions(

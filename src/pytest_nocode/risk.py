@@ -11,6 +11,8 @@ score = 100 * (w_sev * scale[severity] + w_unauth * unauthenticated_entry
 where the three exposure/data factors are 0 or 1. An app's aggregate is ``max`` (the worst
 single risk) and ``sum`` (total open risk, grows with the number of findings), over findings
 that are not waived.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

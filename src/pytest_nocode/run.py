@@ -3,6 +3,8 @@
 It sits below the pytest glue (``plugin.py``, ``audit.py``) and the reporters, so each imports
 it and neither imports the other: data flows one way, URI → adapter → model → checks →
 findings → reporters.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
@@ -86,13 +88,13 @@ class NocodeRun:
         raise KeyError(app_id)
 
     def get(self, app_id: str) -> LoadedApp:
-        """The app's data, loaded at most once in this process (read from the run folder on
-        xdist workers, so live apps are fetched once by the controller)."""
+        """The app's data, loaded at most once in this process (on xdist workers, the
+        controller's pickled app from the run folder: fetched, normalized and scanned once)."""
         if app_id not in self.loaded:
             spec = self.spec(app_id)
             with _gc_paused():
                 if self.run_folder is not None:
-                    loaded = self.run_folder.read(spec, self.registry)
+                    loaded = self.run_folder.read(spec)
                 else:
                     loaded = load_app(spec, self.registry, self.recording)
             self._remember(loaded)

@@ -7,6 +7,8 @@ For teams testing their own checks (and for our detection tests) without a whole
     app = app_from("nodered", [{"id": "a", "type": "exec", "z": "t", "addpay": "payload"}])
     result = run_check(test_no_exec_nodes, app)
     assert [f.resource.id for f in result.findings] == ["a"]
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ Why a client of our own rather than bare ``requests`` calls in each adapter:
 - every failure ends as one :class:`~pytest_nocode.errors.FetchError` line naming the
   endpoint, so the checks of that app error (fail closed) instead of passing on partial data;
 - no credential ever appears in an exception message, a log line or a ``repr``.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Teams often let a security owner approve waivers in a separate, separately-reviewed file; it
 uses exactly the item schema of the policy's ``waivers`` section and is validated the same
 way, so a waiver without justification, owner or expiry date never takes effect.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
@@ -15,14 +17,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from pytest_nocode.errors import InputError, read_input_file
 from pytest_nocode.findings import Waiver
 from pytest_nocode.policy import (
-    _FORMATS,
+    POLICY_FORMATS,
     POLICY_SCHEMA,
     Policy,
+    Schema,
     dates_as_text,
     read_yaml,
     validate,
@@ -44,7 +45,7 @@ WAIVERS_FILE_SCHEMA: dict[str, Any] = {
         "waivers": POLICY_SCHEMA["properties"]["waivers"],
     },
 }
-_VALIDATOR = jsonschema.Draft202012Validator(WAIVERS_FILE_SCHEMA, format_checker=_FORMATS)
+WAIVERS_FILE = Schema(WAIVERS_FILE_SCHEMA, POLICY_FORMATS)
 
 
 def parse_waivers(text: str, source: str) -> list[Waiver]:
@@ -57,7 +58,7 @@ def parse_waivers(text: str, source: str) -> list[Waiver]:
         data = {"waivers": data}
     dates_as_text(data)
     try:
-        validate(_VALIDATOR, data, node, source, "waivers file",
+        validate(WAIVERS_FILE, data, node, source, "waivers file",
                  node_prefix=["waivers"] if wrapped else ())
     except InputError as exc:
         raise InputError(f"{exc}\n  ({ITEM_SHAPE})") from None

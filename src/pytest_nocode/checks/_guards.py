@@ -15,6 +15,8 @@ What counts, kept as data below so a new pattern is one line:
   only signs what the flow sends on);
 * **how failures end**: a response with status 401 or 403, n8n's Stop and Error, code that
   throws or returns nothing, a filter, or a branch whose other output is not wired.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

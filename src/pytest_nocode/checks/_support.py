@@ -1,4 +1,7 @@
-"""Small helpers several built-in checks share (kept out of the public API on purpose)."""
+"""Small helpers several built-in checks share (kept out of the public API on purpose).
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Known advisories: is the platform version, or an installed node module, one with a published
-advisory, and does the app use the feature that makes it reachable?"""
+advisory, and does the app use the feature that makes it reachable?
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Authentication: can someone reach the app's entry points or admin API without proving who
-they are?"""
+they are?
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

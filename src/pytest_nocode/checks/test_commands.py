@@ -5,6 +5,8 @@ The text searched is what a step runs: the command of an exec / Execute Command 
 code of a function / Code node, and a Node-RED template that feeds an exec node (the usual way
 to build a command there). Comments and sticky notes are never searched: documenting a command
 does not run it.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Configuration: other platform settings that weaken the instance."""
+"""Configuration: other platform settings that weaken the instance.
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

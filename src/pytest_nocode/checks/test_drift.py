@@ -5,6 +5,8 @@ thresholds) that fail the run when breached.
 Drift compares configuration values of the normalized model, not findings: a new outbound
 host is drift even when it is on the allowlist, because it is not what was approved. Approve
 a change by signing it off (``pytest-nocode approve``), or waive the finding.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

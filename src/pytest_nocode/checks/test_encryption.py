@@ -1,4 +1,7 @@
-"""Encryption: does data travel and rest protected, and are certificates checked?"""
+"""Encryption: does data travel and rest protected, and are certificates checked?
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Exports: does internal data leave its trust boundary?"""
+"""Exports: does internal data leave its trust boundary?
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Exposure: what a live instance gives a stranger, asked with read-only GETs and no
-credentials (owner setup left open, configuration and version, the REST API itself)."""
+credentials (owner setup left open, configuration and version, the REST API itself).
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

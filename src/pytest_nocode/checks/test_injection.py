@@ -7,6 +7,8 @@ constants, environment references and platform values of known origin are neithe
 asks where the decisions of an AI model come from when a step that changes or sends data acts
 on them: text a stranger wrote steering an agent that can act is prompt injection with
 excessive agency, even where no single parameter is executed.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

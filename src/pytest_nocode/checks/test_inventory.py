@@ -1,4 +1,7 @@
-"""Inventory: does every asset have an owner, and is nothing stale still holding access?"""
+"""Inventory: does every asset have an owner, and is nothing stale still holding access?
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

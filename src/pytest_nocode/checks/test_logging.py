@@ -1,4 +1,7 @@
-"""Logging: will there be a record when something goes wrong or someone misuses a flow?"""
+"""Logging: will there be a record when something goes wrong or someone misuses a flow?
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Permissions: who can see or change what, and is anything shared too widely?"""
+"""Permissions: who can see or change what, and is anything shared too widely?
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """What the platform's own audit reports (e.g. n8n's security audit), relayed with the category
-the adapter mapped it to, so nothing the platform would have told the user is lost."""
+the adapter mapped it to, so nothing the platform would have told the user is lost.
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

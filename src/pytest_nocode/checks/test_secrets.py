@@ -1,4 +1,7 @@
-"""Secrets: credentials, keys and tokens written into the configuration itself."""
+"""Secrets: credentials, keys and tokens written into the configuration itself.
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

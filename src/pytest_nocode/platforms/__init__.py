@@ -3,6 +3,8 @@
 An adapter turns an :class:`~pytest_nocode.appspec.AppSpec` into a :class:`RawSnapshot` (the
 JSON as the platform gave it) and a raw snapshot into an :class:`~pytest_nocode.model.App`.
 New platforms come from plugins implementing the ``pytest_nocode_platforms`` hook.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 Apart from the package's ``__init__`` so that the adapters, which build on what it defines,
 are imported by this module and never by the module they import.
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

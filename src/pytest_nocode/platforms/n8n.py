@@ -33,6 +33,8 @@ Choices worth knowing when reading findings:
   the version that runs (:func:`version_that_runs`), and how the draft differs is kept on the
   workflow (:func:`draft_changes`, reported by DRIFT011). An export without the published
   version gets an app note saying the drafts were checked.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

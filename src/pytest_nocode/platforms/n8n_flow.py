@@ -9,6 +9,8 @@ SQL) also substitute ``{{ }}`` in ``query`` written without the ``=``: the most 
 injection.
 
 Only this module and :mod:`pytest_nocode.platforms.n8n` know n8n's node types.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pytest_nocode.model import (
     StepFlow,
     ValueRef,
 )
+from pytest_nocode.platforms.n8n_code import code_field_values
 
 _PASS = StepFlow()
 _MAPPINGS = (dict, MappingProxyType)  # exact types: an ABC isinstance is 10x slower
@@ -270,7 +273,8 @@ class N8nFlows:
             code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
             refs = [r for r in self.segment_refs(step, code) if r.kind == "step"] \
                 if "$(" in code or "$node" in code else []
-            return (FieldWrite("*", tuple(refs), strong=False),) if refs else ()
+            mixed = (FieldWrite("*", tuple(refs), strong=False),) if refs else ()
+            return (*mixed, *self._code_field_writes(step, code))
         store = self.stores.get(step.id)
         if store is not None and store.operation in ("read", "query"):
             return (FieldWrite("*", (ValueRef("store", store_name(store, step)),)),)
@@ -280,8 +284,24 @@ class N8nFlows:
         if output == "fresh" and t not in CALLED_TRIGGERS:
             label = f"events from {_short(t)}" if t.endswith("Trigger") else \
                 f"response of {step.name}"
-            return (FieldWrite("*", (ValueRef("unknown", label), *self._fetched_from(step))),)
+            return (FieldWrite("*", (ValueRef("unknown", label), *self._fetched_from(step))),
+                    *_platform_filled(t))
         return ()
+
+    def _code_field_writes(self, step: Step, code: str) -> Iterator[FieldWrite]:
+        """The fields code returns neutralised (SQL text whose every outside value is
+        quote-escaped or cut to digits, a pick from a constant map) or as plain copies of named
+        input fields: those fields carry only that, not everything the code saw."""
+        if "return" not in code:
+            return
+        for name, value in code_field_values(code).items():
+            if value.reads:
+                refs = tuple(dict.fromkeys(r for text in sorted(value.reads)
+                                           for r in self.segment_refs(step, text)))
+            else:
+                refs = (ValueRef("constant", f"text built in {step.name} from fixed text "
+                                 "and escaped values"),)
+            yield FieldWrite(name, refs)
 
     def _fetched_from(self, step: Step) -> tuple[ValueRef, ...]:
         """What picks the content a step fetches when the whole target is given to it: a
@@ -662,6 +682,18 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
     name = _short(t)
     return (f"can {op} ({name})" if op else f"writes to {name}",
             t in CHAT_SENDERS or not op or bool(ADDING_VERBS.match(op)))
+
+
+# Fields of a trigger's events that the service itself fills in, not whoever sends the event:
+# Twilio gives the sender's and the receiving number of an SMS (E.164 digits, no quotes).
+PLATFORM_FILLED = {BASE + "twilioTrigger": ("From", "To", "AccountSid", "MessageSid",
+                                            "SmsSid", "NumMedia")}
+
+
+def _platform_filled(node_type: str) -> Iterator[FieldWrite]:
+    for name in PLATFORM_FILLED.get(node_type, ()):
+        yield FieldWrite(name, (ValueRef("platform", f"{name} as {_short(node_type)} fills "
+                                         "it in"),))
 
 
 def _split_out_writes(step: Step) -> Iterator[FieldWrite]:

@@ -4,6 +4,8 @@ The raw snapshot this returns is what :mod:`pytest_nocode.platforms.n8n` normali
 ``{"workflows": [...], "users"?, "tags"?, "projects"?, "variables"?, "audit"?}``. Workflows
 are required; the other parts are kept when the API key and the license allow them, and a
 fetch note says why a part is missing (an enterprise-only endpoint answers 403).
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ Node types are attributed to modules from ``GET /nodes`` when the snapshot has i
 the export's ``global-config`` module list and the known types of widely used modules
 (:mod:`pytest_nocode.platforms.nodered_modules`). Wires and links to node ids the export does
 not contain are kept as ``broken_links``.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

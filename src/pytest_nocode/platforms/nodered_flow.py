@@ -8,6 +8,8 @@ properties a node's sinks read (an exec node appending ``msg.payload``, a MySQL 
 sets, and to what (an inject, change or template setting ``msg.payload`` to a constant ends
 whatever the payload held before). Only this module and :mod:`pytest_nocode.platforms.nodered`
 know Node-RED's node types.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

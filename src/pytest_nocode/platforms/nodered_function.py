@@ -13,6 +13,8 @@ and a look-up ``MAP[key]`` in a map the code fills with literals is one of its v
 the key. Taint flows through local variables, loops, callbacks and helper functions declared in
 the code; what the analysis cannot follow (code it cannot parse, the message object replaced or
 aliased) returns None, and the caller falls back to "every input reaches every property".
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ The raw snapshot this returns is what :mod:`pytest_nocode.platforms.nodered` nor
 "diagnostics": GET /diagnostics, "nodes": GET /nodes}``. ``auth`` records what
 ``GET /auth/login`` said, because it is the one fact about admin authentication that no
 permission setting can hide (``/diagnostics`` may be switched off).
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ A ``flows.json`` names node types but not their modules; only the export dialog'
 live ``GET /nodes`` maps every type to its module. This table fills the gap for widely used
 modules: the types each registers (``RED.nodes.registerType``), read from the published
 package versions named in the comment. It is data: add a module as one entry.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Reporters: they read findings (and the run's provenance) and nothing else."""
+"""Reporters: they read findings (and the run's provenance) and nothing else.
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 
@@ -11,13 +14,18 @@ from pytest_nocode.run import invocation_path, option_value
 if TYPE_CHECKING:
     import pytest
 
+    from pytest_nocode.redaction import Redactor
     from pytest_nocode.run import NocodeRun
 
 
-def write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any, redactor: Redactor | None = None) -> None:
+    """Write ``data`` atomically; with a redactor, after one last pass over the text."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if redactor is not None:
+        text = redactor.json_text(text)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(text + "\n", encoding="utf-8")
     tmp.replace(path)
 
 
@@ -25,15 +33,14 @@ def write_reports(config: pytest.Config, run: NocodeRun) -> None:
     """Write the findings JSON and SARIF files the user asked for."""
     from pytest_nocode.reporting.findings_json import build_report
 
-    report = build_report(run)
+    report = build_report(run)  # findings were masked where they were made
     config.hook.pytest_nocode_report(report=report)
-    report = run.redactor.data(report)
     json_path = option_value(config, "json")
     if json_path:
-        write_json(invocation_path(config, json_path), report)
+        write_json(invocation_path(config, json_path), report, run.redactor)
     sarif_path = option_value(config, "sarif")
     if sarif_path:
         from pytest_nocode.reporting.sarif import build_sarif
 
-        # built from the report masked above and the rules' static text: no second pass
-        write_json(invocation_path(config, sarif_path), build_sarif(report, run.rules))
+        write_json(invocation_path(config, sarif_path), build_sarif(report, run.rules),
+                   run.redactor)

@@ -19,6 +19,8 @@ during the test's call phase, so it works in xdist workers as in a single proces
 never reach Allure: evidence is masked before it is attached, nothing secret is passed as an
 Allure parameter (Allure's "masked" parameters are stored in clear in the result files), and a
 last-line filter masks every known secret in each result before allure-commons writes it.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ WAIVER_LABEL = "nocode_waiver"
 WAIVED_MESSAGE = "waived (accepted risk): "
 EXPIRED_MARK = "waiver expired"
 MAX_EVIDENCE_CHARS = 1500  # per resource, in the description
-MAX_DESCRIBED_RESOURCES = 50  # the rest are in the attachments only
+MAX_DESCRIBED_RESOURCES = 50  # each its own attachment; the rest in the overview's last one
 LOAD_ERROR_MARK = "could not be loaded, so it cannot be checked"
 # Which policy sections a category's result depends on, for the policy excerpt attachment.
 POLICY_SECTIONS: Mapping[str, tuple[str, ...]] = {
@@ -213,8 +215,7 @@ def annotate(run: NocodeRun, app: App | None, app_id: str, rule: Rule,
     """Labels, links and attachments of one check result (call phase, any process)."""
     import allure
 
-    redact = run.redactor
-    findings = redact.data(findings)  # mask before any escaping can hide a secret's shape
+    redact = run.redactor  # findings are masked already; each text gets one last pass
     allure.dynamic.severity(allure_severity(rule, findings))  # the worst wins (ResultFilter)
     for owner in owners_for(run.policy, app, app_id, findings):
         allure.dynamic.label("owner", owner)
@@ -232,20 +233,29 @@ def annotate(run: NocodeRun, app: App | None, app_id: str, rule: Rule,
     for f in findings:
         by_resource.setdefault((f["resource"]["kind"], f["resource"]["id"]), []).append(f)
     allure.dynamic.description(redact.text(describe(rule, findings, by_resource)))
-    for (kind, rid), group in by_resource.items():  # one evidence attachment per resource
-        res = group[0]["resource"]
-        body = {"app": app_id, "rule": rule.id, "resource": res, "findings": [
-            {k: v for k, v in f.items() if k not in ("app", "rule", "resource")} for f in group]}
-        allure.attach(redact.text(json.dumps(redact.data(body), indent=2, ensure_ascii=False)),
-                      name=f"evidence: {kind} {rid}"
-                           + (f" ({res['name']})" if res.get("name") not in ("", rid) else ""),
+    bodies = [{"app": app_id, "rule": rule.id, "resource": group[0]["resource"], "findings": [
+        {k: v for k, v in f.items() if k not in ("app", "rule", "resource")} for f in group]}
+        for group in by_resource.values()]
+    # one attachment per resource described in the overview; the rest share one: each is a
+    # file allure-commons writes and renames (about a millisecond each)
+    for body in bodies[:MAX_DESCRIBED_RESOURCES]:
+        res = body["resource"]
+        allure.attach(redact.json_text(json.dumps(body, indent=2, ensure_ascii=False)),
+                      name=f"evidence: {res['kind']} {res['id']}"
+                           + (f" ({res['name']})" if res.get("name") not in ("", res["id"])
+                              else ""),
+                      attachment_type=allure.attachment_type.JSON)
+    rest = bodies[MAX_DESCRIBED_RESOURCES:]
+    if rest:
+        allure.attach(redact.json_text(json.dumps(rest, indent=2, ensure_ascii=False)),
+                      name=f"evidence: {len(rest)} more resource(s)",
                       attachment_type=allure.attachment_type.JSON)
     if rule.remediation:
         allure.attach(redact.text(rule.remediation), name="remediation",
                       attachment_type=allure.attachment_type.TEXT)
-    allure.attach(redact.text(yaml.safe_dump(redact.data(policy_excerpt(run.policy, rule,
-                                                                        findings)),
-                                             sort_keys=False, allow_unicode=True)),
+    allure.attach(redact.text(yaml.safe_dump(policy_excerpt(run.policy, rule, findings),
+                                             sort_keys=False, allow_unicode=True,
+                                             width=float("inf"))),  # no folded values
                   name="policy excerpt", attachment_type=allure.attachment_type.YAML)
 
 

@@ -4,6 +4,8 @@ matplotlib is imported only here and only when a chart is drawn (it takes about 
 second to import); its object API (``Figure``, no pyplot) keeps no global state, so charts
 drawn in one process do not leak into each other. The SVG has no date and fixed element ids,
 so the same history gives the same file.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

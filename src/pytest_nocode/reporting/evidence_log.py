@@ -13,6 +13,8 @@ key to check such records and says so when it is missing. Once a log is keyed it
 an unkeyed record after a keyed one is a forgery. Anchor the last hash outside the log (a CI
 artifact, a commit message, a ticket) and check it with ``verify-log --head HASH``: that also
 catches records removed from the end. The key itself is never written anywhere.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The findings report of the contract, section 4 (``pytest-nocode/findings/v1``)."""
+"""The findings report of the contract, section 4 (``pytest-nocode/findings/v1``).
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

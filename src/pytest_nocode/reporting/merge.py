@@ -10,6 +10,8 @@ Whatever depends on the whole run is recomputed from the merged findings, never 
 risk, top risks, stale waivers, the evidence record's counts and findings digest. Merging is
 refused, with one line naming the files, when the shards cannot be one run: an app in two
 shards, another tool version or policy, a shard of ``--nocode-shard=I/N`` missing or twice.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

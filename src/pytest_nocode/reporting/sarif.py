@@ -4,6 +4,8 @@ It reads only the findings report (``build_report``'s dict) and the rules' metad
 SARIF consumer sees is exactly what the JSON report says: no second source of truth. No-code
 apps have no source lines, so results carry *logical* locations (app and resource path); a
 physical location is added only where the app came from a repository-relative file.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

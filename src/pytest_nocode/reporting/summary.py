@@ -10,6 +10,8 @@ the approved baseline, and links to the reports. Trends come from the evidence l
 The file gets small SVG charts beside it (``<name>-charts/``); the copy appended to
 ``$GITHUB_STEP_SUMMARY`` has text sparklines instead, since a job summary cannot show files.
 Everything passes through the run's redactor before it is written.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

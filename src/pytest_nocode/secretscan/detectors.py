@@ -12,6 +12,8 @@ Two kinds of evidence, because neither is enough alone in JSON node configs:
 
 Text detectors are functions of a :class:`Text` in the ``TEXT_DETECTORS`` table; adding one
 is one function and one entry (and its tests, both directions).
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ first filter that says so:
 Adding a filter is one function and one table entry (and its tests, both directions). Where
 detect-secrets has the heuristic (``detect_secrets.filters.heuristic``) it is called, not
 rewritten.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""What a hit is called: the kinds the scanner reports, and which of them are critical."""
+"""What a hit is called: the kinds the scanner reports, and which of them are critical.
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

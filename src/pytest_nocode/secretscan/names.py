@@ -5,6 +5,8 @@ as a password) and is also used by the recorder to scrub request bodies. It spli
 into words (``x-api-key``, ``dbPassword``, ``DB_PASSWORD``) and asks three questions: does a
 word name a secret, does the last word say the value is *about* a secret (``tokenUrl``), and
 is the name one that platforms use for something public (an AI memory's ``sessionKey``).
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

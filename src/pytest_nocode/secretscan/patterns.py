@@ -5,6 +5,8 @@ position) over each string is what makes a naive scan slow. Each pattern is ther
 reduced to literals every match must contain (read from the compiled pattern's parse tree),
 and one trigger regex made of those literals tells, in one C-level pass, whether any plugin
 can match at all. Only then are the plugins whose literals are present searched.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

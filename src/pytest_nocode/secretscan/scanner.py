@@ -5,6 +5,8 @@ note, a Node-RED comment node, any node's ``info``) only the strong shapes, sinc
 explain how to call an API are full of ``Authorization: Bearer <your token>``. One step
 reports each value once, at the field the most specific rule found it, with every field that
 holds it.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
@@ -282,22 +284,28 @@ def find_secrets(app: App) -> tuple[SecretHit, ...]:
     Memoized per App instance (keyed by identity with a weak reference, since App's fields
     are not hashable): the loader and the SEC001 check both ask.
     """
-    key = id(app)
-    entry = _CACHE.get(key)
+    entry = _CACHE.get(id(app))
     if entry is not None and entry[0]() is app:
         return entry[1]
     scanner = _Scanner(frozenset(step.id for step in app.steps))
     hits: list[SecretHit] = []
     for step in app.steps:
         hits.extend(_scan_step(scanner, step))
-    result = tuple(hits)
+    return remember_secrets(app, tuple(hits))
+
+
+def remember_secrets(app: App, hits: tuple[SecretHit, ...]) -> tuple[SecretHit, ...]:
+    """Memoize ``hits`` as ``app``'s secrets: the scan's own result, or the controller's,
+    handed to an xdist worker with the app (so secrets are found once per app, not per
+    process)."""
+    key = id(app)
 
     def forget(ref: weakref.ref[App], key: int = key) -> None:
         if _CACHE.get(key, (None,))[0] is ref:
             del _CACHE[key]
 
-    _CACHE[key] = (weakref.ref(app, forget), result)
-    return result
+    _CACHE[key] = (weakref.ref(app, forget), hits)
+    return hits
 
 
 def scan_text(key: str, text: str) -> list[tuple[str, str]]:

@@ -5,6 +5,8 @@ data-flow engine (which steps run code, commands, queries or AI agents, and what
 trust zones from the policy. Threats are STRIDE per element plus LINDDUN where personal data
 flows, each linked to the checks that test for it: a finding of those checks on the element
 makes the threat open, the checks running clean make it mitigated, anything else needs review.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 A baseline keeps the normalized model (``App.to_dict()``), not the adapter's description of how
 data passes each step, so both sides are drawn at workflow level without the data-flow engine's
 detail: ids of entry points, flows, crossings and threats then mean the same on both sides.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

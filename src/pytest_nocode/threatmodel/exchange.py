@@ -5,6 +5,8 @@ another tool opens; the rules they must agree on live here once: ids those tools
 (UUIDs derived from our stable ids, never random), a threat's status once the team's register
 decision is applied, the risk band its residual risk falls in, the sentence that says *why* a
 threat has its status, and how the JSON is written (the same model gives the same bytes).
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Writing the exchange forms of an app's threat model next to its threat-model.md."""
+"""Writing the exchange forms of an app's threat model next to its threat-model.md.
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
 
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ numbers; the same model gives the same layout.
 A box holds, under its label, a grid of its own elements on the left and its child boxes to the
 right, one above the other: nested boundaries then read left to right from the least trusted
 (the internet's callers and services) to the app itself.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

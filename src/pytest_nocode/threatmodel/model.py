@@ -14,6 +14,8 @@ character: a form with stricter id rules (Mermaid, DOT) escapes or maps them its
 
 Every collection is a tuple, sorted by id, so two runs on the same input are equal and
 serialise to the same bytes.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

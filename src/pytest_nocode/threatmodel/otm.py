@@ -9,6 +9,8 @@ parent zone, as OTM has them), so an import draws the elements inside their zone
 Ids are UUIDs derived from our stable ids, with our id in ``attributes``: an importer that
 guesses a cell's shape from its id (Threat Dragon looks for "database" or "service" in it)
 then goes by the component ``type`` alone, which names the data-flow-diagram kind for it.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

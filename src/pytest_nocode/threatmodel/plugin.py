@@ -4,6 +4,8 @@ The plugin calls :func:`add_options` and :func:`configure`; everything else happ
 the controller, once every check's result is in: which checks ran on which app (and passed),
 the models, the files, the Allure result, the terminal lines. A register decision past its
 review-by date fails the run like an expired waiver.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

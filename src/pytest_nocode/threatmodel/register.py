@@ -15,6 +15,8 @@ of the run has any more are reported as stale, threats the register does not nam
         reviewer: bob@example.com   # optional
         ticket: SEC-123             # optional
         review_by: 2027-03-31
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
@@ -25,11 +27,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from pytest_nocode.errors import InputError, read_input_file
-from pytest_nocode.policy import _FORMATS, _node_at, read_yaml, validate
+from pytest_nocode.policy import POLICY_FORMATS, Schema, _node_at, read_yaml, validate
 from pytest_nocode.threatmodel.model import DECISION_STATUSES, RegisterEntry
 
 THREAT_ID = re.compile(r"^TM-[0-9a-f]{10}$")
@@ -56,7 +57,7 @@ REGISTER_SCHEMA: dict[str, Any] = {
         "threats": {"type": "object", "additionalProperties": ENTRY_SCHEMA},
     },
 }
-_VALIDATOR = jsonschema.Draft202012Validator(REGISTER_SCHEMA, format_checker=_FORMATS)
+REGISTER = Schema(REGISTER_SCHEMA, POLICY_FORMATS)  # jsonschema only when a register is read
 SHAPE = ("a mapping 'threats:' of threat id (TM- and 10 hex digits, as the threat model shows "
          "them) to status (accepted, mitigated, transferred, not applicable), justification "
          "(10+ characters), owner and review_by (YYYY-MM-DD); optional reviewer and ticket")
@@ -73,7 +74,7 @@ def parse_register(text: str, source: str, today: date | None = None
         if isinstance(entry, dict) and isinstance(entry.get("review_by"), date):
             entry["review_by"] = entry["review_by"].isoformat()
     try:
-        validate(_VALIDATOR, data, node, source, "threat register")
+        validate(REGISTER, data, node, source, "threat register")
     except InputError as exc:
         raise InputError(f"{exc}\n  (expected {SHAPE})") from None
     today = today or date.today()

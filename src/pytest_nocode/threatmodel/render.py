@@ -9,6 +9,8 @@ how: steps are folded into their workflows, then external entities and stores in
 node per boundary and kind, then all but the busiest workflows (as many as fit) into one node,
 then every workflow. The tables list every element and flow in full whatever the diagram
 shows.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

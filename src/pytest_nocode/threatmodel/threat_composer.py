@@ -10,6 +10,8 @@ can still be matched to the register.
 Threat Composer caps its fields (200 characters for a grammar part, 1000 for a comment, 30 for
 a tag): longer text is cut with an ellipsis (see :func:`.exchange.fit`); the statement and OTM
 keep it whole.
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations

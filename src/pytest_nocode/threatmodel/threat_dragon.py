@@ -11,6 +11,8 @@ statement and why it has its status, and the checks that answer it.
 Cell and threat ids are UUIDs derived from our stable ids, so re-importing a new run's file
 keeps them. Only what the published v2 schema allows is written: line dashes are ``""`` for
 solid (the schema's ``nullable`` is not JSON Schema, so ``null`` would not validate).
+
+PYTEST_DONT_REWRITE (see the package docstring)
 """
 
 from __future__ import annotations
