@@ -9,8 +9,10 @@ and the test exports. Each of the N inputs is one export, picked at random, with
 mutations (see ``tests/fuzzing.py``: values replaced by other types, keys removed, list items
 duplicated, ids repeated, wires pointing nowhere, containers replaced by scalars), written to
 a temporary file and scanned as a run would: the adapter reads and normalizes it, the secret
-scan and every built-in check run (drift against the unmutated export). The same seed and
-folders give the same inputs.
+scan and every built-in check run (drift against the unmutated export), and its threat model is
+drawn, rendered (Markdown, Mermaid, DOT) and exported (Threat Dragon, Threat Composer, OTM;
+every K-th one validated against the published schemas). The same seed and folders give the
+same inputs.
 
 Prints the counts, then each distinct internal error (exception type and where it was raised)
 with how often it occurred and the first inputs that caused it (the error's first line, the
@@ -34,7 +36,19 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the mutation and scan helpers live with the fuzz tests
 
-from tests.fuzzing import baseline_of, is_clear_error, mutate, scan  # noqa: E402
+from tests.fuzzing import (  # noqa: E402
+    REPORT_NAME,
+    SARIF_NAME,
+    as_shards,
+    baseline_of,
+    is_clear_error,
+    is_clear_merge_error,
+    merge_outcome,
+    mutate,
+    scan,
+    shard_folders,
+)
+from tests.published_schemas import SCHEMAS, schema_errors  # noqa: E402
 
 # A corpus of real exports (n8n/, nodered/; never committed), where the environment names one
 CORPUS = Path(os.environ["NOCODE_CORPUS"]) if os.environ.get("NOCODE_CORPUS") else None
@@ -100,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=10_000, help="inputs to scan (default 10000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--show", type=int, default=3, help="examples per distinct error")
+    parser.add_argument("--merges", type=int, default=1000, metavar="M",
+                        help="then merge M pairs of shards (a Node-RED and an n8n export's "
+                             "reports and SARIF logs), one file of each pair mutated")
+    parser.add_argument("--validate-every", type=int, default=50, metavar="K",
+                        help="check every K-th scanned input's Threat Dragon, Threat Composer "
+                             "and OTM files against their published schemas (default 50)")
     args = parser.parse_args(argv)
     folders = args.folders or ([CORPUS] if CORPUS is not None and CORPUS.is_dir()
                                else list(DEFAULT_SOURCES))
@@ -117,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     counts: Counter[str] = Counter()
     crashes: dict[str, list[str]] = {}
     unclear: dict[str, list[str]] = {}
+    invalid: dict[str, list[str]] = {}
+    validated = 0
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fuzz-corpus-") as tmp:
         for i in range(args.n):
@@ -126,9 +148,15 @@ def main(argv: list[str] | None = None) -> int:
             doc, done = mutate(data, chooser)
             target = Path(tmp) / f"{i}-{path.name}"
             target.write_text(json.dumps(doc), encoding="utf-8")
-            outcome = scan(platform, target, baselines[path])
+            exchange: dict[str, Any] = {}
+            outcome = scan(platform, target, baselines[path], exchange)
             target.unlink()
             example = f"{path.name} ({'; '.join(done)})"
+            if outcome.kind == "scanned" and counts["scanned"] % args.validate_every == 0:
+                validated += 1
+                for form in SCHEMAS:
+                    for error in schema_errors(exchange[form], form):
+                        invalid.setdefault(f"{form}: {error}", []).append(example)
             if outcome.kind == "crashed":
                 crashes.setdefault(bug_of(outcome.detail), []).append(
                     f"{outcome.detail}\n           in {example}")
@@ -140,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.n} inputs in {seconds:.0f} s: {counts['scanned']} scanned, "
           f"{counts['rejected']} rejected with an error "
           f"({counts['rejected'] - sum(map(len, unclear.values()))} clear), "
-          f"{counts['crashed']} internal errors")
-    for title, table in (("internal errors", crashes), ("unclear rejections", unclear)):
+          f"{counts['crashed']} internal errors; threat model forms of {validated} scanned "
+          f"inputs checked against their schemas: {sum(map(len, invalid.values()))} errors")
+    for title, table in (("internal errors", crashes), ("unclear rejections", unclear),
+                         ("schema errors", invalid)):
         if not table:
             continue
         print(f"\n{title} ({len(table)} distinct):")
@@ -149,7 +179,71 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {len(examples):5}  {line}")
             for example in examples[:args.show]:
                 print(f"         e.g. {example}")
-    return 1 if crashes or unclear else 0
+    merge_bad = fuzz_merges(pool, baselines, args.merges, chooser, rng, args.show)
+    return 1 if crashes or unclear or invalid or merge_bad else 0
+
+
+def fuzz_merges(pool: list[tuple[str, Path, Any]], baselines: dict[Path, Any], n: int,
+                chooser: RandomChooser, rng: random.Random, show: int) -> bool:
+    """Merge ``n`` mutated shard pairs; print the counts and each crash or unclear refusal.
+    True when there was any."""
+    by_platform: dict[str, list[tuple[str, Path, Any]]] = {}
+    for item in pool:
+        by_platform.setdefault(item[0], []).append(item)
+    if n <= 0 or len(by_platform) < 2:
+        return False
+    outputs: dict[Path, dict[str, Any] | None] = {}
+
+    def outputs_of(platform: str, path: Path) -> dict[str, Any] | None:
+        if path not in outputs:
+            found: dict[str, Any] = {}
+            if path not in baselines:
+                baselines[path] = baseline_of(platform, path)
+            kind = scan(platform, path, baselines[path], found).kind
+            outputs[path] = found if kind == "scanned" else None
+        return outputs[path]
+
+    counts: Counter[str] = Counter()
+    crashes: dict[str, list[str]] = {}
+    unclear: dict[str, list[str]] = {}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="fuzz-merge-") as tmp:
+        for i in range(n):
+            pair = []
+            for platform in ("nodered", "n8n"):
+                _, path, _ = by_platform[platform][rng.randrange(len(by_platform[platform]))]
+                pair.append((path, outputs_of(platform, path)))
+            if any(found is None for _, found in pair):
+                counts["skipped"] += 1
+                continue
+            shards = as_shards([found for _, found in pair if found is not None])
+            victim = rng.randrange(2)
+            name = (REPORT_NAME, SARIF_NAME)[rng.randrange(2)]
+            shards[victim][name], done = mutate(shards[victim][name], chooser)
+            folders = shard_folders(Path(tmp) / str(i), shards)
+            outcome = merge_outcome(Path(tmp) / str(i) / "out", folders)
+            example = (f"{pair[victim][0].name}'s {name} "
+                       f"({'; '.join(done)})")
+            if outcome.kind == "crashed":
+                crashes.setdefault(bug_of(outcome.detail), []).append(
+                    f"{outcome.detail}\n           in {example}")
+            elif outcome.kind == "rejected" and not is_clear_merge_error(outcome.detail,
+                                                                         folders):
+                unclear.setdefault(outcome.detail.replace(tmp, "TMP"), []).append(example)
+            counts[outcome.kind] += 1
+    print(f"\n{n} shard merges in {time.perf_counter() - started:.0f} s: "
+          f"{counts['scanned']} merged, {counts['rejected']} refused "
+          f"({counts['rejected'] - sum(map(len, unclear.values()))} clear), "
+          f"{counts['crashed']} internal errors, {counts['skipped']} skipped (a source that "
+          "does not scan)")
+    for title, table in (("merge internal errors", crashes), ("unclear refusals", unclear)):
+        if table:
+            print(f"\n{title} ({len(table)} distinct):")
+            for line, examples in sorted(table.items(), key=lambda kv: -len(kv[1])):
+                print(f"  {len(examples):5}  {line}")
+                for example in examples[:show]:
+                    print(f"         e.g. {example}")
+    return bool(crashes or unclear)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ every built-in check with the fixtures the plugin would give; its outcome is ``s
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 import json
 import traceback
@@ -26,12 +27,14 @@ from pytest_nocode import audit, testing
 from pytest_nocode.advisories import shipped_table
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.baseline import BaselineApp, diff_models
+from pytest_nocode.cli import builtin_rules
 from pytest_nocode.errors import InputError
 from pytest_nocode.loading import LoadedApp, load_app
 from pytest_nocode.platforms import PlatformRegistry
 from pytest_nocode.platforms.builtin import builtin_platforms
 from pytest_nocode.policy import KRI_NAMES, Policy, load_policy_text
 from pytest_nocode.redaction import Redactor
+from pytest_nocode.reporting.merge import REPORT_NAME, SARIF_NAME, merge
 from pytest_nocode.transport import RecordingOptions
 
 REGISTRY = PlatformRegistry(builtin_platforms())
@@ -152,9 +155,52 @@ def _dangling_link(doc: Any, all_spots: list[Spot], chooser: Chooser) -> str:
     return f"dangling {spot.path}"
 
 
+# Where exports keep code: Node-RED function nodes, n8n Code and Function nodes.
+CODE_KEYS = frozenset({"func", "initialize", "finalize", "jsCode", "pythonCode", "functionCode",
+                       "code"})
+# JavaScript that is odd but written in the wild, or broken the way hand edits break it.
+ODD_CODE: tuple[str, ...] = (
+    "", "return", "return msg", "}", "{", "/*", "`${", "'", "msg = msg;", "var msg = {};",
+    "let {a, b: [c, ...d], ...e} = msg; msg.x = c;", "msg[msg.key] = msg.value;",
+    "msg.a = msg.b = msg.c = msg.a; msg.a ??= env.get('X');", "return [[msg, null], [msg]];",
+    "node.send([msg, {payload: msg.cmd}]);", "function f(m) { return f(m); } msg.x = f(msg);",
+    "let a = b; let b = a; msg.payload = a;", "const o = {}; o[msg.k] = msg; msg.o = o.x.y;",
+    "class A { get x() { return msg.p; } } msg.q = new A().x;", "for (const k in msg) msg[k]++;",
+    "msg.x = msg?.a?.[msg.b]?.();", "async function* g() { yield await msg; }", "<b>{msg}</b>",
+    "msg.cmd = `rm ${msg.payload}`;", "with (msg) { payload = 1; }", "\u0000", "\ud800",
+)
+
+
+def _mangle_code(doc: Any, all_spots: list[Spot], chooser: Chooser) -> str:
+    """A node's code cut short, given odd JavaScript, repeated into a huge body, nested deep
+    or replaced by another type: what the function follower must survive."""
+    code = [s for s in all_spots if isinstance(s.key, str) and s.key in CODE_KEYS]
+    if not code:
+        return _replace_value(doc, all_spots, chooser)
+    spot = _pick(chooser, code)
+    text = spot.value if isinstance(spot.value, str) else ""
+    odd = _pick(chooser, list(ODD_CODE))
+    how = chooser.integer(0, 4)
+    if how == 0:
+        spot.parent[spot.key] = text[:chooser.integer(0, len(text))]
+    elif how == 1:
+        at = chooser.integer(0, len(text))
+        spot.parent[spot.key] = text[:at] + odd + text[at:]
+    elif how == 2:
+        body = text or odd or "msg.a = 1;"  # up to about 200 KB of code
+        spot.parent[spot.key] = "\n".join(
+            [body] * chooser.integer(2, max(2, 200_000 // len(body))))
+    elif how == 3:
+        depth = chooser.integer(100, 5000)
+        spot.parent[spot.key] = f"msg.x = {'(' * depth}msg.y{')' * depth};\n{text}"
+    else:
+        spot.parent[spot.key] = _pick(chooser, [None, 7, [], {"code": odd}, [odd]])
+    return f"mangle code {spot.path} ({('cut', 'insert', 'repeat', 'nest', 'retype')[how]})"
+
+
 Mutation = Callable[[Any, list[Spot], Chooser], str]
 MUTATIONS: tuple[Mutation, ...] = (_replace_value, _scalar_for_container, _remove_key,
-                                   _duplicate_item, _repeat_id, _dangling_link)
+                                   _duplicate_item, _repeat_id, _dangling_link, _mangle_code)
 
 
 def mutate(doc: Any, chooser: Chooser, rounds: int = 3) -> tuple[Any, list[str]]:
@@ -177,6 +223,7 @@ class Outcome:
 
 
 CHECKS = testing.builtin_checks()
+RULES = builtin_rules()
 
 
 class _Request:
@@ -203,11 +250,15 @@ class _Terminal:
 
 
 def run_all_checks(loaded: LoadedApp, baseline_model: dict[str, Any] | None,
-                   policy: Policy = POLICY) -> dict[str, str]:
+                   policy: Policy = POLICY, outputs: dict[str, Any] | None = None
+                   ) -> dict[str, str]:
     """Each built-in check's verdict on the app: ``passed``, ``failed`` or ``not applicable``;
-    then risk scores, the findings JSON, SARIF and the terminal summary, as a run makes them.
+    then risk scores, the findings JSON, SARIF, the terminal summary and the threat model in
+    every form (:func:`threat_model_forms`), as a run makes them.
 
     Drift checks compare with ``baseline_model`` (the unmutated input's model), so they run too.
+    ``outputs``, when given, receives the findings report (``findings.json``), the SARIF log
+    (``nocode.sarif``) and the threat model's JSON forms, by file name.
     """
     from pytest_nocode.plugin import _rule_json
     from pytest_nocode.reporting.findings_json import build_report
@@ -232,6 +283,7 @@ def run_all_checks(loaded: LoadedApp, baseline_model: dict[str, Any] | None,
     }
     fixtures["request"] = _Request(fixtures)
     verdicts = {}
+    outcomes: dict[str, str] = {}
     for check in CHECKS:
         indicators = KRI_NAMES if "kri_indicator" in inspect.signature(check).parameters \
             else (None,)
@@ -246,11 +298,42 @@ def run_all_checks(loaded: LoadedApp, baseline_model: dict[str, Any] | None,
                        else "failed" if result.findings else "passed")
             verdicts[f"{check.__name__}[{indicator}]" if indicator else check.__name__] = \
                 verdict
+            if verdict != "not applicable" and outcomes.get(rule.id) != "failed":
+                outcomes[rule.id] = verdict
     report = run.redactor.data(build_report(run))
-    json.dumps(build_sarif(report, run.rules), ensure_ascii=False).encode()
+    sarif = build_sarif(report, run.rules)
+    json.dumps(sarif, ensure_ascii=False).encode()
     json.dumps(report, ensure_ascii=False).encode()
     write_summary(_Terminal(), run)
+    forms = threat_model_forms(run, loaded, outcomes, baseline_model)
+    if outputs is not None:
+        outputs.update(forms, **{REPORT_NAME: report, SARIF_NAME: sarif})
     return verdicts
+
+
+def threat_model_forms(run: Any, loaded: LoadedApp, outcomes: dict[str, str],
+                       baseline_model: dict[str, Any] | None) -> dict[str, Any]:
+    """Draw the app's threat model as ``--nocode-threat-model`` does (with what changed since
+    ``baseline_model``), render the Markdown, Mermaid and DOT, and export Threat Dragon,
+    Threat Composer and OTM; returns the three JSON forms by file name, parsed back."""
+    from pytest_nocode.threatmodel.build import RunEvidence, build_threat_model
+    from pytest_nocode.threatmodel.changes import model_changes
+    from pytest_nocode.threatmodel.exchange import dumps
+    from pytest_nocode.threatmodel.exports import EXPORTERS, redacted
+    from pytest_nocode.threatmodel.render import documents
+
+    app = loaded.app
+    assert app is not None
+    evidence = RunEvidence(tuple(f for f in run.findings if f["app"] == app.id), outcomes,
+                           {r.id: r.title for r in RULES},
+                           {r.id: tuple(r.platforms) for r in RULES})
+    model = build_threat_model(app, run.policy.zone_of, evidence, {})
+    if baseline_model is not None:
+        model = dataclasses.replace(model, changes=model_changes(
+            baseline_model, app, run.policy.zone_of, "baseline.json"))
+    documents(model, tool="pytest-nocode fuzz")
+    model = redacted(model, run.redactor.text)
+    return {name: json.loads(dumps(export(model))) for name, export in EXPORTERS}
 
 
 def spec_for(platform: str, path: Path) -> AppSpec:
@@ -272,8 +355,10 @@ def is_clear_error(message: str, path: Path) -> bool:
     return "\n" not in message and str(path) in message and ": $" in message
 
 
-def scan(platform: str, path: Path, baseline_model: dict[str, Any] | None = None) -> Outcome:
-    """Load ``path`` as the plugin would and run every built-in check on it."""
+def scan(platform: str, path: Path, baseline_model: dict[str, Any] | None = None,
+         outputs: dict[str, Any] | None = None) -> Outcome:
+    """Load ``path`` as the plugin would, run every built-in check on it and draw its threat
+    model (what it writes into ``outputs`` when given: see :func:`run_all_checks`)."""
     try:
         try:
             loaded = load_app(spec_for(platform, path), REGISTRY, RECORDING)
@@ -282,7 +367,7 @@ def scan(platform: str, path: Path, baseline_model: dict[str, Any] | None = None
         if loaded.app is None:
             return Outcome("crashed", f"not loaded: {loaded.error}")
         loaded.app.sha256()
-        run_all_checks(loaded, baseline_model)
+        run_all_checks(loaded, baseline_model, outputs=outputs)
     except (Exception, pytest.fail.Exception) as exc:
         return Outcome("crashed", crash_line(exc))
     return Outcome("scanned")
@@ -297,3 +382,47 @@ def crash_line(exc: BaseException) -> str:
         where = f" (at {Path(last.filename).name}:{last.lineno} in {last.name})"
     first = (str(exc).splitlines() or [""])[0]
     return f"{type(exc).__name__}: {first}{where}"
+
+
+# -- merging shards ----------------------------------------------------------------------------
+def as_shards(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of scanned apps' outputs (see :func:`run_all_checks`) as the shards of one run:
+    app I of N ran with ``--nocode-shard=I/N``."""
+    shards = []
+    for number, app_outputs in enumerate(outputs, start=1):
+        report = copy.deepcopy(app_outputs[REPORT_NAME])
+        report["run"]["shard"] = f"{number}/{len(outputs)}"
+        shards.append({REPORT_NAME: report, SARIF_NAME: copy.deepcopy(app_outputs[SARIF_NAME])})
+    return shards
+
+
+def shard_folders(root: Path, shards: list[dict[str, Any]]) -> list[Path]:
+    """One folder per shard under ``root``, holding its findings report and SARIF log as a CI
+    job leaves them."""
+    folders = []
+    for number, files in enumerate(shards, start=1):
+        folder = root / f"shard-{number}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in (REPORT_NAME, SARIF_NAME):
+            (folder / name).write_text(json.dumps(files[name]), encoding="utf-8")
+        folders.append(folder)
+    return folders
+
+
+def merge_outcome(out: Path, folders: list[Path]) -> Outcome:
+    """``pytest-nocode merge OUT FOLDER…``: ``scanned`` when merged, ``rejected`` with the
+    error line, ``crashed`` on anything else."""
+    try:
+        try:
+            merge(out, folders)
+        except InputError as exc:
+            return Outcome("rejected", str(exc))
+    except Exception as exc:
+        return Outcome("crashed", crash_line(exc))
+    return Outcome("scanned")
+
+
+def is_clear_merge_error(message: str, folders: list[Path]) -> bool:
+    """One line naming a shard (its folder or a file in it), or what the shards disagree on
+    by its JSON path."""
+    return "\n" not in message and (any(str(f) in message for f in folders) or "$" in message)

@@ -19,10 +19,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from pytest_nocode.loading import load_app
+from pytest_nocode.model import ValueRef
+from pytest_nocode.platforms.nodered_function import follow_function
 from pytest_nocode.policy import KRI_NAMES
 from tests.conftest import DATA, DEMO
 from tests.fuzzing import (
     CHECKS,
+    ODD_CODE,
     RECORDING,
     REGISTRY,
     baseline_of,
@@ -32,6 +35,7 @@ from tests.fuzzing import (
     scan,
     spec_for,
 )
+from tests.published_schemas import SCHEMAS, schema_errors
 
 # NOCODE_FUZZ_EXAMPLES=5000 searches deeper, by hand; CI keeps the fixed default
 FUZZ = settings(max_examples=int(os.environ.get("NOCODE_FUZZ_EXAMPLES", "120")),
@@ -118,6 +122,38 @@ NR_PORTS = shaky(st.lists(shaky(st.fixed_dictionaries({}, optional={
 
 
 @st.composite
+def function_code(draw: st.DrawFn) -> str:
+    """JavaScript of a function node: pieces that matter to the follower, odd or broken ones,
+    then sometimes cut short, nested deep or repeated into a large body."""
+    pieces = draw(st.lists(st.sampled_from([*ODD_CODE, *JS_PIECES]), max_size=8))
+    code = draw(st.sampled_from(["\n", ";", " ", ""])).join(pieces)
+    how = draw(st.integers(0, 5))
+    if how == 1:
+        code = code[:draw(st.integers(0, len(code)))]
+    elif how == 2:
+        body = code or "msg.a = msg.b;"  # up to about 100 KB
+        code = "\n".join([body] * draw(st.integers(2, max(2, 100_000 // len(body)))))
+    elif how == 3:
+        depth = draw(st.integers(50, 3000))
+        code = f"msg.cmd = {'(' * depth}{code or 'msg.payload'}{')' * depth};"
+    elif how == 4:
+        at = draw(st.integers(0, len(code)))
+        code = code[:at] + draw(st.text(max_size=12)) + code[at:]
+    return code
+
+
+JS_PIECES = ["msg.payload = msg.payload;", "msg.cmd = 'ls ' + msg.payload;",
+             "msg.topic = env.get('TOPIC');", "msg.sql = `SELECT * FROM t WHERE id = ${msg.id}`;",
+             "const x = flow.get('x'); msg.x = x;", "global.set('k', msg.body);",
+             "msg.url = 'http://10.0.0.9/' + msg.path;", "return msg;", "return null;",
+             "if (msg.a) { return [msg, null]; }", "msg.when = Date.now();",
+             "const m = {payload: msg.q}; node.send(m);", "let i = 0; while (i < 3) { i++; }",
+             "msg.list.forEach(function (v) { msg.last = v; });", "try { x(); } catch (e) "
+             "{ msg.err = e; }", "const t = {a: 'x', b: 'y'}; msg.t = t[msg.k];"]
+FUNCTION_CODE = st.one_of(function_code(), function_code(), st.text(max_size=80), JSON_VALUES)
+
+
+@st.composite
 def nodered_node(draw: st.DrawFn) -> dict[str, Any]:
     node: dict[str, Any] = {"id": draw(st.sampled_from(NR_IDS)),
                             "type": draw(st.sampled_from(NR_TYPES))}
@@ -130,6 +166,8 @@ def nodered_node(draw: st.DrawFn) -> dict[str, Any]:
     if node["type"] in ("link out", "link call"):
         node["links"] = draw(shaky(st.lists(st.sampled_from(NR_IDS), max_size=2)))
     node.update(draw(st.dictionaries(st.sampled_from(NR_KEYS), JSON_VALUES, max_size=5)))
+    if node["type"] == "function" and draw(st.booleans()):
+        node["func"] = draw(FUNCTION_CODE)
     return node
 
 
@@ -263,6 +301,24 @@ def test_mutated_exports_scan_or_fail_clearly(seed: tuple[str, Path], data: st.D
     assert_scanned_or_clear(platform, doc, fuzz_dir, BASELINES[path])
 
 
+@settings(FUZZ, max_examples=FUZZ.max_examples // 4)  # a sample: validation is slow
+@given(seed=st.sampled_from(SEEDS), data=st.data())
+def test_threat_model_forms_of_mutated_exports_match_published_schemas(
+        seed: tuple[str, Path], data: st.DataObject, fuzz_dir: Path) -> None:
+    """What a mangled input leaves of the threat model still opens in Threat Dragon, Threat
+    Composer and OTM tools: each JSON form validates against its project's schema."""
+    platform, path = seed
+    doc, _done = mutate(SEED_DATA[path], DrawChooser(data))
+    target = fuzz_dir / f"{platform}-forms.json"
+    target.write_text(json.dumps(doc), encoding="utf-8")
+    outputs: dict[str, Any] = {}
+    outcome = scan(platform, target, BASELINES[path], outputs)
+    assert outcome.kind != "crashed", outcome.detail
+    event(outcome.kind)
+    for form in SCHEMAS if outcome.kind == "scanned" else ():
+        assert schema_errors(outputs[form], form) == [], form
+
+
 @FUZZ
 @given(export=nodered_export(), data=st.data())
 def test_generated_nodered_exports_scan_or_fail_clearly(export: Any, data: st.DataObject,
@@ -279,6 +335,33 @@ def test_generated_n8n_exports_scan_or_fail_clearly(export: Any, data: st.DataOb
     assert_scanned_or_clear("n8n", export, fuzz_dir)
     doc, _done = mutate(export, DrawChooser(data))
     assert_scanned_or_clear("n8n", doc, fuzz_dir)
+
+
+@FUZZ
+@given(code=function_code())
+def test_the_function_follower_answers_on_any_code(code: str) -> None:
+    """Odd, broken, deep or huge code is followed or given up on (None), never an error, and
+    the same code gives the same answer."""
+    followed = follow_function(code)
+    assert followed == follow_function(code)
+    if followed is not None:
+        assert all(isinstance(w.field, str) and all(isinstance(v, ValueRef) for v in w.value)
+                   for w in (*followed.writes, *followed.keeps))
+
+
+@settings(FUZZ, max_examples=FUZZ.max_examples // 3)  # a whole scan each: keep it short
+@given(code=FUNCTION_CODE, addpay=st.sampled_from(["payload", "cmd", True, ""]))
+def test_function_code_feeding_a_command_scans_or_fails_clearly(code: Any, addpay: Any,
+                                                                fuzz_dir: Path) -> None:
+    """A webhook's data through a function whose code is anything into exec: the data-flow
+    checks see it, whatever the code."""
+    flows = [{"id": "t1", "type": "tab", "label": "Flow"},
+             {"id": "in", "type": "http in", "z": "t1", "url": "/run", "method": "post",
+              "wires": [["f"]]},
+             {"id": "f", "type": "function", "z": "t1", "func": code, "wires": [["x"]]},
+             {"id": "x", "type": "exec", "z": "t1", "command": "echo", "addpay": addpay,
+              "wires": [[], [], []]}]
+    assert assert_scanned_or_clear("nodered", flows, fuzz_dir) == "scanned"
 
 
 def test_the_seeds_themselves_scan() -> None:

@@ -180,3 +180,75 @@ def test_live_data_nested_too_deep_makes_that_app_error(monkeypatch: pytest.Monk
     assert loaded.error is not None
     assert loaded.error.startswith(f"{spec.uri}: unexpected data: $.flows[0].info[0]")
     assert loaded.error.endswith(f"nested more than {MAX_DEPTH} levels deep")
+
+
+# -- pytest-nocode merge on mangled shards (tests/test_fuzz_merge.py) --------------------------
+def _sarif_shard(tmp_path: Path, edit: Any) -> list[Path]:
+    """One shard with a findings report and the SARIF log a run writes for it, ``edit``ed."""
+    from pytest_nocode.reporting.sarif import build_sarif
+    from tests.test_merge import report, shard
+
+    data = report(["x"])
+    folder = shard(tmp_path, "a", data)
+    log = build_sarif(data, {"SEC001": {"id": "SEC001", "name": "secret"}})
+    edit(log)
+    (folder / "findings.sarif").write_text(json.dumps(log), encoding="utf-8")
+    return [folder]
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda log: log["runs"][0]["results"][0]["properties"].update(app={}),
+     r"\$.runs\[0\].results\[0\].properties.app: expected a string"),
+    (lambda log: log["runs"][0]["results"][0]["properties"].update(severity=3),
+     r"\$.runs\[0\].results\[0\].properties.severity: expected a string"),
+    (lambda log: log["runs"][0]["invocations"][0].update(properties=[]),
+     r"\$.runs\[0\].invocations\[0\].properties: expected an object"),
+    (lambda log: log["runs"][0]["properties"]["apps"][0].update(id={"a": 1}),
+     r"\$.runs\[0\].properties.apps: expected a list of objects with ids"),
+])
+def test_a_sarif_log_the_merge_cannot_order_names_its_json_path(tmp_path: Path, edit: Any,
+                                                                message: str) -> None:
+    from pytest_nocode.reporting.merge import merge
+
+    with pytest.raises(InputError, match=rf"findings.sarif: {message}"):
+        merge(tmp_path / "out", _sarif_shard(tmp_path, edit))
+
+
+def test_a_sarif_log_whose_driver_is_no_object_is_not_ours_to_merge(tmp_path: Path) -> None:
+    """It crashed looking for the driver's name; now it is another tool's file, left alone."""
+    from pytest_nocode.reporting.merge import merge
+
+    folders = _sarif_shard(tmp_path, lambda log: log["runs"][0]["tool"].update(driver=3))
+    assert [p.name for p in merge(tmp_path / "out", folders).written] == ["findings.json"]
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    # a time without its UTC offset cannot be ordered with the other shard's (it crashed)
+    (lambda r: r["run"].update(started="2026-01-01T09:00:00"),
+     r"\$.run.started: expected an ISO-8601 time with a UTC offset"),
+    (lambda r: r.update(waivers_file=["policy.yaml"]), r"\$.waivers_file: expected an object"),
+    (lambda r: r.update(baseline="approved"), r"\$.baseline: expected an object"),
+    (lambda r: r.update(baseline={"apps_written": [{}, "x"]}),
+     r"\$.baseline.apps_written: expected a list of app ids"),
+])
+def test_report_sections_the_merge_reads_name_their_json_path(tmp_path: Path, edit: Any,
+                                                              message: str) -> None:
+    from pytest_nocode.reporting.merge import merge
+    from tests.test_merge import report, shard
+
+    good = report(["x"])
+    bad = report(["y"])
+    edit(bad)
+    folders = [shard(tmp_path, "a", good), shard(tmp_path, "b", bad)]
+    with pytest.raises(InputError, match=rf"b/report.json: {message}"):
+        merge(tmp_path / "out", folders)
+
+
+def test_function_code_with_a_lone_surrogate_is_followed() -> None:
+    """An app built in Python (the testing API) can hold a lone surrogate from a JSON escape;
+    the follower crashed encoding it for the parser."""
+    from pytest_nocode.platforms.nodered_function import follow_function
+
+    followed = follow_function("msg.note = '\udc00'; msg.cmd = msg.payload; return msg;")
+    assert followed is not None
+    assert {w.field for w in followed.writes} == {"note", "cmd"}

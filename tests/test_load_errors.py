@@ -55,6 +55,20 @@ def test_reason_once_in_the_summary_and_checks_error_briefly(
     assert len(broken) == errors
 
 
+def test_an_app_never_checked_is_not_reported_as_clean(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no finding anywhere because the only app never loaded, the summary must not read
+    as a clean bill ("no findings"): it says the app was not checked, and the run fails."""
+    monkeypatch.setenv("NOCODE_HTTP_RETRIES", "0")
+    outcome = pytester.runpytest(
+        "-p", "no:cacheprovider", f"--nocode-app=nodered+http://127.0.0.1:{_closed_port()}",
+        "--nocode-record-mode=all", f"--nocode-cassette-dir={pytester.path / 'cassettes'}")
+    summary = outcome.stdout.str().split("pytest-nocode findings", 1)[1]
+    assert "no findings in the apps that loaded; 1 app(s) not checked" in summary
+    assert "\nno findings\n" not in summary
+    assert outcome.ret != pytest.ExitCode.OK
+
+
 @pytest.mark.parametrize(("error", "advice"), [
     ("GET /flows: h could not be reached (connection refused or reset)", "check the URL"),
     ("n8n.example.com: n8n's public API needs an API key: set NOCODE_N8N_API_KEY",

@@ -17,6 +17,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ _ARROW = re.compile(r"\b(?:const|let|var)\s+(" + _IDENT + r")\s*=\s*(?:\(([^()]*
 _RETURN = re.compile(r"(?<![\w$.])return\b")
 _CONST_MAP = re.compile(r"\bconst\s+(" + _IDENT + r")\s*=\s*\{")
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
+_GROUP_SPECIAL = re.compile(r"[\"'`/()\[\]{}]")  # what a bracket group's scan stops at
 
 
 def _skip_string(code: str, i: int) -> int:
@@ -83,21 +85,26 @@ def _skip_group(code: str, i: int) -> int:
     """The index after the bracket group opening at ``code[i]``."""
     stack = [_CLOSE[code[i]]]
     i += 1
-    while i < len(code) and stack:
+    while stack:
+        m = _GROUP_SPECIAL.search(code, i)  # jump to the next character that matters
+        if m is None:
+            return len(code)
+        i = m.start()
         c = code[i]
         if c in "'\"`":
             i = _skip_string(code, i)
             continue
-        if code.startswith("//", i):
-            end = code.find("\n", i)
-            i = len(code) if end < 0 else end
-            continue
-        if code.startswith("/*", i):
-            end = code.find("*/", i + 2)
-            i = len(code) if end < 0 else end + 2
-            continue
-        if c == "/" and _regex_may_start(code, i):
-            i = _skip_regex(code, i)
+        if c == "/":
+            if code.startswith("//", i):
+                end = code.find("\n", i)
+                i = len(code) if end < 0 else end
+            elif code.startswith("/*", i):
+                end = code.find("*/", i + 2)
+                i = len(code) if end < 0 else end + 2
+            elif _regex_may_start(code, i):
+                i = _skip_regex(code, i)
+            else:
+                i += 1
             continue
         if c in _CLOSE:
             stack.append(_CLOSE[c])
@@ -158,10 +165,23 @@ def _expression_end(code: str, i: int) -> int:
     return i
 
 
+@functools.lru_cache(maxsize=64)
+def _top_special(seps: tuple[str, ...]) -> re.Pattern[str]:
+    """The characters :func:`_split_top` stops at: quotes, openers, ``/`` and the first
+    character of each separator."""
+    chars = set("'\"`/([{") | {s[0] for s in seps}
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+
+
 def _split_top(expr: str, seps: tuple[str, ...]) -> list[str]:
     """``expr`` cut at each top-level separator of ``seps`` (longest first)."""
     parts, start, i = [], 0, 0
-    while i < len(expr):
+    special = _top_special(seps)
+    while True:
+        m = special.search(expr, i)  # jump to the next character that matters
+        if m is None:
+            break
+        i = m.start()
         c = expr[i]
         if c in "'\"`":
             i = _skip_string(expr, i)
@@ -453,21 +473,32 @@ class CodeValues:
         return out
 
 
+_DEPTH_SPECIAL = re.compile(r"[\"'`/{}]")  # what changes the depth or opens a non-code span
+
+
 def _depths(code: str) -> list[int]:
     """Brace depth at each character; -1 inside strings, comments and regular expressions."""
-    out = [0] * (len(code) + 1)
+    n = len(code)
+    out = [0] * (n + 1)
     depth, i = 0, 0
-    while i < len(code):
+    while i < n:
+        m = _DEPTH_SPECIAL.search(code, i)
+        stop = n if m is None else m.start()
+        if stop > i:  # plain code: the depth holds until the next character that matters
+            out[i:stop] = [depth] * (stop - i)
+            i = stop
+            if m is None:
+                break
         c = code[i]
         start = i
         if c in "'\"`":
             i = _skip_string(code, i)
         elif code.startswith("//", i):
             end = code.find("\n", i)
-            i = len(code) if end < 0 else end
+            i = n if end < 0 else end
         elif code.startswith("/*", i):
             end = code.find("*/", i + 2)
-            i = len(code) if end < 0 else end + 2
+            i = n if end < 0 else end + 2
         elif c == "/" and _regex_may_start(code, i):
             i = _skip_regex(code, i)
         else:
@@ -478,8 +509,8 @@ def _depths(code: str) -> list[int]:
             out[i] = depth
             i += 1
             continue
-        for j in range(start, min(i, len(code))):
-            out[j] = -1
+        stop = min(i, n)
+        out[start:stop] = [-1] * (stop - start)
     return out
 
 

@@ -111,7 +111,9 @@ def follow_function(code: str) -> FollowedCode | None:
     """The message properties and context keys ``code`` sets and the origins of their values,
     or None when the code cannot be followed (the caller then lets every input reach every
     property)."""
-    source = f"{_PREFIX}{code}{_SUFFIX}".encode()
+    # a lone surrogate (a JSON "\udc00" escape, kept by an app built in Python) has no UTF-8
+    # form: it becomes "?" in the text parsed, which changes no property or origin
+    source = f"{_PREFIX}{code}{_SUFFIX}".encode(errors="replace")
     tree = _parser().parse(source)
     if tree.root_node.has_error:
         return None

@@ -92,9 +92,12 @@ def _check_report(path: Path, report: Any) -> list[str]:
         _expect(isinstance(report["run"].get(key), str), path, f"$.run.{key}", "a string")
     for key in ("started", "finished"):
         try:
-            datetime.fromisoformat(report["run"][key])
+            when = datetime.fromisoformat(report["run"][key])
         except ValueError:
-            _expect(False, path, f"$.run.{key}", "an ISO-8601 time")
+            when = None
+        # a run writes its times with their UTC offset; one without cannot be ordered with them
+        _expect(when is not None and when.utcoffset() is not None, path, f"$.run.{key}",
+                "an ISO-8601 time with a UTC offset")
     ids = []
     for i, app in enumerate(report["apps"]):
         _expect(isinstance(app, dict) and isinstance(app.get("id"), str), path,
@@ -119,6 +122,12 @@ def _check_report(path: Path, report: Any) -> list[str]:
     for i, item in enumerate(report["not_applicable"]):
         _expect(isinstance(item, dict) and isinstance(item.get("check"), str), path,
                 f"$.not_applicable[{i}].check", "a string")
+    for key in ("waivers_file", "baseline"):
+        _expect(isinstance(report.get(key, {}), dict), path, f"$.{key}", "an object")
+    if "baseline" in report:
+        written = report["baseline"].get("apps_written") or []
+        _expect(isinstance(written, list) and all(isinstance(a, str) for a in written), path,
+                "$.baseline.apps_written", "a list of app ids")
     for i, stale in enumerate(report["stale_waivers"]):
         _expect(isinstance(stale, dict) and stale.get("reason") in STALE_REASONS, path,
                 f"$.stale_waivers[{i}].reason", " | ".join(STALE_REASONS))
@@ -146,10 +155,17 @@ def _check_sarif(path: Path, log: Any) -> None:
         _expect(isinstance(props, dict) and isinstance(props.get("resource"), dict)
                 and isinstance(result.get("ruleId"), str), path,
                 f"$.runs[0].results[{i}]", "a result with ruleId and properties.resource")
+        for key in ("app", "severity"):  # what merged results are ordered by
+            _expect(isinstance(props.get(key, ""), str), path,
+                    f"$.runs[0].results[{i}].properties.{key}", "a string")
+    for i, invocation in enumerate(run["invocations"]):
+        _expect(isinstance(invocation.get("properties", {}), dict), path,
+                f"$.runs[0].invocations[{i}].properties", "an object")
     _expect(isinstance(run.get("properties"), dict)
             and isinstance(run["properties"].get("apps"), list)
-            and all(isinstance(a, dict) for a in run["properties"]["apps"]), path,
-            "$.runs[0].properties.apps", "a list of objects")
+            and all(isinstance(a, dict) and isinstance(a.get("id"), str)
+                    for a in run["properties"]["apps"]), path,
+            "$.runs[0].properties.apps", "a list of objects with ids")
 
 
 def _kind_of_json(path: Path) -> tuple[str, Any]:
@@ -161,7 +177,8 @@ def _kind_of_json(path: Path) -> tuple[str, Any]:
     runs = data.get("runs") if isinstance(data, dict) and "version" in data else None
     if isinstance(runs, list) and any(
             isinstance(run, dict) and isinstance(run.get("tool"), dict)
-            and (run["tool"].get("driver") or {}).get("name") == "pytest-nocode"
+            and isinstance(run["tool"].get("driver"), dict)
+            and run["tool"]["driver"].get("name") == "pytest-nocode"
             for run in runs):
         return "sarif", data
     return "", data

@@ -44,7 +44,11 @@ def write_summary(tr: Any, run: NocodeRun) -> None:
         if loaded is not None and loaded.raw is not None and loaded.raw.skipped_files:
             write_skipped_files(tr, run, loaded.raw.skipped_files)
     if not findings:
-        tr.write_line("no findings")
+        unchecked = sum(1 for loaded in run.loaded.values() if loaded.error)
+        # "no findings" of an app that was never checked would read as a clean bill
+        tr.write_line("no findings" if not unchecked else
+                      f"no findings in the apps that loaded; {unchecked} app(s) not checked",
+                      red=bool(unchecked))
     else:
         by_severity = Counter(f["severity"] for f in failing)
         by_category = Counter(f["category"] for f in failing)
