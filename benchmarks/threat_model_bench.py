@@ -1,6 +1,6 @@
 """Threat models of a corpus of real exports: sizes, summarising, diagram limits and time.
 
-    python benchmarks/threat_model_bench.py /work/corpus            # every export, one app each
+    python benchmarks/threat_model_bench.py CORPUS            # every export, one app each
     python benchmarks/threat_model_bench.py --app nodered:/tmp/org/nodered/flows.json \
         --app n8n:/tmp/org/n8n --render                             # whole apps, + Markdown, DOT
 

@@ -1,8 +1,8 @@
 """Threat Dragon, Threat Composer and OTM files of a corpus of real exports: valid, laid out
 right, and how long they take.
 
-    python benchmarks/threatmodel_exchange_bench.py /work/corpus
-    python benchmarks/threatmodel_exchange_bench.py /work/corpus --no-validate   # time only
+    python benchmarks/threatmodel_exchange_bench.py CORPUS
+    python benchmarks/threatmodel_exchange_bench.py CORPUS --no-validate   # time only
 
 For each app it builds the threat model (no run evidence), exports the three forms and checks
 them against the published schemas (``tests/published_schemas.py`` says where they are read
