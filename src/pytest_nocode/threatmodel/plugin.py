@@ -22,14 +22,10 @@ import pytest
 
 from pytest_nocode import __version__
 from pytest_nocode.errors import InputError
-from pytest_nocode.threatmodel.build import RunEvidence, build_threat_model
-from pytest_nocode.threatmodel.exports import write_exchange_files
-from pytest_nocode.threatmodel.model import RegisterEntry, ThreatModel
-from pytest_nocode.threatmodel.register import load_register, stale_entries
-from pytest_nocode.threatmodel.render import documents
 
 if TYPE_CHECKING:
     from pytest_nocode.run import NocodeRun
+    from pytest_nocode.threatmodel.model import RegisterEntry, ThreatModel
 
 DOT_TIMEOUT_S = 120
 NO_DOT = ("threat model: Graphviz 'dot' is not on PATH, so dfd.svg was not drawn (install the "
@@ -55,7 +51,9 @@ def configure(config: pytest.Config, run: NocodeRun) -> None:
     folder = option_value(config, "threat_model")
     register_path = option_value(config, "threat_register")
     if not folder and not register_path:
-        return
+        return  # the builder, renderers and jsonschema are imported only when asked for
+    from pytest_nocode.threatmodel.register import load_register
+
     register = load_register(invocation_path(config, register_path)) if register_path else None
     if not run.is_worker:
         config.pluginmanager.register(
@@ -123,6 +121,9 @@ class ThreatModels:
         rules = builtin_rules()
         platforms = {r.id: tuple(r.platforms) for r in rules}
         titles = {**{r.id: r.title for r in rules}, **self.titles}  # also of checks not run
+        from pytest_nocode.threatmodel.build import RunEvidence, build_threat_model
+        from pytest_nocode.threatmodel.register import stale_entries
+
         baseline = self._baseline()
         for spec in self.run.specs:
             loaded = self.run.loaded.get(spec.id)
@@ -163,6 +164,9 @@ class ThreatModels:
             return {}
 
     def write(self, config: pytest.Config) -> None:
+        from pytest_nocode.threatmodel.exports import write_exchange_files
+        from pytest_nocode.threatmodel.render import documents
+
         assert self.folder is not None
         has_dot = shutil.which("dot") is not None
         if not has_dot:
