@@ -193,37 +193,64 @@ from pytest_nocode.secretscan import scanner
 LOG = Path(__file__).parent / "loading.log"
 
 
-def _logged(what, func):
-    def wrapper(*args, **kwargs):
-        with LOG.open("a") as fh:
-            fh.write(f"{what} {os.getpid()}\\n")
-        return func(*args, **kwargs)
-    return wrapper
+def _log(line):
+    with LOG.open("a") as fh:
+        fh.write(f"{line} {os.getpid()}\\n")
 
 
 def pytest_configure(config):
-    if not getattr(scanner, "_counted", False):
-        scanner._counted = True
-        scanner._Scanner = _logged("scan", scanner._Scanner)
-        for platform in (n8n.N8nPlatform, nodered.NodeRedPlatform):
-            platform.normalize = _logged("normalize", platform.normalize)
+    if getattr(scanner, "_counted", False):
+        return
+    scanner._counted = True
+    scan_step = scanner._scan_step
+
+    def logged_scan(scanner_, step):
+        _log(f"scan {step.id}")
+        return scan_step(scanner_, step)
+
+    scanner._scan_step = logged_scan
+    for platform in (n8n.N8nPlatform, nodered.NodeRedPlatform):
+        def logged_normalize(self, spec, raw, _normalize=platform.normalize):
+            _log(f"normalize {spec.id}")
+            return _normalize(self, spec, raw)
+
+        platform.normalize = logged_normalize
 """
 
 
-def test_xdist_workers_get_the_controllers_model(pytester: pytest.Pytester) -> None:
-    """Each app is normalized and scanned for secrets once per run, by the controller; the
-    workers unpickle its model and secrets (SEC001 still finds the demo's secrets)."""
+def _loading_log(pytester: pytest.Pytester) -> list[tuple[str, str, str]]:
+    """(what, app or step id, process id) per line of the COUNT_LOADING conftest's log."""
+    lines = (pytester.path / "loading.log").read_text().splitlines()
+    return [(what, name, pid) for what, name, pid in (line.split(" ") for line in lines)]
+
+
+def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
+        pytester: pytest.Pytester) -> None:
+    """Under xdist an app read from files is normalized once by each process (the controller
+    and every worker with checks of it), and each of its steps is scanned for secrets once in
+    the whole run: the processes share the scan through the run folder (SEC001 still finds
+    the demo's secrets, and the same findings as a serial run)."""
     pytester.makeconftest(COUNT_LOADING)
+    serial = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--nocode-app=demo",
+                                           f"--nocode-json={pytester.path / 's.json'}")
+    serial_report = json.loads((pytester.path / "s.json").read_text())
+    serial_scans = sorted(name for what, name, _ in _loading_log(pytester) if what == "scan")
+    (pytester.path / "loading.log").unlink()
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
                                            "--nocode-app=demo",
                                            f"--nocode-json={pytester.path / 'x.json'}")
-    assert result.ret == pytest.ExitCode.TESTS_FAILED
-    lines = (pytester.path / "loading.log").read_text().split("\n")[:-1]
-    assert sorted(line.split()[0] for line in lines) == ["normalize"] * 2 + ["scan"] * 2
-    assert len({line.split()[1] for line in lines}) == 1  # one process: the controller
+    assert result.ret == serial.ret == pytest.ExitCode.TESTS_FAILED
+    log = _loading_log(pytester)
+    normalized = [(name, pid) for what, name, pid in log if what == "normalize"]
+    assert len(set(normalized)) == len(normalized)  # never twice in one process
+    assert {name for name, _ in normalized} == {"demo-n8n", "demo-nodered"}
+    assert len({pid for _, pid in normalized}) == 3  # the controller and both workers
+    scanned = sorted(name for what, name, _ in log if what == "scan")
+    assert scanned and scanned == serial_scans  # each step once in the run, as serially
     report = json.loads((pytester.path / "x.json").read_text())
     assert {f["app"] for f in report["findings"] if f["rule"] == "SEC001"} == {
         "demo-n8n", "demo-nodered"}
+    assert report["findings"] == serial_report["findings"]
 
 
 def test_no_app_means_no_builtin_checks(pytester: pytest.Pytester) -> None:

@@ -1,8 +1,15 @@
 """Loading each app once per run: fetch or read, normalize, hash, and hand over to workers.
 
-The controller loads every app before tests start and, under xdist, pickles each loaded app
-(raw snapshot, model, secrets found) to a private run folder; workers read them from there, so
-an app is fetched, normalized and scanned for secrets exactly once per run.
+Serially, the one process loads every app before tests start. Under xdist the run folder (a
+private folder of the controller's) hands apps to the workers in one of two ways:
+
+* an app read from files (``file``, ``demo``) is read and normalized by every process that
+  checks it, each file once per process, while its secret scan is split into parts that the
+  processes claim in the folder, scan once and share (:meth:`RunFolder.shared_secrets`):
+  reading 20,000 workflows costs about what unpickling their model does, the scan twice that;
+* an app fetched live or replayed from a cassette is fetched, normalized and scanned by the
+  controller and pickled there (raw snapshot, model, secrets found), so its server is asked
+  once per run and a cassette is replayed once.
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -14,8 +21,11 @@ import json
 import os
 import pickle
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -33,7 +43,10 @@ from pytest_nocode.platforms import (
 )
 
 if TYPE_CHECKING:
+    from pytest_nocode.secretscan import SecretHit
     from pytest_nocode.transport import RecordingOptions
+
+Scan = Callable[[App], "tuple[SecretHit, ...]"]  # an app's secrets: find_secrets, or shared
 
 
 @dataclass
@@ -82,9 +95,10 @@ def readable(spec: AppSpec, raw: RawSnapshot) -> RawSnapshot:
     return raw
 
 
-def load_app(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOptions
-             ) -> LoadedApp:
-    """Load and normalize one app.
+def load_app(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOptions,
+             scan: Scan | None = None) -> LoadedApp:
+    """Load and normalize one app, and find its secrets with ``scan`` (default: the whole
+    scan in this process).
 
     Problems with what the user pointed at (a missing file, bad JSON, a wrong export shape)
     raise InputError so the run stops with one clear line. Problems reaching a live app are
@@ -98,10 +112,11 @@ def load_app(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOpti
         raise
     except NocodeError as exc:
         return LoadedApp(spec, error=str(exc))
-    return finish_loading(spec, registry, raw)
+    return finish_loading(spec, registry, raw, scan)
 
 
-def finish_loading(spec: AppSpec, registry: PlatformRegistry, raw: RawSnapshot) -> LoadedApp:
+def finish_loading(spec: AppSpec, registry: PlatformRegistry, raw: RawSnapshot,
+                   scan: Scan | None = None) -> LoadedApp:
     from pytest_nocode import placeholders
 
     try:  # before the secret scan: a replayed cassette's placeholders are its secrets
@@ -116,7 +131,7 @@ def finish_loading(spec: AppSpec, registry: PlatformRegistry, raw: RawSnapshot) 
         raise
     from pytest_nocode.secretscan import find_secrets
 
-    secrets = [hit.value for hit in find_secrets(app)]
+    secrets = [hit.value for hit in (scan or find_secrets)(app)]
     return LoadedApp(spec, raw=raw, app=app, secret_values=secrets)
 
 
@@ -135,10 +150,32 @@ class _ModelPickler(pickle.Pickler):
     dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
 
 
+SCAN_PART_STEPS = 4096  # steps per part of a shared secret scan (a 20,000-workflow app: 32)
+MAX_SCAN_PARTS = 32
+
+
+def scan_parts(steps: int) -> list[tuple[int, int]]:
+    """The (start, stop) step ranges a shared secret scan is split into: one for a small app
+    (the first process to claim it scans it), at most MAX_SCAN_PARTS for a large one."""
+    count = max(1, min(MAX_SCAN_PARTS, -(-steps // SCAN_PART_STEPS)))
+    bounds = [steps * i // count for i in range(count + 1)]
+    return list(pairwise(bounds))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class RunFolder:
     """A private folder (0700, files 0600, written and read only by this run's processes)
-    holding each app as the controller loaded it, for xdist workers: the pickled raw
-    snapshot, model and secrets, so a worker neither fetches nor normalizes nor scans again.
+    through which xdist workers get their apps: pickles of the apps the controller loaded
+    (fetched live, replayed), and the parts of shared secret scans of apps read from files.
     """
 
     def __init__(self, path: Path) -> None:
@@ -148,8 +185,29 @@ class RunFolder:
     def create(cls) -> RunFolder:
         return cls(Path(tempfile.mkdtemp(prefix="pytest-nocode-")))
 
+    @staticmethod
+    def shared(spec: AppSpec) -> bool:
+        """Is ``spec`` read by each process itself (files), rather than handed over pickled
+        (a live app, whose server is asked once per run)?"""
+        return spec.transport in ("file", "demo")
+
     def _file(self, app_id: str) -> Path:
         return self.path / f"{app_id}.pickle"
+
+    def _create(self, path: Path, data: bytes) -> bool:
+        """Create ``path`` (0600) holding ``data``, only if nobody has: written aside, then
+        linked in place, so a file another process sees is always whole."""
+        aside = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            return False
+        finally:
+            aside.unlink()
+        return True
 
     def write(self, loaded: LoadedApp) -> None:
         from pytest_nocode.secretscan import find_secrets
@@ -172,10 +230,54 @@ class RunFolder:
             remember_secrets(loaded.app, hits)
         return loaded
 
+    def shared_secrets(self, app: App) -> tuple[SecretHit, ...]:
+        """``find_secrets(app)``, each part scanned once by whichever process claims it first.
+
+        Every process that loaded the app claims the parts nobody has claimed and scans them,
+        then reads the others' parts. A part is only used when its steps are this process's
+        steps (a digest of their ids); one whose scanner has died, or whose steps differ, is
+        scanned here: a process never goes without a secret it did not get."""
+        from pytest_nocode.secretscan import remember_secrets, scan_steps
+
+        parts = scan_parts(len(app.steps))
+        stem = f"{app.id}.secrets"
+        for i, (start, stop) in enumerate(parts):
+            if self._create(self.path / f"{stem}.{i}.claim", str(os.getpid()).encode()):
+                hits = scan_steps(app, start, stop)
+                self._create(self.path / f"{stem}.{i}",
+                             pickle.dumps((_ids_digest(app, start, stop), hits),
+                                          protocol=pickle.HIGHEST_PROTOCOL))
+        found: list[SecretHit] = []
+        for i, (start, stop) in enumerate(parts):
+            found.extend(self._scanned_part(app, f"{stem}.{i}", start, stop))
+        return remember_secrets(app, tuple(found))
+
+    def _scanned_part(self, app: App, name: str, start: int, stop: int
+                      ) -> tuple[SecretHit, ...]:
+        from pytest_nocode.secretscan import scan_steps
+
+        part, claim = self.path / name, self.path / f"{name}.claim"
+        while not part.exists():
+            claimer = claim.read_text() if claim.exists() else ""
+            if not (claimer.isdigit() and _alive(int(claimer))) and not part.exists():
+                return scan_steps(app, start, stop)  # its scanner died before writing it
+            time.sleep(0.01)
+        digest, hits = pickle.loads(part.read_bytes())  # our own run's private folder, 0600
+        if digest != _ids_digest(app, start, stop):
+            return scan_steps(app, start, stop)
+        return tuple(hits)
+
     def remove(self) -> None:
-        for child in self.path.glob("*.pickle"):
+        for child in self.path.iterdir():
             child.unlink()
         self.path.rmdir()
+
+
+def _ids_digest(app: App, start: int, stop: int) -> str:
+    import hashlib
+
+    ids = "\0".join(step.id for step in app.steps[start:stop])
+    return hashlib.sha256(ids.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # What a user can do about an app that did not load, by what the error says; the error

@@ -8,6 +8,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -140,22 +141,47 @@ def _uses_xdist(config: pytest.Config) -> bool:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Load every app once, before any test and before xdist starts its workers."""
+    """Load the apps before any test: all of them serially; under xdist, before the workers
+    start, only those handed to them pickled (see :mod:`pytest_nocode.loading`): the ones
+    every process reads from files load in :func:`pytest_runtestloop`, beside the workers."""
     config = session.config
     run = get_run(config)
     if run.is_worker or not run.specs or config.option.collectonly:
         return
-    try:
-        run.load_all()
-    except InputError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    if run.advisories.error == PENDING:  # once per run, for every app's packages
-        apps = [loaded.app for loaded in run.loaded.values() if loaded.app is not None]
-        run.advisories = lookup_online(packages_of(apps), configured("offline", Path()))
+    pending = run.advisories.error == PENDING  # needs every app's packages before workers
     if _uses_xdist(config):
         run.run_folder = RunFolder.create()
-        for loaded in run.loaded.values():
-            run.run_folder.write(loaded)
+    try:
+        run.load_all(None if run.run_folder is None or pending else
+                     [spec for spec in run.specs if not run.run_folder.shared(spec)])
+    except InputError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if pending:  # once per run, for every app's packages
+        apps = [loaded.app for loaded in run.loaded.values() if loaded.app is not None]
+        run.advisories = lookup_online(packages_of(apps), configured("offline", Path()))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
+    """Under xdist, the apps every process reads from files load here, in the controller and
+    in each worker at once (a worker: the apps it collected checks of), so each takes its
+    share of their secret scans before the first check asks."""
+    config = session.config
+    run = get_run(config)
+    if run.run_folder is not None and run.specs and not config.option.collectonly:
+        if not run.is_worker:
+            try:
+                run.load_all()
+            except InputError as exc:
+                raise pytest.UsageError(str(exc)) from None
+        else:
+            checked = {item.callspec.params.get("nocode_app") for item in session.items
+                       if hasattr(item, "callspec")}
+            # on bad input the controller, reading the same files, stops the run with the error
+            with contextlib.suppress(InputError):
+                run.load_all([spec for spec in run.specs
+                              if spec.id in checked and run.run_folder.shared(spec)])
+    return (yield)
 
 
 @pytest.hookimpl(optionalhook=True)

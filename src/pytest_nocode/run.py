@@ -88,28 +88,34 @@ class NocodeRun:
         raise KeyError(app_id)
 
     def get(self, app_id: str) -> LoadedApp:
-        """The app's data, loaded at most once in this process (on xdist workers, the
-        controller's pickled app from the run folder: fetched, normalized and scanned once)."""
+        """The app's data, loaded at most once in this process (under xdist through the run
+        folder: see :mod:`pytest_nocode.loading`)."""
         if app_id not in self.loaded:
-            spec = self.spec(app_id)
             with _gc_paused():
-                if self.run_folder is not None:
-                    loaded = self.run_folder.read(spec)
-                else:
-                    loaded = load_app(spec, self.registry, self.recording)
-            self._remember(loaded)
+                self._remember(self._load(self.spec(app_id)))
         return self.loaded[app_id]
+
+    def _load(self, spec: AppSpec) -> LoadedApp:
+        folder = self.run_folder
+        if folder is None:
+            return load_app(spec, self.registry, self.recording)
+        if folder.shared(spec):  # every process reads the files; the secret scan is split
+            return load_app(spec, self.registry, self.recording, scan=folder.shared_secrets)
+        if self.is_worker:
+            return folder.read(spec)
+        loaded = load_app(spec, self.registry, self.recording)
+        folder.write(loaded)
+        return loaded
 
     def _remember(self, loaded: LoadedApp) -> None:
         self.loaded[loaded.spec.id] = loaded
         for value in loaded.secret_values:
             self.redactor.add(value)
 
-    def load_all(self) -> None:
-        with _gc_paused():
-            for spec in self.specs:
-                if spec.id not in self.loaded:
-                    self._remember(load_app(spec, self.registry, self.recording))
+    def load_all(self, specs: list[AppSpec] | None = None) -> None:
+        """Load ``specs`` (default: every app) that are not loaded yet."""
+        for spec in self.specs if specs is None else specs:
+            self.get(spec.id)
 
 
 @contextmanager

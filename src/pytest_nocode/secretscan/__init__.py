@@ -32,8 +32,14 @@ from pytest_nocode.secretscan.kinds import (
 )
 from pytest_nocode.secretscan.names import is_secret_name
 from pytest_nocode.secretscan.scanner import _CACHE as _CACHE  # the per-App memo
-from pytest_nocode.secretscan.scanner import SecretHit, find_secrets, remember_secrets, scan_text
+from pytest_nocode.secretscan.scanner import (
+    SecretHit,
+    find_secrets,
+    remember_secrets,
+    scan_steps,
+    scan_text,
+)
 
 __all__ = ["CRITICAL_KINDS", "KIND_BASIC", "KIND_BEARER", "KIND_CLI", "KIND_KEYWORD",
            "KIND_URL_PASSWORD", "KIND_URL_QUERY", "KIND_URL_TOKEN", "KIND_WEBHOOK", "SecretHit",
-           "find_secrets", "is_secret_name", "remember_secrets", "scan_text"]
+           "find_secrets", "is_secret_name", "remember_secrets", "scan_steps", "scan_text"]

@@ -34,7 +34,7 @@ from pytest_nocode.secretscan.filters import literal
 from pytest_nocode.secretscan.kinds import KIND_KEYWORD, URL_KINDS, rank
 from pytest_nocode.secretscan.names import is_secret_name
 
-__all__ = ["SecretHit", "find_secrets", "scan_text"]
+__all__ = ["SecretHit", "find_secrets", "scan_steps", "scan_text"]
 
 
 @dataclass(frozen=True)
@@ -287,11 +287,18 @@ def find_secrets(app: App) -> tuple[SecretHit, ...]:
     entry = _CACHE.get(id(app))
     if entry is not None and entry[0]() is app:
         return entry[1]
+    return remember_secrets(app, scan_steps(app, 0, len(app.steps)))
+
+
+def scan_steps(app: App, start: int, stop: int) -> tuple[SecretHit, ...]:
+    """The hits of ``app.steps[start:stop]``, in step order: a step's hits depend on the step
+    and the app's step ids only, so parts scanned in different processes and joined in order
+    are :func:`find_secrets`' result (the run folder shares them between xdist workers)."""
     scanner = _Scanner(frozenset(step.id for step in app.steps))
     hits: list[SecretHit] = []
-    for step in app.steps:
+    for step in app.steps[start:stop]:
         hits.extend(_scan_step(scanner, step))
-    return remember_secrets(app, tuple(hits))
+    return tuple(hits)
 
 
 def remember_secrets(app: App, hits: tuple[SecretHit, ...]) -> tuple[SecretHit, ...]:
