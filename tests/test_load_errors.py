@@ -83,3 +83,23 @@ def test_what_to_do_follows_the_error(error: str, advice: str) -> None:
     [spec] = parse_app_uris(["n8n+https://n8n.example.com"], ["n8n", "nodered"], Path())
     assert advice in what_to_do(spec, error)
     assert what_to_do(spec, error).endswith("re-run")
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_an_unreadable_export_stops_the_run_with_one_line(pytester: pytest.Pytester,
+                                                          workers: list[str]) -> None:
+    """Under xdist the workers read the files too, but the run stops the same way as serially:
+    the controller's one line naming the file and place, no traceback, no report that would
+    read as a clean bill for an app nobody checked."""
+    folder = pytester.path / "export"
+    folder.mkdir()
+    (folder / "broken.json").write_text('{"nodes": [\n', encoding="utf-8")
+    report = pytester.path / "findings.json"
+    outcome = pytester.runpytest_subprocess("-p", "no:cacheprovider", *workers,
+                                            f"--nocode-app=n8n+file:{folder}",
+                                            f"--nocode-json={report}")
+    assert outcome.ret == pytest.ExitCode.USAGE_ERROR
+    text = outcome.stdout.str() + outcome.stderr.str()
+    assert f"ERROR: {folder / 'broken.json'}:2:1: invalid JSON" in text
+    assert "Traceback" not in text and "no findings" not in text
+    assert not report.exists()

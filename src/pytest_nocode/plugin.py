@@ -141,12 +141,19 @@ def _uses_xdist(config: pytest.Config) -> bool:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Load the apps before any test: all of them serially; under xdist, before the workers
-    start, only those handed to them pickled (see :mod:`pytest_nocode.loading`): the ones
-    every process reads from files load in :func:`pytest_runtestloop`, beside the workers."""
+    """Load the apps before any test. Serially: all of them. Under xdist (see
+    :mod:`pytest_nocode.loading`): on the controller before the workers start, only the apps
+    handed to them pickled, while the apps every process reads from files load in each worker
+    here, before it collects, and in the controller in :func:`pytest_runtestloop`, at once."""
     config = session.config
     run = get_run(config)
-    if run.is_worker or not run.specs or config.option.collectonly:
+    if not run.specs or config.option.collectonly:
+        return
+    if run.is_worker:
+        if run.run_folder is not None:
+            # on bad input the controller, reading the same files, stops the run with it
+            with contextlib.suppress(InputError):
+                run.load_all([spec for spec in run.specs if run.run_folder.shared(spec)])
         return
     pending = run.advisories.error == PENDING  # needs every app's packages before workers
     if _uses_xdist(config):
@@ -163,24 +170,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
-    """Under xdist, the apps every process reads from files load here, in the controller and
-    in each worker at once (a worker: the apps it collected checks of), so each takes its
-    share of their secret scans before the first check asks."""
+    """The controller of an xdist run loads the apps read from files here, once the workers
+    have started and load them too: each process takes its share of their secret scans."""
     config = session.config
     run = get_run(config)
-    if run.run_folder is not None and run.specs and not config.option.collectonly:
-        if not run.is_worker:
-            try:
-                run.load_all()
-            except InputError as exc:
-                raise pytest.UsageError(str(exc)) from None
-        else:
-            checked = {item.callspec.params.get("nocode_app") for item in session.items
-                       if hasattr(item, "callspec")}
-            # on bad input the controller, reading the same files, stops the run with the error
-            with contextlib.suppress(InputError):
-                run.load_all([spec for spec in run.specs
-                              if spec.id in checked and run.run_folder.shared(spec)])
+    if not run.is_worker and run.run_folder is not None and run.specs \
+            and not config.option.collectonly:
+        try:
+            run.load_all()
+        except InputError as exc:
+            raise pytest.UsageError(str(exc)) from None
     return (yield)
 
 
@@ -401,8 +400,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
     if run is None or run.is_worker:
         return
-    try:
-        if run.specs and not session.config.option.collectonly:
+    try:  # a usage error (an app that could not be read): no report of what was not checked
+        if run.specs and not session.config.option.collectonly \
+                and exitstatus != pytest.ExitCode.USAGE_ERROR:
             from pytest_nocode.reporting import write_reports
 
             audit.before_reports(session, run, exitstatus)
@@ -417,7 +417,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config
                             ) -> None:
     run = config.stash.get(RUN_KEY, None)
-    if run is None or run.is_worker or not run.specs or config.option.collectonly:
+    if run is None or run.is_worker or not run.specs or config.option.collectonly \
+            or exitstatus == pytest.ExitCode.USAGE_ERROR:
         return
     from pytest_nocode.reporting.terminal import write_summary
 
