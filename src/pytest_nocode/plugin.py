@@ -171,7 +171,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
     """The controller of an xdist run loads the apps read from files here, once the workers
-    have started and load them too: each process takes its share of their secret scans."""
+    have started and load them too: each process takes its share of their secret scans. The
+    snapshot hashes, for the reports only, are computed while the workers run the checks."""
     config = session.config
     run = get_run(config)
     if not run.is_worker and run.run_folder is not None and run.specs \
@@ -180,6 +181,7 @@ def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
             run.load_all()
         except InputError as exc:
             raise pytest.UsageError(str(exc)) from None
+        run.hash_in_background()
     return (yield)
 
 
@@ -400,6 +402,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
     if run is None or run.is_worker:
         return
+    run.hashes()
     try:  # a usage error (an app that could not be read): no report of what was not checked
         if run.specs and not session.config.option.collectonly \
                 and exitstatus != pytest.ExitCode.USAGE_ERROR:

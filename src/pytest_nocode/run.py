@@ -10,6 +10,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ class NocodeRun:
     audit: AuditState = field(default_factory=AuditState)  # waivers file, risk, baseline, log
     advisories: AdvisoryData = field(default_factory=lambda: AdvisoryData("off", "unset"))
     shard: str = ""  # "I/N" under --nocode-shard: this run checks only those apps
+    hashing: threading.Thread | None = field(default=None, repr=False)  # hash_in_background
 
     def spec(self, app_id: str) -> AppSpec:
         for spec in self.specs:
@@ -111,6 +113,19 @@ class NocodeRun:
         self.loaded[loaded.spec.id] = loaded
         for value in loaded.secret_values:
             self.redactor.add(value)
+
+    def hash_in_background(self) -> None:
+        """Hash the loaded apps' snapshots in a thread: an xdist controller only waits for its
+        workers meanwhile, and the reports need the hashes at the end (:meth:`hashes`)."""
+        loaded = list(self.loaded.values())
+        self.hashing = threading.Thread(target=lambda: [app.sha256 for app in loaded],
+                                        name="pytest-nocode snapshot hashes", daemon=True)
+        self.hashing.start()
+
+    def hashes(self) -> None:
+        """Wait for :meth:`hash_in_background`, if it was started."""
+        if self.hashing is not None:
+            self.hashing.join()
 
     def load_all(self, specs: list[AppSpec] | None = None) -> None:
         """Load ``specs`` (default: every app) that are not loaded yet."""
