@@ -263,6 +263,7 @@ class _Normalizer:
                      kind=n["type"], active=None if n["type"] == "subflow"
                      else not n.get("disabled"))
             for n in self.container.values())
+        workflows += self._unexported_tabs()
         config_ids = {n["id"] for n in self.flows
                       if n["type"] not in CONTAINER_TYPES and not n.get("z")}
         extra_out = self._subflow_and_link_edges()
@@ -292,6 +293,15 @@ class _Normalizer:
                                   if n["type"] not in CONTAINER_TYPES and not n.get("z")}
                                  ).describe,
         )
+
+    def _unexported_tabs(self) -> tuple[Workflow, ...]:
+        """Tabs the nodes name (``z``) that the export leaves out (an export of selected
+        nodes): the flow runs on the instance all the same, named by its id."""
+        missing = dict.fromkeys(
+            z for n in self.flows if isinstance(z := n.get("z"), str) and z
+            and z not in self.container and n["type"] not in CONTAINER_TYPES)
+        return tuple(Workflow(id=z, name=z, path=f"flows/{z}", kind="tab", active=True)
+                     for z in missing)
 
     def _app_name(self) -> str:
         if self.spec.transport == "demo":
