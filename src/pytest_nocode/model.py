@@ -217,9 +217,12 @@ class DataStore:
     """Where the app keeps data: files, tables, context stores."""
 
     step_id: str
-    kind: str  # file | database | sheet | context | other
+    kind: str  # file | database | sheet | context | n8n instance | other
     location: str
     operation: str = ""  # read | write | query
+    # sensitivity labels the content carries whatever the store is called: an instance's own
+    # workflows or decrypted credentials read back (see dataflow.SENSITIVITY for the words)
+    holds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,49 @@ SINK_TYPES = frozenset({BASE + "executeCommand", BASE + "ssh", *CODE_NODES, *FIL
                         *(BASE + t for t in SQL_NODES), *FORMULA_NODES})
 
 
+# Nodes that put files on a third party's servers: type → (the host it calls unless its
+# credential names another: GitHub Enterprise, an S3-compatible endpoint; the resource it
+# uses when none is set; per resource, the operation it runs when none is set and the
+# operations that upload).
+UPLOADS: dict[str, tuple[str, str, Mapping[str, tuple[str, tuple[str, ...]]]]] = {
+    BASE + "github": ("api.github.com", "issue", {"file": ("create", ("create", "edit"))}),
+    BASE + "awsS3": ("s3.amazonaws.com", "file", {"file": ("download", ("upload",))}),
+    BASE + "googleDrive": ("www.googleapis.com", "file",
+                           {"file": ("upload", ("upload", "createFromText", "update"))}),
+    BASE + "dropbox": ("content.dropboxapi.com", "file", {"file": ("upload", ("upload",))}),
+    BASE + "microsoftOneDrive": ("graph.microsoft.com", "file",
+                                 {"file": ("get", ("upload",))}),
+}
+
+
+def upload_operation(node_type: str, params: Mapping[str, Any]) -> str:
+    """The operation an upload node runs when it uploads; "" when it reads, lists or
+    deletes."""
+    known = UPLOADS.get(node_type.removesuffix("Tool"))
+    if known is None:
+        return ""
+    _host, default_resource, resources = known
+    default, uploads = resources.get(str(params.get("resource") or "") or default_resource,
+                                     ("", ()))
+    op = str(params.get("operation") or "") or default
+    return op if op in uploads else ""
+
+
+
+def uploads_whole_item(step: Step) -> bool:
+    """Does an upload send the item it is given as the file (its binary, or the JSON a Convert
+    to File made of it), rather than only the text its parameters write?"""
+    p = step.params
+    op = upload_operation(step.type, p)
+    if not op:
+        return False
+    if _base(step.type) == BASE + "googleDrive":
+        return op == "upload" or (op == "update" and bool(p.get("changeFileContent")))
+    if _base(step.type) == BASE + "awsS3":
+        return p.get("binaryData") is not False
+    return p.get("binaryData") is True
+
+
 @dataclass
 class N8nFlows:
     """What the flow description needs beyond a step: filled by the adapter while it builds."""
@@ -394,7 +437,8 @@ class N8nFlows:
                               "forgery)")
             sent = tuple(dict.fromkeys(r for k, v in p.items() if k not in ("url", "endpoint")
                                        for r in self._sent_refs(step, k, v)))
-            if t in (BASE + "ftp", BASE + "emailSend"):
+            if t in (BASE + "ftp", BASE + "emailSend") or uploads_whole_item(step) \
+                    or _attaches_files(step):
                 sent = (*sent, ValueRef("field", "*", path="the input item"))
             yield SinkUse("send", "body", sent, "sends these values")
 
@@ -705,6 +749,14 @@ def _split_out_writes(step: Step) -> Iterator[FieldWrite]:
     if fields_:
         yield FieldWrite("*", tuple(ValueRef("field", f, path=f"$json.{f}") for f in fields_),
                          strong=False)
+
+
+def _attaches_files(step: Step) -> bool:
+    """Does a Gmail or Outlook message attach the files of the item it is given?"""
+    options = step.params.get("options") or step.params.get("additionalFields")
+    return _base(step.type) in (BASE + "gmail", BASE + "microsoftOutlook") and \
+        isinstance(options, _MAPPINGS) and bool(options.get("attachmentsUi")
+                                                 or options.get("attachments"))
 
 
 def _is_tool(node_type: str) -> bool:
