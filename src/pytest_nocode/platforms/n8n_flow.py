@@ -701,6 +701,8 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
         if method in SAFE_METHODS or READING_NAME.match(step.name):
             return None  # a search API called by POST still only reads
         return f"sends {method} requests", True
+    if t == LANGCHAIN + "mcpClientTool":
+        return _mcp_action(p)
     if t in (BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"):
         told = str(p.get("description") or p.get("toolDescription") or "")
         if told.strip() and not ACTING_WORDS.search(told):
@@ -726,6 +728,25 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
     name = _short(t)
     return (f"can {op} ({name})" if op else f"writes to {name}",
             t in CHAT_SENDERS or not op or bool(ADDING_VERBS.match(op)))
+
+
+# An MCP server asked for its read-only tools only (Supabase's ``read_only=true``)
+MCP_READ_ONLY = re.compile(r"[?&]read_?only=(?:true|1)(?:&|$)", re.I)
+
+
+def _mcp_action(p: Mapping[str, Any]) -> tuple[str, bool] | None:
+    """An MCP client tool hands the agent the server's tools, every one unless a selection is
+    made: it acts unless the server is asked for read-only tools, or each tool selected has a
+    name that reads (``list_tables``, ``get_logs``)."""
+    url = str(p.get("endpointUrl") or p.get("sseEndpoint") or "")
+    if MCP_READ_ONLY.search(url):
+        return None
+    selected = p.get("includeTools") if p.get("include") == "selected" else None
+    if isinstance(selected, list) and selected and \
+            all(READING_NAME.match(str(name)) for name in selected):
+        return None
+    server = url.split("?", 1)[0].lstrip("=") or "its endpoint"
+    return f"can call any tool of the MCP server {server}", True
 
 
 # Fields of a trigger's events that the service itself fills in, not whoever sends the event:
