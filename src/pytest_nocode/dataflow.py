@@ -41,6 +41,9 @@ FETCH_SINKS = frozenset({"fetch"})
 FETCH_PATH = "url path"
 FETCH_JSON_BODY = "jsonBody"
 FETCH_PARTS = frozenset({FETCH_PATH, FETCH_JSON_BODY})
+# A sheet cell the service evaluates (a text starting with =, +, - or @ is a formula there):
+# given by a caller it is formula injection; elsewhere it is ordinary data, so only INJ001 asks.
+FORMULA_SINKS = frozenset({"formula"})
 # What an endpoint answers its caller with (n8n Respond to Webhook or a trigger answering with
 # its last node's output, Node-RED http response): a store read reaching it is served (EXP002).
 ANSWER_SINKS = frozenset({"answer"})

@@ -124,6 +124,7 @@ CALLERS = frozenset({BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"})
 # Nodes whose filter is a formula the service evaluates (Airtable's filterByFormula): a value
 # quoted into it can close the string and change which records match, or are updated.
 FORMULA_NODES = frozenset({BASE + "airtable"})
+SHEET_WRITES = frozenset({"append", "appendOrUpdate", "update"})
 SINK_TYPES = frozenset({BASE + "executeCommand", BASE + "ssh", *CODE_NODES, *FILE_NODES,
                         *(BASE + t for t in SQL_NODES), *FORMULA_NODES})
 
@@ -399,6 +400,7 @@ class N8nFlows:
         yield from self._query_json_sink(step)
         yield from self._url_path_sink(step)
         yield from self._json_body_sink(step)
+        yield from self._sheet_cells_sink(step)
         if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type):
             return
         p = step.params
@@ -544,6 +546,35 @@ class N8nFlows:
         if any(r.kind not in ("constant", "env", "platform") for r in refs):
             yield SinkUse("fetch", FETCH_JSON_BODY, refs, "pastes values inside the strings "
                           "of its JSON body (a quote in one adds or overrides keys: JSON "
+                          "injection)")
+
+    def _sheet_cells_sink(self, step: Step) -> Iterator[SinkUse]:
+        """Google Sheets writing cells it lets the sheet interpret (cell format "Let Google
+        Sheets format", USER_ENTERED: the default from version 4.1): a value starting with
+        ``=``, ``+``, ``-`` or ``@`` becomes a formula, and ``IMPORTXML``/``IMAGE`` can send
+        the sheet's other cells to any server. A value written after a leading ``'`` stays
+        text; RAW ("Let n8n format") never runs."""
+        p = step.params
+        if _base(step.type) != BASE + "googleSheets" or \
+                str(p.get("operation") or "") not in SHEET_WRITES:
+            return
+        options = p.get("options") if isinstance(p.get("options"), _MAPPINGS) else {}
+        mode = options.get("cellFormat") or ("USER_ENTERED" if self._v(step) >= 4.1 else "RAW")
+        if mode != "USER_ENTERED":
+            return
+        columns = p.get("columns") if isinstance(p.get("columns"), _MAPPINGS) else {}
+        if columns.get("mappingMode") == "autoMapInputData" or p.get("dataMode") == \
+                "autoMapInputData":
+            refs: tuple[ValueRef, ...] = (ValueRef("field", "*", path="the input item"),)
+        else:
+            values = columns.get("value") if isinstance(columns.get("value"), _MAPPINGS) \
+                else {}
+            refs = tuple(dict.fromkeys(r for v in values.values()
+                                       if not (isinstance(v, str) and v.startswith("='"))
+                                       for r in self.refs(step, v)))
+        if any(r.kind not in ("constant", "env", "platform") for r in refs):
+            yield SinkUse("formula", "columns", refs, "writes cells the sheet evaluates "
+                          "(USER_ENTERED): a value starting with = runs as a formula (formula "
                           "injection)")
 
     def _formula_sink(self, step: Step) -> Iterator[SinkUse]:
