@@ -91,7 +91,8 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
             **route_evidence(nocode_app, flow.route(sender.id, origin)),
             "if_approved": f"list {dest.host} under hosts.internal in the policy if it is the "
                            "organisation's own service, or waive this finding with a reason"
-            if dest.host else "waive this finding with a reason if the recipient is approved",
+            if dest.host and dest.host.lower() not in CODE_HOSTS
+            else "waive this finding with a reason if the transfer is approved",
             "policy": nocode_policy.excerpt("hosts", "trust_zones")}
         if dest.host.lower() in CODE_HOSTS:
             evidence["why_outside"] = CODE_HOST_NOTE
