@@ -49,7 +49,11 @@ LEAVING_ZONES = ("internet",)  # the owner's own services (host, private) keep d
     owasp=["LCNC-SEC-03"],
     rationale="""A flow that sends personal data, credentials or business records read from a
     file, table or sheet, or received from its users, to a host outside the organisation's own
-    networks copies them out of their trust boundary.""",
+    networks copies them out of their trust boundary. The platform's own configuration counts:
+    workflows hold every value typed into them, and credentials exported decrypted are every
+    account's secrets; pushed to a code host, even a private repository, they are readable by
+    everyone and every token with access to it. What an AI model is prompted with goes to the
+    provider the workflow exists to call, which is not counted as leaving.""",
     remediation="Confirm the transfer is approved (add the host to hosts.internal or waive it "
                 "with a justification), minimise the fields sent, and encrypt the channel.",
     requires=("workflows",),

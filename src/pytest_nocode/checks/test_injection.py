@@ -41,7 +41,8 @@ from pytest_nocode.dataflow import (
     rationale="""Data from a webhook, HTTP route, socket, chat or subscription flows into a
     step that executes or renders it, or picks the whole URL a request goes to, directly or
     through an AI agent it prompts: a caller can run commands, SQL or script of their own, or
-    make the server fetch what they choose.""",
+    make the server fetch what they choose. Written into spreadsheet cells the sheet
+    evaluates, a value starting with = becomes a formula (formula injection, reported lower).""",
     remediation="""Never build commands, SQL or markup from input: use fixed commands with
     validated arguments, parameterized queries (n8n 'Query Parameters'), escaped templates
     ({{ }}), and validate input in a switch/function node first.""",
