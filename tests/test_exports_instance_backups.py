@@ -100,9 +100,15 @@ def test_a_backup_kept_on_the_host_or_a_read_from_github_is_quiet(keeper: dict[s
     assert findings_of(EXP001, app_of(_backup(_read_workflows(), keeper))) == []
 
 
-def test_another_products_workflows_api_is_not_the_instance() -> None:
-    """``/api/v1/workflows`` of a SaaS host, with no sign of n8n (key header, port, name)."""
-    reader = _read_workflows("https://api.flowvendor.example/api/v1/workflows")
+@pytest.mark.parametrize("reader", [
+    # /api/v1/workflows of a SaaS host, with no sign of n8n (key header, port, name)
+    _read_workflows("https://api.flowvendor.example/api/v1/workflows"),
+    # the n8n node activating a workflow reads none
+    n8n_node("List workflows", "n8n", {"operation": "activate", "workflowId": "wf1"}),
+    # a command that is no export
+    n8n_node("List workflows", "executeCommand", {"command": "n8n --version"}),
+])
+def test_reads_that_are_not_the_instance_configuration(reader: dict[str, Any]) -> None:
     assert findings_of(EXP001, app_of(_backup(reader, _commit()))) == []
 
 
@@ -164,3 +170,26 @@ def test_a_search_text_in_a_field_named_query_is_no_record() -> None:
 def test_the_whole_lead_request_sent_out_is_still_reported() -> None:
     f = one(findings_of(EXP001, app_of(_lead_search("={{ $json.body }}"))))
     assert f.evidence["labels"] == ["personal data"]
+
+
+# -- files attached to a mail ------------------------------------------------------------------
+def _orders_mailed(options: dict[str, Any]) -> dict[str, Any]:
+    reader = n8n_node("Read orders", "postgres", {
+        "operation": "select", "table": {"__rl": True, "value": "orders"}, "returnAll": True},
+        version=2.5)
+    to_file = n8n_node("To CSV", "convertToFile", {"operation": "csv"}, version=1.1)
+    mail = n8n_node("Send report", "gmail", {
+        "sendTo": "reports@partner-audit.example", "subject": "Daily export",
+        "message": "Attached.", "options": options}, version=2.1)
+    return workflow("Daily export", [schedule(), reader, to_file, mail],
+                    chain("Schedule Trigger", "Read orders", "To CSV", "Send report"))
+
+
+def test_a_table_attached_to_a_mail_to_another_organisation_leaves() -> None:
+    f = one(findings_of(EXP001, app_of(_orders_mailed(
+        {"attachmentsUi": {"attachmentsBinary": [{"property": "data"}]}}))))
+    assert (f.resource.id, f.evidence["labels"]) == (uid("Send report"), ["business records"])
+
+
+def test_the_same_mail_without_attachments_carries_nothing_out() -> None:
+    assert findings_of(EXP001, app_of(_orders_mailed({}))) == []
