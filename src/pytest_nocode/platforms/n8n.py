@@ -899,7 +899,7 @@ def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], ste
         tls=(scheme == "https") if scheme else None, verify_cert=not insecure,
         dynamic=dynamic))
     method = _text(params.get("method") or params.get("requestMethod")).upper() or "GET"
-    target = INSTANCE_API_PATH.match(urlsplit(url.lstrip("=")).path) if not dynamic else None
+    target = INSTANCE_API_PATH.match(_url_path(url)) if not dynamic else None
     if target and method == "GET" and _calls_own_instance(params, host, port):
         _instance_read(b, step_id, target.group("what"), "n8n API")
 
@@ -954,7 +954,7 @@ def _model_provider(b: _Builder, node: dict[str, Any], params: dict[str, Any], s
     if base_url:
         _http_request(b, node, {"url": base_url}, step_id, live)
         return
-    host = MODEL_PROVIDERS[_text(node.get("type"))]
+    host = MODEL_PROVIDERS[_text(node.get("type")).removesuffix("Tool")]
     b.destinations.append(Destination(step_id, "https", url=f"https://{host}", host=host,
                                       tls=True))
 
@@ -1051,13 +1051,21 @@ def _instance_read(b: _Builder, step_id: str, what: str, how: str) -> None:
                               holds=INSTANCE_HOLDS[what]))
 
 
+def _url_path(url: str) -> str:
+    """The path of a URL as configured ("" when it does not parse)."""
+    try:
+        return urlsplit(url.lstrip("=")).path
+    except ValueError:
+        return ""
+
+
 def _calls_own_instance(params: Mapping[str, Any], host: str, port: int | None) -> bool:
     """Is an HTTP request's target this n8n instance (its API key header or credential, its
     default port, a loopback or compose-service host, or a host named n8n)?"""
     headers = params.get("headerParameters")
+    listed = headers.get("parameters") if isinstance(headers, dict) else None
     names = [str(h.get("name") or "").strip().lower()
-             for h in (headers.get("parameters") or () if isinstance(headers, dict) else ())
-             if isinstance(h, dict)]
+             for h in (listed if isinstance(listed, list) else ()) if isinstance(h, dict)]
     return (N8N_API_KEY_HEADER in names or params.get("nodeCredentialType") == "n8nApi"
             or port == 5678 or is_loopback_host(host) or (host != "" and "." not in host)
             or INSTANCE_HOST.search(host) is not None)
