@@ -320,7 +320,9 @@ class ValueRef:
 class SinkUse:
     """A parameter whose value a step runs, renders, opens or sends."""
 
-    kind: str  # command | code | sql | template | path | query | url | send | prompt | act | answer
+    # command | code | sql | template | path | query | fetch | formula | url | send | prompt
+    # | act | answer (see the *_SINKS sets in pytest_nocode.dataflow)
+    kind: str
     param: str  # the parameter it sits in ("command", "query", "addpay", "filename")
     reads: tuple[ValueRef, ...]
     reason: str  # in a reviewer's words: "appends msg.payload to the shell command"
