@@ -187,10 +187,12 @@ COUNT_LOADING = """
 import os
 from pathlib import Path
 
+from pytest_nocode import loading
 from pytest_nocode.platforms import n8n, nodered
 from pytest_nocode.secretscan import scanner
 
 LOG = Path(__file__).parent / "loading.log"
+loading.SCAN_PART_STEPS = 3  # the demo apps' scans in many parts, as a large app's are
 
 
 def _log(line):
