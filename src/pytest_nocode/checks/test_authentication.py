@@ -9,7 +9,8 @@ from __future__ import annotations
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import setting_or_skip
-from pytest_nocode.model import EntryPoint, Step
+from pytest_nocode.dataflow import ACTION_SINKS, FETCH_SINKS, INJECTION_SINKS, dataflow
+from pytest_nocode.model import EntryPoint, Step, StepFlow
 from pytest_nocode.policy import Policy
 
 UNPROVEN = "unproven"
@@ -43,6 +44,54 @@ def unauthenticated(app: App, *, inactive: bool = False) -> list[tuple[EntryPoin
     return out
 
 
+# What a step may do with a submission beyond keeping it: run it, fetch with it, change or
+# send something (an update, a delete, a mail to the address typed in, a command).
+_ACTING_SINKS = INJECTION_SINKS | FETCH_SINKS | ACTION_SINKS
+_MAIL = ("mail", "smtp")
+
+
+def collect_only_form(app: App, ep: EntryPoint, step: Step) -> str:
+    """Why a public form only collects what the public submits ("" when it may do more).
+
+    Every step it can reach (every step of its workflow when the export's wiring is broken
+    there or shows nothing after the form, and the tools and models wired into those steps)
+    transforms the answers, stores them as new records, asks a model about them or mails the
+    owner at a fixed address, and one of them stores or mails. Anything else is more: a
+    command, code or query built from them, a step or agent tool that changes or sends, a
+    read of stored data (what it could answer with), a request to any service or a called
+    workflow (a response of unknown content), a mail to an address given at run time."""
+    if ep.kind != "form" or app.flow_of is None:
+        return ""
+    flow = dataflow(app)
+    if not step.outbound or any(b.workflow_id == step.workflow_id for b in app.broken_links):
+        reached = {s.id for s in app.steps if s.workflow_id == step.workflow_id}
+    else:
+        reached = {s.id for s in app.downstream([step.id])}
+    reached |= {source for sid in list(reached) for source in app.inbound(sid)}
+    reached.discard(step.id)
+    kept = {s.step_id for s in app.stores if s.operation == "write"}
+    reads = {s.step_id for s in app.stores if s.operation in ("read", "query")}
+    sends = {d.step_id for d in app.destinations if d.protocol not in _MAIL or d.dynamic}
+    mails = {d.step_id for d in app.destinations if d.protocol in _MAIL} - sends
+    if not reached & (kept | mails):
+        return ""  # it neither keeps nor passes on what is submitted: nothing to go by
+    for sid in reached:
+        other = app.step(sid)
+        if other is None or other.disabled or other.is_config or sid in mails:
+            continue  # a mail to a fixed address: the owner is told of the submission
+        if sid in reads or sid in sends or flow.sinks_of(sid, _ACTING_SINKS) \
+                or _answers_of_unknown_content(app.flow_of(other)):
+            return ""
+    return ("a public form that only collects what is submitted: its steps transform, store "
+            "or mail the owner; none runs, changes, sends on or reads back data")
+
+
+def _answers_of_unknown_content(described: StepFlow) -> bool:
+    """Does the step put a service's response, a called workflow's result or input the app
+    does not show into its output?"""
+    return any(ref.kind == "unknown" for w in described.writes for ref in w.value)
+
+
 def _evidence(ep: EntryPoint, step: Step) -> dict[str, object]:
     return {"kind": ep.kind, "route": ep.route, "methods": list(ep.methods),
             "authentication": ep.authentication or UNPROVEN, "type": step.type}
@@ -61,7 +110,11 @@ def _evidence(ep: EntryPoint, step: Step) -> dict[str, object]:
     Telegram bot: restrict it to your chat or user ids), or put it behind an authenticating
     proxy and record that in a waiver. Endpoints of disabled nodes and disabled tabs are not
     reported; those of inactive workflows are, at low severity, as doors one switch away
-    (policy settings.report_inactive_entry_points: false leaves them out).""",
+    (policy settings.report_inactive_entry_points: false leaves them out). A public form
+    (sign-up, survey, application) whose steps only transform, store as new records or mail
+    the owner is open by design and not reported (settings.report_collecting_forms: true
+    lists them at low severity); one that reaches a command, an acting step or agent, a
+    service or a read of stored data is.""",
     requires=("workflows",),
 )
 def test_entry_points_require_authentication(nocode_app: App,
@@ -70,9 +123,13 @@ def test_entry_points_require_authentication(nocode_app: App,
     # on by default: reviewers of real backups file an open webhook of an inactive workflow
     # (whoever activates it, or imports the file, opens it), at low severity
     inactive = bool(nocode_policy.setting("report_inactive_entry_points", True))
+    forms = bool(nocode_policy.setting("report_collecting_forms", False))
     for ep, step in unauthenticated(nocode_app, inactive=inactive):
         if guard_of(nocode_app, step) is not None:
             continue  # checked in its first steps: AUTH004
+        collects = collect_only_form(nocode_app, ep, step)
+        if collects and not forms:
+            continue  # open by design: a sign-up, survey or application form
         if ep.kind == "chat":
             message = (f"{ep.route} answers anyone on Telegram: it names no allowed users or "
                        "chats")
@@ -87,6 +144,9 @@ def test_entry_points_require_authentication(nocode_app: App,
         elif ep.active is False:  # served, but nothing uses it (a listener no node reads)
             nocode_findings.add(step, message + " (currently unused)", _evidence(ep, step),
                                 severity="low")
+        elif collects:
+            nocode_findings.add(step, f"{message} ({collects})",
+                                {**_evidence(ep, step), "collects_only": True}, severity="low")
         else:
             nocode_findings.add(step, message, _evidence(ep, step))
 

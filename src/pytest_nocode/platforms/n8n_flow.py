@@ -34,9 +34,11 @@ from pytest_nocode.model import (
 from pytest_nocode.platforms.n8n_code import code_field_values
 
 _PASS = StepFlow()
+_NOTE = StepFlow(output="drop")
 _MAPPINGS = (dict, MappingProxyType)  # exact types: an ABC isinstance is 10x slower
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
+NOTE = BASE + "stickyNote"
 
 SEGMENT = re.compile(r"\{\{(.*?)\}\}", re.S)
 _KEY = r"(?:\.[A-Za-z_$][\w$]*|\[\s*['\"][^'\"\]]+['\"]\s*\]|\[\d+\])"
@@ -143,10 +145,13 @@ class N8nFlows:
     _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
 
     def describe(self, step: Step) -> StepFlow:
-        """How data passes ``step``; a disabled n8n node passes its input on untouched."""
+        """How data passes ``step``; a disabled n8n node passes its input on untouched, a
+        sticky note is documentation (nothing passes it)."""
         if step.disabled:
             return StepFlow()
         t = step.type
+        if t == NOTE:
+            return _NOTE
         starts = t in ENTRY_TRIGGERS or t in UNTRUSTED_TRIGGERS or t in SCHEDULES or (
             t.endswith(("Trigger", "trigger")) and t not in CALLED_TRIGGERS)
         output = self._output(step)
