@@ -490,7 +490,9 @@ def test_auth001_public_form_that_only_keeps_answers_and_mails_the_owner_is_quie
     select_orders(),
     n8n_node("Confirm to the submitter", "gmail", {
         "sendTo": "={{ $json.Email }}", "subject": "Welcome", "message": "Thanks!"}, version=2.1),
-], ids=["command", "web-service", "reads-stored-data", "mail-to-typed-address"])
+    code("Enrich", "const r = await this.helpers.httpRequest({ url: 'https://x.example.com'"
+                   " });\nreturn [{ json: { ...$json, r } }];"),
+], ids=["command", "web-service", "reads-stored-data", "mail-to-typed-address", "own-code"])
 def test_auth001_public_form_that_reaches_more_than_keeping_answers_fires(after: dict[str, Any]
                                                                         ) -> None:
     f = one(findings_of(AUTH001, app_of(_signup_form(after))))

@@ -50,6 +50,20 @@ _ACTING_SINKS = INJECTION_SINKS | FETCH_SINKS | ACTION_SINKS
 _MAIL = ("mail", "smtp")
 
 
+def _reach(app: App, step: Step) -> set[str]:
+    """The steps a call to ``step`` can run: those wired after it, or every step of its
+    workflow when the export's wiring is broken there or shows nothing after it; with the
+    tools, models and memories wired into them."""
+    if not step.outbound or any(b.workflow_id == step.workflow_id for b in app.broken_links):
+        reached = {s.id for s in app.steps if s.workflow_id == step.workflow_id}
+    else:
+        reached = {s.id for s in app.downstream([step.id])}
+    reached |= {source for sid in list(reached) for source in app.inbound(sid)}
+    reached.discard(step.id)
+    return {sid for sid in reached if (s := app.step(sid)) is not None and not s.disabled
+            and not s.is_config}
+
+
 def collect_only_form(app: App, ep: EntryPoint, step: Step) -> str:
     """Why a public form only collects what the public submits ("" when it may do more).
 
@@ -57,31 +71,25 @@ def collect_only_form(app: App, ep: EntryPoint, step: Step) -> str:
     there or shows nothing after the form, and the tools and models wired into those steps)
     transforms the answers, stores them as new records, asks a model about them or mails the
     owner at a fixed address, and one of them stores or mails. Anything else is more: a
-    command, code or query built from them, a step or agent tool that changes or sends, a
-    read of stored data (what it could answer with), a request to any service or a called
+    command, code or query built from them, code the author wrote (it may call out or keep
+    state where no review sees it), a step or agent tool that changes or sends, a read of
+    stored data (what it could answer with), a request to any service or a called
     workflow (a response of unknown content), a mail to an address given at run time."""
     if ep.kind != "form" or app.flow_of is None:
         return ""
     flow = dataflow(app)
-    if not step.outbound or any(b.workflow_id == step.workflow_id for b in app.broken_links):
-        reached = {s.id for s in app.steps if s.workflow_id == step.workflow_id}
-    else:
-        reached = {s.id for s in app.downstream([step.id])}
-    reached |= {source for sid in list(reached) for source in app.inbound(sid)}
-    reached.discard(step.id)
+    reached = _reach(app, step)
     kept = {s.step_id for s in app.stores if s.operation == "write"}
     reads = {s.step_id for s in app.stores if s.operation in ("read", "query")}
     sends = {d.step_id for d in app.destinations if d.protocol not in _MAIL or d.dynamic}
     mails = {d.step_id for d in app.destinations if d.protocol in _MAIL} - sends
     if not reached & (kept | mails):
         return ""  # it neither keeps nor passes on what is submitted: nothing to go by
-    for sid in reached:
-        other = app.step(sid)
-        if other is None or other.disabled or other.is_config or sid in mails:
-            continue  # a mail to a fixed address: the owner is told of the submission
+    for sid in reached - mails:  # a mail to a fixed address tells the owner of it
+        described = app.flow_of(app.step(sid))
         if sid in reads or sid in sends or flow.sinks_of(sid, _ACTING_SINKS) \
-                or _answers_of_unknown_content(app.flow_of(other)):
-            return ""
+                or described.authored_code or _answers_of_unknown_content(described):
+            return ""  # (code may call out or keep state where no review sees it)
     return ("a public form that only collects what is submitted: its steps transform, store "
             "or mail the owner; none runs, changes, sends on or reads back data")
 
