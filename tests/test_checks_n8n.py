@@ -484,6 +484,14 @@ def test_auth001_public_form_that_only_keeps_answers_and_mails_the_owner_is_quie
     assert "only collects what is submitted" in f.message
 
 
+def test_auth001_public_form_whose_answers_a_model_classifies_is_still_collecting() -> None:
+    """Asking a model about the answers (its provider is where it runs) is no action."""
+    classify = n8n_node("Classify feedback", "openAi", {
+        "resource": "chat", "prompt": {"messages": [
+            {"content": "=Is this positive or negative? {{ $json.Email }}"}]}}, version=1.1)
+    assert findings_of(AUTH001, app_of(_signup_form(classify))) == []
+
+
 @pytest.mark.parametrize("after", [
     execute_command("Provision", "=/opt/provision {{ $json.Email }}"),
     http_request("Forward to CRM", "https://crm.example.com/api/leads"),

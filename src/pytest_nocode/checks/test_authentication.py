@@ -87,9 +87,10 @@ def collect_only_form(app: App, ep: EntryPoint, step: Step) -> str:
         return ""  # it neither keeps nor passes on what is submitted: nothing to go by
     for sid in reached - mails:  # a mail to a fixed address tells the owner of it
         described = app.flow_of(app.step(sid))
-        if sid in reads or sid in sends or flow.sinks_of(sid, _ACTING_SINKS) \
+        model = any(ref.kind == "ai" for w in described.writes for ref in w.value)
+        if sid in reads or (sid in sends and not model) or flow.sinks_of(sid, _ACTING_SINKS) \
                 or described.authored_code or _answers_of_unknown_content(described):
-            return ""  # (code may call out or keep state where no review sees it)
+            return ""  # (a model's provider is where it runs; code may call out unseen)
     return ("a public form that only collects what is submitted: its steps transform, store "
             "or mail the owner; none runs, changes, sends on or reads back data")
 
