@@ -7,7 +7,8 @@ Two kinds of evidence, because neither is enough alone in JSON node configs:
   by its shape, wherever it sits, also in documentation (sticky notes, comments, ``info``).
 * **Context**: a value under a name that says secret (``password``, ``x-api-key``), a
   name/value pair (a Node-RED header or change rule, an n8n parameter), an assignment in code
-  or text, an auth header, a URL's user info or ``?api_key=``, a password on a command line.
+  or text, an auth header, a URL's user info or ``?api_key=`` (or the same name in a request
+  node's query parameters), a password on a command line, a ``<Password>`` XML element.
   What they propose is judged by ``filters.VALUE_FILTERS``.
 
 Text detectors are functions of a :class:`Text` in the ``TEXT_DETECTORS`` table; adding one
