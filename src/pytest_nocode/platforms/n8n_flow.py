@@ -385,8 +385,9 @@ class N8nFlows:
         given = self.refs(step, command)
         if FETCHING_COMMAND.search(str(command or "")):
             return (ValueRef("unknown", f"response of {step.name}"), *given)
-        return (ValueRef("platform", f"output of {step.name} (a command on the app's own "
-                         "host)"), *given)
+        where = "the host it logs in to" if _base(step.type) == BASE + "ssh" else \
+            "the app's own host"
+        return (ValueRef("platform", f"output of {step.name} (a command on {where})"), *given)
 
     def _code_field_writes(self, step: Step, code: str) -> Iterator[FieldWrite]:
         """The fields code returns neutralised (SQL text whose every outside value is
