@@ -163,3 +163,39 @@ def test_dashboard_template_loading_a_plain_http_stream(markup: str, reported: b
                          storeOutMessages=True, fwdInMessages=True, templateScope="local",
                          wires=[[]])]
     assert bool(findings_of(ENC001, app_of(flows))) is reported
+
+
+# -- a base URL with a plain default, chosen in a function; a token in the headers it sets --
+def _query_built_in_a_function(default: str, header: str) -> list[dict[str, Any]]:
+    """A timer builds a metrics query: the base URL from the environment with a LAN default,
+    a header the function sets, then an http request with no URL of its own."""
+    code = (f'const base = env.get("METRICS_URL") || "{default}";\n'
+            f'{header}\n'
+            'msg.url = `${base}/api/v2/query?org=${env.get("METRICS_ORG")}`;\n'
+            'msg.payload = "from(bucket: \\"plant\\") |> range(start: -5m)";\n'
+            'return msg;')
+    return [tab(), inject("tick", to=["build"]), function("build", code, to=["poll"]),
+            http_request("poll", "")]
+
+
+TOKEN_HEADER = ('msg.headers = { Authorization: `Token ${env.get("METRICS_TOKEN")}`, '
+                '"Content-Type": "application/vnd.flux" };')
+PLAIN_HEADER = 'msg.headers = { "Content-Type": "application/vnd.flux" };'
+
+
+@pytest.mark.parametrize(("default", "header", "expected"), [
+    ("http://10.20.0.15:8086", TOKEN_HEADER, (Severity.HIGH, "with credentials")),
+    ("http://10.20.0.15:8086", PLAIN_HEADER,
+     (Severity.LOW, "(private network; no credentials or labelled data seen crossing: low)")),
+    ("https://10.20.0.15:8086", TOKEN_HEADER, None),
+])
+def test_plain_default_url_of_a_function_built_request(
+        default: str, header: str, expected: tuple[Severity, str] | None) -> None:
+    found = findings_of(ENC001, app_of(_query_built_in_a_function(default, header)))
+    if expected is None:
+        assert found == []
+        return
+    f = one(found)
+    assert f.resource.id == nid("poll")
+    assert (f.severity, f.message) == (expected[0],
+                                       f"HTTP without TLS to 10.20.0.15:8086 {expected[1]}")

@@ -19,6 +19,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -64,6 +65,8 @@ NUMERIC_OPERATORS = frozenset({"-", "*", "/", "%", "**", "&", "|", "^", "<<", ">
                                "==", "===", "!=", "!==", "<", ">", "<=", ">=", "instanceof",
                                "in"})
 NUMERIC_UNARY = frozenset({"!", "-", "+", "~", "typeof", "void", "delete"})
+# A string literal that is a URL (a scheme, then "://"): its text says where a request goes.
+URL_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"`]*$")
 CONTEXT_READS = {"flow": "flow", "global": "global", "context": "node", "context.flow": "flow",
                  "context.global": "global"}
 FUNCTIONS = frozenset({"function_declaration", "function_expression", "arrow_function",
@@ -384,6 +387,10 @@ class _Analysis:
 
     def _sources(self, node: tree_sitter.Node) -> Sources:
         t = node.type
+        if t == "string" and URL_TEXT.match(_text(node)[1:-1]):
+            # a URL keeps its text: the encryption checks read where a request goes from it
+            # (`const host = env.get("URL") || "http://10.0.0.5:8086"`, then msg.url = host…)
+            return frozenset({ValueRef("constant", _text(node)[1:-1])})
         if t in LITERALS:
             return frozenset({CONSTANT})
         if t == "template_string":
