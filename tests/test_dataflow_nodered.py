@@ -127,6 +127,53 @@ def test_subflow_input_reaches_the_node_inside() -> None:
     assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
 
 
+def _file_reader_subflow(*instances: dict[str, Any]) -> list[dict[str, Any]]:
+    """A library subflow opens the file its caller names in msg.filename."""
+    return [tab(), _subflow("sub-read", None),
+            node("sub-read", "file in", z=SUBFLOW, filename="filename", filenameType="msg",
+                 format="utf8", wires=[[]]), *instances]
+
+
+def test_a_subflow_no_tab_runs_is_no_finding() -> None:
+    # exported as a library: the definition alone, or its one instance inside another
+    # subflow that nothing instantiates either
+    other = nid("subflow:Loader")
+    nested = [{"id": other, "type": "subflow", "name": "Loader", "in": [], "out": []},
+              node("inner", f"subflow:{SUBFLOW}", z=other, env=[], wires=[[]])]
+    for app in (app_of(_file_reader_subflow()), app_of(_file_reader_subflow(*nested))):
+        assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
+@pytest.mark.parametrize("where", [nid("tab:Order intake"), nid("tab the export leaves out")])
+def test_a_subflow_instance_on_a_tab_runs_it(where: str) -> None:
+    app = app_of(_file_reader_subflow(
+        http_in("in", "/api/file", z=where, to=["instance"]),
+        node("instance", f"subflow:{SUBFLOW}", z=where, env=[], wires=[[]])))
+    f = one(findings_of(INJ001, app))
+    assert (f.resource.id, f.evidence["sink"]) == (nid("sub-read"), "path")
+
+
+@pytest.mark.parametrize(("sender_disabled", "fires"), [(True, False), (False, True)])
+def test_a_node_only_disabled_nodes_send_to_never_runs(sender_disabled: bool,
+                                                       fires: bool) -> None:
+    sender = node("mqtt", "mqtt in", topic="plant/files", broker=nid("broker"), wires=[["read"]])
+    sender["d"] = sender_disabled
+    flows = [tab(), config("broker", "mqtt-broker", broker="broker.example-iot.com"), sender,
+             node("read", "file in", filename="filename", filenameType="msg", format="utf8",
+                  wires=[["after"]]),
+             exec_node("after", "/usr/local/bin/archive", "payload")]
+    app = app_of(flows)
+    assert ids(findings_of(INJ001, app)) == ({nid("read")} if fires else set())
+    assert ids(findings_of(INJ002, app)) == ({nid("after")} if fires else set())  # the file
+
+
+def test_a_node_wired_from_nowhere_still_reports_input_it_does_not_show() -> None:
+    flows = [tab(), node("read", "file in", filename="filename", filenameType="msg",
+                         format="utf8", wires=[[]])]
+    f = one(findings_of(INJ002, app_of(flows)))
+    assert f.evidence["origin_detail"] == "input this app does not show (nothing wired to it)"
+
+
 def test_a_loop_terminates_and_keeps_the_taint() -> None:
     flows = [tab(), http_in("in", "/api/retry", to=["try"]),
              function("try", to=["wait", "run"]),

@@ -288,8 +288,8 @@ class _Normalizer:
             destinations=destinations, connectors=connectors, stores=stores,
             modules=modules, settings=settings, broken_links=broken_links,
             flow_of=NodeRedFlows({n["id"]: n for n in self.flows
-                                  if n["type"] not in CONTAINER_TYPES and not n.get("z")}
-                                 ).describe,
+                                  if n["type"] not in CONTAINER_TYPES and not n.get("z")},
+                                 self._uninstantiated_subflows()).describe,
         )
 
     def _app_name(self) -> str:
@@ -348,6 +348,27 @@ class _Normalizer:
                         if isinstance(wire, dict) and isinstance(wire.get("id"), str):
                             extra.setdefault(wire["id"], []).extend(targets)
         return extra
+
+    def _uninstantiated_subflows(self) -> frozenset[str]:
+        """Subflows no tab runs: no instance of them sits on a tab or inside a subflow that
+        one runs (a library export of subflows, a helper left over). Node-RED runs a
+        subflow's nodes only as part of an instance, so nothing passes through these."""
+        subflows = {cid for cid, c in self.container.items() if c["type"] == "subflow"}
+        running = {"tab"}  # an instance on a tab, exported or not (a selection of nodes)
+        placed: dict[str, set[str]] = {}  # subflow id -> where its instances sit
+        for node in self.flows:
+            ntype = node["type"]
+            if ntype.startswith("subflow:") and ntype[8:] in subflows:
+                z = _as_str(node.get("z"))
+                placed.setdefault(ntype[8:], set()).add(z if z in subflows else "tab")
+        grown = True
+        while grown:
+            grown = False
+            for sub, where in placed.items():
+                if sub not in running and where & running:
+                    running.add(sub)
+                    grown = True
+        return frozenset(subflows - running)
 
     def _link_call_returns(self) -> tuple[dict[str, list[str]], set[str]]:
         """A ``link call`` gets its answer from a ``link out`` in return mode on the called

@@ -66,13 +66,16 @@ _SAFE_TYPES = {"str": "constant", "num": "constant", "bool": "constant", "json":
 
 @dataclass
 class NodeRedFlows:
-    """The description needs config nodes (a database's name): filled by the adapter."""
+    """The description needs config nodes (a database's name) and the subflows no tab runs:
+    filled by the adapter."""
 
     configs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    not_running: frozenset[str] = frozenset()  # subflows without an instance that runs
 
     def describe(self, step: Step) -> StepFlow:
-        """How a message passes ``step``; a disabled node passes nothing on."""
-        if step.disabled:
+        """How a message passes ``step``; a disabled node, or one inside a subflow no tab
+        runs, passes nothing on."""
+        if step.disabled or step.workflow_id in self.not_running:
             return DROP
         t = step.type
         p = step.params
