@@ -73,6 +73,11 @@ class Origin:
         return f"{self.kind}: {self.detail}" if self.detail else self.kind
 
 
+# A key column (id, *_id) of rows a database returned: numbers or ids the database made, not
+# text a user wrote (a key of request data stays the request's).
+ROW_KEY = Origin("constant", "a key column of rows read from a database")
+
+
 @dataclass(frozen=True)
 class SinkFlow:
     """One sink of one step, with every origin of what reaches it."""
@@ -240,6 +245,10 @@ class DataFlow:
             return self._read_kept(ref.name)
         if kind == "field":
             return _field(state, ref.name)
+        if kind == "key":  # a key column of the rows in a field: a database's keys are no text
+            return frozenset(self._oid(ROW_KEY) if self._origins[o].kind == "store"
+                             and self._origins[o].detail.startswith("database ") else o
+                             for o in _field(state, ref.name))
         if kind == "step":
             source = self._out.get(ref.step)
             if not source:
