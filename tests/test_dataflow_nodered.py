@@ -399,6 +399,27 @@ def test_enc002_tls_config_without_verification_on_a_computed_url() -> None:
     assert f.evidence["tls_config"] == [nid("lax")]
 
 
+TAK_CALL = ("const opts = {{ hostname: global.get('tak_host'), port: 8443, path: '/api/ping', "
+            "{option} }};\n"
+            "const req = https.request(opts, res => {{ msg.statusCode = res.statusCode; "
+            "node.send(msg); }});\nreq.end();\nreturn null;")
+
+
+@pytest.mark.parametrize(("option", "reported"), [
+    ("rejectUnauthorized: false", True),
+    ("'rejectUnauthorized': false", True),
+    ("rejectUnauthorized: true", False),
+    ("ca: global.get('tak_ca') /* rejectUnauthorized: false while testing */", False),
+])
+def test_enc002_function_making_its_own_tls_calls_without_verification(option: str,
+                                                                       reported: bool) -> None:
+    code = TAK_CALL.format(option=option)
+    flows = [tab(), inject("tick", to=["call"]),
+             {**function("call", code), "libs": [{"var": "https", "module": "https"}]}]
+    found = findings_of(ENC002, app_of(flows))
+    assert [f.resource.id for f in found] == ([nid("call")] if reported else [])
+
+
 @pytest.mark.parametrize(("reject", "fires"), [(False, True), (True, False)])
 def test_enc002_home_assistant_server_accepting_any_certificate(reject: bool,
                                                                 fires: bool) -> None:

@@ -41,6 +41,7 @@ from pytest_nocode.model import (
 )
 from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
 from pytest_nocode.platforms.nodered_flow import NodeRedFlows
+from pytest_nocode.platforms.nodered_function import turns_off_certificate_checks
 from pytest_nocode.platforms.nodered_modules import MODULE_OF_KNOWN_TYPE
 
 CORE_PACKAGE = "node-red"
@@ -584,6 +585,9 @@ class _Normalizer:
             yield from _database_destinations(step)
         elif t in ("ui_template", "ui-template"):
             yield from _embedded_destinations(step)
+        elif t == "function" and turns_off_certificate_checks(_as_str(p.get("func"))):
+            # its code connects itself (an https or tls library it loads), trusting any server
+            yield Destination(step.id, "https", "", dynamic=True, verify_cert=False)
 
     def _stores(self, step: Step) -> Iterable[DataStore]:
         p = step.params

@@ -81,6 +81,32 @@ def _parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
 
 
+def turns_off_certificate_checks(code: str) -> bool:
+    """Does the code make its own TLS connections accepting any certificate: an option
+    ``rejectUnauthorized: false`` (https, tls, axios agents, mqtt.js) or
+    ``process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0"``? Comments and strings do not count."""
+    if "rejectUnauthorized" not in code and "NODE_TLS_REJECT_UNAUTHORIZED" not in code:
+        return False
+    tree = _parser().parse(f"{_PREFIX}{code}{_SUFFIX}".encode(errors="replace"))
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "pair":
+            key, value = node.child_by_field_name("key"), node.child_by_field_name("value")
+            if key is not None and value is not None and _text(key).strip("'\"") == \
+                    "rejectUnauthorized" and value.type == "false":
+                return True
+        elif node.type == "assignment_expression":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            name = _text(left).rsplit(".", 1)[-1] if left is not None else ""
+            value = _text(right).strip("'\"` ") if right is not None else ""
+            if (name == "rejectUnauthorized" and value == "false") or (
+                    name == "NODE_TLS_REJECT_UNAUTHORIZED" and value == "0"):
+                return True
+        stack.extend(node.named_children)
+    return False
+
+
 class _CannotFollow(Exception):
     """The code does something with the message this analysis does not model."""
 
