@@ -263,6 +263,11 @@ class _Normalizer:
                      kind=n["type"], active=None if n["type"] == "subflow"
                      else not n.get("disabled"))
             for n in self.container.values())
+        # a selection of nodes exported without their tab: the tab they name still runs them
+        workflows += tuple(Workflow(id=z, name=z, path=f"flows/{z}", disabled=False,
+                                    kind="tab", active=True)
+                           for z in dict.fromkeys(_as_str(n.get("z")) for n in self.flows)
+                           if z and z not in self.container)
         config_ids = {n["id"] for n in self.flows
                       if n["type"] not in CONTAINER_TYPES and not n.get("z")}
         extra_out = self._subflow_and_link_edges()
