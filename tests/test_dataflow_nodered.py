@@ -367,6 +367,19 @@ def test_file_in_opening_msg_filename_from_the_request(filename: str, fires: boo
     assert [f.evidence["sink"] for f in found] == (["path"] if fires else [])
 
 
+@pytest.mark.parametrize(("receiver", "origin"), [
+    ("amqp-in", "messages the amqp-in node 'Alarms' receives"),  # a receiver we do not know
+    ("alarm-router", "input this app does not show (nothing wired to it)"),  # not a receiver
+])
+def test_a_node_type_we_do_not_know_that_receives_says_so(receiver: str, origin: str) -> None:
+    build = "msg.filename = `/data/alarm_${msg.payload.device}.json`;\nreturn msg;"
+    flows = [tab(), node("rx", receiver, name="Alarms", wires=[["build"]]),
+             function("build", build, to=["save"]),
+             node("save", "file", filename="filename", filenameType="msg", wires=[[]])]
+    f = one(findings_of(INJ002, app_of(flows)))
+    assert (f.resource.id, f.evidence["origin_detail"]) == (nid("save"), origin)
+
+
 # -- cleartext and certificates --------------------------------------------------------------
 def test_enc001_plain_url_set_in_a_function_reaches_a_request_with_no_url() -> None:
     def flows(url: str) -> list[dict[str, Any]]:

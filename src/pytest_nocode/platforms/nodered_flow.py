@@ -44,6 +44,9 @@ MESSAGE_RECEIVERS = {"telegram event": "Telegram bot events",
                      "chatbot-slack-receive": "Slack messages",
                      "chatbot-discord-receive": "Discord messages",
                      "discordMessage": "Discord messages", "slack-rtm-in": "Slack messages"}
+# Node-RED names its receiving nodes "<protocol> in" / "<protocol>-in" (amqp-in, redis-in,
+# opcua-iiot-in): messages start there, from whoever can send on that protocol.
+RECEIVER_TYPE = re.compile(r"[ _-]in$", re.I)
 FRESH_SOURCES = frozenset({"http in", "websocket in", "tcp in", "udp in", *SUBSCRIPTIONS,
                            *MESSAGE_RECEIVERS})
 # SQL nodes: (the node's own query property, the message property it runs when that is
@@ -127,6 +130,10 @@ class NodeRedFlows:
                              "sends msg.payload"),) if t in ("mqtt out", "tcp out",
                                                              "udp out", "e-mail") else ()
             return StepFlow("pass", (), sends)
+        if RECEIVER_TYPE.search(t):  # a node we do not know that receives (amqp-in, redis in)
+            return StepFlow("fresh", (FieldWrite("*", (ValueRef(
+                "unknown", f"messages the {t} node{f' {step.name!r}' if step.name else ''} "
+                "receives"),)),), starts=True)
         # a node we do not know: it passes the message on and may set the payload
         return StepFlow("pass", (FieldWrite("payload", (ValueRef(
             "unknown", f"output of {step.name or t}"),), strong=False),))
