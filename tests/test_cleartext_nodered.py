@@ -199,3 +199,15 @@ def test_plain_default_url_of_a_function_built_request(
     assert f.resource.id == nid("poll")
     assert (f.severity, f.message) == (expected[0],
                                        f"HTTP without TLS to 10.20.0.15:8086 {expected[1]}")
+
+
+@pytest.mark.parametrize(("broker", "shown", "severity"), [
+    ("${MQTT_BROKER}", "${MQTT_BROKER}", Severity.MEDIUM),  # a variable: named as written
+    ("Broker.Example-IoT.com", "broker.example-iot.com", Severity.HIGH),
+])
+def test_broker_host_is_shown_as_configured(broker: str, shown: str,
+                                            severity: Severity) -> None:
+    flows = [tab(), config("b", "mqtt-broker", broker=broker, port="1883", usetls=False),
+             node("sub", "mqtt in", topic="plant/#", broker=nid("b"), wires=[[]])]
+    f = one(findings_of(ENC001, app_of(flows)))
+    assert f.message.startswith(f"MQTT without TLS to {shown}") and f.severity is severity

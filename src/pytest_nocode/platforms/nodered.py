@@ -148,6 +148,12 @@ def _answered_by_return(step: Step) -> Step:
     return replace(step, outbound=tuple(t for t in step.outbound if t in called))
 
 
+def _host_name(value: str) -> str:
+    """A host as configured, lowercased as DNS names compare; a ``${ENV}`` placeholder is
+    kept as written (it names a variable, and is shown so)."""
+    return value if "${" in value else value.lower()
+
+
 def _as_str(value: Any) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
 
@@ -542,7 +548,7 @@ class _Normalizer:
                 scheme, host, port, _ = split_url(broker)
                 tls = scheme in ("mqtts", "wss") or bool(p.get("usetls"))
             else:
-                host, port, tls = broker.lower(), None, bool(p.get("usetls"))
+                host, port, tls = _host_name(broker), None, bool(p.get("usetls"))
             port = _port(p.get("port")) or port
             yield Destination(step.id, "mqtts" if tls else "mqtt", strip_userinfo(broker), host,
                               port, tls=tls, verify_cert=self._tls_verify(_as_str(p.get("tls")),
@@ -555,13 +561,13 @@ class _Normalizer:
                               verify_cert=self._tls_verify(_as_str(p.get("tls")), by_step))
         elif t in ("tcp request", "tcp out") and (t == "tcp request"
                                                   or _as_str(p.get("beserver")) == "client"):
-            host = _as_str(p.get("server") or p.get("host")).lower()
+            host = _host_name(_as_str(p.get("server") or p.get("host")))
             tls_id = _as_str(p.get("tls"))
             yield Destination(step.id, "tcp", host, host, _port(p.get("port")),
                               tls=bool(tls_id), verify_cert=self._tls_verify(tls_id, by_step),
                               dynamic=not host)
         elif t == "udp out":
-            host = _as_str(p.get("addr")).lower()
+            host = _host_name(_as_str(p.get("addr")))
             yield Destination(step.id, "udp", host, host, _port(p.get("port")), tls=False,
                               dynamic=not host)
         elif t == "http proxy":
@@ -570,7 +576,7 @@ class _Normalizer:
             yield Destination(step.id, scheme or "http", strip_userinfo(url), host, port,
                               tls=scheme == "https")
         elif t in ("ftp", "ftp-config") and (p.get("host") or p.get("server")):
-            host = _as_str(p.get("host") or p.get("server")).lower()
+            host = _host_name(_as_str(p.get("host") or p.get("server")))
             secure = p.get("secure") in (True, "true", "explicit", "implicit")
             yield Destination(step.id, "ftps" if secure else "ftp", host, host,
                               _port(p.get("port")), tls=bool(secure))
@@ -580,7 +586,7 @@ class _Normalizer:
             verify = p.get("rejectUnauthorizedCerts") not in (False, "false")
             yield Destination(step.id, "wss", "", verify_cert=verify)
         elif t in ("e-mail", "email") and p.get("server"):
-            host = _as_str(p.get("server")).lower()
+            host = _host_name(_as_str(p.get("server")))
             secure = p.get("secure") in (True, "true")
             yield Destination(step.id, "smtp", host, host, _port(p.get("port")),
                               tls=secure or None)
@@ -757,7 +763,7 @@ def _database_destinations(step: Step) -> Iterable[Destination]:
         scheme, host, port, _ = split_url(value)
         tls = scheme.endswith("+srv") or _TLS_IN_URI.search(value) is not None
     else:
-        host, port = value.lower(), _port(p.get(port_key)) if port_key else None
+        host, port = _host_name(value), _port(p.get(port_key)) if port_key else None
         options = _as_str(p.get("connectOptions"))
         tls = any(p.get(k) in (True, "true") for k in tls_keys) or bool(
             _TLS_IN_URI.search("?" + options)) or _as_str(p.get("topology")) == "dnscluster"
