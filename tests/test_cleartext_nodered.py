@@ -211,3 +211,17 @@ def test_broker_host_is_shown_as_configured(broker: str, shown: str,
              node("sub", "mqtt in", topic="plant/#", broker=nid("b"), wires=[[]])]
     f = one(findings_of(ENC001, app_of(flows)))
     assert f.message.startswith(f"MQTT without TLS to {shown}") and f.severity is severity
+
+
+@pytest.mark.parametrize(("line", "reported"), [
+    ('// msg.url = "http://192.168.1.34/api/log";  (the old test server)', False),
+    ('/* msg.url = "http://192.168.1.34/api/log"; */', False),
+    ('msg.url = "http://192.168.1.34/api/log";', True),
+])
+def test_a_url_in_a_commented_out_line_is_not_where_the_request_goes(line: str,
+                                                                    reported: bool) -> None:
+    code = f"{line}\nmsg.url = flow.get('farm_api') + '/api/log';\nreturn msg;"
+    flows = [tab(), inject("tick", to=["build"]), function("build", code, to=["post"]),
+             http_request("post", "")]
+    hosts = [f.evidence["host"] for f in findings_of(ENC001, app_of(flows))]
+    assert ("192.168.1.34" in hosts) is reported

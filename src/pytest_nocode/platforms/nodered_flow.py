@@ -355,10 +355,9 @@ def _function(p: Mapping[str, Any]) -> StepFlow:
     sinks = (SinkUse("code", "func", (ValueRef("field", "*", path="msg"),),
                      "evaluates or executes message data in code"),) if runs_code(code) else ()
     followed = follow_function(code)
-    if followed is not None:  # it says what msg.url is built from; the literals add schemes
-        schemes = _url_writes(code, computed_known=True)
-        return StepFlow("fresh" if followed.fresh else "pass", (*followed.writes, *schemes),
-                        sinks, keeps=followed.keeps, authored_code=True)
+    if followed is not None:  # it says what msg.url is built from, URL literals included
+        return StepFlow("fresh" if followed.fresh else "pass", followed.writes, sinks,
+                        keeps=followed.keeps, authored_code=True)
     writes = _url_writes(code)  # msg.url as the encryption checks read it, applied last
     counts = _assigned(code)
     for m in CONSTANT_ASSIGNMENT.finditer(code) if counts else ():
@@ -368,17 +367,16 @@ def _function(p: Mapping[str, Any]) -> StepFlow:
     return StepFlow("mix", tuple(writes), sinks, authored_code=True)
 
 
-def _url_writes(code: str, *, computed_known: bool = False) -> list[FieldWrite]:
-    """What a function sets ``msg.url`` to: each plain URL literal it writes (a scheme with
-    a computed host is kept as the scheme alone), added to what the URL held; when it also
-    computes the URL (``${baseUrl}/x``, a variable), the URL is set anew from anything the
-    code read, and a URL an earlier function set is not where the request goes. With
-    ``computed_known`` the code's follower has said what a computed URL is built from: only
-    the literals are added."""
+def _url_writes(code: str) -> list[FieldWrite]:
+    """For code the follower cannot parse, what it sets ``msg.url`` to: each plain URL
+    literal it writes (a scheme with a computed host is kept as the scheme alone), added to
+    what the URL held; when it also computes the URL (``${baseUrl}/x``, a variable), the URL
+    is set anew from anything the code read, and a URL an earlier function set is not where
+    the request goes."""
     if "msg.url" not in code:
         return []
     literals = tuple(ValueRef("constant", m.group(2)) for m in URL_LITERAL.finditer(code))
-    computed = not computed_known and len(URL_ASSIGNMENT.findall(code)) > len(literals)
+    computed = len(URL_ASSIGNMENT.findall(code)) > len(literals)
     if computed:
         return [FieldWrite("url", (ValueRef("field", "*", path="msg"), *literals))]
     return [FieldWrite("url", (literal,), strong=False) for literal in literals]

@@ -431,7 +431,9 @@ class _Analysis:
             return frozenset({CONSTANT})
         if t == "template_string":
             parts = node.named_children
-            return frozenset({CONSTANT}).union(*(
+            head = _text(parts[0]) if parts and parts[0].type == "string_fragment" else ""
+            fixed = ValueRef("constant", head) if URL_TEXT.match(head) else CONSTANT
+            return frozenset({fixed}).union(*(  # `http://${host}/x` keeps its scheme
                 self._part_sources(parts, i) for i, c in enumerate(parts)
                 if c.type == "template_substitution"))
         if t == "identifier":
