@@ -225,3 +225,32 @@ def test_a_url_in_a_commented_out_line_is_not_where_the_request_goes(line: str,
              http_request("post", "")]
     hosts = [f.evidence["host"] for f in findings_of(ENC001, app_of(flows))]
     assert ("192.168.1.34" in hosts) is reported
+
+
+SYNC_CALL = ("const http = {module};\n"
+             "const options = {{ host: '{host}', path: '/sync.php?action=upload', "
+             "method: 'POST' }};\n"
+             "const req = http.request(options, res => res.resume());\n"
+             "req.write(JSON.stringify(msg.payload));\nreq.end();\nreturn msg;")
+
+
+@pytest.mark.parametrize(("module", "host", "reported"), [
+    ("global.get('http')", "sync.example-farm.net", True),  # the module kept in global context
+    ("require('http')", "sync.example-farm.net", True),
+    ("require('https')", "sync.example-farm.net", False),  # TLS
+    ("global.get('http')", "localhost", False),  # never leaves the machine
+])
+def test_function_sending_its_own_plain_http_request(module: str, host: str,
+                                                     reported: bool) -> None:
+    code = SYNC_CALL.format(module=module, host=host)
+    flows = [tab(), inject("tick", to=["send"]), function("send", code)]
+    found = findings_of(ENC001, app_of(flows))
+    assert [f.message for f in found] == (
+        [f"HTTP without TLS to {host}"] if reported else [])
+
+
+def test_function_using_the_http_library_its_node_loads() -> None:
+    code = "http.get('http://203.0.113.9:8080/api/ping', res => res.resume());\nreturn msg;"
+    node_ = {**function("ping", code), "libs": [{"var": "http", "module": "http"}]}
+    f = one(findings_of(ENC001, app_of([tab(), inject("tick", to=["ping"]), node_])))
+    assert (f.evidence["host"], f.evidence["port"]) == ("203.0.113.9", 8080)

@@ -41,7 +41,10 @@ from pytest_nocode.model import (
 )
 from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
 from pytest_nocode.platforms.nodered_flow import NodeRedFlows
-from pytest_nocode.platforms.nodered_function import turns_off_certificate_checks
+from pytest_nocode.platforms.nodered_function import (
+    plain_http_calls,
+    turns_off_certificate_checks,
+)
 from pytest_nocode.platforms.nodered_modules import MODULE_OF_KNOWN_TYPE
 
 CORE_PACKAGE = "node-red"
@@ -146,6 +149,22 @@ def _answered_by_return(step: Step) -> Step:
     links = step.params.get("links")
     called = {t for t in links if isinstance(t, str)} if isinstance(links, list) else set()
     return replace(step, outbound=tuple(t for t in step.outbound if t in called))
+
+
+def _code_destinations(step: Step) -> Iterable[Destination]:
+    """Where a function node's code connects by itself: a plain ``http`` request to a host
+    it names, and TLS calls that accept any certificate."""
+    code = _as_str(step.params.get("func"))
+    libs = step.params.get("libs")
+    http_names = frozenset(_as_str(lib.get("var")) for lib in libs if isinstance(lib, dict)
+                           and lib.get("module") == "http") if isinstance(libs, list) \
+        else frozenset()
+    for host, port, path in dict.fromkeys(plain_http_calls(code, http_names)):
+        shown = f":{port}" if port else ""
+        yield Destination(step.id, "http", f"http://{host}{shown}{path}", host, port, tls=False)
+    if turns_off_certificate_checks(code):
+        # its code connects itself (an https or tls library it loads), trusting any server
+        yield Destination(step.id, "https", "", dynamic=True, verify_cert=False)
 
 
 def _host_name(value: str) -> str:
@@ -596,9 +615,8 @@ class _Normalizer:
             yield from _database_destinations(step)
         elif t in ("ui_template", "ui-template"):
             yield from _embedded_destinations(step)
-        elif t == "function" and turns_off_certificate_checks(_as_str(p.get("func"))):
-            # its code connects itself (an https or tls library it loads), trusting any server
-            yield Destination(step.id, "https", "", dynamic=True, verify_cert=False)
+        elif t == "function":
+            yield from _code_destinations(step)
 
     def _stores(self, step: Step) -> Iterable[DataStore]:
         p = step.params

@@ -107,6 +107,72 @@ def turns_off_certificate_checks(code: str) -> bool:
     return False
 
 
+# How function code reaches Node's plain http module: a library the node loads
+# (``libs: [{var, module: "http"}]``), ``require("http")`` or the module put in global context.
+HTTP_MODULE = re.compile(r"""(?:require|global\.get)\(\s*['"]http['"]\s*\)|"""
+                         r"(?:context\.)?global\.http")
+
+
+def plain_http_calls(code: str, http_names: frozenset[str] = frozenset()
+                     ) -> list[tuple[str, int | None, str]]:
+    """(host, port, path) of each request the code sends itself with Node's plain ``http``
+    module (``http.request({host: "api.example.org", path: "/sync"}, …)``, ``http.get(url)``)
+    to a host it names in a literal; ``http_names`` are the variables a node's libs bind to
+    that module."""
+    if "http" not in code:
+        return []
+    tree = _parser().parse(f"{_PREFIX}{code}{_SUFFIX}".encode(errors="replace"))
+    values: dict[str, list[tree_sitter.Node]] = {}
+    calls: list[tree_sitter.Node] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "variable_declarator":
+            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if name is not None and value is not None:
+                values.setdefault(_text(name), []).append(value)
+        elif node.type == "call_expression":
+            calls.append(node)
+        stack.extend(node.named_children)
+    modules = set(http_names) | {n for n, vs in values.items()
+                                 if any(HTTP_MODULE.fullmatch(_text(v)) for v in vs)}
+    found: list[tuple[str, int | None, str]] = []
+    for call in calls:
+        callee = call.child_by_field_name("function")
+        args = call.child_by_field_name("arguments")
+        if callee is None or callee.type != "member_expression" or args is None \
+                or not args.named_children:
+            continue
+        obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
+        if obj is None or prop is None or _text(prop) not in ("request", "get") or not (
+                _text(obj) in modules or HTTP_MODULE.fullmatch(_text(obj))):
+            continue
+        target = args.named_children[0]
+        if target.type == "identifier" and len(values.get(_text(target), ())) == 1:
+            target = values[_text(target)][0]
+        if target.type == "string" and _text(target)[1:-1].startswith("http://"):
+            found.append(_split_plain_url(_text(target)[1:-1]))
+        elif target.type == "object":
+            fields = {key: value for key, value in _object_pairs(target)}
+            host = fields.get("hostname") or fields.get("host")
+            if host is not None and host.type == "string" and _text(host)[1:-1]:
+                port = fields.get("port")
+                path = fields.get("path")
+                found.append((_text(host)[1:-1].lower(),
+                              int(_text(port)) if port is not None and port.type == "number"
+                              and _text(port).isdigit() else None,
+                              _text(path)[1:-1] if path is not None and path.type == "string"
+                              else ""))
+    return found
+
+
+def _split_plain_url(url: str) -> tuple[str, int | None, str]:
+    rest = url[len("http://"):]
+    hostport, _, path = rest.partition("/")
+    host, _, port = hostport.rpartition("@")[2].partition(":")
+    return host.lower(), int(port) if port.isdigit() else None, f"/{path}" if path else ""
+
+
 class _CannotFollow(Exception):
     """The code does something with the message this analysis does not model."""
 
