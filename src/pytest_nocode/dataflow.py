@@ -79,6 +79,11 @@ class Origin:
         return f"{self.kind}: {self.detail}" if self.detail else self.kind
 
 
+# A key column (id, *_id) of rows a database returned: numbers or ids the database made, not
+# text a user wrote (a key of request data stays the request's).
+ROW_KEY = Origin("constant", "a key column of rows read from a database")
+
+
 @dataclass(frozen=True)
 class SinkFlow:
     """One sink of one step, with every origin of what reaches it."""
@@ -125,6 +130,11 @@ class DataFlow:
         self._origins: list[Origin] = []
         self._origin_ids: dict[Origin, int] = {}
         self._out: dict[str, State] = {}
+        # a loop's own output (n8n Loop Over Items): only what entered from outside the loop
+        self._loop_edges = {(sid, t) for sid, f in self._flows.items() for t in f.loop_targets}
+        self._returns = {sid: self._coming_back(sid) for sid, f in self._flows.items()
+                         if f.loop_targets}
+        self._loop_out: dict[str, State] = {}
         self._entries = self._entry_origins()
         self._stores_read, self._store_writers = self._stores_written_then_read()
         self._writes_to: dict[str, list[StoreKey]] = {}
@@ -140,8 +150,29 @@ class DataFlow:
         self._live = {sid: any(self._flows.get(s, _DROP).output != "drop"
                                for s in app.inbound(sid))
                       for sid in self._flows}
+        self._unreached = self._sent_only_by_off_steps()
         self._run()
         self._inputs: dict[str, State] = {}  # input_of, asked after the walk only
+
+    def _sent_only_by_off_steps(self) -> frozenset[str]:
+        """Steps that are wired, but only from steps that pass nothing on (disabled, or
+        themselves reached only so): nothing ever arrives, so they never run. A step wired
+        from nowhere is another matter: its input is one this app does not show; so is one
+        behind a switched-off entry point (a way in that can be switched on again)."""
+        off = {sid for sid, flow in self._flows.items()
+               if flow.output == "drop" and sid not in self._entries}
+        unreached: set[str] = set()
+        grown = True
+        while grown:
+            grown = False
+            for sid, flow in self._flows.items():
+                if sid in off or sid in unreached or flow.starts or sid in self._entries:
+                    continue
+                senders = self.app.inbound(sid)
+                if senders and all(s in off or s in unreached for s in senders):
+                    unreached.add(sid)
+                    grown = True
+        return frozenset(unreached)
 
     # -- origins -------------------------------------------------------------------------
     def _oid(self, origin: Origin) -> int:
@@ -198,6 +229,20 @@ class DataFlow:
                 out.setdefault(key, []).append(reader)
         return out
 
+    def _coming_back(self, sid: str) -> frozenset[str]:
+        """The steps wired to ``sid`` that its loop output reaches without passing ``sid``
+        again: what they send is what comes back around the loop."""
+        seen: set[str] = set()
+        stack = list(self._flows[sid].loop_targets)
+        while stack:
+            current = stack.pop()
+            if current in seen or current == sid:
+                continue
+            seen.add(current)
+            step = self.app.step(current)
+            stack.extend(step.outbound if step is not None else ())
+        return frozenset(s for s in self.app.inbound(sid) if s in seen)
+
     def _rewrite(self, writer: str) -> set[StoreKey]:
         """Take in what ``writer`` is given now; the stores whose summary changed."""
         written = _field(self._input(writer), "*")
@@ -225,6 +270,10 @@ class DataFlow:
             return self._read_kept(ref.name)
         if kind == "field":
             return _field(state, ref.name)
+        if kind == "key":  # a key column of the rows in a field: a database's keys are no text
+            return frozenset(self._oid(ROW_KEY) if self._origins[o].kind == "store"
+                             and self._origins[o].detail.startswith("database ") else o
+                             for o in _field(state, ref.name))
         if kind == "step":
             source = self._out.get(ref.step)
             if not source:
@@ -276,9 +325,13 @@ class DataFlow:
         return self._oid(origin)
 
     # -- propagation ---------------------------------------------------------------------
-    def _input(self, sid: str) -> State:
-        """The union of what the inbound steps emit (shared, not copied, when one does)."""
-        emitted = [out for source in self.app.inbound(sid) if (out := self._out.get(source))]
+    def _input(self, sid: str, skip: frozenset[str] = frozenset()) -> State:
+        """The union of what the inbound steps (but ``skip``) emit (shared, not copied, when
+        one does); a loop sends its loop output only what entered it from outside."""
+        loops = self._loop_edges
+        emitted = [out for source in self.app.inbound(sid) if source not in skip
+                   and (out := (self._loop_out.get(source) if loops and (source, sid) in loops
+                                else self._out.get(source)))]
         if len(emitted) <= 1:
             return emitted[0] if emitted else {}
         state: State = {}
@@ -342,7 +395,7 @@ class DataFlow:
             flow = self._flows.get(sid)
             if step is None or flow is None:
                 continue
-            if flow.output == "drop":
+            if flow.output == "drop" or sid in self._unreached:
                 self._out[sid] = {}
                 continue
             if self._live[sid]:
@@ -354,6 +407,12 @@ class DataFlow:
             new = self._transfer(step, flow, state)
             readers = self._keep(flow, state, sid) if flow.keeps else set()
             changed = new != self._out.get(sid)
+            if flow.loop_targets:
+                outside = self._input(sid, self._returns[sid]) if self._live[sid] else state
+                batches = self._transfer(step, flow, outside) if outside else {}
+                if batches != self._loop_out.get(sid):
+                    self._loop_out[sid] = batches
+                    changed = True
             if changed:
                 self._out[sid] = new
                 for writer in feeds.get(sid, ()):
@@ -374,7 +433,7 @@ class DataFlow:
         return state
 
     def _input_of(self, step_id: str) -> State:
-        if self._flows.get(step_id, _DROP).output == "drop":
+        if self._flows.get(step_id, _DROP).output == "drop" or step_id in self._unreached:
             return {}
         step = self.app.step(step_id)
         if step is None:
@@ -395,7 +454,7 @@ class DataFlow:
     def sinks(self, kinds: frozenset[str] | None = None) -> Iterator[SinkFlow]:
         """Each sink of an enabled, non-config step (of ``kinds``), with its origins."""
         for step in self.app.steps:
-            if step.disabled or step.is_config:
+            if step.disabled or step.is_config or step.id in self._unreached:
                 continue
             for sink in self._flows[step.id].sinks:
                 if kinds is None or sink.kind in kinds:

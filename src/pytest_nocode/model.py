@@ -331,7 +331,8 @@ class ValueRef:
     """One value a step uses, in the engine's words.
 
     ``field``: a field of the incoming message or item (``name`` its top-level key, ``"*"`` the
-    whole of it; ``path`` the full path as written, for evidence); ``step``: a field of another
+    whole of it; ``path`` the full path as written, for evidence); ``key``: the key column
+    (``id``, ``*_id``) of the rows held in such a field; ``step``: a field of another
     step's output (n8n ``$('Node')``); ``ai``: what an AI model wrote (``$fromAI``); any other
     kind of :data:`ORIGIN_KINDS` is an origin itself (``name`` says which: the env variable, the
     platform value, the store, the entry point).
@@ -381,6 +382,10 @@ class StepFlow:
     # code the app's author wrote runs here (a Node-RED function, an n8n Code node): what
     # reaches it is handled by logic no configuration review sees, so a threat model draws it
     authored_code: bool = False
+    # the steps this one sends only what entered it from outside its own loop (n8n Loop Over
+    # Items: its loop output emits batches of the items it was first given; what comes back
+    # around the loop leaves on its other output, to the other steps)
+    loop_targets: tuple[str, ...] = ()
 
 
 COLLECTIONS = (
