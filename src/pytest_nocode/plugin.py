@@ -288,9 +288,7 @@ def nocode_advisories(pytestconfig: pytest.Config) -> AdvisoryData:
     return data
 
 
-@pytest.fixture
-def nocode_rule(request: pytest.FixtureRequest) -> Rule:
-    """The rule of the current check, with the policy's severity applied."""
+def _policy_rule(request: pytest.FixtureRequest) -> Rule:
     rule = rule_of(request.node)
     if rule is None:
         pytest.fail(f"{request.node.nodeid}: nocode_findings needs a check: decorate the test "
@@ -301,11 +299,17 @@ def nocode_rule(request: pytest.FixtureRequest) -> Rule:
 
 
 @pytest.fixture
-def nocode_findings(nocode_app: App, nocode_rule: Rule,
-                    request: pytest.FixtureRequest) -> FindingCollector:
-    """Where a check reports offending resources: ``nocode_findings.add(step, "why", {...})``."""
+def nocode_rule(request: pytest.FixtureRequest) -> Rule:
+    """The rule of the current check, with the policy's severity applied."""
+    return _policy_rule(request)
+
+
+@pytest.fixture
+def nocode_findings(nocode_app: App, request: pytest.FixtureRequest) -> FindingCollector:
+    """Where a check reports offending resources: ``nocode_findings.add(step, "why", {...})``.
+    (It finds its rule itself, not through ``nocode_rule``: one fixture less per check.)"""
     run = get_run(request.config)
-    collector = FindingCollector(nocode_app.id, request.node.nodeid, nocode_rule,
+    collector = FindingCollector(nocode_app.id, request.node.nodeid, _policy_rule(request),
                                  run.redactor.data)
     request.node.stash[COLLECTOR_KEY] = collector
     return collector
@@ -359,6 +363,12 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Iterator[None]:
+    excinfo = call.excinfo
+    if (excinfo is not None and isinstance(excinfo.value, pytest.fail.Exception)
+            and not excinfo.value.pytrace and not item.config.getoption("fulltrace", False)):
+        # Its message is all a report shows of it, yet pytest filters every frame of its
+        # traceback first (dozens of hook frames: raised in a hook wrapper, outside the test).
+        excinfo.traceback = excinfo.traceback[-1:]
     report = yield
     run = get_run(item.config)
     rule = rule_of(item)
