@@ -21,17 +21,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from pytest_nocode.findings import NOT_APPLICABLE, Rule, Severity
 from pytest_nocode.policy import why_not_applicable
 
 if TYPE_CHECKING:
-    import pytest
-
     from pytest_nocode.model import App
     from pytest_nocode.policy import Policy
 
 WORKER_OUTPUT_KEY = "nocode_not_applicable"  # config.workeroutput: worker → controller
 WORKER_INPUT_KEY = "nocode_outlines"  # node.workerinput: controller → worker
+_RULE_KEY = pytest.StashKey["Rule | None"]()
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,14 @@ def app_param(item: pytest.Item) -> str | None:
 
 
 def rule_of(item: pytest.Item) -> Rule | None:
-    marker = item.get_closest_marker("nocode_check")
-    return marker.args[0] if marker and marker.args else None
+    """The item's check rule (``@check``), looked up once: the plugin asks at set-up and for
+    each of its three reports."""
+    try:
+        return item.stash[_RULE_KEY]
+    except KeyError:
+        marker = item.get_closest_marker("nocode_check")
+        rule = item.stash[_RULE_KEY] = marker.args[0] if marker and marker.args else None
+        return rule
 
 
 def leave_out(items: Iterable[pytest.Item], outlines: Mapping[str, AppOutline],
