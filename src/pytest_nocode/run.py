@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from pytest_nocode.advisories import AdvisoryData
+from pytest_nocode.applicability import AppOutline, NotApplicableCheck
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.findings import Severity
 from pytest_nocode.loading import LoadedApp, RunFolder, load_app
@@ -77,7 +78,9 @@ class NocodeRun:
     redactor: Redactor = field(default_factory=Redactor)
     findings: list[dict[str, Any]] = field(default_factory=list)  # controller, from reports
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
-    not_applicable: list[tuple[str, str]] = field(default_factory=list)
+    not_applicable: list[tuple[str, str]] = field(default_factory=list)  # (check, reason)
+    outlines: dict[str, AppOutline] = field(default_factory=dict)  # app id: for collection
+    left_out: list[NotApplicableCheck] = field(default_factory=list)  # not made test items
     audit: AuditState = field(default_factory=AuditState)  # waivers file, risk, baseline, log
     advisories: AdvisoryData = field(default_factory=lambda: AdvisoryData("off", "unset"))
     shard: str = ""  # "I/N" under --nocode-shard: this run checks only those apps
@@ -114,6 +117,16 @@ class NocodeRun:
         for value in loaded.secret_values:
             self.redactor.add(value)
 
+    def leave_out(self, checks: list[NotApplicableCheck]) -> None:
+        """Record checks left out of the run as not applicable (each once: every xdist
+        worker reports the same)."""
+        known = {c.check for c in self.left_out}
+        for check in checks:
+            if check.check not in known:
+                known.add(check.check)
+                self.left_out.append(check)
+                self.not_applicable.append((check.check, check.reason))
+
     def hash_in_background(self) -> None:
         """Hash the loaded apps' snapshots in a thread: an xdist controller only waits for its
         workers meanwhile, and the reports need the hashes at the end (:meth:`hashes`)."""
@@ -131,6 +144,10 @@ class NocodeRun:
         """Load ``specs`` (default: every app) that are not loaded yet."""
         for spec in self.specs if specs is None else specs:
             self.get(spec.id)
+        # beside the outlines an xdist worker was given (the apps handed to it pickled)
+        self.outlines.update({app_id: AppOutline.of(loaded.app)
+                              for app_id, loaded in self.loaded.items()
+                              if loaded.app is not None})
 
 
 @contextmanager
