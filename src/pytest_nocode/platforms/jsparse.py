@@ -45,11 +45,27 @@ _ESCAPED_QUOTES = frozenset({"''", "\\'"})
 
 
 @lru_cache(maxsize=1)
+def _language() -> tree_sitter.Language:
+    return tree_sitter.Language(tree_sitter_javascript.language())
+
+
+@lru_cache(maxsize=1)
 def _parser() -> tree_sitter.Parser:
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
+    return tree_sitter.Parser(_language())
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=8)
+def query(source: str) -> tree_sitter.Query:
+    """A tree-sitter query over JavaScript: it finds nodes in C, where a walk in Python over
+    every node of a large code costs more than parsing it."""
+    return tree_sitter.Query(_language(), source)
+
+
+def captures(source: str, node: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
+    return tree_sitter.QueryCursor(query(source)).captures(node)
+
+
+@lru_cache(maxsize=64)  # a tree holds its whole text and nodes: keep the recent ones
 def _parsed(code: str) -> tuple[tree_sitter.Tree, tree_sitter.Node] | None:
     # a lone surrogate (a JSON "\udc00" escape, kept by an app built in Python) has no UTF-8
     # form: it becomes "?" in the text parsed, which changes no property or origin
