@@ -48,6 +48,20 @@ BAD = {
     "escaped only on one branch": "const d = $json.body;\nlet name = d.name;\n"
     "if (name.length > 3) {\n  name = name.replace(/'/g, \"''\");\n}\n"
     "return { sql: `UPDATE leads SET name = '${name}'` };",
+    "escaped only on a branch without braces": QUOTE_HELPER + "const d = $json.body;\n"
+    "let name = d.name;\nif (d.trusted) name = esc(name);\n"
+    "return { sql: `UPDATE leads SET name = '${name}'` };",
+    "a raw value appended with +=": "const d = $json.body;\n"
+    "let sql = 'SELECT * FROM chats WHERE phone = ';\nsql += \"'\" + d.phone + \"'\";\n"
+    "return [{ json: { sql } }];",
+    "a raw value pushed into the parts": "const d = $json.body;\nconst values = [];\n"
+    "for (const tag of d.tags) {\n  values.push(`('${tag}')`);\n}\n"
+    "return [{ json: { sql: 'INSERT INTO tags (name) VALUES ' + values.join(', ') } }];",
+    "a raw value set on a fixed object": "const d = $json.body;\nconst q = { table: 'chats' };\n"
+    "q.where = `phone = '${d.phone}'`;\n"
+    "return [{ json: { sql: `SELECT * FROM ${q.table} WHERE ${q.where}` } }];",
+    "the input spread in after the query": "const d = $json.body;\n"
+    "return [{ json: { sql: 'SELECT * FROM chats LIMIT 10', ...d } }];",
 }
 
 QUIET = {
@@ -71,6 +85,17 @@ QUIET = {
     "placeholders bind the values": "const d = $json.body;\n"
     "return [{ json: { sql: `INSERT INTO log (who, what) VALUES ($1, $2)`, "
     "params: [d.who, d.what] } }];",
+    "an item named by a constant": "const d = $json.body;\n"
+    "const row = { sql: `DELETE FROM chats WHERE id = ${Number(d.id)}` };\n"
+    "return [{ json: row }];",
+    "a field of a constant map, a flag and fixed characters": "const d = $json.body;\n"
+    "const TABLES = { chats: 'chat_log', leads: 'lead_log' };\n"
+    "const chars = 'abcdef0123456789';\nlet tag = '';\n"
+    "for (let i = 0; i < 8; i++) {\n  tag += chars.charAt(Math.floor(Math.random() * 16));\n}\n"
+    "const vip = (d.tags || []).includes('vip');\n"
+    "return { sql: `INSERT INTO ${TABLES.chats} (tag, vip) VALUES ('${tag}', ${vip})` };",
+    "the input spread in before the query": "const d = $json.body;\n"
+    "return [{ json: { ...d, sql: 'SELECT * FROM chats LIMIT 10' } }];",
 }
 
 

@@ -289,8 +289,9 @@ class _Reader:
                     key = child.child_by_field_name("key")
                     inner = child.child_by_field_name("value")
                     if key is not None and inner is not None:
-                        self._bind(inner, _key_step(value, key), scope, depth, mode, None,
-                                   declare)
+                        part = _step(value, _field_step(text(key))) \
+                            if key.type == "property_identifier" else _key_step(value, key)
+                        self._bind(inner, part, scope, depth, mode, None, declare)
                 elif child.type == "object_assignment_pattern":  # {a = 'x'}
                     left, right = child.child_by_field_name("left"), \
                         child.child_by_field_name("right")
