@@ -190,3 +190,27 @@ def test_a_field_read_from_a_named_nodes_items_keeps_that_origin(field: str,
     app = app_of(workflow("Notes", [webhook(path="notes", method="POST"), build, run],
                           chain("Webhook", "Build query", "Run query")))
     assert len(findings_of(INJ001, app)) == (1 if fires else 0)
+
+
+@pytest.mark.parametrize(("field", "fires"), [("stamp", False), ("hosts", True)])
+def test_a_clock_stamp_copied_by_code_is_not_the_tools_output_it_sits_beside(
+        field: str, fires: bool) -> None:
+    """A Code node merges a scan's output with the run's stamp (set from ``$now``); a command
+    that names a file by the stamp runs no tool output, one that puts the hosts in does. The
+    filter callback's ``return`` is the callback's, not what the node returns."""
+    params = n8n_node("Params", "set", {"assignments": {"assignments": [
+        {"id": "1", "name": "stamp", "type": "string",
+         "value": "={{ $now.format('yyyyMMdd_HHmmss') }}"}]}}, version=3.4)
+    scan = n8n_node("Scan", "executeCommand", {"command": "subfinder -silent -d example.org"})
+    merge = n8n_node("Merge", "code", {"jsCode": (
+        "const stamp = $('Params').item.json.stamp;\n"
+        "const hosts = ($input.first().json.stdout || '').split('\\n').filter((h) => {\n"
+        "  return h.trim();  // a callback's return, not the node's\n});\n"
+        "return [{ json: { stamp: stamp, hosts: hosts.join(' '), count: hosts.length } }];")},
+        version=2)
+    extract = n8n_node("Extract", "executeCommand", {
+        "command": f"=cat /tmp/scan_{{{{ $('Merge').item.json.{field} }}}}.txt | sort -u"})
+    app = app_of(workflow("Recon", [n8n_node("Every day", "scheduleTrigger", {}), params, scan,
+                                    merge, extract],
+                          chain("Every day", "Params", "Scan", "Merge", "Extract")))
+    assert len(findings_of(INJ002, app)) == (1 if fires else 0)
