@@ -41,9 +41,15 @@ FETCH_SINKS = frozenset({"fetch"})
 FETCH_PATH = "url path"
 FETCH_JSON_BODY = "jsonBody"
 FETCH_PARTS = frozenset({FETCH_PATH, FETCH_JSON_BODY})
+# A sheet cell the service evaluates (a text starting with =, +, - or @ is a formula there):
+# given by a caller it is formula injection; elsewhere it is ordinary data, so only INJ001 asks.
+FORMULA_SINKS = frozenset({"formula"})
 # What an endpoint answers its caller with (n8n Respond to Webhook or a trigger answering with
 # its last node's output, Node-RED http response): a store read reaching it is served (EXP002).
 ANSWER_SINKS = frozenset({"answer"})
+
+# What an AI model is prompted with (the model steps: the provider a workflow exists to call).
+PROMPT_SINKS = frozenset({"prompt"})
 
 # Steps that change or send data (a record created or deleted, a mail sent, a command run):
 # what an AI model decided reaching one is an agent acting on whoever wrote its prompt.
@@ -464,7 +470,7 @@ class DataFlow:
             return None
         seen.add(origin.step_id)
         prompts = [s.reads for s in self._flows.get(origin.step_id, _DROP).sinks
-                   if s.kind == "prompt"]
+                   if s.kind in PROMPT_SINKS]
         if prompts:  # what the model is prompted with: its input and what its prompt reads
             found_ids = frozenset().union(*(self._resolve(r, self.input_of(origin.step_id),
                                                           origin.step_id)
@@ -477,6 +483,26 @@ class DataFlow:
                 entry, route = found
                 return entry, [*route[:-1], *self.route(origin.step_id, self._origins[oid])]
         return None
+
+    def prompted_with(self, step_id: str) -> frozenset[Origin]:
+        """Every origin of the text the model at ``step_id`` is prompted with, an agent's
+        answer counted as what prompted that agent (a chat-model sub-node is given the text
+        its agent was)."""
+        seen: set[str] = set()
+        found: set[Origin] = set()
+        todo = [step_id]
+        while todo:
+            sid = todo.pop()
+            if sid in seen:
+                continue
+            seen.add(sid)
+            for sf in self.sinks_of(sid, PROMPT_SINKS):
+                for origin in sf.origins:
+                    if origin.kind == "ai" and origin.step_id:
+                        todo.append(origin.step_id)
+                    else:
+                        found.add(origin)
+        return frozenset(found)
 
     def trust(self, origin: Origin) -> str:
         """``safe`` (constants, env references, platform values), ``untrusted`` (an entry
@@ -578,6 +604,12 @@ SENSITIVITY: Mapping[str, tuple[str, ...]] = {
                          "transactions", "deal", "deals", "purchase", "purchases", "billing",
                          "ledger", "inventory", "crm", "finance", "financial"),
 }
+# Labels of what a store holds by its nature (DataStore.holds), whatever it is called: an
+# instance's own workflows carry every value typed into a node (hosts, keys pasted into
+# headers), its credentials exported with --decrypted are every account's secrets in clear.
+CREDENTIALS = "credentials"
+APP_CONFIGURATION = "app configuration"
+RUN_DATA = "execution data"
 _WORD_INDEX = {word: label for label, words in SENSITIVITY.items() for word in words}
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 

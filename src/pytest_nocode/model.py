@@ -217,9 +217,12 @@ class DataStore:
     """Where the app keeps data: files, tables, context stores."""
 
     step_id: str
-    kind: str  # file | database | sheet | context | other
+    kind: str  # file | database | sheet | context | n8n instance | other
     location: str
     operation: str = ""  # read | write | query
+    # sensitivity labels the content carries whatever the store is called: an instance's own
+    # workflows or decrypted credentials read back (see dataflow.SENSITIVITY for the words)
+    holds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,7 +320,9 @@ class ValueRef:
 class SinkUse:
     """A parameter whose value a step runs, renders, opens or sends."""
 
-    kind: str  # command | code | sql | template | path | query | url | send | prompt | act | answer
+    # command | code | sql | template | path | query | fetch | formula | url | send | prompt
+    # | act | answer (see the *_SINKS sets in pytest_nocode.dataflow)
+    kind: str
     param: str  # the parameter it sits in ("command", "query", "addpay", "filename")
     reads: tuple[ValueRef, ...]
     reason: str  # in a reviewer's words: "appends msg.payload to the shell command"
