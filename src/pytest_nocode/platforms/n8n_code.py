@@ -89,7 +89,7 @@ _CONDITIONAL = frozenset({"statement_block", "if_statement", "else_clause", "for
 _SHORT_CIRCUIT = frozenset({"&&", "||", "??"})
 # What the walk acts on; it enters only the nodes that hold one of them (found in C: most of
 # a code's nodes are parts of expressions that bind nothing).
-_EFFECTS = """
+_EFFECTS = f"""
 (variable_declarator name: (identifier)
   value: [(arrow_function) (function_expression) (generator_function)]) @named
 [(function_declaration name: (identifier))
@@ -99,7 +99,7 @@ _EFFECTS = """
  (generator_function_declaration) (method_definition) (variable_declarator)
  (for_in_statement) (catch_clause) (return_statement)] @node
 (call_expression function: (member_expression property: (property_identifier) @method
-  (#any-of? @method "push" "unshift" "splice" "set" "add" "fill" "assign"))) @node
+  (#any-of? @method {" ".join(f'"{m}"' for m in sorted(MUTATORS | {"assign"}))}))) @node
 (call_expression function: (identifier)) @call
 """
 
@@ -174,6 +174,14 @@ class _Reader:
         # where the nodes the walk acts on start: a node holds one when one starts inside it
         self.starts = sorted(n.start_byte for n in (*found.get("node", ()), *calls))
         self.top = _Scope()
+        returns = _own_returns(found.get("node", ()))
+        declared = {name for n in found.get("node", ()) if n.type == "variable_declarator"
+                    and (p := n.child_by_field_name("name")) is not None
+                    for name in pattern_names(p)} | set(self.helpers)
+        if all(_names_nothing(r, declared) for r in returns):  # no variable to follow
+            self.returns = [_Returned(r.named_children[0], self.top) for r in returns
+                            if r.named_children]
+            return
         for statement in body.named_children:
             if self._holds(statement):
                 self._walk(statement, self.top, 0, TOP, None)
@@ -631,6 +639,35 @@ class _Reader:
 
 
 # -- small helpers ---------------------------------------------------------------------------
+# names a returned value can use that no variable of the code gives a value to
+_GLOBAL_NAMES = PLATFORM_NAMES | CONSTANT_NAMES | NUMERIC_CALLS | {
+    "$json", "$input", "$", "$node", "Date", "Math", "String", "JSON"}
+
+
+def _own_returns(found: tuple[Node, ...] | list[Node]) -> list[Node]:
+    """The code's own return statements among ``found``: not those of a function in it."""
+    functions = [(n.start_byte, n.end_byte) for n in found if n.type in FUNCTIONS]
+    return [n for n in found if n.type == "return_statement"
+            and not any(a <= n.start_byte < b for a, b in functions)]
+
+
+def _names_nothing(statement: Node, declared: set[str]) -> bool:
+    """Does a return use no name but the platform's and JavaScript's own (``return [{json:
+    {ok: true, at: $now}}]``)? Then no variable of the code needs following. What a spread
+    brings in is never read by name, so its names do not count."""
+    stack = list(statement.named_children)
+    while stack:
+        node = stack.pop()
+        t = node.type
+        if t in ("identifier", "shorthand_property_identifier"):
+            name = text(node)
+            if name not in _GLOBAL_NAMES or name in declared:
+                return False
+        elif t != "spread_element":
+            stack.extend(node.named_children)
+    return True
+
+
 def _is_const(pattern: Node) -> bool:
     declarator = pattern.parent
     declaration = declarator.parent if declarator is not None else None
