@@ -34,6 +34,7 @@ from pytest_nocode.model import (
     EntryPoint,
     Step,
     ValueRef,
+    is_web_asset,
     path_to,
 )
 from pytest_nocode.policy import Policy
@@ -203,7 +204,7 @@ MAIL_CHANNEL = re.compile(r"^e-?mail\b", re.I)  # the entry detail of a mail tri
     owasp=["LCNC-SEC-03"],
     rationale="""An endpoint that answers its callers with what it read from a file, table or
     sheet is a download channel for that data. A lookup whose result only steers the flow or
-    goes elsewhere is not.""",
+    goes elsewhere is not, nor is a fixed page, stylesheet or script file a site serves.""",
     remediation="Authenticate the endpoint, limit what it returns, and log who downloads.",
     requires=("workflows",),
 )
@@ -217,7 +218,8 @@ def test_endpoints_do_not_serve_stored_data(nocode_app: App,
         for ref, origin in _served(flow, sf):
             store = stores.get(origin.step_id)
             reader = nocode_app.step(origin.step_id)
-            if store is None or reader is None or origin.step_id in reported:
+            if store is None or reader is None or origin.step_id in reported \
+                    or _page_file(store):
                 continue
             if endpoints is None:
                 endpoints = _endpoints_answered(nocode_app, sf.step)
@@ -237,6 +239,11 @@ def test_endpoints_do_not_serve_stored_data(nocode_app: App,
                  else "the whole record",
                  **route_evidence(nocode_app, route)})
             reported.add(reader.id)
+
+
+def _page_file(store: DataStore) -> bool:
+    """A fixed page, stylesheet, script or image file: the site's own code, not data."""
+    return store.kind == "file" and store.operation == "read" and is_web_asset(store.location)
 
 
 def _served(flow: DataFlow, sf: SinkFlow) -> Iterator[tuple[ValueRef, Origin]]:

@@ -40,6 +40,7 @@ from pytest_nocode.model import (
     strip_userinfo,
 )
 from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
+from pytest_nocode.platforms.nodered_entries import community_entry_points, entry_effect
 from pytest_nocode.platforms.nodered_flow import NodeRedFlows
 from pytest_nocode.platforms.nodered_modules import MODULE_OF_KNOWN_TYPE
 
@@ -262,6 +263,7 @@ class _Normalizer:
                      kind=n["type"], active=None if n["type"] == "subflow"
                      else not n.get("disabled"))
             for n in self.container.values())
+        workflows += self._unexported_tabs()
         config_ids = {n["id"] for n in self.flows
                       if n["type"] not in CONTAINER_TYPES and not n.get("z")}
         extra_out = self._subflow_and_link_edges()
@@ -291,6 +293,15 @@ class _Normalizer:
                                   if n["type"] not in CONTAINER_TYPES and not n.get("z")}
                                  ).describe,
         )
+
+    def _unexported_tabs(self) -> tuple[Workflow, ...]:
+        """Tabs the nodes name (``z``) that the export leaves out (an export of selected
+        nodes): the flow runs on the instance all the same, named by its id."""
+        missing = dict.fromkeys(
+            z for n in self.flows if isinstance(z := n.get("z"), str) and z
+            and z not in self.container and n["type"] not in CONTAINER_TYPES)
+        return tuple(Workflow(id=z, name=z, path=f"flows/{z}", kind="tab", active=True)
+                     for z in missing)
 
     def _app_name(self) -> str:
         if self.spec.transport == "demo":
@@ -450,24 +461,29 @@ class _Normalizer:
             method = _as_str(p.get("method")) or "get"
             yield EntryPoint(step.id, "http", _as_str(p.get("url")),
                              ("ALL",) if method == "all" else (method.upper(),),
-                             http_auth, active)
+                             http_auth, active, entry_effect([step], by_step))
         elif step.type == "websocket-listener":
             users = [s for s in by_step.values()
                      if step.id in s.config_refs and not s.disabled]
             # httpNodeAuth guards http-in routes only; websocket upgrades are checked by
             # webSocketNodeVerifyClient, which no API reports: unproven, never assumed.
             yield EntryPoint(step.id, "websocket", _as_str(p.get("path")), (), None,
-                             bool(users))
+                             bool(users), entry_effect(
+                                 [s for s in users if s.type == "websocket in"], by_step))
         elif step.type == "tcp in" and _as_str(p.get("server")) == "server":
-            yield EntryPoint(step.id, "tcp", _as_str(p.get("port")), (), "none", active)
+            yield EntryPoint(step.id, "tcp", _as_str(p.get("port")), (), "none", active,
+                             entry_effect([step], by_step))
         elif step.type == "udp in":
-            yield EntryPoint(step.id, "udp", _as_str(p.get("port")), (), "none", active)
+            yield EntryPoint(step.id, "udp", _as_str(p.get("port")), (), "none", active,
+                             entry_effect([step], by_step))
         elif step.type in CHAT_BOTS:
             yield from self._chat_bot(step, by_step)
         elif step.type in SERVED_PAGES:
             yield from _served_page(step, http_auth)
         elif step.type == "OpcUa-Server":
             yield from _opcua_server(step)
+        else:
+            yield from community_entry_points(step, by_step)
 
     @staticmethod
     def _chat_bot(step: Step, by_step: Mapping[str, Step]) -> Iterable[EntryPoint]:
@@ -481,7 +497,8 @@ class _Normalizer:
         name = _as_str(step.params.get("botname")) or step.name
         yield EntryPoint(step.id, "chat", f"telegram bot {name}".strip(), (),
                          "allowlist" if allowed else "none",
-                         any(not s.disabled for s in users))
+                         any(not s.disabled for s in users),
+                         entry_effect([s for s in users if not s.disabled], by_step))
 
     def _tls_verify(self, tls_id: str, by_step: Mapping[str, Step]) -> bool:
         tls = by_step.get(tls_id)
@@ -674,7 +691,8 @@ def dashboard_entry_points(steps: list[Step], http_auth: str | None) -> Iterable
                        key=lambda s: (_order(s.params.get("order")), s.id))
         anchor = base or (pages[0] if pages else controls[0])
         path = _as_str(base.params.get("path")) if base else ""
-        yield EntryPoint(anchor.id, "dashboard", path or default_path, (), http_auth, True)
+        yield EntryPoint(anchor.id, "dashboard", path or default_path, (), http_auth, True,
+                         "acts")
 
 
 def _order(value: Any) -> float:
