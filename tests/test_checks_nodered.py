@@ -1276,6 +1276,18 @@ def test_log002_tab_with_catch_is_quiet() -> None:
     assert findings_of(LOG002, app_of(flows)) == []
 
 
+@pytest.mark.parametrize(("with_catch", "fires"), [(False, True), (True, False)])
+def test_log002_nodes_exported_without_their_tab_still_run_on_it(with_catch: bool,
+                                                                  fires: bool) -> None:
+    """Export > selected nodes leaves the tab object out; the nodes still name it in z."""
+    flows = [n for n in ORDER_API if n["type"] != "tab"]
+    if with_catch:
+        flows += [catch("errors", to=["err"]), debug("err")]
+    found = findings_of(LOG002, app_of(flows))
+    assert [(f.resource.kind, f.resource.id) for f in found] == (
+        [("workflow", TAB)] if fires else [])
+
+
 def test_log002_catch_on_another_tab_does_not_count() -> None:
     flows = [*ORDER_API, tab("Partner sync"), catch("errors", z=TAB2)]
     assert ids(findings_of(LOG002, app_of(flows))) == {TAB}

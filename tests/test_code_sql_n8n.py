@@ -60,6 +60,9 @@ BAD = {
     "a raw value set on a fixed object": "const d = $json.body;\nconst q = { table: 'chats' };\n"
     "q.where = `phone = '${d.phone}'`;\n"
     "return [{ json: { sql: `SELECT * FROM ${q.table} WHERE ${q.where}` } }];",
+    "a quote 'escaped' by a no-op": "const d = $json.body;\n"
+    "const name = String(d.name).replace(/'/g, \"\\'\");  // JavaScript reads \"\\'\" as '\n"
+    "return { sql: `UPDATE leads SET name = '${name}'` };",
     "the input spread in after the query": "const d = $json.body;\n"
     "return [{ json: { sql: 'SELECT * FROM chats LIMIT 10', ...d } }];",
 }

@@ -79,6 +79,11 @@ class Origin:
         return f"{self.kind}: {self.detail}" if self.detail else self.kind
 
 
+# A key column (id, *_id) of rows a database returned: numbers or ids the database made, not
+# text a user wrote (a key of request data stays the request's).
+ROW_KEY = Origin("constant", "a key column of rows read from a database")
+
+
 @dataclass(frozen=True)
 class SinkFlow:
     """One sink of one step, with every origin of what reaches it."""
@@ -140,8 +145,29 @@ class DataFlow:
         self._live = {sid: any(self._flows.get(s, _DROP).output != "drop"
                                for s in app.inbound(sid))
                       for sid in self._flows}
+        self._unreached = self._sent_only_by_off_steps()
         self._run()
         self._inputs: dict[str, State] = {}  # input_of, asked after the walk only
+
+    def _sent_only_by_off_steps(self) -> frozenset[str]:
+        """Steps that are wired, but only from steps that pass nothing on (disabled, or
+        themselves reached only so): nothing ever arrives, so they never run. A step wired
+        from nowhere is another matter: its input is one this app does not show; so is one
+        behind a switched-off entry point (a way in that can be switched on again)."""
+        off = {sid for sid, flow in self._flows.items()
+               if flow.output == "drop" and sid not in self._entries}
+        unreached: set[str] = set()
+        grown = True
+        while grown:
+            grown = False
+            for sid, flow in self._flows.items():
+                if sid in off or sid in unreached or flow.starts or sid in self._entries:
+                    continue
+                senders = self.app.inbound(sid)
+                if senders and all(s in off or s in unreached for s in senders):
+                    unreached.add(sid)
+                    grown = True
+        return frozenset(unreached)
 
     # -- origins -------------------------------------------------------------------------
     def _oid(self, origin: Origin) -> int:
@@ -225,6 +251,10 @@ class DataFlow:
             return self._read_kept(ref.name)
         if kind == "field":
             return _field(state, ref.name)
+        if kind == "key":  # a key column of the rows in a field: a database's keys are no text
+            return frozenset(self._oid(ROW_KEY) if self._origins[o].kind == "store"
+                             and self._origins[o].detail.startswith("database ") else o
+                             for o in _field(state, ref.name))
         if kind == "step":
             source = self._out.get(ref.step)
             if not source:
@@ -342,7 +372,7 @@ class DataFlow:
             flow = self._flows.get(sid)
             if step is None or flow is None:
                 continue
-            if flow.output == "drop":
+            if flow.output == "drop" or sid in self._unreached:
                 self._out[sid] = {}
                 continue
             if self._live[sid]:
@@ -374,7 +404,7 @@ class DataFlow:
         return state
 
     def _input_of(self, step_id: str) -> State:
-        if self._flows.get(step_id, _DROP).output == "drop":
+        if self._flows.get(step_id, _DROP).output == "drop" or step_id in self._unreached:
             return {}
         step = self.app.step(step_id)
         if step is None:
@@ -395,7 +425,7 @@ class DataFlow:
     def sinks(self, kinds: frozenset[str] | None = None) -> Iterator[SinkFlow]:
         """Each sink of an enabled, non-config step (of ``kinds``), with its origins."""
         for step in self.app.steps:
-            if step.disabled or step.is_config:
+            if step.disabled or step.is_config or step.id in self._unreached:
                 continue
             for sink in self._flows[step.id].sinks:
                 if kinds is None or sink.kind in kinds:

@@ -41,7 +41,7 @@ NUMERIC_UNARY = frozenset({"!", "-", "+", "~", "typeof", "void", "delete"})
 # regular expressions whose matches `.replace(re, '')` removes to leave only digits
 _NOT_DIGITS = frozenset({"[^0-9]", "[^0-9]+", "\\D", "\\D+", "[^\\d]", "[^\\d]+"})
 # what a quote becomes when escaped: doubled (the SQL standard) or backslashed (MySQL)
-_ESCAPED_QUOTES = frozenset({"''", "\\'"})
+_ESCAPED_QUOTES = frozenset({"''", "\\'"})  # the texts '' and \'  (as JavaScript reads them)
 
 
 @lru_cache(maxsize=1)
@@ -66,21 +66,25 @@ def captures(source: str, node: tree_sitter.Node) -> dict[str, list[tree_sitter.
 
 
 @lru_cache(maxsize=64)  # a tree holds its whole text and nodes: keep the recent ones
-def _parsed(code: str) -> tuple[tree_sitter.Tree, tree_sitter.Node] | None:
+def _parsed(code: str) -> tree_sitter.Tree:
     # a lone surrogate (a JSON "\udc00" escape, kept by an app built in Python) has no UTF-8
     # form: it becomes "?" in the text parsed, which changes no property or origin
-    tree = _parser().parse(f"{_PREFIX}{code}{_SUFFIX}".encode(errors="replace"))
-    if tree.root_node.has_error or not tree.root_node.named_children:
-        return None
-    body = tree.root_node.named_children[0].child_by_field_name("body")
-    return None if body is None else (tree, body)
+    return _parser().parse(f"{_PREFIX}{code}{_SUFFIX}".encode(errors="replace"))
 
 
 def function_body(code: str) -> tree_sitter.Node | None:
     """The statement block a node's code is, parsed once per code text (the same code is read
     by several checks and repeats across an estate's workflows); None when it does not parse."""
-    parsed = _parsed(code)
-    return None if parsed is None else parsed[1]
+    root = _parsed(code).root_node
+    if root.has_error or not root.named_children:
+        return None
+    return root.named_children[0].child_by_field_name("body")
+
+
+def code_root(code: str) -> tree_sitter.Node:
+    """The root of the same parse, errors and all: for searches that do not need the code to
+    be whole."""
+    return _parsed(code).root_node
 
 
 # -- small AST helpers ----------------------------------------------------------------------------
@@ -105,6 +109,24 @@ def string_text(node: tree_sitter.Node) -> str | None:
             c.type == "template_substitution" for c in node.named_children)):
         return text(node)[1:-1]
     return None
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+
+
+def string_value(node: tree_sitter.Node) -> str | None:
+    """The text a string literal (or a template literal without substitutions) stands for,
+    its escapes read as JavaScript reads them (``"\\'"`` is a lone quote, ``"\\\\'"`` a
+    backslash and a quote); None for anything else."""
+    if string_text(node) is None:
+        return None
+    out = []
+    for child in node.named_children:
+        part = text(child)
+        if child.type == "escape_sequence" and len(part) >= 2:
+            part = _ESCAPES.get(part[1], part[1]) if len(part) == 2 else part
+        out.append(part)
+    return "".join(out)
 
 
 def params(parameters: tree_sitter.Node | None) -> list[tree_sitter.Node]:
@@ -207,7 +229,7 @@ def _replace_args(call: tree_sitter.Node) -> tuple[str, tree_sitter.Node, str] |
     values = [a for a in args.named_children if a.type != "comment"]
     if method not in ("replace", "replaceAll") or len(values) != 2:
         return None
-    replacement = string_text(values[1])
+    replacement = string_value(values[1])
     return None if replacement is None else (method, values[0], replacement)
 
 
@@ -220,8 +242,8 @@ def _every(method: str, pattern: tree_sitter.Node) -> str | None:
         flags = pattern.child_by_field_name("flags")
         if body is None or flags is None or "g" not in text(flags):
             return None
-        return text(body)
-    found = string_text(pattern)
+        return "'" if text(body) == "\\'" else text(body)  # /\'/g is /'/g
+    found = string_value(pattern)
     return found if found is not None and method == "replaceAll" else None
 
 

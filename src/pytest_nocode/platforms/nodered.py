@@ -42,6 +42,10 @@ from pytest_nocode.model import (
 from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
 from pytest_nocode.platforms.nodered_entries import community_entry_points, entry_effect
 from pytest_nocode.platforms.nodered_flow import NodeRedFlows
+from pytest_nocode.platforms.nodered_function import (
+    plain_http_calls,
+    turns_off_certificate_checks,
+)
 from pytest_nocode.platforms.nodered_modules import MODULE_OF_KNOWN_TYPE
 
 CORE_PACKAGE = "node-red"
@@ -146,6 +150,28 @@ def _answered_by_return(step: Step) -> Step:
     links = step.params.get("links")
     called = {t for t in links if isinstance(t, str)} if isinstance(links, list) else set()
     return replace(step, outbound=tuple(t for t in step.outbound if t in called))
+
+
+def _code_destinations(step: Step) -> Iterable[Destination]:
+    """Where a function node's code connects by itself: a plain ``http`` request to a host
+    it names, and TLS calls that accept any certificate."""
+    code = _as_str(step.params.get("func"))
+    libs = step.params.get("libs")
+    http_names = frozenset(_as_str(lib.get("var")) for lib in libs if isinstance(lib, dict)
+                           and lib.get("module") == "http") if isinstance(libs, list) \
+        else frozenset()
+    for host, port, path in dict.fromkeys(plain_http_calls(code, http_names)):
+        shown = f":{port}" if port else ""
+        yield Destination(step.id, "http", f"http://{host}{shown}{path}", host, port, tls=False)
+    if turns_off_certificate_checks(code):
+        # its code connects itself (an https or tls library it loads), trusting any server
+        yield Destination(step.id, "https", "", dynamic=True, verify_cert=False)
+
+
+def _host_name(value: str) -> str:
+    """A host as configured, lowercased as DNS names compare; a ``${ENV}`` placeholder is
+    kept as written (it names a variable, and is shown so)."""
+    return value if "${" in value else value.lower()
 
 
 def _as_str(value: Any) -> str:
@@ -290,8 +316,8 @@ class _Normalizer:
             destinations=destinations, connectors=connectors, stores=stores,
             modules=modules, settings=settings, broken_links=broken_links,
             flow_of=NodeRedFlows({n["id"]: n for n in self.flows
-                                  if n["type"] not in CONTAINER_TYPES and not n.get("z")}
-                                 ).describe,
+                                  if n["type"] not in CONTAINER_TYPES and not n.get("z")},
+                                 self._uninstantiated_subflows()).describe,
         )
 
     def _unexported_tabs(self) -> tuple[Workflow, ...]:
@@ -359,6 +385,27 @@ class _Normalizer:
                         if isinstance(wire, dict) and isinstance(wire.get("id"), str):
                             extra.setdefault(wire["id"], []).extend(targets)
         return extra
+
+    def _uninstantiated_subflows(self) -> frozenset[str]:
+        """Subflows no tab runs: no instance of them sits on a tab or inside a subflow that
+        one runs (a library export of subflows, a helper left over). Node-RED runs a
+        subflow's nodes only as part of an instance, so nothing passes through these."""
+        subflows = {cid for cid, c in self.container.items() if c["type"] == "subflow"}
+        running = {"tab"}  # an instance on a tab, exported or not (a selection of nodes)
+        placed: dict[str, set[str]] = {}  # subflow id -> where its instances sit
+        for node in self.flows:
+            ntype = node["type"]
+            if ntype.startswith("subflow:") and ntype[8:] in subflows:
+                z = _as_str(node.get("z"))
+                placed.setdefault(ntype[8:], set()).add(z if z in subflows else "tab")
+        grown = True
+        while grown:
+            grown = False
+            for sub, where in placed.items():
+                if sub not in running and where & running:
+                    running.add(sub)
+                    grown = True
+        return frozenset(subflows - running)
 
     def _link_call_returns(self) -> tuple[dict[str, list[str]], set[str]]:
         """A ``link call`` gets its answer from a ``link out`` in return mode on the called
@@ -532,7 +579,7 @@ class _Normalizer:
                 scheme, host, port, _ = split_url(broker)
                 tls = scheme in ("mqtts", "wss") or bool(p.get("usetls"))
             else:
-                host, port, tls = broker.lower(), None, bool(p.get("usetls"))
+                host, port, tls = _host_name(broker), None, bool(p.get("usetls"))
             port = _port(p.get("port")) or port
             yield Destination(step.id, "mqtts" if tls else "mqtt", strip_userinfo(broker), host,
                               port, tls=tls, verify_cert=self._tls_verify(_as_str(p.get("tls")),
@@ -545,13 +592,13 @@ class _Normalizer:
                               verify_cert=self._tls_verify(_as_str(p.get("tls")), by_step))
         elif t in ("tcp request", "tcp out") and (t == "tcp request"
                                                   or _as_str(p.get("beserver")) == "client"):
-            host = _as_str(p.get("server") or p.get("host")).lower()
+            host = _host_name(_as_str(p.get("server") or p.get("host")))
             tls_id = _as_str(p.get("tls"))
             yield Destination(step.id, "tcp", host, host, _port(p.get("port")),
                               tls=bool(tls_id), verify_cert=self._tls_verify(tls_id, by_step),
                               dynamic=not host)
         elif t == "udp out":
-            host = _as_str(p.get("addr")).lower()
+            host = _host_name(_as_str(p.get("addr")))
             yield Destination(step.id, "udp", host, host, _port(p.get("port")), tls=False,
                               dynamic=not host)
         elif t == "http proxy":
@@ -560,7 +607,7 @@ class _Normalizer:
             yield Destination(step.id, scheme or "http", strip_userinfo(url), host, port,
                               tls=scheme == "https")
         elif t in ("ftp", "ftp-config") and (p.get("host") or p.get("server")):
-            host = _as_str(p.get("host") or p.get("server")).lower()
+            host = _host_name(_as_str(p.get("host") or p.get("server")))
             secure = p.get("secure") in (True, "true", "explicit", "implicit")
             yield Destination(step.id, "ftps" if secure else "ftp", host, host,
                               _port(p.get("port")), tls=bool(secure))
@@ -570,7 +617,7 @@ class _Normalizer:
             verify = p.get("rejectUnauthorizedCerts") not in (False, "false")
             yield Destination(step.id, "wss", "", verify_cert=verify)
         elif t in ("e-mail", "email") and p.get("server"):
-            host = _as_str(p.get("server")).lower()
+            host = _host_name(_as_str(p.get("server")))
             secure = p.get("secure") in (True, "true")
             yield Destination(step.id, "smtp", host, host, _port(p.get("port")),
                               tls=secure or None)
@@ -580,6 +627,8 @@ class _Normalizer:
             yield from _database_destinations(step)
         elif t in ("ui_template", "ui-template"):
             yield from _embedded_destinations(step)
+        elif t == "function":
+            yield from _code_destinations(step)
 
     def _stores(self, step: Step) -> Iterable[DataStore]:
         p = step.params
@@ -745,7 +794,7 @@ def _database_destinations(step: Step) -> Iterable[Destination]:
         scheme, host, port, _ = split_url(value)
         tls = scheme.endswith("+srv") or _TLS_IN_URI.search(value) is not None
     else:
-        host, port = value.lower(), _port(p.get(port_key)) if port_key else None
+        host, port = _host_name(value), _port(p.get(port_key)) if port_key else None
         options = _as_str(p.get("connectOptions"))
         tls = any(p.get(k) in (True, "true") for k in tls_keys) or bool(
             _TLS_IN_URI.search("?" + options)) or _as_str(p.get("topology")) == "dnscluster"
