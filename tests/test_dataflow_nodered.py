@@ -312,6 +312,27 @@ def test_a_store_many_flows_write_from_timers_only_is_quiet() -> None:
     assert findings_of(INJ001, app_of(_shared_file(None))) == []
 
 
+@pytest.mark.parametrize(("reader_tab", "fires"), [(TAB, True), (TAB2, False)])
+def test_flow_context_is_one_per_tab(reader_tab: str, fires: bool) -> None:
+    # a function on one tab keeps each device's state under a key it reads from the message;
+    # the reading tab sets "cmd" to a fixed word itself: on another tab, that is all it holds
+    keep = function("keep", "flow.set(msg.topic, msg.payload);\nreturn msg;", to=[])
+    use = function("use", "msg.payload = flow.get('cmd');\nreturn msg;", z=reader_tab,
+                   to=["run"])
+    default = change("default", z=reader_tab, rules=[
+        {"t": "set", "p": "cmd", "pt": "flow", "to": "status", "tot": "str"}])
+    flows = [tab(), tab("Partner sync"), config("broker", "mqtt-broker",
+                                                broker="broker.example-iot.com"),
+             node("sub", "mqtt in", topic="plant/+/state", broker=nid("broker"),
+                  wires=[["keep"]]), keep,
+             inject("start", z=reader_tab, to=["default"]), default,
+             inject("tick", z=reader_tab, to=["use"]), use,
+             exec_node("run", "/usr/local/bin/apply", "payload", z=reader_tab)]
+    app = app_of(flows)
+    assert ids(findings_of(INJ001, app)) == ({nid("run")} if fires else set())
+    assert findings_of(INJ002, app) == []
+
+
 # -- SQL, Flux, file paths -------------------------------------------------------------------
 def test_mysql_running_a_query_set_by_a_change_node_is_quiet() -> None:
     flows = [tab(), config("db", "MySQLdatabase", name="shop", db="shop", host="db"),

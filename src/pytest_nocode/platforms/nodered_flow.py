@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_nocode.dataflow import runs_code
@@ -91,8 +91,25 @@ class NodeRedFlows:
 
     configs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     not_running: frozenset[str] = frozenset()  # subflows without an instance that runs
+    tabs: Mapping[str, str] = field(default_factory=dict)  # tab or subflow id -> its name
 
     def describe(self, step: Step) -> StepFlow:
+        """How a message passes ``step``, its context reads and writes named by their scope:
+        Node-RED keeps one flow context per tab (or subflow) and one node context per node,
+        so ``flow.set(key)`` on one tab is nothing a ``flow.get`` on another reads."""
+        flow = self._describe(step)
+        if not _touches_local_context(flow):
+            return flow
+        where = _text(self.tabs.get(step.workflow_id)).strip() or step.workflow_id
+        scopes = {"flow context ": f"flow context [{where}] ",
+                  "node context ": f"node context [{step.name or step.id}] "}
+        return replace(
+            flow, writes=tuple(_scoped_write(w, scopes) for w in flow.writes),
+            keeps=tuple(_scoped_write(w, scopes, field=True) for w in flow.keeps),
+            sinks=tuple(replace(s, reads=tuple(_scoped_ref(r, scopes) for r in s.reads))
+                        for s in flow.sinks))
+
+    def _describe(self, step: Step) -> StepFlow:
         """How a message passes ``step``; a disabled node, or one inside a subflow no tab
         runs, passes nothing on."""
         if step.disabled or step.workflow_id in self.not_running:
@@ -596,6 +613,33 @@ def _fixed_inner(inner: str, maps: set[str], names: set[str]) -> bool:
     if m:
         return m.group(1) in maps
     return bool(_PLAIN_STRING.fullmatch(inner)) or inner in names
+
+
+_LOCAL_CONTEXT = ("flow context ", "node context ")
+
+
+def _touches_local_context(flow: StepFlow) -> bool:
+    refs = [r for w in (*flow.writes, *flow.keeps) for r in w.value]
+    refs += [r for s in flow.sinks for r in s.reads]
+    return any(w.field.startswith(_LOCAL_CONTEXT) for w in flow.keeps) or any(
+        r.kind == "store" and r.name.startswith(_LOCAL_CONTEXT) for r in refs)
+
+
+def _scoped_name(name: str, scopes: Mapping[str, str]) -> str:
+    for plain, scoped in scopes.items():
+        if name.startswith(plain):
+            return scoped + name[len(plain):]
+    return name
+
+
+def _scoped_ref(ref: ValueRef, scopes: Mapping[str, str]) -> ValueRef:
+    return replace(ref, name=_scoped_name(ref.name, scopes)) if ref.kind == "store" else ref
+
+
+def _scoped_write(write: FieldWrite, scopes: Mapping[str, str], *,
+                  field: bool = False) -> FieldWrite:
+    return replace(write, field=_scoped_name(write.field, scopes) if field else write.field,
+                   value=tuple(_scoped_ref(r, scopes) for r in write.value))
 
 
 def _subscription(what: str, host: str, fields: tuple[str, ...] = ("*",)) -> StepFlow:
