@@ -386,6 +386,10 @@ class StepFlow:
     # ``payload`` and ``req``); None when the adapter cannot say, and then every field may be
     # the caller's. The others hold only what the step's ``writes`` give them.
     entry_fields: tuple[str, ...] | None = None
+    # the steps this one sends only what entered it from outside its own loop (n8n Loop Over
+    # Items: its loop output emits batches of the items it was first given; what comes back
+    # around the loop leaves on its other output, to the other steps)
+    loop_targets: tuple[str, ...] = ()
 
 
 COLLECTIONS = (

@@ -99,6 +99,7 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "function_timeout_max_seconds": {"type": "number", "minimum": 0},
                 "require_execution_logging": {"type": "boolean"},
                 "report_inactive_entry_points": {"type": "boolean"},
+                "report_collecting_forms": {"type": "boolean"},
             },
         },
         "owners": {
