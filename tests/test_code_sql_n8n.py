@@ -48,6 +48,23 @@ BAD = {
     "escaped only on one branch": "const d = $json.body;\nlet name = d.name;\n"
     "if (name.length > 3) {\n  name = name.replace(/'/g, \"''\");\n}\n"
     "return { sql: `UPDATE leads SET name = '${name}'` };",
+    "escaped only on a branch without braces": QUOTE_HELPER + "const d = $json.body;\n"
+    "let name = d.name;\nif (d.trusted) name = esc(name);\n"
+    "return { sql: `UPDATE leads SET name = '${name}'` };",
+    "a raw value appended with +=": "const d = $json.body;\n"
+    "let sql = 'SELECT * FROM chats WHERE phone = ';\nsql += \"'\" + d.phone + \"'\";\n"
+    "return [{ json: { sql } }];",
+    "a raw value pushed into the parts": "const d = $json.body;\nconst values = [];\n"
+    "for (const tag of d.tags) {\n  values.push(`('${tag}')`);\n}\n"
+    "return [{ json: { sql: 'INSERT INTO tags (name) VALUES ' + values.join(', ') } }];",
+    "a raw value set on a fixed object": "const d = $json.body;\nconst q = { table: 'chats' };\n"
+    "q.where = `phone = '${d.phone}'`;\n"
+    "return [{ json: { sql: `SELECT * FROM ${q.table} WHERE ${q.where}` } }];",
+    "a quote 'escaped' by a no-op": "const d = $json.body;\n"
+    "const name = String(d.name).replace(/'/g, \"\\'\");  // JavaScript reads \"\\'\" as '\n"
+    "return { sql: `UPDATE leads SET name = '${name}'` };",
+    "the input spread in after the query": "const d = $json.body;\n"
+    "return [{ json: { sql: 'SELECT * FROM chats LIMIT 10', ...d } }];",
 }
 
 QUIET = {
@@ -71,6 +88,17 @@ QUIET = {
     "placeholders bind the values": "const d = $json.body;\n"
     "return [{ json: { sql: `INSERT INTO log (who, what) VALUES ($1, $2)`, "
     "params: [d.who, d.what] } }];",
+    "an item named by a constant": "const d = $json.body;\n"
+    "const row = { sql: `DELETE FROM chats WHERE id = ${Number(d.id)}` };\n"
+    "return [{ json: row }];",
+    "a field of a constant map, a flag and fixed characters": "const d = $json.body;\n"
+    "const TABLES = { chats: 'chat_log', leads: 'lead_log' };\n"
+    "const chars = 'abcdef0123456789';\nlet tag = '';\n"
+    "for (let i = 0; i < 8; i++) {\n  tag += chars.charAt(Math.floor(Math.random() * 16));\n}\n"
+    "const vip = (d.tags || []).includes('vip');\n"
+    "return { sql: `INSERT INTO ${TABLES.chats} (tag, vip) VALUES ('${tag}', ${vip})` };",
+    "the input spread in before the query": "const d = $json.body;\n"
+    "return [{ json: { ...d, sql: 'SELECT * FROM chats LIMIT 10' } }];",
 }
 
 
@@ -165,3 +193,27 @@ def test_a_field_read_from_a_named_nodes_items_keeps_that_origin(field: str,
     app = app_of(workflow("Notes", [webhook(path="notes", method="POST"), build, run],
                           chain("Webhook", "Build query", "Run query")))
     assert len(findings_of(INJ001, app)) == (1 if fires else 0)
+
+
+@pytest.mark.parametrize(("field", "fires"), [("stamp", False), ("hosts", True)])
+def test_a_clock_stamp_copied_by_code_is_not_the_tools_output_it_sits_beside(
+        field: str, fires: bool) -> None:
+    """A Code node merges a scan's output with the run's stamp (set from ``$now``); a command
+    that names a file by the stamp runs no tool output, one that puts the hosts in does. The
+    filter callback's ``return`` is the callback's, not what the node returns."""
+    params = n8n_node("Params", "set", {"assignments": {"assignments": [
+        {"id": "1", "name": "stamp", "type": "string",
+         "value": "={{ $now.format('yyyyMMdd_HHmmss') }}"}]}}, version=3.4)
+    scan = n8n_node("Scan", "executeCommand", {"command": "subfinder -silent -d example.org"})
+    merge = n8n_node("Merge", "code", {"jsCode": (
+        "const stamp = $('Params').item.json.stamp;\n"
+        "const hosts = ($input.first().json.stdout || '').split('\\n').filter((h) => {\n"
+        "  return h.trim();  // a callback's return, not the node's\n});\n"
+        "return [{ json: { stamp: stamp, hosts: hosts.join(' '), count: hosts.length } }];")},
+        version=2)
+    extract = n8n_node("Extract", "executeCommand", {
+        "command": f"=cat /tmp/scan_{{{{ $('Merge').item.json.{field} }}}}.txt | sort -u"})
+    app = app_of(workflow("Recon", [n8n_node("Every day", "scheduleTrigger", {}), params, scan,
+                                    merge, extract],
+                          chain("Every day", "Params", "Scan", "Merge", "Extract")))
+    assert len(findings_of(INJ002, app)) == (1 if fires else 0)

@@ -3,11 +3,16 @@
 The engine treats code as ``mix``: any input may reach any output field. Real workflows build
 SQL in a Code node and run it in the next one (``={{ $json.query }}``), quoting every outside
 value with a helper that doubles single quotes, cutting phone numbers to digits, or picking a
-name from a constant map. This module reads the code's one returned object literal and, for
-each field, says whether its value is *neutralised* (fixed text, digits, and values escaped
-inside SQL quotes only) or a plain copy of named input fields (``sign: $json.sign.trim()``).
-Anything it cannot read stays ``mix``: a helper that escapes nothing, a value put into SQL
-unquoted after quote-escaping, a call it does not know.
+name from a constant map. This module reads the code (parsed by
+:mod:`pytest_nocode.platforms.jsparse`) and, for each field of the items it returns, says
+whether its value is *neutralised* (fixed text, numbers, digits, and values escaped inside SQL
+quotes only) or a plain copy of named input fields (``sign: $json.sign.trim()``). Anything it
+cannot read stays ``mix``: a helper that escapes nothing, a value put into SQL unquoted after
+quote-escaping, a call it does not know, code that does not parse.
+
+Variables are read in the code's order; an assignment in a block (a branch, a loop, a
+callback) may not run, so it only adds to what the name held. A returned value is read both
+where it is returned and at the code's end (a loop may come round again).
 
 Quote doubling is the SQL standard (PostgreSQL, SQL Server, SQLite); MySQL also reads
 backslash escapes, so there a doubled quote alone is not enough: the caveat is the reader's.
@@ -17,12 +22,38 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
-import functools
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+
+import tree_sitter
+
+from pytest_nocode.platforms.jsparse import (
+    CONSTANT_NAMES,
+    FUNCTIONS,
+    LITERALS,
+    NUMERIC_CALLS,
+    NUMERIC_METHODS,
+    NUMERIC_OPERATORS,
+    NUMERIC_PROPERTIES,
+    NUMERIC_UNARY,
+    captures,
+    escapes_quotes,
+    function_body,
+    function_params,
+    keeps_digits_only,
+    member_root,
+    operator,
+    own_returns,
+    pattern_names,
+    string_text,
+    text,
+)
 
 TEXT, QUOTED, RAW = 0, 1, 2  # safe anywhere; safe inside '…' only; carries its reads as they are
+Node = tree_sitter.Node
 
 
 @dataclass(frozen=True)
@@ -36,584 +67,742 @@ class Value:
 
 FIXED = Value(TEXT)
 OPAQUE = Value(RAW, None)
-_IDENT = r"[A-Za-z_$][\w$]*"
-# the item, another node's output, or a field of either, as written in code
-_INPUT = (r"\$json|\$input\.(?:first|last|item)(?:\(\s*\))?\.json|\$input\.all\(\s*\)|"
-          r"\$\(\s*(['\"`]).+?\1\s*\)\.(?:(?:first\(\s*\)|last\(\s*\)|item)\.json|all\(\s*\))|"
-          r"\$node\[\s*(['\"]).+?\2\s*\]\.json")
-INPUT_BASE = re.compile(f"^(?:{_INPUT})$")
-_PROP = re.compile(r"^(?:\??\.(" + _IDENT + r")|\[\s*(['\"])([^'\"]+)\2\s*\]|\[\s*(\d+)\s*\])")
-_QUOTE_ESCAPE = re.compile(r"""\.replace(?:All)?\(\s*(?:/'/g|(['"])'\1)\s*,\s*"""
-                           r"""(?:"''"|`''`|"\\\\'"|'\\\\'')\s*\)""")
-_DIGITS_ONLY = re.compile(r"""\.replace(?:All)?\(\s*/\[\^0-9\]\+?/g\s*,\s*(['"])\1\s*\)|"""
-                          r"""\.replace(?:All)?\(\s*/\\D\+?/g\s*,\s*(['"])\2\s*\)""")
-_KEEPS = re.compile(r"^\.(?:trim|trimStart|trimEnd|toLowerCase|toUpperCase|toString|"
-                    r"substring|substr|slice|padStart|padEnd|normalize)\(")
-_NUMERIC_CALL = re.compile(r"^(?:parseInt|parseFloat|Number|Math\.\w+|Boolean)\s*\(")
-_NUMERIC_TAIL = re.compile(r"^\.(?:toFixed\(|length\b|toISOString\(|getTime\()")
-_LITERAL = re.compile(r"^(?:-?\d+(?:\.\d+)?|true|false|null|undefined|''|\"\"|\[\s*\]|\{\s*\})$")
-_PLATFORM = re.compile(r"\$(?:execution|workflow|now|today|runIndex|itemIndex)")
-_DECL = re.compile(r"\b(?:const|let|var)\s+(" + _IDENT + r")\s*=(?![=>])")
-_ASSIGN = re.compile(r"(?<![\w$.])(" + _IDENT + r")\s*=(?![=>])")
-_FUNC = re.compile(r"\bfunction\s+(" + _IDENT + r")\s*\(([^()]*)\)\s*\{")
-_ARROW = re.compile(r"\b(?:const|let|var)\s+(" + _IDENT + r")\s*=\s*(?:\(([^()]*)\)|(" +
-                    _IDENT + r"))\s*=>\s*")
-_RETURN = re.compile(r"(?<![\w$.])return\b")
-_CONST_MAP = re.compile(r"\bconst\s+(" + _IDENT + r")\s*=\s*\{")
-_CLOSE = {"(": ")", "[": "]", "{": "}"}
-_GROUP_SPECIAL = re.compile(r"[\"'`/()\[\]{}]")  # what a bracket group's scan stops at
+# The item, another node's output or its items, as written in code: read as one input
+# expression (the text the flow adapter resolves to an origin).
+_ITEM_OF = r"\.(?:(?:first|last)\(\s*\)|item)"
+INPUT_BASE = re.compile(
+    r"\$json|\$input" + _ITEM_OF + r"(?:\.json)?|\$input\.all\(\s*\)|"
+    r"\$\(\s*(['\"`])(?:(?!\1).)+\1\s*\)(?:" + _ITEM_OF + r"(?:\.json)?|\.all\(\s*\))|"
+    r"\$node\[\s*(['\"])(?:(?!\2).)+\2\s*\](?:\.json)?", re.S)
+LEGACY_ITEMS = "$input.all()"  # what `items` is in code written for the Function node
+PLATFORM_NAMES = frozenset({"$execution", "$workflow", "$now", "$today", "$runIndex",
+                            "$itemIndex"})  # the execution's own id, the time
+KEEPS = frozenset({"trim", "trimStart", "trimEnd", "toLowerCase", "toUpperCase", "toString",
+                   "substring", "substr", "slice", "padStart", "padEnd", "normalize"})
+FIXED_METHODS = NUMERIC_METHODS | {"toISOString"}
+MUTATORS = frozenset({"push", "unshift", "splice", "set", "add", "fill"})
+# where an assignment may not run: it only adds to what the name held
+_CONDITIONAL = frozenset({"statement_block", "if_statement", "else_clause", "for_statement",
+                          "for_in_statement", "while_statement", "do_statement",
+                          "switch_statement", "try_statement", "catch_clause",
+                          "finally_clause", "ternary_expression"})
+_SHORT_CIRCUIT = frozenset({"&&", "||", "??"})
+# What the walk acts on; it enters only the nodes that hold one of them (found in C: most of
+# a code's nodes are parts of expressions that bind nothing).
+_EFFECTS = f"""
+(variable_declarator name: (identifier)
+  value: [(arrow_function) (function_expression) (generator_function)]) @named
+[(function_declaration name: (identifier))
+ (generator_function_declaration name: (identifier))] @named
+[(assignment_expression) (augmented_assignment_expression) (arrow_function)
+ (function_expression) (function_declaration) (generator_function)
+ (generator_function_declaration) (method_definition) (variable_declarator)
+ (for_in_statement) (catch_clause) (return_statement)] @node
+(call_expression function: (member_expression property: (property_identifier) @method
+  (#any-of? @method {" ".join(f'"{m}"' for m in sorted(MUTATORS | {"assign"}))}))) @node
+(call_expression function: (identifier)) @call
+"""
 
 
-def _skip_string(code: str, i: int) -> int:
-    """The index after the string or template literal starting at ``code[i]``."""
-    quote, i = code[i], i + 1
-    while i < len(code):
-        c = code[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == quote:
-            return i + 1
-        if quote == "`" and code.startswith("${", i):
-            i = _skip_group(code, i + 1)
-            continue
-        i += 1
-    return i
-
-
-def _skip_group(code: str, i: int) -> int:
-    """The index after the bracket group opening at ``code[i]``."""
-    stack = [_CLOSE[code[i]]]
-    i += 1
-    while stack:
-        m = _GROUP_SPECIAL.search(code, i)  # jump to the next character that matters
-        if m is None:
-            return len(code)
-        i = m.start()
-        c = code[i]
-        if c in "'\"`":
-            i = _skip_string(code, i)
-            continue
-        if c == "/":
-            if code.startswith("//", i):
-                end = code.find("\n", i)
-                i = len(code) if end < 0 else end
-            elif code.startswith("/*", i):
-                end = code.find("*/", i + 2)
-                i = len(code) if end < 0 else end + 2
-            elif _regex_may_start(code, i):
-                i = _skip_regex(code, i)
-            else:
-                i += 1
-            continue
-        if c in _CLOSE:
-            stack.append(_CLOSE[c])
-        elif c == stack[-1]:
-            stack.pop()
-        i += 1
-    return i
-
-
-def _regex_may_start(code: str, i: int) -> bool:
-    """Can a ``/`` at ``i`` open a regular expression (not divide)? By what precedes it."""
-    j = i - 1
-    while j >= 0 and code[j] in " \t\r\n":
-        j -= 1
-    return j < 0 or code[j] in "(,=:[!&|?{};+" or code.endswith("return", 0, j + 1)
-
-
-def _skip_regex(code: str, i: int) -> int:
-    i, in_class = i + 1, False
-    while i < len(code) and code[i] != "\n":
-        c = code[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            in_class = True
-        elif c == "]":
-            in_class = False
-        elif c == "/" and not in_class:
-            i += 1
-            while i < len(code) and code[i].isalpha():
-                i += 1
-            return i
-        i += 1
-    return i
-
-
-def _expression_end(code: str, i: int) -> int:
-    """Where the expression starting at ``i`` ends: a top-level ``;``, ``,``, a closing
-    bracket, or a line break after which nothing continues it."""
-    while i < len(code):
-        c = code[i]
-        if c in "'\"`":
-            i = _skip_string(code, i)
-        elif c in _CLOSE:
-            i = _skip_group(code, i)
-        elif c == "/" and _regex_may_start(code, i):
-            i = _skip_regex(code, i)
-        elif code.startswith("//", i) or code.startswith("/*", i) or c in ";,)]}":
-            return i
-        elif c == "\n":
-            rest = code[i:].lstrip()
-            if not rest or not re.match(r"[.?:+\-*|&]|\?\?", rest):
-                return i
-            i += 1
-        else:
-            i += 1
-    return i
-
-
-@functools.lru_cache(maxsize=64)
-def _top_special(seps: tuple[str, ...]) -> re.Pattern[str]:
-    """The characters :func:`_split_top` stops at: quotes, openers, ``/`` and the first
-    character of each separator."""
-    chars = set("'\"`/([{") | {s[0] for s in seps}
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
-
-
-def _split_top(expr: str, seps: tuple[str, ...]) -> list[str]:
-    """``expr`` cut at each top-level separator of ``seps`` (longest first)."""
-    parts, start, i = [], 0, 0
-    special = _top_special(seps)
-    while True:
-        m = special.search(expr, i)  # jump to the next character that matters
-        if m is None:
-            break
-        i = m.start()
-        c = expr[i]
-        if c in "'\"`":
-            i = _skip_string(expr, i)
-            continue
-        if c in _CLOSE:
-            i = _skip_group(expr, i)
-            continue
-        if c == "/" and _regex_may_start(expr, i):
-            i = _skip_regex(expr, i)
-            continue
-        sep = next((s for s in seps if expr.startswith(s, i)), None)
-        if sep == "?" and expr[i + 1:i + 2] in (".", "?"):
-            sep = None  # optional chaining
-        if sep == "+" and expr[i + 1:i + 2] in ("+", "="):
-            sep = None
-        if sep is not None:
-            parts.append(expr[start:i])
-            i = start = i + len(sep)
-            continue
-        i += 1
-    parts.append(expr[start:])
-    return parts
-
-
-def _top_positions(expr: str, needle: str) -> list[int]:
-    """Where ``needle`` occurs in ``expr`` outside strings and bracket groups."""
-    parts = _split_top(expr, (needle,))
-    out, at = [], 0
-    for part in parts[:-1]:
-        at += len(part)
-        out.append(at)
-        at += len(needle)
-    return out
-
-
-def _worst(values: list[Value]) -> Value:
+def worst(values: list[Value]) -> Value:
+    """The least safe of ``values``, carrying all their reads."""
+    if not values:
+        return FIXED
+    level = max(v.level for v in values)
     if any(v.reads is None for v in values):
-        return Value(max(v.level for v in values), None)
-    reads: frozenset[str] = frozenset().union(*(v.reads or frozenset() for v in values))
-    return Value(max((v.level for v in values), default=TEXT), reads)
+        return Value(level, None)
+    return Value(level, frozenset().union(*(v.reads or frozenset() for v in values)))
 
 
-class CodeValues:
-    """The variables, helpers and constant maps of one Code node, and what its values are."""
+class _Scope:
+    """Names one function declares: each name's value and the block depth it was declared at."""
 
-    def __init__(self, code: str) -> None:
-        self.code = code
-        self.maps = self._constant_maps()
-        self.helpers: dict[str, Value] = {}
-        self.bodies: list[tuple[int, int]] = []
-        self.names: dict[str, Value] = {}
-        self.depths = _depths(code)
-        self._read_helpers()
-        self._read_variables()
+    def __init__(self, parent: _Scope | None = None) -> None:
+        self.parent = parent
+        self.values: dict[str, tuple[Value, int]] = {}
 
-    def _constant_maps(self) -> set[str]:
-        """``const NAME = { 'a': 'x', … }`` whose values are all literals."""
-        out = set()
-        for m in _CONST_MAP.finditer(self.code):
-            body = self.code[m.end() - 1:_skip_group(self.code, m.end() - 1)][1:-1]
-            entries = [e for e in _split_top(body, (",",)) if e.strip()]
-            if entries and all(len(kv := _split_top(e, (":",))) == 2 and
-                               _is_literal_text(kv[1].strip()) for e in entries):
-                out.add(m.group(1))
-        return out
+    def find(self, name: str) -> _Scope | None:
+        scope: _Scope | None = self
+        while scope is not None and name not in scope.values:
+            scope = scope.parent
+        return scope
 
-    def _read_helpers(self) -> None:
-        """Functions defined in the code: what they return when given anything. A helper
-        escapes only when every value it returns is escaped (``String(s).replace(/'/g,
-        "''")``); one that returns its argument escapes nothing."""
-        code = self.code
-        found: list[tuple[str, int, int, bool]] = []  # name, start, end, braced
-        for m in _FUNC.finditer(code):
-            found.append((m.group(1), m.end() - 1, _skip_group(code, m.end() - 1), True))
-        for m in _ARROW.finditer(code):
-            braced = code.startswith("{", m.end())
-            end = _skip_group(code, m.end()) if braced else _expression_end(code, m.end())
-            found.append((m.group(1), m.end(), end, braced))
-        for name, start, end, braced in found:
-            self.bodies.append((start, end))
-            body = code[start:end]
-            returns = [body[r.end():_expression_end(body, r.end())]
-                       for r in _RETURN.finditer(body)] if braced else [body]
-            values = [self.value(r) for r in returns if r.strip()]
-            self.helpers[name] = _worst(values) if values else OPAQUE
-            if self.helpers[name].reads:  # what a helper returns of its own parameter
-                self.helpers[name] = OPAQUE
+    def lookup(self, name: str) -> Value | None:
+        scope = self.find(name)
+        return None if scope is None else scope.values[name][0]
 
-    def _inside_helper(self, at: int) -> bool:
-        return any(a <= at < b for a, b in self.bodies)
+    def snapshot(self) -> _Scope:
+        copy = _Scope(self.parent.snapshot() if self.parent is not None else None)
+        copy.values = dict(self.values)
+        return copy
 
-    def _read_variables(self) -> None:
-        """Each variable's value after the code's last assignment to it; an assignment in a
-        block it was not declared in may not run, so it only adds to what the name held."""
-        code = self.code
-        depth_at = self.depths
-        declared: dict[str, int] = {}
-        events = sorted([(m.start(1), m.group(1), m.end(), True) for m in _DECL.finditer(code)]
-                        + [(m.start(1), m.group(1), m.end(), False)
-                           for m in _ASSIGN.finditer(code)], key=lambda e: (e[0], not e[3]))
-        seen_at: set[int] = set()
-        for at, name, end, is_decl in events:
-            if at in seen_at or self._inside_helper(at) or name in self.helpers:
-                continue
-            seen_at.add(at)
-            if depth_at[at] < 0:
-                continue  # inside a string or comment
-            value = self.value(code[end:_expression_end(code, end)])
-            if is_decl and name not in declared:
-                declared[name] = depth_at[at]
-                self.names[name] = value
-            elif name in self.names and depth_at[at] > declared.get(name, 0):
-                self.names[name] = _worst([self.names[name], value])
+
+@dataclass
+class _Returned:
+    """A value the code returns, with the names as they were where it is returned."""
+
+    node: Node
+    scope: _Scope
+
+
+TOP, DEFINED, CALLED = "top", "defined", "called"  # how a walk over statements runs them
+
+
+class _Reader:
+    """One Code node's code: its helpers, its variables and what it returns.
+
+    The code itself is walked once (``TOP``). A function met on the way is walked where it is
+    defined or called (``DEFINED``): what it does to outer names may happen there, and its
+    returns are not the code's. A helper whose value is needed is run on its arguments
+    (``CALLED``): its returns are collected, and what it does to outer names is left out (the
+    ``DEFINED`` walks have applied it)."""
+
+    def __init__(self, body: Node) -> None:
+        self.helpers: dict[str, list[Node]] = {}
+        self.calling: set[int] = set()  # helpers being run or walked (recursion is opaque)
+        self.objects: dict[str, _Returned] = {}  # const NAME = {…}, never changed afterwards
+        self.returns: list[_Returned] = []
+        found = captures(_EFFECTS, body)
+        for node in found.get("named", ()):  # function f(…) {…}, const f = (…) => …
+            name = node.child_by_field_name("name")
+            function = node.child_by_field_name("value") if node.type == "variable_declarator" \
+                else node
+            if name is not None and function is not None:
+                self.helpers.setdefault(text(name), []).append(function)
+        calls = [c for c in found.get("call", ()) if self.helpers and text(
+            c.child_by_field_name("function") or c) in self.helpers]
+        # where the nodes the walk acts on start: a node holds one when one starts inside it
+        self.starts = sorted(n.start_byte for n in (*found.get("node", ()), *calls))
+        self.top = _Scope()
+        returns = _own_returns(found.get("node", ()))
+        declared = {name for n in found.get("node", ()) if n.type == "variable_declarator"
+                    and (p := n.child_by_field_name("name")) is not None
+                    for name in pattern_names(p)} | set(self.helpers)
+        if all(_names_nothing(r, declared) for r in returns):  # no variable to follow
+            self.returns = [_Returned(r.named_children[0], self.top) for r in returns
+                            if r.named_children]
+            return
+        for statement in body.named_children:
+            if self._holds(statement):
+                self._walk(statement, self.top, 0, TOP, None)
+
+    # -- the walk -------------------------------------------------------------------------
+    def _walk(self, node: Node, scope: _Scope, depth: int, mode: str,
+              returned: list[tuple[Node, Value]] | None) -> None:
+        """Bind the names ``node`` declares and assigns, in the code's order; note returns
+        (into ``returned`` when a helper is ``CALLED``)."""
+        t = node.type
+        if t in FUNCTIONS:
+            if mode != CALLED:
+                self._defined(node, scope, depth)
+            return
+        if t == "variable_declarator":
+            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if value is not None and self._holds(value):
+                self._walk(value, scope, depth, mode, returned)
+            if name is None or (self.helpers and name.type == "identifier"
+                                and text(name) in self.helpers):
+                return
+            found = self.value(value, scope) if value is not None else FIXED
+            self._bind(name, found, scope, depth, mode, value)
+            return
+        if t in ("assignment_expression", "augmented_assignment_expression"):
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if right is not None and self._holds(right):
+                self._walk(right, scope, depth, mode, returned)
+            if left is not None and right is not None:
+                self._assign(node, left, right, scope, depth, mode)
+            return
+        if t == "return_statement":
+            value = node.named_children[0] if node.named_children else None
+            if value is not None and self._holds(value):
+                self._walk(value, scope, depth, mode, returned)
+            if mode == TOP and value is not None:
+                self.returns.append(_Returned(value, scope.snapshot()))
+            elif mode == CALLED and returned is not None:
+                returned.append((value, self.value(value, scope)) if value is not None
+                                else (node, FIXED))
+            return
+        if t == "for_in_statement":  # each element: not followed
+            left = node.child_by_field_name("left")
+            if left is not None:
+                self._bind(left, OPAQUE, scope, depth + 1, mode, None, declare=True)
+        elif t == "catch_clause":
+            param = node.child_by_field_name("parameter")
+            if param is not None:
+                self._bind(param, OPAQUE, scope, depth + 1, mode, None, declare=True)
+        elif t == "call_expression":
+            self._mutation(node, scope, depth, mode)
+            callee = node.child_by_field_name("function")
+            if mode != CALLED and self.helpers and callee is not None \
+                    and callee.type == "identifier" and text(callee) in self.helpers \
+                    and scope.lookup(text(callee)) is None:
+                for function in self.helpers[text(callee)]:
+                    self._defined(function, scope, depth)  # what it does where it is called
+        if t == "binary_expression" and operator(node) in _SHORT_CIRCUIT:
+            for side, at in (("left", depth), ("right", depth + 1)):
+                child = node.child_by_field_name(side)
+                if child is not None and self._holds(child):
+                    self._walk(child, scope, at, mode, returned)
+            return
+        if t == "member_expression":  # its property is a name
+            obj = node.child_by_field_name("object")
+            if obj is not None and self._holds(obj):
+                self._walk(obj, scope, depth, mode, returned)
+            return
+        deeper = depth + 1 if t in _CONDITIONAL else depth
+        for child in node.named_children:
+            if self._holds(child):
+                self._walk(child, scope, deeper, mode, returned)
+
+    def _holds(self, node: Node) -> bool:
+        """Does ``node`` hold (or is it) something the walk acts on?"""
+        i = bisect_left(self.starts, node.start_byte)
+        return i < len(self.starts) and self.starts[i] < node.end_byte
+
+    def _defined(self, function: Node, scope: _Scope, depth: int) -> None:
+        """A function's body, as if it ran here (or not: one block deeper), its parameters
+        unknown."""
+        if function.id in self.calling:
+            return
+        self.calling.add(function.id)
+        try:
+            inner = _Scope(scope)
+            for param in function_params(function):
+                self._bind(param, OPAQUE, inner, depth + 1, DEFINED, None, declare=True)
+            body = function.child_by_field_name("body")
+            if body is not None:
+                self._walk(body, inner, depth + 1, DEFINED, None)
+        finally:
+            self.calling.discard(function.id)
+
+    def _bind(self, pattern: Node, value: Value, scope: _Scope, depth: int, mode: str,
+              source: Node | None, declare: bool = True) -> None:
+        """Give the names of a declaration, parameter or assignment pattern their values."""
+        t = pattern.type
+        if t in ("identifier", "shorthand_property_identifier_pattern"):
+            name = text(pattern)
+            self._set(name, value, scope, depth, mode, declare)
+            if source is not None and source.type == "object" and declare and mode == TOP \
+                    and _is_const(pattern):
+                self.objects[name] = _Returned(source, scope.snapshot())
             else:
-                self.names[name] = value if name in declared else OPAQUE
+                self.objects.pop(name, None)
+        elif t == "object_pattern":
+            for child in pattern.named_children:
+                if child.type == "shorthand_property_identifier_pattern":
+                    self._bind(child, _step(value, "." + text(child)), scope, depth, mode,
+                               None, declare)
+                elif child.type == "pair_pattern":
+                    key = child.child_by_field_name("key")
+                    inner = child.child_by_field_name("value")
+                    if key is not None and inner is not None:
+                        part = _step(value, _field_step(text(key))) \
+                            if key.type == "property_identifier" else _key_step(value, key)
+                        self._bind(inner, part, scope, depth, mode, None, declare)
+                elif child.type == "object_assignment_pattern":  # {a = 'x'}
+                    left, right = child.child_by_field_name("left"), \
+                        child.child_by_field_name("right")
+                    if left is not None and right is not None:
+                        found = worst([_step(value, "." + text(left)),
+                                       self.value(right, scope)])
+                        self._bind(left, found, scope, depth, mode, None, declare)
+                else:
+                    self._unknown(child, scope, depth, mode, declare)
+        elif t == "array_pattern":
+            elements = [c for c in pattern.named_children if c.type != "comment"]
+            for i, child in enumerate(elements):
+                found = OPAQUE if child.type == "rest_pattern" else _step(value, f"[{i}]")
+                self._bind(child, found, scope, depth, mode, None, declare)
+        elif t == "assignment_pattern":  # a default: (s = '')
+            left, right = pattern.child_by_field_name("left"), pattern.child_by_field_name(
+                "right")
+            if left is not None:
+                found = worst([value, self.value(right, scope)]) if right is not None \
+                    else value
+                self._bind(left, found, scope, depth, mode, None, declare)
+        else:  # rest patterns, member targets in a destructuring: not followed
+            self._unknown(pattern, scope, depth, mode, declare)
 
-    # -- values ----------------------------------------------------------------------------
-    def value(self, expr: str) -> Value:
-        expr = expr.strip()
-        if not expr:
+    def _unknown(self, pattern: Node, scope: _Scope, depth: int, mode: str,
+                 declare: bool) -> None:
+        for name in pattern_names(pattern):
+            self._set(name, OPAQUE, scope, depth, mode, declare)
+
+    def _set(self, name: str, value: Value, scope: _Scope, depth: int, mode: str,
+             declare: bool) -> None:
+        """A name declared here holds ``value``; one assigned holds it after the assignment,
+        or either when the assignment is in a block its declaration is not."""
+        owner = scope.find(name)
+        if declare and owner is not scope:
+            scope.values[name] = (value, depth)
+            return
+        if owner is None:
+            if mode != CALLED:  # a name the code never declares: anything
+                self.top.values[name] = (OPAQUE, 0)
+            return
+        if mode == CALLED and owner is not scope:
+            return  # an outer name a helper changes: applied where it is defined or called
+        held, declared_at = owner.values[name]
+        owner.values[name] = (worst([held, value]) if depth > declared_at else value,
+                              declared_at)
+
+    def _assign(self, node: Node, left: Node, right: Node, scope: _Scope, depth: int,
+                mode: str) -> None:
+        op = operator(node)
+        found = self.value(right, scope)
+        if left.type == "identifier":
+            name = text(left)
+            if name in self.helpers:
+                return
+            if op != "=":
+                held = scope.lookup(name)
+                before = held if held is not None else OPAQUE
+                if op == "+=":
+                    found = _joined([before, found], [None, string_text(right)])
+                elif op in ("||=", "??=", "&&="):
+                    found = worst([before, found])
+                elif op[:-1] in NUMERIC_OPERATORS:
+                    found = FIXED
+                else:
+                    found = OPAQUE
+            self._set(name, found, scope, depth, mode, declare=False)
+            self.objects.pop(name, None)
+            return
+        if left.type in ("object_pattern", "array_pattern"):
+            self._bind(left, found, scope, depth, mode, None, declare=False)
+            return
+        root, _prop, _direct = member_root(left)
+        if root is not None:
+            self._changed(text(root), found, scope, mode)
+
+    def _mutation(self, call: Node, scope: _Scope, depth: int, mode: str) -> None:
+        """``rows.push(x)``, ``Object.assign(out, x)``: a local object now holds ``x`` too."""
+        callee = call.child_by_field_name("function")
+        if callee is None or callee.type != "member_expression":
+            return
+        obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
+        method = text(prop) if prop is not None else ""
+        if method not in MUTATORS and method != "assign":
+            return
+        args = call.child_by_field_name("arguments")
+        values = [a for a in (args.named_children if args is not None else [])
+                  if a.type != "comment"]
+        if not values:
+            return
+        if obj is not None and text(obj) == "Object" and method == "assign":
+            target, added = values[0], values[1:]
+        elif obj is not None and method in MUTATORS:
+            target, added = obj, values
+        else:
+            return
+        root, _prop, _direct = member_root(target)
+        if root is not None:
+            self._changed(text(root), worst([self.value(v, scope) for v in added]), scope,
+                          mode)
+
+    def _changed(self, name: str, added: Value, scope: _Scope, mode: str) -> None:
+        """Part of the object a name holds changed: it is no longer the literal it was
+        declared as, and unless it stays fixed data, its parts are no longer known."""
+        self.objects.pop(name, None)
+        owner = scope.find(name)
+        if owner is None or (mode == CALLED and owner is not scope):
+            return
+        held, declared_at = owner.values[name]
+        if added != FIXED or held != FIXED:
+            owner.values[name] = (OPAQUE, declared_at)
+
+    # -- values ---------------------------------------------------------------------------
+    def value(self, node: Node, scope: _Scope) -> Value:
+        t = node.type
+        if t in LITERALS:
+            return FIXED
+        if t in ("parenthesized_expression", "sequence_expression", "await_expression"):
+            inner = [c for c in node.named_children if c.type != "comment"]
+            return self.value(inner[-1], scope) if inner else OPAQUE
+        if t == "template_string":
+            return self._template(node, scope)
+        if t in ("identifier", "shorthand_property_identifier"):
+            return self._name(text(node), scope)
+        if t in ("member_expression", "subscript_expression", "call_expression"):
+            base = _input_base(node)
+            if base is not None:
+                return Value(RAW, frozenset({base}))
+            if t == "call_expression":
+                return self._call(node, scope)
+            obj = node.child_by_field_name("object")
+            if obj is None:
+                return OPAQUE
+            if t == "member_expression":
+                prop = node.child_by_field_name("property")
+                name = text(prop) if prop is not None else ""
+                if name in NUMERIC_PROPERTIES:
+                    return FIXED
+                return _step(self.value(obj, scope), _field_step(name))
+            index = node.child_by_field_name("index")
+            held = self.value(obj, scope)
+            return _key_step(held, index) if index is not None else OPAQUE
+        if t == "binary_expression":
+            op = operator(node)
+            if op == "+":
+                parts = _plus_operands(node)
+                return _joined([self.value(p, scope) for p in parts],
+                               [string_text(p) for p in parts])
+            if op in NUMERIC_OPERATORS:
+                return FIXED
+            return worst([self.value(c, scope) for c in _operands(node)])
+        if t == "unary_expression":
+            return FIXED if operator(node) in NUMERIC_UNARY else OPAQUE
+        if t == "update_expression":
+            return FIXED
+        if t == "ternary_expression":  # c ? a : b: the condition is not the value
+            return worst([self.value(c, scope) for name in ("consequence", "alternative")
+                          if (c := node.child_by_field_name(name)) is not None])
+        if t in ("assignment_expression", "augmented_assignment_expression"):
+            right = node.child_by_field_name("right")
+            return self.value(right, scope) if right is not None else OPAQUE
+        if t == "new_expression":
+            ctor = node.child_by_field_name("constructor")
+            return FIXED if ctor is not None and text(ctor) == "Date" else OPAQUE
+        if t in ("array", "object"):  # fixed data is fixed, whatever part is taken
+            parts = [c for c in node.named_children if c.type != "comment"]
+            if all(_literal_entry(c) for c in parts):
+                return FIXED
             return OPAQUE
-        for seps in (("??", "||"), ("?",)):
-            parts = _split_top(expr, seps)
-            if len(parts) > 1:
-                if seps == ("?",):  # c ? a : b: the condition is not the value
-                    branches = _split_top("?".join(parts[1:]), (":",))
-                    return _worst([self.value(b) for b in branches]) if len(branches) == 2 \
-                        else OPAQUE
-                return _worst([self.value(p) for p in parts])
-        parts = _split_top(expr, ("+",))
-        if len(parts) > 1:
-            return self._joined(parts)
-        if expr[0] == "(" and _skip_group(expr, 0) == len(expr):
-            return self.value(expr[1:-1])
-        if _LITERAL.match(expr) or _is_literal_text(expr):
-            return FIXED
-        if expr[0] == "`" and _skip_string(expr, 0) == len(expr):
-            return self._template(expr)
-        return self._chain(expr)
+        return OPAQUE
 
-    def _joined(self, parts: list[str]) -> Value:
-        """``"'" + esc(x) + "'"``: quote-escaped values count inside written quotes only."""
-        values, texts = [], []
-        for part in parts:
-            p = part.strip()
-            texts.append(_literal_text(p))
-            values.append(self.value(p))
-        out = []
-        for i, v in enumerate(values):
-            if v.level == QUOTED:
-                before = texts[i - 1] if i else None
-                after = texts[i + 1] if i + 1 < len(texts) else None
-                quoted = before is not None and after is not None and before.endswith("'") \
-                    and after.startswith("'")
-                out.append(FIXED if quoted else OPAQUE)
-            else:
-                out.append(v)
-        return _worst(out)
-
-    def _template(self, expr: str) -> Value:
-        out, i, body = [], 1, expr
-        while i < len(body) - 1:
-            if body[i] == "\\":
-                i += 2
-                continue
-            if body.startswith("${", i):
-                end = _skip_group(body, i + 1)
-                inner = self.value(body[i + 2:end - 1])
-                if inner.level == QUOTED:
-                    quoted = body[:i].endswith("'") and body[end:].startswith("'")
-                    inner = FIXED if quoted else OPAQUE
-                out.append(inner)
-                i = end
-                continue
-            i += 1
-        return _worst(out) if out else FIXED
-
-    def _chain(self, expr: str) -> Value:
-        """An identifier, an input path or a call, then ``.method()`` and ``.field`` steps."""
-        m = re.match(r"(?:String|JSON\.stringify)\s*\(", expr)
-        if m and _skip_group(expr, m.end() - 1) == len(expr) and expr.startswith("String"):
-            return self.value(expr[m.end():-1])
-        m = _NUMERIC_CALL.match(expr)
-        if m and _skip_group(expr, m.end() - 1) == len(expr):
-            return FIXED
-        for at in reversed(_top_positions(expr, ".replace")):  # escaped whatever it was
-            m = _QUOTE_ESCAPE.match(expr, at) or _DIGITS_ONLY.match(expr, at)
-            if m:
-                level = QUOTED if m.re is _QUOTE_ESCAPE else TEXT
-                return self._tail(Value(level), expr[m.end():])
-        head, rest = _head(expr)
-        if head is None:
-            return OPAQUE
-        base = self._head_value(head)
-        return self._tail(base, rest)
-
-    def _head_value(self, head: str) -> Value:
-        if head[:1] in ("'", '"', "`", "("):
-            return self.value(head)
-        m = re.fullmatch(r"(" + _IDENT + r")\s*\((.*)\)", head, re.S)
-        if m and m.group(1) in self.helpers:
-            return self.helpers[m.group(1)]
-        m = re.fullmatch(r"(" + _IDENT + r")\s*\[(.*)\]", head, re.S)
-        if m and m.group(1) in self.maps:
-            return FIXED
-        if m:  # an element of a variable: what the variable holds
-            return self._tail(self.names.get(m.group(1), OPAQUE), f"[{m.group(2)}]")
-        if INPUT_BASE.match(head):
-            return Value(RAW, frozenset({head}))
-        if _PLATFORM.fullmatch(head):
-            return FIXED  # the execution's own id, the time
-        if re.fullmatch(_IDENT, head):
-            return self.names.get(head, OPAQUE)
-        if head.startswith("new Date("):
+    def _name(self, name: str, scope: _Scope) -> Value:
+        held = scope.lookup(name)
+        if held is not None:
+            return held
+        if name == "$json":
+            return Value(RAW, frozenset({name}))
+        if name == "items":
+            return Value(RAW, frozenset({LEGACY_ITEMS}))
+        if name in PLATFORM_NAMES or name in CONSTANT_NAMES:
             return FIXED
         return OPAQUE
 
-    def _tail(self, value: Value, rest: str) -> Value:
-        while rest.strip():
-            rest = rest.strip()
-            if (m := _QUOTE_ESCAPE.match(rest)) is not None:
-                value, rest = Value(QUOTED), rest[m.end():]
-            elif (m := _DIGITS_ONLY.match(rest)) is not None:
-                value, rest = FIXED, rest[m.end():]
-            elif (m := _NUMERIC_TAIL.match(rest)) is not None:
-                end = _skip_group(rest, m.end() - 1) if rest[m.end() - 1] == "(" else m.end()
-                value, rest = FIXED, rest[end:]
-            elif (m := _KEEPS.match(rest)) is not None:
-                rest = rest[_skip_group(rest, m.end() - 1):]
-            elif (m := _PROP.match(rest)) is not None and value == FIXED:
-                rest = rest[m.end():]  # a part of fixed data is fixed
-            elif (m := _PROP.match(rest)) is not None and value.level == RAW and value.reads:
-                key = m.group(1) or m.group(3) or ""
-                step = f"[{m.group(4)}]" if m.group(4) else f".{key}" if re.fullmatch(
-                    r"\w+", key) else f"[{key!r}]"
-                value = Value(RAW, frozenset(r + step for r in value.reads))
-                rest = rest[m.end():]
-            else:
+    def _template(self, node: Node, scope: _Scope) -> Value:
+        """`` `… '${esc(x)}' …` ``: a quote-escaped value counts inside written quotes only."""
+        out = []
+        source = node.text or b""
+        for child in node.named_children:
+            if child.type != "template_substitution":
+                continue
+            inner = [c for c in child.named_children if c.type != "comment"]
+            found = self.value(inner[-1], scope) if inner else OPAQUE
+            if found.level == QUOTED:
+                before = source[:child.start_byte - node.start_byte]
+                after = source[child.end_byte - node.start_byte:]
+                found = FIXED if before.endswith(b"'") and after.startswith(b"'") else OPAQUE
+            out.append(found)
+        return worst(out)
+
+    def _call(self, node: Node, scope: _Scope) -> Value:
+        callee = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        values = [a for a in (args.named_children if args is not None else [])
+                  if a.type != "comment"]
+        if callee is None:
+            return OPAQUE
+        if callee.type == "identifier":
+            name = text(callee)
+            if scope.lookup(name) is None and name in self.helpers:
+                return self._helper(name, values, scope)
+            if name in NUMERIC_CALLS:
+                return FIXED
+            if name == "String" and len(values) == 1:
+                return self.value(values[0], scope)
+            return OPAQUE
+        if callee.type != "member_expression":
+            return OPAQUE
+        obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
+        method = text(prop) if prop is not None else ""
+        if method in ("replace", "replaceAll"):
+            if escapes_quotes(node):  # escaped, whatever it was
+                return Value(QUOTED)
+            if keeps_digits_only(node):
+                return FIXED
+        owner = text(obj) if obj is not None and obj.type == "identifier" else ""
+        if owner in ("Math", "Date") and scope.lookup(owner) is None:
+            return FIXED  # a number, a time
+        if method in FIXED_METHODS:
+            return FIXED
+        if obj is None:
+            return OPAQUE
+        held = self.value(obj, scope)
+        if method in KEEPS:
+            return held
+        if held == FIXED and all(self.value(v, scope) == FIXED for v in values):
+            return FIXED  # a method of fixed data given fixed data: nothing from outside
+        return OPAQUE
+
+    def _helper(self, name: str, args: list[Node], scope: _Scope) -> Value:
+        """What a helper returns given these arguments: it escapes only when every value it
+        returns is escaped (``String(s).replace(/'/g, "''")``); one that returns its argument
+        returns what it was given."""
+        out = []
+        for function in self.helpers[name]:
+            body = function.child_by_field_name("body")
+            if function.id in self.calling or body is None:
                 return OPAQUE
-        return value
+            self.calling.add(function.id)
+            try:
+                inner = _Scope(scope)
+                for i, param in enumerate(function_params(function)):
+                    given = self.value(args[i], scope) if i < len(args) else FIXED
+                    self._bind(param, OPAQUE if param.type == "rest_pattern" else given,
+                               inner, 0, CALLED, None)
+                if body.type != "statement_block":  # an arrow function's expression body
+                    out.append(self.value(body, inner))
+                    continue
+                returned: list[tuple[Node, Value]] = []
+                for statement in body.named_children:
+                    if self._holds(statement):
+                        self._walk(statement, inner, 0, CALLED, returned)
+                # where each return is, and at the end (a loop may come round again)
+                out.extend(worst([at, self.value(node, inner) if node.type != "return_statement"
+                                  else FIXED]) for node, at in returned)
+                if not any(True for _ in own_returns(body)):
+                    out.append(FIXED)  # undefined
+            finally:
+                self.calling.discard(function.id)
+        return worst(out)
 
-    # -- what the code returns -------------------------------------------------------------
-    def _object_named(self, expr: str) -> str:
-        """``return [result]`` where ``const result = {…}`` is never changed afterwards: the
-        object literal itself; any other expression as it is."""
-        m = re.fullmatch(r"\[?\s*(" + _IDENT + r")\s*\]?", expr)
-        if not m or (expr.startswith("[") != expr.endswith("]")):
-            return expr
-        name = m.group(1)
-        decl = re.search(r"\bconst\s+" + re.escape(name) + r"\s*=\s*(?=\{)", self.code)
-        if decl is None or re.search(r"(?<![\w$.])" + re.escape(name) +
-                                     r"\s*(?:\.[\w$]+|\[[^\]]*\])\s*=(?!=)", self.code):
-            return expr
-        literal = self.code[decl.end():_skip_group(self.code, decl.end())]
-        return f"[{literal}]" if expr.startswith("[") else literal
-
+    # -- what the code returns ------------------------------------------------------------
     def returned_fields(self) -> dict[str, Value] | None:
-        """Field → value for the items the code returns, when every ``return`` outside its
-        helpers is an object literal (alone, in ``[{…}]`` or as ``{json: {…}}``) or returns
-        no item; None when one is anything else. A field a return leaves out while it
-        spreads something in (``...input``) is not listed."""
-        code, objects = self.code, []
-        depths = self.depths
-        for r in _RETURN.finditer(code):
-            if self._inside_helper(r.start()) or depths[r.start()] < 0:
+        """Field → value for the items the code returns, when every ``return`` of the code
+        (not of its helpers and callbacks) is an object literal, alone, in ``[{…}]``, as
+        ``{json: {…}}`` or named by a ``const`` never changed, or returns no item; None when
+        one is anything else. A field an item leaves out while it spreads something in
+        (``...input``), or spreads something in after it, is not listed."""
+        items: list[list[tuple[str | None, Value]]] = []
+        for returned in self.returns:
+            node = _unwrapped(returned.node)
+            if node.type in ("null", "undefined") or (node.type == "array" and not [
+                    c for c in node.named_children if c.type != "comment"]):
                 continue
-            expr = code[r.end():_expression_end(code, r.end())].strip()
-            if expr in ("", "[]", "null", "undefined"):
-                continue
-            obj = _item_object(self._object_named(expr))
-            if obj is None:
-                return None
-            objects.append(obj)
-        if not objects:
+            elements = [c for c in node.named_children if c.type != "comment"] \
+                if node.type == "array" else [node]
+            for element in elements:
+                entries = self._item(element, returned.scope)
+                if entries is None:
+                    return None
+                items.append(entries)
+        if not items:
             return None
         fields: dict[str, list[Value]] = {}
-        spreads = [any(k is None for k, _ in obj) for obj in objects]
-        for obj in objects:
-            for key, expr in obj:
+        for entries in items:
+            for key, found in entries:
                 if key is not None:
-                    fields.setdefault(key, []).append(self.value(expr))
+                    fields.setdefault(key, []).append(found)
         out = {}
         for key, values in fields.items():
-            missing = sum(1 for obj in objects if all(k != key for k, _ in obj))
-            if missing and any(s for s, obj in zip(spreads, objects, strict=True)
-                               if all(k != key for k, _ in obj)):
+            if any(all(k != key for k, _ in entries) and any(k is None for k, _ in entries)
+                   for entries in items):
                 continue
-            out[key] = _worst(values)
+            out[key] = worst(values)
         return out
 
+    def _item(self, node: Node, scope: _Scope) -> list[tuple[str | None, Value]] | None:
+        """The (field, value) entries of one returned item (``None`` field: a spread)."""
+        node, scope = self._literal(_unwrapped(node), scope)
+        if node.type != "object":
+            return None
+        wrapped = next((v for k, v in _pairs(node) if k == "json"), None)
+        if wrapped is not None:  # {json: {…}, binary: …}
+            node, scope = self._literal(_unwrapped(wrapped), scope)
+            if node.type != "object":
+                return None
+        entries: list[tuple[str | None, Value]] = []
+        for key, value in _pairs(node):
+            if key == "":
+                return None  # a computed key: which field it sets is not known
+            if key is None:
+                entries = [(None, OPAQUE)]  # what it spreads in may set any earlier field
+                continue
+            found = self.value(value, scope)
+            if scope.values != self.top.values or scope.parent is not None:
+                found = worst([found, self.value(value, self.top)])
+            entries.append((key, found))
+        return entries
 
-_DEPTH_SPECIAL = re.compile(r"[\"'`/{}]")  # what changes the depth or opens a non-code span
+    def _literal(self, node: Node, scope: _Scope) -> tuple[Node, _Scope]:
+        """An object literal a returned name stands for, with the names as they were where it
+        was written; any other node as it is."""
+        if node.type == "identifier":
+            named = self.objects.get(text(node))
+            if named is not None:
+                return named.node, named.scope
+        return node, scope
 
 
-def _depths(code: str) -> list[int]:
-    """Brace depth at each character; -1 inside strings, comments and regular expressions."""
-    n = len(code)
-    out = [0] * (n + 1)
-    depth, i = 0, 0
-    while i < n:
-        m = _DEPTH_SPECIAL.search(code, i)
-        stop = n if m is None else m.start()
-        if stop > i:  # plain code: the depth holds until the next character that matters
-            out[i:stop] = [depth] * (stop - i)
-            i = stop
-            if m is None:
-                break
-        c = code[i]
-        start = i
-        if c in "'\"`":
-            i = _skip_string(code, i)
-        elif code.startswith("//", i):
-            end = code.find("\n", i)
-            i = n if end < 0 else end
-        elif code.startswith("/*", i):
-            end = code.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-        elif c == "/" and _regex_may_start(code, i):
-            i = _skip_regex(code, i)
+# -- small helpers ---------------------------------------------------------------------------
+# names a returned value can use that no variable of the code gives a value to
+_GLOBAL_NAMES = PLATFORM_NAMES | CONSTANT_NAMES | NUMERIC_CALLS | {
+    "$json", "$input", "$", "$node", "Date", "Math", "String", "JSON"}
+
+
+def _own_returns(found: tuple[Node, ...] | list[Node]) -> list[Node]:
+    """The code's own return statements among ``found``: not those of a function in it."""
+    functions = [(n.start_byte, n.end_byte) for n in found if n.type in FUNCTIONS]
+    return [n for n in found if n.type == "return_statement"
+            and not any(a <= n.start_byte < b for a, b in functions)]
+
+
+def _names_nothing(statement: Node, declared: set[str]) -> bool:
+    """Does a return use no name but the platform's and JavaScript's own (``return [{json:
+    {ok: true, at: $now}}]``)? Then no variable of the code needs following. What a spread
+    brings in is never read by name, so its names do not count."""
+    stack = list(statement.named_children)
+    while stack:
+        node = stack.pop()
+        t = node.type
+        if t in ("identifier", "shorthand_property_identifier"):
+            name = text(node)
+            if name not in _GLOBAL_NAMES or name in declared:
+                return False
+        elif t != "spread_element":
+            stack.extend(node.named_children)
+    return True
+
+
+def _is_const(pattern: Node) -> bool:
+    declarator = pattern.parent
+    declaration = declarator.parent if declarator is not None else None
+    kind = declaration.child_by_field_name("kind") if declaration is not None else None
+    return kind is not None and text(kind) == "const"
+
+
+def _step(value: Value, step: str) -> Value:
+    """A part of a value: of fixed data, fixed; of input, that part of it."""
+    if value == FIXED:
+        return FIXED
+    if value.level == RAW and value.reads:
+        return Value(RAW, frozenset(r + step for r in value.reads))
+    return OPAQUE
+
+
+def _key_step(value: Value, key: Node) -> Value:
+    """``value[key]``: a constant map's value whatever the key; a named field of input."""
+    if value == FIXED:
+        return FIXED
+    if key.type == "number" and key.text is not None and key.text.isdigit():
+        return _step(value, f"[{text(key)}]")
+    name = string_text(key) if key.type in ("string", "template_string") else None
+    if name is None or "\\" in name:
+        return OPAQUE
+    return _step(value, _field_step(name))
+
+
+def _field_step(name: str) -> str:
+    """How a field read is written in the input expression a value carries."""
+    return f".{name}" if re.fullmatch(r"\w+", name) else f"[{name!r}]"
+
+
+def _joined(values: list[Value], texts: list[str | None]) -> Value:
+    """``"'" + esc(x) + "'"``: quote-escaped values count inside written quotes only."""
+    out = []
+    for i, found in enumerate(values):
+        if found.level == QUOTED:
+            before = texts[i - 1] if i else None
+            after = texts[i + 1] if i + 1 < len(texts) else None
+            quoted = before is not None and after is not None and before.endswith("'") \
+                and after.startswith("'")
+            out.append(FIXED if quoted else OPAQUE)
         else:
-            if c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-            out[i] = depth
-            i += 1
-            continue
-        stop = min(i, n)
-        out[start:stop] = [-1] * (stop - start)
+            out.append(found)
+    return worst(out)
+
+
+def _plus_operands(node: Node) -> list[Node]:
+    """The operands of ``a + b + c`` in order (a parenthesised sum is one operand)."""
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "binary_expression" and operator(current) == "+":
+            left, right = current.child_by_field_name("left"), current.child_by_field_name(
+                "right")
+            stack.extend(c for c in (right, left) if c is not None)
+        else:
+            out.append(current)
     return out
 
 
-def _head(expr: str) -> tuple[str | None, str]:
-    """The first part of a member/call chain (an input path counts as one) and the rest."""
-    m = re.match(_INPUT, expr)
-    if m:
-        return m.group(0), expr[m.end():]
-    if expr[:1] in ("'", '"', "`"):
-        end = _skip_string(expr, 0)
-        return expr[:end], expr[end:]
-    if expr[:1] == "(":
-        end = _skip_group(expr, 0)
-        return expr[:end], expr[end:]
-    m = re.match(r"Date\.now\(\s*\)|Math\.\w+\s*\(", expr)  # a time or a number
-    if m:
-        end = m.end() if m.group(0).startswith("Date") else _skip_group(expr, m.end() - 1)
-        return "new Date()", expr[end:]
-    m = re.match(r"new\s+Date\s*\(", expr)
-    if m:
-        end = _skip_group(expr, m.end() - 1)
-        return "new Date(" + ")", expr[end:]
-    m = re.match(_IDENT, expr)
-    if not m:
-        return None, expr
-    end = m.end()
-    rest = expr[end:].lstrip()
-    if rest[:1] in ("(", "["):
-        at = len(expr) - len(rest)
-        close = _skip_group(expr, at)
-        return expr[:close], expr[close:]
-    return expr[:end], expr[end:]
+def _operands(node: Node) -> list[Node]:
+    return [c for c in (node.child_by_field_name("left"), node.child_by_field_name("right"))
+            if c is not None]
 
 
-def _is_literal_text(expr: str) -> bool:
-    if _LITERAL.match(expr):
-        return True
-    if expr[:1] in ("'", '"') and _skip_string(expr, 0) == len(expr):
-        return True
-    return expr[:1] == "`" and "${" not in expr and _skip_string(expr, 0) == len(expr)
+def _unwrapped(node: Node) -> Node:
+    while node.type == "parenthesized_expression" and node.named_children:
+        node = node.named_children[-1]
+    return node
 
 
-def _literal_text(expr: str) -> str | None:
-    """The text of a string literal (None for anything else)."""
-    if expr[:1] in ("'", '"', "`") and _skip_string(expr, 0) == len(expr) and "${" not in expr:
-        return expr[1:-1]
-    return None
+def _literal_entry(node: Node) -> bool:
+    """An element or entry of a literal made of literals only."""
+    if node.type == "pair":
+        value = node.child_by_field_name("value")
+        key = node.child_by_field_name("key")
+        return value is not None and key is not None and key.type != "computed_property_name" \
+            and _literal_entry(value)
+    if node.type in ("array", "object"):
+        return all(_literal_entry(c) for c in node.named_children if c.type != "comment")
+    return node.type in LITERALS or (node.type == "template_string"
+                                     and string_text(node) is not None)
 
 
-def _item_object(expr: str) -> list[tuple[str | None, str]] | None:
-    """The (key, value) entries of the item an expression returns (``None`` key: a spread)."""
-    expr = expr.strip()
-    if expr.startswith("[") and _skip_group(expr, 0) == len(expr):
-        items = [e for e in _split_top(expr[1:-1], (",",)) if e.strip()]
-        if len(items) != 1:
-            return None
-        expr = items[0].strip()
-    if not (expr.startswith("{") and _skip_group(expr, 0) == len(expr)):
+def _pairs(node: Node) -> Iterator[tuple[str | None, Node]]:
+    """(key, value) of an object literal: ``None`` key for a spread, ``""`` for a computed
+    key; methods and getters are left out."""
+    for child in node.named_children:
+        if child.type == "pair":
+            key, value = child.child_by_field_name("key"), child.child_by_field_name("value")
+            if key is None or value is None:
+                continue
+            if key.type == "computed_property_name":
+                yield "", value
+            elif key.type == "string":
+                yield string_text(key) or "", value
+            else:
+                yield text(key), value
+        elif child.type == "shorthand_property_identifier":
+            yield text(child), child
+        elif child.type == "spread_element" and child.named_children:
+            yield None, child.named_children[0]
+
+
+def _input_base(node: Node) -> str | None:
+    """The input expression a member or call chain is (``$input.first().json``,
+    ``$('Webhook').all()``), as written; None for anything else."""
+    if node.end_byte - node.start_byte > 300:
         return None
-    entries = list(_entries(expr[1:-1]))
-    wrapped = next((v for k, v in entries if k == "json"), None)  # {json: {…}, binary: …}
-    if wrapped is not None:
-        inner = wrapped.strip()
-        if inner.startswith("{") and _skip_group(inner, 0) == len(inner):
-            return list(_entries(inner[1:-1]))
+    source = node.text or b""
+    if not source.startswith(b"$"):
         return None
-    return entries
+    found = text(node)
+    return found if INPUT_BASE.fullmatch(found) else None
 
 
-def _without_comments(expr: str) -> str:
-    out, i, start = [], 0, 0
-    while i < len(expr):
-        if expr[i] in "'\"`":
-            i = _skip_string(expr, i)
-        elif expr.startswith("//", i) or expr.startswith("/*", i):
-            out.append(expr[start:i])
-            end = expr.find("\n" if expr[i + 1] == "/" else "*/", i + 2)
-            i = start = len(expr) if end < 0 else end + (0 if expr[i + 1] == "/" else 2)
-        else:
-            i += 1
-    return "".join(out) + expr[start:]
-
-
-def _entries(body: str) -> Iterator[tuple[str | None, str]]:
-    for entry in _split_top(body, (",",)):
-        entry = _without_comments(entry).strip()
-        if not entry:
-            continue
-        if entry.startswith("..."):
-            yield None, entry[3:]
-            continue
-        kv = _split_top(entry, (":",))
-        key = kv[0].strip().strip("'\"")
-        if len(kv) == 1 and re.fullmatch(_IDENT, key):
-            yield key, key  # shorthand {query}
-        elif len(kv) >= 2 and re.fullmatch(r"[\w$]+", key):
-            yield key, ":".join(kv[1:])
+@lru_cache(maxsize=2048)
+def _field_values(code: str) -> tuple[tuple[str, Value], ...]:
+    body = function_body(code)
+    if body is None:
+        return ()
+    try:
+        fields = _Reader(body).returned_fields()
+    except RecursionError:  # code nested too deep to read: stays mix
+        return ()
+    return tuple((k, v) for k, v in (fields or {}).items()
+                 if v.reads is not None and v.level != QUOTED)
 
 
 def code_field_values(code: str) -> Mapping[str, Value]:
-    """Each returned field whose value this module can read (see :class:`CodeValues`)."""
-    try:
-        fields = CodeValues(code).returned_fields()
-    except (IndexError, KeyError, RecursionError):  # code too odd to read: stays mix
+    """Each returned field whose value this module can read (see :class:`_Reader`); read
+    once per code text."""
+    if not isinstance(code, str) or "return" not in code:
         return {}
-    return {k: v for k, v in (fields or {}).items() if v.reads is not None and v.level != QUOTED}
+    return dict(_field_values(code))

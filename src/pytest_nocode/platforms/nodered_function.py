@@ -22,17 +22,29 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import tree_sitter
-import tree_sitter_javascript
 
 from pytest_nocode.model import FieldWrite, ValueRef
-
-# A function node's body runs inside `async function (msg, node, context, flow, global, env,
-# RED)`: wrapping it so makes its top-level `return` valid JavaScript.
-_PREFIX = "async function __nodered_function__(msg) {\n"
-_SUFFIX = "\n}"
+from pytest_nocode.platforms.jsparse import (
+    CONSTANT_NAMES,
+    FUNCTIONS,
+    LITERALS,
+    NUMERIC_CALLS,
+    NUMERIC_METHODS,
+    NUMERIC_OPERATORS,
+    NUMERIC_PROPERTIES,
+    NUMERIC_UNARY,
+    code_root,
+    function_body,
+)
+from pytest_nocode.platforms.jsparse import member_root as _member_root
+from pytest_nocode.platforms.jsparse import object_pairs as _object_pairs
+from pytest_nocode.platforms.jsparse import operator as _operator
+from pytest_nocode.platforms.jsparse import own_returns as _own_returns
+from pytest_nocode.platforms.jsparse import params as _params
+from pytest_nocode.platforms.jsparse import pattern_names as _pattern_names
+from pytest_nocode.platforms.jsparse import text as _text
 
 CONSTANT = ValueRef("constant")
 NUMBER = ValueRef("constant", "a number")
@@ -54,31 +66,10 @@ KNOWN_GLOBALS = frozenset({
     "Buffer", "console", "Promise", "setTimeout", "clearTimeout", "setInterval",
     "clearInterval", "Symbol", "RegExp", "Error", "TypeError", "Set", "Map", "WeakMap",
     "Intl", "BigInt", "this", "arguments"})
-CONSTANT_NAMES = frozenset({"undefined", "NaN", "Infinity"})
-LITERALS = frozenset({"string", "number", "true", "false", "null", "undefined", "regex"})
-# Whatever goes in, a number (or a boolean) comes out: no SQL text, no shell word.
-NUMERIC_CALLS = frozenset({"Number", "parseInt", "parseFloat", "isNaN", "isFinite", "Boolean"})
-NUMERIC_METHODS = frozenset({"toFixed", "getTime", "valueOf", "getFullYear", "getMonth",
-                             "getDate", "getDay", "getHours", "getMinutes", "getSeconds",
-                             "getMilliseconds", "indexOf", "includes", "startsWith",
-                             "endsWith", "test", "hasOwnProperty", "some", "every"})
-NUMERIC_PROPERTIES = frozenset({"length"})
-NUMERIC_OPERATORS = frozenset({"-", "*", "/", "%", "**", "&", "|", "^", "<<", ">>", ">>>",
-                               "==", "===", "!=", "!==", "<", ">", "<=", ">=", "instanceof",
-                               "in"})
-NUMERIC_UNARY = frozenset({"!", "-", "+", "~", "typeof", "void", "delete"})
 # A string literal that is a URL (a scheme, then "://"): its text says where a request goes.
 URL_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"`]*$")
 CONTEXT_READS = {"flow": "flow", "global": "global", "context": "node", "context.flow": "flow",
                  "context.global": "global"}
-FUNCTIONS = frozenset({"function_declaration", "function_expression", "arrow_function",
-                       "method_definition", "generator_function_declaration",
-                       "generator_function"})
-
-
-@lru_cache(maxsize=1)
-def _parser() -> tree_sitter.Parser:
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
 
 
 def turns_off_certificate_checks(code: str) -> bool:
@@ -87,8 +78,8 @@ def turns_off_certificate_checks(code: str) -> bool:
     ``process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0"``? Comments and strings do not count."""
     if "rejectUnauthorized" not in code and "NODE_TLS_REJECT_UNAUTHORIZED" not in code:
         return False
-    tree = _parser().parse(f"{_PREFIX}{code}{_SUFFIX}".encode(errors="replace"))
-    stack = [tree.root_node]
+    root = code_root(code)
+    stack = [root]
     while stack:
         node = stack.pop()
         if node.type == "pair":
@@ -121,10 +112,10 @@ def plain_http_calls(code: str, http_names: frozenset[str] = frozenset()
     that module."""
     if "http" not in code:
         return []
-    tree = _parser().parse(f"{_PREFIX}{code}{_SUFFIX}".encode(errors="replace"))
+    root = code_root(code)
     values: dict[str, list[tree_sitter.Node]] = {}
     calls: list[tree_sitter.Node] = []
-    stack = [tree.root_node]
+    stack = [root]
     while stack:
         node = stack.pop()
         if node.type == "variable_declarator":
@@ -208,14 +199,7 @@ def follow_function(code: str) -> FollowedCode | None:
     """The message properties and context keys ``code`` sets and the origins of their values,
     or None when the code cannot be followed (the caller then lets every input reach every
     property)."""
-    # a lone surrogate (a JSON "\udc00" escape, kept by an app built in Python) has no UTF-8
-    # form: it becomes "?" in the text parsed, which changes no property or origin
-    source = f"{_PREFIX}{code}{_SUFFIX}".encode(errors="replace")
-    tree = _parser().parse(source)
-    if tree.root_node.has_error:
-        return None
-    wrapper = tree.root_node.named_children[0]
-    body = wrapper.child_by_field_name("body")
+    body = function_body(code)
     if body is None:
         return None
     try:
@@ -726,93 +710,6 @@ def _as_keys(found: Sources) -> Sources:
 
 
 # -- small AST helpers ----------------------------------------------------------------------------
-def _text(node: tree_sitter.Node) -> str:
-    return (node.text or b"").decode("utf-8", "replace")
-
-
-def _operator(node: tree_sitter.Node) -> str:
-    op = node.child_by_field_name("operator")
-    if op is not None:
-        return _text(op)
-    for child in node.children:
-        if not child.is_named:
-            return _text(child)
-    return ""
-
-
-def _params(params: tree_sitter.Node | None) -> list[tree_sitter.Node]:
-    if params is None:
-        return []
-    if params.type == "identifier":
-        return [params]
-    return [p for p in params.named_children if p.type != "comment"]
-
-
-def _pattern_names(pattern: tree_sitter.Node) -> Iterator[str]:
-    """The names a declaration or parameter pattern binds (``{a, b: c}``, ``[x, ...y]``)."""
-    t = pattern.type
-    if t in ("identifier", "shorthand_property_identifier_pattern"):
-        yield _text(pattern)
-    elif t == "pair_pattern":
-        value = pattern.child_by_field_name("value")
-        if value is not None:
-            yield from _pattern_names(value)
-    elif t == "assignment_pattern":
-        left = pattern.child_by_field_name("left")
-        if left is not None:
-            yield from _pattern_names(left)
-    elif t in ("object_pattern", "array_pattern", "rest_pattern", "object_assignment_pattern"):
-        for child in pattern.named_children:
-            yield from _pattern_names(child)
-    elif t in ("lexical_declaration", "variable_declaration"):  # for (const x of …)
-        for child in pattern.named_children:
-            name = child.child_by_field_name("name")
-            if name is not None:
-                yield from _pattern_names(name)
-
-
-def _member_root(node: tree_sitter.Node) -> tuple[tree_sitter.Node | None, str, bool]:
-    """(the identifier at the root of ``a.b.c``/``a["b"][i]``, its first property or "*" when
-    computed, whether the expression is that first property itself)."""
-    chain: list[tree_sitter.Node] = []
-    current = node
-    while current.type in ("member_expression", "subscript_expression"):
-        chain.append(current)
-        obj = current.child_by_field_name("object")
-        if obj is None:
-            return None, "*", False
-        current = obj
-    if current.type != "identifier" or not chain:
-        return (current if current.type == "identifier" else None), "*", False
-    first = chain[-1]
-    if first.type == "member_expression":
-        prop = first.child_by_field_name("property")
-        name = _text(prop) if prop is not None else "*"
-    else:
-        index = first.child_by_field_name("index")
-        name = _text(index)[1:-1] if index is not None and index.type == "string" else "*"
-    return current, name or "*", len(chain) == 1
-
-
-def _object_pairs(node: tree_sitter.Node) -> Iterator[tuple[str, tree_sitter.Node]]:
-    """(key, value) of an object literal; a spread or computed key is ``"*"``."""
-    for child in node.named_children:
-        if child.type == "pair":
-            key, value = child.child_by_field_name("key"), child.child_by_field_name("value")
-            if key is None or value is None:
-                continue
-            name = _text(key)
-            if key.type == "string":
-                name = name[1:-1]
-            elif key.type == "computed_property_name":
-                name = "*"
-            yield name, value
-        elif child.type == "shorthand_property_identifier":
-            yield _text(child), child
-        elif child.type == "spread_element" and child.named_children:
-            yield "*", child.named_children[0]
-
-
 def _concatenated(node: tree_sitter.Node) -> list[tree_sitter.Node]:
     """The operands of ``a + b + c`` in order (``+`` nests to the left)."""
     if node.type == "binary_expression" and _operator(node) == "+":
@@ -865,11 +762,3 @@ def _returned(function: tree_sitter.Node) -> list[tree_sitter.Node]:
         return [body]
     return [r.named_children[0] for r in _own_returns(body) if r.named_children]
 
-
-def _own_returns(body: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
-    """The return statements of one function, not of the functions nested in it."""
-    for child in body.named_children:
-        if child.type == "return_statement":
-            yield child
-        elif child.type not in FUNCTIONS:
-            yield from _own_returns(child)
