@@ -69,7 +69,7 @@ def test_sql_built_from_rows_the_flow_read_is_no_request_data() -> None:
 
 @pytest.mark.parametrize("extra", [
     'msg.payload += " -- by " + msg.req.query.user;',  # the caller's query string
-    "msg.payload += msg.note;",  # any property the request came with
+    "msg.payload += msg.req.body.note;",  # the posted body, which msg.req still carries
 ])
 def test_sql_built_from_rows_and_request_data_fires(extra: str) -> None:
     build = SYNC.replace("return msg;", f"{extra}\nreturn msg;")

@@ -18,6 +18,7 @@ from pytest_nocode.policy import default_zone
 from tests.checkrun import findings_of, ids, one
 from tests.test_checks_nodered import (
     SUBFLOW,
+    TAB,
     TAB2,
     _subflow,
     app_of,
@@ -51,6 +52,13 @@ EXP002 = exports.test_endpoints_do_not_serve_stored_data
 def _set_payload(key: str, to: str, *, target: str = "payload", next_: str) -> dict[str, Any]:
     return change(key, to=[next_], rules=[{"t": "set", "p": target, "pt": "msg", "to": to,
                                            "tot": "str"}])
+
+
+def _copy(key: str, target: str, source: str, *, next_: str, z: str = TAB) -> dict[str, Any]:
+    """A change node setting msg.<target> from msg.<source>: how a flow hands a request's
+    field to a node that reads another property (an http in sets payload and req only)."""
+    return change(key, to=[next_], z=z, rules=[{"t": "set", "p": target, "pt": "msg",
+                                                "to": source, "tot": "msg"}])
 
 
 # -- strong updates --------------------------------------------------------------------------
@@ -93,6 +101,83 @@ def test_legacy_addpay_true_reads_the_payload() -> None:
     run["addpay"] = True
     f = one(findings_of(INJ001, app_of([tab(), http_in("in", "/api/l", to=["run"]), run])))
     assert "appends msg.payload" in f.message and "msg.True" not in f.message
+
+
+# -- what a listener's message holds ----------------------------------------------------------
+def _mysql(key: str = "sql") -> list[dict[str, Any]]:
+    """A MySQL node with no query of its own: it runs msg.topic."""
+    return [config("db", "MySQLdatabase", name="shop", db="shop", host="db"),
+            node(key, "mysql", mydb=nid("db"), wires=[[]])]
+
+
+@pytest.mark.parametrize(("copied_from", "fires"), [
+    (None, False),  # an http in sets payload and req: msg.topic is absent, no SQL of anyone's
+    ("req.query.sql", True), ("req.headers.x-report", True), ("payload.sql", True),
+    ("res", False),  # the response handle Node-RED makes
+])
+def test_http_in_message_holds_payload_and_req_only(copied_from: str | None,
+                                                    fires: bool) -> None:
+    head = [http_in("in", "/api/report", to=["sql"])] if copied_from is None else [
+        http_in("in", "/api/report", to=["topic"]),
+        _copy("topic", "topic", copied_from, next_="sql")]
+    app = app_of([tab(), *head, *_mysql()])
+    assert ids(findings_of(INJ001, app)) == ({nid("sql")} if fires else set())
+    assert findings_of(INJ002, app) == []  # an absent field is of no origin at all
+
+
+@pytest.mark.parametrize(("read", "fires"), [("req.params.name", True), ("payload", True),
+                                             ("filename", False), ("topic", False)])
+def test_a_request_field_read_where_it_is_used_stays_the_callers(read: str,
+                                                                 fires: bool) -> None:
+    flows = [tab(), http_in("in", "/api/file/:name", method="get", to=["read"]),
+             node("read", "file in", filename=read, filenameType="msg", format="utf8",
+                  wires=[["resp"]]), http_response("resp")]
+    assert bool(findings_of(INJ001, app_of(flows))) is fires
+
+
+@pytest.mark.parametrize(("wholemsg", "fires"), [("false", False), ("true", True)])
+def test_websocket_in_taking_whole_messages_gives_the_client_every_field(wholemsg: str,
+                                                                        fires: bool) -> None:
+    # set to pass whole messages, the endpoint parses the client's JSON into msg itself
+    listener = {**ws_listener("wsl", "/ws/report"), "wholemsg": wholemsg}
+    app = app_of([tab(), listener, ws_in("ask", "wsl", to=["sql"]), *_mysql()])
+    assert ids(findings_of(INJ001, app)) == ({nid("sql")} if fires else set())
+
+
+@pytest.mark.parametrize(("reader", "fires"), [("mysql", True), ("file", False)])
+def test_mqtt_in_topic_is_the_publishers_other_fields_absent(reader: str, fires: bool) -> None:
+    # the topic a message arrives on is the publisher's choice under a wildcard subscription;
+    # msg.filename is nothing an mqtt in sets
+    sink = _mysql() if reader == "mysql" else [
+        node("sql", "file in", filename="filename", filenameType="msg", format="utf8",
+             wires=[[]])]
+    flows = [tab(), config("broker", "mqtt-broker", broker="broker.example-iot.com"),
+             node("sub", "mqtt in", topic="plant/+/cmd", broker=nid("broker"), wires=[["sql"]]),
+             *sink]
+    app = app_of(flows)
+    assert ids(findings_of(INJ001, app)) == ({nid("sql")} if fires else set())
+    assert findings_of(INJ002, app) == []
+
+
+@pytest.mark.parametrize("listener", ["tcp in", "udp in"])
+@pytest.mark.parametrize(("copied", "fires"), [(False, False), (True, True)])
+def test_socket_listeners_send_their_payload_not_a_topic(listener: str, copied: bool,
+                                                         fires: bool) -> None:
+    # a tcp in's msg.topic is its own setting; a udp in sets none
+    first = "topic" if copied else "sql"
+    head = [node("in", listener, server="server", port="4001", topic="plc", datatype="utf8",
+                 wires=[[first]])]
+    if copied:
+        head.append(_copy("topic", "topic", "payload", next_="sql"))
+    app = app_of([tab(), *head, *_mysql()])
+    assert ids(findings_of(INJ001, app)) == ({nid("sql")} if fires else set())
+    assert findings_of(INJ002, app) == []
+
+
+def test_a_listener_the_adapter_does_not_know_field_by_field_gives_every_field() -> None:
+    # uibuilder passes on what its browser client sends, whole: msg.topic included
+    flows = [tab(), node("ui", "uibuilder", url="report", wires=[["sql"]]), *_mysql()]
+    assert ids(findings_of(INJ001, app_of(flows))) == {nid("sql")}
 
 
 # -- link call, subflows, cycles -------------------------------------------------------------
@@ -147,7 +232,8 @@ def test_a_subflow_no_tab_runs_is_no_finding() -> None:
 @pytest.mark.parametrize("where", [nid("tab:Order intake"), nid("tab the export leaves out")])
 def test_a_subflow_instance_on_a_tab_runs_it(where: str) -> None:
     app = app_of(_file_reader_subflow(
-        http_in("in", "/api/file", z=where, to=["instance"]),
+        http_in("in", "/api/file", z=where, to=["name"]),
+        _copy("name", "filename", "req.query.name", next_="instance", z=where),
         node("instance", f"subflow:{SUBFLOW}", z=where, env=[], wires=[[]])))
     f = one(findings_of(INJ001, app))
     assert (f.resource.id, f.evidence["sink"]) == (nid("sub-read"), "path")
@@ -159,7 +245,7 @@ def test_a_node_only_disabled_nodes_send_to_never_runs(sender_disabled: bool,
     sender = node("mqtt", "mqtt in", topic="plant/files", broker=nid("broker"), wires=[["read"]])
     sender["d"] = sender_disabled
     flows = [tab(), config("broker", "mqtt-broker", broker="broker.example-iot.com"), sender,
-             node("read", "file in", filename="filename", filenameType="msg", format="utf8",
+             node("read", "file in", filename="payload", filenameType="msg", format="utf8",
                   wires=[["after"]]),
              exec_node("after", "/usr/local/bin/archive", "payload")]
     app = app_of(flows)
@@ -226,6 +312,27 @@ def test_a_store_many_flows_write_from_timers_only_is_quiet() -> None:
     assert findings_of(INJ001, app_of(_shared_file(None))) == []
 
 
+@pytest.mark.parametrize(("reader_tab", "fires"), [(TAB, True), (TAB2, False)])
+def test_flow_context_is_one_per_tab(reader_tab: str, fires: bool) -> None:
+    # a function on one tab keeps each device's state under a key it reads from the message;
+    # the reading tab sets "cmd" to a fixed word itself: on another tab, that is all it holds
+    keep = function("keep", "flow.set(msg.topic, msg.payload);\nreturn msg;", to=[])
+    use = function("use", "msg.payload = flow.get('cmd');\nreturn msg;", z=reader_tab,
+                   to=["run"])
+    default = change("default", z=reader_tab, rules=[
+        {"t": "set", "p": "cmd", "pt": "flow", "to": "status", "tot": "str"}])
+    flows = [tab(), tab("Partner sync"), config("broker", "mqtt-broker",
+                                                broker="broker.example-iot.com"),
+             node("sub", "mqtt in", topic="plant/+/state", broker=nid("broker"),
+                  wires=[["keep"]]), keep,
+             inject("start", z=reader_tab, to=["default"]), default,
+             inject("tick", z=reader_tab, to=["use"]), use,
+             exec_node("run", "/usr/local/bin/apply", "payload", z=reader_tab)]
+    app = app_of(flows)
+    assert ids(findings_of(INJ001, app)) == ({nid("run")} if fires else set())
+    assert findings_of(INJ002, app) == []
+
+
 # -- SQL, Flux, file paths -------------------------------------------------------------------
 def test_mysql_running_a_query_set_by_a_change_node_is_quiet() -> None:
     flows = [tab(), config("db", "MySQLdatabase", name="shop", db="shop", host="db"),
@@ -238,7 +345,8 @@ def test_mysql_running_a_query_set_by_a_change_node_is_quiet() -> None:
 
 def test_mysql_running_the_request_as_sql_fires() -> None:
     flows = [tab(), config("db", "MySQLdatabase", name="shop", db="shop", host="db"),
-             http_in("in", "/api/orders", to=["sql"]),
+             http_in("in", "/api/orders", to=["topic"]),
+             _copy("topic", "topic", "payload.sql", next_="sql"),
              node("sql", "mysql", mydb=nid("db"), wires=[[]])]
     f = one(findings_of(INJ001, app_of(flows)))
     assert "msg.topic" in f.message
@@ -341,7 +449,8 @@ def test_dashboard_widget_with_a_fixed_value_starts_a_known_message(
 @pytest.mark.parametrize(("mode", "fires"), [("msg.topic", True), ("fixed", False),
                                              ("prepared", False)])
 def test_sqlite_modes(mode: str, fires: bool) -> None:
-    flows = [tab(), http_in("in", "/api/q", to=["sql"]),
+    flows = [tab(), http_in("in", "/api/q", to=["topic"]),
+             _copy("topic", "topic", "payload", next_="sql"),
              node("sql", "sqlite", mydb="", sqlquery=mode, sql="SELECT 1", wires=[[]])]
     assert bool(findings_of(INJ001, app_of(flows))) is fires
 
@@ -350,7 +459,8 @@ def test_sqlite_modes(mode: str, fires: bool) -> None:
                                               ('from(bucket: "home") |> range(start: -1h)',
                                                False)])
 def test_influx_query_from_the_message(query: str, fires: bool) -> None:
-    flows = [tab(), http_in("in", "/api/metrics", to=["flux"]),
+    flows = [tab(), http_in("in", "/api/metrics", method="get", to=["query"]),
+             _copy("query", "query", "req.query.q", next_="flux"),
              node("flux", "influxdb in", influxdb="", query=query, rawOutput=False,
                   wires=[[]])]
     found = findings_of(INJ001, app_of(flows))
@@ -360,7 +470,8 @@ def test_influx_query_from_the_message(query: str, fires: bool) -> None:
 @pytest.mark.parametrize(("filename", "fires"), [("", True), ("/data/labels/current.txt",
                                                               False)])
 def test_file_in_opening_msg_filename_from_the_request(filename: str, fires: bool) -> None:
-    flows = [tab(), http_in("in", "/api/download", method="get", to=["read"]),
+    flows = [tab(), http_in("in", "/api/download", method="get", to=["name"]),
+             _copy("name", "filename", "payload.name", next_="read"),
              node("read", "file in", filename=filename, filenameType="str", format="utf8",
                   wires=[["resp"]]), http_response("resp")]
     found = findings_of(INJ001, app_of(flows))

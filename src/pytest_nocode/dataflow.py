@@ -370,8 +370,11 @@ class DataFlow:
             written = self._held.get(key, frozenset())
             out = {k: v | written for k, v in out.items()}
         entry = self._entries.get(sid)
-        if entry is not None:
+        if entry is not None and flow.entry_fields is None:
             out = {k: v | {entry} for k, v in out.items()}
+        elif entry is not None:  # only the fields the entry fills are the caller's
+            for name in flow.entry_fields:
+                out[name] = _field(out, name) | {entry}
         return out
 
     def _run(self) -> None:

@@ -382,6 +382,10 @@ class StepFlow:
     # code the app's author wrote runs here (a Node-RED function, an n8n Code node): what
     # reaches it is handled by logic no configuration review sees, so a threat model draws it
     authored_code: bool = False
+    # the message fields an entry point fills with what its caller sent (an HTTP route's
+    # ``payload`` and ``req``); None when the adapter cannot say, and then every field may be
+    # the caller's. The others hold only what the step's ``writes`` give them.
+    entry_fields: tuple[str, ...] | None = None
     # the steps this one sends only what entered it from outside its own loop (n8n Loop Over
     # Items: its loop output emits batches of the items it was first given; what comes back
     # around the loop leaves on its other output, to the other steps)

@@ -317,7 +317,8 @@ class _Normalizer:
             modules=modules, settings=settings, broken_links=broken_links,
             flow_of=NodeRedFlows({n["id"]: n for n in self.flows
                                   if n["type"] not in CONTAINER_TYPES and not n.get("z")},
-                                 self._uninstantiated_subflows()).describe,
+                                 self._uninstantiated_subflows(),
+                                 {w.id: w.name for w in workflows}).describe,
         )
 
     def _unexported_tabs(self) -> tuple[Workflow, ...]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_nocode.dataflow import runs_code
@@ -49,6 +49,23 @@ MESSAGE_RECEIVERS = {"telegram event": "Telegram bot events",
 RECEIVER_TYPE = re.compile(r"[ _-]in$", re.I)
 FRESH_SOURCES = frozenset({"http in", "websocket in", "tcp in", "udp in", *SUBSCRIPTIONS,
                            *MESSAGE_RECEIVERS})
+# What the core listener nodes put in the message they start, as their help and source say:
+# (the caller's fields, the node's own). A field not named is absent until a later node sets
+# it: a flow's later msg.topic is not what the caller sent. ``res`` is the response handle,
+# ``_session`` the connection's id: Node-RED makes them.
+LISTENER_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "http in": (("payload", "req"), ("res", "_msgid")),  # req: body, query, params, headers
+    "websocket in": (("payload",), ("_session",)),
+    "tcp in": (("payload", "ip", "port"), ("_session",)),  # topic: the node's own setting
+    "udp in": (("payload", "fromip", "ip", "port"), ()),
+}
+# What an http request sets from the response it gets (the rest of the message goes on).
+RESPONSE_FIELDS = ("payload", "statusCode", "headers", "responseUrl", "responseCookies",
+                   "redirectList")
+# What an mqtt in message holds (MQTT v5 adds the rest): all of it is the publisher's.
+MQTT_FIELDS = ("topic", "payload", "qos", "retain", "responseTopic", "correlationData",
+               "contentType", "userProperties", "messageExpiryInterval",
+               "payloadFormatIndicator")
 # SQL nodes: (the node's own query property, the message property it runs when that is
 # empty, whether its own query is a mustache template of msg).
 SQL_NODES: dict[str, tuple[str, str, bool]] = {
@@ -74,8 +91,25 @@ class NodeRedFlows:
 
     configs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     not_running: frozenset[str] = frozenset()  # subflows without an instance that runs
+    tabs: Mapping[str, str] = field(default_factory=dict)  # tab or subflow id -> its name
 
     def describe(self, step: Step) -> StepFlow:
+        """How a message passes ``step``, its context reads and writes named by their scope:
+        Node-RED keeps one flow context per tab (or subflow) and one node context per node,
+        so ``flow.set(key)`` on one tab is nothing a ``flow.get`` on another reads."""
+        flow = self._describe(step)
+        if not _touches_local_context(flow):
+            return flow
+        where = _text(self.tabs.get(step.workflow_id)).strip() or step.workflow_id
+        scopes = {"flow context ": f"flow context [{where}] ",
+                  "node context ": f"node context [{step.name or step.id}] "}
+        return replace(
+            flow, writes=tuple(_scoped_write(w, scopes) for w in flow.writes),
+            keeps=tuple(_scoped_write(w, scopes, field=True) for w in flow.keeps),
+            sinks=tuple(replace(s, reads=tuple(_scoped_ref(r, scopes) for r in s.reads))
+                        for s in flow.sinks))
+
+    def _describe(self, step: Step) -> StepFlow:
         """How a message passes ``step``; a disabled node, or one inside a subflow no tab
         runs, passes nothing on."""
         if step.disabled or step.workflow_id in self.not_running:
@@ -95,6 +129,8 @@ class NodeRedFlows:
             topic = _text(p.get("topic"))
             return StepFlow("fresh", (FieldWrite("*", (ValueRef(
                 "entry", f"{SUBSCRIPTIONS[t]} {topic}".strip()),)),), starts=True)
+        if t in LISTENER_FIELDS:
+            return self._listener(step)
         if t in FRESH_SOURCES:
             return StepFlow("fresh", starts=True)  # the engine adds the entry's origin
         if t in FIXED_WIDGETS:
@@ -108,9 +144,10 @@ class NodeRedFlows:
         if t == "exec":
             return _exec(p)
         if t == "http request":
-            return StepFlow("pass", (FieldWrite("payload", (ValueRef(
-                "unknown", f"response of {step.name or 'an HTTP request'}"),)),),
-                tuple(_request_sinks(p)))
+            response = ValueRef("unknown", f"response of {step.name or 'an HTTP request'}")
+            return StepFlow("pass", tuple(FieldWrite(name, (response,))
+                                          for name in RESPONSE_FIELDS),
+                            tuple(_request_sinks(p)))
         if t in ("file", "file in"):
             return self._file(step)
         if t in SQL_NODES:
@@ -138,11 +175,27 @@ class NodeRedFlows:
         return StepFlow("pass", (FieldWrite("payload", (ValueRef(
             "unknown", f"output of {step.name or t}"),), strong=False),))
 
+    def _listener(self, step: Step) -> StepFlow:
+        """A core listener's message: the caller's fields (the engine adds the entry's origin
+        to those), the ones Node-RED makes, a tcp in's own topic. A websocket endpoint set to
+        take whole messages parses what the client sends into the message: every field."""
+        callers, own = LISTENER_FIELDS[step.type]
+        config = self.configs.get(_text(step.params.get("server"))) \
+            or self.configs.get(_text(step.params.get("client"))) or {}
+        if step.type == "websocket in" and _text(config.get("wholemsg")) == "true":
+            return StepFlow("fresh", starts=True)
+        writes = [FieldWrite(name, (ValueRef("platform", f"{step.type} {name}"),))
+                  for name in own]
+        if step.type == "tcp in":
+            writes.append(FieldWrite("topic", (_typed(step.params.get("topic"), "str"),)))
+        return StepFlow("fresh", tuple(writes), starts=True, entry_fields=callers)
+
     def _mqtt_in(self, step: Step) -> StepFlow:
         broker = self.configs.get(_text(step.params.get("broker"))) or {}
         address = _text(broker.get("broker")).strip()
         host = (split_url(address)[1] if "://" in address else address).lower()
-        return _subscription(f"mqtt in {_text(step.params.get('topic'))}".strip(), host)
+        return _subscription(f"mqtt in {_text(step.params.get('topic'))}".strip(), host,
+                             MQTT_FIELDS)
 
     def _kafka_in(self, step: Step) -> StepFlow:
         """node-red-contrib-kafka-client: the broker config lists ``hosts: [{host, port}]``."""
@@ -562,14 +615,41 @@ def _fixed_inner(inner: str, maps: set[str], names: set[str]) -> bool:
     return bool(_PLAIN_STRING.fullmatch(inner)) or inner in names
 
 
-def _subscription(what: str, host: str) -> StepFlow:
+_LOCAL_CONTEXT = ("flow context ", "node context ")
+
+
+def _touches_local_context(flow: StepFlow) -> bool:
+    refs = [r for w in (*flow.writes, *flow.keeps) for r in w.value]
+    refs += [r for s in flow.sinks for r in s.reads]
+    return any(w.field.startswith(_LOCAL_CONTEXT) for w in flow.keeps) or any(
+        r.kind == "store" and r.name.startswith(_LOCAL_CONTEXT) for r in refs)
+
+
+def _scoped_name(name: str, scopes: Mapping[str, str]) -> str:
+    for plain, scoped in scopes.items():
+        if name.startswith(plain):
+            return scoped + name[len(plain):]
+    return name
+
+
+def _scoped_ref(ref: ValueRef, scopes: Mapping[str, str]) -> ValueRef:
+    return replace(ref, name=_scoped_name(ref.name, scopes)) if ref.kind == "store" else ref
+
+
+def _scoped_write(write: FieldWrite, scopes: Mapping[str, str], *,
+                  field: bool = False) -> FieldWrite:
+    return replace(write, field=_scoped_name(write.field, scopes) if field else write.field,
+                   value=tuple(_scoped_ref(r, scopes) for r in write.value))
+
+
+def _subscription(what: str, host: str, fields: tuple[str, ...] = ("*",)) -> StepFlow:
     """Messages from a broker beyond the owner's own networks come from whoever can publish
     there (an internet broker's topic is anyone's); from a broker on this host or the private
-    network, from the owner's devices: of unknown origin, not untrusted."""
+    network, from the owner's devices: of unknown origin, not untrusted. ``fields``: what
+    the message holds ("*": the node's messages are not known field by field)."""
     zone = default_zone(host) if host else "internet"
     if zone in ("loopback", "host", "private"):
-        return StepFlow("fresh", (FieldWrite("*", (ValueRef(
-            "unknown", f"{what} from the {zone} broker {host}"),)),), starts=True)
-    shown = f" from {host}" if host else ""
-    return StepFlow("fresh", (FieldWrite("*", (ValueRef("entry", f"{what}{shown}"),)),),
-                    starts=True)
+        ref = ValueRef("unknown", f"{what} from the {zone} broker {host}")
+    else:
+        ref = ValueRef("entry", f"{what}{f' from {host}' if host else ''}")
+    return StepFlow("fresh", tuple(FieldWrite(name, (ref,)) for name in fields), starts=True)
