@@ -179,6 +179,43 @@ def test_a_store_many_flows_write_from_timers_only_is_quiet() -> None:
     assert findings_of(INJ001, app_of(_shared_file(None))) == []
 
 
+def _store_chain(first: str, *, loop_back: bool = False) -> list[dict[str, Any]]:
+    """A copy job chain through three files: ``first`` (a request or a timer) writes
+    a.txt; one flow copies a.txt to b.txt, another b.txt to c.txt; a page renders c.txt.
+    With ``loop_back`` the last copy also writes a.txt again (stores in a cycle)."""
+    feed = (http_in("in", "/api/notes", to=["save-a"]) if first == "request"
+            else inject("in", to=["save-a"]))
+    return [tab(), feed, file_out("save-a", "/data/a.txt"),
+            inject("t1", to=["load-a"]), file_in("load-a", "/data/a.txt", to=["save-b"]),
+            file_out("save-b", "/data/b.txt"),
+            inject("t2", to=["load-b"]),
+            file_in("load-b", "/data/b.txt", to=["save-c", *(["save-a2"] if loop_back else [])]),
+            file_out("save-c", "/data/c.txt"),
+            *([file_out("save-a2", "/data/a.txt")] if loop_back else []),
+            inject("t3", to=["load-c"]), file_in("load-c", "/data/c.txt", to=["page"]),
+            template("page", "<div>{{{payload}}}</div>")]
+
+
+@pytest.mark.parametrize("loop_back", [False, True])
+def test_a_request_stored_through_a_chain_of_stores_reaches_the_last_reader(
+        loop_back: bool) -> None:
+    """Each store is one token in its readers' states, expanded when a check asks: what the
+    first store took in is still behind the third store's reader, with its route."""
+    app = app_of(_store_chain("request", loop_back=loop_back))
+    f = one(findings_of(INJ001, app))
+    assert f.resource.id == nid("page")
+    assert f.evidence["route"] == [nid("in"), nid("save-a"), nid("load-a"), nid("save-b"),
+                                   nid("load-b"), nid("save-c"), nid("load-c"), nid("page")]
+    flow = dataflow(app)
+    page = one(list(flow.sinks_of(nid("page"))))
+    assert {(o.kind, o.step_id) for o in page.origins} >= {("entry", nid("in"))}
+    assert all(o.kind != "held" for sf in flow.sinks() for o in sf.origins)  # never a token
+
+
+def test_a_chain_of_stores_fed_by_a_timer_is_quiet() -> None:
+    assert findings_of(INJ001, app_of(_store_chain("timer", loop_back=True))) == []
+
+
 # -- SQL, Flux, file paths -------------------------------------------------------------------
 def test_mysql_running_a_query_set_by_a_change_node_is_quiet() -> None:
     flows = [tab(), config("db", "MySQLdatabase", name="shop", db="shop", host="db"),
