@@ -4,6 +4,11 @@ The controller loads every app before tests start and, under xdist, pickles each
 (raw snapshot, model, secrets found) to a private run folder; workers read them from there, so
 an app is fetched, normalized and scanned for secrets exactly once per run.
 
+An export read from files keeps no parsed JSON once normalized (on 20,000 workflows that was
+a third of the loaded app's memory, and of each worker's pickle): the ``nocode_snapshot``
+fixture reads the files again when a check asks (:meth:`LoadedApp.snapshot`). Live and
+replayed data, which cannot be read again the same way, are kept whole.
+
 PYTEST_DONT_REWRITE (see the package docstring)
 """
 
@@ -54,6 +59,20 @@ class LoadedApp:
     @property
     def source(self) -> str:
         return self.raw.source if self.raw else self.spec.source
+
+    def snapshot(self, registry: PlatformRegistry) -> RawSnapshot:
+        """The raw snapshot with its data: an export's files are read again the first time
+        (the loader let go of them), then kept for the next check that asks."""
+        if self.raw is None:
+            raise ValueError(f"{self.spec.uri}: no snapshot: {self.error or 'not loaded'}")
+        if self.raw.data is None and self.raw.source in REREADABLE:
+            export = read_export(registry[self.spec.platform], Path(self.spec.location))
+            self.raw = replace(self.raw, data=export.data)
+        return self.raw
+
+
+# Sources whose data can be read again as it was: the loader keeps only their metadata.
+REREADABLE = ("file", "demo")
 
 
 def load_raw(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOptions
@@ -117,6 +136,8 @@ def finish_loading(spec: AppSpec, registry: PlatformRegistry, raw: RawSnapshot) 
     from pytest_nocode.secretscan import find_secrets
 
     secrets = [hit.value for hit in find_secrets(app)]
+    if raw.source in REREADABLE:  # what the model does not share is let go (snapshot())
+        raw = replace(raw, data=None)
     return LoadedApp(spec, raw=raw, app=app, secret_values=secrets)
 
 

@@ -231,10 +231,10 @@ def nocode_app(request: pytest.FixtureRequest) -> App:
 
 @pytest.fixture
 def nocode_snapshot(nocode_app: App, request: pytest.FixtureRequest) -> RawSnapshot:
-    """The raw configuration exactly as the platform gave it."""
-    loaded = get_run(request.config).get(nocode_app.id)
-    assert loaded.raw is not None
-    return loaded.raw
+    """The raw configuration exactly as the platform gave it (an export's files are read
+    again on first use: the loader does not keep them)."""
+    run = get_run(request.config)
+    return run.get(nocode_app.id).snapshot(run.registry)
 
 
 @pytest.fixture(scope="session")
