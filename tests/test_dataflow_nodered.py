@@ -12,7 +12,7 @@ import pytest
 from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.checks import test_injection as injection
-from pytest_nocode.dataflow import dataflow
+from pytest_nocode.dataflow import dataflow, forget_all
 from pytest_nocode.findings import Severity
 from pytest_nocode.policy import default_zone
 from tests.checkrun import findings_of, ids, one
@@ -214,6 +214,19 @@ def test_a_request_stored_through_a_chain_of_stores_reaches_the_last_reader(
 
 def test_a_chain_of_stores_fed_by_a_timer_is_quiet() -> None:
     assert findings_of(INJ001, app_of(_store_chain("timer", loop_back=True))) == []
+
+
+def test_a_forgotten_flow_is_built_again_with_the_same_answers() -> None:
+    """The plugin lets go of every app's engine before writing reports; asked again (a hook
+    or a late threat model), it is rebuilt, not answered from a stale or empty cache."""
+    app = app_of(_store_chain("request"))
+    first = dataflow(app)
+    assert dataflow(app) is first  # shared by every check
+    before = [(sf.step.id, sf.origins) for sf in first.sinks()]
+    forget_all()
+    again = dataflow(app)
+    assert again is not first
+    assert [(sf.step.id, sf.origins) for sf in again.sinks()] == before
 
 
 # -- SQL, Flux, file paths -------------------------------------------------------------------

@@ -114,6 +114,13 @@ def per_app(build: Callable[[App], T]) -> Callable[[App], T]:
     return cached
 
 
+def forget_all() -> None:
+    """Let go of every per-app result once the checks are done: the reports written after
+    them need none, and on a large org the engines' states are a third of the run's memory
+    (asked again, a result is built again)."""
+    _CACHE.clear()
+
+
 class DataFlow:
     """The provenance of every sink of one app. Build it with :func:`dataflow`."""
 

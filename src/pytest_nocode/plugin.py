@@ -377,8 +377,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     try:
         if run.specs and not session.config.option.collectonly:
+            from pytest_nocode.dataflow import forget_all
             from pytest_nocode.reporting import write_reports
 
+            forget_all()  # the checks (and the threat model, tryfirst) are done with them
             audit.before_reports(session, run, exitstatus)
             write_reports(session.config, run)
             audit.after_reports(session, run, exitstatus)
