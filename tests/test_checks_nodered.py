@@ -280,6 +280,8 @@ ORDER_API = [
 
 # == AUTH001 =====================================================================================
 AUTH001 = authentication.test_entry_points_require_authentication
+# a step that acts on what it is given: it keeps the last message in global context
+KEEP_LAST = function("keep", "global.set('last', msg.payload);\nreturn msg;")
 
 
 def test_auth001_http_in_of_a_bare_export_is_unproven() -> None:
@@ -288,7 +290,7 @@ def test_auth001_http_in_of_a_bare_export_is_unproven() -> None:
         "node", nid("in"), f"flows/{TAB}/{nid('in')}")
     assert f.severity is Severity.HIGH
     assert f.evidence == {"kind": "http", "route": "/api/orders", "methods": ["POST"],
-                          "authentication": "unproven", "type": "http in"}
+                          "authentication": "unproven", "type": "http in", "effect": "acts"}
     assert "does not show an instance-wide one" in f.message
 
 
@@ -304,8 +306,8 @@ def test_auth001_http_in_with_http_node_auth_set_is_quiet() -> None:
 
 
 def test_auth001_websocket_listener_in_use_fires_on_the_listener() -> None:
-    flows = [tab(), ws_listener("wsl", "/ws/telemetry"), ws_in("wsin", "wsl", to=["dbg"]),
-             debug("dbg")]
+    flows = [tab(), ws_listener("wsl", "/ws/telemetry"), ws_in("wsin", "wsl", to=["keep"]),
+             KEEP_LAST]
     f = one(findings_of(AUTH001, app_of(flows)))
     assert (f.resource.id, f.resource.path) == (nid("wsl"), f"config/{nid('wsl')}")
     assert f.severity is Severity.HIGH
@@ -313,18 +315,19 @@ def test_auth001_websocket_listener_in_use_fires_on_the_listener() -> None:
     assert f.evidence["type"] == "websocket-listener"
 
 
-def test_auth001_websocket_listener_nobody_uses_is_low() -> None:
+def test_auth001_websocket_listener_nobody_reads_is_quiet() -> None:
+    """A listener no websocket-in node reads: what clients send goes nowhere."""
     flows = [tab(), ws_listener("wsl", "/ws/telemetry"), inject("tick", to=["dbg"]),
              debug("dbg")]
-    f = one(findings_of(AUTH001, app_of(flows)))
-    assert f.resource.id == nid("wsl")
-    assert f.severity is Severity.LOW
-    assert f.message.endswith("(currently unused)")
+    assert findings_of(AUTH001, app_of(flows)) == []
+    pushed = [*flows, node("wsout", "websocket out", server=nid("wsl"))]
+    assert findings_of(AUTH001, app_of(pushed)) == []
+    assert one(app_of(pushed).entry_points).effect == "nothing"
 
 
 def test_auth001_websocket_listener_is_not_covered_by_http_node_auth() -> None:
-    flows = [tab(), ws_listener("wsl", "/ws/telemetry"), ws_in("wsin", "wsl", to=["dbg"]),
-             debug("dbg")]
+    flows = [tab(), ws_listener("wsl", "/ws/telemetry"), ws_in("wsin", "wsl", to=["keep"]),
+             KEEP_LAST]
     f = one(findings_of(AUTH001, hardened(flows, httpNodeAuth="SET")))
     assert f.resource.id == nid("wsl")
 
@@ -451,8 +454,8 @@ def test_auth001_redbot_telegram_bot_without_users_fires_on_its_config() -> None
     def flows(usernames: str) -> list[dict[str, Any]]:
         bot = config("redbot", "chatbot-telegram-node", botname="AlarmBot",
                      usernames=usernames, polling="1000", connectMode="polling")
-        rx = node("rx", "chatbot-telegram-receive", bot=nid("redbot"), wires=[["dbg"]])
-        return [tab(), bot, rx, debug("dbg")]
+        rx = node("rx", "chatbot-telegram-receive", bot=nid("redbot"), wires=[["keep"]])
+        return [tab(), bot, rx, KEEP_LAST]
 
     f = one(findings_of(AUTH001, app_of(flows(""))))
     assert (f.resource.id, f.evidence["kind"]) == (nid("redbot"), "chat")
@@ -491,11 +494,11 @@ def test_auth001_tcp_server_fires_and_tcp_client_is_quiet() -> None:
     flows = [tab(),
              node("tcpsrv", "tcp in", name="PLC feed", server="server", host="", port="4001",
                   datamode="stream", datatype="buffer", newline="", topic="", trim=False,
-                  base64=False, tls="", wires=[["dbg"]]),
+                  base64=False, tls="", wires=[["keep"]]),
              node("tcpcli", "tcp in", name="PLC client", server="client", host="plc.local",
                   port="4002", datamode="stream", datatype="buffer", newline="", topic="",
-                  trim=False, base64=False, tls="", wires=[["dbg"]]),
-             debug("dbg")]
+                  trim=False, base64=False, tls="", wires=[["keep"]]),
+             KEEP_LAST]
     f = one(findings_of(AUTH001, app_of(flows)))
     assert f.resource.id == nid("tcpsrv")
     assert f.evidence["kind"] == "tcp" and f.evidence["route"] == "4001"
@@ -1271,6 +1274,18 @@ def test_log002_tab_with_endpoint_and_no_catch_fires_on_the_tab() -> None:
 def test_log002_tab_with_catch_is_quiet() -> None:
     flows = [*ORDER_API, catch("errors", to=["err"]), debug("err")]
     assert findings_of(LOG002, app_of(flows)) == []
+
+
+@pytest.mark.parametrize(("with_catch", "fires"), [(False, True), (True, False)])
+def test_log002_nodes_exported_without_their_tab_still_run_on_it(with_catch: bool,
+                                                                  fires: bool) -> None:
+    """Export > selected nodes leaves the tab object out; the nodes still name it in z."""
+    flows = [n for n in ORDER_API if n["type"] != "tab"]
+    if with_catch:
+        flows += [catch("errors", to=["err"]), debug("err")]
+    found = findings_of(LOG002, app_of(flows))
+    assert [(f.resource.kind, f.resource.id) for f in found] == (
+        [("workflow", TAB)] if fires else [])
 
 
 def test_log002_catch_on_another_tab_does_not_count() -> None:

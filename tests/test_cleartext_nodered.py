@@ -163,3 +163,94 @@ def test_dashboard_template_loading_a_plain_http_stream(markup: str, reported: b
                          storeOutMessages=True, fwdInMessages=True, templateScope="local",
                          wires=[[]])]
     assert bool(findings_of(ENC001, app_of(flows))) is reported
+
+
+# -- a base URL with a plain default, chosen in a function; a token in the headers it sets --
+def _query_built_in_a_function(default: str, header: str) -> list[dict[str, Any]]:
+    """A timer builds a metrics query: the base URL from the environment with a LAN default,
+    a header the function sets, then an http request with no URL of its own."""
+    code = (f'const base = env.get("METRICS_URL") || "{default}";\n'
+            f'{header}\n'
+            'msg.url = `${base}/api/v2/query?org=${env.get("METRICS_ORG")}`;\n'
+            'msg.payload = "from(bucket: \\"plant\\") |> range(start: -5m)";\n'
+            'return msg;')
+    return [tab(), inject("tick", to=["build"]), function("build", code, to=["poll"]),
+            http_request("poll", "")]
+
+
+TOKEN_HEADER = ('msg.headers = { Authorization: `Token ${env.get("METRICS_TOKEN")}`, '
+                '"Content-Type": "application/vnd.flux" };')
+PLAIN_HEADER = 'msg.headers = { "Content-Type": "application/vnd.flux" };'
+
+
+@pytest.mark.parametrize(("default", "header", "expected"), [
+    ("http://10.20.0.15:8086", TOKEN_HEADER, (Severity.HIGH, "with credentials")),
+    ("http://10.20.0.15:8086", PLAIN_HEADER,
+     (Severity.LOW, "(private network; no credentials or labelled data seen crossing: low)")),
+    ("https://10.20.0.15:8086", TOKEN_HEADER, None),
+])
+def test_plain_default_url_of_a_function_built_request(
+        default: str, header: str, expected: tuple[Severity, str] | None) -> None:
+    found = findings_of(ENC001, app_of(_query_built_in_a_function(default, header)))
+    if expected is None:
+        assert found == []
+        return
+    f = one(found)
+    assert f.resource.id == nid("poll")
+    assert (f.severity, f.message) == (expected[0],
+                                       f"HTTP without TLS to 10.20.0.15:8086 {expected[1]}")
+
+
+@pytest.mark.parametrize(("broker", "shown", "severity"), [
+    ("${MQTT_BROKER}", "${MQTT_BROKER}", Severity.MEDIUM),  # a variable: named as written
+    ("Broker.Example-IoT.com", "broker.example-iot.com", Severity.HIGH),
+])
+def test_broker_host_is_shown_as_configured(broker: str, shown: str,
+                                            severity: Severity) -> None:
+    flows = [tab(), config("b", "mqtt-broker", broker=broker, port="1883", usetls=False),
+             node("sub", "mqtt in", topic="plant/#", broker=nid("b"), wires=[[]])]
+    f = one(findings_of(ENC001, app_of(flows)))
+    assert f.message.startswith(f"MQTT without TLS to {shown}") and f.severity is severity
+
+
+@pytest.mark.parametrize(("line", "reported"), [
+    ('// msg.url = "http://192.168.1.34/api/log";  (the old test server)', False),
+    ('/* msg.url = "http://192.168.1.34/api/log"; */', False),
+    ('msg.url = "http://192.168.1.34/api/log";', True),
+])
+def test_a_url_in_a_commented_out_line_is_not_where_the_request_goes(line: str,
+                                                                    reported: bool) -> None:
+    code = f"{line}\nmsg.url = flow.get('farm_api') + '/api/log';\nreturn msg;"
+    flows = [tab(), inject("tick", to=["build"]), function("build", code, to=["post"]),
+             http_request("post", "")]
+    hosts = [f.evidence["host"] for f in findings_of(ENC001, app_of(flows))]
+    assert ("192.168.1.34" in hosts) is reported
+
+
+SYNC_CALL = ("const http = {module};\n"
+             "const options = {{ host: '{host}', path: '/sync.php?action=upload', "
+             "method: 'POST' }};\n"
+             "const req = http.request(options, res => res.resume());\n"
+             "req.write(JSON.stringify(msg.payload));\nreq.end();\nreturn msg;")
+
+
+@pytest.mark.parametrize(("module", "host", "reported"), [
+    ("global.get('http')", "sync.example-farm.net", True),  # the module kept in global context
+    ("require('http')", "sync.example-farm.net", True),
+    ("require('https')", "sync.example-farm.net", False),  # TLS
+    ("global.get('http')", "localhost", False),  # never leaves the machine
+])
+def test_function_sending_its_own_plain_http_request(module: str, host: str,
+                                                     reported: bool) -> None:
+    code = SYNC_CALL.format(module=module, host=host)
+    flows = [tab(), inject("tick", to=["send"]), function("send", code)]
+    found = findings_of(ENC001, app_of(flows))
+    assert [f.message for f in found] == (
+        [f"HTTP without TLS to {host}"] if reported else [])
+
+
+def test_function_using_the_http_library_its_node_loads() -> None:
+    code = "http.get('http://203.0.113.9:8080/api/ping', res => res.resume());\nreturn msg;"
+    node_ = {**function("ping", code), "libs": [{"var": "http", "module": "http"}]}
+    f = one(findings_of(ENC001, app_of([tab(), inject("tick", to=["ping"]), node_])))
+    assert (f.evidence["host"], f.evidence["port"]) == ("203.0.113.9", 8080)

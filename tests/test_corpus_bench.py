@@ -59,7 +59,10 @@ def nodered_flow() -> list[dict[str, Any]]:
     return [
         {"id": "t1", "type": "tab", "label": "API"},
         {"id": "in1", "type": "http in", "z": "t1", "url": "/orders", "method": "post",
-         "wires": [["out1"]]},
+         "wires": [["keep1"]]},
+        # keeps the order in flow context: the route acts on what it is sent
+        {"id": "keep1", "type": "change", "z": "t1", "wires": [["out1"]],
+         "rules": [{"t": "set", "p": "last_order", "pt": "flow", "to": "payload", "tot": "msg"}]},
         {"id": "out1", "type": "http response", "z": "t1", "wires": []},
     ]
 

@@ -99,6 +99,28 @@ def test_inj003_workflow_tool_acts_unless_it_is_told_to_look_up(description: str
     assert len(findings_of(INJ003, app)) == (1 if fires else 0)
 
 
+@pytest.mark.parametrize(("params", "fires"), [
+    # every tool of a database server: SQL, migrations, storage
+    ({"endpointUrl": "https://mcp.dbhost.example/mcp?project_ref=abc&features=database"}, True),
+    # a selection with one tool that writes
+    ({"endpointUrl": "https://mcp.dbhost.example/mcp", "include": "selected",
+      "includeTools": ["list_tables", "execute_sql"]}, True),
+    # the server asked for read-only tools
+    ({"endpointUrl": "https://mcp.dbhost.example/mcp?project_ref=abc&read_only=true"}, False),
+    # only tools whose names read
+    ({"endpointUrl": "https://mcp.dbhost.example/mcp", "include": "selected",
+      "includeTools": ["list_tables", "get_logs", "search_docs"]}, False),
+])
+def test_inj003_mcp_client_tool_acts_unless_its_tools_only_read(params: dict[str, Any],
+                                                                fires: bool) -> None:
+    """Distilled from a real Telegram agent holding a database MCP server's every tool."""
+    tool = n8n_node("Database MCP", LC + "mcpClientTool",
+                    {"authentication": "bearerAuth", "options": {}, **params}, version=1.1)
+    found = findings_of(INJ003, app_of(_agent_with_tools(_telegram(), tool)))
+    assert [f.evidence["action_steps"] for f in found] == ([[uid("Database MCP")]] if fires
+                                                           else [])
+
+
 def test_inj003_leaves_a_sql_tool_running_what_the_model_wrote_to_inj001() -> None:
     sql = n8n_node("Run SQL", "postgresTool",
                    {"operation": "executeQuery", "query": "{{ $fromAI('sql') }}",

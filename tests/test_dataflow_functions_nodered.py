@@ -77,6 +77,67 @@ def test_sql_built_from_rows_and_request_data_fires(extra: str) -> None:
     assert f.resource.id == nid("run")
 
 
+# -- statements built value by value: quotes doubled, row keys -----------------------------
+ESCAPED_SYNC = ('msg.payload = "";\nfor (const site of msg.remote) {\n'
+                '    const label = site.label.replace(/\'/g, "\'\'");\n'
+                '    msg.payload += "UPDATE sites SET label = \'" + label + "\', region_id = " '
+                '+ site.region_id + " WHERE id = " + site.id + ";";\n}\nreturn msg;')
+
+
+@pytest.mark.parametrize("build", [
+    ESCAPED_SYNC,
+    # a helper whose every return doubles the quotes, in a template literal
+    "function q(v) { return String(v).replaceAll(\"'\", \"''\"); }\n"
+    "msg.payload = msg.remote.map(s => `UPDATE sites SET label = '${q(s.label)}' "
+    "WHERE id = ${s.id};`).join('');\nreturn msg;",
+    # only the rows' keys
+    'msg.payload = "";\nfor (const site of msg.remote) {\n'
+    '    msg.payload += "DELETE FROM sites WHERE id = " + site.id + ";";\n}\nreturn msg;',
+])
+def test_rows_escaped_value_by_value_and_their_keys_make_no_sql_text(build: str) -> None:
+    app = app_of(_sync_flows(build))
+    assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
+@pytest.mark.parametrize("build", [
+    ESCAPED_SYNC.replace('"\'\'"', '"\\\'"'),  # "\'" is a lone quote in JavaScript: no escape
+    ESCAPED_SYNC.replace("label = '\" + label + \"',", "label = \" + label + \","),  # unquoted
+    ESCAPED_SYNC.replace("+ site.region_id +", "+ site.region +"),  # a text column, raw
+    # a helper that returns the raw value on one path
+    "function q(v) { if (!v) { return v; } return v.replace(/'/g, \"''\"); }\n"
+    "msg.payload = \"UPDATE sites SET label = '\" + q(msg.remote[0].label) + \"'\";\n"
+    "return msg;",
+], ids=["lone-quote", "unquoted", "raw-text-column", "helper-raw-path"])
+def test_rows_not_escaped_where_they_sit_still_fire(build: str) -> None:
+    f = one(findings_of(INJ002, app_of(_sync_flows(build))))
+    assert f.resource.id == nid("run")
+
+
+def test_a_key_of_request_data_is_still_the_request() -> None:
+    build = ('msg.payload = "DELETE FROM sites WHERE id = " + msg.payload.site_id;\n'
+             "return msg;")
+    flows = [tab(), config("local", "postgreSQLConfig", name="Edge"),
+             http_in("in", "/api/sites/delete", to=["build"]), function("build", build,
+                                                                         to=["run"]),
+             _postgres("run", "{{{msg.payload}}}", db="local")]
+    assert one(findings_of(INJ001, app_of(flows))).resource.id == nid("run")
+
+
+@pytest.mark.parametrize(("first", "fires"), [
+    ('msg.payload = "";', False),  # what came in is gone before it is read
+    ("", True),
+    ('if (msg.reset) { msg.payload = ""; }', True),  # only sometimes
+])
+def test_a_property_set_anew_first_no_longer_holds_what_came_in(first: str,
+                                                                fires: bool) -> None:
+    build = (f"{first}\nmsg.payload = msg.payload + \"SELECT count(*) FROM sites;\";\n"
+             "return msg;")
+    flows = [tab(), config("local", "postgreSQLConfig", name="Edge"),
+             http_in("in", "/api/count", to=["build"]), function("build", build, to=["run"]),
+             _postgres("run", "{{{msg.payload}}}", db="local")]
+    assert bool(findings_of(INJ001, app_of(flows))) is fires
+
+
 # -- commands and values built only from known things ---------------------------------------
 @pytest.mark.parametrize("code", [
     'msg.payload = env.get("BACKUP_DIR");',

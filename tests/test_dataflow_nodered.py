@@ -127,6 +127,53 @@ def test_subflow_input_reaches_the_node_inside() -> None:
     assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
 
 
+def _file_reader_subflow(*instances: dict[str, Any]) -> list[dict[str, Any]]:
+    """A library subflow opens the file its caller names in msg.filename."""
+    return [tab(), _subflow("sub-read", None),
+            node("sub-read", "file in", z=SUBFLOW, filename="filename", filenameType="msg",
+                 format="utf8", wires=[[]]), *instances]
+
+
+def test_a_subflow_no_tab_runs_is_no_finding() -> None:
+    # exported as a library: the definition alone, or its one instance inside another
+    # subflow that nothing instantiates either
+    other = nid("subflow:Loader")
+    nested = [{"id": other, "type": "subflow", "name": "Loader", "in": [], "out": []},
+              node("inner", f"subflow:{SUBFLOW}", z=other, env=[], wires=[[]])]
+    for app in (app_of(_file_reader_subflow()), app_of(_file_reader_subflow(*nested))):
+        assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
+@pytest.mark.parametrize("where", [nid("tab:Order intake"), nid("tab the export leaves out")])
+def test_a_subflow_instance_on_a_tab_runs_it(where: str) -> None:
+    app = app_of(_file_reader_subflow(
+        http_in("in", "/api/file", z=where, to=["instance"]),
+        node("instance", f"subflow:{SUBFLOW}", z=where, env=[], wires=[[]])))
+    f = one(findings_of(INJ001, app))
+    assert (f.resource.id, f.evidence["sink"]) == (nid("sub-read"), "path")
+
+
+@pytest.mark.parametrize(("sender_disabled", "fires"), [(True, False), (False, True)])
+def test_a_node_only_disabled_nodes_send_to_never_runs(sender_disabled: bool,
+                                                       fires: bool) -> None:
+    sender = node("mqtt", "mqtt in", topic="plant/files", broker=nid("broker"), wires=[["read"]])
+    sender["d"] = sender_disabled
+    flows = [tab(), config("broker", "mqtt-broker", broker="broker.example-iot.com"), sender,
+             node("read", "file in", filename="filename", filenameType="msg", format="utf8",
+                  wires=[["after"]]),
+             exec_node("after", "/usr/local/bin/archive", "payload")]
+    app = app_of(flows)
+    assert ids(findings_of(INJ001, app)) == ({nid("read")} if fires else set())
+    assert ids(findings_of(INJ002, app)) == ({nid("after")} if fires else set())  # the file
+
+
+def test_a_node_wired_from_nowhere_still_reports_input_it_does_not_show() -> None:
+    flows = [tab(), node("read", "file in", filename="filename", filenameType="msg",
+                         format="utf8", wires=[[]])]
+    f = one(findings_of(INJ002, app_of(flows)))
+    assert f.evidence["origin_detail"] == "input this app does not show (nothing wired to it)"
+
+
 def test_a_loop_terminates_and_keeps_the_taint() -> None:
     flows = [tab(), http_in("in", "/api/retry", to=["try"]),
              function("try", to=["wait", "run"]),
@@ -370,6 +417,19 @@ def test_file_in_opening_msg_filename_from_the_request(filename: str, fires: boo
     assert [f.evidence["sink"] for f in found] == (["path"] if fires else [])
 
 
+@pytest.mark.parametrize(("receiver", "origin"), [
+    ("amqp-in", "messages the amqp-in node 'Alarms' receives"),  # a receiver we do not know
+    ("alarm-router", "input this app does not show (nothing wired to it)"),  # not a receiver
+])
+def test_a_node_type_we_do_not_know_that_receives_says_so(receiver: str, origin: str) -> None:
+    build = "msg.filename = `/data/alarm_${msg.payload.device}.json`;\nreturn msg;"
+    flows = [tab(), node("rx", receiver, name="Alarms", wires=[["build"]]),
+             function("build", build, to=["save"]),
+             node("save", "file", filename="filename", filenameType="msg", wires=[[]])]
+    f = one(findings_of(INJ002, app_of(flows)))
+    assert (f.resource.id, f.evidence["origin_detail"]) == (nid("save"), origin)
+
+
 # -- cleartext and certificates --------------------------------------------------------------
 def test_enc001_plain_url_set_in_a_function_reaches_a_request_with_no_url() -> None:
     def flows(url: str) -> list[dict[str, Any]]:
@@ -400,6 +460,27 @@ def test_enc002_tls_config_without_verification_on_a_computed_url() -> None:
     f = one(findings_of(ENC002, app_of(flows)))
     assert f.message == "certificate checks are off for a host computed at run time"
     assert f.evidence["tls_config"] == [nid("lax")]
+
+
+TAK_CALL = ("const opts = {{ hostname: global.get('tak_host'), port: 8443, path: '/api/ping', "
+            "{option} }};\n"
+            "const req = https.request(opts, res => {{ msg.statusCode = res.statusCode; "
+            "node.send(msg); }});\nreq.end();\nreturn null;")
+
+
+@pytest.mark.parametrize(("option", "reported"), [
+    ("rejectUnauthorized: false", True),
+    ("'rejectUnauthorized': false", True),
+    ("rejectUnauthorized: true", False),
+    ("ca: global.get('tak_ca') /* rejectUnauthorized: false while testing */", False),
+])
+def test_enc002_function_making_its_own_tls_calls_without_verification(option: str,
+                                                                       reported: bool) -> None:
+    code = TAK_CALL.format(option=option)
+    flows = [tab(), inject("tick", to=["call"]),
+             {**function("call", code), "libs": [{"var": "https", "module": "https"}]}]
+    found = findings_of(ENC002, app_of(flows))
+    assert [f.resource.id for f in found] == ([nid("call")] if reported else [])
 
 
 @pytest.mark.parametrize(("reject", "fires"), [(False, True), (True, False)])

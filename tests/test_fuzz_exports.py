@@ -210,14 +210,18 @@ N8N_TYPES = [f"n8n-nodes-base.{t}" for t in (
     "mongoDb", "redis", "googleSheets", "readWriteFile", "writeBinaryFile", "postgres",
     "mySql", "postgresTool", "executeCommand", "code", "function", "set", "if",
     "executeWorkflow", "executeWorkflowTrigger", "scheduleTrigger", "stickyNote",
-    "mcpTrigger")] + [f"@n8n/n8n-nodes-langchain.{t}" for t in (
-        "chatTrigger", "agent", "toolHttpRequest", "toolCode", "lmChatOpenAi")] + [
+    "mcpTrigger", "n8n", "github", "githubTool", "googleDrive", "awsS3", "dropbox", "gmail",
+    "openAiTool")] + [f"@n8n/n8n-nodes-langchain.{t}" for t in (
+        "chatTrigger", "agent", "toolHttpRequest", "toolCode", "lmChatOpenAi",
+        "mcpClientTool")] + [
     "n8n-nodes-custom.thing", "noDot"]
 N8N_KEYS = ["url", "endpoint", "path", "httpMethod", "multipleMethods", "authentication",
             "public", "resume", "incomingAuthentication", "options", "query", "operation",
             "table", "schema", "command", "jsCode", "functionCode", "protocol", "collection",
             "key", "documentId", "sheetName", "fileName", "sendHeaders", "headerParameters",
-            "text", "prompt", "workflowId", "allowUnauthorizedCerts", "value", "assignments"]
+            "text", "prompt", "workflowId", "allowUnauthorizedCerts", "value", "assignments",
+            "resource", "binaryData", "columns", "endpointUrl", "include", "includeTools",
+            "method", "nodeCredentialType", "changeFileContent"]
 N8N_CONNECTION = st.fixed_dictionaries({"node": st.sampled_from([*N8N_NAMES, "Missing"]),
                                         "type": st.sampled_from(["main", "ai_tool"]),
                                         "index": st.integers(0, 1)})

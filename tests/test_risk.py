@@ -115,7 +115,9 @@ def test_risk_in_report_apps_and_terminal(pytester: pytest.Pytester, write_flows
 
 def test_fail_on_reports_lower_findings_without_failing(pytester: pytest.Pytester,
                                                         write_flows) -> None:
-    flows = write_flows([tab(), node("in1", "http in", url="/run", wires=[["out"]]),
+    keep = node("keep", "change", wires=[["out"]],  # the route acts: it keeps what it is sent
+                rules=[{"t": "set", "p": "last", "pt": "flow", "to": "payload", "tot": "msg"}])
+    flows = write_flows([tab(), node("in1", "http in", url="/run", wires=[["keep"]]), keep,
                          node("out", "http response", wires=[])])
     result, report = run_json(pytester, f"--nocode-app=nodered+file:{flows}")
     severities = {f["rule"]: f["severity"] for f in report["findings"]}

@@ -47,9 +47,15 @@ FETCH_SINKS = frozenset({"fetch"})
 FETCH_PATH = "url path"
 FETCH_JSON_BODY = "jsonBody"
 FETCH_PARTS = frozenset({FETCH_PATH, FETCH_JSON_BODY})
+# A sheet cell the service evaluates (a text starting with =, +, - or @ is a formula there):
+# given by a caller it is formula injection; elsewhere it is ordinary data, so only INJ001 asks.
+FORMULA_SINKS = frozenset({"formula"})
 # What an endpoint answers its caller with (n8n Respond to Webhook or a trigger answering with
 # its last node's output, Node-RED http response): a store read reaching it is served (EXP002).
 ANSWER_SINKS = frozenset({"answer"})
+
+# What an AI model is prompted with (the model steps: the provider a workflow exists to call).
+PROMPT_SINKS = frozenset({"prompt"})
 
 # Steps that change or send data (a record created or deleted, a mail sent, a command run):
 # what an AI model decided reaching one is an agent acting on whoever wrote its prompt.
@@ -77,6 +83,11 @@ class Origin:
     @property
     def label(self) -> str:
         return f"{self.kind}: {self.detail}" if self.detail else self.kind
+
+
+# A key column (id, *_id) of rows a database returned: numbers or ids the database made, not
+# text a user wrote (a key of request data stays the request's).
+ROW_KEY = Origin("constant", "a key column of rows read from a database")
 
 
 @dataclass(frozen=True)
@@ -153,9 +164,30 @@ class DataFlow:
         self._live = {sid: any(self._flows.get(s, _DROP).output != "drop"
                                for s in app.inbound(sid))
                       for sid in self._flows}
+        self._unreached = self._sent_only_by_off_steps()
         self._run()
         self._close()
         self._inputs: dict[str, State] = {}  # input_of, asked after the walk only
+
+    def _sent_only_by_off_steps(self) -> frozenset[str]:
+        """Steps that are wired, but only from steps that pass nothing on (disabled, or
+        themselves reached only so): nothing ever arrives, so they never run. A step wired
+        from nowhere is another matter: its input is one this app does not show; so is one
+        behind a switched-off entry point (a way in that can be switched on again)."""
+        off = {sid for sid, flow in self._flows.items()
+               if flow.output == "drop" and sid not in self._entries}
+        unreached: set[str] = set()
+        grown = True
+        while grown:
+            grown = False
+            for sid, flow in self._flows.items():
+                if sid in off or sid in unreached or flow.starts or sid in self._entries:
+                    continue
+                senders = self.app.inbound(sid)
+                if senders and all(s in off or s in unreached for s in senders):
+                    unreached.add(sid)
+                    grown = True
+        return frozenset(unreached)
 
     # -- origins -------------------------------------------------------------------------
     def _oid(self, origin: Origin) -> int:
@@ -232,6 +264,10 @@ class DataFlow:
             return self._read_kept(ref.name)
         if kind == "field":
             return _field(state, ref.name)
+        if kind == "key":  # a key column of the rows in a field: a database's keys are no text
+            return frozenset(self._oid(ROW_KEY) if self._origins[o].kind == "store"
+                             and self._origins[o].detail.startswith("database ") else o
+                             for o in _field(state, ref.name))
         if kind == "step":
             source = self._out.get(ref.step)
             if not source:
@@ -392,7 +428,7 @@ class DataFlow:
             flow = self._flows.get(sid)
             if step is None or flow is None:
                 continue
-            if flow.output == "drop":
+            if flow.output == "drop" or sid in self._unreached:
                 self._out[sid] = {}
                 continue
             if self._live[sid]:
@@ -425,7 +461,7 @@ class DataFlow:
         return state
 
     def _input_of(self, step_id: str) -> State:
-        if self._flows.get(step_id, _DROP).output == "drop":
+        if self._flows.get(step_id, _DROP).output == "drop" or step_id in self._unreached:
             return {}
         step = self.app.step(step_id)
         if step is None:
@@ -446,7 +482,7 @@ class DataFlow:
     def sinks(self, kinds: frozenset[str] | None = None) -> Iterator[SinkFlow]:
         """Each sink of an enabled, non-config step (of ``kinds``), with its origins."""
         for step in self.app.steps:
-            if step.disabled or step.is_config:
+            if step.disabled or step.is_config or step.id in self._unreached:
                 continue
             for sink in self._flows[step.id].sinks:
                 if kinds is None or sink.kind in kinds:
@@ -523,7 +559,7 @@ class DataFlow:
             return None
         seen.add(origin.step_id)
         prompts = [s.reads for s in self._flows.get(origin.step_id, _DROP).sinks
-                   if s.kind == "prompt"]
+                   if s.kind in PROMPT_SINKS]
         if prompts:  # what the model is prompted with: its input and what its prompt reads
             found_ids = frozenset().union(*(self._resolve(r, self.input_of(origin.step_id),
                                                           origin.step_id)
@@ -537,6 +573,26 @@ class DataFlow:
                 entry, route = found
                 return entry, [*route[:-1], *self.route(origin.step_id, self._origins[oid])]
         return None
+
+    def prompted_with(self, step_id: str) -> frozenset[Origin]:
+        """Every origin of the text the model at ``step_id`` is prompted with, an agent's
+        answer counted as what prompted that agent (a chat-model sub-node is given the text
+        its agent was)."""
+        seen: set[str] = set()
+        found: set[Origin] = set()
+        todo = [step_id]
+        while todo:
+            sid = todo.pop()
+            if sid in seen:
+                continue
+            seen.add(sid)
+            for sf in self.sinks_of(sid, PROMPT_SINKS):
+                for origin in sf.origins:
+                    if origin.kind == "ai" and origin.step_id:
+                        todo.append(origin.step_id)
+                    else:
+                        found.add(origin)
+        return frozenset(found)
 
     def trust(self, origin: Origin) -> str:
         """``safe`` (constants, env references, platform values), ``untrusted`` (an entry
@@ -638,6 +694,12 @@ SENSITIVITY: Mapping[str, tuple[str, ...]] = {
                          "transactions", "deal", "deals", "purchase", "purchases", "billing",
                          "ledger", "inventory", "crm", "finance", "financial"),
 }
+# Labels of what a store holds by its nature (DataStore.holds), whatever it is called: an
+# instance's own workflows carry every value typed into a node (hosts, keys pasted into
+# headers), its credentials exported with --decrypted are every account's secrets in clear.
+CREDENTIALS = "credentials"
+APP_CONFIGURATION = "app configuration"
+RUN_DATA = "execution data"
 _WORD_INDEX = {word: label for label, words in SENSITIVITY.items() for word in words}
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 

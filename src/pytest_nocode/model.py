@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from types import MappingProxyType
@@ -112,7 +113,8 @@ class EntryPoint:
     """A way in from outside: an HTTP route, webhook, form, websocket, listener."""
 
     step_id: str
-    # http | webhook | form | websocket | chat | dashboard | mqtt | tcp | udp | email | other
+    # http | webhook | form | websocket | chat | dashboard | mqtt | tcp | udp | email |
+    # assistant (a voice or home assistant: Google Home, Apple HomeKit) | other
     kind: str
     route: str  # path, topic or port as configured
     methods: tuple[str, ...] = ()
@@ -121,6 +123,31 @@ class EntryPoint:
     # the data does not say.
     authentication: str | None = None
     active: bool | None = None
+    # What a call can do, judged by the adapter from the steps its messages reach: "acts"
+    # (changes or sends something), "serves" (answers with stored data, context values, the
+    # request's own fields or a page of the app's user interface),
+    # "answers" (answers with fixed content: a constant, a static web file, a setting),
+    # "nothing" (its flow ends without acting or answering); None when the adapter cannot
+    # tell, which checks read as "acts".
+    effect: str | None = None
+
+
+# A fixed file a web page loads by itself (a page, stylesheet, script, image or font): served
+# as it is, it is the page's own code, not stored data.
+_WEB_ASSET = re.compile(r"\.(?:html?|css|js|mjs|map|png|jpe?g|gif|svg|ico|webp|woff2?|ttf|eot)$",
+                        re.I)
+
+
+def is_web_asset(location: str) -> bool:
+    """Is ``location`` a fixed path (no expression) to a static web file?"""
+    location = location.strip()
+    return bool(location) and "{{" not in location and not location.startswith(("=", "$")) \
+        and _WEB_ASSET.search(location) is not None
+
+
+def is_page(location: str) -> bool:
+    """Is ``location`` an HTML page (the app's user interface, not only its styling)?"""
+    return location.strip().lower().endswith((".html", ".htm"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,9 +244,12 @@ class DataStore:
     """Where the app keeps data: files, tables, context stores."""
 
     step_id: str
-    kind: str  # file | database | sheet | context | other
+    kind: str  # file | database | sheet | context | n8n instance | other
     location: str
     operation: str = ""  # read | write | query
+    # sensitivity labels the content carries whatever the store is called: an instance's own
+    # workflows or decrypted credentials read back (see dataflow.SENSITIVITY for the words)
+    holds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +331,8 @@ class ValueRef:
     """One value a step uses, in the engine's words.
 
     ``field``: a field of the incoming message or item (``name`` its top-level key, ``"*"`` the
-    whole of it; ``path`` the full path as written, for evidence); ``step``: a field of another
+    whole of it; ``path`` the full path as written, for evidence); ``key``: the key column
+    (``id``, ``*_id``) of the rows held in such a field; ``step``: a field of another
     step's output (n8n ``$('Node')``); ``ai``: what an AI model wrote (``$fromAI``); any other
     kind of :data:`ORIGIN_KINDS` is an origin itself (``name`` says which: the env variable, the
     platform value, the store, the entry point).
@@ -317,7 +348,9 @@ class ValueRef:
 class SinkUse:
     """A parameter whose value a step runs, renders, opens or sends."""
 
-    kind: str  # command | code | sql | template | path | query | url | send | prompt | act | answer
+    # command | code | sql | template | path | query | fetch | formula | url | send | prompt
+    # | act | answer (see the *_SINKS sets in pytest_nocode.dataflow)
+    kind: str
     param: str  # the parameter it sits in ("command", "query", "addpay", "filename")
     reads: tuple[ValueRef, ...]
     reason: str  # in a reviewer's words: "appends msg.payload to the shell command"

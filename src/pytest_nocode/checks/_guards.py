@@ -67,6 +67,14 @@ SIGN_REF = re.compile(r"createHmac|\"action\":\s*\"hmac\"", re.I)
 # code that ends the run when the check fails
 CODE_STOPS = re.compile(r"\bthrow\b|return\s*(?:null|\[\s*\]|;|\})|statusCode\s*=\s*40[13]\b")
 REJECT_STATUS = re.compile(r"^\s*40[13]\s*$")
+# code that sends a caller without a valid session to the login page (a 30x with a Location)
+REDIRECTS_TO_LOGIN = re.compile(r"statusCode\s*=\s*30[1237]\b[^;]*;[^;]{0,200}?location['\"]?\s*"
+                                r"[:=]\s*['\"`][^'\"`]*(?:login|signin)", re.I)
+# A login: code that checks a submitted password against a stored hash (bcrypt, argon2,
+# scrypt, PBKDF2) within the first steps; it must be reachable without a session, by design.
+PASSWORD_CHECK = re.compile(r"bcrypt\w*\.compare(?:Sync)?\s*\(|argon2\w*\.verify\s*\(|"
+                            r"\bscrypt(?:Sync)?\s*\(|\bpbkdf2(?:Sync)?\s*\(", re.I)
+MAX_STEPS_TO_LOGIN = 4
 
 
 @dataclass(frozen=True)
@@ -167,6 +175,8 @@ def _fails_closed(app: App, step: Step) -> str:
         if isinstance(rules, list) and not any(isinstance(r, dict) and r.get("t") == "else"
                                                for r in rules):
             return "drops messages that match no rule"
+    if step.type in N8N_CODE | NODE_RED_CODE and REDIRECTS_TO_LOGIN.search(_text(step)):
+        return "redirects to the login page when the check fails"
     if step.type in N8N_CODE | NODE_RED_CODE and CODE_STOPS.search(_text(step)):
         return "stops the run in code when the check fails"
     return ""
@@ -185,7 +195,29 @@ def _chain(app: App, start: Step) -> Iterator[Step]:
 
 
 def guard_of(app: App, entry: Step) -> Guard | None:
-    """The step that checks callers of ``entry`` before anything else runs, if there is one."""
+    """The step that checks callers of ``entry`` before anything else runs, or the login
+    step it leads to, if there is one."""
+    return _first_check(app, entry) or login_check(app, entry)
+
+
+def login_check(app: App, entry: Step) -> Guard | None:
+    """A code step in the first few after ``entry`` that checks a submitted password against
+    a stored hash and refuses a wrong one: ``entry`` is a login endpoint."""
+    frontier, seen = [entry], {entry.id}
+    for _ in range(MAX_STEPS_TO_LOGIN):
+        frontier = [s for step in frontier for s in _successors(app, step) if s.id not in seen]
+        for step in frontier:
+            seen.add(step.id)
+            text = _text(step)
+            if step.type in N8N_CODE | NODE_RED_CODE and PASSWORD_CHECK.search(text) \
+                    and "password" in text.lower() and CODE_STOPS.search(text):
+                return Guard(step, "a submitted password against a stored hash (a login "
+                             "endpoint: review rate limiting and lockout)",
+                             "refuses a wrong password")
+    return None
+
+
+def _first_check(app: App, entry: Step) -> Guard | None:
     compared = ""
     for depth, step in enumerate(_chain(app, entry), start=1):
         if not compared:

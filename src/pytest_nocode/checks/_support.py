@@ -59,8 +59,10 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
                     if origin.kind not in ("store", "entry"):
                         continue
                     store = stores.get(origin.step_id)
-                    if names_a_field(ref.path):  # one field: its name says what it holds
-                        labels = field_labels(ref.path)
+                    if ref.name != "*" and names_a_field(ref.path):
+                        labels = field_labels(ref.path)  # one field: its name says
+                    elif store is not None and store.holds:
+                        labels = sorted(store.holds)  # what it holds by nature
                     else:  # the whole record: what the store or entry point holds
                         labels = sensitivity_labels(origin.detail,
                                                     app.resource_of(origin.step_id).name,
@@ -90,8 +92,10 @@ def stores_by_step(app: App) -> dict[str, DataStore]:
 
 
 # words of a value's path that name a container, not what it holds (msg.payload, $json.body)
+# ("query" is not one: n8n's webhook puts the query string there, but far more often it is
+# the search text a step built, and a query string's fields are named by what picks them)
 _CONTAINERS = frozenset({"msg", "payload", "json", "body", "data", "item", "items", "headers",
-                         "query", "params", "input", "binary", "first", "last", "all"})
+                         "params", "input", "binary", "first", "last", "all"})
 
 
 def names_a_field(path: str) -> bool:

@@ -13,6 +13,11 @@ from pytest_nocode.model import EntryPoint, Step
 from pytest_nocode.policy import Policy
 
 UNPROVEN = "unproven"
+# What a call can do (EntryPoint.effect) when it opens no door: it answers with fixed content
+# (a stylesheet, a constant, a setting) or its flow ends without acting or answering.
+HARMLESS_EFFECTS = frozenset({"answers", "nothing"})
+# Kinds whose routes httpNodeAuth (or the platform's own setting) could cover.
+WEB_KINDS = frozenset({"http", "websocket", "dashboard"})
 
 
 def _switched_off(ep: EntryPoint, step: Step) -> bool:
@@ -44,8 +49,29 @@ def unauthenticated(app: App, *, inactive: bool = False) -> list[tuple[EntryPoin
 
 
 def _evidence(ep: EntryPoint, step: Step) -> dict[str, object]:
-    return {"kind": ep.kind, "route": ep.route, "methods": list(ep.methods),
-            "authentication": ep.authentication or UNPROVEN, "type": step.type}
+    evidence: dict[str, object] = {
+        "kind": ep.kind, "route": ep.route, "methods": list(ep.methods),
+        "authentication": ep.authentication or UNPROVEN, "type": step.type}
+    if ep.effect is not None:  # the adapter could tell what a call does
+        evidence["effect"] = ep.effect
+    return evidence
+
+
+def _open_message(ep: EntryPoint) -> str:
+    """What a reviewer reads about an endpoint nothing authenticates."""
+    if ep.kind == "chat" and ep.route.startswith("telegram bot"):
+        return f"{ep.route} answers anyone on Telegram: it names no allowed users or chats"
+    if ep.kind == "chat":
+        return f"{ep.route} reach the flow from anyone who can send them"
+    if ep.kind == "assistant":
+        return f"{ep.route} runs commands without authenticating who gives them"
+    if ep.authentication is None and ep.kind in WEB_KINDS:
+        return (f"{ep.kind} endpoint {ep.route!r} has no authentication of its own and "
+                "the data does not show an instance-wide one")
+    if ep.authentication is None:
+        return (f"{ep.kind} endpoint {ep.route!r} accepts connections and the export does "
+                "not show that it authenticates them")
+    return f"{ep.kind} endpoint {ep.route!r} accepts requests without authentication"
 
 
 @check(
@@ -61,7 +87,9 @@ def _evidence(ep: EntryPoint, step: Step) -> dict[str, object]:
     Telegram bot: restrict it to your chat or user ids), or put it behind an authenticating
     proxy and record that in a waiver. Endpoints of disabled nodes and disabled tabs are not
     reported; those of inactive workflows are, at low severity, as doors one switch away
-    (policy settings.report_inactive_entry_points: false leaves them out).""",
+    (policy settings.report_inactive_entry_points: false leaves them out). Nor are endpoints
+    whose flow, as far as the adapter can tell, only answers with fixed content (a page's
+    stylesheet, a constant, a setting) or ends without acting or answering.""",
     requires=("workflows",),
 )
 def test_entry_points_require_authentication(nocode_app: App,
@@ -73,14 +101,9 @@ def test_entry_points_require_authentication(nocode_app: App,
     for ep, step in unauthenticated(nocode_app, inactive=inactive):
         if guard_of(nocode_app, step) is not None:
             continue  # checked in its first steps: AUTH004
-        if ep.kind == "chat":
-            message = (f"{ep.route} answers anyone on Telegram: it names no allowed users or "
-                       "chats")
-        elif ep.authentication is None:
-            message = (f"{ep.kind} endpoint {ep.route!r} has no authentication of its own and "
-                       "the data does not show an instance-wide one")
-        else:
-            message = f"{ep.kind} endpoint {ep.route!r} accepts requests without authentication"
+        if ep.effect in HARMLESS_EFFECTS:
+            continue  # serves a page's own files or a setting, or leads nowhere
+        message = _open_message(ep)
         if _inactive_workflow(nocode_app, step):
             nocode_findings.add(step, message + " (workflow inactive: reachable once "
                                 "activated)", _evidence(ep, step), severity="low")

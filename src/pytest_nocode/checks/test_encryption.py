@@ -14,7 +14,7 @@ from pytest_nocode.dataflow import DataFlow
 from pytest_nocode.findings import Rule, Severity
 from pytest_nocode.model import Destination, Step, split_url
 from pytest_nocode.policy import Policy
-from pytest_nocode.secretscan import find_secrets
+from pytest_nocode.secretscan import find_secrets, is_secret_name
 from pytest_nocode.secretscan.kinds import URL_KINDS
 
 CLEARTEXT = {"http": "HTTP", "ws": "WebSocket", "mqtt": "MQTT", "tcp": "TCP", "udp": "UDP",
@@ -77,6 +77,16 @@ def _carries_secrets(app: App, step: Step) -> bool:
     return "authorization" in headers.lower() or bool(p.get("user") or p.get("username"))
 
 
+def _secret_reaches_headers(flow: DataFlow, step: Step) -> bool:
+    """Do the request headers carry a secret an earlier step put there: an environment or
+    credential reference with a secret's name (``msg.headers = {Authorization: `Token
+    ${env.get("INFLUX_TOKEN")}`}`` in a function)?"""
+    return any(o.kind == "env" and is_secret_name(o.detail)
+               for sf in flow.sinks_of(step.id, frozenset({"send"}))
+               for ref in sf.sink.reads if ref.name == "headers"
+               for o in flow.origins(step.id, (ref,)))
+
+
 @check(
     "ENC001",
     title="Cleartext connection to a remote host",
@@ -124,8 +134,8 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     protocol, host, port, url = target
     zone = policy.zone_of(host) if host else "unknown"
     users = app.users_of(step.id) if step.is_config else ()
-    secrets = any(_carries_secrets(app, s) for s in (step, *users)) or _url_credentials(
-        app, step, url)
+    secrets = any(_carries_secrets(app, s) or _secret_reaches_headers(flow, s)
+                  for s in (step, *users)) or _url_credentials(app, step, url)
     labels = sorted({label for _s, _o, found in sent_data(app, flow, dest)
                      for label in found})
     zone_severity = policy.cleartext_severity(zone, rule.severity)

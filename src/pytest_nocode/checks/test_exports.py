@@ -19,6 +19,8 @@ from pytest_nocode.checks._support import (
 )
 from pytest_nocode.dataflow import (
     ANSWER_SINKS,
+    CREDENTIALS,
+    PROMPT_SINKS,
     DataFlow,
     Origin,
     SinkFlow,
@@ -33,6 +35,7 @@ from pytest_nocode.model import (
     EntryPoint,
     Step,
     ValueRef,
+    is_web_asset,
     path_to,
 )
 from pytest_nocode.policy import Policy
@@ -48,7 +51,11 @@ LEAVING_ZONES = ("internet",)  # the owner's own services (host, private) keep d
     owasp=["LCNC-SEC-03"],
     rationale="""A flow that sends personal data, credentials or business records read from a
     file, table or sheet, or received from its users, to a host outside the organisation's own
-    networks copies them out of their trust boundary.""",
+    networks copies them out of their trust boundary. The platform's own configuration counts:
+    workflows hold every value typed into them, and credentials exported decrypted are every
+    account's secrets; pushed to a code host, even a private repository, they are readable by
+    everyone and every token with access to it. What an AI model is prompted with goes to the
+    provider the workflow exists to call, which is not counted as leaving.""",
     remediation="Confirm the transfer is approved (add the host to hosts.internal or waive it "
                 "with a justification), minimise the fields sent, and encrypt the channel.",
     requires=("workflows",),
@@ -58,6 +65,7 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
     flow = flow_or_skip(nocode_app)
     stores = stores_by_step(nocode_app)
     own = own_domains(nocode_app)
+    models = _model_inputs(nocode_app, flow)
     for dest in nocode_app.destinations:
         zone = _zone_of(nocode_policy, dest)
         if zone not in LEAVING_ZONES:
@@ -67,23 +75,56 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
         step = nocode_app.step(dest.step_id)
         if step is None or (step.is_config and not nocode_app.users_of(step.id)):
             continue
-        hits = sorted(_mailed_data(nocode_app, flow, dest) if dest.protocol == "mail" else
-                      sent_data(nocode_app, flow, dest),
-                      key=lambda h: (h[1].kind != "store", h[1].step_id, h[1].detail))
+        if flow.sinks_of(step.id, PROMPT_SINKS):
+            continue  # the AI model the workflow exists to call
+        given = models.get(dest.host.lower(), frozenset()) if not dest.dynamic else frozenset()
+        hits = sorted((h for h in (_mailed_data(nocode_app, flow, dest)
+                                   if dest.protocol == "mail" else
+                                   sent_data(nocode_app, flow, dest)) if h[1] not in given),
+                      key=lambda h: (CREDENTIALS not in h[2], h[1].kind != "store",
+                                     h[1].step_id, h[1].detail))
         if not hits:
-            continue
+            continue  # nothing labelled, or only what the app's own model is given already
         sender, origin, labels = hits[0]
         store: DataStore | None = stores.get(origin.step_id) if origin.kind == "store" else None
         source = store_name(store, nocode_app.step(store.step_id) or sender) if store \
             else origin.detail
         what = f"data read from {source}" if store else f"data received from {source}"
+        evidence = {
+            "store": store.location if store else "", "store_kind": store.kind if store else "",
+            "source": source, "origin": origin.kind, "labels": labels,
+            "destination": dest.host, "zone": zone,
+            **route_evidence(nocode_app, flow.route(sender.id, origin)),
+            "if_approved": f"list {dest.host} under hosts.internal in the policy if it is the "
+                           "organisation's own service, or waive this finding with a reason"
+            if dest.host and dest.host.lower() not in CODE_HOSTS
+            else "waive this finding with a reason if the transfer is approved",
+            "policy": nocode_policy.excerpt("hosts", "trust_zones")}
+        if dest.host.lower() in CODE_HOSTS:
+            evidence["why_outside"] = CODE_HOST_NOTE
         nocode_findings.add(
-            step, f"{what} ({', '.join(labels)}) is sent to {_target(dest)} ({zone})",
-            {"store": store.location if store else "", "store_kind": store.kind if store else "",
-             "source": source, "origin": origin.kind, "labels": labels,
-             "destination": dest.host, "zone": zone,
-             **route_evidence(nocode_app, flow.route(sender.id, origin)),
-             "policy": nocode_policy.excerpt("hosts", "trust_zones")})
+            step, f"{what} ({', '.join(labels)}) is sent to {_target(dest)} ({zone})", evidence,
+            severity="high" if CREDENTIALS in labels else None)
+
+
+# Hosts of code and file repositories: a backup pushed there is on a third party's servers.
+CODE_HOSTS = frozenset({"api.github.com", "github.com", "gitlab.com", "api.bitbucket.org",
+                        "bitbucket.org"})
+CODE_HOST_NOTE = ("a private repository is still outside the organisation's networks: "
+                  "everyone the repository is shared with, every token and app with access "
+                  "to it, and its history once it is made public or forked can read what "
+                  "is pushed; credentials in it are readable by all of them")
+
+
+def _model_inputs(app: App, flow: DataFlow) -> dict[str, frozenset[Origin]]:
+    """Provider host → what the app's AI models there are prompted with: sending that same
+    data to the same provider (an embedding of the chat text) tells it nothing new."""
+    out: dict[str, frozenset[Origin]] = {}
+    for dest in app.destinations:
+        if dest.host and not dest.dynamic and flow.sinks_of(dest.step_id, PROMPT_SINKS):
+            host = dest.host.lower()
+            out[host] = out.get(host, frozenset()) | flow.prompted_with(dest.step_id)
+    return out
 
 
 def own_domains(app: App) -> frozenset[str]:
@@ -185,7 +226,7 @@ MAIL_CHANNEL = re.compile(r"^e-?mail\b", re.I)  # the entry detail of a mail tri
     owasp=["LCNC-SEC-03"],
     rationale="""An endpoint that answers its callers with what it read from a file, table or
     sheet is a download channel for that data. A lookup whose result only steers the flow or
-    goes elsewhere is not.""",
+    goes elsewhere is not, nor is a fixed page, stylesheet or script file a site serves.""",
     remediation="Authenticate the endpoint, limit what it returns, and log who downloads.",
     requires=("workflows",),
 )
@@ -199,7 +240,8 @@ def test_endpoints_do_not_serve_stored_data(nocode_app: App,
         for ref, origin in _served(flow, sf):
             store = stores.get(origin.step_id)
             reader = nocode_app.step(origin.step_id)
-            if store is None or reader is None or origin.step_id in reported:
+            if store is None or reader is None or origin.step_id in reported \
+                    or _page_file(store):
                 continue
             if endpoints is None:
                 endpoints = _endpoints_answered(nocode_app, sf.step)
@@ -219,6 +261,11 @@ def test_endpoints_do_not_serve_stored_data(nocode_app: App,
                  else "the whole record",
                  **route_evidence(nocode_app, route)})
             reported.add(reader.id)
+
+
+def _page_file(store: DataStore) -> bool:
+    """A fixed page, stylesheet, script or image file: the site's own code, not data."""
+    return store.kind == "file" and store.operation == "read" and is_web_asset(store.location)
 
 
 def _served(flow: DataFlow, sf: SinkFlow) -> Iterator[tuple[ValueRef, Origin]]:

@@ -24,6 +24,7 @@ from pytest_nocode.dataflow import (
     ACTION_SINKS,
     FETCH_PARTS,
     FETCH_SINKS,
+    FORMULA_SINKS,
     INJECTION_SINKS,
     DataFlow,
     Origin,
@@ -40,7 +41,8 @@ from pytest_nocode.dataflow import (
     rationale="""Data from a webhook, HTTP route, socket, chat or subscription flows into a
     step that executes or renders it, or picks the whole URL a request goes to, directly or
     through an AI agent it prompts: a caller can run commands, SQL or script of their own, or
-    make the server fetch what they choose.""",
+    make the server fetch what they choose. Written into spreadsheet cells the sheet
+    evaluates, a value starting with = becomes a formula (formula injection, reported lower).""",
     remediation="""Never build commands, SQL or markup from input: use fixed commands with
     validated arguments, parameterized queries (n8n 'Query Parameters'), escaped templates
     ({{ }}), and validate input in a switch/function node first.""",
@@ -50,7 +52,7 @@ def test_untrusted_input_does_not_reach_sinks(nocode_app: App,
                                               nocode_findings: FindingCollector) -> None:
     flow = flow_or_skip(nocode_app)
     reported: set[str] = set()
-    for sf in flow.sinks(INJECTION_SINKS | FETCH_SINKS):
+    for sf in flow.sinks(INJECTION_SINKS | FETCH_SINKS | FORMULA_SINKS):
         if sf.step.id in reported:
             continue
         for origin in sf.origins:
@@ -68,7 +70,8 @@ def test_untrusted_input_does_not_reach_sinks(nocode_app: App,
                  **route_evidence(nocode_app, route), "sink_type": sf.step.type,
                  "sink": sf.sink.kind, "parameter": sf.sink.param,
                  **step_context(nocode_app, sf.step)},
-                severity="high" if sf.sink.param in FETCH_PARTS else None)
+                severity="high" if sf.sink.param in FETCH_PARTS else
+                "medium" if sf.sink.kind in FORMULA_SINKS else None)
             reported.add(sf.step.id)
             break
 
@@ -182,5 +185,5 @@ OWNER_ONLY = ("allowlist", "instance")
 
 def _injected_steps(flow: DataFlow) -> set[str]:
     """Steps where untrusted data reaches a command, query, template or fetch (INJ001's)."""
-    return {sf.step.id for sf in flow.sinks(INJECTION_SINKS | FETCH_SINKS)
+    return {sf.step.id for sf in flow.sinks(INJECTION_SINKS | FETCH_SINKS | FORMULA_SINKS)
             if any(flow.trust(o) == "untrusted" for o in sf.origins)}

@@ -52,6 +52,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_nocode.appspec import AppSpec
+from pytest_nocode.dataflow import APP_CONFIGURATION, CREDENTIALS, RUN_DATA
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import (
     EMPTY,
@@ -71,6 +72,7 @@ from pytest_nocode.model import (
     Setting,
     Step,
     Workflow,
+    is_loopback_host,
     split_url,
     strip_userinfo,
 )
@@ -85,8 +87,10 @@ from pytest_nocode.platforms import (
 from pytest_nocode.platforms.n8n_flow import (
     CALLED_TRIGGERS,
     CALLERS,
+    UPLOADS,
     N8nFlows,
     answering_steps,
+    upload_operation,
 )
 
 BASE = "n8n-nodes-base."
@@ -894,6 +898,10 @@ def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], ste
         step_id, scheme, url=url, host=host, port=port,
         tls=(scheme == "https") if scheme else None, verify_cert=not insecure,
         dynamic=dynamic))
+    method = _text(params.get("method") or params.get("requestMethod")).upper() or "GET"
+    target = INSTANCE_API_PATH.match(_url_path(url)) if not dynamic else None
+    if target and method == "GET" and _calls_own_instance(params, host, port):
+        _instance_read(b, step_id, target.group("what"), "n8n API")
 
 
 def _graphql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
@@ -911,6 +919,44 @@ def _ftp(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str
 def _ssh(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
          live: bool | None) -> None:
     b.destinations.append(Destination(step_id, "ssh", tls=True))  # encrypted, host in cred
+
+
+def _upload(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+            live: bool | None) -> None:
+    node_type = _text(node.get("type")).removesuffix("Tool")
+    if upload_operation(node_type, params):
+        host = UPLOADS[node_type][0]
+        b.destinations.append(Destination(step_id, "https", url=f"https://{host}", host=host,
+                                          tls=True))
+
+
+# AI model nodes and the provider each sends its prompts to (an OpenAI-compatible node's
+# options.baseURL names another: a local server, a router).
+MODEL_PROVIDERS = {
+    **dict.fromkeys((LANGCHAIN + "lmChatOpenAi", LANGCHAIN + "lmOpenAi", LANGCHAIN + "openAi",
+                     LANGCHAIN + "embeddingsOpenAi", BASE + "openAi"), "api.openai.com"),
+    **dict.fromkeys((LANGCHAIN + "lmChatAnthropic", LANGCHAIN + "anthropic"),
+                    "api.anthropic.com"),
+    **dict.fromkeys((LANGCHAIN + "lmChatGoogleGemini", LANGCHAIN + "googleGemini",
+                     LANGCHAIN + "embeddingsGoogleGemini"), "generativelanguage.googleapis.com"),
+    LANGCHAIN + "lmChatMistralCloud": "api.mistral.ai",
+    LANGCHAIN + "lmChatGroq": "api.groq.com",
+    LANGCHAIN + "lmChatOpenRouter": "openrouter.ai",
+    LANGCHAIN + "lmChatDeepSeek": "api.deepseek.com",
+    LANGCHAIN + "lmChatXAiGrok": "api.x.ai",
+}
+
+
+def _model_provider(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+                    live: bool | None) -> None:
+    """An AI model node sends what it is prompted with to its provider."""
+    base_url = _options(params).get("baseURL")
+    if base_url:
+        _http_request(b, node, {"url": base_url}, step_id, live)
+        return
+    host = MODEL_PROVIDERS[_text(node.get("type")).removesuffix("Tool")]
+    b.destinations.append(Destination(step_id, "https", url=f"https://{host}", host=host,
+                                      tls=True))
 
 
 def _email_send(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
@@ -989,6 +1035,70 @@ def _first(params: Mapping[str, Any], keys: Iterable[str]) -> str:
     return ""
 
 
+# n8n reading its own configuration back: the public API (or the editor's /rest API) of an
+# instance, the n8n node, and the CLI's export commands. What they return is a store of the
+# instance itself, with what it holds by nature (see dataflow.CREDENTIALS).
+INSTANCE_API_PATH = re.compile(r"^/(?:api/v\d+|rest)/(?P<what>workflows|executions)(?:[/?]|$)")
+INSTANCE_HOST = re.compile(r"(?:^|[.-])n8n(?:[.-]|$)", re.I)
+N8N_API_KEY_HEADER = "x-n8n-api-key"
+CLI_EXPORT = re.compile(r"\bn8n\s+export:(?P<what>workflow|credentials)\b")
+INSTANCE_STORE = "n8n instance"
+INSTANCE_HOLDS = {"workflows": (APP_CONFIGURATION,), "executions": (RUN_DATA,)}
+
+
+def _instance_read(b: _Builder, step_id: str, what: str, how: str) -> None:
+    b.stores.append(DataStore(step_id, INSTANCE_STORE, f"{what}, read by {how}", "read",
+                              holds=INSTANCE_HOLDS[what]))
+
+
+def _url_path(url: str) -> str:
+    """The path of a URL as configured ("" when it does not parse)."""
+    try:
+        return urlsplit(url.lstrip("=")).path
+    except ValueError:
+        return ""
+
+
+def _calls_own_instance(params: Mapping[str, Any], host: str, port: int | None) -> bool:
+    """Is an HTTP request's target this n8n instance (its API key header or credential, its
+    default port, a loopback or compose-service host, or a host named n8n)?"""
+    headers = params.get("headerParameters")
+    listed = headers.get("parameters") if isinstance(headers, dict) else None
+    names = [str(h.get("name") or "").strip().lower()
+             for h in (listed if isinstance(listed, list) else ()) if isinstance(h, dict)]
+    return (N8N_API_KEY_HEADER in names or params.get("nodeCredentialType") == "n8nApi"
+            or port == 5678 or is_loopback_host(host) or (host != "" and "." not in host)
+            or INSTANCE_HOST.search(host) is not None)
+
+
+def _n8n_node(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+              live: bool | None) -> None:
+    """The n8n node getting workflows or executions of its own instance (its defaults:
+    workflow, get many)."""
+    resource = _text(params.get("resource")) or "workflow"
+    if resource in ("workflow", "execution") and \
+            (_text(params.get("operation")) or "getAll") in ("get", "getAll"):
+        _instance_read(b, step_id, f"{resource}s", "n8n node")
+
+
+def _execute_command(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+                     live: bool | None) -> None:
+    """``n8n export:workflow`` / ``export:credentials`` run by the node: with ``--decrypted``
+    every credential's secrets come out in clear."""
+    command = _text(params.get("command"))
+    found = CLI_EXPORT.search(command)
+    if found is None:
+        return
+    if found.group("what") == "workflow":
+        _instance_read(b, step_id, "workflows", "n8n export:workflow")
+        return
+    decrypted = "--decrypted" in command
+    b.stores.append(DataStore(
+        step_id, INSTANCE_STORE,
+        f"credentials, {'decrypted' if decrypted else 'encrypted'} by n8n export:credentials",
+        "read", holds=(CREDENTIALS,) if decrypted else (f"{CREDENTIALS} (encrypted)",)))
+
+
 def _store(kind: str, keys: tuple[str, ...], default_op: str = "") -> Role:
     def add(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
             live: bool | None) -> None:
@@ -1065,6 +1175,10 @@ ROLES: dict[str, Role] = {
     BASE + "ftp": _ftp,
     BASE + "ssh": _ssh,
     BASE + "emailSend": _email_send,
+    BASE + "n8n": _n8n_node,
+    BASE + "executeCommand": _execute_command,
+    **{t: _upload for t in UPLOADS},
+    **{t: _model_provider for t in MODEL_PROVIDERS},
     **{t: _mail_send for t in MAIL_SENDS},
     BASE + "mongoDb": _store("database", ("collection",), "find"),
     BASE + "redis": _store("database", ("key",), "info"),

@@ -124,8 +124,52 @@ CALLERS = frozenset({BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"})
 # Nodes whose filter is a formula the service evaluates (Airtable's filterByFormula): a value
 # quoted into it can close the string and change which records match, or are updated.
 FORMULA_NODES = frozenset({BASE + "airtable"})
+SHEET_WRITES = frozenset({"append", "appendOrUpdate", "update"})
 SINK_TYPES = frozenset({BASE + "executeCommand", BASE + "ssh", *CODE_NODES, *FILE_NODES,
                         *(BASE + t for t in SQL_NODES), *FORMULA_NODES})
+
+
+# Nodes that put files on a third party's servers: type → (the host it calls unless its
+# credential names another: GitHub Enterprise, an S3-compatible endpoint; the resource it
+# uses when none is set; per resource, the operation it runs when none is set and the
+# operations that upload).
+UPLOADS: dict[str, tuple[str, str, Mapping[str, tuple[str, tuple[str, ...]]]]] = {
+    BASE + "github": ("api.github.com", "issue", {"file": ("create", ("create", "edit"))}),
+    BASE + "awsS3": ("s3.amazonaws.com", "file", {"file": ("download", ("upload",))}),
+    BASE + "googleDrive": ("www.googleapis.com", "file",
+                           {"file": ("upload", ("upload", "createFromText", "update"))}),
+    BASE + "dropbox": ("content.dropboxapi.com", "file", {"file": ("upload", ("upload",))}),
+    BASE + "microsoftOneDrive": ("graph.microsoft.com", "file",
+                                 {"file": ("get", ("upload",))}),
+}
+
+
+def upload_operation(node_type: str, params: Mapping[str, Any]) -> str:
+    """The operation an upload node runs when it uploads; "" when it reads, lists or
+    deletes."""
+    known = UPLOADS.get(node_type.removesuffix("Tool"))
+    if known is None:
+        return ""
+    _host, default_resource, resources = known
+    default, uploads = resources.get(str(params.get("resource") or "") or default_resource,
+                                     ("", ()))
+    op = str(params.get("operation") or "") or default
+    return op if op in uploads else ""
+
+
+
+def uploads_whole_item(step: Step) -> bool:
+    """Does an upload send the item it is given as the file (its binary, or the JSON a Convert
+    to File made of it), rather than only the text its parameters write?"""
+    p = step.params
+    op = upload_operation(step.type, p)
+    if not op:
+        return False
+    if _base(step.type) == BASE + "googleDrive":
+        return op == "upload" or (op == "update" and bool(p.get("changeFileContent")))
+    if _base(step.type) == BASE + "awsS3":
+        return p.get("binaryData") is not False
+    return p.get("binaryData") is True
 
 
 @dataclass
@@ -356,6 +400,7 @@ class N8nFlows:
         yield from self._query_json_sink(step)
         yield from self._url_path_sink(step)
         yield from self._json_body_sink(step)
+        yield from self._sheet_cells_sink(step)
         if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type):
             return
         p = step.params
@@ -394,7 +439,8 @@ class N8nFlows:
                               "forgery)")
             sent = tuple(dict.fromkeys(r for k, v in p.items() if k not in ("url", "endpoint")
                                        for r in self._sent_refs(step, k, v)))
-            if t in (BASE + "ftp", BASE + "emailSend"):
+            if t in (BASE + "ftp", BASE + "emailSend") or uploads_whole_item(step) \
+                    or _attaches_files(step):
                 sent = (*sent, ValueRef("field", "*", path="the input item"))
             yield SinkUse("send", "body", sent, "sends these values")
 
@@ -500,6 +546,35 @@ class N8nFlows:
         if any(r.kind not in ("constant", "env", "platform") for r in refs):
             yield SinkUse("fetch", FETCH_JSON_BODY, refs, "pastes values inside the strings "
                           "of its JSON body (a quote in one adds or overrides keys: JSON "
+                          "injection)")
+
+    def _sheet_cells_sink(self, step: Step) -> Iterator[SinkUse]:
+        """Google Sheets writing cells it lets the sheet interpret (cell format "Let Google
+        Sheets format", USER_ENTERED: the default from version 4.1): a value starting with
+        ``=``, ``+``, ``-`` or ``@`` becomes a formula, and ``IMPORTXML``/``IMAGE`` can send
+        the sheet's other cells to any server. A value written after a leading ``'`` stays
+        text; RAW ("Let n8n format") never runs."""
+        p = step.params
+        if _base(step.type) != BASE + "googleSheets" or \
+                str(p.get("operation") or "") not in SHEET_WRITES:
+            return
+        options = p.get("options") if isinstance(p.get("options"), _MAPPINGS) else {}
+        mode = options.get("cellFormat") or ("USER_ENTERED" if self._v(step) >= 4.1 else "RAW")
+        if mode != "USER_ENTERED":
+            return
+        columns = p.get("columns") if isinstance(p.get("columns"), _MAPPINGS) else {}
+        if columns.get("mappingMode") == "autoMapInputData" or p.get("dataMode") == \
+                "autoMapInputData":
+            refs: tuple[ValueRef, ...] = (ValueRef("field", "*", path="the input item"),)
+        else:
+            values = columns.get("value") if isinstance(columns.get("value"), _MAPPINGS) \
+                else {}
+            refs = tuple(dict.fromkeys(r for v in values.values()
+                                       if not (isinstance(v, str) and v.startswith("='"))
+                                       for r in self.refs(step, v)))
+        if any(r.kind not in ("constant", "env", "platform") for r in refs):
+            yield SinkUse("formula", "columns", refs, "writes cells the sheet evaluates "
+                          "(USER_ENTERED): a value starting with = runs as a formula (formula "
                           "injection)")
 
     def _formula_sink(self, step: Step) -> Iterator[SinkUse]:
@@ -657,6 +732,8 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
         if method in SAFE_METHODS or READING_NAME.match(step.name):
             return None  # a search API called by POST still only reads
         return f"sends {method} requests", True
+    if t == LANGCHAIN + "mcpClientTool":
+        return _mcp_action(p)
     if t in (BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"):
         told = str(p.get("description") or p.get("toolDescription") or "")
         if told.strip() and not ACTING_WORDS.search(told):
@@ -684,6 +761,25 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
             t in CHAT_SENDERS or not op or bool(ADDING_VERBS.match(op)))
 
 
+# An MCP server asked for its read-only tools only (Supabase's ``read_only=true``)
+MCP_READ_ONLY = re.compile(r"[?&]read_?only=(?:true|1)(?:&|$)", re.I)
+
+
+def _mcp_action(p: Mapping[str, Any]) -> tuple[str, bool] | None:
+    """An MCP client tool hands the agent the server's tools, every one unless a selection is
+    made: it acts unless the server is asked for read-only tools, or each tool selected has a
+    name that reads (``list_tables``, ``get_logs``)."""
+    url = str(p.get("endpointUrl") or p.get("sseEndpoint") or "")
+    if MCP_READ_ONLY.search(url):
+        return None
+    selected = p.get("includeTools") if p.get("include") == "selected" else None
+    if isinstance(selected, list) and selected and \
+            all(READING_NAME.match(str(name)) for name in selected):
+        return None
+    server = url.split("?", 1)[0].lstrip("=") or "its endpoint"
+    return f"can call any tool of the MCP server {server}", True
+
+
 # Fields of a trigger's events that the service itself fills in, not whoever sends the event:
 # Twilio gives the sender's and the receiving number of an SMS (E.164 digits, no quotes).
 PLATFORM_FILLED = {BASE + "twilioTrigger": ("From", "To", "AccountSid", "MessageSid",
@@ -705,6 +801,14 @@ def _split_out_writes(step: Step) -> Iterator[FieldWrite]:
     if fields_:
         yield FieldWrite("*", tuple(ValueRef("field", f, path=f"$json.{f}") for f in fields_),
                          strong=False)
+
+
+def _attaches_files(step: Step) -> bool:
+    """Does a Gmail or Outlook message attach the files of the item it is given?"""
+    options = step.params.get("options") or step.params.get("additionalFields")
+    return _base(step.type) in (BASE + "gmail", BASE + "microsoftOutlook") and \
+        isinstance(options, _MAPPINGS) and bool(options.get("attachmentsUi")
+                                                 or options.get("attachments"))
 
 
 def _is_tool(node_type: str) -> bool:

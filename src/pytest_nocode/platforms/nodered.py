@@ -40,7 +40,12 @@ from pytest_nocode.model import (
     strip_userinfo,
 )
 from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
+from pytest_nocode.platforms.nodered_entries import community_entry_points, entry_effect
 from pytest_nocode.platforms.nodered_flow import NodeRedFlows
+from pytest_nocode.platforms.nodered_function import (
+    plain_http_calls,
+    turns_off_certificate_checks,
+)
 from pytest_nocode.platforms.nodered_modules import MODULE_OF_KNOWN_TYPE
 
 CORE_PACKAGE = "node-red"
@@ -145,6 +150,28 @@ def _answered_by_return(step: Step) -> Step:
     links = step.params.get("links")
     called = {t for t in links if isinstance(t, str)} if isinstance(links, list) else set()
     return replace(step, outbound=tuple(t for t in step.outbound if t in called))
+
+
+def _code_destinations(step: Step) -> Iterable[Destination]:
+    """Where a function node's code connects by itself: a plain ``http`` request to a host
+    it names, and TLS calls that accept any certificate."""
+    code = _as_str(step.params.get("func"))
+    libs = step.params.get("libs")
+    http_names = frozenset(_as_str(lib.get("var")) for lib in libs if isinstance(lib, dict)
+                           and lib.get("module") == "http") if isinstance(libs, list) \
+        else frozenset()
+    for host, port, path in dict.fromkeys(plain_http_calls(code, http_names)):
+        shown = f":{port}" if port else ""
+        yield Destination(step.id, "http", f"http://{host}{shown}{path}", host, port, tls=False)
+    if turns_off_certificate_checks(code):
+        # its code connects itself (an https or tls library it loads), trusting any server
+        yield Destination(step.id, "https", "", dynamic=True, verify_cert=False)
+
+
+def _host_name(value: str) -> str:
+    """A host as configured, lowercased as DNS names compare; a ``${ENV}`` placeholder is
+    kept as written (it names a variable, and is shown so)."""
+    return value if "${" in value else value.lower()
 
 
 def _as_str(value: Any) -> str:
@@ -262,6 +289,7 @@ class _Normalizer:
                      kind=n["type"], active=None if n["type"] == "subflow"
                      else not n.get("disabled"))
             for n in self.container.values())
+        workflows += self._unexported_tabs()
         config_ids = {n["id"] for n in self.flows
                       if n["type"] not in CONTAINER_TYPES and not n.get("z")}
         extra_out = self._subflow_and_link_edges()
@@ -288,9 +316,18 @@ class _Normalizer:
             destinations=destinations, connectors=connectors, stores=stores,
             modules=modules, settings=settings, broken_links=broken_links,
             flow_of=NodeRedFlows({n["id"]: n for n in self.flows
-                                  if n["type"] not in CONTAINER_TYPES and not n.get("z")}
-                                 ).describe,
+                                  if n["type"] not in CONTAINER_TYPES and not n.get("z")},
+                                 self._uninstantiated_subflows()).describe,
         )
+
+    def _unexported_tabs(self) -> tuple[Workflow, ...]:
+        """Tabs the nodes name (``z``) that the export leaves out (an export of selected
+        nodes): the flow runs on the instance all the same, named by its id."""
+        missing = dict.fromkeys(
+            z for n in self.flows if isinstance(z := n.get("z"), str) and z
+            and z not in self.container and n["type"] not in CONTAINER_TYPES)
+        return tuple(Workflow(id=z, name=z, path=f"flows/{z}", kind="tab", active=True)
+                     for z in missing)
 
     def _app_name(self) -> str:
         if self.spec.transport == "demo":
@@ -348,6 +385,27 @@ class _Normalizer:
                         if isinstance(wire, dict) and isinstance(wire.get("id"), str):
                             extra.setdefault(wire["id"], []).extend(targets)
         return extra
+
+    def _uninstantiated_subflows(self) -> frozenset[str]:
+        """Subflows no tab runs: no instance of them sits on a tab or inside a subflow that
+        one runs (a library export of subflows, a helper left over). Node-RED runs a
+        subflow's nodes only as part of an instance, so nothing passes through these."""
+        subflows = {cid for cid, c in self.container.items() if c["type"] == "subflow"}
+        running = {"tab"}  # an instance on a tab, exported or not (a selection of nodes)
+        placed: dict[str, set[str]] = {}  # subflow id -> where its instances sit
+        for node in self.flows:
+            ntype = node["type"]
+            if ntype.startswith("subflow:") and ntype[8:] in subflows:
+                z = _as_str(node.get("z"))
+                placed.setdefault(ntype[8:], set()).add(z if z in subflows else "tab")
+        grown = True
+        while grown:
+            grown = False
+            for sub, where in placed.items():
+                if sub not in running and where & running:
+                    running.add(sub)
+                    grown = True
+        return frozenset(subflows - running)
 
     def _link_call_returns(self) -> tuple[dict[str, list[str]], set[str]]:
         """A ``link call`` gets its answer from a ``link out`` in return mode on the called
@@ -450,24 +508,29 @@ class _Normalizer:
             method = _as_str(p.get("method")) or "get"
             yield EntryPoint(step.id, "http", _as_str(p.get("url")),
                              ("ALL",) if method == "all" else (method.upper(),),
-                             http_auth, active)
+                             http_auth, active, entry_effect([step], by_step))
         elif step.type == "websocket-listener":
             users = [s for s in by_step.values()
                      if step.id in s.config_refs and not s.disabled]
             # httpNodeAuth guards http-in routes only; websocket upgrades are checked by
             # webSocketNodeVerifyClient, which no API reports: unproven, never assumed.
             yield EntryPoint(step.id, "websocket", _as_str(p.get("path")), (), None,
-                             bool(users))
+                             bool(users), entry_effect(
+                                 [s for s in users if s.type == "websocket in"], by_step))
         elif step.type == "tcp in" and _as_str(p.get("server")) == "server":
-            yield EntryPoint(step.id, "tcp", _as_str(p.get("port")), (), "none", active)
+            yield EntryPoint(step.id, "tcp", _as_str(p.get("port")), (), "none", active,
+                             entry_effect([step], by_step))
         elif step.type == "udp in":
-            yield EntryPoint(step.id, "udp", _as_str(p.get("port")), (), "none", active)
+            yield EntryPoint(step.id, "udp", _as_str(p.get("port")), (), "none", active,
+                             entry_effect([step], by_step))
         elif step.type in CHAT_BOTS:
             yield from self._chat_bot(step, by_step)
         elif step.type in SERVED_PAGES:
             yield from _served_page(step, http_auth)
         elif step.type == "OpcUa-Server":
             yield from _opcua_server(step)
+        else:
+            yield from community_entry_points(step, by_step)
 
     @staticmethod
     def _chat_bot(step: Step, by_step: Mapping[str, Step]) -> Iterable[EntryPoint]:
@@ -481,7 +544,8 @@ class _Normalizer:
         name = _as_str(step.params.get("botname")) or step.name
         yield EntryPoint(step.id, "chat", f"telegram bot {name}".strip(), (),
                          "allowlist" if allowed else "none",
-                         any(not s.disabled for s in users))
+                         any(not s.disabled for s in users),
+                         entry_effect([s for s in users if not s.disabled], by_step))
 
     def _tls_verify(self, tls_id: str, by_step: Mapping[str, Step]) -> bool:
         tls = by_step.get(tls_id)
@@ -515,7 +579,7 @@ class _Normalizer:
                 scheme, host, port, _ = split_url(broker)
                 tls = scheme in ("mqtts", "wss") or bool(p.get("usetls"))
             else:
-                host, port, tls = broker.lower(), None, bool(p.get("usetls"))
+                host, port, tls = _host_name(broker), None, bool(p.get("usetls"))
             port = _port(p.get("port")) or port
             yield Destination(step.id, "mqtts" if tls else "mqtt", strip_userinfo(broker), host,
                               port, tls=tls, verify_cert=self._tls_verify(_as_str(p.get("tls")),
@@ -528,13 +592,13 @@ class _Normalizer:
                               verify_cert=self._tls_verify(_as_str(p.get("tls")), by_step))
         elif t in ("tcp request", "tcp out") and (t == "tcp request"
                                                   or _as_str(p.get("beserver")) == "client"):
-            host = _as_str(p.get("server") or p.get("host")).lower()
+            host = _host_name(_as_str(p.get("server") or p.get("host")))
             tls_id = _as_str(p.get("tls"))
             yield Destination(step.id, "tcp", host, host, _port(p.get("port")),
                               tls=bool(tls_id), verify_cert=self._tls_verify(tls_id, by_step),
                               dynamic=not host)
         elif t == "udp out":
-            host = _as_str(p.get("addr")).lower()
+            host = _host_name(_as_str(p.get("addr")))
             yield Destination(step.id, "udp", host, host, _port(p.get("port")), tls=False,
                               dynamic=not host)
         elif t == "http proxy":
@@ -543,7 +607,7 @@ class _Normalizer:
             yield Destination(step.id, scheme or "http", strip_userinfo(url), host, port,
                               tls=scheme == "https")
         elif t in ("ftp", "ftp-config") and (p.get("host") or p.get("server")):
-            host = _as_str(p.get("host") or p.get("server")).lower()
+            host = _host_name(_as_str(p.get("host") or p.get("server")))
             secure = p.get("secure") in (True, "true", "explicit", "implicit")
             yield Destination(step.id, "ftps" if secure else "ftp", host, host,
                               _port(p.get("port")), tls=bool(secure))
@@ -553,7 +617,7 @@ class _Normalizer:
             verify = p.get("rejectUnauthorizedCerts") not in (False, "false")
             yield Destination(step.id, "wss", "", verify_cert=verify)
         elif t in ("e-mail", "email") and p.get("server"):
-            host = _as_str(p.get("server")).lower()
+            host = _host_name(_as_str(p.get("server")))
             secure = p.get("secure") in (True, "true")
             yield Destination(step.id, "smtp", host, host, _port(p.get("port")),
                               tls=secure or None)
@@ -563,6 +627,8 @@ class _Normalizer:
             yield from _database_destinations(step)
         elif t in ("ui_template", "ui-template"):
             yield from _embedded_destinations(step)
+        elif t == "function":
+            yield from _code_destinations(step)
 
     def _stores(self, step: Step) -> Iterable[DataStore]:
         p = step.params
@@ -674,7 +740,8 @@ def dashboard_entry_points(steps: list[Step], http_auth: str | None) -> Iterable
                        key=lambda s: (_order(s.params.get("order")), s.id))
         anchor = base or (pages[0] if pages else controls[0])
         path = _as_str(base.params.get("path")) if base else ""
-        yield EntryPoint(anchor.id, "dashboard", path or default_path, (), http_auth, True)
+        yield EntryPoint(anchor.id, "dashboard", path or default_path, (), http_auth, True,
+                         "acts")
 
 
 def _order(value: Any) -> float:
@@ -727,7 +794,7 @@ def _database_destinations(step: Step) -> Iterable[Destination]:
         scheme, host, port, _ = split_url(value)
         tls = scheme.endswith("+srv") or _TLS_IN_URI.search(value) is not None
     else:
-        host, port = value.lower(), _port(p.get(port_key)) if port_key else None
+        host, port = _host_name(value), _port(p.get(port_key)) if port_key else None
         options = _as_str(p.get("connectOptions"))
         tls = any(p.get(k) in (True, "true") for k in tls_keys) or bool(
             _TLS_IN_URI.search("?" + options)) or _as_str(p.get("topology")) == "dnscluster"

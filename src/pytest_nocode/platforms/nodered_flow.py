@@ -44,6 +44,9 @@ MESSAGE_RECEIVERS = {"telegram event": "Telegram bot events",
                      "chatbot-slack-receive": "Slack messages",
                      "chatbot-discord-receive": "Discord messages",
                      "discordMessage": "Discord messages", "slack-rtm-in": "Slack messages"}
+# Node-RED names its receiving nodes "<protocol> in" / "<protocol>-in" (amqp-in, redis-in,
+# opcua-iiot-in): messages start there, from whoever can send on that protocol.
+RECEIVER_TYPE = re.compile(r"[ _-]in$", re.I)
 FRESH_SOURCES = frozenset({"http in", "websocket in", "tcp in", "udp in", *SUBSCRIPTIONS,
                            *MESSAGE_RECEIVERS})
 # SQL nodes: (the node's own query property, the message property it runs when that is
@@ -66,13 +69,16 @@ _SAFE_TYPES = {"str": "constant", "num": "constant", "bool": "constant", "json":
 
 @dataclass
 class NodeRedFlows:
-    """The description needs config nodes (a database's name): filled by the adapter."""
+    """The description needs config nodes (a database's name) and the subflows no tab runs:
+    filled by the adapter."""
 
     configs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    not_running: frozenset[str] = frozenset()  # subflows without an instance that runs
 
     def describe(self, step: Step) -> StepFlow:
-        """How a message passes ``step``; a disabled node passes nothing on."""
-        if step.disabled:
+        """How a message passes ``step``; a disabled node, or one inside a subflow no tab
+        runs, passes nothing on."""
+        if step.disabled or step.workflow_id in self.not_running:
             return DROP
         t = step.type
         p = step.params
@@ -124,6 +130,10 @@ class NodeRedFlows:
                              "sends msg.payload"),) if t in ("mqtt out", "tcp out",
                                                              "udp out", "e-mail") else ()
             return StepFlow("pass", (), sends)
+        if RECEIVER_TYPE.search(t):  # a node we do not know that receives (amqp-in, redis in)
+            return StepFlow("fresh", (FieldWrite("*", (ValueRef(
+                "unknown", f"messages the {t} node{f' {step.name!r}' if step.name else ''} "
+                "receives"),)),), starts=True)
         # a node we do not know: it passes the message on and may set the payload
         return StepFlow("pass", (FieldWrite("payload", (ValueRef(
             "unknown", f"output of {step.name or t}"),), strong=False),))
@@ -342,13 +352,13 @@ def _function(p: Mapping[str, Any]) -> StepFlow:
     (:func:`~pytest_nocode.platforms.nodered_function.follow_function`); code that cannot be
     followed lets every input reach every property."""
     code = _text(p.get("func"))
-    writes = _url_writes(code)  # msg.url as the encryption checks read it, applied last
     sinks = (SinkUse("code", "func", (ValueRef("field", "*", path="msg"),),
                      "evaluates or executes message data in code"),) if runs_code(code) else ()
     followed = follow_function(code)
-    if followed is not None:
-        return StepFlow("fresh" if followed.fresh else "pass", (*followed.writes, *writes), sinks,
+    if followed is not None:  # it says what msg.url is built from, URL literals included
+        return StepFlow("fresh" if followed.fresh else "pass", followed.writes, sinks,
                         keeps=followed.keeps, authored_code=True)
+    writes = _url_writes(code)  # msg.url as the encryption checks read it, applied last
     counts = _assigned(code)
     for m in CONSTANT_ASSIGNMENT.finditer(code) if counts else ():
         if counts.get(m.group(1)) == 1 and m.group(1) != "url":  # set once, to fixed text
@@ -358,10 +368,11 @@ def _function(p: Mapping[str, Any]) -> StepFlow:
 
 
 def _url_writes(code: str) -> list[FieldWrite]:
-    """What a function sets ``msg.url`` to: each plain URL literal it writes (a scheme with
-    a computed host is kept as the scheme alone), added to what the URL held; when it also
-    computes the URL (``${baseUrl}/x``, a variable), the URL is set anew from anything the
-    code read, and a URL an earlier function set is not where the request goes."""
+    """For code the follower cannot parse, what it sets ``msg.url`` to: each plain URL
+    literal it writes (a scheme with a computed host is kept as the scheme alone), added to
+    what the URL held; when it also computes the URL (``${baseUrl}/x``, a variable), the URL
+    is set anew from anything the code read, and a URL an earlier function set is not where
+    the request goes."""
     if "msg.url" not in code:
         return []
     literals = tuple(ValueRef("constant", m.group(2)) for m in URL_LITERAL.finditer(code))

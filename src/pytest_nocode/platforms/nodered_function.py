@@ -19,6 +19,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,6 +38,8 @@ CONSTANT = ValueRef("constant")
 NUMBER = ValueRef("constant", "a number")
 TIMESTAMP = ValueRef("platform", "timestamp")
 WHOLE_MESSAGE = ValueRef("field", "*", path="msg")
+# Text whose single quotes are doubled, set between quotes in SQL text: no SQL of its own.
+QUOTED_ESCAPED = ValueRef("constant", "text escaped inside a quoted SQL string")
 NOT_SHOWN = ValueRef("unknown", "a value the function's code does not show")
 Sources = frozenset[ValueRef]
 NEVER = 1 << 30
@@ -64,6 +67,8 @@ NUMERIC_OPERATORS = frozenset({"-", "*", "/", "%", "**", "&", "|", "^", "<<", ">
                                "==", "===", "!=", "!==", "<", ">", "<=", ">=", "instanceof",
                                "in"})
 NUMERIC_UNARY = frozenset({"!", "-", "+", "~", "typeof", "void", "delete"})
+# A string literal that is a URL (a scheme, then "://"): its text says where a request goes.
+URL_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"`]*$")
 CONTEXT_READS = {"flow": "flow", "global": "global", "context": "node", "context.flow": "flow",
                  "context.global": "global"}
 FUNCTIONS = frozenset({"function_declaration", "function_expression", "arrow_function",
@@ -74,6 +79,98 @@ FUNCTIONS = frozenset({"function_declaration", "function_expression", "arrow_fun
 @lru_cache(maxsize=1)
 def _parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
+
+
+def turns_off_certificate_checks(code: str) -> bool:
+    """Does the code make its own TLS connections accepting any certificate: an option
+    ``rejectUnauthorized: false`` (https, tls, axios agents, mqtt.js) or
+    ``process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0"``? Comments and strings do not count."""
+    if "rejectUnauthorized" not in code and "NODE_TLS_REJECT_UNAUTHORIZED" not in code:
+        return False
+    tree = _parser().parse(f"{_PREFIX}{code}{_SUFFIX}".encode(errors="replace"))
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "pair":
+            key, value = node.child_by_field_name("key"), node.child_by_field_name("value")
+            if key is not None and value is not None and _text(key).strip("'\"") == \
+                    "rejectUnauthorized" and value.type == "false":
+                return True
+        elif node.type == "assignment_expression":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            name = _text(left).rsplit(".", 1)[-1] if left is not None else ""
+            value = _text(right).strip("'\"` ") if right is not None else ""
+            if (name == "rejectUnauthorized" and value == "false") or (
+                    name == "NODE_TLS_REJECT_UNAUTHORIZED" and value == "0"):
+                return True
+        stack.extend(node.named_children)
+    return False
+
+
+# How function code reaches Node's plain http module: a library the node loads
+# (``libs: [{var, module: "http"}]``), ``require("http")`` or the module put in global context.
+HTTP_MODULE = re.compile(r"""(?:require|global\.get)\(\s*['"]http['"]\s*\)|"""
+                         r"(?:context\.)?global\.http")
+
+
+def plain_http_calls(code: str, http_names: frozenset[str] = frozenset()
+                     ) -> list[tuple[str, int | None, str]]:
+    """(host, port, path) of each request the code sends itself with Node's plain ``http``
+    module (``http.request({host: "api.example.org", path: "/sync"}, …)``, ``http.get(url)``)
+    to a host it names in a literal; ``http_names`` are the variables a node's libs bind to
+    that module."""
+    if "http" not in code:
+        return []
+    tree = _parser().parse(f"{_PREFIX}{code}{_SUFFIX}".encode(errors="replace"))
+    values: dict[str, list[tree_sitter.Node]] = {}
+    calls: list[tree_sitter.Node] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "variable_declarator":
+            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if name is not None and value is not None:
+                values.setdefault(_text(name), []).append(value)
+        elif node.type == "call_expression":
+            calls.append(node)
+        stack.extend(node.named_children)
+    modules = set(http_names) | {n for n, vs in values.items()
+                                 if any(HTTP_MODULE.fullmatch(_text(v)) for v in vs)}
+    found: list[tuple[str, int | None, str]] = []
+    for call in calls:
+        callee = call.child_by_field_name("function")
+        args = call.child_by_field_name("arguments")
+        if callee is None or callee.type != "member_expression" or args is None \
+                or not args.named_children:
+            continue
+        obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
+        if obj is None or prop is None or _text(prop) not in ("request", "get") or not (
+                _text(obj) in modules or HTTP_MODULE.fullmatch(_text(obj))):
+            continue
+        target = args.named_children[0]
+        if target.type == "identifier" and len(values.get(_text(target), ())) == 1:
+            target = values[_text(target)][0]
+        if target.type == "string" and _text(target)[1:-1].startswith("http://"):
+            found.append(_split_plain_url(_text(target)[1:-1]))
+        elif target.type == "object":
+            fields = {key: value for key, value in _object_pairs(target)}
+            host = fields.get("hostname") or fields.get("host")
+            if host is not None and host.type == "string" and _text(host)[1:-1]:
+                port = fields.get("port")
+                path = fields.get("path")
+                found.append((_text(host)[1:-1].lower(),
+                              int(_text(port)) if port is not None and port.type == "number"
+                              and _text(port).isdigit() else None,
+                              _text(path)[1:-1] if path is not None and path.type == "string"
+                              else ""))
+    return found
+
+
+def _split_plain_url(url: str) -> tuple[str, int | None, str]:
+    rest = url[len("http://"):]
+    hostport, _, path = rest.partition("/")
+    host, _, port = hostport.rpartition("@")[2].partition(":")
+    return host.lower(), int(port) if port.isdigit() else None, f"/{path}" if path else ""
 
 
 class _CannotFollow(Exception):
@@ -145,6 +242,14 @@ class _Analysis:
         for prop, value, _op, _top in self.facts.msg_writes:
             if value is not None:
                 self._written.setdefault(prop, []).append(value)
+        # msg.x set anew by a whole statement of the body: from the next one on, reading
+        # msg.x reads what the code put there, no longer what came in
+        self._body = body
+        self._index = {s.id: i for i, s in enumerate(statements)}
+        self._replaced_at: dict[str, int] = {}
+        for prop, _value, op, top in self.facts.msg_writes:
+            if op == "=" and top >= 0 and prop != "*":
+                self._replaced_at[prop] = min(top, self._replaced_at.get(prop, NEVER))
 
     # -- the walk: bindings, writes, emissions -------------------------------------------------
     def _walk(self, node: tree_sitter.Node, top: int, depth: int) -> None:
@@ -384,11 +489,19 @@ class _Analysis:
 
     def _sources(self, node: tree_sitter.Node) -> Sources:
         t = node.type
+        if t == "string" and URL_TEXT.match(_text(node)[1:-1]):
+            # a URL keeps its text: the encryption checks read where a request goes from it
+            # (`const host = env.get("URL") || "http://10.0.0.5:8086"`, then msg.url = host…)
+            return frozenset({ValueRef("constant", _text(node)[1:-1])})
         if t in LITERALS:
             return frozenset({CONSTANT})
         if t == "template_string":
-            return frozenset({CONSTANT}).union(*(self.sources(c) for c in node.named_children
-                                                 if c.type == "template_substitution"))
+            parts = node.named_children
+            head = _text(parts[0]) if parts and parts[0].type == "string_fragment" else ""
+            fixed = ValueRef("constant", head) if URL_TEXT.match(head) else CONSTANT
+            return frozenset({fixed}).union(*(  # `http://${host}/x` keeps its scheme
+                self._part_sources(parts, i) for i, c in enumerate(parts)
+                if c.type == "template_substitution"))
         if t == "identifier":
             return self._identifier(_text(node))
         if t in ("member_expression", "subscript_expression"):
@@ -405,6 +518,9 @@ class _Analysis:
             op = _operator(node)
             if op in NUMERIC_OPERATORS:
                 return frozenset({NUMBER})
+            if op == "+":
+                parts = _concatenated(node)
+                return EMPTY.union(*(self._part_sources(parts, i) for i in range(len(parts))))
             return EMPTY.union(*(self.sources(c) for c in node.named_children))
         if t == "update_expression" or (t == "unary_expression" \
                 and _operator(node) in NUMERIC_UNARY):
@@ -428,6 +544,58 @@ class _Analysis:
             return EMPTY
         return EMPTY.union(*(self.sources(c) for c in node.named_children))
 
+    # -- SQL text escaped value by value ------------------------------------------------------
+    def _part_sources(self, parts: list[tree_sitter.Node], i: int) -> Sources:
+        """What one part of a joined string adds: escaped text between quotes adds none of
+        what it was made from (evaluated all the same: a helper it calls binds its
+        parameters)."""
+        found = self.sources(parts[i])
+        return frozenset({QUOTED_ESCAPED}) if self._quoted_escaped(parts, i) else found
+
+    def _quoted_escaped(self, parts: list[tree_sitter.Node], i: int) -> bool:
+        """Is ``parts[i]`` of a string joined from ``parts`` text whose quotes are doubled
+        (``s.replace(/'/g, "''")``), set between two single quotes (``"name = '" + s +
+        "'"``)? There it cannot end the SQL string it sits in, whatever it held."""
+        if i == 0 or i == len(parts) - 1:
+            return False
+        before, after = _literal_text(parts[i - 1]), _literal_text(parts[i + 1])
+        if before is None or after is None or not before.endswith("'") \
+                or not after.startswith("'"):
+            return False
+        part = parts[i]
+        if part.type == "template_substitution":
+            part = part.named_children[0] if part.named_children else part
+        return self._sql_escaped(part, set())
+
+    def _sql_escaped(self, node: tree_sitter.Node, seen: set[str]) -> bool:
+        """Does every value ``node`` can take have its single quotes doubled: a quote-doubling
+        ``replace``, a local that only ever holds one, a helper whose every return is one,
+        a literal or a number?"""
+        t = node.type
+        if t == "parenthesized_expression" and node.named_children:
+            return self._sql_escaped(node.named_children[-1], seen)
+        if t in ("string", "number"):
+            return "'" not in _text(node)[1:-1]
+        if t == "ternary_expression":
+            branches = [node.child_by_field_name(n) for n in ("consequence", "alternative")]
+            return all(b is not None and self._sql_escaped(b, seen) for b in branches)
+        if t == "identifier":
+            name = _text(node)
+            if name in seen:
+                return True  # a cycle adds no other value
+            values = [v for n, v in self.facts.bindings if n == name]
+            return bool(values) and all(isinstance(v, tree_sitter.Node) and self._sql_escaped(
+                v, seen | {name}) for v in values)
+        if t != "call_expression":
+            return False
+        callee = node.child_by_field_name("function")
+        if callee is not None and callee.type == "identifier" \
+                and _text(callee) in self.facts.functions and _text(callee) not in seen:
+            returns = [r for f in self.facts.functions[_text(callee)] for r in _returned(f)]
+            return bool(returns) and all(self._sql_escaped(r, seen | {_text(callee)})
+                                         for r in returns)
+        return _doubles_quotes(node)
+
     def _identifier(self, name: str) -> Sources:
         if name == "msg":  # the whole message, as the code has changed it
             return frozenset({WHOLE_MESSAGE}).union(*(self.sources(v) for values in
@@ -441,17 +609,32 @@ class _Analysis:
         return frozenset({NOT_SHOWN})
 
     def _member(self, node: tree_sitter.Node) -> Sources:
-        root, prop, _direct = _member_root(node)
+        root, prop, direct = _member_root(node)
+        name = node.child_by_field_name("property") if node.type == "member_expression" \
+            else None
+        key = name is not None and KEY_COLUMN.search(_text(name)) is not None \
+            and not (direct and root is not None and _text(root) == "msg")  # msg.id: no row
         if root is not None and _text(root) == "msg":  # as it came, or as the code set it
             written = (*self._written.get(prop, ()), *self._written.get("*", ()))
-            return frozenset({ValueRef("field", prop, path=_text(node))}).union(
-                *(self.sources(v) for v in written))
+            came = EMPTY if self._statement_of(node) > self._replaced_at.get(prop, NEVER) \
+                else frozenset({ValueRef("field", prop, path=_text(node))})
+            found = came.union(*(self.sources(v) for v in written))
+            return _as_keys(found) if key else found
         obj = node.child_by_field_name("object")
-        if node.type == "member_expression":
-            name = node.child_by_field_name("property")
-            if name is not None and _text(name) in NUMERIC_PROPERTIES:
-                return frozenset({NUMBER})
-        return self.sources(obj) if obj is not None else EMPTY
+        if name is not None and _text(name) in NUMERIC_PROPERTIES:
+            return frozenset({NUMBER})
+        found = self.sources(obj) if obj is not None else EMPTY
+        return _as_keys(found) if key and root is not None else found
+
+    def _statement_of(self, node: tree_sitter.Node) -> int:
+        """The index of the body's statement ``node`` runs in; -1 inside a function, which
+        may run at any time."""
+        current = node
+        while current.parent is not None and current.parent.id != self._body.id:
+            if current.type in FUNCTIONS:
+                return -1
+            current = current.parent
+        return self._index.get(current.id, -1)
 
     def _call(self, node: tree_sitter.Node) -> Sources:
         callee = node.child_by_field_name("function")
@@ -475,6 +658,13 @@ class _Analysis:
                 return frozenset({NUMBER})
             if owner == "node":
                 return EMPTY
+            values = node.child_by_field_name("arguments")
+            mapper = values.named_children[0] if values is not None \
+                and values.named_children else None
+            if method in ("map", "flatMap") and mapper is not None and mapper.type in FUNCTIONS:
+                if obj is not None:
+                    self.sources(obj)  # evaluated for what it binds, as the callback's items
+                return args  # what the callback returns for each item, not the items
             return args | (self.sources(obj) if obj is not None else EMPTY)
         if callee.type == "identifier":
             name = _text(callee)
@@ -521,6 +711,18 @@ class _Analysis:
         if first is not None and first.type == "string":
             return _text(first)[1:-1]
         return ""
+
+
+# -- key columns ----------------------------------------------------------------------------------
+# A row's key column: ``id``, ``device_id``, ``userId``, ``uuid``.
+KEY_COLUMN = re.compile(r"^(?:id|uuid|guid)$|[a-z0-9](?:_id|Id|ID|_uuid|Uuid)$")
+
+
+def _as_keys(found: Sources) -> Sources:
+    """The key column of rows in message fields: read as ``key`` (the engine takes a key of
+    rows a database returned as no text of anyone's; of request data, as the request)."""
+    return frozenset(ValueRef("key", r.name, path=r.path) if r.kind == "field" else r
+                     for r in found)
 
 
 # -- small AST helpers ----------------------------------------------------------------------------
@@ -609,6 +811,59 @@ def _object_pairs(node: tree_sitter.Node) -> Iterator[tuple[str, tree_sitter.Nod
             yield _text(child), child
         elif child.type == "spread_element" and child.named_children:
             yield "*", child.named_children[0]
+
+
+def _concatenated(node: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """The operands of ``a + b + c`` in order (``+`` nests to the left)."""
+    if node.type == "binary_expression" and _operator(node) == "+":
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is not None and right is not None:
+            return [*_concatenated(left), *_concatenated(right)]
+    if node.type == "parenthesized_expression" and len(node.named_children) == 1:
+        inner = node.named_children[0]
+        if inner.type == "binary_expression" and _operator(inner) == "+":
+            return _concatenated(inner)
+    return [node]
+
+
+def _literal_text(node: tree_sitter.Node) -> str | None:
+    """The fixed text a string literal, template fragment or template's edge shows (None for
+    computed parts)."""
+    if node.type == "string":
+        return _text(node)[1:-1]
+    if node.type == "string_fragment":
+        return _text(node)
+    if node.type == "template_string":
+        return _text(node)[1:-1]
+    return None
+
+
+def _doubles_quotes(call: tree_sitter.Node) -> bool:
+    """``x.replace(/'/g, "''")`` or ``x.replaceAll("'", "''")``: every single quote doubled,
+    the SQL standard's escape inside a quoted string (``"\\'"`` in JavaScript is a lone quote,
+    and no escape)."""
+    callee = call.child_by_field_name("function")
+    args = call.child_by_field_name("arguments")
+    if callee is None or callee.type != "member_expression" or args is None:
+        return False
+    prop = callee.child_by_field_name("property")
+    values = args.named_children
+    if prop is None or len(values) != 2 or values[1].type != "string" \
+            or _text(values[1])[1:-1] not in ("''", "\\'\\'"):
+        return False
+    pattern, method = _text(values[0]), _text(prop)
+    return (method in ("replace", "replaceAll") and pattern == "/'/g") or (
+        method == "replaceAll" and values[0].type == "string" and pattern[1:-1] in ("'", "\\'"))
+
+
+def _returned(function: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """What a helper returns: each return's value (an arrow function's expression body)."""
+    body = function.child_by_field_name("body")
+    if body is None:
+        return []
+    if body.type != "statement_block":
+        return [body]
+    return [r.named_children[0] for r in _own_returns(body) if r.named_children]
 
 
 def _own_returns(body: tree_sitter.Node) -> Iterator[tree_sitter.Node]:

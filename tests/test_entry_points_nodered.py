@@ -1,0 +1,275 @@
+"""Node-RED entry points on real shapes: what a call can do (EntryPoint.effect) and the
+listeners of community nodes (issue 11). Each test fires on the bad shape and stays quiet on
+the look-alike; the flows are written here, distilled from deployments a reviewer triaged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_nocode.checks import test_authentication as authentication
+from pytest_nocode.checks import test_exports as exports
+from pytest_nocode.checks import test_logging as logging_checks
+from pytest_nocode.findings import Severity
+from tests.checkrun import findings_of, ids, one
+from tests.test_checks_nodered import (
+    TAB,
+    app_of,
+    config,
+    exec_node,
+    file_in,
+    function,
+    http_in,
+    http_response,
+    nid,
+    node,
+    tab,
+    template,
+)
+
+AUTH001 = authentication.test_entry_points_require_authentication
+AUTH004 = authentication.test_in_flow_authentication_reviewed
+EXP002 = exports.test_endpoints_do_not_serve_stored_data
+LOG002 = logging_checks.test_entry_flows_catch_errors
+
+CSS_HEADERS = ("headers = {}\nheaders['Content-type'] = \"text/css; charset=utf-8\"\n"
+               "msg.headers = headers\nreturn msg;")
+
+
+def _file_route(url: str, filename: str) -> list[dict[str, Any]]:
+    """GET url → read a fixed file → set the content type → answer."""
+    return [tab(), http_in("in", url, method="get", to=["read"]),
+            file_in("read", filename, to=["type"]), function("type", CSS_HEADERS, to=["resp"]),
+            http_response("resp")]
+
+
+# -- routes that only serve a site's own files ------------------------------------------------
+def test_stylesheet_route_is_quiet_and_a_data_file_route_fires() -> None:
+    css = app_of(_file_route("/assets/css/main.css", "../site/theme/assets/css/main.css"))
+    assert one(css.entry_points).effect == "answers"
+    assert findings_of(AUTH001, css) == [] and findings_of(EXP002, css) == []
+    data = app_of(_file_route("/export", "/data/customers.csv"))
+    assert one(data.entry_points).effect == "serves"
+    assert ids(findings_of(AUTH001, data)) == {nid("in")}
+    assert ids(findings_of(EXP002, data)) == {nid("read")}
+
+
+def test_a_page_file_is_no_stored_data_but_its_route_is_reported() -> None:
+    """An HTML page is the app's user interface: AUTH001 lists its route, EXP002 does not
+    call the page a download of stored data."""
+    app = app_of(_file_route("/index", "../site/theme/index.html"))
+    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+    assert findings_of(EXP002, app) == []
+
+
+def test_headers_function_that_also_writes_context_acts() -> None:
+    flows = _file_route("/assets/app.js", "../site/app.js")
+    flows[3] = function("type", CSS_HEADERS.replace("return msg;",
+                                                    "global.set('hits', 1);\nreturn msg;"),
+                        to=["resp"])
+    app = app_of(flows)
+    assert one(app.entry_points).effect == "acts"
+    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+
+
+def test_constant_text_route_is_quiet_and_one_echoing_fields_fires() -> None:
+    def route(text: str) -> list[dict[str, Any]]:
+        return [tab(), http_in("in", "/score", to=["say"]), template("say", text, to=["resp"]),
+                http_response("resp")]
+
+    assert findings_of(AUTH001, app_of(route("Hello-world"))) == []
+    echo = app_of(route("Inserting this into the database\nemail: {{payload.email}}"))
+    assert one(echo.entry_points).effect == "serves"
+    assert ids(findings_of(AUTH001, echo)) == {nid("in")}
+
+
+def test_route_ending_in_an_unwired_junction_is_quiet_and_one_reaching_exec_fires() -> None:
+    dead = [tab(), http_in("in", "/drift", to=["j"]), node("j", "junction", wires=[[]])]
+    app = app_of(dead)
+    assert one(app.entry_points).effect == "nothing"
+    assert findings_of(AUTH001, app) == []
+    live = [tab(), http_in("in", "/drift", to=["j"]), node("j", "junction", wires=[["sh"]]),
+            exec_node("sh", "/usr/local/bin/realign", "payload")]
+    assert ids(findings_of(AUTH001, app_of(live))) == {nid("in")}
+
+
+def test_route_reading_context_serves_it() -> None:
+    """KPIs or settings kept in context are what the flow keeps: a reviewer files the open
+    route that hands them out."""
+    flows = [tab(), http_in("in", "/api/kpi", method="get", to=["get"]),
+             node("get", "change", wires=[["resp"]],
+                  rules=[{"t": "set", "p": "payload", "pt": "msg", "to": "oee", "tot": "global"}]),
+             http_response("resp")]
+    app = app_of(flows)
+    assert one(app.entry_points).effect == "serves"
+    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+
+
+# -- checks in the flow: a session redirect, a login ------------------------------------------
+SESSION_CHECK = """let token = null;
+if (msg.req && msg.req.query && msg.req.query.token) { token = msg.req.query.token; }
+if (!token && msg.req.headers.authorization) { token = msg.req.headers.authorization.slice(7); }
+const session = token ? global.get('session_' + token) : null;
+if (!session) {
+    msg.statusCode = 302;
+    msg.headers = { 'Location': '/login?error=session_expired' };
+    msg.payload = 'Redirecting to login...';
+    return [null, msg];
+}
+msg.user = session.user;
+return [msg, null];"""
+
+
+def _session_route(code: str) -> list[dict[str, Any]]:
+    check = function("check", code)
+    check.update(outputs=2, wires=[[nid("page")], [nid("away")]])
+    return [tab(), http_in("in", "/dashboard", method="get", to=["check"]), check,
+            exec_node("page", "/usr/local/bin/render-dashboard", "payload"),
+            http_response("away")]
+
+
+def test_session_check_redirecting_to_login_is_an_in_flow_check() -> None:
+    app = app_of(_session_route(SESSION_CHECK))
+    assert findings_of(AUTH001, app) == []
+    f = one(findings_of(AUTH004, app))
+    assert "redirects to the login page" in f.message and f.severity is Severity.LOW
+
+
+def test_session_lookup_that_lets_everyone_through_is_open() -> None:
+    lets_through = SESSION_CHECK.replace("return [null, msg];", "return [msg, null];") \
+        .replace("msg.statusCode = 302;", "").replace("'Location': '/login?error=session_expired'",
+                                                      "'X-Session': 'none'")
+    app = app_of(_session_route(lets_through))
+    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+    assert findings_of(AUTH004, app) == []
+
+
+LOGIN = """const rows = Array.isArray(msg.payload) ? msg.payload : [];
+const bcrypt = global.get('bcrypt');
+const password = msg.password;
+if (rows.length && bcrypt.compareSync(password, rows[0].password_hash)) {
+    msg.payload = { ok: true };
+    msg.statusCode = 200;
+} else {
+    msg.payload = { ok: false };
+    msg.statusCode = 401;
+}
+return msg;"""
+
+
+def _login_route(verify: str) -> list[dict[str, Any]]:
+    return [tab(), http_in("in", "/auth/login", to=["pick"]),
+            function("pick", "const { name, password } = msg.payload;\n"
+                     "msg.password = password;\n"
+                     "msg.topic = 'SELECT password_hash FROM users WHERE name = ?';\n"
+                     "return msg;", to=["db"]),
+            node("db", "sqlite", mydb=nid("seerdb"), sqlquery="prepared", sql="",
+                 wires=[["verify"]]),
+            function("verify", verify, to=["resp"]), http_response("resp")]
+
+
+def test_login_checking_a_password_hash_is_an_in_flow_check() -> None:
+    app = app_of(_login_route(LOGIN))
+    assert findings_of(AUTH001, app) == []
+    assert "a submitted password against a stored hash" in one(findings_of(AUTH004, app)).message
+
+
+def test_password_hash_compared_without_refusing_is_no_login_check() -> None:
+    accepts_all = LOGIN.replace("msg.statusCode = 401;", "msg.statusCode = 200;")
+    app = app_of(_login_route(accepts_all))
+    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+    assert findings_of(AUTH004, app) == []
+
+
+# -- listeners of community nodes --------------------------------------------------------------
+def aedes(**props: Any) -> dict[str, Any]:
+    base = {"mqtt_port": 1883, "mqtt_ws_bind": "port", "mqtt_ws_port": "", "mqtt_ws_path": "",
+            "cert": "", "key": "", "persistence_bind": "memory", "dburl": "", "usetls": False}
+    return node("broker", "aedes broker", name="Broker", **{**base, **props}, wires=[[], []])
+
+
+def test_embedded_aedes_broker_is_an_unproven_mqtt_entry_point() -> None:
+    f = one(findings_of(AUTH001, app_of([tab(), aedes(mqtt_ws_port="8080")])))
+    assert f.resource.id == nid("broker") and f.severity is Severity.HIGH
+    assert (f.evidence["kind"], f.evidence["route"]) == ("mqtt", "broker :1883, websocket :8080")
+    assert f.evidence["authentication"] == "unproven"
+    assert "export does not show that it authenticates" in f.message
+
+
+def test_mqtt_client_config_and_disabled_broker_are_quiet() -> None:
+    client = config("cloud", "mqtt-broker", broker="broker.example.org", port="8883",
+                    usetls=True)
+    assert findings_of(AUTH001, app_of([tab(), client])) == []
+    assert findings_of(AUTH001, app_of([tab(), {**aedes(), "d": True}])) == []
+
+
+def uibuilder(to: list[str]) -> dict[str, Any]:
+    return node("ui", "uibuilder", name="router", url="router-ui", fwdInMessages=False,
+                okToGo=True, wires=[to, []])
+
+
+def test_uibuilder_page_taking_commands_fires_and_a_display_page_is_quiet() -> None:
+    commands = [tab(), uibuilder(["unblock"]),
+                exec_node("unblock", "sudo /usr/sbin/nft delete element", "payload")]
+    f = one(findings_of(AUTH001, app_of(commands)))
+    assert (f.resource.id, f.evidence["kind"], f.evidence["route"]) == (
+        nid("ui"), "websocket", "/router-ui")
+    display = [tab(), uibuilder([])]
+    assert findings_of(AUTH001, app_of(display)) == []
+
+
+def twitter_in(user: str, tags: str = "") -> dict[str, Any]:
+    return node("tw", "twitter in", twitter="", user=user, tags=tags, topic="tweets",
+                wires=[["say"]])
+
+
+def test_twitter_direct_messages_driving_a_speaker_fire() -> None:
+    speak = node("say", "sonos-control", playnode="kitchen", wires=[])
+    f = one(findings_of(AUTH001, app_of([tab(), twitter_in("dm"), speak])))
+    assert f.resource.id == nid("tw") and f.evidence["kind"] == "chat"
+    assert "twitter direct messages" in f.message
+    # the tweets of named accounts are no door: only those accounts write them
+    assert findings_of(AUTH001, app_of([tab(), twitter_in("user", "metoffice"), speak])) == []
+
+
+def homekit(insecure: bool) -> list[dict[str, Any]]:
+    bridge = config("bridge", "homekit-bridge", bridgeName="Flat", pinCode="111-22-333",
+                    allowInsecureRequest=insecure)
+    lamp = node("lamp", "homekit-service", bridge=nid("bridge"), serviceName="Lightbulb",
+                wires=[["relay"]])
+    relay = node("relay", "rpi-gpio out", pin="38", wires=[])
+    return [tab(), bridge, lamp, relay]
+
+
+def test_homekit_bridge_allowing_insecure_requests_fires_and_paired_only_is_quiet() -> None:
+    f = one(findings_of(AUTH001, app_of(homekit(True))))
+    assert (f.resource.id, f.evidence["kind"]) == (nid("bridge"), "assistant")
+    assert "HomeKit bridge Flat runs commands" in f.message
+    assert findings_of(AUTH001, app_of(homekit(False))) == []
+    unused = [n for n in homekit(True) if n["type"] in ("tab", "homekit-bridge")]
+    assert findings_of(AUTH001, app_of(unused)) == []
+
+
+def nora(device: str, twofactor: str) -> list[dict[str, Any]]:
+    link = config("nora", "noraf-config", twofactor="off", twofactorpin="", structure="Home")
+    gate = node("dev", device, devicename="Gate", nora=nid("nora"), twofactor=twofactor,
+                twofactorpin="", wires=[["relay"]])
+    return [tab(), link, gate, node("relay", "rpi-gpio out", pin="12", wires=[])]
+
+
+def test_nora_gate_without_a_pin_fires_and_with_a_pin_is_quiet() -> None:
+    f = one(findings_of(AUTH001, app_of(nora("noraf-openclose", "off"))))
+    assert f.resource.id == nid("nora") and "NORA (Google Home) Home" in f.message
+    assert ids(findings_of(AUTH001, app_of(nora("noraf-openclose", "ack")))) == {nid("nora")}
+    assert findings_of(AUTH001, app_of(nora("noraf-openclose", "pin"))) == []
+    assert findings_of(AUTH001, app_of(nora("noraf-light", "off"))) == []  # a lamp opens nothing
+
+
+# -- exports of selected nodes -----------------------------------------------------------------
+def test_nodes_whose_tab_the_export_left_out_still_form_a_flow() -> None:
+    flows = [http_in("in", "/position", to=["keep"]),
+             function("keep", "global.set('last', msg.payload);\nreturn msg;")]
+    app = app_of(flows)
+    assert app.workflow(TAB) is not None
+    assert ids(findings_of(LOG002, app)) == {TAB}
+    caught = app_of([*flows, node("c", "catch", scope=None, wires=[])])
+    assert findings_of(LOG002, caught) == []
