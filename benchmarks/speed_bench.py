@@ -11,7 +11,9 @@ Generates (once, into ``--dir``; ``generate_org.py`` needs faker, in the test ex
 * 2,000 workflows with every built-in check and the findings JSON, SARIF and Allure on, and
   ``n8n audit`` on the same files imported into a temporary n8n user folder (n8n 1.94.1 from
   the live tests' cache, ``tests/live/servers.py``; ``--no-n8n`` skips it);
-* the 163 flows as 163 apps of one run (8,150 tests), no reports, ``--tb=line``: pytest's
+* the 163 flows as 163 apps of one run (8,150 checks; checks that cannot apply to an app are
+  left out at collection, so pytest's outcome line, printed per column, counts them as
+  deselected), no reports, ``--tb=line``: pytest's
   default failure summary looks up each failed test's teardown among all reports (quadratic:
   on 745 failing checks, half of the run);
 * 20,000 workflows, all reports, serially and with ``-n 2``, with the peak RSS of the largest
@@ -215,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: dict[str, dict[str, Timing]] = {}
     same: dict[str, str] = {}
+    outcomes: dict[str, str] = {}  # pytest's last line of the 163-app run, per column
 
     def row(name: str, label: str) -> Timing:
         return rows.setdefault(name, {}).setdefault(label, Timing())
@@ -244,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
                   out, env, log, row("2k", label))
             timed([*pytest_cmd(python, plugins, small_apps, out, reports=False), "--tb=line"],
                   out, env, log, row("163", label))
+            lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            outcomes[label] = lines[-1].strip("= ") if lines else "?"
         if "20k" in paths:
             app = [f"n8n+file:{paths['20k']}"]
             timed(pytest_cmd(python, plugins, app, out, reports=True), out, env, log,
@@ -274,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         cells = [rows[key].get(label, Timing()).cell(rss=key.startswith("20k"))
                  for label in labels]
         print(f"{name:{width}} | " + " | ".join(f"{c:40}" for c in cells))
+    for label, outcome in outcomes.items():
+        print(f"{SMALL_APPS} apps, {label}: {outcome}")
     if not args.no_n8n:
         print(f"{'n8n audit ' + N8N_VERSION + ', the same 2,000':{width}} | "
               f"{n8n_timing.cell(rss=True)}")

@@ -456,6 +456,95 @@ def test_auth001_public_form_fires_and_form_with_basic_auth_is_quiet() -> None:
     assert findings_of(AUTH001, app_of(_contact_form("basicAuth"))) == []
 
 
+def _signup_form(*after: dict[str, Any], connections: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
+    """A public sign-up form that keeps each answer as a new sheet row and mails the owner."""
+    params: dict[str, Any] = {"formTitle": "Join the waiting list", "formFields": {"values": [
+        {"fieldLabel": "Email", "fieldType": "email", "requiredField": True}]}, "options": {}}
+    form = n8n_node("On form submission", "formTrigger", params, version=2.2, webhook=True)
+    row = n8n_node("Add to list", "googleSheets", {
+        "operation": "append", "documentId": {"__rl": True, "mode": "id", "value": "1AbC"},
+        "sheetName": {"__rl": True, "mode": "name", "value": "Waiting list"},
+        "columns": {"mappingMode": "autoMapInputData", "value": {}}}, version=4.5)
+    notify = n8n_node("Tell the owner", "emailSend", {
+        "fromEmail": "forms@acme.io", "toEmail": "sales@acme.io",
+        "subject": "=New sign-up: {{ $json.Email }}", "text": "={{ $json.Email }}"}, version=2.1)
+    nodes = [form, row, notify, *after]
+    return workflow("Waiting list", nodes, connections if connections is not None else chain(
+        *(n["name"] for n in nodes)))
+
+
+def test_auth001_public_form_that_only_keeps_answers_and_mails_the_owner_is_quiet() -> None:
+    """A sign-up, survey or application form exists to take what the public submits."""
+    app = app_of(_signup_form())
+    assert findings_of(AUTH001, app) == []
+    asks = policy("version: 1\nsettings:\n  report_collecting_forms: true\n")
+    f = one(findings_of(AUTH001, app, asks))
+    assert f.severity is Severity.LOW and f.evidence["collects_only"] is True
+    assert "only collects what is submitted" in f.message
+
+
+def test_auth001_public_form_whose_answers_a_model_classifies_is_still_collecting() -> None:
+    """Asking a model about the answers (its provider is where it runs) is no action."""
+    classify = n8n_node("Classify feedback", "openAi", {
+        "resource": "chat", "prompt": {"messages": [
+            {"content": "=Is this positive or negative? {{ $json.Email }}"}]}}, version=1.1)
+    assert findings_of(AUTH001, app_of(_signup_form(classify))) == []
+
+
+@pytest.mark.parametrize("after", [
+    execute_command("Provision", "=/opt/provision {{ $json.Email }}"),
+    http_request("Forward to CRM", "https://crm.example.com/api/leads"),
+    select_orders(),
+    n8n_node("Confirm to the submitter", "gmail", {
+        "sendTo": "={{ $json.Email }}", "subject": "Welcome", "message": "Thanks!"}, version=2.1),
+    code("Enrich", "const r = await this.helpers.httpRequest({ url: 'https://x.example.com'"
+                   " });\nreturn [{ json: { ...$json, r } }];"),
+], ids=["command", "web-service", "reads-stored-data", "mail-to-typed-address", "own-code"])
+def test_auth001_public_form_that_reaches_more_than_keeping_answers_fires(after: dict[str, Any]
+                                                                        ) -> None:
+    f = one(findings_of(AUTH001, app_of(_signup_form(after))))
+    assert f.severity is Severity.HIGH and "collects_only" not in f.evidence
+
+
+def test_auth001_form_whose_wiring_the_export_lost_is_judged_by_its_whole_workflow() -> None:
+    """With the wiring gone, any step of the workflow may follow the form: one command among
+    them is enough to report it; without one it is a collecting form (a sticky note beside
+    it is documentation, not a step)."""
+    note = n8n_node("Note", "stickyNote", {"content": "## Waiting list\nAnswers go to the sheet"})
+    assert findings_of(AUTH001, app_of(_signup_form(note, connections={}))) == []
+    wired_nowhere = _signup_form(execute_command("Provision", "=/opt/provision {{ $json.x }}"),
+                                 connections={})
+    assert one(findings_of(AUTH001, app_of(wired_nowhere))).severity is Severity.HIGH
+
+
+def _token_checked_hook(connections: dict[str, Any]) -> dict[str, Any]:
+    hook = webhook(path="donations", method="POST")
+    check = if_node("Check token", "={{ $json.body.verification_token }}",
+                    right="={{ $env.DONATION_TOKEN }}")
+    stop = n8n_node("Stop", "stopAndError", {"errorMessage": "wrong token"})
+    return workflow("Donations", [hook, check, stop, respond("Thanks")], connections)
+
+
+def test_auth004_token_check_in_a_workflow_whose_wiring_points_at_missing_nodes() -> None:
+    """A collection that rewrote the wiring (connections keyed by node id, pointing at nodes
+    it dropped): the check and the stop are there, their order is not shown; reported as
+    the hand-written check it is (AUTH004, saying so), not as an open door."""
+    lost = {uid("Webhook"): {"main": [[{"node": "error-handler-1", "type": "main",
+                                        "index": 0}]]}}
+    app = app_of(_token_checked_hook(lost))
+    assert findings_of(AUTH001, app) == []
+    f = one(findings_of(AUTH004, app))
+    assert f.evidence["guard"]["compares"] == "body parameter verification_token"
+    assert "wiring from the endpoint is broken" in f.evidence["guard"]["on_failure"]
+    # the look-alikes: intact wiring that runs the flow before any check, or no rejection
+    unchecked = _token_checked_hook(chain("Webhook", "Thanks"))
+    assert ids(findings_of(AUTH001, app_of(unchecked))) == {uid("Webhook")}
+    no_stop = _token_checked_hook(lost)
+    no_stop["nodes"] = [n for n in no_stop["nodes"] if n["name"] != "Stop"]
+    assert ids(findings_of(AUTH001, app_of(no_stop))) == {uid("Webhook")}
+
+
 def test_auth001_schedule_trigger_is_no_endpoint() -> None:
     wf = workflow("Nightly export", [schedule(), select_orders()],
                   chain("Schedule Trigger", "Yesterday's orders"))

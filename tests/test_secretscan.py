@@ -351,6 +351,28 @@ POSITIVES = [
          nodered("http request", url=f"https://discord.com/api/webhooks/123456789012345678/"
                                      f"{DISCORD}"),
          "url", DISCORD, "Webhook URL with token"),
+    # -- missed on apps nobody tuned on (issue 11), distilled --------------------------------
+    Case("n8n-query-parameter-bare-key",
+         n8n("httpRequest", method="POST", url="https://api.imgbb.com/1/upload",
+             sendQuery=True, queryParameters={"parameters": [
+                 {"name": "expiration", "value": "600"},
+                 {"name": "key", "value": "5e0c2b7a91d84f36a0b1c9d8e7f6a5b4"}]}),
+         "queryParameters.parameters[1].value", "5e0c2b7a91d84f36a0b1c9d8e7f6a5b4",
+         "Secret in URL query"),
+    Case("n8n-ssh-registry-password-piped",
+         n8n("ssh", command="=echo 'Hub!pass2025' | docker login -u acme --password-stdin && "
+                            "docker push acme/api:{{ $json.tag }}"),
+         "command", "Hub!pass2025", "Password on command line"),
+    Case("n8n-command-registry-password-flag",
+         n8n("executeCommand", command="docker login -u acme -p Hub9pass2025 registry.acme.io"),
+         "command", "Hub9pass2025", "Password on command line"),
+    Case("nr-function-soap-password-element",
+         nodered("function", func=code(
+             "msg.payload = `<soap:Envelope><soap:Body><auth:login>",
+             "  <auth:user>well-07</auth:user>",
+             "  <auth:password>Wq7!rtz93</auth:password>",
+             "</auth:login></soap:Body></soap:Envelope>`;", "return msg;")),
+         "func:line 3", "Wq7!rtz93"),
 ]
 
 NEGATIVES = [
@@ -524,6 +546,22 @@ NEGATIVES = [
         'curl -u "$CI_USER:$CI_PASSWORD" https://ci.acme.io && psql --host db --port 5432'))),
     Case("n8n-command-placeholder-flag", n8n("executeCommand",
                                              command="acme-cli sync --api-key YOUR_API_KEY")),
+    # look-alikes of the shapes above: a variable piped to the registry login, a query
+    # parameter `key` naming a record, a short or word-like `key`, an XML password element
+    # filled from a variable or naming a policy
+    Case("n8n-ssh-registry-password-from-env", n8n("ssh", command=(
+        'echo "$DOCKERHUB_TOKEN" | docker login -u acme --password-stdin'))),
+    Case("n8n-command-echo-not-a-login", n8n("executeCommand", command=(
+        "echo 'Build2025done' | tee -a /var/log/deploy.log"))),
+    Case("n8n-query-parameter-key-is-a-name", n8n("httpRequest", queryParameters={
+        "parameters": [{"name": "key", "value": "customer_orders_by_region"},
+                       {"name": "key", "value": "20240117"}]})),
+    Case("nr-function-soap-password-from-variable", nodered("function", func=code(
+        'const pw = env.get("WATER_PW");',
+        "msg.payload = `<auth:password>${pw}</auth:password>`;", "return msg;"))),
+    Case("nr-template-password-policy-element", nodered("template", template=code(
+        "<config>", "  <PasswordPolicy>strong-only</PasswordPolicy>",
+        "  <token>{{payload.token}}</token>", "</config>"))),
 ]
 
 ALL = POSITIVES + NEGATIVES

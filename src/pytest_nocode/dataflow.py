@@ -143,6 +143,11 @@ class DataFlow:
         self._origins: list[Origin] = []
         self._origin_ids: dict[Origin, int] = {}
         self._out: dict[str, State] = {}
+        # a loop's own output (n8n Loop Over Items): only what entered from outside the loop
+        self._loop_edges = {(sid, t) for sid, f in self._flows.items() for t in f.loop_targets}
+        self._returns = {sid: self._coming_back(sid) for sid, f in self._flows.items()
+                         if f.loop_targets}
+        self._loop_out: dict[str, State] = {}
         self._entries = self._entry_origins()
         self._stores_read, self._store_writers = self._stores_written_then_read()
         self._writes_to: dict[str, list[StoreKey]] = {}
@@ -236,6 +241,20 @@ class DataFlow:
                 for reader in dict.fromkeys(steps):
                     read.setdefault(reader, []).append(key)
         return read, {key: ws for key, ws in writers.items() if key in readers}
+
+    def _coming_back(self, sid: str) -> frozenset[str]:
+        """The steps wired to ``sid`` that its loop output reaches without passing ``sid``
+        again: what they send is what comes back around the loop."""
+        seen: set[str] = set()
+        stack = list(self._flows[sid].loop_targets)
+        while stack:
+            current = stack.pop()
+            if current in seen or current == sid:
+                continue
+            seen.add(current)
+            step = self.app.step(current)
+            stack.extend(step.outbound if step is not None else ())
+        return frozenset(s for s in self.app.inbound(sid) if s in seen)
 
     def _rewrite(self, writer: str) -> set[StoreKey]:
         """Take in what ``writer`` is given now; the stores whose summary changed."""
@@ -363,9 +382,13 @@ class DataFlow:
         self._closures = {token: self._reach(frozenset({token}))[0] for token in self._tokens}
 
     # -- propagation ---------------------------------------------------------------------
-    def _input(self, sid: str) -> State:
-        """The union of what the inbound steps emit (shared, not copied, when one does)."""
-        emitted = [out for source in self.app.inbound(sid) if (out := self._out.get(source))]
+    def _input(self, sid: str, skip: frozenset[str] = frozenset()) -> State:
+        """The union of what the inbound steps (but ``skip``) emit (shared, not copied, when
+        one does); a loop sends its loop output only what entered it from outside."""
+        loops = self._loop_edges
+        emitted = [out for source in self.app.inbound(sid) if source not in skip
+                   and (out := (self._loop_out.get(source) if loops and (source, sid) in loops
+                                else self._out.get(source)))]
         if len(emitted) <= 1:
             return emitted[0] if emitted else {}
         state: State = {}
@@ -440,6 +463,12 @@ class DataFlow:
             new = self._transfer(step, flow, state)
             readers = self._keep(flow, state, sid) if flow.keeps else set()
             changed = new != self._out.get(sid)
+            if flow.loop_targets:
+                outside = self._input(sid, self._returns[sid]) if self._live[sid] else state
+                batches = self._transfer(step, flow, outside) if outside else {}
+                if batches != self._loop_out.get(sid):
+                    self._loop_out[sid] = batches
+                    changed = True
             if changed:
                 self._out[sid] = new
                 for writer in feeds.get(sid, ()):

@@ -382,6 +382,10 @@ class StepFlow:
     # code the app's author wrote runs here (a Node-RED function, an n8n Code node): what
     # reaches it is handled by logic no configuration review sees, so a threat model draws it
     authored_code: bool = False
+    # the steps this one sends only what entered it from outside its own loop (n8n Loop Over
+    # Items: its loop output emits batches of the items it was first given; what comes back
+    # around the loop leaves on its other output, to the other steps)
+    loop_targets: tuple[str, ...] = ()
 
 
 COLLECTIONS = (

@@ -24,6 +24,14 @@ from pytest_nocode.advisories import (
     lookup_online,
     packages_of,
 )
+from pytest_nocode.applicability import (
+    WORKER_INPUT_KEY,
+    WORKER_OUTPUT_KEY,
+    AppOutline,
+    NotApplicableCheck,
+    leave_out,
+    rule_of,
+)
 from pytest_nocode.appspec import CREDENTIAL_VARIABLES, parse_app_uris, parse_shard, shard_of
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import NOT_APPLICABLE, Finding, FindingCollector, Rule
@@ -124,6 +132,8 @@ def _make_run(config: pytest.Config) -> NocodeRun:
     if is_worker:
         folder = config.workerinput.get("nocode_run_folder")  # type: ignore[attr-defined]
         run.run_folder = RunFolder(Path(folder)) if folder else None
+        run.outlines = {app_id: AppOutline.from_json(outline) for app_id, outline in
+                        config.workerinput.get(WORKER_INPUT_KEY, {}).items()}  # type: ignore[attr-defined]
     advisories = getattr(config, "workerinput", {}).get("nocode_advisories")
     run.advisories = (AdvisoryData.from_json(advisories) if advisories
                       else configured(option_value(config, "advisories"),
@@ -164,6 +174,15 @@ def pytest_configure_node(node: Any) -> None:
     if run.run_folder is not None:
         node.workerinput["nocode_run_folder"] = str(run.run_folder.path)
     node.workerinput["nocode_advisories"] = run.advisories.to_json()
+    node.workerinput[WORKER_INPUT_KEY] = {app_id: outline.to_json()
+                                          for app_id, outline in run.outlines.items()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """The checks a worker left out as not applicable (every worker leaves out the same)."""
+    left_out = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY, [])
+    get_run(node.config).leave_out([NotApplicableCheck.from_json(c) for c in left_out])
 
 
 # -- collection: the built-in checks join the user's tests -----------------------------------
@@ -198,6 +217,25 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
     return report
 
 
+@pytest.hookimpl(trylast=True)  # after -k, -m and other plugins have deselected
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the checks that cannot apply to their app, and record them (see
+    ``applicability``): each would be an item set up only to be skipped."""
+    run = get_run(config)
+    if not run.outlines:
+        return
+    keep, left_out = leave_out(items, run.outlines, run.policy)
+    if not left_out:
+        return
+    dropped = {c.check for c in left_out}
+    config.hook.pytest_deselected(items=[item for item in items if item.nodeid in dropped])
+    items[:] = keep
+    run.leave_out(left_out)
+    if run.is_worker:
+        config.workeroutput[WORKER_OUTPUT_KEY] = [  # type: ignore[attr-defined]
+            c.to_json() for c in run.left_out]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "nocode_app" in metafunc.fixturenames:
         ids = [spec.id for spec in get_run(metafunc.config).specs] or ["no-app"]
@@ -205,11 +243,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 # -- fixtures --------------------------------------------------------------------------------
-def _rule_of(node: pytest.Item) -> Rule | None:
-    marker = node.get_closest_marker("nocode_check")
-    return marker.args[0] if marker and marker.args else None
-
-
 @pytest.fixture
 def nocode_app(request: pytest.FixtureRequest) -> App:
     """The normalized app under review (one test per ``--nocode-app``)."""
@@ -221,7 +254,7 @@ def nocode_app(request: pytest.FixtureRequest) -> App:
     if loaded.app is None:  # the reason, and what to do, once in the terminal summary
         pytest.fail(f"app {app_id} could not be loaded, so it cannot be checked "
                     "(the reason is in the pytest-nocode summary)", pytrace=False)
-    rule = _rule_of(request.node)
+    rule = rule_of(request.node)
     if rule is not None:
         reason = why_not_applicable(rule, loaded.app, run.policy)
         if reason:
@@ -255,10 +288,8 @@ def nocode_advisories(pytestconfig: pytest.Config) -> AdvisoryData:
     return data
 
 
-@pytest.fixture
-def nocode_rule(request: pytest.FixtureRequest) -> Rule:
-    """The rule of the current check, with the policy's severity applied."""
-    rule = _rule_of(request.node)
+def _policy_rule(request: pytest.FixtureRequest) -> Rule:
+    rule = rule_of(request.node)
     if rule is None:
         pytest.fail(f"{request.node.nodeid}: nocode_findings needs a check: decorate the test "
                     "with @pytest_nocode.check(rule_id, title=…, category=…, severity=…)",
@@ -268,11 +299,17 @@ def nocode_rule(request: pytest.FixtureRequest) -> Rule:
 
 
 @pytest.fixture
-def nocode_findings(nocode_app: App, nocode_rule: Rule,
-                    request: pytest.FixtureRequest) -> FindingCollector:
-    """Where a check reports offending resources: ``nocode_findings.add(step, "why", {...})``."""
+def nocode_rule(request: pytest.FixtureRequest) -> Rule:
+    """The rule of the current check, with the policy's severity applied."""
+    return _policy_rule(request)
+
+
+@pytest.fixture
+def nocode_findings(nocode_app: App, request: pytest.FixtureRequest) -> FindingCollector:
+    """Where a check reports offending resources: ``nocode_findings.add(step, "why", {...})``.
+    (It finds its rule itself, not through ``nocode_rule``: one fixture less per check.)"""
     run = get_run(request.config)
-    collector = FindingCollector(nocode_app.id, request.node.nodeid, nocode_rule,
+    collector = FindingCollector(nocode_app.id, request.node.nodeid, _policy_rule(request),
                                  run.redactor.data)
     request.node.stash[COLLECTOR_KEY] = collector
     return collector
@@ -326,9 +363,15 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Iterator[None]:
+    excinfo = call.excinfo
+    if (excinfo is not None and isinstance(excinfo.value, pytest.fail.Exception)
+            and not excinfo.value.pytrace and not item.config.getoption("fulltrace", False)):
+        # Its message is all a report shows of it, yet pytest filters every frame of its
+        # traceback first (dozens of hook frames: raised in a hook wrapper, outside the test).
+        excinfo.traceback = excinfo.traceback[-1:]
     report = yield
     run = get_run(item.config)
-    rule = _rule_of(item)
+    rule = rule_of(item)
     if report.when == "call" and rule is not None:
         findings = item.stash.get(RESULT_KEY, [])
         # masked where they were made (FindingCollector.add, audit.assess)

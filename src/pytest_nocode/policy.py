@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
 from pytest_nocode.errors import InputError, read_input_file
 from pytest_nocode.findings import NOT_APPLICABLE, Rule, Severity, Waiver
-from pytest_nocode.model import App, is_loopback_host
+from pytest_nocode.model import is_loopback_host
 
 if TYPE_CHECKING:
     import jsonschema
@@ -99,6 +99,7 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "function_timeout_max_seconds": {"type": "number", "minimum": 0},
                 "require_execution_logging": {"type": "boolean"},
                 "report_inactive_entry_points": {"type": "boolean"},
+                "report_collecting_forms": {"type": "boolean"},
             },
         },
         "owners": {
@@ -534,7 +535,20 @@ def waiver_expired(waiver: Waiver, today: date | None = None) -> bool:
     return date.fromisoformat(waiver.expires) < (today or date.today())
 
 
-def why_not_applicable(rule: Rule, app: App, policy: Policy) -> str | None:
+class AppFacets(Protocol):
+    """What applicability depends on: an :class:`App`, or its outline on an xdist worker that
+    decides at collection without loading the app (``run.AppOutline``)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def platform(self) -> str: ...
+
+    def has(self, facet: str) -> bool: ...
+
+
+def why_not_applicable(rule: Rule, app: AppFacets, policy: Policy) -> str | None:
     """Why ``rule`` cannot be evaluated on ``app`` (disabled, other platform, data missing),
     or None when it can. The reason of a not-applicable check starts with "not applicable"."""
     if not policy.rule_enabled(rule.id):

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from pytest_nocode.advisories import AdvisoryData
+from pytest_nocode.applicability import AppOutline, NotApplicableCheck
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.findings import Severity
 from pytest_nocode.loading import LoadedApp, RunFolder, load_app
@@ -76,7 +77,9 @@ class NocodeRun:
     redactor: Redactor = field(default_factory=Redactor)
     findings: list[dict[str, Any]] = field(default_factory=list)  # controller, from reports
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
-    not_applicable: list[tuple[str, str]] = field(default_factory=list)
+    not_applicable: list[tuple[str, str]] = field(default_factory=list)  # (check, reason)
+    outlines: dict[str, AppOutline] = field(default_factory=dict)  # app id: for collection
+    left_out: list[NotApplicableCheck] = field(default_factory=list)  # not made test items
     audit: AuditState = field(default_factory=AuditState)  # waivers file, risk, baseline, log
     advisories: AdvisoryData = field(default_factory=lambda: AdvisoryData("off", "unset"))
     shard: str = ""  # "I/N" under --nocode-shard: this run checks only those apps
@@ -105,11 +108,23 @@ class NocodeRun:
         for value in loaded.secret_values:
             self.redactor.add(value)
 
+    def leave_out(self, checks: list[NotApplicableCheck]) -> None:
+        """Record checks left out of the run as not applicable (each once: every xdist
+        worker reports the same)."""
+        known = {c.check for c in self.left_out}
+        for check in checks:
+            if check.check not in known:
+                known.add(check.check)
+                self.left_out.append(check)
+                self.not_applicable.append((check.check, check.reason))
+
     def load_all(self) -> None:
         with _gc_paused():
             for spec in self.specs:
                 if spec.id not in self.loaded:
                     self._remember(load_app(spec, self.registry, self.recording))
+        self.outlines = {app_id: AppOutline.of(loaded.app)
+                         for app_id, loaded in self.loaded.items() if loaded.app is not None}
 
 
 @contextmanager

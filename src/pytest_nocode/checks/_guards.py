@@ -196,8 +196,32 @@ def _chain(app: App, start: Step) -> Iterator[Step]:
 
 def guard_of(app: App, entry: Step) -> Guard | None:
     """The step that checks callers of ``entry`` before anything else runs, or the login
-    step it leads to, if there is one."""
-    return _first_check(app, entry) or login_check(app, entry)
+    step it leads to, if there is one (where the export's wiring from ``entry`` is lost: a
+    check in its workflow, see :func:`_unwired_guard`)."""
+    return _first_check(app, entry) or login_check(app, entry) or _unwired_guard(app, entry)
+
+
+def _unwired_guard(app: App, entry: Step) -> Guard | None:
+    """When nothing is wired out of ``entry`` and its workflow's connections name nodes the
+    export does not contain (a collection that rewrote the wiring, keyed by node ids or
+    pointing at nodes it dropped), the order of its steps is not shown: a step of
+    its workflow that compares what the caller sent with a credential, beside one that
+    rejects (a 401/403 response, a stop with an error), is reported as that check, saying the
+    order is not shown, rather than as an open door (or as no check at all)."""
+    if entry.outbound or not any(b.workflow_id == entry.workflow_id for b in app.broken_links):
+        return None
+    steps = [s for s in app.steps if s.workflow_id == entry.workflow_id and s.id != entry.id
+             and not s.disabled and not s.is_config]
+    rejection = next((how for s in steps if (how := _rejects(s))), "")
+    if not rejection:
+        return None
+    for step in steps:
+        if step.type in DECIDERS:
+            compared = _credential_compared(step)
+            if compared:
+                return Guard(step, compared, f"{rejection}; the export's wiring from the "
+                             "endpoint is broken, so their order is not shown")
+    return None
 
 
 def login_check(app: App, entry: Step) -> Guard | None:

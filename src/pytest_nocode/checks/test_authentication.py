@@ -9,7 +9,8 @@ from __future__ import annotations
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import setting_or_skip
-from pytest_nocode.model import EntryPoint, Step
+from pytest_nocode.dataflow import ACTION_SINKS, FETCH_SINKS, INJECTION_SINKS, dataflow
+from pytest_nocode.model import EntryPoint, Step, StepFlow
 from pytest_nocode.policy import Policy
 
 UNPROVEN = "unproven"
@@ -46,6 +47,63 @@ def unauthenticated(app: App, *, inactive: bool = False) -> list[tuple[EntryPoin
         if inactive or not _inactive_workflow(app, step):
             out.append((ep, step))
     return out
+
+
+# What a step may do with a submission beyond keeping it: run it, fetch with it, change or
+# send something (an update, a delete, a mail to the address typed in, a command).
+_ACTING_SINKS = INJECTION_SINKS | FETCH_SINKS | ACTION_SINKS
+_MAIL = ("mail", "smtp")
+
+
+def _reach(app: App, step: Step) -> set[str]:
+    """The steps a call to ``step`` can run: those wired after it, or every step of its
+    workflow when the export's wiring is broken there or shows nothing after it; with the
+    tools, models and memories wired into them."""
+    if not step.outbound or any(b.workflow_id == step.workflow_id for b in app.broken_links):
+        reached = {s.id for s in app.steps if s.workflow_id == step.workflow_id}
+    else:
+        reached = {s.id for s in app.downstream([step.id])}
+    reached |= {source for sid in list(reached) for source in app.inbound(sid)}
+    reached.discard(step.id)
+    return {sid for sid in reached if (s := app.step(sid)) is not None and not s.disabled
+            and not s.is_config}
+
+
+def collect_only_form(app: App, ep: EntryPoint, step: Step) -> str:
+    """Why a public form only collects what the public submits ("" when it may do more).
+
+    Every step it can reach (every step of its workflow when the export's wiring is broken
+    there or shows nothing after the form, and the tools and models wired into those steps)
+    transforms the answers, stores them as new records, asks a model about them or mails the
+    owner at a fixed address, and one of them stores or mails. Anything else is more: a
+    command, code or query built from them, code the author wrote (it may call out or keep
+    state where no review sees it), a step or agent tool that changes or sends, a read of
+    stored data (what it could answer with), a request to any service or a called
+    workflow (a response of unknown content), a mail to an address given at run time."""
+    if ep.kind != "form" or app.flow_of is None:
+        return ""
+    flow = dataflow(app)
+    reached = _reach(app, step)
+    kept = {s.step_id for s in app.stores if s.operation == "write"}
+    reads = {s.step_id for s in app.stores if s.operation in ("read", "query")}
+    sends = {d.step_id for d in app.destinations if d.protocol not in _MAIL or d.dynamic}
+    mails = {d.step_id for d in app.destinations if d.protocol in _MAIL} - sends
+    if not reached & (kept | mails):
+        return ""  # it neither keeps nor passes on what is submitted: nothing to go by
+    for sid in reached - mails:  # a mail to a fixed address tells the owner of it
+        described = app.flow_of(app.step(sid))
+        model = any(ref.kind == "ai" for w in described.writes for ref in w.value)
+        if sid in reads or (sid in sends and not model) or flow.sinks_of(sid, _ACTING_SINKS) \
+                or described.authored_code or _answers_of_unknown_content(described):
+            return ""  # (a model's provider is where it runs; code may call out unseen)
+    return ("a public form that only collects what is submitted: its steps transform, store "
+            "or mail the owner; none runs, changes, sends on or reads back data")
+
+
+def _answers_of_unknown_content(described: StepFlow) -> bool:
+    """Does the step put a service's response, a called workflow's result or input the app
+    does not show into its output?"""
+    return any(ref.kind == "unknown" for w in described.writes for ref in w.value)
 
 
 def _evidence(ep: EntryPoint, step: Step) -> dict[str, object]:
@@ -89,7 +147,11 @@ def _open_message(ep: EntryPoint) -> str:
     reported; those of inactive workflows are, at low severity, as doors one switch away
     (policy settings.report_inactive_entry_points: false leaves them out). Nor are endpoints
     whose flow, as far as the adapter can tell, only answers with fixed content (a page's
-    stylesheet, a constant, a setting) or ends without acting or answering.""",
+    stylesheet, a constant, a setting) or ends without acting or answering. A public form
+    (sign-up, survey, application) whose steps only transform, store as new records or mail
+    the owner is open by design and not reported (settings.report_collecting_forms: true
+    lists them at low severity); one that reaches a command, an acting step or agent, a
+    service or a read of stored data is.""",
     requires=("workflows",),
 )
 def test_entry_points_require_authentication(nocode_app: App,
@@ -98,11 +160,15 @@ def test_entry_points_require_authentication(nocode_app: App,
     # on by default: reviewers of real backups file an open webhook of an inactive workflow
     # (whoever activates it, or imports the file, opens it), at low severity
     inactive = bool(nocode_policy.setting("report_inactive_entry_points", True))
+    forms = bool(nocode_policy.setting("report_collecting_forms", False))
     for ep, step in unauthenticated(nocode_app, inactive=inactive):
         if guard_of(nocode_app, step) is not None:
             continue  # checked in its first steps: AUTH004
         if ep.effect in HARMLESS_EFFECTS:
             continue  # serves a page's own files or a setting, or leads nowhere
+        collects = collect_only_form(nocode_app, ep, step)
+        if collects and not forms:
+            continue  # open by design: a sign-up, survey or application form
         message = _open_message(ep)
         if _inactive_workflow(nocode_app, step):
             nocode_findings.add(step, message + " (workflow inactive: reachable once "
@@ -110,6 +176,9 @@ def test_entry_points_require_authentication(nocode_app: App,
         elif ep.active is False:  # served, but nothing uses it (a listener no node reads)
             nocode_findings.add(step, message + " (currently unused)", _evidence(ep, step),
                                 severity="low")
+        elif collects:
+            nocode_findings.add(step, f"{message} ({collects})",
+                                {**_evidence(ep, step), "collects_only": True}, severity="low")
         else:
             nocode_findings.add(step, message, _evidence(ep, step))
 

@@ -90,6 +90,7 @@ from pytest_nocode.platforms.n8n_flow import (
     UPLOADS,
     N8nFlows,
     answering_steps,
+    loop_targets,
     upload_operation,
 )
 
@@ -669,6 +670,7 @@ class _Builder:
         connections = wf["connections"]
         self._broken_links(wid, connections, by_name)
         self.flows.answers.update(answering_steps(wf["nodes"], connections, by_name))
+        self.flows.loops.update(loop_targets(wf["nodes"], connections, by_name))
         # AI connections point from the sub-node (tool, model, memory) to the agent, but the
         # agent calls the tool with data it received: the taint flows both ways.
         called_by_agent: dict[str, list[str]] = {}

@@ -34,9 +34,11 @@ from pytest_nocode.model import (
 from pytest_nocode.platforms.n8n_code import code_field_values
 
 _PASS = StepFlow()
+_NOTE = StepFlow(output="drop")
 _MAPPINGS = (dict, MappingProxyType)  # exact types: an ABC isinstance is 10x slower
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
+NOTE = BASE + "stickyNote"
 
 SEGMENT = re.compile(r"\{\{(.*?)\}\}", re.S)
 _KEY = r"(?:\.[A-Za-z_$][\w$]*|\[\s*['\"][^'\"\]]+['\"]\s*\]|\[\d+\])"
@@ -57,6 +59,11 @@ PLATFORM = re.compile(r"\$(?P<name>execution|now|today|workflow|runIndex|itemInd
 OTHER_DOLLAR = re.compile(r"\$(?!json\b|input\b|node\b|fromAI\b|env\b|vars\b|secrets\b|"
                           r"binary\b)[A-Za-z_]\w*")
 ANY_BINARY = re.compile(r"\$binary\b")
+# the name of an attached file: $binary.data.fileName, $binary["data"].fileName
+BINARY_FILE_NAME = re.compile(r"\$binary(?:\.(?P<a>\w+)|\[\s*['\"](?P<b>[^'\"]+)['\"]\s*\])"
+                              r"\.fileName\b")
+# Nodes that make a file of the item and name it (options.fileName; a default name otherwise)
+FILE_MAKERS = frozenset({BASE + "convertToFile"})
 # a value encoded on its way in: base64 or a number cannot break out of a command or query
 SANITIZED = re.compile(r"^\s*(?:Number|parseInt|parseFloat|btoa|Math\.\w+)\s*\(.*\)\s*$|"
                        r"\.(?:toBase64|base64Encode|toNumber|toInt|toFloat)\(\s*\)\s*$|"
@@ -124,8 +131,20 @@ CALLERS = frozenset({BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"})
 # Nodes whose filter is a formula the service evaluates (Airtable's filterByFormula): a value
 # quoted into it can close the string and change which records match, or are updated.
 FORMULA_NODES = frozenset({BASE + "airtable"})
+COMMAND_NODES = frozenset({BASE + "executeCommand", BASE + "ssh"})
+# Programs whose output comes from beyond the host, where the shell runs them (a line's start,
+# after a pipe, ;, &&, $( or sudo): network clients and scanners, cloud and cluster CLIs,
+# interpreters (which may do anything) and database clients (a store's rows); and any URL.
+FETCHING_COMMAND = re.compile(
+    r"https?://|(?:^|[|;&(`{]|\$\(|\b(?:then|do|else|sudo|exec|time|xargs|nohup)[ \t])[ \t]*"
+    r"(?:[A-Za-z_]\w*=\S*[ \t]+)*"
+    r"(?:curl|wget|nc|ncat|netcat|socat|telnet|ftp|sftp|scp|rsync|ssh|git|svn|dig|nslookup|"
+    r"host|whois|ping|traceroute|nmap|masscan|amass|subfinder|httpx|nuclei|ffuf|gobuster|"
+    r"sqlmap|aws|gcloud|gsutil|az|kubectl|helm|docker|podman|yt-dlp|youtube-dl|python[\d.]*|"
+    r"node|deno|php|ruby|perl|bash|sh|zsh|eval|psql|mysql|mongo|mongosh|redis-cli|sqlite3|"
+    r"mosquitto_sub|openssl|npx|npm|pip[\d.]*)(?![\w.-])", re.M)
 SHEET_WRITES = frozenset({"append", "appendOrUpdate", "update"})
-SINK_TYPES = frozenset({BASE + "executeCommand", BASE + "ssh", *CODE_NODES, *FILE_NODES,
+SINK_TYPES = frozenset({*COMMAND_NODES, *CODE_NODES, *FILE_NODES,
                         *(BASE + t for t in SQL_NODES), *FORMULA_NODES})
 
 
@@ -184,22 +203,28 @@ class N8nFlows:
     # steps whose data a trigger answers its caller with → (trigger, response mode)
     answers: dict[str, tuple[str, str]] = field(default_factory=dict)
     linked_callers: set[str] = field(default_factory=set)  # callers whose callee is in the app
+    loops: dict[str, tuple[str, ...]] = field(default_factory=dict)  # see loop_targets
     _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
 
     def describe(self, step: Step) -> StepFlow:
-        """How data passes ``step``; a disabled n8n node passes its input on untouched."""
+        """How data passes ``step``; a disabled n8n node passes its input on untouched, a
+        sticky note is documentation (nothing passes it)."""
         if step.disabled:
             return StepFlow()
         t = step.type
+        if t == NOTE:
+            return _NOTE
         starts = t in ENTRY_TRIGGERS or t in UNTRUSTED_TRIGGERS or t in SCHEDULES or (
             t.endswith(("Trigger", "trigger")) and t not in CALLED_TRIGGERS)
         output = self._output(step)
         writes = self._writes(step, output)
         sinks = (*self._sinks(step), *self._answer_sinks(step))
         code = t in CODE_NODES or t == LANGCHAIN + "code"
-        if output == "pass" and not writes and not sinks and not starts and not code:
+        loop = self.loops.get(step.id, ())
+        if output == "pass" and not writes and not sinks and not starts and not code \
+                and not loop:
             return _PASS  # most nodes: shared, not rebuilt
-        return StepFlow(output, writes, sinks, starts, authored_code=code)
+        return StepFlow(output, writes, sinks, starts, authored_code=code, loop_targets=loop)
 
     # -- expressions -----------------------------------------------------------------------
     def refs(self, step: Step, value: Any, *, bare: bool = False) -> tuple[ValueRef, ...]:
@@ -247,6 +272,10 @@ class N8nFlows:
                 out.append(ValueRef("env", f"${m.group('kind')}.{name}".rstrip(".")))
             rest = ENV_REF.sub(" ", rest)
         if "$binary" in rest:
+            for m in BINARY_FILE_NAME.finditer(rest):
+                prop = m.group("a") or m.group("b")
+                out.append(ValueRef("field", binary_file_name(prop), path=m.group(0)))
+            rest = BINARY_FILE_NAME.sub(" ", rest)
             if BINARY_DATA.search(rest):
                 out.append(ValueRef("constant", "base64 file content"))
                 rest = BINARY_DATA.sub(" ", rest)
@@ -308,6 +337,8 @@ class N8nFlows:
             return tuple(self._set_writes(step))
         if t == BASE + "splitOut":
             return tuple(_split_out_writes(step))
+        if t in FILE_MAKERS:
+            return (self._file_name_write(step),)
         if _is_ai(t):
             return (FieldWrite("*", (ValueRef("ai", f"answer of {step.name}", step.id),)),)
         if output == "fresh" and (t in CODE_NODES or t == LANGCHAIN + "code"):
@@ -325,12 +356,38 @@ class N8nFlows:
         if t in CALLERS:
             return (FieldWrite("*", (ValueRef("unknown", f"result of {step.name}"),),
                                strong=False),)
+        if _base(t) in COMMAND_NODES:
+            return (FieldWrite("*", self._command_output(step)),)
         if output == "fresh" and t not in CALLED_TRIGGERS:
             label = f"events from {_short(t)}" if t.endswith("Trigger") else \
                 f"response of {step.name}"
             return (FieldWrite("*", (ValueRef("unknown", label), *self._fetched_from(step))),
                     *_platform_filled(t))
         return ()
+
+    def _file_name_write(self, step: Step) -> FieldWrite:
+        """Convert to File names the file it makes: the name its options give (a fixed word,
+        or an expression's values), else its default name; nothing else picks that name."""
+        p = step.params
+        options = p.get("options") if isinstance(p.get("options"), _MAPPINGS) else {}
+        prop = str(p.get("binaryPropertyName") or "data")
+        name = options.get("fileName")
+        refs = self.refs(step, name) or (ValueRef("constant", f"file name set in {step.name}"),)
+        return FieldWrite(binary_file_name(prop), refs)
+
+    def _command_output(self, step: Step) -> tuple[ValueRef, ...]:
+        """What a shell command prints: the answer of the app's own host (a listing of its
+        folders, a file it keeps, a local tool's report) when the command fetches nothing,
+        plus every value it is given (it may echo them back). A command that reaches out
+        (curl, a scanner, an interpreter or a database client) prints what something else
+        said: of unknown origin, as a service's response is."""
+        command = step.params.get("command")
+        given = self.refs(step, command)
+        if FETCHING_COMMAND.search(str(command or "")):
+            return (ValueRef("unknown", f"response of {step.name}"), *given)
+        where = "the host it logs in to" if _base(step.type) == BASE + "ssh" else \
+            "the app's own host"
+        return (ValueRef("platform", f"output of {step.name} (a command on {where})"), *given)
 
     def _code_field_writes(self, step: Step, code: str) -> Iterator[FieldWrite]:
         """The fields code returns neutralised (SQL text whose every outside value is
@@ -683,6 +740,33 @@ def answering_steps(nodes: Iterable[Mapping[str, Any]], connections: Mapping[str
                     queue.append(target)
     return out
 
+LOOPS = BASE + "splitInBatches"
+
+
+def loop_targets(nodes: Iterable[Mapping[str, Any]], connections: Mapping[str, Any],
+                 ids: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Step id of each Loop Over Items (Split in Batches) node → the step ids on its loop
+    output, which gets batches of the items the node was first given, never the items that
+    come back to it (v3: the second output, the first being "done"; v1-2: its one output).
+    ``ids`` maps node names to step ids."""
+    out: dict[str, tuple[str, ...]] = {}
+    for node in nodes:
+        name = node.get("name")
+        if node.get("type") != LOOPS or name not in ids:
+            continue
+        version = node.get("typeVersion")
+        port = 1 if isinstance(version, (int, float)) and version >= 3 else 0
+        outputs = (connections.get(name) or {}).get("main") \
+            if isinstance(connections.get(name), dict) else None
+        if not isinstance(outputs, list) or len(outputs) <= port:
+            continue
+        targets = tuple(dict.fromkeys(ids[c["node"]] for c in outputs[port] or ()
+                                      if isinstance(c, dict) and c.get("node") in ids))
+        if targets:
+            out[ids[name]] = targets
+    return out
+
+
 # Operations, by their leading word, that change or send data; anything else (get, getAll,
 # search, list, lookup …) only reads.
 ACTING_VERBS = re.compile(r"^(?:create|update|delete|upsert|append|insert|remove|clear|send|"
@@ -790,6 +874,11 @@ def _platform_filled(node_type: str) -> Iterator[FieldWrite]:
     for name in PLATFORM_FILLED.get(node_type, ()):
         yield FieldWrite(name, (ValueRef("platform", f"{name} as {_short(node_type)} fills "
                                          "it in"),))
+
+
+def binary_file_name(prop: str) -> str:
+    """The message field that stands for the name of the file attached under ``prop``."""
+    return f"$binary.{prop}.fileName"
 
 
 def _split_out_writes(step: Step) -> Iterator[FieldWrite]:

@@ -30,8 +30,12 @@ def write_json(path: Path, data: Any, redactor: Redactor | None = None) -> None:
 
 
 def write_reports(config: pytest.Config, run: NocodeRun) -> None:
-    """Write the findings JSON and SARIF files the user asked for."""
+    """Write the findings JSON and SARIF files the user asked for, and the Allure results of
+    the checks that were not applicable before they became test items."""
+    from pytest_nocode.reporting.allure import write_not_applicable
     from pytest_nocode.reporting.findings_json import build_report
+
+    write_not_applicable(config, run)
 
     report = build_report(run)  # findings were masked where they were made
     config.hook.pytest_nocode_report(report=report)

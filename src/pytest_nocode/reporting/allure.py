@@ -372,6 +372,34 @@ def install(config: pytest.Config, run: NocodeRun) -> None:
     config.pluginmanager.register(ResultLayout(run), "nocode-allure-layout")
 
 
+# -- checks that were never items: one skipped result each, written by the controller ------
+def write_not_applicable(config: pytest.Config, run: NocodeRun) -> None:
+    """A skipped result for each check left out of the run as not applicable
+    (``pytest_nocode.applicability``), as allure-pytest wrote it when the check was an item
+    skipped at set-up: under its app, category and rule, the reason as its message. Through
+    allure-commons' hook, so the result filter lays it out and masks it like any other."""
+    if not is_active(config) or not run.left_out:
+        return
+    from allure_commons.model2 import Label, Parameter, Status, StatusDetails, TestResult
+    from allure_commons.utils import host_tag, md5, now, platform_label, thread_tag, uuid4
+
+    when = now()
+    common = [("host", host_tag()), ("thread", thread_tag()), ("framework", "pytest"),
+              ("language", platform_label())]
+    for check in run.left_out:
+        rule = check.rule
+        labels = [*static_labels(rule, check.app_id), *common,
+                  ("package", check.full_name.partition("#")[0])]
+        result = TestResult(
+            name=rule_heading(rule), status=Status.SKIPPED,
+            statusDetails=StatusDetails(message=f"Skipped: {check.reason}"),
+            parameters=[Parameter(name="nocode_app", value=repr(check.app_id))],
+            start=when, stop=when, uuid=uuid4(), fullName=check.full_name,
+            historyId=md5(check.full_name, check.app_id), testCaseId=md5(check.full_name),
+            labels=[Label(name, value) for name, value in labels])
+        allure_commons.plugin_manager.hook.report_result(result=result)
+
+
 # -- run files, written once by the controller -----------------------------------------------
 def _escape(text: str, key: bool = False) -> str:
     out = []

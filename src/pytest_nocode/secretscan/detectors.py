@@ -7,7 +7,8 @@ Two kinds of evidence, because neither is enough alone in JSON node configs:
   by its shape, wherever it sits, also in documentation (sticky notes, comments, ``info``).
 * **Context**: a value under a name that says secret (``password``, ``x-api-key``), a
   name/value pair (a Node-RED header or change rule, an n8n parameter), an assignment in code
-  or text, an auth header, a URL's user info or ``?api_key=``, a password on a command line.
+  or text, an auth header, a URL's user info or ``?api_key=`` (or the same name in a request
+  node's query parameters), a password on a command line, a ``<Password>`` XML element.
   What they propose is judged by ``filters.VALUE_FILTERS``.
 
 Text detectors are functions of a :class:`Text` in the ``TEXT_DETECTORS`` table; adding one
@@ -41,7 +42,8 @@ from pytest_nocode.secretscan.names import is_secret_name, min_length
 from pytest_nocode.secretscan.patterns import has_key_body, patterns, private_key_block, widen
 
 __all__ = ["TEXT_DETECTORS", "Detector", "Found", "Text", "UrlPart", "config_node_key",
-           "name_value_pairs", "secret_named_value", "url_parts"]
+           "name_value_pairs", "query_parameter_secret", "secret_named_value",
+           "url_parts"]
 
 
 @dataclass(frozen=True)
@@ -286,34 +288,49 @@ def url_credentials(t: Text) -> Iterator[Found]:
                 secret = literal(raw, name="token", min_len=8, ids=t.ids)
                 if secret is not None and secret == raw and _generated(raw):
                     yield Found(where, KIND_URL_TOKEN, raw, part.suffix)
-            elif name in _QUERY_SECRET_KEYS:
-                if name in _QUERY_RANDOM_ONLY and (len(raw) < 16 or raw.isalpha()
-                                                   or raw.isdigit()):
-                    continue  # demand a random-looking value
-                secret = literal(raw, name=name, min_len=min_length(name), ids=t.ids)
-                if secret is not None and secret == raw:
-                    yield Found(where, KIND_URL_QUERY, raw, part.suffix)
+            elif query_parameter_secret(name, raw, t.ids) == raw:
+                yield Found(where, KIND_URL_QUERY, raw, part.suffix)
+
+
+def query_parameter_secret(name: str, value: str, ids: frozenset[str]) -> str | None:
+    """The literal secret of a query parameter whose name APIs read as their credential
+    (``api_key``, ``token``, imgbb's and Google's bare ``key``), in a URL or in a request
+    node's own list of query parameters; a name that also names public things (``key=orders``)
+    needs a random-looking value."""
+    name = name.strip().lower()
+    if name not in _QUERY_SECRET_KEYS:
+        return None
+    if name in _QUERY_RANDOM_ONLY and (len(value) < 16 or value.isalpha() or value.isdigit()):
+        return None
+    return literal(value, name=name, min_len=min_length(name), ids=ids)
 
 
 # -- command lines ----------------------------------------------------------------------------
-_CLI_HINT = re.compile(r"--|\bmysql|\bsshpass\b|\bcurl\b|\bwget\b")
+_CLI_HINT = re.compile(r"--|\bmysql|\bsshpass\b|\bcurl\b|\bwget\b|\blogin\b")
+# container registry clients: `docker login -p …`, and the password piped to --password-stdin
+_REGISTRY_LOGIN = r"(?:sudo[ \t]+)?(?:docker|podman|nerdctl|buildah|skopeo|helm[ \t]+registry)" \
+    r"[ \t]+login\b"
 _CLI_PASSWORD = re.compile(
     r"""(?x)
       \b(?:curl|wget)\b[^\n|;&]*?[ \t](?:-u|--user)[ \t]+["']?[^\s:"']+:(?P<v4>[^\s"'@]{4,})
     | --(?P<name>[A-Za-z][\w-]{1,40})(?:=|[ \t]+)["']?(?P<value>[^\s"'-][^\s"']{3,})
     | \bmysql(?:dump|admin|import|check)?\b[^\n|;&]*?[ \t]-p(?P<v2>[^\s"'-][^\s"']{3,})
     | \bsshpass[ \t]+-p[ \t]*["']?(?P<v3>[^\s"']{4,})
+    | \b""" + _REGISTRY_LOGIN + r"""[^\n|;&]*?[ \t]-p[ \t]+["']?(?P<v5>[^\s"'-][^\s"']{3,})
+    | \b(?:echo|printf)[ \t]+(?:-n[ \t]+)?(?P<q6>["']?)(?P<v6>[^\s"'|;&][^\s"'|;&]{3,})(?P=q6)
+      [ \t]*\|[ \t]*""" + _REGISTRY_LOGIN + r"""[^\n|;&]*?--password-stdin
     """)
 
 
 def command_line_passwords(t: Text) -> Iterator[Found]:
-    """``--password=…``, ``mysql -p…``, ``sshpass -p …``, ``curl -u user:…`` in exec,
-    Execute Command and SSH nodes."""
+    """``--password=…``, ``mysql -p…``, ``sshpass -p …``, ``curl -u user:…``, ``docker
+    login -p …`` and ``echo '…' | docker login --password-stdin`` in exec, Execute Command
+    and SSH nodes."""
     for m in _CLI_PASSWORD.finditer(t.text):
         name = m.group("name")
         if name and not is_secret_name(name):
             continue
-        group = next(g for g in ("value", "v2", "v3", "v4") if m.group(g))
+        group = next(g for g in ("value", "v2", "v3", "v4", "v5", "v6") if m.group(g))
         secret = literal(m.group(group), name=name or "password", ids=t.ids, min_len=4)
         if secret is not None:
             yield Found(m.start(group), KIND_CLI, secret)
@@ -405,6 +422,27 @@ def basic_headers(t: Text) -> Iterator[Found]:
                 yield Found(m.start(), KIND_BASIC, token)
 
 
+# `<Password>…</Password>`, `<aut:password>…</aut:password>`: an element of an XML body (a SOAP
+# envelope built in a function, an HTTP template) whose name says secret, holding text
+_XML_GATE = re.compile(r"</")
+_XML_ELEMENT = re.compile(
+    r"<(?P<prefix>[A-Za-z_][\w.-]{0,30}:)?(?P<name>[A-Za-z_][\w.-]{0,40})(?:[ \t][^<>]*)?>"
+    r"[ \t]*(?P<value>[^<>\s][^<>\n]{2,200}?)[ \t]*</(?P=prefix)?(?P=name)>")
+
+
+def xml_elements(t: Text) -> Iterator[Found]:
+    """A secret-named XML element with literal text (``<Password>…</Password>``); text built
+    from a variable (``${pw}``, ``{{ pw }}``) is not a literal and stays quiet."""
+    for begin, end in t.hint_spans:
+        for m in _XML_ELEMENT.finditer(t.text, begin, end):
+            name = m.group("name")
+            if not is_secret_name(name):
+                continue
+            secret = literal(m.group("value"), name=name, ids=t.ids, min_len=min_length(name))
+            if secret is not None:
+                yield Found(m.start("value"), KIND_KEYWORD, secret)
+
+
 # `Password: …` as a line of its own, with optional Markdown around it (a list item, bold,
 # a code span), and the login line that makes it a login written down
 _CREDENTIAL_LINE = re.compile(
@@ -448,6 +486,7 @@ TEXT_DETECTORS: tuple[Detector, ...] = (
     Detector("secret assignments", secret_assignments, strong=False, hint_lines=True),
     Detector("bearer headers", bearer_headers, strong=False, hint_lines=True),
     Detector("basic auth headers", basic_headers, strong=False, hint_lines=True),
+    Detector("XML elements", xml_elements, strong=False, gate=_XML_GATE, hint_lines=True),
     Detector("written logins", written_logins, strong=False, hint_lines=True,
              modes=frozenset({"template", "text"}), documentation=True),
 )

@@ -26,12 +26,13 @@ from pytest_nocode.secretscan.detectors import (
     Text,
     config_node_key,
     name_value_pairs,
+    query_parameter_secret,
     secret_named_value,
     url_parts,
     urls,
 )
 from pytest_nocode.secretscan.filters import literal
-from pytest_nocode.secretscan.kinds import KIND_KEYWORD, URL_KINDS, rank
+from pytest_nocode.secretscan.kinds import KIND_KEYWORD, KIND_URL_QUERY, URL_KINDS, rank
 from pytest_nocode.secretscan.names import is_secret_name
 
 __all__ = ["SecretHit", "find_secrets", "scan_text"]
@@ -54,6 +55,9 @@ _SKIP_KEYS = frozenset({"id", "z", "g", "type", "wires", "links", "x", "y", "w",
                         "d", "outputLabels", "inputLabels", "position", "typeVersion",
                         "webhookId", "color", "icon"})
 _NO_DESCEND = frozenset({"wires", "links"})
+# an entry of an n8n request node's query parameters (v3 ``queryParametersUi.parameter``, v4
+# ``queryParameters.parameters``)
+_QUERY_LIST = re.compile(r"(?:^|\.)queryParameters(?:Ui)?\.parameters?\[\d+\]$")
 # steps that are documentation, and the key that is documentation on every Node-RED node
 DOCUMENTATION_TYPES = frozenset({"n8n-nodes-base.stickyNote", "comment"})
 DOCUMENTATION_KEYS = frozenset({"info"})
@@ -191,6 +195,20 @@ class _Scanner:
             secret = secret_named_value(name, value, self.ids)
             if secret is not None:
                 emit(f"{path}.{value_key}" if path else value_key, KIND_KEYWORD, secret)
+        if _QUERY_LIST.search(path):
+            self._query_pair(path, node, emit)
+
+    def _query_pair(self, path: str, node: Mapping[str, Any], emit: Emit) -> None:
+        """One entry of a request node's query parameters (n8n ``queryParameters``): judged as
+        the same parameter in a URL is, so imgbb's or Google's bare ``key`` counts here too. A
+        name that says secret on its own was judged as a name/value pair already."""
+        name, value = node.get("name"), node.get("value")
+        if not isinstance(name, str) or not isinstance(value, str) or is_secret_name(name) \
+                or placeholders.found_in(value):
+            return
+        secret = query_parameter_secret(name, value, self.ids)
+        if secret is not None:
+            emit(f"{path}.value", KIND_URL_QUERY, secret)
 
 
 @lru_cache(maxsize=8)

@@ -1,0 +1,107 @@
+"""Checks that cannot apply to an app are left out at collection and recorded as not
+applicable: in the findings JSON (check and reason), the terminal and Allure, with and
+without xdist."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import node, run_json, tab
+
+CHECKS = """
+from pytest_nocode import check
+
+
+@check("T-N8N", title="Only for n8n", category="configuration", severity="low",
+       platforms=["n8n"])
+def test_for_n8n(nocode_app, nocode_findings):
+    pass
+
+
+@check("T-SETTINGS", title="Needs the settings", category="configuration", severity="low",
+       requires=["settings"])
+def test_needs_settings(nocode_app, nocode_findings):
+    pass
+
+
+@check("T-ANY", title="Any app", category="configuration", severity="low")
+def test_any_app(nocode_app, nocode_findings):
+    pass
+
+
+@check("T-OFF", title="Turned off", category="configuration", severity="low",
+       platforms=["n8n"])
+def test_turned_off(nocode_app, nocode_findings):
+    pass
+"""
+POLICY = "version: 1\nrules:\n  T-OFF:\n    enabled: false\n"
+LEFT_OUT = [
+    {"check": "test_checks.py::test_for_n8n[nodered-flows]",
+     "reason": "not applicable: T-N8N is for n8n"},
+    {"check": "test_checks.py::test_needs_settings[nodered-flows]",
+     "reason": "not applicable: nodered-flows has no settings data (nodered export)"},
+]
+
+
+def _flows(folder: Path) -> Path:
+    path = folder / "flows.json"
+    path.write_text(json.dumps([tab(), node("in1", "http in", url="/x", wires=[])]),
+                    encoding="utf-8")
+    return path
+
+
+def _allure(folder: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*-result.json")]
+
+
+def _labels(result: dict[str, Any]) -> dict[str, str]:
+    return {label["name"]: label["value"] for label in result["labels"]}
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2", "-p", "no:benchmark"]],
+                         ids=["serial", "xdist"])
+def test_left_out_checks_are_recorded_as_not_applicable(pytester: pytest.Pytester,
+                                                        workers: list[str]) -> None:
+    pytester.makepyfile(test_checks=CHECKS)
+    (pytester.path / "policy.yaml").write_text(POLICY, encoding="utf-8")
+    result, report = run_json(pytester, f"--nocode-app=nodered+file:{_flows(pytester.path)}",
+                              "--nocode-no-builtin", "--nocode-policy=policy.yaml",
+                              f"--alluredir={pytester.path / 'allure'}", *workers)
+    assert result.ret == pytest.ExitCode.OK
+    # the look-alike runs; a check the policy turns off stays an item, skipped as before
+    result.assert_outcomes(passed=1, skipped=1, **({} if workers else {"deselected": 2}))
+    assert report["not_applicable"] == LEFT_OUT
+    result.stdout.fnmatch_lines(["2 check(s) not applicable *"])
+
+    skipped = {r["name"]: r for r in _allure(pytester.path / "allure")
+               if r["status"] == "skipped"}
+    assert sorted(skipped) == ["T-N8N · Only for n8n", "T-OFF · Turned off",
+                               "T-SETTINGS · Needs the settings"]  # each once, on xdist too
+    n8n = skipped["T-N8N · Only for n8n"]
+    assert n8n["statusDetails"]["message"] == "Skipped: not applicable: T-N8N is for n8n"
+    assert n8n["titlePath"] == ["nodered-flows", "configuration", "T-N8N · Only for n8n"]
+    assert n8n["fullName"] == "test_checks#test_for_n8n"
+    assert _labels(n8n)["rule"] == "T-N8N" and _labels(n8n)["severity"] == "minor"
+
+
+def test_builtin_checks_left_out_alike_under_xdist(pytester: pytest.Pytester) -> None:
+    """The demo (both platforms) and a bare flows file: what is left out, and every finding,
+    are the same whether one process or two workers collect and run the checks."""
+    apps = ["--nocode-app=demo", f"--nocode-app=nodered+file:{_flows(pytester.path)}"]
+    serial, single = run_json(pytester, *apps, f"--alluredir={pytester.path / 'a1'}")
+    parallel, split = run_json(pytester, *apps, f"--alluredir={pytester.path / 'a2'}",
+                               "-n", "2", "-p", "no:benchmark")
+    assert serial.ret == parallel.ret == pytest.ExitCode.TESTS_FAILED
+    assert single["findings"] == split["findings"]
+    assert single["not_applicable"] == split["not_applicable"]
+    assert any("is for n8n" in na["reason"] for na in single["not_applicable"])
+
+    def outcomes(folder: str) -> list[tuple[str, str, str]]:
+        return sorted((r["fullName"], r["parameters"][0]["value"], r["status"])
+                      for r in _allure(pytester.path / folder))
+
+    assert outcomes("a1") == outcomes("a2")
