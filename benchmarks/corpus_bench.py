@@ -133,7 +133,7 @@ def scan_app(path: Path, platform: str, registry: PlatformRegistry, checks: Sequ
         outcome.rejected = loaded.error or "not loaded"
         return outcome
     redactor = Redactor(loaded.secret_values)
-    fixtures = {"nocode_snapshot": loaded.raw}
+    fixtures = {"nocode_snapshot": loaded.snapshot(registry)}
     seen: Counter[str] = Counter()
     for check in checks:
         try:

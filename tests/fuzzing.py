@@ -275,7 +275,7 @@ def run_all_checks(loaded: LoadedApp, baseline_model: dict[str, Any] | None,
     current = run.redactor.data(app.to_dict())
     base = baseline_model if baseline_model is not None else current
     fixtures: dict[str, Any] = {
-        "nocode_snapshot": loaded.raw,
+        "nocode_snapshot": loaded.snapshot(REGISTRY),
         "nocode_advisories": shipped_table(),  # the offline table a run uses by default
         "nocode_baseline": BaselineApp(app.id, "0" * 64, "fuzz", "2026-01-01T00:00:00+00:00",
                                        base),

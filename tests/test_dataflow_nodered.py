@@ -12,7 +12,7 @@ import pytest
 from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.checks import test_injection as injection
-from pytest_nocode.dataflow import dataflow
+from pytest_nocode.dataflow import dataflow, forget_all
 from pytest_nocode.findings import Severity
 from pytest_nocode.policy import default_zone
 from tests.checkrun import findings_of, ids, one
@@ -331,6 +331,56 @@ def test_flow_context_is_one_per_tab(reader_tab: str, fires: bool) -> None:
     app = app_of(flows)
     assert ids(findings_of(INJ001, app)) == ({nid("run")} if fires else set())
     assert findings_of(INJ002, app) == []
+
+
+def _store_chain(first: str, *, loop_back: bool = False) -> list[dict[str, Any]]:
+    """A copy job chain through three files: ``first`` (a request or a timer) writes
+    a.txt; one flow copies a.txt to b.txt, another b.txt to c.txt; a page renders c.txt.
+    With ``loop_back`` the last copy also writes a.txt again (stores in a cycle)."""
+    feed = (http_in("in", "/api/notes", to=["save-a"]) if first == "request"
+            else inject("in", to=["save-a"]))
+    return [tab(), feed, file_out("save-a", "/data/a.txt"),
+            inject("t1", to=["load-a"]), file_in("load-a", "/data/a.txt", to=["save-b"]),
+            file_out("save-b", "/data/b.txt"),
+            inject("t2", to=["load-b"]),
+            file_in("load-b", "/data/b.txt", to=["save-c", *(["save-a2"] if loop_back else [])]),
+            file_out("save-c", "/data/c.txt"),
+            *([file_out("save-a2", "/data/a.txt")] if loop_back else []),
+            inject("t3", to=["load-c"]), file_in("load-c", "/data/c.txt", to=["page"]),
+            template("page", "<div>{{{payload}}}</div>")]
+
+
+@pytest.mark.parametrize("loop_back", [False, True])
+def test_a_request_stored_through_a_chain_of_stores_reaches_the_last_reader(
+        loop_back: bool) -> None:
+    """Each store is one token in its readers' states, expanded when a check asks: what the
+    first store took in is still behind the third store's reader, with its route."""
+    app = app_of(_store_chain("request", loop_back=loop_back))
+    f = one(findings_of(INJ001, app))
+    assert f.resource.id == nid("page")
+    assert f.evidence["route"] == [nid("in"), nid("save-a"), nid("load-a"), nid("save-b"),
+                                   nid("load-b"), nid("save-c"), nid("load-c"), nid("page")]
+    flow = dataflow(app)
+    page = one(list(flow.sinks_of(nid("page"))))
+    assert {(o.kind, o.step_id) for o in page.origins} >= {("entry", nid("in"))}
+    assert all(o.kind != "held" for sf in flow.sinks() for o in sf.origins)  # never a token
+
+
+def test_a_chain_of_stores_fed_by_a_timer_is_quiet() -> None:
+    assert findings_of(INJ001, app_of(_store_chain("timer", loop_back=True))) == []
+
+
+def test_a_forgotten_flow_is_built_again_with_the_same_answers() -> None:
+    """The plugin lets go of every app's engine before writing reports; asked again (a hook
+    or a late threat model), it is rebuilt, not answered from a stale or empty cache."""
+    app = app_of(_store_chain("request"))
+    first = dataflow(app)
+    assert dataflow(app) is first  # shared by every check
+    before = [(sf.step.id, sf.origins) for sf in first.sinks()]
+    forget_all()
+    again = dataflow(app)
+    assert again is not first
+    assert [(sf.step.id, sf.origins) for sf in again.sinks()] == before
 
 
 # -- SQL, Flux, file paths -------------------------------------------------------------------

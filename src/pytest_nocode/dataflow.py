@@ -13,6 +13,12 @@ field's origins (a Node-RED change node setting ``msg.payload`` to a constant en
 that field), ``mix`` (code) lets every input origin reach every field. The union only grows and
 origins are finitely many, so the walk ends on cyclic flows too.
 
+What a named store holds is one *token* in its readers' states, not a copy of every origin its
+writers were given: a store read, written on, read again (flows chained through shared tables)
+would otherwise carry the whole closure of origins into every reader, and an org's walk grow
+with readers x origins. Tokens are expanded when a check asks (:meth:`DataFlow.origins`,
+:meth:`DataFlow.untrusted_behind`, :meth:`DataFlow.route`), giving the same origins as copying.
+
 PYTEST_DONT_REWRITE (see the package docstring)
 """
 
@@ -119,6 +125,13 @@ def per_app(build: Callable[[App], T]) -> Callable[[App], T]:
     return cached
 
 
+def forget_all() -> None:
+    """Let go of every per-app result once the checks are done: the reports written after
+    them need none, and on a large org the engines' states are a third of the run's memory
+    (asked again, a result is built again)."""
+    _CACHE.clear()
+
+
 class DataFlow:
     """The provenance of every sink of one app. Build it with :func:`dataflow`."""
 
@@ -143,7 +156,13 @@ class DataFlow:
                 self._writes_to.setdefault(writer, []).append(key)
         # what each writer is given (its input, every field), and each store's union of those
         self._written: dict[str, frozenset[int]] = {}
-        self._held: dict[StoreKey, frozenset[int]] = {}
+        self._held: dict[StoreKey, frozenset[int]] = {}  # origin ids and tokens of stores
+        self._tokens: dict[int, StoreKey] = {}  # a store's token (an origin id) → the store
+        self._token_ids: frozenset[int] = frozenset()
+        # during the walk: store → steps whose output depended on what it holds (an AI tool
+        # looking for its agent's answers among its input), walked again when that grows
+        self._expanded_by: dict[StoreKey, set[str]] = {}
+        self._closures: dict[int, frozenset[int]] | None = None  # token → origins, after
         self._kept_readers_of = self._kept_readers()
         self._kept: dict[str, frozenset[int]] = {}  # what the app has put in each store key
         # steps some running step sends to; the others start from "nothing arrives"
@@ -152,6 +171,7 @@ class DataFlow:
                       for sid in self._flows}
         self._unreached = self._sent_only_by_off_steps()
         self._run()
+        self._close()
         self._inputs: dict[str, State] = {}  # input_of, asked after the walk only
 
     def _sent_only_by_off_steps(self) -> frozenset[str]:
@@ -222,13 +242,6 @@ class DataFlow:
                     read.setdefault(reader, []).append(key)
         return read, {key: ws for key, ws in writers.items() if key in readers}
 
-    def _store_readers(self) -> dict[StoreKey, list[str]]:
-        out: dict[StoreKey, list[str]] = {}
-        for reader, keys in self._stores_read.items():
-            for key in keys:
-                out.setdefault(key, []).append(reader)
-        return out
-
     def _coming_back(self, sid: str) -> frozenset[str]:
         """The steps wired to ``sid`` that its loop output reaches without passing ``sid``
         again: what they send is what comes back around the loop."""
@@ -280,7 +293,8 @@ class DataFlow:
                 return frozenset()
             return _field(source, ref.name)
         if kind == "ai" and not ref.step:  # $fromAI: what the calling agent wrote
-            answers = frozenset(o for o in _field(state, "*") if self._origins[o].kind == "ai")
+            answers = frozenset(o for o in self._expand(_field(state, "*"), at)
+                                if self._origins[o].kind == "ai")
             return answers or frozenset({self._rooted(Origin("ai", ref.name, at), at)})
         if kind in SAFE_KINDS:
             step_id = at if kind == "constant" and ref.name not in ("", "*") else ""
@@ -323,6 +337,49 @@ class DataFlow:
 
     def _rooted(self, origin: Origin, at: str) -> int:
         return self._oid(origin)
+
+    # -- store tokens --------------------------------------------------------------------
+    def _token(self, key: StoreKey) -> int:
+        """The one origin id a read of ``key`` adds: what the store holds, unexpanded."""
+        token = self._oid(Origin("held", f"{key[0]} {key[1]}"))
+        if token not in self._tokens:
+            self._tokens[token] = key
+            self._token_ids = self._token_ids | {token}
+        return token
+
+    def _expand(self, oids: frozenset[int], at: str = "") -> frozenset[int]:
+        """``oids`` with each store token replaced by the origins the store holds, through
+        stores written with what other stores held. During the walk, ``at`` is the step
+        asking: it is walked again when one of those stores takes in more."""
+        tokens = oids & self._token_ids
+        if not tokens:
+            return oids
+        if self._closures is not None:
+            return (oids - tokens).union(*(self._closures[t] for t in tokens))
+        found, seen = self._reach(tokens)
+        for token in seen:
+            self._expanded_by.setdefault(self._tokens[token], set()).add(at)
+        return (oids - tokens) | found
+
+    def _reach(self, tokens: frozenset[int]) -> tuple[frozenset[int], set[int]]:
+        """(the origins the stores of ``tokens`` hold, tokens expanded; the tokens seen)."""
+        found: set[int] = set()
+        seen: set[int] = set()
+        stack = list(tokens)
+        while stack:
+            token = stack.pop()
+            if token in seen:
+                continue
+            seen.add(token)
+            held = self._held.get(self._tokens[token], frozenset())
+            inner = held & self._token_ids
+            found.update(held - inner)
+            stack.extend(inner)
+        return frozenset(found), seen
+
+    def _close(self) -> None:
+        """Each token's expansion, once the walk is done (stores hold no more after it)."""
+        self._closures = {token: self._reach(frozenset({token}))[0] for token in self._tokens}
 
     # -- propagation ---------------------------------------------------------------------
     def _input(self, sid: str, skip: frozenset[str] = frozenset()) -> State:
@@ -367,8 +424,8 @@ class DataFlow:
             else:
                 out[write.field] = _field(out, write.field) | value
         for key in self._stores_read.get(sid, ()):
-            written = self._held.get(key, frozenset())
-            out = {k: v | written for k, v in out.items()}
+            token = frozenset({self._token(key)})
+            out = {k: v | token for k, v in out.items()}
         entry = self._entries.get(sid)
         if entry is not None and flow.entry_fields is None:
             out = {k: v | {entry} for k, v in out.items()}
@@ -388,7 +445,6 @@ class DataFlow:
         for writer in self._writes_to:
             for source in dict.fromkeys(app.inbound(writer)):  # what it is given, it writes
                 feeds.setdefault(source, []).append(writer)
-        store_readers = self._store_readers()
         queue = deque(s.id for s in app.steps)
         queued = set(queue)
         while queue:
@@ -419,8 +475,8 @@ class DataFlow:
             if changed:
                 self._out[sid] = new
                 for writer in feeds.get(sid, ()):
-                    for key in self._rewrite(writer):
-                        readers.update(store_readers[key])
+                    for key in self._rewrite(writer):  # its readers hold its token
+                        readers.update(self._expanded_by.get(key, ()))
             for target in (*(step.outbound if changed else ()),
                            *(dependents.get(sid, ()) if changed else ()), *sorted(readers)):
                 if target not in queued and target in self._flows:
@@ -429,7 +485,8 @@ class DataFlow:
 
     # -- questions the checks ask --------------------------------------------------------
     def input_of(self, step_id: str) -> State:
-        """What reaches the step (field → origin ids), as its sinks see it."""
+        """What reaches the step (field → origin ids, stores' tokens unexpanded), as its
+        sinks see it."""
         state = self._inputs.get(step_id)
         if state is None:
             state = self._inputs[step_id] = self._input_of(step_id)
@@ -452,7 +509,7 @@ class DataFlow:
         """Every origin of the values ``refs`` read at ``step_id``, sorted."""
         state = self.input_of(step_id)
         found = frozenset().union(*(self._resolve(r, state, step_id) for r in refs))
-        return tuple(sorted((self._origins[o] for o in found), key=_order))
+        return tuple(sorted((self._origins[o] for o in self._expand(found)), key=_order))
 
     def sinks(self, kinds: frozenset[str] | None = None) -> Iterator[SinkFlow]:
         """Each sink of an enabled, non-config step (of ``kinds``), with its origins."""
@@ -476,12 +533,14 @@ class DataFlow:
         oid = self._origin_ids.get(origin)
         if oid is None or not origin.step_id or origin.step_id == step_id:
             return [step_id]
+        holding = {oid, *(t for t, closure in (self._closures or {}).items() if oid in closure)}
         parents = {step_id: step_id}
         queue = deque([step_id])
         while queue:
             current = queue.popleft()
             for source in self._predecessors(current):
-                if source in parents or oid not in _field(self._out.get(source, {}), "*"):
+                if source in parents or holding.isdisjoint(_field(self._out.get(source, {}),
+                                                                  "*")):
                     continue
                 parents[source] = current
                 if source == origin.step_id:
@@ -539,6 +598,7 @@ class DataFlow:
                                             for refs in prompts for r in refs))
         else:
             found_ids = _field(self.input_of(origin.step_id), "*")
+        found_ids = self._expand(found_ids)
         for oid in sorted(found_ids, key=lambda o: _order(self._origins[o])):
             found = self._untrusted(self._origins[oid], seen)
             if found is not None:

@@ -11,6 +11,11 @@ private folder of the controller's) hands apps to the workers in one of two ways
   controller and pickled there (raw snapshot, model, secrets found), so its server is asked
   once per run and a cassette is replayed once.
 
+An export read from files keeps no parsed JSON once normalized (on 20,000 workflows that was
+a third of the loaded app's memory, and of each worker's pickle): the ``nocode_snapshot``
+fixture reads the files again when a check asks (:meth:`LoadedApp.snapshot`). Live and
+replayed data, which cannot be read again the same way, are kept whole.
+
 PYTEST_DONT_REWRITE (see the package docstring)
 """
 
@@ -59,6 +64,8 @@ class LoadedApp:
     app: App | None = None
     error: str | None = None
     secret_values: list[str] = field(default_factory=list, repr=False)
+    # what the files looked like when they were read, for an export whose data was let go
+    stamps: tuple[tuple[str, int, int], ...] = field(default=(), repr=False)
 
     @cached_property
     def sha256(self) -> str:
@@ -68,6 +75,38 @@ class LoadedApp:
     @property
     def source(self) -> str:
         return self.raw.source if self.raw else self.spec.source
+
+    def snapshot(self, registry: PlatformRegistry) -> RawSnapshot:
+        """The raw snapshot with its data: an export's files are read again the first time
+        (the loader let go of them), then kept for the next check that asks."""
+        if self.raw is None:
+            raise ValueError(f"{self.spec.uri}: no snapshot: {self.error or 'not loaded'}")
+        if self.raw.data is None and self.raw.source in REREADABLE:
+            location = Path(self.spec.location)
+            export = read_export(registry[self.spec.platform], location)
+            if file_stamps(location) != self.stamps:  # fail closed: not what was checked
+                raise InputError(f"{location}: the export changed on disk during the run; "
+                                 "its checks ran on the earlier files: run again")
+            self.raw = replace(self.raw, data=export.data)
+        return self.raw
+
+
+def file_stamps(location: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of each file of an export (a file or a folder)."""
+    files = sorted(p for p in location.rglob("*") if p.is_file()) if location.is_dir() \
+        else [location]
+    stamps = []
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        stamps.append((str(path), st.st_size, st.st_mtime_ns))
+    return tuple(stamps)
+
+
+# Sources whose data can be read again as it was: the loader keeps only their metadata.
+REREADABLE = ("file", "demo")
 
 
 def load_raw(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOptions
@@ -133,7 +172,11 @@ def finish_loading(spec: AppSpec, registry: PlatformRegistry, raw: RawSnapshot,
     from pytest_nocode.secretscan import find_secrets
 
     secrets = [hit.value for hit in (scan or find_secrets)(app)]
-    return LoadedApp(spec, raw=raw, app=app, secret_values=secrets)
+    stamps: tuple[tuple[str, int, int], ...] = ()
+    if raw.source in REREADABLE:  # what the model does not share is let go (snapshot())
+        raw = replace(raw, data=None)
+        stamps = file_stamps(Path(spec.location))
+    return LoadedApp(spec, raw=raw, app=app, secret_values=secrets, stamps=stamps)
 
 
 def _rebuilt_proxy(data: dict[str, Any]) -> MappingProxyType[str, Any]:

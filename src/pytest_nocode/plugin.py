@@ -291,10 +291,10 @@ def nocode_app(request: pytest.FixtureRequest) -> App:
 
 @pytest.fixture
 def nocode_snapshot(nocode_app: App, request: pytest.FixtureRequest) -> RawSnapshot:
-    """The raw configuration exactly as the platform gave it."""
-    loaded = get_run(request.config).get(nocode_app.id)
-    assert loaded.raw is not None
-    return loaded.raw
+    """The raw configuration exactly as the platform gave it (an export's files are read
+    again on first use: the loader does not keep them)."""
+    run = get_run(request.config)
+    return run.get(nocode_app.id).snapshot(run.registry)
 
 
 @pytest.fixture(scope="session")
@@ -449,8 +449,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     try:  # a usage error (an app that could not be read): no report of what was not checked
         if run.specs and not session.config.option.collectonly \
                 and exitstatus != pytest.ExitCode.USAGE_ERROR:
+            from pytest_nocode.dataflow import forget_all
             from pytest_nocode.reporting import write_reports
 
+            forget_all()  # the checks (and the threat model, tryfirst) are done with them
             audit.before_reports(session, run, exitstatus)
             write_reports(session.config, run)
             audit.after_reports(session, run, exitstatus)

@@ -6,7 +6,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import (
@@ -24,6 +24,7 @@ from pytest_nocode.dataflow import (
     DataFlow,
     Origin,
     SinkFlow,
+    per_app,
     sensitivity_labels,
     store_name,
 )
@@ -69,7 +70,7 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
         zone = _zone_of(nocode_policy, dest)
         if zone not in LEAVING_ZONES:
             continue  # loopback, own networks, or a host computed at run time
-        if not dest.dynamic and _under(dest.host, own):
+        if not dest.dynamic and not own.isdisjoint(_domains_of(dest.host)):
             continue  # the organisation's own domain: its staff's mail, its own services
         step = nocode_app.step(dest.step_id)
         if step is None or (step.is_config and not nocode_app.users_of(step.id)):
@@ -132,14 +133,21 @@ def own_domains(app: App) -> frozenset[str]:
     ``sales@acme.example``). Either alone is anyone's: a partner's inbox, a SaaS API."""
     mailed = {d.host for d in app.destinations
               if d.protocol == "mail" and not d.dynamic and d.host}
-    called = [d.host for d in app.destinations
-              if d.protocol != "mail" and not d.dynamic and d.host]
-    return frozenset(m for m in mailed if any(_under(h, (m,)) for h in called))
+    called = {tail for d in app.destinations
+              if d.protocol != "mail" and not d.dynamic and d.host
+              for tail in _domains_of(d.host)}
+    return frozenset(mailed & called)  # a set lookup: not mailed x called hosts
 
 
-def _under(host: str, domains: Iterable[str]) -> bool:
+def _domains_of(host: str) -> Iterator[str]:
+    """The domains ``host`` is under, lower case: itself, and each part after a dot
+    (``crm.acme.example``, ``acme.example``, ``example``); a set of them is looked up, never
+    scanned."""
     host = host.lower()
-    return any(host == d or host.endswith("." + d) for d in domains)
+    yield host
+    for i, char in enumerate(host):
+        if char == ".":
+            yield host[i + 1:]
 
 
 ENDPOINT_KINDS = ("http", "webhook", "form", "websocket")
@@ -147,14 +155,28 @@ ENDPOINT_KINDS = ("http", "webhook", "form", "websocket")
 
 def _endpoints_answered(app: App, answer: Step) -> list[EntryPoint]:
     """The active endpoints whose callers ``answer`` replies to: those whose step reaches it
-    along the wiring, or the listener (a config step) it sends through."""
-    found = []
-    for ep in app.entry_points:
-        if ep.kind not in ENDPOINT_KINDS or ep.active is False:
-            continue
-        if ep.step_id in answer.config_refs or answer.id in app.paths_from([ep.step_id]):
-            found.append(ep)
-    return found
+    along the wiring, or the listener (a config step) it sends through; in the app's order.
+    Found by walking back from ``answer``, not forward from every endpoint of the app."""
+    reaching = {answer.id}
+    stack = [answer.id]
+    while stack:
+        for source in app.inbound(stack.pop()):
+            if source not in reaching:
+                reaching.add(source)
+                stack.append(source)
+    by_step = _endpoints_by_step(app)
+    found = [hit for sid in reaching | set(answer.config_refs) for hit in by_step.get(sid, ())]
+    return [ep for _index, ep in sorted(found, key=lambda hit: hit[0])]
+
+
+@per_app
+def _endpoints_by_step(app: App) -> dict[str, list[tuple[int, EntryPoint]]]:
+    """Step id → the active endpoints at it, with their place among the app's entry points."""
+    out: dict[str, list[tuple[int, EntryPoint]]] = {}
+    for index, ep in enumerate(app.entry_points):
+        if ep.kind in ENDPOINT_KINDS and ep.active is not False:
+            out.setdefault(ep.step_id, []).append((index, ep))
+    return out
 
 def _zone_of(policy: Policy, dest: Destination) -> str:
     """The trust zone of a destination; a mail address written by an expression (or the
