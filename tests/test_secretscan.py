@@ -581,6 +581,11 @@ def test_table_is_big_enough() -> None:
 
 @pytest.mark.parametrize("case", POSITIVES, ids=lambda c: c.id)
 def test_true_positive(case: Case) -> None:
+    assert_found_alone(case)
+
+
+def assert_found_alone(case: Case) -> None:
+    """The case's value is found, in its field, as its kind, and nothing else is."""
     hits = hits_of(case)
     assert [(h.field, h.value) for h in hits] == [(case.field, case.value)], hits
     if case.kind:

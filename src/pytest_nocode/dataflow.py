@@ -35,6 +35,12 @@ from typing import TypeVar
 from pytest_nocode.model import App, DataStore, SinkUse, Step, StepFlow, ValueRef
 
 SAFE_KINDS = frozenset({"constant", "env", "platform"})
+
+
+def carries_data(refs: tuple[ValueRef, ...]) -> bool:
+    """Does any of the values an adapter sees pasted into a sink come from data (not a
+    constant, an environment reference or a value the platform fills in)?"""
+    return any(r.kind not in SAFE_KINDS for r in refs)
 # Sinks where a value is executed or interpreted (injection); "url" and "send" are where data
 # goes, which the export and encryption checks ask about.
 INJECTION_SINKS = frozenset({"command", "code", "sql", "template", "path", "query"})

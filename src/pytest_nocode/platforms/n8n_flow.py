@@ -22,7 +22,13 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from pytest_nocode.dataflow import FETCH_JSON_BODY, FETCH_PATH, runs_code, store_name
+from pytest_nocode.dataflow import (
+    FETCH_JSON_BODY,
+    FETCH_PATH,
+    carries_data,
+    runs_code,
+    store_name,
+)
 from pytest_nocode.model import (
     DataStore,
     FieldWrite,
@@ -482,7 +488,7 @@ class N8nFlows:
         elif t in FILE_NODES:
             key = next((k for k in FILE_KEYS if p.get(k)), "fileName")
             refs = self.refs(step, p.get(key))
-            if any(r.kind not in ("constant", "env", "platform") for r in refs):
+            if carries_data(refs):
                 yield SinkUse("path", key, refs, "opens a file path built from an expression")
         if step.id in self.senders:
             url = p.get("url") if "url" in p else p.get("endpoint")
@@ -553,7 +559,7 @@ class N8nFlows:
         refs = tuple(dict.fromkeys(r for seg in SEGMENT.findall(query)
                                    if not JSON_ENCODED.match(seg)
                                    for r in self.segment_refs(step, seg)))
-        if any(r.kind not in ("constant", "env", "platform") for r in refs):
+        if carries_data(refs):
             yield SinkUse("query", "query", refs, "builds a MongoDB query by pasting an "
                           "expression into its JSON text (a quote in the value rewrites the "
                           "filter)")
@@ -578,7 +584,7 @@ class N8nFlows:
             r for seg in SEGMENT.findall(path.group("path").split("?", 1)[0])
             if not URL_ENCODED.match(seg) for r in self.segment_refs(step, seg)
             if r.kind != "ai"))
-        if any(r.kind not in ("constant", "env", "platform") for r in refs):
+        if carries_data(refs):
             yield SinkUse("fetch", FETCH_PATH, refs, "puts a value into the path of the API URL "
                           "it calls (a ../ or ? in it reaches another endpoint, with this "
                           "node's credentials)")
@@ -600,7 +606,7 @@ class N8nFlows:
         refs = tuple(dict.fromkeys(r for seg in QUOTED_SEGMENT.findall(body)
                                    if not JSON_ENCODED.match(seg) and not QUOTES_REMOVED.search(seg)
                                    for r in self.segment_refs(step, seg) if r.kind != "ai"))
-        if any(r.kind not in ("constant", "env", "platform") for r in refs):
+        if carries_data(refs):
             yield SinkUse("fetch", FETCH_JSON_BODY, refs, "pastes values inside the strings "
                           "of its JSON body (a quote in one adds or overrides keys: JSON "
                           "injection)")
@@ -629,7 +635,7 @@ class N8nFlows:
             refs = tuple(dict.fromkeys(r for v in values.values()
                                        if not (isinstance(v, str) and v.startswith("='"))
                                        for r in self.refs(step, v)))
-        if any(r.kind not in ("constant", "env", "platform") for r in refs):
+        if carries_data(refs):
             yield SinkUse("formula", "columns", refs, "writes cells the sheet evaluates "
                           "(USER_ENTERED): a value starting with = runs as a formula (formula "
                           "injection)")
