@@ -10,13 +10,14 @@ from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import setting_or_skip
 from pytest_nocode.dataflow import ACTION_SINKS, FETCH_SINKS, INJECTION_SINKS, dataflow
-from pytest_nocode.model import EntryPoint, Step, StepFlow
+from pytest_nocode.model import ANSWERS, NOTHING, EntryPoint, Step, StepFlow
 from pytest_nocode.policy import Policy
 
 UNPROVEN = "unproven"
 # What a call can do (EntryPoint.effect) when it opens no door: it answers with fixed content
-# (a stylesheet, a constant, a setting) or its flow ends without acting or answering.
-HARMLESS_EFFECTS = frozenset({"answers", "nothing"})
+# (a stylesheet, a constant, a setting), what the caller sent or what a public service gives
+# anyone, or its flow ends without acting or answering.
+HARMLESS_EFFECTS = frozenset({ANSWERS, NOTHING})
 # Kinds whose routes httpNodeAuth (or the platform's own setting) could cover.
 WEB_KINDS = frozenset({"http", "websocket", "dashboard"})
 
@@ -110,8 +111,10 @@ def _evidence(ep: EntryPoint, step: Step) -> dict[str, object]:
     evidence: dict[str, object] = {
         "kind": ep.kind, "route": ep.route, "methods": list(ep.methods),
         "authentication": ep.authentication or UNPROVEN, "type": step.type}
-    if ep.effect is not None:  # the adapter could tell what a call does
+    if ep.effect is not None:  # the adapter could tell what a call does, and why
         evidence["effect"] = ep.effect
+        if ep.effect_reason:
+            evidence["effect_reason"] = ep.effect_reason
     return evidence
 
 

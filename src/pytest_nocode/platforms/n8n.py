@@ -84,6 +84,7 @@ from pytest_nocode.platforms import (
     expect,
     read_json_file,
 )
+from pytest_nocode.platforms.n8n_entries import EntryEffects
 from pytest_nocode.platforms.n8n_flow import (
     CALLED_TRIGGERS,
     CALLERS,
@@ -190,6 +191,7 @@ class N8nPlatform:
         for index, wf in enumerate(data["workflows"]):
             builder.add_workflow(wf, index)
         builder.link_called_workflows()
+        builder.judge_entry_points()
         facets = {"workflows"}
         principals: tuple[Principal, ...] = ()
         users = _user_list(data)
@@ -738,6 +740,16 @@ class _Builder:
                 self.flows.linked_callers.add(step.id)
             if targets:
                 self.steps[i] = replace(step, outbound=(*step.outbound, *targets))
+
+    def judge_entry_points(self) -> None:
+        """What a call to each entry point can do (see :mod:`.n8n_entries`), once the wiring,
+        stores and destinations of every workflow are known."""
+        effects = EntryEffects(self.steps, self.flows.describe, self.destinations, self.stores,
+                               {b.workflow_id for b in self.broken_links})
+        by_id = {s.id: s for s in self.steps}
+        self.entry_points = [replace(ep, effect=effect, effect_reason=reason)
+                             for ep in self.entry_points
+                             for effect, reason in (effects.of(by_id[ep.step_id]),)]
 
     def _broken_links(self, wid: str, connections: Mapping[str, Any],
                       by_name: Mapping[str, str]) -> None:

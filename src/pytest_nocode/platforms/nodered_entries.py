@@ -32,11 +32,19 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pytest_nocode.model import EntryPoint, Step, is_page, is_web_asset
+from pytest_nocode.model import (
+    ACTS,
+    ANSWERS,
+    NOTHING,
+    PASSES,
+    SERVES,
+    EntryPoint,
+    Step,
+    is_page,
+    is_web_asset,
+    stronger_effect,
+)
 
-# Effects from least to most: a call that only passes through, answers, serves data, acts.
-PASSES, ANSWERS, SERVES, ACTS, NOTHING = "passes", "answers", "serves", "acts", "nothing"
-_RANK = (PASSES, ANSWERS, SERVES, ACTS)
 # Nodes that shape, route or hold a message and change nothing outside the flow.
 SHAPING_TYPES = frozenset({
     "switch", "json", "xml", "yaml", "csv", "html", "split", "join", "sort", "batch", "range",
@@ -77,7 +85,7 @@ def entry_effect(starts: Iterable[Step], by_id: Mapping[str, Step]) -> str:
         what = step_effect(step)
         if what == ACTS:
             return ACTS
-        effect = max(effect, what, key=_RANK.index)
+        effect = stronger_effect(effect, what)
         if step.type not in ANSWER_TYPES or step.params.get("fwdInMessages") is True:
             queue.extend(step.outbound)
     return NOTHING if effect == PASSES else effect
