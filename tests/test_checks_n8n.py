@@ -207,7 +207,7 @@ def test_auth001_webhook_without_authentication_fires_high() -> None:
     assert f.evidence == {"kind": "webhook", "route": "lead-capture", "methods": ["POST"],
                           "authentication": "none", "type": "n8n-nodes-base.webhook",
                           "effect": "acts",
-                          "effect_reason": "step 'Save lead' (postgres) changes stored data"}
+                          "effect_reason": "step 'Save lead' (postgres) writes stored data"}
 
 
 def test_auth001_webhook_with_explicit_none_fires() -> None:
@@ -692,6 +692,37 @@ def test_auth001_webhook_whose_wiring_is_lost_is_judged_by_its_whole_workflow() 
                                 code("Log open", "return $input.all();"), connections=lost)
     f = one(findings_of(AUTH001, app_of(with_code)))
     assert f.evidence["effect_reason"] == "step 'Log open' (code) runs code its author wrote"
+
+
+def test_auth001_webhook_answering_with_an_hmac_of_what_the_caller_sent_fires() -> None:
+    """A signing oracle: the caller picks the data, the owner's key signs it."""
+    sign = n8n_node("Sign", "crypto", {"action": "hmac", "type": "SHA256",
+                                       "value": "={{ $json.query.data }}", "secret": "k",
+                                       "dataPropertyName": "sig"})
+    f = one(findings_of(AUTH001, app_of(_hook_answering(sign, _answer("Back", "={{ $json.sig }}"
+                                                                      )))))
+    assert f.evidence["effect_reason"] == ("step 'Sign' (crypto) signs what it is given with "
+                                           "the owner's key")
+    digest = n8n_node("Sign", "crypto", {"action": "hash", "type": "SHA256",
+                                         "value": "={{ $json.query.data }}"})
+    assert findings_of(AUTH001, app_of(_hook_answering(digest, _answer(
+        "Back", "={{ $json.data }}")))) == []
+
+
+def test_auth001_unsubscribe_form_updating_the_typed_address_fires() -> None:
+    """Decided: an unsubscribe form that updates the subscriber whose e-mail is typed in lets
+    anyone unsubscribe anyone (an update of a record the caller picks, not a new one kept);
+    it is reported, and a signed link per subscriber is the fix. Signing up (a new row) is
+    collecting and stays quiet."""
+    unsubscribe = n8n_node("Unsubscribe", "airtable", {
+        "operation": "update", "base": {"__rl": True, "mode": "id", "value": "appNews"},
+        "table": {"__rl": True, "mode": "id", "value": "tblSubscribers"},
+        "columns": {"mappingMode": "defineBelow", "matchingColumns": ["Email"], "value": {
+            "Email": "={{ $json.Email }}", "Subscribed": False}}}, version=2.1)
+    f = one(findings_of(AUTH001, app_of(_signup_form(unsubscribe, connections=chain(
+        "On form submission", "Unsubscribe")))))
+    assert f.severity is Severity.HIGH and "collects_only" not in f.evidence
+    assert findings_of(AUTH001, app_of(_signup_form())) == []
 
 
 def test_auth001_schedule_trigger_is_no_endpoint() -> None:

@@ -150,7 +150,10 @@ def _open_message(ep: EntryPoint) -> str:
     reported; those of inactive workflows are, at low severity, as doors one switch away
     (policy settings.report_inactive_entry_points: false leaves them out). Nor are endpoints
     whose flow, as far as the adapter can tell, only answers with fixed content (a page's
-    stylesheet, a constant, a setting) or ends without acting or answering. A public form
+    stylesheet, a constant, a setting), with what the caller sent (a subscription challenge)
+    or with what a public service gives anyone (a GET without credentials), or ends without
+    acting or answering; the evidence's effect and effect_reason say what the adapter saw. A
+    public form
     (sign-up, survey, application) whose steps only transform, store as new records or mail
     the owner is open by design and not reported (settings.report_collecting_forms: true
     lists them at low severity); one that reaches a command, an acting step or agent, a

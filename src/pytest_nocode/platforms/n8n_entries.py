@@ -7,7 +7,8 @@ The effect is read from the steps a call's items reach along the wiring, each ju
 * steps that only shape or route items (Set, If, Merge, Split Out, Convert to File, … the
   data-flow engine's pass-through nodes) pass, as long as what they write is constant, the
   caller's own fields or platform values (an environment value or a store read serves);
-* Respond to Webhook and the pages of a form answer (a JWT it signs for the caller acts);
+* Respond to Webhook and the pages of a form answer (a JWT it signs for the caller acts, as
+  does a Crypto node's HMAC or signature: both sign what the caller chose with a key);
 * an HTTP request answers when it is a GET without credentials to a fixed public host: the
   caller could ask that service itself, so relaying it opens nothing (the reason says so);
 * a read of a data store serves; anything else acts: a write, a mail, code, a command, an
@@ -49,9 +50,11 @@ RESPOND = BASE + "respondToWebhook"
 FORM_PAGE = BASE + "form"  # the next page (or the completion screen) of the same form
 HTTP_REQUEST = BASE + "httpRequest"
 NO_OP = BASE + "noOp"
+CRYPTO = BASE + "crypto"
 # Nodes that only reshape, route or hold items (Respond to Webhook answers; a file a
-# spreadsheet node reads or writes is a store).
-SHAPING_TYPES = (PASS_TYPES | {BASE + "set"}) - {RESPOND, BASE + "spreadsheetFile"}
+# spreadsheet node reads or writes is a store; the debug helper can exhaust memory on call).
+SHAPING_TYPES = (PASS_TYPES | {BASE + "set"}) - {RESPOND, BASE + "spreadsheetFile",
+                                                 BASE + "debugHelper"}
 # Values a shaping step may put into what it passes on without serving data.
 _OWN_KINDS = frozenset({"constant", "platform", "field", "step", "key", "entry"})
 # Headers and query parameters a request may send and still carry no credential.
@@ -140,7 +143,7 @@ class EntryEffects:
         if store is not None:
             if store.operation in ("read", "query"):
                 return SERVES, f"{named} reads {store.kind} data it may answer with"
-            return ACTS, f"{named} changes stored data"
+            return ACTS, f"{named} writes stored data"
         refs = [r for w in described.writes for r in w.value] + \
             [r for s in described.sinks for r in s.reads]
         foreign = sorted({r.kind for r in refs if r.kind not in _OWN_KINDS})
@@ -153,6 +156,8 @@ class EntryEffects:
                 return ACTS, f"{named} runs what it is given"
             if step.type == RESPOND and step.params.get("respondWith") == "jwt":
                 return ACTS, f"{named} signs a token for the caller"
+            if step.type == CRYPTO and step.params.get("action") in ("hmac", "sign"):
+                return ACTS, f"{named} signs what it is given with the owner's key"
             if {"ai", "unknown"} & set(foreign):
                 return ACTS, f"{named} passes on values the export does not show"
             if foreign:
