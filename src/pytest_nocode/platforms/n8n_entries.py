@@ -191,7 +191,10 @@ class EntryEffects:
         query = _names(p.get("queryParameters")) if p.get("sendQuery") else []
         address, _, query_string = target.url.partition("?")
         query += _QUERY_NAME.findall(query_string)
-        path = urlsplit(address.lstrip("=")).path
+        try:
+            path = urlsplit(address.lstrip("=")).path
+        except ValueError:  # not a URL Python can split (a bracketed host left open)
+            return ""
         if any(h.lower() not in _PLAIN_HEADERS for h in headers) \
                 or any(q == "?" or _SECRET_NAME.search(q) for q in query) \
                 or any(_KEY_SEGMENT.fullmatch(seg) for seg in path.split("/")):
