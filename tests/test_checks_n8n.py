@@ -35,7 +35,7 @@ from pytest_nocode.checks import test_permissions as permissions
 from pytest_nocode.checks import test_platform_audit as platform_audit
 from pytest_nocode.checks import test_secrets as secrets
 from pytest_nocode.findings import Severity
-from pytest_nocode.model import App
+from pytest_nocode.model import EFFECTS, App
 from pytest_nocode.platforms import RawSnapshot
 from pytest_nocode.platforms.n8n import N8nPlatform
 from pytest_nocode.testing import rule_of
@@ -723,6 +723,17 @@ def test_auth001_unsubscribe_form_updating_the_typed_address_fires() -> None:
         "On form submission", "Unsubscribe")))))
     assert f.severity is Severity.HIGH and "collects_only" not in f.evidence
     assert findings_of(AUTH001, app_of(_signup_form())) == []
+
+
+def test_every_n8n_entry_point_says_what_a_call_can_do_in_the_shared_words() -> None:
+    """n8n and Node-RED entry points use one vocabulary (model.EFFECTS), each with a reason."""
+    apps = [app_of(_lead_capture(None)), app_of(_signup_form()), app_of(_bot(telegram_trigger())),
+            app_of(_hook_answering(_answer("Echo", "={{ $json.query.x }}"))),
+            app_of(_hook_answering(n8n_node("Later", "noOp", {}))), app_of(_hook_answering())]
+    effects = {ep.effect for app in apps for ep in app.entry_points}
+    assert effects == {"acts", "answers", "nothing"}
+    assert all(ep.effect in EFFECTS and ep.effect_reason
+               for app in apps for ep in app.entry_points)
 
 
 def test_auth001_schedule_trigger_is_no_endpoint() -> None:
