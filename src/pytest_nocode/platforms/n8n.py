@@ -28,6 +28,9 @@ Choices worth knowing when reading findings:
   calls them, and whether n8n checks its signature is not in the export. A Telegram trigger
   is one (kind ``chat``): Telegram calls it, but with messages anyone on Telegram can send,
   unless the node names the chats or users it accepts (authentication ``allowlist``).
+* Every entry point says what a call to it can do (``effect``, ``effect_reason``), judged by
+  :mod:`.n8n_entries` from the steps the call reaches, in the words Node-RED's entry points
+  use (``model.EFFECTS``).
 * ``audit`` (n8n's own security audit, from a live server) becomes advisories.
 * n8n 2 keeps a saved draft beside the published version of a workflow: the steps are from
   the version that runs (:func:`version_that_runs`), and how the draft differs is kept on the
