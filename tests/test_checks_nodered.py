@@ -290,7 +290,9 @@ def test_auth001_http_in_of_a_bare_export_is_unproven() -> None:
         "node", nid("in"), f"flows/{TAB}/{nid('in')}")
     assert f.severity is Severity.HIGH
     assert f.evidence == {"kind": "http", "route": "/api/orders", "methods": ["POST"],
-                          "authentication": "unproven", "type": "http in", "effect": "acts"}
+                          "authentication": "unproven", "type": "http in", "effect": "acts",
+                          "effect_reason": "node 'normalise' (function) runs code its author "
+                                           "wrote"}
     assert "does not show an instance-wide one" in f.message
 
 

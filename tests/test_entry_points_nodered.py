@@ -46,9 +46,13 @@ def _file_route(url: str, filename: str) -> list[dict[str, Any]]:
 def test_stylesheet_route_is_quiet_and_a_data_file_route_fires() -> None:
     css = app_of(_file_route("/assets/css/main.css", "../site/theme/assets/css/main.css"))
     assert one(css.entry_points).effect == "answers"
+    assert one(css.entry_points).effect_reason == (
+        f"node {nid('resp')!r} (http response) answers with what reaches it")
     assert findings_of(AUTH001, css) == [] and findings_of(EXP002, css) == []
     data = app_of(_file_route("/export", "/data/customers.csv"))
     assert one(data.entry_points).effect == "serves"
+    assert one(data.entry_points).effect_reason == (
+        "node 'read' (file in) reads a file it may answer with")
     assert ids(findings_of(AUTH001, data)) == {nid("in")}
     assert ids(findings_of(EXP002, data)) == {nid("read")}
 
@@ -68,7 +72,8 @@ def test_headers_function_that_also_writes_context_acts() -> None:
                         to=["resp"])
     app = app_of(flows)
     assert one(app.entry_points).effect == "acts"
-    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+    assert one(findings_of(AUTH001, app)).evidence["effect_reason"] == (
+        "node 'type' (function) runs code its author wrote")
 
 
 def test_constant_text_route_is_quiet_and_one_echoing_fields_fires() -> None:
@@ -86,6 +91,7 @@ def test_route_ending_in_an_unwired_junction_is_quiet_and_one_reaching_exec_fire
     dead = [tab(), http_in("in", "/drift", to=["j"]), node("j", "junction", wires=[[]])]
     app = app_of(dead)
     assert one(app.entry_points).effect == "nothing"
+    assert one(app.entry_points).effect_reason == "nothing after it acts or answers"
     assert findings_of(AUTH001, app) == []
     live = [tab(), http_in("in", "/drift", to=["j"]), node("j", "junction", wires=[["sh"]]),
             exec_node("sh", "/usr/local/bin/realign", "payload")]
@@ -101,7 +107,8 @@ def test_route_reading_context_serves_it() -> None:
              http_response("resp")]
     app = app_of(flows)
     assert one(app.entry_points).effect == "serves"
-    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+    assert one(findings_of(AUTH001, app)).evidence["effect_reason"] == (
+        f"node {nid('get')!r} (change) copies flow or global context into the message")
 
 
 # -- checks in the flow: a session redirect, a login ------------------------------------------

@@ -509,21 +509,21 @@ class _Normalizer:
             method = _as_str(p.get("method")) or "get"
             yield EntryPoint(step.id, "http", _as_str(p.get("url")),
                              ("ALL",) if method == "all" else (method.upper(),),
-                             http_auth, active, entry_effect([step], by_step))
+                             http_auth, active, *entry_effect([step], by_step))
         elif step.type == "websocket-listener":
             users = [s for s in by_step.values()
                      if step.id in s.config_refs and not s.disabled]
             # httpNodeAuth guards http-in routes only; websocket upgrades are checked by
             # webSocketNodeVerifyClient, which no API reports: unproven, never assumed.
             yield EntryPoint(step.id, "websocket", _as_str(p.get("path")), (), None,
-                             bool(users), entry_effect(
+                             bool(users), *entry_effect(
                                  [s for s in users if s.type == "websocket in"], by_step))
         elif step.type == "tcp in" and _as_str(p.get("server")) == "server":
             yield EntryPoint(step.id, "tcp", _as_str(p.get("port")), (), "none", active,
-                             entry_effect([step], by_step))
+                             *entry_effect([step], by_step))
         elif step.type == "udp in":
             yield EntryPoint(step.id, "udp", _as_str(p.get("port")), (), "none", active,
-                             entry_effect([step], by_step))
+                             *entry_effect([step], by_step))
         elif step.type in CHAT_BOTS:
             yield from self._chat_bot(step, by_step)
         elif step.type in SERVED_PAGES:
@@ -546,7 +546,7 @@ class _Normalizer:
         yield EntryPoint(step.id, "chat", f"telegram bot {name}".strip(), (),
                          "allowlist" if allowed else "none",
                          any(not s.disabled for s in users),
-                         entry_effect([s for s in users if not s.disabled], by_step))
+                         *entry_effect([s for s in users if not s.disabled], by_step))
 
     def _tls_verify(self, tls_id: str, by_step: Mapping[str, Step]) -> bool:
         tls = by_step.get(tls_id)

@@ -70,12 +70,13 @@ _RESPONSE_META = re.compile(
     + r"\s*,?)*\s*\})|msg\.statusCode\s*=\s*\d+")
 
 
-def entry_effect(starts: Iterable[Step], by_id: Mapping[str, Step]) -> str:
-    """What messages entering at ``starts`` can do, along their wiring: ``acts``,
-    ``serves``, ``answers`` or ``nothing``."""
+def entry_effect(starts: Iterable[Step], by_id: Mapping[str, Step]) -> tuple[str, str]:
+    """What messages entering at ``starts`` can do, along their wiring (``acts``, ``serves``,
+    ``answers`` or ``nothing``), and why: the node that acts, or those that serve or
+    answer (:attr:`~pytest_nocode.model.EntryPoint.effect_reason`)."""
     seen: set[str] = set()
     queue = [t for s in starts for t in s.outbound]
-    effect = PASSES
+    effect, reasons = PASSES, []
     while queue:
         sid = queue.pop()
         step = by_id.get(sid)
@@ -84,11 +85,34 @@ def entry_effect(starts: Iterable[Step], by_id: Mapping[str, Step]) -> str:
         seen.add(sid)
         what = step_effect(step)
         if what == ACTS:
-            return ACTS
-        effect = stronger_effect(effect, what)
+            return ACTS, _reason(step, ACTS)
+        if what != effect and stronger_effect(what, effect) == what:
+            effect, reasons = what, []  # a stronger effect: its reasons, not the weaker
+        if what == effect and what != PASSES and (why := _reason(step, what)) not in reasons:
+            reasons.append(why)
         if step.type not in ANSWER_TYPES or step.params.get("fwdInMessages") is True:
             queue.extend(step.outbound)
-    return NOTHING if effect == PASSES else effect
+    if effect == PASSES:
+        return NOTHING, "nothing after it acts or answers"
+    return effect, "; ".join(sorted(reasons))
+
+
+def _reason(step: Step, what: str) -> str:
+    """Why ``step`` has effect ``what``, in a reviewer's words."""
+    named = f"node {step.name or step.id!r} ({step.type})"
+    if what == ANSWERS:
+        return f"{named} answers with what reaches it"
+    if what == SERVES:
+        if step.type == "file in":
+            return f"{named} reads a file it may answer with"
+        if step.type == "template":
+            return f"{named} renders a page or message fields"
+        return f"{named} copies flow or global context into the message"
+    if step.type == "function":
+        return f"{named} runs code its author wrote"
+    if step.type in ("template", "change"):
+        return f"{named} sets flow or global context (or rules the reader cannot follow)"
+    return f"{named} may change, send or run something"
 
 
 def step_effect(step: Step) -> str:
@@ -166,10 +190,10 @@ def community_entry_points(step: Step, by_step: Mapping[str, Step]) -> Iterable[
     elif step.type == "uibuilder":
         url = _text(p.get("url")).strip().strip("/")
         yield EntryPoint(step.id, "websocket", f"/{url}" if url else "/uibuilder", (), None,
-                         active, entry_effect([step], by_step))
+                         active, *entry_effect([step], by_step))
     elif step.type == "twitter in" and _text(p.get("user")) == "dm":
         yield EntryPoint(step.id, "chat", "twitter direct messages", (), "none", active,
-                         entry_effect([step], by_step))
+                         *entry_effect([step], by_step))
     elif step.type in HOMEKIT_BRIDGES:
         yield from _homekit(step, by_step)
     elif step.type in NORA_CONFIGS:
@@ -198,7 +222,7 @@ def _homekit(bridge: Step, by_step: Mapping[str, Step]) -> Iterable[EntryPoint]:
     insecure = bridge.params.get("allowInsecureRequest") in (True, "true")
     name = _text(bridge.params.get("bridgeName")).strip() or bridge.name
     yield EntryPoint(bridge.id, "assistant", f"HomeKit bridge {name}".strip(), (),
-                     "none" if insecure else "pairing", True, entry_effect(services, by_step))
+                     "none" if insecure else "pairing", True, *entry_effect(services, by_step))
 
 
 def _nora(config: Step, by_step: Mapping[str, Step]) -> Iterable[EntryPoint]:
@@ -212,6 +236,6 @@ def _nora(config: Step, by_step: Mapping[str, Step]) -> Iterable[EntryPoint]:
         return
     open_devices = [d for d in devices if (_text(d.params.get("twofactor")) or default) != "pin"]
     name = _text(config.params.get("structure")).strip() or config.name
-    effect = entry_effect(open_devices or devices, by_step)
+    effect, reason = entry_effect(open_devices or devices, by_step)
     yield EntryPoint(config.id, "assistant", f"NORA (Google Home) {name}".strip(), (),
-                     "none" if open_devices else "pin", True, effect)
+                     "none" if open_devices else "pin", True, effect, reason)
