@@ -589,8 +589,9 @@ def test_auth001_webhook_that_echoes_the_subscription_challenge_answers_and_is_q
 
 
 @pytest.mark.parametrize("body", ["={{ $env.META_APP_SECRET }}",
-                                  "={{ $('Missing lookup').item.json.token }}"],
-                         ids=["environment-value", "output-not-in-the-export"])
+                                  "={{ $('Missing lookup').item.json.token }}",
+                                  "={{ $getWorkflowStaticData('global').lastToken }}"],
+                         ids=["environment-value", "output-not-in-the-export", "static-data"])
 def test_auth001_webhook_answering_with_more_than_the_caller_sent_fires(body: str) -> None:
     f = one(findings_of(AUTH001, app_of(_hook_answering(_answer("Echo", body)))))
     assert f.evidence["effect"] in ("serves", "acts") and f.evidence["effect_reason"]

@@ -27,6 +27,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import urlsplit
@@ -62,6 +63,9 @@ _PLAIN_HEADERS = frozenset({"accept", "accept-language", "content-type", "user-a
 _SECRET_NAME = re.compile(r"token|secret|api[_-]?key|^key$|passw|auth|^sig|signature|session|"
                           r"cookie|credential", re.I)
 _QUERY_NAME = re.compile(r"(?:^|&)([^=&]+)=")
+# the one expression helper that reads what earlier runs kept (the data flow reads it as an
+# item field, which is what other helpers such as $ifEmpty or $jmespath read)
+_STATIC_DATA = re.compile(r"\$getWorkflowStaticData\b")
 # A path segment that may be a key (a bot token, a hook id): 16 or more characters mixing
 # digits and letters. A URL holding one is a capability the caller does not have.
 _KEY_SEGMENT = re.compile(r"(?=[^/]*\d)(?=[^/]*[A-Za-z])[\w:.~-]{16,}")
@@ -162,6 +166,8 @@ class EntryEffects:
                 return ACTS, f"{named} passes on values the export does not show"
             if foreign:
                 return SERVES, f"{named} passes on {' and '.join(foreign)} values"
+            if _STATIC_DATA.search(json.dumps(dict(step.params), default=str)):
+                return SERVES, f"{named} reads what earlier runs kept (workflow static data)"
             if step.type == RESPOND:
                 return ANSWERS, f"{named} answers with fixed content and what reaches it"
             if step.type == FORM_PAGE:
