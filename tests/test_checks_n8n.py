@@ -737,6 +737,31 @@ def test_every_n8n_entry_point_says_what_a_call_can_do_in_the_shared_words() -> 
                for app in apps for ep in app.entry_points)
 
 
+def _form_page(key: str = "Your details") -> dict[str, Any]:
+    return n8n_node(key, "form", {"formFields": {"values": [
+        {"fieldLabel": "Company", "requiredField": True}]}, "options": {}}, version=1)
+
+
+def test_auth001_two_page_form_that_keeps_the_answers_is_still_collecting() -> None:
+    """A further page of the form asks the same caller for more: its answers are the
+    submission, not content of unknown origin."""
+    two_pages = _signup_form(_form_page(), connections=chain(
+        "On form submission", "Your details", "Add to list", "Tell the owner"))
+    assert findings_of(AUTH001, app_of(two_pages)) == []
+    then_runs = _signup_form(_form_page(), execute_command(
+        "Provision", "=/opt/provision {{ $json.Company }}"), connections=chain(
+        "On form submission", "Your details", "Add to list", "Provision"))
+    assert one(findings_of(AUTH001, app_of(then_runs))).severity is Severity.HIGH
+
+
+def test_inj001_what_a_further_form_page_takes_in_is_untrusted() -> None:
+    wf = _signup_form(_form_page(), execute_command(
+        "Provision", "=/opt/provision {{ $json.Company }}"), connections=chain(
+        "On form submission", "Your details", "Provision"))
+    f = one(findings_of(injection.test_untrusted_input_does_not_reach_sinks, app_of(wf)))
+    assert f.resource.id == uid("Provision")
+
+
 def test_auth001_schedule_trigger_is_no_endpoint() -> None:
     wf = workflow("Nightly export", [schedule(), select_orders()],
                   chain("Schedule Trigger", "Yesterday's orders"))

@@ -44,11 +44,10 @@ from pytest_nocode.model import (
     StepFlow,
     stronger_effect,
 )
-from pytest_nocode.platforms.n8n_flow import BASE, NOTE, PASS_TYPES
+from pytest_nocode.platforms.n8n_flow import BASE, FORM_PAGE, NOTE, PASS_TYPES
 from pytest_nocode.policy import default_zone
 
 RESPOND = BASE + "respondToWebhook"
-FORM_PAGE = BASE + "form"  # the next page (or the completion screen) of the same form
 HTTP_REQUEST = BASE + "httpRequest"
 NO_OP = BASE + "noOp"
 CRYPTO = BASE + "crypto"
