@@ -91,9 +91,10 @@ class Origin:
         return f"{self.kind}: {self.detail}" if self.detail else self.kind
 
 
-# A key column (id, *_id) of rows a database returned: numbers or ids the database made, not
-# text a user wrote (a key of request data stays the request's).
-ROW_KEY = Origin("constant", "a key column of rows read from a database")
+# A key or timestamp column (id, *_id, created_at) of rows a database returned: numbers, ids or
+# times the database made or typed, not text a user wrote (a key of request data stays the
+# request's).
+ROW_KEY = Origin("constant", "a key or timestamp column of rows read from a database")
 
 
 @dataclass(frozen=True)

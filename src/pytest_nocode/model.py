@@ -331,11 +331,11 @@ class ValueRef:
     """One value a step uses, in the engine's words.
 
     ``field``: a field of the incoming message or item (``name`` its top-level key, ``"*"`` the
-    whole of it; ``path`` the full path as written, for evidence); ``key``: the key column
-    (``id``, ``*_id``) of the rows held in such a field; ``step``: a field of another
-    step's output (n8n ``$('Node')``); ``ai``: what an AI model wrote (``$fromAI``); any other
-    kind of :data:`ORIGIN_KINDS` is an origin itself (``name`` says which: the env variable, the
-    platform value, the store, the entry point).
+    whole of it; ``path`` the full path as written, for evidence); ``key``: the key or
+    timestamp column (``id``, ``*_id``, ``created_at``) of the rows held in such a field;
+    ``step``: a field of another step's output (n8n ``$('Node')``); ``ai``: what an AI model
+    wrote (``$fromAI``); any other kind of :data:`ORIGIN_KINDS` is an origin itself (``name``
+    says which: the env variable, the platform value, the store, the entry point).
     """
 
     kind: str

@@ -29,10 +29,16 @@ MUSTACHE = re.compile(r"\{\{(\{?)\s*([#^/&]?)\s*([A-Za-z_$][\w$]*(?:\.[\w$]+|\[[
 URL_LITERAL = re.compile(r"msg\.url\s*=\s*(['\"`])((?:https?|wss?)://[^'\"`$\s]*)")
 # Nodes through which a message passes with the properties it had.
 PASS_TYPES = frozenset({
-    "link in", "link out", "link call", "junction", "switch", "delay", "trigger", "rbe",
+    "link in", "link out", "link call", "junction", "delay", "trigger", "rbe",
     "filter", "split", "join", "csv", "json", "xml", "yaml", "html", "sort", "batch", "range",
     "debug", "http response", "websocket out", "mqtt out", "tcp out", "udp out", "file",
     "complete", "status", "catch", "comment", "e-mail", "ui_template"})
+# Nodes that read hardware attached to this host (a 1-Wire thermometer, a DHT sensor, an I2C
+# device, a GPIO pin): what they put in msg.payload is the device's reading, a platform value
+# like a fixed command's output, whoever sent the message that asked for it. The pin watchers
+# start messages of their own.
+HOST_READINGS = frozenset({"ds18b20", "rpi-ds18b20", "rpi-dht22", "i2c in"})
+PIN_WATCHERS = frozenset({"rpi-gpio in", "pi-gpiod in"})
 # Where messages from outside begin without an EntryPoint of their own in the model.
 SUBSCRIPTIONS = {"mqtt in": "mqtt in", "e-mail in": "email", "telegram receiver":
                  "Telegram bot messages", "telegram command": "Telegram bot commands",
@@ -135,6 +141,12 @@ class NodeRedFlows:
             return StepFlow("fresh", starts=True)  # the engine adds the entry's origin
         if t in FIXED_WIDGETS:
             return _fixed_widget(p)
+        if t in HOST_READINGS or t in PIN_WATCHERS:
+            reading = ValueRef("platform", f"reading of the {t} device on this host")
+            return StepFlow("fresh" if t in PIN_WATCHERS else "pass",
+                            (FieldWrite("payload", (reading,)),), starts=t in PIN_WATCHERS)
+        if t == "switch":
+            return StepFlow("pass", tuple(_switch_writes(p)))
         if t == "change":
             return StepFlow("pass", tuple(_change_writes(p)), keeps=tuple(_change_keeps(p)))
         if t == "template":
@@ -329,6 +341,23 @@ def _inject_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
             value, kind = prop.get("v"), _text(prop.get("vt")) or "str"
         if name:
             yield FieldWrite(_top(name), (_typed(value, kind),), strong="." not in name)
+
+
+def _switch_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
+    """A switch whose every rule asks whether a message property equals a fixed text or number
+    (``topic == "login"``) lets a message out only with one of those values there: what
+    leaves it holds a constant in that property, whatever the sender put in (the test is
+    JavaScript's ``==``: ``["login"]`` or ``" 3 "`` pass too, and print as the same text or
+    number). Any other rule (a comparison, "otherwise", a value from elsewhere) lets other
+    values through."""
+    rules = p.get("rules")
+    prop = _text(p.get("property"))
+    if _text(p.get("propertyType") or "msg") != "msg" or not isinstance(rules, list) \
+            or not rules or not re.fullmatch(r"[A-Za-z_$][\w$]*", prop):
+        return
+    if all(isinstance(r, dict) and r.get("t") == "eq" and _text(r.get("vt") or "str")
+           in ("str", "num") for r in rules):
+        yield FieldWrite(prop, (ValueRef("constant", "a value the switch tests for"),))
 
 
 def _change_keeps(p: Mapping[str, Any]) -> Iterator[FieldWrite]:

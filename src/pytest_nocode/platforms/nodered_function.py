@@ -53,6 +53,12 @@ WHOLE_MESSAGE = ValueRef("field", "*", path="msg")
 # Text whose single quotes are doubled, set between quotes in SQL text: no SQL of its own.
 QUOTED_ESCAPED = ValueRef("constant", "text escaped inside a quoted SQL string")
 NOT_SHOWN = ValueRef("unknown", "a value the function's code does not show")
+# Values an object hands a SQL node beside a statement with placeholders: the driver binds them.
+BOUND = ValueRef("constant", "values bound to the placeholders of a fixed statement")
+STATEMENT_KEYS = frozenset({"query", "sql", "text", "statement"})
+PARAMETER_KEYS = frozenset({"params", "parameters", "values", "queryParameters", "bind",
+                            "binds", "replacements"})
+PLACEHOLDER = re.compile(r"\$\d+|\$[A-Za-z_]\w*|\?|(?<![\w:]):[A-Za-z_]\w*|@[A-Za-z_]\w*")
 Sources = frozenset[ValueRef]
 NEVER = 1 << 30
 EMPTY: Sources = frozenset()
@@ -518,8 +524,12 @@ class _Analysis:
         if t in FUNCTIONS:
             return self._returns(node)
         if t == "object":
-            return frozenset({CONSTANT}).union(*(self.sources(v) for _k, v in
-                                                 _object_pairs(node)))
+            pairs = list(_object_pairs(node))
+            bound = self._bound_parameters(pairs)
+            found = [self.sources(v) for _key, v in pairs]  # all evaluated: helpers bind
+            return frozenset({CONSTANT}).union(*(frozenset({BOUND}) if key in bound else f
+                                                 for (key, _v), f in zip(pairs, found,
+                                                                         strict=True)))
         if t == "array":
             return frozenset({CONSTANT}).union(*(self.sources(c) for c in node.named_children))
         if t == "shorthand_property_identifier":
@@ -527,6 +537,24 @@ class _Analysis:
         if t in ("comment", "property_identifier"):
             return EMPTY
         return EMPTY.union(*(self.sources(c) for c in node.named_children))
+
+    def _bound_parameters(self, pairs: list[tuple[str, tree_sitter.Node]]) -> set[str]:
+        """The keys of an object holding a statement and its parameters (``{query: "... $name
+        ...", params: {name: …}}``, as node-red-contrib-postgres-multi and other SQL nodes take
+        them) whose values the driver binds: only when the statement's fixed text has
+        placeholders (``$1``, ``$name``, ``?``, ``:name``, ``@name``) for them to go in."""
+        keys = {key for key, _value in pairs}
+        if not keys & PARAMETER_KEYS:
+            return set()
+        statement = next((v for key, v in pairs if key in STATEMENT_KEYS), None)
+        if statement is not None and statement.type == "identifier":  # const sql = "…"
+            values = [v for n, v in self.facts.bindings if n == _text(statement)]
+            statement = values[0] if len(values) == 1 else None
+        if not isinstance(statement, tree_sitter.Node):
+            return set()
+        fixed = "".join(t for part in _concatenated(statement)
+                        if (t := _literal_text(part)) is not None)
+        return keys & PARAMETER_KEYS if PLACEHOLDER.search(fixed) else set()
 
     # -- SQL text escaped value by value ------------------------------------------------------
     def _part_sources(self, parts: list[tree_sitter.Node], i: int) -> Sources:
@@ -698,8 +726,13 @@ class _Analysis:
 
 
 # -- key columns ----------------------------------------------------------------------------------
-# A row's key column: ``id``, ``device_id``, ``userId``, ``uuid``.
-KEY_COLUMN = re.compile(r"^(?:id|uuid|guid)$|[a-z0-9](?:_id|Id|ID|_uuid|Uuid)$")
+# A row's column whose value the database makes or types: a key (``id``, ``device_id``,
+# ``userId``, ``uuid``) or a timestamp (``timestamp``, ``date_time_stamp``, ``created_at``,
+# ``updatedAt``). Read from a database, it is a number, an id or a time, never SQL text.
+KEY_COLUMN = re.compile(r"^(?:id|uuid|guid)$|[a-z0-9](?:_id|Id|ID|_uuid|Uuid)$"
+                        r"|(?:^|_)time_?stamp$|[a-z0-9]Time[sS]tamp$|^timeStamp$"
+                        r"|(?:^|_)(?:created|updated|modified|inserted)_at$"
+                        r"|^(?:created|updated|modified|inserted)At$")
 
 
 def _as_keys(found: Sources) -> Sources:
