@@ -155,3 +155,82 @@ def test_a_topic_only_a_fixed_value_passes_is_no_callers_sql(rules: list[dict[st
 def test_a_switch_that_lets_other_topics_through_fires(rules: list[dict[str, str]]) -> None:
     f = one(findings_of(INJ001, app_of(_login(rules))))
     assert f.resource.id == nid("lookup")
+
+
+# -- where in a file path a value sits --------------------------------------------------------
+def _alarm_file(path_code: str, *, node_type: str = "file",
+                create_dir: bool = False) -> list[dict[str, Any]]:
+    """Alarms from a queue saved one file each, named after the device that raised them."""
+    build = ("const device = msg.payload.device || 'unknown';\n"
+             "const stamp = new Date().toISOString().replace(/[:.]/g, '-');\n"
+             f"msg.filename = {path_code};\nreturn msg;")
+    extra = {"createDir": create_dir, "overwriteFile": "true", "appendNewline": True} \
+        if node_type == "file" else {"format": "utf8"}
+    return [tab(), node("queue", "amqp-in", wires=[["name"]]),
+            function("name", build, to=["save"]),
+            node("save", node_type, filename="filename", filenameType="msg", encoding="utf8",
+                 wires=[[]], **extra)]
+
+
+@pytest.mark.parametrize("path_code", [
+    "`/data/alarm_${device.replace(/\\s+/g, '_')}_${stamp}.json`",
+    "'/var/lib/alarms/' + 'alarm_' + device + '.json'",
+])
+@pytest.mark.parametrize("node_type", ["file", "file in"])
+def test_a_value_after_fixed_text_in_the_file_name_is_no_traversal(path_code: str,
+                                                                   node_type: str) -> None:
+    assert findings_of(INJ002, app_of(_alarm_file(path_code, node_type=node_type))) == []
+
+
+@pytest.mark.parametrize(("path_code", "create_dir"), [
+    ("`/data/${device}.json`", False),  # starts a part of the path: '../etc/x' climbs
+    ("'C:/alarms/alarm_' + device + '.json'", False),  # Windows drops '..' without the disk
+    ("'alarms/alarm_' + device", False),  # relative: path.resolve drops '..' too
+    ("`/data/alarm_${device}.json`", True),  # the node makes 'alarm_x/' first, then climbs
+])
+def test_a_value_that_can_reach_another_directory_fires(path_code: str,
+                                                        create_dir: bool) -> None:
+    f = one(findings_of(INJ002, app_of(_alarm_file(path_code, create_dir=create_dir))))
+    assert f.resource.id == nid("save") and f.evidence["origin"] == "unknown"
+    assert ("creating its directory" in f.message) is create_dir
+
+
+# -- a request to a fixed host whose query string a caller's settings fill ------------------
+def _alerts(url_code: str) -> list[dict[str, Any]]:
+    """A settings page stores the states to watch; a poll builds the alerts URL from them."""
+    build = ("const cfg = global.get('alert_cfg') || {};\nconst params = ['status=actual'];\n"
+             "if (cfg.states) { params.push('area=' + cfg.states.join(',')); }\n"
+             f"msg.url = {url_code};\nreturn msg;")
+    return [tab(), node("save", "http in", url="/alerts/config", method="post",
+                        upload=False, swaggerDoc="", wires=[["keep"]]),
+            change("keep", rules=[{"t": "set", "p": "alert_cfg", "pt": "global",
+                                   "to": "payload", "tot": "msg"}]),
+            inject("poll", to=["build"]), function("build", build, to=["get"]),
+            node("get", "http request", method="GET", ret="obj", paytoqs="ignore", url="",
+                 tls="", persist=False, proxy="", authType="", headers=[], wires=[[]])]
+
+
+def test_query_parameters_of_a_fixed_host_and_path_pick_no_server() -> None:
+    app = app_of(_alerts("'https://api.weather.example/alerts/active?' + params.join('&')"))
+    assert findings_of(INJ001, app) == []
+
+
+@pytest.mark.parametrize("url_code", [
+    "'https://' + cfg.host + '/alerts?' + params.join('&')",  # the caller picks the host
+    "cfg.base + '?' + params.join('&')",  # or the whole start of the URL
+])
+def test_a_caller_who_picks_the_host_makes_the_server_fetch_it(url_code: str) -> None:
+    f = one(findings_of(INJ001, app_of(_alerts(url_code))))
+    assert f.resource.id == nid("get") and f.evidence["sink"] == "fetch"
+
+
+def test_a_value_placed_once_and_moved_by_later_code_is_placed_anew() -> None:
+    """The first function puts the device after fixed text; the next cuts it out again and
+    starts a path with it: where the first put it says nothing of where it ends up."""
+    flows = _alarm_file("'/data/alarm_' + device")
+    flows[-2]["wires"] = [[nid("move")]]
+    flows.insert(-1, function("move", "msg.filename = '/srv/' + msg.filename.slice(12);\n"
+                                      "return msg;", to=["save"]))
+    f = one(findings_of(INJ002, app_of(flows)))
+    assert f.resource.id == nid("save")
+    assert f.evidence["route"][-3:] == [nid("name"), nid("move"), nid("save")]

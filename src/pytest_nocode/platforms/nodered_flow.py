@@ -20,7 +20,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_nocode.dataflow import runs_code
-from pytest_nocode.model import FieldWrite, SinkUse, Step, StepFlow, ValueRef, split_url
+from pytest_nocode.model import (
+    IN_FILE_NAME,
+    IN_URL_QUERY,
+    FieldWrite,
+    SinkUse,
+    Step,
+    StepFlow,
+    ValueRef,
+    split_url,
+)
 from pytest_nocode.platforms.nodered_function import follow_function
 from pytest_nocode.policy import default_zone
 
@@ -231,8 +240,16 @@ class NodeRedFlows:
             refs = (ValueRef("store", f"{kind} context {name}"),)
         else:
             refs = (_typed(name, kind),)
+        named = refs[0].path or "the message"
+        if p.get("createDir") is True or p.get("createDir") == "true":  # missing dirs made
+            reason, harmless = (f"opens the file named in {named}, creating its directory "
+                                "(even after fixed text in the file name, a '/' and '../' in "
+                                "a value climb out)"), frozenset()
+        else:  # a value after fixed text in the name reaches only directories that exist
+            reason, harmless = (f"opens the file named in {named} (a value that starts a "
+                                "part of the path can hold '../')"), frozenset({IN_FILE_NAME})
         sinks = () if refs[0].kind in ("constant", "env") else (SinkUse(
-            "path", "filename", refs, f"opens the file named in {refs[0].path or 'the message'}"),)
+            "path", "filename", refs, reason, harmless),)
         if step.type == "file":
             return StepFlow("pass", (), sinks)
         shown = name.strip() if kind == "str" and name.strip() else "named at run time"
@@ -516,7 +533,8 @@ def _request_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
     yield SinkUse("url", "url", refs, "sends to this URL")
     if not url or url.startswith("{{") or "://{{" in url:  # the whole target is computed
         yield SinkUse("fetch", "url", refs,
-                      "sends a request to a URL it is given (server-side request forgery)")
+                      "sends a request to a URL it is given (server-side request forgery)",
+                      frozenset({IN_URL_QUERY}))  # query parameters pick no server
     yield SinkUse("send", "payload", (ValueRef("field", "payload", path="msg.payload"),
                                       ValueRef("field", "headers", path="msg.headers")),
                   "sends msg.payload")

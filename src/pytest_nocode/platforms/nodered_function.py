@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import tree_sitter
 
-from pytest_nocode.model import FieldWrite, ValueRef
+from pytest_nocode.model import IN_FILE_NAME, IN_URL_QUERY, FieldWrite, ValueRef
 from pytest_nocode.platforms.jsparse import (
     CONSTANT_NAMES,
     FUNCTIONS,
@@ -426,7 +426,7 @@ class _Analysis:
         strong_ok = not facts.emitted
         strong_seen: set[str] = set()
         for prop, value, op, top in facts.msg_writes:
-            found = self.sources(value) if value is not None else EMPTY
+            found = self._placed_sources(value) if value is not None else EMPTY
             if op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
                 out.append(FieldWrite(prop, found, strong=False))
             elif strong_ok and op == "=" and top >= 0 and top < facts.first_emit \
@@ -555,6 +555,49 @@ class _Analysis:
         fixed = "".join(t for part in _concatenated(statement)
                         if (t := _literal_text(part)) is not None)
         return keys & PARAMETER_KEYS if PLACEHOLDER.search(fixed) else set()
+
+    # -- where in a path or URL a value sits ----------------------------------------------------
+    def _placed_sources(self, value: tree_sitter.Node) -> Sources:
+        """What ``value`` is built from (:meth:`sources`), its data marked with where the text
+        puts it when that is a file name after a fixed directory and fixed text, or the query
+        string of a URL to a fixed host and path (:func:`_placement`)."""
+        found = self.sources(value)
+        parts = self._flat(value, frozenset())
+        data = [i for i, part in enumerate(parts) if not isinstance(part, str)]
+        if not data:
+            return found
+        within = _placement("".join(p for p in parts[:data[0]] if isinstance(p, str)))
+        if not within:
+            return found
+        placed = EMPTY.union(*(self.sources(parts[i]) for i in data))  # type: ignore[arg-type]
+        return (found - placed) | frozenset(
+            r if r.kind in PLAIN_KINDS else replace(r, within=within) for r in placed)
+
+    def _flat(self, node: tree_sitter.Node, seen: frozenset[str]
+              ) -> list[str | tree_sitter.Node]:
+        """``node`` as the text it makes: fixed text, and the values between, through ``+``,
+        template literals and locals set once."""
+        t = node.type
+        if t == "string":
+            return [_text(node)[1:-1]]
+        if t == "template_string":
+            out: list[str | tree_sitter.Node] = []
+            for child in node.named_children:
+                if child.type == "template_substitution":
+                    out.extend(self._flat(child.named_children[0], seen)
+                               if child.named_children else [])
+                else:
+                    out.append(_text(child))
+            return out
+        if (t == "binary_expression" and _operator(node) == "+") or (
+                t == "parenthesized_expression" and len(node.named_children) == 1):
+            return [p for c in _concatenated(node) for p in (
+                self._flat(c, seen) if c is not node else [c])]
+        if t == "identifier" and _text(node) not in seen:
+            values = [v for n, v in self.facts.bindings if n == _text(node)]
+            if len(values) == 1 and isinstance(values[0], tree_sitter.Node):
+                return self._flat(values[0], seen | {_text(node)})
+        return [node]
 
     # -- SQL text escaped value by value ------------------------------------------------------
     def _part_sources(self, parts: list[tree_sitter.Node], i: int) -> Sources:
@@ -723,6 +766,28 @@ class _Analysis:
         if first is not None and first.type == "string":
             return _text(first)[1:-1]
         return ""
+
+
+# -- placements -----------------------------------------------------------------------------------
+# Value kinds a placement says nothing new about: they are no one's text wherever they sit.
+PLAIN_KINDS = frozenset({"constant", "env", "platform"})
+# The fixed text before the first value: a URL's scheme, host and path up to its "?".
+_URL_TO_QUERY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s'\"`$]+[^?#\s]*[?#]")
+
+
+def _placement(prefix: str) -> str:
+    """Where a value that follows the fixed text ``prefix`` sits, when that limits it: in a
+    URL's query string (``https://host/path?`` before it), or inside a file name (an
+    absolute POSIX path whose directory and a start of the file name are fixed,
+    ``/data/alarm_``). A value right after a ``/``, after a Windows drive or backslash (both
+    resolved lexically, ".." dropped without asking the disk), or in a relative path (Node-RED
+    joins it to its working directory with path.resolve, lexically too) is not confined."""
+    if _URL_TO_QUERY.match(prefix):
+        return IN_URL_QUERY
+    if prefix.startswith("/") and "\\" not in prefix and not prefix.endswith("/") \
+            and "/" in prefix:
+        return IN_FILE_NAME
+    return ""
 
 
 # -- key columns ----------------------------------------------------------------------------------
