@@ -234,3 +234,13 @@ def test_a_value_placed_once_and_moved_by_later_code_is_placed_anew() -> None:
     f = one(findings_of(INJ002, app_of(flows)))
     assert f.resource.id == nid("save")
     assert f.evidence["route"][-3:] == [nid("name"), nid("move"), nid("save")]
+
+
+def test_values_beside_a_text_that_is_no_statement_keep_their_origin() -> None:
+    """A text with a "$name" and a "?" beside values is no statement a driver binds them to
+    (chat and chart messages look so too): only SQL binds."""
+    flows = _insert("'Who is $name?'")
+    flows[-1] = node("insert", "exec", command="/usr/local/bin/notify", addpay="payload",
+                     append="", useSpawn="false", timer="", wires=[[], [], []])
+    f = one(findings_of(INJ002, app_of(flows)))
+    assert f.resource.id == nid("insert") and f.evidence["origin"] == "unknown"

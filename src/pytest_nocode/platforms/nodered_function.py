@@ -58,6 +58,8 @@ BOUND = ValueRef("constant", "values bound to the placeholders of a fixed statem
 STATEMENT_KEYS = frozenset({"query", "sql", "text", "statement"})
 PARAMETER_KEYS = frozenset({"params", "parameters", "values", "queryParameters", "bind",
                             "binds", "replacements"})
+SQL_STATEMENT = re.compile(r"\s*\(?\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|CALL|EXEC|REPLACE|"
+                           r"MERGE|UPSERT)\b", re.I)
 PLACEHOLDER = re.compile(r"\$\d+|\$[A-Za-z_]\w*|\?|(?<![\w:]):[A-Za-z_]\w*|@[A-Za-z_]\w*")
 Sources = frozenset[ValueRef]
 NEVER = 1 << 30
@@ -541,8 +543,9 @@ class _Analysis:
     def _bound_parameters(self, pairs: list[tuple[str, tree_sitter.Node]]) -> set[str]:
         """The keys of an object holding a statement and its parameters (``{query: "... $name
         ...", params: {name: …}}``, as node-red-contrib-postgres-multi and other SQL nodes take
-        them) whose values the driver binds: only when the statement's fixed text has
-        placeholders (``$1``, ``$name``, ``?``, ``:name``, ``@name``) for them to go in."""
+        them) whose values the driver binds: only when the fixed text is a SQL statement with
+        placeholders (``$1``, ``$name``, ``?``, ``:name``, ``@name``) for them to go in (a
+        ``{text: "Who?", values: …}`` chat message binds nothing)."""
         keys = {key for key, _value in pairs}
         if not keys & PARAMETER_KEYS:
             return set()
@@ -554,7 +557,8 @@ class _Analysis:
             return set()
         fixed = "".join(t for part in _concatenated(statement)
                         if (t := _literal_text(part)) is not None)
-        return keys & PARAMETER_KEYS if PLACEHOLDER.search(fixed) else set()
+        return keys & PARAMETER_KEYS if SQL_STATEMENT.match(fixed) \
+            and PLACEHOLDER.search(fixed) else set()
 
     # -- where in a path or URL a value sits ----------------------------------------------------
     def _placed_sources(self, value: tree_sitter.Node) -> Sources:
