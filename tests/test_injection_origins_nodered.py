@@ -244,3 +244,14 @@ def test_values_beside_a_text_that_is_no_statement_keep_their_origin() -> None:
                      append="", useSpawn="false", timer="", wires=[[], [], []])
     f = one(findings_of(INJ002, app_of(flows)))
     assert f.resource.id == nid("insert") and f.evidence["origin"] == "unknown"
+
+
+def test_a_placed_value_a_template_puts_into_a_new_path_is_placed_anew() -> None:
+    flows = _alarm_file("'/data/alarm_' + device")
+    flows[-2]["func"] = flows[-2]["func"].replace("msg.filename =", "msg.name =")
+    flows[-2]["wires"] = [[nid("path")]]
+    flows.insert(-1, node("path", "template", field="filename", fieldType="msg",
+                          syntax="mustache", template="{{{name}}}/../{{{name}}}",
+                          output="str", wires=[["save"]]))
+    saved = [f for f in findings_of(INJ002, app_of(flows)) if f.resource.id == nid("save")]
+    assert one(saved).evidence["origin"] == "unknown"

@@ -288,15 +288,18 @@ class DataFlow:
                 changed.add(key)
         return changed
 
-    def _resolve(self, ref: ValueRef, state: State, at: str) -> frozenset[int]:
+    def _resolve(self, ref: ValueRef, state: State, at: str, *,
+                 whole: bool = True) -> frozenset[int]:
         """The origin ids of what ``ref`` reads at ``at``. A placed read (``within``) marks
-        each origin with where the text put it; code that uses a value again may put it
-        anywhere, so a step of authored code reads placed origins as plain ones."""
+        each origin with where the text put it. A value put into a new text (``whole`` false:
+        a template, a JSONata expression) or used by code, which may put it anywhere, is read
+        without where an earlier text had it; only one copied whole keeps that."""
         if ref.within:
             found = self._expand(self._resolve(replace(ref, within=""), state, at), at)
             return frozenset(self._placed(o, ref.within) for o in found)
         found = self._resolve_plain(ref, state, at)
-        if self._unplaced and self._flows.get(at, _DROP).authored_code:
+        if self._unplaced and (not whole or ref.name == "*"
+                               or self._flows.get(at, _DROP).authored_code):
             return self._plain(found)
         return found
 
@@ -453,7 +456,9 @@ class DataFlow:
         else:
             out = dict(state) if state else {"*": frozenset()}
         for write in flow.writes:
-            value = frozenset().union(*(self._resolve(r, state, sid) for r in write.value))
+            whole = len(write.value) == 1  # copied as it is, not put into a new text
+            value = frozenset().union(*(self._resolve(r, state, sid, whole=whole)
+                                        for r in write.value))
             if write.field == "*":
                 out = {"*": value} if write.strong else {k: v | value for k, v in out.items()}
             elif write.strong:

@@ -247,7 +247,8 @@ class NodeRedFlows:
                                 "a value climb out)"), frozenset()
         else:  # a value after fixed text in the name reaches only directories that exist
             reason, harmless = (f"opens the file named in {named} (a value that starts a "
-                                "part of the path can hold '../')"), frozenset({IN_FILE_NAME})
+                                "part of the path can hold '../')"), frozenset(
+                {IN_FILE_NAME} if refs[0].kind == "field" and refs[0].name != "*" else ())
         sinks = () if refs[0].kind in ("constant", "env") else (SinkUse(
             "path", "filename", refs, reason, harmless),)
         if step.type == "file":
@@ -534,7 +535,8 @@ def _request_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
     if not url or url.startswith("{{") or "://{{" in url:  # the whole target is computed
         yield SinkUse("fetch", "url", refs,
                       "sends a request to a URL it is given (server-side request forgery)",
-                      frozenset({IN_URL_QUERY}))  # query parameters pick no server
+                      # msg.url's own text: where it puts a value holds for the request
+                      frozenset({IN_URL_QUERY}) if not url else frozenset())
     yield SinkUse("send", "payload", (ValueRef("field", "payload", path="msg.payload"),
                                       ValueRef("field", "headers", path="msg.headers")),
                   "sends msg.payload")
