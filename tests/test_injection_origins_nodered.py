@@ -192,7 +192,8 @@ def test_a_value_that_can_reach_another_directory_fires(path_code: str,
                                                         create_dir: bool) -> None:
     f = one(findings_of(INJ002, app_of(_alarm_file(path_code, create_dir=create_dir))))
     assert f.resource.id == nid("save") and f.evidence["origin"] == "unknown"
-    assert ("creating its directory" in f.message) is create_dir
+    assert ("creates its directory" in f.message) is create_dir
+    assert ("not_counted" in f.evidence) is not create_dir  # says what it left out
 
 
 # -- a request to a fixed host whose query string a caller's settings fill ------------------

@@ -351,7 +351,7 @@ class ValueRef:
 # ("/data/alarm_" + name): a "/" in it makes components only beneath a directory whose name
 # starts with that text, which must exist already (the kernel resolves ".." there, it does not
 # drop it as Windows and path.resolve do).
-IN_FILE_NAME = "inside a file name, after a fixed directory and fixed text"
+IN_FILE_NAME = "inside a file name, after a fixed absolute POSIX directory and fixed text"
 # A value placed in the query string of a URL whose scheme, host and path are fixed text
 # ("https://api.example.org/alerts?" + params): it picks parameters, not the server.
 IN_URL_QUERY = "in the query string of a URL with a fixed host and path"

@@ -242,12 +242,11 @@ class NodeRedFlows:
             refs = (_typed(name, kind),)
         named = refs[0].path or "the message"
         if p.get("createDir") is True or p.get("createDir") == "true":  # missing dirs made
-            reason, harmless = (f"opens the file named in {named}, creating its directory "
-                                "(even after fixed text in the file name, a '/' and '../' in "
-                                "a value climb out)"), frozenset()
+            reason, harmless = (f"opens the file named in {named} and creates its "
+                                "directory (a '/' and '../' in a value climb out even after "
+                                "fixed text in the file name)"), frozenset()
         else:  # a value after fixed text in the name reaches only directories that exist
-            reason, harmless = (f"opens the file named in {named} (a value that starts a "
-                                "part of the path can hold '../')"), frozenset(
+            reason, harmless = f"opens the file named in {named}", frozenset(
                 {IN_FILE_NAME} if refs[0].kind == "field" and refs[0].name != "*" else ())
         sinks = () if refs[0].kind in ("constant", "env") else (SinkUse(
             "path", "filename", refs, reason, harmless),)
