@@ -573,7 +573,9 @@ class _Analysis:
         within = _placement("".join(p for p in parts[:data[0]] if isinstance(p, str)))
         if not within:
             return found
-        placed = EMPTY.union(*(self.sources(parts[i]) for i in data))  # type: ignore[arg-type]
+        # only what the text shows of them (an escaped part already counts as no data)
+        placed = found & EMPTY.union(*(self.sources(parts[i])  # type: ignore[arg-type]
+                                       for i in data))
         return (found - placed) | frozenset(
             r if r.kind in PLAIN_KINDS else replace(r, within=within) for r in placed)
 
