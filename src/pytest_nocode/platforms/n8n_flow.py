@@ -227,10 +227,21 @@ class N8nFlows:
         sinks = (*self._sinks(step), *self._answer_sinks(step))
         code = t in CODE_NODES or t == LANGCHAIN + "code"
         loop = self.loops.get(step.id, ())
+        stored = self._stored(step) if step.id in self.stores else ()
         if output == "pass" and not writes and not sinks and not starts and not code \
-                and not loop:
+                and not loop and not stored:
             return _PASS  # most nodes: shared, not rebuilt
-        return StepFlow(output, writes, sinks, starts, authored_code=code, loop_targets=loop)
+        return StepFlow(output, writes, sinks, starts, authored_code=code, loop_targets=loop,
+                        stored=stored)
+
+    def _stored(self, step: Step) -> tuple[ValueRef, ...]:
+        """Every value a store step's parameters read (column mappings, a query's pasted
+        values, its filters too): what a write may put in the store besides its item."""
+        query = step.params.get("query")
+        t = _base(step.type).removeprefix(BASE)
+        bare = t in SUBSTITUTING_SQL and self._v(step) >= SUBSTITUTING_SQL[t]
+        return tuple(dict.fromkeys((*self.all_refs(step, step.params),
+                                    *self.refs(step, query, bare=bare))))
 
     # -- expressions -----------------------------------------------------------------------
     def refs(self, step: Step, value: Any, *, bare: bool = False) -> tuple[ValueRef, ...]:
