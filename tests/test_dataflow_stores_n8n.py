@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import dataflow
 from tests.checkrun import findings_of, ids
@@ -151,3 +153,45 @@ def test_inj002_a_table_filled_from_an_internal_one_is_internal_too() -> None:
     assert {("database", "runs"), ("database", "conversions")} <= \
         dataflow(app).internal_stores()
     assert findings_of(INJ002, app) == []
+
+
+# -- what a query computes: counts, numbers, row ids ----------------------------------------------
+def _report(select: str, *, node: str = "postgres", version: float = 2.5) -> dict[str, Any]:
+    """Every six hours the app counts what it holds and notes the figure in a table."""
+    stats = n8n_node("Stats", node, {"operation": "executeQuery", "query": select,
+                                     "options": {}}, version=version)
+    notify = n8n_node("Notify", node, {"operation": "executeQuery", "options": {}, "query": (
+        "INSERT INTO notifications (title, message) VALUES ('Embedder done', "
+        "'Vectors: {{ $json.total }}')")}, version=version)
+    return workflow("Embedder report", [schedule(), stats, notify],
+                    chain("Schedule Trigger", "Stats", "Notify"))
+
+
+@pytest.mark.parametrize("select", [
+    "SELECT COUNT(*) AS total, AVG(score) AS mean FROM knowledge_vectors",
+    "SELECT SUM(citations) AS total FROM knowledge_vectors",
+    "SELECT COALESCE(v.followup_count, 0) AS total FROM contacts v",
+    "SELECT 99 AS total FROM contacts",
+    "SELECT v.id AS total FROM knowledge_vectors v",
+    "SELECT v.hits::int AS total FROM knowledge_vectors v",
+])
+def test_inj002_a_number_the_query_computes_is_no_text(select: str) -> None:
+    assert findings_of(INJ002, app_of(_report(select))) == []
+
+
+@pytest.mark.parametrize(("select", "node", "version"), [
+    ("SELECT v.title AS total FROM knowledge_vectors v", "postgres", 2.5),
+    ("SELECT COALESCE(v.title, '') AS total FROM knowledge_vectors v", "postgres", 2.5),
+    ("SELECT 'n=' || COUNT(*) AS total FROM knowledge_vectors", "postgres", 2.5),
+    ("SELECT MAX(v.title) AS total FROM knowledge_vectors v", "postgres", 2.5),
+    # one branch of the union gives the name text
+    ("SELECT COUNT(*) AS total FROM a UNION ALL SELECT v.title AS total FROM b v",
+     "postgres", 2.5),
+    # MySQL's COALESCE keeps a text column text whatever the default
+    ("SELECT COALESCE(v.title, 0) AS total FROM knowledge_vectors v", "mySql", 2.4),
+    ("SELECT * FROM knowledge_vectors", "postgres", 2.5),
+])
+def test_inj002_text_the_query_returns_is_still_the_tables(select: str, node: str,
+                                                             version: float) -> None:
+    assert ids(findings_of(INJ002, app_of(_report(select, node=node, version=version)))) == \
+        {uid("Notify")}

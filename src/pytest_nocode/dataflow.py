@@ -430,9 +430,10 @@ class DataFlow:
                 out[write.field] = value
             else:
                 out[write.field] = _field(out, write.field) | value
-        for key in self._stores_read.get(sid, ()):
+        for key in self._stores_read.get(sid, ()):  # (not in what the step computes itself)
             token = frozenset({self._token(key)})
-            out = {k: v | token for k, v in out.items()}
+            out = {k: v if k in computed else v | token for k, v in out.items()} \
+                if (computed := _computed_fields(flow)) else {k: v | token for k, v in out.items()}
         entry = self._entries.get(sid)
         if entry is not None and flow.entry_fields is None:
             out = {k: v | {entry} for k, v in out.items()}
@@ -704,6 +705,13 @@ def _field(state: Mapping[str, frozenset[int]], name: str) -> frozenset[int]:
             return next(iter(state.values()))
         return frozenset().union(*state.values()) if state else frozenset()
     return state.get(name, state.get("*", frozenset()))
+
+
+def _computed_fields(flow: StepFlow) -> frozenset[str]:
+    """Fields a step sets itself to values of known origin (a count its query computes): they
+    hold none of what a store it reads holds."""
+    return frozenset(w.field for w in flow.writes if w.strong and w.field != "*" and w.value
+                     and not carries_data(w.value))
 
 
 def _named(location: str) -> bool:
