@@ -384,7 +384,7 @@ class N8nFlows:
             label = f"events from {_short(t)}" if t.endswith("Trigger") else \
                 f"response of {step.name}"
             return (FieldWrite("*", (ValueRef("unknown", label), *self._fetched_from(step))),
-                    *_platform_filled(t), *_file_links(step))
+                    *_platform_filled(t))
         return ()
 
     def _file_name_write(self, step: Step) -> FieldWrite:
@@ -954,23 +954,6 @@ def _platform_filled(node_type: str) -> Iterator[FieldWrite]:
     for name in PLATFORM_FILLED.get(node_type, ()):
         yield FieldWrite(name, (ValueRef("platform", f"{name} as {_short(node_type)} fills "
                                          "it in"),))
-
-
-# Fields of a file a messaging service describes that the service itself makes: Slack's links
-# to the file on its own servers (files.slack.com, slack.com), whoever uploaded the file.
-FILE_LINKS = {BASE + "slack": ("url_private", "url_private_download", "permalink",
-                               "permalink_public")}
-
-
-def _file_links(step: Step) -> Iterator[FieldWrite]:
-    """A file get's links the service made: the caller picked the file, not where the link
-    points (its host is the service's)."""
-    p = step.params
-    links = FILE_LINKS.get(_base(step.type), ())
-    if links and p.get("resource") == "file" and str(p.get("operation") or "get") == "get":
-        for name in links:
-            yield FieldWrite(name, (ValueRef("platform", f"{name}: {_short(step.type)}'s own "
-                                             "link to the file"),))
 
 
 def binary_file_name(prop: str) -> str:
