@@ -136,6 +136,16 @@ def test_inj002_a_writer_wired_from_nowhere_is_given_unknown_data() -> None:
     assert uid("Find run folder") in ids(findings_of(INJ002, app))
 
 
+def test_inj002_a_table_whose_only_writer_is_switched_off_is_not_filled_here() -> None:
+    """Nothing in the app writes the table while its one writer is disabled: who fills it is
+    not shown, so what is read back stays unknown."""
+    wf = _nightly()
+    wf["nodes"][2]["disabled"] = True  # Register run
+    app = app_of(wf)
+    assert ("database", "runs") not in dataflow(app).internal_stores()
+    assert uid("Find run folder") in ids(findings_of(INJ002, app))
+
+
 def test_inj002_a_table_filled_from_an_internal_one_is_internal_too() -> None:
     """runs (fixed values) → conversions (the run row and the command's listing) → a
     command: every write known, through both tables."""

@@ -905,10 +905,12 @@ _SQL_NUMBER = re.compile(_SQL_START + r"-?\d+(?:\.\d+)?\s*$", re.I)
 _SQL_NUMERIC_CAST = re.compile(_SQL_START + r"[\w.]+\s*::\s*(?:int\d?|integer|bigint|smallint|"
                                r"numeric|decimal|real|float\d?|double precision)\s*$", re.I)
 _SQL_ROW_ID = re.compile(_SQL_START + r"(?:\w+\.)?id\s*$", re.I)
+EXPRESSION_REACH = 2000  # how far back an aliased expression is read (a long query stays linear)
 _SQL_NUMERIC_LAST = re.compile(r",\s*-?\d+(?:\.\d+)?\s*$")
 
 
-def computed_columns(query: str, *, strict: bool) -> dict[str, str]:
+@lru_cache(maxsize=1024)
+def computed_columns(query: str, *, strict: bool) -> Mapping[str, str]:
     """Output columns of a hand-written SELECT that can only hold a number or a row id,
     whatever the table holds: ``COUNT(*) AS total``, ``99 AS followup_count``, ``c.id AS
     contact_id`` (a database's keys are no text, as for Node-RED), and on a ``strict``-typed
@@ -919,14 +921,14 @@ def computed_columns(query: str, *, strict: bool) -> dict[str, str]:
     spoiled: set[str] = set()
     for m in _SQL_ALIAS.finditer(text):
         name = m.group("q") or m.group("a") or ""
-        what = _computed(text[:m.start()].rstrip(), strict)
+        what = _computed(text[max(0, m.start() - EXPRESSION_REACH):m.start()].rstrip(), strict)
         if what is None:
             spoiled.add(name)
         else:
             found.setdefault(name, what)
     out = {n: w for n, w in found.items() if n not in spoiled}
-    return {**out, **{n.lower(): w for n, w in out.items() if strict and n.lower() not in
-                      spoiled}}  # unquoted names come back lowercased
+    return MappingProxyType({**out, **{n.lower(): w for n, w in out.items() if strict and
+                                       n.lower() not in spoiled}})  # unquoted: lowercased
 
 
 def _computed(before: str, strict: bool) -> str | None:
