@@ -273,3 +273,98 @@ def test_nodes_whose_tab_the_export_left_out_still_form_a_flow() -> None:
     assert ids(findings_of(LOG002, app)) == {TAB}
     caught = app_of([*flows, node("c", "catch", scope=None, wires=[])])
     assert findings_of(LOG002, caught) == []
+
+
+# -- an authentication node in front of a route (blind set 2) ---------------------------------
+def _behind_httpauth(guard: dict[str, Any], *more: dict[str, Any],
+                     also: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """GET /scan → Basic-auth node → run a scanner → answer; ``also``: further wires from the
+    route itself, beside the auth node."""
+    return [tab(), http_in("in", "/scan", method="get", to=["auth", *also]), guard, *more,
+            exec_node("scan", "/usr/bin/nmap -sn 10.0.0.0/24", "", to=["resp"]),
+            http_response("resp")]
+
+
+def httpauth(**props: Any) -> dict[str, Any]:
+    fields = {"file": "", "cred": "", "authType": "Basic", "realm": "", "username": "",
+              "password": "", "hashed": False, **props}
+    return node("auth", "node-red-contrib-httpauth", wires=[["scan"]], **fields)
+
+
+def test_route_behind_a_configured_basic_auth_node_is_authenticated_by_it() -> None:
+    shared = config("users", "node-red-contrib-httpauthcred", authType="Basic",
+                    realm="cams", username="operator", password="", hashed=False)
+    app = app_of(_behind_httpauth(httpauth(cred=nid("users")), shared))
+    entry = one(app.entry_points)
+    assert (entry.authentication, entry.authenticated_by) == ("basic", nid("auth"))
+    assert findings_of(AUTH001, app) == []
+    inline = app_of(_behind_httpauth(httpauth(authType="Digest", username="operator")))
+    assert one(inline.entry_points).authentication == "digest"
+
+
+def test_basic_auth_node_naming_no_user_or_bypassed_leaves_the_route_open() -> None:
+    """With no user name the node admits the empty user; a second wire from the route runs
+    the scanner without passing it."""
+    unnamed = app_of(_behind_httpauth(httpauth()))
+    assert ids(findings_of(AUTH001, unnamed)) == {nid("in")}
+    assert one(unnamed.entry_points).authenticated_by == ""
+    bypassed = app_of(_behind_httpauth(httpauth(username="operator"), also=("scan",)))
+    assert ids(findings_of(AUTH001, bypassed)) == {nid("in")}
+
+
+# -- function nodes: constants, context reads, calls -------------------------------------------
+def _function_route(code: str) -> list[dict[str, Any]]:
+    return [tab(), http_in("in", "/api/scene/away", to=["fn"]),
+            function("fn", code, to=["resp"]), http_response("resp")]
+
+
+def test_function_answering_a_constant_is_quiet_and_one_calling_out_fires() -> None:
+    stub = app_of(_function_route('// TODO: switch the lights\n'
+                                  'msg.payload = { status: "ok", scene: "away" };\nreturn msg;'))
+    assert one(stub.entry_points).effect == "answers"
+    assert findings_of(AUTH001, stub) == []
+    calling = app_of(_function_route('const hue = global.get("hue");\n'
+                                     'hue.setScene("away");\nreturn msg;'))
+    assert one(calling.entry_points).effect == "acts"
+    assert ids(findings_of(AUTH001, calling)) == {nid("in")}
+
+
+def test_function_echoing_request_fields_or_reading_context_serves() -> None:
+    echo = app_of(_function_route('msg.payload = { room: msg.req.params.room };\nreturn msg;'))
+    kept = app_of(_function_route('msg.payload = flow.get("alarm_state");\nreturn msg;'))
+    for app in (echo, kept):
+        assert one(app.entry_points).effect == "serves"
+        assert ids(findings_of(AUTH001, app)) == {nid("in")}
+    writes = app_of(_function_route('flow.set("armed", true);\nreturn msg;'))
+    assert one(writes.entry_points).effect == "acts"
+
+
+# -- sockets: a TCP server that answers, a websocket relayed to devices -------------------------
+def test_tcp_server_answering_its_client_is_quiet_and_one_forwarding_to_a_host_fires() -> None:
+    def server(out: dict[str, Any]) -> list[dict[str, Any]]:
+        return [tab(), node("tcp", "tcp in", server="server", host="", port="5678",
+                            datamode="stream", datatype="utf8", topic="", wires=[["hello"]]),
+                function("hello", 'msg.payload = "Connected\\r\\n";\nreturn msg;', to=["out"]),
+                out]
+
+    reply = node("out", "tcp out", host="", port="", beserver="reply", base64=False)
+    assert findings_of(AUTH001, app_of(server(reply))) == []
+    forward = node("out", "tcp out", host="10.0.0.9", port="9100", beserver="client",
+                   base64=False)
+    assert ids(findings_of(AUTH001, app_of(server(forward)))) == {nid("tcp")}
+
+
+def test_websocket_relayed_to_a_device_acts_and_one_answering_its_clients_does_not() -> None:
+    def relay(out: dict[str, Any], *extra: dict[str, Any]) -> list[dict[str, Any]]:
+        return [tab(), config("listener", "websocket-listener", path="/leds/ws",
+                              wholemsg="false"),
+                node("ws", "websocket in", server=nid("listener"), client="",
+                     wires=[["out"]]), out, *extra]
+
+    device = config("strip", "websocket-client", path="ws://192.168.1.50:81/", tls="",
+                    wholemsg="false")
+    to_device = node("out", "websocket out", server="", client=nid("strip"))
+    f = one(findings_of(AUTH001, app_of(relay(to_device, device))))
+    assert (f.resource.id, f.evidence["route"]) == (nid("listener"), "/leds/ws")
+    back = node("out", "websocket out", server=nid("listener"), client="")
+    assert findings_of(AUTH001, app_of(relay(back))) == []

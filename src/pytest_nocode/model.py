@@ -130,6 +130,9 @@ class EntryPoint:
     # "nothing" (its flow ends without acting or answering); None when the adapter cannot
     # tell, which checks read as "acts".
     effect: str | None = None
+    # the step that authenticates callers when it is not the entry step itself (a Basic-auth
+    # node every message of a Node-RED route passes first); "" when none does
+    authenticated_by: str = ""
 
 
 # A fixed file a web page loads by itself (a page, stylesheet, script, image or font): served

@@ -40,7 +40,11 @@ from pytest_nocode.model import (
     strip_userinfo,
 )
 from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
-from pytest_nocode.platforms.nodered_entries import community_entry_points, entry_effect
+from pytest_nocode.platforms.nodered_entries import (
+    community_entry_points,
+    entry_effect,
+    route_guard,
+)
 from pytest_nocode.platforms.nodered_flow import NodeRedFlows
 from pytest_nocode.platforms.nodered_function import (
     plain_http_calls,
@@ -290,8 +294,10 @@ class _Normalizer:
                      else not n.get("disabled"))
             for n in self.container.values())
         workflows += self._unexported_tabs()
-        config_ids = {n["id"] for n in self.flows
-                      if n["type"] not in CONTAINER_TYPES and not n.get("z")}
+        # config nodes: global ones have no tab; one scoped to a tab or subflow has a ``z``
+        # but, like every config node, no position and no wires
+        config_ids = {n["id"] for n in self.flows if n["type"] not in CONTAINER_TYPES
+                      and (not n.get("z") or ("wires" not in n and "x" not in n))}
         extra_out = self._subflow_and_link_edges()
         returns, answered = self._link_call_returns()
         for source, targets in returns.items():
@@ -507,9 +513,11 @@ class _Normalizer:
         active = not step.disabled
         if step.type == "http in":
             method = _as_str(p.get("method")) or "get"
+            guard = route_guard(step, by_step)  # an authentication node in front of it
             yield EntryPoint(step.id, "http", _as_str(p.get("url")),
                              ("ALL",) if method == "all" else (method.upper(),),
-                             http_auth, active, entry_effect([step], by_step))
+                             guard[1] if guard else http_auth, active,
+                             entry_effect([step], by_step), guard[0].id if guard else "")
         elif step.type == "websocket-listener":
             users = [s for s in by_step.values()
                      if step.id in s.config_refs and not s.disabled]
