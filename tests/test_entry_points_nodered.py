@@ -368,3 +368,36 @@ def test_websocket_relayed_to_a_device_acts_and_one_answering_its_clients_does_n
     assert (f.resource.id, f.evidence["route"]) == (nid("listener"), "/leds/ws")
     back = node("out", "websocket out", server=nid("listener"), client="")
     assert findings_of(AUTH001, app_of(relay(back))) == []
+
+
+# -- EXP002: whose request a shared response answers; a database dumped ------------------------
+def test_file_read_after_an_inject_is_not_blamed_on_the_route_sharing_its_response() -> None:
+    """A settings file read at start-up and a route's own read both end in one http
+    response: only the route's read answers its callers, named with that route."""
+    flows = [tab(), http_in("cfg", "/config", method="get", to=["own"]),
+             file_in("own", "settings/station.json", to=["resp"]),
+             node("boot", "inject", once=True, wires=[["startup"]]),
+             file_in("startup", "settings/receivers.json", to=["resp"]),
+             http_in("set", "/setRx", to=["resp"]), http_response("resp")]
+    found = findings_of(EXP002, app_of(flows))
+    assert ids(found) == {nid("own")}
+    assert one(found).evidence["endpoint"] == "/config"
+
+
+def _database_route(query: str) -> list[dict[str, Any]]:
+    return [tab(), config("db", "postgreSQLConfig", name="Sensors DB", host="db", port=5432),
+            http_in("in", "/db_dump", method="get", to=["q"]),
+            node("q", "postgresql", query=query, postgreSQLConfig=nid("db"), split=False,
+                 rowsPerMsg=1, outputs=1, wires=[["resp"]]),
+            http_response("resp")]
+
+
+def test_route_answering_a_fixed_select_serves_the_database_and_an_update_does_not() -> None:
+    dump = app_of(_database_route(
+        "SELECT json_build_object('owners', (SELECT json_agg(o) FROM owners o), "
+        "'devices', (SELECT json_agg(d) FROM devices d))"))
+    f = one(findings_of(EXP002, dump))
+    assert f.resource.id == nid("q")
+    assert "database Sensors DB (devices, owners)" in f.message
+    touch = app_of(_database_route("UPDATE devices SET last_seen = now()"))
+    assert findings_of(EXP002, touch) == []

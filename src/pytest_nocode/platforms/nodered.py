@@ -45,7 +45,7 @@ from pytest_nocode.platforms.nodered_entries import (
     entry_effect,
     route_guard,
 )
-from pytest_nocode.platforms.nodered_flow import NodeRedFlows
+from pytest_nocode.platforms.nodered_flow import INFLUX_QUERY, SQL_NODES, NodeRedFlows
 from pytest_nocode.platforms.nodered_function import (
     plain_http_calls,
     turns_off_certificate_checks,
@@ -313,7 +313,7 @@ class _Normalizer:
         entry_points = (*(ep for s in steps for ep in self._entry_points(s, by_step, http_auth)),
                         *dashboard_entry_points(steps, http_auth))
         destinations = tuple(d for s in steps for d in self._destinations(s, by_step))
-        stores = tuple(st for s in steps for st in self._stores(s))
+        stores = tuple(st for s in steps for st in self._stores(s, by_step))
         connectors = self._connectors(steps)
         broken_links = self._broken_links(steps)
         return App(
@@ -639,12 +639,15 @@ class _Normalizer:
         elif t == "function":
             yield from _code_destinations(step)
 
-    def _stores(self, step: Step) -> Iterable[DataStore]:
+    def _stores(self, step: Step, by_step: Mapping[str, Step]) -> Iterable[DataStore]:
         p = step.params
         if step.type == "file":
             yield DataStore(step.id, "file", _as_str(p.get("filename")), "write")
         elif step.type == "file in":
             yield DataStore(step.id, "file", _as_str(p.get("filename")), "read")
+        elif step.type in SQL_NODES or step.type in INFLUX_QUERY \
+                or step.type in ("sqlite", "sqlitedb"):
+            yield from _database_use(step, by_step)
 
     # -- instance facts ------------------------------------------------------------------------
     def _modules(self) -> tuple[Module, ...]:
@@ -693,6 +696,33 @@ class _Normalizer:
             out["adminAuth"] = Setting("adminAuth", "SET" if auth["adminAuth"] else "UNSET",
                                        "GET /auth/login")
         return out
+
+
+# config keys that name a database node's connection (node-red-node-mysql, -contrib-postgresql,
+# -contrib-postgres, -contrib-mssql(-plus), -contrib-oracledb, -contrib-influxdb)
+DATABASE_CONFIG_KEYS = ("mydb", "postgresDB", "postgreSQLConfig", "mssqlCN", "connection",
+                        "server", "influxdb")
+_SQL_READ = re.compile(r"\s*(?:select|with|show|describe|explain)\b", re.I)
+_SQL_TABLE = re.compile(r"\b(?:from|join|into|update|table)\s+([A-Za-z_][\w.]*)", re.I)
+
+
+def _database_use(step: Step, by_step: Mapping[str, Step]) -> Iterable[DataStore]:
+    """A database node's use of its database, when its own fixed query names the tables:
+    the location is the database and those tables, and a SELECT reads. A query the message
+    brings is left out: whether it reads rows (a download) or only updates them (an
+    answer of affected-row counts) is decided by code this reader does not follow."""
+    p = step.params
+    query = _as_str(p.get("sql") if step.type in ("sqlite", "sqlitedb") else p.get("query"))
+    config = next((c for key in DATABASE_CONFIG_KEYS
+                   if (c := by_step.get(_as_str(p.get(key)))) is not None), None)
+    database = (_as_str(config.params.get("name") or config.params.get("db")
+                        or config.params.get("database")) or config.name) if config else ""
+    database = database or _as_str(p.get("mydb")) or "(connection not in the export)"
+    tables = sorted({t.lower() for t in _SQL_TABLE.findall(query)}) \
+        if query.strip() and "{{" not in query else []
+    if tables:
+        yield DataStore(step.id, "database", f"{database} ({', '.join(tables)})",
+                        "read" if _SQL_READ.match(query) else "write")
 
 
 def _served_page(step: Step, http_auth: str | None) -> Iterable[EntryPoint]:
