@@ -638,6 +638,8 @@ class _Normalizer:
             yield from _embedded_destinations(step)
         elif t == "function":
             yield from _code_destinations(step)
+        elif step.is_config:
+            yield from _vendor_config_urls(step, by_step)
 
     def _stores(self, step: Step, by_step: Mapping[str, Step]) -> Iterable[DataStore]:
         p = step.params
@@ -696,6 +698,29 @@ class _Normalizer:
             out["adminAuth"] = Setting("adminAuth", "SET" if auth["adminAuth"] else "UNSET",
                                        "GET /auth/login")
         return out
+
+
+# A whole field value that is a URL: how a vendor's config node names its server
+# (node-red-contrib-emoncms ``server: http://emoncms.org/``).
+_URL_VALUE = re.compile(r"(?:https?|wss?|mqtts?)://[^\s'\"<>]+", re.I)
+_TLS_SCHEMES = frozenset({"https", "wss", "mqtts"})
+
+
+def _vendor_config_urls(config: Step, by_step: Mapping[str, Step]) -> Iterable[Destination]:
+    """The servers a config node this adapter has no rule for names in URL fields, when an
+    enabled node uses it: what its users send goes there, in cleartext over http://."""
+    if not any(config.id in s.config_refs and not s.disabled for s in by_step.values()):
+        return
+    for key, value in config.params.items():
+        if key in ("id", "type", "name", "info") or not isinstance(value, str):
+            continue
+        url = value.strip()
+        if not _URL_VALUE.fullmatch(url):
+            continue
+        scheme, host, port, _ = split_url(url)
+        yield Destination(config.id, scheme.lower(), strip_userinfo(url), host, port,
+                          tls=scheme.lower() in _TLS_SCHEMES,
+                          dynamic="{{" in url or "${" in url)
 
 
 # config keys that name a database node's connection (node-red-node-mysql, -contrib-postgresql,
