@@ -401,3 +401,15 @@ def test_route_answering_a_fixed_select_serves_the_database_and_an_update_does_n
     assert "database Sensors DB (devices, owners)" in f.message
     touch = app_of(_database_route("UPDATE devices SET last_seen = now()"))
     assert findings_of(EXP002, touch) == []
+
+
+def test_webhookrelay_bucket_switching_lights_is_an_unproven_webhook() -> None:
+    """Geofence events posted to a public relay bucket reach the lights."""
+    def relay(to: list[str]) -> list[dict[str, Any]]:
+        return [tab(), node("relay", "webhookrelay", buckets="home", wires=[to]),
+                node("lights", "hue-scene", name="Living room bright")]
+
+    f = one(findings_of(AUTH001, app_of(relay(["lights"]))))
+    assert (f.resource.id, f.evidence["kind"], f.evidence["authentication"]) == (
+        nid("relay"), "webhook", "unproven")
+    assert findings_of(AUTH001, app_of(relay([]))) == []  # wired to nothing: leads nowhere

@@ -27,7 +27,10 @@ message otherwise) is authenticated by that node, Basic or Digest.
 * ``noraf-config`` (node-red-contrib-nora-fork, Google Home): each device asks for no
   confirmation, an acknowledgement or a PIN (``twofactor``: off / ack / pin) before Google
   Assistant runs a command; without a PIN anyone the assistant hears, or any linked account,
-  runs it.
+  runs it;
+* ``webhookrelay`` (node-red-contrib-webhookrelay): webhooks posted to a public
+  webhookrelay.com bucket, relayed into the flow; whether the bucket authenticates senders
+  is set on that service, never in the export: unproven, never assumed.
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -354,6 +357,10 @@ def community_entry_points(step: Step, by_step: Mapping[str, Step]) -> Iterable[
         yield from _homekit(step, by_step)
     elif step.type in NORA_CONFIGS:
         yield from _nora(step, by_step)
+    elif step.type == "webhookrelay":
+        buckets = _text(p.get("buckets")).strip()
+        yield EntryPoint(step.id, "webhook", f"webhookrelay bucket {buckets or '(any)'}", (),
+                         None, active, entry_effect([step], by_step))
 
 
 def _broker_route(p: Mapping[str, Any]) -> str:
