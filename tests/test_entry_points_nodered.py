@@ -370,6 +370,19 @@ def test_websocket_relayed_to_a_device_acts_and_one_answering_its_clients_does_n
     assert findings_of(AUTH001, app_of(relay(back))) == []
 
 
+def test_listener_config_scoped_to_a_tab_is_still_the_entry_of_its_nodes() -> None:
+    """A config node can carry its tab's ``z`` (no position, no wires): the websocket in
+    nodes that use it are still its users."""
+    flows = [tab(), {**config("listener", "websocket-listener", path="/leds/ws",
+                              wholemsg="false"), "z": TAB},
+             node("ws", "websocket in", server=nid("listener"), client="", wires=[["run"]]),
+             exec_node("run", "/usr/local/bin/leds", "payload")]
+    entry = one(app_of(flows).entry_points)
+    assert (entry.active, entry.effect) == (True, "acts")
+    unused = [flows[0], flows[1], {**flows[2], "server": ""}, flows[3]]
+    assert one(app_of(unused).entry_points).active is False
+
+
 # -- EXP002: whose request a shared response answers; a database dumped ------------------------
 def test_file_read_after_an_inject_is_not_blamed_on_the_route_sharing_its_response() -> None:
     """A settings file read at start-up and a route's own read both end in one http
