@@ -293,22 +293,25 @@ def httpauth(**props: Any) -> dict[str, Any]:
 
 def test_route_behind_a_configured_basic_auth_node_is_authenticated_by_it() -> None:
     shared = config("users", "node-red-contrib-httpauthcred", authType="Basic",
-                    realm="cams", username="operator", password="", hashed=False)
+                    realm="cams", username="operator", password="$2y$10$k1Hn2Q", hashed=True)
     app = app_of(_behind_httpauth(httpauth(cred=nid("users")), shared))
     entry = one(app.entry_points)
     assert (entry.authentication, entry.authenticated_by) == ("basic", nid("auth"))
     assert findings_of(AUTH001, app) == []
-    inline = app_of(_behind_httpauth(httpauth(authType="Digest", username="operator")))
+    inline = app_of(_behind_httpauth(httpauth(authType="Digest", username="operator",
+                                              password="Kestrel-42")))
     assert one(inline.entry_points).authentication == "digest"
 
 
 def test_basic_auth_node_naming_no_user_or_bypassed_leaves_the_route_open() -> None:
-    """With no user name the node admits the empty user; a second wire from the route runs
-    the scanner without passing it."""
-    unnamed = app_of(_behind_httpauth(httpauth()))
-    assert ids(findings_of(AUTH001, unnamed)) == {nid("in")}
-    assert one(unnamed.entry_points).authenticated_by == ""
-    bypassed = app_of(_behind_httpauth(httpauth(username="operator"), also=("scan",)))
+    """With no user name the node admits the empty user, with no password anyone naming the
+    user; a second wire from the route runs the scanner without passing it."""
+    for guard in (httpauth(password="Kestrel-42"), httpauth(username="operator")):
+        unguarded = app_of(_behind_httpauth(guard))
+        assert ids(findings_of(AUTH001, unguarded)) == {nid("in")}
+        assert one(unguarded.entry_points).authenticated_by == ""
+    bypassed = app_of(_behind_httpauth(httpauth(username="operator", password="Kestrel-42"),
+                                       also=("scan",)))
     assert ids(findings_of(AUTH001, bypassed)) == {nid("in")}
 
 

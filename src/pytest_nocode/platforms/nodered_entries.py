@@ -300,8 +300,8 @@ def _text(value: Any) -> str:
 # node-red-contrib-httpauth (its fork node-red-http-basic-auth registers the same types):
 # answers 401 and stops the message unless the caller's Authorization header names one of its
 # users. The users come from a file node, else a shared credential node, else the node's own
-# fields; with no user name it admits the empty user (``Authorization: Basic Og==``), so an
-# unnamed user authenticates nobody.
+# fields; with no user name it admits the empty user (``Authorization: Basic Og==``) and with
+# no password anyone who names the user, so either empty authenticates nobody.
 HTTPAUTH = "node-red-contrib-httpauth"
 HTTPAUTH_FILE = "node-red-contrib-httpauthfile"  # users listed in a file: ``filePath``
 HTTPAUTH_CRED = "node-red-contrib-httpauthcred"  # one user shared by several nodes
@@ -322,13 +322,14 @@ def _httpauth_mechanism(node: Step, by_step: Mapping[str, Step]) -> str | None:
     file = by_step.get(_text(node.params.get("file")))
     cred = by_step.get(_text(node.params.get("cred")))
     if file is not None and file.type == HTTPAUTH_FILE:
-        source, users = file.params, file.params.get("filePath")
-    elif cred is not None and cred.type == HTTPAUTH_CRED:
-        source, users = cred.params, cred.params.get("username")
+        source, users = file.params, _text(file.params.get("filePath"))
     else:
-        source, users = node.params, node.params.get("username")
+        source = cred.params if cred is not None and cred.type == HTTPAUTH_CRED else node.params
+        # the user and the password (plain or hashed) are plain fields, never credentials
+        # an export leaves out: an empty one is empty, and admits whoever sends it empty
+        users = _text(source.get("username")) if _text(source.get("password")) else ""
     kind = _text(source.get("authType")).strip().lower()
-    return kind if _text(users).strip() and kind in ("basic", "digest") else None
+    return kind if users.strip() and kind in ("basic", "digest") else None
 
 
 # -- community listeners ---------------------------------------------------------------------
