@@ -129,6 +129,9 @@ class EntryPoint:
     # Why, in a reviewer's words: the step that acts or serves, or what the answer is made of
     # ("answers with fixed text and the caller's own request"); "" when not judged.
     effect_reason: str = ""
+    # the step that authenticates callers when it is not the entry step itself (a Basic-auth
+    # node every message of a Node-RED route passes first); "" when none does
+    authenticated_by: str = ""
 
 
 # What a call to an entry point can do, from least to most (EntryPoint.effect), one vocabulary
