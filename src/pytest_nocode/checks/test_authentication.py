@@ -9,7 +9,7 @@ from __future__ import annotations
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import setting_or_skip
-from pytest_nocode.dataflow import ACTION_SINKS, FETCH_SINKS, INJECTION_SINKS, dataflow
+from pytest_nocode.dataflow import ACTION_SINKS, FETCH_SINKS, INJECTION_SINKS, dataflow, per_app
 from pytest_nocode.model import EntryPoint, Step, StepFlow
 from pytest_nocode.policy import Policy
 
@@ -69,6 +69,19 @@ def _reach(app: App, step: Step) -> set[str]:
             and not s.is_config}
 
 
+@per_app
+def _what_steps_do(app: App) -> tuple[frozenset[str], ...]:
+    """Ids of the steps that keep (write a store), read stored data, send on (a request, a
+    mail to an address given at run time) and mail to a fixed address: once per app, not
+    once per public form (an org of 2,000 workflows has hundreds)."""
+    kept = frozenset(s.step_id for s in app.stores if s.operation == "write")
+    reads = frozenset(s.step_id for s in app.stores if s.operation in ("read", "query"))
+    sends = frozenset(d.step_id for d in app.destinations
+                      if d.protocol not in _MAIL or d.dynamic)
+    mails = frozenset(d.step_id for d in app.destinations if d.protocol in _MAIL) - sends
+    return kept, reads, sends, mails
+
+
 def collect_only_form(app: App, ep: EntryPoint, step: Step) -> str:
     """Why a public form only collects what the public submits ("" when it may do more).
 
@@ -84,10 +97,7 @@ def collect_only_form(app: App, ep: EntryPoint, step: Step) -> str:
         return ""
     flow = dataflow(app)
     reached = _reach(app, step)
-    kept = {s.step_id for s in app.stores if s.operation == "write"}
-    reads = {s.step_id for s in app.stores if s.operation in ("read", "query")}
-    sends = {d.step_id for d in app.destinations if d.protocol not in _MAIL or d.dynamic}
-    mails = {d.step_id for d in app.destinations if d.protocol in _MAIL} - sends
+    kept, reads, sends, mails = _what_steps_do(app)
     if not reached & (kept | mails):
         return ""  # it neither keeps nor passes on what is submitted: nothing to go by
     for sid in reached - mails:  # a mail to a fixed address tells the owner of it
