@@ -11,15 +11,7 @@ from pytest_nocode.appspec import AppSpec
 from pytest_nocode.platforms import RawSnapshot
 from pytest_nocode.platforms.nodered import NodeRedPlatform
 from pytest_nocode.policy import load_policy_text
-from pytest_nocode.risk import (
-    AppExposure,
-    RiskSettings,
-    aggregate,
-    assess,
-    score,
-    sensitive_terms,
-    top_risks,
-)
+from pytest_nocode.risk import AppExposure, RiskSettings, aggregate, assess, score, top_risks
 from tests.conftest import node, run_json, tab
 
 FLOW = [
@@ -182,24 +174,3 @@ def test_keywords_inside_secret_values_are_not_sensitive_data() -> None:
     steps = exposure.steps_of(finding["resource"])
     assert sensitive_terms(["ssn"], finding, steps, exposure.secrets_of) == []
     assert sensitive_terms(["ssn"], finding, steps) == ["ssn"]  # without blanking it would
-
-
-def test_sensitive_terms_found_once_per_step_agree_with_a_fresh_search() -> None:
-    """The keywords of a step are found once per app and shared by every finding that reads
-    the step: each finding still names only what its own parts and steps hold."""
-    exp, settings = exposure()
-    first = assess(settings, exp, finding("fn1", message="bad code"))[1]["sensitive_data"]
-    again = assess(settings, exp, finding("fn1", message="salary"))[1]["sensitive_data"]
-    other = assess(settings, exp, finding("fn2"))[1]["sensitive_data"]
-    assert (first, again, other) == (["customer"], ["customer", "salary"], [])
-    steps = exp.with_neighbours(exp.steps_of({"kind": "node", "id": "fn1"}))
-    assert sensitive_terms(settings.keywords, finding("fn1", message="salary"), steps) == again
-
-
-def test_a_keyword_spanning_a_line_break_is_looked_for_in_the_joined_text() -> None:
-    exp, _ = exposure()
-    steps = exp.steps_of({"kind": "node", "id": "fn1"})
-    assert sensitive_terms(["code\n{"], finding("fn1", message="bad code"), steps) == [
-        "code\n{"]  # the message, then the evidence
-    assert sensitive_terms(["code\nadd"], finding("fn1", message="bad code"), steps) == []
-    assert sensitive_terms(["}\nadd customer"], finding("fn1"), steps) == ["}\nadd customer"]

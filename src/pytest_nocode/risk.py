@@ -18,7 +18,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +67,6 @@ class AppExposure:
         from pytest_nocode.secretscan import find_secrets  # memoized per app
 
         self.app = app
-        self._terms: dict[tuple[tuple[str, ...], str], frozenset[str]] = {}
         # secret values are no evidence of sensitive data, and a keyword found inside one
         # would hint at the secret: they are blanked before the keyword search
         self.secrets_of: dict[str, set[str]] = {}
@@ -131,16 +130,6 @@ class AppExposure:
                     out.setdefault(sid, neighbour)
         return list(out.values())
 
-    def step_terms(self, keywords: tuple[str, ...], step: Step) -> frozenset[str]:
-        """The ``keywords`` in :func:`step_text` of ``step``, found once: a workflow's
-        findings all read its steps (on 2,000 workflows, 25,000 readings of 5,000 steps)."""
-        key = (keywords, step.id)
-        terms = self._terms.get(key)
-        if terms is None:
-            text = step_text(step, self.secrets_of.get(step.id, ()))
-            terms = self._terms[key] = frozenset(_terms_in(keywords, text))
-        return terms
-
     def unauthenticated(self, steps: Iterable[Step]) -> bool:
         return any(s.id in self.reachable_open for s in steps)
 
@@ -150,40 +139,19 @@ class AppExposure:
 
 def sensitive_terms(keywords: Iterable[str], finding: Mapping[str, Any],
                     steps: Iterable[Step],
-                    secrets_of: Mapping[str, Iterable[str]] | None = None,
-                    terms_of: Callable[[Step], frozenset[str]] | None = None) -> list[str]:
+                    secrets_of: Mapping[str, Iterable[str]] | None = None) -> list[str]:
     """Keywords found in what the finding is about: its message, evidence, resource, and the
-    configuration of its steps and their direct neighbours, with secret values blanked
-    (``terms_of``: a step's keywords, found once per app by :class:`AppExposure`).
-
-    Each part is searched on its own: a keyword without a line break cannot match across
-    the line breaks the parts were once joined with (one with a line break is looked for in
-    the joined text)."""
-    keywords = tuple(keywords)
+    configuration of its steps and their direct neighbours, with secret values blanked."""
     parts = [finding.get("message", ""), json.dumps(finding.get("evidence", {}), default=str),
              json.dumps(finding.get("resource", {}), default=str)]
-    steps = list(steps)
-    if any("\n" in k for k in keywords):
-        texts = [step_text(s, (secrets_of or {}).get(s.id, ())) for s in steps]
-        return _terms_in(keywords, "\n".join([*parts, *texts]).lower())
-    found = set(_terms_in(keywords, "\n".join(parts).lower()))
     for step in steps:
-        found.update(terms_of(step) if terms_of is not None else _terms_in(
-            keywords, step_text(step, (secrets_of or {}).get(step.id, ()))))
-    return sorted(found)
-
-
-def step_text(step: Step, secrets: Iterable[str] = ()) -> str:
-    """A step as the keyword search reads it: its name and canonical configuration, each of
-    its secret values blanked (longest first), lower-cased."""
-    config = canonical_json(dict(step.params))
-    for value in sorted(secrets, key=len, reverse=True):
-        config = config.replace(value, " ")
-    return f"{step.name}\n{config}".lower()
-
-
-def _terms_in(keywords: Iterable[str], text: str) -> list[str]:
-    return sorted({k for k in keywords if k in text})
+        parts.append(step.name)
+        config = canonical_json(dict(step.params))
+        for value in sorted((secrets_of or {}).get(step.id, ()), key=len, reverse=True):
+            config = config.replace(value, " ")
+        parts.append(config)
+    haystack = "\n".join(parts).lower()
+    return sorted({k for k in keywords if k in haystack})
 
 
 def score(settings: RiskSettings, severity: str, unauth: bool, leaves: bool,
@@ -204,9 +172,7 @@ def assess(settings: RiskSettings, exposure: AppExposure | None,
     leaves = bool(exposure and exposure.leaves_boundary(steps))
     terms = sensitive_terms(settings.keywords, finding,
                             exposure.with_neighbours(steps) if exposure else steps,
-                            exposure.secrets_of if exposure else {},
-                            (lambda step: exposure.step_terms(settings.keywords, step))
-                            if exposure else None)
+                            exposure.secrets_of if exposure else {})
     factors = {"severity": finding.get("severity", "info"), "unauthenticated_entry": unauth,
                "leaves_boundary": leaves, "sensitive_data": terms}
     return score(settings, factors["severity"], unauth, leaves, bool(terms)), factors
