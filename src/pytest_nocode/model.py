@@ -648,12 +648,21 @@ def canonical_json(value: Any) -> str:
 
 
 def _canonical_default(value: Any) -> Any:
-    """What :func:`_plain` then ``default=str`` make of non-JSON values, one level at a time."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in fields(value)}
-    if isinstance(value, Mapping):
+    """What :func:`_plain` then ``default=str`` make of non-JSON values, one level at a time
+    (a model class's field names looked up once: the hash meets 40,000 steps)."""
+    if type(value) is MappingProxyType:  # a step's params, a workflow's settings
         return {str(k): v for k, v in value.items()}
-    return str(value)
+    names = _FIELD_NAMES.get(type(value))
+    if names is None:
+        if not (is_dataclass(value) and not isinstance(value, type)):
+            if isinstance(value, Mapping):
+                return {str(k): v for k, v in value.items()}
+            return str(value)
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in fields(value))
+    return {name: getattr(value, name) for name in names}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # dataclass -> its field names
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
