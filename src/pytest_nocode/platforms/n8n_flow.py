@@ -315,7 +315,7 @@ class N8nFlows:
     def _output(self, step: Step) -> str:
         t = step.type
         if t in CALLED_TRIGGERS or t in PASS_TYPES or t in CALLERS or t == BASE + "set":
-            return "pass" if t != BASE + "set" or _keeps_other_fields(step, self._v(step)) \
+            return "pass" if t != BASE + "set" or _set_input_kept(step, self._v(step)) == "all" \
                 else "fresh"
         if t in CODE_NODES or t == LANGCHAIN + "code":
             code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
@@ -429,6 +429,9 @@ class N8nFlows:
 
     def _set_writes(self, step: Step) -> Iterator[FieldWrite]:
         p = step.params
+        if _set_input_kept(step, self._v(step)) == "selected":  # those fields, as they came
+            for name in _fields_included(step):
+                yield FieldWrite(name, (ValueRef("field", name),))
         if p.get("mode") == "raw":
             yield FieldWrite("*", self.refs(step, p.get("jsonOutput")) or
                              (ValueRef("constant"),), strong=False)
@@ -912,14 +915,27 @@ def _is_tool(node_type: str) -> bool:
         node_type.startswith(LANGCHAIN + "tool") or node_type == LANGCHAIN + "mcpClientTool"
 
 
-def _keeps_other_fields(step: Step, version: float) -> bool:
-    """Does a Set node pass the input's other fields on? (v3+: off unless asked; v1-2: on
-    unless 'Keep Only Set')."""
+def _set_input_kept(step: Step, version: float) -> str:
+    """Which of its input a Set node passes on: ``all``, ``none`` or ``selected`` (only the
+    fields 'Fields to Include' lists). v3.0-3.2 ask 'Include in Output' (``include``, default
+    all input fields); v3.3+ keep none unless 'Include Other Input Fields' is on, then ask
+    ``include`` (default all); v1-2 keep all unless 'Keep Only Set'. 'All input fields
+    except' is counted as all: the fields it drops are named by hand and may be any."""
     p = step.params
-    if version >= 3:
-        options = p.get("options") if isinstance(p.get("options"), dict) else {}
-        return bool(p.get("includeOtherFields") or options.get("includeOtherFields"))
-    return not p.get("keepOnlySet")
+    if version < 3:
+        return "none" if p.get("keepOnlySet") else "all"
+    options = p.get("options") if isinstance(p.get("options"), dict) else {}
+    if version >= 3.3 and not (p.get("includeOtherFields") or options.get("includeOtherFields")):
+        return "none"
+    include = p.get("include") or "all"
+    return include if include in ("none", "selected") else "all"
+
+
+def _fields_included(step: Step) -> list[str]:
+    """The top-level fields a Set node's 'Fields to Include' (comma-separated) names."""
+    listed = step.params.get("includeFields")
+    names = listed.split(",") if isinstance(listed, str) else ()
+    return list(dict.fromkeys(_top("." + n.strip()) for n in names if n.strip()))
 
 
 @lru_cache(maxsize=8192)
