@@ -63,3 +63,61 @@ def test_exp001_sees_workflows_kept_by_an_edit_fields_node(params: dict[str, Any
 def test_exp001_quiet_when_edit_fields_drops_the_workflows(params: dict[str, Any],
                                                            version: float) -> None:
     assert findings_of(EXP001, app_of(_backup_through_set(params, version))) == []
+
+
+# -- an HTTP Request to a hosted model's API is a model step ---------------------------------
+def _ask_model_by_hand(url: str, after: dict[str, Any] | None = None) -> dict[str, Any]:
+    """open webhook → an HTTP Request that posts the caller's text to ``url`` (Anthropic's
+    message format) → ``after``."""
+    hook = n8n_node("Webhook", "webhook", {"httpMethod": "POST", "path": "assistant",
+                                           "responseMode": "onReceived", "options": {}},
+                    version=2, webhook=True)
+    ask = n8n_node("Ask model", "httpRequest", {
+        "method": "POST", "url": url, "sendHeaders": True,
+        "headerParameters": {"parameters": [
+            {"name": "x-api-key", "value": "={{ $env.MODEL_KEY }}"}]},
+        "sendBody": True, "contentType": "raw", "rawContentType": "application/json",
+        "body": "={{ JSON.stringify({ model: 'claude-sonnet', max_tokens: 512, messages: "
+                "[{ role: 'user', content: $json.body.customerMessage }] }) }}", "options": {}},
+        version=4.2)
+    nodes = [hook, ask, *([after] if after else [])]
+    names = ["Webhook", "Ask model", *([after["name"]] if after else [])]
+    return workflow("Hand-built assistant", nodes, chain(*names))
+
+
+def _mail_the_answer() -> dict[str, Any]:
+    return n8n_node("Mail answer", "gmail", {
+        "operation": "send", "sendTo": "={{ $json.content[0].text }}",
+        "subject": "Your answer", "message": "={{ $json.content[0].text }}"}, version=2.1)
+
+
+@pytest.mark.parametrize("url", [
+    "https://api.anthropic.com/v1/messages",
+    "https://api.openai.com/v1/chat/completions",
+    "=https://generativelanguage.googleapis.com/v1beta/models/{{ $json.model }}"
+    ":generateContent",
+    "https://acme-ai.openai.azure.com/openai/deployments/gpt4o/chat/completions"])
+def test_exp001_quiet_on_the_callers_text_sent_to_the_model_api_the_flow_calls(url: str
+                                                                               ) -> None:
+    assert findings_of(EXP001, app_of(_ask_model_by_hand(url))) == []
+
+
+def test_exp001_still_fires_when_the_same_request_goes_to_a_service_that_is_no_model() -> None:
+    f = one(findings_of(EXP001, app_of(_ask_model_by_hand(
+        "https://hooks.partner-crm.example/v1/messages"))))
+    assert f.evidence["destination"] == "hooks.partner-crm.example"
+
+
+def test_inj003_the_answer_of_a_model_called_by_hand_decides_who_is_mailed() -> None:
+    app = app_of(_ask_model_by_hand("https://api.anthropic.com/v1/messages",
+                                    _mail_the_answer()))
+    f = one(findings_of(INJ003, app))
+    assert f.resource.id == uid("Mail answer")
+    assert f.evidence["agent"] == "Ask model"
+    assert f.evidence["route"][0] == uid("Webhook")
+
+
+def test_inj003_quiet_when_the_request_is_to_another_endpoint_of_the_model_host() -> None:
+    """Files or embeddings of the same provider answer no text a model wrote."""
+    app = app_of(_ask_model_by_hand("https://api.openai.com/v1/files", _mail_the_answer()))
+    assert findings_of(INJ003, app) == []

@@ -73,6 +73,7 @@ from pytest_nocode.model import (
     Step,
     Workflow,
     is_loopback_host,
+    is_model_api,
     split_url,
     strip_userinfo,
 )
@@ -904,6 +905,8 @@ def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], ste
     target = INSTANCE_API_PATH.match(_url_path(url)) if not dynamic else None
     if target and method == "GET" and _calls_own_instance(params, host, port):
         _instance_read(b, step_id, target.group("what"), "n8n API")
+    if host and is_model_api(host, _url_path(url)):
+        b.flows.model_calls.add(step_id)  # Claude or GPT called by hand: a model step
 
 
 def _graphql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,

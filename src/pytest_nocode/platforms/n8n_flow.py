@@ -209,6 +209,7 @@ class N8nFlows:
     # steps whose data a trigger answers its caller with → (trigger, response mode)
     answers: dict[str, tuple[str, str]] = field(default_factory=dict)
     linked_callers: set[str] = field(default_factory=set)  # callers whose callee is in the app
+    model_calls: set[str] = field(default_factory=set)  # HTTP requests to a model's API
     loops: dict[str, tuple[str, ...]] = field(default_factory=dict)  # see loop_targets
     _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
 
@@ -345,7 +346,7 @@ class N8nFlows:
             return tuple(_split_out_writes(step))
         if t in FILE_MAKERS:
             return (self._file_name_write(step),)
-        if _is_ai(t):
+        if _is_ai(t) or step.id in self.model_calls:
             return (FieldWrite("*", (ValueRef("ai", f"answer of {step.name}", step.id),)),)
         if output == "fresh" and (t in CODE_NODES or t == LANGCHAIN + "code"):
             return (FieldWrite("*", (ValueRef("constant"),)),)  # builds items of its own
@@ -484,8 +485,9 @@ class N8nFlows:
             if runs_code(code):
                 yield SinkUse("code", "jsCode", (ValueRef("field", "*"),),
                               "evaluates or executes input data in code")
-        elif _is_ai(step.type):
-            prompt = tuple(dict.fromkeys(r for v in p.values() for r in self.all_refs(step, v)))
+        elif _is_ai(step.type) or step.id in self.model_calls:
+            prompt = tuple(dict.fromkeys(r for k, v in p.items()
+                                         for r in self._sent_refs(step, k, v)))
             yield SinkUse("prompt", "text", (ValueRef("field", "*", path="the input item"),
                                              *prompt), "prompts the model with these values")
         elif t in FILE_NODES:
@@ -518,8 +520,9 @@ class N8nFlows:
         called workflows count only as tools: a bot posting its answer back to the
         conversation (often by an HTTP POST to the messaging API) is what a chatbot is for."""
         action = _action(step, self.stores.get(step.id))
-        if action is None or step.id in self.linked_callers:
-            return  # a called workflow in the app: its own steps say whether it acts
+        if action is None or step.id in self.linked_callers or step.id in self.model_calls:
+            return  # a called workflow in the app: its own steps say whether it acts; a
+            # model asked for an answer changes nothing
         what, tool_only = action
         if _is_tool(step.type):
             yield SinkUse("act", "tool", (ValueRef("field", "*", path="what the agent "
