@@ -11,8 +11,9 @@ import pytest
 
 from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.checks import test_injection as injection
+from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, one
-from tests.test_checks_n8n import app_of, chain, n8n_node, schedule, uid, workflow
+from tests.test_checks_n8n import app_of, chain, n8n_node, schedule, uid, webhook, workflow
 
 EXP001 = exports.test_internal_data_stays_inside
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
@@ -121,3 +122,56 @@ def test_inj003_quiet_when_the_request_is_to_another_endpoint_of_the_model_host(
     """Files or embeddings of the same provider answer no text a model wrote."""
     app = app_of(_ask_model_by_hand("https://api.openai.com/v1/files", _mail_the_answer()))
     assert findings_of(INJ003, app) == []
+
+
+# -- INJ001 weighs who can write to the entry point, as AUTH001 / AUTH004 do ------------------
+def _entry_to_command(trigger: dict[str, Any], text: str) -> dict[str, Any]:
+    run = n8n_node("Convert", "executeCommand",
+                   {"command": f"=convert {{{{ {text} }}}} /srv/out.pdf"})
+    return workflow("Convert on request", [trigger, run], chain(trigger["name"], "Convert"))
+
+
+def _telegram(user_ids: str = "") -> dict[str, Any]:
+    extra = {"userIds": user_ids} if user_ids else {}
+    return n8n_node("Telegram Trigger", "telegramTrigger",
+                    {"updates": ["message"], "additionalFields": extra}, version=1.2,
+                    webhook=True, credentials={"telegramApi": ("tgCred00001", "Ops bot")})
+
+
+def _form(**params: Any) -> dict[str, Any]:
+    return n8n_node("On form submission", "formTrigger", {
+        "formTitle": "Convert", "formFields": {"values": [{"fieldLabel": "file"}]},
+        "options": {}, **params}, version=2.2, webhook=True)
+
+
+def test_inj001_open_webhook_is_critical_and_says_anyone_can_send() -> None:
+    hook = webhook(path="convert", method="POST")
+    f = one(findings_of(INJ001, app_of(_entry_to_command(hook, "$json.body.file"))))
+    assert f.severity == Severity.CRITICAL
+    assert f.evidence["caller"] == "anyone (no authentication)"
+
+
+def test_inj001_header_auth_webhook_is_a_step_lower_with_the_reason() -> None:
+    hook = webhook(path="convert", method="POST", auth="headerAuth")
+    f = one(findings_of(INJ001, app_of(_entry_to_command(hook, "$json.body.file"))))
+    assert f.severity == Severity.HIGH
+    assert f.evidence["caller"] == "callers holding its credential (header authentication)"
+    assert "callers must authenticate" in f.message
+
+
+@pytest.mark.parametrize(("trigger", "text"), [
+    (_telegram("48151623"), "$json.message.text"),
+    (_form(authentication="n8nUserAuth"), "$json.file")],
+    ids=["telegram-one-user", "form-behind-n8n-login"])
+def test_inj001_quiet_when_only_the_owner_writes_to_the_entry_point(trigger: dict[str, Any],
+                                                                    text: str) -> None:
+    assert findings_of(INJ001, app_of(_entry_to_command(trigger, text))) == []
+
+
+@pytest.mark.parametrize(("trigger", "text"), [
+    (_telegram(), "$json.message.text"), (_form(), "$json.file")],
+    ids=["telegram-anyone", "public-form"])
+def test_inj001_fires_when_anyone_writes_to_the_same_entry_point(trigger: dict[str, Any],
+                                                                 text: str) -> None:
+    f = one(findings_of(INJ001, app_of(_entry_to_command(trigger, text))))
+    assert f.severity == Severity.CRITICAL
