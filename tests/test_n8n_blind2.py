@@ -175,3 +175,66 @@ def test_inj001_fires_when_anyone_writes_to_the_same_entry_point(trigger: dict[s
                                                                  text: str) -> None:
     f = one(findings_of(INJ001, app_of(_entry_to_command(trigger, text))))
     assert f.severity == Severity.CRITICAL
+
+
+# -- origins: a Google Sheets node's default operation reads; one model serves many chains ----
+def _hook_then(*steps: dict[str, Any]) -> dict[str, Any]:
+    hook = webhook(path="memes", method="POST")
+    return workflow("Meme maker", [hook, *steps], chain("Webhook", *(s["name"] for s in steps)))
+
+
+def _fetch_listed_url() -> dict[str, Any]:
+    return n8n_node("Fetch image", "httpRequest", {"url": "={{ $json.url }}", "options": {}},
+                    version=4.2)
+
+
+def _sheet(key: str, **params: Any) -> dict[str, Any]:
+    return n8n_node(key, "googleSheets", {
+        "documentId": {"__rl": True, "value": "1AbCdEfGhIjKlMnOpQrStUvWxYz012345", "mode": "id"},
+        "sheetName": {"__rl": True, "value": "gid=0", "mode": "list"}, "options": {},
+        **params}, version=4.5)
+
+
+def test_inj001_quiet_on_a_url_read_from_a_sheet_with_the_default_operation() -> None:
+    """No 'operation' on a Google Sheets node is n8n's default, Get Row(s): what follows it
+    is the sheet's rows, not the webhook's body."""
+    app = app_of(_hook_then(_sheet("Saved templates"), _fetch_listed_url()))
+    assert findings_of(INJ001, app) == []
+
+
+def test_inj001_fires_when_the_sheet_node_appends_and_passes_the_body_on() -> None:
+    appended = _sheet("Log request", operation="append", columns={
+        "mappingMode": "autoMapInputData", "value": {}})
+    found = findings_of(INJ001, app_of(_hook_then(appended, _fetch_listed_url())))
+    assert {f.resource.id for f in found} == {uid("Log request"), uid("Fetch image")}
+
+
+def _two_chains_one_model(describe_prompt: str) -> dict[str, Any]:
+    """webhook → 'Find template' (prompted with the caller's text); schedule → 'Describe'
+    (prompted with ``describe_prompt``) → sheet cells; both chains share one chat model."""
+    hook = webhook(path="memes", method="POST")
+    find = n8n_node("Find template", LC + "chainLlm", {
+        "promptType": "define", "text": "={{ $json.body.idea }}"}, version=1.7)
+    describe = n8n_node("Describe", LC + "chainLlm", {
+        "promptType": "define", "text": describe_prompt}, version=1.7)
+    model = n8n_node("Chat model", LC + "lmChatAzureOpenAi", {"model": "gpt-4.1"}, version=1)
+    cells = _sheet("Save description", operation="append", columns={
+        "mappingMode": "defineBelow", "value": {"text": "={{ $json.text }}"}})
+    connections = {**chain("Webhook", "Find template"),
+                   **chain("Schedule Trigger", "Describe", "Save description"),
+                   "Chat model": {"ai_languageModel": [[
+                       {"node": "Find template", "type": "ai_languageModel", "index": 0},
+                       {"node": "Describe", "type": "ai_languageModel", "index": 0}]]}}
+    return workflow("Meme catalogue", [hook, find, schedule(), describe, model, cells],
+                    connections)
+
+
+def test_inj001_quiet_when_only_another_chain_sharing_the_model_reads_the_caller() -> None:
+    app = app_of(_two_chains_one_model("=Describe the meme template of {{ $now }}"))
+    assert findings_of(INJ001, app) == []
+
+
+def test_inj001_fires_when_the_chain_itself_is_prompted_with_the_caller_text() -> None:
+    app = app_of(_two_chains_one_model("={{ $('Webhook').item.json.body.idea }}"))
+    f = one(findings_of(INJ001, app))
+    assert f.resource.id == uid("Save description")

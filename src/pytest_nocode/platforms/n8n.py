@@ -1155,7 +1155,9 @@ def _sheet(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: s
     doc = _first(params, ("documentId", "sheetId"))
     sheet = _first(params, ("sheetName", "range"))
     location = f"{doc}/{sheet}" if doc and sheet else doc or sheet
-    b.stores.append(DataStore(step_id, "sheet", location, _operation(params)))
+    # on a sheet (the default resource), no operation set is n8n's default: Get Row(s)
+    default = "read" if _text(params.get("resource")) in ("", "sheet") else ""
+    b.stores.append(DataStore(step_id, "sheet", location, _operation(params, default)))
 
 
 def _fixed_op(kind: str, keys: tuple[str, ...], op: str) -> Role:

@@ -132,6 +132,11 @@ AI_PRODUCERS = re.compile(r"^@n8n/n8n-nodes-langchain\.(agent\w*|chain\w*|openAi
                           r"lmOpenAi|lmOllama|informationExtractor|textClassifier|"
                           r"sentimentAnalysis|anthropic|googleGemini|ollama|mistralAi)$|"
                           r"^n8n-nodes-base\.openAi$")
+# The language model sub-node of an agent or chain (wired to it both ways): what it answers
+# is what the agent or chain answers, which writes its own origin. One model shared by several
+# chains would otherwise hand each chain the prompts of all the others.
+MODEL_SUB_NODES = re.compile(r"^@n8n/n8n-nodes-langchain\.(?:lmChat\w*|lmOpenAi|lmOllama|lmCohere|"
+                             r"lmOpenHuggingFaceInference)$")
 CALLERS = frozenset({BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"})
 # base types (AI-tool twins folded in) that can run, render or open what they are given
 # Nodes whose filter is a formula the service evaluates (Airtable's filterByFormula): a value
@@ -346,6 +351,8 @@ class N8nFlows:
             return tuple(_split_out_writes(step))
         if t in FILE_MAKERS:
             return (self._file_name_write(step),)
+        if MODEL_SUB_NODES.match(t):
+            return ()  # its answer is the answer of the agent or chain it serves, not input
         if _is_ai(t) or step.id in self.model_calls:
             return (FieldWrite("*", (ValueRef("ai", f"answer of {step.name}", step.id),)),)
         if output == "fresh" and (t in CODE_NODES or t == LANGCHAIN + "code"):
