@@ -238,3 +238,52 @@ def test_inj001_fires_when_the_chain_itself_is_prompted_with_the_caller_text() -
     app = app_of(_two_chains_one_model("={{ $('Webhook').item.json.body.idea }}"))
     f = one(findings_of(INJ001, app))
     assert f.resource.id == uid("Save description")
+
+
+# -- the HTML node's template is a page made of what it pastes in -----------------------------
+INVOICE_PAGE = "<html><body><h1>Invoice</h1><p>Client: {{ $json.client_name }}</p></body></html>"
+
+
+def _form_to_invoice_page(*, active: bool = True, source: str = "form",
+                          **html_params: Any) -> dict[str, Any]:
+    """public form (or a Postgres read) → the HTML node's template → a PDF service."""
+    first = _form() if source == "form" else n8n_node(
+        "Read client", "postgres", {"operation": "select", "table": {"value": "clients"},
+                                    "returnAll": True, "options": {}}, version=2.5)
+    names = ["On form submission"] if source == "form" else ["Schedule Trigger", "Read client"]
+    page = n8n_node("Invoice page", "html", {"html": INVOICE_PAGE, **html_params}, version=1.2)
+    pdf = n8n_node("Render PDF", "httpRequest", {
+        "method": "POST", "url": "https://pdf.render-service.example/v1/pdfs",
+        "sendBody": True, "specifyBody": "json",
+        "jsonBody": "={{ { html: $json.html } }}", "options": {}}, version=4.2)
+    nodes = [first, page, pdf] if source == "form" else [schedule(), first, page, pdf]
+    return workflow("Invoices", nodes, chain(*names, "Invoice page", "Render PDF"),
+                    active=active)
+
+
+INJ002 = injection.test_sinks_do_not_interpolate_data
+
+
+def test_inj001_form_fields_pasted_into_the_html_template_without_equals() -> None:
+    f = one(findings_of(INJ001, app_of(_form_to_invoice_page())))
+    assert f.resource.id == uid("Invoice page")
+    assert f.evidence["sink"] == "markup"
+    assert "HTML injection" in f.message
+
+
+def test_inj002_the_same_page_behind_a_form_switched_off_today() -> None:
+    app = app_of(_form_to_invoice_page(active=False))
+    assert findings_of(INJ001, app) == []
+    assert one(findings_of(INJ002, app)).resource.id == uid("Invoice page")
+
+
+@pytest.mark.parametrize(("source", "params"), [
+    ("postgres", {}),  # a report of the app's own rows: ordinary
+    ("form", {"operation": "convertToHtmlTable"}),  # no template pasted
+    ("form", {"html": "<p>Thanks, we received your order.</p>"})],
+    ids=["rows-from-a-table", "html-table-operation", "fixed-page"])
+def test_injection_quiet_on_pages_made_without_a_callers_data(source: str,
+                                                             params: dict[str, Any]) -> None:
+    app = app_of(_form_to_invoice_page(source=source, **params))
+    assert findings_of(INJ001, app) == []
+    assert findings_of(INJ002, app) == []

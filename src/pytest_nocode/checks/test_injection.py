@@ -27,11 +27,16 @@ from pytest_nocode.dataflow import (
     FETCH_SINKS,
     FORMULA_SINKS,
     INJECTION_SINKS,
+    MARKUP_SINKS,
     DataFlow,
     Origin,
     SinkFlow,
 )
 from pytest_nocode.findings import Severity
+
+# Where INJ001 looks: what runs or renders data, and what is harmful only with a caller's data
+# (a whole URL fetched, a sheet cell evaluated, a generated page).
+CALLER_SINKS = INJECTION_SINKS | FETCH_SINKS | FORMULA_SINKS | MARKUP_SINKS
 
 
 @check(
@@ -56,7 +61,7 @@ def test_untrusted_input_does_not_reach_sinks(nocode_app: App,
                                               nocode_findings: FindingCollector) -> None:
     flow = flow_or_skip(nocode_app)
     reported: set[str] = set()
-    for sf in flow.sinks(INJECTION_SINKS | FETCH_SINKS | FORMULA_SINKS):
+    for sf in flow.sinks(CALLER_SINKS):
         if sf.step.id in reported:
             continue
         found = _worst_caller(nocode_app, flow, sf)
@@ -135,7 +140,8 @@ def _worst_caller(app: App, flow: DataFlow, sf: SinkFlow
     severity="medium",
     owasp=["LCNC-SEC-06"],
     rationale="""A step that executes or renders data read from a store, a service's response
-    or input this app does not show is one upstream change away from an injection.""",
+    or input this app does not show is one upstream change away from an injection; so is a
+    page generated from the data of an entry point switched off today.""",
     remediation="Use fixed commands, parameterized queries and escaped templates everywhere.",
     requires=("workflows",),
 )
@@ -143,13 +149,14 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
                                        nocode_findings: FindingCollector) -> None:
     flow = flow_or_skip(nocode_app)
     reported: set[str] = set()
-    for sf in flow.sinks(INJECTION_SINKS):
+    for sf in flow.sinks(INJECTION_SINKS | MARKUP_SINKS):
         if sf.step.id in reported:
             continue
         trusts = [flow.trust(o) for o in sf.origins]
         if "untrusted" in trusts:
             continue  # INJ001's
-        other = [o for o, trust in zip(sf.origins, trusts, strict=True) if trust == "other"]
+        other = [o for o, trust in zip(sf.origins, trusts, strict=True) if trust == "other"
+                 and (sf.sink.kind in INJECTION_SINKS or _switched_off_entry(nocode_app, o))]
         if not other:
             continue
         origin = other[0]
@@ -160,6 +167,14 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
              **route_evidence(nocode_app, flow.route(sf.step.id, origin)),
              **step_context(nocode_app, sf.step)})
         reported.add(sf.step.id)
+
+
+def _switched_off_entry(app: App, origin: Origin) -> bool:
+    """Is ``origin`` the data of an entry point switched off today (an inactive workflow's
+    webhook or form) that not only the owner writes to? A page generated from it is one
+    activation away from INJ001; from a table or a model it is an ordinary report."""
+    return origin.kind == "unknown" and caller_of(app, origin)[0] != OWNER and any(
+        ep.step_id == origin.step_id and ep.active is False for ep in app.entry_points)
 
 
 @check(
@@ -232,5 +247,5 @@ def _steered_by_outside_text(app: App, flow: DataFlow, sf: SinkFlow
 
 def _injected_steps(flow: DataFlow) -> set[str]:
     """Steps where untrusted data reaches a command, query, template or fetch (INJ001's)."""
-    return {sf.step.id for sf in flow.sinks(INJECTION_SINKS | FETCH_SINKS | FORMULA_SINKS)
+    return {sf.step.id for sf in flow.sinks(CALLER_SINKS)
             if any(flow.trust(o) == "untrusted" for o in sf.origins)}

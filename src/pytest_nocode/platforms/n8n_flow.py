@@ -138,6 +138,7 @@ AI_PRODUCERS = re.compile(r"^@n8n/n8n-nodes-langchain\.(agent\w*|chain\w*|openAi
 MODEL_SUB_NODES = re.compile(r"^@n8n/n8n-nodes-langchain\.(?:lmChat\w*|lmOpenAi|lmOllama|lmCohere|"
                              r"lmOpenHuggingFaceInference)$")
 CALLERS = frozenset({BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"})
+HTML_NODE = BASE + "html"
 # base types (AI-tool twins folded in) that can run, render or open what they are given
 # Nodes whose filter is a formula the service evaluates (Airtable's filterByFormula): a value
 # quoted into it can close the string and change which records match, or are updated.
@@ -349,6 +350,8 @@ class N8nFlows:
             return tuple(self._set_writes(step))
         if t == BASE + "splitOut":
             return tuple(_split_out_writes(step))
+        if t == HTML_NODE and (html := self._html_refs(step)):
+            return (FieldWrite("html", html),)  # the page, made of what it pastes in
         if t in FILE_MAKERS:
             return (self._file_name_write(step),)
         if MODEL_SUB_NODES.match(t):
@@ -475,6 +478,7 @@ class N8nFlows:
         yield from self._url_path_sink(step)
         yield from self._json_body_sink(step)
         yield from self._sheet_cells_sink(step)
+        yield from self._html_template_sink(step)
         if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type):
             return
         p = step.params
@@ -652,6 +656,26 @@ class N8nFlows:
             yield SinkUse("formula", "columns", refs, "writes cells the sheet evaluates "
                           "(USER_ENTERED): a value starting with = runs as a formula (formula "
                           "injection)")
+
+    def _html_refs(self, step: Step) -> tuple[ValueRef, ...]:
+        """What the HTML node's 'Generate HTML Template' (its default operation) pastes into
+        its page: n8n resolves every ``{{ }}`` of the template, with or without a leading
+        ``=``, and escapes nothing."""
+        p = step.params
+        if step.type != HTML_NODE or \
+                str(p.get("operation") or "generateHtmlTemplate") != "generateHtmlTemplate":
+            return ()
+        return self.refs(step, p.get("html"), bare=True)
+
+    def _html_template_sink(self, step: Step) -> Iterator[SinkUse]:
+        """The page the HTML node generates, with data pasted in: markup in a value becomes
+        part of the page, or of the document a PDF service renders from it (HTML injection;
+        a renderer fetching ``<img>`` or ``<iframe>`` sources also requests what it names)."""
+        refs = self._html_refs(step)
+        if carries_data(refs):
+            yield SinkUse("markup", "html", refs, "pastes values unescaped into the HTML it "
+                          "generates (HTML injection into the page or the document rendered "
+                          "from it)")
 
     def _formula_sink(self, step: Step) -> Iterator[SinkUse]:
         """Airtable's ``filterByFormula`` (v1 under additionalOptions, v2 under options or at
