@@ -287,3 +287,55 @@ def test_injection_quiet_on_pages_made_without_a_callers_data(source: str,
     app = app_of(_form_to_invoice_page(source=source, **params))
     assert findings_of(INJ001, app) == []
     assert findings_of(INJ002, app) == []
+
+
+# -- a tool call built by hand: a branch picks an action by the name the model answered -----
+def _model_picks_action(operation: str, right: str, action: dict[str, Any]) -> dict[str, Any]:
+    """open webhook → a model called by hand → If (its answer's action ``operation``
+    ``right``) → ``action``."""
+    pick = n8n_node("Which action", "if", {"conditions": {
+        "options": {"caseSensitive": True, "leftValue": "", "typeValidation": "strict"},
+        "conditions": [{"id": uid("cond"), "leftValue": "={{ $json.action.type }}",
+                        "rightValue": right,
+                        "operator": {"type": "string", "operation": operation}}],
+        "combinator": "and"}, "options": {}}, version=2.2)
+    wf = _ask_model_by_hand("https://api.anthropic.com/v1/messages", pick)
+    wf["nodes"].append(action)
+    wf["connections"]["Which action"] = {"main": [[{"node": action["name"], "type": "main",
+                                                    "index": 0}], []]}
+    return wf
+
+
+def _create_flow_request() -> dict[str, Any]:
+    return n8n_node("Create flow", "httpRequest", {
+        "method": "POST", "url": "http://localhost:5678/webhook/tools/create_flow",
+        "sendBody": True, "bodyParameters": {"parameters": [
+            {"name": "description", "value": "={{ $json.action.params.description }}"}]},
+        "options": {}}, version=4.2)
+
+
+def test_inj003_a_branch_runs_the_request_the_model_named() -> None:
+    app = app_of(_model_picks_action("equals", "create_flow", _create_flow_request()))
+    f = one(findings_of(INJ003, app))
+    assert f.resource.id == uid("Create flow")
+    assert "when 'Which action' picks it" in f.message
+    assert f.evidence["agent"] == "Ask model"
+
+
+@pytest.mark.parametrize(("operation", "right", "action"), [
+    ("contains", "create", _create_flow_request()),  # a classification, not a name
+    ("equals", "create_flow", n8n_node("Tell the team", "slack", {
+        "text": "={{ $json.action.params.description }}"}, version=2.2))],
+    ids=["classifying-test", "chat-message"])
+def test_inj003_quiet_on_tests_that_pick_no_action_and_on_chat_messages(
+        operation: str, right: str, action: dict[str, Any]) -> None:
+    assert findings_of(INJ003, app_of(_model_picks_action(operation, right, action))) == []
+
+
+def test_inj003_quiet_when_the_branch_tests_the_callers_own_field() -> None:
+    """The caller picking an action by name is AUTH001's open door, not a model deciding."""
+    wf = _model_picks_action("equals", "create_flow", _create_flow_request())
+    pick = next(n for n in wf["nodes"] if n["name"] == "Which action")
+    pick["parameters"]["conditions"]["conditions"][0]["leftValue"] = \
+        "={{ $('Webhook').item.json.body.action }}"
+    assert findings_of(INJ003, app_of(wf)) == []

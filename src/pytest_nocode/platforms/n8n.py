@@ -86,6 +86,7 @@ from pytest_nocode.platforms import (
     read_json_file,
 )
 from pytest_nocode.platforms.n8n_flow import (
+    BRANCHES,
     CALLED_TRIGGERS,
     CALLERS,
     UPLOADS,
@@ -724,6 +725,10 @@ class _Builder:
         self.flows.senders = {d.step_id for d in self.destinations}
         self.flows.computed_targets = {d.step_id for d in self.destinations
                                        if d.dynamic and d.protocol != "mail"}
+        for step in self.steps:  # If / Switch → the steps their branches lead to
+            if step.type in BRANCHES and not step.disabled:
+                for target in step.outbound:
+                    self.flows.branches.setdefault(target, []).append(step)
         triggers: dict[str, list[str]] = {}
         for step in self.steps:
             if step.type in CALLED_TRIGGERS and not step.disabled:

@@ -139,6 +139,7 @@ MODEL_SUB_NODES = re.compile(r"^@n8n/n8n-nodes-langchain\.(?:lmChat\w*|lmOpenAi|
                              r"lmOpenHuggingFaceInference)$")
 CALLERS = frozenset({BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"})
 HTML_NODE = BASE + "html"
+BRANCHES = frozenset({BASE + "if", BASE + "switch"})
 # base types (AI-tool twins folded in) that can run, render or open what they are given
 # Nodes whose filter is a formula the service evaluates (Airtable's filterByFormula): a value
 # quoted into it can close the string and change which records match, or are updated.
@@ -216,6 +217,7 @@ class N8nFlows:
     answers: dict[str, tuple[str, str]] = field(default_factory=dict)
     linked_callers: set[str] = field(default_factory=set)  # callers whose callee is in the app
     model_calls: set[str] = field(default_factory=set)  # HTTP requests to a model's API
+    branches: dict[str, list[Step]] = field(default_factory=dict)  # step → If/Switch before it
     loops: dict[str, tuple[str, ...]] = field(default_factory=dict)  # see loop_targets
     _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
 
@@ -538,6 +540,8 @@ class N8nFlows:
         if _is_tool(step.type):
             yield SinkUse("act", "tool", (ValueRef("field", "*", path="what the agent "
                                                    "decided"),), what)
+        elif tool_only and _base(step.type) not in CHAT_SENDERS:
+            yield from self._dispatch_sinks(step, what)
         elif not tool_only:
             p = step.params
             reads = tuple(dict.fromkeys(r for v in p.values() for r in self.all_refs(step, v)))
@@ -547,6 +551,21 @@ class N8nFlows:
                 reads = (*reads, ValueRef("field", "*", path="the input item"))
             if reads:
                 yield SinkUse("act", "parameters", reads, what)
+
+    def _dispatch_sinks(self, step: Step, what: str) -> Iterator[SinkUse]:
+        """A request or called workflow that an If or Switch before it picks by name: when
+        the branch compares a model's answer with a fixed word (``action.type`` equals
+        ``create_flow``), the model chose to run it, as an agent calls a tool (a tool call
+        built by hand). A test that classifies (contains, is empty) picks no action. The
+        sink reads what the branch compares, as the branch sees it."""
+        for branch in self.branches.get(step.id, ()):
+            tested = tuple(dict.fromkeys(
+                ValueRef("step", r.name, branch.id, r.path) if r.kind == "field" else r
+                for left in _named_picks(branch.params)
+                for r in self.refs(branch, left)))
+            if tested:
+                yield SinkUse("act", "dispatched", tested,
+                              f"{what} when '{branch.name}' picks it")
 
     def _sql_sink(self, step: Step) -> Iterator[SinkUse]:
         p = step.params
@@ -941,6 +960,25 @@ def _attaches_files(step: Step) -> bool:
     return _base(step.type) in (BASE + "gmail", BASE + "microsoftOutlook") and \
         isinstance(options, _MAPPINGS) and bool(options.get("attachmentsUi")
                                                  or options.get("attachments"))
+
+
+def _named_picks(value: Any) -> Iterator[Any]:
+    """The left values of the conditions (If v2, Switch v3 rules) that compare a value
+    with a fixed, non-empty word: ``{{ $json.action }}`` equals ``send_invoice``."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _named_picks(item)
+        return
+    if not isinstance(value, _MAPPINGS):
+        return
+    operator = value.get("operator")
+    right = value.get("rightValue")
+    if isinstance(operator, _MAPPINGS) and operator.get("operation") == "equals" and \
+            isinstance(right, str) and right.strip() and not right.startswith("="):
+        yield value.get("leftValue")
+    for item in value.values():
+        if isinstance(item, (list, *_MAPPINGS)):
+            yield from _named_picks(item)
 
 
 def _is_tool(node_type: str) -> bool:
