@@ -29,7 +29,7 @@ import re
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from pytest_nocode.model import App, DataStore, SinkUse, Step, StepFlow, ValueRef
@@ -89,15 +89,19 @@ class Origin:
     kind: str
     detail: str
     step_id: str = ""
+    # where a step placed it in a text it built (ValueRef.within): what a sink that calls the
+    # placement harmless leaves out; the checks see origins without it
+    within: str = ""
 
     @property
     def label(self) -> str:
         return f"{self.kind}: {self.detail}" if self.detail else self.kind
 
 
-# A key column (id, *_id) of rows a database returned: numbers or ids the database made, not
-# text a user wrote (a key of request data stays the request's).
-ROW_KEY = Origin("constant", "a key column of rows read from a database")
+# A key or timestamp column (id, *_id, created_at) of rows a database returned: numbers, ids or
+# times the database made or typed, not text a user wrote (a key of request data stays the
+# request's).
+ROW_KEY = Origin("constant", "a key or timestamp column of rows read from a database")
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,8 @@ class DataFlow:
         self._flows: dict[str, StepFlow] = {s.id: describe(s) for s in app.steps}
         self._origins: list[Origin] = []
         self._origin_ids: dict[Origin, int] = {}
+        # an origin placed in a text (Origin.within) → the same origin without the placement
+        self._unplaced: dict[int, int] = {}
         self._out: dict[str, State] = {}
         # a loop's own output (n8n Loop Over Items): only what entered from outside the loop
         self._loop_edges = {(sid, t) for sid, f in self._flows.items() for t in f.loop_targets}
@@ -286,7 +292,35 @@ class DataFlow:
                 changed.add(key)
         return changed
 
-    def _resolve(self, ref: ValueRef, state: State, at: str) -> frozenset[int]:
+    def _resolve(self, ref: ValueRef, state: State, at: str, *,
+                 whole: bool = True) -> frozenset[int]:
+        """The origin ids of what ``ref`` reads at ``at``. A placed read (``within``) marks
+        each origin with where the text put it. A value put into a new text (``whole`` false:
+        a template, a JSONata expression) or used by code, which may put it anywhere, is read
+        without where an earlier text had it; only one copied whole keeps that."""
+        if ref.within:
+            found = self._expand(self._resolve(replace(ref, within=""), state, at), at)
+            return frozenset(self._placed(o, ref.within) for o in found)
+        found = self._resolve_plain(ref, state, at)
+        if self._unplaced and (not whole or ref.name == "*"
+                               or self._flows.get(at, _DROP).authored_code):
+            return self._plain(found)
+        return found
+
+    def _placed(self, oid: int, within: str) -> int:
+        origin = self._origins[oid]
+        if origin.kind in SAFE_KINDS or origin.within == within:
+            return oid
+        plain = self._unplaced.get(oid, oid)
+        placed = self._oid(replace(self._origins[plain], within=within))
+        self._unplaced[placed] = plain
+        return placed
+
+    def _plain(self, oids: frozenset[int]) -> frozenset[int]:
+        unplaced = self._unplaced
+        return frozenset(unplaced.get(o, o) for o in oids) if unplaced else oids
+
+    def _resolve_plain(self, ref: ValueRef, state: State, at: str) -> frozenset[int]:
         kind = ref.kind
         if kind == "store" and ref.name in self._kept_readers_of \
                 and not ref.name.endswith(" *"):
@@ -421,12 +455,14 @@ class DataFlow:
             return state  # most steps: the message goes on as it came
         if flow.output == "fresh":
             out: State = {"*": frozenset()}
-        elif flow.output == "mix":
-            out = {"*": _field(state, "*")} if state else {"*": frozenset()}
+        elif flow.output == "mix":  # code we cannot follow: it may place values anywhere
+            out = {"*": self._plain(_field(state, "*"))} if state else {"*": frozenset()}
         else:
             out = dict(state) if state else {"*": frozenset()}
         for write in flow.writes:
-            value = frozenset().union(*(self._resolve(r, state, sid) for r in write.value))
+            whole = len(write.value) == 1  # copied as it is, not put into a new text
+            value = frozenset().union(*(self._resolve(r, state, sid, whole=whole)
+                                        for r in write.value))
             if write.field == "*":
                 out = {"*": value} if write.strong else {k: v | value for k, v in out.items()}
             elif write.strong:
@@ -515,11 +551,18 @@ class DataFlow:
             return {}
         return {"*": frozenset({self._rooted(Origin("unknown", NO_INPUT, step_id), step_id)})}
 
-    def origins(self, step_id: str, refs: tuple[ValueRef, ...]) -> tuple[Origin, ...]:
-        """Every origin of the values ``refs`` read at ``step_id``, sorted."""
+    def origins(self, step_id: str, refs: tuple[ValueRef, ...],
+                harmless: frozenset[str] = frozenset()) -> tuple[Origin, ...]:
+        """Every origin of the values ``refs`` read at ``step_id``, sorted, without the
+        placement a step gave it; those only ever placed where ``harmless`` says they can do
+        no harm (a sink's :attr:`~pytest_nocode.model.SinkUse.harmless_within`) left out."""
         state = self.input_of(step_id)
-        found = frozenset().union(*(self._resolve(r, state, step_id) for r in refs))
-        return tuple(sorted((self._origins[o] for o in self._expand(found)), key=_order))
+        found = self._expand(frozenset().union(*(self._resolve(r, state, step_id)
+                                                 for r in refs)))
+        if self._unplaced:
+            found = self._plain(frozenset(o for o in found if not (
+                self._origins[o].within and self._origins[o].within in harmless)))
+        return tuple(sorted((self._origins[o] for o in found), key=_order))
 
     def sinks(self, kinds: frozenset[str] | None = None) -> Iterator[SinkFlow]:
         """Each sink of an enabled, non-config step (of ``kinds``), with its origins."""
@@ -528,13 +571,14 @@ class DataFlow:
                 continue
             for sink in self._flows[step.id].sinks:
                 if kinds is None or sink.kind in kinds:
-                    yield SinkFlow(step, sink, self.origins(step.id, sink.reads))
+                    yield SinkFlow(step, sink, self.origins(step.id, sink.reads,
+                                                            sink.harmless_within))
 
     def sinks_of(self, step_id: str, kinds: frozenset[str] | None = None) -> list[SinkFlow]:
         step = self.app.step(step_id)
         if step is None:
             return []
-        return [SinkFlow(step, s, self.origins(step_id, s.reads))
+        return [SinkFlow(step, s, self.origins(step_id, s.reads, s.harmless_within))
                 for s in self._flows[step_id].sinks if kinds is None or s.kind in kinds]
 
     def route(self, step_id: str, origin: Origin) -> list[str]:
@@ -543,7 +587,8 @@ class DataFlow:
         oid = self._origin_ids.get(origin)
         if oid is None or not origin.step_id or origin.step_id == step_id:
             return [step_id]
-        holding = {oid, *(t for t, closure in (self._closures or {}).items() if oid in closure)}
+        holding = {oid, *(t for t, closure in (self._closures or {}).items() if oid in closure),
+                   *(placed for placed, plain in self._unplaced.items() if plain == oid)}
         parents = {step_id: step_id}
         queue = deque([step_id])
         while queue:
@@ -608,7 +653,7 @@ class DataFlow:
                                             for refs in prompts for r in refs))
         else:
             found_ids = _field(self.input_of(origin.step_id), "*")
-        found_ids = self._expand(found_ids)
+        found_ids = self._plain(self._expand(found_ids))
         for oid in sorted(found_ids, key=lambda o: _order(self._origins[o])):
             found = self._untrusted(self._origins[oid], seen)
             if found is not None:

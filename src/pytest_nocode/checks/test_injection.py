@@ -82,7 +82,7 @@ def test_untrusted_input_does_not_reach_sinks(nocode_app: App,
             {"source": entry.detail, "caller": f"{caller} ({how})", **origin_evidence(origin),
              **route_evidence(nocode_app, route), "sink_type": sf.step.type,
              "sink": sf.sink.kind, "parameter": sf.sink.param,
-             **step_context(nocode_app, sf.step)},
+             **_not_counted(sf), **step_context(nocode_app, sf.step)},
             severity=severity)
         reported.add(sf.step.id)
 
@@ -163,7 +163,7 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
         nocode_findings.add(
             sf.step, f"{sf.step.type} {sf.sink.reason}; the data comes from {origin.detail}",
             {"sink_type": sf.step.type, "sink": sf.sink.kind, "parameter": sf.sink.param,
-             **origin_evidence(origin),
+             **_not_counted(sf), **origin_evidence(origin),
              **route_evidence(nocode_app, flow.route(sf.step.id, origin)),
              **step_context(nocode_app, sf.step)})
         reported.add(sf.step.id)
@@ -243,6 +243,13 @@ def _steered_by_outside_text(app: App, flow: DataFlow, sf: SinkFlow
             continue
         return origin, entry, [*to_origin[:-1], *flow.route(sf.step.id, origin)]
     return None
+
+
+def _not_counted(sf: SinkFlow) -> dict[str, list[str]]:
+    """Evidence of what the sink was judged safe from: values placed only where they cannot
+    do what it is about (a file name after fixed text, a URL's query string)."""
+    return {"not_counted": sorted(sf.sink.harmless_within)} if sf.sink.harmless_within \
+        else {}
 
 
 def _injected_steps(flow: DataFlow) -> set[str]:
