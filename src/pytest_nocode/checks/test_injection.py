@@ -31,8 +31,10 @@ from pytest_nocode.dataflow import (
     DataFlow,
     Origin,
     SinkFlow,
+    per_app,
 )
 from pytest_nocode.findings import Severity
+from pytest_nocode.model import EntryPoint
 
 # Where INJ001 looks: what runs or renders data, and what is harmful only with a caller's data
 # (a whole URL fetched, a sheet cell evaluated, a generated page).
@@ -102,7 +104,7 @@ def caller_of(app: App, entry: Origin) -> tuple[str, str]:
     callers holding a credential when the platform asks for one or the flow's first steps
     check a token or signature and stop otherwise, the owner when only named users or the
     instance's own logged-in users can write to it."""
-    point = next((ep for ep in app.entry_points if ep.step_id == entry.step_id), None)
+    point = _entry_points_by_step(app).get(entry.step_id)
     auth = point.authentication if point is not None else None
     if auth in OWNER_ONLY:
         return OWNER, "named users only" if auth == "allowlist" else "n8n login"
@@ -113,6 +115,15 @@ def caller_of(app: App, entry: Origin) -> tuple[str, str]:
     if guard is not None:
         return CREDENTIAL_HOLDERS, f"step '{guard.step.name}' checks {guard.compares}"
     return ANYONE, "no authentication"
+
+
+@per_app
+def _entry_points_by_step(app: App) -> dict[str, EntryPoint]:
+    """Step id → the (first) entry point at it, looked up once per app."""
+    out: dict[str, EntryPoint] = {}
+    for ep in app.entry_points:
+        out.setdefault(ep.step_id, ep)
+    return out
 
 
 def _worst_caller(app: App, flow: DataFlow, sf: SinkFlow
@@ -173,8 +184,9 @@ def _switched_off_entry(app: App, origin: Origin) -> bool:
     """Is ``origin`` the data of an entry point switched off today (an inactive workflow's
     webhook or form) that not only the owner writes to? A page generated from it is one
     activation away from INJ001; from a table or a model it is an ordinary report."""
-    return origin.kind == "unknown" and caller_of(app, origin)[0] != OWNER and any(
-        ep.step_id == origin.step_id and ep.active is False for ep in app.entry_points)
+    point = _entry_points_by_step(app).get(origin.step_id)
+    return origin.kind == "unknown" and point is not None and point.active is False and \
+        caller_of(app, origin)[0] != OWNER
 
 
 @check(
