@@ -189,6 +189,7 @@ class DataFlow:
         self._run()
         self._close()
         self._inputs: dict[str, State] = {}  # input_of, asked after the walk only
+        self._internal: frozenset[StoreKey] | None = None  # internal_stores, when asked
 
     def _sent_only_by_off_steps(self) -> frozenset[str]:
         """Steps that are wired, but only from steps that pass nothing on (disabled, or
@@ -247,7 +248,7 @@ class DataFlow:
         readers: dict[StoreKey, list[str]] = {}
         for store in self.app.stores:
             location = store.location.strip()
-            if not location or location.startswith("=") or "{{" in location:
+            if not _named(location):
                 continue  # named at run time: which store is unknown
             side = writers if store.operation == "write" else readers
             side.setdefault((store.kind, location), []).append(store.step_id)
@@ -469,9 +470,10 @@ class DataFlow:
                 out[write.field] = value
             else:
                 out[write.field] = _field(out, write.field) | value
-        for key in self._stores_read.get(sid, ()):
+        for key in self._stores_read.get(sid, ()):  # (not in what the step computes itself)
             token = frozenset({self._token(key)})
-            out = {k: v | token for k, v in out.items()}
+            out = {k: v if k in computed else v | token for k, v in out.items()} \
+                if (computed := _computed_fields(flow)) else {k: v | token for k, v in out.items()}
         entry = self._entries.get(sid)
         if entry is not None and flow.entry_fields is None:
             out = {k: v | {entry} for k, v in out.items()}
@@ -683,10 +685,64 @@ class DataFlow:
 
     def trust(self, origin: Origin) -> str:
         """``safe`` (constants, env references, platform values), ``untrusted`` (an entry
-        point, or an AI answer it drives) or ``other`` (stores, service responses, unknown)."""
+        point, or an AI answer it drives), ``internal`` (a read of a store only this app is
+        seen to fill, and only with values of known origin: :meth:`internal_stores`) or
+        ``other`` (other stores, service responses, unknown)."""
         if origin.kind in SAFE_KINDS:
             return "safe"
-        return "untrusted" if self.untrusted_behind(origin) else "other"
+        if self.untrusted_behind(origin):
+            return "untrusted"
+        if origin.kind == "store" and self._store_read(origin) in self.internal_stores():
+            return "internal"
+        return "other"
+
+    def _store_read(self, origin: Origin) -> StoreKey | None:
+        """The store a ``store`` origin reads, when its step reads one this app writes."""
+        return next((key for key in self._stores_read.get(origin.step_id, ())
+                     if f"{key[0]} {key[1]}" == origin.detail), None)
+
+    def internal_stores(self) -> frozenset[StoreKey]:
+        """The stores whose every write in this app is of known origin: each writer is given,
+        and puts there, only constants, environment references, platform values (its own
+        command's output) or what other such stores hold. Read back, they hold nothing
+        anyone outside wrote. Second-order injection stays: a store some writer fills with
+        an entry point's, a service's or a model's data, one this app never writes (nothing
+        says who does), or any store of a kind this app also writes somewhere named only at
+        run time, is not internal. A writer wired from nowhere is given unknown input."""
+        if self._internal is not None:
+            return self._internal
+        runtime = {s.kind for s in self.app.stores if s.operation == "write"
+                   and not _named(s.location)}
+        given = {key: self._expand(frozenset().union(*(self._stored_by(w) for w in writers)))
+                 for key, writers in self._store_writers.items() if key[0] not in runtime
+                 and any(self._runs(w) for w in writers)}
+        internal = set(given)
+        shrunk = True
+        while shrunk:  # the largest set of stores filled only from safe values and each other
+            shrunk = False
+            for key in sorted(internal):
+                if any(not (o.kind in SAFE_KINDS or (o.kind == "store"
+                                                     and self._store_read(o) in internal))
+                       for o in (self._origins[oid] for oid in given[key])):
+                    internal.discard(key)
+                    shrunk = True
+        self._internal = frozenset(internal)
+        return self._internal
+
+    def _runs(self, sid: str) -> bool:
+        step = self.app.step(sid)
+        return step is not None and not step.disabled and sid not in self._unreached \
+            and self._flows.get(sid, _DROP).output != "drop"
+
+    def _stored_by(self, writer: str) -> frozenset[int]:
+        """What ``writer`` puts in its stores: the item it is given and what it says it
+        stores besides (nothing when it never runs)."""
+        if not self._runs(writer):
+            return frozenset()
+        flow = self._flows[writer]
+        state = self.input_of(writer)
+        return _field(state, "*").union(*(self._resolve(r, state, writer)
+                                          for r in flow.stored))
 
 
 _DROP = StepFlow(output="drop")
@@ -698,6 +754,19 @@ def _field(state: Mapping[str, frozenset[int]], name: str) -> frozenset[int]:
             return next(iter(state.values()))
         return frozenset().union(*state.values()) if state else frozenset()
     return state.get(name, state.get("*", frozenset()))
+
+
+def _computed_fields(flow: StepFlow) -> frozenset[str]:
+    """Fields a step sets itself to values of known origin (a count its query computes): they
+    hold none of what a store it reads holds."""
+    return frozenset(w.field for w in flow.writes if w.strong and w.field != "*" and w.value
+                     and not carries_data(w.value))
+
+
+def _named(location: str) -> bool:
+    """Does a store's location name one store (not left empty, nor computed at run time)?"""
+    location = location.strip()
+    return bool(location) and not location.startswith("=") and "{{" not in location
 
 
 def _refs(flow: StepFlow) -> Iterator[ValueRef]:
@@ -757,7 +826,7 @@ def store_name(store: DataStore, step: Step) -> str:
     """A store as a reviewer names it: "database public.orders"; a location computed at run
     time or left empty is named by its step, never shown as '' or as raw code."""
     location = store.location.strip()
-    if not location or location.startswith("=") or "{{" in location:
+    if not _named(location):
         how = "chosen at run time" if location else "not named in the export"
         return f"{store.kind} of {step.name or step.type} ({how})"
     return f"{store.kind} {location}"

@@ -407,6 +407,10 @@ class StepFlow:
     # Items: its loop output emits batches of the items it was first given; what comes back
     # around the loop leaves on its other output, to the other steps)
     loop_targets: tuple[str, ...] = ()
+    # what a step that writes a store puts there besides the item it is given (n8n's column
+    # mappings, the values pasted into an INSERT): the engine asks them before it calls a store
+    # the app fills only with values of known origin (see DataFlow.internal_stores)
+    stored: tuple[ValueRef, ...] = ()
 
 
 COLLECTIONS = (

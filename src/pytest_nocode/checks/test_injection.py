@@ -3,10 +3,11 @@
 Both checks ask the data-flow engine (:mod:`pytest_nocode.dataflow`) where the values each
 sink runs come from: INJ001 when one is an untrusted entry point (or an AI answer driven by
 one), INJ002 when one is of unknown origin (a store, a service's response, unwired input);
-constants, environment references and platform values of known origin are neither. INJ003
-asks where the decisions of an AI model come from when a step that changes or sends data acts
-on them: text a stranger wrote steering an agent that can act is prompt injection with
-excessive agency, even where no single parameter is executed.
+constants, environment references and platform values of known origin are neither, nor is a
+store only this app is seen to fill, and only with such values (``DataFlow.internal_stores``).
+INJ003 asks where the decisions of an AI model come from when a step that changes or sends
+data acts on them: text a stranger wrote steering an agent that can act is prompt injection
+with excessive agency, even where no single parameter is executed.
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
