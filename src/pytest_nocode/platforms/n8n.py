@@ -28,6 +28,9 @@ Choices worth knowing when reading findings:
   calls them, and whether n8n checks its signature is not in the export. A Telegram trigger
   is one (kind ``chat``): Telegram calls it, but with messages anyone on Telegram can send,
   unless the node names the chats or users it accepts (authentication ``allowlist``).
+* Every entry point says what a call to it can do (``effect``, ``effect_reason``), judged by
+  :mod:`.n8n_entries` from the steps the call reaches, in the words Node-RED's entry points
+  use (``model.EFFECTS``).
 * ``audit`` (n8n's own security audit, from a live server) becomes advisories.
 * n8n 2 keeps a saved draft beside the published version of a workflow: the steps are from
   the version that runs (:func:`version_that_runs`), and how the draft differs is kept on the
@@ -85,6 +88,7 @@ from pytest_nocode.platforms import (
     expect,
     read_json_file,
 )
+from pytest_nocode.platforms.n8n_entries import EntryEffects
 from pytest_nocode.platforms.n8n_flow import (
     BRANCHES,
     CALLED_TRIGGERS,
@@ -195,6 +199,7 @@ class N8nPlatform:
         for index, wf in enumerate(data["workflows"]):
             builder.add_workflow(wf, index)
         builder.link_called_workflows()
+        builder.judge_entry_points()
         facets = {"workflows"}
         principals: tuple[Principal, ...] = ()
         users = _user_list(data)
@@ -747,6 +752,16 @@ class _Builder:
                 self.flows.linked_callers.add(step.id)
             if targets:
                 self.steps[i] = replace(step, outbound=(*step.outbound, *targets))
+
+    def judge_entry_points(self) -> None:
+        """What a call to each entry point can do (see :mod:`.n8n_entries`), once the wiring,
+        stores and destinations of every workflow are known."""
+        effects = EntryEffects(self.steps, self.flows.describe, self.destinations, self.stores,
+                               {b.workflow_id for b in self.broken_links})
+        by_id = {s.id: s for s in self.steps}
+        self.entry_points = [replace(ep, effect=effect, effect_reason=reason)
+                             for ep in self.entry_points
+                             for effect, reason in (effects.of(by_id[ep.step_id]),)]
 
     def _broken_links(self, wid: str, connections: Mapping[str, Any],
                       by_name: Mapping[str, str]) -> None:
