@@ -37,7 +37,7 @@ from pytest_nocode.model import (
     StepFlow,
     ValueRef,
 )
-from pytest_nocode.platforms.n8n_code import code_field_values
+from pytest_nocode.platforms.n8n_code import code_closed_fields, code_field_values
 
 _PASS = StepFlow()
 _NOTE = StepFlow(output="drop")
@@ -340,7 +340,11 @@ class N8nFlows:
                 else "fresh"
         if t in CODE_NODES or t == LANGCHAIN + "code":
             code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
-            return "mix" if READS_INPUT.search(code) or not code else "fresh"
+            if not code:
+                return "mix"
+            # items listing their own fields: a field none lists is not in the output
+            return "fresh" if not READS_INPUT.search(code) or code_closed_fields(code) \
+                else "mix"
         if _base(t).endswith("Tool") or t.startswith(LANGCHAIN + "tool") \
                 or t == LANGCHAIN + "mcpClientTool":
             store = self.stores.get(step.id)
@@ -374,15 +378,22 @@ class N8nFlows:
             return ()  # its answer is the answer of the agent or chain it serves, not input
         if _is_ai(t) or step.id in self.model_calls:
             return (FieldWrite("*", (ValueRef("ai", f"answer of {step.name}", step.id),)),)
-        if output == "fresh" and (t in CODE_NODES or t == LANGCHAIN + "code"):
+        code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
+        if output == "fresh" and (t in CODE_NODES or t == LANGCHAIN + "code") \
+                and not READS_INPUT.search(code):
             return (FieldWrite("*", (ValueRef("constant"),)),)  # builds items of its own
         if t in CODE_NODES or t == LANGCHAIN + "code":
             # code reads other nodes' output too: $('Webhook').first().json.body
-            code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
             refs = [r for r in self.segment_refs(step, code) if r.kind == "step"] \
                 if "$(" in code or "$node" in code else []
+            read = tuple(self._code_field_writes(step, code))
+            if output == "fresh":  # every field it returns is listed: each holds what it
+                given = (ValueRef("field", "*"), *refs)  # reads, or anything the code saw
+                named = {w.field for w in read}
+                return (*(FieldWrite(f, given) for f in sorted(code_closed_fields(code) or ())
+                          if f not in named), *read)
             mixed = (FieldWrite("*", tuple(refs), strong=False),) if refs else ()
-            return (*mixed, *self._code_field_writes(step, code))
+            return (*mixed, *read)
         store = self.stores.get(step.id)
         if store is not None and store.operation in ("read", "query"):
             computed = computed_columns(str(step.params.get("query") or ""),
