@@ -147,7 +147,22 @@ def placeholder(c: Candidate) -> bool:
     if letters and (norm.startswith(_PLACEHOLDER_START) or norm.endswith(_PLACEHOLDER_END)
                     or (len(words) > 1 and words[0] in _PLACEHOLDER_FIRST_WORD)):
         return True
-    return letters and len(words) > 1 and any(w in ("your", "here", "replace") for w in words)
+    if letters and len(words) > 1 and any(w in ("your", "here", "replace") for w in words):
+        return True
+    return _leet_placeholder(words)
+
+
+_LEET = str.maketrans("013457@$", "oieastas")
+
+
+def _leet_placeholder(words: list[str]) -> bool:
+    """``y0ur app1 p4ss w0rd``: a fill-in phrase written in digits for letters. Only a phrase
+    that starts like one (``your …``, ``put …``): a single leet word such as ``P4ssw0rd`` is
+    a weak password someone may really use, and stays a finding."""
+    if len(words) < 2 or not any(ch.isdigit() for w in words for ch in w):
+        return False
+    plain = [w.translate(_LEET) for w in words]
+    return plain[0] in _PLACEHOLDER_FIRST_WORD and all(w.isalpha() for w in plain)
 
 
 _IDENT_WORDS = re.compile(r"^[A-Za-z][A-Za-z_\-]*\d{0,2}$")
