@@ -79,6 +79,25 @@ def _patch() -> None:
     from pytest_nocode import reporting
 
     reporting.write_reports = _timed("reports", reporting.write_reports)
+    from pytest_nocode import audit, run
+
+    audit.before_reports = _timed("reports: before (risk, baseline, log)", audit.before_reports)
+    audit.after_reports = _timed("reports: after (Allure run files, summary)",
+                                 audit.after_reports)
+    run.NocodeRun.hashes = _timed("reports: waiting for the snapshot hashes",  # type: ignore[method-assign]
+                                  run.NocodeRun.hashes)
+    dataflow.forget_all = _timed("reports: forgetting the data flows", dataflow.forget_all)
+    from pytest_nocode.threatmodel import plugin as threatmodel_plugin
+
+    for name, phase in (("draw", "reports: threat models"), ("write", "reports: threat models")):
+        setattr(threatmodel_plugin.ThreatModels, name,
+                _timed(phase, getattr(threatmodel_plugin.ThreatModels, name)))
+    try:
+        from xdist.workermanage import NodeManager
+    except ImportError:
+        return
+    NodeManager.teardown_nodes = _timed(  # type: ignore[method-assign]
+        "xdist: waiting for the workers to exit", NodeManager.teardown_nodes)
     loading.LoadedApp.sha256 = _hashed(loading.LoadedApp.sha256)  # type: ignore[method-assign]
 
 
