@@ -18,6 +18,7 @@ import functools
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -141,10 +142,33 @@ def pytest_collection(session: pytest.Session) -> Iterator[None]:
         return (yield)
 
 
+_SAMPLES: dict[str, int] = {}  # where the controller's main thread was, once a second
+
+
+def _sample(main: int, stop: threading.Event) -> None:
+    """What the main thread is doing at session finish, once a second: the end of the run
+    waits on more than the phases above (its CPU is low, its wall time is not)."""
+    while not stop.wait(1.0):
+        frame = sys._current_frames().get(main)
+        where = []
+        while frame is not None and len(where) < 4:
+            where.append(f"{Path(frame.f_code.co_filename).name}:{frame.f_code.co_name}")
+            frame = frame.f_back
+        key = " < ".join(where)
+        _SAMPLES[key] = _SAMPLES.get(key, 0) + 1
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
-    with _phase("session finish"):
-        return (yield)
+    stop = threading.Event()
+    sampler = threading.Thread(target=_sample, args=(threading.get_ident(), stop),
+                               daemon=True)
+    sampler.start()
+    try:
+        with _phase("session finish"):
+            return (yield)
+    finally:
+        stop.set()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -155,7 +179,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     times = os.times()
     record = {"role": role, "pid": os.getpid(), "started": _STARTED,
               "ended": time.time(), "cpu": times.user + times.system,
-              "thread_cpu": time.thread_time(), "phases": _PHASES}
+              "thread_cpu": time.thread_time(), "phases": _PHASES, "samples": _SAMPLES}
     Path(folder, f"{role}-{os.getpid()}.json").write_text(json.dumps(record), encoding="utf-8")
 
 
@@ -192,6 +216,9 @@ def summary(folder: Path) -> str:
         f"{r['cpu']:9.2f} ({r['thread_cpu']:7.2f})" for r in records))
     lines.append(f"{'process wall span':40} " + " ".join(
         f"{'':5}@{r['started'] - origin:6.1f}-{r['ended'] - origin:6.1f}" for r in records))
+    for r in records:
+        for where, count in sorted(r.get("samples", {}).items(), key=lambda kv: -kv[1])[:8]:
+            lines.append(f"  {r['role']} at session finish, {count:3d} s: {where}")
     return "\n".join(lines)
 
 
