@@ -818,12 +818,17 @@ def dataflow(app: App) -> DataFlow:
 
     The walk makes many small sets and maps that all stay alive, which in a process holding a
     large export only makes the cyclic garbage collector re-scan that export again and again
-    (3x the build time on a 35,000-node org): it is paused while the walk runs."""
+    (3x the build time on a 35,000-node org): it is paused while the walk runs, and what the
+    walk built is frozen after it (as the loaded apps are, ``run._gc_paused``), so that the
+    collections the checks and reports trigger do not walk it either (on 2,000 workflows, one
+    right after the walk and one full one while reporting: 0.3 s). Refcounting still frees it
+    when the engines are forgotten (:func:`forget_all`)."""
     paused = gc.isenabled()
     gc.disable()
     try:
         return DataFlow(app)
     finally:
+        gc.freeze()
         if paused:
             gc.enable()
 

@@ -28,6 +28,9 @@ Choices worth knowing when reading findings:
   calls them, and whether n8n checks its signature is not in the export. A Telegram trigger
   is one (kind ``chat``): Telegram calls it, but with messages anyone on Telegram can send,
   unless the node names the chats or users it accepts (authentication ``allowlist``).
+* Every entry point says what a call to it can do (``effect``, ``effect_reason``), judged by
+  :mod:`.n8n_entries` from the steps the call reaches, in the words Node-RED's entry points
+  use (``model.EFFECTS``).
 * ``audit`` (n8n's own security audit, from a live server) becomes advisories.
 * n8n 2 keeps a saved draft beside the published version of a workflow: the steps are from
   the version that runs (:func:`version_that_runs`), and how the draft differs is kept on the
@@ -84,6 +87,7 @@ from pytest_nocode.platforms import (
     expect,
     read_json_file,
 )
+from pytest_nocode.platforms.n8n_entries import EntryEffects
 from pytest_nocode.platforms.n8n_flow import (
     CALLED_TRIGGERS,
     CALLERS,
@@ -193,6 +197,7 @@ class N8nPlatform:
         for index, wf in enumerate(data["workflows"]):
             builder.add_workflow(wf, index)
         builder.link_called_workflows()
+        builder.judge_entry_points()
         facets = {"workflows"}
         principals: tuple[Principal, ...] = ()
         users = _user_list(data)
@@ -368,8 +373,8 @@ def _optional(obj: Mapping[str, Any], key: str, kinds: type | tuple[type, ...], 
     value = obj.get(key)
     if value is None:
         return
-    ok = isinstance(value, kinds) and (kinds is bool or not isinstance(value, bool))
-    expect(ok, _at(where, key), expected)
+    if not (isinstance(value, kinds) and (kinds is bool or not isinstance(value, bool))):
+        expect(False, _at(where, key), expected)  # the path is spelled out only when wrong
 
 
 def _validate_workflow(wf: Any, where: str) -> None:
@@ -405,35 +410,45 @@ def _validate_workflow(wf: Any, where: str) -> None:
 
 
 def _validate_graph(wf: Mapping[str, Any], where: str) -> None:
-    """The nodes and connections of a workflow (its draft) or of its published version."""
+    """The nodes and connections of a workflow (its draft) or of its published version.
+
+    Each JSON path is spelled out only for the value that is wrong (``_at`` JSON-encodes a
+    node name with a space in it: on 2,000 workflows that was 150,000 paths per read)."""
     for i, node in enumerate(wf["nodes"]):
         here = f"{where}.nodes[{i}]"
         expect(isinstance(node, dict), here, "a node object")
-        expect(isinstance(node.get("type"), str) and node["type"] != "", f"{here}.type",
-               "the node type (string)")
-        expect(isinstance(node.get("name"), str), f"{here}.name", "the node name (string)")
+        if not isinstance(node.get("type"), str) or node["type"] == "":
+            expect(False, f"{here}.type", "the node type (string)")
+        if not isinstance(node.get("name"), str):
+            expect(False, f"{here}.name", "the node name (string)")
         _optional(node, "id", (str, int), here, "a node id (string)")
         _optional(node, "parameters", dict, here, "an object of node parameters")
         _optional(node, "disabled", bool, here, "true or false")
         _optional(node, "credentials", dict, here,
                   "an object mapping credential types to credentials")
         for ctype, ref in (node.get("credentials") or {}).items():
-            expect(isinstance(ref, (str, dict)), _at(f"{here}.credentials", ctype),
-                   'a credential {"id", "name"} or a credential name')
+            if not isinstance(ref, (str, dict)):
+                expect(False, _at(f"{here}.credentials", ctype),
+                       'a credential {"id", "name"} or a credential name')
+    connections = f"{where}.connections"
     for source, kinds in wf["connections"].items():
-        here = _at(f"{where}.connections", source)
-        expect(isinstance(kinds, dict), here, 'an object of connection types ("main", …)')
+        if not isinstance(kinds, dict):
+            expect(False, _at(connections, source),
+                   'an object of connection types ("main", …)')
         for kind, outputs in kinds.items():
-            here_kind = _at(here, kind)
-            expect(isinstance(outputs, list), here_kind, "a list of outputs")
+            if not isinstance(outputs, list):
+                expect(False, _at(_at(connections, source), kind),
+                       "a list of outputs")
             for o, output in enumerate(outputs):
                 if output is None:  # n8n writes null for an output nothing is wired to
                     continue
-                expect(isinstance(output, list), f"{here_kind}[{o}]",
-                       "a list of connections")
+                if not isinstance(output, list):
+                    expect(False, f"{_at(_at(connections, source), kind)}[{o}]",
+                           "a list of connections")
                 for c, conn in enumerate(output):
-                    expect(isinstance(conn, dict) and isinstance(conn.get("node"), str),
-                           f"{here_kind}[{o}][{c}]", 'a connection {"node": NAME, …}')
+                    if not (isinstance(conn, dict) and isinstance(conn.get("node"), str)):
+                        here = _at(_at(connections, source), kind)
+                        expect(False, f"{here}[{o}][{c}]", 'a connection {"node": NAME, …}')
 
 
 # -- n8n 2: the published version and the draft ----------------------------------------------
@@ -741,6 +756,16 @@ class _Builder:
                 self.flows.linked_callers.add(step.id)
             if targets:
                 self.steps[i] = replace(step, outbound=(*step.outbound, *targets))
+
+    def judge_entry_points(self) -> None:
+        """What a call to each entry point can do (see :mod:`.n8n_entries`), once the wiring,
+        stores and destinations of every workflow are known."""
+        effects = EntryEffects(self.steps, self.flows.describe, self.destinations, self.stores,
+                               {b.workflow_id for b in self.broken_links})
+        by_id = {s.id: s for s in self.steps}
+        self.entry_points = [replace(ep, effect=effect, effect_reason=reason)
+                             for ep in self.entry_points
+                             for effect, reason in (effects.of(by_id[ep.step_id]),)]
 
     def _broken_links(self, wid: str, connections: Mapping[str, Any],
                       by_name: Mapping[str, str]) -> None:

@@ -107,6 +107,7 @@ SCHEDULES = frozenset({BASE + t for t in ("manualTrigger", "scheduleTrigger", "c
 ENTRY_TRIGGERS = frozenset({BASE + t for t in ("webhook", "formTrigger", "mcpTrigger")}
                            | {LANGCHAIN + t for t in ("chatTrigger", "mcpTrigger")})
 CALLED_TRIGGERS = frozenset({BASE + "executeWorkflowTrigger"})
+FORM_PAGE = BASE + "form"  # the next page (or the completion screen) of an n8n form
 # Triggers whose events anyone outside can write: messages to a bot, mail, subscriptions.
 UNTRUSTED_TRIGGERS = {
     BASE + "telegramTrigger": "Telegram bot messages",
@@ -348,6 +349,8 @@ class N8nFlows:
             return ()  # the engine adds the entry point's origin
         if t in UNTRUSTED_TRIGGERS:
             return (FieldWrite("*", (ValueRef("entry", UNTRUSTED_TRIGGERS[t]),)),)
+        if t == FORM_PAGE:  # a further page of a form: what the caller types in on it
+            return (FieldWrite("*", (ValueRef("entry", f"form page {step.name}"),)),)
         if t in SCHEDULES:
             return (FieldWrite("*", (ValueRef("platform", f"{_short(t)} event"),)),)
         if t == BASE + "set":
