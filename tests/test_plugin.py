@@ -187,8 +187,8 @@ COUNT_LOADING = """
 import os
 from pathlib import Path
 
-from pytest_nocode import loading
-from pytest_nocode.platforms import n8n, n8n_flow, nodered, nodered_flow
+from pytest_nocode import dataflow, loading
+from pytest_nocode.platforms import n8n, nodered
 from pytest_nocode.secretscan import scanner
 
 LOG = Path(__file__).parent / "loading.log"
@@ -217,12 +217,14 @@ def pytest_configure(config):
             return _normalize(self, spec, raw)
 
         platform.normalize = logged_normalize
-    for flows in (n8n_flow.N8nFlows, nodered_flow.NodeRedFlows):
-        def logged_describe(self, step, _describe=flows.describe):
-            _log(f"describe {step.id}")
-            return _describe(self, step)
+    describe_steps = dataflow.describe_steps
 
-        flows.describe = logged_describe
+    def logged_describe_steps(app, start, stop):  # the data flow's descriptions
+        for step in app.steps[start:stop]:
+            _log(f"describe {step.id}")
+        return describe_steps(app, start, stop)
+
+    dataflow.describe_steps = logged_describe_steps
 """
 
 
@@ -236,7 +238,7 @@ def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
         pytester: pytest.Pytester) -> None:
     """Under xdist an app read from files is normalized once by each process (the controller
     and every worker with checks of it), and each of its steps is scanned for secrets, and
-    described for the data flow, as often in the whole run as serially: the processes share
+    described for the data flow, once in the whole run as serially: the processes share
     the scan and the descriptions through the run folder (SEC001 still finds the demo's
     secrets, and the same findings as a serial run)."""
     pytester.makeconftest(COUNT_LOADING)
