@@ -56,6 +56,10 @@ FETCH_PARTS = frozenset({FETCH_PATH, FETCH_JSON_BODY})
 # A sheet cell the service evaluates (a text starting with =, +, - or @ is a formula there):
 # given by a caller it is formula injection; elsewhere it is ordinary data, so only INJ001 asks.
 FORMULA_SINKS = frozenset({"formula"})
+# A page or document generated from a template with values pasted in unescaped (n8n's HTML
+# node): given by a caller, markup in a value is HTML injection into the page or the PDF
+# rendered from it; from a table or a model it is an ordinary report, so only INJ001 asks.
+MARKUP_SINKS = frozenset({"markup"})
 # What an endpoint answers its caller with (n8n Respond to Webhook or a trigger answering with
 # its last node's output, Node-RED http response): a store read reaching it is served (EXP002).
 ANSWER_SINKS = frozenset({"answer"})

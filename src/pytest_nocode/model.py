@@ -704,3 +704,27 @@ def strip_userinfo(url: str) -> str:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return parts._replace(netloc=f"***@{host}").geturl()
+
+
+# Hosted AI model APIs: a request to one of these endpoints is a model call, whatever node
+# sends it (a raw HTTP request as much as a model node): what it is sent is a prompt, what it
+# answers is a model's output. Host → the endpoints that generate text.
+MODEL_API_HOSTS = frozenset({
+    "api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com",
+    "api.mistral.ai", "api.groq.com", "openrouter.ai", "api.deepseek.com", "api.x.ai",
+    "api.perplexity.ai", "api.cohere.ai", "api.cohere.com", "api.together.xyz",
+    "api.fireworks.ai"})
+MODEL_API_SUFFIXES = (".openai.azure.com",)  # an Azure OpenAI resource
+MODEL_API_PATH = re.compile(
+    r"/(?:chat/completions|completions|responses|messages|complete|chat|generate)/?$|"
+    r":(?:stream)?generateContent$", re.I)
+
+
+def is_model_api(host: str, path: str) -> bool:
+    """Is a request to ``host`` at ``path`` (no query string) a call to a hosted AI model
+    that generates text (OpenAI's chat completions, Anthropic's messages, Gemini's
+    generateContent…)? Other endpoints of those hosts (files, fine-tuning, embeddings) are
+    not."""
+    host = host.lower()
+    return (host in MODEL_API_HOSTS or host.endswith(MODEL_API_SUFFIXES)) and \
+        MODEL_API_PATH.search(path) is not None

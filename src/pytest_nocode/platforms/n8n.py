@@ -76,6 +76,7 @@ from pytest_nocode.model import (
     Step,
     Workflow,
     is_loopback_host,
+    is_model_api,
     split_url,
     strip_userinfo,
 )
@@ -89,6 +90,7 @@ from pytest_nocode.platforms import (
 )
 from pytest_nocode.platforms.n8n_entries import EntryEffects
 from pytest_nocode.platforms.n8n_flow import (
+    BRANCHES,
     CALLED_TRIGGERS,
     CALLERS,
     UPLOADS,
@@ -741,6 +743,10 @@ class _Builder:
         self.flows.senders = {d.step_id for d in self.destinations}
         self.flows.computed_targets = {d.step_id for d in self.destinations
                                        if d.dynamic and d.protocol != "mail"}
+        for step in self.steps:  # If / Switch → the steps their branches lead to
+            if step.type in BRANCHES and not step.disabled:
+                for target in step.outbound:
+                    self.flows.branches.setdefault(target, []).append(step)
         triggers: dict[str, list[str]] = {}
         for step in self.steps:
             if step.type in CALLED_TRIGGERS and not step.disabled:
@@ -932,6 +938,8 @@ def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], ste
     target = INSTANCE_API_PATH.match(_url_path(url)) if not dynamic else None
     if target and method == "GET" and _calls_own_instance(params, host, port):
         _instance_read(b, step_id, target.group("what"), "n8n API")
+    if host and is_model_api(host, _url_path(url)):
+        b.flows.model_calls.add(step_id)  # Claude or GPT called by hand: a model step
 
 
 def _graphql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
@@ -1183,7 +1191,9 @@ def _sheet(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: s
     doc = _first(params, ("documentId", "sheetId"))
     sheet = _first(params, ("sheetName", "range"))
     location = f"{doc}/{sheet}" if doc and sheet else doc or sheet
-    b.stores.append(DataStore(step_id, "sheet", location, _operation(params)))
+    # on a sheet (the default resource), no operation set is n8n's default: Get Row(s)
+    default = "read" if _text(params.get("resource")) in ("", "sheet") else ""
+    b.stores.append(DataStore(step_id, "sheet", location, _operation(params, default)))
 
 
 def _fixed_op(kind: str, keys: tuple[str, ...], op: str) -> Role:
