@@ -1,7 +1,7 @@
 """``pytest -n N`` against a serial run on one large app (issue 8): wall, CPU, same reports.
 
     python benchmarks/xdist_bench.py --app n8n+file:DIR [--workers 2] [--repeat 3]
-                                     [--out DIR] [--handoff]
+                                     [--out DIR] [--phases] [--handoff]
 
 Runs pytest with every built-in check and the findings JSON, SARIF and Allure on, serially and
 with ``-n N`` in turn (interleaved, so both see the same load on a shared machine), ``--repeat``
@@ -10,6 +10,14 @@ process tree, the peak RSS of its largest process, the speed-up (median over med
 fastest over fastest), and whether the ``-n N`` reports equal the serial ones: the findings
 JSON apart from its run provenance (``run``), the SARIF results and rules, and the Allure
 results by test (name, status, labels, parameters, and its attachments' contents).
+
+Each run has its own ``--basetemp``: an xdist controller creates pytest's base temporary
+folder, and pytest then cleans the numbered folders older runs left in ``/tmp/pytest-of-USER``
+(54 s of a 6,000-workflow ``-n 2`` run on a machine where seven people run test suites).
+
+``--phases`` loads ``phase_times.py`` into each run (controller and workers) and prints, for
+the last run of each mode, the CPU seconds each process spent per phase (loading, the secret
+scan, describing steps, the data-flow walk, each check, the reports) and when.
 
 ``--handoff`` also loads the app in this process and prints what handing it to the workers
 pickled would cost (the raw snapshot, the model and the secrets: size, dump and load time),
@@ -25,6 +33,7 @@ import io
 import json
 import os
 import pickle
+import shutil
 import statistics
 import sys
 import time
@@ -105,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("/tmp/pytest-nocode-xdist"))
+    parser.add_argument("--phases", action="store_true",
+                        help="print each process's CPU per phase (benchmarks/phase_times.py)")
     parser.add_argument("--handoff", action="store_true",
                         help="also print what pickling the app to the workers would cost")
     args = parser.parse_args(argv)
@@ -117,11 +128,24 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     timed(pytest_cmd(sys.executable, plugins, ["demo"], folder / "warm-up", reports=False),
           folder / "warm-up", env, folder / "warm-up.log", Timing())  # bytecode cache
+    if args.phases:
+        plugins = [*plugins, "-p", "phase_times"]
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(Path(__file__).resolve().parent), env.get("PYTHONPATH")]))
     for _ in range(args.repeat):
         for mode, workers in modes.items():
             out = folder / mode.replace(" ", "")
-            timed(pytest_cmd(sys.executable, plugins, [args.app], out, reports=True,
-                             workers=workers), out, env, out / "pytest.log", timings[mode])
+            run_env = env
+            if args.phases:
+                shutil.rmtree(out / "phases", ignore_errors=True)
+                (out / "phases").mkdir(parents=True)
+                run_env = {**env, "PHASE_TIMES_DIR": str(out / "phases")}
+            # its own basetemp: an xdist controller makes one, and cleaning the numbered
+            # folders every earlier run left in the shared /tmp/pytest-of-USER (a whole test
+            # suite's, on a machine several people use) is pytest's housekeeping, not the run
+            cmd = [*pytest_cmd(sys.executable, plugins, [args.app], out, reports=True,
+                               workers=workers), f"--basetemp={out / 'basetemp'}"]
+            timed(cmd, out, run_env, out / "pytest.log", timings[mode])
             seen.setdefault(mode, reports(out))
     load_after = os.getloadavg()
     print(f"\n{args.app}, all built-in checks, findings JSON + SARIF + Allure; load average "
@@ -140,6 +164,12 @@ def main(argv: list[str] | None = None) -> int:
         first, second = seen.values()
         for name in first:
             print(f"  {name}: {'identical' if first[name] == second[name] else 'DIFFERENT'}")
+    if args.phases:
+        from phase_times import summary
+
+        for mode in modes:
+            print(f"\n{mode}: CPU s per phase and process (own time), @ wall s from the start")
+            print(summary(folder / mode.replace(" ", "") / "phases"))
     if args.handoff:
         handoff(args.app)
     return 0

@@ -187,7 +187,7 @@ COUNT_LOADING = """
 import os
 from pathlib import Path
 
-from pytest_nocode import loading
+from pytest_nocode import dataflow, loading
 from pytest_nocode.platforms import n8n, nodered
 from pytest_nocode.secretscan import scanner
 
@@ -217,6 +217,14 @@ def pytest_configure(config):
             return _normalize(self, spec, raw)
 
         platform.normalize = logged_normalize
+    describe_steps = dataflow.describe_steps
+
+    def logged_describe_steps(app, start, stop):  # the data flow's descriptions
+        for step in app.steps[start:stop]:
+            _log(f"describe {step.id}")
+        return describe_steps(app, start, stop)
+
+    dataflow.describe_steps = logged_describe_steps
 """
 
 
@@ -229,14 +237,17 @@ def _loading_log(pytester: pytest.Pytester) -> list[tuple[str, str, str]]:
 def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
         pytester: pytest.Pytester) -> None:
     """Under xdist an app read from files is normalized once by each process (the controller
-    and every worker with checks of it), and each of its steps is scanned for secrets once in
-    the whole run: the processes share the scan through the run folder (SEC001 still finds
-    the demo's secrets, and the same findings as a serial run)."""
+    and every worker with checks of it), and each of its steps is scanned for secrets, and
+    described for the data flow, once in the whole run as serially: the processes share
+    the scan and the descriptions through the run folder (SEC001 still finds the demo's
+    secrets, and the same findings as a serial run)."""
     pytester.makeconftest(COUNT_LOADING)
     serial = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--nocode-app=demo",
                                            f"--nocode-json={pytester.path / 's.json'}")
     serial_report = json.loads((pytester.path / "s.json").read_text())
     serial_scans = sorted(name for what, name, _ in _loading_log(pytester) if what == "scan")
+    serial_describes = sorted(name for what, name, _ in _loading_log(pytester)
+                              if what == "describe")
     (pytester.path / "loading.log").unlink()
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
                                            "--nocode-app=demo",
@@ -249,6 +260,8 @@ def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
     assert len({pid for _, pid in normalized}) == 3  # the controller and both workers
     scanned = sorted(name for what, name, _ in log if what == "scan")
     assert scanned and scanned == serial_scans  # each step once in the run, as serially
+    described = sorted(name for what, name, _ in log if what == "describe")
+    assert described and described == serial_describes  # not once per worker
     report = json.loads((pytester.path / "x.json").read_text())
     assert {f["app"] for f in report["findings"] if f["rule"] == "SEC001"} == {
         "demo-n8n", "demo-nodered"}

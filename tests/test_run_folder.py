@@ -1,17 +1,21 @@
-"""The run folder's shared secret scan: the processes of an xdist run split an app's scan into
-parts, scan each once, and each ends with exactly the hits a whole scan finds."""
+"""The run folder's shared work: the processes of an xdist run split an app's secret scan, and
+the description of its steps for the data flow, into parts, work each once, and each ends with
+exactly what doing it whole finds."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 import pytest_nocode.secretscan as secretscan
-from pytest_nocode import loading
+from pytest_nocode import dataflow, loading
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.loading import RunFolder, load_app, scan_parts
 from pytest_nocode.model import App
@@ -38,17 +42,41 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(loading, "SCAN_PART_STEPS", 3)  # the demo's steps in several parts
 
 
+@dataclass(frozen=True)
+class Shared:
+    """One kind of work the run folder shares: the folder's method, the module and name of the
+    part function it calls, and the whole result it must equal."""
+
+    method: str
+    module: ModuleType
+    part: str
+    whole: Callable[[App], tuple[object, ...]]
+
+    def __call__(self, folder: RunFolder, app: App) -> tuple[object, ...]:
+        return getattr(folder, self.method)(app)  # type: ignore[no-any-return]
+
+
+SHARED = [Shared("shared_secrets", secretscan, "scan_steps", find_secrets),
+          Shared("shared_flows", dataflow, "describe_steps",
+                 lambda app: dataflow.describe_steps(app, 0, len(app.steps)))]
+
+
+@pytest.fixture(params=SHARED, ids=lambda shared: shared.method)
+def shared(request: pytest.FixtureRequest) -> Shared:
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest.fixture
-def scans(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """The (start, stop) of every part scanned from here on."""
+def scans(monkeypatch: pytest.MonkeyPatch, shared: Shared) -> list[tuple[int, int]]:
+    """The (start, stop) of every part worked from here on."""
     done: list[tuple[int, int]] = []
-    scan_steps = secretscan.scan_steps
+    work = getattr(shared.module, shared.part)
 
-    def counted(app: App, start: int, stop: int) -> tuple[secretscan.SecretHit, ...]:
+    def counted(app: App, start: int, stop: int) -> tuple[object, ...]:
         done.append((start, stop))
-        return scan_steps(app, start, stop)
+        return work(app, start, stop)  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(secretscan, "scan_steps", counted)
+    monkeypatch.setattr(shared.module, shared.part, counted)
     return done
 
 
@@ -60,33 +88,77 @@ def test_parts_cover_every_step_once_in_order(steps: int) -> None:
     assert len(parts) == 1 or min(stop - start for start, stop in parts) >= 4096 // 2
 
 
-def test_two_processes_scan_each_part_once_and_both_get_every_hit(
-        tmp_path: Path, small_parts: None, scans: list[tuple[int, int]]) -> None:
+def test_two_processes_work_each_part_once_and_both_get_the_whole(
+        tmp_path: Path, small_parts: None, shared: Shared, scans: list[tuple[int, int]]
+) -> None:
     folder = RunFolder(tmp_path)
     first, second = load(DEMO_N8N), load(DEMO_N8N)
-    whole = find_secrets(load(DEMO_N8N))
+    whole = shared.whole(load(DEMO_N8N))
     assert whole and len(scan_parts(len(first.steps))) > 3
-    assert folder.shared_secrets(first) == whole
-    scanned_by_first = list(scans)
-    assert folder.shared_secrets(second) == whole  # read from the first's parts
-    assert scans == scanned_by_first == scan_parts(len(first.steps))
-    assert find_secrets(second) == whole  # SEC001's later ask: the shared result
+    scans.clear()
+    assert shared(folder, first) == whole
+    worked_by_first = list(scans)
+    assert shared(folder, second) == whole  # read from the first's parts
+    assert scans == worked_by_first == scan_parts(len(first.steps))
 
 
-def test_a_part_whose_scanner_died_is_scanned_by_the_process_that_waits(
-        tmp_path: Path, small_parts: None, scans: list[tuple[int, int]]) -> None:
+def test_the_shared_scan_is_the_one_sec001_asks_for(tmp_path: Path, small_parts: None) -> None:
+    app = load(DEMO_N8N)
+    assert RunFolder(tmp_path).shared_secrets(app) == find_secrets(app)
+    assert find_secrets(app) == find_secrets(load(DEMO_N8N))
+
+
+def test_the_data_flow_is_built_from_the_shared_descriptions(
+        tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's data flow takes the steps' descriptions from the run folder (described by
+    another process; none here) and answers as a data flow described here does."""
+    folder = RunFolder(tmp_path)
+    folder.shared_flows(load(DEMO_N8N))  # the other worker, first
+    app, here = load(DEMO_N8N), load(DEMO_N8N)
+    dataflow.describe_with(app, folder.shared_flows)
+    monkeypatch.setattr(dataflow, "describe_steps", lambda *_: pytest.fail("described again"))
+    shared_flow = dataflow.DataFlow(app)
+    monkeypatch.undo()
+    local = dataflow.DataFlow(here)
+    assert shared_flow._flows == local._flows
+    sinks = [(s.step.id, s.sink, s.origins) for s in shared_flow.sinks()]
+    assert sinks and sinks == [(s.step.id, s.sink, s.origins) for s in local.sinks()]
+
+
+def test_a_part_whose_claimer_died_is_worked_by_the_process_that_waits(
+        tmp_path: Path, small_parts: None, shared: Shared, scans: list[tuple[int, int]]
+) -> None:
     app = load(DEMO_N8N)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     parts = scan_parts(len(app.steps))
+    stem = shared.method.removeprefix("shared_")
     for i in range(len(parts)):  # claimed by a process that is gone, never written
-        (tmp_path / f"{app.id}.secrets.{i}.claim").write_text(str(dead.pid))
-    assert RunFolder(tmp_path).shared_secrets(app) == find_secrets(load(DEMO_N8N))
+        (tmp_path / f"{app.id}.{stem}.{i}.claim").write_text(str(dead.pid))
+    whole = shared.whole(load(DEMO_N8N))
+    scans.clear()
+    assert shared(RunFolder(tmp_path), app) == whole
     assert scans == parts
 
 
-def test_parts_of_other_steps_are_scanned_again_not_used(
-        tmp_path: Path, small_parts: None, scans: list[tuple[int, int]]) -> None:
+def test_a_part_its_claimer_failed_on_is_worked_by_the_process_that_waits(
+        tmp_path: Path, small_parts: None, shared: Shared, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claimer's error is its own (its check errors); whoever waits for that part does
+    not wait for ever, nor go without it."""
+    folder = RunFolder(tmp_path)
+    work = getattr(shared.module, shared.part)
+    monkeypatch.setattr(shared.module, shared.part, lambda *_: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        shared(folder, load(DEMO_N8N))
+    assert len(list(tmp_path.glob("*.claim"))) == 1  # it stopped at its first part
+    monkeypatch.setattr(shared.module, shared.part, work)
+    assert shared(folder, load(DEMO_N8N)) == shared.whole(load(DEMO_N8N))
+
+
+def test_parts_of_other_steps_are_worked_again_not_used(
+        tmp_path: Path, small_parts: None, shared: Shared, scans: list[tuple[int, int]]
+) -> None:
     """Processes that normalized the same files differently (never expected) do not share:
     a part is used only when its steps are this process's steps."""
     fewer = tmp_path / "fewer"
@@ -95,12 +167,13 @@ def test_parts_of_other_steps_are_scanned_again_not_used(
     folder = RunFolder(tmp_path / "run")
     folder.path.mkdir()
     full = load(DEMO_N8N)
-    folder.shared_secrets(full)
+    shared(folder, full)
     other = load(fewer)
     assert len(other.steps) < len(full.steps)
+    whole = shared.whole(load(fewer))
     scans.clear()
-    assert folder.shared_secrets(other) == find_secrets(load(fewer))
-    assert scans  # rescanned here, not taken from the full app's parts
+    assert shared(folder, other) == whole
+    assert scans  # worked here, not taken from the full app's parts
 
 
 def test_the_folder_is_removed_with_every_part(tmp_path: Path, small_parts: None) -> None:

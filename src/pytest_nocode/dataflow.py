@@ -146,14 +146,46 @@ def forget_all() -> None:
     _CACHE.clear()
 
 
+def describe_steps(app: App, start: int, stop: int) -> tuple[StepFlow, ...]:
+    """How data passes each of ``app.steps[start:stop]``, as its adapter says. A step's
+    description depends on the app alone, so parts described in different processes and
+    joined in order are the whole (an xdist run folder shares them: :func:`describe_with`)."""
+    describe = app.flow_of or (lambda _step: StepFlow())
+    return tuple(describe(step) for step in app.steps[start:stop])
+
+
+Describe = Callable[[App], tuple[StepFlow, ...]]  # every step's description, in step order
+_DESCRIBERS: dict[int, tuple[weakref.ref[App], Describe]] = {}
+
+
+def describe_with(app: App, describe: Describe) -> None:
+    """Have ``app``'s steps described by ``describe`` when its data flow is built, instead of
+    each one here (an xdist worker: the parts other processes described, through the run
+    folder)."""
+    key = id(app)
+
+    def forget(ref: weakref.ref[App], key: int = key) -> None:
+        if _DESCRIBERS.get(key, (None,))[0] is ref:
+            del _DESCRIBERS[key]
+
+    _DESCRIBERS[key] = (weakref.ref(app, forget), describe)
+
+
+def _descriptions(app: App) -> tuple[StepFlow, ...]:
+    entry = _DESCRIBERS.get(id(app))
+    if entry is not None and entry[0]() is app:
+        return entry[1](app)
+    return describe_steps(app, 0, len(app.steps))
+
+
 class DataFlow:
     """The provenance of every sink of one app. Build it with :func:`dataflow`."""
 
     def __init__(self, app: App) -> None:
         self.app = app
         self.described = app.flow_of is not None
-        describe = app.flow_of or (lambda _step: StepFlow())
-        self._flows: dict[str, StepFlow] = {s.id: describe(s) for s in app.steps}
+        self._flows: dict[str, StepFlow] = dict(zip((s.id for s in app.steps),
+                                                    _descriptions(app), strict=True))
         self._origins: list[Origin] = []
         self._origin_ids: dict[Origin, int] = {}
         # an origin placed in a text (Origin.within) → the same origin without the placement

@@ -5,8 +5,9 @@ private folder of the controller's) hands apps to the workers in one of two ways
 
 * an app read from files (``file``, ``demo``) is read and normalized by every process that
   checks it, each file once per process, while its secret scan is split into parts that the
-  processes claim in the folder, scan once and share (:meth:`RunFolder.shared_secrets`):
-  reading 20,000 workflows costs about what unpickling their model does, the scan twice that;
+  processes claim in the folder, scan once and share (:meth:`RunFolder.shared_secrets`), and
+  so is describing its steps for the data flow every worker with a data-flow check builds
+  (:meth:`RunFolder.shared_flows`);
 * an app fetched live or replayed from a cassette is fetched, normalized and scanned by the
   controller and pickled there (raw snapshot, model, secrets found), so its server is asked
   once per run and a cassette is replayed once.
@@ -34,7 +35,7 @@ from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.errors import FetchError, InputError, NocodeError
@@ -49,9 +50,11 @@ from pytest_nocode.platforms import (
 )
 
 if TYPE_CHECKING:
+    from pytest_nocode.model import StepFlow
     from pytest_nocode.secretscan import SecretHit
     from pytest_nocode.transport import RecordingOptions
 
+T = TypeVar("T")
 Scan = Callable[[App], "tuple[SecretHit, ...]"]  # an app's secrets: find_secrets, or shared
 
 
@@ -223,7 +226,8 @@ def _alive(pid: int) -> bool:
 class RunFolder:
     """A private folder (0700, files 0600, written and read only by this run's processes)
     through which xdist workers get their apps: pickles of the apps the controller loaded
-    (fetched live, replayed), and the parts of shared secret scans of apps read from files.
+    (fetched live, replayed), and the parts of shared secret scans and step descriptions of
+    apps read from files.
     """
 
     def __init__(self, path: Path) -> None:
@@ -279,41 +283,58 @@ class RunFolder:
         return loaded
 
     def shared_secrets(self, app: App) -> tuple[SecretHit, ...]:
-        """``find_secrets(app)``, each part scanned once by whichever process claims it first.
-
-        Every process that loaded the app claims the parts nobody has claimed and scans them,
-        then reads the others' parts. A part is only used when its steps are this process's
-        steps (a digest of their ids); one whose scanner has died, or whose steps differ, is
-        scanned here: a process never goes without a secret it did not get."""
+        """``find_secrets(app)``, each part scanned once by whichever process claims it first
+        (:meth:`_shared_parts`)."""
         from pytest_nocode.secretscan import remember_secrets, scan_steps
 
+        return remember_secrets(app, self._shared_parts(app, "secrets", scan_steps))
+
+    def shared_flows(self, app: App) -> tuple[StepFlow, ...]:
+        """How data passes each of ``app``'s steps (:func:`~pytest_nocode.dataflow.
+        describe_steps`), each part described once by whichever process builds the app's data
+        flow first: every xdist worker with a data-flow check builds it, and describing the
+        steps is most of that build (at 20,000 workflows 14 of 16 CPU seconds, against
+        about 1 to load a part another process wrote)."""
+        from pytest_nocode.dataflow import describe_steps
+
+        return self._shared_parts(app, "flows", describe_steps)
+
+    def _shared_parts(self, app: App, what: str, work: Callable[[App, int, int], tuple[T, ...]]
+                      ) -> tuple[T, ...]:
+        """``work(app, 0, len(app.steps))``, as parts (:func:`scan_parts`) each worked once.
+
+        Every process that asks claims the parts nobody has claimed and works them, then reads
+        the others' parts. A part is only used when its steps are this process's steps (a
+        digest of their ids); one whose claimer died or failed on it, or whose steps differ,
+        is worked here: a process never goes without what it did not get."""
         parts = scan_parts(len(app.steps))
-        stem = f"{app.id}.secrets"
+        stem = f"{app.id}.{what}"
         for i, (start, stop) in enumerate(parts):
             if self._create(self.path / f"{stem}.{i}.claim", str(os.getpid()).encode()):
-                hits = scan_steps(app, start, stop)
-                self._create(self.path / f"{stem}.{i}",
-                             pickle.dumps((_ids_digest(app, start, stop), hits),
-                                          protocol=pickle.HIGHEST_PROTOCOL))
-        found: list[SecretHit] = []
+                done: tuple[T, ...] | None = None
+                try:
+                    done = work(app, start, stop)
+                finally:  # a failure is written too: whoever waits works the part itself
+                    self._create(self.path / f"{stem}.{i}",
+                                 pickle.dumps((_ids_digest(app, start, stop), done),
+                                              protocol=pickle.HIGHEST_PROTOCOL))
+        found: list[T] = []
         for i, (start, stop) in enumerate(parts):
-            found.extend(self._scanned_part(app, f"{stem}.{i}", start, stop))
-        return remember_secrets(app, tuple(found))
+            found.extend(self._worked_part(app, f"{stem}.{i}", start, stop, work))
+        return tuple(found)
 
-    def _scanned_part(self, app: App, name: str, start: int, stop: int
-                      ) -> tuple[SecretHit, ...]:
-        from pytest_nocode.secretscan import scan_steps
-
+    def _worked_part(self, app: App, name: str, start: int, stop: int,
+                     work: Callable[[App, int, int], tuple[T, ...]]) -> tuple[T, ...]:
         part, claim = self.path / name, self.path / f"{name}.claim"
         while not part.exists():
             claimer = claim.read_text() if claim.exists() else ""
             if not (claimer.isdigit() and _alive(int(claimer))) and not part.exists():
-                return scan_steps(app, start, stop)  # its scanner died before writing it
+                return work(app, start, stop)  # its claimer died before writing it
             time.sleep(0.01)
-        digest, hits = pickle.loads(part.read_bytes())  # our own run's private folder, 0600
-        if digest != _ids_digest(app, start, stop):
-            return scan_steps(app, start, stop)
-        return tuple(hits)
+        digest, done = pickle.loads(part.read_bytes())  # our own run's private folder, 0600
+        if done is None or digest != _ids_digest(app, start, stop):
+            return work(app, start, stop)
+        return tuple(done)
 
     def remove(self) -> None:
         """Remove the folder; a run stopped by a usage error may have workers still writing

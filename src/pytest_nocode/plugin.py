@@ -441,7 +441,11 @@ class FindingsGatherer:
 
 
 # -- reports -----------------------------------------------------------------------------------
+@pytest.hookimpl(tryfirst=True)  # after the threat models (tryfirst, registered later)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write the reports. Every result is in by now; under xdist this comes before xdist
+    tears its workers down, so the reports are written while the workers exit (each frees
+    its whole app first: seconds at 20,000 workflows, that the controller waited for)."""
     run = session.config.stash.get(RUN_KEY, None)
     if run is None or run.is_worker:
         return

@@ -23,6 +23,7 @@ import pytest
 from pytest_nocode.advisories import AdvisoryData
 from pytest_nocode.applicability import AppOutline, NotApplicableCheck
 from pytest_nocode.appspec import AppSpec
+from pytest_nocode.dataflow import describe_with
 from pytest_nocode.findings import Severity
 from pytest_nocode.loading import LoadedApp, RunFolder, load_app
 from pytest_nocode.platforms import PlatformRegistry
@@ -105,7 +106,10 @@ class NocodeRun:
         if folder is None:
             return load_app(spec, self.registry, self.recording)
         if folder.shared(spec):  # every process reads the files; the secret scan is split
-            return load_app(spec, self.registry, self.recording, scan=folder.shared_secrets)
+            loaded = load_app(spec, self.registry, self.recording, scan=folder.shared_secrets)
+            if loaded.app is not None:  # and so is describing its steps for the data flow
+                describe_with(loaded.app, folder.shared_flows)
+            return loaded
         if self.is_worker:
             return folder.read(spec)
         loaded = load_app(spec, self.registry, self.recording)
