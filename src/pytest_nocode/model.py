@@ -445,17 +445,26 @@ class App:
     _workflow_by_id: Mapping[str, Workflow] = field(
         default_factory=lambda: EMPTY, repr=False, compare=False
     )
+    _steps_by_workflow: Mapping[str, tuple[Step, ...]] = field(
+        default_factory=lambda: EMPTY, repr=False, compare=False
+    )
+    _broken_by_workflow: Mapping[str, tuple[BrokenLink, ...]] = field(
+        default_factory=lambda: EMPTY, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         by_id: dict[str, Step] = {}
         by_type: dict[str, list[Step]] = {}
         inbound: dict[str, list[str]] = {}
         config_users: dict[str, list[Step]] = {}
+        by_workflow: dict[str, list[Step]] = {}
+        broken: dict[str, list[BrokenLink]] = {}
         for step in self.steps:
             for ref in step.config_refs:
                 config_users.setdefault(ref, []).append(step)
             by_id[step.id] = step
             by_type.setdefault(step.type, []).append(step)
+            by_workflow.setdefault(step.workflow_id, []).append(step)
             for target in step.outbound:
                 inbound.setdefault(target, []).append(step.id)
         object.__setattr__(self, "_step_by_id", MappingProxyType(by_id))
@@ -471,6 +480,12 @@ class App:
         object.__setattr__(
             self, "_config_users", MappingProxyType({k: tuple(v) for k, v in config_users.items()})
         )
+        for link in self.broken_links:
+            broken.setdefault(link.workflow_id, []).append(link)
+        object.__setattr__(self, "_steps_by_workflow",
+                           MappingProxyType({k: tuple(v) for k, v in by_workflow.items()}))
+        object.__setattr__(self, "_broken_by_workflow",
+                           MappingProxyType({k: tuple(v) for k, v in broken.items()}))
         object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
 
     # -- lookups -------------------------------------------------------------------------
@@ -489,6 +504,14 @@ class App:
             for step in self._steps_by_type.get(t, ()):
                 if not step.disabled:
                     yield step
+
+    def steps_in(self, workflow_id: str) -> tuple[Step, ...]:
+        """The steps of one workflow (disabled ones too), in the app's order."""
+        return self._steps_by_workflow.get(workflow_id, ())
+
+    def broken_links_in(self, workflow_id: str) -> tuple[BrokenLink, ...]:
+        """The connections of one workflow that point at a node the export does not hold."""
+        return self._broken_by_workflow.get(workflow_id, ())
 
     def inbound(self, step_id: str) -> tuple[str, ...]:
         return self._inbound.get(step_id, ())

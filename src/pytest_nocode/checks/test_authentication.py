@@ -9,7 +9,7 @@ from __future__ import annotations
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import setting_or_skip
-from pytest_nocode.dataflow import ACTION_SINKS, FETCH_SINKS, INJECTION_SINKS, dataflow
+from pytest_nocode.dataflow import ACTION_SINKS, FETCH_SINKS, INJECTION_SINKS, dataflow, per_app
 from pytest_nocode.model import EntryPoint, Step, StepFlow
 from pytest_nocode.policy import Policy
 
@@ -59,8 +59,8 @@ def _reach(app: App, step: Step) -> set[str]:
     """The steps a call to ``step`` can run: those wired after it, or every step of its
     workflow when the export's wiring is broken there or shows nothing after it; with the
     tools, models and memories wired into them."""
-    if not step.outbound or any(b.workflow_id == step.workflow_id for b in app.broken_links):
-        reached = {s.id for s in app.steps if s.workflow_id == step.workflow_id}
+    if not step.outbound or app.broken_links_in(step.workflow_id):
+        reached = {s.id for s in app.steps_in(step.workflow_id)}
     else:
         reached = {s.id for s in app.downstream([step.id])}
     reached |= {source for sid in list(reached) for source in app.inbound(sid)}
@@ -84,10 +84,7 @@ def collect_only_form(app: App, ep: EntryPoint, step: Step) -> str:
         return ""
     flow = dataflow(app)
     reached = _reach(app, step)
-    kept = {s.step_id for s in app.stores if s.operation == "write"}
-    reads = {s.step_id for s in app.stores if s.operation in ("read", "query")}
-    sends = {d.step_id for d in app.destinations if d.protocol not in _MAIL or d.dynamic}
-    mails = {d.step_id for d in app.destinations if d.protocol in _MAIL} - sends
+    kept, reads, sends, mails = _form_roles(app)
     if not reached & (kept | mails):
         return ""  # it neither keeps nor passes on what is submitted: nothing to go by
     for sid in reached - mails:  # a mail to a fixed address tells the owner of it
@@ -98,6 +95,18 @@ def collect_only_form(app: App, ep: EntryPoint, step: Step) -> str:
             return ""  # (a model's provider is where it runs; code may call out unseen)
     return ("a public form that only collects what is submitted: its steps transform, store "
             "or mail the owner; none runs, changes, sends on or reads back data")
+
+
+@per_app
+def _form_roles(app: App) -> tuple[frozenset[str], ...]:
+    """The steps that keep, read back, send on and mail (to a fixed address) what they get:
+    once per app, not once per form."""
+    kept = frozenset(s.step_id for s in app.stores if s.operation == "write")
+    reads = frozenset(s.step_id for s in app.stores if s.operation in ("read", "query"))
+    sends = frozenset(d.step_id for d in app.destinations
+                      if d.protocol not in _MAIL or d.dynamic)
+    mails = frozenset(d.step_id for d in app.destinations if d.protocol in _MAIL) - sends
+    return kept, reads, sends, mails
 
 
 def _answers_of_unknown_content(described: StepFlow) -> bool:

@@ -163,8 +163,7 @@ def test_connections_point_at_existing_nodes(nocode_app: App,
         shown = ", ".join(repr(m) for m in missing[:3]) + (
             f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         # an edited n8n export may name nodes by id where n8n connects by name
-        node_ids = {s.native_id or s.id for s in nocode_app.steps
-                    if s.workflow_id == workflow_id}
+        node_ids = {s.native_id or s.id for s in nocode_app.steps_in(workflow_id)}
         by_id = nocode_app.platform == "n8n" and all(m in node_ids for m in missing)
         why = ("they name nodes by id, but n8n connects nodes by name, so it does not follow "
                "them either" if by_id else
