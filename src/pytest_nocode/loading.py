@@ -148,15 +148,24 @@ def load_app(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOpti
     raise InputError so the run stops with one clear line. Problems reaching a live app are
     kept in ``error``: every check on that app then errors, and the others still run.
     """
+    streamed = getattr(registry[spec.platform], "normalize_export", None)
+    app: App | None = None
     try:
-        raw = load_raw(spec, registry, recording)
+        if spec.transport in REREADABLE and streamed is not None:
+            # built file by file: never the whole parsed export at once
+            app, export = streamed(spec, Path(spec.location))
+            raw = RawSnapshot(spec.platform, None, spec.transport,
+                              skipped_files=export.skipped)
+        else:
+            raw = load_raw(spec, registry, recording)
     except FetchError as exc:
         return LoadedApp(spec, error=str(exc))
     except InputError:
         raise
     except NocodeError as exc:
         return LoadedApp(spec, error=str(exc))
-    return finish_loading(spec, registry, raw, scan)
+    return finish_loading(spec, registry, raw, scan) if app is None \
+        else _scanned(spec, raw, app, scan)
 
 
 def finish_loading(spec: AppSpec, registry: PlatformRegistry, raw: RawSnapshot,
@@ -173,6 +182,11 @@ def finish_loading(spec: AppSpec, registry: PlatformRegistry, raw: RawSnapshot,
         if spec.is_live:  # an unexpected shape from a server: fail closed on this app
             return LoadedApp(spec, raw=raw, error=f"{spec.uri}: unexpected data: {exc}")
         raise
+    return _scanned(spec, raw, app, scan)
+
+
+def _scanned(spec: AppSpec, raw: RawSnapshot, app: App, scan: Scan | None) -> LoadedApp:
+    """The loaded app with its secrets found; an export's parsed files let go (stamped)."""
     from pytest_nocode.secretscan import find_secrets
 
     secrets = [hit.value for hit in (scan or find_secrets)(app)]
