@@ -141,3 +141,19 @@ def test_a_single_export_file_is_normalized_as_before(tmp_path: Path) -> None:
     assert export.data is None
     same_model(streamed, whole)
     assert streamed.has("settings")
+
+
+def test_texts_repeated_across_files_are_kept_once(tmp_path: Path) -> None:
+    """Each file is parsed apart, so the same node type, name and parameter texts are new
+    objects in every file; the model keeps one of each (it holds them the whole run)."""
+    folder = tmp_path / "export"
+    write(folder / "a.json", workflow("wA", "Orders", "orders"))
+    write(folder / "b.json", workflow("wB", "Orders", "orders"))
+    app, _ = ADAPTER.normalize_export(spec_of(folder), folder)
+    first, second = app.step("hook"), app.step("hook@wB")
+    assert first is not None and second is not None
+    assert dict(first.params) == dict(second.params) == {"path": "orders", "httpMethod": "POST"}
+    assert first.params["httpMethod"] is second.params["httpMethod"]
+    assert first.params["path"] is second.params["path"]
+    assert first.type is second.type and first.name is second.name
+    assert first.package is second.package == "n8n-nodes-base"
