@@ -582,7 +582,8 @@ class App:
         collection sorted by its items' canonical JSON; it is built here by the C JSON encoder
         straight from the model, each item encoded once (3x faster on large apps).
         The text is fed to the hash piece by piece, never joined: on 20,000 workflows the
-        joined text and its bytes were the run's peak memory.
+        joined text and its bytes were the run's peak memory; nor are a collection's texts
+        all held at once to sort them (:func:`_in_text_order`).
         """
         encode = _CANONICAL.encode
         scalars = {"platform": encode(self.platform), "facets": encode(sorted(self.facets)),
@@ -594,11 +595,41 @@ class App:
                 digest.update(scalars[key].encode())
                 continue
             digest.update(b"[")
-            for i, item in enumerate(sorted(encode(i) for i in getattr(self, key))):
+            for i, item in enumerate(_in_text_order(getattr(self, key))):
                 digest.update(f",{item}".encode() if i else item.encode())
             digest.update(b"]")
         digest.update(b"}")
         return digest.hexdigest()
+
+
+def _in_text_order(items: tuple[Any, ...]) -> Iterator[str]:
+    """The canonical JSON of each of ``items``, in the order of those texts, each encoded
+    when it is its turn: the steps' texts held together to be sorted were the hash's peak
+    memory (25 MB on 2,000 workflows).
+
+    Items with a text ``id`` are sorted by the start of their text, the keys up to and
+    including ``id`` (the keys are sorted, so the text starts with exactly that): the id's
+    closing quote ends one such start where another could go on, so two different starts
+    order their texts as the texts order themselves. Items whose starts are equal (or that
+    have no text id) are sorted by their whole texts."""
+    encode = _CANONICAL.encode
+    names = sorted(f.name for f in fields(items[0])) if items and is_dataclass(items[0]) else []
+    if "id" not in names or not all(type(item.id) is str for item in items):
+        yield from sorted(encode(item) for item in items)
+        return
+    head = names[:names.index("id") + 1]
+    starts = sorted((encode({n: getattr(item, n) for n in head})[:-1], i)
+                    for i, item in enumerate(items))
+    run: list[int] = []  # indexes of items whose starts are equal, in a row
+    for n, (start, index) in enumerate(starts):
+        run.append(index)
+        if n + 1 < len(starts) and starts[n + 1][0] == start:
+            continue
+        if len(run) == 1:
+            yield encode(items[index])
+        else:
+            yield from sorted(encode(items[i]) for i in run)
+        run = []
 
 
 def path_to(parents: Mapping[str, str], target: str) -> list[str]:
