@@ -71,10 +71,13 @@ def test_inactive_workflows_hold_no_credentials(nocode_app: App,
         not_applicable(f"{len(stale)} inactive workflow(s) hold credentials, but none carries "
                        "the instance's updatedAt or is the instance's own download: a template "
                        "or edited export, whose inactive flag is not the instance's state")
+    named: dict[str, list[str]] = {}  # credential id → names (looked up, not scanned)
+    for credential in nocode_app.credentials:
+        named.setdefault(credential.id, []).append(credential.name)
     for wf in instance_state:
         refs = holding[wf.id] if wf.updated else {
             c for c in holding[wf.id] if STORED_CREDENTIAL_ID.fullmatch(c)}
-        names = sorted(c.name for c in nocode_app.credentials if c.id in refs)
+        names = sorted(name for c in refs for name in named.get(c, ()))
         nocode_findings.add(wf, f"inactive workflow references {len(names)} credential(s)",
                             {"credentials": names, "active": wf.active,
                              "archived": wf.disabled, "last_saved": wf.updated or None})
