@@ -6,6 +6,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,32 +22,37 @@ if TYPE_CHECKING:
 WRITE_PIECE = 1 << 20  # characters of indented JSON gathered before a piece is written
 
 
-def write_json(path: Path, data: Any, redactor: Redactor | None = None) -> None:
-    """Write ``data`` atomically as indented JSON; with a redactor, after one last pass over
-    the text.
+def json_pieces(data: Any, redactor: Redactor | None = None) -> Iterator[str]:
+    """``data`` as indented JSON (``json.dumps(data, indent=2, ensure_ascii=False)``) in
+    pieces of whole lines, each given the redactor's last pass on its own.
 
-    The text is written in pieces of whole lines, never held whole: on 20,000 workflows the
-    text of the SARIF log, its masked copy and its bytes were the run's peak memory. Each
-    piece gets the last pass on its own, which masks what a pass over the whole text masks:
-    a secret, as JSON writes it inside a string, holds no line break, so none spans two."""
+    Never the whole text at once, nor the list of its small chunks that ``json.dumps`` joins
+    (ten times the text): on 20,000 workflows those were the run's peak memory. A pass over
+    each piece masks what a pass over the whole text masks: a secret, as JSON writes it
+    inside a string, holds no line break, so none spans two pieces."""
+    pending: list[str] = []
+    size = 0
+    for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(data):
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= WRITE_PIECE:
+            text = "".join(pending)
+            cut = text.rfind("\n") + 1
+            if cut:
+                yield redactor.json_text(text[:cut]) if redactor is not None else text[:cut]
+            pending, size = [text[cut:]], len(text) - cut
+    text = "".join(pending)
+    yield redactor.json_text(text) if redactor is not None else text
+
+
+def write_json(path: Path, data: Any, redactor: Redactor | None = None) -> None:
+    """Write ``data`` atomically as indented JSON (:func:`json_pieces`); with a redactor,
+    after one last pass over the text."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as out:
-
-        def write(text: str) -> None:
-            out.write(redactor.json_text(text) if redactor is not None else text)
-
-        pending: list[str] = []
-        size = 0
-        for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(data):
-            pending.append(chunk)
-            size += len(chunk)
-            if size >= WRITE_PIECE:
-                text = "".join(pending)
-                cut = text.rfind("\n") + 1
-                write(text[:cut])
-                pending, size = [text[cut:]], len(text) - cut
-        write("".join(pending) + "\n")
+        out.writelines(json_pieces(data, redactor))
+        out.write("\n")
     tmp.replace(path)
 
 
