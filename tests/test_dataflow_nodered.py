@@ -533,7 +533,7 @@ def test_file_in_opening_msg_filename_from_the_request(filename: str, fires: boo
     ("alarm-router", "input this app does not show (nothing wired to it)"),  # not a receiver
 ])
 def test_a_node_type_we_do_not_know_that_receives_says_so(receiver: str, origin: str) -> None:
-    build = "msg.filename = `/data/alarm_${msg.payload.device}.json`;\nreturn msg;"
+    build = "msg.filename = `/data/${msg.payload.device}.json`;\nreturn msg;"
     flows = [tab(), node("rx", receiver, name="Alarms", wires=[["build"]]),
              function("build", build, to=["save"]),
              node("save", "file", filename="filename", filenameType="msg", wires=[[]])]

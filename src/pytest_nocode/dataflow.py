@@ -29,7 +29,7 @@ import re
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from pytest_nocode.model import App, DataStore, SinkUse, Step, StepFlow, ValueRef
@@ -85,15 +85,19 @@ class Origin:
     kind: str
     detail: str
     step_id: str = ""
+    # where a step placed it in a text it built (ValueRef.within): what a sink that calls the
+    # placement harmless leaves out; the checks see origins without it
+    within: str = ""
 
     @property
     def label(self) -> str:
         return f"{self.kind}: {self.detail}" if self.detail else self.kind
 
 
-# A key column (id, *_id) of rows a database returned: numbers or ids the database made, not
-# text a user wrote (a key of request data stays the request's).
-ROW_KEY = Origin("constant", "a key column of rows read from a database")
+# A key or timestamp column (id, *_id, created_at) of rows a database returned: numbers, ids or
+# times the database made or typed, not text a user wrote (a key of request data stays the
+# request's).
+ROW_KEY = Origin("constant", "a key or timestamp column of rows read from a database")
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,8 @@ class DataFlow:
         self._flows: dict[str, StepFlow] = {s.id: describe(s) for s in app.steps}
         self._origins: list[Origin] = []
         self._origin_ids: dict[Origin, int] = {}
+        # an origin placed in a text (Origin.within) → the same origin without the placement
+        self._unplaced: dict[int, int] = {}
         self._out: dict[str, State] = {}
         self._sets: dict[frozenset[int], frozenset[int]] = {}  # see _shared
         # a loop's own output (n8n Loop Over Items): only what entered from outside the loop
@@ -181,6 +187,7 @@ class DataFlow:
         self._sets.clear()  # the states keep the sets; the walk is over
         self._close()
         self._inputs: dict[str, State] = {}  # input_of, asked after the walk only
+        self._internal: frozenset[StoreKey] | None = None  # internal_stores, when asked
 
     def _sent_only_by_off_steps(self) -> frozenset[str]:
         """Steps that are wired, but only from steps that pass nothing on (disabled, or
@@ -239,7 +246,7 @@ class DataFlow:
         readers: dict[StoreKey, list[str]] = {}
         for store in self.app.stores:
             location = store.location.strip()
-            if not location or location.startswith("=") or "{{" in location:
+            if not _named(location):
                 continue  # named at run time: which store is unknown
             side = writers if store.operation == "write" else readers
             side.setdefault((store.kind, location), []).append(store.step_id)
@@ -284,7 +291,35 @@ class DataFlow:
                 changed.add(key)
         return changed
 
-    def _resolve(self, ref: ValueRef, state: State, at: str) -> frozenset[int]:
+    def _resolve(self, ref: ValueRef, state: State, at: str, *,
+                 whole: bool = True) -> frozenset[int]:
+        """The origin ids of what ``ref`` reads at ``at``. A placed read (``within``) marks
+        each origin with where the text put it. A value put into a new text (``whole`` false:
+        a template, a JSONata expression) or used by code, which may put it anywhere, is read
+        without where an earlier text had it; only one copied whole keeps that."""
+        if ref.within:
+            found = self._expand(self._resolve(replace(ref, within=""), state, at), at)
+            return frozenset(self._placed(o, ref.within) for o in found)
+        found = self._resolve_plain(ref, state, at)
+        if self._unplaced and (not whole or ref.name == "*"
+                               or self._flows.get(at, _DROP).authored_code):
+            return self._plain(found)
+        return found
+
+    def _placed(self, oid: int, within: str) -> int:
+        origin = self._origins[oid]
+        if origin.kind in SAFE_KINDS or origin.within == within:
+            return oid
+        plain = self._unplaced.get(oid, oid)
+        placed = self._oid(replace(self._origins[plain], within=within))
+        self._unplaced[placed] = plain
+        return placed
+
+    def _plain(self, oids: frozenset[int]) -> frozenset[int]:
+        unplaced = self._unplaced
+        return frozenset(unplaced.get(o, o) for o in oids) if unplaced else oids
+
+    def _resolve_plain(self, ref: ValueRef, state: State, at: str) -> frozenset[int]:
         kind = ref.kind
         if kind == "store" and ref.name in self._kept_readers_of \
                 and not ref.name.endswith(" *"):
@@ -419,21 +454,24 @@ class DataFlow:
             return state  # most steps: the message goes on as it came
         if flow.output == "fresh":
             out: State = {"*": frozenset()}
-        elif flow.output == "mix":
-            out = {"*": _field(state, "*")} if state else {"*": frozenset()}
+        elif flow.output == "mix":  # code we cannot follow: it may place values anywhere
+            out = {"*": self._plain(_field(state, "*"))} if state else {"*": frozenset()}
         else:
             out = dict(state) if state else {"*": frozenset()}
         for write in flow.writes:
-            value = frozenset().union(*(self._resolve(r, state, sid) for r in write.value))
+            whole = len(write.value) == 1  # copied as it is, not put into a new text
+            value = frozenset().union(*(self._resolve(r, state, sid, whole=whole)
+                                        for r in write.value))
             if write.field == "*":
                 out = {"*": value} if write.strong else {k: v | value for k, v in out.items()}
             elif write.strong:
                 out[write.field] = value
             else:
                 out[write.field] = _field(out, write.field) | value
-        for key in self._stores_read.get(sid, ()):
+        for key in self._stores_read.get(sid, ()):  # (not in what the step computes itself)
             token = frozenset({self._token(key)})
-            out = {k: v | token for k, v in out.items()}
+            out = {k: v if k in computed else v | token for k, v in out.items()} \
+                if (computed := _computed_fields(flow)) else {k: v | token for k, v in out.items()}
         entry = self._entries.get(sid)
         if entry is not None and flow.entry_fields is None:
             out = {k: v | {entry} for k, v in out.items()}
@@ -520,11 +558,18 @@ class DataFlow:
             return {}
         return {"*": frozenset({self._rooted(Origin("unknown", NO_INPUT, step_id), step_id)})}
 
-    def origins(self, step_id: str, refs: tuple[ValueRef, ...]) -> tuple[Origin, ...]:
-        """Every origin of the values ``refs`` read at ``step_id``, sorted."""
+    def origins(self, step_id: str, refs: tuple[ValueRef, ...],
+                harmless: frozenset[str] = frozenset()) -> tuple[Origin, ...]:
+        """Every origin of the values ``refs`` read at ``step_id``, sorted, without the
+        placement a step gave it; those only ever placed where ``harmless`` says they can do
+        no harm (a sink's :attr:`~pytest_nocode.model.SinkUse.harmless_within`) left out."""
         state = self.input_of(step_id)
-        found = frozenset().union(*(self._resolve(r, state, step_id) for r in refs))
-        return tuple(sorted((self._origins[o] for o in self._expand(found)), key=_order))
+        found = self._expand(frozenset().union(*(self._resolve(r, state, step_id)
+                                                 for r in refs)))
+        if self._unplaced:
+            found = self._plain(frozenset(o for o in found if not (
+                self._origins[o].within and self._origins[o].within in harmless)))
+        return tuple(sorted((self._origins[o] for o in found), key=_order))
 
     def sinks(self, kinds: frozenset[str] | None = None) -> Iterator[SinkFlow]:
         """Each sink of an enabled, non-config step (of ``kinds``), with its origins."""
@@ -533,13 +578,14 @@ class DataFlow:
                 continue
             for sink in self._flows[step.id].sinks:
                 if kinds is None or sink.kind in kinds:
-                    yield SinkFlow(step, sink, self.origins(step.id, sink.reads))
+                    yield SinkFlow(step, sink, self.origins(step.id, sink.reads,
+                                                            sink.harmless_within))
 
     def sinks_of(self, step_id: str, kinds: frozenset[str] | None = None) -> list[SinkFlow]:
         step = self.app.step(step_id)
         if step is None:
             return []
-        return [SinkFlow(step, s, self.origins(step_id, s.reads))
+        return [SinkFlow(step, s, self.origins(step_id, s.reads, s.harmless_within))
                 for s in self._flows[step_id].sinks if kinds is None or s.kind in kinds]
 
     def route(self, step_id: str, origin: Origin) -> list[str]:
@@ -548,7 +594,8 @@ class DataFlow:
         oid = self._origin_ids.get(origin)
         if oid is None or not origin.step_id or origin.step_id == step_id:
             return [step_id]
-        holding = {oid, *(t for t, closure in (self._closures or {}).items() if oid in closure)}
+        holding = {oid, *(t for t, closure in (self._closures or {}).items() if oid in closure),
+                   *(placed for placed, plain in self._unplaced.items() if plain == oid)}
         parents = {step_id: step_id}
         queue = deque([step_id])
         while queue:
@@ -613,7 +660,7 @@ class DataFlow:
                                             for refs in prompts for r in refs))
         else:
             found_ids = _field(self.input_of(origin.step_id), "*")
-        found_ids = self._expand(found_ids)
+        found_ids = self._plain(self._expand(found_ids))
         for oid in sorted(found_ids, key=lambda o: _order(self._origins[o])):
             found = self._untrusted(self._origins[oid], seen)
             if found is not None:
@@ -643,10 +690,64 @@ class DataFlow:
 
     def trust(self, origin: Origin) -> str:
         """``safe`` (constants, env references, platform values), ``untrusted`` (an entry
-        point, or an AI answer it drives) or ``other`` (stores, service responses, unknown)."""
+        point, or an AI answer it drives), ``internal`` (a read of a store only this app is
+        seen to fill, and only with values of known origin: :meth:`internal_stores`) or
+        ``other`` (other stores, service responses, unknown)."""
         if origin.kind in SAFE_KINDS:
             return "safe"
-        return "untrusted" if self.untrusted_behind(origin) else "other"
+        if self.untrusted_behind(origin):
+            return "untrusted"
+        if origin.kind == "store" and self._store_read(origin) in self.internal_stores():
+            return "internal"
+        return "other"
+
+    def _store_read(self, origin: Origin) -> StoreKey | None:
+        """The store a ``store`` origin reads, when its step reads one this app writes."""
+        return next((key for key in self._stores_read.get(origin.step_id, ())
+                     if f"{key[0]} {key[1]}" == origin.detail), None)
+
+    def internal_stores(self) -> frozenset[StoreKey]:
+        """The stores whose every write in this app is of known origin: each writer is given,
+        and puts there, only constants, environment references, platform values (its own
+        command's output) or what other such stores hold. Read back, they hold nothing
+        anyone outside wrote. Second-order injection stays: a store some writer fills with
+        an entry point's, a service's or a model's data, one this app never writes (nothing
+        says who does), or any store of a kind this app also writes somewhere named only at
+        run time, is not internal. A writer wired from nowhere is given unknown input."""
+        if self._internal is not None:
+            return self._internal
+        runtime = {s.kind for s in self.app.stores if s.operation == "write"
+                   and not _named(s.location)}
+        given = {key: self._expand(frozenset().union(*(self._stored_by(w) for w in writers)))
+                 for key, writers in self._store_writers.items() if key[0] not in runtime
+                 and any(self._runs(w) for w in writers)}
+        internal = set(given)
+        shrunk = True
+        while shrunk:  # the largest set of stores filled only from safe values and each other
+            shrunk = False
+            for key in sorted(internal):
+                if any(not (o.kind in SAFE_KINDS or (o.kind == "store"
+                                                     and self._store_read(o) in internal))
+                       for o in (self._origins[oid] for oid in given[key])):
+                    internal.discard(key)
+                    shrunk = True
+        self._internal = frozenset(internal)
+        return self._internal
+
+    def _runs(self, sid: str) -> bool:
+        step = self.app.step(sid)
+        return step is not None and not step.disabled and sid not in self._unreached \
+            and self._flows.get(sid, _DROP).output != "drop"
+
+    def _stored_by(self, writer: str) -> frozenset[int]:
+        """What ``writer`` puts in its stores: the item it is given and what it says it
+        stores besides (nothing when it never runs)."""
+        if not self._runs(writer):
+            return frozenset()
+        flow = self._flows[writer]
+        state = self.input_of(writer)
+        return _field(state, "*").union(*(self._resolve(r, state, writer)
+                                          for r in flow.stored))
 
 
 _DROP = StepFlow(output="drop")
@@ -658,6 +759,19 @@ def _field(state: Mapping[str, frozenset[int]], name: str) -> frozenset[int]:
             return next(iter(state.values()))
         return frozenset().union(*state.values()) if state else frozenset()
     return state.get(name, state.get("*", frozenset()))
+
+
+def _computed_fields(flow: StepFlow) -> frozenset[str]:
+    """Fields a step sets itself to values of known origin (a count its query computes): they
+    hold none of what a store it reads holds."""
+    return frozenset(w.field for w in flow.writes if w.strong and w.field != "*" and w.value
+                     and not carries_data(w.value))
+
+
+def _named(location: str) -> bool:
+    """Does a store's location name one store (not left empty, nor computed at run time)?"""
+    location = location.strip()
+    return bool(location) and not location.startswith("=") and "{{" not in location
 
 
 def _refs(flow: StepFlow) -> Iterator[ValueRef]:
@@ -717,7 +831,7 @@ def store_name(store: DataStore, step: Step) -> str:
     """A store as a reviewer names it: "database public.orders"; a location computed at run
     time or left empty is named by its step, never shown as '' or as raw code."""
     location = store.location.strip()
-    if not location or location.startswith("=") or "{{" in location:
+    if not _named(location):
         how = "chosen at run time" if location else "not named in the export"
         return f"{store.kind} of {step.name or step.type} ({how})"
     return f"{store.kind} {location}"

@@ -331,17 +331,30 @@ class ValueRef:
     """One value a step uses, in the engine's words.
 
     ``field``: a field of the incoming message or item (``name`` its top-level key, ``"*"`` the
-    whole of it; ``path`` the full path as written, for evidence); ``key``: the key column
-    (``id``, ``*_id``) of the rows held in such a field; ``step``: a field of another
-    step's output (n8n ``$('Node')``); ``ai``: what an AI model wrote (``$fromAI``); any other
-    kind of :data:`ORIGIN_KINDS` is an origin itself (``name`` says which: the env variable, the
-    platform value, the store, the entry point).
+    whole of it; ``path`` the full path as written, for evidence); ``key``: the key or
+    timestamp column (``id``, ``*_id``, ``created_at``) of the rows held in such a field;
+    ``step``: a field of another step's output (n8n ``$('Node')``); ``ai``: what an AI model
+    wrote (``$fromAI``); any other kind of :data:`ORIGIN_KINDS` is an origin itself (``name``
+    says which: the env variable, the platform value, the store, the entry point).
     """
 
     kind: str
     name: str = "*"
     step: str = ""
     path: str = ""
+    # where in a text the step builds the value is placed, when that limits what it can do
+    # there (:data:`IN_FILE_NAME`, :data:`IN_URL_QUERY`); "" when nothing is known of it
+    within: str = ""
+
+
+# A value placed after fixed text inside the last part of an absolute POSIX path
+# ("/data/alarm_" + name): a "/" in it makes components only beneath a directory whose name
+# starts with that text, which must exist already (the kernel resolves ".." there, it does not
+# drop it as Windows and path.resolve do).
+IN_FILE_NAME = "inside a file name, after a fixed absolute POSIX directory and fixed text"
+# A value placed in the query string of a URL whose scheme, host and path are fixed text
+# ("https://api.example.org/alerts?" + params): it picks parameters, not the server.
+IN_URL_QUERY = "in the query string of a URL with a fixed host and path"
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +367,10 @@ class SinkUse:
     param: str  # the parameter it sits in ("command", "query", "addpay", "filename")
     reads: tuple[ValueRef, ...]
     reason: str  # in a reviewer's words: "appends msg.payload to the shell command"
+    # placements (ValueRef.within) where a value cannot do here what this sink is about: a
+    # file name after fixed text for a node that makes no directories, a URL's query string
+    # for the server a request reaches; what reaches the sink only so is not among its origins
+    harmless_within: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +407,10 @@ class StepFlow:
     # Items: its loop output emits batches of the items it was first given; what comes back
     # around the loop leaves on its other output, to the other steps)
     loop_targets: tuple[str, ...] = ()
+    # what a step that writes a store puts there besides the item it is given (n8n's column
+    # mappings, the values pasted into an INSERT): the engine asks them before it calls a store
+    # the app fills only with values of known origin (see DataFlow.internal_stores)
+    stored: tuple[ValueRef, ...] = ()
 
 
 COLLECTIONS = (

@@ -3,10 +3,11 @@
 Both checks ask the data-flow engine (:mod:`pytest_nocode.dataflow`) where the values each
 sink runs come from: INJ001 when one is an untrusted entry point (or an AI answer driven by
 one), INJ002 when one is of unknown origin (a store, a service's response, unwired input);
-constants, environment references and platform values of known origin are neither. INJ003
-asks where the decisions of an AI model come from when a step that changes or sends data acts
-on them: text a stranger wrote steering an agent that can act is prompt injection with
-excessive agency, even where no single parameter is executed.
+constants, environment references and platform values of known origin are neither, nor is a
+store only this app is seen to fill, and only with such values (``DataFlow.internal_stores``).
+INJ003 asks where the decisions of an AI model come from when a step that changes or sends
+data acts on them: text a stranger wrote steering an agent that can act is prompt injection
+with excessive agency, even where no single parameter is executed.
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -69,7 +70,7 @@ def test_untrusted_input_does_not_reach_sinks(nocode_app: App,
                 {"source": entry.detail, **origin_evidence(origin),
                  **route_evidence(nocode_app, route), "sink_type": sf.step.type,
                  "sink": sf.sink.kind, "parameter": sf.sink.param,
-                 **step_context(nocode_app, sf.step)},
+                 **_not_counted(sf), **step_context(nocode_app, sf.step)},
                 severity="high" if sf.sink.param in FETCH_PARTS else
                 "medium" if sf.sink.kind in FORMULA_SINKS else None)
             reported.add(sf.step.id)
@@ -104,7 +105,7 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
         nocode_findings.add(
             sf.step, f"{sf.step.type} {sf.sink.reason}; the data comes from {origin.detail}",
             {"sink_type": sf.step.type, "sink": sf.sink.kind, "parameter": sf.sink.param,
-             **origin_evidence(origin),
+             **_not_counted(sf), **origin_evidence(origin),
              **route_evidence(nocode_app, flow.route(sf.step.id, origin)),
              **step_context(nocode_app, sf.step)})
         reported.add(sf.step.id)
@@ -177,6 +178,13 @@ def _steered_by_outside_text(app: App, flow: DataFlow, sf: SinkFlow
             continue
         return origin, entry, [*to_origin[:-1], *flow.route(sf.step.id, origin)]
     return None
+
+
+def _not_counted(sf: SinkFlow) -> dict[str, list[str]]:
+    """Evidence of what the sink was judged safe from: values placed only where they cannot
+    do what it is about (a file name after fixed text, a URL's query string)."""
+    return {"not_counted": sorted(sf.sink.harmless_within)} if sf.sink.harmless_within \
+        else {}
 
 
 # Entry points whose text only the app's owner writes.

@@ -117,6 +117,9 @@ SQL_WRITES = frozenset({"insert", "update", "delete", "merge", "upsert", "replac
                         "drop", "alter", "truncate", "grant", "revoke", "copy"})
 SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 SQL_TABLE = re.compile(r"\b(?:from|into|update|join|table)\s+([A-Za-z_][\w.\"`\[\]]*)", re.I)
+# a data-modifying WITH clause: WITH inserted AS (INSERT INTO runs … RETURNING …) SELECT …
+SQL_WRITING_CTE = re.compile(r"\bas\s*\(\s*(?:insert\s+into|update|delete\s+from)\s+"
+                             r"([A-Za-z_][\w.\"`\[\]]*)", re.I)
 READ_OPS = frozenset({"select", "find", "get", "getAll", "read", "lookup", "keys", "info",
                       "fromFile", "aggregate"})
 WRITE_OPS = frozenset({"insert", "update", "upsert", "deleteTable", "delete", "set", "incr",
@@ -1211,8 +1214,11 @@ def _sql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str
          live: bool | None) -> None:
     operation = _operation(params, "insert")
     if operation == "query":
-        operation, location = _sql_statement(_text(params.get("query")),
-                                             _text(node.get("name")))
+        query = _text(params.get("query"))
+        operation, location = _sql_statement(query, _text(node.get("name")))
+        if operation == "query":  # a SELECT over rows its WITH clause writes: it writes too
+            for table in dict.fromkeys(SQL_WRITING_CTE.findall(SQL_COMMENT.sub(" ", query))):
+                b.stores.append(DataStore(step_id, "database", table, "write"))
     else:
         table = _text(params.get("table"))
         schema = _text(params.get("schema"))

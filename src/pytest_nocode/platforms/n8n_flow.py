@@ -227,10 +227,21 @@ class N8nFlows:
         sinks = (*self._sinks(step), *self._answer_sinks(step))
         code = t in CODE_NODES or t == LANGCHAIN + "code"
         loop = self.loops.get(step.id, ())
+        stored = self._stored(step) if step.id in self.stores else ()
         if output == "pass" and not writes and not sinks and not starts and not code \
-                and not loop:
+                and not loop and not stored:
             return _PASS  # most nodes: shared, not rebuilt
-        return StepFlow(output, writes, sinks, starts, authored_code=code, loop_targets=loop)
+        return StepFlow(output, writes, sinks, starts, authored_code=code, loop_targets=loop,
+                        stored=stored)
+
+    def _stored(self, step: Step) -> tuple[ValueRef, ...]:
+        """Every value a store step's parameters read (column mappings, a query's pasted
+        values, its filters too): what a write may put in the store besides its item."""
+        query = step.params.get("query")
+        t = _base(step.type).removeprefix(BASE)
+        bare = t in SUBSTITUTING_SQL and self._v(step) >= SUBSTITUTING_SQL[t]
+        return tuple(dict.fromkeys((*self.all_refs(step, step.params),
+                                    *self.refs(step, query, bare=bare))))
 
     # -- expressions -----------------------------------------------------------------------
     def refs(self, step: Step, value: Any, *, bare: bool = False) -> tuple[ValueRef, ...]:
@@ -358,7 +369,12 @@ class N8nFlows:
             return (*mixed, *self._code_field_writes(step, code))
         store = self.stores.get(step.id)
         if store is not None and store.operation in ("read", "query"):
-            return (FieldWrite("*", (ValueRef("store", store_name(store, step)),)),)
+            computed = computed_columns(str(step.params.get("query") or ""),
+                                        strict=_base(t) == BASE + "postgres") \
+                if _base(t).removeprefix(BASE) in SQL_NODES else {}
+            return (FieldWrite("*", (ValueRef("store", store_name(store, step)),)),
+                    *(FieldWrite(name, (ValueRef("constant", what),))
+                      for name, what in computed.items()))
         if t in CALLERS:
             return (FieldWrite("*", (ValueRef("unknown", f"result of {step.name}"),),
                                strong=False),)
@@ -874,6 +890,66 @@ def _mcp_action(p: Mapping[str, Any]) -> tuple[str, bool] | None:
 # Twilio gives the sender's and the receiving number of an SMS (E.164 digits, no quotes).
 PLATFORM_FILLED = {BASE + "twilioTrigger": ("From", "To", "AccountSid", "MessageSid",
                                             "SmsSid", "NumMedia")}
+
+
+# What a query computes, by the whole expression a column alias names (``, … AS name``):
+# a count, sum or average, a number written out, a column cast to a number, a length; a row's
+# id. The expression starts after SELECT or a comma: ``'a' || 1 AS x`` is text.
+_SQL_START = r"(?:\bselect(?:\s+distinct)?|,)\s*"
+_SQL_ALIAS = re.compile(r"\bas\s+(?:\"(?P<q>[^\"]+)\"|(?P<a>[A-Za-z_]\w*))", re.I)
+_SQL_NUMERIC_CALL = re.compile(_SQL_START + r"(?:count|sum|avg|round|floor|ceil|ceiling|abs|"
+                               r"length|char_length|octet_length|extract|date_part|row_number|"
+                               r"rank|dense_rank|ntile)\s*$", re.I)
+_SQL_DEFAULT_CALL = re.compile(_SQL_START + r"(?:coalesce|ifnull)\s*$", re.I)
+_SQL_NUMBER = re.compile(_SQL_START + r"-?\d+(?:\.\d+)?\s*$", re.I)
+_SQL_NUMERIC_CAST = re.compile(_SQL_START + r"[\w.]+\s*::\s*(?:int\d?|integer|bigint|smallint|"
+                               r"numeric|decimal|real|float\d?|double precision)\s*$", re.I)
+_SQL_ROW_ID = re.compile(_SQL_START + r"(?:\w+\.)?id\s*$", re.I)
+EXPRESSION_REACH = 2000  # how far back an aliased expression is read (a long query stays linear)
+_SQL_NUMERIC_LAST = re.compile(r",\s*-?\d+(?:\.\d+)?\s*$")
+
+
+@lru_cache(maxsize=1024)
+def computed_columns(query: str, *, strict: bool) -> Mapping[str, str]:
+    """Output columns of a hand-written SELECT that can only hold a number or a row id,
+    whatever the table holds: ``COUNT(*) AS total``, ``99 AS followup_count``, ``c.id AS
+    contact_id`` (a database's keys are no text, as for Node-RED), and on a ``strict``-typed
+    database (PostgreSQL) ``COALESCE(c.count, 0) AS count``. A name some other ``AS`` in the
+    query gives text is not one; a column named without ``AS`` is not read."""
+    text = query.removeprefix("=")
+    found: dict[str, str] = {}
+    spoiled: set[str] = set()
+    for m in _SQL_ALIAS.finditer(text):
+        name = m.group("q") or m.group("a") or ""
+        what = _computed(text[max(0, m.start() - EXPRESSION_REACH):m.start()].rstrip(), strict)
+        if what is None:
+            spoiled.add(name)
+        else:
+            found.setdefault(name, what)
+    out = {n: w for n, w in found.items() if n not in spoiled}
+    return MappingProxyType({**out, **{n.lower(): w for n, w in out.items() if strict and
+                                       n.lower() not in spoiled}})  # unquoted: lowercased
+
+
+def _computed(before: str, strict: bool) -> str | None:
+    """What the expression ending at ``before`` computes, when it is a number or a row id."""
+    if _SQL_NUMBER.search(before) or _SQL_NUMERIC_CAST.search(before):
+        return "a number the query computes"
+    if _SQL_ROW_ID.search(before):
+        return "a key column of rows read from a database"
+    if not before.endswith(")"):
+        return None
+    depth, i = 0, len(before) - 1
+    while i >= 0:  # back to the call's opening parenthesis
+        depth += {")": 1, "(": -1}.get(before[i], 0)
+        if depth == 0:
+            break
+        i -= 1
+    head = before[:i]
+    if _SQL_NUMERIC_CALL.search(head) or (strict and _SQL_DEFAULT_CALL.search(head)
+                                          and _SQL_NUMERIC_LAST.search(before[i:-1])):
+        return "a number the query computes"
+    return None
 
 
 def _platform_filled(node_type: str) -> Iterator[FieldWrite]:

@@ -20,7 +20,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_nocode.dataflow import runs_code
-from pytest_nocode.model import FieldWrite, SinkUse, Step, StepFlow, ValueRef, split_url
+from pytest_nocode.model import (
+    IN_FILE_NAME,
+    IN_URL_QUERY,
+    FieldWrite,
+    SinkUse,
+    Step,
+    StepFlow,
+    ValueRef,
+    split_url,
+)
 from pytest_nocode.platforms.nodered_function import follow_function
 from pytest_nocode.policy import default_zone
 
@@ -29,10 +38,16 @@ MUSTACHE = re.compile(r"\{\{(\{?)\s*([#^/&]?)\s*([A-Za-z_$][\w$]*(?:\.[\w$]+|\[[
 URL_LITERAL = re.compile(r"msg\.url\s*=\s*(['\"`])((?:https?|wss?)://[^'\"`$\s]*)")
 # Nodes through which a message passes with the properties it had.
 PASS_TYPES = frozenset({
-    "link in", "link out", "link call", "junction", "switch", "delay", "trigger", "rbe",
+    "link in", "link out", "link call", "junction", "delay", "trigger", "rbe",
     "filter", "split", "join", "csv", "json", "xml", "yaml", "html", "sort", "batch", "range",
     "debug", "http response", "websocket out", "mqtt out", "tcp out", "udp out", "file",
     "complete", "status", "catch", "comment", "e-mail", "ui_template"})
+# Nodes that read hardware attached to this host (a 1-Wire thermometer, a DHT sensor, an I2C
+# device, a GPIO pin): what they put in msg.payload is the device's reading, a platform value
+# like a fixed command's output, whoever sent the message that asked for it. The pin watchers
+# start messages of their own.
+HOST_READINGS = frozenset({"ds18b20", "rpi-ds18b20", "rpi-dht22", "i2c in"})
+PIN_WATCHERS = frozenset({"rpi-gpio in", "pi-gpiod in"})
 # Where messages from outside begin without an EntryPoint of their own in the model.
 SUBSCRIPTIONS = {"mqtt in": "mqtt in", "e-mail in": "email", "telegram receiver":
                  "Telegram bot messages", "telegram command": "Telegram bot commands",
@@ -135,6 +150,12 @@ class NodeRedFlows:
             return StepFlow("fresh", starts=True)  # the engine adds the entry's origin
         if t in FIXED_WIDGETS:
             return _fixed_widget(p)
+        if t in HOST_READINGS or t in PIN_WATCHERS:
+            reading = ValueRef("platform", f"reading of the {t} device on this host")
+            return StepFlow("fresh" if t in PIN_WATCHERS else "pass",
+                            (FieldWrite("payload", (reading,)),), starts=t in PIN_WATCHERS)
+        if t == "switch":
+            return StepFlow("pass", tuple(_switch_writes(p)))
         if t == "change":
             return StepFlow("pass", tuple(_change_writes(p)), keeps=tuple(_change_keeps(p)))
         if t == "template":
@@ -219,8 +240,16 @@ class NodeRedFlows:
             refs = (ValueRef("store", f"{kind} context {name}"),)
         else:
             refs = (_typed(name, kind),)
+        named = refs[0].path or "the message"
+        if p.get("createDir") is True or p.get("createDir") == "true":  # missing dirs made
+            reason, harmless = (f"opens the file named in {named} and creates its "
+                                "directory (a '/' and '../' in a value climb out even after "
+                                "fixed text in the file name)"), frozenset()
+        else:  # a value after fixed text in the name reaches only directories that exist
+            reason, harmless = f"opens the file named in {named}", frozenset(
+                {IN_FILE_NAME} if refs[0].kind == "field" and refs[0].name != "*" else ())
         sinks = () if refs[0].kind in ("constant", "env") else (SinkUse(
-            "path", "filename", refs, f"opens the file named in {refs[0].path or 'the message'}"),)
+            "path", "filename", refs, reason, harmless),)
         if step.type == "file":
             return StepFlow("pass", (), sinks)
         shown = name.strip() if kind == "str" and name.strip() else "named at run time"
@@ -329,6 +358,23 @@ def _inject_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
             value, kind = prop.get("v"), _text(prop.get("vt")) or "str"
         if name:
             yield FieldWrite(_top(name), (_typed(value, kind),), strong="." not in name)
+
+
+def _switch_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
+    """A switch whose every rule asks whether a message property equals a fixed text or number
+    (``topic == "login"``) lets a message out only with one of those values there: what
+    leaves it holds a constant in that property, whatever the sender put in (the test is
+    JavaScript's ``==``: ``["login"]`` or ``" 3 "`` pass too, and print as the same text or
+    number). Any other rule (a comparison, "otherwise", a value from elsewhere) lets other
+    values through."""
+    rules = p.get("rules")
+    prop = _text(p.get("property"))
+    if _text(p.get("propertyType") or "msg") != "msg" or not isinstance(rules, list) \
+            or not rules or not re.fullmatch(r"[A-Za-z_$][\w$]*", prop):
+        return
+    if all(isinstance(r, dict) and r.get("t") == "eq" and _text(r.get("vt") or "str")
+           in ("str", "num") for r in rules):
+        yield FieldWrite(prop, (ValueRef("constant", "a value the switch tests for"),))
 
 
 def _change_keeps(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
@@ -487,7 +533,9 @@ def _request_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
     yield SinkUse("url", "url", refs, "sends to this URL")
     if not url or url.startswith("{{") or "://{{" in url:  # the whole target is computed
         yield SinkUse("fetch", "url", refs,
-                      "sends a request to a URL it is given (server-side request forgery)")
+                      "sends a request to a URL it is given (server-side request forgery)",
+                      # msg.url's own text: where it puts a value holds for the request
+                      frozenset({IN_URL_QUERY}) if not url else frozenset())
     yield SinkUse("send", "payload", (ValueRef("field", "payload", path="msg.payload"),
                                       ValueRef("field", "headers", path="msg.headers")),
                   "sends msg.payload")

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import tree_sitter
 
-from pytest_nocode.model import FieldWrite, ValueRef
+from pytest_nocode.model import IN_FILE_NAME, IN_URL_QUERY, FieldWrite, ValueRef
 from pytest_nocode.platforms.jsparse import (
     CONSTANT_NAMES,
     FUNCTIONS,
@@ -53,6 +53,14 @@ WHOLE_MESSAGE = ValueRef("field", "*", path="msg")
 # Text whose single quotes are doubled, set between quotes in SQL text: no SQL of its own.
 QUOTED_ESCAPED = ValueRef("constant", "text escaped inside a quoted SQL string")
 NOT_SHOWN = ValueRef("unknown", "a value the function's code does not show")
+# Values an object hands a SQL node beside a statement with placeholders: the driver binds them.
+BOUND = ValueRef("constant", "values bound to the placeholders of a fixed statement")
+STATEMENT_KEYS = frozenset({"query", "sql", "text", "statement"})
+PARAMETER_KEYS = frozenset({"params", "parameters", "values", "queryParameters", "bind",
+                            "binds", "replacements"})
+SQL_STATEMENT = re.compile(r"\s*\(?\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|CALL|EXEC|REPLACE|"
+                           r"MERGE|UPSERT)\b", re.I)
+PLACEHOLDER = re.compile(r"\$\d+|\$[A-Za-z_]\w*|\?|(?<![\w:]):[A-Za-z_]\w*|@[A-Za-z_]\w*")
 Sources = frozenset[ValueRef]
 NEVER = 1 << 30
 EMPTY: Sources = frozenset()
@@ -420,7 +428,7 @@ class _Analysis:
         strong_ok = not facts.emitted
         strong_seen: set[str] = set()
         for prop, value, op, top in facts.msg_writes:
-            found = self.sources(value) if value is not None else EMPTY
+            found = self._placed_sources(value) if value is not None else EMPTY
             if op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
                 out.append(FieldWrite(prop, found, strong=False))
             elif strong_ok and op == "=" and top >= 0 and top < facts.first_emit \
@@ -518,8 +526,12 @@ class _Analysis:
         if t in FUNCTIONS:
             return self._returns(node)
         if t == "object":
-            return frozenset({CONSTANT}).union(*(self.sources(v) for _k, v in
-                                                 _object_pairs(node)))
+            pairs = list(_object_pairs(node))
+            bound = self._bound_parameters(pairs)
+            found = [self.sources(v) for _key, v in pairs]  # all evaluated: helpers bind
+            return frozenset({CONSTANT}).union(*(frozenset({BOUND}) if key in bound else f
+                                                 for (key, _v), f in zip(pairs, found,
+                                                                         strict=True)))
         if t == "array":
             return frozenset({CONSTANT}).union(*(self.sources(c) for c in node.named_children))
         if t == "shorthand_property_identifier":
@@ -527,6 +539,71 @@ class _Analysis:
         if t in ("comment", "property_identifier"):
             return EMPTY
         return EMPTY.union(*(self.sources(c) for c in node.named_children))
+
+    def _bound_parameters(self, pairs: list[tuple[str, tree_sitter.Node]]) -> set[str]:
+        """The keys of an object holding a statement and its parameters (``{query: "... $name
+        ...", params: {name: …}}``, as node-red-contrib-postgres-multi and other SQL nodes take
+        them) whose values the driver binds: only when the fixed text is a SQL statement with
+        placeholders (``$1``, ``$name``, ``?``, ``:name``, ``@name``) for them to go in (a
+        ``{text: "Who?", values: …}`` chat message binds nothing)."""
+        keys = {key for key, _value in pairs}
+        if not keys & PARAMETER_KEYS:
+            return set()
+        statement = next((v for key, v in pairs if key in STATEMENT_KEYS), None)
+        if statement is not None and statement.type == "identifier":  # const sql = "…"
+            values = [v for n, v in self.facts.bindings if n == _text(statement)]
+            statement = values[0] if len(values) == 1 else None
+        if not isinstance(statement, tree_sitter.Node):
+            return set()
+        fixed = "".join(t for part in _concatenated(statement)
+                        if (t := _literal_text(part)) is not None)
+        return keys & PARAMETER_KEYS if SQL_STATEMENT.match(fixed) \
+            and PLACEHOLDER.search(fixed) else set()
+
+    # -- where in a path or URL a value sits ----------------------------------------------------
+    def _placed_sources(self, value: tree_sitter.Node) -> Sources:
+        """What ``value`` is built from (:meth:`sources`), its data marked with where the text
+        puts it when that is a file name after a fixed directory and fixed text, or the query
+        string of a URL to a fixed host and path (:func:`_placement`)."""
+        found = self.sources(value)
+        parts = self._flat(value, frozenset())
+        data = [i for i, part in enumerate(parts) if not isinstance(part, str)]
+        if not data:
+            return found
+        within = _placement("".join(p for p in parts[:data[0]] if isinstance(p, str)))
+        if not within:
+            return found
+        # only what the text shows of them (an escaped part already counts as no data)
+        placed = found & EMPTY.union(*(self.sources(parts[i])  # type: ignore[arg-type]
+                                       for i in data))
+        return (found - placed) | frozenset(
+            r if r.kind in PLAIN_KINDS else replace(r, within=within) for r in placed)
+
+    def _flat(self, node: tree_sitter.Node, seen: frozenset[str]
+              ) -> list[str | tree_sitter.Node]:
+        """``node`` as the text it makes: fixed text, and the values between, through ``+``,
+        template literals and locals set once."""
+        t = node.type
+        if t == "string":
+            return [_text(node)[1:-1]]
+        if t == "template_string":
+            out: list[str | tree_sitter.Node] = []
+            for child in node.named_children:
+                if child.type == "template_substitution":
+                    out.extend(self._flat(child.named_children[0], seen)
+                               if child.named_children else [])
+                else:
+                    out.append(_text(child))
+            return out
+        if (t == "binary_expression" and _operator(node) == "+") or (
+                t == "parenthesized_expression" and len(node.named_children) == 1):
+            return [p for c in _concatenated(node) for p in (
+                self._flat(c, seen) if c is not node else [c])]
+        if t == "identifier" and _text(node) not in seen:
+            values = [v for n, v in self.facts.bindings if n == _text(node)]
+            if len(values) == 1 and isinstance(values[0], tree_sitter.Node):
+                return self._flat(values[0], seen | {_text(node)})
+        return [node]
 
     # -- SQL text escaped value by value ------------------------------------------------------
     def _part_sources(self, parts: list[tree_sitter.Node], i: int) -> Sources:
@@ -697,9 +774,36 @@ class _Analysis:
         return ""
 
 
+# -- placements -----------------------------------------------------------------------------------
+# Value kinds a placement says nothing new about: they are no one's text wherever they sit.
+PLAIN_KINDS = frozenset({"constant", "env", "platform"})
+# The fixed text before the first value: a URL's scheme, host and path up to its "?".
+_URL_TO_QUERY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s'\"`$]+[^?#\s]*[?#]")
+
+
+def _placement(prefix: str) -> str:
+    """Where a value that follows the fixed text ``prefix`` sits, when that limits it: in a
+    URL's query string (``https://host/path?`` before it), or inside a file name (an
+    absolute POSIX path whose directory and a start of the file name are fixed,
+    ``/data/alarm_``). A value right after a ``/``, after a Windows drive or backslash (both
+    resolved lexically, ".." dropped without asking the disk), or in a relative path (Node-RED
+    joins it to its working directory with path.resolve, lexically too) is not confined."""
+    if _URL_TO_QUERY.match(prefix):
+        return IN_URL_QUERY
+    if prefix.startswith("/") and "\\" not in prefix and not prefix.endswith("/") \
+            and "/" in prefix:
+        return IN_FILE_NAME
+    return ""
+
+
 # -- key columns ----------------------------------------------------------------------------------
-# A row's key column: ``id``, ``device_id``, ``userId``, ``uuid``.
-KEY_COLUMN = re.compile(r"^(?:id|uuid|guid)$|[a-z0-9](?:_id|Id|ID|_uuid|Uuid)$")
+# A row's column whose value the database makes or types: a key (``id``, ``device_id``,
+# ``userId``, ``uuid``) or a timestamp (``timestamp``, ``date_time_stamp``, ``created_at``,
+# ``updatedAt``). Read from a database, it is a number, an id or a time, never SQL text.
+KEY_COLUMN = re.compile(r"^(?:id|uuid|guid)$|[a-z0-9](?:_id|Id|ID|_uuid|Uuid)$"
+                        r"|(?:^|_)time_?stamp$|[a-z0-9]Time[sS]tamp$|^timeStamp$"
+                        r"|(?:^|_)(?:created|updated|modified|inserted)_at$"
+                        r"|^(?:created|updated|modified|inserted)At$")
 
 
 def _as_keys(found: Sources) -> Sources:

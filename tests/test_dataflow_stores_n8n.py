@@ -1,0 +1,207 @@
+"""Second-order injection on n8n, and the store that is not: a table this app alone fills, and
+only with values of known origin (fixed text, its own command's output, the keys the database
+made), read back holds nothing anyone outside wrote, so INJ002 stays quiet on it. A table some
+writer fills with a caller's or a service's data, one this app only reads (nothing says who
+writes it), or one a write named only at run time may fill, stays of unknown origin.
+Distilled from a sequencing lab's instance backup, in our own words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_nocode.checks import test_injection as injection
+from pytest_nocode.dataflow import dataflow
+from tests.checkrun import findings_of, ids
+from tests.test_checks_n8n import (
+    app_of,
+    chain,
+    execute_command,
+    n8n_node,
+    postgres,
+    schedule,
+    uid,
+    webhook,
+    workflow,
+)
+
+INJ001 = injection.test_untrusted_input_does_not_reach_sinks
+INJ002 = injection.test_sinks_do_not_interpolate_data
+
+REGISTER_RUN = ("WITH inserted AS (\n  INSERT INTO runs (run_id) VALUES ('{{ $json.run_id }}')\n"
+                "  ON CONFLICT (run_id) DO UPDATE SET run_id = EXCLUDED.run_id\n"
+                "  RETURNING uniqueref\n)\nSELECT '{{ $json.run_id }}' AS run_id, "
+                "inserted.uniqueref AS run_ref FROM inserted;")
+
+
+def _set_run(value: str) -> dict[str, Any]:
+    return n8n_node("Set run", "set", {"assignments": {"assignments": [
+        {"id": uid("a:run"), "name": "run_id", "value": value, "type": "string"}]},
+        "options": {}}, version=3.4)
+
+
+def _nightly(*extra: dict[str, Any], run_id: str = "250301_A01228_0117_BHKTWDSXY") -> dict:
+    """Each night the run to process is registered in the runs table, the row read back, and
+    a command finds the run's folder with what the row says."""
+    nodes = [schedule(), _set_run(run_id),
+             postgres("Register run", "executeQuery", query=REGISTER_RUN, options={}),
+             postgres("Latest run", "executeQuery",
+                      query="SELECT run_id FROM runs ORDER BY uniqueref DESC LIMIT 1",
+                      options={}),
+             execute_command("Find run folder",
+                             "=fdfind \"{{ $json.run_id }}-Fastq$\" /mnt/runs --max-depth 1")]
+    return workflow("Nightly QC", [*nodes, *extra],
+                    chain("Schedule Trigger", "Set run", "Register run", "Latest run",
+                          "Find run folder"))
+
+
+def test_inj002_a_table_only_this_app_fills_with_fixed_values_is_internal() -> None:
+    app = app_of(_nightly())
+    assert findings_of(INJ002, app) == []
+    flow = dataflow(app)
+    assert ("database", "runs") in flow.internal_stores()
+    origins = flow.sinks_of(uid("Find run folder"))[0].origins
+    assert {flow.trust(o) for o in origins if o.kind == "store"} == {"internal"}
+
+
+def test_inj002_the_table_written_with_what_a_service_answered_is_unknown() -> None:
+    """The same table, but the run id is what the sequencer's API said: not internal."""
+    wf = _nightly(n8n_node("Sequencer API", "httpRequest", {
+        "method": "GET", "url": "https://sequencer.example.com/api/runs/latest",
+        "options": {}}, version=4.2), run_id="={{ $json.run }}")
+    wf["connections"].update(chain("Schedule Trigger", "Sequencer API", "Set run"))
+    app = app_of(wf)
+    assert ("database", "runs") not in dataflow(app).internal_stores()
+    assert uid("Find run folder") in ids(findings_of(INJ002, app))
+
+
+def test_inj001_a_caller_writing_the_table_elsewhere_makes_the_read_theirs() -> None:
+    """Another workflow of the app lets a webhook caller add runs: second-order injection."""
+    intake = workflow("Run intake", [
+        webhook(path="runs", method="POST"),
+        postgres("Save run", "insert", table={"__rl": True, "value": "runs", "mode": "list"},
+                 columns={"mappingMode": "defineBelow",
+                          "value": {"run_id": "={{ $json.body.run_id }}"}}, options={})],
+        chain("Webhook", "Save run"))
+    app = app_of(_nightly(), intake)
+    assert ("database", "runs") not in dataflow(app).internal_stores()
+    assert uid("Find run folder") in ids(findings_of(INJ001, app))
+
+
+def test_inj002_a_writer_pasting_another_nodes_data_is_not_internal() -> None:
+    """The writer's own item is fixed, but its column reads a service's answer by name."""
+    status = n8n_node("Sequencer status", "httpRequest", {
+        "method": "GET", "url": "https://sequencer.example.com/api/status", "options": {}},
+        version=4.2)
+    note = postgres("Note run", "insert", table={"__rl": True, "value": "runs", "mode": "list"},
+                    columns={"mappingMode": "defineBelow", "value": {
+                        "run_id": "={{ $('Sequencer status').item.json.current_run }}"}},
+                    options={})
+    wf = _nightly(status, note)
+    wf["connections"]["Set run"] = {"main": [[
+        {"node": n, "type": "main", "index": 0}
+        for n in ("Register run", "Sequencer status", "Note run")]]}
+    app = app_of(wf)
+    assert ("database", "runs") not in dataflow(app).internal_stores()
+    assert uid("Find run folder") in ids(findings_of(INJ002, app))
+
+
+def test_inj002_a_table_this_app_only_reads_stays_unknown() -> None:
+    """A lookup table nobody in the app writes: who fills it is not shown."""
+    nodes = [schedule(), postgres("Kits", "executeQuery",
+                                  query="SELECT bed_file FROM kits_mapping", options={}),
+             execute_command("Run QC", "=/opt/qc/run.sh --bed {{ $json.bed_file }}")]
+    app = app_of(workflow("QC", nodes, chain("Schedule Trigger", "Kits", "Run QC")))
+    assert ids(findings_of(INJ002, app)) == {uid("Run QC")}
+
+
+def test_inj002_a_write_named_only_at_run_time_may_fill_any_table() -> None:
+    """A statement computed whole (``={{ $json.sql }}``) named "Update …" may write runs."""
+    anywhere = postgres("Update state", "executeQuery", query="={{ $json.sql }}", options={})
+    wf = _nightly(anywhere)
+    wf["connections"]["Find run folder"] = chain("Find run folder", "Update state")[
+        "Find run folder"]
+    app = app_of(wf)
+    assert ("database", "runs") not in dataflow(app).internal_stores()
+    assert uid("Find run folder") in ids(findings_of(INJ002, app))
+
+
+def test_inj002_a_writer_wired_from_nowhere_is_given_unknown_data() -> None:
+    orphan = postgres("Backfill run", "insert",
+                      table={"__rl": True, "value": "runs", "mode": "list"},
+                      columns={"mappingMode": "autoMapInputData", "value": {}}, options={})
+    app = app_of(_nightly(orphan))
+    assert ("database", "runs") not in dataflow(app).internal_stores()
+    assert uid("Find run folder") in ids(findings_of(INJ002, app))
+
+
+def test_inj002_a_table_whose_only_writer_is_switched_off_is_not_filled_here() -> None:
+    """Nothing in the app writes the table while its one writer is disabled: who fills it is
+    not shown, so what is read back stays unknown."""
+    wf = _nightly()
+    wf["nodes"][2]["disabled"] = True  # Register run
+    app = app_of(wf)
+    assert ("database", "runs") not in dataflow(app).internal_stores()
+    assert uid("Find run folder") in ids(findings_of(INJ002, app))
+
+
+def test_inj002_a_table_filled_from_an_internal_one_is_internal_too() -> None:
+    """runs (fixed values) → conversions (the run row and the command's listing) → a
+    command: every write known, through both tables."""
+    convert = postgres("Register conversion", "executeQuery", options={}, query=(
+        "WITH inserted AS (INSERT INTO conversions (folder, run_ref) VALUES "
+        "('{{ $json.stdout }}', {{ $('Register run').item.json.run_ref }}) RETURNING id) "
+        "SELECT folder FROM conversions WHERE id = (SELECT id FROM inserted)"))
+    copy = execute_command("Copy fastq", "=rclone copy \"{{ $json.folder }}\" /staging/")
+    wf = _nightly(convert, copy)
+    wf["connections"]["Find run folder"] = chain("Find run folder", "Register conversion")[
+        "Find run folder"]
+    wf["connections"]["Register conversion"] = chain("Register conversion", "Copy fastq")[
+        "Register conversion"]
+    app = app_of(wf)
+    assert {("database", "runs"), ("database", "conversions")} <= \
+        dataflow(app).internal_stores()
+    assert findings_of(INJ002, app) == []
+
+
+# -- what a query computes: counts, numbers, row ids ----------------------------------------------
+def _report(select: str, *, node: str = "postgres", version: float = 2.5) -> dict[str, Any]:
+    """Every six hours the app counts what it holds and notes the figure in a table."""
+    stats = n8n_node("Stats", node, {"operation": "executeQuery", "query": select,
+                                     "options": {}}, version=version)
+    notify = n8n_node("Notify", node, {"operation": "executeQuery", "options": {}, "query": (
+        "INSERT INTO notifications (title, message) VALUES ('Embedder done', "
+        "'Vectors: {{ $json.total }}')")}, version=version)
+    return workflow("Embedder report", [schedule(), stats, notify],
+                    chain("Schedule Trigger", "Stats", "Notify"))
+
+
+@pytest.mark.parametrize("select", [
+    "SELECT COUNT(*) AS total, AVG(score) AS mean FROM knowledge_vectors",
+    "SELECT SUM(citations) AS total FROM knowledge_vectors",
+    "SELECT COALESCE(v.followup_count, 0) AS total FROM contacts v",
+    "SELECT 99 AS total FROM contacts",
+    "SELECT v.id AS total FROM knowledge_vectors v",
+    "SELECT v.hits::int AS total FROM knowledge_vectors v",
+])
+def test_inj002_a_number_the_query_computes_is_no_text(select: str) -> None:
+    assert findings_of(INJ002, app_of(_report(select))) == []
+
+
+@pytest.mark.parametrize(("select", "node", "version"), [
+    ("SELECT v.title AS total FROM knowledge_vectors v", "postgres", 2.5),
+    ("SELECT COALESCE(v.title, '') AS total FROM knowledge_vectors v", "postgres", 2.5),
+    ("SELECT 'n=' || COUNT(*) AS total FROM knowledge_vectors", "postgres", 2.5),
+    ("SELECT MAX(v.title) AS total FROM knowledge_vectors v", "postgres", 2.5),
+    # one branch of the union gives the name text
+    ("SELECT COUNT(*) AS total FROM a UNION ALL SELECT v.title AS total FROM b v",
+     "postgres", 2.5),
+    # MySQL's COALESCE keeps a text column text whatever the default
+    ("SELECT COALESCE(v.title, 0) AS total FROM knowledge_vectors v", "mySql", 2.4),
+    ("SELECT * FROM knowledge_vectors", "postgres", 2.5),
+])
+def test_inj002_text_the_query_returns_is_still_the_tables(select: str, node: str,
+                                                             version: float) -> None:
+    assert ids(findings_of(INJ002, app_of(_report(select, node=node, version=version)))) == \
+        {uid("Notify")}
