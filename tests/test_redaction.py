@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_nocode import reporting
+from pytest_nocode import redaction, reporting
 from pytest_nocode.redaction import Redactor, mask
 
 # Secrets that JSON escapes differently from how they read: quotes, backslashes, control and
@@ -70,7 +70,7 @@ def test_a_report_written_in_pieces_is_the_text_masked_whole(
     redactor = Redactor([secret])
     path = tmp_path_factory.mktemp("report") / "f.json"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(reporting, "WRITE_PIECE", piece)
+        patch.setattr(redaction, "WRITE_PIECE", piece)
         reporting.write_json(path, data, redactor)
     whole = redactor.json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
     assert path.read_text(encoding="utf-8") == whole

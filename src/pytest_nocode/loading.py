@@ -13,8 +13,10 @@ private folder of the controller's) hands apps to the workers in one of two ways
 
 An export read from files keeps no parsed JSON once normalized (on 20,000 workflows that was
 a third of the loaded app's memory, and of each worker's pickle): the ``nocode_snapshot``
-fixture reads the files again when a check asks (:meth:`LoadedApp.snapshot`). Live and
-replayed data, which cannot be read again the same way, are kept whole.
+fixture reads the files again when a check asks (:meth:`LoadedApp.snapshot`). An adapter
+with ``normalize_export`` (n8n) builds a folder's model file by file, so the whole parsed
+export is never held even while loading. Live and replayed data, which cannot be read again
+the same way, are kept whole.
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """

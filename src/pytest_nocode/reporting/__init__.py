@@ -5,11 +5,10 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_nocode.redaction import json_pieces
 from pytest_nocode.run import invocation_path, option_value
 
 if TYPE_CHECKING:
@@ -19,35 +18,10 @@ if TYPE_CHECKING:
     from pytest_nocode.run import NocodeRun
 
 
-WRITE_PIECE = 1 << 20  # characters of indented JSON gathered before a piece is written
-
-
-def json_pieces(data: Any, redactor: Redactor | None = None) -> Iterator[str]:
-    """``data`` as indented JSON (``json.dumps(data, indent=2, ensure_ascii=False)``) in
-    pieces of whole lines, each given the redactor's last pass on its own.
-
-    Never the whole text at once, nor the list of its small chunks that ``json.dumps`` joins
-    (ten times the text): on 20,000 workflows those were the run's peak memory. A pass over
-    each piece masks what a pass over the whole text masks: a secret, as JSON writes it
-    inside a string, holds no line break, so none spans two pieces."""
-    pending: list[str] = []
-    size = 0
-    for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(data):
-        pending.append(chunk)
-        size += len(chunk)
-        if size >= WRITE_PIECE:
-            text = "".join(pending)
-            cut = text.rfind("\n") + 1
-            if cut:
-                yield redactor.json_text(text[:cut]) if redactor is not None else text[:cut]
-            pending, size = [text[cut:]], len(text) - cut
-    text = "".join(pending)
-    yield redactor.json_text(text) if redactor is not None else text
-
-
 def write_json(path: Path, data: Any, redactor: Redactor | None = None) -> None:
-    """Write ``data`` atomically as indented JSON (:func:`json_pieces`); with a redactor,
-    after one last pass over the text."""
+    """Write ``data`` atomically as indented JSON, in pieces
+    (:func:`~pytest_nocode.redaction.json_pieces`); with a redactor, after one last pass over
+    the text."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as out:

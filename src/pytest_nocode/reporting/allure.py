@@ -212,14 +212,14 @@ def outcome(findings: Iterable[Mapping[str, Any]]) -> str:
 
 def _attach_written(data: Any, name: str, redactor: Redactor) -> None:
     """Attach ``data`` as the indented JSON ``json.dumps`` gives, written to a private
-    temporary file in masked pieces (:func:`~pytest_nocode.reporting.json_pieces`) that
+    temporary file in masked pieces (:func:`~pytest_nocode.redaction.json_pieces`) that
     allure-commons copies: on 20,000 workflows one check's thousands of findings, encoded
     at once, were the run's peak memory."""
     import tempfile
 
     import allure
 
-    from pytest_nocode.reporting import json_pieces
+    from pytest_nocode.redaction import json_pieces
 
     fd, aside = tempfile.mkstemp(prefix="pytest-nocode-", suffix=".json")  # 0600
     try:
