@@ -63,7 +63,7 @@ def codes(folders: list[Path]) -> tuple[list[str], list[str]]:
 def _median_cpu(read: Callable[[str], object], texts: list[str], repeat: int) -> float:
     out = []
     for _ in range(repeat):
-        n8n_code._field_values.cache_clear()
+        n8n_code._read.cache_clear()
         jsparse._parsed.cache_clear()
         start = time.process_time()
         for text in texts:

@@ -35,7 +35,7 @@ from pytest_nocode.checks import test_permissions as permissions
 from pytest_nocode.checks import test_platform_audit as platform_audit
 from pytest_nocode.checks import test_secrets as secrets
 from pytest_nocode.findings import Severity
-from pytest_nocode.model import App
+from pytest_nocode.model import EFFECTS, App
 from pytest_nocode.platforms import RawSnapshot
 from pytest_nocode.platforms.n8n import N8nPlatform
 from pytest_nocode.testing import rule_of
@@ -186,10 +186,16 @@ def ping_runbook(*, auth: str | None = None, active: bool = True, **settings: An
 AUTH001 = authentication.test_entry_points_require_authentication
 
 
+def save_lead(key: str = "Save lead") -> dict[str, Any]:
+    return postgres(key, "insert", table={"__rl": True, "value": "leads", "mode": "list"},
+                    columns={"mappingMode": "autoMapInputData", "value": {}}, options={})
+
+
 def _lead_capture(auth: str | None, *, active: bool = True,
                   archived: bool = False) -> dict[str, Any]:
-    nodes = [webhook(path="lead-capture", method="POST", auth=auth), respond()]
-    return workflow("Lead capture webhook", nodes, chain("Webhook", "Respond to Webhook"),
+    nodes = [webhook(path="lead-capture", method="POST", auth=auth), save_lead(), respond()]
+    return workflow("Lead capture webhook", nodes,
+                    chain("Webhook", "Save lead", "Respond to Webhook"),
                     active=active, archived=archived)
 
 
@@ -199,7 +205,9 @@ def test_auth001_webhook_without_authentication_fires_high() -> None:
     assert f.resource.path == f"workflows/{wf_id('Lead capture webhook')}/{uid('Webhook')}"
     assert f.severity is Severity.HIGH
     assert f.evidence == {"kind": "webhook", "route": "lead-capture", "methods": ["POST"],
-                          "authentication": "none", "type": "n8n-nodes-base.webhook"}
+                          "authentication": "none", "type": "n8n-nodes-base.webhook",
+                          "effect": "acts",
+                          "effect_reason": "step 'Save lead' (postgres) writes stored data"}
 
 
 def test_auth001_webhook_with_explicit_none_fires() -> None:
@@ -271,8 +279,10 @@ def branches(source: str, *outputs: list[str]) -> dict[str, Any]:
 def _signed_partner_hook(nodes: list[dict[str, Any]], connections: dict[str, Any]
                          ) -> dict[str, Any]:
     hook = webhook(path="partner/orders", method="POST")
-    return workflow("Partner orders", [hook, *nodes, respond("Accept")],
-                    {**chain("Webhook", nodes[0]["name"]), **connections})
+    save = postgres("Save order", "insert", table={"__rl": True, "value": "orders"})
+    return workflow("Partner orders", [hook, *nodes, respond("Accept"), save],
+                    {**chain("Webhook", nodes[0]["name"]), **chain("Accept", "Save order"),
+                     **connections})
 
 
 SIGNATURE_IF = if_node("Check signature", '={{ $json.headers["x-partner-signature"] }}')
@@ -446,7 +456,10 @@ def _contact_form(auth: str | None) -> dict[str, Any]:
     if auth:
         params["authentication"] = auth
     form = n8n_node("On form submission", "formTrigger", params, version=2.2, webhook=True)
-    return workflow("Form to Slack", [form], {})
+    post = n8n_node("Post to Slack", "slack", {"select": "channel", "channelId": {
+        "__rl": True, "mode": "name", "value": "#sales"}, "text": "={{ $json.Email }}"},
+        version=2.2)
+    return workflow("Form to Slack", [form, post], chain("On form submission", "Post to Slack"))
 
 
 def test_auth001_public_form_fires_and_form_with_basic_auth_is_quiet() -> None:
@@ -523,7 +536,8 @@ def _token_checked_hook(connections: dict[str, Any]) -> dict[str, Any]:
     check = if_node("Check token", "={{ $json.body.verification_token }}",
                     right="={{ $env.DONATION_TOKEN }}")
     stop = n8n_node("Stop", "stopAndError", {"errorMessage": "wrong token"})
-    return workflow("Donations", [hook, check, stop, respond("Thanks")], connections)
+    return workflow("Donations", [hook, check, stop, respond("Thanks"),
+                                  save_lead("Record donation")], connections)
 
 
 def test_auth004_token_check_in_a_workflow_whose_wiring_points_at_missing_nodes() -> None:
@@ -538,11 +552,214 @@ def test_auth004_token_check_in_a_workflow_whose_wiring_points_at_missing_nodes(
     assert f.evidence["guard"]["compares"] == "body parameter verification_token"
     assert "wiring from the endpoint is broken" in f.evidence["guard"]["on_failure"]
     # the look-alikes: intact wiring that runs the flow before any check, or no rejection
-    unchecked = _token_checked_hook(chain("Webhook", "Thanks"))
+    unchecked = _token_checked_hook(chain("Webhook", "Thanks", "Record donation"))
     assert ids(findings_of(AUTH001, app_of(unchecked))) == {uid("Webhook")}
     no_stop = _token_checked_hook(lost)
     no_stop["nodes"] = [n for n in no_stop["nodes"] if n["name"] != "Stop"]
     assert ids(findings_of(AUTH001, app_of(no_stop))) == {uid("Webhook")}
+
+
+# -- what a call can do (EntryPoint.effect, the vocabulary Node-RED's entry points use) -------
+def _hook_answering(*steps: dict[str, Any], method: str = "GET",
+                    connections: dict[str, Any] | None = None) -> dict[str, Any]:
+    hook = webhook(path="hooks/meta", method=method)
+    hook["parameters"]["responseMode"] = "responseNode"
+    return workflow("Meta hooks", [hook, *steps], connections if connections is not None
+                    else chain("Webhook", *(s["name"] for s in steps)))
+
+
+def _answer(key: str, body: str, how: str = "text") -> dict[str, Any]:
+    return n8n_node(key, "respondToWebhook", {"respondWith": how, "responseBody": body,
+                                              "options": {}}, version=1.1)
+
+
+def _entry(app: App) -> Any:
+    return next(ep for ep in app.entry_points if ep.step_id == uid("Webhook"))
+
+
+def test_auth001_webhook_that_echoes_the_subscription_challenge_answers_and_is_quiet() -> None:
+    """Meta's verification handshake: a GET answered with the caller's own hub.challenge."""
+    app = app_of(_hook_answering(_answer("Echo challenge",
+                                         "={{ $json.query['hub.challenge'] }}")))
+    ep = _entry(app)
+    assert ep.effect == "answers"
+    assert ep.effect_reason == ("step 'Echo challenge' (respondToWebhook) answers with fixed "
+                                "content and what reaches it")
+    assert findings_of(AUTH001, app) == []
+
+
+@pytest.mark.parametrize("body", ["={{ $env.META_APP_SECRET }}",
+                                  "={{ $('Missing lookup').item.json.token }}",
+                                  "={{ $getWorkflowStaticData('global').lastToken }}"],
+                         ids=["environment-value", "output-not-in-the-export", "static-data"])
+def test_auth001_webhook_answering_with_more_than_the_caller_sent_fires(body: str) -> None:
+    f = one(findings_of(AUTH001, app_of(_hook_answering(_answer("Echo", body)))))
+    assert f.evidence["effect"] in ("serves", "acts") and f.evidence["effect_reason"]
+
+
+def test_auth001_webhook_serving_a_fixed_page_is_quiet_and_one_signing_a_token_fires() -> None:
+    page = _answer("Chat page", "<!doctype html><html><body><div id='chat'></div></body></html>")
+    assert findings_of(AUTH001, app_of(_hook_answering(page))) == []
+    token = n8n_node("Issue token", "respondToWebhook", {
+        "respondWith": "jwt", "payload": '={"sub": "{{ $json.query.user }}"}'}, version=1.1)
+    f = one(findings_of(AUTH001, app_of(_hook_answering(token))))
+    assert f.evidence["effect_reason"] == ("step 'Issue token' (respondToWebhook) signs a "
+                                           "token for the caller")
+
+
+def test_auth001_webhook_answering_with_stored_rows_serves_and_fires() -> None:
+    app = app_of(_hook_answering(select_orders(), _answer("Rows", "={{ $json.total }}")))
+    f = one(findings_of(AUTH001, app))
+    assert f.evidence["effect"] == "serves"
+    assert f.evidence["effect_reason"] == ("step \"Yesterday's orders\" (postgres) reads "
+                                           "database data it may answer with")
+
+
+def _suggest(url: str, **params: Any) -> dict[str, Any]:
+    return n8n_node("Suggest", "httpRequest", {"url": url, "options": {}, **params}, version=4.2)
+
+
+SUGGEST = ("=https://suggestqueries.google.com/complete/search?output=toolbar"
+           "&q={{ $json.query.q }}")
+
+
+def test_auth001_webhook_relaying_a_public_get_answers_and_says_why() -> None:
+    """Keyword suggestions: the caller's query sent, without credentials, to a public service
+    the caller could ask itself; the answer goes back."""
+    app = app_of(_hook_answering(_suggest(SUGGEST), _answer("Back", "={{ $json.data }}")))
+    ep = _entry(app)
+    assert ep.effect == "answers"
+    assert ep.effect_reason.startswith(
+        "step 'Suggest' relays a GET without credentials to suggestqueries.google.com, a "
+        "public service the caller could ask itself; ")
+    assert findings_of(AUTH001, app) == []
+
+
+@pytest.mark.parametrize("lookup", [
+    _suggest(SUGGEST, method="POST"),
+    _suggest(SUGGEST, authentication="genericCredentialType", genericAuthType="httpHeaderAuth"),
+    _suggest(SUGGEST + "&api_key=4f1c"),
+    _suggest(SUGGEST, sendHeaders=True, headerParameters={"parameters": [
+        {"name": "X-Api-Key", "value": "={{ $env.SUGGEST_KEY }}"}]}),
+    _suggest("=http://10.0.4.12:8080/search?q={{ $json.query.q }}"),
+    _suggest("=https://api.telegram.org/bot7215908843:AAGx4kP2vQz/sendMessage"
+            "?text={{ $json.query.q }}"),
+    _suggest("={{ $json.query.url }}"),
+], ids=["post", "credential", "key-in-query", "key-header", "private-host", "key-in-path",
+        "caller-chosen-url"])
+def test_auth001_webhook_whose_request_may_do_more_than_a_public_read_fires(
+        lookup: dict[str, Any]) -> None:
+    app = app_of(_hook_answering(lookup, _answer("Back", "={{ $json.data }}")))
+    f = one(findings_of(AUTH001, app))
+    assert f.evidence["effect"] == "acts"
+    assert f.evidence["effect_reason"] == ("step 'Suggest' (httpRequest) may change, send or "
+                                           "run something")
+
+
+def test_auth001_webhook_whose_flow_is_a_no_op_stub_fires_and_a_no_op_branch_does_not() -> None:
+    """A No Operation node at the end of an otherwise empty flow marks work still to come; on
+    a branch of a flow that answers, it only ends that branch."""
+    stub = one(findings_of(AUTH001, app_of(_hook_answering(
+        n8n_node("Generate video", "noOp", {}), method="POST"))))
+    assert "a stub: the work it stands for is not in the export" in stub.evidence[
+        "effect_reason"]
+    known = if_node("Known event?", "={{ $json.query.mode }}", right="subscribe")
+    branched = _hook_answering(
+        known, _answer("Echo", "={{ $json.query['hub.challenge'] }}"),
+        n8n_node("Ignore", "noOp", {}),
+        connections={**chain("Webhook", "Known event?"),
+                     **branches("Known event?", ["Echo"], ["Ignore"])})
+    assert findings_of(AUTH001, app_of(branched)) == []
+
+
+def test_auth001_no_op_carrying_another_nodes_parameters_is_a_stand_in_that_acts() -> None:
+    """Collections that replace nodes they drop with No Operation keep the parameters."""
+    stand_in = n8n_node("OpenAI", "noOp", {"resource": "image",
+                                           "prompt": "={{ $json.query.input }}"})
+    f = one(findings_of(AUTH001, app_of(_hook_answering(stand_in, _answer("Image", "done")))))
+    assert "a stand-in for a node the export does not show" in f.evidence["effect_reason"]
+
+
+def test_auth001_webhook_whose_wiring_is_lost_is_judged_by_its_whole_workflow() -> None:
+    """Wiring pointing at missing nodes: every step of the workflow may follow the call."""
+    lost = {uid("Webhook"): {"main": [[{"node": "error-handler-1", "type": "main",
+                                        "index": 0}]]}}
+    pixel = n8n_node("Pixel", "set", {"assignments": {"assignments": [
+        {"id": uid("px"), "name": "data", "type": "string", "value": "iVBORw0KGgo="}]}},
+        version=3.4)
+    answered = _hook_answering(pixel, _answer("Image", "", how="binary"), connections=lost)
+    assert findings_of(AUTH001, app_of(answered)) == []
+    with_code = _hook_answering(pixel, _answer("Image", "", how="binary"),
+                                code("Log open", "return $input.all();"), connections=lost)
+    f = one(findings_of(AUTH001, app_of(with_code)))
+    assert f.evidence["effect_reason"] == "step 'Log open' (code) runs code its author wrote"
+
+
+def test_auth001_webhook_answering_with_an_hmac_of_what_the_caller_sent_fires() -> None:
+    """A signing oracle: the caller picks the data, the owner's key signs it."""
+    sign = n8n_node("Sign", "crypto", {"action": "hmac", "type": "SHA256",
+                                       "value": "={{ $json.query.data }}", "secret": "k",
+                                       "dataPropertyName": "sig"})
+    f = one(findings_of(AUTH001, app_of(_hook_answering(sign, _answer("Back", "={{ $json.sig }}"
+                                                                      )))))
+    assert f.evidence["effect_reason"] == ("step 'Sign' (crypto) signs what it is given with "
+                                           "the owner's key")
+    digest = n8n_node("Sign", "crypto", {"action": "hash", "type": "SHA256",
+                                         "value": "={{ $json.query.data }}"})
+    assert findings_of(AUTH001, app_of(_hook_answering(digest, _answer(
+        "Back", "={{ $json.data }}")))) == []
+
+
+def test_auth001_unsubscribe_form_updating_the_typed_address_fires() -> None:
+    """Decided: an unsubscribe form that updates the subscriber whose e-mail is typed in lets
+    anyone unsubscribe anyone (an update of a record the caller picks, not a new one kept);
+    it is reported, and a signed link per subscriber is the fix. Signing up (a new row) is
+    collecting and stays quiet."""
+    unsubscribe = n8n_node("Unsubscribe", "airtable", {
+        "operation": "update", "base": {"__rl": True, "mode": "id", "value": "appNews"},
+        "table": {"__rl": True, "mode": "id", "value": "tblSubscribers"},
+        "columns": {"mappingMode": "defineBelow", "matchingColumns": ["Email"], "value": {
+            "Email": "={{ $json.Email }}", "Subscribed": False}}}, version=2.1)
+    f = one(findings_of(AUTH001, app_of(_signup_form(unsubscribe, connections=chain(
+        "On form submission", "Unsubscribe")))))
+    assert f.severity is Severity.HIGH and "collects_only" not in f.evidence
+    assert findings_of(AUTH001, app_of(_signup_form())) == []
+
+
+def test_every_n8n_entry_point_says_what_a_call_can_do_in_the_shared_words() -> None:
+    """n8n and Node-RED entry points use one vocabulary (model.EFFECTS), each with a reason."""
+    apps = [app_of(_lead_capture(None)), app_of(_signup_form()), app_of(_bot(telegram_trigger())),
+            app_of(_hook_answering(_answer("Echo", "={{ $json.query.x }}"))),
+            app_of(_hook_answering(n8n_node("Later", "noOp", {}))), app_of(_hook_answering())]
+    effects = {ep.effect for app in apps for ep in app.entry_points}
+    assert effects == {"acts", "answers", "nothing"}
+    assert all(ep.effect in EFFECTS and ep.effect_reason
+               for app in apps for ep in app.entry_points)
+
+
+def _form_page(key: str = "Your details") -> dict[str, Any]:
+    return n8n_node(key, "form", {"formFields": {"values": [
+        {"fieldLabel": "Company", "requiredField": True}]}, "options": {}}, version=1)
+
+
+def test_auth001_two_page_form_that_keeps_the_answers_is_still_collecting() -> None:
+    """A further page of the form asks the same caller for more: its answers are the
+    submission, not content of unknown origin."""
+    two_pages = _signup_form(_form_page(), connections=chain(
+        "On form submission", "Your details", "Add to list", "Tell the owner"))
+    assert findings_of(AUTH001, app_of(two_pages)) == []
+    then_runs = _signup_form(_form_page(), execute_command(
+        "Provision", "=/opt/provision {{ $json.Company }}"), connections=chain(
+        "On form submission", "Your details", "Add to list", "Provision"))
+    assert one(findings_of(AUTH001, app_of(then_runs))).severity is Severity.HIGH
+
+
+def test_inj001_what_a_further_form_page_takes_in_is_untrusted() -> None:
+    wf = _signup_form(_form_page(), execute_command(
+        "Provision", "=/opt/provision {{ $json.Company }}"), connections=chain(
+        "On form submission", "Your details", "Provision"))
+    f = one(findings_of(injection.test_untrusted_input_does_not_reach_sinks, app_of(wf)))
+    assert f.resource.id == uid("Provision")
 
 
 def test_auth001_schedule_trigger_is_no_endpoint() -> None:

@@ -273,7 +273,8 @@ def hardened(flows: list[dict[str, Any]], *, settings: dict[str, Any] | None = N
 ORDER_API = [
     tab(),
     http_in("in", "/api/orders", to=["normalise"]),
-    function("normalise", to=["resp"]),
+    # it acts: it keeps the last order in global context
+    function("normalise", "global.set('last_order', msg.payload);\nreturn msg;", to=["resp"]),
     http_response("resp"),
 ]
 
@@ -290,7 +291,9 @@ def test_auth001_http_in_of_a_bare_export_is_unproven() -> None:
         "node", nid("in"), f"flows/{TAB}/{nid('in')}")
     assert f.severity is Severity.HIGH
     assert f.evidence == {"kind": "http", "route": "/api/orders", "methods": ["POST"],
-                          "authentication": "unproven", "type": "http in", "effect": "acts"}
+                          "authentication": "unproven", "type": "http in", "effect": "acts",
+                          "effect_reason": "node 'normalise' (function) runs code its author "
+                                           "wrote"}
     assert "does not show an instance-wide one" in f.message
 
 
@@ -364,7 +367,8 @@ return [msg, null];"""
 
 def _guarded(guard: dict[str, Any], *more: dict[str, Any]) -> list[dict[str, Any]]:
     return [tab(), http_in("in", "/hooks/github", to=["guard"]), guard, *more,
-            function("handle", to=["ok"]), http_response("ok")]
+            function("handle", "global.set('last_push', msg.payload);\nreturn msg;",
+                     to=["ok"]), http_response("ok")]
 
 
 def test_auth004_function_checking_a_request_header_hmac_and_answering_401() -> None:

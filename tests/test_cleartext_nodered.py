@@ -254,3 +254,20 @@ def test_function_using_the_http_library_its_node_loads() -> None:
     node_ = {**function("ping", code), "libs": [{"var": "http", "module": "http"}]}
     f = one(findings_of(ENC001, app_of([tab(), inject("tick", to=["ping"]), node_])))
     assert (f.evidence["host"], f.evidence["port"]) == ("203.0.113.9", 8080)
+
+
+# -- a vendor's config node naming its server in a URL field (blind set 2) ----------------------
+def _emoncms(server: str, *, used: bool = True) -> list[dict[str, Any]]:
+    users = [node("post", "emoncms", emonServer=nid("emon"), nodegroup="25")] if used else []
+    return [tab(), config("emon", "emoncms-server", server=server, name="Energy"), *users]
+
+
+def test_vendor_config_with_an_http_url_is_a_cleartext_destination() -> None:
+    f = one(findings_of(ENC001, app_of(_emoncms("http://emoncms.example.org/"))))
+    assert f.resource.id == nid("emon")
+    assert "emoncms.example.org" in f.message
+    assert findings_of(ENC001, app_of(_emoncms("https://emoncms.example.org/"))) == []
+
+
+def test_vendor_config_nobody_uses_sends_nothing() -> None:
+    assert findings_of(ENC001, app_of(_emoncms("http://emoncms.example.org/", used=False))) == []

@@ -115,9 +115,12 @@ def test_sql_text_whose_every_value_is_neutralised_is_quiet(js: str) -> None:
 
 
 def test_a_query_copied_on_by_a_second_code_node_keeps_its_origin() -> None:
-    """``queryData.sql`` read from the node that built it is that field, not all it saw."""
-    build = n8n_node("Build query", "code", {"jsCode": QUIET["pick from a constant map"]},
-                     version=2)
+    """``queryData.sql`` read from the node that built it is that field, not all it saw; the
+    request body the builder returns beside it is still the request's."""
+    build_js = ("const STATES = { greeting: 'new', done: 'closed' };\n"
+                "const state = STATES[$json.body.stage] || 'new';\n"
+                "return { sql: `UPDATE chats SET state = '${state}'`, body: $json.body };")
+    build = n8n_node("Build query", "code", {"jsCode": build_js}, version=2)
     merge_js = ("const inputData = $input.first().json;\n"
                 "const queryData = $node[\"Build query\"].json;\n"
                 "return { ...inputData, sql: queryData.sql, note: inputData.body };")

@@ -607,7 +607,9 @@ def test_enc002_home_assistant_server_accepting_any_certificate(reject: bool,
 @pytest.mark.parametrize(("host", "zone"), [
     ("localhost", "loopback"), ("qdrant", "host"), ("host.docker.internal", "host"),
     ("172.17.0.1", "host"), ("172.16.4.2", "private"), ("10.1.1.1", "private"),
-    ("printer.local", "private"), ("api.example.com", "internet"), ("1.1.1.1", "internet")])
+    ("printer.local", "private"), ("api.example.com", "internet"), ("1.1.1.1", "internet"),
+    ("mosquitto.mosquitto.svc.cluster.local", "host"), ("influx.monitoring.svc", "host"),
+    ("nas.cluster.lan", "private"), ("cluster.local.example.com", "internet")])
 def test_default_trust_zones(host: str, zone: str) -> None:
     assert default_zone(host) == zone
 

@@ -46,9 +46,13 @@ def _file_route(url: str, filename: str) -> list[dict[str, Any]]:
 def test_stylesheet_route_is_quiet_and_a_data_file_route_fires() -> None:
     css = app_of(_file_route("/assets/css/main.css", "../site/theme/assets/css/main.css"))
     assert one(css.entry_points).effect == "answers"
+    assert one(css.entry_points).effect_reason == (
+        f"node {nid('resp')!r} (http response) answers with what reaches it")
     assert findings_of(AUTH001, css) == [] and findings_of(EXP002, css) == []
     data = app_of(_file_route("/export", "/data/customers.csv"))
     assert one(data.entry_points).effect == "serves"
+    assert one(data.entry_points).effect_reason == (
+        "node 'read' (file in) reads a file it may answer with")
     assert ids(findings_of(AUTH001, data)) == {nid("in")}
     assert ids(findings_of(EXP002, data)) == {nid("read")}
 
@@ -68,7 +72,8 @@ def test_headers_function_that_also_writes_context_acts() -> None:
                         to=["resp"])
     app = app_of(flows)
     assert one(app.entry_points).effect == "acts"
-    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+    assert one(findings_of(AUTH001, app)).evidence["effect_reason"] == (
+        "node 'type' (function) runs code its author wrote")
 
 
 def test_constant_text_route_is_quiet_and_one_echoing_fields_fires() -> None:
@@ -86,6 +91,7 @@ def test_route_ending_in_an_unwired_junction_is_quiet_and_one_reaching_exec_fire
     dead = [tab(), http_in("in", "/drift", to=["j"]), node("j", "junction", wires=[[]])]
     app = app_of(dead)
     assert one(app.entry_points).effect == "nothing"
+    assert one(app.entry_points).effect_reason == "nothing after it acts or answers"
     assert findings_of(AUTH001, app) == []
     live = [tab(), http_in("in", "/drift", to=["j"]), node("j", "junction", wires=[["sh"]]),
             exec_node("sh", "/usr/local/bin/realign", "payload")]
@@ -101,7 +107,8 @@ def test_route_reading_context_serves_it() -> None:
              http_response("resp")]
     app = app_of(flows)
     assert one(app.entry_points).effect == "serves"
-    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+    assert one(findings_of(AUTH001, app)).evidence["effect_reason"] == (
+        f"node {nid('get')!r} (change) copies flow or global context into the message")
 
 
 # -- checks in the flow: a session redirect, a login ------------------------------------------
@@ -273,3 +280,159 @@ def test_nodes_whose_tab_the_export_left_out_still_form_a_flow() -> None:
     assert ids(findings_of(LOG002, app)) == {TAB}
     caught = app_of([*flows, node("c", "catch", scope=None, wires=[])])
     assert findings_of(LOG002, caught) == []
+
+
+# -- an authentication node in front of a route (blind set 2) ---------------------------------
+def _behind_httpauth(guard: dict[str, Any], *more: dict[str, Any],
+                     also: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """GET /scan → Basic-auth node → run a scanner → answer; ``also``: further wires from the
+    route itself, beside the auth node."""
+    return [tab(), http_in("in", "/scan", method="get", to=["auth", *also]), guard, *more,
+            exec_node("scan", "/usr/bin/nmap -sn 10.0.0.0/24", "", to=["resp"]),
+            http_response("resp")]
+
+
+def httpauth(**props: Any) -> dict[str, Any]:
+    fields = {"file": "", "cred": "", "authType": "Basic", "realm": "", "username": "",
+              "password": "", "hashed": False, **props}
+    return node("auth", "node-red-contrib-httpauth", wires=[["scan"]], **fields)
+
+
+def test_route_behind_a_configured_basic_auth_node_is_authenticated_by_it() -> None:
+    shared = config("users", "node-red-contrib-httpauthcred", authType="Basic",
+                    realm="cams", username="operator", password="$2y$10$k1Hn2Q", hashed=True)
+    app = app_of(_behind_httpauth(httpauth(cred=nid("users")), shared))
+    entry = one(app.entry_points)
+    assert (entry.authentication, entry.authenticated_by) == ("basic", nid("auth"))
+    assert findings_of(AUTH001, app) == []
+    inline = app_of(_behind_httpauth(httpauth(authType="Digest", username="operator",
+                                              password="Kestrel-42")))
+    assert one(inline.entry_points).authentication == "digest"
+
+
+def test_basic_auth_node_naming_no_user_or_bypassed_leaves_the_route_open() -> None:
+    """With no user name the node admits the empty user, with no password anyone naming the
+    user; a second wire from the route runs the scanner without passing it."""
+    for guard in (httpauth(password="Kestrel-42"), httpauth(username="operator")):
+        unguarded = app_of(_behind_httpauth(guard))
+        assert ids(findings_of(AUTH001, unguarded)) == {nid("in")}
+        assert one(unguarded.entry_points).authenticated_by == ""
+    bypassed = app_of(_behind_httpauth(httpauth(username="operator", password="Kestrel-42"),
+                                       also=("scan",)))
+    assert ids(findings_of(AUTH001, bypassed)) == {nid("in")}
+
+
+# -- function nodes: constants, context reads, calls -------------------------------------------
+def _function_route(code: str) -> list[dict[str, Any]]:
+    return [tab(), http_in("in", "/api/scene/away", to=["fn"]),
+            function("fn", code, to=["resp"]), http_response("resp")]
+
+
+def test_function_answering_a_constant_is_quiet_and_one_calling_out_fires() -> None:
+    stub = app_of(_function_route('// TODO: switch the lights\n'
+                                  'msg.payload = { status: "ok", scene: "away" };\nreturn msg;'))
+    assert one(stub.entry_points).effect == "answers"
+    assert findings_of(AUTH001, stub) == []
+    calling = app_of(_function_route('const hue = global.get("hue");\n'
+                                     'hue.setScene("away");\nreturn msg;'))
+    assert one(calling.entry_points).effect == "acts"
+    assert ids(findings_of(AUTH001, calling)) == {nid("in")}
+
+
+def test_function_echoing_request_fields_or_reading_context_serves() -> None:
+    echo = app_of(_function_route('msg.payload = { room: msg.req.params.room };\nreturn msg;'))
+    kept = app_of(_function_route('msg.payload = flow.get("alarm_state");\nreturn msg;'))
+    for app in (echo, kept):
+        assert one(app.entry_points).effect == "serves"
+        assert ids(findings_of(AUTH001, app)) == {nid("in")}
+    writes = app_of(_function_route('flow.set("armed", true);\nreturn msg;'))
+    assert one(writes.entry_points).effect == "acts"
+
+
+# -- sockets: a TCP server that answers, a websocket relayed to devices -------------------------
+def test_tcp_server_answering_its_client_is_quiet_and_one_forwarding_to_a_host_fires() -> None:
+    def server(out: dict[str, Any]) -> list[dict[str, Any]]:
+        return [tab(), node("tcp", "tcp in", server="server", host="", port="5678",
+                            datamode="stream", datatype="utf8", topic="", wires=[["hello"]]),
+                function("hello", 'msg.payload = "Connected\\r\\n";\nreturn msg;', to=["out"]),
+                out]
+
+    reply = node("out", "tcp out", host="", port="", beserver="reply", base64=False)
+    assert findings_of(AUTH001, app_of(server(reply))) == []
+    forward = node("out", "tcp out", host="10.0.0.9", port="9100", beserver="client",
+                   base64=False)
+    assert ids(findings_of(AUTH001, app_of(server(forward)))) == {nid("tcp")}
+
+
+def test_websocket_relayed_to_a_device_acts_and_one_answering_its_clients_does_not() -> None:
+    def relay(out: dict[str, Any], *extra: dict[str, Any]) -> list[dict[str, Any]]:
+        return [tab(), config("listener", "websocket-listener", path="/leds/ws",
+                              wholemsg="false"),
+                node("ws", "websocket in", server=nid("listener"), client="",
+                     wires=[["out"]]), out, *extra]
+
+    device = config("strip", "websocket-client", path="ws://192.168.1.50:81/", tls="",
+                    wholemsg="false")
+    to_device = node("out", "websocket out", server="", client=nid("strip"))
+    f = one(findings_of(AUTH001, app_of(relay(to_device, device))))
+    assert (f.resource.id, f.evidence["route"]) == (nid("listener"), "/leds/ws")
+    back = node("out", "websocket out", server=nid("listener"), client="")
+    assert findings_of(AUTH001, app_of(relay(back))) == []
+
+
+def test_listener_config_scoped_to_a_tab_is_still_the_entry_of_its_nodes() -> None:
+    """A config node can carry its tab's ``z`` (no position, no wires): the websocket in
+    nodes that use it are still its users."""
+    flows = [tab(), {**config("listener", "websocket-listener", path="/leds/ws",
+                              wholemsg="false"), "z": TAB},
+             node("ws", "websocket in", server=nid("listener"), client="", wires=[["run"]]),
+             exec_node("run", "/usr/local/bin/leds", "payload")]
+    entry = one(app_of(flows).entry_points)
+    assert (entry.active, entry.effect) == (True, "acts")
+    unused = [flows[0], flows[1], {**flows[2], "server": ""}, flows[3]]
+    assert one(app_of(unused).entry_points).active is False
+
+
+# -- EXP002: whose request a shared response answers; a database dumped ------------------------
+def test_file_read_after_an_inject_is_not_blamed_on_the_route_sharing_its_response() -> None:
+    """A settings file read at start-up and a route's own read both end in one http
+    response: only the route's read answers its callers, named with that route."""
+    flows = [tab(), http_in("cfg", "/config", method="get", to=["own"]),
+             file_in("own", "settings/station.json", to=["resp"]),
+             node("boot", "inject", once=True, wires=[["startup"]]),
+             file_in("startup", "settings/receivers.json", to=["resp"]),
+             http_in("set", "/setRx", to=["resp"]), http_response("resp")]
+    found = findings_of(EXP002, app_of(flows))
+    assert ids(found) == {nid("own")}
+    assert one(found).evidence["endpoint"] == "/config"
+
+
+def _database_route(query: str) -> list[dict[str, Any]]:
+    return [tab(), config("db", "postgreSQLConfig", name="Sensors DB", host="db", port=5432),
+            http_in("in", "/db_dump", method="get", to=["q"]),
+            node("q", "postgresql", query=query, postgreSQLConfig=nid("db"), split=False,
+                 rowsPerMsg=1, outputs=1, wires=[["resp"]]),
+            http_response("resp")]
+
+
+def test_route_answering_a_fixed_select_serves_the_database_and_an_update_does_not() -> None:
+    dump = app_of(_database_route(
+        "SELECT json_build_object('owners', (SELECT json_agg(o) FROM owners o), "
+        "'devices', (SELECT json_agg(d) FROM devices d))"))
+    f = one(findings_of(EXP002, dump))
+    assert f.resource.id == nid("q")
+    assert "database Sensors DB (devices, owners)" in f.message
+    touch = app_of(_database_route("UPDATE devices SET last_seen = now()"))
+    assert findings_of(EXP002, touch) == []
+
+
+def test_webhookrelay_bucket_switching_lights_is_an_unproven_webhook() -> None:
+    """Geofence events posted to a public relay bucket reach the lights."""
+    def relay(to: list[str]) -> list[dict[str, Any]]:
+        return [tab(), node("relay", "webhookrelay", buckets="home", wires=[to]),
+                node("lights", "hue-scene", name="Living room bright")]
+
+    f = one(findings_of(AUTH001, app_of(relay(["lights"]))))
+    assert (f.resource.id, f.evidence["kind"], f.evidence["authentication"]) == (
+        nid("relay"), "webhook", "unproven")
+    assert findings_of(AUTH001, app_of(relay([]))) == []  # wired to nothing: leads nowhere

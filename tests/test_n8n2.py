@@ -35,7 +35,8 @@ def lead_capture(webhook_auth: str | None = None) -> list[dict[str, Any]]:
     if webhook_auth is not None:
         params["authentication"] = webhook_auth
     return [node("wh-1", "Webhook", WEBHOOK, **params),
-            node("http-1", "Push lead", HTTP, url="https://crm.acme.example/leads")]
+            node("http-1", "Push lead", HTTP, method="POST",
+                 url="https://crm.acme.example/leads")]
 
 
 def versioned(draft: list[dict[str, Any]], published: list[dict[str, Any]] | None,

@@ -36,3 +36,17 @@ def test_lookalike_path_segments_are_not_tokens(url: str) -> None:
 def test_weather_api_key_in_the_query(query: str, found: list[str]) -> None:
     url = f"https://api.openweathermap.org/data/2.5/weather?{query}"
     assert _values(nodered("http request", url=url, method="GET")) == found
+
+
+@pytest.mark.parametrize(("url", "found"), [
+    # no scheme (Node-RED adds http://), mustache fields from the message beside the key
+    ("api.weather.example.org/data/2.5/forecast?lat={{{topic.lat}}}&lon={{{topic.lon}}}"
+     "&appid=9d4e1c7a2b8f3e6d5c0a1b2c3d4e5f60&units=metric",
+     ["9d4e1c7a2b8f3e6d5c0a1b2c3d4e5f60"]),
+    ("api.weather.example.org/data/2.5/forecast?lat={{{topic.lat}}}&appid={{{topic.key}}}", []),
+    ("see the docs at api.weather.example.org/data?appid=9d4e1c7a2b8f3e6d5c0a1b2c3d4e5f60", []),
+])
+def test_key_in_a_url_without_its_scheme(url: str, found: list[str]) -> None:
+    """A whole value that is a URL without its scheme is read as a URL; words around a
+    look-alike make it prose (not a URL the node calls)."""
+    assert _values(nodered("http request", url=url, method="GET")) == found

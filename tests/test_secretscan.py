@@ -706,6 +706,24 @@ def test_a_value_repeated_in_options_is_one_finding_naming_the_fields() -> None:
     assert len(find_secrets(app_of(other, platform="n8n"))) == 2  # two values: two findings
 
 
+def test_a_string_met_again_is_placed_and_judged_where_it_is() -> None:
+    """Each distinct string is scanned once per scan: where it recurs, its hits are placed at
+    the new field (lines included), and the same text under another key or a reference type
+    is judged anew."""
+    password = "plant4-Admin!"
+    script = code("const a = 1;", f'const token = "{GITHUB}";')
+    first = nodered("function", "n1", func=script, password=password)
+    second = nodered("function", "n2", func=script, password=password, passwordType="env",
+                     label=password)
+    third = nodered("change", "n3", rules=[{"t": "set", "p": "note", "to": script,
+                                            "tot": "str"}])
+    hits = {(h.step_id, h.field, h.kind) for h in find_secrets(app_of(first, second, third))}
+    assert hits == {
+        ("n1", "func:line 2", "GitHub Token"), ("n1", "password", "Secret keyword"),
+        ("n2", "func:line 2", "GitHub Token"),  # passwordType env: a name, not a secret
+        ("n3", "rules[0].to:line 2", "GitHub Token")}
+
+
 def test_memoized_per_app_instance_and_released_with_it() -> None:
     step = nodered("change", rules=[{"t": "set", "p": "password", "to": "plant4-admin",
                                      "tot": "str"}])

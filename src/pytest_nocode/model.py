@@ -123,13 +123,38 @@ class EntryPoint:
     # the data does not say.
     authentication: str | None = None
     active: bool | None = None
-    # What a call can do, judged by the adapter from the steps its messages reach: "acts"
-    # (changes or sends something), "serves" (answers with stored data, context values, the
-    # request's own fields or a page of the app's user interface),
-    # "answers" (answers with fixed content: a constant, a static web file, a setting),
-    # "nothing" (its flow ends without acting or answering); None when the adapter cannot
-    # tell, which checks read as "acts".
+    # What a call can do (one of EFFECTS), judged by the adapter from the steps its
+    # messages reach; None when the adapter cannot tell, which checks read as "acts".
     effect: str | None = None
+    # Why, in a reviewer's words: the step that acts or serves, or what the answer is made of
+    # ("answers with fixed text and the caller's own request"); "" when not judged.
+    effect_reason: str = ""
+    # the step that authenticates callers when it is not the entry step itself (a Basic-auth
+    # node every message of a Node-RED route passes first); "" when none does
+    authenticated_by: str = ""
+
+
+# What a call to an entry point can do, from least to most (EntryPoint.effect), one vocabulary
+# for every adapter:
+#   "nothing"  its flow ends without acting or answering;
+#   "answers"  answers with fixed content (a constant, a static web file, a setting), with
+#              what the caller sent (a subscription challenge echoed back), or with what a
+#              public service gives anyone who asks (a credential-less GET the caller could
+#              send itself);
+#   "serves"   answers with data the app keeps or can reach: stored records, context values,
+#              environment values, a page of the app's user interface, or fields the adapter
+#              cannot pin to the caller's own request;
+#   "acts"     changes or sends something, runs code or a command, or does what the adapter
+#              does not know.
+# "passes" is the walk's own word for a step that only shapes or routes what it is given.
+PASSES, ANSWERS, SERVES, ACTS, NOTHING = "passes", "answers", "serves", "acts", "nothing"
+EFFECTS = (NOTHING, ANSWERS, SERVES, ACTS)
+_EFFECT_RANK = (PASSES, ANSWERS, SERVES, ACTS)
+
+
+def stronger_effect(a: str, b: str) -> str:
+    """The more of two step effects (``passes`` < ``answers`` < ``serves`` < ``acts``)."""
+    return a if _EFFECT_RANK.index(a) >= _EFFECT_RANK.index(b) else b
 
 
 # A fixed file a web page loads by itself (a page, stylesheet, script, image or font): served
@@ -677,12 +702,21 @@ def canonical_json(value: Any) -> str:
 
 
 def _canonical_default(value: Any) -> Any:
-    """What :func:`_plain` then ``default=str`` make of non-JSON values, one level at a time."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in fields(value)}
-    if isinstance(value, Mapping):
+    """What :func:`_plain` then ``default=str`` make of non-JSON values, one level at a time
+    (a model class's field names looked up once: the hash meets 40,000 steps)."""
+    if type(value) is MappingProxyType:  # a step's params, a workflow's settings
         return {str(k): v for k, v in value.items()}
-    return str(value)
+    names = _FIELD_NAMES.get(type(value))
+    if names is None:
+        if not (is_dataclass(value) and not isinstance(value, type)):
+            if isinstance(value, Mapping):
+                return {str(k): v for k, v in value.items()}
+            return str(value)
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in fields(value))
+    return {name: getattr(value, name) for name in names}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # dataclass -> its field names
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
@@ -724,3 +758,27 @@ def strip_userinfo(url: str) -> str:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return parts._replace(netloc=f"***@{host}").geturl()
+
+
+# Hosted AI model APIs: a request to one of these endpoints is a model call, whatever node
+# sends it (a raw HTTP request as much as a model node): what it is sent is a prompt, what it
+# answers is a model's output. Host → the endpoints that generate text.
+MODEL_API_HOSTS = frozenset({
+    "api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com",
+    "api.mistral.ai", "api.groq.com", "openrouter.ai", "api.deepseek.com", "api.x.ai",
+    "api.perplexity.ai", "api.cohere.ai", "api.cohere.com", "api.together.xyz",
+    "api.fireworks.ai"})
+MODEL_API_SUFFIXES = (".openai.azure.com",)  # an Azure OpenAI resource
+MODEL_API_PATH = re.compile(
+    r"/(?:chat/completions|completions|responses|messages|complete|chat|generate)/?$|"
+    r":(?:stream)?generateContent$", re.I)
+
+
+def is_model_api(host: str, path: str) -> bool:
+    """Is a request to ``host`` at ``path`` (no query string) a call to a hosted AI model
+    that generates text (OpenAI's chat completions, Anthropic's messages, Gemini's
+    generateContent…)? Other endpoints of those hosts (files, fine-tuning, embeddings) are
+    not."""
+    host = host.lower()
+    return (host in MODEL_API_HOSTS or host.endswith(MODEL_API_SUFFIXES)) and \
+        MODEL_API_PATH.search(path) is not None

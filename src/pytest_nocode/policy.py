@@ -44,6 +44,9 @@ CLEARTEXT_SEVERITY = {"loopback": "off", "host": "off", "private": "low", "inter
 # (172.17.0.0/16 for docker0, then 172.18-31.0.0/16 for compose networks) and its host alias.
 HOST_NETWORKS = tuple(ipaddress.ip_network(f"172.{n}.0.0/16") for n in range(17, 32))
 HOST_NAMES = ("host.docker.internal", "gateway.docker.internal", "host.containers.internal")
+# Kubernetes cluster DNS: a service (``mosquitto.mosquitto.svc.cluster.local``) or pod name
+# resolves inside the cluster's own network, as a compose service name does in compose
+HOST_SUFFIXES = (".svc.cluster.local", ".pod.cluster.local", ".svc")
 PRIVATE_SUFFIXES = (".local", ".lan", ".internal", ".home.arpa", ".home", ".localdomain",
                     ".intranet", ".corp", ".private")
 # 100.64.0.0/10 is carrier-grade NAT (Tailscale and other overlays hand it out)
@@ -305,10 +308,10 @@ class Policy:
 
     # -- trust zones ------------------------------------------------------------------------
     def zone_of(self, host: str) -> str:
-        """The trust zone of a destination host: ``loopback``, ``host`` (same host or compose
-        network), ``private``, ``internet``, or ``unknown`` when the host is computed at run
-        time. The policy's ``trust_zones.<zone>.hosts`` come first, then ``hosts.internal``
-        (private), then the defaults. Answered once per host."""
+        """The trust zone of a destination host: ``loopback``, ``host`` (same host, compose
+        network or Kubernetes cluster), ``private``, ``internet``, or ``unknown`` when the
+        host is computed at run time. The policy's ``trust_zones.<zone>.hosts`` come first,
+        then ``hosts.internal`` (private), then the defaults. Answered once per host."""
         host = host.strip().strip("[]").lower().rstrip(".")
         zone = self._zones.get(host)
         if zone is None:
@@ -408,8 +411,8 @@ def default_zone(host: str) -> str:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        if host in HOST_NAMES or "." not in host:
-            return "host"  # a compose service name (qdrant, mosquitto, backend)
+        if host in HOST_NAMES or "." not in host or host.endswith(HOST_SUFFIXES):
+            return "host"  # a compose service name (qdrant, mosquitto, backend), a k8s one
         return "private" if host.endswith(PRIVATE_SUFFIXES) else "internet"
     if any(address in net for net in HOST_NETWORKS if net.version == address.version):
         return "host"

@@ -9,14 +9,21 @@ from __future__ import annotations
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import setting_or_skip
-from pytest_nocode.dataflow import ACTION_SINKS, FETCH_SINKS, INJECTION_SINKS, dataflow, per_app
-from pytest_nocode.model import EntryPoint, Step, StepFlow
+from pytest_nocode.dataflow import (
+    ACTION_SINKS,
+    FETCH_SINKS,
+    INJECTION_SINKS,
+    dataflow,
+    per_app,
+)
+from pytest_nocode.model import ANSWERS, NOTHING, EntryPoint, Step, StepFlow
 from pytest_nocode.policy import Policy
 
 UNPROVEN = "unproven"
 # What a call can do (EntryPoint.effect) when it opens no door: it answers with fixed content
-# (a stylesheet, a constant, a setting) or its flow ends without acting or answering.
-HARMLESS_EFFECTS = frozenset({"answers", "nothing"})
+# (a stylesheet, a constant, a setting), what the caller sent or what a public service gives
+# anyone, or its flow ends without acting or answering.
+HARMLESS_EFFECTS = frozenset({ANSWERS, NOTHING})
 # Kinds whose routes httpNodeAuth (or the platform's own setting) could cover.
 WEB_KINDS = frozenset({"http", "websocket", "dashboard"})
 
@@ -55,18 +62,57 @@ _ACTING_SINKS = INJECTION_SINKS | FETCH_SINKS | ACTION_SINKS
 _MAIL = ("mail", "smtp")
 
 
-def _reach(app: App, step: Step) -> set[str]:
-    """The steps a call to ``step`` can run: those wired after it, or every step of its
-    workflow when the export's wiring is broken there or shows nothing after it; with the
-    tools, models and memories wired into them."""
-    if not step.outbound or app.broken_links_in(step.workflow_id):
-        reached = {s.id for s in app.steps_in(step.workflow_id)}
-    else:
-        reached = {s.id for s in app.downstream([step.id])}
-    reached |= {source for sid in list(reached) for source in app.inbound(sid)}
-    reached.discard(step.id)
-    return {sid for sid in reached if (s := app.step(sid)) is not None and not s.disabled
-            and not s.is_config}
+class _FormRoles:
+    """What each step of one app does with a submission, judged once per step (a walk per
+    form then costs only its own steps: linear in the app, not forms times steps)."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.kept = frozenset(s.step_id for s in app.stores if s.operation == "write")
+        self.reads = frozenset(s.step_id for s in app.stores
+                               if s.operation in ("read", "query"))
+        self.sends = frozenset(d.step_id for d in app.destinations
+                               if d.protocol not in _MAIL or d.dynamic)
+        self.mails = frozenset(d.step_id for d in app.destinations
+                               if d.protocol in _MAIL) - self.sends
+        self.lost = frozenset(b.workflow_id for b in app.broken_links)
+        by_workflow: dict[str, set[str]] = {}
+        for s in app.steps:
+            by_workflow.setdefault(s.workflow_id, set()).add(s.id)
+        self.by_workflow = by_workflow
+        self._more: dict[str, bool] = {}
+
+    def reach(self, step: Step) -> set[str]:
+        """The steps a call to ``step`` can run: those wired after it, or every step of its
+        workflow when the export's wiring is broken there or shows nothing after it; with
+        the tools, models and memories wired into them."""
+        app = self.app
+        if not step.outbound or step.workflow_id in self.lost:
+            reached = set(self.by_workflow.get(step.workflow_id, ()))
+        else:
+            reached = {s.id for s in app.downstream([step.id])}
+        reached |= {source for sid in list(reached) for source in app.inbound(sid)}
+        reached.discard(step.id)
+        return {sid for sid in reached if (s := app.step(sid)) is not None and not s.disabled
+                and not s.is_config}
+
+    def does_more(self, sid: str) -> bool:
+        """Does step ``sid`` do more than keep or pass on a submission (see
+        :func:`collect_only_form`)? A model's provider is where it runs; code may call out
+        where no review sees it."""
+        more = self._more.get(sid)
+        if more is None:
+            app = self.app
+            described = app.flow_of(app.step(sid))  # type: ignore[misc, arg-type]
+            model = any(ref.kind == "ai" for w in described.writes for ref in w.value)
+            more = self._more[sid] = bool(
+                sid in self.reads or (sid in self.sends and not model)
+                or dataflow(app).sinks_of(sid, _ACTING_SINKS) or described.authored_code
+                or _answers_of_unknown_content(described))
+        return more
+
+
+_form_roles = per_app(_FormRoles)
 
 
 def collect_only_form(app: App, ep: EntryPoint, step: Step) -> str:
@@ -82,31 +128,15 @@ def collect_only_form(app: App, ep: EntryPoint, step: Step) -> str:
     workflow (a response of unknown content), a mail to an address given at run time."""
     if ep.kind != "form" or app.flow_of is None:
         return ""
-    flow = dataflow(app)
-    reached = _reach(app, step)
-    kept, reads, sends, mails = _form_roles(app)
-    if not reached & (kept | mails):
+    roles = _form_roles(app)
+    reached = roles.reach(step)
+    if not reached & (roles.kept | roles.mails):
         return ""  # it neither keeps nor passes on what is submitted: nothing to go by
-    for sid in reached - mails:  # a mail to a fixed address tells the owner of it
-        described = app.flow_of(app.step(sid))
-        model = any(ref.kind == "ai" for w in described.writes for ref in w.value)
-        if sid in reads or (sid in sends and not model) or flow.sinks_of(sid, _ACTING_SINKS) \
-                or described.authored_code or _answers_of_unknown_content(described):
-            return ""  # (a model's provider is where it runs; code may call out unseen)
+    # a mail to a fixed address tells the owner of it
+    if any(roles.does_more(sid) for sid in reached - roles.mails):
+        return ""
     return ("a public form that only collects what is submitted: its steps transform, store "
             "or mail the owner; none runs, changes, sends on or reads back data")
-
-
-@per_app
-def _form_roles(app: App) -> tuple[frozenset[str], ...]:
-    """The steps that keep, read back, send on and mail (to a fixed address) what they get:
-    once per app, not once per form."""
-    kept = frozenset(s.step_id for s in app.stores if s.operation == "write")
-    reads = frozenset(s.step_id for s in app.stores if s.operation in ("read", "query"))
-    sends = frozenset(d.step_id for d in app.destinations
-                      if d.protocol not in _MAIL or d.dynamic)
-    mails = frozenset(d.step_id for d in app.destinations if d.protocol in _MAIL) - sends
-    return kept, reads, sends, mails
 
 
 def _answers_of_unknown_content(described: StepFlow) -> bool:
@@ -119,8 +149,10 @@ def _evidence(ep: EntryPoint, step: Step) -> dict[str, object]:
     evidence: dict[str, object] = {
         "kind": ep.kind, "route": ep.route, "methods": list(ep.methods),
         "authentication": ep.authentication or UNPROVEN, "type": step.type}
-    if ep.effect is not None:  # the adapter could tell what a call does
+    if ep.effect is not None:  # the adapter could tell what a call does, and why
         evidence["effect"] = ep.effect
+        if ep.effect_reason:
+            evidence["effect_reason"] = ep.effect_reason
     return evidence
 
 
@@ -156,7 +188,10 @@ def _open_message(ep: EntryPoint) -> str:
     reported; those of inactive workflows are, at low severity, as doors one switch away
     (policy settings.report_inactive_entry_points: false leaves them out). Nor are endpoints
     whose flow, as far as the adapter can tell, only answers with fixed content (a page's
-    stylesheet, a constant, a setting) or ends without acting or answering. A public form
+    stylesheet, a constant, a setting), with what the caller sent (a subscription challenge)
+    or with what a public service gives anyone (a GET without credentials), or ends without
+    acting or answering; the evidence's effect and effect_reason say what the adapter saw. A
+    public form
     (sign-up, survey, application) whose steps only transform, store as new records or mail
     the owner is open by design and not reported (settings.report_collecting_forms: true
     lists them at low severity); one that reaches a command, an acting step or agent, a

@@ -241,15 +241,19 @@ def test_endpoints_do_not_serve_stored_data(nocode_app: App,
             store = stores.get(origin.step_id)
             reader = nocode_app.step(origin.step_id)
             if store is None or reader is None or origin.step_id in reported \
-                    or _page_file(store):
-                continue
+                    or _page_file(store) or store.operation == "write":
+                continue  # (a write answers with what it was given or a row count)
             if endpoints is None:
                 endpoints = _endpoints_answered(nocode_app, sf.step)
             if not endpoints:
                 break
-            ep = endpoints[0]
-            parents = nocode_app.paths_from([ep.step_id])
-            to_store = path_to(parents, reader.id) if reader.id in parents else [ep.step_id]
+            # a response answers only the request whose message reaches it: the read must
+            # lie on a path from the endpoint (one after an inject or a dashboard event that
+            # shares the response node answers no caller)
+            reached = _read_on_request_path(nocode_app, endpoints, reader.id)
+            if reached is None:
+                continue
+            ep, to_store = reached
             route = [*to_store, *flow.route(sf.step.id, origin)]
             nocode_findings.add(
                 reader, f"{ep.kind} {ep.route!r} answers its callers with "
@@ -261,6 +265,22 @@ def test_endpoints_do_not_serve_stored_data(nocode_app: App,
                  else "the whole record",
                  **route_evidence(nocode_app, route)})
             reported.add(reader.id)
+
+
+def _read_on_request_path(app: App, endpoints: list[EntryPoint], reader: str
+                          ) -> tuple[EntryPoint, list[str]] | None:
+    """(the first endpoint whose requests reach step ``reader``, the route from it), or None
+    when no request of these endpoints passes the reader. A listener (a config step) starts
+    at the steps that use it."""
+    for ep in endpoints:
+        step = app.step(ep.step_id)
+        starts = [ep.step_id, *(s.id for s in app.users_of(ep.step_id))] \
+            if step is not None and step.is_config else [ep.step_id]
+        parents = app.paths_from(starts)
+        if reader in parents:
+            route = path_to(parents, reader)
+            return ep, route if route[0] == ep.step_id else [ep.step_id, *route]
+    return None
 
 
 def _page_file(store: DataStore) -> bool:

@@ -15,6 +15,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
+from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import (
     flow_or_skip,
     origin_evidence,
@@ -27,10 +28,18 @@ from pytest_nocode.dataflow import (
     FETCH_SINKS,
     FORMULA_SINKS,
     INJECTION_SINKS,
+    MARKUP_SINKS,
     DataFlow,
     Origin,
     SinkFlow,
+    per_app,
 )
+from pytest_nocode.findings import Severity
+from pytest_nocode.model import EntryPoint
+
+# Where INJ001 looks: what runs or renders data, and what is harmful only with a caller's data
+# (a whole URL fetched, a sheet cell evaluated, a generated page).
+CALLER_SINKS = INJECTION_SINKS | FETCH_SINKS | FORMULA_SINKS | MARKUP_SINKS
 
 
 @check(
@@ -43,7 +52,9 @@ from pytest_nocode.dataflow import (
     step that executes or renders it, or picks the whole URL a request goes to, directly or
     through an AI agent it prompts: a caller can run commands, SQL or script of their own, or
     make the server fetch what they choose. Written into spreadsheet cells the sheet
-    evaluates, a value starting with = becomes a formula (formula injection, reported lower).""",
+    evaluates, a value starting with = becomes a formula (formula injection, reported lower).
+    Data only the owner writes (a bot limited to named users, a form behind the n8n login) is
+    not counted; behind a credential or a check of the caller it is reported a step lower.""",
     remediation="""Never build commands, SQL or markup from input: use fixed commands with
     validated arguments, parameterized queries (n8n 'Query Parameters'), escaped templates
     ({{ }}), and validate input in a switch/function node first.""",
@@ -53,28 +64,85 @@ def test_untrusted_input_does_not_reach_sinks(nocode_app: App,
                                               nocode_findings: FindingCollector) -> None:
     flow = flow_or_skip(nocode_app)
     reported: set[str] = set()
-    for sf in flow.sinks(INJECTION_SINKS | FETCH_SINKS | FORMULA_SINKS):
+    for sf in flow.sinks(CALLER_SINKS):
         if sf.step.id in reported:
             continue
-        for origin in sf.origins:
-            behind = flow.untrusted_behind(origin)
-            if behind is None:
-                continue
-            entry, to_origin = behind
-            route = [*to_origin[:-1], *flow.route(sf.step.id, origin)]
-            via = f" through {nocode_app.resource_of(origin.step_id).name}" \
-                if origin.kind == "ai" else ""
-            nocode_findings.add(
-                sf.step, f"input from {entry.detail}{via} reaches {sf.step.type} which "
-                f"{sf.sink.reason}",
-                {"source": entry.detail, **origin_evidence(origin),
-                 **route_evidence(nocode_app, route), "sink_type": sf.step.type,
-                 "sink": sf.sink.kind, "parameter": sf.sink.param,
-                 **_not_counted(sf), **step_context(nocode_app, sf.step)},
-                severity="high" if sf.sink.param in FETCH_PARTS else
-                "medium" if sf.sink.kind in FORMULA_SINKS else None)
-            reported.add(sf.step.id)
-            break
+        found = _worst_caller(nocode_app, flow, sf)
+        if found is None:
+            continue
+        origin, entry, to_origin, (caller, how) = found
+        route = [*to_origin[:-1], *flow.route(sf.step.id, origin)]
+        via = f" through {nocode_app.resource_of(origin.step_id).name}" \
+            if origin.kind == "ai" else ""
+        severity = Severity.HIGH if sf.sink.param in FETCH_PARTS else \
+            Severity.MEDIUM if sf.sink.kind in FORMULA_SINKS else nocode_findings.rule.severity
+        if caller == CREDENTIAL_HOLDERS:  # another system, not anyone: a step lower
+            severity = Severity(max(severity - 1, Severity.LOW))
+        nocode_findings.add(
+            sf.step, f"input from {entry.detail}{via} reaches {sf.step.type} which "
+            f"{sf.sink.reason}" + (f" (callers must authenticate: {how})"
+                                   if caller == CREDENTIAL_HOLDERS else ""),
+            {"source": entry.detail, "caller": f"{caller} ({how})", **origin_evidence(origin),
+             **route_evidence(nocode_app, route), "sink_type": sf.step.type,
+             "sink": sf.sink.kind, "parameter": sf.sink.param,
+             **_not_counted(sf), **step_context(nocode_app, sf.step)},
+            severity=severity)
+        reported.add(sf.step.id)
+
+
+# Who can write what an entry point brings in, from the most to the least exposed.
+ANYONE = "anyone"
+CREDENTIAL_HOLDERS = "callers holding its credential"
+OWNER = "the app's owner"
+# Entry points whose text only the app's owner writes (a chat bot limited to named users or
+# chats, a form or chat behind the n8n login).
+OWNER_ONLY = ("allowlist", "instance")
+
+
+def caller_of(app: App, entry: Origin) -> tuple[str, str]:
+    """(who can send what ``entry`` brings in, how that is known), as AUTH001 and AUTH004
+    see the entry point: anyone when nothing authenticates it (or the export does not say),
+    callers holding a credential when the platform asks for one or the flow's first steps
+    check a token or signature and stop otherwise, the owner when only named users or the
+    instance's own logged-in users can write to it."""
+    point = _entry_points_by_step(app).get(entry.step_id)
+    auth = point.authentication if point is not None else None
+    if auth in OWNER_ONLY:
+        return OWNER, "named users only" if auth == "allowlist" else "n8n login"
+    if auth not in (None, "none"):
+        return CREDENTIAL_HOLDERS, f"{auth} authentication"
+    step = app.step(entry.step_id)
+    guard = guard_of(app, step) if step is not None and point is not None else None
+    if guard is not None:
+        return CREDENTIAL_HOLDERS, f"step '{guard.step.name}' checks {guard.compares}"
+    return ANYONE, "no authentication"
+
+
+@per_app
+def _entry_points_by_step(app: App) -> dict[str, EntryPoint]:
+    """Step id → the (first) entry point at it, looked up once per app."""
+    out: dict[str, EntryPoint] = {}
+    for ep in app.entry_points:
+        out.setdefault(ep.step_id, ep)
+    return out
+
+
+def _worst_caller(app: App, flow: DataFlow, sf: SinkFlow
+                  ) -> tuple[Origin, Origin, list[str], tuple[str, str]] | None:
+    """(the origin, the entry behind it, the route to it, its caller) of the most exposed
+    entry point whose data reaches ``sf``; None when none does, or only the owner's does
+    (the owner running a command of their own on their own server is no injection)."""
+    best: tuple[Origin, Origin, list[str], tuple[str, str]] | None = None
+    for origin in sf.origins:
+        behind = flow.untrusted_behind(origin)
+        if behind is None:
+            continue
+        caller = caller_of(app, behind[0])
+        if caller[0] == ANYONE:
+            return origin, behind[0], behind[1], caller
+        if caller[0] == CREDENTIAL_HOLDERS and best is None:
+            best = origin, behind[0], behind[1], caller
+    return best
 
 
 @check(
@@ -84,7 +152,8 @@ def test_untrusted_input_does_not_reach_sinks(nocode_app: App,
     severity="medium",
     owasp=["LCNC-SEC-06"],
     rationale="""A step that executes or renders data read from a store, a service's response
-    or input this app does not show is one upstream change away from an injection.""",
+    or input this app does not show is one upstream change away from an injection; so is a
+    page generated from the data of an entry point switched off today.""",
     remediation="Use fixed commands, parameterized queries and escaped templates everywhere.",
     requires=("workflows",),
 )
@@ -92,13 +161,14 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
                                        nocode_findings: FindingCollector) -> None:
     flow = flow_or_skip(nocode_app)
     reported: set[str] = set()
-    for sf in flow.sinks(INJECTION_SINKS):
+    for sf in flow.sinks(INJECTION_SINKS | MARKUP_SINKS):
         if sf.step.id in reported:
             continue
         trusts = [flow.trust(o) for o in sf.origins]
         if "untrusted" in trusts:
             continue  # INJ001's
-        other = [o for o, trust in zip(sf.origins, trusts, strict=True) if trust == "other"]
+        other = [o for o, trust in zip(sf.origins, trusts, strict=True) if trust == "other"
+                 and (sf.sink.kind in INJECTION_SINKS or _switched_off_entry(nocode_app, o))]
         if not other:
             continue
         origin = other[0]
@@ -109,6 +179,15 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
              **route_evidence(nocode_app, flow.route(sf.step.id, origin)),
              **step_context(nocode_app, sf.step)})
         reported.add(sf.step.id)
+
+
+def _switched_off_entry(app: App, origin: Origin) -> bool:
+    """Is ``origin`` the data of an entry point switched off today (an inactive workflow's
+    webhook or form) that not only the owner writes to? A page generated from it is one
+    activation away from INJ001; from a table or a model it is an ordinary report."""
+    point = _entry_points_by_step(app).get(origin.step_id)
+    return origin.kind == "unknown" and point is not None and point.active is False and \
+        caller_of(app, origin)[0] != OWNER
 
 
 @check(
@@ -173,8 +252,7 @@ def _steered_by_outside_text(app: App, flow: DataFlow, sf: SinkFlow
         if behind is None:
             continue
         entry, to_origin = behind
-        point = next((ep for ep in app.entry_points if ep.step_id == entry.step_id), None)
-        if point is not None and point.authentication in OWNER_ONLY:
+        if caller_of(app, entry)[0] == OWNER:
             continue
         return origin, entry, [*to_origin[:-1], *flow.route(sf.step.id, origin)]
     return None
@@ -187,11 +265,7 @@ def _not_counted(sf: SinkFlow) -> dict[str, list[str]]:
         else {}
 
 
-# Entry points whose text only the app's owner writes.
-OWNER_ONLY = ("allowlist", "instance")
-
-
 def _injected_steps(flow: DataFlow) -> set[str]:
     """Steps where untrusted data reaches a command, query, template or fetch (INJ001's)."""
-    return {sf.step.id for sf in flow.sinks(INJECTION_SINKS | FETCH_SINKS | FORMULA_SINKS)
+    return {sf.step.id for sf in flow.sinks(CALLER_SINKS)
             if any(flow.trust(o) == "untrusted" for o in sf.origins)}

@@ -28,6 +28,9 @@ Choices worth knowing when reading findings:
   calls them, and whether n8n checks its signature is not in the export. A Telegram trigger
   is one (kind ``chat``): Telegram calls it, but with messages anyone on Telegram can send,
   unless the node names the chats or users it accepts (authentication ``allowlist``).
+* Every entry point says what a call to it can do (``effect``, ``effect_reason``), judged by
+  :mod:`.n8n_entries` from the steps the call reaches, in the words Node-RED's entry points
+  use (``model.EFFECTS``).
 * ``audit`` (n8n's own security audit, from a live server) becomes advisories.
 * n8n 2 keeps a saved draft beside the published version of a workflow: the steps are from
   the version that runs (:func:`version_that_runs`), and how the draft differs is kept on the
@@ -73,6 +76,7 @@ from pytest_nocode.model import (
     Step,
     Workflow,
     is_loopback_host,
+    is_model_api,
     split_url,
     strip_userinfo,
 )
@@ -84,7 +88,9 @@ from pytest_nocode.platforms import (
     expect,
     read_json_file,
 )
+from pytest_nocode.platforms.n8n_entries import EntryEffects
 from pytest_nocode.platforms.n8n_flow import (
+    BRANCHES,
     CALLED_TRIGGERS,
     CALLERS,
     UPLOADS,
@@ -221,6 +227,7 @@ class N8nPlatform:
         """The App of the workflows ``builder`` took, with what an instance snapshot
         (``data`` beyond its workflows) adds: users, settings, version, the audit."""
         builder.link_called_workflows()
+        builder.judge_entry_points()
         facets = {"workflows"}
         principals: tuple[Principal, ...] = ()
         users = _user_list(data)
@@ -420,8 +427,8 @@ def _optional(obj: Mapping[str, Any], key: str, kinds: type | tuple[type, ...], 
     value = obj.get(key)
     if value is None:
         return
-    ok = isinstance(value, kinds) and (kinds is bool or not isinstance(value, bool))
-    expect(ok, _at(where, key), expected)
+    if not (isinstance(value, kinds) and (kinds is bool or not isinstance(value, bool))):
+        expect(False, _at(where, key), expected)  # the path is spelled out only when wrong
 
 
 def _validate_workflow(wf: Any, where: str) -> None:
@@ -457,35 +464,45 @@ def _validate_workflow(wf: Any, where: str) -> None:
 
 
 def _validate_graph(wf: Mapping[str, Any], where: str) -> None:
-    """The nodes and connections of a workflow (its draft) or of its published version."""
+    """The nodes and connections of a workflow (its draft) or of its published version.
+
+    Each JSON path is spelled out only for the value that is wrong (``_at`` JSON-encodes a
+    node name with a space in it: on 2,000 workflows that was 150,000 paths per read)."""
     for i, node in enumerate(wf["nodes"]):
         here = f"{where}.nodes[{i}]"
         expect(isinstance(node, dict), here, "a node object")
-        expect(isinstance(node.get("type"), str) and node["type"] != "", f"{here}.type",
-               "the node type (string)")
-        expect(isinstance(node.get("name"), str), f"{here}.name", "the node name (string)")
+        if not isinstance(node.get("type"), str) or node["type"] == "":
+            expect(False, f"{here}.type", "the node type (string)")
+        if not isinstance(node.get("name"), str):
+            expect(False, f"{here}.name", "the node name (string)")
         _optional(node, "id", (str, int), here, "a node id (string)")
         _optional(node, "parameters", dict, here, "an object of node parameters")
         _optional(node, "disabled", bool, here, "true or false")
         _optional(node, "credentials", dict, here,
                   "an object mapping credential types to credentials")
         for ctype, ref in (node.get("credentials") or {}).items():
-            expect(isinstance(ref, (str, dict)), _at(f"{here}.credentials", ctype),
-                   'a credential {"id", "name"} or a credential name')
+            if not isinstance(ref, (str, dict)):
+                expect(False, _at(f"{here}.credentials", ctype),
+                       'a credential {"id", "name"} or a credential name')
+    connections = f"{where}.connections"
     for source, kinds in wf["connections"].items():
-        here = _at(f"{where}.connections", source)
-        expect(isinstance(kinds, dict), here, 'an object of connection types ("main", …)')
+        if not isinstance(kinds, dict):
+            expect(False, _at(connections, source),
+                   'an object of connection types ("main", …)')
         for kind, outputs in kinds.items():
-            here_kind = _at(here, kind)
-            expect(isinstance(outputs, list), here_kind, "a list of outputs")
+            if not isinstance(outputs, list):
+                expect(False, _at(_at(connections, source), kind),
+                       "a list of outputs")
             for o, output in enumerate(outputs):
                 if output is None:  # n8n writes null for an output nothing is wired to
                     continue
-                expect(isinstance(output, list), f"{here_kind}[{o}]",
-                       "a list of connections")
+                if not isinstance(output, list):
+                    expect(False, f"{_at(_at(connections, source), kind)}[{o}]",
+                           "a list of connections")
                 for c, conn in enumerate(output):
-                    expect(isinstance(conn, dict) and isinstance(conn.get("node"), str),
-                           f"{here_kind}[{o}][{c}]", 'a connection {"node": NAME, …}')
+                    if not (isinstance(conn, dict) and isinstance(conn.get("node"), str)):
+                        here = _at(_at(connections, source), kind)
+                        expect(False, f"{here}[{o}][{c}]", 'a connection {"node": NAME, …}')
 
 
 # -- n8n 2: the published version and the draft ----------------------------------------------
@@ -799,6 +816,10 @@ class _Builder:
         self.flows.senders = {d.step_id for d in self.destinations}
         self.flows.computed_targets = {d.step_id for d in self.destinations
                                        if d.dynamic and d.protocol != "mail"}
+        for step in self.steps:  # If / Switch → the steps their branches lead to
+            if step.type in BRANCHES and not step.disabled:
+                for target in step.outbound:
+                    self.flows.branches.setdefault(target, []).append(step)
         triggers: dict[str, list[str]] = {}
         for step in self.steps:
             if step.type in CALLED_TRIGGERS and not step.disabled:
@@ -814,6 +835,16 @@ class _Builder:
                 self.flows.linked_callers.add(step.id)
             if targets:
                 self.steps[i] = replace(step, outbound=(*step.outbound, *targets))
+
+    def judge_entry_points(self) -> None:
+        """What a call to each entry point can do (see :mod:`.n8n_entries`), once the wiring,
+        stores and destinations of every workflow are known."""
+        effects = EntryEffects(self.steps, self.flows.describe, self.destinations, self.stores,
+                               {b.workflow_id for b in self.broken_links})
+        by_id = {s.id: s for s in self.steps}
+        self.entry_points = [replace(ep, effect=effect, effect_reason=reason)
+                             for ep in self.entry_points
+                             for effect, reason in (effects.of(by_id[ep.step_id]),)]
 
     def _broken_links(self, wid: str, connections: Mapping[str, Any],
                       by_name: Mapping[str, str]) -> None:
@@ -980,6 +1011,8 @@ def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], ste
     target = INSTANCE_API_PATH.match(_url_path(url)) if not dynamic else None
     if target and method == "GET" and _calls_own_instance(params, host, port):
         _instance_read(b, step_id, target.group("what"), "n8n API")
+    if host and is_model_api(host, _url_path(url)):
+        b.flows.model_calls.add(step_id)  # Claude or GPT called by hand: a model step
 
 
 def _graphql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
@@ -1231,7 +1264,9 @@ def _sheet(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: s
     doc = _first(params, ("documentId", "sheetId"))
     sheet = _first(params, ("sheetName", "range"))
     location = f"{doc}/{sheet}" if doc and sheet else doc or sheet
-    b.stores.append(DataStore(step_id, "sheet", location, _operation(params)))
+    # on a sheet (the default resource), no operation set is n8n's default: Get Row(s)
+    default = "read" if _text(params.get("resource")) in ("", "sheet") else ""
+    b.stores.append(DataStore(step_id, "sheet", location, _operation(params, default)))
 
 
 def _fixed_op(kind: str, keys: tuple[str, ...], op: str) -> Role:

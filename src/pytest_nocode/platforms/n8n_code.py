@@ -158,6 +158,7 @@ class _Reader:
     ``DEFINED`` walks have applied it)."""
 
     def __init__(self, body: Node) -> None:
+        self.body = body
         self.helpers: dict[str, list[Node]] = {}
         self.calling: set[int] = set()  # helpers being run or walked (recursion is opaque)
         self.objects: dict[str, _Returned] = {}  # const NAME = {…}, never changed afterwards
@@ -605,6 +606,45 @@ class _Reader:
             out[key] = worst(values)
         return out
 
+    def closed_fields(self) -> frozenset[str] | None:
+        """Every field the returned items can have, when each item the code returns lists
+        its fields itself and at least one item is returned; None otherwise. A field no item
+        lists is not in the code's output at all, so anything that may add one keeps the
+        output open: a spread, a computed key, a method or getter, or a named object that is
+        changed, aliased or handed to anything after it was written."""
+        names: set[str] = set()
+        for returned in self.returns:
+            node = _unwrapped(returned.node)
+            if node.type in ("null", "undefined"):
+                continue
+            elements = [c for c in node.named_children if c.type != "comment"] \
+                if node.type == "array" else [node]
+            for element in elements:
+                item = self._own_object(element)
+                keys = _listed_keys(item) if item is not None else None
+                if keys is not None and "json" in keys:  # {json: {…}, pairedItem: …}
+                    item = self._own_object(next(v for k, v in _pairs(item) if k == "json"))
+                    keys = _listed_keys(item) if item is not None else None
+                if keys is None:
+                    return None
+                names.update(keys)
+        return frozenset(names) if names else None
+
+    def _own_object(self, node: Node) -> Node | None:
+        """The object literal ``node`` is, or the ``const`` object it names when nothing but
+        its declaration, its returns and plain reads of its fields uses that name."""
+        node = _unwrapped(node)
+        if node.type == "object":
+            return node
+        named = self.objects.get(text(node)) if node.type == "identifier" else None
+        if named is None:
+            return None
+        returned = [_outermost(r.node) for r in self.returns]
+        for use in captures(_NAMES, self.body).get("name", ()):
+            if text(use) == text(node) and not _plain_use(use, returned, named.node):
+                return None
+        return named.node
+
     def _item(self, node: Node, scope: _Scope) -> list[tuple[str | None, Value]] | None:
         """The (field, value) entries of one returned item (``None`` field: a spread)."""
         node, scope = self._literal(_unwrapped(node), scope)
@@ -642,6 +682,67 @@ class _Reader:
 # names a returned value can use that no variable of the code gives a value to
 _GLOBAL_NAMES = PLATFORM_NAMES | CONSTANT_NAMES | NUMERIC_CALLS | {
     "$json", "$input", "$", "$node", "Date", "Math", "String", "JSON"}
+
+
+_NAMES = "[(identifier) (shorthand_property_identifier)] @name"
+
+
+def _listed_keys(item: Node) -> set[str] | None:
+    """The keys an object literal lists, when it lists every one: None for a spread, a
+    computed key, a method or accessor (whose name ``_pairs`` does not give)."""
+    keys: set[str] = set()
+    for child in item.named_children:
+        if child.type == "comment":
+            continue
+        if child.type == "shorthand_property_identifier":
+            keys.add(text(child))
+            continue
+        key = child.child_by_field_name("key") if child.type == "pair" else None
+        if key is None or key.type == "computed_property_name":
+            return None
+        keys.add(string_text(key) or "" if key.type == "string" else text(key))
+    return keys if "" not in keys else None
+
+
+def _plain_use(name: Node, returned: list[Node], written: Node) -> bool:
+    """Does this use of a ``const`` object's name leave its fields as written: the one
+    declaration that wrote ``written`` (another of that name may hold anything), a read of
+    one of its fields (``out.reply``, not assigned to, not called), or what the code returns
+    (the value, an element of the returned array, or its ``json``)?"""
+    parent = name.parent
+    if parent is None:
+        return False
+    if parent.type == "variable_declarator":
+        return parent.child_by_field_name("name") == name \
+            and parent.child_by_field_name("value") == written
+    if parent.type == "member_expression":
+        if parent.child_by_field_name("object") != name:
+            return False
+        above = parent.parent
+        if above is None:
+            return True
+        if above.type in ("assignment_expression", "augmented_assignment_expression"):
+            return above.child_by_field_name("left") != parent
+        if above.type == "call_expression":
+            return above.child_by_field_name("function") != parent
+        return above.type not in ("update_expression", "unary_expression")
+    node = _outermost(name)
+    if node.parent is not None and node.parent.type == "pair":  # {json: out}
+        pair = node.parent
+        key = pair.child_by_field_name("key")
+        if key is None or text(key) != "json" or pair.parent is None:
+            return False
+        node = _outermost(pair.parent)
+    if node.parent is not None and node.parent.type == "array":
+        node = _outermost(node.parent)
+    return any(node == r for r in returned)
+
+
+def _outermost(node: Node) -> Node:
+    """``node`` with the parentheses written around it."""
+    while node.parent is not None and node.parent.type == "parenthesized_expression":
+        node = node.parent
+    return node
 
 
 def _own_returns(found: tuple[Node, ...] | list[Node]) -> list[Node]:
@@ -788,16 +889,18 @@ def _input_base(node: Node) -> str | None:
 
 
 @lru_cache(maxsize=2048)
-def _field_values(code: str) -> tuple[tuple[str, Value], ...]:
+def _read(code: str) -> tuple[tuple[tuple[str, Value], ...], frozenset[str] | None]:
+    """(the readable returned fields, every field returned items can have or None)."""
     body = function_body(code)
     if body is None:
-        return ()
+        return (), None
     try:
-        fields = _Reader(body).returned_fields()
+        reader = _Reader(body)
+        fields, closed = reader.returned_fields(), reader.closed_fields()
     except RecursionError:  # code nested too deep to read: stays mix
-        return ()
+        return (), None
     return tuple((k, v) for k, v in (fields or {}).items()
-                 if v.reads is not None and v.level != QUOTED)
+                 if v.reads is not None and v.level != QUOTED), closed
 
 
 def code_field_values(code: str) -> Mapping[str, Value]:
@@ -805,4 +908,13 @@ def code_field_values(code: str) -> Mapping[str, Value]:
     once per code text."""
     if not isinstance(code, str) or "return" not in code:
         return {}
-    return dict(_field_values(code))
+    return dict(_read(code)[0])
+
+
+def code_closed_fields(code: str) -> frozenset[str] | None:
+    """Every field of the items the code returns, when it says so plainly (each returned
+    item an object literal listing its fields, nothing spread in, no binary data handled);
+    None when it does not."""
+    if not isinstance(code, str) or "return" not in code or "binary" in code:
+        return None
+    return _read(code)[1]

@@ -37,7 +37,7 @@ from pytest_nocode.model import (
     StepFlow,
     ValueRef,
 )
-from pytest_nocode.platforms.n8n_code import code_field_values
+from pytest_nocode.platforms.n8n_code import code_closed_fields, code_field_values
 
 _PASS = StepFlow()
 _NOTE = StepFlow(output="drop")
@@ -107,6 +107,7 @@ SCHEDULES = frozenset({BASE + t for t in ("manualTrigger", "scheduleTrigger", "c
 ENTRY_TRIGGERS = frozenset({BASE + t for t in ("webhook", "formTrigger", "mcpTrigger")}
                            | {LANGCHAIN + t for t in ("chatTrigger", "mcpTrigger")})
 CALLED_TRIGGERS = frozenset({BASE + "executeWorkflowTrigger"})
+FORM_PAGE = BASE + "form"  # the next page (or the completion screen) of an n8n form
 # Triggers whose events anyone outside can write: messages to a bot, mail, subscriptions.
 UNTRUSTED_TRIGGERS = {
     BASE + "telegramTrigger": "Telegram bot messages",
@@ -132,7 +133,14 @@ AI_PRODUCERS = re.compile(r"^@n8n/n8n-nodes-langchain\.(agent\w*|chain\w*|openAi
                           r"lmOpenAi|lmOllama|informationExtractor|textClassifier|"
                           r"sentimentAnalysis|anthropic|googleGemini|ollama|mistralAi)$|"
                           r"^n8n-nodes-base\.openAi$")
+# The language model sub-node of an agent or chain (wired to it both ways): what it answers
+# is what the agent or chain answers, which writes its own origin. One model shared by several
+# chains would otherwise hand each chain the prompts of all the others.
+MODEL_SUB_NODES = re.compile(r"^@n8n/n8n-nodes-langchain\.(?:lmChat\w*|lmOpenAi|lmOllama|lmCohere|"
+                             r"lmOpenHuggingFaceInference)$")
 CALLERS = frozenset({BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"})
+HTML_NODE = BASE + "html"
+BRANCHES = frozenset({BASE + "if", BASE + "switch"})
 # base types (AI-tool twins folded in) that can run, render or open what they are given
 # Nodes whose filter is a formula the service evaluates (Airtable's filterByFormula): a value
 # quoted into it can close the string and change which records match, or are updated.
@@ -209,6 +217,8 @@ class N8nFlows:
     # steps whose data a trigger answers its caller with → (trigger, response mode)
     answers: dict[str, tuple[str, str]] = field(default_factory=dict)
     linked_callers: set[str] = field(default_factory=set)  # callers whose callee is in the app
+    model_calls: set[str] = field(default_factory=set)  # HTTP requests to a model's API
+    branches: dict[str, list[Step]] = field(default_factory=dict)  # step → If/Switch before it
     loops: dict[str, tuple[str, ...]] = field(default_factory=dict)  # see loop_targets
     _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
 
@@ -326,11 +336,15 @@ class N8nFlows:
     def _output(self, step: Step) -> str:
         t = step.type
         if t in CALLED_TRIGGERS or t in PASS_TYPES or t in CALLERS or t == BASE + "set":
-            return "pass" if t != BASE + "set" or _keeps_other_fields(step, self._v(step)) \
+            return "pass" if t != BASE + "set" or _set_input_kept(step, self._v(step)) == "all" \
                 else "fresh"
         if t in CODE_NODES or t == LANGCHAIN + "code":
             code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
-            return "mix" if READS_INPUT.search(code) or not code else "fresh"
+            if not code:
+                return "mix"
+            # items listing their own fields: a field none lists is not in the output
+            return "fresh" if not READS_INPUT.search(code) or code_closed_fields(code) \
+                else "mix"
         if _base(t).endswith("Tool") or t.startswith(LANGCHAIN + "tool") \
                 or t == LANGCHAIN + "mcpClientTool":
             store = self.stores.get(step.id)
@@ -348,25 +362,38 @@ class N8nFlows:
             return ()  # the engine adds the entry point's origin
         if t in UNTRUSTED_TRIGGERS:
             return (FieldWrite("*", (ValueRef("entry", UNTRUSTED_TRIGGERS[t]),)),)
+        if t == FORM_PAGE:  # a further page of a form: what the caller types in on it
+            return (FieldWrite("*", (ValueRef("entry", f"form page {step.name}"),)),)
         if t in SCHEDULES:
             return (FieldWrite("*", (ValueRef("platform", f"{_short(t)} event"),)),)
         if t == BASE + "set":
             return tuple(self._set_writes(step))
         if t == BASE + "splitOut":
             return tuple(_split_out_writes(step))
+        if t == HTML_NODE and (html := self._html_refs(step)):
+            return (FieldWrite("html", html),)  # the page, made of what it pastes in
         if t in FILE_MAKERS:
             return (self._file_name_write(step),)
-        if _is_ai(t):
+        if MODEL_SUB_NODES.match(t):
+            return ()  # its answer is the answer of the agent or chain it serves, not input
+        if _is_ai(t) or step.id in self.model_calls:
             return (FieldWrite("*", (ValueRef("ai", f"answer of {step.name}", step.id),)),)
-        if output == "fresh" and (t in CODE_NODES or t == LANGCHAIN + "code"):
+        code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
+        if output == "fresh" and (t in CODE_NODES or t == LANGCHAIN + "code") \
+                and not READS_INPUT.search(code):
             return (FieldWrite("*", (ValueRef("constant"),)),)  # builds items of its own
         if t in CODE_NODES or t == LANGCHAIN + "code":
             # code reads other nodes' output too: $('Webhook').first().json.body
-            code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
             refs = [r for r in self.segment_refs(step, code) if r.kind == "step"] \
                 if "$(" in code or "$node" in code else []
+            read = tuple(self._code_field_writes(step, code))
+            if output == "fresh":  # every field it returns is listed: each holds what it
+                given = (ValueRef("field", "*"), *refs)  # reads, or anything the code saw
+                named = {w.field for w in read}
+                return (*(FieldWrite(f, given) for f in sorted(code_closed_fields(code) or ())
+                          if f not in named), *read)
             mixed = (FieldWrite("*", tuple(refs), strong=False),) if refs else ()
-            return (*mixed, *self._code_field_writes(step, code))
+            return (*mixed, *read)
         store = self.stores.get(step.id)
         if store is not None and store.operation in ("read", "query"):
             computed = computed_columns(str(step.params.get("query") or ""),
@@ -445,6 +472,9 @@ class N8nFlows:
 
     def _set_writes(self, step: Step) -> Iterator[FieldWrite]:
         p = step.params
+        if _set_input_kept(step, self._v(step)) == "selected":  # those fields, as they came
+            for name in _fields_included(step):
+                yield FieldWrite(name, (ValueRef("field", name),))
         if p.get("mode") == "raw":
             yield FieldWrite("*", self.refs(step, p.get("jsonOutput")) or
                              (ValueRef("constant"),), strong=False)
@@ -480,6 +510,7 @@ class N8nFlows:
         yield from self._url_path_sink(step)
         yield from self._json_body_sink(step)
         yield from self._sheet_cells_sink(step)
+        yield from self._html_template_sink(step)
         if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type):
             return
         p = step.params
@@ -497,8 +528,9 @@ class N8nFlows:
             if runs_code(code):
                 yield SinkUse("code", "jsCode", (ValueRef("field", "*"),),
                               "evaluates or executes input data in code")
-        elif _is_ai(step.type):
-            prompt = tuple(dict.fromkeys(r for v in p.values() for r in self.all_refs(step, v)))
+        elif _is_ai(step.type) or step.id in self.model_calls:
+            prompt = tuple(dict.fromkeys(r for k, v in p.items()
+                                         for r in self._sent_refs(step, k, v)))
             yield SinkUse("prompt", "text", (ValueRef("field", "*", path="the input item"),
                                              *prompt), "prompts the model with these values")
         elif t in FILE_NODES:
@@ -531,12 +563,15 @@ class N8nFlows:
         called workflows count only as tools: a bot posting its answer back to the
         conversation (often by an HTTP POST to the messaging API) is what a chatbot is for."""
         action = _action(step, self.stores.get(step.id))
-        if action is None or step.id in self.linked_callers:
-            return  # a called workflow in the app: its own steps say whether it acts
+        if action is None or step.id in self.linked_callers or step.id in self.model_calls:
+            return  # a called workflow in the app: its own steps say whether it acts; a
+            # model asked for an answer changes nothing
         what, tool_only = action
         if _is_tool(step.type):
             yield SinkUse("act", "tool", (ValueRef("field", "*", path="what the agent "
                                                    "decided"),), what)
+        elif tool_only and _base(step.type) not in CHAT_SENDERS:
+            yield from self._dispatch_sinks(step, what)
         elif not tool_only:
             p = step.params
             reads = tuple(dict.fromkeys(r for v in p.values() for r in self.all_refs(step, v)))
@@ -546,6 +581,21 @@ class N8nFlows:
                 reads = (*reads, ValueRef("field", "*", path="the input item"))
             if reads:
                 yield SinkUse("act", "parameters", reads, what)
+
+    def _dispatch_sinks(self, step: Step, what: str) -> Iterator[SinkUse]:
+        """A request or called workflow that an If or Switch before it picks by name: when
+        the branch compares a model's answer with a fixed word (``action.type`` equals
+        ``create_flow``), the model chose to run it, as an agent calls a tool (a tool call
+        built by hand). A test that classifies (contains, is empty) picks no action. The
+        sink reads what the branch compares, as the branch sees it."""
+        for branch in self.branches.get(step.id, ()):
+            tested = tuple(dict.fromkeys(
+                ValueRef("step", r.name, branch.id, r.path) if r.kind == "field" else r
+                for left in _named_picks(branch.params)
+                for r in self.refs(branch, left)))
+            if tested:
+                yield SinkUse("act", "dispatched", tested,
+                              f"{what} when '{branch.name}' picks it")
 
     def _sql_sink(self, step: Step) -> Iterator[SinkUse]:
         p = step.params
@@ -655,6 +705,26 @@ class N8nFlows:
             yield SinkUse("formula", "columns", refs, "writes cells the sheet evaluates "
                           "(USER_ENTERED): a value starting with = runs as a formula (formula "
                           "injection)")
+
+    def _html_refs(self, step: Step) -> tuple[ValueRef, ...]:
+        """What the HTML node's 'Generate HTML Template' (its default operation) pastes into
+        its page: n8n resolves every ``{{ }}`` of the template, with or without a leading
+        ``=``, and escapes nothing."""
+        p = step.params
+        if step.type != HTML_NODE or \
+                str(p.get("operation") or "generateHtmlTemplate") != "generateHtmlTemplate":
+            return ()
+        return self.refs(step, p.get("html"), bare=True)
+
+    def _html_template_sink(self, step: Step) -> Iterator[SinkUse]:
+        """The page the HTML node generates, with data pasted in: markup in a value becomes
+        part of the page, or of the document a PDF service renders from it (HTML injection;
+        a renderer fetching ``<img>`` or ``<iframe>`` sources also requests what it names)."""
+        refs = self._html_refs(step)
+        if carries_data(refs):
+            yield SinkUse("markup", "html", refs, "pastes values unescaped into the HTML it "
+                          "generates (HTML injection into the page or the document rendered "
+                          "from it)")
 
     def _formula_sink(self, step: Step) -> Iterator[SinkUse]:
         """Airtable's ``filterByFormula`` (v1 under additionalOptions, v2 under options or at
@@ -982,20 +1052,52 @@ def _attaches_files(step: Step) -> bool:
                                                  or options.get("attachments"))
 
 
+def _named_picks(value: Any) -> Iterator[Any]:
+    """The left values of the conditions (If v2, Switch v3 rules) that compare a value
+    with a fixed, non-empty word: ``{{ $json.action }}`` equals ``send_invoice``."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _named_picks(item)
+        return
+    if not isinstance(value, _MAPPINGS):
+        return
+    operator = value.get("operator")
+    right = value.get("rightValue")
+    if isinstance(operator, _MAPPINGS) and operator.get("operation") == "equals" and \
+            isinstance(right, str) and right.strip() and not right.startswith("="):
+        yield value.get("leftValue")
+    for item in value.values():
+        if isinstance(item, (list, *_MAPPINGS)):
+            yield from _named_picks(item)
+
+
 def _is_tool(node_type: str) -> bool:
     """An AI agent's tool: the agent calls it with what it decided."""
     return (node_type.startswith(BASE) and node_type.endswith("Tool")) or \
         node_type.startswith(LANGCHAIN + "tool") or node_type == LANGCHAIN + "mcpClientTool"
 
 
-def _keeps_other_fields(step: Step, version: float) -> bool:
-    """Does a Set node pass the input's other fields on? (v3+: off unless asked; v1-2: on
-    unless 'Keep Only Set')."""
+def _set_input_kept(step: Step, version: float) -> str:
+    """Which of its input a Set node passes on: ``all``, ``none`` or ``selected`` (only the
+    fields 'Fields to Include' lists). v3.0-3.2 ask 'Include in Output' (``include``, default
+    all input fields); v3.3+ keep none unless 'Include Other Input Fields' is on, then ask
+    ``include`` (default all); v1-2 keep all unless 'Keep Only Set'. 'All input fields
+    except' is counted as all: the fields it drops are named by hand and may be any."""
     p = step.params
-    if version >= 3:
-        options = p.get("options") if isinstance(p.get("options"), dict) else {}
-        return bool(p.get("includeOtherFields") or options.get("includeOtherFields"))
-    return not p.get("keepOnlySet")
+    if version < 3:
+        return "none" if p.get("keepOnlySet") else "all"
+    options = p.get("options") if isinstance(p.get("options"), dict) else {}
+    if version >= 3.3 and not (p.get("includeOtherFields") or options.get("includeOtherFields")):
+        return "none"
+    include = p.get("include") or "all"
+    return include if include in ("none", "selected") else "all"
+
+
+def _fields_included(step: Step) -> list[str]:
+    """The top-level fields a Set node's 'Fields to Include' (comma-separated) names."""
+    listed = step.params.get("includeFields")
+    names = listed.split(",") if isinstance(listed, str) else ()
+    return list(dict.fromkeys(_top("." + n.strip()) for n in names if n.strip()))
 
 
 @lru_cache(maxsize=8192)

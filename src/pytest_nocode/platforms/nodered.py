@@ -40,8 +40,12 @@ from pytest_nocode.model import (
     strip_userinfo,
 )
 from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
-from pytest_nocode.platforms.nodered_entries import community_entry_points, entry_effect
-from pytest_nocode.platforms.nodered_flow import NodeRedFlows
+from pytest_nocode.platforms.nodered_entries import (
+    community_entry_points,
+    entry_effect,
+    route_guard,
+)
+from pytest_nocode.platforms.nodered_flow import INFLUX_QUERY, SQL_NODES, NodeRedFlows
 from pytest_nocode.platforms.nodered_function import (
     plain_http_calls,
     turns_off_certificate_checks,
@@ -290,8 +294,10 @@ class _Normalizer:
                      else not n.get("disabled"))
             for n in self.container.values())
         workflows += self._unexported_tabs()
-        config_ids = {n["id"] for n in self.flows
-                      if n["type"] not in CONTAINER_TYPES and not n.get("z")}
+        # config nodes: global ones have no tab; one scoped to a tab or subflow has a ``z``
+        # but, like every config node, no position and no wires
+        config_ids = {n["id"] for n in self.flows if n["type"] not in CONTAINER_TYPES
+                      and (not n.get("z") or ("wires" not in n and "x" not in n))}
         extra_out = self._subflow_and_link_edges()
         returns, answered = self._link_call_returns()
         for source, targets in returns.items():
@@ -307,7 +313,7 @@ class _Normalizer:
         entry_points = (*(ep for s in steps for ep in self._entry_points(s, by_step, http_auth)),
                         *dashboard_entry_points(steps, http_auth))
         destinations = tuple(d for s in steps for d in self._destinations(s, by_step))
-        stores = tuple(st for s in steps for st in self._stores(s))
+        stores = tuple(st for s in steps for st in self._stores(s, by_step))
         connectors = self._connectors(steps)
         broken_links = self._broken_links(steps)
         return App(
@@ -507,23 +513,26 @@ class _Normalizer:
         active = not step.disabled
         if step.type == "http in":
             method = _as_str(p.get("method")) or "get"
+            guard = route_guard(step, by_step)  # an authentication node in front of it
             yield EntryPoint(step.id, "http", _as_str(p.get("url")),
                              ("ALL",) if method == "all" else (method.upper(),),
-                             http_auth, active, entry_effect([step], by_step))
+                             guard[1] if guard else http_auth, active,
+                             *entry_effect([step], by_step),
+                             authenticated_by=guard[0].id if guard else "")
         elif step.type == "websocket-listener":
             users = [s for s in by_step.values()
                      if step.id in s.config_refs and not s.disabled]
             # httpNodeAuth guards http-in routes only; websocket upgrades are checked by
             # webSocketNodeVerifyClient, which no API reports: unproven, never assumed.
             yield EntryPoint(step.id, "websocket", _as_str(p.get("path")), (), None,
-                             bool(users), entry_effect(
+                             bool(users), *entry_effect(
                                  [s for s in users if s.type == "websocket in"], by_step))
         elif step.type == "tcp in" and _as_str(p.get("server")) == "server":
             yield EntryPoint(step.id, "tcp", _as_str(p.get("port")), (), "none", active,
-                             entry_effect([step], by_step))
+                             *entry_effect([step], by_step))
         elif step.type == "udp in":
             yield EntryPoint(step.id, "udp", _as_str(p.get("port")), (), "none", active,
-                             entry_effect([step], by_step))
+                             *entry_effect([step], by_step))
         elif step.type in CHAT_BOTS:
             yield from self._chat_bot(step, by_step)
         elif step.type in SERVED_PAGES:
@@ -546,7 +555,7 @@ class _Normalizer:
         yield EntryPoint(step.id, "chat", f"telegram bot {name}".strip(), (),
                          "allowlist" if allowed else "none",
                          any(not s.disabled for s in users),
-                         entry_effect([s for s in users if not s.disabled], by_step))
+                         *entry_effect([s for s in users if not s.disabled], by_step))
 
     def _tls_verify(self, tls_id: str, by_step: Mapping[str, Step]) -> bool:
         tls = by_step.get(tls_id)
@@ -630,13 +639,18 @@ class _Normalizer:
             yield from _embedded_destinations(step)
         elif t == "function":
             yield from _code_destinations(step)
+        elif step.is_config:
+            yield from _vendor_config_urls(step, by_step)
 
-    def _stores(self, step: Step) -> Iterable[DataStore]:
+    def _stores(self, step: Step, by_step: Mapping[str, Step]) -> Iterable[DataStore]:
         p = step.params
         if step.type == "file":
             yield DataStore(step.id, "file", _as_str(p.get("filename")), "write")
         elif step.type == "file in":
             yield DataStore(step.id, "file", _as_str(p.get("filename")), "read")
+        elif step.type in SQL_NODES or step.type in INFLUX_QUERY \
+                or step.type in ("sqlite", "sqlitedb"):
+            yield from _database_use(step, by_step)
 
     # -- instance facts ------------------------------------------------------------------------
     def _modules(self) -> tuple[Module, ...]:
@@ -685,6 +699,56 @@ class _Normalizer:
             out["adminAuth"] = Setting("adminAuth", "SET" if auth["adminAuth"] else "UNSET",
                                        "GET /auth/login")
         return out
+
+
+# A whole field value that is a URL: how a vendor's config node names its server
+# (node-red-contrib-emoncms ``server: http://emoncms.org/``).
+_URL_VALUE = re.compile(r"(?:https?|wss?|mqtts?)://[^\s'\"<>]+", re.I)
+_TLS_SCHEMES = frozenset({"https", "wss", "mqtts"})
+
+
+def _vendor_config_urls(config: Step, by_step: Mapping[str, Step]) -> Iterable[Destination]:
+    """The servers a config node this adapter has no rule for names in URL fields, when an
+    enabled node uses it: what its users send goes there, in cleartext over http://."""
+    if not any(config.id in s.config_refs and not s.disabled for s in by_step.values()):
+        return
+    for key, value in config.params.items():
+        if key in ("id", "type", "name", "info") or not isinstance(value, str):
+            continue
+        url = value.strip()
+        if not _URL_VALUE.fullmatch(url):
+            continue
+        scheme, host, port, _ = split_url(url)
+        yield Destination(config.id, scheme.lower(), strip_userinfo(url), host, port,
+                          tls=scheme.lower() in _TLS_SCHEMES,
+                          dynamic="{{" in url or "${" in url)
+
+
+# config keys that name a database node's connection (node-red-node-mysql, -contrib-postgresql,
+# -contrib-postgres, -contrib-mssql(-plus), -contrib-oracledb, -contrib-influxdb)
+DATABASE_CONFIG_KEYS = ("mydb", "postgresDB", "postgreSQLConfig", "mssqlCN", "connection",
+                        "server", "influxdb")
+_SQL_READ = re.compile(r"\s*(?:select|with|show|describe|explain)\b", re.I)
+_SQL_TABLE = re.compile(r"\b(?:from|join|into|update|table)\s+([A-Za-z_][\w.]*)", re.I)
+
+
+def _database_use(step: Step, by_step: Mapping[str, Step]) -> Iterable[DataStore]:
+    """A database node's use of its database, when its own fixed query names the tables:
+    the location is the database and those tables, and a SELECT reads. A query the message
+    brings is left out: whether it reads rows (a download) or only updates them (an
+    answer of affected-row counts) is decided by code this reader does not follow."""
+    p = step.params
+    query = _as_str(p.get("sql") if step.type in ("sqlite", "sqlitedb") else p.get("query"))
+    config = next((c for key in DATABASE_CONFIG_KEYS
+                   if (c := by_step.get(_as_str(p.get(key)))) is not None), None)
+    database = (_as_str(config.params.get("name") or config.params.get("db")
+                        or config.params.get("database")) or config.name) if config else ""
+    database = database or _as_str(p.get("mydb")) or "(connection not in the export)"
+    tables = sorted({t.lower() for t in _SQL_TABLE.findall(query)}) \
+        if query.strip() and "{{" not in query else []
+    if tables:
+        yield DataStore(step.id, "database", f"{database} ({', '.join(tables)})",
+                        "read" if _SQL_READ.match(query) else "write")
 
 
 def _served_page(step: Step, http_auth: str | None) -> Iterable[EntryPoint]:

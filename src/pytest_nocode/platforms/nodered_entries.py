@@ -3,8 +3,15 @@ community nodes open.
 
 **What a call can do** (:attr:`~pytest_nocode.model.EntryPoint.effect`) is read from the steps
 its messages reach: a route that only reads a stylesheet and answers with it, or one whose
-wire ends in a junction, opens no door a reviewer files; one that reaches a command, a write,
-a request, a device or any node this module does not know does. Unknown is "acts".
+wire ends in a junction, opens no door a reviewer files; one that reaches a
+command, a write, a request, a device or any node this module does not know does. Unknown is
+"acts". A function node's code is read (:func:`code_effect`): code that only shapes the
+message passes, code that reads flow or global context serves what it read, and code that
+writes shared context or calls anything outside a short list of plain JavaScript acts.
+
+**Authentication nodes** (:func:`route_guard`): a route whose every message first passes a
+``node-red-contrib-httpauth`` node configured with users (it answers 401 and stops the
+message otherwise) is authenticated by that node, Basic or Digest.
 
 **Listeners** of widely used community nodes, each checked against the node's own config keys:
 
@@ -20,7 +27,10 @@ a request, a device or any node this module does not know does. Unknown is "acts
 * ``noraf-config`` (node-red-contrib-nora-fork, Google Home): each device asks for no
   confirmation, an acknowledgement or a PIN (``twofactor``: off / ack / pin) before Google
   Assistant runs a command; without a PIN anyone the assistant hears, or any linked account,
-  runs it.
+  runs it;
+* ``webhookrelay`` (node-red-contrib-webhookrelay): webhooks posted to a public
+  webhookrelay.com bucket, relayed into the flow; whether the bucket authenticates senders
+  is set on that service, never in the export: unproven, never assumed.
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -32,42 +42,45 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pytest_nocode.model import EntryPoint, Step, is_page, is_web_asset
+import tree_sitter
 
-# Effects from least to most: a call that only passes through, answers, serves data, acts.
-PASSES, ANSWERS, SERVES, ACTS, NOTHING = "passes", "answers", "serves", "acts", "nothing"
-_RANK = (PASSES, ANSWERS, SERVES, ACTS)
+from pytest_nocode.model import (
+    ACTS,
+    ANSWERS,
+    NOTHING,
+    PASSES,
+    SERVES,
+    EntryPoint,
+    Step,
+    is_page,
+    is_web_asset,
+    stronger_effect,
+)
+from pytest_nocode.platforms.jsparse import captures, function_body, member_root, text
+
 # Nodes that shape, route or hold a message and change nothing outside the flow.
 SHAPING_TYPES = frozenset({
     "switch", "json", "xml", "yaml", "csv", "html", "split", "join", "sort", "batch", "range",
     "delay", "trigger", "rbe", "filter", "link in", "link out", "link call", "junction",
     "comment", "debug", "status", "catch", "complete",
     "uib-cache"})  # uibuilder's cache: replays the last messages to a page that connects
-# Nodes that answer whoever called (the HTTP caller, a socket's clients); a uibuilder node
-# sends what it gets to its page's clients and forwards it only with fwdInMessages.
+# Nodes that answer whoever called (the HTTP caller, a socket's clients: a ``websocket out``
+# on a listener, a ``tcp out`` set to reply); a uibuilder node sends what it gets to its
+# page's clients and forwards it only with fwdInMessages.
 ANSWER_TYPES = frozenset({"http response", "websocket out", "uibuilder"})
 _CONTEXT_JSONATA = re.compile(r"\$(?:global|flow)Context\s*\(")
-_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
-_STRING = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
-_LITERAL = r"""(?:''|\d+|\{\s*\}|true|false)"""
 # a page (its markup, a form, a script) or a mustache field: what a template answers is more
-# than fixed text
+# than fixed text (a page is the app's user interface: reviewers file an open one)
 _PAGE_OR_FIELD = re.compile(r"\{\{|<\s*(?:!doctype|html|body|form|script)\b", re.I)
-# headers = {}; headers['Content-type'] = "text/css"; msg.headers = headers;
-# msg.statusCode = 200; msg.headers = {"content-type": "text/css"}; return msg
-_RESPONSE_META = re.compile(
-    r"return\s+msg|(?:(?:var|let|const)\s+)?headers\s*=\s*\{\s*\}|"
-    r"(?:msg\.)?headers\s*(?:\[\s*" + _LITERAL + r"\s*\]|\.[\w-]+)\s*=\s*" + _LITERAL + r"|"
-    r"msg\.headers\s*=\s*(?:headers|\{(?:\s*" + _LITERAL + r"\s*:\s*" + _LITERAL
-    + r"\s*,?)*\s*\})|msg\.statusCode\s*=\s*\d+")
 
 
-def entry_effect(starts: Iterable[Step], by_id: Mapping[str, Step]) -> str:
-    """What messages entering at ``starts`` can do, along their wiring: ``acts``,
-    ``serves``, ``answers`` or ``nothing``."""
+def entry_effect(starts: Iterable[Step], by_id: Mapping[str, Step]) -> tuple[str, str]:
+    """What messages entering at ``starts`` can do, along their wiring (``acts``, ``serves``,
+    ``answers`` or ``nothing``), and why: the node that acts, or those that serve or
+    answer (:attr:`~pytest_nocode.model.EntryPoint.effect_reason`)."""
     seen: set[str] = set()
     queue = [t for s in starts for t in s.outbound]
-    effect = PASSES
+    effect, reasons = PASSES, []
     while queue:
         sid = queue.pop()
         step = by_id.get(sid)
@@ -76,11 +89,34 @@ def entry_effect(starts: Iterable[Step], by_id: Mapping[str, Step]) -> str:
         seen.add(sid)
         what = step_effect(step)
         if what == ACTS:
-            return ACTS
-        effect = max(effect, what, key=_RANK.index)
+            return ACTS, _reason(step, ACTS)
+        if what != effect and stronger_effect(what, effect) == what:
+            effect, reasons = what, []  # a stronger effect: its reasons, not the weaker
+        if what == effect and what != PASSES and (why := _reason(step, what)) not in reasons:
+            reasons.append(why)
         if step.type not in ANSWER_TYPES or step.params.get("fwdInMessages") is True:
             queue.extend(step.outbound)
-    return NOTHING if effect == PASSES else effect
+    if effect == PASSES:
+        return NOTHING, "nothing after it acts or answers"
+    return effect, "; ".join(sorted(reasons))
+
+
+def _reason(step: Step, what: str) -> str:
+    """Why ``step`` has effect ``what``, in a reviewer's words."""
+    named = f"node {step.name or step.id!r} ({step.type})"
+    if what == ANSWERS:
+        return f"{named} answers with what reaches it"
+    if what == SERVES:
+        if step.type == "file in":
+            return f"{named} reads a file it may answer with"
+        if step.type == "template":
+            return f"{named} renders a page or message fields"
+        return f"{named} copies flow or global context into the message"
+    if step.type == "function":
+        return f"{named} runs code its author wrote"
+    if step.type in ("template", "change"):
+        return f"{named} sets flow or global context (or rules the reader cannot follow)"
+    return f"{named} may change, send or run something"
 
 
 def step_effect(step: Step) -> str:
@@ -88,7 +124,10 @@ def step_effect(step: Step) -> str:
     p = step.params
     if step.type in SHAPING_TYPES or step.type.startswith("subflow:"):
         return PASSES
-    if step.type in ANSWER_TYPES:
+    if step.type == "websocket out" and _text(p.get("client")).strip():
+        return ACTS  # sends to the socket server it connects to, not to who called
+    if step.type in ANSWER_TYPES or (step.type == "tcp out"
+                                     and _text(p.get("beserver")) == "reply"):
         return ANSWERS
     if step.type == "file in":
         filename = _text(p.get("filename"))
@@ -96,9 +135,10 @@ def step_effect(step: Step) -> str:
         return PASSES if fixed and is_web_asset(filename) and not is_page(filename) \
             else SERVES
     if step.type == "function":
-        # code may do anything later (a stub answering "ok" today is a light switch
-        # tomorrow): only one that sets the answer's headers or status passes
-        return PASSES if _only_sets_response_meta(p) else ACTS
+        if p.get("libs") or _text(p.get("initialize")).strip() \
+                or _text(p.get("finalize")).strip():
+            return ACTS  # modules it loads, code run at deploy: not read here
+        return code_effect(_text(p.get("func")))
     if step.type == "template":
         if _text(p.get("fieldType") or "msg") != "msg":
             return ACTS  # writes flow or global context
@@ -125,19 +165,203 @@ def _change_effect(rules: Any) -> str:
     return SERVES if reads else PASSES
 
 
-def _only_sets_response_meta(p: Mapping[str, Any]) -> bool:
-    """A function whose every statement sets the answer's headers or status code to literals
-    (``msg.headers = {"Content-Type": "text/css"}; return msg;``)."""
-    if p.get("libs") or _text(p.get("initialize")).strip() or _text(p.get("finalize")).strip():
+# -- what a function node's code does -----------------------------------------------------
+# Calls that compute and change nothing outside the function: plain JavaScript and the
+# function node's own helpers (``node.status``, ``RED.util``). Anything else (``require``,
+# ``fetch``, a module from context, ``node.context().global``) may act: unknown is "acts".
+PURE_CALLS = frozenset({
+    "Number", "String", "Boolean", "parseInt", "parseFloat", "isNaN", "isFinite", "Date",
+    "Array", "Object", "RegExp", "Error", "TypeError", "Symbol", "BigInt",
+    "encodeURIComponent", "decodeURIComponent", "encodeURI", "decodeURI", "escape",
+    "unescape", "setTimeout", "clearTimeout", "setInterval", "clearInterval"})
+PURE_CONSTRUCTORS = frozenset({"Date", "Array", "Object", "RegExp", "Error", "TypeError",
+                               "Set", "Map", "Promise"})
+PURE_NAMESPACES = frozenset({"JSON", "Math", "Object", "Array", "Number", "String", "Date",
+                             "Promise", "console", "Buffer", "RED.util"})
+NODE_METHODS = frozenset({"send", "status", "log", "warn", "error", "debug", "trace", "done"})
+# methods of strings, numbers, dates, arrays, maps and promises
+PURE_METHODS = frozenset({
+    "toString", "toFixed", "toPrecision", "toLowerCase", "toUpperCase", "toLocaleString",
+    "toLocaleDateString", "toLocaleTimeString", "toISOString", "toJSON", "toDateString",
+    "toTimeString", "toUTCString", "trim", "trimStart", "trimEnd", "split", "join",
+    "replace", "replaceAll", "slice", "substring", "substr", "indexOf", "lastIndexOf",
+    "includes", "startsWith", "endsWith", "charAt", "charCodeAt", "codePointAt", "concat",
+    "padStart", "padEnd", "repeat", "match", "matchAll", "search", "test", "localeCompare",
+    "normalize", "map", "filter", "reduce", "reduceRight", "forEach", "find", "findIndex",
+    "findLast", "findLastIndex", "some", "every", "flat", "flatMap", "keys", "values",
+    "entries", "at", "hasOwnProperty", "valueOf", "getTime", "getFullYear", "getMonth",
+    "getDate", "getDay", "getHours", "getMinutes", "getSeconds", "getMilliseconds",
+    "getTimezoneOffset", "getUTCFullYear", "getUTCMonth", "getUTCDate", "getUTCDay",
+    "getUTCHours", "getUTCMinutes", "getUTCSeconds", "then", "catch", "finally", "get",
+    "has", "call", "apply", "bind"})
+# methods that change the object they are called on: harmless on the code's own values, a
+# write of shared context when that object came from flow or global context
+MUTATING_METHODS = frozenset({
+    "push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "set", "add",
+    "delete", "clear", "setDate", "setFullYear", "setMonth", "setHours", "setMinutes",
+    "setSeconds", "setMilliseconds", "setTime"})
+SHARED_CONTEXT = frozenset({"flow", "global"})
+_CODE_SHAPES = """
+(call_expression function: (_) @callee)
+(new_expression constructor: (_) @constructed)
+(assignment_expression left: (_) @target)
+(augmented_assignment_expression left: (_) @target)
+(update_expression argument: (_) @target)
+(identifier) @name
+(function_declaration name: (identifier) @declared)
+(variable_declarator name: (identifier) @declared value: [(arrow_function) (function_expression)])
+"""
+
+
+def code_effect(code: str) -> str:
+    """What a function node's code does with a message: ``acts`` when it writes flow or
+    global context or calls what :data:`PURE_CALLS`, :data:`PURE_NAMESPACES`,
+    :data:`NODE_METHODS` and :data:`PURE_METHODS` do not list (or does not parse),
+    ``serves`` when it reads context, the environment or a field of the message (a caller's
+    own request, echoed: an API stub), else ``passes`` (it sets constants)."""
+    body = function_body(code)
+    if body is None:
+        return ACTS
+    found = captures(_CODE_SHAPES, body)
+    helpers = {text(n) for n in found.get("declared", ())}
+    shared_reads = reads = False
+    for name in found.get("name", ()):
+        if text(name) == "msg":
+            reads |= _reads_message(name)
+        elif text(name) in SHARED_CONTEXT | {"context", "env"}:
+            use = _context_use(name)
+            if use == ACTS:
+                return ACTS
+            shared_reads |= use == SERVES and text(name) in SHARED_CONTEXT
+            reads |= use == SERVES
+    for target in found.get("target", ()):
+        root, _prop, _direct = member_root(target)
+        if root is not None and text(root) in SHARED_CONTEXT:
+            return ACTS
+    for constructed in found.get("constructed", ()):
+        if text(constructed) not in PURE_CONSTRUCTORS:
+            return ACTS
+    for callee in found.get("callee", ()):
+        what = _call_effect(callee, helpers, shared_reads)
+        if what == ACTS:
+            return ACTS
+    return SERVES if reads else PASSES
+
+
+# message fields that carry no data of the caller's: the response object, the message id
+_NOT_DATA = frozenset({"res", "_msgid"})
+
+
+def _reads_message(name: tree_sitter.Node) -> bool:
+    """Does this mention of ``msg`` read one of its fields (``msg.req.params.room``, a
+    ``switch (msg.topic)``), rather than set one or hand on the whole message?"""
+    member = name.parent
+    if member is None or member.type not in ("member_expression", "subscript_expression") \
+            or member.child_by_field_name("object") != name:
+        return False  # return msg, node.send(msg): the message goes on as it is
+    _root, prop, _direct = member_root(member)
+    if prop in _NOT_DATA:
         return False
-    code = _STRING.sub("''", _COMMENT.sub("", _text(p.get("func"))))
-    statements = [s.strip() for s in re.split(r"[;\n]", code) if s.strip()]
-    return any(s != "return msg" for s in statements) \
-        and all(_RESPONSE_META.fullmatch(s) for s in statements)
+    top = member
+    while top.parent is not None and top.parent.type in (
+            "member_expression", "subscript_expression") \
+            and top.parent.child_by_field_name("object") == top:
+        top = top.parent
+    parent = top.parent
+    return not (parent is not None and parent.type == "assignment_expression"
+                and parent.child_by_field_name("left") == top)
+
+
+def _context_use(name: tree_sitter.Node) -> str:
+    """How one mention of ``flow``, ``global``, ``context`` or ``env`` uses it: a read
+    (``global.get("x")``, ``context.count``), a write of shared context (``flow.set``), or
+    anything else (an alias, an argument, ``context.global``): acts."""
+    member = name.parent
+    if member is None or member.type != "member_expression" \
+            or member.child_by_field_name("object") != name:
+        return ACTS
+    prop = text(member.child_by_field_name("property") or member)
+    parent = member.parent
+    called = parent is not None and parent.type == "call_expression" \
+        and parent.child_by_field_name("function") == member
+    if text(name) == "context":
+        if prop in ("flow", "global"):
+            return ACTS  # context.global.set(…): shared context through the node's own
+        written = parent is not None and parent.type == "assignment_expression" \
+            and parent.child_by_field_name("left") == member
+        return PASSES if (prop == "set" and called) or written else SERVES
+    if text(name) == "env":
+        return SERVES
+    if called and prop in ("get", "keys"):
+        return SERVES
+    return ACTS
+
+
+def _call_effect(callee: tree_sitter.Node, helpers: set[str], shared_reads: bool) -> str:
+    """``acts`` unless the call is plain JavaScript, a helper declared in the code or one of
+    the function node's own calls (context use is judged by :func:`_context_use`)."""
+    if callee.type == "identifier":
+        return PASSES if text(callee) in PURE_CALLS | helpers else ACTS
+    if callee.type in ("function_expression", "arrow_function"):
+        return PASSES  # an immediately called function: its body is read with the rest
+    if callee.type == "parenthesized_expression" and callee.named_children:
+        return _call_effect(callee.named_children[0], helpers, shared_reads)
+    if callee.type != "member_expression":
+        return ACTS
+    obj = callee.child_by_field_name("object")
+    method = text(callee.child_by_field_name("property") or callee)
+    holder = text(obj) if obj is not None else ""
+    if holder in SHARED_CONTEXT | {"context", "env"}:
+        return PASSES  # judged as a context use
+    if holder in PURE_NAMESPACES or holder.startswith("RED.util."):
+        # Object.assign(global.get("state"), …) changes shared context in place
+        return ACTS if shared_reads and method in ("assign", "defineProperty") else PASSES
+    if holder == "node":
+        return PASSES if method in NODE_METHODS else ACTS
+    if method in MUTATING_METHODS:
+        # an object read from shared context and changed in place is a write of it
+        return ACTS if shared_reads else PASSES
+    return PASSES if method in PURE_METHODS else ACTS
 
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+# -- authentication nodes in front of a route ------------------------------------------------
+# node-red-contrib-httpauth (its fork node-red-http-basic-auth registers the same types):
+# answers 401 and stops the message unless the caller's Authorization header names one of its
+# users. The users come from a file node, else a shared credential node, else the node's own
+# fields; with no user name it admits the empty user (``Authorization: Basic Og==``) and with
+# no password anyone who names the user, so either empty authenticates nobody.
+HTTPAUTH = "node-red-contrib-httpauth"
+HTTPAUTH_FILE = "node-red-contrib-httpauthfile"  # users listed in a file: ``filePath``
+HTTPAUTH_CRED = "node-red-contrib-httpauthcred"  # one user shared by several nodes
+
+
+def route_guard(route: Step, by_step: Mapping[str, Step]) -> tuple[Step, str] | None:
+    """(the authentication node, ``basic`` or ``digest``) that every message of ``route``
+    passes first, when it is configured with users; None otherwise."""
+    targets = [t for sid in route.outbound if (t := by_step.get(sid)) is not None
+               and not t.disabled]
+    guards = [(t, mechanism) for t in targets if t.type == HTTPAUTH
+              and (mechanism := _httpauth_mechanism(t, by_step)) is not None]
+    return guards[0] if guards and len(guards) == len(targets) else None
+
+
+def _httpauth_mechanism(node: Step, by_step: Mapping[str, Step]) -> str | None:
+    """``basic`` or ``digest`` for an httpauth node that names its users, else None."""
+    file = by_step.get(_text(node.params.get("file")))
+    cred = by_step.get(_text(node.params.get("cred")))
+    if file is not None and file.type == HTTPAUTH_FILE:
+        source, users = file.params, _text(file.params.get("filePath"))
+    else:
+        source = cred.params if cred is not None and cred.type == HTTPAUTH_CRED else node.params
+        # the user and the password (plain or hashed) are plain fields, never credentials
+        # an export leaves out: an empty one is empty, and admits whoever sends it empty
+        users = _text(source.get("username")) if _text(source.get("password")) else ""
+    kind = _text(source.get("authType")).strip().lower()
+    return kind if users.strip() and kind in ("basic", "digest") else None
 
 
 # -- community listeners ---------------------------------------------------------------------
@@ -158,14 +382,18 @@ def community_entry_points(step: Step, by_step: Mapping[str, Step]) -> Iterable[
     elif step.type == "uibuilder":
         url = _text(p.get("url")).strip().strip("/")
         yield EntryPoint(step.id, "websocket", f"/{url}" if url else "/uibuilder", (), None,
-                         active, entry_effect([step], by_step))
+                         active, *entry_effect([step], by_step))
     elif step.type == "twitter in" and _text(p.get("user")) == "dm":
         yield EntryPoint(step.id, "chat", "twitter direct messages", (), "none", active,
-                         entry_effect([step], by_step))
+                         *entry_effect([step], by_step))
     elif step.type in HOMEKIT_BRIDGES:
         yield from _homekit(step, by_step)
     elif step.type in NORA_CONFIGS:
         yield from _nora(step, by_step)
+    elif step.type == "webhookrelay":
+        buckets = _text(p.get("buckets")).strip()
+        yield EntryPoint(step.id, "webhook", f"webhookrelay bucket {buckets or '(any)'}", (),
+                         None, active, *entry_effect([step], by_step))
 
 
 def _broker_route(p: Mapping[str, Any]) -> str:
@@ -190,7 +418,7 @@ def _homekit(bridge: Step, by_step: Mapping[str, Step]) -> Iterable[EntryPoint]:
     insecure = bridge.params.get("allowInsecureRequest") in (True, "true")
     name = _text(bridge.params.get("bridgeName")).strip() or bridge.name
     yield EntryPoint(bridge.id, "assistant", f"HomeKit bridge {name}".strip(), (),
-                     "none" if insecure else "pairing", True, entry_effect(services, by_step))
+                     "none" if insecure else "pairing", True, *entry_effect(services, by_step))
 
 
 def _nora(config: Step, by_step: Mapping[str, Step]) -> Iterable[EntryPoint]:
@@ -204,6 +432,6 @@ def _nora(config: Step, by_step: Mapping[str, Step]) -> Iterable[EntryPoint]:
         return
     open_devices = [d for d in devices if (_text(d.params.get("twofactor")) or default) != "pin"]
     name = _text(config.params.get("structure")).strip() or config.name
-    effect = entry_effect(open_devices or devices, by_step)
+    effect, reason = entry_effect(open_devices or devices, by_step)
     yield EntryPoint(config.id, "assistant", f"NORA (Google Home) {name}".strip(), (),
-                     "none" if open_devices else "pin", True, effect)
+                     "none" if open_devices else "pin", True, effect, reason)

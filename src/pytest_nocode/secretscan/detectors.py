@@ -168,6 +168,11 @@ def webhook_urls(t: Text) -> Iterator[Found]:
 # -- URLs -------------------------------------------------------------------------------------
 _URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\s'\"`<>]+")
 _URL_GATE = re.compile("://")
+_URL_OR_SCHEMELESS_GATE = re.compile(r"://|^\s*[A-Za-z0-9-]+\.[A-Za-z0-9.-]+(?::\d+)?/\S*\?")
+# a whole value that is a URL without its scheme (Node-RED's http request prepends http://):
+# a dotted host name, an optional port, a path and a query
+_SCHEMELESS_URL = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?/[^\s'\"`<>?#]*\?"
+                             r"[^\s'\"`<>]+")
 _URL_PARTS = re.compile(r"[/?#]")
 _QUERY_SPLIT = re.compile(r"[&;]")
 _TOKENISH = re.compile(r"[\w.~-]+")
@@ -219,7 +224,7 @@ def url_parts(url: str) -> Iterator[UrlPart]:
     when there is no password), a path segment where a vendor's API takes its token
     (``_PATH_TOKENS``), and every ``name=value`` of its query and fragment. One parser for
     the URL rule and for placing a placeholder found in a URL."""
-    offset = url.index("://") + 3
+    offset = url.index("://") + 3 if "://" in url else 0  # (a scheme-less whole value)
     rest = url[offset:]
     authority = _URL_PARTS.split(rest, maxsplit=1)[0]
     if "@" in authority:
@@ -265,10 +270,13 @@ def _generated(value: str) -> bool:
 
 
 def urls(t: Text) -> Iterator[tuple[int, str]]:
-    """(offset, URL) of every URL in the text."""
+    """(offset, URL) of every URL in the text, and a whole value that is a URL without its
+    scheme (``api.example.org/v1/forecast?appid=…``)."""
     if "://" in t.text:
         for m in _URL.finditer(t.text):
             yield m.start(), m.group(0)
+    elif t.mode != "code" and _SCHEMELESS_URL.fullmatch(t.text.strip()):
+        yield t.text.index(t.text.strip()), t.text.strip()
 
 
 def url_credentials(t: Text) -> Iterator[Found]:
@@ -480,7 +488,7 @@ def written_logins(t: Text) -> Iterator[Found]:
 TEXT_DETECTORS: tuple[Detector, ...] = (
     Detector("token shapes", token_shapes, strong=True),
     Detector("webhook URLs", webhook_urls, strong=True, gate=_URL_GATE),
-    Detector("URL credentials", url_credentials, strong=False, gate=_URL_GATE),
+    Detector("URL credentials", url_credentials, strong=False, gate=_URL_OR_SCHEMELESS_GATE),
     Detector("command-line passwords", command_line_passwords, strong=False, gate=_CLI_HINT,
              modes=frozenset({"text"})),
     Detector("secret assignments", secret_assignments, strong=False, hint_lines=True),

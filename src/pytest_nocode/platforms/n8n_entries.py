@@ -1,0 +1,217 @@
+"""n8n entry points: what a call to a webhook, form, chat or waiting step can do
+(:attr:`~pytest_nocode.model.EntryPoint.effect`, in the vocabulary of
+:data:`~pytest_nocode.model.EFFECTS` that Node-RED's entry points use too).
+
+The effect is read from the steps a call's items reach along the wiring, each judged once:
+
+* steps that only shape or route items (Set, If, Merge, Split Out, Convert to File, … the
+  data-flow engine's pass-through nodes) pass, as long as what they write is constant, the
+  caller's own fields or platform values (an environment value or a store read serves);
+* Respond to Webhook and the pages of a form answer (a JWT it signs for the caller acts, as
+  does a Crypto node's HMAC or signature: both sign what the caller chose with a key);
+* an HTTP request answers when it is a GET without credentials to a fixed public host: the
+  caller could ask that service itself, so relaying it opens nothing (the reason says so);
+* a read of a data store serves; anything else acts: a write, a mail, code, a command, an
+  AI agent, a called workflow, a node this module does not know.
+
+A No Operation node is where n8n authors mark work: on a branch of a flow that answers it
+ends that branch, but a flow that does nothing else is a stub whose work the export does not
+show (it acts), and one that carries another node's parameters is a collection's stand-in for
+a node it removed (it acts).
+
+When the export's wiring is broken in the workflow, or shows nothing after the entry point,
+every step of the workflow counts as reached (the reader cannot follow it: fail closed).
+
+PYTEST_DONT_REWRITE (see the package docstring)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from urllib.parse import urlsplit
+
+from pytest_nocode.model import (
+    ACTS,
+    ANSWERS,
+    NOTHING,
+    PASSES,
+    SERVES,
+    DataStore,
+    Destination,
+    Step,
+    StepFlow,
+    stronger_effect,
+)
+from pytest_nocode.platforms.n8n_flow import BASE, FORM_PAGE, NOTE, PASS_TYPES
+from pytest_nocode.policy import default_zone
+
+RESPOND = BASE + "respondToWebhook"
+HTTP_REQUEST = BASE + "httpRequest"
+NO_OP = BASE + "noOp"
+CRYPTO = BASE + "crypto"
+# Nodes that only reshape, route or hold items (Respond to Webhook answers; a file a
+# spreadsheet node reads or writes is a store; the debug helper can exhaust memory on call).
+SHAPING_TYPES = (PASS_TYPES | {BASE + "set"}) - {RESPOND, BASE + "spreadsheetFile",
+                                                 BASE + "debugHelper"}
+# Values a shaping step may put into what it passes on without serving data.
+_OWN_KINDS = frozenset({"constant", "platform", "field", "step", "key", "entry"})
+# Headers and query parameters a request may send and still carry no credential.
+_PLAIN_HEADERS = frozenset({"accept", "accept-language", "content-type", "user-agent"})
+_SECRET_NAME = re.compile(r"token|secret|api[_-]?key|^key$|passw|auth|^sig|signature|session|"
+                          r"cookie|credential", re.I)
+_QUERY_NAME = re.compile(r"(?:^|&)([^=&]+)=")
+# the one expression helper that reads what earlier runs kept (the data flow reads it as an
+# item field, which is what other helpers such as $ifEmpty or $jmespath read)
+_STATIC_DATA = re.compile(r"\$getWorkflowStaticData\b")
+# A path segment that may be a key (a bot token, a hook id): 16 or more characters mixing
+# digits and letters. A URL holding one is a capability the caller does not have.
+_KEY_SEGMENT = re.compile(r"(?=[^/]*\d)(?=[^/]*[A-Za-z])[\w:.~-]{16,}")
+
+Judged = tuple[str, str]  # (effect, reason)
+
+
+class EntryEffects:
+    """Judges entry points of one app: each step once, each entry point in one walk."""
+
+    def __init__(self, steps: Iterable[Step], describe: Callable[[Step], StepFlow],
+                 destinations: Iterable[Destination], stores: Iterable[DataStore],
+                 lost_wiring: Iterable[str]) -> None:
+        self._by_id: dict[str, Step] = {}
+        self._by_workflow: dict[str, list[Step]] = {}
+        for step in steps:
+            self._by_id[step.id] = step
+            self._by_workflow.setdefault(step.workflow_id, []).append(step)
+        self._describe = describe
+        self._targets = {d.step_id: d for d in destinations}
+        self._stores = {s.step_id: s for s in stores}
+        self._lost = frozenset(lost_wiring)  # workflows whose wiring points at missing nodes
+        self._judged: dict[str, Judged] = {}
+
+    def of(self, entry: Step) -> Judged:
+        """(effect, reason) of a call to ``entry``: ``acts`` ends the walk at the first step
+        that acts; otherwise the strongest effect met, ``nothing`` when every step passes."""
+        effect, reasons, placeholder = PASSES, [], ""
+        for step in self._reached(entry):
+            what, why = self._judge(step)
+            if what == ACTS:
+                return ACTS, why
+            if step.type == NO_OP and not step.disabled:
+                placeholder = placeholder or step.name
+            if what != effect and stronger_effect(what, effect) == what:
+                effect, reasons = what, []  # a stronger effect: its reasons, not the weaker
+            if what == effect and why and why not in reasons:
+                reasons.append(why)
+        if effect == PASSES and placeholder:
+            return ACTS, (f"its flow ends in No Operation step {placeholder!r}, a stub: the "
+                          "work it stands for is not in the export")
+        if effect == PASSES:
+            return NOTHING, "nothing after it acts or answers"
+        return effect, "; ".join(reasons)
+
+    def _reached(self, entry: Step) -> Iterable[Step]:
+        """The steps a call can run: along the wiring, or the whole workflow when the
+        wiring cannot be followed from the entry point."""
+        if entry.workflow_id in self._lost or not entry.outbound:
+            yield from (s for s in self._by_workflow.get(entry.workflow_id, ())
+                        if s.id != entry.id)
+            return
+        seen = {entry.id}
+        queue = list(entry.outbound)
+        while queue:
+            sid = queue.pop()
+            step = self._by_id.get(sid)
+            if sid in seen or step is None:
+                continue
+            seen.add(sid)
+            yield step
+            queue.extend(step.outbound)
+
+    def _judge(self, step: Step) -> Judged:
+        judged = self._judged.get(step.id)
+        if judged is None:
+            judged = self._judged[step.id] = self._step_effect(step)
+        return judged
+
+    def _step_effect(self, step: Step) -> Judged:
+        """What one step does with the items it is given, and why."""
+        if step.disabled or step.type == NOTE:
+            return PASSES, ""  # n8n passes items through a disabled node untouched
+        described = self._describe(step)
+        if described.starts:
+            return PASSES, ""  # another trigger: it is sent nothing
+        named = f"step {step.name!r} ({step.type.rsplit('.', 1)[-1]})"
+        store = self._stores.get(step.id)
+        if store is not None:
+            if store.operation in ("read", "query"):
+                return SERVES, f"{named} reads {store.kind} data it may answer with"
+            return ACTS, f"{named} writes stored data"
+        refs = [r for w in described.writes for r in w.value] + \
+            [r for s in described.sinks for r in s.reads]
+        foreign = sorted({r.kind for r in refs if r.kind not in _OWN_KINDS})
+        if step.type == NO_OP and any(v not in (None, "", {}, []) for k, v in
+                                      step.params.items() if k != "options"):
+            return ACTS, (f"{named} carries another node's parameters: a stand-in for a node "
+                          "the export does not show")
+        if step.type in SHAPING_TYPES or step.type in (RESPOND, FORM_PAGE):
+            if described.authored_code or any(s.kind != "answer" for s in described.sinks):
+                return ACTS, f"{named} runs what it is given"
+            if step.type == RESPOND and step.params.get("respondWith") == "jwt":
+                return ACTS, f"{named} signs a token for the caller"
+            if step.type == CRYPTO and step.params.get("action") in ("hmac", "sign"):
+                return ACTS, f"{named} signs what it is given with the owner's key"
+            if {"ai", "unknown"} & set(foreign):
+                return ACTS, f"{named} passes on values the export does not show"
+            if foreign:
+                return SERVES, f"{named} passes on {' and '.join(foreign)} values"
+            if _STATIC_DATA.search(json.dumps(dict(step.params), default=str)):
+                return SERVES, f"{named} reads what earlier runs kept (workflow static data)"
+            if step.type == RESPOND:
+                return ANSWERS, f"{named} answers with fixed content and what reaches it"
+            if step.type == FORM_PAGE:
+                return ANSWERS, f"{named} shows the caller the next page of the form"
+            return PASSES, ""
+        if described.authored_code:
+            return ACTS, f"{named} runs code its author wrote"
+        if step.type == HTTP_REQUEST:
+            relay = self._public_relay(step)
+            if relay:
+                return ANSWERS, relay
+        return ACTS, f"{named} may change, send or run something"
+
+    def _public_relay(self, step: Step) -> str:
+        """Why an HTTP request only fetches what anyone may fetch ("" when it may do more): a
+        GET with no credential, no header but plain ones, no secret-named query parameter and
+        no key-like path segment, to a fixed host on the internet (by the default trust
+        zones: the adapter has no policy)."""
+        p = step.params
+        target = self._targets.get(step.id)
+        method = str(p.get("method") or p.get("requestMethod") or "GET").upper()
+        if target is None or target.dynamic or not target.host or method != "GET" \
+                or step.credential_refs or str(p.get("authentication") or "none") != "none" \
+                or default_zone(target.host) != "internet":
+            return ""
+        headers = _names(p.get("headerParameters")) if p.get("sendHeaders") else []
+        query = _names(p.get("queryParameters")) if p.get("sendQuery") else []
+        address, _, query_string = target.url.partition("?")
+        query += _QUERY_NAME.findall(query_string)
+        try:
+            path = urlsplit(address.lstrip("=")).path
+        except ValueError:  # not a URL Python can split (a bracketed host left open)
+            return ""
+        if any(h.lower() not in _PLAIN_HEADERS for h in headers) \
+                or any(q == "?" or _SECRET_NAME.search(q) for q in query) \
+                or any(_KEY_SEGMENT.fullmatch(seg) for seg in path.split("/")):
+            return ""
+        return (f"step {step.name!r} relays a GET without credentials to {target.host}, a "
+                "public service the caller could ask itself")
+
+
+def _names(params: object) -> list[str]:
+    """The names of an HTTP Request node's header or query parameters (``{"parameters":
+    [{"name": …, "value": …}]}``); an unreadable list names something unknown."""
+    entries = params.get("parameters") if isinstance(params, Mapping) else None
+    if not isinstance(entries, list):
+        return ["?"] if params else []
+    return [str(e.get("name") or "?") if isinstance(e, Mapping) else "?" for e in entries]
