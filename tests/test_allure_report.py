@@ -440,3 +440,5 @@ def test_every_exec(nocode_app, nocode_findings):
     [rest] = _attachment(results, result, "evidence: 3 more")
     assert [b["resource"]["id"] for b in json.loads(rest)] == ["ex50", "ex51", "ex52"]
     assert all(b["findings"][0]["evidence"]["command"] for b in json.loads(rest))
+    # written to its file in pieces, it reads as the others do: json.dumps, indented
+    assert rest == json.dumps(json.loads(rest), indent=2, ensure_ascii=False)

@@ -230,6 +230,21 @@ def test_duplicate_node_ids_across_workflows_get_the_workflow_suffix() -> None:
                                                               "n-2@w2": "b.example"}
 
 
+def test_steps_and_broken_links_are_looked_up_by_workflow() -> None:
+    """Checks ask per entry point for its workflow's steps and broken wiring: indexed once,
+    not scanned over the whole app each time."""
+    hook, call = node("a", "Hook", WEBHOOK, path="a"), http_node("https://a.example", "b")
+    app = app_of(workflow("w1", "One", [hook, call], {"Hook": wire("HTTP b")}),
+                 workflow("w2", "Two", [node("c", "Hook", WEBHOOK, path="c")],
+                          {"Hook": wire("Gone")}),
+                 workflow("w3", "Three", []))
+    assert [s.id for s in app.steps_in("w1")] == ["a", "b"]
+    assert [s.id for s in app.steps_in("w2")] == ["c"]
+    assert app.steps_in("w3") == app.steps_in("no such workflow") == ()
+    assert app.broken_links_in("w1") == ()
+    assert [(b.source, b.target) for b in app.broken_links_in("w2")] == [("c", "Gone")]
+
+
 def test_duplicate_workflow_ids_are_made_unique_whatever_the_order() -> None:
     a = workflow("w1", "A", [node("x", "X", HTTP)])
     b = workflow("w1", "B", [node("y", "Y", HTTP)])

@@ -217,6 +217,14 @@ def pytest_configure(config):
             return _normalize(self, spec, raw)
 
         platform.normalize = logged_normalize
+    # n8n builds a folder file by file (the demo's is a folder): that is its normalizing
+    normalize_export = n8n.N8nPlatform.normalize_export
+
+    def logged_normalize_export(self, spec, path):
+        _log(f"normalize {spec.id}")
+        return normalize_export(self, spec, path)
+
+    n8n.N8nPlatform.normalize_export = logged_normalize_export
     describe_steps = dataflow.describe_steps
 
     def logged_describe_steps(app, start, stop):  # the data flow's descriptions

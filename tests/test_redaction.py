@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pytest_nocode import redaction, reporting
 from pytest_nocode.redaction import Redactor, mask
 
 # Secrets that JSON escapes differently from how they read: quotes, backslashes, control and
@@ -51,3 +53,25 @@ def test_json_stays_valid_and_secret_free(secret: str, prefix: str, suffix: str,
     decoded = json.loads(text)  # still valid JSON
     assert secret not in decoded[1]
     assert secret not in json.dumps(decoded, ensure_ascii=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.text(max_size=30), min_size=1, max_size=12),
+       secret=st.text(min_size=6, max_size=16).filter(lambda s: s.strip() == s and not (
+           s.isalpha() and len(s) < 12)),
+       piece=st.integers(min_value=1, max_value=64))
+def test_a_report_written_in_pieces_is_the_text_masked_whole(
+        tmp_path_factory: pytest.TempPathFactory, values: list[str], secret: str,
+        piece: int) -> None:
+    """write_json masks line by line what one pass over the whole text masks, wherever the
+    pieces are cut: beside escapes, at a secret's edge, in keys and nested lists."""
+    data = {"findings": [{"message": f"{v}{secret}{v}", v: [secret, v]} for v in values],
+            secret: values}
+    redactor = Redactor([secret])
+    path = tmp_path_factory.mktemp("report") / "f.json"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(redaction, "WRITE_PIECE", piece)
+        reporting.write_json(path, data, redactor)
+    whole = redactor.json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
+    assert path.read_text(encoding="utf-8") == whole
+    assert secret not in json.dumps(json.loads(whole), ensure_ascii=False)

@@ -191,6 +191,7 @@ class DataFlow:
         # an origin placed in a text (Origin.within) → the same origin without the placement
         self._unplaced: dict[int, int] = {}
         self._out: dict[str, State] = {}
+        self._sets: dict[frozenset[int], frozenset[int]] = {}  # see _shared
         # a loop's own output (n8n Loop Over Items): only what entered from outside the loop
         self._loop_edges = {(sid, t) for sid, f in self._flows.items() for t in f.loop_targets}
         self._returns = {sid: self._coming_back(sid) for sid, f in self._flows.items()
@@ -219,6 +220,7 @@ class DataFlow:
                       for sid in self._flows}
         self._unreached = self._sent_only_by_off_steps()
         self._run()
+        self._sets.clear()  # the states keep the sets; the walk is over
         self._close()
         self._inputs: dict[str, State] = {}  # input_of, asked after the walk only
         self._internal: frozenset[StoreKey] | None = None  # internal_stores, when asked
@@ -553,7 +555,7 @@ class DataFlow:
                     self._loop_out[sid] = batches
                     changed = True
             if changed:
-                self._out[sid] = new
+                self._out[sid] = self._shared(new)
                 for writer in feeds.get(sid, ()):
                     for key in self._rewrite(writer):  # its readers hold its token
                         readers.update(self._expanded_by.get(key, ()))
@@ -562,6 +564,13 @@ class DataFlow:
                 if target not in queued and target in self._flows:
                     queued.add(target)
                     queue.append(target)
+
+    def _shared(self, state: State) -> State:
+        """``state`` with each set of origins one object for all steps that hold the same:
+        most steps' outputs repeat another's (on 2,000 generated workflows 42,000 sets, 13,000
+        different), and the states are kept for the checks' questions after the walk."""
+        sets = self._sets
+        return {key: sets.setdefault(oids, oids) for key, oids in state.items()}
 
     # -- questions the checks ask --------------------------------------------------------
     def input_of(self, step_id: str) -> State:

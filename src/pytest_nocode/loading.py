@@ -14,8 +14,10 @@ private folder of the controller's) hands apps to the workers in one of two ways
 
 An export read from files keeps no parsed JSON once normalized (on 20,000 workflows that was
 a third of the loaded app's memory, and of each worker's pickle): the ``nocode_snapshot``
-fixture reads the files again when a check asks (:meth:`LoadedApp.snapshot`). Live and
-replayed data, which cannot be read again the same way, are kept whole.
+fixture reads the files again when a check asks (:meth:`LoadedApp.snapshot`). An adapter
+with ``normalize_export`` (n8n) builds a folder's model file by file, so the whole parsed
+export is never held even while loading. Live and replayed data, which cannot be read again
+the same way, are kept whole.
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -151,15 +153,24 @@ def load_app(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOpti
     raise InputError so the run stops with one clear line. Problems reaching a live app are
     kept in ``error``: every check on that app then errors, and the others still run.
     """
+    streamed = getattr(registry[spec.platform], "normalize_export", None)
+    app: App | None = None
     try:
-        raw = load_raw(spec, registry, recording)
+        if spec.transport in REREADABLE and streamed is not None:
+            # built file by file: never the whole parsed export at once
+            app, export = streamed(spec, Path(spec.location))
+            raw = RawSnapshot(spec.platform, None, spec.transport,
+                              skipped_files=export.skipped)
+        else:
+            raw = load_raw(spec, registry, recording)
     except FetchError as exc:
         return LoadedApp(spec, error=str(exc))
     except InputError:
         raise
     except NocodeError as exc:
         return LoadedApp(spec, error=str(exc))
-    return finish_loading(spec, registry, raw, scan)
+    return finish_loading(spec, registry, raw, scan) if app is None \
+        else _scanned(spec, raw, app, scan)
 
 
 def finish_loading(spec: AppSpec, registry: PlatformRegistry, raw: RawSnapshot,
@@ -176,6 +187,11 @@ def finish_loading(spec: AppSpec, registry: PlatformRegistry, raw: RawSnapshot,
         if spec.is_live:  # an unexpected shape from a server: fail closed on this app
             return LoadedApp(spec, raw=raw, error=f"{spec.uri}: unexpected data: {exc}")
         raise
+    return _scanned(spec, raw, app, scan)
+
+
+def _scanned(spec: AppSpec, raw: RawSnapshot, app: App, scan: Scan | None) -> LoadedApp:
+    """The loaded app with its secrets found; an export's parsed files let go (stamped)."""
     from pytest_nocode.secretscan import find_secrets
 
     secrets = [hit.value for hit in (scan or find_secrets)(app)]

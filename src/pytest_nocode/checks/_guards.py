@@ -208,9 +208,9 @@ def _unwired_guard(app: App, entry: Step) -> Guard | None:
     its workflow that compares what the caller sent with a credential, beside one that
     rejects (a 401/403 response, a stop with an error), is reported as that check, saying the
     order is not shown, rather than as an open door (or as no check at all)."""
-    if entry.outbound or not any(b.workflow_id == entry.workflow_id for b in app.broken_links):
+    if entry.outbound or not app.broken_links_in(entry.workflow_id):
         return None
-    steps = [s for s in app.steps if s.workflow_id == entry.workflow_id and s.id != entry.id
+    steps = [s for s in app.steps_in(entry.workflow_id) if s.id != entry.id
              and not s.disabled and not s.is_config]
     rejection = next((how for s in steps if (how := _rejects(s))), "")
     if not rejection:

@@ -71,10 +71,13 @@ def test_inactive_workflows_hold_no_credentials(nocode_app: App,
         not_applicable(f"{len(stale)} inactive workflow(s) hold credentials, but none carries "
                        "the instance's updatedAt or is the instance's own download: a template "
                        "or edited export, whose inactive flag is not the instance's state")
+    named: dict[str, list[str]] = {}  # credential id → names (looked up, not scanned)
+    for credential in nocode_app.credentials:
+        named.setdefault(credential.id, []).append(credential.name)
     for wf in instance_state:
         refs = holding[wf.id] if wf.updated else {
             c for c in holding[wf.id] if STORED_CREDENTIAL_ID.fullmatch(c)}
-        names = sorted(c.name for c in nocode_app.credentials if c.id in refs)
+        names = sorted(name for c in refs for name in named.get(c, ()))
         nocode_findings.add(wf, f"inactive workflow references {len(names)} credential(s)",
                             {"credentials": names, "active": wf.active,
                              "archived": wf.disabled, "last_saved": wf.updated or None})
@@ -163,8 +166,7 @@ def test_connections_point_at_existing_nodes(nocode_app: App,
         shown = ", ".join(repr(m) for m in missing[:3]) + (
             f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         # an edited n8n export may name nodes by id where n8n connects by name
-        node_ids = {s.native_id or s.id for s in nocode_app.steps
-                    if s.workflow_id == workflow_id}
+        node_ids = {s.native_id or s.id for s in nocode_app.steps_in(workflow_id)}
         by_id = nocode_app.platform == "n8n" and all(m in node_ids for m in missing)
         why = ("they name nodes by id, but n8n connects nodes by name, so it does not follow "
                "them either" if by_id else

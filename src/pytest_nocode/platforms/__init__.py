@@ -86,6 +86,9 @@ class Platform(Protocol):
 
         An adapter whose folders may hold other files beside the exports also implements
         ``load_export(path) -> FileExport``, which runs use instead (see :func:`read_export`).
+        One that can build the model a file at a time also implements
+        ``normalize_export(spec, path) -> tuple[App, FileExport]`` (the export without its
+        data), which the loader then uses for files, never holding the whole parsed export.
         """
 
     def fetch(self, spec: AppSpec, client: Fetcher) -> tuple[Any, dict[str, str]]:

@@ -47,7 +47,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -164,21 +164,10 @@ class N8nPlatform:
                 return FileExport(data)
             return FileExport({"workflows": _workflows_in(data, path, allow_raw=True)})
         files = _json_files(path)
-        if not files:
-            raise InputError(f"no *.json workflow exports in {path}")
-        workflows: list[Any] = []
         skipped: list[SkippedFile] = []
-        for file in files:
-            data = read_json_file(file)
-            reason = _not_a_workflow(data)
-            if reason:
-                skipped.append(SkippedFile(file.relative_to(path).as_posix(), reason))
-            else:
-                workflows.extend(_workflows_in(data, file, allow_raw=False))
-        if skipped and not workflows:
-            first = skipped[0]
-            raise InputError(f"{path}: none of its {len(files)} JSON file(s) is a workflow "
-                             f"export (e.g. {first.path}: {first.reason})")
+        workflows = list(_folder_workflows(path, files, skipped))
+        if not workflows:
+            _no_workflow_in(path, files, skipped)
         return FileExport({"workflows": workflows}, tuple(skipped))
 
     def fetch(self, spec: AppSpec, client: Fetcher) -> tuple[Any, dict[str, str]]:
@@ -193,11 +182,50 @@ class N8nPlatform:
         data = raw.data
         where = spec.location if spec.transport in ("file", "demo") else spec.uri
         _validate_raw(data, f"{where}: $")
-        builder = _Builder()
         seen = Counter(_wanted_id(wf, i) for i, wf in enumerate(data["workflows"]))
+        builder = _Builder()
         builder.repeated_ids = {wid for wid, n in seen.items() if n > 1}
         for index, wf in enumerate(data["workflows"]):
             builder.add_workflow(wf, index)
+        return self._app(spec, builder, data, raw.notes)
+
+    def normalize_export(self, spec: AppSpec, path: Path) -> tuple[App, FileExport]:
+        """``normalize`` of what ``load_export(path)`` reads, a folder's files read and built
+        one at a time, each file's JSON let go once its workflows are in the model (which
+        keeps their parameters): on 20,000 workflows, holding every parsed file until the
+        model was built was half of the run's peak memory. The export returned holds no data.
+
+        Workflow ids that repeat across files are only known once every file has been read;
+        when some do (copies in a backup folder), the files are read and built a second
+        time, as ``normalize`` builds them knowing the repeated ids from the start."""
+        if not path.is_dir():
+            export = self.load_export(path)
+            raw = RawSnapshot(self.name, export.data, spec.transport)
+            return self.normalize(spec, raw), replace(export, data=None)
+        files = _json_files(path)
+        skipped: list[SkippedFile] = []
+
+        def build(repeated_ids: set[str]) -> tuple[_Builder, Counter[str]]:
+            builder, seen = _Builder(), Counter[str]()
+            builder.repeated_ids = repeated_ids
+            skipped.clear()
+            for index, wf in enumerate(_folder_workflows(path, files, skipped)):
+                seen[_wanted_id(wf, index)] += 1
+                builder.add_workflow(wf, index)
+            return builder, seen
+
+        builder, seen = build(set())
+        if not seen:
+            _no_workflow_in(path, files, skipped)
+        repeated = {wid for wid, n in seen.items() if n > 1}
+        if repeated:
+            builder, _ = build(repeated)
+        return self._app(spec, builder, {}, {}), FileExport(None, tuple(skipped))
+
+    def _app(self, spec: AppSpec, builder: _Builder, data: Mapping[str, Any],
+             fetch_notes: Mapping[str, str]) -> App:
+        """The App of the workflows ``builder`` took, with what an instance snapshot
+        (``data`` beyond its workflows) adds: users, settings, version, the audit."""
         builder.link_called_workflows()
         builder.judge_entry_points()
         facets = {"workflows"}
@@ -211,7 +239,7 @@ class N8nPlatform:
             facets.add("settings")
             settings = {str(k): Setting(str(k), v, "n8n settings")
                         for k, v in data["settings"].items()}
-        modules, exposures = _instance(data, facets, raw.notes)
+        modules, exposures = _instance(data, facets, fetch_notes)
         advisories: tuple[Advisory, ...] = ()
         if data.get("audit") is not None:
             from pytest_nocode.platforms.n8n_live import advisories_from_audit
@@ -280,6 +308,30 @@ def _json_files(folder: Path) -> list[Path]:
         found.extend(Path(root) / n for n in names if n.endswith(".json"))
     return sorted((f for f in found if f.is_file()),
                   key=lambda f: f.relative_to(folder).parts)
+
+
+def _folder_workflows(folder: Path, files: list[Path], skipped: list[SkippedFile]
+                      ) -> Iterator[Any]:
+    """The workflows of a folder's ``files``, shape-checked, read one file at a time; each
+    file that holds none is added to ``skipped`` with the reason."""
+    for file in files:
+        data = read_json_file(file)
+        reason = _not_a_workflow(data)
+        if reason:
+            skipped.append(SkippedFile(file.relative_to(folder).as_posix(), reason))
+        else:
+            yield from _workflows_in(data, file, allow_raw=False)
+
+
+def _no_workflow_in(folder: Path, files: list[Path], skipped: list[SkippedFile]) -> None:
+    """A folder without a single workflow is an error naming what it holds (an empty
+    folder, or what one of its files is instead); one whose files are empty lists is not."""
+    if not files:
+        raise InputError(f"no *.json workflow exports in {folder}")
+    if skipped:
+        first = skipped[0]
+        raise InputError(f"{folder}: none of its {len(files)} JSON file(s) is a workflow "
+                         f"export (e.g. {first.path}: {first.reason})")
 
 
 def _looks_like_workflow(item: Any) -> bool:
@@ -628,6 +680,22 @@ def _content_tag(wf: Mapping[str, Any]) -> str:
     return "~" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:6]
 
 
+def _share_strings(params: dict[str, Any], shared: dict[str, str]) -> None:
+    """Make each text of a node's parameters the one object ``shared`` holds for it, in
+    place. Every file is parsed apart, so the same option names, operators, methods and
+    expressions are new objects in each (a third of the strings the model keeps on a
+    generated org of 2,000 workflows); the model holds them for the whole run."""
+    stack: list[Any] = [params]
+    while stack:
+        container = stack.pop()
+        items = container.items() if type(container) is dict else enumerate(container)
+        for key, value in items:
+            if type(value) is str:
+                container[key] = shared.setdefault(value, value)
+            elif type(value) is dict or type(value) is list:
+                stack.append(value)
+
+
 class _Builder:
     """Collects the model's parts in one pass over the workflows (linear in nodes + wires)."""
 
@@ -645,6 +713,10 @@ class _Builder:
         self._creds: dict[str, tuple[str, str, list[str]]] = {}  # id → (name, type, users)
         self.flows = N8nFlows()
         self._raw_ids: dict[str, str] = {}  # the workflow id as exported → its model id
+        self._strings: dict[str, str] = {}  # one object for each text the steps repeat
+
+    def _shared(self, text: str) -> str:
+        return self._strings.setdefault(text, text)
 
     @staticmethod
     def _unique(wanted: str, used: set[str], suffix: str) -> str:
@@ -704,8 +776,9 @@ class _Builder:
                         if agent is not None:
                             called_by_agent.setdefault(agent, []).append(step_id)
         for node, node_id, step_id in nodes:
-            node_type: str = node["type"]
+            node_type = self._shared(node["type"])
             params: dict[str, Any] = node.get("parameters") or {}
+            _share_strings(params, self._strings)
             outbound: dict[str, None] = {}
             for outputs in (connections.get(node["name"]) or {}).values():
                 for output in outputs or ():
@@ -718,8 +791,8 @@ class _Builder:
             cred_refs = self._credential_refs(node.get("credentials") or {}, step_id)
             disabled = node.get("disabled") is True
             self.steps.append(Step(
-                id=step_id, name=node["name"], type=node_type, workflow_id=wid,
-                path=f"workflows/{wid}/{node_id}", package=_package(node_type),
+                id=step_id, name=self._shared(node["name"]), type=node_type, workflow_id=wid,
+                path=f"workflows/{wid}/{node_id}", package=self._shared(_package(node_type)),
                 params=MappingProxyType(params), outbound=tuple(outbound),
                 credential_refs=cred_refs, disabled=disabled,
                 native_id=node_id if step_id != node_id else ""))

@@ -5,10 +5,10 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_nocode.redaction import json_pieces
 from pytest_nocode.run import invocation_path, option_value
 
 if TYPE_CHECKING:
@@ -19,13 +19,14 @@ if TYPE_CHECKING:
 
 
 def write_json(path: Path, data: Any, redactor: Redactor | None = None) -> None:
-    """Write ``data`` atomically; with a redactor, after one last pass over the text."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    if redactor is not None:
-        text = redactor.json_text(text)
+    """Write ``data`` atomically as indented JSON, in pieces
+    (:func:`~pytest_nocode.redaction.json_pieces`); with a redactor, after one last pass over
+    the text."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
+    with tmp.open("w", encoding="utf-8") as out:
+        out.writelines(json_pieces(data, redactor))
+        out.write("\n")
     tmp.replace(path)
 
 

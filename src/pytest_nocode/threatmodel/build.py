@@ -513,7 +513,7 @@ def build_threat_model(app: App, zone_of: Callable[[str], str],
     evidence = evidence or RunEvidence()
     b = _Builder(app, zone_of, level)
     for workflow in app.workflows:
-        if workflow.kind != "subflow" or any(s.workflow_id == workflow.id for s in app.steps):
+        if workflow.kind != "subflow" or app.steps_in(workflow.id):
             b.workflow_process(workflow.id)
     b.step_processes()
     b.entry_points()

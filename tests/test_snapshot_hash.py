@@ -1,0 +1,45 @@
+"""The snapshot hash sorts each collection by its items' canonical JSON without holding every
+item's text at once: items are ordered by the start of their text (up to their id) and only
+items whose starts are equal by their whole texts. The order, so the hash, is the one sorting
+the whole texts gives."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_nocode.model import _CANONICAL, App, Resource, Step, _in_text_order
+
+# ids that are prefixes of each other, need escaping, or sort differently as text and as JSON
+IDS = st.one_of(st.sampled_from(["a", "ab", "a b", 'a"', "a\\", "a\\b", "é", "a\n", "a,", ""]),
+                st.text(max_size=6))
+STEPS = st.builds(
+    Step, id=IDS, name=st.text(max_size=4), type=st.sampled_from(["http", "exec"]),
+    workflow_id=st.sampled_from(["w1", "w2"]), path=st.text(max_size=4),
+    params=st.dictionaries(st.text(max_size=3), st.text(max_size=3) | st.integers(), max_size=2),
+    config_refs=st.lists(IDS, max_size=2).map(tuple), disabled=st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=st.lists(STEPS, max_size=12))
+def test_items_come_in_the_order_of_their_whole_texts(steps: list[Step]) -> None:
+    """Repeated ids (equal starts) included: those are ordered by their whole texts."""
+    assert list(_in_text_order(tuple(steps))) == sorted(_CANONICAL.encode(s) for s in steps)
+
+
+@given(ids=st.lists(st.text(max_size=5), max_size=8))
+def test_items_without_a_text_id_are_sorted_by_their_whole_texts(ids: list[str]) -> None:
+    resources = tuple(Resource("node", i, "n") for i in ids)
+    assert list(_in_text_order(resources)) == sorted(_CANONICAL.encode(r) for r in resources)
+    plain = tuple({"id": i} for i in ids)  # not model items: no starts to go by
+    assert list(_in_text_order(plain)) == sorted(_CANONICAL.encode(p) for p in plain)
+
+
+def test_the_hash_does_not_depend_on_the_order_of_steps() -> None:
+    steps = (Step("b", "B", "exec", "w", "p/b"), Step("a", "A", "http", "w", "p/a"),
+             Step("ab", "AB", "http", "w", "p/ab"))
+    one = App("x", "n8n", "X", frozenset({"workflows"}), steps=steps)
+    other = App("y", "n8n", "Y", frozenset({"workflows"}), steps=steps[::-1])
+    changed = App("x", "n8n", "X", frozenset({"workflows"}),
+                  steps=(*steps[:2], Step("ab", "AB", "http", "w", "p/ab", disabled=True)))
+    assert one.sha256() == other.sha256() != changed.sha256()
