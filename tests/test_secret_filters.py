@@ -74,6 +74,7 @@ VALUE_CASES = [
     FilterCase("placeholder", "wordpressApplicationPassword", "y0ur app1 p4ss w0rd",
                "y7Kq 2mXp 9LrT 4vBn 8cWd 3hJs"),
     FilterCase("placeholder", "apiKey", "put-y0ur-k3y", "P4ssw0rd"),
+    FilterCase("placeholder", "credentialSecret", "3nter y0ur s3cret", "my-flow-s3cret"),
     FilterCase("names a secret", "client_secret", "CLIENTSECRET", "CL13NTs3cr3tV4lu3"),
     FilterCase("names a secret", "PRIVATE-TOKEN", "=gitlabToken", "glt-9Kd8Jf7Hg6"),
     FilterCase("names a secret", "pushToken", "push_token_alice", "ExponentPushToken9x8"),

@@ -153,6 +153,8 @@ def placeholder(c: Candidate) -> bool:
 
 
 _LEET = str.maketrans("013457@$", "oieastas")
+# words that ask the reader to fill something in; not "my" (``my-flow-s3cret`` is a value)
+_LEET_FILL_IN = frozenset({"your", "put", "enter", "insert", "replace", "paste", "fill"})
 
 
 def _leet_placeholder(words: list[str]) -> bool:
@@ -162,7 +164,7 @@ def _leet_placeholder(words: list[str]) -> bool:
     if len(words) < 2 or not any(ch.isdigit() for w in words for ch in w):
         return False
     plain = [w.translate(_LEET) for w in words]
-    return plain[0] in _PLACEHOLDER_FIRST_WORD and all(w.isalpha() for w in plain)
+    return plain[0] in _LEET_FILL_IN and all(w.isalpha() for w in plain)
 
 
 _IDENT_WORDS = re.compile(r"^[A-Za-z][A-Za-z_\-]*\d{0,2}$")
