@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import gc
 import re
-import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from pytest_nocode.model import App, DataStore, SinkUse, Step, StepFlow, ValueRef
+from pytest_nocode.model import App, AppMemo, DataStore, SinkUse, Step, StepFlow, ValueRef
 
 SAFE_KINDS = frozenset({"constant", "env", "platform"})
 
@@ -113,28 +112,17 @@ class SinkFlow:
     origins: tuple[Origin, ...]
 
 
-_CACHE: dict[tuple[int, str], tuple[weakref.ref[App], object]] = {}
+_MEMOS: list[AppMemo[object]] = []  # one per memoized builder, all let go by forget_all
 
 
 def per_app(build: Callable[[App], T]) -> Callable[[App], T]:
-    """Memoize ``build`` per App instance (by identity, with a weak reference: App's fields are
-    not hashable), so every check of a run shares one result."""
+    """Memoize ``build`` per App instance, so every check of a run shares one result."""
+    memo: AppMemo[T] = AppMemo()
+    _MEMOS.append(memo)  # type: ignore[arg-type]
 
     def cached(app: App) -> T:
-        key = (id(app), build.__qualname__)
-        entry = _CACHE.get(key)
-        if entry is not None and entry[0]() is app:
-            return entry[1]  # type: ignore[return-value]
-        result = build(app)
-
-        def forget(ref: weakref.ref[App], key: tuple[int, str] = key,
-                   cache: dict[tuple[int, str], tuple[weakref.ref[App], object]] = _CACHE
-                   ) -> None:
-            if cache.get(key, (None,))[0] is ref:  # the cache itself, even at shutdown
-                del cache[key]
-
-        _CACHE[key] = (weakref.ref(app, forget), result)
-        return result
+        result = memo.get(app)
+        return memo.put(app, build(app)) if result is None else result
 
     return cached
 
@@ -143,7 +131,8 @@ def forget_all() -> None:
     """Let go of every per-app result once the checks are done: the reports written after
     them need none, and on a large org the engines' states are a third of the run's memory
     (asked again, a result is built again)."""
-    _CACHE.clear()
+    for memo in _MEMOS:
+        memo.clear()
 
 
 def describe_steps(app: App, start: int, stop: int) -> tuple[StepFlow, ...]:
@@ -155,27 +144,19 @@ def describe_steps(app: App, start: int, stop: int) -> tuple[StepFlow, ...]:
 
 
 Describe = Callable[[App], tuple[StepFlow, ...]]  # every step's description, in step order
-_DESCRIBERS: dict[int, tuple[weakref.ref[App], Describe]] = {}
+_DESCRIBERS: AppMemo[Describe] = AppMemo()
 
 
 def describe_with(app: App, describe: Describe) -> None:
     """Have ``app``'s steps described by ``describe`` when its data flow is built, instead of
     each one here (an xdist worker: the parts other processes described, through the run
     folder)."""
-    key = id(app)
-
-    def forget(ref: weakref.ref[App], key: int = key) -> None:
-        if _DESCRIBERS.get(key, (None,))[0] is ref:
-            del _DESCRIBERS[key]
-
-    _DESCRIBERS[key] = (weakref.ref(app, forget), describe)
+    _DESCRIBERS.put(app, describe)
 
 
 def _descriptions(app: App) -> tuple[StepFlow, ...]:
-    entry = _DESCRIBERS.get(id(app))
-    if entry is not None and entry[0]() is app:
-        return entry[1](app)
-    return describe_steps(app, 0, len(app.steps))
+    describe = _DESCRIBERS.get(app)
+    return describe(app) if describe is not None else describe_steps(app, 0, len(app.steps))
 
 
 class DataFlow:

@@ -13,10 +13,11 @@ import hashlib
 import ipaddress
 import json
 import re
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -782,3 +783,35 @@ def is_model_api(host: str, path: str) -> bool:
     host = host.lower()
     return (host in MODEL_API_HOSTS or host.endswith(MODEL_API_SUFFIXES)) and \
         MODEL_API_PATH.search(path) is not None
+
+
+T = TypeVar("T")
+
+
+class AppMemo(Generic[T]):
+    """A value kept per App instance, keyed by identity with a weak reference (App's fields
+    are not hashable), and dropped with the app: the engines' and scans' memo."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[weakref.ref[App], T]] = {}
+
+    def get(self, app: App) -> T | None:
+        entry = self._entries.get(id(app))
+        return entry[1] if entry is not None and entry[0]() is app else None
+
+    def put(self, app: App, value: T) -> T:
+        key, entries = id(app), self._entries
+
+        def forget(ref: weakref.ref[App]) -> None:
+            if entries.get(key, (None,))[0] is ref:  # the entry itself, even at shutdown
+                del entries[key]
+
+        entries[key] = (weakref.ref(app, forget), value)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __contains__(self, app_id: object) -> bool:
+        """Is a value kept for the app whose ``id()`` this is?"""
+        return app_id in self._entries

@@ -12,7 +12,6 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pytest_nocode import placeholders
-from pytest_nocode.model import App, Step
+from pytest_nocode.model import App, AppMemo, Step
 from pytest_nocode.secretscan.detectors import (
     TEXT_DETECTORS,
     Detector,
@@ -338,7 +337,7 @@ def _scan_step(scanner: _Scanner, step: Step) -> list[SecretHit]:
     return sorted(hits, key=lambda h: (_field_order(h.field), h.kind))
 
 
-_CACHE: dict[int, tuple[weakref.ref[App], tuple[SecretHit, ...]]] = {}
+_CACHE: AppMemo[tuple[SecretHit, ...]] = AppMemo()
 
 
 def find_secrets(app: App) -> tuple[SecretHit, ...]:
@@ -347,10 +346,9 @@ def find_secrets(app: App) -> tuple[SecretHit, ...]:
     Memoized per App instance (keyed by identity with a weak reference, since App's fields
     are not hashable): the loader and the SEC001 check both ask.
     """
-    entry = _CACHE.get(id(app))
-    if entry is not None and entry[0]() is app:
-        return entry[1]
-    return remember_secrets(app, scan_steps(app, 0, len(app.steps)))
+    hits = _CACHE.get(app)
+    return hits if hits is not None else remember_secrets(app, scan_steps(app, 0,
+                                                                          len(app.steps)))
 
 
 def scan_steps(app: App, start: int, stop: int) -> tuple[SecretHit, ...]:
@@ -368,14 +366,7 @@ def remember_secrets(app: App, hits: tuple[SecretHit, ...]) -> tuple[SecretHit, 
     """Memoize ``hits`` as ``app``'s secrets: the scan's own result, or the controller's,
     handed to an xdist worker with the app (so secrets are found once per app, not per
     process)."""
-    key = id(app)
-
-    def forget(ref: weakref.ref[App], key: int = key) -> None:
-        if _CACHE.get(key, (None,))[0] is ref:
-            del _CACHE[key]
-
-    _CACHE[key] = (weakref.ref(app, forget), hits)
-    return hits
+    return _CACHE.put(app, hits)
 
 
 def scan_text(key: str, text: str) -> list[tuple[str, str]]:
