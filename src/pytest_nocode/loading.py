@@ -25,6 +25,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 import copyreg
+import glob
 import json
 import os
 import pickle
@@ -81,6 +82,29 @@ class LoadedApp:
     def source(self) -> str:
         return self.raw.source if self.raw else self.spec.source
 
+    @property
+    def notes(self) -> dict[str, str]:
+        """What the run could not see of the app, by part: the fetch's notes (parts the server
+        did not give) and the adapter's (what the data given lacks)."""
+        notes = dict(self.raw.notes) if self.raw is not None else {}
+        if self.app is not None:
+            notes.update(self.app.notes)
+        return notes
+
+    @property
+    def name(self) -> str | None:
+        """The app's display name, None when it did not load."""
+        return self.app.name if self.app is not None else None
+
+    def model_here(self) -> App | None:
+        """The model if this process holds it (never loading it: :class:`LoadedElsewhere`)."""
+        return self.app
+
+    def facts(self) -> dict[str, Any]:
+        """What an xdist controller's reports need of the model, from a worker that holds it
+        (:class:`LoadedElsewhere`)."""
+        return {"notes": self.notes, "name": self.name}
+
     def snapshot(self, registry: PlatformRegistry) -> RawSnapshot:
         """The raw snapshot with its data: an export's files are read again the first time
         (the loader let go of them), then kept for the next check that asks."""
@@ -116,6 +140,64 @@ def file_stamps(location: Path) -> tuple[tuple[str, int, int], ...]:
 
 # Sources whose data can be read again as it was: the loader keeps only their metadata.
 REREADABLE = ("file", "demo")
+
+
+class LoadedElsewhere(LoadedApp):
+    """An xdist controller's record of an app its workers read from files: what the reports
+    need (secrets found, files read, notes, errors, later the snapshot hash) without the
+    model, which the controller would otherwise read and normalize a third time beside the
+    two workers on two cores (about 10 CPU seconds at 20,000 workflows).
+
+    A part of the run that still asks for the model (a threat model, a baseline, key risk
+    indicators, owners by workflow) gets it read here on first use, from the same files: if
+    they changed since the workers read them, the app is reported as not loaded (fail
+    closed: nothing is checked against other data than the workers checked).
+    """
+
+    def __init__(self, record: LoadedApp, facts: dict[str, Any],
+                 load: Callable[[], LoadedApp]) -> None:
+        self._model: App | None = None
+        self._load: Callable[[], LoadedApp] | None = load
+        self._facts = facts
+        super().__init__(record.spec, record.raw, None, record.error, record.secret_values,
+                         record.stamps)
+
+    @property  # type: ignore[override]
+    def app(self) -> App | None:
+        if self._load is not None and self.error is None:
+            load, self._load = self._load, None
+            try:
+                loaded = load()
+            except InputError as exc:  # the files went bad since the workers read them
+                self.error = str(exc)
+                return None
+            if loaded.error is None and loaded.stamps != self.stamps:
+                self.error = (f"{self.spec.location}: the export changed on disk during the "
+                              "run; its checks ran on the earlier files: run again")
+            else:
+                self._model, self.error = loaded.app, loaded.error
+        return self._model
+
+    @app.setter
+    def app(self, value: App | None) -> None:
+        self._model = value
+
+    @property
+    def notes(self) -> dict[str, str]:
+        return dict(self._facts["notes"])
+
+    @property
+    def name(self) -> str | None:
+        return self._facts["name"]  # type: ignore[no-any-return]
+
+    def model_here(self) -> App | None:
+        return self._model
+
+    def facts(self) -> dict[str, Any]:
+        return dict(self._facts)
+
+    def __repr__(self) -> str:
+        return f"LoadedElsewhere({self.spec.id!r}, error={self.error!r})"
 
 
 def load_raw(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOptions
@@ -217,6 +299,7 @@ class _ModelPickler(pickle.Pickler):
     dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
 
 
+WAIT_FOR_A_LOADER = 60.0  # s an xdist controller waits for a worker to begin loading an app
 SCAN_PART_STEPS = 4096  # steps per part of a shared secret scan (a 20,000-workflow app: 32)
 MAX_SCAN_PARTS = 32
 
@@ -351,6 +434,71 @@ class RunFolder:
         if done is None or digest != _ids_digest(app, start, stop):
             return work(app, start, stop)
         return tuple(done)
+
+    # -- apps read from files: the workers load them, the controller is told ---------------
+    def loading(self, spec: AppSpec) -> None:
+        """(a worker) Say that this process is loading ``spec``: the controller waits for it."""
+        self._create(self.path / f"{spec.id}.loading.{os.getpid()}", b"")
+
+    def tell(self, spec: AppSpec, loaded: LoadedApp | None, error: str = "") -> None:
+        """(a worker) What the controller needs of the app this process loaded: the files'
+        stamps, the secrets found, the notes, a load error; or the bad input it met."""
+        record = None if loaded is None else (replace(loaded, app=None), loaded.facts())
+        self._create(self.path / f"{spec.id}.loaded.{os.getpid()}",
+                     pickle.dumps((record, error), protocol=pickle.HIGHEST_PROTOCOL))
+
+    def told(self, spec: AppSpec, load: Callable[[], LoadedApp]) -> LoadedApp | None:
+        """(the controller) ``spec`` as the first worker to load it tells (the model left
+        with the workers: :class:`LoadedElsewhere`, which reads it with ``load`` only if asked);
+        the bad input a worker met is raised here. None when no worker will tell: none began
+        to load it within WAIT_FOR_A_LOADER seconds, or each that began died; the controller
+        then loads it itself."""
+        since = time.monotonic()
+        while True:
+            records = self._numbered(f"{spec.id}.loaded")
+            if records:
+                record, error = pickle.loads(records[0].read_bytes())  # our private folder
+                if error:
+                    raise InputError(error)
+                loaded, facts = record
+                return LoadedElsewhere(loaded, facts, load)
+            loaders = [int(path.name.rsplit(".", 1)[1])
+                       for path in self._numbered(f"{spec.id}.loading")]
+            if any(_alive(pid) for pid in loaders):
+                since = time.monotonic()
+            elif loaders or time.monotonic() - since > WAIT_FOR_A_LOADER:
+                return None
+            time.sleep(0.01)
+
+    def settle(self, loaded: LoadedElsewhere) -> None:
+        """(the controller, once the checks are done) Fail closed unless every worker read the
+        files the record says; then take the snapshot hash a worker computed (else it is
+        computed here, from the model read again, when the reports ask)."""
+        for path in self._numbered(f"{loaded.spec.id}.loaded"):
+            record, error = pickle.loads(path.read_bytes())  # our own run's private folder
+            if error or record[0].stamps != loaded.stamps:
+                raise InputError(f"{loaded.spec.location}: the export changed on disk during "
+                                 "the run (the xdist workers read different files): run again")
+        hashed = self.path / f"{loaded.spec.id}.sha256"
+        if hashed.exists():
+            stamps, digest = pickle.loads(hashed.read_bytes())
+            if stamps == loaded.stamps:
+                loaded.__dict__["sha256"] = digest  # LoadedApp.sha256's cache
+
+    def share_hash(self, loaded: LoadedApp) -> None:
+        """(a worker, its checks done) The snapshot hash of an app read from files, computed
+        by the first worker to finish: the other may still be running checks meanwhile, and
+        only the controller's reports need it."""
+        if loaded.model_here() is None or not self.shared(loaded.spec):
+            return
+        if self._create(self.path / f"{loaded.spec.id}.sha256.claim", str(os.getpid()).encode()):
+            self._create(self.path / f"{loaded.spec.id}.sha256",
+                         pickle.dumps((loaded.stamps, loaded.sha256)))
+
+    def _numbered(self, stem: str) -> list[Path]:
+        """The whole files ``STEM.PID`` in the folder (not the ones still being written)."""
+        return sorted(path for path in self.path.glob(f"{glob.escape(stem)}.*")
+                      if path.name[len(stem) + 1:].isdigit())
 
     def remove(self) -> None:
         """Remove the folder; a run stopped by a usage error may have workers still writing

@@ -447,9 +447,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     tears its workers down, so the reports are written while the workers exit (each frees
     its whole app first: seconds at 20,000 workflows, that the controller waited for)."""
     run = session.config.stash.get(RUN_KEY, None)
-    if run is None or run.is_worker:
+    if run is None:
+        return
+    if run.is_worker:  # the first worker done hashes the apps read from files
+        if run.run_folder is not None:
+            for loaded in run.loaded.values():
+                run.run_folder.share_hash(loaded)
         return
     run.hashes()
+    try:
+        run.settle()
+    except InputError as exc:  # fail closed: no report of what the workers may not have seen
+        exitstatus = session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        session.config.get_terminal_writer().line(f"ERROR: {exc}", red=True)
     try:  # a usage error (an app that could not be read): no report of what was not checked
         if run.specs and not session.config.option.collectonly \
                 and exitstatus != pytest.ExitCode.USAGE_ERROR:
