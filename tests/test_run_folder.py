@@ -286,3 +286,16 @@ def test_workers_that_read_different_files_fail_the_run(tmp_path: Path) -> None:
     assert isinstance(told, loading.LoadedElsewhere)
     with pytest.raises(InputError, match="changed on disk during the run"):
         folder.settle(told)
+
+
+def test_the_model_pickles_by_its_fields_and_back_the_same() -> None:
+    """What the run folder hands between processes (steps, their descriptions) unpickles to
+    equal objects, read-only mappings read-only again."""
+    app = load(DEMO_N8N)
+    flows = dataflow.describe_steps(app, 0, len(app.steps))
+    for value in (app.steps, app.workflows, app.entry_points, app.destinations, app.stores,
+                  flows):
+        assert value and pickle.loads(loading._dumps(value)) == value
+    again = pickle.loads(loading._dumps(app.steps))
+    assert any(step.params for step in again)
+    assert all(type(step.params) is type(app.steps[0].params) for step in again)
