@@ -3,11 +3,14 @@
 Serially, the one process loads every app before tests start. Under xdist the run folder (a
 private folder of the controller's) hands apps to the workers in one of two ways:
 
-* an app read from files (``file``, ``demo``) is read and normalized by every process that
-  checks it, each file once per process, while its secret scan is split into parts that the
-  processes claim in the folder, scan once and share (:meth:`RunFolder.shared_secrets`), and
-  so is describing its steps for the data flow every worker with a data-flow check builds
-  (:meth:`RunFolder.shared_flows`);
+* an app read from files (``file``, ``demo``) is read and normalized by every worker, each
+  file once per worker, while its secret scan is split into parts that the workers claim in
+  the folder, scan once and share (:meth:`RunFolder.shared_secrets`), and so is describing
+  its steps for the data flow every worker with a data-flow check builds
+  (:meth:`RunFolder.shared_flows`). The controller reads none of it: the first worker to
+  load the app tells it what its reports need (:meth:`RunFolder.told`), the first worker
+  done computes the snapshot hash (:meth:`RunFolder.share_hash`), and at the end the
+  controller checks that every worker read the same files (:meth:`RunFolder.settle`);
 * an app fetched live or replayed from a cassette is fetched, normalized and scanned by the
   controller and pickled there (raw snapshot, model, secrets found), so its server is asked
   once per run and a cassette is replayed once.

@@ -87,6 +87,9 @@ class NocodeRun:
     advisories: AdvisoryData = field(default_factory=lambda: AdvisoryData("off", "unset"))
     shard: str = ""  # "I/N" under --nocode-shard: this run checks only those apps
     hashing: threading.Thread | None = field(default=None, repr=False)  # hash_in_background
+    # an xdist controller whose workers have started: they load the apps read from files and
+    # tell it what it needs (RunFolder.told); before they start, it loads them itself
+    workers_load: bool = False
 
     def spec(self, app_id: str) -> AppSpec:
         for spec in self.specs:
@@ -106,7 +109,7 @@ class NocodeRun:
         folder = self.run_folder
         if folder is None:
             return load_app(spec, self.registry, self.recording)
-        if folder.shared(spec) and not self.is_worker:  # the workers read the files
+        if folder.shared(spec) and self.workers_load:  # the workers read the files
             told = folder.told(spec, lambda: load_app(spec, self.registry, self.recording))
             if told is not None:
                 return told
