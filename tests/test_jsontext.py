@@ -33,7 +33,8 @@ def test_the_text_is_what_json_dumps_writes(data: Any, long_list: int, levels: i
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(jsontext, "LONG_LIST", long_list)
         patch.setattr(jsontext, "OUTER_LEVELS", levels)
-        assert jsontext.dumps(data) == _stdlib(data)
+        assert "".join(jsontext.indented(data)) == _stdlib(data)
+    assert jsontext.dumps(data) == _stdlib(data)
 
 
 @settings(max_examples=200, deadline=None)

@@ -63,8 +63,9 @@ def indented(data: Any, level: int = 0) -> Iterator[str]:
 
 
 def dumps(data: Any) -> str:
-    """``json.dumps(data, indent=2, ensure_ascii=False)`` (see the module), whole."""
-    return "".join(indented(data))
+    """``json.dumps(data, indent=2, ensure_ascii=False)`` (see the module), whole: for a
+    small value (one resource's evidence), encoded at once."""
+    return _leaf(data, 0)
 
 
 def _leaf(value: Any, level: int) -> str:
