@@ -23,14 +23,10 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
-import orjson
-
-# datetimes and dataclasses as json.dumps takes them: not at all
-_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | \
-    orjson.OPT_PASSTHROUGH_DATACLASS
 LONG_LIST = 16  # items of a longer list are encoded whole, each in one piece
 OUTER_LEVELS = 8  # deeper values are encoded whole
 
@@ -68,10 +64,23 @@ def dumps(data: Any) -> str:
     return _leaf(data, 0)
 
 
+@lru_cache(maxsize=1)
+def _encoder() -> tuple[Callable[..., bytes], int, type[Exception]]:
+    """orjson's dumps, the options, its error: imported when a report is written (its import
+    costs 20 ms of CPU, a twentieth of a run on the demo apps)."""
+    import orjson
+
+    # datetimes and dataclasses as json.dumps takes them: not at all
+    options = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | \
+        orjson.OPT_PASSTHROUGH_DATACLASS
+    return orjson.dumps, options, orjson.JSONEncodeError
+
+
 def _leaf(value: Any, level: int) -> str:
+    dumps, options, error = _encoder()
     try:
-        text = orjson.dumps(value, option=_OPTIONS).decode()
-    except orjson.JSONEncodeError:  # as json.dumps writes it, or fails
+        text = dumps(value, option=options).decode()
+    except error:  # as json.dumps writes it, or fails
         text = json.dumps(value, indent=2, ensure_ascii=False)
     # a line break in JSON text is layout, never inside a string (written there as \n)
     return text.replace("\n", "\n" + "  " * level) if level and "\n" in text else text
