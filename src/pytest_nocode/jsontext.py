@@ -12,10 +12,10 @@ run's peak memory).
 
 What orjson does not take (a key that is no string, an integer past 64 bits, a lone
 surrogate, another type) is encoded by the standard library, so it fails as ``json.dumps``
-fails. Two things read differently, with the same value: a float in exponent form is
-written the shortest way (``1e-7`` where ``json.dumps`` writes ``1e-07``), and a NaN or an
-infinity, which JSON has no word for, is ``null`` (``json.dumps`` writes ``NaN``, which
-strict readers refuse).
+fails. Two things are written differently: a float in exponent form the shortest way, the
+same number (``1e-7`` where ``json.dumps`` writes ``1e-07``), and a NaN or an infinity,
+which JSON has no word for, as ``null`` (``json.dumps`` writes ``NaN``, which strict
+readers refuse; an export written by JavaScript holds none).
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
