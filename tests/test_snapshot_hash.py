@@ -79,7 +79,10 @@ def test_a_failed_encoding_leaves_nothing_behind() -> None:
     looped[0].append(looped)  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="Circular reference"):
         canonical_json({"a": looped})
+    value = [[1, 2], {1: 1, "b": 2}]  # keys that cannot be sorted: fails half-way
     with pytest.raises(TypeError):
-        canonical_json({"a": {1: 1, "b": 2}})
+        canonical_json(value)
+    value.pop()  # the same list, no loop in it: no "circular reference" left from the failure
+    assert canonical_json(value) == "[[1,2]]"
     shared = [1, 2]
     assert canonical_json({"b": shared, "a": shared}) == '{"a":[1,2],"b":[1,2]}'
