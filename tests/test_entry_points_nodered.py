@@ -127,6 +127,39 @@ def test_route_ending_in_an_unwired_junction_is_quiet_and_one_reaching_exec_fire
     assert ids(findings_of(AUTH001, app_of(live))) == {nid("in")}
 
 
+def _multicast_listener(to: list[str]) -> list[dict[str, Any]]:
+    """A gateway's sensor multicast on the LAN, parsed and sent on."""
+    return [tab(), node("udp", "udp in", port="9898", ipv="udp4", multicast="true",
+                        group="224.0.0.50", datatype="utf8", wires=[["parse"]]),
+            node("parse", "json", property="payload", wires=[to])]
+
+
+def test_listener_feeding_only_displays_is_quiet_and_one_driving_a_relay_fires() -> None:
+    shown = [*_multicast_listener(["gauge", "label"]),
+             node("gauge", "ui_gauge", group="", format="{{value}}", wires=[]),
+             node("label", "ui_text", group="", format="{{msg.payload}}", wires=[])]
+    app = app_of(shown)
+    assert one(app.entry_points).effect == "nothing"
+    assert findings_of(AUTH001, app) == []
+    driven = [*_multicast_listener(["gauge", "fan"]),
+              node("gauge", "ui_gauge", group="", format="{{value}}", wires=[]),
+              node("fan", "rpi-gpio out", name="fan", pin="38", wires=[])]
+    f = one(findings_of(AUTH001, app_of(driven)))
+    assert f.evidence["effect_reason"] == "node 'fan' (rpi-gpio out) may change, send or run " \
+        "something"
+
+
+def test_route_into_a_receiver_wired_to_nothing_is_quiet() -> None:
+    """A chat connector's receiver turns the request into chat messages for what is wired
+    after it; with nothing there, the request goes nowhere."""
+    def route(after: list[str]) -> list[dict[str, Any]]:
+        return [tab(), http_in("in", "/bot/sms", to=["recv"]),
+                node("recv", "chatbot-universal-receive", bot="", wires=[after]),
+                exec_node("run", "/usr/local/bin/reply", "payload")]
+    assert findings_of(AUTH001, app_of(route([]))) == []
+    assert ids(findings_of(AUTH001, app_of(route(["run"])))) == {nid("in")}
+
+
 def test_route_reading_context_serves_it() -> None:
     """A KPI kept in context that the export does not show being set is data the flow keeps
     (fail closed): a reviewer files the open route that hands it out."""

@@ -65,6 +65,15 @@ SHAPING_TYPES = frozenset({
     "delay", "trigger", "rbe", "filter", "link in", "link out", "link call", "junction",
     "comment", "debug", "status", "catch", "complete",
     "uib-cache"})  # uibuilder's cache: replays the last messages to a page that connects
+# Dashboard widgets that only show what they are given (and pass it on where wired): a caller
+# can change what a screen shows, not make the app do anything (node-red-dashboard, FlowFuse
+# Dashboard 2). A ui_template is not among them: it runs the markup and script it is sent.
+DISPLAY_TYPES = frozenset({
+    "ui_text", "ui_gauge", "ui_chart", "ui_led", "ui_level", "ui_table", "ui-text",
+    "ui-gauge", "ui-chart", "ui-led", "ui-table", "ui-markdown"})
+# A community receiver (node-red-contrib-chatbot's ``chatbot-universal-receive``) turns what it
+# is given into the messages it sends on: with nothing wired after it, they go nowhere.
+_RECEIVER = re.compile(r"[-_](?:receive|receiver)$")
 # Nodes that answer whoever called (the HTTP caller, a socket's clients: a ``websocket out``
 # on a listener, a ``tcp out`` set to reply); a uibuilder node sends what it gets to its
 # page's clients and forwards it only with fwdInMessages.
@@ -150,7 +159,9 @@ def _reason(step: Step, what: str) -> str:
 def step_effect(step: Step) -> str:
     """What one enabled step does with a message it is given."""
     p = step.params
-    if step.type in SHAPING_TYPES or step.type.startswith("subflow:"):
+    if step.type in SHAPING_TYPES | DISPLAY_TYPES or step.type.startswith("subflow:"):
+        return PASSES
+    if not step.outbound and _RECEIVER.search(step.type):
         return PASSES
     if step.type == "websocket out" and _text(p.get("client")).strip():
         return ACTS  # sends to the socket server it connects to, not to who called
