@@ -206,6 +206,23 @@ def test_route_answering_settings_the_app_sets_from_constants_is_quiet() -> None
         "node 'say' (template) renders flow or global context")
 
 
+def test_settings_beside_the_request_or_an_environment_value_are_not_settings_only() -> None:
+    """A constant delay answered next to a field of the request, or a key filled from the
+    environment (a token as often as a mode), is more than a setting."""
+    boot = inject("start", to=["set"], payload="30")
+    mixed = _settings_route(boot)
+    mixed[4] = template("say", "{{global.delay}};{{payload.room}}", to=["resp"])
+    app = app_of(mixed)
+    assert one(app.entry_points).served_context == ()
+    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+    from_env = _settings_route(boot)
+    from_env[2]["rules"] = [{"t": "set", "p": "delay", "pt": "global", "to": "POLL_TOKEN",
+                             "tot": "env"}]
+    env_app = app_of(from_env)
+    assert one(env_app.entry_points).served_context == (nid("say"),)
+    assert ids(findings_of(AUTH001, env_app)) == {nid("in")}
+
+
 HEALTH = """const count = global.get('telemetry_count') || 0;
 const last = global.get('last_telemetry_at');
 msg.statusCode = count > 0 ? 200 : 503;
