@@ -223,6 +223,19 @@ def test_settings_beside_the_request_or_an_environment_value_are_not_settings_on
     assert ids(findings_of(AUTH001, env_app)) == {nid("in")}
 
 
+def test_context_mixed_by_an_expression_is_not_settings_only() -> None:
+    """A JSONata rule may put message fields beside the setting: not settings only."""
+    flows = _settings_route(inject("start", to=["set"], payload="30"))
+    flows[4] = change("say", to=["resp"], rules=[
+        {"t": "set", "p": "payload", "pt": "msg", "to": "delay", "tot": "global"}])
+    assert one(app_of(flows).entry_points).served_context == (nid("say"),)
+    flows[4]["rules"] = [{"t": "set", "p": "payload", "pt": "msg",
+                          "to": "$globalContext('delay') & ' ' & payload.room", "tot": "jsonata"}]
+    app = app_of(flows)
+    assert one(app.entry_points).served_context == ()
+    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+
+
 HEALTH = """const count = global.get('telemetry_count') || 0;
 const last = global.get('last_telemetry_at');
 msg.statusCode = count > 0 ? 200 : 503;

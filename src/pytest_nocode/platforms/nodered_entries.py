@@ -127,8 +127,11 @@ def serves_only_context(step: Step) -> bool:
     """Does a serving step serve nothing but flow or global context values: no field of the
     message (what the caller sent, or what an earlier step fetched), no file, no environment?"""
     p = step.params
-    if step.type == "change":
-        return True  # it serves only by copying context into the message (_change_effect)
+    if step.type == "change":  # it serves by copying context into the message; an expression
+        # may mix in message fields, so only rules that copy a context key whole count
+        rules = p.get("rules")
+        return isinstance(rules, list) and all(
+            isinstance(r, dict) and r.get("tot") != "jsonata" for r in rules)
     if step.type == "template":
         fields = _FIELD.findall(_text(p.get("template")))
         return len(_CONTEXT_FIELD.findall(_text(p.get("template")))) == len(fields)
