@@ -213,12 +213,14 @@ SUPERSEDES = re.compile(r"\bsupersedes\s+(\S+)")
 
 def superseded(expected: Mapping[str, tuple[str, str]]) -> dict[str, str]:
     """Old key → the key of the line whose note says it "supersedes" it: a new rule that fits
-    an issue first filed under the nearest rule. The issue is one issue, found by either."""
+    an issue first filed under the nearest rule, or one setting first filed on each node that
+    uses it (a note may supersede several lines). The issue is one issue, found by either."""
     out: dict[str, str] = {}
     for key, (_depth, note) in expected.items():
-        m = SUPERSEDES.search(note)
-        if m and m.group(1) in expected:
-            out[m.group(1)] = key
+        for m in SUPERSEDES.finditer(note):
+            old = m.group(1).rstrip(";,")
+            if old in expected:
+                out[old] = key
     return out
 
 
