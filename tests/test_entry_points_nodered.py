@@ -209,6 +209,30 @@ def test_mqtt_client_config_and_disabled_broker_are_quiet() -> None:
     assert findings_of(AUTH001, app_of([tab(), {**aedes(), "d": True}])) == []
 
 
+def mosca(**props: Any) -> dict[str, Any]:
+    base = {"mqtt_port": 1883, "mqtt_ws_port": "", "username": "", "password": "", "dburl": ""}
+    return node("home-broker", "mosca in", **{**base, **props}, wires=[[]])
+
+
+def test_a_mosca_broker_without_a_login_lets_anyone_publish() -> None:
+    """A house's own broker on 1883 and a websocket port, no user name or password: anyone
+    on the network publishes to the topics the alarm and lights subscribe to."""
+    f = one(findings_of(AUTH001, app_of([tab(), mosca(mqtt_ws_port=8080)])))
+    assert f.resource.id == nid("home-broker")
+    assert (f.evidence["kind"], f.evidence["route"]) == ("mqtt", "broker :1883, websocket :8080")
+    assert f.evidence["authentication"] == "none"
+    assert "accepts requests without authentication" in f.message
+    half = mosca(username="house")  # mosca checks logins only when both are set
+    assert ids(findings_of(AUTH001, app_of([tab(), half]))) == {nid("home-broker")}
+
+
+def test_a_mosca_broker_with_a_login_or_disabled_is_quiet() -> None:
+    login = mosca(username="house", password="Gr33n-Valley-7")
+    assert findings_of(AUTH001, app_of([tab(), login])) == []
+    assert findings_of(AUTH001, app_of([tab(), {**mosca(), "d": True}])) == []
+    assert findings_of(AUTH001, app_of([tab(), mosca(mqtt_port="")])) == []  # nothing listens
+
+
 def uibuilder(to: list[str]) -> dict[str, Any]:
     return node("ui", "uibuilder", name="router", url="router-ui", fwdInMessages=False,
                 okToGo=True, wires=[to, []])
