@@ -460,3 +460,40 @@ def test_webhookrelay_bucket_switching_lights_is_an_unproven_webhook() -> None:
     assert (f.resource.id, f.evidence["kind"], f.evidence["authentication"]) == (
         nid("relay"), "webhook", "unproven")
     assert findings_of(AUTH001, app_of(relay([]))) == []  # wired to nothing: leads nowhere
+
+
+# -- a router function behind several routes ---------------------------------------------------
+ROUTER = """const path = msg.req.path;
+const method = msg.req.method;
+if (method === "POST" && path === "/api/login") {
+  const body = msg.payload || {};
+  if (!checkLogin(body.password)) { msg.statusCode = 401; return msg; }
+  return msg;
+}
+if (method === "GET" && path === "/api/health") {
+  msg.payload = { ok: true };
+  return msg;
+}
+const token = String(msg.req.headers.authorization || "");
+if (!sessions[token]) { msg.statusCode = 401; return msg; }
+if (method === "GET" && path === "/api/orders") {
+  msg.payload = flow.get("orders");
+  return msg;
+}
+return msg;"""
+
+
+def test_a_router_functions_guard_names_what_each_routes_own_branch_checks() -> None:
+    """One function serves a login, a health probe and an API: each route's AUTH004 names what
+    its own branch checks, so the health route does not read as checking a password."""
+    routes = {"login": "/api/login", "health": "/api/health", "orders": "/api/orders"}
+    flows = [tab(), *(http_in(key, url, to=["router"]) for key, url in routes.items()),
+             function("router", ROUTER, to=["answer"]), http_response("answer")]
+    flows = [{**n, "method": "get"} if n.get("type") == "http in" else n for n in flows]
+    found = {f.resource.id: f for f in findings_of(AUTH004, app_of(flows))}
+    assert "checks body parameter password in its branch for this route" in \
+        found[nid("login")].message
+    health = found[nid("health")]
+    assert "checks nothing in its branch for this route" in health.message
+    assert health.evidence["guard"]["compares"].startswith("nothing")
+    assert "nothing in its branch" in found[nid("orders")].message
