@@ -186,3 +186,13 @@ def test_a_mask_inside_a_route_is_counted_and_a_word_route_is_not(bench: ModuleT
                                                      encoding="utf-8")
     outcomes, _ = bench.scan_corpus(tmp_path, ["SEC001", "AUTH001"])
     assert bench.summarize(outcomes, {}, {}).masked_paths == ["nodered/api.json|AUTH001|in1"]
+
+
+def test_examples_from_a_package_repository_count_as_examples(bench: ModuleType) -> None:
+    """An example taken from the ``examples/`` folder of a node package's own repository is an
+    example like one from its npm tarball; a deployment in such a repository is not."""
+    assert bench.is_package_example(Path("owner__node-red-contrib-x__examples-flow-0a1b2c.json"))
+    assert bench.is_package_example(Path("npm__node-red-contrib-x__examples-demo-0a1b2c.json"))
+    deployment = Path("owner__node-red-contrib-x__node-red-flows-0a1b2c.json")
+    assert not bench.is_package_example(deployment)
+    assert not bench.is_package_example(Path("owner__home-config__examples-flows-0a1b2c.json"))
