@@ -55,7 +55,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_nocode.appspec import AppSpec
-from pytest_nocode.dataflow import APP_CONFIGURATION, CREDENTIALS, RUN_DATA
+from pytest_nocode.dataflow import APP_CONFIGURATION, CREDENTIALS, DATABASE_DUMP, RUN_DATA
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import (
     EMPTY,
@@ -1226,11 +1226,21 @@ def _execute_command(b: _Builder, node: dict[str, Any], params: dict[str, Any], 
         "read", holds=(CREDENTIALS,) if decrypted else (f"{CREDENTIALS} (encrypted)",)))
 
 
+# A file named as a database dump (``news.sql``, ``backup.dump.gz``) holds the database.
+_DUMP_FILE = re.compile(r"(?i)\.(?:sql|dump)(?:\.(?:gz|bz2|xz|zip))?$")
+
+
+def _file_holds(kind: str, location: str) -> tuple[str, ...]:
+    """What a file holds by its nature, whatever its words say: a dump, the database."""
+    return (DATABASE_DUMP,) if kind == "file" and _DUMP_FILE.search(location.strip()) else ()
+
+
 def _store(kind: str, keys: tuple[str, ...], default_op: str = "") -> Role:
     def add(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
             live: bool | None) -> None:
-        b.stores.append(DataStore(step_id, kind, _first(params, keys),
-                                  _operation(params, default_op)))
+        location = _first(params, keys)
+        b.stores.append(DataStore(step_id, kind, location, _operation(params, default_op),
+                                  holds=_file_holds(kind, location)))
     return add
 
 
@@ -1288,7 +1298,9 @@ def _sheet(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: s
 def _fixed_op(kind: str, keys: tuple[str, ...], op: str) -> Role:
     def add(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
             live: bool | None) -> None:
-        b.stores.append(DataStore(step_id, kind, _first(params, keys), op))
+        location = _first(params, keys)
+        b.stores.append(DataStore(step_id, kind, location, op,
+                                  holds=_file_holds(kind, location)))
     return add
 
 
