@@ -171,8 +171,11 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     rationale="""A connection that accepts any certificate is open to interception: TLS without
     verification protects against nothing but passive eavesdropping.""",
     remediation="Turn certificate verification back on (Node-RED tls-config 'Verify server "
-                "certificate'; n8n 'Ignore SSL Issues' off; Home Assistant server 'Accept "
-                "unauthorized SSL certificates' off) and trust the right CA instead.",
+                "certificate'; n8n 'Ignore SSL Issues' off on HTTP Request, GraphQL, IMAP and "
+                "Send Email; Home Assistant server 'Accept unauthorized SSL certificates' off) "
+                "and trust the right CA instead. A tls-config is one setting however many "
+                "nodes connect through it: it is reported once, on the tls-config, with those "
+                "nodes in the evidence (users).",
     requires=("workflows",),
 )
 def test_certificates_are_verified(nocode_app: App, nocode_findings: FindingCollector,
