@@ -136,6 +136,8 @@ class NodeRedFlows:
         p = step.params
         if t == "inject":
             return StepFlow("fresh", tuple(_inject_writes(p)), starts=True)
+        if t == "cron-plus":
+            return _cron_plus(p)
         if t == "mqtt in":
             return self._mqtt_in(step)
         if t == "Kafka Consumer":
@@ -349,6 +351,24 @@ def _typed(value: Any, kind: str) -> ValueRef:
 def _typed_refs(value: Any, kind: str) -> tuple[ValueRef, ...]:
     """:func:`_typed`, with a JSONata expression read for what it names."""
     return jsonata_refs(_text(value)) if kind == "jsonata" else (_typed(value, kind),)
+
+
+def _cron_plus(p: Mapping[str, Any]) -> StepFlow:
+    """node-red-contrib-cron-plus: each schedule in its options starts a message with the
+    schedule's topic and payload (by default details of the schedule itself). Schedules can
+    also be added by messages sent to it, with their payload: what comes in stays weakly."""
+    options = p.get("options")
+    payloads: list[ValueRef] = []
+    for option in options if isinstance(options, list) else ():
+        if not isinstance(option, dict):
+            continue
+        kind = _text(option.get("payloadType")) or "default"
+        payloads.extend((ValueRef("platform", "cron-plus schedule details"),)
+                        if kind == "default" else _typed_refs(option.get("payload"), kind))
+    output = _top(_text(p.get("outputField")) or "payload")
+    writes = (FieldWrite("topic", (ValueRef("constant"),), strong=False),
+              FieldWrite(output, tuple(payloads) or (ValueRef("constant"),), strong=False))
+    return StepFlow("pass", writes, starts=True)
 
 
 def _inject_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
