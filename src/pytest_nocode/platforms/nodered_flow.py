@@ -30,7 +30,7 @@ from pytest_nocode.model import (
     ValueRef,
     split_url,
 )
-from pytest_nocode.platforms.nodered_function import KEY_COLUMN, follow_function
+from pytest_nocode.platforms.nodered_function import KEY_COLUMN, clock_names, follow_function
 from pytest_nocode.platforms.nodered_jsonata import jsonata_refs
 from pytest_nocode.policy import default_zone
 
@@ -508,7 +508,7 @@ def _function(p: Mapping[str, Any]) -> StepFlow:
     code = _text(p.get("func"))
     sinks = (SinkUse("code", "func", (ValueRef("field", "*", path="msg"),),
                      "evaluates or executes message data in code"),) if runs_code(code) else ()
-    followed = follow_function(code)
+    followed = follow_function(code, clock_names(p.get("libs")))
     if followed is not None:  # it says what msg.url is built from, URL literals included
         return StepFlow("fresh" if followed.fresh else "pass", followed.writes, sinks,
                         keeps=followed.keeps, authored_code=True)
