@@ -839,7 +839,7 @@ class _Builder:
         version = node.get("typeVersion")
         if isinstance(version, (int, float)) and not isinstance(version, bool):
             self.flows.versions[step_id] = float(version)
-        self.flows.names.setdefault((wid, node["name"]), step_id)
+        self.flows.names.setdefault(wid, {}).setdefault(node["name"], step_id)
 
     def link_called_workflows(self) -> None:
         """Edges from Execute Workflow (and the AI workflow tool) to the Execute Workflow
