@@ -798,11 +798,17 @@ def test_enc001_https_loopback_or_dynamic_is_quiet(url: str) -> None:
     assert findings_of(ENC001, app_of(_push(url))) == []
 
 
-def test_enc001_computed_host_over_plain_http_fires() -> None:
+def test_enc001_computed_host_under_a_fixed_domain_fires() -> None:
+    """Only the tenant is computed: the host sits under crm.example, on the internet."""
     f = one(findings_of(ENC001, app_of(_push("=http://{{ $json.tenant }}.crm.example/api"))))
-    assert f.message == ("HTTP without TLS to a host computed at run time (not shown to be "
-                         "remote; no credentials or labelled data seen crossing: medium)")
-    assert f.evidence["host"] == ""
+    assert f.message == "HTTP without TLS to a host computed at run time under crm.example"
+    assert (f.evidence["host"], f.evidence["zone"], f.severity) == ("", "internet",
+                                                                    Severity.HIGH)
+
+
+def test_enc001_wholly_computed_host_without_credentials_is_quiet() -> None:
+    """Where ``http://{{ $json.host }}`` goes is not known, and nothing secret goes there."""
+    assert findings_of(ENC001, app_of(_push("=http://{{ $json.host }}/api/leads"))) == []
 
 
 def _ftp_upload(protocol: str, *, credentials: bool = True) -> dict[str, Any]:
@@ -852,6 +858,24 @@ def test_enc002_http_request_v1_top_level_flag_fires() -> None:
                      "allowUnauthorizedCerts": True, "options": {}}, version=1)
     wf = workflow("Legacy", [schedule(), node], chain("Schedule Trigger", "Legacy call"))
     assert ids(findings_of(ENC002, app_of(wf))) == {uid("Legacy call")}
+
+
+@pytest.mark.parametrize("allow", [True, False])
+def test_enc002_mail_nodes_that_accept_any_certificate(allow: bool) -> None:
+    """The IMAP trigger and Send Email take ``options.allowUnauthorizedCerts`` as HTTP Request
+    does: the login to a mail server whose certificate is not checked (a bridge on the LAN
+    with a self-signed one) is reported; the server sits in the credential."""
+    imap = n8n_node("Inbox", "emailReadImap", {"mailbox": "INBOX", "options": {
+        "allowUnauthorizedCerts": allow}}, version=2,
+        credentials={"imap": ("c1", "Mail bridge")})
+    send = n8n_node("Reply", "emailSend", {"toEmail": "ops@acme-partner.com", "subject": "ok",
+                                           "options": {"allowUnauthorizedCerts": allow}},
+                    version=2.1, credentials={"smtp": ("c2", "Mail bridge SMTP")})
+    wf = workflow("Mail", [imap, send], chain("Inbox", "Reply"))
+    found = findings_of(ENC002, app_of(wf))
+    assert ids(found) == ({uid("Inbox"), uid("Reply")} if allow else set())
+    assert all(f.message == "certificate checks are off for the server named in its "
+                            "credentials" for f in found)
 
 
 def test_enc002_loopback_with_unverified_certs_is_quiet() -> None:

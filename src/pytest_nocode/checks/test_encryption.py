@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import flow_or_skip, sent_data, setting_or_skip
 from pytest_nocode.dataflow import DataFlow
-from pytest_nocode.findings import Rule, Severity
+from pytest_nocode.findings import Rule
 from pytest_nocode.model import Destination, Step, split_url
-from pytest_nocode.policy import Policy
+from pytest_nocode.policy import ZONES, Policy
 from pytest_nocode.secretscan import find_secrets, is_secret_name
 from pytest_nocode.secretscan.kinds import URL_KINDS
 
@@ -44,9 +44,26 @@ def _cleartext_targets(app: App, flow: DataFlow, dest: Destination
         yield dest.protocol, dest.host, dest.port, dest.url
 
 
-# A host computed at run time (msg.url, an expression, a ${ENV} placeholder) is not shown to
-# leave the own networks: reported below full severity unless credentials or sensitive data go.
-COMPUTED_HOST_SEVERITY = Severity.MEDIUM
+# The fixed end of a host computed at run time: ``{{ $json.tenant }}.crm.example`` sits under
+# crm.example whatever the tenant (a name with a dot and a top-level label of letters).
+_EXPRESSION = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}")
+_DOMAIN_TAIL = re.compile(r"\.((?:[a-z0-9-]+\.)+[a-z]{2,})", re.I)
+
+
+def fixed_domain(url: str) -> str:
+    """The domain a URL's computed host ends in (``crm.example``), or "" when the export does
+    not fix one."""
+    authority = url.lstrip("=").strip().partition("://")[2].split("/", 1)[0]
+    if not _EXPRESSION.search(authority):
+        return ""
+    tail = _EXPRESSION.split(authority.rsplit("@", 1)[-1])[-1].split(":", 1)[0]
+    found = _DOMAIN_TAIL.fullmatch(tail)
+    return found.group(1).lower() if found else ""
+
+
+# A host computed at run time (msg.url, an expression, a ${ENV} placeholder, an address kept in
+# context) is not shown to leave the own networks: reported only when credentials or labelled
+# data cross it, then at full severity (fail closed: where they go is not known).
 # Hosts that stand for "put yours here": xxx.xxx.xx.xx, your-broker.com, <host>.
 PLACEHOLDER_HOST = re.compile(r"(?:x+\.)+x+|your[-_.]?[\w.-]*|"
                               r"my[-_](?:host|server|broker|domain|ip)[\w.-]*|<[^>]*>", re.I)
@@ -77,13 +94,14 @@ def _carries_secrets(app: App, step: Step) -> bool:
     return "authorization" in headers.lower() or bool(p.get("user") or p.get("username"))
 
 
-def _secret_reaches_headers(flow: DataFlow, step: Step) -> bool:
-    """Do the request headers carry a secret an earlier step put there: an environment or
-    credential reference with a secret's name (``msg.headers = {Authorization: `Token
-    ${env.get("INFLUX_TOKEN")}`}`` in a function)?"""
+def _secret_reaches_request(flow: DataFlow, step: Step) -> bool:
+    """Do the request headers or URL carry a secret an earlier step put there: an environment
+    or credential reference with a secret's name (``msg.headers = {Authorization: `Token
+    ${env.get("INFLUX_TOKEN")}`}``, ``msg.url = … + "?password=" + env.get("PASSWORD")`` in
+    a function)?"""
     return any(o.kind == "env" and is_secret_name(o.detail)
-               for sf in flow.sinks_of(step.id, frozenset({"send"}))
-               for ref in sf.sink.reads if ref.name == "headers"
+               for sf in flow.sinks_of(step.id, frozenset({"send", "url"}))
+               for ref in sf.sink.reads if ref.name in ("headers", "url")
                for o in flow.origins(step.id, (ref,)))
 
 
@@ -132,22 +150,24 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     """One cleartext target: its zone sets the severity, lowered inside the own networks
     unless credentials or labelled data cross; the message says which and why."""
     protocol, host, port, url = target
-    zone = policy.zone_of(host) if host else "unknown"
+    domain = "" if host else fixed_domain(url)
+    zone = policy.zone_of(host or domain) if host or domain else "unknown"
     users = app.users_of(step.id) if step.is_config else ()
-    secrets = any(_carries_secrets(app, s) or _secret_reaches_headers(flow, s)
+    secrets = any(_carries_secrets(app, s) or _secret_reaches_request(flow, s)
                   for s in (step, *users)) or _url_credentials(app, step, url)
     labels = sorted({label for _s, _o, found in sent_data(app, flow, dest)
                      for label in found})
+    if zone == "unknown" and not (secrets or labels):
+        return  # not shown to leave the own networks, and nothing worth reading crosses
     zone_severity = policy.cleartext_severity(zone, rule.severity)
     if zone_severity is None and not (zone == "host" and CREDENTIAL_DATA in labels
                                       and not policy.cleartext_severity_is_set(zone)):
         return  # loopback never leaves; by default a compose network only when passwords cross
-    if zone == "unknown" and zone_severity is not None and (dest.dynamic or host):
-        zone_severity = min(zone_severity, COMPUTED_HOST_SEVERITY)
     severity = rule.severity if secrets or labels or zone_severity is None else zone_severity
     name = CLEARTEXT.get(protocol, protocol.upper())
     shown = f":{port}" if port else ""
-    where = (f"{host}{shown}" if host else "a host computed at run time" if dest.dynamic
+    where = (f"{host}{shown}" if host else f"a host computed at run time under {domain}"
+             if domain else "a host computed at run time" if dest.dynamic
              else "the server named in its credential")
     lowering = zone in ZONE_WORDS and (zone != "unknown" or dest.dynamic or bool(host))
     crossing = ""  # said where the zone would lower the severity
@@ -171,27 +191,75 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     rationale="""A connection that accepts any certificate is open to interception: TLS without
     verification protects against nothing but passive eavesdropping.""",
     remediation="Turn certificate verification back on (Node-RED tls-config 'Verify server "
-                "certificate'; n8n 'Ignore SSL Issues' off; Home Assistant server 'Accept "
-                "unauthorized SSL certificates' off) and trust the right CA instead.",
+                "certificate'; n8n 'Ignore SSL Issues' off on HTTP Request, GraphQL, IMAP and "
+                "Send Email; Home Assistant server 'Accept unauthorized SSL certificates' off) "
+                "and trust the right CA instead. A tls-config is one setting however many "
+                "nodes connect through it: it is reported once, on the tls-config, with those "
+                "nodes in the evidence (users).",
     requires=("workflows",),
 )
 def test_certificates_are_verified(nocode_app: App, nocode_findings: FindingCollector,
                                    nocode_policy: Policy) -> None:
+    shared: dict[str, list[tuple[Step, Destination]]] = {}  # tls-config id → its users
     for dest in nocode_app.destinations:
         if dest.verify_cert is not False or dest.tls is False or dest.is_loopback:
             continue
         step = nocode_app.step(dest.step_id)
         if step is None or (step.is_config and not nocode_app.users_of(step.id)):
             continue  # an unused config node connects nowhere
-        target = (dest.host or ("a host computed at run time" if dest.dynamic
-                                else "the server named in its credentials"))
-        nocode_findings.add(step, f"certificate checks are off for {target}",
+        tls = _tls_config_of(nocode_app, step)
+        if tls is not None:
+            shared.setdefault(tls.id, []).append((step, dest))
+            continue
+        nocode_findings.add(step, f"certificate checks are off for {_cert_target(dest)}",
                             {"host": dest.host, "url": dest.url, "verify_cert": False,
-                             "type": step.type,
-                             "zone": nocode_policy.zone_of(dest.host) if dest.host
-                             else "unknown", "tls_config": [
-                                 r for r in step.config_refs
-                                 if (c := nocode_app.step(r)) and c.type == "tls-config"]})
+                             "type": step.type, "zone": _zone(nocode_policy, dest)})
+    for tls_id, uses in shared.items():
+        _report_shared_tls(nocode_app.step(tls_id), uses, nocode_findings, nocode_policy)
+
+
+def _tls_config_of(app: App, step: Step) -> Step | None:
+    """The TLS configuration a step connects through (Node-RED's ``tls-config``): where its
+    certificate setting lives, shared by every node that names it."""
+    for ref in step.config_refs:
+        config = app.step(ref)
+        if config is not None and config.type == "tls-config":
+            return config
+    return None
+
+
+def _cert_target(dest: Destination) -> str:
+    return dest.host or ("a host computed at run time" if dest.dynamic
+                         else "the server named in its credentials")
+
+
+def _zone(policy: Policy, dest: Destination) -> str:
+    return policy.zone_of(dest.host) if dest.host else "unknown"
+
+
+SHOWN_TARGETS = 3  # hosts a shared setting's message names; the evidence lists every user
+
+
+def _report_shared_tls(tls: Step | None, uses: list[tuple[Step, Destination]],
+                       findings: FindingCollector, policy: Policy) -> None:
+    """One finding on the TLS configuration that turns verification off, listing the nodes
+    that connect through it: one setting to fix, however many requests use it."""
+    if tls is None:
+        return
+    targets = list(dict.fromkeys(_cert_target(d) for _, d in uses))
+    shown = ", ".join(targets[:SHOWN_TARGETS])
+    if len(targets) > SHOWN_TARGETS:
+        shown += f" and {len(targets) - SHOWN_TARGETS} more"
+    nodes = len({s.id for s, _ in uses})
+    zones = {_zone(policy, d) for _, d in uses}
+    who = "1 node connects" if nodes == 1 else f"{nodes} nodes connect"
+    findings.add(tls, f"certificate checks are off for {shown}: {who} through this "
+                      f"{tls.type}",
+                 {"verify_cert": False, "type": tls.type,
+                  "hosts": list(dict.fromkeys(d.host for _, d in uses if d.host)),
+                  "zones": [z for z in (*ZONES, "unknown") if z in zones],
+                  "users": [{"id": s.id, "name": s.name, "type": s.type, "host": d.host,
+                             "url": d.url, "zone": _zone(policy, d)} for s, d in uses]})
 
 
 @check(
