@@ -205,3 +205,34 @@ def test_inj002_text_the_query_returns_is_still_the_tables(select: str, node: st
                                                              version: float) -> None:
     assert ids(findings_of(INJ002, app_of(_report(select, node=node, version=version)))) == \
         {uid("Notify")}
+
+
+def test_origins_are_given_in_one_order_however_many_a_store_makes_reach_a_sink() -> None:
+    """The origins a question gets are sorted by kind, step and detail (entry points first);
+    they are sorted by a ranking of every known origin, so an origin made after the ranking
+    (a sink's constant, asked about late) must still fall in its place, and the ranking must
+    be redone when many are new."""
+    from pytest_nocode import dataflow as engine
+
+    intake = workflow("Run intake", [
+        webhook(path="runs", method="POST"),
+        postgres("Save run", "insert", table={"__rl": True, "value": "runs", "mode": "list"},
+                 columns={"mappingMode": "defineBelow",
+                          "value": {"run_id": "={{ $json.body.run_id }}"}}, options={})],
+        chain("Webhook", "Save run"))
+    flow = dataflow(app_of(_nightly(), intake))
+    sinks = list(flow.sinks())
+    assert sinks and any(len(s.origins) > 1 for s in sinks)
+    for sink in sinks:
+        assert list(sink.origins) == sorted(sink.origins, key=engine._order)
+    known = frozenset(range(len(flow._origins)))
+    late = [flow._oid(engine.Origin(kind, f"made late {n}", step))
+            for n, (kind, step) in enumerate([("constant", "zz"), ("entry", ""),
+                                              ("store", sinks[0].step.id)])]
+    for oids in (known, known | set(late), frozenset(late), frozenset({late[1], 0})):
+        expected = sorted((flow._origins[o] for o in oids), key=engine._order)
+        assert list(flow._in_order(frozenset(oids))) == expected
+    many = [flow._oid(engine.Origin("env", f"late {n}")) for n in range(len(known) + 100)]
+    everything = frozenset(range(len(flow._origins)))
+    assert list(flow._in_order(everything)) == sorted(flow._origins, key=engine._order)
+    assert len(flow._rank) == len(flow._origins) > max(many)  # ranked again
