@@ -12,7 +12,10 @@ The effect is read from the steps a call's items reach along the wiring, each ju
 * an HTTP request answers when it is a GET without credentials to a fixed public host: the
   caller could ask that service itself, so relaying it opens nothing (the reason says so);
 * a read of a data store serves; anything else acts: a write, a mail, code, a command, an
-  AI agent, a called workflow, a node this module does not know.
+  AI agent, a node this module does not know;
+* an Execute Workflow step or AI workflow tool that calls a workflow of this app passes: the
+  walk goes on into that workflow from its trigger, step by step (the whole workflow when
+  its wiring cannot be followed there); one calling a workflow the export does not hold acts.
 
 A No Operation node is where n8n authors mark work: on a branch of a flow that answers it
 ends that branch, but a flow that does nothing else is a stub whose work the export does not
@@ -44,7 +47,14 @@ from pytest_nocode.model import (
     StepFlow,
     stronger_effect,
 )
-from pytest_nocode.platforms.n8n_flow import BASE, FORM_PAGE, NOTE, PASS_TYPES
+from pytest_nocode.platforms.n8n_flow import (
+    BASE,
+    CALLED_TRIGGERS,
+    CALLERS,
+    FORM_PAGE,
+    NOTE,
+    PASS_TYPES,
+)
 from pytest_nocode.policy import default_zone
 
 RESPOND = BASE + "respondToWebhook"
@@ -113,12 +123,8 @@ class EntryEffects:
     def _reached(self, entry: Step) -> Iterable[Step]:
         """The steps a call can run: along the wiring, or the whole workflow when the
         wiring cannot be followed from the entry point."""
-        if entry.workflow_id in self._lost or not entry.outbound:
-            yield from (s for s in self._by_workflow.get(entry.workflow_id, ())
-                        if s.id != entry.id)
-            return
         seen = {entry.id}
-        queue = list(entry.outbound)
+        queue = list(self._after(entry))
         while queue:
             sid = queue.pop()
             step = self._by_id.get(sid)
@@ -126,7 +132,22 @@ class EntryEffects:
                 continue
             seen.add(sid)
             yield step
-            queue.extend(step.outbound)
+            queue.extend(self._after(step) if step.type in CALLED_TRIGGERS else step.outbound)
+
+    def _after(self, start: Step) -> Iterable[str]:
+        """What runs after an entry point or a called workflow's trigger: what it is wired
+        to, or every other step of its workflow when the wiring there cannot be followed."""
+        if start.workflow_id in self._lost or not start.outbound:
+            return [s.id for s in self._by_workflow.get(start.workflow_id, ())
+                    if s.id != start.id]
+        return start.outbound
+
+    def _calls_in_app(self, step: Step) -> bool:
+        """Is ``step`` an Execute Workflow (or AI workflow tool) wired to the trigger of a
+        workflow of this app (the walk then goes on into that workflow's steps)?"""
+        return step.type in CALLERS and any(
+            (t := self._by_id.get(sid)) is not None and t.type in CALLED_TRIGGERS
+            and t.workflow_id != step.workflow_id for sid in step.outbound)
 
     def _judge(self, step: Step) -> Judged:
         judged = self._judged.get(step.id)
@@ -139,8 +160,9 @@ class EntryEffects:
         if step.disabled or step.type == NOTE:
             return PASSES, ""  # n8n passes items through a disabled node untouched
         described = self._describe(step)
-        if described.starts:
-            return PASSES, ""  # another trigger: it is sent nothing
+        if described.starts or step.type in CALLED_TRIGGERS:
+            # another trigger is sent nothing; a called workflow's hands on what it is sent
+            return PASSES, ""
         named = f"step {step.name!r} ({step.type.rsplit('.', 1)[-1]})"
         store = self._stores.get(step.id)
         if store is not None:
@@ -174,6 +196,8 @@ class EntryEffects:
             return PASSES, ""
         if described.authored_code:
             return ACTS, f"{named} runs code its author wrote"
+        if self._calls_in_app(step) and all(s.kind == "answer" for s in described.sinks):
+            return PASSES, ""  # what the called workflow does is judged step by step
         if step.type == HTTP_REQUEST:
             relay = self._public_relay(step)
             if relay:

@@ -1,0 +1,59 @@
+"""What an open n8n entry point lets a stranger do, judged through the workflows it calls:
+an MCP server whose one tool is a workflow of the same app answering with a fixed greeting
+opens nothing; the same tool calling a workflow that runs a command, one the export does not
+hold, or one whose wiring is lost around a command, does. Distilled from real instance
+backups, in our own words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_nocode.checks import test_authentication as authentication
+from tests.checkrun import findings_of, one
+from tests.test_checks_n8n import app_of, chain, execute_command, n8n_node, wid, workflow
+
+AUTH001 = authentication.test_entry_points_require_authentication
+LC = "@n8n/n8n-nodes-langchain."
+
+
+def _mcp_server(called: str) -> dict[str, Any]:
+    """An MCP server trigger with one tool: a call of the workflow named ``called``."""
+    trigger = n8n_node("MCP Server Trigger", LC + "mcpTrigger", {"path": "tools-7f3a"},
+                       version=2, webhook=True)
+    tool = n8n_node("Greeting tool", LC + "toolWorkflow", {
+        "description": "Say hello", "workflowId": {"__rl": True, "mode": "list",
+                                                   "value": wid(called)}}, version=2.2)
+    connections = {"Greeting tool": {"ai_tool": [[{"node": "MCP Server Trigger",
+                                                   "type": "ai_tool", "index": 0}]]}}
+    return workflow("MCP server", [trigger, tool], connections)
+
+
+def _called(name: str, *after: dict[str, Any], wired: bool = True) -> dict[str, Any]:
+    start = n8n_node("When called", "executeWorkflowTrigger", {"inputSource": "passthrough"})
+    nodes = [start, *after]
+    return workflow(name, nodes, chain(*(n["name"] for n in nodes)) if wired else {})
+
+
+def _greeting() -> dict[str, Any]:
+    return n8n_node("Set greeting", "set", {"assignments": {"assignments": [
+        {"id": "a1", "name": "message", "value": "Hello from our MCP server",
+         "type": "string"}]}, "options": {}}, version=3.4)
+
+
+def test_auth001_mcp_tool_calling_a_workflow_that_answers_a_constant_is_quiet() -> None:
+    """The walk goes on into the called workflow: a fixed greeting is all a caller gets."""
+    app = app_of(_mcp_server("Greeting"), _called("Greeting", _greeting()))
+    assert findings_of(AUTH001, app) == []
+
+
+@pytest.mark.parametrize("callee", [
+    _called("Greeting", _greeting(), execute_command("Run", "=/opt/run {{ $json.query }}")),
+    _called("Greeting", _greeting(), execute_command("Run", "=/opt/run {{ $json.query }}"),
+            wired=False),
+    _called("Another workflow", _greeting()),
+], ids=["callee-runs-a-command", "callee-wiring-lost", "callee-not-in-export"])
+def test_auth001_mcp_tool_calling_a_workflow_that_may_act_fires(callee: dict[str, Any]) -> None:
+    f = one(findings_of(AUTH001, app_of(_mcp_server("Greeting"), callee)))
+    assert f.evidence["effect"] == "acts"
