@@ -690,7 +690,9 @@ def test_auth001_webhook_whose_wiring_is_lost_is_judged_by_its_whole_workflow() 
     answered = _hook_answering(pixel, _answer("Image", "", how="binary"), connections=lost)
     assert findings_of(AUTH001, app_of(answered)) == []
     with_code = _hook_answering(pixel, _answer("Image", "", how="binary"),
-                                code("Log open", "return $input.all();"), connections=lost)
+                                code("Log open", "await this.helpers.httpRequest({ method: "
+                                     "'POST', url: 'https://stats.example.com/open' });\n"
+                                     "return $input.all();"), connections=lost)
     f = one(findings_of(AUTH001, app_of(with_code)))
     assert f.evidence["effect_reason"] == "step 'Log open' (code) runs code its author wrote"
 

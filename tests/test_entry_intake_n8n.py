@@ -12,7 +12,15 @@ import pytest
 
 from pytest_nocode.checks import test_authentication as authentication
 from tests.checkrun import findings_of, one
-from tests.test_checks_n8n import app_of, chain, execute_command, n8n_node, wid, workflow
+from tests.test_checks_n8n import (
+    app_of,
+    chain,
+    code,
+    execute_command,
+    n8n_node,
+    wid,
+    workflow,
+)
 
 AUTH001 = authentication.test_entry_points_require_authentication
 LC = "@n8n/n8n-nodes-langchain."
@@ -57,3 +65,42 @@ def test_auth001_mcp_tool_calling_a_workflow_that_answers_a_constant_is_quiet() 
 def test_auth001_mcp_tool_calling_a_workflow_that_may_act_fires(callee: dict[str, Any]) -> None:
     f = one(findings_of(AUTH001, app_of(_mcp_server("Greeting"), callee)))
     assert f.evidence["effect"] == "acts"
+
+
+# -- code that only computes ---------------------------------------------------------------
+_TRIAGE = ("const body = $json.body ?? {};\n"
+           "if (!body.incident_id) { throw new Error('incident_id is required'); }\n"
+           "const severity = String(body.severity || 'SEV3').trim().toUpperCase();\n"
+           "const owners = { 'payments-api': 'payments-oncall@example.com' };\n"
+           "return [{ json: { incident_id: body.incident_id, severity,\n"
+           "  owner: owners[body.service] ?? 'ops@example.com',\n"
+           "  received_at: new Date().toISOString(), steps: [1, 2].map(n => n * 2) } }];")
+
+
+def _triage_hook(js: str) -> dict[str, Any]:
+    hook = n8n_node("Incident webhook", "webhook", {
+        "httpMethod": "POST", "path": "incidents", "responseMode": "lastNode", "options": {}},
+        version=2, webhook=True)
+    return workflow("Incident triage", [hook, code("Triage", js)],
+                    chain("Incident webhook", "Triage"))
+
+
+def test_auth001_webhook_whose_code_only_computes_an_answer_is_quiet() -> None:
+    """A demo's Code steps that check and reshape the caller's own request and answer it
+    (placeholders for the real calls) open nothing."""
+    app = app_of(_triage_hook(_TRIAGE))
+    assert findings_of(AUTH001, app) == []
+    assert app.entry_points[0].effect == "answers"
+
+
+@pytest.mark.parametrize("reach", [
+    "const r = await this.helpers.httpRequest({ url: 'https://pager.example.com/page' });",
+    "const { execSync } = require('child_process'); execSync('true');",
+    "const r = await fetch('https://pager.example.com/page');",
+    "const kept = $getWorkflowStaticData('global'); kept.last = $json.body;",
+    "const key = $env.PAGER_KEY;",
+    "const run = new Function('return 1'); run();",
+], ids=["helpers", "require", "fetch", "static-data", "env", "function-constructor"])
+def test_auth001_webhook_whose_code_reaches_out_fires(reach: str) -> None:
+    f = one(findings_of(AUTH001, app_of(_triage_hook(f"{reach}\n{_TRIAGE}"))))
+    assert f.evidence["effect"] in ("acts", "serves")

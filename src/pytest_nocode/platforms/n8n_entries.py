@@ -11,8 +11,12 @@ The effect is read from the steps a call's items reach along the wiring, each ju
   does a Crypto node's HMAC or signature: both sign what the caller chose with a key);
 * an HTTP request answers when it is a GET without credentials to a fixed public host: the
   caller could ask that service itself, so relaying it opens nothing (the reason says so);
-* a read of a data store serves; anything else acts: a write, a mail, code, a command, an
-  AI agent, a node this module does not know;
+* a Code node whose code only computes (every call a method of a value, one of its own
+  functions or a global that computes: no ``require``, ``fetch``, ``this.helpers``,
+  environment, credentials or static data; :func:`computes_only`) is judged as a shaping
+  step by the values it puts out, and answers when the call is answered with its output;
+* a read of a data store serves; anything else acts: a write, a mail, other code, a
+  command, an AI agent, a node this module does not know;
 * an Execute Workflow step or AI workflow tool that calls a workflow of this app passes: the
   walk goes on into that workflow from its trigger, step by step (the whole workflow when
   its wiring cannot be followed there); one calling a workflow the export does not hold acts.
@@ -45,12 +49,15 @@ from pytest_nocode.model import (
     Destination,
     Step,
     StepFlow,
+    ValueRef,
     stronger_effect,
 )
+from pytest_nocode.platforms.jsparse import captures, function_body, text
 from pytest_nocode.platforms.n8n_flow import (
     BASE,
     CALLED_TRIGGERS,
     CALLERS,
+    CODE_NODES,
     FORM_PAGE,
     NOTE,
     PASS_TYPES,
@@ -171,7 +178,6 @@ class EntryEffects:
             return ACTS, f"{named} writes stored data"
         refs = [r for w in described.writes for r in w.value] + \
             [r for s in described.sinks for r in s.reads]
-        foreign = sorted({r.kind for r in refs if r.kind not in _OWN_KINDS})
         if step.type == NO_OP and any(v not in (None, "", {}, []) for k, v in
                                       step.params.items() if k != "options"):
             return ACTS, (f"{named} carries another node's parameters: a stand-in for a node "
@@ -183,10 +189,9 @@ class EntryEffects:
                 return ACTS, f"{named} signs a token for the caller"
             if step.type == CRYPTO and step.params.get("action") in ("hmac", "sign"):
                 return ACTS, f"{named} signs what it is given with the owner's key"
-            if {"ai", "unknown"} & set(foreign):
-                return ACTS, f"{named} passes on values the export does not show"
-            if foreign:
-                return SERVES, f"{named} passes on {' and '.join(foreign)} values"
+            shaped = self._shaped(named, refs)
+            if shaped[0] != PASSES:
+                return shaped
             if _STATIC_DATA.search(json.dumps(dict(step.params), default=str)):
                 return SERVES, f"{named} reads what earlier runs kept (workflow static data)"
             if step.type == RESPOND:
@@ -195,6 +200,13 @@ class EntryEffects:
                 return ANSWERS, f"{named} shows the caller the next page of the form"
             return PASSES, ""
         if described.authored_code:
+            if step.type in CODE_NODES and all(s.kind == "answer" for s in described.sinks) \
+                    and computes_only(str(step.params.get("jsCode")
+                                          or step.params.get("functionCode") or "")):
+                shaped = self._shaped(named, refs)
+                if shaped[0] == PASSES and described.sinks:
+                    return ANSWERS, f"{named} answers with what its code computes"
+                return shaped
             return ACTS, f"{named} runs code its author wrote"
         if self._calls_in_app(step) and all(s.kind == "answer" for s in described.sinks):
             return PASSES, ""  # what the called workflow does is judged step by step
@@ -203,6 +215,16 @@ class EntryEffects:
             if relay:
                 return ANSWERS, relay
         return ACTS, f"{named} may change, send or run something"
+
+    @staticmethod
+    def _shaped(named: str, refs: list[ValueRef]) -> Judged:
+        """What a step that only reshapes items does with the values it puts in them."""
+        foreign = sorted({r.kind for r in refs if r.kind not in _OWN_KINDS})
+        if {"ai", "unknown"} & set(foreign):
+            return ACTS, f"{named} passes on values the export does not show"
+        if foreign:
+            return SERVES, f"{named} passes on {' and '.join(foreign)} values"
+        return PASSES, ""
 
     def _public_relay(self, step: Step) -> str:
         """Why an HTTP request only fetches what anyone may fetch ("" when it may do more): a
@@ -239,3 +261,61 @@ def _names(params: object) -> list[str]:
     if not isinstance(entries, list):
         return ["?"] if params else []
     return [str(e.get("name") or "?") if isinstance(e, Mapping) else "?" for e in entries]
+
+
+# Code that only computes: every call is a method of a value, one of its own functions or a
+# global that computes (no require, fetch, this.helpers, $http, process, eval, workflow
+# static data, environment or credentials: those reach out, run or read what is kept).
+_COMPUTING_GLOBALS = frozenset({
+    "String", "Number", "Boolean", "parseInt", "parseFloat", "isNaN", "isFinite", "Array",
+    "Object", "JSON", "Math", "Date", "RegExp", "Set", "Map", "Promise", "Error", "TypeError",
+    "encodeURIComponent", "decodeURIComponent", "encodeURI", "decodeURI", "Symbol", "BigInt",
+    "DateTime", "Duration", "Interval", "console", "items", "item", "$input", "$json", "$",
+    "$items", "$node", "$now", "$today", "$jmespath", "$ifEmpty", "$if", "$max", "$min",
+    "$runIndex", "$itemIndex", "$prevNode", "$workflow", "$position", "$binary", "undefined",
+    "NaN", "Infinity"})
+_CALLS = """
+(call_expression function: (_) @function) @call
+(new_expression constructor: (_) @function) @call
+"""
+_DECLARED_NAMES = """
+(variable_declarator name: (identifier) @name)
+(function_declaration name: (identifier) @name)
+(formal_parameters (identifier) @name)
+(arrow_function parameter: (identifier) @name)
+(catch_clause parameter: (identifier) @name)
+"""
+
+
+def computes_only(code: str) -> bool:
+    """Does a Code node's code only compute its output from its input (it may throw): no
+    call or name that reaches out of it, runs text as code or reads kept state?"""
+    body = function_body(code) if code.strip() else None
+    if body is None:
+        return False
+    declared = {text(n) for n in captures(_DECLARED_NAMES, body).get("name", ())}
+    for function in captures(_CALLS, body).get("function", ()):
+        root = function
+        while root.type in ("member_expression", "subscript_expression", "call_expression",
+                            "parenthesized_expression", "new_expression", "await_expression"):
+            inner = root.child_by_field_name("object") or root.child_by_field_name(
+                "function") or root.child_by_field_name("constructor") or (
+                root.named_children[0] if root.named_children else None)
+            if inner is None:
+                break
+            root = inner
+        if root.type in ("this", "super", "import"):
+            return False
+        if root.type == "identifier":
+            name = text(root)
+            if name not in declared and name not in _COMPUTING_GLOBALS:
+                return False
+        elif root.type not in ("string", "template_string", "array", "object", "number",
+                               "arrow_function", "function_expression", "regex"):
+            return False
+    if {text(n) for n in captures("(identifier) @id", body).get("id", ())} & {
+            "require", "process", "eval", "Function", "globalThis", "global", "$env",
+            "$credentials", "$secrets", "$vars", "$getWorkflowStaticData", "$http", "fetch",
+            "setInterval", "$execution"}:
+        return False
+    return not captures("(this) @this", body)
