@@ -44,6 +44,7 @@ from pytest_nocode.model import (
     ANSWERS,
     NOTHING,
     PASSES,
+    RECORDS,
     SERVES,
     DataStore,
     Destination,
@@ -62,6 +63,7 @@ from pytest_nocode.platforms.n8n_flow import (
     NOTE,
     PASS_TYPES,
 )
+from pytest_nocode.platforms.n8n_intake import TAKES_IN, intake_role
 from pytest_nocode.policy import default_zone
 
 RESPOND = BASE + "respondToWebhook"
@@ -94,7 +96,8 @@ class EntryEffects:
 
     def __init__(self, steps: Iterable[Step], describe: Callable[[Step], StepFlow],
                  destinations: Iterable[Destination], stores: Iterable[DataStore],
-                 lost_wiring: Iterable[str]) -> None:
+                 lost_wiring: Iterable[str], stand_ins: Mapping[str, str] | None = None
+                 ) -> None:
         self._by_id: dict[str, Step] = {}
         self._by_workflow: dict[str, list[Step]] = {}
         for step in steps:
@@ -105,21 +108,30 @@ class EntryEffects:
         self._stores = {s.step_id: s for s in stores}
         self._lost = frozenset(lost_wiring)  # workflows whose wiring points at missing nodes
         self._judged: dict[str, Judged] = {}
+        self._stand_ins = stand_ins or {}  # No Operation step → the node type its note names
+        self._taken_in: dict[str, tuple[str, str]] = {}
 
     def of(self, entry: Step) -> Judged:
         """(effect, reason) of a call to ``entry``: ``acts`` ends the walk at the first step
         that acts; otherwise the strongest effect met, ``nothing`` when every step passes."""
         effect, reasons, placeholder = PASSES, [], ""
+        takes_in, acting = False, ""
         for step in self._reached(entry):
             what, why = self._judge(step)
             if what == ACTS:
-                return ACTS, why
+                role, because = self._intake(step)
+                if not role:
+                    return ACTS, why
+                takes_in, acting = takes_in or role in TAKES_IN, acting or why
+                what, why = RECORDS, because
             if step.type == NO_OP and not step.disabled:
                 placeholder = placeholder or step.name
             if what != effect and stronger_effect(what, effect) == what:
                 effect, reasons = what, []  # a stronger effect: its reasons, not the weaker
             if what == effect and why and why not in reasons:
                 reasons.append(why)
+        if effect == RECORDS and not takes_in:
+            return ACTS, acting  # a model asked, nothing kept or sent: nothing to go by
         if effect == PASSES and placeholder:
             return ACTS, (f"its flow ends in No Operation step {placeholder!r}, a stub: the "
                           "work it stands for is not in the export")
@@ -155,6 +167,36 @@ class EntryEffects:
         return step.type in CALLERS and any(
             (t := self._by_id.get(sid)) is not None and t.type in CALLED_TRIGGERS
             and t.workflow_id != step.workflow_id for sid in step.outbound)
+
+    def _intake(self, step: Step) -> tuple[str, str]:
+        """(role, reason) of an acting step that only takes a submission in (see
+        :mod:`.n8n_intake`), ("", "") when it does more. A shaping step that acts only by
+        passing on a model's answer takes part ("shape")."""
+        found = self._taken_in.get(step.id)
+        if found is None:
+            described = self._describe(step)
+            refs = {r.kind for w in described.writes for r in w.value}
+            if step.type in SHAPING_TYPES and step.type not in (RESPOND, FORM_PAGE, CRYPTO) \
+                    and not described.authored_code and not described.sinks \
+                    and refs - _OWN_KINDS <= {"ai"}:
+                found = ("shape", "")
+            elif step.type == NO_OP and step.id not in self._stand_ins:
+                found = ("", "")
+            else:
+                found = intake_role(step, described, self._stand_ins, self._submitted)
+            self._taken_in[step.id] = found
+        return found
+
+    def _submitted(self, ref: ValueRef) -> bool:
+        """Is a value a confirmation reads the submitter's own (fixed text, the item's
+        fields, a form page's or another entry step's answers, a step that only reshapes)?
+        The item's fields are taken as what the submission holds: this judgement has no
+        data flow to say a model's answer was put there."""
+        if ref.kind in ("constant", "entry", "field", "platform", "key"):
+            return True
+        target = self._by_id.get(ref.step) if ref.kind == "step" and ref.step else None
+        return target is not None and (self._describe(target).starts or target.type == FORM_PAGE
+                                       or self._judge(target)[0] in (PASSES, ANSWERS))
 
     def _judge(self, step: Step) -> Judged:
         judged = self._judged.get(step.id)
