@@ -104,3 +104,36 @@ def test_auth001_webhook_whose_code_only_computes_an_answer_is_quiet() -> None:
 def test_auth001_webhook_whose_code_reaches_out_fires(reach: str) -> None:
     f = one(findings_of(AUTH001, app_of(_triage_hook(f"{reach}\n{_TRIAGE}"))))
     assert f.evidence["effect"] in ("acts", "serves")
+
+
+# -- a collection's stand-ins ----------------------------------------------------------------
+def _rated_applications(note: str | None) -> dict[str, Any]:
+    """A job-application form whose CV a model rates (a collection replaced the chain by a
+    No Operation node keeping its parameters), kept as a sheet row."""
+    form = n8n_node("Application form", "formTrigger", {"formTitle": "Apply", "formFields": {
+        "values": [{"fieldLabel": "E-mail", "requiredField": True}]}, "options": {}},
+        version=2.2, webhook=True)
+    rate = n8n_node("Rate the CV", "noOp", {"text": "={{ $json.text }}", "messages": {
+        "messageValues": [{"message": "Rate this CV from 1 to 10."}]}})
+    if note is not None:
+        rate["notes"] = note
+    row = n8n_node("Candidates", "googleSheets", {
+        "operation": "append", "documentId": {"__rl": True, "mode": "id", "value": "1CvS"},
+        "sheetName": {"__rl": True, "mode": "name", "value": "Candidates"},
+        "columns": {"mappingMode": "autoMapInputData", "value": {}}}, version=4.5)
+    return workflow("Applications", [form, rate, row],
+                    chain("Application form", "Rate the CV", "Candidates"))
+
+
+def test_auth001_stand_in_named_by_its_note_is_judged_as_that_node() -> None:
+    note = "This chainLlm node performs automated tasks as part of the workflow."
+    app = app_of(_rated_applications(note))
+    assert findings_of(AUTH001, app) == []
+    assert app.entry_points[0].effect == "records"
+
+
+def test_auth001_stand_in_without_a_note_is_a_node_the_export_does_not_show() -> None:
+    f = one(findings_of(AUTH001, app_of(_rated_applications(None))))
+    assert "stand-in" in f.evidence["effect_reason"]
+    agent = "This agent node performs automated tasks as part of the workflow."
+    assert one(findings_of(AUTH001, app_of(_rated_applications(agent))))

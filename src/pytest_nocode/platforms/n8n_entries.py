@@ -176,12 +176,13 @@ class EntryEffects:
         if found is None:
             described = self._describe(step)
             refs = {r.kind for w in described.writes for r in w.value}
-            if step.type in SHAPING_TYPES and step.type not in (RESPOND, FORM_PAGE, CRYPTO) \
+            if step.type == NO_OP and step.id not in self._stand_ins:
+                found = ("", "")  # a stand-in for a node the export does not name
+            elif step.type in SHAPING_TYPES and step.type not in (NO_OP, RESPOND, FORM_PAGE,
+                                                                   CRYPTO) \
                     and not described.authored_code and not described.sinks \
                     and refs - _OWN_KINDS <= {"ai"}:
                 found = ("shape", "")
-            elif step.type == NO_OP and step.id not in self._stand_ins:
-                found = ("", "")
             else:
                 found = intake_role(step, described, self._stand_ins, self._submitted)
             self._taken_in[step.id] = found
