@@ -137,3 +137,26 @@ def test_auth001_stand_in_without_a_note_is_a_node_the_export_does_not_show() ->
     assert "stand-in" in f.evidence["effect_reason"]
     agent = "This agent node performs automated tasks as part of the workflow."
     assert one(findings_of(AUTH001, app_of(_rated_applications(agent))))
+
+
+# -- an entry point wired to nothing ----------------------------------------------------------
+def _unwired_hook(connections: dict[str, Any]) -> dict[str, Any]:
+    """A webhook left unconnected beside a nightly job that runs a command."""
+    hook = n8n_node("Webhook", "webhook", {"httpMethod": "POST", "path": "contracts",
+                                           "options": {}}, version=2, webhook=True)
+    nightly = n8n_node("Schedule Trigger", "scheduleTrigger", {"rule": {"interval": [{}]}},
+                       version=1.2)
+    return workflow("Contracts", [hook, nightly, execute_command("Archive", "tar czf a b")],
+                    connections)
+
+
+def test_auth001_entry_wired_to_nothing_in_a_wired_workflow_runs_nothing() -> None:
+    app = app_of(_unwired_hook(chain("Schedule Trigger", "Archive")))
+    assert findings_of(AUTH001, app) == []
+    assert app.entry_points[0].effect == "nothing"
+
+
+def test_auth001_entry_of_a_workflow_with_no_wiring_at_all_is_judged_by_every_step() -> None:
+    """No connection at all: the export lost them, so the command may follow the call."""
+    f = one(findings_of(AUTH001, app_of(_unwired_hook({}))))
+    assert f.evidence["effect"] == "acts"

@@ -26,8 +26,10 @@ ends that branch, but a flow that does nothing else is a stub whose work the exp
 show (it acts), and one that carries another node's parameters is a collection's stand-in for
 a node it removed (it acts).
 
-When the export's wiring is broken in the workflow, or shows nothing after the entry point,
-every step of the workflow counts as reached (the reader cannot follow it: fail closed).
+When the export's wiring is broken in the workflow (connections to missing nodes, or none at
+all), every step of the workflow counts as reached (the reader cannot follow it: fail
+closed); an entry point wired to nothing in a workflow whose other steps are wired runs
+nothing.
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -155,10 +157,12 @@ class EntryEffects:
 
     def _after(self, start: Step) -> Iterable[str]:
         """What runs after an entry point or a called workflow's trigger: what it is wired
-        to, or every other step of its workflow when the wiring there cannot be followed."""
-        if start.workflow_id in self._lost or not start.outbound:
-            return [s.id for s in self._by_workflow.get(start.workflow_id, ())
-                    if s.id != start.id]
+        to, or every other step of its workflow when the wiring there cannot be followed
+        (connections that point at missing nodes, or none at all in the workflow). In a
+        workflow whose other steps are wired, an entry point wired to nothing runs nothing."""
+        steps = self._by_workflow.get(start.workflow_id, ())
+        if start.workflow_id in self._lost or not any(s.outbound for s in steps):
+            return [s.id for s in steps if s.id != start.id]
         return start.outbound
 
     def _calls_in_app(self, step: Step) -> bool:
