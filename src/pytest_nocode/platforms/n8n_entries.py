@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from pytest_nocode.model import (
@@ -334,6 +335,7 @@ _DECLARED_NAMES = """
 """
 
 
+@lru_cache(maxsize=4096)  # the same code repeats across an estate's workflows
 def computes_only(code: str) -> bool:
     """Does a Code node's code only compute its output from its input (it may throw): no
     call or name that reaches out of it, runs text as code or reads kept state?"""
