@@ -9,7 +9,8 @@ from __future__ import annotations
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import setting_or_skip
-from pytest_nocode.model import ANSWERS, NOTHING, RECORDS, EntryPoint, Step
+from pytest_nocode.dataflow import dataflow
+from pytest_nocode.model import ANSWERS, NOTHING, RECORDS, SERVES, EntryPoint, Step
 from pytest_nocode.policy import Policy
 
 UNPROVEN = "unproven"
@@ -59,6 +60,16 @@ def collect_only_form(ep: EntryPoint) -> str:
             + (ep.effect_reason or "its steps keep it, tell the owner or confirm it"))
 
 
+def serves_only_settings(app: App, ep: EntryPoint) -> bool:
+    """Does the entry point serve nothing but flow or global context keys that the app fills
+    only from constants (a delay picked in its dashboard, a liveness counter, a start time):
+    settings, which answer like a constant does?"""
+    if ep.effect != SERVES or not ep.served_context or app.flow_of is None:
+        return False
+    flow = dataflow(app)
+    return all(flow.holds_only_settings(sid) for sid in ep.served_context)
+
+
 def _evidence(ep: EntryPoint, step: Step) -> dict[str, object]:
     evidence: dict[str, object] = {
         "kind": ep.kind, "route": ep.route, "methods": list(ep.methods),
@@ -101,8 +112,9 @@ def _open_message(ep: EntryPoint) -> str:
     proxy and record that in a waiver. Endpoints of disabled nodes and disabled tabs are not
     reported; those of inactive workflows are, at low severity, as doors one switch away
     (policy settings.report_inactive_entry_points: false leaves them out). Nor are endpoints
-    whose flow, as far as the adapter can tell, only answers with fixed content (a page's
-    stylesheet, a constant, a setting), with what the caller sent (a subscription challenge)
+    whose flow, as far as the adapter can tell, only answers with fixed content (a fixed page,
+    script or stylesheet, a constant, a setting the app fills from constants), with what the
+    caller sent (a subscription challenge)
     or with what a public service gives anyone (a GET without credentials), or ends without
     acting or answering; the evidence's effect and effect_reason say what the adapter saw. A
     public form (sign-up, survey, application) whose steps only take in what is submitted
@@ -124,7 +136,7 @@ def test_entry_points_require_authentication(nocode_app: App,
     for ep, step in unauthenticated(nocode_app, inactive=inactive):
         if guard_of(nocode_app, step) is not None:
             continue  # checked in its first steps: AUTH004
-        if ep.effect in HARMLESS_EFFECTS:
+        if ep.effect in HARMLESS_EFFECTS or serves_only_settings(nocode_app, ep):
             continue  # serves a page's own files or a setting, or leads nowhere
         collects = collect_only_form(ep)
         if collects and not forms:
