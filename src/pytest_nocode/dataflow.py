@@ -220,6 +220,7 @@ class DataFlow:
         self._holders: dict[int, tuple[int, frozenset[int]]] = {}  # see _holding
         self._out_union: dict[str, frozenset[int]] = {}  # see _whole_out
         self._internal: frozenset[StoreKey] | None = None  # internal_stores, when asked
+        self._references: dict[tuple[str, str], frozenset[StoreKey]] | None = None
 
     def _sent_only_by_off_steps(self) -> frozenset[str]:
         """Steps that are wired, but only from steps that pass nothing on (disabled, or
@@ -778,9 +779,18 @@ class DataFlow:
             return "safe"
         if self.untrusted_behind(origin):
             return "untrusted"
-        if origin.kind == "store" and self._store_read(origin) in self.internal_stores():
+        if origin.kind == "store" and self._internal_read(origin, self.internal_stores()):
             return "internal"
         return "other"
+
+    def _internal_read(self, origin: Origin, internal: frozenset[StoreKey] | set[StoreKey]
+                       ) -> bool:
+        """Does the ``store`` origin read a store in ``internal``, or a reference table of
+        the app's own database (:meth:`_reference_tables`) whose tables are all there?"""
+        if self._store_read(origin) in internal:
+            return True
+        beside = self._reference_tables().get((origin.step_id, origin.detail))
+        return beside is not None and beside <= internal
 
     def _store_read(self, origin: Origin) -> StoreKey | None:
         """The store a ``store`` origin reads, when its step reads one this app writes."""
@@ -808,12 +818,42 @@ class DataFlow:
             shrunk = False
             for key in sorted(internal):
                 if any(not (o.kind in SAFE_KINDS or (o.kind == "store"
-                                                     and self._store_read(o) in internal))
+                                                     and self._internal_read(o, internal)))
                        for o in (self._origins[oid] for oid in given[key])):
                     internal.discard(key)
                     shrunk = True
         self._internal = frozenset(internal)
         return self._internal
+
+    def _reference_tables(self) -> dict[tuple[str, str], frozenset[StoreKey]]:
+        """(reader step, origin detail) of each read of a database table no step of this app
+        writes, through a connection (credential) by which the app writes tables it reads
+        back → those tables. A lookup table beside the app's own (a kit list, a concept
+        list) is the owner's reference data: it is as internal as they are, and only while
+        every one of them is (one filled from outside, and the connection is not only the
+        app's own). Sheets and files are not connections: a form's answer sheet is read
+        that way. No credential shown, no connection to go by."""
+        if self._references is not None:
+            return self._references
+        by_connection: dict[tuple[str, ...], set[StoreKey]] = {}
+        for store in self.app.stores:
+            key = (store.kind, store.location.strip())
+            step = self.app.step(store.step_id)
+            if store.operation == "write" and key in self._store_writers and step is not None \
+                    and step.credential_refs:
+                by_connection.setdefault(step.credential_refs, set()).add(key)
+        references: dict[tuple[str, str], frozenset[StoreKey]] = {}
+        for store in self.app.stores:
+            key = (store.kind, store.location.strip())
+            step = self.app.step(store.step_id)
+            if store.kind != "database" or store.operation == "write" or step is None \
+                    or not _named(key[1]) or key in self._store_writers:
+                continue
+            beside = {k for k in by_connection.get(step.credential_refs, ()) if k[0] == key[0]}
+            if beside:
+                references[(store.step_id, f"{key[0]} {key[1]}")] = frozenset(beside)
+        self._references = references
+        return references
 
     def holds_only_settings(self, step_id: str) -> bool:
         """Does every flow or global context value ``step_id`` reads hold only what the app

@@ -99,6 +99,7 @@ from pytest_nocode.platforms.n8n_flow import (
     loop_targets,
     upload_operation,
 )
+from pytest_nocode.platforms.n8n_intake import STAND_IN_NOTE
 
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
@@ -729,6 +730,7 @@ class _Builder:
         self.entry_points: list[EntryPoint] = []
         self.destinations: list[Destination] = []
         self.stores: list[DataStore] = []
+        self.stand_ins: dict[str, str] = {}  # No Operation step → the type its note names
         self.broken_links: list[BrokenLink] = []
         self.repeated_ids: set[str] = set()  # workflow ids more than one workflow has
         self._workflow_ids: set[str] = set()
@@ -821,6 +823,9 @@ class _Builder:
                             outbound[target] = None
             for tool in called_by_agent.get(step_id, ()):
                 outbound[tool] = None
+            if node_type == BASE + "noOp" and isinstance(node.get("notes"), str) and (
+                    stand_in := STAND_IN_NOTE.match(node["notes"])):
+                self.stand_ins[step_id] = stand_in.group(1)  # a collection's replacement
             cred_refs = self._credential_refs(node.get("credentials") or {}, step_id)
             disabled = node.get("disabled") is True
             self.steps.append(Step(
@@ -873,7 +878,7 @@ class _Builder:
         """What a call to each entry point can do (see :mod:`.n8n_entries`), once the wiring,
         stores and destinations of every workflow are known."""
         effects = EntryEffects(self.steps, self.flows.describe, self.destinations, self.stores,
-                               {b.workflow_id for b in self.broken_links})
+                               {b.workflow_id for b in self.broken_links}, self.stand_ins)
         by_id = {s.id: s for s in self.steps}
         self.entry_points = [replace(ep, effect=effect, effect_reason=reason)
                              for ep in self.entry_points
