@@ -359,6 +359,18 @@ class Policy:
         return True if allow is None else _matches_any((type_, package, f"{package}/{type_}"),
                                                        allow)
 
+    # -- what checks need of it ----------------------------------------------------------------
+    def lacks(self, need: str) -> str | None:
+        """Why this policy does not give ``need`` (a section a check needs, see
+        ``findings.RUN_NEEDS``), or None when it does or ``need`` is not the policy's."""
+        if need == "hosts.allow" and not self.has_host_allowlist:
+            return f"policy {self.source} sets no hosts.allow"
+        if need == "owners" and not self.owners:
+            return f"policy {self.source} names no owners"
+        if need == "kri" and not self.data.get("kri"):
+            return "the policy sets no key risk indicators (kri section)"
+        return None
+
     # -- rules --------------------------------------------------------------------------------
     def rule_enabled(self, rule_id: str) -> bool:
         return bool(self.data.get("rules", {}).get(rule_id, {}).get("enabled", True))
@@ -551,9 +563,12 @@ class AppFacets(Protocol):
     def has(self, facet: str) -> bool: ...
 
 
-def why_not_applicable(rule: Rule, app: AppFacets, policy: Policy) -> str | None:
-    """Why ``rule`` cannot be evaluated on ``app`` (disabled, other platform, data missing),
-    or None when it can. The reason of a not-applicable check starts with "not applicable"."""
+def why_not_applicable(rule: Rule, app: AppFacets, policy: Policy,
+                       run_lacks: Mapping[str, str] | None = None) -> str | None:
+    """Why ``rule`` cannot be evaluated on ``app`` (disabled, other platform, data missing,
+    a need the run does not give), or None when it can. The reason of a not-applicable check
+    starts with "not applicable". ``run_lacks`` is what the run does not give (need: reason,
+    ``NocodeRun.lacks``); without it only the policy's needs are known."""
     if not policy.rule_enabled(rule.id):
         return f"{rule.id} disabled by policy {policy.source}"
     if rule.platforms and app.platform not in rule.platforms:
@@ -562,4 +577,8 @@ def why_not_applicable(rule: Rule, app: AppFacets, policy: Policy) -> str | None
     if missing:
         return (f"{NOT_APPLICABLE}: {app.id} has no {', '.join(missing)} data "
                 f"({app.platform} {'export' if 'settings' in missing else 'source'})")
+    for need in rule.needs:
+        lacking = policy.lacks(need) if run_lacks is None else run_lacks.get(need)
+        if lacking:
+            return f"{NOT_APPLICABLE}: {lacking}"
     return None
