@@ -286,6 +286,8 @@ class Policy:
     owners: tuple[Owner, ...] = ()
     _zones: dict[str, str] = field(default_factory=dict, init=False, repr=False,
                                    compare=False)
+    _connectors: dict[tuple[str, str], bool] = field(default_factory=dict, init=False,
+                                                     repr=False, compare=False)
 
     # -- allowlists -------------------------------------------------------------------------
     def _globs(self, section: str, key: str) -> list[str] | None:
@@ -353,6 +355,14 @@ class Policy:
                             self._globs("connectors", "block") or [])
 
     def connector_allowed(self, type_: str, package: str) -> bool:
+        """Answered once per node type and package: every step of every app asks, and the
+        allowlist is a few dozen globs."""
+        known = self._connectors.get((type_, package))
+        if known is None:
+            known = self._connectors[(type_, package)] = self._connector_allowed(type_, package)
+        return known
+
+    def _connector_allowed(self, type_: str, package: str) -> bool:
         if self.connector_blocked(type_, package):
             return False
         allow = self._globs("connectors", "allow")
