@@ -169,3 +169,13 @@ def test_apps_kind_splits_package_examples_from_deployments(bench: ModuleType, t
     outcomes, _ = bench.scan_corpus(root, ["AUTH001"], "examples")
     assert [o.file for o in outcomes] == [example.name]
     assert [f.rule for f in outcomes[0].findings] == ["AUTH001"]
+
+
+def test_examples_from_a_package_repository_count_as_examples(bench: ModuleType) -> None:
+    """An example taken from the ``examples/`` folder of a node package's own repository is an
+    example like one from its npm tarball; a deployment in such a repository is not."""
+    assert bench.is_package_example(Path("owner__node-red-contrib-x__examples-flow-0a1b2c.json"))
+    assert bench.is_package_example(Path("npm__node-red-contrib-x__examples-demo-0a1b2c.json"))
+    deployment = Path("owner__node-red-contrib-x__node-red-flows-0a1b2c.json")
+    assert not bench.is_package_example(deployment)
+    assert not bench.is_package_example(Path("owner__home-config__examples-flows-0a1b2c.json"))
