@@ -105,3 +105,67 @@ def test_builtin_checks_left_out_alike_under_xdist(pytester: pytest.Pytester) ->
                       for r in _allure(pytester.path / folder))
 
     assert outcomes("a1") == outcomes("a2")
+
+
+NEEDS_CHECKS = """
+import pytest
+
+from pytest_nocode import check
+
+
+@check("T-HOSTS", title="Needs the host allowlist", category="connectors", severity="low",
+       needs=["hosts.allow"])
+@pytest.mark.parametrize("port", ["80"])
+def test_needs_allowlist(nocode_app, nocode_findings, port):
+    pass
+
+
+@check("T-BASE", title="Needs the baseline", category="inventory", severity="low",
+       needs=["baseline"])
+def test_needs_baseline(nocode_app, nocode_findings):
+    pass
+
+
+@check("T-ANY", title="Any app", category="configuration", severity="low")
+def test_any_app(nocode_app, nocode_findings):
+    pass
+"""
+ALLOWLIST = "version: 1\nhosts:\n  allow: ['*.example.com']\n"
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2", "-p", "no:benchmark"]],
+                         ids=["serial", "xdist"])
+def test_checks_needing_what_the_run_lacks_are_left_out(pytester: pytest.Pytester,
+                                                        workers: list[str]) -> None:
+    pytester.makepyfile(test_checks=NEEDS_CHECKS)
+    app = f"--nocode-app=nodered+file:{_flows(pytester.path)}"
+    result, report = run_json(pytester, app, "--nocode-no-builtin",
+                              f"--alluredir={pytester.path / 'allure'}", *workers)
+    assert result.ret == pytest.ExitCode.OK
+    assert report["not_applicable"] == [
+        {"check": "test_checks.py::test_needs_allowlist[nodered-flows-80]",
+         "reason": "not applicable: policy built-in default policy sets no hosts.allow"},
+        {"check": "test_checks.py::test_needs_baseline[nodered-flows]",
+         "reason": "not applicable: no baseline given (--nocode-baseline=PATH)"}]
+    result.assert_outcomes(passed=1, **({} if workers else {"deselected": 2}))
+    skipped = {r["name"]: r for r in _allure(pytester.path / "allure")}
+    hosts = skipped["T-HOSTS · Needs the host allowlist"]
+    assert hosts["status"] == "skipped"
+    # every parameter of the item, as allure-pytest names a skipped item's
+    assert {p["name"]: p["value"] for p in hosts["parameters"]} == {
+        "nocode_app": "'nodered-flows'", "port": "'80'"}
+
+    # the look-alike: the policy gives the allowlist, so the check runs (and passes)
+    (pytester.path / "policy.yaml").write_text(ALLOWLIST, encoding="utf-8")
+    result, report = run_json(pytester, app, "--nocode-no-builtin",
+                              "--nocode-policy=policy.yaml", *workers)
+    result.assert_outcomes(passed=2, **({} if workers else {"deselected": 1}))
+    assert [r["check"] for r in report["not_applicable"]] == [
+        "test_checks.py::test_needs_baseline[nodered-flows]"]
+
+
+def test_a_need_the_run_cannot_name_is_refused() -> None:
+    from pytest_nocode import check
+
+    with pytest.raises(ValueError, match="unknown need 'hosts'"):
+        check("T-X", title="x", category="connectors", severity="low", needs=["hosts"])

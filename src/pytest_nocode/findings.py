@@ -69,6 +69,9 @@ OWASP_TITLES: Mapping[str, str] = {
 }
 
 NOT_APPLICABLE = "not applicable"  # how every such skip reason starts
+# What a check can need from the run rather than from the app (``Rule.needs``): a policy
+# section (``Policy.lacks``) or the approved baseline (``--nocode-baseline``)
+RUN_NEEDS = ("hosts.allow", "owners", "kri", "baseline")
 _RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{1,63}$")
 
 
@@ -86,6 +89,7 @@ class Rule:
     requires: tuple[str, ...] = ()  # model facets the check needs
     platforms: tuple[str, ...] = ()  # empty: every platform
     docs: str = ""
+    needs: tuple[str, ...] = ()  # what the run must give beside the app (RUN_NEEDS)
 
     def with_severity(self, severity: Severity) -> Rule:
         return replace(self, severity=severity)
@@ -103,24 +107,33 @@ def check(
     requires: Sequence[str] = (),
     platforms: Sequence[str] = (),
     docs: str = "",
+    needs: Sequence[str] = (),
 ) -> Callable[[F], F]:
     """Mark a test function as a security check with its rule metadata.
 
     ``requires`` names model facets (``"settings"``, ``"principals"``, …): on an app that lacks
-    one the check is skipped as *not applicable*, never passed. ``owasp`` defaults to the
-    category's usual OWASP LCNC ids.
+    one the check is skipped as *not applicable*, never passed. ``needs`` names what the run
+    must give beside the app (:data:`RUN_NEEDS`: a policy section, the baseline); without it
+    the check is not applicable either. Both are known before anything runs, so such checks
+    are left out when the checks are collected. ``owasp`` defaults to the category's usual
+    OWASP LCNC ids.
     """
     if not _RULE_ID.match(rule_id):
         raise ValueError(f"rule id {rule_id!r} must be 2-64 letters, digits, '-', '_' or '.'")
     if category not in CATEGORIES:
         raise ValueError(f"rule {rule_id}: unknown category {category!r}; expected one of "
                          f"{', '.join(CATEGORIES)}")
+    unknown = [need for need in needs if need not in RUN_NEEDS]
+    if unknown:
+        raise ValueError(f"rule {rule_id}: unknown need {', '.join(map(repr, unknown))}; "
+                         f"expected one of {', '.join(RUN_NEEDS)}")
     owasp_ids = tuple(owasp) if owasp else CATEGORIES[category]
     for oid in owasp_ids:
         if oid not in OWASP_TITLES:
             raise ValueError(f"rule {rule_id}: unknown OWASP LCNC id {oid!r}")
     rule = Rule(rule_id, title, category, Severity.parse(severity), owasp_ids,
-                rationale.strip(), remediation.strip(), tuple(requires), tuple(platforms), docs)
+                rationale.strip(), remediation.strip(), tuple(requires), tuple(platforms), docs,
+                tuple(needs))
 
     def decorate(func: F) -> F:
         return pytest.mark.nocode_check(rule)(func)

@@ -254,7 +254,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     run = get_run(config)
     if not run.outlines:
         return
-    keep, left_out = leave_out(items, run.outlines, run.policy)
+    keep, left_out = leave_out(items, run.outlines, run.policy, run.lacks())
     if not left_out:
         return
     dropped = {c.check for c in left_out}
@@ -286,7 +286,7 @@ def nocode_app(request: pytest.FixtureRequest) -> App:
                     "(the reason is in the pytest-nocode summary)", pytrace=False)
     rule = rule_of(request.node)
     if rule is not None:
-        reason = why_not_applicable(rule, loaded.app, run.policy)
+        reason = why_not_applicable(rule, loaded.app, run.policy, run.lacks())
         if reason:
             pytest.skip(reason)
     return loaded.app

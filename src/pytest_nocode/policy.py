@@ -286,6 +286,8 @@ class Policy:
     owners: tuple[Owner, ...] = ()
     _zones: dict[str, str] = field(default_factory=dict, init=False, repr=False,
                                    compare=False)
+    _connectors: dict[tuple[str, str], bool] = field(default_factory=dict, init=False,
+                                                     repr=False, compare=False)
 
     # -- allowlists -------------------------------------------------------------------------
     def _globs(self, section: str, key: str) -> list[str] | None:
@@ -353,11 +355,31 @@ class Policy:
                             self._globs("connectors", "block") or [])
 
     def connector_allowed(self, type_: str, package: str) -> bool:
+        """Answered once per node type and package: every step of every app asks, and the
+        allowlist is a few dozen globs."""
+        known = self._connectors.get((type_, package))
+        if known is None:
+            known = self._connectors[(type_, package)] = self._connector_allowed(type_, package)
+        return known
+
+    def _connector_allowed(self, type_: str, package: str) -> bool:
         if self.connector_blocked(type_, package):
             return False
         allow = self._globs("connectors", "allow")
         return True if allow is None else _matches_any((type_, package, f"{package}/{type_}"),
                                                        allow)
+
+    # -- what checks need of it ----------------------------------------------------------------
+    def lacks(self, need: str) -> str | None:
+        """Why this policy does not give ``need`` (a section a check needs, see
+        ``findings.RUN_NEEDS``), or None when it does or ``need`` is not the policy's."""
+        if need == "hosts.allow" and not self.has_host_allowlist:
+            return f"policy {self.source} sets no hosts.allow"
+        if need == "owners" and not self.owners:
+            return f"policy {self.source} names no owners"
+        if need == "kri" and not self.data.get("kri"):
+            return "the policy sets no key risk indicators (kri section)"
+        return None
 
     # -- rules --------------------------------------------------------------------------------
     def rule_enabled(self, rule_id: str) -> bool:
@@ -551,9 +573,12 @@ class AppFacets(Protocol):
     def has(self, facet: str) -> bool: ...
 
 
-def why_not_applicable(rule: Rule, app: AppFacets, policy: Policy) -> str | None:
-    """Why ``rule`` cannot be evaluated on ``app`` (disabled, other platform, data missing),
-    or None when it can. The reason of a not-applicable check starts with "not applicable"."""
+def why_not_applicable(rule: Rule, app: AppFacets, policy: Policy,
+                       run_lacks: Mapping[str, str] | None = None) -> str | None:
+    """Why ``rule`` cannot be evaluated on ``app`` (disabled, other platform, data missing,
+    a need the run does not give), or None when it can. The reason of a not-applicable check
+    starts with "not applicable". ``run_lacks`` is what the run does not give (need: reason,
+    ``NocodeRun.lacks``); without it only the policy's needs are known."""
     if not policy.rule_enabled(rule.id):
         return f"{rule.id} disabled by policy {policy.source}"
     if rule.platforms and app.platform not in rule.platforms:
@@ -562,4 +587,8 @@ def why_not_applicable(rule: Rule, app: AppFacets, policy: Policy) -> str | None
     if missing:
         return (f"{NOT_APPLICABLE}: {app.id} has no {', '.join(missing)} data "
                 f"({app.platform} {'export' if 'settings' in missing else 'source'})")
+    for need in rule.needs:
+        lacking = policy.lacks(need) if run_lacks is None else run_lacks.get(need)
+        if lacking:
+            return f"{NOT_APPLICABLE}: {lacking}"
     return None

@@ -87,6 +87,7 @@ class AppExposure:
         self.external_senders = external
         # steps by workflow and by the config step they use, so steps_of is not a scan per
         # finding (it was quadratic on large apps: 2 s of 20 on 55,000 steps)
+        self._texts: dict[str, str] = {}  # step_text, by step id
         self._in_workflow: dict[str, list[Step]] = {}
         self._config_users: dict[str, list[Step]] = {}
         for step in app.steps:
@@ -130,6 +131,14 @@ class AppExposure:
                     out.setdefault(sid, neighbour)
         return list(out.values())
 
+    def step_text(self, step: Step) -> str:
+        """The step's name and configuration as ``sensitive_terms`` searches them (lower case,
+        secret values blanked), made once per step: findings of several checks ask."""
+        text = self._texts.get(step.id)
+        if text is None:
+            text = self._texts[step.id] = step_text(step, self.secrets_of).lower()
+        return text
+
     def unauthenticated(self, steps: Iterable[Step]) -> bool:
         return any(s.id in self.reachable_open for s in steps)
 
@@ -137,20 +146,27 @@ class AppExposure:
         return any(s.id in self.reaches_out for s in steps)
 
 
+def step_text(step: Step, secrets_of: Mapping[str, Iterable[str]] | None = None) -> str:
+    """A step's name and canonical configuration, with its secret values blanked."""
+    config = canonical_json(dict(step.params))
+    for value in sorted((secrets_of or {}).get(step.id, ()), key=len, reverse=True):
+        config = config.replace(value, " ")
+    return f"{step.name}\n{config}"
+
+
 def sensitive_terms(keywords: Iterable[str], finding: Mapping[str, Any],
                     steps: Iterable[Step],
-                    secrets_of: Mapping[str, Iterable[str]] | None = None) -> list[str]:
+                    secrets_of: Mapping[str, Iterable[str]] | None = None,
+                    exposure: AppExposure | None = None) -> list[str]:
     """Keywords found in what the finding is about: its message, evidence, resource, and the
-    configuration of its steps and their direct neighbours, with secret values blanked."""
+    configuration of its steps and their direct neighbours, with secret values blanked (each
+    step's text made once per app when ``exposure`` is given)."""
     parts = [finding.get("message", ""), json.dumps(finding.get("evidence", {}), default=str),
              json.dumps(finding.get("resource", {}), default=str)]
-    for step in steps:
-        parts.append(step.name)
-        config = canonical_json(dict(step.params))
-        for value in sorted((secrets_of or {}).get(step.id, ()), key=len, reverse=True):
-            config = config.replace(value, " ")
-        parts.append(config)
     haystack = "\n".join(parts).lower()
+    texts = [exposure.step_text(step) if exposure else step_text(step, secrets_of).lower()
+             for step in steps]
+    haystack = "\n".join([haystack, *texts])
     return sorted({k for k in keywords if k in haystack})
 
 
@@ -172,7 +188,7 @@ def assess(settings: RiskSettings, exposure: AppExposure | None,
     leaves = bool(exposure and exposure.leaves_boundary(steps))
     terms = sensitive_terms(settings.keywords, finding,
                             exposure.with_neighbours(steps) if exposure else steps,
-                            exposure.secrets_of if exposure else {})
+                            exposure.secrets_of if exposure else {}, exposure)
     factors = {"severity": finding.get("severity", "info"), "unauthenticated_entry": unauth,
                "leaves_boundary": leaves, "sensitive_data": terms}
     return score(settings, factors["severity"], unauth, leaves, bool(terms)), factors

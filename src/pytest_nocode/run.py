@@ -25,7 +25,7 @@ from pytest_nocode.applicability import AppOutline, NotApplicableCheck
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.dataflow import describe_with
 from pytest_nocode.errors import InputError
-from pytest_nocode.findings import Severity
+from pytest_nocode.findings import RUN_NEEDS, Severity
 from pytest_nocode.loading import LoadedApp, LoadedElsewhere, RunFolder, load_app
 from pytest_nocode.platforms import PlatformRegistry
 from pytest_nocode.policy import Policy
@@ -63,6 +63,14 @@ class AuditState:
     environment: dict[str, str] = field(default_factory=dict)
     risk_settings: RiskSettings | None = None
     exposures: dict[str, AppExposure] = field(default_factory=dict, repr=False)
+
+    def baseline_lacks(self) -> str | None:
+        """Why this run has no approved baseline to compare with, or None when it has one."""
+        if self.baseline_path is None:
+            return "no baseline given (--nocode-baseline=PATH)"
+        if not self.baseline_existed:
+            return f"no baseline yet: this run writes {self.baseline_path}"
+        return None
 
 
 @dataclass
@@ -138,6 +146,13 @@ class NocodeRun:
         self.loaded[loaded.spec.id] = loaded
         for value in loaded.secret_values:
             self.redactor.add(value)
+
+    def lacks(self) -> dict[str, str]:
+        """What this run does not give the checks that need it (``Rule.needs``): need →
+        the reason, the same in every process (policy and options only)."""
+        reasons = {need: self.policy.lacks(need) for need in RUN_NEEDS}
+        reasons["baseline"] = self.audit.baseline_lacks()
+        return {need: reason for need, reason in reasons.items() if reason}
 
     def leave_out(self, checks: list[NotApplicableCheck]) -> None:
         """Record checks left out of the run as not applicable (each once: every xdist

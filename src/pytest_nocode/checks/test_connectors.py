@@ -137,11 +137,12 @@ def _unidentified_outside_allowlist(app: App, findings: FindingCollector,
     destinations should receive it.""",
     remediation="Add the host to hosts.allow in the policy after review, or remove the call.",
     requires=("workflows",),
+    needs=("hosts.allow",),
 )
 def test_destinations_are_allowed(nocode_app: App, nocode_findings: FindingCollector,
                                   nocode_policy: Policy) -> None:
-    if not nocode_policy.has_host_allowlist:
-        not_applicable(f"policy {nocode_policy.source} sets no hosts.allow")
+    if lacking := nocode_policy.lacks("hosts.allow"):  # as the plugin decides from needs
+        not_applicable(lacking)
     for dest in nocode_app.destinations:
         step = nocode_app.step(dest.step_id)
         if step is None or dest.is_loopback:

@@ -41,11 +41,10 @@ def _baselines(config: pytest.Config) -> dict[str, BaselineApp]:
     """The baseline file's apps, read once per process; not applicable when there is none."""
 
     state = get_run(config).audit
-    if state.baseline_path is None:
-        not_applicable("no baseline given (--nocode-baseline=PATH)")
+    lacking = state.baseline_lacks()  # as the plugin decides from the checks' needs
+    if lacking:
+        not_applicable(lacking)
     assert state.baseline_path is not None
-    if not state.baseline_existed:
-        not_applicable(f"no baseline yet: this run writes {state.baseline_path}")
     if _BASELINES not in config.stash:
         try:
             config.stash[_BASELINES] = read_baseline(state.baseline_path)
@@ -108,7 +107,7 @@ def _resource(change: Change) -> Any:
                     r.get("name", ""), r.get("path", ""))
 
 
-_COMMON: dict[str, Any] = {"remediation": _REMEDIATION}
+_COMMON: dict[str, Any] = {"remediation": _REMEDIATION, "needs": ("baseline",)}
 
 
 @check("DRIFT001", title="Principals changed since the baseline", category="permissions",
@@ -249,12 +248,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
        rationale="Key risk indicators turn drift and exposure into numbers the policy bounds; "
                  "a breach stops the pipeline until someone looks.",
        remediation="Review the items counted in the evidence; revert them, or raise the "
-                   "threshold in the policy's kri section with the risk owner's approval.")
+                   "threshold in the policy's kri section with the risk owner's approval.",
+       needs=("kri",))
 def test_key_risk_indicator(nocode_app: App, nocode_policy: Policy, kri_indicator: str,
                             request: pytest.FixtureRequest,
                             nocode_findings: FindingCollector) -> None:
-    if kri_indicator == "none":
-        not_applicable("the policy sets no key risk indicators (kri section)")
+    lacking = nocode_policy.lacks("kri")  # as the plugin decides from needs ("none" then)
+    if lacking:
+        not_applicable(lacking)
     threshold = int(nocode_policy.data["kri"][kri_indicator])
     changes: list[Change] = []
     baseline_sha = None

@@ -27,11 +27,12 @@ STORED_CREDENTIAL_ID = re.compile(r"[A-Za-z0-9]{16}|[0-9]+")
     should name an owner for every workflow.""",
     remediation="Add an owners entry (by app, workflow or tag) to the policy.",
     requires=("workflows",),
+    needs=("owners",),
 )
 def test_workflows_have_owners(nocode_app: App, nocode_findings: FindingCollector,
                                nocode_policy: Policy) -> None:
-    if not nocode_policy.owners:
-        not_applicable(f"policy {nocode_policy.source} names no owners")
+    if lacking := nocode_policy.lacks("owners"):  # as the plugin decides from needs
+        not_applicable(lacking)
     for wf in nocode_app.workflows:
         if wf.kind == "subflow":
             continue

@@ -411,9 +411,10 @@ def write_not_applicable(config: pytest.Config, run: NocodeRun) -> None:
         result = TestResult(
             name=rule_heading(rule), status=Status.SKIPPED,
             statusDetails=StatusDetails(message=f"Skipped: {check.reason}"),
-            parameters=[Parameter(name="nocode_app", value=repr(check.app_id))],
+            parameters=[Parameter(name=name, value=repr(value)) for name, value in check.params],
             start=when, stop=when, uuid=uuid4(), fullName=check.full_name,
-            historyId=md5(check.full_name, check.app_id), testCaseId=md5(check.full_name),
+            historyId=md5(check.full_name, *(value for _, value in sorted(check.params))),
+            testCaseId=md5(check.full_name),
             labels=[Label(name, value) for name, value in labels])
         allure_commons.plugin_manager.hook.report_result(result=result)
 
