@@ -442,3 +442,37 @@ def test_every_exec(nocode_app, nocode_findings):
     assert all(b["findings"][0]["evidence"]["command"] for b in json.loads(rest))
     # written to its file in pieces, it reads as the others do: json.dumps, indented
     assert rest == json.dumps(json.loads(rest), indent=2, ensure_ascii=False)
+
+
+def test_a_check_that_skips_or_breaks_off_is_never_labelled_pass(
+        pytester: pytest.Pytester) -> None:
+    """The outcome label is the auditor's verdict: a check that skipped in its body, or broke
+    off, did not judge the app, so it must not read ``pass``; one that judged still does."""
+    (pytester.path / "hosts.json").write_text(json.dumps(
+        [tab("t1", "Hosts"), node("ex1", "exec", command="uptime", wires=[[], [], []])]),
+        encoding="utf-8")
+    pytester.makepyfile(test_stops="""
+import pytest
+from pytest_nocode import check
+
+@check("STOP001", title="Skips in its body", category="logging", severity="low")
+def test_skips(nocode_app, nocode_findings):
+    pytest.skip("nothing to judge here")
+
+@check("STOP002", title="Breaks off", category="logging", severity="low")
+def test_breaks_off(nocode_app, nocode_findings):
+    raise RuntimeError("lost the data")
+
+@check("STOP003", title="Judges and finds nothing", category="logging", severity="low")
+def test_judges(nocode_app, nocode_findings):
+    assert nocode_app.steps_of_type("exec")
+""")
+    results = pytester.path / "allure"
+    pytester.runpytest("-p", "no:cacheprovider", "--nocode-app=nodered+file:hosts.json",
+                       "--nocode-no-builtin", f"--alluredir={results}")
+    by_name = {name.split("[")[0]: r for name, r in _results(results).items()}
+    assert by_name["test_skips"]["status"] == "skipped"
+    assert _labels(by_name["test_skips"], "nocode_outcome") == ["skipped"]
+    assert by_name["test_breaks_off"]["status"] == "broken"
+    assert _labels(by_name["test_breaks_off"], "nocode_outcome") == ["error"]
+    assert _labels(by_name["test_judges"], "nocode_outcome") == ["pass"]

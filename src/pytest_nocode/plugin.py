@@ -374,8 +374,15 @@ def _failure_text(rule: Rule, failing: list[Finding]) -> str:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    stopped: str | None = None  # how the check's body ended when it did not return
     try:
         return (yield)
+    except pytest.skip.Exception:
+        stopped = "skipped"
+        raise
+    except BaseException:
+        stopped = "error"
+        raise
     finally:
         collector = item.stash.get(COLLECTOR_KEY, None)
         if collector is not None:
@@ -384,7 +391,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
                                     _apply_waivers(run, collector.findings))
             item.stash[RESULT_KEY] = findings
             failing = [f for f in findings if f.status == "fail"]
-            audit.annotate(item, run, collector.rule, findings)
+            audit.annotate(item, run, collector.rule, findings, stopped)
             if failing:
                 pytest.fail(run.redactor.text(_failure_text(collector.rule, failing)),
                             pytrace=False)

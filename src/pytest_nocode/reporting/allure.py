@@ -53,7 +53,7 @@ SEVERITY_TO_ALLURE: Mapping[str, str] = {
     "critical": "blocker", "high": "critical", "medium": "normal", "low": "minor",
     "info": "trivial",
 }
-OUTCOME_LABEL = "nocode_outcome"  # pass | fail | expired | waived | warn
+OUTCOME_LABEL = "nocode_outcome"  # pass | fail | expired | waived | warn | skipped | error
 WAIVER_LABEL = "nocode_waiver"
 WAIVED_MESSAGE = "waived (accepted risk): "
 EXPIRED_MARK = "waiver expired"
@@ -231,15 +231,18 @@ def _attach_written(data: Any, name: str, redactor: Redactor) -> None:
 
 
 def annotate(run: NocodeRun, app: App | None, app_id: str, rule: Rule,
-             findings: list[dict[str, Any]]) -> None:
-    """Labels, links and attachments of one check result (call phase, any process)."""
+             findings: list[dict[str, Any]], stopped: str | None = None) -> None:
+    """Labels, links and attachments of one check result (call phase, any process). A check
+    that skipped or broke off is labelled so, never "pass": it did not get to judge."""
     import allure
 
     redact = run.redactor  # findings are masked already; each text gets one last pass
     allure.dynamic.severity(allure_severity(rule, findings))  # the worst wins (ResultFilter)
     for owner in owners_for(run.policy, app, app_id, findings):
         allure.dynamic.label("owner", owner)
-    allure.dynamic.label(OUTCOME_LABEL, outcome(findings))
+    judged = outcome(findings)
+    allure.dynamic.label(OUTCOME_LABEL, stopped if stopped and judged in ("pass", "warn")
+                         else judged)
     if findings:
         allure.dynamic.label("risk", str(max(int(f.get("risk") or 0) for f in findings)))
     for source in dict.fromkeys(f["waiver"]["source"] for f in findings if f.get("waiver")):
