@@ -469,6 +469,9 @@ class App:
     exposures: tuple[Exposure, ...] = ()
     broken_links: tuple[BrokenLink, ...] = ()
     settings: Mapping[str, Setting] = field(default_factory=lambda: EMPTY)
+    # the package whose own flows these are (a Node-RED node package's examples/ scanned in its
+    # CI): its node types are the app under review, not a third-party module to vet
+    own_package: Module | None = None
     # the adapter's description of how data passes each step (derived from the steps, so not
     # part of the configuration: neither hashed nor in to_dict); None: the adapter gives none
     flow_of: Callable[[Step], StepFlow] | None = field(default=None, repr=False,
@@ -619,6 +622,8 @@ class App:
         for name in COLLECTIONS:
             out[name] = [_plain(item) for item in getattr(self, name)]
         out["settings"] = {k: _plain(s.value) for k, s in sorted(self.settings.items())}
+        if self.own_package is not None:
+            out["own_package"] = _plain(self.own_package)
         return out
 
     def sha256(self) -> str:
@@ -635,6 +640,8 @@ class App:
         encode = _CANONICAL.encode
         scalars = {"platform": encode(self.platform), "facets": encode(sorted(self.facets)),
                    "settings": encode({k: s.value for k, s in self.settings.items()})}
+        if self.own_package is not None:  # absent, the hash is what it was before the field
+            scalars["own_package"] = encode(self.own_package)
         digest = hashlib.sha256(b"{")
         for n, key in enumerate(sorted([*scalars, *COLLECTIONS])):
             digest.update(f"{',' if n else ''}{encode(key)}:".encode())
