@@ -31,7 +31,16 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from pytest_nocode.model import App, AppMemo, DataStore, SinkUse, Step, StepFlow, ValueRef
+from pytest_nocode.model import (
+    App,
+    AppMemo,
+    DataStore,
+    SinkUse,
+    Step,
+    StepFlow,
+    ValueRef,
+    is_script_file,
+)
 
 SAFE_KINDS = frozenset({"constant", "env", "platform"})
 
@@ -714,9 +723,23 @@ class DataFlow:
             return "safe"
         if self.untrusted_behind(origin):
             return "untrusted"
-        if origin.kind == "store" and self._store_read(origin) in self.internal_stores():
+        if origin.kind == "store" and (self._store_read(origin) in self.internal_stores()
+                                       or self._own_script(origin)):
             return "internal"
         return "other"
+
+    def _own_script(self, origin: Origin) -> bool:
+        """Is ``origin`` a read of a fixed script file (an admin's ``.sql``) that no step of
+        this app writes, nor could (no file written under a name chosen at run time)? Its
+        text is the deployment's own code, as much as the flow is."""
+        store = next((s for s in self.app.stores if s.step_id == origin.step_id
+                      and s.operation == "read" and origin.detail == f"{s.kind} "
+                      f"{s.location.strip()}"), None)
+        if store is None or store.kind != "file" or not is_script_file(store.location):
+            return False
+        return not any(s.kind == "file" and s.operation == "write" and (
+            not _named(s.location) or s.location.strip() == store.location.strip())
+            for s in self.app.stores)
 
     def _store_read(self, origin: Origin) -> StoreKey | None:
         """The store a ``store`` origin reads, when its step reads one this app writes."""

@@ -171,6 +171,18 @@ def is_web_asset(location: str) -> bool:
         and _WEB_ASSET.search(location) is not None
 
 
+# A fixed file of code a step runs or hands on to run (an admin's SQL script, a shell script):
+# like the flow itself, it is the deployment's own code, put there by whoever set the app up.
+_SCRIPT_FILE = re.compile(r"\.(?:sql|sh|bash|py|js|ps1|bat|cmd)$", re.I)
+
+
+def is_script_file(location: str) -> bool:
+    """Is ``location`` a fixed path (no expression) to a script file?"""
+    location = location.strip()
+    return bool(location) and "{{" not in location and not location.startswith(("=", "$")) \
+        and _SCRIPT_FILE.search(location) is not None
+
+
 def is_page(location: str) -> bool:
     """Is ``location`` an HTML page (the app's user interface, not only its styling)?"""
     return location.strip().lower().endswith((".html", ".htm"))

@@ -45,7 +45,12 @@ from pytest_nocode.platforms.nodered_entries import (
     entry_effect,
     route_guard,
 )
-from pytest_nocode.platforms.nodered_flow import INFLUX_QUERY, SQL_NODES, NodeRedFlows
+from pytest_nocode.platforms.nodered_flow import (
+    INFLUX_QUERY,
+    RUNS_ON_MESSAGE,
+    SQL_NODES,
+    NodeRedFlows,
+)
 from pytest_nocode.platforms.nodered_function import (
     plain_http_calls,
     turns_off_certificate_checks,
@@ -344,8 +349,18 @@ class _Normalizer:
             flow_of=NodeRedFlows({n["id"]: n for n in self.flows
                                   if n["type"] not in CONTAINER_TYPES and not n.get("z")},
                                  self._uninstantiated_subflows(),
-                                 {w.id: w.name for w in workflows}).describe,
+                                 {w.id: w.name for w in workflows},
+                                 self._unfed(steps)).describe,
         )
+
+    def _unfed(self, steps: list[Step]) -> frozenset[str]:
+        """Nodes that act only on a message (a database query, a command) and that nothing
+        sends one to: no wire, link or subflow port reaches them, on a tab or subflow the
+        export holds whole. An export of selected nodes leaves their tab out, and the wires
+        into them from nodes not selected: there what feeds them is unknown, not nothing."""
+        fed = {t for s in steps for t in s.outbound}
+        return frozenset(s.id for s in steps if s.type in RUNS_ON_MESSAGE and s.id not in fed
+                         and not s.is_config and s.workflow_id in self.container)
 
     def _unexported_tabs(self) -> tuple[Workflow, ...]:
         """Tabs the nodes name (``z``) that the export leaves out (an export of selected
@@ -687,10 +702,9 @@ class _Normalizer:
 
     def _stores(self, step: Step, by_step: Mapping[str, Step]) -> Iterable[DataStore]:
         p = step.params
-        if step.type == "file":
-            yield DataStore(step.id, "file", _as_str(p.get("filename")), "write")
-        elif step.type == "file in":
-            yield DataStore(step.id, "file", _as_str(p.get("filename")), "read")
+        if step.type in ("file", "file in"):
+            yield DataStore(step.id, "file", _file_location(p),
+                            "write" if step.type == "file" else "read")
         elif step.type in SQL_NODES or step.type in INFLUX_QUERY \
                 or step.type in ("sqlite", "sqlitedb"):
             yield from _database_use(step, by_step)
@@ -742,6 +756,18 @@ class _Normalizer:
             out["adminAuth"] = Setting("adminAuth", "SET" if auth["adminAuth"] else "UNSET",
                                        "GET /auth/login")
         return out
+
+
+def _file_location(p: Mapping[str, Any]) -> str:
+    """The file a file node opens, as its ``filename`` and ``filenameType`` give it: a path,
+    ``${VAR}`` for an environment variable, or ``{{msg.filename}}`` (a message property,
+    context key or expression: named at run time) for the others."""
+    name, kind = _as_str(p.get("filename")), _as_str(p.get("filenameType")) or "str"
+    if kind == "str":
+        return name
+    if kind == "env":
+        return f"${{{name}}}"
+    return f"{{{{{kind}.{name}}}}}" if kind in ("msg", "flow", "global") else f"{{{{{name}}}}}"
 
 
 # A whole field value that is a URL: how a vendor's config node names its server

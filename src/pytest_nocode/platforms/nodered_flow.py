@@ -93,6 +93,11 @@ SQL_NODES: dict[str, tuple[str, str, bool]] = {
     "oracledb": ("query", "query", False),
 }
 INFLUX_QUERY = ("influxdb in",)
+# Nodes that do nothing until a message arrives: one nothing is wired to (no wire, link or
+# subflow port; a catch or status node feeding it is a wire too) never runs its query,
+# command, template, file or request.
+RUNS_ON_MESSAGE = frozenset({*SQL_NODES, *INFLUX_QUERY, "sqlite", "sqlitedb", "exec",
+                             "template", "file", "file in", "http request"})
 # ENV-like value types of typed inputs
 _SAFE_TYPES = {"str": "constant", "num": "constant", "bool": "constant", "json": "constant",
                "bin": "constant", "re": "constant", "date": "platform", "env": "env",
@@ -107,6 +112,8 @@ class NodeRedFlows:
     configs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     not_running: frozenset[str] = frozenset()  # subflows without an instance that runs
     tabs: Mapping[str, str] = field(default_factory=dict)  # tab or subflow id -> its name
+    # nodes of RUNS_ON_MESSAGE types on an exported tab or subflow that nothing sends to
+    unfed: frozenset[str] = frozenset()
 
     def describe(self, step: Step) -> StepFlow:
         """How a message passes ``step``, its context reads and writes named by their scope:
@@ -125,9 +132,9 @@ class NodeRedFlows:
                         for s in flow.sinks))
 
     def _describe(self, step: Step) -> StepFlow:
-        """How a message passes ``step``; a disabled node, or one inside a subflow no tab
-        runs, passes nothing on."""
-        if step.disabled or step.workflow_id in self.not_running:
+        """How a message passes ``step``; a disabled node, one inside a subflow no tab
+        runs, or one that only acts on messages and is sent none, passes nothing on."""
+        if step.disabled or step.workflow_id in self.not_running or step.id in self.unfed:
             return DROP
         t = step.type
         p = step.params
