@@ -15,7 +15,9 @@ from tests.checkrun import findings_of, ids
 from tests.test_checks_nodered import (
     TAB,
     app_of,
+    change,
     config,
+    exec_node,
     file_in,
     file_out,
     function,
@@ -153,3 +155,48 @@ def test_a_query_file_that_is_no_script_or_that_the_app_can_write_still_fires(
         path: str, extra: tuple[dict[str, Any], ...]) -> None:
     app = app_of(_script_flows(path, *extra))
     assert nid("sql") in ids(findings_of(INJ002, app)) | ids(findings_of(INJ001, app))
+
+
+# -- INJ001: a GET route's query object appended or rendered whole ----------------------------
+def _clean_up(method: str, *between: dict[str, Any], addpay: str = "payload",
+              first: str = "run") -> list[dict[str, Any]]:
+    """A route runs a fixed clean-up command with the message's payload appended (Node-RED's
+    old ``addpay: true`` meant msg.payload)."""
+    return [tab(), http_in("in", "/api/cleanup", method=method, to=[first]), *between,
+            exec_node("run", "rm -rf /var/lib/cameras/captures/*", addpay)]
+
+
+def test_a_get_query_object_appended_whole_to_a_command_is_quiet() -> None:
+    """A GET route's msg.payload is the parsed query, an object: appended with string
+    concatenation it is '[object Object]', none of what the caller wrote."""
+    for flows in (_clean_up("get"), _clean_up("get", node("fwd", "link out", links=[nid("lin")]),
+                                              node("lin", "link in", wires=[["run"]]),
+                                              first="fwd")):
+        assert findings_of(INJ001, app_of(flows)) == []
+
+
+@pytest.mark.parametrize("flows", [
+    _clean_up("post"),  # a POST body may be plain text
+    _clean_up("get", addpay="payload.dir"),  # a key of the query is the caller's text
+    _clean_up("get", change("pick", to=["run"], rules=[
+        {"t": "set", "p": "payload", "pt": "msg", "to": "payload.dir", "tot": "msg"}]),
+        first="pick"),
+    _clean_up("get", node("text", "json", wires=[["run"]]), first="text"),  # JSON text of it
+    _clean_up("get", node("odd", "string-tools", wires=[["run"]]), first="odd"),  # unknown
+    _clean_up("get", function("fn", "msg.payload = msg.payload.dir;\nreturn msg;", to=["run"]),
+              first="fn"),
+], ids=["post body", "a key appended", "a key copied", "json text", "unknown node",
+        "function"])
+def test_the_query_made_text_or_a_post_body_appended_still_fires(
+        flows: list[dict[str, Any]]) -> None:
+    assert ids(findings_of(INJ001, app_of(flows))) == {nid("run")}
+
+
+@pytest.mark.parametrize(("mustache", "fires"), [("{{{payload}}}", False),
+                                                 ("{{{payload.name}}}", True)])
+def test_a_template_rendering_the_query_object_whole_is_quiet(mustache: str,
+                                                              fires: bool) -> None:
+    flows = [tab(), http_in("in", "/status", method="get", to=["page"]),
+             node("page", "template", field="payload", fieldType="msg", syntax="mustache",
+                  template=f"<p>{mustache}</p>", wires=[[]])]
+    assert bool(findings_of(INJ001, app_of(flows))) is fires

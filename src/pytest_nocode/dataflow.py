@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from pytest_nocode.model import (
+    AS_PARSED_OBJECT,
     App,
     AppMemo,
     DataStore,
@@ -82,6 +83,9 @@ NO_INPUT = "input this app does not show (nothing wired to it)"
 # Entry points whose steps' own descriptions say what enters (a dashboard: each control's
 # fixed value, or a value typed into it): the entry itself adds no origin.
 SELF_DESCRIBED_ENTRIES = frozenset({"dashboard"})
+
+# Placements that hold for a value only as a whole (see model.AS_PARSED_OBJECT).
+WHOLE_ONLY = frozenset({AS_PARSED_OBJECT})
 
 State = dict[str, frozenset[int]]
 StoreKey = tuple[str, str]  # (store kind, location): one named file, table, sheet
@@ -330,6 +334,12 @@ class DataFlow:
         if self._unplaced and (not whole or ref.name == "*"
                                or self._flows.get(at, _DROP).authored_code):
             return self._plain(found)
+        if self._unplaced and ref.kind == "field" and ref.path not in ("", ref.name,
+                                                                       f"msg.{ref.name}"):
+            # a key of a value held whole (msg.payload.cmd of a parsed query) is that key's
+            # text, not the whole object
+            return frozenset(self._unplaced.get(o, o) if self._origins[o].within
+                             in WHOLE_ONLY else o for o in found)
         return found
 
     def _placed(self, oid: int, within: str) -> int:
@@ -502,8 +512,10 @@ class DataFlow:
         if entry is not None and flow.entry_fields is None:
             out = {k: v | {entry} for k, v in out.items()}
         elif entry is not None:  # only the fields the entry fills are the caller's
+            placed = dict(flow.entry_within)
             for name in flow.entry_fields:
-                out[name] = _field(out, name) | {entry}
+                oid = self._placed(entry, placed[name]) if name in placed else entry
+                out[name] = _field(out, name) | {oid}
         return out
 
     def _run(self) -> None:

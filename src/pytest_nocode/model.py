@@ -393,6 +393,12 @@ IN_FILE_NAME = "inside a file name, after a fixed absolute POSIX directory and f
 # A value placed in the query string of a URL whose scheme, host and path are fixed text
 # ("https://api.example.org/alerts?" + params): it picks parameters, not the server.
 IN_URL_QUERY = "in the query string of a URL with a fixed host and path"
+# A caller's data held whole as the object the platform parsed it into (the query of a
+# Node-RED GET route, always an object): put into a text as it is, it becomes
+# "[object Object]", none of what the caller wrote. A read of one of its keys is the caller's
+# text again (the engine drops this placement there).
+AS_PARSED_OBJECT = ("whole, as the object the request's query was parsed into "
+                    "('[object Object]' as text)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +447,9 @@ class StepFlow:
     # ``payload`` and ``req``); None when the adapter cannot say, and then every field may be
     # the caller's. The others hold only what the step's ``writes`` give them.
     entry_fields: tuple[str, ...] | None = None
+    # (field, placement) of entry_fields the caller's data can do only so much in, as
+    # ValueRef.within says (a GET route's payload: the parsed query object, AS_PARSED_OBJECT)
+    entry_within: tuple[tuple[str, str], ...] = ()
     # the steps this one sends only what entered it from outside its own loop (n8n Loop Over
     # Items: its loop output emits batches of the items it was first given; what comes back
     # around the loop leaves on its other output, to the other steps)

@@ -21,6 +21,7 @@ from typing import Any
 
 from pytest_nocode.dataflow import runs_code
 from pytest_nocode.model import (
+    AS_PARSED_OBJECT,
     IN_FILE_NAME,
     IN_URL_QUERY,
     FieldWrite,
@@ -30,10 +31,12 @@ from pytest_nocode.model import (
     ValueRef,
     split_url,
 )
+from pytest_nocode.platforms.nodered_entries import HTTPAUTH
 from pytest_nocode.platforms.nodered_function import follow_function
 from pytest_nocode.policy import default_zone
 
 DROP = StepFlow(output="drop")
+PAYLOAD = ValueRef("field", "payload", path="msg.payload")
 MUSTACHE = re.compile(r"\{\{(\{?)\s*([#^/&]?)\s*([A-Za-z_$][\w$]*(?:\.[\w$]+|\[[^\]]*\])*)")
 URL_LITERAL = re.compile(r"msg\.url\s*=\s*(['\"`])((?:https?|wss?)://[^'\"`$\s]*)")
 # Nodes through which a message passes with the properties it had.
@@ -41,7 +44,11 @@ PASS_TYPES = frozenset({
     "link in", "link out", "link call", "junction", "delay", "trigger", "rbe",
     "filter", "split", "join", "csv", "json", "xml", "yaml", "html", "sort", "batch", "range",
     "debug", "http response", "websocket out", "mqtt out", "tcp out", "udp out", "file",
-    "complete", "status", "catch", "comment", "e-mail", "ui_template"})
+    "complete", "status", "catch", "comment", "e-mail", "ui_template", HTTPAUTH})
+# Of those, the ones that turn msg.payload into other text or values (JSON text, CSV lines,
+# each element of a split): what the payload was as a whole no longer holds.
+RESHAPE_PAYLOAD = frozenset({"json", "xml", "yaml", "csv", "html", "split", "join", "sort",
+                             "batch", "range"})
 # Nodes that read hardware attached to this host (a 1-Wire thermometer, a DHT sensor, an I2C
 # device, a GPIO pin): what they put in msg.payload is the device's reading, a platform value
 # like a fixed command's output, whoever sent the message that asked for it. The pin watchers
@@ -190,6 +197,8 @@ class NodeRedFlows:
                 "store", f"database {self._config_name(p, 'influxdb')}"),)),), sinks)
         if t in ("http response", "websocket out"):
             return StepFlow("pass", (), tuple(self._answer_sinks(step)))
+        if t in RESHAPE_PAYLOAD:  # the same origins, as new text: no longer the whole value
+            return StepFlow("pass", (FieldWrite("payload", (PAYLOAD, ValueRef("constant"))),))
         if t in PASS_TYPES or t.startswith("subflow:"):
             sends = (SinkUse("send", "payload", (ValueRef("field", "payload"),),
                              "sends msg.payload"),) if t in ("mqtt out", "tcp out",
@@ -199,9 +208,10 @@ class NodeRedFlows:
             return StepFlow("fresh", (FieldWrite("*", (ValueRef(
                 "unknown", f"messages the {t} node{f' {step.name!r}' if step.name else ''} "
                 "receives"),)),), starts=True)
-        # a node we do not know: it passes the message on and may set the payload
+        # a node we do not know: it passes the message on and may set the payload (to what
+        # it was, or to new text made of it: no longer the whole value)
         return StepFlow("pass", (FieldWrite("payload", (ValueRef(
-            "unknown", f"output of {step.name or t}"),), strong=False),))
+            "unknown", f"output of {step.name or t}"), PAYLOAD)),))
 
     def _listener(self, step: Step) -> StepFlow:
         """A core listener's message: the caller's fields (the engine adds the entry's origin
@@ -216,7 +226,11 @@ class NodeRedFlows:
                   for name in own]
         if step.type == "tcp in":
             writes.append(FieldWrite("topic", (_typed(step.params.get("topic"), "str"),)))
-        return StepFlow("fresh", tuple(writes), starts=True, entry_fields=callers)
+        # a GET route's msg.payload is req.query: always the object its query parsed into
+        whole = (("payload", AS_PARSED_OBJECT),) if step.type == "http in" \
+            and _text(step.params.get("method")).lower() == "get" else ()
+        return StepFlow("fresh", tuple(writes), starts=True, entry_fields=callers,
+                        entry_within=whole)
 
     def _mqtt_in(self, step: Step) -> StepFlow:
         broker = self.configs.get(_text(step.params.get("broker"))) or {}
@@ -449,7 +463,7 @@ def _template(p: Mapping[str, Any]) -> StepFlow:
     unescaped = _mustache_refs(text, unescaped_only=True) if mustache else ()
     if unescaped:
         sinks = (SinkUse("template", "template", unescaped,
-                         "renders message data unescaped ({{{ … }}})"),)
+                         "renders message data unescaped ({{{ … }}})", OBJECT_AS_TEXT),)
     return StepFlow("pass", writes, sinks)
 
 
@@ -514,6 +528,11 @@ def _exec(p: Mapping[str, Any]) -> StepFlow:
         kind, f"output of {command or 'a command'}"),)),), sinks)
 
 
+# An exec node appends a value with string concatenation, a mustache template renders one
+# with String(): a parsed query object held whole is "[object Object]" there.
+OBJECT_AS_TEXT = frozenset({AS_PARSED_OBJECT})
+
+
 def _exec_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
     addpay = p.get("addpay")
     if addpay is True or addpay == "true":  # before Node-RED 1.0: true meant msg.payload
@@ -523,11 +542,11 @@ def _exec_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
     if not command:
         prop = appended or "payload"
         yield SinkUse("command", "command", (ValueRef("field", _top(prop), path=f"msg.{prop}"),),
-                      f"takes its whole command from msg.{prop}")
+                      f"takes its whole command from msg.{prop}", OBJECT_AS_TEXT)
     elif appended:
         yield SinkUse("command", "addpay", (ValueRef("field", _top(appended),
                                                      path=f"msg.{appended}"),),
-                      f"appends msg.{appended} to the shell command")
+                      f"appends msg.{appended} to the shell command", OBJECT_AS_TEXT)
 
 
 def _request_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
