@@ -30,10 +30,11 @@ key, the later ones get ``#2``, ``#3`` in scan order (counted as "ambiguous keys
 discriminator: file|rule|resource id), ``depth`` (basic | deep), ``note``. An expected issue
 counts as found when a finding has that key, with or without a discriminator.
 
-``--apps`` narrows every figure to one kind of app: ``examples`` are the example flows npm
-packages of Node-RED nodes ship (corpus files named ``npm__…``), which exist to show their own
-package, so a connector check asking about that package is noise there and only there;
-``deployments`` is everything else (instance backups, ``flows.json`` files, workflow
+``--apps`` narrows every figure to one kind of app: ``examples`` are the example flows
+packages of Node-RED nodes ship (corpus files named ``npm__…``, or
+``owner__node-red-…__examples-…`` when taken from the package's repository), which exist to
+show their own package, so a connector check asking about that package is noise there and
+only there; ``deployments`` is everything else (instance backups, ``flows.json`` files, workflow
 collections).
 """
 
@@ -164,8 +165,12 @@ APP_KINDS = ("all", "deployments", "examples")
 
 
 def is_package_example(path: Path) -> bool:
-    """Whether a corpus file is an example flow an npm package ships (named ``npm__…``)."""
-    return path.name.startswith("npm__")
+    """Whether a corpus file is an example flow a package of Node-RED nodes ships: taken from
+    its npm tarball (named ``npm__…``) or from the ``examples/`` folder of the package's own
+    repository (``owner__node-red-…__examples-…``)."""
+    parts = path.name.split("__")
+    return parts[0] == "npm" or (len(parts) >= 3 and parts[1].startswith("node-red-")
+                                 and parts[2].startswith("examples-"))
 
 
 def corpus_files(root: Path, apps: str = "all") -> list[tuple[str, Path]]:

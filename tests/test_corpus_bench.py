@@ -202,3 +202,13 @@ def test_packages_scan_an_example_inside_its_package_under_the_same_keys(
     assert [f.key for f in inside[0].findings] == [f.key for f in alone[0].findings
                                                    if f.rule == "AUTH001"]
     assert sorted(p.relative_to(package) for p in package.rglob("*")) == before
+
+
+def test_examples_from_a_package_repository_count_as_examples(bench: ModuleType) -> None:
+    """An example taken from the ``examples/`` folder of a node package's own repository is an
+    example like one from its npm tarball; a deployment in such a repository is not."""
+    assert bench.is_package_example(Path("owner__node-red-contrib-x__examples-flow-0a1b2c.json"))
+    assert bench.is_package_example(Path("npm__node-red-contrib-x__examples-demo-0a1b2c.json"))
+    deployment = Path("owner__node-red-contrib-x__node-red-flows-0a1b2c.json")
+    assert not bench.is_package_example(deployment)
+    assert not bench.is_package_example(Path("owner__home-config__examples-flows-0a1b2c.json"))
