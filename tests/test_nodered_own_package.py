@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.appspec import AppSpec
+from pytest_nocode.appspec import AppSpec, parse_app_uri
 from pytest_nocode.checks import test_connectors as connectors
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import App, Module
@@ -203,3 +203,39 @@ def test_the_own_package_counts_in_the_snapshot_hash_only_when_there_is_one(tmp_
     assert inside.to_dict()["own_package"] == {"name": PACKAGE, "version": "2.3.1",
                                                "builtin": False}
     assert inside.sha256() != alone.sha256()
+
+
+# -- through the plugin: a package's CI scanning its examples folder ------------------------------
+def test_a_package_ci_scanning_its_examples_folder_sees_each_flow_as_its_own(
+        pytester: pytest.Pytester) -> None:
+    """``--nocode-app=nodered+file:examples/``: every flows file of the folder is an app;
+    the terminal and the findings JSON say whose package they are; CON001 asks only about
+    the other module one example uses."""
+    write_package(pytester.path)
+    write_flows(pytester.path / "examples", example_flow(), "basic.json")
+    write_flows(pytester.path / "examples", example_flow("soil-moisture"), "with-sensor.json")
+    report = pytester.path / "findings.json"
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--nocode-json={report}",
+                                "--nocode-app=nodered+file:examples/")
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert [a["id"] for a in data["apps"]] == ["nodered-basic", "nodered-with-sensor"]
+    assert all("node-red-contrib-garden-valves@2.3.1" in a["notes"]["own package"]
+               for a in data["apps"])
+    con = [f for f in data["findings"] if f["rule"] == "CON001"]
+    assert [(f["app"], f["evidence"]["types"]) for f in con] == [
+        ("nodered-with-sensor", {"soil-moisture": 1})]
+    result.stdout.fnmatch_lines(["*own package: node-red-contrib-garden-valves@2.3.1*"])
+
+
+def test_a_folder_of_flows_files_is_one_app_each_but_a_user_folder_stays_one(
+        tmp_path: Path) -> None:
+    examples = tmp_path / "examples"
+    for name in ("b.json", "a.json", "package.json"):
+        write_flows(examples, example_flow(), name)
+    specs = parse_app_uri("nodered+file:examples/", ["nodered", "n8n"], tmp_path)
+    assert [(s.id, Path(s.location).name) for s in specs] == [("nodered-a", "a.json"),
+                                                              ("nodered-b", "b.json")]
+    write_flows(examples, example_flow(), "flows.json")  # a user folder: its flows.json
+    assert [s.location for s in parse_app_uri("nodered+file:examples/", ["nodered"],
+                                              tmp_path)] == [str(examples)]
+    assert len(parse_app_uri("n8n+file:examples/", ["n8n"], tmp_path)) == 1

@@ -124,7 +124,8 @@ class NodeRedPlatform:
         if path.is_dir():
             candidate = path / "flows.json"
             if not candidate.exists():
-                raise SchemaError(f"{path}: a folder without flows.json; pass the flows export")
+                raise SchemaError(f"{path}: a folder without flows.json or other flows files; "
+                                  "pass the flows export")
             path = candidate
         snapshot = as_snapshot(read_json_file(path), str(path))
         package = node_package_of(path)
