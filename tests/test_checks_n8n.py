@@ -798,11 +798,17 @@ def test_enc001_https_loopback_or_dynamic_is_quiet(url: str) -> None:
     assert findings_of(ENC001, app_of(_push(url))) == []
 
 
-def test_enc001_computed_host_over_plain_http_fires() -> None:
+def test_enc001_computed_host_under_a_fixed_domain_fires() -> None:
+    """Only the tenant is computed: the host sits under crm.example, on the internet."""
     f = one(findings_of(ENC001, app_of(_push("=http://{{ $json.tenant }}.crm.example/api"))))
-    assert f.message == ("HTTP without TLS to a host computed at run time (not shown to be "
-                         "remote; no credentials or labelled data seen crossing: medium)")
-    assert f.evidence["host"] == ""
+    assert f.message == "HTTP without TLS to a host computed at run time under crm.example"
+    assert (f.evidence["host"], f.evidence["zone"], f.severity) == ("", "internet",
+                                                                    Severity.HIGH)
+
+
+def test_enc001_wholly_computed_host_without_credentials_is_quiet() -> None:
+    """Where ``http://{{ $json.host }}`` goes is not known, and nothing secret goes there."""
+    assert findings_of(ENC001, app_of(_push("=http://{{ $json.host }}/api/leads"))) == []
 
 
 def _ftp_upload(protocol: str, *, credentials: bool = True) -> dict[str, Any]:

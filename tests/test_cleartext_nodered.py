@@ -59,11 +59,12 @@ def test_password_in_a_lan_url_query_is_credentials_crossing(query: str,
 
 
 def _base_url_then(second: str) -> list[dict[str, Any]]:
-    """A start-up function sets a plain base URL to a computed host; a second function
-    builds the request's URL (or leaves it alone)."""
+    """A start-up function sets a plain base URL on the LAN; a second function builds the
+    request's URL (or leaves it alone)."""
     return [tab(), inject("boot", to=["base"]),
-            function("base", "const ip = flow.get('scanner_ip');\n"
-                     "msg.url = 'http://' + ip + ':8000/info';\nreturn msg;", to=["info"]),
+            function("base", "const port = flow.get('scanner_port');\n"
+                     "msg.url = 'http://10.8.0.12:' + port + '/info';\nreturn msg;",
+                     to=["info"]),
             http_request("info", "", method="GET", to=["next"]),
             function("next", second, to=["act"]),
             http_request("act", "", method="POST")]
@@ -201,16 +202,43 @@ def test_plain_default_url_of_a_function_built_request(
                                        f"HTTP without TLS to 10.20.0.15:8086 {expected[1]}")
 
 
-@pytest.mark.parametrize(("broker", "shown", "severity"), [
-    ("${MQTT_BROKER}", "${MQTT_BROKER}", Severity.MEDIUM),  # a variable: named as written
-    ("Broker.Example-IoT.com", "broker.example-iot.com", Severity.HIGH),
+def _subscriber(broker: str, **login: Any) -> list[dict[str, Any]]:
+    return [tab(), config("b", "mqtt-broker", broker=broker, port="1883", usetls=False,
+                          **login),
+            node("sub", "mqtt in", topic="plant/#", broker=nid("b"), wires=[[]])]
+
+
+@pytest.mark.parametrize(("broker", "shown"), [
+    ("${MQTT_BROKER}", "${MQTT_BROKER}"),  # a variable: named as written
+    ("Broker.Example-IoT.com", "broker.example-iot.com"),
 ])
-def test_broker_host_is_shown_as_configured(broker: str, shown: str,
-                                            severity: Severity) -> None:
-    flows = [tab(), config("b", "mqtt-broker", broker=broker, port="1883", usetls=False),
-             node("sub", "mqtt in", topic="plant/#", broker=nid("b"), wires=[[]])]
-    f = one(findings_of(ENC001, app_of(flows)))
-    assert f.message.startswith(f"MQTT without TLS to {shown}") and f.severity is severity
+def test_broker_host_is_shown_as_configured(broker: str, shown: str) -> None:
+    f = one(findings_of(ENC001, app_of(_subscriber(broker, user="plant-gw"))))
+    assert f.message.startswith(f"MQTT without TLS to {shown}")
+    assert f.severity is Severity.HIGH
+
+
+@pytest.mark.parametrize(("login", "reported"), [({}, False), ({"user": "plant-gw"}, True)])
+def test_broker_from_the_environment_is_reported_only_with_a_login(
+        login: dict[str, str], reported: bool) -> None:
+    """``${MQTT_BROKER}`` may be a compose service or the LAN: not shown to leave, so only a
+    login crossing to wherever it is makes it a finding (then at full severity)."""
+    found = findings_of(ENC001, app_of(_subscriber("${MQTT_BROKER}", **login)))
+    assert bool(found) is reported
+    assert all(f.evidence["zone"] == "unknown" and f.severity is Severity.HIGH for f in found)
+
+
+@pytest.mark.parametrize(("kept", "reported"), [
+    ("msg.url = 'http://' + flow.get('heatpump_ip') + '/command?' + msg.payload;", False),
+    ("msg.url = 'http://' + flow.get('heatpump_ip') + '/login?password=' + "
+     "env.get('HEATPUMP_PASSWORD');", True),
+])
+def test_address_kept_in_context_is_reported_only_when_secrets_go(kept: str,
+                                                                   reported: bool) -> None:
+    flows = [tab(), inject("tick", to=["build"]),
+             function("build", f"{kept}\nreturn msg;", to=["send"]),
+             http_request("send", "", method="GET")]
+    assert bool(findings_of(ENC001, app_of(flows))) is reported
 
 
 @pytest.mark.parametrize(("line", "reported"), [

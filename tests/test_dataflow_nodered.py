@@ -674,15 +674,17 @@ def test_exp002_websocket_out_through_a_client_answers_no_caller() -> None:
 
 
 @pytest.mark.parametrize(("func", "severity"), [
-    # the scheme is written, the host is computed: not shown to leave the own networks
-    ("msg.url = 'http://' + flow.get('device_ip') + '/status';\nreturn msg;", Severity.MEDIUM),
+    # the scheme is written, the host is computed: not shown to leave the own networks, and
+    # nothing secret goes: no finding
+    ("msg.url = 'http://' + flow.get('device_ip') + '/status';\nreturn msg;", None),
     ("msg.url = 'http://telemetry.acme-partner.com/v1';\nreturn msg;", Severity.HIGH),
 ])
-def test_enc001_plain_url_to_a_computed_host_is_below_full_severity(func: str,
-                                                                    severity: Severity) -> None:
+def test_enc001_plain_url_to_a_computed_host_is_reported_only_when_known_remote(
+        func: str, severity: Severity | None) -> None:
     flows = [tab(), inject("tick", to=["set"]), function("set", func, to=["req"]),
              http_request("req", "")]
-    assert one(findings_of(ENC001, app_of(flows))).severity == severity
+    found = findings_of(ENC001, app_of(flows))
+    assert [f.severity for f in found] == ([severity] if severity else [])
 
 
 @pytest.mark.parametrize(("broker", "reported"), [("xxx.xxx.xx.xx", False),

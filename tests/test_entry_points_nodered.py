@@ -14,12 +14,16 @@ from tests.checkrun import findings_of, ids, one
 from tests.test_checks_nodered import (
     TAB,
     app_of,
+    change,
     config,
     exec_node,
     file_in,
     function,
     http_in,
     http_response,
+    inject,
+    mqtt_broker,
+    mqtt_in,
     nid,
     node,
     tab,
@@ -57,12 +61,37 @@ def test_stylesheet_route_is_quiet_and_a_data_file_route_fires() -> None:
     assert ids(findings_of(EXP002, data)) == {nid("read")}
 
 
-def test_a_page_file_is_no_stored_data_but_its_route_is_reported() -> None:
-    """An HTML page is the app's user interface: AUTH001 lists its route, EXP002 does not
-    call the page a download of stored data."""
+def test_a_fixed_page_file_answers_like_its_stylesheet() -> None:
+    """An HTML page read from a fixed path is the app's own code, served as it is: what its
+    script calls is judged at the route it calls. A page whose path the caller picks is not."""
     app = app_of(_file_route("/index", "../site/theme/index.html"))
-    assert ids(findings_of(AUTH001, app)) == {nid("in")}
-    assert findings_of(EXP002, app) == []
+    assert one(app.entry_points).effect == "answers"
+    assert findings_of(AUTH001, app) == [] and findings_of(EXP002, app) == []
+    picked = _file_route("/page", "")
+    picked[2].update(filename="req.query.page", filenameType="msg")
+    assert ids(findings_of(AUTH001, app_of(picked))) == {nid("in")}
+
+
+LIGHTS_PAGE = """<!DOCTYPE html><html><head><title>Strip</title></head><body>
+<form><select id="mode"></select></form>
+<script>const ws = new WebSocket('ws://' + location.host + '/strip/ws');</script>
+</body></html>"""
+
+
+def _page_route(text: str, syntax: str = "mustache") -> list[dict[str, Any]]:
+    return [tab(), http_in("in", "/strip", method="get", to=["page"]),
+            template("page", text, syntax=syntax, to=["resp"]), http_response("resp")]
+
+
+def test_fixed_page_template_is_quiet_and_one_rendering_the_request_fires() -> None:
+    assert findings_of(AUTH001, app_of(_page_route(LIGHTS_PAGE))) == []
+    # plain syntax: the braces are page text, not fields
+    plain = LIGHTS_PAGE.replace("<title>Strip", "<title>{{ strip }}")
+    assert findings_of(AUTH001, app_of(_page_route(plain, syntax="plain"))) == []
+    echo = app_of(_page_route(LIGHTS_PAGE.replace("</form>", "{{{payload.reply}}}</form>")))
+    f = one(findings_of(AUTH001, echo))
+    assert f.evidence["effect"] == "serves"
+    assert f.evidence["effect_reason"] == "node 'page' (template) renders message fields"
 
 
 def test_headers_function_that_also_writes_context_acts() -> None:
@@ -98,9 +127,42 @@ def test_route_ending_in_an_unwired_junction_is_quiet_and_one_reaching_exec_fire
     assert ids(findings_of(AUTH001, app_of(live))) == {nid("in")}
 
 
+def _multicast_listener(to: list[str]) -> list[dict[str, Any]]:
+    """A gateway's sensor multicast on the LAN, parsed and sent on."""
+    return [tab(), node("udp", "udp in", port="9898", ipv="udp4", multicast="true",
+                        group="224.0.0.50", datatype="utf8", wires=[["parse"]]),
+            node("parse", "json", property="payload", wires=[to])]
+
+
+def test_listener_feeding_only_displays_is_quiet_and_one_driving_a_relay_fires() -> None:
+    shown = [*_multicast_listener(["gauge", "label"]),
+             node("gauge", "ui_gauge", group="", format="{{value}}", wires=[]),
+             node("label", "ui_text", group="", format="{{msg.payload}}", wires=[])]
+    app = app_of(shown)
+    assert one(app.entry_points).effect == "nothing"
+    assert findings_of(AUTH001, app) == []
+    driven = [*_multicast_listener(["gauge", "fan"]),
+              node("gauge", "ui_gauge", group="", format="{{value}}", wires=[]),
+              node("fan", "rpi-gpio out", name="fan", pin="38", wires=[])]
+    f = one(findings_of(AUTH001, app_of(driven)))
+    assert f.evidence["effect_reason"] == "node 'fan' (rpi-gpio out) may change, send or run " \
+        "something"
+
+
+def test_route_into_a_receiver_wired_to_nothing_is_quiet() -> None:
+    """A chat connector's receiver turns the request into chat messages for what is wired
+    after it; with nothing there, the request goes nowhere."""
+    def route(after: list[str]) -> list[dict[str, Any]]:
+        return [tab(), http_in("in", "/bot/sms", to=["recv"]),
+                node("recv", "chatbot-universal-receive", bot="", wires=[after]),
+                exec_node("run", "/usr/local/bin/reply", "payload")]
+    assert findings_of(AUTH001, app_of(route([]))) == []
+    assert ids(findings_of(AUTH001, app_of(route(["run"])))) == {nid("in")}
+
+
 def test_route_reading_context_serves_it() -> None:
-    """KPIs or settings kept in context are what the flow keeps: a reviewer files the open
-    route that hands them out."""
+    """A KPI kept in context that the export does not show being set is data the flow keeps
+    (fail closed): a reviewer files the open route that hands it out."""
     flows = [tab(), http_in("in", "/api/kpi", method="get", to=["get"]),
              node("get", "change", wires=[["resp"]],
                   rules=[{"t": "set", "p": "payload", "pt": "msg", "to": "oee", "tot": "global"}]),
@@ -109,6 +171,92 @@ def test_route_reading_context_serves_it() -> None:
     assert one(app.entry_points).effect == "serves"
     assert one(findings_of(AUTH001, app)).evidence["effect_reason"] == (
         f"node {nid('get')!r} (change) copies flow or global context into the message")
+
+
+def _settings_route(setter: dict[str, Any], *, into: str = "set") -> list[dict[str, Any]]:
+    """GET /delay answers two keys of global context; ``setter`` feeds the change node that
+    keeps the first of them."""
+    keep = change("set", rules=[{"t": "set", "p": "delay", "pt": "global", "to": "payload",
+                                 "tot": "msg"}])
+    keep["name"] = into
+    return [tab(), setter, keep,
+            http_in("in", "/delay", method="get", to=["say"]),
+            template("say", "{{global.delay}};{{global.mode}}", to=["resp"]),
+            http_response("resp"),
+            inject("boot", to=["mode"], payload="eco"),
+            change("mode", rules=[{"t": "set", "p": "mode", "pt": "global", "to": "payload",
+                                   "tot": "msg"}])]
+
+
+def test_route_answering_settings_the_app_sets_from_constants_is_quiet() -> None:
+    """A polling delay picked in a dashboard drop-down and a mode an inject sets at start are
+    settings: answering them is like answering a constant. The same key filled from a
+    broker's messages is data."""
+    picker = node("pick", "ui_dropdown", wires=[["set"]], group="", label="Delay",
+                  options=[{"label": "30 s", "value": "30", "type": "str"},
+                           {"label": "60 s", "value": "60", "type": "str"}],
+                  payload="", topic="delay")
+    app = app_of(_settings_route(picker))
+    assert one(app.entry_points).served_context == (nid("say"),)
+    assert findings_of(AUTH001, app) == []
+    fed = app_of([mqtt_broker("b", "10.1.2.3", "1883", usetls=False),
+                  *_settings_route(mqtt_in("meter", "b", to=["set"]))])
+    f = one(findings_of(AUTH001, fed))
+    assert f.evidence["effect_reason"] == (
+        "node 'say' (template) renders flow or global context")
+
+
+def test_settings_beside_the_request_or_an_environment_value_are_not_settings_only() -> None:
+    """A constant delay answered next to a field of the request, or a key filled from the
+    environment (a token as often as a mode), is more than a setting."""
+    boot = inject("start", to=["set"], payload="30")
+    mixed = _settings_route(boot)
+    mixed[4] = template("say", "{{global.delay}};{{payload.room}}", to=["resp"])
+    app = app_of(mixed)
+    assert one(app.entry_points).served_context == ()
+    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+    from_env = _settings_route(boot)
+    from_env[2]["rules"] = [{"t": "set", "p": "delay", "pt": "global", "to": "POLL_TOKEN",
+                             "tot": "env"}]
+    env_app = app_of(from_env)
+    assert one(env_app.entry_points).served_context == (nid("say"),)
+    assert ids(findings_of(AUTH001, env_app)) == {nid("in")}
+
+
+def test_context_mixed_by_an_expression_is_not_settings_only() -> None:
+    """A JSONata rule may put message fields beside the setting: not settings only."""
+    flows = _settings_route(inject("start", to=["set"], payload="30"))
+    flows[4] = change("say", to=["resp"], rules=[
+        {"t": "set", "p": "payload", "pt": "msg", "to": "delay", "tot": "global"}])
+    assert one(app_of(flows).entry_points).served_context == (nid("say"),)
+    flows[4]["rules"] = [{"t": "set", "p": "payload", "pt": "msg",
+                          "to": "$globalContext('delay') & ' ' & payload.room", "tot": "jsonata"}]
+    app = app_of(flows)
+    assert one(app.entry_points).served_context == ()
+    assert ids(findings_of(AUTH001, app)) == {nid("in")}
+
+
+HEALTH = """const count = global.get('telemetry_count') || 0;
+const last = global.get('last_telemetry_at');
+msg.statusCode = count > 0 ? 200 : 503;
+msg.payload = {status: count > 0 ? 'ready' : 'starting', count: count, last: last};
+return msg;"""
+COUNT = """const n = global.get('telemetry_count') || 0;
+global.set('telemetry_count', n + 1);
+global.set('last_telemetry_at', new Date().toISOString());
+return msg;"""
+
+
+def test_health_route_answering_counters_is_quiet_and_one_answering_readings_fires() -> None:
+    """Liveness counters and times the app keeps are no data; a reading kept whole is."""
+    def flows(count: str) -> list[dict[str, Any]]:
+        return [tab(), mqtt_broker("b", "10.1.2.3", "1883", usetls=False),
+                mqtt_in("tele", "b", to=["count"]), function("count", count),
+                http_in("in", "/healthz", method="get", to=["health"]),
+                function("health", HEALTH, to=["resp"]), http_response("resp")]
+    assert findings_of(AUTH001, app_of(flows(COUNT))) == []
+    kept = COUNT.replace("new Date().toISOString()", "msg.payload")
+    assert ids(findings_of(AUTH001, app_of(flows(kept)))) == {nid("in")}
 
 
 # -- checks in the flow: a session redirect, a login ------------------------------------------

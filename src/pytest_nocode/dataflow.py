@@ -44,6 +44,11 @@ from pytest_nocode.model import (
 )
 
 SAFE_KINDS = frozenset({"constant", "env", "platform"})
+# What a setting is made of: values the app's own configuration fixes, not an environment
+# value (a token as often as a mode) nor anything that arrives
+SETTING_KINDS = frozenset({"constant", "platform"})
+# The store names (ValueRef.name) of Node-RED flow and global context keys
+SHARED_CONTEXT_STORES = ("global context ", "flow context ")
 
 
 def carries_data(refs: tuple[ValueRef, ...]) -> bool:
@@ -785,6 +790,21 @@ class DataFlow:
                     shrunk = True
         self._internal = frozenset(internal)
         return self._internal
+
+    def holds_only_settings(self, step_id: str) -> bool:
+        """Does every flow or global context value ``step_id`` reads hold only what the app
+        itself puts there from constants or platform values (a setting picked in the
+        dashboard, a counter, a time), and does it read at least one? A key the app never
+        sets, or sets from a message, a store or the environment, is data (fail closed)."""
+        flow = self._flows.get(step_id)
+        if flow is None:
+            return False
+        refs = tuple(dict.fromkeys(
+            r for r in (*(v for w in flow.writes for v in w.value),
+                        *(v for sink in flow.sinks for v in sink.reads))
+            if r.kind == "store" and r.name.startswith(SHARED_CONTEXT_STORES)))
+        origins = self.origins(step_id, refs) if refs else ()
+        return bool(origins) and all(o.kind in SETTING_KINDS for o in origins)
 
     def _runs(self, sid: str) -> bool:
         step = self.app.step(sid)

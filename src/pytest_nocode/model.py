@@ -130,6 +130,10 @@ class EntryPoint:
     # Why, in a reviewer's words: the step that acts or serves, or what the answer is made of
     # ("answers with fixed text and the caller's own request"); "" when not judged.
     effect_reason: str = ""
+    # the steps that make the effect "serves" only by copying flow or global context into the
+    # answer (all of them, else empty): when the app keeps only constants there (a setting, a
+    # counter, a time), what is served is a setting (DataFlow.holds_only_settings)
+    served_context: tuple[str, ...] = ()
     # the step that authenticates callers when it is not the entry step itself (a Basic-auth
     # node every message of a Node-RED route passes first); "" when none does
     authenticated_by: str = ""
@@ -181,11 +185,6 @@ def is_script_file(location: str) -> bool:
     location = location.strip()
     return bool(location) and "{{" not in location and not location.startswith(("=", "$")) \
         and _SCRIPT_FILE.search(location) is not None
-
-
-def is_page(location: str) -> bool:
-    """Is ``location`` an HTML page (the app's user interface, not only its styling)?"""
-    return location.strip().lower().endswith((".html", ".htm"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from pytest_nocode.dataflow import (
     dataflow,
     per_app,
 )
-from pytest_nocode.model import ANSWERS, NOTHING, EntryPoint, Step, StepFlow
+from pytest_nocode.model import ANSWERS, NOTHING, SERVES, EntryPoint, Step, StepFlow
 from pytest_nocode.policy import Policy
 
 UNPROVEN = "unproven"
@@ -139,6 +139,16 @@ def collect_only_form(app: App, ep: EntryPoint, step: Step) -> str:
             "or mail the owner; none runs, changes, sends on or reads back data")
 
 
+def serves_only_settings(app: App, ep: EntryPoint) -> bool:
+    """Does the entry point serve nothing but flow or global context keys that the app fills
+    only from constants (a delay picked in its dashboard, a liveness counter, a start time):
+    settings, which answer like a constant does?"""
+    if ep.effect != SERVES or not ep.served_context or app.flow_of is None:
+        return False
+    flow = dataflow(app)
+    return all(flow.holds_only_settings(sid) for sid in ep.served_context)
+
+
 def _answers_of_unknown_content(described: StepFlow) -> bool:
     """Does the step put a service's response, a called workflow's result or input the app
     does not show into its output?"""
@@ -187,8 +197,9 @@ def _open_message(ep: EntryPoint) -> str:
     proxy and record that in a waiver. Endpoints of disabled nodes and disabled tabs are not
     reported; those of inactive workflows are, at low severity, as doors one switch away
     (policy settings.report_inactive_entry_points: false leaves them out). Nor are endpoints
-    whose flow, as far as the adapter can tell, only answers with fixed content (a page's
-    stylesheet, a constant, a setting), with what the caller sent (a subscription challenge)
+    whose flow, as far as the adapter can tell, only answers with fixed content (a fixed page,
+    script or stylesheet, a constant, a setting the app fills from constants), with what the
+    caller sent (a subscription challenge)
     or with what a public service gives anyone (a GET without credentials), or ends without
     acting or answering; the evidence's effect and effect_reason say what the adapter saw. A
     public form
@@ -208,7 +219,7 @@ def test_entry_points_require_authentication(nocode_app: App,
     for ep, step in unauthenticated(nocode_app, inactive=inactive):
         if guard_of(nocode_app, step) is not None:
             continue  # checked in its first steps: AUTH004
-        if ep.effect in HARMLESS_EFFECTS:
+        if ep.effect in HARMLESS_EFFECTS or serves_only_settings(nocode_app, ep):
             continue  # serves a page's own files or a setting, or leads nowhere
         collects = collect_only_form(nocode_app, ep, step)
         if collects and not forms:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import flow_or_skip, sent_data, setting_or_skip
 from pytest_nocode.dataflow import DataFlow
-from pytest_nocode.findings import Rule, Severity
+from pytest_nocode.findings import Rule
 from pytest_nocode.model import Destination, Step, split_url
 from pytest_nocode.policy import Policy
 from pytest_nocode.secretscan import find_secrets, is_secret_name
@@ -44,9 +44,26 @@ def _cleartext_targets(app: App, flow: DataFlow, dest: Destination
         yield dest.protocol, dest.host, dest.port, dest.url
 
 
-# A host computed at run time (msg.url, an expression, a ${ENV} placeholder) is not shown to
-# leave the own networks: reported below full severity unless credentials or sensitive data go.
-COMPUTED_HOST_SEVERITY = Severity.MEDIUM
+# The fixed end of a host computed at run time: ``{{ $json.tenant }}.crm.example`` sits under
+# crm.example whatever the tenant (a name with a dot and a top-level label of letters).
+_EXPRESSION = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}")
+_DOMAIN_TAIL = re.compile(r"\.((?:[a-z0-9-]+\.)+[a-z]{2,})", re.I)
+
+
+def fixed_domain(url: str) -> str:
+    """The domain a URL's computed host ends in (``crm.example``), or "" when the export does
+    not fix one."""
+    authority = url.lstrip("=").strip().partition("://")[2].split("/", 1)[0]
+    if not _EXPRESSION.search(authority):
+        return ""
+    tail = _EXPRESSION.split(authority.rsplit("@", 1)[-1])[-1].split(":", 1)[0]
+    found = _DOMAIN_TAIL.fullmatch(tail)
+    return found.group(1).lower() if found else ""
+
+
+# A host computed at run time (msg.url, an expression, a ${ENV} placeholder, an address kept in
+# context) is not shown to leave the own networks: reported only when credentials or labelled
+# data cross it, then at full severity (fail closed: where they go is not known).
 # Hosts that stand for "put yours here": xxx.xxx.xx.xx, your-broker.com, <host>.
 PLACEHOLDER_HOST = re.compile(r"(?:x+\.)+x+|your[-_.]?[\w.-]*|"
                               r"my[-_](?:host|server|broker|domain|ip)[\w.-]*|<[^>]*>", re.I)
@@ -77,13 +94,14 @@ def _carries_secrets(app: App, step: Step) -> bool:
     return "authorization" in headers.lower() or bool(p.get("user") or p.get("username"))
 
 
-def _secret_reaches_headers(flow: DataFlow, step: Step) -> bool:
-    """Do the request headers carry a secret an earlier step put there: an environment or
-    credential reference with a secret's name (``msg.headers = {Authorization: `Token
-    ${env.get("INFLUX_TOKEN")}`}`` in a function)?"""
+def _secret_reaches_request(flow: DataFlow, step: Step) -> bool:
+    """Do the request headers or URL carry a secret an earlier step put there: an environment
+    or credential reference with a secret's name (``msg.headers = {Authorization: `Token
+    ${env.get("INFLUX_TOKEN")}`}``, ``msg.url = … + "?password=" + env.get("PASSWORD")`` in
+    a function)?"""
     return any(o.kind == "env" and is_secret_name(o.detail)
-               for sf in flow.sinks_of(step.id, frozenset({"send"}))
-               for ref in sf.sink.reads if ref.name == "headers"
+               for sf in flow.sinks_of(step.id, frozenset({"send", "url"}))
+               for ref in sf.sink.reads if ref.name in ("headers", "url")
                for o in flow.origins(step.id, (ref,)))
 
 
@@ -132,22 +150,24 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     """One cleartext target: its zone sets the severity, lowered inside the own networks
     unless credentials or labelled data cross; the message says which and why."""
     protocol, host, port, url = target
-    zone = policy.zone_of(host) if host else "unknown"
+    domain = "" if host else fixed_domain(url)
+    zone = policy.zone_of(host or domain) if host or domain else "unknown"
     users = app.users_of(step.id) if step.is_config else ()
-    secrets = any(_carries_secrets(app, s) or _secret_reaches_headers(flow, s)
+    secrets = any(_carries_secrets(app, s) or _secret_reaches_request(flow, s)
                   for s in (step, *users)) or _url_credentials(app, step, url)
     labels = sorted({label for _s, _o, found in sent_data(app, flow, dest)
                      for label in found})
+    if zone == "unknown" and not (secrets or labels):
+        return  # not shown to leave the own networks, and nothing worth reading crosses
     zone_severity = policy.cleartext_severity(zone, rule.severity)
     if zone_severity is None and not (zone == "host" and CREDENTIAL_DATA in labels
                                       and not policy.cleartext_severity_is_set(zone)):
         return  # loopback never leaves; by default a compose network only when passwords cross
-    if zone == "unknown" and zone_severity is not None and (dest.dynamic or host):
-        zone_severity = min(zone_severity, COMPUTED_HOST_SEVERITY)
     severity = rule.severity if secrets or labels or zone_severity is None else zone_severity
     name = CLEARTEXT.get(protocol, protocol.upper())
     shown = f":{port}" if port else ""
-    where = (f"{host}{shown}" if host else "a host computed at run time" if dest.dynamic
+    where = (f"{host}{shown}" if host else f"a host computed at run time under {domain}"
+             if domain else "a host computed at run time" if dest.dynamic
              else "the server named in its credential")
     lowering = zone in ZONE_WORDS and (zone != "unknown" or dest.dynamic or bool(host))
     crossing = ""  # said where the zone would lower the severity

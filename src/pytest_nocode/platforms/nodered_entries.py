@@ -2,8 +2,9 @@
 community nodes open.
 
 **What a call can do** (:attr:`~pytest_nocode.model.EntryPoint.effect`) is read from the steps
-its messages reach: a route that only reads a stylesheet and answers with it, or one whose
-wire ends in a junction, opens no door a reviewer files; one that reaches a
+its messages reach: a route that only answers with a fixed page, script or stylesheet (a
+template without fields, a file at a fixed web path), or one whose wire ends in a junction,
+opens no door a reviewer files; one that reaches a
 command, a write, a request, a device or any node this module does not know does. Unknown is
 "acts". A function node's code is read (:func:`code_effect`): code that only shapes the
 message passes, code that reads flow or global context serves what it read, and code that
@@ -37,6 +38,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -52,7 +54,6 @@ from pytest_nocode.model import (
     SERVES,
     EntryPoint,
     Step,
-    is_page,
     is_web_asset,
     stronger_effect,
 )
@@ -64,23 +65,36 @@ SHAPING_TYPES = frozenset({
     "delay", "trigger", "rbe", "filter", "link in", "link out", "link call", "junction",
     "comment", "debug", "status", "catch", "complete",
     "uib-cache"})  # uibuilder's cache: replays the last messages to a page that connects
+# Dashboard widgets that only show what they are given (and pass it on where wired): a caller
+# can change what a screen shows, not make the app do anything (node-red-dashboard, FlowFuse
+# Dashboard 2). A ui_template is not among them: it runs the markup and script it is sent.
+DISPLAY_TYPES = frozenset({
+    "ui_text", "ui_gauge", "ui_chart", "ui_led", "ui_level", "ui_table", "ui-text",
+    "ui-gauge", "ui-chart", "ui-led", "ui-table", "ui-markdown"})
+# A community receiver (node-red-contrib-chatbot's ``chatbot-universal-receive``) turns what it
+# is given into the messages it sends on: with nothing wired after it, they go nowhere.
+_RECEIVER = re.compile(r"[-_](?:receive|receiver)$")
 # Nodes that answer whoever called (the HTTP caller, a socket's clients: a ``websocket out``
 # on a listener, a ``tcp out`` set to reply); a uibuilder node sends what it gets to its
 # page's clients and forwards it only with fwdInMessages.
 ANSWER_TYPES = frozenset({"http response", "websocket out", "uibuilder"})
 _CONTEXT_JSONATA = re.compile(r"\$(?:global|flow)Context\s*\(")
-# a page (its markup, a form, a script) or a mustache field: what a template answers is more
-# than fixed text (a page is the app's user interface: reviewers file an open one)
-_PAGE_OR_FIELD = re.compile(r"\{\{|<\s*(?:!doctype|html|body|form|script)\b", re.I)
+# a mustache field: what a template answers is more than its fixed text (a fixed page, form or
+# script is the app's own code, served as it is, like a stylesheet: what it calls is judged
+# at the route it calls)
+_FIELD = re.compile(r"\{\{")
 
 
-def entry_effect(starts: Iterable[Step], by_id: Mapping[str, Step]) -> tuple[str, str]:
+def entry_effect(starts: Iterable[Step], by_id: Mapping[str, Step]
+                 ) -> tuple[str, str, tuple[str, ...]]:
     """What messages entering at ``starts`` can do, along their wiring (``acts``, ``serves``,
-    ``answers`` or ``nothing``), and why: the node that acts, or those that serve or
-    answer (:attr:`~pytest_nocode.model.EntryPoint.effect_reason`)."""
+    ``answers`` or ``nothing``), why (the node that acts, or those that serve or answer:
+    :attr:`~pytest_nocode.model.EntryPoint.effect_reason`), and the serving steps when each
+    serves only flow or global context (:attr:`~pytest_nocode.model.EntryPoint.
+    served_context`)."""
     seen: set[str] = set()
     queue = [t for s in starts for t in s.outbound]
-    effect, reasons = PASSES, []
+    effect, reasons, serving = PASSES, [], []
     while queue:
         sid = queue.pop()
         step = by_id.get(sid)
@@ -89,16 +103,41 @@ def entry_effect(starts: Iterable[Step], by_id: Mapping[str, Step]) -> tuple[str
         seen.add(sid)
         what = step_effect(step)
         if what == ACTS:
-            return ACTS, _reason(step, ACTS)
+            return ACTS, _reason(step, ACTS), ()
         if what != effect and stronger_effect(what, effect) == what:
             effect, reasons = what, []  # a stronger effect: its reasons, not the weaker
         if what == effect and what != PASSES and (why := _reason(step, what)) not in reasons:
             reasons.append(why)
+        if what == SERVES:
+            serving.append(step)
         if step.type not in ANSWER_TYPES or step.params.get("fwdInMessages") is True:
             queue.extend(step.outbound)
     if effect == PASSES:
-        return NOTHING, "nothing after it acts or answers"
-    return effect, "; ".join(sorted(reasons))
+        return NOTHING, "nothing after it acts or answers", ()
+    context_only = effect == SERVES and all(serves_only_context(s) for s in serving)
+    return (effect, "; ".join(sorted(reasons)),
+            tuple(sorted(s.id for s in serving)) if context_only else ())
+
+
+# a mustache field naming flow or global context (``{{global.delay}}``, ``{{flow.kpi.oee}}``)
+_CONTEXT_FIELD = re.compile(r"\{\{\{?\s*[#^/&]?\s*(?:global|flow)\.")
+
+
+def serves_only_context(step: Step) -> bool:
+    """Does a serving step serve nothing but flow or global context values: no field of the
+    message (what the caller sent, or what an earlier step fetched), no file, no environment?"""
+    p = step.params
+    if step.type == "change":  # it serves by copying context into the message; an expression
+        # may mix in message fields, so only rules that copy a context key whole count
+        rules = p.get("rules")
+        return isinstance(rules, list) and all(
+            isinstance(r, dict) and r.get("tot") != "jsonata" for r in rules)
+    if step.type == "template":
+        fields = _FIELD.findall(_text(p.get("template")))
+        return len(_CONTEXT_FIELD.findall(_text(p.get("template")))) == len(fields)
+    if step.type == "function":
+        return code_reads(_text(p.get("func"))) == {"shared context"}
+    return False
 
 
 def _reason(step: Step, what: str) -> str:
@@ -110,7 +149,8 @@ def _reason(step: Step, what: str) -> str:
         if step.type == "file in":
             return f"{named} reads a file it may answer with"
         if step.type == "template":
-            return f"{named} renders a page or message fields"
+            return f"{named} renders " + ("flow or global context" if serves_only_context(step)
+                                          else "message fields")
         return f"{named} copies flow or global context into the message"
     if step.type == "function":
         return f"{named} runs code its author wrote"
@@ -122,7 +162,9 @@ def _reason(step: Step, what: str) -> str:
 def step_effect(step: Step) -> str:
     """What one enabled step does with a message it is given."""
     p = step.params
-    if step.type in SHAPING_TYPES or step.type.startswith("subflow:"):
+    if step.type in SHAPING_TYPES | DISPLAY_TYPES or step.type.startswith("subflow:"):
+        return PASSES
+    if not step.outbound and _RECEIVER.search(step.type):
         return PASSES
     if step.type == "websocket out" and _text(p.get("client")).strip():
         return ACTS  # sends to the socket server it connects to, not to who called
@@ -132,8 +174,7 @@ def step_effect(step: Step) -> str:
     if step.type == "file in":
         filename = _text(p.get("filename"))
         fixed = _text(p.get("filenameType") or "str") == "str"
-        return PASSES if fixed and is_web_asset(filename) and not is_page(filename) \
-            else SERVES
+        return PASSES if fixed and is_web_asset(filename) else SERVES
     if step.type == "function":
         if p.get("libs") or _text(p.get("initialize")).strip() \
                 or _text(p.get("finalize")).strip():
@@ -142,7 +183,9 @@ def step_effect(step: Step) -> str:
     if step.type == "template":
         if _text(p.get("fieldType") or "msg") != "msg":
             return ACTS  # writes flow or global context
-        return SERVES if _PAGE_OR_FIELD.search(_text(p.get("template"))) else PASSES
+        fields = _text(p.get("syntax") or "mustache") != "plain" \
+            and _FIELD.search(_text(p.get("template")))
+        return SERVES if fields else PASSES
     if step.type == "change":
         return _change_effect(p.get("rules"))
     return ACTS
@@ -219,33 +262,49 @@ def code_effect(code: str) -> str:
     :data:`NODE_METHODS` and :data:`PURE_METHODS` do not list (or does not parse),
     ``serves`` when it reads context, the environment or a field of the message (a caller's
     own request, echoed: an API stub), else ``passes`` (it sets constants)."""
+    return _read_code(code)[0]
+
+
+def code_reads(code: str) -> frozenset[str]:
+    """What a function node's code that does not act reads: ``message`` (a field of it),
+    ``shared context`` (flow or global), ``node context``, ``environment``."""
+    return _read_code(code)[1]
+
+
+@functools.lru_cache(maxsize=512)
+def _read_code(code: str) -> tuple[str, frozenset[str]]:
+    """(:func:`code_effect`, :func:`code_reads`) of one function body, parsed once."""
     body = function_body(code)
     if body is None:
-        return ACTS
+        return ACTS, frozenset()
     found = captures(_CODE_SHAPES, body)
     helpers = {text(n) for n in found.get("declared", ())}
-    shared_reads = reads = False
+    reads: set[str] = set()
     for name in found.get("name", ()):
         if text(name) == "msg":
-            reads |= _reads_message(name)
+            if _reads_message(name):
+                reads.add("message")
         elif text(name) in SHARED_CONTEXT | {"context", "env"}:
             use = _context_use(name)
             if use == ACTS:
-                return ACTS
-            shared_reads |= use == SERVES and text(name) in SHARED_CONTEXT
-            reads |= use == SERVES
+                return ACTS, frozenset()
+            if use == SERVES:
+                reads.add(_SOURCES.get(text(name), "shared context"))
     for target in found.get("target", ()):
         root, _prop, _direct = member_root(target)
         if root is not None and text(root) in SHARED_CONTEXT:
-            return ACTS
+            return ACTS, frozenset()
     for constructed in found.get("constructed", ()):
         if text(constructed) not in PURE_CONSTRUCTORS:
-            return ACTS
+            return ACTS, frozenset()
     for callee in found.get("callee", ()):
-        what = _call_effect(callee, helpers, shared_reads)
+        what = _call_effect(callee, helpers, "shared context" in reads)
         if what == ACTS:
-            return ACTS
-    return SERVES if reads else PASSES
+            return ACTS, frozenset()
+    return (SERVES if reads else PASSES), frozenset(reads)
+
+
+_SOURCES = {"context": "node context", "env": "environment"}
 
 
 # message fields that carry no data of the caller's: the response object, the message id
@@ -432,6 +491,6 @@ def _nora(config: Step, by_step: Mapping[str, Step]) -> Iterable[EntryPoint]:
         return
     open_devices = [d for d in devices if (_text(d.params.get("twofactor")) or default) != "pin"]
     name = _text(config.params.get("structure")).strip() or config.name
-    effect, reason = entry_effect(open_devices or devices, by_step)
     yield EntryPoint(config.id, "assistant", f"NORA (Google Home) {name}".strip(), (),
-                     "none" if open_devices else "pin", True, effect, reason)
+                     "none" if open_devices else "pin", True,
+                     *entry_effect(open_devices or devices, by_step))
