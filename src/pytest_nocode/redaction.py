@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from pytest_nocode import placeholders
+from pytest_nocode import jsontext, placeholders
 
 MIN_SECRET_LENGTH = 6
 MASK_MIN_LENGTH = 16  # shorter values are masked whole
@@ -134,8 +134,9 @@ WRITE_PIECE = 1 << 20  # characters of indented JSON gathered before a piece is 
 
 
 def json_pieces(data: Any, redactor: Redactor | None = None) -> Iterator[str]:
-    """``data`` as indented JSON (``json.dumps(data, indent=2, ensure_ascii=False)``) in
-    pieces of whole lines, each given the redactor's last pass on its own.
+    """``data`` as indented JSON (``json.dumps(data, indent=2, ensure_ascii=False)``, as
+    :func:`~pytest_nocode.jsontext.indented` encodes it) in pieces of whole lines, each given
+    the redactor's last pass on its own.
 
     Never the whole text at once, nor the list of its small chunks that ``json.dumps`` joins
     (ten times the text): on 20,000 workflows those were the run's peak memory. A pass over
@@ -143,7 +144,7 @@ def json_pieces(data: Any, redactor: Redactor | None = None) -> Iterator[str]:
     inside a string, holds no line break, so none spans two pieces."""
     pending: list[str] = []
     size = 0
-    for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(data):
+    for chunk in jsontext.indented(data):
         pending.append(chunk)
         size += len(chunk)
         if size >= WRITE_PIECE:

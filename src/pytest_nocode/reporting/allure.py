@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import allure_commons
 import yaml
 
-from pytest_nocode import __version__
+from pytest_nocode import __version__, jsontext
 from pytest_nocode.findings import Rule, Severity
 
 if TYPE_CHECKING:
@@ -260,7 +260,7 @@ def annotate(run: NocodeRun, app: App | None, app_id: str, rule: Rule,
     # file allure-commons writes and renames (about a millisecond each)
     for body in bodies[:MAX_DESCRIBED_RESOURCES]:
         res = body["resource"]
-        allure.attach(redact.json_text(json.dumps(body, indent=2, ensure_ascii=False)),
+        allure.attach(redact.json_text(jsontext.dumps(body)),
                       name=f"evidence: {res['kind']} {res['id']}"
                            + (f" ({res['name']})" if res.get("name") not in ("", res["id"])
                               else ""),
