@@ -277,12 +277,14 @@ SUPERSEDES = re.compile(r"\bsupersedes\s+(\S+)")
 
 def superseded(expected: Mapping[str, tuple[str, str]]) -> dict[str, str]:
     """Old key → the key of the line whose note says it "supersedes" it: a new rule that fits
-    an issue first filed under the nearest rule. The issue is one issue, found by either."""
+    an issue first filed under the nearest rule, or one setting first filed on each node that
+    uses it (a note may supersede several lines). The issue is one issue, found by either."""
     out: dict[str, str] = {}
     for key, (_depth, note) in expected.items():
-        m = SUPERSEDES.search(note)
-        if m and m.group(1) in expected:
-            out[m.group(1)] = key
+        for m in SUPERSEDES.finditer(note):
+            old = m.group(1).rstrip(";,")
+            if old in expected:
+                out[old] = key
     return out
 
 
@@ -319,6 +321,9 @@ class Summary:
     labelled_apps: Counter[str]  # platform → apps with at least one labelled finding
     ambiguous_keys: int
     stale_labels: list[str]  # triage keys no finding has any more
+    # keys of findings of other rules whose message shows a mask inside a route or URL path
+    # (``'/Surv…[masked, 19 chars]/off'``): each is a secret there, or a word taken for one
+    masked_paths: list[str] = field(default_factory=list)
 
     def recall(self, platform: str, depth: str) -> tuple[int, int]:
         found = sum(r.expected[depth][0] for r in self.rows.values() if r.platform == platform)
@@ -345,6 +350,9 @@ def _reason_group(reason: str, file: str) -> str:
     """A rejection reason without the file name and numbers, so alike reasons group."""
     text = reason.split(file, 1)[-1].lstrip(":/ ") if file in reason else reason
     return re.sub(r"\d+", "N", text)[:120]
+
+
+_MASK_IN_PATH = re.compile(r"/[^\s'\"/?]*(?:…\[masked, \d+ chars\]|\*{8})")
 
 
 def summarize(outcomes: Sequence[AppOutcome], triage: Mapping[str, tuple[str, str]],
@@ -392,7 +400,10 @@ def summarize(outcomes: Sequence[AppOutcome], triage: Mapping[str, tuple[str, st
         counts[0] += _found(key, keys, prefixes) or any(
             _found(old, keys, prefixes) for old, new in replaced.items() if new == key)
     stale = sorted(k for k in triage if k not in keys)
-    return Summary(rows, apps, dict(rejected), internal, labelled_apps, ambiguous, stale)
+    masked_paths = [f.key for out in outcomes for f in out.findings
+                    if f.rule != "SEC001" and _MASK_IN_PATH.search(f.message)]
+    return Summary(rows, apps, dict(rejected), internal, labelled_apps, ambiguous, stale,
+                   masked_paths)
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -431,6 +442,10 @@ def print_summary(summary: Summary, not_run: Sequence[str], out: Any = sys.stdou
     say(f"internal errors: {len(summary.internal_errors)}")
     for line in summary.internal_errors[:20]:
         say(f"    {line}")
+    say(f"masks inside a route or URL path in other rules' messages: "
+        f"{len(summary.masked_paths)}")
+    for key in summary.masked_paths[:10]:
+        say(f"    {key}")
     if summary.ambiguous_keys:
         say(f"ambiguous keys (same file, rule, resource and discriminator): "
             f"{summary.ambiguous_keys}")

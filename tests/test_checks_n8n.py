@@ -860,6 +860,24 @@ def test_enc002_http_request_v1_top_level_flag_fires() -> None:
     assert ids(findings_of(ENC002, app_of(wf))) == {uid("Legacy call")}
 
 
+@pytest.mark.parametrize("allow", [True, False])
+def test_enc002_mail_nodes_that_accept_any_certificate(allow: bool) -> None:
+    """The IMAP trigger and Send Email take ``options.allowUnauthorizedCerts`` as HTTP Request
+    does: the login to a mail server whose certificate is not checked (a bridge on the LAN
+    with a self-signed one) is reported; the server sits in the credential."""
+    imap = n8n_node("Inbox", "emailReadImap", {"mailbox": "INBOX", "options": {
+        "allowUnauthorizedCerts": allow}}, version=2,
+        credentials={"imap": ("c1", "Mail bridge")})
+    send = n8n_node("Reply", "emailSend", {"toEmail": "ops@acme-partner.com", "subject": "ok",
+                                           "options": {"allowUnauthorizedCerts": allow}},
+                    version=2.1, credentials={"smtp": ("c2", "Mail bridge SMTP")})
+    wf = workflow("Mail", [imap, send], chain("Inbox", "Reply"))
+    found = findings_of(ENC002, app_of(wf))
+    assert ids(found) == ({uid("Inbox"), uid("Reply")} if allow else set())
+    assert all(f.message == "certificate checks are off for the server named in its "
+                            "credentials" for f in found)
+
+
 def test_enc002_loopback_with_unverified_certs_is_quiet() -> None:
     app = app_of(_push("https://localhost:8443/api/leads", allowUnauthorizedCerts=True))
     assert findings_of(ENC002, app) == []

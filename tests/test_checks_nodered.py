@@ -677,12 +677,40 @@ def _tls_request(verify: bool, url: str = "https://reports.acme-partner.com/uplo
             debug("dbg")]
 
 
-def test_enc002_tls_config_without_verification_fires_on_the_request() -> None:
+def test_enc002_tls_config_without_verification_fires_on_the_setting_naming_its_user() -> None:
     f = one(findings_of(ENC002, app_of(_tls_request(verify=False))))
-    assert f.resource.id == nid("upload")
-    assert f.evidence["tls_config"] == [nid("partner-tls")]
-    assert f.evidence["host"] == "reports.acme-partner.com"
+    assert f.resource.id == nid("partner-tls")
+    assert f.message == ("certificate checks are off for reports.acme-partner.com: 1 node "
+                         "connects through this tls-config")
+    assert [u["id"] for u in f.evidence["users"]] == [nid("upload")]
+    assert f.evidence["hosts"] == ["reports.acme-partner.com"]
     assert f.evidence["verify_cert"] is False
+
+
+def test_enc002_one_finding_per_shared_tls_setting_however_many_requests_use_it() -> None:
+    """One ``tls-config`` with verification off behind every request of a deployment is one
+    setting to fix: one finding on it, each request named in its evidence. A second
+    tls-config that verifies stays quiet; a node with its own setting keeps its finding."""
+    urls = [f"https://orion.acme-city.net/v2/entities/{n}" for n in range(5)]
+    flows = [tab(), tls_config("lax", verify=False), tls_config("strict", verify=True),
+             inject("tick", to=[f"req{n}" for n in range(5)] + ["ok"]),
+             *(http_request(f"req{n}", url, tls=nid("lax")) for n, url in enumerate(urls)),
+             http_request("ok", "https://orion.acme-city.net/v2/ok", tls=nid("strict")),
+             mqtt_broker("secure", "broker.acme-city.net", "8883", usetls=True,
+                         tls=nid("lax")),
+             mqtt_in("events", "secure", to=["dbg"]), debug("dbg"),
+             config("ha", "server", name="Home Assistant", addon=False,
+                    rejectUnauthorizedCerts=False),
+             node("state", "server-state-changed", server=nid("ha"), entityidfilter="sun.sun",
+                  wires=[[]])]
+    found = findings_of(ENC002, app_of(flows))
+    assert ids(found) == {nid("lax"), nid("ha")}
+    lax = next(f for f in found if f.resource.id == nid("lax"))
+    assert lax.message == ("certificate checks are off for orion.acme-city.net, "
+                           "broker.acme-city.net: 6 nodes connect through this tls-config")
+    assert {u["id"] for u in lax.evidence["users"]} == {
+        *(nid(f"req{n}") for n in range(5)), nid("secure")}
+    assert lax.evidence["zones"] == ["internet"]
 
 
 def test_enc002_tls_config_with_verification_is_quiet() -> None:
@@ -694,13 +722,13 @@ def test_enc002_loopback_without_verification_is_quiet() -> None:
     assert findings_of(ENC002, app_of(flows)) == []
 
 
-def test_enc002_mqtt_broker_with_unverified_tls_fires_on_the_broker() -> None:
+def test_enc002_mqtt_broker_with_unverified_tls_fires_on_its_tls_config() -> None:
     flows = [tab(), tls_config("iot-ca", verify=False),
              mqtt_broker("secure", "broker.acme.io", "8883", usetls=True, tls=nid("iot-ca")),
              mqtt_in("events", "secure", to=["dbg"]), debug("dbg")]
     f = one(findings_of(ENC002, app_of(flows)))
-    assert f.resource.id == nid("secure")
-    assert f.evidence["tls_config"] == [nid("iot-ca")]
+    assert f.resource.id == nid("iot-ca")
+    assert [u["id"] for u in f.evidence["users"]] == [nid("secure")]
 
 
 def test_enc002_unused_broker_with_unverified_tls_is_quiet() -> None:

@@ -204,6 +204,23 @@ def test_packages_scan_an_example_inside_its_package_under_the_same_keys(
     assert sorted(p.relative_to(package) for p in package.rglob("*")) == before
 
 
+def test_a_mask_inside_a_route_is_counted_and_a_word_route_is_not(bench: ModuleType,
+                                                                  tmp_path: Path) -> None:
+    """A route that shares a value the scan holds secret shows the mask in AUTH001's message:
+    the benchmark lists it, so a word taken for a secret shows up on real data."""
+    token = "hk7Qz2Lm9Xw4Pv8Rt3Ny6Bd1"
+    flow = nodered_flow()
+    flow[1]["url"] = f"/orders/{token}"
+    flow.append({"id": "fn1", "type": "function", "z": "t1", "wires": [[]],
+                 "func": f'const hookToken = "{token}";\nreturn msg;'})
+    (tmp_path / "nodered").mkdir()
+    (tmp_path / "nodered" / "api.json").write_text(json.dumps(flow), encoding="utf-8")
+    (tmp_path / "nodered" / "words.json").write_text(json.dumps(nodered_flow()),
+                                                     encoding="utf-8")
+    outcomes, _ = bench.scan_corpus(tmp_path, ["SEC001", "AUTH001"])
+    assert bench.summarize(outcomes, {}, {}).masked_paths == ["nodered/api.json|AUTH001|in1"]
+
+
 def test_examples_from_a_package_repository_count_as_examples(bench: ModuleType) -> None:
     """An example taken from the ``examples/`` folder of a node package's own repository is an
     example like one from its npm tarball; a deployment in such a repository is not."""

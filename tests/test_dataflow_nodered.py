@@ -577,8 +577,9 @@ def test_enc002_tls_config_without_verification_on_a_computed_url() -> None:
     flows = [tab(), tls_config("lax", verify=False), inject("tick", to=["req"]),
              http_request("req", "", tls=nid("lax"))]
     f = one(findings_of(ENC002, app_of(flows)))
-    assert f.message == "certificate checks are off for a host computed at run time"
-    assert f.evidence["tls_config"] == [nid("lax")]
+    assert f.message == ("certificate checks are off for a host computed at run time: 1 node "
+                         "connects through this tls-config")
+    assert f.resource.id == nid("lax") and f.evidence["zones"] == ["unknown"]
 
 
 TAK_CALL = ("const opts = {{ hostname: global.get('tak_host'), port: 8443, path: '/api/ping', "

@@ -357,6 +357,30 @@ def test_mqtt_client_config_and_disabled_broker_are_quiet() -> None:
     assert findings_of(AUTH001, app_of([tab(), {**aedes(), "d": True}])) == []
 
 
+def mosca(**props: Any) -> dict[str, Any]:
+    base = {"mqtt_port": 1883, "mqtt_ws_port": "", "username": "", "password": "", "dburl": ""}
+    return node("home-broker", "mosca in", **{**base, **props}, wires=[[]])
+
+
+def test_a_mosca_broker_without_a_login_lets_anyone_publish() -> None:
+    """A house's own broker on 1883 and a websocket port, no user name or password: anyone
+    on the network publishes to the topics the alarm and lights subscribe to."""
+    f = one(findings_of(AUTH001, app_of([tab(), mosca(mqtt_ws_port=8080)])))
+    assert f.resource.id == nid("home-broker")
+    assert (f.evidence["kind"], f.evidence["route"]) == ("mqtt", "broker :1883, websocket :8080")
+    assert f.evidence["authentication"] == "none"
+    assert "accepts requests without authentication" in f.message
+    half = mosca(username="house")  # mosca checks logins only when both are set
+    assert ids(findings_of(AUTH001, app_of([tab(), half]))) == {nid("home-broker")}
+
+
+def test_a_mosca_broker_with_a_login_or_disabled_is_quiet() -> None:
+    login = mosca(username="house", password="Gr33n-Valley-7")
+    assert findings_of(AUTH001, app_of([tab(), login])) == []
+    assert findings_of(AUTH001, app_of([tab(), {**mosca(), "d": True}])) == []
+    assert findings_of(AUTH001, app_of([tab(), mosca(mqtt_port="")])) == []  # nothing listens
+
+
 def uibuilder(to: list[str]) -> dict[str, Any]:
     return node("ui", "uibuilder", name="router", url="router-ui", fwdInMessages=False,
                 okToGo=True, wires=[to, []])
@@ -584,3 +608,40 @@ def test_webhookrelay_bucket_switching_lights_is_an_unproven_webhook() -> None:
     assert (f.resource.id, f.evidence["kind"], f.evidence["authentication"]) == (
         nid("relay"), "webhook", "unproven")
     assert findings_of(AUTH001, app_of(relay([]))) == []  # wired to nothing: leads nowhere
+
+
+# -- a router function behind several routes ---------------------------------------------------
+ROUTER = """const path = msg.req.path;
+const method = msg.req.method;
+if (method === "POST" && path === "/api/login") {
+  const body = msg.payload || {};
+  if (!checkLogin(body.password)) { msg.statusCode = 401; return msg; }
+  return msg;
+}
+if (method === "GET" && path === "/api/health") {
+  msg.payload = { ok: true };
+  return msg;
+}
+const token = String(msg.req.headers.authorization || "");
+if (!sessions[token]) { msg.statusCode = 401; return msg; }
+if (method === "GET" && path === "/api/orders") {
+  msg.payload = flow.get("orders");
+  return msg;
+}
+return msg;"""
+
+
+def test_a_router_functions_guard_names_what_each_routes_own_branch_checks() -> None:
+    """One function serves a login, a health probe and an API: each route's AUTH004 names what
+    its own branch checks, so the health route does not read as checking a password."""
+    routes = {"login": "/api/login", "health": "/api/health", "orders": "/api/orders"}
+    flows = [tab(), *(http_in(key, url, to=["router"]) for key, url in routes.items()),
+             function("router", ROUTER, to=["answer"]), http_response("answer")]
+    flows = [{**n, "method": "get"} if n.get("type") == "http in" else n for n in flows]
+    found = {f.resource.id: f for f in findings_of(AUTH004, app_of(flows))}
+    assert "checks body parameter password in its branch for this route" in \
+        found[nid("login")].message
+    health = found[nid("health")]
+    assert "checks nothing in its branch for this route" in health.message
+    assert health.evidence["guard"]["compares"].startswith("nothing")
+    assert "nothing in its branch" in found[nid("orders")].message

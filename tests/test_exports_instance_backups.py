@@ -193,3 +193,32 @@ def test_a_table_attached_to_a_mail_to_another_organisation_leaves() -> None:
 
 def test_the_same_mail_without_attachments_carries_nothing_out() -> None:
     assert findings_of(EXP001, app_of(_orders_mailed({}))) == []
+
+
+# -- a file read back and PUT to GitHub's contents API as base64 --------------------------------
+def _file_to_github(path: str, field: str = "base64") -> dict[str, Any]:
+    """schedule → read a file → its content as base64 → PUT to the repository's contents."""
+    read = n8n_node("Read backup", "readBinaryFile", {"filePath": path})
+    encode = n8n_node("As base64", "extractFromFile", {
+        "operation": "binaryToPropery", "destinationKey": field, "options": {}}, version=1)
+    put = n8n_node("Push to GitHub", "httpRequest", {
+        "method": "PUT", "url": "=https://api.github.com/repos/acme-ops/backups/contents/"
+                                "db/{{ $now }}.sql",
+        "sendBody": True, "specifyBody": "json",
+        "jsonBody": f'={{\n  "message": "backup",\n  "content": "{{{{ $json.{field} }}}}"\n}}',
+        "options": {}}, version=4.2)
+    return workflow("DB backup", [schedule(), read, encode, put],
+                    chain("Schedule Trigger", "Read backup", "As base64", "Push to GitHub"))
+
+
+def test_a_database_dump_pushed_to_github_as_base64_leaves() -> None:
+    """A ``.sql`` dump holds the database, whatever its name says; a field named ``base64``
+    carries the whole file it encodes, not a field of its own."""
+    f = one(findings_of(EXP001, app_of(_file_to_github("/backups/shop.sql"))))
+    assert f.resource.id == uid("Push to GitHub")
+    assert f.evidence["labels"] == ["database contents"]
+    assert f.evidence["destination"] == "api.github.com"
+
+
+def test_a_file_that_is_no_dump_pushed_the_same_way_is_quiet() -> None:
+    assert findings_of(EXP001, app_of(_file_to_github("/backups/readme.txt"))) == []

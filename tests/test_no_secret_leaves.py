@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,36 @@ def test_masked_evidence_still_tells_the_kind(pytester: pytest.Pytester, write_f
                        f"--nocode-json={out}")
     text = Path(out).read_text()
     assert "ghp_…[masked" in text
+
+
+NAS_PASSWORD = "Canary-Nas-Pa55-4e8b2d"
+HOOK_TOKEN = "hk7Qz2Lm9Xw4Pv8Rt3Ny6Bd1"
+ROUTE_FLOWS = [
+    tab(),
+    node("in2", "http in", url="/SurveillanceStation/off", method="get", wires=[["rq2"]]),
+    node("rq2", "http request", name="NAS login", method="GET", wires=[[]],
+         url="https://nas.example:5001/webapi/auth.cgi?api=SYNO.API.Auth&method=login"
+             f"&account=ops&passwd={NAS_PASSWORD}&session=SurveillanceStation&format=sid"),
+    node("in3", "http in", url=f"/hook/{HOOK_TOKEN}", method="post", wires=[["fn3"]]),
+    node("fn3", "function", name="Check", wires=[["ex3"]],
+         func=f'const hookToken = "{HOOK_TOKEN}";\nreturn msg;'),
+    node("ex3", "exec", name="Reboot", command="sudo reboot", addpay="", wires=[[], [], []]),
+]
+
+
+def test_a_route_keeps_its_words_and_loses_only_a_real_secret(pytester: pytest.Pytester,
+                                                              write_flows) -> None:
+    """An application name beside a login's password is no secret, so the route that shares
+    the word is printed as written; a token that is a secret elsewhere in the app is masked in
+    the route too."""
+    out = pytester.path / "f.json"
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rA",
+                                f"--nocode-app=nodered+file:{write_flows(ROUTE_FLOWS)}",
+                                f"--nocode-json={out}")
+    text = out.read_text()
+    open_routes = [f["message"] for f in json.loads(text)["findings"]
+                   if f["rule"] == "AUTH001"]
+    assert any("'/SurveillanceStation/off'" in m for m in open_routes)
+    assert any("'/hook/" in m and "masked" in m for m in open_routes)
+    everything = text + result.stdout.str() + result.stderr.str()
+    assert NAS_PASSWORD not in everything and HOOK_TOKEN not in everything

@@ -79,6 +79,9 @@ VALUE_CASES = [
     FilterCase("names a secret", "PRIVATE-TOKEN", "=gitlabToken", "glt-9Kd8Jf7Hg6"),
     FilterCase("names a secret", "pushToken", "push_token_alice", "ExponentPushToken9x8"),
     FilterCase("names a secret", "payload", "testpassword", "t3stp4ssw0rd!"),
+    FilterCase("names a secret", "secret", "basic-auth-user", "Token kit-wide-secret-token"),
+    FilterCase("application name", "session", "SurveillanceStation", "Sv7Kq2Lm9Xw4Pz"),
+    FilterCase("application name", "token", "FileStation", "FileStation42x"),
     FilterCase("phrase", "password", "orders_db_main_pw", "orders_db_main_pw42"),
     FilterCase("placeholder", "password", "mon_mot_de_passe_fort", "mon_mot_de_passe_42"),
     FilterCase("option word", "authMechanism", "SCRAM-SHA-256", "SCRAM-9f8e7d6c"),
@@ -279,6 +282,73 @@ def test_sql_column_names_and_bind_parameters_are_not_values() -> None:
     literal_in_sql = n8n("n8n-nodes-base.postgres", operation="executeQuery",
                          query="UPDATE svc SET api_key = 'Zq8Wm3Lx7Rt2Yp5K' WHERE id = 1")
     assert _values(literal_in_sql) == ["Zq8Wm3Lx7Rt2Yp5K"]
+
+
+# -- words: an application's name, a kit's default token ---------------------------------------
+def test_an_application_name_in_a_login_url_is_not_a_session_token() -> None:
+    """Synology's login URL names the application in ``session=``; the password beside it is
+    the secret. The same capitalised words under a password are a chosen password."""
+    login = nodered("http request", url="https://nas.example:5001/webapi/auth.cgi?api=SYNO.API"
+                                        ".Auth&method=login&account=ops&passwd=Gr33n-Tea-42"
+                                        "&session=SurveillanceStation&format=sid")
+    assert _values(login) == ["Gr33n-Tea-42"]
+    chosen = nodered("http request", node_id="b1b2b3b4b5b6b7b8",
+                     url="https://nas.example/webapi/auth.cgi?account=ops"
+                         "&passwd=CorrectHorseBattery")
+    assert _values(chosen) == ["CorrectHorseBattery"]
+
+
+def _header(value: str, node_id: str = "a1b2c3d4e5f60718") -> Step:
+    return nodered("http request", node_id, url="http://localhost:8086/api/v2/delete",
+                   headers=[{"keyType": "other", "keyValue": "Authorization",
+                             "valueType": "other", "valueValue": value}])
+
+
+def test_dash_joined_words_after_an_auth_scheme_are_the_token_sent() -> None:
+    """A kit that ships one default InfluxDB token for every install writes it as words; the
+    header sends it as written. The same words naming which secret to read stay quiet."""
+    assert _values(_header("Token shopfloor-kit-secret-token")) == [
+        "shopfloor-kit-secret-token"]
+    assert _values(_header("Token YOUR-INFLUX-TOKEN"), _header("Bearer accessToken",
+                                                               "b1b2b3b4b5b6b7b8")) == []
+    docker = nodered("docker-secret-actions", node_id="c1c2c3c4c5c6c7c8",
+                     secret="basic-auth-user", action="inspect")
+    assert _values(docker) == []
+
+
+# -- fallbacks typed after a read from the environment or a store -------------------------------
+@pytest.mark.parametrize("line", [
+    'const clientSecret = env.get("MUSIC_CLIENT_SECRET") || "{v}";',
+    'const secret = process.env.MUSIC_SECRET ?? \'{v}\';',
+    'const apiKey = flow.get("apiKey") || "{v}";',
+    'const s = global.get("music_client_secret") || `{v}`;',
+    'const opts = {{ clientSecret: env.get("MUSIC_ID_2") || "{v}" }};',
+], ids=["env.get", "process.env", "flow.get", "read-name", "object-property"])
+def test_a_literal_fallback_of_a_secret_read_is_typed_in_the_flow(line: str) -> None:
+    value = "9c1f7e2ab84d4e6f9a0b3c5d7e8f1a2b"
+    fn = nodered("function", func=line.format(v=value) + "\nreturn msg;")
+    assert _values(fn) == [value]
+
+
+def test_an_n8n_code_nodes_env_fallback_is_typed_in_the_workflow() -> None:
+    value = "9c1f7e2ab84d4e6f9a0b3c5d7e8f1a2b"
+    code = n8n("n8n-nodes-base.code", jsCode=f"const key = $env.MUSIC_API_KEY || '{value}';\n"
+                                             "return [{json: {key}}];")
+    assert _values(code) == [value]
+    read_only = n8n("n8n-nodes-base.code", jsCode="const key = $env.MUSIC_API_KEY;\n"
+                                                  "return [{json: {key}}];")
+    assert _values(read_only) == []
+
+
+@pytest.mark.parametrize("line", [
+    'const clientSecret = env.get("MUSIC_CLIENT_SECRET") || "YOUR_CLIENT_SECRET";',
+    'const clientId = env.get("MUSIC_CLIENT_ID") || "9c1f7e2ab84d4e6f9a0b3c5d7e8f1a2b";',
+    'const token = msg.token || "none";',
+    'const redirect = env.get("REDIRECT_URI") || "https://music.example/callback";',
+    'const secret = env.get("MUSIC_SECRET") || "";',
+], ids=["placeholder", "public-id", "fill-in-word", "not-secret-named", "empty"])
+def test_a_fallback_that_is_a_fill_in_or_not_a_secret_stays_quiet(line: str) -> None:
+    assert _values(nodered("function", func=line + "\nreturn msg;")) == []
 
 
 # -- evidence -----------------------------------------------------------------------------------

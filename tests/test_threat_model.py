@@ -645,3 +645,24 @@ def test_many_workflows_keep_the_busiest_on_their_own() -> None:
     assert f"{200 - drawing.kept} other workflows" in text
     assert f"the {drawing.kept} workflows with the most flows across a trust boundary" in \
         markdown(model, tool="t")
+
+
+def test_a_shared_tls_setting_without_verification_leaves_its_flows_open() -> None:
+    """ENC002 reports a tls-config once; every request that connects through it carries the
+    finding into its outbound flow's tampering threat, and a verifying one stays mitigated."""
+    flows = [tab(),
+             {"id": "lax", "type": "tls-config", "name": "lax", "verifyservercert": False},
+             {"id": "strict", "type": "tls-config", "name": "strict", "verifyservercert": True},
+             node("tick", "inject", wires=[["r1", "r2"]]),
+             node("r1", "http request", method="POST", url="https://orion.acme-city.net/v2",
+                  tls="lax", wires=[[]]),
+             node("r2", "http request", method="POST", url="https://ok.acme-city.net/v2",
+                  tls="strict", wires=[[]])]
+    model = model_of(app_from("nodered", flows, app_id="city"))
+    lax = [t for t in model.threats if t.category == "tampering"
+           and t.target.endswith("external:service:orion.acme-city.net")]
+    strict = [t for t in model.threats if t.category == "tampering"
+              and t.target.endswith("external:service:ok.acme-city.net")]
+    assert [(t.status, [(k.rule, k.resource_id) for k in t.evidence]) for t in lax] == [
+        ("open", [("ENC002", "lax")])]
+    assert [t.status for t in strict] == ["mitigated"]

@@ -938,6 +938,7 @@ SENSITIVITY: Mapping[str, tuple[str, ...]] = {
 CREDENTIALS = "credentials"
 APP_CONFIGURATION = "app configuration"
 RUN_DATA = "execution data"
+DATABASE_DUMP = "database contents"  # a dump file (pg_dump, mysqldump): every table's rows
 _WORD_INDEX = {word: label for label, words in SENSITIVITY.items() for word in words}
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 

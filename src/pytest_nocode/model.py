@@ -195,7 +195,7 @@ class Destination:
     step_id: str
     protocol: (
         str  # http | https | mqtt | mqtts | ws | wss | tcp | udp | ftp | sftp | ssh | smtp | db
-        # | opcua | mail (a recipient: host is the address's domain, url "mailto:…")
+        # | imap | opcua | mail (a recipient: host is the address's domain, url "mailto:…")
     )
     url: str = ""  # as configured (never with user info: adapters strip it)
     host: str = ""  # "" when dynamic

@@ -98,8 +98,12 @@ def _text(step: Step) -> str:
 def _credential_compared(step: Step) -> str:
     """What credential-like input the step reads ("" when none): header names, parameters,
     the chat sender, or a computed signature."""
-    text = _text(step)
-    headers = (HEADER_REF if step.type.startswith(N8N) else REQUEST_HEADER_REF).findall(text)
+    return _compared_in(_text(step), step.type.startswith(N8N))
+
+
+def _compared_in(text: str, n8n: bool) -> str:
+    """What credential-like input ``text`` (a step's config, or a part of its code) reads."""
+    headers = (HEADER_REF if n8n else REQUEST_HEADER_REF).findall(text)
     found = [f"header {h.lower()}" for h in dict.fromkeys(headers)]
     found += [f"{where.lower()} parameter {name}"
               for where, name in dict.fromkeys(PARAM_REF.findall(text))]
@@ -197,8 +201,60 @@ def _chain(app: App, start: Step) -> Iterator[Step]:
 def guard_of(app: App, entry: Step) -> Guard | None:
     """The step that checks callers of ``entry`` before anything else runs, or the login
     step it leads to, if there is one (where the export's wiring from ``entry`` is lost: a
-    check in its workflow, see :func:`_unwired_guard`)."""
-    return _first_check(app, entry) or login_check(app, entry) or _unwired_guard(app, entry)
+    check in its workflow, see :func:`_unwired_guard`). A router's code that serves several
+    routes is judged by the branch it runs for ``entry``'s own route (:func:`_for_route`)."""
+    guard = _first_check(app, entry) or login_check(app, entry) or _unwired_guard(app, entry)
+    return _for_route(guard, entry) if guard is not None else None
+
+
+# an `if` that tests which route it serves: `if (method === "GET" && path === "/api/health")`
+_ROUTE_TEST = (r"""\bif\s*\([^{{}};]*?\b(?:path|pathname|url|route)\s*===?\s*(["'`]){route}\1""")
+_BRACES = {"{": 1, "}": -1}
+
+
+def route_branch(code: str, route: str) -> str | None:
+    """The code a router runs for ``route``: the block (or one statement) after the first
+    ``if`` that compares the request path with it; None when no ``if`` names it (a route
+    with parameters, matched by a regular expression)."""
+    m = re.search(_ROUTE_TEST.format(route=re.escape(route)), code)
+    if m is None:
+        return None
+    depth, at = 0, m.end()
+    while at < len(code):  # to the end of the condition
+        ch = code[at]
+        depth += ch == "("
+        if ch == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        at += 1
+    rest = code[at + 1:]
+    body = rest.lstrip()
+    if not body.startswith("{"):
+        return body.split(";", 1)[0]
+    depth = 0
+    for i, ch in enumerate(body):
+        depth += _BRACES.get(ch, 0)
+        if depth == 0:
+            return body[:i + 1]
+    return body
+
+
+def _for_route(guard: Guard, entry: Step) -> Guard:
+    """A guard in code that dispatches on the request path names what the branch of
+    ``entry``'s route checks, not what any route's branch does (a health route's branch
+    beside a login's password check)."""
+    route = entry.params.get("url")
+    code = guard.step.params.get("func") or guard.step.params.get("jsCode")
+    if not isinstance(route, str) or not route or not isinstance(code, str):
+        return guard
+    branch = route_branch(code, route)
+    if branch is None:
+        return guard
+    own = _compared_in(branch, guard.step.type.startswith(N8N))
+    compares = (f"{own} in its branch for this route" if own else
+                f"nothing in its branch for this route (elsewhere: {guard.compares})")
+    return Guard(guard.step, compares, guard.on_failure)
 
 
 def _unwired_guard(app: App, entry: Step) -> Guard | None:

@@ -95,7 +95,8 @@ def stores_by_step(app: App) -> dict[str, DataStore]:
 # ("query" is not one: n8n's webhook puts the query string there, but far more often it is
 # the search text a step built, and a query string's fields are named by what picks them)
 _CONTAINERS = frozenset({"msg", "payload", "json", "body", "data", "item", "items", "headers",
-                         "params", "input", "binary", "first", "last", "all"})
+                         "params", "input", "binary", "first", "last", "all",
+                         "base64"})  # an encoding: the whole file or record it encodes
 
 
 def names_a_field(path: str) -> bool:

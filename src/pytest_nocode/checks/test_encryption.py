@@ -13,7 +13,7 @@ from pytest_nocode.checks._support import flow_or_skip, sent_data, setting_or_sk
 from pytest_nocode.dataflow import DataFlow
 from pytest_nocode.findings import Rule
 from pytest_nocode.model import Destination, Step, split_url
-from pytest_nocode.policy import Policy
+from pytest_nocode.policy import ZONES, Policy
 from pytest_nocode.secretscan import find_secrets, is_secret_name
 from pytest_nocode.secretscan.kinds import URL_KINDS
 
@@ -191,27 +191,75 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     rationale="""A connection that accepts any certificate is open to interception: TLS without
     verification protects against nothing but passive eavesdropping.""",
     remediation="Turn certificate verification back on (Node-RED tls-config 'Verify server "
-                "certificate'; n8n 'Ignore SSL Issues' off; Home Assistant server 'Accept "
-                "unauthorized SSL certificates' off) and trust the right CA instead.",
+                "certificate'; n8n 'Ignore SSL Issues' off on HTTP Request, GraphQL, IMAP and "
+                "Send Email; Home Assistant server 'Accept unauthorized SSL certificates' off) "
+                "and trust the right CA instead. A tls-config is one setting however many "
+                "nodes connect through it: it is reported once, on the tls-config, with those "
+                "nodes in the evidence (users).",
     requires=("workflows",),
 )
 def test_certificates_are_verified(nocode_app: App, nocode_findings: FindingCollector,
                                    nocode_policy: Policy) -> None:
+    shared: dict[str, list[tuple[Step, Destination]]] = {}  # tls-config id → its users
     for dest in nocode_app.destinations:
         if dest.verify_cert is not False or dest.tls is False or dest.is_loopback:
             continue
         step = nocode_app.step(dest.step_id)
         if step is None or (step.is_config and not nocode_app.users_of(step.id)):
             continue  # an unused config node connects nowhere
-        target = (dest.host or ("a host computed at run time" if dest.dynamic
-                                else "the server named in its credentials"))
-        nocode_findings.add(step, f"certificate checks are off for {target}",
+        tls = _tls_config_of(nocode_app, step)
+        if tls is not None:
+            shared.setdefault(tls.id, []).append((step, dest))
+            continue
+        nocode_findings.add(step, f"certificate checks are off for {_cert_target(dest)}",
                             {"host": dest.host, "url": dest.url, "verify_cert": False,
-                             "type": step.type,
-                             "zone": nocode_policy.zone_of(dest.host) if dest.host
-                             else "unknown", "tls_config": [
-                                 r for r in step.config_refs
-                                 if (c := nocode_app.step(r)) and c.type == "tls-config"]})
+                             "type": step.type, "zone": _zone(nocode_policy, dest)})
+    for tls_id, uses in shared.items():
+        _report_shared_tls(nocode_app.step(tls_id), uses, nocode_findings, nocode_policy)
+
+
+def _tls_config_of(app: App, step: Step) -> Step | None:
+    """The TLS configuration a step connects through (Node-RED's ``tls-config``): where its
+    certificate setting lives, shared by every node that names it."""
+    for ref in step.config_refs:
+        config = app.step(ref)
+        if config is not None and config.type == "tls-config":
+            return config
+    return None
+
+
+def _cert_target(dest: Destination) -> str:
+    return dest.host or ("a host computed at run time" if dest.dynamic
+                         else "the server named in its credentials")
+
+
+def _zone(policy: Policy, dest: Destination) -> str:
+    return policy.zone_of(dest.host) if dest.host else "unknown"
+
+
+SHOWN_TARGETS = 3  # hosts a shared setting's message names; the evidence lists every user
+
+
+def _report_shared_tls(tls: Step | None, uses: list[tuple[Step, Destination]],
+                       findings: FindingCollector, policy: Policy) -> None:
+    """One finding on the TLS configuration that turns verification off, listing the nodes
+    that connect through it: one setting to fix, however many requests use it."""
+    if tls is None:
+        return
+    targets = list(dict.fromkeys(_cert_target(d) for _, d in uses))
+    shown = ", ".join(targets[:SHOWN_TARGETS])
+    if len(targets) > SHOWN_TARGETS:
+        shown += f" and {len(targets) - SHOWN_TARGETS} more"
+    nodes = len({s.id for s, _ in uses})
+    zones = {_zone(policy, d) for _, d in uses}
+    who = "1 node connects" if nodes == 1 else f"{nodes} nodes connect"
+    findings.add(tls, f"certificate checks are off for {shown}: {who} through this "
+                      f"{tls.type}",
+                 {"verify_cert": False, "type": tls.type,
+                  "hosts": list(dict.fromkeys(d.host for _, d in uses if d.host)),
+                  "zones": [z for z in (*ZONES, "unknown") if z in zones],
+                  "users": [{"id": s.id, "name": s.name, "type": s.type, "host": d.host,
+                             "url": d.url, "zone": _zone(policy, d)} for s, d in uses]})
 
 
 @check(

@@ -55,7 +55,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_nocode.appspec import AppSpec
-from pytest_nocode.dataflow import APP_CONFIGURATION, CREDENTIALS, RUN_DATA
+from pytest_nocode.dataflow import APP_CONFIGURATION, CREDENTIALS, DATABASE_DUMP, RUN_DATA
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import (
     EMPTY,
@@ -998,15 +998,21 @@ def _url_target(value: Any) -> tuple[str, str, str, int | None, bool]:
     return shown, scheme, host, port, not host
 
 
+def _skips_cert_checks(params: Mapping[str, Any]) -> bool:
+    """``allowUnauthorizedCerts`` ("Ignore SSL Issues") on: the HTTP Request and GraphQL
+    nodes (top-level before HTTP Request v3, in ``options`` after), the IMAP trigger and the
+    Send Email node (in ``options``) accept any certificate."""
+    return (_options(params).get("allowUnauthorizedCerts") is True
+            or params.get("allowUnauthorizedCerts") is True)
+
+
 def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
                   live: bool | None, url_key: str = "url") -> None:
     url, scheme, host, port, dynamic = _url_target(params.get(url_key))
-    insecure = (_options(params).get("allowUnauthorizedCerts") is True
-                or params.get("allowUnauthorizedCerts") is True)  # typeVersion 1-2
     b.destinations.append(Destination(
         step_id, scheme, url=url, host=host, port=port,
-        tls=(scheme == "https") if scheme else None, verify_cert=not insecure,
-        dynamic=dynamic))
+        tls=(scheme == "https") if scheme else None,
+        verify_cert=not _skips_cert_checks(params), dynamic=dynamic))
     method = _text(params.get("method") or params.get("requestMethod")).upper() or "GET"
     target = INSTANCE_API_PATH.match(_url_path(url)) if not dynamic else None
     if target and method == "GET" and _calls_own_instance(params, host, port):
@@ -1072,8 +1078,18 @@ def _model_provider(b: _Builder, node: dict[str, Any], params: dict[str, Any], s
 
 def _email_send(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
                 live: bool | None) -> None:
-    b.destinations.append(Destination(step_id, "smtp"))  # server and TLS in the credential
+    # server and TLS in the credential; the node says whether the certificate is checked
+    b.destinations.append(Destination(step_id, "smtp",
+                                      verify_cert=not _skips_cert_checks(params)))
     _mail_recipients(b, params, step_id, "toEmail")
+
+
+def _imap_read(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+               live: bool | None) -> None:
+    """The IMAP trigger logs in to the mail server its credential names: a connection whose
+    certificate the node may tell n8n not to check."""
+    b.destinations.append(Destination(step_id, "imap",
+                                      verify_cert=not _skips_cert_checks(params)))
 
 
 # Mail nodes that send (operation → the parameter naming the recipients; "" for a reply,
@@ -1210,11 +1226,21 @@ def _execute_command(b: _Builder, node: dict[str, Any], params: dict[str, Any], 
         "read", holds=(CREDENTIALS,) if decrypted else (f"{CREDENTIALS} (encrypted)",)))
 
 
+# A file named as a database dump (``news.sql``, ``backup.dump.gz``) holds the database.
+_DUMP_FILE = re.compile(r"(?i)\.(?:sql|dump)(?:\.(?:gz|bz2|xz|zip))?$")
+
+
+def _file_holds(kind: str, location: str) -> tuple[str, ...]:
+    """What a file holds by its nature, whatever its words say: a dump, the database."""
+    return (DATABASE_DUMP,) if kind == "file" and _DUMP_FILE.search(location.strip()) else ()
+
+
 def _store(kind: str, keys: tuple[str, ...], default_op: str = "") -> Role:
     def add(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
             live: bool | None) -> None:
-        b.stores.append(DataStore(step_id, kind, _first(params, keys),
-                                  _operation(params, default_op)))
+        location = _first(params, keys)
+        b.stores.append(DataStore(step_id, kind, location, _operation(params, default_op),
+                                  holds=_file_holds(kind, location)))
     return add
 
 
@@ -1272,7 +1298,9 @@ def _sheet(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: s
 def _fixed_op(kind: str, keys: tuple[str, ...], op: str) -> Role:
     def add(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
             live: bool | None) -> None:
-        b.stores.append(DataStore(step_id, kind, _first(params, keys), op))
+        location = _first(params, keys)
+        b.stores.append(DataStore(step_id, kind, location, op,
+                                  holds=_file_holds(kind, location)))
     return add
 
 
@@ -1291,6 +1319,7 @@ ROLES: dict[str, Role] = {
     BASE + "ftp": _ftp,
     BASE + "ssh": _ssh,
     BASE + "emailSend": _email_send,
+    BASE + "emailReadImap": _imap_read,
     BASE + "n8n": _n8n_node,
     BASE + "executeCommand": _execute_command,
     **{t: _upload for t in UPLOADS},

@@ -19,6 +19,9 @@ message otherwise) is authenticated by that node, Basic or Digest.
 * ``aedes broker`` (node-red-contrib-aedes): an MQTT broker inside Node-RED; its user name
   and password are credentials, which a flows export never holds, so its authentication is
   unproven, never assumed;
+* ``mosca in`` (node-red-contrib-mqtt-broker, the older broker on mosca): its user name and
+  password are plain node properties, so the export shows them; the broker checks them only
+  when both are set, and lets every client in otherwise;
 * ``uibuilder`` (node-red-contrib-uibuilder): a page whose browser clients send messages
   into the flow over its socket (output 1; output 2 carries their connects);
 * ``twitter in`` (node-red-node-twitter) on direct messages: anyone who can message the
@@ -438,6 +441,12 @@ def community_entry_points(step: Step, by_step: Mapping[str, Step]) -> Iterable[
     active = not step.disabled
     if step.type == "aedes broker":
         yield EntryPoint(step.id, "mqtt", _broker_route(p), (), None, active)
+    elif step.type == "mosca in":
+        route = _mosca_route(p)
+        if route:
+            both = _text(p.get("username")).strip() and _text(p.get("password")).strip()
+            yield EntryPoint(step.id, "mqtt", route, (), "password" if both else "none",
+                             active)
     elif step.type == "uibuilder":
         url = _text(p.get("url")).strip().strip("/")
         yield EntryPoint(step.id, "websocket", f"/{url}" if url else "/uibuilder", (), None,
@@ -462,6 +471,15 @@ def _broker_route(p: Mapping[str, Any]) -> str:
     elif _text(p.get("mqtt_ws_bind")) == "path" and _text(p.get("mqtt_ws_path")).strip():
         route += f", websocket {_text(p.get('mqtt_ws_path')).strip()}"
     return route
+
+
+def _mosca_route(p: Mapping[str, Any]) -> str:
+    """The ports a ``mosca in`` broker listens on: MQTT and MQTT over websocket, each only
+    when its port is set; "" when neither is (nothing listens)."""
+    ports = [f"{what} :{port}" for what, key in (("broker", "mqtt_port"),
+                                                 ("websocket", "mqtt_ws_port"))
+             if (port := _text(p.get(key)).strip()) and port != "0"]
+    return ", ".join(ports)
 
 
 def _users(config: Step, by_step: Mapping[str, Step]) -> list[Step]:

@@ -58,7 +58,7 @@ PIN_WATCHERS = frozenset({"rpi-gpio in", "pi-gpiod in"})
 # Where messages from outside begin without an EntryPoint of their own in the model.
 SUBSCRIPTIONS = {"mqtt in": "mqtt in", "e-mail in": "email", "telegram receiver":
                  "Telegram bot messages", "telegram command": "Telegram bot commands",
-                 "aedes broker": "MQTT broker",
+                 "aedes broker": "MQTT broker", "mosca in": "MQTT broker",
                  "ibmiot in": "IBM Watson IoT device events"}
 # Receivers of chat messages anyone can send a bot (Slack, Discord, Telegram events, RedBot).
 MESSAGE_RECEIVERS = {"telegram event": "Telegram bot events",

@@ -397,6 +397,44 @@ def secret_assignments(t: Text) -> Iterator[Found]:
                     yield Found(m.start("value"), KIND_KEYWORD, secret)
 
 
+# `const clientSecret = env.get("SPOTIFY_CLIENT_SECRET") || "…"`: a read from the
+# environment, a context store or the message, with a literal typed in as its fallback
+_FALLBACK_GATE = re.compile(r"\|\||\?\?")
+_FALLBACK = re.compile(
+    r"""(?x)
+    (?:(?<![\w$])(?P<q0>["']?)(?P<name>[A-Za-z_$][\w$]{0,63})(?P=q0)[ \t]*
+       (?:=(?![=>~])|:(?!:))[ \t]*)?
+    (?P<read>(?<![\w$.])(?:process\.env|\$env|\$vars|\$secrets|env|flow|global|context|msg)
+       (?:\.[A-Za-z_$][\w$]*|\[[^\]\n]{1,80}\]|\([^()\n]{0,80}\))+)
+    [ \t]*(?:\|\||\?\?)[ \t]*
+    (?P<q>["'`])(?P<value>(?:\\.|(?!(?P=q))[^\\\n]){1,2000})(?P=q)""")
+# the name a read asks for: `env.get("X")`, `process.env.X`, `flow.get('x')`, `msg.x`
+_READ_NAME = re.compile(
+    r"""(?:["'`](?P<quoted>[\w$.-]{1,64})["'`][^"'`]*|\.(?P<prop>[A-Za-z_$][\w$]*))$""")
+
+
+def _read_name(read: str) -> str:
+    """The name the read asks for, as the store knows it (``SPOTIFY_CLIENT_SECRET``)."""
+    m = _READ_NAME.search(read.rstrip(")]").rstrip())
+    return (m.group("quoted") or m.group("prop") or "") if m else ""
+
+
+def fallback_literals(t: Text) -> Iterator[Found]:
+    """``env.get("CLIENT_SECRET") || "…"``, ``process.env.API_KEY ?? '…'``,
+    ``flow.get("token") || "…"`` in code: the read names where the secret should be kept,
+    and the fallback types it into the flow anyway. The secret's name is the variable
+    assigned or the name read; a fill-in fallback (``|| "YOUR_KEY"``) stays quiet."""
+    for begin, end in t.hint_spans:
+        for m in _FALLBACK.finditer(t.text, begin, end):
+            name = next((n for n in (m.group("name"), _read_name(m.group("read")))
+                         if n and is_secret_name(n)), None)
+            if name is None:
+                continue
+            secret = literal(m.group("value"), name=name, ids=t.ids, min_len=min_length(name))
+            if secret is not None:
+                yield Found(m.start("value"), KIND_KEYWORD, secret)
+
+
 _BEARER = re.compile(r"(?i)(?<![\w-])bearer[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{20,}=*)")
 
 
@@ -492,6 +530,8 @@ TEXT_DETECTORS: tuple[Detector, ...] = (
     Detector("command-line passwords", command_line_passwords, strong=False, gate=_CLI_HINT,
              modes=frozenset({"text"})),
     Detector("secret assignments", secret_assignments, strong=False, hint_lines=True),
+    Detector("fallback literals", fallback_literals, strong=False, gate=_FALLBACK_GATE,
+             hint_lines=True, modes=frozenset({"code"})),
     Detector("bearer headers", bearer_headers, strong=False, hint_lines=True),
     Detector("basic auth headers", basic_headers, strong=False, hint_lines=True),
     Detector("XML elements", xml_elements, strong=False, gate=_XML_GATE, hint_lines=True),

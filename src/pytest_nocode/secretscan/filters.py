@@ -44,6 +44,7 @@ class Candidate:
     name: str = ""  # the name that made it a candidate ("apiKey", "x-api-key"), if any
     min_len: int = 4
     ids: frozenset[str] = frozenset()  # the app's step ids: a value equal to one is a reference
+    after_scheme: bool = False  # it followed an auth scheme (``Token …``): a header sends it
 
 
 Filter = Callable[[Candidate], bool]
@@ -188,13 +189,32 @@ def _in_vocabulary(norm: str) -> bool:
 def names_a_secret(c: Candidate) -> bool:
     """``gitlabToken``, ``CLIENTSECRET``, ``device_token_1``, ``testpassword``: an identifier
     that itself names a secret (a variable, a column, a template's stand-in, a demo value) is
-    not its value."""
+    not its value. Words joined by dashes after an auth scheme (``Authorization: Token
+    influxdb-kit-secret-token``) are no identifier a code or a column would use: the header
+    sends them as the token, a kit's shared default."""
     if not _IDENT_WORDS.match(c.text) or not is_secret_name(c.text):
+        return False
+    if c.after_scheme and "-" in c.text:
         return False
     words = words_of(c.text)
     if len(words) > 1:
         return all(w.isalpha() or len(w) <= 2 for w in words)
     return c.text.isalpha() and _in_vocabulary(c.text.lower())
+
+
+_CAPITALISED_WORDS = re.compile(r"^(?:[A-Z][a-z]{2,}){2,4}$")
+_CHOSEN_SECRET_NAMES = ("pass", "pwd", "pin", "psk", "secret", "community")
+
+
+def application_name(c: Candidate) -> bool:
+    """``session=SurveillanceStation``, ``FileStation``: two to four capitalised words of
+    letters only name an application or a session (Synology's ``session`` parameter); a
+    generated token mixes digits and cases at random. Under a password, a PIN or a secret,
+    which people choose from words, such a value stays a candidate."""
+    low = c.name.lower()
+    if any(w in low for w in _CHOSEN_SECRET_NAMES):
+        return False
+    return _CAPITALISED_WORDS.match(c.text) is not None
 
 
 _PHRASE = re.compile(r"^[a-z]+(?:_[a-z]+){2,}$")
@@ -385,6 +405,7 @@ VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("url or path", url_or_path),
     ("timestamp", timestamp),
     ("names a secret", names_a_secret),
+    ("application name", application_name),
     ("phrase", phrase),
     ("status word", status_word),
     ("sequential", sequential),
@@ -478,7 +499,7 @@ def literal(value: str, *, name: str = "", min_len: int = 4,
     text = text.strip("\"'` ")
     if not text:
         return None
-    candidate = Candidate(text, value, name, min_len, ids)
+    candidate = Candidate(text, value, name, min_len, ids, after_scheme=m is not None)
     return None if first_filter(candidate, VALUE_FILTERS) else text
 
 

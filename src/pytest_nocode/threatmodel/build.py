@@ -307,10 +307,14 @@ class _Builder:
                                            f"Target chosen at run time ({step.name or step.type})",
                                            "", step, "the address is computed when it runs")
             describe = self.app.flow_of
+            # the config nodes it connects through (a tls-config, a proxy): their findings
+            # (ENC002 on a shared tls-config) are the flow's too
+            via = tuple(c for r in step.config_refs
+                        if (c := self.app.step(r)) is not None and c.is_config)
             for user in users:
                 if user.id in entry_steps:
                     continue  # drawn as the entry point's caller
-                steps = (user, step) if user is not step else (step,)
+                steps = ((user, step) if user is not step else (step,)) + via
                 if describe is not None and describe(user).starts:  # a subscriber: data in
                     self.flow(target, self.process_of(user), dest.protocol.upper(),
                               dest.protocol, dest.tls, None,
