@@ -1,5 +1,6 @@
 """CPU seconds of AUTH001's own work on generated n8n orgs: judging what each entry point's
-call can do (in the adapter) and the check itself (collecting forms, in-flow guards).
+call can do (in the adapter, intake of public forms included) and the check itself (in-flow
+guards).
 
     python benchmarks/auth_bench.py DIR [DIR ...] [--repeat 3]
 

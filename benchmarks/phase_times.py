@@ -10,6 +10,14 @@ steps and the walk, each check item, the reports), the wall clock at which it st
 ended each phase, and its whole CPU time. Phases nest (the data-flow build happens inside the
 first check that asks for it): a check's figure is its own time less the phases inside it.
 ``xdist_bench.py --phases`` runs it and prints the table.
+
+Memory, at every phase boundary (issue 8: which phase holds the peak, and what grows faster
+than the org): the resident set at the phase's start and end and its high-water mark inside
+the phase (``VmHWM``, reset at each boundary through ``/proc/self/clear_refs``: Linux only);
+with ``PHASE_TRACEMALLOC=1`` also the Python heap ``tracemalloc`` traces (current at start and
+end, peak inside; tracing makes the run 2-3x slower), and with ``PHASE_TRACEMALLOC_AT=NAME,…``
+the 20 allocation sites holding the most at the end of each phase so named (its first time).
+``python benchmarks/phase_times.py DIR --memory`` prints them in the order the phases began.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import os
 import sys
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +39,58 @@ import pytest
 _PHASES: list[dict[str, Any]] = []  # {"phase", "cpu", "start", "end"}, own time only
 _STACK: list[list[float]] = []  # CPU of the phases nested inside the running one
 _STARTED = time.time()
+# one per phase, in the order they began: {"phase", "depth", "rss", "hwm", "traced"}, where
+# rss and traced are [at start, at end] and hwm and traced's third value the peaks inside (MB)
+_MEMORY: list[dict[str, Any]] = []
+_OPEN: list[dict[str, Any]] = []  # the memory records of the phases running now, outermost first
+_SITES: dict[str, list[tuple[str, float, int]]] = {}  # phase → (site, MB, blocks) at its end
+_MB = 1 << 20
+# the process's resident high-water mark (MB): resetting VmHWM resets what ru_maxrss and
+# /usr/bin/time report too, so a traced run's peak is only this
+_PEAK = [0.0]
+
+
+def _status_kb(field: str) -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _boundary() -> tuple[float, float]:
+    """(RSS MB, traced MB) now; the high-water marks since the last boundary go to every
+    running phase, and both are reset, so each phase's peak is its own and its children's."""
+    hwm = _status_kb("VmHWM:") / 1024
+    rss = _status_kb("VmRSS:") / 1024
+    traced = peak = 0.0
+    if tracemalloc.is_tracing():
+        current, top = tracemalloc.get_traced_memory()
+        traced, peak = current / _MB, top / _MB
+        tracemalloc.reset_peak()
+    _PEAK[0] = max(_PEAK[0], hwm)
+    for record in _OPEN:
+        record["hwm"] = max(record["hwm"], hwm)
+        record["traced"][2] = max(record["traced"][2], peak)
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")  # reset VmHWM to the current RSS
+    except OSError:
+        pass
+    return rss, traced
+
+
+def _sites(name: str) -> None:
+    wanted = [w for w in os.environ.get("PHASE_TRACEMALLOC_AT", "").split(",") if w]
+    if name in _SITES or not tracemalloc.is_tracing() or \
+            not any(w.strip() in name for w in wanted):
+        return
+    stats = tracemalloc.take_snapshot().statistics("lineno")
+    _SITES[name] = [(f"{Path(s.traceback[0].filename).name}:{s.traceback[0].lineno}",
+                     s.size / _MB, s.count) for s in stats[:20]]
 
 
 def _timed(phase: str | Callable[..., str], fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -43,6 +104,13 @@ def _timed(phase: str | Callable[..., str], fn: Callable[..., Any]) -> Callable[
 
 @contextmanager
 def _phase(name: str) -> Iterator[None]:
+    main = threading.current_thread() is threading.main_thread()
+    if main:  # the snapshot hash's thread under xdist: its CPU only
+        rss, traced = _boundary()
+        memory = {"phase": name, "depth": len(_OPEN), "rss": [rss, rss], "hwm": rss,
+                  "traced": [traced, traced, traced]}
+        _MEMORY.append(memory)
+        _OPEN.append(memory)
     cpu, start = time.thread_time(), time.time()
     _STACK.append([0.0])
     try:
@@ -54,15 +122,24 @@ def _phase(name: str) -> Iterator[None]:
             _STACK[-1][0] += spent
         _PHASES.append({"phase": name, "cpu": spent - inner, "start": start,
                         "end": time.time()})
+        if main:
+            memory["rss"][1], memory["traced"][1] = _boundary()
+            _OPEN.pop()
+            _sites(name)
 
 
 def _patch() -> None:
     from pytest_nocode import dataflow, loading, secretscan
+    from pytest_nocode import run as run_state
     from pytest_nocode.platforms import n8n, nodered
 
+    run_state.NocodeRun.load_all = _timed("load", run_state.NocodeRun.load_all)  # type: ignore[method-assign]
     loading.load_raw = _timed("read", loading.load_raw)
     for platform in (n8n.N8nPlatform, nodered.NodeRedPlatform):
         platform.normalize = _timed("normalize", platform.normalize)  # type: ignore[method-assign]
+    n8n.N8nPlatform.normalize_export = _timed(  # type: ignore[method-assign]
+        "read + normalize (file by file)", n8n.N8nPlatform.normalize_export)
+    loading.file_stamps = _timed("file stamps", loading.file_stamps)
     secretscan.scan_steps = _timed("secret scan", secretscan.scan_steps)
     secretscan.find_secrets = _timed("secret scan", secretscan.find_secrets)
     loading.RunFolder.shared_secrets = _timed(  # type: ignore[method-assign]
@@ -80,6 +157,14 @@ def _patch() -> None:
     from pytest_nocode import reporting
 
     reporting.write_reports = _timed("reports", reporting.write_reports)
+    reporting.write_json = _timed(lambda path, *_: f"reports: write {Path(path).suffix[1:]}",
+                                  reporting.write_json)
+    from pytest_nocode.reporting import allure, findings_json, sarif
+
+    findings_json.build_report = _timed("reports: build findings JSON", findings_json.build_report)
+    sarif.build_sarif = _timed("reports: build SARIF", sarif.build_sarif)
+    allure.write_not_applicable = _timed("reports: Allure not-applicable results",
+                                         allure.write_not_applicable)
     from pytest_nocode import audit, run
 
     audit.before_reports = _timed("reports: before (risk, baseline, log)", audit.before_reports)
@@ -119,6 +204,8 @@ def _hashed(prop: Any) -> Any:
 
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("PHASE_TIMES_DIR"):
+        if os.environ.get("PHASE_TRACEMALLOC") and not tracemalloc.is_tracing():
+            tracemalloc.start()
         _patch()
 
 
@@ -177,9 +264,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         return
     role = getattr(config, "workerinput", {}).get("workerid", "controller")
     times = os.times()
+    rss, traced = _boundary()
+    _MEMORY.append({"phase": "at exit (unconfigure)", "depth": 0, "rss": [rss, rss],
+                    "hwm": rss, "traced": [traced, traced, traced]})
     record = {"role": role, "pid": os.getpid(), "started": _STARTED,
               "ended": time.time(), "cpu": times.user + times.system,
-              "thread_cpu": time.thread_time(), "phases": _PHASES, "samples": _SAMPLES}
+              "thread_cpu": time.thread_time(), "phases": _PHASES, "samples": _SAMPLES,
+              "memory": _MEMORY, "sites": _SITES, "peak_rss_mb": _PEAK[0]}
     Path(folder, f"{role}-{os.getpid()}.json").write_text(json.dumps(record), encoding="utf-8")
 
 
@@ -222,5 +313,52 @@ def summary(folder: Path) -> str:
     return "\n".join(lines)
 
 
+def _runs_of_repeats(records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The records with each run of the same phase in a row at one depth made one ("secret
+    scan x100": a memoized call asked once per check item), spanning them all."""
+    run: dict[str, Any] | None = None
+    count = 0
+    for m in records:
+        if run is not None and (m["phase"], m["depth"]) == (run["phase"], run["depth"]):
+            count += 1
+            run["rss"][1], run["traced"][1] = m["rss"][1], m["traced"][1]
+            run["hwm"] = max(run["hwm"], m["hwm"])
+            run["traced"][2] = max(run["traced"][2], m["traced"][2])
+            continue
+        if run is not None:
+            yield {**run, "phase": f"{run['phase']} x{count}"} if count > 1 else run
+        run, count = {**m, "rss": list(m["rss"]), "traced": list(m["traced"])}, 1
+    if run is not None:
+        yield {**run, "phase": f"{run['phase']} x{count}"} if count > 1 else run
+
+
+def memory(folder: Path) -> str:
+    """Per process, each phase in the order it began (nested ones indented): resident MB at
+    its start and end and the most inside it; with tracing, the Python heap the same way;
+    then the allocation sites asked for (``PHASE_TRACEMALLOC_AT``)."""
+    lines = []
+    for path in sorted(folder.glob("*.json")):
+        r = json.loads(path.read_text(encoding="utf-8"))
+        lines.append(f"{r['role']} (pid {r['pid']}): peak RSS {r.get('peak_rss_mb', 0):.0f} MB"
+                     " (ru_maxrss and /usr/bin/time see only the last phase's: VmHWM is reset)")
+        lines.append(f"  {'phase':58} {'RSS start':>9} {'end':>7} {'peak':>7}"
+                     f" {'heap start':>10} {'end':>7} {'peak':>7}")
+        records = r.get("memory", [])
+        traced = any(m["traced"][2] for m in records)
+        for m in _runs_of_repeats(records):
+            name = "  " * m["depth"] + m["phase"]
+            row = f"  {name[:58]:58} {m['rss'][0]:9.0f} {m['rss'][1]:7.0f} {m['hwm']:7.0f}"
+            if traced:
+                row += f" {m['traced'][0]:10.0f} {m['traced'][1]:7.0f} {m['traced'][2]:7.0f}"
+            lines.append(row)
+        for phase, sites in r.get("sites", {}).items():
+            lines.append(f"  held at the end of {phase!r} (MB, blocks):")
+            lines.extend(f"    {mb:8.1f} {count:9d}  {site}" for site, mb, count in sites)
+    return "\n".join(lines) or f"no phase records in {folder}"
+
+
 if __name__ == "__main__":
-    print(summary(Path(sys.argv[1])))
+    if "--memory" in sys.argv[2:]:
+        print(memory(Path(sys.argv[1])))
+    else:
+        print(summary(Path(sys.argv[1])))

@@ -155,7 +155,7 @@ def test_without_baseline_drift_is_not_applicable(pytester: pytest.Pytester) -> 
     assert "not applicable: no baseline given (--nocode-baseline=PATH)" in reasons
     assert result.ret == pytest.ExitCode.OK
     # 9 skip when they run; the 3 for n8n are left out at collection (after -k); all 12 listed
-    result.assert_outcomes(passed=0, skipped=9, deselected=38 + 3)
+    result.assert_outcomes(passed=0, skipped=9, deselected=39 + 3)
     checks = {r["check"] for r in report["not_applicable"]}
     assert len(checks) == 12 and all("test_drift.py::" in c for c in checks)
 

@@ -206,8 +206,9 @@ def test_auth001_webhook_without_authentication_fires_high() -> None:
     assert f.severity is Severity.HIGH
     assert f.evidence == {"kind": "webhook", "route": "lead-capture", "methods": ["POST"],
                           "authentication": "none", "type": "n8n-nodes-base.webhook",
-                          "effect": "acts",
-                          "effect_reason": "step 'Save lead' (postgres) writes stored data"}
+                          "effect": "records",
+                          "effect_reason": "step 'Save lead' (postgres) adds what is submitted "
+                                           "as a new record"}
 
 
 def test_auth001_webhook_with_explicit_none_fires() -> None:
@@ -457,8 +458,8 @@ def _contact_form(auth: str | None) -> dict[str, Any]:
         params["authentication"] = auth
     form = n8n_node("On form submission", "formTrigger", params, version=2.2, webhook=True)
     post = n8n_node("Post to Slack", "slack", {"select": "channel", "channelId": {
-        "__rl": True, "mode": "name", "value": "#sales"}, "text": "={{ $json.Email }}"},
-        version=2.2)
+        "__rl": True, "mode": "name", "value": "={{ $json.Team }}"},
+        "text": "={{ $json.Email }}"}, version=2.2)
     return workflow("Form to Slack", [form, post], chain("On form submission", "Post to Slack"))
 
 
@@ -494,7 +495,7 @@ def test_auth001_public_form_that_only_keeps_answers_and_mails_the_owner_is_quie
     asks = policy("version: 1\nsettings:\n  report_collecting_forms: true\n")
     f = one(findings_of(AUTH001, app, asks))
     assert f.severity is Severity.LOW and f.evidence["collects_only"] is True
-    assert "only collects what is submitted" in f.message
+    assert "only takes in what is submitted" in f.message
 
 
 def test_auth001_public_form_whose_answers_a_model_classifies_is_still_collecting() -> None:
@@ -509,11 +510,15 @@ def test_auth001_public_form_whose_answers_a_model_classifies_is_still_collectin
     execute_command("Provision", "=/opt/provision {{ $json.Email }}"),
     http_request("Forward to CRM", "https://crm.example.com/api/leads"),
     select_orders(),
-    n8n_node("Confirm to the submitter", "gmail", {
-        "sendTo": "={{ $json.Email }}", "subject": "Welcome", "message": "Thanks!"}, version=2.1),
+    n8n_node("Send the price list", "gmail", {
+        "sendTo": "={{ $json.Email }}", "subject": "Welcome", "message": "Attached.",
+        "options": {"attachmentsUi": {"attachmentsBinary": [{"property": "pricelist"}]}}},
+        version=2.1),
     code("Enrich", "const r = await this.helpers.httpRequest({ url: 'https://x.example.com'"
                    " });\nreturn [{ json: { ...$json, r } }];"),
-], ids=["command", "web-service", "reads-stored-data", "mail-to-typed-address", "own-code"])
+    n8n_node("Post as the company", "twitter", {"text": "={{ $json.Email }}"}, version=2),
+], ids=["command", "web-service", "reads-stored-data", "file-to-typed-address", "own-code",
+        "posts-as-the-account"])
 def test_auth001_public_form_that_reaches_more_than_keeping_answers_fires(after: dict[str, Any]
                                                                         ) -> None:
     f = one(findings_of(AUTH001, app_of(_signup_form(after))))
@@ -690,7 +695,9 @@ def test_auth001_webhook_whose_wiring_is_lost_is_judged_by_its_whole_workflow() 
     answered = _hook_answering(pixel, _answer("Image", "", how="binary"), connections=lost)
     assert findings_of(AUTH001, app_of(answered)) == []
     with_code = _hook_answering(pixel, _answer("Image", "", how="binary"),
-                                code("Log open", "return $input.all();"), connections=lost)
+                                code("Log open", "await this.helpers.httpRequest({ method: "
+                                     "'POST', url: 'https://stats.example.com/open' });\n"
+                                     "return $input.all();"), connections=lost)
     f = one(findings_of(AUTH001, app_of(with_code)))
     assert f.evidence["effect_reason"] == "step 'Log open' (code) runs code its author wrote"
 
@@ -708,6 +715,26 @@ def test_auth001_webhook_answering_with_an_hmac_of_what_the_caller_sent_fires() 
                                          "value": "={{ $json.query.data }}"})
     assert findings_of(AUTH001, app_of(_hook_answering(digest, _answer(
         "Back", "={{ $json.data }}")))) == []
+
+
+def test_auth001_public_form_confirming_to_the_submitted_address_is_collecting() -> None:
+    """Decided (issue 11): a confirmation to the address submitted, with fixed text and the
+    submitter's own answers, is part of taking the submission in; one that mails a model's
+    answer to whatever address is typed in (a free model for strangers) is not."""
+    confirm = n8n_node("Confirm to the submitter", "gmail", {
+        "sendTo": "={{ $json.Email }}", "subject": "Welcome",
+        "message": "=Thanks, {{ $('On form submission').item.json.Email }}!"}, version=2.1)
+    assert findings_of(AUTH001, app_of(_signup_form(confirm))) == []
+    classify = n8n_node("Classify feedback", "openAi", {
+        "resource": "chat", "prompt": {"messages": [
+            {"content": "=Answer this: {{ $json.Email }}"}]}}, version=1.1)
+    relayed = n8n_node("Confirm to the submitter", "gmail", {
+        "sendTo": "={{ $('On form submission').item.json.Email }}", "subject": "Welcome",
+        "message": "=Our answer: {{ $('Classify feedback').item.json.message.content }}"},
+        version=2.1)
+    assert findings_of(AUTH001, app_of(_signup_form(classify))) == []
+    f = one(findings_of(AUTH001, app_of(_signup_form(classify, relayed))))
+    assert f.severity is Severity.HIGH and "collects_only" not in f.evidence
 
 
 def test_auth001_unsubscribe_form_updating_the_typed_address_fires() -> None:
@@ -732,7 +759,7 @@ def test_every_n8n_entry_point_says_what_a_call_can_do_in_the_shared_words() -> 
             app_of(_hook_answering(_answer("Echo", "={{ $json.query.x }}"))),
             app_of(_hook_answering(n8n_node("Later", "noOp", {}))), app_of(_hook_answering())]
     effects = {ep.effect for app in apps for ep in app.entry_points}
-    assert effects == {"acts", "answers", "nothing"}
+    assert effects == {"acts", "answers", "nothing", "records"}
     assert all(ep.effect in EFFECTS and ep.effect_reason
                for app in apps for ep in app.entry_points)
 

@@ -37,6 +37,11 @@ CLOSED = {
                                                        "const out = { nextStage: d.stage };\n"
                                                        "console.log(out.nextStage);\n"
                                                        "return ([{ json: (out) }]);",
+    "a const object printed and serialised": "const d = $json.body;\n"
+                                             "const out = { nextStage: d.stage };\n"
+                                             "console.log('out', JSON.stringify(out));\n"
+                                             "console.log(Object.keys(out));\n"
+                                             "return [{ json: out }];",
     "several items in one array": "const d = $json.body;\n"
                                   "return [{ json: { nextStage: d.stage } }, "
                                   "{ json: { reply: 'ok' } }];",
@@ -76,6 +81,9 @@ OPEN = {
                                                "const item = { json: out };\n"
                                                "item.json.next_stage = $json.body.next_stage;\n"
                                                "return [{ json: out }];",
+    "the returned object handed to a logger of the app's own": "const out = { nextStage: 1 };\n"
+                                                               "logger.log(out, $json.body);\n"
+                                                               "return [{ json: out }];",
     "the returned object handed out by a helper": "const out = { nextStage: 1 };\n"
                                                   "const get = () => { return out; };\n"
                                                   "get().next_stage = $json.body.next_stage;\n"

@@ -2,7 +2,8 @@
 only with values of known origin (fixed text, its own command's output, the keys the database
 made), read back holds nothing anyone outside wrote, so INJ002 stays quiet on it. A table some
 writer fills with a caller's or a service's data, one this app only reads (nothing says who
-writes it), or one a write named only at run time may fill, stays of unknown origin.
+writes it) unless it is a lookup table of the database the app fills that way itself, or one
+a write named only at run time may fill, stays of unknown origin.
 Distilled from a sequencing lab's instance backup, in our own words."""
 
 from __future__ import annotations
@@ -116,6 +117,52 @@ def test_inj002_a_table_this_app_only_reads_stays_unknown() -> None:
     assert ids(findings_of(INJ002, app)) == {uid("Run QC")}
 
 
+def _kits_beside_runs(kits_credential: tuple[str, str] | None = None) -> dict:
+    """The nightly run, and then the run's QC with the bed file a lookup table in the same
+    database names (the app writes runs, and only reads kits_mapping)."""
+    kits = postgres("Kits", "executeQuery", query="SELECT bed_file FROM kits_mapping",
+                    options={})
+    if kits_credential is not None:
+        kits["credentials"] = {"postgres": {"id": kits_credential[0],
+                                            "name": kits_credential[1]}}
+    wf = _nightly(kits, execute_command("Run QC",
+                                        "=/opt/qc/run.sh --bed {{ $json.bed_file }}"))
+    wf["connections"].update(chain("Find run folder", "Kits", "Run QC"))
+    return wf
+
+
+def test_inj002_a_lookup_table_beside_the_apps_own_tables_is_internal() -> None:
+    """Read through the connection by which the app fills its own tables only with values
+    of known origin: the owner's reference data, as internal as those tables."""
+    app = app_of(_kits_beside_runs())
+    flow = dataflow(app)
+    origins = flow.sinks_of(uid("Run QC"))[0].origins
+    assert {flow.trust(o) for o in origins if o.kind == "store"} == {"internal"}
+    assert findings_of(INJ002, app) == []
+
+
+def test_inj002_a_lookup_table_of_another_connection_stays_unknown() -> None:
+    """Another credential is another database: nothing says who fills that one."""
+    app = app_of(_kits_beside_runs(("9QbTzLw2", "Lab inventory DB")))
+    assert ids(findings_of(INJ002, app)) == {uid("Run QC")}
+
+
+def test_inj001_a_lookup_table_beside_a_table_callers_fill_is_not_internal() -> None:
+    """Once a webhook caller fills one of the app's tables through that connection, the
+    database is not only the app's own: the lookup table's origin is unknown again."""
+    intake = workflow("Run intake", [
+        webhook(path="runs", method="POST"),
+        postgres("Save run", "insert", table={"__rl": True, "value": "runs", "mode": "list"},
+                 columns={"mappingMode": "defineBelow",
+                          "value": {"run_id": "={{ $json.body.run_id }}"}}, options={})],
+        chain("Webhook", "Save run"))
+    app = app_of(_kits_beside_runs(), intake)
+    flow = dataflow(app)
+    origins = flow.sinks_of(uid("Run QC"))[0].origins
+    assert "internal" not in {flow.trust(o) for o in origins if o.kind == "store"}
+    assert uid("Run QC") in ids(findings_of(INJ002, app)) | ids(findings_of(INJ001, app))
+
+
 def test_inj002_a_write_named_only_at_run_time_may_fill_any_table() -> None:
     """A statement computed whole (``={{ $json.sql }}``) named "Update …" may write runs."""
     anywhere = postgres("Update state", "executeQuery", query="={{ $json.sql }}", options={})
@@ -205,3 +252,34 @@ def test_inj002_text_the_query_returns_is_still_the_tables(select: str, node: st
                                                              version: float) -> None:
     assert ids(findings_of(INJ002, app_of(_report(select, node=node, version=version)))) == \
         {uid("Notify")}
+
+
+def test_origins_are_given_in_one_order_however_many_a_store_makes_reach_a_sink() -> None:
+    """The origins a question gets are sorted by kind, step and detail (entry points first);
+    they are sorted by a ranking of every known origin, so an origin made after the ranking
+    (a sink's constant, asked about late) must still fall in its place, and the ranking must
+    be redone when many are new."""
+    from pytest_nocode import dataflow as engine
+
+    intake = workflow("Run intake", [
+        webhook(path="runs", method="POST"),
+        postgres("Save run", "insert", table={"__rl": True, "value": "runs", "mode": "list"},
+                 columns={"mappingMode": "defineBelow",
+                          "value": {"run_id": "={{ $json.body.run_id }}"}}, options={})],
+        chain("Webhook", "Save run"))
+    flow = dataflow(app_of(_nightly(), intake))
+    sinks = list(flow.sinks())
+    assert sinks and any(len(s.origins) > 1 for s in sinks)
+    for sink in sinks:
+        assert list(sink.origins) == sorted(sink.origins, key=engine._order)
+    known = frozenset(range(len(flow._origins)))
+    late = [flow._oid(engine.Origin(kind, f"made late {n}", step))
+            for n, (kind, step) in enumerate([("constant", "zz"), ("entry", ""),
+                                              ("store", sinks[0].step.id)])]
+    for oids in (known, known | set(late), frozenset(late), frozenset({late[1], 0})):
+        expected = sorted((flow._origins[o] for o in oids), key=engine._order)
+        assert list(flow._in_order(frozenset(oids))) == expected
+    many = [flow._oid(engine.Origin("env", f"late {n}")) for n in range(len(known) + 100)]
+    everything = frozenset(range(len(flow._origins)))
+    assert list(flow._in_order(everything)) == sorted(flow._origins, key=engine._order)
+    assert len(flow._rank) == len(flow._origins) > max(many)  # ranked again

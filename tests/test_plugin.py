@@ -244,11 +244,11 @@ def _loading_log(pytester: pytest.Pytester) -> list[tuple[str, str, str]]:
 
 def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
         pytester: pytest.Pytester) -> None:
-    """Under xdist an app read from files is normalized once by each process (the controller
-    and every worker with checks of it), and each of its steps is scanned for secrets, and
-    described for the data flow, once in the whole run as serially: the processes share
-    the scan and the descriptions through the run folder (SEC001 still finds the demo's
-    secrets, and the same findings as a serial run)."""
+    """Under xdist an app read from files is normalized once by each worker, never by the
+    controller (the workers tell it what its reports need), and each of its steps is scanned
+    for secrets, and described for the data flow, once in the whole run as serially: the
+    workers share the scan and the descriptions through the run folder (SEC001 still finds
+    the demo's secrets, and the same findings and snapshot hashes as a serial run)."""
     pytester.makeconftest(COUNT_LOADING)
     serial = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--nocode-app=demo",
                                            f"--nocode-json={pytester.path / 's.json'}")
@@ -265,7 +265,7 @@ def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
     normalized = [(name, pid) for what, name, pid in log if what == "normalize"]
     assert len(set(normalized)) == len(normalized)  # never twice in one process
     assert {name for name, _ in normalized} == {"demo-n8n", "demo-nodered"}
-    assert len({pid for _, pid in normalized}) == 3  # the controller and both workers
+    assert len({pid for _, pid in normalized}) == 2  # both workers, not the controller
     scanned = sorted(name for what, name, _ in log if what == "scan")
     assert scanned and scanned == serial_scans  # each step once in the run, as serially
     described = sorted(name for what, name, _ in log if what == "describe")
@@ -274,6 +274,7 @@ def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
     assert {f["app"] for f in report["findings"] if f["rule"] == "SEC001"} == {
         "demo-n8n", "demo-nodered"}
     assert report["findings"] == serial_report["findings"]
+    assert report["apps"] == serial_report["apps"]  # snapshot hashes, sources, notes
 
 
 def test_no_app_means_no_builtin_checks(pytester: pytest.Pytester) -> None:

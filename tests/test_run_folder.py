@@ -4,6 +4,8 @@ exactly what doing it whole finds."""
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 import shutil
 import subprocess
 import sys
@@ -17,6 +19,7 @@ import pytest
 import pytest_nocode.secretscan as secretscan
 from pytest_nocode import dataflow, loading
 from pytest_nocode.appspec import AppSpec
+from pytest_nocode.errors import InputError
 from pytest_nocode.loading import RunFolder, load_app, scan_parts
 from pytest_nocode.model import App
 from pytest_nocode.platforms import PlatformRegistry
@@ -182,3 +185,117 @@ def test_the_folder_is_removed_with_every_part(tmp_path: Path, small_parts: None
     assert any(folder.path.iterdir())
     folder.remove()
     assert not folder.path.exists()
+
+
+# -- apps read from files: the workers load them and tell the controller ----------------------
+def _spec(folder: Path) -> AppSpec:
+    return AppSpec(f"n8n+file:{folder}", "n8n", "file", str(folder), "n8n-app")
+
+
+def _load_whole(folder: Path) -> loading.LoadedApp:
+    """The app as a process loads it alone (its own secret scan): the controller's fallback."""
+    return load_app(_spec(folder), REGISTRY, RecordingOptions(None, Path("cassettes")))
+
+
+def _dead_pid() -> int:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    return dead.pid
+
+
+def test_the_controller_is_told_what_its_reports_need_without_the_model(tmp_path: Path) -> None:
+    """A worker's record carries the secrets, the files read, the name and notes; the model
+    stays with the workers until something on the controller asks for it, and then it is the
+    one the files give."""
+    folder = RunFolder(tmp_path)
+    worker = _load_whole(DEMO_N8N)
+    folder.loading(worker.spec)
+    folder.tell(worker.spec, worker)
+    told = folder.told(worker.spec, lambda: pytest.fail("loaded by the controller"))
+    assert isinstance(told, loading.LoadedElsewhere)
+    assert told.secret_values == worker.secret_values and told.secret_values
+    assert told.stamps == worker.stamps and told.stamps
+    assert (told.name, told.notes, told.error) == (worker.name, worker.notes, None)
+    assert told.model_here() is None
+    told = folder.told(worker.spec, lambda: _load_whole(DEMO_N8N))
+    assert told.app is not None and told.app.sha256() == worker.sha256  # read when asked
+
+
+def test_a_model_asked_for_after_the_files_changed_is_not_loaded(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(DEMO_N8N, export)
+    folder = RunFolder(tmp_path / "run")
+    folder.path.mkdir()
+    worker = _load_whole(export)
+    folder.tell(worker.spec, worker)
+    first = sorted(export.glob("*.json"))[0]
+    first.write_text(first.read_text() + "\n")
+    told = folder.told(worker.spec, lambda: _load_whole(export))
+    assert told is not None and told.app is None
+    assert "changed on disk during the run" in (told.error or "")
+
+
+def test_bad_input_a_worker_met_stops_the_controller_with_its_message(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path)
+    spec = _spec(DEMO_N8N)
+    folder.tell(spec, None, "wf.json: $.nodes: expected array, got str")
+    with pytest.raises(InputError, match=r"wf\.json: \$\.nodes: expected array"):
+        folder.told(spec, lambda: pytest.fail("loaded by the controller"))
+
+
+def test_the_controller_loads_itself_when_every_worker_loading_died(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = RunFolder(tmp_path)
+    spec = _spec(DEMO_N8N)
+    claim = tmp_path / f"{spec.id}.loading.{_dead_pid()}"
+    claim.write_bytes(b"")
+    assert folder.told(spec, lambda: pytest.fail("not called here")) is None
+    claim.unlink()
+    monkeypatch.setattr(loading, "WAIT_FOR_A_LOADER", 0.05)  # and when no worker ever began
+    assert folder.told(spec, lambda: pytest.fail("not called here")) is None
+
+
+def test_the_snapshot_hash_is_computed_by_the_first_worker_done(tmp_path: Path) -> None:
+    folder = RunFolder(tmp_path)
+    first, second = _load_whole(DEMO_N8N), _load_whole(DEMO_N8N)
+    for worker in (first, second):
+        folder.tell(worker.spec, worker)
+    folder.share_hash(first)
+    folder.share_hash(second)
+    assert "sha256" in first.__dict__ and "sha256" not in second.__dict__  # hashed once
+    told = folder.told(first.spec, lambda: pytest.fail("loaded by the controller"))
+    assert isinstance(told, loading.LoadedElsewhere)
+    folder.settle(told)
+    assert told.sha256 == first.sha256 and told.model_here() is None
+
+
+def test_workers_that_read_different_files_fail_the_run(tmp_path: Path) -> None:
+    """Fail closed: the checks of one worker ran on other data than the other's."""
+    export = tmp_path / "export"
+    shutil.copytree(DEMO_N8N, export)
+    folder = RunFolder(tmp_path / "run")
+    folder.path.mkdir()
+    before = _load_whole(export)
+    folder.tell(before.spec, before)
+    first = sorted(export.glob("*.json"))[0]
+    first.write_text(first.read_text() + "\n")
+    after = _load_whole(export)
+    (folder.path / f"{after.spec.id}.loaded.{_dead_pid()}").write_bytes(
+        pickle.dumps(((dataclasses.replace(after, app=None), after.facts()), "")))
+    told = folder.told(before.spec, lambda: pytest.fail("loaded by the controller"))
+    assert isinstance(told, loading.LoadedElsewhere)
+    with pytest.raises(InputError, match="changed on disk during the run"):
+        folder.settle(told)
+
+
+def test_the_model_pickles_by_its_fields_and_back_the_same() -> None:
+    """What the run folder hands between processes (steps, their descriptions) unpickles to
+    equal objects, read-only mappings read-only again."""
+    app = load(DEMO_N8N)
+    flows = dataflow.describe_steps(app, 0, len(app.steps))
+    for value in (app.steps, app.workflows, app.entry_points, app.destinations, app.stores,
+                  flows):
+        assert value and pickle.loads(loading._dumps(value)) == value
+    again = pickle.loads(loading._dumps(app.steps))
+    assert any(step.params for step in again)
+    assert all(type(step.params) is type(app.steps[0].params) for step in again)

@@ -157,3 +157,41 @@ def test_texts_repeated_across_files_are_kept_once(tmp_path: Path) -> None:
     assert first.params["path"] is second.params["path"]
     assert first.type is second.type and first.name is second.name
     assert first.package is second.package == "n8n-nodes-base"
+
+
+def _options_node(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    return {"id": name.lower(), "name": name, "type": "n8n-nodes-base.httpRequest",
+            "parameters": {"url": "https://api.example/v1", "options": options}}
+
+
+def test_equal_parameter_objects_across_files_are_kept_once_and_unequal_ones_apart(
+        tmp_path: Path) -> None:
+    """Whole option objects repeat across files as much as texts do; equal ones (the same
+    keys in the same order, the same JSON values) are one object in the model, any other
+    stays its own: key order, and 1 against 1.0 against true, tell them apart."""
+    folder = tmp_path / "export"
+    shapes = {"Same": {"timeout": 1, "redirect": {"follow": True}},
+              "Reordered": {"redirect": {"follow": True}, "timeout": 1},
+              "Float": {"timeout": 1.0, "redirect": {"follow": True}},
+              "Flag": {"timeout": True, "redirect": {"follow": True}}}
+    for file in ("a", "b"):
+        write(folder / f"{file}.json", {"id": f"w{file}", "name": file, "connections": {},
+                                        "nodes": [_options_node(n, o) for n, o in
+                                                  shapes.items()]})
+    app, _ = ADAPTER.normalize_export(spec_of(folder), folder)
+    by_name = {(s.workflow_id, s.name): s for s in app.steps}
+    for name, options in shapes.items():
+        first, second = by_name["wa", name], by_name["wb", name]
+        assert first.params == second.params and first.params["options"] == options
+        assert first.params is second.params  # one object (and one read-only view)
+        assert list(first.params["options"]) == list(options)  # its key order kept
+    same = by_name["wa", "Same"].params["options"]
+    for other in ("Reordered", "Float", "Flag"):
+        assert by_name["wa", other].params["options"] is not same
+    assert by_name["wa", "Float"].params["options"]["timeout"] == 1.0
+    assert type(by_name["wa", "Float"].params["options"]["timeout"]) is float
+    assert by_name["wa", "Flag"].params["options"]["timeout"] is True
+    # the nested object all four share is one object too
+    assert by_name["wa", "Flag"].params["options"]["redirect"] is same["redirect"]
+    streamed, whole = both_ways(folder)
+    same_model(streamed, whole)

@@ -262,7 +262,8 @@ def owner_risk(run: NocodeRun) -> dict[str, dict[str, int]]:
 
     by_owner: dict[str, list[dict[str, Any]]] = {}
     for finding in run.findings:
-        loaded = run.loaded.get(finding["app"])
+        # the model only when the policy names owners (an xdist controller may not hold it)
+        loaded = run.loaded.get(finding["app"]) if run.policy.owners else None
         owners = owners_for(run.policy, loaded.app if loaded else None, finding["app"],
                             [finding]) or ["unowned"]
         for owner in owners:

@@ -3,11 +3,14 @@
 Serially, the one process loads every app before tests start. Under xdist the run folder (a
 private folder of the controller's) hands apps to the workers in one of two ways:
 
-* an app read from files (``file``, ``demo``) is read and normalized by every process that
-  checks it, each file once per process, while its secret scan is split into parts that the
-  processes claim in the folder, scan once and share (:meth:`RunFolder.shared_secrets`), and
-  so is describing its steps for the data flow every worker with a data-flow check builds
-  (:meth:`RunFolder.shared_flows`);
+* an app read from files (``file``, ``demo``) is read and normalized by every worker, each
+  file once per worker, while its secret scan is split into parts that the workers claim in
+  the folder, scan once and share (:meth:`RunFolder.shared_secrets`), and so is describing
+  its steps for the data flow every worker with a data-flow check builds
+  (:meth:`RunFolder.shared_flows`). The controller reads none of it: the first worker to
+  load the app tells it what its reports need (:meth:`RunFolder.told`), the first worker
+  done computes the snapshot hash (:meth:`RunFolder.share_hash`), and at the end the
+  controller checks that every worker read the same files (:meth:`RunFolder.settle`);
 * an app fetched live or replayed from a cassette is fetched, normalized and scanned by the
   controller and pickled there (raw snapshot, model, secrets found), so its server is asked
   once per run and a cassette is replayed once.
@@ -25,6 +28,8 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 import copyreg
+import glob
+import io
 import json
 import os
 import pickle
@@ -32,7 +37,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
@@ -81,6 +86,29 @@ class LoadedApp:
     def source(self) -> str:
         return self.raw.source if self.raw else self.spec.source
 
+    @property
+    def notes(self) -> dict[str, str]:
+        """What the run could not see of the app, by part: the fetch's notes (parts the server
+        did not give) and the adapter's (what the data given lacks)."""
+        notes = dict(self.raw.notes) if self.raw is not None else {}
+        if self.app is not None:
+            notes.update(self.app.notes)
+        return notes
+
+    @property
+    def name(self) -> str | None:
+        """The app's display name, None when it did not load."""
+        return self.app.name if self.app is not None else None
+
+    def model_here(self) -> App | None:
+        """The model if this process holds it (never loading it: :class:`LoadedElsewhere`)."""
+        return self.app
+
+    def facts(self) -> dict[str, Any]:
+        """What an xdist controller's reports need of the model, from a worker that holds it
+        (:class:`LoadedElsewhere`)."""
+        return {"notes": self.notes, "name": self.name}
+
     def snapshot(self, registry: PlatformRegistry) -> RawSnapshot:
         """The raw snapshot with its data: an export's files are read again the first time
         (the loader let go of them), then kept for the next check that asks."""
@@ -116,6 +144,64 @@ def file_stamps(location: Path) -> tuple[tuple[str, int, int], ...]:
 
 # Sources whose data can be read again as it was: the loader keeps only their metadata.
 REREADABLE = ("file", "demo")
+
+
+class LoadedElsewhere(LoadedApp):
+    """An xdist controller's record of an app its workers read from files: what the reports
+    need (secrets found, files read, notes, errors, later the snapshot hash) without the
+    model, which the controller would otherwise read and normalize a third time beside the
+    two workers on two cores (about 10 CPU seconds at 20,000 workflows).
+
+    A part of the run that still asks for the model (a threat model, a baseline, key risk
+    indicators, owners by workflow) gets it read here on first use, from the same files: if
+    they changed since the workers read them, the app is reported as not loaded (fail
+    closed: nothing is checked against other data than the workers checked).
+    """
+
+    def __init__(self, record: LoadedApp, facts: dict[str, Any],
+                 load: Callable[[], LoadedApp]) -> None:
+        self._model: App | None = None
+        self._load: Callable[[], LoadedApp] | None = load
+        self._facts = facts
+        super().__init__(record.spec, record.raw, None, record.error, record.secret_values,
+                         record.stamps)
+
+    @property  # type: ignore[override]
+    def app(self) -> App | None:
+        if self._load is not None and self.error is None:
+            load, self._load = self._load, None
+            try:
+                loaded = load()
+            except InputError as exc:  # the files went bad since the workers read them
+                self.error = str(exc)
+                return None
+            if loaded.error is None and loaded.stamps != self.stamps:
+                self.error = (f"{self.spec.location}: the export changed on disk during the "
+                              "run; its checks ran on the earlier files: run again")
+            else:
+                self._model, self.error = loaded.app, loaded.error
+        return self._model
+
+    @app.setter
+    def app(self, value: App | None) -> None:
+        self._model = value
+
+    @property
+    def notes(self) -> dict[str, str]:
+        return dict(self._facts["notes"])
+
+    @property
+    def name(self) -> str | None:
+        return self._facts["name"]  # type: ignore[no-any-return]
+
+    def model_here(self) -> App | None:
+        return self._model
+
+    def facts(self) -> dict[str, Any]:
+        return dict(self._facts)
+
+    def __repr__(self) -> str:
+        return f"LoadedElsewhere({self.spec.id!r}, error={self.error!r})"
 
 
 def load_raw(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOptions
@@ -210,13 +296,43 @@ def _reduce_proxy(proxy: MappingProxyType[str, Any]) -> tuple[Any, ...]:
     return _rebuilt_proxy, (dict(proxy),)
 
 
+def _by_fields(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """Pickle an instance of a frozen, slotted model class as the class called with its field
+    values: unpickled by the class's own ``__init__``, not by the ``__setstate__`` dataclasses
+    give slotted classes, which looks the fields up again for every object (at 20,000
+    workflows the xdist workers exchange 346,000 step descriptions: half the time)."""
+    names = tuple(f.name for f in fields(cls))
+
+    def reduce(obj: Any) -> tuple[Any, ...]:
+        return cls, tuple([getattr(obj, name) for name in names])
+
+    return reduce
+
+
+def _slotted_model_classes() -> list[type]:
+    from pytest_nocode import model
+
+    return [cls for cls in vars(model).values()
+            if isinstance(cls, type) and is_dataclass(cls)
+            and "__slots__" in cls.__dict__ and not hasattr(cls, "__post_init__")
+            and all(f.init for f in fields(cls))]
+
+
 class _ModelPickler(pickle.Pickler):
-    """Pickles the model's read-only mappings as what they wrap (its own dispatch table:
-    nothing process-wide is changed)."""
+    """Pickles the model's read-only mappings as what they wrap and its slotted classes by
+    their fields (its own dispatch table: nothing process-wide is changed)."""
 
-    dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
+    dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy,
+                      **{cls: _by_fields(cls) for cls in _slotted_model_classes()}}
 
 
+def _dumps(obj: Any) -> bytes:
+    buffer = io.BytesIO()
+    _ModelPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buffer.getvalue()
+
+
+WAIT_FOR_A_LOADER = 60.0  # s an xdist controller waits for a worker to begin loading an app
 SCAN_PART_STEPS = 4096  # steps per part of a shared secret scan (a 20,000-workflow app: 32)
 MAX_SCAN_PARTS = 32
 
@@ -332,8 +448,7 @@ class RunFolder:
                     done = work(app, start, stop)
                 finally:  # a failure is written too: whoever waits works the part itself
                     self._create(self.path / f"{stem}.{i}",
-                                 pickle.dumps((_ids_digest(app, start, stop), done),
-                                              protocol=pickle.HIGHEST_PROTOCOL))
+                                 _dumps((_ids_digest(app, start, stop), done)))
         found: list[T] = []
         for i, (start, stop) in enumerate(parts):
             found.extend(self._worked_part(app, f"{stem}.{i}", start, stop, work))
@@ -351,6 +466,71 @@ class RunFolder:
         if done is None or digest != _ids_digest(app, start, stop):
             return work(app, start, stop)
         return tuple(done)
+
+    # -- apps read from files: the workers load them, the controller is told ---------------
+    def loading(self, spec: AppSpec) -> None:
+        """(a worker) Say that this process is loading ``spec``: the controller waits for it."""
+        self._create(self.path / f"{spec.id}.loading.{os.getpid()}", b"")
+
+    def tell(self, spec: AppSpec, loaded: LoadedApp | None, error: str = "") -> None:
+        """(a worker) What the controller needs of the app this process loaded: the files'
+        stamps, the secrets found, the notes, a load error; or the bad input it met."""
+        record = None if loaded is None else (replace(loaded, app=None), loaded.facts())
+        self._create(self.path / f"{spec.id}.loaded.{os.getpid()}",
+                     _dumps((record, error)))
+
+    def told(self, spec: AppSpec, load: Callable[[], LoadedApp]) -> LoadedApp | None:
+        """(the controller) ``spec`` as the first worker to load it tells (the model left
+        with the workers: :class:`LoadedElsewhere`, which reads it with ``load`` only if asked);
+        the bad input a worker met is raised here. None when no worker will tell: none began
+        to load it within WAIT_FOR_A_LOADER seconds, or each that began died; the controller
+        then loads it itself."""
+        since = time.monotonic()
+        while True:
+            records = self._numbered(f"{spec.id}.loaded")
+            if records:
+                record, error = pickle.loads(records[0].read_bytes())  # our private folder
+                if error:
+                    raise InputError(error)
+                loaded, facts = record
+                return LoadedElsewhere(loaded, facts, load)
+            loaders = [int(path.name.rsplit(".", 1)[1])
+                       for path in self._numbered(f"{spec.id}.loading")]
+            if any(_alive(pid) for pid in loaders):
+                since = time.monotonic()
+            elif loaders or time.monotonic() - since > WAIT_FOR_A_LOADER:
+                return None
+            time.sleep(0.01)
+
+    def settle(self, loaded: LoadedElsewhere) -> None:
+        """(the controller, once the checks are done) Fail closed unless every worker read the
+        files the record says; then take the snapshot hash a worker computed (else it is
+        computed here, from the model read again, when the reports ask)."""
+        for path in self._numbered(f"{loaded.spec.id}.loaded"):
+            record, error = pickle.loads(path.read_bytes())  # our own run's private folder
+            if error or record[0].stamps != loaded.stamps:
+                raise InputError(f"{loaded.spec.location}: the export changed on disk during "
+                                 "the run (the xdist workers read different files): run again")
+        hashed = self.path / f"{loaded.spec.id}.sha256"
+        if hashed.exists():
+            stamps, digest = pickle.loads(hashed.read_bytes())
+            if stamps == loaded.stamps:
+                loaded.__dict__["sha256"] = digest  # LoadedApp.sha256's cache
+
+    def share_hash(self, loaded: LoadedApp) -> None:
+        """(a worker, its checks done) The snapshot hash of an app read from files, computed
+        by the first worker to finish: the other may still be running checks meanwhile, and
+        only the controller's reports need it."""
+        if loaded.model_here() is None or not self.shared(loaded.spec):
+            return
+        if self._create(self.path / f"{loaded.spec.id}.sha256.claim", str(os.getpid()).encode()):
+            self._create(self.path / f"{loaded.spec.id}.sha256",
+                         pickle.dumps((loaded.stamps, loaded.sha256)))
+
+    def _numbered(self, stem: str) -> list[Path]:
+        """The whole files ``STEM.PID`` in the folder (not the ones still being written)."""
+        return sorted(path for path in self.path.glob(f"{glob.escape(stem)}.*")
+                      if path.name[len(stem) + 1:].isdigit())
 
     def remove(self) -> None:
         """Remove the folder; a run stopped by a usage error may have workers still writing

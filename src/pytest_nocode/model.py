@@ -147,6 +147,9 @@ class EntryPoint:
 #              what the caller sent (a subscription challenge echoed back), or with what a
 #              public service gives anyone who asks (a credential-less GET the caller could
 #              send itself);
+#   "records"  takes in what the caller sent and nothing more: keeps it as a new record,
+#              tells the owner at an address or channel the step names, confirms to the
+#              caller's own address, asks a model about it (n8n: .platforms.n8n_intake);
 #   "serves"   answers with data the app keeps or can reach: stored records, context values,
 #              environment values, a page of the app's user interface, or fields the adapter
 #              cannot pin to the caller's own request;
@@ -154,12 +157,14 @@ class EntryPoint:
 #              does not know.
 # "passes" is the walk's own word for a step that only shapes or routes what it is given.
 PASSES, ANSWERS, SERVES, ACTS, NOTHING = "passes", "answers", "serves", "acts", "nothing"
-EFFECTS = (NOTHING, ANSWERS, SERVES, ACTS)
-_EFFECT_RANK = (PASSES, ANSWERS, SERVES, ACTS)
+RECORDS = "records"
+EFFECTS = (NOTHING, ANSWERS, RECORDS, SERVES, ACTS)
+_EFFECT_RANK = (PASSES, ANSWERS, RECORDS, SERVES, ACTS)
 
 
 def stronger_effect(a: str, b: str) -> str:
-    """The more of two step effects (``passes`` < ``answers`` < ``serves`` < ``acts``)."""
+    """The more of two step effects (``passes`` < ``answers`` < ``records`` < ``serves`` <
+    ``acts``)."""
     return a if _EFFECT_RANK.index(a) >= _EFFECT_RANK.index(b) else b
 
 

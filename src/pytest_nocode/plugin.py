@@ -153,15 +153,15 @@ def _uses_xdist(config: pytest.Config) -> bool:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Load the apps before any test. Serially: all of them. Under xdist (see
     :mod:`pytest_nocode.loading`): on the controller before the workers start, only the apps
-    handed to them pickled, while the apps every process reads from files load in each worker
-    here, before it collects, and in the controller in :func:`pytest_runtestloop`, at once."""
+    handed to them pickled, while the apps read from files load in each worker here, before
+    it collects (the controller is told of them in :func:`pytest_runtestloop`)."""
     config = session.config
     run = get_run(config)
     if not run.specs or config.option.collectonly:
         return
     if run.is_worker:
         if run.run_folder is not None:
-            # on bad input the controller, reading the same files, stops the run with it
+            # bad input is told to the controller, which stops the run with it
             with contextlib.suppress(InputError):
                 run.load_all([spec for spec in run.specs if run.run_folder.shared(spec)])
         return
@@ -180,13 +180,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Iterator[None]:
-    """The controller of an xdist run loads the apps read from files here, once the workers
-    have started and load them too: each process takes its share of their secret scans. The
-    snapshot hashes, for the reports only, are computed while the workers run the checks."""
+    """The controller of an xdist run is told of the apps read from files here, once the
+    workers have started and loaded them (it reads no file itself: on two cores it would
+    compete with both workers). The snapshot hashes of apps it loaded itself, for the reports
+    only, are computed while the workers run the checks; the first worker done hashes the
+    others."""
     config = session.config
     run = get_run(config)
     if not run.is_worker and run.run_folder is not None and run.specs \
             and not config.option.collectonly:
+        run.workers_load = True
         try:
             run.load_all()
         except InputError as exc:
@@ -447,9 +450,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     tears its workers down, so the reports are written while the workers exit (each frees
     its whole app first: seconds at 20,000 workflows, that the controller waited for)."""
     run = session.config.stash.get(RUN_KEY, None)
-    if run is None or run.is_worker:
+    if run is None:
+        return
+    if run.is_worker:  # the first worker done hashes the apps read from files
+        if run.run_folder is not None:
+            for loaded in run.loaded.values():
+                run.run_folder.share_hash(loaded)
         return
     run.hashes()
+    try:
+        run.settle()
+    except InputError as exc:  # fail closed: no report of what the workers may not have seen
+        exitstatus = session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        session.config.get_terminal_writer().line(f"ERROR: {exc}", red=True)
     try:  # a usage error (an app that could not be read): no report of what was not checked
         if run.specs and not session.config.option.collectonly \
                 and exitstatus != pytest.ExitCode.USAGE_ERROR:

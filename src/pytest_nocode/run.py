@@ -24,8 +24,9 @@ from pytest_nocode.advisories import AdvisoryData
 from pytest_nocode.applicability import AppOutline, NotApplicableCheck
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.dataflow import describe_with
+from pytest_nocode.errors import InputError
 from pytest_nocode.findings import Severity
-from pytest_nocode.loading import LoadedApp, RunFolder, load_app
+from pytest_nocode.loading import LoadedApp, LoadedElsewhere, RunFolder, load_app
 from pytest_nocode.platforms import PlatformRegistry
 from pytest_nocode.policy import Policy
 from pytest_nocode.redaction import Redactor
@@ -86,6 +87,9 @@ class NocodeRun:
     advisories: AdvisoryData = field(default_factory=lambda: AdvisoryData("off", "unset"))
     shard: str = ""  # "I/N" under --nocode-shard: this run checks only those apps
     hashing: threading.Thread | None = field(default=None, repr=False)  # hash_in_background
+    # an xdist controller whose workers have started: they load the apps read from files and
+    # tell it what it needs (RunFolder.told); before they start, it loads them itself
+    workers_load: bool = False
 
     def spec(self, app_id: str) -> AppSpec:
         for spec in self.specs:
@@ -105,10 +109,24 @@ class NocodeRun:
         folder = self.run_folder
         if folder is None:
             return load_app(spec, self.registry, self.recording)
-        if folder.shared(spec):  # every process reads the files; the secret scan is split
-            loaded = load_app(spec, self.registry, self.recording, scan=folder.shared_secrets)
+        if folder.shared(spec) and self.workers_load:  # the workers read the files
+            told = folder.told(spec, lambda: load_app(spec, self.registry, self.recording))
+            if told is not None:
+                return told
+        if folder.shared(spec):  # each worker reads the files; the secret scan is split
+            if self.is_worker:
+                folder.loading(spec)
+            try:
+                loaded = load_app(spec, self.registry, self.recording,
+                                  scan=folder.shared_secrets)
+            except InputError as exc:
+                if self.is_worker:  # the controller stops the run with it
+                    folder.tell(spec, None, str(exc))
+                raise
             if loaded.app is not None:  # and so is describing its steps for the data flow
                 describe_with(loaded.app, folder.shared_flows)
+            if self.is_worker:
+                folder.tell(spec, loaded)
             return loaded
         if self.is_worker:
             return folder.read(spec)
@@ -132,9 +150,10 @@ class NocodeRun:
                 self.not_applicable.append((check.check, check.reason))
 
     def hash_in_background(self) -> None:
-        """Hash the loaded apps' snapshots in a thread: an xdist controller only waits for its
-        workers meanwhile, and the reports need the hashes at the end (:meth:`hashes`)."""
-        loaded = list(self.loaded.values())
+        """Hash the snapshots of the apps loaded here in a thread: an xdist controller only
+        waits for its workers meanwhile, and the reports need the hashes at the end
+        (:meth:`hashes`; a worker hashes the apps it read from files: :meth:`settle`)."""
+        loaded = [loaded for loaded in self.loaded.values() if loaded.model_here() is not None]
         self.hashing = threading.Thread(target=lambda: [app.sha256 for app in loaded],
                                         name="pytest-nocode snapshot hashes", daemon=True)
         self.hashing.start()
@@ -144,14 +163,24 @@ class NocodeRun:
         if self.hashing is not None:
             self.hashing.join()
 
+    def settle(self) -> None:
+        """An xdist controller's last word with its workers on the apps they read from files
+        (:meth:`RunFolder.settle`): an InputError if they read different files."""
+        if self.run_folder is None:
+            return
+        for loaded in self.loaded.values():
+            if isinstance(loaded, LoadedElsewhere):
+                self.run_folder.settle(loaded)
+
     def load_all(self, specs: list[AppSpec] | None = None) -> None:
         """Load ``specs`` (default: every app) that are not loaded yet."""
         for spec in self.specs if specs is None else specs:
             self.get(spec.id)
         # beside the outlines an xdist worker was given (the apps handed to it pickled)
-        self.outlines.update({app_id: AppOutline.of(loaded.app)
-                              for app_id, loaded in self.loaded.items()
-                              if loaded.app is not None})
+        self.outlines.update({app_id: AppOutline.of(app)
+                              for app_id, app in ((app_id, loaded.model_here())
+                                                  for app_id, loaded in self.loaded.items())
+                              if app is not None})
 
 
 @contextmanager

@@ -9,14 +9,8 @@ from __future__ import annotations
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import setting_or_skip
-from pytest_nocode.dataflow import (
-    ACTION_SINKS,
-    FETCH_SINKS,
-    INJECTION_SINKS,
-    dataflow,
-    per_app,
-)
-from pytest_nocode.model import ANSWERS, NOTHING, SERVES, EntryPoint, Step, StepFlow
+from pytest_nocode.dataflow import dataflow
+from pytest_nocode.model import ANSWERS, NOTHING, RECORDS, SERVES, EntryPoint, Step
 from pytest_nocode.policy import Policy
 
 UNPROVEN = "unproven"
@@ -56,87 +50,14 @@ def unauthenticated(app: App, *, inactive: bool = False) -> list[tuple[EntryPoin
     return out
 
 
-# What a step may do with a submission beyond keeping it: run it, fetch with it, change or
-# send something (an update, a delete, a mail to the address typed in, a command).
-_ACTING_SINKS = INJECTION_SINKS | FETCH_SINKS | ACTION_SINKS
-_MAIL = ("mail", "smtp")
-
-
-class _FormRoles:
-    """What each step of one app does with a submission, judged once per step (a walk per
-    form then costs only its own steps: linear in the app, not forms times steps)."""
-
-    def __init__(self, app: App) -> None:
-        self.app = app
-        self.kept = frozenset(s.step_id for s in app.stores if s.operation == "write")
-        self.reads = frozenset(s.step_id for s in app.stores
-                               if s.operation in ("read", "query"))
-        self.sends = frozenset(d.step_id for d in app.destinations
-                               if d.protocol not in _MAIL or d.dynamic)
-        self.mails = frozenset(d.step_id for d in app.destinations
-                               if d.protocol in _MAIL) - self.sends
-        self.lost = frozenset(b.workflow_id for b in app.broken_links)
-        by_workflow: dict[str, set[str]] = {}
-        for s in app.steps:
-            by_workflow.setdefault(s.workflow_id, set()).add(s.id)
-        self.by_workflow = by_workflow
-        self._more: dict[str, bool] = {}
-
-    def reach(self, step: Step) -> set[str]:
-        """The steps a call to ``step`` can run: those wired after it, or every step of its
-        workflow when the export's wiring is broken there or shows nothing after it; with
-        the tools, models and memories wired into them."""
-        app = self.app
-        if not step.outbound or step.workflow_id in self.lost:
-            reached = set(self.by_workflow.get(step.workflow_id, ()))
-        else:
-            reached = {s.id for s in app.downstream([step.id])}
-        reached |= {source for sid in list(reached) for source in app.inbound(sid)}
-        reached.discard(step.id)
-        return {sid for sid in reached if (s := app.step(sid)) is not None and not s.disabled
-                and not s.is_config}
-
-    def does_more(self, sid: str) -> bool:
-        """Does step ``sid`` do more than keep or pass on a submission (see
-        :func:`collect_only_form`)? A model's provider is where it runs; code may call out
-        where no review sees it."""
-        more = self._more.get(sid)
-        if more is None:
-            app = self.app
-            described = app.flow_of(app.step(sid))  # type: ignore[misc, arg-type]
-            model = any(ref.kind == "ai" for w in described.writes for ref in w.value)
-            more = self._more[sid] = bool(
-                sid in self.reads or (sid in self.sends and not model)
-                or dataflow(app).sinks_of(sid, _ACTING_SINKS) or described.authored_code
-                or _answers_of_unknown_content(described))
-        return more
-
-
-_form_roles = per_app(_FormRoles)
-
-
-def collect_only_form(app: App, ep: EntryPoint, step: Step) -> str:
-    """Why a public form only collects what the public submits ("" when it may do more).
-
-    Every step it can reach (every step of its workflow when the export's wiring is broken
-    there or shows nothing after the form, and the tools and models wired into those steps)
-    transforms the answers, stores them as new records, asks a model about them or mails the
-    owner at a fixed address, and one of them stores or mails. Anything else is more: a
-    command, code or query built from them, code the author wrote (it may call out or keep
-    state where no review sees it), a step or agent tool that changes or sends, a read of
-    stored data (what it could answer with), a request to any service or a called
-    workflow (a response of unknown content), a mail to an address given at run time."""
-    if ep.kind != "form" or app.flow_of is None:
+def collect_only_form(ep: EntryPoint) -> str:
+    """Why a public form only takes in what the public submits ("" when it may do more): the
+    adapter judged every step it reaches to keep it as a new record, tell the owner, confirm
+    to the submitter, ask a model about it or reshape it (effect ``records``)."""
+    if ep.kind != "form" or ep.effect != RECORDS:
         return ""
-    roles = _form_roles(app)
-    reached = roles.reach(step)
-    if not reached & (roles.kept | roles.mails):
-        return ""  # it neither keeps nor passes on what is submitted: nothing to go by
-    # a mail to a fixed address tells the owner of it
-    if any(roles.does_more(sid) for sid in reached - roles.mails):
-        return ""
-    return ("a public form that only collects what is submitted: its steps transform, store "
-            "or mail the owner; none runs, changes, sends on or reads back data")
+    return ("a public form that only takes in what is submitted: "
+            + (ep.effect_reason or "its steps keep it, tell the owner or confirm it"))
 
 
 def serves_only_settings(app: App, ep: EntryPoint) -> bool:
@@ -147,12 +68,6 @@ def serves_only_settings(app: App, ep: EntryPoint) -> bool:
         return False
     flow = dataflow(app)
     return all(flow.holds_only_settings(sid) for sid in ep.served_context)
-
-
-def _answers_of_unknown_content(described: StepFlow) -> bool:
-    """Does the step put a service's response, a called workflow's result or input the app
-    does not show into its output?"""
-    return any(ref.kind == "unknown" for w in described.writes for ref in w.value)
 
 
 def _evidence(ep: EntryPoint, step: Step) -> dict[str, object]:
@@ -202,11 +117,13 @@ def _open_message(ep: EntryPoint) -> str:
     caller sent (a subscription challenge)
     or with what a public service gives anyone (a GET without credentials), or ends without
     acting or answering; the evidence's effect and effect_reason say what the adapter saw. A
-    public form
-    (sign-up, survey, application) whose steps only transform, store as new records or mail
-    the owner is open by design and not reported (settings.report_collecting_forms: true
-    lists them at low severity); one that reaches a command, an acting step or agent, a
-    service or a read of stored data is.""",
+    public form (sign-up, survey, application) whose steps only take in what is submitted
+    (effect "records": keep it as a new record, tell the owner at a fixed address or channel,
+    confirm to the address submitted with fixed text and the submitter's own answers, ask a
+    model about it) is open by design and not reported (settings.report_collecting_forms:
+    true lists them at low severity); one that reaches a command, code, an agent, a
+    service, a read of stored data, a post as the account, or an update or delete of a
+    record picked by what is typed, is.""",
     requires=("workflows",),
 )
 def test_entry_points_require_authentication(nocode_app: App,
@@ -221,7 +138,7 @@ def test_entry_points_require_authentication(nocode_app: App,
             continue  # checked in its first steps: AUTH004
         if ep.effect in HARMLESS_EFFECTS or serves_only_settings(nocode_app, ep):
             continue  # serves a page's own files or a setting, or leads nowhere
-        collects = collect_only_form(nocode_app, ep, step)
+        collects = collect_only_form(ep)
         if collects and not forms:
             continue  # open by design: a sign-up, survey or application form
         message = _open_message(ep)

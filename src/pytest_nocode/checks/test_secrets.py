@@ -6,6 +6,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
+from pytest_nocode.platforms.n8n_logs import logged_secrets
 from pytest_nocode.redaction import mask
 from pytest_nocode.secretscan import CRITICAL_KINDS, find_secrets
 
@@ -47,3 +48,34 @@ def test_no_hardcoded_credentials(nocode_app: App, nocode_findings: FindingColle
             evidence,
             severity="critical" if hit.kind in CRITICAL_KINDS else None,
         )
+
+
+@check(
+    "SEC002",
+    title="Secret printed to the log",
+    category="secrets",
+    severity="medium",
+    rationale="""
+        A Code node that prints a token or password (console.log of an environment value
+        named as a secret, of a credential, or of a variable set from one) writes it to the
+        n8n server's log and to the browser console of whoever runs the workflow in the
+        editor. Logs are kept, shipped and read far more widely than the credential store or
+        the environment the secret was kept in.
+    """,
+    remediation="""
+        Remove the console call (or print only that the value is set, never the value), then
+        rotate the secret if the logs may have been read: it must be considered leaked.
+    """,
+    requires=("workflows",),
+    platforms=("n8n",),
+)
+def test_no_secret_printed_to_log(nocode_app: App, nocode_findings: FindingCollector) -> None:
+    for step in nocode_app.steps:
+        if step.disabled:
+            continue
+        for logged in logged_secrets(step):
+            nocode_findings.add(
+                step, f"code prints {logged.secret} to the log ({logged.field} line "
+                f"{logged.line})",
+                {"field": logged.field, "line": logged.line, "printed": logged.secret,
+                 "type": step.type})

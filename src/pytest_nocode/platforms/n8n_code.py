@@ -704,17 +704,26 @@ def _listed_keys(item: Node) -> set[str] | None:
     return keys if "" not in keys else None
 
 
+# calls that only read the object they are given (they cannot add or change its fields)
+_READING_CALLS = frozenset({"JSON.stringify", "Object.keys", "Object.entries", "String"})
+
+
 def _plain_use(name: Node, returned: list[Node], written: Node) -> bool:
     """Does this use of a ``const`` object's name leave its fields as written: the one
     declaration that wrote ``written`` (another of that name may hold anything), a read of
-    one of its fields (``out.reply``, not assigned to, not called), or what the code returns
-    (the value, an element of the returned array, or its ``json``)?"""
+    one of its fields (``out.reply``, not assigned to, not called), an argument of a call
+    that only reads it (``console.log``, ``JSON.stringify``), or what the code returns (the
+    value, an element of the returned array, or its ``json``)?"""
     parent = name.parent
     if parent is None:
         return False
     if parent.type == "variable_declarator":
         return parent.child_by_field_name("name") == name \
             and parent.child_by_field_name("value") == written
+    if parent.type == "arguments" and parent.parent is not None:  # printed or serialised
+        function = parent.parent.child_by_field_name("function")
+        return function is not None and (text(function) in _READING_CALLS
+                                         or text(function).startswith("console."))
     if parent.type == "member_expression":
         if parent.child_by_field_name("object") != name:
             return False

@@ -11,16 +11,25 @@ The effect is read from the steps a call's items reach along the wiring, each ju
   does a Crypto node's HMAC or signature: both sign what the caller chose with a key);
 * an HTTP request answers when it is a GET without credentials to a fixed public host: the
   caller could ask that service itself, so relaying it opens nothing (the reason says so);
-* a read of a data store serves; anything else acts: a write, a mail, code, a command, an
-  AI agent, a called workflow, a node this module does not know.
+* a Code node whose code only computes (every call a method of a value, one of its own
+  functions or a global that computes: no ``require``, ``fetch``, ``this.helpers``,
+  environment, credentials or static data; :func:`computes_only`) is judged as a shaping
+  step by the values it puts out, and answers when the call is answered with its output;
+* a read of a data store serves; anything else acts: a write, a mail, other code, a
+  command, an AI agent, a node this module does not know;
+* an Execute Workflow step or AI workflow tool that calls a workflow of this app passes: the
+  walk goes on into that workflow from its trigger, step by step (the whole workflow when
+  its wiring cannot be followed there); one calling a workflow the export does not hold acts.
 
 A No Operation node is where n8n authors mark work: on a branch of a flow that answers it
 ends that branch, but a flow that does nothing else is a stub whose work the export does not
 show (it acts), and one that carries another node's parameters is a collection's stand-in for
 a node it removed (it acts).
 
-When the export's wiring is broken in the workflow, or shows nothing after the entry point,
-every step of the workflow counts as reached (the reader cannot follow it: fail closed).
+When the export's wiring is broken in the workflow (connections to missing nodes, or none at
+all), every step of the workflow counts as reached (the reader cannot follow it: fail
+closed); an entry point wired to nothing in a workflow whose other steps are wired runs
+nothing.
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -30,6 +39,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from pytest_nocode.model import (
@@ -37,14 +47,26 @@ from pytest_nocode.model import (
     ANSWERS,
     NOTHING,
     PASSES,
+    RECORDS,
     SERVES,
     DataStore,
     Destination,
     Step,
     StepFlow,
+    ValueRef,
     stronger_effect,
 )
-from pytest_nocode.platforms.n8n_flow import BASE, FORM_PAGE, NOTE, PASS_TYPES
+from pytest_nocode.platforms.jsparse import captures, function_body, text
+from pytest_nocode.platforms.n8n_flow import (
+    BASE,
+    CALLED_TRIGGERS,
+    CALLERS,
+    CODE_NODES,
+    FORM_PAGE,
+    NOTE,
+    PASS_TYPES,
+)
+from pytest_nocode.platforms.n8n_intake import TAKES_IN, intake_role
 from pytest_nocode.policy import default_zone
 
 RESPOND = BASE + "respondToWebhook"
@@ -77,7 +99,8 @@ class EntryEffects:
 
     def __init__(self, steps: Iterable[Step], describe: Callable[[Step], StepFlow],
                  destinations: Iterable[Destination], stores: Iterable[DataStore],
-                 lost_wiring: Iterable[str]) -> None:
+                 lost_wiring: Iterable[str], stand_ins: Mapping[str, str] | None = None
+                 ) -> None:
         self._by_id: dict[str, Step] = {}
         self._by_workflow: dict[str, list[Step]] = {}
         for step in steps:
@@ -88,21 +111,30 @@ class EntryEffects:
         self._stores = {s.step_id: s for s in stores}
         self._lost = frozenset(lost_wiring)  # workflows whose wiring points at missing nodes
         self._judged: dict[str, Judged] = {}
+        self._stand_ins = stand_ins or {}  # No Operation step → the node type its note names
+        self._taken_in: dict[str, tuple[str, str]] = {}
 
     def of(self, entry: Step) -> Judged:
         """(effect, reason) of a call to ``entry``: ``acts`` ends the walk at the first step
         that acts; otherwise the strongest effect met, ``nothing`` when every step passes."""
         effect, reasons, placeholder = PASSES, [], ""
+        takes_in, acting = False, ""
         for step in self._reached(entry):
             what, why = self._judge(step)
             if what == ACTS:
-                return ACTS, why
+                role, because = self._intake(step)
+                if not role:
+                    return ACTS, why
+                takes_in, acting = takes_in or role in TAKES_IN, acting or why
+                what, why = RECORDS, because
             if step.type == NO_OP and not step.disabled:
                 placeholder = placeholder or step.name
             if what != effect and stronger_effect(what, effect) == what:
                 effect, reasons = what, []  # a stronger effect: its reasons, not the weaker
             if what == effect and why and why not in reasons:
                 reasons.append(why)
+        if effect == RECORDS and not takes_in:
+            return ACTS, acting  # a model asked, nothing kept or sent: nothing to go by
         if effect == PASSES and placeholder:
             return ACTS, (f"its flow ends in No Operation step {placeholder!r}, a stub: the "
                           "work it stands for is not in the export")
@@ -113,12 +145,8 @@ class EntryEffects:
     def _reached(self, entry: Step) -> Iterable[Step]:
         """The steps a call can run: along the wiring, or the whole workflow when the
         wiring cannot be followed from the entry point."""
-        if entry.workflow_id in self._lost or not entry.outbound:
-            yield from (s for s in self._by_workflow.get(entry.workflow_id, ())
-                        if s.id != entry.id)
-            return
         seen = {entry.id}
-        queue = list(entry.outbound)
+        queue = list(self._after(entry))
         while queue:
             sid = queue.pop()
             step = self._by_id.get(sid)
@@ -126,7 +154,55 @@ class EntryEffects:
                 continue
             seen.add(sid)
             yield step
-            queue.extend(step.outbound)
+            queue.extend(self._after(step) if step.type in CALLED_TRIGGERS else step.outbound)
+
+    def _after(self, start: Step) -> Iterable[str]:
+        """What runs after an entry point or a called workflow's trigger: what it is wired
+        to, or every other step of its workflow when the wiring there cannot be followed
+        (connections that point at missing nodes, or none at all in the workflow). In a
+        workflow whose other steps are wired, an entry point wired to nothing runs nothing."""
+        steps = self._by_workflow.get(start.workflow_id, ())
+        if start.workflow_id in self._lost or not any(s.outbound for s in steps):
+            return [s.id for s in steps if s.id != start.id]
+        return start.outbound
+
+    def _calls_in_app(self, step: Step) -> bool:
+        """Is ``step`` an Execute Workflow (or AI workflow tool) wired to the trigger of a
+        workflow of this app (the walk then goes on into that workflow's steps)?"""
+        return step.type in CALLERS and any(
+            (t := self._by_id.get(sid)) is not None and t.type in CALLED_TRIGGERS
+            and t.workflow_id != step.workflow_id for sid in step.outbound)
+
+    def _intake(self, step: Step) -> tuple[str, str]:
+        """(role, reason) of an acting step that only takes a submission in (see
+        :mod:`.n8n_intake`), ("", "") when it does more. A shaping step that acts only by
+        passing on a model's answer takes part ("shape")."""
+        found = self._taken_in.get(step.id)
+        if found is None:
+            described = self._describe(step)
+            refs = {r.kind for w in described.writes for r in w.value}
+            if step.type == NO_OP and step.id not in self._stand_ins:
+                found = ("", "")  # a stand-in for a node the export does not name
+            elif step.type in SHAPING_TYPES and step.type not in (NO_OP, RESPOND, FORM_PAGE,
+                                                                   CRYPTO) \
+                    and not described.authored_code and not described.sinks \
+                    and refs - _OWN_KINDS <= {"ai"}:
+                found = ("shape", "")
+            else:
+                found = intake_role(step, described, self._stand_ins, self._submitted)
+            self._taken_in[step.id] = found
+        return found
+
+    def _submitted(self, ref: ValueRef) -> bool:
+        """Is a value a confirmation reads the submitter's own (fixed text, the item's
+        fields, a form page's or another entry step's answers, a step that only reshapes)?
+        The item's fields are taken as what the submission holds: this judgement has no
+        data flow to say a model's answer was put there."""
+        if ref.kind in ("constant", "entry", "field", "platform", "key"):
+            return True
+        target = self._by_id.get(ref.step) if ref.kind == "step" and ref.step else None
+        return target is not None and (self._describe(target).starts or target.type == FORM_PAGE
+                                       or self._judge(target)[0] in (PASSES, ANSWERS))
 
     def _judge(self, step: Step) -> Judged:
         judged = self._judged.get(step.id)
@@ -139,8 +215,9 @@ class EntryEffects:
         if step.disabled or step.type == NOTE:
             return PASSES, ""  # n8n passes items through a disabled node untouched
         described = self._describe(step)
-        if described.starts:
-            return PASSES, ""  # another trigger: it is sent nothing
+        if described.starts or step.type in CALLED_TRIGGERS:
+            # another trigger is sent nothing; a called workflow's hands on what it is sent
+            return PASSES, ""
         named = f"step {step.name!r} ({step.type.rsplit('.', 1)[-1]})"
         store = self._stores.get(step.id)
         if store is not None:
@@ -149,7 +226,6 @@ class EntryEffects:
             return ACTS, f"{named} writes stored data"
         refs = [r for w in described.writes for r in w.value] + \
             [r for s in described.sinks for r in s.reads]
-        foreign = sorted({r.kind for r in refs if r.kind not in _OWN_KINDS})
         if step.type == NO_OP and any(v not in (None, "", {}, []) for k, v in
                                       step.params.items() if k != "options"):
             return ACTS, (f"{named} carries another node's parameters: a stand-in for a node "
@@ -161,10 +237,9 @@ class EntryEffects:
                 return ACTS, f"{named} signs a token for the caller"
             if step.type == CRYPTO and step.params.get("action") in ("hmac", "sign"):
                 return ACTS, f"{named} signs what it is given with the owner's key"
-            if {"ai", "unknown"} & set(foreign):
-                return ACTS, f"{named} passes on values the export does not show"
-            if foreign:
-                return SERVES, f"{named} passes on {' and '.join(foreign)} values"
+            shaped = self._shaped(named, refs)
+            if shaped[0] != PASSES:
+                return shaped
             if _STATIC_DATA.search(json.dumps(dict(step.params), default=str)):
                 return SERVES, f"{named} reads what earlier runs kept (workflow static data)"
             if step.type == RESPOND:
@@ -173,12 +248,31 @@ class EntryEffects:
                 return ANSWERS, f"{named} shows the caller the next page of the form"
             return PASSES, ""
         if described.authored_code:
+            if step.type in CODE_NODES and all(s.kind == "answer" for s in described.sinks) \
+                    and computes_only(str(step.params.get("jsCode")
+                                          or step.params.get("functionCode") or "")):
+                shaped = self._shaped(named, refs)
+                if shaped[0] == PASSES and described.sinks:
+                    return ANSWERS, f"{named} answers with what its code computes"
+                return shaped
             return ACTS, f"{named} runs code its author wrote"
+        if self._calls_in_app(step) and all(s.kind == "answer" for s in described.sinks):
+            return PASSES, ""  # what the called workflow does is judged step by step
         if step.type == HTTP_REQUEST:
             relay = self._public_relay(step)
             if relay:
                 return ANSWERS, relay
         return ACTS, f"{named} may change, send or run something"
+
+    @staticmethod
+    def _shaped(named: str, refs: list[ValueRef]) -> Judged:
+        """What a step that only reshapes items does with the values it puts in them."""
+        foreign = sorted({r.kind for r in refs if r.kind not in _OWN_KINDS})
+        if {"ai", "unknown"} & set(foreign):
+            return ACTS, f"{named} passes on values the export does not show"
+        if foreign:
+            return SERVES, f"{named} passes on {' and '.join(foreign)} values"
+        return PASSES, ""
 
     def _public_relay(self, step: Step) -> str:
         """Why an HTTP request only fetches what anyone may fetch ("" when it may do more): a
@@ -215,3 +309,62 @@ def _names(params: object) -> list[str]:
     if not isinstance(entries, list):
         return ["?"] if params else []
     return [str(e.get("name") or "?") if isinstance(e, Mapping) else "?" for e in entries]
+
+
+# Code that only computes: every call is a method of a value, one of its own functions or a
+# global that computes (no require, fetch, this.helpers, $http, process, eval, workflow
+# static data, environment or credentials: those reach out, run or read what is kept).
+_COMPUTING_GLOBALS = frozenset({
+    "String", "Number", "Boolean", "parseInt", "parseFloat", "isNaN", "isFinite", "Array",
+    "Object", "JSON", "Math", "Date", "RegExp", "Set", "Map", "Promise", "Error", "TypeError",
+    "encodeURIComponent", "decodeURIComponent", "encodeURI", "decodeURI", "Symbol", "BigInt",
+    "DateTime", "Duration", "Interval", "console", "items", "item", "$input", "$json", "$",
+    "$items", "$node", "$now", "$today", "$jmespath", "$ifEmpty", "$if", "$max", "$min",
+    "$runIndex", "$itemIndex", "$prevNode", "$workflow", "$position", "$binary", "undefined",
+    "NaN", "Infinity"})
+_CALLS = """
+(call_expression function: (_) @function) @call
+(new_expression constructor: (_) @function) @call
+"""
+_DECLARED_NAMES = """
+(variable_declarator name: (identifier) @name)
+(function_declaration name: (identifier) @name)
+(formal_parameters (identifier) @name)
+(arrow_function parameter: (identifier) @name)
+(catch_clause parameter: (identifier) @name)
+"""
+
+
+@lru_cache(maxsize=4096)  # the same code repeats across an estate's workflows
+def computes_only(code: str) -> bool:
+    """Does a Code node's code only compute its output from its input (it may throw): no
+    call or name that reaches out of it, runs text as code or reads kept state?"""
+    body = function_body(code) if code.strip() else None
+    if body is None:
+        return False
+    declared = {text(n) for n in captures(_DECLARED_NAMES, body).get("name", ())}
+    for function in captures(_CALLS, body).get("function", ()):
+        root = function
+        while root.type in ("member_expression", "subscript_expression", "call_expression",
+                            "parenthesized_expression", "new_expression", "await_expression"):
+            inner = root.child_by_field_name("object") or root.child_by_field_name(
+                "function") or root.child_by_field_name("constructor") or (
+                root.named_children[0] if root.named_children else None)
+            if inner is None:
+                break
+            root = inner
+        if root.type in ("this", "super", "import"):
+            return False
+        if root.type == "identifier":
+            name = text(root)
+            if name not in declared and name not in _COMPUTING_GLOBALS:
+                return False
+        elif root.type not in ("string", "template_string", "array", "object", "number",
+                               "arrow_function", "function_expression", "regex"):
+            return False
+    if {text(n) for n in captures("(identifier) @id", body).get("id", ())} & {
+            "require", "process", "eval", "Function", "globalThis", "global", "$env",
+            "$credentials", "$secrets", "$vars", "$getWorkflowStaticData", "$http", "fetch",
+            "setInterval", "$execution"}:
+        return False
+    return not captures("(this) @this", body)

@@ -210,7 +210,9 @@ class N8nFlows:
     """What the flow description needs beyond a step: filled by the adapter while it builds."""
 
     versions: dict[str, float] = field(default_factory=dict)  # step id → typeVersion
-    names: dict[tuple[str, str], str] = field(default_factory=dict)  # (workflow, name) → id
+    # workflow → node name → step id (one table per workflow: a (workflow, name) pair per
+    # step was a tenth of the model's memory on a large org)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
     stores: dict[str, DataStore] = field(default_factory=dict)
     senders: set[str] = field(default_factory=set)  # steps with a Destination
     computed_targets: set[str] = field(default_factory=set)  # ... whose host is computed
@@ -282,7 +284,7 @@ class N8nFlows:
             name = m.group("a") or m.group("b") or m.group("c") or ""
             tail = NODE_PATH.match(code, m.end())
             path = (tail.group("path") if tail else "") or ""
-            target = self.names.get((step.workflow_id, name))
+            target = self.names.get(step.workflow_id, {}).get(name)
             if target is None:
                 out.append(ValueRef("unknown", f"output of {name!r}, not in this workflow"))
             else:

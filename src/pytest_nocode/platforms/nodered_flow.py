@@ -32,12 +32,15 @@ from pytest_nocode.model import (
     split_url,
 )
 from pytest_nocode.platforms.nodered_entries import HTTPAUTH
-from pytest_nocode.platforms.nodered_function import follow_function
+from pytest_nocode.platforms.nodered_function import KEY_COLUMN, clock_names, follow_function
+from pytest_nocode.platforms.nodered_jsonata import jsonata_refs
 from pytest_nocode.policy import default_zone
 
 DROP = StepFlow(output="drop")
 PAYLOAD = ValueRef("field", "payload", path="msg.payload")
-MUSTACHE = re.compile(r"\{\{(\{?)\s*([#^/&]?)\s*([A-Za-z_$][\w$]*(?:\.[\w$]+|\[[^\]]*\])*)")
+# {{name}}, {{{name}}}, {{#section}}, {{/section}}, {{& name}}; {{.}} is the current item
+MUSTACHE = re.compile(r"\{\{(\{?)\s*([#^/&]?)\s*"
+                      r"(\.(?=\s*\}\})|[A-Za-z_$][\w$]*(?:\.[\w$]+|\[[^\]]*\])*)")
 URL_LITERAL = re.compile(r"msg\.url\s*=\s*(['\"`])((?:https?|wss?)://[^'\"`$\s]*)")
 # Nodes through which a message passes with the properties it had.
 PASS_TYPES = frozenset({
@@ -147,6 +150,8 @@ class NodeRedFlows:
         p = step.params
         if t == "inject":
             return StepFlow("fresh", tuple(_inject_writes(p)), starts=True)
+        if t == "cron-plus":
+            return _cron_plus(p)
         if t == "mqtt in":
             return self._mqtt_in(step)
         if t == "Kafka Consumer":
@@ -256,19 +261,20 @@ class NodeRedFlows:
         elif kind == "msg":
             refs = (ValueRef("field", _top(name), path=f"msg.{name}"),)
         elif kind == "jsonata":
-            refs = (ValueRef("field", "*", path="a JSONata expression"),)
+            refs = jsonata_refs(name)
         elif kind in ("flow", "global"):
             refs = (ValueRef("store", f"{kind} context {name}"),)
         else:
             refs = (_typed(name, kind),)
-        named = refs[0].path or "the message"
+        named = "a JSONata expression" if kind == "jsonata" else refs[0].path or "the message"
         if p.get("createDir") is True or p.get("createDir") == "true":  # missing dirs made
             reason, harmless = (f"opens the file named in {named} and creates its "
                                 "directory (a '/' and '../' in a value climb out even after "
                                 "fixed text in the file name)"), frozenset()
         else:  # a value after fixed text in the name reaches only directories that exist
             reason, harmless = f"opens the file named in {named}", frozenset(
-                {IN_FILE_NAME} if refs[0].kind == "field" and refs[0].name != "*" else ())
+                {IN_FILE_NAME} if kind in ("msg", "str") and refs[0].kind == "field"
+                and refs[0].name != "*" else ())
         sinks = () if refs[0].kind in ("constant", "env") else (SinkUse(
             "path", "filename", refs, reason, harmless),)
         if step.type == "file":
@@ -363,6 +369,29 @@ def _typed(value: Any, kind: str) -> ValueRef:
     return ValueRef("unknown", f"{kind} value")
 
 
+def _typed_refs(value: Any, kind: str) -> tuple[ValueRef, ...]:
+    """:func:`_typed`, with a JSONata expression read for what it names."""
+    return jsonata_refs(_text(value)) if kind == "jsonata" else (_typed(value, kind),)
+
+
+def _cron_plus(p: Mapping[str, Any]) -> StepFlow:
+    """node-red-contrib-cron-plus: each schedule in its options starts a message with the
+    schedule's topic and payload (by default details of the schedule itself). Schedules can
+    also be added by messages sent to it, with their payload: what comes in stays weakly."""
+    options = p.get("options")
+    payloads: list[ValueRef] = []
+    for option in options if isinstance(options, list) else ():
+        if not isinstance(option, dict):
+            continue
+        kind = _text(option.get("payloadType")) or "default"
+        payloads.extend((ValueRef("platform", "cron-plus schedule details"),)
+                        if kind == "default" else _typed_refs(option.get("payload"), kind))
+    output = _top(_text(p.get("outputField")) or "payload")
+    writes = (FieldWrite("topic", (ValueRef("constant"),), strong=False),
+              FieldWrite(output, tuple(payloads) or (ValueRef("constant"),), strong=False))
+    return StepFlow("pass", writes, starts=True)
+
+
 def _inject_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
     props = p.get("props")
     if not isinstance(props, list):  # before Node-RED 1.1: payload and topic only
@@ -378,7 +407,7 @@ def _inject_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
         else:
             value, kind = prop.get("v"), _text(prop.get("vt")) or "str"
         if name:
-            yield FieldWrite(_top(name), (_typed(value, kind),), strong="." not in name)
+            yield FieldWrite(_top(name), _typed_refs(value, kind), strong="." not in name)
 
 
 def _switch_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
@@ -408,8 +437,8 @@ def _change_keeps(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
         if store in ("flow", "global"):
             key = _text(rule.get("p")).strip()
             whole = bool(re.fullmatch(r"[A-Za-z_$][\w$]*", key))  # a.b changes part of a
-            value = _typed(rule.get("to"), _text(rule.get("tot")) or "str")
-            yield FieldWrite(f"{store} context {key if whole else '*'}", (value,), strong=False)
+            value = _typed_refs(rule.get("to"), _text(rule.get("tot")) or "str")
+            yield FieldWrite(f"{store} context {key if whole else '*'}", value, strong=False)
 
 
 def _change_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
@@ -421,8 +450,8 @@ def _change_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
         whole = bool(re.fullmatch(r"[A-Za-z_$][\w$]*", target))
         op = rule.get("t")
         if op == "set":
-            yield FieldWrite(_top(target), (_typed(rule.get("to"), _text(rule.get("tot"))
-                                                   or "str"),), strong=whole)
+            yield FieldWrite(_top(target), _typed_refs(rule.get("to"), _text(rule.get("tot"))
+                                                       or "str"), strong=whole)
         elif op == "delete" and whole:
             yield FieldWrite(target, (ValueRef("constant"),))
         elif op == "move" and _text(rule.get("tot") or "msg") == "msg":
@@ -435,19 +464,45 @@ def _change_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
 
 def _mustache_refs(text: str, *, unescaped_only: bool) -> tuple[ValueRef, ...]:
     """Message properties a Node-RED template reads (``{{payload.x}}``; ``flow.``, ``global.``
-    and ``env.`` name context and environment values)."""
+    and ``env.`` name context and environment values). Inside a section over a list
+    (``{{#payload.rows}}…{{/payload.rows}}``) a name is looked up in the item first, then in
+    the message: it reads the section's property, and the message's one of that name. A key
+    or timestamp column there (``{{{sensorId}}}``) reads the items' key (a database's keys
+    are no text; the engine keeps the origin of any other list's)."""
     out: list[ValueRef] = []
+    sections: list[ValueRef] = []  # the open sections, innermost last
     for triple, section, ref in MUSTACHE.findall(text):
+        if section == "/":
+            if sections:
+                sections.pop()
+            continue
+        read = _mustache_ref(ref)
+        if section in ("#", "^"):  # prints what its names read, no text of its own
+            sections.append(read)
+            continue
         if unescaped_only and not (triple or section == "&"):
             continue
-        head = _top(ref)
-        if head in ("flow", "global"):
-            out.append(ValueRef("store", f"{head} context {ref[len(head) + 1:]}"))
-        elif head == "env":
-            out.append(ValueRef("env", ref[4:]))
-        elif section not in ("/",):
-            out.append(ValueRef("field", head, path=f"msg.{ref}"))
+        if ref == "." or (sections and read.kind == "field"):
+            key = KEY_COLUMN.search(ref) is not None and ref != "."
+            out.extend(ValueRef("key", s.name, path=s.path) if key and s.kind == "field"
+                       else s for s in sections)
+            if ref == "." or not key or not sections:
+                out.append(read)
+        else:
+            out.append(read)
     return tuple(dict.fromkeys(out))
+
+
+def _mustache_ref(ref: str) -> ValueRef:
+    """What one mustache name reads outside any section (``.`` is the whole message)."""
+    if ref == ".":
+        return ValueRef("field", "*", path="msg")
+    head = _top(ref)
+    if head in ("flow", "global"):
+        return ValueRef("store", f"{head} context {ref[len(head) + 1:]}")
+    if head == "env":
+        return ValueRef("env", ref[4:])
+    return ValueRef("field", head, path=f"msg.{ref}")
 
 
 def _template(p: Mapping[str, Any]) -> StepFlow:
@@ -474,7 +529,7 @@ def _function(p: Mapping[str, Any]) -> StepFlow:
     code = _text(p.get("func"))
     sinks = (SinkUse("code", "func", (ValueRef("field", "*", path="msg"),),
                      "evaluates or executes message data in code"),) if runs_code(code) else ()
-    followed = follow_function(code)
+    followed = follow_function(code, clock_names(p.get("libs")))
     if followed is not None:  # it says what msg.url is built from, URL literals included
         return StepFlow("fresh" if followed.fresh else "pass", followed.writes, sinks,
                         keeps=followed.keeps, authored_code=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import tree_sitter
 
@@ -74,6 +75,11 @@ KNOWN_GLOBALS = frozenset({
     "Buffer", "console", "Promise", "setTimeout", "clearTimeout", "setInterval",
     "clearInterval", "Symbol", "RegExp", "Error", "TypeError", "Set", "Map", "WeakMap",
     "Intl", "BigInt", "this", "arguments"})
+# Date and time libraries a function node loads (its ``libs``): what they compute from no
+# argument (``moment()``, ``dayjs()``, ``DateTime.now()``) and format is the host's clock; a
+# date they are given keeps the origin of what they are given.
+TIME_LIBRARIES = frozenset({"moment", "moment-timezone", "dayjs", "luxon", "date-fns",
+                            "date-fns-tz"})
 # A string literal that is a URL (a scheme, then "://"): its text says where a request goes.
 URL_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"`]*$")
 CONTEXT_READS = {"flow": "flow", "global": "global", "context": "node", "context.flow": "flow",
@@ -203,24 +209,34 @@ class FollowedCode:
     fresh: bool = False  # the code never sends msg itself, only messages it builds
 
 
-def follow_function(code: str) -> FollowedCode | None:
+def follow_function(code: str, clocks: frozenset[str] = frozenset()) -> FollowedCode | None:
     """The message properties and context keys ``code`` sets and the origins of their values,
     or None when the code cannot be followed (the caller then lets every input reach every
-    property)."""
+    property). ``clocks``: the names the node binds to date libraries (:func:`clock_names`)."""
     body = function_body(code)
     if body is None:
         return None
     try:
-        analysis = _Analysis(body)
+        analysis = _Analysis(body, clocks)
         return FollowedCode(analysis.writes(), analysis.keeps(),
                             fresh=analysis.facts.first_emit == NEVER)
     except (_CannotFollow, RecursionError):
         return None
 
 
+def clock_names(libs: Any) -> frozenset[str]:
+    """The variables a function node's ``libs`` (``[{"var": "moment", "module": "moment"}]``)
+    bind to one of :data:`TIME_LIBRARIES`."""
+    return frozenset(lib["var"] for lib in libs if isinstance(lib, dict)
+                     and isinstance(lib.get("var"), str)
+                     and lib.get("module") in TIME_LIBRARIES) if isinstance(libs, list) \
+        else frozenset()
+
+
 class _Analysis:
-    def __init__(self, body: tree_sitter.Node) -> None:
+    def __init__(self, body: tree_sitter.Node, clocks: frozenset[str] = frozenset()) -> None:
         self.facts = _Facts()
+        self.clocks = clocks
         self.env: dict[str, Sources] = {}
         self.opaque: set[str] = set()  # local names that may hold other than an object literal
         self._memo: dict[int, Sources] = {}
@@ -663,6 +679,8 @@ class _Analysis:
                                                       self._written.values() for v in values))
         if name in self.env:
             return self.env[name]
+        if name in self.clocks:  # called or asked for the time: the host's clock
+            return frozenset({TIMESTAMP})
         if name in CONSTANT_NAMES:
             return frozenset({CONSTANT})
         if name in self.facts.functions or name in KNOWN_GLOBALS:

@@ -26,12 +26,7 @@ def finding_sort_key(finding: dict[str, Any]) -> tuple[Any, ...]:
 def app_notes(loaded: LoadedApp | None) -> dict[str, str]:
     """What the run could not see of an app, by part: the fetch's notes (parts the server did
     not give) and the adapter's (what the data given lacks, e.g. n8n 2 published versions)."""
-    if loaded is None:
-        return {}
-    notes = dict(loaded.raw.notes) if loaded.raw is not None else {}
-    if loaded.app is not None:
-        notes.update(loaded.app.notes)
-    return notes
+    return loaded.notes if loaded is not None else {}
 
 
 def report_extras(run: NocodeRun) -> dict[str, Any]:
@@ -73,8 +68,8 @@ def build_report(run: NocodeRun) -> dict[str, Any]:
             "source": loaded.source if loaded else spec.source,
             "snapshot_sha256": loaded.sha256 if loaded else "",
         }
-        if loaded is not None and loaded.app is not None:
-            entry["name"] = loaded.app.name
+        if loaded is not None and loaded.name is not None:
+            entry["name"] = loaded.name
         if loaded is not None and loaded.error:
             entry["error"] = loaded.error
         notes = app_notes(loaded)
