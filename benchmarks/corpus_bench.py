@@ -46,10 +46,12 @@ import inspect
 import json
 import random
 import re
+import shutil
 import sys
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,10 +120,15 @@ def _first_line(exc: BaseException, redactor: Redactor) -> str:
 
 
 def scan_app(path: Path, platform: str, registry: PlatformRegistry, checks: Sequence[Check],
-             policy: Policy) -> AppOutcome:
-    """Load one export as the plugin does and run every check on it."""
+             policy: Policy, placed: Path | None = None) -> AppOutcome:
+    """Load one export as the plugin does and run every check on it; ``placed``: a copy of
+    it placed elsewhere (inside its package) to read instead, under the corpus file's app id
+    and keys."""
     outcome = AppOutcome(platform, path.name)
     spec = parse_app_uri(f"{platform}+file:{path}", registry.names(), path.parent)[0]
+    if placed is not None:
+        spec = replace(spec, location=str(placed))
+        path = placed
     try:
         loaded = load_app(spec, registry, RecordingOptions(None, path.parent))
     except InputError as exc:
@@ -143,13 +150,13 @@ def scan_app(path: Path, platform: str, registry: PlatformRegistry, checks: Sequ
             outcome.internal_errors.append(f"{rule_of(check).id}: {_first_line(exc, redactor)}")
             continue
         for finding in result.findings or ():
-            key = finding_key(platform, path.name, finding)
+            key = finding_key(platform, outcome.file, finding)
             seen[key] += 1
             if seen[key] > 1:
                 outcome.ambiguous_keys += 1
                 key += f"#{seen[key]}"
             outcome.findings.append(BenchFinding(
-                key, platform, path.name, finding.rule.id, finding.resource.id,
+                key, platform, outcome.file, finding.rule.id, finding.resource.id,
                 redactor.text(finding.message), redactor.data(dict(finding.evidence))))
     return outcome
 
@@ -174,17 +181,69 @@ def corpus_files(root: Path, apps: str = "all") -> list[tuple[str, Path]]:
             if apps == "all" or (apps == "examples") == is_package_example(path)]
 
 
-def scan_corpus(root: Path, rules: Iterable[str] = (), apps: str = "all"
+SOURCES = Path(__file__).parent / "corpus" / "SOURCES.tsv"
+
+
+def package_sources(sources: Path) -> dict[str, tuple[str, str]]:
+    """Corpus file name → (npm package, the file's path inside it), for the example flows of
+    npm packages (``npm:PKG@VERSION`` in SOURCES.tsv's repository column)."""
+    out: dict[str, tuple[str, str]] = {}
+    with sources.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            origin = row.get("repository") or ""
+            if origin.startswith("npm:"):
+                package = origin[4:].rsplit("@", 1)[0]
+                out[Path(row["file"]).name] = (package, row["path"])
+    return out
+
+
+def place_in_package(package_dir: Path, inner: str, export: Path, stage: Path) -> Path:
+    """A copy of ``export`` at ``inner`` (``examples/demo.json``) inside a view of the
+    unpacked package ``package_dir`` built under ``stage``: the folders on the way are new, the
+    package's other entries are links to its own, so the adapter meets the layout a package's
+    CI has (its package.json and node files above the flows) and the package stays as
+    unpacked."""
+    target, source = stage, package_dir
+    parts = Path(inner).parts
+    for depth, part in enumerate(parts):
+        target.mkdir(parents=True, exist_ok=True)
+        for entry in source.iterdir() if source.is_dir() else ():
+            if entry.name != part:
+                (target / entry.name).symlink_to(entry.resolve())
+        if depth < len(parts) - 1:
+            target, source = target / part, source / part
+    placed = target / parts[-1]
+    shutil.copyfile(export, placed)
+    return placed
+
+
+def scan_corpus(root: Path, rules: Iterable[str] = (), apps: str = "all",
+                packages: Path | None = None, sources: Path = SOURCES
                 ) -> tuple[list[AppOutcome], list[str]]:
-    """Scan every file; returns the outcomes and the checks that could not run here."""
+    """Scan every file; returns the outcomes and the checks that could not run here.
+
+    With ``packages`` (a folder of unpacked npm packages, ``PKG/package.json``), each example
+    flow of a package found there is scanned where its package's CI has it, inside the
+    package (see :func:`place_in_package`); its keys stay the corpus file's."""
     registry = PlatformRegistry(builtin_platforms())
     policy = load_policy(None)
     wanted = {r.upper() for r in rules}
     checks = [c for c in builtin_checks() if not wanted or rule_of(c).id in wanted]
     not_run = sorted(rule_of(c).id for c in checks if not runnable(c))
     checks = [c for c in checks if runnable(c)]
-    return [scan_app(path, platform, registry, checks, policy)
-            for platform, path in corpus_files(root, apps)], not_run
+    in_package = package_sources(sources) if packages is not None else {}
+    outcomes: list[AppOutcome] = []
+    with tempfile.TemporaryDirectory(prefix="corpus-packages-") as stage:
+        for n, (platform, path) in enumerate(corpus_files(root, apps)):
+            package, inner = in_package.get(path.name, ("", ""))
+            if packages is not None and package and (packages / package / "package.json"
+                                                     ).is_file():
+                placed = place_in_package(packages / package, inner, path,
+                                          Path(stage) / str(n) / package)
+                outcomes.append(scan_app(path, platform, registry, checks, policy, placed))
+            else:
+                outcomes.append(scan_app(path, platform, registry, checks, policy))
+    return outcomes, not_run
 
 
 # -- labels ------------------------------------------------------------------------------------
@@ -437,6 +496,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the figures and finding keys here")
     parser.add_argument("--apps", choices=APP_KINDS, default="all",
                         help="only deployments, or only npm packages' example flows")
+    parser.add_argument("--packages", type=Path, metavar="DIR",
+                        help="unpacked npm packages (DIR/PKG/package.json): scan each "
+                             "package's example flows inside it, as its CI does")
+    parser.add_argument("--sources", type=Path, default=SOURCES,
+                        help="where each corpus file came from (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
         triage = read_triage(args.triage) if args.triage else {}
@@ -445,7 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     rules = [r for r in args.rules.split(",") if r.strip()]
-    outcomes, not_run = scan_corpus(args.corpus, rules, args.apps)
+    outcomes, not_run = scan_corpus(args.corpus, rules, args.apps, args.packages, args.sources)
     scanned = {f"{o.platform}/{o.file}" for o in outcomes}
     expected = {k: v for k, v in expected.items() if k.split("|", 1)[0] in scanned}
     summary = summarize(outcomes, triage, expected)

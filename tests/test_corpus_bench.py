@@ -171,6 +171,39 @@ def test_apps_kind_splits_package_examples_from_deployments(bench: ModuleType, t
     assert [f.rule for f in outcomes[0].findings] == ["AUTH001"]
 
 
+def test_packages_scan_an_example_inside_its_package_under_the_same_keys(
+        bench: ModuleType, tmp_path: Path) -> None:
+    """``--packages``: the example flow is read where its package's CI reads it, beside the
+    package.json that names its node types; the keys stay the corpus file's and the unpacked
+    package is left as it was."""
+    root = write_corpus(tmp_path / "corpus")
+    name = "npm__node-red-contrib-sprinkler__examples-demo-0a1b2c.json"
+    flows = [*nodered_flow(), {"id": "s1", "type": "sprinkler", "z": "t1", "wires": []}]
+    (root / "nodered" / name).write_text(json.dumps(flows), encoding="utf-8")
+    sources = tmp_path / "SOURCES.tsv"
+    sources.write_text("file\tplatform\trepository\tcommit\tpath\n"
+                       f"nodered/{name}\tnodered\tnpm:node-red-contrib-sprinkler@1.0.0\t-\t"
+                       "examples/demo.json\n", encoding="utf-8")
+    package = tmp_path / "packages" / "node-red-contrib-sprinkler"
+    (package / "lib").mkdir(parents=True)
+    (package / "package.json").write_text(json.dumps(
+        {"name": "node-red-contrib-sprinkler", "version": "1.0.0",
+         "node-red": {"nodes": {"sprinkler": "lib/sprinkler.js"}}}), encoding="utf-8")
+    (package / "lib" / "sprinkler.js").write_text(
+        'module.exports = (RED) => RED.nodes.registerType("sprinkler", S);', encoding="utf-8")
+    before = sorted(p.relative_to(package) for p in package.rglob("*"))
+
+    alone, _ = bench.scan_corpus(root, ["CON001", "AUTH001"], "examples")
+    inside, _ = bench.scan_corpus(root, ["CON001", "AUTH001"], "examples",
+                                  tmp_path / "packages", sources)
+    key = f"nodered/{name}|CON001|nodered-{Path(name).stem}"
+    assert key in [f.key for f in alone[0].findings]
+    assert [f.rule for f in inside[0].findings] == ["AUTH001"]
+    assert [f.key for f in inside[0].findings] == [f.key for f in alone[0].findings
+                                                   if f.rule == "AUTH001"]
+    assert sorted(p.relative_to(package) for p in package.rglob("*")) == before
+
+
 def test_a_mask_inside_a_route_is_counted_and_a_word_route_is_not(bench: ModuleType,
                                                                   tmp_path: Path) -> None:
     """A route that shares a value the scan holds secret shows the mask in AUTH001's message:

@@ -70,6 +70,11 @@ def parse_app_uri(uri: str, platforms: Iterable[str], base_dir: Path) -> list[Ap
         path = Path(path_text)
         if not path.is_absolute():
             path = base_dir / path
+        if platform == "nodered" and path.is_dir() and not (path / "flows.json").exists():
+            flows_files = node_red_flows_files(path)
+            if flows_files:  # a node package's examples/: each file is an app of its own
+                return [AppSpec(uri, platform, "file", str(f), f"{platform}-{_slug(f.stem)}")
+                        for f in flows_files]
         stem = path.stem if path.suffix else path.name
         return [AppSpec(uri, platform, "file", str(path), f"{platform}-{_slug(stem)}")]
     if transport not in LIVE_TRANSPORTS:
@@ -101,6 +106,14 @@ def parse_app_uri(uri: str, platforms: Iterable[str], base_dir: Path) -> list[Ap
     location = f"{transport}://{netloc}{parts.path.rstrip('/')}"
     ident = f"{platform}-{_slug(host)}" + (f"-{port}" if port else "")
     return [AppSpec(uri, platform, transport, location, ident)]
+
+
+def node_red_flows_files(folder: Path) -> list[Path]:
+    """The flows files of a folder without ``flows.json`` (a node package's ``examples/``):
+    its ``*.json`` files but a ``package.json`` or lock file, in name order. Each is a
+    separate export, so each is scanned as an app of its own."""
+    return sorted(p for p in folder.glob("*.json") if p.is_file()
+                  and p.name not in ("package.json", "package-lock.json"))
 
 
 def parse_app_uris(uris: Sequence[str], platforms: Iterable[str],

@@ -32,7 +32,17 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from pytest_nocode.model import App, AppMemo, DataStore, SinkUse, Step, StepFlow, ValueRef
+from pytest_nocode.model import (
+    AS_PARSED_OBJECT,
+    App,
+    AppMemo,
+    DataStore,
+    SinkUse,
+    Step,
+    StepFlow,
+    ValueRef,
+    is_script_file,
+)
 
 SAFE_KINDS = frozenset({"constant", "env", "platform"})
 # What a setting is made of: values the app's own configuration fixes, not an environment
@@ -79,6 +89,9 @@ NO_INPUT = "input this app does not show (nothing wired to it)"
 # Entry points whose steps' own descriptions say what enters (a dashboard: each control's
 # fixed value, or a value typed into it): the entry itself adds no origin.
 SELF_DESCRIBED_ENTRIES = frozenset({"dashboard"})
+
+# Placements that hold for a value only as a whole (see model.AS_PARSED_OBJECT).
+WHOLE_ONLY = frozenset({AS_PARSED_OBJECT})
 
 State = dict[str, frozenset[int]]
 StoreKey = tuple[str, str]  # (store kind, location): one named file, table, sheet
@@ -337,6 +350,12 @@ class DataFlow:
         if self._unplaced and (not whole or ref.name == "*"
                                or self._flows.get(at, _DROP).authored_code):
             return self._plain(found)
+        if self._unplaced and ref.kind == "field" and ref.path not in ("", ref.name,
+                                                                       f"msg.{ref.name}"):
+            # a key of a value held whole (msg.payload.cmd of a parsed query) is that key's
+            # text, not the whole object
+            return frozenset(self._unplaced.get(o, o) if self._origins[o].within
+                             in WHOLE_ONLY else o for o in found)
         return found
 
     def _placed(self, oid: int, within: str) -> int:
@@ -509,8 +528,10 @@ class DataFlow:
         if entry is not None and flow.entry_fields is None:
             out = {k: v | {entry} for k, v in out.items()}
         elif entry is not None:  # only the fields the entry fills are the caller's
+            placed = dict(flow.entry_within)
             for name in flow.entry_fields:
-                out[name] = _field(out, name) | {entry}
+                oid = self._placed(entry, placed[name]) if name in placed else entry
+                out[name] = _field(out, name) | {oid}
         return out
 
     def _run(self) -> None:
@@ -779,7 +800,8 @@ class DataFlow:
             return "safe"
         if self.untrusted_behind(origin):
             return "untrusted"
-        if origin.kind == "store" and self._internal_read(origin, self.internal_stores()):
+        if origin.kind == "store" and (self._internal_read(origin, self.internal_stores())
+                                       or self._own_script(origin)):
             return "internal"
         return "other"
 
@@ -791,6 +813,19 @@ class DataFlow:
             return True
         beside = self._reference_tables().get((origin.step_id, origin.detail))
         return beside is not None and beside <= internal
+
+    def _own_script(self, origin: Origin) -> bool:
+        """Is ``origin`` a read of a fixed script file (an admin's ``.sql``) that no step of
+        this app writes, nor could (no file written under a name chosen at run time)? Its
+        text is the deployment's own code, as much as the flow is."""
+        store = next((s for s in self.app.stores if s.step_id == origin.step_id
+                      and s.operation == "read" and origin.detail == f"{s.kind} "
+                      f"{s.location.strip()}"), None)
+        if store is None or store.kind != "file" or not is_script_file(store.location):
+            return False
+        return not any(s.kind == "file" and s.operation == "write" and (
+            not _named(s.location) or s.location.strip() == store.location.strip())
+            for s in self.app.stores)
 
     def _store_read(self, origin: Origin) -> StoreKey | None:
         """The store a ``store`` origin reads, when its step reads one this app writes."""

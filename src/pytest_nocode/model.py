@@ -181,6 +181,18 @@ def is_web_asset(location: str) -> bool:
         and _WEB_ASSET.search(location) is not None
 
 
+# A fixed file of code a step runs or hands on to run (an admin's SQL script, a shell script):
+# like the flow itself, it is the deployment's own code, put there by whoever set the app up.
+_SCRIPT_FILE = re.compile(r"\.(?:sql|sh|bash|py|js|ps1|bat|cmd)$", re.I)
+
+
+def is_script_file(location: str) -> bool:
+    """Is ``location`` a fixed path (no expression) to a script file?"""
+    location = location.strip()
+    return bool(location) and "{{" not in location and not location.startswith(("=", "$")) \
+        and _SCRIPT_FILE.search(location) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Destination:
     """Somewhere data leaves to: the target of an HTTP call, broker, socket, server."""
@@ -386,6 +398,12 @@ IN_FILE_NAME = "inside a file name, after a fixed absolute POSIX directory and f
 # A value placed in the query string of a URL whose scheme, host and path are fixed text
 # ("https://api.example.org/alerts?" + params): it picks parameters, not the server.
 IN_URL_QUERY = "in the query string of a URL with a fixed host and path"
+# A caller's data held whole as the object the platform parsed it into (the query of a
+# Node-RED GET route, always an object): put into a text as it is, it becomes
+# "[object Object]", none of what the caller wrote. A read of one of its keys is the caller's
+# text again (the engine drops this placement there).
+AS_PARSED_OBJECT = ("whole, as the object the request's query was parsed into "
+                    "('[object Object]' as text)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,6 +452,9 @@ class StepFlow:
     # ``payload`` and ``req``); None when the adapter cannot say, and then every field may be
     # the caller's. The others hold only what the step's ``writes`` give them.
     entry_fields: tuple[str, ...] | None = None
+    # (field, placement) of entry_fields the caller's data can do only so much in, as
+    # ValueRef.within says (a GET route's payload: the parsed query object, AS_PARSED_OBJECT)
+    entry_within: tuple[tuple[str, str], ...] = ()
     # the steps this one sends only what entered it from outside its own loop (n8n Loop Over
     # Items: its loop output emits batches of the items it was first given; what comes back
     # around the loop leaves on its other output, to the other steps)
@@ -474,6 +495,9 @@ class App:
     exposures: tuple[Exposure, ...] = ()
     broken_links: tuple[BrokenLink, ...] = ()
     settings: Mapping[str, Setting] = field(default_factory=lambda: EMPTY)
+    # the package whose own flows these are (a Node-RED node package's examples/ scanned in its
+    # CI): its node types are the app under review, not a third-party module to vet
+    own_package: Module | None = None
     # the adapter's description of how data passes each step (derived from the steps, so not
     # part of the configuration: neither hashed nor in to_dict); None: the adapter gives none
     flow_of: Callable[[Step], StepFlow] | None = field(default=None, repr=False,
@@ -624,6 +648,8 @@ class App:
         for name in COLLECTIONS:
             out[name] = [_plain(item) for item in getattr(self, name)]
         out["settings"] = {k: _plain(s.value) for k, s in sorted(self.settings.items())}
+        if self.own_package is not None:
+            out["own_package"] = _plain(self.own_package)
         return out
 
     def sha256(self) -> str:
@@ -640,6 +666,8 @@ class App:
         encode = _CANONICAL
         scalars = {"platform": encode(self.platform), "facets": encode(sorted(self.facets)),
                    "settings": encode({k: s.value for k, s in self.settings.items()})}
+        if self.own_package is not None:  # absent, the hash is what it was before the field
+            scalars["own_package"] = encode(self.own_package)
         digest = hashlib.sha256(b"{")
         for n, key in enumerate(sorted([*scalars, *COLLECTIONS])):
             digest.update(f"{',' if n else ''}{encode(key)}:".encode())

@@ -22,6 +22,18 @@ def modules_in_use(app: App) -> dict[str, list[Connector]]:
     return by_module
 
 
+def is_own_package(app: App, module: str) -> bool:
+    """Is ``module`` the package whose own flows the app is (its examples, scanned in its CI)?
+    That package is what is under review, not a third-party module to vet."""
+    return app.own_package is not None and app.own_package.name == module
+
+
+def _own_package_evidence(app: App) -> dict[str, str]:
+    own = app.own_package
+    return {"own_package": f"{own.name}@{own.version}" if own.version else own.name} \
+        if own is not None else {}
+
+
 def _type_counts(connectors: list[Connector]) -> dict[str, int]:
     return {c.type: len(c.used_by) for c in sorted(connectors, key=lambda c: -len(c.used_by))}
 
@@ -40,7 +52,8 @@ def _shown(counts: dict[str, int]) -> str:
     owasp=["LCNC-SEC-07", "LCNC-SEC-03"],
     rationale="""Community and custom nodes run with the platform's full rights and are not
     vetted by its maintainers; blocked connectors move data where policy forbids. The question
-    is one per module: is this package reviewed?""",
+    is one per module: is this package reviewed? A node package's own flows (its examples,
+    scanned in its CI) are not asked about that package itself, only about the others.""",
     remediation="Replace the module's nodes with approved ones, or have the module reviewed "
                 "and add it (or its node types) to connectors.allow in the policy.",
     requires=("workflows",),
@@ -49,6 +62,8 @@ def test_connectors_are_allowed(nocode_app: App, nocode_findings: FindingCollect
                                 nocode_policy: Policy) -> None:
     policy = nocode_policy.excerpt("connectors")
     for module, connectors in sorted(modules_in_use(nocode_app).items()):
+        if is_own_package(nocode_app, module):
+            continue
         blocked = [c for c in connectors if nocode_policy.connector_blocked(c.type, module)]
         if blocked and len(blocked) < len(connectors):
             for connector in blocked:  # a type the policy blocks in a module it may allow
@@ -70,7 +85,7 @@ def test_connectors_are_allowed(nocode_app: App, nocode_findings: FindingCollect
             Module(module, version), f"module {module} {verdict}: {len(steps)} step(s) of "
             f"{len(counts)} type(s) use it ({_shown(counts)})",
             {"module": module, "version": version, "types": counts, "used_by": steps[:50],
-             "policy": policy},
+             "policy": policy, **_own_package_evidence(nocode_app)},
             severity="high" if blocked else None)
     _listed_modules_outside_allowlist(nocode_app, nocode_findings, nocode_policy)
     _unidentified_outside_allowlist(nocode_app, nocode_findings, nocode_policy)
@@ -87,7 +102,8 @@ def _listed_modules_outside_allowlist(app: App, findings: FindingCollector,
     in_use = modules_in_use(app)
     unattributed = sorted(c.type for c in _unattributed(app))
     for module in app.modules:
-        if module.name in in_use or policy.connector_allowed(module.name, module.name):
+        if module.name in in_use or is_own_package(app, module.name) \
+                or policy.connector_allowed(module.name, module.name):
             continue
         if app.has("modules") or not unattributed:
             continue  # installed (GET /nodes maps every type) but no node of the app uses it
@@ -124,7 +140,7 @@ def _unidentified_outside_allowlist(app: App, findings: FindingCollector,
         f"are not on the allowlist ({_shown(counts)})",
         {"module": UNKNOWN_MODULE, "types": counts,
          "used_by": [s for c in outside for s in c.used_by][:50],
-         "policy": policy.excerpt("connectors")})
+         "policy": policy.excerpt("connectors"), **_own_package_evidence(app)})
 
 
 @check(

@@ -45,12 +45,18 @@ from pytest_nocode.platforms.nodered_entries import (
     entry_effect,
     route_guard,
 )
-from pytest_nocode.platforms.nodered_flow import INFLUX_QUERY, SQL_NODES, NodeRedFlows
+from pytest_nocode.platforms.nodered_flow import (
+    INFLUX_QUERY,
+    RUNS_ON_MESSAGE,
+    SQL_NODES,
+    NodeRedFlows,
+)
 from pytest_nocode.platforms.nodered_function import (
     plain_http_calls,
     turns_off_certificate_checks,
 )
 from pytest_nocode.platforms.nodered_modules import MODULE_OF_KNOWN_TYPE
+from pytest_nocode.platforms.nodered_package import node_package_of
 
 CORE_PACKAGE = "node-red"
 CORE_TYPES = frozenset({
@@ -118,10 +124,12 @@ class NodeRedPlatform:
         if path.is_dir():
             candidate = path / "flows.json"
             if not candidate.exists():
-                raise SchemaError(f"{path}: a folder without flows.json; pass the flows export")
+                raise SchemaError(f"{path}: a folder without flows.json or other flows files; "
+                                  "pass the flows export")
             path = candidate
-        data = read_json_file(path)
-        return as_snapshot(data, str(path))
+        snapshot = as_snapshot(read_json_file(path), str(path))
+        package = node_package_of(path)
+        return {**snapshot, "package": package.to_json()} if package else snapshot
 
     def fetch(self, spec: AppSpec, client: Fetcher) -> tuple[Any, dict[str, str]]:
         from pytest_nocode.platforms.nodered_live import fetch_nodered
@@ -210,6 +218,20 @@ def _validate_ports(ports: Any, at: str) -> None:
                    f"{at}[{p}].wires[{w}]", 'a wire {"id": NODE_ID}')
 
 
+def _validate_package(package: Any, at: str) -> None:
+    """``$.package``: the node package the flows belong to, as the file adapter read it
+    (:meth:`pytest_nocode.platforms.nodered_package.NodePackage.to_json`)."""
+    expect(isinstance(package, dict), at, 'an object {"name", "version", "types": [...]}')
+    expect(isinstance(package.get("name"), str) and bool(package["name"].strip()),
+           f"{at}.name", "the package's name")
+    for key in ("version", "manifest"):
+        if package.get(key) is not None:
+            expect(isinstance(package[key], str), f"{at}.{key}", "a string")
+    for key in ("types", "unread"):
+        if package.get(key) is not None:
+            expect(_is_list_of(package[key], str), f"{at}.{key}", "a list of strings")
+
+
 def _validate_objects(parent: Any, at: str, dotted: Iterable[str]) -> None:
     """Each dotted key under ``parent`` that is present (and not null) is an object."""
     if not isinstance(parent, dict):
@@ -264,6 +286,8 @@ class _Normalizer:
                           ("externalModules", "externalModules.palette"))
         _validate_objects(self.data.get("diagnostics"), f"{self.where}: $.diagnostics",
                           ("runtime", "runtime.settings", "nodejs"))
+        if "package" in self.data:
+            _validate_package(self.data["package"], f"{self.where}: $.package")
         if "nodes" in self.data:
             expect(isinstance(self.data["nodes"], list), f"{self.where}: $.nodes",
                    "a list of node sets (GET /nodes)")
@@ -280,6 +304,7 @@ class _Normalizer:
         modules = self._modules()
         if modules:
             facets.add("modules")
+        own_package, notes = self._own_package()
         listed = self._attribute_types()
         known = {m.name for m in modules}
         modules += tuple(Module(name, version) for name, version in sorted(listed.items())
@@ -321,11 +346,22 @@ class _Normalizer:
             workflows=workflows, steps=tuple(steps), entry_points=entry_points,
             destinations=destinations, connectors=connectors, stores=stores,
             modules=modules, settings=settings, broken_links=broken_links,
+            own_package=own_package, notes=notes,
             flow_of=NodeRedFlows({n["id"]: n for n in self.flows
                                   if n["type"] not in CONTAINER_TYPES and not n.get("z")},
                                  self._uninstantiated_subflows(),
-                                 {w.id: w.name for w in workflows}).describe,
+                                 {w.id: w.name for w in workflows},
+                                 self._unfed(steps)).describe,
         )
+
+    def _unfed(self, steps: list[Step]) -> frozenset[str]:
+        """Nodes that act only on a message (a database query, a command) and that nothing
+        sends one to: no wire, link or subflow port reaches them, on a tab or subflow the
+        export holds whole. An export of selected nodes leaves their tab out, and the wires
+        into them from nodes not selected: there what feeds them is unknown, not nothing."""
+        fed = {t for s in steps for t in s.outbound}
+        return frozenset(s.id for s in steps if s.type in RUNS_ON_MESSAGE and s.id not in fed
+                         and not s.is_config and s.workflow_id in self.container)
 
     def _unexported_tabs(self) -> tuple[Workflow, ...]:
         """Tabs the nodes name (``z``) that the export leaves out (an export of selected
@@ -450,6 +486,29 @@ class _Normalizer:
                     out.append(BrokenLink(step.workflow_id, step.id, target, "target",
                                           "link" if target in linked else "wire"))
         return tuple(out)
+
+    def _own_package(self) -> tuple[Module | None, dict[str, str]]:
+        """The node package whose own flows these are (``$.package``, read from the
+        package.json above a flows file): its types are attributed to it, unless ``GET /nodes``
+        named their module; and a note says so, with the node files whose types are unknown."""
+        package = self.data.get("package")
+        if not isinstance(package, dict):
+            return None, {}
+        name, version = package["name"], _as_str(package.get("version"))
+        types = package.get("types") or []
+        for ntype in types:
+            self.module_of_type.setdefault(ntype, (name, version))
+        shown = f"{name}@{version}" if version else name
+        manifest = _as_str(package.get("manifest")) or "package.json"
+        notes = {"own package": f"{shown} ({manifest}): the flows are this node package's own; "
+                                f"its {len(types)} node type(s) are the app under review, not "
+                                f"a third-party module"}
+        unread = [u for u in package.get("unread") or () if isinstance(u, str)]
+        if unread:
+            notes["own package node files"] = (
+                f"types not read from {len(unread)} node file(s), asked about like any "
+                f"module's: {'; '.join(unread[:5])}" + (" …" if len(unread) > 5 else ""))
+        return Module(name, version), notes
 
     def _attribute_types(self) -> dict[str, str]:
         """Module of each type ``GET /nodes`` did not name: a widely used module's known type
@@ -644,10 +703,9 @@ class _Normalizer:
 
     def _stores(self, step: Step, by_step: Mapping[str, Step]) -> Iterable[DataStore]:
         p = step.params
-        if step.type == "file":
-            yield DataStore(step.id, "file", _as_str(p.get("filename")), "write")
-        elif step.type == "file in":
-            yield DataStore(step.id, "file", _as_str(p.get("filename")), "read")
+        if step.type in ("file", "file in"):
+            yield DataStore(step.id, "file", _file_location(p),
+                            "write" if step.type == "file" else "read")
         elif step.type in SQL_NODES or step.type in INFLUX_QUERY \
                 or step.type in ("sqlite", "sqlitedb"):
             yield from _database_use(step, by_step)
@@ -699,6 +757,18 @@ class _Normalizer:
             out["adminAuth"] = Setting("adminAuth", "SET" if auth["adminAuth"] else "UNSET",
                                        "GET /auth/login")
         return out
+
+
+def _file_location(p: Mapping[str, Any]) -> str:
+    """The file a file node opens, as its ``filename`` and ``filenameType`` give it: a path,
+    ``${VAR}`` for an environment variable, or ``{{msg.filename}}`` (a message property,
+    context key or expression: named at run time) for the others."""
+    name, kind = _as_str(p.get("filename")), _as_str(p.get("filenameType")) or "str"
+    if kind == "str":
+        return name
+    if kind == "env":
+        return f"${{{name}}}"
+    return f"{{{{{kind}.{name}}}}}" if kind in ("msg", "flow", "global") else f"{{{{{name}}}}}"
 
 
 # A whole field value that is a URL: how a vendor's config node names its server

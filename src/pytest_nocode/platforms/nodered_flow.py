@@ -21,6 +21,7 @@ from typing import Any
 
 from pytest_nocode.dataflow import runs_code
 from pytest_nocode.model import (
+    AS_PARSED_OBJECT,
     IN_FILE_NAME,
     IN_URL_QUERY,
     FieldWrite,
@@ -30,11 +31,13 @@ from pytest_nocode.model import (
     ValueRef,
     split_url,
 )
+from pytest_nocode.platforms.nodered_entries import HTTPAUTH
 from pytest_nocode.platforms.nodered_function import KEY_COLUMN, clock_names, follow_function
 from pytest_nocode.platforms.nodered_jsonata import jsonata_refs
 from pytest_nocode.policy import default_zone
 
 DROP = StepFlow(output="drop")
+PAYLOAD = ValueRef("field", "payload", path="msg.payload")
 # {{name}}, {{{name}}}, {{#section}}, {{/section}}, {{& name}}; {{.}} is the current item
 MUSTACHE = re.compile(r"\{\{(\{?)\s*([#^/&]?)\s*"
                       r"(\.(?=\s*\}\})|[A-Za-z_$][\w$]*(?:\.[\w$]+|\[[^\]]*\])*)")
@@ -44,7 +47,11 @@ PASS_TYPES = frozenset({
     "link in", "link out", "link call", "junction", "delay", "trigger", "rbe",
     "filter", "split", "join", "csv", "json", "xml", "yaml", "html", "sort", "batch", "range",
     "debug", "http response", "websocket out", "mqtt out", "tcp out", "udp out", "file",
-    "complete", "status", "catch", "comment", "e-mail", "ui_template"})
+    "complete", "status", "catch", "comment", "e-mail", "ui_template", HTTPAUTH})
+# Of those, the ones that turn msg.payload into other text or values (JSON text, CSV lines,
+# each element of a split): what the payload was as a whole no longer holds.
+RESHAPE_PAYLOAD = frozenset({"json", "xml", "yaml", "csv", "html", "split", "join", "sort",
+                             "batch", "range"})
 # Nodes that read hardware attached to this host (a 1-Wire thermometer, a DHT sensor, an I2C
 # device, a GPIO pin): what they put in msg.payload is the device's reading, a platform value
 # like a fixed command's output, whoever sent the message that asked for it. The pin watchers
@@ -96,6 +103,11 @@ SQL_NODES: dict[str, tuple[str, str, bool]] = {
     "oracledb": ("query", "query", False),
 }
 INFLUX_QUERY = ("influxdb in",)
+# Nodes that do nothing until a message arrives: one nothing is wired to (no wire, link or
+# subflow port; a catch or status node feeding it is a wire too) never runs its query,
+# command, template, file or request.
+RUNS_ON_MESSAGE = frozenset({*SQL_NODES, *INFLUX_QUERY, "sqlite", "sqlitedb", "exec",
+                             "template", "file", "file in", "http request"})
 # ENV-like value types of typed inputs
 _SAFE_TYPES = {"str": "constant", "num": "constant", "bool": "constant", "json": "constant",
                "bin": "constant", "re": "constant", "date": "platform", "env": "env",
@@ -110,6 +122,8 @@ class NodeRedFlows:
     configs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     not_running: frozenset[str] = frozenset()  # subflows without an instance that runs
     tabs: Mapping[str, str] = field(default_factory=dict)  # tab or subflow id -> its name
+    # nodes of RUNS_ON_MESSAGE types on an exported tab or subflow that nothing sends to
+    unfed: frozenset[str] = frozenset()
 
     def describe(self, step: Step) -> StepFlow:
         """How a message passes ``step``, its context reads and writes named by their scope:
@@ -128,9 +142,9 @@ class NodeRedFlows:
                         for s in flow.sinks))
 
     def _describe(self, step: Step) -> StepFlow:
-        """How a message passes ``step``; a disabled node, or one inside a subflow no tab
-        runs, passes nothing on."""
-        if step.disabled or step.workflow_id in self.not_running:
+        """How a message passes ``step``; a disabled node, one inside a subflow no tab
+        runs, or one that only acts on messages and is sent none, passes nothing on."""
+        if step.disabled or step.workflow_id in self.not_running or step.id in self.unfed:
             return DROP
         t = step.type
         p = step.params
@@ -188,6 +202,8 @@ class NodeRedFlows:
                 "store", f"database {self._config_name(p, 'influxdb')}"),)),), sinks)
         if t in ("http response", "websocket out"):
             return StepFlow("pass", (), tuple(self._answer_sinks(step)))
+        if t in RESHAPE_PAYLOAD:  # the same origins, as new text: no longer the whole value
+            return StepFlow("pass", (FieldWrite("payload", (PAYLOAD, ValueRef("constant"))),))
         if t in PASS_TYPES or t.startswith("subflow:"):
             sends = (SinkUse("send", "payload", (ValueRef("field", "payload"),),
                              "sends msg.payload"),) if t in ("mqtt out", "tcp out",
@@ -197,9 +213,10 @@ class NodeRedFlows:
             return StepFlow("fresh", (FieldWrite("*", (ValueRef(
                 "unknown", f"messages the {t} node{f' {step.name!r}' if step.name else ''} "
                 "receives"),)),), starts=True)
-        # a node we do not know: it passes the message on and may set the payload
+        # a node we do not know: it passes the message on and may set the payload (to what
+        # it was, or to new text made of it: no longer the whole value)
         return StepFlow("pass", (FieldWrite("payload", (ValueRef(
-            "unknown", f"output of {step.name or t}"),), strong=False),))
+            "unknown", f"output of {step.name or t}"), PAYLOAD)),))
 
     def _listener(self, step: Step) -> StepFlow:
         """A core listener's message: the caller's fields (the engine adds the entry's origin
@@ -214,7 +231,11 @@ class NodeRedFlows:
                   for name in own]
         if step.type == "tcp in":
             writes.append(FieldWrite("topic", (_typed(step.params.get("topic"), "str"),)))
-        return StepFlow("fresh", tuple(writes), starts=True, entry_fields=callers)
+        # a GET route's msg.payload is req.query: always the object its query parsed into
+        whole = (("payload", AS_PARSED_OBJECT),) if step.type == "http in" \
+            and _text(step.params.get("method")).lower() == "get" else ()
+        return StepFlow("fresh", tuple(writes), starts=True, entry_fields=callers,
+                        entry_within=whole)
 
     def _mqtt_in(self, step: Step) -> StepFlow:
         broker = self.configs.get(_text(step.params.get("broker"))) or {}
@@ -497,7 +518,7 @@ def _template(p: Mapping[str, Any]) -> StepFlow:
     unescaped = _mustache_refs(text, unescaped_only=True) if mustache else ()
     if unescaped:
         sinks = (SinkUse("template", "template", unescaped,
-                         "renders message data unescaped ({{{ … }}})"),)
+                         "renders message data unescaped ({{{ … }}})", OBJECT_AS_TEXT),)
     return StepFlow("pass", writes, sinks)
 
 
@@ -562,6 +583,11 @@ def _exec(p: Mapping[str, Any]) -> StepFlow:
         kind, f"output of {command or 'a command'}"),)),), sinks)
 
 
+# An exec node appends a value with string concatenation, a mustache template renders one
+# with String(): a parsed query object held whole is "[object Object]" there.
+OBJECT_AS_TEXT = frozenset({AS_PARSED_OBJECT})
+
+
 def _exec_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
     addpay = p.get("addpay")
     if addpay is True or addpay == "true":  # before Node-RED 1.0: true meant msg.payload
@@ -571,11 +597,11 @@ def _exec_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
     if not command:
         prop = appended or "payload"
         yield SinkUse("command", "command", (ValueRef("field", _top(prop), path=f"msg.{prop}"),),
-                      f"takes its whole command from msg.{prop}")
+                      f"takes its whole command from msg.{prop}", OBJECT_AS_TEXT)
     elif appended:
         yield SinkUse("command", "addpay", (ValueRef("field", _top(appended),
                                                      path=f"msg.{appended}"),),
-                      f"appends msg.{appended} to the shell command")
+                      f"appends msg.{appended} to the shell command", OBJECT_AS_TEXT)
 
 
 def _request_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:

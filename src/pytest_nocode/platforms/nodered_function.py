@@ -694,7 +694,9 @@ class _Analysis:
         key = name is not None and KEY_COLUMN.search(_text(name)) is not None \
             and not (direct and root is not None and _text(root) == "msg")  # msg.id: no row
         if root is not None and _text(root) == "msg":  # as it came, or as the code set it
-            written = (*self._written.get(prop, ()), *self._written.get("*", ()))
+            written = tuple(v for v in (*self._written.get(prop, ()),
+                                         *self._written.get("*", ()))
+                            if _may_reach(v, node, self._body))
             came = EMPTY if self._statement_of(node) > self._replaced_at.get(prop, NEVER) \
                 else frozenset({ValueRef("field", prop, path=_text(node))})
             found = came.union(*(self.sources(v) for v in written))
@@ -797,6 +799,57 @@ class _Analysis:
 PLAIN_KINDS = frozenset({"constant", "env", "platform"})
 # The fixed text before the first value: a URL's scheme, host and path up to its "?".
 _URL_TO_QUERY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s'\"`$]+[^?#\s]*[?#]")
+
+
+LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+# statements after which the code that follows in the same block does not run
+_LEAVES = frozenset({"return_statement", "throw_statement"})
+_JUMPS = frozenset({"break_statement", "continue_statement", "labeled_statement"})
+
+
+def _may_reach(value: tree_sitter.Node, read: tree_sitter.Node, body: tree_sitter.Node
+               ) -> bool:
+    """Can the message property set to ``value`` be what ``read`` reads? A function node's
+    code runs once per message, top to bottom: a write reaches a read that comes after it,
+    unless a block it sits in returns (or throws) before the read's code, e.g.
+    ``if (saving) { msg.payload = settings; return msg; }``; a read inside a loop or a
+    function (a callback, a helper) may run after any write. ``body`` is the node's code."""
+    if _inside(read, LOOPS | FUNCTIONS, body):
+        return True
+    if value.end_byte > read.start_byte:
+        return False  # set after the read (or by the very expression that reads it)
+    child, block = value, value.parent
+    while block is not None and not (block.start_byte <= read.start_byte < block.end_byte):
+        if block.type == "statement_block" and _leaves_after(block, child):
+            return False
+        child, block = block, block.parent
+    return True
+
+
+def _inside(node: tree_sitter.Node, types: frozenset[str], body: tree_sitter.Node) -> bool:
+    """Is ``node`` inside a node of ``types`` within ``body``?"""
+    current = node.parent
+    while current is not None and current.id != body.id:
+        if current.type in types:
+            return True
+        current = current.parent
+    return False
+
+
+def _leaves_after(block: tree_sitter.Node, inner: tree_sitter.Node) -> bool:
+    """Does ``block`` return or throw, as one of its own statements, after the one holding
+    ``inner``, with no break or continue that could leave it another way (and not as the body
+    of a try, whose finally still runs)?"""
+    if block.parent is not None and block.parent.type in ("try_statement", "finally_clause"):
+        return False
+    after = [c for c in block.named_children if c.start_byte >= inner.end_byte]
+    if not any(c.type in _LEAVES for c in after):
+        return False
+    return not _contains(block, _JUMPS)
+
+
+def _contains(node: tree_sitter.Node, types: frozenset[str]) -> bool:
+    return any(c.type in types or _contains(c, types) for c in node.named_children)
 
 
 def _placement(prefix: str) -> str:
