@@ -234,6 +234,7 @@ class DataFlow:
         self._out_union: dict[str, frozenset[int]] = {}  # see _whole_out
         self._internal: frozenset[StoreKey] | None = None  # internal_stores, when asked
         self._references: dict[tuple[str, str], frozenset[StoreKey]] | None = None
+        self._scripts: frozenset[tuple[str, str]] | None = None  # _own_script, when asked
 
     def _sent_only_by_off_steps(self) -> frozenset[str]:
         """Steps that are wired, but only from steps that pass nothing on (disabled, or
@@ -818,14 +819,27 @@ class DataFlow:
         """Is ``origin`` a read of a fixed script file (an admin's ``.sql``) that no step of
         this app writes, nor could (no file written under a name chosen at run time)? Its
         text is the deployment's own code, as much as the flow is."""
-        store = next((s for s in self.app.stores if s.step_id == origin.step_id
-                      and s.operation == "read" and origin.detail == f"{s.kind} "
-                      f"{s.location.strip()}"), None)
-        if store is None or store.kind != "file" or not is_script_file(store.location):
-            return False
-        return not any(s.kind == "file" and s.operation == "write" and (
-            not _named(s.location) or s.location.strip() == store.location.strip())
-            for s in self.app.stores)
+        if self._scripts is None:  # once per app: asked for every store origin of each sink
+            self._scripts = self._own_script_reads()
+        return (origin.step_id, origin.detail) in self._scripts
+
+    def _own_script_reads(self) -> frozenset[tuple[str, str]]:
+        """(reader step, origin detail) of every read of a script file :meth:`_own_script`
+        calls the deployment's own: none when some file is written under a run-time name."""
+        written: set[str] = set()
+        for store in self.app.stores:
+            if store.kind == "file" and store.operation == "write":
+                if not _named(store.location):
+                    return frozenset()
+                written.add(store.location.strip())
+        first: dict[tuple[str, str], DataStore] = {}
+        for store in self.app.stores:  # the first store a step reads under that detail
+            if store.operation == "read":
+                first.setdefault((store.step_id, f"{store.kind} {store.location.strip()}"),
+                                 store)
+        return frozenset(key for key, store in first.items() if store.kind == "file"
+                         and is_script_file(store.location)
+                         and store.location.strip() not in written)
 
     def _store_read(self, origin: Origin) -> StoreKey | None:
         """The store a ``store`` origin reads, when its step reads one this app writes."""
