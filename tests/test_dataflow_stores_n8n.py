@@ -79,12 +79,7 @@ def test_inj002_the_table_written_with_what_a_service_answered_is_unknown() -> N
 
 def test_inj001_a_caller_writing_the_table_elsewhere_makes_the_read_theirs() -> None:
     """Another workflow of the app lets a webhook caller add runs: second-order injection."""
-    intake = workflow("Run intake", [
-        webhook(path="runs", method="POST"),
-        postgres("Save run", "insert", table={"__rl": True, "value": "runs", "mode": "list"},
-                 columns={"mappingMode": "defineBelow",
-                          "value": {"run_id": "={{ $json.body.run_id }}"}}, options={})],
-        chain("Webhook", "Save run"))
+    intake = _run_intake()
     app = app_of(_nightly(), intake)
     assert ("database", "runs") not in dataflow(app).internal_stores()
     assert uid("Find run folder") in ids(findings_of(INJ001, app))
@@ -115,6 +110,16 @@ def test_inj002_a_table_this_app_only_reads_stays_unknown() -> None:
              execute_command("Run QC", "=/opt/qc/run.sh --bed {{ $json.bed_file }}")]
     app = app_of(workflow("QC", nodes, chain("Schedule Trigger", "Kits", "Run QC")))
     assert ids(findings_of(INJ002, app)) == {uid("Run QC")}
+
+
+def _run_intake() -> dict:
+    """Another workflow of the app: a webhook caller adds runs to the ``runs`` table."""
+    return workflow("Run intake", [
+        webhook(path="runs", method="POST"),
+        postgres("Save run", "insert", table={"__rl": True, "value": "runs", "mode": "list"},
+                 columns={"mappingMode": "defineBelow",
+                          "value": {"run_id": "={{ $json.body.run_id }}"}}, options={})],
+        chain("Webhook", "Save run"))
 
 
 def _kits_beside_runs(kits_credential: tuple[str, str] | None = None) -> dict:
@@ -150,12 +155,7 @@ def test_inj002_a_lookup_table_of_another_connection_stays_unknown() -> None:
 def test_inj001_a_lookup_table_beside_a_table_callers_fill_is_not_internal() -> None:
     """Once a webhook caller fills one of the app's tables through that connection, the
     database is not only the app's own: the lookup table's origin is unknown again."""
-    intake = workflow("Run intake", [
-        webhook(path="runs", method="POST"),
-        postgres("Save run", "insert", table={"__rl": True, "value": "runs", "mode": "list"},
-                 columns={"mappingMode": "defineBelow",
-                          "value": {"run_id": "={{ $json.body.run_id }}"}}, options={})],
-        chain("Webhook", "Save run"))
+    intake = _run_intake()
     app = app_of(_kits_beside_runs(), intake)
     flow = dataflow(app)
     origins = flow.sinks_of(uid("Run QC"))[0].origins
@@ -261,12 +261,7 @@ def test_origins_are_given_in_one_order_however_many_a_store_makes_reach_a_sink(
     be redone when many are new."""
     from pytest_nocode import dataflow as engine
 
-    intake = workflow("Run intake", [
-        webhook(path="runs", method="POST"),
-        postgres("Save run", "insert", table={"__rl": True, "value": "runs", "mode": "list"},
-                 columns={"mappingMode": "defineBelow",
-                          "value": {"run_id": "={{ $json.body.run_id }}"}}, options={})],
-        chain("Webhook", "Save run"))
+    intake = _run_intake()
     flow = dataflow(app_of(_nightly(), intake))
     sinks = list(flow.sinks())
     assert sinks and any(len(s.origins) > 1 for s in sinks)

@@ -221,7 +221,9 @@ def test_the_controller_is_told_what_its_reports_need_without_the_model(tmp_path
     assert told.app is not None and told.app.sha256() == worker.sha256  # read when asked
 
 
-def test_a_model_asked_for_after_the_files_changed_is_not_loaded(tmp_path: Path) -> None:
+def _told_then_changed(tmp_path: Path) -> tuple[Path, RunFolder, loading.LoadedApp]:
+    """A worker loads a copy of the demo export and tells the run folder; then a file of the
+    export changes on disk."""
     export = tmp_path / "export"
     shutil.copytree(DEMO_N8N, export)
     folder = RunFolder(tmp_path / "run")
@@ -230,6 +232,11 @@ def test_a_model_asked_for_after_the_files_changed_is_not_loaded(tmp_path: Path)
     folder.tell(worker.spec, worker)
     first = sorted(export.glob("*.json"))[0]
     first.write_text(first.read_text() + "\n")
+    return export, folder, worker
+
+
+def test_a_model_asked_for_after_the_files_changed_is_not_loaded(tmp_path: Path) -> None:
+    export, folder, worker = _told_then_changed(tmp_path)
     told = folder.told(worker.spec, lambda: _load_whole(export))
     assert told is not None and told.app is None
     assert "changed on disk during the run" in (told.error or "")
@@ -271,14 +278,7 @@ def test_the_snapshot_hash_is_computed_by_the_first_worker_done(tmp_path: Path) 
 
 def test_workers_that_read_different_files_fail_the_run(tmp_path: Path) -> None:
     """Fail closed: the checks of one worker ran on other data than the other's."""
-    export = tmp_path / "export"
-    shutil.copytree(DEMO_N8N, export)
-    folder = RunFolder(tmp_path / "run")
-    folder.path.mkdir()
-    before = _load_whole(export)
-    folder.tell(before.spec, before)
-    first = sorted(export.glob("*.json"))[0]
-    first.write_text(first.read_text() + "\n")
+    export, folder, before = _told_then_changed(tmp_path)
     after = _load_whole(export)
     (folder.path / f"{after.spec.id}.loaded.{_dead_pid()}").write_bytes(
         pickle.dumps(((dataclasses.replace(after, app=None), after.facts()), "")))
