@@ -262,7 +262,7 @@ def test_the_controller_loads_itself_when_every_worker_loading_died(
     assert folder.told(spec, lambda: pytest.fail("not called here")) is None
 
 
-def test_the_snapshot_hash_is_computed_by_the_first_worker_done(tmp_path: Path) -> None:
+def test_the_snapshot_hash_is_computed_once_by_the_first_worker_to_claim_it(tmp_path: Path) -> None:
     folder = RunFolder(tmp_path)
     first, second = _load_whole(DEMO_N8N), _load_whole(DEMO_N8N)
     for worker in (first, second):

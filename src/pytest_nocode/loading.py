@@ -9,8 +9,8 @@ private folder of the controller's) hands apps to the workers in one of two ways
   its steps for the data flow every worker with a data-flow check builds
   (:meth:`RunFolder.shared_flows`). The controller reads none of it: the first worker to
   load the app tells it what its reports need (:meth:`RunFolder.told`), the first worker
-  done computes the snapshot hash (:meth:`RunFolder.share_hash`), and at the end the
-  controller checks that every worker read the same files (:meth:`RunFolder.settle`);
+  to begin its checks computes the snapshot hash (:meth:`RunFolder.share_hash`), and at the
+  end the controller checks that every worker read the same files (:meth:`RunFolder.settle`);
 * an app fetched live or replayed from a cassette is fetched, normalized and scanned by the
   controller and pickled there (raw snapshot, model, secrets found), so its server is asked
   once per run and a cassette is replayed once.
@@ -518,9 +518,9 @@ class RunFolder:
                 loaded.__dict__["sha256"] = digest  # LoadedApp.sha256's cache
 
     def share_hash(self, loaded: LoadedApp) -> None:
-        """(a worker, its checks done) The snapshot hash of an app read from files, computed
-        by the first worker to finish: the other may still be running checks meanwhile, and
-        only the controller's reports need it."""
+        """(a worker, before its checks) The snapshot hash of an app read from files, computed
+        by the first worker to claim it: xdist gives the other worker more checks meanwhile,
+        and only the controller's reports need it."""
         if loaded.model_here() is None or not self.shared(loaded.spec):
             return
         if self._create(self.path / f"{loaded.spec.id}.sha256.claim", str(os.getpid()).encode()):
