@@ -220,11 +220,18 @@ def pytest_configure(config):
     # n8n builds a folder file by file (the demo's is a folder): that is its normalizing
     normalize_export = n8n.N8nPlatform.normalize_export
 
-    def logged_normalize_export(self, spec, path):
+    def logged_normalize_export(self, spec, path, share=None):
         _log(f"normalize {spec.id}")
-        return normalize_export(self, spec, path)
+        return normalize_export(self, spec, path, share=share)
 
     n8n.N8nPlatform.normalize_export = logged_normalize_export
+    read_json_file = n8n.read_json_file
+
+    def logged_read(path):  # each file it builds
+        _log(f"read {path.name}")
+        return read_json_file(path)
+
+    n8n.read_json_file = logged_read
     describe_steps = dataflow.describe_steps
 
     def logged_describe_steps(app, start, stop):  # the data flow's descriptions
@@ -244,11 +251,12 @@ def _loading_log(pytester: pytest.Pytester) -> list[tuple[str, str, str]]:
 
 def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
         pytester: pytest.Pytester) -> None:
-    """Under xdist an app read from files is normalized once by each worker, never by the
-    controller (the workers tell it what its reports need), and each of its steps is scanned
-    for secrets, and described for the data flow, once in the whole run as serially: the
-    workers share the scan and the descriptions through the run folder (SEC001 still finds
-    the demo's secrets, and the same findings and snapshot hashes as a serial run)."""
+    """Under xdist an app read from files is normalized by each worker, never by the
+    controller (the workers tell it what its reports need); each file of an n8n folder is
+    read and built once in the whole run, and each step scanned for secrets, and described
+    for the data flow, once, as serially: the workers share the built files, the scan and
+    the descriptions through the run folder (SEC001 still finds the demo's secrets, and the
+    same findings and snapshot hashes as a serial run)."""
     pytester.makeconftest(COUNT_LOADING)
     serial = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--nocode-app=demo",
                                            f"--nocode-json={pytester.path / 's.json'}")
@@ -256,6 +264,7 @@ def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
     serial_scans = sorted(name for what, name, _ in _loading_log(pytester) if what == "scan")
     serial_describes = sorted(name for what, name, _ in _loading_log(pytester)
                               if what == "describe")
+    serial_reads = sorted(name for what, name, _ in _loading_log(pytester) if what == "read")
     (pytester.path / "loading.log").unlink()
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
                                            "--nocode-app=demo",
@@ -270,6 +279,8 @@ def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
     assert scanned and scanned == serial_scans  # each step once in the run, as serially
     described = sorted(name for what, name, _ in log if what == "describe")
     assert described and described == serial_describes  # not once per worker
+    read = sorted(name for what, name, _ in log if what == "read")
+    assert read and read == serial_reads  # each n8n file once in the run
     report = json.loads((pytester.path / "x.json").read_text())
     assert {f["app"] for f in report["findings"] if f["rule"] == "SEC001"} == {
         "demo-n8n", "demo-nodered"}

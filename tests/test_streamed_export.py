@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
+from pytest_nocode import loading
 from pytest_nocode.appspec import AppSpec, parse_app_uri
 from pytest_nocode.errors import InputError
-from pytest_nocode.loading import load_app
-from pytest_nocode.platforms import PlatformRegistry, RawSnapshot, read_export
+from pytest_nocode.loading import RunFolder, load_app
+from pytest_nocode.platforms import PlatformRegistry, RawSnapshot, n8n, read_export, read_json_file
 from pytest_nocode.platforms.builtin import builtin_platforms
 from pytest_nocode.platforms.n8n import N8nPlatform
 from pytest_nocode.transport import RecordingOptions
@@ -195,3 +196,92 @@ def test_equal_parameter_objects_across_files_are_kept_once_and_unequal_ones_apa
     assert by_name["wa", "Flag"].params["options"]["redirect"] is same["redirect"]
     streamed, whole = both_ways(folder)
     same_model(streamed, whole)
+
+
+# -- under xdist: the workers split the files, each part built once in the run ----------------
+def in_parts(folder: Path, run: Path, monkeypatch: pytest.MonkeyPatch
+             ) -> tuple[Any, Any, list[str]]:
+    """The model as the first worker builds it (every file a part of its own, each built
+    here) and as the second does (each part read from the run folder, built by the first),
+    and the files the second read."""
+    share = RunFolder(run).shared_files(spec_of(folder))
+    first, _ = ADAPTER.normalize_export(spec_of(folder), folder, share=share)
+    read: list[str] = []
+
+    def reading(path: Path) -> Any:
+        read.append(path.name)
+        return read_json_file(path)
+
+    monkeypatch.setattr(n8n, "read_json_file", reading)
+    second, export = ADAPTER.normalize_export(spec_of(folder), folder, share=share)
+    monkeypatch.undo()
+    assert export.skipped == read_export(ADAPTER, folder).skipped
+    return first, second, read
+
+
+@pytest.fixture
+def file_parts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A run folder whose shared builds have one file per part."""
+    monkeypatch.setattr(loading, "FILE_PART_FILES", 1)
+    (tmp_path / "run").mkdir()
+    return tmp_path / "run"
+
+
+def _folder(tmp_path: Path, files: dict[str, Any]) -> Path:
+    folder = tmp_path / "export"
+    for name, data in files.items():
+        write(folder / name, data)
+    return folder
+
+
+NAMELESS = {"connections": {}, "nodes": [  # named by its place among the workflows
+    {"id": "n1", "name": "Hook", "type": "n8n-nodes-base.webhook", "parameters": {}}]}
+
+
+CREDENTIALED = {"id": "wC", "name": "Chat", "connections": {}, "nodes": [
+    {"id": "post", "name": "Post", "type": "n8n-nodes-base.slack", "parameters": {},
+     "credentials": {"slackApi": {"id": "c1", "name": "Slack bot"}}}]}
+
+
+@pytest.mark.parametrize(("files", "joined"), [
+    ({"a.json": workflow("wA", "Orders", "orders"),  # a caller, its callee in a later part
+      "b.json": [sub_workflow()], "c.json": CREDENTIALED,
+      "d.json": {**CREDENTIALED, "id": "wD",  # one credential, used in two parts
+                 "nodes": [{**CREDENTIALED["nodes"][0], "id": "post2"}]},
+      "meta/notes.json": {"owner": "ops"}}, True),
+    ({"a.json": workflow("wA", "Orders", "orders"),  # the same node ids in two parts
+      "b.json": workflow("wB", "Orders", "orders")}, False),
+    ({"1.json": workflow("w1", "Orders", "orders"),  # a workflow id in two parts
+      "2.json": workflow("w2", "Other", "other"), "3.json": workflow("w1", "Copy", "copy")},
+     False),
+    ({"a.json": workflow("wA", "Orders", "orders"), "b.json": NAMELESS}, False),
+], ids=["called-across-parts", "step-ids-across-parts", "workflow-ids-across-parts",
+        "named-by-place"])
+def test_built_in_parts_by_two_workers_the_model_of_one_pass(
+        tmp_path: Path, file_parts: Path, monkeypatch: pytest.MonkeyPatch,
+        files: dict[str, Any], joined: bool) -> None:
+    """Parts built apart join as one pass over every file builds them; where one pass would
+    have named a workflow or step otherwise, each worker builds the whole folder itself."""
+    folder = _folder(tmp_path, files)
+    _, whole = both_ways(folder)
+    *built, read = in_parts(folder, file_parts, monkeypatch)
+    for app in built:
+        same_model(app, whole)
+        assert [c.used_by for c in app.credentials] == [c.used_by for c in whole.credentials]
+    # joined: the second worker read no file; else it read them all itself (twice when
+    # workflow ids repeat, as one process alone does)
+    assert set(read) == (set() if joined else {Path(name).name for name in files})
+
+
+def test_a_part_whose_files_changed_since_is_built_again_by_the_worker(
+        tmp_path: Path, file_parts: Path) -> None:
+    """Fail closed: a worker takes a part another built only if its files are the ones it sees."""
+    folder = _folder(tmp_path, {"a.json": workflow("wA", "Orders", "orders"),
+                                "b.json": workflow("wB", "Billing", "billing")})
+    share = RunFolder(file_parts).shared_files(spec_of(folder))
+    ADAPTER.normalize_export(spec_of(folder), folder, share=share)
+    write(folder / "b.json", workflow("wB", "Billing", "billing-v2"))
+    built, _ = ADAPTER.normalize_export(spec_of(folder), folder, share=share)
+    _, whole = both_ways(folder)
+    same_model(built, whole)
+    assert built.step("hook@wB").params["path"] == "billing-v2"

@@ -121,12 +121,12 @@ class NocodeRun:
             told = folder.told(spec, lambda: load_app(spec, self.registry, self.recording))
             if told is not None:
                 return told
-        if folder.shared(spec):  # each worker reads the files; the secret scan is split
+        if folder.shared(spec):  # the workers split reading the files and the secret scan
             if self.is_worker:
                 folder.loading(spec)
             try:
                 loaded = load_app(spec, self.registry, self.recording,
-                                  scan=folder.shared_secrets)
+                                  scan=folder.shared_secrets, share=folder.shared_files(spec))
             except InputError as exc:
                 if self.is_worker:  # the controller stops the run with it
                     folder.tell(spec, None, str(exc))

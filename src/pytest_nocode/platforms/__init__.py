@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.errors import InputError, SchemaError, read_input_file
@@ -74,6 +74,14 @@ class Fetcher(Protocol):
     def get_json(self, path: str, **kwargs: Any) -> Any: ...
 
 
+_Part = TypeVar("_Part")
+# What an xdist worker's loader gives ``normalize_export(spec, path, share=…)``:
+# ``share(files, build)`` is ``[build(files)]`` worked in parts, each part (a run of the files,
+# in order) built by one process of the run and handed to the others: the results of the
+# parts, in order.
+ShareFiles = Callable[[list[Path], Callable[[list[Path]], _Part]], list[_Part]]
+
+
 @runtime_checkable
 class Platform(Protocol):
     """The whole interface a platform adapter implements."""
@@ -88,7 +96,8 @@ class Platform(Protocol):
         ``load_export(path) -> FileExport``, which runs use instead (see :func:`read_export`).
         One that can build the model a file at a time also implements
         ``normalize_export(spec, path) -> tuple[App, FileExport]`` (the export without its
-        data), which the loader then uses for files, never holding the whole parsed export.
+        data), which the loader then uses for files, never holding the whole parsed export;
+        if it takes ``share`` (a :data:`ShareFiles`), xdist workers split its files.
         """
 
     def fetch(self, spec: AppSpec, client: Fetcher) -> tuple[Any, dict[str, str]]:

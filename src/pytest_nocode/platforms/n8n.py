@@ -48,7 +48,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -84,6 +84,7 @@ from pytest_nocode.platforms import (
     Fetcher,
     FileExport,
     RawSnapshot,
+    ShareFiles,
     SkippedFile,
     expect,
     read_json_file,
@@ -190,11 +191,17 @@ class N8nPlatform:
             builder.add_workflow(wf, index)
         return self._app(spec, builder, data, raw.notes)
 
-    def normalize_export(self, spec: AppSpec, path: Path) -> tuple[App, FileExport]:
+    def normalize_export(self, spec: AppSpec, path: Path, share: ShareFiles | None = None
+                         ) -> tuple[App, FileExport]:
         """``normalize`` of what ``load_export(path)`` reads, a folder's files read and built
         one at a time, each file's JSON let go once its workflows are in the model (which
         keeps their parameters): on 20,000 workflows, holding every parsed file until the
         model was built was half of the run's peak memory. The export returned holds no data.
+
+        With ``share`` (xdist workers) the files are built in parts, each part by one process
+        of the run, and the parts joined as one pass over every file builds them
+        (:meth:`_Builder.absorb`); when they do not join so (an id repeated across parts, a
+        workflow named by its place in the folder), this process builds them all itself.
 
         Workflow ids that repeat across files are only known once every file has been read;
         when some do (copies in a backup folder), the files are read and built a second
@@ -204,24 +211,20 @@ class N8nPlatform:
             raw = RawSnapshot(self.name, export.data, spec.transport)
             return self.normalize(spec, raw), replace(export, data=None)
         files = _json_files(path)
-        skipped: list[SkippedFile] = []
 
-        def build(repeated_ids: set[str]) -> tuple[_Builder, Counter[str]]:
-            builder, seen = _Builder(), Counter[str]()
-            builder.repeated_ids = repeated_ids
-            skipped.clear()
-            for index, wf in enumerate(_folder_workflows(path, files, skipped)):
-                seen[_wanted_id(wf, index)] += 1
-                builder.add_workflow(wf, index)
-            return builder, seen
+        def build(repeated_ids: set[str]) -> _BuiltPart:
+            return _BuiltPart.of(path, files, repeated_ids)
 
-        builder, seen = build(set())
-        if not seen:
-            _no_workflow_in(path, files, skipped)
-        repeated = {wid for wid, n in seen.items() if n > 1}
+        built = _joined(share(files, lambda part: _BuiltPart.of(path, part, set()))) \
+            if share is not None and len(files) > 1 else None
+        if built is None:
+            built = build(set())
+        if not built.seen:
+            _no_workflow_in(path, files, built.skipped)
+        repeated = {wid for wid, n in built.seen.items() if n > 1}
         if repeated:
-            builder, _ = build(repeated)
-        return self._app(spec, builder, {}, {}), FileExport(None, tuple(skipped))
+            built = build(repeated)
+        return self._app(spec, built.builder, {}, {}), FileExport(None, tuple(built.skipped))
 
     def _app(self, spec: AppSpec, builder: _Builder, data: Mapping[str, Any],
              fetch_notes: Mapping[str, str]) -> App:
@@ -669,6 +672,45 @@ def _package(node_type: str) -> str:
     return node_type.rsplit(".", 1)[0] if "." in node_type else ""
 
 
+@dataclass
+class _BuiltPart:
+    """The workflows of some of a folder's files, built (what an xdist worker hands the
+    others: :func:`_joined`)."""
+
+    builder: _Builder
+    seen: Counter[str]  # the ids the workflows asked for (_wanted_id), how often each
+    skipped: list[SkippedFile]
+    by_place: bool  # a workflow without id or name, named by its place among the workflows
+
+    @classmethod
+    def of(cls, folder: Path, files: list[Path], repeated_ids: set[str]) -> _BuiltPart:
+        builder, seen, skipped = _Builder(), Counter[str](), []
+        builder.repeated_ids = repeated_ids
+        by_place = False
+        for index, wf in enumerate(_folder_workflows(folder, files, skipped)):
+            seen[_wanted_id(wf, index)] += 1
+            by_place = by_place or (wf.get("id") in (None, "") and not wf.get("name"))
+            builder.add_workflow(wf, index)
+        builder.done_adding()
+        return cls(builder, seen, skipped, by_place)
+
+
+def _joined(parts: list[_BuiltPart]) -> _BuiltPart | None:
+    """The parts, built apart from consecutive runs of a folder's files, as one part: what
+    one pass over all their files builds; None when one pass would have named a workflow or
+    step otherwise (its id taken by an earlier part, or its place in the folder its name)."""
+    if not parts or any(part.by_place for part in parts):
+        return None
+    first, *rest = parts
+    seen, skipped = Counter(first.seen), list(first.skipped)
+    for part in rest:
+        if not first.builder.absorb(part.builder):
+            return None
+        seen.update(part.seen)
+        skipped.extend(part.skipped)
+    return _BuiltPart(first.builder, seen, skipped, False)
+
+
 def _wanted_id(wf: Mapping[str, Any], index: int) -> str:
     raw_id, name = wf.get("id"), wf.get("name") or ""
     return str(raw_id) if raw_id not in (None, "") else (name or f"workflow-{index + 1}")
@@ -838,6 +880,44 @@ class _Builder:
             self._describe(node, wid, step_id)
             if not disabled:
                 self._roles(node_type, node, params, step_id, live)
+
+    def done_adding(self) -> None:
+        """Let go of the table of shared texts and objects (:func:`_shared_json`): only adding
+        workflows uses it, and a part handed to another process is pickled without it."""
+        self._strings = {}
+
+    def absorb(self, later: _Builder) -> bool:
+        """Take the workflows ``later`` built alone, from the files after this builder's, as
+        if this builder had gone on to build them; False, taking nothing, if one pass would
+        have named any of them otherwise. That is only when an id ``later`` gave is one this
+        builder gave: every id ``later`` tried for a workflow or step before the one it
+        kept is one of its own (:meth:`_unique`), so with none of them taken here, one pass
+        tries and keeps the same ones."""
+        if self._workflow_ids & later._workflow_ids or self._step_ids & later._step_ids \
+                or self.repeated_ids or later.repeated_ids:
+            return False
+        self.workflows += later.workflows
+        self.steps += later.steps
+        self.entry_points += later.entry_points
+        self.destinations += later.destinations
+        self.stores += later.stores
+        self.stand_ins.update(later.stand_ins)
+        self.broken_links += later.broken_links
+        self._workflow_ids |= later._workflow_ids
+        self._step_ids |= later._step_ids
+        for node_type, users in later._types.items():
+            self._types.setdefault(node_type, []).extend(users)
+        for cid, (name, ctype, users) in later._creds.items():
+            self._creds.setdefault(cid, (name, ctype, []))[2].extend(users)
+        for raw_id, wid in later._raw_ids.items():
+            self._raw_ids.setdefault(raw_id, wid)
+        flows, more = self.flows, later.flows
+        flows.versions.update(more.versions)
+        flows.names.update(more.names)
+        flows.answers.update(more.answers)
+        flows.loops.update(more.loops)
+        flows.model_calls |= more.model_calls
+        return True
 
     def _describe(self, node: Mapping[str, Any], wid: str, step_id: str) -> None:
         """What the flow description needs: the node's version and name (``$('Name')``)."""
