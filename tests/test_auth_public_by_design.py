@@ -94,3 +94,63 @@ def test_a_ping_that_leaves_the_host_changes_something_or_relays_the_reply_fires
         "msg.payload", 'msg.headers = { Authorization: "Bearer " + env.get("KEY") };\n'
         "msg.payload")
     assert len(findings_of(AUTH001, app_of(keyed))) == 1
+
+
+# -- OAuth logins ----------------------------------------------------------------------------
+LOGIN = ('const state = Math.random().toString(36).slice(2);\n'
+         'global.set("music_oauth_state", state);\n'
+         'const query = new URLSearchParams({ response_type: "code", state,\n'
+         '  client_id: env.get("MUSIC_CLIENT_ID"), redirect_uri: env.get("MUSIC_RETURN") });\n'
+         'msg.statusCode = 302;\n'
+         'msg.headers = { Location: "https://accounts.music.example/authorize?" + query };\n'
+         'msg.payload = "";\nreturn msg;')
+CALLBACK = ('const query = msg.req.query || {};\n'
+            'if (!query.code || query.state !== global.get("music_oauth_state")) {\n'
+            '  msg.statusCode = 400;\n  msg.payload = { error: "bad state" };\n'
+            '  return [null, msg];\n}\n'
+            'msg.method = "POST";\nmsg.url = "https://accounts.music.example/api/token";\n'
+            'msg.payload = "grant_type=authorization_code&code=" + query.code;\n'
+            'return [msg, null];')
+
+
+def _oauth(login: str = LOGIN, callback: str = CALLBACK) -> list[dict[str, Any]]:
+    """GET /music/login → redirect; GET /music/callback → check the state → exchange the
+    code → keep the token → answer (or answer the error)."""
+    exchange = function("check", callback, to=["token"])
+    exchange["outputs"], exchange["wires"] = 2, [[nid("token")], [nid("refused")]]
+    return [tab(), http_in("login", "/music/login", method="get", to=["redirect"]),
+            function("redirect", login, to=["sent"]), http_response("sent"),
+            http_in("callback", "/music/callback", method="get", to=["check"]), exchange,
+            node("token", "http request", name="token", method="use", ret="obj", url="",
+                 authType="", tls="", headers=[], wires=[["keep"]]),
+            function("keep", 'global.set("music_token", msg.payload.access_token);\n'
+                     'msg.statusCode = 302;\nmsg.headers = { Location: "/" };\nreturn msg;',
+                     to=["done"]),
+            http_response("done"), http_response("refused")]
+
+
+def test_an_oauth_login_and_its_state_checking_callback_are_the_login_itself() -> None:
+    app = app_of(_oauth())
+    assert findings_of(AUTH001, app) == []
+    reviewed = one(findings_of(AUTH004, app))
+    assert reviewed.resource.id == nid("callback") and reviewed.severity == Severity.LOW
+    assert "OAuth state it is sent against the one kept in context key 'music_oauth_state'" \
+        in reviewed.message
+    assert reviewed.evidence["guard"]["on_failure"] == \
+        "answers an error before it exchanges the code"
+
+
+def test_a_callback_that_does_not_compare_the_state_and_its_login_fire() -> None:
+    unchecked = CALLBACK.replace(' || query.state !== global.get("music_oauth_state")', "")
+    app = app_of(_oauth(callback=unchecked))
+    assert ids(findings_of(AUTH001, app)) == {nid("login"), nid("callback")}
+    assert findings_of(AUTH004, app) == []
+
+
+def test_a_login_route_that_redirects_elsewhere_or_writes_more_fires() -> None:
+    elsewhere = LOGIN.replace("https://accounts.music.example/authorize?", "/welcome?")
+    more = LOGIN.replace("msg.payload = \"\";", 'global.set("visits", 1);\nmsg.payload = "";')
+    for login in (elsewhere, more):
+        app = app_of(_oauth(login=login))
+        assert ids(findings_of(AUTH001, app)) == {nid("login")}
+        assert len(findings_of(AUTH004, app)) == 1  # the callback still checks its state

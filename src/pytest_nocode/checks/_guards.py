@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pytest_nocode.model import App, Step
+from pytest_nocode.platforms.nodered_entries import code_effect, code_reads
 
 N8N = "n8n-nodes-base."
 # Steps that decide: a branch, a filter, or code.
@@ -200,10 +201,12 @@ def _chain(app: App, start: Step) -> Iterator[Step]:
 
 def guard_of(app: App, entry: Step) -> Guard | None:
     """The step that checks callers of ``entry`` before anything else runs, or the login
-    step it leads to, if there is one (where the export's wiring from ``entry`` is lost: a
-    check in its workflow, see :func:`_unwired_guard`). A router's code that serves several
-    routes is judged by the branch it runs for ``entry``'s own route (:func:`_for_route`)."""
-    guard = _first_check(app, entry) or login_check(app, entry) or _unwired_guard(app, entry)
+    step it leads to (a password check, an OAuth callback's state check), if there is one
+    (where the export's wiring from ``entry`` is lost: a check in its workflow, see
+    :func:`_unwired_guard`). A router's code that serves several routes is judged by the
+    branch it runs for ``entry``'s own route (:func:`_for_route`)."""
+    guard = _first_check(app, entry) or login_check(app, entry) \
+        or oauth_callback(app, entry) or _unwired_guard(app, entry)
     return _for_route(guard, entry) if guard is not None else None
 
 
@@ -311,3 +314,82 @@ def _first_check(app: App, entry: Step) -> Guard | None:
         if step.type not in PASS_THROUGH and step.type not in DECIDERS:
             return None  # something else runs before the check decides
     return None
+
+
+# -- OAuth logins ----------------------------------------------------------------------------
+# An authorization-code login is two routes that are public by design: the login sends the
+# caller to the provider's authorize page with a random state it keeps in flow or global
+# context; the callback compares the state it is sent with the kept one and answers an error
+# otherwise, before it exchanges the code it is sent for a token.
+_STATE_PARAM = r"query\s*(?:\?\.)?\s*(?:\.\s*state\b|\[\s*['\"]state['\"]\s*\])"
+STATE_COMPARED = re.compile(_STATE_PARAM + r"\s*[!=]==?|[!=]==?\s*[\w.]*?" + _STATE_PARAM)
+CODE_PARAM = re.compile(r"query\s*(?:\?\.)?\s*(?:\.\s*code\b|\[\s*['\"]code['\"]\s*\])")
+CONTEXT_READ = re.compile(r"\b(?:global|flow)\s*\.\s*get\(\s*['\"]([^'\"]+)['\"]")
+CONTEXT_WRITE = re.compile(r"\b(?:global|flow)\s*\.\s*set\(\s*(?:['\"]([^'\"]*)['\"])?")
+ERROR_ANSWER = re.compile(r"statusCode\s*=\s*4\d\d\b")
+# a redirect (30x) whose Location is a fixed https address of an authorize endpoint
+AUTHORIZE_REDIRECT = re.compile(r"statusCode\s*=\s*30[1237]\b")
+AUTHORIZE_LOCATION = re.compile(
+    r"location['\"]?\s*[:=]\s*['\"`](https://[^'\"`/]+)/[^'\"`]*authori[sz]e", re.I)
+
+
+def _state_key(step: Step) -> str:
+    """The context key an OAuth callback's code compares the ``state`` it is sent with, when
+    it also takes the ``code`` and answers an error on a mismatch ("" otherwise)."""
+    code = step.params.get("func") if step.type in NODE_RED_CODE else None
+    if not isinstance(code, str) or not (STATE_COMPARED.search(code) and CODE_PARAM.search(code)
+                                         and ERROR_ANSWER.search(code)):
+        return ""
+    keys = CONTEXT_READ.findall(code)
+    return keys[0] if len(set(keys)) == 1 else ""
+
+
+def oauth_callback(app: App, entry: Step) -> Guard | None:
+    """A code step in the first few after ``entry`` that compares the OAuth ``state`` the
+    caller sends with the one its login kept, and answers an error otherwise: ``entry`` is an
+    OAuth callback, public by design; the comparison is hand-written (AUTH004)."""
+    for depth, step in enumerate(_chain(app, entry), start=1):
+        if depth > MAX_STEPS_TO_CHECK:
+            return None
+        key = _state_key(step)
+        if key:
+            return Guard(step, f"the OAuth state it is sent against the one kept in context "
+                         f"key {key!r} (an authorization-code callback)",
+                         "answers an error before it exchanges the code")
+        if step.type not in PASS_THROUGH:
+            return None
+    return None
+
+
+def oauth_login(app: App, entry: Step) -> str:
+    """Why ``entry`` is the first half of an OAuth login ("" when it is not): the step after
+    it answers a redirect to a fixed https authorize address and writes only the state that
+    a callback route of this app compares (:func:`oauth_callback`), and is answered at once."""
+    successors = _successors(app, entry)
+    if len(successors) != 1 or successors[0].type not in NODE_RED_CODE:
+        return ""
+    step = successors[0]
+    code = step.params.get("func")
+    if not isinstance(code, str) or step.params.get("libs") or not AUTHORIZE_REDIRECT.search(
+            code) or any(str(step.params.get(k) or "").strip() for k in ("initialize",
+                                                                          "finalize")):
+        return ""
+    location = AUTHORIZE_LOCATION.search(code)
+    written = set(CONTEXT_WRITE.findall(code))
+    if location is None or len(written) != 1 or not all(_successor_answers(app, step)):
+        return ""
+    key = written.pop()
+    callbacks = [ep.route for ep in app.entry_points if (s := app.step(ep.step_id)) is not None
+                 and (g := oauth_callback(app, s)) is not None and _state_key(g.step) == key]
+    # the one write made pure (Math.max keeps its arguments read): the rest must not act
+    rest = CONTEXT_WRITE.sub("Math.max(", code)
+    if not callbacks or code_effect(rest) == "acts" \
+            or not code_reads(rest) <= {"message", "environment"}:
+        return ""
+    return (f"an OAuth login: it only sends the caller to {location.group(1)}'s authorize page "
+            f"with a state that the callback {callbacks[0]!r} checks")
+
+
+def _successor_answers(app: App, step: Step) -> list[bool]:
+    """For each step after ``step``: does it answer the caller (and stop there)?"""
+    return [s.type == "http response" for s in _successors(app, step)] or [False]

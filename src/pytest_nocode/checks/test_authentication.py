@@ -7,7 +7,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.checks._guards import guard_of
+from pytest_nocode.checks._guards import guard_of, oauth_login
 from pytest_nocode.checks._probes import status_probe
 from pytest_nocode.checks._support import setting_or_skip
 from pytest_nocode.dataflow import dataflow
@@ -128,7 +128,9 @@ def _open_message(ep: EntryPoint) -> str:
     reads the host's load, memory, uptime or version, or asks a service on the same host
     whether it is up with a GET without credentials, and answers nothing but constants and a
     time) is open by design too (settings.report_status_probes: true lists them at info);
-    one that also writes, runs or answers with data is reported.""",
+    one that also writes, runs or answers with data is reported. Nor is an OAuth login's
+    first route (it only redirects to a fixed https authorize page with a state it keeps,
+    which the app's callback route compares); the callback is AUTH004's.""",
     requires=("workflows",),
 )
 def test_entry_points_require_authentication(nocode_app: App,
@@ -142,6 +144,8 @@ def test_entry_points_require_authentication(nocode_app: App,
     for ep, step in unauthenticated(nocode_app, inactive=inactive):
         if guard_of(nocode_app, step) is not None:
             continue  # checked in its first steps: AUTH004
+        if oauth_login(nocode_app, step):
+            continue  # the login itself: a redirect to the provider, its callback AUTH004's
         if ep.effect in HARMLESS_EFFECTS or serves_only_settings(nocode_app, ep):
             continue  # serves a page's own files or a setting, or leads nowhere
         collects = collect_only_form(ep)
