@@ -26,7 +26,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import tree_sitter
+
 from pytest_nocode.model import App, Step
+from pytest_nocode.platforms.jsparse import function_body
+from pytest_nocode.platforms.jsparse import text as jstext
 from pytest_nocode.platforms.nodered_entries import code_effect, code_reads
 
 N8N = "n8n-nodes-base."
@@ -102,9 +106,17 @@ def _credential_compared(step: Step) -> str:
     return _compared_in(_text(step), step.type.startswith(N8N))
 
 
+# a name the code gives the incoming headers: `const requestHeaders = msg.req.headers || {}`
+HEADERS_ALIAS = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*\(?\s*msg\s*\.\s*req\s*"
+                           r"(?:\?\.)?\s*\.?\s*headers\b")
+
+
 def _compared_in(text: str, n8n: bool) -> str:
     """What credential-like input ``text`` (a step's config, or a part of its code) reads."""
     headers = (HEADER_REF if n8n else REQUEST_HEADER_REF).findall(text)
+    for alias in dict.fromkeys(HEADERS_ALIAS.findall(text)):
+        headers += re.findall(r"(?<![\w$.])" + re.escape(alias) + r"\s*(?:\?\.)?\s*(?:\[\s*"
+                              r"\\?[\"']|\.)\s*(" + _CREDENTIAL_WORD + ")", text, re.I)
     found = [f"header {h.lower()}" for h in dict.fromkeys(headers)]
     found += [f"{where.lower()} parameter {name}"
               for where, name in dict.fromkeys(PARAM_REF.findall(text))]
@@ -204,60 +216,101 @@ def guard_of(app: App, entry: Step) -> Guard | None:
     step it leads to (a password check, an OAuth callback's state check), if there is one
     (where the export's wiring from ``entry`` is lost: a check in its workflow, see
     :func:`_unwired_guard`). A router's code that serves several routes is judged by the
-    branch it runs for ``entry``'s own route (:func:`_for_route`)."""
+    code it runs for ``entry``'s own route (:func:`_for_route`)."""
     guard = _first_check(app, entry) or login_check(app, entry) \
         or oauth_callback(app, entry) or _unwired_guard(app, entry)
     return _for_route(guard, entry) if guard is not None else None
 
 
-# an `if` that tests which route it serves: `if (method === "GET" && path === "/api/health")`
-_ROUTE_TEST = (r"""\bif\s*\([^{{}};]*?\b(?:path|pathname|url|route)\s*===?\s*(["'`]){route}\1""")
-_BRACES = {"{": 1, "}": -1}
+# the test of an `if` that picks the route it serves: `if (method === "GET" && path === "/x")`
+_PATH_TEST = r"""\b(?:path|pathname|url|route)\s*===?\s*(["'`]){route}\1"""
+_ANY_PATH_TEST = _PATH_TEST.format(route=r"[^\"'`]+")
 
 
-def route_branch(code: str, route: str) -> str | None:
-    """The code a router runs for ``route``: the block (or one statement) after the first
-    ``if`` that compares the request path with it; None when no ``if`` names it (a route
-    with parameters, matched by a regular expression)."""
-    m = re.search(_ROUTE_TEST.format(route=re.escape(route)), code)
-    if m is None:
+def route_code(code: str, route: str) -> str | None:
+    """All a router runs for ``route``: the branch of the ``if`` that names it, what comes
+    before that ``if`` at each level around it (a check every later route passes), less the
+    branches of other routes' ``if``s and the functions the code declares, which are read
+    only where they are called (and those they call in turn); None when no ``if`` names the
+    route or the code does not parse."""
+    body = function_body(code)
+    if body is None:
         return None
-    depth, at = 0, m.end()
-    while at < len(code):  # to the end of the condition
-        ch = code[at]
-        depth += ch == "("
-        if ch == ")":
-            if depth == 0:
-                break
-            depth -= 1
-        at += 1
-    rest = code[at + 1:]
-    body = rest.lstrip()
-    if not body.startswith("{"):
-        return body.split(";", 1)[0]
-    depth = 0
-    for i, ch in enumerate(body):
-        depth += _BRACES.get(ch, 0)
-        if depth == 0:
-            return body[:i + 1]
-    return body
+    own = re.compile(_PATH_TEST.format(route=re.escape(route)))
+    target = next((n for n in _walk(body) if n.type == "if_statement"
+                   and own.search(_condition(n))), None)
+    if target is None:
+        return None
+    consequence = target.child_by_field_name("consequence")
+    parts = [jstext(consequence) if consequence is not None else ""]
+    node = target
+    while node.parent is not None and node != body:
+        parent = node.parent
+        if parent.type == "if_statement":  # node is its else branch: its own branch is not run
+            parts.append(_condition(parent))
+        else:
+            for sibling in parent.named_children:
+                if sibling == node:
+                    break
+                if not _declared(sibling) and not (sibling.type == "if_statement" and re.search(
+                        _ANY_PATH_TEST, _condition(sibling))):
+                    parts.append(jstext(sibling))
+        node = parent
+    helpers = {name: jstext(n) for n in _walk(body) if (name := _declared(n))}
+    out, queue, seen = list(parts), list(parts), set()
+    while queue:
+        for name in _CALLED.findall(queue.pop()):
+            if name in helpers and name not in seen:
+                seen.add(name)
+                out.append(helpers[name])
+                queue.append(helpers[name])
+    return "\n".join(out)
 
 
-def _for_route(guard: Guard, entry: Step) -> Guard:
-    """A guard in code that dispatches on the request path names what the branch of
-    ``entry``'s route checks, not what any route's branch does (a health route's branch
-    beside a login's password check)."""
+def _walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    """``node`` and everything inside it, in source order."""
+    yield node
+    for child in node.named_children:
+        yield from _walk(child)
+
+
+def _condition(node: tree_sitter.Node) -> str:
+    condition = node.child_by_field_name("condition")
+    return jstext(condition) if condition is not None else ""
+
+
+def _declared(node: tree_sitter.Node) -> str:
+    """The name of the function a statement declares ("" when it declares none)."""
+    if node.type in ("function_declaration", "generator_function_declaration"):
+        name = node.child_by_field_name("name")
+        return jstext(name) if name is not None else ""
+    if node.type in ("lexical_declaration", "variable_declaration"):
+        for declarator in node.named_children:
+            value = declarator.child_by_field_name("value")
+            name = declarator.child_by_field_name("name")
+            if value is not None and name is not None and value.type in (
+                    "arrow_function", "function_expression", "function"):
+                return jstext(name)
+    return ""
+
+
+_CALLED = re.compile(r"(?<![\w$.])([\w$]+)\s*\(")
+
+
+def _for_route(guard: Guard, entry: Step) -> Guard | None:
+    """A guard in code that dispatches on the request path names what the code run for
+    ``entry``'s route checks (:func:`route_code`), not what any route's branch does; a route
+    whose code checks nothing (a health route beside a login's password check) has no
+    guard."""
     route = entry.params.get("url")
     code = guard.step.params.get("func") or guard.step.params.get("jsCode")
     if not isinstance(route, str) or not route or not isinstance(code, str):
         return guard
-    branch = route_branch(code, route)
-    if branch is None:
+    runs = route_code(code, route)
+    if runs is None:
         return guard
-    own = _compared_in(branch, guard.step.type.startswith(N8N))
-    compares = (f"{own} in its branch for this route" if own else
-                f"nothing in its branch for this route (elsewhere: {guard.compares})")
-    return Guard(guard.step, compares, guard.on_failure)
+    own = _compared_in(runs, guard.step.type.startswith(N8N))
+    return Guard(guard.step, f"{own} for this route", guard.on_failure) if own else None
 
 
 def _unwired_guard(app: App, entry: Step) -> Guard | None:
