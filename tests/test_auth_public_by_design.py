@@ -8,6 +8,7 @@ from typing import Any
 
 from pytest_nocode.checks import test_authentication as authentication
 from pytest_nocode.findings import Severity
+from tests import test_checks_n8n as n8n
 from tests.checkrun import findings_of, ids, one, policy
 from tests.test_checks_nodered import (
     app_of,
@@ -154,3 +155,56 @@ def test_a_login_route_that_redirects_elsewhere_or_writes_more_fires() -> None:
         app = app_of(_oauth(login=login))
         assert ids(findings_of(AUTH001, app)) == {nid("login")}
         assert len(findings_of(AUTH004, app)) == 1  # the callback still checks its state
+
+
+# -- a check in a called workflow (n8n) ------------------------------------------------------
+def _token_checked_by_a_called_workflow(*, rejects: bool = True,
+                                        callee: dict[str, Any] | None = None
+                                        ) -> list[dict[str, Any]]:
+    """POST crud/:model → Execute Workflow 'Validate token' → If its answer says success →
+    query the model; else answer 401 (or, without ``rejects``, answer with what it found)."""
+    called = callee["id"] if callee else "RSz6L3aXj3NfumwG"
+    verify = n8n.n8n_node("Verify token", "executeWorkflow", {"workflowId": {
+        "__rl": True, "value": called, "mode": "list", "cachedResultName": "Validate token"},
+        "options": {}}, version=1.2)
+    valid = n8n.if_node("Is valid", "={{ $json.status }}", right="success")
+    query = n8n.postgres("Read model", "executeQuery",
+                         query="select * from models where name = $1")
+    other = n8n.reject() if rejects else n8n.respond("Reject")
+    caller = n8n.workflow("CRUD", [n8n.webhook(path="crud/:model", method="POST"), verify,
+                                   valid, query, other],
+                          {**n8n.chain("Webhook", "Verify token", "Is valid"),
+                           **n8n.branches("Is valid", ["Read model"], ["Reject"])})
+    return [caller, *([callee] if callee else [])]
+
+
+def _validator(left: str) -> dict[str, Any]:
+    """The called workflow: a trigger, then an If on ``left``."""
+    return n8n.workflow("Validate token", [
+        n8n.n8n_node("When called", "executeWorkflowTrigger", {"inputSource": "passthrough"},
+                     version=1.1),
+        n8n.if_node("Known token", left, right="={{ $env.CRUD_TOKEN }}")],
+        n8n.chain("When called", "Known token"))
+
+
+def test_a_token_checked_in_a_called_workflow_that_fails_closed_is_an_in_flow_check() -> None:
+    unseen = n8n.app_of(*_token_checked_by_a_called_workflow())
+    assert findings_of(AUTH001, unseen) == []
+    guard = one(findings_of(AUTH004, unseen)).evidence["guard"]
+    assert (guard["name"], guard["on_failure"]) == ("Verify token", "responds 401 ('Reject')")
+    assert guard["compares"].startswith("the caller in the called workflow 'Validate token' "
+                                        "(not in the export")
+    shown = n8n.app_of(*_token_checked_by_a_called_workflow(
+        callee=_validator('={{ $json.headers["x-api-token"] }}')))
+    assert one(findings_of(AUTH004, shown)).evidence["guard"]["compares"] == \
+        "header x-api-token in the called workflow 'Validate token'"
+    assert findings_of(AUTH001, shown) == []
+
+
+def test_a_called_workflow_that_checks_nothing_or_a_call_that_never_refuses_is_open() -> None:
+    never = n8n.app_of(*_token_checked_by_a_called_workflow(rejects=False))
+    assert ids(findings_of(AUTH001, never)) == {n8n.uid("Webhook")}
+    nothing = n8n.app_of(*_token_checked_by_a_called_workflow(
+        callee=_validator("={{ $json.body.model }}")))
+    assert ids(findings_of(AUTH001, nothing)) == {n8n.uid("Webhook")}
+    assert findings_of(AUTH004, nothing) == []

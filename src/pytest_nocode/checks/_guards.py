@@ -38,6 +38,7 @@ N8N = "n8n-nodes-base."
 N8N_BRANCHES = frozenset({N8N + "if", N8N + "switch", N8N + "filter"})
 N8N_CODE = frozenset({N8N + "code", N8N + "function", N8N + "functionItem"})
 N8N_HELPERS = frozenset({N8N + "crypto", N8N + "set", N8N + "noOp", N8N + "merge"})
+N8N_CALLERS = frozenset({N8N + "executeWorkflow"})  # a workflow that may check the caller
 NODE_RED_BRANCHES = frozenset({"switch"})
 NODE_RED_CODE = frozenset({"function"})
 NODE_RED_HELPERS = frozenset({"change", "json"})
@@ -364,9 +365,41 @@ def _first_check(app: App, entry: Step) -> Guard | None:
             on_failure = _fails_closed(app, step)
             if on_failure:
                 return Guard(step, compared, on_failure)
+        elif step.type in N8N_CALLERS:
+            return _called_check(app, step)
         if step.type not in PASS_THROUGH and step.type not in DECIDERS:
             return None  # something else runs before the check decides
     return None
+
+
+def _called_check(app: App, step: Step) -> Guard | None:
+    """An Execute Workflow step whose answer the branch right after it tests, rejecting the
+    call (a 401/403 response, a stop with an error) when it fails: the check runs in the
+    called workflow. When that workflow is in the export it must compare a credential the
+    caller sent; when it is not, the rejection is what shows a check of the caller."""
+    after = [s for s in _successors(app, step) if s.workflow_id == step.workflow_id]
+    if len(after) != 1 or after[0].type not in (N8N + "if", N8N + "switch"):
+        return None
+    rejection = _rejection_after(app, after[0])
+    if not rejection:
+        return None
+    called = [s for s in _successors(app, step) if s.workflow_id != step.workflow_id]
+    if called:
+        workflow = app.workflow(called[0].workflow_id)
+        inner = next((c for s in app.steps_in(called[0].workflow_id)
+                      if s.type in DECIDERS and not s.disabled
+                      and (c := _credential_compared(s))), "")
+        if not inner:
+            return None  # the called workflow is shown and compares no credential
+        name = workflow.name if workflow is not None else called[0].workflow_id
+        compares = f"{inner} in the called workflow {name!r}"
+    else:
+        target = step.params.get("workflowId")
+        name = str(target.get("cachedResultName") or target.get("value") or "") \
+            if isinstance(target, dict) else str(target or "")
+        compares = (f"the caller in the called workflow {name!r} (not in the export: the "
+                    f"rejection after step {after[0].name!r} shows a check)")
+    return Guard(step, compares, rejection)
 
 
 # -- OAuth logins ----------------------------------------------------------------------------
