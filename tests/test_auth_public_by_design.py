@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_nocode.checks import test_authentication as authentication
+from pytest_nocode.checks._guards import oauth_login
 from pytest_nocode.findings import Severity
 from tests import test_checks_n8n as n8n
 from tests.checkrun import findings_of, ids, one, policy
@@ -133,6 +134,10 @@ def _oauth(login: str = LOGIN, callback: str = CALLBACK) -> list[dict[str, Any]]
 def test_an_oauth_login_and_its_state_checking_callback_are_the_login_itself() -> None:
     app = app_of(_oauth())
     assert findings_of(AUTH001, app) == []
+    login = app.step(nid("login"))
+    assert login is not None and oauth_login(app, login) == (
+        "an OAuth login: it only sends the caller to accounts.music.example's authorize page "
+        "with a state that the callback '/music/callback' checks")
     reviewed = one(findings_of(AUTH004, app))
     assert reviewed.resource.id == nid("callback") and reviewed.severity == Severity.LOW
     assert "OAuth state it is sent against the one kept in context key 'music_oauth_state'" \

@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import tree_sitter
 
@@ -472,7 +473,8 @@ def oauth_login(app: App, entry: Step) -> str:
     if not callbacks or code_effect(rest) == "acts" \
             or not code_reads(rest) <= {"message", "environment"}:
         return ""
-    return (f"an OAuth login: it only sends the caller to {location.group(1)}'s authorize page "
+    provider = urlsplit(location.group(1)).hostname or "the provider"  # never user info
+    return (f"an OAuth login: it only sends the caller to {provider}'s authorize page "
             f"with a state that the callback {callbacks[0]!r} checks")
 
 
