@@ -14,7 +14,12 @@ What counts, kept as data below so a new pattern is one line:
   a timing-safe comparison; an HMAC computed without an inbound signature to compare it with
   only signs what the flow sends on);
 * **how failures end**: a response with status 401 or 403, n8n's Stop and Error, code that
-  throws or returns nothing, a filter, or a branch whose other output is not wired.
+  throws or returns nothing, a filter, or a branch whose other output is not wired;
+* **checks elsewhere**: a workflow an Execute Workflow step calls, whose answer the branch
+  right after it tests and refuses (:func:`_called_check`); a login (a password against a
+  stored hash, :func:`login_check`; an OAuth callback comparing the state its login kept,
+  :func:`oauth_callback`, whose login route :func:`oauth_login` recognises); and in a router
+  function serving several routes, only the code run for the route at hand (:func:`route_code`).
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
