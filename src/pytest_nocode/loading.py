@@ -3,9 +3,10 @@
 Serially, the one process loads every app before tests start. Under xdist the run folder (a
 private folder of the controller's) hands apps to the workers in one of two ways:
 
-* an app read from files (``file``, ``demo``) is read and normalized by every worker, each
-  file once per worker, while its secret scan is split into parts that the workers claim in
-  the folder, scan once and share (:meth:`RunFolder.shared_secrets`), and so is describing
+* an app read from files (``file``, ``demo``) is normalized by every worker; an adapter
+  that builds a folder file by file has its files split into parts that the workers claim
+  in the folder, read and build once and share (:meth:`RunFolder.shared_files`); its secret
+  scan is split into parts the same way (:meth:`RunFolder.shared_secrets`), and so is describing
   its steps for the data flow every worker with a data-flow check builds
   (:meth:`RunFolder.shared_flows`). The controller reads none of it: the first worker to
   load the app tells it what its reports need (:meth:`RunFolder.told`), the first worker
@@ -500,10 +501,11 @@ class RunFolder:
         for i, (start, stop) in enumerate(parts):
             if self._create(self.path / f"{stem}.{i}.claim", str(os.getpid()).encode()):
                 done: T | None = None
+                expected = digest(start, stop)  # before: a file changed meanwhile differs
                 try:
                     done = work(start, stop)
                 finally:  # a failure is written too: whoever waits works the part itself
-                    self._create(self.path / f"{stem}.{i}", _dumps((digest(start, stop), done)))
+                    self._create(self.path / f"{stem}.{i}", _dumps((expected, done)))
                 mine[i] = done
         return [mine[i] if i in mine else
                 self._worked_part(f"{stem}.{i}", start, stop, digest, work)
