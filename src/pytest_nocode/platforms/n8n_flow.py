@@ -240,11 +240,20 @@ class N8nFlows:
         code = t in CODE_NODES or t == LANGCHAIN + "code"
         loop = self.loops.get(step.id, ())
         stored = self._stored(step) if step.id in self.stores else ()
+        called = t in CALLED_TRIGGERS
         if output == "pass" and not writes and not sinks and not starts and not code \
-                and not loop and not stored:
+                and not loop and not stored and not called:
             return _PASS  # most nodes: shared, not rebuilt
         return StepFlow(output, writes, sinks, starts, authored_code=code, loop_targets=loop,
-                        stored=stored)
+                        stored=stored, called=called, stores_item=not self._statement(step))
+
+    def _statement(self, step: Step) -> bool:
+        """Does ``step`` write its store by a statement of its own (an SQL node's Execute
+        Query UPDATE or INSERT)? It stores the values it pastes or binds, not its item."""
+        store = self.stores.get(step.id)
+        return store is not None and store.operation == "write" \
+            and _base(step.type).removeprefix(BASE) in SQL_NODES \
+            and step.params.get("operation") == "executeQuery"
 
     def _stored(self, step: Step) -> tuple[ValueRef, ...]:
         """Every value a store step's parameters read (column mappings, a query's pasted
@@ -574,7 +583,7 @@ class N8nFlows:
                                                    "decided"),), what)
         elif tool_only and _base(step.type) not in CHAT_SENDERS:
             yield from self._dispatch_sinks(step, what)
-        elif not tool_only:
+        elif not tool_only and not self._mails_fixed_recipients(step):
             p = step.params
             reads = tuple(dict.fromkeys(r for v in p.values() for r in self.all_refs(step, v)))
             columns = p.get("columns") if isinstance(p.get("columns"), _MAPPINGS) else {}
@@ -583,6 +592,17 @@ class N8nFlows:
                 reads = (*reads, ValueRef("field", "*", path="the input item"))
             if reads:
                 yield SinkUse("act", "parameters", reads, what)
+
+    def _mails_fixed_recipients(self, step: Step) -> bool:
+        """Does ``step`` send a new mail only to addresses its own configuration fixes (the
+        owner's inbox, a team's)? A model's answer written there reaches no one its
+        prompter picks and changes nothing: that prompter could have mailed them as well."""
+        p = step.params
+        if str(p.get("operation") or DEFAULT_ACTS.get(_base(step.type)) or "") != "send":
+            return False
+        given = [p[key] for key in MAIL_ADDRESS_KEYS if p.get(key)]
+        return bool(given) and not any(self.refs(step, value) or not isinstance(value, str)
+                                       for value in given)
 
     def _dispatch_sinks(self, step: Step, what: str) -> Iterator[SinkUse]:
         """A request or called workflow that an If or Switch before it picks by name: when
@@ -892,6 +912,10 @@ SQL_INSERT = re.compile(r"^\s*insert\b", re.I)
 # A tool whose own name says it reads (searchProducts, get_orders, "Find customer")
 READING_NAME = re.compile(r"^\W*(?i:search|get|find|list|lookup|look up|query|fetch|read|"
                           r"check|retrieve)(?![a-z])")
+# What a model provider node's resource makes when it runs (Gemini's image "edit", OpenAI's
+# audio "transcribe"): a new answer, not a change to anything stored (its files and
+# assistants resources do change the account's)
+MODEL_OUTPUTS = frozenset({"text", "image", "audio", "video", "document"})
 LABELLING = re.compile(r"^(?:add|remove)Labels?$|^markAs(?:Un)?[Rr]ead$")
 
 
@@ -929,9 +953,13 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
             if ACTING_VERBS.match(op) else None
     if p.get("resource") == "draft":
         return None  # a draft waits for a person to send it
+    if _is_ai(t) and str(p.get("resource") or "text") in MODEL_OUTPUTS:
+        return None  # a model asked to write, draw or edit an image makes new output
     op = str(p.get("operation") or DEFAULT_ACTS.get(t) or "")
     if LABELLING.match(op):
         return None  # a label or read mark sorts a mailbox, it changes no one's data
+    if op == "sendAndWait":
+        return None  # asks a person and waits for the answer: the human approval itself
     if not ACTING_VERBS.match(op) and not (store is not None and store.operation == "write"):
         return None
     name = _short(t)
