@@ -6,7 +6,8 @@ actions that are not one. Distilled from real n8n exports, in our own words:
 - a public chat or form in a workflow switched off today, one activation from being open;
 - a mail to the owner's own fixed inbox, an approval request that waits for a person, an image
   a model edits: what a model wrote reaching them changes nothing anyone else sees;
-- an UPDATE statement that sets fixed columns stores what it binds, not the item it is given.
+- an UPDATE statement that sets fixed columns stores what it binds, not the item it is given;
+- a workflow the instance exported with no connections at all runs nothing past its trigger.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tests.test_checks_n8n import (
 )
 
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
+INJ002 = injection.test_sinks_do_not_interpolate_data
 INJ003 = injection.test_outside_text_does_not_steer_acting_agents
 LC = "@n8n/n8n-nodes-langchain."
 
@@ -204,3 +206,28 @@ def test_inj001_an_update_pasting_the_callers_text_stores_it() -> None:
     app = app_of(_nightly_check(mark))
     assert ("database", "runs") not in dataflow(app).internal_stores()
     assert uid("List run") in ids(findings_of(INJ001, app))
+
+
+# -- a workflow with no connections at all ------------------------------------------------------
+def _news_job() -> dict[str, Any]:
+    """A schedule, a page fetch and an INSERT pasting the links found, never wired together."""
+    nodes = [schedule(),
+             n8n_node("Fetch page", "httpRequest", {"url": "https://news.example.org/"},
+                      version=4.2),
+             postgres("Insert links", "executeQuery",
+                      query="=INSERT INTO news (url) VALUES ('{{ $json.link }}')", options={})]
+    return workflow("News job", nodes, {}, active=False)
+
+
+def test_inj002_an_instance_export_with_no_connections_runs_nothing_past_its_trigger() -> None:
+    """The instance's own export (it saved it: updatedAt) shows the workflow as it runs."""
+    assert findings_of(INJ002, app_of(_news_job())) == []
+
+
+def test_inj002_a_collection_copy_with_no_connections_is_of_unknown_input() -> None:
+    """A collection's edited copy (no save time, no Download fields) may have lost its wiring:
+    what reaches the query is not shown, so it stays unknown."""
+    copy = _news_job()
+    for key in ("createdAt", "updatedAt", "versionId", "id"):
+        del copy[key]
+    assert ids(findings_of(INJ002, app_of(copy))) == {uid("Insert links")}

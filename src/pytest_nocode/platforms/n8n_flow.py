@@ -41,6 +41,7 @@ from pytest_nocode.platforms.n8n_code import code_closed_fields, code_field_valu
 
 _PASS = StepFlow()
 _NOTE = StepFlow(output="drop")
+_NEVER_RUNS = StepFlow(output="drop")  # a step of a workflow with no connections (unwired)
 _MAPPINGS = (dict, MappingProxyType)  # exact types: an ABC isinstance is 10x slower
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
@@ -222,6 +223,9 @@ class N8nFlows:
     model_calls: set[str] = field(default_factory=set)  # HTTP requests to a model's API
     branches: dict[str, list[Step]] = field(default_factory=dict)  # step → If/Switch before it
     loops: dict[str, tuple[str, ...]] = field(default_factory=dict)  # see loop_targets
+    # workflows the instance itself exported with no connections at all: past its triggers
+    # nothing of it runs (a collection's edited copy that lost its wiring is another matter)
+    unwired: set[str] = field(default_factory=set)
     _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
 
     def describe(self, step: Step) -> StepFlow:
@@ -234,6 +238,8 @@ class N8nFlows:
             return _NOTE
         starts = t in ENTRY_TRIGGERS or t in UNTRUSTED_TRIGGERS or t in SCHEDULES or (
             t.endswith(("Trigger", "trigger")) and t not in CALLED_TRIGGERS)
+        if step.workflow_id in self.unwired and not starts:
+            return _NEVER_RUNS
         output = self._output(step)
         writes = self._writes(step, output)
         sinks = (*self._sinks(step), *self._answer_sinks(step))
