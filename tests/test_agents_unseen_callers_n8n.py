@@ -7,7 +7,9 @@ actions that are not one. Distilled from real n8n exports, in our own words:
 - a mail to the owner's own fixed inbox, an approval request that waits for a person, an image
   a model edits: what a model wrote reaching them changes nothing anyone else sees;
 - an UPDATE statement that sets fixed columns stores what it binds, not the item it is given;
-- a workflow the instance exported with no connections at all runs nothing past its trigger.
+- a workflow the instance exported with no connections at all runs nothing past its trigger;
+- a request sent to the host a switched-off webhook names is SSRF once activated (INJ002);
+  one to a host written out or set in the environment is not.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 
 from pytest_nocode.checks import test_injection as injection
-from pytest_nocode.dataflow import CALLER_INPUT, dataflow
+from pytest_nocode.dataflow import CALLER_INPUT, FETCH_PATH, dataflow
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, ids, one
 from tests.test_checks_n8n import (
@@ -231,3 +233,48 @@ def test_inj002_a_collection_copy_with_no_connections_is_of_unknown_input() -> N
     for key in ("createdAt", "updatedAt", "versionId", "id"):
         del copy[key]
     assert ids(findings_of(INJ002, app_of(copy))) == {uid("Insert links")}
+
+
+# -- a request sent where an entry point switched off today says --------------------------------
+def _relay(url: str, *, active: bool) -> dict[str, Any]:
+    """A messaging relay: the webhook body names the API server, a Set keeps it, and a later
+    request reads it back by the Set's name."""
+    hook = webhook(method="POST", path="relay/in")
+    keep = n8n_node("Keep target", "set", {"assignments": {"assignments": [
+        {"id": uid("a:server"), "name": "server", "value": "={{ $json.body.server_url }}",
+         "type": "string"},
+        {"id": uid("a:text"), "name": "text", "value": "={{ $json.body.text }}",
+         "type": "string"}]}, "options": {}}, version=3.4)
+    send = n8n_node("Send text", "httpRequest",
+                    {"method": "POST", "url": url, "sendBody": True, "bodyParameters": {
+                        "parameters": [{"name": "text", "value": "={{ $json.text }}"}]}},
+                    version=4.2)
+    return workflow("Relay", [hook, keep, send], chain("Webhook", "Keep target", "Send text"),
+                    active=active)
+
+
+SERVER_URL = "={{ $('Keep target').item.json.server }}/message/send"
+
+
+def test_inj002_a_host_named_by_a_switched_off_webhook_is_ssrf_once_activated() -> None:
+    app = app_of(_relay(SERVER_URL, active=False))
+    f = one(findings_of(INJ002, app))
+    assert (f.resource.id, f.evidence["sink"]) == (uid("Send text"), "fetch")
+    assert f.message.endswith("(not active)")
+    assert findings_of(INJ001, app) == []
+    assert ids(findings_of(INJ001, app_of(_relay(SERVER_URL, active=True)))) == {
+        uid("Send text")}
+
+
+@pytest.mark.parametrize("url", [
+    "=https://chat.example.org/message/{{ $('Keep target').item.json.text }}",
+    '={{ $env.CHAT_API_URL + "/message/" + $json.text }}',
+    "={{ $env.CHAT_API_URL }}/message/{{ $json.text }}"],
+    ids=["written-host", "env-host", "env-base"])
+def test_a_request_to_a_host_the_owner_fixed_is_steered_by_its_path_only(url: str) -> None:
+    """Written out or an environment value, the host is the owner's: the caller picks at
+    most a path, reported for an active entry point's caller only (INJ001, a step lower)."""
+    f = one(findings_of(INJ001, app_of(_relay(url, active=True))))
+    assert (f.evidence["parameter"], f.severity) == (FETCH_PATH, Severity.HIGH)
+    inactive = app_of(_relay(url, active=False))
+    assert [f for f in findings_of(INJ002, inactive) if f.evidence["sink"] == "fetch"] == []

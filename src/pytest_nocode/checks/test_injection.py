@@ -156,7 +156,8 @@ def _worst_caller(app: App, flow: DataFlow, sf: SinkFlow
     owasp=["LCNC-SEC-06"],
     rationale="""A step that executes or renders data read from a store, a service's response
     or input this app does not show is one upstream change away from an injection; so is a
-    page generated from the data of an entry point switched off today.""",
+    page generated from the data of an entry point switched off today, or a request sent
+    wherever that data says (server-side request forgery once the entry is switched on).""",
     remediation="Use fixed commands, parameterized queries and escaped templates everywhere.",
     requires=("workflows",),
 )
@@ -164,14 +165,18 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
                                        nocode_findings: FindingCollector) -> None:
     flow = flow_or_skip(nocode_app)
     reported: set[str] = set()
-    for sf in flow.sinks(INJECTION_SINKS | MARKUP_SINKS):
+    for sf in flow.sinks(INJECTION_SINKS | MARKUP_SINKS | FETCH_SINKS):
         if sf.step.id in reported:
             continue
         trusts = [flow.trust(o) for o in sf.origins]
         if "untrusted" in trusts:
             continue  # INJ001's
+        # a page, or a whole URL, only from a switched-off entry (a request to a fixed host
+        # with one of its parts computed is INJ001's a step lower, and no SSRF)
         other = [o for o, trust in zip(sf.origins, trusts, strict=True) if trust == "other"
-                 and (sf.sink.kind in INJECTION_SINKS or _switched_off_entry(nocode_app, o))]
+                 and (sf.sink.kind in INJECTION_SINKS or (sf.sink.param not in FETCH_PARTS
+                                                          and _switched_off_entry(nocode_app,
+                                                                                  o)))]
         if not other:
             continue
         origin = other[0]
@@ -186,8 +191,9 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
 
 def _switched_off_entry(app: App, origin: Origin) -> bool:
     """Is ``origin`` the data of an entry point switched off today (an inactive workflow's
-    webhook or form) that not only the owner writes to? A page generated from it is one
-    activation away from INJ001; from a table or a model it is an ordinary report."""
+    webhook or form) that not only the owner writes to? A page generated from it, or a
+    request sent where it says, is one activation away from INJ001; from a table or a model
+    it is an ordinary report, or an ordinary next-page link."""
     point = _entry_points_by_step(app).get(origin.step_id)
     return origin.kind == "unknown" and point is not None and point.active is False and \
         caller_of(app, origin)[0] != OWNER

@@ -92,6 +92,11 @@ URL_PATH = re.compile(r"^=\s*(?:https?)://[^/{}?#\s]+(?P<path>/.*)$", re.S)
 READS_INPUT = re.compile(r"\$input|\$json|\$binary|\$\(|\$node|\$items|\bitems?\b|\bquery\b")
 # ={{ "https://host/" + … }}: the host is written out, only the path is computed
 FIXED_HOST = re.compile(r"^=\{\{\s*(['\"`])(?:https?|wss?)://[^'\"`$/{}]+/")
+URL_PATH_STEERED = ("puts a value into the path of the API URL it calls (a ../ or ? in it "
+                    "reaches another endpoint, with this node's credentials)")
+# A URL expression whose base is an environment value (the owner's setting) and only its path
+# is computed: ``{{ $env.API_URL + "/orders/" + … }}``, ``{{ $env.API_URL }}/orders/…``
+ENV_HOST = re.compile(r"^=\{\{\s*\$env\.\w+\s*(?:\+\s*['\"`]/|\}\}/)")
 
 # SQL nodes that substitute {{ }} in their query with or without a leading "=", and the
 # first type version where they do (Microsoft SQL has only ever had version 1).
@@ -478,7 +483,7 @@ class N8nFlows:
         p = step.params
         if step.id in self.computed_targets:
             url = p.get("url") if "url" in p else p.get("endpoint")
-            if FIXED_HOST.match(str(url or "")):
+            if FIXED_HOST.match(str(url or "")) or ENV_HOST.match(str(url or "")):
                 return ()
             return self.refs(step, url)
         if _base(step.type) in MESSAGE_FILE_GETS and p.get("resource") == "file" \
@@ -561,7 +566,11 @@ class N8nFlows:
                 if p.get(key):
                     yield SinkUse("url", key, self.refs(step, p.get(key)), "mails to this address")
             yield SinkUse("url", "url", self.refs(step, url), "sends to this URL")
-            if step.id in self.computed_targets and not FIXED_HOST.match(str(url or "")):
+            if step.id in self.computed_targets and ENV_HOST.match(str(url or "")):
+                refs = tuple(r for r in self.refs(step, url) if r.kind != "env")
+                if carries_data(refs):
+                    yield SinkUse("fetch", FETCH_PATH, refs, URL_PATH_STEERED)
+            elif step.id in self.computed_targets and not FIXED_HOST.match(str(url or "")):
                 yield SinkUse("fetch", "url", self.refs(step, url),
                               "sends a request to a URL it is given (server-side request "
                               "forgery)")
@@ -679,9 +688,7 @@ class N8nFlows:
             if not URL_ENCODED.match(seg) for r in self.segment_refs(step, seg)
             if r.kind != "ai"))
         if carries_data(refs):
-            yield SinkUse("fetch", FETCH_PATH, refs, "puts a value into the path of the API URL "
-                          "it calls (a ../ or ? in it reaches another endpoint, with this "
-                          "node's credentials)")
+            yield SinkUse("fetch", FETCH_PATH, refs, URL_PATH_STEERED)
 
     def _json_body_sink(self, step: Step) -> Iterator[SinkUse]:
         """An HTTP request (or an agent's HTTP tool) whose JSON body is text with expressions
