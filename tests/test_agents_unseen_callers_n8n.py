@@ -9,7 +9,8 @@ actions that are not one. Distilled from real n8n exports, in our own words:
 - an UPDATE statement that sets fixed columns stores what it binds, not the item it is given;
 - a workflow the instance exported with no connections at all runs nothing past its trigger;
 - a request sent to the host a switched-off webhook names is SSRF once activated (INJ002);
-  one to a host written out or set in the environment is not.
+  one to a host written out or set in the environment is not;
+- a Google Drive download hands on the item it was given (the file beside it as binary).
 """
 
 from __future__ import annotations
@@ -278,3 +279,29 @@ def test_a_request_to_a_host_the_owner_fixed_is_steered_by_its_path_only(url: st
     assert (f.evidence["parameter"], f.severity) == (FETCH_PATH, Severity.HIGH)
     inactive = app_of(_relay(url, active=False))
     assert [f for f in findings_of(INJ002, inactive) if f.evidence["sink"] == "fetch"] == []
+
+
+# -- a download that hands on the item it was given ---------------------------------------------
+def _welcome(fetch: dict[str, Any]) -> dict[str, Any]:
+    """A form's answers steer an agent; a file is fetched; a mail to the address the form gave
+    is written from the agent's answer, read back from the item the fetch hands on."""
+    wf = _form_to_model_to(fetch)
+    mail = n8n_node("Welcome mail", "gmail",
+                    {"sendTo": "={{ $('Request form').item.json.Email }}",
+                     "message": "={{ $json.output }}"}, version=2.1)
+    wf["nodes"].append(mail)
+    wf["connections"].update(chain(fetch["name"], "Welcome mail"))
+    return wf
+
+
+def test_inj003_a_drive_download_keeps_the_agents_answer_in_its_item() -> None:
+    download = n8n_node("Handbook", "googleDrive",
+                        {"operation": "download", "fileId": {"__rl": True, "value": "1hb"}},
+                        version=3)
+    assert ids(findings_of(INJ003, app_of(_welcome(download)))) == {uid("Welcome mail")}
+
+
+def test_inj003_a_request_returns_only_what_it_fetched() -> None:
+    request = n8n_node("Handbook", "httpRequest",
+                       {"url": "https://files.example.org/handbook.pdf"}, version=4.2)
+    assert findings_of(INJ003, app_of(_welcome(request))) == []

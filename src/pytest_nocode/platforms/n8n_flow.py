@@ -371,6 +371,8 @@ class N8nFlows:
                 or t == LANGCHAIN + "mcpClientTool":
             store = self.stores.get(step.id)
             return "fresh" if store and store.operation in ("read", "query") else "pass"
+        if _keeps_item(step):
+            return "pass"
         store = self.stores.get(step.id)
         if store is not None and store.operation not in ("read", "query"):
             # a write returns the rows it wrote (the input); a hand-written statement
@@ -429,6 +431,9 @@ class N8nFlows:
                                strong=False),)
         if _base(t) in COMMAND_NODES:
             return (FieldWrite("*", self._command_output(step)),)
+        if _keeps_item(step):  # the file it fetched, beside the item it was given
+            return (FieldWrite("*", (ValueRef("unknown", f"response of {step.name}"),),
+                               strong=False),)
         if output == "fresh" and t not in CALLED_TRIGGERS:
             label = f"events from {_short(t)}" if t.endswith("Trigger") else \
                 f"response of {step.name}"
@@ -1157,6 +1162,15 @@ _TOP = re.compile(r"\s*(?:\.([A-Za-z_$][\w$]*)|\[\s*['\"]([^'\"\]]+)['\"]\s*\])"
 def _base(node_type: str) -> str:
     """The base node of an AI-tool twin (``postgresTool`` → ``postgres``)."""
     return node_type.removesuffix("Tool") if node_type.startswith(BASE) else node_type
+
+
+# Downloads that hand on the item they were given, the file added as binary data (n8n's
+# Google Drive download copies its input's json into the item it returns)
+KEEPS_ITEM = {BASE + "googleDrive": frozenset({"download"})}
+
+
+def _keeps_item(step: Step) -> bool:
+    return str(step.params.get("operation") or "") in KEEPS_ITEM.get(step.type, ())
 
 
 @lru_cache(maxsize=4096)
