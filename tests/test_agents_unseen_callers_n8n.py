@@ -10,7 +10,8 @@ actions that are not one. Distilled from real n8n exports, in our own words:
 - a workflow the instance exported with no connections at all runs nothing past its trigger;
 - a request sent to the host a switched-off webhook names is SSRF once activated (INJ002);
   one to a host written out or set in the environment is not;
-- a Google Drive download hands on the item it was given (the file beside it as binary).
+- a Google Drive download hands on the item it was given (the file beside it as binary);
+- a tool whose name says it calculates or estimates (a POST to a pricing service) only reads.
 """
 
 from __future__ import annotations
@@ -305,3 +306,17 @@ def test_inj003_a_request_returns_only_what_it_fetched() -> None:
     request = n8n_node("Handbook", "httpRequest",
                        {"url": "https://files.example.org/handbook.pdf"}, version=4.2)
     assert findings_of(INJ003, app_of(_welcome(request))) == []
+
+
+# -- a tool whose name says it works a figure out -----------------------------------------------
+@pytest.mark.parametrize(("name", "fires"), [
+    ("calculer_devis", False), ("estimateShipping", False), ("compute_distance", False),
+    ("cancel_booking", True), ("computers_delete", True)])
+def test_inj003_a_tool_that_calculates_by_post_only_reads(name: str, fires: bool) -> None:
+    """Distilled from a coach-hire quote bot whose quote and distance tools are POSTs to a
+    local pricing service."""
+    tool = n8n_node(name, LC + "toolHttpRequest",
+                    {"name": name, "method": "POST", "url": "http://127.0.0.1:3001/" + name,
+                     "sendBody": True}, version=1.1)
+    found = findings_of(INJ003, app_of(_agent_workflow(_chat(), tool)))
+    assert len(found) == (1 if fires else 0)

@@ -927,9 +927,11 @@ ACTING_WORDS = re.compile(
 # a model they record what it said; as an agent's tool they are still its choice.
 ADDING_VERBS = re.compile(r"^(?:append|insert|push|add|write|set|incr|upload|copy)")
 SQL_INSERT = re.compile(r"^\s*insert\b", re.I)
-# A tool whose own name says it reads (searchProducts, get_orders, "Find customer")
+# A tool whose own name says it reads (searchProducts, get_orders, "Find customer") or works
+# a figure out (calculate_quote, calculer_distance, estimateShipping)
 READING_NAME = re.compile(r"^\W*(?i:search|get|find|list|lookup|look up|query|fetch|read|"
-                          r"check|retrieve)(?![a-z])")
+                          r"check|retrieve|calculat(?:e|es|ing)|calcul(?:ar|er|e)|comput(?:e|es|ing|ar|er)|"
+                          r"estimat(?:e|es|ing)|estim(?:ar|er))(?![a-z])")
 # What a model provider node's resource makes when it runs (Gemini's image "edit", OpenAI's
 # audio "transcribe"): a new answer, not a change to anything stored (its files and
 # assistants resources do change the account's)
