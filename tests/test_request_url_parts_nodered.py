@@ -145,3 +145,28 @@ def test_code_that_cannot_be_followed_still_counts_as_picking_the_server() -> No
                         "encodeURIComponent(m.payload.id);\nreturn m;")
     f = one(findings_of(INJ001, app_of(flows)))
     assert f.evidence["parameter"] == "url"
+
+
+# -- msg rebuilt as a copy of itself with new keys -------------------------------------------
+def _respread(statement: str) -> list[dict[str, Any]]:
+    """A chat bot's webhook; a function builds the send URL from the bot's own settings."""
+    code = ("const token = global.get('botToken');\nconst api = global.get('botApi');\n"
+            f"{statement}\nreturn msg;")
+    return [tab(), http_in("route", "/webhook", to=["build"]),
+            function("build", code, to=["send"]), _request()]
+
+
+def test_a_message_copied_with_a_url_of_the_apps_own_settings_is_quiet() -> None:
+    app = app_of(_respread("msg = { ...msg, url: `${api}${token}/sendMessage` };"))
+    assert findings_of(INJ001, app) == []
+
+
+@pytest.mark.parametrize("statement", [
+    "msg = { ...msg, url: msg.payload.callback };",  # the caller's URL, set the same way
+    "msg = { ...msg, [msg.payload.key]: msg.payload.value };",  # any property, url too
+    "msg = { ...msg.payload };",  # a new message: not followed, every field may be the caller's
+    "msg = { url: `${api}${token}/sendMessage`, ...msg };",  # the caller's url wins
+])
+def test_a_copied_message_whose_url_the_caller_can_set_fires(statement: str) -> None:
+    f = one(findings_of(INJ001, app_of(_respread(statement))))
+    assert f.resource.id == nid("send") and f.evidence["parameter"] == "url"

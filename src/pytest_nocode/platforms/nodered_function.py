@@ -348,7 +348,8 @@ class _Analysis:
         if left.type == "identifier":
             name = _text(left)
             if name == "msg":
-                raise _CannotFollow
+                self._message_respread(right, op, top)
+                return
             self.facts.bindings.append((name, right))
             if right.type == "object":
                 self._object_literal(name, right)
@@ -364,6 +365,19 @@ class _Analysis:
             name = _text(root)
             self.facts.bindings.append((name, right))
             self.facts.object_writes.append((name, prop if direct else "*", right))
+
+    def _message_respread(self, right: tree_sitter.Node, op: str, top: int) -> None:
+        """``msg = { ...msg, url: … }``: the message as it was, with the keys the object
+        names set (a later key wins over the spread). Any other new message (``msg = {}``,
+        another object spread into it) is not followed."""
+        spreads = [c for c in right.named_children if c.type == "spread_element"] \
+            if right.type == "object" and op == "=" else []
+        if len(spreads) != 1 or right.named_children[0] is not spreads[0] \
+                or _text(spreads[0]).removeprefix("...").strip() != "msg":
+            raise _CannotFollow
+        for key, value in list(_object_pairs(right))[1:]:  # a computed key: any property
+            self.facts.msg_writes.append((key, value, "=", top) if key != "*"
+                                         else ("*", value, "sub", -1))
 
     def _call_facts(self, node: tree_sitter.Node, top: int) -> None:
         callee = node.child_by_field_name("function")
