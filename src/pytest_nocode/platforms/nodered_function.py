@@ -206,6 +206,7 @@ class _Facts:
     emitted: list[tree_sitter.Node] = field(default_factory=list)
     kept: list[tuple[str, tree_sitter.Node]] = field(default_factory=list)  # context sets
     first_emit: int = NEVER  # top-level statement index of the first `return msg`/send
+    msg_emits: list[tree_sitter.Node] = field(default_factory=list)  # each `msg` sent on
 
 
 @dataclass(frozen=True)
@@ -440,6 +441,7 @@ class _Analysis:
             return
         if value.type == "identifier" and _text(value) == "msg":
             self.facts.first_emit = min(self.facts.first_emit, top)
+            self.facts.msg_emits.append(value)
             return
         self.facts.emitted.append(value)
 
@@ -471,8 +473,9 @@ class _Analysis:
             found = self._placed_sources(value) if value is not None else EMPTY
             if op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
                 out.append(FieldWrite(prop, found, strong=False))
-            elif strong_ok and op == "=" and top >= 0 and top < facts.first_emit \
-                    and prop != "*" and prop not in strong_seen:
+            elif strong_ok and op == "=" and prop != "*" and prop not in strong_seen and (
+                    (top >= 0 and top < facts.first_emit) or self._set_before_every_send(
+                        prop, value)):
                 strong_seen.add(prop)
                 out.append(FieldWrite(prop, found))
             else:
@@ -484,6 +487,24 @@ class _Analysis:
         for value in facts.emitted:  # other messages sent: their properties
             out.extend(self._message_writes(value))
         return tuple(out)
+
+    def _set_before_every_send(self, prop: str, value: tree_sitter.Node | None) -> bool:
+        """Is ``msg.<prop> = value`` a statement of a block (``if (msg.payload) { …; msg.
+        filename = …; return msg; }``) that every ``msg`` the code sends on comes after,
+        inside that block, and the code's only write of that property? Then no message
+        leaves without the value, as if the statement were at the top of the body."""
+        statement = value.parent.parent if value is not None and value.parent is not None \
+            else None
+        block = statement.parent if statement is not None else None
+        if statement is None or block is None or statement.type != "expression_statement" \
+                or block.type != "statement_block" \
+                or _inside(statement, LOOPS | FUNCTIONS, self._body) \
+                or sum(1 for w in self.facts.msg_writes if w[0] == prop) != 1:
+            return False
+        sends = self.facts.msg_emits
+        return bool(sends) and all(
+            statement.end_byte <= e.start_byte and e.end_byte <= block.end_byte
+            for e in sends)
 
     def keeps(self) -> tuple[FieldWrite, ...]:
         return tuple(FieldWrite(name, self.sources(value), strong=False)
