@@ -227,7 +227,14 @@ class DataFlow:
         self._live = {node: any(self._flows.get(graph.step_of(s), _DROP).output != "drop"
                                 for s in graph.inbound(node))
                       for node in graph.nodes()}
-        self._unreached = self._sent_only_by_off_steps()
+        self._unreached_nodes = self._sent_only_by_off_steps()
+        # steps that run in no context (fed in none, or only by steps that never run)
+        self._unreached = frozenset(
+            sid for sid in self._flows if all(
+                n in self._unreached_nodes or graph.fed_elsewhere(n)
+                for n in graph.nodes_of(sid))
+            and any(n in self._unreached_nodes for n in graph.nodes_of(sid))) \
+            if graph.expanded else self._unreached_nodes
         self._run()
         self._sets.clear()  # the states keep the sets; the walk is over
         self._states.clear()
@@ -241,22 +248,27 @@ class DataFlow:
         self._scripts: frozenset[tuple[str, str]] | None = None  # _own_script, when asked
 
     def _sent_only_by_off_steps(self) -> frozenset[str]:
-        """Steps that are wired, but only from steps that pass nothing on (disabled, or
-        themselves reached only so): nothing ever arrives, so they never run. A step wired
-        from nowhere is another matter: its input is one this app does not show; so is one
-        behind a switched-off entry point (a way in that can be switched on again)."""
+        """Nodes (steps, in a context) that are wired, but only from steps that pass nothing
+        on (disabled, or themselves reached only so): nothing ever arrives, so they never
+        run (a subflow's nodes in a disabled instance's copy). A step wired from nowhere is
+        another matter: its input is one this app does not show; so is one behind a
+        switched-off entry point (a way in that can be switched on again)."""
         off = {sid for sid, flow in self._flows.items()
                if flow.output == "drop" and sid not in self._entries}
+        graph = self._graph
+        nodes = [(node, sid, flow) for node in graph.nodes()
+                 if (flow := self._flows.get(sid := graph.step_of(node))) is not None
+                 and sid not in off and not flow.starts and sid not in self._entries]
         unreached: set[str] = set()
         grown = True
         while grown:
             grown = False
-            for sid, flow in self._flows.items():
-                if sid in off or sid in unreached or flow.starts or sid in self._entries:
+            for node, _sid, _flow in nodes:
+                if node in unreached:
                     continue
-                senders = self.app.inbound(sid)
-                if senders and all(s in off or s in unreached for s in senders):
-                    unreached.add(sid)
+                senders = graph.inbound(node)
+                if senders and all(graph.step_of(s) in off or s in unreached for s in senders):
+                    unreached.add(node)
                     grown = True
         return frozenset(unreached)
 
@@ -560,7 +572,8 @@ class DataFlow:
             flow = self._flows.get(sid)
             if step is None or flow is None:
                 continue
-            if flow.output == "drop" or sid in self._unreached or graph.fed_elsewhere(node):
+            if flow.output == "drop" or node in self._unreached_nodes \
+                    or graph.fed_elsewhere(node):
                 self._out[node] = {}
                 continue
             if self._live[node]:
@@ -623,7 +636,7 @@ class DataFlow:
         if not graph.expanded:
             return self._node_input(step_id)
         return _union([self._node_input(n) for n in graph.nodes_of(step_id)
-                       if not graph.fed_elsewhere(n)])
+                       if not graph.fed_elsewhere(n) and n not in self._unreached_nodes])
 
     def _node_input(self, node: str) -> State:
         """What reaches one node (of a step that runs), as the walk gave it."""
@@ -726,6 +739,7 @@ class DataFlow:
         holding = frozenset().union(*map(self._holding, oids))
         found = [graph.calls_in(node) for node in graph.nodes_of(step_id)
                  if graph.calls_in(node) and not graph.fed_elsewhere(node)
+                 and node not in self._unreached_nodes
                  and not holding.isdisjoint(_field(self._node_input(node), "*"))]
         return tuple(sorted(dict.fromkeys(found)))
 
