@@ -58,6 +58,7 @@ class CallGraph:
         self._nodes_of: dict[str, list[str]] = {}
         self._out: dict[str, list[str]] = {}
         self._in: dict[str, list[str]] = {}
+        self._fed_elsewhere: frozenset[str] = frozenset()
         self.joined: frozenset[str] = frozenset()  # calls followed with their others joined
         if self._calls:
             self._expand(limit if limit is not None else budget(len(app.steps)))
@@ -92,8 +93,7 @@ class CallGraph:
     def fed_elsewhere(self, node: str) -> bool:
         """Is ``node`` a context's copy of a step that is wired, but in this context nothing
         sends to it (a called flow's link in, outside any call)? Nothing arrives there."""
-        return bool(self._step) and not self._in.get(node) \
-            and bool(self.app.inbound(self.step_of(node)))
+        return node in self._fed_elsewhere
 
     def call(self, step_id: str) -> Call | None:
         return self._calls.get(step_id)
@@ -200,7 +200,9 @@ class CallGraph:
         for key, targets in out.items():
             for target in targets:
                 inbound.setdefault(target, []).append(key)
+        if len(step_of) == len(app.steps) and all(k == s for k, s in step_of.items()):
+            return  # no step runs in more than its own node: the plain wiring
         self._contexts, self._step, self._context = contexts, step_of, context_of
         self._nodes_of, self._out, self._in = nodes_of, out, inbound
-        if len(step_of) == len(app.steps) and all(k == s for k, s in step_of.items()):
-            self._step = {}  # no step runs in more than its own node: the plain wiring
+        self._fed_elsewhere = frozenset(key for key, sid in step_of.items()
+                                        if key not in inbound and app.inbound(sid))

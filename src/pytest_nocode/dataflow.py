@@ -230,11 +230,9 @@ class DataFlow:
         self._unreached_nodes = self._sent_only_by_off_steps()
         # steps that run in no context (fed in none, or only by steps that never run)
         self._unreached = frozenset(
-            sid for sid in self._flows if all(
+            sid for sid in map(graph.step_of, self._unreached_nodes) if all(
                 n in self._unreached_nodes or graph.fed_elsewhere(n)
-                for n in graph.nodes_of(sid))
-            and any(n in self._unreached_nodes for n in graph.nodes_of(sid))) \
-            if graph.expanded else self._unreached_nodes
+                for n in graph.nodes_of(sid))) if graph.expanded else self._unreached_nodes
         self._run()
         self._sets.clear()  # the states keep the sets; the walk is over
         self._states.clear()
@@ -256,18 +254,20 @@ class DataFlow:
         off = {sid for sid, flow in self._flows.items()
                if flow.output == "drop" and sid not in self._entries}
         graph = self._graph
-        nodes = [(node, sid, flow) for node in graph.nodes()
+        if graph.expanded:
+            off = {node for sid in off for node in graph.nodes_of(sid)}
+        nodes = [node for node in graph.nodes()
                  if (flow := self._flows.get(sid := graph.step_of(node))) is not None
-                 and sid not in off and not flow.starts and sid not in self._entries]
+                 and node not in off and not flow.starts and sid not in self._entries]
         unreached: set[str] = set()
         grown = True
         while grown:
             grown = False
-            for node, _sid, _flow in nodes:
+            for node in nodes:
                 if node in unreached:
                     continue
                 senders = graph.inbound(node)
-                if senders and all(graph.step_of(s) in off or s in unreached for s in senders):
+                if senders and all(s in off or s in unreached for s in senders):
                     unreached.add(node)
                     grown = True
         return frozenset(unreached)
