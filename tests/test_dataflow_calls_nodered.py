@@ -215,3 +215,12 @@ def test_a_disabled_instance_runs_no_copy_of_its_subflow(disabled: bool, fires: 
     app = app_of(flows)
     assert ids(findings_of(INJ001, app)) == ({nid("probe")} if fires else set())
     assert findings_of(INJ002, app) == []
+
+
+def test_a_type_naming_a_tab_is_no_subflow_instance() -> None:
+    # a hand-edited export: "subflow:<a tab's id>"; the tab's nodes run as they are
+    flows = [tab(), http_in("in", "/api/a", to=["probe"]),
+             exec_node("probe", "/opt/sensor/read -i", "payload"),
+             node("odd", f"subflow:{nid('tab:Order intake')}", env=[], wires=[[]])]
+    app = app_of(flows)
+    assert app.calls == () and ids(findings_of(INJ001, app)) == {nid("probe")}

@@ -432,8 +432,8 @@ class _Normalizer:
             elif ntype.startswith("subflow:"):
                 sub_id = ntype.split(":", 1)[1]
                 sub = self.container.get(sub_id)
-                if not sub:
-                    continue
+                if not sub or sub["type"] != "subflow":
+                    continue  # a type naming no subflow (a tab's id): no instance
                 enters = [wire["id"] for wire in _port_wires(sub.get("in"))]
                 extra.setdefault(node["id"], []).extend(enters)
                 outs = node.get("wires") or []
@@ -461,8 +461,9 @@ class _Normalizer:
             inner = self.by_id.get(wire["id"])
             if wire["id"] == sub_id:
                 senders.append(instance["id"])
-            elif inner is not None and inner["type"][8:] in self.container \
-                    and inner["type"].startswith("subflow:") and inner["id"] not in seen:
+            elif inner is not None and inner["type"].startswith("subflow:") \
+                    and self.container.get(inner["type"][8:], {}).get("type") == "subflow" \
+                    and inner["id"] not in seen:
                 senders += self._port_senders(inner, _port(wire.get("port")) or 0,
                                               seen | {inner["id"]})
             else:
