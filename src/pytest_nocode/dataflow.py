@@ -28,14 +28,16 @@ import gc
 import re
 from bisect import insort
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from pytest_nocode.callgraph import CallGraph
 from pytest_nocode.model import (
     AS_PARSED_OBJECT,
     App,
     AppMemo,
+    Call,
     DataStore,
     SinkUse,
     Step,
@@ -221,11 +223,18 @@ class DataFlow:
         self._closures: dict[int, frozenset[int]] | None = None  # token → origins, after
         self._kept_readers_of = self._kept_readers()
         self._kept: dict[str, frozenset[int]] = {}  # what the app has put in each store key
-        # steps some running step sends to; the others start from "nothing arrives"
-        self._live = {sid: any(self._flows.get(s, _DROP).output != "drop"
-                               for s in app.inbound(sid))
-                      for sid in self._flows}
-        self._unreached = self._sent_only_by_off_steps()
+        # each step once per call that runs it (a subflow's per instance): see callgraph
+        self._graph = graph = CallGraph(app)
+        # nodes some running step sends to; the others start from "nothing arrives"
+        self._live = {node: any(self._flows.get(graph.step_of(s), _DROP).output != "drop"
+                                for s in graph.inbound(node))
+                      for node in graph.nodes()}
+        self._unreached_nodes = self._sent_only_by_off_steps()
+        # steps that run in no context (fed in none, or only by steps that never run)
+        self._unreached = frozenset(
+            sid for sid in map(graph.step_of, self._unreached_nodes) if all(
+                n in self._unreached_nodes or graph.fed_elsewhere(n)
+                for n in graph.nodes_of(sid))) if graph.expanded else self._unreached_nodes
         self._run()
         self._sets.clear()  # the states keep the sets; the walk is over
         self._states.clear()
@@ -239,22 +248,29 @@ class DataFlow:
         self._scripts: frozenset[tuple[str, str]] | None = None  # _own_script, when asked
 
     def _sent_only_by_off_steps(self) -> frozenset[str]:
-        """Steps that are wired, but only from steps that pass nothing on (disabled, or
-        themselves reached only so): nothing ever arrives, so they never run. A step wired
-        from nowhere is another matter: its input is one this app does not show; so is one
-        behind a switched-off entry point (a way in that can be switched on again)."""
+        """Nodes (steps, in a context) that are wired, but only from steps that pass nothing
+        on (disabled, or themselves reached only so): nothing ever arrives, so they never
+        run (a subflow's nodes in a disabled instance's copy). A step wired from nowhere is
+        another matter: its input is one this app does not show; so is one behind a
+        switched-off entry point (a way in that can be switched on again)."""
         off = {sid for sid, flow in self._flows.items()
                if flow.output == "drop" and sid not in self._entries}
+        graph = self._graph
+        if graph.expanded:
+            off = {node for sid in off for node in graph.nodes_of(sid)}
+        nodes = [node for node in graph.nodes()
+                 if (flow := self._flows.get(sid := graph.step_of(node))) is not None
+                 and node not in off and not flow.starts and sid not in self._entries]
         unreached: set[str] = set()
         grown = True
         while grown:
             grown = False
-            for sid, flow in self._flows.items():
-                if sid in off or sid in unreached or flow.starts or sid in self._entries:
+            for node in nodes:
+                if node in unreached:
                     continue
-                senders = self.app.inbound(sid)
+                senders = graph.inbound(node)
                 if senders and all(s in off or s in unreached for s in senders):
-                    unreached.add(sid)
+                    unreached.add(node)
                     grown = True
         return frozenset(unreached)
 
@@ -322,7 +338,7 @@ class DataFlow:
 
     def _rewrite(self, writer: str) -> set[StoreKey]:
         """Take in what ``writer`` is given now; the stores whose summary changed."""
-        written = self._written_now(writer, self._input(writer))
+        written = self._written_now(writer, self._step_input(writer))
         before = self._written.get(writer, frozenset())
         if written == before:
             return set()
@@ -488,27 +504,26 @@ class DataFlow:
         self._closures = {token: self._reach(frozenset({token}))[0] for token in self._tokens}
 
     # -- propagation ---------------------------------------------------------------------
-    def _input(self, sid: str, skip: frozenset[str] = frozenset()) -> State:
-        """The union of what the inbound steps (but ``skip``) emit (shared, not copied, when
-        one does); a loop sends its loop output only what entered it from outside."""
-        loops = self._loop_edges
-        emitted = [out for source in self.app.inbound(sid) if source not in skip
-                   and (out := (self._loop_out.get(source) if loops and (source, sid) in loops
-                                else self._out.get(source)))]
-        if len(emitted) <= 1:
-            return emitted[0] if emitted else {}
-        state: State = {}
-        for out in emitted:
-            for key, oids in out.items():
-                known = state.get(key)
-                state[key] = oids if known is None else known | oids
-        rest = state.get("*", frozenset())
-        for out in emitted:  # a field one source names holds the others' "*" too
-            for key in state:
-                if key not in out:
-                    state[key] = state[key] | out.get("*", frozenset())
-        state["*"] = rest
-        return state
+    def _input(self, node: str, skip: frozenset[str] = frozenset()) -> State:
+        """The union of what the inbound nodes (but those of steps in ``skip``) emit; a loop
+        sends its loop output only what entered it from outside."""
+        loops, graph = self._loop_edges, self._graph
+        if loops or skip:
+            sid = graph.step_of(node)
+            emitted = [out for source in graph.inbound(node)
+                       if graph.step_of(source) not in skip
+                       and (out := (self._loop_out.get(source)
+                                    if (graph.step_of(source), sid) in loops
+                                    else self._out.get(source)))]
+        else:
+            emitted = [out for source in graph.inbound(node) if (out := self._out.get(source))]
+        return _union(emitted)
+
+    def _step_input(self, sid: str) -> State:
+        """What reaches ``sid`` in any of the contexts it runs in, during the walk."""
+        if not self._graph.expanded:
+            return self._input(sid)
+        return _union([self._input(node) for node in self._graph.nodes_of(sid)])
 
     def _transfer(self, step: Step, flow: StepFlow, state: State) -> State:
         sid = step.id
@@ -556,35 +571,38 @@ class DataFlow:
         for writer in self._writes_to:
             for source in dict.fromkeys(app.inbound(writer)):  # what it is given, it writes
                 feeds.setdefault(source, []).append(writer)
-        queue = deque(s.id for s in app.steps)
+        graph = self._graph
+        queue = deque(graph.nodes())
         queued = set(queue)
         while queue:
-            sid = queue.popleft()
-            queued.discard(sid)
+            node = queue.popleft()
+            queued.discard(node)
+            sid = graph.step_of(node)
             step = app.step(sid)
             flow = self._flows.get(sid)
             if step is None or flow is None:
                 continue
-            if flow.output == "drop" or sid in self._unreached:
-                self._out[sid] = {}
+            if flow.output == "drop" or node in self._unreached_nodes \
+                    or graph.fed_elsewhere(node):
+                self._out[node] = {}
                 continue
-            if self._live[sid]:
-                state = self._input(sid)
+            if self._live[node]:
+                state = self._input(node)
             elif flow.starts or sid in self._entries:
                 state = {}
             else:
                 state = self._unshown_input(sid, flow)
             new = self._transfer(step, flow, state)
             readers = self._keep(flow, state, sid) if flow.keeps else set()
-            changed = new != self._out.get(sid)
+            changed = new != self._out.get(node)
             if flow.loop_targets:
-                outside = self._input(sid, self._returns[sid]) if self._live[sid] else state
+                outside = self._input(node, self._returns[sid]) if self._live[node] else state
                 batches = self._transfer(step, flow, outside) if outside else {}
-                if batches != self._loop_out.get(sid):
-                    self._loop_out[sid] = batches
+                if batches != self._loop_out.get(node):
+                    self._loop_out[node] = batches
                     changed = True
             if changed:
-                self._out[sid] = self._shared(new)
+                self._out[node] = self._shared(new)
             # what a writer is given changes with its senders; what one that stores only its
             # parameters' values (StepFlow.stores_item) writes, with the steps they read too
             for writer in (*(feeds.get(sid, ()) if changed else ()),
@@ -592,9 +610,10 @@ class DataFlow:
                              else ())):
                 for key in self._rewrite(writer):  # its readers hold its token
                     readers.update(self._expanded_by.get(key, ()))
-            for target in (*(step.outbound if changed else ()),
-                           *(dependents.get(sid, ()) if changed else ()), *sorted(readers)):
-                if target not in queued and target in self._flows:
+            steps_again = (*(dependents.get(sid, ()) if changed else ()), *sorted(readers))
+            for target in (*(graph.outbound(node) if changed else ()),
+                           *(n for s in steps_again for n in graph.nodes_of(s))):
+                if target not in queued and graph.step_of(target) in self._flows:
                     queued.add(target)
                     queue.append(target)
 
@@ -627,8 +646,17 @@ class DataFlow:
         step = self.app.step(step_id)
         if step is None:
             return {}
-        if self._live.get(step_id):
-            return self._input(step_id)
+        graph = self._graph
+        if not graph.expanded:
+            return self._node_input(step_id)
+        return _union([self._node_input(n) for n in graph.nodes_of(step_id)
+                       if not graph.fed_elsewhere(n) and n not in self._unreached_nodes])
+
+    def _node_input(self, node: str) -> State:
+        """What reaches one node (of a step that runs), as the walk gave it."""
+        if self._live.get(node):
+            return self._input(node)
+        step_id = self._graph.step_of(node)
         flow = self._flows[step_id]
         if flow.starts or step_id in self._entries:
             return {}
@@ -700,21 +728,44 @@ class DataFlow:
         if oid is None or not origin.step_id or origin.step_id == step_id:
             return [step_id]
         holding = self._holding(oid)
-        parents = {step_id: step_id}
-        queue = deque([step_id])
+        step_of = self._graph.step_of
+        parents = {node: node for node in self._graph.nodes_of(step_id)}
+        queue = deque(parents)
         while queue:
             current = queue.popleft()
             for source in self._predecessors(current):
                 if source in parents or holding.isdisjoint(self._whole_out(source)):
                     continue
                 parents[source] = current
-                if source == origin.step_id:
+                if step_of(source) == origin.step_id:
                     route = [source]
-                    while route[-1] != step_id:
+                    while parents[route[-1]] != route[-1]:
                         route.append(parents[route[-1]])
-                    return route
+                    return [step_of(node) for node in route]
                 queue.append(source)
         return [origin.step_id, step_id]
+
+    def calls_carrying(self, step_id: str, origins: Iterable[Origin]
+                       ) -> tuple[tuple[str, ...], ...]:
+        """The calls in which any of ``origins`` reaches ``step_id``, each as its calling
+        steps, outermost first (a subflow instance on a tab, then one inside that subflow):
+        which instances' input makes a finding on a node inside a subflow or a called flow.
+        None when the step runs outside calls only, or no origin is in its input (a value it
+        reads from a store: every call alike)."""
+        graph = self._graph
+        oids = [oid for o in origins if (oid := self._origin_ids.get(o)) is not None]
+        if not graph.expanded or not oids:
+            return ()
+        holding = frozenset().union(*map(self._holding, oids))
+        found = [graph.calls_in(node) for node in graph.nodes_of(step_id)
+                 if graph.calls_in(node) and not graph.fed_elsewhere(node)
+                 and node not in self._unreached_nodes
+                 and not holding.isdisjoint(_field(self._node_input(node), "*"))]
+        return tuple(sorted(dict.fromkeys(found)))
+
+    def call_of(self, step_id: str) -> Call | None:
+        """The :class:`~pytest_nocode.model.Call` ``step_id`` makes, if it makes one."""
+        return self._graph.call(step_id)
 
     def _holding(self, oid: int) -> frozenset[int]:
         """``oid``, the tokens of the stores that hold it and its placed copies: what a
@@ -729,12 +780,12 @@ class DataFlow:
         self._holders[oid] = (len(self._unplaced), holding)
         return holding
 
-    def _whole_out(self, sid: str) -> frozenset[int]:
-        """Every origin id and token of the step's output, all fields (fixed after the walk:
-        each route asks again for the steps it passes)."""
-        whole = self._out_union.get(sid)
+    def _whole_out(self, node: str) -> frozenset[int]:
+        """Every origin id and token of the node's output, all fields (fixed after the walk:
+        each route asks again for the nodes it passes)."""
+        whole = self._out_union.get(node)
         if whole is None:
-            whole = self._out_union[sid] = _field(self._out.get(sid, {}), "*")
+            whole = self._out_union[node] = _field(self._out.get(node, {}), "*")
         return whole
 
     def reaches_unreplaced(self, step_id: str, origin: Origin, field: str) -> bool:
@@ -744,26 +795,32 @@ class DataFlow:
         itself, the request it feeds is not sent to the first one's URL."""
         if not origin.step_id or origin.step_id == step_id:
             return True
-        seen = {step_id}
-        queue = deque([step_id])
+        step_of = self._graph.step_of
+        seen = set(self._graph.nodes_of(step_id))
+        queue = deque(seen)
         while queue:
             for source in self._predecessors(queue.popleft()):
-                if source == origin.step_id:
+                if step_of(source) == origin.step_id:
                     return True
                 if source in seen or any(w.field == field and w.strong for w in
-                                         self._flows.get(source, _DROP).writes):
+                                         self._flows.get(step_of(source), _DROP).writes):
                     continue
                 seen.add(source)
                 queue.append(source)
         return False
 
-    def _predecessors(self, sid: str) -> Iterator[str]:
-        yield from self.app.inbound(sid)
+    def _predecessors(self, node: str) -> Iterator[str]:
+        """The nodes a node's input or its reads come from: wires, ``$('Node')`` reads (every
+        node of that step) and the writers of the stores it reads."""
+        graph = self._graph
+        yield from graph.inbound(node)
+        sid = graph.step_of(node)
         for ref in _refs(self._flows.get(sid, _DROP)):
             if ref.kind == "step" and ref.step:
-                yield ref.step
+                yield from graph.nodes_of(ref.step)
         for key in self._stores_read.get(sid, ()):
-            yield from self._store_writers[key]
+            for writer in self._store_writers[key]:
+                yield from graph.nodes_of(writer)
 
     def untrusted_behind(self, origin: Origin) -> tuple[Origin, list[str]] | None:
         """(the untrusted entry, its route to ``origin``'s step) when ``origin`` is an entry
@@ -969,6 +1026,25 @@ _DROP = StepFlow(output="drop")
 
 def _is_entry(origin: Origin) -> bool:
     return origin.kind == "entry"
+
+
+def _union(states: list[State]) -> State:
+    """The union of ``states`` (shared, not copied, when there is one): a field one of them
+    names holds the others' "*" too."""
+    if len(states) <= 1:
+        return states[0] if states else {}
+    state: State = {}
+    for out in states:
+        for key, oids in out.items():
+            known = state.get(key)
+            state[key] = oids if known is None else known | oids
+    rest = state.get("*", frozenset())
+    for out in states:
+        for key in state:
+            if key not in out:
+                state[key] = state[key] | out.get("*", frozenset())
+    state["*"] = rest
+    return state
 
 
 def _field(state: Mapping[str, frozenset[int]], name: str) -> frozenset[int]:

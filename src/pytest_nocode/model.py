@@ -326,6 +326,24 @@ class BrokenLink:
 
 
 @dataclass(frozen=True, slots=True)
+class Call:
+    """A step that runs a part of the app other steps run too and gets the answer back: a
+    Node-RED subflow instance (its own copies of the subflow's nodes) or ``link call`` (the
+    called flow's nodes, shared by every caller). The steps' wiring (``Step.outbound``) holds
+    the edges of every call of that part at once, as reachability needs; this says which of
+    them are this call's, so that data flow follows each call on its own: what enters one
+    instance leaves that instance, not all of them."""
+
+    step_id: str  # the calling step
+    enters: tuple[str, ...]  # the steps its message goes to (edges step_id -> each)
+    # the edges its answer comes back by: (step of the called part, step this call sends to)
+    returns: tuple[tuple[str, str], ...] = ()
+    # the workflow whose steps run as this call's own copies (a subflow instance), "" when
+    # the called steps are shared (a link call: one flow, a return address on the message)
+    copies: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Setting:
     key: str
     value: Any
@@ -520,6 +538,9 @@ class App:
     # part of the configuration: neither hashed nor in to_dict); None: the adapter gives none
     flow_of: Callable[[Step], StepFlow] | None = field(default=None, repr=False,
                                                        compare=False)
+    # the steps that run a shared part of the app per call (derived from the wiring like
+    # flow_of: not configuration, so neither hashed nor in to_dict)
+    calls: tuple[Call, ...] = field(default=(), repr=False, compare=False)
     # what the data given did not show, by part, for the report beside the fetch's notes:
     # {"published versions": "…"}; not configuration, so not hashed
     notes: Mapping[str, str] = field(default_factory=lambda: EMPTY)

@@ -39,6 +39,28 @@ def route_evidence(app: App, route: Iterable[str]) -> dict[str, list[str]]:
     return {"route": ids, "route_names": [app.resource_of(s).name for s in ids]}
 
 
+def call_evidence(app: App, flow: DataFlow, step_id: str, origins: Iterable[Origin]
+                  ) -> dict[str, list[str]]:
+    """The calls whose input brings any of ``origins`` to a step inside a subflow or a
+    called flow (``called_by``: each chain of calling steps, outermost first), as ids and as
+    the names a reviewer sees (an unnamed subflow instance by its subflow's name); nothing
+    for a step outside calls."""
+    chains = flow.calls_carrying(step_id, origins)
+    if not chains:
+        return {}
+
+    def name(call_id: str) -> str:
+        step, call = app.step(call_id), flow.call_of(call_id)
+        workflow = app.workflow(call.copies) if call is not None and call.copies else None
+        if step is not None and step.name:
+            return step.name
+        return f"{workflow.name} (subflow instance)" if workflow is not None \
+            else app.resource_of(call_id).name
+
+    return {"called_by": [" > ".join(chain) for chain in chains],
+            "called_by_names": [" > ".join(map(name, chain)) for chain in chains]}
+
+
 def origin_evidence(origin: Origin) -> dict[str, str]:
     return {"origin": origin.kind, "origin_detail": origin.detail}
 

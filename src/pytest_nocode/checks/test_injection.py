@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import (
+    call_evidence,
     flow_or_skip,
     origin_evidence,
     route_evidence,
@@ -86,11 +87,18 @@ def test_untrusted_input_does_not_reach_sinks(nocode_app: App,
             f"{sf.sink.reason}" + (f" (callers must authenticate: {how})"
                                    if caller == CREDENTIAL_HOLDERS else ""),
             {"source": entry.detail, "caller": f"{caller} ({how})", **origin_evidence(origin),
-             **route_evidence(nocode_app, route), "sink_type": sf.step.type,
+             **route_evidence(nocode_app, route),
+             **call_evidence(nocode_app, flow, sf.step.id, _untrusted_origins(flow, sf)),
+             "sink_type": sf.step.type,
              "sink": sf.sink.kind, "parameter": sf.sink.param,
              **_not_counted(sf), **step_context(nocode_app, sf.step)},
             severity=severity)
         reported.add(sf.step.id)
+
+
+def _untrusted_origins(flow: DataFlow, sf: SinkFlow) -> list[Origin]:
+    """The origins of what reaches a sink that an outside caller steers (INJ001's)."""
+    return [o for o in sf.origins if flow.trust(o) == "untrusted"]
 
 
 # Who can write what an entry point brings in, from the most to the least exposed.
@@ -185,6 +193,7 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
             {"sink_type": sf.step.type, "sink": sf.sink.kind, "parameter": sf.sink.param,
              **_not_counted(sf), **origin_evidence(origin),
              **route_evidence(nocode_app, flow.route(sf.step.id, origin)),
+             **call_evidence(nocode_app, flow, sf.step.id, other),
              **step_context(nocode_app, sf.step)})
         reported.add(sf.step.id)
 

@@ -28,6 +28,7 @@ from pytest_nocode.errors import SchemaError
 from pytest_nocode.model import (
     App,
     BrokenLink,
+    Call,
     Connector,
     DataStore,
     Destination,
@@ -201,6 +202,14 @@ def _is_list_of(value: Any, kind: type) -> bool:
     return isinstance(value, list) and all(isinstance(item, kind) for item in value)
 
 
+def _port_wires(ports: Any) -> Iterable[dict[str, Any]]:
+    """The wires of a subflow's ``in`` / ``out`` ports (validated: :func:`_validate_ports`)."""
+    for port in ports or ():
+        for wire in (port or {}).get("wires") or ():
+            if isinstance(wire, dict) and isinstance(wire.get("id"), str):
+                yield wire
+
+
 def _validate_ports(ports: Any, at: str) -> None:
     """A subflow's ``in`` / ``out``: ``[{"wires": [{"id": NODE_ID, "port"?: N}], …}, …]``."""
     if ports is None:
@@ -323,10 +332,11 @@ class _Normalizer:
         # but, like every config node, no position and no wires
         config_ids = {n["id"] for n in self.flows if n["type"] not in CONTAINER_TYPES
                       and (not n.get("z") or ("wires" not in n and "x" not in n))}
-        extra_out = self._subflow_and_link_edges()
-        returns, answered = self._link_call_returns()
+        extra_out, calls = self._subflow_and_link_edges()
+        returns, answered, link_calls = self._link_call_returns()
         for source, targets in returns.items():
             extra_out.setdefault(source, []).extend(targets)
+        calls += link_calls
         steps: list[Step] = []
         for node in self.flows:
             if node["type"] in CONTAINER_TYPES:
@@ -352,6 +362,7 @@ class _Normalizer:
                                  self._uninstantiated_subflows(),
                                  {w.id: w.name for w in workflows},
                                  self._unfed(steps)).describe,
+            calls=tuple(calls),
         )
 
     def _unfed(self, steps: list[Step]) -> frozenset[str]:
@@ -405,29 +416,59 @@ class _Normalizer:
             credential_refs=(), disabled=disabled, is_config=not z,
         )
 
-    def _subflow_and_link_edges(self) -> dict[str, list[str]]:
-        """Edges that ``wires`` do not show: link out → link in, and through subflows."""
+    def _subflow_and_link_edges(self) -> tuple[dict[str, list[str]], list[Call]]:
+        """Edges that ``wires`` do not show: link out → link in, and through subflows (an
+        instance to the nodes its subflow's input is wired to, the nodes wired to an output
+        to what the instance's port is wired to); and each instance as a :class:`Call`, the
+        edges that are its own. An output wired straight from the subflow's input passes
+        the instance's message on: an edge of the instance itself."""
         extra: dict[str, list[str]] = {}
+        calls: list[Call] = []
         for node in self.flows:
             ntype = node["type"]
             if ntype in ("link out", "link call"):
                 links = node.get("links") or []
                 extra.setdefault(node["id"], []).extend(t for t in links if isinstance(t, str))
             elif ntype.startswith("subflow:"):
-                sub = self.container.get(ntype.split(":", 1)[1])
-                if not sub:
-                    continue
-                for port in sub.get("in") or []:
-                    for wire in (port or {}).get("wires") or []:
-                        if isinstance(wire, dict) and isinstance(wire.get("id"), str):
-                            extra.setdefault(node["id"], []).append(wire["id"])
+                sub_id = ntype.split(":", 1)[1]
+                sub = self.container.get(sub_id)
+                if not sub or sub["type"] != "subflow":
+                    continue  # a type naming no subflow (a tab's id): no instance
+                enters = [wire["id"] for wire in _port_wires(sub.get("in"))]
+                extra.setdefault(node["id"], []).extend(enters)
                 outs = node.get("wires") or []
-                for index, port in enumerate(sub.get("out") or []):
+                returns: list[tuple[str, str]] = []
+                for index in range(len(sub.get("out") or ())):
                     targets = outs[index] if index < len(outs) else []
-                    for wire in (port or {}).get("wires") or []:
-                        if isinstance(wire, dict) and isinstance(wire.get("id"), str):
-                            extra.setdefault(wire["id"], []).extend(targets)
-        return extra
+                    for sender in self._port_senders(node, index, frozenset({node["id"]})):
+                        extra.setdefault(sender, []).extend(targets)
+                        if sender != node["id"]:
+                            returns.extend((sender, t) for t in targets)
+                calls.append(Call(node["id"], tuple(dict.fromkeys(enters)),
+                                  tuple(dict.fromkeys(returns)), copies=sub_id))
+        return extra, calls
+
+    def _port_senders(self, instance: dict[str, Any], index: int,
+                      seen: frozenset[str]) -> list[str]:
+        """The nodes whose messages leave output ``index`` of a subflow ``instance``: those
+        its subflow wires to that port; the instance itself where the port is wired from
+        the subflow's input (its message passes straight through); and where it is wired
+        from an instance of another subflow inside, what leaves that one's port."""
+        sub_id = instance["type"][8:]
+        ports = self.container[sub_id].get("out") or []
+        senders: list[str] = []
+        for wire in _port_wires(ports[index:index + 1]):
+            inner = self.by_id.get(wire["id"])
+            if wire["id"] == sub_id:
+                senders.append(instance["id"])
+            elif inner is not None and inner["type"].startswith("subflow:") \
+                    and self.container.get(inner["type"][8:], {}).get("type") == "subflow" \
+                    and inner["id"] not in seen:
+                senders += self._port_senders(inner, _port(wire.get("port")) or 0,
+                                              seen | {inner["id"]})
+            else:
+                senders.append(wire["id"])
+        return senders
 
     def _uninstantiated_subflows(self) -> frozenset[str]:
         """Subflows no tab runs: no instance of them sits on a tab or inside a subflow that
@@ -450,27 +491,35 @@ class _Normalizer:
                     grown = True
         return frozenset(subflows - running)
 
-    def _link_call_returns(self) -> tuple[dict[str, list[str]], set[str]]:
+    def _link_call_returns(self) -> tuple[dict[str, list[str]], set[str], list[Call]]:
         """A ``link call`` gets its answer from a ``link out`` in return mode on the called
-        flow's tab: an edge from each such return to what the link call is wired to; and the
-        link calls that have such an answer."""
+        flow's tab: an edge from each such return to what the link call is wired to; the
+        link calls that have such an answer; and each link call as a :class:`Call` (Node-RED
+        puts the caller on the message, so a return answers only the call it came from)."""
         returns: dict[str, list[str]] = {}
         for node in self.flows:
             if node["type"] == "link out" and node.get("mode") == "return":
                 returns.setdefault(_as_str(node.get("z")), []).append(node["id"])
         extra: dict[str, list[str]] = {}
         answered: set[str] = set()
+        calls: list[Call] = []
         for node in self.flows:
             if node["type"] != "link call":
                 continue
             targets = [t for port in node.get("wires") or () for t in port]
-            links = node.get("links") if isinstance(node.get("links"), list) else []
+            links = [t for t in node.get("links") or () if isinstance(t, str)] \
+                if isinstance(node.get("links"), list) else []
+            back: list[tuple[str, str]] = []
             for link_in in links:
-                called = self.by_id.get(link_in) if isinstance(link_in, str) else None
+                called = self.by_id.get(link_in)
                 for ret in returns.get(_as_str((called or {}).get("z")), ()):
                     extra.setdefault(ret, []).extend(targets)
+                    back.extend((ret, t) for t in targets)
                     answered.add(node["id"])
-        return extra, answered
+            if links:
+                calls.append(Call(node["id"], tuple(dict.fromkeys(links)),
+                                  tuple(dict.fromkeys(back))))
+        return extra, answered, calls
 
     def _broken_links(self, steps: list[Step]) -> tuple[BrokenLink, ...]:
         """Wires, links and subflow instances that name a node id the export lacks."""
