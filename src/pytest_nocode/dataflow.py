@@ -235,6 +235,11 @@ class DataFlow:
         self._internal: frozenset[StoreKey] | None = None  # internal_stores, when asked
         self._references: dict[tuple[str, str], frozenset[StoreKey]] | None = None
         self._scripts: frozenset[tuple[str, str]] | None = None  # _own_script, when asked
+        # (origin ids and store tokens read, harmless placements) → origins' answer: on a
+        # large org thousands of sinks read the same few tokens, each standing for thousands
+        # of origins to expand and sort (INJ001, INJ003, EXP001 each ask again); fixed after
+        # the walk (closures, ranks and placements only grow), so asked once per set
+        self._answers: dict[tuple[frozenset[int], frozenset[str]], tuple[Origin, ...]] = {}
 
     def _sent_only_by_off_steps(self) -> frozenset[str]:
         """Steps that are wired, but only from steps that pass nothing on (disabled, or
@@ -626,12 +631,16 @@ class DataFlow:
         placement a step gave it; those only ever placed where ``harmless`` says they can do
         no harm (a sink's :attr:`~pytest_nocode.model.SinkUse.harmless_within`) left out."""
         state = self.input_of(step_id)
-        found = self._expand(frozenset().union(*(self._resolve(r, state, step_id)
-                                                 for r in refs)))
+        read = frozenset().union(*(self._resolve(r, state, step_id) for r in refs))
+        asked = self._answers.get((read, harmless))
+        if asked is not None:
+            return asked
+        found = self._expand(read)
         if self._unplaced:
             found = self._plain(frozenset(o for o in found if not (
                 self._origins[o].within and self._origins[o].within in harmless)))
-        return self._in_order(found)
+        asked = self._answers[(read, harmless)] = self._in_order(found)
+        return asked
 
     def _in_order(self, oids: frozenset[int]) -> tuple[Origin, ...]:
         """The origins of ``oids`` sorted by :func:`_order`. A store's closure makes
@@ -748,7 +757,9 @@ class DataFlow:
     def untrusted_behind(self, origin: Origin) -> tuple[Origin, list[str]] | None:
         """(the untrusted entry, its route to ``origin``'s step) when ``origin`` is an entry
         point, or an AI answer driven by one (the prompt reaches the model), else None."""
-        return self._untrusted(origin, set())
+        if origin.kind == "entry":  # (asked of each of a sink's thousands of origins)
+            return origin, [origin.step_id]
+        return self._untrusted(origin, set()) if origin.kind == "ai" else None
 
     def _untrusted(self, origin: Origin, seen: set[str]) -> tuple[Origin, list[str]] | None:
         if origin.kind == "entry":
