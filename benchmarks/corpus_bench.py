@@ -185,15 +185,20 @@ SOURCES = Path(__file__).parent / "corpus" / "SOURCES.tsv"
 
 
 def package_sources(sources: Path) -> dict[str, tuple[str, str]]:
-    """Corpus file name → (npm package, the file's path inside it), for the example flows of
-    npm packages (``npm:PKG@VERSION`` in SOURCES.tsv's repository column)."""
+    """Corpus file name → (its package's folder under ``--packages``, the file's path inside
+    it), for the example flows packages of Node-RED nodes ship: ``PKG`` for an npm tarball
+    (``npm:PKG@VERSION`` in SOURCES.tsv's repository column), ``github/OWNER__REPO`` for an
+    example taken from the package's own repository (that folder holds the repository's
+    tree at the listed commit, its example flows left out)."""
     out: dict[str, tuple[str, str]] = {}
     with sources.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             origin = row.get("repository") or ""
+            name = Path(row["file"]).name
             if origin.startswith("npm:"):
-                package = origin[4:].rsplit("@", 1)[0]
-                out[Path(row["file"]).name] = (package, row["path"])
+                out[name] = (origin[4:].rsplit("@", 1)[0], row["path"])
+            elif "/" in origin and is_package_example(Path(name)):
+                out[name] = ("github/" + origin.replace("/", "__"), row["path"])
     return out
 
 
@@ -236,8 +241,7 @@ def scan_corpus(root: Path, rules: Iterable[str] = (), apps: str = "all",
     with tempfile.TemporaryDirectory(prefix="corpus-packages-") as stage:
         for n, (platform, path) in enumerate(corpus_files(root, apps)):
             package, inner = in_package.get(path.name, ("", ""))
-            if packages is not None and package and (packages / package / "package.json"
-                                                     ).is_file():
+            if packages is not None and package and (packages / package).is_dir():
                 placed = place_in_package(packages / package, inner, path,
                                           Path(stage) / str(n) / package)
                 outcomes.append(scan_app(path, platform, registry, checks, policy, placed))

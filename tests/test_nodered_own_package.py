@@ -99,6 +99,30 @@ def test_registered_types_leaves_out_names_computed_at_run_time() -> None:
     assert registered_types(code) == ()
 
 
+def test_registered_types_reads_a_name_the_file_holds_in_a_constant() -> None:
+    """Node files often name their type once (``const TAG = '…'``) and register with it."""
+    code = "const TAG = 'garden-timer'\nfunction T(c) {}\nRED.nodes.registerType(TAG, T)\n"
+    assert registered_types(code) == ("garden-timer",)
+    # a name passed in or read from elsewhere is still unknown
+    assert registered_types("function reg(RED, TAG) { RED.nodes.registerType(TAG, T) }") == ()
+
+
+def test_a_package_built_by_a_tool_shows_its_types_in_the_editor_file(tmp_path: Path) -> None:
+    """A source checkout lacks the built ``dist/x.js``, but ``dist/x.html`` (or a source tree
+    that keeps the HTML beside the JS path) registers the same types for the editor; a type
+    neither file registers is still asked about."""
+    manifest = {"name": PACKAGE, "version": "2.3.1",
+                "node-red": {"nodes": {"valve": "dist/valve.js"}}}
+    editor = '<script type="text/javascript">\nRED.nodes.registerType("garden-valve", {\n' \
+             '  category: "garden", defaults: {}});\n' \
+             "RED.nodes.registerType('garden-controller', {category: 'config'});\n</script>\n"
+    root = write_package(tmp_path / "pkg", manifest, {"dist/valve.html": editor})
+    assert findings_of(CON001, load(write_flows(root / "examples", example_flow()))) == []
+    f = one(findings_of(CON001, load(write_flows(root / "examples",
+                                                 example_flow("soil-moisture"), "b.json"))))
+    assert "soil-moisture" in f.message and "garden-valve" not in f.message
+
+
 def test_the_walk_stops_at_the_first_package_json(tmp_path: Path) -> None:
     """A Node-RED user folder inside a node package's repository (``node-red/package.json``
     of a dev instance) is an app of its own: the package above is not its package."""

@@ -6,7 +6,10 @@ the JS file that registers its types). The types those files register are the pa
 the app under review, not a third-party module to vet. The reader walks up from the flows file
 to the first ``package.json`` (a few levels at most, never above a filesystem root or mount
 point) and reads only what it needs: the package's name and version, and the node types each
-JS file registers with ``RED.nodes.registerType("type", …)``.
+JS file registers with ``RED.nodes.registerType("type", …)`` (a literal name, or a constant
+the file declares with one), and the editor file of the same name beside it (``x.html`` next to
+``x.js``, which Node-RED loads with it) registers with the same call: a package whose JS is
+built by a tool (``dist/`` is not in a source checkout) still shows its types there.
 
 A ``package.json`` without ``node-red.nodes`` (an application, a Node-RED project whose
 ``node-red`` key holds only settings) changes nothing. One that cannot be read as a package
@@ -34,9 +37,12 @@ MANIFEST = "package.json"
 MAX_LEVELS = 4
 # a node file larger than this is a bundle of more than node definitions: not read
 MAX_NODE_FILE_BYTES = 8 * 1024 * 1024
-# RED.nodes.registerType("type", …) with a literal type name; a name computed at run time
-# (a variable, a template with ${…}) cannot be read without running the code
-_REGISTER = re.compile(r"""\bregisterType\s*\(\s*(?:"([^"\\\n]+)"|'([^'\\\n]+)'|`([^`$\\\n]+)`)""")
+# RED.nodes.registerType("type", …) with a literal type name, or with a name a constant of
+# the same file holds (``const TAG = 'x'``); a name computed at run time (a template with ${…},
+# a value read from elsewhere) cannot be read without running the code
+_LITERAL = r"""(?:"([^"\\\n]+)"|'([^'\\\n]+)'|`([^`$\\\n]+)`)"""
+_REGISTER = re.compile(r"\bregisterType\s*\(\s*(?:" + _LITERAL + r"|([A-Za-z_$][\w$]*)\s*[,)])")
+_CONSTANT = re.compile(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*" + _LITERAL + r"\s*[;\n]")
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,22 @@ class NodePackage:
 
 
 def registered_types(code: str) -> tuple[str, ...]:
-    """The node types a Node-RED node file registers under a literal name, in order, once each."""
-    return tuple(dict.fromkeys(next(g for g in m.groups() if g) for m in _REGISTER.finditer(code)))
+    """The node types a Node-RED node file registers under a literal name or a constant of the
+    file holding one, in order, once each."""
+    constants: dict[str, str] | None = None
+    found: dict[str, None] = {}
+    for match in _REGISTER.finditer(code):
+        *literal, name = match.groups()
+        if name is None:
+            found[next(g for g in literal if g)] = None
+            continue
+        if constants is None:
+            constants = {}
+            for const in _CONSTANT.finditer(code):
+                constants.setdefault(const.group(1), next(g for g in const.groups()[1:] if g))
+        if name in constants:
+            found[constants[name]] = None
+    return tuple(found)
 
 
 def find_manifest(flows_file: Path) -> Path | None:
@@ -113,16 +133,35 @@ def node_package_of(flows_file: Path) -> NodePackage | None:
 
 
 def _node_file_types(root: Path, file_name: str) -> tuple[str, ...] | str:
-    """The types one node file registers, or why it could not be read."""
+    """The types one node file and its editor file register, or why neither could be read."""
     path = Path(os.path.normpath(root / file_name))
     if not path.is_relative_to(root):
         return "outside the package"
+    code = _read_node_file(path)
+    editor = _read_node_file(path.with_suffix(".html")) if path.suffix == ".js" else None
+    found = dict.fromkeys(registered_types(code)) if not isinstance(code, Failure) else {}
+    if not isinstance(editor, Failure | None):
+        found.update(dict.fromkeys(registered_types(editor)))
+    if found:
+        return tuple(found)
+    if isinstance(code, Failure):
+        return code.why
+    return "registers no type under a literal name"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a node file could not be read."""
+
+    why: str
+
+
+def _read_node_file(path: Path) -> str | Failure:
     try:
         size = path.stat().st_size
         if size > MAX_NODE_FILE_BYTES:
-            return f"larger than {MAX_NODE_FILE_BYTES // (1024 * 1024)} MB, not read"
-        code = path.read_text(encoding="utf-8", errors="replace")
+            return Failure(f"larger than {MAX_NODE_FILE_BYTES // (1024 * 1024)} MB, not read")
+        return path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
-        return "missing" if isinstance(exc, FileNotFoundError) else f"unreadable ({exc.strerror})"
-    found = registered_types(code)
-    return found or "registers no type under a literal name"
+        return Failure("missing" if isinstance(exc, FileNotFoundError)
+                       else f"unreadable ({exc.strerror})")
