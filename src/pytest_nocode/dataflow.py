@@ -241,8 +241,10 @@ class DataFlow:
         # each standing for thousands of origins to expand and sort (INJ001, INJ003, EXP001
         # each ask again); fixed after the walk (closures, ranks and placements only grow),
         # so sorted once per set, kept as 4-byte ids (16,000 sets holding 4.2 million origins
-        # at 20,000 workflows: 17 MB, where tuples of the origins would take twice that)
+        # at 20,000 workflows), at most ANSWERS_HELD ids at a time: the run's peak memory is
+        # the end of the checks, and it must not grow for this
         self._answers: dict[tuple[frozenset[int], frozenset[str]], array[int]] = {}
+        self._answers_held = 0
 
     def _sent_only_by_off_steps(self) -> frozenset[str]:
         """Steps that are wired, but only from steps that pass nothing on (disabled, or
@@ -641,7 +643,12 @@ class DataFlow:
             if self._unplaced:
                 found = self._plain(frozenset(o for o in found if not (
                     self._origins[o].within and self._origins[o].within in harmless)))
-            asked = self._answers[(read, harmless)] = array("i", self._ids_in_order(found))
+            asked = array("i", self._ids_in_order(found))
+            self._answers_held += len(asked)
+            if self._answers_held > ANSWERS_HELD:  # bounded: start again, keep the recent
+                self._answers.clear()
+                self._answers_held = len(asked)
+            self._answers[(read, harmless)] = asked
         return tuple(map(self._origins.__getitem__, asked))
 
     def _in_order(self, oids: frozenset[int]) -> tuple[Origin, ...]:
@@ -952,6 +959,7 @@ class DataFlow:
 
 
 _DROP = StepFlow(output="drop")
+ANSWERS_HELD = 1 << 20  # origin ids DataFlow.origins keeps answered (4 MB), see _answers
 
 
 def _field(state: Mapping[str, frozenset[int]], name: str) -> frozenset[int]:
