@@ -10,7 +10,7 @@ import pytest
 
 from pytest_nocode.checks import test_exports as exports
 from tests.checkrun import findings_of
-from tests.test_checks_n8n import app_of, n8n_node, postgres, schedule, workflow
+from tests.test_checks_n8n import app_of, chain, n8n_node, postgres, schedule, workflow
 
 EXP001 = exports.test_internal_data_stays_inside
 
@@ -57,3 +57,23 @@ def test_crm_and_staff_mail_at_one_domain_are_the_companys_own() -> None:
 def test_one_signal_alone_is_not_the_companys_domain(crm_url: str, staff: str | None,
                                                       reported: set[str]) -> None:
     assert _reported(_leads_to(crm_url, staff)) == reported
+
+
+def _rows_posted(reader: str, host: str) -> dict[str, Any]:
+    """One table read by a step named ``reader``, each whole row posted to ``host``."""
+    rows = postgres(reader, "select", table={"__rl": True, "value": "events"}, returnAll=True,
+                    options={})
+    post = n8n_node(f"Post {reader}", "httpRequest", {
+        "method": "POST", "url": f"https://{host}/in", "sendBody": True, "contentType": "raw",
+        "body": "={{ JSON.stringify($json) }}", "options": {}}, version=4.2)
+    return workflow(f"Export {reader}", [schedule(f"Every night {reader}"), rows, post],
+                    chain(f"Every night {reader}", reader, f"Post {reader}"))
+
+
+def test_whole_rows_of_one_table_are_labelled_by_each_reader() -> None:
+    """A whole record's labels are kept per origin, not per table: the same table read as
+    customers is personal data, read as metrics it is not."""
+    app = app_of(_rows_posted("Load customers", "api.partner-one.example"),
+                 _rows_posted("Load metrics", "api.partner-two.example"))
+    found = [(f.resource.name, f.evidence["labels"]) for f in findings_of(EXP001, app)]
+    assert found == [("Post Load customers", ["personal data"])]

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from pytest_nocode.checks import test_injection as injection
+from pytest_nocode.dataflow import dataflow
 from tests.checkrun import findings_of, one
 from tests.test_checks_nodered import (
     app_of,
@@ -256,3 +257,15 @@ def test_a_placed_value_a_template_puts_into_a_new_path_is_placed_anew() -> None
                           output="str", wires=[["save"]]))
     saved = [f for f in findings_of(INJ002, app_of(flows)) if f.resource.id == nid("save")]
     assert one(saved).evidence["origin"] == "unknown"
+
+
+def test_the_same_read_asked_with_and_without_harmless_places_gets_each_answer() -> None:
+    """The engine keeps each answer of ``origins`` by what is read *and* the placements the
+    sink calls harmless: the device name after fixed text is left out only for the sink that
+    says so, whichever is asked first."""
+    flow = dataflow(app_of(_alarm_file("`/data/alarm_${device}_${stamp}.json`")))
+    sink = next(sf.sink for sf in flow.sinks_of(nid("save")) if sf.sink.harmless_within)
+    kinds = [{o.kind for o in flow.origins(nid("save"), sink.reads, harmless)}
+             for harmless in (frozenset(), sink.harmless_within, frozenset())]
+    assert kinds == [{"unknown", "platform", "constant"}, {"platform", "constant"},
+                     {"unknown", "platform", "constant"}]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import re
+from array import array
 from bisect import insort
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -246,6 +247,15 @@ class DataFlow:
         self._internal: frozenset[StoreKey] | None = None  # internal_stores, when asked
         self._references: dict[tuple[str, str], frozenset[StoreKey]] | None = None
         self._scripts: frozenset[tuple[str, str]] | None = None  # _own_script, when asked
+        # (origin ids and store tokens read, harmless placements) → origins' answer, as
+        # origin ids in order: on a large org thousands of sinks read the same few tokens,
+        # each standing for thousands of origins to expand and sort (INJ001, INJ003, EXP001
+        # each ask again); fixed after the walk (closures, ranks and placements only grow),
+        # so sorted once per set, kept as 4-byte ids (16,000 sets holding 4.2 million origins
+        # at 20,000 workflows), at most ANSWERS_HELD ids at a time: the run's peak memory is
+        # the end of the checks, and it must not grow for this
+        self._answers: dict[tuple[frozenset[int], frozenset[str]], array[int]] = {}
+        self._answers_held = 0
 
     def _sent_only_by_off_steps(self) -> frozenset[str]:
         """Nodes (steps, in a context) that are wired, but only from steps that pass nothing
@@ -674,15 +684,27 @@ class DataFlow:
         placement a step gave it; those only ever placed where ``harmless`` says they can do
         no harm (a sink's :attr:`~pytest_nocode.model.SinkUse.harmless_within`) left out."""
         state = self.input_of(step_id)
-        found = self._expand(frozenset().union(*(self._resolve(r, state, step_id)
-                                                 for r in refs)))
-        if self._unplaced:
-            found = self._plain(frozenset(o for o in found if not (
-                self._origins[o].within and self._origins[o].within in harmless)))
-        return self._in_order(found)
+        read = frozenset().union(*(self._resolve(r, state, step_id) for r in refs))
+        asked = self._answers.get((read, harmless))
+        if asked is None:
+            found = self._expand(read)
+            if self._unplaced:
+                found = self._plain(frozenset(o for o in found if not (
+                    self._origins[o].within and self._origins[o].within in harmless)))
+            asked = array("i", self._ids_in_order(found))
+            self._answers_held += len(asked)
+            if self._answers_held > ANSWERS_HELD:  # bounded: start again, keep the recent
+                self._answers.clear()
+                self._answers_held = len(asked)
+            self._answers[(read, harmless)] = asked
+        return tuple(map(self._origins.__getitem__, asked))
 
     def _in_order(self, oids: frozenset[int]) -> tuple[Origin, ...]:
-        """The origins of ``oids`` sorted by :func:`_order`. A store's closure makes
+        """The origins of ``oids`` sorted by :func:`_order` (see :meth:`_ids_in_order`)."""
+        return tuple(map(self._origins.__getitem__, self._ids_in_order(oids)))
+
+    def _ids_in_order(self, oids: frozenset[int]) -> list[int]:
+        """``oids`` sorted by their origins' :func:`_order`. A store's closure makes
         thousands of origins reach each of its readers' sinks on a large org (5,500 at
         20,000 workflows), so rather than one ``_order`` key per origin per question they
         are sorted by their rank among every origin known (:attr:`_rank`, ranked again once
@@ -696,13 +718,12 @@ class DataFlow:
                 rank[oid] = position
         ranked = len(rank)
         if not oids or max(oids) < ranked:
-            return tuple(map(origins.__getitem__, sorted(oids, key=rank.__getitem__)))
-        ordered = list(map(origins.__getitem__,
-                           sorted((o for o in oids if o < ranked), key=rank.__getitem__)))
+            return sorted(oids, key=rank.__getitem__)
+        ordered = sorted((o for o in oids if o < ranked), key=rank.__getitem__)
         for oid in oids:
             if oid >= ranked:
-                insort(ordered, origins[oid], key=_order)
-        return tuple(ordered)
+                insort(ordered, oid, key=lambda o: _order(origins[o]))
+        return ordered
 
     def sinks(self, kinds: frozenset[str] | None = None) -> Iterator[SinkFlow]:
         """Each sink of an enabled, non-config step (of ``kinds``), with its origins."""
@@ -825,7 +846,9 @@ class DataFlow:
     def untrusted_behind(self, origin: Origin) -> tuple[Origin, list[str]] | None:
         """(the untrusted entry, its route to ``origin``'s step) when ``origin`` is an entry
         point, or an AI answer driven by one (the prompt reaches the model), else None."""
-        return self._behind(origin, _is_entry, set())
+        if origin.kind == "entry":  # (asked of each of a sink's thousands of origins)
+            return origin, [origin.step_id]
+        return self._behind(origin, _is_entry, set()) if origin.kind == "ai" else None
 
     def behind(self, origin: Origin, outside: Callable[[Origin], bool]
                ) -> tuple[Origin, list[str]] | None:
@@ -1022,6 +1045,7 @@ class DataFlow:
 
 
 _DROP = StepFlow(output="drop")
+ANSWERS_HELD = 1 << 20  # origin ids DataFlow.origins keeps answered (4 MB), see _answers
 
 
 def _is_entry(origin: Origin) -> bool:

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import flow_or_skip, sent_data, setting_or_skip
-from pytest_nocode.dataflow import DataFlow
+from pytest_nocode.dataflow import DataFlow, per_app
 from pytest_nocode.findings import Rule
 from pytest_nocode.model import Destination, Step, split_url
 from pytest_nocode.policy import ZONES, Policy
-from pytest_nocode.secretscan import find_secrets, is_secret_name
+from pytest_nocode.secretscan import SecretHit, find_secrets, is_secret_name
 from pytest_nocode.secretscan.kinds import URL_KINDS
 
 CLEARTEXT = {"http": "HTTP", "ws": "WebSocket", "mqtt": "MQTT", "tcp": "TCP", "udp": "UDP",
@@ -77,8 +77,18 @@ def placeholder_host(host: str) -> bool:
 def _url_credentials(app: App, step: Step, url: str) -> bool:
     """Is a password or token written into the URL itself (``user:pw@``, ``?pw=``,
     ``?api_key=``)? The secret scan already judged it a real value, not a placeholder."""
-    return any(h.step_id == step.id and h.kind in URL_KINDS and h.value in url
-               for h in find_secrets(app))
+    return any(h.value in url for h in _url_secrets_by_step(app).get(step.id, ()))
+
+
+@per_app
+def _url_secrets_by_step(app: App) -> dict[str, list[SecretHit]]:
+    """Step id → the secrets the scan found written into its URLs: looked up per finding,
+    not a pass over every hit of the app for each (1.9 s of ENC001 at 20,000 workflows)."""
+    out: dict[str, list[SecretHit]] = {}
+    for hit in find_secrets(app):
+        if hit.kind in URL_KINDS:
+            out.setdefault(hit.step_id, []).append(hit)
+    return out
 
 
 def _carries_secrets(app: App, step: Step) -> bool:

@@ -78,14 +78,14 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
         if flow.sinks_of(step.id, PROMPT_SINKS):
             continue  # the AI model the workflow exists to call
         given = models.get(dest.host.lower(), frozenset()) if not dest.dynamic else frozenset()
-        hits = sorted((h for h in (_mailed_data(nocode_app, flow, dest)
-                                   if dest.protocol == "mail" else
-                                   sent_data(nocode_app, flow, dest)) if h[1] not in given),
-                      key=lambda h: (CREDENTIALS not in h[2], h[1].kind != "store",
-                                     h[1].step_id, h[1].detail))
+        hits = [h for h in (_mailed_data(nocode_app, flow, dest) if dest.protocol == "mail"
+                            else sent_data(nocode_app, flow, dest)) if h[1] not in given]
         if not hits:
             continue  # nothing labelled, or only what the app's own model is given already
-        sender, origin, labels = hits[0]
+        # the first of the most telling (a sort's first, without sorting thousands)
+        sender, origin, labels = min(hits, key=lambda h: (CREDENTIALS not in h[2],
+                                                          h[1].kind != "store",
+                                                          h[1].step_id, h[1].detail))
         store: DataStore | None = stores.get(origin.step_id) if origin.kind == "store" else None
         source = store_name(store, nocode_app.step(store.step_id) or sender) if store \
             else origin.detail

@@ -314,6 +314,8 @@ def _not_counted(sf: SinkFlow) -> dict[str, list[str]]:
 
 
 def _injected_steps(flow: DataFlow) -> set[str]:
-    """Steps where untrusted data reaches a command, query, template or fetch (INJ001's)."""
+    """Steps where untrusted data reaches a command, query, template or fetch (INJ001's):
+    what ``trust`` calls untrusted, asked without judging each of a sink's thousands of store
+    origins internal or not."""
     return {sf.step.id for sf in flow.sinks(CALLER_SINKS)
-            if any(flow.trust(o) == "untrusted" for o in sf.origins)}
+            if any(flow.untrusted_behind(o) for o in sf.origins)}
