@@ -22,6 +22,8 @@ Choices worth knowing when reading findings:
   calls its tools with the data it received.
 * Disabled nodes stay in ``steps`` (``disabled=True``) and in the connector and credential
   inventories, but add no entry point, destination or data store: n8n does not run them.
+  Every node of an archived workflow (``isArchived``, n8n 2) is disabled so, as on a disabled
+  Node-RED tab: it cannot even be activated before someone restores it.
 * Authentication of entry points uses the model's words: ``none``, ``basic``, ``header``,
   ``jwt``, ``bearer``, ``instance`` (an n8n login); unknown n8n values pass through verbatim.
   Service triggers (GitHub, Stripe, …) are not entry points here: the service, not a stranger,
@@ -827,7 +829,9 @@ class _Builder:
                     stand_in := STAND_IN_NOTE.match(node["notes"])):
                 self.stand_ins[step_id] = stand_in.group(1)  # a collection's replacement
             cred_refs = self._credential_refs(node.get("credentials") or {}, step_id)
-            disabled = node.get("disabled") is True
+            # an archived workflow's nodes are off like a disabled Node-RED tab's: n8n runs
+            # none of them until the workflow is restored (and then activated)
+            disabled = node.get("disabled") is True or archived
             self.steps.append(Step(
                 id=step_id, name=self._shared(node["name"]), type=node_type, workflow_id=wid,
                 path=f"workflows/{wid}/{node_id}", package=self._shared(_package(node_type)),
