@@ -67,3 +67,45 @@ def test_inactive_workflow_that_is_not_archived_is_still_reported() -> None:
         "(workflow inactive: reachable once activated)")
     assert {f.resource.id for f in findings_of(INJ001, app)} == {uid("Run"), uid("Download")}
     assert one(findings_of(ENC002, app)).resource.id == uid("Download")
+
+
+# -- an inactive workflow's form value fetched as a URL: one activation from INJ001 -----------
+def _fetch_the_link(trigger: dict[str, Any], *, active: bool) -> dict[str, Any]:
+    fetch = n8n_node("Fetch video", "httpRequest", {
+        "url": "={{ $json['Video link'] }}", "options": {}}, version=4.2)
+    return workflow("Video saver", [trigger, fetch], chain(trigger["name"], "Fetch video"),
+                    active=active)
+
+
+def _link_form() -> dict[str, Any]:
+    return n8n_node("Link form", "formTrigger", {
+        "formTitle": "Save a video", "formFields": {"values": [
+            {"fieldLabel": "Video link", "requiredField": True}]}, "options": {}},
+        version=2.2, webhook=True)
+
+
+def test_inj002_inactive_form_value_fetched_as_the_url() -> None:
+    app = app_of(_fetch_the_link(_link_form(), active=False))
+    f = one(findings_of(INJ002, app))
+    assert f.resource.id == uid("Fetch video")
+    assert "(not active)" in f.message
+    assert findings_of(INJ001, app) == []
+    active = app_of(_fetch_the_link(_link_form(), active=True))
+    assert one(findings_of(INJ001, active)).resource.id == uid("Fetch video")
+    assert findings_of(INJ002, active) == []  # INJ001's, not both
+
+
+def test_inj002_quiet_on_a_url_read_from_a_table() -> None:
+    """A URL from the app's own rows is no caller's: neither rule reports the fetch."""
+    rows = n8n_node("Read feeds", "postgres", {
+        "operation": "select", "table": {"__rl": True, "value": "feeds", "mode": "list"},
+        "returnAll": True, "options": {}}, version=2.5,
+        credentials={"postgres": ("p1", "Feeds DB")})
+    fetch = n8n_node("Fetch video", "httpRequest", {
+        "url": "={{ $json.link }}", "options": {}}, version=4.2)
+    wf = workflow("Feeds", [n8n_node("Schedule Trigger", "scheduleTrigger", {
+        "rule": {"interval": [{"field": "hours"}]}}, version=1.2), rows, fetch],
+        chain("Schedule Trigger", "Read feeds", "Fetch video"))
+    app = app_of(wf)
+    assert findings_of(INJ002, app) == []
+    assert findings_of(INJ001, app) == []

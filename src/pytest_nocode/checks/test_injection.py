@@ -153,7 +153,8 @@ def _worst_caller(app: App, flow: DataFlow, sf: SinkFlow
     owasp=["LCNC-SEC-06"],
     rationale="""A step that executes or renders data read from a store, a service's response
     or input this app does not show is one upstream change away from an injection; so is a
-    page generated from the data of an entry point switched off today.""",
+    page generated, a URL fetched or a sheet cell written from the data of an entry point
+    switched off today (one activation away from INJ001).""",
     remediation="Use fixed commands, parameterized queries and escaped templates everywhere.",
     requires=("workflows",),
 )
@@ -161,7 +162,7 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
                                        nocode_findings: FindingCollector) -> None:
     flow = flow_or_skip(nocode_app)
     reported: set[str] = set()
-    for sf in flow.sinks(INJECTION_SINKS | MARKUP_SINKS):
+    for sf in flow.sinks(CALLER_SINKS):
         if sf.step.id in reported:
             continue
         trusts = [flow.trust(o) for o in sf.origins]
