@@ -79,6 +79,7 @@ from pytest_nocode.model import (
     Workflow,
     is_loopback_host,
     is_model_api,
+    name_node_ids,
     split_url,
     strip_userinfo,
 )
@@ -881,8 +882,16 @@ class _Builder:
     def judge_entry_points(self) -> None:
         """What a call to each entry point can do (see :mod:`.n8n_entries`), once the wiring,
         stores and destinations of every workflow are known."""
+        links: dict[str, list[BrokenLink]] = {}
+        for link in self.broken_links:
+            links.setdefault(link.workflow_id, []).append(link)
+        node_ids: dict[str, dict[str, str]] = {}  # workflow → its nodes' own ids → step ids
+        for step in self.steps:
+            node_ids.setdefault(step.workflow_id, {})[step.native_id or step.id] = step.id
+        unfollowed = {node_ids[wid][link.source] for wid, ls in links.items()
+                      if name_node_ids(ls, node_ids.get(wid, {})) for link in ls}
         effects = EntryEffects(self.steps, self.flows.describe, self.destinations, self.stores,
-                               {b.workflow_id for b in self.broken_links}, self.stand_ins)
+                               set(links), self.stand_ins, unfollowed)
         by_id = {s.id: s for s in self.steps}
         self.entry_points = [replace(ep, effect=effect, effect_reason=reason)
                              for ep in self.entry_points

@@ -29,7 +29,9 @@ a node it removed (it acts).
 When the export's wiring is broken in the workflow (connections to missing nodes, or none at
 all), every step of the workflow counts as reached (the reader cannot follow it: fail
 closed); an entry point wired to nothing in a workflow whose other steps are wired runs
-nothing.
+nothing. Connections that join two nodes by their ids (an edited export) are not lost
+wiring: n8n connects by name and follows none of them, so from an entry point wired that way
+only the connections that name nodes are walked (none: nothing runs after it).
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -99,8 +101,8 @@ class EntryEffects:
 
     def __init__(self, steps: Iterable[Step], describe: Callable[[Step], StepFlow],
                  destinations: Iterable[Destination], stores: Iterable[DataStore],
-                 lost_wiring: Iterable[str], stand_ins: Mapping[str, str] | None = None
-                 ) -> None:
+                 lost_wiring: Iterable[str], stand_ins: Mapping[str, str] | None = None,
+                 unfollowed: Iterable[str] = ()) -> None:
         self._by_id: dict[str, Step] = {}
         self._by_workflow: dict[str, list[Step]] = {}
         for step in steps:
@@ -110,6 +112,9 @@ class EntryEffects:
         self._targets = {d.step_id: d for d in destinations}
         self._stores = {s.step_id: s for s in stores}
         self._lost = frozenset(lost_wiring)  # workflows whose wiring points at missing nodes
+        # steps whose connections name nodes by id (every dangling connection of their
+        # workflow joins two nodes by id): n8n follows none of those connections
+        self._unfollowed = frozenset(unfollowed)
         self._judged: dict[str, Judged] = {}
         self._stand_ins = stand_ins or {}  # No Operation step → the node type its note names
         self._taken_in: dict[str, tuple[str, str]] = {}
@@ -117,6 +122,9 @@ class EntryEffects:
     def of(self, entry: Step) -> Judged:
         """(effect, reason) of a call to ``entry``: ``acts`` ends the walk at the first step
         that acts; otherwise the strongest effect met, ``nothing`` when every step passes."""
+        if entry.id in self._unfollowed and not entry.outbound:
+            return NOTHING, ("its connections name nodes by id, which n8n does not follow: "
+                             "nothing runs after it")
         effect, reasons, placeholder = PASSES, [], ""
         takes_in, acting = False, ""
         for step in self._reached(entry):
@@ -162,6 +170,8 @@ class EntryEffects:
         (connections that point at missing nodes, or none at all in the workflow). In a
         workflow whose other steps are wired, an entry point wired to nothing runs nothing."""
         steps = self._by_workflow.get(start.workflow_id, ())
+        if start.id in self._unfollowed:
+            return start.outbound  # what n8n follows: the connections that name nodes
         if start.workflow_id in self._lost or not any(s.outbound for s in steps):
             return [s.id for s in steps if s.id != start.id]
         return start.outbound
