@@ -109,3 +109,98 @@ def test_inj002_quiet_on_a_url_read_from_a_table() -> None:
     app = app_of(wf)
     assert findings_of(INJ002, app) == []
     assert findings_of(INJ001, app) == []
+
+
+# -- F1. connections that name nodes by id: n8n follows none of them --------------------------
+def _booking_hook(connect: str) -> dict[str, Any]:
+    """An open webhook → a command built from its body; the connection names the nodes by
+    ``connect`` ("name" as n8n stores it, "id" as a hand-edited export does, or "nowhere":
+    the sender by id, the receiver a name no node has)."""
+    hook = n8n_node("Bookings", "webhook", {"httpMethod": "POST", "path": "bookings",
+                                            "options": {}}, version=2, webhook=True)
+    run = execute_command("Notify", "=notify-send {{ $json.body.name }}")
+    ends = {"name": ("Bookings", "Notify"), "id": (hook["id"], run["id"]),
+            "nowhere": (hook["id"], "notify-step")}[connect]
+    return workflow("Bookings", [hook, run],
+                    {ends[0]: {"main": [[{"node": ends[1], "type": "main", "index": 0}]]}})
+
+
+def test_webhook_wired_by_node_id_runs_nothing() -> None:
+    app = app_of(_booking_hook("id"))
+    entry = one(app.entry_points)
+    assert entry.effect == "nothing"
+    assert "name nodes by id" in (entry.effect_reason or "")
+    assert findings_of(AUTH001, app) == []
+
+
+def test_webhook_wired_by_name_or_into_nowhere_still_acts() -> None:
+    """Wired by name it runs the command; a connection whose receiver is no node at all is
+    lost wiring, which fails closed: every step of the workflow counts as reached."""
+    for connect in ("name", "nowhere"):
+        app = app_of(_booking_hook(connect))
+        assert one(app.entry_points).effect == "acts", connect
+        assert one(findings_of(AUTH001, app)).resource.id == uid("Bookings"), connect
+
+
+# -- D. URL-path values that are not the caller's -----------------------------------------------
+def _order_relay(path_value: str, *, code: str | None = None,
+                 then: str | None = None) -> dict[str, Any]:
+    """An open webhook → (a Code node, and ``then`` a second one) → a POST to a fixed API
+    host whose path holds ``path_value``."""
+    hook = n8n_node("Orders", "webhook", {"httpMethod": "POST", "path": "orders",
+                                          "options": {}}, version=2, webhook=True)
+    send = n8n_node("Forward", "httpRequest", {
+        "method": "POST", "url": "=https://api.partner-shop.com/v2/" + path_value + "/orders",
+        "options": {}}, version=4.2)
+    nodes = [hook, send]
+    names = ["Orders", "Forward"]
+    if code is not None:
+        nodes.insert(1, n8n_node("Prepare", "code", {"jsCode": code}, version=2))
+        names.insert(1, "Prepare")
+    if then is not None:
+        nodes.insert(2, n8n_node("Check", "code", {"jsCode": then}, version=2))
+        names.insert(2, "Check")
+    return workflow("Order relay", nodes, chain(*names))
+
+
+def test_inj001_caller_value_in_the_url_path_fires() -> None:
+    f = one(findings_of(INJ001, app_of(_order_relay("{{ $json.body.shop }}"))))
+    assert f.resource.id == uid("Forward")
+    assert f.evidence["parameter"] == "url path"
+
+
+def test_inj001_quiet_on_a_credential_field_in_the_url_path() -> None:
+    """``$credentials.…`` is the node's own credential: the owner's configuration."""
+    app = app_of(_order_relay("{{ $credentials.shopId }}"))
+    assert findings_of(INJ001, app) == []
+    assert findings_of(INJ002, app) == []
+
+
+def test_inj001_quiet_on_a_name_cut_to_letters_and_digits_in_code() -> None:
+    cut = ("const key = $json.body.shop.toLowerCase().replace(/[^a-z0-9]/g, '');\n"
+           "return { json: { key } };")
+    assert findings_of(INJ001, app_of(_order_relay("{{ $json.key }}", code=cut))) == []
+    kept = ("const key = $json.body.shop.toLowerCase().replace(/[^a-z0-9.\\/]/g, '');\n"
+            "return { json: { key } };")  # keeps '.' and '/': ../ still reaches the URL
+    assert one(findings_of(INJ001, app_of(_order_relay("{{ $json.key }}", code=kept))))
+
+
+def test_inj001_code_spreading_its_input_keeps_a_constant_table_pick_constant() -> None:
+    """``{...data}`` with ``data = $input.item.json``: the input item goes on as it came, so
+    ``config``, a pick from the previous code's own table, stays that; a later step reading
+    ``config.key`` reads the table, while ``body`` is still the caller's."""
+    pick = ("const shops = { north: { key: 'n-01' }, south: { key: 's-02' } };\n"
+            "const data = $input.item.json;\n"
+            "const config = shops[data.body.region];\n"
+            "if (!config) { return { json: { ...data, config: null } }; }\n"
+            "return { json: { ...data, config } };")
+    check = ("const data = $input.item.json;\n"
+             "if (!data.config) { return { json: { ...data, error: 'unknown region' } }; }\n"
+             "return { json: { ...data } };")
+    app = app_of(_order_relay("{{ $json.config.key }}", code=pick, then=check))
+    assert findings_of(INJ001, app) == []
+    caller = app_of(_order_relay("{{ $json.body.region }}", code=pick, then=check))
+    assert one(findings_of(INJ001, caller)).resource.id == uid("Forward")
+    mixed = app_of(_order_relay("{{ $json.config.key }}", code=pick,
+                                then="return { json: { ...$json, ...$json.body } };"))
+    assert one(findings_of(INJ001, mixed)).resource.id == uid("Forward")  # body spread over
