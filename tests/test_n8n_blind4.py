@@ -204,3 +204,39 @@ def test_inj001_code_spreading_its_input_keeps_a_constant_table_pick_constant() 
     mixed = app_of(_order_relay("{{ $json.config.key }}", code=pick,
                                 then="return { json: { ...$json, ...$json.body } };"))
     assert one(findings_of(INJ001, mixed)).resource.id == uid("Forward")  # body spread over
+
+
+# -- F2. an HTTP Request v1-v3 reads its own parameter keys, not version 4's ----------------------
+def _push_hook(version: float, **params: Any) -> dict[str, Any]:
+    """An open webhook → a POST to a push service, typed with ``params``."""
+    hook = n8n_node("Order created", "webhook", {"httpMethod": "POST", "path": "order-created",
+                                                 "options": {}}, version=1, webhook=True)
+    push = n8n_node("Push", "httpRequest", {"url": "https://push.example-cloud.com/send",
+                                            "method": "POST", **params}, version=version)
+    return workflow("Push on order", [hook, push], chain("Order created", "Push"))
+
+
+# version-4 keys (a header list with a key, a JSON body) that a version 3 node does not read
+V4_KEYS = {"sendHeaders": True, "headerParameters": [
+    {"name": "Authorization", "value": "={{ 'key=' + $env.PUSH_KEY }}"}],
+    "sendBody": True, "bodyParametersJson": '{"to": "{{ $json.body.token }}"}'}
+
+
+def test_v3_request_with_version_4_keys_sends_nothing_so_the_hook_is_harmless() -> None:
+    app = app_of(_push_hook(3, **V4_KEYS))
+    entry = one(app.entry_points)
+    assert (entry.effect, "no body and no credentials" in (entry.effect_reason or "")) == (
+        "answers", True)
+    assert findings_of(AUTH001, app) == []
+
+
+def test_request_that_sends_its_body_or_key_still_acts() -> None:
+    """Version 4 reads those keys; version 3 with ``jsonParameters`` reads the JSON body; a
+    node without a version may be either (fail closed)."""
+    as_v3_json = {**V4_KEYS, "jsonParameters": True}
+    unversioned = _push_hook(3, **V4_KEYS)
+    del unversioned["nodes"][1]["typeVersion"]
+    for wf in (_push_hook(4.2, **V4_KEYS), _push_hook(3, **as_v3_json), unversioned):
+        app = app_of(wf)
+        assert one(app.entry_points).effect == "acts"
+        assert one(findings_of(AUTH001, app)).resource.id == uid("Order created")

@@ -891,7 +891,7 @@ class _Builder:
         unfollowed = {node_ids[wid][link.source] for wid, ls in links.items()
                       if name_node_ids(ls, node_ids.get(wid, {})) for link in ls}
         effects = EntryEffects(self.steps, self.flows.describe, self.destinations, self.stores,
-                               set(links), self.stand_ins, unfollowed)
+                               set(links), self.stand_ins, unfollowed, self.flows.versions)
         by_id = {s.id: s for s in self.steps}
         self.entry_points = [replace(ep, effect=effect, effect_reason=reason)
                              for ep in self.entry_points
