@@ -288,17 +288,20 @@ class EntryEffects:
 
     def _public_relay(self, step: Step) -> str:
         """Why an HTTP request only does what anyone may do ("" when it may do more): a GET,
-        or a request that as exported sends no body, with no credential, no header but plain
-        ones, no secret-named query parameter and no key-like path segment, to a fixed host
-        on the internet (by the default trust zones: the adapter has no policy)."""
+        or a fixed request (no body as exported, nothing of the call in its URL), with no
+        credential, no header but plain ones, no secret-named query parameter and no
+        key-like path segment, to a fixed host on the internet (by the default trust zones:
+        the adapter has no policy)."""
         p = step.params
         target = self._targets.get(step.id)
         method = str(p.get("method") or p.get("requestMethod") or "GET").upper()
         headers, query, body = _sent_parts(p, self._versions.get(step.id))
-        if target is None or target.dynamic or not target.host or (method != "GET" and body) \
+        if target is None or target.dynamic or not target.host \
                 or step.credential_refs or str(p.get("authentication") or "none") != "none" \
                 or default_zone(target.host) != "internet":
             return ""
+        if method != "GET" and (body or query or "{{" in target.url):
+            return ""  # it may change something there, with what the caller sent
         address, _, query_string = target.url.partition("?")
         query += _QUERY_NAME.findall(query_string)
         try:
@@ -312,8 +315,8 @@ class EntryEffects:
         if method == "GET":
             return (f"step {step.name!r} relays a GET without credentials to {target.host}, "
                     "a public service the caller could ask itself")
-        return (f"step {step.name!r} sends {target.host} a {method} with no body and no "
-                "credentials, as exported: a request the caller could send itself")
+        return (f"step {step.name!r} sends {target.host} a fixed {method} with no body and "
+                "no credentials, as exported: a request the caller could send itself")
 
 
 def _sent_parts(params: Mapping[str, object], version: float | None
