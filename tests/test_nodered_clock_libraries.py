@@ -43,3 +43,41 @@ def test_a_date_taken_from_the_message_keeps_its_origin() -> None:
 def test_a_library_that_is_no_clock_stays_unknown() -> None:
     f = one(findings_of(INJ002, app_of(_frame_log("moment()", module="left-pad"))))
     assert f.resource.id == nid("log")
+
+
+# -- the file name set in a guarded block that every message leaves from -----------------------
+INJ001 = injection.test_untrusted_input_does_not_reach_sinks
+_NAME_TODAY = "msg.filename = `/data/logs/rx.${now.format('YYYY-MM-DD')}.log`;"
+
+
+def _broker_log(body: str) -> list[dict[str, Any]]:
+    """Frames from the app's own MQTT broker (any client's message, a filename included)
+    logged to a file named after today; the function sets the name inside an ``if``."""
+    code = "const now = moment();\n" + body
+    build = function("name", code, to=["log"], libs=[{"var": "moment", "module": "moment"}])
+    return [tab(), node("broker", "aedes broker", name="broker", mqtt_port=1883,
+                        wires=[["name"], []]), build,
+            node("log", "file", name="log", filename="filename", filenameType="msg",
+                 appendNewline=True, createDir=True, overwriteFile="false", wires=[[]])]
+
+
+@pytest.mark.parametrize("body", [
+    f"if (msg.payload) {{\n  msg.payload = 'rx ' + msg.payload;\n  {_NAME_TODAY}\n"
+    "  return msg;\n}",
+    f"if (msg.payload) {{\n  {_NAME_TODAY}\n  node.send(msg);\n}}\nreturn null;",
+])
+def test_a_name_set_before_the_only_send_replaces_the_callers(body: str) -> None:
+    assert findings_of(INJ001, app_of(_broker_log(body))) == []
+
+
+@pytest.mark.parametrize("body", [
+    f"if (msg.payload) {{\n  {_NAME_TODAY}\n}}\nreturn msg;",  # sent on without it too
+    f"if (msg.retain) {{ return msg; }}\nif (msg.payload) {{\n  {_NAME_TODAY}\n"
+    "  return msg;\n}",  # one way out before the name is set
+    f"for (const p of msg.parts || []) {{\n  {_NAME_TODAY}\n  node.send(msg);\n}}",
+    f"if (msg.payload) {{\n  {_NAME_TODAY}\n  msg.filename = msg.filename || msg.topic;\n"
+    "  return msg;\n}",  # set again, from the message
+])
+def test_a_name_some_message_leaves_without_keeps_the_callers(body: str) -> None:
+    f = one(findings_of(INJ001, app_of(_broker_log(body))))
+    assert f.resource.id == nid("log")

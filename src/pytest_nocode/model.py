@@ -413,6 +413,17 @@ IN_FILE_NAME = "inside a file name, after a fixed absolute POSIX directory and f
 # A value placed in the query string of a URL whose scheme, host and path are fixed text
 # ("https://api.example.org/alerts?" + params): it picks parameters, not the server.
 IN_URL_QUERY = "in the query string of a URL with a fixed host and path"
+# A value placed in the path of a URL whose scheme, host and port are fixed text
+# ("https://git.example.org/api/v4/projects/" + id): a "../" or "?" in it reaches another
+# endpoint of that server, never another server. By the zone of the host: an internet host's
+# endpoints a caller can call anyway (the value gains them only the credentials the request
+# carries); a host on the owner's networks (loopback, this host, the private network) they
+# reach only through the app.
+IN_URL_PATH_INTERNET = "in the path of a URL to a fixed internet host"
+IN_URL_PATH_OWN = "in the path of a URL to a fixed host on the owner's networks"
+# A value through encodeURIComponent after a URL's fixed scheme and host: "/", "?" and "#"
+# are escaped, so it stays one path segment or one parameter value.
+IN_URL_ENCODED = "URL-encoded (encodeURIComponent) after a URL's fixed scheme and host"
 # A caller's data held whole as the object the platform parsed it into (the query of a
 # Node-RED GET route, always an object): put into a text as it is, it becomes
 # "[object Object]", none of what the caller wrote. A read of one of its keys is the caller's

@@ -19,10 +19,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pytest_nocode.dataflow import runs_code
+from pytest_nocode.dataflow import FETCH_PATH, runs_code
 from pytest_nocode.model import (
     AS_PARSED_OBJECT,
     IN_FILE_NAME,
+    IN_URL_ENCODED,
+    IN_URL_PATH_INTERNET,
+    IN_URL_PATH_OWN,
     IN_URL_QUERY,
     FieldWrite,
     SinkUse,
@@ -32,7 +35,13 @@ from pytest_nocode.model import (
     split_url,
 )
 from pytest_nocode.platforms.nodered_entries import HTTPAUTH
-from pytest_nocode.platforms.nodered_function import KEY_COLUMN, clock_names, follow_function
+from pytest_nocode.platforms.nodered_function import (
+    KEY_COLUMN,
+    URL_PLACEMENTS,
+    clock_names,
+    follow_function,
+    placement,
+)
 from pytest_nocode.platforms.nodered_jsonata import jsonata_refs
 from pytest_nocode.policy import default_zone
 
@@ -510,6 +519,11 @@ def _template(p: Mapping[str, Any]) -> StepFlow:
     mustache = _text(p.get("syntax") or "mustache") == "mustache"
     target = _text(p.get("field")) or "payload"
     refs = _mustache_refs(text, unescaped_only=False) if mustache else ()
+    first = MUSTACHE.search(text) if mustache else None
+    within = placement(text[:first.start()]) if first is not None else ""
+    if within in URL_PLACEMENTS:  # a URL with a fixed scheme and host: past it, all of them
+        refs = tuple(replace(r, within=within) if r.kind in ("field", "store") else r
+                     for r in refs)
     writes: tuple[FieldWrite, ...] = ()
     if _text(p.get("fieldType") or "msg") == "msg":
         writes = (FieldWrite(_top(target), (ValueRef("constant"), *refs),
@@ -616,10 +630,42 @@ def _request_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
         yield SinkUse("fetch", "url", refs,
                       "sends a request to a URL it is given (server-side request forgery)",
                       # msg.url's own text: where it puts a value holds for the request
-                      frozenset({IN_URL_QUERY}) if not url else frozenset())
+                      PAST_AUTHORITY if not url else frozenset())
+    own = _own_credentials(p)
+    if not url:  # a value past a fixed host in msg.url steers which endpoint, not which server
+        yield SinkUse("fetch", FETCH_PATH, refs, "puts a value into the path of the URL it "
+                      "is sent to (a ../ or ? in it reaches another endpoint of that host"
+                      f"{', as this node authenticates' if own else ''})",
+                      PATH_HARMLESS | (frozenset() if own else frozenset({IN_URL_PATH_INTERNET})))
     yield SinkUse("send", "payload", (ValueRef("field", "payload", path="msg.payload"),
                                       ValueRef("field", "headers", path="msg.headers")),
                   "sends msg.payload")
+
+
+# Where a value in msg.url picks no server: past the URL's fixed scheme and host. There the
+# path sink counts it unless it is only a parameter or one encoded segment; a path on an
+# internet host only when the request carries this node's credentials (a caller reaches that
+# host's other endpoints anyway; with the app's credentials they reach them as the app).
+PAST_AUTHORITY = frozenset({IN_URL_QUERY, IN_URL_ENCODED, IN_URL_PATH_INTERNET,
+                            IN_URL_PATH_OWN})
+PATH_HARMLESS = frozenset({IN_URL_QUERY, IN_URL_ENCODED})
+# Header names that carry a credential (Authorization, X-Api-Key, Private-Token, X-Auth-…).
+CREDENTIAL_HEADER = re.compile(r"auth|token|key|secret|session|cookie", re.I)
+
+
+def _own_credentials(p: Mapping[str, Any]) -> bool:
+    """Does the http request node authenticate itself: its own authentication set (basic,
+    digest, bearer), or a credential header among its own headers? Credentials an earlier
+    node puts into msg.headers are not seen here."""
+    credentials = p.get("credentials")
+    if _text(p.get("authType")).strip() or (isinstance(credentials, Mapping)
+                                            and any(credentials.values())):
+        return True
+    headers = p.get("headers")
+    return isinstance(headers, list) and any(
+        isinstance(h, dict) and CREDENTIAL_HEADER.search(
+            _text(h.get("keyValue") if h.get("keyType") == "other" else h.get("keyType")))
+        for h in headers)
 
 
 # -- dashboard widgets whose message is fixed in the node -------------------------------------

@@ -26,7 +26,16 @@ from typing import Any
 
 import tree_sitter
 
-from pytest_nocode.model import IN_FILE_NAME, IN_URL_QUERY, FieldWrite, ValueRef
+from pytest_nocode.model import (
+    IN_FILE_NAME,
+    IN_URL_ENCODED,
+    IN_URL_PATH_INTERNET,
+    IN_URL_PATH_OWN,
+    IN_URL_QUERY,
+    FieldWrite,
+    ValueRef,
+    split_url,
+)
 from pytest_nocode.platforms.jsparse import (
     CONSTANT_NAMES,
     FUNCTIONS,
@@ -46,6 +55,7 @@ from pytest_nocode.platforms.jsparse import own_returns as _own_returns
 from pytest_nocode.platforms.jsparse import params as _params
 from pytest_nocode.platforms.jsparse import pattern_names as _pattern_names
 from pytest_nocode.platforms.jsparse import text as _text
+from pytest_nocode.policy import default_zone
 
 CONSTANT = ValueRef("constant")
 NUMBER = ValueRef("constant", "a number")
@@ -196,6 +206,7 @@ class _Facts:
     emitted: list[tree_sitter.Node] = field(default_factory=list)
     kept: list[tuple[str, tree_sitter.Node]] = field(default_factory=list)  # context sets
     first_emit: int = NEVER  # top-level statement index of the first `return msg`/send
+    msg_emits: list[tree_sitter.Node] = field(default_factory=list)  # each `msg` sent on
 
 
 @dataclass(frozen=True)
@@ -338,7 +349,8 @@ class _Analysis:
         if left.type == "identifier":
             name = _text(left)
             if name == "msg":
-                raise _CannotFollow
+                self._message_respread(right, op, top)
+                return
             self.facts.bindings.append((name, right))
             if right.type == "object":
                 self._object_literal(name, right)
@@ -354,6 +366,19 @@ class _Analysis:
             name = _text(root)
             self.facts.bindings.append((name, right))
             self.facts.object_writes.append((name, prop if direct else "*", right))
+
+    def _message_respread(self, right: tree_sitter.Node, op: str, top: int) -> None:
+        """``msg = { ...msg, url: … }``: the message as it was, with the keys the object
+        names set (a later key wins over the spread). Any other new message (``msg = {}``,
+        another object spread into it) is not followed."""
+        spreads = [c for c in right.named_children if c.type == "spread_element"] \
+            if right.type == "object" and op == "=" else []
+        if len(spreads) != 1 or right.named_children[0] is not spreads[0] \
+                or _text(spreads[0]).removeprefix("...").strip() != "msg":
+            raise _CannotFollow
+        for key, value in list(_object_pairs(right))[1:]:  # a computed key: any property
+            self.facts.msg_writes.append((key, value, "=", top) if key != "*"
+                                         else ("*", value, "sub", -1))
 
     def _call_facts(self, node: tree_sitter.Node, top: int) -> None:
         callee = node.child_by_field_name("function")
@@ -416,6 +441,7 @@ class _Analysis:
             return
         if value.type == "identifier" and _text(value) == "msg":
             self.facts.first_emit = min(self.facts.first_emit, top)
+            self.facts.msg_emits.append(value)
             return
         self.facts.emitted.append(value)
 
@@ -447,8 +473,9 @@ class _Analysis:
             found = self._placed_sources(value) if value is not None else EMPTY
             if op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
                 out.append(FieldWrite(prop, found, strong=False))
-            elif strong_ok and op == "=" and top >= 0 and top < facts.first_emit \
-                    and prop != "*" and prop not in strong_seen:
+            elif strong_ok and op == "=" and prop != "*" and prop not in strong_seen and (
+                    (top >= 0 and top < facts.first_emit) or self._set_before_every_send(
+                        prop, value)):
                 strong_seen.add(prop)
                 out.append(FieldWrite(prop, found))
             else:
@@ -460,6 +487,24 @@ class _Analysis:
         for value in facts.emitted:  # other messages sent: their properties
             out.extend(self._message_writes(value))
         return tuple(out)
+
+    def _set_before_every_send(self, prop: str, value: tree_sitter.Node | None) -> bool:
+        """Is ``msg.<prop> = value`` a statement of a block (``if (msg.payload) { …; msg.
+        filename = …; return msg; }``) that every ``msg`` the code sends on comes after,
+        inside that block, and the code's only write of that property? Then no message
+        leaves without the value, as if the statement were at the top of the body."""
+        statement = value.parent.parent if value is not None and value.parent is not None \
+            else None
+        block = statement.parent if statement is not None else None
+        if statement is None or block is None or statement.type != "expression_statement" \
+                or block.type != "statement_block" \
+                or _inside(statement, LOOPS | FUNCTIONS, self._body) \
+                or sum(1 for w in self.facts.msg_writes if w[0] == prop) != 1:
+            return False
+        sends = self.facts.msg_emits
+        return bool(sends) and all(
+            statement.end_byte <= e.start_byte and e.end_byte <= block.end_byte
+            for e in sends)
 
     def keeps(self) -> tuple[FieldWrite, ...]:
         return tuple(FieldWrite(name, self.sources(value), strong=False)
@@ -579,21 +624,52 @@ class _Analysis:
     # -- where in a path or URL a value sits ----------------------------------------------------
     def _placed_sources(self, value: tree_sitter.Node) -> Sources:
         """What ``value`` is built from (:meth:`sources`), its data marked with where the text
-        puts it when that is a file name after a fixed directory and fixed text, or the query
-        string of a URL to a fixed host and path (:func:`_placement`)."""
+        puts it when that limits it (:func:`placement`): a file name after a fixed directory
+        and fixed text, or a URL past its fixed scheme and host. In a URL each value is placed
+        by the text before it (a path value, then one after the "?"); one through
+        ``encodeURIComponent`` stays one segment or parameter there."""
         found = self.sources(value)
         parts = self._flat(value, frozenset())
         data = [i for i, part in enumerate(parts) if not isinstance(part, str)]
         if not data:
             return found
-        within = _placement("".join(p for p in parts[:data[0]] if isinstance(p, str)))
-        if not within:
+        first = placement(_fixed_prefix(parts, data[0]))
+        if not first:
             return found
-        # only what the text shows of them (an escaped part already counts as no data)
-        placed = found & EMPTY.union(*(self.sources(parts[i])  # type: ignore[arg-type]
-                                       for i in data))
-        return (found - placed) | frozenset(
-            r if r.kind in PLAIN_KINDS else replace(r, within=within) for r in placed)
+        placed: dict[ValueRef, str] = {}
+        for i in data:
+            part: tree_sitter.Node = parts[i]  # type: ignore[assignment]
+            within = first
+            if first in URL_PLACEMENTS:
+                within = IN_URL_ENCODED if self._url_encoded(part, frozenset()) \
+                    else placement(_fixed_prefix(parts, i))
+            for ref in self.sources(part) & found:  # an escaped part already counts as no data
+                if ref.kind not in PLAIN_KINDS:  # the least confined place it is put wins
+                    placed[ref] = _looser(placed.get(ref, within), within)
+        return frozenset(replace(r, within=placed[r]) if r in placed else r for r in found)
+
+    def _url_encoded(self, node: tree_sitter.Node, seen: frozenset[str]) -> bool:
+        """Does every value ``node`` can take come through ``encodeURIComponent`` (fixed text
+        beside it, a choice between such texts, a local set once to one)?"""
+        t = node.type
+        if t in ("string", "template_string") and not any(
+                c.type == "template_substitution" for c in node.named_children):
+            return True
+        if t == "call_expression":
+            callee = node.child_by_field_name("function")
+            return callee is not None and _text(callee) == "encodeURIComponent"
+        if t == "ternary_expression":
+            branches = [node.child_by_field_name(n) for n in ("consequence", "alternative")]
+            return all(b is not None and self._url_encoded(b, seen) for b in branches)
+        if t == "parenthesized_expression" and len(node.named_children) == 1:
+            return self._url_encoded(node.named_children[0], seen)
+        if t == "binary_expression" and _operator(node) == "+":
+            return all(self._url_encoded(p, seen) for p in _concatenated(node))
+        if t == "identifier" and _text(node) not in seen:
+            values = [v for n, v in self.facts.bindings if n == _text(node)]
+            return len(values) == 1 and isinstance(values[0], tree_sitter.Node) \
+                and self._url_encoded(values[0], seen | {_text(node)})
+        return False
 
     def _flat(self, node: tree_sitter.Node, seen: frozenset[str]
               ) -> list[str | tree_sitter.Node]:
@@ -799,6 +875,8 @@ class _Analysis:
 PLAIN_KINDS = frozenset({"constant", "env", "platform"})
 # The fixed text before the first value: a URL's scheme, host and path up to its "?".
 _URL_TO_QUERY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s'\"`$]+[^?#\s]*[?#]")
+# The fixed text up to a URL's path: its scheme, a host (no user part) and port, then a "/".
+_URL_TO_PATH = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s'\"`$]+/")
 
 
 LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
@@ -852,19 +930,45 @@ def _contains(node: tree_sitter.Node, types: frozenset[str]) -> bool:
     return any(c.type in types or _contains(c, types) for c in node.named_children)
 
 
-def _placement(prefix: str) -> str:
+def placement(prefix: str) -> str:
     """Where a value that follows the fixed text ``prefix`` sits, when that limits it: in a
-    URL's query string (``https://host/path?`` before it), or inside a file name (an
-    absolute POSIX path whose directory and a start of the file name are fixed,
+    URL's query string (``https://host/path?`` before it), in the path of a URL whose scheme,
+    host and port are fixed (``https://host/``; placed by the zone of that host), or inside a
+    file name (an absolute POSIX path whose directory and a start of the file name are fixed,
     ``/data/alarm_``). A value right after a ``/``, after a Windows drive or backslash (both
     resolved lexically, ".." dropped without asking the disk), or in a relative path (Node-RED
-    joins it to its working directory with path.resolve, lexically too) is not confined."""
+    joins it to its working directory with path.resolve, lexically too) is not confined; nor
+    is one in a URL's host, port or user part."""
     if _URL_TO_QUERY.match(prefix):
         return IN_URL_QUERY
+    if _URL_TO_PATH.match(prefix):
+        host = split_url(prefix)[1]
+        if host:
+            return IN_URL_PATH_INTERNET if default_zone(host) == "internet" \
+                else IN_URL_PATH_OWN
+        return ""
     if prefix.startswith("/") and "\\" not in prefix and not prefix.endswith("/") \
             and "/" in prefix:
         return IN_FILE_NAME
     return ""
+
+
+# The placements of a value past a URL's fixed scheme and host, from the least to the most
+# it can steer there (an encoded value, a parameter, a path on the internet or at home).
+URL_PLACEMENTS = (IN_URL_ENCODED, IN_URL_QUERY, IN_URL_PATH_INTERNET, IN_URL_PATH_OWN)
+
+
+def _looser(a: str, b: str) -> str:
+    """Of two placements of one value in a URL, the one that steers more."""
+    if a in URL_PLACEMENTS and b in URL_PLACEMENTS:
+        return max(a, b, key=URL_PLACEMENTS.index)
+    return a if a == b else ""
+
+
+def _fixed_prefix(parts: list[str | tree_sitter.Node], end: int) -> str:
+    """The text before ``parts[end]``, each value before it standing as one plain character:
+    whatever it holds, what follows sits no earlier in the URL than that text says."""
+    return "".join(p if isinstance(p, str) else "_" for p in parts[:end])
 
 
 # -- key columns ----------------------------------------------------------------------------------
