@@ -220,17 +220,16 @@ def test_auth001_webhook_with_authentication_is_quiet(auth: str) -> None:
     assert findings_of(AUTH001, app_of(_lead_capture(auth))) == []
 
 
-@pytest.mark.parametrize("state", [{"active": False}, {"active": False, "archived": True}],
-                         ids=["inactive", "archived"])
-def test_auth001_webhook_of_a_workflow_that_is_not_active_is_low(state: dict[str, bool]
-                                                                 ) -> None:
+def test_auth001_webhook_of_a_workflow_that_is_not_active_is_low() -> None:
     """n8n registers production webhooks of active workflows only, but whoever activates the
-    workflow (or imports the file) opens the door: reported, at low severity."""
-    f = one(findings_of(AUTH001, app_of(_lead_capture(None, **state))))
+    workflow (or imports the file) opens the door: reported, at low severity. An archived one
+    must be restored first: not reported (tests/test_n8n_blind4.py)."""
+    f = one(findings_of(AUTH001, app_of(_lead_capture(None, active=False))))
     assert f.severity is Severity.LOW
     assert f.message.endswith("(workflow inactive: reachable once activated)")
-    assert findings_of(AUTH001, app_of(_lead_capture("headerAuth", **state))) == []
-    assert findings_of(AUTH004, app_of(_lead_capture(None, **state))) == []
+    assert findings_of(AUTH001, app_of(_lead_capture("headerAuth", active=False))) == []
+    assert findings_of(AUTH004, app_of(_lead_capture(None, active=False))) == []
+    assert findings_of(AUTH001, app_of(_lead_capture(None, active=False, archived=True))) == []
 
 
 def test_auth001_inactive_workflows_are_left_out_when_the_policy_says_so() -> None:

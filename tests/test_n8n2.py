@@ -36,7 +36,9 @@ def lead_capture(webhook_auth: str | None = None) -> list[dict[str, Any]]:
         params["authentication"] = webhook_auth
     return [node("wh-1", "Webhook", WEBHOOK, **params),
             node("http-1", "Push lead", HTTP, method="POST",
-                 url="https://crm.acme.example/leads")]
+                 url="https://crm.acme.example/leads",  # version 1: the UI body list
+                 bodyParametersUi={"parameter": [
+                     {"name": "email", "value": "={{ $json.body.email }}"}]})]
 
 
 def versioned(draft: list[dict[str, Any]], published: list[dict[str, Any]] | None,

@@ -282,6 +282,11 @@ POSITIVES = [
     Case("nr-telegram-in-url-path",
          nodered("http request", url=f"https://api.telegram.org/bot{TELEGRAM}/sendMessage"),
          "url", TELEGRAM, "Telegram Bot Token"),
+    # Zalo's bot platform uses Telegram's token shape and URL layout: named by its host
+    Case("nr-zalo-bot-in-url-path",
+         nodered("http request",
+                 url=f"https://bot-api.zaloplatforms.com/bot{TELEGRAM}/sendMessage"),
+         "url", TELEGRAM, "Zalo Bot Token"),
     Case("nr-nested-auth-password",
          nodered("function", func="const options = { auth: { username: 'svc', "
                                   "password: 'Tr0ub4dor&3' } };\nreturn msg;"),

@@ -324,6 +324,21 @@ class BrokenLink:
     missing: str  # "target" | "source"
     via: str = "wire"  # wire | link | subflow | connection (n8n), as the platform calls it
 
+    @property
+    def missing_name(self) -> str:
+        """The node the export names that it does not contain."""
+        return self.target if self.missing == "target" else self.source
+
+
+def name_node_ids(links: Iterable[BrokenLink], node_ids: Iterable[str]) -> bool:
+    """Do all of ``links`` join two nodes of the workflow named by their ids, where n8n
+    connects nodes by name (an edited export)? n8n does not follow such connections either:
+    nothing runs along them, which is known, not lost. A connection whose other end is no
+    node at all (a collection that rewrote only one side) is lost wiring."""
+    ids = set(node_ids)
+    links = list(links)
+    return bool(links) and all(link.source in ids and link.target in ids for link in links)
+
 
 @dataclass(frozen=True, slots=True)
 class Call:

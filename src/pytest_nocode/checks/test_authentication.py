@@ -30,8 +30,9 @@ def _switched_off(ep: EntryPoint, step: Step) -> bool:
 
 
 def _inactive_workflow(app: App, step: Step) -> bool:
-    """In an inactive or archived n8n workflow: no production URL is registered until someone
-    activates it (the test URL listens only while an editor user waits for a test call)."""
+    """In an inactive n8n workflow: no production URL is registered until someone activates
+    it (the test URL listens only while an editor user waits for a test call). An archived
+    one's steps are disabled by the adapter: it must be restored before it can be activated."""
     workflow = app.workflow(step.workflow_id)
     return workflow is not None and (workflow.disabled or workflow.active is False)
 

@@ -9,7 +9,7 @@ import re
 
 from pytest_nocode import App, FindingCollector, Resource, check, not_applicable
 from pytest_nocode.checks.test_connectors import UNKNOWN_MODULE
-from pytest_nocode.model import BrokenLink
+from pytest_nocode.model import BrokenLink, name_node_ids
 from pytest_nocode.policy import Policy
 
 # the ids an instance gives stored credentials: 16 letters and digits (n8n 1.x), or a number
@@ -158,8 +158,7 @@ def test_connections_point_at_existing_nodes(nocode_app: App,
     for link in nocode_app.broken_links:
         by_workflow.setdefault(link.workflow_id, []).append(link)
     for workflow_id, links in by_workflow.items():
-        missing = sorted({link.target if link.missing == "target" else link.source
-                          for link in links})
+        missing = sorted({link.missing_name for link in links})
         senders = sorted({link.source for link in links if link.missing == "target"})
         workflow = nocode_app.workflow(workflow_id)
         target = workflow.resource if workflow is not None else Resource(
@@ -167,8 +166,8 @@ def test_connections_point_at_existing_nodes(nocode_app: App,
         shown = ", ".join(repr(m) for m in missing[:3]) + (
             f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         # an edited n8n export may name nodes by id where n8n connects by name
-        node_ids = {s.native_id or s.id for s in nocode_app.steps_in(workflow_id)}
-        by_id = nocode_app.platform == "n8n" and all(m in node_ids for m in missing)
+        by_id = nocode_app.platform == "n8n" and name_node_ids(
+            links, (s.native_id or s.id for s in nocode_app.steps_in(workflow_id)))
         why = ("they name nodes by id, but n8n connects nodes by name, so it does not follow "
                "them either" if by_id else
                "if the export was cut, what they do is not analysed")

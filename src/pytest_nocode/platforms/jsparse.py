@@ -11,6 +11,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -260,3 +261,17 @@ def keeps_digits_only(call: tree_sitter.Node) -> bool:
     found = _replace_args(call)
     return found is not None and found[2] == "" and found[1].type == "regex" \
         and _every(found[0], found[1]) in _NOT_DIGITS
+
+
+# `[^…]` whose class holds letters, digits and the underscore only (a-z, A-Z, 0-9, \d, \w, _)
+_NOT_WORD = re.compile(r"\[\^(?:a-z|A-Z|0-9|\\d|\\w|_)+\]\+?|\\W\+?")
+
+
+def keeps_word_characters_only(call: tree_sitter.Node) -> bool:
+    """``s.replace(/[^a-z0-9]/g, '')``, ``s.replace(/\\W/g, '')``: an allowlist that leaves
+    letters, digits and underscores only, so no quote, space, ``/``, ``.``, ``?`` or ``;``
+    (a sanitiser for a URL path segment, a shell word or a quoted SQL value)."""
+    found = _replace_args(call)
+    every = _every(found[0], found[1]) if found is not None and found[2] == "" \
+        and found[1].type == "regex" else None
+    return every is not None and _NOT_WORD.fullmatch(every) is not None

@@ -22,6 +22,8 @@ Choices worth knowing when reading findings:
   calls its tools with the data it received.
 * Disabled nodes stay in ``steps`` (``disabled=True``) and in the connector and credential
   inventories, but add no entry point, destination or data store: n8n does not run them.
+  Every node of an archived workflow (``isArchived``, n8n 2) is disabled so, as on a disabled
+  Node-RED tab: it cannot even be activated before someone restores it.
 * Authentication of entry points uses the model's words: ``none``, ``basic``, ``header``,
   ``jwt``, ``bearer``, ``instance`` (an n8n login); unknown n8n values pass through verbatim.
   Service triggers (GitHub, Stripe, …) are not entry points here: the service, not a stranger,
@@ -77,6 +79,7 @@ from pytest_nocode.model import (
     Workflow,
     is_loopback_host,
     is_model_api,
+    name_node_ids,
     split_url,
     strip_userinfo,
 )
@@ -871,7 +874,9 @@ class _Builder:
                     stand_in := STAND_IN_NOTE.match(node["notes"])):
                 self.stand_ins[step_id] = stand_in.group(1)  # a collection's replacement
             cred_refs = self._credential_refs(node.get("credentials") or {}, step_id)
-            disabled = node.get("disabled") is True
+            # an archived workflow's nodes are off like a disabled Node-RED tab's: n8n runs
+            # none of them until the workflow is restored (and then activated)
+            disabled = node.get("disabled") is True or archived
             self.steps.append(Step(
                 id=step_id, name=self._shared(node["name"]), type=node_type, workflow_id=wid,
                 path=f"workflows/{wid}/{node_id}", package=self._shared(_package(node_type)),
@@ -959,8 +964,16 @@ class _Builder:
     def judge_entry_points(self) -> None:
         """What a call to each entry point can do (see :mod:`.n8n_entries`), once the wiring,
         stores and destinations of every workflow are known."""
+        links: dict[str, list[BrokenLink]] = {}
+        for link in self.broken_links:
+            links.setdefault(link.workflow_id, []).append(link)
+        node_ids: dict[str, dict[str, str]] = {}  # workflow → its nodes' own ids → step ids
+        for step in self.steps:
+            node_ids.setdefault(step.workflow_id, {})[step.native_id or step.id] = step.id
+        unfollowed = {node_ids[wid][link.source] for wid, ls in links.items()
+                      if name_node_ids(ls, node_ids.get(wid, {})) for link in ls}
         effects = EntryEffects(self.steps, self.flows.describe, self.destinations, self.stores,
-                               {b.workflow_id for b in self.broken_links}, self.stand_ins)
+                               set(links), self.stand_ins, unfollowed, self.flows.versions)
         by_id = {s.id: s for s in self.steps}
         self.entry_points = [replace(ep, effect=effect, effect_reason=reason)
                              for ep in self.entry_points

@@ -44,6 +44,7 @@ from pytest_nocode.platforms.jsparse import (
     function_body,
     function_params,
     keeps_digits_only,
+    keeps_word_characters_only,
     member_root,
     operator,
     own_returns,
@@ -75,6 +76,9 @@ INPUT_BASE = re.compile(
     r"\$\(\s*(['\"`])(?:(?!\1).)+\1\s*\)(?:" + _ITEM_OF + r"(?:\.json)?|\.all\(\s*\))|"
     r"\$node\[\s*(['\"])(?:(?!\2).)+\2\s*\](?:\.json)?", re.S)
 LEGACY_ITEMS = "$input.all()"  # what `items` is in code written for the Function node
+# the item the code is run for, as code reads it whole
+_OWN_ITEM = frozenset({frozenset({t}) for t in (
+    "$json", "$input.item.json", "$input.first().json", "$input.item")})
 PLATFORM_NAMES = frozenset({"$execution", "$workflow", "$now", "$today", "$runIndex",
                             "$itemIndex"})  # the execution's own id, the time
 KEEPS = frozenset({"trim", "trimStart", "trimEnd", "toLowerCase", "toUpperCase", "toString",
@@ -523,7 +527,7 @@ class _Reader:
         if method in ("replace", "replaceAll"):
             if escapes_quotes(node):  # escaped, whatever it was
                 return Value(QUOTED)
-            if keeps_digits_only(node):
+            if keeps_digits_only(node) or keeps_word_characters_only(node):
                 return FIXED
         owner = text(obj) if obj is not None and obj.type == "identifier" else ""
         if owner in ("Math", "Date") and scope.lookup(owner) is None:
@@ -629,6 +633,60 @@ class _Reader:
                     return None
                 names.update(keys)
         return frozenset(names) if names else None
+
+    def passed_input(self) -> tuple[frozenset[str], frozenset[str]] | None:
+        """(fields every returned item lists, fields only some list) when each item the
+        code returns is the input item spread in first (``{...$json, ...}``, ``{...data}``
+        with ``data = $input.item.json``) and then fields of its own, nothing else spread:
+        every other field is the input's as it came (n8n ``pass``). None otherwise."""
+        listed: list[set[str]] = []
+        for returned in self.returns:
+            node = _unwrapped(returned.node)
+            if node.type in ("null", "undefined"):
+                continue
+            elements = [c for c in node.named_children if c.type != "comment"] \
+                if node.type == "array" else [node]
+            for element in elements:
+                item, scope = self._literal(_unwrapped(element), returned.scope)
+                if item.type != "object":
+                    return None
+                wrapped = next((v for k, v in _pairs(item) if k == "json"), None)
+                if wrapped is not None:
+                    item, scope = self._literal(_unwrapped(wrapped), scope)
+                    if item.type != "object":
+                        return None
+                pairs = list(_pairs(item))
+                if not pairs or pairs[0][0] is not None or not self._own_item(pairs[0][1],
+                                                                              scope):
+                    return None
+                keys = {k for k, _ in pairs[1:]}
+                if None in keys or "" in keys:
+                    return None  # a second spread or a computed key: which fields is unknown
+                listed.append({k for k in keys if k is not None})
+        if not listed:
+            return None
+        every = set.intersection(*listed)
+        return frozenset(every), frozenset(set.union(*listed) - every)
+
+    def _own_item(self, node: Node, scope: _Scope) -> bool:
+        """Is ``node`` the whole input item: ``$json``, ``$input.item.json``, or a name
+        declared once, ``const``, as one of them (the walk skips what is only spread in)?"""
+        if self.value(node, scope).reads in _OWN_ITEM:
+            return True
+        if node.type != "identifier":
+            return False
+        name = text(node)
+        declared = [d for d in captures("(variable_declarator) @d", self.body).get("d", ())
+                    if (n := d.child_by_field_name("name")) is not None and text(n) == name]
+        assigned = any(text(a.child_by_field_name("left") or a) == name for a in captures(
+            "[(assignment_expression) (augmented_assignment_expression)] @a",
+            self.body).get("a", ()))
+        if len(declared) != 1 or assigned:
+            return False
+        name_node, value = declared[0].child_by_field_name("name"), \
+            declared[0].child_by_field_name("value")
+        return name_node is not None and value is not None and _is_const(name_node) and \
+            frozenset({_input_base(value)}) in _OWN_ITEM
 
     def _own_object(self, node: Node) -> Node | None:
         """The object literal ``node`` is, or the ``const`` object it names when nothing but
@@ -918,6 +976,22 @@ def code_field_values(code: str) -> Mapping[str, Value]:
     if not isinstance(code, str) or "return" not in code:
         return {}
     return dict(_read(code)[0])
+
+
+@lru_cache(maxsize=2048)
+def code_passed_input(code: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(fields every returned item sets, fields some set) when the code returns its input
+    item spread in with fields of its own (see :meth:`_Reader.passed_input`); None when it
+    does not say so plainly."""
+    if not isinstance(code, str) or "return" not in code or "..." not in code:
+        return None
+    body = function_body(code)
+    if body is None:
+        return None
+    try:
+        return _Reader(body).passed_input()
+    except RecursionError:
+        return None
 
 
 def code_closed_fields(code: str) -> frozenset[str] | None:

@@ -29,7 +29,9 @@ a node it removed (it acts).
 When the export's wiring is broken in the workflow (connections to missing nodes, or none at
 all), every step of the workflow counts as reached (the reader cannot follow it: fail
 closed); an entry point wired to nothing in a workflow whose other steps are wired runs
-nothing.
+nothing. Connections that join two nodes by their ids (an edited export) are not lost
+wiring: n8n connects by name and follows none of them, so from an entry point wired that way
+only the connections that name nodes are walked (none: nothing runs after it).
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -99,7 +101,8 @@ class EntryEffects:
 
     def __init__(self, steps: Iterable[Step], describe: Callable[[Step], StepFlow],
                  destinations: Iterable[Destination], stores: Iterable[DataStore],
-                 lost_wiring: Iterable[str], stand_ins: Mapping[str, str] | None = None
+                 lost_wiring: Iterable[str], stand_ins: Mapping[str, str] | None = None,
+                 unfollowed: Iterable[str] = (), versions: Mapping[str, float] | None = None
                  ) -> None:
         self._by_id: dict[str, Step] = {}
         self._by_workflow: dict[str, list[Step]] = {}
@@ -110,6 +113,10 @@ class EntryEffects:
         self._targets = {d.step_id: d for d in destinations}
         self._stores = {s.step_id: s for s in stores}
         self._lost = frozenset(lost_wiring)  # workflows whose wiring points at missing nodes
+        # steps whose connections name nodes by id (every dangling connection of their
+        # workflow joins two nodes by id): n8n follows none of those connections
+        self._unfollowed = frozenset(unfollowed)
+        self._versions = versions or {}  # step id → the node's typeVersion
         self._judged: dict[str, Judged] = {}
         self._stand_ins = stand_ins or {}  # No Operation step → the node type its note names
         self._taken_in: dict[str, tuple[str, str]] = {}
@@ -117,6 +124,9 @@ class EntryEffects:
     def of(self, entry: Step) -> Judged:
         """(effect, reason) of a call to ``entry``: ``acts`` ends the walk at the first step
         that acts; otherwise the strongest effect met, ``nothing`` when every step passes."""
+        if entry.id in self._unfollowed and not entry.outbound:
+            return NOTHING, ("its connections name nodes by id, which n8n does not follow: "
+                             "nothing runs after it")
         effect, reasons, placeholder = PASSES, [], ""
         takes_in, acting = False, ""
         for step in self._reached(entry):
@@ -162,6 +172,8 @@ class EntryEffects:
         (connections that point at missing nodes, or none at all in the workflow). In a
         workflow whose other steps are wired, an entry point wired to nothing runs nothing."""
         steps = self._by_workflow.get(start.workflow_id, ())
+        if start.id in self._unfollowed:
+            return start.outbound  # what n8n follows: the connections that name nodes
         if start.workflow_id in self._lost or not any(s.outbound for s in steps):
             return [s.id for s in steps if s.id != start.id]
         return start.outbound
@@ -275,19 +287,21 @@ class EntryEffects:
         return PASSES, ""
 
     def _public_relay(self, step: Step) -> str:
-        """Why an HTTP request only fetches what anyone may fetch ("" when it may do more): a
-        GET with no credential, no header but plain ones, no secret-named query parameter and
-        no key-like path segment, to a fixed host on the internet (by the default trust
-        zones: the adapter has no policy)."""
+        """Why an HTTP request only does what anyone may do ("" when it may do more): a GET,
+        or a fixed request (no body as exported, nothing of the call in its URL), with no
+        credential, no header but plain ones, no secret-named query parameter and no
+        key-like path segment, to a fixed host on the internet (by the default trust zones:
+        the adapter has no policy)."""
         p = step.params
         target = self._targets.get(step.id)
         method = str(p.get("method") or p.get("requestMethod") or "GET").upper()
-        if target is None or target.dynamic or not target.host or method != "GET" \
+        headers, query, body = _sent_parts(p, self._versions.get(step.id))
+        if target is None or target.dynamic or not target.host \
                 or step.credential_refs or str(p.get("authentication") or "none") != "none" \
                 or default_zone(target.host) != "internet":
             return ""
-        headers = _names(p.get("headerParameters")) if p.get("sendHeaders") else []
-        query = _names(p.get("queryParameters")) if p.get("sendQuery") else []
+        if method != "GET" and (body or query or "{{" in target.url):
+            return ""  # it may change something there, with what the caller sent
         address, _, query_string = target.url.partition("?")
         query += _QUERY_NAME.findall(query_string)
         try:
@@ -298,8 +312,46 @@ class EntryEffects:
                 or any(q == "?" or _SECRET_NAME.search(q) for q in query) \
                 or any(_KEY_SEGMENT.fullmatch(seg) for seg in path.split("/")):
             return ""
-        return (f"step {step.name!r} relays a GET without credentials to {target.host}, a "
-                "public service the caller could ask itself")
+        if method == "GET":
+            return (f"step {step.name!r} relays a GET without credentials to {target.host}, "
+                    "a public service the caller could ask itself")
+        return (f"step {step.name!r} sends {target.host} a fixed {method} with no body and "
+                "no credentials, as exported: a request the caller could send itself")
+
+
+def _sent_parts(params: Mapping[str, object], version: float | None
+                ) -> tuple[list[str], list[str], bool]:
+    """(header names, query parameter names, whether a body is sent) of an HTTP Request node
+    as n8n reads its version's parameters: from version 4 ``sendHeaders``/``sendQuery``/
+    ``sendBody`` and their lists; before it, ``jsonParameters`` picks the JSON texts
+    (``headerParametersJson``, …) or the UI lists (``headerParametersUi.parameter``), and
+    the version-4 keys an export may also carry are ignored. A JSON text's names are not
+    read: it names something unknown. Without a version (a hand-written export) every
+    version's keys count (fail closed)."""
+    if version is None:
+        parts = [_sent_parts(params, v) for v in (1.0, 4.0)]
+        return (parts[0][0] + parts[1][0], parts[0][1] + parts[1][1],
+                parts[0][2] or parts[1][2] or any(
+                    params.get(k) not in (None, "", {}) for k in ("jsonBody", "body")))
+    if version >= 4:
+        return (_names(params.get("headerParameters")) if params.get("sendHeaders") else [],
+                _names(params.get("queryParameters")) if params.get("sendQuery") else [],
+                bool(params.get("sendBody")))
+    if params.get("jsonParameters") is True:
+        texts = [params.get(k) for k in ("headerParametersJson", "queryParametersJson")]
+        named = [["?"] if t not in (None, "", "{}") else [] for t in texts]
+        return named[0], named[1], params.get("bodyParametersJson") not in (None, "", "{}") \
+            or params.get("sendBinaryData") is True
+    ui = [_ui_names(params.get(k)) for k in ("headerParametersUi", "queryParametersUi",
+                                             "bodyParametersUi")]
+    return ui[0], ui[1], bool(ui[2]) or params.get("sendBinaryData") is True
+
+
+def _ui_names(params: object) -> list[str]:
+    """The names of a version 1-3 HTTP Request's UI parameter list (``{"parameter": […]}``)."""
+    if isinstance(params, Mapping) and "parameter" in params:
+        return _names({"parameters": params.get("parameter")})
+    return ["?"] if params else []
 
 
 def _names(params: object) -> list[str]:

@@ -37,7 +37,11 @@ from pytest_nocode.model import (
     StepFlow,
     ValueRef,
 )
-from pytest_nocode.platforms.n8n_code import code_closed_fields, code_field_values
+from pytest_nocode.platforms.n8n_code import (
+    code_closed_fields,
+    code_field_values,
+    code_passed_input,
+)
 
 _PASS = StepFlow()
 _NOTE = StepFlow(output="drop")
@@ -57,14 +61,17 @@ NODE_PATH = re.compile(_ITEM + r"(?:\.json(?P<path>" + _KEY + r"*))?")
 JSON_REF = re.compile(r"\$json(?P<path>" + _KEY + r"*)|\$input" + _ITEM +
                       r"(?:\.json(?P<ipath>" + _KEY + r"*))?")
 FROM_AI = re.compile(r"\$fromAI\s*\(\s*(['\"`])(?P<key>[^'\"`]*)\1")
-ENV_REF = re.compile(r"\$(?P<kind>env|vars|secrets)(?:\.(?P<a>\w+)|\[\s*['\"](?P<b>[^'\"]+))?")
+# the owner's configuration: environment, instance variables, external secrets, and the fields
+# of the node's own credential (``$credentials.phoneNumberId`` in an HTTP Request URL)
+ENV_REF = re.compile(r"\$(?P<kind>env|vars|secrets|credentials)"
+                     r"(?:\.(?P<a>\w+)|\[\s*['\"](?P<b>[^'\"]+))?")
 # base64 content of an attached file: text of [A-Za-z0-9+/=], harmless in a shell or a query
 BINARY_DATA = re.compile(r"\$binary(?:\.\w+|\[['\"][^'\"]+['\"]\])\.data\b(?!\s*\.\s*\w)")
 PLATFORM = re.compile(r"\$(?P<name>execution|now|today|workflow|runIndex|itemIndex|prevNode|"
                       r"position|mode|nodeVersion|parameter|resumeWebhookUrl|thisNode|"
                       r"webhookId)\b(?:\.(?P<attr>\w+))?")
 OTHER_DOLLAR = re.compile(r"\$(?!json\b|input\b|node\b|fromAI\b|env\b|vars\b|secrets\b|"
-                          r"binary\b)[A-Za-z_]\w*")
+                          r"credentials\b|binary\b)[A-Za-z_]\w*")
 ANY_BINARY = re.compile(r"\$binary\b")
 # the name of an attached file: $binary.data.fileName, $binary["data"].fileName
 BINARY_FILE_NAME = re.compile(r"\$binary(?:\.(?P<a>\w+)|\[\s*['\"](?P<b>[^'\"]+)['\"]\s*\])"
@@ -315,7 +322,7 @@ class N8nFlows:
             for m in FROM_AI.finditer(rest):
                 out.append(ValueRef("ai", f"$fromAI('{m.group('key')}')"))
             rest = FROM_AI.sub(" ", rest)
-        if "$env" in rest or "$vars" in rest or "$secrets" in rest:
+        if "$env" in rest or "$vars" in rest or "$secrets" in rest or "$credentials" in rest:
             for m in ENV_REF.finditer(rest):
                 name = m.group("a") or m.group("b") or ""
                 out.append(ValueRef("env", f"${m.group('kind')}.{name}".rstrip(".")))
@@ -364,6 +371,8 @@ class N8nFlows:
             code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
             if not code:
                 return "mix"
+            if code_passed_input(code) is not None:
+                return "pass"  # {...$json, field: …}: the input item goes on, fields set
             # items listing their own fields: a field none lists is not in the output
             return "fresh" if not READS_INPUT.search(code) or code_closed_fields(code) \
                 else "mix"
@@ -411,6 +420,13 @@ class N8nFlows:
             refs = [r for r in self.segment_refs(step, code) if r.kind == "step"] \
                 if "$(" in code or "$node" in code else []
             read = tuple(self._code_field_writes(step, code))
+            passed = code_passed_input(code) if output == "pass" else None
+            if passed is not None:  # the input item, with the fields the code sets
+                every, some = passed
+                given = (ValueRef("field", "*"), *refs)
+                named = {w.field: w for w in read}
+                return tuple(FieldWrite(f, named[f].value if f in named else given,
+                                        strong=f in every) for f in sorted(every | some))
             if output == "fresh":  # every field it returns is listed: each holds what it
                 given = (ValueRef("field", "*"), *refs)  # reads, or anything the code saw
                 named = {w.field for w in read}

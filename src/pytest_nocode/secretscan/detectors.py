@@ -145,8 +145,23 @@ def token_shapes(t: Text) -> list[Found]:
                     continue
                 value = widen(line, found)
                 if not rejected_shape(value):
-                    found_here.append(Found(begin, kind, value))
+                    found_here.append(Found(begin, named_by_host(kind, line), value))
     return found_here
+
+
+# Token shapes two vendors share, told apart by the API host on the same line: Zalo's bot
+# platform copied Telegram's ``<digits>:<secret>`` token and ``/bot<token>/`` URLs.
+_SAME_SHAPE: dict[str, tuple[tuple[str, str], ...]] = {
+    "Telegram Bot Token": (("zaloplatforms.com", "Zalo Bot Token"),
+                           ("bot-api.zalo.me", "Zalo Bot Token")),
+}
+
+
+def named_by_host(kind: str, line: str) -> str:
+    """The vendor a shared token shape belongs to, by the host the line names; ``kind``
+    itself when no other vendor's host is there."""
+    low = line.lower()
+    return next((name for host, name in _SAME_SHAPE.get(kind, ()) if host in low), kind)
 
 
 # incoming-webhook URLs whose path is the credential (Slack's are a detect-secrets plugin)
