@@ -114,6 +114,26 @@ _SAFE_TYPES = {"str": "constant", "num": "constant", "bool": "constant", "json":
                "node": "platform", "cred": "env"}
 
 
+@dataclass(frozen=True)
+class DashboardSource:
+    """The dashboard a widget's visitors type into: the step that stands for it (its base
+    node, else its first page: where its entry point is), the path it is served at, and
+    whether ``httpNodeAuth`` asks every visitor to log in."""
+
+    anchor: str
+    route: str
+    authenticated: bool
+
+
+# Dashboard widgets that send what a visitor types (a form's fields, a text box) and a page
+# template whose script sends messages of its own (``send(…)``, ``scope.send(…)``): text a
+# visitor writes, where a button or a switch sends a value its node fixes (FIXED_WIDGETS).
+TYPED_WIDGETS = {"ui_form": "form", "ui-form": "form", "ui_text_input": "text input",
+                 "ui-text-input": "text input"}
+PAGE_TEMPLATES = frozenset({"ui_template", "ui-template"})
+_SENDS = re.compile(r"\bsend\s*\(")
+
+
 @dataclass
 class NodeRedFlows:
     """The description needs config nodes (a database's name) and the subflows no tab runs:
@@ -124,6 +144,8 @@ class NodeRedFlows:
     tabs: Mapping[str, str] = field(default_factory=dict)  # tab or subflow id -> its name
     # nodes of RUNS_ON_MESSAGE types on an exported tab or subflow that nothing sends to
     unfed: frozenset[str] = frozenset()
+    # widget type -> the dashboard its visitors type into
+    dashboards: Mapping[str, DashboardSource] = field(default_factory=dict)
 
     def describe(self, step: Step) -> StepFlow:
         """How a message passes ``step``, its context reads and writes named by their scope:
@@ -169,6 +191,8 @@ class NodeRedFlows:
             return StepFlow("fresh", starts=True)  # the engine adds the entry's origin
         if t in FIXED_WIDGETS:
             return _fixed_widget(p)
+        if t in TYPED_WIDGETS or (t in PAGE_TEMPLATES and _SENDS.search(_text(p.get("format")))):
+            return self._typed_widget(step)
         if t in HOST_READINGS or t in PIN_WATCHERS:
             reading = ValueRef("platform", f"reading of the {t} device on this host")
             return StepFlow("fresh" if t in PIN_WATCHERS else "pass",
@@ -236,6 +260,28 @@ class NodeRedFlows:
             and _text(step.params.get("method")).lower() == "get" else ()
         return StepFlow("fresh", tuple(writes), starts=True, entry_fields=callers,
                         entry_within=whole)
+
+    def _typed_widget(self, step: Step) -> StepFlow:
+        """What a visitor types into a form or a text box, or a page's script sends, comes
+        from whoever can open the dashboard: anyone when no ``httpNodeAuth`` guards it (an
+        entry point, at the dashboard's own), a logged-in visitor otherwise (unknown). A form
+        starts a message of its own; a text box and a template also pass on what they are
+        sent, so every field may be either."""
+        source = self.dashboards.get(step.type)
+        label = _text(step.params.get("label") or step.name).strip()
+        named = f" {label!r}" if label else ""
+        what = (f"sent by the script of dashboard template{named}" if step.type in PAGE_TEMPLATES
+                else f"typed into dashboard {TYPED_WIDGETS[step.type]}{named}")
+        if source is None or source.authenticated:
+            ref = ValueRef("unknown", f"text {what} (the dashboard asks visitors to log in)"
+                           if source is not None else f"text {what}")
+        else:
+            ref = ValueRef("entry", f"dashboard {source.route}: text {what}", step=source.anchor)
+        if TYPED_WIDGETS.get(step.type) == "form":
+            return StepFlow("fresh", (FieldWrite("payload", (ref,)),
+                                      FieldWrite("topic", (ValueRef("constant"),))), starts=True)
+        typed = "*" if step.type in PAGE_TEMPLATES else "payload"
+        return StepFlow("pass", (FieldWrite(typed, (ref,), strong=False),), starts=True)
 
     def _mqtt_in(self, step: Step) -> StepFlow:
         broker = self.configs.get(_text(step.params.get("broker"))) or {}

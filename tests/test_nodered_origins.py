@@ -1,0 +1,98 @@
+"""Where Node-RED data comes from, distilled from real flows in our own words: text a visitor
+types into a dashboard form, a text box or a page template's script is an untrusted entry
+on a dashboard nothing authenticates (INJ001, not "nothing wired"), and of unknown origin
+behind httpNodeAuth; a button's fixed value stays a constant. Each shape has its twin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_nocode.checks import test_injection as injection
+from tests.checkrun import findings_of, ids
+from tests.test_checks_nodered import app_of, exec_node, hardened, nid, node, tab
+
+INJ001 = injection.test_untrusted_input_does_not_reach_sinks
+INJ002 = injection.test_sinks_do_not_interpolate_data
+
+BASE = node("dash", "ui_base", z="", theme={}, site={"name": "Ops"}, wires=None)
+GROUP = {"id": nid("grp"), "type": "ui_group", "name": "Shell", "tab": nid("page")}
+PAGE = {"id": nid("page"), "type": "ui_tab", "name": "Host", "order": 1}
+
+
+def _form(to: str = "move") -> dict[str, Any]:
+    """A dashboard form with one multi-line field, ``script``."""
+    return node("form", "ui_form", label="run a script", group=nid("grp"),
+                options=[{"label": "", "value": "script", "type": "multiline",
+                          "required": True, "rows": 6}],
+                formValue={"script": ""}, payload="", topic="topic", wires=[[to]])
+
+
+# the form's field moved to the payload, then run as the whole command
+MOVE = node("move", "change", rules=[{"t": "move", "p": "payload.script", "pt": "msg",
+                                      "to": "payload", "tot": "msg"}], wires=[["run"]])
+RUN = exec_node("run", "", "payload")
+
+
+def _dashboard(*widgets: dict[str, Any]) -> list[dict[str, Any]]:
+    return [tab(), BASE, GROUP, PAGE, *widgets]
+
+
+def test_a_script_typed_into_an_open_dashboard_form_is_untrusted_input() -> None:
+    app = app_of(_dashboard(_form(), MOVE, RUN))
+    found = findings_of(INJ001, app)
+    assert ids(found) == {nid("run")}
+    assert "dashboard /ui: text typed into dashboard form 'run a script'" in found[0].message
+    assert findings_of(INJ002, app) == []
+
+
+def test_a_button_that_sends_a_fixed_script_is_no_injection() -> None:
+    button = node("btn", "ui_button", group=nid("grp"), label="RAM",
+                  payload='{"script": "free -m"}', payloadType="json", topic="topic",
+                  wires=[["move"]])
+    app = app_of(_dashboard(button, MOVE, RUN))
+    assert findings_of(INJ001, app) == []
+    assert findings_of(INJ002, app) == []
+
+
+def test_behind_http_node_auth_the_typed_script_is_asked_about_not_called_anyones() -> None:
+    """Visitors log in first: who they are is not in the export, so the command is of
+    unknown origin (INJ002), never quiet."""
+    app = hardened(_dashboard(_form(), MOVE, RUN))
+    assert findings_of(INJ001, app) == []
+    assert ids(findings_of(INJ002, app)) == {nid("run")}
+
+
+def test_a_text_box_value_is_untrusted_input() -> None:
+    box = node("box", "ui_text_input", label="host to ping", group=nid("grp"), mode="text",
+               delay=300, passthru=True, topic="", wires=[["ping"]])
+    ping = exec_node("ping", "ping -c 1", "payload")
+    assert ids(findings_of(INJ001, app_of(_dashboard(box, ping)))) == {nid("ping")}
+
+
+UPLOAD_SCRIPT = ("<input type='file' id='f'>\n<script>\n(function(scope) {\n"
+                 "  document.getElementById('f').onchange = function(e) {\n"
+                 "    scope.send({payload: e.target.files[0].name});\n  };\n})(scope);\n"
+                 "</script>\n")
+
+
+def test_what_a_page_templates_script_sends_is_untrusted_input() -> None:
+    upload = node("upload", "ui_template", group=nid("grp"), format=UPLOAD_SCRIPT,
+                  storeOutMessages=True, fwdInMessages=True, templateScope="local",
+                  wires=[["rm"]])
+    rm = exec_node("rm", "rm -f /srv/uploads/", "payload")
+    found = findings_of(INJ001, app_of(_dashboard(upload, rm)))
+    assert ids(found) == {nid("rm")}
+    assert "script of dashboard template" in found[0].message
+
+
+def test_a_page_template_that_only_shows_what_it_is_sent_passes_its_input_on() -> None:
+    """No ``send(``: the template shows a fixed command's output and passes it on."""
+    show = node("show", "ui_template", group=nid("grp"), format="<pre>{{msg.payload}}</pre>",
+                storeOutMessages=True, fwdInMessages=True, templateScope="local",
+                wires=[["rm"]])
+    start = node("start", "inject", props=[{"p": "payload"}], payload="/srv/cache/old",
+                 payloadType="str", repeat="", crontab="", once=True, wires=[["show"]])
+    rm = exec_node("rm", "rm -f", "payload")
+    app = app_of(_dashboard(start, show, rm))
+    assert findings_of(INJ001, app) == []
+    assert findings_of(INJ002, app) == []
