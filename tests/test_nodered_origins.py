@@ -96,3 +96,62 @@ def test_a_page_template_that_only_shows_what_it_is_sent_passes_its_input_on() -
     app = app_of(_dashboard(start, show, rm))
     assert findings_of(INJ001, app) == []
     assert findings_of(INJ002, app) == []
+
+
+# -- a directory listing, a table's clicked row, a base64 node --------------------------------
+def _lister_to_table(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A file manager page: the listing shown in a table; a clicked row's name is read."""
+    lister = node("ls", "fs-file-lister", start="/srv/public/uploads", pattern="*.*",
+                  folders="*", hidden=True, lstype="files", path=False, single=False,
+                  depth=0, stat=True, showWarnings=True, wires=[["table"]])
+    every = node("every", "inject", props=[{"p": "payload"}], repeat="60", crontab="",
+                 once=True, payload="", payloadType="date", wires=[["ls"]])
+    table = node("table", "ui_table", group=nid("grp"), columns=columns, outputs=1,
+                 wires=[["name"]])
+    name = node("name", "change", rules=[{"t": "set", "p": "filename", "pt": "msg",
+                                          "to": "'/srv/public/uploads/' & payload.fname",
+                                          "tot": "jsonata"}], wires=[["read"]])
+    read = node("read", "file in", filename="", filenameType="str", format="utf8",
+                wires=[[]])
+    return _dashboard(every, lister, table, name, read)
+
+
+def test_a_file_name_the_apps_own_directory_listing_gave_is_no_injection() -> None:
+    app = app_of(_lister_to_table([{"field": "fname", "title": "Name"}]))
+    assert findings_of(INJ001, app) == []
+    assert findings_of(INJ002, app) == []
+
+
+def test_a_table_cell_a_visitor_edits_is_untrusted_input() -> None:
+    app = app_of(_lister_to_table([{"field": "fname", "title": "Name", "editor": "input"}]))
+    assert ids(findings_of(INJ001, app)) == {nid("read")}
+
+
+def test_a_base64_node_passes_on_where_its_input_came_from() -> None:
+    """Encoding fixed credentials is no unknown data; decoding what a caller posted still
+    runs the caller's text."""
+    b64 = node("b64", "base64", action="str", property="payload", wires=[["run"]])
+    run = exec_node("run", "/opt/bin/import", "payload")
+    fixed = node("fixed", "inject", props=[{"p": "payload"}], payload="svc:ops-import",
+                 payloadType="str", repeat="", crontab="", once=True, wires=[["b64"]])
+    quiet = app_of([tab(), fixed, b64, run])
+    assert findings_of(INJ001, quiet) == []
+    assert findings_of(INJ002, quiet) == []
+    posted = node("post", "http in", url="/import", method="post", upload=False,
+                  wires=[["b64"]])
+    assert ids(findings_of(INJ001, app_of([tab(), posted, b64, run]))) == {nid("run")}
+
+
+def test_a_change_node_nothing_sends_to_sets_nothing_for_anyone() -> None:
+    """A loose "settings" change node (a change node runs only on a message) sets fields no
+    message carries; the same node fed by anything passes on what it is sent."""
+    settings = node("settings", "change", rules=[{"t": "set", "p": "user", "pt": "msg",
+                                                  "to": "ops", "tot": "str"}],
+                    wires=[["grant"]])
+    grant = node("grant", "template", field="payload", fieldType="msg", format="text",
+                 syntax="mustache", template="user={{{user}}}&scope={{{scope}}}",
+                 output="str", wires=[[]])
+    assert findings_of(INJ002, app_of([tab(), settings, grant])) == []
+    # fed by a catch node: whatever failed upstream is input this app does not show
+    oops = node("oops", "catch", scope=None, uncaught=False, wires=[["settings"]])
+    assert ids(findings_of(INJ002, app_of([tab(), oops, settings, grant]))) == {nid("grant")}

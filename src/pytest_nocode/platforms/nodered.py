@@ -880,14 +880,15 @@ def dashboard_entry_points(steps: list[Step], http_auth: str | None) -> Iterable
 
 def dashboard_sources(steps: list[Step], http_auth: str | None) -> dict[str, DashboardSource]:
     """Widget type -> the dashboard its visitors type into (for the data flow: what a form,
-    a text box or a page template's script sends comes from there), for each dashboard
+    a text box, an editable table or a page template's script sends comes from there), for
+    each dashboard
     generation with such a widget; its anchor is the step :func:`dashboard_entry_points`
     puts the dashboard's entry on."""
     out: dict[str, DashboardSource] = {}
-    page_template = {"node-red-dashboard": "ui_template",
-                     "@flowfuse/node-red-dashboard": "ui-template"}
+    page_widgets = {"node-red-dashboard": ("ui_template", "ui_table"),
+                    "@flowfuse/node-red-dashboard": ("ui-template", "ui-table")}
     for module, (inputs, base_type, page_type, default_path) in DASHBOARDS.items():
-        typed = {*(t for t in TYPED_WIDGETS if t in inputs), page_template[module]}
+        typed = {*(t for t in TYPED_WIDGETS if t in inputs), *page_widgets[module]}
         first = next((s for s in steps if s.type in typed), None)
         if first is None:
             continue
