@@ -1,18 +1,24 @@
 """Where Node-RED data comes from, distilled from real flows in our own words: text a visitor
 types into a dashboard form, a text box or a page template's script is an untrusted entry
 on a dashboard nothing authenticates (INJ001, not "nothing wired"), and of unknown origin
-behind httpNodeAuth; a button's fixed value stays a constant. Each shape has its twin."""
+behind httpNodeAuth; a button's fixed value stays a constant; a directory listing is the
+host's own names; a subscription on a public test broker is a way in for anyone. Each
+shape has its twin."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from pytest_nocode.checks import test_authentication as authentication
 from pytest_nocode.checks import test_injection as injection
-from tests.checkrun import findings_of, ids
+from tests.checkrun import findings_of, ids, one
 from tests.test_checks_nodered import app_of, exec_node, hardened, nid, node, tab
 
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 INJ002 = injection.test_sinks_do_not_interpolate_data
+AUTH001 = authentication.test_entry_points_require_authentication
 
 BASE = node("dash", "ui_base", z="", theme={}, site={"name": "Ops"}, wires=None)
 GROUP = {"id": nid("grp"), "type": "ui_group", "name": "Shell", "tab": nid("page")}
@@ -155,3 +161,33 @@ def test_a_change_node_nothing_sends_to_sets_nothing_for_anyone() -> None:
     # fed by a catch node: whatever failed upstream is input this app does not show
     oops = node("oops", "catch", scope=None, uncaught=False, wires=[["settings"]])
     assert ids(findings_of(INJ002, app_of([tab(), oops, settings, grant]))) == {nid("grant")}
+
+
+# -- a subscription on a public broker -----------------------------------------------------------
+def _subscription(address: str) -> list[dict[str, Any]]:
+    """``mqtt in`` on ``address``: publishing 'on' to the topic starts a tunnel to the editor."""
+    broker = {"id": nid("broker"), "type": "mqtt-broker", "name": "", "broker": address,
+              "port": "1883", "clientid": "", "usetls": False, "protocolVersion": "4",
+              "keepalive": "60", "cleansession": True}
+    listen = node("listen", "mqtt in", topic="/lab/tunnel", qos="2", datatype="auto",
+                  broker=nid("broker"), nl=False, rap=True, rh=0, inputs=0,
+                  wires=[["tunnel"]])
+    tunnel = exec_node("tunnel", "npx localtunnel --port 1880", "")
+    return [tab(), broker, listen, tunnel]
+
+
+@pytest.mark.parametrize("address", ["broker.hivemq.com", "mqtt://test.mosquitto.org",
+                                     "broker.emqx.io"])
+def test_a_subscription_on_a_public_test_broker_is_open_to_anyone(address: str) -> None:
+    found = one(findings_of(AUTH001, app_of(_subscription(address))))
+    assert found.resource.id == nid("listen")
+    assert found.evidence["kind"] == "mqtt"
+    assert found.evidence["route"].startswith("/lab/tunnel on ")
+    assert found.evidence["authentication"] == "none"
+
+
+@pytest.mark.parametrize("address", ["192.168.1.20", "mosquitto",
+                                     "a1b2c3d4e5.s1.eu.hivemq.cloud"])
+def test_a_subscription_on_the_owners_broker_is_no_entry_point(address: str) -> None:
+    """A LAN broker, the compose service, a cloud account's own cluster: the owner's."""
+    assert findings_of(AUTH001, app_of(_subscription(address))) == []

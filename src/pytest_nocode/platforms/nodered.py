@@ -43,6 +43,7 @@ from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
 from pytest_nocode.platforms.nodered_entries import (
     community_entry_points,
     entry_effect,
+    public_broker_subscription,
     route_guard,
 )
 from pytest_nocode.platforms.nodered_flow import (
@@ -601,6 +602,8 @@ class _Normalizer:
             yield from _served_page(step, http_auth)
         elif step.type == "OpcUa-Server":
             yield from _opcua_server(step)
+        elif step.type == "mqtt in":
+            yield from public_broker_subscription(step, by_step)
         else:
             yield from community_entry_points(step, by_step)
 
