@@ -191,3 +191,26 @@ def test_a_subscription_on_a_public_test_broker_is_open_to_anyone(address: str) 
 def test_a_subscription_on_the_owners_broker_is_no_entry_point(address: str) -> None:
     """A LAN broker, the compose service, a cloud account's own cluster: the owner's."""
     assert findings_of(AUTH001, app_of(_subscription(address))) == []
+
+
+# -- a read-only smart-contract call -----------------------------------------------------------
+def _proof_lookup(read_only: bool) -> list[dict[str, Any]]:
+    """GET /proof/:hash asks the notary contract, and answers with what it says."""
+    route = node("route", "http in", url="/proof/:hash", method="get", upload=False,
+                 wires=[["call"]])
+    call = node("call", "contract-call", smartContract=nid("contract"),
+                contractFunction="proofOf" if read_only else "notarize",
+                senderAccount=nid("account"), readonlyFunction=read_only, weiTransfer="",
+                wires=[["answer"]])
+    answer = node("answer", "http response", statusCode="", headers={}, wires=None)
+    return [tab(), route, call, answer]
+
+
+def test_a_route_that_only_calls_a_read_only_contract_function_is_not_reported() -> None:
+    assert findings_of(AUTH001, app_of(_proof_lookup(read_only=True))) == []
+
+
+def test_a_route_that_sends_a_contract_transaction_is_reported() -> None:
+    found = one(findings_of(AUTH001, app_of(_proof_lookup(read_only=False))))
+    assert found.evidence["effect"] == "acts"
+    assert "contract-call" in found.evidence["effect_reason"]

@@ -168,6 +168,13 @@ def _reason(step: Step, what: str) -> str:
     return f"{named} may change, send or run something"
 
 
+# Smart-contract calls whose own setting says the function only reads (a Solidity ``view`` or
+# ``pure`` function: an Ethereum ``contract-call`` node with ``readonlyFunction`` set): the
+# chain node evaluates it and nothing changes on the chain, so the call passes on contract
+# state whoever reaches the chain reads too; a transaction (the flag off) acts.
+READ_ONLY_CALLS = {"contract-call": "readonlyFunction"}
+
+
 def step_effect(step: Step) -> str:
     """What one enabled step does with a message it is given."""
     p = step.params
@@ -197,6 +204,8 @@ def step_effect(step: Step) -> str:
         return SERVES if fields else PASSES
     if step.type == "change":
         return _change_effect(p.get("rules"))
+    if step.type in READ_ONLY_CALLS:
+        return PASSES if p.get(READ_ONLY_CALLS[step.type]) is True else ACTS
     return ACTS
 
 
