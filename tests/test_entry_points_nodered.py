@@ -631,17 +631,51 @@ if (method === "GET" && path === "/api/orders") {
 return msg;"""
 
 
-def test_a_router_functions_guard_names_what_each_routes_own_branch_checks() -> None:
+def test_a_router_functions_guard_names_what_each_routes_own_code_checks() -> None:
     """One function serves a login, a health probe and an API: each route's AUTH004 names what
-    its own branch checks, so the health route does not read as checking a password."""
+    the code run for it checks (before its branch and in it), so the health route, whose code
+    checks nothing, does not read as checking a password: nothing guards it (AUTH001)."""
     routes = {"login": "/api/login", "health": "/api/health", "orders": "/api/orders"}
     flows = [tab(), *(http_in(key, url, to=["router"]) for key, url in routes.items()),
              function("router", ROUTER, to=["answer"]), http_response("answer")]
     flows = [{**n, "method": "get"} if n.get("type") == "http in" else n for n in flows]
-    found = {f.resource.id: f for f in findings_of(AUTH004, app_of(flows))}
-    assert "checks body parameter password in its branch for this route" in \
-        found[nid("login")].message
-    health = found[nid("health")]
-    assert "checks nothing in its branch for this route" in health.message
-    assert health.evidence["guard"]["compares"].startswith("nothing")
-    assert "nothing in its branch" in found[nid("orders")].message
+    app = app_of(flows)
+    found = {f.resource.id: f for f in findings_of(AUTH004, app)}
+    assert set(found) == {nid("login"), nid("orders")}
+    assert "checks body parameter password for this route" in found[nid("login")].message
+    # the session check sits before the orders branch: every later route passes it
+    assert found[nid("orders")].evidence["guard"]["compares"] == \
+        "header authorization for this route"
+    assert ids(findings_of(AUTH001, app)) == {nid("health")}
+
+
+HELPER_ROUTER = """const requestHeaders = msg.req.headers || {};
+const path = msg.req.path;
+function sessionOf() {
+  const token = String(requestHeaders.authorization || "").slice(7);
+  return sessions[token];
+}
+if (path === "/api/health") {
+  msg.payload = { ok: true };
+  return msg;
+}
+if (path === "/api/orders") {
+  if (!sessionOf()) { msg.statusCode = 401; return msg; }
+  msg.payload = flow.get("orders");
+  return msg;
+}
+return msg;"""
+
+
+def test_a_router_check_in_a_helper_counts_only_for_the_routes_that_call_it() -> None:
+    """The helper that reads the session header (through a name the code gives the headers)
+    runs for the orders route, which calls it, not for the health route declared beside it."""
+    routes = {"health": "/api/health", "orders": "/api/orders"}
+    flows = [tab(), *(http_in(key, url, method="get", to=["router"])
+                      for key, url in routes.items()),
+             function("router", HELPER_ROUTER, to=["answer"]), http_response("answer")]
+    app = app_of(flows)
+    orders = one(findings_of(AUTH004, app))
+    assert orders.resource.id == nid("orders")
+    assert orders.evidence["guard"]["compares"] == "header authorization for this route"
+    assert ids(findings_of(AUTH001, app)) == {nid("health")}

@@ -103,6 +103,7 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "require_execution_logging": {"type": "boolean"},
                 "report_inactive_entry_points": {"type": "boolean"},
                 "report_collecting_forms": {"type": "boolean"},
+                "report_status_probes": {"type": "boolean"},
             },
         },
         "owners": {

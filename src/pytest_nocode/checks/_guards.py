@@ -14,7 +14,12 @@ What counts, kept as data below so a new pattern is one line:
   a timing-safe comparison; an HMAC computed without an inbound signature to compare it with
   only signs what the flow sends on);
 * **how failures end**: a response with status 401 or 403, n8n's Stop and Error, code that
-  throws or returns nothing, a filter, or a branch whose other output is not wired.
+  throws or returns nothing, a filter, or a branch whose other output is not wired;
+* **checks elsewhere**: a workflow an Execute Workflow step calls, whose answer the branch
+  right after it tests and refuses (:func:`_called_check`); a login (a password against a
+  stored hash, :func:`login_check`; an OAuth callback comparing the state its login kept,
+  :func:`oauth_callback`, whose login route :func:`oauth_login` recognises); and in a router
+  function serving several routes, only the code run for the route at hand (:func:`route_code`).
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -25,14 +30,21 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import tree_sitter
 
 from pytest_nocode.model import App, Step
+from pytest_nocode.platforms.jsparse import function_body
+from pytest_nocode.platforms.jsparse import text as jstext
+from pytest_nocode.platforms.nodered_entries import code_effect, code_reads
 
 N8N = "n8n-nodes-base."
 # Steps that decide: a branch, a filter, or code.
 N8N_BRANCHES = frozenset({N8N + "if", N8N + "switch", N8N + "filter"})
 N8N_CODE = frozenset({N8N + "code", N8N + "function", N8N + "functionItem"})
 N8N_HELPERS = frozenset({N8N + "crypto", N8N + "set", N8N + "noOp", N8N + "merge"})
+N8N_CALLERS = frozenset({N8N + "executeWorkflow"})  # a workflow that may check the caller
 NODE_RED_BRANCHES = frozenset({"switch"})
 NODE_RED_CODE = frozenset({"function"})
 NODE_RED_HELPERS = frozenset({"change", "json"})
@@ -101,9 +113,17 @@ def _credential_compared(step: Step) -> str:
     return _compared_in(_text(step), step.type.startswith(N8N))
 
 
+# a name the code gives the incoming headers: `const requestHeaders = msg.req.headers || {}`
+HEADERS_ALIAS = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*\(?\s*msg\s*\.\s*req\s*"
+                           r"(?:\?\.)?\s*\.?\s*headers\b")
+
+
 def _compared_in(text: str, n8n: bool) -> str:
     """What credential-like input ``text`` (a step's config, or a part of its code) reads."""
     headers = (HEADER_REF if n8n else REQUEST_HEADER_REF).findall(text)
+    for alias in dict.fromkeys(HEADERS_ALIAS.findall(text)):
+        headers += re.findall(r"(?<![\w$.])" + re.escape(alias) + r"\s*(?:\?\.)?\s*(?:\[\s*"
+                              r"\\?[\"']|\.)\s*(" + _CREDENTIAL_WORD + ")", text, re.I)
     found = [f"header {h.lower()}" for h in dict.fromkeys(headers)]
     found += [f"{where.lower()} parameter {name}"
               for where, name in dict.fromkeys(PARAM_REF.findall(text))]
@@ -200,61 +220,104 @@ def _chain(app: App, start: Step) -> Iterator[Step]:
 
 def guard_of(app: App, entry: Step) -> Guard | None:
     """The step that checks callers of ``entry`` before anything else runs, or the login
-    step it leads to, if there is one (where the export's wiring from ``entry`` is lost: a
-    check in its workflow, see :func:`_unwired_guard`). A router's code that serves several
-    routes is judged by the branch it runs for ``entry``'s own route (:func:`_for_route`)."""
-    guard = _first_check(app, entry) or login_check(app, entry) or _unwired_guard(app, entry)
+    step it leads to (a password check, an OAuth callback's state check), if there is one
+    (where the export's wiring from ``entry`` is lost: a check in its workflow, see
+    :func:`_unwired_guard`). A router's code that serves several routes is judged by the
+    code it runs for ``entry``'s own route (:func:`_for_route`)."""
+    guard = _first_check(app, entry) or login_check(app, entry) \
+        or oauth_callback(app, entry) or _unwired_guard(app, entry)
     return _for_route(guard, entry) if guard is not None else None
 
 
-# an `if` that tests which route it serves: `if (method === "GET" && path === "/api/health")`
-_ROUTE_TEST = (r"""\bif\s*\([^{{}};]*?\b(?:path|pathname|url|route)\s*===?\s*(["'`]){route}\1""")
-_BRACES = {"{": 1, "}": -1}
+# the test of an `if` that picks the route it serves: `if (method === "GET" && path === "/x")`
+_PATH_TEST = r"""\b(?:path|pathname|url|route)\s*===?\s*(["'`]){route}\1"""
+_ANY_PATH_TEST = _PATH_TEST.format(route=r"[^\"'`]+")
 
 
-def route_branch(code: str, route: str) -> str | None:
-    """The code a router runs for ``route``: the block (or one statement) after the first
-    ``if`` that compares the request path with it; None when no ``if`` names it (a route
-    with parameters, matched by a regular expression)."""
-    m = re.search(_ROUTE_TEST.format(route=re.escape(route)), code)
-    if m is None:
+def route_code(code: str, route: str) -> str | None:
+    """All a router runs for ``route``: the branch of the ``if`` that names it, what comes
+    before that ``if`` at each level around it (a check every later route passes), less the
+    branches of other routes' ``if``s and the functions the code declares, which are read
+    only where they are called (and those they call in turn); None when no ``if`` names the
+    route or the code does not parse."""
+    body = function_body(code)
+    if body is None:
         return None
-    depth, at = 0, m.end()
-    while at < len(code):  # to the end of the condition
-        ch = code[at]
-        depth += ch == "("
-        if ch == ")":
-            if depth == 0:
-                break
-            depth -= 1
-        at += 1
-    rest = code[at + 1:]
-    body = rest.lstrip()
-    if not body.startswith("{"):
-        return body.split(";", 1)[0]
-    depth = 0
-    for i, ch in enumerate(body):
-        depth += _BRACES.get(ch, 0)
-        if depth == 0:
-            return body[:i + 1]
-    return body
+    own = re.compile(_PATH_TEST.format(route=re.escape(route)))
+    target = next((n for n in _walk(body) if n.type == "if_statement"
+                   and own.search(_condition(n))), None)
+    if target is None:
+        return None
+    consequence = target.child_by_field_name("consequence")
+    parts = [jstext(consequence) if consequence is not None else ""]
+    node = target
+    while node.parent is not None and node != body:
+        parent = node.parent
+        if parent.type == "if_statement":  # node is its else branch: its own branch is not run
+            parts.append(_condition(parent))
+        else:
+            for sibling in parent.named_children:
+                if sibling == node:
+                    break
+                if not _declared(sibling) and not (sibling.type == "if_statement" and re.search(
+                        _ANY_PATH_TEST, _condition(sibling))):
+                    parts.append(jstext(sibling))
+        node = parent
+    helpers = {name: jstext(n) for n in _walk(body) if (name := _declared(n))}
+    out, queue, seen = list(parts), list(parts), set()
+    while queue:
+        for name in _CALLED.findall(queue.pop()):
+            if name in helpers and name not in seen:
+                seen.add(name)
+                out.append(helpers[name])
+                queue.append(helpers[name])
+    return "\n".join(out)
 
 
-def _for_route(guard: Guard, entry: Step) -> Guard:
-    """A guard in code that dispatches on the request path names what the branch of
-    ``entry``'s route checks, not what any route's branch does (a health route's branch
-    beside a login's password check)."""
+def _walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    """``node`` and everything inside it, in source order."""
+    yield node
+    for child in node.named_children:
+        yield from _walk(child)
+
+
+def _condition(node: tree_sitter.Node) -> str:
+    condition = node.child_by_field_name("condition")
+    return jstext(condition) if condition is not None else ""
+
+
+def _declared(node: tree_sitter.Node) -> str:
+    """The name of the function a statement declares ("" when it declares none)."""
+    if node.type in ("function_declaration", "generator_function_declaration"):
+        name = node.child_by_field_name("name")
+        return jstext(name) if name is not None else ""
+    if node.type in ("lexical_declaration", "variable_declaration"):
+        for declarator in node.named_children:
+            value = declarator.child_by_field_name("value")
+            name = declarator.child_by_field_name("name")
+            if value is not None and name is not None and value.type in (
+                    "arrow_function", "function_expression", "function"):
+                return jstext(name)
+    return ""
+
+
+_CALLED = re.compile(r"(?<![\w$.])([\w$]+)\s*\(")
+
+
+def _for_route(guard: Guard, entry: Step) -> Guard | None:
+    """A guard in code that dispatches on the request path names what the code run for
+    ``entry``'s route checks (:func:`route_code`), not what any route's branch does; a route
+    whose code checks nothing (a health route beside a login's password check) has no
+    guard."""
     route = entry.params.get("url")
     code = guard.step.params.get("func") or guard.step.params.get("jsCode")
     if not isinstance(route, str) or not route or not isinstance(code, str):
         return guard
-    branch = route_branch(code, route)
-    if branch is None:
+    runs = route_code(code, route)
+    if runs is None:
         return guard
-    own = _compared_in(branch, guard.step.type.startswith(N8N))
-    compares = (f"{own} in its branch for this route" if own else
-                f"nothing in its branch for this route (elsewhere: {guard.compares})")
-    return Guard(guard.step, compares, guard.on_failure)
+    own = _compared_in(runs, guard.step.type.startswith(N8N))
+    return Guard(guard.step, f"{own} for this route", guard.on_failure) if own else None
 
 
 def _unwired_guard(app: App, entry: Step) -> Guard | None:
@@ -308,6 +371,118 @@ def _first_check(app: App, entry: Step) -> Guard | None:
             on_failure = _fails_closed(app, step)
             if on_failure:
                 return Guard(step, compared, on_failure)
+        elif step.type in N8N_CALLERS:
+            return _called_check(app, step)
         if step.type not in PASS_THROUGH and step.type not in DECIDERS:
             return None  # something else runs before the check decides
     return None
+
+
+def _called_check(app: App, step: Step) -> Guard | None:
+    """An Execute Workflow step whose answer the branch right after it tests, rejecting the
+    call (a 401/403 response, a stop with an error) when it fails: the check runs in the
+    called workflow. When that workflow is in the export it must compare a credential the
+    caller sent; when it is not, the rejection is what shows a check of the caller."""
+    after = [s for s in _successors(app, step) if s.workflow_id == step.workflow_id]
+    if len(after) != 1 or after[0].type not in (N8N + "if", N8N + "switch"):
+        return None
+    rejection = _rejection_after(app, after[0])
+    if not rejection:
+        return None
+    called = [s for s in _successors(app, step) if s.workflow_id != step.workflow_id]
+    if called:
+        workflow = app.workflow(called[0].workflow_id)
+        inner = next((c for s in app.steps_in(called[0].workflow_id)
+                      if s.type in DECIDERS and not s.disabled
+                      and (c := _credential_compared(s))), "")
+        if not inner:
+            return None  # the called workflow is shown and compares no credential
+        name = workflow.name if workflow is not None else called[0].workflow_id
+        compares = f"{inner} in the called workflow {name!r}"
+    else:
+        target = step.params.get("workflowId")
+        name = str(target.get("cachedResultName") or target.get("value") or "") \
+            if isinstance(target, dict) else str(target or "")
+        compares = (f"the caller in the called workflow {name!r} (not in the export: the "
+                    f"rejection after step {after[0].name!r} shows a check)")
+    return Guard(step, compares, rejection)
+
+
+# -- OAuth logins ----------------------------------------------------------------------------
+# An authorization-code login is two routes that are public by design: the login sends the
+# caller to the provider's authorize page with a random state it keeps in flow or global
+# context; the callback compares the state it is sent with the kept one and answers an error
+# otherwise, before it exchanges the code it is sent for a token.
+_STATE_PARAM = r"query\s*(?:\?\.)?\s*(?:\.\s*state\b|\[\s*['\"]state['\"]\s*\])"
+STATE_COMPARED = re.compile(_STATE_PARAM + r"\s*[!=]==?|[!=]==?\s*[\w.]*?" + _STATE_PARAM)
+CODE_PARAM = re.compile(r"query\s*(?:\?\.)?\s*(?:\.\s*code\b|\[\s*['\"]code['\"]\s*\])")
+CONTEXT_READ = re.compile(r"\b(?:global|flow)\s*\.\s*get\(\s*['\"]([^'\"]+)['\"]")
+CONTEXT_WRITE = re.compile(r"\b(?:global|flow)\s*\.\s*set\(\s*(?:['\"]([^'\"]*)['\"])?")
+ERROR_ANSWER = re.compile(r"statusCode\s*=\s*4\d\d\b")
+# a redirect (30x) whose Location is a fixed https address of an authorize endpoint
+AUTHORIZE_REDIRECT = re.compile(r"statusCode\s*=\s*30[1237]\b")
+AUTHORIZE_LOCATION = re.compile(
+    r"location['\"]?\s*[:=]\s*['\"`](https://[^'\"`/]+)/[^'\"`]*authori[sz]e", re.I)
+
+
+def _state_key(step: Step) -> str:
+    """The context key an OAuth callback's code compares the ``state`` it is sent with, when
+    it also takes the ``code`` and answers an error on a mismatch ("" otherwise)."""
+    code = step.params.get("func") if step.type in NODE_RED_CODE else None
+    if not isinstance(code, str) or not (STATE_COMPARED.search(code) and CODE_PARAM.search(code)
+                                         and ERROR_ANSWER.search(code)):
+        return ""
+    keys = CONTEXT_READ.findall(code)
+    return keys[0] if len(set(keys)) == 1 else ""
+
+
+def oauth_callback(app: App, entry: Step) -> Guard | None:
+    """A code step in the first few after ``entry`` that compares the OAuth ``state`` the
+    caller sends with the one its login kept, and answers an error otherwise: ``entry`` is an
+    OAuth callback, public by design; the comparison is hand-written (AUTH004)."""
+    for depth, step in enumerate(_chain(app, entry), start=1):
+        if depth > MAX_STEPS_TO_CHECK:
+            return None
+        key = _state_key(step)
+        if key:
+            return Guard(step, f"the OAuth state it is sent against the one kept in context "
+                         f"key {key!r} (an authorization-code callback)",
+                         "answers an error before it exchanges the code")
+        if step.type not in PASS_THROUGH:
+            return None
+    return None
+
+
+def oauth_login(app: App, entry: Step) -> str:
+    """Why ``entry`` is the first half of an OAuth login ("" when it is not): the step after
+    it answers a redirect to a fixed https authorize address and writes only the state that
+    a callback route of this app compares (:func:`oauth_callback`), and is answered at once."""
+    successors = _successors(app, entry)
+    if len(successors) != 1 or successors[0].type not in NODE_RED_CODE:
+        return ""
+    step = successors[0]
+    code = step.params.get("func")
+    if not isinstance(code, str) or step.params.get("libs") or not AUTHORIZE_REDIRECT.search(
+            code) or any(str(step.params.get(k) or "").strip() for k in ("initialize",
+                                                                          "finalize")):
+        return ""
+    location = AUTHORIZE_LOCATION.search(code)
+    written = set(CONTEXT_WRITE.findall(code))
+    if location is None or len(written) != 1 or not all(_successor_answers(app, step)):
+        return ""
+    key = written.pop()
+    callbacks = [ep.route for ep in app.entry_points if (s := app.step(ep.step_id)) is not None
+                 and (g := oauth_callback(app, s)) is not None and _state_key(g.step) == key]
+    # the one write made pure (Math.max keeps its arguments read): the rest must not act
+    rest = CONTEXT_WRITE.sub("Math.max(", code)
+    if not callbacks or code_effect(rest) == "acts" \
+            or not code_reads(rest) <= {"message", "environment"}:
+        return ""
+    provider = urlsplit(location.group(1)).hostname or "the provider"  # never user info
+    return (f"an OAuth login: it only sends the caller to {provider}'s authorize page "
+            f"with a state that the callback {callbacks[0]!r} checks")
+
+
+def _successor_answers(app: App, step: Step) -> list[bool]:
+    """For each step after ``step``: does it answer the caller (and stop there)?"""
+    return [s.type == "http response" for s in _successors(app, step)] or [False]

@@ -7,7 +7,8 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.checks._guards import guard_of
+from pytest_nocode.checks._guards import guard_of, oauth_login
+from pytest_nocode.checks._probes import status_probe
 from pytest_nocode.checks._support import setting_or_skip
 from pytest_nocode.dataflow import dataflow
 from pytest_nocode.model import ANSWERS, NOTHING, RECORDS, SERVES, EntryPoint, Step
@@ -123,7 +124,13 @@ def _open_message(ep: EntryPoint) -> str:
     model about it) is open by design and not reported (settings.report_collecting_forms:
     true lists them at low severity); one that reaches a command, code, an agent, a
     service, a read of stored data, a post as the account, or an update or delete of a
-    record picked by what is typed, is.""",
+    record picked by what is typed, is. A status probe (a Node-RED route whose branch only
+    reads the host's load, memory, uptime or version, or asks a service on the same host
+    whether it is up with a GET without credentials, and answers nothing but constants and a
+    time) is open by design too (settings.report_status_probes: true lists them at info);
+    one that also writes, runs or answers with data is reported. Nor is an OAuth login's
+    first route (it only redirects to a fixed https authorize page with a state it keeps,
+    which the app's callback route compares); the callback is AUTH004's.""",
     requires=("workflows",),
 )
 def test_entry_points_require_authentication(nocode_app: App,
@@ -133,14 +140,20 @@ def test_entry_points_require_authentication(nocode_app: App,
     # (whoever activates it, or imports the file, opens it), at low severity
     inactive = bool(nocode_policy.setting("report_inactive_entry_points", True))
     forms = bool(nocode_policy.setting("report_collecting_forms", False))
+    probes = bool(nocode_policy.setting("report_status_probes", False))
     for ep, step in unauthenticated(nocode_app, inactive=inactive):
         if guard_of(nocode_app, step) is not None:
             continue  # checked in its first steps: AUTH004
+        if oauth_login(nocode_app, step):
+            continue  # the login itself: a redirect to the provider, its callback AUTH004's
         if ep.effect in HARMLESS_EFFECTS or serves_only_settings(nocode_app, ep):
             continue  # serves a page's own files or a setting, or leads nowhere
         collects = collect_only_form(ep)
         if collects and not forms:
             continue  # open by design: a sign-up, survey or application form
+        probe = "" if collects else status_probe(nocode_app, ep, step)
+        if probe and not probes:
+            continue  # open by design: a liveness or health route
         message = _open_message(ep)
         if _inactive_workflow(nocode_app, step):
             nocode_findings.add(step, message + " (workflow inactive: reachable once "
@@ -151,6 +164,9 @@ def test_entry_points_require_authentication(nocode_app: App,
         elif collects:
             nocode_findings.add(step, f"{message} ({collects})",
                                 {**_evidence(ep, step), "collects_only": True}, severity="low")
+        elif probe:
+            nocode_findings.add(step, f"{message} ({probe})",
+                                {**_evidence(ep, step), "status_probe": True}, severity="info")
         else:
             nocode_findings.add(step, message, _evidence(ep, step))
 

@@ -236,7 +236,7 @@ PURE_CALLS = frozenset({
     "encodeURIComponent", "decodeURIComponent", "encodeURI", "decodeURI", "escape",
     "unescape", "setTimeout", "clearTimeout", "setInterval", "clearInterval"})
 PURE_CONSTRUCTORS = frozenset({"Date", "Array", "Object", "RegExp", "Error", "TypeError",
-                               "Set", "Map", "Promise"})
+                               "Set", "Map", "Promise", "URL", "URLSearchParams"})
 PURE_NAMESPACES = frozenset({"JSON", "Math", "Object", "Array", "Number", "String", "Date",
                              "Promise", "console", "Buffer", "RED.util"})
 NODE_METHODS = frozenset({"send", "status", "log", "warn", "error", "debug", "trace", "done"})
