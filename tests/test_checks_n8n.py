@@ -1133,8 +1133,13 @@ def test_inj002_command_built_from_the_schedule_trigger_is_quiet() -> None:
 
 
 def test_inj002_command_with_no_input_wired_fires() -> None:
-    nodes = [schedule(), execute_command("Archive", "=tar czf /backups/{{ $json.name }}.tgz")]
-    f = one(findings_of(INJ002, app_of(workflow("Backups", nodes, {}))))
+    """The workflow is wired, but not to this step: what reaches it is not shown. (With no
+    connections at all, an instance's export runs nothing past its trigger: see
+    test_agents_unseen_callers_n8n.)"""
+    nodes = [schedule(), execute_command("Archive", "=tar czf /backups/{{ $json.name }}.tgz"),
+             execute_command("Disk usage", "df -h /backups")]
+    wf = workflow("Backups", nodes, chain("Schedule Trigger", "Disk usage"))
+    f = one(findings_of(INJ002, app_of(wf)))
     assert (f.evidence["origin"], f.evidence["route"]) == ("unknown", [uid("Archive")])
 
 

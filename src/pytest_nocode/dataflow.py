@@ -86,6 +86,8 @@ PROMPT_SINKS = frozenset({"prompt"})
 # what an AI model decided reaching one is an agent acting on whoever wrote its prompt.
 ACTION_SINKS = frozenset({"act"})
 NO_INPUT = "input this app does not show (nothing wired to it)"
+# What a called workflow's trigger (StepFlow.called) is given when no caller is in the app
+CALLER_INPUT = "what a calling workflow passes in (no caller in this export)"
 # Entry points whose steps' own descriptions say what enters (a dashboard: each control's
 # fixed value, or a value typed into it; an MQTT subscription or broker: the topic and the
 # broker it is on): the entry itself adds no origin.
@@ -321,7 +323,7 @@ class DataFlow:
 
     def _rewrite(self, writer: str) -> set[StoreKey]:
         """Take in what ``writer`` is given now; the stores whose summary changed."""
-        written = _field(self._input(writer), "*")
+        written = self._written_now(writer, self._input(writer))
         before = self._written.get(writer, frozenset())
         if written == before:
             return set()
@@ -338,6 +340,14 @@ class DataFlow:
                 self._held[key] = new
                 changed.add(key)
         return changed
+
+    def _written_now(self, writer: str, state: State) -> frozenset[int]:
+        """What ``writer`` puts in its stores given ``state``: its item (every field) unless
+        it stores only what its parameters read (StepFlow.stores_item), and those values."""
+        flow = self._flows[writer]
+        if flow.stores_item:
+            return _field(state, "*")
+        return frozenset().union(*(self._resolve(r, state, writer) for r in flow.stored))
 
     def _resolve(self, ref: ValueRef, state: State, at: str, *,
                  whole: bool = True) -> frozenset[int]:
@@ -564,7 +574,7 @@ class DataFlow:
             elif flow.starts or sid in self._entries:
                 state = {}
             else:
-                state = {"*": frozenset({self._rooted(Origin("unknown", NO_INPUT, sid), sid)})}
+                state = self._unshown_input(sid, flow)
             new = self._transfer(step, flow, state)
             readers = self._keep(flow, state, sid) if flow.keeps else set()
             changed = new != self._out.get(sid)
@@ -576,9 +586,13 @@ class DataFlow:
                     changed = True
             if changed:
                 self._out[sid] = self._shared(new)
-                for writer in feeds.get(sid, ()):
-                    for key in self._rewrite(writer):  # its readers hold its token
-                        readers.update(self._expanded_by.get(key, ()))
+            # what a writer is given changes with its senders; what one that stores only its
+            # parameters' values (StepFlow.stores_item) writes, with the steps they read too
+            for writer in (*(feeds.get(sid, ()) if changed else ()),
+                           *((sid,) if not flow.stores_item and sid in self._writes_to
+                             else ())):
+                for key in self._rewrite(writer):  # its readers hold its token
+                    readers.update(self._expanded_by.get(key, ()))
             for target in (*(step.outbound if changed else ()),
                            *(dependents.get(sid, ()) if changed else ()), *sorted(readers)):
                 if target not in queued and target in self._flows:
@@ -619,7 +633,13 @@ class DataFlow:
         flow = self._flows[step_id]
         if flow.starts or step_id in self._entries:
             return {}
-        return {"*": frozenset({self._rooted(Origin("unknown", NO_INPUT, step_id), step_id)})}
+        return self._unshown_input(step_id, flow)
+
+    def _unshown_input(self, sid: str, flow: StepFlow) -> State:
+        """The input of a step wired from nowhere: one this app does not show; a called
+        workflow's trigger's is a caller's (:data:`CALLER_INPUT`)."""
+        detail = CALLER_INPUT if flow.called else NO_INPUT
+        return {"*": frozenset({self._rooted(Origin("unknown", detail, sid), sid)})}
 
     def origins(self, step_id: str, refs: tuple[ValueRef, ...],
                 harmless: frozenset[str] = frozenset()) -> tuple[Origin, ...]:
@@ -749,10 +769,19 @@ class DataFlow:
     def untrusted_behind(self, origin: Origin) -> tuple[Origin, list[str]] | None:
         """(the untrusted entry, its route to ``origin``'s step) when ``origin`` is an entry
         point, or an AI answer driven by one (the prompt reaches the model), else None."""
-        return self._untrusted(origin, set())
+        return self._behind(origin, _is_entry, set())
 
-    def _untrusted(self, origin: Origin, seen: set[str]) -> tuple[Origin, list[str]] | None:
-        if origin.kind == "entry":
+    def behind(self, origin: Origin, outside: Callable[[Origin], bool]
+               ) -> tuple[Origin, list[str]] | None:
+        """(the first origin ``outside`` accepts, its route to ``origin``'s step) when
+        ``origin`` is one, or an AI answer whose prompt it reaches (through other models'
+        answers): :meth:`untrusted_behind` for a check's own notion of outside text (an
+        entry point switched off today, what a caller not shown passes in)."""
+        return self._behind(origin, outside, set())
+
+    def _behind(self, origin: Origin, outside: Callable[[Origin], bool], seen: set[str]
+                ) -> tuple[Origin, list[str]] | None:
+        if outside(origin):
             return origin, [origin.step_id]
         if origin.kind != "ai" or origin.step_id in seen:
             return None
@@ -767,7 +796,7 @@ class DataFlow:
             found_ids = _field(self.input_of(origin.step_id), "*")
         found_ids = self._plain(self._expand(found_ids))
         for behind in self._in_order(found_ids):
-            found = self._untrusted(behind, seen)
+            found = self._behind(behind, outside, seen)
             if found is not None:
                 entry, route = found
                 return entry, [*route[:-1], *self.route(origin.step_id, behind)]
@@ -932,11 +961,15 @@ class DataFlow:
             return frozenset()
         flow = self._flows[writer]
         state = self.input_of(writer)
-        return _field(state, "*").union(*(self._resolve(r, state, writer)
-                                          for r in flow.stored))
+        item = _field(state, "*") if flow.stores_item else frozenset()
+        return item.union(*(self._resolve(r, state, writer) for r in flow.stored))
 
 
 _DROP = StepFlow(output="drop")
+
+
+def _is_entry(origin: Origin) -> bool:
+    return origin.kind == "entry"
 
 
 def _field(state: Mapping[str, frozenset[int]], name: str) -> frozenset[int]:

@@ -463,6 +463,13 @@ class StepFlow:
     # mappings, the values pasted into an INSERT): the engine asks them before it calls a store
     # the app fills only with values of known origin (see DataFlow.internal_stores)
     stored: tuple[ValueRef, ...] = ()
+    # False: the step stores only ``stored``, not the item it is given (a hand-written UPDATE
+    # sets the columns it names to what it pastes or binds; the rest of the item stays out)
+    stores_item: bool = True
+    # a called workflow's trigger (n8n Execute Workflow Trigger): it is given what a calling
+    # workflow passes in; wired from no caller in this app, that input is a caller's the app
+    # does not show (not merely nothing wired), which the checks name as such
+    called: bool = False
 
 
 COLLECTIONS = (

@@ -14,6 +14,8 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import (
@@ -24,6 +26,7 @@ from pytest_nocode.checks._support import (
 )
 from pytest_nocode.dataflow import (
     ACTION_SINKS,
+    CALLER_INPUT,
     FETCH_PARTS,
     FETCH_SINKS,
     FORMULA_SINKS,
@@ -153,7 +156,8 @@ def _worst_caller(app: App, flow: DataFlow, sf: SinkFlow
     owasp=["LCNC-SEC-06"],
     rationale="""A step that executes or renders data read from a store, a service's response
     or input this app does not show is one upstream change away from an injection; so is a
-    page generated from the data of an entry point switched off today.""",
+    page generated from the data of an entry point switched off today, or a request sent
+    wherever that data says (server-side request forgery once the entry is switched on).""",
     remediation="Use fixed commands, parameterized queries and escaped templates everywhere.",
     requires=("workflows",),
 )
@@ -161,14 +165,18 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
                                        nocode_findings: FindingCollector) -> None:
     flow = flow_or_skip(nocode_app)
     reported: set[str] = set()
-    for sf in flow.sinks(INJECTION_SINKS | MARKUP_SINKS):
+    for sf in flow.sinks(INJECTION_SINKS | MARKUP_SINKS | FETCH_SINKS):
         if sf.step.id in reported:
             continue
         trusts = [flow.trust(o) for o in sf.origins]
         if "untrusted" in trusts:
             continue  # INJ001's
+        # a page, or a whole URL, only from a switched-off entry (a request to a fixed host
+        # with one of its parts computed is INJ001's a step lower, and no SSRF)
         other = [o for o, trust in zip(sf.origins, trusts, strict=True) if trust == "other"
-                 and (sf.sink.kind in INJECTION_SINKS or _switched_off_entry(nocode_app, o))]
+                 and (sf.sink.kind in INJECTION_SINKS or (sf.sink.param not in FETCH_PARTS
+                                                          and _switched_off_entry(nocode_app,
+                                                                                  o)))]
         if not other:
             continue
         origin = other[0]
@@ -183,8 +191,9 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
 
 def _switched_off_entry(app: App, origin: Origin) -> bool:
     """Is ``origin`` the data of an entry point switched off today (an inactive workflow's
-    webhook or form) that not only the owner writes to? A page generated from it is one
-    activation away from INJ001; from a table or a model it is an ordinary report."""
+    webhook or form) that not only the owner writes to? A page generated from it, or a
+    request sent where it says, is one activation away from INJ001; from a table or a model
+    it is an ordinary report, or an ordinary next-page link."""
     point = _entry_points_by_step(app).get(origin.step_id)
     return origin.kind == "unknown" and point is not None and point.active is False and \
         caller_of(app, origin)[0] != OWNER
@@ -210,51 +219,81 @@ def test_outside_text_does_not_steer_acting_agents(nocode_app: App,
                                                    nocode_findings: FindingCollector) -> None:
     flow = flow_or_skip(nocode_app)
     injected = _injected_steps(flow)  # INJ001 reports those
-    tools: dict[str, list[tuple[SinkFlow, Origin, Origin, list[str]]]] = {}
+    tools: dict[str, list[tuple[SinkFlow, Steering]]] = {}
     for sf in flow.sinks(ACTION_SINKS):
         if sf.step.id in injected:
             continue
         steered = _steered_by_outside_text(nocode_app, flow, sf)
         if steered is None:
             continue
-        origin, entry, route = steered
         if sf.sink.param == "tool":  # one finding per agent, naming each tool that acts
-            tools.setdefault(origin.step_id, []).append((sf, origin, entry, route))
+            tools.setdefault(steered.answer.step_id, []).append((sf, steered))
             continue
-        agent = nocode_app.resource_of(origin.step_id).name
+        agent = nocode_app.resource_of(steered.answer.step_id).name
         nocode_findings.add(
-            sf.step, f"text from {entry.detail} steers {agent}, and {sf.step.name} "
+            sf.step, f"{steered.text} steers {agent}, and {sf.step.name} "
             f"{sf.sink.reason} with its answer",
-            {"source": entry.detail, "agent": agent, "agent_id": origin.step_id,
+            {"source": steered.outside.detail, "agent": agent,
+             "agent_id": steered.answer.step_id,
              "actions": [f"{sf.step.name}: {sf.sink.reason}"], "action_steps": [sf.step.id],
-             **route_evidence(nocode_app, route), **step_context(nocode_app, sf.step)})
+             **route_evidence(nocode_app, steered.route), **step_context(nocode_app, sf.step)},
+            severity=steered.severity)
     for agent_id, acting in tools.items():
         agent_step = nocode_app.step(agent_id)
         if agent_step is None:
             continue
-        _sf, _origin, entry, route = acting[0]
-        names = [f"{sf.step.name}: {sf.sink.reason}" for sf, *_ in acting]
+        # the most exposed text that steers the agent speaks for it
+        steered = max((s for _sf, s in acting), key=lambda s: s.severity)
+        names = [f"{sf.step.name}: {sf.sink.reason}" for sf, _s in acting]
         nocode_findings.add(
-            agent_step, f"text from {entry.detail} steers {agent_step.name}, whose tools "
+            agent_step, f"{steered.text} steers {agent_step.name}, whose tools "
             f"act: {'; '.join(names)}",
-            {"source": entry.detail, "agent": agent_step.name, "agent_id": agent_id,
-             "actions": names, "action_steps": [sf.step.id for sf, *_ in acting],
-             **route_evidence(nocode_app, route[:-1] or route)})
+            {"source": steered.outside.detail, "agent": agent_step.name, "agent_id": agent_id,
+             "actions": names, "action_steps": [sf.step.id for sf, _s in acting],
+             **route_evidence(nocode_app, steered.route[:-1] or steered.route)},
+            severity=steered.severity)
 
 
-def _steered_by_outside_text(app: App, flow: DataFlow, sf: SinkFlow
-                             ) -> tuple[Origin, Origin, list[str]] | None:
-    """(the AI answer, the outside entry behind it, the route) of the first model decision
-    that reaches ``sf`` and was prompted with outside text; entries only the owner can write
-    to (a Telegram bot limited to named chats, n8n's own editor chat) do not count."""
-    for origin in sf.origins:
-        behind = flow.untrusted_behind(origin) if origin.kind == "ai" else None
-        if behind is None:
+@dataclass(frozen=True)
+class Steering:
+    """An AI model's decision reaching an action, and the outside text that prompted it."""
+
+    answer: Origin  # the model's answer the action uses
+    outside: Origin  # the text behind it: an entry point, or input this app does not show
+    route: list[str]
+    text: str  # the outside text, as a finding's message names it
+    severity: Severity
+
+
+def _steered_by_outside_text(app: App, flow: DataFlow, sf: SinkFlow) -> Steering | None:
+    """How the first model decision that reaches ``sf`` was prompted with outside text:
+    an entry point's (entries only the owner can write to, a Telegram bot limited to named
+    chats or n8n's own editor chat, do not count); failing that, a step lower, text that is
+    outside as far as this app shows (fail closed): an entry point switched off today, which
+    one activation opens, or what a calling workflow passes in when no caller is in the app
+    (a sub-workflow a bot's messages are handed to). With the caller unseen, only an agent's
+    tool counts: the model itself picks that action, whatever shape the caller's data has;
+    a step after a model acts on values the data flow followed through data not shown."""
+    answers = [o for o in sf.origins if o.kind == "ai"]
+    for origin in answers:
+        behind = flow.untrusted_behind(origin)
+        if behind is None or caller_of(app, behind[0])[0] == OWNER:
             continue
         entry, to_origin = behind
-        if caller_of(app, entry)[0] == OWNER:
+        return Steering(origin, entry, [*to_origin[:-1], *flow.route(sf.step.id, origin)],
+                        f"text from {entry.detail}", Severity.HIGH)
+    tool = sf.sink.param == "tool"
+    for origin in answers:
+        behind = flow.behind(origin, lambda o: _switched_off_entry(app, o)
+                             or (tool and o.kind == "unknown" and o.detail == CALLER_INPUT))
+        if behind is None:
             continue
-        return origin, entry, [*to_origin[:-1], *flow.route(sf.step.id, origin)]
+        outside, to_origin = behind
+        text = f"text from {outside.detail}, reachable once activated," \
+            if outside.detail != CALLER_INPUT else \
+            "text a calling workflow passes in (no caller in this export)"
+        return Steering(origin, outside, [*to_origin[:-1], *flow.route(sf.step.id, origin)],
+                        text, Severity.MEDIUM)
     return None
 
 

@@ -795,6 +795,8 @@ class _Builder:
             nodes.append((node, node_id, step_id))
 
         connections = wf["connections"]
+        if not connections and (workflow.updated or workflow.downloaded):
+            self.flows.unwired.add(wid)
         self._broken_links(wid, connections, by_name)
         self.flows.answers.update(answering_steps(wf["nodes"], connections, by_name))
         self.flows.loops.update(loop_targets(wf["nodes"], connections, by_name))

@@ -41,6 +41,7 @@ from pytest_nocode.platforms.n8n_code import code_closed_fields, code_field_valu
 
 _PASS = StepFlow()
 _NOTE = StepFlow(output="drop")
+_NEVER_RUNS = StepFlow(output="drop")  # a step of a workflow with no connections (unwired)
 _MAPPINGS = (dict, MappingProxyType)  # exact types: an ABC isinstance is 10x slower
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
@@ -91,6 +92,11 @@ URL_PATH = re.compile(r"^=\s*(?:https?)://[^/{}?#\s]+(?P<path>/.*)$", re.S)
 READS_INPUT = re.compile(r"\$input|\$json|\$binary|\$\(|\$node|\$items|\bitems?\b|\bquery\b")
 # ={{ "https://host/" + … }}: the host is written out, only the path is computed
 FIXED_HOST = re.compile(r"^=\{\{\s*(['\"`])(?:https?|wss?)://[^'\"`$/{}]+/")
+URL_PATH_STEERED = ("puts a value into the path of the API URL it calls (a ../ or ? in it "
+                    "reaches another endpoint, with this node's credentials)")
+# A URL expression whose base is an environment value (the owner's setting) and only its path
+# is computed: ``{{ $env.API_URL + "/orders/" + … }}``, ``{{ $env.API_URL }}/orders/…``
+ENV_HOST = re.compile(r"^=\{\{\s*\$env\.\w+\s*(?:\+\s*['\"`]/|\}\}/)")
 
 # SQL nodes that substitute {{ }} in their query with or without a leading "=", and the
 # first type version where they do (Microsoft SQL has only ever had version 1).
@@ -222,6 +228,9 @@ class N8nFlows:
     model_calls: set[str] = field(default_factory=set)  # HTTP requests to a model's API
     branches: dict[str, list[Step]] = field(default_factory=dict)  # step → If/Switch before it
     loops: dict[str, tuple[str, ...]] = field(default_factory=dict)  # see loop_targets
+    # workflows the instance itself exported with no connections at all: past its triggers
+    # nothing of it runs (a collection's edited copy that lost its wiring is another matter)
+    unwired: set[str] = field(default_factory=set)
     _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
 
     def describe(self, step: Step) -> StepFlow:
@@ -234,17 +243,28 @@ class N8nFlows:
             return _NOTE
         starts = t in ENTRY_TRIGGERS or t in UNTRUSTED_TRIGGERS or t in SCHEDULES or (
             t.endswith(("Trigger", "trigger")) and t not in CALLED_TRIGGERS)
+        if step.workflow_id in self.unwired and not starts:
+            return _NEVER_RUNS
         output = self._output(step)
         writes = self._writes(step, output)
         sinks = (*self._sinks(step), *self._answer_sinks(step))
         code = t in CODE_NODES or t == LANGCHAIN + "code"
         loop = self.loops.get(step.id, ())
         stored = self._stored(step) if step.id in self.stores else ()
+        called = t in CALLED_TRIGGERS
         if output == "pass" and not writes and not sinks and not starts and not code \
-                and not loop and not stored:
+                and not loop and not stored and not called:
             return _PASS  # most nodes: shared, not rebuilt
         return StepFlow(output, writes, sinks, starts, authored_code=code, loop_targets=loop,
-                        stored=stored)
+                        stored=stored, called=called, stores_item=not self._statement(step))
+
+    def _statement(self, step: Step) -> bool:
+        """Does ``step`` write its store by a statement of its own (an SQL node's Execute
+        Query UPDATE or INSERT)? It stores the values it pastes or binds, not its item."""
+        store = self.stores.get(step.id)
+        return store is not None and store.operation == "write" \
+            and _base(step.type).removeprefix(BASE) in SQL_NODES \
+            and step.params.get("operation") == "executeQuery"
 
     def _stored(self, step: Step) -> tuple[ValueRef, ...]:
         """Every value a store step's parameters read (column mappings, a query's pasted
@@ -351,6 +371,8 @@ class N8nFlows:
                 or t == LANGCHAIN + "mcpClientTool":
             store = self.stores.get(step.id)
             return "fresh" if store and store.operation in ("read", "query") else "pass"
+        if _keeps_item(step):
+            return "pass"
         store = self.stores.get(step.id)
         if store is not None and store.operation not in ("read", "query"):
             # a write returns the rows it wrote (the input); a hand-written statement
@@ -409,6 +431,9 @@ class N8nFlows:
                                strong=False),)
         if _base(t) in COMMAND_NODES:
             return (FieldWrite("*", self._command_output(step)),)
+        if _keeps_item(step):  # the file it fetched, beside the item it was given
+            return (FieldWrite("*", (ValueRef("unknown", f"response of {step.name}"),),
+                               strong=False),)
         if output == "fresh" and t not in CALLED_TRIGGERS:
             label = f"events from {_short(t)}" if t.endswith("Trigger") else \
                 f"response of {step.name}"
@@ -463,7 +488,7 @@ class N8nFlows:
         p = step.params
         if step.id in self.computed_targets:
             url = p.get("url") if "url" in p else p.get("endpoint")
-            if FIXED_HOST.match(str(url or "")):
+            if FIXED_HOST.match(str(url or "")) or ENV_HOST.match(str(url or "")):
                 return ()
             return self.refs(step, url)
         if _base(step.type) in MESSAGE_FILE_GETS and p.get("resource") == "file" \
@@ -546,7 +571,11 @@ class N8nFlows:
                 if p.get(key):
                     yield SinkUse("url", key, self.refs(step, p.get(key)), "mails to this address")
             yield SinkUse("url", "url", self.refs(step, url), "sends to this URL")
-            if step.id in self.computed_targets and not FIXED_HOST.match(str(url or "")):
+            if step.id in self.computed_targets and ENV_HOST.match(str(url or "")):
+                refs = tuple(r for r in self.refs(step, url) if r.kind != "env")
+                if carries_data(refs):
+                    yield SinkUse("fetch", FETCH_PATH, refs, URL_PATH_STEERED)
+            elif step.id in self.computed_targets and not FIXED_HOST.match(str(url or "")):
                 yield SinkUse("fetch", "url", self.refs(step, url),
                               "sends a request to a URL it is given (server-side request "
                               "forgery)")
@@ -574,7 +603,7 @@ class N8nFlows:
                                                    "decided"),), what)
         elif tool_only and _base(step.type) not in CHAT_SENDERS:
             yield from self._dispatch_sinks(step, what)
-        elif not tool_only:
+        elif not tool_only and not self._mails_fixed_recipients(step):
             p = step.params
             reads = tuple(dict.fromkeys(r for v in p.values() for r in self.all_refs(step, v)))
             columns = p.get("columns") if isinstance(p.get("columns"), _MAPPINGS) else {}
@@ -583,6 +612,17 @@ class N8nFlows:
                 reads = (*reads, ValueRef("field", "*", path="the input item"))
             if reads:
                 yield SinkUse("act", "parameters", reads, what)
+
+    def _mails_fixed_recipients(self, step: Step) -> bool:
+        """Does ``step`` send a new mail only to addresses its own configuration fixes (the
+        owner's inbox, a team's)? A model's answer written there reaches no one its
+        prompter picks and changes nothing: that prompter could have mailed them as well."""
+        p = step.params
+        if str(p.get("operation") or DEFAULT_ACTS.get(_base(step.type)) or "") != "send":
+            return False
+        given = [p[key] for key in MAIL_ADDRESS_KEYS if p.get(key)]
+        return bool(given) and not any(self.refs(step, value) or not isinstance(value, str)
+                                       for value in given)
 
     def _dispatch_sinks(self, step: Step, what: str) -> Iterator[SinkUse]:
         """A request or called workflow that an If or Switch before it picks by name: when
@@ -653,9 +693,7 @@ class N8nFlows:
             if not URL_ENCODED.match(seg) for r in self.segment_refs(step, seg)
             if r.kind != "ai"))
         if carries_data(refs):
-            yield SinkUse("fetch", FETCH_PATH, refs, "puts a value into the path of the API URL "
-                          "it calls (a ../ or ? in it reaches another endpoint, with this "
-                          "node's credentials)")
+            yield SinkUse("fetch", FETCH_PATH, refs, URL_PATH_STEERED)
 
     def _json_body_sink(self, step: Step) -> Iterator[SinkUse]:
         """An HTTP request (or an agent's HTTP tool) whose JSON body is text with expressions
@@ -889,9 +927,15 @@ ACTING_WORDS = re.compile(
 # a model they record what it said; as an agent's tool they are still its choice.
 ADDING_VERBS = re.compile(r"^(?:append|insert|push|add|write|set|incr|upload|copy)")
 SQL_INSERT = re.compile(r"^\s*insert\b", re.I)
-# A tool whose own name says it reads (searchProducts, get_orders, "Find customer")
+# A tool whose own name says it reads (searchProducts, get_orders, "Find customer") or works
+# a figure out (calculate_quote, calculer_distance, estimateShipping)
 READING_NAME = re.compile(r"^\W*(?i:search|get|find|list|lookup|look up|query|fetch|read|"
-                          r"check|retrieve)(?![a-z])")
+                          r"check|retrieve|calculat(?:e|es|ing)|calcul(?:ar|er|e)|comput(?:e|es|ing|ar|er)|"
+                          r"estimat(?:e|es|ing)|estim(?:ar|er))(?![a-z])")
+# What a model provider node's resource makes when it runs (Gemini's image "edit", OpenAI's
+# audio "transcribe"): a new answer, not a change to anything stored (its files and
+# assistants resources do change the account's)
+MODEL_OUTPUTS = frozenset({"text", "image", "audio", "video", "document"})
 LABELLING = re.compile(r"^(?:add|remove)Labels?$|^markAs(?:Un)?[Rr]ead$")
 
 
@@ -929,9 +973,13 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
             if ACTING_VERBS.match(op) else None
     if p.get("resource") == "draft":
         return None  # a draft waits for a person to send it
+    if _is_ai(t) and str(p.get("resource") or "text") in MODEL_OUTPUTS:
+        return None  # a model asked to write, draw or edit an image makes new output
     op = str(p.get("operation") or DEFAULT_ACTS.get(t) or "")
     if LABELLING.match(op):
         return None  # a label or read mark sorts a mailbox, it changes no one's data
+    if op == "sendAndWait":
+        return None  # asks a person and waits for the answer: the human approval itself
     if not ACTING_VERBS.match(op) and not (store is not None and store.operation == "write"):
         return None
     name = _short(t)
@@ -1116,6 +1164,15 @@ _TOP = re.compile(r"\s*(?:\.([A-Za-z_$][\w$]*)|\[\s*['\"]([^'\"\]]+)['\"]\s*\])"
 def _base(node_type: str) -> str:
     """The base node of an AI-tool twin (``postgresTool`` → ``postgres``)."""
     return node_type.removesuffix("Tool") if node_type.startswith(BASE) else node_type
+
+
+# Downloads that hand on the item they were given, the file added as binary data (n8n's
+# Google Drive download copies its input's json into the item it returns)
+KEEPS_ITEM = {BASE + "googleDrive": frozenset({"download"})}
+
+
+def _keeps_item(step: Step) -> bool:
+    return str(step.params.get("operation") or "") in KEEPS_ITEM.get(step.type, ())
 
 
 @lru_cache(maxsize=4096)
