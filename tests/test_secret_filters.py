@@ -109,8 +109,17 @@ VALUE_CASES = [
                "abcd EFGH ijkl MNOP qrst UVWX"),
     FilterCase("fragment", "token", "+ token", "t0ken+Plus9x"),
     FilterCase("length", "token", "ab12", "ab12cd34"),
-    FilterCase("published sample", "credential", "JZEOEt2V3Qb0y27GRntt2u2PAYA=",
+    FilterCase("published default", "credential", "JZEOEt2V3Qb0y27GRntt2u2PAYA=",
                "Qm8vT2xLr5Zp0Wc3Ny7Bd1Kf4Hs="),
+    FilterCase("published default", "clientSecret", "tutorial-dckr-site-0000-clientsecret",
+               "orders-dckr-site-7731-k8Qz2Lm4Wx"),
+    FilterCase("published default", "password", "Pa$$w0rd", "Pa$$-Harbour-93"),
+    FilterCase("published default", "bearer",
+               base64.b64encode(b"tutorial-dckr-site-0000-xpresswebapp:"
+                                b"tutorial-dckr-site-0000-clientsecret").decode(),
+               base64.b64encode(b"tutorial-dckr-site-0000-xpresswebapp:"
+                                b"Lm4Wx9k8Qz2-orders").decode()),
+    FilterCase("code keyword", "mavlink.messages.auth_key", "function", "Zq8Wm3Lx7Rt2"),
 ]
 
 
@@ -380,3 +389,94 @@ def test_every_text_detector_is_named_and_documented() -> None:
     assert len({d.name for d in TEXT_DETECTORS}) == len(TEXT_DETECTORS)
     assert all(d.find.__doc__ for d in TEXT_DETECTORS)
     assert all(f.__doc__ for _, f in VALUE_FILTERS + SHAPE_FILTERS)
+
+
+# -- published defaults, pasted libraries ------------------------------------------------------
+def test_a_tutorials_default_client_secret_is_quiet_also_in_its_basic_header() -> None:
+    """The FIWARE tutorials' Keyrock application (id and secret the same in every tutorial
+    stack) set by an inject, and sent as ``Basic <base64 id:secret>``: public values."""
+    basic = base64.b64encode(b"tutorial-dckr-site-0000-xpresswebapp:"
+                             b"tutorial-dckr-site-0000-clientsecret").decode()
+    props = [{"p": "clientSecret", "v": "tutorial-dckr-site-0000-clientsecret", "vt": "str"},
+             {"p": "bearer", "v": f"Basic {basic}", "vt": "str"}]
+    assert _values(nodered("inject", props=props)) == []
+    own = base64.b64encode(b"tutorial-dckr-site-0000-xpresswebapp:Lm4Wx9k8Qz2-orders").decode()
+    props = [{"p": "clientSecret", "v": "Lm4Wx9k8Qz2-orders", "vt": "str"},
+             {"p": "bearer", "v": f"Basic {own}", "vt": "str"}]
+    assert sorted(_values(nodered("inject", props=props))) == sorted(
+        ["Lm4Wx9k8Qz2-orders", own])
+
+
+def test_a_library_pasted_into_a_template_assigns_code_not_a_key() -> None:
+    library = ("<script>\nvar mavlink = {};\n"
+               "mavlink.messages.auth_key = function(key) {\n    this.key = key;\n};\n"
+               "</script>\n")
+    assert _values(nodered("ui_template", format=library)) == []
+    leaked = library + "auth_key = Zq8Wm3Lx7Rt2\n"
+    assert _values(nodered("ui_template", format=leaked)) == ["Zq8Wm3Lx7Rt2"]
+
+
+# -- a token in a command line's header --------------------------------------------------------
+def test_a_token_in_a_curl_header_is_a_secret_and_its_reference_is_not() -> None:
+    command = ("curl -X GET --url 'http://orion.example.org:1026/v2/subscriptions' "
+               "-H 'Content-Type: application/json' -H 'X-Auth-Token: {}'")
+    steps = [nodered("exec", command=command.format("q7Lm2Xw9Rb4Tn6Vd1Kp8Zs3Hc5"))]
+    hits = find_secrets(_app(*steps))
+    assert [(h.value, h.kind, h.field) for h in hits] == [
+        ("q7Lm2Xw9Rb4Tn6Vd1Kp8Zs3Hc5", "Token in command-line header", "command")]
+    for reference in ("$AUTH_TOKEN", "${TOKEN}", "{{token}}"):
+        assert _values(nodered("exec", command=command.format(reference))) == []
+    wget = "wget --header='X-Api-Key: q7Lm2Xw9Rb4Tn6Vd1Kp8Zs3Hc5' https://api.example.org/x"
+    assert _values(nodered("exec", command=wget)) == ["q7Lm2Xw9Rb4Tn6Vd1Kp8Zs3Hc5"]
+
+
+# -- a key stored under a generic name, used by a request --------------------------------------
+NEOGRID_LIKE = "d6pB7SK2LqARJ6KtLaZ2jdrQ6lCOwgV6pU1BLrKr"  # made up, 40 random characters
+
+
+def _request(url: str, node_id: str = "c0ffee0000000001", z: str = "f0e1d2c3b4a59687",
+             **props: Any) -> Step:
+    return nodered("http request", node_id, z=z, method="GET", url=url, **props)
+
+
+def _store_key(value: str, node_id: str = "c0ffee0000000002", z: str = "f0e1d2c3b4a59687",
+               store: str = "flow", name: str = "key") -> Step:
+    return nodered("change", node_id, z=z,
+                   rules=[{"t": "set", "p": name, "pt": store, "to": value, "tot": "str"}])
+
+
+def _app(*steps: Step) -> App:
+    return App(id="t", platform="nodered", name="t", facets=frozenset({"workflows"}),
+               steps=steps)
+
+
+def test_a_random_value_stored_as_the_key_a_request_sends_is_a_secret() -> None:
+    """``flow.key`` set to a random literal, read back as ``api_key={{key}}`` of a request
+    URL: the name says nothing, the request's use names it."""
+    url = "https://api.example.org/v1/locations?api_key={{key}}"
+    hits = find_secrets(_app(_store_key(NEOGRID_LIKE), _request(url)))
+    assert [(h.step_id, h.field, h.value) for h in hits] == [
+        ("c0ffee0000000002", "rules[0].to", NEOGRID_LIKE)]
+    inject = nodered("inject", "c0ffee0000000003",
+                     props=[{"p": "key", "v": NEOGRID_LIKE, "vt": "str"}, {"p": "payload"}])
+    assert _values(inject, _request(url)) == [NEOGRID_LIKE]
+    header = _request("https://api.example.org/v1/locations", headers=[
+        {"keyType": "other", "keyValue": "X-Api-Key", "valueType": "msg", "valueValue": "key"}])
+    assert _values(_store_key(NEOGRID_LIKE, store="msg"), header) == [NEOGRID_LIKE]
+
+
+def test_a_stored_value_no_request_sends_as_a_key_is_not_a_secret() -> None:
+    url = "https://api.example.org/v1/locations?api_key={{key}}"
+    # the same value with no request reading it, or read as an ordinary query parameter
+    assert _values(_store_key(NEOGRID_LIKE)) == []
+    assert _values(_store_key(NEOGRID_LIKE),
+                   _request("https://api.example.org/v1/locations?id={{key}}")) == []
+    # a word or a short value under the name the request sends: a name, not a key
+    assert _values(_store_key("orders-archive"), _request(url)) == []
+    assert _values(_store_key("a1b2c3d4"), _request(url)) == []
+    # another tab's request reads its own flow.key; a global one is every tab's
+    other_tab = _request(url, z="0a0b0c0d0e0f0102")
+    assert _values(_store_key(NEOGRID_LIKE), other_tab) == []
+    global_url = "https://api.example.org/v1/locations?api_key={{global.key}}"
+    assert _values(_store_key(NEOGRID_LIKE, store="global"),
+                   _request(global_url, z="0a0b0c0d0e0f0102")) == [NEOGRID_LIKE]

@@ -92,8 +92,9 @@ NO_INPUT = "input this app does not show (nothing wired to it)"
 # What a called workflow's trigger (StepFlow.called) is given when no caller is in the app
 CALLER_INPUT = "what a calling workflow passes in (no caller in this export)"
 # Entry points whose steps' own descriptions say what enters (a dashboard: each control's
-# fixed value, or a value typed into it): the entry itself adds no origin.
-SELF_DESCRIBED_ENTRIES = frozenset({"dashboard"})
+# fixed value, or a value typed into it; an MQTT subscription or broker: the topic and the
+# broker it is on): the entry itself adds no origin.
+SELF_DESCRIBED_ENTRIES = frozenset({"dashboard", "mqtt"})
 
 # Placements that hold for a value only as a whole (see model.AS_PARSED_OBJECT).
 WHOLE_ONLY = frozenset({AS_PARSED_OBJECT})

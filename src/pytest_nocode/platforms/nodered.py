@@ -44,12 +44,15 @@ from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
 from pytest_nocode.platforms.nodered_entries import (
     community_entry_points,
     entry_effect,
+    public_broker_subscription,
     route_guard,
 )
 from pytest_nocode.platforms.nodered_flow import (
     INFLUX_QUERY,
     RUNS_ON_MESSAGE,
     SQL_NODES,
+    TYPED_WIDGETS,
+    DashboardSource,
     NodeRedFlows,
 )
 from pytest_nocode.platforms.nodered_function import (
@@ -361,7 +364,8 @@ class _Normalizer:
                                   if n["type"] not in CONTAINER_TYPES and not n.get("z")},
                                  self._uninstantiated_subflows(),
                                  {w.id: w.name for w in workflows},
-                                 self._unfed(steps)).describe,
+                                 self._unfed(steps),
+                                 dashboard_sources(steps, http_auth)).describe,
             calls=tuple(calls),
         )
 
@@ -647,6 +651,8 @@ class _Normalizer:
             yield from _served_page(step, http_auth)
         elif step.type == "OpcUa-Server":
             yield from _opcua_server(step)
+        elif step.type == "mqtt in":
+            yield from public_broker_subscription(step, by_step)
         else:
             yield from community_entry_points(step, by_step)
 
@@ -919,13 +925,41 @@ def dashboard_entry_points(steps: list[Step], http_auth: str | None) -> Iterable
             continue
         if not controls:
             continue
-        base = next((s for s in steps if s.type == base_type), None)
-        pages = sorted((s for s in steps if s.type == page_type),
-                       key=lambda s: (_order(s.params.get("order")), s.id))
-        anchor = base or (pages[0] if pages else controls[0])
-        path = _as_str(base.params.get("path")) if base else ""
+        anchor, path = _dashboard_anchor(steps, base_type, page_type, controls[0])
         yield EntryPoint(anchor.id, "dashboard", path or default_path, (), http_auth, True,
                          "acts")
+
+
+def dashboard_sources(steps: list[Step], http_auth: str | None) -> dict[str, DashboardSource]:
+    """Widget type -> the dashboard its visitors type into (for the data flow: what a form,
+    a text box, an editable table or a page template's script sends comes from there), for
+    each dashboard
+    generation with such a widget; its anchor is the step :func:`dashboard_entry_points`
+    puts the dashboard's entry on."""
+    out: dict[str, DashboardSource] = {}
+    page_widgets = {"node-red-dashboard": ("ui_template", "ui_table"),
+                    "@flowfuse/node-red-dashboard": ("ui-template", "ui-table")}
+    for module, (inputs, base_type, page_type, default_path) in DASHBOARDS.items():
+        typed = {*(t for t in TYPED_WIDGETS if t in inputs), *page_widgets[module]}
+        first = next((s for s in steps if s.type in typed), None)
+        if first is None:
+            continue
+        anchor, path = _dashboard_anchor(steps, base_type, page_type, first)
+        source = DashboardSource(anchor.id, path or default_path,
+                                 http_auth not in (None, "none"))  # None: the export is silent
+        out.update(dict.fromkeys(typed, source))
+    return out
+
+
+def _dashboard_anchor(steps: list[Step], base_type: str, page_type: str,
+                      fallback: Step) -> tuple[Step, str]:
+    """(the step that stands for a dashboard: its base node, else its first page, else
+    ``fallback``; the path its base node sets, "" for the default)."""
+    base = next((s for s in steps if s.type == base_type), None)
+    pages = sorted((s for s in steps if s.type == page_type),
+                   key=lambda s: (_order(s.params.get("order")), s.id))
+    anchor = base or (pages[0] if pages else fallback)
+    return anchor, _as_str(base.params.get("path")) if base else ""
 
 
 def _order(value: Any) -> float:

@@ -36,6 +36,12 @@ message otherwise) is authenticated by that node, Basic or Digest.
   webhookrelay.com bucket, relayed into the flow; whether the bucket authenticates senders
   is set on that service, never in the export: unproven, never assumed.
 
+**Subscriptions on a public broker** (:func:`public_broker_subscription`): an ``mqtt in``
+on one of the open test brokers anyone on the internet connects to without an account
+(``PUBLIC_BROKERS``) takes messages from whoever publishes on its topic, whatever
+credentials this client logs in with: a way in with no authentication. A broker of the
+owner's (a LAN host, a compose service, a cloud account's own broker) is not one.
+
 PYTEST_DONT_REWRITE (see the package docstring)
 """
 
@@ -162,6 +168,13 @@ def _reason(step: Step, what: str) -> str:
     return f"{named} may change, send or run something"
 
 
+# Smart-contract calls whose own setting says the function only reads (a Solidity ``view`` or
+# ``pure`` function: an Ethereum ``contract-call`` node with ``readonlyFunction`` set): the
+# chain node evaluates it and nothing changes on the chain, so the call passes on contract
+# state whoever reaches the chain reads too; a transaction (the flag off) acts.
+READ_ONLY_CALLS = {"contract-call": "readonlyFunction"}
+
+
 def step_effect(step: Step) -> str:
     """What one enabled step does with a message it is given."""
     p = step.params
@@ -191,6 +204,8 @@ def step_effect(step: Step) -> str:
         return SERVES if fields else PASSES
     if step.type == "change":
         return _change_effect(p.get("rules"))
+    if step.type in READ_ONLY_CALLS:
+        return PASSES if p.get(READ_ONLY_CALLS[step.type]) is True else ACTS
     return ACTS
 
 
@@ -462,6 +477,32 @@ def community_entry_points(step: Step, by_step: Mapping[str, Step]) -> Iterable[
         buckets = _text(p.get("buckets")).strip()
         yield EntryPoint(step.id, "webhook", f"webhookrelay bucket {buckets or '(any)'}", (),
                          None, active, *entry_effect([step], by_step))
+
+
+# Open MQTT brokers run for testing and demos, each documented by its operator as public:
+# any client connects, publishes and subscribes to any topic, without an account.
+PUBLIC_BROKERS = frozenset({
+    "broker.hivemq.com", "broker.mqttdashboard.com", "broker.mqtt-dashboard.com",  # HiveMQ
+    "test.mosquitto.org",  # Eclipse Mosquitto
+    "mqtt.eclipseprojects.io", "mqtt.eclipse.org", "iot.eclipse.org",  # Eclipse IoT
+    "broker.emqx.io",  # EMQX
+    "public.mqtthq.com",  # MQTTHQ
+    "test.mosca.io",  # mosca's demo broker
+})
+
+
+def public_broker_subscription(step: Step, by_step: Mapping[str, Step]) -> Iterable[EntryPoint]:
+    """An ``mqtt in`` on a public broker (see the module docstring): an entry point that
+    authenticates no one, its route the topic and the broker."""
+    broker = by_step.get(_text(step.params.get("broker")))
+    if broker is None:
+        return
+    address = _text(broker.params.get("broker")).strip().lower()
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", address).split("/")[0].split(":")[0]
+    if host in PUBLIC_BROKERS:
+        topic = _text(step.params.get("topic")).strip() or "(any topic)"
+        yield EntryPoint(step.id, "mqtt", f"{topic} on {host}", (), "none",
+                         not step.disabled, *entry_effect([step], by_step))
 
 
 def _broker_route(p: Mapping[str, Any]) -> str:

@@ -114,13 +114,44 @@ SQL_NODES: dict[str, tuple[str, str, bool]] = {
 INFLUX_QUERY = ("influxdb in",)
 # Nodes that do nothing until a message arrives: one nothing is wired to (no wire, link or
 # subflow port; a catch or status node feeding it is a wire too) never runs its query,
-# command, template, file or request.
+# command, template, file or request, and a change or switch node sends nothing on (the
+# constants a loose "settings" change node sets reach no one).
 RUNS_ON_MESSAGE = frozenset({*SQL_NODES, *INFLUX_QUERY, "sqlite", "sqlitedb", "exec",
-                             "template", "file", "file in", "http request"})
+                             "template", "file", "file in", "http request", "change",
+                             "switch"})
+# Nodes that list a directory of this host into msg.payload (node-red-contrib-fs-file-lister):
+# the names are the host's own files, a platform value like a fixed command's output.
+DIRECTORY_LISTERS = {"fs-file-lister": "start"}
+# node-red-node-base64: encodes ``property`` (msg.payload by default) to base64 text, or
+# decodes it back; the result is made of what it was given.
+BASE64 = "base64"
 # ENV-like value types of typed inputs
 _SAFE_TYPES = {"str": "constant", "num": "constant", "bool": "constant", "json": "constant",
                "bin": "constant", "re": "constant", "date": "platform", "env": "env",
                "node": "platform", "cred": "env"}
+
+
+@dataclass(frozen=True)
+class DashboardSource:
+    """The dashboard a widget's visitors type into: the step that stands for it (its base
+    node, else its first page: where its entry point is), the path it is served at, and
+    whether ``httpNodeAuth`` asks every visitor to log in."""
+
+    anchor: str
+    route: str
+    authenticated: bool
+
+
+# Dashboard widgets that send what a visitor types (a form's fields, a text box) and a page
+# template whose script sends messages of its own (``send(…)``, ``scope.send(…)``): text a
+# visitor writes, where a button or a switch sends a value its node fixes (FIXED_WIDGETS).
+TYPED_WIDGETS = {"ui_form": "form", "ui-form": "form", "ui_text_input": "text input",
+                 "ui-text-input": "text input"}
+PAGE_TEMPLATES = frozenset({"ui_template", "ui-template"})
+# Dashboard tables (node-red-node-ui-table, FlowFuse Dashboard 2): a click sends the row of
+# what the table was given to show; a column with an ``editor`` sends what a visitor typed.
+TABLES = frozenset({"ui_table", "ui-table"})
+_SENDS = re.compile(r"\bsend\s*\(")
 
 
 @dataclass
@@ -133,6 +164,8 @@ class NodeRedFlows:
     tabs: Mapping[str, str] = field(default_factory=dict)  # tab or subflow id -> its name
     # nodes of RUNS_ON_MESSAGE types on an exported tab or subflow that nothing sends to
     unfed: frozenset[str] = frozenset()
+    # widget type -> the dashboard its visitors type into
+    dashboards: Mapping[str, DashboardSource] = field(default_factory=dict)
 
     def describe(self, step: Step) -> StepFlow:
         """How a message passes ``step``, its context reads and writes named by their scope:
@@ -178,6 +211,12 @@ class NodeRedFlows:
             return StepFlow("fresh", starts=True)  # the engine adds the entry's origin
         if t in FIXED_WIDGETS:
             return _fixed_widget(p)
+        if t in TYPED_WIDGETS or (t in PAGE_TEMPLATES and _SENDS.search(_text(p.get("format")))):
+            return self._typed_widget(step)
+        if t in TABLES:
+            if _edits_cells(p.get("columns")):
+                return self._typed_widget(step)
+            return StepFlow("pass", (FieldWrite("payload", (PAYLOAD, ValueRef("constant"))),))
         if t in HOST_READINGS or t in PIN_WATCHERS:
             reading = ValueRef("platform", f"reading of the {t} device on this host")
             return StepFlow("fresh" if t in PIN_WATCHERS else "pass",
@@ -209,6 +248,14 @@ class NodeRedFlows:
                 "runs the Flux/InfluxQL query it receives in msg.query"),)
             return StepFlow("pass", (FieldWrite("payload", (ValueRef(
                 "store", f"database {self._config_name(p, 'influxdb')}"),)),), sinks)
+        if t in DIRECTORY_LISTERS:
+            folder = _text(p.get(DIRECTORY_LISTERS[t])).strip() or "a folder named at run time"
+            return StepFlow("pass", (FieldWrite("payload", (ValueRef(
+                "platform", f"names of the files in {folder} ({t})"),)),))
+        if t == BASE64:
+            prop = _top(_text(p.get("property")).strip() or "payload")
+            return StepFlow("pass", (FieldWrite(prop, (ValueRef("field", prop, path=f"msg.{prop}"),
+                                                       ValueRef("constant"))),))
         if t in ("http response", "websocket out"):
             return StepFlow("pass", (), tuple(self._answer_sinks(step)))
         if t in RESHAPE_PAYLOAD:  # the same origins, as new text: no longer the whole value
@@ -245,6 +292,28 @@ class NodeRedFlows:
             and _text(step.params.get("method")).lower() == "get" else ()
         return StepFlow("fresh", tuple(writes), starts=True, entry_fields=callers,
                         entry_within=whole)
+
+    def _typed_widget(self, step: Step) -> StepFlow:
+        """What a visitor types into a form or a text box, or a page's script sends, comes
+        from whoever can open the dashboard: anyone when no ``httpNodeAuth`` guards it (an
+        entry point, at the dashboard's own), a logged-in visitor otherwise (unknown). A form
+        starts a message of its own; a text box and a template also pass on what they are
+        sent, so every field may be either."""
+        source = self.dashboards.get(step.type)
+        label = _text(step.params.get("label") or step.name).strip()
+        named = f" {label!r}" if label else ""
+        what = (f"sent by the script of dashboard template{named}" if step.type in PAGE_TEMPLATES
+                else f"typed into dashboard {TYPED_WIDGETS.get(step.type, 'table')}{named}")
+        if source is None or source.authenticated:
+            ref = ValueRef("unknown", f"text {what} (the dashboard asks visitors to log in)"
+                           if source is not None else f"text {what}")
+        else:
+            ref = ValueRef("entry", f"dashboard {source.route}: text {what}", step=source.anchor)
+        if TYPED_WIDGETS.get(step.type) == "form":
+            return StepFlow("fresh", (FieldWrite("payload", (ref,)),
+                                      FieldWrite("topic", (ValueRef("constant"),))), starts=True)
+        typed = "payload" if step.type in TYPED_WIDGETS or step.type in TABLES else "*"
+        return StepFlow("pass", (FieldWrite(typed, (ref,), strong=False),), starts=True)
 
     def _mqtt_in(self, step: Step) -> StepFlow:
         broker = self.configs.get(_text(step.params.get("broker"))) or {}
@@ -674,6 +743,12 @@ def _own_credentials(p: Mapping[str, Any]) -> bool:
 # off value, a number), never text a user types.
 FIXED_WIDGETS = frozenset({"ui_button", "ui-button", "ui_dropdown", "ui-dropdown", "ui_switch",
                            "ui-switch", "ui_slider", "ui-slider", "ui_numeric", "ui-number-input"})
+
+
+def _edits_cells(columns: Any) -> bool:
+    """Whether a table's columns let a visitor edit a cell (a Tabulator ``editor``)."""
+    return isinstance(columns, list) and any(
+        isinstance(c, dict) and c.get("editor") not in (None, "", False) for c in columns)
 
 
 def _fixed_widget(p: Mapping[str, Any]) -> StepFlow:

@@ -24,6 +24,7 @@ from pytest_nocode.secretscan.kinds import (
     KIND_BASIC,
     KIND_BEARER,
     KIND_CLI,
+    KIND_CLI_HEADER,
     KIND_KEYWORD,
     KIND_URL_PASSWORD,
     KIND_URL_QUERY,
@@ -40,6 +41,7 @@ from pytest_nocode.secretscan.scanner import (
     scan_text,
 )
 
-__all__ = ["CRITICAL_KINDS", "KIND_BASIC", "KIND_BEARER", "KIND_CLI", "KIND_KEYWORD",
-           "KIND_URL_PASSWORD", "KIND_URL_QUERY", "KIND_URL_TOKEN", "KIND_WEBHOOK", "SecretHit",
-           "find_secrets", "is_secret_name", "remember_secrets", "scan_steps", "scan_text"]
+__all__ = ["CRITICAL_KINDS", "KIND_BASIC", "KIND_BEARER", "KIND_CLI", "KIND_CLI_HEADER",
+           "KIND_KEYWORD", "KIND_URL_PASSWORD", "KIND_URL_QUERY", "KIND_URL_TOKEN", "KIND_WEBHOOK",
+           "SecretHit", "find_secrets", "is_secret_name", "remember_secrets", "scan_steps",
+           "scan_text"]

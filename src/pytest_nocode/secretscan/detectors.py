@@ -19,19 +19,18 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_nocode.secretscan.filters import literal, rejected_shape
+from pytest_nocode.secretscan.filters import basic_credentials, literal, rejected_shape
 from pytest_nocode.secretscan.kinds import (
     KIND_BASIC,
     KIND_BEARER,
     KIND_CLI,
+    KIND_CLI_HEADER,
     KIND_KEYWORD,
     KIND_URL_PASSWORD,
     KIND_URL_QUERY,
@@ -43,7 +42,7 @@ from pytest_nocode.secretscan.patterns import has_key_body, patterns, private_ke
 
 __all__ = ["TEXT_DETECTORS", "Detector", "Found", "Text", "UrlPart", "config_node_key",
            "name_value_pairs", "query_parameter_secret", "secret_named_value",
-           "url_parts"]
+           "sink_credential_names", "stored_for_sink", "url_parts"]
 
 
 @dataclass(frozen=True)
@@ -329,13 +328,15 @@ def query_parameter_secret(name: str, value: str, ids: frozenset[str]) -> str | 
 
 
 # -- command lines ----------------------------------------------------------------------------
-_CLI_HINT = re.compile(r"--|\bmysql|\bsshpass\b|\bcurl\b|\bwget\b|\blogin\b")
+_CLI_HINT = re.compile(r"--|-H\b|\bmysql|\bsshpass\b|\bcurl\b|\bwget\b|\blogin\b")
 # container registry clients: `docker login -p …`, and the password piped to --password-stdin
 _REGISTRY_LOGIN = r"(?:sudo[ \t]+)?(?:docker|podman|nerdctl|buildah|skopeo|helm[ \t]+registry)" \
     r"[ \t]+login\b"
 _CLI_PASSWORD = re.compile(
     r"""(?x)
       \b(?:curl|wget)\b[^\n|;&]*?[ \t](?:-u|--user)[ \t]+["']?[^\s:"']+:(?P<v4>[^\s"'@]{4,})
+    | (?:-H|--header)(?:=|[ \t]+)(?P<q7>["'])(?P<header>[A-Za-z][\w-]{1,40})[ \t]*:[ \t]*
+      (?P<v7>[^\s"']{4,})(?P=q7)
     | --(?P<name>[A-Za-z][\w-]{1,40})(?:=|[ \t]+)["']?(?P<value>[^\s"'-][^\s"']{3,})
     | \bmysql(?:dump|admin|import|check)?\b[^\n|;&]*?[ \t]-p(?P<v2>[^\s"'-][^\s"']{3,})
     | \bsshpass[ \t]+-p[ \t]*["']?(?P<v3>[^\s"']{4,})
@@ -346,17 +347,18 @@ _CLI_PASSWORD = re.compile(
 
 
 def command_line_passwords(t: Text) -> Iterator[Found]:
-    """``--password=…``, ``mysql -p…``, ``sshpass -p …``, ``curl -u user:…``, ``docker
-    login -p …`` and ``echo '…' | docker login --password-stdin`` in exec, Execute Command
-    and SSH nodes."""
+    """``--password=…``, ``mysql -p…``, ``sshpass -p …``, ``curl -u user:…``, ``curl -H
+    'X-Auth-Token: …'``, ``docker login -p …`` and ``echo '…' | docker login
+    --password-stdin`` in exec, Execute Command and SSH nodes. A header whose value has a
+    scheme (``Authorization: Bearer …``) is the bearer and basic rules'."""
     for m in _CLI_PASSWORD.finditer(t.text):
-        name = m.group("name")
+        name = m.group("name") or m.group("header")
         if name and not is_secret_name(name):
             continue
-        group = next(g for g in ("value", "v2", "v3", "v4", "v5", "v6") if m.group(g))
+        group = next(g for g in ("value", "v2", "v3", "v4", "v5", "v6", "v7") if m.group(g))
         secret = literal(m.group(group), name=name or "password", ids=t.ids, min_len=4)
         if secret is not None:
-            yield Found(m.start(group), KIND_CLI, secret)
+            yield Found(m.start(group), KIND_CLI_HEADER if group == "v7" else KIND_CLI, secret)
 
 
 # -- assignments and auth headers -------------------------------------------------------------
@@ -466,12 +468,8 @@ _BASIC = re.compile(r"(?<![\w-])Basic[ \t]+(?P<value>[A-Za-z0-9+/]{8,}={0,2})(?!
 
 
 def _basic_secret(token: str) -> str | None:
-    try:
-        decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    user, sep, password = decoded.partition(":")
-    return token if sep and user and literal(password, name="password", min_len=1) else None
+    pair = basic_credentials(token)
+    return token if pair and literal(pair[1], name="password", min_len=1) else None
 
 
 def basic_headers(t: Text) -> Iterator[Found]:
@@ -601,6 +599,56 @@ def _pair_fields(node: Mapping[str, Any]) -> Iterator[tuple[Any, str]]:
           and node.get("type", "str") in ("str", "string", "", None)):
         # n8n header/query/body parameters and Set assignments; Node-RED env entries
         yield node.get("name", node.get("key")), "value"
+
+
+# -- values stored under a generic name that a request sends as its credential ----------------
+# a Node-RED mustache read of a message, flow or global property: ``{{key}}``, ``{{{flow.k}}}``
+_MUSTACHE_READ = re.compile(
+    r"^\{\{\{?[ \t]*(?:(?P<store>msg|flow|global)\.)?"
+    r"(?P<path>[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)[ \t]*\}?\}\}$")
+_READ_TYPES = frozenset({"msg", "flow", "global"})
+
+
+def sink_credential_names(params: Mapping[str, Any]) -> Iterator[tuple[str, bool]]:
+    """(name, read from global context) of the properties a request step sends as its
+    credential: ``key`` of ``url: …?api_key={{key}}`` (a query parameter APIs read as their
+    key), and of a secret-named header whose value is read from ``msg``/``flow``/``global``.
+    The last segment of a path (``{{flow.neogrid.key}}`` → ``key``), as a change node names
+    it; a message or flow property is the tab's own, a global one any tab's."""
+    url = params.get("url")
+    if isinstance(url, str) and "{{" in url:
+        for _, found in urls(Text(url, "text")):
+            for part in url_parts(found):
+                m = _MUSTACHE_READ.match(part.value)
+                if m and part.name.strip().lower() in _QUERY_SECRET_KEYS:
+                    yield m.group("path").rsplit(".", 1)[-1], m.group("store") == "global"
+    headers = params.get("headers")
+    if isinstance(headers, (list, tuple)):
+        for header in headers:
+            if not isinstance(header, Mapping) or header.get("valueType") not in _READ_TYPES:
+                continue
+            key_type, value = header.get("keyType"), header.get("valueValue")
+            name = header.get("keyValue") if key_type in (None, "", "other") else key_type
+            if isinstance(name, str) and isinstance(value, str) and is_secret_name(name):
+                yield value.rsplit(".", 1)[-1], header.get("valueType") == "global"
+
+
+def stored_for_sink(node: Mapping[str, Any], sink_names: frozenset[str],
+                    ids: frozenset[str]) -> Iterator[tuple[str, str]]:
+    """(value field, secret) of a change rule or an inject property that types a literal
+    into a property a request sends as its credential (``sink_names``), under a name that
+    says nothing (``flow.key``); the value must look generated, as an API key does (a
+    use-based rule: the sink names it, the value is random)."""
+    if not sink_names:
+        return
+    for name, value_key in _pair_fields(node):
+        value = node.get(value_key)
+        if (not isinstance(name, str) or not isinstance(value, str) or is_secret_name(name)
+                or name.rsplit(".", 1)[-1] not in sink_names):
+            continue
+        secret = literal(value, name="api_key", ids=ids, min_len=16)
+        if secret is not None and _GENERATED.match(secret):
+            yield value_key, secret
 
 
 def _line_starts(text: str) -> list[int]:

@@ -24,15 +24,16 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from detect_secrets.filters import heuristic
 
 from pytest_nocode.secretscan.names import is_secret_name, takes_login_pair, words_of
 
-__all__ = ["SHAPE_FILTERS", "VALUE_FILTERS", "Candidate", "first_filter", "literal",
-           "rejected_shape"]
+__all__ = ["PUBLISHED_DEFAULTS", "SHAPE_FILTERS", "VALUE_FILTERS", "Candidate",
+           "basic_credentials", "first_filter", "literal", "rejected_shape"]
 
 
 @dataclass(frozen=True)
@@ -377,15 +378,58 @@ def not_a_login_pair(c: Candidate) -> bool:
     return takes_login_pair(c.name) and _LOGIN_PAIR.match(c.text) is None
 
 
-# Values a tutorial or specification prints as its example, copied verbatim into shared
-# configurations: the TURN credential of HTML5 Rocks' "Getting started with WebRTC" ICE
-# server list (username 28224511:1379330808, server 192.158.29.39).
-PUBLISHED_SAMPLES = frozenset({"JZEOEt2V3Qb0y27GRntt2u2PAYA="})
+# Values a tutorial, a product's documentation or a specification prints as its example or
+# its stack's default, copied verbatim into shared configurations. Everyone who read the page
+# knows them, so rotating is no remedy: each is here with where it is published.
+PUBLISHED_DEFAULTS: Mapping[str, str] = MappingProxyType({
+    # HTML5 Rocks, "Getting started with WebRTC": the TURN credential of its ICE server list
+    # (username 28224511:1379330808, server 192.158.29.39)
+    "JZEOEt2V3Qb0y27GRntt2u2PAYA=": "HTML5 Rocks WebRTC sample TURN credential",
+    # FIWARE step-by-step tutorials: the Keyrock application every tutorial stack registers
+    "tutorial-dckr-site-0000-clientsecret": "FIWARE tutorials' Keyrock client secret",
+    "tutorial-dckr-site-0000-xpresswebapp": "FIWARE tutorials' Keyrock client id",
+    # Microsoft's documentation and labs: the sample password of every example account
+    "Pa$$w0rd": "Microsoft documentation sample password",
+    # the example password of API documentation and package examples ("create a user")
+    "SecurePassword123": "documentation example password",
+})
 
 
-def published_sample(c: Candidate) -> bool:
-    """A value known as a published documentation example, not anyone's secret."""
-    return c.text in PUBLISHED_SAMPLES
+def published_default(c: Candidate) -> bool:
+    """A value published as a documentation example or a tutorial stack's default
+    (``PUBLISHED_DEFAULTS``), not anyone's secret, also as the password of the ``Basic``
+    credential it is sent in (``Basic <base64 of id:secret>``)."""
+    if c.text in PUBLISHED_DEFAULTS:
+        return True
+    pair = basic_credentials(c.text)
+    return pair is not None and pair[1] in PUBLISHED_DEFAULTS
+
+
+def basic_credentials(token: str) -> tuple[str, str] | None:
+    """(user, password) of a ``Basic`` token (base64 of ``user:password``), or None when it
+    is not one."""
+    if len(token) < 8:
+        return None
+    try:
+        decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    user, sep, password = decoded.partition(":")
+    return (user, password) if sep and user else None
+
+
+# the words a program starts an expression with: `auth_key = function(key) {` in a library
+# pasted into a template assigns code, not a value
+_CODE_KEYWORDS = frozenset({
+    "function", "require", "import", "return", "new", "this", "typeof", "await", "async",
+    "undefined", "lambda", "self", "class", "def", "yield",
+})
+
+
+def code_keyword(c: Candidate) -> bool:
+    """``mavlink.messages.auth_key = function(key)``, ``token = require('…')``: a keyword
+    of JavaScript or Python, where a bare assignment's value was expected, is code."""
+    return c.text in _CODE_KEYWORDS
 
 
 VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
@@ -414,7 +458,8 @@ VALUE_FILTERS: tuple[tuple[str, Filter], ...] = (
     ("public default", public_default),
     ("not a PIN", not_a_pin),
     ("not a login pair", not_a_login_pair),
-    ("published sample", published_sample),
+    ("published default", published_default),
+    ("code keyword", code_keyword),
 )
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["CRITICAL_KINDS", "KIND_BASIC", "KIND_BEARER", "KIND_CLI", "KIND_KEYWORD",
-           "KIND_URL_PASSWORD", "KIND_URL_QUERY", "KIND_URL_TOKEN", "KIND_WEBHOOK", "URL_KINDS",
-           "rank"]
+__all__ = ["CRITICAL_KINDS", "KIND_BASIC", "KIND_BEARER", "KIND_CLI", "KIND_CLI_HEADER",
+           "KIND_KEYWORD", "KIND_URL_PASSWORD", "KIND_URL_QUERY", "KIND_URL_TOKEN", "KIND_WEBHOOK",
+           "URL_KINDS", "rank"]
 
 KIND_KEYWORD = "Secret keyword"
 KIND_URL_PASSWORD = "Password in URL"
@@ -19,6 +19,7 @@ KIND_BEARER = "Bearer token"
 KIND_BASIC = "Basic auth header"
 KIND_WEBHOOK = "Webhook URL with token"
 KIND_CLI = "Password on command line"
+KIND_CLI_HEADER = "Token in command-line header"  # curl -H 'X-Auth-Token: …'
 # kinds the URL rule reports, at "<field> (user info)" or "<field> (query <name>)"
 URL_KINDS = frozenset({KIND_URL_PASSWORD, KIND_URL_TOKEN, KIND_URL_QUERY})
 
@@ -40,6 +41,7 @@ CRITICAL_KINDS = frozenset({
 
 # When one value at one place is found by several rules, the most specific name wins.
 _KIND_RANK: Mapping[str, int] = {KIND_KEYWORD: 0, KIND_BEARER: 1, KIND_BASIC: 1, KIND_CLI: 1,
+                                 KIND_CLI_HEADER: 1,
                                  KIND_URL_QUERY: 2, KIND_URL_TOKEN: 2, KIND_URL_PASSWORD: 2,
                                  KIND_WEBHOOK: 2}
 _DETECTOR_RANK = 3

@@ -28,6 +28,8 @@ from pytest_nocode.secretscan.detectors import (
     name_value_pairs,
     query_parameter_secret,
     secret_named_value,
+    sink_credential_names,
+    stored_for_sink,
     url_parts,
     urls,
 )
@@ -80,8 +82,11 @@ class _Scanner:
     its hits (fields relative to where it was found) are replayed at every other place it
     recurs (a 2,000-workflow org scans 30,000 distinct strings of 85,000)."""
 
-    def __init__(self, ids: frozenset[str]) -> None:
+    def __init__(self, ids: frozenset[str],
+                 sinks: Mapping[str, frozenset[str]] = MappingProxyType({})) -> None:
         self.ids = ids
+        # workflow id -> the property names its requests send as their credential
+        self.sinks = sinks
         # (key, literal_typed, documentation, config_key) -> string -> its hits, as
         # (field suffix, kind, value); a list item's strings under key None
         self._seen: dict[tuple[str | None, bool, bool, bool], dict[str, _Hits]] = {}
@@ -199,10 +204,12 @@ class _Scanner:
 
     # -- one step's params ----------------------------------------------------------------
     def scan_params(self, params: Mapping[str, Any], emit: Emit, *,
-                    documentation: bool = False, config: bool = False) -> None:
+                    documentation: bool = False, config: bool = False,
+                    sink_names: frozenset[str] = frozenset()) -> None:
         """Walk nested params iteratively (no recursion limit on deep configs);
         ``documentation`` for a step that is a note or a comment as a whole, ``config`` for
-        a Node-RED config node (a broker, a gateway, a database)."""
+        a Node-RED config node (a broker, a gateway, a database); ``sink_names`` the
+        properties the step's workflow sends as a credential (:func:`credential_sinks`)."""
         stack: list[tuple[str, Any, bool]] = [("", params, documentation)]
         while stack:
             path, node, doc = stack.pop()
@@ -216,7 +223,7 @@ class _Scanner:
             if not isinstance(node, _MAPPINGS):
                 continue
             if not doc:
-                self._pairs(path, node, emit)
+                self._pairs(path, node, emit, sink_names)
             for key, value in node.items():
                 if not isinstance(key, str) or (not path and key in _SKIP_KEYS):
                     continue
@@ -231,14 +238,18 @@ class _Scanner:
                         and isinstance(value, _WALKED):
                     stack.append((f"{path}.{key}" if path else key, value, child_doc))
 
-    def _pairs(self, path: str, node: Mapping[str, Any], emit: Emit) -> None:
-        """Name/value structures: the secret's name is in one field, the value in another."""
+    def _pairs(self, path: str, node: Mapping[str, Any], emit: Emit,
+               sink_names: frozenset[str] = frozenset()) -> None:
+        """Name/value structures: the secret's name is in one field, the value in another
+        (or the name says nothing and a request of the workflow sends it as a key)."""
         for name, value_key, value in name_value_pairs(node):
             if placeholders.found_in(value):
                 continue  # reported as the secret it replaced when the value is scanned
             secret = secret_named_value(name, value, self.ids)
             if secret is not None:
                 emit(f"{path}.{value_key}" if path else value_key, KIND_KEYWORD, secret)
+        for value_key, secret in stored_for_sink(node, sink_names, self.ids):
+            emit(f"{path}.{value_key}" if path else value_key, KIND_KEYWORD, secret)
         if _QUERY_LIST.search(path):
             self._query_pair(path, node, emit)
 
@@ -328,7 +339,8 @@ def _scan_step(scanner: _Scanner, step: Step) -> list[SecretHit]:
             best[value] = (score, field, kind)
 
     scanner.scan_params(step.params, emit, documentation=step.type in DOCUMENTATION_TYPES,
-                        config=step.is_config)
+                        config=step.is_config,
+                        sink_names=scanner.sinks.get(step.workflow_id, frozenset()))
     hits = []
     for value, (_, field, kind) in best.items():
         base = field.split(" (", 1)[0]
@@ -352,14 +364,30 @@ def find_secrets(app: App) -> tuple[SecretHit, ...]:
 
 
 def scan_steps(app: App, start: int, stop: int) -> tuple[SecretHit, ...]:
-    """The hits of ``app.steps[start:stop]``, in step order: a step's hits depend on the step
-    and the app's step ids only, so parts scanned in different processes and joined in order
-    are :func:`find_secrets`' result (the run folder shares them between xdist workers)."""
-    scanner = _Scanner(frozenset(step.id for step in app.steps))
+    """The hits of ``app.steps[start:stop]``, in step order: a step's hits depend on the step,
+    the app's step ids and its :func:`credential_sinks` only, so parts scanned in different
+    processes and joined in order are :func:`find_secrets`' result (the run folder shares
+    them between xdist workers)."""
+    scanner = _Scanner(frozenset(step.id for step in app.steps), credential_sinks(app))
     hits: list[SecretHit] = []
     for step in app.steps[start:stop]:
         hits.extend(_scan_step(scanner, step))
     return tuple(hits)
+
+
+def credential_sinks(app: App) -> Mapping[str, frozenset[str]]:
+    """Workflow id -> the property names its request steps send as a credential (``key`` of
+    ``?api_key={{key}}``): a message or flow property is its own workflow's, a global one
+    every workflow's. A literal a change or inject node types into one is judged as a key."""
+    own: dict[str, set[str]] = {}
+    shared: set[str] = set()
+    for step in app.steps:
+        for name, is_global in sink_credential_names(step.params):
+            (shared if is_global else own.setdefault(step.workflow_id, set())).add(name)
+    if not own and not shared:
+        return MappingProxyType({})
+    every = {step.workflow_id for step in app.steps}
+    return MappingProxyType({w: frozenset(own.get(w, set()) | shared) for w in every})
 
 
 def remember_secrets(app: App, hits: tuple[SecretHit, ...]) -> tuple[SecretHit, ...]:
