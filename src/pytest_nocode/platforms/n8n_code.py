@@ -583,18 +583,11 @@ class _Reader:
         one is anything else. A field an item leaves out while it spreads something in
         (``...input``), or spreads something in after it, is not listed."""
         items: list[list[tuple[str | None, Value]]] = []
-        for returned in self.returns:
-            node = _unwrapped(returned.node)
-            if node.type in ("null", "undefined") or (node.type == "array" and not [
-                    c for c in node.named_children if c.type != "comment"]):
-                continue
-            elements = [c for c in node.named_children if c.type != "comment"] \
-                if node.type == "array" else [node]
-            for element in elements:
-                entries = self._item(element, returned.scope)
-                if entries is None:
-                    return None
-                items.append(entries)
+        for element, scope in self._returned_items():
+            entries = self._item(element, scope)
+            if entries is None:
+                return None
+            items.append(entries)
         if not items:
             return None
         fields: dict[str, list[Value]] = {}
@@ -610,13 +603,9 @@ class _Reader:
             out[key] = worst(values)
         return out
 
-    def closed_fields(self) -> frozenset[str] | None:
-        """Every field the returned items can have, when each item the code returns lists
-        its fields itself and at least one item is returned; None otherwise. A field no item
-        lists is not in the code's output at all, so anything that may add one keeps the
-        output open: a spread, a computed key, a method or getter, or a named object that is
-        changed, aliased or handed to anything after it was written."""
-        names: set[str] = set()
+    def _returned_items(self) -> Iterator[tuple[Node, _Scope]]:
+        """Each item the code's own ``return``s give (an array's elements one by one; no
+        item for ``null``/``undefined``), with the scope it is returned in."""
         for returned in self.returns:
             node = _unwrapped(returned.node)
             if node.type in ("null", "undefined"):
@@ -624,14 +613,24 @@ class _Reader:
             elements = [c for c in node.named_children if c.type != "comment"] \
                 if node.type == "array" else [node]
             for element in elements:
-                item = self._own_object(element)
+                yield element, returned.scope
+
+    def closed_fields(self) -> frozenset[str] | None:
+        """Every field the returned items can have, when each item the code returns lists
+        its fields itself and at least one item is returned; None otherwise. A field no item
+        lists is not in the code's output at all, so anything that may add one keeps the
+        output open: a spread, a computed key, a method or getter, or a named object that is
+        changed, aliased or handed to anything after it was written."""
+        names: set[str] = set()
+        for element, _ in self._returned_items():
+            item = self._own_object(element)
+            keys = _listed_keys(item) if item is not None else None
+            if keys is not None and "json" in keys:  # {json: {…}, pairedItem: …}
+                item = self._own_object(next(v for k, v in _pairs(item) if k == "json"))
                 keys = _listed_keys(item) if item is not None else None
-                if keys is not None and "json" in keys:  # {json: {…}, pairedItem: …}
-                    item = self._own_object(next(v for k, v in _pairs(item) if k == "json"))
-                    keys = _listed_keys(item) if item is not None else None
-                if keys is None:
-                    return None
-                names.update(keys)
+            if keys is None:
+                return None
+            names.update(keys)
         return frozenset(names) if names else None
 
     def passed_input(self) -> tuple[frozenset[str], frozenset[str]] | None:
@@ -640,29 +639,23 @@ class _Reader:
         with ``data = $input.item.json``) and then fields of its own, nothing else spread:
         every other field is the input's as it came (n8n ``pass``). None otherwise."""
         listed: list[set[str]] = []
-        for returned in self.returns:
-            node = _unwrapped(returned.node)
-            if node.type in ("null", "undefined"):
-                continue
-            elements = [c for c in node.named_children if c.type != "comment"] \
-                if node.type == "array" else [node]
-            for element in elements:
-                item, scope = self._literal(_unwrapped(element), returned.scope)
+        for element, scope in self._returned_items():
+            item, scope = self._literal(_unwrapped(element), scope)
+            if item.type != "object":
+                return None
+            wrapped = next((v for k, v in _pairs(item) if k == "json"), None)
+            if wrapped is not None:
+                item, scope = self._literal(_unwrapped(wrapped), scope)
                 if item.type != "object":
                     return None
-                wrapped = next((v for k, v in _pairs(item) if k == "json"), None)
-                if wrapped is not None:
-                    item, scope = self._literal(_unwrapped(wrapped), scope)
-                    if item.type != "object":
-                        return None
-                pairs = list(_pairs(item))
-                if not pairs or pairs[0][0] is not None or not self._own_item(pairs[0][1],
-                                                                              scope):
-                    return None
-                keys = {k for k, _ in pairs[1:]}
-                if None in keys or "" in keys:
-                    return None  # a second spread or a computed key: which fields is unknown
-                listed.append({k for k in keys if k is not None})
+            pairs = list(_pairs(item))
+            if not pairs or pairs[0][0] is not None or not self._own_item(pairs[0][1],
+                                                                          scope):
+                return None
+            keys = {k for k, _ in pairs[1:]}
+            if None in keys or "" in keys:
+                return None  # a second spread or a computed key: which fields is unknown
+            listed.append({k for k in keys if k is not None})
         if not listed:
             return None
         every = set.intersection(*listed)
