@@ -252,3 +252,24 @@ def test_output_of_a_fixed_command_is_the_hosts_own_reading(addpay: str, fires: 
                        to=["store"]),
              _postgres("store", "INSERT INTO temps VALUES ({{msg.payload}})", db="db")]
     assert bool(findings_of(INJ002, app_of(flows))) is fires
+
+
+# -- the fixpoint over locals: a value reaching a property a few locals later ------------------
+@pytest.mark.parametrize("code", [
+    # each local set from one declared after it: one more round per link of the chain
+    'var c = b + "";\nvar b = a;\nvar a = SOURCE;\nmsg.cmd = "ls " + c;\nreturn msg;',
+    # a helper's parameter bound by a call before the value it is passed is known
+    'function wrap(v) { return "ls " + v; }\nvar cmd = wrap(arg);\nvar arg = pick;\n'
+    'var pick = SOURCE;\nmsg.cmd = cmd;\nreturn msg;',
+])
+def test_a_value_passed_along_locals_declared_later_reaches_the_property(code: str) -> None:
+    """The rounds stop only once no local a round read has changed: message data at the end
+    of the chain is in the property, a setting of the environment there is only that."""
+    followed = follow_function(code.replace("SOURCE", "msg.payload"))
+    assert followed is not None
+    assert {(r.kind, r.name) for w in followed.writes for r in w.value} == {
+        ("field", "payload"), ("constant", "*")}
+    followed = follow_function(code.replace("SOURCE", 'env.get("DIR")'))
+    assert followed is not None
+    assert {(r.kind, r.name) for w in followed.writes for r in w.value} == {
+        ("env", "DIR"), ("constant", "*")}

@@ -251,6 +251,7 @@ class _Analysis:
         self.env: dict[str, Sources] = {}
         self.opaque: set[str] = set()  # local names that may hold other than an object literal
         self._memo: dict[int, Sources] = {}
+        self._read: set[str] = set()  # the locals a round of writes() looked up
         statements = body.named_children
         # assignments that are whole statements of the function's body (not in an if or loop)
         self._top_level = {s.named_children[0].id for s in statements
@@ -460,10 +461,14 @@ class _Analysis:
         for _ in range(12):  # bindings only grow; a few rounds reach the fixpoint
             before = dict(self.env)
             self._memo = {}
+            self._read = set()
             for name, value in facts.bindings:
                 found = value if isinstance(value, frozenset) else self.sources(value)
                 self.env[name] = self.env.get(name, EMPTY) | found
-            if self.env == before:
+            # Values only grow, so a local whose value this round did not change held it all
+            # round: when none the round read changed, the next round would read the same,
+            # compute the same and change nothing (the round that only confirms is skipped).
+            if not any(self.env.get(name) != before.get(name) for name in self._read):
                 break
         self._memo = {}
         out: list[FieldWrite] = []
@@ -750,6 +755,7 @@ class _Analysis:
         return _doubles_quotes(node)
 
     def _identifier(self, name: str) -> Sources:
+        self._read.add(name)  # for the fixpoint in writes(): what each round depended on
         if name == "msg":  # the whole message, as the code has changed it
             return frozenset({WHOLE_MESSAGE}).union(*(self.sources(v) for values in
                                                       self._written.values() for v in values))
