@@ -368,7 +368,7 @@ MODULES_SEEN = """
 import sys
 
 def pytest_unconfigure(config):
-    seen = sorted({m.split(".")[0] for m in sys.modules} & {"jsonschema", "faker"})
+    seen = sorted({m.split(".")[0] for m in sys.modules} & {"jsonschema", "faker", "jsonata"})
     (config.rootpath / "modules.txt").write_text(" ".join(seen))
 """
 
@@ -377,7 +377,8 @@ def pytest_unconfigure(config):
 def test_jsonschema_and_faker_load_only_when_needed(pytester: pytest.Pytester, policy: str,
                                                     expected: str) -> None:
     """A plain scan imports neither (a third of a second each at start-up); a policy file
-    the user gives is validated with jsonschema; faker is for recording only."""
+    the user gives is validated with jsonschema; faker is for recording only. JSONata's
+    library is imported for the first expression read, and the demo has none."""
     pytester.makeconftest(MODULES_SEEN)
     args = ["-p", "no:cacheprovider", "-p", "no:faker", "-p", "no:hypothesispytest",
             "--nocode-app=demo"]

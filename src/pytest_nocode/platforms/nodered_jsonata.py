@@ -16,8 +16,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jsonata import Jsonata
-
 from pytest_nocode.model import ValueRef
 
 WHOLE_MESSAGE = ValueRef("field", "*", path="a JSONata expression")
@@ -38,6 +36,10 @@ CHILDREN = ("steps", "stages", "predicate", "group", "lhs", "rhs", "lhs_object",
 @lru_cache(maxsize=4096)
 def jsonata_refs(expression: str) -> tuple[ValueRef, ...]:
     """The values ``expression`` reads, in the order it names them."""
+    # imported on the first expression: most runs have none, and the library takes about
+    # a tenth of a second to import
+    from jsonata import Jsonata
+
     try:
         tree = Jsonata(expression).ast
     except Exception:  # the library's own errors, and any recursion on odd input
