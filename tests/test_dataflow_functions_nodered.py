@@ -261,10 +261,15 @@ def test_output_of_a_fixed_command_is_the_hosts_own_reading(addpay: str, fires: 
     # a helper's parameter bound by a call before the value it is passed is known
     'function wrap(v) { return "ls " + v; }\nvar cmd = wrap(arg);\nvar arg = pick;\n'
     'var pick = SOURCE;\nmsg.cmd = cmd;\nreturn msg;',
+    # a helper called twice: its second call's value is in its parameter only after the
+    # first call's return was evaluated
+    'function wrap(v) { return "ls " + v; }\nvar a = wrap("/tmp");\nvar b = wrap(SOURCE);\n'
+    'msg.cmd = b;\nreturn msg;',
 ])
 def test_a_value_passed_along_locals_declared_later_reaches_the_property(code: str) -> None:
-    """The rounds stop only once no local a round read has changed: message data at the end
-    of the chain is in the property, a setting of the environment there is only that."""
+    """The rounds stop only once every local a round read held its final value when read:
+    message data at the end of the chain is in the property, a setting of the environment
+    there is only that."""
     followed = follow_function(code.replace("SOURCE", "msg.payload"))
     assert followed is not None
     assert {(r.kind, r.name) for w in followed.writes for r in w.value} == {

@@ -251,7 +251,8 @@ class _Analysis:
         self.env: dict[str, Sources] = {}
         self.opaque: set[str] = set()  # local names that may hold other than an object literal
         self._memo: dict[int, Sources] = {}
-        self._read: set[str] = set()  # the locals a round of writes() looked up
+        # each name a round of writes() looked up: what it held then (None: no local)
+        self._first_read: dict[str, Sources | None] = {}
         statements = body.named_children
         # assignments that are whole statements of the function's body (not in an if or loop)
         self._top_level = {s.named_children[0].id for s in statements
@@ -459,16 +460,15 @@ class _Analysis:
         for name, _value in facts.bindings:  # every local is known before any is evaluated
             self.env.setdefault(name, EMPTY)
         for _ in range(12):  # bindings only grow; a few rounds reach the fixpoint
-            before = dict(self.env)
             self._memo = {}
-            self._read = set()
+            self._first_read = {}
             for name, value in facts.bindings:
                 found = value if isinstance(value, frozenset) else self.sources(value)
                 self.env[name] = self.env.get(name, EMPTY) | found
-            # Values only grow, so a local whose value this round did not change held it all
-            # round: when none the round read changed, the next round would read the same,
-            # compute the same and change nothing (the round that only confirms is skipped).
-            if not any(self.env.get(name) != before.get(name) for name in self._read):
+            # Values only grow: when each local's first read this round already saw the value
+            # it ends the round with, every read saw its final value, and the next round would
+            # read the same, compute the same and change nothing (that round is skipped).
+            if all(self.env.get(name) == seen for name, seen in self._first_read.items()):
                 break
         self._memo = {}
         out: list[FieldWrite] = []
@@ -755,7 +755,8 @@ class _Analysis:
         return _doubles_quotes(node)
 
     def _identifier(self, name: str) -> Sources:
-        self._read.add(name)  # for the fixpoint in writes(): what each round depended on
+        if name not in self._first_read:  # for the fixpoint in writes()
+            self._first_read[name] = self.env.get(name)
         if name == "msg":  # the whole message, as the code has changed it
             return frozenset({WHOLE_MESSAGE}).union(*(self.sources(v) for values in
                                                       self._written.values() for v in values))
