@@ -5,14 +5,13 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import (
     SENT,
+    carries_credential,
     flow_or_skip,
     names_a_field,
     route_evidence,
@@ -162,14 +161,6 @@ OWN_RECORDS = "the app keeps its records there: it sends them without a credenti
               "with what the host answers"
 OWN_LOOKALIKE = "it takes the data without any credential, as a service run for the owner " \
                 "alone does"
-# Words of a credential in a request's settings: a header, query parameter, body field or
-# authentication mode that may carry one (matched anywhere in them: fail closed).
-_CREDENTIAL_WORDS = re.compile(
-    r"authori[sz]ation|bearer|token|api[-_ ]?key|secret|passw|cookie|signature|credential",
-    re.I)
-# A path segment that may be a key (a hook id, a bot token): 16 or more characters mixing
-# digits and letters; the URL itself is then the credential.
-_KEY_SEGMENT = re.compile(r"(?=[^/]*\d)(?=[^/]*[A-Za-z])[\w:.~-]{16,}")
 # Public request catchers and tunnels: open to anyone, whoever set them up (never the owner's
 # system of record, whatever the flow does with their answer).
 PUBLIC_CATCHERS = ("webhook.site", "requestbin.com", "requestcatcher.com", "pipedream.net",
@@ -193,7 +184,7 @@ def _owner_backend(app: App, flow: DataFlow, dest: Destination) -> str:
             or any(d in PUBLIC_CATCHERS for d in _domains_of(host)):
         return ""
     calls = [d for d in app.destinations if d.host.lower() == host and not d.dynamic]
-    if any(_carries_credential(app, flow, d) for d in calls):
+    if any(carries_credential(app, flow, d) for d in calls):
         return ""
     callers = {d.step_id for d in calls}
     for d in calls:
@@ -203,24 +194,6 @@ def _owner_backend(app: App, flow: DataFlow, dest: Destination) -> str:
                for o in sf.origins):  # (a reply relayed to the caller keeps no record)
             return OWN_RECORDS
     return OWN_LOOKALIKE
-
-
-def _carries_credential(app: App, flow: DataFlow, dest: Destination) -> bool:
-    """May the request at ``dest`` carry a credential (see :func:`_owner_backend`)?"""
-    step = app.step(dest.step_id)
-    if step is None or step.credential_refs:
-        return True
-    try:
-        path = urlsplit(dest.url.lstrip("=")).path
-    except ValueError:  # not a URL Python can split: nothing known of what it carries
-        return True
-    if _CREDENTIAL_WORDS.search(json.dumps(dict(step.params), default=str)) \
-            or any(_KEY_SEGMENT.fullmatch(seg) for seg in path.split("/")):
-        return True
-    if any(str(step.params.get(k) or "none").lower() not in ("none", "false")
-           for k in ("authentication", "authType")):
-        return True
-    return any(o.kind == "env" for sf in flow.sinks_of(step.id) for o in sf.origins)
 
 
 def _domains_of(host: str) -> Iterator[str]:
