@@ -96,3 +96,31 @@ def test_the_policy_names_the_owners_hosts() -> None:
     for text in ("version: 1\nhosts:\n  internal: ['*.render-apps.example']\n",
                  f"version: 1\ntrust_zones:\n  private:\n    hosts: ['{HOST}']\n"):
         assert _found(_orders(read_back=False), policy(text)) == []
+
+
+def _logged_to(host: str, *, key: bool = True) -> dict[str, Any]:
+    """Webhook → each chat message logged, as a row, through a database project's REST API."""
+    headers = {"sendHeaders": True, "headerParameters": {"parameters": [
+        {"name": "apikey", "value": "={{ $env.PROJECT_SERVICE_KEY }}"}]}} if key else {}
+    log = _post("Log message", f"https://{host}/rest/v1/chat_log",
+                "={{ JSON.stringify({ phone: $json.body.phone, text: $json.body.text }) }}",
+                **headers)
+    nodes = [webhook("Chat in", "chat/in", "POST", auth="headerAuth"), log]
+    connections = {"Chat in": {"main": [[{"node": "Log message", "type": "main",
+                                          "index": 0}]]}}
+    return workflow("Chat log", nodes, connections)
+
+
+def test_the_apps_own_database_project_reached_with_its_key_is_no_export() -> None:
+    assert _found(_logged_to("qwhbzkxlrtmvnpaodsfe.supabase.co")) == []
+
+
+@pytest.mark.parametrize(("host", "key"), [
+    # without the project's key the request is nobody's in particular: still reported
+    ("qwhbzkxlrtmvnpaodsfe.supabase.co", False),
+    # the service's own site, and a look-alike suffix, are no project of the app
+    ("supabase.co", True),
+    ("qwhbzkxlrtmvnpaodsfe.notsupabase.co", True),
+])
+def test_only_a_projects_own_subdomain_with_its_key_counts(host: str, key: bool) -> None:
+    assert [f.resource.name for f in _found(_logged_to(host, key=key))] == ["Log message"]

@@ -59,7 +59,9 @@ LEAVING_ZONES = ("internet",)  # the owner's own services (host, private) keep d
     provider the workflow exists to call, which is not counted as leaving. Nor is what goes
     to the owner's own backend as the export shows it: a host every request of the app
     reaches without any credential (a third party's API knows its callers by a key) and whose
-    replies the flow goes on with, the app's system of record. A host only reached without a
+    replies the flow goes on with, the app's system of record, nor a project's own database
+    API on a backend service (a Supabase project's subdomain) reached with its key. A host
+    only reached without a
     credential looks like the owner's own but is not shown to be: reported at low
     severity, saying so.""",
     remediation="Confirm the transfer is approved (add the host to hosts.internal or waive it "
@@ -92,8 +94,8 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
         if dest.host.lower() not in backends:
             backends[dest.host.lower()] = _owner_backend(nocode_app, flow, dest)
         backend = backends[dest.host.lower()]
-        if backend == OWN_RECORDS:
-            continue  # the app's own backend: its system of record, open to it alone
+        if backend in (OWN_RECORDS, OWN_PROJECT):
+            continue  # the app's own backend: its system of record, or its own database
         # the first of the most telling (a sort's first, without sorting thousands)
         sender, origin, labels = min(hits, key=lambda h: (CREDENTIALS not in h[2],
                                                           h[1].kind != "store",
@@ -161,6 +163,11 @@ OWN_RECORDS = "the app keeps its records there: it sends them without a credenti
               "with what the host answers"
 OWN_LOOKALIKE = "it takes the data without any credential, as a service run for the owner " \
                 "alone does"
+OWN_PROJECT = "it is the app's own project on a backend service, reached with its key"
+# Backend services that give each project its own subdomain for its database API
+# (``<project>.supabase.co/rest/v1``): a request there with the project's key is a read or
+# write of the app's own database, as the service's node would be (a store, not an export).
+PROJECT_DATABASES = ("supabase.co", "firebaseio.com", "firebasedatabase.app")
 # Public request catchers and tunnels: open to anyone, whoever set them up (never the owner's
 # system of record, whatever the flow does with their answer).
 PUBLIC_CATCHERS = ("webhook.site", "requestbin.com", "requestcatcher.com", "pipedream.net",
@@ -178,13 +185,18 @@ def _owner_backend(app: App, flow: DataFlow, dest: Destination) -> str:
     that says so). When the flow also goes on with what that host answers (a later step
     sends on or decides by a reply of it, not only relays it to the caller), the app keeps
     its records there: its own backend, not a place data
-    leaves to. Code hosts and public request catchers are never the owner's."""
+    leaves to. Code hosts and public request catchers are never the owner's. A project's
+    own subdomain of a backend service's database API (:data:`PROJECT_DATABASES`) reached
+    with a key is the app's own database."""
     host = dest.host.lower()
     if dest.dynamic or dest.protocol == "mail" or not host or host in CODE_HOSTS \
             or any(d in PUBLIC_CATCHERS for d in _domains_of(host)):
         return ""
     calls = [d for d in app.destinations if d.host.lower() == host and not d.dynamic]
-    if any(carries_credential(app, flow, d) for d in calls):
+    keyed = [carries_credential(app, flow, d) for d in calls]
+    if host.count(".") >= 2 and host.split(".", 1)[1] in PROJECT_DATABASES:
+        return OWN_PROJECT if all(keyed) else ""
+    if any(keyed):
         return ""
     callers = {d.step_id for d in calls}
     for d in calls:
