@@ -104,6 +104,24 @@ def test_compose_network_cleartext_is_reported_when_passwords_cross(
         assert "credentials" in f.evidence["sensitive"]
 
 
+@pytest.mark.parametrize(("method", "paytoqs", "reported"), [
+    ("POST", "ignore", True),  # the login form's payload is the body
+    ("GET", "query", True),  # the payload goes into the query string
+    ("GET", "body", True),
+    ("use", "ignore", True),  # msg.method picks: may be a POST
+    ("GET", "ignore", False),  # a GET leaves msg.payload behind
+    ("GET", False, False),  # older exports' "ignore"
+])
+def test_a_get_that_leaves_the_payload_behind_sends_no_password(
+        method: str, paytoqs: Any, reported: bool) -> None:
+    """A login form's payload reaches a request to a compose service that only asks for a
+    user's statistics by GET: what it sends is the URL and headers, not the password."""
+    request = http_request("stats", "http://reports:8093/stats", method=method)
+    request["paytoqs"] = paytoqs
+    flows = [tab(), http_in("in", "/api/users/password-reset", to=["stats"]), request]
+    assert bool(findings_of(ENC001, app_of(flows))) is reported
+
+
 def test_policy_turning_the_host_zone_off_silences_even_passwords() -> None:
     off = policy("version: 1\ntrust_zones:\n  host:\n    cleartext_severity: 'off'\n")
     app = app_of(_to_compose_service("/api/users/password-reset"))
