@@ -16,6 +16,7 @@ import pytest
 
 from pytest_nocode.appspec import AppSpec, parse_app_uri
 from pytest_nocode.checks import test_connectors as connectors
+from pytest_nocode.checks import test_secrets as secrets
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import App, Module
 from pytest_nocode.platforms import RawSnapshot
@@ -346,3 +347,28 @@ def test_a_folder_of_flows_files_is_one_app_each_but_a_user_folder_stays_one(
     assert [s.location for s in parse_app_uri("nodered+file:examples/", ["nodered"],
                                               tmp_path)] == [str(examples)]
     assert len(parse_app_uri("n8n+file:examples/", ["n8n"], tmp_path)) == 1
+
+
+# -- SEC001 on the package's own flows -----------------------------------------------------------
+def _token_refresh(token_url: str) -> list[dict[str, Any]]:
+    """An example refreshing an OAuth token, with the refresh token its author got from the
+    server it was written against."""
+    return [*example_flow(),
+            {"id": "refresh", "type": "garden-valve", "z": "tab1", "x": 300, "y": 200,
+             "wires": [], "grant_type": "refresh_token", "access_token_url": token_url,
+             "redirect_uri": "http://localhost:1880/oauth2/redirect",
+             "refresh_token": "5d0c9e4a-7b1f-4c62-a8e3-f19b2d6c40e7"}]
+
+
+@pytest.mark.parametrize(("token_url", "in_package", "reported"), [
+    ("http://localhost:8088/v1/oauth/tokens", True, False),  # the author's local test server
+    ("https://auth.garden-cloud.example/oauth/token", True, True),  # a real service's token
+    ("http://localhost:8088/v1/oauth/tokens", False, True),  # a deployment's own: a secret
+])
+def test_a_package_example_s_token_for_its_author_s_local_server_is_demo_data(
+        tmp_path: Path, token_url: str, in_package: bool, reported: bool) -> None:
+    folder = (write_package(tmp_path / "pkg") / "examples") if in_package else tmp_path / "app"
+    app = load(write_flows(folder, _token_refresh(token_url)))
+    found = [f for f in findings_of(secrets.test_no_hardcoded_credentials, app)
+             if f.evidence["field"] == "refresh_token"]
+    assert bool(found) is reported
