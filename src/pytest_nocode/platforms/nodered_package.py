@@ -15,7 +15,7 @@ same call.
 
 A source checkout lacks what a build writes (``dist/x.js``, ``nodes/x.js`` compiled from
 TypeScript), so for a node file that is missing the reader looks where the sources of built
-packages are (:func:`source_types`): files of the same name under ``src/`` (``x.ts``, ``x.js``,
+packages are (:class:`SourceTree`): files of the same name under ``src/`` (``x.ts``, ``x.js``,
 ``x.html``), and for packages built with nrg (``@allanoricil/nrg-cli``), whose one bundle
 holds every node, the node folders ``src/nodes/TYPE/`` with their ``server/`` code.
 
@@ -57,10 +57,10 @@ _LITERAL = r"""(?:"([^"\\\n]+)"|'([^'\\\n]+)'|`([^`$\\\n]+)`)"""
 _REGISTER = re.compile(r"\bregisterType\s*\(\s*(?:" + _LITERAL + r"|([A-Za-z_$][\w$]*)\s*[,)])")
 _CONSTANT = re.compile(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*string\s*)?=\s*"
                        + _LITERAL + r"\s*[;\n]")
-# where built packages keep their sources, and how many files a look there reads at most
+# where built packages keep their sources, and how many of their files are listed at most
 SOURCE_FOLDER = "src"
 SOURCE_SUFFIXES = (".ts", ".js", ".html")
-MAX_SOURCE_FILES = 200
+MAX_SOURCE_FILES = 2000
 # nrg (``@allanoricil/nrg-cli``) builds every node of ``src/nodes/TYPE/`` into one bundle; a
 # node folder holds its runtime code in ``server/`` and is named as the type it registers
 NRG_TOOL = "@allanoricil/nrg-cli"
@@ -159,8 +159,11 @@ def _read_manifest(manifest: Path, flows_file: Path) -> NodePackage | None:
     root = manifest.parent
     types: dict[str, None] = {}
     unread: list[str] = []
+    sources: SourceTree | None = None
     for node_set, file_name in nodes.items():
-        found = _node_file_types(root, file_name, NRG_TOOL in dev_names)
+        if sources is None and not Path(os.path.normpath(root / file_name)).is_file():
+            sources = SourceTree(root, NRG_TOOL in dev_names)  # a build writes it
+        found = _node_file_types(root, file_name, sources)
         if isinstance(found, str):
             unread.append(f"{node_set} ({file_name}): {found}")
         else:
@@ -172,10 +175,11 @@ def _read_manifest(manifest: Path, flows_file: Path) -> NodePackage | None:
                        tuple(unread), harness)
 
 
-def _node_file_types(root: Path, file_name: str, nrg: bool = False) -> tuple[str, ...] | str:
+def _node_file_types(root: Path, file_name: str, sources: SourceTree | None = None
+                     ) -> tuple[str, ...] | str:
     """The types one node file and its editor file register, or why neither could be read.
     A node file a build writes, missing from a source checkout, is looked for among the
-    package's sources (:func:`source_types`)."""
+    package's sources (:class:`SourceTree`)."""
     path = Path(os.path.normpath(root / file_name))
     if not path.is_relative_to(root):
         return "outside the package"
@@ -185,7 +189,7 @@ def _node_file_types(root: Path, file_name: str, nrg: bool = False) -> tuple[str
     if not isinstance(editor, Failure | None):
         found.update(dict.fromkeys(registered_types(editor)))
     if not found and isinstance(code, Failure) and code.why == "missing":
-        found = dict.fromkeys(source_types(root, path.stem, nrg))
+        found = dict.fromkeys(sources.types_of(path.stem)) if sources is not None else {}
         if not found:
             return "missing, and no source registers a type"
     if found:
@@ -195,34 +199,40 @@ def _node_file_types(root: Path, file_name: str, nrg: bool = False) -> tuple[str
     return "registers no type under a literal name"
 
 
-def source_types(root: Path, stem: str, nrg: bool = False) -> tuple[str, ...]:
-    """The types the sources of a built node file register: files named ``stem`` with a
-    source suffix under the package's ``src/`` folder; for an nrg package, also each node
-    folder ``src/nodes/TYPE/`` that holds ``server/`` code (nrg registers it as ``TYPE``).
-    At most :data:`MAX_SOURCE_FILES` files are read; the package's dependencies never."""
-    source = root / SOURCE_FOLDER
-    if not source.is_dir():
-        return ()
-    found: dict[str, None] = {}
-    if nrg:
+class SourceTree:
+    """The sources of a built package: files under its ``src/`` folder by name (listed once,
+    at most :data:`MAX_SOURCE_FILES` of them, its dependencies never), and for a package
+    built with nrg each node folder ``src/nodes/TYPE/`` that holds ``server/`` code (nrg
+    registers it as ``TYPE``)."""
+
+    def __init__(self, root: Path, nrg: bool = False) -> None:
+        self.by_stem: dict[str, list[Path]] = {}
+        self.nrg_types: tuple[str, ...] = ()
+        source = root / SOURCE_FOLDER
+        if not source.is_dir():
+            return
+        listed = 0
+        for dirpath, dirnames, filenames in os.walk(source):
+            dirnames[:] = sorted(d for d in dirnames if d != "node_modules")
+            for file_name in sorted(filenames):
+                if Path(file_name).suffix in SOURCE_SUFFIXES and listed < MAX_SOURCE_FILES:
+                    listed += 1
+                    self.by_stem.setdefault(Path(file_name).stem, []).append(
+                        Path(dirpath) / file_name)
         node_folders = root.joinpath(*NRG_NODES)
-        if node_folders.is_dir():
-            found.update(dict.fromkeys(sorted(
-                d.name for d in node_folders.iterdir()
-                if d.is_dir() and (d / "server").is_dir())))
-    read = 0
-    for dirpath, dirnames, filenames in os.walk(source):
-        dirnames[:] = sorted(d for d in dirnames if d != "node_modules")
-        for file_name in sorted(filenames):
-            if Path(file_name).stem != stem or Path(file_name).suffix not in SOURCE_SUFFIXES:
-                continue
-            read += 1
-            if read > MAX_SOURCE_FILES:
-                return tuple(found)
-            code = _read_node_file(Path(dirpath) / file_name)
+        if nrg and node_folders.is_dir():
+            self.nrg_types = tuple(sorted(d.name for d in node_folders.iterdir()
+                                          if d.is_dir() and (d / "server").is_dir()))
+
+    def types_of(self, stem: str) -> tuple[str, ...]:
+        """The types the sources of the built node file ``stem`` (``dist/stem.js``)
+        register."""
+        found = dict.fromkeys(self.nrg_types)
+        for path in self.by_stem.get(stem, ()):
+            code = _read_node_file(path)
             if not isinstance(code, Failure):
                 found.update(dict.fromkeys(registered_types(code)))
-    return tuple(found)
+        return tuple(found)
 
 
 @dataclass(frozen=True)
