@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of, oauth_login
-from pytest_nocode.checks._probes import status_probe
+from pytest_nocode.checks._probes import open_by_design
 from pytest_nocode.checks._support import setting_or_skip
 from pytest_nocode.dataflow import dataflow
 from pytest_nocode.model import ANSWERS, NOTHING, RECORDS, SERVES, EntryPoint, Step
@@ -129,9 +129,13 @@ def _open_message(ep: EntryPoint) -> str:
     reads the host's load, memory, uptime or version, or asks a service on the same host
     whether it is up with a GET without credentials, and answers nothing but constants and a
     time) is open by design too (settings.report_status_probes: true lists them at info);
-    one that also writes, runs or answers with data is reported. Nor is an OAuth login's
-    first route (it only redirects to a fixed https authorize page with a state it keeps,
-    which the app's callback route compares); the callback is AUTH004's.""",
+    one that also writes, runs or answers with data is reported. So is a read-only route (a
+    Node-RED route whose branch only computes a hash, calls a smart contract's read-only
+    function or finds the records of a MongoDB collection whose name carries no sensitivity
+    label, and answers nothing else: listed at info by the same setting); one that also
+    writes, runs, sends, loads another module or reads personal records is reported. Nor is
+    an OAuth login's first route (it only redirects to a fixed https authorize page with a
+    state it keeps, which the app's callback route compares); the callback is AUTH004's.""",
     requires=("workflows",),
 )
 def test_entry_points_require_authentication(nocode_app: App,
@@ -152,9 +156,9 @@ def test_entry_points_require_authentication(nocode_app: App,
         collects = collect_only_form(ep)
         if collects and not forms:
             continue  # open by design: a sign-up, survey or application form
-        probe = "" if collects else status_probe(nocode_app, ep, step)
+        probe, verdict = ("", "") if collects else open_by_design(nocode_app, ep, step)
         if probe and not probes:
-            continue  # open by design: a liveness or health route
+            continue  # open by design: a liveness or health route, a read-only lookup
         message = _open_message(ep)
         if _inactive_workflow(nocode_app, step):
             nocode_findings.add(step, message + " (workflow inactive: reachable once "
@@ -167,7 +171,7 @@ def test_entry_points_require_authentication(nocode_app: App,
                                 {**_evidence(ep, step), "collects_only": True}, severity="low")
         elif probe:
             nocode_findings.add(step, f"{message} ({probe})",
-                                {**_evidence(ep, step), "status_probe": True}, severity="info")
+                                {**_evidence(ep, step), verdict: True}, severity="info")
         else:
             nocode_findings.add(step, message, _evidence(ep, step))
 
