@@ -18,6 +18,8 @@ from tests.test_checks_nodered import (
     http_in,
     http_request,
     http_response,
+    mqtt_broker,
+    mqtt_in,
     nid,
     node,
     tab,
@@ -101,6 +103,38 @@ def test_a_listing_of_personal_records_or_a_read_that_may_write_fires() -> None:
         assert found.severity == Severity.HIGH, collection
     assert len(findings_of(AUTH001, app_of(_listing("rooms", operation="aggregate")))) == 1
     assert len(findings_of(AUTH001, app_of(_listing("")))) == 1  # collection from the message
+
+
+def _kept_reading(topic: str, *, also_posted: bool = False) -> list[dict[str, Any]]:
+    """mqtt in ``topic`` → keep it in flow context; GET /humidity → copy it → answer (and,
+    with ``also_posted``, POST /humidity → keep what is posted in the same key)."""
+    keep = [{"t": "set", "p": "humidity", "pt": "flow", "to": "payload", "tot": "msg"}]
+    copy = [{"t": "set", "p": "payload", "pt": "msg", "to": "humidity", "tot": "flow"}]
+    sensor = mqtt_in("sensor", "home", to=["keep"])
+    sensor["topic"] = topic
+    flows = [tab(), mqtt_broker("home", "mosquitto", "1883", usetls=False), sensor,
+             node("keep", "change", rules=keep, wires=[[]]),
+             http_in("in", "/humidity", method="get", to=["copy"]),
+             node("copy", "change", name="copy", rules=copy, wires=[["resp"]]),
+             http_response("resp")]
+    if also_posted:
+        flows += [http_in("post", "/humidity", to=["keep"])]
+    return flows
+
+
+def test_a_route_serving_a_kept_device_reading_is_open_by_design() -> None:
+    app = app_of(_kept_reading("zigbee2mqtt/bedroom"))
+    assert ids(findings_of(AUTH001, app)) == set()
+    assert "serves the readings the app keeps in flow or global context in 'copy'" in \
+        one(findings_of(AUTH001, app, LISTED)).message
+
+
+def test_a_route_serving_kept_posted_or_labelled_data_fires() -> None:
+    posted = findings_of(AUTH001, app_of(_kept_reading("zigbee2mqtt/bedroom",
+                                                       also_posted=True)))
+    assert nid("in") in ids(posted)  # anyone's post is kept in the key it serves
+    labelled = findings_of(AUTH001, app_of(_kept_reading("clinic/patient/heart-rate")))
+    assert ids(labelled) == {nid("in")}
 
 
 def test_a_stub_that_only_echoes_what_it_is_sent_stays_the_adapters_judgement() -> None:

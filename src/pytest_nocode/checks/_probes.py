@@ -32,6 +32,10 @@ only
 * reads the records of one MongoDB collection (``find``, ``count``) whose name, and the
   node's, carry no sensitivity label (``rooms``, ``controllers``; ``users`` or ``orders``
   carry one: see :func:`~pytest_nocode.dataflow.sensitivity_labels`);
+* copies flow or global context into the message (a change node) where the app keeps only
+  constants and device readings: what an ``mqtt in`` takes from a topic whose name carries
+  no sensitivity label (a room's humidity); a key anyone's post, a store, a request or the
+  environment fills is data;
 
 and answers with nothing but constants, platform values, what the caller sent and what those
 steps computed or read. Anything else (a write, a command, a request, a device output, a
@@ -51,13 +55,14 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from pytest_nocode.dataflow import dataflow, sensitivity_labels
-from pytest_nocode.model import ACTS, ANSWERS, PASSES, App, EntryPoint, Step
+from pytest_nocode.dataflow import SETTING_KINDS, Origin, dataflow, sensitivity_labels
+from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step
 from pytest_nocode.platforms.nodered_entries import (
     ANSWER_TYPES,
     READ_ONLY_CALLS,
     code_effect,
     code_reads,
+    serves_only_context,
     step_effect,
 )
 from pytest_nocode.policy import default_zone
@@ -252,7 +257,26 @@ def _lookup(app: App, step: Step) -> str | None:
     records = _unlabelled_read(step)
     if records:
         return f"reads {records} in {named} (no sensitivity label)"
+    if step.type == "change" and step_effect(step) == SERVES and serves_only_context(step) \
+            and _kept_readings(app, step):
+        return f"serves the readings the app keeps in flow or global context in {named}"
     return "" if step_effect(step) in (PASSES, ANSWERS) else None
+
+
+def _kept_readings(app: App, step: Step) -> bool:
+    """Does every flow or global context value ``step`` reads hold only constants, platform
+    values and device readings (:func:`_reading`)? A key the app fills from what anyone
+    posts, a store, a request or the environment is data (fail closed)."""
+    origins = dataflow(app).context_origins(step.id)
+    return bool(origins) and all(o.kind in SETTING_KINDS or _reading(app, o) for o in origins)
+
+
+def _reading(app: App, origin: Origin) -> bool:
+    """Is ``origin`` what a device publishes on an MQTT topic whose name, and the node's,
+    carry no sensitivity label (a humidity, a door state)?"""
+    step = app.step(origin.step_id) if origin.kind == "unknown" else None
+    return step is not None and step.type == "mqtt in" and not step.disabled \
+        and not sensitivity_labels(str(step.params.get("topic") or ""), step.name)
 
 
 def _computes_only(step: Step) -> tuple[str, ...] | None:
@@ -296,8 +320,8 @@ def _answers_only(app: App, answers: list[Step]) -> bool:
     lookups computed or read (an answer node other routes share is judged by all that reaches
     it)?"""
     flow = dataflow(app)
-    return all(o.kind in ANSWER_KINDS or (o.kind in ("unknown", "store") and bool(_lookup_at(
-        app, o.step_id))) for step in answers
+    return all(o.kind in ANSWER_KINDS or _reading(app, o) or (
+        o.kind in ("unknown", "store") and bool(_lookup_at(app, o.step_id))) for step in answers
         for sink in flow.sinks_of(step.id, frozenset({"answer"})) for o in sink.origins)
 
 
