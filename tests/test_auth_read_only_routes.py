@@ -151,3 +151,14 @@ def test_a_shared_answer_that_other_routes_fill_with_kept_data_fires() -> None:
              function("load", 'msg.payload = global.get("settings");\nreturn msg;',
                       to=["resp"])]
     assert nid("in") in ids(findings_of(AUTH001, app_of(flows)))
+
+
+def test_a_lookup_route_through_a_subflow_or_link_the_reader_cannot_follow_fires() -> None:
+    """Fail closed: what runs in a subflow the export lacks, or behind a link call whose
+    target is named at run time, may act."""
+    lost = _digest_route(also=("sub",))
+    lost.append(node("sub", "subflow:5f3c0a7d2b9e4c11", wires=[[]]))
+    dynamic = _digest_route(also=("call",))
+    dynamic.append(node("call", "link call", linkType="dynamic", links=[], wires=[[]]))
+    for flows in (lost, dynamic):
+        assert ids(findings_of(AUTH001, app_of(flows))) == {nid("in")}

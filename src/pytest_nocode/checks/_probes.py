@@ -247,6 +247,8 @@ def _lookup(app: App, step: Step) -> str | None:
     """What a step of a read-only route looks up ("" when it only shapes or answers the
     message; None when it may do more)."""
     named = repr(step.name or step.id)
+    if _unfollowed(app, step):
+        return None
     if step.type == "function":
         modules = _computes_only(step)
         if modules is None:
@@ -261,6 +263,14 @@ def _lookup(app: App, step: Step) -> str | None:
             and _kept_readings(app, step):
         return f"serves the readings the app keeps in flow or global context in {named}"
     return "" if step_effect(step) in (PASSES, ANSWERS) else None
+
+
+def _unfollowed(app: App, step: Step) -> bool:
+    """Does the branch go where the reader cannot follow it: an instance of a subflow the
+    export lacks, or a link call to a target named at run time? What runs there may act."""
+    if step.type.startswith("subflow:"):
+        return app.workflow(step.type.split(":", 1)[1]) is None
+    return step.type == "link call" and not step.outbound
 
 
 def _kept_readings(app: App, step: Step) -> bool:
