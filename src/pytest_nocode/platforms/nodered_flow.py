@@ -115,10 +115,12 @@ INFLUX_QUERY = ("influxdb in",)
 # Nodes that do nothing until a message arrives: one nothing is wired to (no wire, link or
 # subflow port; a catch or status node feeding it is a wire too) never runs its query,
 # command, template, file or request, and a change or switch node sends nothing on (the
-# constants a loose "settings" change node sets reach no one).
+# constants a loose "settings" change node sets reach no one). A function runs its code
+# (``func``) only on a message too; only its ``initialize`` code runs on deploy, and that is
+# not what the data flow reads.
 RUNS_ON_MESSAGE = frozenset({*SQL_NODES, *INFLUX_QUERY, "sqlite", "sqlitedb", "exec",
                              "template", "file", "file in", "http request", "change",
-                             "switch"})
+                             "switch", "function"})
 # Nodes that list a directory of this host into msg.payload (node-red-contrib-fs-file-lister):
 # the names are the host's own files, a platform value like a fixed command's output.
 DIRECTORY_LISTERS = {"fs-file-lister": "start"}
