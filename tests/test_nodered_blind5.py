@@ -6,18 +6,23 @@ on its look-alike."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from typing import Any
 
 import pytest
 
 from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.checks import test_injection as injection
+from pytest_nocode.checks import test_secrets as secrets
 from tests.checkrun import findings_of, ids, one
 from tests.test_checks_nodered import app_of, config, function, inject, nid, node, tab
 
 INJ002 = injection.test_sinks_do_not_interpolate_data
 ENC001 = encryption.test_no_cleartext_to_remote_hosts
 ENC002 = encryption.test_certificates_are_verified
+SEC001 = secrets.test_no_hardcoded_credentials
 
 INSTALL = """const { exec } = childProcess;
 for (const name of msg.modules) {
@@ -82,3 +87,46 @@ def test_a_verified_or_unshown_ssl_option_is_no_enc002(host: dict[str, str],
 def test_a_json_ssl_object_turns_tls_on_for_enc001() -> None:
     assert findings_of(ENC001, app_of(_postgres(SHOWN_HOST, '{"require": true}'))) == []
     assert ids(findings_of(ENC001, app_of(_postgres(SHOWN_HOST, None)))) == {nid("db")}
+
+
+# -- a vendor token set in a function with no keyword naming it --------------------------------
+# made up here: "ptr_" and 32 bytes in base64, the shape Portainer's API access tokens have
+PORTAINER = "ptr_" + base64.b64encode(hashlib.sha256(b"blind set 5").digest()).decode()
+
+
+def _configuration(code: str) -> list[dict[str, Any]]:
+    return [tab(), inject("go", to=["configure"]), function("configure", code)]
+
+
+def test_a_portainer_token_set_with_no_keyword_is_sec001() -> None:
+    found = one(findings_of(SEC001, app_of(_configuration(
+        f'msg.payload = "{PORTAINER}";\nmsg.serverUrl = "https://docker-admin.example.net";'
+        "\nreturn msg;"))))
+    assert found.resource.id == nid("configure")
+    assert found.evidence["kind"] == "Portainer Access Token"
+    assert PORTAINER not in str(found.evidence) and PORTAINER not in found.message
+
+
+@pytest.mark.parametrize("code", [
+    "const ptr_offset = 4096;\nmsg.payload = ptr_offset;\nreturn msg;",
+    'msg.payload = "ptr_" + env.get("PORTAINER_TOKEN");\nreturn msg;',
+    f'msg.payload = "my{PORTAINER}";\nreturn msg;',  # no token starts there
+])
+def test_a_ptr_identifier_or_a_token_from_the_environment_is_quiet(code: str) -> None:
+    assert findings_of(SEC001, app_of(_configuration(code))) == []
+
+
+# -- a published demo default ---------------------------------------------------------------
+def _enroll(password: str) -> list[dict[str, Any]]:
+    rules = [{"t": "set", "p": "payload", "pt": "msg", "tot": "json",
+              "to": json.dumps({"adminName": "admin", "password": password})}]
+    return [tab(), inject("go", to=["enroll"]),
+            node("enroll", "change", name="enroll admin", rules=rules, wires=[[]])]
+
+
+def test_the_fabric_samples_ca_admin_password_is_a_published_default() -> None:
+    assert findings_of(SEC001, app_of(_enroll("adminpw"))) == []
+
+
+def test_an_admin_password_of_its_own_is_still_sec001() -> None:
+    assert ids(findings_of(SEC001, app_of(_enroll("ledger-Admin-7731")))) == {nid("enroll")}
