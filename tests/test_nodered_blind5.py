@@ -17,7 +17,16 @@ from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.checks import test_secrets as secrets
 from tests.checkrun import findings_of, ids, one
-from tests.test_checks_nodered import app_of, config, function, inject, nid, node, tab
+from tests.test_checks_nodered import (
+    app_of,
+    config,
+    function,
+    http_request,
+    inject,
+    nid,
+    node,
+    tab,
+)
 
 INJ002 = injection.test_sinks_do_not_interpolate_data
 ENC001 = encryption.test_no_cleartext_to_remote_hosts
@@ -130,3 +139,14 @@ def test_the_fabric_samples_ca_admin_password_is_a_published_default() -> None:
 
 def test_an_admin_password_of_its_own_is_still_sec001() -> None:
     assert ids(findings_of(SEC001, app_of(_enroll("ledger-Admin-7731")))) == {nid("enroll")}
+
+
+# -- a test request to the documentation domain ------------------------------------------------
+@pytest.mark.parametrize(("url", "reported"), [
+    ("http://example.com", False), ("http://www.example.org/", False),
+    ("http://api.partner.example.com/orders", True),  # a stand-in for a partner's server
+    ("http://example.com.attacker-cdn.net/x", True),
+])
+def test_a_test_get_to_example_com_is_no_cleartext_finding(url: str, reported: bool) -> None:
+    flows = [tab(), inject("try", to=["get"]), http_request("get", url, method="GET")]
+    assert bool(findings_of(ENC001, app_of(flows))) is reported
