@@ -19,15 +19,19 @@ from pytest_nocode.checks import test_secrets as secrets
 from tests.checkrun import findings_of, ids, one
 from tests.test_checks_nodered import (
     app_of,
+    change,
     config,
     function,
+    http_in,
     http_request,
+    http_response,
     inject,
     nid,
     node,
     tab,
 )
 
+INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 INJ002 = injection.test_sinks_do_not_interpolate_data
 ENC001 = encryption.test_no_cleartext_to_remote_hosts
 ENC002 = encryption.test_certificates_are_verified
@@ -150,3 +154,32 @@ def test_an_admin_password_of_its_own_is_still_sec001() -> None:
 def test_a_test_get_to_example_com_is_no_cleartext_finding(url: str, reported: bool) -> None:
     flows = [tab(), inject("try", to=["get"]), http_request("get", url, method="GET")]
     assert bool(findings_of(ENC001, app_of(flows))) is reported
+
+
+# -- a query string used as a MongoDB filter ----------------------------------------------------
+def _people_api(operation: str, *, ntype: str = "mongodb-read",
+                query_to_payload: bool = True) -> list[dict[str, Any]]:
+    """GET /people: the parsed query string becomes the filter of a read of the people."""
+    to_filter = {"tot": "msg", "to": "req.query"} if query_to_payload else \
+        {"tot": "json", "to": '{"active": true}'}
+    prepare = change("filter", rules=[{"t": "set", "p": "payload", "pt": "msg", **to_filter}],
+                     to=["read"])
+    config_key = "server" if ntype == "mongodb-read" else "mongodb"
+    return [tab(), config("mdb", "mongodb-configuration", hostname="mongo", port="27017",
+                          db="registry"),
+            http_in("in", "/people", method="get", to=["filter"]), prepare,
+            node("read", ntype, collection="people", operation=operation,
+                 **{config_key: nid("mdb")}, wires=[["ok"]]), http_response("ok")]
+
+
+@pytest.mark.parametrize("ntype", ["mongodb-read", "mongodb in"])
+def test_a_query_string_as_a_mongodb_find_filter_is_inj001(ntype: str) -> None:
+    found = one(findings_of(INJ001, app_of(_people_api("find", ntype=ntype))))
+    assert found.resource.id == nid("read")
+    assert found.evidence["sink"] == "query"
+    assert found.evidence["route"][0] == nid("in")
+
+
+def test_a_fixed_mongodb_filter_or_an_operation_without_one_is_quiet() -> None:
+    assert findings_of(INJ001, app_of(_people_api("find", query_to_payload=False))) == []
+    assert findings_of(INJ001, app_of(_people_api("insertOne"))) == []
