@@ -34,6 +34,8 @@ from pytest_nocode.model import (
     IN_URL_QUERY,
     FieldWrite,
     ValueRef,
+    kept_base,
+    past_kept_base,
     split_url,
 )
 from pytest_nocode.platforms.jsparse import (
@@ -206,6 +208,8 @@ class _Facts:
     emitted: list[tree_sitter.Node] = field(default_factory=list)
     kept: list[tuple[str, tree_sitter.Node]] = field(default_factory=list)  # context sets
     first_emit: int = NEVER  # top-level statement index of the first `return msg`/send
+    # the body's statement replacing the message (``msg = msg.saved``) and its value
+    renewal: tuple[int, tree_sitter.Node] | None = None
     msg_emits: list[tree_sitter.Node] = field(default_factory=list)  # each `msg` sent on
 
 
@@ -252,6 +256,7 @@ class _Analysis:
         self.opaque: set[str] = set()  # local names that may hold other than an object literal
         self._memo: dict[int, Sources] = {}
         statements = body.named_children
+        self._body_id = body.id
         # assignments that are whole statements of the function's body (not in an if or loop)
         self._top_level = {s.named_children[0].id for s in statements
                            if s.type == "expression_statement" and s.named_children}
@@ -278,7 +283,12 @@ class _Analysis:
             depth += 1
         elif t == "variable_declarator":
             name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
-            if name is not None:  # `let x;` holds undefined until set
+            declaration = node.parent
+            if name is not None and _text(name) == "msg" and value is not None \
+                    and declaration is not None and declaration.parent is not None:
+                # `var msg = {};` as a statement of the body: a new message from there on
+                self._renewal(value, "=", top if declaration.parent.id == self._body_id else -1)
+            elif name is not None:  # `let x;` holds undefined until set
                 self._bind_pattern(name, value if value is not None
                                    else frozenset({CONSTANT}))
         elif t in ("assignment_expression", "augmented_assignment_expression"):
@@ -375,8 +385,24 @@ class _Analysis:
             if right.type == "object" and op == "=" else []
         if len(spreads) != 1 or right.named_children[0] is not spreads[0] \
                 or _text(spreads[0]).removeprefix("...").strip() != "msg":
-            raise _CannotFollow
+            self._renewal(right, op, top)
+            return
         for key, value in list(_object_pairs(right))[1:]:  # a computed key: any property
+            self.facts.msg_writes.append((key, value, "=", top) if key != "*"
+                                         else ("*", value, "sub", -1))
+
+    def _renewal(self, right: tree_sitter.Node, op: str, top: int) -> None:
+        """``msg = msg.saved;``, ``msg = {};`` as one of the body's own statements: from
+        there on the message is that value (what it is built from, every property). Once
+        only, and not in a branch or loop: anything else is not followed."""
+        if op != "=" or top < 0 or self.facts.renewal is not None:
+            raise _CannotFollow
+        self.facts.renewal = (top, right)
+        if right.type != "object":
+            self.facts.msg_writes.append(("*", right, "renew", top))
+            return
+        self.facts.msg_writes.append(("*", None, "renew", top))  # `msg = {url: …}`: its keys
+        for key, value in _object_pairs(right):  # a computed key or a spread: any property
             self.facts.msg_writes.append((key, value, "=", top) if key != "*"
                                          else ("*", value, "sub", -1))
 
@@ -396,8 +422,8 @@ class _Analysis:
                 return
             store = CONTEXT_READS.get(_text(obj)) if obj is not None else None
             if store is not None and method == "set" and len(values) >= 2:
-                key = values[0]
-                name = _text(key)[1:-1] if key.type == "string" else "*"
+                name = _fixed_text(values[0])
+                name = "*" if name is None else name
                 if not name.isidentifier():  # "a.b" changes part of a: any key, then
                     name = "*"
                 self.facts.kept.append((f"{store} context {name}", values[1]))
@@ -469,13 +495,25 @@ class _Analysis:
         out: list[FieldWrite] = []
         strong_ok = not facts.emitted
         strong_seen: set[str] = set()
+        # set anew before each send, in branches (`if (a) { msg.url = x; return msg; }`):
+        # what it holds when sent is one of the values the code sets it to
+        anew = {prop for prop, _value, op, top in facts.msg_writes
+                if strong_ok and op == "=" and prop != "*" and self._set_before_each_send(prop)
+                } if facts.renewal is None else set()
         for prop, value, op, top in facts.msg_writes:
             found = self._placed_sources(value) if value is not None else EMPTY
-            if op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
+            if op == "renew":  # the message replaced: strong when no message left before
+                out.append(FieldWrite("*", found, strong=strong_ok and top < facts.first_emit))
+            elif prop in anew and op == "=":
+                if prop not in strong_seen:
+                    strong_seen.add(prop)
+                    out.append(FieldWrite(prop, EMPTY.union(*(
+                        self._placed_sources(v) for p, v, o, _t in facts.msg_writes
+                        if p == prop and o == "=" and v is not None))))
+            elif op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
                 out.append(FieldWrite(prop, found, strong=False))
-            elif strong_ok and op == "=" and prop != "*" and prop not in strong_seen and (
-                    (top >= 0 and top < facts.first_emit) or self._set_before_every_send(
-                        prop, value)):
+            elif strong_ok and op == "=" and prop != "*" and prop not in strong_seen \
+                    and top >= 0 and top < facts.first_emit:
                 strong_seen.add(prop)
                 out.append(FieldWrite(prop, found))
             else:
@@ -488,23 +526,50 @@ class _Analysis:
             out.extend(self._message_writes(value))
         return tuple(out)
 
-    def _set_before_every_send(self, prop: str, value: tree_sitter.Node | None) -> bool:
-        """Is ``msg.<prop> = value`` a statement of a block (``if (msg.payload) { …; msg.
-        filename = …; return msg; }``) that every ``msg`` the code sends on comes after,
-        inside that block, and the code's only write of that property? Then no message
-        leaves without the value, as if the statement were at the top of the body."""
-        statement = value.parent.parent if value is not None and value.parent is not None \
-            else None
-        block = statement.parent if statement is not None else None
-        if statement is None or block is None or statement.type != "expression_statement" \
-                or block.type != "statement_block" \
-                or _inside(statement, LOOPS | FUNCTIONS, self._body) \
-                or sum(1 for w in self.facts.msg_writes if w[0] == prop) != 1:
-            return False
+    def _set_before_each_send(self, prop: str) -> bool:
+        """Does every ``msg`` the code sends on come after a statement ``msg.<prop> = …``
+        of a block holding that send (``if (a) { msg.url = x; return msg; }``, once per
+        branch; the body's own statements hold every send), not in a loop or a callback?
+        Then no message leaves with the value it came with."""
         sends = self.facts.msg_emits
-        return bool(sends) and all(
-            statement.end_byte <= e.start_byte and e.end_byte <= block.end_byte
-            for e in sends)
+        setters = [statement for p, value, op, _top in self.facts.msg_writes
+                   if p == prop and op == "=" and value is not None
+                   and (statement := self._setting_statement(value)) is not None]
+        setting = {statement.id for statement in setters}
+        return bool(sends) and bool(setters) and all(
+            self._set_before(send, setting) for send in sends)
+
+    def _set_before(self, send: tree_sitter.Node, setting: set[int]) -> bool:
+        """Does a block holding ``send`` run, before it, one of the ``setting`` statements,
+        or an ``if`` each of whose branches (a final ``else`` included) runs one or leaves
+        (``if (a) {msg.url = x} else if (b) {msg.url = y} else {return null}``)?"""
+        current = send
+        while current.parent is not None and current.id != self._body.id:
+            block = current.parent
+            if block.type in FUNCTIONS or block.type in LOOPS:
+                return False
+            if block.type == "statement_block" or block.id == self._body.id:
+                for statement in block.named_children:
+                    if statement.end_byte > send.start_byte:
+                        break
+                    if statement.id in setting or (statement.type == "if_statement"
+                                                   and _every_branch(statement, setting)):
+                        return True
+            current = block
+        return False
+
+    def _setting_statement(self, value: tree_sitter.Node) -> tree_sitter.Node | None:
+        """The statement ``msg.x = value;`` is, when it is one of a block's (or the body's)
+        own statements outside any loop or function."""
+        assignment = value.parent
+        statement = assignment.parent if assignment is not None else None
+        if statement is None or statement.type != "expression_statement" \
+                or statement.parent is None \
+                or _inside(statement, LOOPS | FUNCTIONS, self._body):
+            return None
+        block = statement.parent
+        return statement if block.type == "statement_block" or block.id == self._body.id \
+            else None
 
     def keeps(self) -> tuple[FieldWrite, ...]:
         return tuple(FieldWrite(name, self.sources(value), strong=False)
@@ -633,6 +698,12 @@ class _Analysis:
         data = [i for i, part in enumerate(parts) if not isinstance(part, str)]
         if not data:
             return found
+        base = self._kept_base(parts)
+        if base:  # `${baseUrl}/x?id=${id}`: placed as after a fixed host, if the base is one
+            parts = [OWN_BASE, *parts[1:]]
+            data = data[1:]
+            if not data:
+                return found
         first = placement(_fixed_prefix(parts, data[0]))
         if not first:
             return found
@@ -646,7 +717,26 @@ class _Analysis:
             for ref in self.sources(part) & found:  # an escaped part already counts as no data
                 if ref.kind not in PLAIN_KINDS:  # the least confined place it is put wins
                     placed[ref] = _looser(placed.get(ref, within), within)
+        if base:
+            placed = {ref: past_kept_base(within, base) for ref, within in placed.items()
+                      if within in URL_PLACEMENTS}
         return frozenset(replace(r, within=placed[r]) if r in placed else r for r in found)
+
+    def _kept_base(self, parts: list[str | tree_sitter.Node]) -> str:
+        """The flow or global context key a URL's text starts with (``${baseUrl}/device``,
+        ``base + "?id="``, the local read from ``global.get("baseUrl")``), when fixed text
+        starting its path or query follows it: "" otherwise. Whether the key holds a fixed
+        host of the owner's is the engine's question (:data:`~pytest_nocode.model.
+        PAST_KEPT_BASE`)."""
+        if len(parts) < 2 or isinstance(parts[0], str) or not isinstance(parts[1], str) \
+                or not parts[1].startswith(("/", "?")):
+            return ""
+        refs = self.sources(parts[0])
+        if len(refs) != 1:
+            return ""
+        ref = next(iter(refs))
+        return ref.name if ref.kind == "store" and ref.name.startswith(
+            ("flow context ", "global context ")) and not ref.name.endswith(" *") else ""
 
     def _url_encoded(self, node: tree_sitter.Node, seen: frozenset[str]) -> bool:
         """Does every value ``node`` can take come through ``encodeURIComponent`` (fixed text
@@ -773,8 +863,12 @@ class _Analysis:
             written = tuple(v for v in (*self._written.get(prop, ()),
                                          *self._written.get("*", ()))
                             if _may_reach(v, node, self._body))
-            came = EMPTY if self._statement_of(node) > self._replaced_at.get(prop, NEVER) \
+            at = self._statement_of(node)
+            came = EMPTY if at > self._replaced_at.get(prop, NEVER) \
                 else frozenset({ValueRef("field", prop, path=_text(node))})
+            renewal = self.facts.renewal
+            if renewal is not None and (at < 0 or at > renewal[0]):  # or the new message's
+                came = came | self.sources(renewal[1])
             found = came.union(*(self.sources(v) for v in written))
             return _as_keys(found) if key else found
         obj = node.child_by_field_name("object")
@@ -865,9 +959,7 @@ class _Analysis:
     def _first_string(call: tree_sitter.Node) -> str:
         args = call.child_by_field_name("arguments")
         first = args.named_children[0] if args is not None and args.named_children else None
-        if first is not None and first.type == "string":
-            return _text(first)[1:-1]
-        return ""
+        return (_fixed_text(first) or "") if first is not None else ""
 
 
 # -- placements -----------------------------------------------------------------------------------
@@ -903,6 +995,25 @@ def _may_reach(value: tree_sitter.Node, read: tree_sitter.Node, body: tree_sitte
         child, block = block, block.parent
     return True
 
+
+def _every_branch(statement: tree_sitter.Node, setting: set[int]) -> bool:
+    """Does every branch of the ``if`` ``statement`` run one of the ``setting`` statements
+    as its own, or return or throw (with no break or continue to leave another way)?"""
+    branch = statement.child_by_field_name("consequence")
+    other = statement.child_by_field_name("alternative")
+    if branch is None or other is None:
+        return False
+    own = branch.named_children if branch.type == "statement_block" else [branch]
+    if not (any(s.id in setting for s in own) or (any(s.type in _LEAVES for s in own)
+                                                  and not _contains(branch, _JUMPS))):
+        return False
+    rest = other.named_children[-1] if other.type == "else_clause" and other.named_children \
+        else other
+    if rest.type == "if_statement":
+        return _every_branch(rest, setting)
+    own = rest.named_children if rest.type == "statement_block" else [rest]
+    return any(s.id in setting for s in own) or (any(s.type in _LEAVES for s in own)
+                                                 and not _contains(rest, _JUMPS))
 
 def _inside(node: tree_sitter.Node, types: frozenset[str], body: tree_sitter.Node) -> bool:
     """Is ``node`` inside a node of ``types`` within ``body``?"""
@@ -953,6 +1064,9 @@ def placement(prefix: str) -> str:
     return ""
 
 
+# What a URL base kept in a context key stands for when placing what follows it: a fixed host
+# of the owner's networks (the looser of the two path placements).
+OWN_BASE = "http://localhost"
 # The placements of a value past a URL's fixed scheme and host, from the least to the most
 # it can steer there (an encoded value, a parameter, a path on the internet or at home).
 URL_PLACEMENTS = (IN_URL_ENCODED, IN_URL_QUERY, IN_URL_PATH_INTERNET, IN_URL_PATH_OWN)
@@ -960,6 +1074,10 @@ URL_PLACEMENTS = (IN_URL_ENCODED, IN_URL_QUERY, IN_URL_PATH_INTERNET, IN_URL_PAT
 
 def _looser(a: str, b: str) -> str:
     """Of two placements of one value in a URL, the one that steers more."""
+    (a_placed, a_base), (b_placed, b_base) = kept_base(a), kept_base(b)
+    if a_base and a_base == b_base:
+        looser = _looser(a_placed, b_placed)
+        return past_kept_base(looser, a_base) if looser else ""
     if a in URL_PLACEMENTS and b in URL_PLACEMENTS:
         return max(a, b, key=URL_PLACEMENTS.index)
     return a if a == b else ""
@@ -1000,6 +1118,15 @@ def _concatenated(node: tree_sitter.Node) -> list[tree_sitter.Node]:
         if inner.type == "binary_expression" and _operator(inner) == "+":
             return _concatenated(inner)
     return [node]
+
+
+def _fixed_text(node: tree_sitter.Node) -> str | None:
+    """The text of a string literal or of a template literal with nothing substituted
+    (```baseUrl```, as a context key's name); None for anything computed."""
+    if node.type == "string" or (node.type == "template_string" and not any(
+            c.type == "template_substitution" for c in node.named_children)):
+        return _text(node)[1:-1]
+    return None
 
 
 def _literal_text(node: tree_sitter.Node) -> str | None:
