@@ -16,7 +16,7 @@ import pytest
 
 from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import FETCH_PATH
-from tests.checkrun import findings_of, one
+from tests.checkrun import findings_of, ids, one
 from tests.test_checks_nodered import app_of, function, http_in, inject, nid, node, tab, template
 
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
@@ -185,3 +185,52 @@ def test_a_new_message_holds_only_what_the_code_puts_in_it(code: str, fires: boo
              function("pick", "msg.url = msg.payload.target;\nreturn msg;", to=["build"]),
              function("build", code, to=["send"]), _request()]
     assert bool(findings_of(INJ001, app_of(flows))) is fires
+
+
+# -- a command router: fixed statements per case, replies built by a helper --------------------
+INJ002 = injection.test_sinks_do_not_interpolate_data
+ROUTER = """const rows = msg.payload || [];
+const owner = rows.length ? rows[0] : null;
+const reply = (text) => ({ chatId: msg.chat, text: text, rows: rows });
+switch (msg.topic) {
+case 'list':
+    msg.query = 'SELECT name FROM devices WHERE owner_id = $1';
+    msg.params = [owner.id];
+    return [msg, null];
+case 'rename':
+    msg.query = 'UPDATE devices SET name = $2 WHERE owner_id = $1';
+    msg.params = [owner.id, owner.name];
+    return [msg, null];
+default:
+    return [null, reply('I do not know that command')];
+}"""
+
+
+def _router(code: str) -> list[dict[str, Any]]:
+    """A tick looks the owner up in the database; the router picks the next statement."""
+    db = {"id": nid("db"), "type": "postgresdb", "hostname": "db.plant.internal",
+          "db": "telemetry"}
+    return [tab(), db, inject("tick", to=["owner"]),
+            node("owner", "postgres", postgresdb=nid("db"), output=True, wires=[["router"]]),
+            function("router", code, to=["run"]),
+            node("run", "postgres", postgresdb=nid("db"), output=True, wires=[[]])]
+
+
+def test_fixed_statements_picked_per_case_beside_replies_a_helper_builds_are_quiet() -> None:
+    """Each case that sends sets its own fixed text; the reply the helper builds carries the
+    rows, but only under its own keys."""
+    assert findings_of(INJ002, app_of(_router(ROUTER.replace("msg.query", "msg.payload")))) \
+        == []
+
+
+@pytest.mark.parametrize("change", [
+    # one case sends the statement it was given
+    ("case 'rename':\n    msg.payload = 'UPDATE", "case 'raw':\n    return [msg, null];\n"
+     "case 'rename':\n    msg.payload = 'UPDATE"),
+    # the reply puts the rows under the key the database node runs
+    ("text: text, rows: rows", "text: text, payload: rows"),
+])
+def test_a_case_or_a_reply_that_carries_the_rows_into_the_statement_fires(
+        change: tuple[str, str]) -> None:
+    code = ROUTER.replace("msg.query", "msg.payload").replace(*change)
+    assert ids(findings_of(INJ002, app_of(_router(code)))) == {nid("run")}

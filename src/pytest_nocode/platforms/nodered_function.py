@@ -493,7 +493,9 @@ class _Analysis:
                 break
         self._memo = {}
         out: list[FieldWrite] = []
-        strong_ok = not facts.emitted
+        # other messages the code builds and sends are added after (their own keys, or all
+        # they are made of): a property msg has anew holds only its new value in msg itself
+        strong_ok = True
         strong_seen: set[str] = set()
         # set anew before each send, in branches (`if (a) { msg.url = x; return msg; }`):
         # what it holds when sent is one of the values the code sets it to
@@ -548,7 +550,7 @@ class _Analysis:
             block = current.parent
             if block.type in FUNCTIONS or block.type in LOOPS:
                 return False
-            if block.type == "statement_block" or block.id == self._body.id:
+            if block.type in BLOCKS or block.id == self._body.id:
                 for statement in block.named_children:
                     if statement.end_byte > send.start_byte:
                         break
@@ -568,8 +570,7 @@ class _Analysis:
                 or _inside(statement, LOOPS | FUNCTIONS, self._body):
             return None
         block = statement.parent
-        return statement if block.type == "statement_block" or block.id == self._body.id \
-            else None
+        return statement if block.type in BLOCKS or block.id == self._body.id else None
 
     def keeps(self) -> tuple[FieldWrite, ...]:
         return tuple(FieldWrite(name, self.sources(value), strong=False)
@@ -585,12 +586,30 @@ class _Analysis:
             for key, item in _object_pairs(value):
                 yield FieldWrite(key, self.sources(item), strong=False)
             return
+        built = self._built_by_helper(value)
+        if built:  # `reply(text)`, a helper whose every return is an object literal
+            self.sources(value)  # binds the helper's parameters to what this call passes
+            for literal in built:
+                yield from self._message_writes(literal)
+            return
         if value.type == "identifier" and _text(value) in self._objects_built() \
                 and _text(value) not in self.opaque:
             for key, found in self._later_object_writes(_text(value)):
                 yield FieldWrite(key, found, strong=False)
             return
         yield FieldWrite("*", self.sources(value), strong=False)
+
+    def _built_by_helper(self, value: tree_sitter.Node) -> list[tree_sitter.Node]:
+        """The object literals a call of a helper declared in the code returns, when each of
+        its returns is one (``const reply = (text) => ({chatId: …, text})``); else none."""
+        callee = value.child_by_field_name("function") if value.type == "call_expression" \
+            else None
+        if callee is None or callee.type != "identifier" \
+                or _text(callee) not in self.facts.functions:
+            return []
+        returned = [_unparenthesized(r) for f in self.facts.functions[_text(callee)]
+                    for r in _returned(f)]
+        return returned if returned and all(r.type == "object" for r in returned) else []
 
     def _objects_built(self) -> set[str]:
         return {owner for owner, _key, _value in self.facts.object_writes}
@@ -972,6 +991,8 @@ _URL_TO_PATH = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s'\"`$]+/")
 
 
 LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+# What holds statements run in order: a block, or a switch case's statements
+BLOCKS = frozenset({"statement_block", "switch_case", "switch_default"})
 # statements after which the code that follows in the same block does not run
 _LEAVES = frozenset({"return_statement", "throw_statement"})
 _JUMPS = frozenset({"break_statement", "continue_statement", "labeled_statement"})
@@ -1157,6 +1178,12 @@ def _doubles_quotes(call: tree_sitter.Node) -> bool:
     pattern, method = _text(values[0]), _text(prop)
     return (method in ("replace", "replaceAll") and pattern == "/'/g") or (
         method == "replaceAll" and values[0].type == "string" and pattern[1:-1] in ("'", "\\'"))
+
+
+def _unparenthesized(node: tree_sitter.Node) -> tree_sitter.Node:
+    while node.type == "parenthesized_expression" and len(node.named_children) == 1:
+        node = node.named_children[0]
+    return node
 
 
 def _returned(function: tree_sitter.Node) -> list[tree_sitter.Node]:
