@@ -234,3 +234,28 @@ def test_a_case_or_a_reply_that_carries_the_rows_into_the_statement_fires(
         change: tuple[str, str]) -> None:
     code = ROUTER.replace("msg.query", "msg.payload").replace(*change)
     assert ids(findings_of(INJ002, app_of(_router(code)))) == {nid("run")}
+
+
+# -- a reflection only the sender can get ---------------------------------------------------------
+def _upload(method: str, *, also: list[str] | None = None) -> list[dict[str, Any]]:
+    """A route stores an upload under the name in its URL and answers "<name> uploaded"."""
+    return [tab(), http_in("route", "/uploads/:file", method=method, to=["answer"]),
+            template("answer", "{{{req.params.file}}} uploaded.", to=["reply", *(also or [])]),
+            node("reply", "http response", statusCode="", headers={}),
+            node("log", "file", filename="/var/log/uploads.html", filenameType="str",
+                 appendNewline=True, createDir=False, overwriteFile="false", wires=[])]
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_a_page_answering_only_a_method_browsers_send_same_site_is_quiet(method: str) -> None:
+    assert findings_of(INJ001, app_of(_upload(method))) == []
+
+
+@pytest.mark.parametrize(("method", "also"), [
+    ("get", []),  # a link on any site makes a visitor's browser open it
+    ("post", []),  # so does a form on any site
+    ("put", ["log"]),  # the same text also lands in a page the app keeps
+])
+def test_a_reflection_a_link_a_form_or_a_stored_page_carries_fires(method: str,
+                                                                   also: list[str]) -> None:
+    assert nid("answer") in ids(findings_of(INJ001, app_of(_upload(method, also=also))))
