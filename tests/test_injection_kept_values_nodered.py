@@ -259,3 +259,27 @@ def test_a_page_answering_only_a_method_browsers_send_same_site_is_quiet(method:
 def test_a_reflection_a_link_a_form_or_a_stored_page_carries_fires(method: str,
                                                                    also: list[str]) -> None:
     assert nid("answer") in ids(findings_of(INJ001, app_of(_upload(method, also=also))))
+
+
+# -- a key column read by name --------------------------------------------------------------------
+def _revalidate(column: str) -> list[dict[str, Any]]:
+    """Rows read from a table; a function lists (key, flag) pairs; an UPDATE pastes them."""
+    db = {"id": nid("pgc"), "type": "postgreSQLConfig", "name": "iot"}
+    code = ("let values = '(0, FALSE),';\nfor (const row of msg.payload) {\n"
+            f"    values += `(${{row['{column}']}}, TRUE),`;\n}}\n"
+            "msg.payload = values.slice(0, -1);\nreturn msg;")
+    return [tab(), db, inject("tick", to=["read"]),
+            node("read", "postgresql", query="SELECT * FROM readings LIMIT 100",
+                 postgreSQLConfig=nid("pgc"), split=False, wires=[["pairs"]]),
+            function("pairs", code, to=["update"]),
+            node("update", "postgresql", postgreSQLConfig=nid("pgc"), split=False,
+                 query="UPDATE readings AS r SET ok = v.ok FROM (VALUES {{{ msg.payload }}})"
+                       " AS v (id, ok) WHERE v.id = r.id;", wires=[[]])]
+
+
+def test_a_key_column_read_by_its_quoted_name_is_no_text() -> None:
+    assert findings_of(INJ002, app_of(_revalidate("id"))) == []
+
+
+def test_a_text_column_read_by_its_quoted_name_still_counts() -> None:
+    assert ids(findings_of(INJ002, app_of(_revalidate("label")))) == {nid("update")}

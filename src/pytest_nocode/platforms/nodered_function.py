@@ -875,8 +875,10 @@ class _Analysis:
     def _member(self, node: tree_sitter.Node) -> Sources:
         root, prop, direct = _member_root(node)
         name = node.child_by_field_name("property") if node.type == "member_expression" \
-            else None
-        key = name is not None and KEY_COLUMN.search(_text(name)) is not None \
+            else node.child_by_field_name("index")  # row.id, or row['id']
+        label = (_text(name) if node.type == "member_expression" else _fixed_text(name)) \
+            if name is not None else None
+        key = label is not None and KEY_COLUMN.search(label) is not None \
             and not (direct and root is not None and _text(root) == "msg")  # msg.id: no row
         if root is not None and _text(root) == "msg":  # as it came, or as the code set it
             written = tuple(v for v in (*self._written.get(prop, ()),
@@ -891,7 +893,7 @@ class _Analysis:
             found = came.union(*(self.sources(v) for v in written))
             return _as_keys(found) if key else found
         obj = node.child_by_field_name("object")
-        if name is not None and _text(name) in NUMERIC_PROPERTIES:
+        if label is not None and label in NUMERIC_PROPERTIES:
             return frozenset({NUMBER})
         found = self.sources(obj) if obj is not None else EMPTY
         return _as_keys(found) if key and root is not None else found
