@@ -495,17 +495,16 @@ class _Analysis:
         out: list[FieldWrite] = []
         # other messages the code builds and sends are added after (their own keys, or all
         # they are made of): a property msg has anew holds only its new value in msg itself
-        strong_ok = True
         strong_seen: set[str] = set()
         # set anew before each send, in branches (`if (a) { msg.url = x; return msg; }`):
         # what it holds when sent is one of the values the code sets it to
         anew = {prop for prop, _value, op, top in facts.msg_writes
-                if strong_ok and op == "=" and prop != "*" and self._set_before_each_send(prop)
+                if op == "=" and prop != "*" and self._set_before_each_send(prop)
                 } if facts.renewal is None else set()
         for prop, value, op, top in facts.msg_writes:
             found = self._placed_sources(value) if value is not None else EMPTY
             if op == "renew":  # the message replaced: strong when no message left before
-                out.append(FieldWrite("*", found, strong=strong_ok and top < facts.first_emit))
+                out.append(FieldWrite("*", found, strong=top < facts.first_emit))
             elif prop in anew and op == "=":
                 if prop not in strong_seen:
                     strong_seen.add(prop)
@@ -514,7 +513,7 @@ class _Analysis:
                         if p == prop and o == "=" and v is not None))))
             elif op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
                 out.append(FieldWrite(prop, found, strong=False))
-            elif strong_ok and op == "=" and prop != "*" and prop not in strong_seen \
+            elif op == "=" and prop != "*" and prop not in strong_seen \
                     and top >= 0 and top < facts.first_emit:
                 strong_seen.add(prop)
                 out.append(FieldWrite(prop, found))
