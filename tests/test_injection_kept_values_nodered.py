@@ -56,6 +56,12 @@ def test_a_query_past_a_base_url_the_app_sets_itself_is_quiet(setup: str) -> Non
     assert findings_of(INJ001, app_of(flows)) == []
 
 
+def test_a_kept_base_url_with_a_fixed_fallback_is_still_the_apps_own() -> None:
+    flows = _with_base(OWN_BASE, "msg.url = `${global.get('baseUrl') || 'http://localhost'}"
+                                 "/device/reboot?save=${msg.payload.save}`;")
+    assert findings_of(INJ001, app_of(flows)) == []
+
+
 def test_a_path_past_the_apps_own_base_url_is_a_path_finding_not_forgery() -> None:
     f = one(findings_of(INJ001, app_of(_with_base(
         OWN_BASE, "msg.url = `${base}/motors/${msg.payload.motor}/angle`;"))))

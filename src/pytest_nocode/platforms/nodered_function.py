@@ -749,10 +749,10 @@ class _Analysis:
         if len(parts) < 2 or isinstance(parts[0], str) or not isinstance(parts[1], str) \
                 or not parts[1].startswith(("/", "?")):
             return ""
-        refs = self.sources(parts[0])
-        if len(refs) != 1:
+        refs = [r for r in self.sources(parts[0]) if r.kind not in PLAIN_KINDS]
+        if len(refs) != 1:  # (a fixed fallback beside it, `global.get("base") || "http://…"`)
             return ""
-        ref = next(iter(refs))
+        ref = refs[0]
         return ref.name if ref.kind == "store" and ref.name.startswith(
             ("flow context ", "global context ")) and not ref.name.endswith(" *") else ""
 
