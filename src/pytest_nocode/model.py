@@ -458,6 +458,12 @@ def kept_base(within: str) -> tuple[str, str]:
     """(the placement, the store holding the URL base it depends on, "" when none)."""
     placed, _sep, store = within.partition(PAST_KEPT_BASE)
     return placed, store
+
+
+# The address a chat platform gives a file a message attached (Slack's url_private_download,
+# on its own file host): a request to it reaches the platform, never a server the sender
+# picks; what it serves is still the file the sender uploaded.
+AS_PLATFORM_FILE_URL = "as the address a chat platform gives a file it keeps on its own host"
 # A caller's data held whole as the object the platform parsed it into (the query of a
 # Node-RED GET route, always an object): put into a text as it is, it becomes
 # "[object Object]", none of what the caller wrote. A read of one of its keys is the caller's
