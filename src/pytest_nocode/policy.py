@@ -104,6 +104,7 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "report_inactive_entry_points": {"type": "boolean"},
                 "report_collecting_forms": {"type": "boolean"},
                 "report_status_probes": {"type": "boolean"},
+                "report_local_callbacks": {"type": "boolean"},
             },
         },
         "owners": {
@@ -322,12 +323,12 @@ class Policy:
         return zone
 
     def _zone(self, host: str) -> str:
+        section = self.data.get("trust_zones") or {}
+        for zone in ZONES:  # a placeholder too: the team knows what its ${MQTT_HOST} is
+            if host and _host_matches(host, (section.get(zone) or {}).get("hosts") or ()):
+                return zone
         if not host or any(c in host for c in "{}$=` ") or host.startswith("msg."):
             return "unknown"
-        section = self.data.get("trust_zones") or {}
-        for zone in ZONES:
-            if _host_matches(host, (section.get(zone) or {}).get("hosts") or ()):
-                return zone
         if self.host_internal(host):
             return "private"
         return default_zone(host)
