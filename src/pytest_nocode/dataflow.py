@@ -1019,15 +1019,20 @@ class DataFlow:
         itself puts there from constants or platform values (a setting picked in the
         dashboard, a counter, a time), and does it read at least one? A key the app never
         sets, or sets from a message, a store or the environment, is data (fail closed)."""
+        origins = self.context_origins(step_id)
+        return bool(origins) and all(o.kind in SETTING_KINDS for o in origins)
+
+    def context_origins(self, step_id: str) -> tuple[Origin, ...]:
+        """Every origin of the flow or global context values ``step_id`` reads (what the app
+        puts in those keys, wherever it does); () when it reads none."""
         flow = self._flows.get(step_id)
         if flow is None:
-            return False
+            return ()
         refs = tuple(dict.fromkeys(
             r for r in (*(v for w in flow.writes for v in w.value),
                         *(v for sink in flow.sinks for v in sink.reads))
             if r.kind == "store" and r.name.startswith(SHARED_CONTEXT_STORES)))
-        origins = self.origins(step_id, refs) if refs else ()
-        return bool(origins) and all(o.kind in SETTING_KINDS for o in origins)
+        return self.origins(step_id, refs) if refs else ()
 
     def _runs(self, sid: str) -> bool:
         step = self.app.step(sid)
