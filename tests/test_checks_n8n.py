@@ -1424,6 +1424,37 @@ def test_cmd002_python_code_accepting_any_host_key(policy_call: str, fires: bool
     assert ids(found) == ({uid("Reboot NAS")} if fires else set())
 
 
+# each table's patterns, with a run text every one of them matches (spelled as it is seen:
+# upper case, mixed case, beside non-ASCII text, on a line of its own)
+_COMMAND_TEXTS = [
+    "n8n export:credentials --all --decrypted > /tmp/c.json",
+    "cat ~/.n8n/config | jq .encryptionKey",
+    "echo $N8N_ENCRYPTION_KEY",
+    "SELECT * FROM credentials_entity;",
+    "cp /data/flows_cred.json /mnt/usb/",
+    "cat /data/.config.runtime.json",
+    "ssh -o stricthostkeychecking=NO host",
+    "ssh -o StrictHostKeyChecking=off -o UserKnownHostsFile=/dev/null host",
+    "scp -o USERKNOWNHOSTSFILE=/dev/null a b:",
+    "client.set_missing_host_key_policy(paramiko.AutoAddPolicy())",
+]
+
+
+@pytest.mark.parametrize("text", [*_COMMAND_TEXTS, *(f"# Größe: ü\n{t}" for t in _COMMAND_TEXTS),
+                                  "ssh -o StrictHostKeyChecKing=no host",  # a Kelvin sign
+                                  "n8n export:workflow --all", "ls ~/.n8n/"])
+def test_command_pattern_screens_never_hide_a_match(text: str) -> None:
+    """A pattern's string screen only skips text its regex cannot match."""
+    lowered = text.lower() if text.isascii() else None
+    for pattern in (*commands.CREDENTIAL_DUMPS, *commands.HOST_KEY_OFF):
+        expected = pattern.regex.search(text)
+        got = pattern.search(text, lowered)
+        assert (got and got.span()) == (expected and expected.span()), pattern.name
+    assert any(p.search(text, lowered) for p in (*commands.CREDENTIAL_DUMPS,
+                                                  *commands.HOST_KEY_OFF)) == (
+        "workflow" not in text and not text.endswith(".n8n/"))
+
+
 # == INV005 ======================================================================================
 INV005 = inventory.test_connections_point_at_existing_nodes
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -773,3 +775,24 @@ def test_bundled_demo_folder_normalizes_with_its_known_faults() -> None:
 def one_of(items: list[Any]) -> Any:
     assert len(items) == 1, items
     return items[0]
+
+
+def test_the_data_flow_gets_the_descriptions_judging_made_for_the_same_steps_only() -> None:
+    """Judging entry points describes the steps behind each of them; the data flow is handed
+    those descriptions (the same as describing again), never one made for another step."""
+    js = "return [{ json: { ...$json, seen: true } }];"
+    app = app_of(workflow("w1", "Intake", [
+        node("t1", "Hook", WEBHOOK, path="in", httpMethod="POST"),
+        node("c1", "Mark", "n8n-nodes-base.code", jsCode=js),
+        http_node("https://api.example.com/{{ $json.body.id }}")],
+        {"Hook": wire("Mark"), "Mark": wire("HTTP h1")}))
+    flows = app.flow_of.__self__  # type: ignore[union-attr]
+    judged = {step.id for step in app.steps if step.id in flows._judged}
+    assert "c1" in judged  # the entry point's walk described the steps behind it
+    code = step_of(app, "c1")
+    other = dataclasses.replace(code, params=MappingProxyType({"jsCode": "return [{ json: {} }];"}))
+    assert app.flow_of(other) == flows.describe(other) != flows.describe(code)
+    for step in app.steps:
+        assert app.flow_of(step) == flows.describe(step)
+    assert not flows._judged  # each handed over once
+    assert app.flow_of(code) == flows.describe(code)  # asked again: described again

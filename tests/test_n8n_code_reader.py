@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.platforms.n8n_code import RAW, TEXT, code_field_values
+from pytest_nocode.platforms import jsparse, n8n_code
+from pytest_nocode.platforms.n8n_code import (
+    RAW,
+    TEXT,
+    code_closed_fields,
+    code_field_values,
+    code_passed_input,
+)
 
 
 def _reads(code: str) -> dict[str, Any]:
@@ -77,3 +84,43 @@ def test_code_too_odd_to_read_is_left_as_mix_or_read_without_error(code: str) ->
 @pytest.mark.parametrize("code", [None, 42, ["return {a: 1}"], b"return {a: 1}"])
 def test_code_that_is_not_text_is_not_read(code: Any) -> None:
     assert code_field_values(code) == {}
+
+
+# -- one reading per code answers every question (passed input, fields, closed fields) ------
+_SPREAD_HELD = ("const data = $input.item.json;\n"
+                "return [{ json: { ...data, total: $json.price * 2, note: 'ok' } }];")
+
+
+@pytest.mark.parametrize(("code", "passed"), [
+    ("return [{ json: { ...$json, seen: true } }];", ({"seen"}, set())),
+    (_SPREAD_HELD, ({"total", "note"}, set())),
+    ("if ($json.a) { return { ...$json, a: 1 }; }\nreturn { ...$json, a: 2, b: 3 };",
+     ({"a"}, {"b"})),
+    # the spread name is not plainly the input item: changed afterwards, or not const
+    ("let data = $input.item.json;\ndata = {};\nreturn [{ json: { ...data, x: 1 } }];", None),
+    ("let data = $input.item.json;\nreturn [{ json: { ...data, x: 1 } }];", None),
+    ("return [{ json: { ...$json, ...$json.extra, x: 1 } }];", None),  # a second spread
+    ("return [{ json: { note: '...', x: 1 } }];", None),  # the dots are only text
+])
+def test_a_spread_input_item_is_passed_on_with_the_fields_set(
+        code: str, passed: tuple[set[str], set[str]] | None) -> None:
+    got = code_passed_input(code)
+    assert (got if got is None else (set(got[0]), set(got[1]))) == passed
+
+
+@pytest.mark.parametrize("code", [
+    _SPREAD_HELD,
+    "return [{ json: { note: '...', x: $json.body.x } }];",
+    "return [{ json: { a: 1, b: $json.q } }];",
+])
+def test_the_answers_do_not_depend_on_which_question_is_asked_first(code: str) -> None:
+    def ask(order: list[str]) -> dict[str, object]:
+        n8n_code._read.cache_clear()
+        jsparse._parsed.cache_clear()
+        questions = {"passed": code_passed_input, "fields": code_field_values,
+                     "closed": code_closed_fields}
+        return {q: questions[q](code) for q in order}
+
+    forward = ask(["passed", "fields", "closed"])
+    assert ask(["closed", "fields", "passed"]) == forward
+    assert forward["fields"] or forward["passed"] is not None  # each code says something

@@ -38,31 +38,47 @@ class Pattern:
     name: str
     regex: re.Pattern[str]
     what: str
+    # text every match holds, spelled as the regex's own case rule reads it (lower case for
+    # a case-insensitive one): a string search skips the regex on the thousands of code
+    # texts of an estate that cannot match (the regexes were most of these checks' time)
+    screen: str
+
+    def search(self, text: str, lowered: str | None) -> re.Match[str] | None:
+        """The regex's first match in ``text`` (``lowered``: ``text.lower()`` when ``text``
+        is ASCII, where lower case is exactly what a case-insensitive match ignores; None
+        for other text, which the regex reads on its own)."""
+        if self.regex.flags & re.IGNORECASE:
+            if lowered is not None and self.screen not in lowered:
+                return None
+        elif self.screen not in text:
+            return None
+        return self.regex.search(text)
 
 
 CREDENTIAL_DUMPS = (
     Pattern("n8n export:credentials", re.compile(r"\bn8n\s+export:credentials\b[^\n;|&]*"),
-            "exports n8n's stored credentials"),
+            "exports n8n's stored credentials", "export:credentials"),
     Pattern("n8n config", re.compile(r"\.n8n/config\b"),
-            "reads n8n's config file, which holds the credentials' encryption key"),
+            "reads n8n's config file, which holds the credentials' encryption key", ".n8n/config"),
     Pattern("n8n encryption key", re.compile(r"\bN8N_ENCRYPTION_KEY\b"),
-            "reads n8n's credential encryption key"),
+            "reads n8n's credential encryption key", "N8N_ENCRYPTION_KEY"),
     Pattern("n8n credentials table", re.compile(r"\bcredentials_entity\b"),
-            "reads n8n's credentials table"),
+            "reads n8n's credentials table", "credentials_entity"),
     Pattern("Node-RED credentials file", re.compile(r"\bflows?[\w.-]*_cred\.json\b"),
-            "reads Node-RED's credentials file"),
+            "reads Node-RED's credentials file", "_cred.json"),
     Pattern("Node-RED runtime config", re.compile(r"\.config\.runtime\.json\b"),
-            "reads Node-RED's runtime config, which holds the credential secret"),
+            "reads Node-RED's runtime config, which holds the credential secret",
+            ".config.runtime.json"),
 )
 HOST_KEY_OFF = (
     Pattern("StrictHostKeyChecking=no",
             re.compile(r"StrictHostKeyChecking[\"']?\s*[= ]\s*[\"']?(?:no|off|false)\b", re.I),
-            "turns off SSH host-key checking"),
+            "turns off SSH host-key checking", "stricthostkeychecking"),
     Pattern("UserKnownHostsFile=/dev/null",
             re.compile(r"UserKnownHostsFile[\"']?\s*[= ]\s*[\"']?/dev/null", re.I),
-            "throws SSH host keys away, so none is ever checked"),
+            "throws SSH host keys away, so none is ever checked", "userknownhostsfile"),
     Pattern("paramiko AutoAddPolicy", re.compile(r"\bAutoAddPolicy\s*\("),
-            "accepts any SSH host key (paramiko AutoAddPolicy)"),
+            "accepts any SSH host key (paramiko AutoAddPolicy)", "AutoAddPolicy"),
 )
 
 
@@ -83,7 +99,8 @@ def matches(app: App, patterns: tuple[Pattern, ...]) -> Iterator[tuple[Step, lis
         text = _run_text(app, step)
         if not text:
             continue
-        hits = [(p, m.group(0).strip()) for p in patterns if (m := p.regex.search(text))]
+        lowered = text.lower() if text.isascii() else None
+        hits = [(p, m.group(0).strip()) for p in patterns if (m := p.search(text, lowered))]
         if hits:
             yield step, [p for p, _ in hits], [t for _, t in hits]
 

@@ -275,7 +275,7 @@ class N8nPlatform:
             exposures=exposures,
             broken_links=tuple(builder.broken_links),
             settings=settings,
-            flow_of=builder.flows.describe,
+            flow_of=builder.flows.describe_once,
             notes=MappingProxyType(notes),
         )
 
@@ -972,8 +972,9 @@ class _Builder:
             node_ids.setdefault(step.workflow_id, {})[step.native_id or step.id] = step.id
         unfollowed = {node_ids[wid][link.source] for wid, ls in links.items()
                       if name_node_ids(ls, node_ids.get(wid, {})) for link in ls}
-        effects = EntryEffects(self.steps, self.flows.describe, self.destinations, self.stores,
-                               set(links), self.stand_ins, unfollowed, self.flows.versions)
+        effects = EntryEffects(self.steps, self.flows.describe_judged, self.destinations,
+                               self.stores, set(links), self.stand_ins, unfollowed,
+                               self.flows.versions)
         by_id = {s.id: s for s in self.steps}
         self.entry_points = [replace(ep, effect=effect, effect_reason=reason)
                              for ep in self.entry_points

@@ -168,6 +168,11 @@ class _Reader:
         self.objects: dict[str, _Returned] = {}  # const NAME = {…}, never changed afterwards
         self.returns: list[_Returned] = []
         found = captures(_EFFECTS, body)
+        # what `_own_item` asks of a spread name (its declarations, any assignment to it):
+        # the same nodes the query above finds, kept so no second query runs over the code
+        self.declarators = [n for n in found.get("node", ()) if n.type == "variable_declarator"]
+        self.assignments = [n for n in found.get("node", ()) if n.type in (
+            "assignment_expression", "augmented_assignment_expression")]
         for node in found.get("named", ()):  # function f(…) {…}, const f = (…) => …
             name = node.child_by_field_name("name")
             function = node.child_by_field_name("value") if node.type == "variable_declarator" \
@@ -669,11 +674,10 @@ class _Reader:
         if node.type != "identifier":
             return False
         name = text(node)
-        declared = [d for d in captures("(variable_declarator) @d", self.body).get("d", ())
+        declared = [d for d in self.declarators
                     if (n := d.child_by_field_name("name")) is not None and text(n) == name]
-        assigned = any(text(a.child_by_field_name("left") or a) == name for a in captures(
-            "[(assignment_expression) (augmented_assignment_expression)] @a",
-            self.body).get("a", ()))
+        assigned = any(text(a.child_by_field_name("left") or a) == name
+                       for a in self.assignments)
         if len(declared) != 1 or assigned:
             return False
         name_node, value = declared[0].child_by_field_name("name"), \
@@ -948,19 +952,40 @@ def _input_base(node: Node) -> str | None:
     return found if INPUT_BASE.fullmatch(found) else None
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What one read of a code gives: the readable returned fields, every field returned
+    items can have (or None), and what :meth:`_Reader.passed_input` says (None unless the
+    code spreads something in)."""
+
+    fields: tuple[tuple[str, Value], ...] = ()
+    closed: frozenset[str] | None = None
+    passed: tuple[frozenset[str], frozenset[str]] | None = None
+
+
 @lru_cache(maxsize=2048)
-def _read(code: str) -> tuple[tuple[tuple[str, Value], ...], frozenset[str] | None]:
-    """(the readable returned fields, every field returned items can have or None)."""
+def _read(code: str) -> _Reading:
+    """One parse and one walk of ``code`` for all three questions (the walk is most of the
+    cost of reading a Code node: each question's own reader walked it again)."""
     body = function_body(code)
     if body is None:
-        return (), None
+        return _Reading()
     try:
         reader = _Reader(body)
-        fields, closed = reader.returned_fields(), reader.closed_fields()
     except RecursionError:  # code nested too deep to read: stays mix
-        return (), None
-    return tuple((k, v) for k, v in (fields or {}).items()
-                 if v.reads is not None and v.level != QUOTED), closed
+        return _Reading()
+    try:
+        found = reader.returned_fields()
+        fields = tuple((k, v) for k, v in (found or {}).items()
+                       if v.reads is not None and v.level != QUOTED)
+        closed = reader.closed_fields()
+    except RecursionError:
+        fields, closed = (), None
+    try:
+        passed = reader.passed_input() if "..." in code else None
+    except RecursionError:
+        passed = None
+    return _Reading(fields, closed, passed)
 
 
 def code_field_values(code: str) -> Mapping[str, Value]:
@@ -968,23 +993,16 @@ def code_field_values(code: str) -> Mapping[str, Value]:
     once per code text."""
     if not isinstance(code, str) or "return" not in code:
         return {}
-    return dict(_read(code)[0])
+    return dict(_read(code).fields)
 
 
-@lru_cache(maxsize=2048)
 def code_passed_input(code: str) -> tuple[frozenset[str], frozenset[str]] | None:
     """(fields every returned item sets, fields some set) when the code returns its input
     item spread in with fields of its own (see :meth:`_Reader.passed_input`); None when it
     does not say so plainly."""
     if not isinstance(code, str) or "return" not in code or "..." not in code:
         return None
-    body = function_body(code)
-    if body is None:
-        return None
-    try:
-        return _Reader(body).passed_input()
-    except RecursionError:
-        return None
+    return _read(code).passed
 
 
 def code_closed_fields(code: str) -> frozenset[str] | None:
@@ -993,4 +1011,4 @@ def code_closed_fields(code: str) -> frozenset[str] | None:
     None when it does not."""
     if not isinstance(code, str) or "return" not in code or "binary" in code:
         return None
-    return _read(code)[1]
+    return _read(code).closed

@@ -240,6 +240,28 @@ class N8nFlows:
     # nothing of it runs (a collection's edited copy that lost its wiring is another matter)
     unwired: set[str] = field(default_factory=set)
     _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
+    # step id → (the step, its description) as judging the entry points made it, kept until
+    # the app asks once (the data flow): the same step and the same finished state give the
+    # same description, and the judge walks thousands of steps the data flow describes again
+    _judged: dict[str, tuple[Step, StepFlow]] = field(default_factory=dict)
+
+    def describe_judged(self, step: Step) -> StepFlow:
+        """:meth:`describe` for judging entry points, once the adapter's state is complete:
+        each step described once, kept for :meth:`describe_once`."""
+        kept = self._judged.get(step.id)
+        if kept is not None and kept[0] is step:
+            return kept[1]
+        flow = self.describe(step)
+        self._judged[step.id] = (step, flow)
+        return flow
+
+    def describe_once(self, step: Step) -> StepFlow:
+        """:meth:`describe`, handing over the description judging made of this very step (let
+        go then: asked again, the step is described again, the same way)."""
+        kept = self._judged.pop(step.id, None)
+        if kept is not None and kept[0] is step:
+            return kept[1]
+        return self.describe(step)
 
     def describe(self, step: Step) -> StepFlow:
         """How data passes ``step``; a disabled n8n node passes its input on untouched, a
