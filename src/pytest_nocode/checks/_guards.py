@@ -72,6 +72,11 @@ SENDER_REF = re.compile(r"\b(?:message|callback_query|originalMessage)\??\.(?:fr
 # code that verifies a signature or token by itself
 VERIFY_REF = re.compile(r"timingSafeEqual|jwt\.verify|jsonwebtoken|jose\b|verifySignature|"
                         r"crypto\.subtle\.verify", re.I)
+# a Telegram Mini App's initData checked in code: Telegram's own HMAC key ("WebAppData", over
+# the bot token) beside the initData the caller sends; the signed user and date are then known
+TELEGRAM_INIT_DATA = re.compile(r"\binit_?data\b", re.I)
+TELEGRAM_WEBAPP_KEY = re.compile(r"[\"']WebAppData[\"']")
+TELEGRAM_VERIFIED = "Telegram Mini App initData (HMAC-SHA256 keyed by the bot token)"
 # code that only computes one (an HMAC, n8n's Crypto node): a check only beside an inbound
 # signature to compare it with; alone it signs what the flow forwards, which proves nothing
 # about the caller
@@ -96,6 +101,9 @@ class Guard:
     step: Step
     compares: str
     on_failure: str
+    # request fields the check holds equal to the identity it verified (``body.user_id``
+    # against the signed Telegram user): the caller cannot choose them, see :func:`pins`
+    pins: tuple[str, ...] = ()
 
     def evidence(self) -> dict[str, str]:
         return {"step": self.step.resource.id, "name": self.step.name, "type": self.step.type,
@@ -129,9 +137,43 @@ def _compared_in(text: str, n8n: bool) -> str:
               for where, name in dict.fromkeys(PARAM_REF.findall(text))]
     if SENDER_REF.search(text):
         found.append("the message sender")
+    if TELEGRAM_INIT_DATA.search(text) and TELEGRAM_WEBAPP_KEY.search(text):
+        found.append(TELEGRAM_VERIFIED)
     if VERIFY_REF.search(text) or (found and SIGN_REF.search(text)):
         found.append("a signature computed in code (HMAC/JWT)")
     return ", ".join(found[:4])
+
+
+# `const reqUserId = String(body.user_id || '')`: a name the code gives a request field
+_BODY_ALIAS = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*[^;\n]*?\bbody\s*(?:\?\.)?\s*\.\s*"
+                         r"(\w+)")
+# one side of a comparison the check fails on: `String(user.id) !== reqUserId`
+_COMPARED = re.compile(r"([\w$.()\[\]'\"]+)\s*!==?\s*([\w$.()\[\]'\"]+)")
+
+
+def pinned_fields(code: str) -> tuple[str, ...]:
+    """The request body fields code that verified the caller's identity compares with that
+    identity and fails on (``body.user_id !== user.id``): after the check they hold the signed
+    value, not what the caller typed. Only the guard's own code is read (:func:`pins`)."""
+    aliases = {name: field for name, field in _BODY_ALIAS.findall(code)}
+    found: list[str] = []
+    for left, right in _COMPARED.findall(code):
+        for side in (left, right):
+            direct = re.search(r"\bbody\s*(?:\?\.)?\s*\.\s*(\w+)", side)
+            name = re.sub(r"^String\(|\)$", "", side)
+            field = direct.group(1) if direct else aliases.get(name)
+            if field:
+                found.append(f"body.{field}")
+    return tuple(dict.fromkeys(found))
+
+
+def pins(app: App, entry: Step) -> tuple[tuple[str, ...], str]:
+    """(the request fields ``entry``'s guard pins to the identity it verified, the step that
+    checks them): none without a verified identity (a signed Telegram Mini App initData)."""
+    guard = guard_of(app, entry)
+    if guard is None or not guard.pins:
+        return (), ""
+    return guard.pins, guard.step.name
 
 
 def _successors(app: App, step: Step) -> list[Step]:
@@ -199,6 +241,12 @@ def _fails_closed(app: App, step: Step) -> str:
         if isinstance(rules, list) and not any(isinstance(r, dict) and r.get("t") == "else"
                                                for r in rules):
             return "drops messages that match no rule"
+    if step.type in N8N_CODE and len(successors) == 1 \
+            and successors[0].type in N8N_BRANCHES - {N8N + "filter"}:
+        # code that marks the call valid or not for the branch after it to refuse
+        rejection = _rejection_after(app, successors[0])
+        if rejection:
+            return f"{rejection} on a branch of '{successors[0].name}', which tests its result"
     if step.type in N8N_CODE | NODE_RED_CODE and REDIRECTS_TO_LOGIN.search(_text(step)):
         return "redirects to the login page when the check fails"
     if step.type in N8N_CODE | NODE_RED_CODE and CODE_STOPS.search(_text(step)):
@@ -370,7 +418,10 @@ def _first_check(app: App, entry: Step) -> Guard | None:
         if compared:
             on_failure = _fails_closed(app, step)
             if on_failure:
-                return Guard(step, compared, on_failure)
+                code = step.params.get("jsCode")
+                verified = TELEGRAM_VERIFIED in compared and isinstance(code, str)
+                return Guard(step, compared, on_failure,
+                             pinned_fields(code) if verified else ())
         elif step.type in N8N_CALLERS:
             return _called_check(app, step)
         if step.type not in PASS_THROUGH and step.type not in DECIDERS:

@@ -1,0 +1,104 @@
+"""Patterns of the fifth blind set of real n8n exports, distilled in our own words: a
+Telegram Mini App back end that verifies initData in a Code node, and the user id that check
+pins. Each fires on the bad shape and stays quiet on the look-alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_nocode.checks import test_authentication as authentication
+from pytest_nocode.checks import test_injection as injection
+from tests.checkrun import findings_of, one
+from tests.test_checks_n8n import app_of, chain, n8n_node, uid, workflow
+
+AUTH001 = authentication.test_entry_points_require_authentication
+AUTH004 = authentication.test_in_flow_authentication_reviewed
+INJ001 = injection.test_untrusted_input_does_not_reach_sinks
+
+# -- C: a Mini App back end verifies Telegram's signed initData, then pins the user id -----------
+VERIFY_INIT_DATA = """
+const body = $input.first().json.body || {};
+const initData = body.init_data || '';
+const fields = new URLSearchParams(initData);
+const sent = fields.get('hash');
+fields.delete('hash');
+const signed = [...fields.entries()].sort().map(([k, v]) => k + '=' + v).join('\\n');
+const key = hmacSha256('WebAppData', $env.BOT_TOKEN);
+if (hexHmacSha256(key, signed) !== sent) {
+  return [{json: {...$input.first().json, verified: false}}];
+}
+const user = JSON.parse(fields.get('user') || '{}');
+const claimed = String(body.user_id || '');
+if (String(user.id) !== claimed) {
+  return [{json: {...$input.first().json, verified: false}}];
+}
+return [{json: {...$input.first().json, verified: true}}];
+"""
+
+
+def _mini_app(code: str, refuse: bool = True, *, sql: str = "") -> dict[str, Any]:
+    """open webhook → Code (``code``) → If verified → spend credits (``sql``) / 403."""
+    hook = n8n_node("Webhook", "webhook", {"httpMethod": "POST", "path": "spend",
+                                           "responseMode": "responseNode", "options": {}},
+                    version=2, webhook=True)
+    check = n8n_node("Check initData", "code", {"jsCode": code}, version=2)
+    test = n8n_node("Verified?", "if", {"conditions": {"conditions": [
+        {"leftValue": "={{ $json.verified }}", "rightValue": "",
+         "operator": {"type": "boolean", "operation": "true", "singleValue": True}}],
+        "combinator": "and"}, "options": {}}, version=2)
+    spend = n8n_node("Spend credits", "postgres", {
+        "operation": "executeQuery", "options": {},
+        "query": sql or "=UPDATE users SET credits = credits - 1 WHERE id = "
+                        "{{ $json.body.user_id }}"}, version=2.5)
+    refused = n8n_node("Refuse", "respondToWebhook", {
+        "respondWith": "json", "responseBody": "{\"error\": \"unauthorized\"}",
+        "options": {"responseCode": 403 if refuse else 200}}, version=1.1)
+    connections = chain("Webhook", "Check initData", "Verified?")
+    connections["Verified?"] = {"main": [[{"node": "Spend credits", "type": "main", "index": 0}],
+                                         [{"node": "Refuse", "type": "main", "index": 0}]]}
+    return workflow("Mini app", [hook, check, test, spend, refused], connections)
+
+
+def test_initdata_verified_in_code_and_refused_on_a_branch_is_a_guard() -> None:
+    app = app_of(_mini_app(VERIFY_INIT_DATA))
+    assert findings_of(AUTH001, app) == []
+    f = one(findings_of(AUTH004, app))
+    assert f.resource.id == uid("Webhook")
+    assert "Telegram Mini App initData" in f.evidence["guard"]["compares"]
+    assert f.evidence["guard"]["on_failure"].startswith("responds 403 ('Refuse')")
+
+
+@pytest.mark.parametrize(("code", "refuse"), [
+    (VERIFY_INIT_DATA, False),  # the other branch answers 200: the check decides nothing
+    (VERIFY_INIT_DATA.replace("'WebAppData'", "'SomeKey'"), True),  # not Telegram's scheme
+])
+def test_initdata_look_alikes_stay_open(code: str, refuse: bool) -> None:
+    app = app_of(_mini_app(code, refuse))
+    assert one(findings_of(AUTH001, app)).resource.id == uid("Webhook")
+
+
+def test_the_user_id_the_check_pins_is_no_caller_text_for_inj001() -> None:
+    assert findings_of(INJ001, app_of(_mini_app(VERIFY_INIT_DATA))) == []
+    through_code = "=UPDATE users SET credits = 0 WHERE id = " \
+                   "{{ $('Webhook').first().json.body.user_id }}"
+    assert findings_of(INJ001, app_of(_mini_app(VERIFY_INIT_DATA, sql=through_code))) == []
+
+
+@pytest.mark.parametrize("sql", [
+    # the prompt in the same body is the caller's own text
+    "=INSERT INTO jobs (user_id, prompt) VALUES ({{ $json.body.user_id }}, "
+    "'{{ $json.body.prompt }}')",
+    # a field the check does not compare
+    "=UPDATE users SET credits = 0 WHERE id = {{ $json.body.referrer_id }}"])
+def test_other_fields_of_a_verified_request_stay_caller_text(sql: str) -> None:
+    f = one(findings_of(INJ001, app_of(_mini_app(VERIFY_INIT_DATA, sql=sql))))
+    assert f.resource.id == uid("Spend credits")
+    assert "callers must authenticate" in f.message
+
+
+def test_without_the_comparison_the_user_id_stays_caller_text() -> None:
+    unpinned = VERIFY_INIT_DATA.replace("String(user.id) !== claimed", "!user.id")
+    assert one(findings_of(INJ001, app_of(_mini_app(unpinned)))).resource.id == \
+        uid("Spend credits")
