@@ -102,3 +102,42 @@ def test_without_the_comparison_the_user_id_stays_caller_text() -> None:
     unpinned = VERIFY_INIT_DATA.replace("String(user.id) !== claimed", "!user.id")
     assert one(findings_of(INJ001, app_of(_mini_app(unpinned)))).resource.id == \
         uid("Spend credits")
+
+
+# -- miss 1: a caller's value pasted into a PostgREST filter of a fixed host's query string -----
+def _lookup(url: str) -> dict[str, Any]:
+    """open webhook (a messaging platform's events) → a Supabase REST lookup at ``url``."""
+    hook = n8n_node("Webhook", "webhook", {"httpMethod": "POST", "path": "wa-events",
+                                           "responseMode": "onReceived", "options": {}},
+                    version=2, webhook=True)
+    look = n8n_node("Find chat", "httpRequest", {
+        "url": url, "sendHeaders": True, "headerParameters": {"parameters": [
+            {"name": "apikey", "value": "={{ $env.SUPABASE_ANON_KEY }}"}]}, "options": {}},
+        version=4.2)
+    return workflow("Chat lookup", [hook, look], chain("Webhook", "Find chat"))
+
+
+BASE_URL = "=https://abcd1234.supabase.co/rest/v1/chats?"
+
+
+@pytest.mark.parametrize("query", [
+    "phone=eq.{{ $json.body.from }}&select=bot_on",
+    "select=id&message_id=eq.{{$json.body.id}}",
+    "id=in.({{ $json.body.ids }})",
+    "or=(phone.eq.{{ $json.body.from }},alias.eq.x)",
+    "id=in.({{ encodeURIComponent($json.body.ids) }})"])  # the list's comma is decoded first
+def test_inj001_sees_a_caller_value_in_a_postgrest_filter(query: str) -> None:
+    f = one(findings_of(INJ001, app_of(_lookup(BASE_URL + query))))
+    assert f.resource.id == uid("Find chat")
+    assert f.evidence["parameter"] == "url query filter"
+    assert f.severity.name == "HIGH"
+
+
+@pytest.mark.parametrize("url", [
+    BASE_URL + "phone={{ $json.body.from }}",  # a plain parameter: it picks, it filters nothing
+    BASE_URL + "phone=eq.{{ encodeURIComponent($json.body.from) }}",  # its & stays text
+    BASE_URL[1:] + "phone=eq.{{ $json.body.from }}",  # no leading =: n8n sends the braces
+    "=https://api.example.org/v1/search?status=open&limit={{ $json.body.n }}",
+    BASE_URL + "phone=eq.{{ $now.toISO() }}"])  # the platform's clock, not the caller
+def test_inj001_quiet_on_query_strings_that_filter_nothing_a_caller_writes(url: str) -> None:
+    assert findings_of(INJ001, app_of(_lookup(url))) == []

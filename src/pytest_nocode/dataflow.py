@@ -67,10 +67,13 @@ INJECTION_SINKS = frozenset({"command", "code", "sql", "template", "path", "quer
 FETCH_SINKS = frozenset({"fetch"})
 # A fetch sink's parameter when only part of a request to a fixed host is steered: the path
 # (the caller picks another endpoint of the same API, not any server) or the JSON text of the
-# body (a quote in a pasted value adds or overrides keys). INJ001 reports these a step lower.
+# body (a quote in a pasted value adds or overrides keys), or an operand of a PostgREST filter
+# in the URL's query string (an & or a comma in it adds or rewrites filters). INJ001 reports
+# these a step lower.
 FETCH_PATH = "url path"
 FETCH_JSON_BODY = "jsonBody"
-FETCH_PARTS = frozenset({FETCH_PATH, FETCH_JSON_BODY})
+FETCH_QUERY_FILTER = "url query filter"
+FETCH_PARTS = frozenset({FETCH_PATH, FETCH_JSON_BODY, FETCH_QUERY_FILTER})
 # A sheet cell the service evaluates (a text starting with =, +, - or @ is a formula there):
 # given by a caller it is formula injection; elsewhere it is ordinary data, so only INJ001 asks.
 FORMULA_SINKS = frozenset({"formula"})

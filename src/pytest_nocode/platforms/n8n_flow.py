@@ -25,6 +25,7 @@ from typing import Any
 from pytest_nocode.dataflow import (
     FETCH_JSON_BODY,
     FETCH_PATH,
+    FETCH_QUERY_FILTER,
     carries_data,
     runs_code,
     store_name,
@@ -94,6 +95,15 @@ QUOTES_REMOVED = re.compile(r"""\.replace(?:All)?\(\s*(?:/[^/\n]*"[^/\n]*/\w*|'\
 QUOTED_SEGMENT = re.compile(r"\"[^\"{}]*\{\{(.*?)\}\}[^\"]*\"", re.S)
 # =https://host/path…: a literal scheme and host, then the path (with any {{ }} in it)
 URL_PATH = re.compile(r"^=\s*(?:https?)://[^/{}?#\s]+(?P<path>/.*)$", re.S)
+# PostgREST (Supabase's REST API) filters in a query string: `column=op.value` and the lists
+# of `in.(a,b)`, `or=(…)`, `and=(…)`. Pasted raw into the URL, a value's & adds parameters
+# (`&or=(…)` widens the filter, `&select=` reads other columns) and a comma or ) in a list
+# adds or ends conditions; the request picks rows by what the caller wrote, not by the value.
+_PGREST_OP = r"(?:not\.)?(?:eq|neq|gt|gte|lt|lte|like|ilike|match|imatch|is|isdistinct|fts|plfts|" \
+             r"phfts|wfts|cs|cd|ov|sl|sr|nxl|nxr|adj)"
+PGREST_OPERAND = re.compile(r"(?:^|&)[\w.\-]+=" + _PGREST_OP + r"\.(\{\{.*?\}\})")
+PGREST_LIST = re.compile(r"(?:^|&)(?:[\w.\-]+=(?:not\.)?in\.|(?:not\.)?(?:or|and)=)"
+                         r"\((.*?)\)(?=&|$)", re.S)
 
 # Code that reads what it is given (or other nodes' output); code without these builds new items
 READS_INPUT = re.compile(r"\$input|\$json|\$binary|\$\(|\$node|\$items|\bitems?\b|\bquery\b")
@@ -551,6 +561,7 @@ class N8nFlows:
         yield from self._action_sinks(step)
         yield from self._query_json_sink(step)
         yield from self._url_path_sink(step)
+        yield from self._url_filter_sink(step)
         yield from self._json_body_sink(step)
         yield from self._sheet_cells_sink(step)
         yield from self._html_template_sink(step)
@@ -710,6 +721,32 @@ class N8nFlows:
             if r.kind != "ai"))
         if carries_data(refs):
             yield SinkUse("fetch", FETCH_PATH, refs, URL_PATH_STEERED)
+
+    def _url_filter_sink(self, step: Step) -> Iterator[SinkUse]:
+        """A request to a fixed host whose query string pastes an expression into a PostgREST
+        filter (Supabase's REST API: ``…/rest/v1/chats?phone=eq.{{ $json.from }}``,
+        ``id=in.({{ … }})``, ``or=(…)``): a caller's ``&`` or comma rewrites which rows the
+        request reads, updates or deletes. Other query strings of a fixed host stay nothing
+        (they pick parameters, not the server); so does an operand through
+        ``encodeURIComponent`` (its ``&`` stays text), though not a list's item (a comma is
+        decoded before PostgREST splits the list). Parameters set in 'Query Parameters' are
+        encoded by n8n and left out. Only a caller's data counts (INJ001)."""
+        if _base(step.type) != BASE + "httpRequest" or step.id in self.computed_targets:
+            return
+        url = step.params.get("url")
+        path = URL_PATH.match(url) if isinstance(url, str) else None
+        if path is None or "?" not in path.group("path"):
+            return
+        query = path.group("path").split("?", 1)[1].split("#", 1)[0]
+        pasted = [seg for m in PGREST_OPERAND.finditer(query) for seg in SEGMENT.findall(
+            m.group(1)) if not URL_ENCODED.match(seg)]
+        pasted += [seg for m in PGREST_LIST.finditer(query) for seg in SEGMENT.findall(m.group(1))]
+        refs = tuple(dict.fromkeys(r for seg in pasted for r in self.segment_refs(step, seg)
+                                   if r.kind != "ai"))
+        if carries_data(refs):
+            yield SinkUse("fetch", FETCH_QUERY_FILTER, refs, "pastes a value into a PostgREST "
+                          "filter in its URL's query string (an & or a comma in it adds or "
+                          "rewrites the filter: which rows the request reaches)")
 
     def _json_body_sink(self, step: Step) -> Iterator[SinkUse]:
         """An HTTP request (or an agent's HTTP tool) whose JSON body is text with expressions
