@@ -141,3 +141,37 @@ def test_inj001_sees_a_caller_value_in_a_postgrest_filter(query: str) -> None:
     BASE_URL + "phone=eq.{{ $now.toISO() }}"])  # the platform's clock, not the caller
 def test_inj001_quiet_on_query_strings_that_filter_nothing_a_caller_writes(url: str) -> None:
     assert findings_of(INJ001, app_of(_lookup(url))) == []
+
+
+# -- E: a workflow an instance wrote whose only connections are the editor's empty lists ---------
+def _unlinked_bot(connections: dict[str, Any], *, instance: bool = True) -> dict[str, Any]:
+    """A Telegram trigger and an agent with a posting tool, joined by ``connections``."""
+    trigger = n8n_node("Telegram Trigger", "telegramTrigger", {"updates": ["message"]},
+                       version=1.2, webhook=True)
+    agent = n8n_node("Autopilot", "@n8n/n8n-nodes-langchain.agent", {
+        "promptType": "define", "text": "={{ $json.message.text }}"}, version=2)
+    post = n8n_node("Post reply", "telegramTool", {
+        "chatId": "={{ $fromAI('chat') }}", "text": "={{ $fromAI('text') }}"}, version=1.2)
+    wf = workflow("Autopilot", [trigger, agent, post], connections, active=False)
+    if not instance:  # a collection's edited copy: the instance's fields are gone
+        for key in ("createdAt", "updatedAt"):
+            wf.pop(key)
+    return wf
+
+
+EMPTY_LISTS = {"Post reply": {"ai_tool": [[]]}, "Telegram Trigger": {"main": [[]]}}
+
+
+def test_auth001_quiet_on_an_instance_workflow_with_only_empty_connection_lists() -> None:
+    assert findings_of(AUTH001, app_of(_unlinked_bot(EMPTY_LISTS))) == []
+
+
+@pytest.mark.parametrize(("connections", "instance"), [
+    (EMPTY_LISTS, False),  # a collection may have dropped the wiring: judged by every step
+    ({"Telegram Trigger": {"main": [[{"node": "Autopilot", "type": "main", "index": 0}]]},
+      "Post reply": {"ai_tool": [[{"node": "Autopilot", "type": "ai_tool", "index": 0}]]}},
+     True)])
+def test_auth001_sees_the_bot_when_wired_or_when_the_wiring_may_be_lost(
+        connections: dict[str, Any], instance: bool) -> None:
+    f = one(findings_of(AUTH001, app_of(_unlinked_bot(connections, instance=instance))))
+    assert f.resource.id == uid("Telegram Trigger")

@@ -714,6 +714,16 @@ def _joined(parts: list[_BuiltPart]) -> _BuiltPart | None:
     return _BuiltPart(first.builder, seen, skipped, False)
 
 
+def links_any(connections: Mapping[str, Any]) -> bool:
+    """Does a workflow's ``connections`` join any two nodes? The editor leaves an output's
+    empty lists behind when its last link is deleted (``{"Get source": {"ai_tool": [[]]}}``):
+    that is no wiring, as ``{}`` is not."""
+    return any(isinstance(target, dict) for outputs in connections.values()
+               if isinstance(outputs, dict) for lists in outputs.values()
+               if isinstance(lists, list) for targets in lists if isinstance(targets, list)
+               for target in targets)
+
+
 def _wanted_id(wf: Mapping[str, Any], index: int) -> str:
     raw_id, name = wf.get("id"), wf.get("name") or ""
     return str(raw_id) if raw_id not in (None, "") else (name or f"workflow-{index + 1}")
@@ -840,7 +850,7 @@ class _Builder:
             nodes.append((node, node_id, step_id))
 
         connections = wf["connections"]
-        if not connections and (workflow.updated or workflow.downloaded):
+        if not links_any(connections) and (workflow.updated or workflow.downloaded):
             self.flows.unwired.add(wid)
         self._broken_links(wid, connections, by_name)
         self.flows.answers.update(answering_steps(wf["nodes"], connections, by_name))
@@ -973,7 +983,8 @@ class _Builder:
         unfollowed = {node_ids[wid][link.source] for wid, ls in links.items()
                       if name_node_ids(ls, node_ids.get(wid, {})) for link in ls}
         effects = EntryEffects(self.steps, self.flows.describe, self.destinations, self.stores,
-                               set(links), self.stand_ins, unfollowed, self.flows.versions)
+                               set(links), self.stand_ins, unfollowed, self.flows.versions,
+                               self.flows.unwired)
         by_id = {s.id: s for s in self.steps}
         self.entry_points = [replace(ep, effect=effect, effect_reason=reason)
                              for ep in self.entry_points
