@@ -175,3 +175,31 @@ def test_auth001_sees_the_bot_when_wired_or_when_the_wiring_may_be_lost(
         connections: dict[str, Any], instance: bool) -> None:
     f = one(findings_of(AUTH001, app_of(_unlinked_bot(connections, instance=instance))))
     assert f.resource.id == uid("Telegram Trigger")
+
+
+# -- odd output: a caller's value pasted into a file path a JSON body sends is path traversal ----
+def _scan_request(body: str) -> dict[str, Any]:
+    """open webhook → a request to an internal scanner service with JSON ``body``."""
+    hook = n8n_node("Webhook", "webhook", {"httpMethod": "POST", "path": "chat-sync",
+                                           "responseMode": "onReceived", "options": {}},
+                    version=2, webhook=True)
+    send = n8n_node("Ask scanner", "httpRequest", {
+        "method": "POST", "url": "=http://scanner:5555/upload", "sendBody": True,
+        "specifyBody": "json", "jsonBody": body, "options": {}}, version=4.2)
+    return workflow("Sync", [hook, send], chain("Webhook", "Ask scanner"))
+
+
+@pytest.mark.parametrize("body", [
+    '={"file_path": "/cloud-data{{ $json.body.file }}"}',
+    '={"target": "/srv/uploads/{{ $json.body.name }}", "mode": "scan"}'])
+def test_inj001_names_path_traversal_where_the_value_builds_a_file_path(body: str) -> None:
+    f = one(findings_of(INJ001, app_of(_scan_request(body))))
+    assert "path traversal" in f.message
+
+
+@pytest.mark.parametrize("body", [
+    '={"note": "{{ $json.body.file }}"}',  # a plain text value: a quote is what it can do
+    '={"file_path": "/cloud-data/{{ $env.SCAN_DIR }}", "note": "{{ $json.body.text }}"}'])
+def test_inj001_keeps_json_injection_where_no_caller_value_builds_a_path(body: str) -> None:
+    f = one(findings_of(INJ001, app_of(_scan_request(body))))
+    assert "JSON injection" in f.message and "path traversal" not in f.message

@@ -93,6 +93,10 @@ URL_ENCODED = re.compile(r"^\s*encodeURIComponent\(.*\)\s*$|\.urlEncode\(\s*\)\s
 QUOTES_REMOVED = re.compile(r"""\.replace(?:All)?\(\s*(?:/[^/\n]*"[^/\n]*/\w*|'\\?"'|`\\?"`)""")
 # {{ }} inside a JSON string: "…{{ x }}…"
 QUOTED_SEGMENT = re.compile(r"\"[^\"{}]*\{\{(.*?)\}\}[^\"]*\"", re.S)
+# a JSON string that is a file path with a value pasted in: its key names a path or file
+# ("file_path": "…{{ x }}") or its text starts as an absolute POSIX path ("/srv/data{{ x }}")
+PATH_STRING = re.compile(r"(?:\"[\w-]*(?:path|file|dir|folder)[\w-]*\"\s*:\s*\"[^\"{}]*|"
+                         r":\s*\"/[\w.-]+[^\"{}]*)\{\{(.*?)\}\}", re.I | re.S)
 # =https://host/path…: a literal scheme and host, then the path (with any {{ }} in it)
 URL_PATH = re.compile(r"^=\s*(?:https?)://[^/{}?#\s]+(?P<path>/.*)$", re.S)
 # PostgREST (Supabase's REST API) filters in a query string: `column=op.value` and the lists
@@ -765,7 +769,15 @@ class N8nFlows:
         refs = tuple(dict.fromkeys(r for seg in QUOTED_SEGMENT.findall(body)
                                    if not JSON_ENCODED.match(seg) and not QUOTES_REMOVED.search(seg)
                                    for r in self.segment_refs(step, seg) if r.kind != "ai"))
-        if carries_data(refs):
+        if not carries_data(refs):
+            return
+        if carries_data(tuple(r for seg in PATH_STRING.findall(body)
+                              for r in self.segment_refs(step, seg))):
+            yield SinkUse("fetch", FETCH_JSON_BODY, refs, "pastes values inside the strings "
+                          "of its JSON body, one into a file path it sends (a ../ in it names "
+                          "any other file to the service that opens it: path traversal; a "
+                          "quote adds or overrides keys)")
+        else:
             yield SinkUse("fetch", FETCH_JSON_BODY, refs, "pastes values inside the strings "
                           "of its JSON body (a quote in one adds or overrides keys: JSON "
                           "injection)")
