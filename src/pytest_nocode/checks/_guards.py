@@ -241,12 +241,6 @@ def _fails_closed(app: App, step: Step) -> str:
         if isinstance(rules, list) and not any(isinstance(r, dict) and r.get("t") == "else"
                                                for r in rules):
             return "drops messages that match no rule"
-    if step.type in N8N_CODE and len(successors) == 1 \
-            and successors[0].type in N8N_BRANCHES - {N8N + "filter"}:
-        # code that marks the call valid or not for the branch after it to refuse
-        rejection = _rejection_after(app, successors[0])
-        if rejection:
-            return f"{rejection} on a branch of '{successors[0].name}', which tests its result"
     if step.type in N8N_CODE | NODE_RED_CODE and REDIRECTS_TO_LOGIN.search(_text(step)):
         return "redirects to the login page when the check fails"
     if step.type in N8N_CODE | NODE_RED_CODE and CODE_STOPS.search(_text(step)):
@@ -409,16 +403,16 @@ def login_check(app: App, entry: Step) -> Guard | None:
 
 
 def _first_check(app: App, entry: Step) -> Guard | None:
-    compared = ""
+    compared, checker = "", entry
     for depth, step in enumerate(_chain(app, entry), start=1):
         if not compared:
             if depth > MAX_STEPS_TO_CHECK:
                 return None
-            compared = _credential_compared(step)
+            compared, checker = _credential_compared(step), step
         if compared:
-            on_failure = _fails_closed(app, step)
+            on_failure = "" if _branch_decides(app, step) else _fails_closed(app, step)
             if on_failure:
-                code = step.params.get("jsCode")
+                code = checker.params.get("jsCode")
                 verified = TELEGRAM_VERIFIED in compared and isinstance(code, str)
                 return Guard(step, compared, on_failure,
                              pinned_fields(code) if verified else ())
@@ -427,6 +421,15 @@ def _first_check(app: App, entry: Step) -> Guard | None:
         if step.type not in PASS_THROUGH and step.type not in DECIDERS:
             return None  # something else runs before the check decides
     return None
+
+
+def _branch_decides(app: App, step: Step) -> bool:
+    """Is ``step`` code that marks the call valid or not for the branch right after it, which
+    refuses it? That branch is the guard: a ``throw`` in the code may be caught there."""
+    after = _successors(app, step)
+    return step.type in N8N_CODE and len(after) == 1 \
+        and after[0].type in N8N_BRANCHES - {N8N + "filter"} \
+        and bool(_rejection_after(app, after[0]))
 
 
 def _called_check(app: App, step: Step) -> Guard | None:

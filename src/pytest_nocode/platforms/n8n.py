@@ -787,6 +787,8 @@ class _Builder:
         self.stores: list[DataStore] = []
         self.stand_ins: dict[str, str] = {}  # No Operation step → the type its note names
         self.broken_links: list[BrokenLink] = []
+        # workflows an instance wrote whose connections hold only empty lists: no link left
+        self.emptied: set[str] = set()
         self.repeated_ids: set[str] = set()  # workflow ids more than one workflow has
         self._workflow_ids: set[str] = set()
         self._step_ids: set[str] = set()
@@ -852,6 +854,8 @@ class _Builder:
         connections = wf["connections"]
         if not links_any(connections) and (workflow.updated or workflow.downloaded):
             self.flows.unwired.add(wid)
+            if connections:  # the editor's empty lists, where a collection's edit leaves {}
+                self.emptied.add(wid)
         self._broken_links(wid, connections, by_name)
         self.flows.answers.update(answering_steps(wf["nodes"], connections, by_name))
         self.flows.loops.update(loop_targets(wf["nodes"], connections, by_name))
@@ -920,6 +924,7 @@ class _Builder:
         self.stores += later.stores
         self.stand_ins.update(later.stand_ins)
         self.broken_links += later.broken_links
+        self.emptied |= later.emptied
         self._workflow_ids |= later._workflow_ids
         self._step_ids |= later._step_ids
         for node_type, users in later._types.items():
@@ -934,6 +939,7 @@ class _Builder:
         flows.answers.update(more.answers)
         flows.loops.update(more.loops)
         flows.model_calls |= more.model_calls
+        flows.unwired |= more.unwired
         return True
 
     def _describe(self, node: Mapping[str, Any], wid: str, step_id: str) -> None:
@@ -984,7 +990,7 @@ class _Builder:
                       if name_node_ids(ls, node_ids.get(wid, {})) for link in ls}
         effects = EntryEffects(self.steps, self.flows.describe, self.destinations, self.stores,
                                set(links), self.stand_ins, unfollowed, self.flows.versions,
-                               self.flows.unwired)
+                               self.emptied)
         by_id = {s.id: s for s in self.steps}
         self.entry_points = [replace(ep, effect=effect, effect_reason=reason)
                              for ep in self.entry_points

@@ -29,9 +29,10 @@ a node it removed (it acts).
 When the export's wiring is broken in the workflow (connections to missing nodes, or none at
 all in a file a collection edited), every step of the workflow counts as reached (the reader
 cannot follow it: fail closed); a workflow an instance wrote (it carries the instance's
-``updatedAt``, or came from its API) with no link at all, or only the empty lists the editor
-leaves when the last link is deleted, runs nothing after its triggers; an entry point wired
-to nothing in a workflow whose other steps are wired runs nothing. Connections that join two
+``updatedAt``, or came from its API) whose connections hold only the empty lists the editor
+leaves when the last link is deleted runs nothing after its triggers (a collection that
+dropped the wiring leaves ``{}``); an entry point wired to nothing in a workflow whose other
+steps are wired runs nothing. Connections that join two
 nodes by their ids (an edited export) are not lost wiring: n8n connects by name and follows
 none of them, so from an entry point wired that way only the connections that name nodes are
 walked (none: nothing runs after it).
@@ -119,7 +120,8 @@ class EntryEffects:
         # steps whose connections name nodes by id (every dangling connection of their
         # workflow joins two nodes by id): n8n follows none of those connections
         self._unfollowed = frozenset(unfollowed)
-        # workflows an instance wrote with no link at all: nothing runs after their triggers
+        # workflows an instance wrote whose connections hold only the editor's empty lists:
+        # no link is left, and nothing runs after their triggers
         self._unwired = frozenset(unwired)
         self._versions = versions or {}  # step id → the node's typeVersion
         self._judged: dict[str, Judged] = {}
