@@ -1,6 +1,8 @@
 """Patterns of the fifth blind set of real n8n exports, distilled in our own words: a
-Telegram Mini App back end that verifies initData in a Code node, and the user id that check
-pins. Each fires on the bad shape and stays quiet on the look-alike."""
+Telegram Mini App back end that verifies initData in a Code node and the user id that check
+pins; PostgREST filters in a query string; a workflow left with only empty connection lists;
+path traversal named as such; one INJ003 for the branches a model's answer picks. Each fires
+on the bad shape and stays quiet on the look-alike."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from tests.test_checks_n8n import app_of, chain, n8n_node, uid, workflow
 AUTH001 = authentication.test_entry_points_require_authentication
 AUTH004 = authentication.test_in_flow_authentication_reviewed
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
+INJ003 = injection.test_outside_text_does_not_steer_acting_agents
 
 # -- C: a Mini App back end verifies Telegram's signed initData, then pins the user id -----------
 VERIFY_INIT_DATA = """
@@ -203,3 +206,41 @@ def test_inj001_names_path_traversal_where_the_value_builds_a_file_path(body: st
 def test_inj001_keeps_json_injection_where_no_caller_value_builds_a_path(body: str) -> None:
     f = one(findings_of(INJ001, app_of(_scan_request(body))))
     assert "JSON injection" in f.message and "path traversal" not in f.message
+
+
+# -- odd output: one finding for the workflows a branch runs when the model's answer picks them --
+def _model_routes_to(*targets: str) -> dict[str, Any]:
+    """open webhook → agent → Switch on its answer's intent → one Execute Workflow per
+    ``targets`` (each run when the intent names it)."""
+    hook = n8n_node("Webhook", "webhook", {"httpMethod": "POST", "path": "lead",
+                                           "responseMode": "onReceived", "options": {}},
+                    version=2, webhook=True)
+    agent = n8n_node("Score lead", "@n8n/n8n-nodes-langchain.agent", {
+        "promptType": "define", "text": "=Score this lead: {{ $json.body.note }}"}, version=2)
+    rules = [{"conditions": {"conditions": [{"leftValue": "={{ $json.output.intent }}",
+                                             "rightValue": t.lower(),
+                                             "operator": {"type": "string",
+                                                          "operation": "equals"}}],
+                             "combinator": "and"}} for t in targets]
+    switch = n8n_node("Intent", "switch", {"rules": {"values": rules}, "options": {}},
+                      version=3.2)
+    runs = [n8n_node(f"Run {t}", "executeWorkflow", {
+        "workflowId": {"__rl": True, "mode": "list", "value": f"wf{t}",
+                       "cachedResultName": t}}, version=1.2) for t in targets]
+    connections = chain("Webhook", "Score lead", "Intent")
+    connections["Intent"] = {"main": [[{"node": f"Run {t}", "type": "main", "index": 0}]
+                                      for t in targets]}
+    return workflow("Lead router", [hook, agent, switch, *runs], connections)
+
+
+def test_inj003_reports_the_branches_a_models_answer_picks_once() -> None:
+    f = one(findings_of(INJ003, app_of(_model_routes_to("Hot", "Warm", "Cold"))))
+    assert f.resource.id == uid("Run Hot")
+    assert f.evidence["action_steps"] == [uid("Run Hot"), uid("Run Warm"), uid("Run Cold")]
+    assert "3 steps act on its answer" in f.message
+
+
+def test_inj003_one_branch_keeps_its_own_message() -> None:
+    f = one(findings_of(INJ003, app_of(_model_routes_to("Hot"))))
+    assert f.resource.id == uid("Run Hot")
+    assert f.message.endswith("when 'Intent' picks it with its answer")
