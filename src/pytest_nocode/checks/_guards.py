@@ -414,7 +414,9 @@ def _first_check(app: App, entry: Step) -> Guard | None:
             if on_failure:
                 code = checker.params.get("jsCode")
                 verified = TELEGRAM_VERIFIED in compared and isinstance(code, str)
-                return Guard(step, compared, on_failure,
+                compares = compared if checker is step else \
+                    f"{compared} (compared in step '{checker.name}')"
+                return Guard(step, compares, on_failure,
                              pinned_fields(code) if verified else ())
         elif step.type in N8N_CALLERS:
             return _called_check(app, step)
