@@ -202,6 +202,7 @@ def test_inj001_names_path_traversal_where_the_value_builds_a_file_path(body: st
 
 @pytest.mark.parametrize("body", [
     '={"note": "{{ $json.body.file }}"}',  # a plain text value: a quote is what it can do
+    '={"media": "https://cdn.example.org/a.pdf", "fileName": "{{ $json.body.name }}"}',  # a label
     '={"file_path": "/cloud-data/{{ $env.SCAN_DIR }}", "note": "{{ $json.body.text }}"}'])
 def test_inj001_keeps_json_injection_where_no_caller_value_builds_a_path(body: str) -> None:
     f = one(findings_of(INJ001, app_of(_scan_request(body))))

@@ -93,9 +93,10 @@ URL_ENCODED = re.compile(r"^\s*encodeURIComponent\(.*\)\s*$|\.urlEncode\(\s*\)\s
 QUOTES_REMOVED = re.compile(r"""\.replace(?:All)?\(\s*(?:/[^/\n]*"[^/\n]*/\w*|'\\?"'|`\\?"`)""")
 # {{ }} inside a JSON string: "…{{ x }}…"
 QUOTED_SEGMENT = re.compile(r"\"[^\"{}]*\{\{(.*?)\}\}[^\"]*\"", re.S)
-# a JSON string that is a file path with a value pasted in: its key names a path or file
-# ("file_path": "…{{ x }}") or its text starts as an absolute POSIX path ("/srv/data{{ x }}")
-PATH_STRING = re.compile(r"(?:\"[\w-]*(?:path|file|dir|folder)[\w-]*\"\s*:\s*\"[^\"{}]*|"
+# a JSON string that is a file path with a value pasted in: its key ends naming a path or a
+# folder ("file_path": "…{{ x }}"; an attachment's "fileName" is a label) or its text starts
+# as an absolute POSIX path ("/srv/data{{ x }}")
+PATH_STRING = re.compile(r"(?:\"[\w-]*(?:path|dir|directory|folder)\"\s*:\s*\"[^\"{}]*|"
                          r":\s*\"/[\w.-]+[^\"{}]*)\{\{(.*?)\}\}", re.I | re.S)
 # =https://host/path…: a literal scheme and host, then the path (with any {{ }} in it)
 URL_PATH = re.compile(r"^=\s*(?:https?)://[^/{}?#\s]+(?P<path>/.*)$", re.S)
