@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 
 from pytest_nocode.checks import test_authentication as authentication
+from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of, one
 from tests.test_checks_n8n import app_of, chain, n8n_node, uid, workflow
 
 AUTH001 = authentication.test_entry_points_require_authentication
+EXP001 = exports.test_internal_data_stays_inside
 AUTH004 = authentication.test_in_flow_authentication_reviewed
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 INJ003 = injection.test_outside_text_does_not_steer_acting_agents
@@ -245,3 +247,41 @@ def test_inj003_one_branch_keeps_its_own_message() -> None:
     f = one(findings_of(INJ003, app_of(_model_routes_to("Hot"))))
     assert f.resource.id == uid("Run Hot")
     assert f.message.endswith("when 'Intent' picks it with its answer")
+
+
+# -- miss 2: a command reading the instance's own SQLite database is a read of its workflows -----
+SQLITE_QUERY = ("sqlite3 ~/.n8n/database.sqlite \"SELECT json_group_array(json_object('id', id, "
+                "'nodes', nodes)) FROM workflow_entity;\"")
+
+
+def _sqlite_backup(command: str, content: str) -> dict[str, Any]:
+    """schedule → Execute Command (``command``) → a GitHub file commit of ``content``."""
+    run = n8n_node("Dump", "executeCommand", {"command": command})
+    push = n8n_node("Push to GitHub", "github", {
+        "resource": "file", "owner": {"__rl": True, "value": "acme", "mode": "name"},
+        "repository": {"__rl": True, "value": "n8n-backup", "mode": "name"},
+        "filePath": "workflows.json", "fileContent": content, "commitMessage": "backup"},
+        version=1)
+    trigger = n8n_node("Schedule Trigger", "scheduleTrigger", {"rule": {"interval": [
+        {"field": "months"}]}}, version=1.2)
+    return workflow("Backup", [trigger, run, push],
+                    chain("Schedule Trigger", "Dump", "Push to GitHub"))
+
+
+@pytest.mark.parametrize("command", [
+    SQLITE_QUERY, "sqlite3 /home/node/.n8n/database.sqlite .dump > /tmp/a.sql && cat /tmp/a.sql"])
+def test_exp001_sees_the_instance_database_read_by_sqlite3_and_committed(command: str) -> None:
+    f = one(findings_of(EXP001, app_of(_sqlite_backup(command, "={{ $json.stdout }}"))))
+    assert f.resource.id == uid("Push to GitHub")
+    assert "app configuration" in f.evidence["labels"]
+
+
+@pytest.mark.parametrize(("command", "content"), [
+    ("sqlite3 /srv/shop/orders.db .dump", "={{ $json.stdout }}"),  # another app's database
+    (SQLITE_QUERY, "{{ $json.stdout }}"),  # no leading =: n8n commits the braces as text
+    ("sqlite3 ~/.n8n/database.sqlite \"SELECT count(*) FROM user;\"", "={{ $json.stdout }}")])
+def test_exp001_quiet_on_other_databases_tables_and_literal_content(command: str,
+                                                                    content: str) -> None:
+    labels = [f.evidence.get("labels") for f in
+              findings_of(EXP001, app_of(_sqlite_backup(command, content)))]
+    assert not any(ls and "app configuration" in ls for ls in labels), labels

@@ -1319,6 +1319,11 @@ INSTANCE_API_PATH = re.compile(r"^/(?:api/v\d+|rest)/(?P<what>workflows|executio
 INSTANCE_HOST = re.compile(r"(?:^|[.-])n8n(?:[.-]|$)", re.I)
 N8N_API_KEY_HEADER = "x-n8n-api-key"
 CLI_EXPORT = re.compile(r"\bn8n\s+export:(?P<what>workflow|credentials)\b")
+# the sqlite3 shell on the instance's own database file (~/.n8n/database.sqlite), and the
+# tables it holds the workflows, executions and (encrypted) credentials in
+INSTANCE_SQLITE = re.compile(r"\bsqlite3\b[^;&|\n]*?\.n8n/database\.sqlite\b")
+INSTANCE_TABLES = (("workflow_entity", "workflows"), ("execution_entity", "executions"),
+                   ("execution_data", "executions"), ("credentials_entity", "credentials"))
 INSTANCE_STORE = "n8n instance"
 INSTANCE_HOLDS = {"workflows": (APP_CONFIGURATION,), "executions": (RUN_DATA,)}
 
@@ -1363,6 +1368,8 @@ def _execute_command(b: _Builder, node: dict[str, Any], params: dict[str, Any], 
     """``n8n export:workflow`` / ``export:credentials`` run by the node: with ``--decrypted``
     every credential's secrets come out in clear."""
     command = _text(params.get("command"))
+    if INSTANCE_SQLITE.search(command):
+        _instance_database_read(b, step_id, command)
     found = CLI_EXPORT.search(command)
     if found is None:
         return
@@ -1374,6 +1381,21 @@ def _execute_command(b: _Builder, node: dict[str, Any], params: dict[str, Any], 
         step_id, INSTANCE_STORE,
         f"credentials, {'decrypted' if decrypted else 'encrypted'} by n8n export:credentials",
         "read", holds=(CREDENTIALS,) if decrypted else (f"{CREDENTIALS} (encrypted)",)))
+
+
+def _instance_database_read(b: _Builder, step_id: str, command: str) -> None:
+    """A command that reads the instance's own SQLite database: what each table of
+    :data:`INSTANCE_TABLES` it names holds, or, dumping the whole file (``.dump``,
+    ``.backup``), the workflows and the encrypted credentials in it; one store per step."""
+    named = tuple(dict.fromkeys(what for table, what in INSTANCE_TABLES if table in command))
+    whole = ("workflows", "credentials") if re.search(r"\.(?:dump|backup)\b", command) else ()
+    read = named or whole
+    if not read:
+        return
+    holds = tuple(dict.fromkeys(label for what in read for label in (
+        (f"{CREDENTIALS} (encrypted)",) if what == "credentials" else INSTANCE_HOLDS[what])))
+    b.stores.append(DataStore(step_id, INSTANCE_STORE, f"{', '.join(read)}, read by sqlite3 "
+                              "from the n8n database", "read", holds=holds))
 
 
 # A file named as a database dump (``news.sql``, ``backup.dump.gz``) holds the database.
