@@ -327,7 +327,8 @@ class DataFlow:
         for ep in self.app.entry_points:
             step = self.app.step(ep.step_id)
             oid = self._entries.get(ep.step_id)
-            if step is None or oid is None or ep.authentication not in (None, "none"):
+            if step is None or oid is None or ep.authentication not in (None, "none") \
+                    or step.type != PINNING_ENTRY:
                 continue
             fields, checker = pins(self.app, step)
             for field in fields:
@@ -1132,6 +1133,8 @@ def _named(location: str) -> bool:
     return bool(location) and not location.startswith("=") and "{{" not in location
 
 
+# the entry point whose request a check in code can pin (an n8n webhook: a Mini App's back end)
+PINNING_ENTRY = "n8n-nodes-base.webhook"
 # which item of a step's output an n8n expression picks: the same field of each
 _ITEM_PICK = re.compile(r"\.(?:first|last)\(\s*\)|\.item\b|\.all\(\s*\)\[\d+\]")
 
