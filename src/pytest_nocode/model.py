@@ -442,6 +442,10 @@ IN_URL_PATH_OWN = "in the path of a URL to a fixed host on the owner's networks"
 # A value through encodeURIComponent after a URL's fixed scheme and host: "/", "?" and "#"
 # are escaped, so it stays one path segment or one parameter value.
 IN_URL_ENCODED = "URL-encoded (encodeURIComponent) after a URL's fixed scheme and host"
+# The address a chat platform gives a file a message attached (Slack's url_private_download,
+# on its own file host): a request to it reaches the platform, never a server the sender
+# picks; what it serves is still the file the sender uploaded.
+AS_PLATFORM_FILE_URL = "as the address a chat platform gives a file it keeps on its own host"
 # A caller's data held whole as the object the platform parsed it into (the query of a
 # Node-RED GET route, always an object): put into a text as it is, it becomes
 # "[object Object]", none of what the caller wrote. A read of one of its keys is the caller's

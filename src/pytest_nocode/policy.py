@@ -104,6 +104,7 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "report_inactive_entry_points": {"type": "boolean"},
                 "report_collecting_forms": {"type": "boolean"},
                 "report_status_probes": {"type": "boolean"},
+                "report_local_callbacks": {"type": "boolean"},
             },
         },
         "owners": {

@@ -5,14 +5,24 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
 
 from pytest_nocode.dataflow import DataFlow, Origin, dataflow, per_app, sensitivity_labels
 from pytest_nocode.findings import not_applicable
 from pytest_nocode.model import App, DataStore, Destination, Setting, Step
 
 SENT = frozenset({"send", "url"})
+# Words of a credential in a request's settings: a header, query parameter, body field or
+# authentication mode that may carry one (matched anywhere in them: fail closed).
+_CREDENTIAL_WORDS = re.compile(
+    r"authori[sz]ation|bearer|token|api[-_ ]?key|secret|passw|cookie|signature|credential",
+    re.I)
+# A path segment that may be a key (a hook id, a bot token): 16 or more characters mixing
+# digits and letters; the URL itself is then the credential.
+_KEY_SEGMENT = re.compile(r"(?=[^/]*\d)(?=[^/]*[A-Za-z])[\w:.~-]{16,}")
 
 
 def setting_or_skip(app: App, key: str) -> Setting:
@@ -161,3 +171,24 @@ def step_context(app: App, step: Step) -> dict[str, str]:
            else "it cannot be activated until the instance allows the node")
     return {"context": f"n8n 2 excludes {step.type.rsplit('.', 1)[-1]} by default "
                        f"(NODES_EXCLUDE): {how}"}
+
+
+def carries_credential(app: App, flow: DataFlow, dest: Destination) -> bool:
+    """May the request at ``dest`` carry a credential: a credential of the platform, an
+    authentication mode, a credential word anywhere in its settings (a header, query
+    parameter or body field: fail closed), a key-like part of its URL path, or an environment
+    value (which may hold one)?"""
+    step = app.step(dest.step_id)
+    if step is None or step.credential_refs:
+        return True
+    try:
+        path = urlsplit(dest.url.lstrip("=")).path
+    except ValueError:  # not a URL Python can split: nothing known of what it carries
+        return True
+    if _CREDENTIAL_WORDS.search(json.dumps(dict(step.params), default=str)) \
+            or any(_KEY_SEGMENT.fullmatch(seg) for seg in path.split("/")):
+        return True
+    if any(str(step.params.get(k) or "none").lower() not in ("none", "false")
+           for k in ("authentication", "authType")):
+        return True
+    return any(o.kind == "env" for sf in flow.sinks_of(step.id) for o in sf.origins)

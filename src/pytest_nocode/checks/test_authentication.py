@@ -7,6 +7,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
+from pytest_nocode.checks._callbacks import local_callback
 from pytest_nocode.checks._guards import guard_of, oauth_login
 from pytest_nocode.checks._probes import status_probe
 from pytest_nocode.checks._support import setting_or_skip
@@ -129,7 +130,11 @@ def _open_message(ep: EntryPoint) -> str:
     reads the host's load, memory, uptime or version, or asks a service on the same host
     whether it is up with a GET without credentials, and answers nothing but constants and a
     time) is open by design too (settings.report_status_probes: true lists them at info);
-    one that also writes, runs or answers with data is reported. Nor is an OAuth login's
+    one that also writes, runs or answers with data is reported. So is a local callback (a
+    webhook whose address the app itself gives a service on the same host or compose network,
+    and whose call only starts fixed requests without credentials to such services: nothing
+    the caller sends is read; settings.report_local_callbacks: true lists them at info).
+    Nor is an OAuth login's
     first route (it only redirects to a fixed https authorize page with a state it keeps,
     which the app's callback route compares); the callback is AUTH004's.""",
     requires=("workflows",),
@@ -142,6 +147,7 @@ def test_entry_points_require_authentication(nocode_app: App,
     inactive = bool(nocode_policy.setting("report_inactive_entry_points", True))
     forms = bool(nocode_policy.setting("report_collecting_forms", False))
     probes = bool(nocode_policy.setting("report_status_probes", False))
+    callbacks = bool(nocode_policy.setting("report_local_callbacks", False))
     for ep, step in unauthenticated(nocode_app, inactive=inactive):
         if guard_of(nocode_app, step) is not None:
             continue  # checked in its first steps: AUTH004
@@ -155,6 +161,10 @@ def test_entry_points_require_authentication(nocode_app: App,
         probe = "" if collects else status_probe(nocode_app, ep, step)
         if probe and not probes:
             continue  # open by design: a liveness or health route
+        callback = "" if collects or probe else local_callback(nocode_app, nocode_policy, ep,
+                                                               step)
+        if callback and not callbacks:
+            continue  # open by design: a local service says its job is done
         message = _open_message(ep)
         if _inactive_workflow(nocode_app, step):
             nocode_findings.add(step, message + " (workflow inactive: reachable once "
@@ -168,6 +178,10 @@ def test_entry_points_require_authentication(nocode_app: App,
         elif probe:
             nocode_findings.add(step, f"{message} ({probe})",
                                 {**_evidence(ep, step), "status_probe": True}, severity="info")
+        elif callback:
+            nocode_findings.add(step, f"{message} ({callback})",
+                                {**_evidence(ep, step), "local_callback": True},
+                                severity="info")
         else:
             nocode_findings.add(step, message, _evidence(ep, step))
 

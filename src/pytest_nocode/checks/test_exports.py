@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import (
     SENT,
+    carries_credential,
     flow_or_skip,
     names_a_field,
     route_evidence,
@@ -55,7 +56,14 @@ LEAVING_ZONES = ("internet",)  # the owner's own services (host, private) keep d
     workflows hold every value typed into them, and credentials exported decrypted are every
     account's secrets; pushed to a code host, even a private repository, they are readable by
     everyone and every token with access to it. What an AI model is prompted with goes to the
-    provider the workflow exists to call, which is not counted as leaving.""",
+    provider the workflow exists to call, which is not counted as leaving. Nor is what goes
+    to the owner's own backend as the export shows it: a host every request of the app
+    reaches without any credential (a third party's API knows its callers by a key) and whose
+    replies the flow goes on with, the app's system of record, nor a project's own database
+    API on a backend service (a Supabase project's subdomain) reached with its key. A host
+    only reached without a
+    credential looks like the owner's own but is not shown to be: reported at low
+    severity, saying so.""",
     remediation="Confirm the transfer is approved (add the host to hosts.internal or waive it "
                 "with a justification), minimise the fields sent, and encrypt the channel.",
     requires=("workflows",),
@@ -66,6 +74,7 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
     stores = stores_by_step(nocode_app)
     own = own_domains(nocode_app)
     models = _model_inputs(nocode_app, flow)
+    backends: dict[str, str] = {}  # host → what shows it to be the owner's (_owner_backend)
     for dest in nocode_app.destinations:
         zone = _zone_of(nocode_policy, dest)
         if zone not in LEAVING_ZONES:
@@ -82,6 +91,11 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
                             else sent_data(nocode_app, flow, dest)) if h[1] not in given]
         if not hits:
             continue  # nothing labelled, or only what the app's own model is given already
+        if dest.host.lower() not in backends:
+            backends[dest.host.lower()] = _owner_backend(nocode_app, flow, dest)
+        backend = backends[dest.host.lower()]
+        if backend in (OWN_RECORDS, OWN_PROJECT):
+            continue  # the app's own backend: its system of record, or its own database
         # the first of the most telling (a sort's first, without sorting thousands)
         sender, origin, labels = min(hits, key=lambda h: (CREDENTIALS not in h[2],
                                                           h[1].kind != "store",
@@ -102,9 +116,14 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
             "policy": nocode_policy.excerpt("hosts", "trust_zones")}
         if dest.host.lower() in CODE_HOSTS:
             evidence["why_outside"] = CODE_HOST_NOTE
+        looks_owned = backend == OWN_LOOKALIKE and CREDENTIALS not in labels
+        if looks_owned:
+            evidence["owner_sign"] = OWN_LOOKALIKE
         nocode_findings.add(
-            step, f"{what} ({', '.join(labels)}) is sent to {_target(dest)} ({zone})", evidence,
-            severity="high" if CREDENTIALS in labels else None)
+            step, f"{what} ({', '.join(labels)}) is sent to {_target(dest)} ({zone}"
+            + (f"; a host that looks like the owner's own: {OWN_LOOKALIKE}" if looks_owned
+               else "") + ")", evidence,
+            severity="high" if CREDENTIALS in labels else "low" if looks_owned else None)
 
 
 # Hosts of code and file repositories: a backup pushed there is on a third party's servers.
@@ -137,6 +156,56 @@ def own_domains(app: App) -> frozenset[str]:
               if d.protocol != "mail" and not d.dynamic and d.host
               for tail in _domains_of(d.host)}
     return frozenset(mailed & called)  # a set lookup: not mailed x called hosts
+
+
+# What the export shows of a host the app calls without any credential (see _owner_backend).
+OWN_RECORDS = "the app keeps its records there: it sends them without a credential and goes on " \
+              "with what the host answers"
+OWN_LOOKALIKE = "it takes the data without any credential, as a service run for the owner " \
+                "alone does"
+OWN_PROJECT = "it is the app's own project on a backend service, reached with its key"
+# Backend services that give each project its own subdomain for its database API
+# (``<project>.supabase.co/rest/v1``): a request there with the project's key is a read or
+# write of the app's own database, as the service's node would be (a store, not an export).
+PROJECT_DATABASES = ("supabase.co", "firebaseio.com", "firebasedatabase.app")
+# Public request catchers and tunnels: open to anyone, whoever set them up (never the owner's
+# system of record, whatever the flow does with their answer).
+PUBLIC_CATCHERS = ("webhook.site", "requestbin.com", "requestcatcher.com", "pipedream.net",
+                   "beeceptor.com", "hookbin.com", "ngrok.io", "ngrok-free.app", "ngrok.app",
+                   "trycloudflare.com", "loca.lt", "serveo.net")
+
+
+def _owner_backend(app: App, flow: DataFlow, dest: Destination) -> str:
+    """What makes an internet host look like the owner's own service ("" when nothing).
+
+    A third party's API knows its callers by a key: a header, a query parameter, a login, a
+    credential of the platform, a key-like part of its URL. A host every request of the app
+    reaches with none of them (and no environment value, which may hold one) serves whoever
+    calls it: a service the owner runs for itself, in practice (weak alone: a low finding
+    that says so). When the flow also goes on with what that host answers (a later step
+    sends on or decides by a reply of it, not only relays it to the caller), the app keeps
+    its records there: its own backend, not a place data
+    leaves to. Code hosts and public request catchers are never the owner's. A project's
+    own subdomain of a backend service's database API (:data:`PROJECT_DATABASES`) reached
+    with a key is the app's own database."""
+    host = dest.host.lower()
+    if dest.dynamic or dest.protocol == "mail" or not host or host in CODE_HOSTS \
+            or any(d in PUBLIC_CATCHERS for d in _domains_of(host)):
+        return ""
+    calls = [d for d in app.destinations if d.host.lower() == host and not d.dynamic]
+    keyed = [carries_credential(app, flow, d) for d in calls]
+    if host.count(".") >= 2 and host.split(".", 1)[1] in PROJECT_DATABASES:
+        return OWN_PROJECT if all(keyed) else ""
+    if any(keyed):
+        return ""
+    callers = {d.step_id for d in calls}
+    for d in calls:
+        later = set(app.paths_from([d.step_id])) - {d.step_id}
+        if any(o.kind == "unknown" and o.step_id in callers and o.step_id != sid
+               for sid in later for sf in flow.sinks_of(sid) if sf.sink.kind not in ANSWER_SINKS
+               for o in sf.origins):  # (a reply relayed to the caller keeps no record)
+            return OWN_RECORDS
+    return OWN_LOOKALIKE
 
 
 def _domains_of(host: str) -> Iterator[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -31,6 +31,7 @@ from pytest_nocode.dataflow import (
     store_name,
 )
 from pytest_nocode.model import (
+    AS_PLATFORM_FILE_URL,
     DataStore,
     FieldWrite,
     SinkUse,
@@ -468,8 +469,9 @@ class N8nFlows:
         if output == "fresh" and t not in CALLED_TRIGGERS:
             label = f"events from {_short(t)}" if t.endswith("Trigger") else \
                 f"response of {step.name}"
-            return (FieldWrite("*", (ValueRef("unknown", label), *self._fetched_from(step))),
-                    *_platform_filled(t))
+            fetched = self._fetched_from(step)
+            return (FieldWrite("*", (ValueRef("unknown", label), *fetched)),
+                    *_platform_filled(step), *_file_addresses(step, fetched))
         return ()
 
     def _file_name_write(self, step: Step) -> FieldWrite:
@@ -522,8 +524,7 @@ class N8nFlows:
             if FIXED_HOST.match(str(url or "")) or ENV_HOST.match(str(url or "")):
                 return ()
             return self.refs(step, url)
-        if _base(step.type) in MESSAGE_FILE_GETS and p.get("resource") == "file" \
-                and str(p.get("operation") or "get") in ("get", "download"):
+        if _gets_message_file(step):
             return tuple(r for key in ("fileId", "url") for r in self.all_refs(step,
                                                                                   p.get(key)))
         return ()
@@ -602,7 +603,8 @@ class N8nFlows:
             for key in MAIL_ADDRESS_KEYS if url is None else ():
                 if p.get(key):
                     yield SinkUse("url", key, self.refs(step, p.get(key)), "mails to this address")
-            yield SinkUse("url", "url", self.refs(step, url), "sends to this URL")
+            yield SinkUse("url", "url", self.refs(step, url), "sends to this URL",
+                          PLATFORM_ADDRESSED)
             if step.id in self.computed_targets and ENV_HOST.match(str(url or "")):
                 refs = tuple(r for r in self.refs(step, url) if r.kind != "env")
                 if carries_data(refs):
@@ -610,7 +612,7 @@ class N8nFlows:
             elif step.id in self.computed_targets and not FIXED_HOST.match(str(url or "")):
                 yield SinkUse("fetch", "url", self.refs(step, url),
                               "sends a request to a URL it is given (server-side request "
-                              "forgery)")
+                              "forgery)", PLATFORM_ADDRESSED)
             sent = tuple(dict.fromkeys(r for k, v in p.items() if k not in ("url", "endpoint")
                                        for r in self._sent_refs(step, k, v)))
             if t in (BASE + "ftp", BASE + "emailSend") or uploads_whole_item(step) \
@@ -1076,6 +1078,12 @@ def _mcp_action(p: Mapping[str, Any]) -> tuple[str, bool] | None:
 # Twilio gives the sender's and the receiving number of an SMS (E.164 digits, no quotes).
 PLATFORM_FILLED = {BASE + "twilioTrigger": ("From", "To", "AccountSid", "MessageSid",
                                             "SmsSid", "NumMedia")}
+# What a request's URL may hold and still reach no server the sender picks
+PLATFORM_ADDRESSED = frozenset({AS_PLATFORM_FILE_URL})
+# The addresses a chat platform gives a file it keeps (Slack's files.info): its own URLs on its
+# own file host, whatever the sender uploaded or typed; the file's content stays theirs.
+FILE_ADDRESSES = {BASE + "slack": ("url_private", "url_private_download", "permalink",
+                                   "permalink_public")}
 
 
 # What a query computes, by the whole expression a column alias names (``, … AS name``):
@@ -1138,10 +1146,31 @@ def _computed(before: str, strict: bool) -> str | None:
     return None
 
 
-def _platform_filled(node_type: str) -> Iterator[FieldWrite]:
-    for name in PLATFORM_FILLED.get(node_type, ()):
-        yield FieldWrite(name, (ValueRef("platform", f"{name} as {_short(node_type)} fills "
+def _platform_filled(step: Step) -> Iterator[FieldWrite]:
+    """The fields of a step's fresh output that its service fills in itself (a trigger's
+    account and message ids)."""
+    for name in PLATFORM_FILLED.get(step.type, ()):
+        yield FieldWrite(name, (ValueRef("platform", f"{name} as {_short(step.type)} fills "
                                          "it in"),))
+
+
+def _file_addresses(step: Step, fetched: tuple[ValueRef, ...]) -> Iterator[FieldWrite]:
+    """A chat platform's own addresses of a file it keeps: what picked the file, placed
+    :data:`AS_PLATFORM_FILE_URL` (a request to one reaches the platform; its content is the
+    uploader's, so the origin stays)."""
+    if not _gets_message_file(step):
+        return
+    placed = tuple(replace(r, within=AS_PLATFORM_FILE_URL) for r in fetched) \
+        or (ValueRef("platform", f"a file address {_short(step.type)} gives"),)
+    for name in FILE_ADDRESSES.get(_base(step.type), ()):
+        yield FieldWrite(name, placed)
+
+
+def _gets_message_file(step: Step) -> bool:
+    """Does a chat node get (or download) a file a message attached?"""
+    p = step.params
+    return _base(step.type) in MESSAGE_FILE_GETS and p.get("resource") == "file" \
+        and str(p.get("operation") or "get") in ("get", "download")
 
 
 def binary_file_name(prop: str) -> str:
