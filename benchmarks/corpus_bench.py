@@ -186,10 +186,11 @@ SOURCES = Path(__file__).parent / "corpus" / "SOURCES.tsv"
 
 def package_sources(sources: Path) -> dict[str, tuple[str, str]]:
     """Corpus file name → (its package's folder under ``--packages``, the file's path inside
-    it), for the example flows packages of Node-RED nodes ship: ``PKG`` for an npm tarball
-    (``npm:PKG@VERSION`` in SOURCES.tsv's repository column), ``github/OWNER__REPO`` for an
-    example taken from the package's own repository (that folder holds the repository's
-    tree at the listed commit, its example flows left out)."""
+    it), for the flows packages of Node-RED nodes ship: ``PKG`` for an npm tarball
+    (``npm:PKG@VERSION`` in SOURCES.tsv's repository column), ``github/OWNER__REPO`` for a
+    file taken from a GitHub repository (its examples, or the flows of the Node-RED user
+    folder it keeps for developing the package); a file is scanned there when that folder
+    holds the repository's tree at the listed commit, its flows files left out."""
     out: dict[str, tuple[str, str]] = {}
     with sources.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
@@ -197,7 +198,7 @@ def package_sources(sources: Path) -> dict[str, tuple[str, str]]:
             name = Path(row["file"]).name
             if origin.startswith("npm:"):
                 out[name] = (origin[4:].rsplit("@", 1)[0], row["path"])
-            elif "/" in origin and is_package_example(Path(name)):
+            elif "/" in origin:
                 out[name] = ("github/" + origin.replace("/", "__"), row["path"])
     return out
 

@@ -104,6 +104,24 @@ def test_compose_network_cleartext_is_reported_when_passwords_cross(
         assert "credentials" in f.evidence["sensitive"]
 
 
+@pytest.mark.parametrize(("method", "paytoqs", "reported"), [
+    ("POST", "ignore", True),  # the login form's payload is the body
+    ("GET", "query", True),  # the payload goes into the query string
+    ("GET", "body", True),
+    ("use", "ignore", True),  # msg.method picks: may be a POST
+    ("GET", "ignore", False),  # a GET leaves msg.payload behind
+    ("GET", False, False),  # older exports' "ignore"
+])
+def test_a_get_that_leaves_the_payload_behind_sends_no_password(
+        method: str, paytoqs: Any, reported: bool) -> None:
+    """A login form's payload reaches a request to a compose service that only asks for a
+    user's statistics by GET: what it sends is the URL and headers, not the password."""
+    request = http_request("stats", "http://reports:8093/stats", method=method)
+    request["paytoqs"] = paytoqs
+    flows = [tab(), http_in("in", "/api/users/password-reset", to=["stats"]), request]
+    assert bool(findings_of(ENC001, app_of(flows))) is reported
+
+
 def test_policy_turning_the_host_zone_off_silences_even_passwords() -> None:
     off = policy("version: 1\ntrust_zones:\n  host:\n    cleartext_severity: 'off'\n")
     app = app_of(_to_compose_service("/api/users/password-reset"))
@@ -226,6 +244,33 @@ def test_broker_from_the_environment_is_reported_only_with_a_login(
     found = findings_of(ENC001, app_of(_subscriber("${MQTT_BROKER}", **login)))
     assert bool(found) is reported
     assert all(f.evidence["zone"] == "unknown" and f.severity is Severity.HIGH for f in found)
+
+
+@pytest.mark.parametrize(("zones", "reported"), [
+    ("", True),  # the export does not say where ${MQTT_BROKER} points: a login crossing counts
+    ("trust_zones:\n  host:\n    hosts: ['${MQTT_BROKER}']\n", False),  # compose sets it
+    ("trust_zones:\n  internet:\n    hosts: ['${MQTT_*}']\n", True),
+    ("trust_zones:\n  host:\n    hosts: ['${OTHER_HOST}']\n", True),
+])
+def test_the_policy_can_place_an_environment_host(zones: str, reported: bool) -> None:
+    """A team whose compose file sets MQTT_BROKER=mosquitto says so once in its policy; the
+    finding until then names the variable as written and tells how."""
+    found = findings_of(ENC001, app_of(_subscriber("${MQTT_BROKER}", user="plant-gw")),
+                        policy("version: 1\n" + zones))
+    assert bool(found) is reported
+    if reported and not zones:
+        assert one(found).message == (
+            "MQTT without TLS to ${MQTT_BROKER}:1883 with credentials; ${MQTT_BROKER} is set by "
+            "the deployment's environment, which the export does not hold: list it under "
+            "trust_zones in the policy to place it")
+
+
+def test_an_environment_host_in_a_url_is_named_as_written() -> None:
+    """Not the lowercased form the zones look up (``${ollama_host}``)."""
+    flows = [tab(), http_in("in", "/api/users/password-reset", to=["gen"]),
+             http_request("gen", "${OLLAMA_HOST}/api/generate")]
+    f = one(findings_of(ENC001, app_of(flows)))
+    assert f.message.startswith("HTTP without TLS to ${OLLAMA_HOST} carrying credentials")
 
 
 @pytest.mark.parametrize(("kept", "reported"), [

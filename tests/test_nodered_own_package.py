@@ -16,13 +16,14 @@ import pytest
 
 from pytest_nocode.appspec import AppSpec, parse_app_uri
 from pytest_nocode.checks import test_connectors as connectors
+from pytest_nocode.checks import test_secrets as secrets
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import App, Module
 from pytest_nocode.platforms import RawSnapshot
 from pytest_nocode.platforms.nodered import NodeRedPlatform
 from pytest_nocode.platforms.nodered_package import (
     MAX_LEVELS,
-    find_manifest,
+    manifests_above,
     node_package_of,
     registered_types,
 )
@@ -103,6 +104,9 @@ def test_registered_types_reads_a_name_the_file_holds_in_a_constant() -> None:
     """Node files often name their type once (``const TAG = '…'``) and register with it."""
     code = "const TAG = 'garden-timer'\nfunction T(c) {}\nRED.nodes.registerType(TAG, T)\n"
     assert registered_types(code) == ("garden-timer",)
+    # TypeScript sources annotate it
+    assert registered_types("const TAG: string = 'garden-timer';\nRED.nodes.registerType(TAG, T)"
+                            ) == ("garden-timer",)
     # a name passed in or read from elsewhere is still unknown
     assert registered_types("function reg(RED, TAG) { RED.nodes.registerType(TAG, T) }") == ()
 
@@ -123,17 +127,97 @@ def test_a_package_built_by_a_tool_shows_its_types_in_the_editor_file(tmp_path: 
     assert "soil-moisture" in f.message and "garden-valve" not in f.message
 
 
-def test_the_walk_stops_at_the_first_package_json(tmp_path: Path) -> None:
-    """A Node-RED user folder inside a node package's repository (``node-red/package.json``
-    of a dev instance) is an app of its own: the package above is not its package."""
+def test_a_user_folder_inside_a_node_package_repository_is_the_package_s_own(
+        tmp_path: Path) -> None:
+    """A Node-RED user folder a node package's repository keeps for developing it
+    (``node-red/package.json`` of a dev instance, no ``node-red.nodes``) runs the package's
+    nodes: the walk passes its manifest on to the package above."""
     write_package(tmp_path / "pkg")
     user_dir = tmp_path / "pkg" / "node-red"
     user_dir.mkdir()
     (user_dir / "package.json").write_text('{"name": "node-red-project", "private": true}',
                                            encoding="utf-8")
-    flows = write_flows(user_dir, example_flow(), "flows.json")
-    assert find_manifest(flows) == user_dir / "package.json"
-    assert node_package_of(flows) is None
+    flows = write_flows(user_dir, example_flow("soil-moisture"), "flows.json")
+    assert manifests_above(flows)[:2] == [user_dir / "package.json",
+                                          tmp_path / "pkg" / "package.json"]
+    package = node_package_of(flows)
+    assert package is not None and package.manifest == "../package.json"
+    f = one(findings_of(CON001, load(flows)))
+    assert "soil-moisture (1)" in f.message and "garden" not in f.message
+    # a user folder of its own (no node package above) stays an app of its own
+    alone = tmp_path / "home" / "node-red"
+    alone.mkdir(parents=True)
+    (alone / "package.json").write_text('{"name": "node-red-project"}', encoding="utf-8")
+    assert node_package_of(write_flows(alone, example_flow(), "flows.json")) is None
+
+
+def test_a_built_node_file_missing_from_a_checkout_is_read_from_its_source(
+        tmp_path: Path) -> None:
+    """A TypeScript package lists ``dist/valve.js``, which only a build writes; the checkout
+    holds ``src/nodes/valve.ts`` (registering under a constant) and the editor file: those
+    types are the package's. A type no source registers is still asked about."""
+    manifest = {"name": PACKAGE, "version": "2.3.1",
+                "node-red": {"nodes": {"valve": "dist/valve.js", "gone": "dist/gone.js"}}}
+    ts = ("const VALVE: string = 'garden-valve';\nexport = (RED: any) => {\n"
+          "  RED.nodes.registerType(VALVE, ValveNode);\n};\n")
+    editor = "<script>RED.nodes.registerType('garden-controller', {category: 'config'});" \
+             "</script>"
+    root = write_package(tmp_path / "pkg", manifest, {"src/nodes/valve.ts": ts,
+                                                      "src/nodes/valve.html": editor})
+    app = load(write_flows(root / "examples", example_flow("soil-moisture")))
+    f = one(findings_of(CON001, app))
+    assert "soil-moisture (1)" in f.message and "garden" not in f.message
+    assert "gone (dist/gone.js): missing, and no source registers a type" in \
+        app.notes["own package node files"]
+
+
+@pytest.mark.parametrize("built_with_nrg", [True, False])
+def test_an_nrg_package_registers_each_node_folder_as_its_type(tmp_path: Path,
+                                                               built_with_nrg: bool) -> None:
+    """nrg builds ``src/nodes/TYPE/{client,server}`` into one bundle (``dist/index.js``)
+    and registers each folder as the type of its name; a package not built with nrg gets
+    no types from folder names."""
+    dev = {"@allanoricil/nrg-cli": "^2.0.0"} if built_with_nrg else {"esbuild": "^0.21"}
+    manifest = {"name": PACKAGE, "version": "2.3.1", "devDependencies": dev,
+                "node-red": {"nodes": {"all": "dist/index.js"}}}
+    files = {f"src/nodes/{t}/{side}/index.js": "export default class N {}\n"
+             for t in ("garden-valve", "garden-controller") for side in ("server", "client")}
+    root = write_package(tmp_path / "pkg", manifest, files)
+    found = findings_of(CON001, load(write_flows(root / "examples", example_flow())))
+    assert (found == []) is built_with_nrg
+
+
+@pytest.mark.parametrize("has_harness", [True, False])
+def test_a_test_flow_s_harness_node_is_the_package_s_test_tooling(tmp_path: Path,
+                                                                  has_harness: bool) -> None:
+    """``node-red-node-test-helper`` in devDependencies: its ``helper`` node in the package's
+    test flows is the package's own tooling; without that harness, ``helper`` is a type of an
+    unknown module like any other."""
+    dev = {"node-red-node-test-helper": "^0.3.6"} if has_harness else {"mocha": "^11"}
+    manifest = {"name": PACKAGE, "version": "2.3.1", "devDependencies": dev,
+                "node-red": {"nodes": {"valve": "nodes/valve.js"}}}
+    root = write_package(tmp_path / "pkg", manifest)
+    app = load(write_flows(root / "test", example_flow("helper")))
+    found = findings_of(CON001, app)
+    if has_harness:
+        assert found == [] and "helper" in app.notes["own package test harness"]
+    else:
+        assert "helper (1)" in one(found).message
+
+
+def test_a_renamed_type_using_the_package_s_config_node_is_its_own(tmp_path: Path) -> None:
+    """Examples outlive renames: a type the node files no longer register, set to use the
+    package's own config node, is the package's; one that does not use it is still asked."""
+    flows = example_flow("soil-moisture")
+    flows.append({"id": "old", "type": "garden valve v1", "z": "tab1", "controller": "ctl",
+                  "x": 300, "y": 200, "wires": []})
+    app = load(write_flows(write_package(tmp_path / "pkg") / "examples", flows))
+    f = one(findings_of(CON001, app))
+    assert "soil-moisture (1)" in f.message and "garden valve v1" not in f.message
+    assert "garden valve v1" in app.notes["own package renamed types"]
+    # the same node in a flow no package holds is asked about
+    alone = one(findings_of(CON001, load(write_flows(tmp_path / "loose", flows))))
+    assert "garden valve v1 (1)" in alone.message
 
 
 def test_the_walk_goes_a_few_folders_up_at_most(tmp_path: Path) -> None:
@@ -141,7 +225,7 @@ def test_the_walk_goes_a_few_folders_up_at_most(tmp_path: Path) -> None:
     near = write_flows(tmp_path / "docs" / "examples", example_flow())
     assert node_package_of(near) is not None
     deep = write_flows(tmp_path.joinpath(*["d"] * MAX_LEVELS), example_flow())
-    assert find_manifest(deep) is None
+    assert manifests_above(deep) == []
 
 
 # -- CON001 on the package's own flows ------------------------------------------------------------
@@ -263,3 +347,28 @@ def test_a_folder_of_flows_files_is_one_app_each_but_a_user_folder_stays_one(
     assert [s.location for s in parse_app_uri("nodered+file:examples/", ["nodered"],
                                               tmp_path)] == [str(examples)]
     assert len(parse_app_uri("n8n+file:examples/", ["n8n"], tmp_path)) == 1
+
+
+# -- SEC001 on the package's own flows -----------------------------------------------------------
+def _token_refresh(token_url: str) -> list[dict[str, Any]]:
+    """An example refreshing an OAuth token, with the refresh token its author got from the
+    server it was written against."""
+    return [*example_flow(),
+            {"id": "refresh", "type": "garden-valve", "z": "tab1", "x": 300, "y": 200,
+             "wires": [], "grant_type": "refresh_token", "access_token_url": token_url,
+             "redirect_uri": "http://localhost:1880/oauth2/redirect",
+             "refresh_token": "5d0c9e4a-7b1f-4c62-a8e3-f19b2d6c40e7"}]
+
+
+@pytest.mark.parametrize(("token_url", "in_package", "reported"), [
+    ("http://localhost:8088/v1/oauth/tokens", True, False),  # the author's local test server
+    ("https://auth.garden-cloud.example/oauth/token", True, True),  # a real service's token
+    ("http://localhost:8088/v1/oauth/tokens", False, True),  # a deployment's own: a secret
+])
+def test_a_package_example_s_token_for_its_author_s_local_server_is_demo_data(
+        tmp_path: Path, token_url: str, in_package: bool, reported: bool) -> None:
+    folder = (write_package(tmp_path / "pkg") / "examples") if in_package else tmp_path / "app"
+    app = load(write_flows(folder, _token_refresh(token_url)))
+    found = [f for f in findings_of(secrets.test_no_hardcoded_credentials, app)
+             if f.evidence["field"] == "refresh_token"]
+    assert bool(found) is reported

@@ -323,12 +323,12 @@ class Policy:
         return zone
 
     def _zone(self, host: str) -> str:
+        section = self.data.get("trust_zones") or {}
+        for zone in ZONES:  # a placeholder too: the team knows what its ${MQTT_HOST} is
+            if host and _host_matches(host, (section.get(zone) or {}).get("hosts") or ()):
+                return zone
         if not host or any(c in host for c in "{}$=` ") or host.startswith("msg."):
             return "unknown"
-        section = self.data.get("trust_zones") or {}
-        for zone in ZONES:
-            if _host_matches(host, (section.get(zone) or {}).get("hosts") or ()):
-                return zone
         if self.host_internal(host):
             return "private"
         return default_zone(host)

@@ -154,6 +154,19 @@ ZONE_WORDS = {"host": "same host or compose network", "private": "private networ
               "unknown": "not shown to be remote"}
 
 
+# A host that is one environment placeholder (``${MQTT_HOST}``): the deployment sets it. The
+# export does not say where it points (a compose service as often as a cloud broker), so it is
+# judged like any host the export does not pin down, until the policy's trust_zones place it.
+ENV_HOST = re.compile(r"\$\{[A-Za-z_][\w.]*\}")
+
+
+def as_written(host: str, url: str) -> str:
+    """``host`` as the URL writes it (``${OLLAMA_HOST}``, not the lowercased lookup form a
+    variable's name loses its meaning in)."""
+    at = url.lower().find(host) if host else -1
+    return url[at:at + len(host)] if at >= 0 else host
+
+
 def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
                       target: tuple[str, str, int | None, str], findings: FindingCollector,
                       policy: Policy, rule: Rule) -> None:
@@ -176,9 +189,15 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     severity = rule.severity if secrets or labels or zone_severity is None else zone_severity
     name = CLEARTEXT.get(protocol, protocol.upper())
     shown = f":{port}" if port else ""
-    where = (f"{host}{shown}" if host else f"a host computed at run time under {domain}"
-             if domain else "a host computed at run time" if dest.dynamic
+    written = as_written(host, url)
+    env_host = ENV_HOST.fullmatch(written) is not None
+    where = (f"{written if env_host else host}{shown}" if host
+             else f"a host computed at run time under {domain}" if domain
+             else "a host computed at run time" if dest.dynamic
              else "the server named in its credential")
+    hint = (f"; {written} is set by the deployment's environment, which the export does not "
+            "hold: list it under trust_zones in the policy to place it"
+            if zone == "unknown" and env_host else "")
     lowering = zone in ZONE_WORDS and (zone != "unknown" or dest.dynamic or bool(host))
     crossing = ""  # said where the zone would lower the severity
     if lowering and (secrets or labels):
@@ -186,7 +205,7 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     elif lowering and severity < rule.severity:
         crossing = (f" ({ZONE_WORDS[zone]}; no credentials or labelled data seen crossing: "
                     f"{severity.label})")
-    findings.add(step, f"{name} without TLS to {where}{crossing}",
+    findings.add(step, f"{name} without TLS to {where}{crossing}{hint}",
                  {"protocol": protocol, "host": host, "port": port, "url": url,
                   "type": step.type, "zone": zone, "credentials": secrets,
                   "sensitive": labels}, severity=severity)

@@ -6,6 +6,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
+from pytest_nocode.model import Step, is_loopback_host, split_url
 from pytest_nocode.platforms.n8n_logs import logged_secrets
 from pytest_nocode.redaction import mask
 from pytest_nocode.secretscan import CRITICAL_KINDS, find_secrets
@@ -36,6 +37,8 @@ def test_no_hardcoded_credentials(nocode_app: App, nocode_findings: FindingColle
         step = nocode_app.step(hit.step_id)
         if step is None:  # find_secrets only walks the app's steps; guard anyway
             continue
+        if nocode_app.own_package is not None and talks_only_to_loopback(step):
+            continue  # a package example's demo values for its author's local test server
         evidence = {"field": hit.field, "kind": hit.kind, "value": mask(hit.value),
                     "type": step.type}
         also = ""
@@ -48,6 +51,17 @@ def test_no_hardcoded_credentials(nocode_app: App, nocode_findings: FindingColle
             evidence,
             severity="critical" if hit.kind in CRITICAL_KINDS else None,
         )
+
+
+def talks_only_to_loopback(step: Step) -> bool:
+    """Are all the URLs a step's own settings name (``access_token_url``, ``url``) on this
+    machine, and is there one? A node package's own example set against a server its author
+    ran locally (``http://localhost:8088/v1/oauth/tokens``) ships that server's demo values:
+    nothing beyond that machine takes them. Only package examples: a deployment's local
+    database password is still a password."""
+    hosts = [split_url(v)[1] for v in step.params.values()
+             if isinstance(v, str) and "://" in v[:12]]
+    return bool(hosts) and all(h and is_loopback_host(h) for h in hosts)
 
 
 @check(

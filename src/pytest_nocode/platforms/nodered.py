@@ -239,7 +239,7 @@ def _validate_package(package: Any, at: str) -> None:
     for key in ("version", "manifest"):
         if package.get(key) is not None:
             expect(isinstance(package[key], str), f"{at}.{key}", "a string")
-    for key in ("types", "unread"):
+    for key in ("types", "unread", "harness"):
         if package.get(key) is not None:
             expect(_is_list_of(package[key], str), f"{at}.{key}", "a list of strings")
 
@@ -543,7 +543,11 @@ class _Normalizer:
     def _own_package(self) -> tuple[Module | None, dict[str, str]]:
         """The node package whose own flows these are (``$.package``, read from the
         package.json above a flows file): its types are attributed to it, unless ``GET /nodes``
-        named their module; and a note says so, with the node files whose types are unknown."""
+        named their module; and a note says so, with the node files whose types are unknown.
+
+        Also the package's: the node of its test harness in its test flows, and a type its
+        node files no longer register (examples outlive renames: ``amazon sqs`` became ``AWS
+        SQS``) when the node uses one of the package's own config nodes."""
         package = self.data.get("package")
         if not isinstance(package, dict):
             return None, {}
@@ -561,7 +565,36 @@ class _Normalizer:
             notes["own package node files"] = (
                 f"types not read from {len(unread)} node file(s), asked about like any "
                 f"module's: {'; '.join(unread[:5])}" + (" …" if len(unread) > 5 else ""))
+        harness = [t for t in package.get("harness") or () if t not in self.module_of_type]
+        for ntype in harness:
+            self.module_of_type[ntype] = (name, version)
+        if harness:
+            notes["own package test harness"] = (
+                f"{', '.join(harness)}: the node of the test harness the package's "
+                "devDependencies hold, its own test tooling")
+        renamed = self._users_of_own_config(set(types))
+        for ntype in renamed:
+            self.module_of_type[ntype] = (name, version)
+        if renamed:
+            notes["own package renamed types"] = (
+                f"{', '.join(renamed[:5])}{' …' if len(renamed) > 5 else ''}: not registered "
+                "by the package's node files, but set to use one of its config nodes: taken "
+                "as types it registered before (the flows would show them as unknown nodes)")
         return Module(name, version), notes
+
+    def _users_of_own_config(self, own_types: set[str]) -> list[str]:
+        """Types of no known module whose nodes refer, by a top-level setting, to a config
+        node of one of ``own_types``."""
+        own_configs = {n["id"] for n in self.flows if n["type"] in own_types
+                       and "wires" not in n and "x" not in n}
+        if not own_configs:
+            return []
+        return sorted({n["type"] for n in self.flows
+                       if n["type"] not in self.module_of_type and n["type"] not in CORE_TYPES
+                       and n["type"] not in CONTAINER_TYPES
+                       and not n["type"].startswith("subflow:")
+                       and any(isinstance(v, str) and v in own_configs
+                               for k, v in n.items() if k not in ("id", "z", "g"))})
 
     def _attribute_types(self) -> dict[str, str]:
         """Module of each type ``GET /nodes`` did not name: a widely used module's known type

@@ -706,9 +706,22 @@ def _request_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
                       "is sent to (a ../ or ? in it reaches another endpoint of that host"
                       f"{', as this node authenticates' if own else ''})",
                       PATH_HARMLESS | (frozenset() if own else frozenset({IN_URL_PATH_INTERNET})))
-    yield SinkUse("send", "payload", (ValueRef("field", "payload", path="msg.payload"),
-                                      ValueRef("field", "headers", path="msg.headers")),
-                  "sends msg.payload")
+    headers = ValueRef("field", "headers", path="msg.headers")
+    if _payload_unsent(p):
+        yield SinkUse("send", "headers", (headers,), "sends msg.headers")
+    else:
+        yield SinkUse("send", "payload", (ValueRef("field", "payload", path="msg.payload"),
+                                          headers), "sends msg.payload")
+
+
+def _payload_unsent(p: Mapping[str, Any]) -> bool:
+    """Does the http request leave msg.payload out of what it sends? A GET or HEAD the node
+    fixes (not ``use``: msg.method) sends a body only with ``paytoqs: body`` and puts the
+    payload into the query string only with ``query`` (``true`` in older exports); otherwise
+    (``ignore``, ``false`` or absent) the payload stays behind."""
+    method = _text(p.get("method")).strip().upper()
+    paytoqs = p.get("paytoqs")
+    return method in ("GET", "HEAD") and (paytoqs in (None, False, "", "ignore", "false"))
 
 
 # Where a value in msg.url picks no server: past the URL's fixed scheme and host. There the
