@@ -45,6 +45,7 @@ from pytest_nocode.model import (
     StepFlow,
     ValueRef,
     is_script_file,
+    kept_base,
 )
 
 SAFE_KINDS = frozenset({"constant", "env", "platform"})
@@ -129,6 +130,10 @@ class Origin:
 # times the database made or typed, not text a user wrote (a key of request data stays the
 # request's).
 ROW_KEY = Origin("constant", "a key or timestamp column of rows read from a database")
+# Global context keys Node-RED's settings conventionally fill with a Node.js module
+# (``functionGlobalContext: {os: require("os")}``): read, and set by no step of the app, what
+# they give (host name, network interfaces, load) is the host's own facts, a platform value.
+HOST_MODULES = {"global context os": Origin("platform", "the host's own facts (os module)")}
 
 
 @dataclass(frozen=True)
@@ -452,6 +457,9 @@ class DataFlow:
         if kind == "store" and ref.name in self._kept_readers_of \
                 and not ref.name.endswith(" *"):
             return self._read_kept(ref.name)
+        if kind == "store" and ref.name in HOST_MODULES \
+                and "global context *" not in self._kept_readers_of:
+            return frozenset({self._oid(HOST_MODULES[ref.name])})
         if kind == "field":
             found = _field(state, ref.name)
             return self._pin(ref, found) if self._pinned else found
@@ -731,7 +739,8 @@ class DataFlow:
             found = self._expand(read)
             if self._unplaced:
                 found = self._plain(frozenset(o for o in found if not (
-                    self._origins[o].within and self._origins[o].within in harmless)))
+                    self._origins[o].within and self._harmless(self._origins[o].within,
+                                                               harmless, step_id))))
             asked = array("i", self._ids_in_order(found))
             self._answers_held += len(asked)
             if self._answers_held > ANSWERS_HELD:  # bounded: start again, keep the recent
@@ -739,6 +748,18 @@ class DataFlow:
                 self._answers_held = len(asked)
             self._answers[(read, harmless)] = asked
         return tuple(map(self._origins.__getitem__, asked))
+
+    def _harmless(self, within: str, harmless: frozenset[str], step_id: str) -> bool:
+        """Is a value placed ``within`` a text harmless where ``harmless`` says? A placement
+        past a URL base read from a context key holds when the key holds a fixed host of the
+        owner's: what the app itself puts there, only from constants and host facts."""
+        if within in harmless:
+            return True
+        placed, base = kept_base(within)
+        if not base or placed not in harmless:
+            return False
+        held = self.origins(step_id, (ValueRef("store", base),))
+        return bool(held) and all(o.kind in SETTING_KINDS for o in held)
 
     def _in_order(self, oids: frozenset[int]) -> tuple[Origin, ...]:
         """The origins of ``oids`` sorted by :func:`_order` (see :meth:`_ids_in_order`)."""
@@ -1059,15 +1080,20 @@ class DataFlow:
         itself puts there from constants or platform values (a setting picked in the
         dashboard, a counter, a time), and does it read at least one? A key the app never
         sets, or sets from a message, a store or the environment, is data (fail closed)."""
+        origins = self.context_origins(step_id)
+        return bool(origins) and all(o.kind in SETTING_KINDS for o in origins)
+
+    def context_origins(self, step_id: str) -> tuple[Origin, ...]:
+        """Every origin of the flow or global context values ``step_id`` reads (what the app
+        puts in those keys, wherever it does); () when it reads none."""
         flow = self._flows.get(step_id)
         if flow is None:
-            return False
+            return ()
         refs = tuple(dict.fromkeys(
             r for r in (*(v for w in flow.writes for v in w.value),
                         *(v for sink in flow.sinks for v in sink.reads))
             if r.kind == "store" and r.name.startswith(SHARED_CONTEXT_STORES)))
-        origins = self.origins(step_id, refs) if refs else ()
-        return bool(origins) and all(o.kind in SETTING_KINDS for o in origins)
+        return self.origins(step_id, refs) if refs else ()
 
     def _runs(self, sid: str) -> bool:
         step = self.app.step(sid)

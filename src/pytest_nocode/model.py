@@ -442,6 +442,24 @@ IN_URL_PATH_OWN = "in the path of a URL to a fixed host on the owner's networks"
 # A value through encodeURIComponent after a URL's fixed scheme and host: "/", "?" and "#"
 # are escaped, so it stays one path segment or one parameter value.
 IN_URL_ENCODED = "URL-encoded (encodeURIComponent) after a URL's fixed scheme and host"
+# A URL placement that holds only if the URL's start, read from a Node-RED flow or global
+# context key (``${global.get("baseUrl")}/device/?id=`` + id), is the owner's own value: a
+# key the app sets itself from constants and host facts only (the engine asks, see
+# DataFlow.origins). Written "<placement>, past the URL base kept in <store name>".
+PAST_KEPT_BASE = ", past the URL base kept in "
+
+
+def past_kept_base(placed: str, store: str) -> str:
+    """``placed`` (a URL placement) as it holds after a base URL kept in ``store``."""
+    return f"{placed}{PAST_KEPT_BASE}{store}"
+
+
+def kept_base(within: str) -> tuple[str, str]:
+    """(the placement, the store holding the URL base it depends on, "" when none)."""
+    placed, _sep, store = within.partition(PAST_KEPT_BASE)
+    return placed, store
+
+
 # The address a chat platform gives a file a message attached (Slack's url_private_download,
 # on its own file host): a request to it reaches the platform, never a server the sender
 # picks; what it serves is still the file the sender uploaded.

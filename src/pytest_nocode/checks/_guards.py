@@ -84,6 +84,7 @@ SIGN_REF = re.compile(r"createHmac|\"action\":\s*\"hmac\"", re.I)
 # code that ends the run when the check fails
 CODE_STOPS = re.compile(r"\bthrow\b|return\s*(?:null|\[\s*\]|;|\})|statusCode\s*=\s*40[13]\b")
 REJECT_STATUS = re.compile(r"^\s*40[13]\s*$")
+CODE_SETS_REJECT = re.compile(r"statusCode\s*=\s*(40[13])\b")
 # code that sends a caller without a valid session to the login page (a 30x with a Location)
 REDIRECTS_TO_LOGIN = re.compile(r"statusCode\s*=\s*30[1237]\b[^;]*;[^;]{0,200}?location['\"]?\s*"
                                 r"[:=]\s*['\"`][^'\"`]*(?:login|signin)", re.I)
@@ -176,11 +177,14 @@ def pins(app: App, entry: Step) -> tuple[tuple[str, ...], str]:
     return guard.pins, guard.step.name
 
 
-def _successors(app: App, step: Step) -> list[Step]:
+def _successors(app: App, step: Step, within: frozenset[str] | None = None) -> list[Step]:
+    """The live steps ``step`` sends to (only those in ``within``, when given: a subflow's
+    own steps, apart from the ones its output leaves from)."""
     out = []
     for target in step.outbound:
         nxt = app.step(target)
-        if nxt is not None and not nxt.disabled and not nxt.is_config:
+        if nxt is not None and not nxt.disabled and not nxt.is_config \
+                and (within is None or nxt.id in within):
             out.append(nxt)
     return out
 
@@ -209,9 +213,16 @@ def _rejects(step: Step) -> str:
     return ""
 
 
-def _rejection_after(app: App, step: Step) -> str:
-    """A rejection among the steps right after ``step`` (a short chain each)."""
-    for first in _successors(app, step):
+def _rejection_after(app: App, step: Step, within: frozenset[str] | None = None) -> str:
+    """A rejection among the steps right after ``step`` (a short chain each, in ``within``
+    when given): one that refuses by itself, or a response that answers the 401/403 the
+    deciding code set on the message."""
+    sets_status = step.type in NODE_RED_CODE and CODE_SETS_REJECT.search(_text(step))
+    for first in _successors(app, step, within):
+        if sets_status and first.type == "http response" \
+                and not str(first.params.get("statusCode") or "").strip():
+            return f"sets {sets_status.group(1)} in code and answers it " \
+                   f"('{first.name or first.id}')"
         current: Step | None = first
         for _ in range(MAX_STEPS_TO_REJECTION):
             if current is None:
@@ -219,7 +230,7 @@ def _rejection_after(app: App, step: Step) -> str:
             how = _rejects(current)
             if how:
                 return how
-            nxt = _successors(app, current)
+            nxt = _successors(app, current, within)
             current = nxt[0] if len(nxt) == 1 else None
     return ""
 
@@ -420,6 +431,8 @@ def _first_check(app: App, entry: Step) -> Guard | None:
                              pinned_fields(code) if verified else ())
         elif step.type in N8N_CALLERS:
             return _called_check(app, step)
+        elif step.type.startswith(SUBFLOW_INSTANCE):
+            return _subflow_check(app, step, depth)
         if step.type not in PASS_THROUGH and step.type not in DECIDERS:
             return None  # something else runs before the check decides
     return None
@@ -462,6 +475,53 @@ def _called_check(app: App, step: Step) -> Guard | None:
         compares = (f"the caller in the called workflow {name!r} (not in the export: the "
                     f"rejection after step {after[0].name!r} shows a check)")
     return Guard(step, compares, rejection)
+
+
+SUBFLOW_INSTANCE = "subflow:"  # a Node-RED subflow instance's type: "subflow:<its id>"
+
+
+def _subflow_check(app: App, instance: Step, depth: int) -> Guard | None:
+    """The check a Node-RED subflow instance runs on the route's message (a "Verify JWT"
+    every route passes first): inside the subflow, a step in its first few compares a
+    credential the caller sent and refuses in the subflow itself (a 401/403 answer, a throw),
+    and the route goes on only from that step or those after it (the subflow's output). Where
+    the subflow's output is wired from its input, the message passes unchecked; where the
+    refusal is not shown inside it (a 403 set and sent out to the route), it is no guard."""
+    call = next((c for c in app.calls if c.step_id == instance.id and c.copies), None)
+    if call is None or set(instance.outbound) - set(call.enters):
+        return None  # no subflow, or its output is wired straight from its input
+    subflow = app.workflow(call.copies)
+    inside = frozenset(s.id for s in app.steps_in(call.copies))
+    leaves = frozenset(sender for sender, _ in call.returns)  # where the route goes on from
+    current = next(iter(_successors(app, instance)), None) \
+        if len(_successors(app, instance)) == 1 else None
+    while current is not None and current.id in inside and depth < MAX_STEPS_TO_CHECK:
+        depth += 1
+        compared = _credential_compared(current)
+        if compared:
+            refusal = _rejection_after(app, current, inside - leaves) or (
+                "throws in code when the check fails" if current.type in NODE_RED_CODE
+                and re.search(r"\bthrow\b", _text(current)) else "")
+            if not refusal or not leaves <= _downstream(app, current, inside):
+                return None
+            name = subflow.name if subflow is not None and subflow.name else call.copies
+            return Guard(current, f"{compared} in subflow {name!r}", refusal)
+        if current.id in leaves or current.type not in PASS_THROUGH | DECIDERS:
+            return None  # the route goes on, or something acts, before any check
+        nxt = _successors(app, current, inside)
+        current = nxt[0] if len(nxt) == 1 else None
+    return None
+
+
+def _downstream(app: App, start: Step, within: frozenset[str]) -> frozenset[str]:
+    """``start`` and the steps of ``within`` its messages reach."""
+    seen, queue = {start.id}, [start]
+    while queue:
+        for nxt in _successors(app, queue.pop(), within):
+            if nxt.id not in seen:
+                seen.add(nxt.id)
+                queue.append(nxt)
+    return frozenset(seen)
 
 
 # -- OAuth logins ----------------------------------------------------------------------------

@@ -20,6 +20,29 @@ a local service's reply reduced to up or down, never its body. Anything more (a 
 shared context, a command, a request with a key, to another host or of another method, a
 store or an environment value in the answer) is not a probe: the route stays AUTH001's.
 
+**Read-only routes** (:func:`read_only_route`) are the same verdict for routes that look
+something up: an ``http in`` route of any method whose whole branch, up to where it answers,
+only
+
+* shapes, routes or answers (as above);
+* runs function code that acts on nothing and reads only the message, where the modules it
+  loads, if any, only compute on what they are given (a hash: :data:`COMPUTE_MODULES`);
+* calls a smart contract's read-only function (the adapter's ``contract-call`` with
+  ``readonlyFunction``);
+* reads the records of one MongoDB collection (``find``, ``count``) whose name, and the
+  node's, carry no sensitivity label (``rooms``, ``controllers``; ``users`` or ``orders``
+  carry one: see :func:`~pytest_nocode.dataflow.sensitivity_labels`);
+* copies flow or global context into the message (a change node) where the app keeps only
+  constants and device readings: what an ``mqtt in`` takes from a topic whose name carries
+  no sensitivity label (a room's humidity); a key anyone's post, a store, a request or the
+  environment fills is data;
+
+and answers with nothing but constants, platform values, what the caller sent and what those
+steps computed or read. Anything else (a write, a command, a request, a device output, a
+SQL query, a context or environment value, a module that is
+not known to compute only, an unknown node) keeps the route AUTH001's: what the reader
+cannot classify counts as acting.
+
 Only Node-RED routes are judged here: an n8n webhook that answers fixed content already has
 the effect ``answers``.
 
@@ -32,12 +55,14 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from pytest_nocode.dataflow import dataflow
-from pytest_nocode.model import ACTS, ANSWERS, PASSES, App, EntryPoint, Step
+from pytest_nocode.dataflow import SETTING_KINDS, Origin, dataflow, sensitivity_labels
+from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step
 from pytest_nocode.platforms.nodered_entries import (
     ANSWER_TYPES,
+    READ_ONLY_CALLS,
     code_effect,
     code_reads,
+    serves_only_context,
     step_effect,
 )
 from pytest_nocode.policy import default_zone
@@ -174,3 +199,142 @@ def _answers_only_status(app: App, answers: list[Step], status: set[str]) -> boo
     flow = dataflow(app)
     return all(o.kind in ANSWER_KINDS or o.step_id in status for step in answers
                for sink in flow.sinks_of(step.id, frozenset({"answer"})) for o in sink.origins)
+
+
+# -- read-only routes ------------------------------------------------------------------------
+# Modules a function node may load whose calls only compute on what they are given (hashes of
+# a body or a proof): no file, socket, process or shared state behind them.
+COMPUTE_MODULES = frozenset({"keccak256", "js-sha3", "crypto-js", "md5", "js-md5", "sha.js",
+                             "object-hash"})
+# MongoDB operations that only read (an aggregate may write with $out or $merge)
+MONGO_READS = frozenset({"find", "count"})
+
+
+def open_by_design(app: App, ep: EntryPoint, entry: Step) -> tuple[str, str]:
+    """(why ``ep`` is open by design, which verdict: ``status_probe`` or ``read_only``), or
+    ("", "") when it may do more: see the module docstring."""
+    probe = status_probe(app, ep, entry)
+    if probe:
+        return probe, "status_probe"
+    lookup = read_only_route(app, ep, entry)
+    return (lookup, "read_only") if lookup else ("", "")
+
+
+def read_only_route(app: App, ep: EntryPoint, entry: Step) -> str:
+    """Why ``ep`` only looks up what anyone may see ("" when it may do more): see the module
+    docstring's read-only routes. A route that only shapes what it is sent is left to the
+    adapter's effect (a stub of an API that will act is still that API's route)."""
+    if app.platform != "nodered" or ep.kind != "http":
+        return ""
+    branch = list(_branch(app, entry))
+    if not branch or len(branch) > MAX_BRANCH:
+        return ""
+    what: list[str] = []
+    for step in branch:
+        lookup = _lookup(app, step)
+        if lookup is None:
+            return ""
+        if lookup:
+            what.append(lookup)
+    answers = [s for s in branch if s.type == "http response"]
+    if not what or not answers or not _answers_only(app, answers):
+        return ""
+    return (f"open by design: it {'; '.join(dict.fromkeys(what))}, and answers with nothing "
+            "else; it acts on nothing (no write, command, request, device output or send)")
+
+
+def _lookup(app: App, step: Step) -> str | None:
+    """What a step of a read-only route looks up ("" when it only shapes or answers the
+    message; None when it may do more)."""
+    named = repr(step.name or step.id)
+    if _unfollowed(app, step):
+        return None
+    if step.type == "function":
+        modules = _computes_only(step)
+        if modules is None:
+            return None
+        return f"computes with {', '.join(modules)} in {named}" if modules else ""
+    if step.type in READ_ONLY_CALLS and step_effect(step) == PASSES:
+        return f"calls a read-only contract function in {named}"
+    records = _unlabelled_read(step)
+    if records:
+        return f"reads {records} in {named} (no sensitivity label)"
+    if step.type == "change" and step_effect(step) == SERVES and serves_only_context(step) \
+            and _kept_readings(app, step):
+        return f"serves the readings the app keeps in flow or global context in {named}"
+    return "" if step_effect(step) in (PASSES, ANSWERS) else None
+
+
+def _unfollowed(app: App, step: Step) -> bool:
+    """Does the branch go where the reader cannot follow it: an instance of a subflow the
+    export lacks, or a link call to a target named at run time? What runs there may act."""
+    if step.type.startswith("subflow:"):
+        return app.workflow(step.type.split(":", 1)[1]) is None
+    return step.type == "link call" and not step.outbound
+
+
+def _kept_readings(app: App, step: Step) -> bool:
+    """Does every flow or global context value ``step`` reads hold only constants, platform
+    values and device readings (:func:`_reading`)? A key the app fills from what anyone
+    posts, a store, a request or the environment is data (fail closed)."""
+    origins = dataflow(app).context_origins(step.id)
+    return bool(origins) and all(o.kind in SETTING_KINDS or _reading(app, o) for o in origins)
+
+
+def _reading(app: App, origin: Origin) -> bool:
+    """Is ``origin`` what a device publishes on an MQTT topic whose name, and the node's,
+    carry no sensitivity label (a humidity, a door state)?"""
+    step = app.step(origin.step_id) if origin.kind == "unknown" else None
+    return step is not None and step.type == "mqtt in" and not step.disabled \
+        and not sensitivity_labels(str(step.params.get("topic") or ""), step.name)
+
+
+def _computes_only(step: Step) -> tuple[str, ...] | None:
+    """The modules a function node computes with, when its code acts on nothing and reads
+    only the message (None otherwise: a module not known to compute only, code at deploy,
+    a read of context or the environment)."""
+    p = step.params
+    libs = p.get("libs") or []
+    if not isinstance(libs, list) or not all(
+            isinstance(lib, dict) and lib.get("module") in COMPUTE_MODULES
+            and re.fullmatch(r"[A-Za-z_$][\w$]*", str(lib.get("var") or "")) for lib in libs):
+        return None
+    if str(p.get("initialize") or "").strip() or str(p.get("finalize") or "").strip():
+        return None
+    code = str(p.get("func") or "")
+    names = [str(lib["var"]) for lib in libs]
+    if names:  # a call of the module (or of one of its functions) computes: read it as pure
+        calls = re.compile(r"(?<![\w$.])(?:" + "|".join(map(re.escape, names))
+                           + r")(?:\s*\.\s*[\w$]+)*\s*\(")
+        code = calls.sub("String(", code)
+    if code_effect(code) == ACTS or not code_reads(code) <= {"message"}:
+        return None
+    return tuple(dict.fromkeys(str(lib["module"]) for lib in libs))
+
+
+def _unlabelled_read(step: Step) -> str:
+    """The collection a MongoDB ``find`` or ``count`` names, when it and the node's name carry
+    no sensitivity label ("" otherwise). A SQL query is not judged so: it may join and dump
+    every table it names, and tables named for people (``owners``, ``members``) carry no
+    label the word list knows."""
+    p = step.params
+    collection = str(p.get("collection") or "").strip()
+    if step.type != "mongodb in" or str(p.get("operation") or "") not in MONGO_READS \
+            or not collection or sensitivity_labels(collection, step.name):
+        return ""
+    return f"collection {collection!r}"
+
+
+def _answers_only(app: App, answers: list[Step]) -> bool:
+    """Does every answer hold only constants, platform values, a caller's own data and what
+    lookups computed or read (an answer node other routes share is judged by all that reaches
+    it)?"""
+    flow = dataflow(app)
+    return all(o.kind in ANSWER_KINDS or _reading(app, o) or (
+        o.kind in ("unknown", "store") and bool(_lookup_at(app, o.step_id))) for step in answers
+        for sink in flow.sinks_of(step.id, frozenset({"answer"})) for o in sink.origins)
+
+
+def _lookup_at(app: App, step_id: str) -> str:
+    step = app.step(step_id)
+    return (_lookup(app, step) or "") if step is not None and not step.disabled else ""

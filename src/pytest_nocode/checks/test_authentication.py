@@ -9,7 +9,7 @@ from __future__ import annotations
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._callbacks import local_callback
 from pytest_nocode.checks._guards import guard_of, oauth_login
-from pytest_nocode.checks._probes import status_probe
+from pytest_nocode.checks._probes import open_by_design
 from pytest_nocode.checks._support import setting_or_skip
 from pytest_nocode.dataflow import dataflow
 from pytest_nocode.model import ANSWERS, NOTHING, RECORDS, SERVES, EntryPoint, Step
@@ -130,13 +130,18 @@ def _open_message(ep: EntryPoint) -> str:
     reads the host's load, memory, uptime or version, or asks a service on the same host
     whether it is up with a GET without credentials, and answers nothing but constants and a
     time) is open by design too (settings.report_status_probes: true lists them at info);
-    one that also writes, runs or answers with data is reported. So is a local callback (a
+    one that also writes, runs or answers with data is reported. So is a read-only route (a
+    Node-RED route whose branch only computes a hash, calls a smart contract's read-only
+    function, finds the records of a MongoDB collection whose name carries no sensitivity
+    label or copies context that holds only constants and device readings, and answers
+    nothing else: listed at info by the same setting); one that also writes, runs, sends,
+    loads another module or reads personal records is reported. So is a local callback (a
     webhook whose address the app itself gives a service on the same host or compose network,
     and whose call only starts fixed requests without credentials to such services: nothing
     the caller sends is read; settings.report_local_callbacks: true lists them at info).
-    Nor is an OAuth login's
-    first route (it only redirects to a fixed https authorize page with a state it keeps,
-    which the app's callback route compares); the callback is AUTH004's.""",
+    Nor is an OAuth login's first route (it only redirects to a fixed https authorize page
+    with a state it keeps, which the app's callback route compares); the callback is
+    AUTH004's.""",
     requires=("workflows",),
 )
 def test_entry_points_require_authentication(nocode_app: App,
@@ -158,9 +163,9 @@ def test_entry_points_require_authentication(nocode_app: App,
         collects = collect_only_form(ep)
         if collects and not forms:
             continue  # open by design: a sign-up, survey or application form
-        probe = "" if collects else status_probe(nocode_app, ep, step)
+        probe, verdict = ("", "") if collects else open_by_design(nocode_app, ep, step)
         if probe and not probes:
-            continue  # open by design: a liveness or health route
+            continue  # open by design: a liveness or health route, a read-only lookup
         callback = "" if collects or probe else local_callback(nocode_app, nocode_policy, ep,
                                                                step)
         if callback and not callbacks:
@@ -177,7 +182,7 @@ def test_entry_points_require_authentication(nocode_app: App,
                                 {**_evidence(ep, step), "collects_only": True}, severity="low")
         elif probe:
             nocode_findings.add(step, f"{message} ({probe})",
-                                {**_evidence(ep, step), "status_probe": True}, severity="info")
+                                {**_evidence(ep, step), verdict: True}, severity="info")
         elif callback:
             nocode_findings.add(step, f"{message} ({callback})",
                                 {**_evidence(ep, step), "local_callback": True},

@@ -64,9 +64,13 @@ def fixed_domain(url: str) -> str:
 # A host computed at run time (msg.url, an expression, a ${ENV} placeholder, an address kept in
 # context) is not shown to leave the own networks: reported only when credentials or labelled
 # data cross it, then at full severity (fail closed: where they go is not known).
-# Hosts that stand for "put yours here": xxx.xxx.xx.xx, your-broker.com, <host>.
+# Hosts that stand for "put yours here": xxx.xxx.xx.xx, your-broker.com, <host>; and the
+# documentation domains themselves (RFC 2606: example.com, .net, .org, whose one page says so),
+# the address of a test request. A name under them (api.partner.example.com) stands for
+# someone's real server, as in the examples that use them: it stays a destination.
 PLACEHOLDER_HOST = re.compile(r"(?:x+\.)+x+|your[-_.]?[\w.-]*|"
-                              r"my[-_](?:host|server|broker|domain|ip)[\w.-]*|<[^>]*>", re.I)
+                              r"my[-_](?:host|server|broker|domain|ip)[\w.-]*|<[^>]*>|"
+                              r"(?:www\.)?example\.(?:com|net|org)", re.I)
 
 
 def placeholder_host(host: str) -> bool:

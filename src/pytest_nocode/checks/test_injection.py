@@ -27,6 +27,7 @@ from pytest_nocode.checks._support import (
 )
 from pytest_nocode.dataflow import (
     ACTION_SINKS,
+    ANSWER_SINKS,
     CALLER_INPUT,
     FETCH_PARTS,
     FETCH_SINKS,
@@ -146,7 +147,7 @@ def _worst_caller(app: App, flow: DataFlow, sf: SinkFlow
     best: tuple[Origin, Origin, list[str], tuple[str, str]] | None = None
     for origin in sf.origins:
         behind = flow.untrusted_behind(origin)
-        if behind is None:
+        if behind is None or _reflected_to_sender_only(app, flow, sf, behind[0]):
             continue
         caller = caller_of(app, behind[0])
         if caller[0] == ANYONE:
@@ -154,6 +155,28 @@ def _worst_caller(app: App, flow: DataFlow, sf: SinkFlow
         if caller[0] == CREDENTIAL_HOLDERS and best is None:
             best = origin, behind[0], behind[1], caller
     return best
+
+
+# HTTP methods a page on another site cannot make a browser send without the server agreeing
+# to a CORS preflight first (which HTTP routes do not by default): only the caller's own code
+# sends them.
+SAME_SITE_METHODS = frozenset({"PUT", "PATCH", "DELETE"})
+
+
+def _reflected_to_sender_only(app: App, flow: DataFlow, sf: SinkFlow, entry: Origin) -> bool:
+    """Is ``sf`` a template whose text goes only into the answer to the caller of a route
+    only same-site code calls (PUT, PATCH, DELETE): markup in it reaches no one but the
+    sender, as no link or form elsewhere makes a victim's browser send that request? The
+    template must send to answering steps alone (each one only answers, and sends on to
+    nothing); one that also feeds a file, a store or another step stays reported."""
+    point = _entry_points_by_step(app).get(entry.step_id)
+    if sf.sink.kind != "template" or point is None or point.kind != "http" \
+            or not point.methods or not {m.upper() for m in point.methods} <= SAME_SITE_METHODS:
+        return False
+    targets = [app.step(t) for t in sf.step.outbound]
+    return bool(targets) and all(
+        t is not None and not t.outbound and (answers := flow.sinks_of(t.id))
+        and all(a.sink.kind in ANSWER_SINKS for a in answers) for t in targets)
 
 
 @check(

@@ -16,6 +16,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -1033,13 +1034,22 @@ _TLS_IN_URI = re.compile(r"[?&](?:ssl|tls)=true\b", re.I)
 def _database_destinations(step: Step) -> Iterable[Destination]:
     """Where a database config node connects, and whether over TLS: a MongoDB URI is TLS with
     ``mongodb+srv://`` or ``?tls=true``; the others by their TLS setting. A host given as an
-    environment variable or typed elsewhere (``hostFieldType``) is not shown: no destination."""
+    environment variable or typed elsewhere (``hostFieldType``) is not shown: no destination,
+    unless the TLS setting turns certificate checks off, which holds whatever the host."""
     protocol, host_key, port_key, tls_keys = DATABASE_CONFIGS[step.type]
     p = step.params
-    if _as_str(p.get(f"{host_key}FieldType") or "str") != "str":
-        return
+    typed = [o for k in tls_keys if (o := _json_option(p, k)) is not None]
+    unverified = any(o.get("rejectUnauthorized") is False for o in typed)
     value = _as_str(p.get(host_key)).strip()
-    if not value or "{{" in value or value.startswith("$"):
+    if _as_str(p.get(f"{host_key}FieldType") or "str") != "str" or not value \
+            or "{{" in value or value.startswith("$"):
+        if unverified:  # the server is not shown, the setting is
+            yield Destination(step.id, protocol, "", tls=True, verify_cert=False, dynamic=True)
+        return
+    if typed:
+        yield Destination(step.id, protocol, strip_userinfo(value), _host_name(value),
+                          _port(p.get(port_key)) if port_key else None, tls=True,
+                          verify_cert=not unverified)
         return
     if "://" in value:
         scheme, host, port, _ = split_url(value)
@@ -1050,6 +1060,19 @@ def _database_destinations(step: Step) -> Iterable[Destination]:
         tls = any(p.get(k) in (True, "true") for k in tls_keys) or bool(
             _TLS_IN_URI.search("?" + options)) or _as_str(p.get("topology")) == "dnscluster"
     yield Destination(step.id, protocol, strip_userinfo(value), host, port, tls=tls)
+
+
+def _json_option(params: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    """A connection option typed as JSON (node-red-contrib-postgresql's ``ssl`` with
+    ``sslFieldType: json``, passed to the driver as its TLS options), as an object; None when
+    it is not typed so or is no object. Any object turns TLS on."""
+    if _as_str(params.get(f"{key}FieldType")) != "json":
+        return None
+    try:
+        value = json.loads(_as_str(params.get(key)))
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 # What a dashboard page loads by itself: src of an iframe, img, video, audio, source or script.

@@ -112,13 +112,26 @@ SQL_NODES: dict[str, tuple[str, str, bool]] = {
     "oracledb": ("query", "query", False),
 }
 INFLUX_QUERY = ("influxdb in",)
+# MongoDB nodes that take the filter (or aggregation pipeline) of a read from msg.payload:
+# type -> (its config key, the operations that do). node-red-node-mongodb's ``mongodb in``
+# passes msg.payload to find, count and aggregate as it is; ``mongodb-read`` is fed its find
+# filter the same way (what the real flows put in msg.payload before it). An object from a
+# request there selects by operators ({"$ne": ""}, {"$where": …}), not only by values:
+# NoSQL injection, even from a query string parsed into an object (x[$ne]=).
+MONGO_READS: dict[str, tuple[str, frozenset[str]]] = {
+    "mongodb in": ("mongodb", frozenset({"find", "count", "aggregate"})),
+    "mongodb-read": ("server", frozenset({"find", "findOne", "count", "countDocuments",
+                                          "aggregate"})),
+}
 # Nodes that do nothing until a message arrives: one nothing is wired to (no wire, link or
 # subflow port; a catch or status node feeding it is a wire too) never runs its query,
 # command, template, file or request, and a change or switch node sends nothing on (the
-# constants a loose "settings" change node sets reach no one).
+# constants a loose "settings" change node sets reach no one). A function runs its code
+# (``func``) only on a message too; only its ``initialize`` code runs on deploy, and that is
+# not what the data flow reads.
 RUNS_ON_MESSAGE = frozenset({*SQL_NODES, *INFLUX_QUERY, "sqlite", "sqlitedb", "exec",
                              "template", "file", "file in", "http request", "change",
-                             "switch"})
+                             "switch", "function"})
 # Nodes that list a directory of this host into msg.payload (node-red-contrib-fs-file-lister):
 # the names are the host's own files, a platform value like a fixed command's output.
 DIRECTORY_LISTERS = {"fs-file-lister": "start"}
@@ -240,6 +253,8 @@ class NodeRedFlows:
             return self._file(step)
         if t in SQL_NODES:
             return self._sql(step)
+        if t in MONGO_READS:
+            return self._mongo_read(step)
         if t in ("sqlite", "sqlitedb"):
             return describe_sqlite(step)
         if t in INFLUX_QUERY:
@@ -380,6 +395,20 @@ class NodeRedFlows:
                                "server")
         return StepFlow("pass", (FieldWrite("payload", (ValueRef("store", f"database {db}"),)),),
                         sinks)
+
+    def _mongo_read(self, step: Step) -> StepFlow:
+        """A MongoDB read (:data:`MONGO_READS`): msg.payload is its filter or pipeline, and
+        it answers with the documents of its collection."""
+        p = step.params
+        config_key, filtered = MONGO_READS[step.type]
+        operation = _text(p.get("operation")).strip() or "find"
+        collection = _text(p.get("collection")).strip() or "a collection named at run time"
+        sinks = (SinkUse("query", "payload", (PAYLOAD,), f"uses msg.payload as the "
+                         f"filter of its MongoDB {operation} (operators in it select other "
+                         "documents)"),) if operation in filtered else ()
+        db = self._config_name(p, config_key)
+        return StepFlow("pass", (FieldWrite("payload", (ValueRef(
+            "store", f"database {db} ({collection})"),)),), sinks)
 
     def _answer_sinks(self, step: Step) -> Iterator[SinkUse]:
         """What goes back to a caller: an ``http response`` answers its request with

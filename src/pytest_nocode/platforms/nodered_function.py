@@ -34,6 +34,8 @@ from pytest_nocode.model import (
     IN_URL_QUERY,
     FieldWrite,
     ValueRef,
+    kept_base,
+    past_kept_base,
     split_url,
 )
 from pytest_nocode.platforms.jsparse import (
@@ -206,6 +208,8 @@ class _Facts:
     emitted: list[tree_sitter.Node] = field(default_factory=list)
     kept: list[tuple[str, tree_sitter.Node]] = field(default_factory=list)  # context sets
     first_emit: int = NEVER  # top-level statement index of the first `return msg`/send
+    # the body's statement replacing the message (``msg = msg.saved``) and its value
+    renewal: tuple[int, tree_sitter.Node] | None = None
     msg_emits: list[tree_sitter.Node] = field(default_factory=list)  # each `msg` sent on
 
 
@@ -252,6 +256,7 @@ class _Analysis:
         self.opaque: set[str] = set()  # local names that may hold other than an object literal
         self._memo: dict[int, Sources] = {}
         statements = body.named_children
+        self._body_id = body.id
         # assignments that are whole statements of the function's body (not in an if or loop)
         self._top_level = {s.named_children[0].id for s in statements
                            if s.type == "expression_statement" and s.named_children}
@@ -278,7 +283,12 @@ class _Analysis:
             depth += 1
         elif t == "variable_declarator":
             name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
-            if name is not None:  # `let x;` holds undefined until set
+            declaration = node.parent
+            if name is not None and _text(name) == "msg" and value is not None \
+                    and declaration is not None and declaration.parent is not None:
+                # `var msg = {};` as a statement of the body: a new message from there on
+                self._renewal(value, "=", top if declaration.parent.id == self._body_id else -1)
+            elif name is not None:  # `let x;` holds undefined until set
                 self._bind_pattern(name, value if value is not None
                                    else frozenset({CONSTANT}))
         elif t in ("assignment_expression", "augmented_assignment_expression"):
@@ -375,8 +385,24 @@ class _Analysis:
             if right.type == "object" and op == "=" else []
         if len(spreads) != 1 or right.named_children[0] is not spreads[0] \
                 or _text(spreads[0]).removeprefix("...").strip() != "msg":
-            raise _CannotFollow
+            self._renewal(right, op, top)
+            return
         for key, value in list(_object_pairs(right))[1:]:  # a computed key: any property
+            self.facts.msg_writes.append((key, value, "=", top) if key != "*"
+                                         else ("*", value, "sub", -1))
+
+    def _renewal(self, right: tree_sitter.Node, op: str, top: int) -> None:
+        """``msg = msg.saved;``, ``msg = {};`` as one of the body's own statements: from
+        there on the message is that value (what it is built from, every property). Once
+        only, and not in a branch or loop: anything else is not followed."""
+        if op != "=" or top < 0 or self.facts.renewal is not None:
+            raise _CannotFollow
+        self.facts.renewal = (top, right)
+        if right.type != "object":
+            self.facts.msg_writes.append(("*", right, "renew", top))
+            return
+        self.facts.msg_writes.append(("*", None, "renew", top))  # `msg = {url: …}`: its keys
+        for key, value in _object_pairs(right):  # a computed key or a spread: any property
             self.facts.msg_writes.append((key, value, "=", top) if key != "*"
                                          else ("*", value, "sub", -1))
 
@@ -396,8 +422,8 @@ class _Analysis:
                 return
             store = CONTEXT_READS.get(_text(obj)) if obj is not None else None
             if store is not None and method == "set" and len(values) >= 2:
-                key = values[0]
-                name = _text(key)[1:-1] if key.type == "string" else "*"
+                name = _fixed_text(values[0])
+                name = "*" if name is None else name
                 if not name.isidentifier():  # "a.b" changes part of a: any key, then
                     name = "*"
                 self.facts.kept.append((f"{store} context {name}", values[1]))
@@ -467,15 +493,28 @@ class _Analysis:
                 break
         self._memo = {}
         out: list[FieldWrite] = []
-        strong_ok = not facts.emitted
+        # other messages the code builds and sends are added after (their own keys, or all
+        # they are made of): a property msg has anew holds only its new value in msg itself
         strong_seen: set[str] = set()
+        # set anew before each send, in branches (`if (a) { msg.url = x; return msg; }`):
+        # what it holds when sent is one of the values the code sets it to
+        anew = {prop for prop, _value, op, top in facts.msg_writes
+                if op == "=" and prop != "*" and self._set_before_each_send(prop)
+                } if facts.renewal is None else set()
         for prop, value, op, top in facts.msg_writes:
             found = self._placed_sources(value) if value is not None else EMPTY
-            if op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
+            if op == "renew":  # the message replaced: strong when no message left before
+                out.append(FieldWrite("*", found, strong=top < facts.first_emit))
+            elif prop in anew and op == "=":
+                if prop not in strong_seen:
+                    strong_seen.add(prop)
+                    out.append(FieldWrite(prop, EMPTY.union(*(
+                        self._placed_sources(v) for p, v, o, _t in facts.msg_writes
+                        if p == prop and o == "=" and v is not None))))
+            elif op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
                 out.append(FieldWrite(prop, found, strong=False))
-            elif strong_ok and op == "=" and prop != "*" and prop not in strong_seen and (
-                    (top >= 0 and top < facts.first_emit) or self._set_before_every_send(
-                        prop, value)):
+            elif op == "=" and prop != "*" and prop not in strong_seen \
+                    and top >= 0 and top < facts.first_emit:
                 strong_seen.add(prop)
                 out.append(FieldWrite(prop, found))
             else:
@@ -488,23 +527,49 @@ class _Analysis:
             out.extend(self._message_writes(value))
         return tuple(out)
 
-    def _set_before_every_send(self, prop: str, value: tree_sitter.Node | None) -> bool:
-        """Is ``msg.<prop> = value`` a statement of a block (``if (msg.payload) { …; msg.
-        filename = …; return msg; }``) that every ``msg`` the code sends on comes after,
-        inside that block, and the code's only write of that property? Then no message
-        leaves without the value, as if the statement were at the top of the body."""
-        statement = value.parent.parent if value is not None and value.parent is not None \
-            else None
-        block = statement.parent if statement is not None else None
-        if statement is None or block is None or statement.type != "expression_statement" \
-                or block.type != "statement_block" \
-                or _inside(statement, LOOPS | FUNCTIONS, self._body) \
-                or sum(1 for w in self.facts.msg_writes if w[0] == prop) != 1:
-            return False
+    def _set_before_each_send(self, prop: str) -> bool:
+        """Does every ``msg`` the code sends on come after a statement ``msg.<prop> = …``
+        of a block holding that send (``if (a) { msg.url = x; return msg; }``, once per
+        branch; the body's own statements hold every send), not in a loop or a callback?
+        Then no message leaves with the value it came with."""
         sends = self.facts.msg_emits
-        return bool(sends) and all(
-            statement.end_byte <= e.start_byte and e.end_byte <= block.end_byte
-            for e in sends)
+        setters = [statement for p, value, op, _top in self.facts.msg_writes
+                   if p == prop and op == "=" and value is not None
+                   and (statement := self._setting_statement(value)) is not None]
+        setting = {statement.id for statement in setters}
+        return bool(sends) and bool(setters) and all(
+            self._set_before(send, setting) for send in sends)
+
+    def _set_before(self, send: tree_sitter.Node, setting: set[int]) -> bool:
+        """Does a block holding ``send`` run, before it, one of the ``setting`` statements,
+        or an ``if`` each of whose branches (a final ``else`` included) runs one or leaves
+        (``if (a) {msg.url = x} else if (b) {msg.url = y} else {return null}``)?"""
+        current = send
+        while current.parent is not None and current.id != self._body.id:
+            block = current.parent
+            if block.type in FUNCTIONS or block.type in LOOPS:
+                return False
+            if block.type in BLOCKS or block.id == self._body.id:
+                for statement in block.named_children:
+                    if statement.end_byte > send.start_byte:
+                        break
+                    if statement.id in setting or (statement.type == "if_statement"
+                                                   and _every_branch(statement, setting)):
+                        return True
+            current = block
+        return False
+
+    def _setting_statement(self, value: tree_sitter.Node) -> tree_sitter.Node | None:
+        """The statement ``msg.x = value;`` is, when it is one of a block's (or the body's)
+        own statements outside any loop or function."""
+        assignment = value.parent
+        statement = assignment.parent if assignment is not None else None
+        if statement is None or statement.type != "expression_statement" \
+                or statement.parent is None \
+                or _inside(statement, LOOPS | FUNCTIONS, self._body):
+            return None
+        block = statement.parent
+        return statement if block.type in BLOCKS or block.id == self._body.id else None
 
     def keeps(self) -> tuple[FieldWrite, ...]:
         return tuple(FieldWrite(name, self.sources(value), strong=False)
@@ -520,12 +585,30 @@ class _Analysis:
             for key, item in _object_pairs(value):
                 yield FieldWrite(key, self.sources(item), strong=False)
             return
+        built = self._built_by_helper(value)
+        if built:  # `reply(text)`, a helper whose every return is an object literal
+            self.sources(value)  # binds the helper's parameters to what this call passes
+            for literal in built:
+                yield from self._message_writes(literal)
+            return
         if value.type == "identifier" and _text(value) in self._objects_built() \
                 and _text(value) not in self.opaque:
             for key, found in self._later_object_writes(_text(value)):
                 yield FieldWrite(key, found, strong=False)
             return
         yield FieldWrite("*", self.sources(value), strong=False)
+
+    def _built_by_helper(self, value: tree_sitter.Node) -> list[tree_sitter.Node]:
+        """The object literals a call of a helper declared in the code returns, when each of
+        its returns is one (``const reply = (text) => ({chatId: …, text})``); else none."""
+        callee = value.child_by_field_name("function") if value.type == "call_expression" \
+            else None
+        if callee is None or callee.type != "identifier" \
+                or _text(callee) not in self.facts.functions:
+            return []
+        returned = [_unparenthesized(r) for f in self.facts.functions[_text(callee)]
+                    for r in _returned(f)]
+        return returned if returned and all(r.type == "object" for r in returned) else []
 
     def _objects_built(self) -> set[str]:
         return {owner for owner, _key, _value in self.facts.object_writes}
@@ -633,6 +716,12 @@ class _Analysis:
         data = [i for i, part in enumerate(parts) if not isinstance(part, str)]
         if not data:
             return found
+        base = self._kept_base(parts)
+        if base:  # `${baseUrl}/x?id=${id}`: placed as after a fixed host, if the base is one
+            parts = [OWN_BASE, *parts[1:]]
+            data = data[1:]
+            if not data:
+                return found
         first = placement(_fixed_prefix(parts, data[0]))
         if not first:
             return found
@@ -646,7 +735,26 @@ class _Analysis:
             for ref in self.sources(part) & found:  # an escaped part already counts as no data
                 if ref.kind not in PLAIN_KINDS:  # the least confined place it is put wins
                     placed[ref] = _looser(placed.get(ref, within), within)
+        if base:
+            placed = {ref: past_kept_base(within, base) for ref, within in placed.items()
+                      if within in URL_PLACEMENTS}
         return frozenset(replace(r, within=placed[r]) if r in placed else r for r in found)
+
+    def _kept_base(self, parts: list[str | tree_sitter.Node]) -> str:
+        """The flow or global context key a URL's text starts with (``${baseUrl}/device``,
+        ``base + "?id="``, the local read from ``global.get("baseUrl")``), when fixed text
+        starting its path or query follows it: "" otherwise. Whether the key holds a fixed
+        host of the owner's is the engine's question (:data:`~pytest_nocode.model.
+        PAST_KEPT_BASE`)."""
+        if len(parts) < 2 or isinstance(parts[0], str) or not isinstance(parts[1], str) \
+                or not parts[1].startswith(("/", "?")):
+            return ""
+        refs = [r for r in self.sources(parts[0]) if r.kind not in PLAIN_KINDS]
+        if len(refs) != 1:  # (a fixed fallback beside it, `global.get("base") || "http://…"`)
+            return ""
+        ref = refs[0]
+        return ref.name if ref.kind == "store" and ref.name.startswith(
+            ("flow context ", "global context ")) and not ref.name.endswith(" *") else ""
 
     def _url_encoded(self, node: tree_sitter.Node, seen: frozenset[str]) -> bool:
         """Does every value ``node`` can take come through ``encodeURIComponent`` (fixed text
@@ -766,19 +874,25 @@ class _Analysis:
     def _member(self, node: tree_sitter.Node) -> Sources:
         root, prop, direct = _member_root(node)
         name = node.child_by_field_name("property") if node.type == "member_expression" \
-            else None
-        key = name is not None and KEY_COLUMN.search(_text(name)) is not None \
+            else node.child_by_field_name("index")  # row.id, or row['id']
+        label = (_text(name) if node.type == "member_expression" else _fixed_text(name)) \
+            if name is not None else None
+        key = label is not None and KEY_COLUMN.search(label) is not None \
             and not (direct and root is not None and _text(root) == "msg")  # msg.id: no row
         if root is not None and _text(root) == "msg":  # as it came, or as the code set it
             written = tuple(v for v in (*self._written.get(prop, ()),
                                          *self._written.get("*", ()))
                             if _may_reach(v, node, self._body))
-            came = EMPTY if self._statement_of(node) > self._replaced_at.get(prop, NEVER) \
+            at = self._statement_of(node)
+            came = EMPTY if at > self._replaced_at.get(prop, NEVER) \
                 else frozenset({ValueRef("field", prop, path=_text(node))})
+            renewal = self.facts.renewal
+            if renewal is not None and (at < 0 or at > renewal[0]):  # or the new message's
+                came = came | self.sources(renewal[1])
             found = came.union(*(self.sources(v) for v in written))
             return _as_keys(found) if key else found
         obj = node.child_by_field_name("object")
-        if name is not None and _text(name) in NUMERIC_PROPERTIES:
+        if label is not None and label in NUMERIC_PROPERTIES:
             return frozenset({NUMBER})
         found = self.sources(obj) if obj is not None else EMPTY
         return _as_keys(found) if key and root is not None else found
@@ -865,9 +979,7 @@ class _Analysis:
     def _first_string(call: tree_sitter.Node) -> str:
         args = call.child_by_field_name("arguments")
         first = args.named_children[0] if args is not None and args.named_children else None
-        if first is not None and first.type == "string":
-            return _text(first)[1:-1]
-        return ""
+        return (_fixed_text(first) or "") if first is not None else ""
 
 
 # -- placements -----------------------------------------------------------------------------------
@@ -880,6 +992,8 @@ _URL_TO_PATH = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s'\"`$]+/")
 
 
 LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+# What holds statements run in order: a block, or a switch case's statements
+BLOCKS = frozenset({"statement_block", "switch_case", "switch_default"})
 # statements after which the code that follows in the same block does not run
 _LEAVES = frozenset({"return_statement", "throw_statement"})
 _JUMPS = frozenset({"break_statement", "continue_statement", "labeled_statement"})
@@ -903,6 +1017,25 @@ def _may_reach(value: tree_sitter.Node, read: tree_sitter.Node, body: tree_sitte
         child, block = block, block.parent
     return True
 
+
+def _every_branch(statement: tree_sitter.Node, setting: set[int]) -> bool:
+    """Does every branch of the ``if`` ``statement`` run one of the ``setting`` statements
+    as its own, or return or throw (with no break or continue to leave another way)?"""
+    branch = statement.child_by_field_name("consequence")
+    other = statement.child_by_field_name("alternative")
+    if branch is None or other is None:
+        return False
+    own = branch.named_children if branch.type == "statement_block" else [branch]
+    if not (any(s.id in setting for s in own) or (any(s.type in _LEAVES for s in own)
+                                                  and not _contains(branch, _JUMPS))):
+        return False
+    rest = other.named_children[-1] if other.type == "else_clause" and other.named_children \
+        else other
+    if rest.type == "if_statement":
+        return _every_branch(rest, setting)
+    own = rest.named_children if rest.type == "statement_block" else [rest]
+    return any(s.id in setting for s in own) or (any(s.type in _LEAVES for s in own)
+                                                 and not _contains(rest, _JUMPS))
 
 def _inside(node: tree_sitter.Node, types: frozenset[str], body: tree_sitter.Node) -> bool:
     """Is ``node`` inside a node of ``types`` within ``body``?"""
@@ -953,6 +1086,9 @@ def placement(prefix: str) -> str:
     return ""
 
 
+# What a URL base kept in a context key stands for when placing what follows it: a fixed host
+# of the owner's networks (the looser of the two path placements).
+OWN_BASE = "http://localhost"
 # The placements of a value past a URL's fixed scheme and host, from the least to the most
 # it can steer there (an encoded value, a parameter, a path on the internet or at home).
 URL_PLACEMENTS = (IN_URL_ENCODED, IN_URL_QUERY, IN_URL_PATH_INTERNET, IN_URL_PATH_OWN)
@@ -960,6 +1096,10 @@ URL_PLACEMENTS = (IN_URL_ENCODED, IN_URL_QUERY, IN_URL_PATH_INTERNET, IN_URL_PAT
 
 def _looser(a: str, b: str) -> str:
     """Of two placements of one value in a URL, the one that steers more."""
+    (a_placed, a_base), (b_placed, b_base) = kept_base(a), kept_base(b)
+    if a_base and a_base == b_base:
+        looser = _looser(a_placed, b_placed)
+        return past_kept_base(looser, a_base) if looser else ""
     if a in URL_PLACEMENTS and b in URL_PLACEMENTS:
         return max(a, b, key=URL_PLACEMENTS.index)
     return a if a == b else ""
@@ -1002,6 +1142,15 @@ def _concatenated(node: tree_sitter.Node) -> list[tree_sitter.Node]:
     return [node]
 
 
+def _fixed_text(node: tree_sitter.Node) -> str | None:
+    """The text of a string literal or of a template literal with nothing substituted
+    (```baseUrl```, as a context key's name); None for anything computed."""
+    if node.type == "string" or (node.type == "template_string" and not any(
+            c.type == "template_substitution" for c in node.named_children)):
+        return _text(node)[1:-1]
+    return None
+
+
 def _literal_text(node: tree_sitter.Node) -> str | None:
     """The fixed text a string literal, template fragment or template's edge shows (None for
     computed parts)."""
@@ -1030,6 +1179,12 @@ def _doubles_quotes(call: tree_sitter.Node) -> bool:
     pattern, method = _text(values[0]), _text(prop)
     return (method in ("replace", "replaceAll") and pattern == "/'/g") or (
         method == "replaceAll" and values[0].type == "string" and pattern[1:-1] in ("'", "\\'"))
+
+
+def _unparenthesized(node: tree_sitter.Node) -> tree_sitter.Node:
+    while node.type == "parenthesized_expression" and len(node.named_children) == 1:
+        node = node.named_children[0]
+    return node
 
 
 def _returned(function: tree_sitter.Node) -> list[tree_sitter.Node]:

@@ -388,6 +388,9 @@ PUBLISHED_DEFAULTS: Mapping[str, str] = MappingProxyType({
     # FIWARE step-by-step tutorials: the Keyrock application every tutorial stack registers
     "tutorial-dckr-site-0000-clientsecret": "FIWARE tutorials' Keyrock client secret",
     "tutorial-dckr-site-0000-xpresswebapp": "FIWARE tutorials' Keyrock client id",
+    # Hyperledger Fabric: the CA's bootstrap identity (admin / adminpw) of fabric-samples'
+    # test network and the docs' enrollment examples
+    "adminpw": "Hyperledger Fabric samples' CA admin password",
     # Microsoft's documentation and labs: the sample password of every example account
     "Pa$$w0rd": "Microsoft documentation sample password",
     # the example password of API documentation and package examples ("create a user")

@@ -42,6 +42,9 @@ _EXTRA_DETECTORS = (
     _ExtraDetector("GitHub Token", r"github_pat_[0-9A-Za-z_]{60,}"),
     _ExtraDetector("OpenAI Token", r"sk-(?:proj|svcacct|admin)-[0-9A-Za-z_\-]{40,}"),
     _ExtraDetector("Anthropic API Key", r"sk-ant-(?:api|admin)\d\d-[0-9A-Za-z_\-]{80,}"),
+    # Portainer's API access tokens: ptr_ and 32 random bytes in base64 (admin of the Docker
+    # hosts it manages)
+    _ExtraDetector("Portainer Access Token", r"\bptr_[0-9A-Za-z+/]{42,43}=?(?![0-9A-Za-z+/_])"),
 )
 
 
