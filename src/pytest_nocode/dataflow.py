@@ -68,10 +68,13 @@ INJECTION_SINKS = frozenset({"command", "code", "sql", "template", "path", "quer
 FETCH_SINKS = frozenset({"fetch"})
 # A fetch sink's parameter when only part of a request to a fixed host is steered: the path
 # (the caller picks another endpoint of the same API, not any server) or the JSON text of the
-# body (a quote in a pasted value adds or overrides keys). INJ001 reports these a step lower.
+# body (a quote in a pasted value adds or overrides keys), or an operand of a PostgREST filter
+# in the URL's query string (an & or a comma in it adds or rewrites filters). INJ001 reports
+# these a step lower.
 FETCH_PATH = "url path"
 FETCH_JSON_BODY = "jsonBody"
-FETCH_PARTS = frozenset({FETCH_PATH, FETCH_JSON_BODY})
+FETCH_QUERY_FILTER = "url query filter"
+FETCH_PARTS = frozenset({FETCH_PATH, FETCH_JSON_BODY, FETCH_QUERY_FILTER})
 # A sheet cell the service evaluates (a text starting with =, +, - or @ is a formula there):
 # given by a caller it is formula injection; elsewhere it is ordinary data, so only INJ001 asks.
 FORMULA_SINKS = frozenset({"formula"})
@@ -214,6 +217,7 @@ class DataFlow:
                          if f.loop_targets}
         self._loop_out: dict[str, State] = {}
         self._entries = self._entry_origins()
+        self._pinned = self._pinned_fields()
         self._stores_read, self._store_writers = self._stores_written_then_read()
         self._writes_to: dict[str, list[StoreKey]] = {}
         for key, writers in self._store_writers.items():
@@ -315,6 +319,40 @@ class DataFlow:
             for sid in targets:
                 out.setdefault(sid, self._oid(Origin(origin.kind, origin.detail, sid)))
         return out
+
+    def _pinned_fields(self) -> dict[int, dict[str, int]]:
+        """An entry's origin id → each request field its first steps hold equal to the
+        identity they verified → the origin that field has after the check: a value the caller
+        cannot choose (the signed Telegram user's id), though the rest of the request stays
+        theirs. The checks' reading of guards says which (:func:`~pytest_nocode.checks.
+        _guards.pins`)."""
+        from pytest_nocode.checks._guards import pins  # the checks' reading of guards
+
+        out: dict[int, dict[str, int]] = {}
+        for ep in self.app.entry_points:
+            step = self.app.step(ep.step_id)
+            oid = self._entries.get(ep.step_id)
+            if step is None or oid is None or ep.authentication not in (None, "none") \
+                    or step.type != PINNING_ENTRY:
+                continue
+            fields, checker = pins(self.app, step)
+            for field in fields:
+                out.setdefault(oid, {})[field] = self._oid(Origin(
+                    "platform", f"{field} of {self._origins[oid].detail}, checked equal to "
+                    f"the verified caller by step '{checker}'"))
+        return out
+
+    def _pin(self, ref: ValueRef, found: frozenset[int]) -> frozenset[int]:
+        """``found`` with a pinned request field's origin (:meth:`_pinned_fields`) in place
+        of its entry's where ``ref`` reads that field (``$json.body.user_id``,
+        ``$('Webhook').first().json.body.user_id``)."""
+        path = _ITEM_PICK.sub("", ref.path)
+        out = set()
+        for oid in found:
+            fields = self._pinned.get(oid, {})
+            out.add(next((pinned for field, pinned in fields.items()
+                          if path.endswith(f"json.{field}")), oid))
+        return frozenset(out)
 
     def _stores_written_then_read(self) -> tuple[dict[str, list[StoreKey]],
                                                  dict[StoreKey, list[str]]]:
@@ -423,7 +461,8 @@ class DataFlow:
                 and "global context *" not in self._kept_readers_of:
             return frozenset({self._oid(HOST_MODULES[ref.name])})
         if kind == "field":
-            return _field(state, ref.name)
+            found = _field(state, ref.name)
+            return self._pin(ref, found) if self._pinned else found
         if kind == "key":  # a key column of the rows in a field: a database's keys are no text
             return frozenset(self._oid(ROW_KEY) if self._origins[o].kind == "store"
                              and self._origins[o].detail.startswith("database ") else o
@@ -432,7 +471,8 @@ class DataFlow:
             source = self._out.get(ref.step)
             if not source:
                 return frozenset()
-            return _field(source, ref.name)
+            found = _field(source, ref.name)
+            return self._pin(ref, found) if self._pinned else found
         if kind == "ai" and not ref.step:  # $fromAI: what the calling agent wrote
             answers = frozenset(o for o in self._expand(_field(state, "*"), at)
                                 if self._origins[o].kind == "ai")
@@ -1117,6 +1157,12 @@ def _named(location: str) -> bool:
     """Does a store's location name one store (not left empty, nor computed at run time)?"""
     location = location.strip()
     return bool(location) and not location.startswith("=") and "{{" not in location
+
+
+# the entry point whose request a check in code can pin (an n8n webhook: a Mini App's back end)
+PINNING_ENTRY = "n8n-nodes-base.webhook"
+# which item of a step's output an n8n expression picks: the same field of each
+_ITEM_PICK = re.compile(r"\.(?:first|last)\(\s*\)|\.item\b|\.all\(\s*\)\[\d+\]")
 
 
 def _refs(flow: StepFlow) -> Iterator[ValueRef]:

@@ -72,6 +72,11 @@ SENDER_REF = re.compile(r"\b(?:message|callback_query|originalMessage)\??\.(?:fr
 # code that verifies a signature or token by itself
 VERIFY_REF = re.compile(r"timingSafeEqual|jwt\.verify|jsonwebtoken|jose\b|verifySignature|"
                         r"crypto\.subtle\.verify", re.I)
+# a Telegram Mini App's initData checked in code: Telegram's own HMAC key ("WebAppData", over
+# the bot token) beside the initData the caller sends; the signed user and date are then known
+TELEGRAM_INIT_DATA = re.compile(r"\binit_?data\b", re.I)
+TELEGRAM_WEBAPP_KEY = re.compile(r"[\"']WebAppData[\"']")
+TELEGRAM_VERIFIED = "Telegram Mini App initData (HMAC-SHA256 keyed by the bot token)"
 # code that only computes one (an HMAC, n8n's Crypto node): a check only beside an inbound
 # signature to compare it with; alone it signs what the flow forwards, which proves nothing
 # about the caller
@@ -97,6 +102,9 @@ class Guard:
     step: Step
     compares: str
     on_failure: str
+    # request fields the check holds equal to the identity it verified (``body.user_id``
+    # against the signed Telegram user): the caller cannot choose them, see :func:`pins`
+    pins: tuple[str, ...] = ()
 
     def evidence(self) -> dict[str, str]:
         return {"step": self.step.resource.id, "name": self.step.name, "type": self.step.type,
@@ -130,9 +138,43 @@ def _compared_in(text: str, n8n: bool) -> str:
               for where, name in dict.fromkeys(PARAM_REF.findall(text))]
     if SENDER_REF.search(text):
         found.append("the message sender")
+    if TELEGRAM_INIT_DATA.search(text) and TELEGRAM_WEBAPP_KEY.search(text):
+        found.append(TELEGRAM_VERIFIED)
     if VERIFY_REF.search(text) or (found and SIGN_REF.search(text)):
         found.append("a signature computed in code (HMAC/JWT)")
     return ", ".join(found[:4])
+
+
+# `const reqUserId = String(body.user_id || '')`: a name the code gives a request field
+_BODY_ALIAS = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*[^;\n]*?\bbody\s*(?:\?\.)?\s*\.\s*"
+                         r"(\w+)")
+# one side of a comparison the check fails on: `String(user.id) !== reqUserId`
+_COMPARED = re.compile(r"([\w$.()\[\]'\"]+)\s*!==?\s*([\w$.()\[\]'\"]+)")
+
+
+def pinned_fields(code: str) -> tuple[str, ...]:
+    """The request body fields code that verified the caller's identity compares with that
+    identity and fails on (``body.user_id !== user.id``): after the check they hold the signed
+    value, not what the caller typed. Only the guard's own code is read (:func:`pins`)."""
+    aliases = {name: field for name, field in _BODY_ALIAS.findall(code)}
+    found: list[str] = []
+    for left, right in _COMPARED.findall(code):
+        for side in (left, right):
+            direct = re.search(r"\bbody\s*(?:\?\.)?\s*\.\s*(\w+)", side)
+            name = re.sub(r"^String\(|\)$", "", side)
+            field = direct.group(1) if direct else aliases.get(name)
+            if field:
+                found.append(f"body.{field}")
+    return tuple(dict.fromkeys(found))
+
+
+def pins(app: App, entry: Step) -> tuple[tuple[str, ...], str]:
+    """(the request fields ``entry``'s guard pins to the identity it verified, the step that
+    checks them): none without a verified identity (a signed Telegram Mini App initData)."""
+    guard = guard_of(app, entry)
+    if guard is None or not guard.pins:
+        return (), ""
+    return guard.pins, guard.step.name
 
 
 def _successors(app: App, step: Step, within: frozenset[str] | None = None) -> list[Step]:
@@ -372,16 +414,21 @@ def login_check(app: App, entry: Step) -> Guard | None:
 
 
 def _first_check(app: App, entry: Step) -> Guard | None:
-    compared = ""
+    compared, checker = "", entry
     for depth, step in enumerate(_chain(app, entry), start=1):
         if not compared:
             if depth > MAX_STEPS_TO_CHECK:
                 return None
-            compared = _credential_compared(step)
+            compared, checker = _credential_compared(step), step
         if compared:
-            on_failure = _fails_closed(app, step)
+            on_failure = "" if _branch_decides(app, step) else _fails_closed(app, step)
             if on_failure:
-                return Guard(step, compared, on_failure)
+                code = checker.params.get("jsCode")
+                verified = TELEGRAM_VERIFIED in compared and isinstance(code, str)
+                compares = compared if checker is step else \
+                    f"{compared} (compared in step '{checker.name}')"
+                return Guard(step, compares, on_failure,
+                             pinned_fields(code) if verified else ())
         elif step.type in N8N_CALLERS:
             return _called_check(app, step)
         elif step.type.startswith(SUBFLOW_INSTANCE):
@@ -389,6 +436,15 @@ def _first_check(app: App, entry: Step) -> Guard | None:
         if step.type not in PASS_THROUGH and step.type not in DECIDERS:
             return None  # something else runs before the check decides
     return None
+
+
+def _branch_decides(app: App, step: Step) -> bool:
+    """Is ``step`` code that marks the call valid or not for the branch right after it, which
+    refuses it? That branch is the guard: a ``throw`` in the code may be caught there."""
+    after = _successors(app, step)
+    return step.type in N8N_CODE and len(after) == 1 \
+        and after[0].type in N8N_BRANCHES - {N8N + "filter"} \
+        and bool(_rejection_after(app, after[0]))
 
 
 def _called_check(app: App, step: Step) -> Guard | None:

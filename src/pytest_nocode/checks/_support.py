@@ -146,7 +146,8 @@ def stores_by_step(app: App) -> dict[str, DataStore]:
 # the search text a step built, and a query string's fields are named by what picks them)
 _CONTAINERS = frozenset({"msg", "payload", "json", "body", "data", "item", "items", "headers",
                          "params", "input", "binary", "first", "last", "all",
-                         "base64"})  # an encoding: the whole file or record it encodes
+                         "base64",  # an encoding: the whole file or record it encodes
+                         "stdout"})  # what a command printed: the whole of its output
 
 
 def names_a_field(path: str) -> bool:

@@ -252,6 +252,7 @@ def test_outside_text_does_not_steer_acting_agents(nocode_app: App,
     flow = flow_or_skip(nocode_app)
     injected = _injected_steps(flow)  # INJ001 reports those
     tools: dict[str, list[tuple[SinkFlow, Steering]]] = {}
+    dispatched: dict[str, list[tuple[SinkFlow, Steering]]] = {}
     for sf in flow.sinks(ACTION_SINKS):
         if sf.step.id in injected:
             continue
@@ -261,15 +262,12 @@ def test_outside_text_does_not_steer_acting_agents(nocode_app: App,
         if sf.sink.param == "tool":  # one finding per agent, naming each tool that acts
             tools.setdefault(steered.answer.step_id, []).append((sf, steered))
             continue
-        agent = nocode_app.resource_of(steered.answer.step_id).name
-        nocode_findings.add(
-            sf.step, f"{steered.text} steers {agent}, and {sf.step.name} "
-            f"{sf.sink.reason} with its answer",
-            {"source": steered.outside.detail, "agent": agent,
-             "agent_id": steered.answer.step_id,
-             "actions": [f"{sf.step.name}: {sf.sink.reason}"], "action_steps": [sf.step.id],
-             **route_evidence(nocode_app, steered.route), **step_context(nocode_app, sf.step)},
-            severity=steered.severity)
+        if sf.sink.param == "dispatched":  # one per agent for the branches its answer picks
+            dispatched.setdefault(steered.answer.step_id, []).append((sf, steered))
+            continue
+        _report_steps_after(nocode_app, nocode_findings, [(sf, steered)])
+    for acting in dispatched.values():
+        _report_steps_after(nocode_app, nocode_findings, acting)
     for agent_id, acting in tools.items():
         agent_step = nocode_app.step(agent_id)
         if agent_step is None:
@@ -284,6 +282,25 @@ def test_outside_text_does_not_steer_acting_agents(nocode_app: App,
              "actions": names, "action_steps": [sf.step.id for sf, _s in acting],
              **route_evidence(nocode_app, steered.route[:-1] or steered.route)},
             severity=steered.severity)
+
+
+def _report_steps_after(app: App, findings: FindingCollector,
+                        acting: list[tuple[SinkFlow, Steering]]) -> None:
+    """One finding for steps after a model that act on its answer: a step's own, or, for
+    the workflows a branch runs when the answer picks them, one on the first such step that
+    names the others (the same open door and agent, not one issue per branch)."""
+    steered = max((s for _sf, s in acting), key=lambda s: s.severity)  # the first if tied
+    first = acting[0][0]
+    agent = app.resource_of(steered.answer.step_id).name
+    actions = [f"{sf.step.name}: {sf.sink.reason}" for sf, _s in acting]
+    what = f"{first.step.name} {first.sink.reason} with its answer" if len(acting) == 1 \
+        else f"{len(acting)} steps act on its answer ({'; '.join(actions)})"
+    findings.add(
+        first.step, f"{steered.text} steers {agent}, and {what}",
+        {"source": steered.outside.detail, "agent": agent, "agent_id": steered.answer.step_id,
+         "actions": actions, "action_steps": [sf.step.id for sf, _s in acting],
+         **route_evidence(app, steered.route), **step_context(app, first.step)},
+        severity=steered.severity)
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,7 @@ def read_export(adapter: Platform, path: Path) -> FileExport:
 
 def read_json_file(path: Path) -> Any:
     """Parse a JSON file; errors name the file, line and column."""
-    text = read_input_file(path, str(path), "a JSON file", encoding="utf-8-sig")
+    text = read_input_file(path, str(path), "a JSON file", encoding=None)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

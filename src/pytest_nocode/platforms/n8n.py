@@ -714,6 +714,16 @@ def _joined(parts: list[_BuiltPart]) -> _BuiltPart | None:
     return _BuiltPart(first.builder, seen, skipped, False)
 
 
+def links_any(connections: Mapping[str, Any]) -> bool:
+    """Does a workflow's ``connections`` join any two nodes? The editor leaves an output's
+    empty lists behind when its last link is deleted (``{"Get source": {"ai_tool": [[]]}}``):
+    that is no wiring, as ``{}`` is not."""
+    return any(isinstance(target, dict) for outputs in connections.values()
+               if isinstance(outputs, dict) for lists in outputs.values()
+               if isinstance(lists, list) for targets in lists if isinstance(targets, list)
+               for target in targets)
+
+
 def _wanted_id(wf: Mapping[str, Any], index: int) -> str:
     raw_id, name = wf.get("id"), wf.get("name") or ""
     return str(raw_id) if raw_id not in (None, "") else (name or f"workflow-{index + 1}")
@@ -777,6 +787,8 @@ class _Builder:
         self.stores: list[DataStore] = []
         self.stand_ins: dict[str, str] = {}  # No Operation step → the type its note names
         self.broken_links: list[BrokenLink] = []
+        # workflows an instance wrote whose connections hold only empty lists: no link left
+        self.emptied: set[str] = set()
         self.repeated_ids: set[str] = set()  # workflow ids more than one workflow has
         self._workflow_ids: set[str] = set()
         self._step_ids: set[str] = set()
@@ -840,8 +852,10 @@ class _Builder:
             nodes.append((node, node_id, step_id))
 
         connections = wf["connections"]
-        if not connections and (workflow.updated or workflow.downloaded):
+        if not links_any(connections) and (workflow.updated or workflow.downloaded):
             self.flows.unwired.add(wid)
+            if connections:  # the editor's empty lists, where a collection's edit leaves {}
+                self.emptied.add(wid)
         self._broken_links(wid, connections, by_name)
         self.flows.answers.update(answering_steps(wf["nodes"], connections, by_name))
         self.flows.loops.update(loop_targets(wf["nodes"], connections, by_name))
@@ -910,6 +924,7 @@ class _Builder:
         self.stores += later.stores
         self.stand_ins.update(later.stand_ins)
         self.broken_links += later.broken_links
+        self.emptied |= later.emptied
         self._workflow_ids |= later._workflow_ids
         self._step_ids |= later._step_ids
         for node_type, users in later._types.items():
@@ -924,6 +939,7 @@ class _Builder:
         flows.answers.update(more.answers)
         flows.loops.update(more.loops)
         flows.model_calls |= more.model_calls
+        flows.unwired |= more.unwired
         return True
 
     def _describe(self, node: Mapping[str, Any], wid: str, step_id: str) -> None:
@@ -974,7 +990,7 @@ class _Builder:
                       if name_node_ids(ls, node_ids.get(wid, {})) for link in ls}
         effects = EntryEffects(self.steps, self.flows.describe_judged, self.destinations,
                                self.stores, set(links), self.stand_ins, unfollowed,
-                               self.flows.versions)
+                               self.flows.versions, self.emptied)
         by_id = {s.id: s for s in self.steps}
         self.entry_points = [replace(ep, effect=effect, effect_reason=reason)
                              for ep in self.entry_points
@@ -1303,6 +1319,11 @@ INSTANCE_API_PATH = re.compile(r"^/(?:api/v\d+|rest)/(?P<what>workflows|executio
 INSTANCE_HOST = re.compile(r"(?:^|[.-])n8n(?:[.-]|$)", re.I)
 N8N_API_KEY_HEADER = "x-n8n-api-key"
 CLI_EXPORT = re.compile(r"\bn8n\s+export:(?P<what>workflow|credentials)\b")
+# the sqlite3 shell on the instance's own database file (~/.n8n/database.sqlite), and the
+# tables it holds the workflows, executions and (encrypted) credentials in
+INSTANCE_SQLITE = re.compile(r"\bsqlite3\b[^;&|\n]*?\.n8n/database\.sqlite\b")
+INSTANCE_TABLES = (("workflow_entity", "workflows"), ("execution_entity", "executions"),
+                   ("execution_data", "executions"), ("credentials_entity", "credentials"))
 INSTANCE_STORE = "n8n instance"
 INSTANCE_HOLDS = {"workflows": (APP_CONFIGURATION,), "executions": (RUN_DATA,)}
 
@@ -1347,6 +1368,8 @@ def _execute_command(b: _Builder, node: dict[str, Any], params: dict[str, Any], 
     """``n8n export:workflow`` / ``export:credentials`` run by the node: with ``--decrypted``
     every credential's secrets come out in clear."""
     command = _text(params.get("command"))
+    if INSTANCE_SQLITE.search(command):
+        _instance_database_read(b, step_id, command)
     found = CLI_EXPORT.search(command)
     if found is None:
         return
@@ -1358,6 +1381,21 @@ def _execute_command(b: _Builder, node: dict[str, Any], params: dict[str, Any], 
         step_id, INSTANCE_STORE,
         f"credentials, {'decrypted' if decrypted else 'encrypted'} by n8n export:credentials",
         "read", holds=(CREDENTIALS,) if decrypted else (f"{CREDENTIALS} (encrypted)",)))
+
+
+def _instance_database_read(b: _Builder, step_id: str, command: str) -> None:
+    """A command that reads the instance's own SQLite database: what each table of
+    :data:`INSTANCE_TABLES` it names holds, or, dumping the whole file (``.dump``,
+    ``.backup``), the workflows and the encrypted credentials in it; one store per step."""
+    named = tuple(dict.fromkeys(what for table, what in INSTANCE_TABLES if table in command))
+    whole = ("workflows", "credentials") if re.search(r"\.(?:dump|backup)\b", command) else ()
+    read = named or whole
+    if not read:
+        return
+    holds = tuple(dict.fromkeys(label for what in read for label in (
+        (f"{CREDENTIALS} (encrypted)",) if what == "credentials" else INSTANCE_HOLDS[what])))
+    b.stores.append(DataStore(step_id, INSTANCE_STORE, f"{', '.join(read)}, read by sqlite3 "
+                              "from the n8n database", "read", holds=holds))
 
 
 # A file named as a database dump (``news.sql``, ``backup.dump.gz``) holds the database.

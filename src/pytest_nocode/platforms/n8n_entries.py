@@ -27,11 +27,15 @@ show (it acts), and one that carries another node's parameters is a collection's
 a node it removed (it acts).
 
 When the export's wiring is broken in the workflow (connections to missing nodes, or none at
-all), every step of the workflow counts as reached (the reader cannot follow it: fail
-closed); an entry point wired to nothing in a workflow whose other steps are wired runs
-nothing. Connections that join two nodes by their ids (an edited export) are not lost
-wiring: n8n connects by name and follows none of them, so from an entry point wired that way
-only the connections that name nodes are walked (none: nothing runs after it).
+all in a file a collection edited), every step of the workflow counts as reached (the reader
+cannot follow it: fail closed); a workflow an instance wrote (it carries the instance's
+``updatedAt``, or came from its API) whose connections hold only the empty lists the editor
+leaves when the last link is deleted runs nothing after its triggers (a collection that
+dropped the wiring leaves ``{}``); an entry point wired to nothing in a workflow whose other
+steps are wired runs nothing. Connections that join two
+nodes by their ids (an edited export) are not lost wiring: n8n connects by name and follows
+none of them, so from an entry point wired that way only the connections that name nodes are
+walked (none: nothing runs after it).
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -102,8 +106,8 @@ class EntryEffects:
     def __init__(self, steps: Iterable[Step], describe: Callable[[Step], StepFlow],
                  destinations: Iterable[Destination], stores: Iterable[DataStore],
                  lost_wiring: Iterable[str], stand_ins: Mapping[str, str] | None = None,
-                 unfollowed: Iterable[str] = (), versions: Mapping[str, float] | None = None
-                 ) -> None:
+                 unfollowed: Iterable[str] = (), versions: Mapping[str, float] | None = None,
+                 unwired: Iterable[str] = ()) -> None:
         self._by_id: dict[str, Step] = {}
         self._by_workflow: dict[str, list[Step]] = {}
         for step in steps:
@@ -116,6 +120,9 @@ class EntryEffects:
         # steps whose connections name nodes by id (every dangling connection of their
         # workflow joins two nodes by id): n8n follows none of those connections
         self._unfollowed = frozenset(unfollowed)
+        # workflows an instance wrote whose connections hold only the editor's empty lists:
+        # no link is left, and nothing runs after their triggers
+        self._unwired = frozenset(unwired)
         self._versions = versions or {}  # step id → the node's typeVersion
         self._judged: dict[str, Judged] = {}
         self._stand_ins = stand_ins or {}  # No Operation step → the node type its note names
@@ -172,7 +179,7 @@ class EntryEffects:
         (connections that point at missing nodes, or none at all in the workflow). In a
         workflow whose other steps are wired, an entry point wired to nothing runs nothing."""
         steps = self._by_workflow.get(start.workflow_id, ())
-        if start.id in self._unfollowed:
+        if start.id in self._unfollowed or start.workflow_id in self._unwired:
             return start.outbound  # what n8n follows: the connections that name nodes
         if start.workflow_id in self._lost or not any(s.outbound for s in steps):
             return [s.id for s in steps if s.id != start.id]

@@ -25,6 +25,7 @@ from typing import Any
 from pytest_nocode.dataflow import (
     FETCH_JSON_BODY,
     FETCH_PATH,
+    FETCH_QUERY_FILTER,
     carries_data,
     runs_code,
     store_name,
@@ -93,8 +94,22 @@ URL_ENCODED = re.compile(r"^\s*encodeURIComponent\(.*\)\s*$|\.urlEncode\(\s*\)\s
 QUOTES_REMOVED = re.compile(r"""\.replace(?:All)?\(\s*(?:/[^/\n]*"[^/\n]*/\w*|'\\?"'|`\\?"`)""")
 # {{ }} inside a JSON string: "…{{ x }}…"
 QUOTED_SEGMENT = re.compile(r"\"[^\"{}]*\{\{(.*?)\}\}[^\"]*\"", re.S)
+# a JSON string that is a file path with a value pasted in: its key ends naming a path or a
+# folder ("file_path": "…{{ x }}"; an attachment's "fileName" is a label) or its text starts
+# as an absolute POSIX path ("/srv/data{{ x }}")
+PATH_STRING = re.compile(r"(?:\"[\w-]*(?:path|dir|directory|folder)\"\s*:\s*\"[^\"{}]*|"
+                         r":\s*\"/[\w.-]+[^\"{}]*)\{\{(.*?)\}\}", re.I | re.S)
 # =https://host/path…: a literal scheme and host, then the path (with any {{ }} in it)
 URL_PATH = re.compile(r"^=\s*(?:https?)://[^/{}?#\s]+(?P<path>/.*)$", re.S)
+# PostgREST (Supabase's REST API) filters in a query string: `column=op.value` and the lists
+# of `in.(a,b)`, `or=(…)`, `and=(…)`. Pasted raw into the URL, a value's & adds parameters
+# (`&or=(…)` widens the filter, `&select=` reads other columns) and a comma or ) in a list
+# adds or ends conditions; the request picks rows by what the caller wrote, not by the value.
+_PGREST_OP = r"(?:not\.)?(?:eq|neq|gt|gte|lt|lte|like|ilike|match|imatch|is|isdistinct|fts|plfts|" \
+             r"phfts|wfts|cs|cd|ov|sl|sr|nxl|nxr|adj)"
+PGREST_OPERAND = re.compile(r"(?:^|&)[\w.\-]+=" + _PGREST_OP + r"\.(\{\{.*?\}\})")
+PGREST_LIST = re.compile(r"(?:^|&)(?:[\w.\-]+=(?:not\.)?in\.|(?:not\.)?(?:or|and)=)"
+                         r"\((.*?)\)(?=&|$)", re.S)
 
 # Code that reads what it is given (or other nodes' output); code without these builds new items
 READS_INPUT = re.compile(r"\$input|\$json|\$binary|\$\(|\$node|\$items|\bitems?\b|\bquery\b")
@@ -574,6 +589,7 @@ class N8nFlows:
         yield from self._action_sinks(step)
         yield from self._query_json_sink(step)
         yield from self._url_path_sink(step)
+        yield from self._url_filter_sink(step)
         yield from self._json_body_sink(step)
         yield from self._sheet_cells_sink(step)
         yield from self._html_template_sink(step)
@@ -735,6 +751,32 @@ class N8nFlows:
         if carries_data(refs):
             yield SinkUse("fetch", FETCH_PATH, refs, URL_PATH_STEERED)
 
+    def _url_filter_sink(self, step: Step) -> Iterator[SinkUse]:
+        """A request to a fixed host whose query string pastes an expression into a PostgREST
+        filter (Supabase's REST API: ``…/rest/v1/chats?phone=eq.{{ $json.from }}``,
+        ``id=in.({{ … }})``, ``or=(…)``): a caller's ``&`` or comma rewrites which rows the
+        request reads, updates or deletes. Other query strings of a fixed host stay nothing
+        (they pick parameters, not the server); so does an operand through
+        ``encodeURIComponent`` (its ``&`` stays text), though not a list's item (a comma is
+        decoded before PostgREST splits the list). Parameters set in 'Query Parameters' are
+        encoded by n8n and left out. Only a caller's data counts (INJ001)."""
+        if _base(step.type) != BASE + "httpRequest" or step.id in self.computed_targets:
+            return
+        url = step.params.get("url")
+        path = URL_PATH.match(url) if isinstance(url, str) else None
+        if path is None or "?" not in path.group("path"):
+            return
+        query = path.group("path").split("?", 1)[1].split("#", 1)[0]
+        pasted = [seg for m in PGREST_OPERAND.finditer(query) for seg in SEGMENT.findall(
+            m.group(1)) if not URL_ENCODED.match(seg)]
+        pasted += [seg for m in PGREST_LIST.finditer(query) for seg in SEGMENT.findall(m.group(1))]
+        refs = tuple(dict.fromkeys(r for seg in pasted for r in self.segment_refs(step, seg)
+                                   if r.kind != "ai"))
+        if carries_data(refs):
+            yield SinkUse("fetch", FETCH_QUERY_FILTER, refs, "pastes a value into a PostgREST "
+                          "filter in its URL's query string (an & or a comma in it adds or "
+                          "rewrites the filter: which rows the request reaches)")
+
     def _json_body_sink(self, step: Step) -> Iterator[SinkUse]:
         """An HTTP request (or an agent's HTTP tool) whose JSON body is text with expressions
         pasted inside its strings (``"query": "{{ $json.body.text }}"``): n8n renders the
@@ -752,7 +794,15 @@ class N8nFlows:
         refs = tuple(dict.fromkeys(r for seg in QUOTED_SEGMENT.findall(body)
                                    if not JSON_ENCODED.match(seg) and not QUOTES_REMOVED.search(seg)
                                    for r in self.segment_refs(step, seg) if r.kind != "ai"))
-        if carries_data(refs):
+        if not carries_data(refs):
+            return
+        if carries_data(tuple(r for seg in PATH_STRING.findall(body)
+                              for r in self.segment_refs(step, seg))):
+            yield SinkUse("fetch", FETCH_JSON_BODY, refs, "pastes values inside the strings "
+                          "of its JSON body, one into a file path it sends (a ../ in it names "
+                          "any other file to the service that opens it: path traversal; a "
+                          "quote adds or overrides keys)")
+        else:
             yield SinkUse("fetch", FETCH_JSON_BODY, refs, "pastes values inside the strings "
                           "of its JSON body (a quote in one adds or overrides keys: JSON "
                           "injection)")
