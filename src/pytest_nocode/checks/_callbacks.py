@@ -28,8 +28,8 @@ import re
 from urllib.parse import urlsplit
 
 from pytest_nocode.checks._support import carries_credential
-from pytest_nocode.dataflow import DataFlow, dataflow
-from pytest_nocode.model import App, EntryPoint, Step
+from pytest_nocode.dataflow import DataFlow, dataflow, per_app
+from pytest_nocode.model import App, Destination, EntryPoint, Step
 from pytest_nocode.policy import Policy
 
 # zones of the same machine or its container network
@@ -76,11 +76,23 @@ def local_callback(app: App, policy: Policy, ep: EntryPoint, entry: Step) -> str
 def _handed_to(app: App, policy: Policy, flow: DataFlow, route: str) -> str:
     """The local host a fixed request of the app gives the endpoint's address to ("" when
     none does)."""
+    for dest, path, host in _addresses_handed(app).get(route.rsplit("/", 1)[-1], ()):
+        if path.endswith(f"/{route}") and policy.zone_of(host) in LOCAL_ZONES \
+                and policy.zone_of(dest.host) in LOCAL_ZONES \
+                and not carries_credential(app, flow, dest):
+            return dest.host
+    return ""
+
+
+@per_app
+def _addresses_handed(app: App) -> dict[str, list[tuple[Destination, str, str]]]:
+    """Every URL a fixed request of the app carries besides its own address, by the last
+    segment of its path: read once per app, since each endpoint asks (an org of 20,000
+    workflows has thousands of webhooks and of requests)."""
+    found: dict[str, list[tuple[Destination, str, str]]] = {}
     for dest in app.destinations:
         step = app.step(dest.step_id)
-        if step is None or step.disabled or dest.dynamic \
-                or policy.zone_of(dest.host) not in LOCAL_ZONES \
-                or carries_credential(app, flow, dest):
+        if step is None or step.disabled or dest.dynamic:
             continue
         for url in _URL.findall(json.dumps(dict(step.params), default=str)):
             try:
@@ -88,7 +100,6 @@ def _handed_to(app: App, policy: Policy, flow: DataFlow, route: str) -> str:
                 host, path = parts.hostname or "", parts.path.rstrip("/")
             except ValueError:
                 continue
-            if url != dest.url and host and policy.zone_of(host) in LOCAL_ZONES \
-                    and (path == f"/{route}" or path.endswith(f"/{route}")):
-                return dest.host
-    return ""
+            if url != dest.url and host and path:
+                found.setdefault(path.rsplit("/", 1)[-1], []).append((dest, path, host))
+    return found
