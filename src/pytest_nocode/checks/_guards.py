@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 import tree_sitter
 
-from pytest_nocode.model import App, Step
+from pytest_nocode.model import App, AppMemo, Step
 from pytest_nocode.platforms.jsparse import function_body
 from pytest_nocode.platforms.jsparse import text as jstext
 from pytest_nocode.platforms.nodered_entries import code_effect, code_reads
@@ -271,15 +271,24 @@ def _chain(app: App, start: Step) -> Iterator[Step]:
         yield current
 
 
+_GUARDS: AppMemo[dict[str, Guard | None]] = AppMemo()
+
+
 def guard_of(app: App, entry: Step) -> Guard | None:
     """The step that checks callers of ``entry`` before anything else runs, or the login
     step it leads to (a password check, an OAuth callback's state check), if there is one
     (where the export's wiring from ``entry`` is lost: a check in its workflow, see
     :func:`_unwired_guard`). A router's code that serves several routes is judged by the
-    code it runs for ``entry``'s own route (:func:`_for_route`)."""
-    guard = _first_check(app, entry) or login_check(app, entry) \
-        or oauth_callback(app, entry) or _unwired_guard(app, entry)
-    return _for_route(guard, entry) if guard is not None else None
+    code it runs for ``entry``'s own route (:func:`_for_route`). Read once per app and entry:
+    AUTH001, INJ001 and the data flow's pinned fields each ask."""
+    found = _GUARDS.get(app)
+    if found is None:
+        found = _GUARDS.put(app, {})
+    if entry.id not in found:
+        guard = _first_check(app, entry) or login_check(app, entry) \
+            or oauth_callback(app, entry) or _unwired_guard(app, entry)
+        found[entry.id] = _for_route(guard, entry) if guard is not None else None
+    return found[entry.id]
 
 
 # the test of an `if` that picks the route it serves: `if (method === "GET" && path === "/x")`

@@ -207,7 +207,7 @@ def _answers_only_status(app: App, answers: list[Step], status: set[str]) -> boo
 COMPUTE_MODULES = frozenset({"keccak256", "js-sha3", "crypto-js", "md5", "js-md5", "sha.js",
                              "object-hash"})
 # MongoDB operations that only read (an aggregate may write with $out or $merge)
-MONGO_READS = frozenset({"find", "count"})
+MONGO_LISTINGS = frozenset({"find", "count"})
 
 
 def open_by_design(app: App, ep: EntryPoint, entry: Step) -> tuple[str, str]:
@@ -319,7 +319,7 @@ def _unlabelled_read(step: Step) -> str:
     label the word list knows."""
     p = step.params
     collection = str(p.get("collection") or "").strip()
-    if step.type != "mongodb in" or str(p.get("operation") or "") not in MONGO_READS \
+    if step.type != "mongodb in" or str(p.get("operation") or "") not in MONGO_LISTINGS \
             or not collection or sensitivity_labels(collection, step.name):
         return ""
     return f"collection {collection!r}"
