@@ -50,11 +50,14 @@ from pytest_nocode.platforms.nodered_entries import (
 )
 from pytest_nocode.platforms.nodered_flow import (
     INFLUX_QUERY,
+    REDIS_COMMAND,
     RUNS_ON_MESSAGE,
     SQL_NODES,
     TYPED_WIDGETS,
     DashboardSource,
     NodeRedFlows,
+    redis_location,
+    redis_read,
 )
 from pytest_nocode.platforms.nodered_function import (
     plain_http_calls,
@@ -798,6 +801,10 @@ class _Normalizer:
         elif step.type in SQL_NODES or step.type in INFLUX_QUERY \
                 or step.type in ("sqlite", "sqlitedb"):
             yield from _database_use(step, by_step)
+        elif step.type == REDIS_COMMAND and redis_read(p):
+            config = by_step.get(_as_str(p.get("server")))
+            yield DataStore(step.id, "database", redis_location(
+                p, {**config.params, "name": config.name} if config else {}), "read")
 
     # -- instance facts ------------------------------------------------------------------------
     def _modules(self) -> tuple[Module, ...]:

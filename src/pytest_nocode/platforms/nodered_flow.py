@@ -123,6 +123,35 @@ MONGO_READS: dict[str, tuple[str, frozenset[str]]] = {
     "mongodb-read": ("server", frozenset({"find", "findOne", "count", "countDocuments",
                                           "aggregate"})),
 }
+# node-red-contrib-redis's ``redis-command`` runs the one Redis command its ``command`` names,
+# with arguments from msg.payload (or its ``topic`` as the key), and answers with the reply.
+# These commands answer with the values stored under keys (a hash's fields, a list's items, a
+# key's names): a store read like a database SELECT. The others answer with a count or "OK".
+REDIS_COMMAND = "redis-command"
+REDIS_READS = frozenset({
+    "get", "mget", "getrange", "getdel", "getex", "hget", "hmget", "hgetall", "hkeys", "hvals",
+    "hscan", "hrandfield", "keys", "scan", "lrange", "lindex", "lpop", "rpop", "smembers",
+    "srandmember", "sscan", "spop", "sunion", "sinter", "sdiff", "zrange", "zrangebyscore",
+    "zrevrange", "zrevrangebyscore", "zrangebylex", "zscan", "xrange", "xrevrange", "xread",
+    "json.get", "json.mget", "ft.search"})
+
+
+def redis_read(p: Mapping[str, Any]) -> str:
+    """The read command (:data:`REDIS_READS`) a ``redis-command`` node runs, or ""."""
+    command = (p.get("command") if isinstance(p.get("command"), str) else "").strip().lower()
+    return command if command in REDIS_READS else ""
+
+
+def redis_location(p: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    """``redis <server> (<command> [key])``: the server config's name or host, and the key
+    its ``topic`` fixes, else the command alone (the key comes with the message)."""
+    server = _text(config.get("name") or config.get("host")).strip() \
+        or "(connection not in the export)"
+    key = _text(p.get("topic")).strip()
+    command = _text(p.get("command")).strip().lower()
+    return f"redis {server} ({command} {key})" if key else f"redis {server} ({command})"
+
+
 # Nodes that do nothing until a message arrives: one nothing is wired to (no wire, link or
 # subflow port; a catch or status node feeding it is a wire too) never runs its query,
 # command, template, file or request, and a change or switch node sends nothing on (the
@@ -255,6 +284,10 @@ class NodeRedFlows:
             return self._sql(step)
         if t in MONGO_READS:
             return self._mongo_read(step)
+        if t == REDIS_COMMAND and redis_read(p):
+            server = self.configs.get(_text(p.get("server"))) or {}
+            return StepFlow("pass", (FieldWrite("payload", (ValueRef(
+                "store", f"database {redis_location(p, server)}"),)),))
         if t in ("sqlite", "sqlitedb"):
             return describe_sqlite(step)
         if t in INFLUX_QUERY:

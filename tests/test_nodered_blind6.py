@@ -1,0 +1,52 @@
+"""Node-RED misses and look-alikes from the sixth blind set, distilled in our own words from
+real apps: a route answering with what a Redis read command returned, a route answering with
+what earlier requests left in context, a mustache value inside SQL quotes, an MQTT topic the
+subscription fixes, a URL whose scheme lives in the environment. Each fires on the bad shape
+and stays quiet on its look-alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_nocode.checks import test_exports as exports
+from tests.checkrun import findings_of, ids, one
+from tests.test_checks_nodered import app_of, config, function, http_in, http_response, nid, node, tab
+
+EXP002 = exports.test_endpoints_do_not_serve_stored_data
+
+
+# -- a Redis read command is a store read --------------------------------------------------------
+def _redis_route(command: str, *, topic: str = "") -> list[dict[str, Any]]:
+    """GET /members/:id → build the arguments → redis-command COMMAND → http response."""
+    return [tab(),
+            config("cache", "redis-config", name="members-cache", host="cache.internal",
+                   port="6379", dbase="0"),
+            http_in("in", "/members/:id", method="get", to=["args"]),
+            function("args", "msg.payload = ['member:' + msg.req.params.id, 'profile'];\n"
+                     "return msg;", to=["kv"]),
+            node("kv", "redis-command", server=nid("cache"), command=command, topic=topic,
+                 wires=[["resp"]]),
+            http_response("resp")]
+
+
+def test_a_route_answering_with_a_redis_hash_read_fires_on_the_read() -> None:
+    f = one(findings_of(EXP002, app_of(_redis_route("hget"))))
+    assert f.resource.id == nid("kv")
+    assert "redis members-cache (hget)" in f.message
+    assert f.evidence["store_kind"] == "database"
+
+
+def test_a_redis_read_of_a_key_the_node_fixes_names_the_key() -> None:
+    f = one(findings_of(EXP002, app_of(_redis_route("HGETALL", topic="member:index"))))
+    assert "(hgetall member:index)" in f.message
+
+
+def test_a_route_answering_with_the_reply_of_a_redis_write_is_quiet() -> None:
+    for command in ("hset", "del", "hexists", "publish"):
+        assert findings_of(EXP002, app_of(_redis_route(command))) == [], command
+
+
+def test_a_redis_read_whose_reply_goes_nowhere_near_a_caller_is_quiet() -> None:
+    flows = _redis_route("hget")
+    flows[-2]["wires"] = [[]]  # the read's reply is not answered
+    assert ids(findings_of(EXP002, app_of(flows))) == set()
