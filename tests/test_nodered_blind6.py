@@ -8,11 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from pytest_nocode.checks import test_exports as exports
+from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of, ids, one
-from tests.test_checks_nodered import app_of, config, function, http_in, http_response, nid, node, tab
+from tests.test_checks_nodered import (
+    app_of,
+    config,
+    function,
+    http_in,
+    http_response,
+    nid,
+    node,
+    tab,
+)
 
 EXP002 = exports.test_endpoints_do_not_serve_stored_data
+INJ001 = injection.test_untrusted_input_does_not_reach_sinks
+INJ002 = injection.test_sinks_do_not_interpolate_data
 
 
 # -- a Redis read command is a store read --------------------------------------------------------
@@ -50,3 +64,42 @@ def test_a_redis_read_whose_reply_goes_nowhere_near_a_caller_is_quiet() -> None:
     flows = _redis_route("hget")
     flows[-2]["wires"] = [[]]  # the read's reply is not answered
     assert ids(findings_of(EXP002, app_of(flows))) == set()
+
+
+# -- a mustache {{ }} value inside SQL quotes cannot end the literal ---------------------------
+def _signup(sql: str, database: str = "postgresql") -> list[dict[str, Any]]:
+    """POST /signup → a core template builds SQL text into msg.query (msg.topic for MySQL)
+    → a database node with no query of its own runs it."""
+    field = "topic" if database == "mysql" else "query"
+    db = {"mysql": {"mydb": nid("db")}}.get(database, {"postgreSQLConfig": nid("db")})
+    return [tab(), config("db", "postgreSQLConfig" if database != "mysql" else "MySQLdatabase",
+                          name="members"),
+            http_in("in", "/signup", to=["sql"]),
+            node("sql", "template", field=field, fieldType="msg", format="sql",
+                 syntax="mustache", template=sql, output="str", wires=[["run"]]),
+            node("run", database, query="", **db, wires=[[]])]
+
+
+def _injection(flows: list[dict[str, Any]]) -> set[str]:
+    app = app_of(flows)
+    return ids(findings_of(INJ001, app)) | ids(findings_of(INJ002, app))
+
+
+def test_escaped_values_inside_sql_quotes_are_quiet() -> None:
+    sql = "INSERT INTO members (name, mail) VALUES ('{{payload.name}}', \"{{payload.mail}}\");"
+    assert _injection(_signup(sql)) == set()
+
+
+@pytest.mark.parametrize("sql", [
+    "INSERT INTO members (name) VALUES ('{{{payload.name}}}');",  # triple braces: raw
+    "INSERT INTO members (name) VALUES ('{{& payload.name}}');",  # & : raw
+    "SELECT * FROM members WHERE id = {{payload.id}};",  # no quotes: the value is code
+    "SELECT * FROM members WHERE name = '{{payload.name}}' OR id = {{payload.name}};",
+])
+def test_raw_or_unquoted_values_in_sql_still_fire(sql: str) -> None:
+    assert nid("run") in _injection(_signup(sql))
+
+
+def test_escaped_values_in_quotes_still_fire_for_mysql_where_backslash_escapes() -> None:
+    sql = "INSERT INTO members (name, mail) VALUES ('{{payload.name}}', '{{payload.mail}}');"
+    assert nid("run") in _injection(_signup(sql, "mysql"))

@@ -428,6 +428,11 @@ class ValueRef:
 # starts with that text, which must exist already (the kernel resolves ".." there, it does not
 # drop it as Windows and path.resolve do).
 IN_FILE_NAME = "inside a file name, after a fixed absolute POSIX directory and fixed text"
+# A value a Node-RED template pastes with {{ }} (mustache's HTML escape: ' and " become
+# &#39; and &quot;) inside a quoted literal of the SQL text it builds: it cannot end the
+# literal, where a backslash is no escape (PostgreSQL, SQLite, SQL Server, Oracle; not
+# MySQL, whose default mode lets "\" swallow the closing quote the escape leaves alone).
+IN_SQL_LITERAL_ESCAPED = "HTML-escaped ({{ }}) inside a quoted SQL string literal"
 # A value placed in the query string of a URL whose scheme, host and path are fixed text
 # ("https://api.example.org/alerts?" + params): it picks parameters, not the server.
 IN_URL_QUERY = "in the query string of a URL with a fixed host and path"

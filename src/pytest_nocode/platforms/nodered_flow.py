@@ -23,6 +23,7 @@ from pytest_nocode.dataflow import FETCH_PATH, runs_code
 from pytest_nocode.model import (
     AS_PARSED_OBJECT,
     IN_FILE_NAME,
+    IN_SQL_LITERAL_ESCAPED,
     IN_URL_ENCODED,
     IN_URL_PATH_INTERNET,
     IN_URL_PATH_OWN,
@@ -423,7 +424,8 @@ class NodeRedFlows:
         else:
             reads = (ValueRef("field", fallback, path=f"msg.{fallback}"),)
             reason = f"runs the SQL query it receives in msg.{fallback}"
-        sinks = (SinkUse("sql", own or fallback, reads, reason),) if reads else ()
+        sinks = (SinkUse("sql", own or fallback, reads, reason, _sql_harmless(step.type)),) \
+            if reads else ()
         db = self._config_name(p, "mydb", "postgresDB", "postgreSQLConfig", "mssqlCN", "connection",
                                "server")
         return StepFlow("pass", (FieldWrite("payload", (ValueRef("store", f"database {db}"),)),),
@@ -472,9 +474,19 @@ def describe_sqlite(step: Step) -> StepFlow:
     mode = _text(step.params.get("sqlquery")) or "msg.topic"
     sinks = () if mode in ("fixed", "prepared") else (SinkUse(
         "sql", "topic", (ValueRef("field", "topic", path="msg.topic"),),
-        "runs the SQL query it receives in msg.topic"),)
+        "runs the SQL query it receives in msg.topic", _sql_harmless(step.type)),)
     return StepFlow("pass", (FieldWrite("payload", (ValueRef(
         "store", f"database {_text(step.params.get('mydb')) or 'sqlite'}"),)),), sinks)
+
+
+# SQL nodes whose database reads a backslash in a string literal as an escape by default
+BACKSLASH_ESCAPES = frozenset({"mysql"})
+
+
+def _sql_harmless(node_type: str) -> frozenset[str]:
+    """Where a value in the SQL a node runs cannot end its string literal (see
+    :data:`~pytest_nocode.model.IN_SQL_LITERAL_ESCAPED`)."""
+    return frozenset() if node_type in BACKSLASH_ESCAPES else frozenset({IN_SQL_LITERAL_ESCAPED})
 
 
 def _text(value: Any) -> str:
@@ -655,6 +667,10 @@ def _template(p: Mapping[str, Any]) -> StepFlow:
     if within in URL_PLACEMENTS:  # a URL with a fixed scheme and host: past it, all of them
         refs = tuple(replace(r, within=within) if r.kind in ("field", "store") else r
                      for r in refs)
+    elif mustache:
+        quoted = _escaped_in_quotes(text)
+        refs = tuple(replace(r, within=IN_SQL_LITERAL_ESCAPED) if r in quoted else r
+                     for r in refs)
     writes: tuple[FieldWrite, ...] = ()
     if _text(p.get("fieldType") or "msg") == "msg":
         writes = (FieldWrite(_top(target), (ValueRef("constant"), *refs),
@@ -665,6 +681,28 @@ def _template(p: Mapping[str, Any]) -> StepFlow:
         sinks = (SinkUse("template", "template", unescaped,
                          "renders message data unescaped ({{{ … }}})", OBJECT_AS_TEXT),)
     return StepFlow("pass", writes, sinks)
+
+
+def _escaped_in_quotes(text: str) -> frozenset[ValueRef]:
+    """What a template pastes only with {{ }} (HTML-escaped) and only inside a '…' or "…"
+    literal of its text: ``'{{name}}'`` in ``VALUES ('{{name}}')``. A template with
+    sections (whose names may read list items) or a name also pasted unescaped or
+    unquoted gives none of that name."""
+    if any(section in "#^" and section for _t, section, _r in MUSTACHE.findall(text)):
+        return frozenset()
+    quoted: set[ValueRef] = set()
+    bare: set[ValueRef] = set()
+    quote, pos = "", 0
+    for m in MUSTACHE.finditer(text):
+        for char in text[pos:m.start()]:
+            if char in "'\"" and quote in ("", char):
+                quote = "" if quote else char
+        end = text.find("}}}" if m.group(1) else "}}", m.end())
+        pos = len(text) if end < 0 else end + (3 if m.group(1) else 2)
+        ref = _mustache_ref(m.group(3))
+        escaped = not m.group(1) and m.group(2) != "&"
+        (quoted if escaped and quote else bare).add(ref)
+    return frozenset(quoted - bare)
 
 
 def _function(p: Mapping[str, Any]) -> StepFlow:
