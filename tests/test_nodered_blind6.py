@@ -32,15 +32,32 @@ INJ002 = injection.test_sinks_do_not_interpolate_data
 # -- a Redis read command is a store read --------------------------------------------------------
 def _redis_route(command: str, *, topic: str = "") -> list[dict[str, Any]]:
     """GET /members/:id → build the arguments → redis-command COMMAND → http response."""
-    return [tab(),
-            config("cache", "redis-config", name="members-cache", host="cache.internal",
-                   port="6379", dbase="0"),
-            http_in("in", "/members/:id", method="get", to=["args"]),
-            function("args", "msg.payload = ['member:' + msg.req.params.id, 'profile'];\n"
-                     "return msg;", to=["kv"]),
-            node("kv", "redis-command", server=nid("cache"), command=command, topic=topic,
-                 wires=[["resp"]]),
-            http_response("resp")]
+    return [
+        tab(),
+        config(
+            "cache",
+            "redis-config",
+            name="members-cache",
+            host="cache.internal",
+            port="6379",
+            dbase="0",
+        ),
+        http_in("in", "/members/:id", method="get", to=["args"]),
+        function(
+            "args",
+            "msg.payload = ['member:' + msg.req.params.id, 'profile'];\nreturn msg;",
+            to=["kv"],
+        ),
+        node(
+            "kv",
+            "redis-command",
+            server=nid("cache"),
+            command=command,
+            topic=topic,
+            wires=[["resp"]],
+        ),
+        http_response("resp"),
+    ]
 
 
 def test_a_route_answering_with_a_redis_hash_read_fires_on_the_read() -> None:
@@ -72,12 +89,25 @@ def _signup(sql: str, database: str = "postgresql") -> list[dict[str, Any]]:
     → a database node with no query of its own runs it."""
     field = "topic" if database == "mysql" else "query"
     db = {"mysql": {"mydb": nid("db")}}.get(database, {"postgreSQLConfig": nid("db")})
-    return [tab(), config("db", "postgreSQLConfig" if database != "mysql" else "MySQLdatabase",
-                          name="members"),
-            http_in("in", "/signup", to=["sql"]),
-            node("sql", "template", field=field, fieldType="msg", format="sql",
-                 syntax="mustache", template=sql, output="str", wires=[["run"]]),
-            node("run", database, query="", **db, wires=[[]])]
+    return [
+        tab(),
+        config(
+            "db", "postgreSQLConfig" if database != "mysql" else "MySQLdatabase", name="members"
+        ),
+        http_in("in", "/signup", to=["sql"]),
+        node(
+            "sql",
+            "template",
+            field=field,
+            fieldType="msg",
+            format="sql",
+            syntax="mustache",
+            template=sql,
+            output="str",
+            wires=[["run"]],
+        ),
+        node("run", database, query="", **db, wires=[[]]),
+    ]
 
 
 def _injection(flows: list[dict[str, Any]]) -> set[str]:
@@ -90,12 +120,15 @@ def test_escaped_values_inside_sql_quotes_are_quiet() -> None:
     assert _injection(_signup(sql)) == set()
 
 
-@pytest.mark.parametrize("sql", [
-    "INSERT INTO members (name) VALUES ('{{{payload.name}}}');",  # triple braces: raw
-    "INSERT INTO members (name) VALUES ('{{& payload.name}}');",  # & : raw
-    "SELECT * FROM members WHERE id = {{payload.id}};",  # no quotes: the value is code
-    "SELECT * FROM members WHERE name = '{{payload.name}}' OR id = {{payload.name}};",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO members (name) VALUES ('{{{payload.name}}}');",  # triple braces: raw
+        "INSERT INTO members (name) VALUES ('{{& payload.name}}');",  # & : raw
+        "SELECT * FROM members WHERE id = {{payload.id}};",  # no quotes: the value is code
+        "SELECT * FROM members WHERE name = '{{payload.name}}' OR id = {{payload.name}};",
+    ],
+)
 def test_raw_or_unquoted_values_in_sql_still_fire(sql: str) -> None:
     assert nid("run") in _injection(_signup(sql))
 
