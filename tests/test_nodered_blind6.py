@@ -136,3 +136,45 @@ def test_raw_or_unquoted_values_in_sql_still_fire(sql: str) -> None:
 def test_escaped_values_in_quotes_still_fire_for_mysql_where_backslash_escapes() -> None:
     sql = "INSERT INTO members (name, mail) VALUES ('{{payload.name}}', '{{payload.mail}}');"
     assert nid("run") in _injection(_signup(sql, "mysql"))
+
+
+# -- msg.topic of a subscription to a fixed topic is that topic -----------------------------------
+def _topic_log(topic: str, **extra: Any) -> list[dict[str, Any]]:
+    """mqtt in TOPIC (a broker on the private network) → a file node writing to a path built
+    from msg.topic."""
+    return [
+        tab(),
+        config("broker", "mqtt-broker", name="plant", broker="10.1.2.3", port="1883"),
+        node(
+            "sub",
+            "mqtt in",
+            topic=topic,
+            qos="1",
+            datatype="auto-detect",
+            broker=nid("broker"),
+            wires=[["path"]],
+            **{"inputs": 0, **extra},
+        ),
+        function(
+            "path", "msg.path = '/var/log/plant' + msg.topic + '.log';\nreturn msg;", to=["log"]
+        ),
+        node("log", "file", filename="path", filenameType="msg", createDir=True, wires=[[]]),
+    ]
+
+
+def test_a_file_named_from_the_topic_of_a_fixed_subscription_is_quiet() -> None:
+    assert _injection(_topic_log("/data/machine1")) == set()
+
+
+@pytest.mark.parametrize(
+    ("topic", "extra"),
+    [
+        ("/data/+", {}),  # a wildcard: any topic published under it
+        ("/data/#", {}),
+        ("/data/machine1", {"inputs": 1}),  # subscribed to whatever a message asks at run time
+    ],
+)
+def test_a_file_named_from_the_topic_of_an_open_subscription_still_fires(
+    topic: str, extra: dict[str, Any]
+) -> None:
+    assert _injection(_topic_log(topic, **extra)) == {nid("log")}

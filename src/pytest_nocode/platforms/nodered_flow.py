@@ -365,11 +365,19 @@ class NodeRedFlows:
         return StepFlow("pass", (FieldWrite(typed, (ref,), strong=False),), starts=True)
 
     def _mqtt_in(self, step: Step) -> StepFlow:
+        """What a subscription delivers; msg.topic of one to a fixed topic (no ``+`` or
+        ``#``, not set by a message at run time) is that topic's text, a constant."""
         broker = self.configs.get(_text(step.params.get("broker"))) or {}
         address = _text(broker.get("broker")).strip()
         host = (split_url(address)[1] if "://" in address else address).lower()
-        return _subscription(f"mqtt in {_text(step.params.get('topic'))}".strip(), host,
-                             MQTT_FIELDS)
+        topic = _text(step.params.get("topic")).strip()
+        flow = _subscription(f"mqtt in {topic}".strip(), host, MQTT_FIELDS)
+        dynamic = _text(step.params.get("inputs")).strip() not in ("", "0")
+        if not topic or dynamic or "+" in topic or "#" in topic:
+            return flow
+        return replace(flow, writes=tuple(
+            FieldWrite("topic", (ValueRef("constant"),)) if w.field == "topic" else w
+            for w in flow.writes))
 
     def _kafka_in(self, step: Step) -> StepFlow:
         """node-red-contrib-kafka-client: the broker config lists ``hosts: [{host, port}]``."""
