@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of, ids, one
@@ -24,6 +25,7 @@ from tests.test_checks_nodered import (
     tab,
 )
 
+ENC001 = encryption.test_no_cleartext_to_remote_hosts
 EXP002 = exports.test_endpoints_do_not_serve_stored_data
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 INJ002 = injection.test_sinks_do_not_interpolate_data
@@ -178,3 +180,49 @@ def test_a_file_named_from_the_topic_of_an_open_subscription_still_fires(
     topic: str, extra: dict[str, Any]
 ) -> None:
     assert _injection(_topic_log(topic, **extra)) == {nid("log")}
+
+
+# -- a URL whose scheme is in the environment shows no cleartext --------------------------------
+def _admin_call(url: str) -> list[dict[str, Any]]:
+    """An inject → an http request carrying a bearer token to URL."""
+    return [
+        tab(),
+        node(
+            "tick",
+            "inject",
+            props=[{"p": "payload"}],
+            repeat="",
+            payload="",
+            payloadType="date",
+            wires=[["call"]],
+        ),
+        node(
+            "call",
+            "http request",
+            method="GET",
+            ret="obj",
+            paytoqs="ignore",
+            url=url,
+            tls="",
+            persist=False,
+            proxy="",
+            authType="",
+            headers=[{"key": "Authorization", "value": "Bearer ${ADMIN_TOKEN}"}],
+            wires=[[]],
+        ),
+    ]
+
+
+def test_a_url_starting_with_an_environment_variable_is_no_cleartext_finding() -> None:
+    assert findings_of(ENC001, app_of(_admin_call("${API_BASE_URL}/admin/config"))) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://${API_HOST}/admin/config",  # the scheme is written: plain http
+        "api.partner-cloud.example.net/admin/config",  # no scheme: Node-RED adds http://
+    ],
+)
+def test_a_url_whose_plain_scheme_is_visible_still_fires(url: str) -> None:
+    assert ids(findings_of(ENC001, app_of(_admin_call(url)))) == {nid("call")}

@@ -726,12 +726,13 @@ class _Normalizer:
                                   verify_cert=self._tls_verify(tls_id, by_step) if tls_id
                                   else None)
                 return
+            scheme_unknown = _scheme_from_environment(url)
             if "://" not in url:  # Node-RED prepends http:// to scheme-less URLs
                 url = "http://" + url
             scheme, host, port, _ = split_url(url)
             tls_id = _as_str(p.get("tls"))
             yield Destination(step.id, scheme or "http", strip_userinfo(url), host, port,
-                              tls=scheme == "https",
+                              tls=None if scheme_unknown else scheme == "https",
                               verify_cert=self._tls_verify(tls_id, by_step) if tls_id else True,
                               dynamic="{{" in host)
         elif t == "mqtt-broker":
@@ -853,6 +854,18 @@ class _Normalizer:
             out["adminAuth"] = Setting("adminAuth", "SET" if auth["adminAuth"] else "UNSET",
                                        "GET /auth/login")
         return out
+
+
+# A URL that starts with an environment reference (``${API_BASE_URL}/admin``): Node-RED puts
+# the variable's value there when the flow starts, before it adds http:// to a URL without a
+# scheme, so the value holds the scheme as well as the host.
+_ENV_BASE = re.compile(r"\$\{[A-Za-z_][\w.]*\}")
+
+
+def _scheme_from_environment(url: str) -> bool:
+    """Is the scheme of ``url`` set by the deployment's environment (the URL starts with a
+    ``${VAR}``, no scheme written before it)? Then the export does not show cleartext."""
+    return _ENV_BASE.match(url) is not None
 
 
 def _file_location(p: Mapping[str, Any]) -> str:
