@@ -266,9 +266,11 @@ def test_the_policy_can_place_an_environment_host(zones: str, reported: bool) ->
 
 
 def test_an_environment_host_in_a_url_is_named_as_written() -> None:
-    """Not the lowercased form the zones look up (``${ollama_host}``)."""
+    """Not the lowercased form the zones look up (``${ollama_host}``). (The URL writes its
+    scheme: one starting with the variable takes the scheme from it too, and shows no
+    cleartext.)"""
     flows = [tab(), http_in("in", "/api/users/password-reset", to=["gen"]),
-             http_request("gen", "${OLLAMA_HOST}/api/generate")]
+             http_request("gen", "http://${OLLAMA_HOST}/api/generate")]
     f = one(findings_of(ENC001, app_of(flows)))
     assert f.message.startswith("HTTP without TLS to ${OLLAMA_HOST} carrying credentials")
 
