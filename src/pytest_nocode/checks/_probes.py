@@ -228,11 +228,13 @@ def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
     """Why a Node-RED entry point that reads something (effect ``serves``) answers nothing
     but settings and device readings ("" when it may do more). When every answer its branch
     reaches (an HTTP response, a websocket's clients, a TCP reply) holds only constants,
-    platform values (a time) and what the app keeps from devices (:func:`reading`: a PLC's
-    values, an unlabelled MQTT topic), nothing acts and nothing anyone typed or stored is
-    disclosed: read-only telemetry, whatever step (a function, a change node, a template)
-    copies it. What the caller sent, echoed back, is not among them (a stub of an API that
-    will act stays that API's route). Fail closed: at least one answer, each with origins."""
+    platform values (a time) and what the app polls from a PLC or fieldbus device
+    (:data:`DEVICE_READS`), nothing acts and nothing anyone typed or stored is disclosed:
+    read-only telemetry, whatever step (a function, a change node, a template) copies it. An
+    MQTT topic's messages are not counted here: whoever can publish on the topic writes them
+    (only a change node's copy of an unlabelled topic is, in :func:`read_only_route`). What
+    the caller sent, echoed back, is not among them (a stub of an API that will act stays
+    that API's route). Fail closed: at least one answer, each with origins."""
     if app.platform != "nodered" or ep.effect != SERVES or app.flow_of is None:
         return ""
     flow = dataflow(app)
@@ -241,7 +243,7 @@ def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
         if step_effect(step) != ANSWERS:
             continue
         for sink in flow.sinks_of(step.id, _ANSWER_SINKS):
-            if not sink.origins or not all(o.kind in SETTING_KINDS or reading(app, o)
+            if not sink.origins or not all(o.kind in SETTING_KINDS or _polled(app, o)
                                            for o in sink.origins):
                 return ""
             answering.append(repr(step.name or step.id))
@@ -316,6 +318,12 @@ def _kept_readings(app: App, step: Step) -> bool:
 # node-red-contrib-modbus's reads): what they put out are the machine's readings, numbers a
 # controller reports, never what someone typed.
 DEVICE_READS = frozenset({"s7 in", "modbus-read", "modbus-getter", "modbus-flex-getter"})
+
+
+def _polled(app: App, origin: Origin) -> bool:
+    """Is ``origin`` what a PLC or fieldbus read (:data:`DEVICE_READS`) reports?"""
+    step = app.step(origin.step_id) if origin.kind == "unknown" else None
+    return step is not None and not step.disabled and step.type in DEVICE_READS
 
 
 def reading(app: App, origin: Origin) -> bool:
