@@ -220,3 +220,35 @@ def test_a_select_of_people_a_built_query_or_a_write_fires() -> None:
                   '"SELECT 1; DROP TABLE countries"'):
         found = one(findings_of(AUTH001, app_of(_sql_route(query))))
         assert found.severity == Severity.HIGH, query
+
+
+def _ask_model(url_code: str, *, headers: str = "") -> list[dict[str, Any]]:
+    """POST /describe → a function that sets the request (address, method, prompt) → http
+    request (method from the message) → answer."""
+    code = (f"msg.url = {url_code};\nmsg.method = 'POST';\n{headers}"
+            "msg.payload = {model: 'local', max_tokens: 200,\n"
+            "  messages: [{role: 'user', content: String(msg.payload.text)}]};\nreturn msg;")
+    ask = node("ask", "http request", name="ask", method="use", ret="obj", url="", tls="",
+               authType="", headers=[], wires=[["resp"]])
+    return [tab(), http_in("in", "/describe", to=["prepare"]),
+            function("prepare", code, to=["ask"]), ask, http_response("resp")]
+
+
+LOCAL_MODEL = ('(env.get("LM_URL") || "http://host.docker.internal:1234")'
+               ' + "/v1/chat/completions"')
+
+
+def test_a_route_that_only_asks_a_model_on_the_same_host_is_open_by_design() -> None:
+    app = app_of(_ask_model(LOCAL_MODEL))
+    assert ids(findings_of(AUTH001, app)) == set()
+    assert "asks a model on the same host in 'ask'" in \
+        one(findings_of(AUTH001, app, LISTED)).message
+
+
+def test_a_hosted_model_a_keyed_request_or_another_local_service_fires() -> None:
+    hosted = '"https://api.openai.com/v1/chat/completions"'
+    keyed = "msg.headers = {Authorization: 'Bearer ' + env.get('LM_KEY')};\n"
+    device = '"http://127.0.0.1:8123/api/services/light/turn_on"'
+    for flows in (_ask_model(hosted), _ask_model(LOCAL_MODEL, headers=keyed),
+                  _ask_model(device)):
+        assert ids(findings_of(AUTH001, app_of(flows))) == {nid("in")}

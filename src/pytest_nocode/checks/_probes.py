@@ -284,9 +284,14 @@ def _lookup(app: App, step: Step) -> str | None:
         return None
     if step.type == "function":
         modules = _computes_only(step)
-        if modules is None:
-            return None
+        if modules is None:  # an address from the environment, for a local model only
+            return "" if _prepares(step) and any(
+                (t := app.step(sid)) is not None and bool(_local_model(app, t))
+                for sid in step.outbound) else None
         return f"computes with {', '.join(modules)} in {named}" if modules else ""
+    model = _local_model(app, step)
+    if model:
+        return model
     if step.type in READ_ONLY_CALLS and step_effect(step) == PASSES:
         return f"calls a read-only contract function in {named}"
     records = _unlabelled_read(step) or _fixed_select(app, step)
@@ -296,6 +301,44 @@ def _lookup(app: App, step: Step) -> str | None:
             and _kept_readings(app, step):
         return f"serves the readings the app keeps in flow or global context in {named}"
     return "" if step_effect(step) in (PASSES, ANSWERS) else None
+
+
+# The generation endpoints of model servers that run on the owner's machine (LM Studio,
+# llama.cpp, vLLM and other OpenAI-compatible servers; Ollama's own API)
+_MODEL_PATH = re.compile(r"/v1/(?:chat/)?completions\b|/v1/embeddings\b|"
+                         r"/api/(?:generate|chat|embed|embeddings)\b")
+_KEY_WORDS = re.compile(r"authori[sz]ation|bearer|api[-_]?key|x-api|cookie", re.I)
+
+
+def _local_model(app: App, step: Step) -> str:
+    """Why an ``http request`` only asks a model on the same host ("" otherwise): a POST
+    without credentials (no auth, TLS config, headers of the node's own or a key word in the
+    code before it) to a fixed address in the loopback or host zone (an environment value at
+    most beside that default) at a model server's generation path. Such a model runs on the
+    owner's machine: it stores nothing, sends nothing out and costs nothing per call; what
+    it answers is judged with the rest of the answer."""
+    if step.type != "http request":
+        return ""
+    p = step.params
+    before = [s for s in app.steps if step.id in s.outbound and s.type == "function"]
+    method = str(p.get("method") or "GET").upper()
+    set_methods = {m.upper() for s in before
+                   for m in _METHOD_SET.findall(str(s.params.get("func") or ""))}
+    if not (method == "POST" or (method == "USE" and set_methods == {"POST"})):
+        return ""
+    if p.get("authType") or p.get("tls") or p.get("headers") or step.credential_refs \
+            or any(_KEY_WORDS.search(str(s.params.get("func") or "")) for s in before):
+        return ""
+    origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
+               for o in sink.origins]
+    if not origins or any(o.kind not in ("constant", "env") for o in origins):
+        return ""
+    texts = [str(s.params.get("func") or "") for s in before] + [str(p.get("url") or "")]
+    hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
+    if not hosts or not all(h and default_zone(h) in LOCAL_ZONES for h in hosts) \
+            or not any(_MODEL_PATH.search(t) for t in texts):
+        return ""
+    return f"asks a model on the same host in {step.name or step.id!r}"
 
 
 def _unfollowed(app: App, step: Step) -> bool:

@@ -134,7 +134,8 @@ def _open_message(ep: EntryPoint) -> str:
     Node-RED route whose branch only computes a hash, calls a smart contract's read-only
     function, finds the records of a MongoDB collection whose name carries no sensitivity
     label, runs a fixed SELECT of reference tables (no sensitivity label, no name of people
-    or their doings), or copies context that holds only constants and device readings, and
+    or their doings), asks a model server on the same host without credentials, or
+    copies context that holds only constants and device readings, and
     answers nothing else: listed at info by the same setting), and so is any route, socket or
     TCP server whose every answer holds only settings and what a PLC or Modbus read reports
     (read-only telemetry); one that also
