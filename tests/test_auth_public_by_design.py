@@ -269,11 +269,3 @@ def test_a_check_run_only_for_the_fixed_operation_or_an_exemption_by_expression_
         exempt_right="={{ $json.headers.model }}"))
     assert ids(findings_of(AUTH001, by_expression)) == {n8n.uid("Webhook")}
 
-
-def test_exp002_rows_answered_only_after_the_callers_check_are_not_a_download() -> None:
-    from pytest_nocode.checks import test_exports as exports
-
-    exp002 = exports.test_endpoints_do_not_serve_stored_data
-    assert findings_of(exp002, n8n.app_of(_crud_with_public_operation())) == []
-    unchecked = n8n.app_of(_crud_with_public_operation(checked_output=0))
-    assert ids(findings_of(exp002, unchecked)) == {n8n.uid("Read model")}

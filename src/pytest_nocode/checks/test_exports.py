@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterator
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import (
     SENT,
     carries_credential,
@@ -371,9 +370,7 @@ MAIL_CHANNEL = re.compile(r"^e-?mail\b", re.I)  # the entry detail of a mail tri
     owasp=["LCNC-SEC-03"],
     rationale="""An endpoint that answers its callers with what it read from a file, table or
     sheet is a download channel for that data. A lookup whose result only steers the flow or
-    goes elsewhere is not, nor is a fixed page, stylesheet or script file a site serves, nor
-    an endpoint whose callers are checked first (the platform's authentication or a check in
-    the flow, AUTH004's question): it answers the users it admits.""",
+    goes elsewhere is not, nor is a fixed page, stylesheet or script file a site serves.""",
     remediation="Authenticate the endpoint, limit what it returns, and log who downloads.",
     requires=("workflows",),
 )
@@ -391,8 +388,7 @@ def test_endpoints_do_not_serve_stored_data(nocode_app: App,
                     or _page_file(store) or store.operation == "write":
                 continue  # (a write answers with what it was given or a row count)
             if endpoints is None:
-                endpoints = [ep for ep in _endpoints_answered(nocode_app, sf.step)
-                             if not _callers_checked(nocode_app, ep)]
+                endpoints = _endpoints_answered(nocode_app, sf.step)
             if not endpoints:
                 break
             # a response answers only the request whose message reaches it: the read must
@@ -413,16 +409,6 @@ def test_endpoints_do_not_serve_stored_data(nocode_app: App,
                  else "the whole record",
                  **route_evidence(nocode_app, route)})
             reported.add(reader.id)
-
-
-def _callers_checked(app: App, ep: EntryPoint) -> bool:
-    """Are the callers of ``ep`` checked before anything runs (the platform's
-    authentication, or a check in the flow's first steps, AUTH004's)? Then what it answers
-    goes to the callers it admits, its users: the remediation done, no download for anyone."""
-    if ep.authentication not in (None, "none"):
-        return True
-    step = app.step(ep.step_id)
-    return step is not None and guard_of(app, step) is not None
 
 
 def _read_on_request_path(app: App, endpoints: list[EntryPoint], reader: str
