@@ -1,0 +1,116 @@
+"""Patterns of the sixth blind set of real n8n exports, distilled in our own words: a
+switched-off entry point's data reaching any step INJ001 asks about (a sheet cell, a request's
+path or JSON body), not only pages and whole URLs. Each fires on the bad shape and stays quiet
+on the look-alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_nocode.checks import test_injection as injection
+from pytest_nocode.findings import Severity
+from tests.checkrun import findings_of, one
+from tests.test_checks_n8n import app_of, chain, n8n_node, webhook, workflow
+
+INJ001 = injection.test_untrusted_input_does_not_reach_sinks
+INJ002 = injection.test_sinks_do_not_interpolate_data
+
+
+# -- 1. a switched-off webhook's data reaching any caller sink ----------------------------------
+def _sheet(value: str) -> dict[str, Any]:
+    return n8n_node(
+        "Log visit",
+        "googleSheets",
+        {
+            "operation": "append",
+            "documentId": {"__rl": True, "value": "1ClinicSheet"},
+            "sheetName": {"__rl": True, "value": "gid=0"},
+            "columns": {"mappingMode": "defineBelow", "value": {"Patient": value}},
+            "options": {},
+        },
+        version=4.5,
+    )
+
+
+def _request(url: str, body: str = "") -> dict[str, Any]:
+    params: dict[str, Any] = {"method": "POST", "url": url, "options": {}}
+    if body:
+        params |= {"sendBody": True, "specifyBody": "json", "jsonBody": body}
+    return n8n_node("Update order", "httpRequest", params, version=4.2)
+
+
+SINKS = {
+    "formula": _sheet("={{ $json.body.name }}"),
+    "url path": _request("=https://erp.example.com/api/orders/{{ $json.query.order }}"),
+    "jsonBody": _request(
+        "https://erp.example.com/api/tasks", '={"note": "{{ $json.body.note }}", "kind": "review"}'
+    ),
+}
+
+
+def _intake(
+    sink: dict[str, Any], *, active: bool, first: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An open webhook (or ``first``) feeding ``sink``; saved active or not."""
+    entry = first or webhook("Intake", path="intake", method="POST")
+    return workflow("Intake", [entry, sink], chain(entry["name"], sink["name"]), active=active)
+
+
+@pytest.mark.parametrize("kind", sorted(SINKS))
+def test_a_switched_off_webhook_reaching_any_caller_sink_is_inj002_once_activated(
+    kind: str,
+) -> None:
+    """The same sink INJ001 reports for an active workflow is INJ002's when the workflow is
+    saved inactive, low, named as reachable once activated, as AUTH001 names the door."""
+    sink = SINKS[kind]
+    active = one(findings_of(INJ001, app_of(_intake(sink, active=True))))
+    assert active.resource.id == sink["id"]
+    off_app = app_of(_intake(sink, active=False))
+    assert findings_of(INJ001, off_app) == []
+    f = one(findings_of(INJ002, off_app))
+    assert f.resource.id == sink["id"]
+    assert kind in (f.evidence["sink"], f.evidence["parameter"])
+    assert f.severity == Severity.LOW
+    assert f.message.endswith("(not active), reachable once activated")
+
+
+@pytest.mark.parametrize("kind", sorted(SINKS))
+def test_the_same_sinks_fed_from_a_table_are_ordinary_data(kind: str) -> None:
+    """A sheet cell, a path or a JSON body built from rows a schedule reads is no caller's
+    text: a report, not an injection one switch away."""
+    clock = n8n_node("Every hour", "scheduleTrigger", {"rule": {"interval": [{}]}}, version=1.2)
+    rows = n8n_node(
+        "Read rows",
+        "postgres",
+        {"operation": "select", "schema": "public", "table": "orders"},
+        version=2.5,
+    )
+    sink = SINKS[kind]
+    app = app_of(
+        workflow(
+            "Sync",
+            [clock, rows, sink],
+            chain("Every hour", "Read rows", sink["name"]),
+            active=False,
+        )
+    )
+    assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
+
+
+def test_a_switched_off_form_behind_the_n8n_login_is_the_owners() -> None:
+    """Only the instance's own users write to a form behind the n8n login: no injection."""
+    form = n8n_node(
+        "Intake",
+        "formTrigger",
+        {
+            "formTitle": "Note",
+            "authentication": "n8nUserAuth",
+            "formFields": {"values": [{"fieldLabel": "name"}]},
+        },
+        version=2.2,
+        webhook=True,
+    )
+    app = app_of(_intake(_sheet("={{ $json.name }}"), active=False, first=form))
+    assert findings_of(INJ002, app) == []
