@@ -1,7 +1,8 @@
 """Patterns of the sixth blind set of real n8n exports, distilled in our own words: a
 switched-off entry point's data reaching any step INJ001 asks about (a sheet cell, a request's
-path or JSON body), not only pages and whole URLs. Each fires on the bad shape and stays quiet
-on the look-alike."""
+path or JSON body), not only pages and whole URLs; a workflow an outside event starts (a bot's
+messages, a database change) as exposed as one with a webhook. Each fires on the bad shape and
+stays quiet on the look-alike."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from typing import Any
 import pytest
 
 from pytest_nocode.checks import test_injection as injection
+from pytest_nocode.checks import test_logging as logging_checks
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, one
-from tests.test_checks_n8n import app_of, chain, n8n_node, webhook, workflow
+from tests.test_checks_n8n import BASE, app_of, chain, n8n_node, webhook, workflow
 
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 INJ002 = injection.test_sinks_do_not_interpolate_data
+LOG003 = logging_checks.test_entry_workflows_have_error_workflow
 
 
 # -- 1. a switched-off webhook's data reaching any caller sink ----------------------------------
@@ -114,3 +117,46 @@ def test_a_switched_off_form_behind_the_n8n_login_is_the_owners() -> None:
     )
     app = app_of(_intake(_sheet("={{ $json.name }}"), active=False, first=form))
     assert findings_of(INJ002, app) == []
+
+
+# -- 2. a workflow an outside event starts is exposed for LOG003 --------------------------------
+def _started_by(trigger: dict[str, Any], *, error_workflow: str = "") -> dict[str, Any]:
+    note = n8n_node("Notify", "slack", {"text": "={{ $json.text }}"}, version=2.2)
+    settings = {"errorWorkflow": error_workflow} if error_workflow else {}
+    return workflow(
+        "Events", [trigger, note], chain(trigger["name"], "Notify"), active=True, **settings
+    )
+
+
+EVENT_TRIGGERS = {
+    "whatsAppTrigger": {"updates": ["messages"]},
+    "postgresTrigger": {"tableName": {"__rl": True, "value": "applicants"}},
+    "googleDriveTrigger": {"event": "fileCreated"},
+}
+
+
+@pytest.mark.parametrize("ntype", sorted(EVENT_TRIGGERS))
+def test_log003_an_active_workflow_an_outside_event_starts_needs_an_error_workflow(
+    ntype: str,
+) -> None:
+    trigger = n8n_node("On event", ntype, EVENT_TRIGGERS[ntype], version=1)
+    f = one(findings_of(LOG003, app_of(_started_by(trigger))))
+    assert f.resource.kind == "workflow"
+    assert ntype in f.message and f.evidence["triggers"] == [BASE + ntype]
+    assert findings_of(LOG003, app_of(_started_by(trigger, error_workflow="errAlerts1"))) == []
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        n8n_node("On event", "scheduleTrigger", {"rule": {"interval": [{}]}}, version=1.2),
+        n8n_node("On event", "manualTrigger", {}, version=1),
+        n8n_node("On event", "executeWorkflowTrigger", {}, version=1),
+        n8n_node("On event", "whatsAppTrigger", {"updates": ["messages"]}, disabled=True),
+    ],
+    ids=["clock", "manual", "called", "disabled"],
+)
+def test_log003_a_clock_a_manual_run_a_caller_or_a_disabled_trigger_is_not_exposed(
+    trigger: dict[str, Any],
+) -> None:
+    assert findings_of(LOG003, app_of(_started_by(trigger))) == []

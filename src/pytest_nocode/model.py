@@ -104,6 +104,11 @@ class Workflow:
     # keeps the workflow id, versionId, active flag and meta.instanceId but no timestamps), not
     # a template or a collection's edited copy: its active flag is the instance's state.
     downloaded: bool = False
+    # What starts it on an event from outside the instance besides its entry points (a
+    # message to a bot, a mail, a row changed in a database, a file added to a drive): the
+    # enabled triggers' own types. Not a clock, a manual run, a calling workflow or the
+    # platform's own events. Such a workflow runs on what others do, as an exposed one does.
+    event_triggers: tuple[str, ...] = ()
 
     @property
     def resource(self) -> Resource:

@@ -100,6 +100,7 @@ from pytest_nocode.platforms.n8n_flow import (
     UPLOADS,
     N8nFlows,
     answering_steps,
+    event_triggers,
     loop_targets,
     upload_operation,
 )
@@ -836,7 +837,8 @@ class _Builder:
             tags=tuple(t if isinstance(t, str) else t["name"] for t in wf.get("tags") or ()),
             kind="workflow", version=version,
             draft_changes=draft_changes(wf) if graph is not wf else (),
-            updated=_text(wf.get("updatedAt")), downloaded=downloaded_from_instance(wf))
+            updated=_text(wf.get("updatedAt")), downloaded=downloaded_from_instance(wf),
+            event_triggers=() if archived else event_triggers(graph.get("nodes") or ()))
         self.workflows.append(workflow)
         if wf.get("id") not in (None, ""):
             self._raw_ids.setdefault(str(wf["id"]), wid)
