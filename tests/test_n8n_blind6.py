@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.checks import test_logging as logging_checks
 from pytest_nocode.findings import Severity
@@ -160,3 +161,22 @@ def test_log003_a_clock_a_manual_run_a_caller_or_a_disabled_trigger_is_not_expos
     trigger: dict[str, Any],
 ) -> None:
     assert findings_of(LOG003, app_of(_started_by(trigger))) == []
+
+
+# -- 3. every n8n option that turns certificate checks off --------------------------------------
+ENC002 = encryption.test_certificates_are_verified
+
+
+def _feed(options: dict[str, Any]) -> dict[str, Any]:
+    clock = n8n_node("Every morning", "scheduleTrigger", {"rule": {"interval": [{}]}})
+    feed = n8n_node(
+        "Read news", "rssFeedRead", {"url": "https://news.example.org/feed", "options": options}
+    )
+    return workflow("News", [clock, feed], chain("Every morning", "Read news"))
+
+
+def test_enc002_a_feed_read_ignoring_ssl_accepts_any_certificate() -> None:
+    f = one(findings_of(ENC002, app_of(_feed({"ignoreSSL": True}))))
+    assert f.evidence["host"] == "news.example.org"
+    assert findings_of(ENC002, app_of(_feed({}))) == []
+    assert findings_of(ENC002, app_of(_feed({"ignoreSSL": False}))) == []
