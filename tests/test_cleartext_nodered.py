@@ -344,3 +344,49 @@ def test_vendor_config_with_an_http_url_is_a_cleartext_destination() -> None:
 
 def test_vendor_config_nobody_uses_sends_nothing() -> None:
     assert findings_of(ENC001, app_of(_emoncms("http://emoncms.example.org/", used=False))) == []
+
+
+def _subscriber_beside(other_url: str, **login: Any) -> list[dict[str, Any]]:
+    """A broker from ``${MQTT_BROKER}`` with a login, and a request to ``other_url``."""
+    return [*_subscriber("${MQTT_BROKER}", **login), inject("tick", to=["ask"]),
+            http_request("ask", other_url, method="GET")]
+
+
+@pytest.mark.parametrize(("other_url", "reported"), [
+    ("http://ollama:11434/api/tags", False),  # a compose service by name: the app is a stack
+    ("http://172.19.0.7:8086/ping", False),  # a container on a compose bridge network
+    ("https://api.weather.example-corp.com/v1", True),  # the internet says nothing of it
+    ("http://host.docker.internal:8086/ping", True),  # any lone container has this alias
+    ("http://nas.lan:8086/ping", True),  # the LAN: the variable may name any of its hosts
+])
+def test_an_environment_host_sits_in_the_stack_its_nodes_show(other_url: str,
+                                                              reported: bool) -> None:
+    """The compose file that names the services the nodes reach by name also sets the
+    variables Node-RED reads: ``${MQTT_BROKER}`` beside a request to ``ollama`` is one of
+    those services, and its own login stays on that network. With no such service in the
+    export the variable stays unknown and the login crossing is reported."""
+    found = findings_of(ENC001, app_of(_subscriber_beside(other_url, user="plant-gw")))
+    assert [f.evidence["host"] for f in found if f.resource.id == nid("b")] == (
+        ["${MQTT_BROKER}"] if reported else [])
+
+
+def test_an_environment_host_placed_by_the_stack_says_why() -> None:
+    """A policy that reports cleartext inside compose networks sees the variable placed there
+    with the service that placed it, and how to place it otherwise."""
+    found = findings_of(ENC001, app_of(_subscriber_beside("http://ollama:11434/api/tags",
+                                                          user="plant-gw")),
+                        policy("version: 1\ntrust_zones:\n  host:\n"
+                               "    cleartext_severity: low\n"))
+    f = one([f for f in found if f.resource.id == nid("b")])
+    assert f.evidence["zone"] == "host" and f.evidence["stack_services"] == ["ollama"]
+    assert f.message == (
+        "MQTT without TLS to ${MQTT_BROKER}:1883 with credentials; ${MQTT_BROKER} is set by "
+        "the deployment's environment, taken as a service of the app's own compose network "
+        "(its nodes reach ollama there by name): list it under trust_zones in the policy to "
+        "place it otherwise")
+
+
+def test_a_disabled_node_shows_no_stack() -> None:
+    flows = _subscriber_beside("http://ollama:11434/api/tags", user="plant-gw")
+    flows[-1]["d"] = True
+    assert [f.resource.id for f in findings_of(ENC001, app_of(flows))] == [nid("b")]

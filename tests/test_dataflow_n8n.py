@@ -376,7 +376,7 @@ def test_enc002_computed_url_is_not_shown_as_the_host() -> None:
         "url": "={{ $json.endpoint }}", "options": {"allowUnauthorizedCerts": True}},
         version=4.2)], chain("Schedule Trigger", "Call"))
     f = one(findings_of(ENC002, app_of(wf)))
-    assert f.message == "certificate checks are off for a host computed at run time"
+    assert f.message == "certificate checks are off for a URL set at run time"
 
 
 def test_engine_is_built_once_per_app() -> None:

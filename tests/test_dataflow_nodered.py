@@ -577,9 +577,29 @@ def test_enc002_tls_config_without_verification_on_a_computed_url() -> None:
     flows = [tab(), tls_config("lax", verify=False), inject("tick", to=["req"]),
              http_request("req", "", tls=nid("lax"))]
     f = one(findings_of(ENC002, app_of(flows)))
-    assert f.message == ("certificate checks are off for a host computed at run time: 1 node "
+    assert f.message == ("certificate checks are off for a URL set at run time: 1 node "
                          "connects through this tls-config")
     assert f.resource.id == nid("lax") and f.evidence["zones"] == ["unknown"]
+
+
+@pytest.mark.parametrize(("code", "shown"), [
+    ('msg.url = "https://192.168.20.4/api/lights"; return msg;',
+     "a URL set at run time (192.168.20.4)"),  # the function names the bridge it calls
+    ("msg.url = 'https://' + flow.get('bridge') + '/api'; return msg;",
+     "a URL set at run time"),  # the address is kept in context: no host to name
+    ('msg.url = "https://your.bridge.ip/api"; return msg;',
+     "a URL set at run time"),  # a placeholder left for the reader names no host
+])
+def test_enc002_names_the_hosts_a_function_sets_for_a_lax_tls_config(code: str,
+                                                                     shown: str) -> None:
+    """A request whose URL a function sets still connects through its tls-config: the setting
+    is reported, with the hosts the flow shows it reaching when the function writes them."""
+    flows = [tab(), tls_config("lax", verify=False), inject("tick", to=["set"]),
+             function("set", code, to=["req"]), http_request("req", "", tls=nid("lax"))]
+    f = one(findings_of(ENC002, app_of(flows)))
+    assert f.resource.id == nid("lax")
+    assert f.message == f"certificate checks are off for {shown}: 1 node connects through " \
+                        "this tls-config"
 
 
 TAK_CALL = ("const opts = {{ hostname: global.get('tak_host'), port: 8443, path: '/api/ping', "

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import flow_or_skip, sent_data, setting_or_skip
-from pytest_nocode.dataflow import DataFlow, per_app
+from pytest_nocode.dataflow import DataFlow, dataflow, per_app
 from pytest_nocode.findings import Rule
 from pytest_nocode.model import Destination, Step, split_url
-from pytest_nocode.policy import ZONES, Policy
+from pytest_nocode.policy import HOST_NAMES, ZONES, Policy, default_zone
 from pytest_nocode.secretscan import SecretHit, find_secrets, is_secret_name
 from pytest_nocode.secretscan.kinds import URL_KINDS
 
@@ -33,15 +33,21 @@ def _cleartext_targets(app: App, flow: DataFlow, dest: Destination
         return
     if not dest.dynamic:
         return
-    literals = [o.detail for sf in flow.sinks_of(dest.step_id, frozenset({"url"}))
-                for o in sf.origins if o.kind == "constant" and "://" in o.detail
-                and flow.reaches_unreplaced(dest.step_id, o, "url")]
-    for url in dict.fromkeys(literals):
+    for url in literal_urls(flow, dest):
         scheme, host, port, _ = split_url(url)
         if scheme in CLEARTEXT:
             yield scheme, host, port, url
     if dest.tls is False and dest.url.lstrip("=").lower().startswith(("http://", "ws://")):
         yield dest.protocol, dest.host, dest.port, dest.url
+
+
+def literal_urls(flow: DataFlow, dest: Destination) -> list[str]:
+    """The URLs written as text that the flow shows reaching a destination whose URL is set
+    at run time (a function's ``msg.url = "http://…"``), unless a later step sets it anew."""
+    literals = [o.detail for sf in flow.sinks_of(dest.step_id, frozenset({"url"}))
+                for o in sf.origins if o.kind == "constant" and "://" in o.detail
+                and flow.reaches_unreplaced(dest.step_id, o, "url")]
+    return list(dict.fromkeys(literals))
 
 
 # The fixed end of a host computed at run time: ``{{ $json.tenant }}.crm.example`` sits under
@@ -135,6 +141,7 @@ def _secret_reaches_request(flow: DataFlow, step: Step) -> bool:
 def test_no_cleartext_to_remote_hosts(nocode_app: App, nocode_findings: FindingCollector,
                                       nocode_policy: Policy, nocode_rule: Rule) -> None:
     flow = flow_or_skip(nocode_app)
+    services = stack_services(nocode_app, nocode_policy)
     for dest in nocode_app.destinations:
         step = nocode_app.step(dest.step_id)
         if step is None or step.disabled or step.type == "http proxy":
@@ -147,7 +154,7 @@ def test_no_cleartext_to_remote_hosts(nocode_app: App, nocode_findings: FindingC
             if placeholder_host(host):
                 continue  # documentation, not a destination
             _report_cleartext(nocode_app, flow, dest, step, (protocol, host, port, url),
-                              nocode_findings, nocode_policy, nocode_rule)
+                              nocode_findings, nocode_policy, nocode_rule, services)
 
 
 # Data labelled so (passwords, tokens carried as data) is reported even on one host's compose
@@ -160,8 +167,31 @@ ZONE_WORDS = {"host": "same host or compose network", "private": "private networ
 
 # A host that is one environment placeholder (``${MQTT_HOST}``): the deployment sets it. The
 # export does not say where it points (a compose service as often as a cloud broker), so it is
-# judged like any host the export does not pin down, until the policy's trust_zones place it.
+# judged like any host the export does not pin down, until the policy's trust_zones place it,
+# or until the app itself shows it runs as a compose stack (see stack_services).
 ENV_HOST = re.compile(r"\$\{[A-Za-z_][\w.]*\}")
+SHOWN_SERVICES = 2  # service names a message gives as the evidence of a compose stack
+
+
+def stack_services(app: App, policy: Policy) -> list[str]:
+    """The hosts of the app's own compose network or cluster that its connections name as
+    written (``postgres``, ``172.18.0.5``, ``broker.iot.svc.cluster.local``: the host zone,
+    not loopback and not a host alias such as ``host.docker.internal``, which a lone
+    container on any machine has). A deployment whose nodes reach such services runs as a
+    stack whose compose file also sets its ``${…_HOST}`` variables: the same file names the
+    services and hands their names to Node-RED. An app that names none keeps its environment
+    hosts unknown (fail closed)."""
+    hosts: list[str] = []
+    for dest in app.destinations:
+        step = app.step(dest.step_id)
+        host = dest.host.strip().lower()
+        if not host or dest.dynamic or step is None or step.disabled \
+                or any(c in host for c in "{}$=` ") or placeholder_host(host):
+            continue  # computed, off, or "put yours here": names no service of a stack
+        if default_zone(host) == "host" and policy.zone_of(host) == "host" \
+                and host not in HOST_NAMES:
+            hosts.append(host)
+    return list(dict.fromkeys(hosts))
 
 
 def as_written(host: str, url: str) -> str:
@@ -173,12 +203,19 @@ def as_written(host: str, url: str) -> str:
 
 def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
                       target: tuple[str, str, int | None, str], findings: FindingCollector,
-                      policy: Policy, rule: Rule) -> None:
+                      policy: Policy, rule: Rule, services: list[str]) -> None:
     """One cleartext target: its zone sets the severity, lowered inside the own networks
-    unless credentials or labelled data cross; the message says which and why."""
+    unless credentials or labelled data cross; the message says which and why. An
+    environment host the policy does not place sits on the app's compose network when the
+    app's other nodes reach services there (``services``), else it stays unknown."""
     protocol, host, port, url = target
     domain = "" if host else fixed_domain(url)
     zone = policy.zone_of(host or domain) if host or domain else "unknown"
+    written = as_written(host, url)
+    env_host = ENV_HOST.fullmatch(written) is not None
+    in_stack = zone == "unknown" and env_host and bool(services)
+    if in_stack:
+        zone = "host"
     users = app.users_of(step.id) if step.is_config else ()
     secrets = any(_carries_secrets(app, s) or _secret_reaches_request(flow, s)
                   for s in (step, *users)) or _url_credentials(app, step, url)
@@ -193,15 +230,17 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     severity = rule.severity if secrets or labels or zone_severity is None else zone_severity
     name = CLEARTEXT.get(protocol, protocol.upper())
     shown = f":{port}" if port else ""
-    written = as_written(host, url)
-    env_host = ENV_HOST.fullmatch(written) is not None
     where = (f"{written if env_host else host}{shown}" if host
              else f"a host computed at run time under {domain}" if domain
              else "a host computed at run time" if dest.dynamic
              else "the server named in its credential")
     hint = (f"; {written} is set by the deployment's environment, which the export does not "
             "hold: list it under trust_zones in the policy to place it"
-            if zone == "unknown" and env_host else "")
+            if zone == "unknown" and env_host else
+            f"; {written} is set by the deployment's environment, taken as a service of the "
+            f"app's own compose network (its nodes reach {', '.join(services[:SHOWN_SERVICES])} "
+            "there by name): list it under trust_zones in the policy to place it otherwise"
+            if in_stack else "")
     lowering = zone in ZONE_WORDS and (zone != "unknown" or dest.dynamic or bool(host))
     crossing = ""  # said where the zone would lower the severity
     if lowering and (secrets or labels):
@@ -212,7 +251,8 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     findings.add(step, f"{name} without TLS to {where}{crossing}{hint}",
                  {"protocol": protocol, "host": host, "port": port, "url": url,
                   "type": step.type, "zone": zone, "credentials": secrets,
-                  "sensitive": labels}, severity=severity)
+                  "sensitive": labels, **({"stack_services": services} if in_stack else {})},
+                 severity=severity)
 
 
 @check(
@@ -233,6 +273,7 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
 )
 def test_certificates_are_verified(nocode_app: App, nocode_findings: FindingCollector,
                                    nocode_policy: Policy) -> None:
+    flow = dataflow(nocode_app)
     shared: dict[str, list[tuple[Step, Destination]]] = {}  # tls-config id → its users
     for dest in nocode_app.destinations:
         if dest.verify_cert is not False or dest.tls is False or dest.is_loopback:
@@ -244,11 +285,13 @@ def test_certificates_are_verified(nocode_app: App, nocode_findings: FindingColl
         if tls is not None:
             shared.setdefault(tls.id, []).append((step, dest))
             continue
-        nocode_findings.add(step, f"certificate checks are off for {_cert_target(dest)}",
+        nocode_findings.add(step, "certificate checks are off for "
+                                  f"{_cert_target(flow, dest)}",
                             {"host": dest.host, "url": dest.url, "verify_cert": False,
                              "type": step.type, "zone": _zone(nocode_policy, dest)})
     for tls_id, uses in shared.items():
-        _report_shared_tls(nocode_app.step(tls_id), uses, nocode_findings, nocode_policy)
+        _report_shared_tls(flow, nocode_app.step(tls_id), uses, nocode_findings,
+                           nocode_policy)
 
 
 def _tls_config_of(app: App, step: Step) -> Step | None:
@@ -261,9 +304,17 @@ def _tls_config_of(app: App, step: Step) -> Step | None:
     return None
 
 
-def _cert_target(dest: Destination) -> str:
-    return dest.host or ("a host computed at run time" if dest.dynamic
-                         else "the server named in its credentials")
+def _cert_target(flow: DataFlow, dest: Destination) -> str:
+    """Where a connection without certificate checks goes, as a reviewer reads it: its host,
+    or for a URL set at run time the hosts of the URLs the flow shows it given."""
+    if dest.host:
+        return dest.host
+    if not dest.dynamic:
+        return "the server named in its credentials"
+    hosts = [h for h in dict.fromkeys(split_url(u)[1] for u in literal_urls(flow, dest)
+                                      if flow.described) if h and not placeholder_host(h)]
+    return f"a URL set at run time ({', '.join(hosts)})" if hosts \
+        else "a URL set at run time"
 
 
 def _zone(policy: Policy, dest: Destination) -> str:
@@ -273,13 +324,13 @@ def _zone(policy: Policy, dest: Destination) -> str:
 SHOWN_TARGETS = 3  # hosts a shared setting's message names; the evidence lists every user
 
 
-def _report_shared_tls(tls: Step | None, uses: list[tuple[Step, Destination]],
+def _report_shared_tls(flow: DataFlow, tls: Step | None, uses: list[tuple[Step, Destination]],
                        findings: FindingCollector, policy: Policy) -> None:
     """One finding on the TLS configuration that turns verification off, listing the nodes
     that connect through it: one setting to fix, however many requests use it."""
     if tls is None:
         return
-    targets = list(dict.fromkeys(_cert_target(d) for _, d in uses))
+    targets = list(dict.fromkeys(_cert_target(flow, d) for _, d in uses))
     shown = ", ".join(targets[:SHOWN_TARGETS])
     if len(targets) > SHOWN_TARGETS:
         shown += f" and {len(targets) - SHOWN_TARGETS} more"
