@@ -205,6 +205,7 @@ class DataFlow:
         self._flows: dict[str, StepFlow] = dict(zip((s.id for s in app.steps),
                                                     _descriptions(app), strict=True))
         self._origins: list[Origin] = []
+        self._read_index: dict[int, list[tuple[str, str]]] | None = None  # see _reads_of
         self._origin_ids: dict[Origin, int] = {}
         # an origin placed in a text (Origin.within) → the same origin without the placement
         self._unplaced: dict[int, int] = {}
@@ -748,6 +749,36 @@ class DataFlow:
                 self._answers_held = len(asked)
             self._answers[(read, harmless)] = asked
         return tuple(map(self._origins.__getitem__, asked))
+
+    def answer_reads(self, step_id: str, field: str = "payload") -> tuple[tuple[str, str], ...]:
+        """(reading step, path) of each field a step reads off what ``step_id`` itself wrote
+        into ``field`` (an HTTP request's answer: ``msg.payload.auth.password_hash``): the
+        step's own values there, not what it passed on, reaching the reads a later step's
+        description names under that field."""
+        flow = self._flows.get(step_id)
+        if flow is None:
+            return ()
+        own = frozenset().union(*(self._resolve_plain(ref, {}, step_id)
+                                  for write in flow.writes if write.field == field
+                                  for ref in write.value if ref.kind not in ("field", "step")))
+        if not own:
+            return ()
+        return tuple((sid, path) for oid in own for sid, path in self._reads_of().get(oid, ()))
+
+    def _reads_of(self) -> dict[int, list[tuple[str, str]]]:
+        """Origin id → (step, path) of each read a step's description names of a field that
+        holds that origin in its input; built once."""
+        if self._read_index is None:
+            index: dict[int, list[tuple[str, str]]] = {}
+            for sid, flow in self._flows.items():
+                if not flow.reads or not self._runs(sid):
+                    continue
+                state = self.input_of(sid)
+                for ref in flow.reads:
+                    for oid in _field(state, ref.name):
+                        index.setdefault(oid, []).append((sid, ref.path))
+            self._read_index = index
+        return self._read_index
 
     def _harmless(self, within: str, harmless: frozenset[str], step_id: str) -> bool:
         """Is a value placed ``within`` a text harmless where ``harmless`` says? A placement
