@@ -205,7 +205,7 @@ class DataFlow:
         self._flows: dict[str, StepFlow] = dict(zip((s.id for s in app.steps),
                                                     _descriptions(app), strict=True))
         self._origins: list[Origin] = []
-        self._read_index: dict[int, list[tuple[str, str]]] | None = None  # see _reads_of
+        self._read_index: dict[int | str, list[tuple[str, str]]] | None = None  # _reads_of
         self._origin_ids: dict[Origin, int] = {}
         # an origin placed in a text (Origin.within) → the same origin without the placement
         self._unplaced: dict[int, int] = {}
@@ -750,31 +750,36 @@ class DataFlow:
             self._answers[(read, harmless)] = asked
         return tuple(map(self._origins.__getitem__, asked))
 
-    def answer_reads(self, step_id: str, field: str = "payload") -> tuple[tuple[str, str], ...]:
-        """(reading step, path) of each field a step reads off what ``step_id`` itself wrote
-        into ``field`` (an HTTP request's answer: ``msg.payload.auth.password_hash``): the
-        step's own values there, not what it passed on, reaching the reads a later step's
-        description names under that field."""
+    def answer_reads(self, step_id: str) -> tuple[tuple[str, str], ...]:
+        """(reading step, path) of each field a step reads off what ``step_id`` itself put
+        into the message (an HTTP request's answer: ``msg.payload.auth.password_hash``,
+        ``$json.token``): the step's own values, not what it passed on, reaching the reads a
+        later step's description names, or a read of that step's output by its name."""
         flow = self._flows.get(step_id)
         if flow is None:
             return ()
         own = frozenset().union(*(self._resolve_plain(ref, {}, step_id)
-                                  for write in flow.writes if write.field == field
-                                  for ref in write.value if ref.kind not in ("field", "step")))
-        if not own:
-            return ()
-        return tuple((sid, path) for oid in own for sid, path in self._reads_of().get(oid, ()))
+                                  for write in flow.writes for ref in write.value
+                                  if ref.kind not in ("field", "step", *SAFE_KINDS)))
+        index = self._reads_of()
+        named = index.get(step_id, [])  # $('HTTP Request').json.token
+        return tuple(dict.fromkeys((*named, *(read for oid in own
+                                              for read in index.get(oid, ())))))
 
-    def _reads_of(self) -> dict[int, list[tuple[str, str]]]:
-        """Origin id → (step, path) of each read a step's description names of a field that
-        holds that origin in its input; built once."""
+    def _reads_of(self) -> dict[int | str, list[tuple[str, str]]]:
+        """Origin id (or, for a read of a named step's output, that step's id) → (step, path)
+        of each read a running step's description names of a field holding that origin in
+        its input; built once."""
         if self._read_index is None:
-            index: dict[int, list[tuple[str, str]]] = {}
+            index: dict[int | str, list[tuple[str, str]]] = {}
             for sid, flow in self._flows.items():
                 if not flow.reads or not self._runs(sid):
                     continue
                 state = self.input_of(sid)
                 for ref in flow.reads:
+                    if ref.kind == "step":
+                        index.setdefault(ref.step, []).append((sid, ref.path))
+                        continue
                     for oid in _field(state, ref.name):
                         index.setdefault(oid, []).append((sid, ref.path))
             self._read_index = index

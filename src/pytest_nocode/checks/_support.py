@@ -101,6 +101,9 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
 
 # Text an expression fills in at run time: what it names is not the path a reader sees
 _COMPUTED = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}")
+# The name a read of another step's output starts with ($('Fetch accounts').json.token): the
+# step's name, not a field of what it answered
+_STEP_NAME = re.compile(r"^\$\((?:'[^']*'|\"[^\"]*\")\)")
 
 
 def received_data(app: App, flow: DataFlow, dest: Destination, url: str) -> list[str]:
@@ -111,8 +114,8 @@ def received_data(app: App, flow: DataFlow, dest: Destination, url: str) -> list
     step = app.step(dest.step_id)
     if step is None:
         return []
-    found = {label for _sid, path in flow.answer_reads(step.id)
-             for label in field_labels(path)}
+    read = [_STEP_NAME.sub("", path) for _sid, path in flow.answer_reads(step.id)]
+    found = {label for path in read if names_a_field(path) for label in field_labels(path)}
     method = str(step.params.get("method") or step.params.get("requestMethod") or "GET")
     if method.upper() == "GET" and "://" in url:
         path = _COMPUTED.sub("/", url.partition("://")[2]).partition("/")[2]

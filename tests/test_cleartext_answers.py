@@ -1,7 +1,7 @@
-"""ENC001 weighs what a cleartext request brings back as well as what it sends: an answer
-whose password hashes or tokens the flow goes on to read crosses the network as data does,
-and so does a GET of a path that names such data. An answer read only for readings or a
-status is not data worth an alarm inside the own networks."""
+"""ENC001 weighs what a cleartext request brings back as well as what it sends, on Node-RED
+and n8n: an answer whose password hashes or tokens the flow goes on to read crosses the
+network as data does, and so does a GET of a path that names such data. An answer read only
+for readings or a status is not data worth an alarm inside the own networks."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from pytest_nocode import App
 from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.findings import Severity
 from pytest_nocode.platforms.jsparse import paths_read
+from tests import test_checks_n8n as n8n
 from tests.checkrun import findings_of, one
 from tests.test_checks_nodered import app_of, function, http_request, inject, nid, tab
 
@@ -115,3 +117,47 @@ msg.other = msg.topic.length;"""
         "msg.payload.items[].label",
     }
     assert paths_read("const o = msg.payload; return msg;", "msg.payload") == ()
+
+
+# -- n8n: the same question, asked of the expressions of the steps after the request ------------
+def _n8n_fetch_then(reader_value: str) -> App:
+    fetch = n8n.n8n_node(
+        "Fetch accounts",
+        "httpRequest",
+        {"method": "GET", "url": "http://10.20.0.7/book", "options": {}},
+        version=4.2,
+    )
+    check = n8n.n8n_node(
+        "Check login",
+        "set",
+        {
+            "assignments": {
+                "assignments": [
+                    {"id": n8n.uid("a"), "name": "stored", "value": reader_value, "type": "string"}
+                ]
+            }
+        },
+        version=3.4,
+    )
+    return n8n.app_of(
+        n8n.workflow(
+            "Login",
+            [n8n.schedule(), fetch, check],
+            n8n.chain("Schedule Trigger", "Fetch accounts", "Check login"),
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("reader", "severity", "received"),
+    [
+        ("={{ $json.entry.password_hash }}", Severity.HIGH, ["credentials"]),
+        ("={{ $('Fetch accounts').item.json.api_token }}", Severity.HIGH, ["credentials"]),
+        ("={{ $json.reading.temperature }}", Severity.LOW, []),
+    ],
+)
+def test_n8n_a_lan_answer_is_weighed_by_the_fields_later_steps_read(
+    reader: str, severity: Severity, received: list[str]
+) -> None:
+    f = one(findings_of(ENC001, _n8n_fetch_then(reader)))
+    assert (f.severity, f.evidence["received"]) == (severity, received)
