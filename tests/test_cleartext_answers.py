@@ -15,7 +15,7 @@ from pytest_nocode.findings import Severity
 from pytest_nocode.platforms.jsparse import paths_read
 from tests import test_checks_n8n as n8n
 from tests.checkrun import findings_of, one
-from tests.test_checks_nodered import app_of, function, http_request, inject, nid, tab
+from tests.test_checks_nodered import app_of, function, http_request, inject, nid, node, tab
 
 ENC001 = encryption.test_no_cleartext_to_remote_hosts
 
@@ -161,3 +161,29 @@ def test_n8n_a_lan_answer_is_weighed_by_the_fields_later_steps_read(
 ) -> None:
     f = one(findings_of(ENC001, _n8n_fetch_then(reader)))
     assert (f.severity, f.evidence["received"]) == (severity, received)
+
+
+def test_a_change_node_moving_a_token_out_of_the_answer_is_a_read_of_it() -> None:
+    flows = [
+        tab(),
+        inject("tick", to=["prep"]),
+        function("prep", "msg.url = 'http://10.20.0.7/session';\nreturn msg;", to=["fetch"]),
+        http_request("fetch", "", method="GET", to=["keep"]),
+        node(
+            "keep",
+            "change",
+            name="keep",
+            wires=[[]],
+            rules=[
+                {
+                    "t": "move",
+                    "p": "payload.session.token",
+                    "pt": "msg",
+                    "to": "bearer",
+                    "tot": "msg",
+                }
+            ],
+        ),
+    ]
+    f = one(findings_of(ENC001, app_of(flows)))
+    assert (f.severity, f.evidence["received"]) == (Severity.HIGH, ["credentials"])

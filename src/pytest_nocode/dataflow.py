@@ -773,10 +773,11 @@ class DataFlow:
         if self._read_index is None:
             index: dict[int | str, list[tuple[str, str]]] = {}
             for sid, flow in self._flows.items():
-                if not flow.reads or not self._runs(sid):
+                reads = _named_reads(flow)
+                if not reads or not self._runs(sid):
                     continue
                 state = self.input_of(sid)
-                for ref in flow.reads:
+                for ref in reads:
                     if ref.kind == "step":
                         index.setdefault(ref.step, []).append((sid, ref.path))
                         continue
@@ -1153,6 +1154,17 @@ ANSWERS_HELD = 1 << 20  # origin ids DataFlow.origins keeps answered (4 MB), see
 
 def _is_entry(origin: Origin) -> bool:
     return origin.kind == "entry"
+
+
+def _named_reads(flow: StepFlow) -> tuple[ValueRef, ...]:
+    """The reads a step's description names by path: its own ``reads``, and the values its
+    writes and sinks take from a field picked below the top (a change node moving
+    ``msg.payload.token``, a template rendering ``{{payload.user.email}}``)."""
+    picked = tuple(ref for ref in (*(r for w in flow.writes for r in w.value),
+                                   *(r for s in flow.sinks for r in s.reads))
+                   if ref.kind in ("field", "step") and ref.name != "*" and ref.path
+                   and ref.path not in (ref.name, f"msg.{ref.name}", f"$json.{ref.name}"))
+    return (*flow.reads, *picked) if picked else flow.reads
 
 
 def _union(states: list[State]) -> State:
