@@ -169,3 +169,52 @@ def test_a_need_the_run_cannot_name_is_refused() -> None:
 
     with pytest.raises(ValueError, match="unknown need 'hosts'"):
         check("T-X", title="x", category="connectors", severity="low", needs=["hosts"])
+
+
+SEEN = """
+def pytest_itemcollected(item):
+    with open("items.txt", "a", encoding="utf-8") as fh:
+        fh.write(item.nodeid + "\\n")
+"""
+
+
+def _two_flows(folder: Path) -> list[str]:
+    apps = []
+    for name in ("a", "b"):
+        path = folder / f"{name}.json"
+        path.write_text(json.dumps([tab(), node("in1", "http in", url="/x", wires=[])]),
+                        encoding="utf-8")
+        apps.append(f"--nocode-app=nodered+file:{path}")
+    return apps
+
+
+def test_checks_that_cannot_apply_are_never_made_items(pytester: pytest.Pytester) -> None:
+    """An n8n-only check over two Node-RED apps: only its first parametrization becomes an
+    item (pytest would make an unparametrized one of none), left out as before; the other is
+    left out before it is an item. Reports and counts are those of items left out."""
+    pytester.makepyfile(test_checks=CHECKS)
+    pytester.makeconftest(SEEN)
+    result, report = run_json(pytester, *_two_flows(pytester.path), "--nocode-no-builtin", "-v")
+    made = (pytester.path / "items.txt").read_text(encoding="utf-8").split()
+    assert "test_checks.py::test_for_n8n[nodered-a]" in made
+    assert "test_checks.py::test_for_n8n[nodered-b]" not in made
+    assert "test_checks.py::test_needs_settings[nodered-b]" not in made
+    assert sorted(r["check"] for r in report["not_applicable"]) == [
+        f"test_checks.py::test_{name}[nodered-{app}]"
+        for name in ("for_n8n", "needs_settings", "turned_off") for app in "ab"]
+    result.assert_outcomes(passed=2, deselected=6)
+    result.stdout.fnmatch_lines(["*collected 8 items / 6 deselected / 2 selected"])
+
+
+def test_a_narrowed_selection_makes_every_item_first(pytester: pytest.Pytester) -> None:
+    """The look-alike: with -k, what the selection drops is not recorded as not applicable,
+    so every check is an item first and only the selected ones are left out."""
+    pytester.makepyfile(test_checks=CHECKS)
+    pytester.makeconftest(SEEN)
+    result, report = run_json(pytester, *_two_flows(pytester.path), "--nocode-no-builtin",
+                              "-k", "for_n8n or any_app")
+    made = (pytester.path / "items.txt").read_text(encoding="utf-8").split()
+    assert len(made) == 8 and "test_checks.py::test_for_n8n[nodered-b]" in made
+    assert sorted(r["check"] for r in report["not_applicable"]) == [
+        "test_checks.py::test_for_n8n[nodered-a]", "test_checks.py::test_for_n8n[nodered-b]"]
+    result.assert_outcomes(passed=2, deselected=6)

@@ -213,3 +213,59 @@ def test_a_called_workflow_that_checks_nothing_or_a_call_that_never_refuses_is_o
         callee=_validator("={{ $json.body.model }}")))
     assert ids(findings_of(AUTH001, nothing)) == {n8n.uid("Webhook")}
     assert findings_of(AUTH004, nothing) == []
+
+
+# -- one fixed public operation exempted before the called check (n8n) ----------------------
+def _crud_with_public_operation(*, exempt_right: str = "companies",
+                                checked_output: int = 1) -> dict[str, Any]:
+    """POST crud/:model → If model is "companies" and operation is "list" → (true) read the
+    table and answer; (false) Execute Workflow 'Validate token' → If success → read, else
+    401. With ``checked_output`` 0 the outputs are swapped: the check runs only for the
+    fixed operation and every other request goes straight to the read."""
+    public = n8n.n8n_node("Public list?", "if", {"conditions": {
+        "options": {"caseSensitive": True, "leftValue": "", "typeValidation": "strict"},
+        "conditions": [
+            {"id": n8n.uid("c1"), "leftValue": "={{ $json.model }}", "rightValue": exempt_right,
+             "operator": {"type": "string", "operation": "equals"}},
+            {"id": n8n.uid("c2"), "leftValue": "={{ $json.operation }}", "rightValue": "list",
+             "operator": {"type": "string", "operation": "equals"}}],
+        "combinator": "and"}, "options": {}}, version=2.2)
+    verify = n8n.n8n_node("Verify token", "executeWorkflow", {"workflowId": {
+        "__rl": True, "value": "RSz6L3aXj3NfumwG", "mode": "list",
+        "cachedResultName": "Validate token"}, "options": {}}, version=1.2)
+    valid = n8n.if_node("Is valid", "={{ $json.status }}", right="success")
+    query = n8n.postgres("Read model", "executeQuery",
+                         query="select * from models where name = $1")
+    answer = n8n.n8n_node("Answer", "respondToWebhook", {"respondWith": "allIncomingItems",
+                                                         "options": {}}, version=1.1)
+    outputs = [["Read model"], ["Verify token"]]
+    if checked_output == 0:
+        outputs.reverse()
+    hook = n8n.webhook(path="crud/:model", method="POST")
+    hook["parameters"]["responseMode"] = "responseNode"
+    return n8n.workflow("CRUD", [hook, public,
+                                 verify, valid, query, n8n.reject(), answer],
+                        {**n8n.chain("Webhook", "Public list?"),
+                         **n8n.branches("Public list?", *outputs),
+                         **n8n.chain("Verify token", "Is valid"),
+                         **n8n.branches("Is valid", ["Read model"], ["Reject"]),
+                         **n8n.chain("Read model", "Answer")})
+
+
+def test_a_fixed_public_operation_exempted_before_a_called_check_is_an_in_flow_check() -> None:
+    app = n8n.app_of(_crud_with_public_operation())
+    assert findings_of(AUTH001, app) == []
+    guard = one(findings_of(AUTH004, app)).evidence["guard"]
+    assert guard["name"] == "Verify token"
+    assert guard["compares"].endswith("only requests where model is 'companies' and "
+                                      "operation is 'list' skip it (step 'Public list?')")
+
+
+def test_a_check_run_only_for_the_fixed_operation_or_an_exemption_by_expression_is_open(
+        ) -> None:
+    swapped = n8n.app_of(_crud_with_public_operation(checked_output=0))
+    assert ids(findings_of(AUTH001, swapped)) == {n8n.uid("Webhook")}
+    by_expression = n8n.app_of(_crud_with_public_operation(
+        exempt_right="={{ $json.headers.model }}"))
+    assert ids(findings_of(AUTH001, by_expression)) == {n8n.uid("Webhook")}
+

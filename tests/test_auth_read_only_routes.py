@@ -162,3 +162,93 @@ def test_a_lookup_route_through_a_subflow_or_link_the_reader_cannot_follow_fires
     dynamic.append(node("call", "link call", linkType="dynamic", links=[], wires=[[]]))
     for flows in (lost, dynamic):
         assert ids(findings_of(AUTH001, app_of(flows))) == {nid("in")}
+
+
+def _plc_telemetry(*, also_posted: bool = False, echo: bool = False) -> list[dict[str, Any]]:
+    """s7 in (the PLC's values) → keep them in flow context; GET /latest → a function that
+    reads the key (and, with ``echo``, what the caller asked for) → answer; with
+    ``also_posted``, POST /latest → keep what is posted in the same key."""
+    keep = 'flow.set("latest", msg.payload);\nreturn null;'
+    read = 'msg.payload = flow.get("latest") || {};\n' \
+        + ('msg.payload.asked = msg.req.query.tag;\n' if echo else "") + "return msg;"
+    flows = [tab(), node("plc", "s7 in", endpoint="", mode="all", variable="", diff=True,
+                         wires=[["keep"]]),
+             function("keep", keep), http_in("in", "/latest", method="get", to=["read"]),
+             function("read", read, to=["resp"]), http_response("resp")]
+    if also_posted:
+        flows.append(http_in("post", "/latest", to=["keep"]))
+    return flows
+
+
+def test_a_function_serving_what_a_plc_reports_is_read_only_telemetry() -> None:
+    """Read-only telemetry: whatever step copies the kept readings into the answer, nothing
+    acts and nothing anyone typed or stored is disclosed."""
+    assert ids(findings_of(AUTH001, app_of(_plc_telemetry()))) == set()
+
+
+def test_telemetry_mixed_with_posted_data_or_an_echo_of_the_request_fires() -> None:
+    posted = findings_of(AUTH001, app_of(_plc_telemetry(also_posted=True)))
+    assert nid("in") in ids(posted)  # anyone's post lands in the key the route serves
+    echoed = findings_of(AUTH001, app_of(_plc_telemetry(echo=True)))
+    assert ids(echoed) == {nid("in")}  # a stub answering the request stays the API's route
+
+
+def _sql_route(query: str, *, own: bool = False) -> list[dict[str, Any]]:
+    """GET /list → a function setting msg.query (or the node's own query) → PostgreSQL →
+    answer."""
+    code = "return msg;" if own else f"msg.query = {query};\nreturn msg;"
+    return [tab(), http_in("in", "/list", method="get", to=["prepare"]),
+            function("prepare", code, to=["db"]),
+            node("db", "postgresql", query=query.strip("`\"'") if own else "",
+                 postgreSQLConfig="", split=False, rowsPerMsg=1, outputs=1, wires=[["resp"]]),
+            http_response("resp")]
+
+
+def test_a_fixed_select_of_reference_tables_is_open_by_design() -> None:
+    for flows in (_sql_route('"SELECT * FROM countries ORDER BY country_name ASC;"'),
+                  _sql_route("`SELECT id, label FROM skills JOIN skill_groups ON true`"),
+                  _sql_route("SELECT name FROM badges", own=True)):
+        app = app_of(flows)
+        assert ids(findings_of(AUTH001, app)) == set()
+        assert "(a fixed SELECT)" in one(findings_of(AUTH001, app, LISTED)).message
+
+
+def test_a_select_of_people_a_built_query_or_a_write_fires() -> None:
+    for query in ('"SELECT * FROM members"', '"SELECT email FROM countries JOIN users"',
+                  '"SELECT * FROM countries WHERE code = \'" + msg.req.query.code + "\'"',
+                  '"DELETE FROM countries"', '"SELECT * INTO backup FROM countries"',
+                  '"SELECT 1; DROP TABLE countries"'):
+        found = one(findings_of(AUTH001, app_of(_sql_route(query))))
+        assert found.severity == Severity.HIGH, query
+
+
+def _ask_model(url_code: str, *, headers: str = "") -> list[dict[str, Any]]:
+    """POST /describe → a function that sets the request (address, method, prompt) → http
+    request (method from the message) → answer."""
+    code = (f"msg.url = {url_code};\nmsg.method = 'POST';\n{headers}"
+            "msg.payload = {model: 'local', max_tokens: 200,\n"
+            "  messages: [{role: 'user', content: String(msg.payload.text)}]};\nreturn msg;")
+    ask = node("ask", "http request", name="ask", method="use", ret="obj", url="", tls="",
+               authType="", headers=[], wires=[["resp"]])
+    return [tab(), http_in("in", "/describe", to=["prepare"]),
+            function("prepare", code, to=["ask"]), ask, http_response("resp")]
+
+
+LOCAL_MODEL = ('(env.get("LM_URL") || "http://host.docker.internal:1234")'
+               ' + "/v1/chat/completions"')
+
+
+def test_a_route_that_only_asks_a_model_on_the_same_host_is_open_by_design() -> None:
+    app = app_of(_ask_model(LOCAL_MODEL))
+    assert ids(findings_of(AUTH001, app)) == set()
+    assert "asks a model on the same host in 'ask'" in \
+        one(findings_of(AUTH001, app, LISTED)).message
+
+
+def test_a_hosted_model_a_keyed_request_or_another_local_service_fires() -> None:
+    hosted = '"https://api.openai.com/v1/chat/completions"'
+    keyed = "msg.headers = {Authorization: 'Bearer ' + env.get('LM_KEY')};\n"
+    device = '"http://127.0.0.1:8123/api/services/light/turn_on"'
+    for flows in (_ask_model(hosted), _ask_model(LOCAL_MODEL, headers=keyed),
+                  _ask_model(device)):
+        assert ids(findings_of(AUTH001, app_of(flows))) == {nid("in")}

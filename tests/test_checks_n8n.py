@@ -660,6 +660,27 @@ def test_auth001_webhook_whose_request_may_do_more_than_a_public_read_fires(
                                            "run something")
 
 
+def test_auth001_webhook_whose_get_url_is_a_placeholder_sent_as_written_is_quiet() -> None:
+    """A collection replaced the address with ``{{ $env.BASE_URL }}`` but left out the '='
+    that makes n8n read it as an expression: the text is the URL, no call can be made."""
+    app = app_of(_hook_answering(_suggest("{{ $env.BASE_URL }}"),
+                                 _answer("Back", "={{ $json.data }}")))
+    ep = _entry(app)
+    assert ep.effect == "answers"
+    assert "cannot send its GET as exported" in ep.effect_reason
+    assert findings_of(AUTH001, app) == []
+
+
+@pytest.mark.parametrize("lookup", [
+    _suggest("={{ $env.BASE_URL }}"),  # an expression: the environment's URL is called
+    _suggest("{{ $env.BASE_URL }}", method="POST"),  # only a GET is judged by its URL here
+], ids=["expression", "post"])
+def test_auth001_webhook_whose_placeholder_url_may_be_sent_fires(lookup: dict[str, Any]
+                                                                 ) -> None:
+    app = app_of(_hook_answering(lookup, _answer("Back", "={{ $json.data }}")))
+    assert one(findings_of(AUTH001, app)).evidence["effect"] == "acts"
+
+
 def test_auth001_webhook_whose_flow_is_a_no_op_stub_fires_and_a_no_op_branch_does_not() -> None:
     """A No Operation node at the end of an otherwise empty flow marks work still to come; on
     a branch of a flow that answers, it only ends that branch."""

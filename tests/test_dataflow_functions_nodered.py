@@ -278,3 +278,45 @@ def test_a_value_passed_along_locals_declared_later_reaches_the_property(code: s
     assert followed is not None
     assert {(r.kind, r.name) for w in followed.writes for r in w.value} == {
         ("env", "DIR"), ("constant", "*")}
+
+
+# -- a value checked against a list before use ------------------------------------------------
+GUARDED = ("const unit = msg.payload.unit;\n"
+           "const units = {units};\n"
+           "if (!units.includes(unit)) {{\n    node.warn('unknown unit');\n    {stop}\n}}\n"
+           "msg.payload = `restart ${{unit}}`;\nreturn msg;")
+
+
+@pytest.mark.parametrize("units", ["['nginx', 'redis']", "flow.get('units') || []"])
+@pytest.mark.parametrize("stop", ["return null;", "return;", "return [null, null];"])
+def test_a_local_checked_against_a_list_holds_one_of_its_members(units: str, stop: str
+                                                                   ) -> None:
+    """``if (!list.includes(unit)) return null;``: past it, ``unit`` is one of the list's
+    members (fixed names, or what the app keeps under that key), not the caller's text."""
+    code = GUARDED.format(units=units, stop=stop)
+    flows = [tab(), http_in("in", "/api/restart", to=["build"]),
+             function("build", code, to=["run"]), exec_node("run", "systemctl", "payload")]
+    assert findings_of(INJ001, app_of(flows)) == []
+
+
+@pytest.mark.parametrize("code", [
+    # the failing check sends the message on: that output still holds the caller's text
+    GUARDED.format(units="['nginx']", stop="return [null, msg];"),
+    # the check does not stop the code
+    GUARDED.format(units="['nginx']", stop="node.warn('go on');"),
+    # set again after the check
+    GUARDED.format(units="['nginx']", stop="return null;").replace(
+        "const unit", "let unit").replace("msg.payload = `", "unit = msg.payload.alt;\n"
+                                          "msg.payload = `"),
+    # used before the check
+    GUARDED.format(units="['nginx']", stop="return null;").replace(
+        "const units", "msg.payload = unit;\nconst units").replace(
+        "msg.payload = `restart ${unit}`;", ""),
+    # a check of another value
+    GUARDED.format(units="['nginx']", stop="return null;").replace(
+        "includes(unit)", "includes(msg.topic)"),
+])
+def test_a_check_that_does_not_stop_the_caller_s_text_still_fires(code: str) -> None:
+    flows = [tab(), http_in("in", "/api/restart", to=["build"]),
+             function("build", code, to=["run"]), exec_node("run", "systemctl", "payload")]
+    assert one(findings_of(INJ001, app_of(flows))).resource.id == nid("run")

@@ -148,6 +148,29 @@ def test_a_base64_node_passes_on_where_its_input_came_from() -> None:
     assert ids(findings_of(INJ001, app_of([tab(), posted, b64, run]))) == {nid("run")}
 
 
+@pytest.mark.parametrize("provider", ["provide-global", "provide-import-fn"])
+def test_a_node_that_attaches_a_runtime_facility_passes_the_payload_on(provider: str) -> None:
+    """A node that only hangs the runtime's globals (or an import function) on the message
+    adds no data of unknown origin: a command built from a fixed inject's payload after it is
+    of known origin; a posted body after it is still the caller's."""
+    attach = node("attach", provider, wires=[["build"]])
+    build = node("build", "function", func="msg.command = 'backup ' + msg.payload;\n"
+                 "return msg;", outputs=1, wires=[["run"]])
+    run = node("run", "exec", command="", addpay="command", append="", useSpawn="false",
+               timer="", wires=[[], [], []])
+    fixed = node("fixed", "inject", props=[{"p": "payload"}], payload="nightly",
+                 payloadType="str", repeat="", crontab="", once=True, wires=[["attach"]])
+    quiet = app_of([tab(), fixed, attach, build, run])
+    assert findings_of(INJ001, quiet) == []
+    assert findings_of(INJ002, quiet) == []
+    posted = node("post", "http in", url="/backup", method="post", upload=False,
+                  wires=[["attach"]])
+    assert ids(findings_of(INJ001, app_of([tab(), posted, attach, build, run]))) == {nid("run")}
+    # the same shape through a node we do not know: its output is of unknown origin
+    other = node("attach", "contrib-mystery", wires=[["build"]])
+    assert ids(findings_of(INJ002, app_of([tab(), fixed, other, build, run]))) == {nid("run")}
+
+
 def test_a_change_node_nothing_sends_to_sets_nothing_for_anyone() -> None:
     """A loose "settings" change node (a change node runs only on a message) sets fields no
     message carries; the same node fed by anything passes on what it is sent."""

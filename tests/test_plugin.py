@@ -211,6 +211,13 @@ def pytest_configure(config):
         return scan_step(scanner_, step)
 
     scanner._scan_step = logged_scan
+    credential_sinks = scanner.credential_sinks
+
+    def logged_sinks(app):  # what the scan asks of the whole app, before its first step
+        _log(f"sinks {app.id}")
+        return credential_sinks(app)
+
+    scanner.credential_sinks = logged_sinks
     for platform in (n8n.N8nPlatform, nodered.NodeRedPlatform):
         def logged_normalize(self, spec, raw, _normalize=platform.normalize):
             _log(f"normalize {spec.id}")
@@ -277,6 +284,9 @@ def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
     assert len({pid for _, pid in normalized}) == 2  # both workers, not the controller
     scanned = sorted(name for what, name, _ in log if what == "scan")
     assert scanned and scanned == serial_scans  # each step once in the run, as serially
+    walks = [(name, pid) for what, name, pid in log if what == "sinks"]
+    assert walks and len(set(walks)) == len(walks)  # the whole app once per worker at most
+    assert {pid for _, pid in walks} <= {pid for _, pid in normalized}  # not the controller
     described = sorted(name for what, name, _ in log if what == "describe")
     assert described and described == serial_describes  # not once per worker
     read = sorted(name for what, name, _ in log if what == "read")

@@ -75,9 +75,9 @@ def scans(monkeypatch: pytest.MonkeyPatch, shared: Shared) -> list[tuple[int, in
     done: list[tuple[int, int]] = []
     work = getattr(shared.module, shared.part)
 
-    def counted(app: App, start: int, stop: int) -> tuple[object, ...]:
+    def counted(app: App, start: int, stop: int, *how: object) -> tuple[object, ...]:
         done.append((start, stop))
-        return work(app, start, stop)  # type: ignore[no-any-return]
+        return work(app, start, stop, *how)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(shared.module, shared.part, counted)
     return done
@@ -109,6 +109,32 @@ def test_the_shared_scan_is_the_one_sec001_asks_for(tmp_path: Path, small_parts:
     app = load(DEMO_N8N)
     assert RunFolder(tmp_path).shared_secrets(app) == find_secrets(app)
     assert find_secrets(app) == find_secrets(load(DEMO_N8N))
+
+
+def test_a_process_works_what_its_parts_need_of_the_whole_app_once(
+        tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part of the secret scan needs the whole app's credential sinks (a walk over every
+    step's params): a process works them once for all the parts it scans, not once per part,
+    and one that scans no part (it reads them all) never works them."""
+    from pytest_nocode.secretscan import scanner
+
+    walked: list[str] = []
+    sinks = scanner.credential_sinks
+
+    def counted(app: App) -> object:
+        walked.append(app.id)
+        return sinks(app)
+
+    monkeypatch.setattr(scanner, "credential_sinks", counted)
+    folder = RunFolder(tmp_path)
+    first, second = load(DEMO_N8N), load(DEMO_N8N)
+    whole = find_secrets(load(DEMO_N8N))
+    assert whole and len(scan_parts(len(first.steps))) > 3
+    walked.clear()
+    assert folder.shared_secrets(first) == whole  # every part scanned here
+    assert walked == [first.id]
+    assert folder.shared_secrets(second) == whole  # every part read from the first's
+    assert walked == [first.id]
 
 
 def test_the_data_flow_is_built_from_the_shared_descriptions(

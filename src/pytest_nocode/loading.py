@@ -61,7 +61,7 @@ from pytest_nocode.platforms import (
 
 if TYPE_CHECKING:
     from pytest_nocode.model import StepFlow
-    from pytest_nocode.secretscan import SecretHit
+    from pytest_nocode.secretscan import SecretHit, StepScanner
     from pytest_nocode.transport import RecordingOptions
 
 T = TypeVar("T")
@@ -449,10 +449,19 @@ class RunFolder:
 
     def shared_secrets(self, app: App) -> tuple[SecretHit, ...]:
         """``find_secrets(app)``, each part scanned once by whichever process claims it first
-        (:meth:`_shared_parts`)."""
-        from pytest_nocode.secretscan import remember_secrets, scan_steps
+        (:meth:`_shared_parts`), every part this process claims by one scanner
+        (:func:`~pytest_nocode.secretscan.app_scanner`, built on its first part): the work a
+        part needs of the whole app is done once per process, not once per part."""
+        from pytest_nocode import secretscan
 
-        return remember_secrets(app, self._shared_parts(app, "secrets", scan_steps))
+        scanner: list[StepScanner] = []  # this process's, once it claims a part
+
+        def part(app: App, start: int, stop: int) -> tuple[SecretHit, ...]:
+            if not scanner:
+                scanner.append(secretscan.app_scanner(app))
+            return secretscan.scan_steps(app, start, stop, scanner[0])
+
+        return secretscan.remember_secrets(app, self._shared_parts(app, "secrets", part))
 
     def shared_flows(self, app: App) -> tuple[StepFlow, ...]:
         """How data passes each of ``app``'s steps (:func:`~pytest_nocode.dataflow.

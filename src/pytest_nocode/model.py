@@ -60,6 +60,9 @@ class Step:
         default_factory=lambda: EMPTY
     )  # the platform's configuration of the step, read-only
     outbound: tuple[str, ...] = ()  # ids of steps this one sends to
+    # per output, in the platform's order, the ids each sends to, for a step whose outputs
+    # mean different things (an n8n If: true, then false); () when it has one output
+    branches: tuple[tuple[str, ...], ...] = ()
     config_refs: tuple[str, ...] = ()  # ids of config steps it uses (tls-config, broker, …)
     credential_refs: tuple[str, ...] = ()  # ids of credentials it uses
     disabled: bool = False

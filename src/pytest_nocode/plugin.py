@@ -29,8 +29,11 @@ from pytest_nocode.applicability import (
     WORKER_INPUT_KEY,
     WORKER_OUTPUT_KEY,
     AppOutline,
+    LeftOutAtGeneration,
+    LeftOutItem,
     NotApplicableCheck,
     leave_out,
+    narrowed,
     rule_of,
 )
 from pytest_nocode.appspec import CREDENTIAL_VARIABLES, parse_app_uris, parse_shard, shard_of
@@ -57,6 +60,7 @@ CHECKS_DIR = Path(__file__).parent / "checks"
 RECORD_MODES = ("none", "once", "new_episodes", "all")
 
 
+GENERATION_PLUGIN = "nocode-left-out-at-generation"
 COLLECTOR_KEY = pytest.StashKey[FindingCollector]()
 RESULT_KEY = pytest.StashKey[list[Finding]]()
 
@@ -151,6 +155,17 @@ def _uses_xdist(config: pytest.Config) -> bool:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    """Load the apps, then make ready to leave out at collection what cannot apply to them
+    (:class:`LeftOutAtGeneration`)."""
+    _load_apps(session)
+    run = get_run(session.config)
+    if run.outlines:
+        session.config.pluginmanager.register(
+            LeftOutAtGeneration(run.outlines, run.policy, run.lacks(),
+                                active=not narrowed(session.config)), GENERATION_PLUGIN)
+
+
+def _load_apps(session: pytest.Session) -> None:
     """Load the apps before any test. Serially: all of them. Under xdist (see
     :mod:`pytest_nocode.loading`): on the controller before the workers start, only the apps
     handed to them pickled, while the apps read from files load in each worker here, before
@@ -259,13 +274,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     run = get_run(config)
     if not run.outlines:
         return
+    generation = config.pluginmanager.get_plugin(GENERATION_PLUGIN)
+    never_items = generation.take() if generation is not None else []
     keep, left_out = leave_out(items, run.outlines, run.policy, run.lacks())
-    if not left_out:
+    if not left_out and not never_items:
         return
     dropped = {c.check for c in left_out}
-    config.hook.pytest_deselected(items=[item for item in items if item.nodeid in dropped])
+    config.hook.pytest_deselected(items=[*(item for item in items if item.nodeid in dropped),
+                                         *(LeftOutItem(c.check) for c in never_items)])
     items[:] = keep
-    run.leave_out(left_out)
+    run.leave_out(never_items + left_out)
     if run.is_worker:
         config.workeroutput[WORKER_OUTPUT_KEY] = [  # type: ignore[attr-defined]
             c.to_json() for c in run.left_out]

@@ -440,6 +440,8 @@ def _first_check(app: App, entry: Step) -> Guard | None:
                              pinned_fields(code) if verified else ())
         elif step.type in N8N_CALLERS:
             return _called_check(app, step)
+        elif step.type == N8N + "if" and (exempting := _exempting_branch(app, step)):
+            return exempting
         elif step.type.startswith(SUBFLOW_INSTANCE):
             return _subflow_check(app, step, depth)
         if step.type not in PASS_THROUGH and step.type not in DECIDERS:
@@ -484,6 +486,54 @@ def _called_check(app: App, step: Step) -> Guard | None:
         compares = (f"the caller in the called workflow {name!r} (not in the export: the "
                     f"rejection after step {after[0].name!r} shows a check)")
     return Guard(step, compares, rejection)
+
+
+def _exempting_branch(app: App, step: Step) -> Guard | None:
+    """An If whose true output lets through only requests whose fields all equal fixed
+    values (``model`` is "companys" and ``operation`` is "getall": one public operation
+    named by the owner) and whose false output goes straight to a check of the caller in a
+    called workflow (:func:`_called_check`): every other request is checked. The exempt
+    operation is the owner's choice, named in the evidence."""
+    if len(step.branches) != 2 or not step.branches[1]:
+        return None
+    fixed = _fixed_equalities(step.params.get("conditions"))
+    if not fixed:
+        return None
+    checked = [app.step(t) for t in step.branches[1]]
+    if len(checked) != 1 or checked[0] is None or checked[0].type not in N8N_CALLERS \
+            or set(step.branches[0]) & set(step.branches[1]):
+        return None
+    guard = _called_check(app, checked[0])
+    if guard is None:
+        return None
+    exempt = " and ".join(f"{field} is {value!r}" for field, value in fixed)
+    return Guard(guard.step, f"{guard.compares}; only requests where {exempt} skip it "
+                 f"(step {step.name!r})", guard.on_failure)
+
+
+_FIXED_FIELD = re.compile(r"^=\{\{\s*\$json\.([\w.]+)\s*\}\}$")
+
+
+def _fixed_equalities(conditions: object) -> list[tuple[str, str]]:
+    """(field, value) of an If (version 2 and later) whose every condition, joined by
+    "and", holds a field of the item equal to a fixed, non-empty text; [] otherwise."""
+    if not isinstance(conditions, dict) or conditions.get("combinator", "and") != "and":
+        return []
+    found = []
+    for cond in conditions.get("conditions") or ():
+        if not isinstance(cond, dict):
+            return []
+        op = cond.get("operator")
+        left, right = cond.get("leftValue"), cond.get("rightValue")
+        if not (isinstance(op, dict) and op.get("operation") == "equals"
+                and isinstance(left, str) and isinstance(right, str) and right.strip()
+                and not right.startswith("=") and "{{" not in right):
+            return []
+        field = _FIXED_FIELD.match(left.strip())
+        if field is None:
+            return []
+        found.append((field.group(1), right))
+    return found
 
 
 SUBFLOW_INSTANCE = "subflow:"  # a Node-RED subflow instance's type: "subflow:<its id>"

@@ -65,6 +65,7 @@ from pytest_nocode.platforms.nodered_entries import (
     serves_only_context,
     step_effect,
 )
+from pytest_nocode.platforms.nodered_flow import SQL_NODES
 from pytest_nocode.policy import default_zone
 
 # what a caller of a probe may learn: constants, a time, its own request
@@ -89,7 +90,7 @@ def status_probe(app: App, ep: EntryPoint, entry: Step) -> str:
     if app.platform != "nodered" or ep.kind != "http" \
             or any(m not in ("GET", "HEAD") for m in ep.methods):
         return ""
-    branch = list(_branch(app, entry))
+    branch = list(branch_of(app, entry))
     if not branch or len(branch) > MAX_BRANCH:
         return ""
     reads: list[Step] = []
@@ -117,7 +118,7 @@ def status_probe(app: App, ep: EntryPoint, entry: Step) -> str:
     return "a status probe: it " + " and ".join(what) + ", and answers with nothing else"
 
 
-def _branch(app: App, entry: Step) -> Iterator[Step]:
+def branch_of(app: App, entry: Step) -> Iterator[Step]:
     """The enabled steps a call reaches, each once, up to where it is answered (the adapter's
     walk: an ``http response`` ends it)."""
     seen = {entry.id}
@@ -216,8 +217,40 @@ def open_by_design(app: App, ep: EntryPoint, entry: Step) -> tuple[str, str]:
     probe = status_probe(app, ep, entry)
     if probe:
         return probe, "status_probe"
-    lookup = read_only_route(app, ep, entry)
+    lookup = read_only_route(app, ep, entry) or telemetry(app, ep, entry)
     return (lookup, "read_only") if lookup else ("", "")
+
+
+_ANSWER_SINKS = frozenset({"answer", "send"})
+
+
+def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
+    """Why a Node-RED entry point that reads something (effect ``serves``) answers nothing
+    but settings and device readings ("" when it may do more). When every answer its branch
+    reaches (an HTTP response, a websocket's clients, a TCP reply) holds only constants,
+    platform values (a time) and what the app polls from a PLC or fieldbus device
+    (:data:`DEVICE_READS`), nothing acts and nothing anyone typed or stored is disclosed:
+    read-only telemetry, whatever step (a function, a change node, a template) copies it. An
+    MQTT topic's messages are not counted here: whoever can publish on the topic writes them
+    (only a change node's copy of an unlabelled topic is, in :func:`read_only_route`). What
+    the caller sent, echoed back, is not among them (a stub of an API that will act stays
+    that API's route). Fail closed: at least one answer, each with origins."""
+    if app.platform != "nodered" or ep.effect != SERVES or app.flow_of is None:
+        return ""
+    flow = dataflow(app)
+    answering = []
+    for step in branch_of(app, entry):
+        if step_effect(step) != ANSWERS:
+            continue
+        for sink in flow.sinks_of(step.id, _ANSWER_SINKS):
+            if not sink.origins or not all(o.kind in SETTING_KINDS or _polled(app, o)
+                                           for o in sink.origins):
+                return ""
+            answering.append(repr(step.name or step.id))
+    if not answering:
+        return ""
+    return (f"open by design: what it answers in {', '.join(dict.fromkeys(answering))} holds "
+            "only settings and device readings the app keeps; it acts on nothing")
 
 
 def read_only_route(app: App, ep: EntryPoint, entry: Step) -> str:
@@ -226,7 +259,7 @@ def read_only_route(app: App, ep: EntryPoint, entry: Step) -> str:
     adapter's effect (a stub of an API that will act is still that API's route)."""
     if app.platform != "nodered" or ep.kind != "http":
         return ""
-    branch = list(_branch(app, entry))
+    branch = list(branch_of(app, entry))
     if not branch or len(branch) > MAX_BRANCH:
         return ""
     what: list[str] = []
@@ -251,18 +284,61 @@ def _lookup(app: App, step: Step) -> str | None:
         return None
     if step.type == "function":
         modules = _computes_only(step)
-        if modules is None:
-            return None
+        if modules is None:  # an address from the environment, for a local model only
+            return "" if _prepares(step) and any(
+                (t := app.step(sid)) is not None and bool(_local_model(app, t))
+                for sid in step.outbound) else None
         return f"computes with {', '.join(modules)} in {named}" if modules else ""
+    model = _local_model(app, step)
+    if model:
+        return model
     if step.type in READ_ONLY_CALLS and step_effect(step) == PASSES:
         return f"calls a read-only contract function in {named}"
-    records = _unlabelled_read(step)
+    records = _unlabelled_read(step) or _fixed_select(app, step)
     if records:
         return f"reads {records} in {named} (no sensitivity label)"
     if step.type == "change" and step_effect(step) == SERVES and serves_only_context(step) \
             and _kept_readings(app, step):
         return f"serves the readings the app keeps in flow or global context in {named}"
     return "" if step_effect(step) in (PASSES, ANSWERS) else None
+
+
+# The generation endpoints of model servers that run on the owner's machine (LM Studio,
+# llama.cpp, vLLM and other OpenAI-compatible servers; Ollama's own API)
+_MODEL_PATH = re.compile(r"/v1/(?:chat/)?completions\b|/v1/embeddings\b|"
+                         r"/api/(?:generate|chat|embed|embeddings)\b")
+_KEY_WORDS = re.compile(r"authori[sz]ation|bearer|api[-_]?key|x-api|cookie", re.I)
+
+
+def _local_model(app: App, step: Step) -> str:
+    """Why an ``http request`` only asks a model on the same host ("" otherwise): a POST
+    without credentials (no auth, TLS config, headers of the node's own or a key word in the
+    code before it) to a fixed address in the loopback or host zone (an environment value at
+    most beside that default) at a model server's generation path. Such a model runs on the
+    owner's machine: it stores nothing, sends nothing out and costs nothing per call; what
+    it answers is judged with the rest of the answer."""
+    if step.type != "http request":
+        return ""
+    p = step.params
+    before = [s for s in app.steps if step.id in s.outbound and s.type == "function"]
+    method = str(p.get("method") or "GET").upper()
+    set_methods = {m.upper() for s in before
+                   for m in _METHOD_SET.findall(str(s.params.get("func") or ""))}
+    if not (method == "POST" or (method == "USE" and set_methods == {"POST"})):
+        return ""
+    if p.get("authType") or p.get("tls") or p.get("headers") or step.credential_refs \
+            or any(_KEY_WORDS.search(str(s.params.get("func") or "")) for s in before):
+        return ""
+    origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
+               for o in sink.origins]
+    if not origins or any(o.kind not in ("constant", "env") for o in origins):
+        return ""
+    texts = [str(s.params.get("func") or "") for s in before] + [str(p.get("url") or "")]
+    hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
+    if not hosts or not all(h and default_zone(h) in LOCAL_ZONES for h in hosts) \
+            or not any(_MODEL_PATH.search(t) for t in texts):
+        return ""
+    return f"asks a model on the same host in {step.name or step.id!r}"
 
 
 def _unfollowed(app: App, step: Step) -> bool:
@@ -275,17 +351,34 @@ def _unfollowed(app: App, step: Step) -> bool:
 
 def _kept_readings(app: App, step: Step) -> bool:
     """Does every flow or global context value ``step`` reads hold only constants, platform
-    values and device readings (:func:`_reading`)? A key the app fills from what anyone
+    values and device readings (:func:`reading`)? A key the app fills from what anyone
     posts, a store, a request or the environment is data (fail closed)."""
     origins = dataflow(app).context_origins(step.id)
-    return bool(origins) and all(o.kind in SETTING_KINDS or _reading(app, o) for o in origins)
+    return bool(origins) and all(o.kind in SETTING_KINDS or reading(app, o) for o in origins)
 
 
-def _reading(app: App, origin: Origin) -> bool:
-    """Is ``origin`` what a device publishes on an MQTT topic whose name, and the node's,
-    carry no sensitivity label (a humidity, a door state)?"""
+# Nodes that poll a PLC or fieldbus device for its values (node-red-contrib-s7's ``s7 in``,
+# node-red-contrib-modbus's reads): what they put out are the machine's readings, numbers a
+# controller reports, never what someone typed.
+DEVICE_READS = frozenset({"s7 in", "modbus-read", "modbus-getter", "modbus-flex-getter"})
+
+
+def _polled(app: App, origin: Origin) -> bool:
+    """Is ``origin`` what a PLC or fieldbus read (:data:`DEVICE_READS`) reports?"""
     step = app.step(origin.step_id) if origin.kind == "unknown" else None
-    return step is not None and step.type == "mqtt in" and not step.disabled \
+    return step is not None and not step.disabled and step.type in DEVICE_READS
+
+
+def reading(app: App, origin: Origin) -> bool:
+    """Is ``origin`` a device reading: what a device publishes on an MQTT topic whose name,
+    and the node's, carry no sensitivity label (a humidity, a door state), or what a PLC or
+    fieldbus read (:data:`DEVICE_READS`) reports?"""
+    step = app.step(origin.step_id) if origin.kind == "unknown" else None
+    if step is None or step.disabled:
+        return False
+    if step.type in DEVICE_READS:
+        return True
+    return step.type == "mqtt in" \
         and not sensitivity_labels(str(step.params.get("topic") or ""), step.name)
 
 
@@ -325,12 +418,61 @@ def _unlabelled_read(step: Step) -> str:
     return f"collection {collection!r}"
 
 
+# Table names a reviewer reads as people or their doings even where no sensitivity label
+# marks them: a listing of one is a directory of the app's users, not reference data.
+_PEOPLE_TABLES = re.compile(
+    r"user|member|account|customer|client|people|person|employee|staff|student|pupil|"
+    r"patient|contact|owner|profile|subscriber|participant|volunteer|session|login|order|"
+    r"message|referral|invite|token|key|secret|password|log|audit|event|booking|payment",
+    re.I)
+_SELECT = re.compile(r"\s*select\b(?P<rest>[^;]*);?\s*", re.I | re.S)
+_TABLE = re.compile(r"\b(?:from|join)\s+([\w.\"`\[\]]+)", re.I)
+_WRITES = re.compile(r"\b(?:into|update|delete|insert|for\s+update|pg_\w+|lo_\w+|"
+                     r"copy|exec|call|set)\b", re.I)
+
+
+def _fixed_select(app: App, step: Step) -> str:
+    """The tables a SQL node's fixed SELECT lists ("" when its query is not shown to be one):
+    the query is the node's own text or a string a function before it sets whole, the data
+    flow finds only constants in it, it is one SELECT that writes nothing, and every table
+    it names is reference data (no sensitivity label, no name of people or their doings:
+    :data:`_PEOPLE_TABLES`). A query built from the message is an injection question, and
+    a join over people's tables a disclosure: both stay AUTH001's."""
+    if step.type not in SQL_NODES:
+        return ""
+    own, fallback, _templated = SQL_NODES[step.type]
+    query = str(step.params.get(own) or "") if own else ""
+    sinks = dataflow(app).sinks_of(step.id, frozenset({"sql"}))
+    if any(o.kind != "constant" for sink in sinks for o in sink.origins):
+        return ""
+    if not query.strip():
+        if not sinks:
+            return ""
+        setter = re.compile(r"\bmsg\s*\.\s*" + re.escape(fallback)
+                            + r"\s*=\s*(['\"`])(?P<q>[^'\"`$]*)\1")
+        found = [m.group("q") for s in app.steps if step.id in s.outbound
+                 and s.type == "function" for m in setter.finditer(str(s.params.get("func")
+                                                                        or ""))]
+        if len(found) != 1:
+            return ""
+        query = found[0]
+    elif "{{" in query:
+        return ""
+    select = _SELECT.fullmatch(query)
+    if select is None or _WRITES.search(select.group("rest")):
+        return ""
+    tables = [t.strip('"`[]') for t in _TABLE.findall(select.group("rest"))]
+    if not tables or any(sensitivity_labels(t) or _PEOPLE_TABLES.search(t) for t in tables):
+        return ""
+    return f"the rows of {', '.join(map(repr, dict.fromkeys(tables)))} (a fixed SELECT)"
+
+
 def _answers_only(app: App, answers: list[Step]) -> bool:
     """Does every answer hold only constants, platform values, a caller's own data and what
     lookups computed or read (an answer node other routes share is judged by all that reaches
     it)?"""
     flow = dataflow(app)
-    return all(o.kind in ANSWER_KINDS or _reading(app, o) or (
+    return all(o.kind in ANSWER_KINDS or reading(app, o) or (
         o.kind in ("unknown", "store") and bool(_lookup_at(app, o.step_id))) for step in answers
         for sink in flow.sinks_of(step.id, frozenset({"answer"})) for o in sink.origins)
 

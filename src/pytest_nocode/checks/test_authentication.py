@@ -133,9 +133,14 @@ def _open_message(ep: EntryPoint) -> str:
     one that also writes, runs or answers with data is reported. So is a read-only route (a
     Node-RED route whose branch only computes a hash, calls a smart contract's read-only
     function, finds the records of a MongoDB collection whose name carries no sensitivity
-    label or copies context that holds only constants and device readings, and answers
-    nothing else: listed at info by the same setting); one that also writes, runs, sends,
-    loads another module or reads personal records is reported. So is a local callback (a
+    label, runs a fixed SELECT of reference tables (no sensitivity label, no name of people
+    or their doings), asks a model server on the same host without credentials, or
+    copies context that holds only constants and device readings, and
+    answers nothing else: listed at info by the same setting), and so is any route, socket or
+    TCP server whose every answer holds only settings and what a PLC or Modbus read reports
+    (read-only telemetry); one that also
+    writes, runs, sends, loads another module, echoes the request or reads personal records
+    is reported. So is a local callback (a
     webhook whose address the app itself gives a service on the same host or compose network,
     and whose call only starts fixed requests without credentials to such services: nothing
     the caller sends is read; settings.report_local_callbacks: true lists them at info).

@@ -5,6 +5,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 
@@ -87,15 +88,17 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
         if flow.sinks_of(step.id, PROMPT_SINKS):
             continue  # the AI model the workflow exists to call
         given = models.get(dest.host.lower(), frozenset()) if not dest.dynamic else frozenset()
-        hits = [h for h in (_mailed_data(nocode_app, flow, dest) if dest.protocol == "mail"
-                            else sent_data(nocode_app, flow, dest)) if h[1] not in given]
+        hits = [h for h in (_mailed_data(nocode_app, flow, dest)
+                            if dest.protocol == "mail" or _message_api(dest)
+                            else sent_data(nocode_app, flow, dest))
+                if h[1] not in given and not _to_its_own_subject(nocode_app, flow, dest, h)]
         if not hits:
             continue  # nothing labelled, or only what the app's own model is given already
         if dest.host.lower() not in backends:
             backends[dest.host.lower()] = _owner_backend(nocode_app, flow, dest)
         backend = backends[dest.host.lower()]
-        if backend in (OWN_RECORDS, OWN_PROJECT):
-            continue  # the app's own backend: its system of record, or its own database
+        if backend in (OWN_RECORDS, OWN_PROJECT, OWN_SERVER):
+            continue  # the app's own backend: its system of record, database or server
         # the first of the most telling (a sort's first, without sorting thousands)
         sender, origin, labels = min(hits, key=lambda h: (CREDENTIALS not in h[2],
                                                           h[1].kind != "store",
@@ -164,6 +167,8 @@ OWN_RECORDS = "the app keeps its records there: it sends them without a credenti
 OWN_LOOKALIKE = "it takes the data without any credential, as a service run for the owner " \
                 "alone does"
 OWN_PROJECT = "it is the app's own project on a backend service, reached with its key"
+OWN_SERVER = "it is a bare IP address the app reaches without a credential: a server the " \
+             "owner runs (a third party's service has a name and knows its callers by a key)"
 # Backend services that give each project its own subdomain for its database API
 # (``<project>.supabase.co/rest/v1``): a request there with the project's key is a read or
 # write of the app's own database, as the service's node would be (a store, not an export).
@@ -196,6 +201,8 @@ def _owner_backend(app: App, flow: DataFlow, dest: Destination) -> str:
     keyed = [carries_credential(app, flow, d) for d in calls]
     if host.count(".") >= 2 and host.split(".", 1)[1] in PROJECT_DATABASES:
         return OWN_PROJECT if all(keyed) else ""
+    if _public_address(host) and not all(keyed):
+        return OWN_SERVER  # keys on its other paths are the owner's own (its send API)
     if any(keyed):
         return ""
     callers = {d.step_id for d in calls}
@@ -206,6 +213,74 @@ def _owner_backend(app: App, flow: DataFlow, dest: Destination) -> str:
                for o in sf.origins):  # (a reply relayed to the caller keeps no record)
             return OWN_RECORDS
     return OWN_LOOKALIKE
+
+
+def _public_address(host: str) -> bool:
+    """Is ``host`` an IP address literal (the trust zone has already placed it on the
+    internet)? A rented server is reached by its number; a service is reached by its name."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+# Messaging APIs whose requests are messages to a recipient, as a mail is (judged by
+# _mailed_data): the WhatsApp Cloud API's messages endpoint.
+MESSAGE_APIS = {"graph.facebook.com": re.compile(r"/messages/?$")}
+
+
+def _message_api(dest: Destination) -> bool:
+    """Does ``dest`` send a message over a messaging API (:data:`MESSAGE_APIS`)?"""
+    path = MESSAGE_APIS.get(dest.host.lower())
+    if path is None or dest.dynamic:
+        return False
+    return bool(path.search(dest.url.split("?", 1)[0]))
+
+
+# A request field that names the person a message goes to, and one that holds its text.
+RECIPIENT_FIELD = re.compile(
+    r"^(to|phone|phone_?number|number|recipient|e-?mail|chat_?id|wa_?id|remote_?jid|jid|"
+    r"telefone|celular|whatsapp)$", re.I)
+MESSAGE_FIELD = re.compile(r"^(body|text|message|content|caption|subject)$", re.I)
+# Steps that put many items into one: past one of them, a field of "the item" is no longer
+# the same person's as the rest.
+COMBINING_STEPS = ("aggregate", "summarize", "itemLists", "merge", "compareDatasets")
+COMBINING_CODE = re.compile(r"\$input\.all\(|\$items\(|\bitems\b")
+
+
+def _to_its_own_subject(app: App, flow: DataFlow, dest: Destination,
+                        hit: tuple[Step, Origin, list[str]]) -> bool:
+    """Does this hit go to the person it is about: a message whose recipient is read from
+    the same record (a sheet row, a database row, a request) as its content, each item on
+    its own (no step on the way combines items)? A greeting mailed to each row's own
+    address, a follow-up sent to each lead's own phone. Over a request (not mail) the fields
+    sent must be the recipient and a message text, nothing else: a record's other fields, or
+    its address alone, posted to an API are a copy of the record, not a message to it."""
+    sender, origin, _labels = hit
+    if origin.kind not in ("store", "entry"):
+        return False
+    sinks = flow.sinks_of(sender.id, SENT)
+    if dest.protocol == "mail":
+        recipient = [r for sf in sinks if sf.sink.kind == "url" for r in sf.sink.reads]
+    else:
+        reads = [r for sf in sinks if sf.sink.kind != "url" for r in sf.sink.reads]
+        if any(r.name == "*" or not (RECIPIENT_FIELD.match(r.name)
+                                     or MESSAGE_FIELD.match(r.name)) for r in reads):
+            return False
+        recipient = [r for r in reads if RECIPIENT_FIELD.match(r.name)]
+        if not any(MESSAGE_FIELD.match(r.name) for r in reads):
+            return False  # an address alone posted to an API is the record's copy, no message
+    if not recipient or origin not in set(flow.origins(sender.id, recipient)):
+        return False
+    for sid in flow.route(sender.id, origin):
+        step = app.step(sid)
+        if step is None or step.type.rsplit(".", 1)[-1] in COMBINING_STEPS:
+            return False
+        code = step.params.get("jsCode") or step.params.get("functionCode")
+        if isinstance(code, str) and COMBINING_CODE.search(code):
+            return False
+    return True
 
 
 def _domains_of(host: str) -> Iterator[str]:

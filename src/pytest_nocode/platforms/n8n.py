@@ -884,6 +884,9 @@ class _Builder:
                             outbound[target] = None
             for tool in called_by_agent.get(step_id, ()):
                 outbound[tool] = None
+            main = (connections.get(node["name"]) or {}).get("main") or ()
+            branches = tuple(tuple(t for conn in output or () if (t := by_name.get(conn["node"])))
+                             for output in main) if len(main) > 1 else ()
             if node_type == BASE + "noOp" and isinstance(node.get("notes"), str) and (
                     stand_in := STAND_IN_NOTE.match(node["notes"])):
                 self.stand_ins[step_id] = stand_in.group(1)  # a collection's replacement
@@ -894,7 +897,7 @@ class _Builder:
             self.steps.append(Step(
                 id=step_id, name=self._shared(node["name"]), type=node_type, workflow_id=wid,
                 path=f"workflows/{wid}/{node_id}", package=self._shared(_package(node_type)),
-                params=self._read_only(params), outbound=tuple(outbound),
+                params=self._read_only(params), outbound=tuple(outbound), branches=branches,
                 credential_refs=cred_refs, disabled=disabled,
                 native_id=node_id if step_id != node_id else ""))
             self._types.setdefault(node_type, []).append(step_id)

@@ -302,6 +302,12 @@ class EntryEffects:
         p = step.params
         target = self._targets.get(step.id)
         method = str(p.get("method") or p.get("requestMethod") or "GET").upper()
+        url = p.get("url")
+        if method == "GET" and isinstance(url, str) and _UNSENDABLE_URL.match(url):
+            # n8n reads a parameter as an expression only after a leading "=": this text is
+            # sent as written, and a URL without a scheme and host is refused before any call
+            return (f"step {step.name!r} cannot send its GET as exported: its URL {url!r} "
+                    "is text without a leading '=', not a URL")
         headers, query, body = _sent_parts(p, self._versions.get(step.id))
         if target is None or target.dynamic or not target.host \
                 or step.credential_refs or str(p.get("authentication") or "none") != "none" \
@@ -324,6 +330,11 @@ class EntryEffects:
                     "a public service the caller could ask itself")
         return (f"step {step.name!r} sends {target.host} a fixed {method} with no body and "
                 "no credentials, as exported: a request the caller could send itself")
+
+
+# A URL parameter that is neither an expression nor a URL: ``{{ $env.BASE_URL }}`` with no
+# leading "=" (a collection that replaced the address), which n8n sends as written.
+_UNSENDABLE_URL = re.compile(r"^\s*\{\{[^}]*\}\}\s*$")
 
 
 def _sent_parts(params: Mapping[str, object], version: float | None

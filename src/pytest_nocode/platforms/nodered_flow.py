@@ -136,6 +136,14 @@ RUNS_ON_MESSAGE = frozenset({*SQL_NODES, *INFLUX_QUERY, "sqlite", "sqlitedb", "e
 # Nodes that list a directory of this host into msg.payload (node-red-contrib-fs-file-lister):
 # the names are the host's own files, a platform value like a fixed command's output.
 DIRECTORY_LISTERS = {"fs-file-lister": "start"}
+# Nodes that only attach a facility of the Node.js runtime to the message and send it on
+# (genai-node-red's provide-global: ``msg.global = global``; provide-import-fn: ``msg.import``,
+# a function importing a module): that one property is the runtime's own, a platform value;
+# the payload and every other property are what came in.
+RUNTIME_PROVIDERS = {
+    "provide-global": ("global", "the Node.js runtime's global object (provide-global)"),
+    "provide-import-fn": ("import", "a function that imports a module (provide-import-fn)"),
+}
 # node-red-node-base64: encodes ``property`` (msg.payload by default) to base64 text, or
 # decodes it back; the result is made of what it was given.
 BASE64 = "base64"
@@ -268,6 +276,9 @@ class NodeRedFlows:
             folder = _text(p.get(DIRECTORY_LISTERS[t])).strip() or "a folder named at run time"
             return StepFlow("pass", (FieldWrite("payload", (ValueRef(
                 "platform", f"names of the files in {folder} ({t})"),)),))
+        if t in RUNTIME_PROVIDERS:
+            prop, what = RUNTIME_PROVIDERS[t]
+            return StepFlow("pass", (FieldWrite(prop, (ValueRef("platform", what),)),))
         if t == BASE64:
             prop = _top(_text(p.get("property")).strip() or "payload")
             return StepFlow("pass", (FieldWrite(prop, (ValueRef("field", prop, path=f"msg.{prop}"),

@@ -276,6 +276,9 @@ class _Analysis:
         for prop, _value, op, top in self.facts.msg_writes:
             if op == "=" and top >= 0 and prop != "*":
                 self._replaced_at[prop] = min(top, self._replaced_at.get(prop, NEVER))
+        # a local checked against a list before use (``if (!names.includes(name)) return
+        # null;``): from the next statement on it holds one of the list's members
+        self._narrowed = _allowlist_guards(statements)
 
     # -- the walk: bindings, writes, emissions -------------------------------------------------
     def _walk(self, node: tree_sitter.Node, top: int, depth: int) -> None:
@@ -644,6 +647,9 @@ class _Analysis:
                 self._part_sources(parts, i) for i, c in enumerate(parts)
                 if c.type == "template_substitution"))
         if t == "identifier":
+            guard = self._narrowed.get(_text(node))
+            if guard is not None and self._statement_of(node) > guard[0]:
+                return self.sources(guard[1])
             return self._identifier(_text(node))
         if t in ("member_expression", "subscript_expression"):
             return self._member(node)
@@ -1004,6 +1010,97 @@ BLOCKS = frozenset({"statement_block", "switch_case", "switch_default"})
 # statements after which the code that follows in the same block does not run
 _LEAVES = frozenset({"return_statement", "throw_statement"})
 _JUMPS = frozenset({"break_statement", "continue_statement", "labeled_statement"})
+
+
+def _allowlist_guards(statements: list[tree_sitter.Node]
+                      ) -> dict[str, tuple[int, tree_sitter.Node]]:
+    """Locals the body checks against a list and stops on when absent: name → (the index of
+    the guarding statement, the list expression). A guard is a statement of the body itself,
+    ``if (!list.includes(name)) …`` whose branch leaves (return or throw) sending no message
+    (``return null``, ``return;``, ``return [null, null]``, no ``node.send``); the local is
+    set only by statements of the body before it, never in a callback or after. A check that
+    passes a message on (``return [null, msg]``) narrows nothing: that output still carries
+    the value as it came."""
+    found: dict[str, tuple[int, tree_sitter.Node]] = {}
+    for index, statement in enumerate(statements):
+        if statement.type != "if_statement" or statement.child_by_field_name("alternative"):
+            continue
+        checked = _excluded_from(statement.child_by_field_name("condition"))
+        branch = statement.child_by_field_name("consequence")
+        if checked is None or branch is None or not _leaves_silently(branch):
+            continue
+        name, allowed = checked
+        if name not in found and all(0 <= at < index for at in _set_at(statements, name)):
+            found[name] = (index, allowed)
+    return found
+
+
+def _excluded_from(condition: tree_sitter.Node | None
+                   ) -> tuple[str, tree_sitter.Node] | None:
+    """(name, list) for a condition ``!list.includes(name)`` (parentheses allowed)."""
+    node = _unparenthesized(condition) if condition is not None else None
+    if node is None or node.type != "unary_expression" or _operator(node) != "!":
+        return None
+    call = _unparenthesized(node.named_children[0]) if node.named_children else None
+    if call is None or call.type != "call_expression":
+        return None
+    callee, args = call.child_by_field_name("function"), call.child_by_field_name("arguments")
+    if callee is None or callee.type != "member_expression" or args is None \
+            or len(args.named_children) != 1 or args.named_children[0].type != "identifier":
+        return None
+    prop, holder = callee.child_by_field_name("property"), callee.child_by_field_name("object")
+    if prop is None or _text(prop) != "includes" or holder is None:
+        return None
+    return _text(args.named_children[0]), holder
+
+
+def _leaves_silently(branch: tree_sitter.Node) -> bool:
+    """Does ``branch`` end in a return or throw, sending no message on the way?"""
+    last = branch.named_children[-1] if branch.type == "statement_block" \
+        and branch.named_children else branch
+    if last.type not in _LEAVES or "node.send" in _text(branch):
+        return False
+    stack = [branch]
+    while stack:
+        current = stack.pop()
+        if current.type in FUNCTIONS:
+            continue
+        if current.type == "return_statement" and current.named_children:
+            value = _unparenthesized(current.named_children[0])
+            items = value.named_children if value.type == "array" else [value]
+            if any(i.type not in ("null", "undefined") for i in items):
+                return False
+        stack.extend(current.named_children)
+    return True
+
+
+def _set_at(statements: list[tree_sitter.Node], name: str) -> list[int]:
+    """The body's statement index of each place that sets local ``name`` (-1 inside a
+    function, which may run at any time)."""
+    found: list[int] = []
+    for index, statement in enumerate(statements):
+        stack = [(statement, False)]
+        while stack:
+            current, nested = stack.pop()
+            target = None
+            if current.type == "variable_declarator":
+                target = current.child_by_field_name("name")
+            elif current.type in ("assignment_expression", "augmented_assignment_expression",
+                                  "update_expression"):
+                target = current.child_by_field_name("left") \
+                    or current.child_by_field_name("argument")
+            elif current.type == "for_in_statement":
+                target = current.child_by_field_name("left")
+            if target is not None and name in _pattern_names(target):
+                found.append(-1 if nested else index)
+            if current.type in FUNCTIONS:
+                params = current.child_by_field_name("parameters") \
+                    or current.child_by_field_name("parameter")
+                if any(name in _pattern_names(p) for p in _params(params)):
+                    continue  # the callback's own name, not the local
+                nested = True
+            stack.extend((c, nested) for c in current.named_children)
+    return found
 
 
 def _may_reach(value: tree_sitter.Node, read: tree_sitter.Node, body: tree_sitter.Node

@@ -35,6 +35,8 @@ from pytest_nocode.secretscan.names import is_secret_name
 from pytest_nocode.secretscan.scanner import _CACHE as _CACHE  # the per-App memo
 from pytest_nocode.secretscan.scanner import (
     SecretHit,
+    StepScanner,
+    app_scanner,
     find_secrets,
     remember_secrets,
     scan_steps,
@@ -43,5 +45,5 @@ from pytest_nocode.secretscan.scanner import (
 
 __all__ = ["CRITICAL_KINDS", "KIND_BASIC", "KIND_BEARER", "KIND_CLI", "KIND_CLI_HEADER",
            "KIND_KEYWORD", "KIND_URL_PASSWORD", "KIND_URL_QUERY", "KIND_URL_TOKEN", "KIND_WEBHOOK",
-           "SecretHit", "find_secrets", "is_secret_name", "remember_secrets", "scan_steps",
-           "scan_text"]
+           "SecretHit", "StepScanner", "app_scanner", "find_secrets", "is_secret_name",
+           "remember_secrets", "scan_steps", "scan_text"]
