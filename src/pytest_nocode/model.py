@@ -544,6 +544,10 @@ class StepFlow:
     # workflow passes in; wired from no caller in this app, that input is a caller's the app
     # does not show (not merely nothing wired), which the checks name as such
     called: bool = False
+    # message fields the step's code reads, by the path it reads them at
+    # (``msg.payload.usersList[].auth.password_hash``), whatever it does with them: what the
+    # flow makes of a value an earlier step put there (an HTTP request's answer)
+    reads: tuple[ValueRef, ...] = ()
 
 
 COLLECTIONS = (

@@ -318,11 +318,14 @@ class N8nFlows:
         loop = self.loops.get(step.id, ())
         stored = self._stored(step) if step.id in self.stores else ()
         called = t in CALLED_TRIGGERS
+        reads = tuple(ref for ref in dict.fromkeys(self.all_refs(step, step.params))
+                      if ref.kind in ("field", "step") and ref.name != "*")
         if output == "pass" and not writes and not sinks and not starts and not code \
-                and not loop and not stored and not called:
+                and not loop and not stored and not called and not reads:
             return _PASS  # most nodes: shared, not rebuilt
         return StepFlow(output, writes, sinks, starts, authored_code=code, loop_targets=loop,
-                        stored=stored, called=called, stores_item=not self._statement(step))
+                        stored=stored, called=called, stores_item=not self._statement(step),
+                        reads=reads)
 
     def _statement(self, step: Step) -> bool:
         """Does ``step`` write its store by a statement of its own (an SQL node's Execute
