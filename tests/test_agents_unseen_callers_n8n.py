@@ -262,7 +262,7 @@ def test_inj002_a_host_named_by_a_switched_off_webhook_is_ssrf_once_activated() 
     app = app_of(_relay(SERVER_URL, active=False))
     f = one(findings_of(INJ002, app))
     assert (f.resource.id, f.evidence["sink"]) == (uid("Send text"), "fetch")
-    assert f.message.endswith("(not active)")
+    assert f.message.endswith("(not active), reachable once activated")
     assert findings_of(INJ001, app) == []
     assert ids(findings_of(INJ001, app_of(_relay(SERVER_URL, active=True)))) == {
         uid("Send text")}
@@ -275,11 +275,14 @@ def test_inj002_a_host_named_by_a_switched_off_webhook_is_ssrf_once_activated() 
     ids=["written-host", "env-host", "env-base"])
 def test_a_request_to_a_host_the_owner_fixed_is_steered_by_its_path_only(url: str) -> None:
     """Written out or an environment value, the host is the owner's: the caller picks at
-    most a path, reported for an active entry point's caller only (INJ001, a step lower)."""
+    most a path (INJ001, a step lower); switched off, the same path is INJ002's, low, as one
+    activation opens it, and no SSRF."""
     f = one(findings_of(INJ001, app_of(_relay(url, active=True))))
     assert (f.evidence["parameter"], f.severity) == (FETCH_PATH, Severity.HIGH)
     inactive = app_of(_relay(url, active=False))
-    assert [f for f in findings_of(INJ002, inactive) if f.evidence["sink"] == "fetch"] == []
+    off = [f for f in findings_of(INJ002, inactive) if f.evidence["sink"] == "fetch"]
+    assert [(f.evidence["parameter"], f.severity) for f in off] == [(FETCH_PATH, Severity.LOW)]
+    assert "server-side request forgery" not in off[0].message
 
 
 # -- a download that hands on the item it was given ---------------------------------------------

@@ -595,7 +595,8 @@ def test_enc001_plain_mqtt_broker_in_use_fires_on_the_broker() -> None:
     assert (f.resource.id, f.resource.path) == (nid("plain"), f"config/{nid('plain')}")
     assert f.evidence == {"protocol": "mqtt", "host": "mqtt.acme-iot.net", "port": 1883,
                           "url": "mqtt.acme-iot.net", "type": "mqtt-broker",
-                          "zone": "internet", "credentials": False, "sensitive": []}
+                          "zone": "internet", "credentials": False, "sensitive": [],
+                          "received": []}
 
 
 def test_enc001_tls_mqtt_broker_is_quiet() -> None:

@@ -205,6 +205,7 @@ class DataFlow:
         self._flows: dict[str, StepFlow] = dict(zip((s.id for s in app.steps),
                                                     _descriptions(app), strict=True))
         self._origins: list[Origin] = []
+        self._read_index: dict[int | str, list[tuple[str, str]]] | None = None  # _reads_of
         self._origin_ids: dict[Origin, int] = {}
         # an origin placed in a text (Origin.within) → the same origin without the placement
         self._unplaced: dict[int, int] = {}
@@ -749,6 +750,42 @@ class DataFlow:
             self._answers[(read, harmless)] = asked
         return tuple(map(self._origins.__getitem__, asked))
 
+    def answer_reads(self, step_id: str) -> tuple[tuple[str, str], ...]:
+        """(reading step, path) of each field a step reads off what ``step_id`` itself put
+        into the message (an HTTP request's answer: ``msg.payload.auth.password_hash``,
+        ``$json.token``): the step's own values, not what it passed on, reaching the reads a
+        later step's description names, or a read of that step's output by its name."""
+        flow = self._flows.get(step_id)
+        if flow is None:
+            return ()
+        own = frozenset().union(*(self._resolve_plain(ref, {}, step_id)
+                                  for write in flow.writes for ref in write.value
+                                  if ref.kind not in ("field", "step", *SAFE_KINDS)))
+        index = self._reads_of()
+        named = index.get(step_id, [])  # $('HTTP Request').json.token
+        return tuple(dict.fromkeys((*named, *(read for oid in own
+                                              for read in index.get(oid, ())))))
+
+    def _reads_of(self) -> dict[int | str, list[tuple[str, str]]]:
+        """Origin id (or, for a read of a named step's output, that step's id) → (step, path)
+        of each read a running step's description names of a field holding that origin in
+        its input; built once."""
+        if self._read_index is None:
+            index: dict[int | str, list[tuple[str, str]]] = {}
+            for sid, flow in self._flows.items():
+                reads = _named_reads(flow)
+                if not reads or not self._runs(sid):
+                    continue
+                state = self.input_of(sid)
+                for ref in reads:
+                    if ref.kind == "step":
+                        index.setdefault(ref.step, []).append((sid, ref.path))
+                        continue
+                    for oid in _field(state, ref.name):
+                        index.setdefault(oid, []).append((sid, ref.path))
+            self._read_index = index
+        return self._read_index
+
     def _harmless(self, within: str, harmless: frozenset[str], step_id: str) -> bool:
         """Is a value placed ``within`` a text harmless where ``harmless`` says? A placement
         past a URL base read from a context key holds when the key holds a fixed host of the
@@ -1117,6 +1154,17 @@ ANSWERS_HELD = 1 << 20  # origin ids DataFlow.origins keeps answered (4 MB), see
 
 def _is_entry(origin: Origin) -> bool:
     return origin.kind == "entry"
+
+
+def _named_reads(flow: StepFlow) -> tuple[ValueRef, ...]:
+    """The reads a step's description names by path: its own ``reads``, and the values its
+    writes and sinks take from a field picked below the top (a change node moving
+    ``msg.payload.token``, a template rendering ``{{payload.user.email}}``)."""
+    picked = tuple(ref for ref in (*(r for w in flow.writes for r in w.value),
+                                   *(r for s in flow.sinks for r in s.reads))
+                   if ref.kind in ("field", "step") and ref.name != "*" and ref.path
+                   and ref.path not in (ref.name, f"msg.{ref.name}", f"$json.{ref.name}"))
+    return (*flow.reads, *picked) if picked else flow.reads
 
 
 def _union(states: list[State]) -> State:

@@ -107,6 +107,11 @@ class Workflow:
     # keeps the workflow id, versionId, active flag and meta.instanceId but no timestamps), not
     # a template or a collection's edited copy: its active flag is the instance's state.
     downloaded: bool = False
+    # What starts it on an event from outside the instance besides its entry points (a
+    # message to a bot, a mail, a row changed in a database, a file added to a drive): the
+    # enabled triggers' own types. Not a clock, a manual run, a calling workflow or the
+    # platform's own events. Such a workflow runs on what others do, as an exposed one does.
+    event_triggers: tuple[str, ...] = ()
 
     @property
     def resource(self) -> Resource:
@@ -544,6 +549,10 @@ class StepFlow:
     # workflow passes in; wired from no caller in this app, that input is a caller's the app
     # does not show (not merely nothing wired), which the checks name as such
     called: bool = False
+    # message fields the step's code reads, by the path it reads them at
+    # (``msg.payload.usersList[].auth.password_hash``), whatever it does with them: what the
+    # flow makes of a value an earlier step put there (an HTTP request's answer)
+    reads: tuple[ValueRef, ...] = ()
 
 
 COLLECTIONS = (

@@ -99,6 +99,32 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
                         yield sender, origin, list(labels)
 
 
+# Text an expression fills in at run time: what it names is not the path a reader sees
+_COMPUTED = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}")
+# The name a read of another step's output starts with ($('Fetch accounts').json.token): the
+# step's name, not a field of what it answered
+_STEP_NAME = re.compile(r"^\$\((?:'[^']*'|\"[^\"]*\")\)")
+
+
+def received_data(app: App, flow: DataFlow, dest: Destination, url: str) -> list[str]:
+    """The sensitivity labels of what a request brings back: the fields later steps read
+    off its answer (``auth.password_hash`` of the user catalog it fetched), and the path of
+    a GET that names such data (``/users``, ``/credentials``). A value crosses the network
+    whichever way it travels; a step that reads only ``temperature`` names nothing."""
+    step = app.step(dest.step_id)
+    if step is None:
+        return []
+    read = [_STEP_NAME.sub("", path) for _sid, path in flow.answer_reads(step.id)]
+    found = {label for path in read if names_a_field(path) for label in field_labels(path)}
+    method = str(step.params.get("method") or step.params.get("requestMethod") or "GET")
+    if method.upper() == "GET" and "://" in url:
+        path = _COMPUTED.sub("/", url.partition("://")[2]).partition("/")[2]
+        found.update(sensitivity_labels(*(part for part in
+                                          re.split(r"[/?#&=.]", path.partition("?")[0])
+                                          if part and field_labels(part))))
+    return sorted(found)
+
+
 def _record_labels(app: App, stores: dict[str, DataStore], origin: Origin) -> tuple[str, ...]:
     """The labels of a whole record from a store or entry point: what the store holds by
     nature, else what the names of the origin, its step and the store's location say. Kept

@@ -9,7 +9,12 @@ import re
 from collections.abc import Iterator
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.checks._support import flow_or_skip, sent_data, setting_or_skip
+from pytest_nocode.checks._support import (
+    flow_or_skip,
+    received_data,
+    sent_data,
+    setting_or_skip,
+)
 from pytest_nocode.dataflow import DataFlow, dataflow, per_app
 from pytest_nocode.findings import Rule
 from pytest_nocode.model import Destination, Step, split_url
@@ -219,8 +224,9 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     users = app.users_of(step.id) if step.is_config else ()
     secrets = any(_carries_secrets(app, s) or _secret_reaches_request(flow, s)
                   for s in (step, *users)) or _url_credentials(app, step, url)
-    labels = sorted({label for _s, _o, found in sent_data(app, flow, dest)
-                     for label in found})
+    sent = sorted({label for _s, _o, found in sent_data(app, flow, dest) for label in found})
+    received = received_data(app, flow, dest, url)
+    labels = sorted({*sent, *received})  # data crosses whichever way it travels
     if zone == "unknown" and not (secrets or labels):
         return  # not shown to leave the own networks, and nothing worth reading crosses
     zone_severity = policy.cleartext_severity(zone, rule.severity)
@@ -244,15 +250,25 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     lowering = zone in ZONE_WORDS and (zone != "unknown" or dest.dynamic or bool(host))
     crossing = ""  # said where the zone would lower the severity
     if lowering and (secrets or labels):
-        crossing = " with credentials" if secrets else f" carrying {', '.join(labels)}"
+        crossing = " with credentials" if secrets else _carrying(sent, received)
     elif lowering and severity < rule.severity:
         crossing = (f" ({ZONE_WORDS[zone]}; no credentials or labelled data seen crossing: "
                     f"{severity.label})")
     findings.add(step, f"{name} without TLS to {where}{crossing}{hint}",
                  {"protocol": protocol, "host": host, "port": port, "url": url,
                   "type": step.type, "zone": zone, "credentials": secrets,
-                  "sensitive": labels, **({"stack_services": services} if in_stack else {})},
+                  "sensitive": labels, "received": received,
+                  **({"stack_services": services} if in_stack else {})},
                  severity=severity)
+
+
+def _carrying(sent: list[str], received: list[str]) -> str:
+    """What crosses, as a message says it: the labels of what is sent, then of what only
+    comes back in the answer."""
+    back = [label for label in received if label not in sent]
+    parts = ([f"carrying {', '.join(sent)}"] if sent else []) + \
+        ([f"bringing back {', '.join(back)}"] if back else [])
+    return f" {' and '.join(parts)}" if parts else ""
 
 
 @check(

@@ -186,9 +186,10 @@ def _reflected_to_sender_only(app: App, flow: DataFlow, sf: SinkFlow, entry: Ori
     severity="medium",
     owasp=["LCNC-SEC-06"],
     rationale="""A step that executes or renders data read from a store, a service's response
-    or input this app does not show is one upstream change away from an injection; so is a
-    page generated from the data of an entry point switched off today, or a request sent
-    wherever that data says (server-side request forgery once the entry is switched on).""",
+    or input this app does not show is one upstream change away from an injection. Data of an
+    entry point switched off today (an inactive workflow's webhook or form) reaching any step
+    INJ001 asks about, a command, a query, a page, a sheet cell, a request's URL or JSON body,
+    is INJ001's finding one activation away, as AUTH001 reports the open door itself.""",
     remediation="Use fixed commands, parameterized queries and escaped templates everywhere.",
     requires=("workflows",),
 )
@@ -196,29 +197,46 @@ def test_sinks_do_not_interpolate_data(nocode_app: App,
                                        nocode_findings: FindingCollector) -> None:
     flow = flow_or_skip(nocode_app)
     reported: set[str] = set()
-    for sf in flow.sinks(INJECTION_SINKS | MARKUP_SINKS | FETCH_SINKS):
+    for sf in flow.sinks(CALLER_SINKS):
         if sf.step.id in reported:
             continue
         trusts = [flow.trust(o) for o in sf.origins]
         if "untrusted" in trusts:
             continue  # INJ001's
-        # a page, or a whole URL, only from a switched-off entry (a request to a fixed host
-        # with one of its parts computed is INJ001's a step lower, and no SSRF)
-        other = [o for o, trust in zip(sf.origins, trusts, strict=True) if trust == "other"
-                 and (sf.sink.kind in INJECTION_SINKS or (sf.sink.param not in FETCH_PARTS
-                                                          and _switched_off_entry(nocode_app,
-                                                                                  o)))]
-        if not other:
+        # any caller sink fed by a switched-off entry (INJ001's once activated); only commands,
+        # code, queries and templates from a store or a service (a page, a sheet cell or a
+        # request built from a table is an ordinary report, row or next-page link)
+        off = [(o, b) for o, trust in zip(sf.origins, trusts, strict=True) if trust == "other"
+               and (b := switched_off_behind(nocode_app, flow, o)) is not None]
+        off.sort(key=lambda ob: ob[0].kind == "ai")  # the entry's own data before a model's
+        other = [o for o, trust in zip(sf.origins, trusts, strict=True)
+                 if trust == "other" and sf.sink.kind in INJECTION_SINKS]
+        if not off and not other:
             continue
-        origin = other[0]
+        origin, (entry, to_origin) = off[0] if off else (other[0], (other[0], [other[0].step_id]))
+        via = f" through {nocode_app.resource_of(origin.step_id).name}" \
+            if origin.kind == "ai" else ""
+        when = ", reachable once activated" if off else ""
+        # as INJ001 ranks them: part of a request to a fixed host, or a sheet cell, a step lower
+        lower = off and (sf.sink.param in FETCH_PARTS or sf.sink.kind in FORMULA_SINKS)
         nocode_findings.add(
-            sf.step, f"{sf.step.type} {sf.sink.reason}; the data comes from {origin.detail}",
+            sf.step, f"{sf.step.type} {sf.sink.reason}; the data comes from "
+            f"{entry.detail}{via}{when}",
             {"sink_type": sf.step.type, "sink": sf.sink.kind, "parameter": sf.sink.param,
              **_not_counted(sf), **origin_evidence(origin),
-             **route_evidence(nocode_app, flow.route(sf.step.id, origin)),
-             **call_evidence(nocode_app, flow, sf.step.id, other),
-             **step_context(nocode_app, sf.step)})
+             **route_evidence(nocode_app, [*to_origin[:-1], *flow.route(sf.step.id, origin)]),
+             **call_evidence(nocode_app, flow, sf.step.id, [o for o, _b in off] or other),
+             **step_context(nocode_app, sf.step)},
+            severity=Severity.LOW if lower else None)
         reported.add(sf.step.id)
+
+
+def switched_off_behind(app: App, flow: DataFlow, origin: Origin
+                        ) -> tuple[Origin, list[str]] | None:
+    """(the switched-off entry, its route) when ``origin`` is the data of an entry point
+    switched off today that not only the owner writes to, or an AI answer it prompts: what
+    INJ001 would report once the workflow is activated (INJ002 and INJ003 ask this)."""
+    return flow.behind(origin, lambda o: _switched_off_entry(app, o))
 
 
 def _switched_off_entry(app: App, origin: Origin) -> bool:

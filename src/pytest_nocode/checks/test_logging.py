@@ -78,17 +78,25 @@ def test_entry_flows_catch_errors(nocode_app: App, nocode_findings: FindingColle
     category="logging",
     severity="low",
     owasp=["LCNC-SEC-10"],
-    rationale="""Without an error workflow, failures of an exposed workflow alert nobody.""",
+    rationale="""Without an error workflow, failures of an exposed workflow alert nobody: one
+    with an entry point, or one any outside event starts (a bot's messages, mail, a change in
+    a database or a drive), which runs on what others do as much as a webhook's does.""",
     remediation="Set an error workflow that notifies the owning team.",
     requires=("workflows",),
     platforms=("n8n",),
 )
 def test_entry_workflows_have_error_workflow(nocode_app: App,
                                              nocode_findings: FindingCollector) -> None:
-    for wf_id in sorted({s.workflow_id for ep in nocode_app.entry_points
-                         if (s := nocode_app.step(ep.step_id))}):
-        wf = nocode_app.workflow(wf_id)
-        if wf is None or not wf.active or wf.settings.get("errorWorkflow"):
+    entered = {s.workflow_id for ep in nocode_app.entry_points
+               if (s := nocode_app.step(ep.step_id))}
+    for wf in sorted(nocode_app.workflows, key=lambda w: w.id):
+        if not wf.active or wf.settings.get("errorWorkflow"):
             continue
-        nocode_findings.add(wf, "active workflow with an entry point has no error workflow",
-                            {"errorWorkflow": None})
+        if wf.id in entered:
+            nocode_findings.add(wf, "active workflow with an entry point has no error workflow",
+                                {"errorWorkflow": None})
+        elif wf.event_triggers:
+            events = ", ".join(t.rsplit(".", 1)[-1] for t in wf.event_triggers)
+            nocode_findings.add(wf, f"active workflow started by outside events ({events}) "
+                                "has no error workflow",
+                                {"errorWorkflow": None, "triggers": list(wf.event_triggers)})

@@ -275,3 +275,134 @@ def keeps_word_characters_only(call: tree_sitter.Node) -> bool:
     every = _every(found[0], found[1]) if found is not None and found[2] == "" \
         and found[1].type == "regex" else None
     return every is not None and _NOT_WORD.fullmatch(every) is not None
+
+
+# -- what code reads of one value -----------------------------------------------------------------
+# Array methods whose answer is one element of the array they are called on, or a part of it
+_ELEMENT_PICKS = frozenset({"find", "findLast", "at", "pop", "shift"})
+_PART_PICKS = frozenset({"filter", "slice", "sort", "reverse", "concat", "flat", "toSorted",
+                         "toReversed"})
+# Array methods that call back with each element as the first parameter
+_ELEMENT_CALLBACKS = frozenset({"find", "findLast", "findIndex", "filter", "map", "forEach",
+                                "some", "every", "flatMap", "sort"})
+# Calls that hand back (a view of) their first argument: JSON.parse(msg.payload)
+_SAME_VALUE_CALLS = frozenset({"JSON.parse", "Object.values", "Object.assign", "structuredClone"})
+_READ_NODES = ("(variable_declarator) @d (assignment_expression) @a (for_in_statement) @f "
+               "(call_expression) @c (member_expression) @m (subscript_expression) @s")
+_ALIAS_ROUNDS = 4  # a chain of aliases (users → u → auth) settles in as many rounds
+
+
+def paths_read(code: str, base: str) -> tuple[str, ...]:
+    """The property paths JavaScript ``code`` reads beneath the value ``base`` names
+    (``msg.payload`` → ``msg.payload.usersList[].auth.password_hash``), following local
+    variables bound to a part of it (``const auth = u.auth || {}``), destructuring, loop
+    variables over it (``for (const u of users)``) and the element parameter of array
+    callbacks (``users.find(u => …)``). What a step does with the value it was given is what
+    these paths name; code that does not parse reads nothing the analysis can name."""
+    root = code_root(code)
+    found = captures(_READ_NODES, root)
+    aliases: dict[str, str] = {}
+
+    def path_of(node: tree_sitter.Node | None) -> str | None:
+        if node is None:
+            return None
+        t = node.type
+        if text(node) == base:
+            return base
+        if t == "identifier":
+            return aliases.get(text(node))
+        if t in ("parenthesized_expression", "await_expression", "non_null_expression"):
+            return path_of(node.named_children[0] if node.named_children else None)
+        if t == "binary_expression" and operator(node) in ("||", "??"):
+            return path_of(node.child_by_field_name("left"))
+        if t == "member_expression":
+            prop = node.child_by_field_name("property")
+            head = path_of(node.child_by_field_name("object"))
+            return f"{head}.{text(prop)}" if head is not None and prop is not None else None
+        if t == "subscript_expression":
+            head = path_of(node.child_by_field_name("object"))
+            index = node.child_by_field_name("index")
+            key = string_value(index) if index is not None and index.type == "string" else None
+            return None if head is None else f"{head}.{key}" if key else f"{head}[]"
+        if t == "call_expression":
+            function = node.child_by_field_name("function")
+            args = node.child_by_field_name("arguments")
+            if function is None:
+                return None
+            if text(function) in _SAME_VALUE_CALLS and args is not None and args.named_children:
+                return path_of(args.named_children[0])
+            if function.type == "member_expression":
+                method = text(function.child_by_field_name("property") or function)
+                head = path_of(function.child_by_field_name("object"))
+                if head is not None and method in _ELEMENT_PICKS:
+                    return f"{head}[]"
+                if head is not None and method in _PART_PICKS:
+                    return head
+        return None
+
+    def bind(pattern: tree_sitter.Node | None, path: str) -> None:
+        if pattern is None:
+            return
+        if pattern.type in ("identifier", "shorthand_property_identifier_pattern"):
+            aliases.setdefault(text(pattern), path)
+        elif pattern.type == "object_pattern":
+            for child in pattern.named_children:
+                key = child.child_by_field_name("key") if child.type == "pair_pattern" else \
+                    child.child_by_field_name("left") \
+                    if child.type == "object_assignment_pattern" else child
+                value = child.child_by_field_name("value") if child.type == "pair_pattern" \
+                    else key
+                if key is not None:
+                    bind(value, f"{path}.{text(key)}")
+        elif pattern.type == "array_pattern":
+            for child in pattern.named_children:
+                bind(child, f"{path}[]")
+
+    for _ in range(_ALIAS_ROUNDS):
+        before = len(aliases)
+        for node in found.get("d", ()):
+            value = path_of(node.child_by_field_name("value"))
+            if value is not None:
+                bind(node.child_by_field_name("name"), value)
+        for node in found.get("a", ()):
+            value = path_of(node.child_by_field_name("right"))
+            if value is not None:
+                bind(node.child_by_field_name("left"), value)
+        for node in found.get("f", ()):
+            value = path_of(node.child_by_field_name("right"))
+            kind = node.child_by_field_name("operator")
+            if value is not None and kind is not None and text(kind) == "of":
+                left = node.child_by_field_name("left")
+                bind(next(iter(left.named_children), left) if left is not None
+                     and left.type in ("lexical_declaration", "variable_declaration")
+                     and left.named_children and left.named_children[0].type != "identifier"
+                     else left, f"{value}[]")
+        for node in found.get("c", ()):
+            function = node.child_by_field_name("function")
+            args = node.child_by_field_name("arguments")
+            if function is None or function.type != "member_expression" or args is None:
+                continue
+            method = function.child_by_field_name("property")
+            head = path_of(function.child_by_field_name("object"))
+            if head is None or method is None or text(method) not in _ELEMENT_CALLBACKS:
+                continue
+            for callback in args.named_children[:1]:
+                if callback.type in ("arrow_function", "function_expression", "function"):
+                    first = function_params(callback)[:1] or \
+                        ([callback.child_by_field_name("parameter")]
+                         if callback.child_by_field_name("parameter") else [])
+                    for param in first:
+                        bind(param, f"{head}[]")
+        if len(aliases) == before:
+            break
+    reads = [path for node in (*found.get("m", ()), *found.get("s", ()))
+             if not _called(node) and (path := path_of(node)) is not None and path != base]
+    return tuple(dict.fromkeys(reads))
+
+
+def _called(node: tree_sitter.Node) -> bool:
+    """Is ``node`` the function a call calls (``users.find`` in ``users.find(…)``): a method
+    of the value, not a field read from it?"""
+    parent = node.parent
+    return parent is not None and parent.type == "call_expression" \
+        and parent.child_by_field_name("function") == node

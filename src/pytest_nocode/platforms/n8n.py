@@ -100,6 +100,7 @@ from pytest_nocode.platforms.n8n_flow import (
     UPLOADS,
     N8nFlows,
     answering_steps,
+    event_triggers,
     loop_targets,
     upload_operation,
 )
@@ -836,7 +837,8 @@ class _Builder:
             tags=tuple(t if isinstance(t, str) else t["name"] for t in wf.get("tags") or ()),
             kind="workflow", version=version,
             draft_changes=draft_changes(wf) if graph is not wf else (),
-            updated=_text(wf.get("updatedAt")), downloaded=downloaded_from_instance(wf))
+            updated=_text(wf.get("updatedAt")), downloaded=downloaded_from_instance(wf),
+            event_triggers=() if archived else event_triggers(graph.get("nodes") or ()))
         self.workflows.append(workflow)
         if wf.get("id") not in (None, ""):
             self._raw_ids.setdefault(str(wf["id"]), wid)
@@ -1151,12 +1153,17 @@ def _url_target(value: Any) -> tuple[str, str, str, int | None, bool]:
     return shown, scheme, host, port, not host
 
 
+# The options by which an n8n node accepts any certificate: "Ignore SSL Issues" is
+# ``allowUnauthorizedCerts`` on HTTP Request, GraphQL, the IMAP trigger and Send Email, and
+# ``ignoreSSL`` on RSS Feed Read.
+TLS_OFF_OPTIONS = ("allowUnauthorizedCerts", "ignoreSSL")
+
+
 def _skips_cert_checks(params: Mapping[str, Any]) -> bool:
-    """``allowUnauthorizedCerts`` ("Ignore SSL Issues") on: the HTTP Request and GraphQL
-    nodes (top-level before HTTP Request v3, in ``options`` after), the IMAP trigger and the
-    Send Email node (in ``options``) accept any certificate."""
-    return (_options(params).get("allowUnauthorizedCerts") is True
-            or params.get("allowUnauthorizedCerts") is True)
+    """Is one of :data:`TLS_OFF_OPTIONS` on, top-level (HTTP Request before v3) or in
+    ``options`` (everywhere since)? The node then accepts any certificate."""
+    options = _options(params)
+    return any(options.get(k) is True or params.get(k) is True for k in TLS_OFF_OPTIONS)
 
 
 def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
@@ -1177,6 +1184,16 @@ def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], ste
 def _graphql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
              live: bool | None) -> None:
     _http_request(b, node, params, step_id, live, url_key="endpoint")
+
+
+def _feed_read(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+               live: bool | None) -> None:
+    """RSS Feed Read fetches the feed at ``url`` (a GET, as a request node's)."""
+    url, scheme, host, port, dynamic = _url_target(params.get("url"))
+    b.destinations.append(Destination(
+        step_id, scheme, url=url, host=host, port=port,
+        tls=(scheme == "https") if scheme else None,
+        verify_cert=not _skips_cert_checks(params), dynamic=dynamic))
 
 
 def _ftp(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
@@ -1491,6 +1508,7 @@ ROLES: dict[str, Role] = {
     BASE + "httpRequest": _http_request,
     LANGCHAIN + "toolHttpRequest": _http_request,
     BASE + "graphql": _graphql,
+    BASE + "rssFeedRead": _feed_read,
     BASE + "ftp": _ftp,
     BASE + "ssh": _ssh,
     BASE + "emailSend": _email_send,

@@ -151,6 +151,27 @@ UNTRUSTED_TRIGGERS = {
     BASE + "slackTrigger": "Slack events",
     BASE + "discordTrigger": "Discord messages",
 }
+# Triggers n8n fires by itself or for its own users, not on an event from outside: a clock,
+# a manual or evaluation run, the instance's own events, the editor's test chat.
+OWN_TRIGGERS = SCHEDULES | CALLED_TRIGGERS | {
+    BASE + "workflowTrigger", BASE + "evaluationTrigger", LANGCHAIN + "manualChatTrigger"}
+
+
+def event_triggers(nodes: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The types of the enabled triggers among ``nodes`` that start a workflow on an event
+    from outside the instance (Workflow.event_triggers), entry points (webhooks, forms,
+    chats) left to the entry-point list: a bot's messages, mail, a database or drive change,
+    a subscription, any service's event trigger."""
+    out: list[str] = []
+    for node in nodes:
+        t = str(node.get("type") or "")
+        if node.get("disabled") is True or t in OWN_TRIGGERS or t in ENTRY_TRIGGERS:
+            continue
+        if (t in UNTRUSTED_TRIGGERS or t.endswith(("Trigger", "trigger"))) and t not in out:
+            out.append(t)
+    return tuple(out)
+
+
 # Nodes that pass their input items on (filtered, reordered, merged or annotated).
 PASS_TYPES = frozenset({BASE + t for t in (
     "if", "filter", "switch", "merge", "noOp", "splitInBatches", "splitOut", "limit", "sort",
@@ -297,11 +318,14 @@ class N8nFlows:
         loop = self.loops.get(step.id, ())
         stored = self._stored(step) if step.id in self.stores else ()
         called = t in CALLED_TRIGGERS
+        reads = tuple(ref for ref in dict.fromkeys(self.all_refs(step, step.params))
+                      if ref.kind in ("field", "step") and ref.name != "*")
         if output == "pass" and not writes and not sinks and not starts and not code \
-                and not loop and not stored and not called:
+                and not loop and not stored and not called and not reads:
             return _PASS  # most nodes: shared, not rebuilt
         return StepFlow(output, writes, sinks, starts, authored_code=code, loop_targets=loop,
-                        stored=stored, called=called, stores_item=not self._statement(step))
+                        stored=stored, called=called, stores_item=not self._statement(step),
+                        reads=reads)
 
     def _statement(self, step: Step) -> bool:
         """Does ``step`` write its store by a statement of its own (an SQL node's Execute

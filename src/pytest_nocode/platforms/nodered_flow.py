@@ -35,6 +35,7 @@ from pytest_nocode.model import (
     ValueRef,
     split_url,
 )
+from pytest_nocode.platforms.jsparse import paths_read
 from pytest_nocode.platforms.nodered_entries import HTTPAUTH
 from pytest_nocode.platforms.nodered_function import (
     KEY_COLUMN,
@@ -732,16 +733,18 @@ def _function(p: Mapping[str, Any]) -> StepFlow:
     sinks = (SinkUse("code", "func", (ValueRef("field", "*", path="msg"),),
                      "evaluates or executes message data in code"),) if runs_code(code) else ()
     followed = follow_function(code, clock_names(p.get("libs")))
+    reads = tuple(ValueRef("field", "payload", path=path)
+                  for path in paths_read(code, "msg.payload")) if "msg.payload" in code else ()
     if followed is not None:  # it says what msg.url is built from, URL literals included
         return StepFlow("fresh" if followed.fresh else "pass", followed.writes, sinks,
-                        keeps=followed.keeps, authored_code=True)
+                        keeps=followed.keeps, authored_code=True, reads=reads)
     writes = _url_writes(code)  # msg.url as the encryption checks read it, applied last
     counts = _assigned(code)
     for m in CONSTANT_ASSIGNMENT.finditer(code) if counts else ():
         if counts.get(m.group(1)) == 1 and m.group(1) != "url":  # set once, to fixed text
             writes.append(FieldWrite(m.group(1), (ValueRef("constant"),)))
     writes.extend(_fixed_sql_writes(code, {w.field for w in writes}))
-    return StepFlow("mix", tuple(writes), sinks, authored_code=True)
+    return StepFlow("mix", tuple(writes), sinks, authored_code=True, reads=reads)
 
 
 def _url_writes(code: str) -> list[FieldWrite]:
