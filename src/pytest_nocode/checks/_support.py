@@ -99,8 +99,9 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
                         yield sender, origin, list(labels)
 
 
-# Text an expression fills in at run time: what it names is not the path a reader sees
-_COMPUTED = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}")
+# Text an expression fills in at run time ({{ … }}, ${…}): what it names is not the path a
+# reader sees, nor a host
+COMPUTED = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}")
 # The name a read of another step's output starts with ($('Fetch accounts').json.token): the
 # step's name, not a field of what it answered
 _STEP_NAME = re.compile(r"^\$\((?:'[^']*'|\"[^\"]*\")\)")
@@ -118,7 +119,7 @@ def received_data(app: App, flow: DataFlow, dest: Destination, url: str) -> list
     found = {label for path in read if names_a_field(path) for label in field_labels(path)}
     method = str(step.params.get("method") or step.params.get("requestMethod") or "GET")
     if method.upper() == "GET" and "://" in url:
-        path = _COMPUTED.sub("/", url.partition("://")[2]).partition("/")[2]
+        path = COMPUTED.sub("/", url.partition("://")[2]).partition("/")[2]
         found.update(sensitivity_labels(*(part for part in
                                           re.split(r"[/?#&=.]", path.partition("?")[0])
                                           if part and field_labels(part))))

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import (
+    COMPUTED,
     flow_or_skip,
     received_data,
     sent_data,
@@ -57,7 +58,6 @@ def literal_urls(flow: DataFlow, dest: Destination) -> list[str]:
 
 # The fixed end of a host computed at run time: ``{{ $json.tenant }}.crm.example`` sits under
 # crm.example whatever the tenant (a name with a dot and a top-level label of letters).
-_EXPRESSION = re.compile(r"\{\{.*?\}\}|\$\{[^}]*\}")
 _DOMAIN_TAIL = re.compile(r"\.((?:[a-z0-9-]+\.)+[a-z]{2,})", re.I)
 
 
@@ -65,9 +65,9 @@ def fixed_domain(url: str) -> str:
     """The domain a URL's computed host ends in (``crm.example``), or "" when the export does
     not fix one."""
     authority = url.lstrip("=").strip().partition("://")[2].split("/", 1)[0]
-    if not _EXPRESSION.search(authority):
+    if not COMPUTED.search(authority):
         return ""
-    tail = _EXPRESSION.split(authority.rsplit("@", 1)[-1])[-1].split(":", 1)[0]
+    tail = COMPUTED.split(authority.rsplit("@", 1)[-1])[-1].split(":", 1)[0]
     found = _DOMAIN_TAIL.fullmatch(tail)
     return found.group(1).lower() if found else ""
 
@@ -327,8 +327,9 @@ def _cert_target(flow: DataFlow, dest: Destination) -> str:
         return dest.host
     if not dest.dynamic:
         return "the server named in its credentials"
-    hosts = [h for h in dict.fromkeys(split_url(u)[1] for u in literal_urls(flow, dest)
-                                      if flow.described) if h and not placeholder_host(h)]
+    urls = literal_urls(flow, dest) if flow.described else []
+    hosts = [h for h in dict.fromkeys(split_url(u)[1] for u in urls)
+             if h and not placeholder_host(h)]
     return f"a URL set at run time ({', '.join(hosts)})" if hosts \
         else "a URL set at run time"
 
