@@ -324,7 +324,8 @@ class N8nFlows:
                 and not loop and not stored and not called and not reads:
             return _PASS  # most nodes: shared, not rebuilt
         return StepFlow(output, writes, sinks, starts, authored_code=code, loop_targets=loop,
-                        stored=stored, called=called, stores_item=not self._statement(step),
+                        stored=stored, called=called,
+                        stores_item=not self._statement(step) and not _maps_columns(step),
                         reads=reads)
 
     def _statement(self, step: Step) -> bool:
@@ -1310,6 +1311,17 @@ def _base(node_type: str) -> str:
 # Downloads that hand on the item they were given, the file added as binary data (n8n's
 # Google Drive download copies its input's json into the item it returns)
 KEEPS_ITEM = {BASE + "googleDrive": frozenset({"download"})}
+
+
+def _maps_columns(step: Step) -> bool:
+    """Does ``step`` write a row whose columns its parameters map one by one ('Map Each
+    Column Manually': ``columns.mappingMode`` or ``dataToSend`` is ``defineBelow``)? It
+    stores those values only, not the item it is given (a model's answer that merely passed
+    through on the way to a sheet append is not in the sheet)."""
+    p = step.params
+    columns = p.get("columns")
+    mode = columns.get("mappingMode") if isinstance(columns, _MAPPINGS) else None
+    return mode == "defineBelow" or p.get("dataToSend") == "defineBelow"
 
 
 def _keeps_item(step: Step) -> bool:
