@@ -89,6 +89,11 @@ SIGN_REF = re.compile(r"createHmac|\"action\":\s*\"hmac\"", re.I)
 THROWS_ON_MISMATCH = re.compile(
     r"!\s*(?:[\w$]+\.)*(?:timingSafeEqual|compare_digest)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"
     r"\s*\)(?:\s|\\n)*\{?(?:\s|\\n)*throw\b")
+# the signature taken over the bytes the caller sent (the webhook's Raw Body, as binary data),
+# not over the body parsed and serialised again (``JSON.stringify($json.body)``: key order and
+# spacing differ, so the check fails or is made to match something else)
+RAW_BODY = re.compile(r"\brawBody\b|\.binary\b|\$binary\b")
+RESERIALISED = re.compile(r"update\(\s*JSON\.stringify\(")
 # code that ends the run when the check fails
 CODE_STOPS = re.compile(r"\bthrow\b|return\s*(?:null|\[\s*\]|;|\})|statusCode\s*=\s*40[13]\b")
 REJECT_STATUS = re.compile(r"^\s*40[13]\s*$")
@@ -462,14 +467,16 @@ def _first_check(app: App, entry: Step) -> Guard | None:
 
 
 def verifies_itself(step: Step) -> bool:
-    """Is ``step`` n8n code that computes an HMAC, compares it with the caller's signature
-    in constant time (``crypto.timingSafeEqual``, ``hmac.compare_digest``) and throws right
-    there when they differ? The whole check is in that one step and fails closed (code that
-    only reports the result to a branch after it leaves the refusal to that branch)."""
+    """Is ``step`` n8n code that computes an HMAC over the raw body, compares it with the
+    caller's signature in constant time (``crypto.timingSafeEqual``, ``hmac.compare_digest``)
+    and throws right there when they differ? The whole check is in that one step and fails
+    closed (code that only reports the result to a branch after it leaves the refusal to that
+    branch)."""
     if step.type not in N8N_CODE:
         return False
     code = _text(step)
-    return bool(SIGN_REF.search(code) and THROWS_ON_MISMATCH.search(code))
+    return bool(SIGN_REF.search(code) and THROWS_ON_MISMATCH.search(code)
+                and RAW_BODY.search(code) and not RESERIALISED.search(code))
 
 
 def _branch_decides(app: App, step: Step) -> bool:

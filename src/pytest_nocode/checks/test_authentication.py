@@ -206,8 +206,9 @@ def test_entry_points_require_authentication(nocode_app: App,
     compares a signature, token or sender and ends the run when that fails. A hand-written check
     is easy to get subtly wrong (a plain instead of a timing-safe comparison, a signature over
     re-serialised instead of raw body, no replay window, a check of presence only), and every
-    call still starts a run. Code that computes the HMAC, compares it timing-safe and throws
-    on a mismatch, all in one step, is that check done right: not reported.""",
+    call still starts a run. Code that computes the HMAC over the raw body, compares it
+    timing-safe and throws on a mismatch, all in one step, is that check done right: not
+    reported.""",
     remediation="""Review the named step; prefer the platform's own authentication (n8n header or
     JWT auth, Node-RED httpNodeAuth or middleware) where the caller can send it, or waive this
     finding with the review's ticket.""",

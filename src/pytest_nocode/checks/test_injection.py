@@ -41,7 +41,7 @@ from pytest_nocode.dataflow import (
     per_app,
 )
 from pytest_nocode.findings import Severity
-from pytest_nocode.model import EntryPoint, ValueRef
+from pytest_nocode.model import EntryPoint
 
 # Where INJ001 looks: what runs or renders data, and what is harmful only with a caller's data
 # (a whole URL fetched, a sheet cell evaluated, a generated page).
@@ -281,7 +281,7 @@ def test_outside_text_does_not_steer_acting_agents(nocode_app: App,
         if sf.sink.param == "tool":  # one finding per agent, naming each tool that acts
             tools.setdefault(steered.answer.step_id, []).append((sf, steered))
             continue
-        if sf.sink.param == "dispatched":  # one per agent for the branches its answer picks
+        if sf.sink.param in DISPATCHED:  # one per agent for the branches its answer picks
             if _decides_more_than_the_route(flow, sf, steered.answer):
                 dispatched.setdefault(steered.answer.step_id, []).append((sf, steered))
             continue
@@ -311,13 +311,15 @@ def _decides_more_than_the_route(flow: DataFlow, sf: SinkFlow, answer: Origin) -
     the open door is AUTH001's. It counts when the model is an agent whose tools act (its
     decisions reach further than a label), or when the step picked is also given what the
     model wrote: it sends or writes it, or hands it to the workflow it calls."""
-    if answer.step_id in _acting_agents(flow.app):
+    if sf.sink.param == "dispatched call" or answer.step_id in _acting_agents(flow.app):
         return True
-    if any(answer in other.origins for other in flow.sinks_of(sf.step.id)
-           if other.sink.param != "dispatched"):
-        return True
-    return flow.call_of(sf.step.id) is not None and \
-        answer in flow.origins(sf.step.id, (ValueRef("field", "*"),))
+    return any(answer in other.origins for other in flow.sinks_of(sf.step.id)
+               if other.sink.param not in DISPATCHED)
+
+
+# The acts a branch picks by the model's answer: a step's own, or a called workflow's (which
+# is handed the item, the answer with it)
+DISPATCHED = ("dispatched", "dispatched call")
 
 
 @per_app

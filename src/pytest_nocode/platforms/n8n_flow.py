@@ -710,14 +710,16 @@ class N8nFlows:
         the branch compares a model's answer with a fixed word (``action.type`` equals
         ``create_flow``), the model chose to run it, as an agent calls a tool (a tool call
         built by hand). A test that classifies (contains, is empty) picks no action. The
-        sink reads what the branch compares, as the branch sees it."""
+        sink reads what the branch compares, as the branch sees it; a called workflow's
+        (``dispatched call``) also hands on the item the branch passed, the answer with it."""
+        param = "dispatched call" if step.type in CALLERS else "dispatched"
         for branch in self.branches.get(step.id, ()):
             tested = tuple(dict.fromkeys(
                 ValueRef("step", r.name, branch.id, r.path) if r.kind == "field" else r
                 for left in _named_picks(branch.params)
                 for r in self.refs(branch, left)))
             if tested:
-                yield SinkUse("act", "dispatched", tested,
+                yield SinkUse("act", param, tested,
                               f"{what} when '{branch.name}' picks it")
 
     def _sql_sink(self, step: Step) -> Iterator[SinkUse]:
