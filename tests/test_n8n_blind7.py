@@ -1,6 +1,7 @@
 """Patterns of the seventh blind set of real n8n exports, distilled in our own words: a value
 written as one line of JSON into a quoted heredoc's body (the shell expands nothing there); an
-MCP client tool calling its server over plain http. Each fires on the bad shape and stays
+MCP client tool calling its server over plain http; an export that does not say whether it is
+active (not assumed off). Each fires on the bad shape and stays
 quiet on the look-alike."""
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ import pytest
 
 from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.checks import test_injection as injection
+from pytest_nocode.checks import test_logging as logging_checks
 from tests.checkrun import findings_of, one
 from tests.test_checks_n8n import app_of, chain, execute_command, n8n_node, webhook, workflow
 
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 ENC001 = encryption.test_no_cleartext_to_remote_hosts
+LOG003 = logging_checks.test_entry_workflows_have_error_workflow
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
 
 
@@ -88,3 +91,49 @@ def test_an_mcp_client_sending_its_bearer_over_plain_http_to_a_public_host_is_en
 
 def test_an_mcp_client_over_https_is_quiet() -> None:
     assert findings_of(ENC001, app_of(_agent_with_mcp("https://mcp.example.org/mcp"))) == []
+
+
+# -- 3. an export that does not say whether it is active --------------------------------------
+def _without_active_field(wf: dict[str, object]) -> dict[str, object]:
+    """``wf`` as a hand-made copy or template keeps it: no ``active`` field at all."""
+    return {k: v for k, v in wf.items() if k not in ("active", "triggerCount")}
+
+
+def test_an_entry_workflow_whose_active_state_is_unknown_is_log003_saying_so() -> None:
+    """Fail closed: an export without the flag is not assumed switched off."""
+    entry = webhook("Lead form", path="leads", method="POST")
+    save = execute_command("Log lead", "=echo lead >> /data/leads.log")
+    wf = _without_active_field(workflow("Leads", [entry, save],
+                                        chain(entry["name"], save["name"])))
+    f = one(findings_of(LOG003, app_of(wf)))
+    assert "active state not in the export" in f.message
+    assert f.evidence["active"] is None
+
+
+def test_an_entry_workflow_saved_inactive_is_still_quiet_for_log003() -> None:
+    entry = webhook("Lead form", path="leads", method="POST")
+    save = execute_command("Log lead", "=echo lead >> /data/leads.log")
+    wf = workflow("Leads", [entry, save], chain(entry["name"], save["name"]), active=False)
+    assert findings_of(LOG003, app_of(wf)) == []
+
+
+# -- 4. the $node["X"] reference forms carry provenance as $('X') does -----------------------
+@pytest.mark.parametrize("ref", ["$node['Vars'].json.host", '$node["Vars"].json.host',
+                                 "$node.Vars.json.host", "$('Vars').item.json.host"])
+def test_every_form_of_a_node_reference_carries_the_callers_value(ref: str) -> None:
+    """A Set node keeps the caller's host; each way of reading it reaches the shell as such."""
+    entry = webhook("Ping request", path="ping", method="POST")
+    keep = n8n_node("Vars", "set", {"values": {"string": [
+        {"name": "host", "value": "={{ $json.body.host }}"}]}})
+    ping = execute_command("Ping", "=ping -c 1 {{ " + ref + " }}")
+    app = app_of(workflow("Pinger", [entry, keep, ping], chain("Ping request", "Vars", "Ping")))
+    assert one(findings_of(INJ001, app)).resource.name == "Ping"
+
+
+def test_a_node_reference_to_a_fixed_value_is_quiet() -> None:
+    entry = webhook("Ping request", path="ping", method="POST")
+    keep = n8n_node("Vars", "set", {"values": {"string": [
+        {"name": "host", "value": "gateway.internal"}]}})
+    ping = execute_command("Ping", "=ping -c 1 {{ $node['Vars'].json.host }}")
+    app = app_of(workflow("Pinger", [entry, keep, ping], chain("Ping request", "Vars", "Ping")))
+    assert findings_of(INJ001, app) == []
