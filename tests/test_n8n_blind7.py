@@ -1,7 +1,8 @@
 """Patterns of the seventh blind set of real n8n exports, distilled in our own words: a value
 written as one line of JSON into a quoted heredoc's body (the shell expands nothing there); an
 MCP client tool calling its server over plain http; an export that does not say whether it is
-active (not assumed off). Each fires on the bad shape and stays
+active (not assumed off); the $node["X"] reference forms; a service's name run into "apikey".
+Each fires on the bad shape and stays
 quiet on the look-alike."""
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import pytest
 from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.checks import test_logging as logging_checks
+from pytest_nocode.checks import test_secrets as secrets
 from tests.checkrun import findings_of, one
 from tests.test_checks_n8n import app_of, chain, execute_command, n8n_node, webhook, workflow
 
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 ENC001 = encryption.test_no_cleartext_to_remote_hosts
 LOG003 = logging_checks.test_entry_workflows_have_error_workflow
+SEC001 = secrets.test_no_hardcoded_credentials
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
 
 
@@ -137,3 +140,23 @@ def test_a_node_reference_to_a_fixed_value_is_quiet() -> None:
     ping = execute_command("Ping", "=ping -c 1 {{ $node['Vars'].json.host }}")
     app = app_of(workflow("Pinger", [entry, keep, ping], chain("Ping request", "Vars", "Ping")))
     assert findings_of(INJ001, app) == []
+
+
+# -- 5. a service's name run into "apikey" is a stand-in ----------------------------------------
+def _whois_code(key: str) -> dict[str, object]:
+    js = (f"const apiKey = '{key}'; // <-- replace\n"
+          "const res = await this.helpers.httpRequest({ method: 'GET', url: "
+          "'https://api.whois.example.com/v1/whois', headers: { 'X-Api-Key': apiKey } });\n"
+          "return [{ json: res }];")
+    node = n8n_node("Whois lookup", "code", {"jsCode": js}, version=2)
+    return workflow("Domains", [node], {})
+
+
+@pytest.mark.parametrize("key", ["apininjaapikey", "whoisxmlapikey", "STRIPEAPIKEY"])
+def test_a_service_name_joined_to_apikey_is_a_placeholder(key: str) -> None:
+    assert findings_of(SEC001, app_of(_whois_code(key))) == []
+
+
+def test_a_generated_key_in_the_same_place_is_sec001() -> None:
+    f = one(findings_of(SEC001, app_of(_whois_code("Qm7uVx2pL9sKd4TzR8wYbN3c"))))
+    assert f.resource.name == "Whois lookup"
