@@ -160,3 +160,33 @@ def test_a_service_name_joined_to_apikey_is_a_placeholder(key: str) -> None:
 def test_a_generated_key_in_the_same_place_is_sec001() -> None:
     f = one(findings_of(SEC001, app_of(_whois_code("Qm7uVx2pL9sKd4TzR8wYbN3c"))))
     assert f.resource.name == "Whois lookup"
+
+
+# -- 1b. an agent's answer written into a quoted heredoc changes nothing it acts on ------------
+INJ003 = injection.test_outside_text_does_not_steer_acting_agents
+
+
+def _agent_then_shell(command: str) -> list[object]:
+    """open webhook → agent picking clips → Execute Command (``command``)."""
+    hook = webhook("Clip request", path="clips", method="POST")
+    agent = n8n_node("Pick clips", LANGCHAIN + "agent", {
+        "promptType": "define", "text": "=Pick clips from: {{ $json.body.transcript }}"},
+        version=2)
+    model = n8n_node("Gemini", LANGCHAIN + "lmChatGoogleGemini", {"options": {}}, version=1,
+                     credentials={"googlePalmApi": ("g3M1n1Cr3dId0001", "Gemini account")})
+    save = execute_command("Save clips", command)
+    connections = chain("Clip request", "Pick clips", "Save clips")
+    connections["Gemini"] = {"ai_languageModel": [[{"node": "Pick clips",
+                                                    "type": "ai_languageModel", "index": 0}]]}
+    app = app_of(workflow("Clipper", [hook, agent, model, save], connections))
+    return [*findings_of(INJ001, app), *findings_of(INJ003, app)]
+
+
+def test_an_answer_saved_as_one_json_line_in_a_quoted_heredoc_is_quiet() -> None:
+    """Neither the caller (INJ001) nor the model (INJ003) reaches the shell there."""
+    assert _agent_then_shell("=cat << 'EOF' > /data/clips.json\n"
+                             "{{ JSON.stringify($json.output) }}\nEOF") == []
+
+
+def test_an_answer_pasted_into_the_command_line_is_reported() -> None:
+    one(_agent_then_shell("=ffmpeg -ss {{ $json.output.start }} -i /data/in.mp4 /data/out.mp4"))
