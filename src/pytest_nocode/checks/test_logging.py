@@ -90,13 +90,18 @@ def test_entry_workflows_have_error_workflow(nocode_app: App,
     entered = {s.workflow_id for ep in nocode_app.entry_points
                if (s := nocode_app.step(ep.step_id))}
     for wf in sorted(nocode_app.workflows, key=lambda w: w.id):
-        if not wf.active or wf.settings.get("errorWorkflow"):
+        # an export that does not say whether it is active (a hand-made copy, a template) is
+        # not assumed off: fail closed, and say the state is unknown
+        if wf.active is False or wf.disabled or wf.settings.get("errorWorkflow"):
             continue
+        state = "active workflow" if wf.active else "workflow (active state not in the export)"
+        unknown = {} if wf.active else {"active": None}
         if wf.id in entered:
-            nocode_findings.add(wf, "active workflow with an entry point has no error workflow",
-                                {"errorWorkflow": None})
+            nocode_findings.add(wf, f"{state} with an entry point has no error workflow",
+                                {"errorWorkflow": None, **unknown})
         elif wf.event_triggers:
             events = ", ".join(t.rsplit(".", 1)[-1] for t in wf.event_triggers)
-            nocode_findings.add(wf, f"active workflow started by outside events ({events}) "
+            nocode_findings.add(wf, f"{state} started by outside events ({events}) "
                                 "has no error workflow",
-                                {"errorWorkflow": None, "triggers": list(wf.event_triggers)})
+                                {"errorWorkflow": None, "triggers": list(wf.event_triggers),
+                                 **unknown})

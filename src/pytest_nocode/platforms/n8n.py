@@ -1186,6 +1186,17 @@ def _graphql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id:
     _http_request(b, node, params, step_id, live, url_key="endpoint")
 
 
+def _mcp_client(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+                live: bool | None) -> None:
+    """An MCP client calls the server at its endpoint (``endpointUrl``; ``sseEndpoint`` before
+    v1.1) with its credential, as a request node calls its URL."""
+    url, scheme, host, port, dynamic = _url_target(
+        params.get("endpointUrl") if "endpointUrl" in params else params.get("sseEndpoint"))
+    b.destinations.append(Destination(
+        step_id, scheme, url=url, host=host, port=port,
+        tls=(scheme == "https") if scheme else None, dynamic=dynamic))
+
+
 def _feed_read(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
                live: bool | None) -> None:
     """RSS Feed Read fetches the feed at ``url`` (a GET, as a request node's)."""
@@ -1509,6 +1520,8 @@ ROLES: dict[str, Role] = {
     LANGCHAIN + "toolHttpRequest": _http_request,
     BASE + "graphql": _graphql,
     BASE + "rssFeedRead": _feed_read,
+    LANGCHAIN + "mcpClientTool": _mcp_client,
+    LANGCHAIN + "mcpClient": _mcp_client,
     BASE + "ftp": _ftp,
     BASE + "ssh": _ssh,
     BASE + "emailSend": _email_send,

@@ -207,6 +207,16 @@ FETCHING_COMMAND = re.compile(
     r"sqlmap|aws|gcloud|gsutil|az|kubectl|helm|docker|podman|yt-dlp|youtube-dl|python[\d.]*|"
     r"node|deno|php|ruby|perl|bash|sh|zsh|eval|psql|mysql|mongo|mongosh|redis-cli|sqlite3|"
     r"mosquitto_sub|openssl|npx|npm|pip[\d.]*)(?![\w.-])", re.M)
+# A heredoc whose delimiter is quoted (<< 'EOF', << "EOF", <<\EOF): the shell expands nothing
+# in its body, which reaches the program as it is; only a line reading the delimiter ends it.
+QUOTED_HEREDOC = re.compile(r"(?P<program>[^\n<]*)<<(?P<dash>-?)[ \t]*"
+                            r"(?:'(?P<a>[^'\n]+)'|\"(?P<b>[^\"\n]+)\"|\\(?P<c>\w+))(?P<rest>[^\n]*)\n")
+# programs that take such a body as data (a file written) or, for node and deno, as
+# JavaScript, where one JSON value outside a string is a literal of its own
+HEREDOC_DATA = re.compile(r"(?:^=?|[|;&\s])(?:sudo\s+)?(?:cat|tee)\b")
+HEREDOC_JS = re.compile(r"(?:^=?|[|;&\s])(?:sudo\s+)?(?:node|deno(?:\s+run)?)(?:\s+-)?\s*$")
+# a value that is one line of JSON: JSON.stringify of one argument (an indent makes it lines)
+ONE_LINE_JSON = re.compile(r"^\s*JSON\.stringify\((?P<args>.*)\)\s*$", re.S)
 SHEET_WRITES = frozenset({"append", "appendOrUpdate", "update"})
 SINK_TYPES = frozenset({*COMMAND_NODES, *CODE_NODES, *FILE_NODES,
                         *(BASE + t for t in SQL_NODES), *FORMULA_NODES})
@@ -225,6 +235,69 @@ UPLOADS: dict[str, tuple[str, str, Mapping[str, tuple[str, tuple[str, ...]]]]] =
     BASE + "microsoftOneDrive": ("graph.microsoft.com", "file",
                                  {"file": ("get", ("upload",))}),
 }
+
+
+def inert_heredocs_removed(command: Any) -> Any:
+    """``command`` without the ``{{ }}`` a quoted heredoc's body holds as one line of JSON
+    (a file ``cat`` or ``tee`` writes, or a literal in the script ``node`` runs): the shell
+    expands nothing there and one line cannot end the body. A value that may hold a line
+    break stays (a line reading the delimiter ends the body and the shell runs the rest), as
+    does anything in an unquoted heredoc, where ``$( )`` runs."""
+    if not isinstance(command, str) or "<<" not in command or "{{" not in command:
+        return command
+    out, at = [], 0
+    for m in QUOTED_HEREDOC.finditer(command):
+        if m.start() < at:
+            continue
+        delimiter = m.group("a") or m.group("b") or m.group("c") or ""
+        end = re.compile(r"^" + ("\t*" if m.group("dash") else "") + re.escape(delimiter) +
+                         r"$", re.M).search(command, m.end())
+        stop = end.start() if end else len(command)
+        program = m.group("program")
+        piped = "|" in m.group("rest") or "`" in m.group("rest")  # … | sh runs the body
+        as_data = HEREDOC_DATA.search(program) and not piped
+        as_js = HEREDOC_JS.search(program) and not piped
+        out.append(command[at:m.end()])
+        body = command[m.end():stop]
+        if as_data or as_js:
+            body = _json_lines_removed(body, as_js=bool(as_js))
+        out.append(body)
+        at = stop
+    out.append(command[at:])
+    return "".join(out)
+
+
+def _json_lines_removed(body: str, *, as_js: bool) -> str:
+    """A quoted heredoc's ``body`` without its ``{{ }}`` that are one line of JSON."""
+    return SEGMENT.sub(lambda s: " " if _one_json_line(s, body, as_js) else s.group(0), body)
+
+
+def _one_json_line(segment: re.Match[str], body: str, as_js: bool) -> bool:
+    """Is this ``{{ }}`` one line of JSON (in JavaScript: outside any string on its line)?"""
+    m = ONE_LINE_JSON.match(segment.group(1))
+    if m is None or _top_level_comma(m.group("args")):
+        return False
+    if not as_js:
+        return True
+    line = body[body.rfind("\n", 0, segment.start()) + 1:segment.start()]
+    return all(line.count(q) % 2 == 0 for q in "'\"`")
+
+
+def _top_level_comma(args: str) -> bool:
+    """Does ``args`` (a call's argument text) hold more than one argument?"""
+    depth, quote = 0, ""
+    for ch in args:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            return True
+    return False
 
 
 def upload_operation(node_type: str, params: Mapping[str, Any]) -> str:
@@ -622,7 +695,7 @@ class N8nFlows:
             return
         p = step.params
         if t in (BASE + "executeCommand", BASE + "ssh"):
-            refs = self.refs(step, p.get("command"))
+            refs = self.refs(step, inert_heredocs_removed(p.get("command")))
             if refs:
                 where = "a remote shell command" if t.endswith("ssh") else "a shell command"
                 yield SinkUse("command", "command", refs, f"builds {where} from an expression")
@@ -686,7 +759,9 @@ class N8nFlows:
             yield from self._dispatch_sinks(step, what)
         elif not tool_only and not self._mails_fixed_recipients(step):
             p = step.params
-            reads = tuple(dict.fromkeys(r for v in p.values() for r in self.all_refs(step, v)))
+            values = [inert_heredocs_removed(v) if k == "command" else v for k, v in p.items()] \
+                if _base(step.type) in COMMAND_NODES else list(p.values())
+            reads = tuple(dict.fromkeys(r for v in values for r in self.all_refs(step, v)))
             columns = p.get("columns") if isinstance(p.get("columns"), _MAPPINGS) else {}
             if p.get("dataToSend") == "autoMapInputColumns" or \
                     columns.get("mappingMode") == "autoMapInputData":

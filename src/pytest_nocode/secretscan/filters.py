@@ -200,7 +200,15 @@ def names_a_secret(c: Candidate) -> bool:
     words = words_of(c.text)
     if len(words) > 1:
         return all(w.isalpha() or len(w) <= 2 for w in words)
-    return c.text.isalpha() and _in_vocabulary(c.text.lower())
+    low = c.text.lower()
+    return c.text.isalpha() and (_in_vocabulary(low) or low.endswith(_SERVICE_SECRET_ENDS))
+
+
+# ``apininjaapikey``, ``stripeapikey``: a service's name run into a two-word name of a secret
+# is a stand-in for that service's key; nobody picks such a phrase as a password (a single
+# secret word after another word, ``supersecret``, may well be one, and stays a candidate)
+_SERVICE_SECRET_ENDS = ("apikey", "apitoken", "accesstoken", "authtoken", "secretkey",
+                        "accesskey", "privatekey", "clientsecret", "bottoken")
 
 
 _CAPITALISED_WORDS = re.compile(r"^(?:[A-Z][a-z]{2,}){2,4}$")
