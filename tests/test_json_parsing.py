@@ -62,8 +62,10 @@ def test_malformed_json_is_still_named_with_json_s_line_and_column(tmp_path: Pat
         read_json_file(path)
 
 
-def test_nesting_past_orjson_s_limit_is_json_s_to_refuse(tmp_path: Path) -> None:
+def test_nesting_past_orjson_s_limit_is_refused_as_before(tmp_path: Path) -> None:
+    """json's recursion error or the depth check, by the stack the process has (an xdist
+    worker's is deeper): refused either way, as without orjson."""
     path = tmp_path / "deep.json"
     path.write_text("[" * 1100 + "]" * 1100, encoding="utf-8")
-    with pytest.raises(InputError, match="nested too deeply"):
+    with pytest.raises(InputError, match=r"nested (too deeply|more than 100 levels)"):
         read_json_file(path)
