@@ -17,9 +17,10 @@ What counts, kept as data below so a new pattern is one line:
   throws or returns nothing, a filter, or a branch whose other output is not wired;
 * **checks elsewhere**: a workflow an Execute Workflow step calls, whose answer the branch
   right after it tests and refuses (:func:`_called_check`); a login (a password against a
-  stored hash, :func:`login_check`; an OAuth callback comparing the state its login kept,
-  :func:`oauth_callback`, whose login route :func:`oauth_login` recognises); and in a router
-  function serving several routes, only the code run for the route at hand (:func:`route_code`).
+  stored hash, in code or in the query it runs, :func:`login_check`; an OAuth callback
+  comparing the state its login kept, :func:`oauth_callback`, whose login route
+  :func:`oauth_login` recognises); and in a router function serving several routes, only
+  the code run for the route at hand (:func:`route_code`).
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -81,6 +82,19 @@ TELEGRAM_VERIFIED = "Telegram Mini App initData (HMAC-SHA256 keyed by the bot to
 # signature to compare it with; alone it signs what the flow forwards, which proves nothing
 # about the caller
 SIGN_REF = re.compile(r"createHmac|\"action\":\s*\"hmac\"", re.I)
+# code that verifies an HMAC signature itself, timing-safe, and throws when it fails: a
+# whole check in one step (computed, compared in constant time, refused), nothing left to a
+# branch wired after it
+# (in a step's configuration as JSON text, where the code's line breaks are ``\n``):
+# ``if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) { throw …``
+THROWS_ON_MISMATCH = re.compile(
+    r"!\s*(?:[\w$]+\.)*(?:timingSafeEqual|compare_digest)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"
+    r"\s*\)(?:\s|\\n)*\{?(?:\s|\\n)*throw\b")
+# the signature taken over the bytes the caller sent (the webhook's Raw Body, as binary data),
+# not over the body parsed and serialised again (``JSON.stringify($json.body)``: key order and
+# spacing differ, so the check fails or is made to match something else)
+RAW_BODY = re.compile(r"\brawBody\b|\.binary\b|\$binary\b")
+RESERIALISED = re.compile(r"update\(\s*JSON\.stringify\(")
 # code that ends the run when the check fails
 CODE_STOPS = re.compile(r"\bthrow\b|return\s*(?:null|\[\s*\]|;|\})|statusCode\s*=\s*40[13]\b")
 REJECT_STATUS = re.compile(r"^\s*40[13]\s*$")
@@ -92,6 +106,13 @@ REDIRECTS_TO_LOGIN = re.compile(r"statusCode\s*=\s*30[1237]\b[^;]*;[^;]{0,200}?l
 # scrypt, PBKDF2) within the first steps; it must be reachable without a session, by design.
 PASSWORD_CHECK = re.compile(r"bcrypt\w*\.compare(?:Sync)?\s*\(|argon2\w*\.verify\s*\(|"
                             r"\bscrypt(?:Sync)?\s*\(|\bpbkdf2(?:Sync)?\s*\(", re.I)
+# The same check run by the database: a query that matches the stored hash with pgcrypto's
+# crypt(submitted, stored) (``WHERE password = crypt($2, password)``), with a later code step
+# that refuses when no row comes back.
+QUERY_PASSWORD_CHECK = re.compile(
+    r"crypt\(\s*(?:\$\d+|\?|:\w+)\s*,\s*[\w.\"`]*password", re.I)
+NO_ROWS = re.compile(r"\.length\s*(?:===?\s*0\b|<\s*1\b)|!\s*[\w.\[\]]+\.length\b")
+REFUSES = re.compile(CODE_STOPS.pattern + r"|return\s*\[\s*null\s*,")
 MAX_STEPS_TO_LOGIN = 4
 
 
@@ -105,6 +126,9 @@ class Guard:
     # request fields the check holds equal to the identity it verified (``body.user_id``
     # against the signed Telegram user): the caller cannot choose them, see :func:`pins`
     pins: tuple[str, ...] = ()
+    # the step computes the signature, compares it timing-safe and throws on a mismatch
+    # (:func:`verifies_itself`): the hand-written check AUTH004 asks to review is done right
+    verified: bool = False
 
     def evidence(self) -> dict[str, str]:
         return {"step": self.step.resource.id, "name": self.step.name, "type": self.step.type,
@@ -407,18 +431,29 @@ def _unwired_guard(app: App, entry: Step) -> Guard | None:
 
 def login_check(app: App, entry: Step) -> Guard | None:
     """A code step in the first few after ``entry`` that checks a submitted password against
-    a stored hash and refuses a wrong one: ``entry`` is a login endpoint."""
+    a stored hash and refuses a wrong one, or one that builds a query matching the password
+    with ``crypt()`` followed by one that refuses when no row comes back: ``entry`` is a login
+    endpoint (AUTH004 asks for a review of it; it cannot sit behind the login it is)."""
     frontier, seen = [entry], {entry.id}
+    queried: Step | None = None  # the step whose query matches the password, if one did
     for _ in range(MAX_STEPS_TO_LOGIN):
         frontier = [s for step in frontier for s in _successors(app, step) if s.id not in seen]
         for step in frontier:
             seen.add(step.id)
+            if step.type not in N8N_CODE | NODE_RED_CODE:
+                continue
             text = _text(step)
-            if step.type in N8N_CODE | NODE_RED_CODE and PASSWORD_CHECK.search(text) \
-                    and "password" in text.lower() and CODE_STOPS.search(text):
+            if PASSWORD_CHECK.search(text) and "password" in text.lower() \
+                    and CODE_STOPS.search(text):
                 return Guard(step, "a submitted password against a stored hash (a login "
                              "endpoint: review rate limiting and lockout)",
                              "refuses a wrong password")
+            if queried is not None and NO_ROWS.search(text) and REFUSES.search(text):
+                return Guard(queried, "a submitted password against a stored hash in its "
+                             "query (a login endpoint: review rate limiting and lockout)",
+                             f"step '{step.name or step.id}' refuses when no row matches")
+            if queried is None and QUERY_PASSWORD_CHECK.search(text):
+                queried = step
     return None
 
 
@@ -437,7 +472,8 @@ def _first_check(app: App, entry: Step) -> Guard | None:
                 compares = compared if checker is step else \
                     f"{compared} (compared in step '{checker.name}')"
                 return Guard(step, compares, on_failure,
-                             pinned_fields(code) if verified else ())
+                             pinned_fields(code) if verified else (),
+                             verified=checker is step and verifies_itself(step))
         elif step.type in N8N_CALLERS:
             return _called_check(app, step)
         elif step.type == N8N + "if" and (exempting := _exempting_branch(app, step)):
@@ -449,11 +485,26 @@ def _first_check(app: App, entry: Step) -> Guard | None:
     return None
 
 
+def verifies_itself(step: Step) -> bool:
+    """Is ``step`` n8n code that computes an HMAC over the raw body, compares it with the
+    caller's signature in constant time (``crypto.timingSafeEqual``, ``hmac.compare_digest``)
+    and throws right there when they differ? The whole check is in that one step and fails
+    closed (code that only reports the result to a branch after it leaves the refusal to that
+    branch)."""
+    if step.type not in N8N_CODE:
+        return False
+    code = _text(step)
+    return bool(SIGN_REF.search(code) and THROWS_ON_MISMATCH.search(code)
+                and RAW_BODY.search(code) and not RESERIALISED.search(code))
+
+
 def _branch_decides(app: App, step: Step) -> bool:
     """Is ``step`` code that marks the call valid or not for the branch right after it, which
-    refuses it? That branch is the guard: a ``throw`` in the code may be caught there."""
+    refuses it? That branch is the guard: a ``throw`` in the code may be caught there. Code
+    that verifies the signature and throws by itself (:func:`verifies_itself`) is the guard,
+    whatever branch follows."""
     after = _successors(app, step)
-    return step.type in N8N_CODE and len(after) == 1 \
+    return step.type in N8N_CODE and len(after) == 1 and not verifies_itself(step) \
         and after[0].type in N8N_BRANCHES - {N8N + "filter"} \
         and bool(_rejection_after(app, after[0]))
 
