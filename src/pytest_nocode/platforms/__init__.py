@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+import orjson
+
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.errors import InputError, SchemaError, read_input_file
 from pytest_nocode.model import App
@@ -130,6 +132,11 @@ class PlatformRegistry:
 MAX_DEPTH = 100  # nesting levels of a JSON export; real ones have about a dozen
 # a \uD800-\uDFFF escape: half of a UTF-16 pair, which JSON allows on its own
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# bytes.translate table: every ASCII digit to "0", every other byte to " "; in what it gives,
+# 19 digits in a row may be an integer past 64 bits, which orjson reads as a float (a regex
+# search for them costs more than orjson saves: it tries every digit of the text)
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_DIGITS = b"0" * 19
 
 
 def read_export(adapter: Platform, path: Path) -> FileExport:
@@ -146,7 +153,7 @@ def read_json_file(path: Path) -> Any:
     """Parse a JSON file; errors name the file, line and column."""
     text = read_input_file(path, str(path), "a JSON file", encoding=None)
     try:
-        data = json.loads(text)
+        data = parse_json_text(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     except RecursionError:
@@ -156,6 +163,21 @@ def read_json_file(path: Path) -> Any:
         raise InputError(f"{path}: {too_deep}: nested more than {MAX_DEPTH} levels deep "
                          "(real exports nest about a dozen)")
     return without_lone_surrogates(data) if SURROGATE_ESCAPE.search(text) else data
+
+
+def parse_json_text(text: str) -> Any:
+    """``json.loads(text)``, the same values, parsed by orjson where that gives them: about
+    a third less CPU on an export folder. orjson reads only a part of what ``json`` reads,
+    and reads it alike (keys in order, the last of a repeated key, floats to the same bits:
+    checked on the corpus and on random numbers); what it refuses (NaN, a lone surrogate,
+    nesting past 1,024, malformed JSON, whose error ``json`` words) and text that may hold
+    an integer past 64 bits (orjson makes it a float) is parsed by ``json``."""
+    if _LONG_DIGITS not in text.encode("utf-8", "surrogatepass").translate(_DIGITS_ONLY):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def first_too_deep(data: Any) -> str | None:
