@@ -51,3 +51,28 @@ def test_sql_built_through_the_drivers_escaping_is_quiet(code: str) -> None:
 ], ids=["format of a joined statement", "one value raw", "not a driver"])
 def test_sql_with_a_raw_value_beside_the_escaping_still_fires(code: str) -> None:
     assert ids(findings_of(INJ001, app_of(_route(code)))) == {nid("sql")}
+
+
+# -- node-red-contrib-postgrestor: a mustache query of {msg}, like postgresql's ------------------
+PG = config("pgdb", "postgresDB", name="farm", host="127.0.0.1", database="farm")
+
+
+def _stored(query: str) -> list[dict[str, Any]]:
+    """A public MQTT topic's readings go straight into a postgrestor INSERT."""
+    broker = config("broker", "mqtt-broker", broker="broker.example.org", port="1883")
+    return [tab(), broker, PG,
+            node("sub", "mqtt in", topic="farm/soil", broker=nid("broker"), datatype="json",
+                 wires=[["save"]]),
+            node("save", "postgrestor", query=query, postgresDB=nid("pgdb"), output=True,
+                 wires=[[]])]
+
+
+def test_message_text_pasted_unquoted_into_a_postgrestor_query_fires() -> None:
+    query = "INSERT INTO soil (level, note) VALUES ({{ msg.payload.level }}, 'fixed')"
+    assert ids(findings_of(INJ001, app_of(_stored(query)))) == {nid("save")}
+
+
+def test_a_fixed_postgrestor_query_or_html_escaped_quoted_text_is_quiet() -> None:
+    for query in ("INSERT INTO soil (level) VALUES (1)",
+                  "INSERT INTO soil (note) VALUES ('{{ msg.payload.note }}')"):
+        assert findings_of(INJ001, app_of(_stored(query))) == []
