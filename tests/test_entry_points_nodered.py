@@ -335,6 +335,48 @@ def test_password_hash_compared_without_refusing_is_no_login_check() -> None:
     assert findings_of(AUTH004, app) == []
 
 
+# the password matched by the database (pgcrypto), the refusal in the step after the query
+QUERY_LOGIN = ("const { email, password } = msg.payload;\n"
+               "msg.query = `SELECT id FROM members WHERE email = $1 "
+               "AND password_hash = crypt($2, password_hash)`;\n"
+               "msg.params = [email, password];\nreturn msg;")
+ISSUE_TOKEN = ("if (msg.payload.length === 0) {\n    msg.statusCode = 200;\n"
+               "    msg.payload = { token: '' };\n    return [null, msg];\n}\n"
+               "const jwt = global.get('jsonwebtoken');\n"
+               "msg.payload = { token: jwt.sign({ id: msg.payload[0].id }, env.get('KEY')) };\n"
+               "return [msg, null];")
+
+
+def _query_login_route(query: str, after: str) -> list[dict[str, Any]]:
+    """POST /login -> build the query -> postgresql -> refuse or issue a token -> answer."""
+    issue = function("issue", after, to=["resp"])
+    issue["outputs"], issue["wires"] = 2, [[nid("resp")], [nid("refused")]]
+    return [tab(), http_in("in", "/login", to=["prepare"]),
+            function("prepare", query, to=["db"]),
+            node("db", "postgresql", query="", postgreSQLConfig="", split=False,
+                 rowsPerMsg=1, outputs=1, wires=[["issue"]]),
+            issue, http_response("resp"), http_response("refused")]
+
+
+def test_login_whose_query_matches_the_password_hash_is_an_in_flow_check() -> None:
+    app = app_of(_query_login_route(QUERY_LOGIN, ISSUE_TOKEN))
+    assert findings_of(AUTH001, app) == []
+    reviewed = one(findings_of(AUTH004, app))
+    assert "a submitted password against a stored hash in its query" in reviewed.message
+    assert reviewed.evidence["guard"]["on_failure"] == "step 'issue' refuses when no row matches"
+
+
+def test_query_lookalikes_of_a_login_stay_open() -> None:
+    """A lookup by e-mail alone, or a password query whose result nobody refuses on, is no
+    login check: the route is reported as open."""
+    by_email = QUERY_LOGIN.replace(" AND password_hash = crypt($2, password_hash)", "")
+    never_refuses = ISSUE_TOKEN.replace("return [null, msg];", "msg.payload = {};")
+    for query, after in ((by_email, ISSUE_TOKEN), (QUERY_LOGIN, never_refuses)):
+        app = app_of(_query_login_route(query, after))
+        assert ids(findings_of(AUTH001, app)) == {nid("in")}
+        assert findings_of(AUTH004, app) == []
+
+
 # -- listeners of community nodes --------------------------------------------------------------
 def aedes(**props: Any) -> dict[str, Any]:
     base = {"mqtt_port": 1883, "mqtt_ws_bind": "port", "mqtt_ws_port": "", "mqtt_ws_path": "",

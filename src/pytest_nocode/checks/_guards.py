@@ -17,9 +17,10 @@ What counts, kept as data below so a new pattern is one line:
   throws or returns nothing, a filter, or a branch whose other output is not wired;
 * **checks elsewhere**: a workflow an Execute Workflow step calls, whose answer the branch
   right after it tests and refuses (:func:`_called_check`); a login (a password against a
-  stored hash, :func:`login_check`; an OAuth callback comparing the state its login kept,
-  :func:`oauth_callback`, whose login route :func:`oauth_login` recognises); and in a router
-  function serving several routes, only the code run for the route at hand (:func:`route_code`).
+  stored hash, in code or in the query it runs, :func:`login_check`; an OAuth callback
+  comparing the state its login kept, :func:`oauth_callback`, whose login route
+  :func:`oauth_login` recognises); and in a router function serving several routes, only
+  the code run for the route at hand (:func:`route_code`).
 
 PYTEST_DONT_REWRITE (see the package docstring)
 """
@@ -93,6 +94,13 @@ REDIRECTS_TO_LOGIN = re.compile(r"statusCode\s*=\s*30[1237]\b[^;]*;[^;]{0,200}?l
 # scrypt, PBKDF2) within the first steps; it must be reachable without a session, by design.
 PASSWORD_CHECK = re.compile(r"bcrypt\w*\.compare(?:Sync)?\s*\(|argon2\w*\.verify\s*\(|"
                             r"\bscrypt(?:Sync)?\s*\(|\bpbkdf2(?:Sync)?\s*\(", re.I)
+# The same check run by the database: a query that matches the stored hash with pgcrypto's
+# crypt(submitted, stored) (``WHERE password = crypt($2, password)``), with a later code step
+# that refuses when no row comes back.
+QUERY_PASSWORD_CHECK = re.compile(
+    r"crypt\(\s*(?:\$\d+|\?|:\w+)\s*,\s*[\w.\"`]*password", re.I)
+NO_ROWS = re.compile(r"\.length\s*(?:===?\s*0\b|<\s*1\b)|!\s*[\w.\[\]]+\.length\b")
+REFUSES = re.compile(CODE_STOPS.pattern + r"|return\s*\[\s*null\s*,")
 MAX_STEPS_TO_LOGIN = 4
 
 
@@ -408,18 +416,29 @@ def _unwired_guard(app: App, entry: Step) -> Guard | None:
 
 def login_check(app: App, entry: Step) -> Guard | None:
     """A code step in the first few after ``entry`` that checks a submitted password against
-    a stored hash and refuses a wrong one: ``entry`` is a login endpoint."""
+    a stored hash and refuses a wrong one, or one that builds a query matching the password
+    with ``crypt()`` followed by one that refuses when no row comes back: ``entry`` is a login
+    endpoint (AUTH004 asks for a review of it; it cannot sit behind the login it is)."""
     frontier, seen = [entry], {entry.id}
+    queried: Step | None = None  # the step whose query matches the password, if one did
     for _ in range(MAX_STEPS_TO_LOGIN):
         frontier = [s for step in frontier for s in _successors(app, step) if s.id not in seen]
         for step in frontier:
             seen.add(step.id)
+            if step.type not in N8N_CODE | NODE_RED_CODE:
+                continue
             text = _text(step)
-            if step.type in N8N_CODE | NODE_RED_CODE and PASSWORD_CHECK.search(text) \
-                    and "password" in text.lower() and CODE_STOPS.search(text):
+            if PASSWORD_CHECK.search(text) and "password" in text.lower() \
+                    and CODE_STOPS.search(text):
                 return Guard(step, "a submitted password against a stored hash (a login "
                              "endpoint: review rate limiting and lockout)",
                              "refuses a wrong password")
+            if queried is not None and NO_ROWS.search(text) and REFUSES.search(text):
+                return Guard(queried, "a submitted password against a stored hash in its "
+                             "query (a login endpoint: review rate limiting and lockout)",
+                             f"step '{step.name or step.id}' refuses when no row matches")
+            if queried is None and QUERY_PASSWORD_CHECK.search(text):
+                queried = step
     return None
 
 
