@@ -39,7 +39,6 @@ from pytest_nocode.model import App, AppMemo, Step
 from pytest_nocode.platforms.jsparse import function_body
 from pytest_nocode.platforms.jsparse import text as jstext
 from pytest_nocode.platforms.nodered_entries import code_effect, code_reads
-from pytest_nocode.platforms.nodered_flow import REDIS_COMMAND, SQL_NODES, redis_read
 
 N8N = "n8n-nodes-base."
 # Steps that decide: a branch, a filter, or code.
@@ -598,7 +597,7 @@ def _subflow_check(app: App, instance: Step, depth: int) -> Guard | None:
             after_read += 1
             if after_read > MAX_STEPS_TO_REJECTION or current.id in leaves or not (
                     current is checker or current.type in PASS_THROUGH | DECIDERS
-                    or _store_lookup(current)):
+                    or _store_lookup(app, current)):
                 return None
         elif current.id in leaves or current.type not in PASS_THROUGH | DECIDERS:
             return None  # the route goes on, or something acts, before any check
@@ -607,11 +606,11 @@ def _subflow_check(app: App, instance: Step, depth: int) -> Guard | None:
     return None
 
 
-def _store_lookup(step: Step) -> bool:
-    """Does ``step`` read a store by what the message names (a Redis read command, an SQL
-    query): the lookup of a session or an API key the caller's token names?"""
-    return bool(redis_read(step.params)) if step.type == REDIS_COMMAND \
-        else step.type in SQL_NODES
+def _store_lookup(app: App, step: Step) -> bool:
+    """Does ``step`` read a database (a Redis read command, a SELECT): the lookup of the
+    session or API key the caller's token names?"""
+    return any(store.step_id == step.id and store.kind == "database"
+               and store.operation == "read" for store in app.stores)
 
 
 def _downstream(app: App, start: Step, within: frozenset[str]) -> frozenset[str]:
