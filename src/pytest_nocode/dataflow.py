@@ -130,6 +130,10 @@ class Origin:
 # times the database made or typed, not text a user wrote (a key of request data stays the
 # request's).
 ROW_KEY = Origin("constant", "a key or timestamp column of rows read from a database")
+# An n8n read of a row's own primary key by path, ``$json.id``, ``$('Select rows').json.uuid``
+# (a database node's rows are items whose top-level fields are the columns): the id the
+# database gave the row. Other key-like columns (``user_id``) may hold what the app wrote.
+ITEM_PRIMARY_KEY = re.compile(r"(?:^\$json|'\)\.json)\.(?:id|uuid|guid)$")
 # Global context keys Node-RED's settings conventionally fill with a Node.js module
 # (``functionGlobalContext: {os: require("os")}``): read, and set by no step of the app, what
 # they give (host name, network interfaces, load) is the host's own facts, a platform value.
@@ -463,17 +467,17 @@ class DataFlow:
             return frozenset({self._oid(HOST_MODULES[ref.name])})
         if kind == "field":
             found = _field(state, ref.name)
-            return self._pin(ref, found) if self._pinned else found
+            found = self._pin(ref, found) if self._pinned else found
+            return self._row_keys(found) if _reads_key_column(ref) else found
         if kind == "key":  # a key column of the rows in a field: a database's keys are no text
-            return frozenset(self._oid(ROW_KEY) if self._origins[o].kind == "store"
-                             and self._origins[o].detail.startswith("database ") else o
-                             for o in _field(state, ref.name))
+            return self._row_keys(_field(state, ref.name))
         if kind == "step":
             source = self._out.get(ref.step)
             if not source:
                 return frozenset()
             found = _field(source, ref.name)
-            return self._pin(ref, found) if self._pinned else found
+            found = self._pin(ref, found) if self._pinned else found
+            return self._row_keys(found) if _reads_key_column(ref) else found
         if kind == "ai" and not ref.step:  # $fromAI: what the calling agent wrote
             answers = frozenset(o for o in self._expand(_field(state, "*"), at)
                                 if self._origins[o].kind == "ai")
@@ -483,6 +487,14 @@ class DataFlow:
             detail = "" if ref.name == "*" else ref.name
             return frozenset({self._oid(Origin(kind, detail, step_id))})
         return frozenset({self._rooted(Origin(kind, ref.name, ref.step or at), at)})
+
+    def _row_keys(self, found: frozenset[int]) -> frozenset[int]:
+        """``found`` with the rows a database returned read as their key column: an id or a
+        time the database made, no text of anyone's (what other stores and requests hold
+        stays as it is: a key of request data is the request's)."""
+        return frozenset(self._oid(ROW_KEY) if self._origins[o].kind == "store"
+                         and self._origins[o].detail.startswith("database ") else o
+                         for o in found)
 
     def _kept_readers(self) -> dict[str, set[str]]:
         """Store name → the steps that read it back, for the names the app sets itself; a
@@ -1150,6 +1162,11 @@ class DataFlow:
 
 _DROP = StepFlow(output="drop")
 ANSWERS_HELD = 1 << 20  # origin ids DataFlow.origins keeps answered (4 MB), see _answers
+
+
+def _reads_key_column(ref: ValueRef) -> bool:
+    """Does ``ref`` read the primary key column of an n8n item by path?"""
+    return bool(ref.path) and ITEM_PRIMARY_KEY.search(ref.path) is not None
 
 
 def _is_entry(origin: Origin) -> bool:

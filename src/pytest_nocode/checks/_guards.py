@@ -82,6 +82,19 @@ TELEGRAM_VERIFIED = "Telegram Mini App initData (HMAC-SHA256 keyed by the bot to
 # signature to compare it with; alone it signs what the flow forwards, which proves nothing
 # about the caller
 SIGN_REF = re.compile(r"createHmac|\"action\":\s*\"hmac\"", re.I)
+# code that verifies an HMAC signature itself, timing-safe, and throws when it fails: a
+# whole check in one step (computed, compared in constant time, refused), nothing left to a
+# branch wired after it
+# (in a step's configuration as JSON text, where the code's line breaks are ``\n``):
+# ``if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) { throw …``
+THROWS_ON_MISMATCH = re.compile(
+    r"!\s*(?:[\w$]+\.)*(?:timingSafeEqual|compare_digest)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)"
+    r"\s*\)(?:\s|\\n)*\{?(?:\s|\\n)*throw\b")
+# the signature taken over the bytes the caller sent (the webhook's Raw Body, as binary data),
+# not over the body parsed and serialised again (``JSON.stringify($json.body)``: key order and
+# spacing differ, so the check fails or is made to match something else)
+RAW_BODY = re.compile(r"\brawBody\b|\.binary\b|\$binary\b")
+RESERIALISED = re.compile(r"update\(\s*JSON\.stringify\(")
 # code that ends the run when the check fails
 CODE_STOPS = re.compile(r"\bthrow\b|return\s*(?:null|\[\s*\]|;|\})|statusCode\s*=\s*40[13]\b")
 REJECT_STATUS = re.compile(r"^\s*40[13]\s*$")
@@ -113,6 +126,9 @@ class Guard:
     # request fields the check holds equal to the identity it verified (``body.user_id``
     # against the signed Telegram user): the caller cannot choose them, see :func:`pins`
     pins: tuple[str, ...] = ()
+    # the step computes the signature, compares it timing-safe and throws on a mismatch
+    # (:func:`verifies_itself`): the hand-written check AUTH004 asks to review is done right
+    verified: bool = False
 
     def evidence(self) -> dict[str, str]:
         return {"step": self.step.resource.id, "name": self.step.name, "type": self.step.type,
@@ -456,7 +472,8 @@ def _first_check(app: App, entry: Step) -> Guard | None:
                 compares = compared if checker is step else \
                     f"{compared} (compared in step '{checker.name}')"
                 return Guard(step, compares, on_failure,
-                             pinned_fields(code) if verified else ())
+                             pinned_fields(code) if verified else (),
+                             verified=checker is step and verifies_itself(step))
         elif step.type in N8N_CALLERS:
             return _called_check(app, step)
         elif step.type == N8N + "if" and (exempting := _exempting_branch(app, step)):
@@ -468,11 +485,26 @@ def _first_check(app: App, entry: Step) -> Guard | None:
     return None
 
 
+def verifies_itself(step: Step) -> bool:
+    """Is ``step`` n8n code that computes an HMAC over the raw body, compares it with the
+    caller's signature in constant time (``crypto.timingSafeEqual``, ``hmac.compare_digest``)
+    and throws right there when they differ? The whole check is in that one step and fails
+    closed (code that only reports the result to a branch after it leaves the refusal to that
+    branch)."""
+    if step.type not in N8N_CODE:
+        return False
+    code = _text(step)
+    return bool(SIGN_REF.search(code) and THROWS_ON_MISMATCH.search(code)
+                and RAW_BODY.search(code) and not RESERIALISED.search(code))
+
+
 def _branch_decides(app: App, step: Step) -> bool:
     """Is ``step`` code that marks the call valid or not for the branch right after it, which
-    refuses it? That branch is the guard: a ``throw`` in the code may be caught there."""
+    refuses it? That branch is the guard: a ``throw`` in the code may be caught there. Code
+    that verifies the signature and throws by itself (:func:`verifies_itself`) is the guard,
+    whatever branch follows."""
     after = _successors(app, step)
-    return step.type in N8N_CODE and len(after) == 1 \
+    return step.type in N8N_CODE and len(after) == 1 and not verifies_itself(step) \
         and after[0].type in N8N_BRANCHES - {N8N + "filter"} \
         and bool(_rejection_after(app, after[0]))
 

@@ -206,7 +206,9 @@ def test_entry_points_require_authentication(nocode_app: App,
     compares a signature, token or sender and ends the run when that fails. A hand-written check
     is easy to get subtly wrong (a plain instead of a timing-safe comparison, a signature over
     re-serialised instead of raw body, no replay window, a check of presence only), and every
-    call still starts a run.""",
+    call still starts a run. Code that computes the HMAC over the raw body, compares it
+    timing-safe and throws on a mismatch, all in one step, is that check done right: not
+    reported.""",
     remediation="""Review the named step; prefer the platform's own authentication (n8n header or
     JWT auth, Node-RED httpNodeAuth or middleware) where the caller can send it, or waive this
     finding with the review's ticket.""",
@@ -216,8 +218,8 @@ def test_in_flow_authentication_reviewed(nocode_app: App,
                                          nocode_findings: FindingCollector) -> None:
     for ep, step in unauthenticated(nocode_app):
         guard = guard_of(nocode_app, step)
-        if guard is None:
-            continue
+        if guard is None or guard.verified:
+            continue  # none, or one done right: an HMAC compared timing-safe, failing closed
         where = ep.route if ep.kind == "chat" else f"{ep.kind} endpoint {ep.route!r}"
         nocode_findings.add(
             step, f"{where} is open at the platform, but step '{guard.step.name}' checks "

@@ -37,6 +37,7 @@ from pytest_nocode.dataflow import (
     DataFlow,
     Origin,
     SinkFlow,
+    dataflow,
     per_app,
 )
 from pytest_nocode.findings import Severity
@@ -280,8 +281,9 @@ def test_outside_text_does_not_steer_acting_agents(nocode_app: App,
         if sf.sink.param == "tool":  # one finding per agent, naming each tool that acts
             tools.setdefault(steered.answer.step_id, []).append((sf, steered))
             continue
-        if sf.sink.param == "dispatched":  # one per agent for the branches its answer picks
-            dispatched.setdefault(steered.answer.step_id, []).append((sf, steered))
+        if sf.sink.param in DISPATCHED:  # one per agent for the branches its answer picks
+            if _decides_more_than_the_route(flow, sf, steered.answer):
+                dispatched.setdefault(steered.answer.step_id, []).append((sf, steered))
             continue
         _report_steps_after(nocode_app, nocode_findings, [(sf, steered)])
     for acting in dispatched.values():
@@ -300,6 +302,32 @@ def test_outside_text_does_not_steer_acting_agents(nocode_app: App,
              "actions": names, "action_steps": [sf.step.id for sf, _s in acting],
              **route_evidence(nocode_app, steered.route[:-1] or steered.route)},
             severity=steered.severity)
+
+
+def _decides_more_than_the_route(flow: DataFlow, sf: SinkFlow, answer: Origin) -> bool:
+    """Does the model whose ``answer`` picks the branch ``sf`` is on decide more than that
+    branch? A classifier of the caller's own text that only picks a route gives the caller
+    nothing a plainly worded text would not (they choose the ward by the symptoms they type):
+    the open door is AUTH001's. It counts when the model is an agent whose tools act (its
+    decisions reach further than a label), or when the step picked is also given what the
+    model wrote: it sends or writes it, or hands it to the workflow it calls."""
+    if sf.sink.param == "dispatched call" or answer.step_id in _acting_agents(flow.app):
+        return True
+    return any(answer in other.origins for other in flow.sinks_of(sf.step.id)
+               if other.sink.param not in DISPATCHED)
+
+
+# The acts a branch picks by the model's answer: a step's own, or a called workflow's (which
+# is handed the item, the answer with it)
+DISPATCHED = ("dispatched", "dispatched call")
+
+
+@per_app
+def _acting_agents(app: App) -> frozenset[str]:
+    """The models (agents) one of whose tools acts: what the agent decided runs there."""
+    return frozenset(o.step_id for sf in dataflow(app).sinks(ACTION_SINKS)
+                     if sf.sink.param == "tool"
+                     for o in sf.origins if o.kind == "ai" and o.step_id)
 
 
 def _report_steps_after(app: App, findings: FindingCollector,

@@ -79,6 +79,8 @@ LEGACY_ITEMS = "$input.all()"  # what `items` is in code written for the Functio
 # the item the code is run for, as code reads it whole
 _OWN_ITEM = frozenset({frozenset({t}) for t in (
     "$json", "$input.item.json", "$input.first().json", "$input.item")})
+# the input item itself, json and binary, as code returns it unchanged
+WHOLE_INPUT = frozenset({"$input.first()", "$input.item"})
 PLATFORM_NAMES = frozenset({"$execution", "$workflow", "$now", "$today", "$runIndex",
                             "$itemIndex"})  # the execution's own id, the time
 KEEPS = frozenset({"trim", "trimStart", "trimEnd", "toLowerCase", "toUpperCase", "toString",
@@ -642,9 +644,18 @@ class _Reader:
         """(fields every returned item lists, fields only some list) when each item the
         code returns is the input item spread in first (``{...$json, ...}``, ``{...data}``
         with ``data = $input.item.json``) and then fields of its own, nothing else spread:
-        every other field is the input's as it came (n8n ``pass``). None otherwise."""
+        every other field is the input's as it came (n8n ``pass``). An item returned as it
+        came (``return [item]`` with ``const item = $input.first()``) lists no field of its
+        own; beside one, an object literal listing its own fields (an error item built from
+        scratch) is counted as the input with those fields set, which only adds to what
+        the output may hold. None otherwise."""
         listed: list[set[str]] = []
+        passes = False
         for element, scope in self._returned_items():
+            if self._whole_input(_unwrapped(element)):
+                listed.append(set())
+                passes = True
+                continue
             item, scope = self._literal(_unwrapped(element), scope)
             if item.type != "object":
                 return None
@@ -654,17 +665,38 @@ class _Reader:
                 if item.type != "object":
                     return None
             pairs = list(_pairs(item))
-            if not pairs or pairs[0][0] is not None or not self._own_item(pairs[0][1],
-                                                                          scope):
+            spread = bool(pairs) and pairs[0][0] is None
+            if spread and not self._own_item(pairs[0][1], scope):
                 return None
-            keys = {k for k, _ in pairs[1:]}
-            if None in keys or "" in keys:
+            keys = {k for k, _ in pairs[1:]} if spread else {k for k, _ in pairs}
+            if not pairs or None in keys or "" in keys:
                 return None  # a second spread or a computed key: which fields is unknown
+            passes = passes or spread
             listed.append({k for k in keys if k is not None})
-        if not listed:
+        if not listed or not passes:
             return None
         every = set.intersection(*listed)
         return frozenset(every), frozenset(set.union(*listed) - every)
+
+    def _whole_input(self, node: Node) -> bool:
+        """Is ``node`` an input item returned as it came, ``json`` and all: ``$input.first()``,
+        ``$input.item``, or a name declared once, ``const``, as one of them, that nothing
+        assigns to or through (``item.json.url = …`` would change a field)?"""
+        if _input_base(node) in WHOLE_INPUT:
+            return True
+        if node.type != "identifier":
+            return False
+        name = text(node)
+        declared = [d for d in self.declarators
+                    if (n := d.child_by_field_name("name")) is not None and text(n) == name]
+        if len(declared) != 1 or any(
+                re.match(re.escape(name) + r"\b", text(a.child_by_field_name("left") or a))
+                for a in self.assignments):
+            return False
+        name_node, value = declared[0].child_by_field_name("name"), \
+            declared[0].child_by_field_name("value")
+        return name_node is not None and value is not None and _is_const(name_node) and \
+            _input_base(value) in WHOLE_INPUT
 
     def _own_item(self, node: Node, scope: _Scope) -> bool:
         """Is ``node`` the whole input item: ``$json``, ``$input.item.json``, or a name
@@ -956,7 +988,7 @@ def _input_base(node: Node) -> str | None:
 class _Reading:
     """What one read of a code gives: the readable returned fields, every field returned
     items can have (or None), and what :meth:`_Reader.passed_input` says (None unless the
-    code spreads something in)."""
+    code passes its input item on)."""
 
     fields: tuple[tuple[str, Value], ...] = ()
     closed: frozenset[str] | None = None
@@ -982,7 +1014,7 @@ def _read(code: str) -> _Reading:
     except RecursionError:
         fields, closed = (), None
     try:
-        passed = reader.passed_input() if "..." in code else None
+        passed = reader.passed_input()
     except RecursionError:
         passed = None
     return _Reading(fields, closed, passed)
@@ -1000,7 +1032,7 @@ def code_passed_input(code: str) -> tuple[frozenset[str], frozenset[str]] | None
     """(fields every returned item sets, fields some set) when the code returns its input
     item spread in with fields of its own (see :meth:`_Reader.passed_input`); None when it
     does not say so plainly."""
-    if not isinstance(code, str) or "return" not in code or "..." not in code:
+    if not isinstance(code, str) or "return" not in code:
         return None
     return _read(code).passed
 

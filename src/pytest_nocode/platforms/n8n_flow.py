@@ -324,7 +324,8 @@ class N8nFlows:
                 and not loop and not stored and not called and not reads:
             return _PASS  # most nodes: shared, not rebuilt
         return StepFlow(output, writes, sinks, starts, authored_code=code, loop_targets=loop,
-                        stored=stored, called=called, stores_item=not self._statement(step),
+                        stored=stored, called=called,
+                        stores_item=not self._statement(step) and not _maps_columns(step),
                         reads=reads)
 
     def _statement(self, step: Step) -> bool:
@@ -709,14 +710,16 @@ class N8nFlows:
         the branch compares a model's answer with a fixed word (``action.type`` equals
         ``create_flow``), the model chose to run it, as an agent calls a tool (a tool call
         built by hand). A test that classifies (contains, is empty) picks no action. The
-        sink reads what the branch compares, as the branch sees it."""
+        sink reads what the branch compares, as the branch sees it; a called workflow's
+        (``dispatched call``) also hands on the item the branch passed, the answer with it."""
+        param = "dispatched call" if step.type in CALLERS else "dispatched"
         for branch in self.branches.get(step.id, ()):
             tested = tuple(dict.fromkeys(
                 ValueRef("step", r.name, branch.id, r.path) if r.kind == "field" else r
                 for left in _named_picks(branch.params)
                 for r in self.refs(branch, left)))
             if tested:
-                yield SinkUse("act", "dispatched", tested,
+                yield SinkUse("act", param, tested,
                               f"{what} when '{branch.name}' picks it")
 
     def _sql_sink(self, step: Step) -> Iterator[SinkUse]:
@@ -1310,6 +1313,17 @@ def _base(node_type: str) -> str:
 # Downloads that hand on the item they were given, the file added as binary data (n8n's
 # Google Drive download copies its input's json into the item it returns)
 KEEPS_ITEM = {BASE + "googleDrive": frozenset({"download"})}
+
+
+def _maps_columns(step: Step) -> bool:
+    """Does ``step`` write a row whose columns its parameters map one by one ('Map Each
+    Column Manually': ``columns.mappingMode`` or ``dataToSend`` is ``defineBelow``)? It
+    stores those values only, not the item it is given (a model's answer that merely passed
+    through on the way to a sheet append is not in the sheet)."""
+    p = step.params
+    columns = p.get("columns")
+    mode = columns.get("mappingMode") if isinstance(columns, _MAPPINGS) else None
+    return mode == "defineBelow" or p.get("dataToSend") == "defineBelow"
 
 
 def _keeps_item(step: Step) -> bool:
