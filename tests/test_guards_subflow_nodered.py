@@ -114,3 +114,48 @@ def test_a_route_leaving_the_subflow_before_its_check_is_open() -> None:
     app = app_of(_api(tidy, _verifier(), _refuse(), in_to="tidy", out_from="tidy"))
     assert ids(findings_of(AUTH001, app)) == {nid("in-members"), nid("in-activities")}
     assert findings_of(AUTH004, app) == []
+
+
+# A session check (issue 11, blind set 7): the subflow takes the session token from a request
+# header, looks its session up in Redis, and a function decides on the answer: a session goes
+# on, none is answered 401 inside the subflow. Our own shape, distilled from a real back-end.
+READ_TOKEN = "msg.payload = [msg.req.headers.sessiontoken];\nreturn msg;"
+DECIDE = """const session = JSON.parse(msg.payload);
+if (session) {
+    msg.session = session;
+    return [msg, null];
+}
+return [null, msg];"""
+
+
+def _session_check(lookup: str = "get") -> list[dict[str, Any]]:
+    return [function("read", READ_TOKEN, z=GUARD_SUBFLOW, to=["lookup"]),
+            node("lookup", "redis-command", z=GUARD_SUBFLOW, command=lookup, topic="",
+                 wires=[["verify"]]),
+            _verifier(DECIDE, wires=[[], ["deny"]]),
+            function("deny", "msg.statusCode = 401;\nreturn msg;", z=GUARD_SUBFLOW,
+                     to=["refuse"]),
+            _refuse()]
+
+
+def test_a_subflow_looking_the_token_up_in_a_store_and_refusing_is_a_guard() -> None:
+    app = app_of(_api(*_session_check(), in_to="read", routes=("/members",)))
+    assert findings_of(AUTH001, app) == []
+    found = one(findings_of(AUTH004, app))
+    assert found.evidence["guard"]["compares"] == (
+        "header sessiontoken (read in step 'read') in subflow 'Verify token'")
+
+
+def test_a_token_lookup_without_a_refusal_is_no_guard() -> None:
+    # the same lookup, but a missing session goes on to the route like a found one
+    inside = _session_check()
+    inside[2] = _verifier(DECIDE.replace("return [null, msg];", "return [msg, null];"),
+                          wires=[[], []])
+    app = app_of(_api(*inside, in_to="read", routes=("/members",)))
+    assert ids(findings_of(AUTH001, app)) == {nid("in-members")}
+
+
+def test_a_token_written_to_the_store_is_no_lookup() -> None:
+    # a write command (set) answers "OK", not the session: nothing is checked
+    app = app_of(_api(*_session_check("set"), in_to="read", routes=("/members",)))
+    assert ids(findings_of(AUTH001, app)) == {nid("in-members")}

@@ -605,22 +605,44 @@ def _subflow_check(app: App, instance: Step, depth: int) -> Guard | None:
     leaves = frozenset(sender for sender, _ in call.returns)  # where the route goes on from
     current = next(iter(_successors(app, instance)), None) \
         if len(_successors(app, instance)) == 1 else None
-    while current is not None and current.id in inside and depth < MAX_STEPS_TO_CHECK:
-        depth += 1
-        compared = _credential_compared(current)
+    compared, checker, after_read = "", instance, 0
+    while current is not None and current.id in inside:
+        if not compared:
+            if depth >= MAX_STEPS_TO_CHECK:
+                return None
+            depth += 1
+            compared, checker = _credential_compared(current), current
         if compared:
             refusal = _rejection_after(app, current, inside - leaves) or (
                 "throws in code when the check fails" if current.type in NODE_RED_CODE
-                and re.search(r"\bthrow\b", _text(current)) else "")
-            if not refusal or not leaves <= _downstream(app, current, inside):
+                and re.search(r"\bthrow\b", _text(current)) else "") \
+                if current is checker or current.type in DECIDERS else ""
+            if refusal:
+                if not leaves <= _downstream(app, current, inside):
+                    return None
+                name = subflow.name if subflow is not None and subflow.name else call.copies
+                compares = compared if checker is current else \
+                    f"{compared} (read in step '{checker.name or checker.id}')"
+                return Guard(current, f"{compares} in subflow {name!r}", refusal)
+            # the credential read goes on to a store lookup (the session its token names)
+            # and the step deciding on the answer: the check, like one in the flow itself
+            after_read += 1
+            if after_read > MAX_STEPS_TO_REJECTION or current.id in leaves or not (
+                    current is checker or current.type in PASS_THROUGH | DECIDERS
+                    or _store_lookup(app, current)):
                 return None
-            name = subflow.name if subflow is not None and subflow.name else call.copies
-            return Guard(current, f"{compared} in subflow {name!r}", refusal)
-        if current.id in leaves or current.type not in PASS_THROUGH | DECIDERS:
+        elif current.id in leaves or current.type not in PASS_THROUGH | DECIDERS:
             return None  # the route goes on, or something acts, before any check
         nxt = _successors(app, current, inside)
         current = nxt[0] if len(nxt) == 1 else None
     return None
+
+
+def _store_lookup(app: App, step: Step) -> bool:
+    """Does ``step`` read a database (a Redis read command, a SELECT): the lookup of the
+    session or API key the caller's token names?"""
+    return any(store.step_id == step.id and store.kind == "database"
+               and store.operation == "read" for store in app.stores)
 
 
 def _downstream(app: App, start: Step, within: frozenset[str]) -> frozenset[str]:

@@ -107,6 +107,8 @@ MQTT_FIELDS = ("topic", "payload", "qos", "retain", "responseTopic", "correlatio
 SQL_NODES: dict[str, tuple[str, str, bool]] = {
     "mysql": ("", "topic", False),
     "postgresql": ("query", "query", True),
+    "postgrestor": ("query", "query", True),  # node-red-contrib-postgrestor: the same {msg}
+    # mustache query that node-red-contrib-postgresql grew from
     "postgres": ("query", "payload", True),  # node-red-contrib-postgres: msg.payload, with
     # named $parameters bound from msg.queryParameters
     "MSSQL": ("query", "payload", True),

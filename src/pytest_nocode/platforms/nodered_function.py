@@ -74,6 +74,15 @@ PARAMETER_KEYS = frozenset({"params", "parameters", "values", "queryParameters",
 SQL_STATEMENT = re.compile(r"\s*\(?\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|CALL|EXEC|REPLACE|"
                            r"MERGE|UPSERT)\b", re.I)
 PLACEHOLDER = re.compile(r"\$\d+|\$[A-Za-z_]\w*|\?|(?<![\w:]):[A-Za-z_]\w*|@[A-Za-z_]\w*")
+# A SQL driver's own escaping (mysql / sqlstring ``escape`` quotes a string and escapes what is
+# in it; ``escapeId`` quotes a name; ``format(sql, [values])`` puts each value escaped in a
+# ``?``): the value becomes one SQL literal, whatever it held. Only on an object named like the
+# driver or a connection (``mysql.escape``, ``connection.escape``), not any ``escape`` method.
+DRIVER_ESCAPED = ValueRef("constant", "a value escaped as one SQL literal by the driver")
+SQL_DRIVER = re.compile(r"(?:^|\.)(?:\w*(?:mysql|sql|pg|postgres)\w*|conn|connection|pool|db)$",
+                        re.I)
+DRIVER_ESCAPES = frozenset({"escape", "escapeId", "escapeLiteral", "escapeIdentifier"})
+DRIVER_FORMATS = frozenset({"format"})
 Sources = frozenset[ValueRef]
 NEVER = 1 << 30
 EMPTY: Sources = frozenset()
@@ -942,6 +951,8 @@ class _Analysis:
                 return frozenset({NUMBER})
             if owner == "node":
                 return EMPTY
+            if SQL_DRIVER.search(owner) and method in DRIVER_ESCAPES | DRIVER_FORMATS:
+                return self._driver_escaped(node, method in DRIVER_FORMATS)
             values = node.child_by_field_name("arguments")
             mapper = values.named_children[0] if values is not None \
                 and values.named_children else None
@@ -961,6 +972,17 @@ class _Analysis:
                     found = found | self._returns(function)
                 return found
         return args | self.sources(callee)
+
+    def _driver_escaped(self, call: tree_sitter.Node, formats: bool) -> Sources:
+        """What a SQL driver's escaping call makes (:data:`DRIVER_ESCAPED`): ``escape(v)`` no
+        data of ``v``'s; ``format(sql, values)`` what ``sql`` is built from, the values
+        escaped into its ``?`` (all arguments evaluated: a helper among them binds)."""
+        args = call.child_by_field_name("arguments")
+        values = args.named_children if args is not None else []
+        found = [self.sources(v) for v in values]
+        if formats and found:
+            return found[0] | {DRIVER_ESCAPED}
+        return frozenset({DRIVER_ESCAPED})
 
     def _bind_call(self, function: tree_sitter.Node, call: tree_sitter.Node) -> None:
         """A helper's parameters hold what its callers pass (bound for the next round)."""
