@@ -684,38 +684,40 @@ class _Reader:
         assigns to or through (``item.json.url = …`` would change a field)?"""
         if _input_base(node) in WHOLE_INPUT:
             return True
-        if node.type != "identifier":
-            return False
-        name = text(node)
-        declared = [d for d in self.declarators
-                    if (n := d.child_by_field_name("name")) is not None and text(n) == name]
-        if len(declared) != 1 or any(
-                re.match(re.escape(name) + r"\b", text(a.child_by_field_name("left") or a))
-                for a in self.assignments):
-            return False
-        name_node, value = declared[0].child_by_field_name("name"), \
-            declared[0].child_by_field_name("value")
-        return name_node is not None and value is not None and _is_const(name_node) and \
-            _input_base(value) in WHOLE_INPUT
+        value = self._const_alias(node, through=True)
+        return value is not None and _input_base(value) in WHOLE_INPUT
 
     def _own_item(self, node: Node, scope: _Scope) -> bool:
         """Is ``node`` the whole input item: ``$json``, ``$input.item.json``, or a name
         declared once, ``const``, as one of them (the walk skips what is only spread in)?"""
         if self.value(node, scope).reads in _OWN_ITEM:
             return True
+        value = self._const_alias(node, through=False)
+        return value is not None and frozenset({_input_base(value)}) in _OWN_ITEM
+
+    def _const_alias(self, node: Node, *, through: bool) -> Node | None:
+        """The value a name ``node`` is declared with, when it is declared once, ``const``, and
+        nothing assigns to it (``through``: nor to anything reached through it, ``x.json.url =
+        …``); else None. What the name holds is then what that value holds."""
         if node.type != "identifier":
-            return False
+            return None
         name = text(node)
         declared = [d for d in self.declarators
                     if (n := d.child_by_field_name("name")) is not None and text(n) == name]
-        assigned = any(text(a.child_by_field_name("left") or a) == name
-                       for a in self.assignments)
+        if through:
+            assigned = any(re.match(re.escape(name) + r"\b",
+                                    text(a.child_by_field_name("left") or a))
+                           for a in self.assignments)
+        else:
+            assigned = any(text(a.child_by_field_name("left") or a) == name
+                           for a in self.assignments)
         if len(declared) != 1 or assigned:
-            return False
+            return None
         name_node, value = declared[0].child_by_field_name("name"), \
             declared[0].child_by_field_name("value")
-        return name_node is not None and value is not None and _is_const(name_node) and \
-            frozenset({_input_base(value)}) in _OWN_ITEM
+        if name_node is None or value is None or not _is_const(name_node):
+            return None
+        return value
 
     def _own_object(self, node: Node) -> Node | None:
         """The object literal ``node`` is, or the ``const`` object it names when nothing but
