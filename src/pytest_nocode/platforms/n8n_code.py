@@ -1016,7 +1016,7 @@ def _read(code: str) -> _Reading:
     except RecursionError:
         fields, closed = (), None
     try:
-        passed = reader.passed_input()
+        passed = reader.passed_input() if _may_pass_input(code) else None
     except RecursionError:
         passed = None
     return _Reading(fields, closed, passed)
@@ -1034,9 +1034,15 @@ def code_passed_input(code: str) -> tuple[frozenset[str], frozenset[str]] | None
     """(fields every returned item sets, fields some set) when the code returns its input
     item spread in with fields of its own (see :meth:`_Reader.passed_input`); None when it
     does not say so plainly."""
-    if not isinstance(code, str) or "return" not in code:
+    if not isinstance(code, str) or "return" not in code or not _may_pass_input(code):
         return None
     return _read(code).passed
+
+
+def _may_pass_input(code: str) -> bool:
+    """Can :meth:`_Reader.passed_input` find anything in ``code``? Only where it spreads an
+    item in or names the input item whole: a text test spares the walk in most Code nodes."""
+    return "..." in code or any(name in code for name in WHOLE_INPUT)
 
 
 def code_closed_fields(code: str) -> frozenset[str] | None:

@@ -187,6 +187,13 @@ def _in_vocabulary(norm: str) -> bool:
                for w in _VOCABULARY if len(w) <= len(norm))
 
 
+# ``apininjaapikey``, ``stripeapikey``: a service's name run into a two-word name of a secret
+# is a stand-in for that service's key; nobody picks such a phrase as a password (a single
+# secret word after another word, ``supersecret``, may well be one, and stays a candidate)
+_SERVICE_SECRET_ENDS = ("apikey", "apitoken", "accesstoken", "authtoken", "secretkey",
+                        "accesskey", "privatekey", "clientsecret", "bottoken")
+
+
 def names_a_secret(c: Candidate) -> bool:
     """``gitlabToken``, ``CLIENTSECRET``, ``device_token_1``, ``testpassword``: an identifier
     that itself names a secret (a variable, a column, a template's stand-in, a demo value) is
@@ -202,13 +209,6 @@ def names_a_secret(c: Candidate) -> bool:
         return all(w.isalpha() or len(w) <= 2 for w in words)
     low = c.text.lower()
     return c.text.isalpha() and (_in_vocabulary(low) or low.endswith(_SERVICE_SECRET_ENDS))
-
-
-# ``apininjaapikey``, ``stripeapikey``: a service's name run into a two-word name of a secret
-# is a stand-in for that service's key; nobody picks such a phrase as a password (a single
-# secret word after another word, ``supersecret``, may well be one, and stays a candidate)
-_SERVICE_SECRET_ENDS = ("apikey", "apitoken", "accesstoken", "authtoken", "secretkey",
-                        "accesskey", "privatekey", "clientsecret", "bottoken")
 
 
 _CAPITALISED_WORDS = re.compile(r"^(?:[A-Z][a-z]{2,}){2,4}$")
