@@ -203,6 +203,20 @@ def package_sources(sources: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
+def compose_sources(sources: Path) -> dict[str, tuple[str, str]]:
+    """Corpus file name → (the folder under ``--packages`` that holds the compose files of its
+    repository at its commit, ``compose/OWNER__NAME@COMMIT12`` as ``corpus_fetch.py`` writes
+    them, the file's path in the repository), for files taken from GitHub."""
+    out: dict[str, tuple[str, str]] = {}
+    with sources.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            origin, commit = row.get("repository") or "", row.get("commit") or ""
+            if "/" in origin and not origin.startswith("npm:") and commit:
+                out[Path(row["file"]).name] = (
+                    f"compose/{origin.replace('/', '__')}@{commit[:12]}", row["path"])
+    return out
+
+
 def place_in_package(package_dir: Path, inner: str, export: Path, stage: Path) -> Path:
     """A copy of ``export`` at ``inner`` (``examples/demo.json``) inside a view of the
     unpacked package ``package_dir`` built under ``stage``: the folders on the way are new, the
@@ -230,7 +244,9 @@ def scan_corpus(root: Path, rules: Iterable[str] = (), apps: str = "all",
 
     With ``packages`` (a folder of unpacked npm packages, ``PKG/package.json``), each example
     flow of a package found there is scanned where its package's CI has it, inside the
-    package (see :func:`place_in_package`); its keys stay the corpus file's."""
+    package (see :func:`place_in_package`); any other file from GitHub whose repository's
+    compose files ``corpus_fetch.py`` wrote there (``compose/…``) is scanned at its path among
+    them, as in its repository. Its keys stay the corpus file's."""
     registry = PlatformRegistry(builtin_platforms())
     policy = load_policy(None)
     wanted = {r.upper() for r in rules}
@@ -238,10 +254,13 @@ def scan_corpus(root: Path, rules: Iterable[str] = (), apps: str = "all",
     not_run = sorted(rule_of(c).id for c in checks if not runnable(c))
     checks = [c for c in checks if runnable(c)]
     in_package = package_sources(sources) if packages is not None else {}
+    in_compose = compose_sources(sources) if packages is not None else {}
     outcomes: list[AppOutcome] = []
     with tempfile.TemporaryDirectory(prefix="corpus-packages-") as stage:
         for n, (platform, path) in enumerate(corpus_files(root, apps)):
             package, inner = in_package.get(path.name, ("", ""))
+            if packages is None or not package or not (packages / package).is_dir():
+                package, inner = in_compose.get(path.name, ("", ""))  # the stack beside it
             if packages is not None and package and (packages / package).is_dir():
                 placed = place_in_package(packages / package, inner, path,
                                           Path(stage) / str(n) / package)

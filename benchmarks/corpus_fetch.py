@@ -9,6 +9,12 @@ GitHub row's file is read at the listed commit (``git show COMMIT:PATH``) into
 ``CORPUS/<file>``. ``npm:PKG@VERSION`` rows are packed from the npm registry into
 ``PKGS/_tgz`` and unpacked into ``PKGS/PKG/``; their example flow is copied from there.
 
+With ``--packages``, the compose files of each GitHub row's repository that the loader would
+read beside the file (``docker-compose.yml``, ``compose.yaml`` and their variants in the file's
+folder and the folders above it, as far as :mod:`pytest_nocode.compose` looks) are written at
+their paths to ``PKGS/compose/OWNER__NAME@COMMIT12/``, so ``corpus_bench.py --packages`` scans
+the file inside that view and the app gets the trust zone of the stack that runs it.
+
 With ``--packages``, the tree of every GitHub repository that is a Node-RED node package
 (its ``package.json`` has a ``node-red`` key at that commit) is written to
 ``PKGS/github/OWNER__NAME/``, its corpus flows left out, so ``corpus_bench.py --packages``
@@ -27,7 +33,7 @@ import subprocess
 import sys
 import tarfile
 from collections import defaultdict
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 SOURCES = Path(__file__).parent / "corpus" / "SOURCES.tsv"
 
@@ -112,6 +118,40 @@ def write_tree(gd: Path, commit: str, into: Path, leave_out: set[str]) -> int:
     return missing
 
 
+def compose_folder(packages: Path, repository: str, commit: str) -> Path:
+    """Where the compose files of ``repository`` at ``commit`` are written (and read by
+    ``corpus_bench.py``)."""
+    return packages / "compose" / f"{repository.replace('/', '__')}@{commit[:12]}"
+
+
+def compose_paths(names: list[str], flows_path: str) -> list[str]:
+    """The compose files among a tree's ``names`` that the loader reads for a flows file at
+    ``flows_path``: in its folder or one of the folders above it, within the loader's
+    levels."""
+    from pytest_nocode.compose import COMPOSE_NAME, MAX_LEVELS
+
+    folder = PurePosixPath(flows_path).parent
+    folders = [folder, *folder.parents][:MAX_LEVELS]
+    return [n for n in names if COMPOSE_NAME.match(PurePosixPath(n).name)
+            and PurePosixPath(n).parent in folders]
+
+
+def write_compose(gd: Path, commit: str, flows_path: str, into: Path) -> int:
+    """Write the compose files the loader would read beside ``flows_path``; returns how
+    many."""
+    names = git(gd, "ls-tree", "-r", "--name-only", "-z", commit).decode(
+        "utf-8", "surrogateescape").split("\0")
+    count = 0
+    for name in compose_paths([n for n in names if n], flows_path):
+        if ".." in PurePosixPath(name).parts:
+            continue
+        target = into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(git(gd, "show", f"{commit}:{name}"))
+        count += 1
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirror", type=Path, required=True)
@@ -121,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with args.sources.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
-    problems, written = 0, 0
+    problems, written, composes = 0, 0, 0
     flows_of: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in rows:
         target = args.out / row["file"]
@@ -142,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 data = git(gd, "show", f"{row['commit']}:{path}")
                 flows_of[(origin, row["commit"])].add(path)
+                if args.packages is not None:
+                    composes += write_compose(
+                        gd, row["commit"], path,
+                        compose_folder(args.packages, origin, row["commit"]))
         except (subprocess.CalledProcessError, OSError) as exc:
             print(f"{row['file']}: {origin} {path}: {exc}", file=sys.stderr)
             problems += 1
@@ -164,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
                         file=sys.stderr,
                     )
             trees += 1
-    print(f"{written} corpus files written, {trees} package trees, {problems} problems")
+    print(f"{written} corpus files written, {trees} package trees, {composes} compose files, "
+          f"{problems} problems")
     return 1 if problems else 0
 
 

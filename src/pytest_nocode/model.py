@@ -588,6 +588,10 @@ class App:
     # the package whose own flows these are (a Node-RED node package's examples/ scanned in its
     # CI): its node types are the app under review, not a third-party module to vet
     own_package: Module | None = None
+    # the hosts of the compose stack that runs the app (its service names, static addresses and
+    # network subnets, read from the compose files beside a file export: see
+    # pytest_nocode.compose): the same-host trust zone, unless the policy places them otherwise
+    compose_hosts: tuple[str, ...] = ()
     # the adapter's description of how data passes each step (derived from the steps, so not
     # part of the configuration: neither hashed nor in to_dict); None: the adapter gives none
     flow_of: Callable[[Step], StepFlow] | None = field(default=None, repr=False,
@@ -743,6 +747,8 @@ class App:
         out["settings"] = {k: _plain(s.value) for k, s in sorted(self.settings.items())}
         if self.own_package is not None:
             out["own_package"] = _plain(self.own_package)
+        if self.compose_hosts:
+            out["compose_hosts"] = list(self.compose_hosts)
         return out
 
     def sha256(self) -> str:
@@ -761,6 +767,8 @@ class App:
                    "settings": encode({k: s.value for k, s in self.settings.items()})}
         if self.own_package is not None:  # absent, the hash is what it was before the field
             scalars["own_package"] = encode(self.own_package)
+        if self.compose_hosts:  # likewise
+            scalars["compose_hosts"] = encode(sorted(self.compose_hosts))
         digest = hashlib.sha256(b"{")
         for n, key in enumerate(sorted([*scalars, *COLLECTIONS])):
             digest.update(f"{',' if n else ''}{encode(key)}:".encode())

@@ -82,7 +82,9 @@ POLICY_SCHEMA: dict[str, Any] = {
             "properties": {zone: {
                 "type": "object", "additionalProperties": False,
                 "properties": {"hosts": _GLOBS,
-                               "cleartext_severity": {"enum": [*SEVERITY_WORDS, "off"]}},
+                               "cleartext_severity": {"enum": [*SEVERITY_WORDS, "off"]},
+                               **({"compose": {"type": "boolean"}} if zone == "host"
+                                  else {})},
             } for zone in ZONES},
         },
         "rules": {
@@ -311,22 +313,42 @@ class Policy:
         return _matches(host.lower(), self._globs("hosts", "internal") or [])
 
     # -- trust zones ------------------------------------------------------------------------
-    def zone_of(self, host: str) -> str:
+    def zone_of(self, host: str, app: AppHosts | None = None) -> str:
         """The trust zone of a destination host: ``loopback``, ``host`` (same host, compose
         network or Kubernetes cluster), ``private``, ``internet``, or ``unknown`` when the
         host is computed at run time. The policy's ``trust_zones.<zone>.hosts`` come first,
-        then ``hosts.internal`` (private), then the defaults. Answered once per host."""
+        then, for an ``app`` given, the hosts of the compose stack that runs it
+        (``app.compose_hosts``: its services, static addresses and subnets) as the host zone
+        unless ``trust_zones.host.compose`` is false, then ``hosts.internal`` (private), then
+        the defaults. Answered once per host (and app)."""
         host = host.strip().strip("[]").lower().rstrip(".")
+        compose = app.compose_hosts if app is not None else ()
+        if compose and self.compose_zone and host and not self._policy_zone(host) \
+                and not is_loopback_host(host) and _host_matches(host, compose):
+            return "host"
         zone = self._zones.get(host)
         if zone is None:
             zone = self._zones[host] = self._zone(host)
         return zone
 
-    def _zone(self, host: str) -> str:
+    @property
+    def compose_zone(self) -> bool:
+        """Are the hosts of an app's own compose stack (read beside a file export) the host
+        zone? ``trust_zones.host.compose``, true unless the policy says false."""
+        return ((self.data.get("trust_zones") or {}).get("host") or {}).get(
+            "compose", True) is not False
+
+    def _policy_zone(self, host: str) -> str | None:
         section = self.data.get("trust_zones") or {}
         for zone in ZONES:  # a placeholder too: the team knows what its ${MQTT_HOST} is
             if host and _host_matches(host, (section.get(zone) or {}).get("hosts") or ()):
                 return zone
+        return None
+
+    def _zone(self, host: str) -> str:
+        zone = self._policy_zone(host)
+        if zone is not None:
+            return zone
         if not host or any(c in host for c in "{}$=` ") or host.startswith("msg."):
             return "unknown"
         if self.host_internal(host):
@@ -560,6 +582,13 @@ def load_policy(path: Path | None, shown_as: str | None = None) -> Policy:
 
 def waiver_expired(waiver: Waiver, today: date | None = None) -> bool:
     return date.fromisoformat(waiver.expires) < (today or date.today())
+
+
+class AppHosts(Protocol):
+    """What a zone lookup reads of an app: the hosts of its own compose stack."""
+
+    @property
+    def compose_hosts(self) -> tuple[str, ...]: ...
 
 
 class AppFacets(Protocol):

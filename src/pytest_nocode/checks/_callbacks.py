@@ -60,7 +60,7 @@ def local_callback(app: App, policy: Policy, ep: EntryPoint, entry: Step) -> str
         if step.disabled or step.id in starts:
             continue  # n8n passes items through a disabled node; a later callback waits
         dest = targets.get(step.id)
-        if dest is None or dest.dynamic or policy.zone_of(dest.host) not in LOCAL_ZONES \
+        if dest is None or dest.dynamic or policy.zone_of(dest.host, app) not in LOCAL_ZONES \
                 or carries_credential(app, flow, dest) \
                 or any(o.kind not in FIXED_KINDS for sf in flow.sinks_of(step.id)
                        for o in sf.origins):
@@ -77,8 +77,8 @@ def _handed_to(app: App, policy: Policy, flow: DataFlow, route: str) -> str:
     """The local host a fixed request of the app gives the endpoint's address to ("" when
     none does)."""
     for dest, path, host in _addresses_handed(app).get(route.rsplit("/", 1)[-1], ()):
-        if path.endswith(f"/{route}") and policy.zone_of(host) in LOCAL_ZONES \
-                and policy.zone_of(dest.host) in LOCAL_ZONES \
+        if path.endswith(f"/{route}") and policy.zone_of(host, app) in LOCAL_ZONES \
+                and policy.zone_of(dest.host, app) in LOCAL_ZONES \
                 and not carries_credential(app, flow, dest):
             return dest.host
     return ""

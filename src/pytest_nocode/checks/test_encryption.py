@@ -193,7 +193,7 @@ def stack_services(app: App, policy: Policy) -> list[str]:
         if not host or dest.dynamic or step is None or step.disabled \
                 or any(c in host for c in "{}$=` ") or placeholder_host(host):
             continue  # computed, off, or "put yours here": names no service of a stack
-        if default_zone(host) == "host" and policy.zone_of(host) == "host" \
+        if default_zone(host) == "host" and policy.zone_of(host, app) == "host" \
                 and host not in HOST_NAMES:
             hosts.append(host)
     return list(dict.fromkeys(hosts))
@@ -215,7 +215,7 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     app's other nodes reach services there (``services``), else it stays unknown."""
     protocol, host, port, url = target
     domain = "" if host else fixed_domain(url)
-    zone = policy.zone_of(host or domain) if host or domain else "unknown"
+    zone = policy.zone_of(host or domain, app) if host or domain else "unknown"
     written = as_written(host, url)
     env_host = ENV_HOST.fullmatch(written) is not None
     in_stack = zone == "unknown" and env_host and bool(services)
@@ -304,10 +304,10 @@ def test_certificates_are_verified(nocode_app: App, nocode_findings: FindingColl
         nocode_findings.add(step, "certificate checks are off for "
                                   f"{_cert_target(flow, dest)}",
                             {"host": dest.host, "url": dest.url, "verify_cert": False,
-                             "type": step.type, "zone": _zone(nocode_policy, dest)})
+                             "type": step.type, "zone": _zone(nocode_policy, dest, nocode_app)})
     for tls_id, uses in shared.items():
         _report_shared_tls(flow, nocode_app.step(tls_id), uses, nocode_findings,
-                           nocode_policy)
+                           nocode_policy, nocode_app)
 
 
 def _tls_config_of(app: App, step: Step) -> Step | None:
@@ -334,15 +334,15 @@ def _cert_target(flow: DataFlow, dest: Destination) -> str:
         else "a URL set at run time"
 
 
-def _zone(policy: Policy, dest: Destination) -> str:
-    return policy.zone_of(dest.host) if dest.host else "unknown"
+def _zone(policy: Policy, dest: Destination, app: App) -> str:
+    return policy.zone_of(dest.host, app) if dest.host else "unknown"
 
 
 SHOWN_TARGETS = 3  # hosts a shared setting's message names; the evidence lists every user
 
 
 def _report_shared_tls(flow: DataFlow, tls: Step | None, uses: list[tuple[Step, Destination]],
-                       findings: FindingCollector, policy: Policy) -> None:
+                       findings: FindingCollector, policy: Policy, app: App) -> None:
     """One finding on the TLS configuration that turns verification off, listing the nodes
     that connect through it: one setting to fix, however many requests use it."""
     if tls is None:
@@ -352,7 +352,7 @@ def _report_shared_tls(flow: DataFlow, tls: Step | None, uses: list[tuple[Step, 
     if len(targets) > SHOWN_TARGETS:
         shown += f" and {len(targets) - SHOWN_TARGETS} more"
     nodes = len({s.id for s, _ in uses})
-    zones = {_zone(policy, d) for _, d in uses}
+    zones = {_zone(policy, d, app) for _, d in uses}
     who = "1 node connects" if nodes == 1 else f"{nodes} nodes connect"
     findings.add(tls, f"certificate checks are off for {shown}: {who} through this "
                       f"{tls.type}",
@@ -360,7 +360,7 @@ def _report_shared_tls(flow: DataFlow, tls: Step | None, uses: list[tuple[Step, 
                   "hosts": list(dict.fromkeys(d.host for _, d in uses if d.host)),
                   "zones": [z for z in (*ZONES, "unknown") if z in zones],
                   "users": [{"id": s.id, "name": s.name, "type": s.type, "host": d.host,
-                             "url": d.url, "zone": _zone(policy, d)} for s, d in uses]})
+                             "url": d.url, "zone": _zone(policy, d, app)} for s, d in uses]})
 
 
 @check(

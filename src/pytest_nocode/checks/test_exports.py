@@ -77,7 +77,7 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
     models = _model_inputs(nocode_app, flow)
     backends: dict[str, str] = {}  # host → what shows it to be the owner's (_owner_backend)
     for dest in nocode_app.destinations:
-        zone = _zone_of(nocode_policy, dest)
+        zone = _zone_of(nocode_policy, dest, nocode_app)
         if zone not in LEAVING_ZONES:
             continue  # loopback, own networks, or a host computed at run time
         if not dest.dynamic and not own.isdisjoint(_domains_of(dest.host)):
@@ -322,12 +322,12 @@ def _endpoints_by_step(app: App) -> dict[str, list[tuple[int, EntryPoint]]]:
             out.setdefault(ep.step_id, []).append((index, ep))
     return out
 
-def _zone_of(policy: Policy, dest: Destination) -> str:
+def _zone_of(policy: Policy, dest: Destination, app: App) -> str:
     """The trust zone of a destination; a mail address written by an expression (or the
     sender of a message answered) is anyone's: the internet."""
     if dest.protocol == "mail" and dest.dynamic:
         return "internet"
-    return policy.zone_of(dest.host)
+    return policy.zone_of(dest.host, app)
 
 
 def _target(dest: Destination) -> str:

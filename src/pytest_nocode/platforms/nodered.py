@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pytest_nocode.appspec import AppSpec
+from pytest_nocode.compose import compose_of_snapshot, compose_zone_of, validate_compose
 from pytest_nocode.errors import SchemaError
 from pytest_nocode.model import (
     App,
@@ -137,7 +138,10 @@ class NodeRedPlatform:
             path = candidate
         snapshot = as_snapshot(read_json_file(path), str(path))
         package = node_package_of(path)
-        return {**snapshot, "package": package.to_json()} if package else snapshot
+        if package:
+            snapshot = {**snapshot, "package": package.to_json()}
+        compose = compose_zone_of(path, "nodered")
+        return {**snapshot, "compose": compose.to_json()} if compose else snapshot
 
     def fetch(self, spec: AppSpec, client: Fetcher) -> tuple[Any, dict[str, str]]:
         from pytest_nocode.platforms.nodered_live import fetch_nodered
@@ -304,6 +308,8 @@ class _Normalizer:
                           ("runtime", "runtime.settings", "nodejs"))
         if "package" in self.data:
             _validate_package(self.data["package"], f"{self.where}: $.package")
+        if "compose" in self.data:
+            validate_compose(self.data["compose"], f"{self.where}: $.compose")
         if "nodes" in self.data:
             expect(isinstance(self.data["nodes"], list), f"{self.where}: $.nodes",
                    "a list of node sets (GET /nodes)")
@@ -321,6 +327,8 @@ class _Normalizer:
         if modules:
             facets.add("modules")
         own_package, notes = self._own_package()
+        compose_hosts, compose_notes = compose_of_snapshot(self.data.get("compose"))
+        notes = {**notes, **compose_notes}
         listed = self._attribute_types()
         known = {m.name for m in modules}
         modules += tuple(Module(name, version) for name, version in sorted(listed.items())
@@ -363,7 +371,7 @@ class _Normalizer:
             workflows=workflows, steps=tuple(steps), entry_points=entry_points,
             destinations=destinations, connectors=connectors, stores=stores,
             modules=modules, settings=settings, broken_links=broken_links,
-            own_package=own_package, notes=notes,
+            own_package=own_package, compose_hosts=compose_hosts, notes=notes,
             flow_of=NodeRedFlows({n["id"]: n for n in self.flows
                                   if n["type"] not in CONTAINER_TYPES and not n.get("z")},
                                  self._uninstantiated_subflows(),

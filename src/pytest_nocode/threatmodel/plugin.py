@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,8 @@ from pytest_nocode import __version__
 from pytest_nocode.errors import InputError
 
 if TYPE_CHECKING:
+    from pytest_nocode.model import App
+    from pytest_nocode.policy import Policy
     from pytest_nocode.run import NocodeRun
     from pytest_nocode.threatmodel.model import RegisterEntry, ThreatModel
 
@@ -134,13 +137,13 @@ class ThreatModels:
             outcomes = {r: o for r, o in self.outcomes.get(spec.id, {}).items() if o != "error"}
             evidence = RunEvidence(tuple(f for f in self.run.findings if f["app"] == spec.id),
                                    outcomes, titles, platforms)
-            model = build_threat_model(loaded.app, self.run.policy.zone_of, evidence,
-                                       self.register)
+            zone_of = partial(_app_zone, self.run.policy, loaded.app)
+            model = build_threat_model(loaded.app, zone_of, evidence, self.register)
             if spec.id in baseline:
                 from pytest_nocode.threatmodel.changes import model_changes
 
                 model = replace(model, changes=model_changes(
-                    baseline[spec.id], loaded.app, self.run.policy.zone_of,
+                    baseline[spec.id], loaded.app, zone_of,
                     str(self.run.audit.baseline_path)))
             self.models[spec.id] = model
         if self.register is not None:
@@ -271,3 +274,8 @@ def _app_of(nodeid: str, app_ids: list[str]) -> str:
     param = nodeid[nodeid.index("[") + 1:-1]
     return next((a for a in sorted(app_ids, key=len, reverse=True)
                  if param == a or param.startswith(f"{a}-") or param.endswith(f"-{a}")), "")
+
+
+def _app_zone(policy: Policy, app: App, host: str) -> str:
+    """The policy's zone of ``host`` seen from ``app`` (its own compose stack counts)."""
+    return policy.zone_of(host, app)
