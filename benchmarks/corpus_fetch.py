@@ -125,15 +125,24 @@ def compose_folder(packages: Path, repository: str, commit: str) -> Path:
 
 
 def compose_paths(names: list[str], flows_path: str) -> list[str]:
-    """The compose files among a tree's ``names`` that the loader reads for a flows file at
-    ``flows_path``: in its folder or one of the folders above it, within the loader's
-    levels."""
+    """The compose files among a tree's ``names`` that the loader may read for a flows file
+    at ``flows_path``: in its folder or one of the folders above it, within the loader's
+    levels, or in a direct sub-folder of one of those (the loader decides which count)."""
     from pytest_nocode.compose import COMPOSE_NAME, MAX_LEVELS
 
     folder = PurePosixPath(flows_path).parent
     folders = [folder, *folder.parents][:MAX_LEVELS]
-    return [n for n in names if COMPOSE_NAME.match(PurePosixPath(n).name)
-            and PurePosixPath(n).parent in folders]
+    out = []
+    for n in names:
+        path = PurePosixPath(n)
+        if not COMPOSE_NAME.match(path.name):
+            continue
+        parent = path.parent
+        if parent in folders or (parent.parent in folders and parent != parent.parent
+                                 and not parent.name.startswith(".")
+                                 and parent.name != "node_modules"):
+            out.append(n)
+    return out
 
 
 def write_compose(gd: Path, commit: str, flows_path: str, into: Path) -> int:

@@ -167,12 +167,14 @@ def test_the_search_stops_at_the_repository_root(tmp_path: Path) -> None:
     (tmp_path / "project" / ".git").mkdir()
     assert compose_files_above(flows) == []
     (tmp_path / "project" / ".git").rmdir()
+    (tmp_path / ".git").mkdir()  # now the root is one folder further up
     assert compose_files_above(flows) == [tmp_path / "docker-compose.yml"]
 
 
 def test_the_search_looks_a_fixed_number_of_folders_up(tmp_path: Path) -> None:
     deep = tmp_path.joinpath(*(f"d{n}" for n in range(MAX_LEVELS)))
     (tmp_path / "docker-compose.yml").write_text(STACK, encoding="utf-8")
+    (tmp_path / ".git").mkdir()
     flows = repo(deep, None)  # node-red-data/ is one more level down
     assert compose_files_above(flows) == []
     assert compose_files_above(tmp_path / "d0" / "x.json") == [tmp_path / "docker-compose.yml"]
@@ -198,3 +200,24 @@ def test_placeholder_names_are_not_hosts() -> None:
                                      "hostname": "${NODE_HOST}",
                                      "networks": {"n": {"ipv4_address": "${IP}"}}}}}
     assert own_hosts(data) == ["nodered"]
+
+
+def test_a_compose_folder_beside_the_flows_counts_when_it_mounts_them(tmp_path: Path) -> None:
+    """``deploy/docker-compose.yml`` next to ``node-red-data/``, mounting ``../node-red-data``."""
+    flows = repo(tmp_path, None)
+    (tmp_path / "deploy").mkdir()
+    mounted = STACK.replace("./node-red-data:/data", "../node-red-data:/data")
+    (tmp_path / "deploy" / "docker-compose.yml").write_text(mounted, encoding="utf-8")
+    assert findings_of(ENC001, load(flows)) == []
+
+
+def test_a_compose_folder_beside_the_flows_needs_the_mount_not_just_the_image(
+        tmp_path: Path) -> None:
+    """The same stack one folder over, mounting some other folder: it may run other flows."""
+    flows = repo(tmp_path, None)
+    (tmp_path / "deploy").mkdir()
+    other = STACK.replace("./node-red-data:/data", "./demo-flows:/data")
+    (tmp_path / "deploy" / "docker-compose.yml").write_text(other, encoding="utf-8")
+    app = load(flows)
+    assert one(findings_of(ENC001, app)).evidence["zone"] == "internet"
+    assert app.compose_hosts == ()

@@ -12,11 +12,16 @@ The search is bounded and documented: the export's own folder and at most
 :data:`MAX_LEVELS` - 1 above it, stopping after a folder that holds ``.git`` (the repository
 root), a filesystem root or a mount point; in each folder the files named
 ``compose.y[a]ml``, ``docker-compose.y[a]ml`` and their ``.<variant>`` siblings
-(``docker-compose.prod.yml``). A compose file counts only when it runs the app: one of its
-services uses the platform's image (``nodered/node-red``, ``n8nio/n8n``), is named for the
-platform, or mounts the export's folder (``./node-red-data:/data``). Files that are not valid
+(``docker-compose.prod.yml``), then the same names in the direct sub-folders of those folders
+(at most :data:`MAX_SUBFOLDERS` each, hidden ones and ``node_modules`` left out: a
+``deploy/`` or ``fiware-compose/`` folder beside ``node-red-data/``). A compose file counts
+only when it runs the app: one of its services mounts the export's folder
+(``./node-red-data:/data``, ``../node-red-data:/data``), or, for a file in the export's
+folder or above it, uses the platform's image (``nodered/node-red``, ``n8nio/n8n``) or is
+named for the platform. Files that are not valid
 YAML or not a compose mapping are passed over (they are named in :attr:`ComposeZone.ignored`),
-never an error: they configure another tool, not the app.
+never an error: they configure another tool, not the app (one in a sub-folder beside is
+passed over silently: it may be any other project's).
 
 Subnets wider than :data:`MIN_PREFIX` (``/8`` for IPv4) are not taken: no compose network is
 that large, and one would put whole networks in the host zone.
@@ -42,6 +47,7 @@ MAX_LEVELS = 4
 COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml$", re.IGNORECASE)
 MAX_COMPOSE_BYTES = 1024 * 1024
 MAX_FILES = 16
+MAX_SUBFOLDERS = 64  # sub-folders of each folder looked into, in name order
 # the widest subnet taken, per IP version
 MIN_PREFIX = {4: 8, 6: 32}
 # what names a platform's service in a compose file: its image or service name
@@ -66,21 +72,39 @@ class ComposeZone:
                 **({"ignored": list(self.ignored)} if self.ignored else {})}
 
 
+def _listing(folder: Path) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except OSError:
+        return []
+
+
+def _compose_in(folder: Path, names: list[str]) -> list[Path]:
+    return [folder / n for n in names if COMPOSE_NAME.match(n) and (folder / n).is_file()]
+
+
 def compose_files_above(export: Path) -> list[Path]:
-    """Compose files at or above the export's folder, nearest first (see the module doc)."""
+    """Compose files at or above the export's folder, nearest first, then those of the
+    direct sub-folders of each of those folders (``deploy/docker-compose.yml`` beside
+    ``node-red-data/``), which count only when they mount the export's folder (see the
+    module doc)."""
     start = Path(os.path.abspath(export))
     folder = start if start.is_dir() else start.parent
     found: list[Path] = []
+    nested: list[Path] = []
+    came_from: Path | None = None
     for _ in range(MAX_LEVELS):
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError:
-            names = []
-        found += [folder / n for n in names if COMPOSE_NAME.match(n) and (folder / n).is_file()]
+        names = _listing(folder)
+        found += _compose_in(folder, names)
+        subfolders = [folder / n for n in names if not n.startswith(".")
+                      and n != "node_modules" and folder / n != came_from
+                      and (folder / n).is_dir()][:MAX_SUBFOLDERS]
+        for sub in subfolders:
+            nested += _compose_in(sub, _listing(sub))
         if ".git" in names or folder.parent == folder or os.path.ismount(folder):
             break
-        folder = folder.parent
-    return found[:MAX_FILES]
+        came_from, folder = folder, folder.parent
+    return [*found, *nested][:MAX_FILES]
 
 
 def compose_zone_of(export: Path, platform: str) -> ComposeZone | None:
@@ -93,12 +117,15 @@ def compose_zone_of(export: Path, platform: str) -> ComposeZone | None:
     ignored: list[str] = []
     for path in compose_files_above(export):
         shown = os.path.relpath(path, folder)
+        beside = path.parent == folder or path.parent in folder.parents
         data = _read(path)
         if data is None:
-            ignored.append(f"{shown}: not a compose file")
+            if beside:
+                ignored.append(f"{shown}: not a compose file")
             continue
-        if not runs_app(data, path.parent, folder, platform):
-            ignored.append(f"{shown}: no service of it runs the app")
+        if not runs_app(data, path.parent, folder, platform, by_image=beside):
+            if beside:  # one in a folder beside is some other project's: passed silently
+                ignored.append(f"{shown}: no service of it runs the app")
             continue
         files.append(shown)
         hosts.update(dict.fromkeys(own_hosts(data)))
@@ -126,10 +153,11 @@ def _services(data: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]]
 
 
 def runs_app(data: Mapping[str, Any], compose_dir: Path, export_dir: Path,
-             platform: str) -> bool:
-    """Does a service of this compose file run the app: the platform's image or name, or a
-    bind mount of the export's folder (or a folder above it)?"""
-    words = PLATFORM_IMAGES.get(platform, ())
+             platform: str, *, by_image: bool = True) -> bool:
+    """Does a service of this compose file run the app: a bind mount of the export's folder
+    (or a folder above it), or, with ``by_image`` (a file in the export's folder or above
+    it), a service of the platform's image or name?"""
+    words = PLATFORM_IMAGES.get(platform, ()) if by_image else ()
     for name, service in _services(data):
         image = service.get("image")
         image = image.lower() if isinstance(image, str) else ""

@@ -140,6 +140,8 @@ class NodeRedPlatform:
         package = node_package_of(path)
         if package:
             snapshot = {**snapshot, "package": package.to_json()}
+        if "compose" in snapshot:
+            return snapshot  # a snapshot the plugin wrote keeps what was read then
         compose = compose_zone_of(path, "nodered")
         return {**snapshot, "compose": compose.to_json()} if compose else snapshot
 
