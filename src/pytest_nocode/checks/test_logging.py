@@ -55,6 +55,7 @@ def test_execution_history_kept(nocode_app: App, nocode_findings: FindingCollect
 )
 def test_entry_flows_catch_errors(nocode_app: App, nocode_findings: FindingCollector) -> None:
     catching = {s.workflow_id for s in nocode_app.steps_of_type("catch")}
+    catching |= {wf.id for wf in nocode_app.workflows if nothing_throws(nocode_app, wf.id)}
     flagged = set()
     for ep in nocode_app.entry_points:
         if ep.active is False:
@@ -70,6 +71,25 @@ def test_entry_flows_catch_errors(nocode_app: App, nocode_findings: FindingColle
             flagged.add(wf.id)
             nocode_findings.add(wf, f"tab receives {ep.kind} traffic but has no catch node",
                                 {"entry_point": ep.route, "step": source_id})
+
+
+# Nodes that raise no error a catch node could catch: they show or log what reaches them, or
+# send a dashboard click on (both dashboards' display and navigation widgets and buttons).
+NO_THROW_TYPES = frozenset({
+    "debug", "comment", "junction",
+    "ui_gauge", "ui_chart", "ui_text", "ui_led", "ui_ui_control", "ui_button", "ui_switch",
+    "ui-gauge", "ui-chart", "ui-text", "ui-led", "ui-control", "ui-button", "ui-switch",
+})
+
+
+def nothing_throws(app: App, tab_id: str) -> bool:
+    """Does every enabled node on the tab only show, log or pass on a click (an MQTT input
+    too, unless it parses JSON, which fails on a malformed message)? A catch node there
+    would catch nothing."""
+    steps = [s for s in app.steps_in(tab_id) if not s.is_config and not s.disabled]
+    return bool(steps) and all(
+        s.type in NO_THROW_TYPES or (s.type == "mqtt in" and s.params.get("datatype") != "json")
+        for s in steps)
 
 
 @check(
