@@ -48,7 +48,9 @@ def test_execution_history_kept(nocode_app: App, nocode_findings: FindingCollect
     severity="low",
     owasp=["LCNC-SEC-10"],
     rationale="""A tab with entry points but no catch node drops errors silently: failures and
-    abuse of the endpoint leave nothing to alert on.""",
+    abuse of the endpoint leave nothing to alert on. A tab whose nodes only show, log or pass
+    on a click (gauges, charts, debug, dashboard buttons and page controls, an MQTT input that
+    parses no JSON) raises nothing a catch node could catch, and is not reported.""",
     remediation="Add a catch node on the tab that logs or forwards errors to monitoring.",
     requires=("workflows",),
     platforms=("nodered",),
