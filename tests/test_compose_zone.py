@@ -221,3 +221,42 @@ def test_a_compose_folder_beside_the_flows_needs_the_mount_not_just_the_image(
     app = load(flows)
     assert one(findings_of(ENC001, app)).evidence["zone"] == "internet"
     assert app.compose_hosts == ()
+
+
+# -- n8n: the same stack, a workflow export beside it ---------------------------------------------
+N8N_STACK = STACK.replace("nodered:\n    image: nodered/node-red:3.1",
+                          "n8n:\n    image: n8nio/n8n:1.94.1")
+
+
+def n8n_workflow(url: str) -> dict[str, Any]:
+    """A schedule posting to ``url`` in cleartext."""
+    return {"id": "wf1", "name": "Score sync", "active": True, "nodes": [
+        {"id": "n1", "name": "Every minute", "type": "n8n-nodes-base.scheduleTrigger",
+         "typeVersion": 1, "position": [0, 0], "parameters": {}},
+        {"id": "n2", "name": "Post score", "type": "n8n-nodes-base.httpRequest",
+         "typeVersion": 4, "position": [200, 0],
+         "parameters": {"method": "POST", "url": url, "sendBody": True}},
+    ], "connections": {"Every minute": {"main": [[{"node": "Post score", "type": "main",
+                                                    "index": 0}]]}}}
+
+
+@pytest.mark.parametrize(("compose", "reported"), [(N8N_STACK, False), (None, True)])
+def test_an_n8n_export_beside_its_stack_gets_the_same_zone(tmp_path: Path, compose: str | None,
+                                                           reported: bool) -> None:
+    from pytest_nocode.loading import load_app
+    from pytest_nocode.platforms import PlatformRegistry
+    from pytest_nocode.platforms.builtin import builtin_platforms
+    from pytest_nocode.transport import RecordingOptions
+
+    (tmp_path / ".git").mkdir()
+    if compose is not None:
+        (tmp_path / "docker-compose.yml").write_text(compose, encoding="utf-8")
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    (folder / "score.json").write_text(json.dumps(n8n_workflow(f"http://{BACKEND}:5001/s")),
+                                       encoding="utf-8")
+    registry = PlatformRegistry(builtin_platforms())
+    for target in (folder, folder / "score.json"):
+        spec = AppSpec(f"n8n+file:{target}", "n8n", "file", str(target), "n8n-workflows")
+        app = load_app(spec, registry, RecordingOptions(None, tmp_path)).app
+        assert bool(findings_of(ENC001, app)) is reported, target

@@ -57,6 +57,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_nocode.appspec import AppSpec
+from pytest_nocode.compose import compose_of_snapshot, compose_zone_of, validate_compose
 from pytest_nocode.dataflow import APP_CONFIGURATION, CREDENTIALS, DATABASE_DUMP, RUN_DATA
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import (
@@ -167,14 +168,15 @@ class N8nPlatform:
             data = read_json_file(path)
             if isinstance(data, dict) and "workflows" in data and "nodes" not in data:
                 _validate_raw(data, f"{path}: $")
-                return FileExport(data)
-            return FileExport({"workflows": _workflows_in(data, path, allow_raw=True)})
+                return FileExport(data if "compose" in data else {**data, **_compose(path)})
+            return FileExport({"workflows": _workflows_in(data, path, allow_raw=True),
+                               **_compose(path)})
         files = _json_files(path)
         skipped: list[SkippedFile] = []
         workflows = list(_folder_workflows(path, files, skipped))
         if not workflows:
             _no_workflow_in(path, files, skipped)
-        return FileExport({"workflows": workflows}, tuple(skipped))
+        return FileExport({"workflows": workflows, **_compose(path)}, tuple(skipped))
 
     def fetch(self, spec: AppSpec, client: Fetcher) -> tuple[Any, dict[str, str]]:
         """The public API (:mod:`pytest_nocode.platforms.n8n_live`), imported only when used."""
@@ -228,7 +230,8 @@ class N8nPlatform:
         repeated = {wid for wid, n in built.seen.items() if n > 1}
         if repeated:
             built = build(repeated)
-        return self._app(spec, built.builder, {}, {}), FileExport(None, tuple(built.skipped))
+        return (self._app(spec, built.builder, _compose(path), {}),
+                FileExport(None, tuple(built.skipped)))
 
     def _app(self, spec: AppSpec, builder: _Builder, data: Mapping[str, Any],
              fetch_notes: Mapping[str, str]) -> App:
@@ -254,7 +257,7 @@ class N8nPlatform:
 
             facets.add("advisories")
             advisories = advisories_from_audit(data["audit"])
-        notes = {}
+        compose_hosts, notes = compose_of_snapshot(data.get("compose"))
         unseen = published_not_seen(builder.workflows)
         if unseen:
             notes[PUBLISHED_NOTE] = unseen
@@ -278,6 +281,7 @@ class N8nPlatform:
             settings=settings,
             flow_of=builder.flows.describe_once,
             notes=MappingProxyType(notes),
+            compose_hosts=compose_hosts,
         )
 
 
@@ -428,6 +432,15 @@ def _validate_raw(data: Any, where: str) -> None:
     if data.get("settings") is not None:
         expect(isinstance(data["settings"], dict), _at(where, "settings"),
                "an object of instance settings")
+    if "compose" in data:
+        validate_compose(data["compose"], _at(where, "compose"))
+
+
+def _compose(path: Path) -> dict[str, Any]:
+    """``{"compose": …}`` for the compose stack beside a file export that runs it (see
+    :mod:`pytest_nocode.compose`), or nothing."""
+    zone = compose_zone_of(path, "n8n")
+    return {"compose": zone.to_json()} if zone else {}
 
 
 def _optional(obj: Mapping[str, Any], key: str, kinds: type | tuple[type, ...], where: str,
