@@ -377,6 +377,38 @@ def test_query_lookalikes_of_a_login_stay_open() -> None:
         assert findings_of(AUTH004, app) == []
 
 
+# the password matched as it is kept (placeholders bound in a function), the refusal in the
+# else branch of the step after the query
+PLAIN_LOGIN = ("var sql = 'SELECT * FROM account WHERE username = ? AND password = ?';\n"
+               "msg.topic = sql;\nmsg.payload = [msg.payload.username, msg.payload.password];\n"
+               "return msg;")
+ISSUE_KEY = ("if (msg.payload.length > 0) {\n    msg.key = msg._msgid;\n"
+             "    return node.send([msg, null]);\n} else {\n"
+             "    msg.payload = { success: false };\n    return node.send([null, msg]);\n}")
+
+
+def test_login_whose_query_matches_a_password_kept_as_it_is_is_an_in_flow_check() -> None:
+    app = app_of(_query_login_route(PLAIN_LOGIN, ISSUE_KEY))
+    assert findings_of(AUTH001, app) == []
+    reviewed = one(findings_of(AUTH004, app))
+    assert "against the stored one in its query, as it is kept" in reviewed.message
+    assert reviewed.evidence["guard"]["on_failure"] == "step 'issue' refuses when no row matches"
+
+
+def test_plain_query_lookalikes_of_a_login_stay_open() -> None:
+    """A lookup by user name alone, a password written rather than matched, or a result whose
+    else branch lets the caller on, is no login check."""
+    by_name = PLAIN_LOGIN.replace(" AND password = ?", "")
+    writes = PLAIN_LOGIN.replace("SELECT * FROM account WHERE username = ? AND password = ?",
+                                 "UPDATE account SET password = ? WHERE username = ?")
+    never_refuses = ISSUE_KEY.replace("return node.send([null, msg]);",
+                                      "return node.send([msg, null]);")
+    for query, after in ((by_name, ISSUE_KEY), (writes, ISSUE_KEY), (PLAIN_LOGIN, never_refuses)):
+        app = app_of(_query_login_route(query, after))
+        assert ids(findings_of(AUTH001, app)) == {nid("in")}
+        assert findings_of(AUTH004, app) == []
+
+
 # -- listeners of community nodes --------------------------------------------------------------
 def aedes(**props: Any) -> dict[str, Any]:
     base = {"mqtt_port": 1883, "mqtt_ws_bind": "port", "mqtt_ws_port": "", "mqtt_ws_path": "",
