@@ -90,7 +90,7 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
             continue  # the AI model the workflow exists to call
         given = models.get(dest.host.lower(), frozenset()) if not dest.dynamic else frozenset()
         hits = [h for h in (_mailed_data(nocode_app, flow, dest)
-                            if dest.protocol == "mail" or _message_api(dest)
+                            if dest.protocol in MAIL_PROTOCOLS or _message_api(dest)
                             else sent_data(nocode_app, flow, dest))
                 if h[1] not in given and not _to_its_own_subject(nocode_app, flow, dest, h)]
         if not hits:
@@ -360,6 +360,11 @@ def _mailed_data(app: App, flow: DataFlow, dest: Destination
                 yield step, origin, ["correspondence"]
 
 
+# What a mail destination is: a recipient's address (``mail``), or the SMTP server a mail node
+# hands its mails to (a Node-RED ``e-mail`` node names its server, its recipient msg.to or a
+# fixed address): what is mailed reaches the recipients, not the relay, so both are judged
+# by what a mail carries out (:func:`_mailed_data`)
+MAIL_PROTOCOLS = frozenset({"mail", "smtp"})
 MAIL_CHANNEL = re.compile(r"^e-?mail\b", re.I)  # the entry detail of a mail trigger
 
 
