@@ -160,6 +160,24 @@ def test_route_into_a_receiver_wired_to_nothing_is_quiet() -> None:
     assert ids(findings_of(AUTH001, app_of(route(["run"])))) == {nid("in")}
 
 
+def test_route_into_an_editor_image_preview_is_quiet() -> None:
+    """An upload route whose image only reaches a debug and an editor preview (blind set 8):
+    it leads nowhere. A node of the same type name without the preview's own settings, or a
+    preview set to pass the image on to a command, is not that."""
+    def route(**preview: Any) -> list[dict[str, Any]]:
+        return [tab(), http_in("in", "/upload-image", to=["log", "preview"]),
+                node("log", "debug", active=True, complete="payload", wires=[]),
+                node("preview", "image", **preview),
+                exec_node("run", "/usr/local/bin/convert-image", "payload")]
+    quiet = app_of(route(width=160, data="payload", dataType="msg", outputs=0, wires=[]))
+    assert one(quiet.entry_points).effect == "nothing"
+    assert findings_of(AUTH001, quiet) == []
+    other_image = route(url="https://img.example", wires=[])
+    passed_on = route(width=160, data="payload", dataType="msg", outputs=1, wires=[["run"]])
+    for flows in (other_image, passed_on):
+        assert ids(findings_of(AUTH001, app_of(flows))) == {nid("in")}
+
+
 def test_route_reading_context_serves_it() -> None:
     """A KPI kept in context that the export does not show being set is data the flow keeps
     (fail closed): a reviewer files the open route that hands it out."""
