@@ -53,6 +53,10 @@ def test_dashboard_controls_that_drive_a_plc_are_an_open_entry() -> None:
     f = one(findings_of(AUTH001, app_of(_panel(_modbus_write()))))
     assert f.resource.id == nid("main")  # no ui_base: named by its first page
     assert (f.evidence["kind"], f.evidence["route"]) == ("dashboard", "/ui")
+    # the evidence names the control and what it drives, for the reviewer to judge
+    assert f.evidence["effect_reason"] == (
+        "control 'START' (ui_button) reaches node 'PLC coils' (modbus-flex-write), "
+        "which may change, send or run something")
 
 
 def test_dashboard_controls_that_only_change_a_chart_are_no_entry() -> None:

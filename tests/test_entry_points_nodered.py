@@ -160,6 +160,24 @@ def test_route_into_a_receiver_wired_to_nothing_is_quiet() -> None:
     assert ids(findings_of(AUTH001, app_of(route(["run"])))) == {nid("in")}
 
 
+def test_route_into_an_editor_image_preview_is_quiet() -> None:
+    """An upload route whose image only reaches a debug and an editor preview (blind set 8):
+    it leads nowhere. A node of the same type name without the preview's own settings, or a
+    preview set to pass the image on to a command, is not that."""
+    def route(**preview: Any) -> list[dict[str, Any]]:
+        return [tab(), http_in("in", "/upload-image", to=["log", "preview"]),
+                node("log", "debug", active=True, complete="payload", wires=[]),
+                node("preview", "image", **preview),
+                exec_node("run", "/usr/local/bin/convert-image", "payload")]
+    quiet = app_of(route(width=160, data="payload", dataType="msg", outputs=0, wires=[]))
+    assert one(quiet.entry_points).effect == "nothing"
+    assert findings_of(AUTH001, quiet) == []
+    other_image = route(url="https://img.example", wires=[])
+    passed_on = route(width=160, data="payload", dataType="msg", outputs=1, wires=[["run"]])
+    for flows in (other_image, passed_on):
+        assert ids(findings_of(AUTH001, app_of(flows))) == {nid("in")}
+
+
 def test_route_reading_context_serves_it() -> None:
     """A KPI kept in context that the export does not show being set is data the flow keeps
     (fail closed): a reviewer files the open route that hands it out."""
@@ -372,6 +390,38 @@ def test_query_lookalikes_of_a_login_stay_open() -> None:
     by_email = QUERY_LOGIN.replace(" AND password_hash = crypt($2, password_hash)", "")
     never_refuses = ISSUE_TOKEN.replace("return [null, msg];", "msg.payload = {};")
     for query, after in ((by_email, ISSUE_TOKEN), (QUERY_LOGIN, never_refuses)):
+        app = app_of(_query_login_route(query, after))
+        assert ids(findings_of(AUTH001, app)) == {nid("in")}
+        assert findings_of(AUTH004, app) == []
+
+
+# the password matched as it is kept (placeholders bound in a function), the refusal in the
+# else branch of the step after the query
+PLAIN_LOGIN = ("var sql = 'SELECT * FROM account WHERE username = ? AND password = ?';\n"
+               "msg.topic = sql;\nmsg.payload = [msg.payload.username, msg.payload.password];\n"
+               "return msg;")
+ISSUE_KEY = ("if (msg.payload.length > 0) {\n    msg.key = msg._msgid;\n"
+             "    return node.send([msg, null]);\n} else {\n"
+             "    msg.payload = { success: false };\n    return node.send([null, msg]);\n}")
+
+
+def test_login_whose_query_matches_a_password_kept_as_it_is_is_an_in_flow_check() -> None:
+    app = app_of(_query_login_route(PLAIN_LOGIN, ISSUE_KEY))
+    assert findings_of(AUTH001, app) == []
+    reviewed = one(findings_of(AUTH004, app))
+    assert "against the stored one in its query, as it is kept" in reviewed.message
+    assert reviewed.evidence["guard"]["on_failure"] == "step 'issue' refuses when no row matches"
+
+
+def test_plain_query_lookalikes_of_a_login_stay_open() -> None:
+    """A lookup by user name alone, a password written rather than matched, or a result whose
+    else branch lets the caller on, is no login check."""
+    by_name = PLAIN_LOGIN.replace(" AND password = ?", "")
+    writes = PLAIN_LOGIN.replace("SELECT * FROM account WHERE username = ? AND password = ?",
+                                 "UPDATE account SET password = ? WHERE username = ?")
+    never_refuses = ISSUE_KEY.replace("return node.send([null, msg]);",
+                                      "return node.send([msg, null]);")
+    for query, after in ((by_name, ISSUE_KEY), (writes, ISSUE_KEY), (PLAIN_LOGIN, never_refuses)):
         app = app_of(_query_login_route(query, after))
         assert ids(findings_of(AUTH001, app)) == {nid("in")}
         assert findings_of(AUTH004, app) == []

@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_nocode.checks import test_authentication as authentication
+from pytest_nocode.checks import test_exports as exports
 from tests.checkrun import findings_of, ids, one
 from tests.test_checks_nodered import app_of, function, http_in, http_response, nid, node, tab
 
 AUTH001 = authentication.test_entry_points_require_authentication
 AUTH004 = authentication.test_in_flow_authentication_reviewed
+EXP002 = exports.test_endpoints_do_not_serve_stored_data
 GUARD_SUBFLOW = nid("subflow:Verify token")
 
 VERIFY_TOKEN = """const jwt = global.get('jsonwebtoken');
@@ -159,3 +161,22 @@ def test_a_token_written_to_the_store_is_no_lookup() -> None:
     # a write command (set) answers "OK", not the session: nothing is checked
     app = app_of(_api(*_session_check("set"), in_to="read", routes=("/members",)))
     assert ids(findings_of(AUTH001, app)) == {nid("in-members")}
+
+
+# EXP002 (issue 11, blind set 7): the session the check looks up by the caller's own token
+# reaches the answer with the rest of the message; it is whoever holds the token's session,
+# not a download of the store. The same lookup with no refusal after it is one.
+def test_the_session_lookup_of_a_check_is_not_served_data() -> None:
+    app = app_of(_api(*_session_check(), in_to="read", routes=("/members",)))
+    assert findings_of(EXP002, app) == []
+
+
+def test_a_lookup_no_check_refuses_on_is_served_data() -> None:
+    # without a session the caller is answered 200 all the same: nothing is checked
+    inside = _session_check()
+    inside[3] = function("deny", "msg.statusCode = 200;\nreturn msg;", z=GUARD_SUBFLOW,
+                         to=["refuse"])
+    app = app_of(_api(*inside, in_to="read", routes=("/members",)))
+    assert ids(findings_of(AUTH001, app)) == {nid("in-members")}
+    found = one(findings_of(EXP002, app))
+    assert found.resource.id == nid("lookup") and found.evidence["endpoint"] == "/members"

@@ -111,8 +111,16 @@ PASSWORD_CHECK = re.compile(r"bcrypt\w*\.compare(?:Sync)?\s*\(|argon2\w*\.verify
 # that refuses when no row comes back.
 QUERY_PASSWORD_CHECK = re.compile(
     r"crypt\(\s*(?:\$\d+|\?|:\w+)\s*,\s*[\w.\"`]*password", re.I)
-NO_ROWS = re.compile(r"\.length\s*(?:===?\s*0\b|<\s*1\b)|!\s*[\w.\[\]]+\.length\b")
-REFUSES = re.compile(CODE_STOPS.pattern + r"|return\s*\[\s*null\s*,")
+# The same match on a password kept as it is: one SELECT whose WHERE holds the password column
+# equal to a placeholder (``WHERE username = ? AND password = ?``), the submitted value bound
+QUERY_PLAIN_PASSWORD = re.compile(
+    r"\bselect\b[^;]*?\bwhere\b[^;]*?\bpass(?:word|wd)?\w*[\"`\]]?\s*=\s*(?:\?|\$\d+|:\w+)",
+    re.I | re.S)
+# no row came back: a test of none, or a test of some whose else branch refuses
+NO_ROWS = re.compile(r"\.length\s*(?:===?\s*0\b|<\s*1\b)|!\s*[\w.\[\]]+\.length\b|"
+                     r"\.length\s*(?:>\s*0|>=\s*1)\s*\)\s*\{[^{}]*\}\s*else\b")
+REFUSES = re.compile(CODE_STOPS.pattern + r"|return\s*\[\s*null\s*,|"
+                     r"return\s+node\.send\(\s*\[\s*null\s*,")
 MAX_STEPS_TO_LOGIN = 4
 
 
@@ -432,10 +440,13 @@ def _unwired_guard(app: App, entry: Step) -> Guard | None:
 def login_check(app: App, entry: Step) -> Guard | None:
     """A code step in the first few after ``entry`` that checks a submitted password against
     a stored hash and refuses a wrong one, or one that builds a query matching the password
-    with ``crypt()`` followed by one that refuses when no row comes back: ``entry`` is a login
+    with ``crypt()``, or holding the password column equal to a bound placeholder (a password
+    kept as it is), followed by one that refuses when no row comes back (``length === 0``, or
+    ``length > 0`` with an else that refuses): ``entry`` is a login
     endpoint (AUTH004 asks for a review of it; it cannot sit behind the login it is)."""
     frontier, seen = [entry], {entry.id}
     queried: Step | None = None  # the step whose query matches the password, if one did
+    hashed = True  # whether that query matches it as a hash (crypt) or as it is kept
     for _ in range(MAX_STEPS_TO_LOGIN):
         frontier = [s for step in frontier for s in _successors(app, step) if s.id not in seen]
         for step in frontier:
@@ -449,11 +460,17 @@ def login_check(app: App, entry: Step) -> Guard | None:
                              "endpoint: review rate limiting and lockout)",
                              "refuses a wrong password")
             if queried is not None and NO_ROWS.search(text) and REFUSES.search(text):
-                return Guard(queried, "a submitted password against a stored hash in its "
-                             "query (a login endpoint: review rate limiting and lockout)",
+                compares = ("a submitted password against a stored hash in its query"
+                            if hashed else "a submitted password against the stored one in "
+                            "its query, as it is kept (not as a hash: review how passwords "
+                            "are stored)")
+                return Guard(queried, f"{compares} (a login endpoint: review rate limiting "
+                             "and lockout)",
                              f"step '{step.name or step.id}' refuses when no row matches")
             if queried is None and QUERY_PASSWORD_CHECK.search(text):
-                queried = step
+                queried, hashed = step, True
+            elif queried is None and QUERY_PLAIN_PASSWORD.search(text):
+                queried, hashed = step, False
     return None
 
 

@@ -43,6 +43,13 @@ SQL query, a context or environment value, a module that is
 not known to compute only, an unknown node) keeps the route AUTH001's: what the reader
 cannot classify counts as acting.
 
+**The app's own pages** (:func:`own_page`) are the same verdict for a GET route whose branch
+only builds a page (a markup template, a fixed ``.html`` file) and pastes into it values read
+from flow or global context by literal keys that carry no sensitivity label (what the page's
+script needs: its broker's or server's address, a call sign), a template engine taken from
+global context filling it in; nothing the caller sent reaches the answer. A route answering
+the settings as data (JSON), reflecting the request, or doing anything more stays AUTH001's.
+
 Only Node-RED routes are judged here: an n8n webhook that answers fixed content already has
 the effect ``answers``.
 
@@ -55,7 +62,13 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from pytest_nocode.dataflow import SETTING_KINDS, Origin, dataflow, sensitivity_labels
+from pytest_nocode.dataflow import (
+    SETTING_KINDS,
+    SHARED_CONTEXT_STORES,
+    Origin,
+    dataflow,
+    sensitivity_labels,
+)
 from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step
 from pytest_nocode.platforms.nodered_entries import (
     ANSWER_TYPES,
@@ -218,7 +231,10 @@ def open_by_design(app: App, ep: EntryPoint, entry: Step) -> tuple[str, str]:
     if probe:
         return probe, "status_probe"
     lookup = read_only_route(app, ep, entry) or telemetry(app, ep, entry)
-    return (lookup, "read_only") if lookup else ("", "")
+    if lookup:
+        return lookup, "read_only"
+    page = own_page(app, ep, entry)
+    return (page, "own_page") if page else ("", "")
 
 
 _ANSWER_SINKS = frozenset({"answer", "send"})
@@ -480,3 +496,121 @@ def _answers_only(app: App, answers: list[Step]) -> bool:
 def _lookup_at(app: App, step_id: str) -> str:
     step = app.step(step_id)
     return (_lookup(app, step) or "") if step is not None and not step.disabled else ""
+
+
+# -- the app's own pages -----------------------------------------------------------------------
+# Markup a template or a fixed file answers with when it is a page: an HTML document or its
+# head, body or script (a fragment of plain text or JSON is data, not a page)
+_MARKUP = re.compile(r"<(?:!doctype|html|head|body|script|meta|link|style|title|canvas|div)\b",
+                     re.I)
+# a mustache field and the message or context path it names: {{payload.x}}, {{{global.k}}}
+_FIELD_PATH = re.compile(r"\{\{\{?\s*[#^/&]?\s*([\w$.]+)\s*\}?\}\}")
+# a literal flow or global context key a function reads: global.get("settings.host")
+_CONTEXT_GET = re.compile(r"""\b(?:global|flow)\s*\.\s*get\s*\(\s*(['"`])([^'"`$]+)\1\s*[,)]""")
+_ANY_CONTEXT_GET = re.compile(r"\b(?:global|flow)\s*\.\s*get\s*\(")
+# a template engine a function takes from global context (functionGlobalContext:
+# {mustacheModule: require("mustache")}): its render and compile calls fill a text in
+_ENGINE_KEY = re.compile(r"mustache|handlebars|ejs|nunjucks|pug|eta|liquid", re.I)
+_ENGINE_BOUND = re.compile(
+    r"""\b(?:let|const|var)\s+([A-Za-z_$][\w$]*)\s*=\s*global\s*\.\s*get\s*\(\s*(['"`])"""
+    r"""([^'"`]+)\2\s*\)""")
+# "address" of a machine, not of a person: a broker's, a server's, a host's
+_MACHINE_ADDRESS = re.compile(r"(?:broker|server|host|gateway|mqtt|api|base|stream)[\s_.-]?"
+                              r"(?:address|addr)", re.I)
+
+
+def own_page(app: App, ep: EntryPoint, entry: Step) -> str:
+    """Why a Node-RED GET route only answers with one of the app's own pages ("" when it may
+    do more). Its whole branch, up to where it answers, only shapes, routes or answers the
+    message, and builds a page: a template whose text is markup (an HTML document, its head
+    or its script), or a fixed web file (``file in`` of an ``.html`` path), with values
+    pasted in that a function on the branch, or the template itself, reads from flow or
+    global context by a literal key (the address of the page's broker or server, a call
+    sign, a host name: what the page's script needs); a template engine the function takes
+    from global context (``mustache.render``) only fills the text in. Nothing the caller
+    sent reaches the answer (no reflected field), no key or field name carries a
+    sensitivity label, and no step reads a store, the environment or a service, or acts.
+    Such a page is the app's own code with its settings, like a stylesheet: what its script
+    calls is judged at the route it calls. A route that answers the settings themselves (a
+    JSON of the configuration) is not a page and stays AUTH001's."""
+    if app.platform != "nodered" or ep.kind != "http" or not ep.methods \
+            or any(m not in ("GET", "HEAD") for m in ep.methods) or app.flow_of is None:
+        return ""
+    branch = list(branch_of(app, entry))
+    if not branch or len(branch) > MAX_BRANCH:
+        return ""
+    pages: list[Step] = []
+    keys: list[str] = []
+    fields: list[str] = []
+    for step in branch:
+        if _unfollowed(app, step):
+            return ""
+        if step.type == "template" and _markup_template(step):
+            found = _FIELD_PATH.findall(str(step.params.get("template") or ""))
+            keys += [f.split(".", 1)[1] for f in found if f.startswith(("global.", "flow."))]
+            fields += [f for f in found if not f.startswith(("global.", "flow."))]
+            pages.append(step)
+        elif step.type == "file in" and step_effect(step) == PASSES:
+            if re.search(r"\.html?$", str(step.params.get("filename") or "").strip(), re.I):
+                pages.append(step)
+        elif step.type == "function":
+            read = _pastes_context(step)
+            if read is None:
+                return ""
+            keys += read
+        elif step_effect(step) not in (PASSES, ANSWERS):
+            return ""
+    answers = [s for s in branch if s.type == "http response"]
+    if not pages or not answers:
+        return ""
+    named = [_MACHINE_ADDRESS.sub("", k) for k in (*keys, *fields)]
+    if any(sensitivity_labels(k) for k in named):
+        return ""
+    flow = dataflow(app)
+    on_branch = {s.id for s in branch} - {p.id for p in pages}
+    for step in answers:
+        sinks = flow.sinks_of(step.id, frozenset({"answer"}))
+        if not sinks:
+            return ""
+        for sink in sinks:
+            for o in sink.origins:
+                if o.step_id == entry.id or (
+                        o.step_id in on_branch and o.kind not in SETTING_KINDS
+                        and not (o.kind == "store"
+                                 and o.detail.startswith(SHARED_CONTEXT_STORES))):
+                    return ""  # what the caller sent, or what a step on the branch made
+    what = ", ".join(repr(p.name or p.id) for p in pages)
+    pasted = f" with {', '.join(map(repr, dict.fromkeys(keys)))} from context pasted in" \
+        if keys else ""
+    return (f"open by design: it answers with the app's own page {what}{pasted}; it reads "
+            "nothing the caller sent and acts on nothing")
+
+
+def _markup_template(step: Step) -> bool:
+    """Is a template node's text a page (markup), rendered with mustache into the message?"""
+    p = step.params
+    return str(p.get("fieldType") or "msg") == "msg" \
+        and str(p.get("syntax") or "mustache") in ("mustache", "plain") \
+        and _MARKUP.search(str(p.get("template") or "")) is not None
+
+
+def _pastes_context(step: Step) -> list[str] | None:
+    """The flow or global context keys a function node reads to paste into a page (None when
+    it may do more: loads a module, runs code at deploy, reads the environment or a key
+    named at run time, or acts)."""
+    p = step.params
+    if p.get("libs") or str(p.get("initialize") or "").strip() \
+            or str(p.get("finalize") or "").strip():
+        return None
+    code = str(p.get("func") or "")
+    keys = [m.group(2) for m in _CONTEXT_GET.finditer(code)]
+    if len(keys) != len(_ANY_CONTEXT_GET.findall(code)):
+        return None  # a key named at run time
+    for bound in _ENGINE_BOUND.finditer(code):
+        if _ENGINE_KEY.search(bound.group(3)):
+            code = re.sub(r"(?<![\w$.])" + re.escape(bound.group(1))
+                          + r"\s*\.\s*(?:render|compile)\s*\(", "String(", code)
+            keys.remove(bound.group(3))
+    if code_effect(code) == ACTS or not code_reads(code) <= {"message", "shared context"}:
+        return None
+    return keys

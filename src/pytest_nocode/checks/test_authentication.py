@@ -138,7 +138,10 @@ def _open_message(ep: EntryPoint) -> str:
     copies context that holds only constants and device readings, and
     answers nothing else: listed at info by the same setting), and so is any route, socket or
     TCP server whose every answer holds only settings and what a PLC or Modbus read reports
-    (read-only telemetry); one that also
+    (read-only telemetry), and so is a GET route that answers one of the app's own pages (a
+    markup template or a fixed .html file) with only values it reads from flow or global
+    context by a literal, unlabelled key pasted in (the page's broker or server address, a
+    call sign); one that also
     writes, runs, sends, loads another module, echoes the request or reads personal records
     is reported. So is a local callback (a
     webhook whose address the app itself gives a service on the same host or compose network,

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from pytest_nocode import App, FindingCollector, check
+from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import (
     SENT,
     carries_credential,
@@ -89,7 +90,7 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
             continue  # the AI model the workflow exists to call
         given = models.get(dest.host.lower(), frozenset()) if not dest.dynamic else frozenset()
         hits = [h for h in (_mailed_data(nocode_app, flow, dest)
-                            if dest.protocol == "mail" or _message_api(dest)
+                            if dest.protocol in MAIL_PROTOCOLS or _message_api(dest)
                             else sent_data(nocode_app, flow, dest))
                 if h[1] not in given and not _to_its_own_subject(nocode_app, flow, dest, h)]
         if not hits:
@@ -359,6 +360,11 @@ def _mailed_data(app: App, flow: DataFlow, dest: Destination
                 yield step, origin, ["correspondence"]
 
 
+# What a mail destination is: a recipient's address (``mail``), or the SMTP server a mail node
+# hands its mails to (a Node-RED ``e-mail`` node names its server, its recipient msg.to or a
+# fixed address): what is mailed reaches the recipients, not the relay, so both are judged
+# by what a mail carries out (:func:`_mailed_data`)
+MAIL_PROTOCOLS = frozenset({"mail", "smtp"})
 MAIL_CHANNEL = re.compile(r"^e-?mail\b", re.I)  # the entry detail of a mail trigger
 
 
@@ -370,7 +376,9 @@ MAIL_CHANNEL = re.compile(r"^e-?mail\b", re.I)  # the entry detail of a mail tri
     owasp=["LCNC-SEC-03"],
     rationale="""An endpoint that answers its callers with what it read from a file, table or
     sheet is a download channel for that data. A lookup whose result only steers the flow or
-    goes elsewhere is not, nor is a fixed page, stylesheet or script file a site serves.""",
+    goes elsewhere is not, nor is a fixed page, stylesheet or script file a site serves, nor
+    the session an in-flow check (AUTH004's) looks up by the caller's own token before it
+    refuses a wrong one.""",
     remediation="Authenticate the endpoint, limit what it returns, and log who downloads.",
     requires=("workflows",),
 )
@@ -398,6 +406,8 @@ def test_endpoints_do_not_serve_stored_data(nocode_app: App,
             if reached is None:
                 continue
             ep, to_store = reached
+            if _checks_caller(nocode_app, ep, reader):
+                continue  # the in-flow check's own lookup: the session the caller's token names
             route = [*to_store, *flow.route(sf.step.id, origin)]
             nocode_findings.add(
                 reader, f"{ep.kind} {ep.route!r} answers its callers with "
@@ -425,6 +435,17 @@ def _read_on_request_path(app: App, endpoints: list[EntryPoint], reader: str
             route = path_to(parents, reader)
             return ep, route if route[0] == ep.step_id else [ep.step_id, *route]
     return None
+
+
+def _checks_caller(app: App, ep: EntryPoint, reader: Step) -> bool:
+    """Is ``reader`` the lookup of the endpoint's in-flow check (AUTH004's guard): a read on
+    the way to the step that compares the caller's token or password and refuses a wrong one
+    (a session fetched by the token the caller sent)? What it returns belongs to whoever holds
+    that token; what the route serves after the check is judged by its own reads."""
+    entry = app.step(ep.step_id)
+    guard = guard_of(app, entry) if entry is not None else None
+    return guard is not None and guard.step.id != reader.id \
+        and guard.step.id in app.paths_from([reader.id])
 
 
 def _page_file(store: DataStore) -> bool:

@@ -985,13 +985,15 @@ def dashboard_entry_points(steps: list[Step], http_auth: str | None) -> Iterable
     by_id = {s.id: s for s in steps}
     for inputs, base_type, page_type, default_path in DASHBOARDS.values():
         controls = [s for s in steps if s.type in inputs and not s.disabled and s.outbound]
-        if not _reaches_an_action(controls, by_id):
+        acting = _reaches_an_action(controls, by_id)
+        if acting is None or not controls:
             continue
-        if not controls:
-            continue
+        control, step = acting
         anchor, path = _dashboard_anchor(steps, base_type, page_type, controls[0])
         yield EntryPoint(anchor.id, "dashboard", path or default_path, (), http_auth, True,
-                         "acts")
+                         "acts", f"control {control.name or control.id!r} ({control.type}) "
+                         f"reaches node {step.name or step.id!r} ({step.type}), which may "
+                         "change, send or run something")
 
 
 def dashboard_sources(steps: list[Step], http_auth: str | None) -> dict[str, DashboardSource]:
@@ -1034,20 +1036,22 @@ def _order(value: Any) -> float:
         return float("inf")
 
 
-def _reaches_an_action(controls: list[Step], by_id: Mapping[str, Step]) -> bool:
-    """Does any control's message reach an enabled node outside :data:`PASSIVE_TYPES`?"""
+def _reaches_an_action(controls: list[Step], by_id: Mapping[str, Step]
+                       ) -> tuple[Step, Step] | None:
+    """(a control, the first enabled node outside :data:`PASSIVE_TYPES` its messages reach),
+    or None when no control's message reaches one (the evidence names them)."""
     seen: set[str] = set()
-    queue = [t for c in controls for t in c.outbound]
+    queue = [(c, t) for c in controls for t in c.outbound]
     while queue:
-        sid = queue.pop()
+        control, sid = queue.pop()
         step = by_id.get(sid)
         if sid in seen or step is None or step.disabled:
             continue
         if step.type not in PASSIVE_TYPES:
-            return True
+            return control, step
         seen.add(sid)
-        queue.extend(step.outbound)
-    return False
+        queue.extend((control, t) for t in step.outbound)
+    return None
 
 
 # Database connection config nodes: type → (protocol, host key, port key, the keys whose truthy

@@ -3,8 +3,8 @@ community nodes open.
 
 **What a call can do** (:attr:`~pytest_nocode.model.EntryPoint.effect`) is read from the steps
 its messages reach: a route that only answers with a fixed page, script or stylesheet (a
-template without fields, a file at a fixed web path), or one whose wire ends in a junction,
-opens no door a reviewer files; one that reaches a
+template without fields, a file at a fixed web path), or one whose wire ends in a junction
+or an editor preview (:data:`EDITOR_PREVIEWS`), opens no door a reviewer files; one that reaches a
 command, a write, a request, a device or any node this module does not know does. Unknown is
 "acts". A function node's code is read (:func:`code_effect`): code that only shapes the
 message passes, code that reads flow or global context serves what it read, and code that
@@ -80,6 +80,10 @@ SHAPING_TYPES = frozenset({
 DISPLAY_TYPES = frozenset({
     "ui_text", "ui_gauge", "ui_chart", "ui_led", "ui_level", "ui_table", "ui-text",
     "ui-gauge", "ui-chart", "ui-led", "ui-table", "ui-markdown"})
+# Nodes that preview what they are given in the editor, each known by its own settings
+# (node-red-contrib-image-output's ``image``: the picture's width and the message property
+# holding it); they change nothing and forward the message only when set to
+EDITOR_PREVIEWS: dict[str, tuple[str, ...]] = {"image": ("width", "data")}
 # A community receiver (node-red-contrib-chatbot's ``chatbot-universal-receive``) turns what it
 # is given into the messages it sends on: with nothing wired after it, they go nowhere.
 _RECEIVER = re.compile(r"[-_](?:receive|receiver)$")
@@ -181,6 +185,8 @@ def step_effect(step: Step) -> str:
     if step.type in SHAPING_TYPES | DISPLAY_TYPES or step.type.startswith("subflow:"):
         return PASSES
     if not step.outbound and _RECEIVER.search(step.type):
+        return PASSES
+    if step.type in EDITOR_PREVIEWS and all(k in p for k in EDITOR_PREVIEWS[step.type]):
         return PASSES
     if step.type == "websocket out" and _text(p.get("client")).strip():
         return ACTS  # sends to the socket server it connects to, not to who called
