@@ -75,6 +75,12 @@ FETCH_PATH = "url path"
 FETCH_JSON_BODY = "jsonBody"
 FETCH_QUERY_FILTER = "url query filter"
 FETCH_PARTS = frozenset({FETCH_PATH, FETCH_JSON_BODY, FETCH_QUERY_FILTER})
+# The body of a quoted heredoc a program reads as data (``cat << 'EOF' > file``): the shell
+# expands nothing there, and only a line reading the delimiter ends it and runs what follows.
+# Text someone outside writes can hold that line (INJ001); a store's or a service's text is
+# one a writer would have to aim at this script, as a value kept in a file is (INJ002 leaves
+# it out).
+HEREDOC_BODY = "command (quoted heredoc body)"
 # A sheet cell the service evaluates (a text starting with =, +, - or @ is a formula there):
 # given by a caller it is formula injection; elsewhere it is ordinary data, so only INJ001 asks.
 FORMULA_SINKS = frozenset({"formula"})

@@ -26,6 +26,7 @@ from pytest_nocode.dataflow import (
     FETCH_JSON_BODY,
     FETCH_PATH,
     FETCH_QUERY_FILTER,
+    HEREDOC_BODY,
     carries_data,
     runs_code,
     store_name,
@@ -235,6 +236,36 @@ UPLOADS: dict[str, tuple[str, str, Mapping[str, tuple[str, tuple[str, ...]]]]] =
     BASE + "microsoftOneDrive": ("graph.microsoft.com", "file",
                                  {"file": ("get", ("upload",))}),
 }
+
+
+def heredoc_bodies_split(command: Any) -> tuple[Any, str]:
+    """(``command`` without what :func:`inert_heredocs_removed` drops and without the other
+    ``{{ }}`` of quoted heredoc bodies a program reads as data, those ``{{ }}`` alone): the
+    first is what the shell reads, the second what only a line reading the delimiter lets
+    out of the body."""
+    command = inert_heredocs_removed(command)
+    if not isinstance(command, str) or not command.startswith("=") or "<<" not in command \
+            or "{{" not in command:
+        return command, ""
+    out, bodies, at = [], [], 0
+    for m in QUOTED_HEREDOC.finditer(command):
+        if m.start() < at:
+            continue
+        delimiter = m.group("a") or m.group("b") or m.group("c") or ""
+        end = re.compile(r"^" + ("\t*" if m.group("dash") else "") + re.escape(delimiter) +
+                         r"$", re.M).search(command, m.end())
+        if end is None:  # no line ends the body: the shell reads the rest as it is
+            break
+        piped = "|" in m.group("rest") or "`" in m.group("rest")
+        out.append(command[at:m.end()])
+        body = command[m.end():end.start()]
+        if HEREDOC_DATA.search(m.group("program")) and not piped:
+            bodies.extend(s.group(0) for s in SEGMENT.finditer(body))
+            body = SEGMENT.sub(" ", body)
+        out.append(body)
+        at = end.start()
+    out.append(command[at:])
+    return "".join(out), "=" + " ".join(bodies) if bodies else ""
 
 
 def inert_heredocs_removed(command: Any) -> Any:
@@ -695,10 +726,16 @@ class N8nFlows:
             return
         p = step.params
         if t in (BASE + "executeCommand", BASE + "ssh"):
-            refs = self.refs(step, inert_heredocs_removed(p.get("command")))
+            shell, bodies = heredoc_bodies_split(p.get("command"))
+            refs = self.refs(step, shell)
+            where = "a remote shell command" if t.endswith("ssh") else "a shell command"
             if refs:
-                where = "a remote shell command" if t.endswith("ssh") else "a shell command"
                 yield SinkUse("command", "command", refs, f"builds {where} from an expression")
+            in_body = self.refs(step, bodies) if bodies else ()
+            if in_body:
+                yield SinkUse("command", HEREDOC_BODY, in_body,
+                              f"writes an expression into the quoted heredoc body of {where} "
+                              "(a line reading its delimiter ends the body and runs the rest)")
         elif t.removeprefix(BASE) in SQL_NODES:
             yield from self._sql_sink(step)
         elif t in FORMULA_NODES:
