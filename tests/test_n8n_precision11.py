@@ -1,8 +1,9 @@
 """n8n precision patterns of the eleventh session, distilled in our own words: counters a Code
 node makes (a ``.map((item, i) => …)`` index, a loop counter pushed into a list), input items a
 Code node only chooses (``$input.all().filter(…)``), ``a && a.json``, a slug's allowlist that
-puts ``-`` where it drops, and a service's multi-line text inside a quoted heredoc's body. Each
-fires on the bad shape and stays quiet on the look-alike."""
+puts ``-`` where it drops, a service's multi-line text inside a quoted heredoc's body, an
+object a Code node builds of other values, and a signature check whose refusal branch only
+records an audit row. Each fires on the bad shape and stays quiet on the look-alike."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from pytest_nocode.checks import test_authentication as authentication
 from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.platforms.n8n_code import (
     code_closed_fields,
@@ -21,6 +23,8 @@ from tests.test_checks_n8n import app_of, chain, execute_command, n8n_node, webh
 
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 INJ002 = injection.test_sinks_do_not_interpolate_data
+AUTH001 = authentication.test_entry_points_require_authentication
+AUTH004 = authentication.test_in_flow_authentication_reviewed
 
 
 def _fetch(key: str = "Fetch subtitles") -> dict[str, Any]:
@@ -150,3 +154,57 @@ def test_a_callers_text_in_a_quoted_heredoc_body_still_fires_inj001() -> None:
     save = execute_command("Save", SAVE_SRT.replace("$json.data", "$json.body.srt"))
     app = app_of(workflow("Upload", [entry, save], chain(entry["name"], save["name"])))
     assert [f.resource.name for f in findings_of(INJ001, app)] == ["Save"]
+
+
+# -- 6. an object a Code node builds carries what its entries carry -----------------------------
+def test_a_part_of_a_built_object_carries_its_entries_whole() -> None:
+    code = "const row = $input.first().json;\nconst keys = { phoneId: row.phone_id, n: 1 };\n" \
+           "return [{ json: { keys, first: keys.phoneId } }];"
+    fields = code_field_values(code)
+    assert fields["keys"].reads == frozenset({"$input.first().json.phone_id"})
+    # a part of it is what its entries carry whole, never a path beneath them
+    assert fields["first"].reads == frozenset({"$input.first().json.phone_id"})
+    for unknown in ("{ [row.k]: 1 }", "{ ...row }", "{ f() { return 1 } }"):
+        assert "keys" not in code_field_values(code.replace(
+            "{ phoneId: row.phone_id, n: 1 }", unknown).replace(", first: keys.phoneId", ""))
+
+
+def _payfast(refused: dict[str, Any]) -> Any:
+    """An open webhook whose Code step recomputes the caller's signature, an If on the result,
+    its true output going on and its false output to ``refused``."""
+    entry = webhook("Payment notice", path="pay/itn", method="POST")
+    verify = _code("Verify signature", "const body = $json.body;\n"
+                   "const sig = require('crypto').createHash('md5').update(body.data)"
+                   ".digest('hex');\nreturn {json: {...body, isValid: sig === body.signature}};")
+    decide = n8n_node("Valid?", "if", {"conditions": {"conditions": [{
+        "leftValue": "={{ $json.isValid }}", "rightValue": True,
+        "operator": {"type": "boolean", "operation": "true"}}]}}, version=2)
+    book = n8n_node("Book payment", "postgres", {"operation": "insert", "table": "payments"},
+                    version=2.5)
+    nodes = [entry, verify, decide, book, refused]
+    wiring = {**chain(entry["name"], verify["name"], decide["name"]),
+              decide["name"]: {"main": [[{"node": book["name"], "type": "main", "index": 0}],
+                                        [{"node": refused["name"], "type": "main",
+                                          "index": 0}]]}}
+    return app_of(workflow("Payments", nodes, wiring))
+
+
+def _audit_row(**value: str) -> dict[str, Any]:
+    return n8n_node("Log refused", "airtable", {"operation": "create", "columns": {
+        "mappingMode": "defineBelow", "value": value}}, version=2)
+
+
+def test_a_check_whose_refusal_only_records_an_audit_row_is_a_guard() -> None:
+    app = _payfast(_audit_row(Event="INVALID_SIGNATURE", At="={{ $now.toISO() }}"))
+    assert findings_of(AUTH001, app) == []
+    assert [f.resource.name for f in findings_of(AUTH004, app)] == ["Payment notice"]
+
+
+@pytest.mark.parametrize("refused", [
+    _audit_row(Event="INVALID", Payload="={{ $json.body.data }}"),  # keeps the caller's text
+    n8n_node("Log refused", "airtable", {"operation": "update"}, version=2),  # changes rows
+    n8n_node("Alert", "httpRequest", {"url": "https://hooks.example.com/x"}, version=4.2),
+])
+def test_a_refusal_branch_that_does_more_than_record_is_not(refused: dict[str, Any]) -> None:
+    assert [f.resource.name for f in findings_of(AUTH001, _payfast(refused))] == \
+        ["Payment notice"]

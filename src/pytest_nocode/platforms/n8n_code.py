@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import tree_sitter
@@ -64,6 +64,9 @@ class Value:
 
     level: int
     reads: frozenset[str] | None = frozenset()
+    # an object or array built of other values: ``reads`` name its parts' sources whole, so a
+    # part of it (``obj.key``) carries them all, not a path beneath them
+    composite: bool = False
 
 
 FIXED = Value(TEXT)
@@ -121,7 +124,8 @@ def worst(values: list[Value]) -> Value:
     level = max(v.level for v in values)
     if any(v.reads is None for v in values):
         return Value(level, None)
-    return Value(level, frozenset().union(*(v.reads or frozenset() for v in values)))
+    return Value(level, frozenset().union(*(v.reads or frozenset() for v in values)),
+                 composite=any(v.composite for v in values))
 
 
 class _Scope:
@@ -494,8 +498,26 @@ class _Reader:
             parts = [c for c in node.named_children if c.type != "comment"]
             if all(_literal_entry(c) for c in parts):
                 return FIXED
-            return OPAQUE
+            return self._composite(parts, scope)
         return OPAQUE
+
+    def _composite(self, parts: list[Node], scope: _Scope) -> Value:
+        """An object or array literal holding other values: what they all carry, when each
+        entry is a plain ``key: value`` (or shorthand) or element; a computed key, a method
+        or a spread makes it unknown."""
+        values = []
+        for part in parts:
+            if part.type == "pair":
+                key, value = part.child_by_field_name("key"), part.child_by_field_name("value")
+                if key is None or value is None or key.type == "computed_property_name":
+                    return OPAQUE
+                values.append(self.value(value, scope))
+            elif part.type in ("spread_element", "method_definition", "rest_pattern"):
+                return OPAQUE
+            else:  # a shorthand {name}, an array's element
+                values.append(self.value(part, scope))
+        found = worst(values)
+        return found if found.reads is None or found == FIXED else replace(found, composite=True)
 
     def _name(self, name: str, scope: _Scope) -> Value:
         held = scope.lookup(name)
@@ -799,7 +821,8 @@ class _Reader:
     def _own_item(self, node: Node, scope: _Scope) -> bool:
         """Is ``node`` the whole input item: ``$json``, ``$input.item.json``, or a name
         declared once, ``const``, as one of them (the walk skips what is only spread in)?"""
-        if self.value(node, scope).reads in _OWN_ITEM:
+        held = self.value(node, scope)
+        if held.reads in _OWN_ITEM and not held.composite:
             return True
         value = self._const_alias(node, through=False)
         return value is not None and frozenset({_input_base(value)}) in _OWN_ITEM
@@ -852,7 +875,7 @@ class _Reader:
         if call is None or call[1] not in SUBSETS:
             return False
         held = self.value(node, scope)
-        if held.level != RAW or not held.reads or not all(
+        if held.level != RAW or not held.reads or held.composite or not all(
                 r.endswith(".all()") for r in held.reads):
             return False
         return not any((a.child_by_field_name("left") or a).type != "identifier"
@@ -1004,6 +1027,8 @@ def _step(value: Value, step: str) -> Value:
     """A part of a value: of fixed data, fixed; of input, that part of it."""
     if value == FIXED:
         return FIXED
+    if value.composite:  # a part of what the parts carry, whole
+        return value
     if value.level == RAW and value.reads:
         return Value(RAW, frozenset(r + step for r in value.reads))
     return OPAQUE
@@ -1013,6 +1038,8 @@ def _key_step(value: Value, key: Node) -> Value:
     """``value[key]``: a constant map's value whatever the key; a named field of input."""
     if value == FIXED:
         return FIXED
+    if value.composite:
+        return value
     if key.type == "number" and key.text is not None and key.text.isdigit():
         return _step(value, f"[{text(key)}]")
     name = string_text(key) if key.type in ("string", "template_string") else None
@@ -1081,7 +1108,8 @@ def _element(value: Value) -> Value:
     ``$('Node').all()`` gives, that input item (``$input.item``); anything else unknown."""
     if value == FIXED:
         return FIXED
-    if value.level == RAW and value.reads and all(r.endswith(".all()") for r in value.reads):
+    if value.level == RAW and value.reads and not value.composite and all(
+            r.endswith(".all()") for r in value.reads):
         return Value(RAW, frozenset(r[:-len(".all()")] + ".item" for r in value.reads))
     return OPAQUE
 
