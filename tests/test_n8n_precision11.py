@@ -2,8 +2,9 @@
 node makes (a ``.map((item, i) => …)`` index, a loop counter pushed into a list), input items a
 Code node only chooses (``$input.all().filter(…)``), ``a && a.json``, a slug's allowlist that
 puts ``-`` where it drops, a service's multi-line text inside a quoted heredoc's body, an
-object a Code node builds of other values, and a signature check whose refusal branch only
-records an audit row. Each fires on the bad shape and stays quiet on the look-alike."""
+object a Code node builds of other values, a signature check whose refusal branch only
+records an audit row, and records sent to a hosted model to embed. Each fires on the bad shape
+and stays quiet on the look-alike."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from pytest_nocode.checks import test_authentication as authentication
+from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.platforms.n8n_code import (
     code_closed_fields,
@@ -19,12 +21,22 @@ from pytest_nocode.platforms.n8n_code import (
     code_passed_input,
 )
 from tests.checkrun import findings_of
-from tests.test_checks_n8n import app_of, chain, execute_command, n8n_node, webhook, workflow
+from tests.test_checks_n8n import (
+    app_of,
+    chain,
+    execute_command,
+    n8n_node,
+    postgres,
+    schedule,
+    webhook,
+    workflow,
+)
 
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 INJ002 = injection.test_sinks_do_not_interpolate_data
 AUTH001 = authentication.test_entry_points_require_authentication
 AUTH004 = authentication.test_in_flow_authentication_reviewed
+EXP001 = exports.test_internal_data_stays_inside
 
 
 def _fetch(key: str = "Fetch subtitles") -> dict[str, Any]:
@@ -208,3 +220,35 @@ def test_a_check_whose_refusal_only_records_an_audit_row_is_a_guard() -> None:
 def test_a_refusal_branch_that_does_more_than_record_is_not(refused: dict[str, Any]) -> None:
     assert [f.resource.name for f in findings_of(AUTH001, _payfast(refused))] == \
         ["Payment notice"]
+
+
+# -- 7. a hosted model's embeddings are the AI service's, as its prompts are ---------------------
+def _leads_posted_to(url: str) -> set[str]:
+    reader = postgres("Read leads", "select", table={"__rl": True, "value": "leads"},
+                      returnAll=True, options={})
+    post = n8n_node("Post", "httpRequest", {
+        "method": "POST", "url": url, "sendBody": True, "specifyBody": "json",
+        "jsonBody": "={ \"inputs\": [{{ JSON.stringify($json.email) }}] }", "options": {}},
+        version=4.2)
+    nodes = [schedule(), reader, post]
+    app = app_of(workflow("Leads", nodes, chain(*(n["name"] for n in nodes))))
+    return {f.resource.name for f in findings_of(EXP001, app)}
+
+
+@pytest.mark.parametrize("url", [
+    "https://router.huggingface.co/hf-inference/models/sentence-transformers/x/pipeline/"
+    "feature-extraction",
+    "https://api.openai.com/v1/embeddings",
+    "https://api.voyageai.com/v1/embeddings",
+])
+def test_records_a_hosted_model_embeds_are_not_counted_as_leaving(url: str) -> None:
+    assert _leads_posted_to(url) == set()
+
+
+@pytest.mark.parametrize("url", [
+    "https://huggingface.co/api/datasets/acme/leads/upload",  # a dataset upload: a copy kept
+    "https://api.openai.com/v1/files",  # a file stored at the provider
+    "https://api.lead-broker.example/v1/embeddings",  # not a model host
+])
+def test_records_uploaded_or_sent_elsewhere_still_fire(url: str) -> None:
+    assert _leads_posted_to(url) == {"Post"}

@@ -954,6 +954,24 @@ def is_model_api(host: str, path: str) -> bool:
         MODEL_API_PATH.search(path) is not None
 
 
+# Hosted models that compute rather than write: embeddings, feature extraction, reranking,
+# a Hugging Face inference pipeline. What they are given is processed by the AI service the
+# workflow is built on, as a prompt is, and comes back as vectors or scores.
+INFERENCE_API_HOSTS = MODEL_API_HOSTS | {"router.huggingface.co", "api-inference.huggingface.co",
+                                         "api.voyageai.com", "api.jina.ai"}
+INFERENCE_API_PATH = re.compile(r"/(?:embeddings?|feature-extraction|rerank|classify)/?$|"
+                                r"/hf-inference/|/pipeline/|:(?:batch)?[Ee]mbed(?:Content|Text)$")
+
+
+def is_inference_api(host: str, path: str) -> bool:
+    """Is a request to ``host`` at ``path`` a call to a hosted model: one that generates text
+    (:func:`is_model_api`) or one that computes embeddings or scores of what it is given?"""
+    host = host.lower()
+    return is_model_api(host, path) or (
+        (host in INFERENCE_API_HOSTS or host.endswith(MODEL_API_SUFFIXES))
+        and INFERENCE_API_PATH.search(path) is not None)
+
+
 T = TypeVar("T")
 
 
