@@ -252,3 +252,24 @@ def test_records_a_hosted_model_embeds_are_not_counted_as_leaving(url: str) -> N
 ])
 def test_records_uploaded_or_sent_elsewhere_still_fire(url: str) -> None:
     assert _leads_posted_to(url) == {"Post"}
+
+
+# -- 8. the id WhatsApp gives a message's media --------------------------------------------------
+def _whatsapp_fetch(url: str) -> set[str]:
+    trigger = n8n_node("WhatsApp Trigger", "whatsAppTrigger", {"updates": ["messages"]},
+                       webhook=True)
+    fetch = n8n_node("Get media", "httpRequest", {"method": "GET", "url": url, "options": {}},
+                     version=4.2)
+    app = app_of(workflow("Media", [trigger, fetch], chain(trigger["name"], fetch["name"])))
+    return {f.resource.name for f in findings_of(INJ001, app)}
+
+
+def test_a_media_id_whatsapp_assigns_in_a_graph_path_is_quiet() -> None:
+    assert _whatsapp_fetch("=https://graph.facebook.com/v23.0/{{ $json.messages[0].image.id }}"
+                           ) == set()
+
+
+@pytest.mark.parametrize("read", ["$json.messages[0].text.body", "$json.messages[0].image",
+                                  "$json.messages[0].image.caption"])
+def test_what_the_sender_writes_in_a_graph_path_still_fires(read: str) -> None:
+    assert _whatsapp_fetch(f"=https://graph.facebook.com/v23.0/{{{{ {read} }}}}") == {"Get media"}

@@ -340,6 +340,14 @@ class DataFlow:
         from pytest_nocode.checks._guards import pins  # the checks' reading of guards
 
         out: dict[int, dict[str, int]] = {}
+        for sid, flow in self._flows.items():  # what a trigger's service assigns itself
+            for ref in (r for w in flow.writes for r in w.value) if flow.assigned else ():
+                if ref.kind != "entry":
+                    continue
+                oid = self._oid(Origin("entry", ref.name, ref.step or sid))
+                for path in flow.assigned:
+                    out.setdefault(oid, {})[path] = self._oid(Origin(
+                        "platform", f"{path} of {ref.name}, which the service assigns"))
         for ep in self.app.entry_points:
             step = self.app.step(ep.step_id)
             oid = self._entries.get(ep.step_id)

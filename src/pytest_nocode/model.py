@@ -534,6 +534,10 @@ class StepFlow:
     # (field, placement) of entry_fields the caller's data can do only so much in, as
     # ValueRef.within says (a GET route's payload: the parsed query object, AS_PARSED_OBJECT)
     entry_within: tuple[tuple[str, str], ...] = ()
+    # paths below the item a trigger gives (``messages[0].image.id``) that its service fills
+    # in itself whatever the sender wrote (the id WhatsApp gives an attached photo): a read of
+    # one is a platform value, though the rest of the field stays the sender's
+    assigned: tuple[str, ...] = ()
     # the steps this one sends only what entered it from outside its own loop (n8n Loop Over
     # Items: its loop output emits batches of the items it was first given; what comes back
     # around the loop leaves on its other output, to the other steps)

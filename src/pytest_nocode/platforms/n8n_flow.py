@@ -428,6 +428,7 @@ class N8nFlows:
                 and not loop and not stored and not called and not reads:
             return _PASS  # most nodes: shared, not rebuilt
         return StepFlow(output, writes, sinks, starts, authored_code=code, loop_targets=loop,
+                        assigned=ASSIGNED_BY_SERVICE.get(t, ()),
                         stored=stored, called=called,
                         stores_item=not self._statement(step) and not _maps_columns(step),
                         reads=reads)
@@ -1239,6 +1240,11 @@ def _mcp_action(p: Mapping[str, Any]) -> tuple[str, bool] | None:
 # Twilio gives the sender's and the receiving number of an SMS (E.164 digits, no quotes).
 PLATFORM_FILLED = {BASE + "twilioTrigger": ("From", "To", "AccountSid", "MessageSid",
                                             "SmsSid", "NumMedia")}
+# Paths of a trigger's item its service fills in whatever the sender wrote: the ids WhatsApp
+# (Meta) gives the media a message attaches, digits that name the file on Meta's servers
+ASSIGNED_BY_SERVICE = {BASE + "whatsAppTrigger": tuple(
+    f"messages[0].{kind}.id" for kind in ("image", "audio", "video", "document", "sticker",
+                                          "voice"))}
 # What a request's URL may hold and still reach no server the sender picks
 PLATFORM_ADDRESSED = frozenset({AS_PLATFORM_FILE_URL})
 # The addresses a chat platform gives a file it keeps (Slack's files.info): its own URLs on its
