@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.checks._support import (
     SENT,
     carries_credential,
@@ -375,9 +374,7 @@ MAIL_CHANNEL = re.compile(r"^e-?mail\b", re.I)  # the entry detail of a mail tri
     owasp=["LCNC-SEC-03"],
     rationale="""An endpoint that answers its callers with what it read from a file, table or
     sheet is a download channel for that data. A lookup whose result only steers the flow or
-    goes elsewhere is not, nor is a fixed page, stylesheet or script file a site serves, nor
-    an API answering callers it authenticates (a credential the platform asks for, or a
-    token or signature its first steps check, AUTH004's): serving them is what it is for.""",
+    goes elsewhere is not, nor is a fixed page, stylesheet or script file a site serves.""",
     remediation="Authenticate the endpoint, limit what it returns, and log who downloads.",
     requires=("workflows",),
 )
@@ -405,8 +402,6 @@ def test_endpoints_do_not_serve_stored_data(nocode_app: App,
             if reached is None:
                 continue
             ep, to_store = reached
-            if _callers_checked(nocode_app, ep):
-                continue  # an API serving its authenticated callers: what it is for
             route = [*to_store, *flow.route(sf.step.id, origin)]
             nocode_findings.add(
                 reader, f"{ep.kind} {ep.route!r} answers its callers with "
@@ -418,17 +413,6 @@ def test_endpoints_do_not_serve_stored_data(nocode_app: App,
                  else "the whole record",
                  **route_evidence(nocode_app, route)})
             reported.add(reader.id)
-
-
-def _callers_checked(app: App, ep: EntryPoint) -> bool:
-    """Are the callers of ``ep`` authenticated: by the platform (a credential, a login), or
-    by the flow's first steps, which compare a token or signature and refuse otherwise
-    (AUTH004's guard)? Answering them with records is what such an API is for; an open one
-    is a download channel for anyone."""
-    if ep.authentication not in (None, "none"):
-        return True
-    step = app.step(ep.step_id)
-    return step is not None and guard_of(app, step) is not None
 
 
 def _read_on_request_path(app: App, endpoints: list[EntryPoint], reader: str
