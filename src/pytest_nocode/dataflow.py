@@ -75,6 +75,12 @@ FETCH_PATH = "url path"
 FETCH_JSON_BODY = "jsonBody"
 FETCH_QUERY_FILTER = "url query filter"
 FETCH_PARTS = frozenset({FETCH_PATH, FETCH_JSON_BODY, FETCH_QUERY_FILTER})
+# The body of a quoted heredoc a program reads as data (``cat << 'EOF' > file``): the shell
+# expands nothing there, and only a line reading the delimiter ends it and runs what follows.
+# Text someone outside writes can hold that line (INJ001); a store's or a service's text is
+# one a writer would have to aim at this script, as a value kept in a file is (INJ002 leaves
+# it out).
+HEREDOC_BODY = "command (quoted heredoc body)"
 # A sheet cell the service evaluates (a text starting with =, +, - or @ is a formula there):
 # given by a caller it is formula injection; elsewhere it is ordinary data, so only INJ001 asks.
 FORMULA_SINKS = frozenset({"formula"})
@@ -334,6 +340,14 @@ class DataFlow:
         from pytest_nocode.checks._guards import pins  # the checks' reading of guards
 
         out: dict[int, dict[str, int]] = {}
+        for sid, flow in self._flows.items():  # what a trigger's service assigns itself
+            for ref in (r for w in flow.writes for r in w.value) if flow.assigned else ():
+                if ref.kind != "entry":
+                    continue
+                oid = self._oid(Origin("entry", ref.name, ref.step or sid))
+                for path in flow.assigned:
+                    out.setdefault(oid, {})[path] = self._oid(Origin(
+                        "platform", f"{path} of {ref.name}, which the service assigns"))
         for ep in self.app.entry_points:
             step = self.app.step(ep.step_id)
             oid = self._entries.get(ep.step_id)

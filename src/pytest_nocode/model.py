@@ -534,6 +534,10 @@ class StepFlow:
     # (field, placement) of entry_fields the caller's data can do only so much in, as
     # ValueRef.within says (a GET route's payload: the parsed query object, AS_PARSED_OBJECT)
     entry_within: tuple[tuple[str, str], ...] = ()
+    # paths below the item a trigger gives (``messages[0].image.id``) that its service fills
+    # in itself whatever the sender wrote (the id WhatsApp gives an attached photo): a read of
+    # one is a platform value, though the rest of the field stays the sender's
+    assigned: tuple[str, ...] = ()
     # the steps this one sends only what entered it from outside its own loop (n8n Loop Over
     # Items: its loop output emits batches of the items it was first given; what comes back
     # around the loop leaves on its other output, to the other steps)
@@ -960,6 +964,24 @@ def is_model_api(host: str, path: str) -> bool:
     host = host.lower()
     return (host in MODEL_API_HOSTS or host.endswith(MODEL_API_SUFFIXES)) and \
         MODEL_API_PATH.search(path) is not None
+
+
+# Hosted models that compute rather than write: embeddings, feature extraction, reranking,
+# a Hugging Face inference pipeline. What they are given is processed by the AI service the
+# workflow is built on, as a prompt is, and comes back as vectors or scores.
+INFERENCE_API_HOSTS = MODEL_API_HOSTS | {"router.huggingface.co", "api-inference.huggingface.co",
+                                         "api.voyageai.com", "api.jina.ai"}
+INFERENCE_API_PATH = re.compile(r"/(?:embeddings?|feature-extraction|rerank|classify)/?$|"
+                                r"/hf-inference/|/pipeline/|:(?:batch)?[Ee]mbed(?:Content|Text)$")
+
+
+def is_inference_api(host: str, path: str) -> bool:
+    """Is a request to ``host`` at ``path`` a call to a hosted model: one that generates text
+    (:func:`is_model_api`) or one that computes embeddings or scores of what it is given?"""
+    host = host.lower()
+    return is_model_api(host, path) or (
+        (host in INFERENCE_API_HOSTS or host.endswith(MODEL_API_SUFFIXES))
+        and INFERENCE_API_PATH.search(path) is not None)
 
 
 T = TypeVar("T")

@@ -46,6 +46,10 @@ N8N_BRANCHES = frozenset({N8N + "if", N8N + "switch", N8N + "filter"})
 N8N_CODE = frozenset({N8N + "code", N8N + "function", N8N + "functionItem"})
 N8N_HELPERS = frozenset({N8N + "crypto", N8N + "set", N8N + "noOp", N8N + "merge"})
 N8N_CALLERS = frozenset({N8N + "executeWorkflow"})  # a workflow that may check the caller
+# Nodes that add a row to a table or sheet (create, append, insert): an audit log's writers
+N8N_RECORDERS = frozenset(N8N + t for t in ("airtable", "googleSheets", "postgres", "mySql",
+                                            "microsoftSql", "supabase", "notion", "baserow",
+                                            "nocoDb", "dataTable"))
 NODE_RED_BRANCHES = frozenset({"switch"})
 NODE_RED_CODE = frozenset({"function"})
 NODE_RED_HELPERS = frozenset({"change", "json"})
@@ -279,6 +283,8 @@ def _fails_closed(app: App, step: Step) -> str:
         return "drops the call (filter)"
     if step.type in (N8N + "if", N8N + "switch") and len(successors) <= 1:
         return "ends the run on the other branch (not wired)"
+    if step.type == N8N + "if" and (logged := _records_and_ends(app, step)):
+        return f"only records the refused call on the other branch ('{logged}')"
     if step.type == "switch":
         rules = step.params.get("rules")
         if isinstance(rules, list) and not any(isinstance(r, dict) and r.get("t") == "else"
@@ -289,6 +295,32 @@ def _fails_closed(app: App, step: Step) -> str:
     if step.type in N8N_CODE | NODE_RED_CODE and CODE_STOPS.search(_text(step)):
         return "stops the run in code when the check fails"
     return ""
+
+
+def _records_and_ends(app: App, branch: Step) -> str:
+    """The name of the step an If's other output leads to when that output only records the
+    call and ends there: one step, with nothing after it, that adds a row to a table or sheet
+    (an audit log) from its own fixed columns and the check's own result, never the caller's
+    request (its body, query or headers, another step's output, the item mapped whole); ""
+    otherwise. The If's first output must go on (the
+    accepted call), its second is the refusal: n8n's true and false outputs."""
+    outputs = _if_outputs(app, branch)
+    if len(outputs) != 2 or len(outputs[0]) != 1 or len(outputs[1]) != 1:
+        return ""
+    logged = outputs[1][0]
+    adds_row = logged.type in N8N_RECORDERS and \
+        str(logged.params.get("operation") or "") in ("create", "append", "insert")
+    if logged.outbound or not adds_row:
+        return ""
+    text = _text(logged)
+    return logged.name if not re.search(r"\$json\.(?:body|query|headers)\b|"
+                                        r"autoMapInputData|\$\(", text) else ""
+
+
+def _if_outputs(app: App, branch: Step) -> list[list[Step]]:
+    """The live steps each output of an n8n If sends to, in output order."""
+    return [[nxt for t in out if (nxt := app.step(t)) is not None and not nxt.disabled]
+            for out in branch.branches]
 
 
 def _chain(app: App, start: Step) -> Iterator[Step]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of
@@ -38,6 +39,7 @@ from pytest_nocode.model import (
     EntryPoint,
     Step,
     ValueRef,
+    is_inference_api,
     is_web_asset,
     path_to,
 )
@@ -58,7 +60,8 @@ LEAVING_ZONES = ("internet",)  # the owner's own services (host, private) keep d
     workflows hold every value typed into them, and credentials exported decrypted are every
     account's secrets; pushed to a code host, even a private repository, they are readable by
     everyone and every token with access to it. What an AI model is prompted with goes to the
-    provider the workflow exists to call, which is not counted as leaving. Nor is what goes
+    provider the workflow exists to call (or that it has embed or score), which is not
+    counted as leaving. Nor is what goes
     to the owner's own backend as the export shows it: a host every request of the app
     reaches without any credential (a third party's API knows its callers by a key) and whose
     replies the flow goes on with, the app's system of record, nor a project's own database
@@ -86,8 +89,9 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
         step = nocode_app.step(dest.step_id)
         if step is None or (step.is_config and not nocode_app.users_of(step.id)):
             continue
-        if flow.sinks_of(step.id, PROMPT_SINKS):
-            continue  # the AI model the workflow exists to call
+        if flow.sinks_of(step.id, PROMPT_SINKS) or (
+                not dest.dynamic and is_inference_api(dest.host, urlsplit(dest.url).path)):
+            continue  # the AI model the workflow exists to call (or its embeddings)
         given = models.get(dest.host.lower(), frozenset()) if not dest.dynamic else frozenset()
         hits = [h for h in (_mailed_data(nocode_app, flow, dest)
                             if dest.protocol in MAIL_PROTOCOLS or _message_api(dest)

@@ -263,17 +263,21 @@ def keeps_digits_only(call: tree_sitter.Node) -> bool:
         and _every(found[0], found[1]) in _NOT_DIGITS
 
 
-# `[^…]` whose class holds letters, digits and the underscore only (a-z, A-Z, 0-9, \d, \w, _)
-_NOT_WORD = re.compile(r"\[\^(?:a-z|A-Z|0-9|\\d|\\w|_)+\]\+?|\\W\+?")
+# `[^…]` whose class holds letters, digits, the underscore and the hyphen only (a-z, A-Z, 0-9,
+# \d, \w, _, -)
+_NOT_WORD = re.compile(r"\[\^(?:a-z|A-Z|0-9|\\d|\\w|_|-|\\-)+\]\+?|\\W\+?")
+# what such an allowlist may put in place of what it drops: nothing, or a slug's separator
+_WORD_FILLS = re.compile(r"[\w-]*")
 
 
 def keeps_word_characters_only(call: tree_sitter.Node) -> bool:
-    """``s.replace(/[^a-z0-9]/g, '')``, ``s.replace(/\\W/g, '')``: an allowlist that leaves
-    letters, digits and underscores only, so no quote, space, ``/``, ``.``, ``?`` or ``;``
-    (a sanitiser for a URL path segment, a shell word or a quoted SQL value)."""
+    """``s.replace(/[^a-z0-9]/g, '')``, ``s.replace(/\\W/g, '')``, a slug's
+    ``s.replace(/[^a-z0-9-_]/gi, '-')``: an allowlist that leaves letters, digits,
+    underscores and hyphens only, so no quote, space, ``/``, ``.``, ``?`` or ``;`` (a
+    sanitiser for a URL path segment, a shell word or a quoted SQL value)."""
     found = _replace_args(call)
-    every = _every(found[0], found[1]) if found is not None and found[2] == "" \
-        and found[1].type == "regex" else None
+    every = _every(found[0], found[1]) if found is not None \
+        and _WORD_FILLS.fullmatch(found[2]) and found[1].type == "regex" else None
     return every is not None and _NOT_WORD.fullmatch(every) is not None
 
 

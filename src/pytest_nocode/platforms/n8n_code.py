@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import tree_sitter
@@ -64,6 +64,9 @@ class Value:
 
     level: int
     reads: frozenset[str] | None = frozenset()
+    # an object or array built of other values: ``reads`` name its parts' sources whole, so a
+    # part of it (``obj.key``) carries them all, not a path beneath them
+    composite: bool = False
 
 
 FIXED = Value(TEXT)
@@ -84,7 +87,11 @@ WHOLE_INPUT = frozenset({"$input.first()", "$input.item"})
 PLATFORM_NAMES = frozenset({"$execution", "$workflow", "$now", "$today", "$runIndex",
                             "$itemIndex"})  # the execution's own id, the time
 KEEPS = frozenset({"trim", "trimStart", "trimEnd", "toLowerCase", "toUpperCase", "toString",
-                   "substring", "substr", "slice", "padStart", "padEnd", "normalize"})
+                   "substring", "substr", "slice", "padStart", "padEnd", "normalize",
+                   # an array's methods that return (some of) its own elements, unchanged
+                   "filter", "sort", "reverse"})
+# the array methods of that kind a returned list of items may end with (items chosen, not made)
+SUBSETS = frozenset({"filter", "slice", "sort", "reverse"})
 FIXED_METHODS = NUMERIC_METHODS | {"toISOString"}
 MUTATORS = frozenset({"push", "unshift", "splice", "set", "add", "fill"})
 # where an assignment may not run: it only adds to what the name held
@@ -117,7 +124,8 @@ def worst(values: list[Value]) -> Value:
     level = max(v.level for v in values)
     if any(v.reads is None for v in values):
         return Value(level, None)
-    return Value(level, frozenset().union(*(v.reads or frozenset() for v in values)))
+    return Value(level, frozenset().union(*(v.reads or frozenset() for v in values)),
+                 composite=any(v.composite for v in values))
 
 
 class _Scope:
@@ -169,6 +177,9 @@ class _Reader:
         self.calling: set[int] = set()  # helpers being run or walked (recursion is opaque)
         self.objects: dict[str, _Returned] = {}  # const NAME = {…}, never changed afterwards
         self.returns: list[_Returned] = []
+        # NAME → what `NAME.push(…)` adds, each with the names as they were there (None: a
+        # spread, whose elements are not known)
+        self.pushed: dict[str, list[_Returned | None]] = {}
         found = captures(_EFFECTS, body)
         # what `_own_item` asks of a spread name (its declarations, any assignment to it):
         # the same nodes the query above finds, kept so no second query runs over the code
@@ -402,6 +413,10 @@ class _Reader:
                   if a.type != "comment"]
         if not values:
             return
+        if method == "push" and obj is not None and obj.type == "identifier" and mode != CALLED:
+            self.pushed.setdefault(text(obj), []).extend(
+                None if v.type == "spread_element" else _Returned(v, scope.snapshot())
+                for v in values)
         if obj is not None and text(obj) == "Object" and method == "assign":
             target, added = values[0], values[1:]
         elif obj is not None and method in MUTATORS:
@@ -462,6 +477,9 @@ class _Reader:
                                [string_text(p) for p in parts])
             if op in NUMERIC_OPERATORS:
                 return FIXED
+            if op == "&&":  # the left side only when it is falsy: "", 0, null, false
+                right = node.child_by_field_name("right")
+                return self.value(right, scope) if right is not None else OPAQUE
             return worst([self.value(c, scope) for c in _operands(node)])
         if t == "unary_expression":
             return FIXED if operator(node) in NUMERIC_UNARY else OPAQUE
@@ -480,8 +498,26 @@ class _Reader:
             parts = [c for c in node.named_children if c.type != "comment"]
             if all(_literal_entry(c) for c in parts):
                 return FIXED
-            return OPAQUE
+            return self._composite(parts, scope)
         return OPAQUE
+
+    def _composite(self, parts: list[Node], scope: _Scope) -> Value:
+        """An object or array literal holding other values: what they all carry, when each
+        entry is a plain ``key: value`` (or shorthand) or element; a computed key, a method
+        or a spread makes it unknown."""
+        values = []
+        for part in parts:
+            if part.type == "pair":
+                key, value = part.child_by_field_name("key"), part.child_by_field_name("value")
+                if key is None or value is None or key.type == "computed_property_name":
+                    return OPAQUE
+                values.append(self.value(value, scope))
+            elif part.type in ("spread_element", "method_definition", "rest_pattern"):
+                return OPAQUE
+            else:  # a shorthand {name}, an array's element
+                values.append(self.value(part, scope))
+        found = worst(values)
+        return found if found.reads is None or found == FIXED else replace(found, composite=True)
 
     def _name(self, name: str, scope: _Scope) -> Value:
         held = scope.lookup(name)
@@ -590,8 +626,8 @@ class _Reader:
         one is anything else. A field an item leaves out while it spreads something in
         (``...input``), or spreads something in after it, is not listed."""
         items: list[list[tuple[str | None, Value]]] = []
-        for element, scope in self._returned_items():
-            entries = self._item(element, scope)
+        for element, scope, end in self._returned_items():
+            entries = self._item(element, scope, end)
             if entries is None:
                 return None
             items.append(entries)
@@ -610,17 +646,112 @@ class _Reader:
             out[key] = worst(values)
         return out
 
-    def _returned_items(self) -> Iterator[tuple[Node, _Scope]]:
+    def _returned_items(self) -> Iterator[tuple[Node, _Scope, _Scope]]:
         """Each item the code's own ``return``s give (an array's elements one by one; no
-        item for ``null``/``undefined``), with the scope it is returned in."""
+        item for ``null``/``undefined``; what the callback of a returned ``list.map(…)``
+        returns, once), with the scope it is returned in and the scope at the end of the
+        code (or of the callback) where it is read again."""
         for returned in self.returns:
             node = _unwrapped(returned.node)
             if node.type in ("null", "undefined"):
                 continue
+            mapped = self._mapped(node, returned.scope)
+            if mapped is not None:
+                yield from mapped
+                continue
+            pushed = self._pushed_only(node)
+            if pushed is not None:
+                for added in pushed:
+                    yield added.node, added.scope, self.top
+                continue
             elements = [c for c in node.named_children if c.type != "comment"] \
                 if node.type == "array" else [node]
             for element in elements:
-                yield element, returned.scope
+                yield element, returned.scope, self.top
+
+    def _pushed_only(self, node: Node) -> list[_Returned] | None:
+        """What was pushed into the list a returned name holds, when the name is declared
+        once as an empty list (``const out = []``), nothing assigns to it or through it, and
+        it is used only to ``push`` onto, to read its ``length`` and to be returned; None
+        otherwise (or when a spread was pushed)."""
+        if node.type != "identifier" or text(node) not in self.pushed:
+            return None
+        name = text(node)
+        added = self.pushed[name]
+        if any(a is None for a in added):
+            return None
+        declared = [d for d in self.declarators
+                    if (n := d.child_by_field_name("name")) is not None and text(n) == name]
+        value = declared[0].child_by_field_name("value") if len(declared) == 1 else None
+        if value is None or value.type != "array" or value.named_children:
+            return None
+        if any(re.match(re.escape(name) + r"\b", text(a.child_by_field_name("left") or a))
+               for a in self.assignments):
+            return None
+        returned = [_outermost(r.node) for r in self.returns]
+        for use in captures(_NAMES, self.body).get("name", ()):
+            if text(use) != name:
+                continue
+            parent = use.parent
+            if parent is None:
+                return None
+            if parent.type == "variable_declarator" and parent.child_by_field_name("name") == use:
+                continue
+            if parent.type == "member_expression" and parent.child_by_field_name("object") == use:
+                prop = parent.child_by_field_name("property")
+                method = text(prop) if prop is not None else ""
+                above = parent.parent
+                if method == "length" and (above is None or above.type not in (
+                        "assignment_expression", "augmented_assignment_expression",
+                        "update_expression")):
+                    continue
+                if method == "push" and above is not None and above.type == "call_expression":
+                    continue
+                return None
+            if any(_outermost(use) == r for r in returned):
+                continue
+            return None
+        return [a for a in added if a is not None]
+
+    def _mapped(self, node: Node, scope: _Scope) -> list[tuple[Node, _Scope, _Scope]] | None:
+        """The items ``list.map((item, i) => …)`` makes (a ``.filter``, ``.slice`` after it
+        only drops some): what its callback returns, with the callback's parameters bound,
+        the element to what ``list`` holds (an input item of ``$input.all()``) and the index
+        to a number. None when ``node`` is no such call."""
+        while True:
+            call = _method_call(node)
+            if call is None:
+                return None
+            source, method, args = call
+            if method != "map":
+                if method not in SUBSETS:
+                    return None
+                node = _unwrapped(source)
+                continue
+            break
+        if not args or args[0].type not in ("arrow_function", "function_expression"):
+            return None
+        callback = args[0]
+        body = callback.child_by_field_name("body")
+        if body is None or callback.id in self.calling:
+            return None
+        inner = _Scope(scope)
+        element = _element(self.value(source, scope))
+        for i, param in enumerate(function_params(callback)):
+            given = element if i == 0 else FIXED if i == 1 else OPAQUE
+            self._bind(param, OPAQUE if param.type == "rest_pattern" else given, inner, 0,
+                       CALLED, None)
+        if body.type != "statement_block":  # (item) => ({…})
+            return [(body, inner, inner)]
+        self.calling.add(callback.id)
+        try:
+            for statement in body.named_children:
+                if self._holds(statement):
+                    self._walk(statement, inner, 0, CALLED, [])
+        finally:
+            self.calling.discard(callback.id)
+        return [(r.named_children[0], inner, inner) for r in own_returns(body)
+                if r.named_children]
 
     def closed_fields(self) -> frozenset[str] | None:
         """Every field the returned items can have, when each item the code returns lists
@@ -629,7 +760,7 @@ class _Reader:
         output open: a spread, a computed key, a method or getter, or a named object that is
         changed, aliased or handed to anything after it was written."""
         names: set[str] = set()
-        for element, _ in self._returned_items():
+        for element, _scope, _end in self._returned_items():
             item = self._own_object(element)
             keys = _listed_keys(item) if item is not None else None
             if keys is not None and "json" in keys:  # {json: {…}, pairedItem: …}
@@ -651,8 +782,8 @@ class _Reader:
         the output may hold. None otherwise."""
         listed: list[set[str]] = []
         passes = False
-        for element, scope in self._returned_items():
-            if self._whole_input(_unwrapped(element)):
+        for element, scope, _end in self._returned_items():
+            if self._whole_input(_unwrapped(element)) or self._input_chosen(element, scope):
                 listed.append(set())
                 passes = True
                 continue
@@ -690,7 +821,8 @@ class _Reader:
     def _own_item(self, node: Node, scope: _Scope) -> bool:
         """Is ``node`` the whole input item: ``$json``, ``$input.item.json``, or a name
         declared once, ``const``, as one of them (the walk skips what is only spread in)?"""
-        if self.value(node, scope).reads in _OWN_ITEM:
+        held = self.value(node, scope)
+        if held.reads in _OWN_ITEM and not held.composite:
             return True
         value = self._const_alias(node, through=False)
         return value is not None and frozenset({_input_base(value)}) in _OWN_ITEM
@@ -734,7 +866,23 @@ class _Reader:
                 return None
         return named.node
 
-    def _item(self, node: Node, scope: _Scope) -> list[tuple[str | None, Value]] | None:
+    def _input_chosen(self, node: Node, scope: _Scope) -> bool:
+        """Is ``node`` input items chosen, not changed: ``$input.all().filter(…)`` (or a
+        ``.slice``, ``.sort`` of it), in code that changes no object's field anywhere (a loop
+        setting ``item.json.x`` would change the items it returns)?"""
+        node = _unwrapped(node)
+        call = _method_call(node)
+        if call is None or call[1] not in SUBSETS:
+            return False
+        held = self.value(node, scope)
+        if held.level != RAW or not held.reads or held.composite or not all(
+                r.endswith(".all()") for r in held.reads):
+            return False
+        return not any((a.child_by_field_name("left") or a).type != "identifier"
+                       for a in self.assignments) and "Object.assign" not in text(self.body)
+
+    def _item(self, node: Node, scope: _Scope,
+              end: _Scope | None = None) -> list[tuple[str | None, Value]] | None:
         """The (field, value) entries of one returned item (``None`` field: a spread)."""
         node, scope = self._literal(_unwrapped(node), scope)
         if node.type != "object":
@@ -752,8 +900,9 @@ class _Reader:
                 entries = [(None, OPAQUE)]  # what it spreads in may set any earlier field
                 continue
             found = self.value(value, scope)
-            if scope.values != self.top.values or scope.parent is not None:
-                found = worst([found, self.value(value, self.top)])
+            end = self.top if end is None else end
+            if end is not scope and (scope.values != end.values or scope.parent is not None):
+                found = worst([found, self.value(value, end)])
             entries.append((key, found))
         return entries
 
@@ -878,6 +1027,8 @@ def _step(value: Value, step: str) -> Value:
     """A part of a value: of fixed data, fixed; of input, that part of it."""
     if value == FIXED:
         return FIXED
+    if value.composite:  # a part of what the parts carry, whole
+        return value
     if value.level == RAW and value.reads:
         return Value(RAW, frozenset(r + step for r in value.reads))
     return OPAQUE
@@ -887,6 +1038,8 @@ def _key_step(value: Value, key: Node) -> Value:
     """``value[key]``: a constant map's value whatever the key; a named field of input."""
     if value == FIXED:
         return FIXED
+    if value.composite:
+        return value
     if key.type == "number" and key.text is not None and key.text.isdigit():
         return _step(value, f"[{text(key)}]")
     name = string_text(key) if key.type in ("string", "template_string") else None
@@ -933,6 +1086,32 @@ def _plus_operands(node: Node) -> list[Node]:
 def _operands(node: Node) -> list[Node]:
     return [c for c in (node.child_by_field_name("left"), node.child_by_field_name("right"))
             if c is not None]
+
+
+def _method_call(node: Node) -> tuple[Node, str, list[Node]] | None:
+    """(the object, the method, the arguments) of ``obj.method(…)``; None otherwise."""
+    if node.type != "call_expression":
+        return None
+    callee = node.child_by_field_name("function")
+    if callee is None or callee.type != "member_expression":
+        return None
+    obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name("property")
+    if obj is None or prop is None:
+        return None
+    args = node.child_by_field_name("arguments")
+    return obj, text(prop), [a for a in (args.named_children if args is not None else [])
+                             if a.type != "comment"]
+
+
+def _element(value: Value) -> Value:
+    """One element of a list: of fixed data, fixed; of the items ``$input.all()`` or
+    ``$('Node').all()`` gives, that input item (``$input.item``); anything else unknown."""
+    if value == FIXED:
+        return FIXED
+    if value.level == RAW and value.reads and not value.composite and all(
+            r.endswith(".all()") for r in value.reads):
+        return Value(RAW, frozenset(r[:-len(".all()")] + ".item" for r in value.reads))
+    return OPAQUE
 
 
 def _unwrapped(node: Node) -> Node:
@@ -1041,8 +1220,10 @@ def code_passed_input(code: str) -> tuple[frozenset[str], frozenset[str]] | None
 
 def _may_pass_input(code: str) -> bool:
     """Can :meth:`_Reader.passed_input` find anything in ``code``? Only where it spreads an
-    item in or names the input item whole: a text test spares the walk in most Code nodes."""
-    return "..." in code or any(name in code for name in WHOLE_INPUT)
+    item in, names the input item whole or returns some of the input items: a text test
+    spares the walk in most Code nodes."""
+    return "..." in code or any(name in code for name in WHOLE_INPUT) or (
+        ".filter(" in code or ".slice(" in code or ".sort(" in code)
 
 
 def code_closed_fields(code: str) -> frozenset[str] | None:

@@ -26,6 +26,7 @@ from pytest_nocode.dataflow import (
     FETCH_JSON_BODY,
     FETCH_PATH,
     FETCH_QUERY_FILTER,
+    HEREDOC_BODY,
     carries_data,
     runs_code,
     store_name,
@@ -237,6 +238,36 @@ UPLOADS: dict[str, tuple[str, str, Mapping[str, tuple[str, tuple[str, ...]]]]] =
 }
 
 
+def heredoc_bodies_split(command: Any) -> tuple[Any, str]:
+    """(``command`` without what :func:`inert_heredocs_removed` drops and without the other
+    ``{{ }}`` of quoted heredoc bodies a program reads as data, those ``{{ }}`` alone): the
+    first is what the shell reads, the second what only a line reading the delimiter lets
+    out of the body."""
+    command = inert_heredocs_removed(command)
+    if not isinstance(command, str) or not command.startswith("=") or "<<" not in command \
+            or "{{" not in command:
+        return command, ""
+    out, bodies, at = [], [], 0
+    for m in QUOTED_HEREDOC.finditer(command):
+        if m.start() < at:
+            continue
+        delimiter = m.group("a") or m.group("b") or m.group("c") or ""
+        end = re.compile(r"^" + ("\t*" if m.group("dash") else "") + re.escape(delimiter) +
+                         r"$", re.M).search(command, m.end())
+        if end is None:  # no line ends the body: the shell reads the rest as it is
+            break
+        piped = "|" in m.group("rest") or "`" in m.group("rest")
+        out.append(command[at:m.end()])
+        body = command[m.end():end.start()]
+        if HEREDOC_DATA.search(m.group("program")) and not piped:
+            bodies.extend(s.group(0) for s in SEGMENT.finditer(body))
+            body = SEGMENT.sub(" ", body)
+        out.append(body)
+        at = end.start()
+    out.append(command[at:])
+    return "".join(out), "=" + " ".join(bodies) if bodies else ""
+
+
 def inert_heredocs_removed(command: Any) -> Any:
     """``command`` without the ``{{ }}`` a quoted heredoc's body holds as one line of JSON
     (a file ``cat`` or ``tee`` writes, or a literal in the script ``node`` runs): the shell
@@ -397,6 +428,7 @@ class N8nFlows:
                 and not loop and not stored and not called and not reads:
             return _PASS  # most nodes: shared, not rebuilt
         return StepFlow(output, writes, sinks, starts, authored_code=code, loop_targets=loop,
+                        assigned=ASSIGNED_BY_SERVICE.get(t, ()),
                         stored=stored, called=called,
                         stores_item=not self._statement(step) and not _maps_columns(step),
                         reads=reads)
@@ -695,10 +727,16 @@ class N8nFlows:
             return
         p = step.params
         if t in (BASE + "executeCommand", BASE + "ssh"):
-            refs = self.refs(step, inert_heredocs_removed(p.get("command")))
+            shell, bodies = heredoc_bodies_split(p.get("command"))
+            refs = self.refs(step, shell)
+            where = "a remote shell command" if t.endswith("ssh") else "a shell command"
             if refs:
-                where = "a remote shell command" if t.endswith("ssh") else "a shell command"
                 yield SinkUse("command", "command", refs, f"builds {where} from an expression")
+            in_body = self.refs(step, bodies) if bodies else ()
+            if in_body:
+                yield SinkUse("command", HEREDOC_BODY, in_body,
+                              f"writes an expression into the quoted heredoc body of {where} "
+                              "(a line reading its delimiter ends the body and runs the rest)")
         elif t.removeprefix(BASE) in SQL_NODES:
             yield from self._sql_sink(step)
         elif t in FORMULA_NODES:
@@ -1202,6 +1240,11 @@ def _mcp_action(p: Mapping[str, Any]) -> tuple[str, bool] | None:
 # Twilio gives the sender's and the receiving number of an SMS (E.164 digits, no quotes).
 PLATFORM_FILLED = {BASE + "twilioTrigger": ("From", "To", "AccountSid", "MessageSid",
                                             "SmsSid", "NumMedia")}
+# Paths of a trigger's item its service fills in whatever the sender wrote: the ids WhatsApp
+# (Meta) gives the media a message attaches, digits that name the file on Meta's servers
+ASSIGNED_BY_SERVICE = {BASE + "whatsAppTrigger": tuple(
+    f"messages[0].{kind}.id" for kind in ("image", "audio", "video", "document", "sticker",
+                                          "voice"))}
 # What a request's URL may hold and still reach no server the sender picks
 PLATFORM_ADDRESSED = frozenset({AS_PLATFORM_FILE_URL})
 # The addresses a chat platform gives a file it keeps (Slack's files.info): its own URLs on its
