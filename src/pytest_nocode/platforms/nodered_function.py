@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import tree_sitter
@@ -233,10 +234,15 @@ class FollowedCode:
     fresh: bool = False  # the code never sends msg itself, only messages it builds
 
 
+@lru_cache(maxsize=4096)
 def follow_function(code: str, clocks: frozenset[str] = frozenset()) -> FollowedCode | None:
     """The message properties and context keys ``code`` sets and the origins of their values,
     or None when the code cannot be followed (the caller then lets every input reach every
-    property). ``clocks``: the names the node binds to date libraries (:func:`clock_names`)."""
+    property). ``clocks``: the names the node binds to date libraries (:func:`clock_names`).
+
+    Followed once per code text (and clocks): real flows copy function nodes from tab to tab
+    and from flow to flow (a sixth of the real corpus's 5,808 function nodes repeat another's
+    code). What it gives is read-only (frozen, tuples and frozensets), so it is shared."""
     body = function_body(code)
     if body is None:
         return None
