@@ -263,6 +263,13 @@ def clock_names(libs: Any) -> frozenset[str]:
         else frozenset()
 
 
+# nodes the walk learns nothing from, nor from anything inside them (a string's fragments and
+# escapes): not visited (property names, literals and comments are a third of all nodes)
+_INERT = frozenset({"property_identifier", "shorthand_property_identifier", "string",
+                    "string_fragment", "escape_sequence", "number", "comment", "regex",
+                    "null", "true", "false", "this"})
+
+
 class _Analysis:
     def __init__(self, body: tree_sitter.Node, clocks: frozenset[str] = frozenset()) -> None:
         self.facts = _Facts()
@@ -330,7 +337,8 @@ class _Analysis:
         elif t == "identifier" and node.text == b"msg" and not self._is_property_root(node):
             self._whole_message_use(node)
         for child in node.named_children:
-            self._walk(child, top, depth)
+            if child.type not in _INERT:
+                self._walk(child, top, depth)
 
     def _function(self, node: tree_sitter.Node) -> None:
         name = node.child_by_field_name("name")
