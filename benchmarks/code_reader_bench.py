@@ -73,7 +73,8 @@ def _n8n_questions(code: str) -> object:
 def _clear_caches() -> None:
     """Empty every per-code cache (whichever this install has), as a fresh scan starts."""
     for cached in (n8n_code._read, getattr(n8n_code.code_passed_input, "cache_clear", None)
-                   and n8n_code.code_passed_input, jsparse._parsed):
+                   and n8n_code.code_passed_input, jsparse._parsed,
+                   getattr(follow_function, "cache_clear", None) and follow_function):
         if cached is not None:
             cached.cache_clear()  # type: ignore[attr-defined]
 

@@ -320,3 +320,24 @@ def test_a_check_that_does_not_stop_the_caller_s_text_still_fires(code: str) -> 
     flows = [tab(), http_in("in", "/api/restart", to=["build"]),
              function("build", code, to=["run"]), exec_node("run", "systemctl", "payload")]
     assert one(findings_of(INJ001, app_of(flows))).resource.id == nid("run")
+
+
+def test_a_function_copied_to_another_tab_is_followed_once_and_judged_in_each_place() -> None:
+    """Real flows copy function nodes between tabs and flows: the same code is read once (the
+    reading is shared, read-only), yet each copy is judged by what reaches it there: the copy
+    fed by a request fires, the copy fed by a fixed inject stays quiet."""
+    code = 'msg.payload = "ls " + msg.payload;\nreturn msg;'
+    follow_function.cache_clear()
+    other = nid("tab:Nightly")
+    flows = [tab(), tab("Nightly"),
+             http_in("in", "/api/ls", to=["open"]),
+             function("open", code, to=["run"]),
+             exec_node("run", "/bin/sh -c", "payload"),
+             inject("tick", to=["quiet"], z=other),
+             function("quiet", code, to=["run2"], z=other),
+             exec_node("run2", "/bin/sh -c", "payload", z=other)]
+    found = findings_of(INJ001, app_of(flows))
+    assert [f.resource.id for f in found] == [nid("run")]
+    info = follow_function.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    assert follow_function(code) is follow_function(code)

@@ -19,6 +19,7 @@ from pytest_nocode.model import (
     _canonical_default,
     _in_text_order,
     canonical_json,
+    json_text,
 )
 
 # ids that are prefixes of each other, need escaping, or sort differently as text and as JSON
@@ -70,6 +71,29 @@ def test_the_encoder_made_once_writes_what_a_new_encoder_writes(value: object) -
     assert _CANONICAL(value) == fresh.encode(value)
     assert canonical_json(value) == json.dumps(value, sort_keys=True, separators=(",", ":"),
                                                ensure_ascii=False, default=str)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=JSON_LIKE | STEPS | st.dictionaries(st.text(max_size=3), STEPS, max_size=2))
+def test_json_text_writes_what_json_dumps_writes(value: object) -> None:
+    """The checks' search text of a step's parameters: the same text as ``json.dumps`` with
+    ``default=str`` (non-ASCII escaped or not, a value it cannot encode written by ``str``),
+    from an encoder made once."""
+    assert json_text(value) == json.dumps(value, default=str)
+    assert json_text(value, ensure_ascii=False) == json.dumps(value, default=str,
+                                                              ensure_ascii=False)
+
+
+def test_json_text_fails_as_json_dumps_fails_and_recovers() -> None:
+    looped: list[object] = [1]
+    looped.append(looped)
+    with pytest.raises(ValueError, match="Circular reference"):
+        json_text({"a": looped})
+    with pytest.raises(ValueError, match="Circular reference"):
+        json.dumps({"a": looped}, default=str)
+    shared = ["é"]
+    assert json_text({"b": shared, "a": shared}) == '{"b": ["\\u00e9"], "a": ["\\u00e9"]}'
+    assert json_text("é", ensure_ascii=False) == '"é"'
 
 
 def test_a_failed_encoding_leaves_nothing_behind() -> None:

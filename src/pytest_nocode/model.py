@@ -843,6 +843,13 @@ def canonical_json(value: Any) -> str:
     return _CANONICAL_STR(value)
 
 
+def json_text(value: Any, ensure_ascii: bool = True) -> str:
+    """``json.dumps(value, default=str, ensure_ascii=ensure_ascii)``, its C encoder made once
+    (:func:`_made_once`): the checks search the JSON text of a step's parameters tens of
+    thousands of times in a large org, and ``json.dumps`` makes a new encoder each time."""
+    return (_DUMPS_STR if ensure_ascii else _DUMPS_STR_UTF8)(value)
+
+
 def _canonical_default(value: Any) -> Any:
     """What :func:`_plain` then ``default=str`` make of non-JSON values, one level at a time
     (a model class's field names looked up once: the hash meets 40,000 steps)."""
@@ -903,6 +910,8 @@ _CANONICAL = _made_once(json.JSONEncoder(sort_keys=True, separators=(",", ":"),
                                          ensure_ascii=False, default=_canonical_default))
 _CANONICAL_STR = _made_once(json.JSONEncoder(sort_keys=True, separators=(",", ":"),
                                              ensure_ascii=False, default=str))
+_DUMPS_STR = _made_once(json.JSONEncoder(default=str))
+_DUMPS_STR_UTF8 = _made_once(json.JSONEncoder(default=str, ensure_ascii=False))
 
 
 def is_loopback_host(host: str) -> bool:

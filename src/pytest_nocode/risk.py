@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_nocode.model import App, Step, canonical_json
+from pytest_nocode.model import App, Step, canonical_json, json_text
 
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     "severity": 60.0,
@@ -161,8 +161,8 @@ def sensitive_terms(keywords: Iterable[str], finding: Mapping[str, Any],
     """Keywords found in what the finding is about: its message, evidence, resource, and the
     configuration of its steps and their direct neighbours, with secret values blanked (each
     step's text made once per app when ``exposure`` is given)."""
-    parts = [finding.get("message", ""), json.dumps(finding.get("evidence", {}), default=str),
-             json.dumps(finding.get("resource", {}), default=str)]
+    parts = [finding.get("message", ""), json_text(finding.get("evidence", {})),
+             json_text(finding.get("resource", {}))]
     haystack = "\n".join(parts).lower()
     texts = [exposure.step_text(step) if exposure else step_text(step, secrets_of).lower()
              for step in steps]

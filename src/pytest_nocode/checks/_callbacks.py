@@ -23,13 +23,12 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import urlsplit
 
 from pytest_nocode.checks._support import carries_credential
 from pytest_nocode.dataflow import DataFlow, dataflow, per_app
-from pytest_nocode.model import App, Destination, EntryPoint, Step
+from pytest_nocode.model import App, Destination, EntryPoint, Step, json_text
 from pytest_nocode.policy import Policy
 
 # zones of the same machine or its container network
@@ -90,11 +89,14 @@ def _addresses_handed(app: App) -> dict[str, list[tuple[Destination, str, str]]]
     segment of its path: read once per app, since each endpoint asks (an org of 20,000
     workflows has thousands of webhooks and of requests)."""
     found: dict[str, list[tuple[Destination, str, str]]] = {}
+    urls: dict[str, list[str]] = {}  # a step's URLs, found once however many it sends to
     for dest in app.destinations:
         step = app.step(dest.step_id)
         if step is None or step.disabled or dest.dynamic:
             continue
-        for url in _URL.findall(json.dumps(dict(step.params), default=str)):
+        if step.id not in urls:
+            urls[step.id] = _URL.findall(json_text(dict(step.params)))
+        for url in urls[step.id]:
             try:
                 parts = urlsplit(url)
                 host, path = parts.hostname or "", parts.path.rstrip("/")

@@ -27,7 +27,6 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from urllib.parse import urlsplit
 
 import tree_sitter
 
-from pytest_nocode.model import App, AppMemo, Step
+from pytest_nocode.model import App, AppMemo, Step, json_text
 from pytest_nocode.platforms.jsparse import function_body
 from pytest_nocode.platforms.jsparse import text as jstext
 from pytest_nocode.platforms.nodered_entries import code_effect, code_reads
@@ -149,7 +148,7 @@ class Guard:
 
 def _text(step: Step) -> str:
     """Everything a step is configured with, as one searchable string."""
-    return json.dumps(dict(step.params), default=str, ensure_ascii=False)
+    return json_text(dict(step.params), ensure_ascii=False)
 
 
 def _credential_compared(step: Step) -> str:
@@ -239,7 +238,7 @@ def _rejects(step: Step) -> str:
         if REJECT_STATUS.match(str(p.get("statusCode", ""))):
             return f"responds {str(p['statusCode']).strip()} ('{step.name or step.id}')"
     elif step.type == "change":
-        rules = json.dumps(p.get("rules"), default=str)
+        rules = json_text(p.get("rules"))
         if re.search(r"statusCode\"[^}]*\"to\":\s*\"?40[13]\b", rules):
             return f"sets status 401/403 ('{step.name or step.id}')"
     elif step.type in N8N_CODE | NODE_RED_CODE:

@@ -5,14 +5,13 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from pytest_nocode.dataflow import DataFlow, Origin, dataflow, per_app, sensitivity_labels
 from pytest_nocode.findings import not_applicable
-from pytest_nocode.model import App, DataStore, Destination, Setting, Step
+from pytest_nocode.model import App, DataStore, Destination, Setting, Step, json_text
 
 SENT = frozenset({"send", "url"})
 # Words of a credential in a request's settings: a header, query parameter, body field or
@@ -212,7 +211,7 @@ def carries_credential(app: App, flow: DataFlow, dest: Destination) -> bool:
         path = urlsplit(dest.url.lstrip("=")).path
     except ValueError:  # not a URL Python can split: nothing known of what it carries
         return True
-    if _CREDENTIAL_WORDS.search(json.dumps(dict(step.params), default=str)) \
+    if _CREDENTIAL_WORDS.search(json_text(dict(step.params))) \
             or any(_KEY_SEGMENT.fullmatch(seg) for seg in path.split("/")):
         return True
     if any(str(step.params.get(k) or "none").lower() not in ("none", "false")

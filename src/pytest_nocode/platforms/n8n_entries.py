@@ -42,7 +42,6 @@ PYTEST_DONT_REWRITE (see the package docstring)
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
@@ -60,6 +59,7 @@ from pytest_nocode.model import (
     Step,
     StepFlow,
     ValueRef,
+    json_text,
     stronger_effect,
 )
 from pytest_nocode.platforms.jsparse import captures, function_body, text
@@ -259,7 +259,7 @@ class EntryEffects:
             shaped = self._shaped(named, refs)
             if shaped[0] != PASSES:
                 return shaped
-            if _STATIC_DATA.search(json.dumps(dict(step.params), default=str)):
+            if _STATIC_DATA.search(json_text(dict(step.params))):
                 return SERVES, f"{named} reads what earlier runs kept (workflow static data)"
             if step.type == RESPOND:
                 return ANSWERS, f"{named} answers with fixed content and what reaches it"

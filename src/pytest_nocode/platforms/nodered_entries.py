@@ -48,7 +48,6 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -64,6 +63,7 @@ from pytest_nocode.model import (
     EntryPoint,
     Step,
     is_web_asset,
+    json_text,
     stronger_effect,
 )
 from pytest_nocode.platforms.jsparse import captures, function_body, member_root, text
@@ -227,7 +227,7 @@ def _change_effect(rules: Any) -> str:
         if rule.get("pt") in ("flow", "global"):
             return ACTS
         if rule.get("tot") in ("flow", "global") or _CONTEXT_JSONATA.search(
-                json.dumps(rule.get("to"), default=str)):
+                json_text(rule.get("to"))):
             reads = True
     return SERVES if reads else PASSES
 
