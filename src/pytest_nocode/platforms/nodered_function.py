@@ -66,6 +66,9 @@ WHOLE_MESSAGE = ValueRef("field", "*", path="msg")
 # Text whose single quotes are doubled, set between quotes in SQL text: no SQL of its own.
 QUOTED_ESCAPED = ValueRef("constant", "text escaped inside a quoted SQL string")
 NOT_SHOWN = ValueRef("unknown", "a value the function's code does not show")
+# A date a Date or a date library writes out in a fixed shape (toISOString, format("YYYY-MM-DD")):
+# digits and the pattern's text, whatever it was parsed from.
+DATE_TEXT = ValueRef("constant", "a date written out in a fixed format")
 # Values an object hands a SQL node beside a statement with placeholders: the driver binds them.
 BOUND = ValueRef("constant", "values bound to the placeholders of a fixed statement")
 STATEMENT_KEYS = frozenset({"query", "sql", "text", "statement"})
@@ -216,6 +219,9 @@ class _Facts:
     object_writes: list[tuple[str, str, tree_sitter.Node]] = field(default_factory=list)
     emitted: list[tree_sitter.Node] = field(default_factory=list)
     kept: list[tuple[str, tree_sitter.Node]] = field(default_factory=list)  # context sets
+    # a sub-key of msg set by ``msg.search.start = …``: its value's node id → the sub-key's
+    # dotted path below msg ("search.start")
+    sub_keys: dict[int, str] = field(default_factory=dict)
     first_emit: int = NEVER  # top-level statement index of the first `return msg`/send
     # the body's statement replacing the message (``msg = msg.saved``) and its value
     renewal: tuple[int, tree_sitter.Node] | None = None
@@ -386,6 +392,9 @@ class _Analysis:
             return
         if _text(root) == "msg":
             self.facts.msg_writes.append((prop, right, op if direct else "sub", top))
+            dotted = _dotted(left)
+            if not direct and op == "=" and dotted:
+                self.facts.sub_keys[right.id] = dotted
         else:  # a local object changed: what it holds now includes the value
             name = _text(root)
             self.facts.bindings.append((name, right))
@@ -518,7 +527,7 @@ class _Analysis:
         anew = {prop for prop, _value, op, top in facts.msg_writes
                 if op == "=" and prop != "*" and self._set_before_each_send(prop)
                 } if facts.renewal is None else set()
-        for prop, value, op, top in facts.msg_writes:
+        for index, (prop, value, op, top) in enumerate(facts.msg_writes):
             found = self._placed_sources(value) if value is not None else EMPTY
             if op == "renew":  # the message replaced: strong when no message left before
                 out.append(FieldWrite("*", found, strong=top < facts.first_emit))
@@ -528,6 +537,14 @@ class _Analysis:
                     out.append(FieldWrite(prop, EMPTY.union(*(
                         self._placed_sources(v) for p, v, o, _t in facts.msg_writes
                         if p == prop and o == "=" and v is not None))))
+            elif op == "sub" and value is not None and value.id in facts.sub_keys \
+                    and facts.renewal is None and top >= 0 and top < facts.first_emit \
+                    and not any(p in (prop, "*") and o != "sub"
+                                for p, _v, o, _t in facts.msg_writes[index + 1:]):
+                # `msg.search.start = x;` as a statement of the body before any send, the
+                # property not set whole after it (those writes are joined, above): that
+                # sub-key holds x from here on, the rest of msg.search what it held
+                out.append(FieldWrite(facts.sub_keys[value.id], found))
             elif op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
                 out.append(FieldWrite(prop, found, strong=False))
             elif op == "=" and prop != "*" and prop not in strong_seen \
@@ -949,6 +966,10 @@ class _Analysis:
                 return frozenset({TIMESTAMP})
             if owner == "Math" or method in NUMERIC_METHODS:
                 return frozenset({NUMBER})
+            if self._date_text(obj, method, node):  # (the clock's own time stays the clock's)
+                made = args | (self.sources(obj) if obj is not None else EMPTY)
+                return made if all(r.kind in PLAIN_KINDS for r in made) \
+                    else frozenset({DATE_TEXT})
             if owner == "node":
                 return EMPTY
             if SQL_DRIVER.search(owner) and method in DRIVER_ESCAPES | DRIVER_FORMATS:
@@ -972,6 +993,25 @@ class _Analysis:
                     found = found | self._returns(function)
                 return found
         return args | self.sources(callee)
+
+    def _date_text(self, obj: tree_sitter.Node | None, method: str,
+                   call: tree_sitter.Node) -> bool:
+        """Is ``obj.method(…)`` a date written out in a fixed shape: ``toISOString()`` (a
+        Date, moment, dayjs or luxon value: ISO 8601 digits, or an exception), or ``format``
+        with fixed text or nothing on a value a date library or ``Date`` made (digits and the
+        pattern's own text, or "Invalid date"; nothing of the text it was parsed from)?"""
+        if method == "toISOString":
+            return not self._args_given(call)
+        if method != "format" or obj is None or TIMESTAMP not in self.sources(obj):
+            return False
+        args = call.child_by_field_name("arguments")
+        return all(_fixed_text(a) is not None for a in
+                   (args.named_children if args is not None else []))
+
+    @staticmethod
+    def _args_given(call: tree_sitter.Node) -> bool:
+        args = call.child_by_field_name("arguments")
+        return bool(args is not None and args.named_children)
 
     def _driver_escaped(self, call: tree_sitter.Node, formats: bool) -> Sources:
         """What a SQL driver's escaping call makes (:data:`DRIVER_ESCAPED`): ``escape(v)`` no
@@ -1239,9 +1279,12 @@ def _fixed_prefix(parts: list[str | tree_sitter.Node], end: int) -> str:
 
 # -- key columns ----------------------------------------------------------------------------------
 # A row's column whose value the database makes or types: a key (``id``, ``device_id``,
-# ``userId``, ``uuid``) or a timestamp (``timestamp``, ``date_time_stamp``, ``created_at``,
-# ``updatedAt``). Read from a database, it is a number, an id or a time, never SQL text.
+# ``userId``, ``uuid``; ``id_usuario``, ``idCliente``: the id-first naming of Spanish, Portuguese,
+# Italian and French schemas, an OpenID ``id_token`` not among them) or a timestamp
+# (``timestamp``, ``date_time_stamp``, ``created_at``, ``updatedAt``). Read from a database, it
+# is a number, an id or a time, never SQL text.
 KEY_COLUMN = re.compile(r"^(?:id|uuid|guid)$|[a-z0-9](?:_id|Id|ID|_uuid|Uuid)$"
+                        r"|^id_(?!token$)[a-z][a-z0-9_]*$|^id(?!Token$)[A-Z][A-Za-z0-9]*$"
                         r"|(?:^|_)time_?stamp$|[a-z0-9]Time[sS]tamp$|^timeStamp$"
                         r"|(?:^|_)(?:created|updated|modified|inserted)_at$"
                         r"|^(?:created|updated|modified|inserted)At$")
@@ -1322,3 +1365,27 @@ def _returned(function: tree_sitter.Node) -> list[tree_sitter.Node]:
         return [body]
     return [r.named_children[0] for r in _own_returns(body) if r.named_children]
 
+
+
+def _dotted(node: tree_sitter.Node) -> str:
+    """The dotted path below ``msg`` of ``msg.a.b`` / ``msg.a["b"]`` ("a.b"), or "" when a
+    part of it is computed."""
+    parts: list[str] = []
+    current = node
+    while current.type in ("member_expression", "subscript_expression"):
+        if current.type == "member_expression":
+            prop = current.child_by_field_name("property")
+            name = _text(prop) if prop is not None else ""
+        else:
+            index = current.child_by_field_name("index")
+            name = _fixed_text(index) or "" if index is not None else ""
+        if not re.fullmatch(r"[A-Za-z_$][\w$]*", name):
+            return ""
+        parts.append(name)
+        obj = current.child_by_field_name("object")
+        if obj is None:
+            return ""
+        current = obj
+    if current.type != "identifier" or _text(current) != "msg" or len(parts) < 2:
+        return ""
+    return ".".join(reversed(parts))
