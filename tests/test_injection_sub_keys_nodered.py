@@ -6,7 +6,8 @@ values (a number, a date written out in a fixed format, a constant a change node
 a template pastes those keys into a query. A key set anew holds only its new value; the keys
 left as they came, and the property as a whole, are still the caller's. A key set in one
 branch only, set before the message was already sent, or replaced again by the whole property
-afterwards, is not set anew for every message."""
+afterwards, is not set anew for every message. And a dashboard template that does not forward
+the messages it is given to show passes on none of them: only what its page's script sends."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def _report(check: str, *, template: str = "{{{search.day}}}",
     "const day = moment(msg.search.day, 'YYYY-MM-DD');\nmsg.search.day = day.format('YYYY-MM-DD');",
     "msg.search.day = new Date(msg.search.day).toISOString();",
     "msg.search.day = 'today';",
+    "msg.search = { ...msg.search, day: Number(msg.search.day) };",  # the property respread
+    "msg.search.day = 1;\nmsg.search = { ...msg.search, ...global.get('defaults') };",
 ])
 def test_a_key_set_anew_before_the_send_is_not_the_callers(check: str) -> None:
     assert findings_of(INJ001, app_of(_report(check))) == []
@@ -60,6 +63,8 @@ def test_a_key_set_anew_before_the_send_is_not_the_callers(check: str) -> None:
     "node.send(msg);\nmsg.search.day = Number(msg.search.day);",  # sent as it came first
     "msg.search.day = 1;\nmsg.search = msg.payload;",  # the whole property replaced after
     "msg.search.other = 1;",  # another key set: day as it came
+    "msg.search.day = 1;\nmsg.search = { ...msg.search, ...msg.payload.more };",  # any key
+    "if (msg.search.strict) { msg.search = { ...msg.search, day: 1 }; }",
     "const day = moment();\nmsg.search.day = day.format(msg.search.pattern);",  # its pattern
 ])
 def test_a_key_the_caller_still_chooses_fires(check: str) -> None:
@@ -119,3 +124,30 @@ def test_the_engine_answers_a_key_apart_from_its_property() -> None:
 def test_an_id_first_key_column_of_read_rows_is_no_text(column: str, quiet: bool) -> None:
     found = findings_of(INJ002, app_of(_revalidate(column)))
     assert (found == []) is quiet
+
+
+# -- a dashboard template that does not forward what it is given ---------------------------------
+def _shown_then_sent(forward: bool | None) -> list[dict[str, Any]]:
+    """A POST updates a dashboard table (a ui_template); its delete button sends the row it
+    shows to a command. With ``fwdInMessages`` off, what the template is given stays on the
+    page: what leaves it is only what its script sends."""
+    extra = {} if forward is None else {"fwdInMessages": forward}
+    page = node("table", "ui_template", name="table", format=(
+        "<button ng-click=\"send({payload: row.name, topic: 'delete'})\">x</button>"),
+        storeOutMessages=False, templateScope="local", wires=[["rm"]], **extra)
+    return [tab(), http_in("in", "/rows", to=["table"]), page,
+            node("rm", "exec", name="rm", command="rm -rf /srv/rows/", addpay="payload",
+                 append="", useSpawn="false", timer="", wires=[[], [], []])]
+
+
+@pytest.mark.parametrize(("forward", "from_request"), [(False, False), (True, True),
+                                                       (None, True)])
+def test_a_template_that_forwards_nothing_passes_on_no_request(forward: bool | None,
+                                                               from_request: bool) -> None:
+    app = app_of(_shown_then_sent(forward))
+    sink = dataflow(app).sinks_of(nid("rm"))[0]
+    details = {o.detail for o in sink.origins if o.kind == "entry"}
+    assert ("http /rows" in details) is from_request
+    # what its script sends comes from whoever opens the (open) dashboard either way
+    assert any(d.startswith("dashboard ") for d in details)
+    assert nid("rm") in ids(findings_of(INJ001, app))

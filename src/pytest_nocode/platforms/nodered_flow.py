@@ -375,6 +375,10 @@ class NodeRedFlows:
         if TYPED_WIDGETS.get(step.type) == "form":
             return StepFlow("fresh", (FieldWrite("payload", (ref,)),
                                       FieldWrite("topic", (ValueRef("constant"),))), starts=True)
+        if step.type in PAGE_TEMPLATES and step.params.get("fwdInMessages") is False:
+            # node-red-dashboard's template sends on only what its script sends (the
+            # message the page built), not the messages it is given to show
+            return StepFlow("fresh", (FieldWrite("*", (ref,)),), starts=True)
         typed = "payload" if step.type in TYPED_WIDGETS or step.type in TABLES else "*"
         return StepFlow("pass", (FieldWrite(typed, (ref,), strong=False),), starts=True)
 

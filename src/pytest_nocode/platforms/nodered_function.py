@@ -390,6 +390,8 @@ class _Analysis:
         root, prop, direct = _member_root(left)
         if root is None:
             return
+        if _text(root) == "msg" and direct and self._property_respread(prop, right, op, top):
+            return
         if _text(root) == "msg":
             self.facts.msg_writes.append((prop, right, op if direct else "sub", top))
             dotted = _dotted(left)
@@ -399,6 +401,22 @@ class _Analysis:
             name = _text(root)
             self.facts.bindings.append((name, right))
             self.facts.object_writes.append((name, prop if direct else "*", right))
+
+    def _property_respread(self, prop: str, right: tree_sitter.Node, op: str,
+                           top: int) -> bool:
+        """``msg.search = { ...msg.search, day: x, ...more }``: the property as it was, each
+        key the object names set (a sub-key, :meth:`_assignment`'s ``msg.search.day = x``),
+        and what another spread adds to any key. False for any other value."""
+        spreads = [c for c in right.named_children if c.type == "spread_element"] \
+            if right.type == "object" and op == "=" and prop != "*" else []
+        if not spreads or right.named_children[0] is not spreads[0] \
+                or _text(spreads[0]).removeprefix("...").strip() != f"msg.{prop}":
+            return False
+        for key, value in list(_object_pairs(right))[1:]:
+            self.facts.msg_writes.append((prop, value, "sub", top if key != "*" else -1))
+            if key != "*" and re.fullmatch(r"[A-Za-z_$][\w$]*", key):
+                self.facts.sub_keys[value.id] = f"{prop}.{key}"
+        return True
 
     def _message_respread(self, right: tree_sitter.Node, op: str, top: int) -> None:
         """``msg = { ...msg, url: … }``: the message as it was, with the keys the object
