@@ -52,6 +52,10 @@ def _report(check: str, *, template: str = "{{{search.day}}}",
     "msg.search.day = 'today';",
     "msg.search = { ...msg.search, day: Number(msg.search.day) };",  # the property respread
     "msg.search.day = 1;\nmsg.search = { ...msg.search, ...global.get('defaults') };",
+    # stopped unless it is one of a list's members (allowlist narrowing)
+    "const days = ['mon', 'tue'];\nif (!days.includes(msg.search.day)) { return null; }",
+    "if (!['mon', 'tue'].includes(msg.search.day)) return;",
+    "if (!['mon', 'tue'].includes(msg.search.day)) return;\nmsg.search.when = msg.search.day;",
 ])
 def test_a_key_set_anew_before_the_send_is_not_the_callers(check: str) -> None:
     assert findings_of(INJ001, app_of(_report(check))) == []
@@ -65,10 +69,26 @@ def test_a_key_set_anew_before_the_send_is_not_the_callers(check: str) -> None:
     "msg.search.other = 1;",  # another key set: day as it came
     "msg.search.day = 1;\nmsg.search = { ...msg.search, ...msg.payload.more };",  # any key
     "if (msg.search.strict) { msg.search = { ...msg.search, day: 1 }; }",
+    # a check that passes the message on, goes on anyway, or comes after a send narrows nothing
+    "if (!['mon', 'tue'].includes(msg.search.day)) { return [null, msg]; }",
+    "if (!['mon', 'tue'].includes(msg.search.day)) { node.warn('odd day'); }",
+    "node.send(msg);\nif (!['mon', 'tue'].includes(msg.search.day)) return;",
+    "if (!['mon', 'tue'].includes(msg.search.kind)) return;",  # another key checked
+    "if (!['mon', 'tue'].includes(msg.search.day)) return;\nmsg.search.day = msg.payload.when;",
     "const day = moment();\nmsg.search.day = day.format(msg.search.pattern);",  # its pattern
 ])
 def test_a_key_the_caller_still_chooses_fires(check: str) -> None:
     assert ids(findings_of(INJ001, app_of(_report(check)))) >= {nid("sql")}
+
+
+def test_a_value_read_after_the_check_is_one_of_the_list() -> None:
+    flows = _report("if (!['mon', 'tue'].includes(msg.search.day)) return;\n"
+                    "msg.topic = `SELECT * FROM days WHERE name = '${msg.search.day}'`;")
+    flows.pop(-2)  # the function's own statement goes to the database
+    flows[2]["wires"] = [[nid("db")]]
+    assert findings_of(INJ001, app_of(flows)) == []
+    flows[2]["func"] = flows[2]["func"].replace("search.day)) return;", "search.x)) return;")
+    assert ids(findings_of(INJ001, app_of(flows))) == {nid("db")}
 
 
 def test_the_keys_not_set_anew_are_still_the_callers() -> None:

@@ -277,8 +277,15 @@ class _Analysis:
         # assignments that are whole statements of the function's body (not in an if or loop)
         self._top_level = {s.named_children[0].id for s in statements
                            if s.type == "expression_statement" and s.named_children}
+        guarded = _message_guards(statements)
+        self._guarded = {path: (index, allowed) for index, (path, allowed)
+                         in sorted(guarded.items(), reverse=True)}  # the first guard of each
         for index, statement in enumerate(statements):
             self._walk(statement, index, 0)
+            if index in guarded:  # from the next statement on, one of the list's members
+                path, allowed = guarded[index]
+                self.facts.msg_writes.append((path.split(".")[0], allowed, "sub", index))
+                self.facts.sub_keys[allowed.id] = path
         self._written: dict[str, list[tree_sitter.Node]] = {}
         for prop, value, _op, _top in self.facts.msg_writes:
             if value is not None:
@@ -941,6 +948,14 @@ class _Analysis:
                                          *self._written.get("*", ()))
                             if _may_reach(v, node, self._body))
             at = self._statement_of(node)
+            checked = self._checked(node, at)
+            if checked is not None:  # one of the list's members, or what is set after
+                index, allowed = checked
+                later = [v for p, v, _o, top in self.facts.msg_writes if p in (prop, "*")
+                         and v is not None and (top < 0 or top > index)
+                         and _may_reach(v, node, self._body)]
+                found = self.sources(allowed).union(*(self.sources(v) for v in later))
+                return _as_keys(found) if key else found
             came = EMPTY if at > self._replaced_at.get(prop, NEVER) \
                 else frozenset({ValueRef("field", prop, path=_text(node))})
             renewal = self.facts.renewal
@@ -953,6 +968,19 @@ class _Analysis:
             return frozenset({NUMBER})
         found = self.sources(obj) if obj is not None else EMPTY
         return _as_keys(found) if key and root is not None else found
+
+    def _checked(self, node: tree_sitter.Node, at: int
+                 ) -> tuple[int, tree_sitter.Node] | None:
+        """(the guarding statement's index, the list) when ``node`` (``msg.search.day``, or
+        a part of it) is read after a statement of the body that stops unless it is one of
+        a list's members (:func:`_message_guards`): it holds that member, or what the code
+        sets after the guard."""
+        if not self._guarded or at < 0:
+            return None
+        path = _dotted(node, least=1)
+        return next(((index, allowed) for guarded, (index, allowed) in self._guarded.items()
+                     if path and at > index and (path == guarded
+                                                 or path.startswith(guarded + "."))), None)
 
     def _statement_of(self, node: tree_sitter.Node) -> int:
         """The index of the body's statement ``node`` runs in; -1 inside a function, which
@@ -1115,9 +1143,28 @@ def _allowlist_guards(statements: list[tree_sitter.Node]
     return found
 
 
-def _excluded_from(condition: tree_sitter.Node | None
+def _message_guards(statements: list[tree_sitter.Node]
+                    ) -> dict[int, tuple[str, tree_sitter.Node]]:
+    """Message properties the body checks against a list and stops on when absent, as
+    :func:`_allowlist_guards` does for locals: the guarding statement's index → (the
+    property's dotted path below msg, ``search.aggregate``; the list expression). Whether the
+    message was sent before the guard, or the property set whole after it, the writes decide
+    (:meth:`_Analysis.writes`)."""
+    found: dict[int, tuple[str, tree_sitter.Node]] = {}
+    for index, statement in enumerate(statements):
+        if statement.type != "if_statement" or statement.child_by_field_name("alternative"):
+            continue
+        checked = _excluded_from(statement.child_by_field_name("condition"), message=True)
+        branch = statement.child_by_field_name("consequence")
+        if checked is not None and branch is not None and _leaves_silently(branch):
+            found[index] = checked
+    return found
+
+
+def _excluded_from(condition: tree_sitter.Node | None, *, message: bool = False
                    ) -> tuple[str, tree_sitter.Node] | None:
-    """(name, list) for a condition ``!list.includes(name)`` (parentheses allowed)."""
+    """(name, list) for a condition ``!list.includes(name)`` (parentheses allowed); with
+    ``message``, (the dotted path below msg, list) for ``!list.includes(msg.a.b)``."""
     node = _unparenthesized(condition) if condition is not None else None
     if node is None or node.type != "unary_expression" or _operator(node) != "!":
         return None
@@ -1126,12 +1173,15 @@ def _excluded_from(condition: tree_sitter.Node | None
         return None
     callee, args = call.child_by_field_name("function"), call.child_by_field_name("arguments")
     if callee is None or callee.type != "member_expression" or args is None \
-            or len(args.named_children) != 1 or args.named_children[0].type != "identifier":
+            or len(args.named_children) != 1:
         return None
+    checked = args.named_children[0]
+    name = _dotted(checked, least=1) if message else \
+        (_text(checked) if checked.type == "identifier" else "")
     prop, holder = callee.child_by_field_name("property"), callee.child_by_field_name("object")
-    if prop is None or _text(prop) != "includes" or holder is None:
+    if not name or prop is None or _text(prop) != "includes" or holder is None:
         return None
-    return _text(args.named_children[0]), holder
+    return name, holder
 
 
 def _leaves_silently(branch: tree_sitter.Node) -> bool:
@@ -1385,9 +1435,9 @@ def _returned(function: tree_sitter.Node) -> list[tree_sitter.Node]:
 
 
 
-def _dotted(node: tree_sitter.Node) -> str:
+def _dotted(node: tree_sitter.Node, least: int = 2) -> str:
     """The dotted path below ``msg`` of ``msg.a.b`` / ``msg.a["b"]`` ("a.b"), or "" when a
-    part of it is computed."""
+    part of it is computed or it has fewer than ``least`` parts."""
     parts: list[str] = []
     current = node
     while current.type in ("member_expression", "subscript_expression"):
@@ -1404,6 +1454,6 @@ def _dotted(node: tree_sitter.Node) -> str:
         if obj is None:
             return ""
         current = obj
-    if current.type != "identifier" or _text(current) != "msg" or len(parts) < 2:
+    if current.type != "identifier" or _text(current) != "msg" or len(parts) < least:
         return ""
     return ".".join(reversed(parts))
