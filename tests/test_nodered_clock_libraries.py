@@ -2,7 +2,9 @@
 
 Distilled, in our own words, from a gateway that logs each frame it sends to a file named
 after today's date, formatted with the ``moment`` module the function node loads (``libs``).
-The name holds no value of unknown origin; a date parsed from the message still does."""
+The name holds no value of unknown origin; a date parsed from the message and written out in a
+fixed format holds none of the message's text either (its pattern taken from the message, or the
+date pasted as it is, still does)."""
 
 from __future__ import annotations
 
@@ -35,8 +37,24 @@ def test_a_file_named_after_the_hosts_clock_is_no_data_of_unknown_origin(module:
     assert findings_of(INJ002, app_of(_frame_log("moment()", module=module))) == []
 
 
-def test_a_date_taken_from_the_message_keeps_its_origin() -> None:
-    f = one(findings_of(INJ002, app_of(_frame_log("moment(msg.payload.sentAt)"))))
+def test_a_date_taken_from_the_message_written_in_a_fixed_format_is_no_data() -> None:
+    """``format('YYYY-MM-DD')`` writes digits and the pattern's text whatever was parsed (or
+    "Invalid date"): nothing of the message's text reaches the name."""
+    assert findings_of(INJ002, app_of(_frame_log("moment(msg.payload.sentAt)"))) == []
+
+
+def test_a_date_taken_from_the_message_keeps_its_origin_where_it_is_not_formatted() -> None:
+    flows = _frame_log("moment(msg.payload.sentAt)")
+    flows[3]["func"] = flows[3]["func"].replace("now.format('YYYY-MM-DD')", "now")
+    f = one(findings_of(INJ002, app_of(flows)))
+    assert f.resource.id == nid("log")
+
+
+def test_a_format_pattern_taken_from_the_message_keeps_its_origin() -> None:
+    flows = _frame_log("moment()")
+    flows[3]["func"] = flows[3]["func"].replace("now.format('YYYY-MM-DD')",
+                                                "now.format(msg.payload.pattern)")
+    f = one(findings_of(INJ002, app_of(flows)))
     assert f.resource.id == nid("log")
 
 

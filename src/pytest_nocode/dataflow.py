@@ -480,7 +480,7 @@ class DataFlow:
                 and "global context *" not in self._kept_readers_of:
             return frozenset({self._oid(HOST_MODULES[ref.name])})
         if kind == "field":
-            found = _field(state, ref.name)
+            found = _field(state, _sub_key(ref, state))
             found = self._pin(ref, found) if self._pinned else found
             return self._row_keys(found) if _reads_key_column(ref) else found
         if kind == "key":  # a key column of the rows in a field: a database's keys are no text
@@ -628,10 +628,8 @@ class DataFlow:
                                         for r in write.value))
             if write.field == "*":
                 out = {"*": value} if write.strong else {k: v | value for k, v in out.items()}
-            elif write.strong:
-                out[write.field] = value
             else:
-                out[write.field] = _field(out, write.field) | value
+                _write(out, write.field, value, write.strong)
         for key in self._stores_read.get(sid, ()):  # (not in what the step computes itself)
             token = frozenset({self._token(key)})
             out = {k: v if k in computed else v | token for k, v in out.items()} \
@@ -643,7 +641,7 @@ class DataFlow:
             placed = dict(flow.entry_within)
             for name in flow.entry_fields:
                 oid = self._placed(entry, placed[name]) if name in placed else entry
-                out[name] = _field(out, name) | {oid}
+                _write(out, name, frozenset({oid}), strong=False)
         return out
 
     def _run(self) -> None:
@@ -1212,17 +1210,74 @@ def _union(states: list[State]) -> State:
     for out in states:
         for key in state:
             if key not in out:
-                state[key] = state[key] | out.get("*", frozenset())
+                state[key] = state[key] | _field(out, key)
     state["*"] = rest
     return state
 
 
 def _field(state: Mapping[str, frozenset[int]], name: str) -> frozenset[int]:
+    """What field ``name`` holds in ``state``: a sub-key (``search.start``) not held apart
+    holds what the field it is part of holds."""
     if name == "*":  # every field: most states hold only the "*" of a whole message
         if len(state) == 1:
             return next(iter(state.values()))
         return frozenset().union(*state.values()) if state else frozenset()
-    return state.get(name, state.get("*", frozenset()))
+    found = state.get(name)
+    while found is None and "." in name:
+        name = name.rsplit(".", 1)[0]
+        found = state.get(name)
+    return found if found is not None else state.get("*", frozenset())
+
+
+def _write(out: State, name: str, value: frozenset[int], strong: bool) -> None:
+    """Set field ``name`` of ``out`` (a sub-key ``search.start`` too) to ``value`` (``strong``)
+    or add ``value`` to what it holds. A sub-key set anew holds only its value; the whole of
+    each field it is part of (``search``) holds it besides what it held. A field set anew
+    holds none of what its sub-keys held; one added to adds to each of them."""
+    inside = name + "."
+    below = [key for key in out if key.startswith(inside)] if len(out) > 1 else []
+    if strong:
+        for key in below:
+            del out[key]
+        out[name] = value
+    else:
+        for key in below:
+            out[key] = out[key] | value
+        out[name] = _field(out, name) | value
+    while "." in name:
+        name = name.rsplit(".", 1)[0]
+        out[name] = _field(out, name) | value
+
+
+# The properties of a message path as written (``msg.search.start``, ``payload.rows``): names
+# joined by dots, up to the first computed or indexed part
+_PATH_PART = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def _sub_key(ref: ValueRef, state: Mapping[str, frozenset[int]]) -> str:
+    """The key of ``state`` a field read ``ref`` reads: its top-level field, or the deepest
+    sub-key of its path the state holds apart (``search.start`` of ``msg.search.start``)."""
+    name = ref.name
+    path = ref.path
+    if not path or len(state) < 2 or "." not in path:
+        return name
+    inside = name + "."
+    if not any(key.startswith(inside) for key in state):
+        return name
+    parts: list[str] = []
+    for part in path.removeprefix("msg.").split("."):
+        if not _PATH_PART.fullmatch(part):
+            break
+        parts.append(part)
+    if not parts or parts[0] != name:
+        return name
+    key = name
+    for depth in range(len(parts), 1, -1):
+        candidate = ".".join(parts[:depth])
+        if candidate in state:
+            key = candidate
+            break
+    return key
 
 
 def _computed_fields(flow: StepFlow) -> frozenset[str]:

@@ -375,6 +375,10 @@ class NodeRedFlows:
         if TYPED_WIDGETS.get(step.type) == "form":
             return StepFlow("fresh", (FieldWrite("payload", (ref,)),
                                       FieldWrite("topic", (ValueRef("constant"),))), starts=True)
+        if step.type in PAGE_TEMPLATES and step.params.get("fwdInMessages") is False:
+            # node-red-dashboard's template sends on only what its script sends (the
+            # message the page built), not the messages it is given to show
+            return StepFlow("fresh", (FieldWrite("*", (ref,)),), starts=True)
         typed = "payload" if step.type in TYPED_WIDGETS or step.type in TABLES else "*"
         return StepFlow("pass", (FieldWrite(typed, (ref,), strong=False),), starts=True)
 
@@ -522,6 +526,14 @@ def _top(path: str) -> str:
 
 
 _TOP = re.compile(r"\s*([A-Za-z_$][\w$]*)")
+_KEY = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
+
+
+def _key(path: str) -> str:
+    """``path`` as the engine's field key when it names one property or sub-key in full
+    (``payload``, ``payload.a.b``), else "" (an index or a computed part: which is unknown)."""
+    path = path.strip()
+    return path if _KEY.fullmatch(path) else ""
 
 
 def _typed(value: Any, kind: str) -> ValueRef:
@@ -621,19 +633,20 @@ def _change_writes(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
         if not isinstance(rule, dict) or _text(rule.get("pt") or "msg") != "msg":
             continue
         target = _text(rule.get("p"))
-        whole = bool(re.fullmatch(r"[A-Za-z_$][\w$]*", target))
+        key = _key(target)  # a property or a sub-key named in full (payload.a): set anew
         op = rule.get("t")
         if op == "set":
-            yield FieldWrite(_top(target), _typed_refs(rule.get("to"), _text(rule.get("tot"))
-                                                       or "str"), strong=whole)
-        elif op == "delete" and whole:
-            yield FieldWrite(target, (ValueRef("constant"),))
+            yield FieldWrite(key or _top(target), _typed_refs(
+                rule.get("to"), _text(rule.get("tot")) or "str"), strong=bool(key))
+        elif op == "delete" and key:
+            yield FieldWrite(key, (ValueRef("constant"),))
         elif op == "move" and _text(rule.get("tot") or "msg") == "msg":
             moved = _text(rule.get("to"))
-            yield FieldWrite(_top(moved), (ValueRef("field", _top(target), path=target),),
-                             strong=bool(re.fullmatch(r"[A-Za-z_$][\w$]*", moved)))
-            if whole:
-                yield FieldWrite(target, (ValueRef("constant"),))
+            yield FieldWrite(_key(moved) or _top(moved),
+                             (ValueRef("field", _top(target), path=target),),
+                             strong=bool(_key(moved)))
+            if key:
+                yield FieldWrite(key, (ValueRef("constant"),))
 
 
 def _mustache_refs(text: str, *, unescaped_only: bool) -> tuple[ValueRef, ...]:

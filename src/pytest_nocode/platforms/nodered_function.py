@@ -67,6 +67,9 @@ WHOLE_MESSAGE = ValueRef("field", "*", path="msg")
 # Text whose single quotes are doubled, set between quotes in SQL text: no SQL of its own.
 QUOTED_ESCAPED = ValueRef("constant", "text escaped inside a quoted SQL string")
 NOT_SHOWN = ValueRef("unknown", "a value the function's code does not show")
+# A date a Date or a date library writes out in a fixed shape (toISOString, format("YYYY-MM-DD")):
+# digits and the pattern's text, whatever it was parsed from.
+DATE_TEXT = ValueRef("constant", "a date written out in a fixed format")
 # Values an object hands a SQL node beside a statement with placeholders: the driver binds them.
 BOUND = ValueRef("constant", "values bound to the placeholders of a fixed statement")
 STATEMENT_KEYS = frozenset({"query", "sql", "text", "statement"})
@@ -217,6 +220,9 @@ class _Facts:
     object_writes: list[tuple[str, str, tree_sitter.Node]] = field(default_factory=list)
     emitted: list[tree_sitter.Node] = field(default_factory=list)
     kept: list[tuple[str, tree_sitter.Node]] = field(default_factory=list)  # context sets
+    # a sub-key of msg set by ``msg.search.start = …``: its value's node id → the sub-key's
+    # dotted path below msg ("search.start")
+    sub_keys: dict[int, str] = field(default_factory=dict)
     first_emit: int = NEVER  # top-level statement index of the first `return msg`/send
     # the body's statement replacing the message (``msg = msg.saved``) and its value
     renewal: tuple[int, tree_sitter.Node] | None = None
@@ -284,8 +290,15 @@ class _Analysis:
         # assignments that are whole statements of the function's body (not in an if or loop)
         self._top_level = {s.named_children[0].id for s in statements
                            if s.type == "expression_statement" and s.named_children}
+        guarded = _message_guards(statements)
+        self._guarded = {path: (index, allowed) for index, (path, allowed)
+                         in sorted(guarded.items(), reverse=True)}  # the first guard of each
         for index, statement in enumerate(statements):
             self._walk(statement, index, 0)
+            if index in guarded:  # from the next statement on, one of the list's members
+                path, allowed = guarded[index]
+                self.facts.msg_writes.append((path.split(".")[0], allowed, "sub", index))
+                self.facts.sub_keys[allowed.id] = path
         self._written: dict[str, list[tree_sitter.Node]] = {}
         for prop, value, _op, _top in self.facts.msg_writes:
             if value is not None:
@@ -398,12 +411,33 @@ class _Analysis:
         root, prop, direct = _member_root(left)
         if root is None:
             return
+        if _text(root) == "msg" and direct and self._property_respread(prop, right, op, top):
+            return
         if _text(root) == "msg":
             self.facts.msg_writes.append((prop, right, op if direct else "sub", top))
+            dotted = _dotted(left)
+            if not direct and op == "=" and dotted:
+                self.facts.sub_keys[right.id] = dotted
         else:  # a local object changed: what it holds now includes the value
             name = _text(root)
             self.facts.bindings.append((name, right))
             self.facts.object_writes.append((name, prop if direct else "*", right))
+
+    def _property_respread(self, prop: str, right: tree_sitter.Node, op: str,
+                           top: int) -> bool:
+        """``msg.search = { ...msg.search, day: x, ...more }``: the property as it was, each
+        key the object names set (a sub-key, :meth:`_assignment`'s ``msg.search.day = x``),
+        and what another spread adds to any key. False for any other value."""
+        spreads = [c for c in right.named_children if c.type == "spread_element"] \
+            if right.type == "object" and op == "=" and prop != "*" else []
+        if not spreads or right.named_children[0] is not spreads[0] \
+                or _text(spreads[0]).removeprefix("...").strip() != f"msg.{prop}":
+            return False
+        for key, value in list(_object_pairs(right))[1:]:
+            self.facts.msg_writes.append((prop, value, "sub", top if key != "*" else -1))
+            if key != "*" and re.fullmatch(r"[A-Za-z_$][\w$]*", key):
+                self.facts.sub_keys[value.id] = f"{prop}.{key}"
+        return True
 
     def _message_respread(self, right: tree_sitter.Node, op: str, top: int) -> None:
         """``msg = { ...msg, url: … }``: the message as it was, with the keys the object
@@ -532,7 +566,7 @@ class _Analysis:
         anew = {prop for prop, _value, op, top in facts.msg_writes
                 if op == "=" and prop != "*" and self._set_before_each_send(prop)
                 } if facts.renewal is None else set()
-        for prop, value, op, top in facts.msg_writes:
+        for index, (prop, value, op, top) in enumerate(facts.msg_writes):
             found = self._placed_sources(value) if value is not None else EMPTY
             if op == "renew":  # the message replaced: strong when no message left before
                 out.append(FieldWrite("*", found, strong=top < facts.first_emit))
@@ -542,6 +576,14 @@ class _Analysis:
                     out.append(FieldWrite(prop, EMPTY.union(*(
                         self._placed_sources(v) for p, v, o, _t in facts.msg_writes
                         if p == prop and o == "=" and v is not None))))
+            elif op == "sub" and value is not None and value.id in facts.sub_keys \
+                    and facts.renewal is None and top >= 0 and top < facts.first_emit \
+                    and not any(p in (prop, "*") and o != "sub"
+                                for p, _v, o, _t in facts.msg_writes[index + 1:]):
+                # `msg.search.start = x;` as a statement of the body before any send, the
+                # property not set whole after it (those writes are joined, above): that
+                # sub-key holds x from here on, the rest of msg.search what it held
+                out.append(FieldWrite(facts.sub_keys[value.id], found))
             elif op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
                 out.append(FieldWrite(prop, found, strong=False))
             elif op == "=" and prop != "*" and prop not in strong_seen \
@@ -920,6 +962,14 @@ class _Analysis:
                                          *self._written.get("*", ()))
                             if _may_reach(v, node, self._body))
             at = self._statement_of(node)
+            checked = self._checked(node, at)
+            if checked is not None:  # one of the list's members, or what is set after
+                index, allowed = checked
+                later = [v for p, v, _o, top in self.facts.msg_writes if p in (prop, "*")
+                         and v is not None and (top < 0 or top > index)
+                         and _may_reach(v, node, self._body)]
+                found = self.sources(allowed).union(*(self.sources(v) for v in later))
+                return _as_keys(found) if key else found
             came = EMPTY if at > self._replaced_at.get(prop, NEVER) \
                 else frozenset({ValueRef("field", prop, path=_text(node))})
             renewal = self.facts.renewal
@@ -932,6 +982,19 @@ class _Analysis:
             return frozenset({NUMBER})
         found = self.sources(obj) if obj is not None else EMPTY
         return _as_keys(found) if key and root is not None else found
+
+    def _checked(self, node: tree_sitter.Node, at: int
+                 ) -> tuple[int, tree_sitter.Node] | None:
+        """(the guarding statement's index, the list) when ``node`` (``msg.search.day``, or
+        a part of it) is read after a statement of the body that stops unless it is one of
+        a list's members (:func:`_message_guards`): it holds that member, or what the code
+        sets after the guard."""
+        if not self._guarded or at < 0:
+            return None
+        path = _dotted(node, least=1)
+        return next(((index, allowed) for guarded, (index, allowed) in self._guarded.items()
+                     if path and at > index and (path == guarded
+                                                 or path.startswith(guarded + "."))), None)
 
     def _statement_of(self, node: tree_sitter.Node) -> int:
         """The index of the body's statement ``node`` runs in; -1 inside a function, which
@@ -963,6 +1026,10 @@ class _Analysis:
                 return frozenset({TIMESTAMP})
             if owner == "Math" or method in NUMERIC_METHODS:
                 return frozenset({NUMBER})
+            if self._date_text(obj, method, node):  # (the clock's own time stays the clock's)
+                made = args | (self.sources(obj) if obj is not None else EMPTY)
+                return made if all(r.kind in PLAIN_KINDS for r in made) \
+                    else frozenset({DATE_TEXT})
             if owner == "node":
                 return EMPTY
             if SQL_DRIVER.search(owner) and method in DRIVER_ESCAPES | DRIVER_FORMATS:
@@ -986,6 +1053,25 @@ class _Analysis:
                     found = found | self._returns(function)
                 return found
         return args | self.sources(callee)
+
+    def _date_text(self, obj: tree_sitter.Node | None, method: str,
+                   call: tree_sitter.Node) -> bool:
+        """Is ``obj.method(…)`` a date written out in a fixed shape: ``toISOString()`` (a
+        Date, moment, dayjs or luxon value: ISO 8601 digits, or an exception), or ``format``
+        with fixed text or nothing on a value a date library or ``Date`` made (digits and the
+        pattern's own text, or "Invalid date"; nothing of the text it was parsed from)?"""
+        if method == "toISOString":
+            return not self._args_given(call)
+        if method != "format" or obj is None or TIMESTAMP not in self.sources(obj):
+            return False
+        args = call.child_by_field_name("arguments")
+        return all(_fixed_text(a) is not None for a in
+                   (args.named_children if args is not None else []))
+
+    @staticmethod
+    def _args_given(call: tree_sitter.Node) -> bool:
+        args = call.child_by_field_name("arguments")
+        return bool(args is not None and args.named_children)
 
     def _driver_escaped(self, call: tree_sitter.Node, formats: bool) -> Sources:
         """What a SQL driver's escaping call makes (:data:`DRIVER_ESCAPED`): ``escape(v)`` no
@@ -1071,9 +1157,28 @@ def _allowlist_guards(statements: list[tree_sitter.Node]
     return found
 
 
-def _excluded_from(condition: tree_sitter.Node | None
+def _message_guards(statements: list[tree_sitter.Node]
+                    ) -> dict[int, tuple[str, tree_sitter.Node]]:
+    """Message properties the body checks against a list and stops on when absent, as
+    :func:`_allowlist_guards` does for locals: the guarding statement's index → (the
+    property's dotted path below msg, ``search.aggregate``; the list expression). Whether the
+    message was sent before the guard, or the property set whole after it, the writes decide
+    (:meth:`_Analysis.writes`)."""
+    found: dict[int, tuple[str, tree_sitter.Node]] = {}
+    for index, statement in enumerate(statements):
+        if statement.type != "if_statement" or statement.child_by_field_name("alternative"):
+            continue
+        checked = _excluded_from(statement.child_by_field_name("condition"), message=True)
+        branch = statement.child_by_field_name("consequence")
+        if checked is not None and branch is not None and _leaves_silently(branch):
+            found[index] = checked
+    return found
+
+
+def _excluded_from(condition: tree_sitter.Node | None, *, message: bool = False
                    ) -> tuple[str, tree_sitter.Node] | None:
-    """(name, list) for a condition ``!list.includes(name)`` (parentheses allowed)."""
+    """(name, list) for a condition ``!list.includes(name)`` (parentheses allowed); with
+    ``message``, (the dotted path below msg, list) for ``!list.includes(msg.a.b)``."""
     node = _unparenthesized(condition) if condition is not None else None
     if node is None or node.type != "unary_expression" or _operator(node) != "!":
         return None
@@ -1082,12 +1187,15 @@ def _excluded_from(condition: tree_sitter.Node | None
         return None
     callee, args = call.child_by_field_name("function"), call.child_by_field_name("arguments")
     if callee is None or callee.type != "member_expression" or args is None \
-            or len(args.named_children) != 1 or args.named_children[0].type != "identifier":
+            or len(args.named_children) != 1:
         return None
+    checked = args.named_children[0]
+    name = _dotted(checked, least=1) if message else \
+        (_text(checked) if checked.type == "identifier" else "")
     prop, holder = callee.child_by_field_name("property"), callee.child_by_field_name("object")
-    if prop is None or _text(prop) != "includes" or holder is None:
+    if not name or prop is None or _text(prop) != "includes" or holder is None:
         return None
-    return _text(args.named_children[0]), holder
+    return name, holder
 
 
 def _leaves_silently(branch: tree_sitter.Node) -> bool:
@@ -1253,9 +1361,12 @@ def _fixed_prefix(parts: list[str | tree_sitter.Node], end: int) -> str:
 
 # -- key columns ----------------------------------------------------------------------------------
 # A row's column whose value the database makes or types: a key (``id``, ``device_id``,
-# ``userId``, ``uuid``) or a timestamp (``timestamp``, ``date_time_stamp``, ``created_at``,
-# ``updatedAt``). Read from a database, it is a number, an id or a time, never SQL text.
+# ``userId``, ``uuid``; ``id_usuario``, ``idCliente``: the id-first naming of Spanish, Portuguese,
+# Italian and French schemas, an OpenID ``id_token`` not among them) or a timestamp
+# (``timestamp``, ``date_time_stamp``, ``created_at``, ``updatedAt``). Read from a database, it
+# is a number, an id or a time, never SQL text.
 KEY_COLUMN = re.compile(r"^(?:id|uuid|guid)$|[a-z0-9](?:_id|Id|ID|_uuid|Uuid)$"
+                        r"|^id_(?!token$)[a-z][a-z0-9_]*$|^id(?!Token$)[A-Z][A-Za-z0-9]*$"
                         r"|(?:^|_)time_?stamp$|[a-z0-9]Time[sS]tamp$|^timeStamp$"
                         r"|(?:^|_)(?:created|updated|modified|inserted)_at$"
                         r"|^(?:created|updated|modified|inserted)At$")
@@ -1336,3 +1447,27 @@ def _returned(function: tree_sitter.Node) -> list[tree_sitter.Node]:
         return [body]
     return [r.named_children[0] for r in _own_returns(body) if r.named_children]
 
+
+
+def _dotted(node: tree_sitter.Node, least: int = 2) -> str:
+    """The dotted path below ``msg`` of ``msg.a.b`` / ``msg.a["b"]`` ("a.b"), or "" when a
+    part of it is computed or it has fewer than ``least`` parts."""
+    parts: list[str] = []
+    current = node
+    while current.type in ("member_expression", "subscript_expression"):
+        if current.type == "member_expression":
+            prop = current.child_by_field_name("property")
+            name = _text(prop) if prop is not None else ""
+        else:
+            index = current.child_by_field_name("index")
+            name = _fixed_text(index) or "" if index is not None else ""
+        if not re.fullmatch(r"[A-Za-z_$][\w$]*", name):
+            return ""
+        parts.append(name)
+        obj = current.child_by_field_name("object")
+        if obj is None:
+            return ""
+        current = obj
+    if current.type != "identifier" or _text(current) != "msg" or len(parts) < least:
+        return ""
+    return ".".join(reversed(parts))
