@@ -238,6 +238,15 @@ UPLOADS: dict[str, tuple[str, str, Mapping[str, tuple[str, tuple[str, ...]]]]] =
 }
 
 
+def _heredoc_end(command: str, m: re.Match[str]) -> tuple[re.Match[str] | None, bool]:
+    """(the line that ends the quoted heredoc ``m`` opens, or None; whether its line pipes
+    or backquotes the body, as ``… | sh`` runs it)."""
+    delimiter = m.group("a") or m.group("b") or m.group("c") or ""
+    end = re.compile(r"^" + ("\t*" if m.group("dash") else "") + re.escape(delimiter) + r"$",
+                     re.M).search(command, m.end())
+    return end, "|" in m.group("rest") or "`" in m.group("rest")
+
+
 def heredoc_bodies_split(command: Any) -> tuple[Any, str]:
     """(``command`` without what :func:`inert_heredocs_removed` drops and without the other
     ``{{ }}`` of quoted heredoc bodies a program reads as data, those ``{{ }}`` alone): the
@@ -251,12 +260,9 @@ def heredoc_bodies_split(command: Any) -> tuple[Any, str]:
     for m in QUOTED_HEREDOC.finditer(command):
         if m.start() < at:
             continue
-        delimiter = m.group("a") or m.group("b") or m.group("c") or ""
-        end = re.compile(r"^" + ("\t*" if m.group("dash") else "") + re.escape(delimiter) +
-                         r"$", re.M).search(command, m.end())
+        end, piped = _heredoc_end(command, m)
         if end is None:  # no line ends the body: the shell reads the rest as it is
             break
-        piped = "|" in m.group("rest") or "`" in m.group("rest")
         out.append(command[at:m.end()])
         body = command[m.end():end.start()]
         if HEREDOC_DATA.search(m.group("program")) and not piped:
@@ -280,12 +286,9 @@ def inert_heredocs_removed(command: Any) -> Any:
     for m in QUOTED_HEREDOC.finditer(command):
         if m.start() < at:
             continue
-        delimiter = m.group("a") or m.group("b") or m.group("c") or ""
-        end = re.compile(r"^" + ("\t*" if m.group("dash") else "") + re.escape(delimiter) +
-                         r"$", re.M).search(command, m.end())
+        end, piped = _heredoc_end(command, m)
         stop = end.start() if end else len(command)
         program = m.group("program")
-        piped = "|" in m.group("rest") or "`" in m.group("rest")  # … | sh runs the body
         as_data = HEREDOC_DATA.search(program) and not piped
         as_js = HEREDOC_JS.search(program) and not piped
         out.append(command[at:m.end()])
