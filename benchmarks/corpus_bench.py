@@ -348,6 +348,7 @@ class Summary:
     # keys of findings of other rules whose message shows a mask inside a route or URL path
     # (``'/Surv…[masked, 19 chars]/off'``): each is a secret there, or a word taken for one
     masked_paths: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)  # expected keys no finding matches
 
     def recall(self, platform: str, depth: str) -> tuple[int, int]:
         found = sum(r.expected[depth][0] for r in self.rows.values() if r.platform == platform)
@@ -415,19 +416,23 @@ def summarize(outcomes: Sequence[AppOutcome], triage: Mapping[str, tuple[str, st
                 r.fp += label == "FP"
         labelled_apps[out.platform] += labelled
     replaced = superseded(expected)
+    missed: list[str] = []
     for key, (depth, _note) in expected.items():
         if key in replaced:
             continue  # counted once, with the line that supersedes it
         platform, rule = key.split("/", 1)[0], key.split("|")[1]
         counts = row(platform, rule).expected[depth]
         counts[1] += 1
-        counts[0] += _found(key, keys, prefixes) or any(
+        found = _found(key, keys, prefixes) or any(
             _found(old, keys, prefixes) for old, new in replaced.items() if new == key)
+        counts[0] += found
+        if not found:
+            missed.append(key)
     stale = sorted(k for k in triage if k not in keys)
     masked_paths = [f.key for out in outcomes for f in out.findings
                     if f.rule != "SEC001" and _MASK_IN_PATH.search(f.message)]
     return Summary(rows, apps, dict(rejected), internal, labelled_apps, ambiguous, stale,
-                   masked_paths)
+                   masked_paths, sorted(missed))
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -516,6 +521,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rules", default="", help="comma-separated rule ids (default: all)")
     parser.add_argument("--list-unlabelled", type=int, default=0, metavar="N",
                         help="print up to N unlabelled findings per platform and rule")
+    parser.add_argument("--list-fp", action="store_true",
+                        help="print every finding labelled FP, with its message and label note")
+    parser.add_argument("--list-missed", action="store_true",
+                        help="print every expected issue no finding matches, with its note")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", type=Path, help="write the figures and finding keys here")
     parser.add_argument("--apps", choices=APP_KINDS, default="all",
@@ -542,6 +551,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nunlabelled sample (key, then message):")
         for f in unlabelled_sample(outcomes, triage, args.list_unlabelled, args.seed):
             print(f"{f.key}\n    {f.message}")
+    if args.list_fp:
+        print("\nfindings labelled FP (key, message, label note):")
+        for f in (f for o in outcomes for f in o.findings):
+            label, note = triage.get(f.key, ("", ""))
+            if label == "FP":
+                print(f"{f.key}\n    {f.message}\n    FP: {note}")
+    if args.list_missed:
+        print("\nexpected issues no finding matches (key, depth, note):")
+        for key in summary.missed:
+            depth, note = expected[key]
+            print(f"{key}\n    {depth}: {note}")
     if args.json:
         args.json.write_text(json.dumps(to_json(summary, outcomes), indent=1), encoding="utf-8")
     return 0
