@@ -237,3 +237,45 @@ def test_a_route_that_sends_a_contract_transaction_is_reported() -> None:
     found = one(findings_of(AUTH001, app_of(_proof_lookup(read_only=False))))
     assert found.evidence["effect"] == "acts"
     assert "contract-call" in found.evidence["effect_reason"]
+
+
+# -- the host's own facts (node-red-contrib-os) -----------------------------------------------
+def _logs_by_host_name(facts_type: str) -> list[dict[str, Any]]:
+    """On start the host's facts are read and its name kept; a button later runs a fixed log
+    script named after that host and the time, then reads the archive it wrote."""
+    start = inject_node("start", "facts")
+    facts = node("facts", facts_type, wires=[["keep"]])
+    keep = function_node("keep", 'global.set("HOST", msg.payload.hostname);\nreturn msg;', [])
+    button = node("btn", "ui_button", group=nid("grp"), label="logs", payload="",
+                  payloadType="str", topic="", wires=[["name"]])
+    name = function_node("name", 'var b = global.get("HOST") + "-logs-" + '
+                         "new Date().toISOString().replace(/\\D/g, '');\n"
+                         'msg.payload = "/usr/local/bin/get-logs " + b;\n'
+                         'msg.filename = "/tmp/" + b + ".zip";\nreturn msg;', ["run"])
+    run = exec_node("run", "", "payload", to=["read"])
+    read = node("read", "file in", filename="filename", filenameType="msg", format="", wires=[[]])
+    return _dashboard(start, facts, keep, button, name, run, read)
+
+
+def inject_node(key: str, to: str) -> dict[str, Any]:
+    return node(key, "inject", props=[{"p": "payload"}], payload="", payloadType="date",
+                repeat="", crontab="", once=True, wires=[[to]])
+
+
+def function_node(key: str, code: str, to: list[str]) -> dict[str, Any]:
+    return node(key, "function", func=code, outputs=1, libs=[], wires=[to])
+
+
+def test_a_command_named_after_the_hosts_own_name_is_no_outside_data() -> None:
+    """The OS node's payload is this machine's facts (host name, drives, memory): a command
+    and a file name made of the host name and the clock are no one's text."""
+    app = app_of(_logs_by_host_name("OS"))
+    assert findings_of(INJ002, app) == []
+    assert findings_of(INJ001, app) == []
+
+
+def test_a_command_named_after_what_an_unknown_node_outputs_is_still_asked_about() -> None:
+    """The same flow with a node we do not know in its place: its output is of unknown
+    origin, and the command and the file name built from it are reported."""
+    app = app_of(_logs_by_host_name("sysinfo-of-some-kind"))
+    assert ids(findings_of(INJ002, app)) == {nid("run"), nid("read")}

@@ -168,6 +168,10 @@ RUNS_ON_MESSAGE = frozenset({*SQL_NODES, *INFLUX_QUERY, "sqlite", "sqlitedb", "e
 # Nodes that list a directory of this host into msg.payload (node-red-contrib-fs-file-lister):
 # the names are the host's own files, a platform value like a fixed command's output.
 DIRECTORY_LISTERS = {"fs-file-lister": "start"}
+# Nodes that set msg.payload to facts of the host Node-RED runs on, whatever arrives
+# (node-red-contrib-os: ``os.hostname()``, its drives, uptime, CPUs, load, memory and network
+# interfaces): the machine's own values, a platform value like the clock, no one's text.
+HOST_FACTS = frozenset({"OS", "Drives", "Uptime", "CPUs", "Loadavg", "Memory", "NetworkIntf"})
 # Nodes that only attach a facility of the Node.js runtime to the message and send it on
 # (genai-node-red's provide-global: ``msg.global = global``; provide-import-fn: ``msg.import``,
 # a function importing a module): that one property is the runtime's own, a platform value;
@@ -312,6 +316,9 @@ class NodeRedFlows:
             folder = _text(p.get(DIRECTORY_LISTERS[t])).strip() or "a folder named at run time"
             return StepFlow("pass", (FieldWrite("payload", (ValueRef(
                 "platform", f"names of the files in {folder} ({t})"),)),))
+        if t in HOST_FACTS:
+            return StepFlow("pass", (FieldWrite("payload", (ValueRef(
+                "platform", f"the host's own facts ({t} node of node-red-contrib-os)"),)),))
         if t in RUNTIME_PROVIDERS:
             prop, what = RUNTIME_PROVIDERS[t]
             return StepFlow("pass", (FieldWrite(prop, (ValueRef("platform", what),)),))
