@@ -341,3 +341,54 @@ def test_a_function_copied_to_another_tab_is_followed_once_and_judged_in_each_pl
     info = follow_function.cache_info()
     assert (info.misses, info.hits) == (1, 1)
     assert follow_function(code) is follow_function(code)
+
+
+# -- keys of a field's items, filled in one by one -------------------------------------------
+# The latest reading each device posted is kept by device id; on reload the device rows are
+# read, each row is given its kept reading under `state`, and the rows go on, each as it was.
+KEEP_READING = ("const cache = flow.get('cache') || {};\n"
+                "cache[msg.payload.id] = msg.payload.value;\n"
+                "flow.set('cache', cache);\nreturn msg;")
+MERGE = ("const cache = flow.get('cache') || {};\n"
+         "const byId = msg.payload.reduce((acc, row) => {\n"
+         "    row.state = cache[row.id];\n"
+         "    row.sensors.forEach(s => { s.seen = cache[row.id]; });\n"
+         "    acc[row.id] = row;\n"
+         "    return acc;\n"
+         "}, {});\n"
+         "msg.payload = Object.values(byId).flatMap(x => [x]);\nreturn msg;")
+
+
+def _reload_flows(merge: str, pick: str) -> list[dict[str, Any]]:
+    return [tab(), config("db", "postgreSQLConfig", name="Devices"),
+            http_in("in", "/api/reading", to=["keep"]), function("keep", KEEP_READING),
+            inject("reload", to=["rows"]),
+            _postgres("rows", "SELECT id, kind, interval FROM devices", db="db",
+                      to=["merge"]),
+            function("merge", merge, to=["pick"]),
+            function("pick", "const row = msg.payload.filter(x => x.kind === 1)"
+                     ".find(x => x.id > 0);\n"
+                     f"msg.payload = row ? row.{pick} : 1000;\nreturn msg;", to=["run"]),
+            exec_node("run", "python3 sensor.py -i", "payload")]
+
+
+def test_a_key_of_the_rows_the_code_did_not_set_holds_what_the_rows_held() -> None:
+    """The interval read back from the device rows is the database's, not the posted reading
+    the merge put under ``state``: no outside input (the database read stays asked about)."""
+    app = app_of(_reload_flows(MERGE, "interval"))
+    assert findings_of(INJ001, app) == []
+    f = one(findings_of(INJ002, app))
+    assert f.evidence["origin"] == "store" and "Devices" in f.evidence["origin_detail"]
+
+
+@pytest.mark.parametrize(("merge", "pick"), [
+    (MERGE, "state"),  # the key the merge filled with the posted reading
+    (MERGE, "sensors"),  # holds the sensors, each given the reading under `seen`
+    # the rows wrapped under a key of their own: which key holds what is not followed
+    (MERGE.replace("acc[row.id] = row;", "acc[row.id] = {row: row, interval: row.state};"),
+     "interval"),
+])
+def test_a_key_the_code_filled_from_the_request_still_fires(merge: str, pick: str) -> None:
+    f = one(findings_of(INJ001, app_of(_reload_flows(merge, pick))))
+    assert f.resource.id == nid("run")
+    assert "/api/reading" in f.evidence["source"]

@@ -1215,17 +1215,29 @@ def _union(states: list[State]) -> State:
     return state
 
 
+# A state's key ``F.*``: what every key of field F's value holds that the state does not hold
+# apart (``F.K``), set where a step knows which keys of a value it changed and that the rest
+# are as they came (a function filling in ``values`` and ``battery`` of each row it was given).
+# Without it a key not held apart holds what the whole field holds, those set keys too.
+REST = ".*"
+
+
 def _field(state: Mapping[str, frozenset[int]], name: str) -> frozenset[int]:
     """What field ``name`` holds in ``state``: a sub-key (``search.start``) not held apart
-    holds what the field it is part of holds."""
+    holds what the rest of the keys of the field it is part of hold (``search.*``), or else
+    what that field holds."""
     if name == "*":  # every field: most states hold only the "*" of a whole message
         if len(state) == 1:
             return next(iter(state.values()))
         return frozenset().union(*state.values()) if state else frozenset()
     found = state.get(name)
     while found is None and "." in name:
-        name = name.rsplit(".", 1)[0]
-        found = state.get(name)
+        outer = name.rsplit(".", 1)[0]
+        if not name.endswith(REST):  # the rest of the keys of the field it is part of
+            found = state.get(outer + REST)
+        if found is None:
+            found = state.get(outer)
+        name = outer
     return found if found is not None else state.get("*", frozenset())
 
 
@@ -1276,6 +1288,9 @@ def _sub_key(ref: ValueRef, state: Mapping[str, frozenset[int]]) -> str:
         candidate = ".".join(parts[:depth])
         if candidate in state:
             key = candidate
+            break
+        if (rest := ".".join(parts[:depth - 1]) + REST) in state:
+            key = rest
             break
     return key
 

@@ -227,6 +227,13 @@ class _Facts:
     # the body's statement replacing the message (``msg = msg.saved``) and its value
     renewal: tuple[int, tree_sitter.Node] | None = None
     msg_emits: list[tree_sitter.Node] = field(default_factory=list)  # each `msg` sent on
+    # a callback's parameter → for each callback binding it, the value whose items it holds
+    # (``rows`` of ``rows.forEach(r => …)``, the second parameter of a reduce), or None for
+    # a parameter that holds no item (an index, a reduce's accumulator, a helper's argument)
+    items: dict[str, list[tree_sitter.Node | None]] = field(default_factory=dict)
+    # ``local.a.b = value`` on a local: (local, "a.b", value); their values' node ids
+    key_writes: list[tuple[str, str, tree_sitter.Node]] = field(default_factory=list)
+    key_write_ids: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -274,6 +281,35 @@ def clock_names(libs: Any) -> frozenset[str]:
 _INERT = frozenset({"property_identifier", "shorthand_property_identifier", "string",
                     "string_fragment", "escape_sequence", "number", "comment", "regex",
                     "null", "true", "false", "this"})
+
+
+@dataclass(frozen=True)
+class _ItemSplit:
+    """What :meth:`_Analysis._item_splits` finds of one field: the keys of its items the code
+    sets ((dotted key, value)), what every other key holds, and the values of the other
+    changes of locals aliasing it, each without the keys set."""
+
+    keys: tuple[tuple[str, tree_sitter.Node], ...]
+    rest: Sources
+    others: dict[int, Sources]
+
+    @property
+    def ids(self) -> frozenset[int]:
+        return frozenset(v.id for _k, v in self.keys)
+
+
+# Methods whose result is items of what they are called on, each as it is, or one of them
+ITEM_PICKING = frozenset({"find", "findLast", "at", "pop", "shift",
+                                                 "filter", "slice", "sort", "reverse"})
+# A property's name, and a message field's path made of them (``msg.payload.rows``)
+_PROPERTY = re.compile(r"[A-Za-z_$][\w$]*")
+_MESSAGE_PATH = re.compile(r"msg(?:\.[A-Za-z_$][\w$]*)+")
+# Methods whose callback is given each item of the array (or map) they are called on
+ITERATING = frozenset({"forEach", "map", "flatMap", "filter", "find", "findLast", "findIndex",
+                       "some", "every", "reduce", "reduceRight"})
+# Methods whose result is some of the items they are called on, each as it is
+ITEM_SELECTING = frozenset({"filter", "find", "findLast", "slice", "concat", "sort",
+                            "reverse", "flat", "at"})
 
 
 class _Analysis:
@@ -369,13 +405,22 @@ class _Analysis:
         if call is None or call.type != "call_expression":
             for param in _params(params):  # a helper's: what its callers pass (see _bind_call)
                 self._bind_pattern(param, EMPTY)
+                for name in _pattern_names(param):
+                    self.facts.items.setdefault(name, []).append(None)
         else:
             callee = call.child_by_field_name("function")
             holder = callee.child_by_field_name("object") if callee is not None \
                 and callee.type == "member_expression" else None
-            for param in _params(params):
+            method = _text(callee.child_by_field_name("property") or callee) \
+                if holder is not None and callee is not None else ""
+            item = 1 if method in ("reduce", "reduceRight") else 0
+            for i, param in enumerate(_params(params)):
                 self._bind_pattern(param, holder if holder is not None
                                    else frozenset({NOT_SHOWN}))
+                for name in _pattern_names(param):
+                    self.facts.items.setdefault(name, []).append(
+                        holder if method in ITERATING and i == item
+                        and param.type == "identifier" else None)
 
     def _bind_pattern(self, pattern: tree_sitter.Node, value: tree_sitter.Node | Sources) -> None:
         for name in _pattern_names(pattern):
@@ -422,6 +467,10 @@ class _Analysis:
             name = _text(root)
             self.facts.bindings.append((name, right))
             self.facts.object_writes.append((name, prop if direct else "*", right))
+            chain = _chain(left)
+            if chain is not None and chain[1]:  # `row.battery = …`: one key of it
+                self.facts.key_writes.append((name, chain[1], right))
+                self.facts.key_write_ids.add(right.id)
 
     def _property_respread(self, prop: str, right: tree_sitter.Node, op: str,
                            top: int) -> bool:
@@ -541,14 +590,14 @@ class _Analysis:
             and parent.child_by_field_name("object") == node
 
     # -- evaluation ----------------------------------------------------------------------------
-    def writes(self) -> tuple[FieldWrite, ...]:
-        facts = self.facts
-        for name, _value in facts.bindings:  # every local is known before any is evaluated
+    def _settle(self, bindings: list[tuple[str, tree_sitter.Node | Sources]]) -> None:
+        """Evaluate every local from ``bindings`` to a fixpoint (into :attr:`env`)."""
+        for name, _value in bindings:  # every local is known before any is evaluated
             self.env.setdefault(name, EMPTY)
         for _ in range(12):  # bindings only grow; a few rounds reach the fixpoint
             self._memo = {}
             self._first_read = {}
-            for name, value in facts.bindings:
+            for name, value in bindings:
                 found = value if isinstance(value, frozenset) else self.sources(value)
                 self.env[name] = self.env.get(name, EMPTY) | found
             # Values only grow: when each local's first read this round already saw the value
@@ -557,6 +606,11 @@ class _Analysis:
             if all(self.env.get(name) == seen for name, seen in self._first_read.items()):
                 break
         self._memo = {}
+
+    def writes(self) -> tuple[FieldWrite, ...]:
+        facts = self.facts
+        self._settle(facts.bindings)
+        splits = self._item_splits()
         out: list[FieldWrite] = []
         # other messages the code builds and sends are added after (their own keys, or all
         # they are made of): a property msg has anew holds only its new value in msg itself
@@ -592,13 +646,160 @@ class _Analysis:
                 out.append(FieldWrite(prop, found))
             else:
                 out.append(FieldWrite(prop, found, strong=False))
+        for prop, split in splits.items():  # the keys of its items the code did not set
+            out.append(FieldWrite(prop + ".*", split.rest))  # hold what they came with
+            out.extend(FieldWrite(f"{prop}.{path}", self.sources(v), strong=False)
+                       for path, v in split.keys)
         for owner, _key, value in facts.object_writes:  # a local alias of msg.x changed
             fields = {ref.name for ref in self.env.get(owner, EMPTY) if ref.kind == "field"}
             for name in sorted(fields):
-                out.append(FieldWrite(name, self.sources(value), strong=False))
+                split = splits.get(name)
+                if split is None:
+                    out.append(FieldWrite(name, self.sources(value), strong=False))
+                elif value.id not in split.ids:  # (a key it sets is written above)
+                    out.append(FieldWrite(name, split.others.get(value.id, EMPTY),
+                                          strong=False))
         for value in facts.emitted:  # other messages sent: their properties
             out.extend(self._message_writes(value))
         return tuple(out)
+
+    # -- keys of a field's items the code sets ---------------------------------------------------
+    def _item_splits(self) -> dict[str, _ItemSplit]:
+        """The message fields whose items the code fills in key by key and sends on as a
+        whole, item for item (``rows.forEach(r => { r.state = cache[r.id]; })``, then
+        ``msg.payload = rows``; a reduce into a map, ``Object.values`` of it): field → the
+        keys it sets and what the other keys hold, from what came in. A later step reading
+        ``outputInterval`` of an item then reads what the rows held, not what the code put in
+        ``state``. Only for a field set once, by a statement of the body, before it is sent."""
+        facts = self.facts
+        if facts.renewal is not None or not facts.key_writes \
+                or any(p == "*" for p, _v, _o, _t in facts.msg_writes):
+            return {}
+        splits: dict[str, _ItemSplit] = {}
+        for prop, value, op, top in facts.msg_writes:
+            if prop == "*" or value is None or op != "=" or top < 0 \
+                    or top >= facts.first_emit or prop in splits \
+                    or sum(p == prop for p, _v, _o, _t in facts.msg_writes) != 1:
+                continue
+            keys = [(f"{base[1]}.{path}".strip("."), v) for owner, path, v in facts.key_writes
+                    if (base := self._items_at(owner, v)) is not None and base[0] == prop]
+            if keys and self._keeps_items(value, frozenset()):
+                splits[prop] = _ItemSplit(tuple(keys), EMPTY, {})
+        if not splits:
+            return {}
+        whole = self.env
+        for prop, split in splits.items():  # each local again, without the keys set
+            ids = split.ids
+            self.env = {}
+            self._settle([(n, v) for n, v in facts.bindings
+                          if isinstance(v, frozenset) or v.id not in ids])
+            value = next(v for p, v, _o, _t in facts.msg_writes if p == prop)
+            others = {v.id: self.sources(v) for _o, _k, v in facts.object_writes
+                      if v.id not in ids}
+            splits[prop] = _ItemSplit(split.keys, self._placed_sources(value), others)
+        self.env = whole
+        self._memo = {}
+        return splits
+
+    def _items_at(self, name: str, node: tree_sitter.Node) -> tuple[str, str] | None:
+        """(message field, dotted path below it) of the value whose items the callback
+        parameter ``name`` holds where ``node`` reads it (``r`` of ``msg.payload.forEach(r =>
+        …)``: ("payload", ""); ``s`` of ``r.sensors.forEach(s => …)`` inside it: ("payload",
+        "sensors")); None for any other local, or one also set otherwise (``r = …``)."""
+        holder = self._item_holder(name, node)
+        if holder is None or sum(n == name and (isinstance(v, frozenset) or v.id not in
+                                                self.facts.key_write_ids)
+                                 for n, v in self.facts.bindings) \
+                != len(self.facts.items.get(name, ())):
+            return None
+        return self._view_path(holder)
+
+    def _item_holder(self, name: str, node: tree_sitter.Node) -> tree_sitter.Node | None:
+        """The value whose items the nearest callback around ``node`` declaring ``name`` is
+        given in it, when that parameter is the item (not an index or an accumulator)."""
+        current: tree_sitter.Node | None = node
+        while current is not None and current.id != self._body.id:
+            if current.type in FUNCTIONS:
+                params = current.child_by_field_name("parameters") \
+                    or current.child_by_field_name("parameter")
+                names = [[*_pattern_names(p)] for p in _params(params)]
+                if any(name in n for n in names):
+                    call = current.parent.parent if current.parent is not None \
+                        and current.parent.type == "arguments" else None
+                    callee = call.child_by_field_name("function") if call is not None \
+                        and call.type == "call_expression" else None
+                    if callee is None or callee.type != "member_expression":
+                        return None
+                    method = _text(callee.child_by_field_name("property") or callee)
+                    item = 1 if method in ("reduce", "reduceRight") else 0
+                    if method not in ITERATING or item >= len(names) \
+                            or names[item] != [name] \
+                            or _params(params)[item].type != "identifier":
+                        return None
+                    return callee.child_by_field_name("object")
+            current = current.parent
+        return None
+
+    def _view_path(self, node: tree_sitter.Node) -> tuple[str, str] | None:
+        chain = _chain(node)
+        if chain is None:
+            return None
+        root, path = chain
+        if root == "msg":
+            field_name, _, below = path.partition(".")
+            return (field_name, below) if field_name else None
+        base = self._items_at(root, node)
+        if base is None:
+            return None
+        return base[0], ".".join(p for p in (base[1], path) if p)
+
+    def _keeps_items(self, node: tree_sitter.Node, seen: frozenset[str]) -> bool:
+        """Is ``node``'s value made of whole items of message fields, no item put under a
+        key of its own (``rows``, ``rows.filter(…)``, a reduce whose accumulator only takes
+        items, ``Object.values(byId).flatMap(x => Object.values(x))``)? Then a key of one of
+        its items is a key of an item of what it came from."""
+        t = node.type
+        if t == "parenthesized_expression" and node.named_children:
+            return self._keeps_items(node.named_children[-1], seen)
+        if t == "object":
+            return not node.named_children
+        if t == "array":
+            return all(self._keeps_items(c, seen) for c in node.named_children)
+        if t in FUNCTIONS:
+            return all(self._keeps_items(r, seen) for r in _returned(node))
+        if t == "identifier":
+            name = _text(node)
+            holder = self._item_holder(name, node)
+            if name in seen or holder is not None:  # an item of what keeps items keeps them
+                return name in seen or self._keeps_items(holder, seen | {name})
+            values = [v for n, v in self.facts.bindings if n == name]
+            return bool(values) and not any(o == name for o, _p, _v in self.facts.key_writes) \
+                and all(isinstance(v, tree_sitter.Node) and self._keeps_items(v, seen | {name})
+                        for v in values)
+        if t in ("member_expression", "subscript_expression"):
+            chain = _chain(node)
+            return chain is not None and chain[0] == "msg" and "." not in chain[1]
+        if t != "call_expression":
+            return False
+        callee = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        values = [a for a in args.named_children if a.type != "comment"] if args else []
+        if callee is None or callee.type != "member_expression":
+            return False
+        obj = callee.child_by_field_name("object")
+        method = _text(callee.child_by_field_name("property") or callee)
+        if obj is not None and _text(obj) == "Object" and method == "values":
+            return len(values) == 1 and self._keeps_items(values[0], seen)
+        if obj is None or not self._keeps_items(obj, seen):
+            return False
+        if method in ITEM_SELECTING:
+            return all(self._keeps_items(v, seen) for v in values) if method == "concat" \
+                else True
+        if method in ("map", "flatMap"):
+            return bool(values) and self._keeps_items(values[0], seen)
+        if method in ("reduce", "reduceRight"):
+            return len(values) == 2 and all(self._keeps_items(v, seen) for v in values)
+        return False
 
     def _set_before_each_send(self, prop: str) -> bool:
         """Does every ``msg`` the code sends on come after a statement ``msg.<prop> = …``
@@ -981,7 +1182,40 @@ class _Analysis:
         if label is not None and label in NUMERIC_PROPERTIES:
             return frozenset({NUMBER})
         found = self.sources(obj) if obj is not None else EMPTY
+        if label is not None and obj is not None and _PROPERTY.fullmatch(label) \
+                and self._item_view(obj):  # `row.interval` of a row the message holds
+            found = frozenset(replace(r, path=f"{r.path}.{label}") if r.kind == "field"
+                              and _MESSAGE_PATH.fullmatch(r.path) else r for r in found)
         return _as_keys(found) if key and root is not None else found
+
+    def _item_view(self, node: tree_sitter.Node, seen: frozenset[str] = frozenset()) -> bool:
+        """Is ``node`` a message field's value or one of its items as it is, not a new value
+        made of it (``msg.payload.find(…)``, a local set once to one, ``rows[0]``)? A key
+        read off it is then the key of the field's items of that name."""
+        t = node.type
+        if t == "parenthesized_expression" and node.named_children:
+            return self._item_view(node.named_children[-1], seen)
+        if t in ("member_expression", "subscript_expression"):
+            chain = _chain(node)
+            if chain is not None and chain[0] == "msg":
+                return True
+            obj = node.child_by_field_name("object")
+            return t == "subscript_expression" and obj is not None \
+                and self._item_view(obj, seen)  # an item picked by its index
+        if t == "identifier":
+            name = _text(node)
+            values = [v for n, v in self.facts.bindings if n == name]
+            return name not in seen and len(values) == 1 \
+                and isinstance(values[0], tree_sitter.Node) \
+                and not any(o == name for o, _p, _v in self.facts.key_writes) \
+                and self._item_view(values[0], seen | {name})
+        if t == "call_expression":
+            callee = node.child_by_field_name("function")
+            obj = callee.child_by_field_name("object") if callee is not None \
+                and callee.type == "member_expression" else None
+            return obj is not None and _text(callee.child_by_field_name("property") or callee) \
+                in ITEM_PICKING and self._item_view(obj, seen)
+        return False
 
     def _checked(self, node: tree_sitter.Node, at: int
                  ) -> tuple[int, tree_sitter.Node] | None:
@@ -1471,3 +1705,27 @@ def _dotted(node: tree_sitter.Node, least: int = 2) -> str:
     if current.type != "identifier" or _text(current) != "msg" or len(parts) < least:
         return ""
     return ".".join(reversed(parts))
+
+
+def _chain(node: tree_sitter.Node) -> tuple[str, str] | None:
+    """(the identifier at the root, the dotted path of named properties below it) of ``a``,
+    ``a.b.c`` or ``a["b"]``; None when a part is computed or the root is no identifier."""
+    parts: list[str] = []
+    current = node
+    while current.type in ("member_expression", "subscript_expression"):
+        if current.type == "member_expression":
+            prop = current.child_by_field_name("property")
+            name = _text(prop) if prop is not None else ""
+        else:
+            index = current.child_by_field_name("index")
+            name = (_fixed_text(index) or "") if index is not None else ""
+        if not re.fullmatch(r"[A-Za-z_$][\w$]*", name):
+            return None
+        parts.append(name)
+        obj = current.child_by_field_name("object")
+        if obj is None:
+            return None
+        current = obj
+    if current.type != "identifier":
+        return None
+    return _text(current), ".".join(reversed(parts))
