@@ -389,3 +389,12 @@ def test_a_key_the_code_filled_from_the_request_still_fires(merge: str, pick: st
     f = one(findings_of(INJ001, app_of(_reload_flows(merge, pick))))
     assert f.resource.id == nid("run")
     assert "/api/reading" in f.evidence["source"]
+
+
+def test_rows_joined_by_a_request_sent_straight_on_hold_the_request_in_every_key() -> None:
+    """Where the merged rows and a posted body meet (the route also wired to the picker),
+    a key the merge did not set holds what either brings: the caller's text too."""
+    flows = _reload_flows(MERGE, "interval")
+    flows[2]["wires"] = [[nid("keep"), nid("pick")]]
+    f = one(findings_of(INJ001, app_of(flows)))
+    assert f.resource.id == nid("run") and "/api/reading" in f.evidence["source"]
