@@ -70,6 +70,7 @@ from pytest_nocode.dataflow import (
     sensitivity_labels,
 )
 from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step
+from pytest_nocode.platforms.nodered import DASHBOARDS, PASSIVE_TYPES
 from pytest_nocode.platforms.nodered_entries import (
     ANSWER_TYPES,
     READ_ONLY_CALLS,
@@ -230,7 +231,8 @@ def open_by_design(app: App, ep: EntryPoint, entry: Step) -> tuple[str, str]:
     probe = status_probe(app, ep, entry)
     if probe:
         return probe, "status_probe"
-    lookup = read_only_route(app, ep, entry) or telemetry(app, ep, entry)
+    lookup = read_only_route(app, ep, entry) or telemetry(app, ep, entry) \
+        or read_only_dashboard(app, ep)
     if lookup:
         return lookup, "read_only"
     page = own_page(app, ep, entry)
@@ -255,18 +257,36 @@ def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
         return ""
     flow = dataflow(app)
     answering = []
-    for step in branch_of(app, entry):
+    for step in _answer_branch(app, entry):
         if step_effect(step) != ANSWERS:
             continue
         for sink in flow.sinks_of(step.id, _ANSWER_SINKS):
             if not sink.origins or not all(o.kind in SETTING_KINDS or _polled(app, o)
+                                           or public_feed(app, o) or _plain_env(o)
                                            for o in sink.origins):
                 return ""
             answering.append(repr(step.name or step.id))
     if not answering:
         return ""
     return (f"open by design: what it answers in {', '.join(dict.fromkeys(answering))} holds "
-            "only settings and device readings the app keeps; it acts on nothing")
+            "only settings, device readings and public feeds the app keeps; it acts on "
+            "nothing")
+
+
+def _answer_branch(app: App, entry: Step) -> Iterator[Step]:
+    """The steps a call of ``entry`` reaches (:func:`branch_of`); for a websocket listener,
+    those its ``websocket in`` nodes reach, and every ``websocket out`` on it besides: its
+    clients get whatever any flow sends there (a feed a timer polls), not only replies."""
+    if entry.type != "websocket-listener":
+        yield from branch_of(app, entry)
+        return
+    users = [s for s in app.steps if entry.id in s.config_refs and not s.disabled]
+    seen: set[str] = set()
+    for step in (*(b for u in users if u.type == "websocket in" for b in branch_of(app, u)),
+                 *(u for u in users if u.type == "websocket out")):
+        if step.id not in seen:
+            seen.add(step.id)
+            yield step
 
 
 def read_only_route(app: App, ep: EntryPoint, entry: Step) -> str:
@@ -614,3 +634,111 @@ def _pastes_context(step: Step) -> list[str] | None:
     if code_effect(code) == ACTS or not code_reads(code) <= {"message", "shared context"}:
         return None
     return keys
+
+
+# -- public feeds and read-only dashboards ---------------------------------------------------
+def public_get(app: App, step: Step) -> str:
+    """Why an ``http request`` only fetches what a public service gives anyone ("" when it may
+    do more): a GET without credentials (no auth, TLS config, headers of the node's own, a
+    credential of the node's or a key word in a function wired into it) to a fixed address
+    (constants, an environment value at most beside them) on the internet. Whoever calls the
+    address gets the same answer: a public feed (a repository's pull requests, a weather or
+    alert feed), not the owner's data. An address on the owner's network may answer only
+    its owner's requests, and one picked by what arrives is a forgery question: neither
+    counts."""
+    if step.type != "http request" or step.disabled:
+        return ""
+    p = step.params
+    before = [s for s in app.steps if step.id in s.outbound and s.type == "function"]
+    if str(p.get("method") or "GET").upper() != "GET" or p.get("authType") or p.get("tls") \
+            or p.get("headers") or step.credential_refs \
+            or any(_CREDENTIAL.search(str(s.params.get("func") or "")) for s in before):
+        return ""
+    own = str(p.get("url") or "").strip()
+    if own and "{{" not in own:  # the node's own address: what the message sets is ignored
+        hosts = [_host(own)]
+    else:
+        origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
+                   for o in sink.origins]
+        if not origins or any(o.kind not in ("constant", "env") for o in origins):
+            return ""
+        hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
+    if not hosts or not all(h and default_zone(h) == "internet" for h in hosts):
+        return ""
+    return f"fetches a public feed without credentials in {step.name or step.id!r}"
+
+
+def public_feed(app: App, origin: Origin) -> bool:
+    """Is ``origin`` the answer of a :func:`public_get`?"""
+    step = app.step(origin.step_id) if origin.kind == "unknown" else None
+    return step is not None and bool(public_get(app, step))
+
+
+def _plain_env(origin: Origin) -> bool:
+    """Is ``origin`` an environment value whose name says it is a setting (an element id, a
+    title): no credential word, no sensitivity label?"""
+    return origin.kind == "env" and bool(origin.detail) \
+        and not _CREDENTIAL.search(origin.detail) and not sensitivity_labels(origin.detail)
+
+
+def _own_route_get(app: App, step: Step) -> str:
+    """Why an ``http request`` only calls one of the app's own GET routes on this machine (""
+    otherwise): a GET without credentials to a fixed loopback address whose path is an
+    ``http in`` route of the app. That route is an entry point of its own, judged there: the
+    call adds nothing to what anyone reaching it does."""
+    if step.type != "http request" or step.disabled:
+        return ""
+    p = step.params
+    if str(p.get("method") or "GET").upper() != "GET" or p.get("authType") or p.get("tls") \
+            or p.get("headers") or step.credential_refs:
+        return ""
+    url = str(p.get("url") or "").strip()
+    if not url or "{{" in url:  # the node's own fixed address (what the message sets is ignored)
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if not parts.hostname or default_zone(parts.hostname) != "loopback":
+        return ""
+    path = "/" + parts.path.strip("/")
+    routes = {"/" + ep.route.strip("/") for ep in app.entry_points
+              if ep.kind == "http" and "GET" in ep.methods}
+    return f"calls the app's own route {path!r} in {step.name or step.id!r}" \
+        if path in routes else ""
+
+
+def read_only_dashboard(app: App, ep: EntryPoint) -> str:
+    """Why a Node-RED dashboard's controls only look something up ("" when one may do more).
+    Every node a control's message reaches (through the nodes that shape, route or show it:
+    :data:`~pytest_nocode.platforms.nodered.PASSIVE_TYPES`) is one that only reads what
+    anyone may see: a fixed SELECT of reference tables (no sensitivity label, no name of
+    people or their doings: see :func:`_fixed_select`), a GET of a public feed without
+    credentials (:func:`public_get`), or a GET of one of the app's own routes (judged there).
+    A refresh button that re-reads the last rows of a sensor table, or a chart's date range,
+    opens nothing; a control that reaches a device or broker output, a write, a command, a
+    request of another kind or an unknown node keeps the dashboard AUTH001's."""
+    if app.platform != "nodered" or ep.kind != "dashboard":
+        return ""
+    inputs = frozenset().union(*(spec[0] for spec in DASHBOARDS.values()))
+    controls = [s for s in app.steps if s.type in inputs and not s.disabled and s.outbound]
+    seen: set[str] = set()
+    queue = [t for c in controls for t in c.outbound]
+    what: list[str] = []
+    while queue:
+        step = app.step(queue.pop())
+        if step is None or step.id in seen or step.disabled:
+            continue
+        seen.add(step.id)
+        if step.type not in PASSIVE_TYPES:
+            lookup = _fixed_select(app, step)
+            why = f"reads {lookup} in {step.name or step.id!r}" if lookup \
+                else public_get(app, step) or _own_route_get(app, step)
+            if not why:
+                return ""
+            what.append(why)
+        queue.extend(step.outbound)
+    if not what:
+        return ""
+    return (f"open by design: its controls only look up what anyone may see (it "
+            f"{'; '.join(dict.fromkeys(what))}); they act on nothing")
