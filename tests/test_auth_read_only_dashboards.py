@@ -139,3 +139,35 @@ def test_a_websocket_serving_what_a_key_fetched_or_a_secret_env_value_fires() ->
     secret = _wallboard(element='env.get("GITHUB_TOKEN")')
     for flows in (keyed, lan, secret):
         assert ids(findings_of(AUTH001, app_of(flows))) == {nid("listener")}
+
+
+def _monitor(label: str, *, group: str = "Readings", page: str = "Monitor",
+             fed: bool = True, dashboard2: bool = False) -> list[dict[str, Any]]:
+    """A dashboard page with one gauge labelled ``label`` that an MQTT subscription feeds
+    (with ``fed``); no control."""
+    kinds = ("ui-page", "ui-group", "ui-gauge", "page") if dashboard2 \
+        else ("ui_tab", "ui_group", "ui_gauge", "tab")
+    page_type, group_type, gauge_type, link = kinds
+    return [tab(), config("broker", "mqtt-broker", broker="10.0.0.5", port="1883"),
+            config("page", page_type, name=page, order=1, disabled=False, hidden=False),
+            config("grp", group_type, name=group, order=1, width=6, **{link: nid("page")}),
+            node("sub", "mqtt in", topic="ward/bed1", broker=nid("broker"),
+                 wires=[["gauge"]] if fed else [[]]),
+            node("gauge", gauge_type, group=nid("grp"), label=label, name=label, wires=[])]
+
+
+def test_a_dashboard_showing_health_readings_is_an_open_entry_without_any_control() -> None:
+    for flows in (_monitor("Heart Rate"), _monitor("ml/h", group="Bomba de infusión 1"),
+                  _monitor("SpO2", page="Vital Signs", dashboard2=True),
+                  _monitor("Daily Calories", dashboard2=True)):
+        found = one(findings_of(AUTH001, app_of(flows)))
+        assert found.severity == Severity.HIGH and found.resource.id == nid("page")
+        assert found.evidence["effect"] == "serves"
+        assert "shows health readings" in found.evidence["effect_reason"]
+
+
+def test_a_display_only_dashboard_of_plant_readings_or_an_unfed_gauge_is_no_entry() -> None:
+    for flows in (_monitor("Humidity"), _monitor("Heartbeat", group="Gateway"),
+                  _monitor("Pump pressure", page="Irrigation"),
+                  _monitor("Heart Rate", fed=False)):
+        assert findings_of(AUTH001, app_of(flows), LISTED) == []
