@@ -171,3 +171,49 @@ def test_a_display_only_dashboard_of_plant_readings_or_an_unfed_gauge_is_no_entr
                   _monitor("Pump pressure", page="Irrigation"),
                   _monitor("Heart Rate", fed=False)):
         assert findings_of(AUTH001, app_of(flows), LISTED) == []
+
+
+def test_a_dashboard_that_queries_a_public_index_is_open_by_design() -> None:
+    places = node("read", "google places", name="read", reqType="placesNearby", lat="", lon="",
+                  wires=[["chart"]])
+    news = node("read", "watson-discovery-v1", name="read", environmentId="system",
+                collectionId="news-en", query="", wires=[["chart"]])
+    for target in (places, news):
+        app = app_of(_panel(target))
+        assert findings_of(AUTH001, app) == []
+        assert "queries a public index in 'read'" in \
+            one(findings_of(AUTH001, app, LISTED)).message
+
+
+def test_a_dashboard_that_searches_the_owners_own_collection_fires() -> None:
+    own = node("read", "watson-discovery-v1", environmentId="a1b2c3",
+               collectionId="contracts", query="", wires=[["chart"]])
+    found = one(findings_of(AUTH001, app_of(_panel(own))))
+    assert found.severity == Severity.HIGH and "read_only" not in found.evidence
+
+
+def _chat_route(url: str, *, reply: str = '"Hello"') -> list[dict[str, Any]]:
+    """POST /chat → an intent parser at ``url`` → a switch on the intent → a fixed reply."""
+    return [tab(), http_in("in", "/chat", to=["parse"]),
+            http_request("parse", url, to=["intent"]),
+            node("intent", "switch", property="payload.intent.name", propertyType="msg",
+                 rules=[{"t": "eq", "v": "greet", "vt": "str"}], checkall="true",
+                 outputs=1, wires=[["say"]]),
+            function("say", f"msg.payload = {reply};\nreturn msg;", to=["resp"]),
+            http_response("resp")]
+
+
+def test_a_chat_route_that_only_asks_a_local_intent_parser_is_open_by_design() -> None:
+    for url in ("http://rasa:5005/model/parse", "http://localhost:5000/parse"):
+        app = app_of(_chat_route(url))
+        assert findings_of(AUTH001, app) == [], url
+        assert "asks a model on the same host in 'parse'" in \
+            one(findings_of(AUTH001, app, LISTED)).message
+
+
+def test_a_chat_route_to_a_hosted_parser_or_answering_kept_data_fires() -> None:
+    hosted = _chat_route("https://nlu.example.com/model/parse")
+    kept = _chat_route("http://rasa:5005/model/parse", reply='global.get("lastOrder")')
+    other_path = _chat_route("http://rasa:5005/conversations/1/trigger_intent")
+    for flows in (hosted, kept, other_path):
+        assert ids(findings_of(AUTH001, app_of(flows))) == {nid("in")}

@@ -97,6 +97,9 @@ STATUS_CALL = re.compile(_OS.format(libs="os") + _OS_STATUS + "|" + _PROCESS_STA
 _CREDENTIAL = re.compile(r"authori[sz]ation|bearer|token|api[-_]?key|secret|passw|cookie", re.I)
 _METHOD_SET = re.compile(r"\bmsg\.method\s*=\s*['\"`](\w+)['\"`]")
 MAX_BRANCH = 24  # steps: a probe is short; a longer branch is judged as what it is
+# a lookup may branch by intent or topic into many short answers (a course-advice bot's
+# seven intents): every step is still read, the bound only keeps the reading short
+MAX_LOOKUP_BRANCH = 40
 
 
 def status_probe(app: App, ep: EntryPoint, entry: Step) -> str:
@@ -296,7 +299,7 @@ def read_only_route(app: App, ep: EntryPoint, entry: Step) -> str:
     if app.platform != "nodered" or ep.kind != "http":
         return ""
     branch = list(branch_of(app, entry))
-    if not branch or len(branch) > MAX_BRANCH:
+    if not branch or len(branch) > MAX_LOOKUP_BRANCH:
         return ""
     what: list[str] = []
     for step in branch:
@@ -325,7 +328,7 @@ def _lookup(app: App, step: Step) -> str | None:
                 (t := app.step(sid)) is not None and bool(_local_model(app, t))
                 for sid in step.outbound) else None
         return f"computes with {', '.join(modules)} in {named}" if modules else ""
-    model = _local_model(app, step)
+    model = _local_model(app, step) or public_get(app, step) or public_lookup(step)
     if model:
         return model
     if step.type in READ_ONLY_CALLS and step_effect(step) == PASSES:
@@ -340,9 +343,11 @@ def _lookup(app: App, step: Step) -> str | None:
 
 
 # The generation endpoints of model servers that run on the owner's machine (LM Studio,
-# llama.cpp, vLLM and other OpenAI-compatible servers; Ollama's own API)
+# llama.cpp, vLLM and other OpenAI-compatible servers; Ollama's own API; Rasa's intent parser)
 _MODEL_PATH = re.compile(r"/v1/(?:chat/)?completions\b|/v1/embeddings\b|"
-                         r"/api/(?:generate|chat|embed|embeddings)\b")
+                         r"/api/(?:generate|chat|embed|embeddings)\b|"
+                         # a Rasa server's intent parser (its current and its older path)
+                         r"/model/parse\b|:\d+/parse/?(?:$|\?)")
 _KEY_WORDS = re.compile(r"authori[sz]ation|bearer|api[-_]?key|x-api|cookie", re.I)
 
 
@@ -365,12 +370,16 @@ def _local_model(app: App, step: Step) -> str:
     if p.get("authType") or p.get("tls") or p.get("headers") or step.credential_refs \
             or any(_KEY_WORDS.search(str(s.params.get("func") or "")) for s in before):
         return ""
-    origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
-               for o in sink.origins]
-    if not origins or any(o.kind not in ("constant", "env") for o in origins):
-        return ""
-    texts = [str(s.params.get("func") or "") for s in before] + [str(p.get("url") or "")]
-    hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
+    own = str(p.get("url") or "").strip()
+    if own and "{{" not in own:  # the node's own address: what the message sets is ignored
+        hosts = [_host(own)]
+    else:
+        origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
+                   for o in sink.origins]
+        if not origins or any(o.kind not in ("constant", "env") for o in origins):
+            return ""
+        hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
+    texts = [str(s.params.get("func") or "") for s in before] + [own]
     if not hosts or not all(h and default_zone(h) in LOCAL_ZONES for h in hosts) \
             or not any(_MODEL_PATH.search(t) for t in texts):
         return ""
@@ -668,6 +677,27 @@ def public_get(app: App, step: Step) -> str:
     return f"fetches a public feed without credentials in {step.name or step.id!r}"
 
 
+# Community nodes that only query a public index for what anyone may look up (places near a
+# point, the weather, IBM's public news collection), with the setting that says so when the
+# node can do more: type -> (parameter, the values that only query)
+PUBLIC_LOOKUPS: dict[str, tuple[str, frozenset[str]] | None] = {
+    "google places": ("reqType", frozenset({"placesNearby", "placesText", "placesDetails",
+                                             "placesAutocomplete"})),
+    "openweathermap": None,  # node-red-node-openweathermap: current weather or forecast
+    "watson-discovery-v1": ("environmentId", frozenset({"system"})),  # Discovery News
+}
+
+
+def public_lookup(step: Step) -> str:
+    """Why a community node only queries a public index (:data:`PUBLIC_LOOKUPS`), or ""."""
+    if step.type not in PUBLIC_LOOKUPS or step.disabled:
+        return ""
+    setting = PUBLIC_LOOKUPS[step.type]
+    if setting is not None and str(step.params.get(setting[0]) or "") not in setting[1]:
+        return ""
+    return f"queries a public index in {step.name or step.id!r} ({step.type})"
+
+
 def public_feed(app: App, origin: Origin) -> bool:
     """Is ``origin`` the answer of a :func:`public_get`?"""
     step = app.step(origin.step_id) if origin.kind == "unknown" else None
@@ -714,7 +744,9 @@ def read_only_dashboard(app: App, ep: EntryPoint) -> str:
     :data:`~pytest_nocode.platforms.nodered.PASSIVE_TYPES`) is one that only reads what
     anyone may see: a fixed SELECT of reference tables (no sensitivity label, no name of
     people or their doings: see :func:`_fixed_select`), a GET of a public feed without
-    credentials (:func:`public_get`), or a GET of one of the app's own routes (judged there).
+    credentials (:func:`public_get`), a query of a public index (places, the weather, a
+    public news collection: :func:`public_lookup`), or a GET of one of the app's own routes
+    (judged there).
     A refresh button that re-reads the last rows of a sensor table, or a chart's date range,
     opens nothing; a control that reaches a device or broker output, a write, a command, a
     request of another kind or an unknown node keeps the dashboard AUTH001's."""
@@ -733,7 +765,8 @@ def read_only_dashboard(app: App, ep: EntryPoint) -> str:
         if step.type not in PASSIVE_TYPES:
             lookup = _fixed_select(app, step)
             why = f"reads {lookup} in {step.name or step.id!r}" if lookup \
-                else public_get(app, step) or _own_route_get(app, step)
+                else public_get(app, step) or _own_route_get(app, step) \
+                or public_lookup(step)
             if not why:
                 return ""
             what.append(why)
