@@ -50,6 +50,14 @@ script needs: its broker's or server's address, a call sign), a template engine 
 global context filling it in; nothing the caller sent reaches the answer. A route answering
 the settings as data (JSON), reflecting the request, or doing anything more stays AUTH001's.
 
+**Public feeds and read-only dashboards** (:func:`public_get`, :func:`public_lookup`,
+:func:`read_only_dashboard`): a GET without credentials of a fixed internet address gives
+whoever asks the same answer, and a community node that only queries a public index (places,
+the weather, IBM's public news collection) reads what anyone may look up; a route, socket or
+dashboard whose answers hold only those, settings and device readings is read-only. A
+dashboard is judged by every node its controls reach; one whose controls only re-read a
+sensor table, fetch such a feed or call the app's own GET routes opens nothing.
+
 Only Node-RED routes are judged here: an n8n webhook that answers fixed content already has
 the effect ``answers``.
 
