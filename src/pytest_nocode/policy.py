@@ -107,6 +107,7 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "report_collecting_forms": {"type": "boolean"},
                 "report_status_probes": {"type": "boolean"},
                 "report_local_callbacks": {"type": "boolean"},
+                "report_local_insecure_parsers": {"type": "boolean"},
             },
         },
         "owners": {

@@ -50,6 +50,14 @@ script needs: its broker's or server's address, a call sign), a template engine 
 global context filling it in; nothing the caller sent reaches the answer. A route answering
 the settings as data (JSON), reflecting the request, or doing anything more stays AUTH001's.
 
+**Public feeds and read-only dashboards** (:func:`public_get`, :func:`public_lookup`,
+:func:`read_only_dashboard`): a GET without credentials of a fixed internet address gives
+whoever asks the same answer, and a community node that only queries a public index (places,
+the weather, IBM's public news collection) reads what anyone may look up; a route, socket or
+dashboard whose answers hold only those, settings and device readings is read-only. A
+dashboard is judged by every node its controls reach; one whose controls only re-read a
+sensor table, fetch such a feed or call the app's own GET routes opens nothing.
+
 Only Node-RED routes are judged here: an n8n webhook that answers fixed content already has
 the effect ``answers``.
 
@@ -70,6 +78,7 @@ from pytest_nocode.dataflow import (
     sensitivity_labels,
 )
 from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step
+from pytest_nocode.platforms.nodered import DASHBOARDS, PASSIVE_TYPES
 from pytest_nocode.platforms.nodered_entries import (
     ANSWER_TYPES,
     READ_ONLY_CALLS,
@@ -96,6 +105,9 @@ STATUS_CALL = re.compile(_OS.format(libs="os") + _OS_STATUS + "|" + _PROCESS_STA
 _CREDENTIAL = re.compile(r"authori[sz]ation|bearer|token|api[-_]?key|secret|passw|cookie", re.I)
 _METHOD_SET = re.compile(r"\bmsg\.method\s*=\s*['\"`](\w+)['\"`]")
 MAX_BRANCH = 24  # steps: a probe is short; a longer branch is judged as what it is
+# a lookup may branch by intent or topic into many short answers (a course-advice bot's
+# seven intents): every step is still read, the bound only keeps the reading short
+MAX_LOOKUP_BRANCH = 40
 
 
 def status_probe(app: App, ep: EntryPoint, entry: Step) -> str:
@@ -230,7 +242,8 @@ def open_by_design(app: App, ep: EntryPoint, entry: Step) -> tuple[str, str]:
     probe = status_probe(app, ep, entry)
     if probe:
         return probe, "status_probe"
-    lookup = read_only_route(app, ep, entry) or telemetry(app, ep, entry)
+    lookup = read_only_route(app, ep, entry) or telemetry(app, ep, entry) \
+        or read_only_dashboard(app, ep)
     if lookup:
         return lookup, "read_only"
     page = own_page(app, ep, entry)
@@ -255,18 +268,36 @@ def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
         return ""
     flow = dataflow(app)
     answering = []
-    for step in branch_of(app, entry):
+    for step in _answer_branch(app, entry):
         if step_effect(step) != ANSWERS:
             continue
         for sink in flow.sinks_of(step.id, _ANSWER_SINKS):
             if not sink.origins or not all(o.kind in SETTING_KINDS or _polled(app, o)
+                                           or public_feed(app, o) or _plain_env(o)
                                            for o in sink.origins):
                 return ""
             answering.append(repr(step.name or step.id))
     if not answering:
         return ""
     return (f"open by design: what it answers in {', '.join(dict.fromkeys(answering))} holds "
-            "only settings and device readings the app keeps; it acts on nothing")
+            "only settings, device readings and public feeds the app keeps; it acts on "
+            "nothing")
+
+
+def _answer_branch(app: App, entry: Step) -> Iterator[Step]:
+    """The steps a call of ``entry`` reaches (:func:`branch_of`); for a websocket listener,
+    those its ``websocket in`` nodes reach, and every ``websocket out`` on it besides: its
+    clients get whatever any flow sends there (a feed a timer polls), not only replies."""
+    if entry.type != "websocket-listener":
+        yield from branch_of(app, entry)
+        return
+    users = [s for s in app.steps if entry.id in s.config_refs and not s.disabled]
+    seen: set[str] = set()
+    for step in (*(b for u in users if u.type == "websocket in" for b in branch_of(app, u)),
+                 *(u for u in users if u.type == "websocket out")):
+        if step.id not in seen:
+            seen.add(step.id)
+            yield step
 
 
 def read_only_route(app: App, ep: EntryPoint, entry: Step) -> str:
@@ -276,7 +307,7 @@ def read_only_route(app: App, ep: EntryPoint, entry: Step) -> str:
     if app.platform != "nodered" or ep.kind != "http":
         return ""
     branch = list(branch_of(app, entry))
-    if not branch or len(branch) > MAX_BRANCH:
+    if not branch or len(branch) > MAX_LOOKUP_BRANCH:
         return ""
     what: list[str] = []
     for step in branch:
@@ -305,7 +336,7 @@ def _lookup(app: App, step: Step) -> str | None:
                 (t := app.step(sid)) is not None and bool(_local_model(app, t))
                 for sid in step.outbound) else None
         return f"computes with {', '.join(modules)} in {named}" if modules else ""
-    model = _local_model(app, step)
+    model = _local_model(app, step) or public_get(app, step) or public_lookup(step)
     if model:
         return model
     if step.type in READ_ONLY_CALLS and step_effect(step) == PASSES:
@@ -320,9 +351,11 @@ def _lookup(app: App, step: Step) -> str | None:
 
 
 # The generation endpoints of model servers that run on the owner's machine (LM Studio,
-# llama.cpp, vLLM and other OpenAI-compatible servers; Ollama's own API)
+# llama.cpp, vLLM and other OpenAI-compatible servers; Ollama's own API; Rasa's intent parser)
 _MODEL_PATH = re.compile(r"/v1/(?:chat/)?completions\b|/v1/embeddings\b|"
-                         r"/api/(?:generate|chat|embed|embeddings)\b")
+                         r"/api/(?:generate|chat|embed|embeddings)\b|"
+                         # a Rasa server's intent parser (its current and its older path)
+                         r"/model/parse\b|:\d+/parse/?(?:$|\?)")
 _KEY_WORDS = re.compile(r"authori[sz]ation|bearer|api[-_]?key|x-api|cookie", re.I)
 
 
@@ -345,12 +378,16 @@ def _local_model(app: App, step: Step) -> str:
     if p.get("authType") or p.get("tls") or p.get("headers") or step.credential_refs \
             or any(_KEY_WORDS.search(str(s.params.get("func") or "")) for s in before):
         return ""
-    origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
-               for o in sink.origins]
-    if not origins or any(o.kind not in ("constant", "env") for o in origins):
-        return ""
-    texts = [str(s.params.get("func") or "") for s in before] + [str(p.get("url") or "")]
-    hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
+    own = str(p.get("url") or "").strip()
+    if own and "{{" not in own:  # the node's own address: what the message sets is ignored
+        hosts = [_host(own)]
+    else:
+        origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
+                   for o in sink.origins]
+        if not origins or any(o.kind not in ("constant", "env") for o in origins):
+            return ""
+        hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
+    texts = [str(s.params.get("func") or "") for s in before] + [own]
     if not hosts or not all(h and default_zone(h) in LOCAL_ZONES for h in hosts) \
             or not any(_MODEL_PATH.search(t) for t in texts):
         return ""
@@ -614,3 +651,135 @@ def _pastes_context(step: Step) -> list[str] | None:
     if code_effect(code) == ACTS or not code_reads(code) <= {"message", "shared context"}:
         return None
     return keys
+
+
+# -- public feeds and read-only dashboards ---------------------------------------------------
+def public_get(app: App, step: Step) -> str:
+    """Why an ``http request`` only fetches what a public service gives anyone ("" when it may
+    do more): a GET without credentials (no auth, TLS config, headers of the node's own, a
+    credential of the node's or a key word in a function wired into it) to a fixed address
+    (constants, an environment value at most beside them) on the internet. Whoever calls the
+    address gets the same answer: a public feed (a repository's pull requests, a weather or
+    alert feed), not the owner's data. An address on the owner's network may answer only
+    its owner's requests, and one picked by what arrives is a forgery question: neither
+    counts."""
+    if step.type != "http request" or step.disabled:
+        return ""
+    p = step.params
+    before = [s for s in app.steps if step.id in s.outbound and s.type == "function"]
+    if str(p.get("method") or "GET").upper() != "GET" or p.get("authType") or p.get("tls") \
+            or p.get("headers") or step.credential_refs \
+            or any(_CREDENTIAL.search(str(s.params.get("func") or "")) for s in before):
+        return ""
+    own = str(p.get("url") or "").strip()
+    if own and "{{" not in own:  # the node's own address: what the message sets is ignored
+        hosts = [_host(own)]
+    else:
+        origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
+                   for o in sink.origins]
+        if not origins or any(o.kind not in ("constant", "env") for o in origins):
+            return ""
+        hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
+    if not hosts or not all(h and default_zone(h) == "internet" for h in hosts):
+        return ""
+    return f"fetches a public feed without credentials in {step.name or step.id!r}"
+
+
+# Community nodes that only query a public index for what anyone may look up (places near a
+# point, the weather, IBM's public news collection), with the setting that says so when the
+# node can do more: type -> (parameter, the values that only query)
+PUBLIC_LOOKUPS: dict[str, tuple[str, frozenset[str]] | None] = {
+    "google places": ("reqType", frozenset({"placesNearby", "placesText", "placesDetails",
+                                             "placesAutocomplete"})),
+    "openweathermap": None,  # node-red-node-openweathermap: current weather or forecast
+    "watson-discovery-v1": ("environmentId", frozenset({"system"})),  # Discovery News
+}
+
+
+def public_lookup(step: Step) -> str:
+    """Why a community node only queries a public index (:data:`PUBLIC_LOOKUPS`), or ""."""
+    if step.type not in PUBLIC_LOOKUPS or step.disabled:
+        return ""
+    setting = PUBLIC_LOOKUPS[step.type]
+    if setting is not None and str(step.params.get(setting[0]) or "") not in setting[1]:
+        return ""
+    return f"queries a public index in {step.name or step.id!r} ({step.type})"
+
+
+def public_feed(app: App, origin: Origin) -> bool:
+    """Is ``origin`` the answer of a :func:`public_get`?"""
+    step = app.step(origin.step_id) if origin.kind == "unknown" else None
+    return step is not None and bool(public_get(app, step))
+
+
+def _plain_env(origin: Origin) -> bool:
+    """Is ``origin`` an environment value whose name says it is a setting (an element id, a
+    title): no credential word, no sensitivity label?"""
+    return origin.kind == "env" and bool(origin.detail) \
+        and not _CREDENTIAL.search(origin.detail) and not sensitivity_labels(origin.detail)
+
+
+def _own_route_get(app: App, step: Step) -> str:
+    """Why an ``http request`` only calls one of the app's own GET routes on this machine (""
+    otherwise): a GET without credentials to a fixed loopback address whose path is an
+    ``http in`` route of the app. That route is an entry point of its own, judged there: the
+    call adds nothing to what anyone reaching it does."""
+    if step.type != "http request" or step.disabled:
+        return ""
+    p = step.params
+    if str(p.get("method") or "GET").upper() != "GET" or p.get("authType") or p.get("tls") \
+            or p.get("headers") or step.credential_refs:
+        return ""
+    url = str(p.get("url") or "").strip()
+    if not url or "{{" in url:  # the node's own fixed address (what the message sets is ignored)
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if not parts.hostname or default_zone(parts.hostname) != "loopback":
+        return ""
+    path = "/" + parts.path.strip("/")
+    routes = {"/" + ep.route.strip("/") for ep in app.entry_points
+              if ep.kind == "http" and "GET" in ep.methods}
+    return f"calls the app's own route {path!r} in {step.name or step.id!r}" \
+        if path in routes else ""
+
+
+def read_only_dashboard(app: App, ep: EntryPoint) -> str:
+    """Why a Node-RED dashboard's controls only look something up ("" when one may do more).
+    Every node a control's message reaches (through the nodes that shape, route or show it:
+    :data:`~pytest_nocode.platforms.nodered.PASSIVE_TYPES`) is one that only reads what
+    anyone may see: a fixed SELECT of reference tables (no sensitivity label, no name of
+    people or their doings: see :func:`_fixed_select`), a GET of a public feed without
+    credentials (:func:`public_get`), a query of a public index (places, the weather, a
+    public news collection: :func:`public_lookup`), or a GET of one of the app's own routes
+    (judged there).
+    A refresh button that re-reads the last rows of a sensor table, or a chart's date range,
+    opens nothing; a control that reaches a device or broker output, a write, a command, a
+    request of another kind or an unknown node keeps the dashboard AUTH001's."""
+    if app.platform != "nodered" or ep.kind != "dashboard":
+        return ""
+    inputs = frozenset().union(*(spec[0] for spec in DASHBOARDS.values()))
+    controls = [s for s in app.steps if s.type in inputs and not s.disabled and s.outbound]
+    seen: set[str] = set()
+    queue = [t for c in controls for t in c.outbound]
+    what: list[str] = []
+    while queue:
+        step = app.step(queue.pop())
+        if step is None or step.id in seen or step.disabled:
+            continue
+        seen.add(step.id)
+        if step.type not in PASSIVE_TYPES:
+            lookup = _fixed_select(app, step)
+            why = f"reads {lookup} in {step.name or step.id!r}" if lookup \
+                else public_get(app, step) or _own_route_get(app, step) \
+                or public_lookup(step)
+            if not why:
+                return ""
+            what.append(why)
+        queue.extend(step.outbound)
+    if not what:
+        return ""
+    return (f"open by design: its controls only look up what anyone may see (it "
+            f"{'; '.join(dict.fromkeys(what))}); they act on nothing")

@@ -134,13 +134,20 @@ def _open_message(ep: EntryPoint) -> str:
     Node-RED route whose branch only computes a hash, calls a smart contract's read-only
     function, finds the records of a MongoDB collection whose name carries no sensitivity
     label, runs a fixed SELECT of reference tables (no sensitivity label, no name of people
-    or their doings), asks a model server on the same host without credentials, or
+    or their doings), asks a model server or intent parser on the same host without
+    credentials, fetches a public feed or queries a public index, or
     copies context that holds only constants and device readings, and
     answers nothing else: listed at info by the same setting), and so is any route, socket or
-    TCP server whose every answer holds only settings and what a PLC or Modbus read reports
-    (read-only telemetry), and so is a GET route that answers one of the app's own pages (a
-    markup template or a fixed .html file) with only values it reads from flow or global
-    context by a literal, unlabelled key pasted in (the page's broker or server address, a
+    TCP server whose every answer holds only settings, what a PLC or Modbus read reports and
+    public feeds (a GET without credentials of a fixed internet address, a websocket's
+    broadcast of it) (read-only telemetry), and so is a dashboard whose every control only
+    runs a fixed SELECT of reference tables, fetches a public feed, queries a public index
+    (places, weather, a public news collection) or calls one of the app's own GET routes;
+    one whose control switches a device, writes or sends is reported, and so is a dashboard
+    without any control whose widgets show health readings (heart rate, SpO2, blood
+    pressure, an infusion pump, calories). So is a GET route that answers one of the app's
+    own pages (a markup template or a fixed .html file) with only values it reads from flow
+    or global context by a literal, unlabelled key pasted in (the page's broker or server address, a
     call sign); one that also
     writes, runs, sends, loads another module, echoes the request or reads personal records
     is reported. So is a local callback (a

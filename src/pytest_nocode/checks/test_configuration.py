@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._support import setting_or_skip
+from pytest_nocode.model import Step
 from pytest_nocode.policy import Policy
 
 
@@ -63,16 +64,43 @@ def test_function_timeout_bounded(nocode_app: App, nocode_findings: FindingColle
     severity="medium",
     owasp=["LCNC-SEC-05"],
     rationale="""insecureHTTPParser accepts invalid HTTP, opening request-smuggling and
-    response-splitting attacks against the flow.""",
+    response-splitting attacks against the flow. A request whose every address is fixed and
+    on the same host or its compose network (loopback, a compose service: the owner's own
+    status page) is answered by nothing outside it: not reported
+    (settings.report_local_insecure_parsers: true lists it at info).""",
     remediation="Turn off 'Enable insecure HTTP parser' on the node.",
     requires=("workflows",),
     platforms=("nodered",),
 )
-def test_http_parser_strict(nocode_app: App, nocode_findings: FindingCollector) -> None:
+def test_http_parser_strict(nocode_app: App, nocode_findings: FindingCollector,
+                            nocode_policy: Policy) -> None:
+    listed = bool(nocode_policy.setting("report_local_insecure_parsers", False))
     for step in nocode_app.steps_of_type("http request"):
-        if step.params.get("insecureHTTPParser") is True:
+        if step.params.get("insecureHTTPParser") is not True:
+            continue
+        local = _same_host_only(nocode_app, nocode_policy, step)
+        if local and not listed:
+            continue  # only the owner's own services on this host answer it
+        if local:
+            nocode_findings.add(step, f"uses the insecure HTTP parser (only on {local}, on "
+                                "the same host or its compose network)",
+                                {"insecureHTTPParser": True, "same_host": True},
+                                severity="info")
+        else:
             nocode_findings.add(step, "uses the insecure HTTP parser",
                                 {"insecureHTTPParser": True})
+
+
+def _same_host_only(app: App, policy: Policy, step: Step) -> str:
+    """The hosts a request reaches, when every one is fixed and in the loopback or host zone
+    ("" when one is dynamic, elsewhere or unknown)."""
+    targets = [d for d in app.destinations if d.step_id == step.id]
+    if not targets or any(d.dynamic or not d.host for d in targets):
+        return ""
+    hosts = sorted({d.host for d in targets})
+    if any(policy.zone_of(h, app) not in ("loopback", "host") for h in hosts):
+        return ""
+    return ", ".join(hosts)
 
 
 @check(

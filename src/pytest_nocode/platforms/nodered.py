@@ -44,6 +44,7 @@ from pytest_nocode.model import (
 )
 from pytest_nocode.platforms import Fetcher, RawSnapshot, expect, read_json_file
 from pytest_nocode.platforms.nodered_entries import (
+    DISPLAY_TYPES,
     community_entry_points,
     entry_effect,
     public_broker_subscription,
@@ -981,12 +982,22 @@ def _opcua_destinations(step: Step) -> Iterable[Destination]:
 def dashboard_entry_points(steps: list[Step], http_auth: str | None) -> Iterable[EntryPoint]:
     """A dashboard whose controls reach a node that acts (the PLC's start and stop buttons
     writing Modbus coils) is a way in for anyone who can open it: one entry per dashboard, on
-    its base node (else its first page), guarded by httpNodeAuth like an ``http in`` route."""
+    its base node (else its first page), guarded by httpNodeAuth like an ``http in`` route.
+    So is one without such a control whose widgets show health readings
+    (:func:`_health_widget`): it discloses them to whoever opens it (effect ``serves``)."""
     by_id = {s.id: s for s in steps}
     for inputs, base_type, page_type, default_path in DASHBOARDS.values():
         controls = [s for s in steps if s.type in inputs and not s.disabled and s.outbound]
-        acting = _reaches_an_action(controls, by_id)
-        if acting is None or not controls:
+        acting = _reaches_an_action(controls, by_id) if controls else None
+        if acting is None:
+            shown = _health_widget(steps, by_id, base_type, page_type)
+            if shown is not None:
+                widget, named = shown
+                anchor, path = _dashboard_anchor(steps, base_type, page_type, widget)
+                yield EntryPoint(anchor.id, "dashboard", path or default_path, (), http_auth,
+                                 True, "serves", f"widget {widget.name or widget.id!r} "
+                                 f"({widget.type}) shows health readings ({named!r}) to "
+                                 "whoever opens it")
             continue
         control, step = acting
         anchor, path = _dashboard_anchor(steps, base_type, page_type, controls[0])
@@ -994,6 +1005,40 @@ def dashboard_entry_points(steps: list[Step], http_auth: str | None) -> Iterable
                          "acts", f"control {control.name or control.id!r} ({control.type}) "
                          f"reaches node {step.name or step.id!r} ({step.type}), which may "
                          "change, send or run something")
+
+
+# Words of a health reading, in what a dashboard's widgets, groups and pages are named (a
+# heart rate gauge, a blood pressure text, an infusion pump's chart, a patient's vital signs,
+# the calories of a fitness tracker): what such a widget shows is special-category personal
+# data. A heartbeat (a liveness signal) or a pump of a plant is not one.
+HEALTH_WORDS = re.compile(
+    r"heart[\s_-]*rate|\bbpm\b|\bspo2\b|blood|vital[\s_-]*signs?\b|\bvitals\b|patient|"
+    r"\bpulse[\s_-]*(?:rate|ox)|\becg\b|\bekg\b|glucose|insulin|infusi[oó]n|oximet|"
+    r"calorie|\bfitness\b|medical|medication|respirat", re.I)
+
+
+def _health_widget(steps: list[Step], by_id: Mapping[str, Step], base_type: str,
+                   page_type: str) -> tuple[Step, str] | None:
+    """(the first display widget of one dashboard generation that something feeds and whose
+    name or label, or its group's or page's name, carries a health word
+    (:data:`HEALTH_WORDS`), that name); None when none does."""
+    group_type = page_type.replace("tab", "group").replace("page", "group")
+    fed = {t for s in steps if not s.disabled for t in s.outbound}
+    for step in steps:
+        if step.type not in DISPLAY_TYPES or step.disabled or step.id not in fed:
+            continue
+        group = by_id.get(_as_str(step.params.get("group")))
+        if group is not None and group.type != group_type:
+            continue  # a widget of the other dashboard generation
+        page = by_id.get(_as_str(group.params.get("tab") or group.params.get("page"))) \
+            if group is not None else None
+        texts = [step.name, _as_str(step.params.get("label")),
+                 _as_str(step.params.get("title"))]
+        texts += [s.name for s in (group, page) if s is not None]
+        named = next((t for t in texts if t and HEALTH_WORDS.search(t)), "")
+        if named:
+            return step, named
+    return None
 
 
 def dashboard_sources(steps: list[Step], http_auth: str | None) -> dict[str, DashboardSource]:
