@@ -309,3 +309,25 @@ def test_outside_kept_a_new_compose_file_is_seen(tmp_path: Path) -> None:
         assert compose_zone_of(flows / "b.json", "nodered") is None  # kept while loading
     zone = compose_zone_of(flows / "a.json", "nodered")
     assert zone is not None and BACKEND in zone.hosts
+
+
+def test_blocks_given_one_store_share_what_was_found(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from pytest_nocode import compose
+
+    flows = _estate(tmp_path)
+    listed: list[str] = []
+    real = os.listdir
+    monkeypatch.setattr(compose.os, "listdir", lambda p: listed.append(str(p)) or real(p))
+    store: dict[tuple[object, ...], object] = {}
+    with compose.kept(store):
+        first = compose_zone_of(flows / "a.json", "nodered")
+    once = len(listed)
+    with compose.kept(store):
+        assert compose_zone_of(flows / "b.json", "nodered") == first
+    assert len(listed) == once > 0
+    with compose.kept():  # a new store looks again
+        assert compose_zone_of(flows / "c.json", "nodered") == first
+    assert len(listed) == 2 * once

@@ -80,13 +80,14 @@ _kept: dict[tuple[Any, ...], Any] | None = None
 
 
 @contextmanager
-def kept() -> Iterator[None]:
+def kept(store: dict[tuple[Any, ...], Any] | None = None) -> Iterator[None]:
     """Keep listings and zones found until the block ends (files are taken not to change
-    meanwhile); nested, the outermost block's are kept."""
+    meanwhile), in ``store`` when given (blocks that pass the same one share what was found);
+    nested, the outermost block's are kept."""
     global _kept
     outer = _kept
     if outer is None:
-        _kept = {}
+        _kept = {} if store is None else store
     try:
         yield
     finally:
