@@ -55,6 +55,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pytest_nocode import compose
 from pytest_nocode.appspec import parse_app_uri
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import Finding
@@ -256,6 +257,7 @@ def scan_corpus(root: Path, rules: Iterable[str] = (), apps: str = "all",
     in_package = package_sources(sources) if packages is not None else {}
     in_compose = compose_sources(sources) if packages is not None else {}
     outcomes: list[AppOutcome] = []
+    in_place: dict[tuple[object, ...], object] = {}  # not a staged copy's: those are new
     with tempfile.TemporaryDirectory(prefix="corpus-packages-") as stage:
         for n, (platform, path) in enumerate(corpus_files(root, apps)):
             package, inner = in_package.get(path.name, ("", ""))
@@ -265,8 +267,9 @@ def scan_corpus(root: Path, rules: Iterable[str] = (), apps: str = "all",
                 placed = place_in_package(packages / package, inner, path,
                                           Path(stage) / str(n) / package)
                 outcomes.append(scan_app(path, platform, registry, checks, policy, placed))
-            else:
-                outcomes.append(scan_app(path, platform, registry, checks, policy))
+            else:  # the corpus's own folders are looked into for compose files once
+                with compose.kept(in_place):
+                    outcomes.append(scan_app(path, platform, registry, checks, policy))
     return outcomes, not_run
 
 

@@ -259,3 +259,74 @@ def test_an_n8n_export_beside_its_stack_gets_the_same_zone(tmp_path: Path, compo
         spec = AppSpec(f"n8n+file:{target}", "n8n", "file", str(target), "n8n-workflows")
         app = load_app(spec, registry, RecordingOptions(None, tmp_path)).app
         assert bool(findings_of(ENC001, app)) is reported, target
+
+
+# -- one run's loading looks into each folder once (issue 8) --------------------------------
+def _estate(tmp_path: Path) -> Path:
+    """A repository with three flow files in one folder, the stack one folder up and a
+    sub-folder beside with a compose file of some other project."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "docker-compose.yml").write_text(STACK.replace("./node-red-data", "./flows"))
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "compose.yaml").write_text("services:\n  db:\n    image: postgres\n")
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    for name in ("a", "b", "c"):
+        (flows / f"{name}.json").write_text("[]")
+    return flows
+
+
+def test_kept_lists_each_folder_once_with_the_same_zones(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from pytest_nocode import compose
+
+    flows = _estate(tmp_path)
+    exports = [flows / f"{name}.json" for name in ("a", "b", "c")]
+    apart = [compose_zone_of(path, "nodered") for path in exports]
+    assert apart[0] is not None and apart[0].files == ("../docker-compose.yml",)
+    listed: list[str] = []
+    real = os.listdir
+    monkeypatch.setattr(compose.os, "listdir", lambda p: listed.append(str(p)) or real(p))
+    with compose.kept():
+        together = [compose_zone_of(path, "nodered") for path in exports]
+        assert compose_files_above(exports[0]) == compose_files_above(flows)
+    assert together == apart
+    assert sorted(listed) == sorted(set(listed)), listed  # every folder at most once
+    assert str(flows) in listed and str(tmp_path / "other") in listed
+
+
+def test_outside_kept_a_new_compose_file_is_seen(tmp_path: Path) -> None:
+    from pytest_nocode import compose
+
+    flows = _estate(tmp_path)
+    (tmp_path / "docker-compose.yml").unlink()
+    with compose.kept():
+        assert compose_zone_of(flows / "a.json", "nodered") is None
+        (tmp_path / "docker-compose.yml").write_text(STACK.replace("./node-red-data", "./flows"))
+        assert compose_zone_of(flows / "b.json", "nodered") is None  # kept while loading
+    zone = compose_zone_of(flows / "a.json", "nodered")
+    assert zone is not None and BACKEND in zone.hosts
+
+
+def test_blocks_given_one_store_share_what_was_found(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from pytest_nocode import compose
+
+    flows = _estate(tmp_path)
+    listed: list[str] = []
+    real = os.listdir
+    monkeypatch.setattr(compose.os, "listdir", lambda p: listed.append(str(p)) or real(p))
+    store: dict[tuple[object, ...], object] = {}
+    with compose.kept(store):
+        first = compose_zone_of(flows / "a.json", "nodered")
+    once = len(listed)
+    with compose.kept(store):
+        assert compose_zone_of(flows / "b.json", "nodered") == first
+    assert len(listed) == once > 0
+    with compose.kept():  # a new store looks again
+        assert compose_zone_of(flows / "c.json", "nodered") == first
+    assert len(listed) == 2 * once

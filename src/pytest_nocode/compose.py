@@ -34,7 +34,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,15 +73,53 @@ class ComposeZone:
                 **({"ignored": list(self.ignored)} if self.ignored else {})}
 
 
-def _listing(folder: Path) -> list[str]:
+# While :func:`kept` is entered (a run loading its apps): what was found, per folder. The
+# apps of one run are often many exports in one folder, or folders under one parent; each
+# would list the same folders (and test every name in them for a sub-folder) again.
+_kept: dict[tuple[Any, ...], Any] | None = None
+
+
+@contextmanager
+def kept(store: dict[tuple[Any, ...], Any] | None = None) -> Iterator[None]:
+    """Keep listings and zones found until the block ends (files are taken not to change
+    meanwhile), in ``store`` when given (blocks that pass the same one share what was found);
+    nested, the outermost block's are kept."""
+    global _kept
+    outer = _kept
+    if outer is None:
+        _kept = {} if store is None else store
     try:
-        return sorted(os.listdir(folder))
-    except OSError:
-        return []
+        yield
+    finally:
+        _kept = outer
+
+
+def _once(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    if _kept is None:
+        return make()
+    if key not in _kept:
+        _kept[key] = make()
+    return _kept[key]
+
+
+def _listing(folder: Path) -> list[str]:
+    def listing() -> list[str]:
+        try:
+            return sorted(os.listdir(folder))
+        except OSError:
+            return []
+    return _once(("listing", folder), listing)
 
 
 def _compose_in(folder: Path, names: list[str]) -> list[Path]:
-    return [folder / n for n in names if COMPOSE_NAME.match(n) and (folder / n).is_file()]
+    return _once(("compose", folder), lambda: [
+        folder / n for n in names if COMPOSE_NAME.match(n) and (folder / n).is_file()])
+
+
+def _subfolders(folder: Path, names: list[str]) -> list[Path]:
+    return _once(("subfolders", folder), lambda: [
+        folder / n for n in names if not n.startswith(".") and n != "node_modules"
+        and (folder / n).is_dir()])
 
 
 def compose_files_above(export: Path) -> list[Path]:
@@ -90,15 +129,22 @@ def compose_files_above(export: Path) -> list[Path]:
     module doc)."""
     start = Path(os.path.abspath(export))
     folder = start if start.is_dir() else start.parent
+    return list(_above(folder))
+
+
+def _above(folder: Path) -> list[Path]:
+    return _once(("above", folder), lambda: _compose_files_from(folder))
+
+
+def _compose_files_from(folder: Path) -> list[Path]:
     found: list[Path] = []
     nested: list[Path] = []
     came_from: Path | None = None
     for _ in range(MAX_LEVELS):
         names = _listing(folder)
         found += _compose_in(folder, names)
-        subfolders = [folder / n for n in names if not n.startswith(".")
-                      and n != "node_modules" and folder / n != came_from
-                      and (folder / n).is_dir()][:MAX_SUBFOLDERS]
+        subfolders = [sub for sub in _subfolders(folder, names)
+                      if sub != came_from][:MAX_SUBFOLDERS]
         for sub in subfolders:
             nested += _compose_in(sub, _listing(sub))
         if ".git" in names or folder.parent == folder or os.path.ismount(folder):
@@ -112,10 +158,14 @@ def compose_zone_of(export: Path, platform: str) -> ComposeZone | None:
     compose file beside it runs the app."""
     start = Path(os.path.abspath(export))
     folder = start if start.is_dir() else start.parent
+    return _once(("zone", folder, platform), lambda: _zone_of(folder, platform))
+
+
+def _zone_of(folder: Path, platform: str) -> ComposeZone | None:
     files: list[str] = []
     hosts: dict[str, None] = {}
     ignored: list[str] = []
-    for path in compose_files_above(export):
+    for path in _above(folder):
         shown = os.path.relpath(path, folder)
         beside = path.parent == folder or path.parent in folder.parents
         data = _read(path)

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from pytest_nocode import compose
 from pytest_nocode.advisories import AdvisoryData
 from pytest_nocode.applicability import AppOutline, NotApplicableCheck
 from pytest_nocode.appspec import AppSpec
@@ -188,9 +189,11 @@ class NocodeRun:
                 self.run_folder.settle(loaded)
 
     def load_all(self, specs: list[AppSpec] | None = None) -> None:
-        """Load ``specs`` (default: every app) that are not loaded yet."""
-        for spec in self.specs if specs is None else specs:
-            self.get(spec.id)
+        """Load ``specs`` (default: every app) that are not loaded yet (the folders above
+        their exports looked into once for compose files: :func:`compose.kept`)."""
+        with compose.kept():
+            for spec in self.specs if specs is None else specs:
+                self.get(spec.id)
         # beside the outlines an xdist worker was given (the apps handed to it pickled)
         self.outlines.update({app_id: AppOutline.of(app)
                               for app_id, app in ((app_id, loaded.model_here())
