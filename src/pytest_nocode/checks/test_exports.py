@@ -230,9 +230,19 @@ def _public_address(host: str) -> bool:
     return True
 
 
-# Messaging APIs whose requests are messages to a recipient, as a mail is (judged by
-# _mailed_data): the WhatsApp Cloud API's messages endpoint.
-MESSAGE_APIS = {"graph.facebook.com": re.compile(r"/messages/?$")}
+# Messaging and mail-sending APIs whose requests are messages to a recipient, as a mail is
+# (judged by _mailed_data: the provider relays them as an SMTP server does): the WhatsApp
+# Cloud API's messages endpoint and its click-to-chat send, the transactional mail APIs'
+# send endpoints.
+_MAIL_SEND = re.compile(r"/v3/smtp/email/?$")
+MESSAGE_APIS = {"graph.facebook.com": re.compile(r"/messages/?$"),
+                "api.whatsapp.com": re.compile(r"/send/?$"),
+                "api.brevo.com": _MAIL_SEND, "api.sendinblue.com": _MAIL_SEND,
+                "api.sendgrid.com": re.compile(r"/v3/mail/send/?$"),
+                "api.mailgun.net": re.compile(r"/messages/?$"),
+                "api.eu.mailgun.net": re.compile(r"/messages/?$"),
+                "api.resend.com": re.compile(r"/emails/?$"),
+                "api.postmarkapp.com": re.compile(r"/email/?$")}
 
 
 def _message_api(dest: Destination) -> bool:

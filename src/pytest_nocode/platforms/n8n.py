@@ -101,6 +101,7 @@ from pytest_nocode.platforms.n8n_flow import (
     UPLOADS,
     N8nFlows,
     answering_steps,
+    community_sql_key,
     event_triggers,
     loop_targets,
     upload_operation,
@@ -1051,6 +1052,8 @@ class _Builder:
         handler = ROLES.get(node_type)
         if handler is None and node_type.endswith("Tool"):  # the "usable as AI tool" twin
             handler = ROLES.get(node_type[:-4])
+        if handler is None and community_sql_key(node_type, params) is not None:
+            handler = _community_sql  # a community database node (Firebird, SQLite)
         if handler is not None:
             handler(self, node, params, step_id, live)
 
@@ -1498,6 +1501,15 @@ def _sql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str
         table = _text(params.get("table"))
         schema = _text(params.get("schema"))
         location = f"{schema}.{table}" if schema and table else table
+    b.stores.append(DataStore(step_id, "database", location, operation))
+
+
+def _community_sql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+                   live: bool | None) -> None:
+    """A community node running the SQL of its parameters: a database, read or written as
+    its statement says."""
+    key = community_sql_key(_text(node.get("type")), params) or "query"
+    operation, location = _sql_statement(_text(params.get(key)), _text(node.get("name")))
     b.stores.append(DataStore(step_id, "database", location, operation))
 
 

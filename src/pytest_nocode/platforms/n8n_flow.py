@@ -127,6 +127,34 @@ ENV_HOST = re.compile(r"^=\{\{\s*\$env\.\w+\s*(?:\+\s*['\"`]/|\}\}/)")
 SUBSTITUTING_SQL = {"postgres": 2.0, "mySql": 2.0, "microsoftSql": 1.0}
 SQL_NODES = ("postgres", "mySql", "microsoftSql", "oracleDb", "timescaleDb", "questDb",
              "crateDb", "snowflake")
+# A community node (a package of its own: Firebird, SQLite, NetSuite's SuiteQL) runs SQL when
+# its parameters carry the statement: a ``query`` or ``sql`` field, and an operation that
+# says it runs one or a statement written out. A search node's ``query`` (Tavily) is neither.
+COMMUNITY_SQL_KEYS = ("query", "sql")
+SQL_OPERATION = re.compile(r"query|sql|ql$", re.I)
+SQL_TEXT = re.compile(r"^\s*(?:select|insert|update|delete|with|merge|upsert|replace|create|"
+                      r"drop|alter|exec(?:ute)?|call)\b", re.I)
+
+
+def community_sql_key(node_type: str, params: Mapping[str, Any]) -> str | None:
+    """The parameter holding the SQL a community node runs (see :data:`COMMUNITY_SQL_KEYS`),
+    or None: a built-in node, or no statement field with an operation or text that says SQL."""
+    if node_type.startswith((BASE, LANGCHAIN)) or not isinstance(params, Mapping):
+        return None
+    for key in COMMUNITY_SQL_KEYS:
+        value = params.get(key)
+        if isinstance(value, str) and value.strip():
+            op = params.get("operation")
+            if (isinstance(op, str) and SQL_OPERATION.search(op)) \
+                    or SQL_TEXT.match(value.lstrip("=")):
+                return key
+    return None
+
+
+def is_sql_step(step: Step) -> bool:
+    """Does ``step`` run SQL of its parameters: a built-in SQL node, or a community one?"""
+    return _base(step.type).removeprefix(BASE) in SQL_NODES \
+        or community_sql_key(step.type, step.params) is not None
 CODE_NODES = (BASE + "code", BASE + "function", BASE + "functionItem")
 FILE_NODES = (BASE + "readWriteFile", BASE + "readBinaryFile", BASE + "readBinaryFiles",
               BASE + "writeBinaryFile")
@@ -726,7 +754,9 @@ class N8nFlows:
         yield from self._json_body_sink(step)
         yield from self._sheet_cells_sink(step)
         yield from self._html_template_sink(step)
-        if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type):
+        community_sql = t not in SINK_TYPES and is_sql_step(step)
+        if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type) \
+                and not community_sql:
             return
         p = step.params
         if t in (BASE + "executeCommand", BASE + "ssh"):
@@ -740,7 +770,7 @@ class N8nFlows:
                 yield SinkUse("command", HEREDOC_BODY, in_body,
                               f"writes an expression into the quoted heredoc body of {where} "
                               "(a line reading its delimiter ends the body and runs the rest)")
-        elif t.removeprefix(BASE) in SQL_NODES:
+        elif t.removeprefix(BASE) in SQL_NODES or community_sql:
             yield from self._sql_sink(step)
         elif t in FORMULA_NODES:
             yield from self._formula_sink(step)
@@ -841,17 +871,18 @@ class N8nFlows:
     def _sql_sink(self, step: Step) -> Iterator[SinkUse]:
         p = step.params
         t = _base(step.type).removeprefix(BASE)
+        key = community_sql_key(step.type, p)
         default = "executeQuery" if t == "microsoftSql" else ""
-        if (str(p.get("operation") or default)) != "executeQuery":
+        if key is None and (str(p.get("operation") or default)) != "executeQuery":
             return
-        query = p.get("query")
+        query = p.get(key or "query")
         bare = t in SUBSTITUTING_SQL and self._v(step) >= SUBSTITUTING_SQL[t]
         refs = self.refs(step, query, bare=bare)
         if not refs:
             return
         how = "{{ }} (not query parameters)" if not str(query).startswith("=") else \
             "an expression (not query parameters)"
-        yield SinkUse("sql", "query", refs, f"builds SQL by interpolating {how}")
+        yield SinkUse("sql", key or "query", refs, f"builds SQL by interpolating {how}")
 
     def _query_json_sink(self, step: Step) -> Iterator[SinkUse]:
         """A MongoDB query written as JSON text with expressions pasted into it
