@@ -80,6 +80,7 @@ from pytest_nocode.model import (
     Workflow,
     is_loopback_host,
     is_model_api,
+    is_self_hosted_model,
     name_node_ids,
     split_url,
     strip_userinfo,
@@ -1193,8 +1194,9 @@ def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], ste
     target = INSTANCE_API_PATH.match(_url_path(url)) if not dynamic else None
     if target and method == "GET" and _calls_own_instance(params, host, port):
         _instance_read(b, step_id, target.group("what"), "n8n API")
-    if host and is_model_api(host, _url_path(url)):
-        b.flows.model_calls.add(step_id)  # Claude or GPT called by hand: a model step
+    if host and (is_model_api(host, _url_path(url))
+                 or is_self_hosted_model(host, port, _url_path(url))):
+        b.flows.model_calls.add(step_id)  # Claude, GPT or Ollama called by hand: a model step
 
 
 def _graphql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
