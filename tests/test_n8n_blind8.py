@@ -2,7 +2,8 @@
 distilled in our own words: a community database node running the SQL of its parameters; the
 docker host alias as the machine itself; a guest's own confirmation sent through a mail or
 messaging API; an authenticated API serving its own users; a model a team serves itself,
-called by plain HTTP. Each fires on the bad shape and stays quiet on the look-alike."""
+called by plain HTTP; the caller's text in a mail's HTML; an editor download without meta.
+Each fires on the bad shape and stays quiet on the look-alike."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import pytest
 from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.checks import test_injection as injection
+from pytest_nocode.checks import test_inventory as inventory
 from pytest_nocode.dataflow import PROMPT_SINKS, dataflow
 from pytest_nocode.model import DataStore
-from tests.checkrun import findings_of, ids, one
+from tests.checkrun import findings_of, ids, one, scan
 from tests.test_checks_n8n import app_of, chain, code, n8n_node, uid, webhook, workflow
 
 INJ001 = injection.test_untrusted_input_does_not_reach_sinks
@@ -204,3 +206,78 @@ def test_an_ollama_or_openai_compatible_server_is_prompted(url: str) -> None:
                                  "http://reports:11434/api/report"])
 def test_an_apps_own_generate_route_is_no_model(url: str) -> None:
     assert not dataflow(_ask(url)).sinks_of(uid("Ask model"), PROMPT_SINKS)
+
+
+# -- 6. the HTML body of a mail built from the caller's text --------------------------------------
+def _mail(node: dict[str, Any]) -> Any:
+    entry = webhook("Booking", path="booking-success", method="POST")
+    return app_of(workflow("Bookings", [entry, node], chain("Booking", node["name"])))
+
+
+def _gmail(message: str, **extra: Any) -> dict[str, Any]:
+    return n8n_node("Confirm", "gmail", {"sendTo": "frontdesk@resort.example",
+                                         "subject": "New booking", "message": message,
+                                         "options": {}, **extra}, version=2.1)
+
+
+def test_the_callers_text_pasted_into_a_mails_html_is_an_injection() -> None:
+    f = one(findings_of(INJ001, _mail(_gmail("=<p>Guest: <b>{{ $json.body.guestName }}</b></p>"))))
+    assert (f.evidence["sink"], f.evidence["parameter"]) == ("markup", "message")
+
+
+def test_the_html_field_of_a_mail_api_request_is_that_mails_body() -> None:
+    node = n8n_node("Confirm", "httpRequest", {
+        "method": "POST", "url": "https://api.brevo.com/v3/smtp/email", "sendBody": True,
+        "bodyParameters": {"parameters": [
+            {"name": "to", "value": "={{ [{ email: $json.body.email }] }}"},
+            {"name": "htmlContent", "value": "={{ '<p>Hi ' + $json.body.guestName + '</p>' }}"}]},
+        "options": {}}, version=4.2)
+    assert one(findings_of(INJ001, _mail(node))).evidence["parameter"] == "htmlContent"
+
+
+@pytest.mark.parametrize("node", [
+    # a plain-text mail: markup in a value is shown as text
+    _gmail("=Guest: {{ $json.body.guestName }}", emailType="text"),
+    # a fixed HTML body: nothing of the caller's in it
+    _gmail("<p>A new booking arrived.</p>"),
+    # the same HTML field posted to an API that sends no mail
+    n8n_node("Confirm", "httpRequest", {
+        "method": "POST", "url": "https://crm.resort.example/api/notes", "sendBody": True,
+        "bodyParameters": {"parameters": [
+            {"name": "htmlContent", "value": "={{ '<p>' + $json.body.guestName + '</p>' }}"}]},
+        "options": {}}, version=4.2),
+])
+def test_plain_text_fixed_html_or_no_mail_is_no_mail_markup(node: dict[str, Any]) -> None:
+    assert not any(f.evidence.get("sink") == "markup" for f in findings_of(INJ001, _mail(node)))
+
+
+# -- 7. an editor download whose owner removed meta -----------------------------------------------
+INV002 = inventory.test_inactive_workflows_hold_no_credentials
+
+
+def _download(**fields: Any) -> Any:
+    """An inactive workflow holding a stored credential, as a file without timestamps."""
+    bot = n8n_node("Reply", "telegram", {"chatId": "42", "text": "hi"},
+                   credentials={"telegramApi": ("6c35ljvgnXFScwmz", "Telegram account")})
+    wf = workflow("Clipper", [bot], {}, active=False)
+    for key in ("createdAt", "updatedAt", "meta", "id", "versionId"):
+        wf.pop(key, None)
+    wf.update(fields)
+    return app_of(wf)
+
+
+def test_a_download_without_meta_but_with_the_instances_ids_is_instance_state() -> None:
+    app = _download(id="CcdzQM3NSiT5ugM2", versionId="ebf8e8a4-9c3f-408d-a863-f22f1e12c9ec")
+    assert one(findings_of(INV002, app)).evidence["credentials"] == ["Telegram account"]
+
+
+@pytest.mark.parametrize("fields", [
+    {"id": "clipper-workflow", "versionId": "ebf8e8a4-9c3f-408d-a863-f22f1e12c9ec"},
+    {"id": "CcdzQM3NSiT5ugM2", "versionId": "1"},
+    {"id": "CcdzQM3NSiT5ugM2"},
+    {"id": "CcdzQM3NSiT5ugM2", "versionId": "ebf8e8a4-9c3f-408d-a863-f22f1e12c9ec",
+     "meta": {"templateCredsSetupCompleted": True}},
+])
+def test_hand_made_ids_or_a_template_meta_say_nothing_of_the_instance(fields: dict[str, Any]
+                                                                        ) -> None:
+    assert not scan(INV002, _download(**fields))

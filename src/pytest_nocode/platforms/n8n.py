@@ -653,17 +653,28 @@ CATALOGUE_META = frozenset({"license", "category", "owner", "status", "priority"
 INSTANCE_ID = re.compile(r"[0-9a-f]{64}")  # n8n's instance id: a SHA-256 in hex
 
 
+WORKFLOW_ID = re.compile(r"[A-Za-z0-9]{16}")  # the id n8n gives a workflow it stores
+VERSION_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def downloaded_from_instance(wf: Mapping[str, Any]) -> bool:
     """Whether the file is an instance's Download of the workflow: the workflow id, versionId,
     a true/false ``active`` and ``meta.instanceId``, as the editor writes them, and none of the
     fields a template collection adds. Such a file has no timestamps, yet its inactive flag
-    is what the instance had; a template's or a collection's is not."""
+    is what the instance had; a template's or a collection's is not. A download whose owner
+    removed ``meta`` whole (to keep the instance id private) still counts when its id and
+    versionId have the shapes the instance gives them (a 16-character id, a UUID): a
+    template or a hand-made file carries neither."""
     meta = wf.get("meta")
+    if not (isinstance(wf.get("active"), bool)
+            and bool(_text(wf.get("id"))) and bool(_text(wf.get("versionId")))):
+        return False
+    if meta is None:
+        return WORKFLOW_ID.fullmatch(_text(wf.get("id"))) is not None \
+            and VERSION_ID.fullmatch(_text(wf.get("versionId"))) is not None
     return (isinstance(meta, Mapping) and INSTANCE_ID.fullmatch(_text(meta.get("instanceId")))
             is not None
-            and not CATALOGUE_META & meta.keys()
-            and isinstance(wf.get("active"), bool)
-            and bool(_text(wf.get("id"))) and bool(_text(wf.get("versionId"))))
+            and not CATALOGUE_META & meta.keys())
 
 
 def _text(value: Any) -> str:

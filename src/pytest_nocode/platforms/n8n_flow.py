@@ -219,6 +219,24 @@ MODEL_SUB_NODES = re.compile(r"^@n8n/n8n-nodes-langchain\.(?:lmChat\w*|lmOpenAi|
                              r"lmOpenHuggingFaceInference)$")
 CALLERS = frozenset({BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"})
 HTML_NODE = BASE + "html"
+# Transactional mail APIs' send endpoints (Brevo, SendGrid, Mailgun, Resend, Postmark) and the
+# body fields that carry a mail's HTML there.
+MAIL_SEND_APIS = re.compile(
+    r"^=?https://(?:api\.brevo\.com/v3/smtp/email|api\.sendinblue\.com/v3/smtp/email|"
+    r"api\.sendgrid\.com/v3/mail/send|api(?:\.eu)?\.mailgun\.net/v3/[^/]+/messages|"
+    r"api\.resend\.com/emails|api\.postmarkapp\.com/email)/?$")
+MAIL_HTML_FIELD = re.compile(r"html|htmlContent|HtmlBody|htmlBody")
+HTML_TAG = re.compile(r"<\s*[A-Za-z][\w-]*[\s>/]")
+
+
+def _with_markup(param: str, text: Any, refs: tuple[ValueRef, ...]
+                 ) -> tuple[str, tuple[ValueRef, ...]]:
+    """(param, refs) when ``text`` writes markup of its own around its expressions (a mail
+    whose body is HTML), else ("", ()): a plain text or a value handed on whole says nothing
+    of markup."""
+    if isinstance(text, str) and HTML_TAG.search(text) and refs:
+        return param, refs
+    return "", ()
 BRANCHES = frozenset({BASE + "if", BASE + "switch"})
 # base types (AI-tool twins folded in) that can run, render or open what they are given
 # Nodes whose filter is a formula the service evaluates (Airtable's filterByFormula): a value
@@ -1023,12 +1041,40 @@ class N8nFlows:
     def _html_template_sink(self, step: Step) -> Iterator[SinkUse]:
         """The page the HTML node generates, with data pasted in: markup in a value becomes
         part of the page, or of the document a PDF service renders from it (HTML injection;
-        a renderer fetching ``<img>`` or ``<iframe>`` sources also requests what it names)."""
+        a renderer fetching ``<img>`` or ``<iframe>`` sources also requests what it names).
+        Likewise the HTML body of a mail (:meth:`_mail_html`): markup in a value is part of
+        a mail the organisation's own sender signs (phishing links, forged content)."""
         refs = self._html_refs(step)
         if carries_data(refs):
             yield SinkUse("markup", "html", refs, "pastes values unescaped into the HTML it "
                           "generates (HTML injection into the page or the document rendered "
                           "from it)")
+        param, mail_refs = self._mail_html(step)
+        if carries_data(mail_refs):
+            yield SinkUse("markup", param, mail_refs, "pastes values unescaped into the HTML "
+                          "of the mail it sends (HTML injection: links and content in the "
+                          "sender's name)")
+
+    def _mail_html(self, step: Step) -> tuple[str, tuple[ValueRef, ...]]:
+        """(parameter, what it pastes) of the HTML body of a mail ``step`` sends: the Send
+        Email node's ``html``, Gmail's ``message`` sent as HTML, or an ``html`` /
+        ``htmlContent`` field of a request to a mail-sending API (:data:`MAIL_SEND_APIS`);
+        ("", ()) for anything else or a body without markup."""
+        p = step.params
+        t = _base(step.type)
+        if t == BASE + "emailSend" and str(p.get("emailFormat") or "html") in ("html", "both"):
+            return _with_markup("html", p.get("html"), self.refs(step, p.get("html")))
+        if t == BASE + "gmail" and str(p.get("operation") or "send") in ("send", "reply") \
+                and str(p.get("emailType") or "html") == "html":
+            return _with_markup("message", p.get("message"), self.refs(step, p.get("message")))
+        if t == BASE + "httpRequest" and MAIL_SEND_APIS.search(str(p.get("url") or "")):
+            body = p.get("bodyParameters")
+            fields = body.get("parameters") if isinstance(body, _MAPPINGS) else None
+            for f in fields if isinstance(fields, list) else ():
+                if isinstance(f, _MAPPINGS) and MAIL_HTML_FIELD.fullmatch(str(f.get("name"))):
+                    return _with_markup(str(f.get("name")), f.get("value"),
+                                        self.refs(step, f.get("value")))
+        return "", ()
 
     def _formula_sink(self, step: Step) -> Iterator[SinkUse]:
         """Airtable's ``filterByFormula`` (v1 under additionalOptions, v2 under options or at
