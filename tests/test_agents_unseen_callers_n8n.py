@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import CALLER_INPUT, FETCH_PATH, dataflow
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, ids, one
+from tests.rules import INJ001, INJ002, INJ003
 from tests.test_checks_n8n import (
     app_of,
     chain,
@@ -37,9 +37,6 @@ from tests.test_checks_n8n import (
     workflow,
 )
 
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
-INJ003 = injection.test_outside_text_does_not_steer_acting_agents
 LC = "@n8n/n8n-nodes-langchain."
 
 

@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_authentication as authentication
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, policy
+from tests.rules import AUTH001
 from tests.test_checks_n8n import app_of, n8n_node, schedule, webhook, workflow
 
-AUTH001 = authentication.test_entry_points_require_authentication
 CALLBACKS_ON = policy("version: 1\nsettings:\n  report_local_callbacks: true\n")
 CALLBACK = "http://automation:5678/webhook/transcode-done"
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_nocode.checks import test_authentication as authentication
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, one, policy
+from tests.rules import AUTH001
 from tests.test_checks_nodered import app_of, function, http_in, http_response, node, tab
 
-AUTH001 = authentication.test_entry_points_require_authentication
 LISTED = policy("version: 1\nsettings:\n  report_status_probes: true\n")
 PASTE = ('msg.broker = global.get("broker_address");\n'
          'msg.station = global.get("callsign");\nreturn msg;')

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_nocode.checks import test_authentication as authentication
 from pytest_nocode.checks._guards import oauth_login
 from pytest_nocode.findings import Severity
 from tests import test_checks_n8n as n8n
 from tests.checkrun import findings_of, ids, one, policy
+from tests.rules import AUTH001, AUTH004
 from tests.test_checks_nodered import (
     app_of,
     exec_node,
@@ -22,8 +22,6 @@ from tests.test_checks_nodered import (
     tab,
 )
 
-AUTH001 = authentication.test_entry_points_require_authentication
-AUTH004 = authentication.test_in_flow_authentication_reviewed
 PROBES_ON = "version: 1\nsettings:\n  report_status_probes: true\n"
 
 HOST_STATUS = ("msg.payload = {\n  load: context.global.os.loadavg(),\n"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_nocode.checks import test_authentication as authentication
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, ids, one, policy
+from tests.rules import AUTH001
 from tests.test_checks_nodered import (
     app_of,
     exec_node,
@@ -25,7 +25,6 @@ from tests.test_checks_nodered import (
     tab,
 )
 
-AUTH001 = authentication.test_entry_points_require_authentication
 LISTED = policy("version: 1\nsettings:\n  report_status_probes: true\n")
 KECCAK = [{"var": "keccak256", "module": "keccak256"}]
 DIGEST = ('msg.payload = keccak256(JSON.stringify(msg.payload));\n'

@@ -27,13 +27,11 @@ from pytest_nocode.checks import test_commands as commands
 from pytest_nocode.checks import test_configuration as configuration
 from pytest_nocode.checks import test_connectors as connectors
 from pytest_nocode.checks import test_encryption as encryption
-from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.checks import test_inventory as inventory
 from pytest_nocode.checks import test_logging as logging_checks
 from pytest_nocode.checks import test_permissions as permissions
 from pytest_nocode.checks import test_platform_audit as platform_audit
-from pytest_nocode.checks import test_secrets as secrets
 from pytest_nocode.findings import Severity
 from pytest_nocode.model import EFFECTS, App
 from pytest_nocode.platforms import RawSnapshot
@@ -48,11 +46,33 @@ from tests.checkrun import (
     policy,
     skip_reason,
 )
+from tests.rules import (
+    AUTH001,
+    AUTH004,
+    CFG004,
+    CMD001,
+    CMD002,
+    CON001,
+    CON002,
+    ENC001,
+    ENC002,
+    EXP001,
+    EXP002,
+    INJ001,
+    INJ002,
+    INV001,
+    INV002,
+    INV004,
+    INV005,
+    LOG001,
+    LOG003,
+    PERM002,
+    PLAT001,
+    SEC001,
+)
 
 ADAPTER = N8nPlatform()
 DETECTION = Path(__file__).resolve().parent / "data" / "detection"
-
-
 
 
 # -- n8n workflows as n8n exports them ---------------------------------------------------------
@@ -183,7 +203,6 @@ def ping_runbook(*, auth: str | None = None, active: bool = True, **settings: An
 
 
 # == AUTH001 =====================================================================================
-AUTH001 = authentication.test_entry_points_require_authentication
 
 
 def save_lead(key: str = "Save lead") -> dict[str, Any]:
@@ -248,7 +267,6 @@ def test_auth001_disabled_webhook_node_is_quiet() -> None:
 
 
 # -- checks in the first steps (AUTH004) ----------------------------------------------------------
-AUTH004 = authentication.test_in_flow_authentication_reviewed
 
 
 def if_node(key: str, left: str, operation: str = "equals",
@@ -816,7 +834,6 @@ def test_auth001_schedule_trigger_is_no_endpoint() -> None:
 
 
 # == ENC001 ======================================================================================
-ENC001 = encryption.test_no_cleartext_to_remote_hosts
 
 
 def _push(url: str, **options: Any) -> dict[str, Any]:
@@ -884,7 +901,6 @@ def test_enc001_ftp_node_without_a_credential_is_quiet() -> None:
 
 
 # == ENC002 ======================================================================================
-ENC002 = encryption.test_certificates_are_verified
 
 
 def test_enc002_allow_unauthorized_certs_fires() -> None:
@@ -931,8 +947,6 @@ def test_enc002_loopback_with_unverified_certs_is_quiet() -> None:
 
 
 # == INJ001 / INJ002 =============================================================================
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
 
 
 def test_inj001_webhook_query_into_execute_command_fires() -> None:
@@ -1171,8 +1185,6 @@ def test_inj002_disabled_node_is_quiet() -> None:
 
 
 # == CON001 / CON002 =============================================================================
-CON001 = connectors.test_connectors_are_allowed
-CON002 = connectors.test_destinations_are_allowed
 
 
 def _crm_sync() -> dict[str, Any]:
@@ -1238,8 +1250,6 @@ def test_con002_destination_from_an_expression_fires() -> None:
 
 
 # == EXP001 / EXP002 =============================================================================
-EXP001 = exports.test_internal_data_stays_inside
-EXP002 = exports.test_endpoints_do_not_serve_stored_data
 
 
 def _orders_to(url: str) -> dict[str, Any]:
@@ -1312,8 +1322,6 @@ def test_exp002_inactive_workflow_is_quiet() -> None:
 
 
 # == LOG001 / LOG003 =============================================================================
-LOG001 = logging_checks.test_execution_history_kept
-LOG003 = logging_checks.test_entry_workflows_have_error_workflow
 
 
 def test_log001_failed_executions_not_saved_fires() -> None:
@@ -1370,7 +1378,6 @@ def test_log003_inactive_or_endpointless_workflow_is_quiet() -> None:
 
 
 # == CFG004 ======================================================================================
-CFG004 = configuration.test_workflow_caller_policy_restricted
 
 
 def test_cfg004_any_caller_fires_and_same_owner_is_quiet() -> None:
@@ -1382,8 +1389,6 @@ def test_cfg004_any_caller_fires_and_same_owner_is_quiet() -> None:
 
 
 # == CMD001 / CMD002 ==============================================================================
-CMD001 = commands.test_commands_do_not_dump_credentials
-CMD002 = commands.test_ssh_host_keys_checked
 
 
 def _backup(command_node: dict[str, Any]) -> dict[str, Any]:
@@ -1483,7 +1488,6 @@ def test_command_pattern_screens_never_hide_a_match(text: str) -> None:
 
 
 # == INV005 ======================================================================================
-INV005 = inventory.test_connections_point_at_existing_nodes
 
 
 def test_inv005_connection_to_a_renamed_node_fires_on_the_workflow() -> None:
@@ -1535,9 +1539,6 @@ def test_a_node_id_repeated_in_a_copied_workflow_keeps_its_own_id_in_findings() 
 
 
 # == INV001 / INV002 / INV004 ====================================================================
-INV001 = inventory.test_workflows_have_owners
-INV002 = inventory.test_inactive_workflows_hold_no_credentials
-INV004 = inventory.test_no_pending_invitations
 
 
 def test_inv001_untagged_workflow_has_no_owner_and_tagged_one_has() -> None:
@@ -1649,7 +1650,6 @@ def test_inv004_accepted_invitations_are_quiet() -> None:
 
 
 # == PERM002 =====================================================================================
-PERM002 = permissions.test_few_administrators
 
 
 def test_perm002_four_administrators_fire_on_each() -> None:
@@ -1676,7 +1676,6 @@ def test_perm002_pending_admin_does_not_count() -> None:
 
 
 # == SEC001 ======================================================================================
-SEC001 = secrets.test_no_hardcoded_credentials
 
 
 def _crm_header(value: str) -> dict[str, Any]:
@@ -1699,7 +1698,6 @@ def test_sec001_api_key_from_the_environment_is_quiet() -> None:
 
 
 # == PLAT001 =====================================================================================
-PLAT001 = platform_audit.test_platform_audit_findings
 
 AUDIT = {"Nodes Risk Report": {"risk": "nodes", "sections": [{
     "title": "Official risky nodes",

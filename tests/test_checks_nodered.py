@@ -19,18 +19,12 @@ from typing import Any
 import pytest
 
 from pytest_nocode.appspec import AppSpec
-from pytest_nocode.checks import test_authentication as authentication
-from pytest_nocode.checks import test_commands as commands
 from pytest_nocode.checks import test_configuration as configuration
-from pytest_nocode.checks import test_connectors as connectors
-from pytest_nocode.checks import test_encryption as encryption
-from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.checks import test_inventory as inventory
 from pytest_nocode.checks import test_logging as logging_checks
 from pytest_nocode.checks import test_permissions as permissions
 from pytest_nocode.checks import test_platform_audit as platform_audit
-from pytest_nocode.checks import test_secrets as secrets
 from pytest_nocode.findings import Severity
 from pytest_nocode.model import App
 from pytest_nocode.platforms import RawSnapshot
@@ -45,11 +39,36 @@ from tests.checkrun import (
     policy,
     skip_reason,
 )
+from tests.rules import (
+    AUTH001,
+    AUTH002,
+    AUTH003,
+    AUTH004,
+    CFG001,
+    CFG002,
+    CFG003,
+    CMD001,
+    CMD002,
+    CON001,
+    CON002,
+    CON003,
+    CON004,
+    ENC001,
+    ENC002,
+    ENC003,
+    EXP001,
+    EXP002,
+    INJ001,
+    INJ002,
+    INV001,
+    INV003,
+    INV005,
+    LOG002,
+    SEC001,
+)
 
 ADAPTER = NodeRedPlatform()
 DETECTION = Path(__file__).resolve().parent / "data" / "detection"
-
-
 
 
 # -- Node-RED flows as the editor exports them ---------------------------------------------------
@@ -280,7 +299,6 @@ ORDER_API = [
 
 
 # == AUTH001 =====================================================================================
-AUTH001 = authentication.test_entry_points_require_authentication
 # a step that acts on what it is given: it keeps the last message in global context
 KEEP_LAST = function("keep", "global.set('last', msg.payload);\nreturn msg;")
 
@@ -353,7 +371,6 @@ def test_disabled_tab_disables_its_nodes_for_every_check() -> None:
 
 
 # -- checks in the first steps (AUTH004) ----------------------------------------------------------
-AUTH004 = authentication.test_in_flow_authentication_reviewed
 VERIFY_JS = """const crypto = global.get('crypto');
 const sig = msg.req.headers['x-hub-signature-256'] || '';
 const mac = 'sha256=' + crypto.createHmac('sha256', env.get('HOOK_SECRET'))
@@ -510,8 +527,6 @@ def test_auth001_tcp_server_fires_and_tcp_client_is_quiet() -> None:
 
 
 # == AUTH002 / AUTH003 ===========================================================================
-AUTH002 = authentication.test_admin_api_requires_authentication
-AUTH003 = authentication.test_http_nodes_require_authentication
 
 
 def test_auth002_admin_auth_unset_is_critical() -> None:
@@ -556,7 +571,6 @@ def test_auth003_unset_with_only_a_disabled_route_is_quiet() -> None:
 
 
 # == ENC001 ======================================================================================
-ENC001 = encryption.test_no_cleartext_to_remote_hosts
 
 
 def _request_flow(url: str, **kwargs: Any) -> list[dict[str, Any]]:
@@ -668,7 +682,6 @@ def test_enc001_contrib_ftp_without_secure_fires_and_with_secure_is_quiet() -> N
 
 
 # == ENC002 ======================================================================================
-ENC002 = encryption.test_certificates_are_verified
 
 
 def _tls_request(verify: bool, url: str = "https://reports.acme-partner.com/upload"
@@ -740,7 +753,6 @@ def test_enc002_unused_broker_with_unverified_tls_is_quiet() -> None:
 
 
 # == ENC003 ======================================================================================
-ENC003 = encryption.test_credentials_encrypted_at_rest
 
 
 def test_enc003_encryption_disabled_fires_high() -> None:
@@ -762,8 +774,6 @@ def test_enc003_user_secret_is_quiet() -> None:
 
 
 # == INJ001 / INJ002 =============================================================================
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
 
 LABEL_FLOW = [
     tab(),
@@ -1011,7 +1021,6 @@ def test_inj002_eval_of_an_injected_timestamp_is_quiet() -> None:
 
 
 # == CON001 ======================================================================================
-CON001 = connectors.test_connectors_are_allowed
 
 
 def _ftp_flows() -> list[dict[str, Any]]:
@@ -1156,7 +1165,6 @@ def test_con001_blocked_type_of_an_allowed_module_is_reported_on_its_own() -> No
 
 
 # == CON002 ======================================================================================
-CON002 = connectors.test_destinations_are_allowed
 HOSTS = policy("version: 1\nhosts:\n  allow: [api.acme.io, '*.acme-partner.com']\n"
                "  internal: [erp.acme.internal]\n")
 
@@ -1204,8 +1212,6 @@ def test_con002_without_host_allowlist_is_not_applicable() -> None:
 
 
 # == CON003 / CON004 =============================================================================
-CON003 = connectors.test_palette_installs_disabled
-CON004 = connectors.test_function_external_modules_disabled
 
 
 def test_con003_palette_install_and_upload_allowed_fire() -> None:
@@ -1240,8 +1246,6 @@ def test_con004_function_external_modules_off_is_quiet() -> None:
 
 
 # == EXP001 / EXP002 =============================================================================
-EXP001 = exports.test_internal_data_stays_inside
-EXP002 = exports.test_endpoints_do_not_serve_stored_data
 
 
 def _report_upload(url: str) -> list[dict[str, Any]]:
@@ -1299,7 +1303,6 @@ def test_exp002_endpoint_writing_a_file_is_quiet() -> None:
 
 
 # == LOG002 ======================================================================================
-LOG002 = logging_checks.test_entry_flows_catch_errors
 
 
 def test_log002_tab_with_endpoint_and_no_catch_fires_on_the_tab() -> None:
@@ -1348,9 +1351,6 @@ def test_log002_disabled_endpoint_is_quiet() -> None:
 
 
 # == CFG001 - CFG003 =============================================================================
-CFG001 = configuration.test_editor_not_bound_to_all_interfaces
-CFG002 = configuration.test_function_timeout_bounded
-CFG003 = configuration.test_http_parser_strict
 
 
 def test_cfg001_ui_host_unset_fires() -> None:
@@ -1390,8 +1390,6 @@ def test_cfg003_insecure_http_parser_fires_and_strict_is_quiet() -> None:
 
 
 # == INV001 / INV003 =============================================================================
-INV001 = inventory.test_workflows_have_owners
-INV003 = inventory.test_node_modules_identified
 OWNERS = policy("version: 1\nowners:\n  - owner: fulfilment-team\n    workflow: Order*\n")
 
 
@@ -1419,8 +1417,6 @@ def test_inv003_core_nodes_are_quiet() -> None:
 
 
 # == CMD001 / CMD002 ==============================================================================
-CMD001 = commands.test_commands_do_not_dump_credentials
-CMD002 = commands.test_ssh_host_keys_checked
 
 
 def test_cmd001_exec_copying_the_credentials_file_fires() -> None:
@@ -1456,7 +1452,6 @@ def test_cmd002_same_text_in_a_template_that_feeds_no_exec_is_quiet() -> None:
 
 
 # == INV005 ======================================================================================
-INV005 = inventory.test_connections_point_at_existing_nodes
 
 
 def test_inv005_wire_to_a_deleted_node_fires_on_its_tab() -> None:
@@ -1483,7 +1478,6 @@ def test_inv005_complete_export_is_quiet() -> None:
 
 
 # == SEC001 ======================================================================================
-SEC001 = secrets.test_no_hardcoded_credentials
 
 
 def _header_flow(header: dict[str, str]) -> list[dict[str, Any]]:

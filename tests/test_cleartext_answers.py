@@ -10,14 +10,12 @@ from typing import Any
 import pytest
 
 from pytest_nocode import App
-from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.findings import Severity
 from pytest_nocode.platforms.jsparse import paths_read
 from tests import test_checks_n8n as n8n
 from tests.checkrun import findings_of, one
+from tests.rules import ENC001
 from tests.test_checks_nodered import app_of, function, http_request, inject, nid, node, tab
-
-ENC001 = encryption.test_no_cleartext_to_remote_hosts
 
 # Reads the directory it fetched: an entry's stored hash and salt, through local names,
 # a callback's parameter and destructuring.

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, one, policy
+from tests.rules import ENC001
 from tests.test_checks_nodered import (
     app_of,
     config,
@@ -22,8 +22,6 @@ from tests.test_checks_nodered import (
     node,
     tab,
 )
-
-ENC001 = encryption.test_no_cleartext_to_remote_hosts
 
 
 def _udp_to_console(disabled_tab: bool) -> list[dict[str, Any]]:

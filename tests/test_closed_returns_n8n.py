@@ -13,13 +13,10 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.platforms.n8n_code import code_closed_fields
 from tests.checkrun import findings_of, one
+from tests.rules import INJ001, INJ002
 from tests.test_checks_n8n import app_of, chain, n8n_node, uid, webhook, workflow
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
 
 # the state machine reads the request and answers with camelCase fields of its own
 CLOSED = {

@@ -10,12 +10,9 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of, one
+from tests.rules import INJ001, INJ002
 from tests.test_checks_n8n import app_of, chain, n8n_node, uid, webhook, workflow
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
 
 QUOTE_HELPER = """const esc = (s) => {
   if (s === null || s === undefined) return '';

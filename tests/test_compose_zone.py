@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from pytest_nocode.appspec import AppSpec
-from pytest_nocode.checks import test_encryption as encryption
 from pytest_nocode.compose import MAX_LEVELS, compose_files_above, compose_zone_of, own_hosts
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import App
@@ -26,9 +25,9 @@ from pytest_nocode.platforms import RawSnapshot
 from pytest_nocode.platforms.nodered import NodeRedPlatform
 from pytest_nocode.policy import load_policy
 from tests.checkrun import findings_of, one, policy
+from tests.rules import ENC001
 
 ADAPTER = NodeRedPlatform()
-ENC001 = encryption.test_no_cleartext_to_remote_hosts
 BACKEND = "172.100.10.21"  # outside RFC 1918 and Docker's pools: the internet by number alone
 
 STACK = """\

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_authentication as authentication
-from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of, one
+from tests.rules import AUTH001, INJ001
 from tests.test_checks_nodered import (
     app_of,
     change,
@@ -21,9 +20,6 @@ from tests.test_checks_nodered import (
     node,
     tab,
 )
-
-AUTH001 = authentication.test_entry_points_require_authentication
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 
 
 def _panel(target: dict[str, Any]) -> list[dict[str, Any]]:

@@ -8,14 +8,10 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_exports as exports
-from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of, one, policy
+from tests.rules import EXP001, INJ001, INJ003
 from tests.test_checks_n8n import app_of, chain, n8n_node, schedule, uid, webhook, workflow
 
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ003 = injection.test_outside_text_does_not_steer_acting_agents
-EXP001 = exports.test_internal_data_stays_inside
 LC = "@n8n/n8n-nodes-langchain."
 
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from pytest_nocode.callgraph import CallGraph
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import dataflow
 from tests.checkrun import findings_of, ids, one
+from tests.rules import INJ001, INJ002
 from tests.test_checks_nodered import (
     SUBFLOW,
     TAB2,
@@ -27,8 +27,6 @@ from tests.test_checks_nodered import (
     tab,
 )
 
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
 OUTER = nid("subflow:Device settings")
 
 

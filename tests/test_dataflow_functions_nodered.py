@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import dataflow
 from pytest_nocode.platforms.nodered_function import follow_function
 from tests.checkrun import findings_of, one
+from tests.rules import INJ001, INJ002
 from tests.test_checks_nodered import (
     app_of,
     change,
@@ -29,9 +29,6 @@ from tests.test_checks_nodered import (
     node,
     tab,
 )
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
 
 
 def _postgres(key: str, query: str, *, db: str, to: list[str] | None = None) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of, ids, one
+from tests.rules import INJ001, INJ002
 from tests.test_checks_n8n import (
     app_of,
     chain,
@@ -20,9 +20,6 @@ from tests.test_checks_n8n import (
     webhook,
     workflow,
 )
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
 
 
 # -- a command's own output ---------------------------------------------------------------------

@@ -9,13 +9,11 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_encryption as encryption
-from pytest_nocode.checks import test_exports as exports
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import dataflow
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, one, policy
+from tests.rules import ENC001, ENC002, EXP001, EXP002, INJ001, INJ002
 from tests.test_checks_n8n import (
     app_of,
     chain,
@@ -31,12 +29,6 @@ from tests.test_checks_n8n import (
     workflow,
 )
 
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
-EXP001 = exports.test_internal_data_stays_inside
-EXP002 = exports.test_endpoints_do_not_serve_stored_data
-ENC001 = encryption.test_no_cleartext_to_remote_hosts
-ENC002 = encryption.test_certificates_are_verified
 LC = "@n8n/n8n-nodes-langchain."
 
 

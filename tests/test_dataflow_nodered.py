@@ -9,13 +9,11 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_encryption as encryption
-from pytest_nocode.checks import test_exports as exports
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import dataflow, forget_all
 from pytest_nocode.findings import Severity
 from pytest_nocode.policy import default_zone
 from tests.checkrun import findings_of, ids, one
+from tests.rules import ENC001, ENC002, EXP002, INJ001, INJ002
 from tests.test_checks_nodered import (
     SUBFLOW,
     TAB,
@@ -41,12 +39,6 @@ from tests.test_checks_nodered import (
     ws_in,
     ws_listener,
 )
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
-ENC001 = encryption.test_no_cleartext_to_remote_hosts
-ENC002 = encryption.test_certificates_are_verified
-EXP002 = exports.test_endpoints_do_not_serve_stored_data
 
 
 def _set_payload(key: str, to: str, *, target: str = "payload", next_: str) -> dict[str, Any]:

@@ -8,14 +8,9 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_encryption as encryption
-from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of, one
+from tests.rules import ENC001, INJ001, INJ002
 from tests.test_checks_nodered import app_of, config, exec_node, nid, node, tab
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
-ENC001 = encryption.test_no_cleartext_to_remote_hosts
 
 
 def _mqtt_to_exec(broker: str) -> list[dict[str, Any]]:

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import dataflow
 from tests.checkrun import findings_of, ids
+from tests.rules import INJ001, INJ002
 from tests.test_checks_n8n import (
     app_of,
     chain,
@@ -26,9 +26,6 @@ from tests.test_checks_n8n import (
     webhook,
     workflow,
 )
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
 
 REGISTER_RUN = ("WITH inserted AS (\n  INSERT INTO runs (run_id) VALUES ('{{ $json.run_id }}')\n"
                 "  ON CONFLICT (run_id) DO UPDATE SET run_id = EXCLUDED.run_id\n"

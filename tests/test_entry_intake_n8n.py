@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_authentication as authentication
 from tests.checkrun import findings_of, one
+from tests.rules import AUTH001
 from tests.test_checks_n8n import (
     app_of,
     chain,
@@ -22,7 +22,6 @@ from tests.test_checks_n8n import (
     workflow,
 )
 
-AUTH001 = authentication.test_entry_points_require_authentication
 LC = "@n8n/n8n-nodes-langchain."
 
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_nocode.checks import test_authentication as authentication
-from pytest_nocode.checks import test_exports as exports
-from pytest_nocode.checks import test_logging as logging_checks
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, ids, one
+from tests.rules import AUTH001, AUTH004, EXP002, LOG002
 from tests.test_checks_nodered import (
     TAB,
     app_of,
@@ -29,11 +27,6 @@ from tests.test_checks_nodered import (
     tab,
     template,
 )
-
-AUTH001 = authentication.test_entry_points_require_authentication
-AUTH004 = authentication.test_in_flow_authentication_reviewed
-EXP002 = exports.test_endpoints_do_not_serve_stored_data
-LOG002 = logging_checks.test_entry_flows_catch_errors
 
 CSS_HEADERS = ("headers = {}\nheaders['Content-type'] = \"text/css; charset=utf-8\"\n"
                "msg.headers = headers\nreturn msg;")

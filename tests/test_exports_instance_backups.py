@@ -13,12 +13,11 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, one
+from tests.rules import EXP001
 from tests.test_checks_n8n import app_of, chain, n8n_node, schedule, uid, webhook, workflow
 
-EXP001 = exports.test_internal_data_stays_inside
 LC = "@n8n/n8n-nodes-langchain."
 
 

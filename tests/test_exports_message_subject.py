@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_nocode.checks import test_exports as exports
 from tests.checkrun import findings_of
+from tests.rules import EXP001
 from tests.test_checks_n8n import app_of, chain, n8n_node, postgres, schedule, webhook, workflow
-
-EXP001 = exports.test_internal_data_stays_inside
 
 
 def _customers() -> dict[str, Any]:

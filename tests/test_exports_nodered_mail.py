@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_nocode.checks import test_exports as exports
 from tests.checkrun import findings_of, one
+from tests.rules import EXP001
 from tests.test_checks_nodered import app_of, http_in, http_response, nid, node, tab
 
-EXP001 = exports.test_internal_data_stays_inside
 RELAY = [{"t": "set", "p": "to", "pt": "msg", "to": "payload.email", "tot": "msg"},
          {"t": "set", "p": "topic", "pt": "msg", "to": "payload.topic", "tot": "msg"},
          {"t": "set", "p": "payload", "pt": "msg", "to": "payload.message", "tot": "msg"}]

@@ -8,11 +8,9 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_exports as exports
 from tests.checkrun import findings_of
+from tests.rules import EXP001
 from tests.test_checks_n8n import app_of, chain, n8n_node, postgres, schedule, workflow
-
-EXP001 = exports.test_internal_data_stays_inside
 
 
 def _leads_to(crm_url: str, staff: str | None) -> dict[str, Any]:

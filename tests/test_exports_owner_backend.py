@@ -15,9 +15,9 @@ import pytest
 from pytest_nocode.checks import test_exports as exports
 from pytest_nocode.findings import Finding
 from tests.checkrun import findings_of, policy
+from tests.rules import EXP001
 from tests.test_checks_n8n import app_of, n8n_node, webhook, workflow
 
-EXP001 = exports.test_internal_data_stays_inside
 HOST = "shopfront-api.render-apps.example"
 
 

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_nocode.checks import test_authentication as authentication
-from pytest_nocode.checks import test_exports as exports
 from tests.checkrun import findings_of, ids, one
+from tests.rules import AUTH001, AUTH004, EXP002
 from tests.test_checks_nodered import app_of, function, http_in, http_response, nid, node, tab
 
-AUTH001 = authentication.test_entry_points_require_authentication
-AUTH004 = authentication.test_in_flow_authentication_reviewed
-EXP002 = exports.test_endpoints_do_not_serve_stored_data
 GUARD_SUBFLOW = nid("subflow:Verify token")
 
 VERIFY_TOKEN = """const jwt = global.get('jsonwebtoken');

@@ -14,12 +14,10 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import FETCH_PATH
 from tests.checkrun import findings_of, ids, one
+from tests.rules import INJ001, INJ002
 from tests.test_checks_nodered import app_of, function, http_in, inject, nid, node, tab, template
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 
 OWN_BASE = "global.set('port', '8000');\nglobal.set(`baseUrl`, `http://localhost:8000/v1`);"
 HOST_BASE = """global.set('port', '8000');
@@ -194,7 +192,6 @@ def test_a_new_message_holds_only_what_the_code_puts_in_it(code: str, fires: boo
 
 
 # -- a command router: fixed statements per case, replies built by a helper --------------------
-INJ002 = injection.test_sinks_do_not_interpolate_data
 ROUTER = """const rows = msg.payload || [];
 const owner = rows.length ? rows[0] : null;
 const reply = (text) => ({ chatId: msg.chat, text: text, rows: rows });

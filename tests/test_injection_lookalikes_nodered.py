@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.platforms.nodered_function import follow_function
 from tests.checkrun import findings_of, ids
+from tests.rules import INJ001, INJ002
 from tests.test_checks_nodered import (
     TAB,
     app_of,
@@ -28,8 +28,6 @@ from tests.test_checks_nodered import (
     tab,
 )
 
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
 SUBFLOW = nid("subflow:Archive")
 
 

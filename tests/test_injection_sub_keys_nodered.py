@@ -15,15 +15,13 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import dataflow
 from pytest_nocode.model import ValueRef
 from tests.checkrun import findings_of, ids
+from tests.rules import INJ001, INJ002
 from tests.test_checks_nodered import app_of, function, http_in, nid, node, tab
 from tests.test_injection_kept_values_nodered import _revalidate
 
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
 MOMENT = [{"var": "moment", "module": "moment"}]
 
 

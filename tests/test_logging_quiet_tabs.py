@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_logging as logging_checks
 from tests.checkrun import findings_of, one
+from tests.rules import LOG002
 from tests.test_checks_nodered import (
     TAB,
     app_of,
@@ -21,8 +21,6 @@ from tests.test_checks_nodered import (
     node,
     tab,
 )
-
-LOG002 = logging_checks.test_entry_flows_catch_errors
 
 
 def readings_tab(datatype: str = "auto-detect", *extra: dict[str, Any]) -> list[dict[str, Any]]:

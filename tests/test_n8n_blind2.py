@@ -9,15 +9,11 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_exports as exports
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, one
+from tests.rules import EXP001, INJ001, INJ002, INJ003
 from tests.test_checks_n8n import app_of, chain, n8n_node, schedule, uid, webhook, workflow
 
-EXP001 = exports.test_internal_data_stays_inside
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ003 = injection.test_outside_text_does_not_steer_acting_agents
 LC = "@n8n/n8n-nodes-langchain."
 
 
@@ -259,9 +255,6 @@ def _form_to_invoice_page(*, active: bool = True, source: str = "form",
     nodes = [first, page, pdf] if source == "form" else [schedule(), first, page, pdf]
     return workflow("Invoices", nodes, chain(*names, "Invoice page", "Render PDF"),
                     active=active)
-
-
-INJ002 = injection.test_sinks_do_not_interpolate_data
 
 
 def test_inj001_form_fields_pasted_into_the_html_template_without_equals() -> None:

@@ -6,12 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_nocode.checks import test_authentication as authentication
-from pytest_nocode.checks import test_encryption as encryption
-from pytest_nocode.checks import test_injection as injection
-from pytest_nocode.checks import test_inventory as inventory
-from pytest_nocode.checks import test_secrets as secrets
 from tests.checkrun import findings_of, one
+from tests.rules import AUTH001, ENC002, INJ001, INJ002, INV002, SEC001
 from tests.test_checks_n8n import (
     app_of,
     chain,
@@ -21,13 +17,6 @@ from tests.test_checks_n8n import (
     uid,
     workflow,
 )
-
-AUTH001 = authentication.test_entry_points_require_authentication
-ENC002 = encryption.test_certificates_are_verified
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
-INV002 = inventory.test_inactive_workflows_hold_no_credentials
-SEC001 = secrets.test_no_hardcoded_credentials
 
 
 # -- A. an archived workflow runs nothing until it is restored --------------------------------

@@ -10,17 +10,9 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_authentication as authentication
-from pytest_nocode.checks import test_exports as exports
-from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of, one
+from tests.rules import AUTH001, AUTH004, EXP001, INJ001, INJ003
 from tests.test_checks_n8n import app_of, chain, n8n_node, uid, workflow
-
-AUTH001 = authentication.test_entry_points_require_authentication
-EXP001 = exports.test_internal_data_stays_inside
-AUTH004 = authentication.test_in_flow_authentication_reviewed
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ003 = injection.test_outside_text_does_not_steer_acting_agents
 
 # -- C: a Mini App back end verifies Telegram's signed initData, then pins the user id -----------
 VERIFY_INIT_DATA = """

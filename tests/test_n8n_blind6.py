@@ -10,16 +10,10 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_encryption as encryption
-from pytest_nocode.checks import test_injection as injection
-from pytest_nocode.checks import test_logging as logging_checks
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, one
+from tests.rules import ENC002, INJ001, INJ002, LOG003
 from tests.test_checks_n8n import BASE, app_of, chain, n8n_node, webhook, workflow
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
-LOG003 = logging_checks.test_entry_workflows_have_error_workflow
 
 
 # -- 1. a switched-off webhook's data reaching any caller sink ----------------------------------
@@ -164,7 +158,6 @@ def test_log003_a_clock_a_manual_run_a_caller_or_a_disabled_trigger_is_not_expos
 
 
 # -- 3. every n8n option that turns certificate checks off --------------------------------------
-ENC002 = encryption.test_certificates_are_verified
 
 
 def _feed(options: dict[str, Any]) -> dict[str, Any]:

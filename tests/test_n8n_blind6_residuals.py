@@ -10,16 +10,11 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_authentication as authentication
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import dataflow
 from tests.checkrun import findings_of, one
+from tests.rules import AUTH004, INJ001, INJ002, INJ003
 from tests.test_checks_n8n import app_of, chain, n8n_node, uid, workflow
 
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
-INJ003 = injection.test_outside_text_does_not_steer_acting_agents
-AUTH004 = authentication.test_in_flow_authentication_reviewed
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
 
 

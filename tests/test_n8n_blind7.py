@@ -9,17 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_nocode.checks import test_encryption as encryption
-from pytest_nocode.checks import test_injection as injection
-from pytest_nocode.checks import test_logging as logging_checks
-from pytest_nocode.checks import test_secrets as secrets
 from tests.checkrun import findings_of, one
+from tests.rules import ENC001, INJ001, INJ003, LOG003, SEC001
 from tests.test_checks_n8n import app_of, chain, execute_command, n8n_node, webhook, workflow
 
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-ENC001 = encryption.test_no_cleartext_to_remote_hosts
-LOG003 = logging_checks.test_entry_workflows_have_error_workflow
-SEC001 = secrets.test_no_hardcoded_credentials
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
 
 
@@ -163,7 +156,6 @@ def test_a_generated_key_in_the_same_place_is_sec001() -> None:
 
 
 # -- 1b. an agent's answer written into a quoted heredoc changes nothing it acts on ------------
-INJ003 = injection.test_outside_text_does_not_steer_acting_agents
 
 
 def _agent_then_shell(command: str) -> list[object]:

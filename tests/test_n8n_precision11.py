@@ -12,15 +12,13 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_authentication as authentication
-from pytest_nocode.checks import test_exports as exports
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.platforms.n8n_code import (
     code_closed_fields,
     code_field_values,
     code_passed_input,
 )
 from tests.checkrun import findings_of
+from tests.rules import AUTH001, AUTH004, EXP001, INJ001, INJ002
 from tests.test_checks_n8n import (
     app_of,
     chain,
@@ -31,12 +29,6 @@ from tests.test_checks_n8n import (
     webhook,
     workflow,
 )
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
-AUTH001 = authentication.test_entry_points_require_authentication
-AUTH004 = authentication.test_in_flow_authentication_reviewed
-EXP001 = exports.test_internal_data_stays_inside
 
 
 def _fetch(key: str = "Fetch subtitles") -> dict[str, Any]:

@@ -13,10 +13,8 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_encryption as encryption
-from pytest_nocode.checks import test_injection as injection
-from pytest_nocode.checks import test_secrets as secrets
 from tests.checkrun import findings_of, ids, one
+from tests.rules import ENC001, ENC002, INJ001, INJ002, SEC001
 from tests.test_checks_nodered import (
     app_of,
     change,
@@ -30,12 +28,6 @@ from tests.test_checks_nodered import (
     node,
     tab,
 )
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
-ENC001 = encryption.test_no_cleartext_to_remote_hosts
-ENC002 = encryption.test_certificates_are_verified
-SEC001 = secrets.test_no_hardcoded_credentials
 
 INSTALL = """const { exec } = childProcess;
 for (const name of msg.modules) {

@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_encryption as encryption
-from pytest_nocode.checks import test_exports as exports
-from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of, ids, one
+from tests.rules import ENC001, EXP002, INJ001, INJ002
 from tests.test_checks_nodered import (
     app_of,
     config,
@@ -24,11 +22,6 @@ from tests.test_checks_nodered import (
     node,
     tab,
 )
-
-ENC001 = encryption.test_no_cleartext_to_remote_hosts
-EXP002 = exports.test_endpoints_do_not_serve_stored_data
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
 
 
 # -- a Redis read command is a store read --------------------------------------------------------

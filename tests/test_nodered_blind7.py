@@ -9,11 +9,9 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of, ids
+from tests.rules import INJ001
 from tests.test_checks_nodered import app_of, config, function, http_in, nid, node, tab
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 
 MYSQL = config("db", "MySQLdatabase", name="fleet", host="127.0.0.1", db="fleet")
 SIGN_IN = ('const mysql = global.get("mysql");\n'

@@ -12,11 +12,9 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of, one
+from tests.rules import INJ001, INJ002
 from tests.test_checks_nodered import app_of, function, inject, nid, node, tab
-
-INJ002 = injection.test_sinks_do_not_interpolate_data
 
 
 def _frame_log(day: str, *, module: str = "moment") -> list[dict[str, Any]]:
@@ -64,7 +62,6 @@ def test_a_library_that_is_no_clock_stays_unknown() -> None:
 
 
 # -- the file name set in a guarded block that every message leaves from -----------------------
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 _NAME_TODAY = "msg.filename = `/data/logs/rx.${now.format('YYYY-MM-DD')}.log`;"
 
 

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of
+from tests.rules import INJ001, INJ002
 from tests.test_checks_nodered import app_of, exec_node, http_in, nid, node, tab
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
 
 
 def _nightly(*, payload_type: str = "default", payload: str = "",

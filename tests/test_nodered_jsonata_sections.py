@@ -12,14 +12,11 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.model import ValueRef
 from pytest_nocode.platforms.nodered_jsonata import WHOLE_MESSAGE, jsonata_refs
 from tests.checkrun import findings_of, one
+from tests.rules import INJ001, INJ002
 from tests.test_checks_nodered import app_of, change, config, function, http_in, nid, node, tab
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
 
 # A request handler that copies the posted form onto the message (every property may then be
 # the caller's), as the real flow's shared steps do.

@@ -11,14 +11,9 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_authentication as authentication
-from pytest_nocode.checks import test_injection as injection
 from tests.checkrun import findings_of, ids, one
+from tests.rules import AUTH001, INJ001, INJ002
 from tests.test_checks_nodered import app_of, exec_node, hardened, nid, node, tab
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
-AUTH001 = authentication.test_entry_points_require_authentication
 
 BASE = node("dash", "ui_base", z="", theme={}, site={"name": "Ops"}, wires=None)
 GROUP = {"id": nid("grp"), "type": "ui_group", "name": "Shell", "tab": nid("page")}

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from pytest_nocode.appspec import AppSpec, parse_app_uri
-from pytest_nocode.checks import test_connectors as connectors
 from pytest_nocode.checks import test_secrets as secrets
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import App, Module
@@ -28,9 +27,9 @@ from pytest_nocode.platforms.nodered_package import (
     registered_types,
 )
 from tests.checkrun import findings_of, one
+from tests.rules import CON001
 
 ADAPTER = NodeRedPlatform()
-CON001 = connectors.test_connectors_are_allowed
 PACKAGE = "node-red-contrib-garden-valves"
 
 # a valve node and its controller config, as a node file registers them

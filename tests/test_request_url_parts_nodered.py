@@ -13,13 +13,11 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_injection as injection
 from pytest_nocode.dataflow import FETCH_PATH
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, one
+from tests.rules import INJ001
 from tests.test_checks_nodered import app_of, function, http_in, nid, node, tab
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
 
 
 def _request(**own: Any) -> dict[str, Any]:

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_nocode.checks import test_secrets as secrets
 from tests.checkrun import findings_of, one
+from tests.rules import SEC002
 from tests.test_checks_n8n import app_of, code, schedule, workflow
-
-SEC002 = secrets.test_no_secret_printed_to_log
 
 
 def _publish(js: str, *, disabled: bool = False) -> list:
