@@ -11,20 +11,11 @@ from typing import Any
 
 import pytest
 
-from pytest_nocode.checks import test_encryption as encryption
-from pytest_nocode.checks import test_exports as exports
-from pytest_nocode.checks import test_injection as injection
-from pytest_nocode.checks import test_inventory as inventory
 from pytest_nocode.dataflow import PROMPT_SINKS, dataflow
 from pytest_nocode.model import DataStore
 from tests.checkrun import findings_of, ids, one, scan
+from tests.rules import ENC001, EXP001, EXP002, INJ001, INJ002, INV002
 from tests.test_checks_n8n import app_of, chain, code, n8n_node, uid, webhook, workflow
-
-INJ001 = injection.test_untrusted_input_does_not_reach_sinks
-INJ002 = injection.test_sinks_do_not_interpolate_data
-ENC001 = encryption.test_no_cleartext_to_remote_hosts
-EXP001 = exports.test_internal_data_stays_inside
-EXP002 = exports.test_endpoints_do_not_serve_stored_data
 
 
 # -- 1. a community database node runs the SQL of its parameters ----------------------------------
@@ -252,8 +243,6 @@ def test_plain_text_fixed_html_or_no_mail_is_no_mail_markup(node: dict[str, Any]
 
 
 # -- 7. an editor download whose owner removed meta -----------------------------------------------
-INV002 = inventory.test_inactive_workflows_hold_no_credentials
-
 
 def _download(**fields: Any) -> Any:
     """An inactive workflow holding a stored credential, as a file without timestamps."""
