@@ -66,9 +66,15 @@ def test_a_fixed_community_query_is_quiet() -> None:
     assert [s.operation for s in app.stores if s.step_id == uid("Import")] == ["query"]
 
 
-def test_a_search_nodes_query_is_no_sql() -> None:
+@pytest.mark.parametrize("node_type, params", [
     # a web search node's "query" is the text searched for, and no operation says SQL
-    app = _community("@tavily/n8n-nodes-tavily.tavily", {"query": "={{ $json.body.name }}"})
+    ("@tavily/n8n-nodes-tavily.tavily", {"query": "={{ $json.body.name }}"}),
+    # a GraphQL node's query is no SQL either
+    ("n8n-nodes-hasura.hasura", {"operation": "graphql", "query": "={{ $json.body.name }}"}),
+])
+def test_a_search_or_graphql_nodes_query_is_no_sql(node_type: str, params: dict[str, Any]
+                                                    ) -> None:
+    app = _community(node_type, params)
     assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
     assert not any(isinstance(s, DataStore) and s.step_id == uid("Import")
                    for s in app.stores)

@@ -131,7 +131,7 @@ SQL_NODES = ("postgres", "mySql", "microsoftSql", "oracleDb", "timescaleDb", "qu
 # its parameters carry the statement: a ``query`` or ``sql`` field, and an operation that
 # says it runs one or a statement written out. A search node's ``query`` (Tavily) is neither.
 COMMUNITY_SQL_KEYS = ("query", "sql")
-SQL_OPERATION = re.compile(r"query|sql|ql$", re.I)
+SQL_OPERATION = re.compile(r"query|sql|(?<!graph)ql$", re.I)  # runSuiteQL, not graphql
 SQL_TEXT = re.compile(r"^\s*(?:select|insert|update|delete|with|merge|upsert|replace|create|"
                       r"drop|alter|exec(?:ute)?|call)\b", re.I)
 
