@@ -1285,11 +1285,12 @@ def test_exp001_rows_written_then_posted_names_the_webhook_not_the_table() -> No
     assert f.evidence["labels"] == ["personal data"]
 
 
-def _lookup(operation: str, *, active: bool = True) -> dict[str, Any]:
+def _lookup(operation: str, *, active: bool = True, auth: str | None = None
+            ) -> dict[str, Any]:
     db = (select_orders("Find order") if operation == "select" else
           postgres("Find order", "insert", table={"__rl": True, "value": "orders"},
                    columns={"mappingMode": "autoMapInputData", "value": {}}))
-    hook = webhook(path="orders", method="GET", auth="headerAuth")
+    hook = webhook(path="orders", method="GET", auth=auth)
     hook["parameters"]["responseMode"] = "responseNode"
     answer = n8n_node("Respond to Webhook", "respondToWebhook",
                       {"respondWith": "allIncomingItems", "options": {}}, version=1.1)
@@ -1303,8 +1304,13 @@ def test_exp002_webhook_reading_a_table_fires_on_the_reader() -> None:
     # the webhook answers with its last node's output: the rows, passed on by the respond node
     assert f.evidence["route"] == [uid("Webhook"), uid("Find order"), uid("Respond to Webhook")]
     assert f.evidence["answered_by"] == uid("Respond to Webhook")
-    assert (f.evidence["endpoint"], f.evidence["auth"]) == ("orders", "header")
+    assert (f.evidence["endpoint"], f.evidence["auth"]) == ("orders", "none")
     assert f.evidence["store"] == "public.orders"
+
+
+def test_exp002_an_authenticated_webhook_serves_its_own_users() -> None:
+    # the remediation done: callers must hold the header credential to read the rows
+    assert findings_of(EXP002, app_of(_lookup("select", auth="headerAuth"))) == []
 
 
 def test_exp002_webhook_writing_a_table_is_quiet() -> None:

@@ -356,6 +356,11 @@ POSITIVES = [
          nodered("http request", url=f"https://discord.com/api/webhooks/123456789012345678/"
                                      f"{DISCORD}"),
          "url", DISCORD, "Webhook URL with token"),
+    Case("n8n-bitrix24-inbound-webhook-in-code",
+         n8n("code", jsCode=code(
+             "const TASKS = 'https://crm.acme-portal.example/rest/42/k3v9x1q7m2p8t4w6/';",
+             "return [{ json: { url: TASKS + 'tasks.task.list' } }];")),
+         "jsCode:line 1", "k3v9x1q7m2p8t4w6", "Webhook URL with token"),
     # -- missed on apps nobody tuned on (issue 11), distilled --------------------------------
     Case("n8n-query-parameter-bare-key",
          n8n("httpRequest", method="POST", url="https://api.imgbb.com/1/upload",
@@ -484,6 +489,9 @@ NEGATIVES = [
         genericAuthType="httpHeaderAuth", options={"allowUnauthorizedCerts": False})),
     Case("n8n-webhook-header-auth", n8n("webhook", httpMethod="POST", authentication="headerAuth",
                                         path="3f2b8c1e-4a5d-4e6f-9a7b-1c2d3e4f5a6b")),
+    Case("n8n-rest-path-of-a-record-id", n8n(
+        # a REST path with a numeric id and a word of letters only, not a webhook key
+        "httpRequest", url="https://wiki.acme.example/rest/42/contentrevisions/")),
     Case("n8n-code-references", n8n("code", jsCode=code(
         "const password = $input.first().json.password;",
         "const token = $env.API_TOKEN;",

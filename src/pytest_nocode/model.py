@@ -975,6 +975,24 @@ def is_model_api(host: str, path: str) -> bool:
         MODEL_API_PATH.search(path) is not None
 
 
+# Models a team runs itself: Ollama (its port 11434, or a host named for it) generating at
+# /api/generate or /api/chat, and any OpenAI-compatible server (LM Studio, vLLM, LiteLLM,
+# llama.cpp) at /v1/chat/completions: a request there is a model call as one to a provider is.
+OLLAMA_PORT = 11434
+OLLAMA_PATH = re.compile(r"/api/(?:generate|chat)/?$")
+OPENAI_COMPATIBLE_PATH = re.compile(r"/v1/(?:chat/)?completions/?$")
+
+
+def is_self_hosted_model(host: str, port: int | None, path: str) -> bool:
+    """Is a request to ``host:port`` at ``path`` a call to a model the team serves itself
+    (:data:`OLLAMA_PATH` on Ollama's port or an ``ollama`` host, or an OpenAI-compatible
+    completions path on any host)?"""
+    if OPENAI_COMPATIBLE_PATH.search(path):
+        return True
+    return OLLAMA_PATH.search(path) is not None and (
+        port == OLLAMA_PORT or "ollama" in host.lower())
+
+
 # Hosted models that compute rather than write: embeddings, feature extraction, reranking,
 # a Hugging Face inference pipeline. What they are given is processed by the AI service the
 # workflow is built on, as a prompt is, and comes back as vectors or scores.

@@ -231,8 +231,10 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
         return  # not shown to leave the own networks, and nothing worth reading crosses
     zone_severity = policy.cleartext_severity(zone, rule.severity)
     if zone_severity is None and not (zone == "host" and CREDENTIAL_DATA in labels
+                                      and host not in HOST_NAMES
                                       and not policy.cleartext_severity_is_set(zone)):
-        return  # loopback never leaves; by default a compose network only when passwords cross
+        return  # loopback never leaves; by default a compose network only when passwords
+        # cross (the docker host itself, host.docker.internal, is the machine: as loopback)
     severity = rule.severity if secrets or labels or zone_severity is None else zone_severity
     name = CLEARTEXT.get(protocol, protocol.upper())
     shown = f":{port}" if port else ""

@@ -230,9 +230,19 @@ def _public_address(host: str) -> bool:
     return True
 
 
-# Messaging APIs whose requests are messages to a recipient, as a mail is (judged by
-# _mailed_data): the WhatsApp Cloud API's messages endpoint.
-MESSAGE_APIS = {"graph.facebook.com": re.compile(r"/messages/?$")}
+# Messaging and mail-sending APIs whose requests are messages to a recipient, as a mail is
+# (judged by _mailed_data: the provider relays them as an SMTP server does): the WhatsApp
+# Cloud API's messages endpoint and its click-to-chat send, the transactional mail APIs'
+# send endpoints.
+_MAIL_SEND = re.compile(r"/v3/smtp/email/?$")
+MESSAGE_APIS = {"graph.facebook.com": re.compile(r"/messages/?$"),
+                "api.whatsapp.com": re.compile(r"/send/?$"),
+                "api.brevo.com": _MAIL_SEND, "api.sendinblue.com": _MAIL_SEND,
+                "api.sendgrid.com": re.compile(r"/v3/mail/send/?$"),
+                "api.mailgun.net": re.compile(r"/messages/?$"),
+                "api.eu.mailgun.net": re.compile(r"/messages/?$"),
+                "api.resend.com": re.compile(r"/emails/?$"),
+                "api.postmarkapp.com": re.compile(r"/email/?$")}
 
 
 def _message_api(dest: Destination) -> bool:
@@ -382,7 +392,8 @@ MAIL_CHANNEL = re.compile(r"^e-?mail\b", re.I)  # the entry detail of a mail tri
     sheet is a download channel for that data. A lookup whose result only steers the flow or
     goes elsewhere is not, nor is a fixed page, stylesheet or script file a site serves, nor
     the session an in-flow check (AUTH004's) looks up by the caller's own token before it
-    refuses a wrong one.""",
+    refuses a wrong one, nor what an endpoint whose callers must authenticate (at the
+    platform, or by such a check) answers its own users.""",
     remediation="Authenticate the endpoint, limit what it returns, and log who downloads.",
     requires=("workflows",),
 )
@@ -410,8 +421,8 @@ def test_endpoints_do_not_serve_stored_data(nocode_app: App,
             if reached is None:
                 continue
             ep, to_store = reached
-            if _checks_caller(nocode_app, ep, reader):
-                continue  # the in-flow check's own lookup: the session the caller's token names
+            if _checks_caller(nocode_app, ep, reader) or _callers_authenticate(nocode_app, ep):
+                continue  # the in-flow check's own lookup, or an API serving its own users
             route = [*to_store, *flow.route(sf.step.id, origin)]
             nocode_findings.add(
                 reader, f"{ep.kind} {ep.route!r} answers its callers with "
@@ -450,6 +461,17 @@ def _checks_caller(app: App, ep: EntryPoint, reader: Step) -> bool:
     guard = guard_of(app, entry) if entry is not None else None
     return guard is not None and guard.step.id != reader.id \
         and guard.step.id in app.paths_from([reader.id])
+
+
+def _callers_authenticate(app: App, ep: EntryPoint) -> bool:
+    """Must the endpoint's callers authenticate: the platform asks for a credential, or the
+    flow's first steps check a token, signature or password and refuse a wrong one (AUTH004's
+    guard)? What it answers then goes to its own users, the remediation done: an
+    authenticated API serving its rows is its purpose, not a download channel for anyone."""
+    if ep.authentication not in (None, "none"):
+        return True
+    entry = app.step(ep.step_id)
+    return entry is not None and guard_of(app, entry) is not None
 
 
 def _page_file(store: DataStore) -> bool:

@@ -80,6 +80,7 @@ from pytest_nocode.model import (
     Workflow,
     is_loopback_host,
     is_model_api,
+    is_self_hosted_model,
     name_node_ids,
     split_url,
     strip_userinfo,
@@ -101,6 +102,7 @@ from pytest_nocode.platforms.n8n_flow import (
     UPLOADS,
     N8nFlows,
     answering_steps,
+    community_sql_key,
     event_triggers,
     loop_targets,
     upload_operation,
@@ -651,17 +653,28 @@ CATALOGUE_META = frozenset({"license", "category", "owner", "status", "priority"
 INSTANCE_ID = re.compile(r"[0-9a-f]{64}")  # n8n's instance id: a SHA-256 in hex
 
 
+WORKFLOW_ID = re.compile(r"[A-Za-z0-9]{16}")  # the id n8n gives a workflow it stores
+VERSION_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def downloaded_from_instance(wf: Mapping[str, Any]) -> bool:
     """Whether the file is an instance's Download of the workflow: the workflow id, versionId,
     a true/false ``active`` and ``meta.instanceId``, as the editor writes them, and none of the
     fields a template collection adds. Such a file has no timestamps, yet its inactive flag
-    is what the instance had; a template's or a collection's is not."""
+    is what the instance had; a template's or a collection's is not. A download whose owner
+    removed ``meta`` whole (to keep the instance id private) still counts when its id and
+    versionId have the shapes the instance gives them (a 16-character id, a UUID): a
+    template or a hand-made file carries neither."""
     meta = wf.get("meta")
+    if not (isinstance(wf.get("active"), bool)
+            and bool(_text(wf.get("id"))) and bool(_text(wf.get("versionId")))):
+        return False
+    if meta is None:
+        return WORKFLOW_ID.fullmatch(_text(wf.get("id"))) is not None \
+            and VERSION_ID.fullmatch(_text(wf.get("versionId"))) is not None
     return (isinstance(meta, Mapping) and INSTANCE_ID.fullmatch(_text(meta.get("instanceId")))
             is not None
-            and not CATALOGUE_META & meta.keys()
-            and isinstance(wf.get("active"), bool)
-            and bool(_text(wf.get("id"))) and bool(_text(wf.get("versionId"))))
+            and not CATALOGUE_META & meta.keys())
 
 
 def _text(value: Any) -> str:
@@ -1051,6 +1064,8 @@ class _Builder:
         handler = ROLES.get(node_type)
         if handler is None and node_type.endswith("Tool"):  # the "usable as AI tool" twin
             handler = ROLES.get(node_type[:-4])
+        if handler is None and community_sql_key(node_type, params) is not None:
+            handler = _community_sql  # a community database node (Firebird, SQLite)
         if handler is not None:
             handler(self, node, params, step_id, live)
 
@@ -1190,8 +1205,9 @@ def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], ste
     target = INSTANCE_API_PATH.match(_url_path(url)) if not dynamic else None
     if target and method == "GET" and _calls_own_instance(params, host, port):
         _instance_read(b, step_id, target.group("what"), "n8n API")
-    if host and is_model_api(host, _url_path(url)):
-        b.flows.model_calls.add(step_id)  # Claude or GPT called by hand: a model step
+    if host and (is_model_api(host, _url_path(url))
+                 or is_self_hosted_model(host, port, _url_path(url))):
+        b.flows.model_calls.add(step_id)  # Claude, GPT or Ollama called by hand: a model step
 
 
 def _graphql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
@@ -1498,6 +1514,15 @@ def _sql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str
         table = _text(params.get("table"))
         schema = _text(params.get("schema"))
         location = f"{schema}.{table}" if schema and table else table
+    b.stores.append(DataStore(step_id, "database", location, operation))
+
+
+def _community_sql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+                   live: bool | None) -> None:
+    """A community node running the SQL of its parameters: a database, read or written as
+    its statement says."""
+    key = community_sql_key(_text(node.get("type")), params) or "query"
+    operation, location = _sql_statement(_text(params.get(key)), _text(node.get("name")))
     b.stores.append(DataStore(step_id, "database", location, operation))
 
 

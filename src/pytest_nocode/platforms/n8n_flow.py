@@ -127,6 +127,34 @@ ENV_HOST = re.compile(r"^=\{\{\s*\$env\.\w+\s*(?:\+\s*['\"`]/|\}\}/)")
 SUBSTITUTING_SQL = {"postgres": 2.0, "mySql": 2.0, "microsoftSql": 1.0}
 SQL_NODES = ("postgres", "mySql", "microsoftSql", "oracleDb", "timescaleDb", "questDb",
              "crateDb", "snowflake")
+# A community node (a package of its own: Firebird, SQLite, NetSuite's SuiteQL) runs SQL when
+# its parameters carry the statement: a ``query`` or ``sql`` field, and an operation that
+# says it runs one or a statement written out. A search node's ``query`` (Tavily) is neither.
+COMMUNITY_SQL_KEYS = ("query", "sql")
+SQL_OPERATION = re.compile(r"query|sql|(?<!graph)ql$", re.I)  # runSuiteQL, not graphql
+SQL_TEXT = re.compile(r"^\s*(?:select|insert|update|delete|with|merge|upsert|replace|create|"
+                      r"drop|alter|exec(?:ute)?|call)\b", re.I)
+
+
+def community_sql_key(node_type: str, params: Mapping[str, Any]) -> str | None:
+    """The parameter holding the SQL a community node runs (see :data:`COMMUNITY_SQL_KEYS`),
+    or None: a built-in node, or no statement field with an operation or text that says SQL."""
+    if node_type.startswith((BASE, LANGCHAIN)) or not isinstance(params, Mapping):
+        return None
+    for key in COMMUNITY_SQL_KEYS:
+        value = params.get(key)
+        if isinstance(value, str) and value.strip():
+            op = params.get("operation")
+            if (isinstance(op, str) and SQL_OPERATION.search(op)) \
+                    or SQL_TEXT.match(value.lstrip("=")):
+                return key
+    return None
+
+
+def is_sql_step(step: Step) -> bool:
+    """Does ``step`` run SQL of its parameters: a built-in SQL node, or a community one?"""
+    return _base(step.type).removeprefix(BASE) in SQL_NODES \
+        or community_sql_key(step.type, step.params) is not None
 CODE_NODES = (BASE + "code", BASE + "function", BASE + "functionItem")
 FILE_NODES = (BASE + "readWriteFile", BASE + "readBinaryFile", BASE + "readBinaryFiles",
               BASE + "writeBinaryFile")
@@ -191,6 +219,24 @@ MODEL_SUB_NODES = re.compile(r"^@n8n/n8n-nodes-langchain\.(?:lmChat\w*|lmOpenAi|
                              r"lmOpenHuggingFaceInference)$")
 CALLERS = frozenset({BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"})
 HTML_NODE = BASE + "html"
+# Transactional mail APIs' send endpoints (Brevo, SendGrid, Mailgun, Resend, Postmark) and the
+# body fields that carry a mail's HTML there.
+MAIL_SEND_APIS = re.compile(
+    r"^=?https://(?:api\.brevo\.com/v3/smtp/email|api\.sendinblue\.com/v3/smtp/email|"
+    r"api\.sendgrid\.com/v3/mail/send|api(?:\.eu)?\.mailgun\.net/v3/[^/]+/messages|"
+    r"api\.resend\.com/emails|api\.postmarkapp\.com/email)/?$")
+MAIL_HTML_FIELD = re.compile(r"html|htmlContent|HtmlBody|htmlBody")
+HTML_TAG = re.compile(r"<\s*[A-Za-z][\w-]*[\s>/]")
+
+
+def _with_markup(param: str, text: Any, refs: tuple[ValueRef, ...]
+                 ) -> tuple[str, tuple[ValueRef, ...]]:
+    """(param, refs) when ``text`` writes markup of its own around its expressions (a mail
+    whose body is HTML), else ("", ()): a plain text or a value handed on whole says nothing
+    of markup."""
+    if isinstance(text, str) and HTML_TAG.search(text) and refs:
+        return param, refs
+    return "", ()
 BRANCHES = frozenset({BASE + "if", BASE + "switch"})
 # base types (AI-tool twins folded in) that can run, render or open what they are given
 # Nodes whose filter is a formula the service evaluates (Airtable's filterByFormula): a value
@@ -726,7 +772,9 @@ class N8nFlows:
         yield from self._json_body_sink(step)
         yield from self._sheet_cells_sink(step)
         yield from self._html_template_sink(step)
-        if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type):
+        community_sql = t not in SINK_TYPES and is_sql_step(step)
+        if t not in SINK_TYPES and step.id not in self.senders and not _is_ai(step.type) \
+                and not community_sql:
             return
         p = step.params
         if t in (BASE + "executeCommand", BASE + "ssh"):
@@ -740,7 +788,7 @@ class N8nFlows:
                 yield SinkUse("command", HEREDOC_BODY, in_body,
                               f"writes an expression into the quoted heredoc body of {where} "
                               "(a line reading its delimiter ends the body and runs the rest)")
-        elif t.removeprefix(BASE) in SQL_NODES:
+        elif t.removeprefix(BASE) in SQL_NODES or community_sql:
             yield from self._sql_sink(step)
         elif t in FORMULA_NODES:
             yield from self._formula_sink(step)
@@ -841,17 +889,18 @@ class N8nFlows:
     def _sql_sink(self, step: Step) -> Iterator[SinkUse]:
         p = step.params
         t = _base(step.type).removeprefix(BASE)
+        key = community_sql_key(step.type, p)
         default = "executeQuery" if t == "microsoftSql" else ""
-        if (str(p.get("operation") or default)) != "executeQuery":
+        if key is None and (str(p.get("operation") or default)) != "executeQuery":
             return
-        query = p.get("query")
+        query = p.get(key or "query")
         bare = t in SUBSTITUTING_SQL and self._v(step) >= SUBSTITUTING_SQL[t]
         refs = self.refs(step, query, bare=bare)
         if not refs:
             return
         how = "{{ }} (not query parameters)" if not str(query).startswith("=") else \
             "an expression (not query parameters)"
-        yield SinkUse("sql", "query", refs, f"builds SQL by interpolating {how}")
+        yield SinkUse("sql", key or "query", refs, f"builds SQL by interpolating {how}")
 
     def _query_json_sink(self, step: Step) -> Iterator[SinkUse]:
         """A MongoDB query written as JSON text with expressions pasted into it
@@ -992,12 +1041,40 @@ class N8nFlows:
     def _html_template_sink(self, step: Step) -> Iterator[SinkUse]:
         """The page the HTML node generates, with data pasted in: markup in a value becomes
         part of the page, or of the document a PDF service renders from it (HTML injection;
-        a renderer fetching ``<img>`` or ``<iframe>`` sources also requests what it names)."""
+        a renderer fetching ``<img>`` or ``<iframe>`` sources also requests what it names).
+        Likewise the HTML body of a mail (:meth:`_mail_html`): markup in a value is part of
+        a mail the organisation's own sender signs (phishing links, forged content)."""
         refs = self._html_refs(step)
         if carries_data(refs):
             yield SinkUse("markup", "html", refs, "pastes values unescaped into the HTML it "
                           "generates (HTML injection into the page or the document rendered "
                           "from it)")
+        param, mail_refs = self._mail_html(step)
+        if carries_data(mail_refs):
+            yield SinkUse("markup", param, mail_refs, "pastes values unescaped into the HTML "
+                          "of the mail it sends (HTML injection: links and content in the "
+                          "sender's name)")
+
+    def _mail_html(self, step: Step) -> tuple[str, tuple[ValueRef, ...]]:
+        """(parameter, what it pastes) of the HTML body of a mail ``step`` sends: the Send
+        Email node's ``html``, Gmail's ``message`` sent as HTML, or an ``html`` /
+        ``htmlContent`` field of a request to a mail-sending API (:data:`MAIL_SEND_APIS`);
+        ("", ()) for anything else or a body without markup."""
+        p = step.params
+        t = _base(step.type)
+        if t == BASE + "emailSend" and str(p.get("emailFormat") or "html") in ("html", "both"):
+            return _with_markup("html", p.get("html"), self.refs(step, p.get("html")))
+        if t == BASE + "gmail" and str(p.get("operation") or "send") in ("send", "reply") \
+                and str(p.get("emailType") or "html") == "html":
+            return _with_markup("message", p.get("message"), self.refs(step, p.get("message")))
+        if t == BASE + "httpRequest" and MAIL_SEND_APIS.search(str(p.get("url") or "")):
+            body = p.get("bodyParameters")
+            fields = body.get("parameters") if isinstance(body, _MAPPINGS) else None
+            for f in fields if isinstance(fields, list) else ():
+                if isinstance(f, _MAPPINGS) and MAIL_HTML_FIELD.fullmatch(str(f.get("name"))):
+                    return _with_markup(str(f.get("name")), f.get("value"),
+                                        self.refs(step, f.get("value")))
+        return "", ()
 
     def _formula_sink(self, step: Step) -> Iterator[SinkUse]:
         """Airtable's ``filterByFormula`` (v1 under additionalOptions, v2 under options or at

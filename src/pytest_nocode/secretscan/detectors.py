@@ -170,13 +170,23 @@ _WEBHOOK = re.compile(
     r"(?P<value>[^\s'\"`<>?#]{10,})")
 
 
+# a Bitrix24 inbound webhook (``https://portal/rest/<user id>/<16-character key>/method``, on
+# the portal's own domain too): the key in the path acts as that user on the CRM's REST API
+_BITRIX_WEBHOOK = re.compile(r"(?i)https?://[\w.-]+(?::\d+)?/rest/\d+/"
+                             r"(?P<value>(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{16})(?![a-z0-9])")
+
+
 def webhook_urls(t: Text) -> Iterator[Found]:
-    """Discord, Teams and IFTTT webhook URLs: whoever has the URL can post."""
-    if "hook" not in t.low:
-        return
-    for m in _WEBHOOK.finditer(t.text):
-        if not rejected_shape(m.group("value")):
-            yield Found(m.start(), KIND_WEBHOOK, m.group("value"))
+    """Discord, Teams, IFTTT and Bitrix24 webhook URLs: whoever has the URL can post (or,
+    for Bitrix24, use the CRM's API as the user who made it)."""
+    if "hook" in t.low:
+        for m in _WEBHOOK.finditer(t.text):
+            if not rejected_shape(m.group("value")):
+                yield Found(m.start(), KIND_WEBHOOK, m.group("value"))
+    if "/rest/" in t.low:
+        for m in _BITRIX_WEBHOOK.finditer(t.text):
+            if not rejected_shape(m.group("value")):
+                yield Found(m.start(), KIND_WEBHOOK, m.group("value"))
 
 
 # -- URLs -------------------------------------------------------------------------------------
