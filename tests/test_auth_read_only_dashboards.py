@@ -216,3 +216,20 @@ def test_a_chat_route_to_a_hosted_parser_or_answering_kept_data_fires() -> None:
     other_path = _chat_route("http://rasa:5005/conversations/1/trigger_intent")
     for flows in (hosted, kept, other_path):
         assert ids(findings_of(AUTH001, app_of(flows))) == {nid("in")}
+
+
+def _monitor_with_feed_button(label: str) -> list[dict[str, Any]]:
+    """:func:`_monitor` with a Refresh button that GETs a public feed into the gauge."""
+    return [*_monitor(label),
+            node("refresh", "ui_button", group=nid("grp"), label="Refresh", payload="",
+                 payloadType="str", topic="", wires=[["read"]]),
+            http_request("read", "https://api.github.com/repos/acme/ward/pulls", to=["gauge"],
+                         method="GET")]
+
+
+def test_a_health_dashboard_is_not_read_only_because_its_button_fetches_a_public_feed() -> None:
+    found = one(findings_of(AUTH001, app_of(_monitor_with_feed_button("Heart Rate"))))
+    assert found.severity == Severity.HIGH and "read_only" not in found.evidence
+    plant = findings_of(AUTH001, app_of(_monitor_with_feed_button("Humidity")), LISTED)
+    assert "fetches a public feed without credentials in 'read'" in one(plant).message
+    assert one(plant).severity == Severity.INFO

@@ -78,7 +78,7 @@ from pytest_nocode.dataflow import (
     sensitivity_labels,
 )
 from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step
-from pytest_nocode.platforms.nodered import DASHBOARDS, PASSIVE_TYPES
+from pytest_nocode.platforms.nodered import DASHBOARDS, PASSIVE_TYPES, health_widget
 from pytest_nocode.platforms.nodered_entries import (
     ANSWER_TYPES,
     READ_ONLY_CALLS,
@@ -757,8 +757,14 @@ def read_only_dashboard(app: App, ep: EntryPoint) -> str:
     (judged there).
     A refresh button that re-reads the last rows of a sensor table, or a chart's date range,
     opens nothing; a control that reaches a device or broker output, a write, a command, a
-    request of another kind or an unknown node keeps the dashboard AUTH001's."""
+    request of another kind or an unknown node keeps the dashboard AUTH001's, and so does a
+    dashboard whose widgets show health readings (:func:`~pytest_nocode.platforms.nodered.
+    health_widget`), whatever its controls do: what it shows is no public feed."""
     if app.platform != "nodered" or ep.kind != "dashboard":
+        return ""
+    by_id = {s.id: s for s in app.steps}
+    if any(health_widget(app.steps, by_id, base, page) is not None
+           for _inputs, base, page, _path in DASHBOARDS.values()):
         return ""
     inputs = frozenset().union(*(spec[0] for spec in DASHBOARDS.values()))
     controls = [s for s in app.steps if s.type in inputs and not s.disabled and s.outbound]
