@@ -233,3 +233,15 @@ def test_a_health_dashboard_is_not_read_only_because_its_button_fetches_a_public
     plant = findings_of(AUTH001, app_of(_monitor_with_feed_button("Humidity")), LISTED)
     assert "fetches a public feed without credentials in 'read'" in one(plant).message
     assert one(plant).severity == Severity.INFO
+
+
+def test_a_dashboard_request_whose_address_carries_a_credential_fires() -> None:
+    for url in ("https://api.github.com/repos/acme/wallboard/pulls?access_token=ghp_example",
+                "https://reader:hunter2@api.example.com/feed",
+                "https://api.example.com/feed?city=Oslo&api_key=example"):
+        found = one(findings_of(AUTH001, app_of(_panel(_get(url)))))
+        assert found.severity == Severity.HIGH and "read_only" not in found.evidence
+    # a parameter that names no credential leaves the feed public
+    listed = findings_of(AUTH001, app_of(_panel(_get(
+        "https://api.github.com/repos/acme/wallboard/pulls?state=all&per_page=50"))), LISTED)
+    assert "fetches a public feed without credentials" in one(listed).message

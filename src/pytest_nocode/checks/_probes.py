@@ -680,9 +680,19 @@ def public_get(app: App, step: Step) -> str:
         if not origins or any(o.kind not in ("constant", "env") for o in origins):
             return ""
         hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
-    if not hosts or not all(h and default_zone(h) == "internet" for h in hosts):
+        own = " ".join(o.detail for o in origins if o.kind == "constant")
+    if not hosts or not all(h and default_zone(h) == "internet" for h in hosts) \
+            or _credential_in_url(own):
         return ""
     return f"fetches a public feed without credentials in {step.name or step.id!r}"
+
+
+def _credential_in_url(text: str) -> bool:
+    """Does an address carry a credential of its own: a user and password before its host
+    (``https://bob:pw@…``) or a query parameter named for one (``?access_token=…``,
+    ``&api_key=…``)? What it fetches is then the key holder's, not a public feed."""
+    return re.search(r"://[^/?#\s]*@", text) is not None \
+        or any(_CREDENTIAL.search(name) for name in re.findall(r"[?&]([^=&#\s]+)=", text))
 
 
 # Community nodes that only query a public index for what anyone may look up (places near a
