@@ -245,3 +245,11 @@ def test_a_dashboard_request_whose_address_carries_a_credential_fires() -> None:
     listed = findings_of(AUTH001, app_of(_panel(_get(
         "https://api.github.com/repos/acme/wallboard/pulls?state=all&per_page=50"))), LISTED)
     assert "fetches a public feed without credentials" in one(listed).message
+
+
+def test_a_websocket_broadcasting_an_env_value_named_for_a_secret_fires() -> None:
+    # names no credential word of the probe's own list catches, the secret-name reader does
+    for name in ("MQTT_PASS", "PRIVATE_KEY", "JWT_SIGNING_KEY"):
+        flows = _wallboard(element=f'env.get("{name}")')
+        assert ids(findings_of(AUTH001, app_of(flows))) == {nid("listener")}, name
+    assert findings_of(AUTH001, app_of(_wallboard(element='env.get("BOARD_TITLE")'))) == []

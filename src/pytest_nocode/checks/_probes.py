@@ -89,6 +89,7 @@ from pytest_nocode.platforms.nodered_entries import (
 )
 from pytest_nocode.platforms.nodered_flow import SQL_NODES
 from pytest_nocode.policy import default_zone
+from pytest_nocode.secretscan.names import is_secret_name
 
 # what a caller of a probe may learn: constants, a time, its own request
 ANSWER_KINDS = frozenset({"constant", "platform", "entry"})
@@ -724,9 +725,11 @@ def public_feed(app: App, origin: Origin) -> bool:
 
 def _plain_env(origin: Origin) -> bool:
     """Is ``origin`` an environment value whose name says it is a setting (an element id, a
-    title): no credential word, no sensitivity label?"""
+    title): no credential word, no name of a secret (:func:`is_secret_name`: MQTT_PASS,
+    PRIVATE_KEY), no sensitivity label?"""
     return origin.kind == "env" and bool(origin.detail) \
-        and not _CREDENTIAL.search(origin.detail) and not sensitivity_labels(origin.detail)
+        and not _CREDENTIAL.search(origin.detail) and not is_secret_name(origin.detail) \
+        and not sensitivity_labels(origin.detail)
 
 
 def _own_route_get(app: App, step: Step) -> str:
