@@ -256,10 +256,13 @@ _ANSWER_SINKS = frozenset({"answer", "send"})
 
 def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
     """Why a Node-RED entry point that reads something (effect ``serves``) answers nothing
-    but settings and device readings ("" when it may do more). When every answer its branch
-    reaches (an HTTP response, a websocket's clients, a TCP reply) holds only constants,
-    platform values (a time) and what the app polls from a PLC or fieldbus device
-    (:data:`DEVICE_READS`), nothing acts and nothing anyone typed or stored is disclosed:
+    but settings, device readings and public feeds ("" when it may do more). When every
+    answer its branch reaches (an HTTP response, a websocket's clients: every ``websocket
+    out`` on its listener, see :func:`_answer_branch`; a TCP reply) holds only constants,
+    platform values (a time), what the app polls from a PLC or fieldbus device
+    (:data:`DEVICE_READS`), the answer of a :func:`public_get` and environment values named
+    as settings (:func:`_plain_env`), nothing acts and nothing anyone typed or stored is
+    disclosed:
     read-only telemetry, whatever step (a function, a change node, a template) copies it. An
     MQTT topic's messages are not counted here: whoever can publish on the topic writes them
     (only a change node's copy of an unlabelled topic is, in :func:`read_only_route`). What
