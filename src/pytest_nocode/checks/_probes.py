@@ -382,16 +382,11 @@ def _local_model(app: App, step: Step) -> str:
     if p.get("authType") or p.get("tls") or p.get("headers") or step.credential_refs \
             or any(_KEY_WORDS.search(str(s.params.get("func") or "")) for s in before):
         return ""
-    own = str(p.get("url") or "").strip()
-    if own and "{{" not in own:  # the node's own address: what the message sets is ignored
-        hosts = [_host(own)]
-    else:
-        origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
-                   for o in sink.origins]
-        if not origins or any(o.kind not in ("constant", "env") for o in origins):
-            return ""
-        hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
-    texts = [str(s.params.get("func") or "") for s in before] + [own]
+    fixed = _fixed_address(app, step)
+    if fixed is None:
+        return ""
+    hosts = fixed[0]
+    texts = [str(s.params.get("func") or "") for s in before] + [str(p.get("url") or "")]
     if not hosts or not all(h and default_zone(h) in LOCAL_ZONES for h in hosts) \
             or not any(_MODEL_PATH.search(t) for t in texts):
         return ""
@@ -675,20 +670,30 @@ def public_get(app: App, step: Step) -> str:
             or p.get("headers") or step.credential_refs \
             or any(_CREDENTIAL.search(str(s.params.get("func") or "")) for s in before):
         return ""
-    own = str(p.get("url") or "").strip()
-    if own and "{{" not in own:  # the node's own address: what the message sets is ignored
-        hosts = [_host(own)]
-    else:
-        origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
-                   for o in sink.origins]
-        if not origins or any(o.kind not in ("constant", "env") for o in origins):
-            return ""
-        hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
-        own = " ".join(o.detail for o in origins if o.kind == "constant")
+    fixed = _fixed_address(app, step)
+    if fixed is None:
+        return ""
+    hosts, address = fixed
     if not hosts or not all(h and default_zone(h) == "internet" for h in hosts) \
-            or _credential_in_url(own):
+            or _credential_in_url(address):
         return ""
     return f"fetches a public feed without credentials in {step.name or step.id!r}"
+
+
+def _fixed_address(app: App, step: Step) -> tuple[list[str], str] | None:
+    """(the hosts, the text) of the fixed address an ``http request`` calls: the node's own
+    URL when it has one without a template (what the message sets is then ignored), else
+    the constants of what the flow sets ``msg.url`` to; None when a part of it is neither a
+    constant nor an environment value (the hosts may be empty: none is known)."""
+    own = str(step.params.get("url") or "").strip()
+    if own and "{{" not in own:
+        return [_host(own)], own
+    origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
+               for o in sink.origins]
+    if not origins or any(o.kind not in ("constant", "env") for o in origins):
+        return None
+    return ([_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail],
+            " ".join(o.detail for o in origins if o.kind == "constant"))
 
 
 def _credential_in_url(text: str) -> bool:
