@@ -253,3 +253,11 @@ def test_a_websocket_broadcasting_an_env_value_named_for_a_secret_fires() -> Non
         flows = _wallboard(element=f'env.get("{name}")')
         assert ids(findings_of(AUTH001, app_of(flows))) == {nid("listener")}, name
     assert findings_of(AUTH001, app_of(_wallboard(element='env.get("BOARD_TITLE")'))) == []
+
+
+def test_a_health_widget_whose_group_the_export_lacks_is_one_entry_of_its_own_dashboard() -> None:
+    for dashboard2, route in ((False, "/ui"), (True, "/dashboard")):
+        flows = [n for n in _monitor("Heart Rate", dashboard2=dashboard2)
+                 if n["type"] not in ("ui_group", "ui-group", "ui_tab", "ui-page")]
+        found = one(findings_of(AUTH001, app_of(flows)))
+        assert found.evidence["effect"] == "serves" and route in found.message

@@ -1025,8 +1025,10 @@ def health_widget(steps: list[Step], by_id: Mapping[str, Step], base_type: str,
     group_type = page_type.replace("tab", "group").replace("page", "group")
     fed = {t for s in steps if not s.disabled for t in s.outbound}
     for step in steps:
-        if step.type not in DISPLAY_TYPES or step.disabled or step.id not in fed:
-            continue
+        if step.type not in DISPLAY_TYPES or step.disabled or step.id not in fed \
+                or step.type.startswith("ui_") != base_type.startswith("ui_"):
+            continue  # (ui_gauge is node-red-dashboard's, ui-gauge FlowFuse's: a widget
+            # whose group the export lacks is still of one generation only)
         group = by_id.get(_as_str(step.params.get("group")))
         if group is not None and group.type != group_type:
             continue  # a widget of the other dashboard generation
