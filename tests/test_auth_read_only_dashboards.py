@@ -261,3 +261,13 @@ def test_a_health_widget_whose_group_the_export_lacks_is_one_entry_of_its_own_da
                  if n["type"] not in ("ui_group", "ui-group", "ui_tab", "ui-page")]
         found = one(findings_of(AUTH001, app_of(flows)))
         assert found.evidence["effect"] == "serves" and route in found.message
+
+
+def test_a_dashboard_control_reaching_a_link_call_named_at_run_time_fires() -> None:
+    rereads = _panel(_select("SELECT * FROM rainfall ORDER BY id DESC LIMIT 10"))
+    valve = node("valve", "ui_switch", group=nid("grp"), label="Valve", wires=[["call"]])
+    dynamic = node("call", "link call", links=[], linkType="dynamic", timeout="30",
+                   wires=[[]])
+    found = one(findings_of(AUTH001, app_of([*rereads, valve, dynamic])))
+    assert found.severity == Severity.HIGH and "read_only" not in found.evidence
+    assert one(findings_of(AUTH001, app_of(rereads), LISTED)).severity == Severity.INFO

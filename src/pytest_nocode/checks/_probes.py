@@ -797,6 +797,8 @@ def read_only_dashboard(app: App, ep: EntryPoint) -> str:
         if step is None or step.id in seen or step.disabled:
             continue
         seen.add(step.id)
+        if _unfollowed(app, step):  # a link call to a target named at run time: may act
+            return ""
         if step.type not in PASSIVE_TYPES:
             lookup = _fixed_select(app, step)
             why = f"reads {lookup} in {step.name or step.id!r}" if lookup \
