@@ -231,8 +231,9 @@ def test_in_flow_authentication_reviewed(nocode_app: App,
         if guard is None or guard.verified:
             continue  # none, or one done right: an HMAC compared timing-safe, failing closed
         where = ep.route if ep.kind == "chat" else f"{ep.kind} endpoint {ep.route!r}"
+        named = guard.step.name or guard.step.id
         nocode_findings.add(
-            step, f"{where} is open at the platform, but step '{guard.step.name}' checks "
+            step, f"{where} is open at the platform, but step '{named}' checks "
             f"{guard.compares} and {guard.on_failure}",
             {**_evidence(ep, step), "guard": guard.evidence()})
 
