@@ -50,6 +50,12 @@ script needs: its broker's or server's address, a call sign), a template engine 
 global context filling it in; nothing the caller sent reaches the answer. A route answering
 the settings as data (JSON), reflecting the request, or doing anything more stays AUTH001's.
 
+**Fixed files and public maps** (:func:`_fixed_file_read`, :func:`public_map`): a read-only
+route may read a file by a fixed path that no step of the app writes (the deployer's catalogue
+or list), when the path carries no sensitivity label or people's name and is no data or secret
+file; a world map page that shows only what a public feed gives, with no events from its page
+acted on, discloses nothing either.
+
 **Public feeds and read-only dashboards** (:func:`public_get`, :func:`public_lookup`,
 :func:`read_only_dashboard`): a GET without credentials of a fixed internet address gives
 whoever asks the same answer, and a community node that only queries a public index (places,
