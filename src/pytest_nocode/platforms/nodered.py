@@ -414,9 +414,13 @@ class _Normalizer:
         nid, ntype = node["id"], node["type"]
         z = _as_str(node.get("z"))
         container = self.container.get(z)
-        if ntype.startswith("subflow:") and ntype[8:] in self.container:
+        if (ntype.startswith("subflow:") and ntype[8:] in self.container) or (
+                ntype == "reusable" and any(
+                    n["type"] == "reusable-in" and _as_str(n.get("name")).strip().lower()
+                    == _as_str(node.get("target")).strip().lower() for n in self.flows)):
             # an instance's outputs come from the subflow's inside (its "out" ports, wired
-            # back in _subflow_and_link_edges): routes then show the nodes data passes through
+            # back in _subflow_and_link_edges): routes then show the nodes data passes through;
+            # so do a reusable flow's (its reusable-out nodes, see _reusable_edges)
             outbound: list[str] = []
         else:
             outbound = [t for port in node.get("wires") or () for t in port]
@@ -465,7 +469,50 @@ class _Normalizer:
                             returns.extend((sender, t) for t in targets)
                 calls.append(Call(node["id"], tuple(dict.fromkeys(enters)),
                                   tuple(dict.fromkeys(returns)), copies=sub_id))
+        for source, targets in self._reusable_edges().items():
+            extra.setdefault(source, []).extend(targets)
         return extra, calls
+
+    def _reusable_edges(self) -> dict[str, list[str]]:
+        """Edges of node-red-contrib-reusable-flows: a ``reusable`` node sends its message to
+        the ``reusable-in`` named by its ``target``, and each ``reusable-out`` that flow
+        reaches sends on to what output ``position`` of every ``reusable`` node calling that
+        flow is wired to (its own wires are those outputs, not edges of its own: see
+        :meth:`_step`). The flow runs in place of the node, like a subflow."""
+        entries: dict[str, list[str]] = {}
+        for node in self.flows:
+            if node["type"] == "reusable-in" and _as_str(node.get("name")).strip():
+                entries.setdefault(_as_str(node.get("name")).strip().lower(), []).append(
+                    node["id"])
+        callers = [n for n in self.flows if n["type"] == "reusable"
+                   and _as_str(n.get("target")).strip().lower() in entries]
+        if not callers:
+            return {}
+        by_id = {n["id"]: n for n in self.flows}
+        extra: dict[str, list[str]] = {}
+        for name, starts in entries.items():
+            seen, queue = set(starts), list(starts)
+            while queue:  # the nodes the flow reaches, to find its reusable-out nodes
+                for port in by_id.get(queue.pop(), {}).get("wires") or ():
+                    for target in port:
+                        if isinstance(target, str) and target not in seen:
+                            seen.add(target)
+                            queue.append(target)
+            outs = [by_id[i] for i in seen if by_id.get(i, {}).get("type") == "reusable-out"]
+            for caller in callers:
+                if _as_str(caller.get("target")).strip().lower() != name:
+                    continue
+                extra.setdefault(caller["id"], []).extend(starts)
+                wires = caller.get("wires") or []
+                for out in outs:
+                    try:
+                        index = int(str(out.get("position") or "1")) - 1
+                    except ValueError:
+                        continue
+                    if 0 <= index < len(wires):
+                        extra.setdefault(out["id"], []).extend(
+                            t for t in wires[index] if isinstance(t, str))
+        return extra
 
     def _port_senders(self, instance: dict[str, Any], index: int,
                       seen: frozenset[str]) -> list[str]:
