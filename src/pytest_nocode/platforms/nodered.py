@@ -796,8 +796,9 @@ class _Normalizer:
                               tls=secure or None)
         elif t == "OpcUa-Endpoint":
             yield from _opcua_destinations(step)
-        elif t in DATABASE_CONFIGS:
-            yield from _database_destinations(step)
+        elif t in DATABASE_CONFIGS or t in PROTOCOL_CONFIGS:
+            if t != "modbus-client" or _as_str(p.get("clienttype") or "tcp") == "tcp":
+                yield from _database_destinations(step)  # (a serial Modbus line is no host)
         elif t in ("ui_template", "ui-template"):
             yield from _embedded_destinations(step)
         elif t == "function":
@@ -893,8 +894,8 @@ def _file_location(p: Mapping[str, Any]) -> str:
 
 # A whole field value that is a URL: how a vendor's config node names its server
 # (node-red-contrib-emoncms ``server: http://emoncms.org/``).
-_URL_VALUE = re.compile(r"(?:https?|wss?|mqtts?)://[^\s'\"<>]+", re.I)
-_TLS_SCHEMES = frozenset({"https", "wss", "mqtts"})
+_URL_VALUE = re.compile(r"(?:https?|wss?|mqtts?|amqps?)://[^\s'\"<>]+", re.I)
+_TLS_SCHEMES = frozenset({"https", "wss", "mqtts", "amqps"})
 
 
 def _vendor_config_urls(config: Step, by_step: Mapping[str, Step]) -> Iterable[Destination]:
@@ -1107,6 +1108,13 @@ DATABASE_CONFIGS: Mapping[str, tuple[str, str, str, tuple[str, ...]]] = {
     "mongodb": ("mongodb", "hostname", "port", ("ssl", "tls")),  # node-red-node-mongodb
     "mongodb3": ("mongodb", "uri", "", ()),  # node-red-contrib-mongodb3: a connection URI
 }
+# Config nodes of other plain-TCP protocols, in the same shape: industrial and broker links whose
+# settings name a host and a TLS switch (Modbus TCP has none: no encryption, no login).
+PROTOCOL_CONFIGS: Mapping[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "modbus-client": ("modbus", "tcpHost", "tcpPort", ()),  # node-red-contrib-modbus (tcp)
+    "amqp-broker": ("amqp", "host", "port", ("tls",)),  # @meowwolf/node-red-contrib-amqp
+    "amqp-server": ("amqp", "host", "port", ("usetls", "useTls")),  # node-red-contrib-amqp
+}
 _TLS_IN_URI = re.compile(r"[?&](?:ssl|tls)=true\b", re.I)
 
 
@@ -1115,7 +1123,8 @@ def _database_destinations(step: Step) -> Iterable[Destination]:
     ``mongodb+srv://`` or ``?tls=true``; the others by their TLS setting. A host given as an
     environment variable or typed elsewhere (``hostFieldType``) is not shown: no destination,
     unless the TLS setting turns certificate checks off, which holds whatever the host."""
-    protocol, host_key, port_key, tls_keys = DATABASE_CONFIGS[step.type]
+    protocol, host_key, port_key, tls_keys = (DATABASE_CONFIGS.get(step.type)
+                                              or PROTOCOL_CONFIGS[step.type])
     p = step.params
     typed = [o for k in tls_keys if (o := _json_option(p, k)) is not None]
     unverified = any(o.get("rejectUnauthorized") is False for o in typed)
@@ -1136,9 +1145,15 @@ def _database_destinations(step: Step) -> Iterable[Destination]:
     else:
         host, port = _host_name(value), _port(p.get(port_key)) if port_key else None
         options = _as_str(p.get("connectOptions"))
-        tls = any(p.get(k) in (True, "true") for k in tls_keys) or bool(
+        tls = any(p.get(k) in (True, "true") or (step.type in PROTOCOL_CONFIGS and _tls_ref(
+            p.get(k))) for k in tls_keys) or bool(
             _TLS_IN_URI.search("?" + options)) or _as_str(p.get("topology")) == "dnscluster"
     yield Destination(step.id, protocol, strip_userinfo(value), host, port, tls=tls)
+
+
+def _tls_ref(value: Any) -> bool:
+    """A TLS setting that names a tls-config node (its id) rather than a switch: TLS on."""
+    return isinstance(value, str) and value.strip() not in ("", "false", "0")
 
 
 def _json_option(params: Mapping[str, Any], key: str) -> dict[str, Any] | None:
