@@ -366,7 +366,11 @@ class _Normalizer:
         entry_points = (*(ep for s in steps for ep in self._entry_points(s, by_step, http_auth)),
                         *dashboard_entry_points(steps, http_auth))
         destinations = tuple(d for s in steps for d in self._destinations(s, by_step))
-        stores = tuple(st for s in steps for st in self._stores(s, by_step))
+        inbound: dict[str, list[Step]] = {}
+        for s in steps:
+            for target in s.outbound:
+                inbound.setdefault(target, []).append(s)
+        stores = tuple(st for s in steps for st in self._stores(s, by_step, inbound))
         connectors = self._connectors(steps)
         broken_links = self._broken_links(steps)
         return App(
@@ -806,14 +810,15 @@ class _Normalizer:
         elif step.is_config:
             yield from _vendor_config_urls(step, by_step)
 
-    def _stores(self, step: Step, by_step: Mapping[str, Step]) -> Iterable[DataStore]:
+    def _stores(self, step: Step, by_step: Mapping[str, Step],
+                inbound: Mapping[str, list[Step]]) -> Iterable[DataStore]:
         p = step.params
         if step.type in ("file", "file in"):
             yield DataStore(step.id, "file", _file_location(p),
                             "write" if step.type == "file" else "read")
         elif step.type in SQL_NODES or step.type in INFLUX_QUERY \
                 or step.type in ("sqlite", "sqlitedb"):
-            yield from _database_use(step, by_step)
+            yield from _database_use(step, by_step, inbound)
         elif step.type == REDIS_COMMAND and redis_read(p):
             config = by_step.get(_as_str(p.get("server")))
             yield DataStore(step.id, "database", redis_location(
@@ -923,13 +928,18 @@ _SQL_READ = re.compile(r"\s*(?:select|with|show|describe|explain)\b", re.I)
 _SQL_TABLE = re.compile(r"\b(?:from|join|into|update|table)\s+([A-Za-z_][\w.]*)", re.I)
 
 
-def _database_use(step: Step, by_step: Mapping[str, Step]) -> Iterable[DataStore]:
-    """A database node's use of its database, when its own fixed query names the tables:
-    the location is the database and those tables, and a SELECT reads. A query the message
-    brings is left out: whether it reads rows (a download) or only updates them (an
+def _database_use(step: Step, by_step: Mapping[str, Step],
+                  inbound: Mapping[str, list[Step]]) -> Iterable[DataStore]:
+    """A database node's use of its database, when its own fixed query, or the SQL text the
+    steps before it write into the message property it runs (a change node's ``msg.topic =
+    "SELECT * FROM user"``, a function's template literal), names the tables: the location is
+    the database and those tables, and a SELECT reads. A query the message brings from
+    elsewhere is left out: whether it reads rows (a download) or only updates them (an
     answer of affected-row counts) is decided by code this reader does not follow."""
     p = step.params
     query = _as_str(p.get("sql") if step.type in ("sqlite", "sqlitedb") else p.get("query"))
+    if not query.strip() and step.type in SQL_NODES:
+        query = _sql_set_before(step, SQL_NODES[step.type][1], inbound)
     config = next((c for key in DATABASE_CONFIG_KEYS
                    if (c := by_step.get(_as_str(p.get(key)))) is not None), None)
     database = (_as_str(config.params.get("name") or config.params.get("db")
@@ -940,6 +950,83 @@ def _database_use(step: Step, by_step: Mapping[str, Step]) -> Iterable[DataStore
     if tables:
         yield DataStore(step.id, "database", f"{database} ({', '.join(tables)})",
                         "read" if _SQL_READ.match(query) else "write")
+
+
+# Steps that start a message of their own (or bring a property from outside): the SQL text
+# of a message property is not looked for before them.
+_MESSAGE_STARTS = frozenset({"http in", "mqtt in", "websocket in", "tcp in", "udp in",
+                             "link in", "catch", "status", "complete", "inject"})
+_SQL_LOOKBACK = 8  # wires followed back from a database node for the SQL it is given
+_STRING_LITERAL = r"""(?P<q>["'`])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)"""
+
+
+def _sql_set_before(step: Step, prop: str, inbound: Mapping[str, list[Step]]) -> str:
+    """The SQL text the nearest steps before ``step`` write into ``msg.<prop>`` as written
+    text (a change rule's string, an inject's topic, a template's body, a function's string
+    or template literal): one query, or "" when any way in sets it otherwise, sets it from
+    the message, or is not shown. Several queries are joined by ``;`` when all of them read;
+    a mix of reads and writes is not one use and gives ""."""
+    found: list[str] = []
+    seen = {step.id}
+    frontier = list(inbound.get(step.id, ()))
+    for _ in range(_SQL_LOOKBACK):
+        if not frontier:
+            break
+        later: list[Step] = []
+        for prev in frontier:
+            if prev.id in seen:
+                continue
+            seen.add(prev.id)
+            text = _written_property(prev, prop)
+            if text is None:  # sets it otherwise, or starts the message: give up
+                return ""
+            if text:
+                found.append(text)
+            elif prev.type in _MESSAGE_STARTS:
+                return ""
+            else:
+                later.extend(inbound.get(prev.id, ()))
+        frontier = later
+    if frontier or not found:
+        return ""  # a way in not followed to its end
+    reads = [bool(_SQL_READ.match(q)) for q in found]
+    return "; ".join(found) if all(reads) or len(found) == 1 else ""
+
+
+def _written_property(step: Step, prop: str) -> str | None:
+    """What ``step`` writes into ``msg.<prop>``: its written text, "" when it leaves the
+    property alone, None when it sets it some other way (from the message, an expression,
+    code this reader does not follow)."""
+    p = step.params
+    if step.type == "change":
+        rules = [r for r in p.get("rules") or [] if isinstance(r, dict)
+                 and r.get("p") == prop and _as_str(r.get("pt") or "msg") == "msg"]
+        if not rules:
+            return ""
+        last = rules[-1]
+        return _as_str(last.get("to")) if last.get("t") == "set" \
+            and last.get("tot") in ("str", "") else None
+    if step.type == "inject":
+        if prop != "topic":
+            return None
+        return _as_str(p.get("topic")).strip() or None
+    if step.type == "template":
+        if _as_str(p.get("field") or "payload") != prop \
+                or _as_str(p.get("fieldType") or "msg") != "msg":
+            return ""
+        return _as_str(p.get("template")) if _as_str(p.get("output")) != "json" else None
+    if step.type == "function":
+        code = _as_str(p.get("func"))
+        if not re.search(rf"\bmsg\s*\.\s*{re.escape(prop)}\b", code):
+            return ""
+        assigned = re.findall(rf"\bmsg\s*\.\s*{re.escape(prop)}\s*=\s*{_STRING_LITERAL}"
+                              r"\s*[;\n]", code, re.S)
+        every = re.findall(rf"\bmsg\s*\.\s*{re.escape(prop)}\s*=[^=]", code)
+        if not assigned or len(assigned) != len(every):
+            return None  # also set some other way (or only read)
+        texts = [text for _q, text in assigned]
+        return "; ".join(texts)
+    return ""
 
 
 def _served_page(step: Step, http_auth: str | None) -> Iterable[EntryPoint]:
