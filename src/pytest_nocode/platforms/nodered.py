@@ -947,9 +947,38 @@ def _database_use(step: Step, by_step: Mapping[str, Step],
     database = database or _as_str(p.get("mydb")) or "(connection not in the export)"
     tables = sorted({t.lower() for t in _SQL_TABLE.findall(query)}) \
         if query.strip() and "{{" not in query else []
-    if tables:
+    if tables and not counts_only(query):
         yield DataStore(step.id, "database", f"{database} ({', '.join(tables)})",
                         "read" if _SQL_READ.match(query) else "write")
+
+
+_AGGREGATE = re.compile(r"\s*(?:count|sum|avg|min|max)\s*\(", re.I)
+_SELECT_LIST = re.compile(r"\s*select\s+(?:distinct\s+)?", re.I)
+_FROM = re.compile(r"\s+from\b", re.I)
+
+
+def counts_only(query: str) -> bool:
+    """Does the SELECT answer only aggregates (``SELECT SUM(CASE …) AS active_count, COUNT(*)
+    FROM device``)? Counts and totals of a table are no rows of it: nothing stored is read
+    out, only how much there is."""
+    start = _SELECT_LIST.match(query)
+    if start is None:
+        return False
+    items, depth, item = [], 0, []
+    for i in range(start.end(), len(query)):
+        ch = query[i]
+        if depth == 0 and ch in ",;":
+            items.append("".join(item))
+            item = []
+            if ch == ";":
+                break
+            continue
+        if depth == 0 and _FROM.match(query, i):
+            break
+        depth += (ch == "(") - (ch == ")")
+        item.append(ch)
+    items.append("".join(item))
+    return all(_AGGREGATE.match(it) for it in items)
 
 
 # Steps that start a message of their own (or bring a property from outside): the SQL text
