@@ -47,3 +47,23 @@ def test_a_letters_only_device_token_in_a_thingsboard_path(segment: str, found: 
     url = f"http://tb-core:9090/api/v1/{segment}/telemetry"
     assert _values(nodered("http request", url=url, method="POST")) == \
         ([segment] if found else [])
+
+
+@pytest.mark.parametrize(("password", "kind", "found"), [
+    ("password", "str", True),  # the installer's default, typed in: the server's password
+    ("postgres", "str", True),
+    ("password", "env", False),  # the name of an environment variable
+    ("${DB_PASSWORD}", "str", False),  # filled in from the environment
+    ("your-password", "str", False),  # a stand-in
+])
+def test_a_default_password_typed_into_a_database_config(password: str, kind: str,
+                                                         found: bool) -> None:
+    step = nodered("postgreSQLConfig", z="", host="203.0.113.9", port="5432",
+                   database="flats", user="postgres", userFieldType="str", password=password,
+                   passwordFieldType=kind)
+    assert _values(step) == ([password] if found else [])
+
+
+def test_a_default_word_outside_a_database_config_stays_a_stand_in() -> None:
+    assert _values(nodered("http request", url="https://api.flats.test/v1",
+                           password="password")) == []

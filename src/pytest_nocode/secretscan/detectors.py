@@ -611,6 +611,19 @@ def crypto_node_key(value: str, ids: frozenset[str]) -> str | None:
                    as_written=True)
 
 
+# Database config nodes (Node-RED) whose ``password`` field the driver logs in with as typed,
+# and the passwords the database images and installers ship with: typed there, such a word is
+# the server's password (a well-known one), not a stand-in for it.
+DATABASE_CONFIG_TYPES = frozenset({"MySQLdatabase", "postgreSQLConfig", "mongodb", "mongodb3"})
+DEFAULT_PASSWORDS = frozenset({"password", "postgres", "root", "admin", "mysql", "mongo"})
+
+
+def default_database_password(value: str) -> str | None:
+    """A database's well-known default password typed into its config node's password."""
+    text = value.strip()
+    return text if text.lower() in DEFAULT_PASSWORDS else None
+
+
 def name_value_pairs(node: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
     """(name, value field, value) of the name/value shapes Node-RED and n8n use, when the
     name says secret: the secret's name is in one field, its value in another."""

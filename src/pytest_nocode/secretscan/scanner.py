@@ -21,11 +21,13 @@ from typing import Any
 from pytest_nocode import placeholders
 from pytest_nocode.model import App, AppMemo, Step
 from pytest_nocode.secretscan.detectors import (
+    DATABASE_CONFIG_TYPES,
     TEXT_DETECTORS,
     Detector,
     Text,
     config_node_key,
     crypto_node_key,
+    default_database_password,
     keyed_crypto_node,
     name_value_pairs,
     query_parameter_secret,
@@ -92,7 +94,8 @@ class _Scanner:
         self.sinks = sinks
         # (key, literal_typed, documentation, own key) -> string -> its hits, as (field
         # suffix, kind, value); a list item's strings under key None; own key "config" for a
-        # config node's ``key``, "crypto" for a signing or cipher node's, else ""
+        # config node's ``key``, "crypto" for a signing or cipher node's, "database" for a
+        # database config node's ``password``, else ""
         self._seen: dict[tuple[str | None, bool, bool, str], dict[str, _Hits]] = {}
 
     def _once(self, context: tuple[str | None, bool, bool, str], path: str, at: str | int,
@@ -122,6 +125,9 @@ class _Scanner:
                 self.scan_value(field, key, value, record, literal_typed=typed,
                                 documentation=doc, config_key=own_key == "config",
                                 crypto_key=own_key == "crypto")
+                if own_key == "database" and typed and not found \
+                        and (secret := default_database_password(value)) is not None:
+                    record(field, KIND_KEYWORD, secret)
             hits = seen[value] = tuple(found) if found else ()
         for suffix, kind, secret in hits:
             emit(field + suffix, kind, secret)
@@ -213,13 +219,15 @@ class _Scanner:
     # -- one step's params ----------------------------------------------------------------
     def scan_params(self, params: Mapping[str, Any], emit: Emit, *,
                     documentation: bool = False, config: bool = False,
-                    sink_names: frozenset[str] = frozenset(), crypto: bool = False) -> None:
+                    sink_names: frozenset[str] = frozenset(), crypto: bool = False,
+                    database: bool = False) -> None:
         """Walk nested params iteratively (no recursion limit on deep configs);
         ``documentation`` for a step that is a note or a comment as a whole, ``config`` for
         a Node-RED config node (a broker, a gateway, a database); ``sink_names`` the
         properties the step's workflow sends as a credential (:func:`credential_sinks`);
         ``crypto`` for a node that signs or encrypts with its ``key``
-        (:func:`keyed_crypto_node`)."""
+        (:func:`keyed_crypto_node`), ``database`` for a database config node (its typed
+        ``password`` is the server's, a default one included)."""
         stack: list[tuple[str, Any, bool]] = [("", params, documentation)]
         while stack:
             path, node, doc = stack.pop()
@@ -239,7 +247,8 @@ class _Scanner:
                     continue
                 child_doc = doc or (not path and key in DOCUMENTATION_KEYS)
                 if isinstance(value, str):
-                    own_key = ("" if path or key != "key" else "crypto" if crypto
+                    own_key = ("" if path else "database" if database and key == "password"
+                               else "" if key != "key" else "crypto" if crypto
                                else "config" if config else "")
                     # the typed-input sibling matters only to a value judged by its name
                     typed = (_typed_literal(node, key)
@@ -304,8 +313,8 @@ _REFERENCE_TYPES = frozenset({"msg", "flow", "global", "env", "jsonata", "cred",
 @lru_cache(maxsize=4096)
 def _type_siblings(key: str) -> tuple[str, ...]:
     """Where Node-RED keeps the type of ``key``'s typed input: ``payloadType``, ``tot``,
-    ``valueType`` (for ``valueValue``), …"""
-    names = [f"{key}Type", f"{key}type", f"{key}t", f"{key}_type"]
+    ``valueType`` (for ``valueValue``), ``passwordFieldType`` (database configs), …"""
+    names = [f"{key}Type", f"{key}type", f"{key}t", f"{key}_type", f"{key}FieldType"]
     if key.endswith("Value"):
         names.append(key[:-5] + "Type")
     return tuple(names)
@@ -352,7 +361,8 @@ def _scan_step(scanner: _Scanner, step: Step) -> list[SecretHit]:
     scanner.scan_params(step.params, emit, documentation=step.type in DOCUMENTATION_TYPES,
                         config=step.is_config,
                         sink_names=scanner.sinks.get(step.workflow_id, frozenset()),
-                        crypto=keyed_crypto_node(step.type, step.params))
+                        crypto=keyed_crypto_node(step.type, step.params),
+                        database=step.is_config and step.type in DATABASE_CONFIG_TYPES)
     hits = []
     for value, (_, field, kind) in best.items():
         base = field.split(" (", 1)[0]
