@@ -1,7 +1,8 @@
 """EXP002 on open Node-RED routes whose database node runs the SQL a step before it writes into
 msg.topic (node-red-node-mysql runs msg.topic), in our own words: a change node's fixed SELECT
-or a function's template literal makes the answer a read of those tables; an UPDATE, counts
-and totals, a query the caller sends, or a query set some other way is no download."""
+or a function's template literal makes the answer a read of those tables when they name what
+they hold (members); an UPDATE, counts and totals, a lookup list, a query the caller sends,
+or a query set some other way is no download."""
 
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ def test_a_template_literal_select_built_by_a_function_is_a_read_of_its_table() 
     _set_topic("UPDATE member SET seen = NOW()"),  # a write answers a row count
     _set_topic("SELECT COUNT(*) AS total, SUM(CASE WHEN paid = 1 THEN 1 ELSE 0 END) AS paid "
                "FROM member"),  # how many, not who
+    _set_topic("SELECT * FROM countries ORDER BY name"),  # a lookup list a form offers
     _set_topic("payload.sql", tot="msg"),  # the caller's own query: not a fixed read
     function("topic", "msg.topic = msg.payload.sql;\nreturn msg;", to=["sql"]),
     function("topic", "msg.topic = 'SELECT * FROM member';\nif (msg.payload.all) "

@@ -26,6 +26,7 @@ from typing import Any
 
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.compose import compose_of_snapshot, compose_zone_of, validate_compose
+from pytest_nocode.dataflow import sensitivity_labels
 from pytest_nocode.errors import SchemaError
 from pytest_nocode.model import (
     App,
@@ -933,13 +934,17 @@ def _database_use(step: Step, by_step: Mapping[str, Step],
     """A database node's use of its database, when its own fixed query, or the SQL text the
     steps before it write into the message property it runs (a change node's ``msg.topic =
     "SELECT * FROM user"``, a function's template literal), names the tables: the location is
-    the database and those tables, and a SELECT reads. A query the message brings from
-    elsewhere is left out: whether it reads rows (a download) or only updates them (an
-    answer of affected-row counts) is decided by code this reader does not follow."""
+    the database and those tables, and a SELECT reads; SQL found before the node counts when
+    its tables name what they hold (``user``, ``orders``: :func:`sensitivity_labels`). A
+    query the message brings from elsewhere is left out: whether it reads rows (a download)
+    or only updates them (an answer of affected-row counts) is decided by code this reader
+    does not follow."""
     p = step.params
     query = _as_str(p.get("sql") if step.type in ("sqlite", "sqlitedb") else p.get("query"))
+    inferred = False  # the SQL text is found before the node, not in its own settings
     if not query.strip() and step.type in SQL_NODES:
         query = _sql_set_before(step, SQL_NODES[step.type][1], inbound)
+        inferred = bool(query)
     config = next((c for key in DATABASE_CONFIG_KEYS
                    if (c := by_step.get(_as_str(p.get(key)))) is not None), None)
     database = (_as_str(config.params.get("name") or config.params.get("db")
@@ -947,6 +952,9 @@ def _database_use(step: Step, by_step: Mapping[str, Step],
     database = database or _as_str(p.get("mydb")) or "(connection not in the export)"
     tables = sorted({t.lower() for t in _SQL_TABLE.findall(query)}) \
         if query.strip() and "{{" not in query else []
+    if inferred and not sensitivity_labels(*tables):
+        return  # found by following the wires back: counted where its tables name what
+        # they hold (users, members, orders), not for every lookup list a form reads
     if tables and not counts_only(query):
         yield DataStore(step.id, "database", f"{database} ({', '.join(tables)})",
                         "read" if _SQL_READ.match(query) else "write")
