@@ -36,6 +36,8 @@ from typing import TypeVar
 from pytest_nocode.callgraph import CallGraph
 from pytest_nocode.model import (
     AS_PARSED_OBJECT,
+    IN_URL_PATH_INTERNET,
+    IN_URL_PATH_OWN,
     App,
     AppMemo,
     Call,
@@ -145,6 +147,7 @@ ITEM_PRIMARY_KEY = re.compile(r"(?:^\$json|'\)\.json)\.(?:id|uuid|guid)$")
 # (``functionGlobalContext: {os: require("os")}``): read, and set by no step of the app, what
 # they give (host name, network interfaces, load) is the host's own facts, a platform value.
 HOST_MODULES = {"global context os": Origin("platform", "the host's own facts (os module)")}
+HOST_FACT_ORIGINS = frozenset(HOST_MODULES.values())
 
 
 @dataclass(frozen=True)
@@ -863,10 +866,17 @@ class DataFlow:
         if within in harmless:
             return True
         placed, base = kept_base(within)
-        if not base or placed not in harmless:
+        if not base or (placed not in harmless and not (
+                placed == IN_URL_PATH_OWN and IN_URL_PATH_INTERNET in harmless)):
             return False
         held = self.origins(step_id, (ValueRef("store", base),))
-        return bool(held) and all(o.kind in SETTING_KINDS for o in held)
+        if not held or any(o.kind not in SETTING_KINDS for o in held):
+            return False
+        # a base the app builds from the host's own facts (the address of its network
+        # interface, its host name) names this host as its network reaches it: the service
+        # there answers the app's callers themselves, as an internet host's does, so a path
+        # value gains them only what this request adds (harmless unless it authenticates)
+        return placed in harmless or any(o in HOST_FACT_ORIGINS for o in held)
 
     def _in_order(self, oids: frozenset[int]) -> tuple[Origin, ...]:
         """The origins of ``oids`` sorted by :func:`_order` (see :meth:`_ids_in_order`)."""
