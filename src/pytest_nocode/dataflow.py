@@ -252,6 +252,8 @@ class DataFlow:
         # store key -> writer -> (sub-key -> what it holds) of an object the writer keeps
         # whole while its state holds some of the object's keys apart (see _kept_keys)
         self._kept_shape: dict[str, dict[str, dict[str, frozenset[int]]]] = {}
+        # store key -> what the other writers of a key some writer keeps so put there
+        self._kept_plain: dict[str, frozenset[int]] = {}
         # each step once per call that runs it (a subflow's per instance): see callgraph
         self._graph = graph = CallGraph(app)
         # nodes some running step sends to; the others start from "nothing arrives"
@@ -549,13 +551,16 @@ class DataFlow:
                 self._kept[write.field] = held | value
                 again |= self._kept_readers_of[write.field]
             shape = _kept_keys(flow, write, out)
+            if shape is None:
+                plain = self._kept_plain.get(write.field, frozenset())
+                if not value <= plain:
+                    self._kept_plain[write.field] = plain | value
+                    again |= self._kept_readers_of[write.field]
+                continue
             shapes = self._kept_shape.setdefault(write.field, {})
             old = shapes.get(sid, {})
-            if shape is None:
-                shape = {"": value | old.get("", frozenset())}
-            else:
-                shape = {key: oids | old.get(key, frozenset()) for key, oids in shape.items()}
-                shape[""] = shape.get("", frozenset()) | value
+            shape = {key: oids | old.get(key, frozenset()) for key, oids in shape.items()}
+            shape[""] = shape.get("", frozenset()) | value
             if shape != old:
                 shapes[sid] = shape
                 again |= self._kept_readers_of[write.field]
@@ -572,9 +577,11 @@ class DataFlow:
         keys = {key for shape in writers for key in shape if key}
         if not keys:
             return {}
+        plain = self._kept_plain.get(name, frozenset()) \
+            | self._kept_plain.get(wildcard, frozenset())
         held: dict[str, frozenset[int]] = {}
         for key in sorted(keys):
-            found: frozenset[int] = frozenset()
+            found = plain
             for shape in writers:
                 pseudo = {("x." + k if k else "x"): v for k, v in shape.items()}
                 found |= _field(pseudo, "x." + key)
