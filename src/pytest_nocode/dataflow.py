@@ -36,10 +36,13 @@ from typing import TypeVar
 from pytest_nocode.callgraph import CallGraph
 from pytest_nocode.model import (
     AS_PARSED_OBJECT,
+    IN_URL_PATH_INTERNET,
+    IN_URL_PATH_OWN,
     App,
     AppMemo,
     Call,
     DataStore,
+    FieldWrite,
     SinkUse,
     Step,
     StepFlow,
@@ -144,6 +147,7 @@ ITEM_PRIMARY_KEY = re.compile(r"(?:^\$json|'\)\.json)\.(?:id|uuid|guid)$")
 # (``functionGlobalContext: {os: require("os")}``): read, and set by no step of the app, what
 # they give (host name, network interfaces, load) is the host's own facts, a platform value.
 HOST_MODULES = {"global context os": Origin("platform", "the host's own facts (os module)")}
+HOST_FACT_ORIGINS = frozenset(HOST_MODULES.values())
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,11 @@ class DataFlow:
         self._closures: dict[int, frozenset[int]] | None = None  # token → origins, after
         self._kept_readers_of = self._kept_readers()
         self._kept: dict[str, frozenset[int]] = {}  # what the app has put in each store key
+        # store key -> writer -> (sub-key -> what it holds) of an object the writer keeps
+        # whole while its state holds some of the object's keys apart (see _kept_keys)
+        self._kept_shape: dict[str, dict[str, dict[str, frozenset[int]]]] = {}
+        # store key -> what the other writers of a key some writer keeps so put there
+        self._kept_plain: dict[str, frozenset[int]] = {}
         # each step once per call that runs it (a subflow's per instance): see callgraph
         self._graph = graph = CallGraph(app)
         # nodes some running step sends to; the others start from "nothing arrives"
@@ -532,7 +541,7 @@ class DataFlow:
         wildcard = name.rsplit(" ", 1)[0] + " *"
         return self._kept.get(name, frozenset()) | self._kept.get(wildcard, frozenset())
 
-    def _keep(self, flow: StepFlow, state: State, sid: str) -> set[str]:
+    def _keep(self, flow: StepFlow, state: State, sid: str, out: State) -> set[str]:
         """Add what the step sets in stores to what they hold; the readers to walk again."""
         again: set[str] = set()
         for write in flow.keeps:
@@ -541,7 +550,43 @@ class DataFlow:
             if not value <= held:
                 self._kept[write.field] = held | value
                 again |= self._kept_readers_of[write.field]
+            shape = _kept_keys(flow, write, out)
+            if shape is None:
+                plain = self._kept_plain.get(write.field, frozenset())
+                if not value <= plain:
+                    self._kept_plain[write.field] = plain | value
+                    again |= self._kept_readers_of[write.field]
+                continue
+            shapes = self._kept_shape.setdefault(write.field, {})
+            old = shapes.get(sid, {})
+            shape = {key: oids | old.get(key, frozenset()) for key, oids in shape.items()}
+            shape[""] = shape.get("", frozenset()) | value
+            if shape != old:
+                shapes[sid] = shape
+                again |= self._kept_readers_of[write.field]
         return again
+
+    def _read_kept_keys(self, name: str) -> dict[str, frozenset[int]]:
+        """The keys an object kept under store key ``name`` holds apart (sub-key -> what it
+        holds), when a writer kept one whose keys its state held apart: each writer adds what
+        it put under that key, or what the rest of its object (else all of it) held. Empty when
+        no writer keeps such an object."""
+        wildcard = name.rsplit(" ", 1)[0] + " *"
+        writers = [*self._kept_shape.get(name, {}).values(),
+                   *self._kept_shape.get(wildcard, {}).values()]
+        keys = {key for shape in writers for key in shape if key}
+        if not keys:
+            return {}
+        plain = self._kept_plain.get(name, frozenset()) \
+            | self._kept_plain.get(wildcard, frozenset())
+        held: dict[str, frozenset[int]] = {}
+        for key in sorted(keys):
+            found = plain
+            for shape in writers:
+                pseudo = {("x." + k if k else "x"): v for k, v in shape.items()}
+                found |= _field(pseudo, "x." + key)
+            held[key] = found
+        return held
 
     def _rooted(self, origin: Origin, at: str) -> int:
         return self._oid(origin)
@@ -630,6 +675,8 @@ class DataFlow:
                 out = {"*": value} if write.strong else {k: v | value for k, v in out.items()}
             else:
                 _write(out, write.field, value, write.strong)
+                if write.strong and whole and self._kept_shape:
+                    self._copy_kept_keys(write, out)
         for key in self._stores_read.get(sid, ()):  # (not in what the step computes itself)
             token = frozenset({self._token(key)})
             out = {k: v if k in computed else v | token for k, v in out.items()} \
@@ -643,6 +690,15 @@ class DataFlow:
                 oid = self._placed(entry, placed[name]) if name in placed else entry
                 _write(out, name, frozenset({oid}), strong=False)
         return out
+
+    def _copy_kept_keys(self, write: FieldWrite, out: State) -> None:
+        """A field set to an object read whole from a store key whose writers kept its keys
+        apart (``msg.t = global.get("T")``): the field holds those keys apart too."""
+        (ref,) = write.value
+        if ref.kind != "store" or ref.name not in self._kept_readers_of:
+            return
+        for key, oids in self._read_kept_keys(ref.name).items():
+            out[f"{write.field}.{key}"] = oids
 
     def _run(self) -> None:
         app = self.app
@@ -677,7 +733,7 @@ class DataFlow:
             else:
                 state = self._unshown_input(sid, flow)
             new = self._transfer(step, flow, state)
-            readers = self._keep(flow, state, sid) if flow.keeps else set()
+            readers = self._keep(flow, state, sid, new) if flow.keeps else set()
             changed = new != self._out.get(node)
             if flow.loop_targets:
                 outside = self._input(node, self._returns[sid]) if self._live[node] else state
@@ -817,10 +873,17 @@ class DataFlow:
         if within in harmless:
             return True
         placed, base = kept_base(within)
-        if not base or placed not in harmless:
+        if not base or (placed not in harmless and not (
+                placed == IN_URL_PATH_OWN and IN_URL_PATH_INTERNET in harmless)):
             return False
         held = self.origins(step_id, (ValueRef("store", base),))
-        return bool(held) and all(o.kind in SETTING_KINDS for o in held)
+        if not held or any(o.kind not in SETTING_KINDS for o in held):
+            return False
+        # a base the app builds from the host's own facts (the address of its network
+        # interface, its host name) names this host as its network reaches it: the service
+        # there answers the app's callers themselves, as an internet host's does, so a path
+        # value gains them only what this request adds (harmless unless it authenticates)
+        return placed in harmless or any(o in HOST_FACT_ORIGINS for o in held)
 
     def _in_order(self, oids: frozenset[int]) -> tuple[Origin, ...]:
         """The origins of ``oids`` sorted by :func:`_order` (see :meth:`_ids_in_order`)."""
@@ -1244,10 +1307,17 @@ def _field(state: Mapping[str, frozenset[int]], name: str) -> frozenset[int]:
 def _write(out: State, name: str, value: frozenset[int], strong: bool) -> None:
     """Set field ``name`` of ``out`` (a sub-key ``search.start`` too) to ``value`` (``strong``)
     or add ``value`` to what it holds. A sub-key set anew holds only its value; the whole of
-    each field it is part of (``search``) holds it besides what it held. A field set anew
-    holds none of what its sub-keys held; one added to adds to each of them."""
+    each field it is part of (``search``) holds it besides what it held, and the other keys
+    of that field (``search.*``) hold what it held before. A field set anew holds none of
+    what its sub-keys held; one added to adds to each of them."""
     inside = name + "."
     below = [key for key in out if key.startswith(inside)] if len(out) > 1 else []
+    if strong and "." in name and not name.endswith(REST):
+        outer = name
+        while "." in outer:
+            outer = outer.rsplit(".", 1)[0]
+            if outer + REST not in out:
+                out[outer + REST] = _field(out, outer + REST)
     if strong:
         for key in below:
             del out[key]
@@ -1264,6 +1334,28 @@ def _write(out: State, name: str, value: frozenset[int], strong: bool) -> None:
 # The properties of a message path as written (``msg.search.start``, ``payload.rows``): names
 # joined by dots, up to the first computed or indexed part
 _PATH_PART = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def _kept_keys(flow: StepFlow, write: FieldWrite, out: State
+               ) -> dict[str, frozenset[int]] | None:
+    """The keys a step keeping an object whole in a store (``global.set("T", msg.t)``) holds
+    apart in its output (sub-key -> what it holds, "" the whole), when the step's own writes
+    set some of those keys (``msg.t.agenda = msg.payload``) and the store write reads nothing
+    but that field and what those writes put into it; None otherwise."""
+    fields = [r for r in write.value if r.kind == "field" and r.path in ("", f"msg.{r.name}")
+              and any(w.field.startswith(r.name + ".") for w in flow.writes)]
+    if len(fields) != 1:
+        return None
+    name = fields[0].name
+    inside = name + "."
+    parts = [w for w in flow.writes if w.field.startswith(inside)]
+    if not set(write.value) - {fields[0]} <= {r for w in parts for r in w.value}:
+        return None
+    shape = {key[len(inside):]: oids for key, oids in out.items() if key.startswith(inside)}
+    if not shape:
+        return None
+    shape[""] = _field(out, name)
+    return shape
 
 
 def _sub_key(ref: ValueRef, state: Mapping[str, frozenset[int]]) -> str:

@@ -180,6 +180,17 @@ RUNTIME_PROVIDERS = {
     "provide-global": ("global", "the Node.js runtime's global object (provide-global)"),
     "provide-import-fn": ("import", "a function that imports a module (provide-import-fn)"),
 }
+# The core watch node starts a message when a file in the folders or files its ``files`` fixes
+# changes: msg.payload and msg.filename are the changed file's full path, msg.file its name,
+# msg.topic the watched path, msg.type and msg.size what the file system says. The names are
+# chosen by whoever writes files into that fixed folder on this host (someone already there),
+# a platform value like a fixed command's output, not text from outside the host.
+WATCH = "watch"
+WATCH_FIELDS = ("payload", "filename", "file", "topic", "type", "size")
+# node-red-contrib-hmac: msg.payload becomes the hex digest (HMAC under the node's key) of
+# what it was: text of 0-9 and a-f whatever the payload held, which no value can steer into
+# a quote, a path separator or markup.
+DIGESTS = frozenset({"hmac"})
 # node-red-node-base64: encodes ``property`` (msg.payload by default) to base64 text, or
 # decodes it back; the result is made of what it was given.
 BASE64 = "base64"
@@ -322,6 +333,15 @@ class NodeRedFlows:
         if t in RUNTIME_PROVIDERS:
             prop, what = RUNTIME_PROVIDERS[t]
             return StepFlow("pass", (FieldWrite(prop, (ValueRef("platform", what),)),))
+        if t == WATCH:
+            watched = _text(p.get("files")).strip()
+            if watched:
+                what = ValueRef("platform", f"names of files changed in {watched} (watch)")
+                return StepFlow("fresh", tuple(FieldWrite(name, (what,))
+                                               for name in WATCH_FIELDS), starts=True)
+        if t in DIGESTS:
+            return StepFlow("pass", (FieldWrite("payload", (ValueRef(
+                "platform", f"hex digest of msg.payload ({t} node)"),)),))
         if t == BASE64:
             prop = _top(_text(p.get("property")).strip() or "payload")
             return StepFlow("pass", (FieldWrite(prop, (ValueRef("field", prop, path=f"msg.{prop}"),
