@@ -454,6 +454,22 @@ def _optional(obj: Mapping[str, Any], key: str, kinds: type | tuple[type, ...], 
         expect(False, _at(where, key), expected)  # the path is spelled out only when wrong
 
 
+BOOLEAN_EXPECTED = "true or false (or 0 or 1)"
+
+
+def _boolean(obj: dict[str, Any], key: str, where: str) -> None:
+    """A flag n8n writes as ``true``/``false``; its SQLite database stores booleans as 0 and 1,
+    and backup tools that read it write those: 0 and 1 are read as false and true (in place,
+    so every later reading sees a boolean); any other value is an error naming its path."""
+    value = obj.get(key)
+    if value is None or isinstance(value, bool):
+        return
+    if type(value) is int and value in (0, 1):
+        obj[key] = value == 1
+        return
+    expect(False, _at(where, key), BOOLEAN_EXPECTED)
+
+
 def _validate_workflow(wf: Any, where: str) -> None:
     """Every shape ``normalize`` relies on, so that mapping never meets a surprise."""
     expect(isinstance(wf, dict) and "nodes" in wf and "connections" in wf, where,
@@ -463,8 +479,8 @@ def _validate_workflow(wf: Any, where: str) -> None:
            "an object mapping node names to their outputs")
     _optional(wf, "id", (str, int), where, "a workflow id (string)")
     _optional(wf, "name", str, where, "a workflow name (string)")
-    _optional(wf, "active", bool, where, "true or false")
-    _optional(wf, "isArchived", bool, where, "true or false")
+    _boolean(wf, "active", where)
+    _boolean(wf, "isArchived", where)
     _optional(wf, "settings", dict, where, "an object of workflow settings")
     _optional(wf, "tags", list, where, "a list of tags")
     for i, tag in enumerate(wf.get("tags") or ()):
@@ -500,7 +516,7 @@ def _validate_graph(wf: Mapping[str, Any], where: str) -> None:
             expect(False, f"{here}.name", "the node name (string)")
         _optional(node, "id", (str, int), here, "a node id (string)")
         _optional(node, "parameters", dict, here, "an object of node parameters")
-        _optional(node, "disabled", bool, here, "true or false")
+        _boolean(node, "disabled", here)
         _optional(node, "credentials", dict, here,
                   "an object mapping credential types to credentials")
         for ctype, ref in (node.get("credentials") or {}).items():
