@@ -1,0 +1,76 @@
+"""Patterns behind this round's n8n leads, distilled in our own words: a request to the app's
+own machine that sends it nothing answers with the host's own facts; an AI agent's answer can
+quote what its tools read. Each fires on the bad shape and stays quiet on the look-alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_nocode.checks._support import tool_reads
+from pytest_nocode.dataflow import Origin, dataflow
+from tests.checkrun import findings_of, ids
+from tests.rules import INJ002
+from tests.test_checks_n8n import app_of, chain, n8n_node, schedule, uid, workflow
+
+
+# -- 1. a local service told nothing from outside answers as the host ----------------------------
+def _converter(url: str, **params: Any) -> Any:
+    """Every five minutes: ask a converter service for its latest output file, then open the
+    file it names."""
+    ask = n8n_node("Run converter", "httpRequest", {"method": "POST", "url": url, **params},
+                   version=4.2)
+    read = n8n_node("Read output", "readWriteFile", {"fileSelector": "={{ $json.output_file }}"})
+    nodes = [schedule("Every 5 minutes"), ask, read]
+    return app_of(workflow("Converter", nodes, chain(*(n["name"] for n in nodes))))
+
+
+@pytest.mark.parametrize("url", ["http://host.docker.internal:5055/run",
+                                 "http://127.0.0.1:5055/run", "http://converter:5055/run"])
+def test_a_file_named_by_a_service_on_the_own_host_that_is_sent_nothing_is_no_injection(
+        url: str) -> None:
+    assert findings_of(INJ002, _converter(url)) == []
+
+
+@pytest.mark.parametrize(("url", "params"), [
+    ("https://convert.example.com/run", {}),  # a third party's answer
+    ("http://host.docker.internal:5055/run",  # the local service is told what to fetch
+     {"sendBody": True, "bodyParameters": {"parameters": [
+         {"name": "source", "value": "={{ $json.feed_url }}"}]}}),
+    ("=http://host.docker.internal:5055/{{ $json.job }}", {}),  # the path is computed
+])
+def test_a_third_party_or_a_service_given_the_flows_values_is_still_of_unknown_origin(
+        url: str, params: dict[str, Any]) -> None:
+    assert ids(findings_of(INJ002, _converter(url, **params))) == {uid("Read output")}
+
+
+# -- 2. an agent's answer carries what its tools read ---------------------------------------------
+LC = "@n8n/n8n-nodes-langchain."
+
+
+def _agent_app(with_tool: bool) -> Any:
+    trigger = n8n_node("Chat", LC + "chatTrigger", {"public": True, "options": {}},
+                       webhook=True)
+    agent = n8n_node("Agent", LC + "agent", {"promptType": "define",
+                                            "text": "={{ $json.chatInput }}"}, version=1.7)
+    model = n8n_node("Model", LC + "lmChatOpenAi", {"model": "gpt-4o-mini"})
+    sheet = n8n_node("Customer sheet", "googleSheetsTool", {
+        "documentId": {"__rl": True, "mode": "id", "value": "1AbCdEf"},
+        "sheetName": {"__rl": True, "mode": "name", "value": "Customers"}}, version=4.5)
+    nodes = [trigger, agent, model, *([sheet] if with_tool else [])]
+    wires = chain("Chat", "Agent") | {
+        "Model": {"ai_languageModel": [[{"node": "Agent", "type": "ai_languageModel",
+                                         "index": 0}]]}}
+    if with_tool:
+        wires["Customer sheet"] = {"ai_tool": [[{"node": "Agent", "type": "ai_tool",
+                                                  "index": 0}]]}
+    return app_of(workflow("Support bot", nodes, wires))
+
+
+def test_an_agents_answer_carries_the_reads_of_its_tools_and_nothing_without_them() -> None:
+    for with_tool, expected in ((True, {uid("Customer sheet")}), (False, set())):
+        app = _agent_app(with_tool)
+        flow = dataflow(app)
+        answer = Origin("ai", "answer of Agent", uid("Agent"))  # as the engine writes it
+        assert {o.step_id for o in tool_reads(app, flow, answer)} == expected
