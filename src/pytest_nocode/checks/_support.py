@@ -109,15 +109,24 @@ def tool_reads(app: App, flow: DataFlow, answer: Origin) -> tuple[Origin, ...]:
     sheet, a table, a base searched for the user's question). A tool is wired both ways
     with its agent: the agent sends it what it decided and gets back what it found, so its
     answer may hold any of those records whatever field it is sent in."""
-    agent = app.step(answer.step_id) if answer.step_id else None
-    if agent is None:
+    if not answer.step_id:
         return ()
-    tools = {t for t in agent.outbound
-             if (tool := app.step(t)) is not None and agent.id in tool.outbound}
-    if not tools:
-        return ()
-    return tuple(o for o in flow.origins(agent.id, (ValueRef("field", "*"),))
-                 if o.kind == "store" and o.step_id in tools)
+    known = _tool_reads_of(app)
+    found = known.get(answer.step_id)
+    if found is None:  # once per agent: every sink its answer reaches asks again
+        agent = app.step(answer.step_id)
+        tools = {t for t in agent.outbound
+                 if (tool := app.step(t)) is not None and agent.id in tool.outbound} \
+            if agent is not None else set()
+        found = known[answer.step_id] = tuple(
+            o for o in flow.origins(agent.id, (ValueRef("field", "*"),))
+            if o.kind == "store" and o.step_id in tools) if agent is not None and tools else ()
+    return found
+
+
+@per_app
+def _tool_reads_of(app: App) -> dict[str, tuple[Origin, ...]]:
+    return {}
 
 
 # Text an expression fills in at run time ({{ … }}, ${…}): what it names is not the path a
