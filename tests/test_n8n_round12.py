@@ -1,5 +1,4 @@
-"""Patterns behind this round's n8n leads, distilled in our own words: a request to the app's
-own machine that sends it nothing answers with the host's own facts; an AI agent's answer can
+"""Patterns behind this round's n8n leads, distilled in our own words: an AI agent's answer can
 quote what its tools read; a GET of a record collection with the service's key reads its
 records. Each fires on the bad shape and stays quiet on the look-alike."""
 
@@ -11,40 +10,9 @@ import pytest
 
 from pytest_nocode.checks._support import tool_reads
 from pytest_nocode.dataflow import Origin, dataflow
-from tests.checkrun import findings_of, ids, one
-from tests.rules import EXP001, INJ002
+from tests.checkrun import findings_of, one
+from tests.rules import EXP001
 from tests.test_checks_n8n import app_of, chain, n8n_node, schedule, uid, workflow
-
-
-# -- 1. a local service told nothing from outside answers as the host ----------------------------
-def _converter(url: str, **params: Any) -> Any:
-    """Every five minutes: ask a converter service for its latest output file, then open the
-    file it names."""
-    ask = n8n_node("Run converter", "httpRequest", {"method": "POST", "url": url, **params},
-                   version=4.2)
-    read = n8n_node("Read output", "readWriteFile", {"fileSelector": "={{ $json.output_file }}"})
-    nodes = [schedule("Every 5 minutes"), ask, read]
-    return app_of(workflow("Converter", nodes, chain(*(n["name"] for n in nodes))))
-
-
-@pytest.mark.parametrize("url", ["http://host.docker.internal:5055/run",
-                                 "http://127.0.0.1:5055/run", "http://converter:5055/run"])
-def test_a_file_named_by_a_service_on_the_own_host_that_is_sent_nothing_is_no_injection(
-        url: str) -> None:
-    assert findings_of(INJ002, _converter(url)) == []
-
-
-@pytest.mark.parametrize(("url", "params"), [
-    ("https://convert.example.com/run", {}),  # a third party's answer
-    ("http://host.docker.internal:5055/run",  # the local service is told what to fetch
-     {"sendBody": True, "bodyParameters": {"parameters": [
-         {"name": "source", "value": "={{ $json.feed_url }}"}]}}),
-    ("=http://host.docker.internal:5055/{{ $json.job }}", {}),  # the path is computed
-])
-def test_a_third_party_or_a_service_given_the_flows_values_is_still_of_unknown_origin(
-        url: str, params: dict[str, Any]) -> None:
-    assert ids(findings_of(INJ002, _converter(url, **params))) == {uid("Read output")}
-
 
 # -- 2. an agent's answer carries what its tools read ---------------------------------------------
 LC = "@n8n/n8n-nodes-langchain."

@@ -39,14 +39,12 @@ from pytest_nocode.model import (
     Step,
     StepFlow,
     ValueRef,
-    split_url,
 )
 from pytest_nocode.platforms.n8n_code import (
     code_closed_fields,
     code_field_values,
     code_passed_input,
 )
-from pytest_nocode.policy import default_zone
 
 _PASS = StepFlow()
 _NOTE = StepFlow(output="drop")
@@ -669,9 +667,6 @@ class N8nFlows:
         if _keeps_item(step):  # the file it fetched, beside the item it was given
             return (FieldWrite("*", (ValueRef("unknown", f"response of {step.name}"),),
                                strong=False),)
-        if output == "fresh" and t == BASE + "httpRequest" and _asks_own_host(step):
-            return (FieldWrite("*", (ValueRef("platform", f"answer of {step.name} (a service "
-                                                          "on the app's own host)"),)),)
         if output == "fresh" and t not in CALLED_TRIGGERS:
             label = f"events from {_short(t)}" if t.endswith("Trigger") else \
                 f"response of {step.name}"
@@ -1466,32 +1461,6 @@ def _named_picks(value: Any) -> Iterator[Any]:
     for item in value.values():
         if isinstance(item, (list, *_MAPPINGS)):
             yield from _named_picks(item)
-
-
-def _asks_own_host(step: Step) -> bool:
-    """Is ``step`` a request to a fixed URL on the app's own machine (loopback, the docker
-    host alias, a container of its own bridge or compose network) that sends nothing of the
-    flow's (no expression in any parameter)? What answers is the deployment's own program,
-    told nothing from outside: its answer (a file it wrote, a job's status) is the host's
-    own, as a command that fetches nothing prints the host's own output."""
-    p = step.params
-    url = p.get("url")
-    if not isinstance(url, str) or "{{" in url or "$" in url:
-        return False
-    host = split_url(url.removeprefix("="))[1]
-    if not host or default_zone(host) not in ("loopback", "host"):
-        return False
-    return not _has_expression({k: v for k, v in p.items() if k != "url"})
-
-
-def _has_expression(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.startswith("=") or "{{" in value
-    if isinstance(value, _MAPPINGS):
-        return any(_has_expression(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_expression(v) for v in value)
-    return False
 
 
 def _is_tool(node_type: str) -> bool:
