@@ -50,6 +50,12 @@ script needs: its broker's or server's address, a call sign), a template engine 
 global context filling it in; nothing the caller sent reaches the answer. A route answering
 the settings as data (JSON), reflecting the request, or doing anything more stays AUTH001's.
 
+**Fixed files and public maps** (:func:`_fixed_file_read`, :func:`public_map`): a read-only
+route may read a file by a fixed path that no step of the app writes (the deployer's catalogue
+or list), when the path carries no sensitivity label or people's name and is no data or secret
+file; a world map page that shows only what a public feed gives, with no events from its page
+acted on, discloses nothing either.
+
 **Public feeds and read-only dashboards** (:func:`public_get`, :func:`public_lookup`,
 :func:`read_only_dashboard`): a GET without credentials of a fixed internet address gives
 whoever asks the same answer, and a community node that only queries a public index (places,
@@ -77,8 +83,8 @@ from pytest_nocode.dataflow import (
     dataflow,
     sensitivity_labels,
 )
-from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step
-from pytest_nocode.platforms.nodered import DASHBOARDS, PASSIVE_TYPES
+from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step, ValueRef
+from pytest_nocode.platforms.nodered import DASHBOARDS, PASSIVE_TYPES, health_widget
 from pytest_nocode.platforms.nodered_entries import (
     ANSWER_TYPES,
     READ_ONLY_CALLS,
@@ -89,6 +95,7 @@ from pytest_nocode.platforms.nodered_entries import (
 )
 from pytest_nocode.platforms.nodered_flow import SQL_NODES
 from pytest_nocode.policy import default_zone
+from pytest_nocode.secretscan.names import is_secret_name
 
 # what a caller of a probe may learn: constants, a time, its own request
 ANSWER_KINDS = frozenset({"constant", "platform", "entry"})
@@ -243,7 +250,7 @@ def open_by_design(app: App, ep: EntryPoint, entry: Step) -> tuple[str, str]:
     if probe:
         return probe, "status_probe"
     lookup = read_only_route(app, ep, entry) or telemetry(app, ep, entry) \
-        or read_only_dashboard(app, ep)
+        or read_only_dashboard(app, ep) or public_map(app, ep, entry)
     if lookup:
         return lookup, "read_only"
     page = own_page(app, ep, entry)
@@ -255,10 +262,13 @@ _ANSWER_SINKS = frozenset({"answer", "send"})
 
 def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
     """Why a Node-RED entry point that reads something (effect ``serves``) answers nothing
-    but settings and device readings ("" when it may do more). When every answer its branch
-    reaches (an HTTP response, a websocket's clients, a TCP reply) holds only constants,
-    platform values (a time) and what the app polls from a PLC or fieldbus device
-    (:data:`DEVICE_READS`), nothing acts and nothing anyone typed or stored is disclosed:
+    but settings, device readings and public feeds ("" when it may do more). When every
+    answer its branch reaches (an HTTP response, a websocket's clients: every ``websocket
+    out`` on its listener, see :func:`_answer_branch`; a TCP reply) holds only constants,
+    platform values (a time), what the app polls from a PLC or fieldbus device
+    (:data:`DEVICE_READS`), the answer of a :func:`public_get` and environment values named
+    as settings (:func:`_plain_env`), nothing acts and nothing anyone typed or stored is
+    disclosed:
     read-only telemetry, whatever step (a function, a change node, a template) copies it. An
     MQTT topic's messages are not counted here: whoever can publish on the topic writes them
     (only a change node's copy of an unlabelled topic is, in :func:`read_only_route`). What
@@ -329,6 +339,9 @@ def _lookup(app: App, step: Step) -> str | None:
     named = repr(step.name or step.id)
     if _unfollowed(app, step):
         return None
+    fixed_file = _fixed_file_read(app, step)
+    if fixed_file:
+        return f"reads the app's own fixed file {fixed_file!r} in {named} (no sensitivity label)"
     if step.type == "function":
         modules = _computes_only(step)
         if modules is None:  # an address from the environment, for a local model only
@@ -378,16 +391,11 @@ def _local_model(app: App, step: Step) -> str:
     if p.get("authType") or p.get("tls") or p.get("headers") or step.credential_refs \
             or any(_KEY_WORDS.search(str(s.params.get("func") or "")) for s in before):
         return ""
-    own = str(p.get("url") or "").strip()
-    if own and "{{" not in own:  # the node's own address: what the message sets is ignored
-        hosts = [_host(own)]
-    else:
-        origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
-                   for o in sink.origins]
-        if not origins or any(o.kind not in ("constant", "env") for o in origins):
-            return ""
-        hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
-    texts = [str(s.params.get("func") or "") for s in before] + [own]
+    fixed = _fixed_address(app, step)
+    if fixed is None:
+        return ""
+    hosts = fixed[0]
+    texts = [str(s.params.get("func") or "") for s in before] + [str(p.get("url") or "")]
     if not hosts or not all(h and default_zone(h) in LOCAL_ZONES for h in hosts) \
             or not any(_MODEL_PATH.search(t) for t in texts):
         return ""
@@ -458,6 +466,64 @@ def _computes_only(step: Step) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(str(lib["module"]) for lib in libs))
 
 
+# Files that hold data or secrets whatever they are called: an environment file, keys and
+# certificates, databases, logs and tables, the platform's own credentials and settings
+_DATA_FILES = re.compile(r"\.(?:env|pem|key|crt|cer|p12|pfx|jks|db|sqlite3?|log|csv|xlsx?|bak)$|"
+                         r"(?:^|/)\.|/etc/|/proc/|flows?_cred|settings\.js|id_rsa|/home/",
+                         re.I)
+# a read of a file by a literal path in a function: fs.readFileSync('/data/icons.json', 'utf8')
+_FS_READ = re.compile(r"(?<![\w$.])([\w$]+)\s*\.\s*(?:readFileSync|readFile|existsSync)\s*\(\s*"
+                      r"(['\"])([^'\"`$]+)\2\s*(?:,\s*(['\"])[\w-]+\4\s*)?(?=[,)])")
+
+
+def _fixed_file_read(app: App, step: Step) -> str:
+    """The path a step reads a fixed file from, when that file is the app's own static data
+    ("" otherwise): a ``file in`` of a fixed filename, or a function whose only module is
+    ``fs`` and whose only calls of it read files by literal paths, its code acting on
+    nothing else. The path carries no sensitivity label or name of people
+    (:data:`_PEOPLE_WORD`), is no data or secret file (:data:`_DATA_FILES`) and no step of
+    the app writes it: a catalogue, a list or a page the deployer put beside the flows,
+    which every caller is given alike. A path from the message is a traversal question and
+    stays AUTH001's."""
+    p = step.params
+    if step.type == "file in":
+        if str(p.get("filenameType") or "str") != "str":
+            return ""
+        paths = [str(p.get("filename") or "").strip()]
+    elif step.type == "function":
+        libs = p.get("libs") or []
+        if not isinstance(libs, list) or len(libs) != 1 or not isinstance(libs[0], dict) \
+                or libs[0].get("module") != "fs" or str(p.get("initialize") or "").strip() \
+                or str(p.get("finalize") or "").strip():
+            return ""
+        code = str(p.get("func") or "")
+        var = str(libs[0].get("var") or "")
+        reads = [m for m in _FS_READ.finditer(code) if m.group(1) == var]
+        if not reads:
+            return ""
+        paths = [m.group(3).strip() for m in reads]
+        rest = _FS_READ.sub("String(", code)
+        if re.search(r"(?<![\w$.])" + re.escape(var) + r"(?![\w$])", rest) \
+                or code_effect(rest) == ACTS or not code_reads(rest) <= {"message"}:
+            return ""
+    else:
+        return ""
+    if not all(paths) or any("{{" in path or _DATA_FILES.search(path)
+                             or sensitivity_labels(path, step.name)
+                             or _PEOPLE_WORD.search(path) or _CREDENTIAL.search(path)
+                             for path in paths):
+        return ""
+    written = {str(s.params.get("filename") or "").strip() for s in app.steps
+               if s.type == "file" and not s.disabled}
+    code_text = " ".join(str(s.params.get("func") or "") for s in app.steps
+                         if s.type == "function" and not s.disabled)
+    for path in paths:
+        name = path.rsplit("/", 1)[-1]
+        if path in written or re.search(r"write\w*\s*\([^)]*" + re.escape(name), code_text):
+            return ""
+    return ", ".join(dict.fromkeys(paths))
+
+
 def _unlabelled_read(step: Step) -> str:
     """The collection a MongoDB ``find`` or ``count`` names, when it and the node's name carry
     no sensitivity label ("" otherwise). A SQL query is not judged so: it may join and dump
@@ -478,6 +544,9 @@ _PEOPLE_TABLES = re.compile(
     r"patient|contact|owner|profile|subscriber|participant|volunteer|session|login|order|"
     r"message|referral|invite|token|key|secret|password|log|audit|event|booking|payment",
     re.I)
+# a name of people or their doings at the start of a word of a path (``users.json``, not the
+# ``log`` of ``catalog``)
+_PEOPLE_WORD = re.compile(r"(?<![a-z])(?:" + _PEOPLE_TABLES.pattern + ")", re.I)
 _SELECT = re.compile(r"\s*select\b(?P<rest>[^;]*);?\s*", re.I | re.S)
 _TABLE = re.compile(r"\b(?:from|join)\s+([\w.\"`\[\]]+)", re.I)
 _WRITES = re.compile(r"\b(?:into|update|delete|insert|for\s+update|pg_\w+|lo_\w+|"
@@ -671,18 +740,38 @@ def public_get(app: App, step: Step) -> str:
             or p.get("headers") or step.credential_refs \
             or any(_CREDENTIAL.search(str(s.params.get("func") or "")) for s in before):
         return ""
-    own = str(p.get("url") or "").strip()
-    if own and "{{" not in own:  # the node's own address: what the message sets is ignored
-        hosts = [_host(own)]
-    else:
-        origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
-                   for o in sink.origins]
-        if not origins or any(o.kind not in ("constant", "env") for o in origins):
-            return ""
-        hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
-    if not hosts or not all(h and default_zone(h) == "internet" for h in hosts):
+    fixed = _fixed_address(app, step)
+    if fixed is None:
+        return ""
+    hosts, address = fixed
+    if not hosts or not all(h and default_zone(h) == "internet" for h in hosts) \
+            or _credential_in_url(address):
         return ""
     return f"fetches a public feed without credentials in {step.name or step.id!r}"
+
+
+def _fixed_address(app: App, step: Step) -> tuple[list[str], str] | None:
+    """(the hosts, the text) of the fixed address an ``http request`` calls: the node's own
+    URL when it has one without a template (what the message sets is then ignored), else
+    the constants of what the flow sets ``msg.url`` to; None when a part of it is neither a
+    constant nor an environment value (the hosts may be empty: none is known)."""
+    own = str(step.params.get("url") or "").strip()
+    if own and "{{" not in own:
+        return [_host(own)], own
+    origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
+               for o in sink.origins]
+    if not origins or any(o.kind not in ("constant", "env") for o in origins):
+        return None
+    return ([_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail],
+            " ".join(o.detail for o in origins if o.kind == "constant"))
+
+
+def _credential_in_url(text: str) -> bool:
+    """Does an address carry a credential of its own: a user and password before its host
+    (``https://bob:pw@…``) or a query parameter named for one (``?access_token=…``,
+    ``&api_key=…``)? What it fetches is then the key holder's, not a public feed."""
+    return re.search(r"://[^/?#\s]*@", text) is not None \
+        or any(_CREDENTIAL.search(name) for name in re.findall(r"[?&]([^=&#\s]+)=", text))
 
 
 # Community nodes that only query a public index for what anyone may look up (places near a
@@ -714,9 +803,11 @@ def public_feed(app: App, origin: Origin) -> bool:
 
 def _plain_env(origin: Origin) -> bool:
     """Is ``origin`` an environment value whose name says it is a setting (an element id, a
-    title): no credential word, no sensitivity label?"""
+    title): no credential word, no name of a secret (:func:`is_secret_name`: MQTT_PASS,
+    PRIVATE_KEY), no sensitivity label?"""
     return origin.kind == "env" and bool(origin.detail) \
-        and not _CREDENTIAL.search(origin.detail) and not sensitivity_labels(origin.detail)
+        and not _CREDENTIAL.search(origin.detail) and not is_secret_name(origin.detail) \
+        and not sensitivity_labels(origin.detail)
 
 
 def _own_route_get(app: App, step: Step) -> str:
@@ -757,8 +848,14 @@ def read_only_dashboard(app: App, ep: EntryPoint) -> str:
     (judged there).
     A refresh button that re-reads the last rows of a sensor table, or a chart's date range,
     opens nothing; a control that reaches a device or broker output, a write, a command, a
-    request of another kind or an unknown node keeps the dashboard AUTH001's."""
+    request of another kind or an unknown node keeps the dashboard AUTH001's, and so does a
+    dashboard whose widgets show health readings (:func:`~pytest_nocode.platforms.nodered.
+    health_widget`), whatever its controls do: what it shows is no public feed."""
     if app.platform != "nodered" or ep.kind != "dashboard":
+        return ""
+    by_id = {s.id: s for s in app.steps}
+    if any(health_widget(app.steps, by_id, base, page) is not None
+           for _inputs, base, page, _path in DASHBOARDS.values()):
         return ""
     inputs = frozenset().union(*(spec[0] for spec in DASHBOARDS.values()))
     controls = [s for s in app.steps if s.type in inputs and not s.disabled and s.outbound]
@@ -770,6 +867,8 @@ def read_only_dashboard(app: App, ep: EntryPoint) -> str:
         if step is None or step.id in seen or step.disabled:
             continue
         seen.add(step.id)
+        if _unfollowed(app, step):  # a link call to a target named at run time: may act
+            return ""
         if step.type not in PASSIVE_TYPES:
             lookup = _fixed_select(app, step)
             why = f"reads {lookup} in {step.name or step.id!r}" if lookup \
@@ -783,3 +882,31 @@ def read_only_dashboard(app: App, ep: EntryPoint) -> str:
         return ""
     return (f"open by design: its controls only look up what anyone may see (it "
             f"{'; '.join(dict.fromkeys(what))}); they act on nothing")
+
+
+def public_map(app: App, ep: EntryPoint, entry: Step) -> str:
+    """Why a Node-RED world map page (node-red-contrib-web-worldmap) only shows a public feed
+    ("" when it may show or do more): every value its node is sent holds only what a GET
+    without credentials of a fixed internet address answers (:func:`public_feed`), device
+    readings and settings, at least one of them such a feed (a map of a public list of
+    contributors); files cannot be dropped on it, and what its page sends back (``worldmap
+    in``) reaches nothing but debug output. A map of positions the app is sent (a tracker's,
+    a demo's constants) is who-is-where for anyone: reported."""
+    if app.platform != "nodered" or entry.type != "worldmap" or ep.kind != "http" \
+            or entry.params.get("allowFileDrop") in (True, "true") or app.flow_of is None:
+        return ""
+    for step in app.steps:
+        if step.type == "worldmap in" and not step.disabled and any(
+                (t := app.step(sid)) is not None and not t.disabled and t.type != "debug"
+                for sid in step.outbound):
+            return ""
+    origins = dataflow(app).origins(entry.id, (ValueRef("field"),))
+    feeds = [o for o in origins if public_feed(app, o)]
+    if not feeds or not all(o.kind in SETTING_KINDS or reading(app, o) or o in feeds
+                            for o in origins):
+        return ""
+    names = ", ".join(dict.fromkeys(repr(s.name or s.id) for o in feeds
+                                    if (s := app.step(o.step_id)) is not None))
+    return (f"open by design: the map only shows the public feed fetched in {names} (a GET "
+            "without credentials of a fixed internet address); its page sends nothing the "
+            "flow acts on")
