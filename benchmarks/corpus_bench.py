@@ -127,19 +127,24 @@ def scan_app(path: Path, platform: str, registry: PlatformRegistry, checks: Sequ
     and keys."""
     outcome = AppOutcome(platform, path.name)
     spec = parse_app_uri(f"{platform}+file:{path}", registry.names(), path.parent)[0]
+
+    def as_corpus_file(text: str) -> str:
+        # an error about the staged copy names the corpus file, not the temporary folder
+        return text.replace(str(placed), outcome.file) if placed is not None else text
+
     if placed is not None:
         spec = replace(spec, location=str(placed))
         path = placed
     try:
         loaded = load_app(spec, registry, RecordingOptions(None, path.parent))
     except InputError as exc:
-        outcome.rejected = str(exc)
+        outcome.rejected = as_corpus_file(str(exc))
         return outcome
     except Exception as exc:  # anything else is our bug
-        outcome.internal_errors.append(f"load: {_first_line(exc, Redactor())}")
+        outcome.internal_errors.append(f"load: {as_corpus_file(_first_line(exc, Redactor()))}")
         return outcome
     if loaded.app is None:
-        outcome.rejected = loaded.error or "not loaded"
+        outcome.rejected = as_corpus_file(loaded.error or "not loaded")
         return outcome
     redactor = Redactor(loaded.secret_values)
     fixtures = {"nocode_snapshot": loaded.snapshot(registry)}
@@ -352,6 +357,8 @@ class Summary:
     # (``'/Surv…[masked, 19 chars]/off'``): each is a secret there, or a word taken for one
     masked_paths: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)  # expected keys no finding matches
+    # platform → reason → the corpus files rejected with it
+    rejected_files: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def recall(self, platform: str, depth: str) -> tuple[int, int]:
         found = sum(r.expected[depth][0] for r in self.rows.values() if r.platform == platform)
@@ -392,6 +399,7 @@ def summarize(outcomes: Sequence[AppOutcome], triage: Mapping[str, tuple[str, st
 
     apps: Counter[str] = Counter()
     rejected: dict[str, Counter[str]] = defaultdict(Counter)
+    rejected_files: dict[str, dict[str, list[str]]] = {}
     internal: list[str] = []
     labelled_apps: Counter[str] = Counter()
     keys: set[str] = set()
@@ -401,7 +409,9 @@ def summarize(outcomes: Sequence[AppOutcome], triage: Mapping[str, tuple[str, st
         internal += [f"{out.platform}/{out.file}: {e}" for e in out.internal_errors]
         ambiguous += out.ambiguous_keys
         if out.rejected is not None:
-            rejected[out.platform][_reason_group(out.rejected, out.file)] += 1
+            reason = _reason_group(out.rejected, out.file)
+            rejected[out.platform][reason] += 1
+            rejected_files.setdefault(out.platform, {}).setdefault(reason, []).append(out.file)
             continue
         if out.internal_errors and not out.findings and out.internal_errors[0].startswith("load"):
             continue
@@ -435,7 +445,7 @@ def summarize(outcomes: Sequence[AppOutcome], triage: Mapping[str, tuple[str, st
     masked_paths = [f.key for out in outcomes for f in out.findings
                     if f.rule != "SEC001" and _MASK_IN_PATH.search(f.message)]
     return Summary(rows, apps, dict(rejected), internal, labelled_apps, ambiguous, stale,
-                   masked_paths, sorted(missed))
+                   masked_paths, sorted(missed), rejected_files)
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -470,7 +480,10 @@ def print_summary(summary: Summary, not_run: Sequence[str], out: Any = sys.stdou
             f"({summary.labelled_apps[platform]} labelled apps), "
             f"estimated over all apps {'-' if est is None else f'{est:.1f}'}")
         for reason, count in rejected.most_common():
-            say(f"    rejected {count:3} x {reason}")
+            files = summary.rejected_files.get(platform, {}).get(reason, [])
+            more = f" and {len(files) - 3} more" if len(files) > 3 else ""
+            say(f"    rejected {count:3} x {reason}"
+                + (f" ({', '.join(files[:3])}{more})" if files else ""))
     say(f"internal errors: {len(summary.internal_errors)}")
     for line in summary.internal_errors[:20]:
         say(f"    {line}")
@@ -511,6 +524,7 @@ def to_json(summary: Summary, outcomes: Sequence[AppOutcome]) -> dict[str, Any]:
                    "expected": r.expected} for r in summary.rows.values()],
         "apps": dict(summary.apps),
         "rejected": {p: dict(c) for p, c in summary.rejected.items()},
+        "rejected_files": summary.rejected_files,
         "internal_errors": summary.internal_errors,
         "findings": [{"key": f.key, "message": f.message} for o in outcomes for f in o.findings],
     }

@@ -7,6 +7,7 @@ a header, a Node-RED flow with an open ``http in``, and a file that is not an ex
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import sys
 from pathlib import Path
@@ -229,3 +230,29 @@ def test_examples_from_a_package_repository_count_as_examples(bench: ModuleType)
     deployment = Path("owner__node-red-contrib-x__node-red-flows-0a1b2c.json")
     assert not bench.is_package_example(deployment)
     assert not bench.is_package_example(Path("owner__home-config__examples-flows-0a1b2c.json"))
+
+
+def test_a_rejected_staged_copy_is_reported_under_the_corpus_file(bench: ModuleType,
+                                                                  tmp_path: Path) -> None:
+    """An export scanned from a copy staged inside its package (or compose stack) that is
+    rejected names the corpus file in the summary, never the temporary staging folder."""
+    corpus = tmp_path / "corpus" / "n8n"
+    corpus.mkdir(parents=True)
+    name = "owner__backup__workflows-export-0a1b2c.json"
+    bad = [{"name": "x", "active": "yes", "nodes": [], "connections": {}}]
+    (corpus / name).write_text(json.dumps(bad), encoding="utf-8")
+    staged = tmp_path / "staging-Xy12" / "owner__backup@abc" / "workflows" / "export.json"
+    staged.parent.mkdir(parents=True)
+    staged.write_text(json.dumps(bad), encoding="utf-8")
+    registry = PlatformRegistry(builtin_platforms())
+    outcome = bench.scan_app(corpus / name, "n8n", registry, [], load_policy(None), staged)
+    assert outcome.rejected is not None and "staging-Xy12" not in outcome.rejected
+    assert name in outcome.rejected
+    summary = bench.summarize([outcome], {}, {})
+    [(reason, count)] = summary.rejected["n8n"].items()
+    assert count == 1 and reason.startswith("$[N].active: expected true or false")
+    assert summary.rejected_files["n8n"][reason] == [name]
+    out = io.StringIO()
+    bench.print_summary(summary, [], out)
+    [line] = [x for x in out.getvalue().splitlines() if "rejected   1 x" in x]
+    assert line.endswith(f"({name})") and "staging" not in line

@@ -647,8 +647,11 @@ def test_malformed_json_in_a_folder_names_that_file(tmp_path: Path) -> None:
      "$.nodes[0].type: expected the node type"),
     ({"nodes": [{"type": "x.y", "name": "A", "id": True}], "connections": {}},
      "$.nodes[0].id: expected a node id"),
-    ({"nodes": [{"type": "x.y", "name": "A", "disabled": 1}], "connections": {}},
+    ({"nodes": [{"type": "x.y", "name": "A", "disabled": 2}], "connections": {}},
      "$.nodes[0].disabled: expected true or false"),
+    ({"nodes": [], "connections": {}, "active": "1"}, "$.active: expected true or false"),
+    ({"nodes": [], "connections": {}, "isArchived": 1.0},
+     "$.isArchived: expected true or false"),
     ({"nodes": [{"type": "x.y", "name": "A", "id": 1.5}], "connections": {}},
      "$.nodes[0].id: expected a node id"),
     ({"nodes": [{"type": "x.y", "name": "A", "parameters": []}], "connections": {}},
@@ -804,3 +807,19 @@ def test_the_data_flow_gets_the_descriptions_judging_made_for_the_same_steps_onl
         assert app.flow_of(step) == flows.describe(step)
     assert not flows._judged  # each handed over once
     assert app.flow_of(code) == flows.describe(code)  # asked again: described again
+
+
+def test_flags_stored_as_0_or_1_read_as_booleans(tmp_path: Path) -> None:
+    """n8n's SQLite database keeps booleans as 0 and 1, and backup tools that read it write
+    them so: ``"active": 1`` is an active workflow, ``"disabled": 0`` an enabled node."""
+    hook = node("h1", "Hook", "n8n-nodes-base.webhook", path="in") | {"disabled": 0}
+    off = node("h2", "Off hook", "n8n-nodes-base.webhook", path="off") | {"disabled": 1}
+    live = workflow("w1", "Live", [hook, off], active=1, isArchived=0)
+    idle = workflow("w2", "Idle", [node("h3", "Hook", "n8n-nodes-base.webhook", path="b")],
+                    active=0)
+    app = load(write(tmp_path / "backup.json", [live, idle]))
+    assert (workflow_of(app, "w1").active, workflow_of(app, "w2").active) == (True, False)
+    steps = {s.id: s for s in app.steps}
+    assert (steps["h1"].disabled, steps["h2"].disabled) == (False, True)
+    # a disabled node is no entry point
+    assert {e.step_id: e.active for e in app.entry_points} == {"h1": True, "h3": False}

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from pytest_nocode.dataflow import DataFlow, Origin, dataflow, per_app, sensitivity_labels
 from pytest_nocode.findings import not_applicable
-from pytest_nocode.model import App, DataStore, Destination, Setting, Step, json_text
+from pytest_nocode.model import App, DataStore, Destination, Setting, Step, ValueRef, json_text
 
 SENT = frozenset({"send", "url"})
 # Words of a credential in a request's settings: a header, query parameter, body field or
@@ -93,12 +93,43 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
                     continue  # the request's own headers: its token and content type, no
                     # record sent (a context object a bot token is read from, say)
                 for origin in flow.origins(sender.id, (ref,)):
+                    if origin.kind == "ai":
+                        for read in tool_reads(app, flow, origin):
+                            labels = _record_labels(app, stores, read)
+                            if labels:
+                                yield sender, read, list(labels)
+                        continue
                     if origin.kind not in ("store", "entry"):
                         continue
                     labels = picked if picked is not None else \
                         _record_labels(app, stores, origin)
                     if labels:
                         yield sender, origin, list(labels)
+
+
+def tool_reads(app: App, flow: DataFlow, answer: Origin) -> tuple[Origin, ...]:
+    """The store reads an AI agent's answer can quote: what the tools it calls read (a
+    sheet, a table, a base searched for the user's question). A tool is wired both ways
+    with its agent: the agent sends it what it decided and gets back what it found, so its
+    answer may hold any of those records whatever field it is sent in."""
+    if not answer.step_id:
+        return ()
+    known = _tool_reads_of(app)
+    found = known.get(answer.step_id)
+    if found is None:  # once per agent: every sink its answer reaches asks again
+        agent = app.step(answer.step_id)
+        tools = {t for t in agent.outbound
+                 if (tool := app.step(t)) is not None and agent.id in tool.outbound} \
+            if agent is not None else set()
+        found = known[answer.step_id] = tuple(
+            o for o in flow.origins(agent.id, (ValueRef("field", "*"),))
+            if o.kind == "store" and o.step_id in tools) if agent is not None and tools else ()
+    return found
+
+
+@per_app
+def _tool_reads_of(app: App) -> dict[str, tuple[Origin, ...]]:
+    return {}
 
 
 # Text an expression fills in at run time ({{ … }}, ${…}): what it names is not the path a

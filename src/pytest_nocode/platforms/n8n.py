@@ -454,6 +454,22 @@ def _optional(obj: Mapping[str, Any], key: str, kinds: type | tuple[type, ...], 
         expect(False, _at(where, key), expected)  # the path is spelled out only when wrong
 
 
+BOOLEAN_EXPECTED = "true or false (or 0 or 1)"
+
+
+def _boolean(obj: dict[str, Any], key: str, where: str) -> None:
+    """A flag n8n writes as ``true``/``false``; its SQLite database stores booleans as 0 and 1,
+    and backup tools that read it write those: 0 and 1 are read as false and true (in place,
+    so every later reading sees a boolean); any other value is an error naming its path."""
+    value = obj.get(key)
+    if value is None or isinstance(value, bool):
+        return
+    if type(value) is int and value in (0, 1):
+        obj[key] = value == 1
+        return
+    expect(False, _at(where, key), BOOLEAN_EXPECTED)
+
+
 def _validate_workflow(wf: Any, where: str) -> None:
     """Every shape ``normalize`` relies on, so that mapping never meets a surprise."""
     expect(isinstance(wf, dict) and "nodes" in wf and "connections" in wf, where,
@@ -463,8 +479,8 @@ def _validate_workflow(wf: Any, where: str) -> None:
            "an object mapping node names to their outputs")
     _optional(wf, "id", (str, int), where, "a workflow id (string)")
     _optional(wf, "name", str, where, "a workflow name (string)")
-    _optional(wf, "active", bool, where, "true or false")
-    _optional(wf, "isArchived", bool, where, "true or false")
+    _boolean(wf, "active", where)
+    _boolean(wf, "isArchived", where)
     _optional(wf, "settings", dict, where, "an object of workflow settings")
     _optional(wf, "tags", list, where, "a list of tags")
     for i, tag in enumerate(wf.get("tags") or ()):
@@ -500,7 +516,7 @@ def _validate_graph(wf: Mapping[str, Any], where: str) -> None:
             expect(False, f"{here}.name", "the node name (string)")
         _optional(node, "id", (str, int), here, "a node id (string)")
         _optional(node, "parameters", dict, here, "an object of node parameters")
-        _optional(node, "disabled", bool, here, "true or false")
+        _boolean(node, "disabled", here)
         _optional(node, "credentials", dict, here,
                   "an object mapping credential types to credentials")
         for ctype, ref in (node.get("credentials") or {}).items():
@@ -1205,6 +1221,11 @@ def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], ste
     target = INSTANCE_API_PATH.match(_url_path(url)) if not dynamic else None
     if target and method == "GET" and _calls_own_instance(params, host, port):
         _instance_read(b, step_id, target.group("what"), "n8n API")
+    elif method == "GET" and url_key == "url" and _authenticated(node, params):
+        collection = _record_collection(url)
+        if collection:  # GET /api/v4/leads with a key: the service's records, read
+            b.stores.append(DataStore(step_id, "api", f"{collection} of {_shown_host(url)}",
+                                      "read"))
     if host and (is_model_api(host, _url_path(url))
                  or is_self_hosted_model(host, port, _url_path(url))):
         b.flows.model_calls.add(step_id)  # Claude, GPT or Ollama called by hand: a model step
@@ -1399,6 +1420,46 @@ def _url_path(url: str) -> str:
         return urlsplit(url.lstrip("=")).path
     except ValueError:
         return ""
+
+
+# The last segment of an API path that names a collection of records about people or the
+# business (``/api/v4/leads``, ``/v1/customers``, ``/crm/contacts``): a GET of it with the
+# service's key reads that service's records, as a CRM or database node would.
+RECORD_COLLECTION = re.compile(
+    r"/(?P<what>leads|contacts|customers|clients|members|patients|employees|subscribers|"
+    r"people|persons|users|orders|deals|invoices|opportunities|applicants|candidates)/?$",
+    re.I)
+AUTH_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "apikey", "x-auth-token",
+                          "x-access-token", "access-token", "token"})
+
+
+def _record_collection(url: str) -> str:
+    """The collection a request URL's fixed path ends in (its query left out), or ""."""
+    text = url.lstrip("=").split("?", 1)[0]
+    path = text.partition("://")[2].partition("/")[2] if "://" in text else ""
+    if not path or "{{" in path:
+        return ""
+    m = RECORD_COLLECTION.search("/" + path)
+    return m.group("what").lower() if m else ""
+
+
+def _shown_host(url: str) -> str:
+    """A request URL's host for a reader: a part filled in at run time as ``*``
+    (``*.kommo.com`` for ``https://{{ $vars.SUBDOMAIN }}.kommo.com/…``)."""
+    authority = url.lstrip("=").partition("://")[2]
+    authority = re.sub(r"\{\{.*?\}\}", "*", authority).split("/", 1)[0]
+    return authority.rpartition("@")[2] or "the service its URL names"
+
+
+def _authenticated(node: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
+    """Does an HTTP request carry a credential: a node credential or authentication mode,
+    or a key header typed in?"""
+    if node.get("credentials") or _text(params.get("authentication")) not in ("", "none"):
+        return True
+    headers = params.get("headerParameters")
+    listed = headers.get("parameters") if isinstance(headers, dict) else None
+    return any(isinstance(h, dict) and str(h.get("name") or "").strip().lower() in AUTH_HEADERS
+               for h in (listed if isinstance(listed, list) else ()))
 
 
 def _calls_own_instance(params: Mapping[str, Any], host: str, port: int | None) -> bool:
