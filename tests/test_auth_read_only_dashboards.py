@@ -216,3 +216,58 @@ def test_a_chat_route_to_a_hosted_parser_or_answering_kept_data_fires() -> None:
     other_path = _chat_route("http://rasa:5005/conversations/1/trigger_intent")
     for flows in (hosted, kept, other_path):
         assert ids(findings_of(AUTH001, app_of(flows))) == {nid("in")}
+
+
+def _monitor_with_feed_button(label: str) -> list[dict[str, Any]]:
+    """:func:`_monitor` with a Refresh button that GETs a public feed into the gauge."""
+    return [*_monitor(label),
+            node("refresh", "ui_button", group=nid("grp"), label="Refresh", payload="",
+                 payloadType="str", topic="", wires=[["read"]]),
+            http_request("read", "https://api.github.com/repos/acme/ward/pulls", to=["gauge"],
+                         method="GET")]
+
+
+def test_a_health_dashboard_is_not_read_only_because_its_button_fetches_a_public_feed() -> None:
+    found = one(findings_of(AUTH001, app_of(_monitor_with_feed_button("Heart Rate"))))
+    assert found.severity == Severity.HIGH and "read_only" not in found.evidence
+    plant = findings_of(AUTH001, app_of(_monitor_with_feed_button("Humidity")), LISTED)
+    assert "fetches a public feed without credentials in 'read'" in one(plant).message
+    assert one(plant).severity == Severity.INFO
+
+
+def test_a_dashboard_request_whose_address_carries_a_credential_fires() -> None:
+    for url in ("https://api.github.com/repos/acme/wallboard/pulls?access_token=ghp_example",
+                "https://reader:hunter2@api.example.com/feed",
+                "https://api.example.com/feed?city=Oslo&api_key=example"):
+        found = one(findings_of(AUTH001, app_of(_panel(_get(url)))))
+        assert found.severity == Severity.HIGH and "read_only" not in found.evidence
+    # a parameter that names no credential leaves the feed public
+    listed = findings_of(AUTH001, app_of(_panel(_get(
+        "https://api.github.com/repos/acme/wallboard/pulls?state=all&per_page=50"))), LISTED)
+    assert "fetches a public feed without credentials" in one(listed).message
+
+
+def test_a_websocket_broadcasting_an_env_value_named_for_a_secret_fires() -> None:
+    # names no credential word of the probe's own list catches, the secret-name reader does
+    for name in ("MQTT_PASS", "PRIVATE_KEY", "JWT_SIGNING_KEY"):
+        flows = _wallboard(element=f'env.get("{name}")')
+        assert ids(findings_of(AUTH001, app_of(flows))) == {nid("listener")}, name
+    assert findings_of(AUTH001, app_of(_wallboard(element='env.get("BOARD_TITLE")'))) == []
+
+
+def test_a_health_widget_whose_group_the_export_lacks_is_one_entry_of_its_own_dashboard() -> None:
+    for dashboard2, route in ((False, "/ui"), (True, "/dashboard")):
+        flows = [n for n in _monitor("Heart Rate", dashboard2=dashboard2)
+                 if n["type"] not in ("ui_group", "ui-group", "ui_tab", "ui-page")]
+        found = one(findings_of(AUTH001, app_of(flows)))
+        assert found.evidence["effect"] == "serves" and route in found.message
+
+
+def test_a_dashboard_control_reaching_a_link_call_named_at_run_time_fires() -> None:
+    rereads = _panel(_select("SELECT * FROM rainfall ORDER BY id DESC LIMIT 10"))
+    valve = node("valve", "ui_switch", group=nid("grp"), label="Valve", wires=[["call"]])
+    dynamic = node("call", "link call", links=[], linkType="dynamic", timeout="30",
+                   wires=[[]])
+    found = one(findings_of(AUTH001, app_of([*rereads, valve, dynamic])))
+    assert found.severity == Severity.HIGH and "read_only" not in found.evidence
+    assert one(findings_of(AUTH001, app_of(rereads), LISTED)).severity == Severity.INFO

@@ -276,3 +276,11 @@ def test_a_download_without_meta_but_with_the_instances_ids_is_instance_state() 
 def test_hand_made_ids_or_a_template_meta_say_nothing_of_the_instance(fields: dict[str, Any]
                                                                         ) -> None:
     assert not scan(INV002, _download(**fields))
+
+
+def test_a_gmail_draft_is_no_mail_sent_but_a_thread_reply_is() -> None:
+    html = "=<p>Guest: <b>{{ $json.body.guestName }}</b></p>"
+    drafted = findings_of(INJ001, _mail(_gmail(html, resource="draft")))
+    assert not any(f.evidence.get("sink") == "markup" for f in drafted)
+    replied = one(findings_of(INJ001, _mail(_gmail(html, resource="thread", operation="reply"))))
+    assert (replied.evidence["sink"], replied.evidence["parameter"]) == ("markup", "message")

@@ -78,7 +78,7 @@ from pytest_nocode.dataflow import (
     sensitivity_labels,
 )
 from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step
-from pytest_nocode.platforms.nodered import DASHBOARDS, PASSIVE_TYPES
+from pytest_nocode.platforms.nodered import DASHBOARDS, PASSIVE_TYPES, health_widget
 from pytest_nocode.platforms.nodered_entries import (
     ANSWER_TYPES,
     READ_ONLY_CALLS,
@@ -89,6 +89,7 @@ from pytest_nocode.platforms.nodered_entries import (
 )
 from pytest_nocode.platforms.nodered_flow import SQL_NODES
 from pytest_nocode.policy import default_zone
+from pytest_nocode.secretscan.names import is_secret_name
 
 # what a caller of a probe may learn: constants, a time, its own request
 ANSWER_KINDS = frozenset({"constant", "platform", "entry"})
@@ -255,10 +256,13 @@ _ANSWER_SINKS = frozenset({"answer", "send"})
 
 def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
     """Why a Node-RED entry point that reads something (effect ``serves``) answers nothing
-    but settings and device readings ("" when it may do more). When every answer its branch
-    reaches (an HTTP response, a websocket's clients, a TCP reply) holds only constants,
-    platform values (a time) and what the app polls from a PLC or fieldbus device
-    (:data:`DEVICE_READS`), nothing acts and nothing anyone typed or stored is disclosed:
+    but settings, device readings and public feeds ("" when it may do more). When every
+    answer its branch reaches (an HTTP response, a websocket's clients: every ``websocket
+    out`` on its listener, see :func:`_answer_branch`; a TCP reply) holds only constants,
+    platform values (a time), what the app polls from a PLC or fieldbus device
+    (:data:`DEVICE_READS`), the answer of a :func:`public_get` and environment values named
+    as settings (:func:`_plain_env`), nothing acts and nothing anyone typed or stored is
+    disclosed:
     read-only telemetry, whatever step (a function, a change node, a template) copies it. An
     MQTT topic's messages are not counted here: whoever can publish on the topic writes them
     (only a change node's copy of an unlabelled topic is, in :func:`read_only_route`). What
@@ -378,16 +382,11 @@ def _local_model(app: App, step: Step) -> str:
     if p.get("authType") or p.get("tls") or p.get("headers") or step.credential_refs \
             or any(_KEY_WORDS.search(str(s.params.get("func") or "")) for s in before):
         return ""
-    own = str(p.get("url") or "").strip()
-    if own and "{{" not in own:  # the node's own address: what the message sets is ignored
-        hosts = [_host(own)]
-    else:
-        origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
-                   for o in sink.origins]
-        if not origins or any(o.kind not in ("constant", "env") for o in origins):
-            return ""
-        hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
-    texts = [str(s.params.get("func") or "") for s in before] + [own]
+    fixed = _fixed_address(app, step)
+    if fixed is None:
+        return ""
+    hosts = fixed[0]
+    texts = [str(s.params.get("func") or "") for s in before] + [str(p.get("url") or "")]
     if not hosts or not all(h and default_zone(h) in LOCAL_ZONES for h in hosts) \
             or not any(_MODEL_PATH.search(t) for t in texts):
         return ""
@@ -671,18 +670,38 @@ def public_get(app: App, step: Step) -> str:
             or p.get("headers") or step.credential_refs \
             or any(_CREDENTIAL.search(str(s.params.get("func") or "")) for s in before):
         return ""
-    own = str(p.get("url") or "").strip()
-    if own and "{{" not in own:  # the node's own address: what the message sets is ignored
-        hosts = [_host(own)]
-    else:
-        origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
-                   for o in sink.origins]
-        if not origins or any(o.kind not in ("constant", "env") for o in origins):
-            return ""
-        hosts = [_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail]
-    if not hosts or not all(h and default_zone(h) == "internet" for h in hosts):
+    fixed = _fixed_address(app, step)
+    if fixed is None:
+        return ""
+    hosts, address = fixed
+    if not hosts or not all(h and default_zone(h) == "internet" for h in hosts) \
+            or _credential_in_url(address):
         return ""
     return f"fetches a public feed without credentials in {step.name or step.id!r}"
+
+
+def _fixed_address(app: App, step: Step) -> tuple[list[str], str] | None:
+    """(the hosts, the text) of the fixed address an ``http request`` calls: the node's own
+    URL when it has one without a template (what the message sets is then ignored), else
+    the constants of what the flow sets ``msg.url`` to; None when a part of it is neither a
+    constant nor an environment value (the hosts may be empty: none is known)."""
+    own = str(step.params.get("url") or "").strip()
+    if own and "{{" not in own:
+        return [_host(own)], own
+    origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
+               for o in sink.origins]
+    if not origins or any(o.kind not in ("constant", "env") for o in origins):
+        return None
+    return ([_host(o.detail) for o in origins if o.kind == "constant" and "://" in o.detail],
+            " ".join(o.detail for o in origins if o.kind == "constant"))
+
+
+def _credential_in_url(text: str) -> bool:
+    """Does an address carry a credential of its own: a user and password before its host
+    (``https://bob:pw@…``) or a query parameter named for one (``?access_token=…``,
+    ``&api_key=…``)? What it fetches is then the key holder's, not a public feed."""
+    return re.search(r"://[^/?#\s]*@", text) is not None \
+        or any(_CREDENTIAL.search(name) for name in re.findall(r"[?&]([^=&#\s]+)=", text))
 
 
 # Community nodes that only query a public index for what anyone may look up (places near a
@@ -714,9 +733,11 @@ def public_feed(app: App, origin: Origin) -> bool:
 
 def _plain_env(origin: Origin) -> bool:
     """Is ``origin`` an environment value whose name says it is a setting (an element id, a
-    title): no credential word, no sensitivity label?"""
+    title): no credential word, no name of a secret (:func:`is_secret_name`: MQTT_PASS,
+    PRIVATE_KEY), no sensitivity label?"""
     return origin.kind == "env" and bool(origin.detail) \
-        and not _CREDENTIAL.search(origin.detail) and not sensitivity_labels(origin.detail)
+        and not _CREDENTIAL.search(origin.detail) and not is_secret_name(origin.detail) \
+        and not sensitivity_labels(origin.detail)
 
 
 def _own_route_get(app: App, step: Step) -> str:
@@ -757,8 +778,14 @@ def read_only_dashboard(app: App, ep: EntryPoint) -> str:
     (judged there).
     A refresh button that re-reads the last rows of a sensor table, or a chart's date range,
     opens nothing; a control that reaches a device or broker output, a write, a command, a
-    request of another kind or an unknown node keeps the dashboard AUTH001's."""
+    request of another kind or an unknown node keeps the dashboard AUTH001's, and so does a
+    dashboard whose widgets show health readings (:func:`~pytest_nocode.platforms.nodered.
+    health_widget`), whatever its controls do: what it shows is no public feed."""
     if app.platform != "nodered" or ep.kind != "dashboard":
+        return ""
+    by_id = {s.id: s for s in app.steps}
+    if any(health_widget(app.steps, by_id, base, page) is not None
+           for _inputs, base, page, _path in DASHBOARDS.values()):
         return ""
     inputs = frozenset().union(*(spec[0] for spec in DASHBOARDS.values()))
     controls = [s for s in app.steps if s.type in inputs and not s.disabled and s.outbound]
@@ -770,6 +797,8 @@ def read_only_dashboard(app: App, ep: EntryPoint) -> str:
         if step is None or step.id in seen or step.disabled:
             continue
         seen.add(step.id)
+        if _unfollowed(app, step):  # a link call to a target named at run time: may act
+            return ""
         if step.type not in PASSIVE_TYPES:
             lookup = _fixed_select(app, step)
             why = f"reads {lookup} in {step.name or step.id!r}" if lookup \

@@ -1064,8 +1064,11 @@ class N8nFlows:
         t = _base(step.type)
         if t == BASE + "emailSend" and str(p.get("emailFormat") or "html") in ("html", "both"):
             return _with_markup("html", p.get("html"), self.refs(step, p.get("html")))
-        if t == BASE + "gmail" and str(p.get("operation") or "send") in ("send", "reply") \
-                and str(p.get("emailType") or "html") == "html":
+        resource = str(p.get("resource") or "message")  # a draft is kept, not sent
+        operation = str(p.get("operation") or ("send" if resource == "message" else ""))
+        if t == BASE + "gmail" and str(p.get("emailType") or "html") == "html" \
+                and (resource, operation) in (("message", "send"), ("message", "reply"),
+                                              ("thread", "reply")):
             return _with_markup("message", p.get("message"), self.refs(step, p.get("message")))
         if t == BASE + "httpRequest" and MAIL_SEND_APIS.search(str(p.get("url") or "")):
             body = p.get("bodyParameters")

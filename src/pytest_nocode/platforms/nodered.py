@@ -984,13 +984,13 @@ def dashboard_entry_points(steps: list[Step], http_auth: str | None) -> Iterable
     writing Modbus coils) is a way in for anyone who can open it: one entry per dashboard, on
     its base node (else its first page), guarded by httpNodeAuth like an ``http in`` route.
     So is one without such a control whose widgets show health readings
-    (:func:`_health_widget`): it discloses them to whoever opens it (effect ``serves``)."""
+    (:func:`health_widget`): it discloses them to whoever opens it (effect ``serves``)."""
     by_id = {s.id: s for s in steps}
     for inputs, base_type, page_type, default_path in DASHBOARDS.values():
         controls = [s for s in steps if s.type in inputs and not s.disabled and s.outbound]
         acting = _reaches_an_action(controls, by_id) if controls else None
         if acting is None:
-            shown = _health_widget(steps, by_id, base_type, page_type)
+            shown = health_widget(steps, by_id, base_type, page_type)
             if shown is not None:
                 widget, named = shown
                 anchor, path = _dashboard_anchor(steps, base_type, page_type, widget)
@@ -1017,7 +1017,7 @@ HEALTH_WORDS = re.compile(
     r"calorie|\bfitness\b|medical|medication|respirat", re.I)
 
 
-def _health_widget(steps: list[Step], by_id: Mapping[str, Step], base_type: str,
+def health_widget(steps: list[Step], by_id: Mapping[str, Step], base_type: str,
                    page_type: str) -> tuple[Step, str] | None:
     """(the first display widget of one dashboard generation that something feeds and whose
     name or label, or its group's or page's name, carries a health word
@@ -1025,8 +1025,10 @@ def _health_widget(steps: list[Step], by_id: Mapping[str, Step], base_type: str,
     group_type = page_type.replace("tab", "group").replace("page", "group")
     fed = {t for s in steps if not s.disabled for t in s.outbound}
     for step in steps:
-        if step.type not in DISPLAY_TYPES or step.disabled or step.id not in fed:
-            continue
+        if step.type not in DISPLAY_TYPES or step.disabled or step.id not in fed \
+                or step.type.startswith("ui_") != base_type.startswith("ui_"):
+            continue  # (ui_gauge is node-red-dashboard's, ui-gauge FlowFuse's: a widget
+            # whose group the export lacks is still of one generation only)
         group = by_id.get(_as_str(step.params.get("group")))
         if group is not None and group.type != group_type:
             continue  # a widget of the other dashboard generation

@@ -1686,25 +1686,11 @@ def _returned(function: tree_sitter.Node) -> list[tree_sitter.Node]:
 def _dotted(node: tree_sitter.Node, least: int = 2) -> str:
     """The dotted path below ``msg`` of ``msg.a.b`` / ``msg.a["b"]`` ("a.b"), or "" when a
     part of it is computed or it has fewer than ``least`` parts."""
-    parts: list[str] = []
-    current = node
-    while current.type in ("member_expression", "subscript_expression"):
-        if current.type == "member_expression":
-            prop = current.child_by_field_name("property")
-            name = _text(prop) if prop is not None else ""
-        else:
-            index = current.child_by_field_name("index")
-            name = _fixed_text(index) or "" if index is not None else ""
-        if not re.fullmatch(r"[A-Za-z_$][\w$]*", name):
-            return ""
-        parts.append(name)
-        obj = current.child_by_field_name("object")
-        if obj is None:
-            return ""
-        current = obj
-    if current.type != "identifier" or _text(current) != "msg" or len(parts) < least:
+    chain = _chain(node)
+    if chain is None or chain[0] != "msg" or not chain[1] \
+            or chain[1].count(".") + 1 < least:
         return ""
-    return ".".join(reversed(parts))
+    return chain[1]
 
 
 def _chain(node: tree_sitter.Node) -> tuple[str, str] | None:
@@ -1719,7 +1705,7 @@ def _chain(node: tree_sitter.Node) -> tuple[str, str] | None:
         else:
             index = current.child_by_field_name("index")
             name = (_fixed_text(index) or "") if index is not None else ""
-        if not re.fullmatch(r"[A-Za-z_$][\w$]*", name):
+        if not _PROPERTY.fullmatch(name):
             return None
         parts.append(name)
         obj = current.child_by_field_name("object")
