@@ -51,7 +51,8 @@ N8N_RECORDERS = frozenset(N8N + t for t in ("airtable", "googleSheets", "postgre
                                             "nocoDb", "dataTable"))
 NODE_RED_BRANCHES = frozenset({"switch"})
 NODE_RED_CODE = frozenset({"function"})
-NODE_RED_HELPERS = frozenset({"change", "json"})
+# a reusable flow's call and its ends (node-red-contrib-reusable-flows) only carry the message
+NODE_RED_HELPERS = frozenset({"change", "json", "reusable", "reusable-in", "reusable-out"})
 DECIDERS = N8N_BRANCHES | N8N_CODE | NODE_RED_BRANCHES | NODE_RED_CODE
 PASS_THROUGH = N8N_HELPERS | NODE_RED_HELPERS
 
@@ -140,6 +141,9 @@ class Guard:
     # the step computes the signature, compares it timing-safe and throws on a mismatch
     # (:func:`verifies_itself`): the hand-written check AUTH004 asks to review is done right
     verified: bool = False
+    # the check is the app's login itself (a password compared with the stored one after a
+    # lookup of the row): what the flow runs before it (that lookup) anyone reaches
+    login: bool = False
 
     def evidence(self) -> dict[str, str]:
         return {"step": self.step.resource.id, "name": self.step.name, "type": self.step.type,
@@ -254,10 +258,13 @@ def _rejection_after(app: App, step: Step, within: frozenset[str] | None = None)
     deciding code set on the message."""
     sets_status = step.type in NODE_RED_CODE and CODE_SETS_REJECT.search(_text(step))
     for first in _successors(app, step, within):
-        if sets_status and first.type == "http response" \
-                and not str(first.params.get("statusCode") or "").strip():
+        answer = first
+        while answer.type == "reusable-out" and len(nxt := _successors(app, answer, within)) == 1:
+            answer = nxt[0]  # the end of a reusable flow: on to what its caller is wired to
+        if sets_status and answer.type == "http response" \
+                and not str(answer.params.get("statusCode") or "").strip():
             return f"sets {sets_status.group(1)} in code and answers it " \
-                   f"('{first.name or first.id}')"
+                   f"('{answer.name or answer.id}')"
         current: Step | None = first
         for _ in range(MAX_STEPS_TO_REJECTION):
             if current is None:
@@ -349,7 +356,8 @@ def guard_of(app: App, entry: Step) -> Guard | None:
         found = _GUARDS.put(app, {})
     if entry.id not in found:
         guard = _first_check(app, entry) or login_check(app, entry) \
-            or oauth_callback(app, entry) or _unwired_guard(app, entry)
+            or stored_password_check(app, entry) or oauth_callback(app, entry) \
+            or _unwired_guard(app, entry)
         found[entry.id] = _for_route(guard, entry) if guard is not None else None
     return found[entry.id]
 
@@ -502,6 +510,92 @@ def login_check(app: App, entry: Step) -> Guard | None:
                 queried, hashed = step, True
             elif queried is None and QUERY_PLAIN_PASSWORD.search(text):
                 queried, hashed = step, False
+    return None
+
+
+# -- a password compared with the stored one, in the flow ---------------------------------------
+# The stored password (or its hash) of the row a lookup returned, held equal or unequal to what
+# the caller sent: `us.password === ps` where `ps = msg.payload[0].password`, or a switch rule
+# comparing a message property with `payload[0].password`.
+_ROW_PASSWORD = r"(?:payload|rows?|results?|data|users?|records?)\s*(?:\[\s*0\s*\])?\s*\.\s*" \
+                r"pass(?:word|wd)?(?:_?hash)?\b"
+_ROW_PASSWORD_ALIAS = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*msg\s*\.\s*"
+                                 + _ROW_PASSWORD)
+_PASSWORD_OPERAND = r"[\w$.\[\]]*\bpass(?:word|wd)?(?:_?hash)?\b[\w$.\[\]]*"
+_REFUSAL_STATUS = re.compile(r"^\s*40[013]\s*$")
+MAX_STEPS_TO_STORED_PASSWORD = 12
+# Node-RED's SQL nodes (platforms.nodered_flow.SQL_NODES, named here: the data flow engine
+# imports this module, so it cannot import the adapter's flow reader)
+SQL_NODES = frozenset({"mysql", "postgresql", "postgrestor", "postgres", "MSSQL", "MSSQL-CN",
+                       "oracledb"})
+# what may run before the comparison: shaping, hashing the submitted password, the lookup
+_BEFORE_PASSWORD_CHECK = frozenset({"function", "change", "json", "hmac", "crypto-js",
+                                    "link in", "link out", "junction", "switch", "debug",
+                                    "template", "mongodb in", *SQL_NODES})
+
+
+def _compares_stored_password(step: Step) -> bool:
+    """Does ``step`` hold a password the caller sent equal to the one stored in the row a
+    lookup returned (a function's ``===`` or ``!==`` with the row's password on one side
+    and a password on the other, or a switch rule whose value is the row's password)?"""
+    if step.type == "switch":
+        rules = step.params.get("rules")
+        return isinstance(rules, list) and any(
+            isinstance(r, dict) and r.get("t") in ("eq", "neq") and r.get("vt") == "msg"
+            and re.fullmatch(_ROW_PASSWORD, str(r.get("v") or "").strip()) for r in rules) \
+            and any(isinstance(r, dict) and r.get("t") == "else" for r in rules)
+    if step.type not in NODE_RED_CODE:
+        return False
+    code = str(step.params.get("func") or "")
+    rows = [_ROW_PASSWORD] + [re.escape(a) for a in _ROW_PASSWORD_ALIAS.findall(code)]
+    stored = r"(?:[\w$.]*\b" + _ROW_PASSWORD + r"|(?<![\w$.])(?:" + "|".join(rows[1:] or ["$^"]) \
+        + r")(?![\w$]))"
+    return bool(re.search(stored + r"\s*[!=]==?\s*" + _PASSWORD_OPERAND, code, re.I)
+                or re.search(_PASSWORD_OPERAND + r"\s*[!=]==?\s*" + stored, code, re.I))
+
+
+def _answers_refusal(app: App, step: Step) -> str:
+    """A 400, 401 or 403 answer among the two steps after ``step`` on one of its outputs
+    (a failed login's "wrong password"), or "" when none."""
+    frontier = _successors(app, step)
+    for _ in range(2):
+        for nxt in frontier:
+            status = str(nxt.params.get("statusCode") or "") if nxt.type == "http response" \
+                else ""
+            if _REFUSAL_STATUS.match(status):
+                return f"answers {status.strip()} ('{nxt.name or nxt.id}') when it differs"
+        frontier = [s for nxt in frontier for s in _successors(app, nxt)]
+    return ""
+
+
+def stored_password_check(app: App, entry: Step) -> Guard | None:
+    """A Node-RED login or password change checked in the flow: within the first few steps
+    after ``entry``, a database read (the user's row) and then a step that holds the password
+    the caller sent (hashed or not) equal to the row's stored one, whose failing branch answers
+    400, 401 or 403 (the read: a SQL node, whatever query it is given, a MongoDB read or a
+    database read the adapter names). Before the comparison only shaping, hashing, link and
+    lookup steps may run (a request, a write of a file, a device output: not a check first).
+    ``entry`` is the authentication itself (a login answering a token, a change of password
+    that needs the current one), not an open door: AUTH004 asks for a review of the
+    hand-written comparison. What runs before the comparison (the lookup) anyone reaches
+    (``login``: INJ001 names its caller as anyone)."""
+    if app.platform != "nodered":
+        return None
+    frontier, seen, looked_up = [entry], {entry.id}, False
+    for _ in range(MAX_STEPS_TO_STORED_PASSWORD):
+        frontier = [s for step in frontier for s in _successors(app, step) if s.id not in seen]
+        for step in frontier:
+            seen.add(step.id)
+            if looked_up and _compares_stored_password(step):
+                refusal = _answers_refusal(app, step)
+                if refusal:
+                    return Guard(step, "a submitted password against the one stored in the "
+                                 "user's row it reads (a login or password change: review "
+                                 "how passwords are stored, rate limiting and lockout)",
+                                 refusal, login=True)
+        frontier = [s for s in frontier if s.type in _BEFORE_PASSWORD_CHECK]
+        looked_up = looked_up or any(s.type in SQL_NODES or s.type == "mongodb in"
+                                     or _store_lookup(app, s) for s in frontier)
     return None
 
 

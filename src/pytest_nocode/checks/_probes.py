@@ -50,6 +50,12 @@ script needs: its broker's or server's address, a call sign), a template engine 
 global context filling it in; nothing the caller sent reaches the answer. A route answering
 the settings as data (JSON), reflecting the request, or doing anything more stays AUTH001's.
 
+**Fixed files and public maps** (:func:`_fixed_file_read`, :func:`public_map`): a read-only
+route may read a file by a fixed path that no step of the app writes (the deployer's catalogue
+or list), when the path carries no sensitivity label or people's name and is no data or secret
+file; a world map page that shows only what a public feed gives, with no events from its page
+acted on, discloses nothing either.
+
 **Public feeds and read-only dashboards** (:func:`public_get`, :func:`public_lookup`,
 :func:`read_only_dashboard`): a GET without credentials of a fixed internet address gives
 whoever asks the same answer, and a community node that only queries a public index (places,
@@ -77,7 +83,7 @@ from pytest_nocode.dataflow import (
     dataflow,
     sensitivity_labels,
 )
-from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step
+from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step, ValueRef
 from pytest_nocode.platforms.nodered import DASHBOARDS, PASSIVE_TYPES, health_widget
 from pytest_nocode.platforms.nodered_entries import (
     ANSWER_TYPES,
@@ -244,7 +250,7 @@ def open_by_design(app: App, ep: EntryPoint, entry: Step) -> tuple[str, str]:
     if probe:
         return probe, "status_probe"
     lookup = read_only_route(app, ep, entry) or telemetry(app, ep, entry) \
-        or read_only_dashboard(app, ep)
+        or read_only_dashboard(app, ep) or public_map(app, ep, entry)
     if lookup:
         return lookup, "read_only"
     page = own_page(app, ep, entry)
@@ -333,6 +339,9 @@ def _lookup(app: App, step: Step) -> str | None:
     named = repr(step.name or step.id)
     if _unfollowed(app, step):
         return None
+    fixed_file = _fixed_file_read(app, step)
+    if fixed_file:
+        return f"reads the app's own fixed file {fixed_file!r} in {named} (no sensitivity label)"
     if step.type == "function":
         modules = _computes_only(step)
         if modules is None:  # an address from the environment, for a local model only
@@ -457,6 +466,64 @@ def _computes_only(step: Step) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(str(lib["module"]) for lib in libs))
 
 
+# Files that hold data or secrets whatever they are called: an environment file, keys and
+# certificates, databases, logs and tables, the platform's own credentials and settings
+_DATA_FILES = re.compile(r"\.(?:env|pem|key|crt|cer|p12|pfx|jks|db|sqlite3?|log|csv|xlsx?|bak)$|"
+                         r"(?:^|/)\.|/etc/|/proc/|flows?_cred|settings\.js|id_rsa|/home/",
+                         re.I)
+# a read of a file by a literal path in a function: fs.readFileSync('/data/icons.json', 'utf8')
+_FS_READ = re.compile(r"(?<![\w$.])([\w$]+)\s*\.\s*(?:readFileSync|readFile|existsSync)\s*\(\s*"
+                      r"(['\"])([^'\"`$]+)\2\s*(?:,\s*(['\"])[\w-]+\4\s*)?(?=[,)])")
+
+
+def _fixed_file_read(app: App, step: Step) -> str:
+    """The path a step reads a fixed file from, when that file is the app's own static data
+    ("" otherwise): a ``file in`` of a fixed filename, or a function whose only module is
+    ``fs`` and whose only calls of it read files by literal paths, its code acting on
+    nothing else. The path carries no sensitivity label or name of people
+    (:data:`_PEOPLE_WORD`), is no data or secret file (:data:`_DATA_FILES`) and no step of
+    the app writes it: a catalogue, a list or a page the deployer put beside the flows,
+    which every caller is given alike. A path from the message is a traversal question and
+    stays AUTH001's."""
+    p = step.params
+    if step.type == "file in":
+        if str(p.get("filenameType") or "str") != "str":
+            return ""
+        paths = [str(p.get("filename") or "").strip()]
+    elif step.type == "function":
+        libs = p.get("libs") or []
+        if not isinstance(libs, list) or len(libs) != 1 or not isinstance(libs[0], dict) \
+                or libs[0].get("module") != "fs" or str(p.get("initialize") or "").strip() \
+                or str(p.get("finalize") or "").strip():
+            return ""
+        code = str(p.get("func") or "")
+        var = str(libs[0].get("var") or "")
+        reads = [m for m in _FS_READ.finditer(code) if m.group(1) == var]
+        if not reads:
+            return ""
+        paths = [m.group(3).strip() for m in reads]
+        rest = _FS_READ.sub("String(", code)
+        if re.search(r"(?<![\w$.])" + re.escape(var) + r"(?![\w$])", rest) \
+                or code_effect(rest) == ACTS or not code_reads(rest) <= {"message"}:
+            return ""
+    else:
+        return ""
+    if not all(paths) or any("{{" in path or _DATA_FILES.search(path)
+                             or sensitivity_labels(path, step.name)
+                             or _PEOPLE_WORD.search(path) or _CREDENTIAL.search(path)
+                             for path in paths):
+        return ""
+    written = {str(s.params.get("filename") or "").strip() for s in app.steps
+               if s.type == "file" and not s.disabled}
+    code_text = " ".join(str(s.params.get("func") or "") for s in app.steps
+                         if s.type == "function" and not s.disabled)
+    for path in paths:
+        name = path.rsplit("/", 1)[-1]
+        if path in written or re.search(r"write\w*\s*\([^)]*" + re.escape(name), code_text):
+            return ""
+    return ", ".join(dict.fromkeys(paths))
+
+
 def _unlabelled_read(step: Step) -> str:
     """The collection a MongoDB ``find`` or ``count`` names, when it and the node's name carry
     no sensitivity label ("" otherwise). A SQL query is not judged so: it may join and dump
@@ -477,6 +544,9 @@ _PEOPLE_TABLES = re.compile(
     r"patient|contact|owner|profile|subscriber|participant|volunteer|session|login|order|"
     r"message|referral|invite|token|key|secret|password|log|audit|event|booking|payment",
     re.I)
+# a name of people or their doings at the start of a word of a path (``users.json``, not the
+# ``log`` of ``catalog``)
+_PEOPLE_WORD = re.compile(r"(?<![a-z])(?:" + _PEOPLE_TABLES.pattern + ")", re.I)
 _SELECT = re.compile(r"\s*select\b(?P<rest>[^;]*);?\s*", re.I | re.S)
 _TABLE = re.compile(r"\b(?:from|join)\s+([\w.\"`\[\]]+)", re.I)
 _WRITES = re.compile(r"\b(?:into|update|delete|insert|for\s+update|pg_\w+|lo_\w+|"
@@ -812,3 +882,31 @@ def read_only_dashboard(app: App, ep: EntryPoint) -> str:
         return ""
     return (f"open by design: its controls only look up what anyone may see (it "
             f"{'; '.join(dict.fromkeys(what))}); they act on nothing")
+
+
+def public_map(app: App, ep: EntryPoint, entry: Step) -> str:
+    """Why a Node-RED world map page (node-red-contrib-web-worldmap) only shows a public feed
+    ("" when it may show or do more): every value its node is sent holds only what a GET
+    without credentials of a fixed internet address answers (:func:`public_feed`), device
+    readings and settings, at least one of them such a feed (a map of a public list of
+    contributors); files cannot be dropped on it, and what its page sends back (``worldmap
+    in``) reaches nothing but debug output. A map of positions the app is sent (a tracker's,
+    a demo's constants) is who-is-where for anyone: reported."""
+    if app.platform != "nodered" or entry.type != "worldmap" or ep.kind != "http" \
+            or entry.params.get("allowFileDrop") in (True, "true") or app.flow_of is None:
+        return ""
+    for step in app.steps:
+        if step.type == "worldmap in" and not step.disabled and any(
+                (t := app.step(sid)) is not None and not t.disabled and t.type != "debug"
+                for sid in step.outbound):
+            return ""
+    origins = dataflow(app).origins(entry.id, (ValueRef("field"),))
+    feeds = [o for o in origins if public_feed(app, o)]
+    if not feeds or not all(o.kind in SETTING_KINDS or reading(app, o) or o in feeds
+                            for o in origins):
+        return ""
+    names = ", ".join(dict.fromkeys(repr(s.name or s.id) for o in feeds
+                                    if (s := app.step(o.step_id)) is not None))
+    return (f"open by design: the map only shows the public feed fetched in {names} (a GET "
+            "without credentials of a fixed internet address); its page sends nothing the "
+            "flow acts on")

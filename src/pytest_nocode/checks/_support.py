@@ -89,6 +89,9 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
                 # one field: its name says (the same for every origin of the ref)
                 picked = field_labels(ref.path) if ref.name != "*" and names_a_field(ref.path) \
                     else None
+                if picked is None and ref.name == "headers":
+                    continue  # the request's own headers: its token and content type, no
+                    # record sent (a context object a bot token is read from, say)
                 for origin in flow.origins(sender.id, (ref,)):
                     if origin.kind not in ("store", "entry"):
                         continue

@@ -156,7 +156,12 @@ def _open_message(ep: EntryPoint) -> str:
     the caller sends is read; settings.report_local_callbacks: true lists them at info).
     Nor is an OAuth login's first route (it only redirects to a fixed https authorize page
     with a state it keeps, which the app's callback route compares); the callback is
-    AUTH004's.""",
+    AUTH004's, and so are the routes that are the authentication itself: a Node-RED login or
+    password change comparing the password sent with the one stored in the user's row it
+    looks up and answering 400, 401 or 403 otherwise, a route whose reusable flow checks the
+    Authorization header. A route answering a fixed file the app never writes (no label, no
+    data or secret file) and a world map showing only a public feed are read-only (info
+    with report_status_probes).""",
     requires=("workflows",),
 )
 def test_entry_points_require_authentication(nocode_app: App,
@@ -231,8 +236,9 @@ def test_in_flow_authentication_reviewed(nocode_app: App,
         if guard is None or guard.verified:
             continue  # none, or one done right: an HMAC compared timing-safe, failing closed
         where = ep.route if ep.kind == "chat" else f"{ep.kind} endpoint {ep.route!r}"
+        named = guard.step.name or guard.step.id
         nocode_findings.add(
-            step, f"{where} is open at the platform, but step '{guard.step.name}' checks "
+            step, f"{where} is open at the platform, but step '{named}' checks "
             f"{guard.compares} and {guard.on_failure}",
             {**_evidence(ep, step), "guard": guard.evidence()})
 

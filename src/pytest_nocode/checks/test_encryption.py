@@ -25,7 +25,8 @@ from pytest_nocode.secretscan.kinds import URL_KINDS
 
 CLEARTEXT = {"http": "HTTP", "ws": "WebSocket", "mqtt": "MQTT", "tcp": "TCP", "udp": "UDP",
              "ftp": "FTP", "smtp": "SMTP", "telnet": "Telnet", "opcua": "OPC UA",
-             "mysql": "MySQL", "postgres": "PostgreSQL", "mongodb": "MongoDB"}
+             "mysql": "MySQL", "postgres": "PostgreSQL", "mongodb": "MongoDB",
+             "modbus": "Modbus TCP", "amqp": "AMQP"}
 
 
 def _cleartext_targets(app: App, flow: DataFlow, dest: Destination

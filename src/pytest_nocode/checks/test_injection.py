@@ -127,6 +127,9 @@ def caller_of(app: App, entry: Origin) -> tuple[str, str]:
         return CREDENTIAL_HOLDERS, f"{auth} authentication"
     step = app.step(entry.step_id)
     guard = guard_of(app, step) if step is not None and point is not None else None
+    if guard is not None and guard.login:  # its lookup of the user runs before the check
+        return ANYONE, (f"no authentication before step '{guard.step.name or guard.step.id}' "
+                        "compares the password")
     if guard is not None:
         return CREDENTIAL_HOLDERS, f"step '{guard.step.name}' checks {guard.compares}"
     return ANYONE, "no authentication"

@@ -26,6 +26,7 @@ from typing import Any
 
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.compose import compose_of_snapshot, compose_zone_of, validate_compose
+from pytest_nocode.dataflow import sensitivity_labels
 from pytest_nocode.errors import SchemaError
 from pytest_nocode.model import (
     App,
@@ -366,7 +367,11 @@ class _Normalizer:
         entry_points = (*(ep for s in steps for ep in self._entry_points(s, by_step, http_auth)),
                         *dashboard_entry_points(steps, http_auth))
         destinations = tuple(d for s in steps for d in self._destinations(s, by_step))
-        stores = tuple(st for s in steps for st in self._stores(s, by_step))
+        inbound: dict[str, list[Step]] = {}
+        for s in steps:
+            for target in s.outbound:
+                inbound.setdefault(target, []).append(s)
+        stores = tuple(st for s in steps for st in self._stores(s, by_step, inbound))
         connectors = self._connectors(steps)
         broken_links = self._broken_links(steps)
         return App(
@@ -414,9 +419,13 @@ class _Normalizer:
         nid, ntype = node["id"], node["type"]
         z = _as_str(node.get("z"))
         container = self.container.get(z)
-        if ntype.startswith("subflow:") and ntype[8:] in self.container:
+        if (ntype.startswith("subflow:") and ntype[8:] in self.container) or (
+                ntype == "reusable" and any(
+                    n["type"] == "reusable-in" and _as_str(n.get("name")).strip().lower()
+                    == _as_str(node.get("target")).strip().lower() for n in self.flows)):
             # an instance's outputs come from the subflow's inside (its "out" ports, wired
-            # back in _subflow_and_link_edges): routes then show the nodes data passes through
+            # back in _subflow_and_link_edges): routes then show the nodes data passes through;
+            # so do a reusable flow's (its reusable-out nodes, see _reusable_edges)
             outbound: list[str] = []
         else:
             outbound = [t for port in node.get("wires") or () for t in port]
@@ -465,7 +474,50 @@ class _Normalizer:
                             returns.extend((sender, t) for t in targets)
                 calls.append(Call(node["id"], tuple(dict.fromkeys(enters)),
                                   tuple(dict.fromkeys(returns)), copies=sub_id))
+        for source, targets in self._reusable_edges().items():
+            extra.setdefault(source, []).extend(targets)
         return extra, calls
+
+    def _reusable_edges(self) -> dict[str, list[str]]:
+        """Edges of node-red-contrib-reusable-flows: a ``reusable`` node sends its message to
+        the ``reusable-in`` named by its ``target``, and each ``reusable-out`` that flow
+        reaches sends on to what output ``position`` of every ``reusable`` node calling that
+        flow is wired to (its own wires are those outputs, not edges of its own: see
+        :meth:`_step`). The flow runs in place of the node, like a subflow."""
+        entries: dict[str, list[str]] = {}
+        for node in self.flows:
+            if node["type"] == "reusable-in" and _as_str(node.get("name")).strip():
+                entries.setdefault(_as_str(node.get("name")).strip().lower(), []).append(
+                    node["id"])
+        callers = [n for n in self.flows if n["type"] == "reusable"
+                   and _as_str(n.get("target")).strip().lower() in entries]
+        if not callers:
+            return {}
+        by_id = {n["id"]: n for n in self.flows}
+        extra: dict[str, list[str]] = {}
+        for name, starts in entries.items():
+            seen, queue = set(starts), list(starts)
+            while queue:  # the nodes the flow reaches, to find its reusable-out nodes
+                for port in by_id.get(queue.pop(), {}).get("wires") or ():
+                    for target in port:
+                        if isinstance(target, str) and target not in seen:
+                            seen.add(target)
+                            queue.append(target)
+            outs = [by_id[i] for i in seen if by_id.get(i, {}).get("type") == "reusable-out"]
+            for caller in callers:
+                if _as_str(caller.get("target")).strip().lower() != name:
+                    continue
+                extra.setdefault(caller["id"], []).extend(starts)
+                wires = caller.get("wires") or []
+                for out in outs:
+                    try:
+                        index = int(str(out.get("position") or "1")) - 1
+                    except ValueError:
+                        continue
+                    if 0 <= index < len(wires):
+                        extra.setdefault(out["id"], []).extend(
+                            t for t in wires[index] if isinstance(t, str))
+        return extra
 
     def _port_senders(self, instance: dict[str, Any], index: int,
                       seen: frozenset[str]) -> list[str]:
@@ -796,8 +848,9 @@ class _Normalizer:
                               tls=secure or None)
         elif t == "OpcUa-Endpoint":
             yield from _opcua_destinations(step)
-        elif t in DATABASE_CONFIGS:
-            yield from _database_destinations(step)
+        elif t in DATABASE_CONFIGS or t in PROTOCOL_CONFIGS:
+            if t != "modbus-client" or _as_str(p.get("clienttype") or "tcp") == "tcp":
+                yield from _database_destinations(step)  # (a serial Modbus line is no host)
         elif t in ("ui_template", "ui-template"):
             yield from _embedded_destinations(step)
         elif t == "function":
@@ -805,14 +858,15 @@ class _Normalizer:
         elif step.is_config:
             yield from _vendor_config_urls(step, by_step)
 
-    def _stores(self, step: Step, by_step: Mapping[str, Step]) -> Iterable[DataStore]:
+    def _stores(self, step: Step, by_step: Mapping[str, Step],
+                inbound: Mapping[str, list[Step]]) -> Iterable[DataStore]:
         p = step.params
         if step.type in ("file", "file in"):
             yield DataStore(step.id, "file", _file_location(p),
                             "write" if step.type == "file" else "read")
         elif step.type in SQL_NODES or step.type in INFLUX_QUERY \
                 or step.type in ("sqlite", "sqlitedb"):
-            yield from _database_use(step, by_step)
+            yield from _database_use(step, by_step, inbound)
         elif step.type == REDIS_COMMAND and redis_read(p):
             config = by_step.get(_as_str(p.get("server")))
             yield DataStore(step.id, "database", redis_location(
@@ -893,8 +947,8 @@ def _file_location(p: Mapping[str, Any]) -> str:
 
 # A whole field value that is a URL: how a vendor's config node names its server
 # (node-red-contrib-emoncms ``server: http://emoncms.org/``).
-_URL_VALUE = re.compile(r"(?:https?|wss?|mqtts?)://[^\s'\"<>]+", re.I)
-_TLS_SCHEMES = frozenset({"https", "wss", "mqtts"})
+_URL_VALUE = re.compile(r"(?:https?|wss?|mqtts?|amqps?)://[^\s'\"<>]+", re.I)
+_TLS_SCHEMES = frozenset({"https", "wss", "mqtts", "amqps"})
 
 
 def _vendor_config_urls(config: Step, by_step: Mapping[str, Step]) -> Iterable[Destination]:
@@ -922,13 +976,22 @@ _SQL_READ = re.compile(r"\s*(?:select|with|show|describe|explain)\b", re.I)
 _SQL_TABLE = re.compile(r"\b(?:from|join|into|update|table)\s+([A-Za-z_][\w.]*)", re.I)
 
 
-def _database_use(step: Step, by_step: Mapping[str, Step]) -> Iterable[DataStore]:
-    """A database node's use of its database, when its own fixed query names the tables:
-    the location is the database and those tables, and a SELECT reads. A query the message
-    brings is left out: whether it reads rows (a download) or only updates them (an
-    answer of affected-row counts) is decided by code this reader does not follow."""
+def _database_use(step: Step, by_step: Mapping[str, Step],
+                  inbound: Mapping[str, list[Step]]) -> Iterable[DataStore]:
+    """A database node's use of its database, when its own fixed query, or the SQL text the
+    steps before it write into the message property it runs (a change node's ``msg.topic =
+    "SELECT * FROM user"``, a function's template literal), names the tables: the location is
+    the database and those tables, and a SELECT reads; SQL found before the node counts when
+    its tables name what they hold (``user``, ``orders``: :func:`sensitivity_labels`). A
+    query the message brings from elsewhere is left out: whether it reads rows (a download)
+    or only updates them (an answer of affected-row counts) is decided by code this reader
+    does not follow."""
     p = step.params
     query = _as_str(p.get("sql") if step.type in ("sqlite", "sqlitedb") else p.get("query"))
+    inferred = False  # the SQL text is found before the node, not in its own settings
+    if not query.strip() and step.type in SQL_NODES:
+        query = _sql_set_before(step, SQL_NODES[step.type][1], inbound)
+        inferred = bool(query)
     config = next((c for key in DATABASE_CONFIG_KEYS
                    if (c := by_step.get(_as_str(p.get(key)))) is not None), None)
     database = (_as_str(config.params.get("name") or config.params.get("db")
@@ -936,9 +999,118 @@ def _database_use(step: Step, by_step: Mapping[str, Step]) -> Iterable[DataStore
     database = database or _as_str(p.get("mydb")) or "(connection not in the export)"
     tables = sorted({t.lower() for t in _SQL_TABLE.findall(query)}) \
         if query.strip() and "{{" not in query else []
-    if tables:
+    if inferred and not sensitivity_labels(*tables):
+        return  # found by following the wires back: counted where its tables name what
+        # they hold (users, members, orders), not for every lookup list a form reads
+    if tables and not counts_only(query):
         yield DataStore(step.id, "database", f"{database} ({', '.join(tables)})",
                         "read" if _SQL_READ.match(query) else "write")
+
+
+_AGGREGATE = re.compile(r"\s*(?:count|sum|avg|min|max)\s*\(", re.I)
+_SELECT_LIST = re.compile(r"\s*select\s+(?:distinct\s+)?", re.I)
+_FROM = re.compile(r"\s+from\b", re.I)
+
+
+def counts_only(query: str) -> bool:
+    """Does the SELECT answer only aggregates (``SELECT SUM(CASE …) AS active_count, COUNT(*)
+    FROM device``)? Counts and totals of a table are no rows of it: nothing stored is read
+    out, only how much there is."""
+    start = _SELECT_LIST.match(query)
+    if start is None:
+        return False
+    items, depth, item = [], 0, []
+    for i in range(start.end(), len(query)):
+        ch = query[i]
+        if depth == 0 and ch in ",;":
+            items.append("".join(item))
+            item = []
+            if ch == ";":
+                break
+            continue
+        if depth == 0 and _FROM.match(query, i):
+            break
+        depth += (ch == "(") - (ch == ")")
+        item.append(ch)
+    items.append("".join(item))
+    return all(_AGGREGATE.match(it) for it in items)
+
+
+# Steps that start a message of their own (or bring a property from outside): the SQL text
+# of a message property is not looked for before them.
+_MESSAGE_STARTS = frozenset({"http in", "mqtt in", "websocket in", "tcp in", "udp in",
+                             "link in", "catch", "status", "complete", "inject"})
+_SQL_LOOKBACK = 8  # wires followed back from a database node for the SQL it is given
+_STRING_LITERAL = r"""(?P<q>["'`])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)"""
+
+
+def _sql_set_before(step: Step, prop: str, inbound: Mapping[str, list[Step]]) -> str:
+    """The SQL text the nearest steps before ``step`` write into ``msg.<prop>`` as written
+    text (a change rule's string, an inject's topic, a template's body, a function's string
+    or template literal): one query, or "" when any way in sets it otherwise, sets it from
+    the message, or is not shown. Several queries are joined by ``;`` when all of them read;
+    a mix of reads and writes is not one use and gives ""."""
+    found: list[str] = []
+    seen = {step.id}
+    frontier = list(inbound.get(step.id, ()))
+    for _ in range(_SQL_LOOKBACK):
+        if not frontier:
+            break
+        later: list[Step] = []
+        for prev in frontier:
+            if prev.id in seen:
+                continue
+            seen.add(prev.id)
+            text = _written_property(prev, prop)
+            if text is None:  # sets it otherwise, or starts the message: give up
+                return ""
+            if text:
+                found.append(text)
+            elif prev.type in _MESSAGE_STARTS:
+                return ""
+            else:
+                later.extend(inbound.get(prev.id, ()))
+        frontier = later
+    if frontier or not found:
+        return ""  # a way in not followed to its end
+    reads = [bool(_SQL_READ.match(q)) for q in found]
+    return "; ".join(found) if all(reads) or len(found) == 1 else ""
+
+
+def _written_property(step: Step, prop: str) -> str | None:
+    """What ``step`` writes into ``msg.<prop>``: its written text, "" when it leaves the
+    property alone, None when it sets it some other way (from the message, an expression,
+    code this reader does not follow)."""
+    p = step.params
+    if step.type == "change":
+        rules = [r for r in p.get("rules") or [] if isinstance(r, dict)
+                 and r.get("p") == prop and _as_str(r.get("pt") or "msg") == "msg"]
+        if not rules:
+            return ""
+        last = rules[-1]
+        return _as_str(last.get("to")) if last.get("t") == "set" \
+            and last.get("tot") in ("str", "") else None
+    if step.type == "inject":
+        if prop != "topic":
+            return None
+        return _as_str(p.get("topic")).strip() or None
+    if step.type == "template":
+        if _as_str(p.get("field") or "payload") != prop \
+                or _as_str(p.get("fieldType") or "msg") != "msg":
+            return ""
+        return _as_str(p.get("template")) if _as_str(p.get("output")) != "json" else None
+    if step.type == "function":
+        code = _as_str(p.get("func"))
+        if not re.search(rf"\bmsg\s*\.\s*{re.escape(prop)}\b", code):
+            return ""
+        assigned = re.findall(rf"\bmsg\s*\.\s*{re.escape(prop)}\s*=\s*{_STRING_LITERAL}"
+                              r"\s*[;\n]", code, re.S)
+        every = re.findall(rf"\bmsg\s*\.\s*{re.escape(prop)}\s*=[^=]", code)
+        if not assigned or len(assigned) != len(every):
+            return None  # also set some other way (or only read)
+        texts = [text for _q, text in assigned]
+        return "; ".join(texts)
+    return ""
 
 
 def _served_page(step: Step, http_auth: str | None) -> Iterable[EntryPoint]:
@@ -1109,6 +1281,13 @@ DATABASE_CONFIGS: Mapping[str, tuple[str, str, str, tuple[str, ...]]] = {
     "mongodb": ("mongodb", "hostname", "port", ("ssl", "tls")),  # node-red-node-mongodb
     "mongodb3": ("mongodb", "uri", "", ()),  # node-red-contrib-mongodb3: a connection URI
 }
+# Config nodes of other plain-TCP protocols, in the same shape: industrial and broker links whose
+# settings name a host and a TLS switch (Modbus TCP has none: no encryption, no login).
+PROTOCOL_CONFIGS: Mapping[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "modbus-client": ("modbus", "tcpHost", "tcpPort", ()),  # node-red-contrib-modbus (tcp)
+    "amqp-broker": ("amqp", "host", "port", ("tls",)),  # @meowwolf/node-red-contrib-amqp
+    "amqp-server": ("amqp", "host", "port", ("usetls", "useTls")),  # node-red-contrib-amqp
+}
 _TLS_IN_URI = re.compile(r"[?&](?:ssl|tls)=true\b", re.I)
 
 
@@ -1117,7 +1296,8 @@ def _database_destinations(step: Step) -> Iterable[Destination]:
     ``mongodb+srv://`` or ``?tls=true``; the others by their TLS setting. A host given as an
     environment variable or typed elsewhere (``hostFieldType``) is not shown: no destination,
     unless the TLS setting turns certificate checks off, which holds whatever the host."""
-    protocol, host_key, port_key, tls_keys = DATABASE_CONFIGS[step.type]
+    protocol, host_key, port_key, tls_keys = (DATABASE_CONFIGS.get(step.type)
+                                              or PROTOCOL_CONFIGS[step.type])
     p = step.params
     typed = [o for k in tls_keys if (o := _json_option(p, k)) is not None]
     unverified = any(o.get("rejectUnauthorized") is False for o in typed)
@@ -1138,9 +1318,15 @@ def _database_destinations(step: Step) -> Iterable[Destination]:
     else:
         host, port = _host_name(value), _port(p.get(port_key)) if port_key else None
         options = _as_str(p.get("connectOptions"))
-        tls = any(p.get(k) in (True, "true") for k in tls_keys) or bool(
+        tls = any(p.get(k) in (True, "true") or (step.type in PROTOCOL_CONFIGS and _tls_ref(
+            p.get(k))) for k in tls_keys) or bool(
             _TLS_IN_URI.search("?" + options)) or _as_str(p.get("topology")) == "dnscluster"
     yield Destination(step.id, protocol, strip_userinfo(value), host, port, tls=tls)
+
+
+def _tls_ref(value: Any) -> bool:
+    """A TLS setting that names a tls-config node (its id) rather than a switch: TLS on."""
+    return isinstance(value, str) and value.strip() not in ("", "false", "0")
 
 
 def _json_option(params: Mapping[str, Any], key: str) -> dict[str, Any] | None:

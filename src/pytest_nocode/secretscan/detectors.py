@@ -293,6 +293,16 @@ def _generated(value: str) -> bool:
     return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
 
 
+def _random_letters(value: str) -> bool:
+    """16 or more letters with capitals at random, about as many as small ones
+    (``zVHQjdiYuHFgOxjDyFDb``: one generated token in thirty has no digit): words run
+    together (``MyDeviceToken``) capitalise a letter in four or five, names in capitals all."""
+    if len(value) < 16 or not value.isascii() or not value.isalpha():
+        return False
+    upper = sum(c.isupper() for c in value)
+    return 0.3 <= upper / len(value) <= 0.7
+
+
 def urls(t: Text) -> Iterator[tuple[int, str]]:
     """(offset, URL) of every URL in the text, and a whole value that is a URL without its
     scheme (``api.example.org/v1/forecast?appid=…``)."""
@@ -318,7 +328,8 @@ def url_credentials(t: Text) -> Iterator[Found]:
                     yield Found(where, KIND_URL_TOKEN, raw, part.suffix)
             elif name == ":path":
                 secret = literal(raw, name="token", min_len=8, ids=t.ids)
-                if secret is not None and secret == raw and _generated(raw):
+                if secret is not None and secret == raw and (_generated(raw)
+                                                             or _random_letters(raw)):
                     yield Found(where, KIND_URL_TOKEN, raw, part.suffix)
             elif query_parameter_secret(name, raw, t.ids) == raw:
                 yield Found(where, KIND_URL_QUERY, raw, part.suffix)
@@ -580,6 +591,37 @@ def config_node_key(value: str, ids: frozenset[str]) -> str | None:
     value must look generated: 16 or more characters mixing digits and letters."""
     secret = literal(value, name="key", ids=ids, min_len=16)
     return secret if secret is not None and _GENERATED.match(secret) else None
+
+
+# Node types that sign or encrypt with a key typed into their own ``key`` field: the value is
+# the key (node-red-contrib-crypto-js ``hmac``, ``encrypt``, ``decrypt``, beside ``algorithm``)
+KEYED_CRYPTO_TYPES = frozenset({"hmac", "encrypt", "decrypt"})
+
+
+def keyed_crypto_node(ntype: str, params: Mapping[str, Any]) -> bool:
+    """Is this a node that signs or encrypts messages with the key in its ``key`` field?"""
+    return ntype in KEYED_CRYPTO_TYPES and isinstance(params.get("algorithm"), str)
+
+
+def crypto_node_key(value: str, ids: frozenset[str]) -> str | None:
+    """The HMAC or cipher key typed into such a node: any literal a filter does not rule out
+    (people pick these keys from words: ``jj-secret`` signs password hashes as well as a
+    generated one), placeholders and expressions excepted."""
+    return literal(value, name="secret_key", ids=ids, min_len=min_length("secret_key"),
+                   as_written=True)
+
+
+# Database config nodes (Node-RED) whose ``password`` field the driver logs in with as typed,
+# and the passwords the database images and installers ship with: typed there, such a word is
+# the server's password (a well-known one), not a stand-in for it.
+DATABASE_CONFIG_TYPES = frozenset({"MySQLdatabase", "postgreSQLConfig", "mongodb", "mongodb3"})
+DEFAULT_PASSWORDS = frozenset({"password", "postgres", "root", "admin", "mysql", "mongo"})
+
+
+def default_database_password(value: str) -> str | None:
+    """A database's well-known default password typed into its config node's password."""
+    text = value.strip()
+    return text if text.lower() in DEFAULT_PASSWORDS else None
 
 
 def name_value_pairs(node: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:

@@ -46,6 +46,7 @@ class Candidate:
     min_len: int = 4
     ids: frozenset[str] = frozenset()  # the app's step ids: a value equal to one is a reference
     after_scheme: bool = False  # it followed an auth scheme (``Token …``): a header sends it
+    as_written: bool = False  # the field is the key a node signs or encrypts with, used as is
 
 
 Filter = Callable[[Candidate], bool]
@@ -204,6 +205,8 @@ def names_a_secret(c: Candidate) -> bool:
         return False
     if c.after_scheme and "-" in c.text:
         return False
+    if c.as_written and not _in_vocabulary(re.sub(r"[^a-z]", "", c.text.lower())):
+        return False  # an HMAC node's ``jj-secret`` is the key itself, no name of one
     words = words_of(c.text)
     if len(words) > 1:
         return all(w.isalpha() or len(w) <= 2 for w in words)
@@ -538,11 +541,12 @@ _AUTH_SCHEME = re.compile(
 
 
 def literal(value: str, *, name: str = "", min_len: int = 4,
-            ids: frozenset[str] = frozenset()) -> str | None:
+            ids: frozenset[str] = frozenset(), as_written: bool = False) -> str | None:
     """The secret part of a configured value, or None when a value filter rules it out.
 
     Strips n8n's ``=`` expression marker, an auth scheme (``Bearer …``) and quotes, then asks
-    every filter in ``VALUE_FILTERS``.
+    every filter in ``VALUE_FILTERS``. ``as_written``: the field is a key a node uses as it
+    stands (an HMAC or cipher node's ``key``), never the name of a variable or a column.
     """
     text = value.strip()
     if text.startswith("="):
@@ -555,7 +559,8 @@ def literal(value: str, *, name: str = "", min_len: int = 4,
     text = text.strip("\"'` ")
     if not text:
         return None
-    candidate = Candidate(text, value, name, min_len, ids, after_scheme=m is not None)
+    candidate = Candidate(text, value, name, min_len, ids, after_scheme=m is not None,
+                          as_written=as_written)
     return None if first_filter(candidate, VALUE_FILTERS) else text
 
 

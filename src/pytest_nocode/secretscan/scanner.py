@@ -21,10 +21,14 @@ from typing import Any
 from pytest_nocode import placeholders
 from pytest_nocode.model import App, AppMemo, Step
 from pytest_nocode.secretscan.detectors import (
+    DATABASE_CONFIG_TYPES,
     TEXT_DETECTORS,
     Detector,
     Text,
     config_node_key,
+    crypto_node_key,
+    default_database_password,
+    keyed_crypto_node,
     name_value_pairs,
     query_parameter_secret,
     secret_named_value,
@@ -88,11 +92,13 @@ class _Scanner:
         self.ids = ids
         # workflow id -> the property names its requests send as their credential
         self.sinks = sinks
-        # (key, literal_typed, documentation, config_key) -> string -> its hits, as
-        # (field suffix, kind, value); a list item's strings under key None
-        self._seen: dict[tuple[str | None, bool, bool, bool], dict[str, _Hits]] = {}
+        # (key, literal_typed, documentation, own key) -> string -> its hits, as (field
+        # suffix, kind, value); a list item's strings under key None; own key "config" for a
+        # config node's ``key``, "crypto" for a signing or cipher node's, "database" for a
+        # database config node's ``password``, else ""
+        self._seen: dict[tuple[str | None, bool, bool, str], dict[str, _Hits]] = {}
 
-    def _once(self, context: tuple[str | None, bool, bool, bool], path: str, at: str | int,
+    def _once(self, context: tuple[str | None, bool, bool, str], path: str, at: str | int,
               value: str, emit: Emit) -> None:
         """Emit the hits of ``value`` found under ``context`` (a key and the flags of
         :meth:`scan_value`; key None for a list item, :meth:`scan_text` in text mode) at
@@ -112,12 +118,16 @@ class _Scanner:
             def record(at: str, kind: str, secret: str) -> None:
                 found.append((at[start:], kind, secret))  # every field starts with ``field``
 
-            key, typed, doc, config_key = context
+            key, typed, doc, own_key = context
             if key is None:
                 self.scan_text(field, value, "text", record, documentation=doc)
             else:
                 self.scan_value(field, key, value, record, literal_typed=typed,
-                                documentation=doc, config_key=config_key)
+                                documentation=doc, config_key=own_key == "config",
+                                crypto_key=own_key == "crypto")
+                if own_key == "database" and typed and not found \
+                        and (secret := default_database_password(value)) is not None:
+                    record(field, KIND_KEYWORD, secret)
             hits = seen[value] = tuple(found) if found else ()
         for suffix, kind, secret in hits:
             emit(field + suffix, kind, secret)
@@ -125,18 +135,21 @@ class _Scanner:
     # -- one string ---------------------------------------------------------------------
     def scan_value(self, field: str, key: str, value: str, emit: Emit, *,
                    literal_typed: bool = True, documentation: bool = False,
-                   config_key: bool = False) -> None:
+                   config_key: bool = False, crypto_key: bool = False) -> None:
         """All rules for a string found under ``key`` (``literal_typed`` False when a sibling
         type field says the value is a reference, e.g. ``tot: "env"``; ``config_key`` for a
-        config node's own ``key`` property)."""
+        config node's own ``key`` property, ``crypto_key`` for the ``key`` an HMAC or cipher
+        node signs or encrypts with)."""
         if len(value) < 4 or value.startswith("data:"):
             return
         scrubbed = placeholders.found_in(value)
         whole = False  # the value is one placeholder: a keyword hit was reported at `field`
         if scrubbed:  # the placeholder stands in for the rules (see scan_text)
             whole = literal(value, min_len=1) in {p for _, p, _ in scrubbed}
-        elif literal_typed and not documentation and (config_key or is_secret_name(key)):
-            secret = (config_node_key(value, self.ids) if config_key
+        elif literal_typed and not documentation and (config_key or crypto_key
+                                                      or is_secret_name(key)):
+            secret = (crypto_node_key(value, self.ids) if crypto_key
+                      else config_node_key(value, self.ids) if config_key
                       else secret_named_value(key, value, self.ids))
             if secret is not None:
                 emit(field, KIND_KEYWORD, secret)
@@ -206,18 +219,22 @@ class _Scanner:
     # -- one step's params ----------------------------------------------------------------
     def scan_params(self, params: Mapping[str, Any], emit: Emit, *,
                     documentation: bool = False, config: bool = False,
-                    sink_names: frozenset[str] = frozenset()) -> None:
+                    sink_names: frozenset[str] = frozenset(), crypto: bool = False,
+                    database: bool = False) -> None:
         """Walk nested params iteratively (no recursion limit on deep configs);
         ``documentation`` for a step that is a note or a comment as a whole, ``config`` for
         a Node-RED config node (a broker, a gateway, a database); ``sink_names`` the
-        properties the step's workflow sends as a credential (:func:`credential_sinks`)."""
+        properties the step's workflow sends as a credential (:func:`credential_sinks`);
+        ``crypto`` for a node that signs or encrypts with its ``key``
+        (:func:`keyed_crypto_node`), ``database`` for a database config node (its typed
+        ``password`` is the server's, a default one included)."""
         stack: list[tuple[str, Any, bool]] = [("", params, documentation)]
         while stack:
             path, node, doc = stack.pop()
             if isinstance(node, _SEQUENCES):
                 for i, value in enumerate(node):
                     if isinstance(value, str):
-                        self._once((None, True, doc, False), path, i, value, emit)
+                        self._once((None, True, doc, ""), path, i, value, emit)
                     elif type(value) not in _LEAVES and isinstance(value, _WALKED):
                         stack.append((f"{path}[{i}]", value, doc))
                 continue
@@ -230,11 +247,13 @@ class _Scanner:
                     continue
                 child_doc = doc or (not path and key in DOCUMENTATION_KEYS)
                 if isinstance(value, str):
-                    config_key = config and not path and key == "key"
+                    own_key = ("" if path else "database" if database and key == "password"
+                               else "" if key != "key" else "crypto" if crypto
+                               else "config" if config else "")
                     # the typed-input sibling matters only to a value judged by its name
                     typed = (_typed_literal(node, key)
-                             if config_key or is_secret_name(key) else True)
-                    self._once((key, typed, child_doc, config_key), path, key, value, emit)
+                             if own_key or is_secret_name(key) else True)
+                    self._once((key, typed, child_doc, own_key), path, key, value, emit)
                 elif type(value) not in _LEAVES and key not in _NO_DESCEND \
                         and isinstance(value, _WALKED):
                     stack.append((f"{path}.{key}" if path else key, value, child_doc))
@@ -294,8 +313,8 @@ _REFERENCE_TYPES = frozenset({"msg", "flow", "global", "env", "jsonata", "cred",
 @lru_cache(maxsize=4096)
 def _type_siblings(key: str) -> tuple[str, ...]:
     """Where Node-RED keeps the type of ``key``'s typed input: ``payloadType``, ``tot``,
-    ``valueType`` (for ``valueValue``), …"""
-    names = [f"{key}Type", f"{key}type", f"{key}t", f"{key}_type"]
+    ``valueType`` (for ``valueValue``), ``passwordFieldType`` (database configs), …"""
+    names = [f"{key}Type", f"{key}type", f"{key}t", f"{key}_type", f"{key}FieldType"]
     if key.endswith("Value"):
         names.append(key[:-5] + "Type")
     return tuple(names)
@@ -341,7 +360,9 @@ def _scan_step(scanner: _Scanner, step: Step) -> list[SecretHit]:
 
     scanner.scan_params(step.params, emit, documentation=step.type in DOCUMENTATION_TYPES,
                         config=step.is_config,
-                        sink_names=scanner.sinks.get(step.workflow_id, frozenset()))
+                        sink_names=scanner.sinks.get(step.workflow_id, frozenset()),
+                        crypto=keyed_crypto_node(step.type, step.params),
+                        database=step.is_config and step.type in DATABASE_CONFIG_TYPES)
     hits = []
     for value, (_, field, kind) in best.items():
         base = field.split(" (", 1)[0]
