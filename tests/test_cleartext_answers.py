@@ -117,6 +117,21 @@ msg.other = msg.topic.length;"""
     assert paths_read("const o = msg.payload; return msg;", "msg.payload") == ()
 
 
+def test_paths_read_knows_the_base_by_its_text_alone() -> None:
+    # a name of the base's length is not the base; the base inside parentheses, a call or a
+    # longer chain is; a base that is not ASCII is told by its text, not by its byte span
+    code = """const a = msg.payloaX; const b = (msg.payload); const c = msg.payload.meta;
+    return [a.leak, b.kept, c.inner, JSON.parse(msg.payload).parsed];"""
+    assert set(paths_read(code, "msg.payload")) == {
+        "msg.payload.kept",
+        "msg.payload.meta",
+        "msg.payload.meta.inner",
+        "msg.payload.parsed",
+    }
+    assert paths_read("const d = msg.päyload; return d.x;", "msg.päyload") == ("msg.päyload.x",)
+    assert paths_read("const d = msg.päyloa; return d.x;", "msg.päyload") == ()
+
+
 # -- n8n: the same question, asked of the expressions of the steps after the request ------------
 def _n8n_fetch_then(reader_value: str) -> App:
     fetch = n8n.n8n_node(

@@ -306,12 +306,16 @@ def paths_read(code: str, base: str) -> tuple[str, ...]:
     root = code_root(code)
     found = captures(_READ_NODES, root)
     aliases: dict[str, str] = {}
+    # a node spells ``base`` only if its source is as many bytes long: most nodes are told
+    # apart by their span, without decoding their text (which for a call or a member chain
+    # is long, and is asked at every level of it); the span says nothing of other text
+    size = len(base) if base.isascii() else None
 
     def path_of(node: tree_sitter.Node | None) -> str | None:
         if node is None:
             return None
         t = node.type
-        if text(node) == base:
+        if (size is None or node.end_byte - node.start_byte == size) and text(node) == base:
             return base
         if t == "identifier":
             return aliases.get(text(node))
