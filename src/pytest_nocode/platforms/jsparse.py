@@ -63,7 +63,11 @@ def query(source: str) -> tree_sitter.Query:
 
 
 def captures(source: str, node: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
-    return tree_sitter.QueryCursor(query(source)).captures(node)
+    """Each capture's nodes in source order: py-tree-sitter 0.26 returns them in an order that
+    varies from call to call, and readers that keep the first binding of a name must not."""
+    found = tree_sitter.QueryCursor(query(source)).captures(node)
+    return {name: sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte))
+            for name, nodes in found.items()}
 
 
 @lru_cache(maxsize=64)  # a tree holds its whole text and nodes: keep the recent ones
