@@ -975,6 +975,26 @@ def is_model_api(host: str, path: str) -> bool:
         MODEL_API_PATH.search(path) is not None
 
 
+# Mail-sending APIs, host -> the path that sends one message (Brevo's /v3/smtp/email,
+# SendGrid's /v3/mail/send, Mailgun's /v3/DOMAIN/messages, ...): a request there is a mail to
+# the recipients it names, as a Send Email node is; other paths of those hosts (a contacts
+# import, a list) are not.
+_BREVO_SEND = re.compile(r"^/v3/smtp/email/?$")
+_MAILGUN_SEND = re.compile(r"^/v3/[^/]+/messages/?$")
+MAIL_SEND_PATHS = {"api.brevo.com": _BREVO_SEND, "api.sendinblue.com": _BREVO_SEND,
+                   "api.sendgrid.com": re.compile(r"^/v3/mail/send/?$"),
+                   "api.mailgun.net": _MAILGUN_SEND, "api.eu.mailgun.net": _MAILGUN_SEND,
+                   "api.resend.com": re.compile(r"^/emails/?$"),
+                   "api.postmarkapp.com": re.compile(r"^/email/?$")}
+
+
+def is_mail_send_api(host: str, path: str) -> bool:
+    """Is a request to ``host`` at ``path`` (no query string) one mail sent by a mail
+    provider's API (:data:`MAIL_SEND_PATHS`)?"""
+    send = MAIL_SEND_PATHS.get(host.lower())
+    return send is not None and send.search(path) is not None
+
+
 # Models a team runs itself: Ollama (its port 11434, or a host named for it) generating at
 # /api/generate or /api/chat, and any OpenAI-compatible server (LM Studio, vLLM, LiteLLM,
 # llama.cpp) at /v1/chat/completions: a request there is a model call as one to a provider is.

@@ -40,6 +40,7 @@ from pytest_nocode.model import (
     Step,
     ValueRef,
     is_inference_api,
+    is_mail_send_api,
     is_web_asset,
     path_to,
 )
@@ -234,23 +235,21 @@ def _public_address(host: str) -> bool:
 # (judged by _mailed_data: the provider relays them as an SMTP server does): the WhatsApp
 # Cloud API's messages endpoint and its click-to-chat send, the transactional mail APIs'
 # send endpoints.
-_MAIL_SEND = re.compile(r"/v3/smtp/email/?$")
+# Messaging APIs beside the mail providers' (:func:`is_mail_send_api`): host -> the path that
+# sends one message to the person it names.
 MESSAGE_APIS = {"graph.facebook.com": re.compile(r"/messages/?$"),
-                "api.whatsapp.com": re.compile(r"/send/?$"),
-                "api.brevo.com": _MAIL_SEND, "api.sendinblue.com": _MAIL_SEND,
-                "api.sendgrid.com": re.compile(r"/v3/mail/send/?$"),
-                "api.mailgun.net": re.compile(r"/messages/?$"),
-                "api.eu.mailgun.net": re.compile(r"/messages/?$"),
-                "api.resend.com": re.compile(r"/emails/?$"),
-                "api.postmarkapp.com": re.compile(r"/email/?$")}
+                "api.whatsapp.com": re.compile(r"/send/?$")}
 
 
 def _message_api(dest: Destination) -> bool:
-    """Does ``dest`` send a message over a messaging API (:data:`MESSAGE_APIS`)?"""
-    path = MESSAGE_APIS.get(dest.host.lower())
-    if path is None or dest.dynamic:
+    """Does ``dest`` send a message over a messaging or mail API (:data:`MESSAGE_APIS`,
+    :func:`is_mail_send_api`)?"""
+    if dest.dynamic:
         return False
-    return bool(path.search(dest.url.split("?", 1)[0]))
+    path = urlsplit(dest.url.split("?", 1)[0]).path if "://" in dest.url else ""
+    messages = MESSAGE_APIS.get(dest.host.lower())
+    return (messages is not None and bool(messages.search(dest.url.split("?", 1)[0]))) \
+        or is_mail_send_api(dest.host, path)
 
 
 # A request field that names the person a message goes to, and one that holds its text.

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from pytest_nocode.dataflow import (
     FETCH_JSON_BODY,
@@ -39,6 +40,7 @@ from pytest_nocode.model import (
     Step,
     StepFlow,
     ValueRef,
+    is_mail_send_api,
 )
 from pytest_nocode.platforms.n8n_code import (
     code_closed_fields,
@@ -221,10 +223,12 @@ CALLERS = frozenset({BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"})
 HTML_NODE = BASE + "html"
 # Transactional mail APIs' send endpoints (Brevo, SendGrid, Mailgun, Resend, Postmark) and the
 # body fields that carry a mail's HTML there.
-MAIL_SEND_APIS = re.compile(
-    r"^=?https://(?:api\.brevo\.com/v3/smtp/email|api\.sendinblue\.com/v3/smtp/email|"
-    r"api\.sendgrid\.com/v3/mail/send|api(?:\.eu)?\.mailgun\.net/v3/[^/]+/messages|"
-    r"api\.resend\.com/emails|api\.postmarkapp\.com/email)/?$")
+def _mail_send_url(url: str) -> bool:
+    """Is a fixed https URL a mail provider's send endpoint (:func:`is_mail_send_api`)?"""
+    parts = urlsplit(url.lstrip("=").strip())
+    return parts.scheme == "https" and is_mail_send_api(parts.hostname or "", parts.path)
+
+
 MAIL_HTML_FIELD = re.compile(r"html|htmlContent|HtmlBody|htmlBody")
 HTML_TAG = re.compile(r"<\s*[A-Za-z][\w-]*[\s>/]")
 
@@ -1058,7 +1062,7 @@ class N8nFlows:
     def _mail_html(self, step: Step) -> tuple[str, tuple[ValueRef, ...]]:
         """(parameter, what it pastes) of the HTML body of a mail ``step`` sends: the Send
         Email node's ``html``, Gmail's ``message`` sent as HTML, or an ``html`` /
-        ``htmlContent`` field of a request to a mail-sending API (:data:`MAIL_SEND_APIS`);
+        ``htmlContent`` field of a request to a mail-sending API (:func:`_mail_send_url`);
         ("", ()) for anything else or a body without markup."""
         p = step.params
         t = _base(step.type)
@@ -1070,7 +1074,7 @@ class N8nFlows:
                 and (resource, operation) in (("message", "send"), ("message", "reply"),
                                               ("thread", "reply")):
             return _with_markup("message", p.get("message"), self.refs(step, p.get("message")))
-        if t == BASE + "httpRequest" and MAIL_SEND_APIS.search(str(p.get("url") or "")):
+        if t == BASE + "httpRequest" and _mail_send_url(str(p.get("url") or "")):
             body = p.get("bodyParameters")
             fields = body.get("parameters") if isinstance(body, _MAPPINGS) else None
             for f in fields if isinstance(fields, list) else ():
