@@ -224,10 +224,3 @@ def test_world_map_lookalikes_stay_open() -> None:
                   _map("https://raw.githubusercontent.com/org/repo/master/contributors.json",
                        back_to="run")):
         assert ids(findings_of(AUTH001, app_of(flows))) == {nid("map")}
-
-
-def test_the_login_check_knows_every_sql_node_the_flow_reader_knows() -> None:
-    from pytest_nocode.checks import _guards
-    from pytest_nocode.platforms.nodered_flow import SQL_NODES
-
-    assert set(SQL_NODES) == set(_guards.SQL_NODES)

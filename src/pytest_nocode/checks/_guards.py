@@ -37,7 +37,7 @@ import tree_sitter
 from pytest_nocode.model import App, AppMemo, Step, json_text
 from pytest_nocode.platforms.jsparse import function_body
 from pytest_nocode.platforms.jsparse import text as jstext
-from pytest_nocode.platforms.nodered_entries import code_effect, code_reads
+from pytest_nocode.platforms.nodered_entries import SQL_NODES, code_effect, code_reads
 
 N8N = "n8n-nodes-base."
 # Steps that decide: a branch, a filter, or code.
@@ -524,10 +524,6 @@ _ROW_PASSWORD_ALIAS = re.compile(r"\b(?:const|let|var)\s+([\w$]+)\s*=\s*msg\s*\.
 _PASSWORD_OPERAND = r"[\w$.\[\]]*\bpass(?:word|wd)?(?:_?hash)?\b[\w$.\[\]]*"
 _REFUSAL_STATUS = re.compile(r"^\s*40[013]\s*$")
 MAX_STEPS_TO_STORED_PASSWORD = 12
-# Node-RED's SQL nodes (platforms.nodered_flow.SQL_NODES, named here: the data flow engine
-# imports this module, so it cannot import the adapter's flow reader)
-SQL_NODES = frozenset({"mysql", "postgresql", "postgrestor", "postgres", "MSSQL", "MSSQL-CN",
-                       "oracledb"})
 # what may run before the comparison: shaping, hashing the submitted password, the lookup
 _BEFORE_PASSWORD_CHECK = frozenset({"function", "change", "json", "hmac", "crypto-js",
                                     "link in", "link out", "junction", "switch", "debug",

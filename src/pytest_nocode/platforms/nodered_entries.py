@@ -68,6 +68,21 @@ from pytest_nocode.model import (
 )
 from pytest_nocode.platforms.jsparse import captures, function_body, member_root, text
 
+# Node-RED's SQL nodes: (the node's own query property, the message property it runs when that
+# is empty, whether its own query is a mustache template of msg). Read by the flow reader, the
+# adapter and the login guards (which the data flow imports): kept here, below all of them.
+SQL_NODES: dict[str, tuple[str, str, bool]] = {
+    "mysql": ("", "topic", False),
+    "postgresql": ("query", "query", True),
+    "postgrestor": ("query", "query", True),  # node-red-contrib-postgrestor: the same {msg}
+    # mustache query that node-red-contrib-postgresql grew from
+    "postgres": ("query", "payload", True),  # node-red-contrib-postgres: msg.payload, with
+    # named $parameters bound from msg.queryParameters
+    "MSSQL": ("query", "payload", True),
+    "MSSQL-CN": ("query", "payload", True),
+    "oracledb": ("query", "query", False),
+}
+
 # Nodes that shape, route or hold a message and change nothing outside the flow.
 SHAPING_TYPES = frozenset({
     "switch", "json", "xml", "yaml", "csv", "html", "split", "join", "sort", "batch", "range",

@@ -36,7 +36,7 @@ from pytest_nocode.model import (
     split_url,
 )
 from pytest_nocode.platforms.jsparse import paths_read
-from pytest_nocode.platforms.nodered_entries import HTTPAUTH
+from pytest_nocode.platforms.nodered_entries import HTTPAUTH, SQL_NODES
 from pytest_nocode.platforms.nodered_function import (
     KEY_COLUMN,
     URL_PLACEMENTS,
@@ -102,19 +102,6 @@ RESPONSE_FIELDS = ("payload", "statusCode", "headers", "responseUrl", "responseC
 MQTT_FIELDS = ("topic", "payload", "qos", "retain", "responseTopic", "correlationData",
                "contentType", "userProperties", "messageExpiryInterval",
                "payloadFormatIndicator")
-# SQL nodes: (the node's own query property, the message property it runs when that is
-# empty, whether its own query is a mustache template of msg).
-SQL_NODES: dict[str, tuple[str, str, bool]] = {
-    "mysql": ("", "topic", False),
-    "postgresql": ("query", "query", True),
-    "postgrestor": ("query", "query", True),  # node-red-contrib-postgrestor: the same {msg}
-    # mustache query that node-red-contrib-postgresql grew from
-    "postgres": ("query", "payload", True),  # node-red-contrib-postgres: msg.payload, with
-    # named $parameters bound from msg.queryParameters
-    "MSSQL": ("query", "payload", True),
-    "MSSQL-CN": ("query", "payload", True),
-    "oracledb": ("query", "query", False),
-}
 INFLUX_QUERY = ("influxdb in",)
 # MongoDB nodes that take the filter (or aggregation pipeline) of a read from msg.payload:
 # type -> (its config key, the operations that do). node-red-node-mongodb's ``mongodb in``
