@@ -119,11 +119,8 @@ MAX_LOOKUP_BRANCH = 40
 
 def status_probe(app: App, ep: EntryPoint, entry: Step) -> str:
     """Why ``ep`` only reports status ("" when it may do more): see the module docstring."""
-    if app.platform != "nodered" or ep.kind != "http" \
-            or any(m not in ("GET", "HEAD") for m in ep.methods):
-        return ""
-    branch = list(branch_of(app, entry))
-    if not branch or len(branch) > MAX_BRANCH:
+    branch = _http_branch(app, ep, entry, MAX_BRANCH)
+    if not branch or any(m not in ("GET", "HEAD") for m in ep.methods):
         return ""
     reads: list[Step] = []
     asks: list[str] = []
@@ -148,6 +145,15 @@ def status_probe(app: App, ep: EntryPoint, entry: Step) -> str:
     what += [f"asks a local service whether it is up in {', '.join(map(repr, asks))}"] \
         if asks else []
     return "a status probe: it " + " and ".join(what) + ", and answers with nothing else"
+
+
+def _http_branch(app: App, ep: EntryPoint, entry: Step, most: int) -> list[Step]:
+    """The steps of a Node-RED HTTP route's branch (:func:`branch_of`) when it has at most
+    ``most``; [] for another platform or entry kind, or a longer branch (judged as it is)."""
+    if app.platform != "nodered" or ep.kind != "http":
+        return []
+    branch = list(branch_of(app, entry))
+    return branch if len(branch) <= most else []
 
 
 def branch_of(app: App, entry: Step) -> Iterator[Step]:
@@ -314,10 +320,8 @@ def read_only_route(app: App, ep: EntryPoint, entry: Step) -> str:
     """Why ``ep`` only looks up what anyone may see ("" when it may do more): see the module
     docstring's read-only routes. A route that only shapes what it is sent is left to the
     adapter's effect (a stub of an API that will act is still that API's route)."""
-    if app.platform != "nodered" or ep.kind != "http":
-        return ""
-    branch = list(branch_of(app, entry))
-    if not branch or len(branch) > MAX_LOOKUP_BRANCH:
+    branch = _http_branch(app, ep, entry, MAX_LOOKUP_BRANCH)
+    if not branch:
         return ""
     what: list[str] = []
     for step in branch:
@@ -639,11 +643,9 @@ def own_page(app: App, ep: EntryPoint, entry: Step) -> str:
     Such a page is the app's own code with its settings, like a stylesheet: what its script
     calls is judged at the route it calls. A route that answers the settings themselves (a
     JSON of the configuration) is not a page and stays AUTH001's."""
-    if app.platform != "nodered" or ep.kind != "http" or not ep.methods \
-            or any(m not in ("GET", "HEAD") for m in ep.methods) or app.flow_of is None:
-        return ""
-    branch = list(branch_of(app, entry))
-    if not branch or len(branch) > MAX_BRANCH:
+    branch = _http_branch(app, ep, entry, MAX_BRANCH)
+    if not branch or not ep.methods or any(m not in ("GET", "HEAD") for m in ep.methods) \
+            or app.flow_of is None:
         return ""
     pages: list[Step] = []
     keys: list[str] = []
