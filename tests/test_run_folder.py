@@ -5,10 +5,12 @@ exactly what doing it whole finds."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import pickle
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -286,6 +288,31 @@ def test_the_controller_loads_itself_when_every_worker_loading_died(
     claim.unlink()
     monkeypatch.setattr(loading, "WAIT_FOR_A_LOADER", 0.05)  # and when no worker ever began
     assert folder.told(spec, lambda: pytest.fail("not called here")) is None
+
+
+def test_the_controller_waiting_for_a_slow_load_looks_at_the_folder_less_and_less(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load that takes minutes is waited for with longer and longer pauses (at most
+    POLL_MOST), not a listing of the folder every 10 ms; the record is still taken once
+    written."""
+    folder = RunFolder(tmp_path)
+    worker = _load_whole(DEMO_N8N)
+    folder.loading(worker.spec)  # this process, alive, is "the worker loading"
+    looks: list[float] = []
+    numbered = RunFolder._numbered
+
+    def counted(self: RunFolder, stem: str) -> list[Path]:
+        if stem.endswith(".loaded"):
+            looks.append(time.monotonic())
+            if looks[-1] - looks[0] > 1.5:  # the worker is done after 1.5 s
+                folder.tell(worker.spec, worker)
+        return numbered(self, stem)
+
+    monkeypatch.setattr(RunFolder, "_numbered", counted)
+    told = folder.told(worker.spec, lambda: pytest.fail("loaded by the controller"))
+    assert isinstance(told, loading.LoadedElsewhere) and told.stamps == worker.stamps
+    assert len(looks) < 25  # every 10 ms: about 150
+    assert max(b - a for a, b in itertools.pairwise(looks)) <= loading.POLL_MOST + 0.1
 
 
 def test_the_snapshot_hash_is_computed_once_by_the_first_worker_to_claim_it(tmp_path: Path) -> None:
