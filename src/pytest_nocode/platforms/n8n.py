@@ -947,7 +947,8 @@ class _Builder:
             self._types.setdefault(node_type, []).append(step_id)
             self._describe(node, wid, step_id)
             if not disabled:
-                self._roles(node_type, node, params, step_id, live)
+                self._roles(STAND_IN_TRIGGERS.get(self.stand_ins.get(step_id, ""), node_type),
+                            node, params, step_id, live)
 
     def done_adding(self) -> None:
         """Let go of the table of shared texts and objects (:func:`_shared_json`): only adding
@@ -1097,6 +1098,10 @@ class _Builder:
 
 
 # -- node roles --------------------------------------------------------------------------------
+# Triggers a collection replaced by a No Operation node whose note names them, keeping their
+# parameters (an MCP server trigger's path): still the way in they were, with the same shape.
+# (A chat trigger stand-in is left out: without its ``public`` option it is the editor's chat.)
+STAND_IN_TRIGGERS = {"mcpTrigger": LANGCHAIN + "mcpTrigger"}
 Role = Callable[[_Builder, dict[str, Any], dict[str, Any], str, bool | None], None]
 
 
