@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from tests.checkrun import findings_of, one
-from tests.rules import AUTH001
-from tests.test_checks_n8n import app_of, n8n_node, uid, workflow
+from tests.rules import AUTH001, INJ001, INJ002
+from tests.test_checks_n8n import app_of, chain, n8n_node, schedule, uid, webhook, workflow
 
 LC = "@n8n/n8n-nodes-langchain."
 
@@ -39,3 +39,68 @@ def test_auth001_a_no_op_with_a_path_but_no_trigger_note_is_no_endpoint(note: st
     app = _mcp_stand_in(note)
     assert list(app.entry_points) == []
     assert findings_of(AUTH001, app) == []
+
+
+# -- 2. what a service on the app's own host answers a fixed request is the owner's data --------
+def _converter(url: str, body: str | None = None, *, feeder: bool = False) -> Any:
+    """Every few minutes: ask a converter for its latest output, then open the file it
+    names; ``feeder`` adds a step that posts a form's text to the same host."""
+    params: dict[str, Any] = {"method": "POST", "url": url, "options": {}}
+    if body is not None:
+        params |= {"sendBody": True, "specifyBody": "json", "jsonBody": body}
+    nodes = [schedule("Every 5 minutes"), n8n_node("Run converter", "httpRequest", params,
+                                                   version=4.2),
+             n8n_node("Read output", "readWriteFile", {"fileSelector": "={{ $json.output_file }}",
+                                                        "options": {}})]
+    wires = chain("Every 5 minutes", "Run converter", "Read output")
+    if feeder:
+        nodes.append(n8n_node("Queue job", "httpRequest", {
+            "method": "POST", "url": "http://converter:5055/jobs", "sendBody": True,
+            "specifyBody": "json", "jsonBody": "={{ JSON.stringify($json) }}"}, version=4.2))
+    return app_of(workflow("Converter", nodes, wires))
+
+
+@pytest.mark.parametrize("url", ["http://host.docker.internal:5055/run",
+                                 "http://converter:5055/run", "http://127.0.0.1:5055/run"])
+def test_inj002_a_fixed_call_to_a_service_on_the_own_host_answers_known_data(url: str) -> None:
+    app = _converter(url)
+    assert findings_of(INJ002, app) == []
+    assert [s.kind for s in app.stores if s.step_id == uid("Run converter")] == ["service"]
+
+
+@pytest.mark.parametrize(("url", "body", "feeder"), [
+    ("https://convert.example.com/run", None, False),  # a third party's answer
+    ("http://converter:5055/run", '={"file": "{{ $json.name }}"}', False),  # values passed in
+    ("http://converter:5055/run", None, True),  # another step feeds that host
+])
+def test_inj002_a_remote_answer_or_one_given_values_stays_of_unknown_origin(
+        url: str, body: str | None, feeder: bool) -> None:
+    f = one(findings_of(INJ002, _converter(url, body, feeder=feeder)))
+    assert f.resource.id == uid("Read output")
+
+
+# -- 3. a community node's "query" runs its own database's language, not SQL ----------------------
+def _lookup(ntype: str, query: str, operation: str = "query") -> Any:
+    """An open webhook looks a customer up with a community database node."""
+    hook = webhook("Lookup", path="customers/lookup", method="POST")
+    node = n8n_node("Find customer", ntype, {"operation": operation, "query": query})
+    return app_of(workflow("Customer lookup", [hook, node], chain("Lookup", "Find customer")))
+
+
+@pytest.mark.parametrize(("ntype", "language"), [
+    ("n8n-nodes-mongodb-plus.mongoDbPlus", "MongoDB"),
+    ("@acme/n8n-nodes-elasticsearch-query.elasticQuery", "Elasticsearch"),
+])
+def test_inj001_a_json_query_of_a_non_sql_community_node_is_judged_as_that_language(
+        ntype: str, language: str) -> None:
+    app = _lookup(ntype, '={"email": "{{ $json.body.email }}"}')
+    f = one(findings_of(INJ001, app))
+    assert f"{language} query" in f.message and "SQL" not in f.message
+    safe = _lookup(ntype, '={"email": {{ JSON.stringify($json.body.email) }} }')
+    assert findings_of(INJ001, safe) == [] and findings_of(INJ002, safe) == []
+
+
+def test_inj001_a_community_sql_node_with_a_query_operation_still_runs_sql() -> None:
+    app = _lookup("n8n-nodes-sqlite.sqlite",
+                  "=SELECT * FROM customers WHERE email = '{{ $json.body.email }}'")
+    assert "builds SQL" in one(findings_of(INJ001, app)).message

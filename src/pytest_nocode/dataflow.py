@@ -38,6 +38,7 @@ from pytest_nocode.model import (
     AS_PARSED_OBJECT,
     IN_URL_PATH_INTERNET,
     IN_URL_PATH_OWN,
+    OWN_SERVICE,
     App,
     AppMemo,
     Call,
@@ -277,6 +278,7 @@ class DataFlow:
         self._internal: frozenset[StoreKey] | None = None  # internal_stores, when asked
         self._references: dict[tuple[str, str], frozenset[StoreKey]] | None = None
         self._scripts: frozenset[tuple[str, str]] | None = None  # _own_script, when asked
+        self._fed_services: frozenset[str] | None = None  # _own_service, when asked
         # (origin ids and store tokens read, harmless placements) → origins' answer, as
         # origin ids in order: on a large org thousands of sinks read the same few tokens,
         # each standing for thousands of origins to expand and sort (INJ001, INJ003, EXP001
@@ -1097,7 +1099,8 @@ class DataFlow:
         if self.untrusted_behind(origin):
             return "untrusted"
         if origin.kind == "store" and (self._internal_read(origin, self.internal_stores())
-                                       or self._own_script(origin)):
+                                       or self._own_script(origin)
+                                       or self._own_service(origin)):
             return "internal"
         return "other"
 
@@ -1109,6 +1112,19 @@ class DataFlow:
             return True
         beside = self._reference_tables().get((origin.step_id, origin.detail))
         return beside is not None and beside <= internal
+
+    def _own_service(self, origin: Origin) -> bool:
+        """Is ``origin`` what a service on the app's own host answered a fixed request
+        (:data:`~pytest_nocode.model.OWN_SERVICE`, the adapter's judgement), and does no
+        other step send that host values (which it might keep and answer with later)?"""
+        if not origin.detail.startswith(f"{OWN_SERVICE} "):
+            return False
+        if self._fed_services is None:  # once per app
+            readers = {s.step_id for s in self.app.stores if s.kind == OWN_SERVICE}
+            self._fed_services = frozenset(d.host.lower() for d in self.app.destinations
+                                           if d.step_id not in readers and d.host)
+        reader = next((d for d in self.app.destinations if d.step_id == origin.step_id), None)
+        return reader is not None and reader.host.lower() not in self._fed_services
 
     def _own_script(self, origin: Origin) -> bool:
         """Is ``origin`` a read of a fixed script file (an admin's ``.sql``) that no step of

@@ -295,12 +295,17 @@ class DataStore:
     """Where the app keeps data: files, tables, context stores."""
 
     step_id: str
-    kind: str  # file | database | sheet | context | n8n instance | other
+    kind: str  # file | database | sheet | context | n8n instance | service | other
     location: str
     operation: str = ""  # read | write | query
     # sensitivity labels the content carries whatever the store is called: an instance's own
     # workflows or decrypted credentials read back (see dataflow.SENSITIVITY for the words)
     holds: tuple[str, ...] = ()
+
+
+# A store kind: what a service on the app's own host (loopback, the docker host, a compose
+# service) answers a fixed request, as a local command's output is the host's own answer
+OWN_SERVICE = "service"
 
 
 @dataclass(frozen=True, slots=True)

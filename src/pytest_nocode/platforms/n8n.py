@@ -62,6 +62,7 @@ from pytest_nocode.dataflow import APP_CONFIGURATION, CREDENTIALS, DATABASE_DUMP
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import (
     EMPTY,
+    OWN_SERVICE,
     REPLY_TO_SENDER,
     Advisory,
     App,
@@ -108,6 +109,7 @@ from pytest_nocode.platforms.n8n_flow import (
     upload_operation,
 )
 from pytest_nocode.platforms.n8n_intake import STAND_IN_NOTE
+from pytest_nocode.policy import default_zone
 
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
@@ -1231,9 +1233,34 @@ def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], ste
         if collection:  # GET /api/v4/leads with a key: the service's records, read
             b.stores.append(DataStore(step_id, "api", f"{collection} of {_shown_host(url)}",
                                       "read"))
-    if host and (is_model_api(host, _url_path(url))
-                 or is_self_hosted_model(host, port, _url_path(url))):
+    model = bool(host) and (is_model_api(host, _url_path(url))
+                            or is_self_hosted_model(host, port, _url_path(url)))
+    if model:
         b.flows.model_calls.add(step_id)  # Claude, GPT or Ollama called by hand: a model step
+    elif target is None and url_key == "url" and _own_service_answer(params, host, dynamic):
+        b.stores.append(DataStore(step_id, OWN_SERVICE, f"answer of {_shown_host(url)}", "read"))
+
+
+def _own_service_answer(params: Mapping[str, Any], host: str, dynamic: bool) -> bool:
+    """Is the request a fixed call to a service on the app's own host (loopback, the docker
+    host, a compose service): every parameter typed in, no expression? What such a service
+    answers is the owner's own data, as a local command's output is: a store the app reads
+    (known, not outside text, for the injection checks; still data when it is served or sent
+    on). A request that passes values in may have them echoed back: its answer stays of
+    unknown origin."""
+    if dynamic or not host or default_zone(host) not in ("loopback", "host"):
+        return False
+    return not _has_expression(params)
+
+
+def _has_expression(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.startswith("=") or "{{" in value
+    if isinstance(value, Mapping):
+        return any(_has_expression(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_expression(v) for v in value)
+    return False
 
 
 def _graphql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,

@@ -138,10 +138,33 @@ SQL_TEXT = re.compile(r"^\s*(?:select|insert|update|delete|with|merge|upsert|rep
                       r"drop|alter|exec(?:ute)?|call)\b", re.I)
 
 
+# Community nodes of databases whose query language is not SQL, by a word of their type →
+# that language: their ``query`` operation runs a filter or a search, not a SQL statement
+# (judged by :func:`community_query_key`); a MongoDB or Elasticsearch query is JSON text.
+NON_SQL_DATABASES = {"mongo": "MongoDB", "elastic": "Elasticsearch", "opensearch": "OpenSearch",
+                     "couch": "CouchDB", "neo4j": "Cypher", "cypher": "Cypher",
+                     "arango": "AQL", "redis": "Redis", "dynamo": "DynamoDB",
+                     "firestore": "Firestore", "solr": "Solr", "meili": "Meilisearch",
+                     "typesense": "Typesense"}
+JSON_QUERY_LANGUAGES = frozenset({"MongoDB", "Elasticsearch", "OpenSearch", "CouchDB",
+                                  "DynamoDB", "Firestore", "Meilisearch", "Typesense"})
+
+
+def non_sql_language(node_type: str) -> str:
+    """The query language of a community database node whose type names a non-SQL database
+    (:data:`NON_SQL_DATABASES`), or "" (a built-in node, or none named)."""
+    if node_type.startswith((BASE, LANGCHAIN)):
+        return ""
+    name = node_type.lower()
+    return next((lang for word, lang in NON_SQL_DATABASES.items() if word in name), "")
+
+
 def community_sql_key(node_type: str, params: Mapping[str, Any]) -> str | None:
     """The parameter holding the SQL a community node runs (see :data:`COMMUNITY_SQL_KEYS`),
-    or None: a built-in node, or no statement field with an operation or text that says SQL."""
-    if node_type.startswith((BASE, LANGCHAIN)) or not isinstance(params, Mapping):
+    or None: a built-in node, a node of a non-SQL database (:func:`non_sql_language`), or no
+    statement field with an operation or text that says SQL."""
+    if node_type.startswith((BASE, LANGCHAIN)) or not isinstance(params, Mapping) \
+            or non_sql_language(node_type):
         return None
     for key in COMMUNITY_SQL_KEYS:
         value = params.get(key)
@@ -910,7 +933,12 @@ class N8nFlows:
         """A MongoDB query written as JSON text with expressions pasted into it
         (``{"user_id": "{{ $json.body.id }}"}``): n8n renders the text, then parses it, so a
         quote in the value closes the string and the rest rewrites the filter. A value
-        passed through ``JSON.stringify`` stays one JSON value."""
+        passed through ``JSON.stringify`` stays one JSON value. A community node of another
+        non-SQL database runs its own language's query (:func:`non_sql_language`)."""
+        language = non_sql_language(step.type)
+        if language:
+            yield from self._community_query_sink(step, language)
+            return
         if _base(step.type) != BASE + "mongoDb":
             return
         query = step.params.get("query")
@@ -923,6 +951,25 @@ class N8nFlows:
             yield SinkUse("query", "query", refs, "builds a MongoDB query by pasting an "
                           "expression into its JSON text (a quote in the value rewrites the "
                           "filter)")
+
+    def _community_query_sink(self, step: Step, language: str) -> Iterator[SinkUse]:
+        """The ``query`` (or ``sql``) text a community node of a non-SQL database runs, with
+        expressions pasted in: a JSON query (MongoDB, Elasticsearch) as the MongoDB node's,
+        a value through ``JSON.stringify`` staying one value; any other language's text
+        (Cypher, AQL) rewritten by what is pasted into it."""
+        key = next((k for k in COMMUNITY_SQL_KEYS if isinstance(step.params.get(k), str)), "")
+        query = str(step.params.get(key) or "")
+        if not key or "{{" not in query:
+            return
+        json_text = language in JSON_QUERY_LANGUAGES
+        refs = tuple(dict.fromkeys(r for seg in SEGMENT.findall(query)
+                                   if not (json_text and JSON_ENCODED.match(seg))
+                                   for r in self.segment_refs(step, seg)))
+        if carries_data(refs):
+            how = "into its JSON text (a quote in the value rewrites the filter)" if json_text \
+                else "into its text (the value can rewrite the query)"
+            yield SinkUse("query", key, refs, f"builds a {language} query by pasting an "
+                          f"expression {how}")
 
     def _url_path_sink(self, step: Step) -> Iterator[SinkUse]:
         """A request to a fixed host whose URL path has an expression pasted into it
