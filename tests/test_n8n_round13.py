@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.checkrun import findings_of, one
-from tests.rules import AUTH001, INJ001, INJ002
+from tests.rules import AUTH001, EXP001, INJ001, INJ002
 from tests.test_checks_n8n import app_of, chain, n8n_node, schedule, uid, webhook, workflow
 
 LC = "@n8n/n8n-nodes-langchain."
@@ -104,3 +104,28 @@ def test_inj001_a_community_sql_node_with_a_query_operation_still_runs_sql() -> 
     app = _lookup("n8n-nodes-sqlite.sqlite",
                   "=SELECT * FROM customers WHERE email = '{{ $json.body.email }}'")
     assert "builds SQL" in one(findings_of(INJ001, app)).message
+
+
+# -- 4. a click-to-chat link is a page, not a send API ---------------------------------------------
+def _daily_digest(url: str) -> Any:
+    """Every morning the customer sheet's rows go, as one text, to the manager's number."""
+    rows = n8n_node("Customers", "googleSheets", {
+        "documentId": {"__rl": True, "mode": "id", "value": "1CustomerSheet"},
+        "sheetName": {"__rl": True, "mode": "name", "value": "Customers"}}, version=4.5)
+    send = n8n_node("Send digest", "httpRequest", {
+        "method": "POST", "url": url, "sendBody": True,
+        "bodyParameters": {"parameters": [
+            {"name": "to", "value": "+5511987654321"},
+            {"name": "text", "value": "={{ JSON.stringify($json) }}"}]}}, version=4.2)
+    nodes = [schedule("Every morning"), rows, send]
+    return app_of(workflow("Digest", nodes, chain("Every morning", "Customers", "Send digest")))
+
+
+def test_exp001_records_sent_through_a_messaging_send_api_leave() -> None:
+    f = one(findings_of(EXP001, _daily_digest("https://graph.facebook.com/v19.0/1043/messages")))
+    assert f.resource.id == uid("Send digest") and f.evidence["destination"] == "graph.facebook.com"
+
+
+@pytest.mark.parametrize("url", ["https://api.whatsapp.com/send", "https://wa.me/5511987654321"])
+def test_exp001_a_click_to_chat_link_delivers_nothing(url: str) -> None:
+    assert findings_of(EXP001, _daily_digest(url)) == []
