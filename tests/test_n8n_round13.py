@@ -129,3 +129,41 @@ def test_exp001_records_sent_through_a_messaging_send_api_leave() -> None:
 @pytest.mark.parametrize("url", ["https://api.whatsapp.com/send", "https://wa.me/5511987654321"])
 def test_exp001_a_click_to_chat_link_delivers_nothing(url: str) -> None:
     assert findings_of(EXP001, _daily_digest(url)) == []
+
+
+# -- 5. an open route that only asks a model on the own host answers; a billed one acts ------------
+def _scorer(url: str, headers: list[dict[str, str]] | None = None) -> Any:
+    """POST /score: the caller's text goes to a model, and the model's answer back."""
+    hook = webhook("Score", path="score", method="POST")
+    hook["parameters"]["responseMode"] = "responseNode"
+    params: dict[str, Any] = {"method": "POST", "url": url, "sendBody": True,
+                              "specifyBody": "json",
+                              "jsonBody": "={{ JSON.stringify({model: 'llama3', "
+                                          "prompt: $json.body.text}) }}", "options": {}}
+    if headers:
+        params |= {"sendHeaders": True, "headerParameters": {"parameters": headers}}
+    ask = n8n_node("Ask model", "httpRequest", params, version=4.2)
+    answer = n8n_node("Answer", "respondToWebhook", {"respondWith": "allIncomingItems",
+                                                     "options": {}}, version=1.1)
+    return app_of(workflow("Scorer", [hook, ask, answer], chain("Score", "Ask model", "Answer")))
+
+
+@pytest.mark.parametrize("url", ["http://host.docker.internal:11434/api/generate",
+                                 "http://ollama:11434/api/generate",
+                                 "http://127.0.0.1:8000/v1/chat/completions"])
+def test_auth001_a_route_that_only_asks_a_model_on_the_own_host_answers(url: str) -> None:
+    app = _scorer(url)
+    assert findings_of(AUTH001, app) == []
+    assert "asks a model on the app's own host" in app.entry_points[0].effect_reason
+
+
+@pytest.mark.parametrize(("url", "headers"), [
+    ("https://api.openai.com/v1/chat/completions", None),  # billed per call
+    ("http://ollama:11434/api/generate", [{"name": "Authorization",
+                                           "value": "={{ 'Bearer ' + $env.LLM_KEY }}"}]),
+    ("http://backend:8000/api/orders", None),  # another local service: may change something
+])
+def test_auth001_a_hosted_model_a_keyed_call_or_another_local_service_acts(
+        url: str, headers: list[dict[str, str]] | None) -> None:
+    f = one(findings_of(AUTH001, _scorer(url, headers)))
+    assert f.evidence["effect"] == "acts"
