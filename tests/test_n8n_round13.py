@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.checkrun import findings_of, one
-from tests.rules import AUTH001, EXP001, INJ001, INJ002
+from tests.rules import AUTH001, EXP001, INJ001, INJ002, INJ003
 from tests.test_checks_n8n import app_of, chain, n8n_node, schedule, uid, webhook, workflow
 
 LC = "@n8n/n8n-nodes-langchain."
@@ -167,3 +167,47 @@ def test_auth001_a_hosted_model_a_keyed_call_or_another_local_service_acts(
         url: str, headers: list[dict[str, str]] | None) -> None:
     f = one(findings_of(AUTH001, _scorer(url, headers)))
     assert f.evidence["effect"] == "acts"
+
+
+# -- 6. a bot that polls Telegram reads anyone's messages; a table written over REST is a write ----
+POLL = "=https://api.telegram.org/bot{{ $env.BOT_TOKEN }}/getUpdates?offset={{ $json.offset }}"
+
+
+def _polling_bot(poll_url: str, write_url: str, method: str = "POST") -> Any:
+    """Every 15 s: fetch the bot's updates, let a model turn the text into an order, then
+    write the customer named in the model's answer."""
+    fetch = n8n_node("Updates", "httpRequest", {"url": poll_url, "options": {}}, version=4.2)
+    model = n8n_node("Read order", "httpRequest", {
+        "method": "POST", "url": "https://api.openai.com/v1/chat/completions",
+        "sendBody": True, "specifyBody": "json",
+        "jsonBody": "={{ JSON.stringify({model: 'gpt-4o-mini', messages: [{role: 'user', "
+                    "content: $json.result[0].message.text}]}) }}"}, version=4.2)
+    write = n8n_node("Save customer", "httpRequest", {
+        "method": method, "url": write_url, "sendBody": True, "specifyBody": "json",
+        "jsonBody": "={{ JSON.stringify({chat_id: $json.choices[0].message.content}) }}"},
+        version=4.2)
+    nodes = [schedule("Every 15 s"), fetch, model, write]
+    return app_of(workflow("Orders bot", nodes, chain(*(n["name"] for n in nodes))))
+
+
+UPSERT = "=https://{{ $env.PROJECT }}.supabase.co/rest/v1/customers?on_conflict=chat_id"
+
+
+@pytest.mark.parametrize(("url", "method", "what"), [
+    (UPSERT, "POST", "upserts rows of customers"),
+    ("=https://{{ $env.PROJECT }}.supabase.co/rest/v1/customers?chat_id=eq.1", "PATCH",
+     "updates rows of customers")])
+def test_inj003_polled_telegram_text_steers_a_model_whose_answer_rewrites_rows(
+        url: str, method: str, what: str) -> None:
+    f = one(findings_of(INJ003, _polling_bot(POLL, url, method)))
+    assert f.resource.id == uid("Save customer")
+    assert "Telegram bot messages (polled with getUpdates)" in f.message and what in f.message
+
+
+@pytest.mark.parametrize(("poll", "url"), [
+    ("=https://api.telegram.org/bot{{ $env.BOT_TOKEN }}/getMe", UPSERT),  # not its messages
+    (POLL, "=https://{{ $env.PROJECT }}.supabase.co/rest/v1/orders"),  # a new row, recorded
+])
+def test_inj003_no_messages_read_or_a_row_only_added_is_no_steered_action(poll: str,
+                                                                          url: str) -> None:
+    assert findings_of(INJ003, _polling_bot(poll, url)) == []

@@ -41,6 +41,7 @@ from pytest_nocode.model import (
     StepFlow,
     ValueRef,
     is_mail_send_api,
+    json_text,
 )
 from pytest_nocode.platforms.n8n_code import (
     code_closed_fields,
@@ -192,6 +193,11 @@ ENTRY_TRIGGERS = frozenset({BASE + t for t in ("webhook", "formTrigger", "mcpTri
 CALLED_TRIGGERS = frozenset({BASE + "executeWorkflowTrigger"})
 FORM_PAGE = BASE + "form"  # the next page (or the completion screen) of an n8n form
 # Triggers whose events anyone outside can write: messages to a bot, mail, subscriptions.
+# A request for a Telegram bot's updates (``/bot<token>/getUpdates``, the polling a bot
+# without a webhook does): the messages anyone on Telegram sent it, as a Telegram trigger's.
+HTTP_REQUEST = BASE + "httpRequest"
+TELEGRAM_POLL = re.compile(r"^=?\s*https://api\.telegram\.org/bot[^/]*/getUpdates\b", re.I)
+POLLED_TELEGRAM = "Telegram bot messages (polled with getUpdates)"
 UNTRUSTED_TRIGGERS = {
     BASE + "telegramTrigger": "Telegram bot messages",
     BASE + "emailReadImap": "email (IMAP)",
@@ -694,6 +700,8 @@ class N8nFlows:
         if _keeps_item(step):  # the file it fetched, beside the item it was given
             return (FieldWrite("*", (ValueRef("unknown", f"response of {step.name}"),),
                                strong=False),)
+        if _base(t) == HTTP_REQUEST and TELEGRAM_POLL.match(str(step.params.get("url") or "")):
+            return (FieldWrite("*", (ValueRef("entry", POLLED_TELEGRAM),)),)
         if output == "fresh" and t not in CALLED_TRIGGERS:
             label = f"events from {_short(t)}" if t.endswith("Trigger") else \
                 f"response of {step.name}"
@@ -961,12 +969,12 @@ class N8nFlows:
         query = str(step.params.get(key) or "")
         if not key or "{{" not in query:
             return
-        json_text = language in JSON_QUERY_LANGUAGES
+        json_query = language in JSON_QUERY_LANGUAGES
         refs = tuple(dict.fromkeys(r for seg in SEGMENT.findall(query)
-                                   if not (json_text and JSON_ENCODED.match(seg))
+                                   if not (json_query and JSON_ENCODED.match(seg))
                                    for r in self.segment_refs(step, seg)))
         if carries_data(refs):
-            how = "into its JSON text (a quote in the value rewrites the filter)" if json_text \
+            how = "into its JSON text (a quote in the value rewrites the filter)" if json_query \
                 else "into its text (the value can rewrite the query)"
             yield SinkUse("query", key, refs, f"builds a {language} query by pasting an "
                           f"expression {how}")
@@ -1303,6 +1311,31 @@ MODEL_OUTPUTS = frozenset({"text", "image", "audio", "video", "document"})
 LABELLING = re.compile(r"^(?:add|remove)Labels?$|^markAs(?:Un)?[Rr]ead$")
 
 
+# A database's REST API (PostgREST: Supabase's /rest/v1/<table>): a request there reads or
+# writes that table's rows, as a database node does. ``on_conflict`` in the query string, or
+# ``Prefer: resolution=merge-duplicates``, makes a POST an upsert.
+REST_TABLE = re.compile(r"/rest/v1/([A-Za-z_][\w-]*)/?(?:\?|$)")
+REST_UPSERT = re.compile(r"[?&]on_conflict=|resolution=merge-duplicates", re.I)
+
+
+def _rest_table_write(p: Mapping[str, Any], method: str) -> tuple[str, bool] | None:
+    """(what, adding only) of a write to a table through its REST API (:data:`REST_TABLE`),
+    None for another request: an update, delete or upsert changes rows a value of the
+    request picks; a plain POST adds rows, as an insert does."""
+    url = str(p.get("url") or "")
+    table = REST_TABLE.search(re.sub(r"\{\{.*?\}\}", "x", url))
+    if table is None:
+        return None
+    name = table.group(1)
+    if method == "DELETE":
+        return f"deletes rows of {name} through the database's REST API", False
+    if method in ("PATCH", "PUT"):
+        return f"updates rows of {name} through the database's REST API", False
+    if REST_UPSERT.search(url) or REST_UPSERT.search(json_text(dict(p))):
+        return f"upserts rows of {name} through the database's REST API", False
+    return f"adds rows to {name} through the database's REST API", True
+
+
 def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
     """(what the step does in a reviewer's words, whether it counts only as an AI tool) when
     ``step`` changes or sends data; None when it only reads. After a model, only steps that
@@ -1317,6 +1350,9 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
         method = str(p.get("method") or p.get("requestMethod") or "GET").upper()
         if method in SAFE_METHODS or READING_NAME.match(step.name):
             return None  # a search API called by POST still only reads
+        rows = _rest_table_write(p, method)
+        if rows is not None:
+            return rows
         return f"sends {method} requests", True
     if t == LANGCHAIN + "mcpClientTool":
         return _mcp_action(p)
