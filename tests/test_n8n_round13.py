@@ -211,3 +211,35 @@ def test_inj003_polled_telegram_text_steers_a_model_whose_answer_rewrites_rows(
 def test_inj003_no_messages_read_or_a_row_only_added_is_no_steered_action(poll: str,
                                                                           url: str) -> None:
     assert findings_of(INJ003, _polling_bot(poll, url)) == []
+
+
+# -- 7. a file downloaded from the owner's drive travels in the item's binary ---------------------
+def _welcome(*, attach: bool, download: str = "download") -> Any:
+    """A public form's address gets a welcome mail; the company handbook is downloaded from
+    Drive first, and (``attach``) sent along as an attachment."""
+    form = n8n_node("Join form", "formTrigger", {"formTitle": "Join", "formFields": {
+        "values": [{"fieldLabel": "Email"}]}}, version=2.2, webhook=True)
+    drive = n8n_node("Download handbook", "googleDrive", {
+        "operation": download, "fileId": {"__rl": True, "mode": "id", "value": "1HbK"}},
+        version=3)
+    options: dict[str, Any] = {"attachmentsUi": {"attachmentsBinary": [{"property": "data"}]}} \
+        if attach else {}
+    mail = n8n_node("Welcome mail", "gmail", {
+        "sendTo": "={{ $('Join form').item.json.Email }}", "subject": "Welcome",
+        "message": "=Your handbook: {{ $json.handbook_link }}", "options": options},
+        version=2.1)
+    nodes = [form, drive, mail]
+    return app_of(workflow("Onboarding", nodes, chain(*(n["name"] for n in nodes))))
+
+
+def test_exp001_a_drive_file_attached_to_a_mail_to_any_address_leaves() -> None:
+    f = one(findings_of(EXP001, _welcome(attach=True)))
+    assert f.resource.id == uid("Welcome mail") and f.evidence["store_kind"] == "drive file"
+    assert f.evidence["labels"] == ["internal documents"]
+
+
+@pytest.mark.parametrize(("attach", "download"), [(False, "download"), (True, "list")])
+def test_exp001_a_drive_file_not_attached_or_no_download_sends_none_of_it(
+        attach: bool, download: str) -> None:
+    # a field picked by name (the link, after the download) holds none of the file itself
+    assert findings_of(EXP001, _welcome(attach=attach, download=download)) == []

@@ -1507,6 +1507,8 @@ SENSITIVITY: Mapping[str, tuple[str, ...]] = {
                          "contract", "contracts", "account", "accounts", "transaction",
                          "transactions", "deal", "deals", "purchase", "purchases", "billing",
                          "ledger", "inventory", "crm", "finance", "financial"),
+    # documents an organisation keeps to itself: an employee handbook, a confidential brief
+    "internal documents": ("handbook", "handbooks", "confidential"),
 }
 # Labels of what a store holds by its nature (DataStore.holds), whatever it is called: an
 # instance's own workflows carry every value typed into a node (hosts, keys pasted into

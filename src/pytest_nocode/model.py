@@ -295,7 +295,7 @@ class DataStore:
     """Where the app keeps data: files, tables, context stores."""
 
     step_id: str
-    kind: str  # file | database | sheet | context | n8n instance | service | other
+    kind: str  # file | database | sheet | context | n8n instance | service | drive file | other
     location: str
     operation: str = ""  # read | write | query
     # sensitivity labels the content carries whatever the store is called: an instance's own
@@ -306,6 +306,10 @@ class DataStore:
 # A store kind: what a service on the app's own host (loopback, the docker host, a compose
 # service) answers a fixed request, as a local command's output is the host's own answer
 OWN_SERVICE = "service"
+# A store kind: a file downloaded from the owner's cloud drive or bucket, which n8n keeps in
+# the item's binary: a field picked by name holds none of it, the whole item (an attachment,
+# an upload) does
+DRIVE_FILE = "drive file"
 
 
 @dataclass(frozen=True, slots=True)

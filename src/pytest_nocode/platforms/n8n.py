@@ -61,6 +61,7 @@ from pytest_nocode.compose import compose_of_snapshot, compose_zone_of, validate
 from pytest_nocode.dataflow import APP_CONFIGURATION, CREDENTIALS, DATABASE_DUMP, RUN_DATA
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import (
+    DRIVE_FILE,
     EMPTY,
     OWN_SERVICE,
     REPLY_TO_SENDER,
@@ -1308,6 +1309,18 @@ def _upload(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: 
         host = UPLOADS[node_type][0]
         b.destinations.append(Destination(step_id, "https", url=f"https://{host}", host=host,
                                           tls=True))
+    elif node_type in CLOUD_DRIVES and _text(params.get("resource")) in ("", "file") \
+            and _text(params.get("operation")) == "download":
+        # one of the owner's files downloaded from their drive or bucket: a read of it, kept
+        # in the item's binary (what a mail attaches or an upload sends), not in its fields
+        what = _first(params, ("fileId", "path", "fileKey", "fileName")) or _text(node.get("name"))
+        b.stores.append(DataStore(step_id, DRIVE_FILE, f"{node_type.rsplit('.', 1)[-1]} {what}",
+                                  "read"))
+
+
+# Cloud drives and buckets whose "download" operation reads one of the owner's files.
+CLOUD_DRIVES = frozenset({BASE + "googleDrive", BASE + "dropbox", BASE + "microsoftOneDrive",
+                          BASE + "awsS3"})
 
 
 # AI model nodes and the provider each sends its prompts to (an OpenAI-compatible node's
