@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from pytest_nocode.dataflow import dataflow
+from pytest_nocode.model import ValueRef
 from tests.checkrun import findings_of, one
 from tests.rules import AUTH001, EXP001, INJ001, INJ002, INJ003
 from tests.test_checks_n8n import app_of, chain, n8n_node, schedule, uid, webhook, workflow
@@ -243,3 +245,12 @@ def test_exp001_a_drive_file_not_attached_or_no_download_sends_none_of_it(
         attach: bool, download: str) -> None:
     # a field picked by name (the link, after the download) holds none of the file itself
     assert findings_of(EXP001, _welcome(attach=attach, download=download)) == []
+
+
+def test_a_drive_download_keeps_the_item_it_was_given() -> None:
+    """n8n's download adds the file beside the item's own fields: what came before (the
+    form's answers) still reaches the steps after it."""
+    app = _welcome(attach=True)
+    flow = dataflow(app)
+    given = flow.origins(uid("Welcome mail"), (ValueRef("field", "Email", path="$json.Email"),))
+    assert {o.kind for o in given} == {"entry", "store"}

@@ -34,6 +34,7 @@ from pytest_nocode.dataflow import (
 )
 from pytest_nocode.model import (
     AS_PLATFORM_FILE_URL,
+    DRIVE_FILE,
     DataStore,
     FieldWrite,
     SinkUse,
@@ -685,6 +686,8 @@ class N8nFlows:
             mixed = (FieldWrite("*", tuple(refs), strong=False),) if refs else ()
             return (*mixed, *read)
         store = self.stores.get(step.id)
+        if store is not None and store.kind == DRIVE_FILE:  # the file, beside the item given
+            return (FieldWrite("*", (ValueRef("store", store_name(store, step)),), strong=False),)
         if store is not None and store.operation in ("read", "query"):
             computed = computed_columns(str(step.params.get("query") or ""),
                                         strict=_base(t) == BASE + "postgres") \
