@@ -193,12 +193,12 @@ ENTRY_TRIGGERS = frozenset({BASE + t for t in ("webhook", "formTrigger", "mcpTri
                            | {LANGCHAIN + t for t in ("chatTrigger", "mcpTrigger")})
 CALLED_TRIGGERS = frozenset({BASE + "executeWorkflowTrigger"})
 FORM_PAGE = BASE + "form"  # the next page (or the completion screen) of an n8n form
-# Triggers whose events anyone outside can write: messages to a bot, mail, subscriptions.
 # A request for a Telegram bot's updates (``/bot<token>/getUpdates``, the polling a bot
 # without a webhook does): the messages anyone on Telegram sent it, as a Telegram trigger's.
 HTTP_REQUEST = BASE + "httpRequest"
 TELEGRAM_POLL = re.compile(r"^=?\s*https://api\.telegram\.org/bot[^/]*/getUpdates\b", re.I)
 POLLED_TELEGRAM = "Telegram bot messages (polled with getUpdates)"
+# Triggers whose events anyone outside can write: messages to a bot, mail, subscriptions.
 UNTRUSTED_TRIGGERS = {
     BASE + "telegramTrigger": "Telegram bot messages",
     BASE + "emailReadImap": "email (IMAP)",
