@@ -73,7 +73,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from pytest_nocode.dataflow import (
@@ -108,13 +108,38 @@ _OS_STATUS = (r"\s*\.\s*(?:freemem|totalmem|loadavg|uptime|hostname|platform|typ
 _PROCESS_STATUS = (r"\bprocess\s*\.\s*(?:(?:uptime|memoryUsage|cpuUsage)\s*\(\s*\)|"
                    r"(?:version|platform|arch)\b)")
 STATUS_CALL = re.compile(_OS.format(libs="os") + _OS_STATUS + "|" + _PROCESS_STATUS)
-# words of a credential in a function's code: a request it prepares may carry one
-_CREDENTIAL = re.compile(r"authori[sz]ation|bearer|token|api[-_]?key|secret|passw|cookie", re.I)
+# Words of a credential (see :func:`credential_word`): in a function's code a request it
+# prepares may carry one; in an address's query or an environment name the value is one.
+_HEADER_WORDS = r"authori[sz]ation|bearer|api[-_]?key|cookie"
+_CREDENTIAL = re.compile(_HEADER_WORDS + r"|token|secret|passw", re.I)
+# the code that prompts a model speaks of tokens (max_tokens) and may say "secret" or
+# "password" in its prompt text: there only the words of a request header count
+_KEY_WORDS = re.compile(_HEADER_WORDS + r"|x-api", re.I)
 _METHOD_SET = re.compile(r"\bmsg\.method\s*=\s*['\"`](\w+)['\"`]")
 MAX_BRANCH = 24  # steps: a probe is short; a longer branch is judged as what it is
 # a lookup may branch by intent or topic into many short answers (a course-advice bot's
 # seven intents): every step is still read, the bound only keeps the reading short
 MAX_LOOKUP_BRANCH = 40
+
+
+def credential_word(text: str, *, model_prompt: bool = False) -> bool:
+    """Does ``text`` (a function's code, a query parameter's or an environment value's name)
+    speak of a credential: authorization, bearer, token, API key, secret, password, cookie?
+    With ``model_prompt`` (the code before a model call) only a header's words count:
+    authorization, bearer, API key, ``x-api``, cookie."""
+    return (_KEY_WORDS if model_prompt else _CREDENTIAL).search(text) is not None
+
+
+def sends_no_credential(step: Step, code_before: Iterable[Step] = (), *,
+                        model_prompt: bool = False) -> bool:
+    """Does an ``http request`` go out without credentials: no authentication, TLS config,
+    headers or credential of the node's own, and no :func:`credential_word` in the code of
+    the functions ``code_before`` (a header or query the code sets may carry a key)?"""
+    p = step.params
+    if p.get("authType") or p.get("tls") or p.get("headers") or step.credential_refs:
+        return False
+    return not any(credential_word(str(s.params.get("func") or ""), model_prompt=model_prompt)
+                   for s in code_before)
 
 
 def status_probe(app: App, ep: EntryPoint, entry: Step) -> str:
@@ -211,11 +236,8 @@ def _local_get(app: App, step: Step, branch: list[Step]) -> bool:
                    for m in _METHOD_SET.findall(str(s.params.get("func") or ""))}
     if not (method == "GET" or (method == "USE" and set_methods == {"GET"})):
         return False
-    if p.get("authType") or p.get("tls") or p.get("headers") or step.credential_refs:
-        return False
-    if any(_CREDENTIAL.search(str(s.params.get("func") or "")) for s in branch
-           if s.type == "function"):
-        return False  # a header or query the code sets may carry a key
+    if not sends_no_credential(step, [s for s in branch if s.type == "function"]):
+        return False  # its own credential, or a header or query the code sets may carry a key
     origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
                for o in sink.origins]
     if not origins or any(o.kind not in ("constant", "env") for o in origins):
@@ -373,7 +395,6 @@ _MODEL_PATH = re.compile(r"/v1/(?:chat/)?completions\b|/v1/embeddings\b|"
                          r"/api/(?:generate|chat|embed|embeddings)\b|"
                          # a Rasa server's intent parser (its current and its older path)
                          r"/model/parse\b|:\d+/parse/?(?:$|\?)")
-_KEY_WORDS = re.compile(r"authori[sz]ation|bearer|api[-_]?key|x-api|cookie", re.I)
 
 
 def _local_model(app: App, step: Step) -> str:
@@ -392,8 +413,7 @@ def _local_model(app: App, step: Step) -> str:
                    for m in _METHOD_SET.findall(str(s.params.get("func") or ""))}
     if not (method == "POST" or (method == "USE" and set_methods == {"POST"})):
         return ""
-    if p.get("authType") or p.get("tls") or p.get("headers") or step.credential_refs \
-            or any(_KEY_WORDS.search(str(s.params.get("func") or "")) for s in before):
+    if not sends_no_credential(step, before, model_prompt=True):
         return ""
     fixed = _fixed_address(app, step)
     if fixed is None:
@@ -514,7 +534,7 @@ def _fixed_file_read(app: App, step: Step) -> str:
         return ""
     if not all(paths) or any("{{" in path or _DATA_FILES.search(path)
                              or sensitivity_labels(path, step.name)
-                             or _PEOPLE_WORD.search(path) or _CREDENTIAL.search(path)
+                             or _PEOPLE_WORD.search(path) or credential_word(path)
                              for path in paths):
         return ""
     written = {str(s.params.get("filename") or "").strip() for s in app.steps
@@ -738,9 +758,7 @@ def public_get(app: App, step: Step) -> str:
         return ""
     p = step.params
     before = [s for s in app.steps if step.id in s.outbound and s.type == "function"]
-    if str(p.get("method") or "GET").upper() != "GET" or p.get("authType") or p.get("tls") \
-            or p.get("headers") or step.credential_refs \
-            or any(_CREDENTIAL.search(str(s.params.get("func") or "")) for s in before):
+    if str(p.get("method") or "GET").upper() != "GET" or not sends_no_credential(step, before):
         return ""
     fixed = _fixed_address(app, step)
     if fixed is None:
@@ -773,7 +791,7 @@ def _credential_in_url(text: str) -> bool:
     (``https://bob:pw@…``) or a query parameter named for one (``?access_token=…``,
     ``&api_key=…``)? What it fetches is then the key holder's, not a public feed."""
     return re.search(r"://[^/?#\s]*@", text) is not None \
-        or any(_CREDENTIAL.search(name) for name in re.findall(r"[?&]([^=&#\s]+)=", text))
+        or any(credential_word(name) for name in re.findall(r"[?&]([^=&#\s]+)=", text))
 
 
 # Community nodes that only query a public index for what anyone may look up (places near a
@@ -808,7 +826,7 @@ def _plain_env(origin: Origin) -> bool:
     title): no credential word, no name of a secret (:func:`is_secret_name`: MQTT_PASS,
     PRIVATE_KEY), no sensitivity label?"""
     return origin.kind == "env" and bool(origin.detail) \
-        and not _CREDENTIAL.search(origin.detail) and not is_secret_name(origin.detail) \
+        and not credential_word(origin.detail) and not is_secret_name(origin.detail) \
         and not sensitivity_labels(origin.detail)
 
 
@@ -820,8 +838,7 @@ def _own_route_get(app: App, step: Step) -> str:
     if step.type != "http request" or step.disabled:
         return ""
     p = step.params
-    if str(p.get("method") or "GET").upper() != "GET" or p.get("authType") or p.get("tls") \
-            or p.get("headers") or step.credential_refs:
+    if str(p.get("method") or "GET").upper() != "GET" or not sends_no_credential(step):
         return ""
     url = str(p.get("url") or "").strip()
     if not url or "{{" in url:  # the node's own fixed address (what the message sets is ignored)
