@@ -34,8 +34,9 @@ only
   carry one: see :func:`~pytest_nocode.dataflow.sensitivity_labels`);
 * copies flow or global context into the message (a change node) where the app keeps only
   constants and device readings: what an ``mqtt in`` takes from a topic whose name carries
-  no sensitivity label (a room's humidity); a key anyone's post, a store, a request or the
-  environment fills is data;
+  no sensitivity label (a room's humidity), on the owner's broker or a public one (what it
+  carries, every subscriber of that broker reads already); a key anyone's post, a store, a
+  request or the environment fills is data;
 
 and answers with nothing but constants, platform values, what the caller sent and what those
 steps computed or read. Anything else (a write, a command, a request, a device output, a
@@ -64,6 +65,12 @@ dashboard whose answers hold only those, settings and device readings is read-on
 dashboard is judged by every node its controls reach; one whose controls only re-read a
 sensor table, fetch such a feed or call the app's own GET routes opens nothing.
 
+**Bots that only tell their owner** (:func:`owner_only_bot`): a Telegram bot that names no
+allowed chats, but whose sender writes only to a chat id the flow fixes (the owner's), while
+every step a message to it reaches only looks something up as a read-only route's steps do
+(a fixed SELECT of sensor rows, a public feed): a stranger's message gets the stranger
+nothing and acts on nothing.
+
 Only Node-RED routes are judged here: an n8n webhook that answers fixed content already has
 the effect ``answers``.
 
@@ -84,7 +91,7 @@ from pytest_nocode.dataflow import (
     sensitivity_labels,
 )
 from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step, ValueRef
-from pytest_nocode.platforms.nodered import DASHBOARDS, PASSIVE_TYPES, health_widget
+from pytest_nocode.platforms.nodered import CHAT_BOTS, DASHBOARDS, PASSIVE_TYPES, health_widget
 from pytest_nocode.platforms.nodered_entries import (
     ANSWER_TYPES,
     READ_ONLY_CALLS,
@@ -120,6 +127,8 @@ MAX_BRANCH = 24  # steps: a probe is short; a longer branch is judged as what it
 # a lookup may branch by intent or topic into many short answers (a course-advice bot's
 # seven intents): every step is still read, the bound only keeps the reading short
 MAX_LOOKUP_BRANCH = 40
+# a chat bot's config type -> the types of its nodes that receive what anyone writes to it
+CHAT_RECEIVERS = {bot: receivers for bot, (_fields, receivers) in CHAT_BOTS.items()}
 
 
 def credential_word(text: str, *, model_prompt: bool = False) -> bool:
@@ -278,7 +287,8 @@ def open_by_design(app: App, ep: EntryPoint, entry: Step) -> tuple[str, str]:
     if probe:
         return probe, "status_probe"
     lookup = read_only_route(app, ep, entry) or telemetry(app, ep, entry) \
-        or read_only_dashboard(app, ep) or public_map(app, ep, entry)
+        or read_only_dashboard(app, ep) or public_map(app, ep, entry) \
+        or owner_only_bot(app, ep, entry)
     if lookup:
         return lookup, "read_only"
     page = own_page(app, ep, entry)
@@ -286,6 +296,54 @@ def open_by_design(app: App, ep: EntryPoint, entry: Step) -> tuple[str, str]:
 
 
 _ANSWER_SINKS = frozenset({"answer", "send"})
+# node-red-contrib-telegrambot: the bot config whose sender takes the chat it writes to from
+# msg.payload.chatId (its ``telegram reply`` answers the chat a message came from)
+BOT_SENDERS = {"telegram bot": "telegram sender"}
+_CHAT_ID = ValueRef("field", "payload", path="payload.chatId")
+
+
+def owner_only_bot(app: App, ep: EntryPoint, entry: Step) -> str:
+    """Why a Node-RED chat bot that names no allowed users or chats only tells its owner what
+    it looks up ("" when a stranger may get or cause more). Every step that a message to the
+    bot reaches (from each of its enabled receiving nodes, through the steps that shape,
+    route or answer it) only looks something up as a read-only route's step may
+    (:func:`_lookup`: a fixed SELECT of reference tables, a public feed, a computation) or
+    is the bot's sender writing to a chat id the flow fixes: ``msg.payload.chatId`` holds
+    only constants, at every sender. Whatever a stranger writes, the answer goes to the one
+    chat the owner typed in (their own), never back to the stranger, and nothing acts: the
+    stranger learns nothing and controls nothing. A sender whose chat id comes from the
+    message (a reply), a ``telegram reply`` node, or any step that writes, runs or sends
+    elsewhere keeps the bot AUTH001's."""
+    sender_type = BOT_SENDERS.get(entry.type)
+    if app.platform != "nodered" or ep.kind != "chat" or sender_type is None \
+            or app.flow_of is None:
+        return ""
+    receivers = CHAT_RECEIVERS.get(entry.type, frozenset())
+    users = [s for s in app.steps if entry.id in s.config_refs and s.type in receivers
+             and not s.disabled]
+    flow = dataflow(app)
+    senders: list[str] = []
+    seen: set[str] = set()
+    for user in users:
+        branch = list(branch_of(app, user))
+        if len(branch) > MAX_LOOKUP_BRANCH:
+            return ""
+        for step in branch:
+            if step.id in seen:
+                continue
+            seen.add(step.id)
+            if step.type == sender_type and entry.id in step.config_refs:
+                chat = flow.origins(step.id, (_CHAT_ID,))
+                if not chat or any(o.kind not in SETTING_KINDS for o in chat):
+                    return ""  # the chat is picked by what arrives: a reply to the stranger
+                senders.append(repr(step.name or step.id))
+            elif _lookup(app, step) is None:
+                return ""
+    if not senders:
+        return ""
+    return ("open by design: whatever anyone writes to it, it only looks up what the flow "
+            f"reads and sends it in {', '.join(dict.fromkeys(senders))} to the one chat id "
+            "the flow fixes (the owner's), never to the sender; it acts on nothing")
 
 
 def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
@@ -293,15 +351,15 @@ def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
     but settings, device readings and public feeds ("" when it may do more). When every
     answer its branch reaches (an HTTP response, a websocket's clients: every ``websocket
     out`` on its listener, see :func:`_answer_branch`; a TCP reply) holds only constants,
-    platform values (a time), what the app polls from a PLC or fieldbus device
-    (:data:`DEVICE_READS`), the answer of a :func:`public_get` and environment values named
-    as settings (:func:`_plain_env`), nothing acts and nothing anyone typed or stored is
-    disclosed:
-    read-only telemetry, whatever step (a function, a change node, a template) copies it. An
-    MQTT topic's messages are not counted here: whoever can publish on the topic writes them
-    (only a change node's copy of an unlabelled topic is, in :func:`read_only_route`). What
-    the caller sent, echoed back, is not among them (a stub of an API that will act stays
-    that API's route). Fail closed: at least one answer, each with origins."""
+    platform values (a time), device readings (:func:`reading`: what the app polls from a
+    PLC or fieldbus device, what a device publishes on an MQTT topic no sensitivity label
+    marks, on the owner's broker or on a public one), the answer of a :func:`public_get` and
+    environment values named as settings (:func:`_plain_env`), nothing acts and nothing
+    anyone typed or stored is disclosed: read-only telemetry, whatever step (a function, a
+    change node, a template) copies it. Who may publish on the topic is the subscription's
+    own question (a public broker's topic is an entry point of its own). What the caller
+    sent, echoed back, is not among them (a stub of an API that will act stays that API's
+    route). Fail closed: at least one answer, each with origins."""
     if app.platform != "nodered" or ep.effect != SERVES or app.flow_of is None:
         return ""
     flow = dataflow(app)
@@ -310,7 +368,7 @@ def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
         if step_effect(step) != ANSWERS:
             continue
         for sink in flow.sinks_of(step.id, _ANSWER_SINKS):
-            if not sink.origins or not all(o.kind in SETTING_KINDS or _polled(app, o)
+            if not sink.origins or not all(o.kind in SETTING_KINDS or reading(app, o)
                                            or public_feed(app, o) or _plain_env(o)
                                            for o in sink.origins):
                 return ""
@@ -448,21 +506,17 @@ def _kept_readings(app: App, step: Step) -> bool:
 DEVICE_READS = frozenset({"s7 in", "modbus-read", "modbus-getter", "modbus-flex-getter"})
 
 
-def _polled(app: App, origin: Origin) -> bool:
-    """Is ``origin`` what a PLC or fieldbus read (:data:`DEVICE_READS`) reports?"""
-    step = app.step(origin.step_id) if origin.kind == "unknown" else None
-    return step is not None and not step.disabled and step.type in DEVICE_READS
-
-
 def reading(app: App, origin: Origin) -> bool:
     """Is ``origin`` a device reading: what a device publishes on an MQTT topic whose name,
     and the node's, carry no sensitivity label (a humidity, a door state), or what a PLC or
-    fieldbus read (:data:`DEVICE_READS`) reports?"""
-    step = app.step(origin.step_id) if origin.kind == "unknown" else None
+    fieldbus read (:data:`DEVICE_READS`) reports? A topic on a broker anyone may use (the
+    subscription is an entry point of its own) counts too: what it carries is there for
+    every subscriber to read already, and who may publish it is that entry point's finding."""
+    step = app.step(origin.step_id) if origin.kind in ("unknown", "entry") else None
     if step is None or step.disabled:
         return False
     if step.type in DEVICE_READS:
-        return True
+        return origin.kind == "unknown"
     return step.type == "mqtt in" \
         and not sensitivity_labels(str(step.params.get("topic") or ""), step.name)
 
@@ -571,7 +625,10 @@ _PEOPLE_TABLES = re.compile(
 # a name of people or their doings at the start of a word of a path (``users.json``, not the
 # ``log`` of ``catalog``)
 _PEOPLE_WORD = re.compile(r"(?<![a-z])(?:" + _PEOPLE_TABLES.pattern + ")", re.I)
-_SELECT = re.compile(r"\s*select\b(?P<rest>[^;]*);?\s*", re.I | re.S)
+# one SELECT, or a WITH whose named subqueries (common table expressions) a SELECT reads
+_SELECT = re.compile(r"\s*(?:with\s+(?:recursive\s+)?(?P<ctes>[^;]*?\))\s*)?"
+                     r"select\b(?P<rest>[^;]*);?\s*", re.I | re.S)
+_CTE_NAME = re.compile(r"(?:^|,)\s*([\w\"`]+)\s*(?:\([^)]*\)\s*)?as\s*\(", re.I)
 _TABLE = re.compile(r"\b(?:from|join)\s+([\w.\"`\[\]]+)", re.I)
 _WRITES = re.compile(r"\b(?:into|update|delete|insert|for\s+update|pg_\w+|lo_\w+|"
                      r"copy|exec|call|set)\b", re.I)
@@ -605,9 +662,14 @@ def _fixed_select(app: App, step: Step) -> str:
     elif "{{" in query:
         return ""
     select = _SELECT.fullmatch(query)
-    if select is None or _WRITES.search(select.group("rest")):
+    ctes = select.group("ctes") or "" if select is not None else ""
+    if select is None or _WRITES.search(select.group("rest")) or _WRITES.search(ctes):
         return ""
-    tables = [t.strip('"`[]') for t in _TABLE.findall(select.group("rest"))]
+    named = {n.strip('"`').lower() for n in _CTE_NAME.findall(ctes)}
+    if ctes and not named:
+        return ""  # a WITH the reader cannot take apart
+    tables = [t.strip('"`[]') for t in _TABLE.findall(ctes + " " + select.group("rest"))
+              if t.strip('"`[]').lower() not in named]
     if not tables or any(sensitivity_labels(t) or _PEOPLE_TABLES.search(t) for t in tables):
         return ""
     return f"the rows of {', '.join(map(repr, dict.fromkeys(tables)))} (a fixed SELECT)"

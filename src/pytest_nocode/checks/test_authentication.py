@@ -138,9 +138,13 @@ def _open_message(ep: EntryPoint) -> str:
     credentials, fetches a public feed or queries a public index, or
     copies context that holds only constants and device readings, and
     answers nothing else: listed at info by the same setting), and so is any route, socket or
-    TCP server whose every answer holds only settings, what a PLC or Modbus read reports and
-    public feeds (a GET without credentials of a fixed internet address, a websocket's
-    broadcast of it) (read-only telemetry), and so is a dashboard whose every control only
+    TCP server whose every answer holds only settings, device readings (what a PLC or Modbus
+    read reports, what an MQTT topic without a sensitivity label carries, on the owner's
+    broker or a public one) and public feeds (a GET without credentials of a fixed internet
+    address, a websocket's broadcast of it) (read-only telemetry), and so is a Telegram bot
+    naming no allowed chats whose every message goes to the one chat id its flow fixes (the
+    owner's, never the sender's) while what a message to it starts only looks something up
+    as a read-only route does, and so is a dashboard whose every control only
     runs a fixed SELECT of reference tables, fetches a public feed, queries a public index
     (places, weather, a public news collection) or calls one of the app's own GET routes;
     one whose control switches a device, writes or sends is reported, and so is a dashboard
