@@ -18,6 +18,7 @@ from typing import Any
 from pytest_nocode.findings import Severity
 from tests.checkrun import findings_of, ids, one, policy
 from tests.rules import AUTH001
+from tests.test_auth_boundary_nodered import COMPARE, _answer, _login
 from tests.test_checks_nodered import (
     app_of,
     exec_node,
@@ -110,3 +111,36 @@ def test_a_route_serving_a_labelled_topic_or_what_anyone_posts_fires() -> None:
     for found in (labelled, posted):
         route = [f for f in found if f.resource.id == nid("in")]
         assert one(route).severity == Severity.HIGH
+
+
+# -- an app that signs its users in, then checks no session ----------------------------------
+def _farm_app(*, checked_route: bool = False) -> list[dict[str, Any]]:
+    """The login of test_auth_boundary_nodered (POST /login compares the stored password and
+    answers 400 otherwise), beside GET /pic_farm → a fixed SELECT of the farm and pot tables
+    → answer; with ``checked_route``, GET /me first checks the Authorization header and
+    answers 401 without it (the app asks for the session on its private routes)."""
+    flows = [*_login(COMPARE), http_in("farm", "/pic_farm", method="get", to=["farm-q"]),
+             function("farm-q", 'msg.topic = "SELECT farm.name, pot.image FROM farm JOIN '
+                      'pot ON pot.farm_id = farm.id";\nreturn msg;', to=["pics"]),
+             node("pics", "mysql", mydb=nid("db-config"), wires=[["farm-resp"]],
+                  name="pics"),
+             http_response("farm-resp")]
+    if checked_route:
+        flows += [http_in("me", "/me", method="get", to=["auth?"]),
+                  node("auth?", "switch", property="req.headers.authorization",
+                       propertyType="msg", rules=[{"t": "null"}, {"t": "else"}],
+                       checkall="true", outputs=2, wires=[["no"], ["me-resp"]]),
+                  _answer("no", "401"), http_response("me-resp")]
+    return flows
+
+
+def test_a_fixed_select_of_an_app_whose_login_no_route_asks_for_fires() -> None:
+    found = [f for f in findings_of(AUTH001, app_of(_farm_app())) if f.resource.id == nid("farm")]
+    assert one(found).severity == Severity.HIGH and "read_only" not in found[0].evidence
+
+
+def test_a_fixed_select_beside_routes_that_check_the_session_is_open_by_design() -> None:
+    app = app_of(_farm_app(checked_route=True))
+    assert nid("farm") not in ids(findings_of(AUTH001, app))
+    listed = [f for f in findings_of(AUTH001, app, LISTED) if f.resource.id == nid("farm")]
+    assert "(a fixed SELECT)" in one(listed).message

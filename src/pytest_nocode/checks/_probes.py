@@ -83,11 +83,13 @@ import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
+from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.dataflow import (
     SETTING_KINDS,
     SHARED_CONTEXT_STORES,
     Origin,
     dataflow,
+    per_app,
     sensitivity_labels,
 )
 from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step, ValueRef
@@ -640,8 +642,11 @@ def _fixed_select(app: App, step: Step) -> str:
     flow finds only constants in it, it is one SELECT that writes nothing, and every table
     it names is reference data (no sensitivity label, no name of people or their doings:
     :data:`_PEOPLE_TABLES`). A query built from the message is an injection question, and
-    a join over people's tables a disclosure: both stay AUTH001's."""
-    if step.type not in SQL_NODES:
+    a join over people's tables a disclosure: both stay AUTH001's. So does any SELECT of an
+    app that signs its users in itself but checks the session on none of its routes
+    (:func:`own_login`): its tables hold its users' records (their farms, devices, pictures)
+    whatever they are called, meant for those who log in."""
+    if step.type not in SQL_NODES or own_login(app):
         return ""
     own, fallback, _templated = SQL_NODES[step.type]
     query = str(step.params.get(own) or "") if own else ""
@@ -673,6 +678,34 @@ def _fixed_select(app: App, step: Step) -> str:
     if not tables or any(sensitivity_labels(t) or _PEOPLE_TABLES.search(t) for t in tables):
         return ""
     return f"the rows of {', '.join(map(repr, dict.fromkeys(tables)))} (a fixed SELECT)"
+
+
+@per_app
+def own_login(app: App) -> str:
+    """The route of a Node-RED app's own login when none of its other routes checks the
+    session it gives ("" otherwise): an enabled ``http in`` whose flow compares the password
+    it is sent with a stored one and refuses a wrong one (AUTH004's login checks,
+    :func:`~pytest_nocode.checks._guards.guard_of`), and no route with a check of its caller
+    (a token, a signature, a session lookup). Such an app signs its users in to reach its
+    data, and then forgot to ask: what its routes read from its database is its users', not
+    reference data anyone may see. An app that checks the session on some routes leaves the
+    others open on purpose (the country list its sign-up form offers)."""
+    if app.platform != "nodered":
+        return ""
+    logins: list[str] = []
+    for ep in app.entry_points:
+        step = app.step(ep.step_id)
+        if ep.kind != "http" or step is None or step.disabled or step.type != "http in":
+            continue
+        if ep.authenticated_by or ep.authentication not in (None, "none"):
+            return ""  # a route the platform or an auth node guards
+        guard = guard_of(app, step)
+        if guard is None:
+            continue
+        if not (guard.login or "submitted password" in guard.compares):
+            return ""  # a route that checks its caller: the open ones are open on purpose
+        logins.append(ep.route)
+    return logins[0] if logins else ""
 
 
 def _answers_only(app: App, answers: list[Step]) -> bool:

@@ -134,8 +134,10 @@ def _open_message(ep: EntryPoint) -> str:
     Node-RED route whose branch only computes a hash, calls a smart contract's read-only
     function, finds the records of a MongoDB collection whose name carries no sensitivity
     label, runs a fixed SELECT of reference tables (no sensitivity label, no name of people
-    or their doings), asks a model server or intent parser on the same host without
-    credentials, fetches a public feed or queries a public index, or
+    or their doings; not in an app that signs its users in with a login of its own but
+    checks the session on no route: its tables are its users'), asks a model server or
+    intent parser on the same host without credentials, fetches a public feed or queries a
+    public index, or
     copies context that holds only constants and device readings, and
     answers nothing else: listed at info by the same setting), and so is any route, socket or
     TCP server whose every answer holds only settings, device readings (what a PLC or Modbus
