@@ -353,15 +353,18 @@ def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
     but settings, device readings and public feeds ("" when it may do more). When every
     answer its branch reaches (an HTTP response, a websocket's clients: every ``websocket
     out`` on its listener, see :func:`_answer_branch`; a TCP reply) holds only constants,
-    platform values (a time), device readings (:func:`reading`: what the app polls from a
-    PLC or fieldbus device, what a device publishes on an MQTT topic no sensitivity label
-    marks, on the owner's broker or on a public one), the answer of a :func:`public_get` and
-    environment values named as settings (:func:`_plain_env`), nothing acts and nothing
-    anyone typed or stored is disclosed: read-only telemetry, whatever step (a function, a
-    change node, a template) copies it. Who may publish on the topic is the subscription's
-    own question (a public broker's topic is an entry point of its own). What the caller
-    sent, echoed back, is not among them (a stub of an API that will act stays that API's
-    route). Fail closed: at least one answer, each with origins."""
+    platform values (a time), what the app polls from a PLC or fieldbus device
+    (:data:`DEVICE_READS`), what a device publishes on a public broker's topic that no
+    sensitivity label marks (:func:`_public_topic`: every subscriber there reads it
+    already), the answer of a :func:`public_get` and environment values named as settings
+    (:func:`_plain_env`), nothing acts and nothing anyone typed or stored is disclosed:
+    read-only telemetry, whatever step (a function, a change node, a template) copies it.
+    A topic of the owner's own broker is not counted here: whoever can publish on it writes
+    it, and its messages are the owner's (only a change node's copy of an unlabelled topic
+    is, in :func:`read_only_route`). Who may publish on a public topic is the subscription's
+    own finding. What the caller sent, echoed back, is not among them (a stub of an API
+    that will act stays that API's route). Fail closed: at least one answer, each with
+    origins."""
     if app.platform != "nodered" or ep.effect != SERVES or app.flow_of is None:
         return ""
     flow = dataflow(app)
@@ -370,7 +373,8 @@ def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
         if step_effect(step) != ANSWERS:
             continue
         for sink in flow.sinks_of(step.id, _ANSWER_SINKS):
-            if not sink.origins or not all(o.kind in SETTING_KINDS or reading(app, o)
+            if not sink.origins or not all(o.kind in SETTING_KINDS or _polled(app, o)
+                                           or _public_topic(app, o)
                                            or public_feed(app, o) or _plain_env(o)
                                            for o in sink.origins):
                 return ""
@@ -506,6 +510,20 @@ def _kept_readings(app: App, step: Step) -> bool:
 # node-red-contrib-modbus's reads): what they put out are the machine's readings, numbers a
 # controller reports, never what someone typed.
 DEVICE_READS = frozenset({"s7 in", "modbus-read", "modbus-getter", "modbus-flex-getter"})
+
+
+def _polled(app: App, origin: Origin) -> bool:
+    """Is ``origin`` what a PLC or fieldbus read (:data:`DEVICE_READS`) reports?"""
+    step = app.step(origin.step_id) if origin.kind == "unknown" else None
+    return step is not None and not step.disabled and step.type in DEVICE_READS
+
+
+def _public_topic(app: App, origin: Origin) -> bool:
+    """Is ``origin`` a device reading on a public broker's topic (:func:`reading` of a
+    subscription that is an entry point of its own): what anyone subscribed there reads
+    already, so answering it discloses nothing more? A topic of the owner's broker is the
+    owner's data: answering it opens what the broker keeps to its own clients."""
+    return origin.kind == "entry" and reading(app, origin)
 
 
 def reading(app: App, origin: Origin) -> bool:

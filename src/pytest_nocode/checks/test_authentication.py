@@ -141,8 +141,8 @@ def _open_message(ep: EntryPoint) -> str:
     copies context that holds only constants and device readings, and
     answers nothing else: listed at info by the same setting), and so is any route, socket or
     TCP server whose every answer holds only settings, device readings (what a PLC or Modbus
-    read reports, what an MQTT topic without a sensitivity label carries, on the owner's
-    broker or a public one) and public feeds (a GET without credentials of a fixed internet
+    read reports, what a public broker's MQTT topic without a sensitivity label carries:
+    its subscribers read it anyway) and public feeds (a GET without credentials of a fixed internet
     address, a websocket's broadcast of it) (read-only telemetry), and so is a Telegram bot
     naming no allowed chats whose every message goes to the one chat id its flow fixes (the
     owner's, never the sender's) while what a message to it starts only looks something up
