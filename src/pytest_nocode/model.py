@@ -557,6 +557,11 @@ class StepFlow:
     # (``msg.payload.usersList[].auth.password_hash``), whatever it does with them: what the
     # flow makes of a value an earlier step put there (an HTTP request's answer)
     reads: tuple[ValueRef, ...] = ()
+    # a step whose outputs carry different data (a Node-RED function that sends ``msg`` on
+    # one output before it sets a property and on another after): per output, the steps it
+    # sends to and what it writes there in place of ``writes``; a step sent to on none of
+    # them (or on several) is given ``writes`` (or what those outputs give, joined)
+    outputs: tuple[tuple[tuple[str, ...], tuple[FieldWrite, ...]], ...] = ()
 
 
 COLLECTIONS = (

@@ -227,6 +227,10 @@ class _Facts:
     # the body's statement replacing the message (``msg = msg.saved``) and its value
     renewal: tuple[int, tree_sitter.Node] | None = None
     msg_emits: list[tree_sitter.Node] = field(default_factory=list)  # each `msg` sent on
+    # output index → top-level statement index of the first send of ``msg`` on that output
+    # (``return [null, msg]``: output 1); ``unplaced``: some send's output is not known
+    output_emits: dict[int, int] = field(default_factory=dict)
+    unplaced: bool = False
     # a callback's parameter → for each callback binding it, the value whose items it holds
     # (``rows`` of ``rows.forEach(r => …)``, the second parameter of a reduce), or None for
     # a parameter that holds no item (an index, a reduce's accumulator, a helper's argument)
@@ -245,6 +249,8 @@ class FollowedCode:
     writes: tuple[FieldWrite, ...]
     keeps: tuple[FieldWrite, ...]
     fresh: bool = False  # the code never sends msg itself, only messages it builds
+    # per output, in place of ``writes``, where the outputs differ (see _Analysis.output_writes)
+    outputs: tuple[tuple[FieldWrite, ...], ...] = ()
 
 
 @lru_cache(maxsize=4096)
@@ -261,8 +267,10 @@ def follow_function(code: str, clocks: frozenset[str] = frozenset()) -> Followed
         return None
     try:
         analysis = _Analysis(body, clocks)
-        return FollowedCode(analysis.writes(), analysis.keeps(),
-                            fresh=analysis.facts.first_emit == NEVER)
+        writes = analysis.writes()
+        keeps = analysis.keeps()
+        return FollowedCode(writes, keeps, fresh=analysis.facts.first_emit == NEVER,
+                            outputs=analysis.output_writes(writes))
     except (_CannotFollow, RecursionError):
         return None
 
@@ -569,18 +577,42 @@ class _Analysis:
                 and parent.child_by_field_name("right") == node:
             raise _CannotFollow
 
-    def _emit(self, value: tree_sitter.Node, top: int) -> None:
+    def _emit(self, value: tree_sitter.Node, top: int, output: int | None = None) -> None:
+        """``value`` sent on: an array's items each on its output (the items of an array
+        inside it all on that one), anything else on the first (``output`` None: not in an
+        array)."""
         if value.type == "array":
-            for item in value.named_children:
-                self._emit(item, top)
+            items = [c for c in value.named_children if c.type != "comment"]
+            if any(c.type == "spread_element" for c in items):
+                self.facts.unplaced = True
+            for i, item in enumerate(items):
+                self._emit(item, top, i if output is None else output)
             return
         if value.type in ("null", "undefined"):
             return
         if value.type == "identifier" and _text(value) == "msg":
-            self.facts.first_emit = min(self.facts.first_emit, top)
-            self.facts.msg_emits.append(value)
+            facts = self.facts
+            facts.first_emit = min(facts.first_emit, top)
+            facts.msg_emits.append(value)
+            at = 0 if output is None else output
+            facts.output_emits[at] = min(facts.output_emits.get(at, NEVER), top)
             return
         self.facts.emitted.append(value)
+
+    def output_writes(self, writes: tuple[FieldWrite, ...]) -> tuple[tuple[FieldWrite, ...], ...]:
+        """Per output, what the code sets on the ``msg`` it sends there, when outputs differ
+        (``return [null, msg]`` before ``msg.query = …; return [msg, null]``: output 1 leaves
+        before the query is set, output 0 only after): a property set anew before the first
+        send on an output holds only its new value there. () when every output gets
+        ``writes`` (the code sends on one output, or sends messages other than ``msg``, or
+        on outputs it computes)."""
+        facts = self.facts
+        if len(facts.output_emits) < 2 or facts.unplaced or facts.emitted:
+            return ()
+        last = max(facts.output_emits)
+        outputs = tuple(writes if (first := facts.output_emits.get(k, NEVER)) == facts.first_emit
+                        else self.writes(first) for k in range(last + 1))
+        return outputs if any(o != writes for o in outputs) else ()
 
     @staticmethod
     def _is_property_root(node: tree_sitter.Node) -> bool:
@@ -607,8 +639,11 @@ class _Analysis:
                 break
         self._memo = {}
 
-    def writes(self) -> tuple[FieldWrite, ...]:
+    def writes(self, first_emit: int | None = None) -> tuple[FieldWrite, ...]:
+        """What the code sets on the messages it sends; ``first_emit``: the first send of
+        ``msg`` to count (one output's, :meth:`output_writes`), by default the first of all."""
         facts = self.facts
+        first = facts.first_emit if first_emit is None else first_emit
         self._settle(facts.bindings)
         splits = self._item_splits()
         out: list[FieldWrite] = []
@@ -623,7 +658,7 @@ class _Analysis:
         for index, (prop, value, op, top) in enumerate(facts.msg_writes):
             found = self._placed_sources(value) if value is not None else EMPTY
             if op == "renew":  # the message replaced: strong when no message left before
-                out.append(FieldWrite("*", found, strong=top < facts.first_emit))
+                out.append(FieldWrite("*", found, strong=top < first))
             elif prop in anew and op == "=":
                 if prop not in strong_seen:
                     strong_seen.add(prop)
@@ -631,7 +666,7 @@ class _Analysis:
                         self._placed_sources(v) for p, v, o, _t in facts.msg_writes
                         if p == prop and o == "=" and v is not None))))
             elif op == "sub" and value is not None and value.id in facts.sub_keys \
-                    and facts.renewal is None and top >= 0 and top < facts.first_emit \
+                    and facts.renewal is None and top >= 0 and top < first \
                     and not any(p in (prop, "*") and o != "sub"
                                 for p, _v, o, _t in facts.msg_writes[index + 1:]):
                 # `msg.search.start = x;` as a statement of the body before any send, the
@@ -641,7 +676,7 @@ class _Analysis:
             elif op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
                 out.append(FieldWrite(prop, found, strong=False))
             elif op == "=" and prop != "*" and prop not in strong_seen \
-                    and top >= 0 and top < facts.first_emit:
+                    and top >= 0 and top < first:
                 strong_seen.add(prop)
                 out.append(FieldWrite(prop, found))
             else:
