@@ -35,6 +35,7 @@ from typing import TypeVar
 
 from pytest_nocode.callgraph import CallGraph
 from pytest_nocode.model import (
+    AS_KEPT,
     AS_PARSED_OBJECT,
     IN_URL_PATH_INTERNET,
     IN_URL_PATH_OWN,
@@ -455,6 +456,8 @@ class DataFlow:
         each origin with where the text put it. A value put into a new text (``whole`` false:
         a template, a JSONata expression) or used by code, which may put it anywhere, is read
         without where an earlier text had it; only one copied whole keeps that."""
+        if ref.within == AS_KEPT:  # code copying a kept value whole: its placements hold
+            return self._resolve_plain(replace(ref, within=""), state, at)
         if ref.within:
             found = self._expand(self._resolve(replace(ref, within=""), state, at), at)
             return frozenset(self._placed(o, ref.within) for o in found)

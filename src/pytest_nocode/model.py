@@ -473,6 +473,12 @@ def kept_base(within: str) -> tuple[str, str]:
     return placed, store
 
 
+# Not a placement of its own: code copies a value read from a Node-RED context key as it is
+# (``msg.url = requests[i].url`` of a list the app kept): where the text that was kept put
+# each of its parts still holds (a value past a fixed host stays past it). Code otherwise
+# may put what it reads anywhere, and such a read loses every placement.
+AS_KEPT = "copied as it was kept"
+
 # The address a chat platform gives a file a message attached (Slack's url_private_download,
 # on its own file host): a request to it reaches the platform, never a server the sender
 # picks; what it serves is still the file the sender uploaded.

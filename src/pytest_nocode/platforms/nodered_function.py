@@ -28,6 +28,7 @@ from typing import Any
 import tree_sitter
 
 from pytest_nocode.model import (
+    AS_KEPT,
     IN_FILE_NAME,
     IN_URL_ENCODED,
     IN_URL_PATH_INTERNET,
@@ -984,7 +985,10 @@ class _Analysis:
         if t == "object":
             pairs = list(_object_pairs(node))
             bound = self._bound_parameters(pairs)
-            found = [self.sources(v) for _key, v in pairs]  # all evaluated: helpers bind
+            # all evaluated (helpers bind), each marked with where its own text puts its data
+            # (``{url: `${base}/scan/${id}`}``: the id past a kept base, wherever the object
+            # goes: into a list of requests the app keeps in context and reads back)
+            found = [self._placed_sources(v) for _key, v in pairs]
             return frozenset({CONSTANT}).union(*(frozenset({BOUND}) if key in bound else f
                                                  for (key, _v), f in zip(pairs, found,
                                                                          strict=True)))
@@ -1028,6 +1032,12 @@ class _Analysis:
         data = [i for i, part in enumerate(parts) if not isinstance(part, str)]
         if not data:
             return found
+        if len(parts) == 1 and value.type in ("member_expression", "subscript_expression",
+                                              "identifier"):
+            # copied as it is: a context key's value keeps where its kept text put its parts
+            return frozenset(replace(r, within=AS_KEPT) if r.kind == "store" and not r.within
+                             and r.name.startswith(("flow context ", "global context "))
+                             else r for r in found)
         base = self._kept_base(parts)
         if base:  # `${baseUrl}/x?id=${id}`: placed as after a fixed host, if the base is one
             parts = [OWN_BASE, *parts[1:]]
