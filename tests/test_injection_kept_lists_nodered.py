@@ -22,7 +22,7 @@ OWN_BASE = "global.set('baseUrl', 'http://localhost:8000/v1');\nreturn msg;"
 BUILD = """const base = global.get('baseUrl');
 const requests = [];
 requests.push({method: 'POST', url: `${base}/projects?name=${msg.payload.project}`, payload: {}});
-requests.push({method: 'POST', url: `${base}/scans/start?project=${msg.payload.project}`, payload: {}});
+requests.push({method: 'POST', url: `${base}/scans?project=${msg.payload.project}`});
 flow.set('queue', requests);
 flow.set('next', 0);
 msg.url = requests[0].url;
