@@ -46,6 +46,7 @@ from pytest_nocode.platforms.nodered_function import (
     clock_names,
     follow_function,
     placement,
+    whole_context_key,
 )
 from pytest_nocode.platforms.nodered_jsonata import jsonata_refs
 from pytest_nocode.policy import default_zone
@@ -653,7 +654,7 @@ def _change_keeps(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
         store = _text(rule.get("pt"))
         if store in ("flow", "global"):
             key = _text(rule.get("p")).strip()
-            whole = bool(re.fullmatch(r"[A-Za-z_$][\w$]*", key))  # a.b changes part of a
+            whole = whole_context_key(key)  # a.b changes part of a
             value = _typed_refs(rule.get("to"), _text(rule.get("tot")) or "str")
             yield FieldWrite(f"{store} context {key if whole else '*'}", value, strong=False)
 

@@ -276,6 +276,19 @@ def follow_function(code: str, clocks: frozenset[str] = frozenset()) -> Followed
         return None
 
 
+# A context key as Node-RED parses it (RED.util.normalisePropertyExpression): the text up to
+# a "." or "[" is one key's name, whatever else it holds ("x-auth-token", "orion-ld"); "a.b"
+# or "a[0]" changes part of key a, and a store prefix ("#:(file)::a") or quotes are left to
+# "any key"
+_WHOLE_CONTEXT_KEY = re.compile(r"[^.\[\]'\"#\s][^.\[\]'\"\s]*")
+
+
+def whole_context_key(key: str) -> bool:
+    """Does ``key`` (of ``flow.set(key, …)``, a change node's flow or global target) name one
+    whole context key, not part of one?"""
+    return _WHOLE_CONTEXT_KEY.fullmatch(key) is not None
+
+
 def clock_names(libs: Any) -> frozenset[str]:
     """The variables a function node's ``libs`` (``[{"var": "moment", "module": "moment"}]``)
     bind to one of :data:`TIME_LIBRARIES`."""
@@ -544,7 +557,7 @@ class _Analysis:
             if store is not None and method == "set" and len(values) >= 2:
                 name = _fixed_text(values[0])
                 name = "*" if name is None else name
-                if not name.isidentifier():  # "a.b" changes part of a: any key, then
+                if not whole_context_key(name):  # "a.b" changes part of a: any key, then
                     name = "*"
                 self.facts.kept.append((f"{store} context {name}", values[1]))
                 return
