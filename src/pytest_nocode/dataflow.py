@@ -35,6 +35,7 @@ from typing import TypeVar
 
 from pytest_nocode.callgraph import CallGraph
 from pytest_nocode.model import (
+    AS_KEPT,
     AS_PARSED_OBJECT,
     IN_URL_PATH_INTERNET,
     IN_URL_PATH_OWN,
@@ -225,6 +226,9 @@ class DataFlow:
         # an origin placed in a text (Origin.within) → the same origin without the placement
         self._unplaced: dict[int, int] = {}
         self._out: dict[str, State] = {}
+        # a step whose outputs carry different data (StepFlow.outputs): node → what it sends
+        # to each step its outputs name (other steps are sent its _out)
+        self._out_to: dict[str, dict[str, State]] = {}
         self._sets: dict[frozenset[int], frozenset[int]] = {}  # see _shared
         self._states: dict[tuple[tuple[str, frozenset[int]], ...], State] = {}  # _shared
         # a loop's own output (n8n Loop Over Items): only what entered from outside the loop
@@ -454,6 +458,8 @@ class DataFlow:
         each origin with where the text put it. A value put into a new text (``whole`` false:
         a template, a JSONata expression) or used by code, which may put it anywhere, is read
         without where an earlier text had it; only one copied whole keeps that."""
+        if ref.within == AS_KEPT:  # code copying a kept value whole: its placements hold
+            return self._resolve_plain(replace(ref, within=""), state, at)
         if ref.within:
             found = self._expand(self._resolve(replace(ref, within=""), state, at), at)
             return frozenset(self._placed(o, ref.within) for o in found)
@@ -647,10 +653,33 @@ class DataFlow:
                        if graph.step_of(source) not in skip
                        and (out := (self._loop_out.get(source)
                                     if (graph.step_of(source), sid) in loops
-                                    else self._out.get(source)))]
+                                    else self._sent(source, node)))]
+        elif self._out_to:
+            emitted = [out for source in graph.inbound(node) if (out := self._sent(source, node))]
         else:
             emitted = [out for source in graph.inbound(node) if (out := self._out.get(source))]
         return _union(emitted)
+
+    def _sent(self, source: str, node: str) -> State | None:
+        """What ``source`` sends ``node``: what the output wired to it gives, for a step
+        whose outputs differ, else its one output."""
+        to = self._out_to.get(source)
+        if to:
+            sent = to.get(self._graph.step_of(node))
+            if sent is not None:
+                return sent
+        return self._out.get(source)
+
+    def _per_output(self, step: Step, flow: StepFlow, state: State) -> dict[str, State]:
+        """Step id → what ``step`` sends it, for each step its outputs (StepFlow.outputs)
+        are wired to: its input with that output's writes (joined, for a step several of
+        them are wired to)."""
+        sent: dict[str, list[State]] = {}
+        for targets, writes in flow.outputs:
+            out = self._transfer(step, flow, state, writes)
+            for target in targets:
+                sent.setdefault(target, []).append(out)
+        return {target: self._shared(_union(states)) for target, states in sent.items()}
 
     def _step_input(self, sid: str) -> State:
         """What reaches ``sid`` in any of the contexts it runs in, during the walk."""
@@ -658,9 +687,13 @@ class DataFlow:
             return self._input(sid)
         return _union([self._input(node) for node in self._graph.nodes_of(sid)])
 
-    def _transfer(self, step: Step, flow: StepFlow, state: State) -> State:
+    def _transfer(self, step: Step, flow: StepFlow, state: State,
+                  writes: tuple[FieldWrite, ...] | None = None) -> State:
+        """What ``step`` sends on given ``state``: with ``flow.writes``, or with ``writes``
+        (one of its outputs')."""
         sid = step.id
-        if flow.output == "pass" and not flow.writes and state and sid not in self._entries \
+        writes = flow.writes if writes is None else writes
+        if flow.output == "pass" and not writes and state and sid not in self._entries \
                 and sid not in self._stores_read:
             return state  # most steps: the message goes on as it came
         if flow.output == "fresh":
@@ -669,7 +702,7 @@ class DataFlow:
             out = {"*": self._plain(_field(state, "*"))} if state else {"*": frozenset()}
         else:
             out = dict(state) if state else {"*": frozenset()}
-        for write in flow.writes:
+        for write in writes:
             whole = len(write.value) == 1  # copied as it is, not put into a new text
             value = frozenset().union(*(self._resolve(r, state, sid, whole=whole)
                                         for r in write.value))
@@ -737,6 +770,11 @@ class DataFlow:
             new = self._transfer(step, flow, state)
             readers = self._keep(flow, state, sid, new) if flow.keeps else set()
             changed = new != self._out.get(node)
+            if flow.outputs:
+                sent = self._per_output(step, flow, state)
+                if sent != self._out_to.get(node):
+                    self._out_to[node] = sent
+                    changed = True
             if flow.loop_targets:
                 outside = self._input(node, self._returns[sid]) if self._live[node] else state
                 batches = self._transfer(step, flow, outside) if outside else {}
