@@ -174,3 +174,23 @@ def test_keywords_inside_secret_values_are_not_sensitive_data() -> None:
     steps = exposure.steps_of(finding["resource"])
     assert sensitive_terms(["ssn"], finding, steps, exposure.secrets_of) == []
     assert sensitive_terms(["ssn"], finding, steps) == ["ssn"]  # without blanking it would
+
+
+def test_step_keywords_found_once_per_step_give_the_whole_haystacks_terms() -> None:
+    """A step's keywords are found once per app (``AppExposure.step_terms``); the terms are
+    those of the whole haystack, the finding's own text and its steps' alike, and a second
+    keyword list is not answered from the first's."""
+    from pytest_nocode.risk import sensitive_terms
+
+    exp, settings = exposure()
+    steps = exp.with_neighbours(exp.steps_of({"kind": "node", "id": "fn1"}))
+    fn = finding("fn1", message="salary export")
+    whole = sensitive_terms(settings.keywords, fn, steps, exp.secrets_of)  # no per-step memo
+    assert whole == ["customer", "salary"]  # "customer": the function's name; the message
+    assert sensitive_terms(settings.keywords, fn, steps, exp.secrets_of, exp) == whole
+    assert sensitive_terms(settings.keywords, fn, steps, exp.secrets_of, exp) == whole
+    assert exp.step_terms(exp.app.step("fn1"), settings.keywords) == {"customer"}
+    assert sensitive_terms(("orders",), finding("fn1"), steps, exp.secrets_of, exp) == [
+        "orders"]  # the http in's url and the request's
+    assert sensitive_terms(("customer",), finding("fn2"), [exp.app.step("fn2")],
+                           exp.secrets_of, exp) == []

@@ -35,9 +35,11 @@ from typing import TypeVar
 
 from pytest_nocode.callgraph import CallGraph
 from pytest_nocode.model import (
+    AS_KEPT,
     AS_PARSED_OBJECT,
     IN_URL_PATH_INTERNET,
     IN_URL_PATH_OWN,
+    OWN_SERVICE,
     App,
     AppMemo,
     Call,
@@ -224,6 +226,9 @@ class DataFlow:
         # an origin placed in a text (Origin.within) → the same origin without the placement
         self._unplaced: dict[int, int] = {}
         self._out: dict[str, State] = {}
+        # a step whose outputs carry different data (StepFlow.outputs): node → what it sends
+        # to each step its outputs name (other steps are sent its _out)
+        self._out_to: dict[str, dict[str, State]] = {}
         self._sets: dict[frozenset[int], frozenset[int]] = {}  # see _shared
         self._states: dict[tuple[tuple[str, frozenset[int]], ...], State] = {}  # _shared
         # a loop's own output (n8n Loop Over Items): only what entered from outside the loop
@@ -277,6 +282,7 @@ class DataFlow:
         self._internal: frozenset[StoreKey] | None = None  # internal_stores, when asked
         self._references: dict[tuple[str, str], frozenset[StoreKey]] | None = None
         self._scripts: frozenset[tuple[str, str]] | None = None  # _own_script, when asked
+        self._fed_services: frozenset[str] | None = None  # _own_service, when asked
         # (origin ids and store tokens read, harmless placements) → origins' answer, as
         # origin ids in order: on a large org thousands of sinks read the same few tokens,
         # each standing for thousands of origins to expand and sort (INJ001, INJ003, EXP001
@@ -452,6 +458,8 @@ class DataFlow:
         each origin with where the text put it. A value put into a new text (``whole`` false:
         a template, a JSONata expression) or used by code, which may put it anywhere, is read
         without where an earlier text had it; only one copied whole keeps that."""
+        if ref.within == AS_KEPT:  # code copying a kept value whole: its placements hold
+            return self._resolve_plain(replace(ref, within=""), state, at)
         if ref.within:
             found = self._expand(self._resolve(replace(ref, within=""), state, at), at)
             return frozenset(self._placed(o, ref.within) for o in found)
@@ -645,10 +653,33 @@ class DataFlow:
                        if graph.step_of(source) not in skip
                        and (out := (self._loop_out.get(source)
                                     if (graph.step_of(source), sid) in loops
-                                    else self._out.get(source)))]
+                                    else self._sent(source, node)))]
+        elif self._out_to:
+            emitted = [out for source in graph.inbound(node) if (out := self._sent(source, node))]
         else:
             emitted = [out for source in graph.inbound(node) if (out := self._out.get(source))]
         return _union(emitted)
+
+    def _sent(self, source: str, node: str) -> State | None:
+        """What ``source`` sends ``node``: what the output wired to it gives, for a step
+        whose outputs differ, else its one output."""
+        to = self._out_to.get(source)
+        if to:
+            sent = to.get(self._graph.step_of(node))
+            if sent is not None:
+                return sent
+        return self._out.get(source)
+
+    def _per_output(self, step: Step, flow: StepFlow, state: State) -> dict[str, State]:
+        """Step id → what ``step`` sends it, for each step its outputs (StepFlow.outputs)
+        are wired to: its input with that output's writes (joined, for a step several of
+        them are wired to)."""
+        sent: dict[str, list[State]] = {}
+        for targets, writes in flow.outputs:
+            out = self._transfer(step, flow, state, writes)
+            for target in targets:
+                sent.setdefault(target, []).append(out)
+        return {target: self._shared(_union(states)) for target, states in sent.items()}
 
     def _step_input(self, sid: str) -> State:
         """What reaches ``sid`` in any of the contexts it runs in, during the walk."""
@@ -656,9 +687,13 @@ class DataFlow:
             return self._input(sid)
         return _union([self._input(node) for node in self._graph.nodes_of(sid)])
 
-    def _transfer(self, step: Step, flow: StepFlow, state: State) -> State:
+    def _transfer(self, step: Step, flow: StepFlow, state: State,
+                  writes: tuple[FieldWrite, ...] | None = None) -> State:
+        """What ``step`` sends on given ``state``: with ``flow.writes``, or with ``writes``
+        (one of its outputs')."""
         sid = step.id
-        if flow.output == "pass" and not flow.writes and state and sid not in self._entries \
+        writes = flow.writes if writes is None else writes
+        if flow.output == "pass" and not writes and state and sid not in self._entries \
                 and sid not in self._stores_read:
             return state  # most steps: the message goes on as it came
         if flow.output == "fresh":
@@ -667,7 +702,7 @@ class DataFlow:
             out = {"*": self._plain(_field(state, "*"))} if state else {"*": frozenset()}
         else:
             out = dict(state) if state else {"*": frozenset()}
-        for write in flow.writes:
+        for write in writes:
             whole = len(write.value) == 1  # copied as it is, not put into a new text
             value = frozenset().union(*(self._resolve(r, state, sid, whole=whole)
                                         for r in write.value))
@@ -735,6 +770,11 @@ class DataFlow:
             new = self._transfer(step, flow, state)
             readers = self._keep(flow, state, sid, new) if flow.keeps else set()
             changed = new != self._out.get(node)
+            if flow.outputs:
+                sent = self._per_output(step, flow, state)
+                if sent != self._out_to.get(node):
+                    self._out_to[node] = sent
+                    changed = True
             if flow.loop_targets:
                 outside = self._input(node, self._returns[sid]) if self._live[node] else state
                 batches = self._transfer(step, flow, outside) if outside else {}
@@ -1097,7 +1137,8 @@ class DataFlow:
         if self.untrusted_behind(origin):
             return "untrusted"
         if origin.kind == "store" and (self._internal_read(origin, self.internal_stores())
-                                       or self._own_script(origin)):
+                                       or self._own_script(origin)
+                                       or self._own_service(origin)):
             return "internal"
         return "other"
 
@@ -1109,6 +1150,19 @@ class DataFlow:
             return True
         beside = self._reference_tables().get((origin.step_id, origin.detail))
         return beside is not None and beside <= internal
+
+    def _own_service(self, origin: Origin) -> bool:
+        """Is ``origin`` what a service on the app's own host answered a fixed request
+        (:data:`~pytest_nocode.model.OWN_SERVICE`, the adapter's judgement), and does no
+        other step send that host values (which it might keep and answer with later)?"""
+        if not origin.detail.startswith(f"{OWN_SERVICE} "):
+            return False
+        if self._fed_services is None:  # once per app
+            readers = {s.step_id for s in self.app.stores if s.kind == OWN_SERVICE}
+            self._fed_services = frozenset(d.host.lower() for d in self.app.destinations
+                                           if d.step_id not in readers and d.host)
+        reader = next((d for d in self.app.destinations if d.step_id == origin.step_id), None)
+        return reader is not None and reader.host.lower() not in self._fed_services
 
     def _own_script(self, origin: Origin) -> bool:
         """Is ``origin`` a read of a fixed script file (an admin's ``.sql``) that no step of
@@ -1491,6 +1545,8 @@ SENSITIVITY: Mapping[str, tuple[str, ...]] = {
                          "contract", "contracts", "account", "accounts", "transaction",
                          "transactions", "deal", "deals", "purchase", "purchases", "billing",
                          "ledger", "inventory", "crm", "finance", "financial"),
+    # documents an organisation keeps to itself: an employee handbook, a confidential brief
+    "internal documents": ("handbook", "handbooks", "confidential"),
 }
 # Labels of what a store holds by its nature (DataStore.holds), whatever it is called: an
 # instance's own workflows carry every value typed into a node (hosts, keys pasted into

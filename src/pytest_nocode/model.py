@@ -295,12 +295,21 @@ class DataStore:
     """Where the app keeps data: files, tables, context stores."""
 
     step_id: str
-    kind: str  # file | database | sheet | context | n8n instance | other
+    kind: str  # file | database | sheet | context | n8n instance | service | drive file | other
     location: str
     operation: str = ""  # read | write | query
     # sensitivity labels the content carries whatever the store is called: an instance's own
     # workflows or decrypted credentials read back (see dataflow.SENSITIVITY for the words)
     holds: tuple[str, ...] = ()
+
+
+# A store kind: what a service on the app's own host (loopback, the docker host, a compose
+# service) answers a fixed request, as a local command's output is the host's own answer
+OWN_SERVICE = "service"
+# A store kind: a file downloaded from the owner's cloud drive or bucket, which n8n keeps in
+# the item's binary: a field picked by name holds none of it, the whole item (an attachment,
+# an upload) does
+DRIVE_FILE = "drive file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -473,6 +482,12 @@ def kept_base(within: str) -> tuple[str, str]:
     return placed, store
 
 
+# Not a placement of its own: code copies a value read from a Node-RED context key as it is
+# (``msg.url = requests[i].url`` of a list the app kept): where the text that was kept put
+# each of its parts still holds (a value past a fixed host stays past it). Code otherwise
+# may put what it reads anywhere, and such a read loses every placement.
+AS_KEPT = "copied as it was kept"
+
 # The address a chat platform gives a file a message attached (Slack's url_private_download,
 # on its own file host): a request to it reaches the platform, never a server the sender
 # picks; what it serves is still the file the sender uploaded.
@@ -557,6 +572,11 @@ class StepFlow:
     # (``msg.payload.usersList[].auth.password_hash``), whatever it does with them: what the
     # flow makes of a value an earlier step put there (an HTTP request's answer)
     reads: tuple[ValueRef, ...] = ()
+    # a step whose outputs carry different data (a Node-RED function that sends ``msg`` on
+    # one output before it sets a property and on another after): per output, the steps it
+    # sends to and what it writes there in place of ``writes``; a step sent to on none of
+    # them (or on several) is given ``writes`` (or what those outputs give, joined)
+    outputs: tuple[tuple[tuple[str, ...], tuple[FieldWrite, ...]], ...] = ()
 
 
 COLLECTIONS = (

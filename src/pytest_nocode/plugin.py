@@ -293,6 +293,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             c.to_json() for c in run.left_out]
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _share_locations(session.items)
+
+
+def _share_locations(items: list[pytest.Item]) -> None:
+    """A check's items (one per app) share their function's file and first line. pytest's
+    ``Item.location`` looks them up for each item anew (``getfslineno``: a ``stat`` and
+    several ``Path`` objects each, 3 % of a run of 163 apps); here once per check function,
+    the rest of the location (the item's own name) as pytest makes it."""
+    places: dict[Any, tuple[str, int | None]] = {}
+    for item in items:
+        if type(item) is not pytest.Function or "location" in item.__dict__ \
+                or rule_of(item) is None:
+            continue
+        function = item.obj
+        place = places.get(function)
+        if place is None:
+            places[function] = item.location[:2]
+        else:
+            item.__dict__["location"] = (*place, item.getmodpath())
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "nocode_app" in metafunc.fixturenames:
         ids = [spec.id for spec in get_run(metafunc.config).specs] or ["no-app"]
@@ -300,18 +322,48 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 # -- fixtures --------------------------------------------------------------------------------
+# The item whose test protocol runs now (innermost last: a pytest run inside a test, as
+# pytester's in-process runs, nests). The fixtures below take their item from here instead
+# of asking for ``request``: pytest makes a new ``RequestFixtureDef`` (with an
+# ``inspect.signature``) each time a fixture asks for ``request``, twice per fixture, and once
+# more per item when ``request`` is in its closure: about 5 per check item, 17,000 in a run of
+# 163 apps.
+_ITEMS: list[pytest.Item] = []
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    _ITEMS.append(item)
+    try:
+        return (yield)
+    finally:
+        _ITEMS.pop()
+
+
+def _item(fixture: str) -> pytest.Item:
+    if not _ITEMS:
+        raise pytest.UsageError(f"{fixture} is a fixture of a test item: ask for it as an "
+                                "argument of a test")
+    return _ITEMS[-1]
+
+
 @pytest.fixture
-def nocode_app(request: pytest.FixtureRequest) -> App:
+def nocode_app() -> App:
     """The normalized app under review (one test per ``--nocode-app``)."""
-    run = get_run(request.config)
-    app_id = request.param
+    item = _item("nocode_app")
+    run = get_run(item.config)
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or "nocode_app" not in callspec.params:
+        pytest.fail(f"{item.nodeid}: nocode_app is parametrized over the apps: ask for it as an "
+                    "argument of the test", pytrace=False)
+    app_id = callspec.params["nocode_app"]
     if app_id == "no-app" and not run.specs:
         pytest.fail("no app to check: pass --nocode-app=URI or set nocode_apps", pytrace=False)
     loaded = run.get(app_id)
     if loaded.app is None:  # the reason, and what to do, once in the terminal summary
         pytest.fail(f"app {app_id} could not be loaded, so it cannot be checked "
                     "(the reason is in the pytest-nocode summary)", pytrace=False)
-    rule = rule_of(request.node)
+    rule = rule_of(item)
     if rule is not None:
         reason = why_not_applicable(rule, loaded.app, run.policy, run.lacks())
         if reason:
@@ -320,24 +372,24 @@ def nocode_app(request: pytest.FixtureRequest) -> App:
 
 
 @pytest.fixture
-def nocode_snapshot(nocode_app: App, request: pytest.FixtureRequest) -> RawSnapshot:
+def nocode_snapshot(nocode_app: App) -> RawSnapshot:
     """The raw configuration exactly as the platform gave it (an export's files are read
     again on first use: the loader does not keep them)."""
-    run = get_run(request.config)
+    run = get_run(_item("nocode_snapshot").config)
     return run.get(nocode_app.id).snapshot(run.registry)
 
 
 @pytest.fixture(scope="session")
-def nocode_policy(pytestconfig: pytest.Config) -> Policy:
+def nocode_policy() -> Policy:
     """The policy in force (``--nocode-policy`` or the built-in default)."""
-    return get_run(pytestconfig).policy
+    return get_run(_item("nocode_policy").config).policy
 
 
 @pytest.fixture(scope="session")
-def nocode_advisories(pytestconfig: pytest.Config) -> AdvisoryData:
+def nocode_advisories() -> AdvisoryData:
     """The known advisories in force (``--nocode-advisories``); a failed lookup errors the
     check that asks, ``off`` makes it not applicable."""
-    data = get_run(pytestconfig).advisories
+    data = get_run(_item("nocode_advisories").config).advisories
     if data.mode == "off":
         pytest.skip(f"{NOT_APPLICABLE}: advisories are off (--nocode-advisories=off)")
     if data.error:
@@ -345,30 +397,31 @@ def nocode_advisories(pytestconfig: pytest.Config) -> AdvisoryData:
     return data
 
 
-def _policy_rule(request: pytest.FixtureRequest) -> Rule:
-    rule = rule_of(request.node)
+def _policy_rule(item: pytest.Item) -> Rule:
+    rule = rule_of(item)
     if rule is None:
-        pytest.fail(f"{request.node.nodeid}: nocode_findings needs a check: decorate the test "
+        pytest.fail(f"{item.nodeid}: nocode_findings needs a check: decorate the test "
                     "with @pytest_nocode.check(rule_id, title=…, category=…, severity=…)",
                     pytrace=False)
-    policy = get_run(request.config).policy
+    policy = get_run(item.config).policy
     return rule.with_severity(policy.severity_for(rule.id, rule.severity))
 
 
 @pytest.fixture
-def nocode_rule(request: pytest.FixtureRequest) -> Rule:
+def nocode_rule() -> Rule:
     """The rule of the current check, with the policy's severity applied."""
-    return _policy_rule(request)
+    return _policy_rule(_item("nocode_rule"))
 
 
 @pytest.fixture
-def nocode_findings(nocode_app: App, request: pytest.FixtureRequest) -> FindingCollector:
+def nocode_findings(nocode_app: App) -> FindingCollector:
     """Where a check reports offending resources: ``nocode_findings.add(step, "why", {...})``.
     (It finds its rule itself, not through ``nocode_rule``: one fixture less per check.)"""
-    run = get_run(request.config)
-    collector = FindingCollector(nocode_app.id, request.node.nodeid, _policy_rule(request),
+    item = _item("nocode_findings")
+    run = get_run(item.config)
+    collector = FindingCollector(nocode_app.id, item.nodeid, _policy_rule(item),
                                  run.redactor.data)
-    request.node.stash[COLLECTOR_KEY] = collector
+    item.stash[COLLECTOR_KEY] = collector
     return collector
 
 

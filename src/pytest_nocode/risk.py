@@ -88,6 +88,8 @@ class AppExposure:
         # steps by workflow and by the config step they use, so steps_of is not a scan per
         # finding (it was quadratic on large apps: 2 s of 20 on 55,000 steps)
         self._texts: dict[str, str] = {}  # step_text, by step id
+        self._terms: dict[str, frozenset[str]] = {}  # the keywords in step_text, by step id
+        self._terms_of: tuple[str, ...] | None = None  # the keywords _terms were found for
         self._in_workflow: dict[str, list[Step]] = {}
         self._config_users: dict[str, list[Step]] = {}
         for step in app.steps:
@@ -139,6 +141,18 @@ class AppExposure:
             text = self._texts[step.id] = step_text(step, self.secrets_of).lower()
         return text
 
+    def step_terms(self, step: Step, keywords: tuple[str, ...]) -> frozenset[str]:
+        """The ``keywords`` found in :meth:`step_text`, found once per step: a step is in
+        the haystack of every finding on it or beside it."""
+        if keywords is not self._terms_of:
+            self._terms.clear()
+            self._terms_of = keywords
+        terms = self._terms.get(step.id)
+        if terms is None:
+            text = self.step_text(step)
+            terms = self._terms[step.id] = frozenset(k for k in keywords if k in text)
+        return terms
+
     def unauthenticated(self, steps: Iterable[Step]) -> bool:
         return any(s.id in self.reachable_open for s in steps)
 
@@ -164,6 +178,14 @@ def sensitive_terms(keywords: Iterable[str], finding: Mapping[str, Any],
     parts = [finding.get("message", ""), json_text(finding.get("evidence", {})),
              json_text(finding.get("resource", {}))]
     haystack = "\n".join(parts).lower()
+    if exposure is not None and isinstance(keywords, tuple) \
+            and not any("\n" in k for k in keywords):
+        # no keyword spans a line break, so none spans two parts of the haystack: the terms
+        # of the whole are the union of each part's (a step's found once per app)
+        found = {k for k in keywords if k in haystack}
+        for step in steps:
+            found |= exposure.step_terms(step, keywords)
+        return sorted(found)
     texts = [exposure.step_text(step) if exposure else step_text(step, secrets_of).lower()
              for step in steps]
     haystack = "\n".join([haystack, *texts])

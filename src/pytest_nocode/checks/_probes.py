@@ -34,8 +34,9 @@ only
   carry one: see :func:`~pytest_nocode.dataflow.sensitivity_labels`);
 * copies flow or global context into the message (a change node) where the app keeps only
   constants and device readings: what an ``mqtt in`` takes from a topic whose name carries
-  no sensitivity label (a room's humidity); a key anyone's post, a store, a request or the
-  environment fills is data;
+  no sensitivity label (a room's humidity), on the owner's broker or a public one (what it
+  carries, every subscriber of that broker reads already); a key anyone's post, a store, a
+  request or the environment fills is data;
 
 and answers with nothing but constants, platform values, what the caller sent and what those
 steps computed or read. Anything else (a write, a command, a request, a device output, a
@@ -64,6 +65,12 @@ dashboard whose answers hold only those, settings and device readings is read-on
 dashboard is judged by every node its controls reach; one whose controls only re-read a
 sensor table, fetch such a feed or call the app's own GET routes opens nothing.
 
+**Bots that only tell their owner** (:func:`owner_only_bot`): a Telegram bot that names no
+allowed chats, but whose sender writes only to a chat id the flow fixes (the owner's), while
+every step a message to it reaches only looks something up as a read-only route's steps do
+(a fixed SELECT of sensor rows, a public feed): a stranger's message gets the stranger
+nothing and acts on nothing.
+
 Only Node-RED routes are judged here: an n8n webhook that answers fixed content already has
 the effect ``answers``.
 
@@ -73,18 +80,20 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
+from pytest_nocode.checks._guards import guard_of
 from pytest_nocode.dataflow import (
     SETTING_KINDS,
     SHARED_CONTEXT_STORES,
     Origin,
     dataflow,
+    per_app,
     sensitivity_labels,
 )
 from pytest_nocode.model import ACTS, ANSWERS, PASSES, SERVES, App, EntryPoint, Step, ValueRef
-from pytest_nocode.platforms.nodered import DASHBOARDS, PASSIVE_TYPES, health_widget
+from pytest_nocode.platforms.nodered import CHAT_BOTS, DASHBOARDS, PASSIVE_TYPES, health_widget
 from pytest_nocode.platforms.nodered_entries import (
     ANSWER_TYPES,
     READ_ONLY_CALLS,
@@ -108,13 +117,40 @@ _OS_STATUS = (r"\s*\.\s*(?:freemem|totalmem|loadavg|uptime|hostname|platform|typ
 _PROCESS_STATUS = (r"\bprocess\s*\.\s*(?:(?:uptime|memoryUsage|cpuUsage)\s*\(\s*\)|"
                    r"(?:version|platform|arch)\b)")
 STATUS_CALL = re.compile(_OS.format(libs="os") + _OS_STATUS + "|" + _PROCESS_STATUS)
-# words of a credential in a function's code: a request it prepares may carry one
-_CREDENTIAL = re.compile(r"authori[sz]ation|bearer|token|api[-_]?key|secret|passw|cookie", re.I)
+# Words of a credential (see :func:`credential_word`): in a function's code a request it
+# prepares may carry one; in an address's query or an environment name the value is one.
+_HEADER_WORDS = r"authori[sz]ation|bearer|api[-_]?key|cookie"
+_CREDENTIAL = re.compile(_HEADER_WORDS + r"|token|secret|passw", re.I)
+# the code that prompts a model speaks of tokens (max_tokens) and may say "secret" or
+# "password" in its prompt text: there only the words of a request header count
+_KEY_WORDS = re.compile(_HEADER_WORDS + r"|x-api", re.I)
 _METHOD_SET = re.compile(r"\bmsg\.method\s*=\s*['\"`](\w+)['\"`]")
 MAX_BRANCH = 24  # steps: a probe is short; a longer branch is judged as what it is
 # a lookup may branch by intent or topic into many short answers (a course-advice bot's
 # seven intents): every step is still read, the bound only keeps the reading short
 MAX_LOOKUP_BRANCH = 40
+# a chat bot's config type -> the types of its nodes that receive what anyone writes to it
+CHAT_RECEIVERS = {bot: receivers for bot, (_fields, receivers) in CHAT_BOTS.items()}
+
+
+def credential_word(text: str, *, model_prompt: bool = False) -> bool:
+    """Does ``text`` (a function's code, a query parameter's or an environment value's name)
+    speak of a credential: authorization, bearer, token, API key, secret, password, cookie?
+    With ``model_prompt`` (the code before a model call) only a header's words count:
+    authorization, bearer, API key, ``x-api``, cookie."""
+    return (_KEY_WORDS if model_prompt else _CREDENTIAL).search(text) is not None
+
+
+def sends_no_credential(step: Step, code_before: Iterable[Step] = (), *,
+                        model_prompt: bool = False) -> bool:
+    """Does an ``http request`` go out without credentials: no authentication, TLS config,
+    headers or credential of the node's own, and no :func:`credential_word` in the code of
+    the functions ``code_before`` (a header or query the code sets may carry a key)?"""
+    p = step.params
+    if p.get("authType") or p.get("tls") or p.get("headers") or step.credential_refs:
+        return False
+    return not any(credential_word(str(s.params.get("func") or ""), model_prompt=model_prompt)
+                   for s in code_before)
 
 
 def status_probe(app: App, ep: EntryPoint, entry: Step) -> str:
@@ -211,11 +247,8 @@ def _local_get(app: App, step: Step, branch: list[Step]) -> bool:
                    for m in _METHOD_SET.findall(str(s.params.get("func") or ""))}
     if not (method == "GET" or (method == "USE" and set_methods == {"GET"})):
         return False
-    if p.get("authType") or p.get("tls") or p.get("headers") or step.credential_refs:
-        return False
-    if any(_CREDENTIAL.search(str(s.params.get("func") or "")) for s in branch
-           if s.type == "function"):
-        return False  # a header or query the code sets may carry a key
+    if not sends_no_credential(step, [s for s in branch if s.type == "function"]):
+        return False  # its own credential, or a header or query the code sets may carry a key
     origins = [o for sink in dataflow(app).sinks_of(step.id, frozenset({"url"}))
                for o in sink.origins]
     if not origins or any(o.kind not in ("constant", "env") for o in origins):
@@ -256,7 +289,8 @@ def open_by_design(app: App, ep: EntryPoint, entry: Step) -> tuple[str, str]:
     if probe:
         return probe, "status_probe"
     lookup = read_only_route(app, ep, entry) or telemetry(app, ep, entry) \
-        or read_only_dashboard(app, ep) or public_map(app, ep, entry)
+        or read_only_dashboard(app, ep) or public_map(app, ep, entry) \
+        or owner_only_bot(app, ep, entry)
     if lookup:
         return lookup, "read_only"
     page = own_page(app, ep, entry)
@@ -264,6 +298,54 @@ def open_by_design(app: App, ep: EntryPoint, entry: Step) -> tuple[str, str]:
 
 
 _ANSWER_SINKS = frozenset({"answer", "send"})
+# node-red-contrib-telegrambot: the bot config whose sender takes the chat it writes to from
+# msg.payload.chatId (its ``telegram reply`` answers the chat a message came from)
+BOT_SENDERS = {"telegram bot": "telegram sender"}
+_CHAT_ID = ValueRef("field", "payload", path="payload.chatId")
+
+
+def owner_only_bot(app: App, ep: EntryPoint, entry: Step) -> str:
+    """Why a Node-RED chat bot that names no allowed users or chats only tells its owner what
+    it looks up ("" when a stranger may get or cause more). Every step that a message to the
+    bot reaches (from each of its enabled receiving nodes, through the steps that shape,
+    route or answer it) only looks something up as a read-only route's step may
+    (:func:`_lookup`: a fixed SELECT of reference tables, a public feed, a computation) or
+    is the bot's sender writing to a chat id the flow fixes: ``msg.payload.chatId`` holds
+    only constants, at every sender. Whatever a stranger writes, the answer goes to the one
+    chat the owner typed in (their own), never back to the stranger, and nothing acts: the
+    stranger learns nothing and controls nothing. A sender whose chat id comes from the
+    message (a reply), a ``telegram reply`` node, or any step that writes, runs or sends
+    elsewhere keeps the bot AUTH001's."""
+    sender_type = BOT_SENDERS.get(entry.type)
+    if app.platform != "nodered" or ep.kind != "chat" or sender_type is None \
+            or app.flow_of is None:
+        return ""
+    receivers = CHAT_RECEIVERS.get(entry.type, frozenset())
+    users = [s for s in app.steps if entry.id in s.config_refs and s.type in receivers
+             and not s.disabled]
+    flow = dataflow(app)
+    senders: list[str] = []
+    seen: set[str] = set()
+    for user in users:
+        branch = list(branch_of(app, user))
+        if len(branch) > MAX_LOOKUP_BRANCH:
+            return ""
+        for step in branch:
+            if step.id in seen:
+                continue
+            seen.add(step.id)
+            if step.type == sender_type and entry.id in step.config_refs:
+                chat = flow.origins(step.id, (_CHAT_ID,))
+                if not chat or any(o.kind not in SETTING_KINDS for o in chat):
+                    return ""  # the chat is picked by what arrives: a reply to the stranger
+                senders.append(repr(step.name or step.id))
+            elif _lookup(app, step) is None:
+                return ""
+    if not senders:
+        return ""
+    return ("open by design: whatever anyone writes to it, it only looks up what the flow "
+            f"reads and sends it in {', '.join(dict.fromkeys(senders))} to the one chat id "
+            "the flow fixes (the owner's), never to the sender; it acts on nothing")
 
 
 def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
@@ -272,14 +354,17 @@ def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
     answer its branch reaches (an HTTP response, a websocket's clients: every ``websocket
     out`` on its listener, see :func:`_answer_branch`; a TCP reply) holds only constants,
     platform values (a time), what the app polls from a PLC or fieldbus device
-    (:data:`DEVICE_READS`), the answer of a :func:`public_get` and environment values named
-    as settings (:func:`_plain_env`), nothing acts and nothing anyone typed or stored is
-    disclosed:
-    read-only telemetry, whatever step (a function, a change node, a template) copies it. An
-    MQTT topic's messages are not counted here: whoever can publish on the topic writes them
-    (only a change node's copy of an unlabelled topic is, in :func:`read_only_route`). What
-    the caller sent, echoed back, is not among them (a stub of an API that will act stays
-    that API's route). Fail closed: at least one answer, each with origins."""
+    (:data:`DEVICE_READS`), what a device publishes on a public broker's topic that no
+    sensitivity label marks (:func:`_public_topic`: every subscriber there reads it
+    already), the answer of a :func:`public_get` and environment values named as settings
+    (:func:`_plain_env`), nothing acts and nothing anyone typed or stored is disclosed:
+    read-only telemetry, whatever step (a function, a change node, a template) copies it.
+    A topic of the owner's own broker is not counted here: whoever can publish on it writes
+    it, and its messages are the owner's (only a change node's copy of an unlabelled topic
+    is, in :func:`read_only_route`). Who may publish on a public topic is the subscription's
+    own finding. What the caller sent, echoed back, is not among them (a stub of an API
+    that will act stays that API's route). Fail closed: at least one answer, each with
+    origins."""
     if app.platform != "nodered" or ep.effect != SERVES or app.flow_of is None:
         return ""
     flow = dataflow(app)
@@ -289,6 +374,7 @@ def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
             continue
         for sink in flow.sinks_of(step.id, _ANSWER_SINKS):
             if not sink.origins or not all(o.kind in SETTING_KINDS or _polled(app, o)
+                                           or _public_topic(app, o)
                                            or public_feed(app, o) or _plain_env(o)
                                            for o in sink.origins):
                 return ""
@@ -373,7 +459,6 @@ _MODEL_PATH = re.compile(r"/v1/(?:chat/)?completions\b|/v1/embeddings\b|"
                          r"/api/(?:generate|chat|embed|embeddings)\b|"
                          # a Rasa server's intent parser (its current and its older path)
                          r"/model/parse\b|:\d+/parse/?(?:$|\?)")
-_KEY_WORDS = re.compile(r"authori[sz]ation|bearer|api[-_]?key|x-api|cookie", re.I)
 
 
 def _local_model(app: App, step: Step) -> str:
@@ -392,8 +477,7 @@ def _local_model(app: App, step: Step) -> str:
                    for m in _METHOD_SET.findall(str(s.params.get("func") or ""))}
     if not (method == "POST" or (method == "USE" and set_methods == {"POST"})):
         return ""
-    if p.get("authType") or p.get("tls") or p.get("headers") or step.credential_refs \
-            or any(_KEY_WORDS.search(str(s.params.get("func") or "")) for s in before):
+    if not sends_no_credential(step, before, model_prompt=True):
         return ""
     fixed = _fixed_address(app, step)
     if fixed is None:
@@ -434,15 +518,25 @@ def _polled(app: App, origin: Origin) -> bool:
     return step is not None and not step.disabled and step.type in DEVICE_READS
 
 
+def _public_topic(app: App, origin: Origin) -> bool:
+    """Is ``origin`` a device reading on a public broker's topic (:func:`reading` of a
+    subscription that is an entry point of its own): what anyone subscribed there reads
+    already, so answering it discloses nothing more? A topic of the owner's broker is the
+    owner's data: answering it opens what the broker keeps to its own clients."""
+    return origin.kind == "entry" and reading(app, origin)
+
+
 def reading(app: App, origin: Origin) -> bool:
     """Is ``origin`` a device reading: what a device publishes on an MQTT topic whose name,
     and the node's, carry no sensitivity label (a humidity, a door state), or what a PLC or
-    fieldbus read (:data:`DEVICE_READS`) reports?"""
-    step = app.step(origin.step_id) if origin.kind == "unknown" else None
+    fieldbus read (:data:`DEVICE_READS`) reports? A topic on a broker anyone may use (the
+    subscription is an entry point of its own) counts too: what it carries is there for
+    every subscriber to read already, and who may publish it is that entry point's finding."""
+    step = app.step(origin.step_id) if origin.kind in ("unknown", "entry") else None
     if step is None or step.disabled:
         return False
     if step.type in DEVICE_READS:
-        return True
+        return origin.kind == "unknown"
     return step.type == "mqtt in" \
         and not sensitivity_labels(str(step.params.get("topic") or ""), step.name)
 
@@ -514,7 +608,7 @@ def _fixed_file_read(app: App, step: Step) -> str:
         return ""
     if not all(paths) or any("{{" in path or _DATA_FILES.search(path)
                              or sensitivity_labels(path, step.name)
-                             or _PEOPLE_WORD.search(path) or _CREDENTIAL.search(path)
+                             or _PEOPLE_WORD.search(path) or credential_word(path)
                              for path in paths):
         return ""
     written = {str(s.params.get("filename") or "").strip() for s in app.steps
@@ -551,7 +645,10 @@ _PEOPLE_TABLES = re.compile(
 # a name of people or their doings at the start of a word of a path (``users.json``, not the
 # ``log`` of ``catalog``)
 _PEOPLE_WORD = re.compile(r"(?<![a-z])(?:" + _PEOPLE_TABLES.pattern + ")", re.I)
-_SELECT = re.compile(r"\s*select\b(?P<rest>[^;]*);?\s*", re.I | re.S)
+# one SELECT, or a WITH whose named subqueries (common table expressions) a SELECT reads
+_SELECT = re.compile(r"\s*(?:with\s+(?:recursive\s+)?(?P<ctes>[^;]*?\))\s*)?"
+                     r"select\b(?P<rest>[^;]*);?\s*", re.I | re.S)
+_CTE_NAME = re.compile(r"(?:^|,)\s*([\w\"`]+)\s*(?:\([^)]*\)\s*)?as\s*\(", re.I)
 _TABLE = re.compile(r"\b(?:from|join)\s+([\w.\"`\[\]]+)", re.I)
 _WRITES = re.compile(r"\b(?:into|update|delete|insert|for\s+update|pg_\w+|lo_\w+|"
                      r"copy|exec|call|set)\b", re.I)
@@ -563,8 +660,11 @@ def _fixed_select(app: App, step: Step) -> str:
     flow finds only constants in it, it is one SELECT that writes nothing, and every table
     it names is reference data (no sensitivity label, no name of people or their doings:
     :data:`_PEOPLE_TABLES`). A query built from the message is an injection question, and
-    a join over people's tables a disclosure: both stay AUTH001's."""
-    if step.type not in SQL_NODES:
+    a join over people's tables a disclosure: both stay AUTH001's. So does any SELECT of an
+    app that signs its users in itself but checks the session on none of its routes
+    (:func:`own_login`): its tables hold its users' records (their farms, devices, pictures)
+    whatever they are called, meant for those who log in."""
+    if step.type not in SQL_NODES or own_login(app):
         return ""
     own, fallback, _templated = SQL_NODES[step.type]
     query = str(step.params.get(own) or "") if own else ""
@@ -585,12 +685,45 @@ def _fixed_select(app: App, step: Step) -> str:
     elif "{{" in query:
         return ""
     select = _SELECT.fullmatch(query)
-    if select is None or _WRITES.search(select.group("rest")):
+    ctes = select.group("ctes") or "" if select is not None else ""
+    if select is None or _WRITES.search(select.group("rest")) or _WRITES.search(ctes):
         return ""
-    tables = [t.strip('"`[]') for t in _TABLE.findall(select.group("rest"))]
+    named = {n.strip('"`').lower() for n in _CTE_NAME.findall(ctes)}
+    if ctes and not named:
+        return ""  # a WITH the reader cannot take apart
+    tables = [t.strip('"`[]') for t in _TABLE.findall(ctes + " " + select.group("rest"))
+              if t.strip('"`[]').lower() not in named]
     if not tables or any(sensitivity_labels(t) or _PEOPLE_TABLES.search(t) for t in tables):
         return ""
     return f"the rows of {', '.join(map(repr, dict.fromkeys(tables)))} (a fixed SELECT)"
+
+
+@per_app
+def own_login(app: App) -> str:
+    """The route of a Node-RED app's own login when none of its other routes checks the
+    session it gives ("" otherwise): an enabled ``http in`` whose flow compares the password
+    it is sent with a stored one and refuses a wrong one (AUTH004's login checks,
+    :func:`~pytest_nocode.checks._guards.guard_of`), and no route with a check of its caller
+    (a token, a signature, a session lookup). Such an app signs its users in to reach its
+    data, and then forgot to ask: what its routes read from its database is its users', not
+    reference data anyone may see. An app that checks the session on some routes leaves the
+    others open on purpose (the country list its sign-up form offers)."""
+    if app.platform != "nodered":
+        return ""
+    logins: list[str] = []
+    for ep in app.entry_points:
+        step = app.step(ep.step_id)
+        if ep.kind != "http" or step is None or step.disabled or step.type != "http in":
+            continue
+        if ep.authenticated_by or ep.authentication not in (None, "none"):
+            return ""  # a route the platform or an auth node guards
+        guard = guard_of(app, step)
+        if guard is None:
+            continue
+        if not (guard.login or "submitted password" in guard.compares):
+            return ""  # a route that checks its caller: the open ones are open on purpose
+        logins.append(ep.route)
+    return logins[0] if logins else ""
 
 
 def _answers_only(app: App, answers: list[Step]) -> bool:
@@ -738,9 +871,7 @@ def public_get(app: App, step: Step) -> str:
         return ""
     p = step.params
     before = [s for s in app.steps if step.id in s.outbound and s.type == "function"]
-    if str(p.get("method") or "GET").upper() != "GET" or p.get("authType") or p.get("tls") \
-            or p.get("headers") or step.credential_refs \
-            or any(_CREDENTIAL.search(str(s.params.get("func") or "")) for s in before):
+    if str(p.get("method") or "GET").upper() != "GET" or not sends_no_credential(step, before):
         return ""
     fixed = _fixed_address(app, step)
     if fixed is None:
@@ -773,7 +904,7 @@ def _credential_in_url(text: str) -> bool:
     (``https://bob:pw@…``) or a query parameter named for one (``?access_token=…``,
     ``&api_key=…``)? What it fetches is then the key holder's, not a public feed."""
     return re.search(r"://[^/?#\s]*@", text) is not None \
-        or any(_CREDENTIAL.search(name) for name in re.findall(r"[?&]([^=&#\s]+)=", text))
+        or any(credential_word(name) for name in re.findall(r"[?&]([^=&#\s]+)=", text))
 
 
 # Community nodes that only query a public index for what anyone may look up (places near a
@@ -808,7 +939,7 @@ def _plain_env(origin: Origin) -> bool:
     title): no credential word, no name of a secret (:func:`is_secret_name`: MQTT_PASS,
     PRIVATE_KEY), no sensitivity label?"""
     return origin.kind == "env" and bool(origin.detail) \
-        and not _CREDENTIAL.search(origin.detail) and not is_secret_name(origin.detail) \
+        and not credential_word(origin.detail) and not is_secret_name(origin.detail) \
         and not sensitivity_labels(origin.detail)
 
 
@@ -820,8 +951,7 @@ def _own_route_get(app: App, step: Step) -> str:
     if step.type != "http request" or step.disabled:
         return ""
     p = step.params
-    if str(p.get("method") or "GET").upper() != "GET" or p.get("authType") or p.get("tls") \
-            or p.get("headers") or step.credential_refs:
+    if str(p.get("method") or "GET").upper() != "GET" or not sends_no_credential(step):
         return ""
     url = str(p.get("url") or "").strip()
     if not url or "{{" in url:  # the node's own fixed address (what the message sets is ignored)

@@ -11,7 +11,16 @@ from urllib.parse import urlsplit
 
 from pytest_nocode.dataflow import DataFlow, Origin, dataflow, per_app, sensitivity_labels
 from pytest_nocode.findings import not_applicable
-from pytest_nocode.model import App, DataStore, Destination, Setting, Step, ValueRef, json_text
+from pytest_nocode.model import (
+    DRIVE_FILE,
+    App,
+    DataStore,
+    Destination,
+    Setting,
+    Step,
+    ValueRef,
+    json_text,
+)
 
 SENT = frozenset({"send", "url"})
 # Words of a credential in a request's settings: a header, query parameter, body field or
@@ -101,10 +110,19 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
                         continue
                     if origin.kind not in ("store", "entry"):
                         continue
+                    if picked is not None and _in_binary(stores, origin):
+                        continue  # a named field holds none of a downloaded file
                     labels = picked if picked is not None else \
                         _record_labels(app, stores, origin)
                     if labels:
                         yield sender, origin, list(labels)
+
+
+def _in_binary(stores: dict[str, DataStore], origin: Origin) -> bool:
+    """Is ``origin`` a read of a file the platform keeps in the item's binary, not in the
+    fields an expression picks (:data:`~pytest_nocode.model.DRIVE_FILE`)?"""
+    store = stores.get(origin.step_id) if origin.kind == "store" else None
+    return store is not None and store.kind == DRIVE_FILE
 
 
 def tool_reads(app: App, flow: DataFlow, answer: Origin) -> tuple[Origin, ...]:

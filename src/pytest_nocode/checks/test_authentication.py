@@ -134,13 +134,19 @@ def _open_message(ep: EntryPoint) -> str:
     Node-RED route whose branch only computes a hash, calls a smart contract's read-only
     function, finds the records of a MongoDB collection whose name carries no sensitivity
     label, runs a fixed SELECT of reference tables (no sensitivity label, no name of people
-    or their doings), asks a model server or intent parser on the same host without
-    credentials, fetches a public feed or queries a public index, or
+    or their doings; not in an app that signs its users in with a login of its own but
+    checks the session on no route: its tables are its users'), asks a model server or
+    intent parser on the same host without credentials, fetches a public feed or queries a
+    public index, or
     copies context that holds only constants and device readings, and
     answers nothing else: listed at info by the same setting), and so is any route, socket or
-    TCP server whose every answer holds only settings, what a PLC or Modbus read reports and
-    public feeds (a GET without credentials of a fixed internet address, a websocket's
-    broadcast of it) (read-only telemetry), and so is a dashboard whose every control only
+    TCP server whose every answer holds only settings, device readings (what a PLC or Modbus
+    read reports, what a public broker's MQTT topic without a sensitivity label carries:
+    its subscribers read it anyway) and public feeds (a GET without credentials of a fixed internet
+    address, a websocket's broadcast of it) (read-only telemetry), and so is a Telegram bot
+    naming no allowed chats whose every message goes to the one chat id its flow fixes (the
+    owner's, never the sender's) while what a message to it starts only looks something up
+    as a read-only route does, and so is a dashboard whose every control only
     runs a fixed SELECT of reference tables, fetches a public feed, queries a public index
     (places, weather, a public news collection) or calls one of the app's own GET routes;
     one whose control switches a device, writes or sends is reported, and so is a dashboard

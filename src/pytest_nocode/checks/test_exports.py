@@ -88,8 +88,9 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
         if not dest.dynamic and not own.isdisjoint(_domains_of(dest.host)):
             continue  # the organisation's own domain: its staff's mail, its own services
         step = nocode_app.step(dest.step_id)
-        if step is None or (step.is_config and not nocode_app.users_of(step.id)):
-            continue
+        if step is None or (step.is_config and not nocode_app.users_of(step.id)) \
+                or _click_to_chat(dest):
+            continue  # (a click-to-chat page delivers nothing)
         if flow.sinks_of(step.id, PROMPT_SINKS) or (
                 not dest.dynamic and is_inference_api(dest.host, urlsplit(dest.url).path)):
             continue  # the AI model the workflow exists to call (or its embeddings)
@@ -233,12 +234,22 @@ def _public_address(host: str) -> bool:
 
 # Messaging and mail-sending APIs whose requests are messages to a recipient, as a mail is
 # (judged by _mailed_data: the provider relays them as an SMTP server does): the WhatsApp
-# Cloud API's messages endpoint and its click-to-chat send, the transactional mail APIs'
-# send endpoints.
+# Cloud API's messages endpoint, the transactional mail APIs' send endpoints.
 # Messaging APIs beside the mail providers' (:func:`is_mail_send_api`): host -> the path that
 # sends one message to the person it names.
-MESSAGE_APIS = {"graph.facebook.com": re.compile(r"/messages/?$"),
-                "api.whatsapp.com": re.compile(r"/send/?$")}
+MESSAGE_APIS = {"graph.facebook.com": re.compile(r"/messages/?$")}
+# WhatsApp's click-to-chat links (``api.whatsapp.com/send?phone=…&text=…``, ``wa.me/…``):
+# no send API but a web page that opens a chat, prefilled, in the browser of whoever follows
+# the link. A request to one delivers nothing to anyone and keeps nothing: no destination of
+# data (what a flow means to send that way never leaves).
+CLICK_TO_CHAT = {"api.whatsapp.com": re.compile(r"^/send/?$"), "wa.me": re.compile(r"^/")}
+
+
+def _click_to_chat(dest: Destination) -> bool:
+    """Is ``dest`` a click-to-chat link page (:data:`CLICK_TO_CHAT`), not a send API?"""
+    link = CLICK_TO_CHAT.get(dest.host.lower()) if not dest.dynamic else None
+    path = urlsplit(dest.url.lstrip("=").split("?", 1)[0]).path if "://" in dest.url else ""
+    return link is not None and link.search(path or "/") is not None
 
 
 def _message_api(dest: Destination) -> bool:

@@ -61,7 +61,9 @@ from pytest_nocode.compose import compose_of_snapshot, compose_zone_of, validate
 from pytest_nocode.dataflow import APP_CONFIGURATION, CREDENTIALS, DATABASE_DUMP, RUN_DATA
 from pytest_nocode.errors import InputError, SchemaError
 from pytest_nocode.model import (
+    DRIVE_FILE,
     EMPTY,
+    OWN_SERVICE,
     REPLY_TO_SENDER,
     Advisory,
     App,
@@ -110,6 +112,7 @@ from pytest_nocode.platforms.n8n_flow import (
     upload_operation,
 )
 from pytest_nocode.platforms.n8n_intake import STAND_IN_NOTE
+from pytest_nocode.policy import default_zone
 
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
@@ -954,7 +957,8 @@ class _Builder:
             self._types.setdefault(node_type, []).append(step_id)
             self._describe(node, wid, step_id)
             if not disabled:
-                self._roles(node_type, node, params, step_id, live)
+                self._roles(STAND_IN_TRIGGERS.get(self.stand_ins.get(step_id, ""), node_type),
+                            node, params, step_id, live)
 
     def done_adding(self) -> None:
         """Let go of the table of shared texts and objects (:func:`_shared_json`): only adding
@@ -1117,6 +1121,10 @@ class _Builder:
 
 
 # -- node roles --------------------------------------------------------------------------------
+# Triggers a collection replaced by a No Operation node whose note names them, keeping their
+# parameters (an MCP server trigger's path): still the way in they were, with the same shape.
+# (A chat trigger stand-in is left out: without its ``public`` option it is the editor's chat.)
+STAND_IN_TRIGGERS = {"mcpTrigger": LANGCHAIN + "mcpTrigger"}
 Role = Callable[[_Builder, dict[str, Any], dict[str, Any], str, bool | None], None]
 
 
@@ -1246,9 +1254,34 @@ def _http_request(b: _Builder, node: dict[str, Any], params: dict[str, Any], ste
         if collection:  # GET /api/v4/leads with a key: the service's records, read
             b.stores.append(DataStore(step_id, "api", f"{collection} of {_shown_host(url)}",
                                       "read"))
-    if host and (is_model_api(host, _url_path(url))
-                 or is_self_hosted_model(host, port, _url_path(url))):
+    model = bool(host) and (is_model_api(host, _url_path(url))
+                            or is_self_hosted_model(host, port, _url_path(url)))
+    if model:
         b.flows.model_calls.add(step_id)  # Claude, GPT or Ollama called by hand: a model step
+    elif target is None and url_key == "url" and _own_service_answer(params, host, dynamic):
+        b.stores.append(DataStore(step_id, OWN_SERVICE, f"answer of {_shown_host(url)}", "read"))
+
+
+def _own_service_answer(params: Mapping[str, Any], host: str, dynamic: bool) -> bool:
+    """Is the request a fixed call to a service on the app's own host (loopback, the docker
+    host, a compose service): every parameter typed in, no expression? What such a service
+    answers is the owner's own data, as a local command's output is: a store the app reads
+    (known, not outside text, for the injection checks; still data when it is served or sent
+    on). A request that passes values in may have them echoed back: its answer stays of
+    unknown origin."""
+    if dynamic or not host or default_zone(host) not in ("loopback", "host"):
+        return False
+    return not _has_expression(params)
+
+
+def _has_expression(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.startswith("=") or "{{" in value
+    if isinstance(value, Mapping):
+        return any(_has_expression(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_expression(v) for v in value)
+    return False
 
 
 def _graphql(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
@@ -1296,6 +1329,18 @@ def _upload(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: 
         host = UPLOADS[node_type][0]
         b.destinations.append(Destination(step_id, "https", url=f"https://{host}", host=host,
                                           tls=True))
+    elif node_type in CLOUD_DRIVES and _text(params.get("resource")) in ("", "file") \
+            and _text(params.get("operation")) == "download":
+        # one of the owner's files downloaded from their drive or bucket: a read of it, kept
+        # in the item's binary (what a mail attaches or an upload sends), not in its fields
+        what = _first(params, ("fileId", "path", "fileKey", "fileName")) or _text(node.get("name"))
+        b.stores.append(DataStore(step_id, DRIVE_FILE, f"{node_type.rsplit('.', 1)[-1]} {what}",
+                                  "read"))
+
+
+# Cloud drives and buckets whose "download" operation reads one of the owner's files.
+CLOUD_DRIVES = frozenset({BASE + "googleDrive", BASE + "dropbox", BASE + "microsoftOneDrive",
+                          BASE + "awsS3"})
 
 
 # AI model nodes and the provider each sends its prompts to (an OpenAI-compatible node's

@@ -59,6 +59,7 @@ from pytest_nocode.model import (
     Step,
     StepFlow,
     ValueRef,
+    is_self_hosted_model,
     json_text,
     stronger_effect,
 )
@@ -278,10 +279,34 @@ class EntryEffects:
         if self._calls_in_app(step) and all(s.kind == "answer" for s in described.sinks):
             return PASSES, ""  # what the called workflow does is judged step by step
         if step.type == HTTP_REQUEST:
-            relay = self._public_relay(step)
+            relay = self._public_relay(step) or self._local_model(step)
             if relay:
                 return ANSWERS, relay
         return ACTS, f"{named} may change, send or run something"
+
+    def _local_model(self, step: Step) -> str:
+        """Why an HTTP request only asks a model on the app's own host ("" otherwise): a
+        fixed address in the loopback or host zone at a self-hosted model server's generation
+        path (Ollama's ``/api/generate``, an OpenAI-compatible ``/v1/chat/completions``),
+        with no credential and no header but plain ones. Such a model runs on the owner's
+        machine: it keeps nothing, sends nothing out and costs nothing per call; what it
+        answers is judged with the rest of the answer. A hosted model is billed per call and
+        acts (the open door spends the owner's account)."""
+        p = step.params
+        target = self._targets.get(step.id)
+        if target is None or target.dynamic or not target.host \
+                or default_zone(target.host) not in ("loopback", "host") \
+                or step.credential_refs or str(p.get("authentication") or "none") != "none":
+            return ""
+        try:
+            path = urlsplit(target.url.lstrip("=").split("?", 1)[0]).path
+        except ValueError:
+            return ""
+        headers, _query, _body = _sent_parts(p, self._versions.get(step.id))
+        if any(h.lower() not in _PLAIN_HEADERS for h in headers) \
+                or not is_self_hosted_model(target.host, target.port, path):
+            return ""
+        return f"step {step.name!r} asks a model on the app's own host ({target.host})"
 
     @staticmethod
     def _shaped(named: str, refs: list[ValueRef]) -> Judged:

@@ -34,6 +34,7 @@ from pytest_nocode.dataflow import (
 )
 from pytest_nocode.model import (
     AS_PLATFORM_FILE_URL,
+    DRIVE_FILE,
     DataStore,
     FieldWrite,
     SinkUse,
@@ -41,6 +42,7 @@ from pytest_nocode.model import (
     StepFlow,
     ValueRef,
     is_mail_send_api,
+    json_text,
 )
 from pytest_nocode.platforms.n8n_code import (
     code_closed_fields,
@@ -138,10 +140,33 @@ SQL_TEXT = re.compile(r"^\s*(?:select|insert|update|delete|with|merge|upsert|rep
                       r"drop|alter|exec(?:ute)?|call)\b", re.I)
 
 
+# Community nodes of databases whose query language is not SQL, by a word of their type →
+# that language: their ``query`` operation runs a filter or a search, not a SQL statement
+# (judged by :func:`community_query_key`); a MongoDB or Elasticsearch query is JSON text.
+NON_SQL_DATABASES = {"mongo": "MongoDB", "elastic": "Elasticsearch", "opensearch": "OpenSearch",
+                     "couch": "CouchDB", "neo4j": "Cypher", "cypher": "Cypher",
+                     "arango": "AQL", "redis": "Redis", "dynamo": "DynamoDB",
+                     "firestore": "Firestore", "solr": "Solr", "meili": "Meilisearch",
+                     "typesense": "Typesense"}
+JSON_QUERY_LANGUAGES = frozenset({"MongoDB", "Elasticsearch", "OpenSearch", "CouchDB",
+                                  "DynamoDB", "Firestore", "Meilisearch", "Typesense"})
+
+
+def non_sql_language(node_type: str) -> str:
+    """The query language of a community database node whose type names a non-SQL database
+    (:data:`NON_SQL_DATABASES`), or "" (a built-in node, or none named)."""
+    if node_type.startswith((BASE, LANGCHAIN)):
+        return ""
+    name = node_type.lower()
+    return next((lang for word, lang in NON_SQL_DATABASES.items() if word in name), "")
+
+
 def community_sql_key(node_type: str, params: Mapping[str, Any]) -> str | None:
     """The parameter holding the SQL a community node runs (see :data:`COMMUNITY_SQL_KEYS`),
-    or None: a built-in node, or no statement field with an operation or text that says SQL."""
-    if node_type.startswith((BASE, LANGCHAIN)) or not isinstance(params, Mapping):
+    or None: a built-in node, a node of a non-SQL database (:func:`non_sql_language`), or no
+    statement field with an operation or text that says SQL."""
+    if node_type.startswith((BASE, LANGCHAIN)) or not isinstance(params, Mapping) \
+            or non_sql_language(node_type):
         return None
     for key in COMMUNITY_SQL_KEYS:
         value = params.get(key)
@@ -168,6 +193,11 @@ ENTRY_TRIGGERS = frozenset({BASE + t for t in ("webhook", "formTrigger", "mcpTri
                            | {LANGCHAIN + t for t in ("chatTrigger", "mcpTrigger")})
 CALLED_TRIGGERS = frozenset({BASE + "executeWorkflowTrigger"})
 FORM_PAGE = BASE + "form"  # the next page (or the completion screen) of an n8n form
+# A request for a Telegram bot's updates (``/bot<token>/getUpdates``, the polling a bot
+# without a webhook does): the messages anyone on Telegram sent it, as a Telegram trigger's.
+HTTP_REQUEST = BASE + "httpRequest"
+TELEGRAM_POLL = re.compile(r"^=?\s*https://api\.telegram\.org/bot[^/]*/getUpdates\b", re.I)
+POLLED_TELEGRAM = "Telegram bot messages (polled with getUpdates)"
 # Triggers whose events anyone outside can write: messages to a bot, mail, subscriptions.
 UNTRUSTED_TRIGGERS = {
     BASE + "telegramTrigger": "Telegram bot messages",
@@ -656,6 +686,8 @@ class N8nFlows:
             mixed = (FieldWrite("*", tuple(refs), strong=False),) if refs else ()
             return (*mixed, *read)
         store = self.stores.get(step.id)
+        if store is not None and store.kind == DRIVE_FILE:  # the file, beside the item given
+            return (FieldWrite("*", (ValueRef("store", store_name(store, step)),), strong=False),)
         if store is not None and store.operation in ("read", "query"):
             computed = computed_columns(str(step.params.get("query") or ""),
                                         strict=_base(t) == BASE + "postgres") \
@@ -671,6 +703,8 @@ class N8nFlows:
         if _keeps_item(step):  # the file it fetched, beside the item it was given
             return (FieldWrite("*", (ValueRef("unknown", f"response of {step.name}"),),
                                strong=False),)
+        if _base(t) == HTTP_REQUEST and TELEGRAM_POLL.match(str(step.params.get("url") or "")):
+            return (FieldWrite("*", (ValueRef("entry", POLLED_TELEGRAM),)),)
         if output == "fresh" and t not in CALLED_TRIGGERS:
             label = f"events from {_short(t)}" if t.endswith("Trigger") else \
                 f"response of {step.name}"
@@ -910,7 +944,12 @@ class N8nFlows:
         """A MongoDB query written as JSON text with expressions pasted into it
         (``{"user_id": "{{ $json.body.id }}"}``): n8n renders the text, then parses it, so a
         quote in the value closes the string and the rest rewrites the filter. A value
-        passed through ``JSON.stringify`` stays one JSON value."""
+        passed through ``JSON.stringify`` stays one JSON value. A community node of another
+        non-SQL database runs its own language's query (:func:`non_sql_language`)."""
+        language = non_sql_language(step.type)
+        if language:
+            yield from self._community_query_sink(step, language)
+            return
         if _base(step.type) != BASE + "mongoDb":
             return
         query = step.params.get("query")
@@ -923,6 +962,25 @@ class N8nFlows:
             yield SinkUse("query", "query", refs, "builds a MongoDB query by pasting an "
                           "expression into its JSON text (a quote in the value rewrites the "
                           "filter)")
+
+    def _community_query_sink(self, step: Step, language: str) -> Iterator[SinkUse]:
+        """The ``query`` (or ``sql``) text a community node of a non-SQL database runs, with
+        expressions pasted in: a JSON query (MongoDB, Elasticsearch) as the MongoDB node's,
+        a value through ``JSON.stringify`` staying one value; any other language's text
+        (Cypher, AQL) rewritten by what is pasted into it."""
+        key = next((k for k in COMMUNITY_SQL_KEYS if isinstance(step.params.get(k), str)), "")
+        query = str(step.params.get(key) or "")
+        if not key or "{{" not in query:
+            return
+        json_query = language in JSON_QUERY_LANGUAGES
+        refs = tuple(dict.fromkeys(r for seg in SEGMENT.findall(query)
+                                   if not (json_query and JSON_ENCODED.match(seg))
+                                   for r in self.segment_refs(step, seg)))
+        if carries_data(refs):
+            how = "into its JSON text (a quote in the value rewrites the filter)" if json_query \
+                else "into its text (the value can rewrite the query)"
+            yield SinkUse("query", key, refs, f"builds a {language} query by pasting an "
+                          f"expression {how}")
 
     def _url_path_sink(self, step: Step) -> Iterator[SinkUse]:
         """A request to a fixed host whose URL path has an expression pasted into it
@@ -1256,6 +1314,31 @@ MODEL_OUTPUTS = frozenset({"text", "image", "audio", "video", "document"})
 LABELLING = re.compile(r"^(?:add|remove)Labels?$|^markAs(?:Un)?[Rr]ead$")
 
 
+# A database's REST API (PostgREST: Supabase's /rest/v1/<table>): a request there reads or
+# writes that table's rows, as a database node does. ``on_conflict`` in the query string, or
+# ``Prefer: resolution=merge-duplicates``, makes a POST an upsert.
+REST_TABLE = re.compile(r"/rest/v1/([A-Za-z_][\w-]*)/?(?:\?|$)")
+REST_UPSERT = re.compile(r"[?&]on_conflict=|resolution=merge-duplicates", re.I)
+
+
+def _rest_table_write(p: Mapping[str, Any], method: str) -> tuple[str, bool] | None:
+    """(what, adding only) of a write to a table through its REST API (:data:`REST_TABLE`),
+    None for another request: an update, delete or upsert changes rows a value of the
+    request picks; a plain POST adds rows, as an insert does."""
+    url = str(p.get("url") or "")
+    table = REST_TABLE.search(re.sub(r"\{\{.*?\}\}", "x", url))
+    if table is None:
+        return None
+    name = table.group(1)
+    if method == "DELETE":
+        return f"deletes rows of {name} through the database's REST API", False
+    if method in ("PATCH", "PUT"):
+        return f"updates rows of {name} through the database's REST API", False
+    if REST_UPSERT.search(url) or REST_UPSERT.search(json_text(dict(p))):
+        return f"upserts rows of {name} through the database's REST API", False
+    return f"adds rows to {name} through the database's REST API", True
+
+
 def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
     """(what the step does in a reviewer's words, whether it counts only as an AI tool) when
     ``step`` changes or sends data; None when it only reads. After a model, only steps that
@@ -1270,6 +1353,9 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
         method = str(p.get("method") or p.get("requestMethod") or "GET").upper()
         if method in SAFE_METHODS or READING_NAME.match(step.name):
             return None  # a search API called by POST still only reads
+        rows = _rest_table_write(p, method)
+        if rows is not None:
+            return rows
         return f"sends {method} requests", True
     if t == LANGCHAIN + "mcpClientTool":
         return _mcp_action(p)

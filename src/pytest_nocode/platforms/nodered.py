@@ -385,9 +385,22 @@ class _Normalizer:
                                  self._uninstantiated_subflows(),
                                  {w.id: w.name for w in workflows},
                                  self._unfed(steps),
-                                 dashboard_sources(steps, http_auth)).describe,
+                                 dashboard_sources(steps, http_auth),
+                                 self._ports()).describe,
             calls=tuple(calls),
         )
+
+    def _ports(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """Function node id -> the node ids each of its outputs is wired to, for those with
+        several outputs wired."""
+        ports: dict[str, tuple[tuple[str, ...], ...]] = {}
+        for node in self.flows:
+            wires = node.get("wires")
+            if node["type"] == "function" and isinstance(wires, list) and len(wires) > 1:
+                ports[node["id"]] = tuple(
+                    tuple(t for t in port if isinstance(t, str)) if isinstance(port, list)
+                    else () for port in wires)
+        return ports
 
     def _unfed(self, steps: list[Step]) -> frozenset[str]:
         """Nodes that act only on a message (a database query, a command) and that nothing

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from pytest_nocode.dataflow import FETCH_PATH, runs_code
 from pytest_nocode.model import (
@@ -33,6 +34,8 @@ from pytest_nocode.model import (
     Step,
     StepFlow,
     ValueRef,
+    is_model_api,
+    is_self_hosted_model,
     split_url,
 )
 from pytest_nocode.platforms.jsparse import paths_read
@@ -43,6 +46,7 @@ from pytest_nocode.platforms.nodered_function import (
     clock_names,
     follow_function,
     placement,
+    whole_context_key,
 )
 from pytest_nocode.platforms.nodered_jsonata import jsonata_refs
 from pytest_nocode.policy import default_zone
@@ -222,6 +226,8 @@ class NodeRedFlows:
     unfed: frozenset[str] = frozenset()
     # widget type -> the dashboard its visitors type into
     dashboards: Mapping[str, DashboardSource] = field(default_factory=dict)
+    # node id -> the node ids each of its outputs is wired to, for nodes with several outputs
+    ports: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     def describe(self, step: Step) -> StepFlow:
         """How a message passes ``step``, its context reads and writes named by their scope:
@@ -236,6 +242,8 @@ class NodeRedFlows:
         return replace(
             flow, writes=tuple(_scoped_write(w, scopes) for w in flow.writes),
             keeps=tuple(_scoped_write(w, scopes, field=True) for w in flow.keeps),
+            outputs=tuple((targets, tuple(_scoped_write(w, scopes) for w in writes))
+                          for targets, writes in flow.outputs),
             sinks=tuple(replace(s, reads=tuple(_scoped_ref(r, scopes) for r in s.reads))
                         for s in flow.sinks))
 
@@ -284,14 +292,24 @@ class NodeRedFlows:
         if t == "template":
             return _template(p)
         if t == "function":
-            return _function(p)
+            return _function(p, self.ports.get(step.id, ()))
         if t == "exec":
             return _exec(p)
         if t == "http request":
             response = ValueRef("unknown", f"response of {step.name or 'an HTTP request'}")
-            return StepFlow("pass", tuple(FieldWrite(name, (response,))
-                                          for name in RESPONSE_FIELDS),
-                            tuple(_request_sinks(p)))
+            sinks = tuple(_request_sinks(p))
+            if not calls_model(p):
+                return StepFlow("pass", tuple(FieldWrite(name, (response,))
+                                              for name in RESPONSE_FIELDS), sinks)
+            # a model's API called by hand (Gemini's generateContent, OpenAI's completions,
+            # Ollama): what it is sent is a prompt, what it answers is the model's output
+            answer = ValueRef("ai", f"answer of {step.name or 'an AI model'}", step.id)
+            prompt = SinkUse("prompt", "payload",
+                             (ValueRef("field", "payload", path="msg.payload"),),
+                             "prompts the model with msg.payload")
+            return StepFlow("pass", tuple(FieldWrite(name, (answer if name == "payload"
+                                                            else response,))
+                                          for name in RESPONSE_FIELDS), (*sinks, prompt))
         if t in ("file", "file in"):
             return self._file(step)
         if t in SQL_NODES:
@@ -636,7 +654,7 @@ def _change_keeps(p: Mapping[str, Any]) -> Iterator[FieldWrite]:
         store = _text(rule.get("pt"))
         if store in ("flow", "global"):
             key = _text(rule.get("p")).strip()
-            whole = bool(re.fullmatch(r"[A-Za-z_$][\w$]*", key))  # a.b changes part of a
+            whole = whole_context_key(key)  # a.b changes part of a
             value = _typed_refs(rule.get("to"), _text(rule.get("tot")) or "str")
             yield FieldWrite(f"{store} context {key if whole else '*'}", value, strong=False)
 
@@ -754,9 +772,10 @@ def _escaped_in_quotes(text: str) -> frozenset[ValueRef]:
     return frozenset(quoted - bare)
 
 
-def _function(p: Mapping[str, Any]) -> StepFlow:
+def _function(p: Mapping[str, Any], ports: tuple[tuple[str, ...], ...] = ()) -> StepFlow:
     """A function node: the properties its code sets carry what their values are built from
-    (:func:`~pytest_nocode.platforms.nodered_function.follow_function`); code that cannot be
+    (:func:`~pytest_nocode.platforms.nodered_function.follow_function`), on each of its
+    outputs (``ports``: what each is wired to) where they differ; code that cannot be
     followed lets every input reach every property."""
     code = _text(p.get("func"))
     sinks = (SinkUse("code", "func", (ValueRef("field", "*", path="msg"),),
@@ -765,8 +784,10 @@ def _function(p: Mapping[str, Any]) -> StepFlow:
     reads = tuple(ValueRef("field", "payload", path=path)
                   for path in paths_read(code, "msg.payload")) if "msg.payload" in code else ()
     if followed is not None:  # it says what msg.url is built from, URL literals included
+        outputs = tuple(zip(ports, followed.outputs, strict=False)) if ports else ()
         return StepFlow("fresh" if followed.fresh else "pass", followed.writes, sinks,
-                        keeps=followed.keeps, authored_code=True, reads=reads)
+                        keeps=followed.keeps, authored_code=True, reads=reads,
+                        outputs=outputs)
     writes = _url_writes(code)  # msg.url as the encryption checks read it, applied last
     counts = _assigned(code)
     for m in CONSTANT_ASSIGNMENT.finditer(code) if counts else ():
@@ -863,6 +884,18 @@ def _request_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
     else:
         yield SinkUse("send", "payload", (ValueRef("field", "payload", path="msg.payload"),
                                           headers), "sends msg.payload")
+
+
+def calls_model(p: Mapping[str, Any]) -> bool:
+    """Is the http request node's own fixed URL an AI model's text-generating endpoint: a
+    hosted model's (:func:`~pytest_nocode.model.is_model_api`) or one the team serves itself
+    (:func:`~pytest_nocode.model.is_self_hosted_model`)?"""
+    url = _text(p.get("url")).strip()
+    if not url or "{{" in url.split("?", 1)[0]:
+        return False
+    _scheme, host, port, _userinfo = split_url(url)
+    path = urlsplit(url).path
+    return bool(host) and (is_model_api(host, path) or is_self_hosted_model(host, port, path))
 
 
 def _payload_unsent(p: Mapping[str, Any]) -> bool:

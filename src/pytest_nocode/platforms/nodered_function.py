@@ -28,6 +28,7 @@ from typing import Any
 import tree_sitter
 
 from pytest_nocode.model import (
+    AS_KEPT,
     IN_FILE_NAME,
     IN_URL_ENCODED,
     IN_URL_PATH_INTERNET,
@@ -227,6 +228,10 @@ class _Facts:
     # the body's statement replacing the message (``msg = msg.saved``) and its value
     renewal: tuple[int, tree_sitter.Node] | None = None
     msg_emits: list[tree_sitter.Node] = field(default_factory=list)  # each `msg` sent on
+    # output index → top-level statement index of the first send of ``msg`` on that output
+    # (``return [null, msg]``: output 1); ``unplaced``: some send's output is not known
+    output_emits: dict[int, int] = field(default_factory=dict)
+    unplaced: bool = False
     # a callback's parameter → for each callback binding it, the value whose items it holds
     # (``rows`` of ``rows.forEach(r => …)``, the second parameter of a reduce), or None for
     # a parameter that holds no item (an index, a reduce's accumulator, a helper's argument)
@@ -245,6 +250,8 @@ class FollowedCode:
     writes: tuple[FieldWrite, ...]
     keeps: tuple[FieldWrite, ...]
     fresh: bool = False  # the code never sends msg itself, only messages it builds
+    # per output, in place of ``writes``, where the outputs differ (see _Analysis.output_writes)
+    outputs: tuple[tuple[FieldWrite, ...], ...] = ()
 
 
 @lru_cache(maxsize=4096)
@@ -261,10 +268,25 @@ def follow_function(code: str, clocks: frozenset[str] = frozenset()) -> Followed
         return None
     try:
         analysis = _Analysis(body, clocks)
-        return FollowedCode(analysis.writes(), analysis.keeps(),
-                            fresh=analysis.facts.first_emit == NEVER)
+        writes = analysis.writes()
+        keeps = analysis.keeps()
+        return FollowedCode(writes, keeps, fresh=analysis.facts.first_emit == NEVER,
+                            outputs=analysis.output_writes(writes))
     except (_CannotFollow, RecursionError):
         return None
+
+
+# A context key as Node-RED parses it (RED.util.normalisePropertyExpression): the text up to
+# a "." or "[" is one key's name, whatever else it holds ("x-auth-token", "orion-ld"); "a.b"
+# or "a[0]" changes part of key a, and a store prefix ("#:(file)::a") or quotes are left to
+# "any key"
+_WHOLE_CONTEXT_KEY = re.compile(r"[^.\[\]'\"#\s][^.\[\]'\"\s]*")
+
+
+def whole_context_key(key: str) -> bool:
+    """Does ``key`` (of ``flow.set(key, …)``, a change node's flow or global target) name one
+    whole context key, not part of one?"""
+    return _WHOLE_CONTEXT_KEY.fullmatch(key) is not None
 
 
 def clock_names(libs: Any) -> frozenset[str]:
@@ -535,7 +557,7 @@ class _Analysis:
             if store is not None and method == "set" and len(values) >= 2:
                 name = _fixed_text(values[0])
                 name = "*" if name is None else name
-                if not name.isidentifier():  # "a.b" changes part of a: any key, then
+                if not whole_context_key(name):  # "a.b" changes part of a: any key, then
                     name = "*"
                 self.facts.kept.append((f"{store} context {name}", values[1]))
                 return
@@ -569,18 +591,42 @@ class _Analysis:
                 and parent.child_by_field_name("right") == node:
             raise _CannotFollow
 
-    def _emit(self, value: tree_sitter.Node, top: int) -> None:
+    def _emit(self, value: tree_sitter.Node, top: int, output: int | None = None) -> None:
+        """``value`` sent on: an array's items each on its output (the items of an array
+        inside it all on that one), anything else on the first (``output`` None: not in an
+        array)."""
         if value.type == "array":
-            for item in value.named_children:
-                self._emit(item, top)
+            items = [c for c in value.named_children if c.type != "comment"]
+            if any(c.type == "spread_element" for c in items):
+                self.facts.unplaced = True
+            for i, item in enumerate(items):
+                self._emit(item, top, i if output is None else output)
             return
         if value.type in ("null", "undefined"):
             return
         if value.type == "identifier" and _text(value) == "msg":
-            self.facts.first_emit = min(self.facts.first_emit, top)
-            self.facts.msg_emits.append(value)
+            facts = self.facts
+            facts.first_emit = min(facts.first_emit, top)
+            facts.msg_emits.append(value)
+            at = 0 if output is None else output
+            facts.output_emits[at] = min(facts.output_emits.get(at, NEVER), top)
             return
         self.facts.emitted.append(value)
+
+    def output_writes(self, writes: tuple[FieldWrite, ...]) -> tuple[tuple[FieldWrite, ...], ...]:
+        """Per output, what the code sets on the ``msg`` it sends there, when outputs differ
+        (``return [null, msg]`` before ``msg.query = …; return [msg, null]``: output 1 leaves
+        before the query is set, output 0 only after): a property set anew before the first
+        send on an output holds only its new value there. () when every output gets
+        ``writes`` (the code sends on one output, or sends messages other than ``msg``, or
+        on outputs it computes)."""
+        facts = self.facts
+        if len(facts.output_emits) < 2 or facts.unplaced or facts.emitted:
+            return ()
+        last = max(facts.output_emits)
+        outputs = tuple(writes if (first := facts.output_emits.get(k, NEVER)) == facts.first_emit
+                        else self.writes(first) for k in range(last + 1))
+        return outputs if any(o != writes for o in outputs) else ()
 
     @staticmethod
     def _is_property_root(node: tree_sitter.Node) -> bool:
@@ -607,8 +653,11 @@ class _Analysis:
                 break
         self._memo = {}
 
-    def writes(self) -> tuple[FieldWrite, ...]:
+    def writes(self, first_emit: int | None = None) -> tuple[FieldWrite, ...]:
+        """What the code sets on the messages it sends; ``first_emit``: the first send of
+        ``msg`` to count (one output's, :meth:`output_writes`), by default the first of all."""
         facts = self.facts
+        first = facts.first_emit if first_emit is None else first_emit
         self._settle(facts.bindings)
         splits = self._item_splits()
         out: list[FieldWrite] = []
@@ -623,7 +672,7 @@ class _Analysis:
         for index, (prop, value, op, top) in enumerate(facts.msg_writes):
             found = self._placed_sources(value) if value is not None else EMPTY
             if op == "renew":  # the message replaced: strong when no message left before
-                out.append(FieldWrite("*", found, strong=top < facts.first_emit))
+                out.append(FieldWrite("*", found, strong=top < first))
             elif prop in anew and op == "=":
                 if prop not in strong_seen:
                     strong_seen.add(prop)
@@ -631,7 +680,7 @@ class _Analysis:
                         self._placed_sources(v) for p, v, o, _t in facts.msg_writes
                         if p == prop and o == "=" and v is not None))))
             elif op == "sub" and value is not None and value.id in facts.sub_keys \
-                    and facts.renewal is None and top >= 0 and top < facts.first_emit \
+                    and facts.renewal is None and top >= 0 and top < first \
                     and not any(p in (prop, "*") and o != "sub"
                                 for p, _v, o, _t in facts.msg_writes[index + 1:]):
                 # `msg.search.start = x;` as a statement of the body before any send, the
@@ -641,7 +690,7 @@ class _Analysis:
             elif op == "+=" or op == "sub" or op in ("||=", "??=", "&&="):
                 out.append(FieldWrite(prop, found, strong=False))
             elif op == "=" and prop != "*" and prop not in strong_seen \
-                    and top >= 0 and top < facts.first_emit:
+                    and top >= 0 and top < first:
                 strong_seen.add(prop)
                 out.append(FieldWrite(prop, found))
             else:
@@ -949,7 +998,10 @@ class _Analysis:
         if t == "object":
             pairs = list(_object_pairs(node))
             bound = self._bound_parameters(pairs)
-            found = [self.sources(v) for _key, v in pairs]  # all evaluated: helpers bind
+            # all evaluated (helpers bind), each marked with where its own text puts its data
+            # (``{url: `${base}/scan/${id}`}``: the id past a kept base, wherever the object
+            # goes: into a list of requests the app keeps in context and reads back)
+            found = [self._placed_sources(v) for _key, v in pairs]
             return frozenset({CONSTANT}).union(*(frozenset({BOUND}) if key in bound else f
                                                  for (key, _v), f in zip(pairs, found,
                                                                          strict=True)))
@@ -993,6 +1045,12 @@ class _Analysis:
         data = [i for i, part in enumerate(parts) if not isinstance(part, str)]
         if not data:
             return found
+        if len(parts) == 1 and value.type in ("member_expression", "subscript_expression",
+                                              "identifier"):
+            # copied as it is: a context key's value keeps where its kept text put its parts
+            return frozenset(replace(r, within=AS_KEPT) if r.kind == "store" and not r.within
+                             and r.name.startswith(("flow context ", "global context "))
+                             else r for r in found)
         base = self._kept_base(parts)
         if base:  # `${baseUrl}/x?id=${id}`: placed as after a fixed host, if the base is one
             parts = [OWN_BASE, *parts[1:]]
