@@ -1419,6 +1419,39 @@ def _mail_send(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_i
         b.destinations.append(Destination(step_id, "mail", url=REPLY_TO_SENDER, dynamic=True))
 
 
+# Nodes that read the owner's own mailbox or calendar (type → (resource → what its records are,
+# the default resource)): a get or getAll there reads the account's records as a store read
+# does, so an open endpoint that answers with them serves them (EXP002).
+ACCOUNT_READS: dict[str, tuple[dict[str, str], str]] = {
+    BASE + "gmail": ({"message": "messages", "thread": "threads", "draft": "drafts"},
+                     "message"),
+    BASE + "microsoftOutlook": ({"message": "messages", "draft": "drafts"}, "message"),
+    BASE + "googleCalendar": ({"event": "events"}, "event"),
+}
+
+
+def _account_read(b: _Builder, node: dict[str, Any], params: dict[str, Any],
+                  step_id: str) -> None:
+    """A Gmail, Outlook or Google Calendar get/getAll: the account's records, read."""
+    node_type = _text(node.get("type")).removesuffix("Tool")
+    resources, default = ACCOUNT_READS.get(node_type, ({}, ""))
+    what = resources.get(_text(params.get("resource")) or default)
+    if what and _text(params.get("operation")) in ("get", "getAll"):
+        service = node_type.rsplit(".", 1)[-1]
+        b.stores.append(DataStore(step_id, "api", f"{what} of {service}", "read"))
+
+
+def _mail_or_account(b: _Builder, node: dict[str, Any], params: dict[str, Any],
+                     step_id: str, live: bool | None) -> None:
+    _mail_send(b, node, params, step_id, live)
+    _account_read(b, node, params, step_id)
+
+
+def _calendar(b: _Builder, node: dict[str, Any], params: dict[str, Any], step_id: str,
+              live: bool | None) -> None:
+    _account_read(b, node, params, step_id)
+
+
 def _mail_recipients(b: _Builder, params: Mapping[str, Any], step_id: str, key: str) -> None:
     """One ``mail`` destination per recipient domain written in ``key`` (host: the domain, so
     trust zones and hosts.internal say whether it is the organisation's own), and one computed
@@ -1694,7 +1727,8 @@ ROLES: dict[str, Role] = {
     BASE + "executeCommand": _execute_command,
     **{t: _upload for t in UPLOADS},
     **{t: _model_provider for t in MODEL_PROVIDERS},
-    **{t: _mail_send for t in MAIL_SENDS},
+    **{t: _mail_or_account for t in MAIL_SENDS},
+    BASE + "googleCalendar": _calendar,
     BASE + "mongoDb": _store("database", ("collection",), "find"),
     BASE + "redis": _store("database", ("key",), "info"),
     BASE + "googleSheets": _sheet,
