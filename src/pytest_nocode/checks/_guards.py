@@ -101,6 +101,12 @@ RAW_BODY = re.compile(r"\brawBody\b|\.binary\b|\$binary\b")
 RESERIALISED = re.compile(r"update\(\s*JSON\.stringify\(")
 # code that ends the run when the check fails
 CODE_STOPS = re.compile(r"\bthrow\b|return\s*(?:null|\[\s*\]|;|\})|statusCode\s*=\s*40[13]\b")
+# code that answers a failed check with one fixed refusal item instead of the caller's data
+# (``return [{ json: { error: 'unauthorized' } }]``, ``{ authorized: false }``): nothing of
+# the request goes on, so what comes after runs on the refusal alone
+CODE_REFUSAL_ITEM = re.compile(
+    r"return\s*\[\s*\{\s*json\s*:\s*\{[^}$]{0,300}?(?:\bunauthori[sz]ed\b|\bforbidden\b|"
+    r"\b(?:authorized|authenticated|valid|allowed|ok|success)[\\'\"]{0,2}\s*:\s*false\b)", re.I)
 REJECT_STATUS = re.compile(r"^\s*40[13]\s*$")
 CODE_SETS_REJECT = re.compile(r"statusCode\s*=\s*(40[13])\b")
 # code that sends a caller without a valid session to the login page (a 30x with a Location)
@@ -300,6 +306,8 @@ def _fails_closed(app: App, step: Step) -> str:
         return "redirects to the login page when the check fails"
     if step.type in N8N_CODE | NODE_RED_CODE and CODE_STOPS.search(_text(step)):
         return "stops the run in code when the check fails"
+    if step.type in N8N_CODE and CODE_REFUSAL_ITEM.search(_text(step)):
+        return "answers a failed check with a fixed refusal item in code"
     return ""
 
 
@@ -618,9 +626,17 @@ def _first_check(app: App, entry: Step) -> Guard | None:
             return exempting
         elif step.type.startswith(SUBFLOW_INSTANCE):
             return _subflow_check(app, step, depth)
-        if step.type not in PASS_THROUGH and step.type not in DECIDERS:
+        if step.type not in PASS_THROUGH and step.type not in DECIDERS \
+                and not (not compared and _fixed_ack(step)):
             return None  # something else runs before the check decides
     return None
+
+
+def _fixed_ack(step: Step) -> bool:
+    """Is ``step`` an n8n Respond to Webhook that answers a fixed text (no expression): the
+    caller gets an acknowledgement that holds nothing of the flow, and the run goes on to the
+    check, which still decides whether anything acts."""
+    return step.type == N8N + "respondToWebhook" and "{{" not in _text(step)
 
 
 def verifies_itself(step: Step) -> bool:
