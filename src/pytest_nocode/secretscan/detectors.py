@@ -369,9 +369,9 @@ _CLI_PASSWORD = re.compile(
 
 
 def command_line_passwords(t: Text) -> Iterator[Found]:
-    """``--password=…``, ``mysql -p…`` (``-p'…'`` quoted too), ``sshpass -p …``, ``curl -u user:…``, ``curl -H
-    'X-Auth-Token: …'``, ``docker login -p …`` and ``echo '…' | docker login
-    --password-stdin`` in exec, Execute Command and SSH nodes. A header whose value has a
+    """``--password=…``, ``mysql -p…`` (``-p'…'`` quoted too), ``sshpass -p …``, ``curl -u
+    user:…``, ``curl -H 'X-Auth-Token: …'``, ``docker login -p …`` and ``echo '…' | docker
+    login --password-stdin`` in exec, Execute Command and SSH nodes. A header whose value has a
     scheme (``Authorization: Bearer …``) is the bearer and basic rules'."""
     for m in _CLI_PASSWORD.finditer(t.text):
         name = m.group("name") or m.group("header")
