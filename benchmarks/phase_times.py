@@ -146,6 +146,15 @@ def _patch() -> None:
         n8n._BuiltPart.of = classmethod(_timed(  # type: ignore[method-assign]
             "read + normalize: building a part of the files", n8n._BuiltPart.of.__func__))
         n8n._joined = _timed("read + normalize: joining the parts", n8n._joined)
+    n8n._Builder.judge_entry_points = _timed(  # type: ignore[method-assign]
+        "read + normalize: judging entry points", n8n._Builder.judge_entry_points)
+    if hasattr(loading.RunFolder, "shared_describing"):  # xdist workers describe while loading
+        describing = loading.RunFolder.shared_describing
+
+        def shared_describing(self: Any, spec: Any) -> Any:
+            return _timed("data flow: describe (while loading, shared)", describing(self, spec))
+
+        loading.RunFolder.shared_describing = shared_describing  # type: ignore[method-assign]
     loading.file_stamps = _timed("file stamps", loading.file_stamps)
     secretscan.scan_steps = _timed("secret scan", secretscan.scan_steps)
     secretscan.find_secrets = _timed("secret scan", secretscan.find_secrets)

@@ -227,9 +227,11 @@ def pytest_configure(config):
     # n8n builds a folder file by file (the demo's is a folder): that is its normalizing
     normalize_export = n8n.N8nPlatform.normalize_export
 
-    def logged_normalize_export(self, spec, path, share=None):
+    def logged_normalize_export(self, spec, path, share=None, describe=None):
         _log(f"normalize {spec.id}")
-        return normalize_export(self, spec, path, share=share)
+        if describe is not None:
+            _log(f"describing {spec.id}")  # its steps described while loading
+        return normalize_export(self, spec, path, share=share, describe=describe)
 
     n8n.N8nPlatform.normalize_export = logged_normalize_export
     read_json_file = n8n.read_json_file
@@ -243,10 +245,18 @@ def pytest_configure(config):
 
     def logged_describe_steps(app, start, stop):  # the data flow's descriptions
         for step in app.steps[start:stop]:
-            _log(f"describe {step.id}")
+            if app.platform != "n8n":  # (n8n's: below)
+                _log(f"describe {step.id}")
         return describe_steps(app, start, stop)
 
     dataflow.describe_steps = logged_describe_steps
+    describe = n8n.N8nFlows.describe
+
+    def logged_describe(self, step):  # judging entry points, the data flow, while loading
+        _log(f"describe {step.id}")
+        return describe(self, step)
+
+    n8n.N8nFlows.describe = logged_describe
 """
 
 
@@ -289,6 +299,9 @@ def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
     assert {pid for _, pid in walks} <= {pid for _, pid in normalized}  # not the controller
     described = sorted(name for what, name, _ in log if what == "describe")
     assert described and described == serial_describes  # not once per worker
+    # (n8n's steps while loading, so judging its entry points described nothing again)
+    assert sorted(pid for what, name, pid in log if what == "describing") == sorted(
+        pid for name, pid in normalized if name == "demo-n8n")
     read = sorted(name for what, name, _ in log if what == "read")
     assert read and read == serial_reads  # each n8n file once in the run
     report = json.loads((pytester.path / "x.json").read_text())
@@ -296,6 +309,21 @@ def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
         "demo-n8n", "demo-nodered"}
     assert report["findings"] == serial_report["findings"]
     assert report["apps"] == serial_report["apps"]  # snapshot hashes, sources, notes
+
+
+def test_xdist_workers_of_a_narrowed_run_describe_no_steps_while_loading(
+        pytester: pytest.Pytester) -> None:
+    """A run that selects some checks may build no data flow: its workers describe steps
+    only when a check asks, not while loading."""
+    pytester.makeconftest(COUNT_LOADING)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
+                                           "--nocode-app=demo", "-k", "hardcoded_credentials")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    log = _loading_log(pytester)
+    assert [name for what, name, _ in log if what == "normalize"].count("demo-n8n") == 2
+    assert not [name for what, name, _ in log if what == "describing"]
+    described = [(name, pid) for what, name, pid in log if what == "describe"]
+    assert len(set(described)) == len(described)  # only what judging the entry points asks
 
 
 def test_no_app_means_no_builtin_checks(pytester: pytest.Pytester) -> None:

@@ -5,10 +5,12 @@ exactly what doing it whole finds."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import pickle
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,6 +156,67 @@ def test_the_data_flow_is_built_from_the_shared_descriptions(
     assert sinks and sinks == [(s.step.id, s.sink, s.origins) for s in local.sinks()]
 
 
+def _load_describing(folder: RunFolder, export: Path = DEMO_N8N) -> App:
+    """The app as an xdist worker of a run with every check loads it: steps described while
+    loading, in parts shared through ``folder``."""
+    spec = AppSpec(f"n8n+file:{export}", "n8n", "file", str(export), "n8n-app")
+    loaded = load_app(spec, REGISTRY, RecordingOptions(None, Path("cassettes")),
+                      scan=lambda app: (), share=folder.shared_files(spec),
+                      describe=folder.shared_describing(spec))
+    assert loaded.app is not None
+    return loaded.app
+
+
+def test_steps_described_while_loading_are_described_once_and_judge_the_entry_points(
+        tmp_path: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers describe every step once between them while loading (judging the entry
+    points describes nothing more), judge every entry point as a serial load does, and each
+    builds its data flow from those descriptions without describing again."""
+    from pytest_nocode.platforms.n8n_flow import N8nFlows
+
+    serial = load(DEMO_N8N)
+    serial_flows = dataflow.describe_steps(serial, 0, len(serial.steps))
+    described: list[str] = []
+    describe = N8nFlows.describe
+
+    def counted(self: N8nFlows, step: object) -> object:
+        described.append(step.id)  # type: ignore[attr-defined]
+        return describe(self, step)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(N8nFlows, "describe", counted)
+    first_folder, second_folder = RunFolder(tmp_path), RunFolder(tmp_path)  # two processes
+    first = _load_describing(first_folder)
+    assert len(described) == len(first.steps) > 3 * loading.SCAN_PART_STEPS
+    second = _load_describing(second_folder)
+    assert len(described) == len(first.steps)  # every part read from the first's
+    verdicts = [(ep.step_id, ep.effect, ep.effect_reason) for ep in serial.entry_points]
+    assert any(effect for _, effect, _ in verdicts)
+    for app in (first, second):
+        assert [(ep.step_id, ep.effect, ep.effect_reason) for ep in app.entry_points] \
+            == verdicts
+    for folder, app in ((first_folder, first), (second_folder, second)):
+        dataflow.describe_with(app, folder.shared_flows)
+        assert dataflow.DataFlow(app)._flows == dict(zip((s.id for s in serial.steps),
+                                                         serial_flows, strict=True))
+    assert len(described) == len(first.steps)  # nor when the data flows were built
+    assert not list(tmp_path.glob("*.flows.*"))  # nothing shared a second time
+
+
+def test_a_worker_whose_describing_failed_judges_as_a_serial_load_does(
+        tmp_path: Path, small_parts: None) -> None:
+    """Describing while loading is only a way to share work: when it fails, the worker
+    judges the entry points describing each step it needs itself, as a serial run does."""
+    folder = RunFolder(tmp_path)
+    spec = AppSpec(f"n8n+file:{DEMO_N8N}", "n8n", "file", str(DEMO_N8N), "n8n-app")
+    app = load(DEMO_N8N)
+    assert folder.shared_describing(spec)(app.steps, lambda step: 1 / 0) is None
+    loaded = load_app(spec, REGISTRY, RecordingOptions(None, Path("cassettes")),
+                      scan=lambda app: (), describe=lambda steps, flow_of: None)
+    assert loaded.app is not None
+    assert [(ep.step_id, ep.effect, ep.effect_reason) for ep in loaded.app.entry_points] \
+        == [(ep.step_id, ep.effect, ep.effect_reason) for ep in app.entry_points]
+
+
 def test_a_part_whose_claimer_died_is_worked_by_the_process_that_waits(
         tmp_path: Path, small_parts: None, shared: Shared, scans: list[tuple[int, int]]
 ) -> None:
@@ -286,6 +349,31 @@ def test_the_controller_loads_itself_when_every_worker_loading_died(
     claim.unlink()
     monkeypatch.setattr(loading, "WAIT_FOR_A_LOADER", 0.05)  # and when no worker ever began
     assert folder.told(spec, lambda: pytest.fail("not called here")) is None
+
+
+def test_the_controller_waiting_for_a_slow_load_looks_at_the_folder_less_and_less(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load that takes minutes is waited for with longer and longer pauses (at most
+    POLL_MOST), not a listing of the folder every 10 ms; the record is still taken once
+    written."""
+    folder = RunFolder(tmp_path)
+    worker = _load_whole(DEMO_N8N)
+    folder.loading(worker.spec)  # this process, alive, is "the worker loading"
+    looks: list[float] = []
+    numbered = RunFolder._numbered
+
+    def counted(self: RunFolder, stem: str) -> list[Path]:
+        if stem.endswith(".loaded"):
+            looks.append(time.monotonic())
+            if looks[-1] - looks[0] > 1.5:  # the worker is done after 1.5 s
+                folder.tell(worker.spec, worker)
+        return numbered(self, stem)
+
+    monkeypatch.setattr(RunFolder, "_numbered", counted)
+    told = folder.told(worker.spec, lambda: pytest.fail("loaded by the controller"))
+    assert isinstance(told, loading.LoadedElsewhere) and told.stamps == worker.stamps
+    assert len(looks) < 25  # every 10 ms: about 150
+    assert max(b - a for a, b in itertools.pairwise(looks)) <= loading.POLL_MOST + 0.1
 
 
 def test_the_snapshot_hash_is_computed_once_by_the_first_worker_to_claim_it(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ import glob
 import inspect
 import io
 import json
+import operator
 import os
 import pickle
 import shutil
@@ -54,13 +55,16 @@ from pytest_nocode.platforms import (
     PlatformRegistry,
     RawSnapshot,
     ShareFiles,
+    ShareSteps,
     first_too_deep,
     read_export,
     without_lone_surrogates,
 )
 
 if TYPE_CHECKING:
-    from pytest_nocode.model import StepFlow
+    from collections.abc import Sequence
+
+    from pytest_nocode.model import Step, StepFlow
     from pytest_nocode.secretscan import SecretHit, StepScanner
     from pytest_nocode.transport import RecordingOptions
 
@@ -234,11 +238,13 @@ def readable(spec: AppSpec, raw: RawSnapshot) -> RawSnapshot:
 
 
 def load_app(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOptions,
-             scan: Scan | None = None, share: ShareFiles | None = None) -> LoadedApp:
+             scan: Scan | None = None, share: ShareFiles | None = None,
+             describe: ShareSteps | None = None) -> LoadedApp:
     """Load and normalize one app, and find its secrets with ``scan`` (default: the whole
     scan in this process); an adapter that builds exports file by file splits the files
     with the other processes through ``share`` (:meth:`RunFolder.shared_files`), if given
-    and if it takes one.
+    and if it takes one, and describing its steps through ``describe``
+    (:meth:`RunFolder.shared_describing`) likewise.
 
     Problems with what the user pointed at (a missing file, bad JSON, a wrong export shape)
     raise InputError so the run stops with one clear line. Problems reaching a live app are
@@ -249,9 +255,10 @@ def load_app(spec: AppSpec, registry: PlatformRegistry, recording: RecordingOpti
     try:
         if spec.transport in REREADABLE and streamed is not None:
             # built file by file: never the whole parsed export at once
-            shares = share is not None and "share" in inspect.signature(streamed).parameters
-            app, export = streamed(spec, Path(spec.location), share=share) if shares \
-                else streamed(spec, Path(spec.location))
+            takes = inspect.signature(streamed).parameters
+            given = {name: value for name, value in (("share", share), ("describe", describe))
+                     if value is not None and name in takes}
+            app, export = streamed(spec, Path(spec.location), **given)
             raw = RawSnapshot(spec.platform, None, spec.transport,
                               skipped_files=export.skipped)
         else:
@@ -378,6 +385,27 @@ def _parts(items: int, per_part: int, most: int) -> list[tuple[int, int]]:
     return list(pairwise(bounds))
 
 
+POLL_FIRST = 0.01  # s between a waiting process's first looks at the run folder
+POLL_MOST = 0.25  # s between an xdist controller's looks once it has waited a while
+POLL_MOST_PART = 0.05  # ... a worker's, waiting for a part another worker is working
+
+
+class _Pause:
+    """Sleep between looks at the run folder for what another process writes: 10 ms at first,
+    each pause half as long again up to ``most``. An xdist controller waits for the workers'
+    whole load (minutes at 20,000 workflows on a busy machine); looking every 10 ms (a listing
+    of the folder each time) took it about 10 CPU seconds on two cores the workers needed."""
+
+    def __init__(self, most: float) -> None:
+        self.seconds, self.most = POLL_FIRST, most
+        self.looks = 0  # how many times it paused (for tests)
+
+    def __call__(self) -> None:
+        time.sleep(self.seconds)
+        self.looks += 1
+        self.seconds = min(self.most, self.seconds * 1.5)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -397,6 +425,8 @@ class RunFolder:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # app id → (its steps, their descriptions) described while loading, for shared_flows
+        self._described: dict[str, tuple[Sequence[Step], tuple[StepFlow, ...]]] = {}
 
     @classmethod
     def create(cls) -> RunFolder:
@@ -471,7 +501,37 @@ class RunFolder:
         about 1 to load a part another process wrote)."""
         from pytest_nocode.dataflow import describe_steps
 
+        steps, flows = self._described.pop(app.id, ((), ()))
+        if len(steps) == len(app.steps) and all(map(operator.is_, steps, app.steps)):
+            return flows  # described while loading (shared_describing)
         return self._shared_parts(app, "flows", describe_steps)
+
+    def shared_describing(self, spec: AppSpec) -> ShareSteps:
+        """How the workers describe every step of ``spec`` for the data flow while loading it,
+        before its entry points are judged (``normalize_export(…, describe=…)``): in parts
+        (:func:`scan_parts`), each described once in the run, as :meth:`shared_flows` does
+        when the data flow is built. Judging the entry points described thousands of steps
+        in each worker (at 20,000 workflows 22,000 steps, about 4.5 of its 6.6 CPU seconds);
+        it now reads the shared descriptions, which the data flow then takes as they are.
+        None if describing failed (the adapter then judges as a serial run does)."""
+        def share(steps: Sequence[Step], flow_of: Callable[[Step], StepFlow]
+                  ) -> tuple[StepFlow, ...] | None:
+            def work(start: int, stop: int) -> tuple[StepFlow, ...]:
+                kept: dict[StepFlow, StepFlow] = {}  # equal ones as one (describe_steps)
+                return tuple(kept.setdefault(flow, flow) for flow in map(flow_of,
+                                                                         steps[start:stop]))
+
+            flows: list[StepFlow] = []
+            try:
+                for part in self._share(f"{spec.id}.described", scan_parts(len(steps)),
+                                        lambda start, stop: _ids_digest(steps, start, stop),
+                                        work):
+                    flows.extend(part)
+            except Exception:  # described then as a serial run describes, one by one
+                return None  # (a step that cannot be described errors the checks that ask)
+            self._described[spec.id] = (steps, tuple(flows))
+            return self._described[spec.id][1]
+        return share
 
     def _shared_parts(self, app: App, what: str, work: Callable[[App, int, int], tuple[T, ...]]
                       ) -> tuple[T, ...]:
@@ -480,7 +540,7 @@ class RunFolder:
         process's steps (a digest of their ids)."""
         found: list[T] = []
         for part in self._share(f"{app.id}.{what}", scan_parts(len(app.steps)),
-                                lambda start, stop: _ids_digest(app, start, stop),
+                                lambda start, stop: _ids_digest(app.steps, start, stop),
                                 lambda start, stop: work(app, start, stop)):
             found.extend(part)
         return tuple(found)
@@ -523,11 +583,12 @@ class RunFolder:
     def _worked_part(self, name: str, start: int, stop: int, digest: Callable[[int, int], Any],
                      work: Callable[[int, int], T]) -> T:
         part, claim = self.path / name, self.path / f"{name}.claim"
+        pause = _Pause(POLL_MOST_PART)
         while not part.exists():
             claimer = claim.read_text() if claim.exists() else ""
             if not (claimer.isdigit() and _alive(int(claimer))) and not part.exists():
                 return work(start, stop)  # its claimer died before writing it
-            time.sleep(0.01)
+            pause()
         expected, done = pickle.loads(part.read_bytes())  # our own run's private folder, 0600
         if done is None or expected != digest(start, stop):
             return work(start, stop)
@@ -552,6 +613,7 @@ class RunFolder:
         to load it within WAIT_FOR_A_LOADER seconds, or each that began died; the controller
         then loads it itself."""
         since = time.monotonic()
+        pause = _Pause(POLL_MOST)
         while True:
             records = self._numbered(f"{spec.id}.loaded")
             if records:
@@ -566,7 +628,7 @@ class RunFolder:
                 since = time.monotonic()
             elif loaders or time.monotonic() - since > WAIT_FOR_A_LOADER:
                 return None
-            time.sleep(0.01)
+            pause()
 
     def settle(self, loaded: LoadedElsewhere) -> None:
         """(the controller, once the checks are done) Fail closed unless every worker read the
@@ -604,10 +666,10 @@ class RunFolder:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def _ids_digest(app: App, start: int, stop: int) -> str:
+def _ids_digest(steps: Sequence[Step], start: int, stop: int) -> str:
     import hashlib
 
-    ids = "\0".join(step.id for step in app.steps[start:stop])
+    ids = "\0".join(step.id for step in steps[start:stop])
     return hashlib.sha256(ids.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -176,6 +176,10 @@ def _load_apps(session: pytest.Session) -> None:
         return
     if run.is_worker:
         if run.run_folder is not None:
+            # every built-in check runs: the data flow will be built, so its steps are
+            # described while loading, shared with the other workers (NocodeRun.describe_early)
+            run.describe_early = not narrowed(config) and not config.getoption(
+                "nocode_no_builtin") and bool(config.getini("nocode_builtin_checks"))
             # bad input is told to the controller, which stops the run with it
             with contextlib.suppress(InputError):
                 run.load_all([spec for spec in run.specs if run.run_folder.shared(spec)])

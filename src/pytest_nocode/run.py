@@ -99,6 +99,10 @@ class NocodeRun:
     # an xdist controller whose workers have started: they load the apps read from files and
     # tell it what it needs (RunFolder.told); before they start, it loads them itself
     workers_load: bool = False
+    # an xdist worker of a run whose data-flow checks all run (no -k, -m, node ids, …): it
+    # describes the steps of an app read from files while loading it, in parts shared with
+    # the other workers, and judges the entry points from them (RunFolder.shared_describing)
+    describe_early: bool = False
 
     def spec(self, app_id: str) -> AppSpec:
         for spec in self.specs:
@@ -127,7 +131,9 @@ class NocodeRun:
                 folder.loading(spec)
             try:
                 loaded = load_app(spec, self.registry, self.recording,
-                                  scan=folder.shared_secrets, share=folder.shared_files(spec))
+                                  scan=folder.shared_secrets, share=folder.shared_files(spec),
+                                  describe=folder.shared_describing(spec)
+                                  if self.describe_early else None)
             except InputError as exc:
                 if self.is_worker:  # the controller stops the run with it
                     folder.tell(spec, None, str(exc))

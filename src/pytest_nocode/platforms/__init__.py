@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -20,7 +20,7 @@ import orjson
 
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.errors import InputError, SchemaError, read_input_file
-from pytest_nocode.model import App
+from pytest_nocode.model import App, Step, StepFlow
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,11 @@ _Part = TypeVar("_Part")
 # in order) built by one process of the run and handed to the others: the results of the
 # parts, in order.
 ShareFiles = Callable[[list[Path], Callable[[list[Path]], _Part]], list[_Part]]
+# ... and ``normalize_export(spec, path, share=…, describe=…)``: ``describe(steps, flow_of)``
+# is ``tuple(map(flow_of, steps))`` (how data passes each step, once the adapter's state is
+# complete) worked in parts the same way, or None when that failed; the adapter judges its
+# entry points from it.
+ShareSteps = Callable[[Sequence[Step], Callable[[Step], StepFlow]], tuple[StepFlow, ...] | None]
 
 
 @runtime_checkable

@@ -49,7 +49,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -79,6 +79,7 @@ from pytest_nocode.model import (
     Principal,
     Setting,
     Step,
+    StepFlow,
     Workflow,
     is_loopback_host,
     is_model_api,
@@ -92,6 +93,7 @@ from pytest_nocode.platforms import (
     FileExport,
     RawSnapshot,
     ShareFiles,
+    ShareSteps,
     SkippedFile,
     expect,
     read_json_file,
@@ -202,8 +204,8 @@ class N8nPlatform:
             builder.add_workflow(wf, index)
         return self._app(spec, builder, data, raw.notes)
 
-    def normalize_export(self, spec: AppSpec, path: Path, share: ShareFiles | None = None
-                         ) -> tuple[App, FileExport]:
+    def normalize_export(self, spec: AppSpec, path: Path, share: ShareFiles | None = None,
+                         describe: ShareSteps | None = None) -> tuple[App, FileExport]:
         """``normalize`` of what ``load_export(path)`` reads, a folder's files read and built
         one at a time, each file's JSON let go once its workflows are in the model (which
         keeps their parameters): on 20,000 workflows, holding every parsed file until the
@@ -213,6 +215,9 @@ class N8nPlatform:
         of the run, and the parts joined as one pass over every file builds them
         (:meth:`_Builder.absorb`); when they do not join so (an id repeated across parts, a
         workflow named by its place in the folder), this process builds them all itself.
+        With ``describe`` too, every step of a folder is described for the data flow in
+        parts the same way before the entry points are judged from those descriptions
+        (judging described thousands of steps in each worker, again).
 
         Workflow ids that repeat across files are only known once every file has been read;
         when some do (copies in a backup folder), the files are read and built a second
@@ -235,15 +240,17 @@ class N8nPlatform:
         repeated = {wid for wid, n in built.seen.items() if n > 1}
         if repeated:
             built = build(repeated)
-        return (self._app(spec, built.builder, _compose(path), {}),
+        return (self._app(spec, built.builder, _compose(path), {}, describe),
                 FileExport(None, tuple(built.skipped)))
 
     def _app(self, spec: AppSpec, builder: _Builder, data: Mapping[str, Any],
-             fetch_notes: Mapping[str, str]) -> App:
+             fetch_notes: Mapping[str, str], describe: ShareSteps | None = None) -> App:
         """The App of the workflows ``builder`` took, with what an instance snapshot
-        (``data`` beyond its workflows) adds: users, settings, version, the audit."""
+        (``data`` beyond its workflows) adds: users, settings, version, the audit; its entry
+        points judged from ``describe``'s descriptions of every step, if given."""
         builder.link_called_workflows()
-        builder.judge_entry_points()
+        flows = None if describe is None else describe(builder.steps, builder.flows.describe)
+        builder.judge_entry_points(None if flows is None else builder.described(flows))
         facets = {"workflows"}
         principals: tuple[Principal, ...] = ()
         users = _user_list(data)
@@ -1028,9 +1035,22 @@ class _Builder:
             if targets:
                 self.steps[i] = replace(step, outbound=(*step.outbound, *targets))
 
-    def judge_entry_points(self) -> None:
+    def described(self, flows: Sequence[StepFlow]) -> Callable[[Step], StepFlow]:
+        """``flows.describe`` of a step, given ``flows``, the descriptions of every step in
+        order (made elsewhere: :data:`~pytest_nocode.platforms.ShareSteps`); a step that is
+        not one of this builder's is described here."""
+        by_id = {step.id: (step, flow) for step, flow in zip(self.steps, flows, strict=True)}
+
+        def flow_of(step: Step) -> StepFlow:
+            kept = by_id.get(step.id)
+            return kept[1] if kept is not None and kept[0] is step else self.flows.describe(step)
+
+        return flow_of
+
+    def judge_entry_points(self, describe: Callable[[Step], StepFlow] | None = None) -> None:
         """What a call to each entry point can do (see :mod:`.n8n_entries`), once the wiring,
-        stores and destinations of every workflow are known."""
+        stores and destinations of every workflow are known; each step it needs described by
+        ``describe`` (default: described here, kept for the data flow)."""
         links: dict[str, list[BrokenLink]] = {}
         for link in self.broken_links:
             links.setdefault(link.workflow_id, []).append(link)
@@ -1039,9 +1059,9 @@ class _Builder:
             node_ids.setdefault(step.workflow_id, {})[step.native_id or step.id] = step.id
         unfollowed = {node_ids[wid][link.source] for wid, ls in links.items()
                       if name_node_ids(ls, node_ids.get(wid, {})) for link in ls}
-        effects = EntryEffects(self.steps, self.flows.describe_judged, self.destinations,
-                               self.stores, set(links), self.stand_ins, unfollowed,
-                               self.flows.versions, self.emptied)
+        effects = EntryEffects(self.steps, describe or self.flows.describe_judged,
+                               self.destinations, self.stores, set(links), self.stand_ins,
+                               unfollowed, self.flows.versions, self.emptied)
         by_id = {s.id: s for s in self.steps}
         self.entry_points = [replace(ep, effect=effect, effect_reason=reason)
                              for ep in self.entry_points
