@@ -56,6 +56,10 @@ VALUE_CASES = [
     FilterCase("reference", "token", "msg.payload.token", "f8e7d6c5b4a39281"),
     FilterCase("reference", "apiKey", "ACME_API_KEY", "AcmeKey2024xyz"),
     FilterCase("reference", "password", "$$wordfish", "w0rdF1sh!"),
+    # a vendor key that begins with "$" (Asaas: $aact_…) is no variable: its name would be
+    # far longer than any a person types
+    FilterCase("reference", "access_token", "$ASAAS_ACCESS_TOKEN",
+               "$aact_hmlg_" + "Qm9vS3Rv" * 19 + "Zx"),
     FilterCase("property path", "token", "oauth2Response.access_token", "a1b2c3d4e5f6a7b8"),
     FilterCase("property path", "api_key", "excluded.api_key", "zx81qw72er63ty54"),
     FilterCase("step id", "auth", "0f0fc5534fc4c9b5", "0f0fc5534fc4c9b6x"),

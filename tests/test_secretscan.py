@@ -298,6 +298,11 @@ POSITIVES = [
     Case("nr-exec-mysqldump-password",
          nodered("exec", command="mysqldump -u root -pS3cretPw2024 shop > /tmp/shop.sql"),
          "command", "S3cretPw2024", "Password on command line"),
+    # a dump in a container, the password quoted after -p as shells allow
+    Case("n8n-command-mysqldump-quoted-password",
+         n8n("executeCommand", command="docker run --rm mysql:8.0 mysqldump -h db.acme.io "
+                                       "-u backup -p'Dump-2024x' shop > /tmp/shop.sql"),
+         "command", "Dump-2024x", "Password on command line"),
     Case("nr-exec-curl-user",
          nodered("exec", command="curl -s -u deploy:D3ploy!2024 https://ci.acme.io/job/build"),
          "command", "D3ploy!2024", "Password on command line"),

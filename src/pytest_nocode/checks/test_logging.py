@@ -6,6 +6,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check, not_applicable
+from pytest_nocode.model import Step
 from pytest_nocode.policy import Policy
 
 
@@ -50,7 +51,11 @@ def test_execution_history_kept(nocode_app: App, nocode_findings: FindingCollect
     rationale="""A tab with entry points but no catch node drops errors silently: failures and
     abuse of the endpoint leave nothing to alert on. A tab whose nodes only show, log or pass
     on a click (gauges, charts, debug, dashboard buttons and page controls, an MQTT input that
-    parses no JSON) raises nothing a catch node could catch, and is not reported.""",
+    parses no JSON) raises nothing a catch node could catch, and is not reported. Traffic
+    from outside counts wherever it comes from: an MQTT subscription on the owner's own broker
+    or a map page's socket (``worldmap in``) feeds the tab as an open endpoint does, when it
+    reaches a node that can fail. An MQTT broker node wired to nothing hands no message to any
+    node on its tab, and is not counted.""",
     remediation="Add a catch node on the tab that logs or forwards errors to monitoring.",
     requires=("workflows",),
     platforms=("nodered",),
@@ -59,22 +64,71 @@ def test_entry_flows_catch_errors(nocode_app: App, nocode_findings: FindingColle
     catching = {s.workflow_id for s in nocode_app.steps_of_type("catch")}
     catching |= {wf.id for wf in nocode_app.workflows if nothing_throws(nocode_app, wf.id)}
     flagged = set()
-    for ep in nocode_app.entry_points:
-        if ep.active is False:
-            continue  # a disabled endpoint receives no traffic
-        sources = [ep.step_id, *(u.id for u in nocode_app.users_of(ep.step_id))]
+    feeds = [(ep.kind, ep.route, [ep.step_id, *(u.id for u in nocode_app.users_of(ep.step_id))])
+             for ep in nocode_app.entry_points
+             if ep.active is not False]  # a disabled endpoint receives no traffic
+    feeds += outside_feeds(nocode_app)
+    for kind, route, sources in feeds:
         for source_id in sources:
             step = nocode_app.step(source_id)
-            if step is None or not step.workflow_id or step.workflow_id in catching:
+            if step is None or not step.workflow_id or step.workflow_id in catching \
+                    or not hands_on(step):
                 continue
             wf = nocode_app.workflow(step.workflow_id)
             if wf is None or wf.id in flagged or wf.disabled:
                 continue
             flagged.add(wf.id)
-            nocode_findings.add(wf, f"tab receives {ep.kind} traffic but has no catch node",
-                                {"entry_point": ep.route, "step": source_id})
+            nocode_findings.add(wf, f"tab receives {kind} traffic but has no catch node",
+                                {"entry_point": route, "step": source_id})
 
 
+# Nodes that bring messages from outside the instance into a flow without being an entry point
+# a caller can reach unasked (the owner's own MQTT broker, the socket of a map page's browsers):
+# what they bring can still fail the nodes it reaches. (kind, how the route is read)
+OUTSIDE_FEEDS = {"mqtt in": "mqtt", "worldmap in": "websocket"}
+
+
+def outside_feeds(app: App) -> list[tuple[str, str, list[str]]]:
+    """(kind, route, [step id]) of each enabled :data:`OUTSIDE_FEEDS` node whose messages
+    reach a node of its tab that can fail (:func:`can_fail_on`)."""
+    out = []
+    for step in app.steps:
+        kind = OUTSIDE_FEEDS.get(step.type)
+        if kind is None or step.disabled:
+            continue
+        route = str(step.params.get("topic" if kind == "mqtt" else "path") or "").strip()
+        if can_fail_on(app, step):
+            out.append((kind, route or step.type, [step.id]))
+    return out
+
+
+# MQTT brokers run inside Node-RED: their outputs carry client events, not the messages the
+# clients publish, so one wired to nothing hands the tab nothing
+BROKER_NODES = frozenset({"aedes broker", "mosca in"})
+
+
+def hands_on(step: Step) -> bool:
+    """Does an entry node hand the tab anything? A broker node wired to nothing raises its
+    errors without a message (a port in use), which no catch node receives."""
+    return step.type not in BROKER_NODES or any(step.outbound)
+
+
+def can_fail_on(app: App, source: Step) -> bool:
+    """Can what ``source`` brings fail a node on its tab: does it parse JSON itself, or reach
+    (along the wires, on its own tab) a node outside :data:`NO_THROW_TYPES`?"""
+    if source.type == "mqtt in" and source.params.get("datatype") == "json":
+        return True
+    seen, queue = {source.id}, list(source.outbound)
+    while queue:
+        step = app.step(queue.pop())
+        if step is None or step.id in seen or step.disabled \
+                or step.workflow_id != source.workflow_id:
+            continue
+        seen.add(step.id)
+        if step.type not in NO_THROW_TYPES:
+            return True
+        queue.extend(step.outbound)
+    return False
 # Nodes that raise no error a catch node could catch: they show or log what reaches them, or
 # send a dashboard click on (both dashboards' display and navigation widgets and buttons).
 NO_THROW_TYPES = frozenset({

@@ -359,7 +359,8 @@ _CLI_PASSWORD = re.compile(
     | (?:-H|--header)(?:=|[ \t]+)(?P<q7>["'])(?P<header>[A-Za-z][\w-]{1,40})[ \t]*:[ \t]*
       (?P<v7>[^\s"']{4,})(?P=q7)
     | --(?P<name>[A-Za-z][\w-]{1,40})(?:=|[ \t]+)["']?(?P<value>[^\s"'-][^\s"']{3,})
-    | \bmysql(?:dump|admin|import|check)?\b[^\n|;&]*?[ \t]-p(?P<v2>[^\s"'-][^\s"']{3,})
+    | \bmysql(?:dump|admin|import|check)?\b[^\n|;&]*?[ \t]-p(?P<q2>["']?)
+      (?P<v2>[^\s"'-][^\s"']{3,})(?P=q2)
     | \bsshpass[ \t]+-p[ \t]*["']?(?P<v3>[^\s"']{4,})
     | \b""" + _REGISTRY_LOGIN + r"""[^\n|;&]*?[ \t]-p[ \t]+["']?(?P<v5>[^\s"'-][^\s"']{3,})
     | \b(?:echo|printf)[ \t]+(?:-n[ \t]+)?(?P<q6>["']?)(?P<v6>[^\s"'|;&][^\s"'|;&]{3,})(?P=q6)
@@ -368,9 +369,9 @@ _CLI_PASSWORD = re.compile(
 
 
 def command_line_passwords(t: Text) -> Iterator[Found]:
-    """``--password=…``, ``mysql -p…``, ``sshpass -p …``, ``curl -u user:…``, ``curl -H
-    'X-Auth-Token: …'``, ``docker login -p …`` and ``echo '…' | docker login
-    --password-stdin`` in exec, Execute Command and SSH nodes. A header whose value has a
+    """``--password=…``, ``mysql -p…`` (``-p'…'`` quoted too), ``sshpass -p …``, ``curl -u
+    user:…``, ``curl -H 'X-Auth-Token: …'``, ``docker login -p …`` and ``echo '…' | docker
+    login --password-stdin`` in exec, Execute Command and SSH nodes. A header whose value has a
     scheme (``Authorization: Bearer …``) is the bearer and basic rules'."""
     for m in _CLI_PASSWORD.finditer(t.text):
         name = m.group("name") or m.group("header")

@@ -83,7 +83,8 @@ _REFERENCE = re.compile(
            vars|credentials|\$credentials)(?:\b|(?=[.\[(]))[.\[(].*
       | os\.getenv\(.*
       | \$\(.*
-      | \$+[A-Za-z_][A-Za-z0-9_]*              # $VAR, $$var: a variable to substitute
+      | \$+[A-Za-z_][A-Za-z0-9_]{0,39}        # $VAR, $$var: a variable to substitute (a name
+                                            # of 40 at most: Asaas keys are $aact_ + 160)
       | \{[A-Za-z_][\w.-]*\}
       | [A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+        # an environment variable's NAME
     )$""")
