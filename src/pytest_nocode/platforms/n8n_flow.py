@@ -462,6 +462,9 @@ class N8nFlows:
     # workflows the instance itself exported with no connections at all: past its triggers
     # nothing of it runs (a collection's edited copy that lost its wiring is another matter)
     unwired: set[str] = field(default_factory=set)
+    # nodes of intactly wired workflows that nothing feeds and that start nothing (see
+    # :func:`~pytest_nocode.platforms.n8n.stranded_steps`): they never run
+    stranded: set[str] = field(default_factory=set)
     _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
     # step id → (the step, its description) as judging the entry points made it, kept until
     # the app asks once (the data flow): the same step and the same finished state give the
@@ -496,7 +499,7 @@ class N8nFlows:
             return _NOTE
         starts = t in ENTRY_TRIGGERS or t in UNTRUSTED_TRIGGERS or t in SCHEDULES or (
             t.endswith(("Trigger", "trigger")) and t not in CALLED_TRIGGERS)
-        if step.workflow_id in self.unwired and not starts:
+        if (step.workflow_id in self.unwired or step.id in self.stranded) and not starts:
             return _NEVER_RUNS
         output = self._output(step)
         writes = self._writes(step, output)
