@@ -778,23 +778,47 @@ def stranded_steps(nodes: list[tuple[dict[str, Any], str, str]],
     trigger, and not a sub-node an agent calls (a tool, model or memory has only outgoing
     ``ai_*`` links). n8n runs a node only when a connection hands it items, so such a node,
     and all that only it feeds, never runs in production (a stray copy left on the canvas,
-    a branch whose first step was unplugged). A workflow whose wiring is incomplete (a
-    collection's edited export) is not judged: its missing links may be the feeding ones."""
+    a branch whose first step was unplugged). Two shapes run all the same, so they are kept:
+    a branch that joins a node with several inputs (a Merge, a Compare Datasets: n8n's
+    legacy order runs the parents of an input still waiting), and an agent with sub-nodes
+    (an AI cluster set beside the call of the sub-workflow that holds it, as its copy). A
+    workflow whose wiring is incomplete (a collection's edited export) is not judged: its
+    missing links may be the feeding ones."""
     if not links_any(connections):
         return set()
     fed: set[str] = set()
+    joins: set[str] = set()  # nodes a connection enters at their second input or later
+    main: dict[str, set[str]] = {}
     for source, kinds in connections.items():
         if not isinstance(kinds, dict):
             continue
         for kind, outputs in kinds.items():
-            targets = [conn.get("node") for output in outputs or () if isinstance(output, list)
-                       for conn in output if isinstance(conn, dict)]
+            conns = [conn for output in outputs or () if isinstance(output, list)
+                     for conn in output if isinstance(conn, dict)
+                     and isinstance(conn.get("node"), str)]
             if kind == "main":
-                fed.update(t for t in targets if isinstance(t, str))
-            elif targets:
+                fed.update(conn["node"] for conn in conns)
+                main.setdefault(source, set()).update(conn["node"] for conn in conns)
+                joins.update(conn["node"] for conn in conns
+                             if isinstance(conn.get("index"), int) and conn["index"] > 0)
+            elif conns:
                 fed.add(source)  # a sub-node runs when its agent calls it
+                fed.update(conn["node"] for conn in conns)  # an AI cluster's root
+
+    def joins_later(name: str) -> bool:
+        seen, todo = {name}, [name]
+        while todo:
+            for nxt in main.get(todo.pop(), ()):
+                if nxt in joins:
+                    return True
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
     return {step_id for node, _node_id, step_id in nodes
-            if node["name"] not in fed and not may_start(str(node.get("type") or ""))}
+            if node["name"] not in fed and not may_start(str(node.get("type") or ""))
+            and not joins_later(node["name"])}
 
 
 def may_start(node_type: str) -> bool:
