@@ -35,9 +35,10 @@ def _login(query: str, *, refuses: bool = True, node: str = "postgres",
                       version=2.5)
     found = n8n_node("Found?", "if", {"conditions": {"number": [
         {"value1": "={{ $input.all().length }}", "value2": 1, "operation": "equal"}]}})
-    token = n8n_node("Issue token", "code", {"jsCode": "const u = $input.first().json;\n"
-                     "return [{ json: { ...u, token: Buffer.from(u.email).toString('base64') } }];"},
-                     version=2)
+    token = n8n_node("Issue token", "code", {
+        "jsCode": "const u = $input.first().json;\n"
+                  "return [{ json: { ...u, token: Buffer.from(u.email).toString('base64') } }];"},
+        version=2)
     ok = n8n_node("Welcome", "respondToWebhook", {
         "respondWith": "json",
         "responseBody": "={{ { user: { id: $json.id, email: $json.email, "

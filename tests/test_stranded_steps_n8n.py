@@ -52,7 +52,7 @@ def test_the_same_branch_fed_by_the_trigger_is_reported() -> None:
 
 
 def test_a_stranded_branch_joining_a_merge_still_runs() -> None:
-    nodes, links = _live_part()
+    nodes, _links = _live_part()
     merge = n8n_node("Merge", "merge", {}, version=3)
     wf = workflow("join", [*nodes, _lookup("Fetch note"), merge, _sink()], {
         "Schedule Trigger": {"main": [[{"node": "Tick", "type": "main", "index": 0}]]},
