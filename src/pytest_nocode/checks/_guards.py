@@ -904,3 +904,42 @@ def oauth_login(app: App, entry: Step) -> str:
 def _successor_answers(app: App, step: Step) -> list[bool]:
     """For each step after ``step``: does it answer the caller (and stop there)?"""
     return [s.type == "http response" for s in _successors(app, step)] or [False]
+
+
+# The services that sign the webhooks they send, by the header their signature comes in, and
+# the domains of their own APIs: a call whose first steps verify that header comes from that
+# service (the x-hub-signature pair is GitHub's and Meta's).
+SIGNING_SERVICES: dict[str, tuple[str, ...]] = {
+    "x-signature-ed25519": ("discord.com", "discordapp.com"),
+    "x-hub-signature-256": ("github.com", "facebook.com", "instagram.com", "whatsapp.com"),
+    "x-hub-signature": ("github.com", "facebook.com", "instagram.com", "whatsapp.com"),
+    "x-github-event": ("github.com",),
+    "stripe-signature": ("stripe.com",),
+    "x-slack-signature": ("slack.com",),
+    "x-twilio-signature": ("twilio.com",),
+    "x-shopify-hmac-sha256": ("shopify.com", "myshopify.com"),
+    "x-line-signature": ("line.me",),
+    "x-telegram-bot-api-secret-token": ("telegram.org",),
+    "x-gitlab-token": ("gitlab.com",),
+    "x-zm-signature": ("zoom.us",),
+    "typeform-signature": ("typeform.com",),
+    "x-hubspot-signature": ("hubapi.com", "hubspot.com"),
+    "x-hubspot-signature-v3": ("hubapi.com", "hubspot.com"),
+    "x-paystack-signature": ("paystack.co",),
+    "x-square-hmacsha256-signature": ("squareup.com",),
+}
+_CHECKED_HEADER = re.compile(r"\bheader ([\w-]+)", re.I)
+
+
+def signed_by_host(app: App, entry_id: str, host: str) -> bool:
+    """Is ``host`` the API of the service whose webhook signature the first steps after
+    entry ``entry_id`` verify (:data:`SIGNING_SERVICES`): the party that sent what the
+    entry received?"""
+    entry = app.step(entry_id)
+    guard = guard_of(app, entry) if entry is not None and host else None
+    if guard is None:
+        return False
+    domains = {d for header in _CHECKED_HEADER.findall(guard.compares)
+               for d in SIGNING_SERVICES.get(header.lower(), ())}
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in domains)
