@@ -562,7 +562,7 @@ def written_logins(t: Text) -> Iterator[Found]:
 # hand-written check holds what the caller sent against a literal, which is the shared secret
 # itself, typed into the code (the name is the compared value's last property or key)
 _OPERAND = (r"""(?<![\w$.])[A-Za-z_$][\w$]*"""
-            r"""(?:\??\.[A-Za-z_$][\w$]*|(?:\?\.)?\[[ \t]*["'][\w.-]{1,64}["'][ \t]*\])*""")
+            r"""(?:\??\.[A-Za-z_$][\w$]*|\(\)|(?:\?\.)?\[[ \t]*["'][\w.-]{1,64}["'][ \t]*\])*""")
 _LITERAL = r"""(?P<q>["'`])(?P<value>(?:\\.|(?!(?P=q))[^\\\n$]){1,400})(?P=q)"""
 _COMPARED_LITERAL = re.compile(
     r"(?P<left>" + _OPERAND + r")[ \t]*[!=]==?[ \t]*" + _LITERAL
@@ -571,6 +571,7 @@ _COMPARED_LITERAL = re.compile(
 _OPERAND_NAME = re.compile(r"""(?:\[[ \t]*["'](?P<key>[\w.-]{1,64})["'][ \t]*\]"""
                            r"""|\.(?P<prop>[A-Za-z_$][\w$]*)|^(?P<bare>[A-Za-z_$][\w$]*))$""")
 _COMPARISON_GATE = re.compile(r"[!=]==?")
+_TYPEOF = re.compile(r"\btypeof[ \t(]*$")
 
 
 def compared_literals(t: Text) -> Iterator[Found]:
@@ -579,6 +580,8 @@ def compared_literals(t: Text) -> Iterator[Found]:
     for begin, end in t.hint_spans:
         for m in _COMPARED_LITERAL.finditer(t.text, begin, end):
             operand = m.group("left") or m.group("right") or ""
+            if m.group("left") and _TYPEOF.search(t.text, max(0, m.start() - 8), m.start()):
+                continue  # `typeof x.token === 'object'` tests a type, not a value
             found = _OPERAND_NAME.search(operand)
             name = next((n for n in found.groups() if n), "") if found else ""
             if not name or not is_secret_name(name):
