@@ -49,6 +49,7 @@ from pytest_nocode.platforms.n8n_code import (
     code_field_values,
     code_passed_input,
 )
+from pytest_nocode.secretscan.filters import Candidate, placeholder
 
 _PASS = StepFlow()
 _NOTE = StepFlow(output="drop")
@@ -1363,6 +1364,8 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
     if t == LANGCHAIN + "mcpClientTool":
         return _mcp_action(p)
     if t in (BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"):
+        if _fill_in_workflow(p.get("workflowId")):
+            return None  # as exported it calls no workflow: the id is left to fill in
         told = str(p.get("description") or p.get("toolDescription") or "")
         if told.strip() and not ACTING_WORDS.search(told):
             return None  # a workflow the agent is told only looks things up
@@ -1631,3 +1634,14 @@ def _is_ai(node_type: str) -> bool:
 
 def _short(node_type: str) -> str:
     return node_type.rsplit(".", 1)[-1]
+
+
+def _fill_in_workflow(workflow_id: object) -> bool:
+    """Is a workflow call's id a fill-in left for the user (``PASTE_YOUR_WORKFLOW_ID_HERE``,
+    ``YOUR_LOOKUP_WORKFLOW_ID``), as a secret's placeholder is? Such a call runs nothing as
+    exported: n8n finds no workflow by that id."""
+    value = workflow_id.get("value") if isinstance(workflow_id, Mapping) else workflow_id
+    if not isinstance(value, str) or not value.strip() or "{{" in value:
+        return False
+    text = value.strip().lstrip("=")
+    return placeholder(Candidate(text, value))
