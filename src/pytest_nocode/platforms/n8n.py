@@ -1279,7 +1279,7 @@ def _url_target(value: Any) -> tuple[str, str, str, int | None, bool]:
     if cut < 0:  # expression mode holding a literal
         scheme, host, port, _ = split_url(expr)
         return shown, scheme, host, port, False
-    prefix = expr[:cut].strip()
+    prefix = expr[:cut].strip() or _leading_literal(expr[cut + 2:])
     sep = prefix.find("://")
     if sep < 0:
         return shown, "", "", None, True
@@ -1290,6 +1290,20 @@ def _url_target(value: Any) -> tuple[str, str, str, int | None, bool]:
         return shown, scheme, "", None, True
     _, host, port, _ = split_url(prefix[:sep + 3 + end])
     return shown, scheme, host, port, not host
+
+
+_LEADING_LITERAL = re.compile(r"""\s*(?:'(?P<single>[^'\\]*)'|"(?P<double>[^"\\]*)"|"""
+                              r"""`(?P<backtick>[^`$\\]*))""")
+
+
+def _leading_literal(inside: str) -> str:
+    """The text a JavaScript expression inside ``{{ }}`` starts with when it starts with a
+    string literal (``'http://10.0.0.5:8080/api/' + $json.id``, a template literal up to its
+    first ``${``): the fixed start of the URL it builds, "" otherwise."""
+    m = _LEADING_LITERAL.match(inside)
+    if m is None:
+        return ""
+    return next((g for g in m.groups() if g is not None), "")
 
 
 # The options by which an n8n node accepts any certificate: "Ignore SSL Issues" is
