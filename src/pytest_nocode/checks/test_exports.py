@@ -279,10 +279,26 @@ def _message_api(dest: Destination) -> bool:
     :func:`is_mail_send_api`)?"""
     if dest.dynamic:
         return False
-    path = urlsplit(dest.url.split("?", 1)[0]).path if "://" in dest.url else ""
+    url = _as_text(dest.url)
+    path = urlsplit(url.split("?", 1)[0]).path if "://" in url else ""
     messages = MESSAGE_APIS.get(dest.host.lower())
-    return (messages is not None and bool(messages.search(dest.url.split("?", 1)[0]))) \
+    return (messages is not None and bool(messages.search(url.split("?", 1)[0]))) \
         or is_mail_send_api(dest.host, path)
+
+
+_JS_LITERAL = re.compile(r"""'([^'\\]*)'|"([^"\\]*)"|`([^`$\\]*)""")
+
+
+def _as_text(url: str) -> str:
+    """A URL written as a JavaScript expression of literals and values
+    (``={{ 'https://graph.facebook.com/v20.0/' + $env.PHONE_ID + '/messages' }}``) as the
+    text it makes, each value a placeholder segment; any other URL as it is."""
+    inner = url.strip()
+    if not inner.startswith("={{") or not inner.endswith("}}"):
+        return url
+    parts = [next(g for g in m.groups() if g is not None)
+             for m in _JS_LITERAL.finditer(inner[3:-2])]
+    return "x".join(parts) if parts and "://" in parts[0] else url
 
 
 # A request field that names the person a message goes to, and one that holds its text.
