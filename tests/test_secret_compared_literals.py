@@ -31,6 +31,7 @@ def test_password_compared_with_a_literal_in_code(code: str, found: list[str]) -
     'if (msg.payload.key == "Enter") return msg;',  # a key press
     'if (global.get("pass") == msg.payload.password) return msg;',  # kept in context
     'if (msg.payload.password == msg.stored.password) return msg;',
+    "const pair = typeof item.credentialPair === 'object' ? item.credentialPair : {};",
 ])
 def test_lookalike_comparisons_stay_quiet(code: str) -> None:
     assert _values(nodered("function", func=code)) == []

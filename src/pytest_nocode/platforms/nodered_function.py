@@ -1313,7 +1313,8 @@ class _Analysis:
                 return frozenset({ValueRef("env", first or "*")})
             if method == "get" and owner in CONTEXT_READS:
                 kind = CONTEXT_READS[owner]
-                return frozenset({ValueRef("store", f"{kind} context {first or '*'}")})
+                key = first or _key_prefix(node) + "*"
+                return frozenset({ValueRef("store", f"{kind} context {key}")})
             if owner == "Date" and method == "now":
                 return frozenset({TIMESTAMP})
             if owner == "Math" or method in NUMERIC_METHODS:
@@ -1692,6 +1693,25 @@ def _fixed_text(node: tree_sitter.Node) -> str | None:
             c.type == "template_substitution" for c in node.named_children)):
         return _text(node)[1:-1]
     return None
+
+
+def _key_prefix(call: tree_sitter.Node) -> str:
+    """The fixed start of a context key computed in a call's first argument
+    (``global.get("cam[" + i + "]")`` → ``cam[``, a template literal's leading text): which
+    keys the read can be. "" when the key starts computed."""
+    args = call.child_by_field_name("arguments")
+    key = args.named_children[0] if args is not None and args.named_children else None
+    while key is not None and key.type == "binary_expression" \
+            and _text(key.child_by_field_name("operator")) == "+":
+        key = key.child_by_field_name("left")
+    if key is None:
+        return ""
+    if key.type == "string":
+        return _text(key)[1:-1]
+    if key.type == "template_string" and key.named_children \
+            and key.named_children[0].type == "string_fragment":
+        return _text(key.named_children[0])
+    return ""
 
 
 def _literal_text(node: tree_sitter.Node) -> str | None:

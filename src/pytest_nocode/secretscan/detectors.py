@@ -528,6 +528,7 @@ _COMPARED = (
     re.compile(_QUOTED.format(q="q", v="value") + r"[ \t]*[=!]==?[ \t]*"
                + _OPERAND.format(g="name") + r"(?![\w$(\[])"),
 )
+_TYPEOF = re.compile(r"typeof[ \t(]*$")
 _BRACKET_KEY = re.compile(r"""\[[ \t]*["']([\w$-]+)["'][ \t]*\]$""")
 
 
@@ -548,8 +549,9 @@ def compared_literals(t: Text) -> Iterator[Found]:
         for pattern in _COMPARED:
             for m in pattern.finditer(t.text, begin, end):
                 name = _operand_name(m.group("name"))
-                if not is_secret_name(name):
-                    continue
+                if not is_secret_name(name) or _TYPEOF.search(t.text, max(begin, m.start() - 8),
+                                                              m.start()):
+                    continue  # `typeof item.credentialPair === 'object'` tests a type
                 secret = literal(m.group("value"), name=name, ids=t.ids,
                                  min_len=min_length(name))
                 if secret is not None:
