@@ -65,6 +65,13 @@ msg.payload = "/opt/tunnel.sh start " + host + " " + port;''',
     "inline test in a ternary": '''
 var name = p.name;
 msg.payload = "systemctl restart " + (/^[a-z0-9-]+$/.test(name) ? name : "kiosk");''',
+    "match in a ternary": '''
+var name = p.name;
+msg.payload = "systemctl restart " + (name.match(/^[a-z0-9-]+$/) ? name : "kiosk");''',
+    "match in a guard": '''
+var unit = p.unit;
+if (!unit.match(/^[a-z0-9@.-]+$/)) { return; }
+msg.payload = "systemctl status " + unit;''',
     "guard that stops the message": '''
 var unit = p.unit;
 if (!/^[a-z0-9@.-]+$/.test(unit)) { return null; }
@@ -90,6 +97,10 @@ msg.payload = "/opt/tunnel.sh start " + host;''',
     "unanchored": '''
 var unit = p.unit;
 if (!/[a-z]+/.test(unit)) { return null; }
+msg.payload = "systemctl status " + unit;''',
+    "match with a loose pattern": '''
+var unit = p.unit;
+if (!unit.match(/^[^;]+$/)) { return null; }
 msg.payload = "systemctl status " + unit;''',
     "the checked copy is not what is joined": '''
 var host = p.host;

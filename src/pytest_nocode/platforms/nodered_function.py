@@ -1383,15 +1383,18 @@ class _Analysis:
         if callee is None or callee.type != "member_expression" or args is None \
                 or len(args.named_children) != 1:
             return ""
-        prop, pattern = callee.child_by_field_name("property"), callee.child_by_field_name(
+        prop, obj = callee.child_by_field_name("property"), callee.child_by_field_name(
             "object")
-        if prop is None or _text(prop) != "test" or pattern is None:
+        if prop is None or obj is None or _text(prop) not in ("test", "match"):
             return ""
+        # `pattern.test(v)`, or `v.match(pattern)`
+        pattern, tested = (obj, args.named_children[0]) if _text(prop) == "test" \
+            else (args.named_children[0], obj)
         # (nothing bound yet, in the first round of a helper's parameter, narrows: values only
         # grow, and a pattern of another kind bound later undoes it)
         if not self.sources(_unparenthesized(pattern)) <= {STRICT_PATTERN}:
             return ""
-        return _text(args.named_children[0])
+        return _text(tested)
 
     def _date_text(self, obj: tree_sitter.Node | None, method: str,
                    call: tree_sitter.Node) -> bool:
@@ -1517,7 +1520,9 @@ def _message_guards(statements: list[tree_sitter.Node]
 def _excluded_from(condition: tree_sitter.Node | None, *, message: bool = False
                    ) -> tuple[str, tree_sitter.Node] | None:
     """(name, list) for a condition ``!list.includes(name)`` (parentheses allowed); with
-    ``message``, (the dotted path below msg, list) for ``!list.includes(msg.a.b)``."""
+    ``message``, (the dotted path below msg, list) for ``!list.includes(msg.a.b)``. For a
+    local, also (name, the regex) for ``!/^[0-9]+$/.test(name)`` or ``!name.match(/…/)``
+    when the regex is a word pattern (:func:`strict_pattern`)."""
     node = _unparenthesized(condition) if condition is not None else None
     if node is None or node.type != "unary_expression" or _operator(node) != "!":
         return None
@@ -1533,6 +1538,10 @@ def _excluded_from(condition: tree_sitter.Node | None, *, message: bool = False
         (_text(checked) if checked.type == "identifier" else "")
     prop, holder = callee.child_by_field_name("property"), callee.child_by_field_name("object")
     holder = _unparenthesized(holder) if holder is not None else None
+    if prop is not None and holder is not None and _text(prop) == "match" and not message:
+        pattern = _unparenthesized(checked)  # `!port.match(/^[0-9]+$/)`
+        return (_text(holder), pattern) if holder.type == "identifier" \
+            and pattern.type == "regex" and strict_pattern(_text(pattern)) else None
     if not name or prop is None or holder is None:
         return None
     if _text(prop) == "test" and not message:  # `!/^[0-9]+$/.test(port)`: a word pattern
