@@ -107,6 +107,9 @@ var host = p.host;
 var ok = safeWord(host, /^[a-z0-9.-]+$/);
 if (!ok) { return null; }
 msg.payload = "/opt/tunnel.sh start " + host;''',
+    "decoded after the check (base64 letters decode to any text)": '''
+var host = safeWord(p.host, /^[A-Za-z0-9]+$/);
+msg.payload = "/opt/tunnel.sh start " + atob(host);''',
     "set again after the check": '''
 var host = safeWord(p.host, /^[a-z0-9.-]+$/);
 msg.payload = "/opt/tunnel.sh start " + host;

@@ -1360,6 +1360,8 @@ class _Analysis:
             name = _text(callee)
             if name in NUMERIC_CALLS:
                 return frozenset({NUMBER})
+            if name in DECODING_CALLS:  # what a checked word decodes to was never checked
+                return _unchecked(args)
             if name in self.facts.functions:
                 returned = EMPTY
                 for function in self.facts.functions[name]:
@@ -1778,6 +1780,14 @@ def _fixed_text(node: tree_sitter.Node) -> str | None:
             c.type == "template_substitution" for c in node.named_children)):
         return _text(node)[1:-1]
     return None
+
+
+# Calls that turn a word into other text (``%3B`` into ``;``): their result is unchecked
+DECODING_CALLS = frozenset({"decodeURIComponent", "decodeURI", "unescape", "atob"})
+
+
+def _unchecked(found: Sources) -> Sources:
+    return frozenset(replace(r, within="") if r.within == SHAPE_CHECKED else r for r in found)
 
 
 def _shape_checked(found: Sources) -> Sources:
