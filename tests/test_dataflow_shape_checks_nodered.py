@@ -72,6 +72,9 @@ msg.payload = "systemctl restart " + (name.match(/^[a-z0-9-]+$/) ? name : "kiosk
 var unit = p.unit;
 if (!unit.match(/^[a-z0-9@.-]+$/)) { return; }
 msg.payload = "systemctl status " + unit;''',
+    "guard on the message property itself": '''
+if (!/^[a-z0-9@.-]+$/.test(msg.payload.unit)) { return null; }
+msg.payload = "systemctl status " + msg.payload.unit;''',
     "guard that stops the message": '''
 var unit = p.unit;
 if (!/^[a-z0-9@.-]+$/.test(unit)) { return null; }
@@ -149,3 +152,11 @@ def test_a_checked_word_still_picks_the_host_a_request_goes_to() -> None:
 ])
 def test_strict_patterns(pattern: str, strict: bool) -> None:
     assert strict_pattern(pattern) is strict
+
+
+def test_a_message_property_checked_in_one_function_is_still_the_senders_downstream() -> None:
+    # the check narrows what this function joins, not what the next node reads
+    code = ('if (!/^[a-z0-9.-]+$/.test(msg.payload.host)) { return null; }\n'
+            'msg.url = "http://" + msg.payload.host + "/status";\nreturn msg;')
+    app = app_of(_remote(code, http_request("sink", "")))
+    assert ids(findings_of(INJ001, app)) == {nid("sink")}

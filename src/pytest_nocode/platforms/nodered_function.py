@@ -359,7 +359,9 @@ class _Analysis:
                          in sorted(guarded.items(), reverse=True)}  # the first guard of each
         for index, statement in enumerate(statements):
             self._walk(statement, index, 0)
-            if index in guarded:  # from the next statement on, one of the list's members
+            if index in guarded and guarded[index][1].type != "regex":
+                # from the next statement on, one of the list's members (a word a pattern
+                # checked is still the sender's word: it stays theirs downstream)
                 path, allowed = guarded[index]
                 self.facts.msg_writes.append((path.split(".")[0], allowed, "sub", index))
                 self.facts.sub_keys[allowed.id] = path
@@ -1248,7 +1250,9 @@ class _Analysis:
                 later = [v for p, v, _o, top in self.facts.msg_writes if p in (prop, "*")
                          and v is not None and (top < 0 or top > index)
                          and _may_reach(v, node, self._body)]
-                found = self.sources(allowed).union(*(self.sources(v) for v in later))
+                held = _shape_checked(frozenset({ValueRef("field", prop, path=_text(node))})) \
+                    if allowed.type == "regex" else self.sources(allowed)  # a checked word
+                found = held.union(*(self.sources(v) for v in later))
                 return _as_keys(found) if key else found
             came = EMPTY if at > self._replaced_at.get(prop, NEVER) \
                 else frozenset({ValueRef("field", prop, path=_text(node))})
@@ -1546,7 +1550,7 @@ def _excluded_from(condition: tree_sitter.Node | None, *, message: bool = False
             and pattern.type == "regex" and strict_pattern(_text(pattern)) else None
     if not name or prop is None or holder is None:
         return None
-    if _text(prop) == "test" and not message:  # `!/^[0-9]+$/.test(port)`: a word pattern
+    if _text(prop) == "test":  # `!/^[0-9]+$/.test(port)`, `…test(msg.port)`: a word pattern
         return (name, holder) if holder.type == "regex" and strict_pattern(_text(holder)) \
             else None
     if _text(prop) != "includes":
