@@ -141,10 +141,23 @@ class Origin:
 # times the database made or typed, not text a user wrote (a key of request data stays the
 # request's).
 ROW_KEY = Origin("constant", "a key or timestamp column of rows read from a database")
+SERVICE_KEY = Origin("platform", "an identifier or timestamp a service assigned in its response")
+RESPONSE_PREFIX = "response of "
 # An n8n read of a row's own primary key by path, ``$json.id``, ``$('Select rows').json.uuid``
 # (a database node's rows are items whose top-level fields are the columns): the id the
 # database gave the row. Other key-like columns (``user_id``) may hold what the app wrote.
 ITEM_PRIMARY_KEY = re.compile(r"(?:^\$json|'\)\.json)\.(?:id|uuid|guid)$")
+# A field of a service's response the service itself assigns: the identifier it minted for
+# what the call created or returned (``id``, ``message_thread_id``, ``eventId``, ``uuid``)
+# and the times it stamped (``created_at``, ``updatedAt``, ``timestamp``). Those are the
+# service's keys and clock, no text anyone typed; the response's other fields (a title, a
+# description, a message) stay of unknown origin. Read by path below the item's root
+# (``$json.id``, ``$('Create Topic').first().json.result.message_thread_id``,
+# ``msg.payload.id``).
+SERVICE_ASSIGNED = re.compile(
+    r"(?:\.json|^msg\.payload|^\$json)(?:\.\w+|\[\d+\])*?"
+    r"(?:\.|\[[\"'])(?:id|uuid|guid|\w+_id|[a-z]+(?:[A-Z][a-z]*)*Id|\w+_uuid|"
+    r"created_?[aA]t|updated_?[aA]t|timestamp|created|updated|date_created)(?:[\"']\])?$")
 # Global context keys Node-RED's settings conventionally fill with a Node.js module
 # (``functionGlobalContext: {os: require("os")}``): read, and set by no step of the app, what
 # they give (host name, network interfaces, load) is the host's own facts, a platform value.
@@ -504,7 +517,7 @@ class DataFlow:
         if kind == "field":
             found = _field(state, _sub_key(ref, state))
             found = self._pin(ref, found) if self._pinned else found
-            return self._row_keys(found) if _reads_key_column(ref) else found
+            return self._assigned_keys(ref, found)
         if kind == "key":  # a key column of the rows in a field: a database's keys are no text
             return self._row_keys(_field(state, ref.name))
         if kind == "step":
@@ -513,7 +526,7 @@ class DataFlow:
                 return frozenset()
             found = _field(source, ref.name)
             found = self._pin(ref, found) if self._pinned else found
-            return self._row_keys(found) if _reads_key_column(ref) else found
+            return self._assigned_keys(ref, found)
         if kind == "ai" and not ref.step:  # $fromAI: what the calling agent wrote
             answers = frozenset(o for o in self._expand(_field(state, "*"), at)
                                 if self._origins[o].kind == "ai")
@@ -530,6 +543,22 @@ class DataFlow:
         stays as it is: a key of request data is the request's)."""
         return frozenset(self._oid(ROW_KEY) if self._origins[o].kind == "store"
                          and self._origins[o].detail.startswith("database ") else o
+                         for o in found)
+
+    def _assigned_keys(self, ref: ValueRef, found: frozenset[int]) -> frozenset[int]:
+        """``found`` read through ``ref``: a row's key column is the database's key, a field
+        a service assigns in its response is the service's (both: ``$json.id``)."""
+        if _reads_key_column(ref):
+            found = self._row_keys(found)
+        return self._service_keys(found) if _reads_assigned_field(ref) else found
+
+    def _service_keys(self, found: frozenset[int]) -> frozenset[int]:
+        """``found`` with a service's response read as a field the service assigns (the id
+        of what it created, a time it stamped): the service's own key, not text of unknown
+        origin. Only the response itself: what a caller gave (a target it chose, an item
+        passed along) keeps its origin, so an id a caller supplies stays the caller's."""
+        return frozenset(self._oid(SERVICE_KEY) if self._origins[o].kind == "unknown"
+                         and self._origins[o].detail.startswith(RESPONSE_PREFIX) else o
                          for o in found)
 
     def _kept_readers(self) -> dict[str, set[str]]:
@@ -1305,6 +1334,11 @@ ANSWERS_HELD = 1 << 20  # origin ids DataFlow.origins keeps answered (4 MB), see
 def _reads_key_column(ref: ValueRef) -> bool:
     """Does ``ref`` read the primary key column of an n8n item by path?"""
     return bool(ref.path) and ITEM_PRIMARY_KEY.search(ref.path) is not None
+
+
+def _reads_assigned_field(ref: ValueRef) -> bool:
+    """Does ``ref`` read, by path, a field a service assigns in its response?"""
+    return bool(ref.path) and SERVICE_ASSIGNED.search(ref.path) is not None
 
 
 def _is_entry(origin: Origin) -> bool:
