@@ -66,3 +66,27 @@ def test_an_id_from_a_target_the_caller_chose_stays_the_callers() -> None:
     """The caller picked the server it is fetched from: that server's ids are the caller's."""
     app = _app("$json.id", start=_hook(), create=_create("={{ $json.body.callback }}"))
     assert uid("Save ref") in {f.resource.id for f in findings_of(INJ001, app)}
+
+
+# -- the same on Node-RED: an http request node's answer read by a mustache template ----------
+def _nodered_flow(column: str) -> list[dict[str, Any]]:
+    from tests.test_checks_nodered import config, nid, node, tab
+
+    sql = node("sql", "template", name="sql", field="topic", fieldType="msg", format="sql",
+               syntax="mustache", output="str", wires=[["db"]],
+               template=f"INSERT INTO refs (ticket) VALUES ('{{{{{{payload.{column}}}}}}}');")
+    return [tab(), config("cfg", "MySQLdatabase", name="plant"),
+            node("tick", "inject", repeat="3600", wires=[["req"]]),
+            node("req", "http request", method="POST", ret="obj", wires=[["sql"]],
+                 url="https://api.tickets.example/v1/tickets"),
+            sql, node("db", "mysql", mydb=nid("cfg"), wires=[[]])]
+
+
+@pytest.mark.parametrize(("column", "fires"), [
+    ("id", False), ("ticket_id", False), ("createdAt", False), ("title", True)])
+def test_nodered_a_field_the_service_assigned_is_no_text(column: str, fires: bool) -> None:
+    from tests.test_checks_nodered import app_of as nodered_app
+    from tests.test_checks_nodered import nid
+
+    found = findings_of(INJ002, nodered_app(_nodered_flow(column)))
+    assert (nid("sql") in {f.resource.id for f in found}) is fires
