@@ -64,6 +64,7 @@ from pytest_nocode.platforms import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from pytest_nocode.dataflow import DataFlow
     from pytest_nocode.model import Step, StepFlow
     from pytest_nocode.secretscan import SecretHit, StepScanner
     from pytest_nocode.transport import RecordingOptions
@@ -505,6 +506,33 @@ class RunFolder:
         if len(steps) == len(app.steps) and all(map(operator.is_, steps, app.steps)):
             return flows  # described while loading (shared_describing)
         return self._shared_parts(app, "flows", describe_steps)
+
+    def shared_walk(self, app: App, build: Callable[[], DataFlow]) -> DataFlow:
+        """``app``'s data flow (:func:`~pytest_nocode.dataflow.dataflow`), walked once in the
+        run: the first process to ask claims the walk, builds it and writes what it found
+        (:meth:`DataFlow.walked`); another that asks later waits for it and restores it
+        (:meth:`DataFlow.restored`), which is about a tenth of the walk (at 20,000 workflows
+        9-10 CPU s in each worker before). The worker that hashed the snapshot first
+        (:meth:`share_hash`) is the later one, so the two works overlap. The state is only
+        taken when its step ids are this process's (the files' stamps are the controller's
+        to compare at the end, :meth:`settle`); one whose claimer died, or failed to walk
+        or write it, is walked here."""
+        from pytest_nocode.dataflow import DataFlow
+
+        name = f"{app.id}.walk"
+        if self._create(self.path / f"{name}.claim", str(os.getpid()).encode()):
+            expected = _ids_digest(app.steps, 0, len(app.steps))
+            walked: dict[str, Any] | None = None
+            try:
+                flow = build()
+                walked = flow.walked()
+            finally:  # a failure is written too: whoever waits walks itself
+                self._create(self.path / name, _dumps((expected, walked)))
+            return flow
+        state = self._worked_part(name, 0, len(app.steps),
+                                  lambda start, stop: _ids_digest(app.steps, start, stop),
+                                  lambda start, stop: None)
+        return build() if state is None else DataFlow.restored(app, state)
 
     def shared_describing(self, spec: AppSpec) -> ShareSteps:
         """How the workers describe every step of ``spec`` for the data flow while loading it,
