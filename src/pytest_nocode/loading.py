@@ -8,13 +8,16 @@ private folder of the controller's) hands apps to the workers in one of two ways
   in the folder, read and build once and share (:meth:`RunFolder.shared_files`); its secret
   scan is split into parts the same way (:meth:`RunFolder.shared_secrets`), and so is describing
   its steps for the data flow every worker with a data-flow check builds
-  (:meth:`RunFolder.shared_flows`). The controller reads none of it: the first worker to
-  load the app tells it what its reports need (:meth:`RunFolder.told`), the first worker
-  to begin its checks computes the snapshot hash (:meth:`RunFolder.share_hash`), and at the
-  end the controller checks that every worker read the same files (:meth:`RunFolder.settle`);
+  (:meth:`RunFolder.shared_flows`); the data-flow walk is done by the first worker to ask,
+  the others restore what it found (:meth:`RunFolder.shared_walk`). The controller reads
+  none of it: the first worker to load the app tells it what its reports need
+  (:meth:`RunFolder.told`), the first worker to begin its checks computes the snapshot hash
+  (:meth:`RunFolder.share_hash`), and at the end the controller checks that every worker
+  read the same files (:meth:`RunFolder.settle`);
 * an app fetched live or replayed from a cassette is fetched, normalized and scanned by the
   controller and pickled there (raw snapshot, model, secrets found), so its server is asked
-  once per run and a cassette is replayed once.
+  once per run and a cassette is replayed once; the workers describe its steps and walk its
+  data flow once between them, as above.
 
 An export read from files keeps no parsed JSON once normalized (on 20,000 workflows that was
 a third of the loaded app's memory, and of each worker's pickle): the ``nocode_snapshot``

@@ -144,8 +144,12 @@ class NocodeRun:
             if self.is_worker:
                 folder.tell(spec, loaded)
             return loaded
-        if self.is_worker:
-            return folder.read(spec)
+        if self.is_worker:  # the controller's model, the same in every worker: its steps
+            loaded = folder.read(spec)  # described and its data flow walked once in the run
+            if loaded.app is not None:
+                describe_with(loaded.app, folder.shared_flows)
+                walk_with(loaded.app, folder.shared_walk)
+            return loaded
         loaded = load_app(spec, self.registry, self.recording)
         folder.write(loaded)
         return loaded
