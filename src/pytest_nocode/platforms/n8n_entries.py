@@ -78,6 +78,8 @@ from pytest_nocode.policy import default_zone
 
 RESPOND = BASE + "respondToWebhook"
 HTTP_REQUEST = BASE + "httpRequest"
+# the same request as an AI agent's or MCP server's tool (its values the calling model's)
+HTTP_REQUESTS = frozenset({HTTP_REQUEST, BASE + "httpRequestTool"})
 NO_OP = BASE + "noOp"
 CRYPTO = BASE + "crypto"
 # Nodes that only reshape, route or hold items (Respond to Webhook answers; a file a
@@ -278,7 +280,7 @@ class EntryEffects:
             return ACTS, f"{named} runs code its author wrote"
         if self._calls_in_app(step) and all(s.kind == "answer" for s in described.sinks):
             return PASSES, ""  # what the called workflow does is judged step by step
-        if step.type == HTTP_REQUEST:
+        if step.type in HTTP_REQUESTS:
             relay = self._public_relay(step) or self._local_model(step)
             if relay:
                 return ANSWERS, relay
@@ -346,8 +348,10 @@ class EntryEffects:
             path = urlsplit(address.lstrip("=")).path
         except ValueError:  # not a URL Python can split (a bracketed host left open)
             return ""
-        if any(h.lower() not in _PLAIN_HEADERS for h in headers) \
-                or any(q == "?" or _SECRET_NAME.search(q) for q in query) \
+        callers = _callers_own(p)  # a key the caller hands over is its own, not the owner's
+        if any(h.lower() not in _PLAIN_HEADERS and h not in callers for h in headers) \
+                or any(q == "?" or (_SECRET_NAME.search(q) and q not in callers)
+                       for q in query) \
                 or any(_KEY_SEGMENT.fullmatch(seg) for seg in path.split("/")):
             return ""
         if method == "GET":
@@ -395,6 +399,26 @@ def _ui_names(params: object) -> list[str]:
     if isinstance(params, Mapping) and "parameter" in params:
         return _names({"parameters": params.get("parameter")})
     return ["?"] if params else []
+
+
+# A value the calling model fills in (``{{ $fromAI('api_key', …) }}``): what the agent or MCP
+# client that calls the tool supplies, the caller's own
+_FROM_AI_ONLY = re.compile(r"^=\s*\{\{\s*\$fromAI\([^{}]*\)\s*\}\}\s*$")
+
+
+def _callers_own(params: Mapping[str, object]) -> frozenset[str]:
+    """Names of the header and query parameters of an HTTP request whose whole value is one
+    the calling model supplies (:data:`_FROM_AI_ONLY`): a key the caller of a tool hands
+    over is the caller's, so relaying it spends nothing of the owner's."""
+    out = set()
+    for key in ("headerParameters", "queryParameters"):
+        entries = params.get(key)
+        entries = entries.get("parameters") if isinstance(entries, Mapping) else None
+        for e in entries if isinstance(entries, list) else ():
+            if isinstance(e, Mapping) and isinstance(e.get("value"), str) \
+                    and _FROM_AI_ONLY.match(e["value"]):
+                out.add(str(e.get("name") or ""))
+    return frozenset(out)
 
 
 def _names(params: object) -> list[str]:

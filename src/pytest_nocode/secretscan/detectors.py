@@ -558,6 +558,40 @@ def written_logins(t: Text) -> Iterator[Found]:
                 yield Found(m.start("value"), KIND_KEYWORD, secret)
 
 
+# `if (token !== '3baf…')`, `headers['x-api-key'] === "…"`, `'…' == req.query.secret`: a
+# hand-written check holds what the caller sent against a literal, which is the shared secret
+# itself, typed into the code (the name is the compared value's last property or key)
+_OPERAND = (r"""(?<![\w$.])[A-Za-z_$][\w$]*"""
+            r"""(?:\??\.[A-Za-z_$][\w$]*|\(\)|(?:\?\.)?\[[ \t]*["'][\w.-]{1,64}["'][ \t]*\])*""")
+_LITERAL = r"""(?P<q>["'`])(?P<value>(?:\\.|(?!(?P=q))[^\\\n$]){1,400})(?P=q)"""
+_COMPARED_LITERAL = re.compile(
+    r"(?P<left>" + _OPERAND + r")[ \t]*[!=]==?[ \t]*" + _LITERAL
+    + r"|" + _LITERAL.replace("?P<q>", "?P<q2>").replace("(?P=q)", "(?P=q2)")
+    .replace("?P<value>", "?P<value2>") + r"[ \t]*[!=]==?[ \t]*(?P<right>" + _OPERAND + r")")
+_OPERAND_NAME = re.compile(r"""(?:\[[ \t]*["'](?P<key>[\w.-]{1,64})["'][ \t]*\]"""
+                           r"""|\.(?P<prop>[A-Za-z_$][\w$]*)|^(?P<bare>[A-Za-z_$][\w$]*))$""")
+_COMPARISON_GATE = re.compile(r"[!=]==?")
+_TYPEOF = re.compile(r"\btypeof[ \t(]*$")
+
+
+def compared_literals(t: Text) -> Iterator[Found]:
+    """A value named as a secret (``token``, ``x-agent-token``, ``apiKey``) held equal or
+    unequal to a quoted literal in code: the literal is the secret the check expects."""
+    for begin, end in t.hint_spans:
+        for m in _COMPARED_LITERAL.finditer(t.text, begin, end):
+            operand = m.group("left") or m.group("right") or ""
+            if m.group("left") and _TYPEOF.search(t.text, max(0, m.start() - 8), m.start()):
+                continue  # `typeof x.token === 'object'` tests a type, not a value
+            found = _OPERAND_NAME.search(operand)
+            name = next((n for n in found.groups() if n), "") if found else ""
+            if not name or not is_secret_name(name):
+                continue
+            at = "value" if m.group("value") is not None else "value2"
+            secret = literal(m.group(at), name=name, ids=t.ids, min_len=min_length(name))
+            if secret is not None:
+                yield Found(m.start(at), KIND_KEYWORD, secret)
+
+
 TEXT_DETECTORS: tuple[Detector, ...] = (
     Detector("token shapes", token_shapes, strong=True),
     Detector("webhook URLs", webhook_urls, strong=True, gate=_URL_GATE),
@@ -566,6 +600,8 @@ TEXT_DETECTORS: tuple[Detector, ...] = (
              modes=frozenset({"text"})),
     Detector("secret assignments", secret_assignments, strong=False, hint_lines=True),
     Detector("fallback literals", fallback_literals, strong=False, gate=_FALLBACK_GATE,
+             hint_lines=True, modes=frozenset({"code"})),
+    Detector("compared literals", compared_literals, strong=False, gate=_COMPARISON_GATE,
              hint_lines=True, modes=frozenset({"code"})),
     Detector("bearer headers", bearer_headers, strong=False, hint_lines=True),
     Detector("basic auth headers", basic_headers, strong=False, hint_lines=True),
