@@ -1166,13 +1166,18 @@ def test_inj002_command_built_from_the_schedule_trigger_is_quiet() -> None:
     assert findings_of(INJ001, app) == [] and findings_of(INJ002, app) == []
 
 
-def test_inj002_command_with_no_input_wired_fires() -> None:
-    """The workflow is wired, but not to this step: what reaches it is not shown. (With no
-    connections at all, an instance's export runs nothing past its trigger: see
-    test_agents_unseen_callers_n8n.)"""
+def test_inj002_command_with_no_input_wired_never_runs() -> None:
+    """The workflow is wired intactly, but not to this step: n8n hands it no items, so it
+    never runs (see test_stranded_steps_n8n). Where the wiring is incomplete (a connection
+    naming a missing node) what reaches it is not shown, and it is reported; with no
+    connections at all, an instance's export runs nothing past its trigger (see
+    test_agents_unseen_callers_n8n)."""
     nodes = [schedule(), execute_command("Archive", "=tar czf /backups/{{ $json.name }}.tgz"),
              execute_command("Disk usage", "df -h /backups")]
     wf = workflow("Backups", nodes, chain("Schedule Trigger", "Disk usage"))
+    assert findings_of(INJ002, app_of(wf)) == []
+    lost = {"Rotate": {"main": [[{"node": "Archive", "type": "main", "index": 0}]]}}
+    wf = workflow("Backups", nodes, {**chain("Schedule Trigger", "Disk usage"), **lost})
     f = one(findings_of(INJ002, app_of(wf)))
     assert (f.evidence["origin"], f.evidence["route"]) == ("unknown", [uid("Archive")])
 

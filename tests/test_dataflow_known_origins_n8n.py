@@ -108,8 +108,14 @@ def test_inj002_loop_fed_by_a_service_passes_the_service_on() -> None:
 
 def test_inj002_loop_of_version_one_has_only_the_batch_output() -> None:
     """Before version 3 the node's one output is the batches; the archive step is wired to
-    nothing then, and input nobody shows stays of unknown origin."""
-    f = one(findings_of(INJ002, app_of(_per_file(FOLDER_TRIGGER, version=2))))
+    nothing then: in a workflow wired intactly it is never handed an item and never runs.
+    With the wiring incomplete (a link naming a missing node) its input is one nobody shows,
+    of unknown origin."""
+    assert uid("Archive") not in ids(findings_of(INJ002, app_of(_per_file(FOLDER_TRIGGER,
+                                                                             version=2))))
+    wf = _per_file(FOLDER_TRIGGER, version=2)
+    wf["connections"]["Cleanup"] = {"main": [[{"node": "Archive", "type": "main", "index": 0}]]}
+    f = one(findings_of(INJ002, app_of(wf)))
     assert f.resource.id == uid("Archive")
     assert f.evidence["origin"] == "unknown" and "nothing wired" in f.evidence["origin_detail"]
 

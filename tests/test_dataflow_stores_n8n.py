@@ -172,10 +172,18 @@ def test_inj002_a_write_named_only_at_run_time_may_fill_any_table() -> None:
 
 
 def test_inj002_a_writer_wired_from_nowhere_is_given_unknown_data() -> None:
+    """Where the workflow's wiring is incomplete (a link names a missing node), a writer
+    wired from nowhere is given input nobody shows; in an intactly wired workflow it is never
+    handed an item and never runs (see test_stranded_steps_n8n), so it fills nothing."""
     orphan = postgres("Backfill run", "insert",
                       table={"__rl": True, "value": "runs", "mode": "list"},
                       columns={"mappingMode": "autoMapInputData", "value": {}}, options={})
     app = app_of(_nightly(orphan))
+    assert ("database", "runs") in dataflow(app).internal_stores()
+    wf = _nightly(orphan)
+    wf["connections"]["Import"] = {"main": [[{"node": "Backfill run", "type": "main",
+                                              "index": 0}]]}
+    app = app_of(wf)
     assert ("database", "runs") not in dataflow(app).internal_stores()
     assert uid("Find run folder") in ids(findings_of(INJ002, app))
 

@@ -483,6 +483,16 @@ def kept_base(within: str) -> tuple[str, str]:
     return placed, store
 
 
+# A value the code let through only when it matched an anchored pattern whose every
+# character is a letter, a digit or one of ``._-:/@+,`` (``/^[a-z0-9._-]+$/.test(v) ? v : ""``,
+# ``if (!/^[0-9]+$/.test(port)) return null;``): no space, quote, semicolon, pipe, "$" or
+# backquote can be in it, so it is one word of a shell command or of SQL text, never syntax.
+# It still picks which word: a URL, a file or a host it names stays the caller's choice.
+SHAPE_CHECKED = "checked against an anchored pattern of word characters before it is joined"
+# Sinks whose danger is syntax (a shell command, SQL text): such a word cannot add any.
+SYNTAX_ONLY = frozenset({SHAPE_CHECKED})
+
+
 # Not a placement of its own: code copies a value read from a Node-RED context key as it is
 # (``msg.url = requests[i].url`` of a list the app kept): where the text that was kept put
 # each of its parts still holds (a value past a fixed host stays past it). Code otherwise

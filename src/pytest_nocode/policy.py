@@ -49,9 +49,16 @@ HOST_NAMES = ("host.docker.internal", "gateway.docker.internal", "host.container
 # resolves inside the cluster's own network, as a compose service name does in compose
 HOST_SUFFIXES = (".svc.cluster.local", ".pod.cluster.local", ".svc")
 PRIVATE_SUFFIXES = (".local", ".lan", ".internal", ".home.arpa", ".home", ".localdomain",
-                    ".intranet", ".corp", ".private")
+                    ".intranet", ".corp", ".private", ".ts.net")  # ts.net: a tailnet's names
 # 100.64.0.0/10 is carrier-grade NAT (Tailscale and other overlays hand it out)
 PRIVATE_NETWORKS = (ipaddress.ip_network("100.64.0.0/10"),)
+# Mesh VPNs whose every packet travels inside a WireGuard tunnel between the two machines:
+# Tailscale (and Headscale, NetBird) hand their nodes 100.64.0.0/10 addresses (Tailscale's
+# IPv6 ones in fd7a:115c:a1e0::/48) and MagicDNS names under ts.net. An http:// URL to such
+# a host is not cleartext on any wire; seen from the app it is still the private zone.
+OVERLAY_NETWORKS = (ipaddress.ip_network("100.64.0.0/10"),
+                    ipaddress.ip_network("fd7a:115c:a1e0::/48"))
+OVERLAY_SUFFIXES = (".ts.net",)
 _WEIGHT = {"type": "number", "minimum": 0}
 _GLOB = {"type": "string", "minLength": 1, "format": "glob"}
 _GLOBS = {"type": "array", "items": _GLOB}
@@ -366,6 +373,13 @@ class Policy:
             return None
         return Severity.parse(word) if word else default
 
+    def encrypted_overlay(self, host: str) -> bool:
+        """Is ``host`` a node of an encrypting mesh VPN (:data:`OVERLAY_NETWORKS`,
+        :data:`OVERLAY_SUFFIXES`) that the policy's ``trust_zones`` do not place otherwise?
+        Plain HTTP or MQTT to it crosses no wire unencrypted."""
+        host = host.strip().strip("[]").lower().rstrip(".")
+        return is_overlay_host(host) and self._policy_zone(host) is None
+
     def cleartext_severity_is_set(self, zone: str) -> bool:
         """Does the policy itself set the severity of cleartext inside ``zone`` (not the
         defaults)? An explicit "off" silences even secrets crossing there."""
@@ -450,6 +464,15 @@ def waiver_matches(waiver: Waiver, rule_id: str, app_id: str, resource_ids: Iter
     if not any(fnmatch.fnmatchcase(app_id, a) for a in waiver.apps):
         return False
     return any(fnmatch.fnmatchcase(r, g) for r in resource_ids for g in waiver.resources)
+
+
+def is_overlay_host(host: str) -> bool:
+    """Is ``host`` (lowercase) a mesh VPN node's address or MagicDNS name?"""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host.endswith(OVERLAY_SUFFIXES)
+    return any(address in net for net in OVERLAY_NETWORKS if net.version == address.version)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -116,15 +116,21 @@ REDIRECTS_TO_LOGIN = re.compile(r"statusCode\s*=\s*30[1237]\b[^;]*;[^;]{0,200}?l
 # scrypt, PBKDF2) within the first steps; it must be reachable without a session, by design.
 PASSWORD_CHECK = re.compile(r"bcrypt\w*\.compare(?:Sync)?\s*\(|argon2\w*\.verify\s*\(|"
                             r"\bscrypt(?:Sync)?\s*\(|\bpbkdf2(?:Sync)?\s*\(", re.I)
+# What the caller submitted, as a query holds it: a bound placeholder ($2, ?, :pass), or the
+# value put into the text (an n8n expression '{{ $json.password }}', a template's
+# ${password}, a concatenation ' + pass + '), which is an injection of its own (INJ001) but
+# the same check
+_SUBMITTED = (r"(?:\$\d+|\?|:\w+|'?\{\{[^{}]{1,120}\}\}'?|'?\$\{[^{}]{1,120}\}'?|"
+              r"'\s*\+[^+;]{1,80}\+\s*')")
 # The same check run by the database: a query that matches the stored hash with pgcrypto's
-# crypt(submitted, stored) (``WHERE password = crypt($2, password)``), with a later code step
+# crypt(submitted, stored) (``WHERE password = crypt($2, password)``), with a later step
 # that refuses when no row comes back.
 QUERY_PASSWORD_CHECK = re.compile(
-    r"crypt\(\s*(?:\$\d+|\?|:\w+)\s*,\s*[\w.\"`]*password", re.I)
+    r"crypt\(\s*" + _SUBMITTED + r"\s*,\s*[\w.\"`]*pass(?:word|wd)", re.I)
 # The same match on a password kept as it is: one SELECT whose WHERE holds the password column
-# equal to a placeholder (``WHERE username = ? AND password = ?``), the submitted value bound
+# equal to what was submitted (``WHERE username = ? AND password = ?``)
 QUERY_PLAIN_PASSWORD = re.compile(
-    r"\bselect\b[^;]*?\bwhere\b[^;]*?\bpass(?:word|wd)?\w*[\"`\]]?\s*=\s*(?:\?|\$\d+|:\w+)",
+    r"\bselect\b[^;]*?\bwhere\b[^;]*?\bpass(?:word|wd)?\w*[\"`\]]?\s*=\s*" + _SUBMITTED,
     re.I | re.S)
 # no row came back: a test of none, or a test of some whose else branch refuses
 NO_ROWS = re.compile(r"\.length\s*(?:===?\s*0\b|<\s*1\b)|!\s*[\w.\[\]]+\.length\b|"
@@ -240,6 +246,8 @@ def _rejects(step: Step) -> str:
     if step.type == N8N + "respondToWebhook":
         options = p.get("options")
         code = options.get("responseCode") if isinstance(options, dict) else None
+        if code is None:  # hand-written exports put it beside the body
+            code = p.get("responseCode")
         if code is not None and REJECT_STATUS.match(str(code)):
             return f"responds {str(code).strip()} ('{step.name}')"
     elif step.type == N8N + "stopAndError":
@@ -485,12 +493,15 @@ def _unwired_guard(app: App, entry: Step) -> Guard | None:
 
 
 def login_check(app: App, entry: Step) -> Guard | None:
-    """A code step in the first few after ``entry`` that checks a submitted password against
-    a stored hash and refuses a wrong one, or one that builds a query matching the password
-    with ``crypt()``, or holding the password column equal to a bound placeholder (a password
-    kept as it is), followed by one that refuses when no row comes back (``length === 0``, or
-    ``length > 0`` with an else that refuses): ``entry`` is a login
-    endpoint (AUTH004 asks for a review of it; it cannot sit behind the login it is)."""
+    """A login among the first few steps after ``entry``: code that checks a submitted
+    password against a stored hash and refuses a wrong one; or a step whose query matches
+    the password (with ``crypt()``, or holding the password column equal to what was
+    submitted, a password kept as it is: any SQL node or code, the value bound or put into
+    the text) followed by one that refuses when no row comes back (code testing
+    ``length === 0``, or ``length > 0`` with an else that refuses; an If or Switch whose other
+    branch answers 401/403, stops or is not wired). ``entry`` is a login endpoint: public by
+    design, the password check is its authentication (AUTH004 asks for a review of it; it
+    cannot sit behind the login it is). What the query runs, anyone reaches."""
     frontier, seen = [entry], {entry.id}
     queried: Step | None = None  # the step whose query matches the password, if one did
     hashed = True  # whether that query matches it as a hash (crypt) or as it is kept
@@ -498,22 +509,27 @@ def login_check(app: App, entry: Step) -> Guard | None:
         frontier = [s for step in frontier for s in _successors(app, step) if s.id not in seen]
         for step in frontier:
             seen.add(step.id)
-            if step.type not in N8N_CODE | NODE_RED_CODE:
-                continue
             text = _text(step)
-            if PASSWORD_CHECK.search(text) and "password" in text.lower() \
+            code = step.type in N8N_CODE | NODE_RED_CODE
+            if code and PASSWORD_CHECK.search(text) and "password" in text.lower() \
                     and CODE_STOPS.search(text):
                 return Guard(step, "a submitted password against a stored hash (a login "
                              "endpoint: review rate limiting and lockout)",
                              "refuses a wrong password")
-            if queried is not None and NO_ROWS.search(text) and REFUSES.search(text):
+            refusal = ""
+            if queried is not None and code and NO_ROWS.search(text) and REFUSES.search(text):
+                refusal = "refuses"
+            elif queried is not None and step.type in N8N_BRANCHES | NODE_RED_BRANCHES:
+                refusal = _fails_closed(app, step)
+            if refusal:
                 compares = ("a submitted password against a stored hash in its query"
                             if hashed else "a submitted password against the stored one in "
                             "its query, as it is kept (not as a hash: review how passwords "
                             "are stored)")
                 return Guard(queried, f"{compares} (a login endpoint: review rate limiting "
                              "and lockout)",
-                             f"step '{step.name or step.id}' refuses when no row matches")
+                             f"step '{step.name or step.id}' {refusal} when no row matches",
+                             login=queried.type not in N8N_CODE | NODE_RED_CODE)
             if queried is None and QUERY_PASSWORD_CHECK.search(text):
                 queried, hashed = step, True
             elif queried is None and QUERY_PLAIN_PASSWORD.search(text):
@@ -888,3 +904,42 @@ def oauth_login(app: App, entry: Step) -> str:
 def _successor_answers(app: App, step: Step) -> list[bool]:
     """For each step after ``step``: does it answer the caller (and stop there)?"""
     return [s.type == "http response" for s in _successors(app, step)] or [False]
+
+
+# The services that sign the webhooks they send, by the header their signature comes in, and
+# the domains of their own APIs: a call whose first steps verify that header comes from that
+# service (the x-hub-signature pair is GitHub's and Meta's).
+SIGNING_SERVICES: dict[str, tuple[str, ...]] = {
+    "x-signature-ed25519": ("discord.com", "discordapp.com"),
+    "x-hub-signature-256": ("github.com", "facebook.com", "instagram.com", "whatsapp.com"),
+    "x-hub-signature": ("github.com", "facebook.com", "instagram.com", "whatsapp.com"),
+    "x-github-event": ("github.com",),
+    "stripe-signature": ("stripe.com",),
+    "x-slack-signature": ("slack.com",),
+    "x-twilio-signature": ("twilio.com",),
+    "x-shopify-hmac-sha256": ("shopify.com", "myshopify.com"),
+    "x-line-signature": ("line.me",),
+    "x-telegram-bot-api-secret-token": ("telegram.org",),
+    "x-gitlab-token": ("gitlab.com",),
+    "x-zm-signature": ("zoom.us",),
+    "typeform-signature": ("typeform.com",),
+    "x-hubspot-signature": ("hubapi.com", "hubspot.com"),
+    "x-hubspot-signature-v3": ("hubapi.com", "hubspot.com"),
+    "x-paystack-signature": ("paystack.co",),
+    "x-square-hmacsha256-signature": ("squareup.com",),
+}
+_CHECKED_HEADER = re.compile(r"\bheader ([\w-]+)", re.I)
+
+
+def signed_by_host(app: App, entry_id: str, host: str) -> bool:
+    """Is ``host`` the API of the service whose webhook signature the first steps after
+    entry ``entry_id`` verify (:data:`SIGNING_SERVICES`): the party that sent what the
+    entry received?"""
+    entry = app.step(entry_id)
+    guard = guard_of(app, entry) if entry is not None and host else None
+    if guard is None:
+        return False
+    domains = {d for header in _CHECKED_HEADER.findall(guard.compares)
+               for d in SIGNING_SERVICES.get(header.lower(), ())}
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in domains)

@@ -114,8 +114,30 @@ def sent_data(app: App, flow: DataFlow, dest: Destination
                         continue  # a named field holds none of a downloaded file
                     labels = picked if picked is not None else \
                         _record_labels(app, stores, origin)
+                    if not labels and picked is not None and origin.kind == "store" and \
+                            _whole_item_field(app, flow, sender, origin, ref.name):
+                        labels = _record_labels(app, stores, origin)  # the record, named anew
                     if labels:
                         yield sender, origin, list(labels)
+
+
+def _whole_item_field(app: App, flow: DataFlow, sender: Step, origin: Origin,
+                      name: str) -> bool:
+    """Is field ``name`` (whose name says nothing) one a step on the way from ``origin``
+    to ``sender`` filled with the whole item it was given (``content:
+    JSON.stringify(item.json)``, a Set field holding ``{{ $json }}``)? Then it carries the
+    whole record read, whatever it is called."""
+    if app.flow_of is None:
+        return False
+    for sid in flow.route(sender.id, origin):
+        step = app.step(sid)
+        if step is None:
+            continue
+        for write in app.flow_of(step).writes:
+            if write.field == name and any(r.kind == "field" and r.name == "*"
+                                           for r in write.value):
+                return True
+    return False
 
 
 def _in_binary(stores: dict[str, DataStore], origin: Origin) -> bool:

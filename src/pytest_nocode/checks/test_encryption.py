@@ -222,6 +222,8 @@ def _report_cleartext(app: App, flow: DataFlow, dest: Destination, step: Step,
     in_stack = zone == "unknown" and env_host and bool(services)
     if in_stack:
         zone = "host"
+    if host and policy.encrypted_overlay(host):
+        return  # a Tailscale node: the mesh's WireGuard tunnel carries it encrypted
     users = app.users_of(step.id) if step.is_config else ()
     secrets = any(_carries_secrets(app, s) or _secret_reaches_request(flow, s)
                   for s in (step, *users)) or _url_credentials(app, step, url)

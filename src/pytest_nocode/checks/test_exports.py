@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.checks._guards import guard_of
+from pytest_nocode.checks._guards import guard_of, signed_by_host
 from pytest_nocode.checks._support import (
     SENT,
     carries_credential,
@@ -98,7 +98,8 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
         hits = [h for h in (_mailed_data(nocode_app, flow, dest)
                             if dest.protocol in MAIL_PROTOCOLS or _message_api(dest)
                             else sent_data(nocode_app, flow, dest))
-                if h[1] not in given and not _to_its_own_subject(nocode_app, flow, dest, h)]
+                if h[1] not in given and not _to_its_own_subject(nocode_app, flow, dest, h)
+                and not _back_to_its_sender(nocode_app, dest, h[1])]
         if not hits:
             continue  # nothing labelled, or only what the app's own model is given already
         if dest.host.lower() not in backends:
@@ -134,6 +135,27 @@ def test_internal_data_stays_inside(nocode_app: App, nocode_findings: FindingCol
             + (f"; a host that looks like the owner's own: {OWN_LOOKALIKE}" if looks_owned
                else "") + ")", evidence,
             severity="high" if CREDENTIALS in labels else "low" if looks_owned else None)
+
+
+# Endpoints that start the owner's own CI pipeline with the inputs a request gives it (GitHub's
+# repository and workflow dispatches, GitLab's pipeline trigger): what a caller sent goes on
+# as the inputs of the owner's jobs, nothing is kept in the repository.
+CI_DISPATCH = re.compile(r"^/repos/[^/]+/[^/]+/(?:dispatches|actions/workflows/[^/]+/dispatches)"
+                         r"/?$|^/api/v4/projects/[^/]+/trigger/pipeline/?$", re.I)
+
+
+def _back_to_its_sender(app: App, dest: Destination, origin: Origin) -> bool:
+    """Does what an entry point received go back where it came from: to the API of the
+    service whose signature its first steps verify (a Discord interaction's id and token to
+    Discord's callback for it, a Stripe event's id to Stripe), or on to the owner's own CI
+    pipeline as a dispatch's inputs (:data:`CI_DISPATCH`)? Neither is a copy leaving to a new
+    party. Data read from a store is judged as ever."""
+    if origin.kind != "entry" or dest.dynamic or not dest.host:
+        return False
+    if dest.host.lower() in CODE_HOSTS and "://" in dest.url and \
+            CI_DISPATCH.search(urlsplit(dest.url.lstrip("=")).path):
+        return True
+    return signed_by_host(app, origin.step_id, dest.host)
 
 
 # Hosts of code and file repositories: a backup pushed there is on a third party's servers.
@@ -257,10 +279,26 @@ def _message_api(dest: Destination) -> bool:
     :func:`is_mail_send_api`)?"""
     if dest.dynamic:
         return False
-    path = urlsplit(dest.url.split("?", 1)[0]).path if "://" in dest.url else ""
+    url = _as_text(dest.url)
+    path = urlsplit(url.split("?", 1)[0]).path if "://" in url else ""
     messages = MESSAGE_APIS.get(dest.host.lower())
-    return (messages is not None and bool(messages.search(dest.url.split("?", 1)[0]))) \
+    return (messages is not None and bool(messages.search(url.split("?", 1)[0]))) \
         or is_mail_send_api(dest.host, path)
+
+
+_JS_LITERAL = re.compile(r"""'([^'\\]*)'|"([^"\\]*)"|`([^`$\\]*)""")
+
+
+def _as_text(url: str) -> str:
+    """A URL written as a JavaScript expression of literals and values
+    (``={{ 'https://graph.facebook.com/v20.0/' + $env.PHONE_ID + '/messages' }}``) as the
+    text it makes, each value a placeholder segment; any other URL as it is."""
+    inner = url.strip()
+    if not inner.startswith("={{") or not inner.endswith("}}"):
+        return url
+    parts = [next(g for g in m.groups() if g is not None)
+             for m in _JS_LITERAL.finditer(inner[3:-2])]
+    return "x".join(parts) if parts and "://" in parts[0] else url
 
 
 # A request field that names the person a message goes to, and one that holds its text.

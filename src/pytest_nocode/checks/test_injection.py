@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.checks._guards import guard_of
+from pytest_nocode.checks._guards import guard_of, signed_by_host
 from pytest_nocode.checks._support import (
     call_evidence,
     flow_or_skip,
@@ -152,7 +152,8 @@ def _worst_caller(app: App, flow: DataFlow, sf: SinkFlow
     best: tuple[Origin, Origin, list[str], tuple[str, str]] | None = None
     for origin in sf.origins:
         behind = flow.untrusted_behind(origin)
-        if behind is None or _reflected_to_sender_only(app, flow, sf, behind[0]):
+        if behind is None or _reflected_to_sender_only(app, flow, sf, behind[0]) \
+                or _back_to_signer(app, sf, behind[0]):
             continue
         caller = caller_of(app, behind[0])
         if caller[0] == ANYONE:
@@ -160,6 +161,17 @@ def _worst_caller(app: App, flow: DataFlow, sf: SinkFlow
         if caller[0] == CREDENTIAL_HOLDERS and best is None:
             best = origin, behind[0], behind[1], caller
     return best
+
+
+def _back_to_signer(app: App, sf: SinkFlow, entry: Origin) -> bool:
+    """Is ``sf`` a part of a request to a fixed host (its path, query or body) that goes to
+    the very service whose webhook signature the entry's first steps verify? The values
+    are that service's own (a Discord interaction's id and token in the URL of Discord's
+    callback for it): its own API is what it chose them for, not a victim."""
+    if sf.sink.param not in FETCH_PARTS:
+        return False
+    hosts = {d.host for d in app.destinations if d.step_id == sf.step.id and not d.dynamic}
+    return bool(hosts) and all(signed_by_host(app, entry.step_id, h) for h in hosts)
 
 
 # HTTP methods a page on another site cannot make a browser send without the server agreeing

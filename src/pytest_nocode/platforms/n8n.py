@@ -103,6 +103,10 @@ from pytest_nocode.platforms.n8n_flow import (
     BRANCHES,
     CALLED_TRIGGERS,
     CALLERS,
+    ENTRY_TRIGGERS,
+    NOTE,
+    SCHEDULES,
+    UNTRUSTED_TRIGGERS,
     UPLOADS,
     N8nFlows,
     answering_steps,
@@ -767,6 +771,65 @@ def _joined(parts: list[_BuiltPart]) -> _BuiltPart | None:
     return _BuiltPart(first.builder, seen, skipped, False)
 
 
+def stranded_steps(nodes: list[tuple[dict[str, Any], str, str]],
+                   connections: Mapping[str, Any]) -> set[str]:
+    """Step ids of the nodes of an intactly wired workflow (some links, none pointing at a
+    missing node) that nothing is wired into and that start nothing themselves: not a
+    trigger, and not a sub-node an agent calls (a tool, model or memory has only outgoing
+    ``ai_*`` links). n8n runs a node only when a connection hands it items, so such a node,
+    and all that only it feeds, never runs in production (a stray copy left on the canvas,
+    a branch whose first step was unplugged). Two shapes run all the same, so they are kept:
+    a branch that joins a node with several inputs (a Merge, a Compare Datasets: n8n's
+    legacy order runs the parents of an input still waiting), and an agent with sub-nodes
+    (an AI cluster set beside the call of the sub-workflow that holds it, as its copy). A
+    workflow whose wiring is incomplete (a collection's edited export) is not judged: its
+    missing links may be the feeding ones."""
+    if not links_any(connections):
+        return set()
+    fed: set[str] = set()
+    joins: set[str] = set()  # nodes a connection enters at their second input or later
+    main: dict[str, set[str]] = {}
+    for source, kinds in connections.items():
+        if not isinstance(kinds, dict):
+            continue
+        for kind, outputs in kinds.items():
+            conns = [conn for output in outputs or () if isinstance(output, list)
+                     for conn in output if isinstance(conn, dict)
+                     and isinstance(conn.get("node"), str)]
+            if kind == "main":
+                fed.update(conn["node"] for conn in conns)
+                main.setdefault(source, set()).update(conn["node"] for conn in conns)
+                joins.update(conn["node"] for conn in conns
+                             if isinstance(conn.get("index"), int) and conn["index"] > 0)
+            elif conns:
+                fed.add(source)  # a sub-node runs when its agent calls it
+                fed.update(conn["node"] for conn in conns)  # an AI cluster's root
+
+    def joins_later(name: str) -> bool:
+        seen, todo = {name}, [name]
+        while todo:
+            for nxt in main.get(todo.pop(), ()):
+                if nxt in joins:
+                    return True
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
+    return {step_id for node, _node_id, step_id in nodes
+            if node["name"] not in fed and not may_start(str(node.get("type") or ""))
+            and not joins_later(node["name"])}
+
+
+def may_start(node_type: str) -> bool:
+    """Can a node of this type run with nothing wired into it (a trigger, a schedule, a
+    called workflow's trigger, documentation)? Unknown types ending in ``Trigger`` are
+    taken for triggers, as n8n names them."""
+    return node_type in SCHEDULES or node_type in ENTRY_TRIGGERS or node_type in \
+        UNTRUSTED_TRIGGERS or node_type in CALLED_TRIGGERS or node_type == NOTE or \
+        node_type.endswith(("Trigger", "trigger")) or not node_type
+
+
 def links_any(connections: Mapping[str, Any]) -> bool:
     """Does a workflow's ``connections`` join any two nodes? The editor leaves an output's
     empty lists behind when its last link is deleted (``{"Get source": {"ai_tool": [[]]}}``):
@@ -910,7 +973,10 @@ class _Builder:
             self.flows.unwired.add(wid)
             if connections:  # the editor's empty lists, where a collection's edit leaves {}
                 self.emptied.add(wid)
+        broken_before = len(self.broken_links)
         self._broken_links(wid, connections, by_name)
+        if len(self.broken_links) == broken_before:
+            self.flows.stranded |= stranded_steps(nodes, connections)
         self.flows.answers.update(answering_steps(wf["nodes"], connections, by_name))
         self.flows.loops.update(loop_targets(wf["nodes"], connections, by_name))
         # AI connections point from the sub-node (tool, model, memory) to the agent, but the
@@ -998,6 +1064,7 @@ class _Builder:
         flows.loops.update(more.loops)
         flows.model_calls |= more.model_calls
         flows.unwired |= more.unwired
+        flows.stranded |= more.stranded
         return True
 
     def _describe(self, node: Mapping[str, Any], wid: str, step_id: str) -> None:
@@ -1212,7 +1279,7 @@ def _url_target(value: Any) -> tuple[str, str, str, int | None, bool]:
     if cut < 0:  # expression mode holding a literal
         scheme, host, port, _ = split_url(expr)
         return shown, scheme, host, port, False
-    prefix = expr[:cut].strip()
+    prefix = expr[:cut].strip() or _leading_literal(expr[cut + 2:])
     sep = prefix.find("://")
     if sep < 0:
         return shown, "", "", None, True
@@ -1223,6 +1290,20 @@ def _url_target(value: Any) -> tuple[str, str, str, int | None, bool]:
         return shown, scheme, "", None, True
     _, host, port, _ = split_url(prefix[:sep + 3 + end])
     return shown, scheme, host, port, not host
+
+
+_LEADING_LITERAL = re.compile(r"""\s*(?:'(?P<single>[^'\\]*)'|"(?P<double>[^"\\]*)"|"""
+                              r"""`(?P<backtick>[^`$\\]*))""")
+
+
+def _leading_literal(inside: str) -> str:
+    """The text a JavaScript expression inside ``{{ }}`` starts with when it starts with a
+    string literal (``'http://10.0.0.5:8080/api/' + $json.id``, a template literal up to its
+    first ``${``): the fixed start of the URL it builds, "" otherwise."""
+    m = _LEADING_LITERAL.match(inside)
+    if m is None:
+        return ""
+    return next((g for g in m.groups() if g is not None), "")
 
 
 # The options by which an n8n node accepts any certificate: "Ignore SSL Issues" is

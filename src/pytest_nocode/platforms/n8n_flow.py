@@ -49,6 +49,7 @@ from pytest_nocode.platforms.n8n_code import (
     code_field_values,
     code_passed_input,
 )
+from pytest_nocode.secretscan.filters import Candidate, placeholder
 
 _PASS = StepFlow()
 _NOTE = StepFlow(output="drop")
@@ -463,6 +464,9 @@ class N8nFlows:
     # workflows the instance itself exported with no connections at all: past its triggers
     # nothing of it runs (a collection's edited copy that lost its wiring is another matter)
     unwired: set[str] = field(default_factory=set)
+    # nodes of intactly wired workflows that nothing feeds and that start nothing (see
+    # :func:`~pytest_nocode.platforms.n8n.stranded_steps`): they never run
+    stranded: set[str] = field(default_factory=set)
     _parsed: dict[tuple[str, str], tuple[ValueRef, ...]] = field(default_factory=dict)
     # step id → (the step, its description) as judging the entry points made it, kept until
     # the app asks once (the data flow): the same step and the same finished state give the
@@ -497,7 +501,7 @@ class N8nFlows:
             return _NOTE
         starts = t in ENTRY_TRIGGERS or t in UNTRUSTED_TRIGGERS or t in SCHEDULES or (
             t.endswith(("Trigger", "trigger")) and t not in CALLED_TRIGGERS)
-        if step.workflow_id in self.unwired and not starts:
+        if (step.workflow_id in self.unwired or step.id in self.stranded) and not starts:
             return _NEVER_RUNS
         output = self._output(step)
         writes = self._writes(step, output)
@@ -1372,6 +1376,8 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
     if t == LANGCHAIN + "mcpClientTool":
         return _mcp_action(p)
     if t in (BASE + "executeWorkflow", LANGCHAIN + "toolWorkflow"):
+        if _fill_in_workflow(p.get("workflowId")):
+            return None  # as exported it calls no workflow: the id is left to fill in
         told = str(p.get("description") or p.get("toolDescription") or "")
         if told.strip() and not ACTING_WORDS.search(told):
             return None  # a workflow the agent is told only looks things up
@@ -1640,3 +1646,14 @@ def _is_ai(node_type: str) -> bool:
 
 def _short(node_type: str) -> str:
     return node_type.rsplit(".", 1)[-1]
+
+
+def _fill_in_workflow(workflow_id: object) -> bool:
+    """Is a workflow call's id a fill-in left for the user (``PASTE_YOUR_WORKFLOW_ID_HERE``,
+    ``YOUR_LOOKUP_WORKFLOW_ID``), as a secret's placeholder is? Such a call runs nothing as
+    exported: n8n finds no workflow by that id."""
+    value = workflow_id.get("value") if isinstance(workflow_id, Mapping) else workflow_id
+    if not isinstance(value, str) or not value.strip() or "{{" in value:
+        return False
+    text = value.strip().lstrip("=")
+    return placeholder(Candidate(text, value))
