@@ -530,6 +530,11 @@ class DataFlow:
         if kind == "store" and ref.name in self._kept_readers_of \
                 and not ref.name.endswith(" *"):
             return self._read_kept(ref.name)
+        if kind == "store" and ref.name.endswith("*") \
+                and ref.name.startswith(SHARED_CONTEXT_STORES):
+            names = _under(ref.name, self._kept_readers_of)
+            if names:  # a key chosen at run time reads one of those the app sets
+                return frozenset().union(*(self._kept.get(n, frozenset()) for n in names))
         if kind == "store" and ref.name in HOST_MODULES \
                 and "global context *" not in self._kept_readers_of:
             return frozenset({self._oid(HOST_MODULES[ref.name])})
@@ -571,6 +576,10 @@ class DataFlow:
         readers: dict[str, set[str]] = {name: set() for name in kept}
         for sid, flow in self._flows.items():
             for ref in _refs(flow):
+                if ref.kind == "store" and ref.name.endswith("*") \
+                        and ref.name.startswith(SHARED_CONTEXT_STORES):
+                    for name in _under(ref.name, kept):  # a key chosen at run time: any
+                        readers[name].add(sid)
                 if ref.kind != "store" or ref.name not in kept or ref.name.endswith(" *"):
                     continue
                 readers[ref.name].add(sid)
@@ -1348,6 +1357,17 @@ def _named_reads(flow: StepFlow) -> tuple[ValueRef, ...]:
                    if ref.kind in ("field", "step") and ref.name != "*" and ref.path
                    and ref.path not in (ref.name, f"msg.{ref.name}", f"$json.{ref.name}"))
     return (*flow.reads, *picked) if picked else flow.reads
+
+
+def _under(wildcard: str, names: Iterable[str]) -> list[str]:
+    """The context keys among ``names`` that a read under a key chosen at run time can be:
+    every key of its store and scope the app sets that starts as the chosen key does
+    (``global context cam[*``: ``cam[1]``, ``cam[2]``; ``global context *`` or
+    ``flow context [tab] *``: any), and what the app sets under a key it chooses itself."""
+    prefix = wildcard[:-1]
+    scope = prefix[:prefix.index("] ") + 2] if prefix.startswith("flow context [") \
+        and "] " in prefix else next(s for s in SHARED_CONTEXT_STORES if prefix.startswith(s))
+    return [n for n in names if n.startswith(prefix) or n == scope + "*"]
 
 
 def _union(states: list[State]) -> State:
