@@ -57,6 +57,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_nocode.appspec import AppSpec
+from pytest_nocode.commandfiles import files_read, files_written
 from pytest_nocode.compose import compose_of_snapshot, compose_zone_of, validate_compose
 from pytest_nocode.dataflow import APP_CONFIGURATION, CREDENTIALS, DATABASE_DUMP, RUN_DATA
 from pytest_nocode.errors import InputError, SchemaError
@@ -1670,6 +1671,7 @@ def _execute_command(b: _Builder, node: dict[str, Any], params: dict[str, Any], 
     command = _text(params.get("command"))
     if INSTANCE_SQLITE.search(command):
         _instance_database_read(b, step_id, command)
+    _command_files(b, step_id, command.removeprefix("="))
     found = CLI_EXPORT.search(command)
     if found is None:
         return
@@ -1681,6 +1683,16 @@ def _execute_command(b: _Builder, node: dict[str, Any], params: dict[str, Any], 
         step_id, INSTANCE_STORE,
         f"credentials, {'decrypted' if decrypted else 'encrypted'} by n8n export:credentials",
         "read", holds=(CREDENTIALS,) if decrypted else (f"{CREDENTIALS} (encrypted)",)))
+
+
+def _command_files(b: _Builder, step_id: str, command: str) -> None:
+    """The files on the host a command writes and the ones it reads back (see
+    :mod:`pytest_nocode.commandfiles`): a later command's ``cat`` of the file an earlier one
+    wrote is given what that one wrote."""
+    for path in files_written(command):
+        b.stores.append(DataStore(step_id, "file", path, "write", holds=_file_holds("file", path)))
+    for path in files_read(command):
+        b.stores.append(DataStore(step_id, "file", path, "read", holds=_file_holds("file", path)))
 
 
 def _instance_database_read(b: _Builder, step_id: str, command: str) -> None:
