@@ -387,7 +387,10 @@ class _Normalizer:
                                  {w.id: w.name for w in workflows},
                                  self._unfed(steps),
                                  dashboard_sources(steps, http_auth),
-                                 self._ports()).describe,
+                                 self._ports(),
+                                 frozenset(s.location for s in stores
+                                           if s.kind == "file" and s.operation == "write")
+                                 ).describe,
             calls=tuple(calls),
         )
 
