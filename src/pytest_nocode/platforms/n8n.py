@@ -902,6 +902,8 @@ class _Builder:
         self.entry_points: list[EntryPoint] = []
         self.destinations: list[Destination] = []
         self.stores: list[DataStore] = []
+        # (step, path) of the files commands print back (cat, <): kept where the app writes them
+        self.command_reads: set[tuple[str, str]] = set()
         self.stand_ins: dict[str, str] = {}  # No Operation step → the type its note names
         self.broken_links: list[BrokenLink] = []
         # workflows an instance wrote whose connections hold only empty lists: no link left
@@ -1047,6 +1049,7 @@ class _Builder:
         self.entry_points += later.entry_points
         self.destinations += later.destinations
         self.stores += later.stores
+        self.command_reads |= later.command_reads
         self.stand_ins.update(later.stand_ins)
         self.broken_links += later.broken_links
         self.emptied |= later.emptied
@@ -1079,6 +1082,10 @@ class _Builder:
         """Edges from Execute Workflow (and the AI workflow tool) to the Execute Workflow
         Trigger of the workflow it calls, when that workflow is in this app; and the stores
         and senders the flow description asks about."""
+        written = {st.location for st in self.stores if st.kind == "file"
+                   and st.operation == "write"}
+        self.stores = [st for st in self.stores if st.location in written
+                       or (st.step_id, st.location) not in self.command_reads]
         self.flows.stores = {st.step_id: st for st in self.stores}
         self.flows.senders = {d.step_id for d in self.destinations}
         self.flows.computed_targets = {d.step_id for d in self.destinations
@@ -1669,9 +1676,9 @@ def _execute_command(b: _Builder, node: dict[str, Any], params: dict[str, Any], 
     """``n8n export:workflow`` / ``export:credentials`` run by the node: with ``--decrypted``
     every credential's secrets come out in clear."""
     command = _text(params.get("command"))
+    _command_files(b, step_id, command.removeprefix("="))  # (a store named below comes last)
     if INSTANCE_SQLITE.search(command):
         _instance_database_read(b, step_id, command)
-    _command_files(b, step_id, command.removeprefix("="))
     found = CLI_EXPORT.search(command)
     if found is None:
         return
@@ -1688,11 +1695,13 @@ def _execute_command(b: _Builder, node: dict[str, Any], params: dict[str, Any], 
 def _command_files(b: _Builder, step_id: str, command: str) -> None:
     """The files on the host a command writes and the ones it reads back (see
     :mod:`pytest_nocode.commandfiles`): a later command's ``cat`` of the file an earlier one
-    wrote is given what that one wrote."""
+    wrote is given what that one wrote. A file no step of the app writes stays out: what the
+    command prints of it is judged as before (the host's own output, or a fetch's)."""
     for path in files_written(command):
         b.stores.append(DataStore(step_id, "file", path, "write", holds=_file_holds("file", path)))
-    for path in files_read(command):
+    for path in files_read(command):  # (dropped unless some step writes the file)
         b.stores.append(DataStore(step_id, "file", path, "read", holds=_file_holds("file", path)))
+        b.command_reads.add((step_id, path))
 
 
 def _instance_database_read(b: _Builder, step_id: str, command: str) -> None:
