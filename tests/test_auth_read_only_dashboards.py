@@ -271,3 +271,28 @@ def test_a_dashboard_control_reaching_a_link_call_named_at_run_time_fires() -> N
     found = one(findings_of(AUTH001, app_of([*rereads, valve, dynamic])))
     assert found.severity == Severity.HIGH and "read_only" not in found.evidence
     assert one(findings_of(AUTH001, app_of(rereads), LISTED)).severity == Severity.INFO
+
+
+# -- a button that asks a device for a fresh reading -------------------------------------------
+def _publish(topic: str) -> dict[str, Any]:
+    return node("read", "mqtt out", topic=topic, qos="0", retain="false", broker="",
+                wires=[])
+
+
+def test_a_dashboard_whose_button_only_asks_a_device_for_a_reading_is_open_by_design() -> None:
+    # (a yard sensor answering on its own topic; Zigbee2MQTT's <device>/get reads a state)
+    for topic in ("yard/device4/temp-request", "zigbee2mqtt/porch-sensor/get",
+                  "greenhouse/status/read"):
+        app = app_of(_panel(_publish(topic)))
+        assert findings_of(AUTH001, app) == [], topic
+        listed = one(findings_of(AUTH001, app, LISTED))
+        assert f"asks a device for a reading on topic {topic!r}" in listed.message
+
+
+def test_a_dashboard_publishing_a_command_or_to_a_topic_it_picks_fires() -> None:
+    # an action beside the asking word, a set topic, no fixed topic (msg.topic picks it),
+    # a wildcard topic
+    for topic in ("gate/open-request", "zigbee2mqtt/porch-light/set", "", "yard/+/get",
+                  "relay/power-get"):
+        found = one(findings_of(AUTH001, app_of(_panel(_publish(topic)))))
+        assert found.severity == Severity.HIGH, topic

@@ -16,6 +16,7 @@ import re
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
+from functools import lru_cache
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
@@ -482,6 +483,16 @@ def kept_base(within: str) -> tuple[str, str]:
     return placed, store
 
 
+# A value the code let through only when it matched an anchored pattern whose every
+# character is a letter, a digit or one of ``._-:/@+,`` (``/^[a-z0-9._-]+$/.test(v) ? v : ""``,
+# ``if (!/^[0-9]+$/.test(port)) return null;``): no space, quote, semicolon, pipe, "$" or
+# backquote can be in it, so it is one word of a shell command or of SQL text, never syntax.
+# It still picks which word: a URL, a file or a host it names stays the caller's choice.
+SHAPE_CHECKED = "checked against an anchored pattern of word characters before it is joined"
+# Sinks whose danger is syntax (a shell command, SQL text): such a word cannot add any.
+SYNTAX_ONLY = frozenset({SHAPE_CHECKED})
+
+
 # Not a placement of its own: code copies a value read from a Node-RED context key as it is
 # (``msg.url = requests[i].url`` of a list the app kept): where the text that was kept put
 # each of its parts still holds (a value past a fixed host stays past it). Code otherwise
@@ -934,7 +945,10 @@ _DUMPS_STR = _made_once(json.JSONEncoder(default=str))
 _DUMPS_STR_UTF8 = _made_once(json.JSONEncoder(default=str, ensure_ascii=False))
 
 
+@lru_cache(maxsize=1 << 16)
 def is_loopback_host(host: str) -> bool:
+    """``localhost`` or a loopback address; answered once per host text in a process (every
+    URL a flow calls asks it, most of them of the same few hosts)."""
     host = host.strip("[]").lower()
     if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
         return True

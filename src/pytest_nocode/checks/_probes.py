@@ -976,8 +976,8 @@ def read_only_dashboard(app: App, ep: EntryPoint) -> str:
     anyone may see: a fixed SELECT of reference tables (no sensitivity label, no name of
     people or their doings: see :func:`_fixed_select`), a GET of a public feed without
     credentials (:func:`public_get`), a query of a public index (places, the weather, a
-    public news collection: :func:`public_lookup`), or a GET of one of the app's own routes
-    (judged there).
+    public news collection: :func:`public_lookup`), a GET of one of the app's own routes
+    (judged there), or a publish that asks a device for a reading (:func:`reading_request`).
     A refresh button that re-reads the last rows of a sensor table, or a chart's date range,
     opens nothing; a control that reaches a device or broker output, a write, a command, a
     request of another kind or an unknown node keeps the dashboard AUTH001's, and so does a
@@ -1005,7 +1005,7 @@ def read_only_dashboard(app: App, ep: EntryPoint) -> str:
             lookup = _fixed_select(app, step)
             why = f"reads {lookup} in {step.name or step.id!r}" if lookup \
                 else public_get(app, step) or _own_route_get(app, step) \
-                or public_lookup(step)
+                or public_lookup(step) or reading_request(step)
             if not why:
                 return ""
             what.append(why)
@@ -1014,6 +1014,32 @@ def read_only_dashboard(app: App, ep: EntryPoint) -> str:
         return ""
     return (f"open by design: its controls only look up what anyone may see (it "
             f"{'; '.join(dict.fromkeys(what))}); they act on nothing")
+
+
+# The last level of an MQTT topic that asks a device for a reading rather than telling it
+# to act (Zigbee2MQTT's ``<device>/get``, a sensor's ``temp-request`` or ``status/read``):
+# its last word asks, and no word of it names an action
+_ASKING = frozenset({"get", "read", "request", "refresh", "poll", "query"})
+_ACTING = frozenset({
+    "set", "on", "off", "open", "close", "start", "stop", "lock", "unlock", "reset", "reboot",
+    "restart", "toggle", "enable", "disable", "trigger", "fire", "write", "delete", "cmd",
+    "command", "update", "move", "run", "arm", "disarm", "shutdown", "power"})
+
+
+def reading_request(step: Step) -> str:
+    """Why an ``mqtt out`` only asks a device for a fresh reading ("" when it may do more):
+    its own topic is fixed and its last level asks (:data:`_ASKING`) without naming an
+    action (:data:`_ACTING`). What the device answers is read elsewhere, as any reading
+    is; one that publishes to a topic the message picks, or to ``…/set``, acts."""
+    if step.type != "mqtt out" or step.disabled:
+        return ""
+    topic = str(step.params.get("topic") or "").strip()
+    if not topic or any(c in topic for c in "+#{$"):
+        return ""
+    words = [w for w in re.split(r"[-_.\s]+", topic.rsplit("/", 1)[-1].lower()) if w]
+    if not words or words[-1] not in _ASKING or _ACTING.intersection(words):
+        return ""
+    return f"asks a device for a reading on topic {topic!r} in {step.name or step.id!r}"
 
 
 def public_map(app: App, ep: EntryPoint, entry: Step) -> str:

@@ -148,7 +148,9 @@ def _open_message(ep: EntryPoint) -> str:
     owner's, never the sender's) while what a message to it starts only looks something up
     as a read-only route does, and so is a dashboard whose every control only
     runs a fixed SELECT of reference tables, fetches a public feed, queries a public index
-    (places, weather, a public news collection) or calls one of the app's own GET routes;
+    (places, weather, a public news collection), calls one of the app's own GET routes or
+    asks a device for a reading (an MQTT publish to a fixed topic whose last level asks,
+    ``…/get``, ``temp-request``, and names no action);
     one whose control switches a device, writes or sends is reported, and so is a dashboard
     without any control whose widgets show health readings (heart rate, SpO2, blood
     pressure, an infusion pump, calories). So is a GET route that answers one of the app's

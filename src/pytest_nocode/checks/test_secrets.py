@@ -22,7 +22,9 @@ from pytest_nocode.secretscan import CRITICAL_KINDS, find_secrets
         export, backup, screenshot and version-control commit of the flow, is readable by
         everyone who can open the editor, and cannot be rotated without editing the flow.
         Node-RED keeps real credentials encrypted in flows_cred.json and n8n in its credential
-        store; values in node properties, headers, change rules, code and URLs bypass both.
+        store; values in node properties, headers, change rules, code and URLs bypass both,
+        and so does a password a login check compares with in code or in a switch or If
+        condition, or a stream URL whose random path is its access token.
     """,
     remediation="""
         Revoke and rotate the exposed value first: it must be considered leaked. Then move it

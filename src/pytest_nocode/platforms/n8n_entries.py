@@ -73,7 +73,7 @@ from pytest_nocode.platforms.n8n_flow import (
     NOTE,
     PASS_TYPES,
 )
-from pytest_nocode.platforms.n8n_intake import TAKES_IN, intake_role
+from pytest_nocode.platforms.n8n_intake import TAKES_IN, intake_role, is_model_type
 from pytest_nocode.policy import default_zone
 
 RESPOND = BASE + "respondToWebhook"
@@ -130,6 +130,7 @@ class EntryEffects:
         self._judged: dict[str, Judged] = {}
         self._stand_ins = stand_ins or {}  # No Operation step → the node type its note names
         self._taken_in: dict[str, tuple[str, str]] = {}
+        self._wired_in: dict[str, tuple[str, ...]] | None = None
 
     def of(self, entry: Step) -> Judged:
         """(effect, reason) of a call to ``entry``: ``acts`` ends the walk at the first step
@@ -211,20 +212,53 @@ class EntryEffects:
                     and refs - _OWN_KINDS <= {"ai"}:
                 found = ("shape", "")
             else:
-                found = intake_role(step, described, self._stand_ins, self._submitted)
+                found = intake_role(step, described, self._stand_ins,
+                                    lambda ref: self._submitted(ref, step))
             self._taken_in[step.id] = found
         return found
 
-    def _submitted(self, ref: ValueRef) -> bool:
+    def _submitted(self, ref: ValueRef, reader: Step | None = None) -> bool:
         """Is a value a confirmation reads the submitter's own (fixed text, the item's
         fields, a form page's or another entry step's answers, a step that only reshapes)?
-        The item's fields are taken as what the submission holds: this judgement has no
-        data flow to say a model's answer was put there."""
+        The item's fields are what the submission holds, unless a model's step is upstream
+        of the ``reader`` (an extractor, a chain, a classifier): its answer is the item
+        then, and an address or text it wrote is the model's, which the submitter's words
+        steer, not what they typed (a mail to the address a model found in free text
+        reaches whoever the text names)."""
+        if ref.kind == "field" and reader is not None and self._after_model(reader):
+            return False
         if ref.kind in ("constant", "entry", "field", "platform", "key"):
             return True
         target = self._by_id.get(ref.step) if ref.kind == "step" and ref.step else None
         return target is not None and (self._describe(target).starts or target.type == FORM_PAGE
                                        or self._judge(target)[0] in (PASSES, ANSWERS))
+
+    def _after_model(self, step: Step) -> bool:
+        """Does a model's step (see :func:`~.n8n_intake.is_model_type`) run before ``step``
+        on some path from its workflow's entry: is the item ``step`` reads a model's answer
+        (or built from one)?"""
+        inbound = self._inbound()
+        seen, queue = {step.id}, list(inbound.get(step.id, ()))
+        while queue:
+            sid = queue.pop()
+            before = self._by_id.get(sid)
+            if sid in seen or before is None:
+                continue
+            seen.add(sid)
+            if is_model_type(before, self._stand_ins):
+                return True
+            queue.extend(inbound.get(sid, ()))
+        return False
+
+    def _inbound(self) -> Mapping[str, tuple[str, ...]]:
+        """Step id → the steps wired into it (built once)."""
+        if self._wired_in is None:
+            into: dict[str, list[str]] = {}
+            for step in self._by_id.values():
+                for target in step.outbound:
+                    into.setdefault(target, []).append(step.id)
+            self._wired_in = {k: tuple(v) for k, v in into.items()}
+        return self._wired_in
 
     def _judge(self, step: Step) -> Judged:
         judged = self._judged.get(step.id)

@@ -112,6 +112,13 @@ def intake_role(step: Step, described: StepFlow, stand_ins: Mapping[str, str],
     return "", ""
 
 
+def is_model_type(step: Step, stand_ins: Mapping[str, str]) -> bool:
+    """Is ``step`` a model's (a chain, extractor, classifier, model call, output parser, or
+    an agent): what comes out of it is the model's answer?"""
+    kind = short_type(step, stand_ins).removesuffix("Tool")
+    return bool(_MODELS.match(kind)) or kind == "agent"
+
+
 def _fixed(value: Any) -> bool:
     """Is a recipient written in the step (not computed at run time)?"""
     if isinstance(value, Mapping):  # a resource locator: {"__rl": true, "value": "C0123"}

@@ -30,6 +30,7 @@ from pytest_nocode.model import (
     IN_URL_PATH_INTERNET,
     IN_URL_PATH_OWN,
     IN_URL_QUERY,
+    SYNTAX_ONLY,
     FieldWrite,
     SinkUse,
     Step,
@@ -547,7 +548,8 @@ BACKSLASH_ESCAPES = frozenset({"mysql"})
 def _sql_harmless(node_type: str) -> frozenset[str]:
     """Where a value in the SQL a node runs cannot end its string literal (see
     :data:`~pytest_nocode.model.IN_SQL_LITERAL_ESCAPED`)."""
-    return frozenset() if node_type in BACKSLASH_ESCAPES else frozenset({IN_SQL_LITERAL_ESCAPED})
+    return SYNTAX_ONLY if node_type in BACKSLASH_ESCAPES \
+        else frozenset({IN_SQL_LITERAL_ESCAPED}) | SYNTAX_ONLY
 
 
 def _text(value: Any) -> str:
@@ -860,11 +862,12 @@ def _exec_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:
     if not command:
         prop = appended or "payload"
         yield SinkUse("command", "command", (ValueRef("field", _top(prop), path=f"msg.{prop}"),),
-                      f"takes its whole command from msg.{prop}", OBJECT_AS_TEXT)
+                      f"takes its whole command from msg.{prop}", OBJECT_AS_TEXT | SYNTAX_ONLY)
     elif appended:
         yield SinkUse("command", "addpay", (ValueRef("field", _top(appended),
                                                      path=f"msg.{appended}"),),
-                      f"appends msg.{appended} to the shell command", OBJECT_AS_TEXT)
+                      f"appends msg.{appended} to the shell command",
+                      OBJECT_AS_TEXT | SYNTAX_ONLY)
 
 
 def _request_sinks(p: Mapping[str, Any]) -> Iterator[SinkUse]:

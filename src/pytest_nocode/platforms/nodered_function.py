@@ -20,6 +20,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -34,6 +35,7 @@ from pytest_nocode.model import (
     IN_URL_PATH_INTERNET,
     IN_URL_PATH_OWN,
     IN_URL_QUERY,
+    SHAPE_CHECKED,
     FieldWrite,
     ValueRef,
     kept_base,
@@ -91,6 +93,10 @@ DRIVER_FORMATS = frozenset({"format"})
 Sources = frozenset[ValueRef]
 NEVER = 1 << 30
 EMPTY: Sources = frozenset()
+# A regex literal that matches only words (see strict_pattern): what it tests and lets through
+# is one word (SHAPE_CHECKED); kept apart from CONSTANT so that a validator helper taking the
+# pattern as a parameter narrows only when every caller passes such a pattern.
+STRICT_PATTERN = ValueRef("constant", "an anchored pattern of word characters")
 
 # Names a function node's code can use without declaring them; what they hold is no message
 # data (RED.util helpers are calls: their arguments say what flows through).
@@ -353,7 +359,9 @@ class _Analysis:
                          in sorted(guarded.items(), reverse=True)}  # the first guard of each
         for index, statement in enumerate(statements):
             self._walk(statement, index, 0)
-            if index in guarded:  # from the next statement on, one of the list's members
+            if index in guarded and guarded[index][1].type != "regex":
+                # from the next statement on, one of the list's members (a word a pattern
+                # checked is still the sender's word: it stays theirs downstream)
                 path, allowed = guarded[index]
                 self.facts.msg_writes.append((path.split(".")[0], allowed, "sub", index))
                 self.facts.sub_keys[allowed.id] = path
@@ -372,6 +380,9 @@ class _Analysis:
         # a local checked against a list before use (``if (!names.includes(name)) return
         # null;``): from the next statement on it holds one of the list's members
         self._narrowed = _allowlist_guards(statements)
+        # a local set anew by a whole statement of the body, after every other place that
+        # sets it (``name = check(name) || "default";``): later statements read that value
+        self._redefined = _last_definitions(statements)
 
     # -- the walk: bindings, writes, emissions -------------------------------------------------
     def _walk(self, node: tree_sitter.Node, top: int, depth: int) -> None:
@@ -952,6 +963,8 @@ class _Analysis:
             # a URL keeps its text: the encryption checks read where a request goes from it
             # (`const host = env.get("URL") || "http://10.0.0.5:8086"`, then msg.url = host…)
             return frozenset({ValueRef("constant", _text(node)[1:-1])})
+        if t == "regex" and strict_pattern(_text(node)):
+            return frozenset({STRICT_PATTERN})
         if t in LITERALS:
             return frozenset({CONSTANT})
         if t == "template_string":
@@ -962,8 +975,13 @@ class _Analysis:
                 self._part_sources(parts, i) for i, c in enumerate(parts)
                 if c.type == "template_substitution"))
         if t == "identifier":
+            last = self._redefined.get(_text(node))
+            if last is not None and self._statement_of(node) > last[0]:
+                return self.sources(last[1])
             guard = self._narrowed.get(_text(node))
             if guard is not None and self._statement_of(node) > guard[0]:
+                if guard[1].type == "regex":  # `if (!/^\d+$/.test(v)) return null;`
+                    return _shape_checked(self._identifier(_text(node)))
                 return self.sources(guard[1])
             return self._identifier(_text(node))
         if t in ("member_expression", "subscript_expression"):
@@ -988,8 +1006,12 @@ class _Analysis:
                 and _operator(node) in NUMERIC_UNARY):
             return frozenset({NUMBER})
         if t == "ternary_expression":
-            return EMPTY.union(*(self.sources(c) for name in ("consequence", "alternative")
-                                 if (c := node.child_by_field_name(name)) is not None))
+            checked = self._pattern_tested(node.child_by_field_name("condition"))
+            return EMPTY.union(*(
+                _shape_checked(self.sources(c)) if name == "consequence" and checked
+                and _text(c) == checked else self.sources(c)
+                for name in ("consequence", "alternative")
+                if (c := node.child_by_field_name(name)) is not None))
         if t in ("assignment_expression", "augmented_assignment_expression"):
             right = node.child_by_field_name("right")
             return self.sources(right) if right is not None else EMPTY
@@ -1068,7 +1090,8 @@ class _Analysis:
                 within = IN_URL_ENCODED if self._url_encoded(part, frozenset()) \
                     else placement(_fixed_prefix(parts, i))
             for ref in self.sources(part) & found:  # an escaped part already counts as no data
-                if ref.kind not in PLAIN_KINDS:  # the least confined place it is put wins
+                if ref.kind not in PLAIN_KINDS and ref.within != SHAPE_CHECKED:
+                    # the least confined place it is put wins (a checked word stays one)
                     placed[ref] = _looser(placed.get(ref, within), within)
         if base:
             placed = {ref: past_kept_base(within, base) for ref, within in placed.items()
@@ -1227,7 +1250,9 @@ class _Analysis:
                 later = [v for p, v, _o, top in self.facts.msg_writes if p in (prop, "*")
                          and v is not None and (top < 0 or top > index)
                          and _may_reach(v, node, self._body)]
-                found = self.sources(allowed).union(*(self.sources(v) for v in later))
+                held = _shape_checked(frozenset({ValueRef("field", prop, path=_text(node))})) \
+                    if allowed.type == "regex" else self.sources(allowed)  # a checked word
+                found = held.union(*(self.sources(v) for v in later))
                 return _as_keys(found) if key else found
             came = EMPTY if at > self._replaced_at.get(prop, NEVER) \
                 else frozenset({ValueRef("field", prop, path=_text(node))})
@@ -1313,7 +1338,8 @@ class _Analysis:
                 return frozenset({ValueRef("env", first or "*")})
             if method == "get" and owner in CONTEXT_READS:
                 kind = CONTEXT_READS[owner]
-                return frozenset({ValueRef("store", f"{kind} context {first or '*'}")})
+                key = first or _key_prefix(node) + "*"
+                return frozenset({ValueRef("store", f"{kind} context {key}")})
             if owner == "Date" and method == "now":
                 return frozenset({TIMESTAMP})
             if owner == "Math" or method in NUMERIC_METHODS:
@@ -1338,13 +1364,43 @@ class _Analysis:
             name = _text(callee)
             if name in NUMERIC_CALLS:
                 return frozenset({NUMBER})
+            if name in DECODING_CALLS:  # what a checked word decodes to was never checked
+                return _unchecked(args)
             if name in self.facts.functions:
-                found = args
+                returned = EMPTY
                 for function in self.facts.functions[name]:
                     self._bind_call(function, node)
-                    found = found | self._returns(function)
-                return found
+                    returned = returned | self._returns(function)
+                if returned and all(r.kind in PLAIN_KINDS or r.within == SHAPE_CHECKED
+                                    for r in returned):
+                    return returned  # a validator: a word it checked, or fixed text, a number
+                return args | returned
         return args | self.sources(callee)
+
+    def _pattern_tested(self, condition: tree_sitter.Node | None) -> str:
+        """The text of what ``condition`` tests against a word pattern, ``v`` of
+        ``/^[a-z0-9._-]+$/.test(v)`` or ``pattern.test(v)`` where every value ``pattern``
+        holds is such a pattern (a helper's parameter its callers fill); "" otherwise."""
+        call = _unparenthesized(condition) if condition is not None else None
+        if call is None or call.type != "call_expression":
+            return ""
+        callee, args = call.child_by_field_name("function"), call.child_by_field_name(
+            "arguments")
+        if callee is None or callee.type != "member_expression" or args is None \
+                or len(args.named_children) != 1:
+            return ""
+        prop, obj = callee.child_by_field_name("property"), callee.child_by_field_name(
+            "object")
+        if prop is None or obj is None or _text(prop) not in ("test", "match"):
+            return ""
+        # `pattern.test(v)`, or `v.match(pattern)`
+        pattern, tested = (obj, args.named_children[0]) if _text(prop) == "test" \
+            else (args.named_children[0], obj)
+        # (nothing bound yet, in the first round of a helper's parameter, narrows: values only
+        # grow, and a pattern of another kind bound later undoes it)
+        if not self.sources(_unparenthesized(pattern)) <= {STRICT_PATTERN}:
+            return ""
+        return _text(tested)
 
     def _date_text(self, obj: tree_sitter.Node | None, method: str,
                    call: tree_sitter.Node) -> bool:
@@ -1470,7 +1526,9 @@ def _message_guards(statements: list[tree_sitter.Node]
 def _excluded_from(condition: tree_sitter.Node | None, *, message: bool = False
                    ) -> tuple[str, tree_sitter.Node] | None:
     """(name, list) for a condition ``!list.includes(name)`` (parentheses allowed); with
-    ``message``, (the dotted path below msg, list) for ``!list.includes(msg.a.b)``."""
+    ``message``, (the dotted path below msg, list) for ``!list.includes(msg.a.b)``. For a
+    local, also (name, the regex) for ``!/^[0-9]+$/.test(name)`` or ``!name.match(/…/)``
+    when the regex is a word pattern (:func:`strict_pattern`)."""
     node = _unparenthesized(condition) if condition is not None else None
     if node is None or node.type != "unary_expression" or _operator(node) != "!":
         return None
@@ -1485,7 +1543,17 @@ def _excluded_from(condition: tree_sitter.Node | None, *, message: bool = False
     name = _dotted(checked, least=1) if message else \
         (_text(checked) if checked.type == "identifier" else "")
     prop, holder = callee.child_by_field_name("property"), callee.child_by_field_name("object")
-    if not name or prop is None or _text(prop) != "includes" or holder is None:
+    holder = _unparenthesized(holder) if holder is not None else None
+    if prop is not None and holder is not None and _text(prop) == "match" and not message:
+        pattern = _unparenthesized(checked)  # `!port.match(/^[0-9]+$/)`
+        return (_text(holder), pattern) if holder.type == "identifier" \
+            and pattern.type == "regex" and strict_pattern(_text(pattern)) else None
+    if not name or prop is None or holder is None:
+        return None
+    if _text(prop) == "test":  # `!/^[0-9]+$/.test(port)`, `…test(msg.port)`: a word pattern
+        return (name, holder) if holder.type == "regex" and strict_pattern(_text(holder)) \
+            else None
+    if _text(prop) != "includes":
         return None
     return name, holder
 
@@ -1508,6 +1576,30 @@ def _leaves_silently(branch: tree_sitter.Node) -> bool:
                 return False
         stack.extend(current.named_children)
     return True
+
+
+def _last_definitions(statements: list[tree_sitter.Node]
+                      ) -> dict[str, tuple[int, tree_sitter.Node]]:
+    """Locals whose last setting is a whole statement of the body, ``name = value;``, with
+    every other place that sets them in an earlier statement of the body (none in a
+    function, a loop's later round or after): name → (that statement's index, the value).
+    From the next statement on, reading the local reads that value alone."""
+    found: dict[str, tuple[int, tree_sitter.Node]] = {}
+    for index, statement in enumerate(statements):
+        if statement.type != "expression_statement" or not statement.named_children:
+            continue
+        assign = statement.named_children[0]
+        if assign.type != "assignment_expression":
+            continue
+        left, right = assign.child_by_field_name("left"), assign.child_by_field_name("right")
+        if left is None or right is None or left.type != "identifier":
+            continue
+        name = _text(left)
+        if all(0 <= at <= index for at in _set_at(statements, name)):
+            found[name] = (index, right)
+        else:
+            found.pop(name, None)
+    return found
 
 
 def _set_at(statements: list[tree_sitter.Node], name: str) -> list[int]:
@@ -1692,6 +1784,131 @@ def _fixed_text(node: tree_sitter.Node) -> str | None:
             c.type == "template_substitution" for c in node.named_children)):
         return _text(node)[1:-1]
     return None
+
+
+# Calls that turn a word into other text (``%3B`` into ``;``): their result is unchecked
+DECODING_CALLS = frozenset({"decodeURIComponent", "decodeURI", "unescape", "atob"})
+
+
+def _unchecked(found: Sources) -> Sources:
+    return frozenset(replace(r, within="") if r.within == SHAPE_CHECKED else r for r in found)
+
+
+def _shape_checked(found: Sources) -> Sources:
+    """``found`` as a word checked against a pattern (:data:`~pytest_nocode.model.
+    SHAPE_CHECKED`): its data stays whose it was, placed where only syntax sinks let it be."""
+    return frozenset(r if r.kind in PLAIN_KINDS else replace(r, within=SHAPE_CHECKED)
+                     for r in found)
+
+
+# what a word pattern may match: letters, digits and these (no space, quote, ;, |, &, $, `,
+# <, >, (, ), *, ?, =, %, #, !, ~, \ nor a line break)
+_WORD_CHARACTERS = frozenset(string.ascii_letters + string.digits + "._-:/@+,")
+_CLASS_ESCAPES = {"d": string.digits, "w": string.ascii_letters + string.digits + "_"}
+
+
+def strict_pattern(literal: str) -> bool:
+    r"""Is the regex literal (``/^[a-zA-Z0-9._-]+$/``) anchored at both ends, with no
+    multiline flag and no alternative outside a group, and can it match only characters of
+    :data:`_WORD_CHARACTERS`? ``.``, a negated class, ``\s``, ``\W`` and other escapes match
+    more, and so are not."""
+    body, _slash, flags = literal[1:].rpartition("/")
+    if not literal.startswith("/") or "m" in flags or not body.startswith("^") \
+            or not body.endswith("$") or body.endswith("\\$"):
+        return False
+    chars, depth, i, inner = set(), 0, 0, body[1:-1]
+    while i < len(inner):
+        c = inner[i]
+        if c == "\\":
+            if i + 1 >= len(inner):
+                return False
+            e = inner[i + 1]
+            if e in _CLASS_ESCAPES:
+                chars.update(_CLASS_ESCAPES[e])
+            elif not e.isalnum():
+                chars.add(e)
+            else:
+                return False
+            i += 2
+            continue
+        if c == "[":
+            end, members = _class_members(inner, i + 1)
+            if members is None:
+                return False
+            chars |= members
+            i = end + 1
+            continue
+        if c == "(":
+            depth += 1
+            if inner.startswith("?:", i + 1):
+                i += 2
+        elif c == ")":
+            depth -= 1
+        elif c == "|":
+            if depth == 0:
+                return False
+        elif c == "{":
+            close = inner.find("}", i)
+            if close < 0 or not re.fullmatch(r"\d+(,\d*)?", inner[i + 1:close]):
+                return False
+            i = close
+        elif c in "+*?":
+            pass
+        elif c in ".^$":
+            return False
+        else:
+            chars.add(c)
+        i += 1
+    return bool(chars) and chars <= _WORD_CHARACTERS
+
+
+def _class_members(inner: str, at: int) -> tuple[int, set[str] | None]:
+    """(the index of the closing ``]``, the characters) of the class opening before ``at``;
+    None for a negated class or one that names a class escape matching more than words."""
+    if at < len(inner) and inner[at] == "^":
+        return at, None
+    members: set[str] = set()
+    i = at
+    while i < len(inner) and inner[i] != "]":
+        c = inner[i]
+        if c == "\\" and i + 1 < len(inner):
+            e = inner[i + 1]
+            if e in _CLASS_ESCAPES:
+                members.update(_CLASS_ESCAPES[e])
+                i += 2
+                continue
+            if e.isalnum():
+                return i, None
+            c, i = e, i + 1
+        if i + 2 < len(inner) and inner[i + 1] == "-" and inner[i + 2] != "]":
+            low, high = c, inner[i + 2]
+            if high == "\\":
+                return i, None
+            members.update(chr(x) for x in range(ord(low), ord(high) + 1))
+            i += 3
+            continue
+        members.add(c)
+        i += 1
+    return (i, members) if i < len(inner) else (i, None)
+
+
+def _key_prefix(call: tree_sitter.Node) -> str:
+    """The fixed start of a context key computed in a call's first argument
+    (``global.get("cam[" + i + "]")`` → ``cam[``, a template literal's leading text): which
+    keys the read can be. "" when the key starts computed."""
+    args = call.child_by_field_name("arguments")
+    key = args.named_children[0] if args is not None and args.named_children else None
+    while key is not None and key.type == "binary_expression" \
+            and _text(key.child_by_field_name("operator")) == "+":
+        key = key.child_by_field_name("left")
+    if key is None:
+        return ""
+    if key.type == "string":
+        return _text(key)[1:-1]
+    if key.type == "template_string" and key.named_children \
+            and key.named_children[0].type == "string_fragment":
+        return _text(key.named_children[0])
+    return ""
 
 
 def _literal_text(node: tree_sitter.Node) -> str | None:

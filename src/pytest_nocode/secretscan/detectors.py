@@ -23,6 +23,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from pytest_nocode.secretscan.filters import basic_credentials, literal, rejected_shape
@@ -40,9 +41,21 @@ from pytest_nocode.secretscan.kinds import (
 from pytest_nocode.secretscan.names import is_secret_name, min_length
 from pytest_nocode.secretscan.patterns import has_key_body, patterns, private_key_block, widen
 
-__all__ = ["TEXT_DETECTORS", "Detector", "Found", "Text", "UrlPart", "config_node_key",
-           "name_value_pairs", "query_parameter_secret", "secret_named_value",
-           "sink_credential_names", "stored_for_sink", "url_parts"]
+__all__ = [
+    "TEXT_DETECTORS",
+    "Detector",
+    "Found",
+    "Text",
+    "UrlPart",
+    "compared_pairs",
+    "config_node_key",
+    "name_value_pairs",
+    "query_parameter_secret",
+    "secret_named_value",
+    "sink_credential_names",
+    "stored_for_sink",
+    "url_parts",
+]
 
 
 @dataclass(frozen=True)
@@ -257,7 +270,8 @@ def url_parts(url: str) -> Iterator[UrlPart]:
             yield UrlPart(":password", password, offset + len(user) + 1)
         else:
             yield UrlPart(":user", user, offset)
-    yield from _path_tokens(rest, len(authority), offset)
+    scheme = url[:offset - 3].lower() if offset else ""
+    yield from _path_tokens(rest, len(authority), offset, scheme)
     for mark in ("?", "#"):
         at = rest.find(mark)
         if at < 0:
@@ -273,19 +287,46 @@ def url_parts(url: str) -> Iterator[UrlPart]:
             pos += len(pair) + 1
 
 
-def _path_tokens(rest: str, path_at: int, offset: int) -> Iterator[UrlPart]:
+def _path_tokens(rest: str, path_at: int, offset: int, scheme: str = "") -> Iterator[UrlPart]:
     """The segments of the URL's path (``rest[path_at:]`` up to its query or fragment) that
-    a vendor's API reads as its token."""
+    a vendor's API reads as its token, or that a media stream URL carries as its access
+    token (:data:`STREAM_SCHEMES`)."""
     path = rest[path_at:]
     if not path.startswith("/"):
         return
     end = min((i for i in (path.find("?"), path.find("#")) if i >= 0), default=len(path))
     path = path[:end]
+    if scheme in STREAM_SCHEMES:
+        at = 0
+        for segment in path.split("/"):
+            if _STREAM_TOKEN.fullmatch(segment) and _mixed_token(segment):
+                yield UrlPart(":path", segment, offset + path_at + at)
+                return
+            at += len(segment) + 1
+        return
     for _vendor, shape in _PATH_TOKENS:
         m = shape.search(path)
         if m:
             yield UrlPart(":path", m.group("value"), offset + path_at + m.start("value"))
             return
+
+
+# Media stream URLs: an RTSP server (a UniFi NVR's `rtsp://nvr:7447/<alias>`, MediaMTX or
+# go2rtc with a random path) or an RTMP/SRT ingest (`rtmp://host/live/<stream key>`) lets
+# whoever has the URL watch or publish: a random segment of its path is the stream's access
+# token, where a camera's own paths are words and channel numbers (`/Streaming/Channels/2`,
+# `/cam/realmonitor`, `/h264Preview_01_main`)
+STREAM_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "rtmps", "srt", "rtspt"})
+_STREAM_TOKEN = re.compile(r"[A-Za-z0-9]{16,64}")
+
+
+def _mixed_token(value: str) -> bool:
+    """Small and capital letters (and digits) that change from one kind to another at about
+    every other character, as a generated token's do (``6tr4qdeZsXO9bt4h``); words run
+    together and numbered names change seldom (``MediaProfile000000000001``)."""
+    kinds = ["d" if c.isdigit() else "u" if c.isupper() else "l" for c in value]
+    changes = sum(a != b for a, b in pairwise(kinds))
+    return "u" in kinds and "l" in kinds and changes >= 0.4 * len(value)
 
 
 def _generated(value: str) -> bool:
@@ -474,6 +515,49 @@ def fallback_literals(t: Text) -> Iterator[Found]:
                 yield Found(m.start("value"), KIND_KEYWORD, secret)
 
 
+# `msg.payload.password == "admin"`, `"s3cret" === body.pin`, `req.token != 'abc'`: code that
+# compares what a caller sends with a literal has the password typed into it (a login checked
+# in a function); the side that names the secret is a variable or a property path
+_COMPARE_GATE = re.compile(r"[=!]=")
+_OPERAND = (r"""(?P<{g}>[A-Za-z_$][\w$]*"""
+            r"""(?:\??\.[A-Za-z_$][\w$]*|\(\)|(?:\?\.)?\[[ \t]*["'][\w$-]{{1,64}}["'][ \t]*\])*)""")
+_QUOTED = r"""(?P<{q}>["'`])(?P<{v}>(?:\\.|(?!(?P={q}))[^\\\n]){{1,2000}})(?P={q})"""
+_COMPARED = (
+    re.compile(r"(?<![\w$.\]])" + _OPERAND.format(g="name") + r"[ \t]*[=!]==?[ \t]*"
+               + _QUOTED.format(q="q", v="value")),
+    re.compile(_QUOTED.format(q="q", v="value") + r"[ \t]*[=!]==?[ \t]*"
+               + _OPERAND.format(g="name") + r"(?![\w$(\[])"),
+)
+_TYPEOF = re.compile(r"typeof[ \t(]*$")
+_BRACKET_KEY = re.compile(r"""\[[ \t]*["']([\w$-]+)["'][ \t]*\]$""")
+
+
+def _operand_name(operand: str) -> str:
+    """The name a compared operand reads: the last property of its path
+    (``msg.payload["password"]`` → ``password``)."""
+    m = _BRACKET_KEY.search(operand)
+    return m.group(1) if m else operand.rsplit(".", 1)[-1]
+
+
+def compared_literals(t: Text) -> Iterator[Found]:
+    """``if (msg.payload.user == "admin" && msg.payload.password == "admin")``: a login
+    checked in code against a password typed into it (whoever reads the flow can sign in,
+    and it cannot be changed without editing the code). The compared side must name a
+    secret (``password``, ``pin``, ``token``); an empty, placeholder or word value stays
+    quiet, as every value filter judges it."""
+    for begin, end in t.hint_spans:
+        for pattern in _COMPARED:
+            for m in pattern.finditer(t.text, begin, end):
+                name = _operand_name(m.group("name"))
+                if not is_secret_name(name) or _TYPEOF.search(t.text, max(begin, m.start() - 8),
+                                                              m.start()):
+                    continue  # `typeof item.credentialPair === 'object'` tests a type
+                secret = literal(m.group("value"), name=name, ids=t.ids,
+                                 min_len=min_length(name))
+                if secret is not None:
+                    yield Found(m.start("value"), KIND_KEYWORD, secret)
+
+
 _BEARER = re.compile(r"(?i)(?<![\w-])bearer[ \t]+(?P<value>[A-Za-z0-9\-._~+/]{20,}=*)")
 
 
@@ -558,40 +642,6 @@ def written_logins(t: Text) -> Iterator[Found]:
                 yield Found(m.start("value"), KIND_KEYWORD, secret)
 
 
-# `if (token !== '3baf…')`, `headers['x-api-key'] === "…"`, `'…' == req.query.secret`: a
-# hand-written check holds what the caller sent against a literal, which is the shared secret
-# itself, typed into the code (the name is the compared value's last property or key)
-_OPERAND = (r"""(?<![\w$.])[A-Za-z_$][\w$]*"""
-            r"""(?:\??\.[A-Za-z_$][\w$]*|\(\)|(?:\?\.)?\[[ \t]*["'][\w.-]{1,64}["'][ \t]*\])*""")
-_LITERAL = r"""(?P<q>["'`])(?P<value>(?:\\.|(?!(?P=q))[^\\\n$]){1,400})(?P=q)"""
-_COMPARED_LITERAL = re.compile(
-    r"(?P<left>" + _OPERAND + r")[ \t]*[!=]==?[ \t]*" + _LITERAL
-    + r"|" + _LITERAL.replace("?P<q>", "?P<q2>").replace("(?P=q)", "(?P=q2)")
-    .replace("?P<value>", "?P<value2>") + r"[ \t]*[!=]==?[ \t]*(?P<right>" + _OPERAND + r")")
-_OPERAND_NAME = re.compile(r"""(?:\[[ \t]*["'](?P<key>[\w.-]{1,64})["'][ \t]*\]"""
-                           r"""|\.(?P<prop>[A-Za-z_$][\w$]*)|^(?P<bare>[A-Za-z_$][\w$]*))$""")
-_COMPARISON_GATE = re.compile(r"[!=]==?")
-_TYPEOF = re.compile(r"\btypeof[ \t(]*$")
-
-
-def compared_literals(t: Text) -> Iterator[Found]:
-    """A value named as a secret (``token``, ``x-agent-token``, ``apiKey``) held equal or
-    unequal to a quoted literal in code: the literal is the secret the check expects."""
-    for begin, end in t.hint_spans:
-        for m in _COMPARED_LITERAL.finditer(t.text, begin, end):
-            operand = m.group("left") or m.group("right") or ""
-            if m.group("left") and _TYPEOF.search(t.text, max(0, m.start() - 8), m.start()):
-                continue  # `typeof x.token === 'object'` tests a type, not a value
-            found = _OPERAND_NAME.search(operand)
-            name = next((n for n in found.groups() if n), "") if found else ""
-            if not name or not is_secret_name(name):
-                continue
-            at = "value" if m.group("value") is not None else "value2"
-            secret = literal(m.group(at), name=name, ids=t.ids, min_len=min_length(name))
-            if secret is not None:
-                yield Found(m.start(at), KIND_KEYWORD, secret)
-
-
 TEXT_DETECTORS: tuple[Detector, ...] = (
     Detector("token shapes", token_shapes, strong=True),
     Detector("webhook URLs", webhook_urls, strong=True, gate=_URL_GATE),
@@ -601,8 +651,8 @@ TEXT_DETECTORS: tuple[Detector, ...] = (
     Detector("secret assignments", secret_assignments, strong=False, hint_lines=True),
     Detector("fallback literals", fallback_literals, strong=False, gate=_FALLBACK_GATE,
              hint_lines=True, modes=frozenset({"code"})),
-    Detector("compared literals", compared_literals, strong=False, gate=_COMPARISON_GATE,
-             hint_lines=True, modes=frozenset({"code"})),
+    Detector("compared literals", compared_literals, strong=False, gate=_COMPARE_GATE,
+             hint_lines=True, modes=frozenset({"code", "template"})),
     Detector("bearer headers", bearer_headers, strong=False, hint_lines=True),
     Detector("basic auth headers", basic_headers, strong=False, hint_lines=True),
     Detector("XML elements", xml_elements, strong=False, gate=_XML_GATE, hint_lines=True),
@@ -688,6 +738,53 @@ def _pair_fields(node: Mapping[str, Any]) -> Iterator[tuple[Any, str]]:
           and node.get("type", "str") in ("str", "string", "", None)):
         # n8n header/query/body parameters and Set assignments; Node-RED env entries
         yield node.get("name", node.get("key")), "value"
+
+
+# -- a condition node comparing what comes in with a literal -----------------------------------
+# the same login check as `compared_literals`, built from nodes: a Node-RED switch rule
+# (`property: payload.password`, `t: eq`, a string `v`), an n8n If, Filter or Switch
+# condition (`leftValue: ={{ $json.body.password }}`, operation equals, a literal
+# `rightValue`; version 1's value1/operation/value2)
+_EQUALITY = frozenset({"eq", "neq", "equal", "equals", "notequal", "notequals"})
+_EXPRESSION_READ = re.compile(
+    r"""^=?\s*\{\{\s*[^{}]*?(?:\.|\[\s*["'])(?P<name>[A-Za-z_$][\w$-]*)["']?\]?\s*\}\}\s*$""")
+
+
+def _expression_name(value: Any) -> str:
+    """The property an n8n expression of one read names (``={{ $json.body.password }}`` →
+    ``password``); "" for a literal or anything else."""
+    if not isinstance(value, str):
+        return ""
+    m = _EXPRESSION_READ.match(value)
+    return m.group("name") if m else ""
+
+
+def compared_pairs(node: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(name, value field, value) of a condition that compares a secret-named property
+    with a literal string, as a switch or an If node writes it."""
+    rules, prop = node.get("rules"), node.get("property")
+    if isinstance(rules, list) and isinstance(prop, str) and node.get("propertyType",
+                                                                       "msg") == "msg":
+        name = prop.rsplit(".", 1)[-1]
+        for i, rule in enumerate(rules):
+            if (isinstance(rule, Mapping) and rule.get("t") in _EQUALITY
+                    and rule.get("vt", "str") in ("str", "") and isinstance(rule.get("v"), str)):
+                yield name, f"rules[{i}].v", rule["v"]
+        return
+    for left, right, op_key in (("leftValue", "rightValue", "operator"),
+                                ("value1", "value2", "operation")):
+        if left not in node or right not in node:
+            continue
+        operation = node.get(op_key)
+        if isinstance(operation, Mapping):
+            operation = operation.get("operation")
+        if not isinstance(operation, str) or operation.lower() not in _EQUALITY:
+            continue
+        for read, typed in ((left, right), (right, left)):
+            name, value = _expression_name(node.get(read)), node.get(typed)
+            if name and isinstance(value, str) and not _expression_name(value) \
+                    and "{{" not in value:
+                yield name, typed, value
 
 
 # -- values stored under a generic name that a request sends as its credential ----------------

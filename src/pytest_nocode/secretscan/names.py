@@ -41,6 +41,13 @@ _KEY_QUALIFIERS = frozenset({
     "storage", "integration", "partner", "merchant", "server", "rest", "jwt", "crypto",
     "cipher", "aes", "x", "preshared", "pre", "wifi", "wpa", "network",
 })
+# what an ``X-…-Key`` header names when it is not a credential: a request's idempotency or
+# dedup key, a cache, sort, partition or routing key, a public key, a trace's correlation
+_NOT_KEY_HEADER_WORDS = frozenset({
+    "idempotency", "dedup", "dedupe", "deduplication", "cache", "sort", "partition",
+    "routing", "public", "trace", "correlation", "lookup", "primary", "foreign", "object",
+    "event", "message", "group", "shard", "row", "record", "request", "session", "state",
+})
 # a name ending like this names something *about* a secret, not the secret itself
 _NOT_SECRET_LAST = frozenset({
     "type", "types", "name", "names", "mode", "method", "methods", "url", "uri", "urls",
@@ -115,7 +122,11 @@ def is_secret_name(name: str) -> bool:
             return True
         if word == "key" and i and words[i - 1] in _KEY_QUALIFIERS:
             return True
-    return False
+    # a custom ``X-<purpose>-Key`` header (X-Cron-Key, X-Master-Key, X-Tenant-Key) carries a
+    # key the receiving service checks, whatever its purpose word, unless that word names a
+    # key of another kind (an idempotency or cache key)
+    return len(words) >= 3 and words[0] == "x" and words[-1] == "key" \
+        and not any(w in _NOT_KEY_HEADER_WORDS for w in words[1:-1])
 
 
 def takes_login_pair(name: str) -> bool:

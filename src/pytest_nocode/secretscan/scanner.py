@@ -25,6 +25,7 @@ from pytest_nocode.secretscan.detectors import (
     TEXT_DETECTORS,
     Detector,
     Text,
+    compared_pairs,
     config_node_key,
     crypto_node_key,
     default_database_password,
@@ -267,6 +268,10 @@ class _Scanner:
                 continue  # reported as the secret it replaced when the value is scanned
             secret = secret_named_value(name, value, self.ids)
             if secret is not None:
+                emit(f"{path}.{value_key}" if path else value_key, KIND_KEYWORD, secret)
+        for name, value_key, value in compared_pairs(node):
+            secret = secret_named_value(name, value, self.ids)
+            if secret is not None and not placeholders.found_in(value):
                 emit(f"{path}.{value_key}" if path else value_key, KIND_KEYWORD, secret)
         for value_key, secret in stored_for_sink(node, sink_names, self.ids):
             emit(f"{path}.{value_key}" if path else value_key, KIND_KEYWORD, secret)
