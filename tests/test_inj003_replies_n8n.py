@@ -1,8 +1,10 @@
 """INJ003: a model's answer that goes back only to the sender who prompted it is a reply, not
 an action the sender steered. Distilled shapes, in our own words:
 
-- a webhook chat where a model drafts an answer mailed to the address the sender gave
-  (quiet), against the same mail whose recipient the model extracted (fires);
+- a LINE-style chat webhook whose model answer is pushed to the user id the platform gave the
+  sender (quiet), against a push to a user the model named (fires);
+- a mail to the address the caller typed in is still an action (anyone's address may be
+  typed), as is one to an address the model extracted;
 - a session row updated with a model's summary, filtered by the sender's own id from the
   webhook (quiet), against a filter whose key the model wrote (fires);
 - the same for a database update whose matching column holds the sender's id.
@@ -34,15 +36,26 @@ def _mail(to: str) -> dict[str, Any]:
                                         "message": "={{ $json.text }}"}, version=2.1)
 
 
-def test_inj003_model_answer_mailed_back_to_the_sender_is_a_reply() -> None:
-    app = app_of(_after_model(_mail(SENDER)))
+def _push(to: str) -> dict[str, Any]:
+    return n8n_node("Answer", "@aotoki/n8n-nodes-line-messaging.lineMessaging",
+                    {"operation": "send", "to": to,
+                     "messages": {"values": [{"text": "={{ $json.text }}"}]}})
+
+
+def test_inj003_model_answer_pushed_back_to_the_sender_is_a_reply() -> None:
+    app = app_of(_after_model(_push("={{ $('Webhook').item.json.body.source.userId }}")))
     assert findings_of(INJ003, app) == []
-    # the target is followed apart from the content: the sender's address only
+    # the target is followed apart from the content: the sender's id only
     target = dataflow(app).sinks_of(uid("Answer"), TARGET_SINKS)
     assert [o.kind for t in target for o in t.origins] == ["entry"]
 
 
-def test_inj003_recipient_the_model_picked_still_fires() -> None:
+def test_inj003_push_to_a_user_the_model_named_fires() -> None:
+    one(findings_of(INJ003, app_of(_after_model(_push("={{ $json.text }}")))))
+
+
+def test_inj003_mail_to_the_address_typed_in_or_extracted_fires() -> None:
+    one(findings_of(INJ003, app_of(_after_model(_mail(SENDER)))))
     one(findings_of(INJ003, app_of(_after_model(_mail("={{ $json.text.split(' ')[0] }}")))))
 
 

@@ -346,9 +346,14 @@ def _only_back_to_the_sender(flow: DataFlow, sf: SinkFlow, steered: Steering) ->
     to the chat or address that wrote, an update of the row keyed by their own id? Whom
     it reaches and which record it changes come from its target parameters (the adapter's
     ``target`` sink); when no model answer picks them and the outside values among them are
-    all that same entry's, the prompter gets back only what they asked for. A target some
+    all that same entry's, the prompter gets back only what they asked for. A mail address
+    is not such a target (whoever writes may type anyone's); a chat or user id the messaging
+    platform gives the sender, a row key, is. A target some
     model wrote, read from elsewhere (a store, a response), or not given fails closed."""
     targets = flow.sinks_of(sf.step.id, TARGET_SINKS)
+    if any(o.kind not in FIXED_TARGET_KINDS for t in targets if t.sink.param == "address"
+           for o in t.origins):
+        return False  # a mail address given proves no one's identity: it may be anyone's
     origins = [o for t in targets for o in t.origins]
     outside = [o for o in origins if o.kind not in FIXED_TARGET_KINDS]
     return bool(outside) and all(o.kind == "entry" and o.step_id == steered.outside.step_id

@@ -664,6 +664,13 @@ class N8nFlows:
             return (self._file_name_write(step),)
         if MODEL_SUB_NODES.match(t):
             return ()  # its answer is the answer of the agent or chain it serves, not input
+        if t in AGENT_NODES:
+            # an agent's item holds only its answer (``output``, the steps it took when
+            # asked): a field the item it was given had is not on it, so what reads one
+            # after the agent (``$json.phone``) reads nothing the model wrote
+            answer = (ValueRef("ai", f"answer of {step.name}", step.id),)
+            return (FieldWrite("*", (), strong=True), FieldWrite("output", answer),
+                    FieldWrite("intermediateSteps", answer))
         if _is_ai(t) or step.id in self.model_calls:
             return (FieldWrite("*", (ValueRef("ai", f"answer of {step.name}", step.id),)),)
         code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
@@ -899,6 +906,10 @@ class N8nFlows:
                 reads = (*reads, ValueRef("field", "*", path="the input item"))
             if reads:
                 yield SinkUse("act", "parameters", reads, what)
+                address = tuple(dict.fromkeys(r for key in p if MAIL_TARGET_KEY.match(key)
+                                              for r in self.all_refs(step, p[key])))
+                if address:  # an address typed in proves no one's identity: kept apart
+                    yield SinkUse("target", "address", address, f"picks whom {what}")
                 target = tuple(dict.fromkeys(self._target_refs(step)))
                 if target:
                     yield SinkUse("target", "target", target, f"picks whom or what {what}")
@@ -910,7 +921,7 @@ class N8nFlows:
         ``lookupValue``, ``rowId``), the values of the columns an update matches on."""
         p = step.params
         for key, value in p.items():
-            if TARGET_KEY.match(key):
+            if TARGET_KEY.match(key) and not MAIL_TARGET_KEY.match(key):
                 yield from self.all_refs(step, value)
         columns = p.get("columns")
         if isinstance(columns, _MAPPINGS):
@@ -1320,6 +1331,11 @@ TARGET_KEY = re.compile(
     r"chat_?id|user_?id|channel(?:_?id)?|conversation_?id|reply_?token|phone(?:_?number)?|"
     r"filters?|filter_?(?:string|ui|type)|where|conditions|lookup_?(?:column|value)|"
     r"row_?id|record_?id|key_?value)$", re.I)
+# Of those, the mail addresses (a mailbox anyone may type in, unlike a chat's sender id the
+# messaging platform assigns)
+MAIL_TARGET_KEY = re.compile(
+    r"^(?:cc|bcc|send_?to|to_?(?:email|recipients?|list)|recipients?|\w*email\w*)$", re.I)
+AGENT_NODES = frozenset({LANGCHAIN + "agent"})
 MAIL_ADDRESS_KEYS = ("sendTo", "toEmail", "toRecipients", "recipients")
 MESSAGE_FILE_GETS = frozenset({BASE + t for t in ("slack", "telegram", "discord")})
 SQL_READ = re.compile(r"^\s*(?:\(\s*)*(?:select|with|show|describe|explain)\b", re.I)
