@@ -170,6 +170,12 @@ def _patch() -> None:
     flow.__init__ = _timed("data flow: set-up", flow.__init__)  # type: ignore[method-assign]
     flow._run = _timed("data flow: walk", flow._run)  # type: ignore[method-assign]
     flow._close = _timed("data flow: walk", flow._close)  # type: ignore[method-assign]
+    if hasattr(loading.RunFolder, "shared_walk"):  # xdist: one worker walks, the others restore
+        loading.RunFolder.shared_walk = _timed(  # type: ignore[method-assign]
+            "data flow: shared walk (writing, or waiting for and reading it)",
+            loading.RunFolder.shared_walk)
+        flow.restored = classmethod(_timed(  # type: ignore[method-assign]
+            "data flow: shared walk (restoring)", flow.restored.__func__))
     from pytest_nocode import reporting
 
     reporting.write_reports = _timed("reports", reporting.write_reports)

@@ -257,6 +257,13 @@ def pytest_configure(config):
         return describe(self, step)
 
     n8n.N8nFlows.describe = logged_describe
+    walk = dataflow.DataFlow.__init__
+
+    def logged_walk(self, app):  # the data-flow walk
+        _log(f"walk {app.id}")
+        walk(self, app)
+
+    dataflow.DataFlow.__init__ = logged_walk
 """
 
 
@@ -271,9 +278,10 @@ def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
     """Under xdist an app read from files is normalized by each worker, never by the
     controller (the workers tell it what its reports need); each file of an n8n folder is
     read and built once in the whole run, and each step scanned for secrets, and described
-    for the data flow, once, as serially: the workers share the built files, the scan and
-    the descriptions through the run folder (SEC001 still finds the demo's secrets, and the
-    same findings and snapshot hashes as a serial run)."""
+    for the data flow, once, and each app's data flow walked once, as serially: the workers
+    share the built files, the scan, the descriptions and the walked state through the run
+    folder (SEC001 still finds the demo's secrets, and the same findings and snapshot hashes
+    as a serial run)."""
     pytester.makeconftest(COUNT_LOADING)
     serial = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--nocode-app=demo",
                                            f"--nocode-json={pytester.path / 's.json'}")
@@ -282,6 +290,7 @@ def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
     serial_describes = sorted(name for what, name, _ in _loading_log(pytester)
                               if what == "describe")
     serial_reads = sorted(name for what, name, _ in _loading_log(pytester) if what == "read")
+    serial_walks = sorted(name for what, name, _ in _loading_log(pytester) if what == "walk")
     (pytester.path / "loading.log").unlink()
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2",
                                            "--nocode-app=demo",
@@ -304,6 +313,8 @@ def test_xdist_workers_load_files_once_each_and_share_one_secret_scan(
         pid for name, pid in normalized if name == "demo-n8n")
     read = sorted(name for what, name, _ in log if what == "read")
     assert read and read == serial_reads  # each n8n file once in the run
+    walked = sorted(name for what, name, _ in log if what == "walk")
+    assert walked and walked == serial_walks  # each app's data flow walked once in the run
     report = json.loads((pytester.path / "x.json").read_text())
     assert {f["app"] for f in report["findings"] if f["rule"] == "SEC001"} == {
         "demo-n8n", "demo-nodered"}

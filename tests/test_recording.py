@@ -470,7 +470,29 @@ def test_scrubbed_replay_reports_what_the_live_scan_reported(
         "live", "live", "cassette"]
 
 
+WALK_LOG = """
+import os
+from pathlib import Path
+
+from pytest_nocode import dataflow
+
+walk = dataflow.DataFlow.__init__
+
+
+def logged_walk(self, app):
+    with (Path(__file__).parent / "walks.log").open("a") as fh:
+        fh.write(f"{app.id} {os.getpid()}\\n")
+    walk(self, app)
+
+
+dataflow.DataFlow.__init__ = logged_walk
+"""
+
+
 def test_under_xdist_the_app_is_fetched_once(pytester: pytest.Pytester) -> None:
+    """The controller fetches the app once; the workers get its model, the same in each, and
+    its data flow is walked once in the run (one worker walks it for both: the run folder)."""
+    pytester.makeconftest(WALK_LOG)
     with FakeServer(nodered_routes(secret_flows())) as server:
         result = pytester.runpytest_subprocess(f"--nocode-app=nodered+{server.url}", "-n", "2",
                                                "-p", "no:cacheprovider")
@@ -478,6 +500,8 @@ def test_under_xdist_the_app_is_fetched_once(pytester: pytest.Pytester) -> None:
     assert result.parseoutcomes().get("failed", 0) > 0  # the checks ran, on both workers
     assert sorted(seen) == ["GET /auth/login", "GET /diagnostics", "GET /flows",
                             "GET /nodes", "GET /settings"]
+    walks = (pytester.path / "walks.log").read_text().splitlines()
+    assert len(walks) == 1, walks
 
 
 def test_under_xdist_workers_report_placeholders_as_the_secrets(pytester: pytest.Pytester,

@@ -413,3 +413,121 @@ def test_the_model_pickles_by_its_fields_and_back_the_same() -> None:
     again = pickle.loads(loading._dumps(app.steps))
     assert any(step.params for step in again)
     assert all(type(step.params) is type(app.steps[0].params) for step in again)
+
+
+# -- the data-flow walk, once in the run -----------------------------------------------------
+def _answers(flow: dataflow.DataFlow) -> list[object]:
+    """What the checks ask of a data flow: every sink's origins, every step's input, the
+    origins a store read or the trust of each entry gives."""
+    app = flow.app
+    return [[(s.step.id, s.sink, s.origins) for s in flow.sinks()],
+            [(step.id, flow.input_of(step.id)) for step in app.steps],
+            [(step.id, flow.context_origins(step.id)) for step in app.steps],
+            sorted(flow.internal_stores())]
+
+
+@pytest.fixture
+def walks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The app id of every data-flow walk from here on."""
+    done: list[str] = []
+    init = dataflow.DataFlow.__init__
+
+    def counted(self: dataflow.DataFlow, app: App) -> None:
+        done.append(app.id)
+        init(self, app)
+
+    monkeypatch.setattr(dataflow.DataFlow, "__init__", counted)
+    return done
+
+
+@pytest.mark.parametrize("export", [DEMO_N8N], ids=["n8n-demo"])
+def test_the_data_flow_is_walked_once_and_the_other_process_answers_the_same(
+        tmp_path: Path, walks: list[str], export: Path) -> None:
+    folder = RunFolder(tmp_path)
+    first, second, here = load(export), load(export), load(export)
+    walked = folder.shared_walk(first, lambda: dataflow.DataFlow(first))
+    assert walks == [first.id]
+    restored = folder.shared_walk(second, lambda: dataflow.DataFlow(second))
+    assert walks == [first.id]  # taken from the first's walk, not walked again
+    assert restored.app is second and restored._flows.keys() == walked._flows.keys()
+    local = _answers(dataflow.DataFlow(here))
+    assert local[0] and _answers(restored) == local == _answers(walked)
+
+
+def test_a_nodered_data_flow_with_subflows_restores_the_same(
+        tmp_path: Path, walks: list[str]) -> None:
+    """A Node-RED app whose subflow instances each run the subflow's nodes (the call graph's
+    own nodes: rebuilt from the model, not shared) answers as its own walk does."""
+    flows = Path(loading.__file__).parent / "demo" / "nodered" / "flows.json"
+    spec = AppSpec(f"nodered+file:{flows}", "nodered", "file", str(flows), "nr-app")
+
+    def fresh() -> App:
+        loaded = load_app(spec, REGISTRY, RecordingOptions(None, Path("cassettes")),
+                          scan=lambda app: ())
+        assert loaded.app is not None
+        return loaded.app
+
+    folder = RunFolder(tmp_path)
+    first, second = fresh(), fresh()
+    folder.shared_walk(first, lambda: dataflow.DataFlow(first))
+    restored = folder.shared_walk(second, lambda: dataflow.DataFlow(second))
+    assert walks == [first.id]
+    assert _answers(restored) == _answers(dataflow.DataFlow(fresh()))
+
+
+def test_dataflow_asks_the_walker_given_for_the_app(tmp_path: Path, walks: list[str]) -> None:
+    folder = RunFolder(tmp_path)
+    first, second = load(DEMO_N8N), load(DEMO_N8N)
+    for app in (first, second):
+        dataflow.walk_with(app, folder.shared_walk)
+    try:
+        assert dataflow.dataflow(first) is dataflow.dataflow(first)
+        assert dataflow.dataflow(second).app is second
+        assert walks == [first.id]
+    finally:
+        dataflow.forget_all()
+
+
+def test_a_walk_whose_claimer_died_or_failed_is_walked_by_the_process_that_waits(
+        tmp_path: Path, walks: list[str]) -> None:
+    app = load(DEMO_N8N)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / f"{app.id}.walk.claim").write_text(str(dead.pid))  # never written
+    flow = RunFolder(tmp_path).shared_walk(app, lambda: dataflow.DataFlow(app))
+    assert walks == [app.id] and flow.app is app
+
+    failing = RunFolder(tmp_path / "failed")
+    failing.path.mkdir()
+    with pytest.raises(ZeroDivisionError):  # the claimer's error is its own
+        failing.shared_walk(app, lambda: 1 / 0)  # type: ignore[arg-type, return-value]
+    other = load(DEMO_N8N)
+    walks.clear()
+    assert failing.shared_walk(other, lambda: dataflow.DataFlow(other)).app is other
+    assert walks == [other.id]  # it did not wait for ever, nor go without
+
+
+def test_a_walk_of_other_steps_is_walked_again_not_used(tmp_path: Path, walks: list[str]
+                                                        ) -> None:
+    fewer = tmp_path / "fewer"
+    shutil.copytree(DEMO_N8N, fewer)
+    sorted(fewer.glob("*.json"))[0].unlink()
+    folder = RunFolder(tmp_path / "run")
+    folder.path.mkdir()
+    full = load(DEMO_N8N)
+    folder.shared_walk(full, lambda: dataflow.DataFlow(full))
+    other = load(fewer)
+    walks.clear()
+    flow = folder.shared_walk(other, lambda: dataflow.DataFlow(other))
+    assert walks == [other.id]
+    assert _answers(flow) == _answers(dataflow.DataFlow(load(fewer)))
+
+
+def test_only_the_state_right_after_the_walk_is_shared() -> None:
+    app = load(DEMO_N8N)
+    flow = dataflow.DataFlow(app)
+    walked = flow.walked()
+    assert "app" not in walked and "_flows" not in walked and "_graph" not in walked
+    flow.input_of(app.steps[0].id)
+    with pytest.raises(ValueError, match="asked already"):
+        flow.walked()

@@ -8,13 +8,16 @@ private folder of the controller's) hands apps to the workers in one of two ways
   in the folder, read and build once and share (:meth:`RunFolder.shared_files`); its secret
   scan is split into parts the same way (:meth:`RunFolder.shared_secrets`), and so is describing
   its steps for the data flow every worker with a data-flow check builds
-  (:meth:`RunFolder.shared_flows`). The controller reads none of it: the first worker to
-  load the app tells it what its reports need (:meth:`RunFolder.told`), the first worker
-  to begin its checks computes the snapshot hash (:meth:`RunFolder.share_hash`), and at the
-  end the controller checks that every worker read the same files (:meth:`RunFolder.settle`);
+  (:meth:`RunFolder.shared_flows`); the data-flow walk is done by the first worker to ask,
+  the others restore what it found (:meth:`RunFolder.shared_walk`). The controller reads
+  none of it: the first worker to load the app tells it what its reports need
+  (:meth:`RunFolder.told`), the first worker to begin its checks computes the snapshot hash
+  (:meth:`RunFolder.share_hash`), and at the end the controller checks that every worker
+  read the same files (:meth:`RunFolder.settle`);
 * an app fetched live or replayed from a cassette is fetched, normalized and scanned by the
   controller and pickled there (raw snapshot, model, secrets found), so its server is asked
-  once per run and a cassette is replayed once.
+  once per run and a cassette is replayed once; the workers describe its steps and walk its
+  data flow once between them, as above.
 
 An export read from files keeps no parsed JSON once normalized (on 20,000 workflows that was
 a third of the loaded app's memory, and of each worker's pickle): the ``nocode_snapshot``
@@ -64,6 +67,7 @@ from pytest_nocode.platforms import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from pytest_nocode.dataflow import DataFlow
     from pytest_nocode.model import Step, StepFlow
     from pytest_nocode.secretscan import SecretHit, StepScanner
     from pytest_nocode.transport import RecordingOptions
@@ -441,13 +445,17 @@ class RunFolder:
     def _file(self, app_id: str) -> Path:
         return self.path / f"{app_id}.pickle"
 
-    def _create(self, path: Path, data: bytes) -> bool:
-        """Create ``path`` (0600) holding ``data``, only if nobody has: written aside, then
-        linked in place, so a file another process sees is always whole."""
+    def _create(self, path: Path, data: bytes | Callable[[io.BufferedWriter], object]) -> bool:
+        """Create ``path`` (0600) holding ``data`` (or what ``data(file)`` writes: a large
+        pickle streamed, never held whole), only if nobody has: written aside, then linked in
+        place, so a file another process sees is always whole."""
         aside = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, bytes):
+                fh.write(data)
+            else:
+                data(fh)
         try:
             os.link(aside, path)
         except FileExistsError:
@@ -505,6 +513,35 @@ class RunFolder:
         if len(steps) == len(app.steps) and all(map(operator.is_, steps, app.steps)):
             return flows  # described while loading (shared_describing)
         return self._shared_parts(app, "flows", describe_steps)
+
+    def shared_walk(self, app: App, build: Callable[[], DataFlow]) -> DataFlow:
+        """``app``'s data flow (:func:`~pytest_nocode.dataflow.dataflow`), walked once in the
+        run: the first process to ask claims the walk, builds it and writes what it found
+        (:meth:`DataFlow.walked`); another that asks later waits for it and restores it
+        (:meth:`DataFlow.restored`), which is about a tenth of the walk (at 20,000 workflows
+        9-10 CPU s in each worker before). The worker that hashed the snapshot first
+        (:meth:`share_hash`) is the later one, so the two works overlap. The state is only
+        taken when its step ids are this process's (the files' stamps are the controller's
+        to compare at the end, :meth:`settle`); one whose claimer died, or failed to walk
+        or write it, is walked here."""
+        from pytest_nocode.dataflow import DataFlow
+
+        name = f"{app.id}.walk"
+        if self._create(self.path / f"{name}.claim", str(os.getpid()).encode()):
+            expected = _ids_digest(app.steps, 0, len(app.steps))
+            walked: dict[str, Any] | None = None
+            try:
+                flow = build()
+                walked = flow.walked()
+            finally:  # a failure is written too: whoever waits walks itself (30 MB at
+                # 20,000 workflows, streamed to the file: the walker's memory is at its peak)
+                self._create(self.path / name, lambda fh: _ModelPickler(
+                    fh, protocol=pickle.HIGHEST_PROTOCOL).dump((expected, walked)))
+            return flow
+        state = self._worked_part(name, 0, len(app.steps),
+                                  lambda start, stop: _ids_digest(app.steps, start, stop),
+                                  lambda start, stop: None)
+        return build() if state is None else DataFlow.restored(app, state)
 
     def shared_describing(self, spec: AppSpec) -> ShareSteps:
         """How the workers describe every step of ``spec`` for the data flow while loading it,
@@ -589,7 +626,8 @@ class RunFolder:
             if not (claimer.isdigit() and _alive(int(claimer))) and not part.exists():
                 return work(start, stop)  # its claimer died before writing it
             pause()
-        expected, done = pickle.loads(part.read_bytes())  # our own run's private folder, 0600
+        with part.open("rb") as fh:  # streamed: a walked state is 30 MB at 20,000 workflows
+            expected, done = pickle.load(fh)  # our own run's private folder, 0600
         if done is None or expected != digest(start, stop):
             return work(start, stop)
         return done  # type: ignore[no-any-return]

@@ -16,6 +16,7 @@ import re
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
+from functools import lru_cache
 from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
@@ -944,7 +945,10 @@ _DUMPS_STR = _made_once(json.JSONEncoder(default=str))
 _DUMPS_STR_UTF8 = _made_once(json.JSONEncoder(default=str, ensure_ascii=False))
 
 
+@lru_cache(maxsize=1 << 16)
 def is_loopback_host(host: str) -> bool:
+    """``localhost`` or a loopback address; answered once per host text in a process (every
+    URL a flow calls asks it, most of them of the same few hosts)."""
     host = host.strip("[]").lower()
     if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
         return True

@@ -24,7 +24,7 @@ from pytest_nocode import compose
 from pytest_nocode.advisories import AdvisoryData
 from pytest_nocode.applicability import AppOutline, NotApplicableCheck
 from pytest_nocode.appspec import AppSpec
-from pytest_nocode.dataflow import describe_with
+from pytest_nocode.dataflow import describe_with, walk_with
 from pytest_nocode.errors import InputError
 from pytest_nocode.findings import RUN_NEEDS, Severity
 from pytest_nocode.loading import LoadedApp, LoadedElsewhere, RunFolder, load_app
@@ -140,11 +140,16 @@ class NocodeRun:
                 raise
             if loaded.app is not None:  # and so is describing its steps for the data flow
                 describe_with(loaded.app, folder.shared_flows)
+                walk_with(loaded.app, folder.shared_walk)  # and walking it, once in the run
             if self.is_worker:
                 folder.tell(spec, loaded)
             return loaded
-        if self.is_worker:
-            return folder.read(spec)
+        if self.is_worker:  # the controller's model, the same in every worker: its steps
+            loaded = folder.read(spec)  # described and its data flow walked once in the run
+            if loaded.app is not None:
+                describe_with(loaded.app, folder.shared_flows)
+                walk_with(loaded.app, folder.shared_walk)
+            return loaded
         loaded = load_app(spec, self.registry, self.recording)
         folder.write(loaded)
         return loaded

@@ -55,6 +55,7 @@ _PASS = StepFlow()
 _NOTE = StepFlow(output="drop")
 _NEVER_RUNS = StepFlow(output="drop")  # a step of a workflow with no connections (unwired)
 _MAPPINGS = (dict, MappingProxyType)  # exact types: an ABC isinstance is 10x slower
+_TREES = (*_MAPPINGS, list)  # what a parameter tree holds values in
 BASE = "n8n-nodes-base."
 LANGCHAIN = "@n8n/n8n-nodes-langchain."
 NOTE = BASE + "stickyNote"
@@ -605,16 +606,27 @@ class N8nFlows:
             out.append(ValueRef("field", "*", path=OTHER_DOLLAR.search(rest).group(0)))
         return out or [ValueRef("constant")]
 
-    def all_refs(self, step: Step, value: Any) -> Iterator[ValueRef]:
-        """Refs of every expression anywhere in a parameter tree."""
+    def all_refs(self, step: Step, value: Any) -> list[ValueRef]:
+        """Refs of every expression anywhere in a parameter tree, in the tree's order (depth
+        first, as the values stand). One walk into one list, asking :meth:`refs` only of the
+        texts that are expressions: as a recursive generator it cost a frame per level and a
+        call per text, most of them plain (on 2,000 workflows 475,000 calls for 84,000 walks,
+        194,000 ``refs`` calls)."""
+        out: list[ValueRef] = []
         if isinstance(value, str):
-            yield from self.refs(step, value)
-        elif isinstance(value, _MAPPINGS):
-            for v in value.values():
-                yield from self.all_refs(step, v)
-        elif isinstance(value, list):
-            for v in value:
-                yield from self.all_refs(step, v)
+            if "{{" in value and value.startswith("="):
+                out.extend(self.refs(step, value))
+        elif isinstance(value, _TREES):
+            self._refs_below(step, value, out)
+        return out
+
+    def _refs_below(self, step: Step, value: Any, out: list[ValueRef]) -> None:
+        for v in value.values() if isinstance(value, _MAPPINGS) else value:
+            if isinstance(v, str):
+                if "{{" in v and v.startswith("="):  # what refs() reads (not bare)
+                    out.extend(self.refs(step, v))
+            elif isinstance(v, _TREES):
+                self._refs_below(step, v, out)
 
     # -- outputs ---------------------------------------------------------------------------
     def _output(self, step: Step) -> str:
