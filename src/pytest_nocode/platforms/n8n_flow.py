@@ -676,13 +676,6 @@ class N8nFlows:
             return (self._file_name_write(step),)
         if MODEL_SUB_NODES.match(t):
             return ()  # its answer is the answer of the agent or chain it serves, not input
-        if t in AGENT_NODES:
-            # an agent's item holds only its answer (``output``, the steps it took when
-            # asked): a field the item it was given had is not on it, so what reads one
-            # after the agent (``$json.phone``) reads nothing the model wrote
-            answer = (ValueRef("ai", f"answer of {step.name}", step.id),)
-            return (FieldWrite("*", (), strong=True), FieldWrite("output", answer),
-                    FieldWrite("intermediateSteps", answer))
         if _is_ai(t) or step.id in self.model_calls:
             return (FieldWrite("*", (ValueRef("ai", f"answer of {step.name}", step.id),)),)
         code = str(step.params.get("jsCode") or step.params.get("functionCode") or "")
@@ -1347,7 +1340,6 @@ TARGET_KEY = re.compile(
 # messaging platform assigns)
 MAIL_TARGET_KEY = re.compile(
     r"^(?:cc|bcc|send_?to|to_?(?:email|recipients?|list)|recipients?|\w*email\w*)$", re.I)
-AGENT_NODES = frozenset({LANGCHAIN + "agent"})
 MAIL_ADDRESS_KEYS = ("sendTo", "toEmail", "toRecipients", "recipients")
 MESSAGE_FILE_GETS = frozenset({BASE + t for t in ("slack", "telegram", "discord")})
 SQL_READ = re.compile(r"^\s*(?:\(\s*)*(?:select|with|show|describe|explain)\b", re.I)
