@@ -103,6 +103,11 @@ PROMPT_SINKS = frozenset({"prompt"})
 # Steps that change or send data (a record created or deleted, a mail sent, a command run):
 # what an AI model decided reaching one is an agent acting on whoever wrote its prompt.
 ACTION_SINKS = frozenset({"act"})
+# The parameters of such a step that pick WHO it reaches or WHICH record it changes (a
+# recipient, a chat, a row filter or match key): an adapter's second sink beside the action's,
+# so a check can ask where the target comes from apart from the content (a model's answer
+# sent back only to the sender who prompted it is a reply, not an action it steered).
+TARGET_SINKS = frozenset({"target"})
 NO_INPUT = "input this app does not show (nothing wired to it)"
 # What a called workflow's trigger (StepFlow.called) is given when no caller is in the app
 CALLER_INPUT = "what a calling workflow passes in (no caller in this export)"

@@ -35,6 +35,7 @@ from pytest_nocode.dataflow import (
     HEREDOC_BODY,
     INJECTION_SINKS,
     MARKUP_SINKS,
+    TARGET_SINKS,
     DataFlow,
     Origin,
     SinkFlow,
@@ -302,6 +303,8 @@ def test_outside_text_does_not_steer_acting_agents(nocode_app: App,
             if _decides_more_than_the_route(flow, sf, steered.answer):
                 dispatched.setdefault(steered.answer.step_id, []).append((sf, steered))
             continue
+        if _only_back_to_the_sender(flow, sf, steered):
+            continue
         _report_steps_after(nocode_app, nocode_findings, [(sf, steered)])
     for acting in dispatched.values():
         _report_steps_after(nocode_app, nocode_findings, acting)
@@ -332,6 +335,29 @@ def _decides_more_than_the_route(flow: DataFlow, sf: SinkFlow, answer: Origin) -
         return True
     return any(answer in other.origins for other in flow.sinks_of(sf.step.id)
                if other.sink.param not in DISPATCHED)
+
+
+# What picks no one and no record: a fixed value, a server's setting, the platform's own
+FIXED_TARGET_KINDS = frozenset({"constant", "env", "platform"})
+
+
+def _only_back_to_the_sender(flow: DataFlow, sf: SinkFlow, steered: Steering) -> bool:
+    """Does the step after the model reach only the sender whose text prompted it: a reply
+    to the chat or address that wrote, an update of the row keyed by their own id? Whom
+    it reaches and which record it changes come from its target parameters (the adapter's
+    ``target`` sink); when no model answer picks them and the outside values among them are
+    all that same entry's, the prompter gets back only what they asked for. A mail address
+    is not such a target (whoever writes may type anyone's); a chat or user id the messaging
+    platform gives the sender, a row key, is. A target some
+    model wrote, read from elsewhere (a store, a response), or not given fails closed."""
+    targets = flow.sinks_of(sf.step.id, TARGET_SINKS)
+    if any(o.kind not in FIXED_TARGET_KINDS for t in targets if t.sink.param == "address"
+           for o in t.origins):
+        return False  # a mail address given proves no one's identity: it may be anyone's
+    origins = [o for t in targets for o in t.origins]
+    outside = [o for o in origins if o.kind not in FIXED_TARGET_KINDS]
+    return bool(outside) and all(o.kind == "entry" and o.step_id == steered.outside.step_id
+                                 for o in outside)
 
 
 # The acts a branch picks by the model's answer: a step's own, or a called workflow's (which

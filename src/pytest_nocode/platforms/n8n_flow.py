@@ -911,6 +911,31 @@ class N8nFlows:
                 reads = (*reads, ValueRef("field", "*", path="the input item"))
             if reads:
                 yield SinkUse("act", "parameters", reads, what)
+                address = tuple(dict.fromkeys(r for key in p if MAIL_TARGET_KEY.match(key)
+                                              for r in self.all_refs(step, p[key])))
+                if address:  # an address typed in proves no one's identity: kept apart
+                    yield SinkUse("target", "address", address, f"picks whom {what}")
+                target = tuple(dict.fromkeys(self._target_refs(step)))
+                if target:
+                    yield SinkUse("target", "target", target, f"picks whom or what {what}")
+
+    def _target_refs(self, step: Step) -> Iterator[ValueRef]:
+        """Refs of the parameters that pick whom ``step`` reaches or which records it
+        changes, in any node's spelling: a recipient (``to``, ``chatId``, ``sendTo``,
+        ``recipientPhoneNumber``), a row filter or lookup (``filters``, ``where``,
+        ``lookupValue``, ``rowId``), the values of the columns an update matches on."""
+        p = step.params
+        for key, value in p.items():
+            if TARGET_KEY.match(key) and not MAIL_TARGET_KEY.match(key):
+                yield from self.all_refs(step, value)
+        columns = p.get("columns")
+        if isinstance(columns, _MAPPINGS):
+            given = columns.get("value")
+            matching = columns.get("matchingColumns")
+            if isinstance(given, _MAPPINGS) and isinstance(matching, list):
+                for column in matching:
+                    if isinstance(column, str) and column in given:
+                        yield from self.all_refs(step, given[column])
 
     def _mails_fixed_recipients(self, step: Step) -> bool:
         """Does ``step`` send a new mail only to addresses its own configuration fixes (the
@@ -1304,6 +1329,17 @@ DEFAULT_ACTS = {BASE + "gmail": "send", BASE + "microsoftOutlook": "send",
 # Messaging nodes: sending counts as acting only when an agent decides it (a tool).
 CHAT_SENDERS = frozenset({BASE + t for t in ("slack", "telegram", "discord", "whatsApp",
                                              "mattermost", "matrix", "microsoftTeams")})
+# Parameter names that pick whom a step reaches or which records it changes (see
+# N8nFlow._target_refs): recipients, chats, users; filters, lookups, row and record keys.
+TARGET_KEY = re.compile(
+    r"^(?:to|cc|bcc|send_?to|to_?(?:email|recipients?|list)|recipients?|recipient\w*|"
+    r"chat_?id|user_?id|channel(?:_?id)?|conversation_?id|reply_?token|phone(?:_?number)?|"
+    r"filters?|filter_?(?:string|ui|type)|where|conditions|lookup_?(?:column|value)|"
+    r"row_?id|record_?id|key_?value)$", re.I)
+# Of those, the mail addresses (a mailbox anyone may type in, unlike a chat's sender id the
+# messaging platform assigns)
+MAIL_TARGET_KEY = re.compile(
+    r"^(?:cc|bcc|send_?to|to_?(?:email|recipients?|list)|recipients?|\w*email\w*)$", re.I)
 MAIL_ADDRESS_KEYS = ("sendTo", "toEmail", "toRecipients", "recipients")
 MESSAGE_FILE_GETS = frozenset({BASE + t for t in ("slack", "telegram", "discord")})
 SQL_READ = re.compile(r"^\s*(?:\(\s*)*(?:select|with|show|describe|explain)\b", re.I)
