@@ -57,6 +57,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_nocode.appspec import AppSpec
+from pytest_nocode.commandfiles import files_read, files_written
 from pytest_nocode.compose import compose_of_snapshot, compose_zone_of, validate_compose
 from pytest_nocode.dataflow import APP_CONFIGURATION, CREDENTIALS, DATABASE_DUMP, RUN_DATA
 from pytest_nocode.errors import InputError, SchemaError
@@ -901,6 +902,8 @@ class _Builder:
         self.entry_points: list[EntryPoint] = []
         self.destinations: list[Destination] = []
         self.stores: list[DataStore] = []
+        # (step, path) of the files commands print back (cat, <): kept where the app writes them
+        self.command_reads: set[tuple[str, str]] = set()
         self.stand_ins: dict[str, str] = {}  # No Operation step → the type its note names
         self.broken_links: list[BrokenLink] = []
         # workflows an instance wrote whose connections hold only empty lists: no link left
@@ -1046,6 +1049,7 @@ class _Builder:
         self.entry_points += later.entry_points
         self.destinations += later.destinations
         self.stores += later.stores
+        self.command_reads |= later.command_reads
         self.stand_ins.update(later.stand_ins)
         self.broken_links += later.broken_links
         self.emptied |= later.emptied
@@ -1078,6 +1082,10 @@ class _Builder:
         """Edges from Execute Workflow (and the AI workflow tool) to the Execute Workflow
         Trigger of the workflow it calls, when that workflow is in this app; and the stores
         and senders the flow description asks about."""
+        written = {st.location for st in self.stores if st.kind == "file"
+                   and st.operation == "write"}
+        self.stores = [st for st in self.stores if st.location in written
+                       or (st.step_id, st.location) not in self.command_reads]
         self.flows.stores = {st.step_id: st for st in self.stores}
         self.flows.senders = {d.step_id for d in self.destinations}
         self.flows.computed_targets = {d.step_id for d in self.destinations
@@ -1668,6 +1676,7 @@ def _execute_command(b: _Builder, node: dict[str, Any], params: dict[str, Any], 
     """``n8n export:workflow`` / ``export:credentials`` run by the node: with ``--decrypted``
     every credential's secrets come out in clear."""
     command = _text(params.get("command"))
+    _command_files(b, step_id, command.removeprefix("="))  # (a store named below comes last)
     if INSTANCE_SQLITE.search(command):
         _instance_database_read(b, step_id, command)
     found = CLI_EXPORT.search(command)
@@ -1681,6 +1690,18 @@ def _execute_command(b: _Builder, node: dict[str, Any], params: dict[str, Any], 
         step_id, INSTANCE_STORE,
         f"credentials, {'decrypted' if decrypted else 'encrypted'} by n8n export:credentials",
         "read", holds=(CREDENTIALS,) if decrypted else (f"{CREDENTIALS} (encrypted)",)))
+
+
+def _command_files(b: _Builder, step_id: str, command: str) -> None:
+    """The files on the host a command writes and the ones it reads back (see
+    :mod:`pytest_nocode.commandfiles`): a later command's ``cat`` of the file an earlier one
+    wrote is given what that one wrote. A file no step of the app writes stays out: what the
+    command prints of it is judged as before (the host's own output, or a fetch's)."""
+    for path in files_written(command):
+        b.stores.append(DataStore(step_id, "file", path, "write", holds=_file_holds("file", path)))
+    for path in files_read(command):  # (dropped unless some step writes the file)
+        b.stores.append(DataStore(step_id, "file", path, "read", holds=_file_holds("file", path)))
+        b.command_reads.add((step_id, path))
 
 
 def _instance_database_read(b: _Builder, step_id: str, command: str) -> None:

@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pytest_nocode.appspec import AppSpec
+from pytest_nocode.commandfiles import files_read, files_written
 from pytest_nocode.compose import compose_of_snapshot, compose_zone_of, validate_compose
 from pytest_nocode.dataflow import sensitivity_labels
 from pytest_nocode.errors import SchemaError
@@ -386,7 +387,10 @@ class _Normalizer:
                                  {w.id: w.name for w in workflows},
                                  self._unfed(steps),
                                  dashboard_sources(steps, http_auth),
-                                 self._ports()).describe,
+                                 self._ports(),
+                                 frozenset(s.location for s in stores
+                                           if s.kind == "file" and s.operation == "write")
+                                 ).describe,
             calls=tuple(calls),
         )
 
@@ -880,6 +884,10 @@ class _Normalizer:
         elif step.type in SQL_NODES or step.type in INFLUX_QUERY \
                 or step.type in ("sqlite", "sqlitedb"):
             yield from _database_use(step, by_step, inbound)
+        elif step.type == "exec":  # the files on the host its own command writes and reads
+            command = _as_str(p.get("command"))
+            yield from (DataStore(step.id, "file", f, "write") for f in files_written(command))
+            yield from (DataStore(step.id, "file", f, "read") for f in files_read(command))
         elif step.type == REDIS_COMMAND and redis_read(p):
             config = by_step.get(_as_str(p.get("server")))
             yield DataStore(step.id, "database", redis_location(

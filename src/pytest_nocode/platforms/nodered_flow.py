@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from pytest_nocode.commandfiles import files_read
 from pytest_nocode.dataflow import FETCH_PATH, runs_code
 from pytest_nocode.model import (
     AS_PARSED_OBJECT,
@@ -229,6 +230,8 @@ class NodeRedFlows:
     dashboards: Mapping[str, DashboardSource] = field(default_factory=dict)
     # node id -> the node ids each of its outputs is wired to, for nodes with several outputs
     ports: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    # the fixed paths of the files some node of the app writes (a file node, an exec's ``>``)
+    written_files: frozenset[str] = frozenset()
 
     def describe(self, step: Step) -> StepFlow:
         """How a message passes ``step``, its context reads and writes named by their scope:
@@ -295,7 +298,7 @@ class NodeRedFlows:
         if t == "function":
             return _function(p, self.ports.get(step.id, ()))
         if t == "exec":
-            return _exec(p)
+            return _exec(p, self.written_files)
         if t == "http request":
             response = ValueRef("unknown", f"response of {step.name or 'an HTTP request'}")
             sinks = tuple(_request_sinks(p))
@@ -829,14 +832,19 @@ def _assigned(code: str) -> dict[str, int]:
     return counts
 
 
-def _exec(p: Mapping[str, Any]) -> StepFlow:
+def _exec(p: Mapping[str, Any], written_files: frozenset[str] = frozenset()) -> StepFlow:
     """An exec node: what a fixed command with nothing appended prints is the host's own
     reading (a CPU frequency, a disk's use), a platform value; a command that runs message
-    data prints what that data made it print, of unknown origin."""
+    data prints what that data made it print, of unknown origin. A command that prints a file
+    another node of the app writes (``cat /srv/jobs/next.txt``) prints what that file holds:
+    the store's data, joined to what its writers were given (a file nothing here writes, like
+    ``/etc/os-release``, stays the host's own)."""
     sinks = tuple(_exec_sinks(p))
     command = _text(p.get("command")).strip()
     kind = "unknown" if sinks else "platform"
-    return StepFlow("pass", (FieldWrite("payload", (ValueRef(
+    printed = tuple(ValueRef("store", f"file {f}") for f in files_read(command)
+                    if f in written_files)
+    return StepFlow("pass", (FieldWrite("payload", printed or (ValueRef(
         kind, f"output of {command or 'a command'}"),)),), sinks)
 
 
