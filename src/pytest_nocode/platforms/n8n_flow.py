@@ -214,6 +214,28 @@ UNTRUSTED_TRIGGERS = {
     BASE + "slackTrigger": "Slack events",
     BASE + "discordTrigger": "Discord messages",
 }
+# Community trigger nodes (``package.nodeTrigger``) whose type names a messaging or mail
+# service: a polling Telegram bot, WAHA's WhatsApp, LINE, Zalo, a Discord bot, a mailbox.
+# Whichever package implements it, what such a trigger brings in is what anyone on that
+# service sent, as with n8n's own Telegram or WhatsApp trigger.
+_COMMUNITY_MESSAGE_SERVICE = re.compile(r"telegram|whatsapp|waha|discord|slack|messag|zalo|"
+                                        r"imap|e-?mail", re.I)
+
+
+def untrusted_trigger(node_type: str) -> str | None:
+    """What a trigger whose events anyone outside can write brings in (its origin's label),
+    or None: n8n's own (:data:`UNTRUSTED_TRIGGERS`), or a community trigger of a messaging
+    or mail service (:data:`_COMMUNITY_MESSAGE_SERVICE`)."""
+    if node_type in UNTRUSTED_TRIGGERS:
+        return UNTRUSTED_TRIGGERS[node_type]
+    package, _, name = node_type.rpartition(".")
+    if not package or node_type.startswith((BASE, LANGCHAIN)) \
+            or not name.endswith(("Trigger", "trigger")):
+        return None
+    service = _COMMUNITY_MESSAGE_SERVICE.search(name)
+    return f"messages to {name} ({package})" if service else None
+
+
 # Triggers n8n fires by itself or for its own users, not on an event from outside: a clock,
 # a manual or evaluation run, the instance's own events, the editor's test chat.
 OWN_TRIGGERS = SCHEDULES | CALLED_TRIGGERS | {
@@ -660,8 +682,8 @@ class N8nFlows:
         t = step.type
         if t in ENTRY_TRIGGERS:
             return ()  # the engine adds the entry point's origin
-        if t in UNTRUSTED_TRIGGERS:
-            return (FieldWrite("*", (ValueRef("entry", UNTRUSTED_TRIGGERS[t]),)),)
+        if (outside := untrusted_trigger(t)) is not None:
+            return (FieldWrite("*", (ValueRef("entry", outside),)),)
         if t == FORM_PAGE:  # a further page of a form: what the caller types in on it
             return (FieldWrite("*", (ValueRef("entry", f"form page {step.name}"),)),)
         if t in SCHEDULES:
