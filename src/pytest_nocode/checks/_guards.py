@@ -37,6 +37,7 @@ import tree_sitter
 from pytest_nocode.model import App, AppMemo, Step, json_text
 from pytest_nocode.platforms.jsparse import function_body
 from pytest_nocode.platforms.jsparse import text as jstext
+from pytest_nocode.platforms.n8n_entries import computes_only
 from pytest_nocode.platforms.nodered_entries import SQL_NODES, code_effect, code_reads
 
 N8N = "n8n-nodes-base."
@@ -305,6 +306,8 @@ def _fails_closed(app: App, step: Step) -> str:
         return "ends the run on the other branch (not wired)"
     if step.type == N8N + "if" and (logged := _records_and_ends(app, step)):
         return f"only records the refused call on the other branch ('{logged}')"
+    if step.type == N8N + "if" and (ended := _answers_or_logs_and_ends(app, step)):
+        return ended
     if step.type == "switch":
         rules = step.params.get("rules")
         if isinstance(rules, list) and not any(isinstance(r, dict) and r.get("t") == "else"
@@ -337,6 +340,34 @@ def _records_and_ends(app: App, branch: Step) -> str:
     text = _text(logged)
     return logged.name if not re.search(r"\$json\.(?:body|query|headers)\b|"
                                         r"autoMapInputData|\$\(", text) else ""
+
+
+# what a Respond to Webhook sends that can be fixed content (n8n's default, the first
+# incoming item, is not)
+FIXED_ANSWERS = frozenset({"noData", "text", "json"})
+
+
+def _answers_or_logs_and_ends(app: App, branch: Step) -> str:
+    """How an If's other output ends a refused call when it leads to one step with nothing
+    after it that only answers the caller fixed content (a Respond to Webhook sending no data,
+    or a text or JSON without expressions, whatever its status) or only computes (code that
+    logs the refusal or returns an item of its own, no call that reaches out); "" otherwise.
+    The refused call goes no further than that step: nothing the accepted branch runs is
+    reached. An answer with the incoming item is no refusal: it hands the caller what the
+    check computed (the expected signature). The first output must go on (the accepted
+    call)."""
+    outputs = _if_outputs(app, branch)
+    if len(outputs) != 2 or not outputs[0] or len(outputs[1]) != 1 or outputs[1][0].outbound:
+        return ""
+    end = outputs[1][0]
+    if end.type == N8N + "respondToWebhook":
+        fixed = end.params.get("respondWith") in FIXED_ANSWERS and "{{" not in _text(end)
+        return f"only answers the refused call on the other branch ('{end.name}')" \
+            if fixed else ""
+    code = end.params.get("jsCode") or end.params.get("functionCode")
+    if end.type in N8N_CODE and isinstance(code, str) and computes_only(code):
+        return f"only logs the refused call on the other branch ('{end.name}')"
+    return ""
 
 
 def _if_outputs(app: App, branch: Step) -> list[list[Step]]:
