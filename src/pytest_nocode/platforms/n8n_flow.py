@@ -264,10 +264,14 @@ PASS_TYPES = frozenset({BASE + t for t in (
     "dateTime", "crypto", "markdown", "html", "xml", "convertToFile", "extractFromFile",
     "moveBinaryData", "renameKeys", "stopAndError", "respondToWebhook", "executionData",
     "debugHelper", "spreadsheetFile", "compression", "editImage")})
+# Nodes that answer with a model's text: the AI nodes, and the model providers' own nodes in
+# the base package (OpenAI, Perplexity; older exports and hand-written ones name others there,
+# openAiChat, googleGemini): whatever the package, the node sends its prompt to a model.
 AI_PRODUCERS = re.compile(r"^@n8n/n8n-nodes-langchain\.(agent\w*|chain\w*|openAi|lmChat\w*|"
                           r"lmOpenAi|lmOllama|informationExtractor|textClassifier|"
                           r"sentimentAnalysis|anthropic|googleGemini|ollama|mistralAi)$|"
-                          r"^n8n-nodes-base\.openAi$")
+                          r"^n8n-nodes-base\.(?:openAi\w*|googleGemini|perplexity|anthropic|"
+                          r"mistralAi)$")
 # The language model sub-node of an agent or chain (wired to it both ways): what it answers
 # is what the agent or chain answers, which writes its own origin. One model shared by several
 # chains would otherwise hand each chain the prompts of all the others.
