@@ -27,6 +27,7 @@ from pytest_nocode.dataflow import (
     FETCH_JSON_BODY,
     FETCH_PATH,
     FETCH_QUERY_FILTER,
+    FETCH_RELAYED_URL,
     HEREDOC_BODY,
     carries_data,
     runs_code,
@@ -121,6 +122,11 @@ PGREST_LIST = re.compile(r"(?:^|&)(?:[\w.\-]+=(?:not\.)?in\.|(?:not\.)?(?:or|and
 # Code that reads what it is given (or other nodes' output); code without these builds new items
 READS_INPUT = re.compile(r"\$input|\$json|\$binary|\$\(|\$node|\$items|\bitems?\b|\bquery\b")
 # ={{ "https://host/" + … }}: the host is written out, only the path is computed
+# a plain URL with a host of its own (no expression)
+FIXED_URL = re.compile(r"^(?:https?)://[^/{}?#\s]+(?:[/?#]|$)")
+# a query parameter whose name says it holds a whole URL
+URL_PARAMETER = re.compile(r"(?i)url|uri|link|href|src|\w+_url|\w+Url")
+URL_QUERY_VALUE = re.compile(r"(?:^|&)(?i:url|uri|link|href|src|\w+_url|\w+Url)=([^&#]*)")
 FIXED_HOST = re.compile(r"^=\{\{\s*(['\"`])(?:https?|wss?)://[^'\"`$/{}]+/")
 URL_PATH_STEERED = ("puts a value into the path of the API URL it calls (a ../ or ? in it "
                     "reaches another endpoint, with this node's credentials)")
@@ -849,6 +855,7 @@ class N8nFlows:
         yield from self._query_json_sink(step)
         yield from self._url_path_sink(step)
         yield from self._url_filter_sink(step)
+        yield from self._relayed_url_sink(step)
         yield from self._json_body_sink(step)
         yield from self._sheet_cells_sink(step)
         yield from self._html_template_sink(step)
@@ -1097,6 +1104,35 @@ class N8nFlows:
             yield SinkUse("fetch", FETCH_QUERY_FILTER, refs, "pastes a value into a PostgREST "
                           "filter in its URL's query string (an & or a comma in it adds or "
                           "rewrites the filter: which rows the request reaches)")
+
+    def _relayed_url_sink(self, step: Step) -> Iterator[SinkUse]:
+        """A request to a fixed host that hands a whole URL in a query parameter naming one
+        (``url``, ``uri``, ``link``, ``src``, ``pdf_url``; in 'Query Parameters' or typed into
+        the URL): the service behind it, a fetch proxy or a downloader, fetches what it is
+        given, so a caller's address makes it fetch any server (server-side request forgery
+        through that service). Only a caller's data counts (INJ001): a URL a service or a
+        model returned is the ordinary input of such a service."""
+        if _base(step.type) != BASE + "httpRequest" or step.id in self.computed_targets:
+            return
+        p = step.params
+        url = p.get("url")
+        if not isinstance(url, str) or not (URL_PATH.match(url) or FIXED_URL.match(url)):
+            return
+        pairs = p.get("queryParameters")
+        listed = pairs.get("parameters") if isinstance(pairs, _MAPPINGS) and \
+            p.get("sendQuery") is not False else None
+        values = [q.get("value") for q in listed or () if isinstance(q, _MAPPINGS)
+                  and URL_PARAMETER.fullmatch(str(q.get("name") or ""))]
+        query = url.split("?", 1)[1] if "?" in url and url.startswith("=") else ""
+        typed = [r for m in URL_QUERY_VALUE.finditer(query) for seg in SEGMENT.findall(m.group(1))
+                 for r in self.segment_refs(step, seg)]
+        refs = tuple(dict.fromkeys(r for r in (*typed, *(r for v in values
+                                                         for r in self.refs(step, v)))
+                                   if r.kind != "ai"))
+        if carries_data(refs):
+            yield SinkUse("fetch", FETCH_RELAYED_URL, refs, "hands a URL it is given to the "
+                          "service it calls, which fetches it (server-side request forgery "
+                          "through that service)")
 
     def _json_body_sink(self, step: Step) -> Iterator[SinkUse]:
         """An HTTP request (or an agent's HTTP tool) whose JSON body is text with expressions
