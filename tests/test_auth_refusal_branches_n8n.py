@@ -1,10 +1,10 @@
 """An n8n webhook whose Code step computes an HMAC over the body and flags the call valid or
 not, and whose If on that flag sends a refused call to one last step that only logs it (code
-that reaches out to nothing) or only answers fixed content, fails closed: the refused call
+that reaches out to nothing and returns an item of its own), fails closed: the refused call
 goes no further, so the webhook authenticates in its flow (AUTH004), it is not open (AUTH001).
-A refusal branch that answers the incoming item (which carries what the check computed, the
-expected signature), or one that goes on to other steps, or logs by calling out, is no such
-end. Distilled in our own words from media-upload and gateway webhooks."""
+A logging step that calls out, hands its input item on (the expected signature in it) or
+goes on to other steps is no such end; nor is an answer other than 401 or 403 there, as
+before. Distilled in our own words from media-upload webhooks."""
 
 from __future__ import annotations
 
@@ -55,9 +55,6 @@ def _upload_hook(refusal: dict[str, Any], after_refusal: dict[str, Any] | None =
 
 FIXED_REFUSALS = {
     "code that only logs": code("Log refusal", LOG_ONLY),
-    "a fixed text answer (status 200)": n8n_node(
-        "Refuse", "respondToWebhook", {"respondWith": "text", "responseBody": "refused"}),
-    "no data": n8n_node("Refuse", "respondToWebhook", {"respondWith": "noData"}),
 }
 
 
@@ -73,6 +70,10 @@ def test_a_refusal_branch_that_only_logs_or_answers_fixed_content_fails_closed(
 
 
 OPEN_REFUSALS = {
+    "a 200 answer": (n8n_node(
+        "Refuse", "respondToWebhook", {"respondWith": "text", "responseBody": "refused"}), None),
+    "code handing its input on": (code("Log refusal", "console.log('refused');\n"
+                                        "return $input.all();"), None),
     "answers the incoming item": (n8n_node(
         "Refuse", "respondToWebhook", {"respondWith": "allIncomingItems"}), None),
     "an answer built from the item": (n8n_node(

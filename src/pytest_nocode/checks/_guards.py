@@ -37,7 +37,6 @@ import tree_sitter
 from pytest_nocode.model import App, AppMemo, Step, json_text
 from pytest_nocode.platforms.jsparse import function_body
 from pytest_nocode.platforms.jsparse import text as jstext
-from pytest_nocode.platforms.n8n_entries import computes_only
 from pytest_nocode.platforms.nodered_entries import SQL_NODES, code_effect, code_reads
 
 N8N = "n8n-nodes-base."
@@ -306,8 +305,8 @@ def _fails_closed(app: App, step: Step) -> str:
         return "ends the run on the other branch (not wired)"
     if step.type == N8N + "if" and (logged := _records_and_ends(app, step)):
         return f"only records the refused call on the other branch ('{logged}')"
-    if step.type == N8N + "if" and (ended := _answers_or_logs_and_ends(app, step)):
-        return ended
+    if step.type == N8N + "if" and (logged := _logs_and_ends(app, step)):
+        return f"only logs the refused call on the other branch ('{logged}')"
     if step.type == "switch":
         rules = step.params.get("rules")
         if isinstance(rules, list) and not any(isinstance(r, dict) and r.get("t") == "else"
@@ -342,31 +341,32 @@ def _records_and_ends(app: App, branch: Step) -> str:
                                         r"autoMapInputData|\$\(", text) else ""
 
 
-# what a Respond to Webhook sends that can be fixed content (n8n's default, the first
-# incoming item, is not)
-FIXED_ANSWERS = frozenset({"noData", "text", "json"})
+# code that reaches out of itself: a module, a request, the instance's helpers or kept state
+REACHES_OUT = re.compile(r"\brequire\s*\(|\bimport\b|\bfetch\s*\(|\bthis\.helpers\b|"
+                         r"\$getWorkflowStaticData|\baxios\b|\bXMLHttpRequest\b|\beval\s*\(|"
+                         r"\bFunction\s*\(|\$http\b")
+# code that hands its input item on (which carries what the check computed: the expected
+# signature), as the answer of a webhook that answers with its last node
+PASSES_INPUT_ON = re.compile(r"\breturn\s+(?:\$input\.all\(\)|items\b|\$input\.item\b)|"
+                             r"\.\.\.\s*(?:\$json|\$input|item)\b")
 
 
-def _answers_or_logs_and_ends(app: App, branch: Step) -> str:
-    """How an If's other output ends a refused call when it leads to one step with nothing
-    after it that only answers the caller fixed content (a Respond to Webhook sending no data,
-    or a text or JSON without expressions, whatever its status) or only computes (code that
-    logs the refusal or returns an item of its own, no call that reaches out); "" otherwise.
-    The refused call goes no further than that step: nothing the accepted branch runs is
-    reached. An answer with the incoming item is no refusal: it hands the caller what the
-    check computed (the expected signature). The first output must go on (the accepted
-    call)."""
+def _logs_and_ends(app: App, branch: Step) -> str:
+    """The name of the step an If's other output leads to when that output only logs the
+    refused call and ends there: one n8n code step, with nothing after it, whose code
+    reaches out to nothing and returns an item of its own (a ``console`` line, a refusal
+    item), not the item it was given; "" otherwise. The
+    refused call goes no further: nothing the accepted branch runs is reached. (A Respond to
+    Webhook there answers the call: a refusal only with 401 or 403, see :func:`_rejects`.)
+    The If's first output must go on (the accepted call)."""
     outputs = _if_outputs(app, branch)
     if len(outputs) != 2 or not outputs[0] or len(outputs[1]) != 1 or outputs[1][0].outbound:
         return ""
     end = outputs[1][0]
-    if end.type == N8N + "respondToWebhook":
-        fixed = end.params.get("respondWith") in FIXED_ANSWERS and "{{" not in _text(end)
-        return f"only answers the refused call on the other branch ('{end.name}')" \
-            if fixed else ""
     code = end.params.get("jsCode") or end.params.get("functionCode")
-    if end.type in N8N_CODE and isinstance(code, str) and computes_only(code):
-        return f"only logs the refused call on the other branch ('{end.name}')"
+    if end.type in N8N_CODE and isinstance(code, str) and not REACHES_OUT.search(code) \
+            and not PASSES_INPUT_ON.search(code):
+        return end.name
     return ""
 
 
