@@ -582,8 +582,10 @@ class DataFlow:
     def _row_keys(self, found: frozenset[int]) -> frozenset[int]:
         """``found`` with the rows a database returned read as their key column: an id or a
         time the database made, no text of anyone's (what other stores and requests hold
-        stays as it is: a key of request data is the request's)."""
-        return frozenset(self._oid(ROW_KEY) if self._origins[o].kind == "store"
+        stays as it is: a key of request data is the request's). A table the app also writes
+        is read as a token of what its writers gave (:meth:`_token`); its key column is
+        still the database's, not what was written into the other columns."""
+        return frozenset(self._oid(ROW_KEY) if self._origins[o].kind in ("store", "held")
                          and self._origins[o].detail.startswith("database ") else o
                          for o in found)
 

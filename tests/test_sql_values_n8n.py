@@ -1,0 +1,45 @@
+"""SQL an n8n node builds by pasting values, and the values that cannot rewrite it: the key
+column of rows read back from a table the app also writes, a value turned into a date, a value
+whose single quotes are doubled where the query quotes it, and a called workflow's input that
+its trigger declares as a number. Each beside the look-alike that still rewrites the query.
+Distilled from a translation bot's instance backup, in our own words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.checkrun import findings_of, ids
+from tests.rules import INJ001, INJ002
+from tests.test_checks_n8n import (
+    app_of,
+    chain,
+    postgres,
+    uid,
+    webhook,
+    workflow,
+)
+
+
+def _intake(*rest: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """A caller's posted note is stored in the notes table, read back, and used again."""
+    save = postgres("Save note", "executeQuery", options={},
+                    query="INSERT INTO notes (body) VALUES ('{{ $json.body.note }}')")
+    read = postgres("Read note", "executeQuery", options={},
+                    query="SELECT * FROM notes ORDER BY id DESC LIMIT 1")
+    return workflow("Notes", [webhook(path="notes", method="POST"), save, read, *rest],
+                    chain("Webhook", "Save note", "Read note", *names))
+
+
+@pytest.mark.parametrize(("column", "fires"), [("id", False), ("body", True)])
+def test_inj002_key_column_of_a_table_the_app_writes_is_the_databases(column: str,
+                                                                       fires: bool) -> None:
+    """``$('Read note').first().json.id``: the table holds the caller's text, but its key
+    column is the number the database gave the row; the body column is the caller's."""
+    mark = postgres("Mark read", "executeQuery", options={},
+                    query=f"UPDATE notes SET seen = true WHERE id = "
+                          f"{{{{ $('Read note').first().json.{column} }}}}")
+    found = findings_of(INJ002, app_of(_intake(mark, names=("Mark read",))))
+    found += findings_of(INJ001, app_of(_intake(mark, names=("Mark read",))))
+    assert (uid("Mark read") in ids(found)) is fires
