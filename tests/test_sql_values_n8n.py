@@ -43,3 +43,40 @@ def test_inj002_key_column_of_a_table_the_app_writes_is_the_databases(column: st
     found = findings_of(INJ002, app_of(_intake(mark, names=("Mark read",))))
     found += findings_of(INJ001, app_of(_intake(mark, names=("Mark read",))))
     assert (uid("Mark read") in ids(found)) is fires
+
+
+@pytest.mark.parametrize(("value", "fires"), [
+    ("$('Read note').first().json.created.toDateTime('s')", False),
+    ("$('Read note').first().json.created.toDateTime().toFormat('yyyy-MM-dd')", False),
+    ("$('Read note').first().json.created", True),
+    ("$('Read note').first().json.body + $('Read note').first().json.created.toDateTime()",
+     True),
+])
+def test_sql_a_value_turned_into_a_date_stays_a_date(value: str, fires: bool) -> None:
+    since = postgres("Newer notes", "executeQuery", options={},
+                     query=f"SELECT * FROM notes WHERE created > '{{{{ {value} }}}}'")
+    app = app_of(_intake(since, names=("Newer notes",)))
+    found = [*findings_of(INJ001, app), *findings_of(INJ002, app)]
+    assert (uid("Newer notes") in ids(found)) is fires
+
+
+@pytest.mark.parametrize(("query", "fires"), [
+    ("UPDATE notes SET summary = '{{ $json.body.note.replaceAll(\"'\", \"''\") }}'", False),
+    ("UPDATE notes SET summary = '{{ $json.body.note.replace(/'/g, \"''\") }}'", False),
+    ("UPDATE notes SET summary = '{{ JSON.stringify($json.body).replaceAll(`'`, `''`) }}'",
+     False),
+    # doubled quotes are no escape outside quotes; nor a replace of the first quote only,
+    # nor one that replaces a doubled quote by itself, nor an escape before text is joined
+    ("UPDATE notes SET n = {{ $json.body.note.replaceAll(\"'\", \"''\") }}", True),
+    ("UPDATE notes SET summary = '{{ $json.body.note.replace(\"'\", \"''\") }}'", True),
+    ("UPDATE notes SET summary = '{{ $json.body.note.replaceAll(`''`, `''`) }}'", True),
+    ("UPDATE notes SET summary = '{{ $json.body.a.replaceAll(\"'\", \"''\") + $json.body.b }}'",
+     True),
+])
+def test_inj001_quote_doubled_value_inside_sql_quotes_stays_a_string(query: str,
+                                                                      fires: bool) -> None:
+    wf = workflow("Summaries", [webhook(path="summary", method="POST"),
+                                postgres("Save summary", "executeQuery", options={},
+                                         query=query)],
+                  chain("Webhook", "Save summary"))
+    assert (uid("Save summary") in ids(findings_of(INJ001, app_of(wf)))) is fires

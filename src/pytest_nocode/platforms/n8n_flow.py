@@ -93,6 +93,21 @@ SANITIZED = re.compile(r"^\s*(?:Number|parseInt|parseFloat|btoa|Math\.\w+)\s*\(.
                        r"toString\(\s*['\"]base64['\"]\s*\)\s*$|"
                        r"^\s*Buffer\.from\(.*\)\.toString\(\s*['\"](?:base64|hex)['\"]\s*\)\s*$",
                        re.S)
+# One value read by a chain of fields and calls without arguments, nothing joined to it:
+# ``$('Send').first().json.result.date``, ``$json["when"]``
+_VALUE_CHAIN = r"""(?:\$\(\s*(?:'[^']*'|"[^"]*"|`[^`]*`)\s*\)|\(\s*\)|""" \
+               r"""\[\s*(?:\d+|'[^']*'|"[^"]*")\s*\]|\??\.|[\w$])+"""
+# a value turned into a date (``.toDateTime('s')``): n8n renders Luxon's DateTime as ISO text,
+# or as "Invalid DateTime", digits and fixed words that break out of no query or command
+DATE_VALUE = re.compile(r"^\s*" + _VALUE_CHAIN + r"""\.toDateTime\(\s*(?:'\w*'|"\w*"|`\w*`)?\s*\)"""
+                        r"(?:\.(?:toISO|toISODate|toSQL|toMillis|toSeconds|toUnixInteger)\(\s*\)"
+                        r"""|\.toFormat\(\s*(?:'[^']*'|"[^"]*"|`[^`]*`)\s*\))?\s*$""")
+# one value whose every single quote is doubled (``.replaceAll("'", "''")``, ``.replace(/'/g,
+# "''")``), the SQL standard's escape: put between quotes in a query it stays one string
+QUOTES_DOUBLED = re.compile(
+    r"^\s*(?:JSON\.stringify\(\s*" + _VALUE_CHAIN + r"\s*\)|" + _VALUE_CHAIN + r")"
+    r"""\.(?:replaceAll\(\s*(?:"'"|`'`|'\\''|/'/g\w*)|replace\(\s*/'/g\w*)\s*,"""
+    r"""\s*(?:"''"|`''`|'\\'\\'')\s*\)\s*$""")
 
 # a value encoded as one JSON value, or as one URL component, on its way in
 JSON_ENCODED = re.compile(r"^\s*JSON\.stringify\(.*\)\s*$", re.S)
@@ -561,6 +576,8 @@ class N8nFlows:
                 "Date" in code else [ValueRef("constant")]
         if SANITIZED.search(code):
             return [ValueRef("constant", "encoded value")]
+        if DATE_VALUE.match(code):
+            return [ValueRef("constant", "a date")]
         out: list[ValueRef] = []
         rest = code
         for m in (NODE_REF.finditer(code) if "$(" in code or "$node" in code else ()):
@@ -974,12 +991,28 @@ class N8nFlows:
             return
         query = p.get(key or "query")
         bare = t in SUBSTITUTING_SQL and self._v(step) >= SUBSTITUTING_SQL[t]
-        refs = self.refs(step, query, bare=bare)
+        refs = self._sql_refs(step, query, bare=bare)
         if not refs:
             return
         how = "{{ }} (not query parameters)" if not str(query).startswith("=") else \
             "an expression (not query parameters)"
         yield SinkUse("sql", key or "query", refs, f"builds SQL by interpolating {how}")
+
+    def _sql_refs(self, step: Step, query: Any, *, bare: bool) -> tuple[ValueRef, ...]:
+        """What a query's pasted values read, but a value whose quotes are doubled
+        (:data:`QUOTES_DOUBLED`) where the query puts it between single quotes: there it
+        stays one string. Outside quotes (``WHERE id = {{ … }}``) it still rewrites the SQL."""
+        refs = self.refs(step, query, bare=bare)
+        if not refs or "'" not in query:
+            return refs
+        out: list[ValueRef] = []
+        quoted, start = False, 0
+        for m in SEGMENT.finditer(query):
+            quoted ^= query.count("'", start, m.start()) % 2 == 1
+            start = m.end()
+            if not (quoted and QUOTES_DOUBLED.match(m.group(1))):
+                out.extend(self.segment_refs(step, m.group(1)))
+        return tuple(dict.fromkeys(out))
 
     def _query_json_sink(self, step: Step) -> Iterator[SinkUse]:
         """A MongoDB query written as JSON text with expressions pasted into it
