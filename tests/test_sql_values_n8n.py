@@ -15,9 +15,11 @@ from tests.rules import INJ001, INJ002
 from tests.test_checks_n8n import (
     app_of,
     chain,
+    n8n_node,
     postgres,
     uid,
     webhook,
+    wid,
     workflow,
 )
 
@@ -80,3 +82,50 @@ def test_inj001_quote_doubled_value_inside_sql_quotes_stays_a_string(query: str,
                                          query=query)],
                   chain("Webhook", "Save summary"))
     assert (uid("Save summary") in ids(findings_of(INJ001, app_of(wf)))) is fires
+
+
+def _called_with(declared: list[dict[str, str]], version: float = 1.1) -> list[dict[str, Any]]:
+    """An open webhook hands the posted chunk id to a sub-workflow that reads that chunk."""
+    caller = workflow("Translate API", [
+        webhook(path="translate", method="POST"),
+        n8n_node("Translate chunk", "executeWorkflow", {
+            "workflowId": {"__rl": True, "value": wid("Chunk worker"), "mode": "list"},
+            "workflowInputs": {"mappingMode": "defineBelow",
+                               "value": {"id_chunk": "={{ $json.body.chunk }}"}},
+            "options": {}}, version=1.2)], chain("Webhook", "Translate chunk"))
+    params: dict[str, Any] = {"workflowInputs": {"values": declared}} if declared else \
+        {"inputSource": "passthrough"}
+    callee = workflow("Chunk worker", [
+        n8n_node("When called", "executeWorkflowTrigger", params, version=version),
+        postgres("Read chunk", "executeQuery", options={},
+                 query="SELECT * FROM chunks WHERE id = {{ $json.id_chunk }}")],
+        chain("When called", "Read chunk"))
+    return [caller, callee]
+
+
+@pytest.mark.parametrize(("declared", "version", "fires"), [
+    ([{"name": "id_chunk", "type": "number"}], 1.1, False),
+    ([{"name": "id_chunk", "type": "boolean"}], 1.1, False),
+    ([{"name": "id_chunk"}], 1.1, True),  # no type: a string, whatever the caller sends
+    ([{"name": "id_chunk", "type": "string"}], 1.1, True),
+    ([], 1.1, True),  # passthrough: the caller's whole item
+    ([{"name": "id_chunk", "type": "number"}], 1, True),  # v1 declares nothing
+])
+def test_inj001_a_called_workflows_number_input_is_a_number(declared: list[dict[str, str]],
+                                                            version: float,
+                                                            fires: bool) -> None:
+    app = app_of(*_called_with(declared, version))
+    assert (uid("Read chunk") in ids(findings_of(INJ001, app))) is fires
+
+
+def test_inj001_a_called_workflow_gets_only_the_fields_its_trigger_declares() -> None:
+    """A field the trigger does not declare is not in the sub-workflow's item, whatever the
+    caller's item held; one it declares as text still carries what the caller mapped."""
+    caller, callee = _called_with([{"name": "id_chunk", "type": "number"},
+                                   {"name": "note"}])
+    callee["nodes"][1]["parameters"]["query"] = \
+        "SELECT * FROM chunks WHERE id = {{ $json.id_chunk }} AND lang = '{{ $json.body.lang }}'"
+    assert findings_of(INJ001, app_of(caller, callee)) == []
+    callee["nodes"][1]["parameters"]["query"] = "SELECT * FROM chunks WHERE note = " \
+                                                "'{{ $json.note }}'"
+    assert uid("Read chunk") in ids(findings_of(INJ001, app_of(caller, callee)))

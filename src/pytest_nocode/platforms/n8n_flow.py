@@ -209,6 +209,10 @@ SCHEDULES = frozenset({BASE + t for t in ("manualTrigger", "scheduleTrigger", "c
 ENTRY_TRIGGERS = frozenset({BASE + t for t in ("webhook", "formTrigger", "mcpTrigger")}
                            | {LANGCHAIN + t for t in ("chatTrigger", "mcpTrigger")})
 CALLED_TRIGGERS = frozenset({BASE + "executeWorkflowTrigger"})
+# The input types of a called workflow's trigger (from v1.1, "Define using fields below") that
+# hold no text: n8n checks the caller's values against them, so the call carries a number or a
+# boolean there, or fails. The sub-workflow gets those fields only (null for one left unset).
+TYPED_INPUTS = frozenset({"number", "boolean"})
 FORM_PAGE = BASE + "form"  # the next page (or the completion screen) of an n8n form
 # A request for a Telegram bot's updates (``/bot<token>/getUpdates``, the polling a bot
 # without a webhook does): the messages anyone on Telegram sent it, as a Telegram trigger's.
@@ -648,6 +652,8 @@ class N8nFlows:
     # -- outputs ---------------------------------------------------------------------------
     def _output(self, step: Step) -> str:
         t = step.type
+        if t in CALLED_TRIGGERS and self._declared_inputs(step):
+            return "fresh"  # the fields it declares, nothing else of what the caller had
         if t in CALLED_TRIGGERS or t in PASS_TYPES or t in CALLERS or t == BASE + "set":
             return "pass" if t != BASE + "set" or _set_input_kept(step, self._v(step)) == "all" \
                 else "fresh"
@@ -673,8 +679,27 @@ class N8nFlows:
             return "fresh" if step.params.get("operation") == "executeQuery" else "pass"
         return "fresh"
 
+    def _declared_inputs(self, step: Step) -> tuple[tuple[str, str], ...]:
+        """(name, type) of each input an Execute Workflow Trigger declares ("Define using
+        fields below", v1.1; no type is a string); () when it takes whatever it is passed
+        (v1, "Accept all data", a JSON example)."""
+        p = step.params
+        if self._v(step) < 1.1 or (p.get("inputSource") or "workflowInputs") != "workflowInputs":
+            return ()
+        inputs = p.get("workflowInputs")
+        values = inputs.get("values") if isinstance(inputs, _MAPPINGS) else None
+        if not isinstance(values, list):
+            return ()
+        return tuple((str(v["name"]), str(v.get("type") or "string")) for v in values
+                     if isinstance(v, _MAPPINGS) and v.get("name"))
+
     def _writes(self, step: Step, output: str) -> tuple[FieldWrite, ...]:
         t = step.type
+        if t in CALLED_TRIGGERS:
+            return tuple(FieldWrite(name, (
+                ValueRef("constant", f"a {kind} input {step.name} declares"),)
+                if kind in TYPED_INPUTS else (ValueRef("field", name),))
+                for name, kind in self._declared_inputs(step))
         if t in ENTRY_TRIGGERS:
             return ()  # the engine adds the entry point's origin
         if t in UNTRUSTED_TRIGGERS:
