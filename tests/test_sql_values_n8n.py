@@ -129,3 +129,30 @@ def test_inj001_a_called_workflow_gets_only_the_fields_its_trigger_declares() ->
     callee["nodes"][1]["parameters"]["query"] = "SELECT * FROM chunks WHERE note = " \
                                                 "'{{ $json.note }}'"
     assert uid("Read chunk") in ids(findings_of(INJ001, app_of(caller, callee)))
+
+
+# -- columns the app's own schema types ----------------------------------------------------------
+SCHEMA = ("CREATE TABLE IF NOT EXISTS notes (\n  id SERIAL PRIMARY KEY,\n"
+          "  batch_id INT REFERENCES batches(id) ON DELETE CASCADE,\n  body TEXT,\n"
+          "  label VARCHAR(40),\n  created TIMESTAMP DEFAULT NOW()\n);")
+
+
+@pytest.mark.parametrize(("column", "schema", "fires"), [
+    ("batch_id", SCHEMA, False),  # INT in the app's own CREATE TABLE
+    ("created", SCHEMA, False),
+    ("label", SCHEMA, True),  # text: what the writer put there
+    ("batch_id", "", True),  # no schema in the app: a key-like column may hold anything
+    ("batch_id", SCHEMA.replace("batch_id INT", "batch_id TEXT"), True),
+])
+def test_inj002_a_column_the_apps_schema_types_as_a_number_holds_one(column: str, schema: str,
+                                                                     fires: bool) -> None:
+    """The caller's note lands in the notes table; a later step pastes one column of the row
+    it reads back into another query. The app's own setup statement types the columns."""
+    setup = [postgres("Create tables", "executeQuery", options={}, query=schema)] if schema \
+        else []
+    use = postgres("Batch notes", "executeQuery", options={},
+                   query=f"SELECT * FROM batches WHERE ref = "
+                         f"{{{{ $('Read note').first().json.{column} }}}}")
+    app = app_of(_intake(use, *setup, names=("Batch notes",)))
+    found = [*findings_of(INJ001, app), *findings_of(INJ002, app)]
+    assert (uid("Batch notes") in ids(found)) is fires

@@ -1577,6 +1577,48 @@ def computed_columns(query: str, *, strict: bool) -> Mapping[str, str]:
                                        n.lower() not in spoiled}})  # unquoted: lowercased
 
 
+# A table the app's own SQL creates, ``CREATE TABLE [IF NOT EXISTS] name (col type …, …)``,
+# and the column types that hold no text: numbers, booleans, times, uuids
+_CREATE_TABLE = re.compile(r"\bcreate\s+(?:temp(?:orary)?\s+)?table\s+(?:if\s+not\s+exists\s+)?"
+                           r"([\w.\"`\[\]]+)\s*\(", re.I)
+_COLUMN = re.compile(r"\s*[\"`\[]?(\w+)[\"`\]]?\s+(\w+(?:\s+precision)?)", re.I)
+_TYPED = re.compile(r"(?:tiny|small|medium|big)?int\d?|integer|(?:small|big)?serial\d?|numeric|"
+                    r"decimal|real|double\s+precision|float\d?|bool(?:ean)?|date|datetime|"
+                    r"time(?:stamp)?(?:tz)?|uuid", re.I)
+SQL_CONSTRAINTS = frozenset({"primary", "foreign", "constraint", "unique", "check", "key",
+                             "index", "exclude"})
+SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+
+
+def table_key(name: str) -> str:
+    """A table's name as the app's statements share it: no quotes, no schema, lower case."""
+    return re.sub(r"[\"`\[\]]", "", name).rsplit(".", 1)[-1].lower()
+
+
+@lru_cache(maxsize=256)
+def declared_columns(query: str) -> tuple[tuple[str, str, bool], ...]:
+    """(table, column, typed) for each column a ``CREATE TABLE`` of ``query`` declares:
+    ``typed`` when its type holds no text (:data:`_TYPED`); constraints are no columns."""
+    text = SQL_COMMENT.sub(" ", query.removeprefix("="))
+    out: list[tuple[str, str, bool]] = []
+    for m in _CREATE_TABLE.finditer(text):
+        depth, start, parts = 1, m.end(), []
+        for i in range(m.end(), len(text)):
+            c = text[i]
+            depth += {"(": 1, ")": -1}.get(c, 0)
+            if depth == 0 or (depth == 1 and c == ","):
+                parts.append(text[start:i])
+                start = i + 1
+            if depth == 0:
+                break
+        for part in parts:
+            column = _COLUMN.match(part)
+            if column and column.group(1).lower() not in SQL_CONSTRAINTS:
+                out.append((table_key(m.group(1)), column.group(1).lower(),
+                            _TYPED.fullmatch(column.group(2)) is not None))
+    return tuple(out)
+
+
 def _computed(before: str, strict: bool) -> str | None:
     """What the expression ending at ``before`` computes, when it is a number or a row id."""
     if _SQL_NUMBER.search(before) or _SQL_NUMERIC_CAST.search(before):
