@@ -945,7 +945,7 @@ class N8nFlows:
         elif not tool_only and not self._mails_fixed_recipients(step):
             p = step.params
             values = [inert_heredocs_removed(v) if k == "command" else v for k, v in p.items()] \
-                if _base(step.type) in COMMAND_NODES else list(p.values())
+                if _base(step.type) in COMMAND_NODES else list(_unbound(step).values())
             reads = tuple(dict.fromkeys(r for v in values for r in self.all_refs(step, v)))
             columns = p.get("columns") if isinstance(p.get("columns"), _MAPPINGS) else {}
             if p.get("dataToSend") == "autoMapInputColumns" or \
@@ -1504,6 +1504,30 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
 
 # An MCP server asked for its read-only tools only (Supabase's ``read_only=true``)
 MCP_READ_ONLY = re.compile(r"[?&]read_?only=(?:true|1)(?:&|$)", re.I)
+
+
+# Where a statement's placeholders would pick rows rather than fill them: from WHERE on
+_ROW_PICKING = re.compile(r"\b(?:where|having|join|limit|offset|returning)\b", re.I)
+_PLACEHOLDER = re.compile(r"\$\d+")
+
+
+def _unbound(step: Step) -> Mapping[str, Any]:
+    """A step's parameters but the values an SQL node binds as query parameters
+    (``options.queryReplacement`` for ``$1``, ``$2``) when its statement takes them only as
+    values to store (``SET summary = $1``, ``VALUES ($1, $2)``) or not at all: they become
+    the rows' data, never the statement, so they say neither what it does nor which rows it
+    touches. A placeholder in a WHERE (or later) picks rows: there the values still count."""
+    p = step.params
+    options = p.get("options")
+    query = p.get("query")
+    if _base(step.type).removeprefix(BASE) not in SQL_NODES or not isinstance(query, str) \
+            or not isinstance(options, _MAPPINGS) or "queryReplacement" not in options:
+        return p
+    text = SQL_COMMENT.sub(" ", query)
+    picking = _ROW_PICKING.search(text)
+    if picking is not None and _PLACEHOLDER.search(text, picking.start()):
+        return p
+    return {**p, "options": {k: v for k, v in options.items() if k != "queryReplacement"}}
 
 
 def _mcp_action(p: Mapping[str, Any]) -> tuple[str, bool] | None:
