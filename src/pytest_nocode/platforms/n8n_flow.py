@@ -1095,8 +1095,8 @@ class N8nFlows:
         if not isinstance(url, str) or not url.startswith("="):
             return
         path = URL_PATH.match(url)
-        if path is None:
-            return
+        if path is None or not _sends_credentials(step):
+            return  # with no credential, another endpoint is one the caller can call too
         refs = tuple(dict.fromkeys(
             r for seg in SEGMENT.findall(path.group("path").split("?", 1)[0])
             if not URL_ENCODED.match(seg) for r in self.segment_refs(step, seg)
@@ -1294,6 +1294,29 @@ class N8nFlows:
 
 AUTH_HEADER = re.compile(r"authorization|proxy-authorization|x-api-key|api-key|apikey|"
                          r"x-auth-token|x-access-token", re.I)
+# names of headers and query parameters that carry a secret, and secrets pasted into a URL
+SECRET_NAME = re.compile(r"auth|token|key|secret|passw|session|cookie|sig", re.I)
+SECRET_IN_URL = re.compile(r"[?&][\w-]*(?:key|token|secret|auth|sig|passw)[\w-]*=|"
+                           r"\$(?:env|vars|secrets|credentials)\b", re.I)
+
+
+def _sends_credentials(step: Step) -> bool:
+    """Does an HTTP Request carry something of the owner's that logs it in: a credential,
+    an authentication mode, a header or query parameter named for a secret, a secret in its
+    URL? One that carries none gets nothing a caller could not get by calling the API."""
+    p = step.params
+    if step.credential_refs or str(p.get("authentication") or "none") != "none" \
+            or SECRET_IN_URL.search(str(p.get("url") or "")):
+        return True
+    for key in ("headerParameters", "queryParameters"):
+        given = p.get(key)
+        entries = given.get("parameters") if isinstance(given, _MAPPINGS) else None
+        if isinstance(entries, list) and any(
+                isinstance(e, _MAPPINGS) and SECRET_NAME.search(str(e.get("name") or ""))
+                for e in entries):
+            return True
+    return bool(p.get("sendHeaders") and p.get("specifyHeaders") == "json") \
+        or bool(p.get("sendQuery") and p.get("specifyQuery") == "json")
 _ANSWERS = {"firstIncomingItem": "the first item it receives",
             "allIncomingItems": "every item it receives", "binary": "the file it receives",
             "json": "a JSON body built from an expression",
