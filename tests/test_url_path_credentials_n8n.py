@@ -1,7 +1,8 @@
 """INJ001 on a caller's value in the path of a fixed API URL: a ``../`` or ``?`` in it reaches
 another endpoint of that API with what the request carries of the owner's. A request that
 carries nothing of the owner's (no credential, no authentication, no header or query parameter
-named for a secret, no secret in its URL) reaches nothing a caller could not call directly.
+named for a secret, no secret in its URL) to a public host reaches nothing a caller could not
+call directly; a host only n8n reaches is another matter.
 Distilled from a shop's WhatsApp automations, in our own words."""
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def test_inj001_url_path_steering_needs_something_of_the_owners_sent(extra: dict
 @pytest.mark.parametrize("url", [
     "=https://shop.example.com/api/orders/{{ $json.body.id }}?token=s3cr3t",
     "=https://shop.example.com/bot{{ $env.BOT_TOKEN }}/orders/{{ $json.body.id }}",
+    # a backend only n8n reaches (a compose service, a private address): n8n's place in the
+    # network is what the caller borrows, credential or not
+    "=http://backend:8000/orders/{{ $json.body.id }}",
+    "=http://10.0.4.12/api/orders/{{ $json.body.id }}",
 ])
-def test_inj001_a_secret_in_the_url_itself_is_sent_too(url: str) -> None:
+def test_inj001_a_secret_in_the_url_or_a_host_only_n8n_reaches_still_fires(url: str) -> None:
     assert uid("Order status") in ids(findings_of(INJ001, app_of(_order_status(url))))

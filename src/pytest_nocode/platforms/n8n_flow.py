@@ -49,6 +49,7 @@ from pytest_nocode.platforms.n8n_code import (
     code_field_values,
     code_passed_input,
 )
+from pytest_nocode.policy import default_zone
 from pytest_nocode.secretscan.filters import Candidate, placeholder
 
 _PASS = StepFlow()
@@ -1095,8 +1096,9 @@ class N8nFlows:
         if not isinstance(url, str) or not url.startswith("="):
             return
         path = URL_PATH.match(url)
-        if path is None or not _sends_credentials(step):
-            return  # with no credential, another endpoint is one the caller can call too
+        if path is None or (not _sends_credentials(step) and _public_host(url)):
+            return  # another endpoint of a public API, with nothing of the owner's: the
+            # caller can call it as well
         refs = tuple(dict.fromkeys(
             r for seg in SEGMENT.findall(path.group("path").split("?", 1)[0])
             if not URL_ENCODED.match(seg) for r in self.segment_refs(step, seg)
@@ -1298,6 +1300,16 @@ AUTH_HEADER = re.compile(r"authorization|proxy-authorization|x-api-key|api-key|a
 SECRET_NAME = re.compile(r"auth|token|key|secret|passw|session|cookie|sig", re.I)
 SECRET_IN_URL = re.compile(r"[?&][\w-]*(?:key|token|secret|auth|sig|passw)[\w-]*=|"
                            r"\$(?:env|vars|secrets|credentials)\b", re.I)
+
+
+def _public_host(url: str) -> bool:
+    """Is the host of ``url`` on the internet, where a caller reaches it as n8n does (not a
+    compose service, a private address, the n8n host's own)?"""
+    try:
+        host = urlsplit(url.lstrip("= ")).hostname or ""
+    except ValueError:
+        return False
+    return bool(host) and default_zone(host) == "internet"
 
 
 def _sends_credentials(step: Step) -> bool:
