@@ -237,7 +237,7 @@ def test_inj002_a_collection_copy_with_no_connections_is_of_unknown_input() -> N
 # -- a request sent where an entry point switched off today says --------------------------------
 def _relay(url: str, *, active: bool) -> dict[str, Any]:
     """A messaging relay: the webhook body names the API server, a Set keeps it, and a later
-    request reads it back by the Set's name."""
+    request reads it back by the Set's name, sending the chat API's key."""
     hook = webhook(method="POST", path="relay/in")
     keep = n8n_node("Keep target", "set", {"assignments": {"assignments": [
         {"id": uid("a:server"), "name": "server", "value": "={{ $json.body.server_url }}",
@@ -246,8 +246,11 @@ def _relay(url: str, *, active: bool) -> dict[str, Any]:
          "type": "string"}]}, "options": {}}, version=3.4)
     send = n8n_node("Send text", "httpRequest",
                     {"method": "POST", "url": url, "sendBody": True, "bodyParameters": {
-                        "parameters": [{"name": "text", "value": "={{ $json.text }}"}]}},
-                    version=4.2)
+                        "parameters": [{"name": "text", "value": "={{ $json.text }}"}]},
+                     "authentication": "genericCredentialType",
+                     "genericAuthType": "httpHeaderAuth"},
+                    version=4.2,
+                    credentials={"httpHeaderAuth": ("Rk4mW8zQ2nB6vT1y", "Chat API key")})
     return workflow("Relay", [hook, keep, send], chain("Webhook", "Keep target", "Send text"),
                     active=active)
 

@@ -39,6 +39,8 @@ def _callback(host: str, check: str) -> dict[str, Any]:
         "method": "POST", "url": f"=https://{host}/api/v10/interactions/{{{{ $json.body.id }}}}"
                                   "/{{ $json.body.token }}/callback",
         "sendBody": True, "bodyParameters": {"parameters": [{"name": "type", "value": 5}]},
+        "sendHeaders": True, "headerParameters": {"parameters": [
+            {"name": "Authorization", "value": "=Bot {{ $env.DISCORD_BOT_TOKEN }}"}]},
         "options": {}}, version=4.2)
     return workflow("Gateway", [entry, code("Verify", check), answer],
                     chain("Interaction", "Verify", "Defer"))

@@ -381,8 +381,12 @@ def test_engine_is_built_once_per_app() -> None:
                                                  "url path")])
 def test_inj001_request_to_a_url_from_the_webhook_is_ssrf(url: str, parameter: str) -> None:
     """The whole URL from the caller is server-side request forgery; under a fixed host the
-    caller still picks the path (another endpoint of that API), reported apart."""
-    call = n8n_node("Fetch", "httpRequest", {"url": url, "options": {}}, version=4.2)
+    caller still picks the path (another endpoint of that API, with the key the node sends),
+    reported apart."""
+    call = n8n_node("Fetch", "httpRequest", {"url": url, "options": {},
+                                             "authentication": "genericCredentialType",
+                                             "genericAuthType": "httpHeaderAuth"},
+                    version=4.2, credentials={"httpHeaderAuth": ("Rk4mW8zQ2nB6vT1y", "API key")})
     app = app_of(workflow("Fetcher", [webhook(path="fetch", method="POST"), call],
                           chain("Webhook", "Fetch")))
     assert [(f.evidence["sink"], f.evidence["parameter"])

@@ -135,12 +135,14 @@ def test_webhook_wired_by_name_or_into_nowhere_still_acts() -> None:
 def _order_relay(path_value: str, *, code: str | None = None,
                  then: str | None = None) -> dict[str, Any]:
     """An open webhook → (a Code node, and ``then`` a second one) → a POST to a fixed API
-    host whose path holds ``path_value``."""
+    host whose path holds ``path_value``, with the shop's API credential."""
     hook = n8n_node("Orders", "webhook", {"httpMethod": "POST", "path": "orders",
                                           "options": {}}, version=2, webhook=True)
     send = n8n_node("Forward", "httpRequest", {
         "method": "POST", "url": "=https://api.partner-shop.com/v2/" + path_value + "/orders",
-        "options": {}}, version=4.2)
+        "authentication": "genericCredentialType", "genericAuthType": "httpHeaderAuth",
+        "options": {}}, version=4.2,
+        credentials={"httpHeaderAuth": ("Pw3nX7cL9qR2sV5k", "Partner shop API key")})
     nodes = [hook, send]
     names = ["Orders", "Forward"]
     if code is not None:

@@ -33,10 +33,15 @@ def _sheet(value: str) -> dict[str, Any]:
 
 
 def _request(url: str, body: str = "") -> dict[str, Any]:
-    params: dict[str, Any] = {"method": "POST", "url": url, "options": {}}
+    """A POST to the clinic's ERP with its API key (a path steered there reaches another
+    endpoint with that key)."""
+    params: dict[str, Any] = {"method": "POST", "url": url, "options": {},
+                              "authentication": "genericCredentialType",
+                              "genericAuthType": "httpHeaderAuth"}
     if body:
         params |= {"sendBody": True, "specifyBody": "json", "jsonBody": body}
-    return n8n_node("Update order", "httpRequest", params, version=4.2)
+    return n8n_node("Update order", "httpRequest", params, version=4.2,
+                    credentials={"httpHeaderAuth": ("Ek2vB8nM4pQ6wZ1t", "ERP API key")})
 
 
 SINKS = {

@@ -250,8 +250,10 @@ def test_records_uploaded_or_sent_elsewhere_still_fire(url: str) -> None:
 def _whatsapp_fetch(url: str) -> set[str]:
     trigger = n8n_node("WhatsApp Trigger", "whatsAppTrigger", {"updates": ["messages"]},
                        webhook=True)
-    fetch = n8n_node("Get media", "httpRequest", {"method": "GET", "url": url, "options": {}},
-                     version=4.2)
+    fetch = n8n_node("Get media", "httpRequest", {
+        "method": "GET", "url": url, "authentication": "predefinedCredentialType",
+        "nodeCredentialType": "whatsAppApi", "options": {}}, version=4.2,
+        credentials={"whatsAppApi": ("Wa5tG9hJ3kL7mN2p", "WhatsApp Business")})
     app = app_of(workflow("Media", [trigger, fetch], chain(trigger["name"], fetch["name"])))
     return {f.resource.name for f in findings_of(INJ001, app)}
 

@@ -155,6 +155,11 @@ RESPONSE_PREFIX = "response of "
 # (a database node's rows are items whose top-level fields are the columns): the id the
 # database gave the row. Other key-like columns (``user_id``) may hold what the app wrote.
 ITEM_PRIMARY_KEY = re.compile(r"(?:^\$json|'\)\.json)\.(?:id|uuid|guid)$")
+# An n8n read of one column of a row by path (``$json.job_id``, ``$('Chunk').json.chapter``)
+ITEM_COLUMN = re.compile(r"(?:^\$json|'\)\.json)\.(\w+)$")
+# A column the app's own schema types as a number, boolean, time or uuid (DataStore.typed_columns)
+TYPED_COLUMN = Origin("constant", "a column the app's schema types as a number, boolean, time "
+                      "or uuid, read from a database")
 # A field of a service's response the service itself assigns: the identifier it minted for
 # what the call created or returned (``id``, ``message_thread_id``, ``eventId``, ``uuid``)
 # and the times it stamped (``created_at``, ``updatedAt``, ``timestamp``). Those are the
@@ -271,6 +276,9 @@ class DataFlow:
         self._entries = self._entry_origins()
         self._pinned = self._pinned_fields()
         self._stores_read, self._store_writers = self._stores_written_then_read()
+        # "database <table>" → the columns the app's schema types (DataStore.typed_columns)
+        self._typed_columns = {f"{st.kind} {st.location.strip()}": frozenset(st.typed_columns)
+                               for st in app.stores if st.typed_columns}
         self._writes_to: dict[str, list[StoreKey]] = {}
         for key, writers in self._store_writers.items():
             for writer in dict.fromkeys(writers):
@@ -585,8 +593,10 @@ class DataFlow:
     def _row_keys(self, found: frozenset[int]) -> frozenset[int]:
         """``found`` with the rows a database returned read as their key column: an id or a
         time the database made, no text of anyone's (what other stores and requests hold
-        stays as it is: a key of request data is the request's)."""
-        return frozenset(self._oid(ROW_KEY) if self._origins[o].kind == "store"
+        stays as it is: a key of request data is the request's). A table the app also writes
+        is read as a token of what its writers gave (:meth:`_token`); its key column is
+        still the database's, not what was written into the other columns."""
+        return frozenset(self._oid(ROW_KEY) if self._origins[o].kind in ("store", "held")
                          and self._origins[o].detail.startswith("database ") else o
                          for o in found)
 
@@ -595,7 +605,17 @@ class DataFlow:
         a service assigns in its response is the service's (both: ``$json.id``)."""
         if _reads_key_column(ref):
             found = self._row_keys(found)
+        elif self._typed_columns and ref.path and (column := ITEM_COLUMN.search(ref.path)):
+            found = self._typed_reads(found, column.group(1).lower())
         return self._service_keys(found) if _reads_assigned_field(ref) else found
+
+    def _typed_reads(self, found: frozenset[int], column: str) -> frozenset[int]:
+        """``found`` read as ``column`` of rows: a number (or boolean, time, uuid) where the
+        table read, written by the app or not, types that column so in the app's schema."""
+        typed = self._typed_columns
+        return frozenset(self._oid(TYPED_COLUMN) if self._origins[o].kind in ("store", "held")
+                         and column in typed.get(self._origins[o].detail, ()) else o
+                         for o in found)
 
     def _service_keys(self, found: frozenset[int]) -> frozenset[int]:
         """``found`` with a service's response read as a field the service assigns (the id

@@ -302,6 +302,9 @@ class DataStore:
     # sensitivity labels the content carries whatever the store is called: an instance's own
     # workflows or decrypted credentials read back (see dataflow.SENSITIVITY for the words)
     holds: tuple[str, ...] = ()
+    # columns of this table that the app's own schema (its CREATE TABLE) types as numbers,
+    # booleans, times or uuids: a row read back holds no one's text there
+    typed_columns: tuple[str, ...] = ()
 
 
 # A store kind: what a service on the app's own host (loopback, the docker host, a compose

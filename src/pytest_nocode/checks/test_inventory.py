@@ -64,8 +64,10 @@ def test_inactive_workflows_hold_no_credentials(nocode_app: App,
     for step in nocode_app.steps:
         if step.credential_refs:
             holding.setdefault(step.workflow_id, set()).update(step.credential_refs)
+    in_use = _called_by_running_workflows(nocode_app)
     stale = [wf for wf in nocode_app.workflows
-             if (wf.active is False or wf.disabled) and holding.get(wf.id)]
+             if (wf.active is False or wf.disabled) and holding.get(wf.id)
+             and (wf.id not in in_use or wf.disabled)]  # an archived one runs for no one
     instance_state = [wf for wf in stale if wf.updated or (wf.downloaded and any(
         STORED_CREDENTIAL_ID.fullmatch(c) for c in holding[wf.id]))]
     if stale and not instance_state:
@@ -82,6 +84,22 @@ def test_inactive_workflows_hold_no_credentials(nocode_app: App,
         nocode_findings.add(wf, f"inactive workflow references {len(names)} credential(s)",
                             {"credentials": names, "active": wf.active,
                              "archived": wf.disabled, "last_saved": wf.updated or None})
+
+
+def _called_by_running_workflows(app: App) -> set[str]:
+    """Workflows an active workflow runs as its part (n8n's Execute Workflow, an agent's
+    workflow tool), directly or through other such parts: a sub-workflow runs when called
+    whatever its own active flag says, so its credentials are in use, not left behind."""
+    running = {wf.id for wf in app.workflows if wf.active is True and not wf.disabled}
+    used: set[str] = set()
+    callers = running
+    while callers:
+        called = {target.workflow_id for step in app.steps if step.workflow_id in callers
+                  and not step.disabled for t in step.outbound
+                  if (target := app.step(t)) is not None and target.workflow_id != step.workflow_id}
+        callers = called - used - running
+        used |= called
+    return used - running
 
 
 @check(

@@ -107,13 +107,16 @@ from pytest_nocode.platforms.n8n_flow import (
     ENTRY_TRIGGERS,
     NOTE,
     SCHEDULES,
+    SQL_COMMENT,
     UNTRUSTED_TRIGGERS,
     UPLOADS,
     N8nFlows,
     answering_steps,
     community_sql_key,
+    declared_columns,
     event_triggers,
     loop_targets,
+    table_key,
     upload_operation,
 )
 from pytest_nocode.platforms.n8n_intake import STAND_IN_NOTE
@@ -140,7 +143,6 @@ SQL_NODES = ("postgres", "mySql", "microsoftSql", "oracleDb", "timescaleDb", "qu
 QUERY_OPS = frozenset({"executeQuery"})
 SQL_WRITES = frozenset({"insert", "update", "delete", "merge", "upsert", "replace", "create",
                         "drop", "alter", "truncate", "grant", "revoke", "copy"})
-SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 SQL_TABLE = re.compile(r"\b(?:from|into|update|join|table)\s+([A-Za-z_][\w.\"`\[\]]*)", re.I)
 # a data-modifying WITH clause: WITH inserted AS (INSERT INTO runs … RETURNING …) SELECT …
 SQL_WRITING_CTE = re.compile(r"\bas\s*\(\s*(?:insert\s+into|update|delete\s+from)\s+"
@@ -1082,6 +1084,7 @@ class _Builder:
         """Edges from Execute Workflow (and the AI workflow tool) to the Execute Workflow
         Trigger of the workflow it calls, when that workflow is in this app; and the stores
         and senders the flow description asks about."""
+        self._type_table_columns()
         written = {st.location for st in self.stores if st.kind == "file"
                    and st.operation == "write"}
         self.stores = [st for st in self.stores if st.location in written
@@ -1109,6 +1112,25 @@ class _Builder:
                 self.flows.linked_callers.add(step.id)
             if targets:
                 self.steps[i] = replace(step, outbound=(*step.outbound, *targets))
+
+    def _type_table_columns(self) -> None:
+        """Mark on each database store the columns the app's own ``CREATE TABLE`` types as
+        numbers, booleans, times or uuids (in every statement that creates that table): the
+        database keeps nothing else there, whatever a writer put in the other columns."""
+        typed: dict[str, set[str]] = {}
+        untyped: dict[str, set[str]] = {}
+        for step in self.steps:
+            for key in ("query", "sql"):
+                query = step.params.get(key)
+                if isinstance(query, str) and "create" in query.lower():
+                    for table, column, is_typed in declared_columns(query):
+                        (typed if is_typed else untyped).setdefault(table, set()).add(column)
+        if not typed:
+            return
+        columns = {t: tuple(sorted(cols - untyped.get(t, set()))) for t, cols in typed.items()}
+        self.stores = [replace(st, typed_columns=columns[key]) if st.kind == "database"
+                       and (key := table_key(st.location)) in columns else st
+                       for st in self.stores]
 
     def described(self, flows: Sequence[StepFlow]) -> Callable[[Step], StepFlow]:
         """``flows.describe`` of a step, given ``flows``, the descriptions of every step in

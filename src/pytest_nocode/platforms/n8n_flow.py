@@ -50,6 +50,7 @@ from pytest_nocode.platforms.n8n_code import (
     code_field_values,
     code_passed_input,
 )
+from pytest_nocode.policy import default_zone
 from pytest_nocode.secretscan.filters import Candidate, placeholder
 
 _PASS = StepFlow()
@@ -94,6 +95,21 @@ SANITIZED = re.compile(r"^\s*(?:Number|parseInt|parseFloat|btoa|Math\.\w+)\s*\(.
                        r"toString\(\s*['\"]base64['\"]\s*\)\s*$|"
                        r"^\s*Buffer\.from\(.*\)\.toString\(\s*['\"](?:base64|hex)['\"]\s*\)\s*$",
                        re.S)
+# One value read by a chain of fields and calls without arguments, nothing joined to it:
+# ``$('Send').first().json.result.date``, ``$json["when"]``
+_VALUE_CHAIN = r"""(?:\$\(\s*(?:'[^']*'|"[^"]*"|`[^`]*`)\s*\)|\(\s*\)|""" \
+               r"""\[\s*(?:\d+|'[^']*'|"[^"]*")\s*\]|\??\.|[\w$])+"""
+# a value turned into a date (``.toDateTime('s')``): n8n renders Luxon's DateTime as ISO text,
+# or as "Invalid DateTime", digits and fixed words that break out of no query or command
+DATE_VALUE = re.compile(r"^\s*" + _VALUE_CHAIN + r"""\.toDateTime\(\s*(?:'\w*'|"\w*"|`\w*`)?\s*\)"""
+                        r"(?:\.(?:toISO|toISODate|toSQL|toMillis|toSeconds|toUnixInteger)\(\s*\)"
+                        r"""|\.toFormat\(\s*(?:'[^']*'|"[^"]*"|`[^`]*`)\s*\))?\s*$""")
+# one value whose every single quote is doubled (``.replaceAll("'", "''")``, ``.replace(/'/g,
+# "''")``), the SQL standard's escape: put between quotes in a query it stays one string
+QUOTES_DOUBLED = re.compile(
+    r"^\s*(?:JSON\.stringify\(\s*" + _VALUE_CHAIN + r"\s*\)|" + _VALUE_CHAIN + r")"
+    r"""\.(?:replaceAll\(\s*(?:"'"|`'`|'\\''|/'/g\w*)|replace\(\s*/'/g\w*)\s*,"""
+    r"""\s*(?:"''"|`''`|'\\'\\'')\s*\)\s*$""")
 
 # a value encoded as one JSON value, or as one URL component, on its way in
 JSON_ENCODED = re.compile(r"^\s*JSON\.stringify\(.*\)\s*$", re.S)
@@ -200,6 +216,10 @@ SCHEDULES = frozenset({BASE + t for t in ("manualTrigger", "scheduleTrigger", "c
 ENTRY_TRIGGERS = frozenset({BASE + t for t in ("webhook", "formTrigger", "mcpTrigger")}
                            | {LANGCHAIN + t for t in ("chatTrigger", "mcpTrigger")})
 CALLED_TRIGGERS = frozenset({BASE + "executeWorkflowTrigger"})
+# The input types of a called workflow's trigger (from v1.1, "Define using fields below") that
+# hold no text: n8n checks the caller's values against them, so the call carries a number or a
+# boolean there, or fails. The sub-workflow gets those fields only (null for one left unset).
+TYPED_INPUTS = frozenset({"number", "boolean"})
 FORM_PAGE = BASE + "form"  # the next page (or the completion screen) of an n8n form
 # A request for a Telegram bot's updates (``/bot<token>/getUpdates``, the polling a bot
 # without a webhook does): the messages anyone on Telegram sent it, as a Telegram trigger's.
@@ -593,6 +613,8 @@ class N8nFlows:
                 "Date" in code else [ValueRef("constant")]
         if SANITIZED.search(code):
             return [ValueRef("constant", "encoded value")]
+        if DATE_VALUE.match(code):
+            return [ValueRef("constant", "a date")]
         out: list[ValueRef] = []
         rest = code
         for m in (NODE_REF.finditer(code) if "$(" in code or "$node" in code else ()):
@@ -663,6 +685,8 @@ class N8nFlows:
     # -- outputs ---------------------------------------------------------------------------
     def _output(self, step: Step) -> str:
         t = step.type
+        if t in CALLED_TRIGGERS and self._declared_inputs(step):
+            return "fresh"  # the fields it declares, nothing else of what the caller had
         if t in CALLED_TRIGGERS or t in PASS_TYPES or t in CALLERS or t == BASE + "set":
             return "pass" if t != BASE + "set" or _set_input_kept(step, self._v(step)) == "all" \
                 else "fresh"
@@ -688,8 +712,27 @@ class N8nFlows:
             return "fresh" if step.params.get("operation") == "executeQuery" else "pass"
         return "fresh"
 
+    def _declared_inputs(self, step: Step) -> tuple[tuple[str, str], ...]:
+        """(name, type) of each input an Execute Workflow Trigger declares ("Define using
+        fields below", v1.1; no type is a string); () when it takes whatever it is passed
+        (v1, "Accept all data", a JSON example)."""
+        p = step.params
+        if self._v(step) < 1.1 or (p.get("inputSource") or "workflowInputs") != "workflowInputs":
+            return ()
+        inputs = p.get("workflowInputs")
+        values = inputs.get("values") if isinstance(inputs, _MAPPINGS) else None
+        if not isinstance(values, list):
+            return ()
+        return tuple((str(v["name"]), str(v.get("type") or "string")) for v in values
+                     if isinstance(v, _MAPPINGS) and v.get("name"))
+
     def _writes(self, step: Step, output: str) -> tuple[FieldWrite, ...]:
         t = step.type
+        if t in CALLED_TRIGGERS:
+            return tuple(FieldWrite(name, (
+                ValueRef("constant", f"a {kind} input {step.name} declares"),)
+                if kind in TYPED_INPUTS else (ValueRef("field", name),))
+                for name, kind in self._declared_inputs(step))
         if t in ENTRY_TRIGGERS:
             return ()  # the engine adds the entry point's origin
         if (outside := untrusted_trigger(t)) is not None:
@@ -936,7 +979,7 @@ class N8nFlows:
         elif not tool_only and not self._mails_fixed_recipients(step):
             p = step.params
             values = [inert_heredocs_removed(v) if k == "command" else v for k, v in p.items()] \
-                if _base(step.type) in COMMAND_NODES else list(p.values())
+                if _base(step.type) in COMMAND_NODES else list(_unbound(step).values())
             reads = tuple(dict.fromkeys(r for v in values for r in self.all_refs(step, v)))
             columns = p.get("columns") if isinstance(p.get("columns"), _MAPPINGS) else {}
             if p.get("dataToSend") == "autoMapInputColumns" or \
@@ -1007,12 +1050,28 @@ class N8nFlows:
             return
         query = p.get(key or "query")
         bare = t in SUBSTITUTING_SQL and self._v(step) >= SUBSTITUTING_SQL[t]
-        refs = self.refs(step, query, bare=bare)
+        refs = self._sql_refs(step, query, bare=bare)
         if not refs:
             return
         how = "{{ }} (not query parameters)" if not str(query).startswith("=") else \
             "an expression (not query parameters)"
         yield SinkUse("sql", key or "query", refs, f"builds SQL by interpolating {how}")
+
+    def _sql_refs(self, step: Step, query: Any, *, bare: bool) -> tuple[ValueRef, ...]:
+        """What a query's pasted values read, but a value whose quotes are doubled
+        (:data:`QUOTES_DOUBLED`) where the query puts it between single quotes: there it
+        stays one string. Outside quotes (``WHERE id = {{ … }}``) it still rewrites the SQL."""
+        refs = self.refs(step, query, bare=bare)
+        if not refs or "'" not in query:
+            return refs
+        out: list[ValueRef] = []
+        quoted, start = False, 0
+        for m in SEGMENT.finditer(query):
+            quoted ^= query.count("'", start, m.start()) % 2 == 1
+            start = m.end()
+            if not (quoted and QUOTES_DOUBLED.match(m.group(1))):
+                out.extend(self.segment_refs(step, m.group(1)))
+        return tuple(dict.fromkeys(out))
 
     def _query_json_sink(self, step: Step) -> Iterator[SinkUse]:
         """A MongoDB query written as JSON text with expressions pasted into it
@@ -1070,8 +1129,9 @@ class N8nFlows:
         if not isinstance(url, str) or not url.startswith("="):
             return
         path = URL_PATH.match(url)
-        if path is None:
-            return
+        if path is None or (not _sends_credentials(step) and _public_host(url)):
+            return  # another endpoint of a public API, with nothing of the owner's: the
+            # caller can call it as well
         refs = tuple(dict.fromkeys(
             r for seg in SEGMENT.findall(path.group("path").split("?", 1)[0])
             if not URL_ENCODED.match(seg) for r in self.segment_refs(step, seg)
@@ -1298,6 +1358,39 @@ class N8nFlows:
 
 AUTH_HEADER = re.compile(r"authorization|proxy-authorization|x-api-key|api-key|apikey|"
                          r"x-auth-token|x-access-token", re.I)
+# names of headers and query parameters that carry a secret, and secrets pasted into a URL
+SECRET_NAME = re.compile(r"auth|token|key|secret|passw|session|cookie|sig", re.I)
+SECRET_IN_URL = re.compile(r"[?&][\w-]*(?:key|token|secret|auth|sig|passw)[\w-]*=|"
+                           r"\$(?:env|vars|secrets|credentials)\b", re.I)
+
+
+def _public_host(url: str) -> bool:
+    """Is the host of ``url`` on the internet, where a caller reaches it as n8n does (not a
+    compose service, a private address, the n8n host's own)?"""
+    try:
+        host = urlsplit(url.lstrip("= ")).hostname or ""
+    except ValueError:
+        return False
+    return bool(host) and default_zone(host) == "internet"
+
+
+def _sends_credentials(step: Step) -> bool:
+    """Does an HTTP Request carry something of the owner's that logs it in: a credential,
+    an authentication mode, a header or query parameter named for a secret, a secret in its
+    URL? One that carries none gets nothing a caller could not get by calling the API."""
+    p = step.params
+    if step.credential_refs or str(p.get("authentication") or "none") != "none" \
+            or SECRET_IN_URL.search(str(p.get("url") or "")):
+        return True
+    for key in ("headerParameters", "queryParameters"):
+        given = p.get(key)
+        entries = given.get("parameters") if isinstance(given, _MAPPINGS) else None
+        if isinstance(entries, list) and any(
+                isinstance(e, _MAPPINGS) and SECRET_NAME.search(str(e.get("name") or ""))
+                for e in entries):
+            return True
+    return bool(p.get("sendHeaders") and p.get("specifyHeaders") == "json") \
+        or bool(p.get("sendQuery") and p.get("specifyQuery") == "json")
 _ANSWERS = {"firstIncomingItem": "the first item it receives",
             "allIncomingItems": "every item it receives", "binary": "the file it receives",
             "json": "a JSON body built from an expression",
@@ -1510,6 +1603,30 @@ def _action(step: Step, store: DataStore | None) -> tuple[str, bool] | None:
 MCP_READ_ONLY = re.compile(r"[?&]read_?only=(?:true|1)(?:&|$)", re.I)
 
 
+# Where a statement's placeholders would pick rows rather than fill them: from WHERE on
+_ROW_PICKING = re.compile(r"\b(?:where|having|join|limit|offset|returning)\b", re.I)
+_PLACEHOLDER = re.compile(r"\$\d+")
+
+
+def _unbound(step: Step) -> Mapping[str, Any]:
+    """A step's parameters but the values an SQL node binds as query parameters
+    (``options.queryReplacement`` for ``$1``, ``$2``) when its statement takes them only as
+    values to store (``SET summary = $1``, ``VALUES ($1, $2)``) or not at all: they become
+    the rows' data, never the statement, so they say neither what it does nor which rows it
+    touches. A placeholder in a WHERE (or later) picks rows: there the values still count."""
+    p = step.params
+    options = p.get("options")
+    query = p.get("query")
+    if _base(step.type).removeprefix(BASE) not in SQL_NODES or not isinstance(query, str) \
+            or not isinstance(options, _MAPPINGS) or "queryReplacement" not in options:
+        return p
+    text = SQL_COMMENT.sub(" ", query)
+    picking = _ROW_PICKING.search(text)
+    if picking is not None and _PLACEHOLDER.search(text, picking.start()):
+        return p
+    return {**p, "options": {k: v for k, v in options.items() if k != "queryReplacement"}}
+
+
 def _mcp_action(p: Mapping[str, Any]) -> tuple[str, bool] | None:
     """An MCP client tool hands the agent the server's tools, every one unless a selection is
     made: it acts unless the server is asked for read-only tools, or each tool selected has a
@@ -1579,6 +1696,48 @@ def computed_columns(query: str, *, strict: bool) -> Mapping[str, str]:
     out = {n: w for n, w in found.items() if n not in spoiled}
     return MappingProxyType({**out, **{n.lower(): w for n, w in out.items() if strict and
                                        n.lower() not in spoiled}})  # unquoted: lowercased
+
+
+# A table the app's own SQL creates, ``CREATE TABLE [IF NOT EXISTS] name (col type …, …)``,
+# and the column types that hold no text: numbers, booleans, times, uuids
+_CREATE_TABLE = re.compile(r"\bcreate\s+(?:temp(?:orary)?\s+)?table\s+(?:if\s+not\s+exists\s+)?"
+                           r"([\w.\"`\[\]]+)\s*\(", re.I)
+_COLUMN = re.compile(r"\s*[\"`\[]?(\w+)[\"`\]]?\s+(\w+(?:\s+precision)?)", re.I)
+_TYPED = re.compile(r"(?:tiny|small|medium|big)?int\d?|integer|(?:small|big)?serial\d?|numeric|"
+                    r"decimal|real|double\s+precision|float\d?|bool(?:ean)?|date|datetime|"
+                    r"time(?:stamp)?(?:tz)?|uuid", re.I)
+SQL_CONSTRAINTS = frozenset({"primary", "foreign", "constraint", "unique", "check", "key",
+                             "index", "exclude"})
+SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+
+
+def table_key(name: str) -> str:
+    """A table's name as the app's statements share it: no quotes, no schema, lower case."""
+    return re.sub(r"[\"`\[\]]", "", name).rsplit(".", 1)[-1].lower()
+
+
+@lru_cache(maxsize=256)
+def declared_columns(query: str) -> tuple[tuple[str, str, bool], ...]:
+    """(table, column, typed) for each column a ``CREATE TABLE`` of ``query`` declares:
+    ``typed`` when its type holds no text (:data:`_TYPED`); constraints are no columns."""
+    text = SQL_COMMENT.sub(" ", query.removeprefix("="))
+    out: list[tuple[str, str, bool]] = []
+    for m in _CREATE_TABLE.finditer(text):
+        depth, start, parts = 1, m.end(), []
+        for i in range(m.end(), len(text)):
+            c = text[i]
+            depth += {"(": 1, ")": -1}.get(c, 0)
+            if depth == 0 or (depth == 1 and c == ","):
+                parts.append(text[start:i])
+                start = i + 1
+            if depth == 0:
+                break
+        for part in parts:
+            column = _COLUMN.match(part)
+            if column and column.group(1).lower() not in SQL_CONSTRAINTS:
+                out.append((table_key(m.group(1)), column.group(1).lower(),
+                            _TYPED.fullmatch(column.group(2)) is not None))
+    return tuple(out)
 
 
 def _computed(before: str, strict: bool) -> str | None:
