@@ -245,6 +245,7 @@ class _Facts:
     # ``local.a.b = value`` on a local: (local, "a.b", value); their values' node ids
     key_writes: list[tuple[str, str, tree_sitter.Node]] = field(default_factory=list)
     key_write_ids: set[int] = field(default_factory=set)
+    calls: list[tree_sitter.Node] = field(default_factory=list)  # every call in the code
 
 
 @dataclass(frozen=True)
@@ -258,13 +259,19 @@ class FollowedCode:
     fresh: bool = False  # the code never sends msg itself, only messages it builds
     # per output, in place of ``writes``, where the outputs differ (see _Analysis.output_writes)
     outputs: tuple[tuple[FieldWrite, ...], ...] = ()
+    calls: tuple[CodeCall, ...] = ()  # what the code itself fetches, opens or runs
+    # it evaluates code, or starts a process :attr:`calls` does not name (see
+    # _Analysis.runs_unnamed): a ``pattern.exec(text)`` of a regex is neither
+    runs_unnamed: bool = True
 
 
 @lru_cache(maxsize=4096)
-def follow_function(code: str, clocks: frozenset[str] = frozenset()) -> FollowedCode | None:
+def follow_function(code: str, clocks: frozenset[str] = frozenset(),
+                    modules: frozenset[tuple[str, str]] = frozenset()) -> FollowedCode | None:
     """The message properties and context keys ``code`` sets and the origins of their values,
     or None when the code cannot be followed (the caller then lets every input reach every
-    property). ``clocks``: the names the node binds to date libraries (:func:`clock_names`).
+    property). ``clocks``: the names the node binds to date libraries (:func:`clock_names`);
+    ``modules``: (name, module) of every library it loads (:func:`module_names`).
 
     Followed once per code text (and clocks): real flows copy function nodes from tab to tab
     and from flow to flow (a sixth of the real corpus's 5,808 function nodes repeat another's
@@ -273,11 +280,12 @@ def follow_function(code: str, clocks: frozenset[str] = frozenset()) -> Followed
     if body is None:
         return None
     try:
-        analysis = _Analysis(body, clocks)
+        analysis = _Analysis(body, clocks, dict(modules))
         writes = analysis.writes()
         keeps = analysis.keeps()
         return FollowedCode(writes, keeps, fresh=analysis.facts.first_emit == NEVER,
-                            outputs=analysis.output_writes(writes))
+                            outputs=analysis.output_writes(writes),
+                            calls=analysis.code_calls(), runs_unnamed=analysis.runs_unnamed())
     except (_CannotFollow, RecursionError):
         return None
 
@@ -302,6 +310,86 @@ def clock_names(libs: Any) -> frozenset[str]:
                      and isinstance(lib.get("var"), str)
                      and lib.get("module") in TIME_LIBRARIES) if isinstance(libs, list) \
         else frozenset()
+
+
+def module_names(libs: Any) -> frozenset[tuple[str, str]]:
+    """(variable, module) of each library a function node's ``libs`` loads."""
+    return frozenset((lib["var"], lib["module"]) for lib in libs if isinstance(lib, dict)
+                     and isinstance(lib.get("var"), str)
+                     and isinstance(lib.get("module"), str)) if isinstance(libs, list) \
+        else frozenset()
+
+
+# -- what the code itself calls -------------------------------------------------------------------
+@dataclass(frozen=True)
+class CodeCall:
+    """A call in a function's own code that acts on what its argument says: fetches a URL
+    (``fetch``, ``axios.get``, ``http.request``), opens, writes or deletes a file (``fs.*``),
+    or runs a command (``child_process.exec``). ``kind`` is the sink kind (fetch, path,
+    command), ``callee`` the call as the code names it, ``reads`` what the argument is built
+    from, placed (:meth:`_Analysis._placed_sources`)."""
+
+    kind: str
+    callee: str
+    reads: Sources
+
+
+# Libraries whose calls take a URL first (``fetch`` is a global of Node 18 and of the function
+# sandbox): the methods of each that send a request, "" for the library called itself.
+REQUEST_LIBRARIES = {
+    "axios": frozenset({"", "get", "post", "put", "patch", "delete", "head", "options",
+                        "request"}),
+    "got": frozenset({"", "get", "post", "put", "patch", "delete", "head", "stream"}),
+    "node-fetch": frozenset({""}),
+    "request": frozenset({"", "get", "post", "put", "patch", "del", "delete", "head"}),
+    "needle": frozenset({"get", "post", "put", "patch", "delete", "head", "request"}),
+    "superagent": frozenset({"get", "post", "put", "patch", "delete", "head"}),
+    "http": frozenset({"get", "request"}),
+    "https": frozenset({"get", "request"}),
+}
+# fs calls whose first argument (both, for a rename or copy) names the file they read, write or
+# delete; ``exists``/``stat`` only answer whether one is there
+FILE_CALLS = frozenset({
+    "readFile", "readFileSync", "writeFile", "writeFileSync", "appendFile", "appendFileSync",
+    "unlink", "unlinkSync", "rm", "rmSync", "rmdir", "rmdirSync", "readdir", "readdirSync",
+    "createReadStream", "createWriteStream", "open", "openSync", "truncate", "truncateSync",
+    "rename", "renameSync", "copyFile", "copyFileSync", "cp", "cpSync", "mkdir", "mkdirSync",
+    "outputFile", "outputFileSync", "readJson", "readJsonSync", "writeJson", "writeJsonSync",
+    "remove", "removeSync", "move", "moveSync", "copy", "copySync"})
+TWO_PATHS = frozenset({"rename", "renameSync", "copyFile", "copyFileSync", "cp", "cpSync",
+                       "move", "moveSync", "copy", "copySync"})
+FILE_MODULES = frozenset({"fs", "fs/promises", "fs-extra", "node:fs", "node:fs/promises"})
+# child_process calls whose first argument is the command line a shell runs, or the program
+COMMAND_CALLS = frozenset({"exec", "execSync", "spawn", "spawnSync", "execFile",
+                           "execFileSync"})
+COMMAND_MODULES = frozenset({"child_process", "node:child_process"})
+# A library a function reaches without declaring it by name: loaded by ``require`` (before
+# Node-RED 1.0) or put in global context by the settings (``functionGlobalContext``).
+_MODULE_LOAD = re.compile(r"(require|global\.get|context\.global\.get)"
+                          r"""\(\s*['"]([^'"]+)['"]\s*\)$""")
+
+
+QUOTES = "'\"`"
+# Code that evaluates text as code, whatever it is called on
+_EVALUATES = re.compile(r"\bnew\s+Function\s*\(|\bvm\.(?:run|Script|compile)|\beval\s*\(")
+# The keys of a request's options that pick the server it reaches
+SERVER_KEYS = frozenset({"url", "uri", "baseURL", "host", "hostname", "port", "socketPath"})
+# Libraries whose functions compute their result from their arguments alone (``path.join``)
+PURE_MODULES = frozenset({"path", "node:path", "querystring", "url"})
+KNOWN_MODULES = FILE_MODULES | COMMAND_MODULES | PURE_MODULES | frozenset(REQUEST_LIBRARIES)
+
+
+def _call_kind(module: str, method: str) -> str:
+    """The sink kind of calling ``method`` of ``module`` ("" the module itself), or ""."""
+    module = module.removesuffix("/promises") if module.startswith(("fs", "node:fs")) \
+        else module
+    if module in FILE_MODULES and method in FILE_CALLS:
+        return "path"
+    if module in COMMAND_MODULES and method in COMMAND_CALLS:
+        return "command"
+    if method in REQUEST_LIBRARIES.get(module.removeprefix("node:"), ()):
+        return "fetch"
+    return ""
 
 
 # nodes the walk learns nothing from, nor from anything inside them (a string's fragments and
@@ -341,9 +429,12 @@ ITEM_SELECTING = frozenset({"filter", "find", "findLast", "slice", "concat", "so
 
 
 class _Analysis:
-    def __init__(self, body: tree_sitter.Node, clocks: frozenset[str] = frozenset()) -> None:
+    def __init__(self, body: tree_sitter.Node, clocks: frozenset[str] = frozenset(),
+                 modules: dict[str, str] | None = None) -> None:
         self.facts = _Facts()
         self.clocks = clocks
+        # a local name → the library it holds ("fs"), or the library's function ("fs.rm")
+        self.modules: dict[str, str] = dict(modules or {})
         self.env: dict[str, Sources] = {}
         self.opaque: set[str] = set()  # local names that may hold other than an object literal
         self._memo: dict[int, Sources] = {}
@@ -398,6 +489,8 @@ class _Analysis:
                 # `var msg = {};` as a statement of the body: a new message from there on
                 self._renewal(value, "=", top if declaration.parent.id == self._body_id else -1)
             elif name is not None:  # `let x;` holds undefined until set
+                if value is not None:
+                    self._module_binding(name, value)
                 self._bind_pattern(name, value if value is not None
                                    else frozenset({CONSTANT}))
         elif t in ("assignment_expression", "augmented_assignment_expression"):
@@ -551,6 +644,7 @@ class _Analysis:
                                          else ("*", value, "sub", -1))
 
     def _call_facts(self, node: tree_sitter.Node, top: int) -> None:
+        self.facts.calls.append(node)
         callee = node.child_by_field_name("function")
         args = node.child_by_field_name("arguments")
         values = args.named_children if args is not None else []
@@ -590,6 +684,186 @@ class _Analysis:
                 if root is not None and _text(root) == "msg":
                     for value in values[1:]:
                         self.facts.msg_writes.append((key or "*", value, "sub", -1))
+
+    def _module_binding(self, name: tree_sitter.Node, value: tree_sitter.Node) -> None:
+        """``const cp = require("child_process")``, ``const {exec} = global.get(
+        "child_process")``, ``const fsp = fs.promises``: what library (or function of one)
+        each name holds."""
+        module, method = self._module_of(value), ""
+        if not module and value.type == "member_expression":
+            obj, prop = value.child_by_field_name("object"), value.child_by_field_name(
+                "property")
+            module = self._module_of(obj) if obj is not None else ""
+            method = _text(prop) if prop is not None and module else ""
+        if not module:
+            return
+        if name.type == "identifier":
+            self.modules[_text(name)] = f"{module}.{method}" if method else module
+        elif name.type == "object_pattern" and not method:
+            for part in name.named_children:
+                if part.type == "shorthand_property_identifier_pattern":
+                    self.modules[_text(part)] = f"{module}.{_text(part)}"
+                elif part.type == "pair_pattern":
+                    key, local = part.child_by_field_name("key"), part.child_by_field_name(
+                        "value")
+                    if key is not None and local is not None and local.type == "identifier":
+                        self.modules[_text(local)] = f"{module}.{_text(key).strip(QUOTES)}"
+
+    def _module_of(self, node: tree_sitter.Node) -> str:
+        """The library ``node`` holds: a name bound to one (the node's ``libs``, a
+        ``require``), a load of one by name, its ``promises``; "" for anything else."""
+        if node.type == "identifier":
+            return self.modules.get(_text(node), "")
+        if node.type == "call_expression":
+            m = _MODULE_LOAD.match(_text(node))
+            if m is None:
+                return ""
+            # a context key names a library only when it is the library's own name
+            known = m.group(1) == "require" or m.group(2) in KNOWN_MODULES
+            return m.group(2) if known else f"global context {m.group(2)}"
+        if node.type == "member_expression":
+            obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+            if obj is not None and prop is not None and _text(prop) == "promises":
+                return self._module_of(obj)
+        return ""
+
+    def _options(self, node: tree_sitter.Node, seen: frozenset[str]
+                 ) -> list[tree_sitter.Node] | None:
+        """When ``node`` is a request's options object (a literal, ``Object.assign`` of
+        them, a local or a helper's parameter holding one), the values of its keys that say
+        which server it reaches (url, host, …): the rest (a path, a body) does not pick the
+        server. None when it is no such object (a URL's text)."""
+        node = _unparenthesized(node)
+        if node.type == "object":
+            return [v for k, v in _object_pairs(node) if k in SERVER_KEYS or k == "*"]
+        if node.type == "call_expression" and _text(node.child_by_field_name("function")
+                                                     or node) == "Object.assign":
+            args = node.child_by_field_name("arguments")
+            parts = [self._options(a, seen) for a in (args.named_children if args else [])]
+            return None if not parts or any(p is None for p in parts) \
+                else [v for p in parts for v in p or ()]
+        if node.type != "identifier":
+            return None
+        name = _text(node)
+        if name in seen:  # (a helper passing its own parameter on: nothing new)
+            return []
+        values = [v for n, v in self.facts.bindings if n == name
+                  and isinstance(v, tree_sitter.Node)] + self._passed_to(name)
+        parts = [self._options(v, seen | {name}) for v in values]
+        return None if not parts or any(p is None for p in parts) \
+            else [v for p in parts for v in p or ()]
+
+    def _passed_to(self, name: str) -> list[tree_sitter.Node]:
+        """What the code's calls of its helpers pass for their parameter ``name``."""
+        passed: list[tree_sitter.Node] = []
+        for helper, functions in self.facts.functions.items():
+            for function in functions:
+                params = function.child_by_field_name("parameters") \
+                    or function.child_by_field_name("parameter")
+                names = [_text(p) for p in _params(params)]
+                if name not in names:
+                    continue
+                at = names.index(name)
+                for call in self.facts.calls:
+                    callee, args = call.child_by_field_name("function"), \
+                        call.child_by_field_name("arguments")
+                    if callee is not None and _text(callee) == helper and args is not None \
+                            and len(args.named_children) > at:
+                        passed.append(args.named_children[at])
+        return passed
+
+    def runs_unnamed(self) -> bool:
+        """Does the code evaluate code (``eval``, ``new Function``, ``vm``) or call an
+        ``exec``/``spawn`` that is no library's the node loads (those are :meth:`code_calls`)
+        and no regular expression's (``pattern.exec(text)``, the pattern a regex literal
+        wherever it comes from: a local, an object of them, a helper's parameter)?"""
+        if _EVALUATES.search(_text(self._body)):
+            return True
+        for call in self.facts.calls:
+            callee = call.child_by_field_name("function")
+            if callee is None:
+                continue
+            if callee.type == "identifier":
+                if _text(callee) == "eval" or (_text(callee) in COMMAND_CALLS | {"exec"}
+                                              and _text(callee) not in self.modules):
+                    return True
+            elif callee.type == "member_expression":
+                obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name(
+                    "property")
+                if obj is None or prop is None or _text(prop) not in COMMAND_CALLS:
+                    continue
+                module = self._module_of(obj)
+                if module.startswith("global context ") or (
+                        not module and not self._regex_valued(obj, frozenset())):
+                    return True
+        return False
+
+    def _regex_valued(self, node: tree_sitter.Node, seen: frozenset[str]) -> bool:
+        """Is every value ``node`` can hold a regular expression the code writes (a literal,
+        ``new RegExp``), through locals, objects of them and helpers' parameters?"""
+        node = _unparenthesized(node)
+        if node.type == "regex":
+            return True
+        if node.type == "new_expression":
+            ctor = node.child_by_field_name("constructor")
+            return ctor is not None and _text(ctor) == "RegExp"
+        if node.type == "member_expression":
+            obj, prop = node.child_by_field_name("object"), node.child_by_field_name(
+                "property")
+            if obj is None or prop is None or obj.type != "identifier":
+                return False
+            objects = [v for n, v in self.facts.bindings if n == _text(obj)]
+            return bool(objects) and all(
+                isinstance(o, tree_sitter.Node) and o.type == "object" and any(
+                    k == _text(prop) for k, _v in _object_pairs(o)) and all(
+                    self._regex_valued(v, seen) for k, v in _object_pairs(o)
+                    if k in (_text(prop), "*")) for o in objects)
+        if node.type != "identifier" or _text(node) in seen:
+            return False
+        name = _text(node)
+        values = [v for n, v in self.facts.bindings if n == name
+                  and isinstance(v, tree_sitter.Node)] + self._passed_to(name)
+        return bool(values) and all(self._regex_valued(v, seen | {name}) for v in values)
+
+    def code_calls(self) -> tuple[CodeCall, ...]:
+        """The calls of the code that fetch, open or run what their argument says, each with
+        what that argument is built from (after :meth:`writes`: the locals are settled);
+        one whose argument is fixed text or the environment's is left out."""
+        found: list[CodeCall] = []
+        for call in self.facts.calls:
+            callee = call.child_by_field_name("function")
+            args = call.child_by_field_name("arguments")
+            if callee is None or args is None or not args.named_children:
+                continue
+            module, method = "", ""
+            if callee.type == "identifier":
+                name = _text(callee)
+                bound = self.modules.get(name)
+                if bound is not None:
+                    module, _, method = bound.partition(".")
+                elif name == "fetch" and name not in self.env \
+                        and name not in self.facts.functions:
+                    module = "node-fetch"
+            elif callee.type == "member_expression":
+                obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name(
+                    "property")
+                module = self._module_of(obj) if obj is not None else ""
+                method = _text(prop) if prop is not None else ""
+            kind = _call_kind(module, method) if module else ""
+            if not kind:
+                continue
+            given = [a for a in args.named_children if a.type != "comment"]
+            picked = given[:2] if method in TWO_PATHS else given[:1]
+            if kind == "fetch" and picked:
+                # axios({url}), http.request({hostname, path}): where the options say it goes
+                options = self._options(picked[0], frozenset())
+                picked = picked if options is None else options
+            # (what the code computes without showing it, a directory's listing or another
+            # library's answer, is the host's, not data the flow brings)
+            reads = EMPTY.union(*(self._placed_sources(a) for a in picked)) - {NOT_SHOWN}
+            if any(r.kind not in PLAIN_KINDS for r in reads):
+                found.append(CodeCall(kind, _text(callee), reads))
+        return tuple(found)
 
     def _whole_message_use(self, node: tree_sitter.Node) -> None:
         """``msg`` used as a whole, not ``msg.x``: fine where it is sent, returned, read or
@@ -1221,6 +1495,8 @@ class _Analysis:
         if name == "msg":  # the whole message, as the code has changed it
             return frozenset({WHOLE_MESSAGE}).union(*(self.sources(v) for values in
                                                       self._written.values() for v in values))
+        if name in self.modules:  # a library: what its calls give is the host's, not the flow's
+            return EMPTY if self.modules[name] in PURE_MODULES else frozenset({NOT_SHOWN})
         if name in self.env:
             return self.env[name]
         if name in self.clocks:  # called or asked for the time: the host's clock
