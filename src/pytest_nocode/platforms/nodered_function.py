@@ -1495,8 +1495,9 @@ class _Analysis:
         if name == "msg":  # the whole message, as the code has changed it
             return frozenset({WHOLE_MESSAGE}).union(*(self.sources(v) for values in
                                                       self._written.values() for v in values))
-        if name in self.modules:  # a library: what its calls give is the host's, not the flow's
-            return EMPTY if self.modules[name] in PURE_MODULES else frozenset({NOT_SHOWN})
+        module = self.modules.get(name, "global context ")
+        if not module.startswith("global context "):  # a library: its answers are the host's
+            return EMPTY if module in PURE_MODULES else frozenset({NOT_SHOWN})
         if name in self.env:
             return self.env[name]
         if name in self.clocks:  # called or asked for the time: the host's clock
