@@ -13,7 +13,18 @@ import pytest
 from pytest_nocode.platforms.nodered_function import follow_function, module_names
 from tests.checkrun import findings_of, ids
 from tests.rules import INJ001, INJ002
-from tests.test_checks_nodered import TAB, app_of, function, http_in, http_response, nid, tab
+from tests.test_checks_nodered import (
+    TAB,
+    app_of,
+    config,
+    exec_node,
+    function,
+    http_in,
+    http_response,
+    mqtt_in,
+    nid,
+    tab,
+)
 
 FS = [{"var": "fs", "module": "fs"}, {"var": "path", "module": "path"}]
 CP = [{"var": "cp", "module": "child_process"}]
@@ -159,3 +170,34 @@ def test_exec_of_regular_expressions_the_code_writes_runs_nothing() -> None:
 def test_exec_of_an_object_from_global_context_is_still_read_as_running_something() -> None:
     """A settings-provided object under a name that says nothing: it may be child_process."""
     assert ids(findings_of(INJ001, app_of(_route(UNKNOWN_RUNNER)))) == {nid("fn")}
+
+
+# -- an object's keys are data too -----------------------------------------------------------------
+KEYED = """const seen = context.get("seen") || {};
+seen[msg.topic.split("/")[2]] = Number(msg.payload);
+context.set("seen", seen);
+msg.payload = Object.keys(seen).join(" ");
+return msg;"""
+KEYED_FIXED = KEYED.replace('msg.topic.split("/")[2]', '"hall"')
+
+
+def test_a_key_set_from_the_message_is_read_back_by_object_keys() -> None:
+    """``seen[team] = …`` then ``Object.keys(seen)``: the team named in the topic comes back
+    out as text, however the value stored under it was checked."""
+    followed = follow_function(KEYED)
+    assert followed is not None
+    payload = {ref.name for w in followed.writes if w.field == "payload" for ref in w.value}
+    assert "topic" in payload
+    fixed = follow_function(KEYED_FIXED)
+    assert fixed is not None
+    assert not any(ref.kind == "field" for w in fixed.writes if w.field == "payload"
+                   for ref in w.value)
+
+
+def test_a_command_built_from_keys_a_stranger_named_fires_and_fixed_keys_do_not() -> None:
+    def flows(code: str) -> list[dict[str, Any]]:
+        return [tab(), config("hive", "mqtt-broker", broker="broker.hivemq.com", port=1883),
+                mqtt_in("in", "hive", to=["fn"]), function("fn", code, to=["sh"]),
+                exec_node("sh", "", "payload")]
+    assert ids(findings_of(INJ001, app_of(flows(KEYED)))) == {nid("sh")}
+    assert findings_of(INJ001, app_of(flows(KEYED_FIXED))) == []

@@ -592,6 +592,9 @@ class _Analysis:
         else:  # a local object changed: what it holds now includes the value
             name = _text(root)
             self.facts.bindings.append((name, right))
+            # and the keys it is given: ``seen[team] = …`` puts team among the object's keys,
+            # which Object.keys/entries and for…in read back as data
+            self.facts.bindings.extend((name, key) for key in _computed_keys(left))
             self.facts.object_writes.append((name, prop if direct else "*", right))
             chain = _chain(left)
             if chain is not None and chain[1]:  # `row.battery = …`: one key of it
@@ -1495,9 +1498,9 @@ class _Analysis:
         if name == "msg":  # the whole message, as the code has changed it
             return frozenset({WHOLE_MESSAGE}).union(*(self.sources(v) for values in
                                                       self._written.values() for v in values))
-        module = self.modules.get(name, "global context ")
-        if not module.startswith("global context "):  # a library: its answers are the host's
-            return EMPTY if module in PURE_MODULES else frozenset({NOT_SHOWN})
+        module = self.modules.get(name, "").partition(".")[0]
+        if module in KNOWN_MODULES:  # a file, process or request library: what it answers
+            return EMPTY if module in PURE_MODULES else frozenset({NOT_SHOWN})  # is the host's
         if name in self.env:
             return self.env[name]
         if name in self.clocks:  # called or asked for the time: the host's clock
@@ -2216,6 +2219,19 @@ def _doubles_quotes(call: tree_sitter.Node) -> bool:
     pattern, method = _text(values[0]), _text(prop)
     return (method in ("replace", "replaceAll") and pattern == "/'/g") or (
         method == "replaceAll" and values[0].type == "string" and pattern[1:-1] in ("'", "\\'"))
+
+
+def _computed_keys(target: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """The keys of ``a[k].b[j]`` computed at run time (``k``, ``j``; not a literal)."""
+    keys: list[tree_sitter.Node] = []
+    node: tree_sitter.Node | None = target
+    while node is not None and node.type in ("member_expression", "subscript_expression"):
+        if node.type == "subscript_expression":
+            index = node.child_by_field_name("index")
+            if index is not None and index.type not in ("string", "number"):
+                keys.append(index)
+        node = node.child_by_field_name("object")
+    return keys
 
 
 def _unparenthesized(node: tree_sitter.Node) -> tree_sitter.Node:
