@@ -201,3 +201,26 @@ def test_a_command_built_from_keys_a_stranger_named_fires_and_fixed_keys_do_not(
                 exec_node("sh", "", "payload")]
     assert ids(findings_of(INJ001, app_of(flows(KEYED)))) == {nid("sh")}
     assert findings_of(INJ001, app_of(flows(KEYED_FIXED))) == []
+
+
+# -- a whole page a function writes ------------------------------------------------------------------
+PAGE = """const name = msg.req.query.name;
+let html = `<!DOCTYPE html><html><body><h1>Hello ${name}</h1></body></html>`;
+msg.payload = html;
+return msg;"""
+PAGE_ESCAPED = PAGE.replace("${name}", "${escapeHtml(name)}")
+FRAGMENT = """msg.payload = `<b>${msg.req.query.name}</b>`;
+return msg;"""
+
+
+def test_a_page_pasting_what_the_caller_sent_fires() -> None:
+    found = findings_of(INJ001, app_of(_route(PAGE)))
+    assert ids(found) == {nid("fn")}
+    assert "HTML page" in found[0].message
+
+
+@pytest.mark.parametrize("code", [PAGE_ESCAPED, FRAGMENT], ids=["escaped", "fragment"])
+def test_an_escaped_value_or_a_fragment_is_no_page_sink(code: str) -> None:
+    """An escaping call makes the value text; a fragment may be shown as text by whatever
+    receives it (a dashboard widget, a mail): only a whole page is read as rendered."""
+    assert "markup" not in _calls(code)

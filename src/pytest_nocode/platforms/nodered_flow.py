@@ -816,6 +816,9 @@ def _code_call_sink(call: CodeCall) -> SinkUse:
     if call.kind == "fetch":
         return SinkUse("fetch", "func", reads, f"calls {call.callee}() on a URL built from "
                        "its input (server-side request forgery)", PAST_AUTHORITY)
+    if call.kind == "markup":
+        return SinkUse("markup", "func", reads, "pastes values unescaped into the HTML page "
+                       "it writes into msg.payload (cross-site scripting)")
     if call.kind == "command":
         return SinkUse("command", "func", reads, f"runs a command built from its input "
                        f"with {call.callee}()", OBJECT_AS_TEXT | SYNTAX_ONLY)

@@ -329,7 +329,7 @@ class CodeCall:
     command), ``callee`` the call as the code names it, ``reads`` what the argument is built
     from, placed (:meth:`_Analysis._placed_sources`)."""
 
-    kind: str
+    kind: str  # (or markup: a whole HTML page the code writes into msg.payload)
     callee: str
     reads: Sources
 
@@ -828,6 +828,24 @@ class _Analysis:
                   and isinstance(v, tree_sitter.Node)] + self._passed_to(name)
         return bool(values) and all(self._regex_valued(v, seen | {name}) for v in values)
 
+    def _pages(self) -> Iterator[CodeCall]:
+        """``msg.payload = `<!DOCTYPE html>…${value}…`;``: a whole HTML page the code writes,
+        each value pasted into it as it is (no escaping call around it) rendered as markup by
+        the browser that asks for the page. Only whole pages (a doctype, an html or body
+        element): a fragment may be text a dashboard widget or a mail shows escaped."""
+        for prop, value, _op, _top in self.facts.msg_writes:
+            if prop != "payload" or value is None:
+                continue
+            texts = [value] if value.type != "identifier" else [  # `msg.payload = html;`
+                v for n, v in self.facts.bindings
+                if n == _text(value) and isinstance(v, tree_sitter.Node)]
+            pages = [t for t in texts if t.type == "template_string" and _PAGE.search(_text(t))]
+            pasted = [c.named_children[0] for t in pages for c in t.named_children
+                      if c.type == "template_substitution" and c.named_children]
+            reads = EMPTY.union(*(self.sources(p) for p in pasted if not _escaped(p)))
+            if any(r.kind not in PLAIN_KINDS for r in reads - {NOT_SHOWN}):
+                yield CodeCall("markup", "msg.payload", reads - {NOT_SHOWN})
+
     def code_calls(self) -> tuple[CodeCall, ...]:
         """The calls of the code that fetch, open or run what their argument says, each with
         what that argument is built from (after :meth:`writes`: the locals are settled);
@@ -866,6 +884,7 @@ class _Analysis:
             reads = EMPTY.union(*(self._placed_sources(a) for a in picked)) - {NOT_SHOWN}
             if any(r.kind not in PLAIN_KINDS for r in reads):
                 found.append(CodeCall(kind, _text(callee), reads))
+        found.extend(self._pages())
         return tuple(found)
 
     def _whole_message_use(self, node: tree_sitter.Node) -> None:
@@ -2219,6 +2238,19 @@ def _doubles_quotes(call: tree_sitter.Node) -> bool:
     pattern, method = _text(values[0]), _text(prop)
     return (method in ("replace", "replaceAll") and pattern == "/'/g") or (
         method == "replaceAll" and values[0].type == "string" and pattern[1:-1] in ("'", "\\'"))
+
+
+# A whole HTML page: a doctype, or an html or body element
+_PAGE = re.compile(r"<!DOCTYPE\s+html|<html[\s>]|<body[\s>]", re.I)
+# A call that makes text safe inside markup (escapeHtml, sanitize, DOMPurify.sanitize, he.encode)
+_ESCAPING = re.compile(r"escape|saniti[sz]e|encode|entities|purify", re.I)
+
+
+def _escaped(node: tree_sitter.Node) -> bool:
+    """Is ``node`` a call of a function that escapes or sanitizes text for markup?"""
+    node = _unparenthesized(node)
+    callee = node.child_by_field_name("function") if node.type == "call_expression" else None
+    return callee is not None and bool(_ESCAPING.search(_text(callee)))
 
 
 def _computed_keys(target: tree_sitter.Node) -> list[tree_sitter.Node]:
