@@ -246,6 +246,8 @@ class _Facts:
     key_writes: list[tuple[str, str, tree_sitter.Node]] = field(default_factory=list)
     key_write_ids: set[int] = field(default_factory=set)
     calls: list[tree_sitter.Node] = field(default_factory=list)  # every call in the code
+    # ``seen[team] = …`` on a local: (local, the key's node), what its keys are made of
+    computed_keys: list[tuple[str, tree_sitter.Node]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -594,7 +596,8 @@ class _Analysis:
             self.facts.bindings.append((name, right))
             # and the keys it is given: ``seen[team] = …`` puts team among the object's keys,
             # which Object.keys/entries and for…in read back as data
-            self.facts.bindings.extend((name, key) for key in _computed_keys(left))
+            # (kept apart from bindings: the key is not what the object holds as an item)
+            self.facts.computed_keys.extend((name, key) for key in _computed_keys(left))
             self.facts.object_writes.append((name, prop if direct else "*", right))
             chain = _chain(left)
             if chain is not None and chain[1]:  # `row.battery = …`: one key of it
@@ -965,7 +968,7 @@ class _Analysis:
         ``msg`` to count (one output's, :meth:`output_writes`), by default the first of all."""
         facts = self.facts
         first = facts.first_emit if first_emit is None else first_emit
-        self._settle(facts.bindings)
+        self._settle(facts.bindings + facts.computed_keys)
         splits = self._item_splits()
         out: list[FieldWrite] = []
         # other messages the code builds and sends are added after (their own keys, or all
@@ -1047,7 +1050,7 @@ class _Analysis:
         for prop, split in splits.items():  # each local again, without the keys set
             ids = split.ids
             self.env = {}
-            self._settle([(n, v) for n, v in facts.bindings
+            self._settle([(n, v) for n, v in facts.bindings + facts.computed_keys
                           if isinstance(v, frozenset) or v.id not in ids])
             value = next(v for p, v, _o, _t in facts.msg_writes if p == prop)
             others = {v.id: self.sources(v) for _o, _k, v in facts.object_writes
