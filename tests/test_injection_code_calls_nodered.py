@@ -203,7 +203,7 @@ def test_a_command_built_from_keys_a_stranger_named_fires_and_fixed_keys_do_not(
     assert findings_of(INJ001, app_of(flows(KEYED_FIXED))) == []
 
 
-# -- a whole page a function writes ------------------------------------------------------------------
+# -- a whole page a function writes ----------------------------------------------------------
 PAGE = """const name = msg.req.query.name;
 let html = `<!DOCTYPE html><html><body><h1>Hello ${name}</h1></body></html>`;
 msg.payload = html;
