@@ -113,6 +113,25 @@ def test_files_a_function_lists_from_its_own_directory_are_no_one_s_input() -> N
     assert findings_of(INJ002, app_of(flows)) == []
 
 
+RESTORE = """const name = msg.payload.file;
+if (name.indexOf("..") >= 0 || name.indexOf("/") >= 0) { msg.payload = "bad name"; return msg; }
+msg.payload = fs.readFileSync("/srv/backups/" + name, "utf8");
+return msg;"""
+
+
+@pytest.mark.parametrize(("check", "fires"), [
+    ('if (name.indexOf("..") >= 0 || name.indexOf("/") >= 0)', False),
+    ('if (name.includes(".."))', False),
+    ('if (name.indexOf("..") === -1)', True),  # leaves when the name is clean: no check
+    ('if (!name.includes(".."))', True),
+    ('if (name.includes("/"))', True),  # a slash alone: "..", joined after one, still climbs
+])
+def test_a_name_checked_for_dots_before_the_read_climbs_nowhere(check: str,
+                                                               fires: bool) -> None:
+    code = RESTORE.replace('if (name.indexOf("..") >= 0 || name.indexOf("/") >= 0)', check)
+    assert bool(findings_of(INJ001, app_of(_route(code, FS)))) is fires
+
+
 def test_fs_the_node_does_not_load_is_not_read_as_the_file_system() -> None:
     assert _calls(DELETE) == []
     assert _calls(DELETE, FS) == ["path"]

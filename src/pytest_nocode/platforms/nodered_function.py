@@ -849,6 +849,28 @@ class _Analysis:
             if any(r.kind not in PLAIN_KINDS for r in reads - {NOT_SHOWN}):
                 yield CodeCall("markup", "msg.payload", reads - {NOT_SHOWN})
 
+    def _traversal_checked(self, path: tree_sitter.Node, call: tree_sitter.Node) -> bool:
+        """Is every local of ``path`` that holds data checked for ``..`` before ``call`` by a
+        condition whose branch leaves (``if (name.includes("..")) return …;``)? Such a name
+        cannot climb out of the directory it is joined to."""
+        names = [n for n in _identifiers(path) if any(
+            r.kind not in PLAIN_KINDS for r in self._identifier(_text(n)) - {NOT_SHOWN})]
+        return bool(names) and all(_text(n) in self.modules
+                                   or self._checked_for_dots(_text(n), call) for n in names)
+
+    def _checked_for_dots(self, name: str, call: tree_sitter.Node) -> bool:
+        stack = [self._body]
+        while stack:
+            node = stack.pop()
+            if node.type == "if_statement" and node.end_byte <= call.start_byte:
+                condition = node.child_by_field_name("condition")
+                branch = node.child_by_field_name("consequence")
+                if condition is not None and branch is not None \
+                        and _dots_test(name).search(_text(condition)) and _leaves(branch):
+                    return True
+            stack.extend(c for c in node.named_children if c.type not in _INERT)
+        return False
+
     def code_calls(self) -> tuple[CodeCall, ...]:
         """The calls of the code that fetch, open or run what their argument says, each with
         what that argument is built from (after :meth:`writes`: the locals are settled);
@@ -882,6 +904,8 @@ class _Analysis:
                 # axios({url}), http.request({hostname, path}): where the options say it goes
                 options = self._options(picked[0], frozenset())
                 picked = picked if options is None else options
+            if kind == "path" and all(self._traversal_checked(a, call) for a in picked):
+                continue
             # (what the code computes without showing it, a directory's listing or another
             # library's answer, is the host's, not data the flow brings)
             reads = EMPTY.union(*(self._placed_sources(a) for a in picked)) - {NOT_SHOWN}
@@ -2254,6 +2278,30 @@ def _escaped(node: tree_sitter.Node) -> bool:
     node = _unparenthesized(node)
     callee = node.child_by_field_name("function") if node.type == "call_expression" else None
     return callee is not None and bool(_ESCAPING.search(_text(callee)))
+
+
+def _dots_test(name: str) -> re.Pattern[str]:
+    r"""A test of ``name`` for ``..``: ``name.includes('..')``, ``name.indexOf("..")``,
+    ``/\.\./.test(name)``."""
+    n = re.escape(name)  # (found, not absent: no `!` before it, indexOf compared >= 0)
+    return re.compile(rf"(?<![\w$.!]){n}\s*\.\s*includes\(\s*(['\"`])\.\.\1\s*\)"
+                      rf"|(?<![\w$.]){n}\s*\.\s*indexOf\(\s*(['\"`])\.\.\2\s*\)\s*"
+                      r"(?:>=\s*0|>\s*-1|!==?\s*-1)"
+                      rf"|(?<!!)/\\\.\\\./[a-z]*\.test\(\s*{n}\s*\)")
+
+
+def _leaves(branch: tree_sitter.Node) -> bool:
+    """Does ``branch`` end in a return or throw (whatever it answers on the way)?"""
+    last = branch.named_children[-1] if branch.type == "statement_block" \
+        and branch.named_children else branch
+    return last.type in _LEAVES
+
+
+def _identifiers(node: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """The identifiers ``node`` reads (not property names)."""
+    if node.type == "identifier":
+        return [node]
+    return [i for c in node.named_children if c.type not in _INERT for i in _identifiers(c)]
 
 
 def _computed_keys(target: tree_sitter.Node) -> list[tree_sitter.Node]:
