@@ -79,7 +79,10 @@ FETCH_SINKS = frozenset({"fetch"})
 FETCH_PATH = "url path"
 FETCH_JSON_BODY = "jsonBody"
 FETCH_QUERY_FILTER = "url query filter"
-FETCH_PARTS = frozenset({FETCH_PATH, FETCH_JSON_BODY, FETCH_QUERY_FILTER})
+# ... or a whole URL handed to a fixed host in a query parameter that names one (a fetch proxy,
+# a downloader: ``…/pdf-base64.php?url=…``): that service fetches what the caller names
+FETCH_RELAYED_URL = "url relayed"
+FETCH_PARTS = frozenset({FETCH_PATH, FETCH_JSON_BODY, FETCH_QUERY_FILTER, FETCH_RELAYED_URL})
 # The body of a quoted heredoc a program reads as data (``cat << 'EOF' > file``): the shell
 # expands nothing there, and only a line reading the delimiter ends it and runs what follows.
 # Text someone outside writes can hold that line (INJ001); a store's or a service's text is

@@ -305,6 +305,8 @@ def _fails_closed(app: App, step: Step) -> str:
         return "ends the run on the other branch (not wired)"
     if step.type == N8N + "if" and (logged := _records_and_ends(app, step)):
         return f"only records the refused call on the other branch ('{logged}')"
+    if step.type == N8N + "if" and (logged := _logs_and_ends(app, step)):
+        return f"only logs the refused call on the other branch ('{logged}')"
     if step.type == "switch":
         rules = step.params.get("rules")
         if isinstance(rules, list) and not any(isinstance(r, dict) and r.get("t") == "else"
@@ -337,6 +339,35 @@ def _records_and_ends(app: App, branch: Step) -> str:
     text = _text(logged)
     return logged.name if not re.search(r"\$json\.(?:body|query|headers)\b|"
                                         r"autoMapInputData|\$\(", text) else ""
+
+
+# code that reaches out of itself: a module, a request, the instance's helpers or kept state
+REACHES_OUT = re.compile(r"\brequire\s*\(|\bimport\b|\bfetch\s*\(|\bthis\.helpers\b|"
+                         r"\$getWorkflowStaticData|\baxios\b|\bXMLHttpRequest\b|\beval\s*\(|"
+                         r"\bFunction\s*\(|\$http\b")
+# code that hands its input item on (which carries what the check computed: the expected
+# signature), as the answer of a webhook that answers with its last node
+PASSES_INPUT_ON = re.compile(r"\breturn\s+(?:\$input\.all\(\)|items\b|\$input\.item\b)|"
+                             r"\.\.\.\s*(?:\$json|\$input|item)\b")
+
+
+def _logs_and_ends(app: App, branch: Step) -> str:
+    """The name of the step an If's other output leads to when that output only logs the
+    refused call and ends there: one n8n code step, with nothing after it, whose code
+    reaches out to nothing and returns an item of its own (a ``console`` line, a refusal
+    item), not the item it was given; "" otherwise. The
+    refused call goes no further: nothing the accepted branch runs is reached. (A Respond to
+    Webhook there answers the call: a refusal only with 401 or 403, see :func:`_rejects`.)
+    The If's first output must go on (the accepted call)."""
+    outputs = _if_outputs(app, branch)
+    if len(outputs) != 2 or not outputs[0] or len(outputs[1]) != 1 or outputs[1][0].outbound:
+        return ""
+    end = outputs[1][0]
+    code = end.params.get("jsCode") or end.params.get("functionCode")
+    if end.type in N8N_CODE and isinstance(code, str) and not REACHES_OUT.search(code) \
+            and not PASSES_INPUT_ON.search(code):
+        return end.name
+    return ""
 
 
 def _if_outputs(app: App, branch: Step) -> list[list[Step]]:

@@ -27,6 +27,7 @@ from pytest_nocode.dataflow import (
     FETCH_JSON_BODY,
     FETCH_PATH,
     FETCH_QUERY_FILTER,
+    FETCH_RELAYED_URL,
     HEREDOC_BODY,
     carries_data,
     runs_code,
@@ -121,6 +122,11 @@ PGREST_LIST = re.compile(r"(?:^|&)(?:[\w.\-]+=(?:not\.)?in\.|(?:not\.)?(?:or|and
 # Code that reads what it is given (or other nodes' output); code without these builds new items
 READS_INPUT = re.compile(r"\$input|\$json|\$binary|\$\(|\$node|\$items|\bitems?\b|\bquery\b")
 # ={{ "https://host/" + … }}: the host is written out, only the path is computed
+# a plain URL with a host of its own (no expression)
+FIXED_URL = re.compile(r"^(?:https?)://[^/{}?#\s]+(?:[/?#]|$)")
+# a query parameter whose name says it holds a whole URL
+URL_PARAMETER = re.compile(r"(?i)url|uri|link|href|src|\w+_url|\w+Url")
+URL_QUERY_VALUE = re.compile(r"(?:^|&)(?i:url|uri|link|href|src|\w+_url|\w+Url)=([^&#]*)")
 FIXED_HOST = re.compile(r"^=\{\{\s*(['\"`])(?:https?|wss?)://[^'\"`$/{}]+/")
 URL_PATH_STEERED = ("puts a value into the path of the API URL it calls (a ../ or ? in it "
                     "reaches another endpoint, with this node's credentials)")
@@ -214,6 +220,28 @@ UNTRUSTED_TRIGGERS = {
     BASE + "slackTrigger": "Slack events",
     BASE + "discordTrigger": "Discord messages",
 }
+# Community trigger nodes (``package.nodeTrigger``) whose type names a messaging or mail
+# service: a polling Telegram bot, WAHA's WhatsApp, LINE, Zalo, a Discord bot, a mailbox.
+# Whichever package implements it, what such a trigger brings in is what anyone on that
+# service sent, as with n8n's own Telegram or WhatsApp trigger.
+_COMMUNITY_MESSAGE_SERVICE = re.compile(r"telegram|whatsapp|waha|discord|slack|messag|zalo|"
+                                        r"imap|e-?mail", re.I)
+
+
+def untrusted_trigger(node_type: str) -> str | None:
+    """What a trigger whose events anyone outside can write brings in (its origin's label),
+    or None: n8n's own (:data:`UNTRUSTED_TRIGGERS`), or a community trigger of a messaging
+    or mail service (:data:`_COMMUNITY_MESSAGE_SERVICE`)."""
+    if node_type in UNTRUSTED_TRIGGERS:
+        return UNTRUSTED_TRIGGERS[node_type]
+    package, _, name = node_type.rpartition(".")
+    if not package or node_type.startswith((BASE, LANGCHAIN)) \
+            or not name.endswith(("Trigger", "trigger")):
+        return None
+    service = _COMMUNITY_MESSAGE_SERVICE.search(name)
+    return f"messages to {name} ({package})" if service else None
+
+
 # Triggers n8n fires by itself or for its own users, not on an event from outside: a clock,
 # a manual or evaluation run, the instance's own events, the editor's test chat.
 OWN_TRIGGERS = SCHEDULES | CALLED_TRIGGERS | {
@@ -242,10 +270,14 @@ PASS_TYPES = frozenset({BASE + t for t in (
     "dateTime", "crypto", "markdown", "html", "xml", "convertToFile", "extractFromFile",
     "moveBinaryData", "renameKeys", "stopAndError", "respondToWebhook", "executionData",
     "debugHelper", "spreadsheetFile", "compression", "editImage")})
+# Nodes that answer with a model's text: the AI nodes, and the model providers' own nodes in
+# the base package (OpenAI, Perplexity; older exports and hand-written ones name others there,
+# openAiChat, googleGemini): whatever the package, the node sends its prompt to a model.
 AI_PRODUCERS = re.compile(r"^@n8n/n8n-nodes-langchain\.(agent\w*|chain\w*|openAi|lmChat\w*|"
                           r"lmOpenAi|lmOllama|informationExtractor|textClassifier|"
                           r"sentimentAnalysis|anthropic|googleGemini|ollama|mistralAi)$|"
-                          r"^n8n-nodes-base\.openAi$")
+                          r"^n8n-nodes-base\.(?:openAi\w*|googleGemini|perplexity|anthropic|"
+                          r"mistralAi)$")
 # The language model sub-node of an agent or chain (wired to it both ways): what it answers
 # is what the agent or chain answers, which writes its own origin. One model shared by several
 # chains would otherwise hand each chain the prompts of all the others.
@@ -660,8 +692,8 @@ class N8nFlows:
         t = step.type
         if t in ENTRY_TRIGGERS:
             return ()  # the engine adds the entry point's origin
-        if t in UNTRUSTED_TRIGGERS:
-            return (FieldWrite("*", (ValueRef("entry", UNTRUSTED_TRIGGERS[t]),)),)
+        if (outside := untrusted_trigger(t)) is not None:
+            return (FieldWrite("*", (ValueRef("entry", outside),)),)
         if t == FORM_PAGE:  # a further page of a form: what the caller types in on it
             return (FieldWrite("*", (ValueRef("entry", f"form page {step.name}"),)),)
         if t in SCHEDULES:
@@ -823,6 +855,7 @@ class N8nFlows:
         yield from self._query_json_sink(step)
         yield from self._url_path_sink(step)
         yield from self._url_filter_sink(step)
+        yield from self._relayed_url_sink(step)
         yield from self._json_body_sink(step)
         yield from self._sheet_cells_sink(step)
         yield from self._html_template_sink(step)
@@ -1071,6 +1104,35 @@ class N8nFlows:
             yield SinkUse("fetch", FETCH_QUERY_FILTER, refs, "pastes a value into a PostgREST "
                           "filter in its URL's query string (an & or a comma in it adds or "
                           "rewrites the filter: which rows the request reaches)")
+
+    def _relayed_url_sink(self, step: Step) -> Iterator[SinkUse]:
+        """A request to a fixed host that hands a whole URL in a query parameter naming one
+        (``url``, ``uri``, ``link``, ``src``, ``pdf_url``; in 'Query Parameters' or typed into
+        the URL): the service behind it, a fetch proxy or a downloader, fetches what it is
+        given, so a caller's address makes it fetch any server (server-side request forgery
+        through that service). Only a caller's data counts (INJ001): a URL a service or a
+        model returned is the ordinary input of such a service."""
+        if _base(step.type) != BASE + "httpRequest" or step.id in self.computed_targets:
+            return
+        p = step.params
+        url = p.get("url")
+        if not isinstance(url, str) or not (URL_PATH.match(url) or FIXED_URL.match(url)):
+            return
+        pairs = p.get("queryParameters")
+        listed = pairs.get("parameters") if isinstance(pairs, _MAPPINGS) and \
+            p.get("sendQuery") is not False else None
+        values = [q.get("value") for q in listed or () if isinstance(q, _MAPPINGS)
+                  and URL_PARAMETER.fullmatch(str(q.get("name") or ""))]
+        query = url.split("?", 1)[1] if "?" in url and url.startswith("=") else ""
+        typed = [r for m in URL_QUERY_VALUE.finditer(query) for seg in SEGMENT.findall(m.group(1))
+                 for r in self.segment_refs(step, seg)]
+        refs = tuple(dict.fromkeys(r for r in (*typed, *(r for v in values
+                                                         for r in self.refs(step, v)))
+                                   if r.kind != "ai"))
+        if carries_data(refs):
+            yield SinkUse("fetch", FETCH_RELAYED_URL, refs, "hands a URL it is given to the "
+                          "service it calls, which fetches it (server-side request forgery "
+                          "through that service)")
 
     def _json_body_sink(self, step: Step) -> Iterator[SinkUse]:
         """An HTTP request (or an agent's HTTP tool) whose JSON body is text with expressions
