@@ -144,3 +144,15 @@ def test_a_fixed_select_beside_routes_that_check_the_session_is_open_by_design()
     assert nid("farm") not in ids(findings_of(AUTH001, app))
     listed = [f for f in findings_of(AUTH001, app, LISTED) if f.resource.id == nid("farm")]
     assert "(a fixed SELECT)" in one(listed).message
+
+
+def test_an_answer_shared_with_an_echoing_route_answers_each_caller_its_own() -> None:
+    """GET /latest and GET /echo/:word wired to one http response: /echo's word goes back to
+    /echo's caller only, so /latest still serves nothing but the public topic's reading;
+    /echo, which hands back what it was sent, is still reported."""
+    flows = _public_broker_reading("system/room/gas")
+    flows += [http_in("echo", "/echo/:word", method="get", to=["say"]),
+              function("say", "msg.payload = msg.req.params.word;\nreturn msg;", to=["resp"])]
+    found = ids(findings_of(AUTH001, app_of(flows)))
+    assert nid("in") not in found
+    assert nid("echo") in found

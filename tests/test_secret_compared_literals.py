@@ -112,6 +112,9 @@ KEY = "Vq3Lm8Zr2Tx6Wn9Pk4Bs"
     (f"if ($input.first().json.headers['x-api-key'] === \"{KEY}\") return $input.all();", KEY),
     (f"if ('{KEY}' != req.query.secret) throw new Error('no');", KEY),
     (f"const ok = body.apiKey === `{KEY}`;", KEY),
+    # a token the message carries beside its topic is still the caller's secret
+    ("const parts = msg.topic.split('/');\nconst token = msg.payload.token;\n"
+     f"if (token !== '{KEY}') return null;", KEY),
 ])
 def test_a_literal_compared_with_a_secret_is_found(code: str, secret: str) -> None:
     assert [f.value for f in compared_literals(Text(code, "code"))] == [secret]
@@ -124,6 +127,10 @@ def test_a_literal_compared_with_a_secret_is_found(code: str, secret: str) -> No
     f"if (msg.topic === '{UUID_TOKEN}') route();",
     f"if ($json.orderId === '{KEY}') pick();",
     "const pair = typeof item.credentialPair === 'object' ? item.credentialPair : {};",
+    # a segment of the topic a message came on: a team's name, not its secret
+    "const parts = msg.topic.split('/');\nconst teamToken = parts[3];\n"
+    "if (teamToken === 'equipe05') return null;",
+    "const deviceToken = msg.topic.split('/').pop();\nif (deviceToken == 'hall-07') skip();",
 ])
 def test_other_comparisons_stay_quiet(code: str) -> None:
     assert list(compared_literals(Text(code, "code"))) == []

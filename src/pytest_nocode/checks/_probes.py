@@ -369,14 +369,22 @@ def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
         return ""
     flow = dataflow(app)
     answering = []
-    for step in _answer_branch(app, entry):
+    branch = list(_answer_branch(app, entry))
+    # what the branch reads back from context, whoever put it there (a route that posts it)
+    kept = {o.step_id for s in branch for o in flow.context_origins(s.id)}
+    for step in branch:
         if step_effect(step) != ANSWERS:
             continue
         for sink in flow.sinks_of(step.id, _ANSWER_SINKS):
-            if not sink.origins or not all(o.kind in SETTING_KINDS or _polled(app, o)
-                                           or _public_topic(app, o)
-                                           or public_feed(app, o) or _plain_env(o)
-                                           for o in sink.origins):
+            # an answer node several routes share hands each caller back only what came
+            # through its own route: another route's request, not kept in context and read
+            # back here, goes back to that route's caller
+            origins = [o for o in sink.origins
+                       if o.step_id in kept or not _other_route(app, o, entry)]
+            if not origins or not all(o.kind in SETTING_KINDS or _polled(app, o)
+                                      or _public_topic(app, o)
+                                      or public_feed(app, o) or _plain_env(o)
+                                      for o in origins):
                 return ""
             answering.append(repr(step.name or step.id))
     if not answering:
@@ -384,6 +392,14 @@ def telemetry(app: App, ep: EntryPoint, entry: Step) -> str:
     return (f"open by design: what it answers in {', '.join(dict.fromkeys(answering))} holds "
             "only settings, device readings and public feeds the app keeps; it acts on "
             "nothing")
+
+
+def _other_route(app: App, origin: Origin, entry: Step) -> bool:
+    """Is ``origin`` the request of an HTTP route other than ``entry``?"""
+    if origin.kind != "entry" or origin.step_id == entry.id:
+        return False
+    step = app.step(origin.step_id)
+    return step is not None and step.type == "http in" and entry.type == "http in"
 
 
 def _answer_branch(app: App, entry: Step) -> Iterator[Step]:

@@ -45,8 +45,10 @@ from pytest_nocode.platforms.nodered_entries import HTTPAUTH, SQL_NODES
 from pytest_nocode.platforms.nodered_function import (
     KEY_COLUMN,
     URL_PLACEMENTS,
+    CodeCall,
     clock_names,
     follow_function,
+    module_names,
     placement,
     whole_context_key,
 )
@@ -785,11 +787,14 @@ def _function(p: Mapping[str, Any], ports: tuple[tuple[str, ...], ...] = ()) -> 
     code = _text(p.get("func"))
     sinks = (SinkUse("code", "func", (ValueRef("field", "*", path="msg"),),
                      "evaluates or executes message data in code"),) if runs_code(code) else ()
-    followed = follow_function(code, clock_names(p.get("libs")))
+    followed = follow_function(code, clock_names(p.get("libs")), module_names(p.get("libs")))
     reads = tuple(ValueRef("field", "payload", path=path)
                   for path in paths_read(code, "msg.payload")) if "msg.payload" in code else ()
     if followed is not None:  # it says what msg.url is built from, URL literals included
         outputs = tuple(zip(ports, followed.outputs, strict=False)) if ports else ()
+        if not followed.runs_unnamed:  # what it runs, it names: those calls' own sinks
+            sinks = ()
+        sinks += tuple(_code_call_sink(call) for call in followed.calls)
         return StepFlow("fresh" if followed.fresh else "pass", followed.writes, sinks,
                         keeps=followed.keeps, authored_code=True, reads=reads,
                         outputs=outputs)
@@ -800,6 +805,25 @@ def _function(p: Mapping[str, Any], ports: tuple[tuple[str, ...], ...] = ()) -> 
             writes.append(FieldWrite(m.group(1), (ValueRef("constant"),)))
     writes.extend(_fixed_sql_writes(code, {w.field for w in writes}))
     return StepFlow("mix", tuple(writes), sinks, authored_code=True, reads=reads)
+
+
+def _code_call_sink(call: CodeCall) -> SinkUse:
+    """A function's own call of fetch, fs or child_process as the sink it is, harmless where
+    the node sinks of the same kind call it: a value past a fixed host only picks a path of
+    that server (not which server: that is the http request node's FETCH_PATH question), a
+    value inside a file name after a fixed directory and text reaches only files there."""
+    reads = tuple(sorted(call.reads, key=repr))
+    if call.kind == "fetch":
+        return SinkUse("fetch", "func", reads, f"calls {call.callee}() on a URL built from "
+                       "its input (server-side request forgery)", PAST_AUTHORITY)
+    if call.kind == "markup":
+        return SinkUse("markup", "func", reads, "pastes values unescaped into the HTML page "
+                       "it writes into msg.payload (cross-site scripting)")
+    if call.kind == "command":
+        return SinkUse("command", "func", reads, f"runs a command built from its input "
+                       f"with {call.callee}()", OBJECT_AS_TEXT | SYNTAX_ONLY)
+    return SinkUse("path", "func", reads, f"calls {call.callee}() on a file path built from "
+                   "its input (a ../ in it reaches other files)", frozenset({IN_FILE_NAME}))
 
 
 def _url_writes(code: str) -> list[FieldWrite]:

@@ -245,6 +245,9 @@ class _Facts:
     # ``local.a.b = value`` on a local: (local, "a.b", value); their values' node ids
     key_writes: list[tuple[str, str, tree_sitter.Node]] = field(default_factory=list)
     key_write_ids: set[int] = field(default_factory=set)
+    calls: list[tree_sitter.Node] = field(default_factory=list)  # every call in the code
+    # ``seen[team] = …`` on a local: (local, the key's node), what its keys are made of
+    computed_keys: list[tuple[str, tree_sitter.Node]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -258,13 +261,19 @@ class FollowedCode:
     fresh: bool = False  # the code never sends msg itself, only messages it builds
     # per output, in place of ``writes``, where the outputs differ (see _Analysis.output_writes)
     outputs: tuple[tuple[FieldWrite, ...], ...] = ()
+    calls: tuple[CodeCall, ...] = ()  # what the code itself fetches, opens or runs
+    # it evaluates code, or starts a process :attr:`calls` does not name (see
+    # _Analysis.runs_unnamed): a ``pattern.exec(text)`` of a regex is neither
+    runs_unnamed: bool = True
 
 
 @lru_cache(maxsize=4096)
-def follow_function(code: str, clocks: frozenset[str] = frozenset()) -> FollowedCode | None:
+def follow_function(code: str, clocks: frozenset[str] = frozenset(),
+                    modules: frozenset[tuple[str, str]] = frozenset()) -> FollowedCode | None:
     """The message properties and context keys ``code`` sets and the origins of their values,
     or None when the code cannot be followed (the caller then lets every input reach every
-    property). ``clocks``: the names the node binds to date libraries (:func:`clock_names`).
+    property). ``clocks``: the names the node binds to date libraries (:func:`clock_names`);
+    ``modules``: (name, module) of every library it loads (:func:`module_names`).
 
     Followed once per code text (and clocks): real flows copy function nodes from tab to tab
     and from flow to flow (a sixth of the real corpus's 5,808 function nodes repeat another's
@@ -273,11 +282,12 @@ def follow_function(code: str, clocks: frozenset[str] = frozenset()) -> Followed
     if body is None:
         return None
     try:
-        analysis = _Analysis(body, clocks)
+        analysis = _Analysis(body, clocks, dict(modules))
         writes = analysis.writes()
         keeps = analysis.keeps()
         return FollowedCode(writes, keeps, fresh=analysis.facts.first_emit == NEVER,
-                            outputs=analysis.output_writes(writes))
+                            outputs=analysis.output_writes(writes),
+                            calls=analysis.code_calls(), runs_unnamed=analysis.runs_unnamed())
     except (_CannotFollow, RecursionError):
         return None
 
@@ -302,6 +312,86 @@ def clock_names(libs: Any) -> frozenset[str]:
                      and isinstance(lib.get("var"), str)
                      and lib.get("module") in TIME_LIBRARIES) if isinstance(libs, list) \
         else frozenset()
+
+
+def module_names(libs: Any) -> frozenset[tuple[str, str]]:
+    """(variable, module) of each library a function node's ``libs`` loads."""
+    return frozenset((lib["var"], lib["module"]) for lib in libs if isinstance(lib, dict)
+                     and isinstance(lib.get("var"), str)
+                     and isinstance(lib.get("module"), str)) if isinstance(libs, list) \
+        else frozenset()
+
+
+# -- what the code itself calls -------------------------------------------------------------------
+@dataclass(frozen=True)
+class CodeCall:
+    """A call in a function's own code that acts on what its argument says: fetches a URL
+    (``fetch``, ``axios.get``, ``http.request``), opens, writes or deletes a file (``fs.*``),
+    or runs a command (``child_process.exec``). ``kind`` is the sink kind (fetch, path,
+    command), ``callee`` the call as the code names it, ``reads`` what the argument is built
+    from, placed (:meth:`_Analysis._placed_sources`)."""
+
+    kind: str  # (or markup: a whole HTML page the code writes into msg.payload)
+    callee: str
+    reads: Sources
+
+
+# Libraries whose calls take a URL first (``fetch`` is a global of Node 18 and of the function
+# sandbox): the methods of each that send a request, "" for the library called itself.
+REQUEST_LIBRARIES = {
+    "axios": frozenset({"", "get", "post", "put", "patch", "delete", "head", "options",
+                        "request"}),
+    "got": frozenset({"", "get", "post", "put", "patch", "delete", "head", "stream"}),
+    "node-fetch": frozenset({""}),
+    "request": frozenset({"", "get", "post", "put", "patch", "del", "delete", "head"}),
+    "needle": frozenset({"get", "post", "put", "patch", "delete", "head", "request"}),
+    "superagent": frozenset({"get", "post", "put", "patch", "delete", "head"}),
+    "http": frozenset({"get", "request"}),
+    "https": frozenset({"get", "request"}),
+}
+# fs calls whose first argument (both, for a rename or copy) names the file they read, write or
+# delete; ``exists``/``stat`` only answer whether one is there
+FILE_CALLS = frozenset({
+    "readFile", "readFileSync", "writeFile", "writeFileSync", "appendFile", "appendFileSync",
+    "unlink", "unlinkSync", "rm", "rmSync", "rmdir", "rmdirSync", "readdir", "readdirSync",
+    "createReadStream", "createWriteStream", "open", "openSync", "truncate", "truncateSync",
+    "rename", "renameSync", "copyFile", "copyFileSync", "cp", "cpSync", "mkdir", "mkdirSync",
+    "outputFile", "outputFileSync", "readJson", "readJsonSync", "writeJson", "writeJsonSync",
+    "remove", "removeSync", "move", "moveSync", "copy", "copySync"})
+TWO_PATHS = frozenset({"rename", "renameSync", "copyFile", "copyFileSync", "cp", "cpSync",
+                       "move", "moveSync", "copy", "copySync"})
+FILE_MODULES = frozenset({"fs", "fs/promises", "fs-extra", "node:fs", "node:fs/promises"})
+# child_process calls whose first argument is the command line a shell runs, or the program
+COMMAND_CALLS = frozenset({"exec", "execSync", "spawn", "spawnSync", "execFile",
+                           "execFileSync"})
+COMMAND_MODULES = frozenset({"child_process", "node:child_process"})
+# A library a function reaches without declaring it by name: loaded by ``require`` (before
+# Node-RED 1.0) or put in global context by the settings (``functionGlobalContext``).
+_MODULE_LOAD = re.compile(r"(require|global\.get|context\.global\.get)"
+                          r"""\(\s*['"]([^'"]+)['"]\s*\)$""")
+
+
+QUOTES = "'\"`"
+# Code that evaluates text as code, whatever it is called on
+_EVALUATES = re.compile(r"\bnew\s+Function\s*\(|\bvm\.(?:run|Script|compile)|\beval\s*\(")
+# The keys of a request's options that pick the server it reaches
+SERVER_KEYS = frozenset({"url", "uri", "baseURL", "host", "hostname", "port", "socketPath"})
+# Libraries whose functions compute their result from their arguments alone (``path.join``)
+PURE_MODULES = frozenset({"path", "node:path", "querystring", "url"})
+KNOWN_MODULES = FILE_MODULES | COMMAND_MODULES | PURE_MODULES | frozenset(REQUEST_LIBRARIES)
+
+
+def _call_kind(module: str, method: str) -> str:
+    """The sink kind of calling ``method`` of ``module`` ("" the module itself), or ""."""
+    module = module.removesuffix("/promises") if module.startswith(("fs", "node:fs")) \
+        else module
+    if module in FILE_MODULES and method in FILE_CALLS:
+        return "path"
+    if module in COMMAND_MODULES and method in COMMAND_CALLS:
+        return "command"
+    if method in REQUEST_LIBRARIES.get(module.removeprefix("node:"), ()):
+        return "fetch"
+    return ""
 
 
 # nodes the walk learns nothing from, nor from anything inside them (a string's fragments and
@@ -341,9 +431,12 @@ ITEM_SELECTING = frozenset({"filter", "find", "findLast", "slice", "concat", "so
 
 
 class _Analysis:
-    def __init__(self, body: tree_sitter.Node, clocks: frozenset[str] = frozenset()) -> None:
+    def __init__(self, body: tree_sitter.Node, clocks: frozenset[str] = frozenset(),
+                 modules: dict[str, str] | None = None) -> None:
         self.facts = _Facts()
         self.clocks = clocks
+        # a local name → the library it holds ("fs"), or the library's function ("fs.rm")
+        self.modules: dict[str, str] = dict(modules or {})
         self.env: dict[str, Sources] = {}
         self.opaque: set[str] = set()  # local names that may hold other than an object literal
         self._memo: dict[int, Sources] = {}
@@ -398,6 +491,8 @@ class _Analysis:
                 # `var msg = {};` as a statement of the body: a new message from there on
                 self._renewal(value, "=", top if declaration.parent.id == self._body_id else -1)
             elif name is not None:  # `let x;` holds undefined until set
+                if value is not None:
+                    self._module_binding(name, value)
                 self._bind_pattern(name, value if value is not None
                                    else frozenset({CONSTANT}))
         elif t in ("assignment_expression", "augmented_assignment_expression"):
@@ -499,6 +594,10 @@ class _Analysis:
         else:  # a local object changed: what it holds now includes the value
             name = _text(root)
             self.facts.bindings.append((name, right))
+            # and the keys it is given: ``seen[team] = …`` puts team among the object's keys,
+            # which Object.keys/entries and for…in read back as data
+            # (kept apart from bindings: the key is not what the object holds as an item)
+            self.facts.computed_keys.extend((name, key) for key in _computed_keys(left))
             self.facts.object_writes.append((name, prop if direct else "*", right))
             chain = _chain(left)
             if chain is not None and chain[1]:  # `row.battery = …`: one key of it
@@ -551,6 +650,7 @@ class _Analysis:
                                          else ("*", value, "sub", -1))
 
     def _call_facts(self, node: tree_sitter.Node, top: int) -> None:
+        self.facts.calls.append(node)
         callee = node.child_by_field_name("function")
         args = node.child_by_field_name("arguments")
         values = args.named_children if args is not None else []
@@ -590,6 +690,229 @@ class _Analysis:
                 if root is not None and _text(root) == "msg":
                     for value in values[1:]:
                         self.facts.msg_writes.append((key or "*", value, "sub", -1))
+
+    def _module_binding(self, name: tree_sitter.Node, value: tree_sitter.Node) -> None:
+        """``const cp = require("child_process")``, ``const {exec} = global.get(
+        "child_process")``, ``const fsp = fs.promises``: what library (or function of one)
+        each name holds."""
+        module, method = self._module_of(value), ""
+        if not module and value.type == "member_expression":
+            obj, prop = value.child_by_field_name("object"), value.child_by_field_name(
+                "property")
+            module = self._module_of(obj) if obj is not None else ""
+            method = _text(prop) if prop is not None and module else ""
+        if not module:
+            return
+        if name.type == "identifier":
+            self.modules[_text(name)] = f"{module}.{method}" if method else module
+        elif name.type == "object_pattern" and not method:
+            for part in name.named_children:
+                if part.type == "shorthand_property_identifier_pattern":
+                    self.modules[_text(part)] = f"{module}.{_text(part)}"
+                elif part.type == "pair_pattern":
+                    key, local = part.child_by_field_name("key"), part.child_by_field_name(
+                        "value")
+                    if key is not None and local is not None and local.type == "identifier":
+                        self.modules[_text(local)] = f"{module}.{_text(key).strip(QUOTES)}"
+
+    def _module_of(self, node: tree_sitter.Node) -> str:
+        """The library ``node`` holds: a name bound to one (the node's ``libs``, a
+        ``require``), a load of one by name, its ``promises``; "" for anything else."""
+        if node.type == "identifier":
+            return self.modules.get(_text(node), "")
+        if node.type == "call_expression":
+            m = _MODULE_LOAD.match(_text(node))
+            if m is None:
+                return ""
+            # a context key names a library only when it is the library's own name
+            known = m.group(1) == "require" or m.group(2) in KNOWN_MODULES
+            return m.group(2) if known else f"global context {m.group(2)}"
+        if node.type == "member_expression":
+            obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+            if obj is not None and prop is not None and _text(prop) == "promises":
+                return self._module_of(obj)
+        return ""
+
+    def _options(self, node: tree_sitter.Node, seen: frozenset[str]
+                 ) -> list[tree_sitter.Node] | None:
+        """When ``node`` is a request's options object (a literal, ``Object.assign`` of
+        them, a local or a helper's parameter holding one), the values of its keys that say
+        which server it reaches (url, host, …): the rest (a path, a body) does not pick the
+        server. None when it is no such object (a URL's text)."""
+        node = _unparenthesized(node)
+        if node.type == "object":
+            return [v for k, v in _object_pairs(node) if k in SERVER_KEYS or k == "*"]
+        if node.type == "call_expression" and _text(node.child_by_field_name("function")
+                                                     or node) == "Object.assign":
+            args = node.child_by_field_name("arguments")
+            parts = [self._options(a, seen) for a in (args.named_children if args else [])]
+            return None if not parts or any(p is None for p in parts) \
+                else [v for p in parts for v in p or ()]
+        if node.type != "identifier":
+            return None
+        name = _text(node)
+        if name in seen:  # (a helper passing its own parameter on: nothing new)
+            return []
+        values = [v for n, v in self.facts.bindings if n == name
+                  and isinstance(v, tree_sitter.Node)] + self._passed_to(name)
+        parts = [self._options(v, seen | {name}) for v in values]
+        return None if not parts or any(p is None for p in parts) \
+            else [v for p in parts for v in p or ()]
+
+    def _passed_to(self, name: str) -> list[tree_sitter.Node]:
+        """What the code's calls of its helpers pass for their parameter ``name``."""
+        passed: list[tree_sitter.Node] = []
+        for helper, functions in self.facts.functions.items():
+            for function in functions:
+                params = function.child_by_field_name("parameters") \
+                    or function.child_by_field_name("parameter")
+                names = [_text(p) for p in _params(params)]
+                if name not in names:
+                    continue
+                at = names.index(name)
+                for call in self.facts.calls:
+                    callee, args = call.child_by_field_name("function"), \
+                        call.child_by_field_name("arguments")
+                    if callee is not None and _text(callee) == helper and args is not None \
+                            and len(args.named_children) > at:
+                        passed.append(args.named_children[at])
+        return passed
+
+    def runs_unnamed(self) -> bool:
+        """Does the code evaluate code (``eval``, ``new Function``, ``vm``) or call an
+        ``exec``/``spawn`` that is no library's the node loads (those are :meth:`code_calls`)
+        and no regular expression's (``pattern.exec(text)``, the pattern a regex literal
+        wherever it comes from: a local, an object of them, a helper's parameter)?"""
+        if _EVALUATES.search(_text(self._body)):
+            return True
+        for call in self.facts.calls:
+            callee = call.child_by_field_name("function")
+            if callee is None:
+                continue
+            if callee.type == "identifier":
+                if _text(callee) == "eval" or (_text(callee) in COMMAND_CALLS | {"exec"}
+                                              and _text(callee) not in self.modules):
+                    return True
+            elif callee.type == "member_expression":
+                obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name(
+                    "property")
+                if obj is None or prop is None or _text(prop) not in COMMAND_CALLS:
+                    continue
+                module = self._module_of(obj)
+                if module.startswith("global context ") or (
+                        not module and not self._regex_valued(obj, frozenset())):
+                    return True
+        return False
+
+    def _regex_valued(self, node: tree_sitter.Node, seen: frozenset[str]) -> bool:
+        """Is every value ``node`` can hold a regular expression the code writes (a literal,
+        ``new RegExp``), through locals, objects of them and helpers' parameters?"""
+        node = _unparenthesized(node)
+        if node.type == "regex":
+            return True
+        if node.type == "new_expression":
+            ctor = node.child_by_field_name("constructor")
+            return ctor is not None and _text(ctor) == "RegExp"
+        if node.type == "member_expression":
+            obj, prop = node.child_by_field_name("object"), node.child_by_field_name(
+                "property")
+            if obj is None or prop is None or obj.type != "identifier":
+                return False
+            objects = [v for n, v in self.facts.bindings if n == _text(obj)]
+            return bool(objects) and all(
+                isinstance(o, tree_sitter.Node) and o.type == "object" and any(
+                    k == _text(prop) for k, _v in _object_pairs(o)) and all(
+                    self._regex_valued(v, seen) for k, v in _object_pairs(o)
+                    if k in (_text(prop), "*")) for o in objects)
+        if node.type != "identifier" or _text(node) in seen:
+            return False
+        name = _text(node)
+        values = [v for n, v in self.facts.bindings if n == name
+                  and isinstance(v, tree_sitter.Node)] + self._passed_to(name)
+        return bool(values) and all(self._regex_valued(v, seen | {name}) for v in values)
+
+    def _pages(self) -> Iterator[CodeCall]:
+        """``msg.payload = `<!DOCTYPE html>…${value}…`;``: a whole HTML page the code writes,
+        each value pasted into it as it is (no escaping call around it) rendered as markup by
+        the browser that asks for the page. Only whole pages (a doctype, an html or body
+        element): a fragment may be text a dashboard widget or a mail shows escaped."""
+        for prop, value, _op, _top in self.facts.msg_writes:
+            if prop != "payload" or value is None:
+                continue
+            texts = [value] if value.type != "identifier" else [  # `msg.payload = html;`
+                v for n, v in self.facts.bindings
+                if n == _text(value) and isinstance(v, tree_sitter.Node)]
+            pages = [t for t in texts if t.type == "template_string" and _PAGE.search(_text(t))]
+            pasted = [c.named_children[0] for t in pages for c in t.named_children
+                      if c.type == "template_substitution" and c.named_children]
+            reads = EMPTY.union(*(self.sources(p) for p in pasted if not _escaped(p)))
+            if any(r.kind not in PLAIN_KINDS for r in reads - {NOT_SHOWN}):
+                yield CodeCall("markup", "msg.payload", reads - {NOT_SHOWN})
+
+    def _traversal_checked(self, path: tree_sitter.Node, call: tree_sitter.Node) -> bool:
+        """Is every local of ``path`` that holds data checked for ``..`` before ``call`` by a
+        condition whose branch leaves (``if (name.includes("..")) return …;``)? Such a name
+        cannot climb out of the directory it is joined to."""
+        names = [n for n in _identifiers(path) if any(
+            r.kind not in PLAIN_KINDS for r in self._identifier(_text(n)) - {NOT_SHOWN})]
+        return bool(names) and all(_text(n) in self.modules
+                                   or self._checked_for_dots(_text(n), call) for n in names)
+
+    def _checked_for_dots(self, name: str, call: tree_sitter.Node) -> bool:
+        stack = [self._body]
+        while stack:
+            node = stack.pop()
+            if node.type == "if_statement" and node.end_byte <= call.start_byte:
+                condition = node.child_by_field_name("condition")
+                branch = node.child_by_field_name("consequence")
+                if condition is not None and branch is not None \
+                        and _dots_test(name).search(_text(condition)) and _leaves(branch):
+                    return True
+            stack.extend(c for c in node.named_children if c.type not in _INERT)
+        return False
+
+    def code_calls(self) -> tuple[CodeCall, ...]:
+        """The calls of the code that fetch, open or run what their argument says, each with
+        what that argument is built from (after :meth:`writes`: the locals are settled);
+        one whose argument is fixed text or the environment's is left out."""
+        found: list[CodeCall] = []
+        for call in self.facts.calls:
+            callee = call.child_by_field_name("function")
+            args = call.child_by_field_name("arguments")
+            if callee is None or args is None or not args.named_children:
+                continue
+            module, method = "", ""
+            if callee.type == "identifier":
+                name = _text(callee)
+                bound = self.modules.get(name)
+                if bound is not None:
+                    module, _, method = bound.partition(".")
+                elif name == "fetch" and name not in self.env \
+                        and name not in self.facts.functions:
+                    module = "node-fetch"
+            elif callee.type == "member_expression":
+                obj, prop = callee.child_by_field_name("object"), callee.child_by_field_name(
+                    "property")
+                module = self._module_of(obj) if obj is not None else ""
+                method = _text(prop) if prop is not None else ""
+            kind = _call_kind(module, method) if module else ""
+            if not kind:
+                continue
+            given = [a for a in args.named_children if a.type != "comment"]
+            picked = given[:2] if method in TWO_PATHS else given[:1]
+            if kind == "fetch" and picked:
+                # axios({url}), http.request({hostname, path}): where the options say it goes
+                options = self._options(picked[0], frozenset())
+                picked = picked if options is None else options
+            if kind == "path" and all(self._traversal_checked(a, call) for a in picked):
+                continue
+            # (what the code computes without showing it, a directory's listing or another
+            # library's answer, is the host's, not data the flow brings)
+            reads = EMPTY.union(*(self._placed_sources(a) for a in picked)) - {NOT_SHOWN}
+            if any(r.kind not in PLAIN_KINDS for r in reads):
+                found.append(CodeCall(kind, _text(callee), reads))
+        found.extend(self._pages())
+        return tuple(found)
 
     def _whole_message_use(self, node: tree_sitter.Node) -> None:
         """``msg`` used as a whole, not ``msg.x``: fine where it is sent, returned, read or
@@ -669,7 +992,7 @@ class _Analysis:
         ``msg`` to count (one output's, :meth:`output_writes`), by default the first of all."""
         facts = self.facts
         first = facts.first_emit if first_emit is None else first_emit
-        self._settle(facts.bindings)
+        self._settle(facts.bindings + facts.computed_keys)
         splits = self._item_splits()
         out: list[FieldWrite] = []
         # other messages the code builds and sends are added after (their own keys, or all
@@ -751,7 +1074,7 @@ class _Analysis:
         for prop, split in splits.items():  # each local again, without the keys set
             ids = split.ids
             self.env = {}
-            self._settle([(n, v) for n, v in facts.bindings
+            self._settle([(n, v) for n, v in facts.bindings + facts.computed_keys
                           if isinstance(v, frozenset) or v.id not in ids])
             value = next(v for p, v, _o, _t in facts.msg_writes if p == prop)
             others = {v.id: self.sources(v) for _o, _k, v in facts.object_writes
@@ -1221,6 +1544,9 @@ class _Analysis:
         if name == "msg":  # the whole message, as the code has changed it
             return frozenset({WHOLE_MESSAGE}).union(*(self.sources(v) for values in
                                                       self._written.values() for v in values))
+        module = self.modules.get(name, "").partition(".")[0]
+        if module in KNOWN_MODULES:  # a file, process or request library: what it answers
+            return EMPTY if module in PURE_MODULES else frozenset({NOT_SHOWN})  # is the host's
         if name in self.env:
             return self.env[name]
         if name in self.clocks:  # called or asked for the time: the host's clock
@@ -1939,6 +2265,56 @@ def _doubles_quotes(call: tree_sitter.Node) -> bool:
     pattern, method = _text(values[0]), _text(prop)
     return (method in ("replace", "replaceAll") and pattern == "/'/g") or (
         method == "replaceAll" and values[0].type == "string" and pattern[1:-1] in ("'", "\\'"))
+
+
+# A whole HTML page: a doctype, or an html or body element
+_PAGE = re.compile(r"<!DOCTYPE\s+html|<html[\s>]|<body[\s>]", re.I)
+# A call that makes text safe inside markup (escapeHtml, sanitize, DOMPurify.sanitize, he.encode)
+_ESCAPING = re.compile(r"escape|saniti[sz]e|encode|entities|purify", re.I)
+
+
+def _escaped(node: tree_sitter.Node) -> bool:
+    """Is ``node`` a call of a function that escapes or sanitizes text for markup?"""
+    node = _unparenthesized(node)
+    callee = node.child_by_field_name("function") if node.type == "call_expression" else None
+    return callee is not None and bool(_ESCAPING.search(_text(callee)))
+
+
+def _dots_test(name: str) -> re.Pattern[str]:
+    r"""A test of ``name`` for ``..``: ``name.includes('..')``, ``name.indexOf("..")``,
+    ``/\.\./.test(name)``."""
+    n = re.escape(name)  # (found, not absent: no `!` before it, indexOf compared >= 0)
+    return re.compile(rf"(?<![\w$.!]){n}\s*\.\s*includes\(\s*(['\"`])\.\.\1\s*\)"
+                      rf"|(?<![\w$.]){n}\s*\.\s*indexOf\(\s*(['\"`])\.\.\2\s*\)\s*"
+                      r"(?:>=\s*0|>\s*-1|!==?\s*-1)"
+                      rf"|(?<!!)/\\\.\\\./[a-z]*\.test\(\s*{n}\s*\)")
+
+
+def _leaves(branch: tree_sitter.Node) -> bool:
+    """Does ``branch`` end in a return or throw (whatever it answers on the way)?"""
+    last = branch.named_children[-1] if branch.type == "statement_block" \
+        and branch.named_children else branch
+    return last.type in _LEAVES
+
+
+def _identifiers(node: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """The identifiers ``node`` reads (not property names)."""
+    if node.type == "identifier":
+        return [node]
+    return [i for c in node.named_children if c.type not in _INERT for i in _identifiers(c)]
+
+
+def _computed_keys(target: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """The keys of ``a[k].b[j]`` computed at run time (``k``, ``j``; not a literal)."""
+    keys: list[tree_sitter.Node] = []
+    node: tree_sitter.Node | None = target
+    while node is not None and node.type in ("member_expression", "subscript_expression"):
+        if node.type == "subscript_expression":
+            index = node.child_by_field_name("index")
+            if index is not None and index.type not in ("string", "number"):
+                keys.append(index)
+        node = node.child_by_field_name("object")
+    return keys
 
 
 def _unparenthesized(node: tree_sitter.Node) -> tree_sitter.Node:

@@ -539,6 +539,32 @@ def _operand_name(operand: str) -> str:
     return m.group(1) if m else operand.rsplit(".", 1)[-1]
 
 
+def _assigned_text(code: str, name: str) -> str:
+    """What ``code`` assigns the local ``name`` (``const name = …;``), "" when it does not."""
+    m = re.search(rf"(?<![\w$.])(?:(?:const|let|var)[ \t]+)?{re.escape(name)}[ \t]*=(?!=)"
+                  r"[ \t]*([^;\n]*)", code)
+    return m.group(1) if m else ""
+
+
+_TOPIC_READ = re.compile(r"\bmsg\.topic\b")
+_HOLDER = re.compile(r"^([A-Za-z_$][\w$]*)\s*(?:\[|\.)")
+
+
+def _from_topic(code: str, operand: str) -> bool:
+    """Is the local ``operand`` read from the message's topic, directly or through one local
+    holding its split (``parts = msg.topic.split("/"); team = parts[3]``)? A topic is where
+    a message was published: every subscriber sees it, so a word compared with it (a team's
+    or a device's name) is an address, not a secret, whatever the local is called."""
+    if not re.fullmatch(r"[A-Za-z_$][\w$]*", operand):
+        return False
+    assigned = _assigned_text(code, operand)
+    if _TOPIC_READ.search(assigned):
+        return True
+    holder = _HOLDER.match(assigned.strip())
+    return bool(holder) and holder.group(1) != operand \
+        and bool(_TOPIC_READ.search(_assigned_text(code, holder.group(1))))
+
+
 def compared_literals(t: Text) -> Iterator[Found]:
     """``if (msg.payload.user == "admin" && msg.payload.password == "admin")``: a login
     checked in code against a password typed into it (whoever reads the flow can sign in,
@@ -552,6 +578,8 @@ def compared_literals(t: Text) -> Iterator[Found]:
                 if not is_secret_name(name) or _TYPEOF.search(t.text, max(begin, m.start() - 8),
                                                               m.start()):
                     continue  # `typeof item.credentialPair === 'object'` tests a type
+                if _from_topic(t.text, m.group("name")):
+                    continue  # a segment of the topic: where a message was published
                 secret = literal(m.group("value"), name=name, ids=t.ids,
                                  min_len=min_length(name))
                 if secret is not None:
