@@ -466,6 +466,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     finally:
         collector = item.stash.get(COLLECTOR_KEY, None)
         if collector is not None:
+            del item.stash[COLLECTOR_KEY]  # its findings go into the report: not kept for the run
             run = get_run(item.config)
             findings = audit.assess(run, collector.app_id,
                                     _apply_waivers(run, collector.findings))
