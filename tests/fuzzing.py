@@ -260,11 +260,10 @@ def run_all_checks(loaded: LoadedApp, baseline_model: dict[str, Any] | None,
     ``outputs``, when given, receives the findings report (``findings.json``), the SARIF log
     (``nocode.sarif``) and the threat model's JSON forms, by file name.
     """
-    from pytest_nocode.plugin import _rule_json
     from pytest_nocode.reporting.findings_json import build_report
     from pytest_nocode.reporting.sarif import build_sarif
     from pytest_nocode.reporting.terminal import write_summary
-    from pytest_nocode.run import NocodeRun
+    from pytest_nocode.run import NocodeRun, rule_json
 
     app = loaded.app
     assert app is not None and loaded.raw is not None
@@ -293,7 +292,8 @@ def run_all_checks(loaded: LoadedApp, baseline_model: dict[str, Any] | None,
             findings = audit.assess(run, app.id, result.findings or [])
             run.findings.extend(run.redactor.data(f.to_json()) for f in findings)
             rule = testing.rule_of(check)
-            run.rules.setdefault(rule.id, _rule_json(rule, policy))
+            severity = policy.severity_for(rule.id, rule.severity)
+            run.rules.setdefault(rule.id, rule_json(rule, severity))
             verdict = ("not applicable" if result.findings is None
                        else "failed" if result.findings else "passed")
             verdicts[f"{check.__name__}[{indicator}]" if indicator else check.__name__] = \

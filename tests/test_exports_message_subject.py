@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from pytest_nocode.dataflow import DataFlow
 from tests.checkrun import findings_of
 from tests.rules import EXP001
 from tests.test_checks_n8n import app_of, chain, n8n_node, postgres, schedule, webhook, workflow
@@ -185,3 +188,38 @@ def test_a_request_with_only_the_rows_phone_is_reported() -> None:
         "={{ JSON.stringify({ phone: $json.phone }) }}",
     )
     assert _reported(_customers(), send) == {"Send"}
+
+
+def _sinks_asked_of_the_mail(monkeypatch: pytest.MonkeyPatch, tables: int) -> int:
+    asked: list[str] = []
+    sinks_of = DataFlow.sinks_of
+
+    def counted(self: DataFlow, step_id: str, kinds: Any = None) -> Any:
+        asked.append(step_id)
+        return sinks_of(self, step_id, kinds)
+
+    monkeypatch.setattr(DataFlow, "sinks_of", counted)
+    reads = [postgres(f"Table {i}", "executeQuery",
+                      query=f"SELECT email, full_name, balance FROM customers_{i}")
+             for i in range(tables)]
+    mail = n8n_node("Mail reminder", "gmail", {
+        "sendTo": "={{ $json.email }}", "subject": "Your balance",
+        "message": "=" + " ".join(f"{{{{ $('Table {i}').item.json.full_name }}}}"
+                                  for i in range(tables))}, version=2.1)
+    first = schedule()
+    app = app_of(workflow("Reminders", [first, *reads, mail],
+                          chain(first["name"], *(n["name"] for n in reads), mail["name"])))
+    found = findings_of(EXP001, app)
+    assert {f.resource.name for f in found} == ({"Mail reminder"} if tables > 1 else set())
+    [sender] = [step for step in app.steps if step.name == "Mail reminder"]
+    monkeypatch.undo()
+    return asked.count(sender.id)
+
+
+def test_where_a_senders_recipient_is_read_is_found_once_per_sender(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a message's recipient is read from depends on its sender alone: it is found once,
+    not again for each record the sender carries (thousands of store origins per sender at
+    20,000 workflows, each asking for the sender's sinks and their origins again). The
+    other tables' names mailed to the last table's address are still reported."""
+    assert _sinks_asked_of_the_mail(monkeypatch, 6) == _sinks_asked_of_the_mail(monkeypatch, 1)

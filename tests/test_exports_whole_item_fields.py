@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pytest_nocode.dataflow import DataFlow
 from tests.checkrun import findings_of
 from tests.rules import EXP001
 from tests.test_checks_n8n import app_of, chain, code, n8n_node, schedule, workflow
@@ -40,3 +41,26 @@ def test_a_field_holding_the_whole_item_carries_the_record() -> None:
 ])
 def test_a_field_holding_one_plain_property_does_not(js: str) -> None:
     assert findings_of(EXP001, app_of(_backup(js))) == []
+
+
+def test_routes_are_looked_for_only_where_a_step_fills_the_field_whole(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Which steps fill a field with the whole item is found once per app; a field no step
+    so fills needs no route from each store origin to the sender (at 20,000 workflows one
+    route per sent field and origin, each step on it described again, took minutes)."""
+    asked: list[str] = []
+    route = DataFlow.route
+
+    def counted(self: DataFlow, step_id: str, origin: Any) -> list[str]:
+        asked.append(step_id)
+        return route(self, step_id, origin)
+
+    monkeypatch.setattr(DataFlow, "route", counted)
+    plain = ("return items.map(item => ({ json: { path: 'wf/list.md', "
+             "content: item.json.name } }));")
+    assert findings_of(EXP001, app_of(_backup(plain))) == []
+    assert asked == []
+    whole = ("return items.map(item => ({ json: { path: `wf/${item.json.id}.json`, "
+             "content: JSON.stringify(item.json) } }));")
+    assert len(findings_of(EXP001, app_of(_backup(whole)))) == 1
+    assert asked

@@ -417,23 +417,41 @@ MODULES_SEEN = """
 import sys
 
 def pytest_unconfigure(config):
-    seen = sorted({m.split(".")[0] for m in sys.modules} & {"jsonschema", "faker", "jsonata"})
+    seen = sorted({m.split(".")[0] for m in sys.modules}
+                  & {"jsonschema", "faker", "jsonata", "nodesemver"})
     (config.rootpath / "modules.txt").write_text(" ".join(seen))
 """
 
+OWN_ADVISORIES = """\
+version: 1
+advisories:
+  - id: GHSA-aaaa-bbbb-cccc
+    package: n8n
+    affected: [">=1.0.0 <1.2.0"]
+    severity: high
+    summary: a made-up advisory for the test
+"""
 
-@pytest.mark.parametrize(("policy", "expected"), [("", ""), ("version: 1\n", "jsonschema")])
+
+@pytest.mark.parametrize(("policy", "advisories", "expected"), [
+    ("", "", ""), ("version: 1\n", "", "jsonschema"),
+    ("", OWN_ADVISORIES, "jsonschema nodesemver")])
 def test_jsonschema_and_faker_load_only_when_needed(pytester: pytest.Pytester, policy: str,
-                                                    expected: str) -> None:
+                                                    advisories: str, expected: str) -> None:
     """A plain scan imports neither (a third of a second each at start-up); a policy file
     the user gives is validated with jsonschema; faker is for recording only. JSONata's
-    library is imported for the first expression read, and the demo has none."""
+    library is imported for the first expression read, and the demo has none; node-semver
+    for the first version range read or compared (an advisory table of one's own), and the
+    demo, whose platforms give no version, compares none."""
     pytester.makeconftest(MODULES_SEEN)
     args = ["-p", "no:cacheprovider", "-p", "no:faker", "-p", "no:hypothesispytest",
             "--nocode-app=demo"]
     if policy:
         (pytester.path / "policy.yaml").write_text(policy)
         args.append(f"--nocode-policy={pytester.path / 'policy.yaml'}")
+    if advisories:
+        (pytester.path / "advisories.yaml").write_text(advisories)
+        args.append(f"--nocode-advisories={pytester.path / 'advisories.yaml'}")
     result = pytester.runpytest_subprocess(*args)
     assert result.ret == pytest.ExitCode.TESTS_FAILED  # the demo's findings
     assert (pytester.path / "modules.txt").read_text() == expected

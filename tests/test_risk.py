@@ -194,3 +194,23 @@ def test_step_keywords_found_once_per_step_give_the_whole_haystacks_terms() -> N
         "orders"]  # the http in's url and the request's
     assert sensitive_terms(("customer",), finding("fn2"), [exp.app.step("fn2")],
                            exp.secrets_of, exp) == []
+
+
+def test_a_steps_terms_are_kept_not_its_text() -> None:
+    """What a finding's risk needs of a step is the keywords in it: the step's text is made,
+    searched and let go (it copied the step's whole configuration, for every step a finding
+    touched, for the whole run); equal term sets are one object. Asked for itself, the text
+    is still kept, and the terms then come from it."""
+    exp, settings = exposure()
+    steps = exp.with_neighbours(exp.steps_of({"kind": "node", "id": "fn1"}))
+    for step in steps:
+        exp.step_terms(step, settings.keywords)
+    assert exp._texts == {}
+    found = [exp.step_terms(step, settings.keywords) for step in steps]
+    assert any(found)
+    empty = [terms for terms in found if not terms]
+    assert all(terms is found[found.index(terms)] for terms in found)  # one object per set
+    assert len({id(terms) for terms in empty}) <= 1
+    fn1 = exp.app.step("fn1")
+    assert "customer" in exp.step_text(fn1)
+    assert exp.step_terms(fn1, ("customer", "orders")) == {"customer"}

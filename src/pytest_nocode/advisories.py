@@ -31,8 +31,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import nodesemver
-
 from pytest_nocode.errors import read_input_file
 from pytest_nocode.findings import Severity
 from pytest_nocode.model import App, Resource, Step
@@ -53,18 +51,26 @@ _NPM_SEVERITY = {"critical": "critical", "high": "high", "moderate": "medium", "
                  "low": "low", "info": "info"}
 
 
+def _semver() -> Any:
+    """``node-semver``, imported when a version is first compared (its grammar's regexes
+    take a noticeable part of start-up, and most runs compare none)."""
+    import nodesemver
+
+    return nodesemver
+
+
 def _is_range(value: object) -> bool:
     if not isinstance(value, str) or not value.strip():
         return False
     try:
-        nodesemver.make_range(value, loose=False)
+        _semver().make_range(value, loose=False)
     except ValueError:
         return False
     return True
 
 
 def _is_version(value: object) -> bool:
-    return isinstance(value, str) and nodesemver.valid(value, loose=False) is not None
+    return isinstance(value, str) and _semver().valid(value, loose=False) is not None
 
 
 _TEXT = {"type": "string", "minLength": 1}
@@ -151,9 +157,10 @@ class KnownAdvisory:
 
     def affects(self, version: str) -> bool:
         """Whether ``version`` is in an affected range; ValueError if it is not a version."""
-        parsed = nodesemver.make_semver(version, loose=True)
+        semver = _semver()
+        parsed = semver.make_semver(version, loose=True)
         for spec in self.affected:
-            for comparators in nodesemver.make_range(spec, loose=False).set:
+            for comparators in semver.make_range(spec, loose=False).set:
                 if all(c.test(parsed) for c in comparators):
                     return True
         return False
@@ -377,7 +384,7 @@ def packages_of(apps: Iterable[App]) -> dict[str, set[str]]:
 def checked_version(version: str) -> str | None:
     """``version`` if it parses as a version, else None."""
     try:
-        nodesemver.make_semver(version, loose=True)
+        _semver().make_semver(version, loose=True)
     except (ValueError, TypeError):
         return None
     return version

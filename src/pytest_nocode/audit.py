@@ -210,18 +210,19 @@ def assess(run: NocodeRun, app_id: str, findings: list[Finding]) -> list[Finding
     return out
 
 
-def annotate(item: pytest.Item, run: NocodeRun, rule: Rule, findings: list[Finding],
+def annotate(item: pytest.Item, run: NocodeRun, rule: Rule, findings: list[dict[str, Any]],
              stopped: str | None = None) -> None:
-    """Allure labels, links and evidence for one check (only when ``--alluredir`` is on);
-    ``stopped`` says how a body that did not return ended (skipped, error)."""
+    """Allure labels, links and evidence for one check (only when ``--alluredir`` is on),
+    from its findings as the reports carry them (JSON); ``stopped`` says how a body that did
+    not return ended (skipped, error)."""
     from pytest_nocode.reporting import allure as allure_reporting
 
     if not allure_reporting.is_active(item.config):
         return
-    app_id = findings[0].app_id if findings else _app_id_of(item)
+    app_id = findings[0]["app"] if findings else _app_id_of(item)
     loaded = run.loaded.get(app_id)
-    allure_reporting.annotate(run, loaded.app if loaded else None, app_id, rule,
-                              [f.to_json() for f in findings], stopped)
+    allure_reporting.annotate(run, loaded.app if loaded else None, app_id, rule, findings,
+                              stopped)
 
 
 def _app_id_of(item: pytest.Item) -> str:

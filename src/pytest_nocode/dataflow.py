@@ -323,6 +323,7 @@ class DataFlow:
         self._references: dict[tuple[str, str], frozenset[StoreKey]] | None = None
         self._scripts: frozenset[tuple[str, str]] | None = None  # _own_script, when asked
         self._fed_services: frozenset[str] | None = None  # _own_service, when asked
+        self._whole_fills: dict[str, frozenset[str]] | None = None  # whole_item_fills
         # (origin ids and store tokens read, harmless placements) → origins' answer, as
         # origin ids in order: on a large org thousands of sinks read the same few tokens,
         # each standing for thousands of origins to expand and sort (INJ001, INJ003, EXP001
@@ -1070,6 +1071,19 @@ class DataFlow:
             return []
         return [SinkFlow(step, s, self.origins(step_id, s.reads, s.harmless_within))
                 for s in self._flows[step_id].sinks if kinds is None or s.kind in kinds]
+
+    def whole_item_fills(self, name: str) -> frozenset[str]:
+        """The steps that fill field ``name`` with the whole item they are given (``content:
+        JSON.stringify(item.json)``, a Set field holding ``{{ $json }}``), from the walk's own
+        descriptions: found once per app, not by describing the steps of each route again."""
+        if self._whole_fills is None:
+            fills: dict[str, set[str]] = {}
+            for sid, flow in self._flows.items():
+                for write in flow.writes:
+                    if any(r.kind == "field" and r.name == "*" for r in write.value):
+                        fills.setdefault(write.field, set()).add(sid)
+            self._whole_fills = {field: frozenset(sids) for field, sids in fills.items()}
+        return self._whole_fills.get(name, frozenset())
 
     def route(self, step_id: str, origin: Origin) -> list[str]:
         """Step ids from where ``origin`` entered the flow to ``step_id``: the shortest way

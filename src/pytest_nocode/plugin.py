@@ -62,7 +62,8 @@ RECORD_MODES = ("none", "once", "new_episodes", "all")
 
 GENERATION_PLUGIN = "nocode-left-out-at-generation"
 COLLECTOR_KEY = pytest.StashKey[FindingCollector]()
-RESULT_KEY = pytest.StashKey[list[Finding]]()
+# a check's findings as its call report carries them (JSON, masked), made once per item
+RESULT_KEY = pytest.StashKey[list[dict[str, Any]]]()
 
 
 # -- options ---------------------------------------------------------------------------------
@@ -403,8 +404,7 @@ def _policy_rule(item: pytest.Item) -> Rule:
         pytest.fail(f"{item.nodeid}: nocode_findings needs a check: decorate the test "
                     "with @pytest_nocode.check(rule_id, title=…, category=…, severity=…)",
                     pytrace=False)
-    policy = get_run(item.config).policy
-    return rule.with_severity(policy.severity_for(rule.id, rule.severity))
+    return get_run(item.config).rule_in_force(rule)[0]
 
 
 @pytest.fixture
@@ -466,12 +466,13 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     finally:
         collector = item.stash.get(COLLECTOR_KEY, None)
         if collector is not None:
+            del item.stash[COLLECTOR_KEY]  # its findings go into the report: not kept for the run
             run = get_run(item.config)
             findings = audit.assess(run, collector.app_id,
                                     _apply_waivers(run, collector.findings))
-            item.stash[RESULT_KEY] = findings
+            as_json = item.stash[RESULT_KEY] = [f.to_json() for f in findings]
             failing = [f for f in findings if f.status == "fail"]
-            audit.annotate(item, run, collector.rule, findings, stopped)
+            audit.annotate(item, run, collector.rule, as_json, stopped)
             if failing:
                 pytest.fail(run.redactor.text(_failure_text(collector.rule, failing)),
                             pytrace=False)
@@ -490,23 +491,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     run = get_run(item.config)
     rule = rule_of(item)
     if report.when == "call" and rule is not None:
-        findings = item.stash.get(RESULT_KEY, [])
         # masked where they were made (FindingCollector.add, audit.assess)
-        report.user_properties.append((FINDINGS_PROPERTY, [f.to_json() for f in findings]))
-        report.user_properties.append((RULE_PROPERTY, _rule_json(rule, run.policy)))
+        report.user_properties.append((FINDINGS_PROPERTY, item.stash.get(RESULT_KEY, [])))
+        report.user_properties.append((RULE_PROPERTY, run.rule_in_force(rule)[1]))
     if len(run.redactor) and (rule is not None or "nocode_app" in getattr(item, "fixturenames",
                                                                             ())):
         if report.longrepr is not None and not isinstance(report.longrepr, tuple):
             report.longrepr = run.redactor.text(str(report.longrepr))
         report.sections = [(k, run.redactor.text(v)) for k, v in report.sections]
     return report
-
-
-def _rule_json(rule: Rule, policy: Policy) -> dict[str, Any]:
-    return {"id": rule.id, "title": rule.title, "category": rule.category,
-            "severity": policy.severity_for(rule.id, rule.severity).label,
-            "owasp": list(rule.owasp), "rationale": rule.rationale,
-            "remediation": rule.remediation, "docs": rule.docs}
 
 
 class FindingsGatherer:

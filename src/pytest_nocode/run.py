@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from pytest_nocode.applicability import AppOutline, NotApplicableCheck
 from pytest_nocode.appspec import AppSpec
 from pytest_nocode.dataflow import describe_with, walk_with
 from pytest_nocode.errors import InputError
-from pytest_nocode.findings import RUN_NEEDS, Severity
+from pytest_nocode.findings import RUN_NEEDS, Rule, Severity
 from pytest_nocode.loading import LoadedApp, LoadedElsewhere, RunFolder, load_app
 from pytest_nocode.platforms import PlatformRegistry
 from pytest_nocode.policy import Policy
@@ -64,6 +65,9 @@ class AuditState:
     environment: dict[str, str] = field(default_factory=dict)
     risk_settings: RiskSettings | None = None
     exposures: dict[str, AppExposure] = field(default_factory=dict, repr=False)
+    # Allure's policy excerpt of a check as YAML: (rule id, scored?) → (policy, text)
+    excerpt_texts: dict[tuple[str, bool], tuple[Policy, str]] = field(default_factory=dict,
+                                                                     repr=False)
 
     def baseline_lacks(self) -> str | None:
         """Why this run has no approved baseline to compare with, or None when it has one."""
@@ -103,6 +107,11 @@ class NocodeRun:
     # describes the steps of an app read from files while loading it, in parts shared with
     # the other workers, and judges the entry points from them (RunFolder.shared_describing)
     describe_early: bool = False
+    # answers that depend only on the run, asked by every check item: what the run lacks and
+    # each rule in force, kept with the policy they were answered for (rule_in_force, lacks)
+    _in_force: dict[Rule, tuple[Policy, Rule, dict[str, Any]]] = field(
+        default_factory=dict, repr=False)
+    _lacks: tuple[tuple[Any, ...], Mapping[str, str]] | None = field(default=None, repr=False)
 
     def spec(self, app_id: str) -> AppSpec:
         for spec in self.specs:
@@ -159,12 +168,32 @@ class NocodeRun:
         for value in loaded.secret_values:
             self.redactor.add(value)
 
-    def lacks(self) -> dict[str, str]:
+    def lacks(self) -> Mapping[str, str]:
         """What this run does not give the checks that need it (``Rule.needs``): need →
-        the reason, the same in every process (policy and options only)."""
-        reasons = {need: self.policy.lacks(need) for need in RUN_NEEDS}
-        reasons["baseline"] = self.audit.baseline_lacks()
-        return {need: reason for need, reason in reasons.items() if reason}
+        the reason, the same in every process (policy and options only), so answered once
+        for the policy and baseline in force (every check item asks)."""
+        key = (self.policy, self.audit.baseline_path, self.audit.baseline_existed)
+        if self._lacks is None or any(a is not b for a, b in zip(self._lacks[0], key, strict=True)):
+            reasons = {need: self.policy.lacks(need) for need in RUN_NEEDS}
+            reasons["baseline"] = self.audit.baseline_lacks()
+            self._lacks = key, MappingProxyType(
+                {need: reason for need, reason in reasons.items() if reason})
+        return self._lacks[1]
+
+    def rule_in_force(self, rule: Rule) -> tuple[Rule, dict[str, Any]]:
+        """``rule`` with the policy's severity, and its JSON for the reports (what
+        :data:`RULE_PROPERTY` carries): once per rule and policy, not once per app's item.
+        The JSON is shared: read it, never change it."""
+        try:
+            known = self._in_force.get(rule)
+        except TypeError:  # a rule made by hand with a list in it: not kept
+            known = None
+        if known is None or known[0] is not self.policy:
+            severity = self.policy.severity_for(rule.id, rule.severity)
+            known = (self.policy, rule.with_severity(severity), rule_json(rule, severity))
+            with suppress(TypeError):
+                self._in_force[rule] = known
+        return known[1], known[2]
 
     def leave_out(self, checks: list[NotApplicableCheck]) -> None:
         """Record checks left out of the run as not applicable (each once: every xdist
@@ -232,6 +261,13 @@ RUN_KEY = pytest.StashKey[NocodeRun]()
 # its findings (JSON) and its rule (JSON).
 FINDINGS_PROPERTY = "nocode_findings"
 RULE_PROPERTY = "nocode_rule"
+
+
+def rule_json(rule: Rule, severity: Severity) -> dict[str, Any]:
+    """A rule as the reports describe it, with the severity in force."""
+    return {"id": rule.id, "title": rule.title, "category": rule.category,
+            "severity": severity.label, "owasp": list(rule.owasp), "rationale": rule.rationale,
+            "remediation": rule.remediation, "docs": rule.docs}
 
 
 def get_run(config: pytest.Config) -> NocodeRun:

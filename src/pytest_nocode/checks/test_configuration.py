@@ -6,7 +6,7 @@ PYTEST_DONT_REWRITE (see the package docstring)
 from __future__ import annotations
 
 from pytest_nocode import App, FindingCollector, check
-from pytest_nocode.checks._support import setting_or_skip
+from pytest_nocode.checks._support import destinations_by_step, setting_or_skip
 from pytest_nocode.model import Step
 from pytest_nocode.policy import Policy
 
@@ -94,7 +94,7 @@ def test_http_parser_strict(nocode_app: App, nocode_findings: FindingCollector,
 def _same_host_only(app: App, policy: Policy, step: Step) -> str:
     """The hosts a request reaches, when every one is fixed and in the loopback or host zone
     ("" when one is dynamic, elsewhere or unknown)."""
-    targets = [d for d in app.destinations if d.step_id == step.id]
+    targets = destinations_by_step(app).get(step.id, ())
     if not targets or any(d.dynamic or not d.host for d in targets):
         return ""
     hosts = sorted({d.host for d in targets})

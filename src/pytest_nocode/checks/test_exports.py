@@ -178,6 +178,17 @@ def _model_inputs(app: App, flow: DataFlow) -> dict[str, frozenset[Origin]]:
     return out
 
 
+@per_app
+def _fixed_calls_by_host(app: App) -> dict[str, tuple[Destination, ...]]:
+    """The app's fixed destinations by host (lower case), in the app's order: found once per
+    app, where each destination asked scanned all of them (EXP001 at 20,000 workflows)."""
+    out: dict[str, list[Destination]] = {}
+    for dest in app.destinations:
+        if not dest.dynamic:
+            out.setdefault(dest.host.lower(), []).append(dest)
+    return {host: tuple(calls) for host, calls in out.items()}
+
+
 def own_domains(app: App) -> frozenset[str]:
     """Domains the app shows to be its organisation's own: a domain it mails fixed
     recipients at (its staff) and whose services it also calls (``crm.acme.example`` beside
@@ -226,7 +237,7 @@ def _owner_backend(app: App, flow: DataFlow, dest: Destination) -> str:
     if dest.dynamic or dest.protocol == "mail" or not host or host in CODE_HOSTS \
             or any(d in PUBLIC_CATCHERS for d in _domains_of(host)):
         return ""
-    calls = [d for d in app.destinations if d.host.lower() == host and not d.dynamic]
+    calls = _fixed_calls_by_host(app).get(host, ())
     keyed = [carries_credential(app, flow, d) for d in calls]
     if host.count(".") >= 2 and host.split(".", 1)[1] in PROJECT_DATABASES:
         return OWN_PROJECT if all(keyed) else ""
@@ -323,18 +334,7 @@ def _to_its_own_subject(app: App, flow: DataFlow, dest: Destination,
     sender, origin, _labels = hit
     if origin.kind not in ("store", "entry"):
         return False
-    sinks = flow.sinks_of(sender.id, SENT)
-    if dest.protocol == "mail":
-        recipient = [r for sf in sinks if sf.sink.kind == "url" for r in sf.sink.reads]
-    else:
-        reads = [r for sf in sinks if sf.sink.kind != "url" for r in sf.sink.reads]
-        if any(r.name == "*" or not (RECIPIENT_FIELD.match(r.name)
-                                     or MESSAGE_FIELD.match(r.name)) for r in reads):
-            return False
-        recipient = [r for r in reads if RECIPIENT_FIELD.match(r.name)]
-        if not any(MESSAGE_FIELD.match(r.name) for r in reads):
-            return False  # an address alone posted to an API is the record's copy, no message
-    if not recipient or origin not in set(flow.origins(sender.id, recipient)):
+    if origin not in _recipients_read(app, flow, sender, dest.protocol == "mail"):
         return False
     for sid in flow.route(sender.id, origin):
         step = app.step(sid)
@@ -344,6 +344,39 @@ def _to_its_own_subject(app: App, flow: DataFlow, dest: Destination,
         if isinstance(code, str) and COMBINING_CODE.search(code):
             return False
     return True
+
+
+def _recipients_read(app: App, flow: DataFlow, sender: Step, mail: bool) -> frozenset[Origin]:
+    """Where the recipient of ``sender``'s message is read from (its origins), when what it
+    sends is a message to someone (mail: its address; a request: a recipient field and a
+    message text, nothing else); empty otherwise. It depends on the sender alone, so it is
+    found once per sender (and protocol), not again for each of its store origins."""
+    kept = _recipients_of(app)
+    key = (sender.id, mail)
+    if key not in kept or kept[key][0] is not flow:
+        kept[key] = (flow, _recipients_found(flow, sender, mail))
+    return kept[key][1]
+
+
+def _recipients_found(flow: DataFlow, sender: Step, mail: bool) -> frozenset[Origin]:
+    sinks = flow.sinks_of(sender.id, SENT)
+    if mail:
+        recipient = [r for sf in sinks if sf.sink.kind == "url" for r in sf.sink.reads]
+    else:
+        reads = [r for sf in sinks if sf.sink.kind != "url" for r in sf.sink.reads]
+        if any(r.name == "*" or not (RECIPIENT_FIELD.match(r.name)
+                                     or MESSAGE_FIELD.match(r.name)) for r in reads):
+            return frozenset()
+        recipient = [r for r in reads if RECIPIENT_FIELD.match(r.name)]
+        if not any(MESSAGE_FIELD.match(r.name) for r in reads):
+            return frozenset()  # an address alone posted to an API is the record's copy
+    return frozenset(flow.origins(sender.id, recipient)) if recipient else frozenset()
+
+
+@per_app
+def _recipients_of(app: App) -> dict[tuple[str, bool], tuple[DataFlow, frozenset[Origin]]]:
+    """(sender, mail?) → the data flow asked and :func:`_recipients_read`'s answer."""
+    return {}
 
 
 def _domains_of(host: str) -> Iterator[str]:

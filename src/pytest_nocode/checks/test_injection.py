@@ -20,6 +20,7 @@ from pytest_nocode import App, FindingCollector, check
 from pytest_nocode.checks._guards import guard_of, signed_by_host
 from pytest_nocode.checks._support import (
     call_evidence,
+    destinations_by_step,
     flow_or_skip,
     origin_evidence,
     route_evidence,
@@ -171,7 +172,7 @@ def _back_to_signer(app: App, sf: SinkFlow, entry: Origin) -> bool:
     callback for it): its own API is what it chose them for, not a victim."""
     if sf.sink.param not in FETCH_PARTS:
         return False
-    hosts = {d.host for d in app.destinations if d.step_id == sf.step.id and not d.dynamic}
+    hosts = {d.host for d in destinations_by_step(app).get(sf.step.id, ()) if not d.dynamic}
     return bool(hosts) and all(signed_by_host(app, entry.step_id, h) for h in hosts)
 
 

@@ -195,6 +195,22 @@ def policy_excerpt(policy: Policy, rule: Rule, findings: Iterable[Mapping[str, A
     return excerpt
 
 
+def _excerpt_text(run: NocodeRun, rule: Rule, findings: list[dict[str, Any]]) -> str:
+    """:func:`policy_excerpt` as YAML. Without waivers it depends only on the policy, the rule
+    and whether a finding has a risk score, so each app's result of a check shares one text
+    (``yaml.safe_dump`` of the excerpt, once per check rather than once per app)."""
+    key = (rule.id, any(f.get("risk") for f in findings))
+    waived = any(f.get("waiver") for f in findings)
+    kept = run.audit.excerpt_texts.get(key)
+    if kept is not None and kept[0] is run.policy and not waived:
+        return kept[1]
+    text = yaml.safe_dump(policy_excerpt(run.policy, rule, findings), sort_keys=False,
+                          allow_unicode=True, width=float("inf"))  # no folded values
+    if not waived:
+        run.audit.excerpt_texts[key] = (run.policy, text)
+    return text
+
+
 def outcome(findings: Iterable[Mapping[str, Any]]) -> str:
     statuses = [f["status"] for f in findings]
     expired = [f for f in findings if f["status"] == "fail" and (f.get("waiver") or {}).get(
@@ -274,10 +290,8 @@ def annotate(run: NocodeRun, app: App | None, app_id: str, rule: Rule,
     if rule.remediation:
         allure.attach(redact.text(rule.remediation), name="remediation",
                       attachment_type=allure.attachment_type.TEXT)
-    allure.attach(redact.text(yaml.safe_dump(policy_excerpt(run.policy, rule, findings),
-                                             sort_keys=False, allow_unicode=True,
-                                             width=float("inf"))),  # no folded values
-                  name="policy excerpt", attachment_type=allure.attachment_type.YAML)
+    allure.attach(redact.text(_excerpt_text(run, rule, findings)), name="policy excerpt",
+                  attachment_type=allure.attachment_type.YAML)
 
 
 def describe(rule: Rule, findings: list[dict[str, Any]],
