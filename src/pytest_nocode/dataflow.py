@@ -1420,6 +1420,12 @@ def _reads_assigned_field(ref: ValueRef) -> bool:
     return bool(ref.path) and SERVICE_ASSIGNED.search(ref.path) is not None
 
 
+def service_response(step_name: str) -> ValueRef:
+    """What a service answered the step named ``step_name``: of unknown origin, in words
+    :meth:`DataFlow._service_keys` knows (the fields the service assigns are its keys)."""
+    return ValueRef("unknown", RESPONSE_PREFIX + step_name)
+
+
 def _is_entry(origin: Origin) -> bool:
     return origin.kind == "entry"
 

@@ -31,6 +31,7 @@ from pytest_nocode.dataflow import (
     HEREDOC_BODY,
     carries_data,
     runs_code,
+    service_response,
     store_name,
 )
 from pytest_nocode.model import (
@@ -792,15 +793,15 @@ class N8nFlows:
         if _base(t) in COMMAND_NODES:
             return (FieldWrite("*", self._command_output(step)),)
         if _keeps_item(step):  # the file it fetched, beside the item it was given
-            return (FieldWrite("*", (ValueRef("unknown", f"response of {step.name}"),),
+            return (FieldWrite("*", (service_response(step.name),),
                                strong=False),)
         if _base(t) == HTTP_REQUEST and TELEGRAM_POLL.match(str(step.params.get("url") or "")):
             return (FieldWrite("*", (ValueRef("entry", POLLED_TELEGRAM),)),)
         if output == "fresh" and t not in CALLED_TRIGGERS:
-            label = f"events from {_short(t)}" if t.endswith("Trigger") else \
-                f"response of {step.name}"
+            answer = ValueRef("unknown", f"events from {_short(t)}") if t.endswith("Trigger") \
+                else service_response(step.name)
             fetched = self._fetched_from(step)
-            return (FieldWrite("*", (ValueRef("unknown", label), *fetched)),
+            return (FieldWrite("*", (answer, *fetched)),
                     *_platform_filled(step), *_file_addresses(step, fetched))
         return ()
 
@@ -823,7 +824,7 @@ class N8nFlows:
         command = step.params.get("command")
         given = self.refs(step, command)
         if FETCHING_COMMAND.search(str(command or "")):
-            return (ValueRef("unknown", f"response of {step.name}"), *given)
+            return (service_response(step.name), *given)
         where = "the host it logs in to" if _base(step.type) == BASE + "ssh" else \
             "the app's own host"
         return (ValueRef("platform", f"output of {step.name} (a command on {where})"), *given)

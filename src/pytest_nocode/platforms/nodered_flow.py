@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_nocode.commandfiles import files_read
-from pytest_nocode.dataflow import FETCH_PATH, runs_code
+from pytest_nocode.dataflow import FETCH_PATH, runs_code, service_response
 from pytest_nocode.model import (
     AS_PARSED_OBJECT,
     IN_FILE_NAME,
@@ -302,7 +302,7 @@ class NodeRedFlows:
         if t == "exec":
             return _exec(p, self.written_files)
         if t == "http request":
-            response = ValueRef("unknown", f"response of {step.name or 'an HTTP request'}")
+            response = service_response(step.name or "an HTTP request")
             sinks = tuple(_request_sinks(p))
             if not calls_model(p):
                 return StepFlow("pass", tuple(FieldWrite(name, (response,))
